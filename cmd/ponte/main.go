@@ -1,0 +1,72 @@
+// Command ponte is the hub's one binary: the API server, the demo, migrations, registry
+// sync and simulators, imports, reports, tokens and the access-log audit.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands is the table of subcommands; each lives in a file named after it.
+var commands = map[string]command{
+	"serve":        {"serve the GraphQL API (production: DATABASE_URL required)", runServe},
+	"demo":         {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
+	"migrate":      {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
+	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
+	"registry-sim": {"serve the benefit, labour and school registry simulators with a PDND token endpoint", runRegistrySim},
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage()
+		os.Exit(2)
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "ponte: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "ponte "+os.Args[1]+":", err)
+		os.Exit(1)
+	}
+}
+
+// exitError carries a child command's exit status through with-db.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: ponte <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-13s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nRun 'ponte <command> -h' for a command's flags.")
+}

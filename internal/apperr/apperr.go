@@ -1,0 +1,75 @@
+// Package apperr is the hub's error vocabulary: the few kinds of failure the API reports to
+// clients (bad input, not found, forbidden, unavailable), independent of where they arose.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinels for the kinds the API maps to GraphQL error codes.
+var (
+	// ErrNotFound: the object does not exist, or lies outside the caller's row scope.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden: the caller's access plan does not allow this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable: a dependency (database, registry) did not answer in time.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// FieldError is one problem with one input field.
+type FieldError struct {
+	// Field is the input path as the client wrote it, e.g. "input.taxCode".
+	Field  string
+	Reason string
+}
+
+// InputError lists every problem found in an input, so a client fixes them all at once.
+type InputError struct {
+	Fields []FieldError
+}
+
+func (e *InputError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Reason
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Input builds an InputError for one field.
+func Input(field, reason string) *InputError {
+	return &InputError{Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
+// Inputf builds an InputError for one field with a formatted reason.
+func Inputf(field, format string, args ...any) *InputError {
+	return Input(field, fmt.Sprintf(format, args...))
+}
+
+// Collector gathers field errors while an input is checked.
+type Collector struct{ fields []FieldError }
+
+// Add records a problem with field.
+func (c *Collector) Add(field, reason string) { c.fields = append(c.fields, FieldError{field, reason}) }
+
+// Addf records a problem with field with a formatted reason.
+func (c *Collector) Addf(field, format string, args ...any) {
+	c.Add(field, fmt.Sprintf(format, args...))
+}
+
+// Err is nil when nothing was added, else an *InputError with every problem.
+func (c *Collector) Err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &InputError{Fields: c.fields}
+}
+
+// AsInput reports whether err carries an InputError.
+func AsInput(err error) (*InputError, bool) {
+	var ie *InputError
+	ok := errors.As(err, &ie)
+	return ie, ok
+}

@@ -1,0 +1,289 @@
+// Package store owns every SQL statement of the hub: connection pool, migrations, and the
+// queries behind each area (cases, registry data, access log, ESF+ reporting).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/migrations"
+)
+
+// Config tunes the pool. Zero values take the documented defaults.
+type Config struct {
+	// StatementTimeout bounds every statement the hub runs (default 5s).
+	StatementTimeout time.Duration
+	// MaxConns bounds the pool (default 20).
+	MaxConns int32
+	// Tracer observes every statement; tests use it to count round trips.
+	Tracer pgx.QueryTracer
+}
+
+// Store is the hub's handle on PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to databaseURL and checks the connection.
+func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 5 * time.Second
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	} else if pc.MaxConns < 20 {
+		pc.MaxConns = 20
+	}
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
+	pc.ConnConfig.RuntimeParams["application_name"] = "ponte"
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: ping: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// New wraps an existing pool (tests build pools of their own).
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Close releases the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool exposes the pool to packages that need a raw pgx handle for their own library
+// (the job queue). Nothing outside the store builds SQL with it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping reports whether the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Migrate applies every pending migration to the database at databaseURL.
+func Migrate(ctx context.Context, databaseURL string) ([]*goose.MigrationResult, error) {
+	p, db, err := provider(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	res, err := p.Up(ctx)
+	if err != nil {
+		return res, fmt.Errorf("store: migrate: %w", err)
+	}
+	return res, nil
+}
+
+// MigrationStatus lists every known migration and whether it is applied.
+func MigrationStatus(ctx context.Context, databaseURL string) ([]*goose.MigrationStatus, error) {
+	p, db, err := provider(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	return st, nil
+}
+
+func provider(databaseURL string) (*goose.Provider, *sql.DB, error) {
+	cc, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cc)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("store: load migrations: %w", err)
+	}
+	return p, db, nil
+}
+
+// TxOptions describe a request transaction.
+type TxOptions struct {
+	// ReadOnly transactions are used for queries; mutations write.
+	ReadOnly bool
+	// Claims are set with set_config(key, value, true) before anything else runs, so
+	// row-level security policies can read the principal for this transaction only.
+	Claims map[string]string
+}
+
+// Tx is one request's transaction. gqlgen resolves fields concurrently while a pgx
+// transaction holds a single connection, so every statement takes the mutex.
+type Tx struct {
+	mu sync.Mutex
+	tx pgx.Tx
+}
+
+// Begin opens a transaction and applies the claims in the same round trip as nothing else.
+func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	mode := pgx.ReadWrite
+	if opts.ReadOnly {
+		mode = pgx.ReadOnly
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: mode})
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	if len(opts.Claims) > 0 {
+		keys := make([]string, 0, len(opts.Claims))
+		vals := make([]string, 0, len(opts.Claims))
+		for k, v := range opts.Claims {
+			keys = append(keys, k)
+			vals = append(vals, v)
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals); err != nil {
+			_ = tx.Rollback(ctx)
+			return nil, fmt.Errorf("store: set claims: %w", err)
+		}
+	}
+	return &Tx{tx: tx}, nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.
+func (s *Store) InTx(ctx context.Context, opts TxOptions, fn func(*Tx) error) error {
+	tx, err := s.Begin(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback(ctx)
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Commit commits the transaction.
+func (t *Tx) Commit(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction; it is safe after Commit.
+func (t *Tx) Rollback(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	err := t.tx.Rollback(ctx)
+	if err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return fmt.Errorf("store: rollback: %w", err)
+	}
+	return nil
+}
+
+// query runs a statement that returns rows and collects them with scan, under the mutex.
+func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any, scan func(pgx.Rows) (T, error)) ([]T, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rows, err := t.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// queryRow runs a statement returning one row; no row is apperr.ErrNotFound.
+func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, dest ...any) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// exec runs a statement and returns the number of rows it touched.
+func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tag, err := t.tx.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// wrap turns driver errors into the hub's error vocabulary: a missing row is NotFound, a
+// violated constraint is an input error naming the constraint's column, a cancelled
+// statement is Unavailable. Everything else stays internal and is never shown to clients.
+func wrap(op string, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", op, apperr.ErrNotFound)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "already exists"))
+		case "23503": // foreign_key_violation
+			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "refers to something that does not exist"))
+		case "23514", "23502", "22P02", "22007", "22008": // check, not null, bad text representation, bad datetime
+			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "is not valid: "+pgErr.Message))
+		case "57014": // query_canceled (statement timeout)
+			return fmt.Errorf("store: %s: %w", op, apperr.ErrUnavailable)
+		case "42501": // insufficient_privilege (row-level security refused a write)
+			return fmt.Errorf("store: %s: %w", op, apperr.ErrForbidden)
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("store: %s: %w: %w", op, apperr.ErrUnavailable, err)
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+func constraintField(e *pgconn.PgError) string {
+	if e.ColumnName != "" {
+		return e.ColumnName
+	}
+	if e.ConstraintName != "" {
+		return e.ConstraintName
+	}
+	return e.TableName
+}
+
+// ExtraMigrationsVersion names the schema parts not applied by goose files (the job
+// queue's own migrations); test templates are rebuilt when it changes.
+const ExtraMigrationsVersion = "v1"
+
+// MigrateAll applies the hub's migrations and those of the libraries it embeds.
+func MigrateAll(ctx context.Context, databaseURL string) error {
+	_, err := Migrate(ctx, databaseURL)
+	return err
+}
