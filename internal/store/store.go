@@ -128,13 +128,16 @@ type TxOptions struct {
 	// Claims are set with set_config(key, value, true) before anything else runs, so
 	// row-level security policies can read the principal for this transaction only.
 	Claims map[string]string
+	// Scope filters the rows every list and lookup query returns.
+	Scope Scope
 }
 
 // Tx is one request's transaction. gqlgen resolves fields concurrently while a pgx
 // transaction holds a single connection, so every statement takes the mutex.
 type Tx struct {
-	mu sync.Mutex
-	tx pgx.Tx
+	mu    sync.Mutex
+	tx    pgx.Tx
+	scope Scope
 }
 
 // Begin opens a transaction and applies the claims in the same round trip as nothing else.
@@ -159,7 +162,7 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 			return nil, fmt.Errorf("store: set claims: %w", err)
 		}
 	}
-	return &Tx{tx: tx}, nil
+	return &Tx{tx: tx, scope: opts.Scope}, nil
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.
