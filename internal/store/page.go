@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+)
+
+// MaxPageSize bounds every page; the API's complexity limit assumes it.
+const MaxPageSize = 100
+
+// Page asks for First rows after the cursor After (keyset pagination: stable under inserts,
+// and as fast on page 1,000 as on page 1).
+type Page struct {
+	First int
+	After string
+}
+
+// Cursor encodes a row's position: its sort key and id.
+func Cursor(sortKey, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(sortKey + "\x00" + id))
+}
+
+func decodeCursor(c string) (key, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", apperr.Input("after", "is not a cursor returned by this API")
+	}
+	k, i, ok := strings.Cut(string(b), "\x00")
+	if !ok || len(i) != 36 {
+		return "", "", apperr.Input("after", "is not a cursor returned by this API")
+	}
+	return k, i, nil
+}
+
+// Row pairs a listed row with its cursor.
+type Row[T any] struct {
+	Node   T
+	Cursor string
+}
+
+// Rows is one page of a listing.
+type Rows[T any] struct {
+	Rows        []Row[T]
+	HasNextPage bool
+	TotalCount  int
+}
+
+// listPageRows runs base (a SELECT of the row's columns and a sort_key column, with its
+// WHERE clause) as one keyset page: rows, whether more follow, and the total number of
+// matching rows, all in one statement.
+func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any, p Page,
+	scan func(r pgx.Rows) (T, string, error), idOf func(T) string) (Rows[T], error) {
+	if p.First <= 0 || p.First > MaxPageSize {
+		return Rows[T]{}, apperr.Inputf("first", "must be between 1 and %d", MaxPageSize)
+	}
+	after := "true"
+	if p.After != "" {
+		k, id, err := decodeCursor(p.After)
+		if err != nil {
+			return Rows[T]{}, err
+		}
+		after = "(b.sort_key, b.id) > (" + arg(&args, k) + ", " + arg(&args, id) + "::uuid)"
+	}
+	sql := `WITH b AS (` + base + `)
+	SELECT b.*, (SELECT count(*) FROM b) FROM b WHERE ` + after + ` ORDER BY b.sort_key, b.id LIMIT ` + arg(&args, p.First+1)
+	var total int
+	type keyed struct {
+		v   T
+		key string
+	}
+	got, err := query(ctx, t, op, sql, args, func(r pgx.Rows) (keyed, error) {
+		v, key, err := scan(countingRows{Rows: r, total: &total})
+		return keyed{v, key}, err
+	})
+	if err != nil {
+		return Rows[T]{}, err
+	}
+	res := Rows[T]{}
+	if len(got) > p.First {
+		res.HasNextPage = true
+		got = got[:p.First]
+	}
+	if len(got) == 0 {
+		// Past the last row the page is empty, but the total still matters to the client.
+		n, err := query(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, args[:len(args)-1-boolToInt(p.After != "")*2],
+			func(r pgx.Rows) (int, error) {
+				var n int
+				return n, r.Scan(&n)
+			})
+		if err != nil {
+			return Rows[T]{}, err
+		}
+		total = n[0]
+	}
+	res.TotalCount = total
+	for _, g := range got {
+		res.Rows = append(res.Rows, Row[T]{Node: g.v, Cursor: Cursor(g.key, idOf(g.v))})
+	}
+	return res, nil
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// countingRows appends the total column to whatever the row's own scan asks for.
+type countingRows struct {
+	pgx.Rows
+	total *int
+}
+
+func (c countingRows) Scan(dest ...any) error {
+	return c.Rows.Scan(append(dest, c.total)...)
+}
+
+
