@@ -1,0 +1,226 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+type bulkBundle struct {
+	st   *store.Store
+	pool *pgxpool.Pool
+}
+
+func setupBulk(t *testing.T) bulkBundle {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	return bulkBundle{st: store.New(pool), pool: pool}
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func intp(v int) *int { return &v }
+
+// oneOfEach builds a batch with one row in every table, all referring to each other.
+func oneOfEach() *store.BulkData {
+	org, dept, staff := store.NewID(), store.NewID(), store.NewID()
+	person, child, hh := store.NewID(), store.NewID(), store.NewID()
+	cs, asm, prj, op, rnd := store.NewID(), store.NewID(), store.NewID(), store.NewID(), store.NewID()
+	hours := 12.5
+	return &store.BulkData{
+		Organisations: []store.BulkOrganisation{{ID: org, Code: "ORG-1", Name: "Agency", Kind: "HEALTH_SOCIAL_AGENCY", Territory: "G702", IsPublic: true}},
+		Departments:   []store.BulkDepartment{{ID: dept, OrganisationID: org, Code: "SOC", Name: "Social care", Kind: "SOCIAL_CARE"}},
+		Staff:         []store.BulkStaff{{ID: staff, Subject: "sw.test", DisplayName: "Test Worker", OrganisationID: org, DepartmentID: dept}},
+		Persons: []store.BulkPerson{
+			{ID: person, TaxCode: "RSSMRA80A01G702X", GivenName: "Maria", FamilyName: "Rossi", BirthDate: day(1980, 1, 1), Gender: "FEMALE", Citizenship: "IT"},
+			{ID: child, TaxCode: "RSSLCU12A41G702X", GivenName: "Luca", FamilyName: "Rossi"},
+		},
+		Households: []store.BulkHousehold{{ID: hh, Label: "Rossi"}},
+		HouseholdMembers: []store.BulkHouseholdMember{
+			{ID: store.NewID(), HouseholdID: hh, PersonID: person, Relationship: "HEAD", ValidFrom: day(2010, 1, 1)},
+			{ID: store.NewID(), HouseholdID: hh, PersonID: child, Relationship: "CHILD", ValidFrom: day(2012, 1, 1)},
+		},
+		Cases:             []store.BulkCase{{ID: cs, Reference: "C-1", HouseholdID: hh, PersonID: person, OrganisationID: org, LeadWorkerID: staff, Status: "OPEN", OpenedOn: day(2020, 9, 1)}},
+		CaseDepartments:   []store.BulkCaseDepartment{{CaseID: cs, DepartmentID: dept}},
+		CaseOrganisations: []store.BulkCaseOrganisation{{CaseID: cs, OrganisationID: org, Role: "LEAD"}},
+		CaseAssignments:   []store.BulkCaseAssignment{{CaseID: cs, StaffID: staff}},
+		Assessments:       []store.BulkAssessment{{ID: asm, CaseID: cs, PersonID: person, AssessorID: staff, AssessedOn: day(2020, 9, 15), ProposedInterventions: []string{"INTERNSHIP"}}},
+		AssessmentScores:  []store.BulkAssessmentScore{{AssessmentID: asm, Area: "DIGITAL_SKILLS", Score: 2}},
+		Projects:          []store.BulkProject{{ID: prj, CaseID: cs, ParticipantID: person, CaseManagerID: staff, ProviderOrganisationID: org, Title: "Project", Status: "ACTIVE", StartedOn: day(2020, 10, 1)}},
+		Operations:        []store.BulkOperation{{ID: op, Code: "CUP1", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11", CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: day(2020, 10, 1)}},
+		OperationRounds:   []store.BulkOperationRound{{ID: rnd, OperationID: op, Number: 1, StartsOn: day(2020, 10, 1)}},
+		Interventions: []store.BulkIntervention{{ID: store.NewID(), CaseID: cs, ProjectID: prj, RoundID: rnd, ServiceType: "HOME_EDUCATION_MINORS",
+			ProviderOrganisationID: org, BeneficiaryID: child, PlannedHours: &hours, Status: "ACTIVE"}},
+		ActivityEntries: []store.BulkActivityEntry{{ID: store.NewID(), CaseID: cs, ProjectID: prj, AuthorID: staff, OccurredOn: day(2020, 10, 2), Kind: "MEETING", Minutes: intp(45), Note: "first meeting"}},
+		Participations: []store.BulkParticipation{{ID: store.NewID(), OperationID: op, RoundID: rnd, PersonID: person, EntryDate: day(2020, 10, 1),
+			Gender: "F", BirthDate: day(1980, 1, 1), ISCED: intp(0), CountryOfOrigin: "IT"}},
+	}
+}
+
+func countRows(t *testing.T, pool *pgxpool.Pool, table string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}
+
+var allTables = []string{"organisations", "departments", "staff", "persons", "households", "household_members", "cases",
+	"case_departments", "case_organisations", "case_assignments", "assessments", "assessment_scores", "projects",
+	"operations", "operation_rounds", "interventions", "activity_entries", "participations"}
+
+func TestBulkLoadWritesEveryTable(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	ctx := context.Background()
+	data := oneOfEach()
+	require.Equal(t, 20, data.Rows())
+
+	var mu sync.Mutex
+	reported := map[string]int{}
+	err := b.st.BulkLoad(ctx, data, func(table string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		require.LessOrEqual(t, done, total)
+		reported[table] = done
+	})
+	require.NoError(t, err)
+	for _, table := range allTables {
+		want := 1
+		if table == "persons" || table == "household_members" {
+			want = 2
+		}
+		require.Equal(t, want, countRows(t, b.pool, table), table)
+		require.Equal(t, want, reported[table], table)
+	}
+
+	// Zero values arrive as NULL, set values as given (isced 0 is a value, not a NULL).
+	var gender, employment *string
+	var isced, householdSize *int16
+	var birth time.Time
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT gender, employment_status, isced, household_size, birth_date FROM participations`).
+		Scan(&gender, &employment, &isced, &householdSize, &birth))
+	require.Equal(t, "F", *gender)
+	require.Nil(t, employment)
+	require.EqualValues(t, 0, *isced)
+	require.Nil(t, householdSize)
+	require.Equal(t, day(1980, 1, 1), birth)
+
+	var childBirth *time.Time
+	var childGender *string
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT birth_date, gender FROM persons WHERE given_name = 'Luca'`).Scan(&childBirth, &childGender))
+	require.Nil(t, childBirth)
+	require.Nil(t, childGender)
+
+	var proposed []string
+	var objectives []string
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT a.proposed_interventions, p.objectives FROM assessments a, projects p`).Scan(&proposed, &objectives))
+	require.Equal(t, []string{"INTERNSHIP"}, proposed)
+	require.Empty(t, objectives)
+
+	var hours float64
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT planned_hours::float8 FROM interventions`).Scan(&hours))
+	require.InDelta(t, 12.5, hours, 0.001)
+}
+
+func TestBulkLoadRejectsMissingIdentifier(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	data := oneOfEach()
+	data.Projects[0].CaseID = uuid.Nil
+
+	err := b.st.BulkLoad(context.Background(), data, nil)
+	require.ErrorIs(t, err, store.ErrMissingValue)
+	require.ErrorContains(t, err, "bulk load projects: row 0: case_id")
+	for _, table := range allTables {
+		require.Zero(t, countRows(t, b.pool, table), "%s must be rolled back", table)
+	}
+}
+
+func TestBulkLoadRejectsMissingDate(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	data := oneOfEach()
+	data.Participations[0].EntryDate = time.Time{}
+
+	err := b.st.BulkLoad(context.Background(), data, nil)
+	require.ErrorIs(t, err, store.ErrMissingValue)
+	require.ErrorContains(t, err, "participations: row 0: entry_date")
+}
+
+func TestBulkLoadReportsConstraintViolationAndRollsBack(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	data := oneOfEach()
+	data.Participations[0].HouseholdSize = intp(0)
+
+	err := b.st.BulkLoad(context.Background(), data, nil)
+	require.Error(t, err)
+	ie, ok := apperr.AsInput(err)
+	require.True(t, ok, "want an input error, got %v", err)
+	require.Contains(t, ie.Fields[0].Field, "household_size")
+	require.ErrorContains(t, err, "bulk load participations")
+	for _, table := range allTables {
+		require.Zero(t, countRows(t, b.pool, table), "%s must be rolled back", table)
+	}
+}
+
+func TestBulkLoadRejectsDanglingReference(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	data := oneOfEach()
+	data.Interventions[0].BeneficiaryID = store.NewID()
+
+	err := b.st.BulkLoad(context.Background(), data, nil)
+	ie, ok := apperr.AsInput(err)
+	require.True(t, ok, "want an input error, got %v", err)
+	require.Contains(t, ie.Fields[0].Reason, "does not exist")
+}
+
+func TestBulkLoaderChunksShareOneTransaction(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	ctx := context.Background()
+	first := oneOfEach()
+
+	l, err := b.st.BeginBulk(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, l.Load(ctx, first))
+
+	// A second chunk refers to the first one's rows through the keys read in the transaction.
+	keys, err := l.Keys(ctx)
+	require.NoError(t, err)
+	require.Equal(t, first.Organisations[0].ID, keys.Organisations["ORG-1"])
+	require.Equal(t, first.Departments[0].ID, keys.Departments["ORG-1/SOC"])
+	require.Equal(t, first.Staff[0].ID, keys.Staff["sw.test"])
+	require.Equal(t, first.Operations[0].ID, keys.Operations["CUP1"])
+
+	second := &store.BulkData{Persons: []store.BulkPerson{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
+	second.Participations = []store.BulkParticipation{{ID: store.NewID(), OperationID: keys.Operations["CUP1"], PersonID: second.Persons[0].ID, EntryDate: day(2021, 1, 1)}}
+	require.NoError(t, l.Load(ctx, second))
+
+	// Nothing is visible outside the transaction before Commit.
+	require.Zero(t, countRows(t, b.pool, "persons"))
+	require.NoError(t, l.Commit(ctx))
+	require.Equal(t, 3, countRows(t, b.pool, "persons"))
+	require.Equal(t, 2, countRows(t, b.pool, "participations"))
+	require.NoError(t, l.Rollback(ctx), "rollback after commit is harmless")
+	require.Error(t, l.Load(ctx, second), "a committed loader refuses more batches")
+}
+
+func TestBulkDataReset(t *testing.T) {
+	t.Parallel()
+	data := oneOfEach()
+	capPersons := cap(data.Persons)
+	data.Reset()
+	require.Zero(t, data.Rows())
+	require.Equal(t, capPersons, cap(data.Persons))
+}
