@@ -24,7 +24,6 @@ var commands = map[string]command{
 	"demo":         {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
 	"migrate":      {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
 	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
-	"registry-sim": {"serve the benefit, labour and school registry simulators with a PDND token endpoint", runRegistrySim},
 }
 
 func main() {

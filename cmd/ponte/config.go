@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Environment variables read by serve (and demo, where they apply). Each has a default
+// except DATABASE_URL, which serve requires.
+//
+//	DATABASE_URL               PostgreSQL connection string (required by serve)
+//	PONTE_ADDR                 listen address (default :8080)
+//	PONTE_STATEMENT_TIMEOUT    bound on every SQL statement (default 5s)
+//	PONTE_MAX_DEPTH            deepest GraphQL selection (default 12)
+//	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 20000)
+//	PONTE_MAX_BODY_BYTES       request body limit (default 1048576)
+//	PONTE_LOG_LEVEL            debug | info | warn | error (default info)
+type config struct {
+	DatabaseURL string
+	Addr        string
+	Store       store.Config
+	Limits      server.Limits
+	LogLevel    slog.Level
+}
+
+func configFromEnv() (config, error) {
+	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), Addr: envOr("PONTE_ADDR", ":8080")}
+	var err error
+	if c.Store.StatementTimeout, err = envDuration("PONTE_STATEMENT_TIMEOUT", 5*time.Second); err != nil {
+		return c, err
+	}
+	if c.Limits.MaxDepth, err = envInt("PONTE_MAX_DEPTH", 12); err != nil {
+		return c, err
+	}
+	if c.Limits.MaxComplexity, err = envInt("PONTE_MAX_COMPLEXITY", 20000); err != nil {
+		return c, err
+	}
+	n, err := envInt("PONTE_MAX_BODY_BYTES", 1<<20)
+	if err != nil {
+		return c, err
+	}
+	c.Limits.MaxBodyBytes = int64(n)
+	if err := c.LogLevel.UnmarshalText([]byte(envOr("PONTE_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("PONTE_LOG_LEVEL: %w", err)
+	}
+	return c, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) (int, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive whole number", key, v)
+	}
+	return n, nil
+}
+
+func envDuration(key string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive duration such as 5s", key, v)
+	}
+	return d, nil
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/pgserver"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// demoDatabase is the database the demo creates on its own server.
+const demoDatabase = "ponte"
+
+func runDemo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address the API listens on")
+	dataDir := fs.String("data-dir", pgserver.DefaultDataDir("demo"), "where the demo's PostgreSQL keeps its data (reused between runs)")
+	reset := fs.Bool("reset", false, "drop the demo database and load it afresh")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: ponte demo [flags]\n\nStarts a local PostgreSQL (or uses DATABASE_URL), migrates, loads the demo data,\nstarts the registry simulators and serves the API until Ctrl-C.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := configFromEnv()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	started := time.Now()
+
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		fmt.Fprintf(os.Stderr, "starting PostgreSQL in %s …\n", *dataDir)
+		pg, err := pgserver.Start(ctx, pgserver.Options{DataDir: *dataDir})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			fmt.Fprintln(os.Stderr, "stopping PostgreSQL …")
+			if err := pg.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}()
+		if err := ensureDatabase(ctx, pg.URL("postgres"), demoDatabase, *reset); err != nil {
+			return err
+		}
+		dbURL = pg.URL(demoDatabase)
+	}
+	if err := store.MigrateAll(ctx, dbURL); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, dbURL, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Printf(`
+ponte demo is ready (%s)
+
+  GraphQL API   %s/graphql
+  GraphQL IDE   %s/
+  health        %s/healthz   %s/readyz
+  DATABASE_URL  %s
+
+Press Ctrl-C to stop.
+`, time.Since(started).Round(time.Millisecond), base, base, base, base, dbURL)
+	return serveHTTP(ctx, ln, server.Mux(server.Config{Store: st, Limits: cfg.Limits, Logger: log}), log)
+}
+
+// ensureDatabase creates the database if it is missing, or recreates it on reset.
+func ensureDatabase(ctx context.Context, adminURL, name string, reset bool) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return fmt.Errorf("connect to the demo server: %w", err)
+	}
+	defer conn.Close(ctx)
+	if reset {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("drop demo database: %w", err)
+		}
+	}
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up demo database: %w", err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return fmt.Errorf("create demo database: %w", err)
+		}
+	}
+	return nil
+}

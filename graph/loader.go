@@ -1,0 +1,320 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// loader batches one relation for one request, deterministically: whenever rows are loaded,
+// the keys their children will ask for are primed; the first child to ask fetches every
+// primed key in one statement. So a page of N parents costs one statement per relation,
+// whatever N, without the timing windows of a classic dataloader.
+type loader[V any] struct {
+	// fetchMu serialises fetches of this relation; mu guards the maps and is never held
+	// while a fetch runs, so priming from another loader's fetch cannot deadlock.
+	fetchMu sync.Mutex
+	mu      sync.Mutex
+	done    map[string]V
+	pending map[string]struct{}
+	fetch   func(ctx context.Context, keys []string) (map[string]V, error)
+}
+
+func newLoader[V any](fetch func(ctx context.Context, keys []string) (map[string]V, error)) *loader[V] {
+	return &loader[V]{done: map[string]V{}, pending: map[string]struct{}{}, fetch: fetch}
+}
+
+// prime announces keys that will probably be asked for.
+func (l *loader[V]) prime(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := l.done[k]; !ok && k != "" {
+			l.pending[k] = struct{}{}
+		}
+	}
+}
+
+// load returns the value of key, fetching it together with every pending key.
+func (l *loader[V]) load(ctx context.Context, key string) (V, error) {
+	l.mu.Lock()
+	v, ok := l.done[key]
+	l.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	l.fetchMu.Lock()
+	defer l.fetchMu.Unlock()
+	l.mu.Lock()
+	if v, ok := l.done[key]; ok {
+		l.mu.Unlock()
+		return v, nil
+	}
+	l.pending[key] = struct{}{}
+	keys := make([]string, 0, len(l.pending))
+	for k := range l.pending {
+		keys = append(keys, k)
+	}
+	clear(l.pending)
+	l.mu.Unlock()
+
+	got, err := l.fetch(ctx, keys)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		l.done[k] = got[k]
+	}
+	return l.done[key], nil
+}
+
+// byID indexes rows by id, as pointers so a missing row is nil.
+func byID[T any](rows []T, id func(T) string) map[string]*T {
+	m := make(map[string]*T, len(rows))
+	for i := range rows {
+		m[id(rows[i])] = &rows[i]
+	}
+	return m
+}
+
+// groupBy groups rows under a key, keeping their order.
+func groupBy[T any](rows []T, key func(T) string) map[string][]T {
+	m := map[string][]T{}
+	for _, r := range rows {
+		k := key(r)
+		m[k] = append(m[k], r)
+	}
+	return m
+}
+
+// loaders are one request's batched relations.
+type loaders struct {
+	organisations  *loader[*store.Organisation]
+	departments    *loader[*store.Department]
+	staff          *loader[*store.Staff]
+	persons        *loader[*store.Person]
+	households     *loader[*store.Household]
+	cases          *loader[*store.Case]
+	projects       *loader[*store.Project]
+	operations     *loader[*store.Operation]
+	rounds         *loader[*store.Round]
+	orgDepartments *loader[[]store.Department]
+	householdMembs *loader[[]store.HouseholdMember]
+	personMembs    *loader[[]store.HouseholdMember]
+	householdCases *loader[[]store.Case]
+	caseDepts      *loader[[]string]
+	caseOrgs       *loader[[]store.CaseOrganisation]
+	caseAssessment *loader[[]store.Assessment]
+	caseProjects   *loader[[]store.Project]
+	caseInterv     *loader[[]store.Intervention]
+	projectInterv  *loader[[]store.Intervention]
+	caseActivity   *loader[[]store.ActivityEntry]
+	opRounds       *loader[[]store.Round]
+	personParts    *loader[[]store.Participation]
+}
+
+func newLoaders(tx *store.Tx) *loaders {
+	l := &loaders{}
+	l.organisations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Organisation, error) {
+		rows, err := tx.OrganisationsByIDs(ctx, ids)
+		return byID(rows, func(o store.Organisation) string { return o.ID }), err
+	})
+	l.departments = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Department, error) {
+		rows, err := tx.DepartmentsByIDs(ctx, ids)
+		for _, d := range rows {
+			l.organisations.prime(d.OrganisationID)
+		}
+		return byID(rows, func(d store.Department) string { return d.ID }), err
+	})
+	l.staff = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Staff, error) {
+		rows, err := tx.StaffByIDs(ctx, ids)
+		for _, s := range rows {
+			l.organisations.prime(s.OrganisationID)
+			if s.DepartmentID != nil {
+				l.departments.prime(*s.DepartmentID)
+			}
+		}
+		return byID(rows, func(s store.Staff) string { return s.ID }), err
+	})
+	l.persons = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Person, error) {
+		rows, err := tx.PersonsByIDs(ctx, ids)
+		l.primePersons(rows)
+		return byID(rows, func(p store.Person) string { return p.ID }), err
+	})
+	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Household, error) {
+		rows, err := tx.HouseholdsByIDs(ctx, ids)
+		for _, h := range rows {
+			l.householdMembs.prime(h.ID)
+			l.householdCases.prime(h.ID)
+		}
+		return byID(rows, func(h store.Household) string { return h.ID }), err
+	})
+	l.cases = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Case, error) {
+		rows, err := tx.CasesByIDs(ctx, ids)
+		l.primeCases(rows)
+		return byID(rows, func(c store.Case) string { return c.ID }), err
+	})
+	l.projects = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Project, error) {
+		rows, err := tx.ProjectsByIDs(ctx, ids)
+		l.primeProjects(rows)
+		return byID(rows, func(p store.Project) string { return p.ID }), err
+	})
+	l.operations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Operation, error) {
+		rows, err := tx.OperationsByIDs(ctx, ids)
+		for _, o := range rows {
+			l.opRounds.prime(o.ID)
+		}
+		return byID(rows, func(o store.Operation) string { return o.ID }), err
+	})
+	l.rounds = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Round, error) {
+		rows, err := tx.RoundsByIDs(ctx, ids)
+		for _, r := range rows {
+			l.operations.prime(r.OperationID)
+		}
+		return byID(rows, func(r store.Round) string { return r.ID }), err
+	})
+	l.orgDepartments = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Department, error) {
+		rows, err := tx.DepartmentsByOrganisation(ctx, ids)
+		return groupBy(rows, func(d store.Department) string { return d.OrganisationID }), err
+	})
+	l.householdMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
+		rows, err := tx.MembersByHousehold(ctx, ids)
+		for _, m := range rows {
+			l.persons.prime(m.PersonID)
+		}
+		return groupBy(rows, func(m store.HouseholdMember) string { return m.HouseholdID }), err
+	})
+	l.personMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
+		rows, err := tx.MembershipsByPerson(ctx, ids)
+		for _, m := range rows {
+			l.households.prime(m.HouseholdID)
+		}
+		return groupBy(rows, func(m store.HouseholdMember) string { return m.PersonID }), err
+	})
+	l.householdCases = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Case, error) {
+		rows, err := tx.CasesByHousehold(ctx, ids)
+		l.primeCases(rows)
+		return groupBy(rows, func(c store.Case) string { return *c.HouseholdID }), err
+	})
+	l.caseDepts = newLoader(func(ctx context.Context, ids []string) (map[string][]string, error) {
+		links, err := tx.CaseDepartmentLinks(ctx, ids)
+		m := map[string][]string{}
+		for _, lk := range links {
+			m[lk[0]] = append(m[lk[0]], lk[1])
+			l.departments.prime(lk[1])
+		}
+		return m, err
+	})
+	l.caseOrgs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseOrganisation, error) {
+		rows, err := tx.CaseOrganisations(ctx, ids)
+		for _, co := range rows {
+			l.organisations.prime(co.OrganisationID)
+		}
+		return groupBy(rows, func(co store.CaseOrganisation) string { return co.CaseID }), err
+	})
+	l.caseAssessment = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Assessment, error) {
+		rows, err := tx.AssessmentsByCase(ctx, ids)
+		for _, a := range rows {
+			l.persons.prime(a.PersonID)
+			l.staff.prime(a.AssessorID)
+		}
+		return groupBy(rows, func(a store.Assessment) string { return a.CaseID }), err
+	})
+	l.caseProjects = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Project, error) {
+		rows, err := tx.ProjectsByCase(ctx, ids)
+		l.primeProjects(rows)
+		return groupBy(rows, func(p store.Project) string { return p.CaseID }), err
+	})
+	l.caseInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
+		rows, err := tx.InterventionsByCase(ctx, ids)
+		l.primeInterventions(rows)
+		return groupBy(rows, func(i store.Intervention) string { return i.CaseID }), err
+	})
+	l.projectInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
+		rows, err := tx.InterventionsByProject(ctx, ids)
+		l.primeInterventions(rows)
+		return groupBy(rows, func(i store.Intervention) string { return *i.ProjectID }), err
+	})
+	l.caseActivity = newLoader(func(ctx context.Context, ids []string) (map[string][]store.ActivityEntry, error) {
+		rows, err := tx.ActivityByCase(ctx, ids)
+		for _, e := range rows {
+			l.staff.prime(e.AuthorID)
+		}
+		return groupBy(rows, func(e store.ActivityEntry) string { return e.CaseID }), err
+	})
+	l.opRounds = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Round, error) {
+		rows, err := tx.RoundsByOperation(ctx, ids)
+		return groupBy(rows, func(r store.Round) string { return r.OperationID }), err
+	})
+	l.personParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Participation, error) {
+		rows, err := tx.ParticipationsByPerson(ctx, ids)
+		l.primeParticipations(rows)
+		return groupBy(rows, func(p store.Participation) string { return p.PersonID }), err
+	})
+	return l
+}
+
+func (l *loaders) primeCases(rows []store.Case) {
+	for _, c := range rows {
+		if c.HouseholdID != nil {
+			l.households.prime(*c.HouseholdID)
+		}
+		if c.PersonID != nil {
+			l.persons.prime(*c.PersonID)
+		}
+		l.organisations.prime(c.OrganisationID)
+		l.staff.prime(c.LeadWorkerID)
+		l.caseDepts.prime(c.ID)
+		l.caseOrgs.prime(c.ID)
+		l.caseAssessment.prime(c.ID)
+		l.caseProjects.prime(c.ID)
+		l.caseInterv.prime(c.ID)
+		l.caseActivity.prime(c.ID)
+	}
+}
+
+func (l *loaders) primePersons(rows []store.Person) {
+	for _, p := range rows {
+		l.personMembs.prime(p.ID)
+		l.personParts.prime(p.ID)
+	}
+}
+
+func (l *loaders) primeProjects(rows []store.Project) {
+	for _, p := range rows {
+		l.cases.prime(p.CaseID)
+		l.persons.prime(p.ParticipantID)
+		l.organisations.prime(p.ProviderOrganisationID)
+		if p.CaseManagerID != nil {
+			l.staff.prime(*p.CaseManagerID)
+		}
+		l.projectInterv.prime(p.ID)
+	}
+}
+
+func (l *loaders) primeInterventions(rows []store.Intervention) {
+	for _, i := range rows {
+		l.persons.prime(i.BeneficiaryID)
+		l.organisations.prime(i.ProviderOrganisationID)
+		if i.ProjectID != nil {
+			l.projects.prime(*i.ProjectID)
+		}
+		if i.RoundID != nil {
+			l.rounds.prime(*i.RoundID)
+		}
+	}
+}
+
+func (l *loaders) primeParticipations(rows []store.Participation) {
+	for _, p := range rows {
+		l.persons.prime(p.PersonID)
+		l.operations.prime(p.OperationID)
+		if p.RoundID != nil {
+			l.rounds.prime(*p.RoundID)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// mutate runs a workflow command in the request's transaction and wraps its result. The
+// server rolls the whole transaction back when any mutation fails, so nothing partial lands.
+func mutate[In, Out, P any](ctx context.Context, in In, cmd func(context.Context, *store.Tx, In) (Out, error), payload func(Out) P) (P, error) {
+	var zero P
+	r, err := request(ctx)
+	if err != nil {
+		return zero, err
+	}
+	out, err := cmd(ctx, r.Tx, in)
+	if err != nil {
+		return zero, err
+	}
+	return payload(out), nil
+}
+
+func memberPayload(m store.HouseholdMember) *model.HouseholdMemberPayload {
+	return &model.HouseholdMemberPayload{Member: m}
+}
+
+func casePayload(c store.Case) *model.CasePayload { return &model.CasePayload{Case: c} }
+
+func projectPayload(p store.Project) *model.ProjectPayload { return &model.ProjectPayload{Project: p} }
+
+func interventionPayload(i store.Intervention) *model.InterventionPayload {
+	return &model.InterventionPayload{Intervention: i}
+}
+
+func participationPayload(p store.Participation) *model.ParticipationPayload {
+	return &model.ParticipationPayload{Participation: p}
+}

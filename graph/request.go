@@ -1,0 +1,216 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Request is what one GraphQL operation works in: its transaction, its loaders, and who asks.
+type Request struct {
+	Tx *store.Tx
+	// StaffID is the caller's own staff record, when the caller is a member of staff.
+	StaffID string
+	loaders *loaders
+}
+
+// NewRequest prepares a request running in tx.
+func NewRequest(tx *store.Tx, staffID string) *Request {
+	return &Request{Tx: tx, StaffID: staffID, loaders: newLoaders(tx)}
+}
+
+type requestKey struct{}
+
+// WithRequest attaches the request to the context the resolvers receive.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the request of ctx, or nil outside one.
+func RequestFrom(ctx context.Context) *Request {
+	r, _ := ctx.Value(requestKey{}).(*Request)
+	return r
+}
+
+// errNoRequest means a resolver ran without the server's request middleware.
+var errNoRequest = errors.New("graph: no request transaction in context")
+
+func request(ctx context.Context) (*Request, error) {
+	if r := RequestFrom(ctx); r != nil {
+		return r, nil
+	}
+	return nil, errNoRequest
+}
+
+func gid(typ, id string) string { return globalid.Encode(typ, id) }
+
+// optional loads a nullable reference: absent or out of scope is null.
+func optional[T any](ctx context.Context, pick func(*loaders) *loader[*T], id *string) (*T, error) {
+	if id == nil {
+		return nil, nil
+	}
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pick(r.loaders).load(ctx, *id)
+}
+
+// required loads a non-null reference; a row out of scope is NOT_FOUND at the field.
+func required[T any](ctx context.Context, pick func(*loaders) *loader[*T], id string) (*T, error) {
+	v, err := optional(ctx, pick, &id)
+	if err == nil && v == nil {
+		return nil, apperr.ErrNotFound
+	}
+	return v, err
+}
+
+// many loads a list relation.
+func many[T any](ctx context.Context, pick func(*loaders) *loader[[]T], id string) ([]T, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pick(r.loaders).load(ctx, id)
+	if v == nil {
+		v = []T{}
+	}
+	return v, err
+}
+
+// page turns the connection arguments into a store page, within the size limit.
+func page(first *int, after *string) store.Page {
+	p := store.Page{First: 20}
+	if first != nil {
+		p.First = *first
+	}
+	if after != nil {
+		p.After = *after
+	}
+	return p
+}
+
+// optID decodes an optional global id argument of type typ.
+func optID(field string, id *string, typ string) (*string, error) {
+	if id == nil {
+		return nil, nil
+	}
+	v, err := globalid.DecodeAs(*id, typ)
+	if err != nil {
+		return nil, apperr.Input(field, err.Error())
+	}
+	return &v, nil
+}
+
+func pageInfo[T any](rows store.Rows[T]) model.PageInfo {
+	pi := model.PageInfo{HasNextPage: rows.HasNextPage}
+	if n := len(rows.Rows); n > 0 {
+		c := rows.Rows[n-1].Cursor
+		pi.EndCursor = &c
+	}
+	return pi
+}
+
+// edges maps store rows to the connection's edge type.
+func edges[T, E any](rows store.Rows[T], edge func(cursor string, node T) E) []E {
+	out := make([]E, len(rows.Rows))
+	for i, r := range rows.Rows {
+		out[i] = edge(r.Cursor, r.Node)
+	}
+	return out
+}
+
+// nodeByID resolves node(id:) for every type that implements Node.
+func nodeByID(ctx context.Context, id string) (any, error) {
+	typ, rowID, err := globalid.Decode(id)
+	if err != nil {
+		return nil, apperr.Input("id", err.Error())
+	}
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx := r.Tx
+	ids := []string{rowID}
+	pick := func(v any, err error, n int) (any, error) {
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		return v, nil
+	}
+	switch typ {
+	case "Organisation":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Organisation] { return l.organisations }, &rowID)
+		return nilIfNone(v, err)
+	case "Department":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Department] { return l.departments }, &rowID)
+		return nilIfNone(v, err)
+	case "Staff":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Staff] { return l.staff }, &rowID)
+		return nilIfNone(v, err)
+	case "Person":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Person] { return l.persons }, &rowID)
+		return nilIfNone(v, err)
+	case "Household":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Household] { return l.households }, &rowID)
+		return nilIfNone(v, err)
+	case "Case":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Case] { return l.cases }, &rowID)
+		return nilIfNone(v, err)
+	case "Project":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Project] { return l.projects }, &rowID)
+		return nilIfNone(v, err)
+	case "Operation":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Operation] { return l.operations }, &rowID)
+		return nilIfNone(v, err)
+	case "OperationRound":
+		v, err := optional(ctx, func(l *loaders) *loader[*store.Round] { return l.rounds }, &rowID)
+		return nilIfNone(v, err)
+	case "HouseholdMember":
+		m, err := tx.MemberByID(ctx, rowID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil, nil
+		}
+		return nilIfNone(&m, err)
+	case "Assessment":
+		rows, err := tx.AssessmentsByIDs(ctx, ids)
+		if len(rows) > 0 {
+			return pick(&rows[0], err, 1)
+		}
+		return pick(nil, err, 0)
+	case "Intervention":
+		rows, err := tx.InterventionsByIDs(ctx, ids)
+		if len(rows) > 0 {
+			r.loaders.primeInterventions(rows)
+			return pick(&rows[0], err, 1)
+		}
+		return pick(nil, err, 0)
+	case "ActivityEntry":
+		rows, err := tx.ActivityByIDs(ctx, ids)
+		if len(rows) > 0 {
+			return pick(&rows[0], err, 1)
+		}
+		return pick(nil, err, 0)
+	case "Participation":
+		rows, err := tx.ParticipationsByIDs(ctx, ids)
+		if len(rows) > 0 {
+			r.loaders.primeParticipations(rows)
+			return pick(&rows[0], err, 1)
+		}
+		return pick(nil, err, 0)
+	}
+	return nil, apperr.Input("id", fmt.Sprintf("objects of type %s cannot be fetched by id", typ))
+}
+
+// nilIfNone keeps a typed nil pointer from becoming a non-nil interface value.
+func nilIfNone[T any](v *T, err error) (any, error) {
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return v, nil
+}

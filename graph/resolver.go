@@ -1,0 +1,7 @@
+// Package graph holds the GraphQL resolvers: thin adapters from the schema to the workflow
+// (internal/casework) and the store, with per-request loaders that keep SQL round trips
+// independent of page size.
+package graph
+
+// Resolver is the root resolver; it holds the request-independent dependencies.
+type Resolver struct{}

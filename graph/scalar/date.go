@@ -1,0 +1,43 @@
+// Package scalar implements the API's custom scalars.
+package scalar
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// DateLayout is the only accepted spelling of a Date: YYYY-MM-DD.
+const DateLayout = "2006-01-02"
+
+// MarshalDate writes a calendar date.
+func MarshalDate(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(t.Format(DateLayout)))
+	})
+}
+
+// UnmarshalDate reads a calendar date, rejecting anything but YYYY-MM-DD.
+func UnmarshalDate(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("a Date must be a string YYYY-MM-DD, got %T", v)
+	}
+	t, err := ParseDate(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+// ParseDate parses YYYY-MM-DD into a UTC midnight.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date YYYY-MM-DD", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,283 @@
+// Package server wires the GraphQL API into HTTP: transports, limits, one database
+// transaction per operation, error codes, health and readiness, and the in-browser IDE.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/ponte-hub/ponte/graph"
+	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Limits bound what one request may cost. Zero values take the defaults.
+type Limits struct {
+	// MaxDepth is the deepest selection allowed (default 12).
+	MaxDepth int
+	// MaxComplexity bounds the weighted field count; list fields weigh their page size
+	// (default 20,000: a page of 100 cases with a dozen nested fields each).
+	MaxComplexity int
+	// MaxBodyBytes bounds the request body (default 1 MiB).
+	MaxBodyBytes int64
+	// MaxTokens bounds the parser's token count (default 15,000).
+	MaxTokens int
+}
+
+func (l *Limits) defaults() {
+	if l.MaxDepth == 0 {
+		l.MaxDepth = 12
+	}
+	if l.MaxComplexity == 0 {
+		l.MaxComplexity = 20000
+	}
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = 1 << 20
+	}
+	if l.MaxTokens == 0 {
+		l.MaxTokens = 15000
+	}
+}
+
+// Gate decides, per operation, how the request's transaction is scoped. The access layer
+// implements it from the caller's principal; Open grants everything (local tools, tests).
+type Gate interface {
+	// Begin returns the transaction options for the operation in ctx, and the caller's
+	// staff id when the caller is a member of staff.
+	Begin(ctx context.Context, readOnly bool) (opts store.TxOptions, staffID string, err error)
+	// Finish runs in the transaction after the resolvers, before commit (the access log).
+	Finish(ctx context.Context, tx *store.Tx, resp *graphql.Response) error
+}
+
+// Open is the gate with no access control: every row, no log.
+type Open struct{}
+
+// Begin implements Gate.
+func (Open) Begin(context.Context, bool) (store.TxOptions, string, error) {
+	return store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, "", nil
+}
+
+// Finish implements Gate.
+func (Open) Finish(context.Context, *store.Tx, *graphql.Response) error { return nil }
+
+// Config assembles a server.
+type Config struct {
+	Store  *store.Store
+	Gate   Gate
+	Limits Limits
+	Logger *slog.Logger
+	// Middleware wraps the GraphQL endpoint (authentication); nil for none.
+	Middleware func(http.Handler) http.Handler
+}
+
+// GraphQL returns the GraphQL endpoint handler.
+func GraphQL(cfg Config) http.Handler {
+	cfg.Limits.defaults()
+	if cfg.Gate == nil {
+		cfg.Gate = Open{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	gcfg := generated.Config{Resolvers: &graph.Resolver{}}
+	gcfg.Directives.Category = func(ctx context.Context, obj any, next graphql.Resolver, name string) (any, error) {
+		return next(ctx)
+	}
+	setComplexity(&gcfg.Complexity)
+	srv := handler.New(generated.NewExecutableSchema(gcfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(cfg.Limits.MaxTokens)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(cfg.Limits.MaxComplexity))
+	srv.Use(depthLimit{max: cfg.Limits.MaxDepth})
+	srv.SetErrorPresenter(presentError(cfg.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		cfg.Logger.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("internal error")
+	})
+	srv.AroundResponses(inTransaction(cfg))
+
+	var h http.Handler = srv
+	if cfg.Middleware != nil {
+		h = cfg.Middleware(h)
+	}
+	return limitBody(cfg.Limits.MaxBodyBytes, h)
+}
+
+// Mux returns the hub's HTTP routes: /graphql, the IDE at /, /healthz and /readyz.
+func Mux(cfg Config) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", GraphQL(cfg))
+	mux.Handle("GET /{$}", playground.Handler("ponte", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := cfg.Store.Ping(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "not reachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// inTransaction runs each operation in one transaction: read-only for queries, committed
+// for mutations only when every field succeeded, so a failed mutation writes nothing.
+func inTransaction(cfg Config) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		op := graphql.GetOperationContext(ctx)
+		isMutation := op.Operation != nil && op.Operation.Operation == ast.Mutation
+		opts, staffID, err := cfg.Gate.Begin(ctx, !isMutation)
+		if err != nil {
+			return graphql.ErrorResponse(ctx, "%s", presentErrorMessage(err))
+		}
+		opts.ReadOnly = !isMutation
+		tx, err := cfg.Store.Begin(ctx, opts)
+		if err != nil {
+			cfg.Logger.ErrorContext(ctx, "begin transaction", "err", err)
+			return unavailable(ctx)
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+		resp := next(graph.WithRequest(ctx, graph.NewRequest(tx, staffID)))
+		if resp == nil {
+			return resp
+		}
+		if isMutation && len(resp.Errors) > 0 {
+			resp.Data = json.RawMessage("null")
+			resp.Errors = append(resp.Errors, &gqlerror.Error{
+				Message:    "the mutation was not applied: no change was stored",
+				Extensions: map[string]any{"code": "NOT_APPLIED"},
+			})
+			return resp
+		}
+		if err := cfg.Gate.Finish(ctx, tx, resp); err != nil {
+			cfg.Logger.ErrorContext(ctx, "finish request", "err", err)
+			return unavailable(ctx)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			cfg.Logger.ErrorContext(ctx, "commit", "err", err)
+			return unavailable(ctx)
+		}
+		return resp
+	}
+}
+
+func unavailable(ctx context.Context) *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{{
+		Message:    "the service is temporarily unavailable; try again",
+		Extensions: map[string]any{"code": "UNAVAILABLE"},
+	}}}
+}
+
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("request body larger than %d bytes", max),
+				"extensions": map[string]any{"code": "REQUEST_TOO_LARGE"},
+			}}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// presentError maps the hub's errors to GraphQL error codes; anything unexpected is
+// logged and shown only as an internal error, never with SQL or stack traces.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if gerr.Extensions != nil && gerr.Extensions["code"] != nil {
+			return gerr
+		}
+		if ie, ok := apperr.AsInput(err); ok {
+			fields := make([]map[string]string, len(ie.Fields))
+			for i, f := range ie.Fields {
+				fields[i] = map[string]string{"field": f.Field, "reason": f.Reason}
+			}
+			gerr.Message = ie.Error()
+			gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": ie.Fields[0].Field, "fields": fields}
+			return gerr
+		}
+		var code string
+		switch {
+		case errors.Is(err, apperr.ErrNotFound):
+			code, gerr.Message = "NOT_FOUND", "not found"
+		case errors.Is(err, apperr.ErrForbidden):
+			code, gerr.Message = "FORBIDDEN", forbiddenMessage(err)
+		case errors.Is(err, apperr.ErrUnavailable):
+			code, gerr.Message = "UNAVAILABLE", "the service is temporarily unavailable; try again"
+		default:
+			var gqlErr *gqlerror.Error
+			if errors.As(err, &gqlErr) && gqlErr.Rule != "" {
+				return gerr
+			}
+			if isArgumentError(err) {
+				gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
+				return gerr
+			}
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+			code, gerr.Message = "INTERNAL", "internal error"
+		}
+		gerr.Extensions = map[string]any{"code": code}
+		return gerr
+	}
+}
+
+// forbiddenMessage keeps the reason the access layer gave, which names the missing grant.
+func forbiddenMessage(err error) string {
+	var fe interface{ Reason() string }
+	if errors.As(err, &fe) {
+		return fe.Reason()
+	}
+	return "forbidden"
+}
+
+// isArgumentError recognises gqlgen's errors for argument values it could not coerce
+// (a malformed Date, an unknown enum value): they are the client's input.
+func isArgumentError(err error) bool {
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) {
+		return false
+	}
+	return len(gqlErr.Path) > 0 && fmt.Sprint(gqlErr.Path[0]) == "variable"
+}
+
+func presentErrorMessage(err error) string {
+	switch {
+	case errors.Is(err, apperr.ErrForbidden):
+		return forbiddenMessage(err)
+	default:
+		return err.Error()
+	}
+}

@@ -1,0 +1,195 @@
+package casework
+
+import (
+	"context"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// RegisterPersonInput registers a person by tax code.
+type RegisterPersonInput struct {
+	TaxCode               string
+	GivenName             string
+	FamilyName            string
+	BirthDate             *time.Time
+	Gender                *string
+	Citizenship           *string
+	CountryOfBirth        *string
+	ResidenceMunicipality *string
+	Phone                 *string
+	Email                 *string
+}
+
+// RegisterPerson validates the tax code (and that it agrees with the birth date and gender
+// given) and stores the person. Birth date and place are taken from the tax code when absent.
+func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (store.Person, error) {
+	var c checker
+	p := store.NewPerson{
+		GivenName:             c.text("givenName", in.GivenName, 100),
+		FamilyName:            c.text("familyName", in.FamilyName, 100),
+		Gender:                in.Gender,
+		ResidenceMunicipality: c.optText("residenceMunicipality", in.ResidenceMunicipality, 100),
+		Phone:                 c.optText("phone", in.Phone, 40),
+		Email:                 c.optText("email", in.Email, 254),
+	}
+	code, err := codicefiscale.Parse(in.TaxCode)
+	if err != nil {
+		c.Add("input.taxCode", err.Error())
+	} else {
+		p.TaxCode = code.String()
+		place := code.Birthplace()
+		p.BirthPlace = &place
+		born := code.BirthDate(today())
+		if in.BirthDate == nil {
+			p.BirthDate = &born
+		} else {
+			p.BirthDate = in.BirthDate
+			if !in.BirthDate.Equal(born) && !sameDayMonthYY(*in.BirthDate, born) {
+				c.Addf("input.birthDate", "does not match the tax code (which says %s)", born.Format("2006-01-02"))
+			}
+		}
+		if in.Gender != nil && *in.Gender != "NON_BINARY" {
+			want := map[byte]string{'F': "FEMALE", 'M': "MALE"}[code.Sex()]
+			if *in.Gender != want {
+				c.Addf("input.gender", "does not match the tax code (which says %s)", want)
+			}
+		}
+	}
+	p.Citizenship = country(&c, "citizenship", in.Citizenship)
+	p.CountryOfBirth = country(&c, "countryOfBirth", in.CountryOfBirth)
+	if p.Email != nil {
+		if _, err := mail.ParseAddress(*p.Email); err != nil {
+			c.Add("input.email", "is not an e-mail address")
+		}
+	}
+	if p.BirthDate != nil && p.BirthDate.After(today()) {
+		c.Add("input.birthDate", "is in the future")
+	}
+	if err := c.Err(); err != nil {
+		return store.Person{}, err
+	}
+	id, err := tx.CreatePerson(ctx, p)
+	if err != nil {
+		return store.Person{}, err
+	}
+	// Returned as written: a person in no case yet lies outside case-based row scopes.
+	return store.Person{ID: id, TaxCode: p.TaxCode, GivenName: p.GivenName, FamilyName: p.FamilyName,
+		BirthDate: p.BirthDate, BirthPlace: p.BirthPlace, Gender: p.Gender, Citizenship: p.Citizenship,
+		CountryOfBirth: p.CountryOfBirth, ResidenceMunicipality: p.ResidenceMunicipality, Phone: p.Phone, Email: p.Email}, nil
+}
+
+// sameDayMonthYY accepts a declared birth date whose century differs from the tax code's
+// guess: the code carries only two year digits.
+func sameDayMonthYY(a, b time.Time) bool {
+	return a.Day() == b.Day() && a.Month() == b.Month() && a.Year()%100 == b.Year()%100
+}
+
+func country(c *checker, field string, v *string) *string {
+	s := c.optText(field, v, 2)
+	if s == nil {
+		return nil
+	}
+	u := strings.ToUpper(*s)
+	if !countryRE.MatchString(u) {
+		c.Add("input."+field, "must be an ISO 3166 alpha-2 country code such as IT")
+		return nil
+	}
+	return &u
+}
+
+// CreateHouseholdInput creates an empty household.
+type CreateHouseholdInput struct {
+	Label                 string
+	ResidenceMunicipality *string
+}
+
+// CreateHousehold stores a household with no members yet.
+func CreateHousehold(ctx context.Context, tx *store.Tx, in CreateHouseholdInput) (store.Household, error) {
+	var c checker
+	label := c.text("label", in.Label, 200)
+	mun := c.optText("residenceMunicipality", in.ResidenceMunicipality, 100)
+	if err := c.Err(); err != nil {
+		return store.Household{}, err
+	}
+	id, err := tx.CreateHousehold(ctx, label, mun)
+	if err != nil {
+		return store.Household{}, err
+	}
+	// A household with no members is outside every member-based scope, so it is
+	// returned as written rather than re-read.
+	return store.Household{ID: id, Label: label, ResidenceMunicipality: mun}, nil
+}
+
+// AddHouseholdMemberInput adds a person to a household from a date.
+type AddHouseholdMemberInput struct {
+	HouseholdID  string
+	PersonID     string
+	Relationship string
+	ValidFrom    time.Time
+}
+
+// AddHouseholdMember adds a membership; a person cannot be in the same household twice at once.
+func AddHouseholdMember(ctx context.Context, tx *store.Tx, in AddHouseholdMemberInput) (store.HouseholdMember, error) {
+	var c checker
+	hid := c.id("householdId", in.HouseholdID, "Household")
+	pid := c.id("personId", in.PersonID, "Person")
+	if _, _, err := one(ctx, &c, "personId", pid, tx.PersonsByIDs); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	if err := c.Err(); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	dup, err := tx.ActiveMembership(ctx, hid, pid, in.ValidFrom)
+	if err != nil {
+		return store.HouseholdMember{}, err
+	}
+	if dup {
+		c.Add("input.personId", "is already a member of this household on that date")
+		return store.HouseholdMember{}, c.Err()
+	}
+	id, err := tx.AddHouseholdMember(ctx, store.HouseholdMember{HouseholdID: hid, PersonID: pid, Relationship: in.Relationship, ValidFrom: in.ValidFrom})
+	if err != nil {
+		return store.HouseholdMember{}, err
+	}
+	return tx.MemberByID(ctx, id)
+}
+
+// EndHouseholdMembershipInput ends a membership on a date.
+type EndHouseholdMembershipInput struct {
+	MemberID string
+	ValidTo  time.Time
+}
+
+// EndHouseholdMembership sets the last day of a current membership.
+func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMembershipInput) (store.HouseholdMember, error) {
+	var c checker
+	id := c.id("memberId", in.MemberID, "HouseholdMember")
+	if err := c.Err(); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	m, err := tx.MemberByID(ctx, id)
+	if err := c.exists("memberId", err); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	if err := c.Err(); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	if m.ValidTo != nil {
+		c.Addf("input.memberId", "membership already ended on %s", m.ValidTo.Format("2006-01-02"))
+	}
+	c.notBefore("validTo", in.ValidTo, m.ValidFrom, "the start of the membership")
+	if err := c.Err(); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	if err := tx.EndHouseholdMembership(ctx, id, in.ValidTo); err != nil {
+		return store.HouseholdMember{}, err
+	}
+	return tx.MemberByID(ctx, id)
+}
