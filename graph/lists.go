@@ -76,7 +76,9 @@ func listOrganisations(ctx context.Context, kind *string, p store.Page) (*model.
 		r.loaders.orgDepartments.prime(x.Node.ID)
 	}
 	return &model.OrganisationConnection{
-		Edges:      edges(rows, func(c string, n store.Organisation) model.OrganisationEdge { return model.OrganisationEdge{Cursor: c, Node: n} }),
+		Edges: edges(rows, func(c string, n store.Organisation) model.OrganisationEdge {
+			return model.OrganisationEdge{Cursor: c, Node: n}
+		}),
 		PageInfo:   pageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -132,7 +134,9 @@ func listParticipations(ctx context.Context, f store.ParticipationFilter, p stor
 	}
 	r.loaders.primeParticipations(nodes)
 	return &model.ParticipationConnection{
-		Edges:      edges(rows, func(c string, n store.Participation) model.ParticipationEdge { return model.ParticipationEdge{Cursor: c, Node: n} }),
+		Edges: edges(rows, func(c string, n store.Participation) model.ParticipationEdge {
+			return model.ParticipationEdge{Cursor: c, Node: n}
+		}),
 		PageInfo:   pageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil

@@ -51,7 +51,9 @@ func (r *mutationResolver) RegisterPerson(ctx context.Context, input casework.Re
 
 // CreateHousehold is the resolver for the createHousehold field.
 func (r *mutationResolver) CreateHousehold(ctx context.Context, input casework.CreateHouseholdInput) (*model.CreateHouseholdPayload, error) {
-	return mutate(ctx, input, casework.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload { return &model.CreateHouseholdPayload{Household: h} })
+	return mutate(ctx, input, casework.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
+		return &model.CreateHouseholdPayload{Household: h}
+	})
 }
 
 // AddHouseholdMember is the resolver for the addHouseholdMember field.

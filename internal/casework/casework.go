@@ -140,4 +140,3 @@ func reload[T any](ctx context.Context, id string, load func(context.Context, []
 	}
 	return rows[0], nil
 }
-
