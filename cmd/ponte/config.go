@@ -18,7 +18,7 @@ import (
 //	PONTE_ADDR                 listen address (default :8080)
 //	PONTE_STATEMENT_TIMEOUT    bound on every SQL statement (default 5s)
 //	PONTE_MAX_DEPTH            deepest GraphQL selection (default 12)
-//	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 20000)
+//	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 100000)
 //	PONTE_MAX_BODY_BYTES       request body limit (default 1048576)
 //	PONTE_LOG_LEVEL            debug | info | warn | error (default info)
 type config struct {
@@ -38,7 +38,7 @@ func configFromEnv() (config, error) {
 	if c.Limits.MaxDepth, err = envInt("PONTE_MAX_DEPTH", 12); err != nil {
 		return c, err
 	}
-	if c.Limits.MaxComplexity, err = envInt("PONTE_MAX_COMPLEXITY", 20000); err != nil {
+	if c.Limits.MaxComplexity, err = envInt("PONTE_MAX_COMPLEXITY", 100000); err != nil {
 		return c, err
 	}
 	n, err := envInt("PONTE_MAX_BODY_BYTES", 1<<20)

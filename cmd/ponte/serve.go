@@ -19,7 +19,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ponte serve\n\nServes the GraphQL API. Configuration comes from the environment:\n"+
 			"  DATABASE_URL (required), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
-			"  PONTE_MAX_COMPLEXITY (20000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info).\n"+
+			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info).\n"+
 			"Migrations are not applied: run 'ponte migrate up' first.")
 	}
 	if err := fs.Parse(args); err != nil {

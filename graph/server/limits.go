@@ -13,7 +13,7 @@ import (
 
 // nestedListWeight is what an unpaged nested list (a case's projects, a household's
 // members) counts for: such lists are short in practice, but not free.
-const nestedListWeight = 10
+const nestedListWeight = 5
 
 // pageWeight is the number of rows a connection may return: its first argument.
 func pageWeight(first *int) int {

@@ -32,7 +32,8 @@ type Limits struct {
 	// MaxDepth is the deepest selection allowed (default 12).
 	MaxDepth int
 	// MaxComplexity bounds the weighted field count; list fields weigh their page size
-	// (default 20,000: a page of 100 cases with a dozen nested fields each).
+	// (default 100,000: a page of 50 cases with their households, projects and
+	// interventions costs about 55,000).
 	MaxComplexity int
 	// MaxBodyBytes bounds the request body (default 1 MiB).
 	MaxBodyBytes int64
@@ -45,7 +46,7 @@ func (l *Limits) defaults() {
 		l.MaxDepth = 12
 	}
 	if l.MaxComplexity == 0 {
-		l.MaxComplexity = 20000
+		l.MaxComplexity = 100000
 	}
 	if l.MaxBodyBytes == 0 {
 		l.MaxBodyBytes = 1 << 20

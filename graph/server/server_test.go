@@ -1,0 +1,165 @@
+package server_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// casePage asks for a page of cases with their persons, households, projects and
+// interventions: the query a case worker's dashboard runs.
+const casePage = `query($first: Int!) {
+  cases(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      id reference status openedOn
+      person { id taxCode familyName households { relationship household { id label } } }
+      household { id label members { relationship validFrom person { id givenName birthDate } } }
+      leadWorker { displayName organisation { name } }
+      departments { name }
+      organisations { role organisation { code } }
+      projects { id title status provider { name } caseManager { displayName }
+        interventions { serviceType status beneficiary { givenName } round { number operation { code } } } }
+      interventions { id serviceType }
+    } }
+  }
+}`
+
+func TestCasePageCostsConstantStatements(t *testing.T) {
+	t.Parallel()
+	counts := map[int]int64{}
+	for _, n := range []int{5, 50} {
+		b := setup(t, n)
+		b.counter.n.Store(0)
+		data := b.ok(t, casePage, map[string]any{"first": n})
+		counts[n] = b.counter.n.Load()
+		conn := data["cases"].(map[string]any)
+		require.EqualValues(t, n, conn["totalCount"])
+		edges := conn["edges"].([]any)
+		require.Len(t, edges, n)
+		node := edges[0].(map[string]any)["node"].(map[string]any)
+		require.Len(t, node["household"].(map[string]any)["members"], 2)
+		require.Len(t, node["projects"], 2)
+		require.Len(t, node["projects"].([]any)[0].(map[string]any)["interventions"], 1)
+		require.Len(t, node["interventions"], 2)
+		require.Equal(t, "Arnera", node["projects"].([]any)[0].(map[string]any)["provider"].(map[string]any)["name"])
+	}
+	t.Logf("statements for a page of cases: N=5 → %d, N=50 → %d", counts[5], counts[50])
+	require.Equal(t, counts[5], counts[50], "statements must not grow with the page size")
+	require.Less(t, counts[50], int64(25))
+}
+
+func TestPagination(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 7)
+	seen := map[string]bool{}
+	after := any(nil)
+	for pages := 0; pages < 10; pages++ {
+		d := b.ok(t, `query($after: String) { cases(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id openedOn } } } }`,
+			map[string]any{"after": after})
+		conn := d["cases"].(map[string]any)
+		require.EqualValues(t, 7, conn["totalCount"])
+		for _, e := range conn["edges"].([]any) {
+			id := e.(map[string]any)["node"].(map[string]any)["id"].(string)
+			require.False(t, seen[id], "case listed twice")
+			seen[id] = true
+		}
+		pi := conn["pageInfo"].(map[string]any)
+		if !pi["hasNextPage"].(bool) {
+			break
+		}
+		after = pi["endCursor"]
+	}
+	require.Len(t, seen, 7)
+
+	r := b.post(t, `{ cases(first: 3, after: "bm90LWEtY3Vyc29y") { totalCount } }`, nil)
+	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
+	require.Equal(t, "after", r.Errors[0].Extensions["field"])
+}
+
+func TestFiltersAndSearch(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 6)
+	count := func(filter map[string]any) float64 {
+		d := b.ok(t, `query($f: CaseFilter) { cases(first: 50, filter: $f) { totalCount } }`, map[string]any{"f": filter})
+		return d["cases"].(map[string]any)["totalCount"].(float64)
+	}
+	require.EqualValues(t, 6, count(map[string]any{"status": "OPEN"}))
+	require.EqualValues(t, 0, count(map[string]any{"status": "CLOSED"}))
+	require.EqualValues(t, 6, count(map[string]any{"departmentId": b.fx.careDept}))
+	require.EqualValues(t, 0, count(map[string]any{"departmentId": b.fx.housingDept}))
+	require.EqualValues(t, 6, count(map[string]any{"organisationId": b.fx.coop}))
+	require.EqualValues(t, 0, count(map[string]any{"organisationId": b.fx.otherOrg}))
+	require.EqualValues(t, 2, count(map[string]any{"openedFrom": "2020-09-02", "openedTo": "2020-09-03"}))
+	require.EqualValues(t, 1, count(map[string]any{"search": "PI-2020-0003"}))
+	// Family names cycle over Testa … Testaaaaa; search matches any part of the name.
+	require.EqualValues(t, 4, count(map[string]any{"search": "Testaa"}))
+	require.EqualValues(t, 1, count(map[string]any{"search": "testaaaaa"}))
+
+	d := b.ok(t, `{ persons(first: 50, filter: {search: "luca"}) { totalCount } }`, nil)
+	require.EqualValues(t, 6, d["persons"].(map[string]any)["totalCount"])
+	d = b.ok(t, `query($op: ID) { participations(first: 50, filter: {operationId: $op}) { totalCount edges { node { gender person { givenName } } } } }`,
+		map[string]any{"op": b.fx.operation})
+	require.EqualValues(t, 6, d["participations"].(map[string]any)["totalCount"])
+
+	r := b.post(t, `{ cases(first: 5, filter: {departmentId: "garbage"}) { totalCount } }`, nil)
+	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
+	require.Equal(t, "filter.departmentId", r.Errors[0].Extensions["field"])
+}
+
+func TestNodeLookup(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 2)
+	d := b.ok(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Case { reference } ... on Person { givenName } } }`,
+		map[string]any{"ids": []string{b.fx.cases[0], b.fx.persons[1], b.fx.agency, b.fx.operation}})
+	nodes := d["nodes"].([]any)
+	require.Equal(t, "Case", nodes[0].(map[string]any)["__typename"])
+	require.Equal(t, b.fx.cases[0], nodes[0].(map[string]any)["id"])
+	require.Equal(t, "Giulia", nodes[1].(map[string]any)["givenName"])
+	require.Equal(t, "Organisation", nodes[2].(map[string]any)["__typename"])
+	require.Equal(t, "Operation", nodes[3].(map[string]any)["__typename"])
+
+	// An id of a row that does not exist is null, exactly like one out of scope.
+	d = b.ok(t, `{ node(id: "Q2FzZTowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { id } }`, nil)
+	require.Nil(t, d["node"])
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1)
+
+	r := b.post(t, `{ cases(first: 101) { totalCount } }`, nil)
+	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
+	require.Equal(t, "first", r.Errors[0].Extensions["field"])
+
+	deep := `{ cases(first: 1) { edges { node { household { cases { household { cases { household { cases { household { cases { household { id } } } } } } } } } } } } }`
+	r = b.post(t, deep, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "DEPTH_LIMIT_EXCEEDED", r.Errors[0].Extensions["code"])
+
+	wide := `{ cases(first: 100) { edges { node { projects { interventions { beneficiary { households { household { members { person { id } } } } } } } } } } }`
+	r = b.post(t, wide, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", r.Errors[0].Extensions["code"])
+
+	big := `{"query":"{ __typename }", "pad":"` + strings.Repeat("x", 2<<20) + `"}`
+	resp, err := http.Post(b.srv.URL+"/graphql", "application/json", bytes.NewReader([]byte(big)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		resp, err := http.Get(b.srv.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+}
