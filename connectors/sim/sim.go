@@ -128,7 +128,7 @@ type Server struct {
 	attempts   map[string]int
 
 	tokenRequests, tokensIssued, dataRequests, authRejections atomic.Int64
-	serverErrors, throttled, truncated, recordsServed          atomic.Int64
+	serverErrors, throttled, truncated, recordsServed         atomic.Int64
 }
 
 type collection struct {
