@@ -154,6 +154,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // for mutations only when every field succeeded, so a failed mutation writes nothing.
 func inTransaction(cfg Config) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if !graphql.HasOperationContext(ctx) {
+			// A request rejected before parsing (a malformed body) runs nothing.
+			return next(ctx)
+		}
 		op := graphql.GetOperationContext(ctx)
 		isMutation := op.Operation != nil && op.Operation.Operation == ast.Mutation
 		opts, staffID, err := cfg.Gate.Begin(ctx, !isMutation)
@@ -241,6 +245,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		default:
 			var gqlErr *gqlerror.Error
 			if errors.As(err, &gqlErr) && gqlErr.Rule != "" {
+				return gerr
+			}
+			if direct, ok := err.(*gqlerror.Error); ok && direct.Err == nil {
+				// The executor's own protocol errors (an undecodable body, a missing
+				// query): the client's mistake, described by the message.
+				gerr.Extensions = map[string]any{"code": "BAD_REQUEST"}
 				return gerr
 			}
 			if isArgumentError(err) {
