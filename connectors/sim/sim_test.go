@@ -52,7 +52,7 @@ func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
 // clock is a settable time source shared by client and simulator.
 type clock struct{ off atomic.Int64 }
 
-func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 type testBundle struct {
