@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
 )
 
 // DateLayout is the only accepted spelling of a Date: YYYY-MM-DD.
@@ -24,11 +26,12 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date must be a string YYYY-MM-DD, got %T", v)
+		return time.Time{}, apperr.Inputf("", "a Date must be a string YYYY-MM-DD, got %T", v)
 	}
 	t, err := ParseDate(s)
 	if err != nil {
-		return time.Time{}, err
+		// The field is left blank: the error presenter fills in the argument's path.
+		return time.Time{}, apperr.Input("", err.Error())
 	}
 	return t, nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -228,6 +229,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if ie, ok := apperr.AsInput(err); ok {
 			fields := make([]map[string]string, len(ie.Fields))
 			for i, f := range ie.Fields {
+				if f.Field == "" {
+					// A scalar's own error: the argument path, less the field's name.
+					f.Field = argumentPath(gerr.Path)
+					ie.Fields[i] = f
+				}
 				fields[i] = map[string]string{"field": f.Field, "reason": f.Reason}
 			}
 			gerr.Message = ie.Error()
@@ -263,6 +269,17 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Extensions = map[string]any{"code": code}
 		return gerr
 	}
+}
+
+func argumentPath(p ast.Path) string {
+	parts := make([]string, 0, len(p))
+	for i, el := range p {
+		if i == 0 && len(p) > 1 {
+			continue
+		}
+		parts = append(parts, fmt.Sprint(el))
+	}
+	return strings.Join(parts, ".")
 }
 
 // forbiddenMessage keeps the reason the access layer gave, which names the missing grant.

@@ -73,3 +73,20 @@ func AsInput(err error) (*InputError, bool) {
 	ok := errors.As(err, &ie)
 	return ie, ok
 }
+
+// RenameFields rewrites the field names of an InputError (a store column such as
+// "tax_code" into the client's "input.taxCode"); other errors pass through unchanged.
+func RenameFields(err error, names map[string]string) error {
+	ie, ok := AsInput(err)
+	if !ok {
+		return err
+	}
+	out := &InputError{Fields: make([]FieldError, len(ie.Fields))}
+	for i, f := range ie.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	return out
+}

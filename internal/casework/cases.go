@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -67,7 +68,7 @@ func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, 
 	}
 	id, err := tx.OpenCase(ctx, nc)
 	if err != nil {
-		return store.Case{}, err
+		return store.Case{}, apperr.RenameFields(err, map[string]string{"reference": "input.reference"})
 	}
 	return reload(ctx, id, tx.CasesByIDs)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -124,7 +125,8 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 	}
 	id, err := tx.EnrolParticipant(ctx, x)
 	if err != nil {
-		return store.Participation{}, err
+		// The same person entering the same operation twice on one day is one entry.
+		return store.Participation{}, apperr.RenameFields(err, map[string]string{"operation_id, person_id, entry_date": "input.entryDate"})
 	}
 	return reload(ctx, id, tx.ParticipationsByIDs)
 }

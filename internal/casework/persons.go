@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -77,7 +78,7 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 	}
 	id, err := tx.CreatePerson(ctx, p)
 	if err != nil {
-		return store.Person{}, err
+		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
 	// Returned as written: a person in no case yet lies outside case-based row scopes.
 	return store.Person{ID: id, TaxCode: p.TaxCode, GivenName: p.GivenName, FamilyName: p.FamilyName,

@@ -92,9 +92,9 @@ func (t *Tx) OpenCase(ctx context.Context, c NewCase) (string, error) {
 		return "", err
 	}
 	if _, err := exec(ctx, t, "open case: organisations", `INSERT INTO case_organisations (case_id, organisation_id, role)
-		SELECT $1, $2, 'LEAD'
-		UNION ALL SELECT $1, o, 'PARTNER' FROM unnest($3::uuid[]) AS o WHERE o <> $2
-		UNION ALL SELECT $1, o, 'PROVIDER' FROM unnest($4::uuid[]) AS o WHERE o <> $2 AND o <> ALL($3::uuid[])
+		SELECT $1::uuid, $2::uuid, 'LEAD'
+		UNION ALL SELECT $1::uuid, o, 'PARTNER' FROM unnest($3::uuid[]) AS o WHERE o <> $2::uuid
+		UNION ALL SELECT $1::uuid, o, 'PROVIDER' FROM unnest($4::uuid[]) AS o WHERE o <> $2::uuid AND o <> ALL($3::uuid[])
 		ON CONFLICT DO NOTHING`, id, c.OrganisationID, c.PartnerOrgIDs, c.ProviderOrgIDs); err != nil {
 		return "", err
 	}

@@ -121,5 +121,3 @@ type countingRows struct {
 func (c countingRows) Scan(dest ...any) error {
 	return c.Rows.Scan(append(dest, c.total)...)
 }
-
-

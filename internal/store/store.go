@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -271,9 +272,15 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
+// keyDetail reads the column out of a unique violation's detail: "Key (tax_code)=(…) already exists."
+var keyDetail = regexp.MustCompile(`^Key \(([a-z_, ]+)\)=`)
+
 func constraintField(e *pgconn.PgError) string {
 	if e.ColumnName != "" {
 		return e.ColumnName
+	}
+	if m := keyDetail.FindStringSubmatch(e.Detail); m != nil {
+		return m[1]
 	}
 	if e.ConstraintName != "" {
 		return e.ConstraintName
