@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -14,6 +15,9 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
 )
+
+// stdout receives what the demo prints for its user; tests capture it.
+var stdout io.Writer = os.Stdout
 
 // demoDatabase is the database the demo creates on its own server.
 const demoDatabase = "ponte"
@@ -69,7 +73,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Printf(`
+	fmt.Fprintf(stdout, `
 ponte demo is ready (%s)
 
   GraphQL API   %s/graphql
