@@ -118,7 +118,7 @@ func GraphQL(cfg Config) http.Handler {
 	})
 	srv.AroundResponses(inTransaction(cfg))
 
-	var h http.Handler = srv
+	var h http.Handler = specResponses(srv)
 	if cfg.Middleware != nil {
 		h = cfg.Middleware(h)
 	}
