@@ -8,34 +8,334 @@ type ScopeKind int
 const (
 	// ScopeNone sees no rows; the zero value, so a forgotten scope denies.
 	ScopeNone ScopeKind = iota
-	// ScopeAll sees every row (administration, migrations, imports run by operators).
+	// ScopeAll sees every row (administration, migrations, imports run by operators, and
+	// the data protection officer).
 	ScopeAll
+	// ScopeAssigned sees the cases whose lead worker is StaffID or to which StaffID is
+	// assigned (case_assignments), and the persons of those cases.
+	ScopeAssigned
+	// ScopeOrganisation sees the cases OrganisationID leads or takes part in
+	// (case_organisations), and the persons of those cases.
+	ScopeOrganisation
+	// ScopeProvider is ScopeOrganisation for a partner cooperative: the same cases, but of
+	// their persons only those enrolled in projects or interventions OrganisationID
+	// delivers, and of their projects, interventions and activity entries only its own.
+	ScopeProvider
+	// ScopeTerritory sees the cases led by an organisation whose territory is Territory.
+	ScopeTerritory
+	// ScopeParticipants sees the persons with an ESF+ participation, their participations
+	// and the ESF-funded interventions they benefit from; no cases (ESF+ audit).
+	ScopeParticipants
+	// ScopeAggregates sees no rows: aggregate figures come from aggregate-only views.
+	ScopeAggregates
 )
 
-// Scope is the row scope of one transaction, compiled into each list query's WHERE clause.
+var scopeNames = map[ScopeKind]string{
+	ScopeNone: "none", ScopeAll: "all", ScopeAssigned: "assigned", ScopeOrganisation: "organisation",
+	ScopeProvider: "provider", ScopeTerritory: "territory", ScopeParticipants: "participants",
+	ScopeAggregates: "aggregates",
+}
+
+// String is the scope's name, as the ponte.scope claim spells it.
+func (k ScopeKind) String() string {
+	if n, ok := scopeNames[k]; ok {
+		return n
+	}
+	return "none"
+}
+
+// Scope is the row scope of one transaction, compiled into each list query's WHERE clause,
+// and repeated by the row-level security policies from the transaction's claims.
 type Scope struct {
 	Kind ScopeKind
+	// StaffID is the staff row of the principal (ScopeAssigned).
+	StaffID string
+	// OrganisationID is the principal's organisation (ScopeOrganisation, ScopeProvider).
+	OrganisationID string
+	// Territory is the principal's organisation's territory (ScopeTerritory).
+	Territory string
+}
+
+// DatabaseRole is the role request transactions run as: it does not own the tables, has
+// no BYPASSRLS, and is what the row-level security policies restrict. A request
+// transaction becomes it with set_config('role', DatabaseRole, true) among its claims, so
+// one pool serves migrations, operators (who stay the login role) and requests.
+const DatabaseRole = "ponte_app"
+
+// Claim keys the row-level security policies read (migrations/00100_access_rls.sql).
+const (
+	ClaimRole         = "role" // the PostgreSQL role setting itself: SET LOCAL ROLE
+	ClaimScope        = "ponte.scope"
+	ClaimStaffID      = "ponte.staff_id"
+	ClaimOrganisation = "ponte.org_id"
+	ClaimTerritory    = "ponte.territory"
+)
+
+// Claims returns the settings that make a transaction run as DatabaseRole with this row
+// scope; pass them (plus any others) as TxOptions.Claims.
+func (s Scope) Claims() map[string]string {
+	return map[string]string{
+		ClaimRole:         DatabaseRole,
+		ClaimScope:        s.Kind.String(),
+		ClaimStaffID:      s.StaffID,
+		ClaimOrganisation: s.OrganisationID,
+		ClaimTerritory:    s.Territory,
+	}
+}
+
+// usable reports whether the scope has the identifier its kind needs; a scope without one
+// matches nothing rather than everything.
+func (s Scope) usable() bool {
+	switch s.Kind {
+	case ScopeAssigned:
+		return s.StaffID != ""
+	case ScopeOrganisation, ScopeProvider:
+		return s.OrganisationID != ""
+	case ScopeTerritory:
+		return s.Territory != ""
+	case ScopeAll, ScopeParticipants:
+		return true
+	}
+	return false
 }
 
 // casePredicate returns a SQL condition on the cases row aliased alias, appending any
 // arguments it needs to args.
 func (s Scope) casePredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
 	switch s.Kind {
 	case ScopeAll:
 		return "true"
-	default:
-		return "false"
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return s.caseCond(alias, s.param(args))
 	}
+	return "false"
+}
+
+// param appends the scope's identifier to args once and returns its placeholder.
+func (s Scope) param(args *[]any) string {
+	switch s.Kind {
+	case ScopeAssigned:
+		return arg(args, s.StaffID)
+	case ScopeOrganisation, ScopeProvider:
+		return arg(args, s.OrganisationID)
+	case ScopeTerritory:
+		return arg(args, s.Territory)
+	}
+	return ""
+}
+
+// caseCond is the case condition for the row-level kinds with the identifier at ph.
+func (s Scope) caseCond(a, ph string) string {
+	switch s.Kind {
+	case ScopeAssigned:
+		return "(" + a + ".lead_worker_id = " + ph + "::uuid OR " + a + ".id IN (SELECT case_id FROM case_assignments WHERE staff_id = " + ph + "::uuid))"
+	case ScopeOrganisation, ScopeProvider:
+		return "(" + a + ".organisation_id = " + ph + "::uuid OR " + a + ".id IN (SELECT case_id FROM case_organisations WHERE organisation_id = " + ph + "::uuid))"
+	case ScopeTerritory:
+		return a + ".organisation_id IN (SELECT id FROM organisations WHERE territory = " + ph + "::text)"
+	}
+	return "false"
+}
+
+// personIDs is a subquery listing the persons the scope sees, with the identifier at ph.
+func (s Scope) personIDs(ph string) string {
+	switch s.Kind {
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		c := s.caseCond("sc", ph)
+		return "SELECT sc.person_id FROM cases sc WHERE " + c +
+			" UNION ALL SELECT shm.person_id FROM household_members shm JOIN cases sc ON sc.household_id = shm.household_id WHERE " + c +
+			" UNION ALL SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE " + c +
+			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id WHERE " + c +
+			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN cases sc ON sc.id = sa.case_id WHERE " + c
+	case ScopeProvider:
+		c := s.caseCond("sc", ph)
+		return "SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE sp.provider_organisation_id = " + ph + "::uuid AND " + c +
+			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id LEFT JOIN projects sip ON sip.id = si.project_id" +
+			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid) AND " + c
+	case ScopeParticipants:
+		return "SELECT person_id FROM participations"
+	}
+	return ""
 }
 
 // personPredicate returns a SQL condition on the persons row aliased alias.
 func (s Scope) personPredicate(alias string, args *[]any) string {
+	return s.personColumn(alias+".id", args)
+}
+
+// personColumn returns a SQL condition that column names a person the scope sees.
+func (s Scope) personColumn(column string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
 	switch s.Kind {
 	case ScopeAll:
 		return "true"
-	default:
+	case ScopeParticipants:
+		return column + " IN (" + s.personIDs("") + ")"
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return column + " IN (" + s.personIDs(s.param(args)) + ")"
+	}
+	return "false"
+}
+
+// caseColumn returns a SQL condition that column names a case the scope sees.
+func (s Scope) caseColumn(column string, args *[]any) string {
+	if !s.usable() {
 		return "false"
 	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return column + " IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+	}
+	return "false"
+}
+
+// householdPredicate returns a SQL condition on the households row aliased alias: the
+// households of the cases in scope.
+func (s Scope) householdPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return alias + ".id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+	}
+	return "false"
+}
+
+// householdMemberPredicate returns a SQL condition on the household_members row aliased
+// alias: memberships of the households in scope; a provider sees only its own persons'.
+func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		return alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+	case ScopeProvider:
+		ph := s.param(args)
+		return "(" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + ") AND " +
+			alias + ".person_id IN (" + s.personIDs(ph) + "))"
+	}
+	return "false"
+}
+
+// assessmentPredicate returns a SQL condition on the assessments row aliased alias: the
+// assessments of cases in scope about persons in scope.
+func (s Scope) assessmentPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		// The assessed person of a case in scope is in scope by construction.
+		return s.caseColumn(alias+".case_id", args)
+	case ScopeProvider:
+		return "(" + s.caseColumn(alias+".case_id", args) + " AND " + s.personColumn(alias+".person_id", args) + ")"
+	}
+	return "false"
+}
+
+// assessmentScorePredicate returns a SQL condition on the assessment_scores row aliased
+// alias: the scores of assessments in scope.
+func (s Scope) assessmentScorePredicate(alias string, args *[]any) string {
+	if s.Kind == ScopeAll {
+		return "true"
+	}
+	return alias + ".assessment_id IN (SELECT sa.id FROM assessments sa WHERE " + s.assessmentPredicate("sa", args) + ")"
+}
+
+// caseLinkPredicate returns a SQL condition on a row of case_organisations,
+// case_assignments or case_departments aliased alias: the links of cases in scope.
+func (s Scope) caseLinkPredicate(alias string, args *[]any) string {
+	return s.caseColumn(alias+".case_id", args)
+}
+
+// projectPredicate returns a SQL condition on the projects row aliased alias: projects of
+// cases in scope; a provider sees only the projects it delivers.
+func (s Scope) projectPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		return s.caseColumn(alias+".case_id", args)
+	case ScopeProvider:
+		ph := s.param(args)
+		return "(" + alias + ".provider_organisation_id = " + ph + "::uuid AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+	}
+	return "false"
+}
+
+// interventionPredicate returns a SQL condition on the interventions row aliased alias:
+// interventions of cases in scope; a provider sees those it delivers or that belong to its
+// projects; an ESF auditor sees the ESF-funded interventions of participants.
+func (s Scope) interventionPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		return s.caseColumn(alias+".case_id", args)
+	case ScopeProvider:
+		ph := s.param(args)
+		return "((" + alias + ".provider_organisation_id = " + ph + "::uuid OR " + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid))" +
+			" AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+	case ScopeParticipants:
+		return "(" + alias + ".round_id IS NOT NULL AND " + s.personColumn(alias+".beneficiary_id", args) + ")"
+	}
+	return "false"
+}
+
+// activityPredicate returns a SQL condition on the activity_entries row aliased alias:
+// entries of cases in scope; a provider sees those of its projects or written by its staff.
+func (s Scope) activityPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
+		return s.caseColumn(alias+".case_id", args)
+	case ScopeProvider:
+		ph := s.param(args)
+		return "((" + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid) OR " +
+			alias + ".author_id IN (SELECT id FROM staff WHERE organisation_id = " + ph + "::uuid))" +
+			" AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+	}
+	return "false"
+}
+
+// participationPredicate returns a SQL condition on the participations row aliased alias:
+// participations of persons in scope.
+func (s Scope) participationPredicate(alias string, args *[]any) string {
+	if !s.usable() {
+		return "false"
+	}
+	switch s.Kind {
+	case ScopeAll, ScopeParticipants:
+		return "true"
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return s.personColumn(alias+".person_id", args)
+	}
+	return "false"
 }
 
 // arg appends v to args and returns its placeholder.

@@ -1,0 +1,357 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Role is what a principal does in the hub; the access policy grants per role.
+type Role string
+
+// The roles of the hub. A staff JWT or a partner token carries exactly one.
+const (
+	RoleSocialWorker      Role = "social_worker"
+	RoleCaseManager       Role = "case_manager"
+	RoleEmploymentOfficer Role = "employment_officer"
+	RoleSchoolLiaison     Role = "school_liaison"
+	RoleESFAuditor        Role = "esf_auditor"
+	RoleDashboard         Role = "dashboard"
+	RoleDPO               Role = "dpo"
+	RoleAdmin             Role = "admin"
+)
+
+// Roles lists every role, in a stable order.
+func Roles() []Role {
+	return []Role{RoleSocialWorker, RoleCaseManager, RoleEmploymentOfficer, RoleSchoolLiaison,
+		RoleESFAuditor, RoleDashboard, RoleDPO, RoleAdmin}
+}
+
+// Purpose is the declared purpose of use of one request (GDPR Art. 5(1)(b)): the same
+// principal sees different data for different purposes.
+type Purpose string
+
+// The closed list of purposes.
+const (
+	PurposeCaseManagement       Purpose = "case_management"
+	PurposeEmploymentServices   Purpose = "employment_services"
+	PurposeSchoolAttendance     Purpose = "school_attendance"
+	PurposeESFMonitoring        Purpose = "esf_monitoring"
+	PurposeESFAudit             Purpose = "esf_audit"
+	PurposeStatistics           Purpose = "statistics"
+	PurposeDataProtectionReview Purpose = "data_protection_review"
+)
+
+// Purposes lists every purpose, in a stable order.
+func Purposes() []Purpose {
+	return []Purpose{PurposeCaseManagement, PurposeEmploymentServices, PurposeSchoolAttendance,
+		PurposeESFMonitoring, PurposeESFAudit, PurposeStatistics, PurposeDataProtectionReview}
+}
+
+// Category is a data category: every field of personal data in the API carries one
+// (the schema's @category directive), and the access plan says which ones a request may
+// read or write.
+type Category string
+
+// The closed list of data categories. The GraphQL enum spells them in upper case
+// (IDENTITY); ParseCategory accepts both spellings.
+const (
+	// CategoryIdentity: direct identifiers — names, tax code, exact birth date and place.
+	CategoryIdentity Category = "identity"
+	// CategoryDemographic: quasi-identifiers — gender, citizenship, country of birth, age
+	// band, municipality of residence.
+	CategoryDemographic Category = "demographic"
+	// CategoryContact: phone, e-mail, postal address.
+	CategoryContact Category = "contact"
+	// CategoryHousehold: household composition and relationships.
+	CategoryHousehold Category = "household"
+	// CategorySocioEconomic: income, ISEE, benefits, housing, economic assessment scores.
+	CategorySocioEconomic Category = "socio_economic"
+	// CategoryEmployment: labour status, availability declaration, employment events, work
+	// experience and interests.
+	CategoryEmployment Category = "employment"
+	// CategoryEducation: education level, school enrolment and attendance, titles, training.
+	CategoryEducation Category = "education"
+	// CategoryHealth: health data, disability, psychological support (GDPR Art. 9).
+	CategoryHealth Category = "health"
+	// CategorySpecialOther: the other Art. 9 categories — racial or ethnic origin (minority
+	// status), religion, sexual orientation, political or trade-union opinions.
+	CategorySpecialOther Category = "special_other"
+	// CategoryJudicial: criminal convictions and offences, court orders (GDPR Art. 10).
+	CategoryJudicial Category = "judicial"
+	// CategoryMinors: any data about a person under 18, required in addition to the
+	// field's own category (see RequiredForPerson).
+	CategoryMinors Category = "minors"
+	// CategoryCaseNotes: free text written by practitioners — the activity register, case
+	// summaries, assessment notes, evaluations.
+	CategoryCaseNotes Category = "case_notes"
+	// CategoryCase: the case file itself — reference, status, dates, organisations and
+	// staff involved.
+	CategoryCase Category = "case"
+	// CategoryServices: personalised projects and interventions — service, provider,
+	// dates, hours, status, outcome.
+	CategoryServices Category = "services"
+	// CategoryParticipation: ESF+ participation records — entry and exit, results.
+	CategoryParticipation Category = "participation"
+	// CategoryRegistryProvenance: where registry data came from — source, reference,
+	// fetch time, freshness.
+	CategoryRegistryProvenance Category = "registry_provenance"
+	// CategoryPseudonym: the keyed pseudonym standing in for a person.
+	CategoryPseudonym Category = "pseudonym"
+)
+
+// Categories lists every category, in a stable order (the bit order of category sets).
+func Categories() []Category {
+	return []Category{CategoryIdentity, CategoryDemographic, CategoryContact, CategoryHousehold,
+		CategorySocioEconomic, CategoryEmployment, CategoryEducation, CategoryHealth,
+		CategorySpecialOther, CategoryJudicial, CategoryMinors, CategoryCaseNotes, CategoryCase,
+		CategoryServices, CategoryParticipation, CategoryRegistryProvenance, CategoryPseudonym}
+}
+
+// Protected reports whether c is a special category (GDPR Art. 9), judicial data (Art. 10)
+// or minors' data: the policy never grants them by a group or a default, only by a line
+// naming the category.
+func (c Category) Protected() bool {
+	switch c {
+	case CategoryHealth, CategorySpecialOther, CategoryJudicial, CategoryMinors:
+		return true
+	}
+	return false
+}
+
+// Operation is an action on no particular data category, granted like a category.
+type Operation string
+
+// The operations the policy grants.
+const (
+	// OpReadAggregates: read statistics (case load, services, indicator values), always
+	// through small-cell suppression.
+	OpReadAggregates Operation = "read_aggregates"
+	// OpReadAccessLog: query the access log (who accessed which person's data).
+	OpReadAccessLog Operation = "read_access_log"
+	// OpManageTokens: issue, list and revoke partner tokens.
+	OpManageTokens Operation = "manage_tokens"
+	// OpRefreshRegistry: ask the registry connectors to fetch fresh data now.
+	OpRefreshRegistry Operation = "refresh_registry"
+	// OpFreezeESFReport: freeze an ESF+ report at a cut-off date.
+	OpFreezeESFReport Operation = "freeze_esf_report"
+)
+
+// Operations lists every operation, in a stable order.
+func Operations() []Operation {
+	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport}
+}
+
+// RowScope is the rows a plan lets a request see, from narrowest to broadest.
+type RowScope string
+
+// Row scopes, as named in the policy ("rows" lines).
+const (
+	// RowsNone: no rows at all; the default.
+	RowsNone RowScope = "none"
+	// RowsAggregates: no row-level data; aggregates only, with small-cell suppression.
+	RowsAggregates RowScope = "aggregates"
+	// RowsParticipants: persons with an ESF+ participation, and nothing about their cases.
+	RowsParticipants RowScope = "participants"
+	// RowsAssigned: cases the principal leads or is assigned to.
+	RowsAssigned RowScope = "assigned"
+	// RowsProvider: cases the principal's organisation takes part in, and within them only
+	// the persons enrolled in projects or interventions the organisation delivers.
+	RowsProvider RowScope = "provider"
+	// RowsOrganisation: cases the principal's organisation leads or takes part in.
+	RowsOrganisation RowScope = "organisation"
+	// RowsTerritory: cases led by an organisation of the principal's territory.
+	RowsTerritory RowScope = "territory"
+	// RowsAll: every row (the data protection officer reviewing a data-subject request).
+	RowsAll RowScope = "all"
+)
+
+// RowScopes lists the row scopes from narrowest to broadest: when several policy lines
+// grant a row scope, the broadest wins, as allow lines add up.
+func RowScopes() []RowScope {
+	return []RowScope{RowsNone, RowsAggregates, RowsParticipants, RowsAssigned, RowsProvider,
+		RowsOrganisation, RowsTerritory, RowsAll}
+}
+
+// RowLevel reports whether the scope shows individual rows (and so allows writes).
+func (s RowScope) RowLevel() bool {
+	switch s {
+	case RowsNone, RowsAggregates:
+		return false
+	}
+	return true
+}
+
+// Writable reports whether rows in this scope may be written: auditors' and dashboards'
+// scopes never write personal data.
+func (s RowScope) Writable() bool {
+	switch s {
+	case RowsAssigned, RowsProvider, RowsOrganisation, RowsTerritory, RowsAll:
+		return true
+	}
+	return false
+}
+
+// Mutation names a GraphQL mutation; each writes a fixed set of data categories and may
+// need an operation.
+type Mutation string
+
+// The mutations of the API, as the schema names them.
+const (
+	MutationOpenCase               Mutation = "openCase"
+	MutationCloseCase              Mutation = "closeCase"
+	MutationAddHouseholdMember     Mutation = "addHouseholdMember"
+	MutationEndHouseholdMembership Mutation = "endHouseholdMembership"
+	MutationRecordAssessment       Mutation = "recordAssessment"
+	MutationCreateProject          Mutation = "createProject"
+	MutationUpdateProject          Mutation = "updateProject"
+	MutationActivateIntervention   Mutation = "activateIntervention"
+	MutationCompleteIntervention   Mutation = "completeIntervention"
+	MutationInterruptIntervention  Mutation = "interruptIntervention"
+	MutationAddActivityEntry       Mutation = "addActivityEntry"
+	MutationEnrolParticipant       Mutation = "enrolParticipant"
+	MutationRecordParticipantExit  Mutation = "recordParticipantExit"
+	MutationRefreshRegistry        Mutation = "refreshRegistry"
+	MutationFreezeESFReport        Mutation = "freezeEsfReport"
+)
+
+type mutationSpec struct {
+	writes []Category
+	op     Operation
+}
+
+// mutations says what each mutation writes. A mutation is allowed when the plan may write
+// every one of its categories in a writable row scope, and run its operation, if any; the
+// target rows must then also lie in the scope, which the store checks.
+var mutations = map[Mutation]mutationSpec{
+	MutationOpenCase:               {writes: []Category{CategoryCase}},
+	MutationCloseCase:              {writes: []Category{CategoryCase}},
+	MutationAddHouseholdMember:     {writes: []Category{CategoryHousehold}},
+	MutationEndHouseholdMembership: {writes: []Category{CategoryHousehold}},
+	// The access and evaluation form records employability scores (economic, education,
+	// employment areas), health notes and free-text observations.
+	MutationRecordAssessment: {writes: []Category{CategoryEmployment, CategorySocioEconomic,
+		CategoryEducation, CategoryHealth, CategoryCaseNotes}},
+	MutationCreateProject: {writes: []Category{CategoryServices}},
+	// Updating a project includes its conclusive evaluation, which is practitioners' text.
+	MutationUpdateProject:         {writes: []Category{CategoryServices, CategoryCaseNotes}},
+	MutationActivateIntervention:  {writes: []Category{CategoryServices}},
+	MutationCompleteIntervention:  {writes: []Category{CategoryServices}},
+	MutationInterruptIntervention: {writes: []Category{CategoryServices}},
+	MutationAddActivityEntry:      {writes: []Category{CategoryCaseNotes}},
+	// Enrolment records the ESF+ characteristics at entry (Annex I), which include
+	// disability (health) and minority status (special category).
+	MutationEnrolParticipant: {writes: []Category{CategoryParticipation, CategoryDemographic,
+		CategoryEmployment, CategoryEducation, CategorySocioEconomic, CategoryHealth, CategorySpecialOther}},
+	MutationRecordParticipantExit: {writes: []Category{CategoryParticipation, CategoryEmployment, CategoryEducation}},
+	// Refreshing and freezing are operations: the connectors write the registry data and
+	// the ESF engine the frozen report, not the principal.
+	MutationRefreshRegistry: {op: OpRefreshRegistry},
+	MutationFreezeESFReport: {op: OpFreezeESFReport},
+}
+
+// Mutations lists every mutation, in a stable order.
+func Mutations() []Mutation {
+	return []Mutation{MutationOpenCase, MutationCloseCase, MutationAddHouseholdMember,
+		MutationEndHouseholdMembership, MutationRecordAssessment, MutationCreateProject,
+		MutationUpdateProject, MutationActivateIntervention, MutationCompleteIntervention,
+		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
+		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport}
+}
+
+// Writes lists the categories m writes; nil for an unknown mutation.
+func (m Mutation) Writes() []Category {
+	return append([]Category(nil), mutations[m].writes...)
+}
+
+// Operation returns the operation m needs, if any.
+func (m Mutation) Operation() (Operation, bool) {
+	op := mutations[m].op
+	return op, op != ""
+}
+
+// Known reports whether m is a mutation of the API.
+func (m Mutation) Known() bool { _, ok := mutations[m]; return ok }
+
+// RequiredForPerson returns the categories needed to read or write a field of category c
+// about a person: a minor's data also needs CategoryMinors.
+func RequiredForPerson(c Category, minor bool) []Category {
+	if minor && c != CategoryMinors {
+		return []Category{c, CategoryMinors}
+	}
+	return []Category{c}
+}
+
+// normalise turns "Case-Management", "CASE_MANAGEMENT" and " case management " into
+// "case_management".
+func normalise(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// ParseRole reads a role name, accepting any case and '-' or ' ' for '_'.
+func ParseRole(s string) (Role, error) {
+	n := Role(normalise(s))
+	for _, r := range Roles() {
+		if r == n {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("access: unknown role %q (known: %s)", s, join(Roles()))
+}
+
+// ParsePurpose reads a purpose name, accepting any case and '-' or ' ' for '_'.
+func ParsePurpose(s string) (Purpose, error) {
+	n := Purpose(normalise(s))
+	for _, p := range Purposes() {
+		if p == n {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("access: unknown purpose %q (known: %s)", s, join(Purposes()))
+}
+
+// ParseCategory reads a category name, accepting the GraphQL enum spelling (IDENTITY).
+func ParseCategory(s string) (Category, error) {
+	n := Category(normalise(s))
+	for _, c := range Categories() {
+		if c == n {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("access: unknown data category %q (known: %s)", s, join(Categories()))
+}
+
+// ParseOperation reads an operation name.
+func ParseOperation(s string) (Operation, error) {
+	n := Operation(normalise(s))
+	for _, o := range Operations() {
+		if o == n {
+			return o, nil
+		}
+	}
+	return "", fmt.Errorf("access: unknown operation %q (known: %s)", s, join(Operations()))
+}
+
+// ParseRowScope reads a row scope name.
+func ParseRowScope(s string) (RowScope, error) {
+	n := RowScope(normalise(s))
+	for _, r := range RowScopes() {
+		if r == n {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("access: unknown row scope %q (known: %s)", s, join(RowScopes()))
+}
+
+func join[T ~string](xs []T) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/audit"
+)
+
+// AppendAccessLog appends e to the access log inside the request's transaction, so the
+// access and its record commit or vanish together. The entry is normalised first; the
+// database assigns the sequence number and chains the hash under a lock on the chain head.
+func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, error) {
+	n, err := e.Normalize()
+	if err != nil {
+		return audit.Record{}, err
+	}
+	d := n.Digest()
+	rec := audit.Record{Entry: n}
+	err = queryRow(ctx, t, "append access log",
+		`SELECT seq, hash FROM access_log_append($1, $2, $3, nullif($4, '')::uuid, $5, $6, $7, $8::text[]::uuid[], $9::text[], $10)`,
+		[]any{n.At, n.Subject, n.Role, n.OrganisationID, n.Purpose, n.Operation, n.RequestID, n.PersonIDs, n.Categories, d[:]},
+		&rec.Seq, &rec.Hash)
+	if err != nil {
+		return audit.Record{}, err
+	}
+	return rec, nil
+}
+
+const accessLogColumns = `seq, hash, at, subject, role, coalesce(organisation_id::text, ''), purpose, operation,
+	request_id, person_ids::text[], categories`
+
+func scanAccessLog(rows pgx.Rows) (audit.Record, error) {
+	var r audit.Record
+	err := rows.Scan(&r.Seq, &r.Hash, &r.At, &r.Subject, &r.Role, &r.OrganisationID, &r.Purpose,
+		&r.Operation, &r.RequestID, &r.PersonIDs, &r.Categories)
+	r.At = r.At.UTC()
+	return r, err
+}
+
+// AccessLogFilter selects access log rows for a data protection officer. Zero fields do
+// not filter. Rows come newest first; page with BeforeSeq.
+type AccessLogFilter struct {
+	// PersonID: only accesses to this person's data (GDPR Art. 15 "who accessed my data").
+	PersonID string
+	// Subject: only accesses by this principal.
+	Subject string
+	// From and To bound the access time (From inclusive, To exclusive).
+	From, To time.Time
+	// BeforeSeq: only rows older than this sequence number (the last one of the previous page).
+	BeforeSeq int64
+	// Limit caps the rows returned (default 100, at most 1000).
+	Limit int
+}
+
+// AccessLog returns the access log rows matching f. Under the hub's role the database
+// shows the log only to a transaction whose claims allow reading it (the DPO's plan).
+func (t *Tx) AccessLog(ctx context.Context, f AccessLogFilter) ([]audit.Record, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > 1000 {
+		return nil, apperr.Inputf("limit", "must be at most 1000, got %d", f.Limit)
+	}
+	var args []any
+	where := "true"
+	if f.PersonID != "" {
+		where += " AND person_ids @> ARRAY[" + arg(&args, f.PersonID) + "::uuid]"
+	}
+	if f.Subject != "" {
+		where += " AND subject = " + arg(&args, f.Subject)
+	}
+	if !f.From.IsZero() {
+		where += " AND at >= " + arg(&args, f.From)
+	}
+	if !f.To.IsZero() {
+		where += " AND at < " + arg(&args, f.To)
+	}
+	if f.BeforeSeq > 0 {
+		where += " AND seq < " + arg(&args, f.BeforeSeq)
+	}
+	sql := "SELECT " + accessLogColumns + " FROM access_log WHERE " + where +
+		" ORDER BY seq DESC LIMIT " + arg(&args, f.Limit)
+	return query(ctx, t, "query access log", sql, args, scanAccessLog)
+}
+
+// AccessLogPage returns up to limit rows with seq > afterSeq in order, for verification
+// (audit.Source). It runs as the login role, outside any request.
+func (s *Store) AccessLogPage(ctx context.Context, afterSeq int64, limit int) ([]audit.Record, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+accessLogColumns+" FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
+	if err != nil {
+		return nil, wrap("read access log", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Record, error) { return scanAccessLog(r.(pgx.Rows)) })
+	if err != nil {
+		return nil, wrap("read access log", err)
+	}
+	return out, nil
+}
+
+// AccessLogHead returns the stored chain head (audit.Source).
+func (s *Store) AccessLogHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	if err := s.pool.QueryRow(ctx, "SELECT seq, hash FROM access_log_head").Scan(&h.Seq, &h.Hash); err != nil {
+		return audit.Head{}, wrap("read access log head", err)
+	}
+	return h, nil
+}
+
+// VerifyAccessLog walks the whole chain; see audit.Verify.
+func (s *Store) VerifyAccessLog(ctx context.Context, opts audit.VerifyOptions) (audit.Result, error) {
+	res, err := audit.Verify(ctx, s, opts)
+	if err != nil {
+		return res, fmt.Errorf("store: %w", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+)
+
+// AccessToken is a partner token as stored: never the token itself, only what it grants.
+type AccessToken struct {
+	ID               string
+	Label            string
+	Role             string
+	OrganisationID   string
+	OrganisationCode string
+	OrganisationKind string
+	Territory        string
+	// StaffID and StaffSubject are set when the token acts for a staff member.
+	StaffID      string
+	StaffSubject string
+	Purposes     []string
+	CreatedAt    time.Time
+	CreatedBy    string
+	ExpiresAt    time.Time
+	RevokedAt    *time.Time
+	LastUsedAt   *time.Time
+}
+
+// NewAccessToken is what issuing a token stores.
+type NewAccessToken struct {
+	// Hash is the SHA-256 of the token.
+	Hash           []byte
+	Label          string
+	Role           string
+	OrganisationID string
+	StaffID        string
+	Purposes       []string
+	ExpiresAt      time.Time
+	CreatedBy      string
+}
+
+const accessTokenColumns = `t.id::text, t.label, t.role, t.organisation_id::text, o.code, o.kind, coalesce(o.territory, ''),
+	coalesce(t.staff_id::text, ''), coalesce(s.subject, ''), t.purposes, t.created_at, t.created_by, t.expires_at,
+	t.revoked_at, t.last_used_at`
+
+const accessTokenFrom = ` FROM access_tokens t JOIN organisations o ON o.id = t.organisation_id LEFT JOIN staff s ON s.id = t.staff_id`
+
+func scanAccessToken(row pgx.CollectableRow) (AccessToken, error) {
+	var a AccessToken
+	err := row.Scan(&a.ID, &a.Label, &a.Role, &a.OrganisationID, &a.OrganisationCode, &a.OrganisationKind,
+		&a.Territory, &a.StaffID, &a.StaffSubject, &a.Purposes, &a.CreatedAt, &a.CreatedBy, &a.ExpiresAt,
+		&a.RevokedAt, &a.LastUsedAt)
+	return a, err
+}
+
+// CreateAccessToken stores a new token's hash and grants. Operators only (login role).
+func (s *Store) CreateAccessToken(ctx context.Context, n NewAccessToken) (AccessToken, error) {
+	var c apperr.Collector
+	if len(n.Hash) != 32 {
+		c.Add("hash", "must be a SHA-256 digest (32 bytes)")
+	}
+	if n.Role == "" {
+		c.Add("role", "is required")
+	}
+	if n.OrganisationID == "" {
+		c.Add("organisation", "is required")
+	}
+	if len(n.Purposes) == 0 {
+		c.Add("purposes", "at least one purpose is required")
+	}
+	if !n.ExpiresAt.After(time.Now()) {
+		c.Add("expires", "must be in the future")
+	}
+	if err := c.Err(); err != nil {
+		return AccessToken{}, err
+	}
+	var id string
+	err := s.pool.QueryRow(ctx, `INSERT INTO access_tokens (token_hash, label, role, organisation_id, staff_id, purposes, expires_at, created_by)
+		VALUES ($1, $2, $3, $4::uuid, nullif($5, '')::uuid, $6, $7, $8) RETURNING id::text`,
+		n.Hash, n.Label, n.Role, n.OrganisationID, n.StaffID, n.Purposes, n.ExpiresAt, n.CreatedBy).Scan(&id)
+	if err != nil {
+		return AccessToken{}, wrap("create access token", err)
+	}
+	return s.accessToken(ctx, "create access token", "t.id = $1::uuid", id)
+}
+
+// AccessTokenByHash finds the token whose SHA-256 is hash, revoked or expired ones
+// included: the caller decides, and says why it refuses.
+func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
+	return s.accessToken(ctx, "look up access token", "t.token_hash = $1", hash)
+}
+
+// AccessTokenByID finds a token by its id.
+func (s *Store) AccessTokenByID(ctx context.Context, id string) (AccessToken, error) {
+	if !isUUID(id) {
+		return AccessToken{}, apperr.Inputf("id", "%q is not a token id (a UUID)", id)
+	}
+	return s.accessToken(ctx, "look up access token", "t.id = $1::uuid", id)
+}
+
+func (s *Store) accessToken(ctx context.Context, op, where string, key any) (AccessToken, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+accessTokenColumns+accessTokenFrom+" WHERE "+where, key)
+	if err != nil {
+		return AccessToken{}, wrap(op, err)
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, scanAccessToken)
+	if err != nil {
+		return AccessToken{}, wrap(op, err)
+	}
+	return a, nil
+}
+
+// ListAccessTokens lists every token, newest first.
+func (s *Store) ListAccessTokens(ctx context.Context) ([]AccessToken, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+accessTokenColumns+accessTokenFrom+" ORDER BY t.created_at DESC, t.id")
+	if err != nil {
+		return nil, wrap("list access tokens", err)
+	}
+	out, err := pgx.CollectRows(rows, scanAccessToken)
+	if err != nil {
+		return nil, wrap("list access tokens", err)
+	}
+	return out, nil
+}
+
+// RevokeAccessToken revokes a token from now on. Revoking a revoked token keeps the first
+// revocation time. An unknown id is apperr.ErrNotFound.
+func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, error) {
+	if !isUUID(id) {
+		return AccessToken{}, apperr.Inputf("id", "%q is not a token id (a UUID)", id)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1::uuid`, id)
+	if err != nil {
+		return AccessToken{}, wrap("revoke access token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return AccessToken{}, wrap("revoke access token", pgx.ErrNoRows)
+	}
+	return s.accessToken(ctx, "revoke access token", "t.id = $1::uuid", id)
+}
+
+// TouchAccessToken records that the token was used at at. It writes at most once a
+// minute per token, so authentication does not turn every request into a write.
+func (s *Store) TouchAccessToken(ctx context.Context, id string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE access_tokens SET last_used_at = $2
+		WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')`, id, at)
+	if err != nil {
+		return wrap("record access token use", err)
+	}
+	return nil
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
