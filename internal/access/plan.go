@@ -38,7 +38,9 @@ func (p *Plan) Rows() RowScope { return p.d.rows }
 // Pseudonymous reports whether persons appear to this request only through their keyed
 // pseudonym: it may read pseudonyms but not identity (the ESF+ auditor). The API should
 // then show the pseudonym where it would show a person's id.
-func (p *Plan) Pseudonymous() bool { return p.CanRead(CategoryPseudonym) && !p.CanRead(CategoryIdentity) }
+func (p *Plan) Pseudonymous() bool {
+	return p.CanRead(CategoryPseudonym) && !p.CanRead(CategoryIdentity)
+}
 
 // Readable lists the categories the plan may read.
 func (p *Plan) Readable() []Category { return p.filter(p.CanRead) }
