@@ -20,10 +20,11 @@ type command struct {
 
 // commands is the table of subcommands; each lives in a file named after it.
 var commands = map[string]command{
-	"serve":   {"serve the GraphQL API (production: DATABASE_URL required)", runServe},
-	"demo":    {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
-	"migrate": {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
-	"with-db": {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
+	"serve":        {"serve the GraphQL API (production: DATABASE_URL required)", runServe},
+	"demo":         {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
+	"migrate":      {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
+	"registry-sim": {"serve the simulated registries (benefits, labour, school) with a PDND token endpoint", runRegistrySim},
+	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
 }
 
 func main() {
