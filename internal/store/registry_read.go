@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Keyed is a row loaded for a key: the person or household it was asked for.
+type Keyed[T any] struct {
+	Key   string
+	Value T
+}
+
+// MarshalJSON writes the birth date as YYYY-MM-DD, as the registries send it.
+func (m BenefitMember) MarshalJSON() ([]byte, error) {
+	type wire struct {
+		TaxCode      string `json:"tax_code"`
+		Role         string `json:"role"`
+		Relationship string `json:"relationship,omitempty"`
+		BirthDate    string `json:"birth_date,omitempty"`
+	}
+	w := wire{TaxCode: m.TaxCode, Role: m.Role, Relationship: m.Relationship}
+	if m.BirthDate != nil {
+		w.BirthDate = m.BirthDate.Format(time.DateOnly)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (m *BenefitMember) UnmarshalJSON(b []byte) error {
+	var w struct {
+		TaxCode      string `json:"tax_code"`
+		Role         string `json:"role"`
+		Relationship string `json:"relationship"`
+		BirthDate    string `json:"birth_date"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*m = BenefitMember{TaxCode: w.TaxCode, Role: w.Role, Relationship: w.Relationship}
+	if w.BirthDate != "" {
+		d, err := time.Parse(time.DateOnly, w.BirthDate)
+		if err != nil {
+			return fmt.Errorf("birth_date: %w", err)
+		}
+		m.BirthDate = &d
+	}
+	return nil
+}
+
+// registryReader reads one registry table for persons or households.
+type registryReader[R any] struct {
+	op    string
+	table string
+	// match joins the table r to the person p.
+	match string
+	cols  string
+	scan  func(*R) []any
+	meta  func(*R) *RegistryMeta
+	order string
+}
+
+const registryMetaCols = `r.id, r.person_id, r.source, r.source_ref, r.tax_code, r.payload_sha256, r.content_type, r.origin,
+	r.fetched_at, r.first_seen_at, r.updated_at,
+	CASE WHEN l.consecutive_failures > 0 AND l.last_error_at > r.fetched_at THEN l.last_error END,
+	CASE WHEN l.consecutive_failures > 0 AND l.last_error_at > r.fetched_at THEN l.last_error_at END`
+
+func (rr registryReader[R]) scanRow(r pgx.Rows) (Keyed[R], error) {
+	var k Keyed[R]
+	m := rr.meta(&k.Value)
+	var lookupErr *string
+	var lookupAt *time.Time
+	dest := []any{&k.Key, &m.ID, &m.PersonID, &m.Source, &m.SourceRef, &m.TaxCode, &m.PayloadSHA256, &m.ContentType, &m.Origin,
+		&m.FetchedAt, &m.FirstSeenAt, &m.UpdatedAt, &lookupErr, &lookupAt}
+	if err := r.Scan(append(dest, rr.scan(&k.Value)...)...); err != nil {
+		return k, err
+	}
+	if lookupErr != nil && lookupAt != nil {
+		m.LookupFailure = &RegistryFailure{Error: *lookupErr, At: *lookupAt}
+	}
+	return k, nil
+}
+
+// byPersons loads the records of the given persons, within the transaction's scope.
+func (rr registryReader[R]) byPersons(ctx context.Context, t *Tx, personIDs []string) ([]Keyed[R], error) {
+	args := []any{personIDs}
+	return query(ctx, t, rr.op+" by person", `SELECT p.id, `+registryMetaCols+`, `+rr.cols+`
+		  FROM persons p JOIN `+rr.table+` r ON `+rr.match+`
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code
+		 WHERE p.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+`
+		 ORDER BY p.id, `+rr.order, args, rr.scanRow)
+}
+
+// byHouseholds loads the records of the current members of the given households, each
+// record once per household, within the transaction's scope.
+func (rr registryReader[R]) byHouseholds(ctx context.Context, t *Tx, householdIDs []string) ([]Keyed[R], error) {
+	args := []any{householdIDs}
+	return query(ctx, t, rr.op+" by household", `SELECT * FROM (
+		SELECT DISTINCT ON (m.household_id, r.id) m.household_id, `+registryMetaCols+`, `+rr.cols+`
+		  FROM household_members m JOIN persons p ON p.id = m.person_id
+		  JOIN `+rr.table+` r ON `+rr.match+`
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code
+		 WHERE m.household_id = ANY($1::uuid[]) AND (m.valid_to IS NULL OR m.valid_to >= current_date)
+		   AND `+t.scope.personPredicate("p", &args)+`
+		 ORDER BY m.household_id, r.id, l.last_error_at DESC NULLS LAST) r
+		 ORDER BY r.household_id, `+rr.order, args, rr.scanRow)
+}
+
+var benefitReader = registryReader[BenefitCase]{
+	op: "benefit cases", table: "registry_benefit_cases", match: "r.member_tax_codes @> ARRAY[p.tax_code]",
+	cols: `r.programme, r.application_protocol, r.household_members, r.status, r.status_raw, r.status_date, r.monthly_amount_cents,
+		r.start_date, r.end_date, r.pad_signed_date, r.prelim_analysis_outcome, r.pact_type, r.pact_signed_date, r.municipality`,
+	order: "status_date DESC, source_ref",
+	meta:  func(r *BenefitCase) *RegistryMeta { return &r.RegistryMeta },
+	scan: func(r *BenefitCase) []any {
+		return []any{&r.Programme, &r.ApplicationProtocol, jsonDest(&r.Members), &r.Status, &r.StatusRaw, &r.StatusDate,
+			&r.MonthlyAmountCents, &r.StartDate, &r.EndDate, &r.PADSignedDate, &r.PrelimAnalysisOutcome, &r.PactType,
+			&r.PactSignedDate, &r.Municipality}
+	},
+}
+
+var iseeReader = registryReader[ISEE]{
+	op: "ISEE", table: "registry_isee", match: "r.tax_code = p.tax_code",
+	cols:  `r.dsu_protocol, r.isee_value_cents, r.isee_type, r.valid_until, r.household_size`,
+	order: "valid_until DESC, source_ref",
+	meta:  func(r *ISEE) *RegistryMeta { return &r.RegistryMeta },
+	scan: func(r *ISEE) []any {
+		return []any{&r.DSUProtocol, &r.ISEEValueCents, &r.ISEEType, &r.ValidUntil, &r.HouseholdSize}
+	},
+}
+
+var labourReader = registryReader[LabourStatus]{
+	op: "labour status", table: "registry_labour_status", match: "r.tax_code = p.tax_code",
+	cols: `r.did_id, r.did_date, r.employment_status, r.unemployment_months, r.profiling_index::float8, r.service_pact_date,
+		r.cpi_code, r.as_of`,
+	order: "as_of DESC, source_ref",
+	meta:  func(r *LabourStatus) *RegistryMeta { return &r.RegistryMeta },
+	scan: func(r *LabourStatus) []any {
+		return []any{&r.DIDID, &r.DIDDate, &r.EmploymentStatus, &r.UnemploymentMonths, &r.ProfilingIndex, &r.ServicePactDate,
+			&r.CPICode, &r.AsOf}
+	},
+}
+
+var eventReader = registryReader[EmploymentEvent]{
+	op: "employment events", table: "registry_employment_events", match: "r.tax_code = p.tax_code",
+	cols: `r.communication_id, r.previous_communication_id, r.event_type, r.employer_tax_code, r.employer_name, r.ateco_code,
+		r.contract_type_code, r.istat_occupation_code, r.start_date, r.end_date, r.termination_cause_code, r.sent_at`,
+	order: "start_date DESC, sent_at DESC NULLS LAST, source_ref",
+	meta:  func(r *EmploymentEvent) *RegistryMeta { return &r.RegistryMeta },
+	scan: func(r *EmploymentEvent) []any {
+		return []any{&r.CommunicationID, &r.PreviousCommunicationID, &r.EventType, &r.EmployerTaxCode, &r.EmployerName, &r.ATECOCode,
+			&r.ContractTypeCode, &r.ISTATOccupationCode, &r.StartDate, &r.EndDate, &r.TerminationCauseCode, &r.SentAt}
+	},
+}
+
+var schoolReader = registryReader[SchoolRecord]{
+	op: "school records", table: "registry_school_records", match: "r.tax_code = p.tax_code",
+	cols: `r.school_year, r.school_code, r.grade_level, r.attendance_status, r.attendance_status_raw, r.checked_at,
+		r.qualification_code, r.qualification_name, r.qualification_date`,
+	order: "school_year DESC, source_ref",
+	meta:  func(r *SchoolRecord) *RegistryMeta { return &r.RegistryMeta },
+	scan: func(r *SchoolRecord) []any {
+		return []any{&r.SchoolYear, &r.SchoolCode, &r.GradeLevel, &r.AttendanceStatus, &r.AttendanceStatusRaw, &r.CheckedAt,
+			&r.QualificationCode, &r.QualificationName, &r.QualificationDate}
+	},
+}
+
+// jsonDest scans a json/jsonb column into v.
+type jsonScanner struct{ v any }
+
+func jsonDest(v any) *jsonScanner { return &jsonScanner{v: v} }
+
+// Scan implements sql.Scanner.
+func (j *jsonScanner) Scan(src any) error {
+	var b []byte
+	switch s := src.(type) {
+	case []byte:
+		b = s
+	case string:
+		b = []byte(s)
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("store: scan JSON from %T", src)
+	}
+	return json.Unmarshal(b, j.v)
+}
+
+// BenefitCasesByPersons loads the benefit cases in which the given persons are applicant
+// or household member, latest status first.
+func (t *Tx) BenefitCasesByPersons(ctx context.Context, personIDs []string) ([]Keyed[BenefitCase], error) {
+	return benefitReader.byPersons(ctx, t, personIDs)
+}
+
+// BenefitCasesByHouseholds loads the benefit cases of the households' current members.
+func (t *Tx) BenefitCasesByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[BenefitCase], error) {
+	return benefitReader.byHouseholds(ctx, t, householdIDs)
+}
+
+// ISEEByPersons loads the ISEE attestations the given persons declared, latest first.
+func (t *Tx) ISEEByPersons(ctx context.Context, personIDs []string) ([]Keyed[ISEE], error) {
+	return iseeReader.byPersons(ctx, t, personIDs)
+}
+
+// ISEEByHouseholds loads the ISEE attestations of the households' current members.
+func (t *Tx) ISEEByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[ISEE], error) {
+	return iseeReader.byHouseholds(ctx, t, householdIDs)
+}
+
+// LabourStatusByPersons loads the labour status of the given persons.
+func (t *Tx) LabourStatusByPersons(ctx context.Context, personIDs []string) ([]Keyed[LabourStatus], error) {
+	return labourReader.byPersons(ctx, t, personIDs)
+}
+
+// LabourStatusByHouseholds loads the labour status of the households' current members.
+func (t *Tx) LabourStatusByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[LabourStatus], error) {
+	return labourReader.byHouseholds(ctx, t, householdIDs)
+}
+
+// EmploymentEventsByPersons loads the employment events of the given workers, latest first.
+func (t *Tx) EmploymentEventsByPersons(ctx context.Context, personIDs []string) ([]Keyed[EmploymentEvent], error) {
+	return eventReader.byPersons(ctx, t, personIDs)
+}
+
+// SchoolRecordsByPersons loads the school records of the given students, latest year first.
+func (t *Tx) SchoolRecordsByPersons(ctx context.Context, personIDs []string) ([]Keyed[SchoolRecord], error) {
+	return schoolReader.byPersons(ctx, t, personIDs)
+}
+
+// SchoolRecordsByHouseholds loads the school records of the households' current members.
+func (t *Tx) SchoolRecordsByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[SchoolRecord], error) {
+	return schoolReader.byHouseholds(ctx, t, householdIDs)
+}
+
+// Freshness verdicts.
+const (
+	Fresh   = "FRESH"
+	Stale   = "STALE"
+	Failing = "FAILING"
+)
+
+// Freshness is how current a registry record is.
+type Freshness struct {
+	Status    string
+	FetchedAt time.Time
+	Age       time.Duration
+	MaxAge    time.Duration
+	// LastError is the failure that makes the record FAILING.
+	LastError *RegistryFailure
+}
+
+// DefaultMaxAge applies to a source with no stored configuration.
+const DefaultMaxAge = 24 * time.Hour
+
+// RegistryHealth is what the freshness of any record depends on besides its own fetch
+// time: each source's max age and each collection's last synchronisation.
+type RegistryHealth struct {
+	Sources     map[string]RegistrySource
+	Collections map[string]SyncState // by source + "/" + collection
+}
+
+// RegistryHealth loads the sources and collections' states (two statements).
+func (t *Tx) RegistryHealth(ctx context.Context) (RegistryHealth, error) {
+	h := RegistryHealth{Sources: map[string]RegistrySource{}, Collections: map[string]SyncState{}}
+	srcs, err := t.RegistrySources(ctx)
+	if err != nil {
+		return h, err
+	}
+	for _, s := range srcs {
+		h.Sources[s.Source] = s
+	}
+	states, err := t.SyncStates(ctx)
+	if err != nil {
+		return h, err
+	}
+	for _, s := range states {
+		h.Collections[s.Source+"/"+s.Collection] = s
+	}
+	return h, nil
+}
+
+// Verdict judges a record of collection fetched as m says, at now:
+//   - FAILING when the last attempt to refresh it failed: a lookup of its person after
+//     it was fetched, or the collection's synchronisation failing when the record was
+//     not fetched by the pass in progress;
+//   - else STALE when older than the source's max age;
+//   - else FRESH.
+func (h RegistryHealth) Verdict(now time.Time, collection string, m *RegistryMeta) Freshness {
+	maxAge := DefaultMaxAge
+	if s, ok := h.Sources[m.Source]; ok && s.MaxAge > 0 {
+		maxAge = s.MaxAge
+	}
+	f := Freshness{Status: Fresh, FetchedAt: m.FetchedAt, Age: max(now.Sub(m.FetchedAt), 0), MaxAge: maxAge}
+	var failure *RegistryFailure
+	if m.LookupFailure != nil && m.LookupFailure.At.After(m.FetchedAt) {
+		failure = m.LookupFailure
+	}
+	if st, ok := h.Collections[m.Source+"/"+collection]; ok && st.Failing() && st.LastError != nil && st.LastErrorAt != nil {
+		refreshedBy := *st.LastErrorAt
+		if st.PassStartedAt != nil && st.PassStartedAt.Before(refreshedBy) {
+			refreshedBy = *st.PassStartedAt
+		}
+		if m.FetchedAt.Before(refreshedBy) && (failure == nil || st.LastErrorAt.After(failure.At)) {
+			failure = &RegistryFailure{Error: *st.LastError, At: *st.LastErrorAt}
+		}
+	}
+	switch {
+	case failure != nil:
+		f.Status, f.LastError = Failing, failure
+	case f.Age > maxAge:
+		f.Status = Stale
+	}
+	return f
+}
+
+// RegistrySourceStatus is one source's health for operators.
+type RegistrySourceStatus struct {
+	Source              string
+	Status              string // HEALTHY, STALE, FAILING or NEVER_SYNCED
+	MaxAge              time.Duration
+	BreakerState        string
+	BreakerObservedAt   *time.Time
+	LastSuccessAt       *time.Time
+	LastAttemptAt       *time.Time
+	ConsecutiveFailures int
+	LastError           *string
+	LastErrorAt         *time.Time
+	// RecentFailures counts the failed runs of the last 24 hours.
+	RecentFailures int
+	Collections    []SyncState
+	QueueWaiting   int
+	QueueRunning   int
+}
+
+// RegistryStatus reports every source's health, with its collections and the unfinished
+// jobs of queue that touch it.
+func (t *Tx) RegistryStatus(ctx context.Context, queue string) ([]RegistrySourceStatus, error) {
+	out, err := query(ctx, t, "registry status", `SELECT s.source, s.status, s.max_age_seconds, s.breaker_state, s.breaker_observed_at,
+		    s.last_success_at, s.last_attempt_at, s.consecutive_failures, s.last_error, s.last_error_at,
+		    (SELECT count(*)::int FROM registry_sync_runs r
+		      WHERE r.source = s.source AND r.error IS NOT NULL AND r.started_at > now() - interval '24 hours')
+		   FROM registry_source_status s ORDER BY s.source`, nil,
+		func(r pgx.Rows) (RegistrySourceStatus, error) {
+			var s RegistrySourceStatus
+			var secs int64
+			err := r.Scan(&s.Source, &s.Status, &secs, &s.BreakerState, &s.BreakerObservedAt, &s.LastSuccessAt, &s.LastAttemptAt,
+				&s.ConsecutiveFailures, &s.LastError, &s.LastErrorAt, &s.RecentFailures)
+			s.MaxAge = time.Duration(secs) * time.Second
+			return s, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	states, err := t.SyncStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	depth, err := t.RegistryQueueDepth(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for _, st := range states {
+			if st.Source == out[i].Source {
+				out[i].Collections = append(out[i].Collections, st)
+			}
+		}
+		for _, d := range depth {
+			if d.Source == out[i].Source {
+				out[i].QueueWaiting, out[i].QueueRunning = d.Waiting, d.Running
+			}
+		}
+	}
+	return out, nil
+}
+
+// QuarantineBySource lists the unresolved quarantined records of a source, newest first.
+func (t *Tx) QuarantineBySource(ctx context.Context, source string, limit int) ([]QuarantinedRecord, error) {
+	return query(ctx, t, "quarantine by source", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
+		    content_type, problems, origin, fetched_at, times_seen, resolved_at
+		  FROM registry_quarantine WHERE source = $1 AND resolved_at IS NULL
+		  ORDER BY last_seen_at DESC, id DESC LIMIT $2`, []any{source, limit},
+		func(r pgx.Rows) (QuarantinedRecord, error) {
+			var q QuarantinedRecord
+			err := r.Scan(&q.ID, &q.Source, &q.Kind, &q.SourceRef, &q.Payload, &q.PayloadSHA256, &q.ContentType,
+				jsonDest(&q.Problems), &q.Origin, &q.FetchedAt, &q.TimesSeen, &q.ResolvedAt)
+			return q, err
+		})
+}

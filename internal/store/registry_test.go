@@ -1,0 +1,513 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+var regAll = store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}
+
+func registryStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	return store.New(pool), pool
+}
+
+func regDay(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func regDayP(s string) *time.Time { d := regDay(s); return &d }
+
+func regMeta(source, ref, taxCode, body string, at time.Time) store.RegistryMeta {
+	sum := sha256.Sum256([]byte(body))
+	return store.RegistryMeta{Source: source, SourceRef: ref, TaxCode: taxCode, Payload: []byte(body),
+		PayloadSHA256: hex.EncodeToString(sum[:]), ContentType: "application/json", Origin: "sync", FetchedAt: at}
+}
+
+func regBenefit(ref, applicant, body string, at time.Time, members ...string) store.BenefitCase {
+	c := store.BenefitCase{RegistryMeta: regMeta(store.SourceBenefits, ref, applicant, body, at), Programme: "ADI",
+		ApplicationProtocol: ref[4:], Status: "ACCEPTED", StatusRaw: "Accolta", StatusDate: regDay("2024-03-01")}
+	c.Members = append(c.Members, store.BenefitMember{TaxCode: applicant, Role: "applicant"})
+	for _, m := range members {
+		c.Members = append(c.Members, store.BenefitMember{TaxCode: m, Role: "member", Relationship: "figlio", BirthDate: regDayP("2012-06-01")})
+	}
+	return c
+}
+
+func regPerson(t *testing.T, pool *pgxpool.Pool, taxCode string) string {
+	t.Helper()
+	var id string
+	require.NoError(t, pool.QueryRow(context.Background(),
+		`INSERT INTO persons (tax_code, given_name, family_name) VALUES ($1, 'Test', 'Person') RETURNING id`, taxCode).Scan(&id))
+	return id
+}
+
+const (
+	regAdult = "RSSMRA68A01H501Y"
+	regMinor = "CCCFBA85D03L219P"
+	regOther = "MRTMRA83T56A269B"
+)
+
+func TestUpsertIsIdempotentAndCountsChanges(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	batch := []store.BenefitCase{
+		regBenefit("ADI/P-1", regAdult, `{"n":1}`, t0, regMinor),
+		regBenefit("ADI/P-2", regOther, `{"n":2}`, t0),
+		regBenefit("ADI/P-3", regOther, `{"n":3}`, t0),
+	}
+	upsert := func(recs []store.BenefitCase) store.UpsertCounts {
+		var c store.UpsertCounts
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			var err error
+			c, err = tx.UpsertBenefitCases(ctx, recs)
+			return err
+		}))
+		return c
+	}
+	require.Equal(t, store.UpsertCounts{Inserted: 3}, upsert(batch))
+	require.Equal(t, store.UpsertCounts{Unchanged: 3}, upsert(batch), "the same data again stores nothing new")
+
+	t1 := t0.Add(time.Hour)
+	changed := []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"status":"sospesa"}`, t1, regMinor), regBenefit("ADI/P-2", regOther, `{"n":2}`, t1)}
+	changed[0].Status, changed[0].StatusRaw = "SUSPENDED", "Sospesa"
+	require.Equal(t, store.UpsertCounts{Updated: 1, Unchanged: 1}, upsert(changed))
+
+	stale := []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"old":true}`, t0.Add(-time.Hour), regMinor)}
+	require.Equal(t, store.UpsertCounts{Unchanged: 1}, upsert(stale), "an older fetch never overwrites a newer one")
+
+	var n int
+	var status string
+	var fetched time.Time
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM registry_benefit_cases`).Scan(&n))
+	require.Equal(t, 3, n, "no duplicates")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status, fetched_at FROM registry_benefit_cases WHERE source_ref = 'ADI/P-1'`).Scan(&status, &fetched))
+	require.Equal(t, "SUSPENDED", status)
+	require.True(t, fetched.Equal(t1))
+	require.NoError(t, pool.QueryRow(ctx, `SELECT fetched_at FROM registry_benefit_cases WHERE source_ref = 'ADI/P-3'`).Scan(&fetched))
+	require.True(t, fetched.Equal(t0), "a record not fetched again keeps its fetch time")
+}
+
+func TestUpsertRefusesBadBatches(t *testing.T) {
+	t.Parallel()
+	st, _ := registryStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now), regBenefit("ADI/P-1", regOther, `{"x":1}`, now)})
+		return err
+	})
+	require.ErrorIs(t, err, store.ErrRegistryBatch)
+	require.ErrorContains(t, err, `"ADI/P-1" twice`)
+
+	bad := regBenefit("ADI/P-9", regAdult, `{}`, now)
+	bad.Status = "NOT_A_STATUS"
+	err = st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{bad})
+		return err
+	})
+	ie, ok := apperr.AsInput(err)
+	require.True(t, ok, "a constraint violation is an input error: %v", err)
+	require.Contains(t, ie.Error(), "registry_benefit_cases_status_check")
+}
+
+func TestRecordsLinkToPersonsRegisteredLater(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	known := regPerson(t, pool, regAdult)
+	now := time.Now().UTC()
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		if _, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now, regMinor)}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertSchoolRecords(ctx, []store.SchoolRecord{{RegistryMeta: regMeta(store.SourceSchool, regMinor+"/2024/2025", regMinor, `{}`, now),
+			SchoolYear: "2024/2025", AttendanceStatus: "ATTENDING", AttendanceStatusRaw: "Frequentante", CheckedAt: now}})
+		return err
+	}))
+	var link *string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT person_id::text FROM registry_benefit_cases`).Scan(&link))
+	require.Equal(t, known, *link, "linked at upsert when the person exists")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT person_id::text FROM registry_school_records`).Scan(&link))
+	require.Nil(t, link)
+
+	later := regPerson(t, pool, regMinor)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT person_id::text FROM registry_school_records`).Scan(&link))
+	require.NotNil(t, link)
+	require.Equal(t, later, *link, "linked when the person is registered")
+
+	_, err := pool.Exec(ctx, `UPDATE persons SET tax_code = $1 WHERE id = $2`, regOther, later)
+	require.NoError(t, err)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT person_id::text FROM registry_school_records`).Scan(&link))
+	require.Nil(t, link, "a corrected tax code unlinks the records of the old one")
+
+	// The regMinor is a member of the regBenefit case: found through member_tax_codes.
+	var rows []store.Keyed[store.BenefitCase]
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.BenefitCasesByPersons(ctx, []string{known})
+		return err
+	}))
+	require.Len(t, rows, 1)
+	require.Equal(t, known, rows[0].Key)
+	c := rows[0].Value
+	require.Equal(t, "ADI/P-1", c.SourceRef)
+	require.Len(t, c.Members, 2)
+	require.Equal(t, regMinor, c.Members[1].TaxCode)
+	require.Equal(t, "2012-06-01", c.Members[1].BirthDate.Format(time.DateOnly))
+	require.Empty(t, c.Payload, "the API's reads leave the payload out")
+}
+
+func TestQuarantineKeepsOneCopyAndResolves(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	body := `{"programme":"ADI","application_protocol":"P-7","status_raw":"??"}`
+	m := regMeta(store.SourceBenefits, "ADI/P-7", "", body, now)
+	q := store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, SourceRef: "ADI/P-7", Payload: m.Payload,
+		PayloadSHA256: m.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now,
+		Problems: []store.Problem{{Field: "status_raw", Reason: `label "??" maps to no known status`}, {Field: "applicant_tax_code", Reason: "is required"}}}
+	unreadable := regMeta(store.SourceBenefits, "", "", `{"programme":,}`, now)
+	q2 := store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, Payload: unreadable.Payload,
+		PayloadSHA256: unreadable.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now,
+		Problems: []store.Problem{{Reason: "invalid character ','"}}}
+	for round, want := range []int{2, 0} {
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			n, err := tx.Quarantine(ctx, []store.QuarantinedRecord{q, q2, q})
+			require.Equal(t, want, n, "round %d", round)
+			return err
+		}))
+	}
+	var list []store.QuarantinedRecord
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		list, err = tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+		return err
+	}))
+	require.Len(t, list, 2)
+	byRef := map[string]store.QuarantinedRecord{}
+	for _, r := range list {
+		byRef[r.SourceRef] = r
+	}
+	require.Equal(t, 2, byRef["ADI/P-7"].TimesSeen)
+	require.Equal(t, body, string(byRef["ADI/P-7"].Payload), "the body is kept exactly as received")
+	require.Equal(t, q.Problems, byRef["ADI/P-7"].Problems)
+	var field, reason string
+	var ref *string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT field, reason, source_ref FROM registry_quarantine WHERE source_ref IS NULL`).Scan(&field, &reason, &ref))
+	require.Equal(t, "", field)
+	require.Equal(t, "invalid character ','", reason)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT field, reason FROM registry_quarantine WHERE source_ref = 'ADI/P-7'`).Scan(&field, &reason))
+	require.Equal(t, "status_raw", field)
+	require.Equal(t, `field status_raw: label "??" maps to no known status; field applicant_tax_code: is required`, reason)
+
+	// A valid version of the same reference resolves the quarantined one.
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-7", regAdult, `{"fixed":true}`, now)})
+		return err
+	}))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		list, err = tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+		return err
+	}))
+	require.Len(t, list, 1)
+	require.Empty(t, list[0].SourceRef)
+
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{{Source: store.SourceBenefits, Kind: store.KindBenefitCase, PayloadSHA256: m.PayloadSHA256}})
+		return err
+	})
+	require.ErrorIs(t, err, store.ErrRegistryBatch)
+}
+
+func TestSyncCursorAdvancesWithCompareAndSwap(t *testing.T) {
+	t.Parallel()
+	st, _ := registryStore(t)
+	ctx := context.Background()
+	const src, coll = store.SourceLabour, "employment-events"
+	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	str := func(s string) *string { return &s }
+	adv := func(from, next *string, n int) error {
+		return st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.AdvanceSyncCursor(ctx, src, coll, from, next, n, at) })
+	}
+	state := func() store.SyncState {
+		var s store.SyncState
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			var err error
+			s, err = tx.SyncState(ctx, src, coll)
+			return err
+		}))
+		return s
+	}
+	require.Nil(t, state().NextCursor)
+	require.NoError(t, adv(nil, str("c2"), 100))
+	require.ErrorIs(t, adv(nil, str("c2"), 100), store.ErrSyncCursorMoved, "a second run from the start must not overwrite")
+	require.ErrorIs(t, adv(str("c1"), str("c3"), 100), store.ErrSyncCursorMoved)
+	require.NoError(t, adv(str("c2"), str("c3"), 100))
+	s := state()
+	require.Equal(t, "c3", *s.NextCursor)
+	require.EqualValues(t, 200, s.PassRecords)
+	require.Nil(t, s.LastFullSyncAt)
+
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.RecordSyncFailure(ctx, src, coll, "labour: HTTP 503", at) }))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.RecordSyncFailure(ctx, src, coll, "labour: HTTP 503", at) }))
+	s = state()
+	require.Equal(t, 2, s.ConsecutiveFailures)
+	require.Equal(t, "c3", *s.NextCursor, "a failure keeps the cursor")
+
+	require.NoError(t, adv(str("c3"), nil, 50))
+	s = state()
+	require.Nil(t, s.NextCursor, "the last page completes the pass")
+	require.NotNil(t, s.LastFullSyncAt)
+	require.Equal(t, 0, s.ConsecutiveFailures)
+	require.EqualValues(t, 250, s.PassRecords)
+
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.AdvanceSyncCursor(ctx, "labour", "nope", nil, nil, 0, at) })
+	require.ErrorIs(t, err, store.ErrRegistryBatch)
+	require.ErrorContains(t, err, "labour/nope")
+}
+
+func TestFreshnessVerdict(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	tp := func(t time.Time) *time.Time { return &t }
+	msg := "benefits: list regBenefit cases: HTTP 503 Service Unavailable"
+	h := func(st store.SyncState) store.RegistryHealth {
+		st.Source, st.Collection = store.SourceBenefits, "benefit-cases"
+		return store.RegistryHealth{
+			Sources:     map[string]store.RegistrySource{store.SourceBenefits: {Source: store.SourceBenefits, MaxAge: 6 * time.Hour}},
+			Collections: map[string]store.SyncState{"benefits/benefit-cases": st},
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		health  store.RegistryHealth
+		fetched time.Time
+		lookup  *store.RegistryFailure
+		want    string
+		wantErr string
+	}{
+		{name: "fresh", health: h(store.SyncState{}), fetched: ago(time.Hour), want: store.Fresh},
+		{name: "stale past max age", health: h(store.SyncState{}), fetched: ago(7 * time.Hour), want: store.Stale},
+		{name: "failing sync after the fetch", fetched: ago(2 * time.Hour), want: store.Failing, wantErr: msg,
+			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute))})},
+		{name: "failing sync before the fetch", fetched: ago(time.Minute), want: store.Fresh,
+			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Hour))})},
+		{name: "fetched by the pass that then failed", fetched: ago(30 * time.Minute), want: store.Fresh,
+			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute)), PassStartedAt: tp(ago(time.Hour))})},
+		{name: "failed lookup", health: h(store.SyncState{}), fetched: ago(time.Hour), want: store.Failing, wantErr: "lookup failed",
+			lookup: &store.RegistryFailure{Error: "lookup failed", At: ago(time.Minute)}},
+		{name: "failing wins over stale", health: h(store.SyncState{}), fetched: ago(30 * time.Hour), want: store.Failing, wantErr: "lookup failed",
+			lookup: &store.RegistryFailure{Error: "lookup failed", At: ago(time.Minute)}},
+		{name: "default max age", health: store.RegistryHealth{}, fetched: ago(23 * time.Hour), want: store.Fresh},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := store.RegistryMeta{Source: store.SourceBenefits, FetchedAt: tc.fetched, LookupFailure: tc.lookup}
+			f := tc.health.Verdict(now, "benefit-cases", &m)
+			require.Equal(t, tc.want, f.Status)
+			require.Equal(t, now.Sub(tc.fetched), f.Age)
+			if tc.wantErr == "" {
+				require.Nil(t, f.LastError)
+			} else {
+				require.Equal(t, tc.wantErr, f.LastError.Error)
+			}
+		})
+	}
+}
+
+func regEvent(id, prev, typ, worker, employer, start string, end *time.Time, sent time.Time) store.EmploymentEvent {
+	e := store.EmploymentEvent{RegistryMeta: regMeta(store.SourceLabour, id, worker, fmt.Sprintf(`{"id":%q}`, id), sent),
+		CommunicationID: id, EventType: typ, EmployerTaxCode: employer, StartDate: regDay(start), EndDate: end, SentAt: &sent}
+	if prev != "" {
+		e.PreviousCommunicationID = &prev
+	}
+	return e
+}
+
+func TestEmploymentSpellsAndStatusAsOf(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	personID := regPerson(t, pool, regAdult)
+	ts := func(s string) time.Time { return regDay(s).Add(9 * time.Hour) }
+	const coop, shop = "01234567897", "12345678903"
+	events := []store.EmploymentEvent{
+		// A fixed-term job extended, then terminated early.
+		regEvent("C-000001", "", "HIRE", regAdult, coop, "2023-01-09", regDayP("2023-07-08"), ts("2023-01-08")),
+		regEvent("C-000002", "C-000001", "EXTENSION", regAdult, coop, "2023-01-09", regDayP("2024-01-08"), ts("2023-07-01")),
+		regEvent("C-000003", "C-000002", "TERMINATION", regAdult, coop, "2023-01-09", regDayP("2023-10-31"), ts("2023-11-01")),
+		// An open-ended job from spring 2024.
+		regEvent("C-000004", "", "HIRE", regAdult, shop, "2024-04-02", nil, ts("2024-04-01")),
+		// Someone else's job.
+		regEvent("C-000005", "", "HIRE", regOther, shop, "2024-01-01", nil, ts("2024-01-01")),
+	}
+	// A status computed in January 2024 (unemployed 2 months), then another in March.
+	status := func(asOf string, months int) store.LabourStatus {
+		m := months
+		return store.LabourStatus{RegistryMeta: regMeta(store.SourceLabour, regAdult, regAdult, fmt.Sprintf(`{"as_of":%q}`, asOf), ts(asOf)),
+			DIDID: "DID-1", DIDDate: regDay("2023-11-02"), EmploymentStatus: "UNEMPLOYED", UnemploymentMonths: &m, AsOf: ts(asOf)}
+	}
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		if _, err := tx.UpsertEmploymentEvents(ctx, events); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-01-05", 2)}); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-01-06", 2)}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-03-05", 4)})
+		return err
+	}))
+	var history int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM registry_labour_status_history`).Scan(&history))
+	require.Equal(t, 2, history, "a status repeated on the next regDay adds no history")
+
+	var spells []store.EmploymentSpell
+	var at []store.LabourStatusAt
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		if spells, err = tx.EmploymentSpells(ctx, []string{regAdult}, time.Time{}, time.Time{}); err != nil {
+			return err
+		}
+		at, err = tx.LabourStatusAsOf(ctx, []store.LabourQuery{
+			{regAdult, regDay("2022-12-01")}, // before anything: no data
+			{regAdult, regDay("2023-05-01")}, // in the first job
+			{regAdult, regDay("2023-11-01")}, // after it ended, before the DID: the job ended
+			{regAdult, regDay("2023-12-15")}, // unemployed since the DID, as the January status counts back
+			{regAdult, regDay("2024-02-10")}, // the January status, a month on
+			{regAdult, regDay("2024-03-20")}, // the March status
+			{regAdult, regDay("2024-06-01")}, // in the second job
+		})
+		return err
+	}))
+	require.Len(t, spells, 2)
+	require.Equal(t, "2023-01-09", spells[0].StartDate.Format(time.DateOnly))
+	require.Equal(t, "2023-10-31", spells[0].EndDate.Format(time.DateOnly), "the termination ends the spell before the extended term")
+	require.True(t, spells[0].Terminated)
+	require.Equal(t, 3, spells[0].Communications)
+	require.Equal(t, personID, *spells[0].PersonID)
+	require.Nil(t, spells[1].EndDate, "an open-ended job runs on")
+
+	want := []struct {
+		status, basis string
+		months        *int
+	}{
+		{"UNKNOWN", store.BasisNone, nil},
+		{"EMPLOYED", store.BasisEmploymentSpell, nil},
+		{"UNKNOWN", store.BasisEmploymentEnded, nil},
+		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(1)},
+		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(3)},
+		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(4)},
+		{"EMPLOYED", store.BasisEmploymentSpell, nil},
+	}
+	require.Len(t, at, len(want))
+	for i, w := range want {
+		require.Equal(t, w.status, at[i].Status, "query %d", i)
+		require.Equal(t, w.basis, at[i].Basis, "query %d", i)
+		require.Equal(t, w.months, at[i].UnemploymentMonths, "query %d", i)
+	}
+
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		spells, err = tx.EmploymentSpells(ctx, []string{regAdult, regOther}, regDay("2024-01-01"), regDay("2024-03-01"))
+		return err
+	}))
+	require.Len(t, spells, 1, "only the regOther worker's spell overlaps early 2024")
+	require.Equal(t, regOther, spells[0].TaxCode)
+
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.EmploymentSpells(ctx, []string{regAdult}, regDay("2024-03-01"), regDay("2024-01-01"))
+		return err
+	})
+	require.ErrorContains(t, err, "before from")
+}
+
+func regPtr(n int) *int { return &n }
+
+func TestRegistryStatusDerivesHealth(t *testing.T) {
+	t.Parallel()
+	st, _ := registryStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		for _, c := range []string{"benefit-cases", "isee"} {
+			if err := tx.AdvanceSyncCursor(ctx, store.SourceBenefits, c, nil, nil, 10, now); err != nil {
+				return err
+			}
+		}
+		if err := tx.AdvanceSyncCursor(ctx, store.SourceSchool, "school-records", nil, nil, 10, now.Add(-48*time.Hour)); err != nil {
+			return err
+		}
+		if err := tx.AdvanceSyncCursor(ctx, store.SourceLabour, "labour-status", nil, nil, 10, now); err != nil {
+			return err
+		}
+		if err := tx.RecordSyncFailure(ctx, store.SourceLabour, "employment-events", "labour: HTTP 401 Unauthorized: INVALID_VOUCHER", now); err != nil {
+			return err
+		}
+		id, err := tx.StartSyncRun(ctx, store.SyncRun{Source: store.SourceLabour, Collection: "employment-events", Kind: store.RunSync, StartedAt: now})
+		if err != nil {
+			return err
+		}
+		return tx.FinishSyncRun(ctx, id, now, 0, 0, 0, 0, "labour: HTTP 401 Unauthorized: INVALID_VOUCHER")
+	}))
+	var got []store.RegistrySourceStatus
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		got, err = tx.RegistryStatus(ctx, "registry")
+		return err
+	}))
+	require.Len(t, got, 3)
+	by := map[string]store.RegistrySourceStatus{}
+	for _, s := range got {
+		by[s.Source] = s
+	}
+	require.Equal(t, "HEALTHY", by["benefits"].Status)
+	require.Equal(t, "FAILING", by["labour"].Status)
+	require.Equal(t, "labour: HTTP 401 Unauthorized: INVALID_VOUCHER", *by["labour"].LastError)
+	require.Equal(t, 1, by["labour"].RecentFailures)
+	require.Len(t, by["labour"].Collections, 2)
+	require.Equal(t, "STALE", by["school"].Status)
+	require.Equal(t, "closed", by["school"].BreakerState)
+
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		if err := tx.SetRegistryBreaker(ctx, store.SourceBenefits, "open", now); err != nil {
+			return err
+		}
+		return tx.ConfigureRegistrySource(ctx, store.SourceSchool, 72*time.Hour)
+	}))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		got, err = tx.RegistryStatus(ctx, "registry")
+		return err
+	}))
+	require.Equal(t, "FAILING", got[0].Status, "an open breaker fails the source")
+	require.Equal(t, "open", got[0].BreakerState)
+	require.Equal(t, "HEALTHY", got[2].Status, "within the longer max age")
+
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.SetRegistryBreaker(ctx, "tax-office", "open", now) })
+	require.True(t, errors.Is(err, store.ErrRegistryBatch), "%v", err)
+}
