@@ -509,9 +509,9 @@ func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, err
 	seen := map[key]bool{}
 	var (
 		sources, kinds, shas, cts, fields, reasons, problems, origins []string
-		refPtrs                                                             []*string
-		payloads                                                            [][]byte
-		fetched                                                             []time.Time
+		refPtrs                                                       []*string
+		payloads                                                      [][]byte
+		fetched                                                       []time.Time
 	)
 	sorted := append([]QuarantinedRecord(nil), recs...)
 	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].PayloadSHA256 < sorted[b].PayloadSHA256 })

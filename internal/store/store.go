@@ -290,10 +290,12 @@ func constraintField(e *pgconn.PgError) string {
 
 // ExtraMigrationsVersion names the schema parts not applied by goose files (the job
 // queue's own migrations); test templates are rebuilt when it changes.
-const ExtraMigrationsVersion = "v1"
+const ExtraMigrationsVersion = "v2-river-v0.51.1"
 
 // MigrateAll applies the hub's migrations and those of the libraries it embeds.
 func MigrateAll(ctx context.Context, databaseURL string) error {
-	_, err := Migrate(ctx, databaseURL)
-	return err
+	if _, err := Migrate(ctx, databaseURL); err != nil {
+		return err
+	}
+	return migrateQueue(ctx, databaseURL)
 }
