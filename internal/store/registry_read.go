@@ -391,3 +391,30 @@ func (t *Tx) QuarantineBySource(ctx context.Context, source string, limit int) (
 			return q, err
 		})
 }
+
+// RegistryPerson is a person as the registry simulators take them: tax code, birth date,
+// residence and current household.
+type RegistryPerson struct {
+	TaxCode               string
+	BirthDate             *time.Time
+	ResidenceMunicipality string
+	HouseholdID           string
+	Relationship          string
+}
+
+// RegistryPersons lists every person in scope with their current household membership
+// (the latest, when several are current), ordered by tax code.
+func (t *Tx) RegistryPersons(ctx context.Context) ([]RegistryPerson, error) {
+	args := []any{}
+	return query(ctx, t, "registry persons", `SELECT DISTINCT ON (p.tax_code) p.tax_code, p.birth_date,
+		    coalesce(p.residence_municipality, ''), coalesce(m.household_id::text, ''), coalesce(m.relationship, '')
+		  FROM persons p
+		  LEFT JOIN household_members m ON m.person_id = p.id AND (m.valid_to IS NULL OR m.valid_to >= current_date)
+		 WHERE `+t.scope.personPredicate("p", &args)+`
+		 ORDER BY p.tax_code, m.valid_from DESC NULLS LAST`, args,
+		func(r pgx.Rows) (RegistryPerson, error) {
+			var p RegistryPerson
+			err := r.Scan(&p.TaxCode, &p.BirthDate, &p.ResidenceMunicipality, &p.HouseholdID, &p.Relationship)
+			return p, err
+		})
+}

@@ -1,0 +1,175 @@
+package syncjob
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ponte-hub/ponte/connectors/benefits"
+	"github.com/ponte-hub/ponte/connectors/labour"
+	"github.com/ponte-hub/ponte/connectors/record"
+	"github.com/ponte-hub/ponte/connectors/school"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// batch is one page (or lookup answer, or file) turned into what the store takes: the
+// decodable records, which can be written all at once or a subset at a time, and the
+// malformed ones for the quarantine.
+type batch struct {
+	coll      Collection
+	fetched   int
+	next      string
+	hasMore   bool
+	fetchedAt time.Time
+	// n is the number of decodable records, after merging repeated references.
+	n int
+	// merged counts records dropped because a later one on the page had the same reference.
+	merged     int
+	write      func(ctx context.Context, tx *store.Tx, idx []int) (store.UpsertCounts, error)
+	refuse     func(i int, p store.Problem) store.QuarantinedRecord
+	quarantine []store.QuarantinedRecord
+}
+
+// newBatch converts a decoded page. A reference met twice keeps its last record.
+func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
+	conv func(T, store.RegistryMeta) R,
+	upsert func(*store.Tx, context.Context, []R) (store.UpsertCounts, error),
+) *batch {
+	b := &batch{coll: coll, fetched: len(p.Records) + len(p.Errors), next: p.NextCursor, hasMore: p.HasMore, fetchedAt: p.FetchedAt}
+	last := map[string]int{}
+	for i, d := range p.Records {
+		last[d.Raw.SourceRef] = i
+	}
+	recs := make([]R, 0, len(last))
+	raws := make([]record.RawRecord, 0, len(last))
+	for i, d := range p.Records {
+		if last[d.Raw.SourceRef] != i {
+			b.merged++
+			continue
+		}
+		recs = append(recs, conv(d.Value, meta(coll, origin, d.Raw, p.FetchedAt)))
+		raws = append(raws, d.Raw)
+	}
+	b.n = len(recs)
+	b.write = func(ctx context.Context, tx *store.Tx, idx []int) (store.UpsertCounts, error) {
+		if idx == nil {
+			return upsert(tx, ctx, recs)
+		}
+		sub := make([]R, len(idx))
+		for k, i := range idx {
+			sub[k] = recs[i]
+		}
+		return upsert(tx, ctx, sub)
+	}
+	b.refuse = func(i int, prob store.Problem) store.QuarantinedRecord {
+		return quarantined(coll, origin, raws[i], p.FetchedAt, []record.FieldError{{Field: prob.Field, Reason: prob.Reason}})
+	}
+	for _, e := range p.Errors {
+		b.quarantine = append(b.quarantine, quarantined(coll, origin, e.Raw, p.FetchedAt, e.Problems))
+	}
+	return b
+}
+
+func meta(coll Collection, origin string, raw record.RawRecord, at time.Time) store.RegistryMeta {
+	return store.RegistryMeta{Source: coll.Source, SourceRef: raw.SourceRef, Payload: raw.Body, PayloadSHA256: raw.SHA256,
+		ContentType: raw.ContentType, Origin: origin, FetchedAt: at}
+}
+
+func quarantined(coll Collection, origin string, raw record.RawRecord, at time.Time, problems []record.FieldError) store.QuarantinedRecord {
+	ref := raw.SourceRef
+	if strings.HasPrefix(ref, "sha256:") {
+		ref = "" // the record was too broken to read its own reference
+	}
+	q := store.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: ref, Payload: raw.Body, PayloadSHA256: raw.SHA256,
+		ContentType: raw.ContentType, Origin: origin, FetchedAt: at}
+	for _, p := range problems {
+		q.Problems = append(q.Problems, store.Problem{Field: p.Field, Reason: p.Reason})
+	}
+	if len(q.Problems) == 0 {
+		q.Problems = []store.Problem{{Reason: "refused without a reason"}}
+	}
+	if q.ContentType == "" {
+		q.ContentType = "application/octet-stream"
+	}
+	return q
+}
+
+// The conversions from the connectors' contract types to the store's rows.
+
+func convBenefitCase(c benefits.BenefitCase, m store.RegistryMeta) store.BenefitCase {
+	m.TaxCode = c.ApplicantTaxCode
+	out := store.BenefitCase{RegistryMeta: m, Programme: string(c.Programme), ApplicationProtocol: c.ApplicationProtocol,
+		Status: string(c.Status), StatusRaw: c.StatusRaw, StatusDate: c.StatusDate, StartDate: c.StartDate, EndDate: c.EndDate,
+		PADSignedDate: c.PADSignedDate, PrelimAnalysisOutcome: opt(c.PrelimAnalysisOutcome), PactType: opt(c.PactType),
+		PactSignedDate: c.PactSignedDate, Municipality: opt(c.MunicipalityBelfiore)}
+	if c.MonthlyAmountEUR != nil {
+		cents := int64(*c.MonthlyAmountEUR)
+		out.MonthlyAmountCents = &cents
+	}
+	for _, hm := range c.HouseholdMembers {
+		out.Members = append(out.Members, store.BenefitMember{TaxCode: hm.TaxCode, Role: hm.Role, Relationship: hm.Relationship, BirthDate: hm.BirthDate})
+	}
+	return out
+}
+
+func convISEE(i benefits.ISEE, m store.RegistryMeta) store.ISEE {
+	m.TaxCode = i.TaxCode
+	return store.ISEE{RegistryMeta: m, DSUProtocol: i.DSUProtocol, ISEEValueCents: int64(i.ISEEValueEUR), ISEEType: i.ISEEType,
+		ValidUntil: i.ValidUntil, HouseholdSize: i.HouseholdSize}
+}
+
+func convLabourStatus(s labour.LabourStatus, m store.RegistryMeta) store.LabourStatus {
+	m.TaxCode = s.TaxCode
+	return store.LabourStatus{RegistryMeta: m, DIDID: s.DIDID, DIDDate: s.DIDDate, EmploymentStatus: s.EmploymentStatus,
+		UnemploymentMonths: s.UnemploymentMonths, ProfilingIndex: s.ProfilingIndex, ServicePactDate: s.ServicePactDate,
+		CPICode: opt(s.CPICode), AsOf: s.AsOf}
+}
+
+func convEmploymentEvent(e labour.EmploymentEvent, m store.RegistryMeta) store.EmploymentEvent {
+	m.TaxCode = e.WorkerTaxCode
+	return store.EmploymentEvent{RegistryMeta: m, CommunicationID: e.CommunicationID, PreviousCommunicationID: opt(e.PreviousCommunicationID),
+		EventType: string(e.EventType), EmployerTaxCode: e.EmployerTaxCode, EmployerName: opt(e.EmployerName), ATECOCode: opt(e.ATECOCode),
+		ContractTypeCode: opt(e.ContractTypeCode), ISTATOccupationCode: opt(e.ISTATOccupationCode), StartDate: e.StartDate,
+		EndDate: e.EndDate, TerminationCauseCode: opt(e.TerminationCauseCode), SentAt: e.SentAt}
+}
+
+func convSchoolRecord(r school.SchoolRecord, m store.RegistryMeta) store.SchoolRecord {
+	m.TaxCode = r.TaxCode
+	out := store.SchoolRecord{RegistryMeta: m, SchoolYear: r.SchoolYear, SchoolCode: opt(r.SchoolCode), GradeLevel: opt(r.GradeLevel),
+		AttendanceStatus: string(r.AttendanceStatus), AttendanceStatusRaw: r.AttendanceStatusRaw, CheckedAt: r.CheckedAt}
+	if q := r.Qualification; q != nil {
+		out.QualificationCode, out.QualificationName = opt(q.TitleCode), opt(q.TitleName)
+		d := q.ObtainedDate
+		out.QualificationDate = &d
+	}
+	return out
+}
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Batch builders per collection, shared by listing, lookups and imports.
+
+func benefitCaseBatch(origin string, p *record.Page[benefits.BenefitCase]) *batch {
+	return newBatch(BenefitCases, origin, p, convBenefitCase, (*store.Tx).UpsertBenefitCases)
+}
+
+func iseeBatch(origin string, p *record.Page[benefits.ISEE]) *batch {
+	return newBatch(ISEE, origin, p, convISEE, (*store.Tx).UpsertISEE)
+}
+
+func labourStatusBatch(origin string, p *record.Page[labour.LabourStatus]) *batch {
+	return newBatch(LabourStatus, origin, p, convLabourStatus, (*store.Tx).UpsertLabourStatus)
+}
+
+func employmentEventBatch(origin string, p *record.Page[labour.EmploymentEvent]) *batch {
+	return newBatch(EmploymentEvents, origin, p, convEmploymentEvent, (*store.Tx).UpsertEmploymentEvents)
+}
+
+func schoolRecordBatch(origin string, p *record.Page[school.SchoolRecord]) *batch {
+	return newBatch(SchoolRecords, origin, p, convSchoolRecord, (*store.Tx).UpsertSchoolRecords)
+}

@@ -1,0 +1,473 @@
+package syncjob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/ponte-hub/ponte/connectors/client"
+	"github.com/ponte-hub/ponte/connectors/labour"
+	"github.com/ponte-hub/ponte/connectors/record"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Syncer moves registry records into the store. It is safe for concurrent use; runs of
+// the same collection exclude each other through the stored cursor.
+type Syncer struct {
+	store *store.Store
+	conn  *Connectors
+	cfg   Config
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// SyncerOption adjusts a Syncer.
+type SyncerOption func(*Syncer)
+
+// WithClock replaces time.Now for fetch and run timestamps.
+func WithClock(now func() time.Time) SyncerOption { return func(s *Syncer) { s.now = now } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) SyncerOption { return func(s *Syncer) { s.log = l } }
+
+// NewSyncer builds the engine over st for the configured sources' connectors.
+func NewSyncer(st *store.Store, conn *Connectors, cfg Config, opts ...SyncerOption) (*Syncer, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if st == nil || conn == nil {
+		return nil, errors.New("syncjob: NewSyncer needs a store and connectors")
+	}
+	s := &Syncer{store: st, conn: conn, cfg: cfg, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Configured reports whether a source has a connector.
+func (s *Syncer) Configured(source string) bool { return s.conn.Client(source) != nil }
+
+// Configure stores every configured source's max age, so freshness verdicts read it.
+func (s *Syncer) Configure(ctx context.Context) error {
+	return s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		for name, sc := range s.cfg.Sources {
+			if err := tx.ConfigureRegistrySource(ctx, name, sc.MaxAge); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SyncOptions tune one bulk sync.
+type SyncOptions struct {
+	// MaxPages stops after that many stored pages (0: until the pass ends); the cursor
+	// stays saved for the next run.
+	MaxPages int
+	// Progress is called after every stored page and when the collection ends.
+	Progress func(Progress)
+	// Detail names the run in the log of runs (a job id, a command).
+	Detail string
+}
+
+// lister fetches one page of a collection.
+func (s *Syncer) lister(c Collection) (func(ctx context.Context, cursor string, limit int) (*batch, error), error) {
+	const origin = "sync"
+	if s.conn.Client(c.Source) == nil {
+		return nil, fmt.Errorf("syncjob: %s: %w", c, ErrNotConfigured)
+	}
+	switch c {
+	case BenefitCases:
+		return func(ctx context.Context, cur string, n int) (*batch, error) {
+			p, err := s.conn.Benefits.ListBenefitCases(ctx, cur, n)
+			return pageBatch(p, err, benefitCaseBatch, origin)
+		}, nil
+	case ISEE:
+		return func(ctx context.Context, cur string, n int) (*batch, error) {
+			p, err := s.conn.Benefits.ListISEE(ctx, cur, n)
+			return pageBatch(p, err, iseeBatch, origin)
+		}, nil
+	case LabourStatus:
+		return func(ctx context.Context, cur string, n int) (*batch, error) {
+			p, err := s.conn.Labour.ListLabourStatus(ctx, cur, n)
+			return pageBatch(p, err, labourStatusBatch, origin)
+		}, nil
+	case EmploymentEvents:
+		return func(ctx context.Context, cur string, n int) (*batch, error) {
+			p, err := s.conn.Labour.ListEmploymentEvents(ctx, cur, n)
+			return pageBatch(p, err, employmentEventBatch, origin)
+		}, nil
+	case SchoolRecords:
+		return func(ctx context.Context, cur string, n int) (*batch, error) {
+			p, err := s.conn.School.ListSchoolRecords(ctx, cur, n)
+			return pageBatch(p, err, schoolRecordBatch, origin)
+		}, nil
+	}
+	return nil, fmt.Errorf("syncjob: unknown collection %s", c)
+}
+
+func pageBatch[T any](p *record.Page[T], err error, build func(string, *record.Page[T]) *batch, origin string) (*batch, error) {
+	if err != nil {
+		return nil, err
+	}
+	return build(origin, p), nil
+}
+
+// SyncCollection runs a collection's bulk sync from its saved cursor: each page is stored
+// in one transaction with the cursor that follows it, so a run killed at any point
+// resumes after the last page stored, and nothing is stored twice. A pass that reaches
+// the end completes; the next run starts a new pass from the beginning.
+func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptions) (Summary, error) {
+	var sum Summary
+	list, err := s.lister(c)
+	if err != nil {
+		return sum, err
+	}
+	started := s.now()
+	runID, err := s.startRun(ctx, c, store.RunSync, opt.Detail, started)
+	if err != nil {
+		return sum, err
+	}
+	report := func(done bool, err error) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Collection: c, Summary: sum, Elapsed: s.now().Sub(started), Done: done, Err: err})
+		}
+	}
+	var state store.SyncState
+	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		state, err = tx.SyncState(ctx, c.Source, c.Name)
+		return err
+	}); err != nil {
+		return sum, err
+	}
+	cursor := state.NextCursor
+	restarted := false
+	for opt.MaxPages == 0 || sum.Pages < opt.MaxPages {
+		b, err := list(ctx, deref(cursor), s.cfg.PageSize)
+		if err != nil && cursor != nil && !restarted && rejectedCursor(err) {
+			// The source no longer knows the saved cursor (expired, or the registry was
+			// reset): start the pass again rather than stay stuck on it.
+			s.log.WarnContext(ctx, "registry refused the saved cursor; restarting the pass", "collection", c.String(), "err", err)
+			if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error { return tx.ResetSyncCursor(ctx, c.Source, c.Name) }); err != nil {
+				return sum, s.fail(ctx, c, runID, sum, err, report)
+			}
+			cursor, restarted = nil, true
+			continue
+		}
+		if err != nil {
+			return sum, s.fail(ctx, c, runID, sum, err, report)
+		}
+		var next *string
+		if b.hasMore {
+			n := b.next
+			next = &n
+		}
+		counts, q, err := s.commit(ctx, b, &cursorStep{from: cursor, next: next})
+		if err != nil {
+			return sum, s.fail(ctx, c, runID, sum, err, report)
+		}
+		sum = sum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
+		report(false, nil)
+		if !b.hasMore {
+			break
+		}
+		cursor = next
+	}
+	s.finishRun(ctx, runID, sum, "")
+	report(true, nil)
+	return sum, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// rejectedCursor recognises a source refusing a cursor: 400 on a request that had one.
+func rejectedCursor(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Status == http.StatusBadRequest
+}
+
+// fail records a failed attempt and returns the error to the caller. An interrupted run
+// (the context ended: shutdown, job timeout) is logged but does not count as a failure
+// of the registry.
+func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summary, err error, report func(bool, error)) error {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	sum.Failed = 1
+	interrupted := ctx.Err() != nil
+	msg := err.Error()
+	if interrupted {
+		msg = "interrupted: " + msg
+	}
+	if !interrupted {
+		at := s.now()
+		if werr := s.store.InTx(bg, syncTx, func(tx *store.Tx) error {
+			if err := tx.RecordSyncFailure(bg, c.Source, c.Name, msg, at); err != nil {
+				return err
+			}
+			return s.observeBreaker(bg, tx, c.Source, at)
+		}); werr != nil {
+			s.log.ErrorContext(bg, "record sync failure", "collection", c.String(), "err", werr)
+		}
+	}
+	s.finishRun(bg, runID, sum, msg)
+	report(true, err)
+	return fmt.Errorf("syncjob: sync %s: %w", c, err)
+}
+
+func (s *Syncer) observeBreaker(ctx context.Context, tx *store.Tx, source string, at time.Time) error {
+	hc := s.conn.Client(source)
+	if hc == nil {
+		return nil
+	}
+	return tx.SetRegistryBreaker(ctx, source, hc.BreakerState(), at)
+}
+
+func (s *Syncer) startRun(ctx context.Context, c Collection, kind, detail string, at time.Time) (int64, error) {
+	var id int64
+	err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		var err error
+		id, err = tx.StartSyncRun(ctx, store.SyncRun{Source: c.Source, Collection: c.Name, Kind: kind, Detail: detail, StartedAt: at})
+		return err
+	})
+	return id, err
+}
+
+func (s *Syncer) finishRun(ctx context.Context, id int64, sum Summary, msg string) {
+	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		return tx.FinishSyncRun(ctx, id, s.now(), sum.Fetched, sum.Stored, sum.Unchanged, sum.Quarantined, msg)
+	}); err != nil {
+		s.log.ErrorContext(ctx, "finish sync run", "run", id, "err", err)
+	}
+}
+
+// cursorStep is the cursor move a page's transaction makes.
+type cursorStep struct{ from, next *string }
+
+// commit stores a batch in one transaction: its records in one statement, its malformed
+// records in the quarantine, the cursor step if any, and the breaker's state. When the
+// store refuses the batch (a record the decoders let through but a constraint does not),
+// it is stored again record by record, and the refused ones are quarantined with the
+// store's reason, so one bad record never holds the page back. It returns the upsert
+// counts and the number of records quarantined (first seen now or before).
+func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (store.UpsertCounts, int, error) {
+	finish := func(tx *store.Tx, q []store.QuarantinedRecord) error {
+		if _, err := tx.Quarantine(ctx, q); err != nil {
+			return err
+		}
+		if step != nil {
+			if err := tx.AdvanceSyncCursor(ctx, b.coll.Source, b.coll.Name, step.from, step.next, b.fetched, s.now()); err != nil {
+				return err
+			}
+		}
+		return s.observeBreaker(ctx, tx, b.coll.Source, s.now())
+	}
+	var counts store.UpsertCounts
+	err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		var err error
+		if counts, err = b.write(ctx, tx, nil); err != nil {
+			return err
+		}
+		return finish(tx, b.quarantine)
+	})
+	if _, refused := apperr.AsInput(err); !refused {
+		return counts, len(b.quarantine), err
+	}
+	s.log.WarnContext(ctx, "store refused a batch; storing it record by record", "collection", b.coll.String(), "err", err)
+	counts = store.UpsertCounts{}
+	q := append([]store.QuarantinedRecord(nil), b.quarantine...)
+	err = s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		for i := 0; i < b.n; i++ {
+			var c store.UpsertCounts
+			err := tx.Savepoint(ctx, func() error {
+				var err error
+				c, err = b.write(ctx, tx, []int{i})
+				return err
+			})
+			if ie, ok := apperr.AsInput(err); ok {
+				f := ie.Fields[0]
+				q = append(q, b.refuse(i, store.Problem{Field: f.Field, Reason: "refused by the store: " + f.Reason}))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			counts = counts.Add(c)
+		}
+		return finish(tx, q)
+	})
+	return counts, len(q), err
+}
+
+// Sync runs the bulk sync of every collection of the given sources one after the other;
+// a failing collection does not stop the others. The error joins every failure.
+func (s *Syncer) Sync(ctx context.Context, sources []string, opt SyncOptions) (Summary, error) {
+	var sum Summary
+	var errs []error
+	for _, c := range CollectionsOf(sources) {
+		cs, err := s.SyncCollection(ctx, c, opt)
+		sum = sum.Add(cs)
+		if err != nil {
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return sum, errors.Join(errs...)
+}
+
+// Refresh looks the given persons up at the given sources (every configured one when
+// sources is empty) and stores what the registries answer, a hundred persons per request.
+// Each (source, person) lookup's outcome is recorded, so a failure shows on that person's
+// records. The error joins every source's failure; what succeeded is stored regardless.
+func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []string) (Summary, error) {
+	var sum Summary
+	codes := make([]string, 0, len(taxCodes))
+	for i, tc := range taxCodes {
+		c, err := codicefiscale.Parse(tc)
+		if err != nil {
+			return sum, fmt.Errorf("syncjob: refresh: tax code %d: %w", i, err)
+		}
+		codes = append(codes, c.String())
+	}
+	if len(codes) == 0 {
+		return sum, errors.New("syncjob: refresh: no tax codes")
+	}
+	if len(sources) == 0 {
+		for _, src := range Sources {
+			if s.Configured(src) {
+				sources = append(sources, src)
+			}
+		}
+	}
+	var errs []error
+	for _, src := range sources {
+		if !s.Configured(src) {
+			errs = append(errs, fmt.Errorf("syncjob: refresh %s: %w", src, ErrNotConfigured))
+			sum.Failed++
+			continue
+		}
+		started := s.now()
+		runID, err := s.startRun(ctx, Collection{Source: src}, store.RunRefresh, fmt.Sprintf("%d person(s)", len(codes)), started)
+		if err != nil {
+			return sum, err
+		}
+		var srcSum Summary
+		var srcErrs []error
+		for from := 0; from < len(codes); from += record.MaxSearch {
+			chunk := codes[from:min(from+record.MaxSearch, len(codes))]
+			var chunkErrs []error
+			for _, c := range CollectionsOf([]string{src}) {
+				b, err := s.lookup(ctx, c, chunk)
+				if err == nil {
+					var counts store.UpsertCounts
+					var q int
+					counts, q, err = s.commit(ctx, b, nil)
+					srcSum = srcSum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
+				}
+				if err != nil {
+					chunkErrs = append(chunkErrs, fmt.Errorf("%s: %w", c, err))
+				}
+			}
+			msg := ""
+			if len(chunkErrs) > 0 {
+				srcSum.Failed++
+				msg = errors.Join(chunkErrs...).Error()
+				srcErrs = append(srcErrs, chunkErrs...)
+			}
+			at := s.now()
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			if err := s.store.InTx(bg, syncTx, func(tx *store.Tx) error {
+				if err := tx.RecordLookups(bg, src, chunk, msg, at); err != nil {
+					return err
+				}
+				return s.observeBreaker(bg, tx, src, at)
+			}); err != nil {
+				srcErrs = append(srcErrs, err)
+			}
+			cancel()
+		}
+		runErr := errors.Join(srcErrs...)
+		msg := ""
+		if runErr != nil {
+			msg = runErr.Error()
+			errs = append(errs, fmt.Errorf("syncjob: refresh %s: %w", src, runErr))
+		}
+		s.finishRun(context.WithoutCancel(ctx), runID, srcSum, msg)
+		sum = sum.Add(srcSum)
+	}
+	return sum, errors.Join(errs...)
+}
+
+// lookup asks a collection's search endpoint about up to record.MaxSearch persons.
+func (s *Syncer) lookup(ctx context.Context, c Collection, codes []string) (*batch, error) {
+	const origin = "refresh"
+	switch c {
+	case BenefitCases:
+		p, err := s.conn.Benefits.SearchBenefitCases(ctx, codes)
+		return pageBatch(p, err, benefitCaseBatch, origin)
+	case ISEE:
+		p, err := s.conn.Benefits.SearchISEE(ctx, codes)
+		return pageBatch(p, err, iseeBatch, origin)
+	case LabourStatus:
+		p, err := s.conn.Labour.SearchLabourStatus(ctx, codes)
+		return pageBatch(p, err, labourStatusBatch, origin)
+	case EmploymentEvents:
+		p, err := s.conn.Labour.SearchEmploymentEvents(ctx, codes)
+		return pageBatch(p, err, employmentEventBatch, origin)
+	case SchoolRecords:
+		p, err := s.conn.School.SearchSchoolRecords(ctx, codes)
+		return pageBatch(p, err, schoolRecordBatch, origin)
+	}
+	return nil, fmt.Errorf("syncjob: unknown collection %s", c)
+}
+
+// ImportUNILAV loads one file of UNILAV communications with the same rules as a sync:
+// each communication is upserted by its id, malformed ones are quarantined with the
+// element and reason, and the rest land. A file broken partway (bad XML) still stores
+// what came before the break, and its error names the file. It needs no connector.
+func ImportUNILAV(ctx context.Context, st *store.Store, name string, r io.Reader, now time.Time) (Summary, error) {
+	var sum Summary
+	origin := "import:" + filepath.Base(name)
+	decoded, refused, perr := labour.ReadUNILAV(r)
+	if errors.Is(perr, labour.ErrNoUNILAV) {
+		return Summary{Failed: 1}, fmt.Errorf("syncjob: import %s: %w", name, perr)
+	}
+	page := &record.Page[labour.EmploymentEvent]{Records: decoded, Errors: refused, FetchedAt: now}
+	b := employmentEventBatch(origin, page)
+	sy := &Syncer{store: st, conn: &Connectors{}, now: func() time.Time { return now }, log: slog.Default()}
+	c := Collection{Source: EmploymentEvents.Source, Name: EmploymentEvents.Name}
+	runID, err := sy.startRun(ctx, c, store.RunImport, filepath.Base(name), now)
+	if err != nil {
+		return sum, err
+	}
+	counts, q, err := sy.commit(ctx, b, nil)
+	if err != nil {
+		sum.Failed = 1
+		sy.finishRun(context.WithoutCancel(ctx), runID, sum, err.Error())
+		return sum, fmt.Errorf("syncjob: import %s: %w", name, err)
+	}
+	sum = Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1}
+	msg := ""
+	if perr != nil {
+		sum.Failed = 1
+		msg = perr.Error()
+		perr = fmt.Errorf("syncjob: import %s: %w", name, perr)
+	}
+	sy.finishRun(context.WithoutCancel(ctx), runID, sum, msg)
+	return sum, perr
+}

@@ -1,0 +1,374 @@
+package syncjob
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ponte-hub/ponte/connectors/client"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// QueueName is the River queue the registry jobs run on.
+const QueueName = "registry"
+
+// SyncArgs asks for a collection's bulk sync.
+type SyncArgs struct {
+	Source     string `json:"source"`
+	Collection string `json:"collection"`
+}
+
+// Kind implements river.JobArgs.
+func (SyncArgs) Kind() string { return "registry_sync" }
+
+// RefreshArgs asks for point lookups of persons (sorted tax codes, so the same request
+// twice is one job).
+type RefreshArgs struct {
+	TaxCodes []string `json:"tax_codes"`
+	Sources  []string `json:"sources"`
+}
+
+// Kind implements river.JobArgs.
+func (RefreshArgs) Kind() string { return "registry_refresh" }
+
+// refreshTimeout bounds one attempt of a refresh job.
+const refreshTimeout = 2 * time.Minute
+
+// unfinished are the states in which a job blocks a duplicate: a new request for the same
+// work joins the job already waiting or running.
+var unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
+// Queue runs the registry jobs on River: periodic bulk syncs, enqueued syncs and
+// refreshes. Every hub replica may run one; River shares the jobs between them.
+type Queue struct {
+	client *river.Client[pgx.Tx]
+	syncer *Syncer
+	cfg    Config
+	log    *slog.Logger
+	rand   func() float64
+}
+
+// QueueOptions tune the queue.
+type QueueOptions struct {
+	// NoSchedule leaves out the periodic bulk syncs (a replica that only refreshes).
+	NoSchedule bool
+	// SyncOnStart runs every configured collection's sync as soon as the queue starts,
+	// besides the schedule.
+	SyncOnStart bool
+	// PollInterval is how often idle workers look for jobs besides the notifications
+	// PostgreSQL sends on insert (default River's, 1s).
+	PollInterval time.Duration
+	// Logger receives River's and the jobs' logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// NewQueue builds the queue over the store's pool; Start begins working.
+func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
+	if st == nil || sy == nil {
+		return nil, errors.New("syncjob: NewQueue needs a store and a syncer")
+	}
+	q := &Queue{syncer: sy, cfg: sy.cfg, log: opts.Logger, rand: rand.Float64}
+	if q.log == nil {
+		q.log = slog.Default()
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &syncWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("syncjob: register sync worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &refreshWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("syncjob: register refresh worker: %w", err)
+	}
+	var periodic []*river.PeriodicJob
+	if !opts.NoSchedule {
+		for _, src := range Sources {
+			sc, ok := q.cfg.Sources[src]
+			if !ok {
+				continue
+			}
+			for _, c := range CollectionsOf([]string{src}) {
+				args := SyncArgs{Source: c.Source, Collection: c.Name}
+				periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(sc.SyncInterval),
+					func() (river.JobArgs, *river.InsertOpts) { o := q.syncOpts(); return args, &o },
+					&river.PeriodicJobOpts{ID: "registry-sync-" + c.Source + "-" + c.Name, RunOnStart: opts.SyncOnStart}))
+			}
+		}
+	}
+	jobTimeout := max(q.cfg.JobTimeout, refreshTimeout)
+	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
+		Queues:               map[string]river.QueueConfig{QueueName: {MaxWorkers: q.cfg.Workers}},
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		MaxAttempts:          q.cfg.MaxAttempts,
+		JobTimeout:           refreshTimeout,
+		RescueStuckJobsAfter: jobTimeout + 5*time.Minute,
+		FetchPollInterval:    opts.PollInterval,
+		Logger:               q.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("syncjob: job queue: %w", err)
+	}
+	q.client = rc
+	return q, nil
+}
+
+// Syncer is the engine the jobs run.
+func (q *Queue) Syncer() *Syncer { return q.syncer }
+
+// Start stores the sources' configuration and starts working jobs; periodic syncs are
+// scheduled from now.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.syncer.Configure(ctx); err != nil {
+		return err
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("syncjob: start job queue: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish (they resume from their cursor if the context ends
+// first) and stops working.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("syncjob: stop job queue: %w", err)
+	}
+	return nil
+}
+
+func (q *Queue) syncOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueName, MaxAttempts: q.cfg.MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+}
+
+// EnqueueSync asks for a collection's bulk sync now; when one is already waiting or
+// running, its id is returned instead.
+func (q *Queue) EnqueueSync(ctx context.Context, c Collection) (int64, error) {
+	if _, err := CollectionNamed(c.Source, c.Name); err != nil {
+		return 0, err
+	}
+	if !q.syncer.Configured(c.Source) {
+		return 0, fmt.Errorf("syncjob: sync %s: %w", c, ErrNotConfigured)
+	}
+	opts := q.syncOpts()
+	res, err := q.client.Insert(ctx, SyncArgs{Source: c.Source, Collection: c.Name}, &opts)
+	if err != nil {
+		return 0, fmt.Errorf("syncjob: enqueue sync %s: %w", c, err)
+	}
+	return res.Job.ID, nil
+}
+
+// Refresh outcomes.
+const (
+	RefreshCompleted = "COMPLETED"
+	RefreshPending   = "PENDING"
+	RefreshFailed    = "FAILED"
+)
+
+// RefreshResult is what became of a refresh by the time the caller stopped waiting.
+type RefreshResult struct {
+	JobID int64
+	// State is COMPLETED, PENDING (still queued or running) or FAILED (the last attempt
+	// failed; RetryAt says when the next one runs, nil when none will).
+	State   string
+	Summary Summary
+	Errors  []string
+	RetryAt *time.Time
+}
+
+// MaxRefreshWait bounds how long a caller may wait for a refresh.
+const MaxRefreshWait = 30 * time.Second
+
+// Refresh enqueues point lookups of the given persons and waits up to wait (at most
+// MaxRefreshWait) for the job to finish. A request identical to one waiting or running
+// joins it; one waiting to be retried is made to run now.
+func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait time.Duration) (RefreshResult, error) {
+	if len(taxCodes) == 0 {
+		return RefreshResult{}, errors.New("syncjob: refresh: no tax codes")
+	}
+	if wait < 0 || wait > MaxRefreshWait {
+		return RefreshResult{}, fmt.Errorf("syncjob: refresh: wait %s outside [0, %s]", wait, MaxRefreshWait)
+	}
+	args := RefreshArgs{TaxCodes: sortedUnique(taxCodes), Sources: sortedUnique(sources)}
+	if len(args.Sources) == 0 {
+		for _, src := range Sources {
+			if q.syncer.Configured(src) {
+				args.Sources = append(args.Sources, src)
+			}
+		}
+	}
+	for _, src := range args.Sources {
+		if !q.syncer.Configured(src) {
+			return RefreshResult{}, fmt.Errorf("syncjob: refresh %s: %w", src, ErrNotConfigured)
+		}
+	}
+	if len(args.Sources) == 0 {
+		return RefreshResult{}, fmt.Errorf("syncjob: refresh: %w", ErrNotConfigured)
+	}
+	opts := river.InsertOpts{Queue: QueueName, MaxAttempts: min(q.cfg.MaxAttempts, 5),
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+	res, err := q.client.Insert(ctx, args, &opts)
+	if err != nil {
+		return RefreshResult{}, fmt.Errorf("syncjob: enqueue refresh: %w", err)
+	}
+	id := res.Job.ID
+	if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRetryable {
+		if _, err := q.client.JobRetry(ctx, id); err != nil {
+			return RefreshResult{}, fmt.Errorf("syncjob: retry refresh job %d now: %w", id, err)
+		}
+	}
+	deadline := time.Now().Add(wait)
+	pause := 20 * time.Millisecond
+	for {
+		job, err := q.client.JobGet(ctx, id)
+		if err != nil {
+			return RefreshResult{}, fmt.Errorf("syncjob: refresh job %d: %w", id, err)
+		}
+		r := RefreshResult{JobID: id, State: RefreshPending}
+		if out := job.Output(); len(out) > 0 {
+			_ = json.Unmarshal(out, &r.Summary) // written by the worker; a missing output leaves zeros
+		}
+		failed := func() RefreshResult {
+			r.State = RefreshFailed
+			if n := len(job.Errors); n > 0 {
+				r.Errors = append(r.Errors, job.Errors[n-1].Error)
+			}
+			return r
+		}
+		switch job.State {
+		case rivertype.JobStateCompleted:
+			r.State = RefreshCompleted
+			return r, nil
+		case rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+			return failed(), nil
+		case rivertype.JobStateRetryable:
+			r = failed()
+			at := job.ScheduledAt
+			r.RetryAt = &at
+			return r, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return r, nil
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return r, nil
+		case <-t.C:
+		}
+		pause = min(pause*2, 250*time.Millisecond)
+	}
+}
+
+func sortedUnique(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// nextRetry is the backoff between attempts of a job: RetryBase·2^(attempt-1) capped at
+// RetryMax, with up to a fifth of jitter so that replicas do not retry together.
+func (q *Queue) nextRetry(attempt int) time.Time {
+	d := q.cfg.RetryMax
+	if attempt >= 1 && attempt < 30 {
+		if b := q.cfg.RetryBase << (attempt - 1); b > 0 && b < d {
+			d = b
+		}
+	}
+	d += time.Duration(q.rand() * float64(d) / 5)
+	return time.Now().Add(d)
+}
+
+// outcome turns a run's error into River's verdict: nil completes the job; an error a
+// retry cannot fix (refused credentials, a bad request, a source not configured) cancels
+// it — the failure is recorded, and the schedule tries again at the next period; anything
+// else is retried with backoff, resuming from the saved cursor.
+func outcome(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrSyncCursorMoved):
+		// Another run of the same collection is ahead of this one: it finishes the pass.
+		return nil
+	case !retryable(err):
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// retryable reports whether any failure joined in err may go away by itself.
+func retryable(err error) bool {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range multi.Unwrap() {
+			if retryable(e) {
+				return true
+			}
+		}
+		return false
+	}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		return ce.Retryable
+	}
+	if errors.Is(err, ErrNotConfigured) {
+		return false
+	}
+	if inner := errors.Unwrap(err); inner != nil {
+		return retryable(inner)
+	}
+	return true // the store or the network: try again
+}
+
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	q *Queue
+}
+
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	c, err := CollectionNamed(job.Args.Source, job.Args.Collection)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	sum, err := w.q.syncer.SyncCollection(ctx, c, SyncOptions{Detail: fmt.Sprintf("job %d attempt %d", job.ID, job.Attempt)})
+	if rerr := river.RecordOutput(ctx, sum); rerr != nil {
+		w.q.log.WarnContext(ctx, "record sync job output", "job", job.ID, "err", rerr)
+	}
+	if err != nil {
+		w.q.log.WarnContext(ctx, "registry sync failed", "collection", c.String(), "job", job.ID, "attempt", job.Attempt, "err", err)
+	}
+	return outcome(err)
+}
+
+func (w *syncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return w.q.cfg.JobTimeout }
+
+func (w *syncWorker) NextRetry(job *river.Job[SyncArgs]) time.Time { return w.q.nextRetry(job.Attempt) }
+
+type refreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	q *Queue
+}
+
+func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	sum, err := w.q.syncer.Refresh(ctx, job.Args.TaxCodes, job.Args.Sources)
+	if rerr := river.RecordOutput(ctx, sum); rerr != nil {
+		w.q.log.WarnContext(ctx, "record refresh job output", "job", job.ID, "err", rerr)
+	}
+	return outcome(err)
+}
+
+func (w *refreshWorker) Timeout(*river.Job[RefreshArgs]) time.Duration { return refreshTimeout }
+
+func (w *refreshWorker) NextRetry(job *river.Job[RefreshArgs]) time.Time {
+	return w.q.nextRetry(job.Attempt)
+}
