@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -86,11 +87,18 @@ type Config struct {
 	Logger *slog.Logger
 	// Middleware wraps the GraphQL endpoint (authentication); nil for none.
 	Middleware func(http.Handler) http.Handler
+	// Metrics are extra writers appended to /metrics (the registry clients').
+	Metrics []func(io.Writer) error
+
+	metrics *metrics
 }
 
 // GraphQL returns the GraphQL endpoint handler.
 func GraphQL(cfg Config) http.Handler {
 	cfg.Limits.defaults()
+	if cfg.metrics == nil {
+		cfg.metrics = newMetrics()
+	}
 	if cfg.Gate == nil {
 		cfg.Gate = Open{}
 	}
@@ -125,10 +133,12 @@ func GraphQL(cfg Config) http.Handler {
 	return limitBody(cfg.Limits.MaxBodyBytes, h)
 }
 
-// Mux returns the hub's HTTP routes: /graphql, the IDE at /, /healthz and /readyz.
+// Mux returns the hub's HTTP routes: /graphql, the IDE at /, /healthz, /readyz and /metrics.
 func Mux(cfg Config) *http.ServeMux {
+	cfg.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", GraphQL(cfg))
+	mux.Handle("GET /metrics", metricsHandler(cfg.metrics, cfg))
 	mux.Handle("GET /{$}", playground.Handler("ponte", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -161,6 +171,13 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		}
 		op := graphql.GetOperationContext(ctx)
 		isMutation := op.Operation != nil && op.Operation.Operation == ast.Mutation
+		started := time.Now()
+		opType := "query"
+		if op.Operation != nil {
+			opType = string(op.Operation.Operation)
+		}
+		var resp *graphql.Response
+		defer func() { cfg.metrics.observe(opType, resp == nil || len(resp.Errors) > 0, time.Since(started)) }()
 		opts, staffID, err := cfg.Gate.Begin(ctx, !isMutation)
 		if err != nil {
 			return graphql.ErrorResponse(ctx, "%s", presentErrorMessage(err))
@@ -173,7 +190,7 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-		resp := next(graph.WithRequest(ctx, graph.NewRequest(tx, staffID)))
+		resp = next(graph.WithRequest(ctx, graph.NewRequest(tx, staffID)))
 		if resp == nil {
 			return resp
 		}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -153,9 +154,18 @@ func TestLimits(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 }
 
-func TestHealth(t *testing.T) {
+func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 0)
+	b.ok(t, `{ cases(first: 1) { totalCount } }`, nil)
+	b.post(t, `mutation { closeCase(input: {caseId: "x", closedOn: "2024-01-01"}) { case { id } } }`, nil)
+	resp, err := http.Get(b.srv.URL + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(body), `ponte_graphql_operations_total{type="query",outcome="ok"} 1`)
+	require.Contains(t, string(body), `ponte_graphql_operations_total{type="mutation",outcome="error"} 1`)
+
 	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		resp, err := http.Get(b.srv.URL + path)
 		require.NoError(t, err)
