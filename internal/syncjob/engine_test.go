@@ -31,7 +31,7 @@ func TestSyncStoresEveryRecordOnceQuarantinesTheBrokenAndResyncsUnchanged(t *tes
 
 	var wantGood, wantBroken int
 	for _, c := range syncjob.Collections() {
-		good, broken := expected(e.sim.Server, c)
+		good, broken := expected(t, e, c)
 		require.Positive(t, broken, "the faults must break some %s records", c)
 		wantGood += good
 		wantBroken += broken
@@ -51,7 +51,7 @@ func TestSyncStoresEveryRecordOnceQuarantinesTheBrokenAndResyncsUnchanged(t *tes
 	require.Equal(t, wantGood, second.Unchanged)
 	require.Equal(t, wantBroken, second.Quarantined)
 	for _, c := range syncjob.Collections() {
-		good, broken := expected(e.sim.Server, c)
+		good, broken := expected(t, e, c)
 		require.Equal(t, good, e.count(t, "SELECT count(*) FROM "+tables[c]), "%s: no duplicates", c)
 		require.Equal(t, broken, e.count(t, "SELECT count(*) FROM registry_quarantine WHERE kind = $1 AND times_seen = 2", c.Kind))
 	}
@@ -106,7 +106,7 @@ func TestSyncKilledMidwayResumesAndStoresEveryRecordExactlyOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{sim: sim.Dataset{Seed: 21, Synthetic: 950}, faults: sim.Faults{Seed: 4, ErrorRate: 0.1, MalformedRate: 0.03}})
 	c := syncjob.EmploymentEvents
-	good, broken := expected(e.sim.Server, c)
+	good, broken := expected(t, e, c)
 
 	ctx, kill := context.WithCancel(context.Background())
 	first, err := e.syncer.SyncCollection(ctx, c, syncjob.SyncOptions{Progress: func(p syncjob.Progress) {
@@ -151,7 +151,7 @@ func TestConcurrentRunsOfOneCollectionDoNotInterleave(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	good, _ := expected(e.sim.Server, c)
+	good, _ := expected(t, e, c)
 	moved := 0
 	for _, err := range errs {
 		if err != nil {

@@ -105,6 +105,10 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 		}
 	}
 	jobTimeout := max(q.cfg.JobTimeout, refreshTimeout)
+	var cooldown time.Duration // River's default unless polling is asked to be faster
+	if opts.PollInterval > 0 && opts.PollInterval < 100*time.Millisecond {
+		cooldown = opts.PollInterval
+	}
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		Queues:               map[string]river.QueueConfig{QueueName: {MaxWorkers: q.cfg.Workers}},
 		Workers:              workers,
@@ -113,6 +117,7 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 		JobTimeout:           refreshTimeout,
 		RescueStuckJobsAfter: jobTimeout + 5*time.Minute,
 		FetchPollInterval:    opts.PollInterval,
+		FetchCooldown:        cooldown,
 		Logger:               q.log,
 	})
 	if err != nil {
@@ -221,6 +226,10 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 		return RefreshResult{}, fmt.Errorf("syncjob: enqueue refresh: %w", err)
 	}
 	id := res.Job.ID
+	// An attempt that fails after this point shows as an error beyond those the job had.
+	// River makes a job retried soon "available" again at once rather than "retryable",
+	// so the count, not the state, tells a failed attempt.
+	seenErrors := len(res.Job.Errors)
 	if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRetryable {
 		if _, err := q.client.JobRetry(ctx, id); err != nil {
 			return RefreshResult{}, fmt.Errorf("syncjob: retry refresh job %d now: %w", id, err)
@@ -237,10 +246,14 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 		if out := job.Output(); len(out) > 0 {
 			_ = json.Unmarshal(out, &r.Summary) // written by the worker; a missing output leaves zeros
 		}
-		failed := func() RefreshResult {
+		failed := func(retry bool) RefreshResult {
 			r.State = RefreshFailed
 			if n := len(job.Errors); n > 0 {
 				r.Errors = append(r.Errors, job.Errors[n-1].Error)
+			}
+			if retry {
+				at := job.ScheduledAt
+				r.RetryAt = &at
 			}
 			return r
 		}
@@ -249,12 +262,12 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 			r.State = RefreshCompleted
 			return r, nil
 		case rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
-			return failed(), nil
-		case rivertype.JobStateRetryable:
-			r = failed()
-			at := job.ScheduledAt
-			r.RetryAt = &at
-			return r, nil
+			return failed(false), nil
+		case rivertype.JobStateRunning:
+		default:
+			if len(job.Errors) > seenErrors {
+				return failed(true), nil
+			}
 		}
 		left := time.Until(deadline)
 		if left <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/connectors/record"
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -23,11 +25,14 @@ var scopeAll = store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}
 
 // env is one test's registries and database.
 type env struct {
-	sim    *syncjob.Simulator
-	store  *store.Store
-	pool   *pgxpool.Pool
-	syncer *syncjob.Syncer
-	cfg    syncjob.Config
+	opts     envOpts
+	twinOnce sync.Once
+	twinRefs map[syncjob.Collection][]string
+	sim      *syncjob.Simulator
+	store    *store.Store
+	pool     *pgxpool.Pool
+	syncer   *syncjob.Syncer
+	cfg      syncjob.Config
 }
 
 type envOpts struct {
@@ -72,7 +77,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	sy, err := syncjob.NewSyncer(st, conn, cfg)
 	require.NoError(t, err)
 	require.NoError(t, sy.Configure(ctx))
-	return &env{sim: s, store: st, pool: pool, syncer: sy, cfg: cfg}
+	return &env{opts: o, sim: s, store: st, pool: pool, syncer: sy, cfg: cfg}
 }
 
 func (e *env) count(t testing.TB, sql string, args ...any) int {
@@ -114,17 +119,89 @@ var tables = map[syncjob.Collection]string{
 	syncjob.EmploymentEvents: "registry_employment_events", syncjob.SchoolRecords: "registry_school_records",
 }
 
-// expected counts what the simulator serves for a collection: records that decode, and
-// records broken on purpose.
-func expected(s *sim.Server, c syncjob.Collection) (good, broken int) {
-	for i := range s.Total(c.Name) {
-		if s.Fault(c.Name, i).Breaks() {
+// expected counts what the simulator serves for a collection: distinct references among
+// the records that decode (two generated records may share one, and are then one record
+// of the registry), and the records broken on purpose. The references are read from a
+// fault-free twin of the simulator.
+func expected(t testing.TB, e *env, c syncjob.Collection) (good, broken int) {
+	t.Helper()
+	e.twinOnce.Do(func() {
+		twin, err := syncjob.StartSimulators(context.Background(), syncjob.SimulatorOptions{
+			Persons: e.opts.sim.Persons, Synthetic: e.opts.sim.Synthetic, Seed: e.opts.sim.Seed, AsOf: e.opts.sim.AsOf})
+		require.NoError(t, err)
+		defer func() { require.NoError(t, twin.Close()) }()
+		conn, err := syncjob.NewConnectors(twin.Config, nil)
+		require.NoError(t, err)
+		e.twinRefs = map[syncjob.Collection][]string{}
+		for _, coll := range syncjob.Collections() {
+			e.twinRefs[coll] = listRefs(t, conn, coll)
+		}
+	})
+	refs := e.twinRefs[c]
+	require.Len(t, refs, e.sim.Server.Total(c.Name), "%s: the twin serves the same records", c)
+	distinct := map[string]bool{}
+	for i, ref := range refs {
+		if e.sim.Server.Fault(c.Name, i).Breaks() {
 			broken++
 		} else {
-			good++
+			distinct[ref] = true
 		}
 	}
-	return good, broken
+	return len(distinct), broken
+}
+
+// listRefs pages through a collection and returns every record's reference, in order.
+func listRefs(t testing.TB, conn *syncjob.Connectors, c syncjob.Collection) []string {
+	t.Helper()
+	ctx := context.Background()
+	var refs []string
+	cursor := ""
+	for {
+		var raw []record.RawRecord
+		var next string
+		var more bool
+		var err error
+		switch c {
+		case syncjob.BenefitCases:
+			p, e := conn.Benefits.ListBenefitCases(ctx, cursor, record.MaxLimit)
+			err = e
+			if p != nil {
+				raw, next, more = p.Raw, p.NextCursor, p.HasMore
+			}
+		case syncjob.ISEE:
+			p, e := conn.Benefits.ListISEE(ctx, cursor, record.MaxLimit)
+			err = e
+			if p != nil {
+				raw, next, more = p.Raw, p.NextCursor, p.HasMore
+			}
+		case syncjob.LabourStatus:
+			p, e := conn.Labour.ListLabourStatus(ctx, cursor, record.MaxLimit)
+			err = e
+			if p != nil {
+				raw, next, more = p.Raw, p.NextCursor, p.HasMore
+			}
+		case syncjob.EmploymentEvents:
+			p, e := conn.Labour.ListEmploymentEvents(ctx, cursor, record.MaxLimit)
+			err = e
+			if p != nil {
+				raw, next, more = p.Raw, p.NextCursor, p.HasMore
+			}
+		case syncjob.SchoolRecords:
+			p, e := conn.School.ListSchoolRecords(ctx, cursor, record.MaxLimit)
+			err = e
+			if p != nil {
+				raw, next, more = p.Raw, p.NextCursor, p.HasMore
+			}
+		}
+		require.NoError(t, err)
+		for _, r := range raw {
+			refs = append(refs, r.SourceRef)
+		}
+		if !more {
+			return refs
+		}
+		cursor = next
+	}
 }
 
 // gate answers 503 (or what fail says) for data requests while closed, and counts them.
