@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
 )
 
 // Bulk loading writes whole datasets (the demo, synthetic load-test populations, imports run
@@ -273,6 +277,17 @@ func (d *BulkData) Rows() int {
 	return n
 }
 
+// RowsByTable counts the batch's rows per table, for load summaries.
+func (d *BulkData) RowsByTable() map[string]int {
+	m := make(map[string]int, len(bulkTables))
+	for _, t := range bulkTables {
+		if n := t.count(d); n > 0 {
+			m[t.name] = n
+		}
+	}
+	return m
+}
+
 // Reset empties every slice and keeps its capacity, so a generator can reuse one BulkData
 // for each chunk of a long load.
 func (d *BulkData) Reset() {
@@ -300,20 +315,132 @@ type BulkLoader struct {
 	tx       pgx.Tx
 	progress BulkProgress
 	done     bool
+	tables   map[string]*bulkState
+	// deferred holds the foreign keys dropped for the load, re-created at Commit.
+	deferred []deferredKey
 }
+
+type deferredKey struct{ table, name, definition string }
+
+// BulkOptions tune a bulk load.
+type BulkOptions struct {
+	// Progress, when not nil, is told how far each table's COPY has come.
+	Progress BulkProgress
+	// DeferForeignKeys checks the loaded tables' foreign keys once, at Commit, instead of
+	// row by row, which makes large loads about three times faster. It takes effect only
+	// when the loading role owns every loaded table, and then holds exclusive locks on them
+	// until the load ends: use it for seeding and offline imports, not on a live hub.
+	DeferForeignKeys bool
+}
+
+// bulkState is what the loader knows about one table for the length of its transaction.
+type bulkState struct {
+	// staged: row-level security applies to the loading role, and PostgreSQL refuses COPY
+	// into such a table, so rows are copied into a temporary table and inserted from there,
+	// through the policies.
+	staged  bool
+	staging bool // the temporary table exists
+	// analyze: the table has triggers of its own that query it on insert. Their plans go
+	// wrong on statistics that predate the load (a recount per row of a join that a hash
+	// would do once), so the table is analysed as it grows, inside the transaction, where
+	// ANALYZE sees the rows loaded so far.
+	analyze  bool
+	copied   int
+	analysed int
+}
+
+// bulkAnalyseFrom is the size below which a table is never analysed during a load.
+const bulkAnalyseFrom = 1000
 
 // BeginBulk opens the transaction of a bulk load. The statement timeout is lifted for it:
 // one COPY of a large batch legitimately runs longer than any API request.
-func (s *Store) BeginBulk(ctx context.Context, progress BulkProgress) (*BulkLoader, error) {
+func (s *Store) BeginBulk(ctx context.Context, opts BulkOptions) (*BulkLoader, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk load: begin: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+	l := &BulkLoader{tx: tx, progress: opts.Progress, tables: map[string]*bulkState{}}
+	if err := l.inspect(ctx); err != nil {
 		_ = tx.Rollback(ctx)
-		return nil, fmt.Errorf("store: bulk load: lift statement timeout: %w", err)
+		return nil, err
 	}
-	return &BulkLoader{tx: tx, progress: progress}, nil
+	if opts.DeferForeignKeys {
+		if err := l.deferForeignKeys(ctx); err != nil {
+			_ = tx.Rollback(ctx)
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// DeferredForeignKeys reports whether the load checks foreign keys at Commit.
+func (l *BulkLoader) DeferredForeignKeys() bool { return len(l.deferred) > 0 }
+
+// deferForeignKeys drops the foreign keys of the loaded tables, remembering their
+// definitions. PostgreSQL checks a foreign key with one query per inserted row; re-adding
+// the constraint checks every row with a single join.
+func (l *BulkLoader) deferForeignKeys(ctx context.Context) error {
+	names := bulkTableNames()
+	var owner bool
+	if err := l.tx.QueryRow(ctx, `SELECT bool_and(pg_has_role(c.relowner, 'USAGE'))
+		FROM unnest($1::text[]) AS t(name) JOIN pg_class c ON c.oid = to_regclass(t.name)`, names).Scan(&owner); err != nil {
+		return bulkWrap("bulk load: check table owners", err)
+	}
+	if !owner {
+		return nil
+	}
+	rows, err := l.tx.Query(ctx, `SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c WHERE c.contype = 'f'
+		AND c.conrelid IN (SELECT to_regclass(t) FROM unnest($1::text[]) AS t) ORDER BY c.oid`, names)
+	if err != nil {
+		return bulkWrap("bulk load: read foreign keys", err)
+	}
+	var k deferredKey
+	_, err = pgx.ForEachRow(rows, []any{&k.table, &k.name, &k.definition}, func() error {
+		l.deferred = append(l.deferred, k)
+		return nil
+	})
+	if err != nil {
+		return bulkWrap("bulk load: read foreign keys", err)
+	}
+	for _, k := range l.deferred {
+		// The table name comes back from regclass already quoted where it needs to be.
+		if _, err := l.tx.Exec(ctx, "ALTER TABLE "+k.table+" DROP CONSTRAINT "+pgx.Identifier{k.name}.Sanitize()); err != nil {
+			return bulkWrap("bulk load: defer foreign key "+k.name, err)
+		}
+	}
+	return nil
+}
+
+func (l *BulkLoader) inspect(ctx context.Context) error {
+	if _, err := l.tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+		return fmt.Errorf("store: bulk load: lift statement timeout: %w", err)
+	}
+	names := bulkTableNames()
+	// tgtype bit 2 is INSERT; internal triggers are the foreign-key checks, which look rows
+	// up by key whatever the statistics say. ANALYZE is left to the tables' owners.
+	rows, err := l.tx.Query(ctx, `SELECT t.name, row_security_active(c.oid),
+			pg_has_role(c.relowner, 'USAGE') AND EXISTS (SELECT 1 FROM pg_trigger g
+				WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgtype & 4 <> 0)
+		FROM unnest($1::text[]) AS t(name) JOIN pg_class c ON c.oid = to_regclass(t.name)`, names)
+	if err != nil {
+		return bulkWrap("bulk load: inspect tables", err)
+	}
+	var name string
+	var staged, analyze bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &staged, &analyze}, func() error {
+		l.tables[name] = &bulkState{staged: staged, analyze: analyze}
+		return nil
+	})
+	if err != nil {
+		return bulkWrap("bulk load: inspect tables", err)
+	}
+	for _, t := range bulkTables {
+		if l.tables[t.name] == nil {
+			return fmt.Errorf("store: bulk load: table %s does not exist; are the migrations applied?", t.name)
+		}
+	}
+	return nil
 }
 
 // Load copies every table of data, parents before children.
@@ -326,19 +453,73 @@ func (l *BulkLoader) Load(ctx context.Context, data *BulkData) error {
 		if n == 0 {
 			continue
 		}
-		src := &bulkSource{n: n, row: func(i int, buf []any) error { return t.row(data, i, buf) },
-			buf: make([]any, len(t.columns)), table: t.name, progress: l.progress}
-		if _, err := l.tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src); err != nil {
-			if src.rowErr != nil {
-				return fmt.Errorf("store: bulk load %s: row %d: %w", t.name, src.i-1, src.rowErr)
-			}
-			return wrap("bulk load "+t.name, err)
+		if err := l.copyTable(ctx, t, data, n); err != nil {
+			return err
 		}
 		if l.progress != nil {
 			l.progress(t.name, n, n)
 		}
 	}
 	return nil
+}
+
+func (l *BulkLoader) copyTable(ctx context.Context, t bulkTable, data *BulkData, n int) error {
+	st := l.tables[t.name]
+	if st.analyze && st.copied >= bulkAnalyseFrom && st.copied >= 2*st.analysed {
+		if _, err := l.tx.Exec(ctx, "ANALYZE "+pgx.Identifier{t.name}.Sanitize()); err != nil {
+			return bulkWrap("bulk load "+t.name+": analyze", err)
+		}
+		st.analysed = st.copied
+	}
+	target := pgx.Identifier{t.name}
+	stage := pgx.Identifier{"bulk_stage_" + t.name}
+	cols := strings.Join(quoted(t.columns), ", ")
+	if st.staged && !st.staging {
+		// Only the copied columns: defaults and constraints apply on the way into the table.
+		if _, err := l.tx.Exec(ctx, "CREATE TEMPORARY TABLE "+stage.Sanitize()+" ON COMMIT DROP AS SELECT "+cols+
+			" FROM "+target.Sanitize()+" WITH NO DATA"); err != nil {
+			return bulkWrap("bulk load "+t.name+": staging table", err)
+		}
+		st.staging = true
+	}
+	into := target
+	if st.staged {
+		into = stage
+	}
+	src := &bulkSource{n: n, row: func(i int, buf []any) error { return t.row(data, i, buf) },
+		buf: make([]any, len(t.columns)), table: t.name, progress: l.progress}
+	if _, err := l.tx.CopyFrom(ctx, into, t.columns, src); err != nil {
+		if src.rowErr != nil {
+			return fmt.Errorf("store: bulk load %s: row %d: %w", t.name, src.i-1, src.rowErr)
+		}
+		return bulkWrap("bulk load "+t.name, err)
+	}
+	if st.staged {
+		if _, err := l.tx.Exec(ctx, "INSERT INTO "+target.Sanitize()+" ("+cols+") SELECT "+cols+" FROM "+stage.Sanitize()); err != nil {
+			return bulkWrap("bulk load "+t.name, err)
+		}
+		if _, err := l.tx.Exec(ctx, "TRUNCATE "+stage.Sanitize()); err != nil {
+			return bulkWrap("bulk load "+t.name+": empty staging table", err)
+		}
+	}
+	st.copied += n
+	return nil
+}
+
+func bulkTableNames() []string {
+	names := make([]string, len(bulkTables))
+	for i, t := range bulkTables {
+		names[i] = t.name
+	}
+	return names
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = pgx.Identifier{n}.Sanitize()
+	}
+	return out
 }
 
 // Keys reads the natural keys of the reference rows already in the database, inside the
@@ -362,7 +543,7 @@ func (l *BulkLoader) Keys(ctx context.Context) (*BulkKeys, error) {
 	for _, q := range queries {
 		rows, err := l.tx.Query(ctx, q.sql)
 		if err != nil {
-			return nil, wrap("bulk keys", err)
+			return nil, bulkWrap("bulk keys", err)
 		}
 		var key string
 		var id [16]byte
@@ -371,7 +552,7 @@ func (l *BulkLoader) Keys(ctx context.Context) (*BulkKeys, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, wrap("bulk keys", err)
+			return nil, bulkWrap("bulk keys", err)
 		}
 	}
 	return k, nil
@@ -391,7 +572,16 @@ type BulkKeys struct {
 
 // Commit makes the load visible.
 func (l *BulkLoader) Commit(ctx context.Context) error {
+	if l.done {
+		return fmt.Errorf("store: bulk load: commit: %w", pgx.ErrTxClosed)
+	}
 	l.done = true
+	for _, k := range l.deferred {
+		if _, err := l.tx.Exec(ctx, "ALTER TABLE "+k.table+" ADD CONSTRAINT "+pgx.Identifier{k.name}.Sanitize()+" "+k.definition); err != nil {
+			_ = l.tx.Rollback(ctx)
+			return bulkWrap("bulk load: check foreign key "+k.name, err)
+		}
+	}
 	if err := l.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("store: bulk load: commit: %w", err)
 	}
@@ -409,7 +599,7 @@ func (l *BulkLoader) Rollback(ctx context.Context) error {
 
 // BulkLoad copies data in one transaction: everything is loaded or nothing is.
 func (s *Store) BulkLoad(ctx context.Context, data *BulkData, progress BulkProgress) error {
-	l, err := s.BeginBulk(ctx, progress)
+	l, err := s.BeginBulk(ctx, BulkOptions{Progress: progress})
 	if err != nil {
 		return err
 	}
@@ -686,4 +876,14 @@ func optFloat(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// bulkWrap keeps PostgreSQL's reason when a privilege is missing: the operator running a
+// load needs to know which grant it lacks, and nothing of a load reaches an API client.
+func bulkWrap(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		return fmt.Errorf("store: %s: %w: %s", op, apperr.ErrForbidden, pgErr.Message)
+	}
+	return wrap(op, err)
 }

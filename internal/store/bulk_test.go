@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -191,8 +193,9 @@ func TestBulkLoaderChunksShareOneTransaction(t *testing.T) {
 	ctx := context.Background()
 	first := oneOfEach()
 
-	l, err := b.st.BeginBulk(ctx, nil)
+	l, err := b.st.BeginBulk(ctx, store.BulkOptions{})
 	require.NoError(t, err)
+	defer func() { _ = l.Rollback(ctx) }()
 	require.NoError(t, l.Load(ctx, first))
 
 	// A second chunk refers to the first one's rows through the keys read in the transaction.
@@ -223,4 +226,130 @@ func TestBulkDataReset(t *testing.T) {
 	data.Reset()
 	require.Zero(t, data.Rows())
 	require.Equal(t, capPersons, cap(data.Persons))
+}
+
+func TestBulkDataRowsByTable(t *testing.T) {
+	t.Parallel()
+	got := oneOfEach().RowsByTable()
+	require.Len(t, got, len(allTables))
+	require.Equal(t, 2, got["persons"])
+	require.Equal(t, 1, got["participations"])
+	require.Empty(t, (&store.BulkData{}).RowsByTable())
+}
+
+// A role subject to row-level security cannot COPY into the personal-data tables; the
+// loader goes through a staging table and the policies instead.
+func TestBulkLoadUnderRowLevelSecurity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.AdminURL(t))
+	require.NoError(t, err)
+	defer admin.Close(ctx)
+	role := "ponte_bulk_" + strings.ReplaceAll(store.NewID().String()[24:], "-", "")
+	_, err = admin.Exec(ctx, "CREATE ROLE "+role+" NOLOGIN NOSUPERUSER NOBYPASSRLS")
+	require.NoError(t, err)
+	// Cleanups run last in, first out: the role goes after the database that grants it.
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), pgtest.AdminURL(t))
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP ROLE IF EXISTS "+role)
+			_ = c.Close(context.Background())
+		}
+	})
+	u := pgtest.URL(t)
+	owner, err := pgx.Connect(ctx, u)
+	require.NoError(t, err)
+	_, err = owner.Exec(ctx, "GRANT USAGE ON SCHEMA public TO "+role+"; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO "+role+
+		"; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO "+role)
+	require.NoError(t, err)
+	require.NoError(t, owner.Close(ctx))
+
+	cfg, err := pgxpool.ParseConfig(u)
+	require.NoError(t, err)
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET ROLE "+role)
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+
+	// The premise: plain COPY is refused for this role.
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	_, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{"persons"}, []string{"tax_code", "given_name", "family_name"},
+		pgx.CopyFromRows([][]any{{"RSSMRA80A01G702X", "Maria", "Rossi"}}))
+	require.ErrorContains(t, err, "row-level security")
+	conn.Release()
+
+	st := store.New(pool)
+	data := oneOfEach()
+	l, err := st.BeginBulk(ctx, store.BulkOptions{})
+	require.NoError(t, err)
+	defer func() { _ = l.Rollback(ctx) }()
+	require.NoError(t, l.Load(ctx, data))
+	// A second batch reuses the staging tables.
+	second := &store.BulkData{Persons: []store.BulkPerson{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
+	require.NoError(t, l.Load(ctx, second))
+	require.NoError(t, l.Commit(ctx))
+
+	var persons, participations int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM participations)`).
+		Scan(&persons, &participations))
+	require.Equal(t, 3, persons)
+	require.Equal(t, 1, participations)
+}
+
+func foreignKeys(t *testing.T, pool *pgxpool.Pool) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT conrelid::regclass::text || '.' || conname || ' ' || pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+func TestBulkLoadDeferringForeignKeys(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	ctx := context.Background()
+	before := foreignKeys(t, b.pool)
+	require.NotEmpty(t, before)
+
+	l, err := b.st.BeginBulk(ctx, store.BulkOptions{DeferForeignKeys: true})
+	require.NoError(t, err)
+	defer func() { _ = l.Rollback(ctx) }()
+	require.True(t, l.DeferredForeignKeys())
+	require.NoError(t, l.Load(ctx, oneOfEach()))
+	require.NoError(t, l.Commit(ctx))
+	require.Equal(t, before, foreignKeys(t, b.pool), "every foreign key is back, unchanged")
+	require.Equal(t, 2, countRows(t, b.pool, "persons"))
+}
+
+func TestBulkLoadDeferredForeignKeysStillCatchDanglingReferences(t *testing.T) {
+	t.Parallel()
+	b := setupBulk(t)
+	ctx := context.Background()
+	before := foreignKeys(t, b.pool)
+	data := oneOfEach()
+	data.Interventions[0].BeneficiaryID = store.NewID()
+
+	l, err := b.st.BeginBulk(ctx, store.BulkOptions{DeferForeignKeys: true})
+	require.NoError(t, err)
+	defer func() { _ = l.Rollback(ctx) }()
+	require.NoError(t, l.Load(ctx, data), "nothing checks references before Commit")
+	err = l.Commit(ctx)
+	ie, ok := apperr.AsInput(err)
+	require.True(t, ok, "want an input error, got %v", err)
+	require.Contains(t, ie.Fields[0].Field, "beneficiary")
+	require.Contains(t, ie.Fields[0].Reason, "does not exist")
+	require.Error(t, l.Commit(ctx), "a failed load cannot be committed again")
+	require.Zero(t, countRows(t, b.pool, "persons"))
+	require.Equal(t, before, foreignKeys(t, b.pool))
 }

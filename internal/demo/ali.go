@@ -1,0 +1,566 @@
+package demo
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// The ALI operation of the Pisa health-and-social agency (Vivaldi, Blasini and Bruno, "The
+// 'Innovative Job Agency'", chapter 8). The CUP code is synthetic.
+const (
+	ALIOperationCode = "E51H20000130006"
+	ALIOperationName = "ALI – Agenzia per il Lavoro Innovativo"
+	// ALIProgramme is the CCI of the national operational programme for social inclusion,
+	// co-financed by the European Social Fund, that funded the first round.
+	ALIProgramme         = "2014IT05SFOP001"
+	ALIPriority          = "1"
+	ALISpecificObjective = "ESO4.11"
+	ALICategoryOfRegion  = "MORE_DEVELOPED"
+)
+
+// Funding sources of the ALI rounds. The first round drew on both the national Poverty Fund
+// (for income-support recipients) and the ESF programme (for everyone else in the social
+// services' care); the schema records one source per round, so it carries the ESF one. The
+// ESF money ran out before the second round, which only income-support recipients joined.
+const (
+	FundingESFInclusion = "ESF_NOP_INCLUSION"
+	FundingPovertyFund  = "NATIONAL_POVERTY_FUND"
+)
+
+// Age bands of Table 8.3, as completed years at entry.
+var ageBands = [5][2]int{{18, 24}, {25, 34}, {35, 44}, {45, 54}, {55, 66}}
+
+// aliRound is one ALI round as the chapter's Tables 8.1-8.5 describe it. Counts of a table
+// that add up to less than withData are the values the chapter reports missing.
+type aliRound struct {
+	number        int
+	starts, ends  time.Time
+	entryFrom     time.Time
+	entryTo       time.Time
+	funding       string
+	participants  int
+	withData      int // footnote 8: the second round has data for 50 of its 63 participants
+	male, female  int
+	italy, other  int
+	ages          [5]int
+	sizes         [6]int // household sizes 1 to 6
+	singleMothers int    // "single mothers with children"
+	services      map[string]int
+	workers       []string
+	// The demo's own gaps besides the chapter's, so completeness checks have something to
+	// find: education level and employment status missing at entry.
+	missingISCED      int
+	missingEmployment int
+	// Shares of participants whose household receives income support (RdC).
+	benefitItalian, benefitForeign float64
+	unemployed, inactive           int // percentages of the employment status at entry
+	// short: projects had to fit in six months and many ended abruptly with the round.
+	short bool
+	// covid: the pandemic postponed or cancelled many internships.
+	covid bool
+}
+
+// serviceOrder is the row order of Table 8.5.
+var serviceOrder = []string{svcInternship, svcForklift, svcItalian, svcHACCP, svcSafety, svcHomeEdu, svcIT, svcSoftSkills,
+	svcHomeCare, svcPsych, svcOrient}
+
+// allocationOrder hands out the most constrained services first.
+var allocationOrder = []string{svcHomeEdu, svcItalian, svcInternship, svcForklift, svcIT, svcSoftSkills, svcSafety, svcHACCP,
+	svcPsych, svcOrient, svcHomeCare}
+
+var aliRounds = []aliRound{
+	{
+		number: 1, starts: date(2020, 10, 1), ends: date(2021, 12, 31),
+		entryFrom: date(2020, 10, 5), entryTo: date(2021, 6, 30), funding: FundingESFInclusion,
+		participants: 144, withData: 144,
+		male: 59, female: 85, italy: 65, other: 79,
+		ages:          [5]int{17, 26, 37, 33, 31},
+		sizes:         [6]int{35, 28, 27, 23, 13, 12},
+		singleMothers: 37,
+		services: map[string]int{svcInternship: 43, svcForklift: 21, svcItalian: 27, svcHACCP: 46, svcSafety: 68,
+			svcHomeEdu: 47, svcIT: 0, svcSoftSkills: 0, svcHomeCare: 5, svcPsych: 34, svcOrient: 17},
+		workers:      pisaWorkersRound1,
+		missingISCED: 3, missingEmployment: 2,
+		benefitItalian: 0.7, benefitForeign: 0.2,
+		unemployed: 62, inactive: 28,
+		covid: true,
+	},
+	{
+		number: 2, starts: date(2022, 1, 10), ends: date(2022, 6, 30),
+		entryFrom: date(2022, 1, 10), entryTo: date(2022, 3, 31), funding: FundingPovertyFund,
+		participants: 63, withData: 50,
+		male: 22, female: 28, italy: 32, other: 18,
+		ages:          [5]int{2, 7, 14, 18, 8},
+		sizes:         [6]int{24, 9, 7, 3, 2, 5},
+		singleMothers: 8,
+		services: map[string]int{svcInternship: 12, svcForklift: 19, svcItalian: 13, svcHACCP: 17, svcSafety: 39,
+			svcHomeEdu: 19, svcIT: 29, svcSoftSkills: 9, svcHomeCare: 4, svcPsych: 12, svcOrient: 12},
+		workers:      pisaWorkersRound2,
+		missingISCED: 2, missingEmployment: 0,
+		benefitItalian: 1, benefitForeign: 1,
+		unemployed: 70, inactive: 25,
+		short: true,
+	},
+}
+
+// Participant profiles of a round before realisation: one slot per participant. Each
+// attribute is a list holding exactly the chapter's counts, shuffled independently; fixing
+// a slot's value swaps it with another slot, so the counts never move.
+type slots struct {
+	gender []string // "M", "F", "" missing
+	origin []string // "IT", "XX" another country, "" missing
+	band   []int    // index into ageBands, -1 missing
+	size   []int    // 1-6, 0 missing
+	locked []bool
+	mother []bool // single mother
+}
+
+func repeat[T any](dst []T, v T, n int) []T {
+	for range n {
+		dst = append(dst, v)
+	}
+	return dst
+}
+
+func (g *generator) newSlots(r *aliRound) (*slots, error) {
+	n, w := r.participants, r.withData
+	s := &slots{locked: make([]bool, n), mother: make([]bool, n)}
+	s.gender = repeat(repeat(make([]string, 0, n), "M", r.male), "F", r.female)
+	s.origin = repeat(repeat(make([]string, 0, n), "IT", r.italy), "XX", r.other)
+	for b, c := range r.ages {
+		s.band = repeat(s.band, b, c)
+	}
+	for sz, c := range r.sizes {
+		s.size = repeat(s.size, sz+1, c)
+	}
+	if len(s.gender) > w || len(s.origin) > w || len(s.band) > w || len(s.size) > w {
+		return nil, fmt.Errorf("%w: round %d: a table counts more than the %d participants with data", errGenerate, r.number, w)
+	}
+	s.gender = repeat(s.gender, "", n-len(s.gender))
+	s.origin = repeat(s.origin, "", n-len(s.origin))
+	s.band = repeat(s.band, -1, n-len(s.band))
+	s.size = repeat(s.size, 0, n-len(s.size))
+	// Missing values within the participants with data are spread among them; the
+	// participants without data stay at the end, missing everything.
+	g.rng.Shuffle(w, func(i, j int) { s.gender[i], s.gender[j] = s.gender[j], s.gender[i] })
+	g.rng.Shuffle(w, func(i, j int) { s.origin[i], s.origin[j] = s.origin[j], s.origin[i] })
+	g.rng.Shuffle(w, func(i, j int) { s.band[i], s.band[j] = s.band[j], s.band[i] })
+	g.rng.Shuffle(w, func(i, j int) { s.size[i], s.size[j] = s.size[j], s.size[i] })
+	for i := w; i < n; i++ {
+		s.locked[i] = true
+	}
+	return s, nil
+}
+
+// swapTo gives slot i the value v, taking it from an unlocked slot that has it.
+func swapTo[T comparable](vals []T, locked []bool, i int, v T) error {
+	if vals[i] == v {
+		return nil
+	}
+	for j := range vals {
+		if j != i && !locked[j] && vals[j] == v {
+			vals[i], vals[j] = vals[j], vals[i]
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no free slot with value %v", errGenerate, v)
+}
+
+// claim fixes the next free slot to a narrated participant's profile and locks it.
+func (s *slots) claim(gender, origin string, band, size int) (int, error) {
+	i := slices.Index(s.locked, false)
+	if i < 0 {
+		return 0, fmt.Errorf("%w: no free slot for a narrated participant", errGenerate)
+	}
+	s.locked[i] = true
+	for _, err := range []error{swapTo(s.gender, s.locked, i, gender), swapTo(s.origin, s.locked, i, origin),
+		swapTo(s.band, s.locked, i, band), swapTo(s.size, s.locked, i, size)} {
+		if err != nil {
+			return 0, err
+		}
+	}
+	return i, nil
+}
+
+// chooseMothers marks count slots as single mothers: women in households of two or more,
+// old enough for their children. Household sizes move between slots when too few women
+// qualify.
+func (g *generator) chooseMothers(s *slots, count int) error {
+	fits := func(i int) bool {
+		if s.locked[i] || s.gender[i] != "F" || s.size[i] < 2 {
+			return false
+		}
+		return (s.band[i] >= 1 && s.band[i] <= 3) || (s.band[i] == 0 && s.size[i] <= 3)
+	}
+	for {
+		n := 0
+		for i := range s.size {
+			if fits(i) {
+				n++
+			}
+		}
+		if n >= count {
+			break
+		}
+		from, to := -1, -1
+		for i := range s.size {
+			if !s.locked[i] && s.gender[i] == "F" && s.size[i] == 1 && s.band[i] >= 1 && s.band[i] <= 3 {
+				to = i
+			}
+			if !s.locked[i] && s.gender[i] == "M" && s.size[i] >= 2 {
+				from = i
+			}
+		}
+		if from < 0 || to < 0 {
+			return fmt.Errorf("%w: only %d of %d single mothers fit the tables", errGenerate, n, count)
+		}
+		s.size[from], s.size[to] = s.size[to], s.size[from]
+	}
+	order := g.rng.Perm(len(s.size))
+	// Mothers aged 25-54 first; the youngest only when needed.
+	for pass := 0; pass < 2 && count > 0; pass++ {
+		for _, i := range order {
+			if count > 0 && fits(i) && (pass == 1 || s.band[i] >= 1) {
+				s.mother[i], s.locked[i] = true, true
+				count--
+			}
+		}
+	}
+	return nil
+}
+
+// aliContext carries the operation and the round being generated.
+type aliContext struct {
+	round     *aliRound
+	operation uuid.UUID
+	roundID   uuid.UUID
+	caseSeq   *int
+}
+
+// addALI generates the operation, both rounds and everything their participants lead to.
+func (g *generator) addALI() error {
+	op := store.NewID()
+	g.out.Operations = append(g.out.Operations, store.BulkOperation{ID: op, Code: ALIOperationCode, Name: ALIOperationName,
+		Programme: ALIProgramme, Priority: ALIPriority, SpecificObjective: ALISpecificObjective,
+		CategoryOfRegion: ALICategoryOfRegion, FundingSource: FundingESFInclusion, StartsOn: date(2020, 10, 1), EndsOn: date(2022, 6, 30)})
+	seq := 0
+	for i := range aliRounds {
+		r := &aliRounds[i]
+		rid := store.NewID()
+		g.out.OperationRounds = append(g.out.OperationRounds, store.BulkOperationRound{ID: rid, OperationID: op, Number: r.number,
+			StartsOn: r.starts, EndsOn: r.ends, FundingSource: r.funding})
+		if err := g.aliRound(aliContext{round: r, operation: op, roundID: rid, caseSeq: &seq}); err != nil {
+			return fmt.Errorf("round %d: %w", r.number, err)
+		}
+	}
+	return nil
+}
+
+func (g *generator) aliRound(c aliContext) error {
+	r := c.round
+	s, err := g.newSlots(r)
+	if err != nil {
+		return err
+	}
+	firstCase := len(g.out.Cases)
+	var drafts []*draft
+	var narrated []func() ([]*draft, error)
+	switch r.number {
+	case 1:
+		narrated = []func() ([]*draft, error){
+			func() ([]*draft, error) { return g.familyA(c, s) },
+			func() ([]*draft, error) { return g.familyB(c, s) },
+			func() ([]*draft, error) { return g.familyC(c, s) },
+		}
+	case 2:
+		narrated = []func() ([]*draft, error){func() ([]*draft, error) { return g.youngMan(c, s) }}
+	}
+	for _, f := range narrated {
+		ds, err := f()
+		if err != nil {
+			return err
+		}
+		drafts = append(drafts, ds...)
+	}
+	if err := g.chooseMothers(s, r.singleMothers); err != nil {
+		return err
+	}
+	// The demo's own gaps go to participants with data who are not narrated.
+	var plain []int
+	for i := range s.gender {
+		if i < r.withData && (!s.locked[i] || s.mother[i]) {
+			plain = append(plain, i)
+		}
+	}
+	g.rng.Shuffle(len(plain), func(i, j int) { plain[i], plain[j] = plain[j], plain[i] })
+	noISCED := map[int]bool{}
+	noEmployment := map[int]bool{}
+	for k := range r.missingISCED {
+		noISCED[plain[k]] = true
+	}
+	for k := range r.missingEmployment {
+		noEmployment[plain[r.missingISCED+k]] = true
+	}
+	for i := range s.gender {
+		if s.locked[i] && !s.mother[i] && i < r.withData {
+			continue // narrated
+		}
+		d, err := g.aliParticipant(c, s, i, noISCED[i], noEmployment[i])
+		if err != nil {
+			return err
+		}
+		drafts = append(drafts, d)
+	}
+	if err := g.allocate(drafts, allocationOrder, r.services); err != nil {
+		return err
+	}
+	ended := map[uuid.UUID]time.Time{}
+	for _, d := range drafts {
+		if !d.locked {
+			g.settle(d, r)
+		}
+		g.emit(d)
+		g.pisaLinks(d)
+		if d.end.After(ended[d.caseID]) {
+			ended[d.caseID] = d.end
+		}
+	}
+	share := 0.4
+	if r.number == 2 {
+		share = 0.25
+	}
+	g.closeSomeCases(firstCase, share, ended)
+	return nil
+}
+
+// aliParticipant realises one slot: household, case and the draft of the project.
+func (g *generator) aliParticipant(c aliContext, s *slots, i int, noISCED, noEmployment bool) (*draft, error) {
+	r := c.round
+	start := g.between(r.entryFrom, r.entryTo)
+	sex := byte('F')
+	switch s.gender[i] {
+	case "M":
+		sex = 'M'
+	case "":
+		if g.chance(0.45) {
+			sex = 'M'
+		}
+	}
+	band := s.band[i]
+	if band < 0 {
+		band = weighted(g.rng, r.ages[:]...)
+	}
+	age := g.span(ageBands[band][0], ageBands[band][1])
+	foreign := s.origin[i] == "XX"
+	if s.origin[i] == "" {
+		foreign = g.chance(float64(r.other) / float64(r.other+r.italy))
+	}
+	size := s.size[i]
+	if size == 0 {
+		size = 1 + weighted(g.rng, r.sizes[:]...)
+	}
+	origin := italy
+	if foreign {
+		origin = pickForeign(g.rng)
+	}
+	plan := g.planHousehold(planInput{sex: sex, age: age, size: size, singleMother: s.mother[i]})
+	res := pickResidence(g.rng)
+	h, err := g.addHousehold(plan, hhOptions{origin: origin, residence: res.belfiore, ref: start,
+		naturalise: foreign && g.chance(0.15), yearsInItaly: g.span(4, 20)})
+	if err != nil {
+		return nil, err
+	}
+	who := slices.IndexFunc(h.members, func(m hhMember) bool { return m.participant })
+	benefit := g.chance(r.benefitItalian)
+	if foreign {
+		benefit = g.chance(r.benefitForeign)
+	}
+	d := g.newDraft(c, h, who, start, benefit, foreign, nil)
+	d.singleParent = s.mother[i] || (len(h.members) == 2 && h.members[1].rel == "CHILD")
+	g.record(d, s, i, origin, res, noISCED, noEmployment)
+	if d.singleParent && g.chance(0.3) {
+		d.healthNote = "Single parent without a support network"
+	}
+	return d, nil
+}
+
+// record fills the characteristics at entry, only where the round's tables have them.
+func (g *generator) record(d *draft, s *slots, i int, origin *country, res municipality, noISCED, noEmployment bool) {
+	r := aliRounds[d.roundNo-1]
+	h, who := d.hh, d.who
+	p := &d.snap
+	p.Gender = s.gender[i]
+	if s.band[i] >= 0 {
+		p.BirthDate = h.members[who].birth
+	}
+	if s.origin[i] != "" {
+		p.CountryOfOrigin = origin.iso
+		p.ForeignBackground = yesNo(origin != italy)
+		p.ThirdCountryNational = yesNo(!countryByISO(h.members[who].citizenship).eu)
+	}
+	if s.size[i] > 0 {
+		p.HouseholdSize = ptr(len(h.members))
+	}
+	noData := i >= r.withData
+	g.employment(d, r.unemployed, r.inactive, noData || noEmployment)
+	if noData || noISCED {
+		d.isced = -1
+	} else {
+		p.ISCED = ptr(d.isced)
+	}
+	if !noData {
+		g.flags(d, res)
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+// newDraft starts the draft of an ALI participant's project. The first participant of a
+// household opens its case; further ones (shared) join it.
+func (g *generator) newDraft(c aliContext, h *household, who int, start time.Time, benefit, foreign bool, shared *draft) *draft {
+	r := c.round
+	d := &draft{hh: h, who: who, assessed: who, operation: c.operation, round: c.roundID, roundNo: r.number, start: start,
+		benefit: benefit, foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1}
+	d.snap.OperationID, d.snap.RoundID = c.operation, c.roundID
+	if shared != nil {
+		d.caseID, d.worker, d.coop, d.manager = shared.caseID, shared.worker, shared.coop, shared.manager
+		return d
+	}
+	d.worker = pick(g.rng, r.workers)
+	d.coop = []string{OrgArnera, OrgAforisma, OrgIlSimbolo}[weighted(g.rng, 40, 30, 30)]
+	d.manager = pick(g.rng, caseManagers[d.coop])
+	opened := d.assessedOn.AddDate(-g.span(0, 7), -g.span(1, 11), 0)
+	*c.caseSeq++
+	ref := fmt.Sprintf("SDS-PI-%d-%05d", opened.Year(), *c.caseSeq)
+	summary := fmt.Sprintf("Household in the care of the Pisa social services; selected for ALI round %d.", r.number)
+	d.caseID = g.openCase(ref, h, h.members[who].id, OrgSdSPisa, "SOC", d.worker, opened, time.Time{}, "", summary)
+	return d
+}
+
+// employment draws the employment status at entry and the education level.
+func (g *generator) employment(d *draft, unemployed, inactive int, unrecorded bool) {
+	age := d.age()
+	switch weighted(g.rng, unemployed, inactive, 100-unemployed-inactive) {
+	case 0:
+		months := g.span(1, 12)
+		if age >= 25 && g.chance(0.6) {
+			months = g.span(13, 72)
+		} else if age < 25 {
+			months = g.span(1, 18)
+		}
+		d.unemployed = months
+		if !unrecorded {
+			d.snap.EmploymentStatus, d.snap.UnemploymentMonths = "UNEMPLOYED", ptr(months)
+		}
+	case 1:
+		if !unrecorded {
+			d.snap.EmploymentStatus = "INACTIVE"
+		}
+	default:
+		d.employed = true
+		if !unrecorded {
+			d.snap.EmploymentStatus = "EMPLOYED"
+		}
+	}
+	if d.foreign {
+		d.isced = []int{0, 1, 2, 3, 6}[weighted(g.rng, 5, 20, 40, 28, 7)]
+	} else {
+		d.isced = []int{1, 2, 3, 4, 6}[weighted(g.rng, 10, 50, 32, 3, 5)]
+	}
+}
+
+// flags draws the disadvantage flags at entry (Annex I point 1.2), with unknowns.
+func (g *generator) flags(d *draft, res municipality) {
+	p := &d.snap
+	p.Disability = []string{"N", "Y", ""}[weighted(g.rng, 85, 5, 10)]
+	p.Minority = []string{"N", "E", ""}[weighted(g.rng, 80, 3, 17)]
+	p.Homeless = []string{"N", "Y", ""}[weighted(g.rng, 90, 4, 6)]
+	p.Rural = yesNo(res.thinlyPopulated)
+}
+
+// settle draws a project's outcome and dates from its services and round.
+func (g *generator) settle(d *draft, r *aliRound) {
+	internship := d.has(svcInternship)
+	training := slices.ContainsFunc(d.services, isTraining)
+	outcomes := []string{outHiredByHost, outHiredElse, outTraining, outDiploma, outWithdrew, outInterrupted, ""}
+	var w []int
+	switch {
+	case !r.short && internship:
+		w = []int{35, 10, 25, 0, 6, 12, 12}
+	case !r.short && training:
+		w = []int{0, 8, 50, 4, 8, 0, 30}
+	case !r.short:
+		w = []int{0, 5, 0, 5, 10, 5, 75}
+	case internship:
+		w = []int{20, 8, 20, 0, 12, 30, 10}
+	case training:
+		w = []int{0, 0, 45, 0, 12, 25, 18}
+	default:
+		w = []int{0, 0, 0, 0, 15, 35, 50}
+	}
+	d.outcome = outcomes[weighted(g.rng, w...)]
+	d.covid = r.covid && internship && d.outcome != outWithdrew && d.outcome != outHiredByHost && g.chance(0.25)
+	switch d.outcome {
+	case outWithdrew:
+		d.end = d.start.AddDate(0, 0, g.span(21, 60))
+	case outInterrupted:
+		if r.short {
+			d.end = r.ends
+		} else {
+			d.end = d.start.AddDate(0, g.span(2, 8), 0)
+		}
+	default:
+		if r.short {
+			d.end = d.start.AddDate(0, g.span(3, 5), 0)
+		} else {
+			d.end = d.start.AddDate(0, g.span(6, 14), 0)
+		}
+	}
+	if d.end.After(r.ends) {
+		d.end = r.ends
+	}
+}
+
+// pisaLinks involves the employment centre, the schools and the agency's other
+// departments in a case as its project requires, and closes some cases after the project.
+func (g *generator) pisaLinks(d *draft) {
+	if d.benefit || d.has(svcInternship) {
+		// Income-support recipients sign their pact at the employment centre.
+		g.linkOrg(d.caseID, OrgCPIPisa, "PARTNER")
+		g.linkDept(d.caseID, OrgSdSPisa, "INCL")
+		g.assign(d.caseID, subjectEmploymentPisa)
+	}
+	if d.has(svcHomeEdu) {
+		g.linkOrg(d.caseID, OrgSchoolsPisa, "PARTNER")
+		g.assign(d.caseID, subjectSchoolPisa)
+	}
+	if d.has(svcPsych) {
+		g.linkDept(d.caseID, OrgSdSPisa, "PSI")
+	}
+}
+
+// closeSomeCases closes a share of the cases whose projects have ended: the rest stay in
+// the social services' care after the project, as most did.
+func (g *generator) closeSomeCases(from int, share float64, ended map[uuid.UUID]time.Time) {
+	for i := from; i < len(g.out.Cases); i++ {
+		c := &g.out.Cases[i]
+		end, ok := ended[c.ID]
+		if !ok || !g.chance(share) {
+			continue
+		}
+		c.Status = "CLOSED"
+		c.ClosedOn = end.AddDate(0, g.span(1, 10), 0)
+		c.ClosureReason = pick(g.rng, []string{"Objectives of the individual project achieved",
+			"Moved out of the agency's territory", "No further need of support", "The household refused further contact"})
+	}
+}

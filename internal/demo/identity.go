@@ -1,0 +1,133 @@
+package demo
+
+// Roles the demo's identities play; the access policy decides what each may see.
+const (
+	RoleSocialWorker      = "social_worker"
+	RoleCaseManager       = "case_manager"
+	RoleEmploymentOfficer = "employment_officer"
+	RoleSchoolLiaison     = "school_liaison"
+	RoleESFAuditor        = "esf_auditor"
+	RoleDashboard         = "dashboard"
+	RoleDPO               = "dpo"
+	RoleAdmin             = "admin"
+)
+
+// Organisation codes of the demo.
+const (
+	OrgSdSPisa     = "SDS-PISA"
+	OrgArnera      = "COOP-ARNERA"
+	OrgAforisma    = "COOP-AFORISMA"
+	OrgIlSimbolo   = "COOP-ILSIMBOLO"
+	OrgCPIPisa     = "CPI-PISA"
+	OrgSchoolsPisa = "SCUOLE-ZONA-PISANA"
+	OrgMinistryMA  = "MLPS-ADG-PNI"
+	OrgTorino      = "COMUNE-TORINO"
+)
+
+// Organisation is one organisation of the demo with its departments.
+type Organisation struct {
+	Code        string
+	Name        string
+	Kind        string
+	Territory   string // Belfiore code of the territory served; empty for national bodies
+	Public      bool
+	Departments []Department
+}
+
+// Department is a department of a demo organisation.
+type Department struct {
+	Code string
+	Name string
+	Kind string
+}
+
+// Identity is a member of staff (or a service) the demo creates, with the role a token for
+// it should carry. Subjects are stable across loads.
+type Identity struct {
+	Subject          string
+	DisplayName      string
+	OrganisationCode string
+	DepartmentCode   string // empty when the identity belongs to no department
+	Role             string
+}
+
+var organisations = []Organisation{
+	{OrgSdSPisa, "Società della Salute della Zona Pisana", "HEALTH_SOCIAL_AGENCY", belfiorePisa, true, []Department{
+		{"SOC", "Servizio sociale professionale", "SOCIAL_CARE"},
+		{"INCL", "Inclusione sociale e lavoro", "EMPLOYMENT"},
+		{"PSI", "Psicologia e salute mentale", "HEALTH"},
+		{"DIR", "Direzione e monitoraggio", "OTHER"},
+	}},
+	{OrgArnera, "Arnera Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
+	{OrgAforisma, "A.FO.RI.S.MA. Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
+	{OrgIlSimbolo, "Il Simbolo Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
+	{OrgCPIPisa, "Centro per l'Impiego di Pisa", "EMPLOYMENT_CENTRE", belfiorePisa, true, nil},
+	{OrgSchoolsPisa, "Rete degli istituti comprensivi della Zona Pisana", "SCHOOL", belfiorePisa, true, nil},
+	{OrgMinistryMA, "Ministero del Lavoro e delle Politiche Sociali – Autorità di gestione PN Inclusione", "MANAGING_AUTHORITY", "", true, nil},
+	{OrgTorino, "Città di Torino", "MUNICIPALITY", belfioreTorino, true, []Department{
+		{"SOC", "Servizi sociali", "SOCIAL_CARE"},
+		{"HOUSING", "Emergenza abitativa", "HOUSING"},
+		{"LAVORO", "Lavoro e inclusione", "EMPLOYMENT"},
+	}},
+}
+
+// Social workers of the Pisa agency. The second round drew on a partly different team: the
+// chapter reports a high turnover of the agency's social workers on temporary contracts.
+var (
+	pisaWorkersRound1 = []string{"sw.pisa.rossi", "sw.pisa.bianchi", "sw.pisa.galli", "sw.pisa.conti", "sw.pisa.ferri"}
+	pisaWorkersRound2 = []string{"sw.pisa.galli", "sw.pisa.conti", "sw.pisa.esposito", "sw.pisa.fabbri"}
+)
+
+// caseManagers are the cooperatives' counsellors who run the individual projects.
+var caseManagers = map[string][]string{
+	OrgArnera:    {"cm.arnera.lombardi", "cm.arnera.moretti"},
+	OrgAforisma:  {"cm.aforisma.barbieri", "cm.aforisma.fontana"},
+	OrgIlSimbolo: {"cm.simbolo.santoro", "cm.simbolo.mariani"},
+}
+
+// Subjects with a part in the generated workflow beyond the lists above.
+const (
+	subjectEmploymentPisa = "eo.pisa.greco"
+	subjectSchoolPisa     = "sl.pisa.ricci"
+	subjectTorinoSocial   = "sw.torino.colombo"
+	subjectTorinoHousing  = "ho.torino.gallo"
+	subjectTorinoWork     = "eo.torino.longo"
+)
+
+var identities = []Identity{
+	{"sw.pisa.rossi", "Giulia Rossi", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.bianchi", "Marco Bianchi", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.galli", "Elena Galli", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.conti", "Silvia Conti", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.ferri", "Paola Ferri", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.esposito", "Chiara Esposito", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"sw.pisa.fabbri", "Luca Fabbri", OrgSdSPisa, "SOC", RoleSocialWorker},
+	{"cm.arnera.lombardi", "Francesca Lombardi", OrgArnera, "", RoleCaseManager},
+	{"cm.arnera.moretti", "Davide Moretti", OrgArnera, "", RoleCaseManager},
+	{"cm.aforisma.barbieri", "Sara Barbieri", OrgAforisma, "", RoleCaseManager},
+	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", RoleCaseManager},
+	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", RoleCaseManager},
+	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", RoleCaseManager},
+	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", RoleEmploymentOfficer},
+	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", RoleSchoolLiaison},
+	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", RoleESFAuditor},
+	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", RoleDashboard},
+	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", RoleDPO},
+	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", RoleAdmin},
+	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", RoleSocialWorker},
+	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", RoleSocialWorker},
+	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", RoleEmploymentOfficer},
+}
+
+// Identities lists the staff and service identities the demo creates, one or more per role.
+func Identities() []Identity { return append([]Identity(nil), identities...) }
+
+// Organisations lists the organisations the demo creates.
+func Organisations() []Organisation {
+	out := make([]Organisation, len(organisations))
+	for i, o := range organisations {
+		o.Departments = append([]Department(nil), o.Departments...)
+		out[i] = o
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Synthetic participants for load tests: ALI-like households, cases and projects handled by
+// the Pisa agency and the cooperatives, in operations and rounds of their own, written in
+// chunks so memory stays flat whatever the scale.
+const (
+	scaleSeed          = 7
+	scaleChunk         = 2000
+	scalePerRound      = 2500
+	scaleRoundsPerOp   = 4
+	scaleCasesPerSW    = 300
+	scaleProjectsPerCM = 120
+	// ScaleProgramme is the programme of the synthetic operations.
+	ScaleProgramme = "PN Inclusione e lotta alla povertà 2021-2027 (synthetic)"
+	// FundingESFPlus funds the synthetic operations.
+	FundingESFPlus = "ESF_PLUS"
+)
+
+// scaleOperationCode is the synthetic CUP code of the n-th synthetic operation.
+func scaleOperationCode(n int) string { return fmt.Sprintf("B59J23%09d", n) }
+
+var scaleObjectives = []struct{ so, priority string }{
+	{"ESO4.1", "1"}, {"ESO4.8", "2"}, {"ESO4.11", "2"}, {"ESO4.12", "3"},
+}
+
+// scaleServiceWeights follow the totals of Table 8.5.
+var scaleServiceWeights = map[string]int{svcInternship: 55, svcForklift: 40, svcItalian: 40, svcHACCP: 63, svcSafety: 107,
+	svcHomeEdu: 66, svcIT: 29, svcSoftSkills: 9, svcHomeCare: 9, svcPsych: 46, svcOrient: 29}
+
+type scaleRound struct {
+	spec      aliRound // dates, and the outcome rules of a long round without COVID-19
+	operation uuid.UUID
+	id        uuid.UUID
+}
+
+// scale writes n synthetic participants through l, chunk by chunk.
+func (g *generator) scale(ctx context.Context, l *store.BulkLoader, n int, b *bar, sum *Summary) error {
+	chunk := &store.BulkData{}
+	g.out, g.people, g.links = chunk, nil, map[linkKey]bool{}
+	g.rng = rand.New(rand.NewPCG(scaleSeed, uint64(n)))
+	b.phase("synthetic", n)
+
+	workers := make([]string, max(1, n/scaleCasesPerSW))
+	for i := range workers {
+		workers[i] = fmt.Sprintf("sw.scale.%05d", i+1)
+		g.addStaff(workers[i], fmt.Sprintf("Synthetic social worker %d", i+1), OrgSdSPisa, "SOC")
+	}
+	coops := []string{OrgArnera, OrgAforisma, OrgIlSimbolo}
+	managers := map[string][]string{}
+	for i := range max(len(coops), n/scaleProjectsPerCM) {
+		coop := coops[i%len(coops)]
+		s := fmt.Sprintf("cm.scale.%05d", i+1)
+		g.addStaff(s, fmt.Sprintf("Synthetic case manager %d", i+1), coop, "")
+		managers[coop] = append(managers[coop], s)
+	}
+
+	rounds := (n + scalePerRound - 1) / scalePerRound
+	ops := (rounds + scaleRoundsPerOp - 1) / scaleRoundsPerOp
+	var all []scaleRound
+	for k := range ops {
+		obj := scaleObjectives[k%len(scaleObjectives)]
+		opStart := date(2023, 1, 1).AddDate(0, 3*k, 0)
+		opID := store.NewID()
+		nr := min(scaleRoundsPerOp, rounds-k*scaleRoundsPerOp)
+		var opEnd time.Time
+		for r := range nr {
+			starts := opStart.AddDate(0, 6*r, 0)
+			ends := starts.AddDate(0, 15, -1)
+			opEnd = ends
+			rid := store.NewID()
+			chunk.OperationRounds = append(chunk.OperationRounds, store.BulkOperationRound{ID: rid, OperationID: opID,
+				Number: r + 1, StartsOn: starts, EndsOn: ends, FundingSource: FundingESFPlus})
+			all = append(all, scaleRound{operation: opID, id: rid, spec: aliRound{starts: starts, ends: ends,
+				entryFrom: starts, entryTo: starts.AddDate(0, 3, 0)}})
+		}
+		chunk.Operations = append(chunk.Operations, store.BulkOperation{ID: opID, Code: scaleOperationCode(k + 1),
+			Name: fmt.Sprintf("Synthetic inclusion operation %d", k+1), Programme: ScaleProgramme, Priority: obj.priority,
+			SpecificObjective: obj.so, CategoryOfRegion: ALICategoryOfRegion, FundingSource: FundingESFPlus,
+			StartsOn: opStart, EndsOn: opEnd})
+	}
+	sum.ScaleOperations = ops
+
+	seq := 0
+	for i := range n {
+		r := &all[i/scalePerRound]
+		if err := g.scaleParticipant(r, &seq, workers, managers); err != nil {
+			return fmt.Errorf("demo: synthetic participant %d: %w", i+1, err)
+		}
+		if (i+1)%scaleChunk != 0 && i+1 != n {
+			continue
+		}
+		if err := l.Load(ctx, chunk); err != nil {
+			return fmt.Errorf("demo: load synthetic participants: %w", err)
+		}
+		sum.add(chunk)
+		sum.ScaleParticipants = i + 1
+		b.loaded(i + 1)
+		chunk.Reset()
+		clear(g.links)
+	}
+	return nil
+}
+
+// scaleParticipant writes one synthetic participant with household, case and project.
+func (g *generator) scaleParticipant(r *scaleRound, seq *int, workers []string, managers map[string][]string) error {
+	spec := &aliRounds[0]
+	start := g.between(r.spec.entryFrom, r.spec.entryTo)
+	sex := byte('F')
+	if g.chance(0.42) {
+		sex = 'M'
+	}
+	band := weighted(g.rng, spec.ages[:]...)
+	age := g.span(ageBands[band][0], ageBands[band][1])
+	foreign := g.chance(0.5)
+	origin := italy
+	if foreign {
+		origin = pickForeign(g.rng)
+	}
+	size := 1 + weighted(g.rng, spec.sizes[:]...)
+	mother := sex == 'F' && size >= 2 && band >= 1 && band <= 3 && g.chance(0.45)
+	res := pickResidence(g.rng)
+	h, err := g.addHousehold(g.planHousehold(planInput{sex: sex, age: age, size: size, singleMother: mother}),
+		hhOptions{origin: origin, residence: res.belfiore, ref: start, naturalise: foreign && g.chance(0.15), yearsInItaly: g.span(4, 20)})
+	if err != nil {
+		return err
+	}
+	who := slices.IndexFunc(h.members, func(m hhMember) bool { return m.participant })
+
+	d := &draft{hh: h, who: who, assessed: who, operation: r.operation, round: r.id, start: start,
+		benefit: g.chance(0.5), foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1,
+		title: "Individual inclusion project", singleParent: mother}
+	d.worker = pick(g.rng, workers)
+	d.coop = []string{OrgArnera, OrgAforisma, OrgIlSimbolo}[g.rng.IntN(3)]
+	d.manager = pick(g.rng, managers[d.coop])
+	opened := d.assessedOn.AddDate(-g.span(0, 5), -g.span(1, 11), 0)
+	*seq++
+	d.caseID = g.openCase(fmt.Sprintf("SYN-%d-%07d", opened.Year(), *seq), h, h.members[who].id, OrgSdSPisa, "SOC",
+		d.worker, opened, time.Time{}, "", "Synthetic household for load tests.")
+
+	// Characteristics at entry, with a few gaps of every kind.
+	p := &d.snap
+	p.OperationID, p.RoundID = r.operation, r.id
+	switch {
+	case g.chance(0.003):
+		p.Gender = "NB"
+		for k := len(g.out.Persons) - 1; k >= 0; k-- {
+			if g.out.Persons[k].ID == h.members[who].id {
+				g.out.Persons[k].Gender = "NON_BINARY"
+				break
+			}
+		}
+	case g.chance(0.01):
+	default:
+		p.Gender = string(sex)
+	}
+	if !g.chance(0.015) {
+		p.BirthDate = h.members[who].birth
+	}
+	if !g.chance(0.02) {
+		p.CountryOfOrigin = origin.iso
+		p.ForeignBackground = yesNo(foreign)
+		p.ThirdCountryNational = yesNo(!countryByISO(h.members[who].citizenship).eu)
+	}
+	if !g.chance(0.04) {
+		p.HouseholdSize = ptr(len(h.members))
+	}
+	g.employment(d, 62, 28, g.chance(0.02))
+	if g.chance(0.04) {
+		d.isced = -1
+	} else {
+		p.ISCED = ptr(d.isced)
+	}
+	g.flags(d, res)
+
+	// One to four services, drawn with the weights of Table 8.5 among those that fit.
+	want := 1 + weighted(g.rng, 30, 35, 25, 10)
+	for range want {
+		var cands []string
+		var ws []int
+		for _, s := range serviceOrder {
+			if d.eligible(s) {
+				cands = append(cands, s)
+				ws = append(ws, scaleServiceWeights[s])
+			}
+		}
+		if len(cands) == 0 {
+			break
+		}
+		d.services = append(d.services, cands[weighted(g.rng, ws...)])
+	}
+	g.settle(d, &r.spec)
+	g.emit(d)
+	g.pisaLinks(d)
+	if g.chance(0.35) {
+		g.closeSomeCases(len(g.out.Cases)-1, 1, map[uuid.UUID]time.Time{d.caseID: d.end})
+	}
+	return nil
+}
