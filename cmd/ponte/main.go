@@ -24,6 +24,7 @@ var commands = map[string]command{
 	"demo":         {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
 	"migrate":      {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
 	"registry-sim": {"serve the simulated registries (benefits, labour, school) with a PDND token endpoint", runRegistrySim},
+	"seed":         {"load the demo data (and --scale N synthetic participants) into DATABASE_URL", runSeed},
 	"sync":         {"read the registries (benefits, labour, school) into the database now", runSync},
 	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
 }

@@ -61,7 +61,7 @@ func (s Summary) String() string {
 	}
 	switch {
 	case s.ScaleParticipants > 0:
-		fmt.Fprintf(&b, "scale: loaded %d synthetic participants in %d operations\n", s.ScaleParticipants, s.ScaleOperations)
+		fmt.Fprintf(&b, "scale: loaded %d synthetic participants in %d operation(s)\n", s.ScaleParticipants, s.ScaleOperations)
 	case s.ScaleSkipped != "":
 		fmt.Fprintf(&b, "scale: skipped: %s\n", s.ScaleSkipped)
 	}
@@ -124,6 +124,7 @@ func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer
 		return sum, err
 	}
 	bar := newBar(progress, began)
+	defer bar.finish()
 	l, err := st.BeginBulk(ctx, store.BulkOptions{Progress: bar.update, DeferForeignKeys: true})
 	if err != nil {
 		return sum, fmt.Errorf("demo: %w", err)
@@ -157,6 +158,5 @@ func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer
 		return sum, fmt.Errorf("demo: %w", err)
 	}
 	sum.Elapsed = time.Since(began)
-	bar.finish()
 	return sum, nil
 }

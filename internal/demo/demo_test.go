@@ -1,8 +1,10 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -304,6 +306,8 @@ func checkConsistency(t *testing.T, b bundle) {
 			SELECT 1 FROM case_organisations co WHERE co.case_id = i.case_id AND co.organisation_id = i.provider_organisation_id)`},
 		{"household member born after joining", `SELECT count(*) FROM household_members m JOIN persons x ON x.id = m.person_id
 			WHERE m.valid_from < x.birth_date`},
+		{"two members of a household with one first name", `SELECT count(*) FROM (SELECT m.household_id, x.given_name
+			FROM household_members m JOIN persons x ON x.id = m.person_id GROUP BY 1, 2 HAVING count(*) > 1) d`},
 		{"activity outside its project", `SELECT count(*) FROM activity_entries a JOIN projects p ON p.id = a.project_id
 			WHERE a.occurred_on < p.started_on OR a.occurred_on > p.ended_on`},
 		{"assessment after the project started", `SELECT count(*) FROM assessments a JOIN projects p ON p.case_id = a.case_id
@@ -371,7 +375,13 @@ func TestScaledLoad(t *testing.T) {
 func TestScaledLoadIntoAnEmptyDatabase(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	sum := b.load(t, demo.Options{Scale: 5001})
+	var progress bytes.Buffer
+	sum, err := demo.Load(b.ctx, b.st, demo.Options{Scale: 5001}, &progress)
+	require.NoError(t, err)
+	require.Contains(t, progress.String(), "\rseed: synthetic 5001/5001 participants")
+	require.True(t, strings.HasSuffix(progress.String(), "\n"), "the progress line is ended")
+	require.Contains(t, sum.String(), "scale: loaded 5001 synthetic participants in 1 operation(s)")
+	require.Contains(t, sum.String(), "demo: loaded the ALI operation "+demo.ALIOperationCode)
 	require.True(t, sum.DemoLoaded)
 	require.Equal(t, 5001, sum.ScaleParticipants)
 	require.Equal(t, 1, sum.ScaleOperations)

@@ -230,6 +230,7 @@ func (g *generator) addHousehold(plan []member, o hhOptions) (*household, error)
 	}
 	family := pick(g.rng, carrierOrigin.surnames)
 	formed := o.ref.AddDate(-g.span(2, 18), 0, -g.rng.IntN(365))
+	used := map[string]bool{}
 	for i, m := range plan {
 		origin := o.origin
 		if m.origin != nil {
@@ -250,7 +251,20 @@ func (g *generator) addHousehold(plan []member, o hhOptions) (*household, error)
 		}
 		hm := hhMember{rel: m.rel, sex: m.sex, birth: birth, origin: origin, bornAbroad: bornAbroad,
 			citizenship: citizenship, participant: m.participant, export: -1}
-		id, export, err := g.addPerson(surname, m.given, hm, o.residence)
+		given := m.given
+		if given == "" {
+			// Nobody in a household shares a first name.
+			names := origin.male
+			if m.sex == 'F' {
+				names = origin.female
+			}
+			given = pick(g.rng, names)
+			for try := 0; used[given] && try < 20; try++ {
+				given = pick(g.rng, names)
+			}
+		}
+		used[given] = true
+		id, export, err := g.addPerson(surname, given, hm, o.residence)
 		if err != nil {
 			return nil, err
 		}
