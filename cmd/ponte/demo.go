@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -27,6 +28,7 @@ func runDemo(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address the API listens on")
 	dataDir := fs.String("data-dir", pgserver.DefaultDataDir("demo"), "where the demo's PostgreSQL keeps its data (reused between runs)")
 	reset := fs.Bool("reset", false, "drop the demo database and load it afresh")
+	scale := fs.Int("scale", 0, "also load this many synthetic participants (for load tests)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ponte demo [flags]\n\nStarts a local PostgreSQL (or uses DATABASE_URL), migrates, loads the demo data,\nstarts the registry simulators and serves the API until Ctrl-C.\n\nflags:")
 		fs.PrintDefaults()
@@ -67,6 +69,11 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	sum, err := demo.Load(ctx, st, demo.Options{Scale: *scale}, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, sum)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -114,7 +114,9 @@ func provider(databaseURL string) (*goose.Provider, *sql.DB, error) {
 		return nil, nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
 	}
 	db := stdlib.OpenDB(*cc)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	// Migrations are numbered by area (see package migrations), so a new migration of one
+	// area can sort below one already applied from another: apply such gaps too.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("store: load migrations: %w", err)
