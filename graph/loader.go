@@ -115,6 +115,7 @@ type loaders struct {
 	caseActivity   *loader[[]store.ActivityEntry]
 	opRounds       *loader[[]store.Round]
 	personParts    *loader[[]store.Participation]
+	registry       *registryLoaders
 }
 
 func newLoaders(tx *store.Tx) *loaders {
@@ -150,6 +151,7 @@ func newLoaders(tx *store.Tx) *loaders {
 		for _, h := range rows {
 			l.householdMembs.prime(h.ID)
 			l.householdCases.prime(h.ID)
+			l.registry.primeHouseholds(h.ID)
 		}
 		return byID(rows, func(h store.Household) string { return h.ID }), err
 	})
@@ -255,6 +257,7 @@ func newLoaders(tx *store.Tx) *loaders {
 		l.primeParticipations(rows)
 		return groupBy(rows, func(p store.Participation) string { return p.PersonID }), err
 	})
+	l.registry = newRegistryLoaders(tx, l)
 	return l
 }
 
@@ -281,6 +284,7 @@ func (l *loaders) primePersons(rows []store.Person) {
 	for _, p := range rows {
 		l.personMembs.prime(p.ID)
 		l.personParts.prime(p.ID)
+		l.registry.primePersons(p.ID)
 	}
 }
 

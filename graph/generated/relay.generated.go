@@ -37,6 +37,7 @@ type MutationResolver interface {
 	CreateHousehold(ctx context.Context, input casework.CreateHouseholdInput) (*model.CreateHouseholdPayload, error)
 	AddHouseholdMember(ctx context.Context, input casework.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error)
 	EndHouseholdMembership(ctx context.Context, input casework.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error)
+	RefreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
@@ -46,6 +47,7 @@ type QueryResolver interface {
 	Participations(ctx context.Context, first *int, after *string, filter *model.ParticipationFilter) (*model.ParticipationConnection, error)
 	Organisations(ctx context.Context, first *int, after *string, kind *string) (*model.OrganisationConnection, error)
 	Persons(ctx context.Context, first *int, after *string, filter *model.PersonFilter) (*model.PersonConnection, error)
+	RegistryStatus(ctx context.Context) ([]model.RegistrySourceStatus, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -226,6 +228,20 @@ func (ec *executionContext) field_Mutation_recordParticipantExit_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (casework.RecordParticipantExitInput, error) {
 			return ec.unmarshalNRecordParticipantExitInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordParticipantExitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refreshRegistryData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RefreshRegistryDataInput, error) {
+			return ec.unmarshalNRefreshRegistryDataInput2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRefreshRegistryDataInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1126,6 +1142,50 @@ func (ec *executionContext) fieldContext_Mutation_endHouseholdMembership(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_refreshRegistryData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshRegistryData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshRegistryData(ctx, fc.Args["input"].(model.RefreshRegistryDataInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefreshRegistryDataPayload) graphql.Marshaler {
+			return ec.marshalNRefreshRegistryDataPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRefreshRegistryDataPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshRegistryData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefreshRegistryDataPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshRegistryData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1480,6 +1540,38 @@ func (ec *executionContext) fieldContext_Query_persons(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_registryStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_registryStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RegistryStatus(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RegistrySourceStatus) graphql.Marshaler {
+			return ec.marshalNRegistrySourceStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySourceStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_registryStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrySourceStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1804,6 +1896,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "refreshRegistryData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshRegistryData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2030,6 +2129,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_persons(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "registryStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_registryStatus(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

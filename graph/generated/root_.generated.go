@@ -25,12 +25,17 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ActivityEntry() ActivityEntryResolver
 	Assessment() AssessmentResolver
+	BenefitCase() BenefitCaseResolver
+	BenefitHouseholdMember() BenefitHouseholdMemberResolver
 	Case() CaseResolver
 	CaseOrganisationLink() CaseOrganisationLinkResolver
 	Department() DepartmentResolver
+	EmploymentEvent() EmploymentEventResolver
 	Household() HouseholdResolver
 	HouseholdMember() HouseholdMemberResolver
 	Intervention() InterventionResolver
+	Isee() IseeResolver
+	LabourStatus() LabourStatusResolver
 	Mutation() MutationResolver
 	Operation() OperationResolver
 	OperationRound() OperationRoundResolver
@@ -39,6 +44,7 @@ type ResolverRoot interface {
 	Person() PersonResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	SchoolRecord() SchoolRecordResolver
 	Staff() StaffResolver
 }
 
@@ -84,6 +90,37 @@ type ComplexityRoot struct {
 
 	AssessmentPayload struct {
 		Assessment func(childComplexity int) int
+	}
+
+	BenefitCase struct {
+		Applicant             func(childComplexity int) int
+		ApplicantTaxCode      func(childComplexity int) int
+		ApplicationProtocol   func(childComplexity int) int
+		EndDate               func(childComplexity int) int
+		FetchedAt             func(childComplexity int) int
+		Freshness             func(childComplexity int) int
+		HouseholdMembers      func(childComplexity int) int
+		MonthlyAmountEur      func(childComplexity int) int
+		Municipality          func(childComplexity int) int
+		Origin                func(childComplexity int) int
+		PADSignedDate         func(childComplexity int) int
+		PactSignedDate        func(childComplexity int) int
+		PactType              func(childComplexity int) int
+		PrelimAnalysisOutcome func(childComplexity int) int
+		Programme             func(childComplexity int) int
+		Source                func(childComplexity int) int
+		SourceRef             func(childComplexity int) int
+		StartDate             func(childComplexity int) int
+		Status                func(childComplexity int) int
+		StatusDate            func(childComplexity int) int
+		StatusRaw             func(childComplexity int) int
+	}
+
+	BenefitHouseholdMember struct {
+		BirthDate    func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Role         func(childComplexity int) int
+		TaxCode      func(childComplexity int) int
 	}
 
 	Case struct {
@@ -138,12 +175,47 @@ type ComplexityRoot struct {
 		Organisation func(childComplexity int) int
 	}
 
+	EmploymentEvent struct {
+		ATECOCode               func(childComplexity int) int
+		CommunicationID         func(childComplexity int) int
+		ContractTypeCode        func(childComplexity int) int
+		EmployerName            func(childComplexity int) int
+		EmployerTaxCode         func(childComplexity int) int
+		EndDate                 func(childComplexity int) int
+		EventType               func(childComplexity int) int
+		FetchedAt               func(childComplexity int) int
+		Freshness               func(childComplexity int) int
+		ISTATOccupationCode     func(childComplexity int) int
+		Origin                  func(childComplexity int) int
+		PreviousCommunicationID func(childComplexity int) int
+		SentAt                  func(childComplexity int) int
+		Source                  func(childComplexity int) int
+		SourceRef               func(childComplexity int) int
+		StartDate               func(childComplexity int) int
+		TerminationCauseCode    func(childComplexity int) int
+		Worker                  func(childComplexity int) int
+		WorkerTaxCode           func(childComplexity int) int
+	}
+
+	Freshness struct {
+		Age         func(childComplexity int) int
+		FetchedAt   func(childComplexity int) int
+		LastError   func(childComplexity int) int
+		LastErrorAt func(childComplexity int) int
+		MaxAge      func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
 	Household struct {
+		Benefits              func(childComplexity int) int
 		Cases                 func(childComplexity int) int
 		ID                    func(childComplexity int) int
+		Isee                  func(childComplexity int) int
 		Label                 func(childComplexity int) int
+		LabourStatuses        func(childComplexity int) int
 		Members               func(childComplexity int) int
 		ResidenceMunicipality func(childComplexity int) int
+		SchoolRecords         func(childComplexity int) int
 	}
 
 	HouseholdMember struct {
@@ -180,6 +252,39 @@ type ComplexityRoot struct {
 		Intervention func(childComplexity int) int
 	}
 
+	Isee struct {
+		DSUProtocol      func(childComplexity int) int
+		Declarant        func(childComplexity int) int
+		DeclarantTaxCode func(childComplexity int) int
+		FetchedAt        func(childComplexity int) int
+		Freshness        func(childComplexity int) int
+		HouseholdSize    func(childComplexity int) int
+		ISEEType         func(childComplexity int) int
+		Origin           func(childComplexity int) int
+		Source           func(childComplexity int) int
+		SourceRef        func(childComplexity int) int
+		ValidUntil       func(childComplexity int) int
+		ValueEur         func(childComplexity int) int
+	}
+
+	LabourStatus struct {
+		AsOf               func(childComplexity int) int
+		CPICode            func(childComplexity int) int
+		DIDDate            func(childComplexity int) int
+		DIDID              func(childComplexity int) int
+		EmploymentStatus   func(childComplexity int) int
+		FetchedAt          func(childComplexity int) int
+		Freshness          func(childComplexity int) int
+		Origin             func(childComplexity int) int
+		Person             func(childComplexity int) int
+		ProfilingIndex     func(childComplexity int) int
+		ServicePactDate    func(childComplexity int) int
+		Source             func(childComplexity int) int
+		SourceRef          func(childComplexity int) int
+		TaxCode            func(childComplexity int) int
+		UnemploymentMonths func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ActivateIntervention   func(childComplexity int, input casework.ActivateInterventionInput) int
 		AddActivityEntry       func(childComplexity int, input casework.AddActivityEntryInput) int
@@ -194,6 +299,7 @@ type ComplexityRoot struct {
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
 		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
+		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
 		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
 	}
@@ -297,19 +403,24 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
+		Benefits              func(childComplexity int) int
 		BirthDate             func(childComplexity int) int
 		BirthPlace            func(childComplexity int) int
 		Citizenship           func(childComplexity int) int
 		CountryOfBirth        func(childComplexity int) int
 		Email                 func(childComplexity int) int
+		EmploymentEvents      func(childComplexity int) int
 		FamilyName            func(childComplexity int) int
 		Gender                func(childComplexity int) int
 		GivenName             func(childComplexity int) int
 		Households            func(childComplexity int) int
 		ID                    func(childComplexity int) int
+		Isee                  func(childComplexity int) int
+		LabourStatus          func(childComplexity int) int
 		Participations        func(childComplexity int) int
 		Phone                 func(childComplexity int) int
 		ResidenceMunicipality func(childComplexity int) int
+		SchoolRecords         func(childComplexity int) int
 		TaxCode               func(childComplexity int) int
 	}
 
@@ -355,10 +466,76 @@ type ComplexityRoot struct {
 		Organisations  func(childComplexity int, first *int, after *string, kind *string) int
 		Participations func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
 		Persons        func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		RegistryStatus func(childComplexity int) int
+	}
+
+	RefreshRegistryDataPayload struct {
+		Errors      func(childComplexity int) int
+		Fetched     func(childComplexity int) int
+		Household   func(childComplexity int) int
+		JobID       func(childComplexity int) int
+		Person      func(childComplexity int) int
+		Quarantined func(childComplexity int) int
+		RetryAt     func(childComplexity int) int
+		State       func(childComplexity int) int
+		Stored      func(childComplexity int) int
+		Unchanged   func(childComplexity int) int
 	}
 
 	RegisterPersonPayload struct {
 		Person func(childComplexity int) int
+	}
+
+	RegistryCollectionStatus struct {
+		Collection          func(childComplexity int) int
+		ConsecutiveFailures func(childComplexity int) int
+		InProgress          func(childComplexity int) int
+		LastAttemptAt       func(childComplexity int) int
+		LastError           func(childComplexity int) int
+		LastErrorAt         func(childComplexity int) int
+		LastFullSyncAt      func(childComplexity int) int
+		LastSuccessAt       func(childComplexity int) int
+		PassRecords         func(childComplexity int) int
+	}
+
+	RegistrySourceStatus struct {
+		BreakerObservedAt   func(childComplexity int) int
+		BreakerState        func(childComplexity int) int
+		Collections         func(childComplexity int) int
+		ConsecutiveFailures func(childComplexity int) int
+		LastAttemptAt       func(childComplexity int) int
+		LastError           func(childComplexity int) int
+		LastErrorAt         func(childComplexity int) int
+		LastSuccessAt       func(childComplexity int) int
+		MaxAge              func(childComplexity int) int
+		QueueRunning        func(childComplexity int) int
+		QueueWaiting        func(childComplexity int) int
+		RecentFailures      func(childComplexity int) int
+		Source              func(childComplexity int) int
+		Status              func(childComplexity int) int
+	}
+
+	SchoolQualification struct {
+		ObtainedDate func(childComplexity int) int
+		TitleCode    func(childComplexity int) int
+		TitleName    func(childComplexity int) int
+	}
+
+	SchoolRecord struct {
+		AttendanceStatus    func(childComplexity int) int
+		AttendanceStatusRaw func(childComplexity int) int
+		CheckedAt           func(childComplexity int) int
+		FetchedAt           func(childComplexity int) int
+		Freshness           func(childComplexity int) int
+		GradeLevel          func(childComplexity int) int
+		Origin              func(childComplexity int) int
+		Qualification       func(childComplexity int) int
+		SchoolCode          func(childComplexity int) int
+		SchoolYear          func(childComplexity int) int
+		Source              func(childComplexity int) int
+		SourceRef           func(childComplexity int) int
+		Student             func(childComplexity int) int
+		TaxCode             func(childComplexity int) int
 	}
 
 	Staff struct {
@@ -531,6 +708,158 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AssessmentPayload.Assessment(childComplexity), true
+
+	case "BenefitCase.applicant":
+		if e.ComplexityRoot.BenefitCase.Applicant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Applicant(childComplexity), true
+	case "BenefitCase.applicantTaxCode":
+		if e.ComplexityRoot.BenefitCase.ApplicantTaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.ApplicantTaxCode(childComplexity), true
+	case "BenefitCase.applicationProtocol":
+		if e.ComplexityRoot.BenefitCase.ApplicationProtocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.ApplicationProtocol(childComplexity), true
+	case "BenefitCase.endDate":
+		if e.ComplexityRoot.BenefitCase.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.EndDate(childComplexity), true
+	case "BenefitCase.fetchedAt":
+		if e.ComplexityRoot.BenefitCase.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.FetchedAt(childComplexity), true
+	case "BenefitCase.freshness":
+		if e.ComplexityRoot.BenefitCase.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Freshness(childComplexity), true
+	case "BenefitCase.householdMembers":
+		if e.ComplexityRoot.BenefitCase.HouseholdMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.HouseholdMembers(childComplexity), true
+	case "BenefitCase.monthlyAmountEur":
+		if e.ComplexityRoot.BenefitCase.MonthlyAmountEur == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.MonthlyAmountEur(childComplexity), true
+	case "BenefitCase.municipality":
+		if e.ComplexityRoot.BenefitCase.Municipality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Municipality(childComplexity), true
+	case "BenefitCase.origin":
+		if e.ComplexityRoot.BenefitCase.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Origin(childComplexity), true
+	case "BenefitCase.padSignedDate":
+		if e.ComplexityRoot.BenefitCase.PADSignedDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.PADSignedDate(childComplexity), true
+	case "BenefitCase.pactSignedDate":
+		if e.ComplexityRoot.BenefitCase.PactSignedDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.PactSignedDate(childComplexity), true
+	case "BenefitCase.pactType":
+		if e.ComplexityRoot.BenefitCase.PactType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.PactType(childComplexity), true
+	case "BenefitCase.prelimAnalysisOutcome":
+		if e.ComplexityRoot.BenefitCase.PrelimAnalysisOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.PrelimAnalysisOutcome(childComplexity), true
+	case "BenefitCase.programme":
+		if e.ComplexityRoot.BenefitCase.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Programme(childComplexity), true
+	case "BenefitCase.source":
+		if e.ComplexityRoot.BenefitCase.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Source(childComplexity), true
+	case "BenefitCase.sourceRef":
+		if e.ComplexityRoot.BenefitCase.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.SourceRef(childComplexity), true
+	case "BenefitCase.startDate":
+		if e.ComplexityRoot.BenefitCase.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.StartDate(childComplexity), true
+	case "BenefitCase.status":
+		if e.ComplexityRoot.BenefitCase.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.Status(childComplexity), true
+	case "BenefitCase.statusDate":
+		if e.ComplexityRoot.BenefitCase.StatusDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.StatusDate(childComplexity), true
+	case "BenefitCase.statusRaw":
+		if e.ComplexityRoot.BenefitCase.StatusRaw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitCase.StatusRaw(childComplexity), true
+
+	case "BenefitHouseholdMember.birthDate":
+		if e.ComplexityRoot.BenefitHouseholdMember.BirthDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitHouseholdMember.BirthDate(childComplexity), true
+	case "BenefitHouseholdMember.relationship":
+		if e.ComplexityRoot.BenefitHouseholdMember.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitHouseholdMember.Relationship(childComplexity), true
+	case "BenefitHouseholdMember.role":
+		if e.ComplexityRoot.BenefitHouseholdMember.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitHouseholdMember.Role(childComplexity), true
+	case "BenefitHouseholdMember.taxCode":
+		if e.ComplexityRoot.BenefitHouseholdMember.TaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitHouseholdMember.TaxCode(childComplexity), true
 
 	case "Case.activity":
 		if e.ComplexityRoot.Case.Activity == nil {
@@ -725,6 +1054,164 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Department.Organisation(childComplexity), true
 
+	case "EmploymentEvent.atecoCode":
+		if e.ComplexityRoot.EmploymentEvent.ATECOCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.ATECOCode(childComplexity), true
+	case "EmploymentEvent.communicationId":
+		if e.ComplexityRoot.EmploymentEvent.CommunicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.CommunicationID(childComplexity), true
+	case "EmploymentEvent.contractTypeCode":
+		if e.ComplexityRoot.EmploymentEvent.ContractTypeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.ContractTypeCode(childComplexity), true
+	case "EmploymentEvent.employerName":
+		if e.ComplexityRoot.EmploymentEvent.EmployerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.EmployerName(childComplexity), true
+	case "EmploymentEvent.employerTaxCode":
+		if e.ComplexityRoot.EmploymentEvent.EmployerTaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.EmployerTaxCode(childComplexity), true
+	case "EmploymentEvent.endDate":
+		if e.ComplexityRoot.EmploymentEvent.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.EndDate(childComplexity), true
+	case "EmploymentEvent.eventType":
+		if e.ComplexityRoot.EmploymentEvent.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.EventType(childComplexity), true
+	case "EmploymentEvent.fetchedAt":
+		if e.ComplexityRoot.EmploymentEvent.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.FetchedAt(childComplexity), true
+	case "EmploymentEvent.freshness":
+		if e.ComplexityRoot.EmploymentEvent.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.Freshness(childComplexity), true
+	case "EmploymentEvent.istatOccupationCode":
+		if e.ComplexityRoot.EmploymentEvent.ISTATOccupationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.ISTATOccupationCode(childComplexity), true
+	case "EmploymentEvent.origin":
+		if e.ComplexityRoot.EmploymentEvent.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.Origin(childComplexity), true
+	case "EmploymentEvent.previousCommunicationId":
+		if e.ComplexityRoot.EmploymentEvent.PreviousCommunicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.PreviousCommunicationID(childComplexity), true
+	case "EmploymentEvent.sentAt":
+		if e.ComplexityRoot.EmploymentEvent.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.SentAt(childComplexity), true
+	case "EmploymentEvent.source":
+		if e.ComplexityRoot.EmploymentEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.Source(childComplexity), true
+	case "EmploymentEvent.sourceRef":
+		if e.ComplexityRoot.EmploymentEvent.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.SourceRef(childComplexity), true
+	case "EmploymentEvent.startDate":
+		if e.ComplexityRoot.EmploymentEvent.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.StartDate(childComplexity), true
+	case "EmploymentEvent.terminationCauseCode":
+		if e.ComplexityRoot.EmploymentEvent.TerminationCauseCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.TerminationCauseCode(childComplexity), true
+	case "EmploymentEvent.worker":
+		if e.ComplexityRoot.EmploymentEvent.Worker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.Worker(childComplexity), true
+	case "EmploymentEvent.workerTaxCode":
+		if e.ComplexityRoot.EmploymentEvent.WorkerTaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentEvent.WorkerTaxCode(childComplexity), true
+
+	case "Freshness.age":
+		if e.ComplexityRoot.Freshness.Age == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.Age(childComplexity), true
+	case "Freshness.fetchedAt":
+		if e.ComplexityRoot.Freshness.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.FetchedAt(childComplexity), true
+	case "Freshness.lastError":
+		if e.ComplexityRoot.Freshness.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.LastError(childComplexity), true
+	case "Freshness.lastErrorAt":
+		if e.ComplexityRoot.Freshness.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.LastErrorAt(childComplexity), true
+	case "Freshness.maxAge":
+		if e.ComplexityRoot.Freshness.MaxAge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.MaxAge(childComplexity), true
+	case "Freshness.status":
+		if e.ComplexityRoot.Freshness.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.Status(childComplexity), true
+
+	case "Household.benefits":
+		if e.ComplexityRoot.Household.Benefits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Benefits(childComplexity), true
 	case "Household.cases":
 		if e.ComplexityRoot.Household.Cases == nil {
 			break
@@ -737,12 +1224,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Household.ID(childComplexity), true
+	case "Household.isee":
+		if e.ComplexityRoot.Household.Isee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Isee(childComplexity), true
 	case "Household.label":
 		if e.ComplexityRoot.Household.Label == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Household.Label(childComplexity), true
+	case "Household.labourStatuses":
+		if e.ComplexityRoot.Household.LabourStatuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.LabourStatuses(childComplexity), true
 	case "Household.members":
 		if e.ComplexityRoot.Household.Members == nil {
 			break
@@ -755,6 +1254,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Household.ResidenceMunicipality(childComplexity), true
+	case "Household.schoolRecords":
+		if e.ComplexityRoot.Household.SchoolRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.SchoolRecords(childComplexity), true
 
 	case "HouseholdMember.household":
 		if e.ComplexityRoot.HouseholdMember.Household == nil {
@@ -891,6 +1396,170 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InterventionPayload.Intervention(childComplexity), true
+
+	case "Isee.dsuProtocol":
+		if e.ComplexityRoot.Isee.DSUProtocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.DSUProtocol(childComplexity), true
+	case "Isee.declarant":
+		if e.ComplexityRoot.Isee.Declarant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.Declarant(childComplexity), true
+	case "Isee.declarantTaxCode":
+		if e.ComplexityRoot.Isee.DeclarantTaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.DeclarantTaxCode(childComplexity), true
+	case "Isee.fetchedAt":
+		if e.ComplexityRoot.Isee.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.FetchedAt(childComplexity), true
+	case "Isee.freshness":
+		if e.ComplexityRoot.Isee.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.Freshness(childComplexity), true
+	case "Isee.householdSize":
+		if e.ComplexityRoot.Isee.HouseholdSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.HouseholdSize(childComplexity), true
+	case "Isee.iseeType":
+		if e.ComplexityRoot.Isee.ISEEType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.ISEEType(childComplexity), true
+	case "Isee.origin":
+		if e.ComplexityRoot.Isee.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.Origin(childComplexity), true
+	case "Isee.source":
+		if e.ComplexityRoot.Isee.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.Source(childComplexity), true
+	case "Isee.sourceRef":
+		if e.ComplexityRoot.Isee.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.SourceRef(childComplexity), true
+	case "Isee.validUntil":
+		if e.ComplexityRoot.Isee.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.ValidUntil(childComplexity), true
+	case "Isee.valueEur":
+		if e.ComplexityRoot.Isee.ValueEur == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Isee.ValueEur(childComplexity), true
+
+	case "LabourStatus.asOf":
+		if e.ComplexityRoot.LabourStatus.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.AsOf(childComplexity), true
+	case "LabourStatus.cpiCode":
+		if e.ComplexityRoot.LabourStatus.CPICode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.CPICode(childComplexity), true
+	case "LabourStatus.didDate":
+		if e.ComplexityRoot.LabourStatus.DIDDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.DIDDate(childComplexity), true
+	case "LabourStatus.didId":
+		if e.ComplexityRoot.LabourStatus.DIDID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.DIDID(childComplexity), true
+	case "LabourStatus.employmentStatus":
+		if e.ComplexityRoot.LabourStatus.EmploymentStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.EmploymentStatus(childComplexity), true
+	case "LabourStatus.fetchedAt":
+		if e.ComplexityRoot.LabourStatus.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.FetchedAt(childComplexity), true
+	case "LabourStatus.freshness":
+		if e.ComplexityRoot.LabourStatus.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.Freshness(childComplexity), true
+	case "LabourStatus.origin":
+		if e.ComplexityRoot.LabourStatus.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.Origin(childComplexity), true
+	case "LabourStatus.person":
+		if e.ComplexityRoot.LabourStatus.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.Person(childComplexity), true
+	case "LabourStatus.profilingIndex":
+		if e.ComplexityRoot.LabourStatus.ProfilingIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.ProfilingIndex(childComplexity), true
+	case "LabourStatus.servicePactDate":
+		if e.ComplexityRoot.LabourStatus.ServicePactDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.ServicePactDate(childComplexity), true
+	case "LabourStatus.source":
+		if e.ComplexityRoot.LabourStatus.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.Source(childComplexity), true
+	case "LabourStatus.sourceRef":
+		if e.ComplexityRoot.LabourStatus.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.SourceRef(childComplexity), true
+	case "LabourStatus.taxCode":
+		if e.ComplexityRoot.LabourStatus.TaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.TaxCode(childComplexity), true
+	case "LabourStatus.unemploymentMonths":
+		if e.ComplexityRoot.LabourStatus.UnemploymentMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabourStatus.UnemploymentMonths(childComplexity), true
 
 	case "Mutation.activateIntervention":
 		if e.ComplexityRoot.Mutation.ActivateIntervention == nil {
@@ -1035,6 +1704,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordParticipantExit(childComplexity, args["input"].(casework.RecordParticipantExitInput)), true
+	case "Mutation.refreshRegistryData":
+		if e.ComplexityRoot.Mutation.RefreshRegistryData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshRegistryData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshRegistryData(childComplexity, args["input"].(model.RefreshRegistryDataInput)), true
 	case "Mutation.registerPerson":
 		if e.ComplexityRoot.Mutation.RegisterPerson == nil {
 			break
@@ -1447,6 +2127,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParticipationPayload.Participation(childComplexity), true
 
+	case "Person.benefits":
+		if e.ComplexityRoot.Person.Benefits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Benefits(childComplexity), true
 	case "Person.birthDate":
 		if e.ComplexityRoot.Person.BirthDate == nil {
 			break
@@ -1477,6 +2163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Email(childComplexity), true
+	case "Person.employmentEvents":
+		if e.ComplexityRoot.Person.EmploymentEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.EmploymentEvents(childComplexity), true
 	case "Person.familyName":
 		if e.ComplexityRoot.Person.FamilyName == nil {
 			break
@@ -1507,6 +2199,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.ID(childComplexity), true
+	case "Person.isee":
+		if e.ComplexityRoot.Person.Isee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Isee(childComplexity), true
+	case "Person.labourStatus":
+		if e.ComplexityRoot.Person.LabourStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.LabourStatus(childComplexity), true
 	case "Person.participations":
 		if e.ComplexityRoot.Person.Participations == nil {
 			break
@@ -1525,6 +2229,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.ResidenceMunicipality(childComplexity), true
+	case "Person.schoolRecords":
+		if e.ComplexityRoot.Person.SchoolRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.SchoolRecords(childComplexity), true
 	case "Person.taxCode":
 		if e.ComplexityRoot.Person.TaxCode == nil {
 			break
@@ -1746,6 +2456,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Persons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.PersonFilter)), true
+	case "Query.registryStatus":
+		if e.ComplexityRoot.Query.RegistryStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RegistryStatus(childComplexity), true
+
+	case "RefreshRegistryDataPayload.errors":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Errors(childComplexity), true
+	case "RefreshRegistryDataPayload.fetched":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Fetched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Fetched(childComplexity), true
+	case "RefreshRegistryDataPayload.household":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Household == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Household(childComplexity), true
+	case "RefreshRegistryDataPayload.jobId":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.JobID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.JobID(childComplexity), true
+	case "RefreshRegistryDataPayload.person":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Person(childComplexity), true
+	case "RefreshRegistryDataPayload.quarantined":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Quarantined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Quarantined(childComplexity), true
+	case "RefreshRegistryDataPayload.retryAt":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.RetryAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.RetryAt(childComplexity), true
+	case "RefreshRegistryDataPayload.state":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.State(childComplexity), true
+	case "RefreshRegistryDataPayload.stored":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Stored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Stored(childComplexity), true
+	case "RefreshRegistryDataPayload.unchanged":
+		if e.ComplexityRoot.RefreshRegistryDataPayload.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRegistryDataPayload.Unchanged(childComplexity), true
 
 	case "RegisterPersonPayload.person":
 		if e.ComplexityRoot.RegisterPersonPayload.Person == nil {
@@ -1753,6 +2530,250 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegisterPersonPayload.Person(childComplexity), true
+
+	case "RegistryCollectionStatus.collection":
+		if e.ComplexityRoot.RegistryCollectionStatus.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.Collection(childComplexity), true
+	case "RegistryCollectionStatus.consecutiveFailures":
+		if e.ComplexityRoot.RegistryCollectionStatus.ConsecutiveFailures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.ConsecutiveFailures(childComplexity), true
+	case "RegistryCollectionStatus.inProgress":
+		if e.ComplexityRoot.RegistryCollectionStatus.InProgress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.InProgress(childComplexity), true
+	case "RegistryCollectionStatus.lastAttemptAt":
+		if e.ComplexityRoot.RegistryCollectionStatus.LastAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.LastAttemptAt(childComplexity), true
+	case "RegistryCollectionStatus.lastError":
+		if e.ComplexityRoot.RegistryCollectionStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.LastError(childComplexity), true
+	case "RegistryCollectionStatus.lastErrorAt":
+		if e.ComplexityRoot.RegistryCollectionStatus.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.LastErrorAt(childComplexity), true
+	case "RegistryCollectionStatus.lastFullSyncAt":
+		if e.ComplexityRoot.RegistryCollectionStatus.LastFullSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.LastFullSyncAt(childComplexity), true
+	case "RegistryCollectionStatus.lastSuccessAt":
+		if e.ComplexityRoot.RegistryCollectionStatus.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.LastSuccessAt(childComplexity), true
+	case "RegistryCollectionStatus.passRecords":
+		if e.ComplexityRoot.RegistryCollectionStatus.PassRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistryCollectionStatus.PassRecords(childComplexity), true
+
+	case "RegistrySourceStatus.breakerObservedAt":
+		if e.ComplexityRoot.RegistrySourceStatus.BreakerObservedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.BreakerObservedAt(childComplexity), true
+	case "RegistrySourceStatus.breakerState":
+		if e.ComplexityRoot.RegistrySourceStatus.BreakerState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.BreakerState(childComplexity), true
+	case "RegistrySourceStatus.collections":
+		if e.ComplexityRoot.RegistrySourceStatus.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.Collections(childComplexity), true
+	case "RegistrySourceStatus.consecutiveFailures":
+		if e.ComplexityRoot.RegistrySourceStatus.ConsecutiveFailures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.ConsecutiveFailures(childComplexity), true
+	case "RegistrySourceStatus.lastAttemptAt":
+		if e.ComplexityRoot.RegistrySourceStatus.LastAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.LastAttemptAt(childComplexity), true
+	case "RegistrySourceStatus.lastError":
+		if e.ComplexityRoot.RegistrySourceStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.LastError(childComplexity), true
+	case "RegistrySourceStatus.lastErrorAt":
+		if e.ComplexityRoot.RegistrySourceStatus.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.LastErrorAt(childComplexity), true
+	case "RegistrySourceStatus.lastSuccessAt":
+		if e.ComplexityRoot.RegistrySourceStatus.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.LastSuccessAt(childComplexity), true
+	case "RegistrySourceStatus.maxAge":
+		if e.ComplexityRoot.RegistrySourceStatus.MaxAge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.MaxAge(childComplexity), true
+	case "RegistrySourceStatus.queueRunning":
+		if e.ComplexityRoot.RegistrySourceStatus.QueueRunning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.QueueRunning(childComplexity), true
+	case "RegistrySourceStatus.queueWaiting":
+		if e.ComplexityRoot.RegistrySourceStatus.QueueWaiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.QueueWaiting(childComplexity), true
+	case "RegistrySourceStatus.recentFailures":
+		if e.ComplexityRoot.RegistrySourceStatus.RecentFailures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.RecentFailures(childComplexity), true
+	case "RegistrySourceStatus.source":
+		if e.ComplexityRoot.RegistrySourceStatus.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.Source(childComplexity), true
+	case "RegistrySourceStatus.status":
+		if e.ComplexityRoot.RegistrySourceStatus.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrySourceStatus.Status(childComplexity), true
+
+	case "SchoolQualification.obtainedDate":
+		if e.ComplexityRoot.SchoolQualification.ObtainedDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolQualification.ObtainedDate(childComplexity), true
+	case "SchoolQualification.titleCode":
+		if e.ComplexityRoot.SchoolQualification.TitleCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolQualification.TitleCode(childComplexity), true
+	case "SchoolQualification.titleName":
+		if e.ComplexityRoot.SchoolQualification.TitleName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolQualification.TitleName(childComplexity), true
+
+	case "SchoolRecord.attendanceStatus":
+		if e.ComplexityRoot.SchoolRecord.AttendanceStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.AttendanceStatus(childComplexity), true
+	case "SchoolRecord.attendanceStatusRaw":
+		if e.ComplexityRoot.SchoolRecord.AttendanceStatusRaw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.AttendanceStatusRaw(childComplexity), true
+	case "SchoolRecord.checkedAt":
+		if e.ComplexityRoot.SchoolRecord.CheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.CheckedAt(childComplexity), true
+	case "SchoolRecord.fetchedAt":
+		if e.ComplexityRoot.SchoolRecord.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.FetchedAt(childComplexity), true
+	case "SchoolRecord.freshness":
+		if e.ComplexityRoot.SchoolRecord.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.Freshness(childComplexity), true
+	case "SchoolRecord.gradeLevel":
+		if e.ComplexityRoot.SchoolRecord.GradeLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.GradeLevel(childComplexity), true
+	case "SchoolRecord.origin":
+		if e.ComplexityRoot.SchoolRecord.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.Origin(childComplexity), true
+	case "SchoolRecord.qualification":
+		if e.ComplexityRoot.SchoolRecord.Qualification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.Qualification(childComplexity), true
+	case "SchoolRecord.schoolCode":
+		if e.ComplexityRoot.SchoolRecord.SchoolCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.SchoolCode(childComplexity), true
+	case "SchoolRecord.schoolYear":
+		if e.ComplexityRoot.SchoolRecord.SchoolYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.SchoolYear(childComplexity), true
+	case "SchoolRecord.source":
+		if e.ComplexityRoot.SchoolRecord.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.Source(childComplexity), true
+	case "SchoolRecord.sourceRef":
+		if e.ComplexityRoot.SchoolRecord.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.SourceRef(childComplexity), true
+	case "SchoolRecord.student":
+		if e.ComplexityRoot.SchoolRecord.Student == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.Student(childComplexity), true
+	case "SchoolRecord.taxCode":
+		if e.ComplexityRoot.SchoolRecord.TaxCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SchoolRecord.TaxCode(childComplexity), true
 
 	case "Staff.department":
 		if e.ComplexityRoot.Staff.Department == nil {
@@ -1804,6 +2825,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPersonFilter,
 		ec.unmarshalInputRecordAssessmentInput,
 		ec.unmarshalInputRecordParticipantExitInput,
+		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
 		ec.unmarshalInputUpdateProjectInput,
 	)
@@ -2550,6 +3572,370 @@ extend type Mutation {
   endHouseholdMembership(input: EndHouseholdMembershipInput!): HouseholdMemberPayload!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/registry.graphqls", Input: `# Registry data: what the benefits (INPS, GePI, SIISL), labour (DID status, UNILAV
+# communications) and school (ANIST) registries say about persons, as the hub last
+# fetched it, with its provenance and how current it is. These fields read only what the
+# hub stored, so a slow or failing registry never slows or breaks them: it shows in their
+# freshness, and in registryStatus.
+
+"A registry the hub reads."
+enum RegistrySource {
+  "Income support (RdC, PdC, ADI, SFL) and ISEE."
+  BENEFITS
+  "Employment centres: DID labour status and UNILAV employment events."
+  LABOUR
+  "The national student registry: enrolment and attendance of minors."
+  SCHOOL
+}
+
+enum FreshnessStatus {
+  "Fetched within the source's maximum age."
+  FRESH
+  "Older than the source's maximum age: the registry has not been read since."
+  STALE
+  "The last attempt to refresh the record failed (see lastError); what is shown is the last data fetched."
+  FAILING
+}
+
+"How current a registry record is."
+type Freshness {
+  status: FreshnessStatus!
+  "When the hub last fetched the record from its registry."
+  fetchedAt: DateTime!
+  "Seconds since fetchedAt."
+  age: Int!
+  "Seconds after which the source's records are STALE."
+  maxAge: Int!
+  "Why the last refresh failed (FAILING only): registry, operation, HTTP status and the registry's own code and message."
+  lastError: String
+  lastErrorAt: DateTime
+}
+
+enum BenefitProgramme {
+  "Reddito di Cittadinanza (2019-2023)."
+  RDC
+  "Pensione di Cittadinanza (2019-2023)."
+  PDC
+  "Assegno di Inclusione (from 2024)."
+  ADI
+  "Supporto Formazione e Lavoro (from 2024)."
+  SFL
+}
+
+enum BenefitStatus {
+  SUBMITTED
+  ACCEPTED
+  REJECTED
+  SUSPENDED
+  REVOKED
+  DECAYED
+  TERMINATED
+}
+
+enum BenefitHouseholdRole {
+  APPLICANT
+  MEMBER
+}
+
+"A person of the household on a benefit application, as the registry provided it."
+type BenefitHouseholdMember {
+  taxCode: String! @category(name: IDENTITY)
+  role: BenefitHouseholdRole! @category(name: SOCIO_ECONOMIC)
+  "The registry's word for the relationship, e.g. coniuge, figlio."
+  relationship: String @category(name: SOCIO_ECONOMIC)
+  birthDate: Date @category(name: IDENTITY)
+}
+
+"An RdC, PdC, ADI or SFL application and the benefit it granted."
+type BenefitCase {
+  source: RegistrySource!
+  "The registry's reference: programme/application protocol."
+  sourceRef: String! @category(name: SOCIO_ECONOMIC)
+  fetchedAt: DateTime!
+  freshness: Freshness!
+  "How the record arrived: sync, refresh, or import:<file>."
+  origin: String!
+  programme: BenefitProgramme! @category(name: SOCIO_ECONOMIC)
+  applicationProtocol: String! @category(name: SOCIO_ECONOMIC)
+  applicantTaxCode: String! @category(name: IDENTITY)
+  "The applicant, when the hub holds them and the caller may see them."
+  applicant: Person
+  "Every person on the application, applicant first."
+  householdMembers: [BenefitHouseholdMember!]! @category(name: SOCIO_ECONOMIC)
+  status: BenefitStatus! @category(name: SOCIO_ECONOMIC)
+  "The registry's own status label, verbatim."
+  statusRaw: String! @category(name: SOCIO_ECONOMIC)
+  statusDate: Date! @category(name: SOCIO_ECONOMIC)
+  "Euro per month with two decimals, e.g. \"480.50\"."
+  monthlyAmountEur: String @category(name: SOCIO_ECONOMIC)
+  startDate: Date @category(name: SOCIO_ECONOMIC)
+  endDate: Date @category(name: SOCIO_ECONOMIC)
+  "When the applicant signed the digital activation pact (PAD)."
+  padSignedDate: Date @category(name: SOCIO_ECONOMIC)
+  "Outcome of the preliminary analysis: A, B, C or D."
+  prelimAnalysisOutcome: String @category(name: SOCIO_ECONOMIC)
+  "PAIS (inclusion pact, social services) or PSP (service pact, employment centre)."
+  pactType: String @category(name: SOCIO_ECONOMIC)
+  pactSignedDate: Date @category(name: SOCIO_ECONOMIC)
+  "Belfiore code of the municipality in charge."
+  municipality: String @category(name: SOCIO_ECONOMIC)
+}
+
+"An ISEE means-test attestation."
+type Isee {
+  source: RegistrySource!
+  "The registry's reference: the DSU protocol."
+  sourceRef: String! @category(name: SOCIO_ECONOMIC)
+  fetchedAt: DateTime!
+  freshness: Freshness!
+  origin: String!
+  declarantTaxCode: String! @category(name: IDENTITY)
+  declarant: Person
+  dsuProtocol: String! @category(name: SOCIO_ECONOMIC)
+  "Euro with two decimals, e.g. \"7845.32\"."
+  valueEur: String! @category(name: SOCIO_ECONOMIC)
+  "ordinario, corrente, minorenni, sociosanitario, universitario or residenziale."
+  iseeType: String! @category(name: SOCIO_ECONOMIC)
+  validUntil: Date! @category(name: SOCIO_ECONOMIC)
+  householdSize: Int! @category(name: SOCIO_ECONOMIC)
+}
+
+enum LabourEmploymentStatus {
+  UNEMPLOYED
+  EMPLOYED
+  INACTIVE
+  IN_EDUCATION
+}
+
+"A person's position with the employment centres, from their declaration of availability (DID)."
+type LabourStatus {
+  source: RegistrySource!
+  "The registry's reference: the person's tax code."
+  sourceRef: String! @category(name: EMPLOYMENT)
+  fetchedAt: DateTime!
+  freshness: Freshness!
+  origin: String!
+  taxCode: String! @category(name: IDENTITY)
+  person: Person
+  didId: String! @category(name: EMPLOYMENT)
+  didDate: Date! @category(name: EMPLOYMENT)
+  employmentStatus: LabourEmploymentStatus! @category(name: EMPLOYMENT)
+  "Months of unemployment as the registry counted them on asOf."
+  unemploymentMonths: Int @category(name: EMPLOYMENT)
+  "0 (closest to the labour market) to 1."
+  profilingIndex: Float @category(name: EMPLOYMENT)
+  servicePactDate: Date @category(name: EMPLOYMENT)
+  "The employment centre in charge."
+  cpiCode: String @category(name: EMPLOYMENT)
+  "When the registry computed the status."
+  asOf: DateTime! @category(name: EMPLOYMENT)
+}
+
+enum EmploymentEventType {
+  HIRE
+  EXTENSION
+  TRANSFORMATION
+  TERMINATION
+}
+
+"A compulsory communication (UNILAV) about a job: hire, extension, transformation or termination."
+type EmploymentEvent {
+  source: RegistrySource!
+  "The registry's reference: the communication id."
+  sourceRef: String! @category(name: EMPLOYMENT)
+  fetchedAt: DateTime!
+  freshness: Freshness!
+  "sync, refresh, or import:<file> for a UNILAV file loaded by an operator."
+  origin: String!
+  communicationId: String! @category(name: EMPLOYMENT)
+  previousCommunicationId: String @category(name: EMPLOYMENT)
+  eventType: EmploymentEventType! @category(name: EMPLOYMENT)
+  workerTaxCode: String! @category(name: IDENTITY)
+  worker: Person
+  "VAT number or tax code of the employer."
+  employerTaxCode: String! @category(name: EMPLOYMENT)
+  employerName: String @category(name: EMPLOYMENT)
+  atecoCode: String @category(name: EMPLOYMENT)
+  contractTypeCode: String @category(name: EMPLOYMENT)
+  istatOccupationCode: String @category(name: EMPLOYMENT)
+  "The start of the employment relationship."
+  startDate: Date! @category(name: EMPLOYMENT)
+  "A fixed term's planned end, an extension's new end, or a termination's last day."
+  endDate: Date @category(name: EMPLOYMENT)
+  terminationCauseCode: String @category(name: EMPLOYMENT)
+  sentAt: DateTime @category(name: EMPLOYMENT)
+}
+
+enum AttendanceStatus {
+  ENROLLED
+  ATTENDING
+  TRANSFERRED
+  WITHDRAWN
+  "Not in the student registry: possible evasion of compulsory schooling."
+  NOT_FOUND
+}
+
+type SchoolQualification {
+  titleCode: String! @category(name: MINORS)
+  titleName: String! @category(name: MINORS)
+  obtainedDate: Date! @category(name: MINORS)
+}
+
+"A minor's enrolment and attendance in one school year (no daily absences or grades)."
+type SchoolRecord {
+  source: RegistrySource!
+  "The registry's reference: tax code/school year."
+  sourceRef: String! @category(name: MINORS)
+  fetchedAt: DateTime!
+  freshness: Freshness!
+  origin: String!
+  taxCode: String! @category(name: MINORS)
+  student: Person
+  "e.g. 2025/2026."
+  schoolYear: String! @category(name: MINORS)
+  "Ministerial code of the school; null when NOT_FOUND."
+  schoolCode: String @category(name: MINORS)
+  "I0-I3, P1-P5, S1-1..S1-3, S2-1..S2-5."
+  gradeLevel: String @category(name: MINORS)
+  attendanceStatus: AttendanceStatus! @category(name: MINORS)
+  "The registry's own label, verbatim."
+  attendanceStatusRaw: String! @category(name: MINORS)
+  checkedAt: DateTime! @category(name: MINORS)
+  qualification: SchoolQualification @category(name: MINORS)
+}
+
+extend type Person {
+  "Benefit applications where the person is applicant or household member, latest status first."
+  benefits: [BenefitCase!]! @category(name: SOCIO_ECONOMIC)
+  "The person's most recent ISEE (latest validity), if they declared one."
+  isee: Isee @category(name: SOCIO_ECONOMIC)
+  "The person's DID labour status, if they declared availability."
+  labourStatus: LabourStatus @category(name: EMPLOYMENT)
+  "Compulsory communications about the person's jobs, latest start first."
+  employmentEvents: [EmploymentEvent!]! @category(name: EMPLOYMENT)
+  "School enrolment and attendance, latest year first (minors: their fields need MINORS too)."
+  schoolRecords: [SchoolRecord!]! @category(name: EDUCATION)
+}
+
+extend type Household {
+  "Benefit applications of the current members, each once."
+  benefits: [BenefitCase!]! @category(name: SOCIO_ECONOMIC)
+  "ISEE attestations declared by the current members, latest validity first."
+  isee: [Isee!]! @category(name: SOCIO_ECONOMIC)
+  "DID labour status of the current members."
+  labourStatuses: [LabourStatus!]! @category(name: EMPLOYMENT)
+  "School records of the current members (minors: their fields need MINORS too)."
+  schoolRecords: [SchoolRecord!]! @category(name: EDUCATION)
+}
+
+enum RegistryHealth {
+  "Every collection synchronised within the maximum age."
+  HEALTHY
+  "A collection's last successful sync is older than the maximum age."
+  STALE
+  "The last attempt of a collection failed, or the circuit breaker is not closed."
+  FAILING
+  "A collection was never synchronised."
+  NEVER_SYNCED
+}
+
+enum BreakerState {
+  "Calls go through."
+  CLOSED
+  "Cooling down after failures: one probe call is let through."
+  HALF_OPEN
+  "Calls fail at once without reaching the registry."
+  OPEN
+}
+
+"The bulk synchronisation of one collection of a registry."
+type RegistryCollectionStatus {
+  "e.g. benefit-cases, isee, labour-status, employment-events, school-records."
+  collection: String!
+  "A pass is under way: the next run resumes from its saved cursor."
+  inProgress: Boolean!
+  "Records read by the pass under way, or by the last pass."
+  passRecords: Int!
+  lastAttemptAt: DateTime
+  lastSuccessAt: DateTime
+  "The last time a pass read the whole collection."
+  lastFullSyncAt: DateTime
+  consecutiveFailures: Int!
+  lastError: String
+  lastErrorAt: DateTime
+}
+
+"The health of one registry as the hub sees it."
+type RegistrySourceStatus {
+  source: RegistrySource!
+  status: RegistryHealth!
+  "Seconds after which the source's records are STALE."
+  maxAge: Int!
+  "The circuit breaker of the hub's client, as last observed by a sync or refresh."
+  breakerState: BreakerState!
+  breakerObservedAt: DateTime
+  lastAttemptAt: DateTime
+  lastSuccessAt: DateTime
+  consecutiveFailures: Int!
+  "Syncs, refreshes and imports that failed in the last 24 hours."
+  recentFailures: Int!
+  lastError: String
+  lastErrorAt: DateTime
+  "Jobs of this source waiting in the queue (new, scheduled, or waiting to be retried)."
+  queueWaiting: Int!
+  "Jobs of this source running now."
+  queueRunning: Int!
+  collections: [RegistryCollectionStatus!]!
+}
+
+extend type Query {
+  "Every registry's health: last success, recent failures, breaker, queued jobs."
+  registryStatus: [RegistrySourceStatus!]!
+}
+
+input RefreshRegistryDataInput {
+  "The person to refresh; give this or householdId."
+  personId: ID
+  "The household whose current members to refresh."
+  householdId: ID
+  "The registries to ask (default every one the hub is configured for)."
+  sources: [RegistrySource!]
+  "Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on."
+  wait: Int = 10
+}
+
+enum RefreshState {
+  "The registries answered and what they said is stored."
+  COMPLETED
+  "Still queued or running when the wait ran out: ask again later."
+  PENDING
+  "The last attempt failed (see errors); retryAt says when it is tried again."
+  FAILED
+}
+
+type RefreshRegistryDataPayload {
+  state: RefreshState!
+  "The queued job; the same request while it is unfinished joins it."
+  jobId: ID!
+  fetched: Int!
+  stored: Int!
+  unchanged: Int!
+  quarantined: Int!
+  "Why the refresh failed, as the registry answered (FAILED)."
+  errors: [String!]!
+  "When a failed refresh is tried again, unless it will not be."
+  retryAt: DateTime
+  "The person asked about, with their registry data as stored now."
+  person: Person
+  "The household asked about, with its registry data as stored now."
+  household: Household
+}
+
+extend type Mutation {
+  "Asks the registries about a person or household now, and waits a bounded time for the answer."
+  refreshRegistryData(input: RefreshRegistryDataInput!): RefreshRegistryDataPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/relay.graphqls", Input: `"An object with a globally unique, opaque id."
 interface Node {
   id: ID!
@@ -2693,6 +4079,68 @@ func (ec *executionContext) childFields_AssessmentPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type AssessmentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_BenefitCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_BenefitCase_source(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_BenefitCase_sourceRef(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_BenefitCase_fetchedAt(ctx, field)
+	case "freshness":
+		return ec.fieldContext_BenefitCase_freshness(ctx, field)
+	case "origin":
+		return ec.fieldContext_BenefitCase_origin(ctx, field)
+	case "programme":
+		return ec.fieldContext_BenefitCase_programme(ctx, field)
+	case "applicationProtocol":
+		return ec.fieldContext_BenefitCase_applicationProtocol(ctx, field)
+	case "applicantTaxCode":
+		return ec.fieldContext_BenefitCase_applicantTaxCode(ctx, field)
+	case "applicant":
+		return ec.fieldContext_BenefitCase_applicant(ctx, field)
+	case "householdMembers":
+		return ec.fieldContext_BenefitCase_householdMembers(ctx, field)
+	case "status":
+		return ec.fieldContext_BenefitCase_status(ctx, field)
+	case "statusRaw":
+		return ec.fieldContext_BenefitCase_statusRaw(ctx, field)
+	case "statusDate":
+		return ec.fieldContext_BenefitCase_statusDate(ctx, field)
+	case "monthlyAmountEur":
+		return ec.fieldContext_BenefitCase_monthlyAmountEur(ctx, field)
+	case "startDate":
+		return ec.fieldContext_BenefitCase_startDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_BenefitCase_endDate(ctx, field)
+	case "padSignedDate":
+		return ec.fieldContext_BenefitCase_padSignedDate(ctx, field)
+	case "prelimAnalysisOutcome":
+		return ec.fieldContext_BenefitCase_prelimAnalysisOutcome(ctx, field)
+	case "pactType":
+		return ec.fieldContext_BenefitCase_pactType(ctx, field)
+	case "pactSignedDate":
+		return ec.fieldContext_BenefitCase_pactSignedDate(ctx, field)
+	case "municipality":
+		return ec.fieldContext_BenefitCase_municipality(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitCase", field.Name)
+}
+
+func (ec *executionContext) childFields_BenefitHouseholdMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "taxCode":
+		return ec.fieldContext_BenefitHouseholdMember_taxCode(ctx, field)
+	case "role":
+		return ec.fieldContext_BenefitHouseholdMember_role(ctx, field)
+	case "relationship":
+		return ec.fieldContext_BenefitHouseholdMember_relationship(ctx, field)
+	case "birthDate":
+		return ec.fieldContext_BenefitHouseholdMember_birthDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitHouseholdMember", field.Name)
+}
+
 func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2797,6 +4245,68 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
 }
 
+func (ec *executionContext) childFields_EmploymentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_EmploymentEvent_source(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_EmploymentEvent_sourceRef(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_EmploymentEvent_fetchedAt(ctx, field)
+	case "freshness":
+		return ec.fieldContext_EmploymentEvent_freshness(ctx, field)
+	case "origin":
+		return ec.fieldContext_EmploymentEvent_origin(ctx, field)
+	case "communicationId":
+		return ec.fieldContext_EmploymentEvent_communicationId(ctx, field)
+	case "previousCommunicationId":
+		return ec.fieldContext_EmploymentEvent_previousCommunicationId(ctx, field)
+	case "eventType":
+		return ec.fieldContext_EmploymentEvent_eventType(ctx, field)
+	case "workerTaxCode":
+		return ec.fieldContext_EmploymentEvent_workerTaxCode(ctx, field)
+	case "worker":
+		return ec.fieldContext_EmploymentEvent_worker(ctx, field)
+	case "employerTaxCode":
+		return ec.fieldContext_EmploymentEvent_employerTaxCode(ctx, field)
+	case "employerName":
+		return ec.fieldContext_EmploymentEvent_employerName(ctx, field)
+	case "atecoCode":
+		return ec.fieldContext_EmploymentEvent_atecoCode(ctx, field)
+	case "contractTypeCode":
+		return ec.fieldContext_EmploymentEvent_contractTypeCode(ctx, field)
+	case "istatOccupationCode":
+		return ec.fieldContext_EmploymentEvent_istatOccupationCode(ctx, field)
+	case "startDate":
+		return ec.fieldContext_EmploymentEvent_startDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_EmploymentEvent_endDate(ctx, field)
+	case "terminationCauseCode":
+		return ec.fieldContext_EmploymentEvent_terminationCauseCode(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_EmploymentEvent_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmploymentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_Freshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Freshness_status(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Freshness_fetchedAt(ctx, field)
+	case "age":
+		return ec.fieldContext_Freshness_age(ctx, field)
+	case "maxAge":
+		return ec.fieldContext_Freshness_maxAge(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Freshness_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_Freshness_lastErrorAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Freshness", field.Name)
+}
+
 func (ec *executionContext) childFields_Household(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2809,6 +4319,14 @@ func (ec *executionContext) childFields_Household(ctx context.Context, field gra
 		return ec.fieldContext_Household_members(ctx, field)
 	case "cases":
 		return ec.fieldContext_Household_cases(ctx, field)
+	case "benefits":
+		return ec.fieldContext_Household_benefits(ctx, field)
+	case "isee":
+		return ec.fieldContext_Household_isee(ctx, field)
+	case "labourStatuses":
+		return ec.fieldContext_Household_labourStatuses(ctx, field)
+	case "schoolRecords":
+		return ec.fieldContext_Household_schoolRecords(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Household", field.Name)
 }
@@ -2879,6 +4397,72 @@ func (ec *executionContext) childFields_InterventionPayload(ctx context.Context,
 		return ec.fieldContext_InterventionPayload_intervention(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InterventionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Isee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_Isee_source(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_Isee_sourceRef(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Isee_fetchedAt(ctx, field)
+	case "freshness":
+		return ec.fieldContext_Isee_freshness(ctx, field)
+	case "origin":
+		return ec.fieldContext_Isee_origin(ctx, field)
+	case "declarantTaxCode":
+		return ec.fieldContext_Isee_declarantTaxCode(ctx, field)
+	case "declarant":
+		return ec.fieldContext_Isee_declarant(ctx, field)
+	case "dsuProtocol":
+		return ec.fieldContext_Isee_dsuProtocol(ctx, field)
+	case "valueEur":
+		return ec.fieldContext_Isee_valueEur(ctx, field)
+	case "iseeType":
+		return ec.fieldContext_Isee_iseeType(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_Isee_validUntil(ctx, field)
+	case "householdSize":
+		return ec.fieldContext_Isee_householdSize(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Isee", field.Name)
+}
+
+func (ec *executionContext) childFields_LabourStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_LabourStatus_source(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_LabourStatus_sourceRef(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_LabourStatus_fetchedAt(ctx, field)
+	case "freshness":
+		return ec.fieldContext_LabourStatus_freshness(ctx, field)
+	case "origin":
+		return ec.fieldContext_LabourStatus_origin(ctx, field)
+	case "taxCode":
+		return ec.fieldContext_LabourStatus_taxCode(ctx, field)
+	case "person":
+		return ec.fieldContext_LabourStatus_person(ctx, field)
+	case "didId":
+		return ec.fieldContext_LabourStatus_didId(ctx, field)
+	case "didDate":
+		return ec.fieldContext_LabourStatus_didDate(ctx, field)
+	case "employmentStatus":
+		return ec.fieldContext_LabourStatus_employmentStatus(ctx, field)
+	case "unemploymentMonths":
+		return ec.fieldContext_LabourStatus_unemploymentMonths(ctx, field)
+	case "profilingIndex":
+		return ec.fieldContext_LabourStatus_profilingIndex(ctx, field)
+	case "servicePactDate":
+		return ec.fieldContext_LabourStatus_servicePactDate(ctx, field)
+	case "cpiCode":
+		return ec.fieldContext_LabourStatus_cpiCode(ctx, field)
+	case "asOf":
+		return ec.fieldContext_LabourStatus_asOf(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabourStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_Operation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3107,6 +4691,16 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_households(ctx, field)
 	case "participations":
 		return ec.fieldContext_Person_participations(ctx, field)
+	case "benefits":
+		return ec.fieldContext_Person_benefits(ctx, field)
+	case "isee":
+		return ec.fieldContext_Person_isee(ctx, field)
+	case "labourStatus":
+		return ec.fieldContext_Person_labourStatus(ctx, field)
+	case "employmentEvents":
+		return ec.fieldContext_Person_employmentEvents(ctx, field)
+	case "schoolRecords":
+		return ec.fieldContext_Person_schoolRecords(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -3179,12 +4773,142 @@ func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RefreshRegistryDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_RefreshRegistryDataPayload_state(ctx, field)
+	case "jobId":
+		return ec.fieldContext_RefreshRegistryDataPayload_jobId(ctx, field)
+	case "fetched":
+		return ec.fieldContext_RefreshRegistryDataPayload_fetched(ctx, field)
+	case "stored":
+		return ec.fieldContext_RefreshRegistryDataPayload_stored(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_RefreshRegistryDataPayload_unchanged(ctx, field)
+	case "quarantined":
+		return ec.fieldContext_RefreshRegistryDataPayload_quarantined(ctx, field)
+	case "errors":
+		return ec.fieldContext_RefreshRegistryDataPayload_errors(ctx, field)
+	case "retryAt":
+		return ec.fieldContext_RefreshRegistryDataPayload_retryAt(ctx, field)
+	case "person":
+		return ec.fieldContext_RefreshRegistryDataPayload_person(ctx, field)
+	case "household":
+		return ec.fieldContext_RefreshRegistryDataPayload_household(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefreshRegistryDataPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RegisterPersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "person":
 		return ec.fieldContext_RegisterPersonPayload_person(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegisterPersonPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistryCollectionStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collection":
+		return ec.fieldContext_RegistryCollectionStatus_collection(ctx, field)
+	case "inProgress":
+		return ec.fieldContext_RegistryCollectionStatus_inProgress(ctx, field)
+	case "passRecords":
+		return ec.fieldContext_RegistryCollectionStatus_passRecords(ctx, field)
+	case "lastAttemptAt":
+		return ec.fieldContext_RegistryCollectionStatus_lastAttemptAt(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_RegistryCollectionStatus_lastSuccessAt(ctx, field)
+	case "lastFullSyncAt":
+		return ec.fieldContext_RegistryCollectionStatus_lastFullSyncAt(ctx, field)
+	case "consecutiveFailures":
+		return ec.fieldContext_RegistryCollectionStatus_consecutiveFailures(ctx, field)
+	case "lastError":
+		return ec.fieldContext_RegistryCollectionStatus_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_RegistryCollectionStatus_lastErrorAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistryCollectionStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrySourceStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_RegistrySourceStatus_source(ctx, field)
+	case "status":
+		return ec.fieldContext_RegistrySourceStatus_status(ctx, field)
+	case "maxAge":
+		return ec.fieldContext_RegistrySourceStatus_maxAge(ctx, field)
+	case "breakerState":
+		return ec.fieldContext_RegistrySourceStatus_breakerState(ctx, field)
+	case "breakerObservedAt":
+		return ec.fieldContext_RegistrySourceStatus_breakerObservedAt(ctx, field)
+	case "lastAttemptAt":
+		return ec.fieldContext_RegistrySourceStatus_lastAttemptAt(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_RegistrySourceStatus_lastSuccessAt(ctx, field)
+	case "consecutiveFailures":
+		return ec.fieldContext_RegistrySourceStatus_consecutiveFailures(ctx, field)
+	case "recentFailures":
+		return ec.fieldContext_RegistrySourceStatus_recentFailures(ctx, field)
+	case "lastError":
+		return ec.fieldContext_RegistrySourceStatus_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_RegistrySourceStatus_lastErrorAt(ctx, field)
+	case "queueWaiting":
+		return ec.fieldContext_RegistrySourceStatus_queueWaiting(ctx, field)
+	case "queueRunning":
+		return ec.fieldContext_RegistrySourceStatus_queueRunning(ctx, field)
+	case "collections":
+		return ec.fieldContext_RegistrySourceStatus_collections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrySourceStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_SchoolQualification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "titleCode":
+		return ec.fieldContext_SchoolQualification_titleCode(ctx, field)
+	case "titleName":
+		return ec.fieldContext_SchoolQualification_titleName(ctx, field)
+	case "obtainedDate":
+		return ec.fieldContext_SchoolQualification_obtainedDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SchoolQualification", field.Name)
+}
+
+func (ec *executionContext) childFields_SchoolRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SchoolRecord_source(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_SchoolRecord_sourceRef(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_SchoolRecord_fetchedAt(ctx, field)
+	case "freshness":
+		return ec.fieldContext_SchoolRecord_freshness(ctx, field)
+	case "origin":
+		return ec.fieldContext_SchoolRecord_origin(ctx, field)
+	case "taxCode":
+		return ec.fieldContext_SchoolRecord_taxCode(ctx, field)
+	case "student":
+		return ec.fieldContext_SchoolRecord_student(ctx, field)
+	case "schoolYear":
+		return ec.fieldContext_SchoolRecord_schoolYear(ctx, field)
+	case "schoolCode":
+		return ec.fieldContext_SchoolRecord_schoolCode(ctx, field)
+	case "gradeLevel":
+		return ec.fieldContext_SchoolRecord_gradeLevel(ctx, field)
+	case "attendanceStatus":
+		return ec.fieldContext_SchoolRecord_attendanceStatus(ctx, field)
+	case "attendanceStatusRaw":
+		return ec.fieldContext_SchoolRecord_attendanceStatusRaw(ctx, field)
+	case "checkedAt":
+		return ec.fieldContext_SchoolRecord_checkedAt(ctx, field)
+	case "qualification":
+		return ec.fieldContext_SchoolRecord_qualification(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SchoolRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
@@ -44,6 +48,20 @@ type CasePayload struct {
 
 type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
+}
+
+// How current a registry record is.
+type Freshness struct {
+	Status FreshnessStatus `json:"status"`
+	// When the hub last fetched the record from its registry.
+	FetchedAt time.Time `json:"fetchedAt"`
+	// Seconds since fetchedAt.
+	Age int `json:"age"`
+	// Seconds after which the source's records are STALE.
+	MaxAge int `json:"maxAge"`
+	// Why the last refresh failed (FAILING only): registry, operation, HTTP status and the registry's own code and message.
+	LastError   *string    `json:"lastError,omitempty"`
+	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
 }
 
 type HouseholdMemberPayload struct {
@@ -130,6 +148,440 @@ type ProjectPayload struct {
 type Query struct {
 }
 
+type RefreshRegistryDataInput struct {
+	// The person to refresh; give this or householdId.
+	PersonID *string `json:"personId,omitempty"`
+	// The household whose current members to refresh.
+	HouseholdID *string `json:"householdId,omitempty"`
+	// The registries to ask (default every one the hub is configured for).
+	Sources []RegistrySource `json:"sources,omitempty"`
+	// Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on.
+	Wait *int `json:"wait,omitempty"`
+}
+
+type RefreshRegistryDataPayload struct {
+	State RefreshState `json:"state"`
+	// The queued job; the same request while it is unfinished joins it.
+	JobID       string `json:"jobId"`
+	Fetched     int    `json:"fetched"`
+	Stored      int    `json:"stored"`
+	Unchanged   int    `json:"unchanged"`
+	Quarantined int    `json:"quarantined"`
+	// Why the refresh failed, as the registry answered (FAILED).
+	Errors []string `json:"errors"`
+	// When a failed refresh is tried again, unless it will not be.
+	RetryAt *time.Time `json:"retryAt,omitempty"`
+	// The person asked about, with their registry data as stored now.
+	Person *store.Person `json:"person,omitempty"`
+	// The household asked about, with its registry data as stored now.
+	Household *store.Household `json:"household,omitempty"`
+}
+
 type RegisterPersonPayload struct {
 	Person store.Person `json:"person"`
+}
+
+// The bulk synchronisation of one collection of a registry.
+type RegistryCollectionStatus struct {
+	// e.g. benefit-cases, isee, labour-status, employment-events, school-records.
+	Collection string `json:"collection"`
+	// A pass is under way: the next run resumes from its saved cursor.
+	InProgress bool `json:"inProgress"`
+	// Records read by the pass under way, or by the last pass.
+	PassRecords   int        `json:"passRecords"`
+	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
+	LastSuccessAt *time.Time `json:"lastSuccessAt,omitempty"`
+	// The last time a pass read the whole collection.
+	LastFullSyncAt      *time.Time `json:"lastFullSyncAt,omitempty"`
+	ConsecutiveFailures int        `json:"consecutiveFailures"`
+	LastError           *string    `json:"lastError,omitempty"`
+	LastErrorAt         *time.Time `json:"lastErrorAt,omitempty"`
+}
+
+// The health of one registry as the hub sees it.
+type RegistrySourceStatus struct {
+	Source RegistrySource `json:"source"`
+	Status RegistryHealth `json:"status"`
+	// Seconds after which the source's records are STALE.
+	MaxAge int `json:"maxAge"`
+	// The circuit breaker of the hub's client, as last observed by a sync or refresh.
+	BreakerState        BreakerState `json:"breakerState"`
+	BreakerObservedAt   *time.Time   `json:"breakerObservedAt,omitempty"`
+	LastAttemptAt       *time.Time   `json:"lastAttemptAt,omitempty"`
+	LastSuccessAt       *time.Time   `json:"lastSuccessAt,omitempty"`
+	ConsecutiveFailures int          `json:"consecutiveFailures"`
+	// Syncs, refreshes and imports that failed in the last 24 hours.
+	RecentFailures int        `json:"recentFailures"`
+	LastError      *string    `json:"lastError,omitempty"`
+	LastErrorAt    *time.Time `json:"lastErrorAt,omitempty"`
+	// Jobs of this source waiting in the queue (new, scheduled, or waiting to be retried).
+	QueueWaiting int `json:"queueWaiting"`
+	// Jobs of this source running now.
+	QueueRunning int                        `json:"queueRunning"`
+	Collections  []RegistryCollectionStatus `json:"collections"`
+}
+
+type SchoolQualification struct {
+	TitleCode    string    `json:"titleCode"`
+	TitleName    string    `json:"titleName"`
+	ObtainedDate time.Time `json:"obtainedDate"`
+}
+
+type BenefitHouseholdRole string
+
+const (
+	BenefitHouseholdRoleApplicant BenefitHouseholdRole = "APPLICANT"
+	BenefitHouseholdRoleMember    BenefitHouseholdRole = "MEMBER"
+)
+
+var AllBenefitHouseholdRole = []BenefitHouseholdRole{
+	BenefitHouseholdRoleApplicant,
+	BenefitHouseholdRoleMember,
+}
+
+func (e BenefitHouseholdRole) IsValid() bool {
+	switch e {
+	case BenefitHouseholdRoleApplicant, BenefitHouseholdRoleMember:
+		return true
+	}
+	return false
+}
+
+func (e BenefitHouseholdRole) String() string {
+	return string(e)
+}
+
+func (e *BenefitHouseholdRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BenefitHouseholdRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BenefitHouseholdRole", str)
+	}
+	return nil
+}
+
+func (e BenefitHouseholdRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BenefitHouseholdRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BenefitHouseholdRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type BreakerState string
+
+const (
+	// Calls go through.
+	BreakerStateClosed BreakerState = "CLOSED"
+	// Cooling down after failures: one probe call is let through.
+	BreakerStateHalfOpen BreakerState = "HALF_OPEN"
+	// Calls fail at once without reaching the registry.
+	BreakerStateOpen BreakerState = "OPEN"
+)
+
+var AllBreakerState = []BreakerState{
+	BreakerStateClosed,
+	BreakerStateHalfOpen,
+	BreakerStateOpen,
+}
+
+func (e BreakerState) IsValid() bool {
+	switch e {
+	case BreakerStateClosed, BreakerStateHalfOpen, BreakerStateOpen:
+		return true
+	}
+	return false
+}
+
+func (e BreakerState) String() string {
+	return string(e)
+}
+
+func (e *BreakerState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BreakerState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BreakerState", str)
+	}
+	return nil
+}
+
+func (e BreakerState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BreakerState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BreakerState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FreshnessStatus string
+
+const (
+	// Fetched within the source's maximum age.
+	FreshnessStatusFresh FreshnessStatus = "FRESH"
+	// Older than the source's maximum age: the registry has not been read since.
+	FreshnessStatusStale FreshnessStatus = "STALE"
+	// The last attempt to refresh the record failed (see lastError); what is shown is the last data fetched.
+	FreshnessStatusFailing FreshnessStatus = "FAILING"
+)
+
+var AllFreshnessStatus = []FreshnessStatus{
+	FreshnessStatusFresh,
+	FreshnessStatusStale,
+	FreshnessStatusFailing,
+}
+
+func (e FreshnessStatus) IsValid() bool {
+	switch e {
+	case FreshnessStatusFresh, FreshnessStatusStale, FreshnessStatusFailing:
+		return true
+	}
+	return false
+}
+
+func (e FreshnessStatus) String() string {
+	return string(e)
+}
+
+func (e *FreshnessStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FreshnessStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FreshnessStatus", str)
+	}
+	return nil
+}
+
+func (e FreshnessStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FreshnessStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FreshnessStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RefreshState string
+
+const (
+	// The registries answered and what they said is stored.
+	RefreshStateCompleted RefreshState = "COMPLETED"
+	// Still queued or running when the wait ran out: ask again later.
+	RefreshStatePending RefreshState = "PENDING"
+	// The last attempt failed (see errors); retryAt says when it is tried again.
+	RefreshStateFailed RefreshState = "FAILED"
+)
+
+var AllRefreshState = []RefreshState{
+	RefreshStateCompleted,
+	RefreshStatePending,
+	RefreshStateFailed,
+}
+
+func (e RefreshState) IsValid() bool {
+	switch e {
+	case RefreshStateCompleted, RefreshStatePending, RefreshStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e RefreshState) String() string {
+	return string(e)
+}
+
+func (e *RefreshState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RefreshState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RefreshState", str)
+	}
+	return nil
+}
+
+func (e RefreshState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RefreshState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RefreshState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RegistryHealth string
+
+const (
+	// Every collection synchronised within the maximum age.
+	RegistryHealthHealthy RegistryHealth = "HEALTHY"
+	// A collection's last successful sync is older than the maximum age.
+	RegistryHealthStale RegistryHealth = "STALE"
+	// The last attempt of a collection failed, or the circuit breaker is not closed.
+	RegistryHealthFailing RegistryHealth = "FAILING"
+	// A collection was never synchronised.
+	RegistryHealthNeverSynced RegistryHealth = "NEVER_SYNCED"
+)
+
+var AllRegistryHealth = []RegistryHealth{
+	RegistryHealthHealthy,
+	RegistryHealthStale,
+	RegistryHealthFailing,
+	RegistryHealthNeverSynced,
+}
+
+func (e RegistryHealth) IsValid() bool {
+	switch e {
+	case RegistryHealthHealthy, RegistryHealthStale, RegistryHealthFailing, RegistryHealthNeverSynced:
+		return true
+	}
+	return false
+}
+
+func (e RegistryHealth) String() string {
+	return string(e)
+}
+
+func (e *RegistryHealth) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RegistryHealth(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RegistryHealth", str)
+	}
+	return nil
+}
+
+func (e RegistryHealth) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RegistryHealth) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RegistryHealth) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A registry the hub reads.
+type RegistrySource string
+
+const (
+	// Income support (RdC, PdC, ADI, SFL) and ISEE.
+	RegistrySourceBenefits RegistrySource = "BENEFITS"
+	// Employment centres: DID labour status and UNILAV employment events.
+	RegistrySourceLabour RegistrySource = "LABOUR"
+	// The national student registry: enrolment and attendance of minors.
+	RegistrySourceSchool RegistrySource = "SCHOOL"
+)
+
+var AllRegistrySource = []RegistrySource{
+	RegistrySourceBenefits,
+	RegistrySourceLabour,
+	RegistrySourceSchool,
+}
+
+func (e RegistrySource) IsValid() bool {
+	switch e {
+	case RegistrySourceBenefits, RegistrySourceLabour, RegistrySourceSchool:
+		return true
+	}
+	return false
+}
+
+func (e RegistrySource) String() string {
+	return string(e)
+}
+
+func (e *RegistrySource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RegistrySource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RegistrySource", str)
+	}
+	return nil
+}
+
+func (e RegistrySource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RegistrySource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RegistrySource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -67,18 +67,50 @@ type registryReader[R any] struct {
 const registryMetaCols = `r.id, r.person_id, r.source, r.source_ref, r.tax_code, r.payload_sha256, r.content_type, r.origin,
 	r.fetched_at, r.first_seen_at, r.updated_at,
 	CASE WHEN l.consecutive_failures > 0 AND l.last_error_at > r.fetched_at THEN l.last_error END,
-	CASE WHEN l.consecutive_failures > 0 AND l.last_error_at > r.fetched_at THEN l.last_error_at END`
+	CASE WHEN l.consecutive_failures > 0 AND l.last_error_at > r.fetched_at THEN l.last_error_at END,
+	lp.id, lp.tax_code, lp.given_name, lp.family_name, lp.birth_date, lp.birth_place, lp.gender,
+	lp.citizenship, lp.country_of_birth, lp.residence_municipality, lp.phone, lp.email`
+
+// linkedPerson joins the record's person, lp, when the scope sees them; the API shows
+// the link without a statement of its own.
+func (t *Tx) linkedPerson(args *[]any) string {
+	return ` LEFT JOIN persons lp ON lp.id = r.person_id AND ` + t.scope.personPredicate("lp", args)
+}
+
+// nullPerson scans the columns of a person that may be missing.
+type nullPerson struct {
+	id, taxCode, given, family                                               *string
+	birth                                                                    *time.Time
+	birthPlace, gender, citizenship, countryOfBirth, residence, phone, email *string
+}
+
+func (n *nullPerson) dest() []any {
+	return []any{&n.id, &n.taxCode, &n.given, &n.family, &n.birth, &n.birthPlace, &n.gender, &n.citizenship,
+		&n.countryOfBirth, &n.residence, &n.phone, &n.email}
+}
+
+func (n *nullPerson) person() *Person {
+	if n.id == nil || n.taxCode == nil || n.given == nil || n.family == nil {
+		return nil
+	}
+	return &Person{ID: *n.id, TaxCode: *n.taxCode, GivenName: *n.given, FamilyName: *n.family, BirthDate: n.birth,
+		BirthPlace: n.birthPlace, Gender: n.gender, Citizenship: n.citizenship, CountryOfBirth: n.countryOfBirth,
+		ResidenceMunicipality: n.residence, Phone: n.phone, Email: n.email}
+}
 
 func (rr registryReader[R]) scanRow(r pgx.Rows) (Keyed[R], error) {
 	var k Keyed[R]
 	m := rr.meta(&k.Value)
 	var lookupErr *string
 	var lookupAt *time.Time
+	var linked nullPerson
 	dest := []any{&k.Key, &m.ID, &m.PersonID, &m.Source, &m.SourceRef, &m.TaxCode, &m.PayloadSHA256, &m.ContentType, &m.Origin,
 		&m.FetchedAt, &m.FirstSeenAt, &m.UpdatedAt, &lookupErr, &lookupAt}
+	dest = append(dest, linked.dest()...)
 	if err := r.Scan(append(dest, rr.scan(&k.Value)...)...); err != nil {
 		return k, err
 	}
+	m.Person = linked.person()
 	if lookupErr != nil && lookupAt != nil {
 		m.LookupFailure = &RegistryFailure{Error: *lookupErr, At: *lookupAt}
 	}
@@ -90,7 +122,7 @@ func (rr registryReader[R]) byPersons(ctx context.Context, t *Tx, personIDs []st
 	args := []any{personIDs}
 	return query(ctx, t, rr.op+" by person", `SELECT p.id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM persons p JOIN `+rr.table+` r ON `+rr.match+`
-		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+t.linkedPerson(&args)+`
 		 WHERE p.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+`
 		 ORDER BY p.id, `+rr.order, args, rr.scanRow)
 }
@@ -103,7 +135,7 @@ func (rr registryReader[R]) byHouseholds(ctx context.Context, t *Tx, householdID
 		SELECT DISTINCT ON (m.household_id, r.id) m.household_id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM household_members m JOIN persons p ON p.id = m.person_id
 		  JOIN `+rr.table+` r ON `+rr.match+`
-		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+t.linkedPerson(&args)+`
 		 WHERE m.household_id = ANY($1::uuid[]) AND (m.valid_to IS NULL OR m.valid_to >= current_date)
 		   AND `+t.scope.personPredicate("p", &args)+`
 		 ORDER BY m.household_id, r.id, l.last_error_at DESC NULLS LAST) r

@@ -48,6 +48,8 @@ type RegistryMeta struct {
 	// LookupFailure is the last failed point lookup of this person at this source, when it
 	// failed after the record was fetched (reads only).
 	LookupFailure *RegistryFailure
+	// Person is the linked person when the transaction's scope sees them (reads only).
+	Person *Person
 }
 
 // RegistryFailure is an attempt to refresh registry data that failed.

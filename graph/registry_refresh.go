@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/syncjob"
+)
+
+// defaultRefreshWait is how long refreshRegistryData waits when the client does not say.
+const defaultRefreshWait = 10
+
+// errNoRefresher: the server runs no job queue to refresh through.
+var errNoRefresher = fmt.Errorf("graph: registry refresh is not available on this server: %w", apperr.ErrUnavailable)
+
+// refreshRegistryData asks the registries about a person, or the current members of a
+// household, through the job queue, and waits up to input.wait seconds. The person or
+// household must be in the caller's scope. A registry failing is not an error of the
+// mutation: the payload says FAILED with the registry's answer, and the data shown is
+// what was stored before.
+func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error) {
+	var c apperr.Collector
+	if (input.PersonID == nil) == (input.HouseholdID == nil) {
+		c.Add("input.personId", "give exactly one of personId and householdId")
+	}
+	wait := defaultRefreshWait
+	if input.Wait != nil {
+		wait = *input.Wait
+	}
+	if maxWait := int(syncjob.MaxRefreshWait / time.Second); wait < 0 || wait > maxWait {
+		c.Addf("input.wait", "must be between 0 and %d seconds, got %d", maxWait, wait)
+	}
+	personID, err := optID("input.personId", input.PersonID, "Person")
+	if err != nil {
+		return nil, err
+	}
+	householdID, err := optID("input.householdId", input.HouseholdID, "Household")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	sources := make([]string, len(input.Sources))
+	for i, s := range input.Sources {
+		sources[i] = strings.ToLower(string(s))
+	}
+	refresher := registryRefresher(ctx)
+	if refresher == nil {
+		return nil, errNoRefresher
+	}
+
+	payload := &model.RefreshRegistryDataPayload{Errors: []string{}}
+	var taxCodes []string
+	if personID != nil {
+		p, err := required(ctx, personsL, *personID)
+		if err != nil {
+			return nil, err
+		}
+		payload.Person = p
+		taxCodes = []string{p.TaxCode}
+	} else {
+		h, err := required(ctx, householdsL, *householdID)
+		if err != nil {
+			return nil, err
+		}
+		payload.Household = h
+		if taxCodes, err = currentMemberCodes(ctx, h.ID); err != nil {
+			return nil, err
+		}
+		if len(taxCodes) == 0 {
+			return nil, apperr.Input("input.householdId", "the household has no current member in your scope")
+		}
+	}
+
+	res, err := refresher.Refresh(ctx, taxCodes, sources, time.Duration(wait)*time.Second)
+	if errors.Is(err, syncjob.ErrNotConfigured) {
+		return nil, apperr.Input("input.sources", "asks a registry this hub is not configured for: "+err.Error())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("graph: refresh registry data: %w: %w", apperr.ErrUnavailable, err)
+	}
+	payload.State = model.RefreshState(res.State)
+	payload.JobID = strconv.FormatInt(res.JobID, 10)
+	payload.Fetched, payload.Stored = res.Summary.Fetched, res.Summary.Stored
+	payload.Unchanged, payload.Quarantined = res.Summary.Unchanged, res.Summary.Quarantined
+	payload.Errors = append(payload.Errors, res.Errors...)
+	payload.RetryAt = res.RetryAt
+	return payload, nil
+}
+
+// currentMemberCodes lists the tax codes of a household's current members in scope,
+// through the request's loaders.
+func currentMemberCodes(ctx context.Context, householdID string) ([]string, error) {
+	members, err := many(ctx, func(l *loaders) *loader[[]store.HouseholdMember] { return l.householdMembs }, householdID)
+	if err != nil {
+		return nil, err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var codes []string
+	for _, m := range members {
+		if m.ValidTo != nil && m.ValidTo.Before(today) {
+			continue
+		}
+		p, err := optional(ctx, personsL, &m.PersonID)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			codes = append(codes, p.TaxCode)
+		}
+	}
+	return codes, nil
+}
+
+// registryStatus reports every registry's health, with its collections and queue.
+func registryStatus(ctx context.Context) ([]model.RegistrySourceStatus, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.Tx.RegistryStatus(ctx, syncjob.QueueName)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.RegistrySourceStatus, len(rows))
+	for i, s := range rows {
+		st := model.RegistrySourceStatus{
+			Source: registrySource(s.Source), Status: model.RegistryHealth(s.Status), MaxAge: int(s.MaxAge / time.Second),
+			BreakerState: breakerStates[s.BreakerState], BreakerObservedAt: s.BreakerObservedAt, LastAttemptAt: s.LastAttemptAt,
+			LastSuccessAt: s.LastSuccessAt, ConsecutiveFailures: s.ConsecutiveFailures, RecentFailures: s.RecentFailures,
+			LastError: s.LastError, LastErrorAt: s.LastErrorAt, QueueWaiting: s.QueueWaiting, QueueRunning: s.QueueRunning,
+			Collections: make([]model.RegistryCollectionStatus, len(s.Collections)),
+		}
+		for k, c := range s.Collections {
+			st.Collections[k] = model.RegistryCollectionStatus{
+				Collection: c.Collection, InProgress: c.NextCursor != nil, PassRecords: int(c.PassRecords),
+				LastAttemptAt: c.LastAttemptAt, LastSuccessAt: c.LastSuccessAt, LastFullSyncAt: c.LastFullSyncAt,
+				ConsecutiveFailures: c.ConsecutiveFailures, LastError: c.LastError, LastErrorAt: c.LastErrorAt,
+			}
+		}
+		out[i] = st
+	}
+	return out, nil
+}
