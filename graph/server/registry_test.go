@@ -35,7 +35,7 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
 	fx := loadFixture(t, st, cases)
-	persons, err := syncjob.SimPersons(ctx, st)
+	persons, err := syncjob.SimPersons(ctx, st, 0)
 	require.NoError(t, err)
 	require.Len(t, persons, 2*cases)
 

@@ -434,16 +434,24 @@ type RegistryPerson struct {
 	Relationship          string
 }
 
-// RegistryPersons lists every person in scope with their current household membership
-// (the latest, when several are current), ordered by tax code.
-func (t *Tx) RegistryPersons(ctx context.Context) ([]RegistryPerson, error) {
+// RegistryPersons lists the persons in scope with their current household membership
+// (the latest, when several are current): the first limit registered (0 for all), in
+// the order they were registered.
+func (t *Tx) RegistryPersons(ctx context.Context, limit int) ([]RegistryPerson, error) {
 	args := []any{}
-	return query(ctx, t, "registry persons", `SELECT DISTINCT ON (p.tax_code) p.tax_code, p.birth_date,
-		    coalesce(p.residence_municipality, ''), coalesce(m.household_id::text, ''), coalesce(m.relationship, '')
+	lim := ""
+	if limit > 0 {
+		lim = " LIMIT " + arg(&args, limit)
+	}
+	pred := t.scope.personPredicate("p", &args)
+	return query(ctx, t, "registry persons", `SELECT tax_code, birth_date, residence, household, relationship FROM (
+		SELECT DISTINCT ON (p.id) p.tax_code, p.birth_date, coalesce(p.residence_municipality, '') AS residence,
+		       coalesce(m.household_id::text, '') AS household, coalesce(m.relationship, '') AS relationship, p.created_at, p.id
 		  FROM persons p
 		  LEFT JOIN household_members m ON m.person_id = p.id AND (m.valid_to IS NULL OR m.valid_to >= current_date)
-		 WHERE `+t.scope.personPredicate("p", &args)+`
-		 ORDER BY p.tax_code, m.valid_from DESC NULLS LAST`, args,
+		 WHERE `+pred+`
+		 ORDER BY p.id, m.valid_from DESC NULLS LAST) x
+		 ORDER BY created_at, tax_code`+lim, args,
 		func(r pgx.Rows) (RegistryPerson, error) {
 			var p RegistryPerson
 			err := r.Scan(&p.TaxCode, &p.BirthDate, &p.ResidenceMunicipality, &p.HouseholdID, &p.Relationship)

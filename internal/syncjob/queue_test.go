@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/connectors/sim"
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
@@ -109,4 +111,62 @@ func TestQueueDepthAndFailedJobsShowInTheStatus(t *testing.T) {
 
 	_, err = q.EnqueueSync(ctx, syncjob.Collection{Source: "benefits", Name: "pensions"})
 	require.ErrorContains(t, err, "unknown collection benefits/pensions")
+}
+
+// The demo's path: simulators fed with the hub's own persons, and the service syncing
+// them on start, so the persons' registry records link to them.
+func TestServiceSyncsSimulatedRecordsOfTheHubsPersons(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	st := store.New(pool)
+	var hh string
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO households (label) VALUES ('Rossi') RETURNING id`).Scan(&hh))
+	for i, p := range []struct{ tc, rel, birth string }{
+		{"RSSMRA68A01H501Y", "HEAD", "1968-01-01"}, {"RSSLCU12H04G702A", "CHILD", "2012-06-04"}, {"MRTMRA83T56A269B", "", ""},
+		{"RSSMRA68A01H501X", "", ""}, // a typo the registries cannot know
+	} {
+		var id string
+		require.NoError(t, pool.QueryRow(ctx, `INSERT INTO persons (tax_code, given_name, family_name, birth_date, residence_municipality)
+			VALUES ($1, 'N', 'F', nullif($2, '')::date, 'G702') RETURNING id`, p.tc, p.birth).Scan(&id), i)
+		if p.rel != "" {
+			_, err := pool.Exec(ctx, `INSERT INTO household_members (household_id, person_id, relationship, valid_from) VALUES ($1, $2, $3, '2020-01-01')`, hh, id, p.rel)
+			require.NoError(t, err)
+		}
+	}
+	persons, err := syncjob.SimPersons(ctx, st, 0)
+	require.NoError(t, err)
+	require.Len(t, persons, 3)
+	require.Equal(t, sim.Person{TaxCode: "RSSMRA68A01H501Y", BirthDate: "1968-01-01", Municipality: "G702", HouseholdID: hh, Relationship: "intestatario"}, persons[0])
+	require.Equal(t, "figlio", persons[1].Relationship)
+	first, err := syncjob.SimPersons(ctx, st, 2)
+	require.NoError(t, err)
+	require.Equal(t, persons[:2], first)
+	_, err = syncjob.SimPersons(ctx, st, -1)
+	require.Error(t, err)
+
+	s, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	svc, err := syncjob.StartService(ctx, st, s.Config, syncjob.QueueOptions{SyncOnStart: true, PollInterval: 50 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, svc.Stop(sctx))
+	})
+	count := func(sql string) int {
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, sql).Scan(&n))
+		return n
+	}
+	require.Eventually(t, func() bool {
+		return count("SELECT count(*) FROM registry_sync_state WHERE last_full_sync_at IS NOT NULL") == 5
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Equal(t, 2, count("SELECT count(*) FROM registry_labour_status WHERE person_id IS NOT NULL"), "both adults, linked")
+	require.Equal(t, 1, count("SELECT count(*) FROM registry_school_records WHERE tax_code = 'RSSLCU12H04G702A' AND person_id IS NOT NULL"))
+	require.Equal(t, 0, count("SELECT count(*) FROM registry_quarantine"))
+
+	_, err = syncjob.StartService(ctx, st, syncjob.Config{}, syncjob.QueueOptions{})
+	require.ErrorIs(t, err, syncjob.ErrNotConfigured)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
+	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -139,19 +140,27 @@ var relationshipLabels = map[string]string{
 }
 
 // SimPersons reads the hub's persons with their current household, as the simulators
-// take them, so the simulated registries hold records about the same people.
-func SimPersons(ctx context.Context, st *store.Store) ([]sim.Person, error) {
+// take them, so the simulated registries hold records about the same people. limit
+// bounds how many are read (the first registered; 0 for all): the simulators keep every
+// record derived from them in memory. Persons with an invalid tax code are left out.
+func SimPersons(ctx context.Context, st *store.Store, limit int) ([]sim.Person, error) {
+	if limit < 0 {
+		return nil, fmt.Errorf("syncjob: simulator persons: limit %d is negative", limit)
+	}
 	var rows []store.RegistryPerson
 	err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.RegistryPersons(ctx)
+		rows, err = tx.RegistryPersons(ctx, limit)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sim.Person, len(rows))
-	for i, r := range rows {
+	out := make([]sim.Person, 0, len(rows))
+	for _, r := range rows {
+		if _, err := codicefiscale.Parse(r.TaxCode); err != nil {
+			continue // no registry knows a person by an invalid tax code
+		}
 		p := sim.Person{TaxCode: r.TaxCode, HouseholdID: r.HouseholdID, Relationship: relationshipLabels[r.Relationship]}
 		if r.BirthDate != nil {
 			p.BirthDate = r.BirthDate.Format(time.DateOnly)
@@ -159,7 +168,7 @@ func SimPersons(ctx context.Context, st *store.Store) ([]sim.Person, error) {
 		if belfiore.MatchString(r.ResidenceMunicipality) {
 			p.Municipality = r.ResidenceMunicipality
 		}
-		out[i] = p
+		out = append(out, p)
 	}
 	return out, nil
 }
