@@ -1,0 +1,288 @@
+package esf
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// The import headers, exactly as a file must carry them.
+var (
+	OperationsHeader   = []string{"code", "name", "programme", "priority", "specific_objective", "category_of_region", "funding_source", "start_date", "end_date"}
+	ParticipantsHeader = []string{"operation_code", "tax_code", "gender", "birth_date", "entry_date", "exit_date", "employment_status",
+		"unemployment_months", "isced", "disability", "third_country_national", "foreign_background", "minority", "homeless", "rural"}
+	SituationsHeader = []string{"operation_code", "tax_code", "date", "situation"}
+	TargetsHeader    = []string{"operation_code", "indicator_type", "indicator", "planned"}
+)
+
+// ImportResult says what an import did. Re-importing the same file reports every row
+// unchanged.
+type ImportResult struct {
+	Rows      int
+	Inserted  int
+	Updated   int
+	Unchanged int
+}
+
+func importResult(rows int, r store.ESFUpsertResult) ImportResult {
+	return ImportResult{Rows: rows, Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged}
+}
+
+// ParseOperations reads an operations file. It returns every problem in one *ImportError.
+func ParseOperations(r io.Reader) ([]Row[store.ESFOperationRecord], error) {
+	f := &csvFile{file: "operations", want: OperationsHeader}
+	var out []Row[store.ESFOperationRecord]
+	seen := map[string]int{}
+	f.read(r, func(rr *rowReader) {
+		rec := store.ESFOperationRecord{
+			Code:          rr.text(0, 64),
+			Name:          rr.text(1, 500),
+			Programme:     rr.text(2, 100),
+			Priority:      rr.text(3, 100),
+			FundingSource: rr.text(6, 200),
+		}
+		if so := rr.required(4); so != "" {
+			code, reason := parseObjective(so)
+			if reason != "" {
+				rr.problem(4, reason)
+			}
+			rec.SpecificObjective = code
+		}
+		if c := rr.oneOf(5, true, CategoriesOfRegion...); c != nil {
+			rec.CategoryOfRegion = *c
+		}
+		if d := rr.date(7, true); d != nil {
+			rec.StartsOn = *d
+		}
+		rec.EndsOn = rr.date(8, false)
+		if rec.EndsOn != nil && !rec.StartsOn.IsZero() && rec.EndsOn.Before(rec.StartsOn) {
+			rr.problem(8, "is before start_date")
+		}
+		if prev, ok := seen[rec.Code]; ok && rec.Code != "" {
+			rr.problem(0, fmt.Sprintf("operation %q is already given in row %d", rec.Code, prev))
+		}
+		seen[rec.Code] = rr.row
+		if !rr.bad {
+			out = append(out, Row[store.ESFOperationRecord]{rr.row, rec})
+		}
+	})
+	return out, f.err()
+}
+
+// ParseParticipants reads a participants file.
+func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error) {
+	f := &csvFile{file: "participants", want: ParticipantsHeader}
+	var out []Row[store.ESFParticipationRecord]
+	seen := map[string]int{}
+	flag := func(rr *rowReader, col int) *string { return rr.oneOf(col, false, FlagYes, FlagNo, FlagEstimate) }
+	f.read(r, func(rr *rowReader) {
+		rec := store.ESFParticipationRecord{
+			OperationCode:        rr.text(0, 64),
+			TaxCode:              rr.taxCode(1),
+			Gender:               rr.oneOf(2, false, GenderWomen, GenderMen, GenderNonBinary),
+			BirthDate:            rr.date(3, false),
+			ExitDate:             rr.date(5, false),
+			EmploymentStatus:     rr.oneOf(6, false, StatusUnemployed, StatusInactive, StatusEmployed),
+			Disability:           flag(rr, 9),
+			ThirdCountryNational: flag(rr, 10),
+			ForeignBackground:    flag(rr, 11),
+			Minority:             flag(rr, 12),
+			Homeless:             flag(rr, 13),
+			Rural:                flag(rr, 14),
+		}
+		if d := rr.date(4, true); d != nil {
+			rec.EntryDate = *d
+		}
+		if m := rr.integer(7, 0, 1200); m != nil {
+			v := int(*m)
+			rec.UnemploymentMonths = &v
+			if rec.EmploymentStatus == nil || *rec.EmploymentStatus != StatusUnemployed {
+				rr.problem(7, "is only given for employment_status UNEMPLOYED")
+			}
+		}
+		if l := rr.integer(8, 0, 8); l != nil {
+			v := int(*l)
+			rec.ISCED = &v
+		}
+		if !rec.EntryDate.IsZero() {
+			if rec.ExitDate != nil && rec.ExitDate.Before(rec.EntryDate) {
+				rr.problem(5, "is before entry_date")
+			}
+			if rec.BirthDate != nil && rec.BirthDate.After(rec.EntryDate) {
+				rr.problem(3, "is after entry_date")
+			}
+		}
+		key := rec.OperationCode + "\x00" + rec.TaxCode + "\x00" + rec.EntryDate.Format(DateLayout)
+		if prev, ok := seen[key]; ok && rec.TaxCode != "" && !rec.EntryDate.IsZero() {
+			rr.problem(4, fmt.Sprintf("this person's entry into operation %q on this date is already given in row %d", rec.OperationCode, prev))
+		}
+		seen[key] = rr.row
+		if !rr.bad {
+			out = append(out, Row[store.ESFParticipationRecord]{rr.row, rec})
+		}
+	})
+	return out, f.err()
+}
+
+// ParseSituations reads a situations file.
+func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
+	f := &csvFile{file: "situations", want: SituationsHeader}
+	var out []Row[store.ESFSituationRecord]
+	f.read(r, func(rr *rowReader) {
+		rec := store.ESFSituationRecord{
+			OperationCode: rr.text(0, 64),
+			TaxCode:       rr.taxCode(1),
+		}
+		if d := rr.date(2, true); d != nil {
+			rec.Date = *d
+		}
+		if s := rr.oneOf(3, true, Situations...); s != nil {
+			rec.Situation = *s
+		}
+		if !rr.bad {
+			out = append(out, Row[store.ESFSituationRecord]{rr.row, rec})
+		}
+	})
+	return out, f.err()
+}
+
+// ParseTargets reads a file of planned indicator values per operation.
+func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
+	f := &csvFile{file: "targets", want: TargetsHeader}
+	var out []Row[store.ESFTargetRecord]
+	seen := map[string]int{}
+	f.read(r, func(rr *rowReader) {
+		rec := store.ESFTargetRecord{OperationCode: rr.text(0, 64)}
+		if t := rr.oneOf(1, true, "COM", "DPR"); t != nil {
+			rec.IndicatorType = *t
+		}
+		rec.Indicator = strings.ToUpper(rr.required(2))
+		if rec.Indicator != "" {
+			_, common := IndicatorByCode(rec.Indicator)
+			switch {
+			case rec.IndicatorType == "COM" && !common:
+				rr.problem(2, fmt.Sprintf("%q is not a common indicator (EECO01-EECO19, EECR01-EECR05)", rec.Indicator))
+			case rec.IndicatorType == "DPR" && !validProgrammeIndicator(rec.Indicator):
+				rr.problem(2, fmt.Sprintf("%q is not an indicator code: 1-20 letters, digits or underscores", rec.Indicator))
+			}
+		}
+		if rr.value(3) == "" {
+			rr.problem(3, "is required")
+		} else if p := rr.integer(3, 0, 1<<53); p != nil {
+			rec.Planned = *p
+		}
+		key := rec.OperationCode + "\x00" + rec.Indicator
+		if prev, ok := seen[key]; ok && rec.Indicator != "" {
+			rr.problem(2, fmt.Sprintf("indicator %s of operation %q is already given in row %d", rec.Indicator, rec.OperationCode, prev))
+		}
+		seen[key] = rr.row
+		if !rr.bad {
+			out = append(out, Row[store.ESFTargetRecord]{rr.row, rec})
+		}
+	})
+	return out, f.err()
+}
+
+func validProgrammeIndicator(s string) bool {
+	if len(s) < 1 || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ImportOperations loads an operations file in tx: every row or none.
+func ImportOperations(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult, error) {
+	rows, err := ParseOperations(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res, err := tx.ESFUpsertOperations(ctx, records(rows))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("esf: import operations: %w", err)
+	}
+	return importResult(len(rows), res), nil
+}
+
+// ImportParticipants loads a participants file in tx: every row or none. Unknown persons
+// are registered by tax code.
+func ImportParticipants(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult, error) {
+	rows, err := ParseParticipants(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res, problems, err := tx.ESFUpsertParticipations(ctx, records(rows))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("esf: import participants: %w", err)
+	}
+	if err := recordProblems("participants", ParticipantsHeader, rows, problems); err != nil {
+		return ImportResult{}, err
+	}
+	return importResult(len(rows), res), nil
+}
+
+// ImportSituations loads a situations file in tx: every row or none.
+func ImportSituations(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult, error) {
+	rows, err := ParseSituations(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res, problems, err := tx.ESFInsertSituations(ctx, records(rows))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("esf: import situations: %w", err)
+	}
+	if err := recordProblems("situations", SituationsHeader, rows, problems); err != nil {
+		return ImportResult{}, err
+	}
+	return importResult(len(rows), res), nil
+}
+
+// ImportTargets loads a file of planned values in tx: every row or none.
+func ImportTargets(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult, error) {
+	rows, err := ParseTargets(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res, problems, err := tx.ESFUpsertTargets(ctx, records(rows))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("esf: import targets: %w", err)
+	}
+	if err := recordProblems("targets", TargetsHeader, rows, problems); err != nil {
+		return ImportResult{}, err
+	}
+	return importResult(len(rows), res), nil
+}
+
+func records[T any](rows []Row[T]) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.Record
+	}
+	return out
+}
+
+// recordProblems turns the store's problems (records referring to what does not exist)
+// into an ImportError with rows and columns.
+func recordProblems[T any](file string, header []string, rows []Row[T], problems []store.ESFRecordProblem) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	e := &ImportError{File: file}
+	for _, p := range problems {
+		col := 0
+		for i, h := range header {
+			if h == p.Field {
+				col = i + 1
+			}
+		}
+		e.Problems = append(e.Problems, Problem{Row: rows[p.Index].Row, Column: col, Name: p.Field, Reason: p.Reason})
+	}
+	return e
+}

@@ -1,0 +1,164 @@
+package esf
+
+import (
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Kind tells which table of the Commission's report an indicator belongs to.
+type Kind string
+
+// Indicator kinds.
+const (
+	// Output indicators count participants by their characteristics at entry (Table 6).
+	Output Kind = "OUTPUT"
+	// Result indicators count participants by their situation after leaving (Table 10).
+	Result Kind = "RESULT"
+	// Entity indicators count the organisations an operation supports, once per operation.
+	Entity Kind = "ENTITY"
+)
+
+// Test is what places a participant (or an entity) in an indicator.
+type Test int
+
+// Tests; each reads the thresholds it needs from Rules.
+const (
+	TestParticipant Test = iota + 1
+	TestStatus
+	TestLongTermUnemployed
+	TestMinor
+	TestYoung
+	TestOlder
+	TestISCED
+	TestFlag
+	TestLeaving
+	TestQualification
+	TestSixMonths
+	TestPublicEntity
+	TestSMEEntity
+)
+
+// Indicator is one common indicator of Regulation (EU) 2021/1057 Annex I.
+type Indicator struct {
+	Code string
+	Name string
+	Kind Kind
+	Test Test
+	// Status is the employment status at entry TestStatus requires.
+	Status string
+	// ISCEDMin and ISCEDMax bound TestISCED, inclusive.
+	ISCEDMin, ISCEDMax int
+	// Flag names the point 1.2 characteristic TestFlag reads; such an indicator reports
+	// its informed estimates beside the value.
+	Flag string
+	// Situations are the last situations TestLeaving and TestSixMonths accept.
+	Situations []string
+}
+
+// ByGender reports whether the indicator is broken down by gender (every personal one).
+func (ind Indicator) ByGender() bool { return ind.Kind != Entity }
+
+// Estimable reports whether informed estimates may stand in for microdata.
+func (ind Indicator) Estimable() bool { return ind.Test == TestFlag }
+
+// Indicators is the table of common indicators the hub reports, in the Commission's order.
+// EECR06 (improved labour-market situation six months after leaving) is not computed: it
+// needs the contract type or working time at entry and six months later, which neither
+// the participant records nor the situations carry.
+var Indicators = []Indicator{
+	{Code: "EECO01", Name: "total number of participants", Kind: Output, Test: TestParticipant},
+	{Code: "EECO02", Name: "unemployed, including long-term unemployed", Kind: Output, Test: TestStatus, Status: StatusUnemployed},
+	{Code: "EECO03", Name: "long-term unemployed", Kind: Output, Test: TestLongTermUnemployed, Status: StatusUnemployed},
+	{Code: "EECO04", Name: "inactive", Kind: Output, Test: TestStatus, Status: StatusInactive},
+	{Code: "EECO05", Name: "employed, including self-employed", Kind: Output, Test: TestStatus, Status: StatusEmployed},
+	{Code: "EECO06", Name: "children below 18 years of age", Kind: Output, Test: TestMinor},
+	{Code: "EECO07", Name: "young people between 18 and 29 years of age", Kind: Output, Test: TestYoung},
+	{Code: "EECO08", Name: "participants of 55 years of age and above", Kind: Output, Test: TestOlder},
+	{Code: "EECO09", Name: "with lower secondary education or less (ISCED 0-2)", Kind: Output, Test: TestISCED, ISCEDMin: 0, ISCEDMax: 2},
+	{Code: "EECO10", Name: "with upper secondary or post-secondary non-tertiary education (ISCED 3-4)", Kind: Output, Test: TestISCED, ISCEDMin: 3, ISCEDMax: 4},
+	{Code: "EECO11", Name: "with tertiary education (ISCED 5-8)", Kind: Output, Test: TestISCED, ISCEDMin: 5, ISCEDMax: 8},
+	{Code: "EECO12", Name: "participants with disabilities", Kind: Output, Test: TestFlag, Flag: "disability"},
+	{Code: "EECO13", Name: "third-country nationals", Kind: Output, Test: TestFlag, Flag: "third_country_national"},
+	{Code: "EECO14", Name: "participants with a foreign background", Kind: Output, Test: TestFlag, Flag: "foreign_background"},
+	{Code: "EECO15", Name: "minorities (including marginalised communities such as Roma)", Kind: Output, Test: TestFlag, Flag: "minority"},
+	{Code: "EECO16", Name: "homeless or affected by housing exclusion", Kind: Output, Test: TestFlag, Flag: "homeless"},
+	{Code: "EECO17", Name: "participants from rural areas", Kind: Output, Test: TestFlag, Flag: "rural"},
+	{Code: "EECO18", Name: "public administrations or public services supported", Kind: Entity, Test: TestPublicEntity},
+	{Code: "EECO19", Name: "micro, small and medium-sized enterprises (including cooperatives and social enterprises) supported", Kind: Entity, Test: TestSMEEntity},
+	{Code: "EECR01", Name: "participants engaged in job searching upon leaving", Kind: Result, Test: TestLeaving, Situations: []string{SituationJobSearching}},
+	{Code: "EECR02", Name: "participants in education or training upon leaving", Kind: Result, Test: TestLeaving, Situations: []string{SituationEducationTraining}},
+	{Code: "EECR03", Name: "participants gaining a qualification upon leaving", Kind: Result, Test: TestQualification},
+	{Code: "EECR04", Name: "participants in employment, including self-employment, upon leaving", Kind: Result, Test: TestLeaving, Situations: []string{SituationEmployed, SituationSelfEmployed}},
+	{Code: "EECR05", Name: "participants in employment, including self-employment, six months after leaving", Kind: Result, Test: TestSixMonths, Situations: []string{SituationEmployed, SituationSelfEmployed}},
+}
+
+// IndicatorByCode returns the indicator with the given code.
+func IndicatorByCode(code string) (Indicator, bool) {
+	for _, ind := range Indicators {
+		if ind.Code == code {
+			return ind, true
+		}
+	}
+	return Indicator{}, false
+}
+
+// criterion compiles a participant indicator's test under rules r; entity indicators
+// have none.
+func (ind Indicator) criterion(r Rules) (store.ESFCriterion, bool) {
+	switch ind.Test {
+	case TestParticipant:
+		return store.ESFCriterion{Kind: store.ESFParticipant}, true
+	case TestStatus:
+		return store.ESFCriterion{Kind: store.ESFStatus, Value: ind.Status}, true
+	case TestLongTermUnemployed:
+		return store.ESFCriterion{Kind: store.ESFLongTermUnemployed, Value: ind.Status}, true
+	case TestMinor:
+		return store.ESFCriterion{Kind: store.ESFAge, Min: 0, Max: r.MinorBelowAge - 1}, true
+	case TestYoung:
+		return store.ESFCriterion{Kind: store.ESFAge, Min: r.YoungFromAge, Max: r.YoungToAge}, true
+	case TestOlder:
+		return store.ESFCriterion{Kind: store.ESFAge, Min: r.OlderFromAge, Max: -1}, true
+	case TestISCED:
+		return store.ESFCriterion{Kind: store.ESFISCED, Min: ind.ISCEDMin, Max: ind.ISCEDMax}, true
+	case TestFlag:
+		return store.ESFCriterion{Kind: store.ESFFlag, Value: ind.Flag}, true
+	case TestLeaving:
+		return store.ESFCriterion{Kind: store.ESFLeaving, Situations: ind.Situations}, true
+	case TestQualification:
+		return store.ESFCriterion{Kind: store.ESFQualification}, true
+	case TestSixMonths:
+		return store.ESFCriterion{Kind: store.ESFSixMonths, Situations: ind.Situations}, true
+	}
+	return store.ESFCriterion{}, false
+}
+
+func (r Rules) store() store.ESFRules {
+	return store.ESFRules{
+		LTUAdultAge:       r.LTUAdultAge,
+		YouthLTUMonths:    r.YouthLTUMonths,
+		AdultLTUMonths:    r.AdultLTUMonths,
+		LeavingWindowDays: r.LeavingWindowDays,
+		FollowUpMonths:    r.FollowUpMonths,
+	}
+}
+
+// missingFields maps the store's completeness bits to fields, in reporting order.
+var missingFields = []struct {
+	bit   store.ESFMissing
+	field Field
+}{
+	{store.ESFMissingGender, FieldGender},
+	{store.ESFMissingBirthDate, FieldBirthDate},
+	{store.ESFMissingEmploymentStatus, FieldEmploymentStatus},
+	{store.ESFMissingUnemploymentMonths, FieldUnemploymentMonths},
+	{store.ESFMissingISCED, FieldISCED},
+}
+
+func fieldsOf(m store.ESFMissing) []Field {
+	var out []Field
+	for _, f := range missingFields {
+		if m&f.bit != 0 {
+			out = append(out, f.field)
+		}
+	}
+	return out
+}

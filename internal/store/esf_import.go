@@ -1,0 +1,357 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ESFUpsertResult says what an idempotent import did: rows written for the first time,
+// rows whose values changed, and rows already as given.
+type ESFUpsertResult struct {
+	Inserted  int
+	Updated   int
+	Unchanged int
+}
+
+// ESFRecordProblem is a record that refers to something the database does not hold.
+// Index is the record's position in the slice passed in.
+type ESFRecordProblem struct {
+	Index  int
+	Field  string
+	Reason string
+}
+
+// ESFOperationRecord is an operation as imported.
+type ESFOperationRecord struct {
+	Code              string
+	Name              string
+	Programme         string
+	Priority          string
+	SpecificObjective string
+	CategoryOfRegion  string
+	FundingSource     string
+	StartsOn          time.Time
+	EndsOn            *time.Time
+}
+
+// ESFUpsertOperations inserts operations by code, or updates those whose values differ.
+func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []ESFOperationRecord) (ESFUpsertResult, error) {
+	n := len(recs)
+	codes, names, progs, prios, sos, cats, funds := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	starts, ends := make([]time.Time, n), make([]*time.Time, n)
+	for i, r := range recs {
+		codes[i], names[i], progs[i], prios[i], sos[i], cats[i], funds[i] = r.Code, r.Name, r.Programme, r.Priority,
+			r.SpecificObjective, r.CategoryOfRegion, r.FundingSource
+		starts[i], ends[i] = r.StartsOn, r.EndsOn
+	}
+	inserted, err := query(ctx, t, "esf upsert operations", `INSERT INTO operations AS o (code, name, programme, priority,
+			specific_objective, category_of_region, funding_source, starts_on, ends_on)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[], $9::date[])
+		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, programme = EXCLUDED.programme, priority = EXCLUDED.priority,
+			specific_objective = EXCLUDED.specific_objective, category_of_region = EXCLUDED.category_of_region,
+			funding_source = EXCLUDED.funding_source, starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on
+		WHERE (o.name, o.programme, o.priority, o.specific_objective, o.category_of_region, o.funding_source, o.starts_on, o.ends_on)
+			IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.programme, EXCLUDED.priority, EXCLUDED.specific_objective,
+			EXCLUDED.category_of_region, EXCLUDED.funding_source, EXCLUDED.starts_on, EXCLUDED.ends_on)
+		RETURNING xmax = 0`, []any{codes, names, progs, prios, sos, cats, funds, starts, ends}, scanBool)
+	if err != nil {
+		return ESFUpsertResult{}, err
+	}
+	return upsertResult(n, inserted), nil
+}
+
+func scanBool(r pgx.Rows) (bool, error) {
+	var b bool
+	err := r.Scan(&b)
+	return b, err
+}
+
+func upsertResult(total int, inserted []bool) ESFUpsertResult {
+	var res ESFUpsertResult
+	for _, ins := range inserted {
+		if ins {
+			res.Inserted++
+		} else {
+			res.Updated++
+		}
+	}
+	res.Unchanged = total - res.Inserted - res.Updated
+	return res
+}
+
+// ESFParticipationRecord is a participation with its characteristics at entry, as imported.
+// Nil fields are unknown.
+type ESFParticipationRecord struct {
+	OperationCode        string
+	TaxCode              string
+	Gender               *string
+	BirthDate            *time.Time
+	EntryDate            time.Time
+	ExitDate             *time.Time
+	EmploymentStatus     *string
+	UnemploymentMonths   *int
+	ISCED                *int
+	Disability           *string
+	ThirdCountryNational *string
+	ForeignBackground    *string
+	Minority             *string
+	Homeless             *string
+	Rural                *string
+}
+
+// esfOperationIDs resolves operation codes, reporting the records whose code is unknown.
+func (t *Tx) esfOperationIDs(ctx context.Context, codes []string) (map[string]string, error) {
+	type pair struct{ code, id string }
+	rows, err := query(ctx, t, "esf operation ids", `SELECT code, id FROM operations WHERE code = ANY ($1::text[])`, []any{codes},
+		func(r pgx.Rows) (pair, error) {
+			var p pair
+			err := r.Scan(&p.code, &p.id)
+			return p, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]string, len(rows))
+	for _, p := range rows {
+		ids[p.code] = p.id
+	}
+	return ids, nil
+}
+
+// ESFUpsertParticipations writes participations keyed by operation, person and entry date.
+// A person unknown to the hub is registered by tax code, with empty names (the file does
+// not carry them) and the birth date and gender of the first record that gives them.
+// Records naming an unknown operation are returned as problems and nothing is written.
+// Only the imported columns are updated: the round, household size and country of origin
+// a participation may have from elsewhere stay as they are.
+func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipationRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+	n := len(recs)
+	codes := make([]string, n)
+	for i, r := range recs {
+		codes[i] = r.OperationCode
+	}
+	opIDs, err := t.esfOperationIDs(ctx, codes)
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	var problems []ESFRecordProblem
+	for i, r := range recs {
+		if _, ok := opIDs[r.OperationCode]; !ok {
+			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
+		}
+	}
+	if len(problems) > 0 {
+		return ESFUpsertResult{}, problems, nil
+	}
+
+	taxCodes := make([]string, n)
+	births := make([]*time.Time, n)
+	genders := make([]*string, n)
+	for i, r := range recs {
+		taxCodes[i], births[i] = r.TaxCode, r.BirthDate
+		if r.Gender != nil {
+			g := map[string]string{"F": "FEMALE", "M": "MALE", "NB": "NON_BINARY"}[*r.Gender]
+			genders[i] = &g
+		}
+	}
+	if _, err := exec(ctx, t, "esf register persons", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, gender)
+		SELECT DISTINCT ON (tc) tc, '', '', bd, g
+		FROM unnest($1::text[], $2::date[], $3::text[]) WITH ORDINALITY AS r(tc, bd, g, i)
+		ORDER BY tc, (bd IS NULL AND g IS NULL), i
+		ON CONFLICT (tax_code) DO NOTHING`, taxCodes, births, genders); err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+
+	ops := make([]string, n)
+	entries, exits := make([]time.Time, n), make([]*time.Time, n)
+	pGenders, statuses := make([]*string, n), make([]*string, n)
+	months, isceds := make([]*int, n), make([]*int, n)
+	var flags [6][]*string
+	for k := range flags {
+		flags[k] = make([]*string, n)
+	}
+	for i, r := range recs {
+		ops[i] = opIDs[r.OperationCode]
+		entries[i], exits[i] = r.EntryDate, r.ExitDate
+		pGenders[i], statuses[i], months[i], isceds[i] = r.Gender, r.EmploymentStatus, r.UnemploymentMonths, r.ISCED
+		for k, f := range []*string{r.Disability, r.ThirdCountryNational, r.ForeignBackground, r.Minority, r.Homeless, r.Rural} {
+			flags[k][i] = f
+		}
+	}
+	written, err := query(ctx, t, "esf upsert participations", `INSERT INTO participations AS pa (operation_id, person_id, entry_date,
+			exit_date, gender, birth_date, employment_status, unemployment_months, isced, disability, third_country_national,
+			foreign_background, minority, homeless, rural)
+		SELECT r.op, pe.id, r.entry, r.exit, r.g, r.bd, r.st, r.um, r.isced, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6
+		FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::text[], $6::date[], $7::text[], $8::int[], $9::smallint[],
+			$10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+			AS r(op, tc, entry, exit, g, bd, st, um, isced, f1, f2, f3, f4, f5, f6)
+		JOIN persons pe ON pe.tax_code = r.tc
+		ON CONFLICT (operation_id, person_id, entry_date) DO UPDATE SET exit_date = EXCLUDED.exit_date,
+			gender = EXCLUDED.gender, birth_date = EXCLUDED.birth_date, employment_status = EXCLUDED.employment_status,
+			unemployment_months = EXCLUDED.unemployment_months, isced = EXCLUDED.isced, disability = EXCLUDED.disability,
+			third_country_national = EXCLUDED.third_country_national, foreign_background = EXCLUDED.foreign_background,
+			minority = EXCLUDED.minority, homeless = EXCLUDED.homeless, rural = EXCLUDED.rural, updated_at = now()
+		WHERE (pa.exit_date, pa.gender, pa.birth_date, pa.employment_status, pa.unemployment_months, pa.isced, pa.disability,
+				pa.third_country_national, pa.foreign_background, pa.minority, pa.homeless, pa.rural)
+			IS DISTINCT FROM (EXCLUDED.exit_date, EXCLUDED.gender, EXCLUDED.birth_date, EXCLUDED.employment_status,
+				EXCLUDED.unemployment_months, EXCLUDED.isced, EXCLUDED.disability, EXCLUDED.third_country_national,
+				EXCLUDED.foreign_background, EXCLUDED.minority, EXCLUDED.homeless, EXCLUDED.rural)
+		RETURNING xmax = 0`,
+		[]any{ops, taxCodes, entries, exits, pGenders, births, statuses, months, isceds,
+			flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]}, scanBool)
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	return upsertResult(n, written), nil, nil
+}
+
+// ESFSituationRecord is a dated labour situation of a participant, as imported.
+type ESFSituationRecord struct {
+	OperationCode string
+	TaxCode       string
+	Date          time.Time
+	Situation     string
+}
+
+// ESFInsertSituations records imported situations once each (by operation, person, date and
+// situation). A record whose operation is unknown, or whose person has no participation in
+// that operation, is returned as a problem and nothing is written.
+func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+	n := len(recs)
+	codes, taxCodes, sits := make([]string, n), make([]string, n), make([]string, n)
+	dates := make([]time.Time, n)
+	for i, r := range recs {
+		codes[i], taxCodes[i], dates[i], sits[i] = r.OperationCode, r.TaxCode, r.Date, r.Situation
+	}
+	type resolved struct {
+		i           int
+		op, person  *string
+		participant bool
+	}
+	res, err := query(ctx, t, "esf resolve situations", `SELECT r.i::int, o.id, pe.id,
+			EXISTS (SELECT 1 FROM participations pa WHERE pa.operation_id = o.id AND pa.person_id = pe.id)
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(code, tc, i)
+		LEFT JOIN operations o ON o.code = r.code
+		LEFT JOIN persons pe ON pe.tax_code = r.tc
+		ORDER BY r.i`, []any{codes, taxCodes},
+		func(r pgx.Rows) (resolved, error) {
+			var x resolved
+			err := r.Scan(&x.i, &x.op, &x.person, &x.participant)
+			return x, err
+		})
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	var problems []ESFRecordProblem
+	ops, persons := make([]string, n), make([]string, n)
+	for _, x := range res {
+		i := x.i - 1
+		switch {
+		case x.op == nil:
+			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", codes[i])})
+		case x.person == nil || !x.participant:
+			problems = append(problems, ESFRecordProblem{Index: i, Field: "tax_code", Reason: fmt.Sprintf("this person has no participation in operation %q", codes[i])})
+		default:
+			ops[i], persons[i] = *x.op, *x.person
+		}
+	}
+	if len(problems) > 0 {
+		return ESFUpsertResult{}, problems, nil
+	}
+	inserted, err := query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
+		SELECT DISTINCT pe, op, s, d, 'IMPORT' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[]) AS r(pe, op, s, d)
+		ON CONFLICT (operation_id, person_id, situation_date, situation) WHERE source = 'IMPORT' DO NOTHING
+		RETURNING true`, []any{persons, ops, sits, dates}, scanBool)
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	return ESFUpsertResult{Inserted: len(inserted), Unchanged: n - len(inserted)}, nil, nil
+}
+
+// ESFTargetRecord is a planned value of an indicator for an operation.
+type ESFTargetRecord struct {
+	OperationCode string
+	IndicatorType string
+	Indicator     string
+	Planned       int64
+}
+
+// ESFUpsertTargets writes planned values keyed by operation and indicator.
+func (t *Tx) ESFUpsertTargets(ctx context.Context, recs []ESFTargetRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+	n := len(recs)
+	codes := make([]string, n)
+	for i, r := range recs {
+		codes[i] = r.OperationCode
+	}
+	opIDs, err := t.esfOperationIDs(ctx, codes)
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	var problems []ESFRecordProblem
+	ops, types, inds := make([]string, n), make([]string, n), make([]string, n)
+	planned := make([]int64, n)
+	for i, r := range recs {
+		id, ok := opIDs[r.OperationCode]
+		if !ok {
+			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
+			continue
+		}
+		ops[i], types[i], inds[i], planned[i] = id, r.IndicatorType, r.Indicator, r.Planned
+	}
+	if len(problems) > 0 {
+		return ESFUpsertResult{}, problems, nil
+	}
+	written, err := query(ctx, t, "esf upsert targets", `INSERT INTO operation_indicator_targets AS x (operation_id, indicator_type, indicator, planned)
+		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
+		ON CONFLICT (operation_id, indicator) DO UPDATE SET indicator_type = EXCLUDED.indicator_type, planned = EXCLUDED.planned
+		WHERE (x.indicator_type, x.planned) IS DISTINCT FROM (EXCLUDED.indicator_type, EXCLUDED.planned)
+		RETURNING xmax = 0`, []any{ops, types, inds, planned}, scanBool)
+	if err != nil {
+		return ESFUpsertResult{}, nil, err
+	}
+	return upsertResult(n, written), nil, nil
+}
+
+// ESFSituation is a labour situation a case manager records, or a spell of employment.
+type ESFSituation struct {
+	PersonID string
+	// OperationID ties the situation to one operation; empty applies it to all of the person's.
+	OperationID string
+	Situation   string
+	Date        time.Time
+	// Spell marks an employment that holds from Date through EndsOn (nil: still running).
+	Spell  bool
+	EndsOn *time.Time
+	// Source is CASE_MANAGER or EMPLOYMENT_EVENT; SourceRef, when given, makes the record
+	// idempotent per source.
+	Source     string
+	SourceRef  string
+	RecordedBy string
+}
+
+// ESFRecordSituation stores a situation and returns its id; a second call with the same
+// source and source reference updates the first instead.
+func (t *Tx) ESFRecordSituation(ctx context.Context, s ESFSituation) (string, error) {
+	var id string
+	err := queryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
+			situation_date, spell, ends_on, source, source_ref, recorded_by)
+		VALUES ($1, NULLIF($2, '')::uuid, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''))
+		ON CONFLICT (source, source_ref) WHERE source_ref IS NOT NULL DO UPDATE SET person_id = EXCLUDED.person_id,
+			operation_id = EXCLUDED.operation_id, situation = EXCLUDED.situation, situation_date = EXCLUDED.situation_date,
+			spell = EXCLUDED.spell, ends_on = EXCLUDED.ends_on, recorded_by = EXCLUDED.recorded_by
+		RETURNING id`,
+		[]any{s.PersonID, s.OperationID, s.Situation, s.Date, s.Spell, s.EndsOn, s.Source, s.SourceRef, s.RecordedBy}, &id)
+	return id, err
+}
+
+// ESFSetOperationEntity records that an operation supports an organisation from a date.
+func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisationID string, from time.Time) error {
+	_, err := exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, supported_from)
+		VALUES ($1, $2, $3) ON CONFLICT (operation_id, organisation_id) DO UPDATE SET supported_from = EXCLUDED.supported_from`,
+		operationID, organisationID, from)
+	return err
+}

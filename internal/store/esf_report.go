@@ -1,0 +1,446 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ESFScope selects the operations an ESF+ report covers; an empty field does not filter.
+type ESFScope struct {
+	Programme string
+	// SpecificObjective is an SFC code (ESO4.x).
+	SpecificObjective string
+	OperationCode     string
+}
+
+// ESFOperationRef is an operation as the reports group it.
+type ESFOperationRef struct {
+	ID                string
+	Code              string
+	Programme         string
+	Priority          string
+	SpecificObjective string
+	CategoryOfRegion  string
+}
+
+// ESFOperations lists the operations in scope, ordered by programme, priority, specific
+// objective, category of region and code.
+func (t *Tx) ESFOperations(ctx context.Context, s ESFScope) ([]ESFOperationRef, error) {
+	var args []any
+	where := []string{"true"}
+	if s.Programme != "" {
+		where = append(where, "o.programme = "+arg(&args, s.Programme))
+	}
+	if s.SpecificObjective != "" {
+		where = append(where, "o.specific_objective = "+arg(&args, s.SpecificObjective))
+	}
+	if s.OperationCode != "" {
+		where = append(where, "o.code = "+arg(&args, s.OperationCode))
+	}
+	return query(ctx, t, "esf operations", `SELECT o.id, o.code, o.programme, o.priority, o.specific_objective, o.category_of_region
+		FROM operations o WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY o.programme, o.priority, o.specific_objective, o.category_of_region, o.code`, args,
+		func(r pgx.Rows) (ESFOperationRef, error) {
+			var o ESFOperationRef
+			err := r.Scan(&o.ID, &o.Code, &o.Programme, &o.Priority, &o.SpecificObjective, &o.CategoryOfRegion)
+			return o, err
+		})
+}
+
+// ESFCriterionKind is the shape of an indicator's membership test. The vocabulary is
+// closed so that every test compiles to SQL the store controls.
+type ESFCriterionKind int
+
+const (
+	// ESFParticipant counts every complete participant.
+	ESFParticipant ESFCriterionKind = iota + 1
+	// ESFStatus tests the employment status at entry against Value.
+	ESFStatus
+	// ESFLongTermUnemployed tests the status Value and the unemployment duration against the
+	// age-dependent thresholds of ESFRules.
+	ESFLongTermUnemployed
+	// ESFAge tests the age in completed years at entry: Min ≤ age ≤ Max (Max < 0: no bound).
+	ESFAge
+	// ESFISCED tests the education level at entry: Min ≤ isced ≤ Max.
+	ESFISCED
+	// ESFFlag tests a point 1.2 characteristic (Value names it) for yes or informed estimate;
+	// the estimates are counted beside.
+	ESFFlag
+	// ESFLeaving tests the last labour situation upon leaving against Situations.
+	ESFLeaving
+	// ESFQualification tests for a qualification gained upon leaving.
+	ESFQualification
+	// ESFSixMonths tests the last labour situation six months after leaving against
+	// Situations; participants whose six months have not passed by the cut-off never match.
+	ESFSixMonths
+)
+
+// ESFCriterion is one indicator's membership test over a participant merged from all their
+// entries into the operation (characteristics of the first entry, exit of the last).
+type ESFCriterion struct {
+	Kind       ESFCriterionKind
+	Value      string
+	Min, Max   int
+	Situations []string
+}
+
+// ESFRules are the thresholds and windows the SQL needs.
+type ESFRules struct {
+	LTUAdultAge       int
+	YouthLTUMonths    int
+	AdultLTUMonths    int
+	LeavingWindowDays int
+	FollowUpMonths    int
+}
+
+// ESFMissing is a set of the completeness fields a participant lacks.
+type ESFMissing uint8
+
+// The completeness fields, as bits of ESFMissing.
+const (
+	ESFMissingGender ESFMissing = 1 << iota
+	ESFMissingBirthDate
+	ESFMissingEmploymentStatus
+	ESFMissingUnemploymentMonths
+	ESFMissingISCED
+)
+
+// esfFlagColumns are the participation columns an ESFFlag criterion may name.
+var esfFlagColumns = map[string]bool{
+	"disability": true, "third_country_national": true, "foreign_background": true,
+	"minority": true, "homeless": true, "rural": true,
+}
+
+// ESFCountQuery asks for indicator counts over the participants in a set of operations.
+type ESFCountQuery struct {
+	Cutoff time.Time
+	// OperationIDs limits the count; nil counts every operation.
+	OperationIDs []string
+	Criteria     []ESFCriterion
+	Rules        ESFRules
+}
+
+// ESFCountRow holds the counts of one operation, gender (F, M, NB, "" unknown) and set of
+// missing fields. Values and Estimated follow the order of the query's criteria and are
+// zero unless Missing is empty: incomplete participants count nowhere but in Participants.
+type ESFCountRow struct {
+	OperationID  string
+	Gender       string
+	Missing      ESFMissing
+	Participants int64
+	Values       []int64
+	Estimated    []int64
+}
+
+// ESFCount computes indicator counts in one statement. Participants are grouped by the
+// criteria whose tests have few outcomes (status, age and education bands), so the
+// aggregation runs once per row; the characteristics with many combinations (point 1.2
+// flags, results) are counted with filtered aggregates.
+func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	cached, err := t.esfCachedWindows(ctx, q.Rules)
+	if err != nil {
+		return nil, err
+	}
+	b := &esfSQL{}
+	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+
+	var keys, counters, outer []string
+	for i, c := range q.Criteria {
+		cond, est := b.condition(c, q.Rules)
+		switch c.Kind {
+		case ESFParticipant:
+			outer = append(outer, "coalesce(sum(n) FILTER (WHERE miss = 0), 0)::bigint", "0::bigint")
+		case ESFStatus, ESFLongTermUnemployed, ESFAge, ESFISCED:
+			k := "k" + strconv.Itoa(i)
+			keys = append(keys, cond+" AS "+k)
+			outer = append(outer, "coalesce(sum(n) FILTER (WHERE miss = 0 AND "+k+"), 0)::bigint", "0::bigint")
+		default:
+			v, e := "v"+strconv.Itoa(i), "e"+strconv.Itoa(i)
+			counters = append(counters, "count(*) FILTER (WHERE "+cond+") AS "+v)
+			estSum := "0::bigint"
+			if est != "" {
+				counters = append(counters, "count(*) FILTER (WHERE "+est+") AS "+e)
+				estSum = "coalesce(sum(" + e + ") FILTER (WHERE miss = 0), 0)::bigint"
+			}
+			outer = append(outer, "coalesce(sum("+v+") FILTER (WHERE miss = 0), 0)::bigint", estSum)
+		}
+	}
+	inner := `SELECT operation_id, g, miss` + prefixJoin(", ", keys) + `, count(*) AS n` + prefixJoin(", ", counters) + `
+		FROM src GROUP BY operation_id, g, miss` + prefixJoin(", ", keysOrdinals(len(keys)))
+	sql := src + `, agg AS (` + inner + `)
+		SELECT operation_id, coalesce(g, ''), miss, sum(n)::bigint` + prefixJoin(", ", outer) + `
+		FROM agg GROUP BY operation_id, g, miss ORDER BY operation_id, g, miss`
+
+	n := len(q.Criteria)
+	var rows []ESFCountRow
+	err = t.withReportSettings(ctx, func() error {
+		var err error
+		rows, err = query(ctx, t, "esf count", sql, b.args, func(r pgx.Rows) (ESFCountRow, error) {
+			row := ESFCountRow{Values: make([]int64, n), Estimated: make([]int64, n)}
+			var miss int16
+			dest := []any{&row.OperationID, &row.Gender, &miss, &row.Participants}
+			for i := range n {
+				dest = append(dest, &row.Values[i], &row.Estimated[i])
+			}
+			if err := r.Scan(dest...); err != nil {
+				return row, err
+			}
+			row.Missing = ESFMissing(miss)
+			return row, nil
+		})
+		return err
+	})
+	return rows, err
+}
+
+func keysOrdinals(n int) []string {
+	out := make([]string, n)
+	for i := range n {
+		out[i] = strconv.Itoa(4 + i)
+	}
+	return out
+}
+
+func prefixJoin(sep string, parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	return sep + strings.Join(parts, sep)
+}
+
+func (q ESFCountQuery) validate() error {
+	if q.Cutoff.IsZero() {
+		return fmt.Errorf("store: esf count: cut-off date is required")
+	}
+	for i, c := range q.Criteria {
+		if err := c.validate(); err != nil {
+			return fmt.Errorf("store: esf count: criterion %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (c ESFCriterion) validate() error {
+	switch c.Kind {
+	case ESFParticipant, ESFQualification, ESFAge, ESFISCED:
+	case ESFStatus, ESFLongTermUnemployed:
+		if c.Value == "" {
+			return fmt.Errorf("status criterion without a status")
+		}
+	case ESFFlag:
+		if !esfFlagColumns[c.Value] {
+			return fmt.Errorf("unknown characteristic %q", c.Value)
+		}
+	case ESFLeaving, ESFSixMonths:
+		if len(c.Situations) == 0 {
+			return fmt.Errorf("result criterion without situations")
+		}
+	default:
+		return fmt.Errorf("unknown criterion kind %d", c.Kind)
+	}
+	return nil
+}
+
+// esfCachedWindows reports whether the stored results (computed over the database's
+// windows) answer for rules r, or whether every result must be computed live.
+func (t *Tx) esfCachedWindows(ctx context.Context, r ESFRules) (bool, error) {
+	var days, months int
+	if err := queryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &days, &months); err != nil {
+		return false, err
+	}
+	return days == r.LeavingWindowDays && months == r.FollowUpMonths, nil
+}
+
+// ESFResultWindows returns the windows the stored results were computed over.
+func (t *Tx) ESFResultWindows(ctx context.Context) (leavingDays, followUpMonths int, err error) {
+	err = queryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &leavingDays, &followUpMonths)
+	return leavingDays, followUpMonths, err
+}
+
+// withReportSettings runs fn with planner settings fit for one large aggregation: no JIT
+// (compiling costs more than it saves on a single pass), enough memory for the hash
+// tables, and parallel scans. The previous values are restored afterwards, so the rest of
+// the caller's transaction runs as before.
+func (t *Tx) withReportSettings(ctx context.Context, fn func() error) error {
+	var jit, workMem, tupleCost string
+	if err := queryRow(ctx, t, "esf report settings", `SELECT current_setting('jit'), current_setting('work_mem'),
+		current_setting('parallel_tuple_cost'),
+		set_config('jit', 'off', true), set_config('work_mem', '128MB', true), set_config('parallel_tuple_cost', '0.001', true)`,
+		nil, &jit, &workMem, &tupleCost, new(string), new(string), new(string)); err != nil {
+		return err
+	}
+	ferr := fn()
+	if _, err := exec(ctx, t, "esf report settings", `SELECT set_config('jit', $1, true), set_config('work_mem', $2, true),
+		set_config('parallel_tuple_cost', $3, true)`, jit, workMem, tupleCost); err != nil && ferr == nil {
+		return err
+	}
+	return ferr
+}
+
+// esfSQL builds the statements of the ESF+ reports, collecting their arguments.
+type esfSQL struct {
+	args []any
+}
+
+func (b *esfSQL) arg(v any) string { return arg(&b.args, v) }
+
+// source returns a WITH clause ending in src: one row per participant (operation and
+// person) with entry date ≤ cut-off, holding the first entry's characteristics, the
+// final exit when it lies on or before the cut-off (x), the results and the missing
+// fields (miss). Single-entry participants, nearly all of them, read their stored results
+// when the windows lie before the cut-off; the others are computed live.
+func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool) string {
+	c := b.arg(cutoff) + "::date"
+	days := b.arg(r.LeavingWindowDays) + "::int"
+	months := b.arg(r.FollowUpMonths) + "::int"
+	opFilter := func(alias string) string { return "" }
+	if ops != nil {
+		opsArg := b.arg(ops) + "::uuid[]"
+		opFilter = func(alias string) string { return " AND " + alias + ".operation_id = ANY (" + opsArg + ")" }
+	}
+	sixEnd := func(x string) string { return "(" + x + " + make_interval(months => " + months + "))::date" }
+	leaveEnd := func(x string) string { return "least(" + x + " + " + days + ", " + c + ")" }
+	// live computes the results of the rows of from (aliased alias) whose final exit is x.
+	live := func(from, alias, x string) string {
+		return `esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, ` + x + `, ` + leaveEnd(x) + `))) AS leaving,
+			coalesce(bool_or(s.situation = 'QUALIFICATION_GAINED' AND NOT s.spell AND s.starts_on BETWEEN ` + x + ` AND ` + leaveEnd(x) + `), false) AS qualified,
+			esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, ` + x + `, ` + sixEnd(x) + `))) AS six
+		FROM ` + from + `
+		JOIN esf_labour_situations s ON s.person_id = ` + alias + `.person_id
+			AND (s.operation_id IS NULL OR s.operation_id = ` + alias + `.operation_id)
+			AND s.starts_on <= least(greatest(` + x + ` + ` + days + `, ` + sixEnd(x) + `), ` + c + `)
+			AND (s.ends_on IS NULL OR s.ends_on >= ` + x + `)`
+	}
+	chars := func(a string) string {
+		return a + `.esf_gender AS g, ` + a + `.esf_gender_derived AS g_derived, ` + a + `.esf_birth_date AS birth, ` +
+			a + `.esf_birth_date_derived AS birth_derived, ` + a + `.esf_age AS age, ` + a + `.employment_status AS st, ` +
+			a + `.unemployment_months AS um, ` + a + `.isced, ` + a + `.disability, ` + a + `.third_country_national, ` +
+			a + `.foreign_background, ` + a + `.minority, ` + a + `.homeless, ` + a + `.rural`
+	}
+
+	recent := ""
+	if cached {
+		recent = " AND t.exit_date > " + c + " - " + days
+	}
+	var leaving, qualified, six string
+	if cached {
+		leaving = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN NULL
+			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN ls.leaving ELSE p.esf_leaving END`
+		qualified = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN false
+			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN coalesce(ls.qualified, false) ELSE p.esf_qualified END`
+		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN p.esf_six_month END`
+	} else {
+		leaving = `ls.leaving`
+		qualified = `coalesce(ls.qualified, false)`
+		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN ls.six END`
+	}
+
+	return `WITH ls AS (
+		SELECT t.id, ` + live("participations t", "t", "t.exit_date") + `
+		WHERE t.esf_entries = 1 AND t.entry_date <= ` + c + ` AND t.exit_date <= ` + c + recent + opFilter("t") + `
+		GROUP BY t.id
+	), mf AS MATERIALIZED (
+		SELECT DISTINCT ON (p.operation_id, p.person_id) p.id, p.operation_id, p.person_id, p.entry_date,
+			CASE WHEN bool_and(coalesce(p.exit_date <= ` + c + `, false)) OVER w THEN max(p.exit_date) OVER w END AS x,
+			count(*) OVER w AS entries, ` + chars("p") + `
+		FROM participations p
+		WHERE p.esf_entries > 1 AND p.entry_date <= ` + c + opFilter("p") + `
+		WINDOW w AS (PARTITION BY p.operation_id, p.person_id)
+		ORDER BY p.operation_id, p.person_id, p.entry_date
+	), ml AS (
+		SELECT m.id, ` + live("mf m", "m", "m.x") + `
+		WHERE m.x IS NOT NULL
+		GROUP BY m.id
+	), src AS (
+		SELECT u.*,
+			(CASE WHEN u.g IS NULL THEN 1 ELSE 0 END
+			 | CASE WHEN u.age IS NULL THEN 2 ELSE 0 END
+			 | CASE WHEN u.st IS NULL THEN 4 ELSE 0 END
+			 | CASE WHEN u.st = 'UNEMPLOYED' AND u.um IS NULL THEN 8 ELSE 0 END
+			 | CASE WHEN u.isced IS NULL THEN 16 ELSE 0 END)::smallint AS miss
+		FROM (
+			SELECT p.id, p.operation_id, p.person_id, p.entry_date,
+				CASE WHEN p.exit_date <= ` + c + ` THEN p.exit_date END AS x, 1::bigint AS entries, ` + chars("p") + `,
+				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six
+			FROM participations p LEFT JOIN ls ON ls.id = p.id
+			WHERE p.esf_entries = 1 AND p.entry_date <= ` + c + opFilter("p") + `
+			UNION ALL
+			SELECT m.id, m.operation_id, m.person_id, m.entry_date, m.x, m.entries, m.g, m.g_derived, m.birth,
+				m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
+				m.foreign_background, m.minority, m.homeless, m.rural,
+				ml.leaving, coalesce(ml.qualified, false),
+				CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END
+			FROM mf m LEFT JOIN ml ON ml.id = m.id
+		) u
+	)`
+}
+
+// condition compiles a criterion into a SQL condition on src, and for flags the condition
+// selecting the informed estimates among them.
+func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
+	bounds := func(col string) string {
+		parts := []string{col + " >= " + b.arg(c.Min) + "::int"}
+		if c.Max >= 0 {
+			parts = append(parts, col+" <= "+b.arg(c.Max)+"::int")
+		}
+		return "(" + strings.Join(parts, " AND ") + ")"
+	}
+	switch c.Kind {
+	case ESFParticipant:
+		return "true", ""
+	case ESFStatus:
+		return "(st = " + b.arg(c.Value) + "::text)", ""
+	case ESFLongTermUnemployed:
+		a := b.arg(r.LTUAdultAge) + "::int"
+		return "(st = " + b.arg(c.Value) + "::text AND (age < " + a + " AND um > " + b.arg(r.YouthLTUMonths) + "::int OR age >= " +
+			a + " AND um > " + b.arg(r.AdultLTUMonths) + "::int))", ""
+	case ESFAge:
+		return bounds("age"), ""
+	case ESFISCED:
+		return bounds("isced"), ""
+	case ESFFlag:
+		col := pgx.Identifier{c.Value}.Sanitize()
+		return "(" + col + " IN ('Y', 'E'))", "(" + col + " = 'E')"
+	case ESFLeaving:
+		return "(leaving = ANY (" + b.arg(c.Situations) + "::text[]))", ""
+	case ESFQualification:
+		return "qualified", ""
+	case ESFSixMonths:
+		return "(six = ANY (" + b.arg(c.Situations) + "::text[]))", ""
+	}
+	return "false", ""
+}
+
+// ESFEntityCount is the number of entities an operation supports, by kind.
+type ESFEntityCount struct {
+	OperationID string
+	Public      int64
+	Private     int64
+}
+
+// ESFEntityCounts counts the organisations each operation supported from a date on or
+// before the cut-off: public administrations (EECO18) and the others (EECO19).
+func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs []string) ([]ESFEntityCount, error) {
+	args := []any{cutoff}
+	where := ""
+	if operationIDs != nil {
+		where = " AND oe.operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
+	}
+	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE o.is_public), count(*) FILTER (WHERE NOT o.is_public)
+		FROM operation_entities oe JOIN organisations o ON o.id = oe.organisation_id
+		WHERE oe.supported_from <= $1::date`+where+`
+		GROUP BY oe.operation_id`, args,
+		func(r pgx.Rows) (ESFEntityCount, error) {
+			var e ESFEntityCount
+			err := r.Scan(&e.OperationID, &e.Public, &e.Private)
+			return e, err
+		})
+}
