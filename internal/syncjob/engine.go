@@ -149,10 +149,29 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 	}); err != nil {
 		return sum, err
 	}
+	// The next page is fetched while the current one is stored: the registry's latency
+	// and the database's overlap. Pages are still stored one after the other, in order.
+	pctx, stopPrefetch := context.WithCancel(ctx)
+	defer stopPrefetch()
+	type fetched struct {
+		b   *batch
+		err error
+	}
+	prefetch := func(cur *string) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			b, err := list(pctx, deref(cur), s.cfg.PageSize)
+			ch <- fetched{b, err}
+		}()
+		return ch
+	}
 	cursor := state.NextCursor
 	restarted := false
-	for opt.MaxPages == 0 || sum.Pages < opt.MaxPages {
-		b, err := list(ctx, deref(cursor), s.cfg.PageSize)
+	pending := prefetch(cursor)
+	for pending != nil {
+		f := <-pending
+		pending = nil
+		b, err := f.b, f.err
 		if err != nil && cursor != nil && !restarted && rejectedCursor(err) {
 			// The source no longer knows the saved cursor (expired, or the registry was
 			// reset): start the pass again rather than stay stuck on it.
@@ -161,6 +180,7 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 				return sum, s.fail(ctx, c, runID, sum, err, report)
 			}
 			cursor, restarted = nil, true
+			pending = prefetch(cursor)
 			continue
 		}
 		if err != nil {
@@ -170,6 +190,9 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		if b.hasMore {
 			n := b.next
 			next = &n
+			if opt.MaxPages == 0 || sum.Pages+1 < opt.MaxPages {
+				pending = prefetch(next)
+			}
 		}
 		counts, q, err := s.commit(ctx, b, &cursorStep{from: cursor, next: next})
 		if err != nil {
@@ -177,9 +200,6 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		}
 		sum = sum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
 		report(false, nil)
-		if !b.hasMore {
-			break
-		}
 		cursor = next
 	}
 	s.finishRun(ctx, runID, sum, "")
