@@ -83,7 +83,7 @@ func importUNILAVFile(ctx context.Context, st *store.Store, name string) (syncjo
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return syncjob.Summary{Failed: 1}, fmt.Errorf("open %s: %w", name, err)
+			return syncjob.Summary{Failed: 1}, err
 		}
 		defer f.Close()
 		r = f

@@ -177,14 +177,14 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 			// reset): start the pass again rather than stay stuck on it.
 			s.log.WarnContext(ctx, "registry refused the saved cursor; restarting the pass", "collection", c.String(), "err", err)
 			if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error { return tx.ResetSyncCursor(ctx, c.Source, c.Name) }); err != nil {
-				return sum, s.fail(ctx, c, runID, sum, err, report)
+				return s.fail(ctx, c, runID, sum, err, report)
 			}
 			cursor, restarted = nil, true
 			pending = prefetch(cursor)
 			continue
 		}
 		if err != nil {
-			return sum, s.fail(ctx, c, runID, sum, err, report)
+			return s.fail(ctx, c, runID, sum, err, report)
 		}
 		var next *string
 		if b.hasMore {
@@ -196,7 +196,7 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		}
 		counts, q, err := s.commit(ctx, b, &cursorStep{from: cursor, next: next})
 		if err != nil {
-			return sum, s.fail(ctx, c, runID, sum, err, report)
+			return s.fail(ctx, c, runID, sum, err, report)
 		}
 		sum = sum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
 		report(false, nil)
@@ -220,10 +220,11 @@ func rejectedCursor(err error) bool {
 	return errors.As(err, &ce) && ce.Status == http.StatusBadRequest
 }
 
-// fail records a failed attempt and returns the error to the caller. An interrupted run
+// fail records a failed attempt and returns the run's summary, counting the failure, and
+// the error. An interrupted run
 // (the context ended: shutdown, job timeout) is logged but does not count as a failure
 // of the registry.
-func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summary, err error, report func(bool, error)) error {
+func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summary, err error, report func(bool, error)) (Summary, error) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	sum.Failed = 1
@@ -245,7 +246,7 @@ func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summar
 	}
 	s.finishRun(bg, runID, sum, msg)
 	report(true, err)
-	return fmt.Errorf("syncjob: sync %s: %w", c, err)
+	return sum, fmt.Errorf("syncjob: sync %s: %w", c, err)
 }
 
 func (s *Syncer) observeBreaker(ctx context.Context, tx *store.Tx, source string, at time.Time) error {
