@@ -449,31 +449,51 @@ END
 $$;
 -- +goose StatementEnd
 
--- Each source's health, derived from its collections' synchronisation and its breaker:
--- FAILING when the last attempt of any collection failed or the breaker is not closed,
--- NEVER_SYNCED before a first success, STALE when a collection's last success is older than
--- the source's max age, HEALTHY otherwise.
+-- Each source's health, derived from its collections' synchronisation, its last sync or
+-- refresh, and its breaker: FAILING when the last attempt of any collection failed, the
+-- last sync or refresh failed, or the breaker is not closed; NEVER_SYNCED before a
+-- collection's first success; STALE when a collection's last success is older than the
+-- source's max age; HEALTHY otherwise. Interrupted runs (shutdown) and file imports say
+-- nothing about the registry's health.
 CREATE VIEW registry_source_status AS
+    WITH last_run AS (
+        SELECT DISTINCT ON (r.source) r.source, r.error, r.finished_at
+          FROM registry_sync_runs r
+         WHERE r.kind <> 'IMPORT' AND r.finished_at IS NOT NULL AND (r.error IS NULL OR r.error NOT LIKE 'interrupted:%')
+         ORDER BY r.source, r.started_at DESC, r.id DESC
+    ), collections AS (
+        SELECT st.source,
+               min(st.last_success_at) AS oldest_success_at,
+               max(st.last_success_at) AS last_success_at,
+               max(st.last_attempt_at) AS last_attempt_at,
+               max(st.consecutive_failures) AS consecutive_failures,
+               bool_or(st.last_success_at IS NULL) AS never_synced,
+               (array_agg(st.last_error ORDER BY st.last_error_at DESC NULLS LAST)
+                    FILTER (WHERE st.consecutive_failures > 0))[1] AS last_error,
+               max(st.last_error_at) FILTER (WHERE st.consecutive_failures > 0) AS last_error_at
+          FROM registry_sync_state st GROUP BY st.source
+    )
     SELECT s.source,
            s.max_age_seconds,
            s.breaker_state,
            s.breaker_observed_at,
-           min(st.last_success_at) AS oldest_success_at,
-           max(st.last_success_at) AS last_success_at,
-           max(st.last_attempt_at) AS last_attempt_at,
-           max(st.consecutive_failures) AS consecutive_failures,
-           (array_agg(st.last_error ORDER BY st.last_error_at DESC NULLS LAST)
-                FILTER (WHERE st.consecutive_failures > 0))[1] AS last_error,
-           max(st.last_error_at) FILTER (WHERE st.consecutive_failures > 0) AS last_error_at,
+           c.oldest_success_at,
+           c.last_success_at,
+           greatest(c.last_attempt_at, lr.finished_at) AS last_attempt_at,
+           c.consecutive_failures,
+           CASE WHEN lr.error IS NOT NULL AND (c.last_error_at IS NULL OR lr.finished_at > c.last_error_at)
+                THEN lr.error ELSE c.last_error END AS last_error,
+           CASE WHEN lr.error IS NOT NULL AND (c.last_error_at IS NULL OR lr.finished_at > c.last_error_at)
+                THEN lr.finished_at ELSE c.last_error_at END AS last_error_at,
            CASE
-               WHEN max(st.consecutive_failures) > 0 OR s.breaker_state <> 'closed' THEN 'FAILING'
-               WHEN bool_or(st.last_success_at IS NULL) THEN 'NEVER_SYNCED'
-               WHEN min(st.last_success_at) < now() - make_interval(secs => s.max_age_seconds) THEN 'STALE'
+               WHEN c.consecutive_failures > 0 OR s.breaker_state <> 'closed' OR lr.error IS NOT NULL THEN 'FAILING'
+               WHEN c.never_synced THEN 'NEVER_SYNCED'
+               WHEN c.oldest_success_at < now() - make_interval(secs => s.max_age_seconds) THEN 'STALE'
                ELSE 'HEALTHY'
            END AS status
-    FROM registry_sources s
-    JOIN registry_sync_state st ON st.source = s.source
-    GROUP BY s.source, s.max_age_seconds, s.breaker_state, s.breaker_observed_at;
+      FROM registry_sources s
+      JOIN collections c ON c.source = s.source
+      LEFT JOIN last_run lr ON lr.source = s.source;
 
 -- +goose Down
 DROP VIEW registry_source_status;

@@ -201,6 +201,8 @@ func TestRefreshRegistryDataAndFailingFreshness(t *testing.T) {
 		s := s.(map[string]any)
 		require.Len(t, s["collections"], map[string]int{"BENEFITS": 2, "LABOUR": 2, "SCHOOL": 1}[s["source"].(string)])
 		if s["source"] == "LABOUR" {
+			require.Equal(t, "FAILING", s["status"], "the last refresh failed")
+			require.Contains(t, s["lastError"], "registry down for maintenance")
 			require.EqualValues(t, 1, s["queueWaiting"], "the failed refresh waits for its retry")
 			require.EqualValues(t, 1, s["recentFailures"])
 			require.Equal(t, "CLOSED", s["breakerState"])

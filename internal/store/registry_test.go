@@ -510,4 +510,33 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 
 	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.SetRegistryBreaker(ctx, "tax-office", "open", now) })
 	require.True(t, errors.Is(err, store.ErrRegistryBatch), "%v", err)
+
+	// The last sync or refresh of a source decides too; interrupted runs and imports do not.
+	run := func(kind, msg string, at time.Time) {
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			id, err := tx.StartSyncRun(ctx, store.SyncRun{Source: store.SourceSchool, Kind: kind, StartedAt: at})
+			if err != nil {
+				return err
+			}
+			return tx.FinishSyncRun(ctx, id, at, 0, 0, 0, 0, msg)
+		}))
+	}
+	school := func() store.RegistrySourceStatus {
+		var rows []store.RegistrySourceStatus
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			var err error
+			rows, err = tx.RegistryStatus(ctx, "registry")
+			return err
+		}))
+		return rows[2]
+	}
+	run(store.RunRefresh, "school: search school records: HTTP 503 Service Unavailable", now.Add(time.Minute))
+	got2 := school()
+	require.Equal(t, "FAILING", got2.Status, "a failed refresh fails the source")
+	require.Equal(t, "school: search school records: HTTP 503 Service Unavailable", *got2.LastError)
+	run(store.RunSync, "interrupted: context canceled", now.Add(2*time.Minute))
+	run(store.RunImport, "import broken.xml: XML syntax error", now.Add(3*time.Minute))
+	require.Equal(t, "FAILING", school().Status, "neither an interruption nor an import is the registry's answer")
+	run(store.RunRefresh, "", now.Add(4*time.Minute))
+	require.Equal(t, "HEALTHY", school().Status)
 }
