@@ -540,3 +540,37 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 	run(store.RunRefresh, "", now.Add(4*time.Minute))
 	require.Equal(t, "HEALTHY", school().Status)
 }
+
+func TestRegistryReadsRunAsTheRequestRole(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	personID := regPerson(t, pool, regAdult)
+	now := time.Now().UTC()
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now)})
+		return err
+	}))
+	read := func(scope store.Scope) (int, error) {
+		var n int
+		err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: scope, Claims: scope.Claims()}, func(tx *store.Tx) error {
+			rows, err := tx.BenefitCasesByPersons(ctx, []string{personID})
+			if err != nil {
+				return err
+			}
+			n = len(rows)
+			if _, err := tx.RegistryHealth(ctx); err != nil {
+				return err
+			}
+			_, err = tx.RegistryStatus(ctx, "registry")
+			return err
+		})
+		return n, err
+	}
+	n, err := read(store.Scope{Kind: store.ScopeAll})
+	require.NoError(t, err, "the request role may read the registry tables and the queue")
+	require.Equal(t, 1, n)
+	n, err = read(store.Scope{Kind: store.ScopeAssigned, StaffID: "00000000-0000-0000-0000-000000000001"})
+	require.NoError(t, err)
+	require.Zero(t, n, "a person outside the scope shows no registry data")
+}
