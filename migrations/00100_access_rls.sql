@@ -4,8 +4,11 @@
 -- The hub's request transactions run as ponte_app: a role that owns nothing, has no
 -- BYPASSRLS, and becomes the current role through set_config('role', 'ponte_app', true)
 -- in the same statement that sets the principal's claims (ponte.scope, ponte.staff_id,
--- ponte.org_id, ponte.territory). One pool therefore serves migrations and operators
--- (who stay the login role and see every row) and requests (which see their scope only).
+-- ponte.org_id, ponte.territory). One pool can therefore serve migrations and operators
+-- (who stay the owning login role and see every row) and requests (which see their scope
+-- only). A production hub should rather log in as a role that is only a member of
+-- ponte_app: SET ROLE is checked against the login role, so a request running as the
+-- owner's or a superuser's session could switch back with RESET ROLE.
 -- The policies below repeat the row scope the store already writes into each query
 -- (internal/store/scope.go), so a bug in the application's filter still cannot leak rows.
 --
@@ -145,15 +148,28 @@ CREATE FUNCTION ponte_provider_project_ids() RETURNS SETOF uuid
 REVOKE ALL ON FUNCTION ponte_case_ids(), ponte_person_ids(), ponte_household_ids(), ponte_provider_project_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ponte_case_ids(), ponte_person_ids(), ponte_household_ids(), ponte_provider_project_ids() TO ponte_app;
 
--- Every policy starts with current_user <> 'ponte_app': the login role (migrations,
--- operators, and the SECURITY DEFINER sets above) sees every row, and since OR stops at
--- its first true argument the sets are never computed for it. FORCE makes the policies
--- apply even to a table owner, should the hub ever be run as one.
+-- Every policy starts with ponte_unrestricted(), evaluated once per statement: true for
+-- the role that ran this migration and owns the tables (and so runs the SECURITY DEFINER
+-- sets above), and for roles that hold no privileges of ponte_app (operators' roles, a
+-- bulk loader). Since OR stops at its first true argument, the sets are never computed
+-- for them. ponte_app, and any login role that is a member of it, get the row scope of
+-- their claims, and no claims means no rows. FORCE makes the policies apply to the owner
+-- too, so only this test, not ownership, lets it through; superusers bypass row-level
+-- security regardless.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    EXECUTE format('CREATE FUNCTION ponte_unrestricted() RETURNS boolean LANGUAGE sql STABLE AS %L',
+                   format('SELECT current_user = %L OR NOT pg_has_role(current_user, %L, %L)',
+                          current_user, 'ponte_app', 'USAGE'));
+END
+$$;
+-- +goose StatementEnd
 
 ALTER TABLE cases ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 -- The column tests admit a case row before it is linked (INSERT ... RETURNING).
 CREATE POLICY scope ON cases
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR CASE ponte_scope()
             WHEN 'assigned' THEN lead_worker_id = ponte_claim_uuid('staff_id')
             WHEN 'organisation' THEN organisation_id = ponte_claim_uuid('org_id')
@@ -161,7 +177,7 @@ CREATE POLICY scope ON cases
             WHEN 'territory' THEN organisation_id IN (SELECT g.id FROM organisations g WHERE g.territory = ponte_claim('territory'))
             ELSE false END
         OR id IN (SELECT ponte_case_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND CASE ponte_scope()
             WHEN 'assigned' THEN lead_worker_id = ponte_claim_uuid('staff_id')
             WHEN 'organisation' THEN organisation_id = ponte_claim_uuid('org_id')
@@ -172,78 +188,93 @@ CREATE POLICY scope ON cases
 
 ALTER TABLE case_organisations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON case_organisations
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
 
 ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON case_assignments
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
 
 ALTER TABLE case_departments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON case_departments
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
 
--- A new person is not linked to anything until its case or household membership is
--- written, so writable scopes may insert persons; which existing ones they may change is
--- the USING clause's business. Insert persons and households with ids chosen by the
--- caller: RETURNING would need the row to be visible already.
+-- A new person or household is linked to nothing until its case or membership is
+-- written, so writable scopes may insert them, and see the rows their own transaction
+-- inserted, INSERT ... RETURNING included. The transaction is recorded in the row itself
+-- (a 64-bit transaction id never recurs), because a policy checking a row being inserted
+-- cannot rely on its xmin yet. Which existing rows they may change is the USING clause's
+-- business.
+ALTER TABLE persons ADD COLUMN created_xact xid8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE households ADD COLUMN created_xact xid8 NOT NULL DEFAULT pg_current_xact_id();
+
+CREATE FUNCTION ponte_written_here(row_xact xid8) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT ponte_scope_writable() AND row_xact = pg_current_xact_id_if_assigned() $$;
+
 ALTER TABLE persons ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON persons
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR id IN (SELECT ponte_person_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope_writable());
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR ponte_written_here(created_xact)
+        OR id IN (SELECT ponte_person_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope_writable());
 
 ALTER TABLE households ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON households
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR id IN (SELECT ponte_household_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope_writable());
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR ponte_written_here(created_xact)
+        OR id IN (SELECT ponte_household_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope_writable());
 
+-- Members of a household in scope, or of one this transaction created (through the
+-- households policy).
 ALTER TABLE household_members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON household_members
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (household_id IN (SELECT ponte_household_ids())
-            AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids()))))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND household_id IN (SELECT ponte_household_ids())));
+            AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids())))
+        OR (ponte_scope_writable() AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
+        OR (ponte_scope_writable() AND household_id IN (SELECT ponte_household_ids()))
+        OR (ponte_scope_writable() AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))));
 
 ALTER TABLE assessments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON assessments
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids()))))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids()))));
 
 ALTER TABLE assessment_scores ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 -- Scores follow their assessment, through its own policy.
 CREATE POLICY scope ON assessment_scores
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all' OR assessment_id IN (SELECT a.id FROM assessments a))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR assessment_id IN (SELECT a.id FROM assessments a))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND assessment_id IN (SELECT a.id FROM assessments a)));
 
 ALTER TABLE projects ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON projects
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider' OR provider_organisation_id = ponte_claim_uuid('org_id'))))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider' OR provider_organisation_id = ponte_claim_uuid('org_id'))));
 
 ALTER TABLE interventions ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON interventions
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope() = 'participants' AND round_id IS NOT NULL AND beneficiary_id IN (SELECT ponte_person_ids()))
         OR (case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider'
                  OR provider_organisation_id = ponte_claim_uuid('org_id')
                  OR project_id IN (SELECT ponte_provider_project_ids()))))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider'
                  OR provider_organisation_id = ponte_claim_uuid('org_id')
@@ -251,12 +282,12 @@ CREATE POLICY scope ON interventions
 
 ALTER TABLE activity_entries ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON activity_entries
-    USING (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider'
                  OR project_id IN (SELECT ponte_provider_project_ids())
                  OR author_id IN (SELECT s.id FROM staff s WHERE s.organisation_id = ponte_claim_uuid('org_id')))))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
             AND (ponte_scope() <> 'provider'
                  OR project_id IN (SELECT ponte_provider_project_ids())
@@ -264,9 +295,9 @@ CREATE POLICY scope ON activity_entries
 
 ALTER TABLE participations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON participations
-    USING (current_user <> 'ponte_app' OR ponte_scope() IN ('all', 'participants')
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() IN ('all', 'participants')
         OR person_id IN (SELECT ponte_person_ids()))
-    WITH CHECK (current_user <> 'ponte_app' OR ponte_scope() = 'all'
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
         OR (ponte_scope_writable() AND person_id IN (SELECT ponte_person_ids())));
 
 -- +goose Down
@@ -296,10 +327,12 @@ ALTER TABLE case_departments NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECU
 ALTER TABLE case_assignments NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
 ALTER TABLE case_organisations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cases NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-DROP FUNCTION ponte_provider_project_ids(), ponte_household_ids(), ponte_person_ids(), ponte_case_ids(),
+DROP FUNCTION ponte_unrestricted(), ponte_written_here(xid8), ponte_provider_project_ids(), ponte_household_ids(), ponte_person_ids(), ponte_case_ids(),
     ponte_scope_writable(), ponte_scope(), ponte_claim_uuid(text), ponte_claim(text);
 ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM ponte_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM ponte_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ponte_app;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ponte_app;
 REVOKE USAGE ON SCHEMA public FROM ponte_app;
+ALTER TABLE households DROP COLUMN created_xact;
+ALTER TABLE persons DROP COLUMN created_xact;

@@ -94,11 +94,11 @@ GRANT EXECUTE ON FUNCTION access_log_append(timestamptz, text, text, uuid, text,
 -- plan sets (ponte.access_log = read).
 ALTER TABLE access_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY reader ON access_log FOR SELECT
-    USING (current_user <> 'ponte_app' OR ponte_claim('access_log') = 'read');
+    USING ((SELECT ponte_unrestricted()) OR ponte_claim('access_log') = 'read');
 -- The append function runs as the migration role; FORCE applies to it unless it is a
 -- superuser, so it needs a policy of its own to insert.
 CREATE POLICY appender ON access_log FOR INSERT
-    WITH CHECK (current_user <> 'ponte_app');
+    WITH CHECK ((SELECT ponte_unrestricted()));
 
 -- +goose Down
 DROP FUNCTION access_log_append(timestamptz, text, text, uuid, text, text, text, uuid[], text[], bytea);

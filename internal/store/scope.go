@@ -161,9 +161,26 @@ func (s Scope) personIDs(ph string) string {
 	return ""
 }
 
-// personPredicate returns a SQL condition on the persons row aliased alias.
+// personPredicate returns a SQL condition on the persons row aliased alias. Writable
+// scopes also see the persons their own transaction inserted, before anything links them.
 func (s Scope) personPredicate(alias string, args *[]any) string {
-	return s.personColumn(alias+".id", args)
+	return s.orWrittenHere(alias, s.personColumn(alias+".id", args))
+}
+
+// writtenHere is true for a row the current transaction inserted (persons and households
+// record it in created_xact).
+func writtenHere(alias string) string {
+	return "(" + alias + ".created_xact = pg_current_xact_id_if_assigned())"
+}
+
+func (s Scope) orWrittenHere(alias, cond string) string {
+	switch s.Kind {
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		if s.usable() {
+			return "(" + cond + " OR " + writtenHere(alias) + ")"
+		}
+	}
+	return cond
 }
 
 // personColumn returns a SQL condition that column names a person the scope sees.
@@ -206,7 +223,7 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return alias + ".id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+		return s.orWrittenHere(alias, alias+".id IN (SELECT sc.household_id FROM cases sc WHERE "+s.caseCond("sc", s.param(args))+")")
 	}
 	return "false"
 }
@@ -221,11 +238,13 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+		return "(" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")" +
+			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	case ScopeProvider:
 		ph := s.param(args)
-		return "(" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + ") AND " +
-			alias + ".person_id IN (" + s.personIDs(ph) + "))"
+		return "((" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + ") AND " +
+			alias + ".person_id IN (" + s.personIDs(ph) + "))" +
+			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	}
 	return "false"
 }

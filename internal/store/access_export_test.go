@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ScopedTables lists the personal-data tables and, for each, the column naming a row.
+var ScopedTables = map[string]string{
+	"cases": "id::text", "persons": "id::text", "households": "id::text", "household_members": "id::text",
+	"assessments": "id::text", "assessment_scores": "assessment_id::text", "projects": "id::text",
+	"interventions": "id::text", "activity_entries": "id::text", "participations": "id::text",
+	"case_organisations": "case_id::text || '/' || organisation_id::text",
+	"case_assignments":   "case_id::text || '/' || staff_id::text",
+	"case_departments":   "case_id::text || '/' || department_id::text",
+}
+
+// PredicateForTest returns the scope's condition on a row of table aliased alias.
+func PredicateForTest(s Scope, table, alias string, args *[]any) string {
+	switch table {
+	case "cases":
+		return s.casePredicate(alias, args)
+	case "persons":
+		return s.personPredicate(alias, args)
+	case "households":
+		return s.householdPredicate(alias, args)
+	case "household_members":
+		return s.householdMemberPredicate(alias, args)
+	case "assessments":
+		return s.assessmentPredicate(alias, args)
+	case "assessment_scores":
+		return s.assessmentScorePredicate(alias, args)
+	case "projects":
+		return s.projectPredicate(alias, args)
+	case "interventions":
+		return s.interventionPredicate(alias, args)
+	case "activity_entries":
+		return s.activityPredicate(alias, args)
+	case "participations":
+		return s.participationPredicate(alias, args)
+	case "case_organisations", "case_assignments", "case_departments":
+		return s.caseLinkPredicate(alias, args)
+	}
+	panic(fmt.Sprintf("no predicate for %s", table))
+}
+
+// StringsForTest runs sql in the transaction and returns its first column.
+func (t *Tx) StringsForTest(ctx context.Context, sql string, args ...any) ([]string, error) {
+	return query(ctx, t, "test query", sql, args, func(r pgx.Rows) (string, error) {
+		var s string
+		err := r.Scan(&s)
+		return s, err
+	})
+}
+
+// ExecForTest runs a statement in the transaction.
+func (t *Tx) ExecForTest(ctx context.Context, sql string, args ...any) (int64, error) {
+	return exec(ctx, t, "test exec", sql, args...)
+}
+
+// CaseForTest loads one case id through the scope, the way every lookup does.
+func (t *Tx) CaseForTest(ctx context.Context, id string) (string, error) {
+	args := []any{id}
+	var out string
+	err := queryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
+	return out, err
+}
