@@ -146,7 +146,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, 
 // minute per token, so authentication does not turn every request into a write.
 func (s *Store) TouchAccessToken(ctx context.Context, id string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE access_tokens SET last_used_at = $2
-		WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')`, id, at)
+		WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`, id, at)
 	if err != nil {
 		return wrap("record access token use", err)
 	}
