@@ -116,12 +116,15 @@ func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, er
 	return s, nil
 }
 
-// Close stops the simulators.
+// Close stops the simulators: requests in flight get two seconds, then every connection
+// is closed (a client may hold one it dialled and never used, which Shutdown would wait on).
 func (s *Simulator) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := s.hs.Shutdown(ctx); err != nil {
-		return fmt.Errorf("syncjob: stop simulators: %w", err)
+		if cerr := s.hs.Close(); cerr != nil {
+			return fmt.Errorf("syncjob: stop simulators: %w", errors.Join(err, cerr))
+		}
 	}
 	if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("syncjob: simulators: %w", err)
