@@ -83,11 +83,12 @@ END
 $$;
 -- +goose StatementEnd
 
--- Labour-market situations of participants after they leave. A row is either a dated
--- observation (the case manager's record, an imported file: "job searching on 3 May"), or a
--- spell of employment (spell = true) that holds every day from situation_date through
--- ends_on (NULL: still running), the shape employment events take. operation_id NULL means
--- the situation describes the person, whatever operation they took part in.
+-- Labour-market situations of participants after they leave, as case managers record them
+-- and files bring them. A row is either a dated observation ("job searching on 3 May"), or
+-- a spell of employment (spell = true) that holds every day from situation_date through
+-- ends_on (the last day worked; NULL: still running). operation_id NULL means the
+-- situation describes the person, whatever operation they took part in. The registry's
+-- employment events join them in the view esf_labour_situations.
 CREATE TABLE labour_situations (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     person_id       uuid NOT NULL REFERENCES persons(id),
@@ -97,8 +98,8 @@ CREATE TABLE labour_situations (
     situation_date  date NOT NULL,
     spell           boolean NOT NULL DEFAULT false,
     ends_on         date,
-    source          text NOT NULL CHECK (source IN ('CASE_MANAGER', 'IMPORT', 'EMPLOYMENT_EVENT')),
-    -- The source's own reference (a compulsory-communication id), unique per source.
+    source          text NOT NULL CHECK (source IN ('CASE_MANAGER', 'IMPORT')),
+    -- The source's own reference (the record id of a case-management system), unique per source.
     source_ref      text,
     recorded_by     text,
     created_at      timestamptz NOT NULL DEFAULT now(),
@@ -113,11 +114,25 @@ CREATE UNIQUE INDEX labour_situations_source_ref_key ON labour_situations (sourc
     WHERE source_ref IS NOT NULL;
 CREATE INDEX labour_situations_person_idx ON labour_situations (person_id, situation_date);
 
--- Every situation the result indicators read. Further sources (the registry's employment
--- events) join here, so the report queries never change when one is added.
-CREATE VIEW esf_labour_situations AS
+-- Row scope as on participations (migrations/00100_access_rls.sql): the ESF+ auditors'
+-- participants scope reads them all.
+ALTER TABLE labour_situations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY scope ON labour_situations
+    USING ((SELECT ponte_unrestricted()) OR ponte_scope() IN ('all', 'participants')
+        OR person_id IN (SELECT ponte_person_ids()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
+        OR (ponte_scope_writable() AND person_id IN (SELECT ponte_person_ids())));
+
+-- Every situation the result indicators read: the recorded ones, and the registry's
+-- employment events as spells (a hire is EMPLOYED from its start date; a termination's
+-- date is the last day worked). A new source joins here, and the report queries stay as
+-- they are. The caller's row scope applies to the tables below.
+CREATE VIEW esf_labour_situations WITH (security_invoker = true) AS
     SELECT person_id, operation_id, situation, situation_date AS starts_on, ends_on, spell, source
-    FROM labour_situations;
+    FROM labour_situations
+    UNION ALL
+    SELECT pe.id, NULL::uuid, 'EMPLOYED', s.start_date, s.end_date, true, 'REGISTRY_EMPLOYMENT'
+    FROM employment_spells s JOIN persons pe ON pe.tax_code = s.tax_code;
 
 -- Characteristics at entry the indicators need, stored so a report over a million rows
 -- does no date arithmetic or tax-code decoding: the gender and birth date in force (the
@@ -145,9 +160,12 @@ CREATE INDEX participations_operation_entry_idx ON participations (operation_id,
 CREATE INDEX participations_exit_idx ON participations (exit_date);
 CREATE INDEX participations_reentry_idx ON participations (operation_id, person_id, entry_date) WHERE esf_entries > 1;
 
+-- The functions that maintain the stored columns run as their owner (SECURITY DEFINER):
+-- a writer whose row scope hides a person's tax code, situations or other entries must
+-- still leave complete values behind. They return nothing to the caller.
 -- +goose StatementBegin
 CREATE FUNCTION esf_participation_derive() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     decoded record;
 BEGIN
@@ -179,12 +197,14 @@ CREATE TRIGGER participations_esf_derive
     BEFORE INSERT OR UPDATE OF person_id, entry_date, gender, birth_date ON participations
     FOR EACH ROW EXECUTE FUNCTION esf_participation_derive();
 
--- A corrected tax code changes what can be derived from it.
+-- A corrected tax code changes what can be derived from it, and which employment events
+-- are the person's.
 -- +goose StatementBegin
 CREATE FUNCTION esf_person_tax_code_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
     UPDATE participations SET gender = gender WHERE person_id = NEW.id;
+    PERFORM esf_refresh_results(array_agg(id)) FROM participations WHERE person_id = NEW.id HAVING count(*) > 0;
     RETURN NULL;
 END
 $$;
@@ -240,7 +260,7 @@ $$;
 -- a bulk load.
 -- +goose StatementBegin
 CREATE FUNCTION esf_refresh_results(ids uuid[]) RETURNS void
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit = off AS $$
 BEGIN
     EXECUTE $sql$
     UPDATE participations p
@@ -273,7 +293,7 @@ $$;
 -- Recounts esf_entries for the given (operation, person) pairs.
 -- +goose StatementBegin
 CREATE FUNCTION esf_recount_entries(operation_ids uuid[], person_ids uuid[]) RETURNS void
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit = off AS $$
 BEGIN
     EXECUTE $sql$
     UPDATE participations p SET esf_entries = c.n
@@ -295,7 +315,7 @@ $$;
 -- from recursing.
 -- +goose StatementBegin
 CREATE FUNCTION esf_participations_changed() RETURNS trigger
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit = off AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM esf_recount_entries(array_agg(operation_id), array_agg(person_id)) FROM new_rows
@@ -335,7 +355,7 @@ CREATE TRIGGER participations_esf_changed_upd
 -- A new, corrected or deleted situation changes the stored results of the person's exits.
 -- +goose StatementBegin
 CREATE FUNCTION esf_situations_changed() RETURNS trigger
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit = off AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM esf_refresh_results(array_agg(p.id)) FROM participations p
@@ -362,6 +382,37 @@ CREATE TRIGGER labour_situations_esf_changed_del
 CREATE TRIGGER labour_situations_esf_changed_upd
     AFTER UPDATE ON labour_situations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION esf_situations_changed();
+
+-- The registry's employment events are situations too (through employment_spells).
+-- +goose StatementBegin
+CREATE FUNCTION esf_employment_events_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit = off AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM esf_refresh_results(array_agg(p.id)) FROM participations p JOIN persons pe ON pe.id = p.person_id
+        WHERE pe.tax_code IN (SELECT tax_code FROM new_rows) AND p.exit_date IS NOT NULL HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM esf_refresh_results(array_agg(p.id)) FROM participations p JOIN persons pe ON pe.id = p.person_id
+        WHERE pe.tax_code IN (SELECT tax_code FROM old_rows) AND p.exit_date IS NOT NULL HAVING count(*) > 0;
+    ELSE
+        PERFORM esf_refresh_results(array_agg(p.id)) FROM participations p JOIN persons pe ON pe.id = p.person_id
+        WHERE pe.tax_code IN (SELECT tax_code FROM old_rows UNION SELECT tax_code FROM new_rows)
+          AND p.exit_date IS NOT NULL HAVING count(*) > 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER registry_employment_events_esf_changed_ins
+    AFTER INSERT ON registry_employment_events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION esf_employment_events_changed();
+CREATE TRIGGER registry_employment_events_esf_changed_del
+    AFTER DELETE ON registry_employment_events REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION esf_employment_events_changed();
+CREATE TRIGGER registry_employment_events_esf_changed_upd
+    AFTER UPDATE ON registry_employment_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION esf_employment_events_changed();
 
 -- Entities an operation supports (EECO18 public administrations, EECO19 SMEs): counted once
 -- per operation and entity, from the date support began.
@@ -398,8 +449,10 @@ CREATE TABLE esf_frozen_reports (
     frozen_at       timestamptz NOT NULL DEFAULT now()
 );
 
+-- The records are written before the report row whose hash covers them, hence the
+-- deferred reference.
 CREATE TABLE esf_frozen_records (
-    report_id       uuid NOT NULL REFERENCES esf_frozen_reports(id),
+    report_id       uuid NOT NULL REFERENCES esf_frozen_reports(id) DEFERRABLE INITIALLY DEFERRED,
     operation_id    uuid NOT NULL,
     person_id       uuid NOT NULL,
     record_hash     text NOT NULL,
@@ -433,6 +486,10 @@ DROP TRIGGER labour_situations_esf_changed_ins ON labour_situations;
 DROP TRIGGER labour_situations_esf_changed_del ON labour_situations;
 DROP TRIGGER labour_situations_esf_changed_upd ON labour_situations;
 DROP FUNCTION esf_situations_changed();
+DROP TRIGGER registry_employment_events_esf_changed_ins ON registry_employment_events;
+DROP TRIGGER registry_employment_events_esf_changed_del ON registry_employment_events;
+DROP TRIGGER registry_employment_events_esf_changed_upd ON registry_employment_events;
+DROP FUNCTION esf_employment_events_changed();
 DROP TRIGGER participations_esf_changed_ins ON participations;
 DROP TRIGGER participations_esf_changed_del ON participations;
 DROP TRIGGER participations_esf_changed_upd ON participations;
@@ -460,5 +517,6 @@ ALTER TABLE participations
     DROP COLUMN esf_gender_derived,
     DROP COLUMN esf_gender;
 DROP VIEW esf_labour_situations;
+DROP POLICY scope ON labour_situations;
 DROP TABLE labour_situations;
 DROP FUNCTION esf_tax_code_birth(text, date);

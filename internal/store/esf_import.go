@@ -326,7 +326,7 @@ type ESFSituation struct {
 	// Spell marks an employment that holds from Date through EndsOn (nil: still running).
 	Spell  bool
 	EndsOn *time.Time
-	// Source is CASE_MANAGER or EMPLOYMENT_EVENT; SourceRef, when given, makes the record
+	// Source is CASE_MANAGER or IMPORT; SourceRef, when given, makes the record
 	// idempotent per source.
 	Source     string
 	SourceRef  string

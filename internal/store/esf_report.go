@@ -149,41 +149,12 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	if err != nil {
 		return nil, err
 	}
-	b := &esfSQL{}
-	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
-
-	var keys, counters, outer []string
-	for i, c := range q.Criteria {
-		cond, est := b.condition(c, q.Rules)
-		switch c.Kind {
-		case ESFParticipant:
-			outer = append(outer, "coalesce(sum(n) FILTER (WHERE miss = 0), 0)::bigint", "0::bigint")
-		case ESFStatus, ESFLongTermUnemployed, ESFAge, ESFISCED:
-			k := "k" + strconv.Itoa(i)
-			keys = append(keys, cond+" AS "+k)
-			outer = append(outer, "coalesce(sum(n) FILTER (WHERE miss = 0 AND "+k+"), 0)::bigint", "0::bigint")
-		default:
-			v, e := "v"+strconv.Itoa(i), "e"+strconv.Itoa(i)
-			counters = append(counters, "count(*) FILTER (WHERE "+cond+") AS "+v)
-			estSum := "0::bigint"
-			if est != "" {
-				counters = append(counters, "count(*) FILTER (WHERE "+est+") AS "+e)
-				estSum = "coalesce(sum(" + e + ") FILTER (WHERE miss = 0), 0)::bigint"
-			}
-			outer = append(outer, "coalesce(sum("+v+") FILTER (WHERE miss = 0), 0)::bigint", estSum)
-		}
-	}
-	inner := `SELECT operation_id, g, miss` + prefixJoin(", ", keys) + `, count(*) AS n` + prefixJoin(", ", counters) + `
-		FROM src GROUP BY operation_id, g, miss` + prefixJoin(", ", keysOrdinals(len(keys)))
-	sql := src + `, agg AS (` + inner + `)
-		SELECT operation_id, coalesce(g, ''), miss, sum(n)::bigint` + prefixJoin(", ", outer) + `
-		FROM agg GROUP BY operation_id, g, miss ORDER BY operation_id, g, miss`
-
+	sql, args := q.sql(cached)
 	n := len(q.Criteria)
 	var rows []ESFCountRow
 	err = t.withReportSettings(ctx, func() error {
 		var err error
-		rows, err = query(ctx, t, "esf count", sql, b.args, func(r pgx.Rows) (ESFCountRow, error) {
+		rows, err = query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (ESFCountRow, error) {
 			row := ESFCountRow{Values: make([]int64, n), Estimated: make([]int64, n)}
 			var miss int16
 			dest := []any{&row.OperationID, &row.Gender, &miss, &row.Participants}
@@ -201,12 +172,47 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	return rows, err
 }
 
-func keysOrdinals(n int) []string {
-	out := make([]string, n)
-	for i := range n {
-		out[i] = strconv.Itoa(4 + i)
+// sql builds the count statement; cached says whether the stored results answer.
+func (q ESFCountQuery) sql(cached bool) (string, []any) {
+	b := &esfSQL{}
+	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+
+	// The low-cardinality tests and the missing fields are packed into one grouping code:
+	// bits 0-4 are miss, bit 5+k the k-th test. One integer keeps the planner's estimate of
+	// the groups small enough for a parallel partial aggregation.
+	code := "miss::int"
+	var counters, outer []string
+	bit := 0
+	const complete = "code & 31 = 0"
+	for i, c := range q.Criteria {
+		cond, est := b.condition(c, q.Rules)
+		switch c.Kind {
+		case ESFParticipant:
+			outer = append(outer, "coalesce(sum(n) FILTER (WHERE "+complete+"), 0)::bigint", "0::bigint")
+		case ESFStatus, ESFLongTermUnemployed, ESFAge, ESFISCED:
+			mask := strconv.Itoa(32 << bit)
+			bit++
+			code += " | CASE WHEN " + cond + " THEN " + mask + " ELSE 0 END"
+			outer = append(outer, "coalesce(sum(n) FILTER (WHERE "+complete+" AND code & "+mask+" <> 0), 0)::bigint", "0::bigint")
+		default:
+			v, e := "v"+strconv.Itoa(i), "e"+strconv.Itoa(i)
+			counters = append(counters, "count(*) FILTER (WHERE "+cond+") AS "+v)
+			estSum := "0::bigint"
+			if est != "" {
+				counters = append(counters, "count(*) FILTER (WHERE "+est+") AS "+e)
+				estSum = "coalesce(sum(" + e + ") FILTER (WHERE " + complete + "), 0)::bigint"
+			}
+			outer = append(outer, "coalesce(sum("+v+") FILTER (WHERE "+complete+"), 0)::bigint", estSum)
+		}
 	}
-	return out
+	inner := func(from string) string {
+		return `SELECT operation_id, g, ` + code + ` AS code, count(*) AS n` + prefixJoin(", ", counters) + `
+			FROM (` + from + `) src GROUP BY operation_id, g, 3`
+	}
+	sql := src.with + `, agg AS (` + inner(src.single) + ` UNION ALL ` + inner(src.multi) + `)
+		SELECT operation_id, coalesce(g, ''), code & 31, sum(n)::bigint` + prefixJoin(", ", outer) + `
+		FROM agg GROUP BY operation_id, g, code & 31 ORDER BY 1, 2, 3`
+	return sql, b.args
 }
 
 func prefixJoin(sep string, parts []string) string {
@@ -292,12 +298,23 @@ type esfSQL struct {
 
 func (b *esfSQL) arg(v any) string { return arg(&b.args, v) }
 
-// source returns a WITH clause ending in src: one row per participant (operation and
-// person) with entry date ≤ cut-off, holding the first entry's characteristics, the
-// final exit when it lies on or before the cut-off (x), the results and the missing
-// fields (miss). Single-entry participants, nearly all of them, read their stored results
-// when the windows lie before the cut-off; the others are computed live.
-func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool) string {
+// esfSource is the participant population of a report: a WITH clause and two
+// subqueries over it, one row per participant (operation and person) with entry date ≤
+// cut-off, holding the first entry's characteristics, the final exit when it lies on or
+// before the cut-off (x), the results, and the missing fields (miss). single holds the
+// participants who entered once, nearly all of them, and is scanned in parallel; multi
+// holds those who re-entered, merged.
+type esfSource struct {
+	with, single, multi string
+}
+
+// union returns the whole population as one subquery.
+func (s esfSource) union() string { return s.single + " UNION ALL " + s.multi }
+
+// source builds the population. Single-entry participants read their stored results once
+// the windows lie before the cut-off (cached); the others are computed live from the
+// situations.
+func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool) esfSource {
 	c := b.arg(cutoff) + "::date"
 	days := b.arg(r.LeavingWindowDays) + "::int"
 	months := b.arg(r.FollowUpMonths) + "::int"
@@ -308,16 +325,16 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 	}
 	sixEnd := func(x string) string { return "(" + x + " + make_interval(months => " + months + "))::date" }
 	leaveEnd := func(x string) string { return "least(" + x + " + " + days + ", " + c + ")" }
-	// live computes the results of the rows of from (aliased alias) whose final exit is x.
-	live := func(from, alias, x string) string {
-		return `esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, ` + x + `, ` + leaveEnd(x) + `))) AS leaving,
-			coalesce(bool_or(s.situation = 'QUALIFICATION_GAINED' AND NOT s.spell AND s.starts_on BETWEEN ` + x + ` AND ` + leaveEnd(x) + `), false) AS qualified,
-			esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, ` + x + `, ` + sixEnd(x) + `))) AS six
-		FROM ` + from + `
-		JOIN esf_labour_situations s ON s.person_id = ` + alias + `.person_id
-			AND (s.operation_id IS NULL OR s.operation_id = ` + alias + `.operation_id)
-			AND s.starts_on <= least(greatest(` + x + ` + ` + days + `, ` + sixEnd(x) + `), ` + c + `)
-			AND (s.ends_on IS NULL OR s.ends_on >= ` + x + `)`
+	// results are the aggregates over the situations s of a participant row aliased alias
+	// whose final exit is x; situations joins them.
+	results := `esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, {x}, ` + leaveEnd("{x}") + `))) AS leaving,
+			coalesce(bool_or(s.situation = 'QUALIFICATION_GAINED' AND NOT s.spell AND s.starts_on BETWEEN {x} AND ` + leaveEnd("{x}") + `), false) AS qualified,
+			esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on, {x}, ` + sixEnd("{x}") + `))) AS six`
+	situations := `s.person_id = {a}.person_id AND (s.operation_id IS NULL OR s.operation_id = {a}.operation_id)
+			AND s.starts_on <= least(greatest({x} + ` + days + `, ` + sixEnd("{x}") + `), ` + c + `)
+			AND (s.ends_on IS NULL OR s.ends_on >= {x})`
+	fill := func(tmpl, alias, x string) string {
+		return strings.NewReplacer("{a}", alias, "{x}", x).Replace(tmpl)
 	}
 	chars := func(a string) string {
 		return a + `.esf_gender AS g, ` + a + `.esf_gender_derived AS g_derived, ` + a + `.esf_birth_date AS birth, ` +
@@ -325,29 +342,43 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			a + `.unemployment_months AS um, ` + a + `.isced, ` + a + `.disability, ` + a + `.third_country_national, ` +
 			a + `.foreign_background, ` + a + `.minority, ` + a + `.homeless, ` + a + `.rural`
 	}
-
-	recent := ""
-	if cached {
-		recent = " AND t.exit_date > " + c + " - " + days
+	miss := func(a string) string {
+		return `(CASE WHEN ` + a + `.g IS NULL THEN 1 ELSE 0 END
+			| CASE WHEN ` + a + `.age IS NULL THEN 2 ELSE 0 END
+			| CASE WHEN ` + a + `.st IS NULL THEN 4 ELSE 0 END
+			| CASE WHEN ` + a + `.st = 'UNEMPLOYED' AND ` + a + `.um IS NULL THEN 8 ELSE 0 END
+			| CASE WHEN ` + a + `.isced IS NULL THEN 16 ELSE 0 END)::smallint AS miss`
 	}
-	var leaving, qualified, six string
+
+	// ls: live results of single-entry leavers, either those whose upon-leaving window
+	// runs past the cut-off (a few days' worth), or all of them.
+	var ls, leaving, qualified, six string
 	if cached {
+		ls = `ls AS (
+		SELECT t.id, ` + fill(results, "t", "t.exit_date") + `
+		FROM participations t JOIN esf_labour_situations s ON ` + fill(situations, "t", "t.exit_date") + `
+		WHERE t.esf_entries = 1 AND t.entry_date <= ` + c + ` AND t.exit_date <= ` + c + ` AND t.exit_date > ` + c + ` - ` + days + opFilter("t") + `
+		GROUP BY t.id
+	)`
 		leaving = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN NULL
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN ls.leaving ELSE p.esf_leaving END`
 		qualified = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN false
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN coalesce(ls.qualified, false) ELSE p.esf_qualified END`
 		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN p.esf_six_month END`
 	} else {
+		// Materialised: computed once, not once per parallel worker.
+		ls = `ls AS MATERIALIZED (
+		SELECT t.id, ` + fill(results, "t", "t.exit_date") + `
+		FROM participations t JOIN esf_labour_situations s ON ` + fill(situations, "t", "t.exit_date") + `
+		WHERE t.esf_entries = 1 AND t.entry_date <= ` + c + ` AND t.exit_date <= ` + c + opFilter("t") + `
+		GROUP BY t.id
+	)`
 		leaving = `ls.leaving`
 		qualified = `coalesce(ls.qualified, false)`
 		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN ls.six END`
 	}
 
-	return `WITH ls AS (
-		SELECT t.id, ` + live("participations t", "t", "t.exit_date") + `
-		WHERE t.esf_entries = 1 AND t.entry_date <= ` + c + ` AND t.exit_date <= ` + c + recent + opFilter("t") + `
-		GROUP BY t.id
-	), mf AS MATERIALIZED (
+	with := `WITH ` + ls + `, mf AS MATERIALIZED (
 		SELECT DISTINCT ON (p.operation_id, p.person_id) p.id, p.operation_id, p.person_id, p.entry_date,
 			CASE WHEN bool_and(coalesce(p.exit_date <= ` + c + `, false)) OVER w THEN max(p.exit_date) OVER w END AS x,
 			count(*) OVER w AS entries, ` + chars("p") + `
@@ -355,32 +386,26 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		WHERE p.esf_entries > 1 AND p.entry_date <= ` + c + opFilter("p") + `
 		WINDOW w AS (PARTITION BY p.operation_id, p.person_id)
 		ORDER BY p.operation_id, p.person_id, p.entry_date
-	), ml AS (
-		SELECT m.id, ` + live("mf m", "m", "m.x") + `
-		WHERE m.x IS NOT NULL
-		GROUP BY m.id
-	), src AS (
-		SELECT u.*,
-			(CASE WHEN u.g IS NULL THEN 1 ELSE 0 END
-			 | CASE WHEN u.age IS NULL THEN 2 ELSE 0 END
-			 | CASE WHEN u.st IS NULL THEN 4 ELSE 0 END
-			 | CASE WHEN u.st = 'UNEMPLOYED' AND u.um IS NULL THEN 8 ELSE 0 END
-			 | CASE WHEN u.isced IS NULL THEN 16 ELSE 0 END)::smallint AS miss
-		FROM (
+	)`
+	single := `SELECT u.*, ` + miss("u") + ` FROM (
 			SELECT p.id, p.operation_id, p.person_id, p.entry_date,
 				CASE WHEN p.exit_date <= ` + c + ` THEN p.exit_date END AS x, 1::bigint AS entries, ` + chars("p") + `,
 				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six
 			FROM participations p LEFT JOIN ls ON ls.id = p.id
 			WHERE p.esf_entries = 1 AND p.entry_date <= ` + c + opFilter("p") + `
-			UNION ALL
-			SELECT m.id, m.operation_id, m.person_id, m.entry_date, m.x, m.entries, m.g, m.g_derived, m.birth,
-				m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
-				m.foreign_background, m.minority, m.homeless, m.rural,
-				ml.leaving, coalesce(ml.qualified, false),
-				CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END
-			FROM mf m LEFT JOIN ml ON ml.id = m.id
-		) u
-	)`
+		) u`
+	// Re-entered participants are few: their results come from an index lookup each.
+	multi := `SELECT m.id, m.operation_id, m.person_id, m.entry_date, m.x, m.entries, m.g, m.g_derived, m.birth,
+			m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
+			m.foreign_background, m.minority, m.homeless, m.rural,
+			ml.leaving, coalesce(ml.qualified, false) AS qualified,
+			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + miss("m") + `
+		FROM mf m
+		LEFT JOIN LATERAL (
+			SELECT ` + fill(results, "m", "m.x") + `
+			FROM esf_labour_situations s WHERE m.x IS NOT NULL AND ` + fill(situations, "m", "m.x") + `
+		) ml ON true`
+	return esfSource{with: with, single: single, multi: multi}
 }
 
 // condition compiles a criterion into a SQL condition on src, and for flags the condition
@@ -442,5 +467,154 @@ func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs
 			var e ESFEntityCount
 			err := r.Scan(&e.OperationID, &e.Public, &e.Private)
 			return e, err
+		})
+}
+
+// ESFParticipantQuery selects the participants behind a value, or the incomplete ones.
+type ESFParticipantQuery struct {
+	Cutoff       time.Time
+	OperationIDs []string
+	Rules        ESFRules
+	// Criterion selects complete participants passing it; nil with Incomplete false selects
+	// every complete participant.
+	Criterion *ESFCriterion
+	// Incomplete selects the participants excluded for missing data instead.
+	Incomplete bool
+	// Gender narrows to F, M or NB; "" takes all.
+	Gender string
+	// Estimated narrows a flag criterion to its informed estimates.
+	Estimated bool
+	// Limit caps the rows returned (0: no cap).
+	Limit int
+}
+
+// ESFParticipantRow is one participant as the indicators see it.
+type ESFParticipantRow struct {
+	ParticipationID    string
+	OperationID        string
+	OperationCode      string
+	PersonID           string
+	TaxCode            string
+	EntryDate          time.Time
+	ExitDate           *time.Time
+	Entries            int
+	Gender             *string
+	GenderDerived      bool
+	BirthDate          *time.Time
+	BirthDateDerived   bool
+	Age                *int
+	EmploymentStatus   *string
+	UnemploymentMonths *int
+	ISCED              *int
+	Flags              map[string]*string
+	Leaving            *string
+	Qualified          bool
+	SixMonths          *string
+	Missing            ESFMissing
+}
+
+// ESFParticipants lists participants the way ESFCount counts them, ordered by operation
+// code and tax code. Rows are limited to the transaction's person scope.
+func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFParticipantRow, error) {
+	if q.Cutoff.IsZero() {
+		return nil, fmt.Errorf("store: esf participants: cut-off date is required")
+	}
+	if q.Criterion != nil {
+		if err := q.Criterion.validate(); err != nil {
+			return nil, fmt.Errorf("store: esf participants: %w", err)
+		}
+	}
+	cached, err := t.esfCachedWindows(ctx, q.Rules)
+	if err != nil {
+		return nil, err
+	}
+	b := &esfSQL{}
+	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+	where := []string{t.scope.personPredicate("pe", &b.args)}
+	switch {
+	case q.Incomplete:
+		where = append(where, "src.miss <> 0")
+	case q.Criterion != nil:
+		cond, est := b.condition(*q.Criterion, q.Rules)
+		where = append(where, "src.miss = 0", cond)
+		if q.Estimated {
+			if est == "" {
+				est = "false"
+			}
+			where = append(where, est)
+		}
+	default:
+		where = append(where, "src.miss = 0")
+	}
+	if q.Gender != "" {
+		where = append(where, "src.g = "+b.arg(q.Gender)+"::text")
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = " LIMIT " + b.arg(q.Limit) + "::int"
+	}
+	sql := src.with + `
+		SELECT src.id, src.operation_id, o.code, src.person_id, pe.tax_code, src.entry_date, src.x, src.entries::int,
+			src.g, src.g_derived, src.birth, src.birth_derived, src.age, src.st, src.um, src.isced,
+			src.disability, src.third_country_national, src.foreign_background, src.minority, src.homeless, src.rural,
+			src.leaving, src.qualified, src.six, src.miss
+		FROM (` + src.union() + `) src JOIN operations o ON o.id = src.operation_id JOIN persons pe ON pe.id = src.person_id
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY o.code, pe.tax_code` + limit
+	var rows []ESFParticipantRow
+	err = t.withReportSettings(ctx, func() error {
+		var err error
+		rows, err = query(ctx, t, "esf participants", sql, b.args, func(r pgx.Rows) (ESFParticipantRow, error) {
+			var x ESFParticipantRow
+			var age, isced *int16
+			var um *int32
+			var miss int16
+			var f [6]*string
+			err := r.Scan(&x.ParticipationID, &x.OperationID, &x.OperationCode, &x.PersonID, &x.TaxCode, &x.EntryDate, &x.ExitDate,
+				&x.Entries, &x.Gender, &x.GenderDerived, &x.BirthDate, &x.BirthDateDerived, &age, &x.EmploymentStatus, &um, &isced,
+				&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &x.Leaving, &x.Qualified, &x.SixMonths, &miss)
+			if err != nil {
+				return x, err
+			}
+			x.Age, x.ISCED, x.UnemploymentMonths = intPtr(age), intPtr(isced), intPtr(um)
+			x.Missing = ESFMissing(miss)
+			x.Flags = map[string]*string{"disability": f[0], "third_country_national": f[1], "foreign_background": f[2],
+				"minority": f[3], "homeless": f[4], "rural": f[5]}
+			return x, nil
+		})
+		return err
+	})
+	return rows, err
+}
+
+func intPtr[T int16 | int32](v *T) *int {
+	if v == nil {
+		return nil
+	}
+	n := int(*v)
+	return &n
+}
+
+// ESFTarget is a planned value of an indicator for an operation.
+type ESFTarget struct {
+	OperationID   string
+	IndicatorType string
+	Indicator     string
+	Planned       int64
+}
+
+// ESFTargets lists the planned values of the given operations (nil: all).
+func (t *Tx) ESFTargets(ctx context.Context, operationIDs []string) ([]ESFTarget, error) {
+	var args []any
+	where := "true"
+	if operationIDs != nil {
+		where = "operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
+	}
+	return query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
+		FROM operation_indicator_targets WHERE `+where+` ORDER BY operation_id, indicator_type, indicator`, args,
+		func(r pgx.Rows) (ESFTarget, error) {
+			var x ESFTarget
+			err := r.Scan(&x.OperationID, &x.IndicatorType, &x.Indicator, &x.Planned)
+			return x, err
 		})
 }

@@ -1,0 +1,192 @@
+package esf
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Pseudonymiser turns a tax code into a stable pseudonym, so an auditor can follow a
+// participant across reports without learning who they are.
+type Pseudonymiser interface {
+	Pseudonym(taxCode string) string
+}
+
+// HMACPseudonymiser pseudonymises with HMAC-SHA256 under a secret key: the first 16 bytes of
+// the MAC of the tax code, in hex. Without the key a pseudonym cannot be linked back to a
+// tax code by trying them all.
+type HMACPseudonymiser struct{ key []byte }
+
+// ErrShortKey rejects pseudonymisation keys too short to resist guessing.
+var ErrShortKey = errors.New("esf: pseudonym key must be at least 32 bytes")
+
+// NewHMACPseudonymiser returns a pseudonymiser keyed with key (at least 32 bytes).
+func NewHMACPseudonymiser(key []byte) (*HMACPseudonymiser, error) {
+	if len(key) < 32 {
+		return nil, ErrShortKey
+	}
+	return &HMACPseudonymiser{key: append([]byte(nil), key...)}, nil
+}
+
+// Pseudonym returns the pseudonym of taxCode.
+func (p *HMACPseudonymiser) Pseudonym(taxCode string) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(taxCode))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// IncompleteIndicator names the pseudo-indicator of the participants excluded for missing data.
+const IncompleteIndicator = "INCOMPLETE"
+
+// DrillQuery asks for the participants behind one value of a report.
+type DrillQuery struct {
+	Query
+	// Group narrows to one group of the report; the zero key takes the whole query.
+	Group GroupKey
+	// Indicator is a participant indicator's code, or IncompleteIndicator.
+	Indicator string
+	// Gender is F, M or NB for one column, "" for the total.
+	Gender string
+	// EstimatedOnly narrows a flag indicator to its informed estimates (the
+	// of_which_estimated column).
+	EstimatedOnly bool
+	// Limit caps the participants returned; 0 returns them all.
+	Limit int
+}
+
+// Participant is a participant behind a value, pseudonymised.
+type Participant struct {
+	Pseudonym     string  `json:"pseudonym"`
+	OperationCode string  `json:"operation_code"`
+	EntryDate     Date    `json:"entry_date"`
+	ExitDate      *Date   `json:"exit_date,omitempty"`
+	Entries       int     `json:"entries"`
+	Gender        string  `json:"gender,omitempty"`
+	GenderDerived bool    `json:"gender_derived"`
+	Age           *int    `json:"age,omitempty"`
+	AgeDerived    bool    `json:"age_derived"`
+	Status        string  `json:"employment_status,omitempty"`
+	ISCED         *int    `json:"isced,omitempty"`
+	Leaving       string  `json:"situation_upon_leaving,omitempty"`
+	Qualified     bool    `json:"qualification_upon_leaving"`
+	SixMonths     string  `json:"situation_six_months_after,omitempty"`
+	Missing       []Field `json:"missing,omitempty"`
+	// Estimated is set when the participant counts in the indicator on an informed estimate.
+	Estimated bool `json:"estimated"`
+}
+
+// DrillDown returns the participants behind one value of a report, pseudonymised with p:
+// the same participants, counted by the same SQL, as the value itself.
+func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser) ([]Participant, error) {
+	if p == nil {
+		return nil, fmt.Errorf("esf: drill-down: a pseudonymiser is required")
+	}
+	nq, rules, err := q.Query.normalised()
+	if err != nil {
+		return nil, err
+	}
+	var c apperr.Collector
+	var ind Indicator
+	incomplete := q.Indicator == IncompleteIndicator
+	if !incomplete {
+		var ok bool
+		ind, ok = IndicatorByCode(q.Indicator)
+		switch {
+		case !ok:
+			c.Addf("indicator", "%q is not a common indicator or %s", q.Indicator, IncompleteIndicator)
+		case ind.Kind == Entity:
+			c.Addf("indicator", "%s counts entities, not participants", ind.Code)
+		case q.EstimatedOnly && !ind.Estimable():
+			c.Addf("estimatedOnly", "%s has no informed estimates", ind.Code)
+		}
+	}
+	switch q.Gender {
+	case "", GenderWomen, GenderMen, GenderNonBinary:
+	default:
+		c.Addf("gender", "%q is not F, M, NB or empty for the total", q.Gender)
+	}
+	if q.Limit < 0 {
+		c.Addf("limit", "must not be negative, got %d", q.Limit)
+	}
+	if err := c.Err(); err != nil {
+		return nil, fmt.Errorf("esf: drill-down: %w", err)
+	}
+
+	ops, err := tx.ESFOperations(ctx, nq.scope())
+	if err != nil {
+		return nil, fmt.Errorf("esf: drill-down: %w", err)
+	}
+	ids := []string{}
+	for _, o := range ops {
+		k := GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion}
+		if q.Group == (GroupKey{}) || q.Group == k {
+			ids = append(ids, o.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return []Participant{}, nil
+	}
+	sq := store.ESFParticipantQuery{
+		Cutoff:       nq.Cutoff,
+		OperationIDs: ids,
+		Rules:        rules.store(),
+		Incomplete:   incomplete,
+		Gender:       q.Gender,
+		Estimated:    q.EstimatedOnly,
+		Limit:        q.Limit,
+	}
+	if !incomplete {
+		crit, _ := ind.criterion(rules)
+		sq.Criterion = &crit
+	}
+	rows, err := tx.ESFParticipants(ctx, sq)
+	if err != nil {
+		return nil, fmt.Errorf("esf: drill-down: %w", err)
+	}
+	out := make([]Participant, len(rows))
+	for i, r := range rows {
+		out[i] = participant(r, p)
+		if ind.Estimable() {
+			if f := r.Flags[ind.Flag]; f != nil && *f == FlagEstimate {
+				out[i].Estimated = true
+			}
+		}
+	}
+	return out, nil
+}
+
+func participant(r store.ESFParticipantRow, p Pseudonymiser) Participant {
+	x := Participant{
+		Pseudonym:     p.Pseudonym(r.TaxCode),
+		OperationCode: r.OperationCode,
+		EntryDate:     Date{r.EntryDate},
+		Entries:       r.Entries,
+		GenderDerived: r.GenderDerived,
+		Age:           r.Age,
+		AgeDerived:    r.BirthDateDerived,
+		ISCED:         r.ISCED,
+		Qualified:     r.Qualified,
+		Missing:       fieldsOf(r.Missing),
+	}
+	if r.ExitDate != nil {
+		x.ExitDate = &Date{*r.ExitDate}
+	}
+	x.Gender = deref(r.Gender)
+	x.Status = deref(r.EmploymentStatus)
+	x.Leaving = deref(r.Leaving)
+	x.SixMonths = deref(r.SixMonths)
+	return x
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,293 @@
+package esf
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// FreezeRequest asks for a report to be frozen at its cut-off.
+type FreezeRequest struct {
+	Query
+	// FrozenBy names who froze it (a staff subject, a service).
+	FrozenBy string
+	Note     string
+}
+
+// Frozen is a frozen report: the values as computed when it was frozen, the hash of every
+// participant record they came from, and a hash over both.
+type Frozen struct {
+	ID          string    `json:"id"`
+	FrozenAt    time.Time `json:"frozen_at"`
+	FrozenBy    string    `json:"frozen_by"`
+	Note        string    `json:"note,omitempty"`
+	Report      *Report   `json:"report"`
+	RecordCount int64     `json:"record_count"`
+	// RecordsDigest covers every record hash (see store.ESFFrozenRecordsDigest).
+	RecordsDigest string `json:"records_digest"`
+	// Hash is the report's hash: hex SHA-256 of "ponte-esf-report-v1\n", the report's JSON,
+	// "\n" and RecordsDigest.
+	Hash string `json:"hash"`
+}
+
+// Freeze computes the report, stores its values and the hash of every participant record
+// in its scope, and returns it. Run it in a read-write transaction; the frozen report can
+// never be changed or deleted afterwards (the database refuses it).
+func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, error) {
+	if req.FrozenBy == "" {
+		return nil, fmt.Errorf("esf: freeze: %w", apperr.Input("frozenBy", "is required"))
+	}
+	q, rules, err := req.Query.normalised()
+	if err != nil {
+		return nil, err
+	}
+	t, err := count(ctx, tx, q, rules)
+	if err != nil {
+		return nil, err
+	}
+	rep := t.report(q, rules)
+	id, err := tx.ESFNewFrozenReportID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	if err := tx.ESFFreezeRecords(ctx, id, q.Cutoff, scopeIDs(q, t.ops)); err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	body, err := json.Marshal(rep)
+	if err != nil {
+		return nil, fmt.Errorf("esf: freeze: encode report: %w", err)
+	}
+	query, err := json.Marshal(frozenQuery{Cutoff: rep.Cutoff, Programme: q.Programme, SpecificObjective: q.SpecificObjective,
+		OperationCode: q.OperationCode, Rules: rules})
+	if err != nil {
+		return nil, fmt.Errorf("esf: freeze: encode query: %w", err)
+	}
+	f := &Frozen{ID: id, FrozenBy: req.FrozenBy, Note: req.Note, Report: rep, RecordCount: n, RecordsDigest: digest,
+		Hash: reportHash(body, digest)}
+	f.FrozenAt, err = tx.ESFInsertFrozenReport(ctx, store.ESFFrozenReport{ID: id, Cutoff: q.Cutoff, Query: query, Report: body,
+		RecordCount: n, RecordsDigest: digest, ReportHash: f.Hash, FrozenBy: req.FrozenBy, Note: req.Note})
+	if err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	return f, nil
+}
+
+// frozenQuery is the query a frozen report was computed for, stored for listings.
+type frozenQuery struct {
+	Cutoff            Date   `json:"cutoff"`
+	Programme         string `json:"programme,omitempty"`
+	SpecificObjective string `json:"specific_objective,omitempty"`
+	OperationCode     string `json:"operation_code,omitempty"`
+	Rules             Rules  `json:"rules"`
+}
+
+func scopeIDs(q Query, ops []store.ESFOperationRef) []string {
+	if !q.filtered() {
+		return nil
+	}
+	ids := make([]string, len(ops))
+	for i, o := range ops {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+func reportHash(body []byte, digest string) string {
+	h := sha256.New()
+	h.Write([]byte("ponte-esf-report-v1\n"))
+	h.Write(body)
+	h.Write([]byte("\n"))
+	h.Write([]byte(digest))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LoadFrozen returns a frozen report as stored.
+func LoadFrozen(ctx context.Context, tx *store.Tx, id string) (*Frozen, error) {
+	if !isUUID(id) {
+		return nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
+	}
+	row, err := tx.ESFFrozenReportByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("esf: frozen report %s: %w", id, err)
+	}
+	return frozenFromRow(row)
+}
+
+func frozenFromRow(row store.ESFFrozenReport) (*Frozen, error) {
+	var rep Report
+	if err := json.Unmarshal(row.Report, &rep); err != nil {
+		return nil, fmt.Errorf("esf: frozen report %s: decode: %w", row.ID, err)
+	}
+	return &Frozen{ID: row.ID, FrozenAt: row.FrozenAt, FrozenBy: row.FrozenBy, Note: row.Note, Report: &rep,
+		RecordCount: row.RecordCount, RecordsDigest: row.RecordsDigest, Hash: row.ReportHash}, nil
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Verification is the outcome of re-verifying a frozen report.
+type Verification struct {
+	Frozen *Frozen `json:"frozen"`
+	// Intact: the stored values and records still give the stored hash.
+	Intact bool `json:"intact"`
+	// ChangedRecords lists every participant record added, removed or changed since the
+	// freeze; ChangedValues every value the current data would give differently.
+	ChangedRecords []RecordChange `json:"changed_records"`
+	ChangedValues  []ValueChange  `json:"changed_values"`
+}
+
+// Unchanged reports whether the frozen report is intact and the data still gives it.
+func (v *Verification) Unchanged() bool {
+	return v.Intact && len(v.ChangedRecords) == 0 && len(v.ChangedValues) == 0
+}
+
+// RecordChange is a participant record that differs from the frozen one.
+type RecordChange struct {
+	OperationCode string `json:"operation_code"`
+	Pseudonym     string `json:"pseudonym"`
+	// Change is CHANGED, ADDED or REMOVED.
+	Change string `json:"change"`
+}
+
+// ValueChange is a value the current data gives differently.
+type ValueChange struct {
+	GroupKey
+	Indicator string `json:"indicator"`
+	// Column is women, men, non_binary, total or of_which_estimated.
+	Column  string `json:"column"`
+	Frozen  int64  `json:"frozen"`
+	Current int64  `json:"current"`
+}
+
+// Verify recomputes a frozen report from the current data with the rules it was frozen
+// with, and lists every record and value that changed since.
+func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser) (*Verification, error) {
+	if p == nil {
+		return nil, errors.New("esf: verify: a pseudonymiser is required")
+	}
+	f, err := LoadFrozen(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verification{Frozen: f, ChangedRecords: []RecordChange{}, ChangedValues: []ValueChange{}}
+
+	n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
+	}
+	body, err := json.Marshal(f.Report)
+	if err != nil {
+		return nil, fmt.Errorf("esf: verify %s: encode report: %w", id, err)
+	}
+	v.Intact = n == f.RecordCount && digest == f.RecordsDigest && reportHash(body, digest) == f.Hash
+
+	rules := f.Report.Rules
+	q := Query{Cutoff: f.Report.Cutoff.Time, Programme: f.Report.Programme, SpecificObjective: f.Report.SpecificObjective,
+		OperationCode: f.Report.OperationCode, Rules: &rules}
+	q, rules, err = q.normalised()
+	if err != nil {
+		return nil, err
+	}
+	t, err := count(ctx, tx, q, rules)
+	var ie *apperr.InputError
+	switch {
+	case errors.As(err, &ie) && q.OperationCode != "":
+		// The operation itself is gone: nothing is in scope any more.
+		t = &tally{entities: map[string]store.ESFEntityCount{}}
+	case err != nil:
+		return nil, err
+	}
+	current := t.report(q, rules)
+	v.ChangedValues = compareReports(f.Report, current)
+
+	changes, err := tx.ESFFrozenRecordChanges(ctx, id, q.Cutoff, scopeIDs(q, t.ops))
+	if err != nil {
+		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
+	}
+	for _, c := range changes {
+		who := c.TaxCode
+		if who == "" {
+			who = "person:" + c.PersonID
+		}
+		v.ChangedRecords = append(v.ChangedRecords, RecordChange{OperationCode: c.OperationCode, Pseudonym: p.Pseudonym(who), Change: c.Change})
+	}
+	return v, nil
+}
+
+// compareReports lists the values that differ between a frozen and a current report,
+// including the INCOMPLETE counts; a group present in one report only compares against
+// zeros.
+func compareReports(frozen, current *Report) []ValueChange {
+	type cols = [5]int64
+	flatten := func(r *Report) (map[GroupKey]map[string]cols, []GroupKey) {
+		m := map[GroupKey]map[string]cols{}
+		var order []GroupKey
+		for _, g := range r.Groups {
+			vals := map[string]cols{}
+			for _, v := range g.Values {
+				vals[v.Indicator] = cols{v.Women, v.Men, v.NonBinary, v.Total, v.Estimated}
+			}
+			inc := g.Incomplete
+			vals[IncompleteIndicator] = cols{inc.Women, inc.Men, inc.NonBinary, inc.Total, 0}
+			m[g.GroupKey] = vals
+			order = append(order, g.GroupKey)
+		}
+		return m, order
+	}
+	fm, forder := flatten(frozen)
+	cm, corder := flatten(current)
+	keys := forder
+	for _, k := range corder {
+		if _, ok := fm[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	names := [5]string{"women", "men", "non_binary", "total", "of_which_estimated"}
+	codes := make([]string, 0, len(Indicators)+1)
+	for _, ind := range Indicators {
+		codes = append(codes, ind.Code)
+	}
+	codes = append(codes, IncompleteIndicator)
+	var out []ValueChange
+	for _, k := range keys {
+		for _, code := range codes {
+			a, b := fm[k][code], cm[k][code]
+			for i := range names {
+				if a[i] != b[i] {
+					out = append(out, ValueChange{GroupKey: k, Indicator: code, Column: names[i], Frozen: a[i], Current: b[i]})
+				}
+			}
+		}
+	}
+	if out == nil {
+		out = []ValueChange{}
+	}
+	return out
+}

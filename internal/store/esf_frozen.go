@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// esfRecordHashes returns a WITH clause ending in rec(operation_id, person_id,
+// record_hash): one hash per participant (operation and person) with an entry on or before
+// the cut-off, over everything the indicators read of them: the tax code (gender and birth
+// date may be derived from it), every participation row up to the cut-off, and the labour
+// situations dated up to the cut-off that apply to the operation. NULLs and empty strings
+// hash differently.
+func (b *esfSQL) recordHashes(cutoff time.Time, ops []string) string {
+	c := b.arg(cutoff) + "::date"
+	opFilter := ""
+	if ops != nil {
+		opFilter = " AND p.operation_id = ANY (" + b.arg(ops) + "::uuid[])"
+	}
+	return `WITH parts AS (
+		SELECT p.operation_id, p.person_id,
+			string_agg(row(p.entry_date, p.exit_date, p.gender, p.birth_date, p.employment_status, p.unemployment_months,
+				p.isced, p.disability, p.third_country_national, p.foreign_background, p.minority, p.homeless, p.rural)::text,
+				';' ORDER BY p.entry_date) AS txt
+		FROM participations p
+		WHERE p.entry_date <= ` + c + opFilter + `
+		GROUP BY p.operation_id, p.person_id
+	), sit AS (
+		SELECT s.person_id, s.operation_id,
+			string_agg(row(s.situation, s.starts_on, s.ends_on, s.spell)::text, ';'
+				ORDER BY s.starts_on, s.situation, s.spell, s.ends_on) AS txt
+		FROM esf_labour_situations s
+		WHERE s.starts_on <= ` + c + `
+		GROUP BY s.person_id, s.operation_id
+	), rec AS (
+		SELECT parts.operation_id, parts.person_id,
+			encode(sha256(convert_to(row(pe.tax_code, parts.txt, sg.txt, so.txt)::text, 'UTF8')), 'hex') AS record_hash
+		FROM parts
+		JOIN persons pe ON pe.id = parts.person_id
+		LEFT JOIN sit sg ON sg.person_id = parts.person_id AND sg.operation_id IS NULL
+		LEFT JOIN sit so ON so.person_id = parts.person_id AND so.operation_id = parts.operation_id
+	)`
+}
+
+// ESFFrozenRecordsDigest is the digest of a frozen report's records: the SHA-256 of the
+// per-operation digests, each the SHA-256 of "person_id:record_hash" lines in person order.
+func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
+	err = queryRow(ctx, t, "esf frozen records digest", `WITH per_op AS (
+			SELECT operation_id, count(*) AS n,
+				encode(sha256(convert_to(string_agg(person_id::text || ':' || record_hash, E'\n' ORDER BY person_id), 'UTF8')), 'hex') AS d
+			FROM esf_frozen_records WHERE report_id = $1 GROUP BY operation_id
+		)
+		SELECT coalesce(sum(n), 0)::bigint,
+			encode(sha256(convert_to(coalesce(string_agg(operation_id::text || ':' || d, E'\n' ORDER BY operation_id), ''), 'UTF8')), 'hex')
+		FROM per_op`, []any{reportID}, &count, &digest)
+	return count, digest, err
+}
+
+// ESFNewFrozenReportID reserves an id for a report about to be frozen.
+func (t *Tx) ESFNewFrozenReportID(ctx context.Context) (string, error) {
+	var id string
+	err := queryRow(ctx, t, "esf new frozen report id", `SELECT gen_random_uuid()`, nil, &id)
+	return id, err
+}
+
+// ESFFreezeRecords stores the hash of every participant record of the operations (nil:
+// all) as of the cut-off under the report id. The report row must follow in the same
+// transaction.
+func (t *Tx) ESFFreezeRecords(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) error {
+	b := &esfSQL{}
+	id := b.arg(reportID) + "::uuid"
+	sql := b.recordHashes(cutoff, operationIDs) + `
+		INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
+		SELECT ` + id + `, operation_id, person_id, record_hash FROM rec`
+	return t.withReportSettings(ctx, func() error {
+		_, err := exec(ctx, t, "esf freeze records", sql, b.args...)
+		return err
+	})
+}
+
+// ESFFrozenReport is a frozen report as stored.
+type ESFFrozenReport struct {
+	ID            string
+	Cutoff        time.Time
+	Query         []byte
+	Report        []byte
+	RecordCount   int64
+	RecordsDigest string
+	ReportHash    string
+	FrozenBy      string
+	Note          string
+	FrozenAt      time.Time
+}
+
+// ESFInsertFrozenReport stores a frozen report; it can never be changed or deleted.
+func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) (time.Time, error) {
+	var at time.Time
+	err := queryRow(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
+			records_digest, report_hash, frozen_by, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) RETURNING frozen_at`,
+		[]any{r.ID, r.Cutoff, r.Query, r.Report, r.RecordCount, r.RecordsDigest, r.ReportHash, r.FrozenBy, r.Note}, &at)
+	return at, err
+}
+
+// ESFFrozenReportByID loads a frozen report.
+func (t *Tx) ESFFrozenReportByID(ctx context.Context, id string) (ESFFrozenReport, error) {
+	var r ESFFrozenReport
+	var note *string
+	err := queryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
+			frozen_by, note, frozen_at
+		FROM esf_frozen_reports WHERE id = $1`, []any{id},
+		&r.ID, &r.Cutoff, &r.Query, &r.Report, &r.RecordCount, &r.RecordsDigest, &r.ReportHash, &r.FrozenBy, &note, &r.FrozenAt)
+	if note != nil {
+		r.Note = *note
+	}
+	return r, err
+}
+
+// ESFRecordChange is a participant record that differs from its frozen hash.
+type ESFRecordChange struct {
+	OperationID   string
+	OperationCode string
+	PersonID      string
+	// TaxCode is "" when the person no longer exists.
+	TaxCode string
+	// Change is CHANGED, ADDED (no record at freezing) or REMOVED (no record now).
+	Change string
+}
+
+// ESFFrozenRecordChanges recomputes the record hashes of a frozen report's scope and lists
+// every record that is new, gone or different since the freeze, ordered by operation code
+// and tax code.
+func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) ([]ESFRecordChange, error) {
+	b := &esfSQL{}
+	id := b.arg(reportID) + "::uuid"
+	sql := b.recordHashes(cutoff, operationIDs) + `, frozen AS (
+			SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = ` + id + `
+		), diff AS (
+			SELECT coalesce(rec.operation_id, frozen.operation_id) AS operation_id,
+				coalesce(rec.person_id, frozen.person_id) AS person_id,
+				CASE WHEN frozen.record_hash IS NULL THEN 'ADDED' WHEN rec.record_hash IS NULL THEN 'REMOVED' ELSE 'CHANGED' END AS change
+			FROM rec FULL JOIN frozen ON frozen.operation_id = rec.operation_id AND frozen.person_id = rec.person_id
+			WHERE rec.record_hash IS DISTINCT FROM frozen.record_hash
+		)
+		SELECT d.operation_id, coalesce(o.code, ''), d.person_id, coalesce(pe.tax_code, ''), d.change
+		FROM diff d LEFT JOIN operations o ON o.id = d.operation_id LEFT JOIN persons pe ON pe.id = d.person_id
+		ORDER BY o.code, pe.tax_code, d.person_id`
+	var out []ESFRecordChange
+	err := t.withReportSettings(ctx, func() error {
+		var err error
+		out, err = query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (ESFRecordChange, error) {
+			var c ESFRecordChange
+			err := r.Scan(&c.OperationID, &c.OperationCode, &c.PersonID, &c.TaxCode, &c.Change)
+			return c, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// ESFFrozenReportSummary describes a frozen report in a listing.
+type ESFFrozenReportSummary struct {
+	ID          string
+	Cutoff      time.Time
+	Query       []byte
+	RecordCount int64
+	ReportHash  string
+	FrozenBy    string
+	FrozenAt    time.Time
+}
+
+// ESFFrozenReports lists frozen reports, newest first.
+func (t *Tx) ESFFrozenReports(ctx context.Context, limit int) ([]ESFFrozenReportSummary, error) {
+	return query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at
+		FROM esf_frozen_reports ORDER BY frozen_at DESC, id LIMIT $1`, []any{limit},
+		func(r pgx.Rows) (ESFFrozenReportSummary, error) {
+			var s ESFFrozenReportSummary
+			err := r.Scan(&s.ID, &s.Cutoff, &s.Query, &s.RecordCount, &s.ReportHash, &s.FrozenBy, &s.FrozenAt)
+			return s, err
+		})
+}

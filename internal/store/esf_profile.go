@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ESFProfileQuery asks for the programme-specific tables of one operation's rounds.
+type ESFProfileQuery struct {
+	OperationID string
+	// Round is a round number; 0 takes every round.
+	Round int
+	// AgeBandStarts are the lower bounds of the age bands after the first, ascending: with
+	// {25, 35, 45, 55} band 0 is up to 24 and band 4 is 55 and over.
+	AgeBandStarts []int
+	// HouseholdCap is the household size from which sizes are counted together (6: "6+").
+	HouseholdCap int
+	// HomeCountry is the ISO code that counts as home in the origin table ("IT").
+	HomeCountry string
+}
+
+// ESFProfileCell is one count of a round's table. Category is "" for the missing values.
+type ESFProfileCell struct {
+	Round    int
+	Table    string
+	Category string
+	Count    int64
+}
+
+// The tables ESFProfile returns cells for.
+const (
+	ESFProfileParticipants = "participants"
+	ESFProfileGender       = "gender"
+	ESFProfileOrigin       = "origin"
+	ESFProfileAgeBand      = "age_band"
+	ESFProfileHousehold    = "household_size"
+	ESFProfileServices     = "services"
+	// ESFProfileNoService counts the round's participants for whom no service of the round
+	// is recorded, as beneficiary or as the participant of the project it belongs to.
+	ESFProfileNoService = "no_service"
+)
+
+// ESFProfile counts the participants of each round (a person entering a round twice
+// counts once, with the data of the first entry) by recorded gender, origin (home country
+// or not), age band at entry and household size, and the services activated in the
+// round by type. Values are taken as recorded: a blank is counted as missing, never
+// derived. Every round of the operation gets a participants cell, zero if need be.
+func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCell, error) {
+	return query(ctx, t, "esf profile", `WITH r AS (
+			SELECT id, number FROM operation_rounds WHERE operation_id = $1 AND ($2::int = 0 OR number = $2::int)
+		), pp AS (
+			SELECT DISTINCT ON (p.round_id, p.person_id) p.round_id, p.person_id, p.gender, p.country_of_origin, p.household_size,
+				extract(year FROM age(p.entry_date, p.birth_date))::int AS age
+			FROM participations p JOIN r ON r.id = p.round_id
+			WHERE p.operation_id = $1
+			ORDER BY p.round_id, p.person_id, p.entry_date
+		), cells AS (
+			SELECT r.id AS round_id, 'participants' AS tbl, '' AS cat, (SELECT count(*) FROM pp WHERE pp.round_id = r.id) AS n FROM r
+			UNION ALL
+			SELECT round_id, 'gender', coalesce(gender, ''), count(*) FROM pp GROUP BY 1, 3
+			UNION ALL
+			SELECT round_id, 'origin', CASE WHEN country_of_origin IS NULL THEN '' WHEN country_of_origin = $5 THEN 'HOME' ELSE 'OTHER' END,
+				count(*) FROM pp GROUP BY 1, 3
+			UNION ALL
+			SELECT round_id, 'age_band', coalesce(width_bucket(age, $3::int[])::text, ''), count(*) FROM pp GROUP BY 1, 3
+			UNION ALL
+			SELECT round_id, 'household_size', coalesce(least(household_size, $4::int)::text, ''), count(*) FROM pp GROUP BY 1, 3
+			UNION ALL
+			SELECT i.round_id, 'services', i.service_type, count(*) FROM interventions i JOIN r ON r.id = i.round_id GROUP BY 1, 3
+			UNION ALL
+			SELECT pp.round_id, 'no_service', '', count(*) FROM pp
+			WHERE NOT EXISTS (SELECT 1 FROM interventions i LEFT JOIN projects pr ON pr.id = i.project_id
+				WHERE i.round_id = pp.round_id AND (i.beneficiary_id = pp.person_id OR pr.participant_id = pp.person_id))
+			GROUP BY 1
+		)
+		SELECT r.number, c.tbl, c.cat, c.n FROM cells c JOIN r ON r.id = c.round_id ORDER BY r.number, c.tbl, c.cat`,
+		[]any{q.OperationID, q.Round, q.AgeBandStarts, q.HouseholdCap, q.HomeCountry},
+		func(r pgx.Rows) (ESFProfileCell, error) {
+			var c ESFProfileCell
+			err := r.Scan(&c.Round, &c.Table, &c.Category, &c.Count)
+			return c, err
+		})
+}
