@@ -269,19 +269,13 @@ func (g *generator) aliRound(c aliContext) error {
 	}
 	firstCase := len(g.out.Cases)
 	var drafts []*draft
-	var narrated []func() ([]*draft, error)
-	switch r.number {
-	case 1:
-		narrated = []func() ([]*draft, error){
-			func() ([]*draft, error) { return g.familyA(c, s) },
-			func() ([]*draft, error) { return g.familyB(c, s) },
-			func() ([]*draft, error) { return g.familyC(c, s) },
-		}
-	case 2:
-		narrated = []func() ([]*draft, error){func() ([]*draft, error) { return g.youngMan(c, s) }}
+	// The narrated cases take their slots first, so the plain participants fill the rest.
+	narrated := map[int][]func(aliContext, *slots) ([]*draft, error){
+		1: {g.familyA, g.familyB, g.familyC},
+		2: {g.youngMan},
 	}
-	for _, f := range narrated {
-		ds, err := f()
+	for _, f := range narrated[r.number] {
+		ds, err := f(c, s)
 		if err != nil {
 			return err
 		}
@@ -429,7 +423,7 @@ func yesNo(b bool) string {
 // household opens its case; further ones (shared) join it.
 func (g *generator) newDraft(c aliContext, h *household, who int, start time.Time, benefit, foreign bool, shared *draft) *draft {
 	r := c.round
-	d := &draft{hh: h, who: who, assessed: who, operation: c.operation, round: c.roundID, roundNo: r.number, start: start,
+	d := &draft{hh: h, who: who, assessed: who, round: c.roundID, roundNo: r.number, start: start,
 		benefit: benefit, foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1}
 	d.snap.OperationID, d.snap.RoundID = c.operation, c.roundID
 	if shared != nil {

@@ -50,12 +50,11 @@ func isTraining(s string) bool {
 type draft struct {
 	caseID     uuid.UUID
 	hh         *household
-	who        int // household member the project targets
-	assessed   int // household member assessed at the first interview
-	coop       string
+	who        int    // household member the project targets
+	assessed   int    // household member assessed at the first interview
+	coop       string // organisation running the project: a cooperative in Pisa, the city in Turin
 	manager    string
 	worker     string
-	operation  uuid.UUID
 	round      uuid.UUID
 	roundNo    int
 	start, end time.Time

@@ -138,7 +138,7 @@ func (g *generator) scaleParticipant(r *scaleRound, seq *int, workers []string, 
 	}
 	who := slices.IndexFunc(h.members, func(m hhMember) bool { return m.participant })
 
-	d := &draft{hh: h, who: who, assessed: who, operation: r.operation, round: r.id, start: start,
+	d := &draft{hh: h, who: who, assessed: who, round: r.id, start: start,
 		benefit: g.chance(0.5), foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1,
 		title: "Individual inclusion project", singleParent: mother}
 	d.worker = pick(g.rng, workers)
