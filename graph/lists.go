@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -89,7 +90,14 @@ func listOperations(ctx context.Context, programme, specificObjective *string, p
 	if err != nil {
 		return nil, err
 	}
-	f := store.OperationFilter{Programme: programme, SpecificObjective: specificObjective}
+	f := store.OperationFilter{Programme: programme}
+	if specificObjective != nil {
+		so, err := esf.ParseObjective("specificObjective", *specificObjective)
+		if err != nil {
+			return nil, err
+		}
+		f.SpecificObjective = &so
+	}
 	rows, err := r.Tx.ListOperations(ctx, f, p)
 	if err != nil {
 		return nil, err

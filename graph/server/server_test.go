@@ -107,7 +107,16 @@ func TestFiltersAndSearch(t *testing.T) {
 		map[string]any{"op": b.fx.operation})
 	require.EqualValues(t, 6, d["participations"].(map[string]any)["totalCount"])
 
-	r := b.post(t, `{ cases(first: 5, filter: {departmentId: "garbage"}) { totalCount } }`, nil)
+	for _, so := range []string{"ESO4.11", "OS ix", "k"} {
+		d = b.ok(t, `query($so: String) { operations(first: 5, specificObjective: $so) { totalCount } }`, map[string]any{"so": so})
+		require.EqualValues(t, 1, d["operations"].(map[string]any)["totalCount"], so)
+	}
+	d = b.ok(t, `{ operations(first: 5, specificObjective: "OS i") { totalCount } }`, nil)
+	require.EqualValues(t, 0, d["operations"].(map[string]any)["totalCount"])
+	r := b.post(t, `{ operations(first: 5, specificObjective: "OS xx") { totalCount } }`, nil)
+	require.Equal(t, "specificObjective", r.Errors[0].Extensions["field"])
+
+	r = b.post(t, `{ cases(first: 5, filter: {departmentId: "garbage"}) { totalCount } }`, nil)
 	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
 	require.Equal(t, "filter.departmentId", r.Errors[0].Extensions["field"])
 }
