@@ -111,7 +111,7 @@ func TestTamperedJWTsAreRefused(t *testing.T) {
 	cases := map[string]string{
 		"payload changed, signature kept": parts[0] + "." + payload(with(func(c jwt.MapClaims) { c["ponte_role"] = "dpo" })) + "." + parts[2],
 		"signature of another key":        sign(t, jwt.SigningMethodEdDSA, otherKey, "", good()),
-		"alg none": base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + payload(good()) + ".",
+		"alg none":                        base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + payload(good()) + ".",
 		"HS256 keyed with the public key": sign(t, jwt.SigningMethodHS256, keyPEM, "", good()),
 		"wrong issuer":                    sign(t, jwt.SigningMethodEdDSA, devKey(t, d), "", with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" })),
 		"wrong audience":                  sign(t, jwt.SigningMethodEdDSA, devKey(t, d), "", with(func(c jwt.MapClaims) { c["aud"] = "another-app" })),
