@@ -27,6 +27,8 @@ var commands = map[string]command{
 	"seed":         {"load the demo data (and --scale N synthetic participants) into DATABASE_URL", runSeed},
 	"sync":         {"read the registries (benefits, labour, school) into the database now", runSync},
 	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
+	"token":        {"issue, list or revoke partner tokens (ponte token issue --role R --org O --purpose P)", runToken},
+	"audit":        {"verify the access log's hash chain, or list who accessed a person's data", runAudit},
 }
 
 func main() {
