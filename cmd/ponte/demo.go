@@ -15,6 +15,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 // stdout receives what the demo prints for its user; tests capture it.
@@ -75,6 +76,29 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(os.Stderr, sum)
 
+	// The registries: simulators in this process, fed the demo's persons, behind a PDND
+	// token endpoint; the job queue syncs them at once and then on schedule.
+	persons, err := syncjob.SimPersons(ctx, st, 0)
+	if err != nil {
+		return err
+	}
+	sims, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 1})
+	if err != nil {
+		return err
+	}
+	defer sims.Close()
+	reg, err := syncjob.StartService(ctx, st, sims.Config, syncjob.QueueOptions{SyncOnStart: true, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := reg.Stop(stopCtx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
@@ -86,11 +110,13 @@ ponte demo is ready (%s)
   GraphQL API   %s/graphql
   GraphQL IDE   %s/
   health        %s/healthz   %s/readyz
+  metrics       %s/metrics
   DATABASE_URL  %s
+  registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
 
 Press Ctrl-C to stop.
-`, time.Since(started).Round(time.Millisecond), base, base, base, base, dbURL)
-	return serveHTTP(ctx, ln, server.Mux(server.Config{Store: st, Limits: cfg.Limits, Logger: log}), log)
+`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, sims.URL)
+	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg)), log)
 }
 
 // ensureDatabase creates the database if it is missing, or recreates it on reset.

@@ -5,13 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"net/http"
 	"time"
 
+	"github.com/ponte-hub/ponte/connectors/client"
+	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -38,11 +43,46 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	rcfg, err := syncjob.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	var reg *syncjob.Service
+	if len(rcfg.Sources) > 0 {
+		if reg, err = syncjob.StartService(ctx, st, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
+			return err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = reg.Stop(stopCtx)
+		}()
+	} else {
+		log.Warn("no registry source configured: registry data is served as stored, refreshes are unavailable")
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return serveHTTP(ctx, ln, server.Mux(server.Config{Store: st, Limits: cfg.Limits, Logger: log}), log)
+	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg)), log)
+}
+
+// hubConfig assembles the API server of one hub process; reg is nil when no registry is
+// configured.
+func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Service) server.Config {
+	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log}
+	if reg != nil {
+		sc.Middleware = graph.RegistryMiddleware(reg.Queue)
+		clients := reg.Connectors.Clients()
+		sc.Metrics = append(sc.Metrics, func(w io.Writer) error {
+			ms := make([]client.Metrics, len(clients))
+			for i, c := range clients {
+				ms[i] = c.Metrics()
+			}
+			return client.WritePrometheus(w, ms)
+		})
+	}
+	return sc
 }
 
 // serveHTTP serves until ctx ends, then drains in-flight requests for up to 15 seconds.

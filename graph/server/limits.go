@@ -48,6 +48,8 @@ func setComplexity(c *generated.ComplexityRoot) {
 	c.Person.Households, c.Person.Participations = nested, nested
 	c.Organisation.Departments = nested
 	c.Operation.Rounds = nested
+	c.Person.Benefits, c.Person.EmploymentEvents, c.Person.SchoolRecords, c.Person.Isee = nested, nested, nested, nested
+	c.Household.Benefits, c.Household.Isee, c.Household.LabourStatuses, c.Household.SchoolRecords = nested, nested, nested, nested
 }
 
 // depthLimit rejects operations nested deeper than max, before anything runs.

@@ -165,8 +165,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // for mutations only when every field succeeded, so a failed mutation writes nothing.
 func inTransaction(cfg Config) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		if !graphql.HasOperationContext(ctx) {
-			// A request rejected before parsing (a malformed body) runs nothing.
+		if !graphql.HasOperationContext(ctx) || graphql.GetOperationContext(ctx).Operation == nil {
+			// A request rejected before execution (malformed, invalid) runs nothing.
 			return next(ctx)
 		}
 		op := graphql.GetOperationContext(ctx)
