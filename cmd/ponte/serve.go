@@ -8,8 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/client"
