@@ -117,8 +117,20 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 		code, body = get(t, base+"/")
 		require.Equal(t, http.StatusOK, code)
 		require.Contains(t, body, "graphql", "the IDE page")
-		data := graphqlPost(t, base, `{ organisations(first: 5) { totalCount } }`)
-		require.NotNil(t, data["organisations"])
+		data := graphqlPost(t, base, `{ operations(first: 5) { edges { node { code participations { totalCount } } } } }`)
+		op := data["operations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)
+		require.EqualValues(t, 207, op["participations"].(map[string]any)["totalCount"], "the ALI demo data is loaded")
+
+		// The simulated registries are synced on start.
+		require.Eventually(t, func() bool {
+			data := graphqlPost(t, base, `{ registryStatus { source status lastSuccessAt } }`)
+			for _, s := range data["registryStatus"].([]any) {
+				if s.(map[string]any)["lastSuccessAt"] == nil {
+					return false
+				}
+			}
+			return len(data["registryStatus"].([]any)) == 3
+		}, 60*time.Second, 200*time.Millisecond, "every registry synced")
 
 		require.NoError(t, stop(), "run %d must shut down cleanly", run)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
