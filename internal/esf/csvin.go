@@ -14,9 +14,10 @@ import (
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 )
 
-// Problem is one thing wrong with an imported file. Row counts the header as row 1, as a
-// spreadsheet shows it; Column is 1-based and Name is the header's name for it. Row 0
-// means the file as a whole, Column 0 the row as a whole.
+// Problem is one thing wrong with an imported file. Row is the line the record starts on,
+// the header being row 1, as a spreadsheet or an editor shows it; Column is 1-based and
+// Name is the header's name for it. Row 0 means the file as a whole, Column 0 the row as
+// a whole.
 type Problem struct {
 	Row    int
 	Column int
@@ -84,6 +85,9 @@ type csvFile struct {
 	problems []Problem
 }
 
+// Dates outside these years are typing errors in a participant record.
+const minYear, maxYear = 1900, 2199
+
 // maxProblems bounds the list so a wrong file does not produce millions of lines.
 const maxProblems = 1000
 
@@ -121,18 +125,26 @@ func (f *csvFile) read(r io.Reader, fn func(*rowReader)) {
 	if !f.header(header) {
 		return
 	}
-	for row := 2; ; row++ {
+	row := 1
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return
 		}
 		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				row = pe.StartLine
+			}
 			f.add(csvProblem(err, row))
 			f.add(Problem{Row: row, Reason: "the rest of the file was not read"})
 			return
 		}
+		// The row is the line the record starts on, as an editor shows it: blank lines
+		// (which the reader skips) and line breaks inside quotes count.
+		row, _ = cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+			continue // a line of blanks
 		}
 		if len(rec) != len(f.want) {
 			f.add(Problem{Row: row, Reason: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(f.want))})
@@ -140,8 +152,11 @@ func (f *csvFile) read(r io.Reader, fn func(*rowReader)) {
 		}
 		rr := &rowReader{f: f, row: row, rec: rec}
 		for i, v := range rec {
-			if !utf8.ValidString(v) {
+			switch {
+			case !utf8.ValidString(v):
 				rr.problem(i, "is not valid UTF-8")
+			case strings.ContainsRune(v, 0):
+				rr.problem(i, "contains a NUL character")
 			}
 		}
 		if !rr.bad {
@@ -225,6 +240,10 @@ func (r *rowReader) date(col int, required bool) *time.Time {
 	d, err := time.Parse(DateLayout, v)
 	if err != nil {
 		r.problem(col, fmt.Sprintf("%q is not a date: want YYYY-MM-DD", v))
+		return nil
+	}
+	if y := d.Year(); y < minYear || y > maxYear {
+		r.problem(col, fmt.Sprintf("%q is out of range: years %d-%d", v, minYear, maxYear))
 		return nil
 	}
 	return &d

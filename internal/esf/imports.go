@@ -69,7 +69,10 @@ func ParseOperations(r io.Reader) ([]Row[store.ESFOperationRecord], error) {
 			out = append(out, Row[store.ESFOperationRecord]{rr.row, rec})
 		}
 	})
-	return out, f.err()
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ParseParticipants reads a participants file.
@@ -124,7 +127,10 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 			out = append(out, Row[store.ESFParticipationRecord]{rr.row, rec})
 		}
 	})
-	return out, f.err()
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ParseSituations reads a situations file.
@@ -146,7 +152,10 @@ func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
 			out = append(out, Row[store.ESFSituationRecord]{rr.row, rec})
 		}
 	})
-	return out, f.err()
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ParseTargets reads a file of planned indicator values per operation.
@@ -183,7 +192,10 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 			out = append(out, Row[store.ESFTargetRecord]{rr.row, rec})
 		}
 	})
-	return out, f.err()
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func validProgrammeIndicator(s string) bool {

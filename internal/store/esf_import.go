@@ -355,3 +355,13 @@ func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisatio
 		operationID, organisationID, from)
 	return err
 }
+
+// ESFPersonIDByTaxCode returns the id of the person with the given tax code, within the
+// transaction's person scope.
+func (t *Tx) ESFPersonIDByTaxCode(ctx context.Context, taxCode string) (string, error) {
+	args := []any{taxCode}
+	var id string
+	err := queryRow(ctx, t, "esf person by tax code", `SELECT pe.id FROM persons pe WHERE pe.tax_code = $1 AND `+
+		t.scope.personPredicate("pe", &args), args, &id)
+	return id, err
+}

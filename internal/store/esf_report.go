@@ -123,6 +123,9 @@ type ESFCountQuery struct {
 	OperationIDs []string
 	Criteria     []ESFCriterion
 	Rules        ESFRules
+	// Live computes every result from the situations, ignoring the stored ones; it gives
+	// the same counts, more slowly, and exists to check that they do.
+	Live bool
 }
 
 // ESFCountRow holds the counts of one operation, gender (F, M, NB, "" unknown) and set of
@@ -149,7 +152,7 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	if err != nil {
 		return nil, err
 	}
-	sql, args := q.sql(cached)
+	sql, args := q.sql(cached && !q.Live)
 	n := len(q.Criteria)
 	var rows []ESFCountRow
 	err = t.withReportSettings(ctx, func() error {
