@@ -65,7 +65,8 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 			UNION ALL
 			SELECT round_id, 'age_band', coalesce(width_bucket(age, $3::int[])::text, ''), count(*) FROM pp GROUP BY 1, 3
 			UNION ALL
-			SELECT round_id, 'household_size', coalesce(least(household_size, $4::int)::text, ''), count(*) FROM pp GROUP BY 1, 3
+			SELECT round_id, 'household_size', CASE WHEN household_size IS NULL THEN '' ELSE least(household_size, $4::int)::text END,
+				count(*) FROM pp GROUP BY 1, 3
 			UNION ALL
 			SELECT i.round_id, 'services', i.service_type, count(*) FROM interventions i JOIN r ON r.id = i.round_id GROUP BY 1, 3
 			UNION ALL
