@@ -2,43 +2,17 @@ package esf
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// Pseudonymiser turns a tax code into a stable pseudonym, so an auditor can follow a
-// participant across reports without learning who they are.
+// Pseudonymiser turns a person id into a stable keyed pseudonym, so an auditor can follow
+// a participant across reports and records without learning who they are. The access
+// layer's *access.Pseudonymizer is one; the reports use the same pseudonyms as the API.
 type Pseudonymiser interface {
-	Pseudonym(taxCode string) string
-}
-
-// HMACPseudonymiser pseudonymises with HMAC-SHA256 under a secret key: the first 16 bytes of
-// the MAC of the tax code, in hex. Without the key a pseudonym cannot be linked back to a
-// tax code by trying them all.
-type HMACPseudonymiser struct{ key []byte }
-
-// ErrShortKey rejects pseudonymisation keys too short to resist guessing.
-var ErrShortKey = errors.New("esf: pseudonym key must be at least 32 bytes")
-
-// NewHMACPseudonymiser returns a pseudonymiser keyed with key (at least 32 bytes).
-func NewHMACPseudonymiser(key []byte) (*HMACPseudonymiser, error) {
-	if len(key) < 32 {
-		return nil, ErrShortKey
-	}
-	return &HMACPseudonymiser{key: append([]byte(nil), key...)}, nil
-}
-
-// Pseudonym returns the pseudonym of taxCode.
-func (p *HMACPseudonymiser) Pseudonym(taxCode string) string {
-	m := hmac.New(sha256.New, p.key)
-	m.Write([]byte(taxCode))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	Person(personID string) string
 }
 
 // IncompleteIndicator names the pseudo-indicator of the participants excluded for missing data.
@@ -163,7 +137,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 
 func participant(r store.ESFParticipantRow, p Pseudonymiser) Participant {
 	x := Participant{
-		Pseudonym:     p.Pseudonym(r.TaxCode),
+		Pseudonym:     p.Person(r.PersonID),
 		OperationCode: r.OperationCode,
 		EntryDate:     Date{r.EntryDate},
 		Entries:       r.Entries,

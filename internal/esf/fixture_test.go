@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
@@ -190,9 +191,22 @@ func only(t *testing.T, rep *esf.Report) esf.Group {
 // testKey is a fixed pseudonymisation key for tests.
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
+// pseudonymiser is the access layer's, as the API and the command line use it.
 func pseudonymiser(t *testing.T) esf.Pseudonymiser {
 	t.Helper()
-	p, err := esf.NewHMACPseudonymiser(testKey)
+	p, err := access.NewPseudonymizer(testKey)
 	require.NoError(t, err)
 	return p
+}
+
+// personID returns the id of the person with the given tax code.
+func (e *env) personID(taxCode string) string {
+	e.t.Helper()
+	var id string
+	e.tx(func(tx *store.Tx) error {
+		var err error
+		id, err = tx.ESFPersonIDByTaxCode(e.ctx, taxCode)
+		return err
+	})
+	return id
 }

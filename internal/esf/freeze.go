@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
@@ -232,11 +233,7 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser) (*Ver
 		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
 	}
 	for _, c := range changes {
-		who := c.TaxCode
-		if who == "" {
-			who = "person:" + c.PersonID
-		}
-		v.ChangedRecords = append(v.ChangedRecords, RecordChange{OperationCode: c.OperationCode, Pseudonym: p.Pseudonym(who), Change: c.Change})
+		v.ChangedRecords = append(v.ChangedRecords, RecordChange{OperationCode: c.OperationCode, Pseudonym: p.Person(c.PersonID), Change: c.Change})
 	}
 	return v, nil
 }
@@ -290,4 +287,47 @@ func compareReports(frozen, current *Report) []ValueChange {
 		out = []ValueChange{}
 	}
 	return out
+}
+
+// FrozenSummary describes a frozen report in a listing.
+type FrozenSummary struct {
+	ID     string `json:"id"`
+	Cutoff Date   `json:"cutoff"`
+	// Filters says what the report covers: "all operations", or its filters.
+	Filters     string    `json:"filters"`
+	RecordCount int64     `json:"record_count"`
+	FrozenAt    time.Time `json:"frozen_at"`
+	FrozenBy    string    `json:"frozen_by"`
+	Hash        string    `json:"hash"`
+}
+
+// ListFrozen lists the frozen reports, newest first, at most limit of them (1-1000).
+func ListFrozen(ctx context.Context, tx *store.Tx, limit int) ([]FrozenSummary, error) {
+	if limit < 1 || limit > 1000 {
+		return nil, fmt.Errorf("esf: frozen reports: %w", apperr.Inputf("limit", "must be 1-1000, got %d", limit))
+	}
+	rows, err := tx.ESFFrozenReports(ctx, limit)
+	if err != nil {
+		return nil, fmt.Errorf("esf: frozen reports: %w", err)
+	}
+	out := make([]FrozenSummary, len(rows))
+	for i, r := range rows {
+		var q frozenQuery
+		if err := json.Unmarshal(r.Query, &q); err != nil {
+			return nil, fmt.Errorf("esf: frozen report %s: decode query: %w", r.ID, err)
+		}
+		var parts []string
+		for _, f := range []struct{ name, v string }{{"programme", q.Programme}, {"specific objective", q.SpecificObjective}, {"operation", q.OperationCode}} {
+			if f.v != "" {
+				parts = append(parts, f.name+" "+f.v)
+			}
+		}
+		filters := "all operations"
+		if len(parts) > 0 {
+			filters = strings.Join(parts, ", ")
+		}
+		out[i] = FrozenSummary{ID: r.ID, Cutoff: Date{r.Cutoff}, Filters: filters, RecordCount: r.RecordCount,
+			FrozenAt: r.FrozenAt, FrozenBy: r.FrozenBy, Hash: r.ReportHash}
+	}
+	return out, nil
 }

@@ -123,15 +123,13 @@ type ESFRecordChange struct {
 	OperationID   string
 	OperationCode string
 	PersonID      string
-	// TaxCode is "" when the person no longer exists.
-	TaxCode string
 	// Change is CHANGED, ADDED (no record at freezing) or REMOVED (no record now).
 	Change string
 }
 
 // ESFFrozenRecordChanges recomputes the record hashes of a frozen report's scope and lists
 // every record that is new, gone or different since the freeze, ordered by operation code
-// and tax code.
+// and person.
 func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) ([]ESFRecordChange, error) {
 	b := &esfSQL{}
 	id := b.arg(reportID) + "::uuid"
@@ -144,15 +142,15 @@ func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff
 			FROM rec FULL JOIN frozen ON frozen.operation_id = rec.operation_id AND frozen.person_id = rec.person_id
 			WHERE rec.record_hash IS DISTINCT FROM frozen.record_hash
 		)
-		SELECT d.operation_id, coalesce(o.code, ''), d.person_id, coalesce(pe.tax_code, ''), d.change
-		FROM diff d LEFT JOIN operations o ON o.id = d.operation_id LEFT JOIN persons pe ON pe.id = d.person_id
-		ORDER BY o.code, pe.tax_code, d.person_id`
+		SELECT d.operation_id, coalesce(o.code, ''), d.person_id, d.change
+		FROM diff d LEFT JOIN operations o ON o.id = d.operation_id
+		ORDER BY o.code, d.person_id`
 	var out []ESFRecordChange
 	err := t.withReportSettings(ctx, func() error {
 		var err error
 		out, err = query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (ESFRecordChange, error) {
 			var c ESFRecordChange
-			err := r.Scan(&c.OperationID, &c.OperationCode, &c.PersonID, &c.TaxCode, &c.Change)
+			err := r.Scan(&c.OperationID, &c.OperationCode, &c.PersonID, &c.Change)
 			return c, err
 		})
 		return err

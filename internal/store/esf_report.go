@@ -497,7 +497,6 @@ type ESFParticipantRow struct {
 	OperationID        string
 	OperationCode      string
 	PersonID           string
-	TaxCode            string
 	EntryDate          time.Time
 	ExitDate           *time.Time
 	Entries            int
@@ -517,7 +516,8 @@ type ESFParticipantRow struct {
 }
 
 // ESFParticipants lists participants the way ESFCount counts them, ordered by operation
-// code and tax code. Rows are limited to the transaction's person scope.
+// code and person. Rows are limited to the transaction's person scope; tax codes are not
+// read, the caller pseudonymises the person ids.
 func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFParticipantRow, error) {
 	if q.Cutoff.IsZero() {
 		return nil, fmt.Errorf("store: esf participants: cut-off date is required")
@@ -557,13 +557,13 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 		limit = " LIMIT " + b.arg(q.Limit) + "::int"
 	}
 	sql := src.with + `
-		SELECT src.id, src.operation_id, o.code, src.person_id, pe.tax_code, src.entry_date, src.x, src.entries::int,
+		SELECT src.id, src.operation_id, o.code, src.person_id, src.entry_date, src.x, src.entries::int,
 			src.g, src.g_derived, src.birth, src.birth_derived, src.age, src.st, src.um, src.isced,
 			src.disability, src.third_country_national, src.foreign_background, src.minority, src.homeless, src.rural,
 			src.leaving, src.qualified, src.six, src.miss
 		FROM (` + src.union() + `) src JOIN operations o ON o.id = src.operation_id JOIN persons pe ON pe.id = src.person_id
 		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY o.code, pe.tax_code` + limit
+		ORDER BY o.code, src.person_id` + limit
 	var rows []ESFParticipantRow
 	err = t.withReportSettings(ctx, func() error {
 		var err error
@@ -573,7 +573,7 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 			var um *int32
 			var miss int16
 			var f [6]*string
-			err := r.Scan(&x.ParticipationID, &x.OperationID, &x.OperationCode, &x.PersonID, &x.TaxCode, &x.EntryDate, &x.ExitDate,
+			err := r.Scan(&x.ParticipationID, &x.OperationID, &x.OperationCode, &x.PersonID, &x.EntryDate, &x.ExitDate,
 				&x.Entries, &x.Gender, &x.GenderDerived, &x.BirthDate, &x.BirthDateDerived, &age, &x.EmploymentStatus, &um, &isced,
 				&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &x.Leaving, &x.Qualified, &x.SixMonths, &miss)
 			if err != nil {
