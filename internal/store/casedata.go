@@ -277,13 +277,13 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 		}, func(p Person) string { return p.ID })
 }
 
-// HouseholdsByIDs loads households. A household is visible when one of its members is.
+// HouseholdsByIDs loads households within the transaction's scope: those of its cases,
+// those its organisation registered, and those its own transaction created.
 func (t *Tx) HouseholdsByIDs(ctx context.Context, ids []string) ([]Household, error) {
 	args := []any{ids}
 	return query(ctx, t, "households by id",
 		`SELECT h.id, h.label, h.residence_municipality FROM households h WHERE h.id = ANY($1::uuid[])
-		   AND EXISTS (SELECT 1 FROM household_members m JOIN persons p ON p.id = m.person_id
-		               WHERE m.household_id = h.id AND `+t.scope.personPredicate("p", &args)+`)`, args,
+		   AND `+t.scope.householdPredicate("h", &args), args,
 		func(r pgx.Rows) (Household, error) {
 			var h Household
 			err := r.Scan(&h.ID, &h.Label, &h.ResidenceMunicipality)
@@ -299,30 +299,31 @@ func scanMember(r pgx.Rows) (HouseholdMember, error) {
 	return m, err
 }
 
-// MembersByHousehold loads the memberships of the given households, current ones first.
+// MembersByHousehold loads the memberships of the given households within scope, current
+// ones first; a provider sees only the memberships of its own persons.
 func (t *Tx) MembersByHousehold(ctx context.Context, householdIDs []string) ([]HouseholdMember, error) {
 	args := []any{householdIDs}
 	return query(ctx, t, "members by household",
-		`SELECT `+memberCols+` FROM household_members m JOIN persons p ON p.id = m.person_id
-		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+`
+		`SELECT `+memberCols+` FROM household_members m
+		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
 }
 
-// MembershipsByPerson loads the household memberships of the given persons.
+// MembershipsByPerson loads the household memberships of the given persons within scope.
 func (t *Tx) MembershipsByPerson(ctx context.Context, personIDs []string) ([]HouseholdMember, error) {
 	args := []any{personIDs}
 	return query(ctx, t, "memberships by person",
-		`SELECT `+memberCols+` FROM household_members m JOIN persons p ON p.id = m.person_id
-		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+`
+		`SELECT `+memberCols+` FROM household_members m
+		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
 }
 
-// MemberByID loads one membership.
+// MemberByID loads one membership within scope.
 func (t *Tx) MemberByID(ctx context.Context, id string) (HouseholdMember, error) {
 	args := []any{id}
 	rows, err := query(ctx, t, "membership by id",
-		`SELECT `+memberCols+` FROM household_members m JOIN persons p ON p.id = m.person_id
-		  WHERE m.id = $1 AND `+t.scope.personPredicate("p", &args), args, scanMember)
+		`SELECT `+memberCols+` FROM household_members m
+		  WHERE m.id = $1 AND `+t.scope.householdMemberPredicate("m", &args), args, scanMember)
 	return first(rows, err, "membership by id")
 }
 
@@ -404,10 +405,11 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 		}, func(c Case) string { return c.ID })
 }
 
-// CaseDepartmentLinks loads the departments involved in the given cases.
+// CaseDepartmentLinks loads the departments involved in the given cases within scope.
 func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]string, error) {
+	args := []any{caseIDs}
 	return query(ctx, t, "case departments",
-		`SELECT case_id, department_id FROM case_departments WHERE case_id = ANY($1::uuid[])`, []any{caseIDs},
+		`SELECT l.case_id, l.department_id FROM case_departments l WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args), args,
 		func(r pgx.Rows) ([2]string, error) {
 			var v [2]string
 			err := r.Scan(&v[0], &v[1])
@@ -415,10 +417,12 @@ func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]st
 		})
 }
 
-// CaseOrganisations loads the organisations taking part in the given cases.
+// CaseOrganisations loads the organisations taking part in the given cases within scope.
 func (t *Tx) CaseOrganisations(ctx context.Context, caseIDs []string) ([]CaseOrganisation, error) {
+	args := []any{caseIDs}
 	return query(ctx, t, "case organisations",
-		`SELECT case_id, organisation_id, role FROM case_organisations WHERE case_id = ANY($1::uuid[]) ORDER BY role, organisation_id`, []any{caseIDs},
+		`SELECT l.case_id, l.organisation_id, l.role FROM case_organisations l
+		  WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args)+` ORDER BY l.role, l.organisation_id`, args,
 		func(r pgx.Rows) (CaseOrganisation, error) {
 			var v CaseOrganisation
 			err := r.Scan(&v.CaseID, &v.OrganisationID, &v.Role)
@@ -438,20 +442,21 @@ func scanAssessment(r pgx.Rows) (Assessment, error) {
 	return a, err
 }
 
-// AssessmentsByCase loads the assessments of the given cases, newest first.
+// AssessmentsByCase loads the assessments of the given cases within scope, newest first;
+// a provider sees only those of its own persons.
 func (t *Tx) AssessmentsByCase(ctx context.Context, caseIDs []string) ([]Assessment, error) {
 	args := []any{caseIDs}
 	return query(ctx, t, "assessments by case",
-		`SELECT `+assessmentCols+` FROM assessments a JOIN cases c ON c.id = a.case_id
-		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
+		`SELECT `+assessmentCols+` FROM assessments a
+		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
 }
 
-// AssessmentsByIDs loads assessments.
+// AssessmentsByIDs loads assessments within scope.
 func (t *Tx) AssessmentsByIDs(ctx context.Context, ids []string) ([]Assessment, error) {
 	args := []any{ids}
 	return query(ctx, t, "assessments by id",
-		`SELECT `+assessmentCols+` FROM assessments a JOIN cases c ON c.id = a.case_id
-		  WHERE a.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanAssessment)
+		`SELECT `+assessmentCols+` FROM assessments a
+		  WHERE a.id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args), args, scanAssessment)
 }
 
 const projectCols = `pr.id, pr.case_id, pr.participant_id, pr.case_manager_id, pr.provider_organisation_id, pr.title,
@@ -466,20 +471,21 @@ func scanProject(r pgx.Rows) (Project, error) {
 	return p, err
 }
 
-// ProjectsByCase loads the projects of the given cases.
+// ProjectsByCase loads the projects of the given cases within scope; a provider sees only
+// the projects it delivers.
 func (t *Tx) ProjectsByCase(ctx context.Context, caseIDs []string) ([]Project, error) {
 	args := []any{caseIDs}
 	return query(ctx, t, "projects by case",
-		`SELECT `+projectCols+` FROM projects pr JOIN cases c ON c.id = pr.case_id
-		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
+		`SELECT `+projectCols+` FROM projects pr
+		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
 }
 
-// ProjectsByIDs loads projects.
+// ProjectsByIDs loads projects within scope.
 func (t *Tx) ProjectsByIDs(ctx context.Context, ids []string) ([]Project, error) {
 	args := []any{ids}
 	return query(ctx, t, "projects by id",
-		`SELECT `+projectCols+` FROM projects pr JOIN cases c ON c.id = pr.case_id
-		  WHERE pr.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanProject)
+		`SELECT `+projectCols+` FROM projects pr
+		  WHERE pr.id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args), args, scanProject)
 }
 
 const interventionCols = `i.id, i.case_id, i.project_id, i.round_id, i.service_type, i.provider_organisation_id, i.operator,
@@ -492,28 +498,30 @@ func scanIntervention(r pgx.Rows) (Intervention, error) {
 	return i, err
 }
 
-// InterventionsByCase loads the interventions of the given cases.
+// InterventionsByCase loads the interventions of the given cases within scope; a provider
+// sees only those it delivers or that belong to its projects.
 func (t *Tx) InterventionsByCase(ctx context.Context, caseIDs []string) ([]Intervention, error) {
 	args := []any{caseIDs}
 	return query(ctx, t, "interventions by case",
-		`SELECT `+interventionCols+` FROM interventions i JOIN cases c ON c.id = i.case_id
-		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
+		`SELECT `+interventionCols+` FROM interventions i
+		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
 
-// InterventionsByProject loads the interventions of the given projects.
+// InterventionsByProject loads the interventions of the given projects within scope.
 func (t *Tx) InterventionsByProject(ctx context.Context, projectIDs []string) ([]Intervention, error) {
 	args := []any{projectIDs}
 	return query(ctx, t, "interventions by project",
-		`SELECT `+interventionCols+` FROM interventions i JOIN cases c ON c.id = i.case_id
-		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
+		`SELECT `+interventionCols+` FROM interventions i
+		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
 
-// InterventionsByIDs loads interventions.
+// InterventionsByIDs loads interventions within scope (for an ESF+ auditor, the ESF-funded
+// interventions of participants).
 func (t *Tx) InterventionsByIDs(ctx context.Context, ids []string) ([]Intervention, error) {
 	args := []any{ids}
 	return query(ctx, t, "interventions by id",
-		`SELECT `+interventionCols+` FROM interventions i JOIN cases c ON c.id = i.case_id
-		  WHERE i.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanIntervention)
+		`SELECT `+interventionCols+` FROM interventions i
+		  WHERE i.id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args), args, scanIntervention)
 }
 
 const activityCols = `e.id, e.case_id, e.project_id, e.author_id, e.occurred_on, e.kind, e.minutes, e.note, e.created_at`
@@ -524,20 +532,21 @@ func scanActivity(r pgx.Rows) (ActivityEntry, error) {
 	return e, err
 }
 
-// ActivityByCase loads the register entries of the given cases, newest first.
+// ActivityByCase loads the register entries of the given cases within scope, newest
+// first; a provider sees those of its projects or written by its staff.
 func (t *Tx) ActivityByCase(ctx context.Context, caseIDs []string) ([]ActivityEntry, error) {
 	args := []any{caseIDs}
 	return query(ctx, t, "activity by case",
-		`SELECT `+activityCols+` FROM activity_entries e JOIN cases c ON c.id = e.case_id
-		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
+		`SELECT `+activityCols+` FROM activity_entries e
+		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
 }
 
-// ActivityByIDs loads register entries.
+// ActivityByIDs loads register entries within scope.
 func (t *Tx) ActivityByIDs(ctx context.Context, ids []string) ([]ActivityEntry, error) {
 	args := []any{ids}
 	return query(ctx, t, "activity by id",
-		`SELECT `+activityCols+` FROM activity_entries e JOIN cases c ON c.id = e.case_id
-		  WHERE e.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanActivity)
+		`SELECT `+activityCols+` FROM activity_entries e
+		  WHERE e.id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args), args, scanActivity)
 }
 
 func first[T any](rows []T, err error, op string) (T, error) {

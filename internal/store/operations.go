@@ -129,18 +129,18 @@ func scanParticipation(r pgx.Rows) (Participation, error) {
 	return x, scanParticipationInto(r, &x)
 }
 
-// ParticipationsByIDs loads participations of persons within scope.
+// ParticipationsByIDs loads participations within scope.
 func (t *Tx) ParticipationsByIDs(ctx context.Context, ids []string) ([]Participation, error) {
 	args := []any{ids}
-	return query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa JOIN persons p ON p.id = pa.person_id
-		WHERE pa.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args), args, scanParticipation)
+	return query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
+		WHERE pa.id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args), args, scanParticipation)
 }
 
-// ParticipationsByPerson loads the participations of the given persons.
+// ParticipationsByPerson loads the participations of the given persons within scope.
 func (t *Tx) ParticipationsByPerson(ctx context.Context, personIDs []string) ([]Participation, error) {
 	args := []any{personIDs}
-	return query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa JOIN persons p ON p.id = pa.person_id
-		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
+	return query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
+		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
 }
 
 // ParticipationFilter narrows a participation listing.
@@ -154,7 +154,7 @@ type ParticipationFilter struct {
 // ListParticipations returns a page of participations ordered by entry date.
 func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Page) (Rows[Participation], error) {
 	args := []any{}
-	where := t.scope.personPredicate("p", &args)
+	where := t.scope.participationPredicate("pa", &args)
 	if f.OperationID != nil {
 		where += " AND pa.operation_id = " + arg(&args, *f.OperationID)
 	}
@@ -188,10 +188,10 @@ func (t *Tx) EnrolParticipant(ctx context.Context, x Participation) (string, err
 	return id, err
 }
 
-// RecordParticipantExit sets the exit date of a participation.
+// RecordParticipantExit sets the exit date of a participation within scope.
 func (t *Tx) RecordParticipantExit(ctx context.Context, id string, exit time.Time) error {
 	args := []any{id, exit}
 	_, err := exec(ctx, t, "record participant exit", `UPDATE participations pa SET exit_date = $2, updated_at = now()
-		WHERE pa.id = $1 AND EXISTS (SELECT 1 FROM persons p WHERE p.id = pa.person_id AND `+t.scope.personPredicate("p", &args)+`)`, args...)
+		WHERE pa.id = $1 AND `+t.scope.participationPredicate("pa", &args), args...)
 	return err
 }

@@ -149,14 +149,39 @@ func (s Scope) personIDs(ph string) string {
 			" UNION ALL SELECT shm.person_id FROM household_members shm JOIN cases sc ON sc.household_id = shm.household_id WHERE " + c +
 			" UNION ALL SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE " + c +
 			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id WHERE " + c +
-			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN cases sc ON sc.id = sa.case_id WHERE " + c
+			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN cases sc ON sc.id = sa.case_id WHERE " + c +
+			s.orRegistered("persons", ph)
 	case ScopeProvider:
 		c := s.caseCond("sc", ph)
 		return "SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE sp.provider_organisation_id = " + ph + "::uuid AND " + c +
 			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id LEFT JOIN projects sip ON sip.id = si.project_id" +
-			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid) AND " + c
+			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid) AND " + c +
+			s.orRegistered("persons", ph)
 	case ScopeParticipants:
 		return "SELECT person_id FROM participations"
+	}
+	return ""
+}
+
+// registeredBy is a subquery listing the rows of table (persons or households) that the
+// scope's organisation registered itself, or for a territory scope an organisation of
+// the territory: they stay visible to it before any case links them, so a person can be
+// registered in one request and taken in charge in another. Empty for scopes that name
+// no organisation.
+func (s Scope) registeredBy(table, ph string) string {
+	switch s.Kind {
+	case ScopeOrganisation, ScopeProvider:
+		return "SELECT rg.id FROM " + table + " rg WHERE rg.registered_by = " + ph + "::uuid"
+	case ScopeTerritory:
+		return "SELECT rg.id FROM " + table + " rg WHERE rg.registered_by IN (SELECT id FROM organisations WHERE territory = " + ph + "::text)"
+	}
+	return ""
+}
+
+// orRegistered appends the registered rows of table to a UNION ALL list of ids.
+func (s Scope) orRegistered(table, ph string) string {
+	if r := s.registeredBy(table, ph); r != "" {
+		return " UNION ALL " + r
 	}
 	return ""
 }
@@ -223,9 +248,15 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.orWrittenHere(alias, alias+".id IN (SELECT sc.household_id FROM cases sc WHERE "+s.caseCond("sc", s.param(args))+")")
+		return s.orWrittenHere(alias, alias+".id IN ("+s.householdIDs(s.param(args))+")")
 	}
 	return "false"
+}
+
+// householdIDs is a subquery listing the households the scope sees, with the identifier
+// at ph: those of its cases, and those its organisation registered.
+func (s Scope) householdIDs(ph string) string {
+	return "SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + s.orRegistered("households", ph)
 }
 
 // householdMemberPredicate returns a SQL condition on the household_members row aliased
@@ -238,11 +269,11 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return "(" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")" +
+		return "(" + alias + ".household_id IN (" + s.householdIDs(s.param(args)) + ")" +
 			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	case ScopeProvider:
 		ph := s.param(args)
-		return "((" + alias + ".household_id IN (SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + ") AND " +
+		return "((" + alias + ".household_id IN (" + s.householdIDs(ph) + ") AND " +
 			alias + ".person_id IN (" + s.personIDs(ph) + "))" +
 			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	}
