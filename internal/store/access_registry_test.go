@@ -48,10 +48,10 @@ func registryFixture(t *testing.T) *store.Store {
 	}
 	exec(`INSERT INTO registry_benefit_cases (source, source_ref, tax_code, programme, application_protocol, member_tax_codes, status, status_raw, status_date,
 		raw_payload, payload_sha256, content_type, origin, fetched_at) VALUES ('benefits', 'ADI/1', 'RSSMRA80A01G704X', 'ADI', '1',
-		ARRAY['RSSMRA80A01G704X', 'RSSMRA80A01G701X'], 'ACCEPTED', 'accolta', '2024-01-01', `+meta+`)`)
+		ARRAY['RSSMRA80A01G704X', 'RSSMRA80A01G701X'], 'ACCEPTED', 'accolta', '2024-01-01', ` + meta + `)`)
 	exec(`INSERT INTO registry_benefit_cases (source, source_ref, tax_code, programme, application_protocol, member_tax_codes, status, status_raw, status_date,
 		raw_payload, payload_sha256, content_type, origin, fetched_at) VALUES ('benefits', 'ADI/2', 'NNNNNN80A01G702X', 'ADI', '2',
-		ARRAY['NNNNNN80A01G702X'], 'ACCEPTED', 'accolta', '2024-01-01', `+meta+`)`)
+		ARRAY['NNNNNN80A01G702X'], 'ACCEPTED', 'accolta', '2024-01-01', ` + meta + `)`)
 	exec(`INSERT INTO registry_quarantine (source, kind, raw_payload, payload_sha256, content_type, field, reason, problems, origin, fetched_at)
 		VALUES ('labour', 'labour_status', '\x00'::bytea, repeat('b', 64), 'application/json', 'tax_code', 'bad', '[]', 'sync', now())`)
 	return st
