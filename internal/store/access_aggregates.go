@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+)
+
+// Claim keys of the aggregate functions (migrations/00103_access_aggregates.sql).
+const (
+	// ClaimAggregates is "read" for a request allowed to read aggregates.
+	ClaimAggregates = "ponte.aggregates"
+	// ClaimAggregateTerritory restricts aggregates to the cases led by organisations of a
+	// territory; empty counts every case.
+	ClaimAggregateTerritory = "ponte.aggregate_territory"
+	// ClaimPrincipalOrganisation is the organisation of the request's principal: persons
+	// and households it registers record it (migrations/00104_access_registered.sql).
+	ClaimPrincipalOrganisation = "ponte.principal_org"
+)
+
+// AggregateCell is one raw count of an aggregate table, before small-cell suppression:
+// the row it belongs to (a key and a label for people) and its column.
+type AggregateCell struct {
+	Row      string
+	RowLabel string
+	Column   string
+	Count    int64
+}
+
+// CaseLoadGroupings are the groupings CaseLoad accepts.
+var CaseLoadGroupings = []string{"STATUS", "ORGANISATION", "DEPARTMENT"}
+
+// CaseLoad counts cases per group and status (groupBy: STATUS, ORGANISATION or
+// DEPARTMENT). The counts are raw: suppress them before showing them. A request
+// transaction needs the ClaimAggregates claim.
+func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, error) {
+	known := false
+	for _, g := range CaseLoadGroupings {
+		known = known || g == groupBy
+	}
+	if !known {
+		return nil, apperr.Inputf("groupBy", "unknown grouping %q", groupBy)
+	}
+	return query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
+}
+
+// ServicesActivated counts the interventions of a funding round per service type and
+// status. The counts are raw: suppress them before showing them.
+func (t *Tx) ServicesActivated(ctx context.Context, roundID string) ([]AggregateCell, error) {
+	if !isUUID(roundID) {
+		return nil, apperr.Inputf("roundId", "%q is not a round id", roundID)
+	}
+	return query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,
+		[]any{roundID}, scanAggregateCell)
+}
+
+func scanAggregateCell(r pgx.Rows) (AggregateCell, error) {
+	var c AggregateCell
+	err := r.Scan(&c.Row, &c.RowLabel, &c.Column, &c.Count)
+	return c, err
+}
