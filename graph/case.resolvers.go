@@ -214,6 +214,7 @@ func (r *mutationResolver) AddActivityEntry(ctx context.Context, input casework.
 	if err != nil {
 		return nil, err
 	}
+	recordWritten(ctx, req, e)
 	return &model.ActivityEntryPayload{Entry: e}, nil
 }
 

@@ -19,6 +19,7 @@ func mutate[In, Out, P any](ctx context.Context, in In, cmd func(context.Context
 	if err != nil {
 		return zero, err
 	}
+	recordWritten(ctx, r, out)
 	return payload(out), nil
 }
 

@@ -68,7 +68,20 @@ func (r *mutationResolver) EndHouseholdMembership(ctx context.Context, input cas
 
 // ID is the resolver for the id field.
 func (r *personResolver) ID(ctx context.Context, obj *store.Person) (string, error) {
-	return gid("Person", obj.ID), nil
+	return personID(ctx, obj)
+}
+
+// Pseudonym is the resolver for the pseudonym field.
+func (r *personResolver) Pseudonym(ctx context.Context, obj *store.Person) (*string, error) {
+	req, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := req.access.pseudonym(obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // Households is the resolver for the households field.

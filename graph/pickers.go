@@ -29,3 +29,6 @@ func decode(v *string, names map[string]string) *string {
 	}
 	return &n
 }
+
+// ptr returns a pointer to a copy of v, for nullable fields computed from values.
+func ptr[T any](v T) *T { return &v }

@@ -16,8 +16,8 @@ import (
 )
 
 // Source is the resolver for the source field.
-func (r *benefitCaseResolver) Source(ctx context.Context, obj *store.BenefitCase) (model.RegistrySource, error) {
-	return registrySource(obj.Source), nil
+func (r *benefitCaseResolver) Source(ctx context.Context, obj *store.BenefitCase) (*model.RegistrySource, error) {
+	return ptr(registrySource(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
@@ -26,8 +26,8 @@ func (r *benefitCaseResolver) Freshness(ctx context.Context, obj *store.BenefitC
 }
 
 // ApplicantTaxCode is the resolver for the applicantTaxCode field.
-func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (string, error) {
-	return obj.TaxCode, nil
+func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (*string, error) {
+	return &obj.TaxCode, nil
 }
 
 // Applicant is the resolver for the applicant field.
@@ -53,13 +53,13 @@ func (r *benefitCaseResolver) MonthlyAmountEur(ctx context.Context, obj *store.B
 }
 
 // Role is the resolver for the role field.
-func (r *benefitHouseholdMemberResolver) Role(ctx context.Context, obj *store.BenefitMember) (model.BenefitHouseholdRole, error) {
-	return model.BenefitHouseholdRole(strings.ToUpper(obj.Role)), nil
+func (r *benefitHouseholdMemberResolver) Role(ctx context.Context, obj *store.BenefitMember) (*model.BenefitHouseholdRole, error) {
+	return ptr(model.BenefitHouseholdRole(strings.ToUpper(obj.Role))), nil
 }
 
 // Source is the resolver for the source field.
-func (r *employmentEventResolver) Source(ctx context.Context, obj *store.EmploymentEvent) (model.RegistrySource, error) {
-	return registrySource(obj.Source), nil
+func (r *employmentEventResolver) Source(ctx context.Context, obj *store.EmploymentEvent) (*model.RegistrySource, error) {
+	return ptr(registrySource(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
@@ -68,8 +68,8 @@ func (r *employmentEventResolver) Freshness(ctx context.Context, obj *store.Empl
 }
 
 // WorkerTaxCode is the resolver for the workerTaxCode field.
-func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (string, error) {
-	return obj.TaxCode, nil
+func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (*string, error) {
+	return &obj.TaxCode, nil
 }
 
 // Worker is the resolver for the worker field.
@@ -98,8 +98,8 @@ func (r *householdResolver) SchoolRecords(ctx context.Context, obj *store.Househ
 }
 
 // Source is the resolver for the source field.
-func (r *iseeResolver) Source(ctx context.Context, obj *store.ISEE) (model.RegistrySource, error) {
-	return registrySource(obj.Source), nil
+func (r *iseeResolver) Source(ctx context.Context, obj *store.ISEE) (*model.RegistrySource, error) {
+	return ptr(registrySource(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
@@ -108,8 +108,8 @@ func (r *iseeResolver) Freshness(ctx context.Context, obj *store.ISEE) (*model.F
 }
 
 // DeclarantTaxCode is the resolver for the declarantTaxCode field.
-func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (string, error) {
-	return obj.TaxCode, nil
+func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (*string, error) {
+	return &obj.TaxCode, nil
 }
 
 // Declarant is the resolver for the declarant field.
@@ -118,23 +118,18 @@ func (r *iseeResolver) Declarant(ctx context.Context, obj *store.ISEE) (*store.P
 }
 
 // ValueEur is the resolver for the valueEur field.
-func (r *iseeResolver) ValueEur(ctx context.Context, obj *store.ISEE) (string, error) {
-	return euro(obj.ISEEValueCents), nil
+func (r *iseeResolver) ValueEur(ctx context.Context, obj *store.ISEE) (*string, error) {
+	return ptr(euro(obj.ISEEValueCents)), nil
 }
 
 // Source is the resolver for the source field.
-func (r *labourStatusResolver) Source(ctx context.Context, obj *store.LabourStatus) (model.RegistrySource, error) {
-	return registrySource(obj.Source), nil
+func (r *labourStatusResolver) Source(ctx context.Context, obj *store.LabourStatus) (*model.RegistrySource, error) {
+	return ptr(registrySource(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *labourStatusResolver) Freshness(ctx context.Context, obj *store.LabourStatus) (*model.Freshness, error) {
 	return freshness(ctx, syncjob.LabourStatus.Name, &obj.RegistryMeta)
-}
-
-// Person is the resolver for the person field.
-func (r *labourStatusResolver) Person(ctx context.Context, obj *store.LabourStatus) (*store.Person, error) {
-	return linkedPerson(&obj.RegistryMeta)
 }
 
 // RefreshRegistryData is the resolver for the refreshRegistryData field.
@@ -173,8 +168,8 @@ func (r *queryResolver) RegistryStatus(ctx context.Context) ([]model.RegistrySou
 }
 
 // Source is the resolver for the source field.
-func (r *schoolRecordResolver) Source(ctx context.Context, obj *store.SchoolRecord) (model.RegistrySource, error) {
-	return registrySource(obj.Source), nil
+func (r *schoolRecordResolver) Source(ctx context.Context, obj *store.SchoolRecord) (*model.RegistrySource, error) {
+	return ptr(registrySource(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
@@ -192,7 +187,7 @@ func (r *schoolRecordResolver) Qualification(ctx context.Context, obj *store.Sch
 	if obj.QualificationCode == nil || obj.QualificationName == nil || obj.QualificationDate == nil {
 		return nil, nil
 	}
-	return &model.SchoolQualification{TitleCode: *obj.QualificationCode, TitleName: *obj.QualificationName, ObtainedDate: *obj.QualificationDate}, nil
+	return &model.SchoolQualification{TitleCode: obj.QualificationCode, TitleName: obj.QualificationName, ObtainedDate: obj.QualificationDate}, nil
 }
 
 // BenefitCase returns generated.BenefitCaseResolver implementation.
@@ -225,3 +220,15 @@ type (
 	labourStatusResolver           struct{ *Resolver }
 	schoolRecordResolver           struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *labourStatusResolver) Person(ctx context.Context, obj *store.LabourStatus) (*store.Person, error) {
+	return linkedPerson(&obj.RegistryMeta)
+}
+*/

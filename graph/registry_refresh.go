@@ -66,6 +66,11 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 		}
 		payload.Person = p
 		taxCodes = []string{p.TaxCode}
+		r, err := request(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.access.touch(p.ID)
 	} else {
 		h, err := required(ctx, householdsL, *householdID)
 		if err != nil {
@@ -103,6 +108,10 @@ func currentMemberCodes(ctx context.Context, householdID string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	var codes []string
 	for _, m := range members {
@@ -115,6 +124,7 @@ func currentMemberCodes(ctx context.Context, householdID string) ([]string, erro
 		}
 		if p != nil {
 			codes = append(codes, p.TaxCode)
+			r.access.touch(p.ID)
 		}
 	}
 	return codes, nil

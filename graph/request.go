@@ -11,18 +11,27 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// Request is what one GraphQL operation works in: its transaction, its loaders, and who asks.
+// Request is what one GraphQL operation works in: its transaction, its loaders, who asks
+// and what they may see.
 type Request struct {
 	Tx *store.Tx
 	// StaffID is the caller's own staff record, when the caller is a member of staff.
 	StaffID string
 	loaders *loaders
+	access  *Access
 }
 
-// NewRequest prepares a request running in tx.
-func NewRequest(tx *store.Tx, staffID string) *Request {
-	return &Request{Tx: tx, StaffID: staffID, loaders: newLoaders(tx)}
+// NewRequest prepares a request running in tx under acc (NewAccess(nil, …) for none).
+func NewRequest(tx *store.Tx, acc *Access) *Request {
+	r := &Request{Tx: tx, loaders: newLoaders(tx), access: acc}
+	if acc.plan != nil {
+		r.StaffID = acc.plan.Principal().StaffID
+	}
+	return r
 }
+
+// Access is the request's access control.
+func (r *Request) Access() *Access { return r.access }
 
 type requestKey struct{}
 
@@ -48,6 +57,44 @@ func request(ctx context.Context) (*Request, error) {
 }
 
 func gid(typ, id string) string { return globalid.Encode(typ, id) }
+
+// personID is a person's global id; for a request that sees persons only through their
+// pseudonym (ESF+ audit), it is built from the pseudonym instead, so the hub's own ids
+// never reach it.
+func personID(ctx context.Context, p *store.Person) (string, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !r.access.pseudonymous() {
+		return gid("Person", p.ID), nil
+	}
+	ps, err := r.access.pseudonym(p.ID)
+	if err != nil {
+		return "", err
+	}
+	return gid("Person", ps), nil
+}
+
+// isUUID reports whether s is a UUID in its text form: row ids are, so a global id
+// holding anything else names nothing.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // optional loads a nullable reference: absent or out of scope is null.
 func optional[T any](ctx context.Context, pick func(*loaders) *loader[*T], id *string) (*T, error) {
@@ -134,6 +181,10 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 	r, err := request(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !isUUID(rowID) {
+		// Such as a pseudonymous person id: it names no row, like an id out of scope.
+		return nil, nil
 	}
 	tx := r.Tx
 	ids := []string{rowID}

@@ -113,12 +113,30 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.ActivityEntry().Case(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Case
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Case
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalNCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -145,7 +163,25 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.ActivityEntry().Project(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Project
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Project
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Project) graphql.Marshaler {
 			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, selections, v)
 		},
@@ -177,12 +213,30 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.ActivityEntry().Author(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal *store.Staff
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Staff
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalNStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -209,12 +263,30 @@ func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.OccurredOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -232,12 +304,30 @@ func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNActivityKind2string(ctx, selections, v)
+			return ec.marshalOActivityKind2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -255,7 +345,25 @@ func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Minutes, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -298,10 +406,10 @@ func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -319,12 +427,30 @@ func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.ActivityEntry().RecordedAt(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -374,12 +500,30 @@ func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Area, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNEmployabilityArea2string(ctx, selections, v)
+			return ec.marshalOEmployabilityArea2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -397,12 +541,30 @@ func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Score, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return ec.marshalOInt2int(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -420,7 +582,25 @@ func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Note, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -466,12 +646,30 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Assessment().Case(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Case
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Case
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalNCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -502,7 +700,7 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -518,10 +716,10 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -548,12 +746,30 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Assessment().Assessor(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Staff
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Staff
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalNStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -580,12 +796,30 @@ func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.AssessedOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_assessedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -623,10 +857,10 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.AssessmentScore) graphql.Marshaler {
-			return ec.marshalNAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx, selections, v)
+			return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -796,10 +1030,10 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNServiceType2ᚕstringᚄ(ctx, selections, v)
+			return ec.marshalOServiceType2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -872,12 +1106,30 @@ func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Reference, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -895,12 +1147,30 @@ func (ec *executionContext) _Case_status(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNCaseStatus2string(ctx, selections, v)
+			return ec.marshalOCaseStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -918,12 +1188,30 @@ func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.OpenedOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -941,7 +1229,25 @@ func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.ClosedOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -1050,7 +1356,7 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
 					var zeroVal *store.Household
 					return zeroVal, err
@@ -1100,7 +1406,7 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -1146,12 +1452,30 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Case().Organisation(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Organisation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Organisation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1178,12 +1502,30 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Case().LeadWorker(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Staff
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Staff
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalNStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1210,12 +1552,30 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Case().Departments(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal []store.Department
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal []store.Department
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Department) graphql.Marshaler {
-			return ec.marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx, selections, v)
+			return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1242,12 +1602,30 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Case().Organisations(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal []store.CaseOrganisation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal []store.CaseOrganisation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseOrganisation) graphql.Marshaler {
-			return ec.marshalNCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx, selections, v)
+			return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1294,10 +1672,10 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Assessment) graphql.Marshaler {
-			return ec.marshalNAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx, selections, v)
+			return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1344,10 +1722,10 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Project) graphql.Marshaler {
-			return ec.marshalNProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx, selections, v)
+			return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1394,10 +1772,10 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
-			return ec.marshalNIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
+			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1444,10 +1822,10 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.ActivityEntry) graphql.Marshaler {
-			return ec.marshalNActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx, selections, v)
+			return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1616,12 +1994,30 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Organisation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Organisation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1648,12 +2044,30 @@ func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Role, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNCaseOrganisationRole2string(ctx, selections, v)
+			return ec.marshalOCaseOrganisationRole2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1726,12 +2140,30 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Intervention().Case(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Case
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Case
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalNCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1758,7 +2190,25 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Intervention().Project(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Project
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Project
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Project) graphql.Marshaler {
 			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, selections, v)
 		},
@@ -1790,7 +2240,25 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Intervention().Round(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Round
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Round
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Round) graphql.Marshaler {
 			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx, selections, v)
 		},
@@ -1842,10 +2310,10 @@ func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNServiceType2string(ctx, selections, v)
+			return ec.marshalOServiceType2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1863,12 +2331,30 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Intervention().Provider(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Organisation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Organisation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1895,7 +2381,25 @@ func (ec *executionContext) _Intervention_operator(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Operator, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -1922,7 +2426,7 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -1938,10 +2442,10 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1968,7 +2472,25 @@ func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.StartsOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -1991,7 +2513,25 @@ func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.EndsOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -2014,7 +2554,25 @@ func (ec *executionContext) _Intervention_plannedHours(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.PlannedHours, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *float64
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *float64
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -2037,12 +2595,30 @@ func (ec *executionContext) _Intervention_hoursDelivered(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.HoursDelivered, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal float64
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal float64
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+			return ec.marshalOFloat2float64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2060,12 +2636,30 @@ func (ec *executionContext) _Intervention_status(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNInterventionStatus2string(ctx, selections, v)
+			return ec.marshalOInterventionStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2179,12 +2773,30 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Project().Case(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
+				if err != nil {
+					var zeroVal *store.Case
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Case
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalNCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2231,10 +2843,10 @@ func (ec *executionContext) _Project_title(ctx context.Context, field graphql.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2256,7 +2868,7 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -2272,10 +2884,10 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2302,7 +2914,25 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Project().CaseManager(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Staff
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Staff
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
 			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
 		},
@@ -2334,12 +2964,30 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Project().Provider(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *store.Organisation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Organisation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2386,10 +3034,10 @@ func (ec *executionContext) _Project_objectives(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2407,12 +3055,30 @@ func (ec *executionContext) _Project_status(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNProjectStatus2string(ctx, selections, v)
+			return ec.marshalOProjectStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2430,7 +3096,25 @@ func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.StartedOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -2453,7 +3137,25 @@ func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.EndedOn, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -2701,10 +3403,10 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
-			return ec.marshalNIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
+			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3588,7 +4290,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._ActivityEntry_case(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3664,7 +4366,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._ActivityEntry_author(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3694,12 +4396,12 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "occurredOn":
 			out.Values[i] = ec._ActivityEntry_occurredOn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._ActivityEntry_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "minutes":
@@ -3709,7 +4411,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 			}
 		case "note":
 			out.Values[i] = ec._ActivityEntry_note(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "recordedAt":
@@ -3722,7 +4424,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._ActivityEntry_recordedAt(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3823,12 +4525,12 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("AreaScore")
 		case "area":
 			out.Values[i] = ec._AreaScore_area(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "score":
 			out.Values[i] = ec._AreaScore_score(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "note":
@@ -3917,7 +4619,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._Assessment_case(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3955,7 +4657,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._Assessment_person(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3993,7 +4695,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._Assessment_assessor(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4023,12 +4725,12 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "assessedOn":
 			out.Values[i] = ec._Assessment_assessedOn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "scores":
 			out.Values[i] = ec._Assessment_scores(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workExperience":
@@ -4048,7 +4750,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 			}
 		case "proposedInterventions":
 			out.Values[i] = ec._Assessment_proposedInterventions(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -4162,17 +4864,17 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "reference":
 			out.Values[i] = ec._Case_reference(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Case_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "openedOn":
 			out.Values[i] = ec._Case_openedOn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "closedOn":
@@ -4276,7 +4978,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_organisation(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4314,7 +5016,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_leadWorker(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4352,7 +5054,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_departments(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4390,7 +5092,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_organisations(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4428,7 +5130,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_assessments(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4466,7 +5168,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_projects(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4504,7 +5206,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_interventions(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4542,7 +5244,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Case_activity(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4704,7 +5406,7 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 					}
 				}()
 				res = ec._CaseOrganisationLink_organisation(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4734,7 +5436,7 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "role":
 			out.Values[i] = ec._CaseOrganisationLink_role(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -4856,7 +5558,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Intervention_case(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4962,7 +5664,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "serviceType":
 			out.Values[i] = ec._Intervention_serviceType(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provider":
@@ -4975,7 +5677,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Intervention_provider(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5018,7 +5720,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._Intervention_beneficiary(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5063,12 +5765,12 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 			}
 		case "hoursDelivered":
 			out.Values[i] = ec._Intervention_hoursDelivered(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Intervention_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "interruptionReason":
@@ -5195,7 +5897,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Project_case(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5225,7 +5927,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "title":
 			out.Values[i] = ec._Project_title(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "participant":
@@ -5238,7 +5940,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Project_participant(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5314,7 +6016,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Project_provider(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5344,12 +6046,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "objectives":
 			out.Values[i] = ec._Project_objectives(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Project_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startedOn":
@@ -5397,7 +6099,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Project_interventions(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5497,22 +6199,6 @@ func (ec *executionContext) marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋp
 	return ec._ActivityEntry(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActivityEntry) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntry(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNActivityEntryPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐActivityEntryPayload(ctx context.Context, sel ast.SelectionSet, v *model.ActivityEntryPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -5548,22 +6234,6 @@ func (ec *executionContext) marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponte
 	return ec._AreaScore(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AssessmentScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScore(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInput(ctx context.Context, v any) (casework.AreaScoreInput, error) {
 	res, err := ec.unmarshalInputAreaScoreInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5587,22 +6257,6 @@ func (ec *executionContext) marshalNAssessment2githubᚗcomᚋponteᚑhubᚋpont
 	return ec._Assessment(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Assessment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessment(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNAssessmentPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐAssessmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.AssessmentPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -5615,32 +6269,6 @@ func (ec *executionContext) marshalNAssessmentPayload2ᚖgithubᚗcomᚋponteᚑ
 
 func (ec *executionContext) marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx context.Context, sel ast.SelectionSet, v store.Case) graphql.Marshaler {
 	return ec._Case(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Case) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx context.Context, sel ast.SelectionSet, v *store.Case) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Case(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCaseConnection2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseConnection(ctx context.Context, sel ast.SelectionSet, v *model.CaseConnection) graphql.Marshaler {
@@ -5677,38 +6305,6 @@ func (ec *executionContext) marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑ
 	return ec._CaseOrganisationLink(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseOrganisation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisation(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalNCaseOrganisationRole2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseOrganisationRole2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
-}
-
 func (ec *executionContext) marshalNCasePayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCasePayload(ctx context.Context, sel ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -5717,22 +6313,6 @@ func (ec *executionContext) marshalNCasePayload2ᚖgithubᚗcomᚋponteᚑhubᚋ
 		return graphql.Null
 	}
 	return ec._CasePayload(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNCaseStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
 }
 
 func (ec *executionContext) unmarshalNCloseCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCloseCaseInput(ctx context.Context, v any) (casework.CloseCaseInput, error) {
@@ -5775,22 +6355,6 @@ func (ec *executionContext) marshalNIntervention2githubᚗcomᚋponteᚑhubᚋpo
 	return ec._Intervention(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐIntervention(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNInterventionPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐInterventionPayload(ctx context.Context, sel ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -5799,22 +6363,6 @@ func (ec *executionContext) marshalNInterventionPayload2ᚖgithubᚗcomᚋponte�
 		return graphql.Null
 	}
 	return ec._InterventionPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNInterventionStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNInterventionStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
 }
 
 func (ec *executionContext) unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐOpenCaseInput(ctx context.Context, v any) (casework.OpenCaseInput, error) {
@@ -5826,22 +6374,6 @@ func (ec *executionContext) marshalNProject2githubᚗcomᚋponteᚑhubᚋponte�
 	return ec._Project(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Project) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNProjectPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐProjectPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -5850,22 +6382,6 @@ func (ec *executionContext) marshalNProjectPayload2ᚖgithubᚗcomᚋponteᚑhub
 		return graphql.Null
 	}
 	return ec._ProjectPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNProjectStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNProjectStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
 }
 
 func (ec *executionContext) unmarshalNRecordAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordAssessmentInput(ctx context.Context, v any) (casework.RecordAssessmentInput, error) {
@@ -5889,25 +6405,19 @@ func (ec *executionContext) marshalNServiceType2string(ctx context.Context, sel 
 	return res
 }
 
-func (ec *executionContext) unmarshalNServiceType2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]string, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNServiceType2string(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdateProjectInput(ctx context.Context, v any) (casework.UpdateProjectInput, error) {
+	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNServiceType2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+func (ec *executionContext) marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActivityEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNServiceType2string(ctx, sel, v[i])
+		return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5919,9 +6429,80 @@ func (ec *executionContext) marshalNServiceType2ᚕstringᚄ(ctx context.Context
 	return ret
 }
 
-func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdateProjectInput(ctx context.Context, v any) (casework.UpdateProjectInput, error) {
-	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
+func (ec *executionContext) unmarshalOActivityKind2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActivityKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AssessmentScore) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Assessment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Case) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx context.Context, sel ast.SelectionSet, v *store.Case) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Case(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCaseFilter2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseFilter(ctx context.Context, v any) (*model.CaseFilter, error) {
@@ -5930,6 +6511,49 @@ func (ec *executionContext) unmarshalOCaseFilter2ᚖgithubᚗcomᚋponteᚑhub�
 	}
 	res, err := ec.unmarshalInputCaseFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseOrganisation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCaseOrganisationRole2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseOrganisationRole2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOCaseStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOCaseStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -5948,6 +6572,68 @@ func (ec *executionContext) marshalOCaseStatus2ᚖstring(ctx context.Context, se
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOEmployabilityArea2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmployabilityArea2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐIntervention(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInterventionStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInterventionStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Project) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v *store.Project) graphql.Marshaler {
@@ -5975,6 +6661,18 @@ func (ec *executionContext) marshalOProjectOutcome2ᚖstring(ctx context.Context
 	return res
 }
 
+func (ec *executionContext) unmarshalOProjectStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProjectStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOProjectStatus2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -5990,6 +6688,18 @@ func (ec *executionContext) marshalOProjectStatus2ᚖstring(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOServiceType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOServiceType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
 	return res
 }
 

@@ -365,25 +365,7 @@ func (ec *executionContext) _Operation_participations(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Operation().Participations(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["roundId"].(*string), fc.Args["search"].(*string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *model.ParticipationConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.ParticipationConnection
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParticipationConnection) graphql.Marshaler {
 			return ec.marshalNParticipationConnection2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationConnection(ctx, selections, v)
 		},
@@ -738,12 +720,30 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Participation().Operation(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
+				if err != nil {
+					var zeroVal *store.Operation
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Operation
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Operation) graphql.Marshaler {
-			return ec.marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx, selections, v)
+			return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Participation_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -770,7 +770,25 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Participation().Round(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
+				if err != nil {
+					var zeroVal *store.Round
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Round
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Round) graphql.Marshaler {
 			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx, selections, v)
 		},
@@ -806,7 +824,7 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -822,10 +840,10 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Participation_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -856,7 +874,7 @@ func (ec *executionContext) _Participation_entryDate(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
 					var zeroVal time.Time
 					return zeroVal, err
@@ -872,10 +890,10 @@ func (ec *executionContext) _Participation_entryDate(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -897,7 +915,7 @@ func (ec *executionContext) _Participation_exitDate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
 					var zeroVal *time.Time
 					return zeroVal, err
@@ -938,7 +956,7 @@ func (ec *executionContext) _Participation_gender(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1184,7 +1202,7 @@ func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1266,7 +1284,7 @@ func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Cont
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1307,7 +1325,7 @@ func (ec *executionContext) _Participation_foreignBackground(ctx context.Context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SPECIAL")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SPECIAL_OTHER")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1348,7 +1366,7 @@ func (ec *executionContext) _Participation_minority(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SPECIAL")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SPECIAL_OTHER")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1430,7 +1448,7 @@ func (ec *executionContext) _Participation_rural(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CONTACT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -2337,7 +2355,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._Participation_operation(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2413,7 +2431,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._Participation_person(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2443,7 +2461,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "entryDate":
 			out.Values[i] = ec._Participation_entryDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "exitDate":
@@ -2990,22 +3008,6 @@ func (ec *executionContext) marshalNParticipation2githubᚗcomᚋponteᚑhubᚋp
 	return ec._Participation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Participation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNParticipationConnection2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ParticipationConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -3087,11 +3089,37 @@ func (ec *executionContext) marshalOEmploymentStatus2ᚖstring(ctx context.Conte
 	return res
 }
 
+func (ec *executionContext) marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx context.Context, sel ast.SelectionSet, v *store.Operation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Operation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx context.Context, sel ast.SelectionSet, v *store.Round) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._OperationRound(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Participation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOParticipationFilter2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationFilter(ctx context.Context, v any) (*model.ParticipationFilter, error) {

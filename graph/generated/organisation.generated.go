@@ -1201,14 +1201,23 @@ func (ec *executionContext) marshalNOrganisationKind2string(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalNStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx context.Context, sel ast.SelectionSet, v *store.Staff) graphql.Marshaler {
+func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Department) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
 		return graphql.Null
 	}
-	return ec._Staff(ctx, sel, v)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *store.Department) graphql.Marshaler {
@@ -1216,6 +1225,13 @@ func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋp
 		return graphql.Null
 	}
 	return ec._Department(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Organisation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrganisationKind2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -36,6 +36,7 @@ type HouseholdMemberResolver interface {
 }
 type PersonResolver interface {
 	ID(ctx context.Context, obj *store.Person) (string, error)
+	Pseudonym(ctx context.Context, obj *store.Person) (*string, error)
 
 	Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error)
 	Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error)
@@ -124,7 +125,7 @@ func (ec *executionContext) _Household_label(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -140,10 +141,10 @@ func (ec *executionContext) _Household_label(ctx context.Context, field graphql.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -165,7 +166,7 @@ func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CONTACT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -206,7 +207,7 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal []store.HouseholdMember
 					return zeroVal, err
@@ -222,10 +223,10 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
-			return ec.marshalNHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
+			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -256,7 +257,7 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
 					var zeroVal []store.Case
 					return zeroVal, err
@@ -272,10 +273,10 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Case) graphql.Marshaler {
-			return ec.marshalNCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx, selections, v)
+			return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -322,10 +323,10 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
-			return ec.marshalNBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
+			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -372,10 +373,10 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.ISEE) graphql.Marshaler {
-			return ec.marshalNIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx, selections, v)
+			return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -422,10 +423,10 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.LabourStatus) graphql.Marshaler {
-			return ec.marshalNLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx, selections, v)
+			return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -472,10 +473,10 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
-			return ec.marshalNSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
+			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -529,7 +530,7 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal *store.Household
 					return zeroVal, err
@@ -545,10 +546,10 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Household) graphql.Marshaler {
-			return ec.marshalNHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
+			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -579,7 +580,7 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal *store.Person
 					return zeroVal, err
@@ -595,10 +596,10 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -629,7 +630,7 @@ func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -645,10 +646,10 @@ func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, f
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNRelationship2string(ctx, selections, v)
+			return ec.marshalORelationship2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -670,7 +671,7 @@ func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal time.Time
 					return zeroVal, err
@@ -686,10 +687,10 @@ func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -711,7 +712,7 @@ func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal *time.Time
 					return zeroVal, err
@@ -792,6 +793,47 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_pseudonym(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Person().Pseudonym(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PSEUDONYM")
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -823,10 +865,10 @@ func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -864,10 +906,10 @@ func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -905,10 +947,10 @@ func (ec *executionContext) _Person_familyName(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1012,7 +1054,7 @@ func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1053,7 +1095,7 @@ func (ec *executionContext) _Person_citizenship(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1094,7 +1136,7 @@ func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1135,7 +1177,7 @@ func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CONTACT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -1258,7 +1300,7 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal []store.HouseholdMember
 					return zeroVal, err
@@ -1274,10 +1316,10 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
-			return ec.marshalNHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
+			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1308,7 +1350,7 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
 					var zeroVal []store.Participation
 					return zeroVal, err
@@ -1324,10 +1366,10 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Participation) graphql.Marshaler {
-			return ec.marshalNParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx, selections, v)
+			return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1374,10 +1416,10 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
-			return ec.marshalNBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
+			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1524,10 +1566,10 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.EmploymentEvent) graphql.Marshaler {
-			return ec.marshalNEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx, selections, v)
+			return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1574,10 +1616,10 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
-			return ec.marshalNSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
+			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Person_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2117,7 +2159,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "label":
 			out.Values[i] = ec._Household_label(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "residenceMunicipality":
@@ -2135,7 +2177,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_members(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2173,7 +2215,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_cases(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2211,7 +2253,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_benefits(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2249,7 +2291,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_isee(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2287,7 +2329,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_labourStatuses(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2325,7 +2367,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Household_schoolRecords(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2434,7 +2476,7 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 					}
 				}()
 				res = ec._HouseholdMember_household(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2472,7 +2514,7 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 					}
 				}()
 				res = ec._HouseholdMember_person(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2502,12 +2544,12 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "relationship":
 			out.Values[i] = ec._HouseholdMember_relationship(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validFrom":
 			out.Values[i] = ec._HouseholdMember_validFrom(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validTo":
@@ -2624,19 +2666,57 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pseudonym":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Person_pseudonym(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "taxCode":
 			out.Values[i] = ec._Person_taxCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "givenName":
 			out.Values[i] = ec._Person_givenName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "familyName":
 			out.Values[i] = ec._Person_familyName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "birthDate":
@@ -2689,7 +2769,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_households(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2727,7 +2807,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_participations(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2765,7 +2845,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_benefits(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2879,7 +2959,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_employmentEvents(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2917,7 +2997,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_schoolRecords(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3128,34 +3208,8 @@ func (ec *executionContext) marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponte
 	return ec._Household(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx context.Context, sel ast.SelectionSet, v *store.Household) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Household(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx context.Context, sel ast.SelectionSet, v store.HouseholdMember) graphql.Marshaler {
 	return ec._HouseholdMember(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNHouseholdMemberPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐHouseholdMemberPayload(ctx context.Context, sel ast.SelectionSet, v *model.HouseholdMemberPayload) graphql.Marshaler {
@@ -3170,16 +3224,6 @@ func (ec *executionContext) marshalNHouseholdMemberPayload2ᚖgithubᚗcomᚋpon
 
 func (ec *executionContext) marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v store.Person) graphql.Marshaler {
 	return ec._Person(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v *store.Person) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Person(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPersonConnection2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonConnection(ctx context.Context, sel ast.SelectionSet, v *model.PersonConnection) graphql.Marshaler {
@@ -3268,6 +3312,25 @@ func (ec *executionContext) marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋpo
 	return ec._Household(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v *store.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -3281,6 +3344,18 @@ func (ec *executionContext) unmarshalOPersonFilter2ᚖgithubᚗcomᚋponteᚑhub
 	}
 	res, err := ec.unmarshalInputPersonFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORelationship2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelationship2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -19,46 +19,44 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type BenefitCaseResolver interface {
-	Source(ctx context.Context, obj *store.BenefitCase) (model.RegistrySource, error)
+	Source(ctx context.Context, obj *store.BenefitCase) (*model.RegistrySource, error)
 
 	Freshness(ctx context.Context, obj *store.BenefitCase) (*model.Freshness, error)
 
-	ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (string, error)
+	ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (*string, error)
 	Applicant(ctx context.Context, obj *store.BenefitCase) (*store.Person, error)
 	HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error)
 
 	MonthlyAmountEur(ctx context.Context, obj *store.BenefitCase) (*string, error)
 }
 type BenefitHouseholdMemberResolver interface {
-	Role(ctx context.Context, obj *store.BenefitMember) (model.BenefitHouseholdRole, error)
+	Role(ctx context.Context, obj *store.BenefitMember) (*model.BenefitHouseholdRole, error)
 }
 type EmploymentEventResolver interface {
-	Source(ctx context.Context, obj *store.EmploymentEvent) (model.RegistrySource, error)
+	Source(ctx context.Context, obj *store.EmploymentEvent) (*model.RegistrySource, error)
 
 	Freshness(ctx context.Context, obj *store.EmploymentEvent) (*model.Freshness, error)
 
-	WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (string, error)
+	WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (*string, error)
 	Worker(ctx context.Context, obj *store.EmploymentEvent) (*store.Person, error)
 }
 type IseeResolver interface {
-	Source(ctx context.Context, obj *store.ISEE) (model.RegistrySource, error)
+	Source(ctx context.Context, obj *store.ISEE) (*model.RegistrySource, error)
 
 	Freshness(ctx context.Context, obj *store.ISEE) (*model.Freshness, error)
 
-	DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (string, error)
+	DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (*string, error)
 	Declarant(ctx context.Context, obj *store.ISEE) (*store.Person, error)
 
-	ValueEur(ctx context.Context, obj *store.ISEE) (string, error)
+	ValueEur(ctx context.Context, obj *store.ISEE) (*string, error)
 }
 type LabourStatusResolver interface {
-	Source(ctx context.Context, obj *store.LabourStatus) (model.RegistrySource, error)
+	Source(ctx context.Context, obj *store.LabourStatus) (*model.RegistrySource, error)
 
 	Freshness(ctx context.Context, obj *store.LabourStatus) (*model.Freshness, error)
-
-	Person(ctx context.Context, obj *store.LabourStatus) (*store.Person, error)
 }
 type SchoolRecordResolver interface {
-	Source(ctx context.Context, obj *store.SchoolRecord) (model.RegistrySource, error)
+	Source(ctx context.Context, obj *store.SchoolRecord) (*model.RegistrySource, error)
 
 	Freshness(ctx context.Context, obj *store.SchoolRecord) (*model.Freshness, error)
 
@@ -86,12 +84,30 @@ func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.BenefitCase().Source(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -129,10 +145,10 @@ func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -150,12 +166,30 @@ func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.FetchedAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -173,12 +207,30 @@ func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.BenefitCase().Freshness(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.Freshness
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.Freshness
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
+			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -205,12 +257,30 @@ func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Origin, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -248,10 +318,10 @@ func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNBenefitProgramme2string(ctx, selections, v)
+			return ec.marshalOBenefitProgramme2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -289,10 +359,10 @@ func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -316,11 +386,11 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -329,11 +399,11 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -351,7 +421,25 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.BenefitCase().Applicant(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				if err != nil {
+					var zeroVal *store.Person
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Person
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
 			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
@@ -403,10 +491,10 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitMember) graphql.Marshaler {
-			return ec.marshalNBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx, selections, v)
+			return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -453,10 +541,10 @@ func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNBenefitStatus2string(ctx, selections, v)
+			return ec.marshalOBenefitStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -494,10 +582,10 @@ func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -535,10 +623,10 @@ func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -904,10 +992,10 @@ func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context,
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -929,13 +1017,13 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
-					var zeroVal model.BenefitHouseholdRole
+					var zeroVal *model.BenefitHouseholdRole
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal model.BenefitHouseholdRole
+					var zeroVal *model.BenefitHouseholdRole
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -944,11 +1032,11 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v model.BenefitHouseholdRole) graphql.Marshaler {
-			return ec.marshalNBenefitHouseholdRole2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BenefitHouseholdRole) graphql.Marshaler {
+			return ec.marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -970,7 +1058,7 @@ func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Con
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -1048,12 +1136,30 @@ func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.EmploymentEvent().Source(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1091,10 +1197,10 @@ func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1112,12 +1218,30 @@ func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.FetchedAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1135,12 +1259,30 @@ func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.Freshness
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.Freshness
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
+			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1167,12 +1309,30 @@ func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Origin, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1210,10 +1370,10 @@ func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1292,10 +1452,10 @@ func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNEmploymentEventType2string(ctx, selections, v)
+			return ec.marshalOEmploymentEventType2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1319,11 +1479,11 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1332,11 +1492,11 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1354,7 +1514,25 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				if err != nil {
+					var zeroVal *store.Person
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Person
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
 			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
@@ -1406,10 +1584,10 @@ func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1611,10 +1789,10 @@ func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1893,12 +2071,30 @@ func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Isee().Source(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1936,10 +2132,10 @@ func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1957,12 +2153,30 @@ func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.FetchedAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1980,12 +2194,30 @@ func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Isee().Freshness(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.Freshness
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.Freshness
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
+			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2012,12 +2244,30 @@ func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Origin, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2041,11 +2291,11 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2054,11 +2304,11 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2076,7 +2326,25 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Isee().Declarant(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				if err != nil {
+					var zeroVal *store.Person
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Person
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
 			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
@@ -2128,10 +2396,10 @@ func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2155,11 +2423,11 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2168,11 +2436,11 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2210,10 +2478,10 @@ func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2251,10 +2519,10 @@ func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2292,10 +2560,10 @@ func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return ec.marshalOInt2int(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Isee_householdSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2313,12 +2581,30 @@ func (ec *executionContext) _LabourStatus_source(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.LabourStatus().Source(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2340,7 +2626,7 @@ func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -2356,10 +2642,10 @@ func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2377,12 +2663,30 @@ func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.FetchedAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2400,12 +2704,30 @@ func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.LabourStatus().Freshness(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.Freshness
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.Freshness
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
+			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2432,12 +2754,30 @@ func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Origin, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2475,10 +2815,10 @@ func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2494,9 +2834,27 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 			return ec.fieldContext_LabourStatus_person(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.LabourStatus().Person(ctx, obj)
+			return obj.Person, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				if err != nil {
+					var zeroVal *store.Person
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Person
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
 			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
@@ -2508,8 +2866,8 @@ func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "LabourStatus",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Person(ctx, field)
 		},
@@ -2548,10 +2906,10 @@ func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2589,10 +2947,10 @@ func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+			return ec.marshalODate2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2630,10 +2988,10 @@ func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNLabourEmploymentStatus2string(ctx, selections, v)
+			return ec.marshalOLabourEmploymentStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2835,10 +3193,10 @@ func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3646,13 +4004,13 @@ func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3661,11 +4019,11 @@ func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3687,13 +4045,13 @@ func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3702,11 +4060,11 @@ func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3728,13 +4086,13 @@ func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Contex
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal time.Time
+					var zeroVal *time.Time
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal time.Time
+					var zeroVal *time.Time
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3743,11 +4101,11 @@ func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Contex
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_obtainedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3765,12 +4123,30 @@ func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.SchoolRecord().Source(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.RegistrySource
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3792,7 +4168,7 @@ func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -3808,10 +4184,10 @@ func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3829,12 +4205,30 @@ func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.FetchedAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3852,12 +4246,30 @@ func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal *model.Freshness
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *model.Freshness
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
+			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3884,12 +4296,30 @@ func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Origin, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3911,7 +4341,7 @@ func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -3927,10 +4357,10 @@ func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3948,7 +4378,25 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.SchoolRecord().Student(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
+				if err != nil {
+					var zeroVal *store.Person
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal *store.Person
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
 			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
@@ -3984,7 +4432,7 @@ func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -4000,10 +4448,10 @@ func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4025,7 +4473,7 @@ func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -4066,7 +4514,7 @@ func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -4107,7 +4555,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -4123,10 +4571,10 @@ func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNAttendanceStatus2string(ctx, selections, v)
+			return ec.marshalOAttendanceStatus2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4148,7 +4596,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Contex
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -4164,10 +4612,10 @@ func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Contex
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4189,7 +4637,7 @@ func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal time.Time
 					return zeroVal, err
@@ -4205,10 +4653,10 @@ func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4230,7 +4678,7 @@ func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "MINORS")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
 					var zeroVal *model.SchoolQualification
 					return zeroVal, err
@@ -4354,7 +4802,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 					}
 				}()
 				res = ec._BenefitCase_source(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4384,12 +4832,12 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "sourceRef":
 			out.Values[i] = ec._BenefitCase_sourceRef(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._BenefitCase_fetchedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "freshness":
@@ -4402,7 +4850,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 					}
 				}()
 				res = ec._BenefitCase_freshness(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4432,17 +4880,17 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "origin":
 			out.Values[i] = ec._BenefitCase_origin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "programme":
 			out.Values[i] = ec._BenefitCase_programme(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "applicationProtocol":
 			out.Values[i] = ec._BenefitCase_applicationProtocol(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "applicantTaxCode":
@@ -4455,7 +4903,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 					}
 				}()
 				res = ec._BenefitCase_applicantTaxCode(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4531,7 +4979,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 					}
 				}()
 				res = ec._BenefitCase_householdMembers(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4561,17 +5009,17 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "status":
 			out.Values[i] = ec._BenefitCase_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "statusRaw":
 			out.Values[i] = ec._BenefitCase_statusRaw(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "statusDate":
 			out.Values[i] = ec._BenefitCase_statusDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "monthlyAmountEur":
@@ -4682,7 +5130,7 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("BenefitHouseholdMember")
 		case "taxCode":
 			out.Values[i] = ec._BenefitHouseholdMember_taxCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
@@ -4695,7 +5143,7 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 					}
 				}()
 				res = ec._BenefitHouseholdMember_role(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4776,7 +5224,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 					}
 				}()
 				res = ec._EmploymentEvent_source(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4806,12 +5254,12 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "sourceRef":
 			out.Values[i] = ec._EmploymentEvent_sourceRef(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._EmploymentEvent_fetchedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "freshness":
@@ -4824,7 +5272,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 					}
 				}()
 				res = ec._EmploymentEvent_freshness(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4854,12 +5302,12 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "origin":
 			out.Values[i] = ec._EmploymentEvent_origin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "communicationId":
 			out.Values[i] = ec._EmploymentEvent_communicationId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "previousCommunicationId":
@@ -4869,7 +5317,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 			}
 		case "eventType":
 			out.Values[i] = ec._EmploymentEvent_eventType(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workerTaxCode":
@@ -4882,7 +5330,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 					}
 				}()
 				res = ec._EmploymentEvent_workerTaxCode(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4950,7 +5398,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "employerTaxCode":
 			out.Values[i] = ec._EmploymentEvent_employerTaxCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "employerName":
@@ -4975,7 +5423,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 			}
 		case "startDate":
 			out.Values[i] = ec._EmploymentEvent_startDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endDate":
@@ -5099,7 +5547,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Isee_source(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5129,12 +5577,12 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "sourceRef":
 			out.Values[i] = ec._Isee_sourceRef(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._Isee_fetchedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "freshness":
@@ -5147,7 +5595,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Isee_freshness(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5177,7 +5625,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "origin":
 			out.Values[i] = ec._Isee_origin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "declarantTaxCode":
@@ -5190,7 +5638,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Isee_declarantTaxCode(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5258,7 +5706,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "dsuProtocol":
 			out.Values[i] = ec._Isee_dsuProtocol(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "valueEur":
@@ -5271,7 +5719,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Isee_valueEur(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5301,17 +5749,17 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "iseeType":
 			out.Values[i] = ec._Isee_iseeType(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validUntil":
 			out.Values[i] = ec._Isee_validUntil(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "householdSize":
 			out.Values[i] = ec._Isee_householdSize(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -5357,7 +5805,7 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._LabourStatus_source(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5387,12 +5835,12 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "sourceRef":
 			out.Values[i] = ec._LabourStatus_sourceRef(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._LabourStatus_fetchedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "freshness":
@@ -5405,7 +5853,7 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._LabourStatus_freshness(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5435,65 +5883,32 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "origin":
 			out.Values[i] = ec._LabourStatus_origin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "taxCode":
 			out.Values[i] = ec._LabourStatus_taxCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "person":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._LabourStatus_person(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._LabourStatus_person(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "didId":
 			out.Values[i] = ec._LabourStatus_didId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "didDate":
 			out.Values[i] = ec._LabourStatus_didDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "employmentStatus":
 			out.Values[i] = ec._LabourStatus_employmentStatus(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unemploymentMonths":
@@ -5518,7 +5933,7 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 			}
 		case "asOf":
 			out.Values[i] = ec._LabourStatus_asOf(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -5820,17 +6235,17 @@ func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("SchoolQualification")
 		case "titleCode":
 			out.Values[i] = ec._SchoolQualification_titleCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "titleName":
 			out.Values[i] = ec._SchoolQualification_titleName(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "obtainedDate":
 			out.Values[i] = ec._SchoolQualification_obtainedDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -5876,7 +6291,7 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._SchoolRecord_source(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5906,12 +6321,12 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "sourceRef":
 			out.Values[i] = ec._SchoolRecord_sourceRef(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fetchedAt":
 			out.Values[i] = ec._SchoolRecord_fetchedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "freshness":
@@ -5924,7 +6339,7 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 					}
 				}()
 				res = ec._SchoolRecord_freshness(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -5954,12 +6369,12 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "origin":
 			out.Values[i] = ec._SchoolRecord_origin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "taxCode":
 			out.Values[i] = ec._SchoolRecord_taxCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "student":
@@ -6002,7 +6417,7 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "schoolYear":
 			out.Values[i] = ec._SchoolRecord_schoolYear(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "schoolCode":
@@ -6017,17 +6432,17 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 			}
 		case "attendanceStatus":
 			out.Values[i] = ec._SchoolRecord_attendanceStatus(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attendanceStatusRaw":
 			out.Values[i] = ec._SchoolRecord_attendanceStatusRaw(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "checkedAt":
 			out.Values[i] = ec._SchoolRecord_checkedAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "qualification":
@@ -6093,102 +6508,12 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAttendanceStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNAttendanceStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
-}
-
 func (ec *executionContext) marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCase(ctx context.Context, sel ast.SelectionSet, v store.BenefitCase) graphql.Marshaler {
 	return ec._BenefitCase(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCase(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMember(ctx context.Context, sel ast.SelectionSet, v store.BenefitMember) graphql.Marshaler {
 	return ec._BenefitHouseholdMember(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitMember) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMember(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalNBenefitHouseholdRole2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx context.Context, v any) (model.BenefitHouseholdRole, error) {
-	var res model.BenefitHouseholdRole
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNBenefitHouseholdRole2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx context.Context, sel ast.SelectionSet, v model.BenefitHouseholdRole) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNBenefitProgramme2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNBenefitProgramme2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
-}
-
-func (ec *executionContext) unmarshalNBenefitStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNBenefitStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
 }
 
 func (ec *executionContext) unmarshalNBreakerState2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBreakerState(ctx context.Context, v any) (model.BreakerState, error) {
@@ -6205,48 +6530,6 @@ func (ec *executionContext) marshalNEmploymentEvent2githubᚗcomᚋponteᚑhub�
 	return ec._EmploymentEvent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.EmploymentEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEvent(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalNEmploymentEventType2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNEmploymentEventType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
-}
-
-func (ec *executionContext) marshalNFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx context.Context, sel ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Freshness(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNFreshnessStatus2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshnessStatus(ctx context.Context, v any) (model.FreshnessStatus, error) {
 	var res model.FreshnessStatus
 	err := res.UnmarshalGQL(v)
@@ -6261,56 +6544,8 @@ func (ec *executionContext) marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋin
 	return ec._Isee(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ISEE) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalNLabourEmploymentStatus2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNLabourEmploymentStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(v)
-	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-	}
-	return res
-}
-
 func (ec *executionContext) marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v store.LabourStatus) graphql.Marshaler {
 	return ec._LabourStatus(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.LabourStatus) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) unmarshalNRefreshRegistryDataInput2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRefreshRegistryDataInput(ctx context.Context, v any) (model.RefreshRegistryDataInput, error) {
@@ -6402,11 +6637,142 @@ func (ec *executionContext) marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋpo
 	return ec._SchoolRecord(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
+func (ec *executionContext) unmarshalOAttendanceStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAttendanceStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecord(ctx, sel, v[i])
+		return ec.marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCase(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitMember) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx context.Context, v any) (*model.BenefitHouseholdRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.BenefitHouseholdRole)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx context.Context, sel ast.SelectionSet, v *model.BenefitHouseholdRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOBenefitProgramme2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBenefitProgramme2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOBenefitStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBenefitStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.EmploymentEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEmploymentEventType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmploymentEventType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx context.Context, sel ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Freshness(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ISEE) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6423,6 +6789,37 @@ func (ec *executionContext) marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponte�
 		return graphql.Null
 	}
 	return ec._Isee(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLabourEmploymentStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLabourEmploymentStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
+func (ec *executionContext) marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.LabourStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v *store.LabourStatus) graphql.Marshaler {
@@ -6468,11 +6865,46 @@ func (ec *executionContext) marshalORegistrySource2ᚕgithubᚗcomᚋponteᚑhub
 	return ret
 }
 
+func (ec *executionContext) unmarshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx context.Context, v any) (*model.RegistrySource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RegistrySource)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx context.Context, sel ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx context.Context, sel ast.SelectionSet, v *model.SchoolQualification) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._SchoolQualification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 // endregion ***************************** type.gotpl *****************************

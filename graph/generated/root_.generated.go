@@ -163,6 +163,21 @@ type ComplexityRoot struct {
 		Case func(childComplexity int) int
 	}
 
+	CountRow struct {
+		Counts func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Total  func(childComplexity int) int
+	}
+
+	CountTable struct {
+		ColumnTotals func(childComplexity int) int
+		Columns      func(childComplexity int) int
+		Rows         func(childComplexity int) int
+		Threshold    func(childComplexity int) int
+		Total        func(childComplexity int) int
+	}
+
 	CreateHouseholdPayload struct {
 		Household func(childComplexity int) int
 	}
@@ -419,6 +434,7 @@ type ComplexityRoot struct {
 		LabourStatus          func(childComplexity int) int
 		Participations        func(childComplexity int) int
 		Phone                 func(childComplexity int) int
+		Pseudonym             func(childComplexity int) int
 		ResidenceMunicipality func(childComplexity int) int
 		SchoolRecords         func(childComplexity int) int
 		TaxCode               func(childComplexity int) int
@@ -459,14 +475,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Operations     func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
-		Organisations  func(childComplexity int, first *int, after *string, kind *string) int
-		Participations func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
-		Persons        func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
-		RegistryStatus func(childComplexity int) int
+		CaseLoad          func(childComplexity int, groupBy model.CaseLoadGroup) int
+		Cases             func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
+		Operations        func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
+		Organisations     func(childComplexity int, first *int, after *string, kind *string) int
+		Participations    func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
+		Persons           func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		RegistryStatus    func(childComplexity int) int
+		ServicesActivated func(childComplexity int, roundID string) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -543,6 +561,11 @@ type ComplexityRoot struct {
 		DisplayName  func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Organisation func(childComplexity int) int
+	}
+
+	SuppressedCount struct {
+		Suppressed func(childComplexity int) int
+		Value      func(childComplexity int) int
 	}
 }
 
@@ -1015,6 +1038,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CasePayload.Case(childComplexity), true
+
+	case "CountRow.counts":
+		if e.ComplexityRoot.CountRow.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountRow.Counts(childComplexity), true
+	case "CountRow.key":
+		if e.ComplexityRoot.CountRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountRow.Key(childComplexity), true
+	case "CountRow.label":
+		if e.ComplexityRoot.CountRow.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountRow.Label(childComplexity), true
+	case "CountRow.total":
+		if e.ComplexityRoot.CountRow.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountRow.Total(childComplexity), true
+
+	case "CountTable.columnTotals":
+		if e.ComplexityRoot.CountTable.ColumnTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountTable.ColumnTotals(childComplexity), true
+	case "CountTable.columns":
+		if e.ComplexityRoot.CountTable.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountTable.Columns(childComplexity), true
+	case "CountTable.rows":
+		if e.ComplexityRoot.CountTable.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountTable.Rows(childComplexity), true
+	case "CountTable.threshold":
+		if e.ComplexityRoot.CountTable.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountTable.Threshold(childComplexity), true
+	case "CountTable.total":
+		if e.ComplexityRoot.CountTable.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountTable.Total(childComplexity), true
 
 	case "CreateHouseholdPayload.household":
 		if e.ComplexityRoot.CreateHouseholdPayload.Household == nil {
@@ -2223,6 +2302,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Phone(childComplexity), true
+	case "Person.pseudonym":
+		if e.ComplexityRoot.Person.Pseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Pseudonym(childComplexity), true
 	case "Person.residenceMunicipality":
 		if e.ComplexityRoot.Person.ResidenceMunicipality == nil {
 			break
@@ -2378,6 +2463,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
 
+	case "Query.caseLoad":
+		if e.ComplexityRoot.Query.CaseLoad == nil {
+			break
+		}
+
+		args, err := ec.field_Query_caseLoad_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CaseLoad(childComplexity, args["groupBy"].(model.CaseLoadGroup)), true
 	case "Query.cases":
 		if e.ComplexityRoot.Query.Cases == nil {
 			break
@@ -2462,6 +2558,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RegistryStatus(childComplexity), true
+	case "Query.servicesActivated":
+		if e.ComplexityRoot.Query.ServicesActivated == nil {
+			break
+		}
+
+		args, err := ec.field_Query_servicesActivated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServicesActivated(childComplexity, args["roundId"].(string)), true
 
 	case "RefreshRegistryDataPayload.errors":
 		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
@@ -2800,6 +2907,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Staff.Organisation(childComplexity), true
 
+	case "SuppressedCount.suppressed":
+		if e.ComplexityRoot.SuppressedCount.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuppressedCount.Suppressed(childComplexity), true
+	case "SuppressedCount.value":
+		if e.ComplexityRoot.SuppressedCount.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuppressedCount.Value(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2903,6 +3023,59 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/aggregates.graphqls", Input: `# Aggregates for dashboards: counts, never rows, with small-cell suppression. They cover
+# the cases led by organisations of the caller's territory (every case for a caller whose
+# organisation serves no territory, such as a managing authority), and need the
+# read_aggregates operation (the statistics and ESF+ monitoring purposes).
+
+"How case load is grouped into rows."
+enum CaseLoadGroup {
+  "One row per case status, one column of cases."
+  STATUS
+  "One row per leading organisation, one column per case status."
+  ORGANISATION
+  """
+  One row per department involved, one column per case status. A case involving two
+  departments counts in both rows, one with none in the row NONE: the totals are the sums
+  of the rows, not a number of cases.
+  """
+  DEPARTMENT
+}
+
+"A count after small-cell suppression."
+type SuppressedCount {
+  "Null when suppressed."
+  value: Int
+  suppressed: Boolean!
+}
+
+type CountRow {
+  key: String!
+  label: String!
+  "One per column, in the order of the table's columns."
+  counts: [SuppressedCount!]!
+  total: SuppressedCount!
+}
+
+"""
+A table of counts after small-cell suppression: every count from 1 to threshold - 1 is
+suppressed, and so is whatever else would let one be worked out from the totals shown.
+"""
+type CountTable {
+  threshold: Int!
+  columns: [String!]!
+  rows: [CountRow!]!
+  columnTotals: [SuppressedCount!]!
+  total: SuppressedCount!
+}
+
+extend type Query {
+  "Cases counted per group and status."
+  caseLoad(groupBy: CaseLoadGroup!): CountTable!
+  "Interventions of an ESF+ funding round counted per service type and status."
+  servicesActivated(roundId: ID!): CountTable!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/case.graphqls", Input: `enum CaseStatus {
   OPEN
   SUSPENDED
@@ -2918,29 +3091,29 @@ enum CaseOrganisationRole {
 "A presa in carico: a household or person taken in charge by social services."
 type Case implements Node {
   id: ID!
-  reference: String!
-  status: CaseStatus!
-  openedOn: Date!
-  closedOn: Date
+  reference: String @category(name: CASE)
+  status: CaseStatus @category(name: CASE)
+  openedOn: Date @category(name: CASE)
+  closedOn: Date @category(name: CASE)
   closureReason: String @category(name: CASE_NOTES)
   summary: String @category(name: CASE_NOTES)
-  household: Household @category(name: SOCIO_ECONOMIC)
+  household: Household @category(name: CASE)
   "The person taken in charge, when the case is about one person."
-  person: Person @category(name: IDENTITY)
-  organisation: Organisation!
-  leadWorker: Staff!
-  departments: [Department!]!
-  organisations: [CaseOrganisationLink!]!
-  assessments: [Assessment!]! @category(name: SERVICES)
-  projects: [Project!]! @category(name: SERVICES)
-  interventions: [Intervention!]! @category(name: SERVICES)
+  person: Person @category(name: CASE)
+  organisation: Organisation @category(name: CASE)
+  leadWorker: Staff @category(name: CASE)
+  departments: [Department!] @category(name: CASE)
+  organisations: [CaseOrganisationLink!] @category(name: CASE)
+  assessments: [Assessment!] @category(name: SERVICES)
+  projects: [Project!] @category(name: SERVICES)
+  interventions: [Intervention!] @category(name: SERVICES)
   "The activity register, newest first."
-  activity: [ActivityEntry!]! @category(name: CASE_NOTES)
+  activity: [ActivityEntry!] @category(name: CASE_NOTES)
 }
 
 type CaseOrganisationLink {
-  organisation: Organisation!
-  role: CaseOrganisationRole!
+  organisation: Organisation @category(name: CASE)
+  role: CaseOrganisationRole @category(name: CASE)
 }
 
 enum EmployabilityArea {
@@ -2974,23 +3147,23 @@ enum ServiceType {
 
 "Score of one employability area: 1 (serious difficulty) to 5 (no difficulty)."
 type AreaScore {
-  area: EmployabilityArea!
-  score: Int!
-  note: String
+  area: EmployabilityArea @category(name: EMPLOYMENT)
+  score: Int @category(name: EMPLOYMENT)
+  note: String @category(name: CASE_NOTES)
 }
 
 "The access & evaluation form."
 type Assessment implements Node {
   id: ID!
-  case: Case!
-  person: Person! @category(name: IDENTITY)
-  assessor: Staff!
-  assessedOn: Date!
-  scores: [AreaScore!]! @category(name: EMPLOYMENT)
+  case: Case @category(name: CASE)
+  person: Person @category(name: SERVICES)
+  assessor: Staff @category(name: SERVICES)
+  assessedOn: Date @category(name: SERVICES)
+  scores: [AreaScore!] @category(name: EMPLOYMENT)
   workExperience: String @category(name: EMPLOYMENT)
   professionalInterests: String @category(name: EMPLOYMENT)
   healthNotes: String @category(name: HEALTH)
-  proposedInterventions: [ServiceType!]! @category(name: SERVICES)
+  proposedInterventions: [ServiceType!] @category(name: SERVICES)
 }
 
 enum ProjectStatus {
@@ -3013,22 +3186,22 @@ enum ProjectOutcome {
 "A personalised individual project."
 type Project implements Node {
   id: ID!
-  case: Case!
-  title: String! @category(name: SERVICES)
+  case: Case @category(name: CASE)
+  title: String @category(name: SERVICES)
   "May be another household member than the person first assessed."
-  participant: Person! @category(name: IDENTITY)
-  caseManager: Staff
-  provider: Organisation!
-  objectives: [String!]! @category(name: SERVICES)
-  status: ProjectStatus!
-  startedOn: Date
-  endedOn: Date
+  participant: Person @category(name: SERVICES)
+  caseManager: Staff @category(name: SERVICES)
+  provider: Organisation @category(name: SERVICES)
+  objectives: [String!] @category(name: SERVICES)
+  status: ProjectStatus @category(name: SERVICES)
+  startedOn: Date @category(name: SERVICES)
+  endedOn: Date @category(name: SERVICES)
   objectivesAchieved: String @category(name: CASE_NOTES)
   skillsAcquired: String @category(name: CASE_NOTES)
   criticalIssues: String @category(name: CASE_NOTES)
   resourcesActivated: String @category(name: CASE_NOTES)
   outcome: ProjectOutcome @category(name: SERVICES)
-  interventions: [Intervention!]! @category(name: SERVICES)
+  interventions: [Intervention!] @category(name: SERVICES)
 }
 
 enum InterventionStatus {
@@ -3041,19 +3214,19 @@ enum InterventionStatus {
 "One activated service."
 type Intervention implements Node {
   id: ID!
-  case: Case!
-  project: Project
-  round: OperationRound
-  serviceType: ServiceType! @category(name: SERVICES)
-  provider: Organisation!
-  operator: String
+  case: Case @category(name: CASE)
+  project: Project @category(name: SERVICES)
+  round: OperationRound @category(name: SERVICES)
+  serviceType: ServiceType @category(name: SERVICES)
+  provider: Organisation @category(name: SERVICES)
+  operator: String @category(name: SERVICES)
   "The household member who benefits, often a minor."
-  beneficiary: Person! @category(name: IDENTITY)
-  startsOn: Date
-  endsOn: Date
-  plannedHours: Float
-  hoursDelivered: Float!
-  status: InterventionStatus!
+  beneficiary: Person @category(name: SERVICES)
+  startsOn: Date @category(name: SERVICES)
+  endsOn: Date @category(name: SERVICES)
+  plannedHours: Float @category(name: SERVICES)
+  hoursDelivered: Float @category(name: SERVICES)
+  status: InterventionStatus @category(name: SERVICES)
   interruptionReason: String @category(name: CASE_NOTES)
 }
 
@@ -3068,14 +3241,14 @@ enum ActivityKind {
 "A line of the case manager's activity register."
 type ActivityEntry implements Node {
   id: ID!
-  case: Case!
-  project: Project
-  author: Staff!
-  occurredOn: Date!
-  kind: ActivityKind!
-  minutes: Int
-  note: String! @category(name: CASE_NOTES)
-  recordedAt: DateTime!
+  case: Case @category(name: CASE)
+  project: Project @category(name: SERVICES)
+  author: Staff @category(name: CASE_NOTES)
+  occurredOn: Date @category(name: CASE_NOTES)
+  kind: ActivityKind @category(name: CASE_NOTES)
+  minutes: Int @category(name: CASE_NOTES)
+  note: String @category(name: CASE_NOTES)
+  recordedAt: DateTime @category(name: CASE_NOTES)
 }
 
 type CaseEdge {
@@ -3273,7 +3446,7 @@ type Operation implements Node {
   startsOn: Date!
   endsOn: Date
   rounds: [OperationRound!]!
-  participations(first: Int = 20, after: String, roundId: ID, search: String): ParticipationConnection! @category(name: IDENTITY)
+  participations(first: Int = 20, after: String, roundId: ID, search: String): ParticipationConnection!
 }
 
 type OperationRound implements Node {
@@ -3288,25 +3461,25 @@ type OperationRound implements Node {
 "A person in an operation (the ESF+ participant record), with the characteristics at entry."
 type Participation implements Node {
   id: ID!
-  operation: Operation!
-  round: OperationRound
-  person: Person! @category(name: IDENTITY)
-  entryDate: Date! @category(name: SERVICES)
-  exitDate: Date @category(name: SERVICES)
-  gender: Gender @category(name: IDENTITY)
+  operation: Operation @category(name: PARTICIPATION)
+  round: OperationRound @category(name: PARTICIPATION)
+  person: Person @category(name: PARTICIPATION)
+  entryDate: Date @category(name: PARTICIPATION)
+  exitDate: Date @category(name: PARTICIPATION)
+  gender: Gender @category(name: DEMOGRAPHIC)
   birthDate: Date @category(name: IDENTITY)
   employmentStatus: EmploymentStatus @category(name: EMPLOYMENT)
   unemploymentMonths: Int @category(name: EMPLOYMENT)
   "ISCED 2011 level, 0-8."
   isced: Int @category(name: EDUCATION)
   householdSize: Int @category(name: SOCIO_ECONOMIC)
-  countryOfOrigin: String @category(name: IDENTITY)
+  countryOfOrigin: String @category(name: DEMOGRAPHIC)
   disability: DisadvantageFlag @category(name: HEALTH)
-  thirdCountryNational: DisadvantageFlag @category(name: IDENTITY)
-  foreignBackground: DisadvantageFlag @category(name: SPECIAL)
-  minority: DisadvantageFlag @category(name: SPECIAL)
+  thirdCountryNational: DisadvantageFlag @category(name: DEMOGRAPHIC)
+  foreignBackground: DisadvantageFlag @category(name: SPECIAL_OTHER)
+  minority: DisadvantageFlag @category(name: SPECIAL_OTHER)
   homeless: DisadvantageFlag @category(name: SOCIO_ECONOMIC)
-  rural: DisadvantageFlag @category(name: CONTACT)
+  rural: DisadvantageFlag @category(name: DEMOGRAPHIC)
 }
 
 type OperationEdge {
@@ -3460,45 +3633,51 @@ enum Relationship {
   OTHER
 }
 
-"Someone the hub holds data about, identified by the Italian tax code."
+"""
+Someone the hub holds data about, identified by the Italian tax code. Fields the caller's
+plan does not grant are null with a FORBIDDEN error at their path.
+"""
 type Person implements Node {
+  "For callers who see persons only through their pseudonym (ESF+ audit), built from it."
   id: ID!
-  taxCode: String! @category(name: IDENTITY)
-  givenName: String! @category(name: IDENTITY)
-  familyName: String! @category(name: IDENTITY)
+  "Stable keyed pseudonym (HMAC): the same person always has the same one."
+  pseudonym: String @category(name: PSEUDONYM)
+  taxCode: String @category(name: IDENTITY)
+  givenName: String @category(name: IDENTITY)
+  familyName: String @category(name: IDENTITY)
   birthDate: Date @category(name: IDENTITY)
   "Belfiore code of the birthplace (Z### abroad)."
   birthPlace: String @category(name: IDENTITY)
   "Null when unknown."
-  gender: Gender @category(name: IDENTITY)
+  gender: Gender @category(name: DEMOGRAPHIC)
   "ISO 3166 alpha-2."
-  citizenship: String @category(name: IDENTITY)
-  countryOfBirth: String @category(name: IDENTITY)
-  residenceMunicipality: String @category(name: CONTACT)
+  citizenship: String @category(name: DEMOGRAPHIC)
+  countryOfBirth: String @category(name: DEMOGRAPHIC)
+  residenceMunicipality: String @category(name: DEMOGRAPHIC)
   phone: String @category(name: CONTACT)
   email: String @category(name: CONTACT)
   "Household memberships, current first."
-  households: [HouseholdMember!]! @category(name: SOCIO_ECONOMIC)
-  participations: [Participation!]! @category(name: SERVICES)
+  households: [HouseholdMember!] @category(name: HOUSEHOLD)
+  participations: [Participation!] @category(name: PARTICIPATION)
 }
 
 "A nucleo familiare."
 type Household implements Node {
   id: ID!
-  label: String! @category(name: SOCIO_ECONOMIC)
-  residenceMunicipality: String @category(name: CONTACT)
+  label: String @category(name: HOUSEHOLD)
+  residenceMunicipality: String @category(name: DEMOGRAPHIC)
   "Members, current first; includes past members with their end date."
-  members: [HouseholdMember!]! @category(name: SOCIO_ECONOMIC)
-  cases: [Case!]! @category(name: SERVICES)
+  members: [HouseholdMember!] @category(name: HOUSEHOLD)
+  cases: [Case!] @category(name: CASE)
 }
 
 type HouseholdMember implements Node {
   id: ID!
-  household: Household! @category(name: SOCIO_ECONOMIC)
-  person: Person! @category(name: SOCIO_ECONOMIC)
-  relationship: Relationship! @category(name: SOCIO_ECONOMIC)
-  validFrom: Date! @category(name: SOCIO_ECONOMIC)
-  validTo: Date @category(name: SOCIO_ECONOMIC)
+  household: Household @category(name: HOUSEHOLD)
+  person: Person @category(name: HOUSEHOLD)
+  relationship: Relationship @category(name: HOUSEHOLD)
+  validFrom: Date @category(name: HOUSEHOLD)
+  validTo: Date @category(name: HOUSEHOLD)
 }
 
 type PersonEdge {
@@ -3639,33 +3818,33 @@ enum BenefitHouseholdRole {
 
 "A person of the household on a benefit application, as the registry provided it."
 type BenefitHouseholdMember {
-  taxCode: String! @category(name: IDENTITY)
-  role: BenefitHouseholdRole! @category(name: SOCIO_ECONOMIC)
+  taxCode: String @category(name: IDENTITY)
+  role: BenefitHouseholdRole @category(name: HOUSEHOLD)
   "The registry's word for the relationship, e.g. coniuge, figlio."
-  relationship: String @category(name: SOCIO_ECONOMIC)
+  relationship: String @category(name: HOUSEHOLD)
   birthDate: Date @category(name: IDENTITY)
 }
 
 "An RdC, PdC, ADI or SFL application and the benefit it granted."
 type BenefitCase {
-  source: RegistrySource!
+  source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: programme/application protocol."
-  sourceRef: String! @category(name: SOCIO_ECONOMIC)
-  fetchedAt: DateTime!
-  freshness: Freshness!
+  sourceRef: String @category(name: SOCIO_ECONOMIC)
+  fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
+  freshness: Freshness @category(name: REGISTRY_PROVENANCE)
   "How the record arrived: sync, refresh, or import:<file>."
-  origin: String!
-  programme: BenefitProgramme! @category(name: SOCIO_ECONOMIC)
-  applicationProtocol: String! @category(name: SOCIO_ECONOMIC)
-  applicantTaxCode: String! @category(name: IDENTITY)
+  origin: String @category(name: REGISTRY_PROVENANCE)
+  programme: BenefitProgramme @category(name: SOCIO_ECONOMIC)
+  applicationProtocol: String @category(name: SOCIO_ECONOMIC)
+  applicantTaxCode: String @category(name: IDENTITY)
   "The applicant, when the hub holds them and the caller may see them."
-  applicant: Person
+  applicant: Person @category(name: SOCIO_ECONOMIC)
   "Every person on the application, applicant first."
-  householdMembers: [BenefitHouseholdMember!]! @category(name: SOCIO_ECONOMIC)
-  status: BenefitStatus! @category(name: SOCIO_ECONOMIC)
+  householdMembers: [BenefitHouseholdMember!] @category(name: SOCIO_ECONOMIC)
+  status: BenefitStatus @category(name: SOCIO_ECONOMIC)
   "The registry's own status label, verbatim."
-  statusRaw: String! @category(name: SOCIO_ECONOMIC)
-  statusDate: Date! @category(name: SOCIO_ECONOMIC)
+  statusRaw: String @category(name: SOCIO_ECONOMIC)
+  statusDate: Date @category(name: SOCIO_ECONOMIC)
   "Euro per month with two decimals, e.g. \"480.50\"."
   monthlyAmountEur: String @category(name: SOCIO_ECONOMIC)
   startDate: Date @category(name: SOCIO_ECONOMIC)
@@ -3683,21 +3862,21 @@ type BenefitCase {
 
 "An ISEE means-test attestation."
 type Isee {
-  source: RegistrySource!
+  source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: the DSU protocol."
-  sourceRef: String! @category(name: SOCIO_ECONOMIC)
-  fetchedAt: DateTime!
-  freshness: Freshness!
-  origin: String!
-  declarantTaxCode: String! @category(name: IDENTITY)
-  declarant: Person
-  dsuProtocol: String! @category(name: SOCIO_ECONOMIC)
+  sourceRef: String @category(name: SOCIO_ECONOMIC)
+  fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
+  freshness: Freshness @category(name: REGISTRY_PROVENANCE)
+  origin: String @category(name: REGISTRY_PROVENANCE)
+  declarantTaxCode: String @category(name: IDENTITY)
+  declarant: Person @category(name: SOCIO_ECONOMIC)
+  dsuProtocol: String @category(name: SOCIO_ECONOMIC)
   "Euro with two decimals, e.g. \"7845.32\"."
-  valueEur: String! @category(name: SOCIO_ECONOMIC)
+  valueEur: String @category(name: SOCIO_ECONOMIC)
   "ordinario, corrente, minorenni, sociosanitario, universitario or residenziale."
-  iseeType: String! @category(name: SOCIO_ECONOMIC)
-  validUntil: Date! @category(name: SOCIO_ECONOMIC)
-  householdSize: Int! @category(name: SOCIO_ECONOMIC)
+  iseeType: String @category(name: SOCIO_ECONOMIC)
+  validUntil: Date @category(name: SOCIO_ECONOMIC)
+  householdSize: Int @category(name: SOCIO_ECONOMIC)
 }
 
 enum LabourEmploymentStatus {
@@ -3709,17 +3888,17 @@ enum LabourEmploymentStatus {
 
 "A person's position with the employment centres, from their declaration of availability (DID)."
 type LabourStatus {
-  source: RegistrySource!
+  source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: the person's tax code."
-  sourceRef: String! @category(name: EMPLOYMENT)
-  fetchedAt: DateTime!
-  freshness: Freshness!
-  origin: String!
-  taxCode: String! @category(name: IDENTITY)
-  person: Person
-  didId: String! @category(name: EMPLOYMENT)
-  didDate: Date! @category(name: EMPLOYMENT)
-  employmentStatus: LabourEmploymentStatus! @category(name: EMPLOYMENT)
+  sourceRef: String @category(name: IDENTITY)
+  fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
+  freshness: Freshness @category(name: REGISTRY_PROVENANCE)
+  origin: String @category(name: REGISTRY_PROVENANCE)
+  taxCode: String @category(name: IDENTITY)
+  person: Person @category(name: EMPLOYMENT)
+  didId: String @category(name: EMPLOYMENT)
+  didDate: Date @category(name: EMPLOYMENT)
+  employmentStatus: LabourEmploymentStatus @category(name: EMPLOYMENT)
   "Months of unemployment as the registry counted them on asOf."
   unemploymentMonths: Int @category(name: EMPLOYMENT)
   "0 (closest to the labour market) to 1."
@@ -3728,7 +3907,7 @@ type LabourStatus {
   "The employment centre in charge."
   cpiCode: String @category(name: EMPLOYMENT)
   "When the registry computed the status."
-  asOf: DateTime! @category(name: EMPLOYMENT)
+  asOf: DateTime @category(name: EMPLOYMENT)
 }
 
 enum EmploymentEventType {
@@ -3740,26 +3919,26 @@ enum EmploymentEventType {
 
 "A compulsory communication (UNILAV) about a job: hire, extension, transformation or termination."
 type EmploymentEvent {
-  source: RegistrySource!
+  source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: the communication id."
-  sourceRef: String! @category(name: EMPLOYMENT)
-  fetchedAt: DateTime!
-  freshness: Freshness!
+  sourceRef: String @category(name: EMPLOYMENT)
+  fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
+  freshness: Freshness @category(name: REGISTRY_PROVENANCE)
   "sync, refresh, or import:<file> for a UNILAV file loaded by an operator."
-  origin: String!
-  communicationId: String! @category(name: EMPLOYMENT)
+  origin: String @category(name: REGISTRY_PROVENANCE)
+  communicationId: String @category(name: EMPLOYMENT)
   previousCommunicationId: String @category(name: EMPLOYMENT)
-  eventType: EmploymentEventType! @category(name: EMPLOYMENT)
-  workerTaxCode: String! @category(name: IDENTITY)
-  worker: Person
+  eventType: EmploymentEventType @category(name: EMPLOYMENT)
+  workerTaxCode: String @category(name: IDENTITY)
+  worker: Person @category(name: EMPLOYMENT)
   "VAT number or tax code of the employer."
-  employerTaxCode: String! @category(name: EMPLOYMENT)
+  employerTaxCode: String @category(name: EMPLOYMENT)
   employerName: String @category(name: EMPLOYMENT)
   atecoCode: String @category(name: EMPLOYMENT)
   contractTypeCode: String @category(name: EMPLOYMENT)
   istatOccupationCode: String @category(name: EMPLOYMENT)
   "The start of the employment relationship."
-  startDate: Date! @category(name: EMPLOYMENT)
+  startDate: Date @category(name: EMPLOYMENT)
   "A fixed term's planned end, an extension's new end, or a termination's last day."
   endDate: Date @category(name: EMPLOYMENT)
   terminationCauseCode: String @category(name: EMPLOYMENT)
@@ -3776,56 +3955,56 @@ enum AttendanceStatus {
 }
 
 type SchoolQualification {
-  titleCode: String! @category(name: MINORS)
-  titleName: String! @category(name: MINORS)
-  obtainedDate: Date! @category(name: MINORS)
+  titleCode: String @category(name: EDUCATION)
+  titleName: String @category(name: EDUCATION)
+  obtainedDate: Date @category(name: EDUCATION)
 }
 
 "A minor's enrolment and attendance in one school year (no daily absences or grades)."
 type SchoolRecord {
-  source: RegistrySource!
+  source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: tax code/school year."
-  sourceRef: String! @category(name: MINORS)
-  fetchedAt: DateTime!
-  freshness: Freshness!
-  origin: String!
-  taxCode: String! @category(name: MINORS)
-  student: Person
+  sourceRef: String @category(name: IDENTITY)
+  fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
+  freshness: Freshness @category(name: REGISTRY_PROVENANCE)
+  origin: String @category(name: REGISTRY_PROVENANCE)
+  taxCode: String @category(name: IDENTITY)
+  student: Person @category(name: EDUCATION)
   "e.g. 2025/2026."
-  schoolYear: String! @category(name: MINORS)
+  schoolYear: String @category(name: EDUCATION)
   "Ministerial code of the school; null when NOT_FOUND."
-  schoolCode: String @category(name: MINORS)
+  schoolCode: String @category(name: EDUCATION)
   "I0-I3, P1-P5, S1-1..S1-3, S2-1..S2-5."
-  gradeLevel: String @category(name: MINORS)
-  attendanceStatus: AttendanceStatus! @category(name: MINORS)
+  gradeLevel: String @category(name: EDUCATION)
+  attendanceStatus: AttendanceStatus @category(name: EDUCATION)
   "The registry's own label, verbatim."
-  attendanceStatusRaw: String! @category(name: MINORS)
-  checkedAt: DateTime! @category(name: MINORS)
-  qualification: SchoolQualification @category(name: MINORS)
+  attendanceStatusRaw: String @category(name: EDUCATION)
+  checkedAt: DateTime @category(name: EDUCATION)
+  qualification: SchoolQualification @category(name: EDUCATION)
 }
 
 extend type Person {
   "Benefit applications where the person is applicant or household member, latest status first."
-  benefits: [BenefitCase!]! @category(name: SOCIO_ECONOMIC)
+  benefits: [BenefitCase!] @category(name: SOCIO_ECONOMIC)
   "The person's most recent ISEE (latest validity), if they declared one."
   isee: Isee @category(name: SOCIO_ECONOMIC)
   "The person's DID labour status, if they declared availability."
   labourStatus: LabourStatus @category(name: EMPLOYMENT)
   "Compulsory communications about the person's jobs, latest start first."
-  employmentEvents: [EmploymentEvent!]! @category(name: EMPLOYMENT)
-  "School enrolment and attendance, latest year first (minors: their fields need MINORS too)."
-  schoolRecords: [SchoolRecord!]! @category(name: EDUCATION)
+  employmentEvents: [EmploymentEvent!] @category(name: EMPLOYMENT)
+  "School enrolment and attendance, latest year first (a minor's need MINORS too)."
+  schoolRecords: [SchoolRecord!] @category(name: EDUCATION)
 }
 
 extend type Household {
   "Benefit applications of the current members, each once."
-  benefits: [BenefitCase!]! @category(name: SOCIO_ECONOMIC)
+  benefits: [BenefitCase!] @category(name: SOCIO_ECONOMIC)
   "ISEE attestations declared by the current members, latest validity first."
-  isee: [Isee!]! @category(name: SOCIO_ECONOMIC)
+  isee: [Isee!] @category(name: SOCIO_ECONOMIC)
   "DID labour status of the current members."
-  labourStatuses: [LabourStatus!]! @category(name: EMPLOYMENT)
+  labourStatuses: [LabourStatus!] @category(name: EMPLOYMENT)
   "School records of the current members (minors: their fields need MINORS too)."
-  schoolRecords: [SchoolRecord!]! @category(name: EDUCATION)
+  schoolRecords: [SchoolRecord!] @category(name: EDUCATION)
 }
 
 enum RegistryHealth {
@@ -3964,34 +4143,50 @@ scalar DateTime
 
 """
 The kind of personal data a field holds. Every field of personal data carries one, and the
-caller's access plan decides, per purpose, which categories it may read or write.
+caller's access plan decides, per purpose, which categories it may read or write. A field
+the plan does not grant resolves to null with an error at its path whose
+extensions.code is FORBIDDEN; that is why every such field is nullable. Fields about a
+person under 18 also need MINORS.
 """
 enum DataCategory {
-  "Names, tax code, birth date and place, gender, citizenship."
+  "Direct identifiers: names, tax code, exact birth date and place."
   IDENTITY
-  "Phone, e-mail, residence."
+  "Quasi-identifiers: gender, citizenship, country of birth, municipality of residence."
+  DEMOGRAPHIC
+  "Phone, e-mail, postal address."
   CONTACT
-  "Household composition, income, benefits, ISEE."
+  "Household composition and relationships."
+  HOUSEHOLD
+  "Income, ISEE, benefits, housing, economic situation."
   SOCIO_ECONOMIC
   "Labour status, employment events, work experience."
   EMPLOYMENT
   "Education level, school enrolment and attendance."
   EDUCATION
-  "Health data (GDPR Art. 9 special category)."
+  "Health data and disability (GDPR Art. 9)."
   HEALTH
-  "Other special categories (disability, ethnic origin, minority)."
-  SPECIAL
+  "Other special categories: ethnic origin, minority, religion (GDPR Art. 9)."
+  SPECIAL_OTHER
+  "Same as SPECIAL_OTHER."
+  SPECIAL @deprecated(reason: "Use SPECIAL_OTHER.")
   "Criminal convictions and offences (GDPR Art. 10)."
   JUDICIAL
-  "Data about a minor."
+  "Data about a person under 18, needed besides the field's own category."
   MINORS
   "Case notes and free-text evaluations by social workers and case managers."
   CASE_NOTES
-  "The service history: projects, interventions and their outcomes."
+  "The case file: reference, status, dates, organisations and staff involved."
+  CASE
+  "Personalised projects and interventions: service, provider, dates, hours, outcome."
   SERVICES
+  "ESF+ participation records: entry, exit, characteristics at entry."
+  PARTICIPATION
+  "Where registry data came from: source, reference, fetch time, freshness."
+  REGISTRY_PROVENANCE
+  "The keyed pseudonym standing in for a person."
+  PSEUDONYM
 }
 
-"Marks a field as personal data of the given category."
 directive @category(name: DataCategory!) on FIELD_DEFINITION
 `, BuiltIn: false},
 }
@@ -4219,6 +4414,36 @@ func (ec *executionContext) childFields_CasePayload(ctx context.Context, field g
 		return ec.fieldContext_CasePayload_case(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CountRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CountRow_key(ctx, field)
+	case "label":
+		return ec.fieldContext_CountRow_label(ctx, field)
+	case "counts":
+		return ec.fieldContext_CountRow_counts(ctx, field)
+	case "total":
+		return ec.fieldContext_CountRow_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountRow", field.Name)
+}
+
+func (ec *executionContext) childFields_CountTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "threshold":
+		return ec.fieldContext_CountTable_threshold(ctx, field)
+	case "columns":
+		return ec.fieldContext_CountTable_columns(ctx, field)
+	case "rows":
+		return ec.fieldContext_CountTable_rows(ctx, field)
+	case "columnTotals":
+		return ec.fieldContext_CountTable_columnTotals(ctx, field)
+	case "total":
+		return ec.fieldContext_CountTable_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountTable", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateHouseholdPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4665,6 +4890,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Person_id(ctx, field)
+	case "pseudonym":
+		return ec.fieldContext_Person_pseudonym(ctx, field)
 	case "taxCode":
 		return ec.fieldContext_Person_taxCode(ctx, field)
 	case "givenName":
@@ -4923,6 +5150,16 @@ func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql
 		return ec.fieldContext_Staff_department(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Staff", field.Name)
+}
+
+func (ec *executionContext) childFields_SuppressedCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_SuppressedCount_value(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_SuppressedCount_suppressed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SuppressedCount", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

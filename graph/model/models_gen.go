@@ -46,6 +46,24 @@ type CasePayload struct {
 	Case store.Case `json:"case"`
 }
 
+type CountRow struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// One per column, in the order of the table's columns.
+	Counts []SuppressedCount `json:"counts"`
+	Total  SuppressedCount   `json:"total"`
+}
+
+// A table of counts after small-cell suppression: every count from 1 to threshold - 1 is
+// suppressed, and so is whatever else would let one be worked out from the totals shown.
+type CountTable struct {
+	Threshold    int               `json:"threshold"`
+	Columns      []string          `json:"columns"`
+	Rows         []CountRow        `json:"rows"`
+	ColumnTotals []SuppressedCount `json:"columnTotals"`
+	Total        SuppressedCount   `json:"total"`
+}
+
 type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
 }
@@ -222,9 +240,16 @@ type RegistrySourceStatus struct {
 }
 
 type SchoolQualification struct {
-	TitleCode    string    `json:"titleCode"`
-	TitleName    string    `json:"titleName"`
-	ObtainedDate time.Time `json:"obtainedDate"`
+	TitleCode    *string    `json:"titleCode,omitempty"`
+	TitleName    *string    `json:"titleName,omitempty"`
+	ObtainedDate *time.Time `json:"obtainedDate,omitempty"`
+}
+
+// A count after small-cell suppression.
+type SuppressedCount struct {
+	// Null when suppressed.
+	Value      *int `json:"value,omitempty"`
+	Suppressed bool `json:"suppressed"`
 }
 
 type BenefitHouseholdRole string
@@ -337,6 +362,69 @@ func (e *BreakerState) UnmarshalJSON(b []byte) error {
 }
 
 func (e BreakerState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How case load is grouped into rows.
+type CaseLoadGroup string
+
+const (
+	// One row per case status, one column of cases.
+	CaseLoadGroupStatus CaseLoadGroup = "STATUS"
+	// One row per leading organisation, one column per case status.
+	CaseLoadGroupOrganisation CaseLoadGroup = "ORGANISATION"
+	// One row per department involved, one column per case status. A case involving two
+	// departments counts in both rows, one with none in the row NONE: the totals are the sums
+	// of the rows, not a number of cases.
+	CaseLoadGroupDepartment CaseLoadGroup = "DEPARTMENT"
+)
+
+var AllCaseLoadGroup = []CaseLoadGroup{
+	CaseLoadGroupStatus,
+	CaseLoadGroupOrganisation,
+	CaseLoadGroupDepartment,
+}
+
+func (e CaseLoadGroup) IsValid() bool {
+	switch e {
+	case CaseLoadGroupStatus, CaseLoadGroupOrganisation, CaseLoadGroupDepartment:
+		return true
+	}
+	return false
+}
+
+func (e CaseLoadGroup) String() string {
+	return string(e)
+}
+
+func (e *CaseLoadGroup) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CaseLoadGroup(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CaseLoadGroup", str)
+	}
+	return nil
+}
+
+func (e CaseLoadGroup) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CaseLoadGroup) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CaseLoadGroup) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

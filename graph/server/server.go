@@ -25,6 +25,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -58,26 +59,35 @@ func (l *Limits) defaults() {
 	}
 }
 
-// Gate decides, per operation, how the request's transaction is scoped. The access layer
-// implements it from the caller's principal; Open grants everything (local tools, tests).
+// Gate decides, per operation, how the request's transaction is scoped and what the
+// resolvers may return. Access enforces the caller's access plan; Open grants everything
+// (local tools and tests).
 type Gate interface {
-	// Begin returns the transaction options for the operation in ctx, and the caller's
-	// staff id when the caller is a member of staff.
-	Begin(ctx context.Context, readOnly bool) (opts store.TxOptions, staffID string, err error)
-	// Finish runs in the transaction after the resolvers, before commit (the access log).
-	Finish(ctx context.Context, tx *store.Tx, resp *graphql.Response) error
+	// Begin returns the transaction options for the operation in ctx (a mutation when
+	// mutation is true) and the request's access control.
+	Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error)
+	// Finish runs in the transaction after the resolvers, before commit (the access log);
+	// an error aborts the request: no log, no answer.
+	Finish(ctx context.Context, tx *store.Tx, req *graph.Request, resp *graphql.Response) error
 }
 
-// Open is the gate with no access control: every row, no log.
-type Open struct{}
+// Open is the gate with no access control: every row, every field, no log. It serves
+// local tools and tests; ponte serve never uses it.
+type Open struct {
+	// Pseudonyms computes Person.pseudonym, when set.
+	Pseudonyms *access.Pseudonymizer
+	// SuppressionThreshold for aggregates (default 5).
+	SuppressionThreshold int
+}
 
 // Begin implements Gate.
-func (Open) Begin(context.Context, bool) (store.TxOptions, string, error) {
-	return store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, "", nil
+func (o Open) Begin(_ context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
+	return store.TxOptions{ReadOnly: !mutation, Scope: store.Scope{Kind: store.ScopeAll}},
+		graph.NewAccess(nil, graph.AccessOptions{Pseudonyms: o.Pseudonyms, SuppressionThreshold: o.SuppressionThreshold}), nil
 }
 
 // Finish implements Gate.
-func (Open) Finish(context.Context, *store.Tx, *graphql.Response) error { return nil }
+func (Open) Finish(context.Context, *store.Tx, *graph.Request, *graphql.Response) error { return nil }
 
 // Config assembles a server.
 type Config struct {
@@ -106,9 +116,7 @@ func GraphQL(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	gcfg := generated.Config{Resolvers: &graph.Resolver{}}
-	gcfg.Directives.Category = func(ctx context.Context, obj any, next graphql.Resolver, name string) (any, error) {
-		return next(ctx)
-	}
+	gcfg.Directives.Category = graph.CategoryDirective
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(gcfg))
 	srv.AddTransport(transport.Options{})
@@ -125,6 +133,7 @@ func GraphQL(cfg Config) http.Handler {
 		return errors.New("internal error")
 	})
 	srv.AroundResponses(inTransaction(cfg))
+	srv.AroundRootFields(checkMutations)
 
 	var h http.Handler = specResponses(srv)
 	if cfg.Middleware != nil {
@@ -178,11 +187,10 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		}
 		var resp *graphql.Response
 		defer func() { cfg.metrics.observe(opType, resp == nil || len(resp.Errors) > 0, time.Since(started)) }()
-		opts, staffID, err := cfg.Gate.Begin(ctx, !isMutation)
+		opts, acc, err := cfg.Gate.Begin(ctx, isMutation)
 		if err != nil {
-			return graphql.ErrorResponse(ctx, "%s", presentErrorMessage(err))
+			return refused(err)
 		}
-		opts.ReadOnly = !isMutation
 		tx, err := cfg.Store.Begin(ctx, opts)
 		if err != nil {
 			cfg.Logger.ErrorContext(ctx, "begin transaction", "err", err)
@@ -190,7 +198,9 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-		resp = next(graph.WithRequest(ctx, graph.NewRequest(tx, staffID)))
+		req := graph.NewRequest(tx, acc)
+		ctx = graph.WithRequest(ctx, req)
+		resp = next(ctx)
 		if resp == nil {
 			return resp
 		}
@@ -202,7 +212,7 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			})
 			return resp
 		}
-		if err := cfg.Gate.Finish(ctx, tx, resp); err != nil {
+		if err := cfg.Gate.Finish(ctx, tx, req, resp); err != nil {
 			cfg.Logger.ErrorContext(ctx, "finish request", "err", err)
 			return unavailable(ctx)
 		}
@@ -301,9 +311,9 @@ func argumentPath(p ast.Path) string {
 
 // forbiddenMessage keeps the reason the access layer gave, which names the missing grant.
 func forbiddenMessage(err error) string {
-	var fe interface{ Reason() string }
-	if errors.As(err, &fe) {
-		return fe.Reason()
+	var de *access.DeniedError
+	if errors.As(err, &de) {
+		return de.Error()
 	}
 	return "forbidden"
 }
@@ -318,11 +328,33 @@ func isArgumentError(err error) bool {
 	return len(gqlErr.Path) > 0 && fmt.Sprint(gqlErr.Path[0]) == "variable"
 }
 
-func presentErrorMessage(err error) string {
+// refused answers an operation the gate turned away before it ran.
+func refused(err error) *graphql.Response {
+	code, msg := "UNAUTHENTICATED", "authentication required: send Authorization: Bearer <token>"
 	switch {
 	case errors.Is(err, apperr.ErrForbidden):
-		return forbiddenMessage(err)
-	default:
-		return err.Error()
+		code, msg = "FORBIDDEN", forbiddenMessage(err)
+	case !errors.Is(err, errUnauthenticated):
+		code, msg = "INTERNAL", "internal error"
 	}
+	return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}
+}
+
+// checkMutations asks the request's plan about each mutation field before it runs: a
+// denied one resolves to null with a FORBIDDEN error and the transaction is rolled back,
+// so nothing is written.
+func checkMutations(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rc := graphql.GetRootFieldContext(ctx)
+	if rc == nil || rc.Object != "Mutation" || strings.HasPrefix(rc.Field.Name, "__") {
+		return next(ctx)
+	}
+	if err := graph.CheckMutation(ctx, rc.Field.Name); err != nil {
+		gerr := gqlerror.WrapPath(ast.Path{ast.PathName(rc.Field.Alias)}, err)
+		if p := rc.Field.Position; p != nil {
+			gerr.Locations = []gqlerror.Location{{Line: p.Line, Column: p.Column}}
+		}
+		graphql.AddError(ctx, gerr)
+		return graphql.Null
+	}
+	return next(ctx)
 }

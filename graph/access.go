@@ -1,0 +1,428 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Access is one request's access control: the plan authentication built for it (nil when
+// the server runs open, with no access control), and what the request returned and
+// changed, for its access-log entry. The resolvers of one request share it; it is safe
+// for concurrent use.
+//
+// Field rule (the @category directive): a field of category c is read when the plan may
+// read c, and, when the field describes a person under 18 on the request's date, also
+// minors' data. A field describes a person when its object does:
+//
+//   - Person: the person itself;
+//   - HouseholdMember, Assessment, Project (its participant), Intervention (its
+//     beneficiary), Participation, Case (its person, when the case is about one person):
+//     the person they name, whose birth date comes from the request's person loader
+//     (persons outside the row scope count as minors: their age cannot be checked);
+//   - registry records and the members of a benefit application: the person whose tax code
+//     they carry, aged from the stored birth date or else from the tax code itself.
+//
+// Household, ActivityEntry, CaseOrganisationLink, AreaScore and SchoolQualification
+// describe no single person: their fields need only their own category, and the field
+// leading to them (Case.activity, Assessment.scores, …) was checked for the person of its
+// object. A person whose age cannot be worked out counts as a minor.
+type Access struct {
+	plan      *access.Plan
+	pseudo    *access.Pseudonymizer
+	threshold int
+	today     time.Time
+
+	mu      sync.Mutex
+	read    uint32
+	written uint32
+	persons map[string]struct{}
+	ages    map[string]bool // tax code → minor, decoded once per request
+}
+
+// AccessOptions configure a request's Access.
+type AccessOptions struct {
+	// Pseudonyms computes Person.pseudonym; without it the field is UNAVAILABLE.
+	Pseudonyms *access.Pseudonymizer
+	// SuppressionThreshold is the smallest count aggregates show (default
+	// access.DefaultSuppressionThreshold).
+	SuppressionThreshold int
+	// Now is the request's time, which decides who is a minor (default time.Now()).
+	Now time.Time
+}
+
+// NewAccess returns the access control of a request under plan; a nil plan grants
+// everything and records nothing (the server's open mode for local tools and tests).
+func NewAccess(plan *access.Plan, opts AccessOptions) *Access {
+	if opts.SuppressionThreshold <= 0 {
+		opts.SuppressionThreshold = access.DefaultSuppressionThreshold
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	y, m, d := opts.Now.UTC().Date()
+	return &Access{plan: plan, pseudo: opts.Pseudonyms, threshold: opts.SuppressionThreshold,
+		today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), persons: map[string]struct{}{}, ages: map[string]bool{}}
+}
+
+// Plan is the request's access plan; nil when the server runs open.
+func (a *Access) Plan() *access.Plan { return a.plan }
+
+// Touched returns what the request returned or changed so far: the persons, the
+// categories read, and the categories written (sorted).
+func (a *Access) Touched() (persons []string, read, written []access.Category) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	persons = make([]string, 0, len(a.persons))
+	for p := range a.persons {
+		persons = append(persons, p)
+	}
+	sort.Strings(persons)
+	return persons, categoriesOf(a.read), categoriesOf(a.written)
+}
+
+var categoryIndex = func() map[access.Category]uint32 {
+	m := map[access.Category]uint32{}
+	for i, c := range access.Categories() {
+		m[c] = 1 << i
+	}
+	return m
+}()
+
+func categoriesOf(bits uint32) []access.Category {
+	var out []access.Category
+	for _, c := range access.Categories() {
+		if bits&categoryIndex[c] != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (a *Access) record(person string, bits uint32, write bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if write {
+		a.written |= bits
+	} else {
+		a.read |= bits
+	}
+	if person != "" {
+		a.persons[person] = struct{}{}
+	}
+}
+
+// touch records persons the request changed without writing categories of theirs
+// (registry refreshes).
+func (a *Access) touch(persons ...string) {
+	for _, p := range persons {
+		a.record(p, 0, true)
+	}
+}
+
+// pseudonymous reports whether persons appear to this request only through pseudonyms.
+func (a *Access) pseudonymous() bool { return a.plan != nil && a.plan.Pseudonymous() }
+
+func (a *Access) minorBorn(birth time.Time) bool { return birth.AddDate(18, 0, 0).After(a.today) }
+
+// minorByTaxCode ages a person from their tax code; an unreadable one counts as a minor.
+func (a *Access) minorByTaxCode(code string) bool {
+	a.mu.Lock()
+	m, ok := a.ages[code]
+	a.mu.Unlock()
+	if ok {
+		return m
+	}
+	m = true
+	if c, err := codicefiscale.Parse(code); err == nil {
+		m = a.minorBorn(c.BirthDate(a.today))
+	}
+	a.mu.Lock()
+	a.ages[code] = m
+	a.mu.Unlock()
+	return m
+}
+
+// subject is the person a field's object describes.
+type subject struct {
+	person string // the person's id, when the hub holds them
+	minor  bool
+	some   bool // the object describes a person at all
+}
+
+func (a *Access) personSubject(p *store.Person) subject {
+	if p.BirthDate != nil {
+		return subject{person: p.ID, minor: a.minorBorn(*p.BirthDate), some: true}
+	}
+	return subject{person: p.ID, minor: a.minorByTaxCode(p.TaxCode), some: true}
+}
+
+// personByID ages a person named by id through the request's person loader.
+func (a *Access) personByID(ctx context.Context, r *Request, id string) subject {
+	p, err := r.loaders.persons.load(ctx, id)
+	if err != nil || p == nil {
+		return subject{person: id, minor: true, some: true}
+	}
+	return a.personSubject(p)
+}
+
+func (a *Access) registrySubject(m *store.RegistryMeta) subject {
+	s := subject{some: true}
+	if m.PersonID != nil {
+		s.person = *m.PersonID
+	}
+	if m.Person != nil && m.Person.BirthDate != nil {
+		s.minor = a.minorBorn(*m.Person.BirthDate)
+	} else {
+		s.minor = a.minorByTaxCode(m.TaxCode)
+	}
+	return s
+}
+
+// subjectOf works out the person obj describes (see Access).
+func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
+	switch o := obj.(type) {
+	case *store.Person:
+		return a.personSubject(o)
+	case *store.HouseholdMember:
+		return a.personByID(ctx, r, o.PersonID)
+	case *store.Case:
+		if o.PersonID != nil {
+			return a.personByID(ctx, r, *o.PersonID)
+		}
+	case *store.Assessment:
+		return a.personByID(ctx, r, o.PersonID)
+	case *store.Project:
+		return a.personByID(ctx, r, o.ParticipantID)
+	case *store.Intervention:
+		return a.personByID(ctx, r, o.BeneficiaryID)
+	case *store.Participation:
+		if o.BirthDate != nil {
+			return subject{person: o.PersonID, minor: a.minorBorn(*o.BirthDate), some: true}
+		}
+		return a.personByID(ctx, r, o.PersonID)
+	case *store.BenefitCase:
+		return a.registrySubject(&o.RegistryMeta)
+	case *store.ISEE:
+		return a.registrySubject(&o.RegistryMeta)
+	case *store.LabourStatus:
+		return a.registrySubject(&o.RegistryMeta)
+	case *store.EmploymentEvent:
+		return a.registrySubject(&o.RegistryMeta)
+	case *store.SchoolRecord:
+		return a.registrySubject(&o.RegistryMeta)
+	case *store.BenefitMember:
+		if o.BirthDate != nil {
+			return subject{minor: a.minorBorn(*o.BirthDate), some: true}
+		}
+		return subject{minor: a.minorByTaxCode(o.TaxCode), some: true}
+	}
+	return subject{}
+}
+
+// schemaCategories maps the DataCategory enum of the schema to the access vocabulary;
+// SPECIAL is the deprecated spelling of SPECIAL_OTHER.
+var schemaCategories = func() map[string]access.Category {
+	m := map[string]access.Category{"SPECIAL": access.CategorySpecialOther}
+	for _, c := range access.Categories() {
+		n, err := access.ParseCategory(string(c))
+		if err != nil {
+			panic(err)
+		}
+		m[upper(string(n))] = n
+	}
+	return m
+}()
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// SchemaCategory returns the access category of a DataCategory enum value.
+func SchemaCategory(name string) (access.Category, bool) {
+	c, ok := schemaCategories[name]
+	return c, ok
+}
+
+// CategoryDirective implements @category: it answers the field from the request's plan
+// before resolving it (see Access for the rule), and records what was returned for the
+// access log. A denied field resolves to null with a FORBIDDEN error at its path.
+func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name string) (any, error) {
+	r := RequestFrom(ctx)
+	if r == nil {
+		return nil, errNoRequest
+	}
+	a := r.access
+	if a.plan == nil {
+		return next(ctx)
+	}
+	cat, ok := schemaCategories[name]
+	if !ok {
+		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
+	}
+	s := a.subjectOf(ctx, r, obj)
+	bits := categoryIndex[cat]
+	if s.minor {
+		bits |= categoryIndex[access.CategoryMinors]
+	}
+	if !a.plan.CanRead(cat) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
+		err := a.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
+		var de *access.DeniedError
+		if s.minor && errors.As(err, &de) {
+			return nil, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
+		}
+		return nil, err
+	}
+	res, err := next(ctx)
+	if err == nil {
+		a.record(s.person, bits, false)
+	}
+	return res, err
+}
+
+// mutationRule is what a mutation field needs from the plan: an access.Mutation of the
+// vocabulary, or for mutations it has no entry for, the categories written.
+type mutationRule struct {
+	mutation access.Mutation
+	writes   []access.Category
+}
+
+// mutationRules maps every mutation field of the schema to the access vocabulary. A
+// mutation field missing here is refused: new mutations must say what they write.
+var mutationRules = map[string]mutationRule{
+	// Registering persons and households writes their identifying, demographic and
+	// contact data, and the household composition.
+	"registerPerson":  {writes: []access.Category{access.CategoryIdentity, access.CategoryDemographic, access.CategoryContact}},
+	"createHousehold": {writes: []access.Category{access.CategoryHousehold, access.CategoryDemographic}},
+
+	"addHouseholdMember":     {mutation: access.MutationAddHouseholdMember},
+	"endHouseholdMembership": {mutation: access.MutationEndHouseholdMembership},
+	"openCase":               {mutation: access.MutationOpenCase},
+	"closeCase":              {mutation: access.MutationCloseCase},
+	"recordAssessment":       {mutation: access.MutationRecordAssessment},
+	"createProject":          {mutation: access.MutationCreateProject},
+	"updateProject":          {mutation: access.MutationUpdateProject},
+	"activateIntervention":   {mutation: access.MutationActivateIntervention},
+	"completeIntervention":   {mutation: access.MutationCompleteIntervention},
+	"interruptIntervention":  {mutation: access.MutationInterruptIntervention},
+	"addActivityEntry":       {mutation: access.MutationAddActivityEntry},
+	"enrolParticipant":       {mutation: access.MutationEnrolParticipant},
+	"recordParticipantExit":  {mutation: access.MutationRecordParticipantExit},
+	"refreshRegistryData":    {mutation: access.MutationRefreshRegistry},
+	"freezeEsfReport":        {mutation: access.MutationFreezeESFReport},
+}
+
+// MutationFields lists the mutation fields the access rules know, sorted.
+func MutationFields() []string {
+	out := make([]string, 0, len(mutationRules))
+	for f := range mutationRules {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CheckMutation returns nil when the request's plan allows the mutation field, and
+// records the categories it writes; else a FORBIDDEN error (*access.DeniedError). The
+// server calls it before the field runs, so a denied mutation writes nothing.
+func CheckMutation(ctx context.Context, field string) error {
+	r, err := request(ctx)
+	if err != nil {
+		return err
+	}
+	a := r.access
+	if a.plan == nil {
+		return nil
+	}
+	rule, ok := mutationRules[field]
+	if !ok {
+		return &access.DeniedError{Reason: fmt.Sprintf("mutation %s has no access rule", field)}
+	}
+	writes := rule.writes
+	if rule.mutation != "" {
+		if err := a.plan.CheckMutation(rule.mutation); err != nil {
+			return err
+		}
+		writes = rule.mutation.Writes()
+	} else if err := a.plan.CheckWrite(writes...); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	var bits uint32
+	for _, c := range writes {
+		bits |= categoryIndex[c]
+	}
+	a.record("", bits, true)
+	return nil
+}
+
+// recordWritten records the person a mutation's result is about.
+func recordWritten(ctx context.Context, r *Request, out any) {
+	if r.access.plan == nil {
+		return
+	}
+	var person string
+	switch o := out.(type) {
+	case store.Person:
+		person = o.ID
+	case store.HouseholdMember:
+		person = o.PersonID
+	case store.Case:
+		if o.PersonID != nil {
+			person = *o.PersonID
+		}
+	case store.Assessment:
+		person = o.PersonID
+	case store.Project:
+		person = o.ParticipantID
+	case store.Intervention:
+		person = o.BeneficiaryID
+	case store.Participation:
+		person = o.PersonID
+	case store.ActivityEntry:
+		if c, err := r.loaders.cases.load(ctx, o.CaseID); err == nil && c != nil && c.PersonID != nil {
+			person = *c.PersonID
+		}
+	}
+	if person != "" {
+		r.access.touch(person)
+	}
+}
+
+// requireOperation returns nil when the plan allows op (always, when open).
+func requireOperation(ctx context.Context, op access.Operation) (*Request, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.access.plan != nil {
+		if err := r.access.plan.CheckOperation(op); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// pseudonym returns the keyed pseudonym of a person.
+func (a *Access) pseudonym(personID string) (string, error) {
+	if a.pseudo == nil {
+		return "", fmt.Errorf("graph: pseudonyms are not configured on this hub (PONTE_PSEUDONYM_KEY): %w", apperr.ErrUnavailable)
+	}
+	return a.pseudo.Person(personID), nil
+}
