@@ -154,6 +154,19 @@ ALTER TABLE participations
     ADD COLUMN esf_leaving            text,
     ADD COLUMN esf_qualified          boolean NOT NULL DEFAULT false,
     ADD COLUMN esf_six_month          text,
+    -- The end of the six-month window (exit + follow-up months, a month end clamped).
+    ADD COLUMN esf_follow_up_on       date,
+    -- The point 1.2 characteristics as bits, two per flag in column order (disability,
+    -- third_country_national, foreign_background, minority, homeless, rural): the low bit
+    -- for yes or informed estimate, the high bit for an estimate. Integer tests are cheaper
+    -- than text comparisons when a report reads a million rows.
+    ADD COLUMN esf_flags              smallint NOT NULL GENERATED ALWAYS AS (
+        (CASE disability WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END)
+        | ((CASE third_country_national WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END) << 2)
+        | ((CASE foreign_background WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END) << 4)
+        | ((CASE minority WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END) << 6)
+        | ((CASE homeless WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END) << 8)
+        | ((CASE rural WHEN 'Y' THEN 1 WHEN 'E' THEN 3 ELSE 0 END) << 10)) STORED,
     ADD CONSTRAINT participations_birth_before_entry CHECK (birth_date IS NULL OR birth_date <= entry_date);
 
 CREATE INDEX participations_operation_entry_idx ON participations (operation_id, entry_date);
@@ -264,7 +277,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET jit =
 BEGIN
     EXECUTE $sql$
     UPDATE participations p
-    SET esf_leaving = r.leaving, esf_qualified = r.qualified, esf_six_month = r.six_month
+    SET esf_leaving = r.leaving, esf_qualified = r.qualified, esf_six_month = r.six_month, esf_follow_up_on = r.follow_up_on
     FROM (
         SELECT t.id,
             esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on,
@@ -272,7 +285,8 @@ BEGIN
             coalesce(bool_or(s.situation = 'QUALIFICATION_GAINED' AND NOT s.spell
                 AND s.starts_on BETWEEN t.exit_date AND t.exit_date + w.leaving_days), false) AS qualified,
             esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on,
-                t.exit_date, (t.exit_date + make_interval(months => w.follow_up_months))::date))) AS six_month
+                t.exit_date, (t.exit_date + make_interval(months => w.follow_up_months))::date))) AS six_month,
+            (t.exit_date + make_interval(months => max(w.follow_up_months)))::date AS follow_up_on
         FROM participations t
         CROSS JOIN esf_result_windows() w
         LEFT JOIN esf_labour_situations s ON s.person_id = t.person_id
@@ -284,7 +298,8 @@ BEGIN
         GROUP BY t.id
     ) r
     WHERE p.id = r.id
-      AND (p.esf_leaving, p.esf_qualified, p.esf_six_month) IS DISTINCT FROM (r.leaving, r.qualified, r.six_month)
+      AND (p.esf_leaving, p.esf_qualified, p.esf_six_month, p.esf_follow_up_on)
+          IS DISTINCT FROM (r.leaving, r.qualified, r.six_month, r.follow_up_on)
     $sql$ USING ids;
 END
 $$;
@@ -309,6 +324,9 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+
+-- Only the triggers call them (as the owner); a request role has no use for them.
+REVOKE ALL ON FUNCTION esf_refresh_results(uuid[]), esf_recount_entries(uuid[], uuid[]) FROM PUBLIC;
 
 -- Statement-level, so a bulk load recounts and recomputes in one pass. An update acts only
 -- when it moved a row or changed an exit date, which also stops the functions' own updates
@@ -507,6 +525,8 @@ DROP FUNCTION esf_participation_derive();
 DROP INDEX participations_reentry_idx, participations_exit_idx, participations_operation_entry_idx;
 ALTER TABLE participations
     DROP CONSTRAINT participations_birth_before_entry,
+    DROP COLUMN esf_flags,
+    DROP COLUMN esf_follow_up_on,
     DROP COLUMN esf_six_month,
     DROP COLUMN esf_qualified,
     DROP COLUMN esf_leaving,

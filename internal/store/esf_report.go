@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -110,10 +111,11 @@ const (
 	ESFMissingISCED
 )
 
-// esfFlagColumns are the participation columns an ESFFlag criterion may name.
-var esfFlagColumns = map[string]bool{
-	"disability": true, "third_country_national": true, "foreign_background": true,
-	"minority": true, "homeless": true, "rural": true,
+// esfFlagColumns are the participation columns an ESFFlag criterion may name, with their
+// position in participations.esf_flags (two bits each).
+var esfFlagColumns = map[string]int{
+	"disability": 0, "third_country_national": 1, "foreign_background": 2,
+	"minority": 3, "homeless": 4, "rural": 5,
 }
 
 // ESFCountQuery asks for indicator counts over the participants in a set of operations.
@@ -152,7 +154,10 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	if err != nil {
 		return nil, err
 	}
-	sql, args := q.sql(cached && !q.Live)
+	sql, args, err := q.sql(cached && !q.Live)
+	if err != nil {
+		return nil, err
+	}
 	n := len(q.Criteria)
 	var rows []ESFCountRow
 	err = t.withReportSettings(ctx, func() error {
@@ -176,46 +181,159 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 }
 
 // sql builds the count statement; cached says whether the stored results answer.
-func (q ESFCountQuery) sql(cached bool) (string, []any) {
+func (q ESFCountQuery) sql(cached bool) (string, []any, error) {
 	b := &esfSQL{}
 	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+	code := newESFCode(b, q.Criteria, q.Rules)
+	if code.err != nil {
+		return "", nil, code.err
+	}
 
-	// The low-cardinality tests and the missing fields are packed into one grouping code:
-	// bits 0-4 are miss, bit 5+k the k-th test. One integer keeps the planner's estimate of
-	// the groups small enough for a parallel partial aggregation.
-	code := "miss::int"
 	var counters, outer []string
-	bit := 0
 	const complete = "code & 31 = 0"
 	for i, c := range q.Criteria {
-		cond, est := b.condition(c, q.Rules)
-		switch c.Kind {
-		case ESFParticipant:
-			outer = append(outer, "coalesce(sum(n) FILTER (WHERE "+complete+"), 0)::bigint", "0::bigint")
-		case ESFStatus, ESFLongTermUnemployed, ESFAge, ESFISCED:
-			mask := strconv.Itoa(32 << bit)
-			bit++
-			code += " | CASE WHEN " + cond + " THEN " + mask + " ELSE 0 END"
-			outer = append(outer, "coalesce(sum(n) FILTER (WHERE "+complete+" AND code & "+mask+" <> 0), 0)::bigint", "0::bigint")
-		default:
-			v, e := "v"+strconv.Itoa(i), "e"+strconv.Itoa(i)
-			counters = append(counters, "count(*) FILTER (WHERE "+cond+") AS "+v)
-			estSum := "0::bigint"
-			if est != "" {
-				counters = append(counters, "count(*) FILTER (WHERE "+est+") AS "+e)
-				estSum = "coalesce(sum(" + e + ") FILTER (WHERE " + complete + "), 0)::bigint"
-			}
-			outer = append(outer, "coalesce(sum("+v+") FILTER (WHERE "+complete+"), 0)::bigint", estSum)
+		if test, ok := code.tests[i]; ok {
+			outer = append(outer, "coalesce(sum(n) FILTER (WHERE "+complete+" AND "+test+"), 0)::bigint", "0::bigint")
+			continue
 		}
+		cond, est := b.condition(c, q.Rules)
+		v, e := "v"+strconv.Itoa(i), "e"+strconv.Itoa(i)
+		counters = append(counters, "count(*) FILTER (WHERE "+cond+") AS "+v)
+		estSum := "0::bigint"
+		if est != "" {
+			counters = append(counters, "count(*) FILTER (WHERE "+est+") AS "+e)
+			estSum = "coalesce(sum(" + e + ") FILTER (WHERE " + complete + "), 0)::bigint"
+		}
+		outer = append(outer, "coalesce(sum("+v+") FILTER (WHERE "+complete+"), 0)::bigint", estSum)
 	}
 	inner := func(from string) string {
-		return `SELECT operation_id, g, ` + code + ` AS code, count(*) AS n` + prefixJoin(", ", counters) + `
+		return `SELECT operation_id, g, ` + code.expr + ` AS code, count(*) AS n` + prefixJoin(", ", counters) + `
 			FROM (` + from + `) src GROUP BY operation_id, g, 3`
 	}
 	sql := src.with + `, agg AS (` + inner(src.single) + ` UNION ALL ` + inner(src.multi) + `)
 		SELECT operation_id, coalesce(g, ''), code & 31, sum(n)::bigint` + prefixJoin(", ", outer) + `
 		FROM agg GROUP BY operation_id, g, code & 31 ORDER BY 1, 2, 3`
-	return sql, b.args
+	return sql, b.args, nil
+}
+
+// esfCode packs into one integer per participant what the tests with few outcomes need:
+// the missing fields (bits 0-4), the index of the employment status among those the
+// criteria name, the age and education bands bounded by the criteria's limits, and one
+// bit per long-term-unemployment test. Participants are grouped by it, so the aggregation
+// runs once per row and the tests run on the few groups. One integer, rather than one
+// column per test, keeps the planner's estimate of the groups small enough for a parallel
+// partial aggregation.
+type esfCode struct {
+	expr string
+	// tests maps a criterion's position to its condition on the packed code.
+	tests map[int]string
+	err   error
+}
+
+func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
+	ec = esfCode{expr: "miss::bigint", tests: map[int]string{}}
+	shift := 5
+	field := func(width int) (int, string) {
+		s := shift
+		shift += width
+		return s, strconv.Itoa(1<<width - 1)
+	}
+	defer func() {
+		if shift > 62 {
+			ec.err = fmt.Errorf("store: esf count: %d criteria need %d bits of grouping code, more than 62", len(criteria), shift)
+		}
+	}()
+	// Employment statuses.
+	var statuses []string
+	index := map[string]int{}
+	for _, c := range criteria {
+		if c.Kind == ESFStatus {
+			if _, ok := index[c.Value]; !ok {
+				statuses = append(statuses, c.Value)
+				index[c.Value] = len(statuses)
+			}
+		}
+	}
+	if len(statuses) > 0 {
+		at, mask := field(bitsFor(len(statuses)))
+		var cases strings.Builder
+		for i, st := range statuses {
+			fmt.Fprintf(&cases, " WHEN %s::text THEN %d", b.arg(st), i+1)
+		}
+		ec.expr += " | (CASE st" + cases.String() + " ELSE 0 END::bigint << " + strconv.Itoa(at) + ")"
+		for i, c := range criteria {
+			if c.Kind == ESFStatus {
+				ec.tests[i] = fmt.Sprintf("(code >> %d) & %s = %d", at, mask, index[c.Value])
+			}
+		}
+	}
+	// Age and education bands: the limits of the criteria cut the scale into bands, each
+	// of which lies wholly inside or outside every criterion's range.
+	for _, dim := range []struct {
+		kind ESFCriterionKind
+		col  string
+	}{{ESFAge, "age"}, {ESFISCED, "isced"}} {
+		var limits []int
+		seen := map[int]bool{}
+		for _, c := range criteria {
+			if c.Kind != dim.kind {
+				continue
+			}
+			bounds := []int{c.Min}
+			if c.Max >= 0 {
+				bounds = append(bounds, c.Max+1)
+			}
+			for _, v := range bounds {
+				if !seen[v] {
+					seen[v] = true
+					limits = append(limits, v)
+				}
+			}
+		}
+		if len(limits) == 0 {
+			continue
+		}
+		sort.Ints(limits)
+		at, mask := field(bitsFor(len(limits)))
+		ec.expr += " | (coalesce(width_bucket(" + dim.col + ", " + b.arg(limits) + "::int[]), 0)::bigint << " + strconv.Itoa(at) + ")"
+		band := func(v int) int { return sort.SearchInts(limits, v+1) } // limits ≤ v
+		for i, c := range criteria {
+			if c.Kind != dim.kind {
+				continue
+			}
+			hi := len(limits)
+			if c.Max >= 0 {
+				hi = band(c.Max)
+			}
+			ec.tests[i] = fmt.Sprintf("(code >> %d) & %s BETWEEN %d AND %d", at, mask, band(c.Min), hi)
+		}
+	}
+	// Long-term unemployment.
+	for i, c := range criteria {
+		if c.Kind != ESFLongTermUnemployed {
+			continue
+		}
+		cond, _ := b.condition(c, r)
+		at, _ := field(1)
+		ec.expr += " | CASE WHEN " + cond + " THEN " + strconv.Itoa(1<<at) + "::bigint ELSE 0 END"
+		ec.tests[i] = fmt.Sprintf("code & %d <> 0", 1<<at)
+	}
+	// Every complete participant.
+	for i, c := range criteria {
+		if c.Kind == ESFParticipant {
+			ec.tests[i] = "true"
+		}
+	}
+	return ec
+}
+
+// bitsFor returns the bits needed to hold 0..n.
+func bitsFor(n int) int {
+	b := 1
+	for 1<<b <= n {
+		b++
+	}
+	return b
 }
 
 func prefixJoin(sep string, parts []string) string {
@@ -245,7 +363,7 @@ func (c ESFCriterion) validate() error {
 			return fmt.Errorf("status criterion without a status")
 		}
 	case ESFFlag:
-		if !esfFlagColumns[c.Value] {
+		if _, ok := esfFlagColumns[c.Value]; !ok {
 			return fmt.Errorf("unknown characteristic %q", c.Value)
 		}
 	case ESFLeaving, ESFSixMonths:
@@ -343,7 +461,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		return a + `.esf_gender AS g, ` + a + `.esf_gender_derived AS g_derived, ` + a + `.esf_birth_date AS birth, ` +
 			a + `.esf_birth_date_derived AS birth_derived, ` + a + `.esf_age AS age, ` + a + `.employment_status AS st, ` +
 			a + `.unemployment_months AS um, ` + a + `.isced, ` + a + `.disability, ` + a + `.third_country_national, ` +
-			a + `.foreign_background, ` + a + `.minority, ` + a + `.homeless, ` + a + `.rural`
+			a + `.foreign_background, ` + a + `.minority, ` + a + `.homeless, ` + a + `.rural, ` + a + `.esf_flags`
 	}
 	miss := func(a string) string {
 		return `(CASE WHEN ` + a + `.g IS NULL THEN 1 ELSE 0 END
@@ -367,7 +485,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN ls.leaving ELSE p.esf_leaving END`
 		qualified = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN false
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN coalesce(ls.qualified, false) ELSE p.esf_qualified END`
-		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN p.esf_six_month END`
+		six = `CASE WHEN p.esf_follow_up_on <= ` + c + ` THEN p.esf_six_month END`
 	} else {
 		// Materialised: computed once, not once per parallel worker.
 		ls = `ls AS MATERIALIZED (
@@ -400,7 +518,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 	// Re-entered participants are few: their results come from an index lookup each.
 	multi := `SELECT m.id, m.operation_id, m.person_id, m.entry_date, m.x, m.entries, m.g, m.g_derived, m.birth,
 			m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
-			m.foreign_background, m.minority, m.homeless, m.rural,
+			m.foreign_background, m.minority, m.homeless, m.rural, m.esf_flags,
 			ml.leaving, coalesce(ml.qualified, false) AS qualified,
 			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + miss("m") + `
 		FROM mf m
@@ -435,8 +553,8 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 	case ESFISCED:
 		return bounds("isced"), ""
 	case ESFFlag:
-		col := pgx.Identifier{c.Value}.Sanitize()
-		return "(" + col + " IN ('Y', 'E'))", "(" + col + " = 'E')"
+		k := esfFlagColumns[c.Value]
+		return "(esf_flags & " + strconv.Itoa(1<<(2*k)) + " <> 0)", "(esf_flags & " + strconv.Itoa(2<<(2*k)) + " <> 0)"
 	case ESFLeaving:
 		return "(leaving = ANY (" + b.arg(c.Situations) + "::text[]))", ""
 	case ESFQualification:
