@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// esfCommandOutput sends what the commands print to a buffer for the test.
+func esfCommandOutput(t *testing.T) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	stdout = &buf
+	t.Cleanup(func() { stdout = os.Stdout })
+	return &buf
+}
+
+func esfTestFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestImportAndReportCommands(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", "")
+	require.ErrorContains(t, runImport(ctx, []string{"operations", "x.csv"}), "DATABASE_URL is not set")
+	require.ErrorContains(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31"}), "DATABASE_URL is not set")
+
+	u := pgtest.URL(t)
+	require.NoError(t, store.MigrateAll(ctx, u))
+	t.Setenv("DATABASE_URL", u)
+	t.Setenv("PONTE_PSEUDONYM_KEY", hex.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+	out := esfCommandOutput(t)
+	dir := t.TempDir()
+
+	ops := esfTestFile(t, dir, "ops.csv", "code,name,programme,priority,specific_objective,category_of_region,funding_source,start_date,end_date\n"+
+		"J11B20000010001,ALI,PN Inclusione,P1,OS ix,LESS_DEVELOPED,PON Inclusione,2020-10-01,2022-12-31\n")
+	parts := esfTestFile(t, dir, "parts.csv", "operation_code,tax_code,gender,birth_date,entry_date,exit_date,employment_status,"+
+		"unemployment_months,isced,disability,third_country_national,foreign_background,minority,homeless,rural\n"+
+		"J11B20000010001,RSSMRA68A01H501Y,,,2021-01-10,2021-06-30,UNEMPLOYED,14,3,E,N,N,N,N,N\n"+
+		"J11B20000010001,MRTMRA83T56A269B,F,1983-12-16,2021-02-10,,INACTIVE,,,N,Y,Y,,N,N\n")
+	sits := esfTestFile(t, dir, "sits.csv", "operation_code,tax_code,date,situation\nJ11B20000010001,RSSMRA68A01H501Y,2021-07-15,EMPLOYED\n")
+	require.NoError(t, runImport(ctx, []string{"operations", ops}))
+	require.NoError(t, runImport(ctx, []string{"participants", parts}))
+	require.NoError(t, runImport(ctx, []string{"situations", sits}))
+	require.NoError(t, runImport(ctx, []string{"participants", parts}))
+	require.Contains(t, out.String(), "parts.csv: 2 participants rows: 2 inserted, 0 updated, 0 unchanged")
+	require.Contains(t, out.String(), "parts.csv: 2 participants rows: 0 inserted, 0 updated, 2 unchanged")
+
+	bad := esfTestFile(t, dir, "bad.csv", "operation_code,tax_code,date,situation\nNOPE,RSSMRA68A01H501Y,2021-07-15,HIRED\n")
+	require.ErrorContains(t, runImport(ctx, []string{"situations", bad}), "1 problem(s), nothing loaded")
+	require.ErrorContains(t, runImport(ctx, []string{"people", bad}), `unknown kind of file "people"`)
+
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--specific-objective", "k"}))
+	lines := strings.Split(out.String(), "\n")
+	require.Equal(t, "programme,priority,specific_objective,category_of_region,indicator,women,men,non_binary,total,of_which_estimated", lines[0])
+	require.Contains(t, lines, "PN Inclusione,P1,ESO4.11,LESS_DEVELOPED,EECO01,0,1,0,1,0")
+	require.Contains(t, lines, "PN Inclusione,P1,ESO4.11,LESS_DEVELOPED,EECR04,0,1,0,1,0")
+	require.Contains(t, lines, "PN Inclusione,P1,ESO4.11,LESS_DEVELOPED,INCOMPLETE,1,0,0,1,0")
+
+	require.ErrorContains(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--format", "xlsx"}), "give -o FILE")
+	require.ErrorContains(t, runReport(ctx, []string{"esf", "--cutoff", "31/12/2022"}), "--cutoff")
+	require.ErrorContains(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--specific-objective", "OS iii"}), "split")
+	xlsx := filepath.Join(dir, "report.xlsx")
+	require.NoError(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--format", "xlsx", "-o", xlsx}))
+	info, err := os.Stat(xlsx)
+	require.NoError(t, err)
+	require.Positive(t, info.Size())
+
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"drill", "--cutoff", "2022-12-31", "--indicator", "INCOMPLETE"}))
+	require.Regexp(t, regexp.MustCompile(`\nps_[a-z2-7]{26},J11B20000010001,2021-02-10,,1,F,false,37,false,INACTIVE,,,false,,false,isced\n`), out.String())
+
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"in01", "--cutoff", "2022-12-31"}))
+	require.True(t, strings.HasPrefix(out.String(), "J11B20000010001|COM|EECO01||1\n"), out.String())
+
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"freeze", "--cutoff", "2022-12-31", "--by", "auditor"}))
+	id := regexp.MustCompile(`frozen report ([0-9a-f-]{36})`).FindStringSubmatch(out.String())[1]
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"verify", id}))
+	require.Contains(t, out.String(), "unchanged")
+	// A correction after freezing shows in the verification, which then fails.
+	require.NoError(t, runImport(ctx, []string{"participants", esfTestFile(t, dir, "fix.csv", strings.Replace(
+		esfReadFile(t, parts), "2021-06-30", "2021-08-31", 1))}))
+	out.Reset()
+	require.ErrorContains(t, runReport(ctx, []string{"verify", id}), "1 record(s) and 4 value(s) changed")
+	require.Regexp(t, regexp.MustCompile(`J11B20000010001\s+ps_[a-z2-7]{26}\s+CHANGED`), out.String())
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"esf", "--frozen", id}))
+	require.Contains(t, out.String(), "PN Inclusione,P1,ESO4.11,LESS_DEVELOPED,EECR04,0,1,0,1,0", "the frozen values, not today's")
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"frozen"}))
+	require.Contains(t, out.String(), id)
+
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001"}))
+	require.Equal(t, "round,table,category,count,percent\n", out.String(), "the operation has no rounds")
+	require.ErrorContains(t, runReport(ctx, []string{"profile"}), "--operation is required")
+	require.ErrorContains(t, runReport(ctx, []string{"chart"}), `unknown report "chart"`)
+}
+
+func esfReadFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	return string(b)
+}
