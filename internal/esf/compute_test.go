@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -346,4 +347,49 @@ func TestComputeRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The database stores results over fixed windows (esf_result_windows); the default rules
+// must use the same ones, or every report would compute its results live.
+func TestDefaultRulesMatchStoredWindows(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.tx(func(tx *store.Tx) error {
+		days, months, err := tx.ESFResultWindows(e.ctx)
+		require.NoError(t, err)
+		r := esf.DefaultRules()
+		require.Equal(t, r.LeavingWindowDays, days, "change esf_result_windows() in a migration together with DefaultRules")
+		require.Equal(t, r.FollowUpMonths, months, "change esf_result_windows() in a migration together with DefaultRules")
+		return nil
+	})
+}
+
+// Rules other than the defaults are applied, and checked.
+func TestCustomRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := taxCode(1, "1990-05-10", 'F')
+	e.load([]string{"OP1"}, []part{{Op: "OP1", TaxCode: p, Exit: "2023-01-31", Status: "UNEMPLOYED", Months: "9"}},
+		[]sit{{Op: "OP1", TaxCode: p, Date: "2023-03-01", Situation: "EMPLOYED"}})
+	r := esf.DefaultRules()
+	r.LeavingWindowDays, r.AdultLTUMonths, r.OlderFromAge = 30, 8, 30
+	g := only(t, e.compute(esf.Query{Cutoff: date("2023-12-31"), Rules: &r}))
+	for code, want := range map[string]int64{"EECR04": 1, "EECO03": 1, "EECO08": 1} {
+		v, _ := g.Value(code)
+		require.Equal(t, want, v.Total, code)
+	}
+	require.Equal(t, r, e.compute(esf.Query{Cutoff: date("2023-12-31"), Rules: &r}).Rules)
+
+	bad := esf.Rules{YoungFromAge: 30, YoungToAge: 18, LeavingWindowDays: 0, FollowUpMonths: 6, MinorBelowAge: -1}
+	err := e.st.InTx(e.ctx, allScope, func(tx *store.Tx) error {
+		_, err := esf.Compute(e.ctx, tx, esf.Query{Cutoff: date("2023-12-31"), Rules: &bad})
+		return err
+	})
+	ie, ok := apperr.AsInput(err)
+	require.True(t, ok, "%v", err)
+	fields := map[string]bool{}
+	for _, f := range ie.Fields {
+		fields[f.Field] = true
+	}
+	require.Equal(t, map[string]bool{"rules.minor_below_age": true, "rules.young_to_age": true, "rules.leaving_window_days": true}, fields)
 }
