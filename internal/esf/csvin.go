@@ -25,6 +25,7 @@ type Problem struct {
 	Reason string
 }
 
+// String says where the problem is and what it is, as the command line prints it.
 func (p Problem) String() string {
 	switch {
 	case p.Row == 0:
