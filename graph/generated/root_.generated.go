@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -212,6 +213,118 @@ type ComplexityRoot struct {
 		WorkerTaxCode           func(childComplexity int) int
 	}
 
+	EsfGroup struct {
+		CategoryOfRegion  func(childComplexity int) int
+		Incomplete        func(childComplexity int) int
+		Operations        func(childComplexity int) int
+		Priority          func(childComplexity int) int
+		Programme         func(childComplexity int) int
+		SpecificObjective func(childComplexity int) int
+		Values            func(childComplexity int) int
+	}
+
+	EsfIncomplete struct {
+		Men       func(childComplexity int) int
+		Missing   func(childComplexity int) int
+		NonBinary func(childComplexity int) int
+		Total     func(childComplexity int) int
+		Women     func(childComplexity int) int
+	}
+
+	EsfIndicatorValue struct {
+		Indicator        func(childComplexity int) int
+		Men              func(childComplexity int) int
+		Name             func(childComplexity int) int
+		NonBinary        func(childComplexity int) int
+		OfWhichEstimated func(childComplexity int) int
+		Total            func(childComplexity int) int
+		Women            func(childComplexity int) int
+	}
+
+	EsfMissingCount struct {
+		Count func(childComplexity int) int
+		Field func(childComplexity int) int
+	}
+
+	EsfParticipant struct {
+		Age                      func(childComplexity int) int
+		AgeDerived               func(childComplexity int) int
+		EmploymentStatus         func(childComplexity int) int
+		Entries                  func(childComplexity int) int
+		EntryDate                func(childComplexity int) int
+		Estimated                func(childComplexity int) int
+		ExitDate                 func(childComplexity int) int
+		Gender                   func(childComplexity int) int
+		GenderDerived            func(childComplexity int) int
+		Isced                    func(childComplexity int) int
+		Missing                  func(childComplexity int) int
+		OperationCode            func(childComplexity int) int
+		Pseudonym                func(childComplexity int) int
+		QualificationUponLeaving func(childComplexity int) int
+		SituationSixMonthsAfter  func(childComplexity int) int
+		SituationUponLeaving     func(childComplexity int) int
+	}
+
+	EsfProfile struct {
+		OperationCode func(childComplexity int) int
+		Rounds        func(childComplexity int) int
+	}
+
+	EsfProfileRow struct {
+		Category func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Percent  func(childComplexity int) int
+	}
+
+	EsfProfileTable struct {
+		Missing func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Rows    func(childComplexity int) int
+	}
+
+	EsfRecordChange struct {
+		Change        func(childComplexity int) int
+		OperationCode func(childComplexity int) int
+		Pseudonym     func(childComplexity int) int
+	}
+
+	EsfReport struct {
+		Cutoff            func(childComplexity int) int
+		Groups            func(childComplexity int) int
+		OperationCode     func(childComplexity int) int
+		Programme         func(childComplexity int) int
+		SpecificObjective func(childComplexity int) int
+	}
+
+	EsfRoundProfile struct {
+		Participants func(childComplexity int) int
+		Round        func(childComplexity int) int
+		Tables       func(childComplexity int) int
+	}
+
+	EsfValueChange struct {
+		CategoryOfRegion  func(childComplexity int) int
+		Column            func(childComplexity int) int
+		Current           func(childComplexity int) int
+		Frozen            func(childComplexity int) int
+		Indicator         func(childComplexity int) int
+		Priority          func(childComplexity int) int
+		Programme         func(childComplexity int) int
+		SpecificObjective func(childComplexity int) int
+	}
+
+	EsfVerification struct {
+		ChangedRecords func(childComplexity int) int
+		ChangedValues  func(childComplexity int) int
+		Frozen         func(childComplexity int) int
+		Intact         func(childComplexity int) int
+		Unchanged      func(childComplexity int) int
+	}
+
+	FreezeEsfReportPayload struct {
+		Frozen func(childComplexity int) int
+	}
+
 	Freshness struct {
 		Age         func(childComplexity int) int
 		FetchedAt   func(childComplexity int) int
@@ -219,6 +332,17 @@ type ComplexityRoot struct {
 		LastErrorAt func(childComplexity int) int
 		MaxAge      func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	FrozenEsfReport struct {
+		FrozenAt      func(childComplexity int) int
+		FrozenBy      func(childComplexity int) int
+		Hash          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Note          func(childComplexity int) int
+		RecordCount   func(childComplexity int) int
+		RecordsDigest func(childComplexity int) int
+		Report        func(childComplexity int) int
 	}
 
 	Household struct {
@@ -310,6 +434,7 @@ type ComplexityRoot struct {
 		CreateProject          func(childComplexity int, input casework.CreateProjectInput) int
 		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
 		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
+		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
 		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
@@ -475,16 +600,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		CaseLoad          func(childComplexity int, groupBy model.CaseLoadGroup) int
-		Cases             func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
-		Node              func(childComplexity int, id string) int
-		Nodes             func(childComplexity int, ids []string) int
-		Operations        func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
-		Organisations     func(childComplexity int, first *int, after *string, kind *string) int
-		Participations    func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
-		Persons           func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
-		RegistryStatus    func(childComplexity int) int
-		ServicesActivated func(childComplexity int, roundID string) int
+		CaseLoad              func(childComplexity int, groupBy model.CaseLoadGroup) int
+		Cases                 func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
+		EsfDrillDown          func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
+		EsfProfile            func(childComplexity int, operationCode string, round *int) int
+		EsfReport             func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
+		FrozenEsfReport       func(childComplexity int, id string) int
+		Node                  func(childComplexity int, id string) int
+		Nodes                 func(childComplexity int, ids []string) int
+		Operations            func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
+		Organisations         func(childComplexity int, first *int, after *string, kind *string) int
+		Participations        func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
+		Persons               func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		RegistryStatus        func(childComplexity int) int
+		ServicesActivated     func(childComplexity int, roundID string) int
+		VerifyFrozenEsfReport func(childComplexity int, id string) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -1248,6 +1378,440 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmploymentEvent.WorkerTaxCode(childComplexity), true
 
+	case "EsfGroup.categoryOfRegion":
+		if e.ComplexityRoot.EsfGroup.CategoryOfRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.CategoryOfRegion(childComplexity), true
+	case "EsfGroup.incomplete":
+		if e.ComplexityRoot.EsfGroup.Incomplete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.Incomplete(childComplexity), true
+	case "EsfGroup.operations":
+		if e.ComplexityRoot.EsfGroup.Operations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.Operations(childComplexity), true
+	case "EsfGroup.priority":
+		if e.ComplexityRoot.EsfGroup.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.Priority(childComplexity), true
+	case "EsfGroup.programme":
+		if e.ComplexityRoot.EsfGroup.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.Programme(childComplexity), true
+	case "EsfGroup.specificObjective":
+		if e.ComplexityRoot.EsfGroup.SpecificObjective == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.SpecificObjective(childComplexity), true
+	case "EsfGroup.values":
+		if e.ComplexityRoot.EsfGroup.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfGroup.Values(childComplexity), true
+
+	case "EsfIncomplete.men":
+		if e.ComplexityRoot.EsfIncomplete.Men == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIncomplete.Men(childComplexity), true
+	case "EsfIncomplete.missing":
+		if e.ComplexityRoot.EsfIncomplete.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIncomplete.Missing(childComplexity), true
+	case "EsfIncomplete.nonBinary":
+		if e.ComplexityRoot.EsfIncomplete.NonBinary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIncomplete.NonBinary(childComplexity), true
+	case "EsfIncomplete.total":
+		if e.ComplexityRoot.EsfIncomplete.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIncomplete.Total(childComplexity), true
+	case "EsfIncomplete.women":
+		if e.ComplexityRoot.EsfIncomplete.Women == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIncomplete.Women(childComplexity), true
+
+	case "EsfIndicatorValue.indicator":
+		if e.ComplexityRoot.EsfIndicatorValue.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.Indicator(childComplexity), true
+	case "EsfIndicatorValue.men":
+		if e.ComplexityRoot.EsfIndicatorValue.Men == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.Men(childComplexity), true
+	case "EsfIndicatorValue.name":
+		if e.ComplexityRoot.EsfIndicatorValue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.Name(childComplexity), true
+	case "EsfIndicatorValue.nonBinary":
+		if e.ComplexityRoot.EsfIndicatorValue.NonBinary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.NonBinary(childComplexity), true
+	case "EsfIndicatorValue.ofWhichEstimated":
+		if e.ComplexityRoot.EsfIndicatorValue.OfWhichEstimated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.OfWhichEstimated(childComplexity), true
+	case "EsfIndicatorValue.total":
+		if e.ComplexityRoot.EsfIndicatorValue.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.Total(childComplexity), true
+	case "EsfIndicatorValue.women":
+		if e.ComplexityRoot.EsfIndicatorValue.Women == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfIndicatorValue.Women(childComplexity), true
+
+	case "EsfMissingCount.count":
+		if e.ComplexityRoot.EsfMissingCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfMissingCount.Count(childComplexity), true
+	case "EsfMissingCount.field":
+		if e.ComplexityRoot.EsfMissingCount.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfMissingCount.Field(childComplexity), true
+
+	case "EsfParticipant.age":
+		if e.ComplexityRoot.EsfParticipant.Age == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Age(childComplexity), true
+	case "EsfParticipant.ageDerived":
+		if e.ComplexityRoot.EsfParticipant.AgeDerived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.AgeDerived(childComplexity), true
+	case "EsfParticipant.employmentStatus":
+		if e.ComplexityRoot.EsfParticipant.EmploymentStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.EmploymentStatus(childComplexity), true
+	case "EsfParticipant.entries":
+		if e.ComplexityRoot.EsfParticipant.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Entries(childComplexity), true
+	case "EsfParticipant.entryDate":
+		if e.ComplexityRoot.EsfParticipant.EntryDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.EntryDate(childComplexity), true
+	case "EsfParticipant.estimated":
+		if e.ComplexityRoot.EsfParticipant.Estimated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Estimated(childComplexity), true
+	case "EsfParticipant.exitDate":
+		if e.ComplexityRoot.EsfParticipant.ExitDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.ExitDate(childComplexity), true
+	case "EsfParticipant.gender":
+		if e.ComplexityRoot.EsfParticipant.Gender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Gender(childComplexity), true
+	case "EsfParticipant.genderDerived":
+		if e.ComplexityRoot.EsfParticipant.GenderDerived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.GenderDerived(childComplexity), true
+	case "EsfParticipant.isced":
+		if e.ComplexityRoot.EsfParticipant.Isced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Isced(childComplexity), true
+	case "EsfParticipant.missing":
+		if e.ComplexityRoot.EsfParticipant.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Missing(childComplexity), true
+	case "EsfParticipant.operationCode":
+		if e.ComplexityRoot.EsfParticipant.OperationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.OperationCode(childComplexity), true
+	case "EsfParticipant.pseudonym":
+		if e.ComplexityRoot.EsfParticipant.Pseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.Pseudonym(childComplexity), true
+	case "EsfParticipant.qualificationUponLeaving":
+		if e.ComplexityRoot.EsfParticipant.QualificationUponLeaving == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.QualificationUponLeaving(childComplexity), true
+	case "EsfParticipant.situationSixMonthsAfter":
+		if e.ComplexityRoot.EsfParticipant.SituationSixMonthsAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.SituationSixMonthsAfter(childComplexity), true
+	case "EsfParticipant.situationUponLeaving":
+		if e.ComplexityRoot.EsfParticipant.SituationUponLeaving == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfParticipant.SituationUponLeaving(childComplexity), true
+
+	case "EsfProfile.operationCode":
+		if e.ComplexityRoot.EsfProfile.OperationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfile.OperationCode(childComplexity), true
+	case "EsfProfile.rounds":
+		if e.ComplexityRoot.EsfProfile.Rounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfile.Rounds(childComplexity), true
+
+	case "EsfProfileRow.category":
+		if e.ComplexityRoot.EsfProfileRow.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileRow.Category(childComplexity), true
+	case "EsfProfileRow.count":
+		if e.ComplexityRoot.EsfProfileRow.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileRow.Count(childComplexity), true
+	case "EsfProfileRow.percent":
+		if e.ComplexityRoot.EsfProfileRow.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileRow.Percent(childComplexity), true
+
+	case "EsfProfileTable.missing":
+		if e.ComplexityRoot.EsfProfileTable.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileTable.Missing(childComplexity), true
+	case "EsfProfileTable.name":
+		if e.ComplexityRoot.EsfProfileTable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileTable.Name(childComplexity), true
+	case "EsfProfileTable.rows":
+		if e.ComplexityRoot.EsfProfileTable.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileTable.Rows(childComplexity), true
+
+	case "EsfRecordChange.change":
+		if e.ComplexityRoot.EsfRecordChange.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRecordChange.Change(childComplexity), true
+	case "EsfRecordChange.operationCode":
+		if e.ComplexityRoot.EsfRecordChange.OperationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRecordChange.OperationCode(childComplexity), true
+	case "EsfRecordChange.pseudonym":
+		if e.ComplexityRoot.EsfRecordChange.Pseudonym == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRecordChange.Pseudonym(childComplexity), true
+
+	case "EsfReport.cutoff":
+		if e.ComplexityRoot.EsfReport.Cutoff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfReport.Cutoff(childComplexity), true
+	case "EsfReport.groups":
+		if e.ComplexityRoot.EsfReport.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfReport.Groups(childComplexity), true
+	case "EsfReport.operationCode":
+		if e.ComplexityRoot.EsfReport.OperationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfReport.OperationCode(childComplexity), true
+	case "EsfReport.programme":
+		if e.ComplexityRoot.EsfReport.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfReport.Programme(childComplexity), true
+	case "EsfReport.specificObjective":
+		if e.ComplexityRoot.EsfReport.SpecificObjective == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfReport.SpecificObjective(childComplexity), true
+
+	case "EsfRoundProfile.participants":
+		if e.ComplexityRoot.EsfRoundProfile.Participants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRoundProfile.Participants(childComplexity), true
+	case "EsfRoundProfile.round":
+		if e.ComplexityRoot.EsfRoundProfile.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRoundProfile.Round(childComplexity), true
+	case "EsfRoundProfile.tables":
+		if e.ComplexityRoot.EsfRoundProfile.Tables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfRoundProfile.Tables(childComplexity), true
+
+	case "EsfValueChange.categoryOfRegion":
+		if e.ComplexityRoot.EsfValueChange.CategoryOfRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.CategoryOfRegion(childComplexity), true
+	case "EsfValueChange.column":
+		if e.ComplexityRoot.EsfValueChange.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Column(childComplexity), true
+	case "EsfValueChange.current":
+		if e.ComplexityRoot.EsfValueChange.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Current(childComplexity), true
+	case "EsfValueChange.frozen":
+		if e.ComplexityRoot.EsfValueChange.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Frozen(childComplexity), true
+	case "EsfValueChange.indicator":
+		if e.ComplexityRoot.EsfValueChange.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Indicator(childComplexity), true
+	case "EsfValueChange.priority":
+		if e.ComplexityRoot.EsfValueChange.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Priority(childComplexity), true
+	case "EsfValueChange.programme":
+		if e.ComplexityRoot.EsfValueChange.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.Programme(childComplexity), true
+	case "EsfValueChange.specificObjective":
+		if e.ComplexityRoot.EsfValueChange.SpecificObjective == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfValueChange.SpecificObjective(childComplexity), true
+
+	case "EsfVerification.changedRecords":
+		if e.ComplexityRoot.EsfVerification.ChangedRecords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.ChangedRecords(childComplexity), true
+	case "EsfVerification.changedValues":
+		if e.ComplexityRoot.EsfVerification.ChangedValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.ChangedValues(childComplexity), true
+	case "EsfVerification.frozen":
+		if e.ComplexityRoot.EsfVerification.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.Frozen(childComplexity), true
+	case "EsfVerification.intact":
+		if e.ComplexityRoot.EsfVerification.Intact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.Intact(childComplexity), true
+	case "EsfVerification.unchanged":
+		if e.ComplexityRoot.EsfVerification.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.Unchanged(childComplexity), true
+
+	case "FreezeEsfReportPayload.frozen":
+		if e.ComplexityRoot.FreezeEsfReportPayload.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeEsfReportPayload.Frozen(childComplexity), true
+
 	case "Freshness.age":
 		if e.ComplexityRoot.Freshness.Age == nil {
 			break
@@ -1284,6 +1848,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Freshness.Status(childComplexity), true
+
+	case "FrozenEsfReport.frozenAt":
+		if e.ComplexityRoot.FrozenEsfReport.FrozenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.FrozenAt(childComplexity), true
+	case "FrozenEsfReport.frozenBy":
+		if e.ComplexityRoot.FrozenEsfReport.FrozenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.FrozenBy(childComplexity), true
+	case "FrozenEsfReport.hash":
+		if e.ComplexityRoot.FrozenEsfReport.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.Hash(childComplexity), true
+	case "FrozenEsfReport.id":
+		if e.ComplexityRoot.FrozenEsfReport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.ID(childComplexity), true
+	case "FrozenEsfReport.note":
+		if e.ComplexityRoot.FrozenEsfReport.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.Note(childComplexity), true
+	case "FrozenEsfReport.recordCount":
+		if e.ComplexityRoot.FrozenEsfReport.RecordCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.RecordCount(childComplexity), true
+	case "FrozenEsfReport.recordsDigest":
+		if e.ComplexityRoot.FrozenEsfReport.RecordsDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.RecordsDigest(childComplexity), true
+	case "FrozenEsfReport.report":
+		if e.ComplexityRoot.FrozenEsfReport.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.Report(childComplexity), true
 
 	case "Household.benefits":
 		if e.ComplexityRoot.Household.Benefits == nil {
@@ -1739,6 +2352,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(casework.EnrolParticipantInput)), true
+	case "Mutation.freezeEsfReport":
+		if e.ComplexityRoot.Mutation.FreezeEsfReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_freezeEsfReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FreezeEsfReport(childComplexity, args["input"].(model.FreezeEsfReportInput)), true
 	case "Mutation.interruptIntervention":
 		if e.ComplexityRoot.Mutation.InterruptIntervention == nil {
 			break
@@ -2485,6 +3109,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CaseFilter)), true
+	case "Query.esfDrillDown":
+		if e.ComplexityRoot.Query.EsfDrillDown == nil {
+			break
+		}
+
+		args, err := ec.field_Query_esfDrillDown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EsfDrillDown(childComplexity, args["cutoff"].(time.Time), args["programme"].(*string), args["specificObjective"].(*string), args["operationCode"].(*string), args["group"].(*model.EsfGroupInput), args["indicator"].(string), args["gender"].(*model.EsfGenderColumn), args["estimatedOnly"].(*bool), args["first"].(*int)), true
+	case "Query.esfProfile":
+		if e.ComplexityRoot.Query.EsfProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_esfProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EsfProfile(childComplexity, args["operationCode"].(string), args["round"].(*int)), true
+	case "Query.esfReport":
+		if e.ComplexityRoot.Query.EsfReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_esfReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EsfReport(childComplexity, args["cutoff"].(time.Time), args["programme"].(*string), args["specificObjective"].(*string), args["operationCode"].(*string)), true
+	case "Query.frozenEsfReport":
+		if e.ComplexityRoot.Query.FrozenEsfReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_frozenEsfReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FrozenEsfReport(childComplexity, args["id"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2569,6 +3237,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServicesActivated(childComplexity, args["roundId"].(string)), true
+	case "Query.verifyFrozenEsfReport":
+		if e.ComplexityRoot.Query.VerifyFrozenEsfReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyFrozenEsfReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyFrozenEsfReport(childComplexity, args["id"].(string)), true
 
 	case "RefreshRegistryDataPayload.errors":
 		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
@@ -2939,6 +3618,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputEndHouseholdMembershipInput,
 		ec.unmarshalInputEnrolParticipantInput,
+		ec.unmarshalInputEsfGroupInput,
+		ec.unmarshalInputFreezeEsfReportInput,
 		ec.unmarshalInputInterruptInterventionInput,
 		ec.unmarshalInputOpenCaseInput,
 		ec.unmarshalInputParticipationFilter,
@@ -3411,6 +4092,195 @@ extend type Mutation {
   completeIntervention(input: CompleteInterventionInput!): InterventionPayload!
   interruptIntervention(input: InterruptInterventionInput!): InterventionPayload!
   addActivityEntry(input: AddActivityEntryInput!): ActivityEntryPayload!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/esf.graphqls", Input: `"One indicator's value in a group, by gender."
+type EsfIndicatorValue {
+  "EECO01 … EECO19, EECR01 … EECR05."
+  indicator: String!
+  name: String!
+  women: Int!
+  men: Int!
+  nonBinary: Int!
+  total: Int!
+  "The informed estimates included in the value (point 1.2 flags)."
+  ofWhichEstimated: Int!
+}
+
+"How many participants lacked one Annex I point 1.1 field."
+type EsfMissingCount {
+  field: String!
+  count: Int!
+}
+
+"Participants excluded from every participant indicator because their record is incomplete."
+type EsfIncomplete {
+  women: Int!
+  men: Int!
+  nonBinary: Int!
+  total: Int!
+  missing: [EsfMissingCount!]!
+}
+
+"One priority × specific objective × category of region."
+type EsfGroup {
+  programme: String!
+  priority: String!
+  specificObjective: String!
+  categoryOfRegion: CategoryOfRegion!
+  "CUP codes of the operations counted."
+  operations: [String!]!
+  values: [EsfIndicatorValue!]!
+  incomplete: EsfIncomplete!
+}
+
+"The common output and result indicators at a cut-off date."
+type EsfReport {
+  cutoff: Date!
+  programme: String
+  specificObjective: String
+  operationCode: String
+  groups: [EsfGroup!]!
+}
+
+"A participant behind a value, pseudonymised."
+type EsfParticipant {
+  pseudonym: String! @category(name: PSEUDONYM)
+  operationCode: String!
+  entryDate: Date! @category(name: PARTICIPATION)
+  exitDate: Date @category(name: PARTICIPATION)
+  "Entries into the operation merged into this participant."
+  entries: Int! @category(name: PARTICIPATION)
+  "F, M or NB."
+  gender: String @category(name: DEMOGRAPHIC)
+  "True when taken from the tax code because the record left it blank."
+  genderDerived: Boolean! @category(name: DEMOGRAPHIC)
+  "Completed years on the entry date."
+  age: Int @category(name: DEMOGRAPHIC)
+  ageDerived: Boolean! @category(name: DEMOGRAPHIC)
+  employmentStatus: String @category(name: EMPLOYMENT)
+  isced: Int @category(name: EDUCATION)
+  situationUponLeaving: String @category(name: EMPLOYMENT)
+  qualificationUponLeaving: Boolean! @category(name: EDUCATION)
+  situationSixMonthsAfter: String @category(name: EMPLOYMENT)
+  "Annex I fields missing from the record (incomplete participants)."
+  missing: [String!]! @category(name: PARTICIPATION)
+  estimated: Boolean! @category(name: PARTICIPATION)
+}
+
+"Names a group of a report, as returned in EsfGroup."
+input EsfGroupInput {
+  programme: String!
+  priority: String!
+  specificObjective: String!
+  categoryOfRegion: CategoryOfRegion!
+}
+
+enum EsfGenderColumn {
+  WOMEN
+  MEN
+  NON_BINARY
+}
+
+"One row of a programme-specific table."
+type EsfProfileRow {
+  category: String!
+  count: Int!
+  "Share of the participants with a known value, in percent."
+  percent: Float
+}
+
+type EsfProfileTable {
+  "gender, origin, age_band, household_size or services."
+  name: String!
+  rows: [EsfProfileRow!]!
+  "Participants for whom the value is missing."
+  missing: Int!
+}
+
+type EsfRoundProfile {
+  round: Int!
+  participants: Int!
+  tables: [EsfProfileTable!]!
+}
+
+"The programme-specific tables of an operation, per round (the ALI chapter's Tables 8.1-8.5)."
+type EsfProfile {
+  operationCode: String!
+  rounds: [EsfRoundProfile!]!
+}
+
+"A report frozen at its cut-off: immutable, hashed, reproducible from the records it names."
+type FrozenEsfReport {
+  id: ID!
+  frozenAt: DateTime!
+  frozenBy: String!
+  note: String
+  recordCount: Int!
+  "SHA-256 over the participation records the values came from."
+  recordsDigest: String!
+  "SHA-256 of the report."
+  hash: String!
+  report: EsfReport!
+}
+
+type EsfRecordChange {
+  operationCode: String!
+  pseudonym: String! @category(name: PSEUDONYM)
+  change: String!
+}
+
+type EsfValueChange {
+  programme: String!
+  priority: String!
+  specificObjective: String!
+  categoryOfRegion: String!
+  indicator: String!
+  column: String!
+  frozen: Int!
+  current: Int!
+}
+
+"A frozen report recomputed from today's data."
+type EsfVerification {
+  frozen: FrozenEsfReport!
+  "The stored report still matches its hash."
+  intact: Boolean!
+  unchanged: Boolean!
+  changedRecords: [EsfRecordChange!]!
+  changedValues: [EsfValueChange!]!
+}
+
+extend type Query {
+  """
+  The common indicators at the cut-off (outputs: entry on or before it; results: exit on or
+  before it). specificObjective accepts any spelling (OS i, a, ESO4.1).
+  """
+  esfReport(cutoff: Date!, programme: String, specificObjective: String, operationCode: String): EsfReport!
+  "The participants behind one value of esfReport (indicator INCOMPLETE for the excluded ones)."
+  esfDrillDown(cutoff: Date!, programme: String, specificObjective: String, operationCode: String,
+    group: EsfGroupInput, indicator: String!, gender: EsfGenderColumn, estimatedOnly: Boolean = false, first: Int = 100): [EsfParticipant!]!
+  "Programme-specific tables of an operation; round 0 or absent for every round."
+  esfProfile(operationCode: String!, round: Int): EsfProfile!
+  frozenEsfReport(id: ID!): FrozenEsfReport
+  "Recomputes a frozen report and lists every record and value that changed since the freeze."
+  verifyFrozenEsfReport(id: ID!): EsfVerification!
+}
+
+input FreezeEsfReportInput {
+  cutoff: Date!
+  programme: String
+  specificObjective: String
+  operationCode: String
+  note: String
+}
+
+type FreezeEsfReportPayload {
+  frozen: FrozenEsfReport!
+}
+
+extend type Mutation {
+  freezeEsfReport(input: FreezeEsfReportInput!): FreezeEsfReportPayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/operation.graphqls", Input: `enum CategoryOfRegion {
@@ -4514,6 +5384,230 @@ func (ec *executionContext) childFields_EmploymentEvent(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type EmploymentEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_EsfGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_EsfGroup_programme(ctx, field)
+	case "priority":
+		return ec.fieldContext_EsfGroup_priority(ctx, field)
+	case "specificObjective":
+		return ec.fieldContext_EsfGroup_specificObjective(ctx, field)
+	case "categoryOfRegion":
+		return ec.fieldContext_EsfGroup_categoryOfRegion(ctx, field)
+	case "operations":
+		return ec.fieldContext_EsfGroup_operations(ctx, field)
+	case "values":
+		return ec.fieldContext_EsfGroup_values(ctx, field)
+	case "incomplete":
+		return ec.fieldContext_EsfGroup_incomplete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfIncomplete(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "women":
+		return ec.fieldContext_EsfIncomplete_women(ctx, field)
+	case "men":
+		return ec.fieldContext_EsfIncomplete_men(ctx, field)
+	case "nonBinary":
+		return ec.fieldContext_EsfIncomplete_nonBinary(ctx, field)
+	case "total":
+		return ec.fieldContext_EsfIncomplete_total(ctx, field)
+	case "missing":
+		return ec.fieldContext_EsfIncomplete_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfIncomplete", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfIndicatorValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "indicator":
+		return ec.fieldContext_EsfIndicatorValue_indicator(ctx, field)
+	case "name":
+		return ec.fieldContext_EsfIndicatorValue_name(ctx, field)
+	case "women":
+		return ec.fieldContext_EsfIndicatorValue_women(ctx, field)
+	case "men":
+		return ec.fieldContext_EsfIndicatorValue_men(ctx, field)
+	case "nonBinary":
+		return ec.fieldContext_EsfIndicatorValue_nonBinary(ctx, field)
+	case "total":
+		return ec.fieldContext_EsfIndicatorValue_total(ctx, field)
+	case "ofWhichEstimated":
+		return ec.fieldContext_EsfIndicatorValue_ofWhichEstimated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfIndicatorValue", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfMissingCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_EsfMissingCount_field(ctx, field)
+	case "count":
+		return ec.fieldContext_EsfMissingCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfMissingCount", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfParticipant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pseudonym":
+		return ec.fieldContext_EsfParticipant_pseudonym(ctx, field)
+	case "operationCode":
+		return ec.fieldContext_EsfParticipant_operationCode(ctx, field)
+	case "entryDate":
+		return ec.fieldContext_EsfParticipant_entryDate(ctx, field)
+	case "exitDate":
+		return ec.fieldContext_EsfParticipant_exitDate(ctx, field)
+	case "entries":
+		return ec.fieldContext_EsfParticipant_entries(ctx, field)
+	case "gender":
+		return ec.fieldContext_EsfParticipant_gender(ctx, field)
+	case "genderDerived":
+		return ec.fieldContext_EsfParticipant_genderDerived(ctx, field)
+	case "age":
+		return ec.fieldContext_EsfParticipant_age(ctx, field)
+	case "ageDerived":
+		return ec.fieldContext_EsfParticipant_ageDerived(ctx, field)
+	case "employmentStatus":
+		return ec.fieldContext_EsfParticipant_employmentStatus(ctx, field)
+	case "isced":
+		return ec.fieldContext_EsfParticipant_isced(ctx, field)
+	case "situationUponLeaving":
+		return ec.fieldContext_EsfParticipant_situationUponLeaving(ctx, field)
+	case "qualificationUponLeaving":
+		return ec.fieldContext_EsfParticipant_qualificationUponLeaving(ctx, field)
+	case "situationSixMonthsAfter":
+		return ec.fieldContext_EsfParticipant_situationSixMonthsAfter(ctx, field)
+	case "missing":
+		return ec.fieldContext_EsfParticipant_missing(ctx, field)
+	case "estimated":
+		return ec.fieldContext_EsfParticipant_estimated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfParticipant", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operationCode":
+		return ec.fieldContext_EsfProfile_operationCode(ctx, field)
+	case "rounds":
+		return ec.fieldContext_EsfProfile_rounds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfProfile", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfProfileRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_EsfProfileRow_category(ctx, field)
+	case "count":
+		return ec.fieldContext_EsfProfileRow_count(ctx, field)
+	case "percent":
+		return ec.fieldContext_EsfProfileRow_percent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfProfileRow", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfProfileTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_EsfProfileTable_name(ctx, field)
+	case "rows":
+		return ec.fieldContext_EsfProfileTable_rows(ctx, field)
+	case "missing":
+		return ec.fieldContext_EsfProfileTable_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfProfileTable", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfRecordChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operationCode":
+		return ec.fieldContext_EsfRecordChange_operationCode(ctx, field)
+	case "pseudonym":
+		return ec.fieldContext_EsfRecordChange_pseudonym(ctx, field)
+	case "change":
+		return ec.fieldContext_EsfRecordChange_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfRecordChange", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cutoff":
+		return ec.fieldContext_EsfReport_cutoff(ctx, field)
+	case "programme":
+		return ec.fieldContext_EsfReport_programme(ctx, field)
+	case "specificObjective":
+		return ec.fieldContext_EsfReport_specificObjective(ctx, field)
+	case "operationCode":
+		return ec.fieldContext_EsfReport_operationCode(ctx, field)
+	case "groups":
+		return ec.fieldContext_EsfReport_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfReport", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfRoundProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "round":
+		return ec.fieldContext_EsfRoundProfile_round(ctx, field)
+	case "participants":
+		return ec.fieldContext_EsfRoundProfile_participants(ctx, field)
+	case "tables":
+		return ec.fieldContext_EsfRoundProfile_tables(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfRoundProfile", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfValueChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_EsfValueChange_programme(ctx, field)
+	case "priority":
+		return ec.fieldContext_EsfValueChange_priority(ctx, field)
+	case "specificObjective":
+		return ec.fieldContext_EsfValueChange_specificObjective(ctx, field)
+	case "categoryOfRegion":
+		return ec.fieldContext_EsfValueChange_categoryOfRegion(ctx, field)
+	case "indicator":
+		return ec.fieldContext_EsfValueChange_indicator(ctx, field)
+	case "column":
+		return ec.fieldContext_EsfValueChange_column(ctx, field)
+	case "frozen":
+		return ec.fieldContext_EsfValueChange_frozen(ctx, field)
+	case "current":
+		return ec.fieldContext_EsfValueChange_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfValueChange", field.Name)
+}
+
+func (ec *executionContext) childFields_EsfVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "frozen":
+		return ec.fieldContext_EsfVerification_frozen(ctx, field)
+	case "intact":
+		return ec.fieldContext_EsfVerification_intact(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_EsfVerification_unchanged(ctx, field)
+	case "changedRecords":
+		return ec.fieldContext_EsfVerification_changedRecords(ctx, field)
+	case "changedValues":
+		return ec.fieldContext_EsfVerification_changedValues(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EsfVerification", field.Name)
+}
+
+func (ec *executionContext) childFields_FreezeEsfReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "frozen":
+		return ec.fieldContext_FreezeEsfReportPayload_frozen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreezeEsfReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Freshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -4530,6 +5624,28 @@ func (ec *executionContext) childFields_Freshness(ctx context.Context, field gra
 		return ec.fieldContext_Freshness_lastErrorAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Freshness", field.Name)
+}
+
+func (ec *executionContext) childFields_FrozenEsfReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FrozenEsfReport_id(ctx, field)
+	case "frozenAt":
+		return ec.fieldContext_FrozenEsfReport_frozenAt(ctx, field)
+	case "frozenBy":
+		return ec.fieldContext_FrozenEsfReport_frozenBy(ctx, field)
+	case "note":
+		return ec.fieldContext_FrozenEsfReport_note(ctx, field)
+	case "recordCount":
+		return ec.fieldContext_FrozenEsfReport_recordCount(ctx, field)
+	case "recordsDigest":
+		return ec.fieldContext_FrozenEsfReport_recordsDigest(ctx, field)
+	case "hash":
+		return ec.fieldContext_FrozenEsfReport_hash(ctx, field)
+	case "report":
+		return ec.fieldContext_FrozenEsfReport_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FrozenEsfReport", field.Name)
 }
 
 func (ec *executionContext) childFields_Household(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -68,6 +68,155 @@ type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
 }
 
+// One priority × specific objective × category of region.
+type EsfGroup struct {
+	Programme         string `json:"programme"`
+	Priority          string `json:"priority"`
+	SpecificObjective string `json:"specificObjective"`
+	CategoryOfRegion  string `json:"categoryOfRegion"`
+	// CUP codes of the operations counted.
+	Operations []string            `json:"operations"`
+	Values     []EsfIndicatorValue `json:"values"`
+	Incomplete EsfIncomplete       `json:"incomplete"`
+}
+
+// Names a group of a report, as returned in EsfGroup.
+type EsfGroupInput struct {
+	Programme         string `json:"programme"`
+	Priority          string `json:"priority"`
+	SpecificObjective string `json:"specificObjective"`
+	CategoryOfRegion  string `json:"categoryOfRegion"`
+}
+
+// Participants excluded from every participant indicator because their record is incomplete.
+type EsfIncomplete struct {
+	Women     int               `json:"women"`
+	Men       int               `json:"men"`
+	NonBinary int               `json:"nonBinary"`
+	Total     int               `json:"total"`
+	Missing   []EsfMissingCount `json:"missing"`
+}
+
+// One indicator's value in a group, by gender.
+type EsfIndicatorValue struct {
+	// EECO01 … EECO19, EECR01 … EECR05.
+	Indicator string `json:"indicator"`
+	Name      string `json:"name"`
+	Women     int    `json:"women"`
+	Men       int    `json:"men"`
+	NonBinary int    `json:"nonBinary"`
+	Total     int    `json:"total"`
+	// The informed estimates included in the value (point 1.2 flags).
+	OfWhichEstimated int `json:"ofWhichEstimated"`
+}
+
+// How many participants lacked one Annex I point 1.1 field.
+type EsfMissingCount struct {
+	Field string `json:"field"`
+	Count int    `json:"count"`
+}
+
+// A participant behind a value, pseudonymised.
+type EsfParticipant struct {
+	Pseudonym     string     `json:"pseudonym"`
+	OperationCode string     `json:"operationCode"`
+	EntryDate     time.Time  `json:"entryDate"`
+	ExitDate      *time.Time `json:"exitDate,omitempty"`
+	// Entries into the operation merged into this participant.
+	Entries int `json:"entries"`
+	// F, M or NB.
+	Gender *string `json:"gender,omitempty"`
+	// True when taken from the tax code because the record left it blank.
+	GenderDerived bool `json:"genderDerived"`
+	// Completed years on the entry date.
+	Age                      *int    `json:"age,omitempty"`
+	AgeDerived               bool    `json:"ageDerived"`
+	EmploymentStatus         *string `json:"employmentStatus,omitempty"`
+	Isced                    *int    `json:"isced,omitempty"`
+	SituationUponLeaving     *string `json:"situationUponLeaving,omitempty"`
+	QualificationUponLeaving bool    `json:"qualificationUponLeaving"`
+	SituationSixMonthsAfter  *string `json:"situationSixMonthsAfter,omitempty"`
+	// Annex I fields missing from the record (incomplete participants).
+	Missing   []string `json:"missing"`
+	Estimated bool     `json:"estimated"`
+}
+
+// The programme-specific tables of an operation, per round (the ALI chapter's Tables 8.1-8.5).
+type EsfProfile struct {
+	OperationCode string            `json:"operationCode"`
+	Rounds        []EsfRoundProfile `json:"rounds"`
+}
+
+// One row of a programme-specific table.
+type EsfProfileRow struct {
+	Category string `json:"category"`
+	Count    int    `json:"count"`
+	// Share of the participants with a known value, in percent.
+	Percent *float64 `json:"percent,omitempty"`
+}
+
+type EsfProfileTable struct {
+	// gender, origin, age_band, household_size or services.
+	Name string          `json:"name"`
+	Rows []EsfProfileRow `json:"rows"`
+	// Participants for whom the value is missing.
+	Missing int `json:"missing"`
+}
+
+type EsfRecordChange struct {
+	OperationCode string `json:"operationCode"`
+	Pseudonym     string `json:"pseudonym"`
+	Change        string `json:"change"`
+}
+
+// The common output and result indicators at a cut-off date.
+type EsfReport struct {
+	Cutoff            time.Time  `json:"cutoff"`
+	Programme         *string    `json:"programme,omitempty"`
+	SpecificObjective *string    `json:"specificObjective,omitempty"`
+	OperationCode     *string    `json:"operationCode,omitempty"`
+	Groups            []EsfGroup `json:"groups"`
+}
+
+type EsfRoundProfile struct {
+	Round        int               `json:"round"`
+	Participants int               `json:"participants"`
+	Tables       []EsfProfileTable `json:"tables"`
+}
+
+type EsfValueChange struct {
+	Programme         string `json:"programme"`
+	Priority          string `json:"priority"`
+	SpecificObjective string `json:"specificObjective"`
+	CategoryOfRegion  string `json:"categoryOfRegion"`
+	Indicator         string `json:"indicator"`
+	Column            string `json:"column"`
+	Frozen            int    `json:"frozen"`
+	Current           int    `json:"current"`
+}
+
+// A frozen report recomputed from today's data.
+type EsfVerification struct {
+	Frozen FrozenEsfReport `json:"frozen"`
+	// The stored report still matches its hash.
+	Intact         bool              `json:"intact"`
+	Unchanged      bool              `json:"unchanged"`
+	ChangedRecords []EsfRecordChange `json:"changedRecords"`
+	ChangedValues  []EsfValueChange  `json:"changedValues"`
+}
+
+type FreezeEsfReportInput struct {
+	Cutoff            time.Time `json:"cutoff"`
+	Programme         *string   `json:"programme,omitempty"`
+	SpecificObjective *string   `json:"specificObjective,omitempty"`
+	OperationCode     *string   `json:"operationCode,omitempty"`
+	Note              *string   `json:"note,omitempty"`
+}
+
+type FreezeEsfReportPayload struct {
+	Frozen FrozenEsfReport `json:"frozen"`
+}
+
 // How current a registry record is.
 type Freshness struct {
 	Status FreshnessStatus `json:"status"`
@@ -80,6 +229,20 @@ type Freshness struct {
 	// Why the last refresh failed (FAILING only): registry, operation, HTTP status and the registry's own code and message.
 	LastError   *string    `json:"lastError,omitempty"`
 	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
+}
+
+// A report frozen at its cut-off: immutable, hashed, reproducible from the records it names.
+type FrozenEsfReport struct {
+	ID          string    `json:"id"`
+	FrozenAt    time.Time `json:"frozenAt"`
+	FrozenBy    string    `json:"frozenBy"`
+	Note        *string   `json:"note,omitempty"`
+	RecordCount int       `json:"recordCount"`
+	// SHA-256 over the participation records the values came from.
+	RecordsDigest string `json:"recordsDigest"`
+	// SHA-256 of the report.
+	Hash   string    `json:"hash"`
+	Report EsfReport `json:"report"`
 }
 
 type HouseholdMemberPayload struct {
@@ -425,6 +588,63 @@ func (e *CaseLoadGroup) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseLoadGroup) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type EsfGenderColumn string
+
+const (
+	EsfGenderColumnWomen     EsfGenderColumn = "WOMEN"
+	EsfGenderColumnMen       EsfGenderColumn = "MEN"
+	EsfGenderColumnNonBinary EsfGenderColumn = "NON_BINARY"
+)
+
+var AllEsfGenderColumn = []EsfGenderColumn{
+	EsfGenderColumnWomen,
+	EsfGenderColumnMen,
+	EsfGenderColumnNonBinary,
+}
+
+func (e EsfGenderColumn) IsValid() bool {
+	switch e {
+	case EsfGenderColumnWomen, EsfGenderColumnMen, EsfGenderColumnNonBinary:
+		return true
+	}
+	return false
+}
+
+func (e EsfGenderColumn) String() string {
+	return string(e)
+}
+
+func (e *EsfGenderColumn) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EsfGenderColumn(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EsfGenderColumn", str)
+	}
+	return nil
+}
+
+func (e EsfGenderColumn) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EsfGenderColumn) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EsfGenderColumn) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +38,12 @@ func setComplexity(c *generated.ComplexityRoot) {
 		return 1 + pageWeight(first)*child
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
+	c.Query.EsfDrillDown = func(child int, _ time.Time, _, _, _ *string, _ *model.EsfGroupInput, _ string, _ *model.EsfGenderColumn, _ *bool, first *int) int {
+		if first == nil {
+			return 1 + 100*child
+		}
+		return 1 + pageWeight(first)*child
+	}
 	c.Operation.Participations = func(child int, first *int, _ *string, _ *string, _ *string) int {
 		return 1 + pageWeight(first)*child
 	}

@@ -1,0 +1,136 @@
+package graph
+
+import (
+	"time"
+
+	"context"
+
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/esf"
+)
+
+// esfQuery builds the engine's query from the report arguments; the engine validates it.
+func esfQuery(cutoff time.Time, programme, specificObjective, operationCode *string) esf.Query {
+	return esf.Query{Cutoff: cutoff, Programme: deref(programme), SpecificObjective: deref(specificObjective), OperationCode: deref(operationCode)}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// pseudonyms adapts the request's pseudonymizer to the ESF engine; without a configured
+// key the engine is not called, so no report ever shows a blank where a pseudonym belongs.
+type pseudonyms struct{ a *Access }
+
+func (p pseudonyms) Person(id string) string {
+	s, _ := p.a.pseudonym(id)
+	return s
+}
+
+func requestPseudonyms(ctx context.Context) (*Request, esf.Pseudonymiser, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := r.access.pseudonym(""); err != nil {
+		return nil, nil, err
+	}
+	return r, pseudonyms{r.access}, nil
+}
+
+var genderColumn = map[string]string{"WOMEN": esf.GenderWomen, "MEN": esf.GenderMen, "NON_BINARY": esf.GenderNonBinary}
+
+func esfReportModel(rep *esf.Report) model.EsfReport {
+	out := model.EsfReport{Cutoff: rep.Cutoff.Time, Programme: optString(rep.Programme),
+		SpecificObjective: optString(rep.SpecificObjective), OperationCode: optString(rep.OperationCode),
+		Groups: make([]model.EsfGroup, len(rep.Groups))}
+	for i, g := range rep.Groups {
+		mg := model.EsfGroup{Programme: g.Programme, Priority: g.Priority, SpecificObjective: g.SpecificObjective,
+			CategoryOfRegion: g.CategoryOfRegion, Operations: append([]string{}, g.Operations...),
+			Values: make([]model.EsfIndicatorValue, len(g.Values)),
+			Incomplete: model.EsfIncomplete{Women: int(g.Incomplete.Women), Men: int(g.Incomplete.Men),
+				NonBinary: int(g.Incomplete.NonBinary), Total: int(g.Incomplete.Total), Missing: []model.EsfMissingCount{}}}
+		for j, v := range g.Values {
+			name := v.Indicator
+			if ind, ok := esf.IndicatorByCode(v.Indicator); ok {
+				name = ind.Name
+			}
+			mg.Values[j] = model.EsfIndicatorValue{Indicator: v.Indicator, Name: name, Women: int(v.Women), Men: int(v.Men),
+				NonBinary: int(v.NonBinary), Total: int(v.Total), OfWhichEstimated: int(v.Estimated)}
+		}
+		for _, m := range g.Incomplete.Missing {
+			mg.Incomplete.Missing = append(mg.Incomplete.Missing, model.EsfMissingCount{Field: string(m.Field), Count: int(m.Count)})
+		}
+		out.Groups[i] = mg
+	}
+	return out
+}
+
+func esfParticipantModel(p esf.Participant) model.EsfParticipant {
+	out := model.EsfParticipant{Pseudonym: p.Pseudonym, OperationCode: p.OperationCode, EntryDate: p.EntryDate.Time,
+		Entries: p.Entries, Gender: optString(p.Gender), GenderDerived: p.GenderDerived, Age: p.Age, AgeDerived: p.AgeDerived,
+		EmploymentStatus: optString(p.Status), Isced: p.ISCED, SituationUponLeaving: optString(p.Leaving),
+		QualificationUponLeaving: p.Qualified, SituationSixMonthsAfter: optString(p.SixMonths),
+		Missing: make([]string, len(p.Missing)), Estimated: p.Estimated}
+	if p.ExitDate != nil {
+		t := p.ExitDate.Time
+		out.ExitDate = &t
+	}
+	for i, f := range p.Missing {
+		out.Missing[i] = string(f)
+	}
+	return out
+}
+
+func esfProfileModel(rep *esf.ProfileReport) model.EsfProfile {
+	out := model.EsfProfile{OperationCode: rep.OperationCode, Rounds: make([]model.EsfRoundProfile, len(rep.Rounds))}
+	for i, r := range rep.Rounds {
+		mr := model.EsfRoundProfile{Round: r.Round, Participants: int(r.Participants), Tables: make([]model.EsfProfileTable, len(r.Tables))}
+		for j, t := range r.Tables {
+			mt := model.EsfProfileTable{Name: t.Name, Missing: int(t.Missing), Rows: make([]model.EsfProfileRow, len(t.Rows))}
+			for k, row := range t.Rows {
+				mt.Rows[k] = model.EsfProfileRow{Category: row.Category, Count: int(row.Count), Percent: row.Percent}
+			}
+			mr.Tables[j] = mt
+		}
+		out.Rounds[i] = mr
+	}
+	return out
+}
+
+func frozenModel(f *esf.Frozen) model.FrozenEsfReport {
+	return model.FrozenEsfReport{ID: f.ID, FrozenAt: f.FrozenAt, FrozenBy: f.FrozenBy, Note: optString(f.Note),
+		RecordCount: int(f.RecordCount), RecordsDigest: f.RecordsDigest, Hash: f.Hash, Report: esfReportModel(f.Report)}
+}
+
+func verificationModel(v *esf.Verification) model.EsfVerification {
+	out := model.EsfVerification{Frozen: frozenModel(v.Frozen), Intact: v.Intact, Unchanged: v.Unchanged(),
+		ChangedRecords: make([]model.EsfRecordChange, len(v.ChangedRecords)), ChangedValues: make([]model.EsfValueChange, len(v.ChangedValues))}
+	for i, c := range v.ChangedRecords {
+		out.ChangedRecords[i] = model.EsfRecordChange{OperationCode: c.OperationCode, Pseudonym: c.Pseudonym, Change: c.Change}
+	}
+	for i, c := range v.ChangedValues {
+		out.ChangedValues[i] = model.EsfValueChange{Programme: c.Programme, Priority: c.Priority, SpecificObjective: c.SpecificObjective,
+			CategoryOfRegion: c.CategoryOfRegion, Indicator: c.Indicator, Column: c.Column, Frozen: int(c.Frozen), Current: int(c.Current)}
+	}
+	return out
+}
+
+// frozenBy names who froze a report: the caller's subject, or the local operator when the
+// server runs open.
+func frozenBy(r *Request) string {
+	if r.access != nil && r.access.plan != nil {
+		return r.access.plan.Principal().Subject
+	}
+	return "local-operator"
+}

@@ -1,0 +1,157 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// esfHub serves the demo data (the ALI operation) with pseudonyms configured.
+func esfHub(t *testing.T, withPseudonyms bool) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.URL(t), store.Config{})
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	_, err = demo.Load(ctx, st, demo.Options{}, nil)
+	require.NoError(t, err)
+	gate := server.Open{}
+	if withPseudonyms {
+		gate.Pseudonyms, err = access.NewPseudonymizer(bytes.Repeat([]byte{3}, 32))
+		require.NoError(t, err)
+	}
+	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Gate: gate}))
+	t.Cleanup(srv.Close)
+	return &testBundle{store: st, srv: srv}
+}
+
+func TestESFProfileReproducesTheChapter(t *testing.T) {
+	t.Parallel()
+	b := esfHub(t, false)
+	d := b.ok(t, `{ esfProfile(operationCode: "`+demo.ALIOperationCode+`") { rounds { round participants tables { name missing rows { category count } } } } }`, nil)
+	rounds := d["esfProfile"].(map[string]any)["rounds"].([]any)
+	require.Len(t, rounds, 2)
+	table := func(round int, name string) (map[string]float64, float64) {
+		r := rounds[round-1].(map[string]any)
+		for _, tb := range r["tables"].([]any) {
+			tm := tb.(map[string]any)
+			if tm["name"] == name {
+				rows := map[string]float64{}
+				for _, row := range tm["rows"].([]any) {
+					rm := row.(map[string]any)
+					rows[rm["category"].(string)] = rm["count"].(float64)
+				}
+				return rows, tm["missing"].(float64)
+			}
+		}
+		t.Fatalf("round %d has no table %s", round, name)
+		return nil, 0
+	}
+	require.EqualValues(t, 144, rounds[0].(map[string]any)["participants"])
+	require.EqualValues(t, 63, rounds[1].(map[string]any)["participants"])
+	// Table 8.1 (gender) with the missing values the chapter reports.
+	g1, miss1 := table(1, "gender")
+	require.Equal(t, 0.0, miss1)
+	require.Equal(t, 144.0, sum(g1))
+	_, miss2 := table(2, "gender")
+	require.Equal(t, 13.0, miss2)
+	_, hhMissing := table(1, "household_size")
+	require.Equal(t, 6.0, hhMissing)
+
+	r := b.post(t, `{ esfProfile(operationCode: "NOPE") { operationCode } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Contains(t, []any{"BAD_USER_INPUT", "NOT_FOUND"}, r.Errors[0].Extensions["code"])
+}
+
+func sum(m map[string]float64) float64 {
+	var s float64
+	for _, v := range m {
+		s += v
+	}
+	return s
+}
+
+const esfReportQuery = `query($so: String) { esfReport(cutoff: "2023-12-31", specificObjective: $so) {
+  cutoff groups { programme priority specificObjective categoryOfRegion operations
+    values { indicator name women men nonBinary total ofWhichEstimated }
+    incomplete { total missing { field count } } } } }`
+
+func TestESFReportAndDrillDown(t *testing.T) {
+	t.Parallel()
+	b := esfHub(t, true)
+	d := b.ok(t, esfReportQuery, map[string]any{"so": "OS ix"})
+	groups := d["esfReport"].(map[string]any)["groups"].([]any)
+	require.Len(t, groups, 1)
+	g := groups[0].(map[string]any)
+	require.Equal(t, "ESO4.11", g["specificObjective"])
+	values := map[string]map[string]any{}
+	for _, v := range g["values"].([]any) {
+		vm := v.(map[string]any)
+		values[vm["indicator"].(string)] = vm
+	}
+	eeco01 := values["EECO01"]
+	require.Equal(t, eeco01["total"], eeco01["women"].(float64)+eeco01["men"].(float64)+eeco01["nonBinary"].(float64))
+	incomplete := g["incomplete"].(map[string]any)["total"].(float64)
+	// Every ALI participant is either counted or reported as incomplete.
+	require.Equal(t, 207.0, eeco01["total"].(float64)+incomplete)
+
+	group := map[string]any{"programme": g["programme"], "priority": g["priority"], "specificObjective": g["specificObjective"],
+		"categoryOfRegion": g["categoryOfRegion"]}
+	drill := func(indicator string, gender any) []any {
+		d := b.ok(t, `query($g: EsfGroupInput, $i: String!, $gender: EsfGenderColumn) {
+		  esfDrillDown(cutoff: "2023-12-31", group: $g, indicator: $i, gender: $gender, first: 1000) { pseudonym gender missing } }`,
+			map[string]any{"g": group, "i": indicator, "gender": gender})
+		return d["esfDrillDown"].([]any)
+	}
+	require.Len(t, drill("EECO01", nil), int(eeco01["total"].(float64)))
+	women := drill("EECO01", "WOMEN")
+	require.Len(t, women, int(eeco01["women"].(float64)))
+	for _, p := range women {
+		require.Equal(t, "F", p.(map[string]any)["gender"])
+		require.Regexp(t, `^ps_`, p.(map[string]any)["pseudonym"])
+	}
+	inc := drill("INCOMPLETE", nil)
+	require.Len(t, inc, int(incomplete))
+	for _, p := range inc {
+		require.NotEmpty(t, p.(map[string]any)["missing"])
+	}
+
+	r := b.post(t, esfReportQuery, map[string]any{"so": "OS xx"})
+	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
+}
+
+func TestESFFreezeAndVerify(t *testing.T) {
+	t.Parallel()
+	b := esfHub(t, true)
+	d := b.ok(t, `mutation { freezeEsfReport(input: {cutoff: "2022-06-30", operationCode: "`+demo.ALIOperationCode+`", note: "first half 2022"}) {
+	  frozen { id hash recordCount report { groups { values { indicator total } } } } } }`, nil)
+	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
+	require.NotEmpty(t, frozen["hash"])
+	require.Positive(t, frozen["recordCount"])
+	id := frozen["id"].(string)
+
+	d = b.ok(t, `query($id: ID!) { frozenEsfReport(id: $id) { hash note } verifyFrozenEsfReport(id: $id) { intact unchanged changedRecords { change } } }`,
+		map[string]any{"id": id})
+	require.Equal(t, frozen["hash"], d["frozenEsfReport"].(map[string]any)["hash"])
+	v := d["verifyFrozenEsfReport"].(map[string]any)
+	require.Equal(t, true, v["intact"])
+	require.Equal(t, true, v["unchanged"])
+	require.Empty(t, v["changedRecords"])
+}
+
+func TestESFDrillDownNeedsPseudonymKey(t *testing.T) {
+	t.Parallel()
+	b := esfHub(t, false)
+	r := b.post(t, `{ esfDrillDown(cutoff: "2023-12-31", indicator: "EECO01") { pseudonym } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "UNAVAILABLE", r.Errors[0].Extensions["code"])
+}
