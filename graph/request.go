@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/apperr"
@@ -74,6 +76,12 @@ func personID(ctx context.Context, p *store.Person) (string, error) {
 		return "", err
 	}
 	return gid("Person", ps), nil
+}
+
+// isPseudonymousID reports whether gid is a person id built from a pseudonym (personID).
+func isPseudonymousID(gid string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(gid)
+	return err == nil && strings.HasPrefix(string(b), "Person:ps_")
 }
 
 // isUUID reports whether s is a UUID in its text form: row ids are, so a global id
@@ -176,6 +184,10 @@ func edges[T, E any](rows store.Rows[T], edge func(cursor string, node T) E) []E
 func nodeByID(ctx context.Context, id string) (any, error) {
 	typ, rowID, err := globalid.Decode(id)
 	if err != nil {
+		if isPseudonymousID(id) {
+			// A person's id as a pseudonymous caller sees it names no row it may fetch.
+			return nil, nil
+		}
 		return nil, apperr.Input("id", err.Error())
 	}
 	r, err := request(ctx)

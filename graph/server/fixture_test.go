@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,12 +29,44 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// statementCounter counts the statements the hub sends to PostgreSQL.
-type statementCounter struct{ n atomic.Int64 }
+// statementCounter counts the statements the hub sends to PostgreSQL, and how often
+// each distinct statement text was sent.
+type statementCounter struct {
+	n     atomic.Int64
+	mu    sync.Mutex
+	texts map[string]int
+}
 
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.mu.Lock()
+	if c.texts == nil {
+		c.texts = map[string]int{}
+	}
+	c.texts[d.SQL]++
+	c.mu.Unlock()
 	return ctx
+}
+
+// reset zeroes the counts.
+func (c *statementCounter) reset() {
+	c.n.Store(0)
+	c.mu.Lock()
+	c.texts = map[string]int{}
+	c.mu.Unlock()
+}
+
+// distinct returns the statement texts sent since the last reset, and the most times
+// any one was sent.
+func (c *statementCounter) distinct() (texts []string, maxRepeats int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for t, n := range c.texts {
+		texts = append(texts, t)
+		maxRepeats = max(maxRepeats, n)
+	}
+	sort.Strings(texts)
+	return texts, maxRepeats
 }
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
@@ -105,7 +139,7 @@ type fixture struct {
 
 // loadFixture creates an agency and a cooperative, and n cases, each of a two-person
 // household with two projects and two interventions, through the bulk loader.
-func loadFixture(t *testing.T, st *store.Store, n int) fixture {
+func loadFixture(t testing.TB, st *store.Store, n int) fixture {
 	t.Helper()
 	var d store.BulkData
 	day := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }

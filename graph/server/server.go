@@ -345,7 +345,10 @@ func refused(err error) *graphql.Response {
 // so nothing is written.
 func checkMutations(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	rc := graphql.GetRootFieldContext(ctx)
-	if rc == nil || rc.Object != "Mutation" || strings.HasPrefix(rc.Field.Name, "__") {
+	if rc == nil || strings.HasPrefix(rc.Field.Name, "__") || !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
 		return next(ctx)
 	}
 	if err := graph.CheckMutation(ctx, rc.Field.Name); err != nil {

@@ -1,0 +1,144 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/audit"
+	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+func accessLog(t *testing.T, st *store.Store) []audit.Record {
+	t.Helper()
+	recs, err := st.AccessLogPage(context.Background(), 0, 1000)
+	require.NoError(t, err)
+	return recs
+}
+
+func rowID(t *testing.T, gid string) string {
+	t.Helper()
+	_, id, err := globalid.Decode(gid)
+	require.NoError(t, err)
+	return id
+}
+
+// Every request that returned or changed personal data leaves exactly one entry, in its
+// own transaction, naming the persons and the categories it returned or wrote; requests
+// that returned none leave none; the chain verifies, and an edited row is found.
+func TestAccessLogOneEntryPerRequest(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	ctx := context.Background()
+	require.Empty(t, accessLog(t, b.store))
+
+	r := b.send(t, "Bearer "+b.token(t, "social_worker"), string(access.PurposeCaseManagement),
+		`query CasePage { cases(first: 10) { edges { node { reference person { taxCode } household { members { person { givenName } } } } } } }`, nil)
+	require.Empty(t, r.Errors)
+	recs := accessLog(t, b.store)
+	require.Len(t, recs, 1)
+	e := recs[0]
+	require.Equal(t, "sw.test", e.Subject)
+	require.Equal(t, "social_worker", e.Role)
+	require.Equal(t, rowID(t, b.fx.agency), e.OrganisationID)
+	require.Equal(t, "case_management", e.Purpose)
+	require.Equal(t, "query CasePage: cases", e.Operation)
+	require.NotEmpty(t, e.RequestID)
+	var want []string
+	for _, p := range append(append([]string{}, b.fx.persons...), b.fx.minors...) {
+		want = append(want, rowID(t, p))
+	}
+	slices.Sort(want)
+	require.Equal(t, want, e.PersonIDs, "the adults and the minors whose data was returned")
+	require.Equal(t, []string{"case", "household", "identity", "minors"}, e.Categories)
+
+	// Nothing personal: no entry.
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, `{ organisations(first: 5) { totalCount } registryStatus { source } }`, nil)
+	// Everything denied: nothing returned, no entry.
+	r = b.as(t, "employment_officer", access.PurposeEmploymentServices, `query($id: ID!) { node(id: $id) { ... on Person { givenName } } }`,
+		map[string]any{"id": b.fx.minors[0]})
+	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+	require.Len(t, accessLog(t, b.store), 1)
+
+	// A partner token, with the client's request id.
+	token, rec, err := issuePartner(ctx, b, access.RoleEmploymentOfficer, "CPI-PISA", access.PurposeEmploymentServices)
+	require.NoError(t, err)
+	body := `{"query":"query($id: ID!) { node(id: $id) { ... on Person { taxCode } } }","variables":{"id":"` + b.fx.persons[1] + `"}}`
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/graphql", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(server.RequestIDHeader, "req-42")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	recs = accessLog(t, b.store)
+	require.Len(t, recs, 2)
+	require.Equal(t, "token:"+rec.ID, recs[1].Subject)
+	require.Equal(t, "req-42", recs[1].RequestID)
+	require.Equal(t, []string{rowID(t, b.fx.persons[1])}, recs[1].PersonIDs)
+	require.Equal(t, []string{"identity"}, recs[1].Categories)
+
+	// A mutation: what it wrote, and what its payload returned.
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation($id: ID!) { closeCase(input: {caseId: $id, closedOn: "2024-07-01"}) { case { status } } }`,
+		map[string]any{"id": b.fx.cases[0]})
+	recs = accessLog(t, b.store)
+	require.Len(t, recs, 3)
+	require.Equal(t, "mutation closeCase", recs[2].Operation)
+	require.Equal(t, []string{rowID(t, b.fx.persons[0])}, recs[2].PersonIDs)
+	require.Equal(t, []string{"case", "write:case"}, recs[2].Categories)
+	// A failed mutation is rolled back with its entry.
+	r = b.as(t, "social_worker", access.PurposeCaseManagement, `mutation($id: ID!) { closeCase(input: {caseId: $id, closedOn: "2024-07-02"}) { case { status } } }`,
+		map[string]any{"id": b.fx.cases[0]})
+	require.NotEmpty(t, r.Errors)
+	require.Len(t, accessLog(t, b.store), 3)
+
+	// The chain verifies; an edited row is named.
+	res, err := b.store.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	require.NoError(t, err)
+	require.EqualValues(t, 3, res.Rows)
+	_, err = b.store.Pool().Exec(ctx, `BEGIN; SET LOCAL session_replication_role = replica;
+		UPDATE access_log SET person_ids = '{}' WHERE seq = 1; COMMIT`)
+	require.NoError(t, err)
+	_, err = b.store.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	var te *audit.TamperError
+	require.True(t, errors.As(err, &te), "%v", err)
+	require.EqualValues(t, 1, te.Seq)
+}
+
+// No log, no answer: when the entry cannot be written, the request fails UNAVAILABLE
+// and returns nothing.
+func TestNoLogNoAnswer(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	_, err := b.store.Pool().Exec(context.Background(), `REVOKE EXECUTE ON FUNCTION
+		access_log_append(timestamptz, text, text, uuid, text, text, text, uuid[], text[], bytea) FROM ponte_app`)
+	require.NoError(t, err)
+	r := b.as(t, "social_worker", access.PurposeCaseManagement, `{ cases(first: 5) { edges { node { reference } } } }`, nil)
+	require.Nil(t, r.Data)
+	require.Len(t, r.Errors, 1)
+	require.Equal(t, "UNAVAILABLE", r.Errors[0].Extensions["code"])
+	// A request that returned nothing personal needs no entry and still answers.
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, `{ organisations(first: 5) { totalCount } }`, nil)
+}
+
+// The access gate refuses a request that did not go through authentication.
+func TestAccessGateNeedsAPrincipal(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	srv := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.Access{}}))
+	t.Cleanup(srv.Close)
+	open := &testBundle{store: b.store, srv: srv}
+	r := open.post(t, `{ cases(first: 5) { totalCount } }`, nil)
+	require.Nil(t, r.Data)
+	require.Equal(t, "UNAUTHENTICATED", r.Errors[0].Extensions["code"])
+}
