@@ -2,16 +2,26 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -99,6 +109,33 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 	}()
 
+	// Access: the demo is its own identity provider (a signing key kept beside its data),
+	// and keeps a pseudonym key there too, so tokens and pseudonyms survive restarts.
+	acfg, err := accessConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	keysDir := *dataDir + "-keys"
+	issuer, err := auth.LoadOrCreateDevIssuer(filepath.Join(keysDir, "dev-issuer.pem"))
+	if err != nil {
+		return err
+	}
+	jwt := issuer.VerifierConfig()
+	acfg.JWT = &jwt
+	if acfg.Pseudonyms == nil {
+		if acfg.Pseudonyms, err = demoPseudonymizer(filepath.Join(keysDir, "pseudonym.key")); err != nil {
+			return err
+		}
+	}
+	acc, err := newHubAccess(st, acfg, log)
+	if err != nil {
+		return err
+	}
+	tokens, err := demoTokens(issuer, acfg.Policy)
+	if err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
@@ -113,10 +150,93 @@ ponte demo is ready (%s)
   metrics       %s/metrics
   DATABASE_URL  %s
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
-
-Press Ctrl-C to stop.
 `, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, sims.URL)
-	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg)), log)
+	printDemoAccess(stdout, tokens, base, dbURL)
+	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
+}
+
+// demoTokenTTL is how long the demo's staff tokens stay valid.
+const demoTokenTTL = 12 * time.Hour
+
+// demoToken is a ready-to-use staff JWT for one of the demo's identities.
+type demoToken struct {
+	identity demo.Identity
+	purposes []access.Purpose
+	token    string
+}
+
+// demoTokens signs one token per role, for the role's first identity in the demo, with
+// every purpose the policy grants the role.
+func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, error) {
+	var out []demoToken
+	ids := demo.Identities()
+	for _, role := range access.Roles() {
+		i := slices.IndexFunc(ids, func(id demo.Identity) bool { return id.Role == string(role) })
+		if i < 0 {
+			continue
+		}
+		purposes := policy.PurposesFor(role)
+		tok, err := issuer.IssueDev(ids[i].Subject, role, ids[i].OrganisationCode, purposes, demoTokenTTL)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, demoToken{identity: ids[i], purposes: purposes, token: tok})
+	}
+	return out, nil
+}
+
+func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL string) {
+	fmt.Fprintf(w, "\nAccess: every GraphQL request needs a token. One per role (staff JWTs, valid %d hours):\n\n", int(demoTokenTTL.Hours()))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tSUBJECT\tORGANISATION\tPURPOSES (Ponte-Purpose header)")
+	for _, t := range tokens {
+		ps := make([]string, len(t.purposes))
+		for i, p := range t.purposes {
+			ps[i] = string(p)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.identity.Role, t.identity.Subject, t.identity.OrganisationCode, strings.Join(ps, ", "))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\nTokens:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, t := range tokens {
+		fmt.Fprintf(tw, "  %s\t%s\n", t.identity.Role, t.token)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, `
+Send the token as "Authorization: Bearer <token>", and the purpose of use as
+"Ponte-Purpose: <purpose>" (it may be left out when the role has one purpose), e.g.
+  curl -H "Authorization: Bearer $TOKEN" -H "Ponte-Purpose: case_management" \
+       -H "Content-Type: application/json" -d '{"query":"{ cases(first: 5) { totalCount } }"}' %s/graphql
+In the IDE, put both under HTTP HEADERS. A partner organisation's opaque token:
+  DATABASE_URL='%s' ponte token issue --role employment_officer --org CPI-PISA --purpose employment_services
+`, base, dbURL)
+}
+
+// demoPseudonymizer reads the demo's pseudonym key, creating it on first run.
+func demoPseudonymizer(path string) (*access.Pseudonymizer, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, access.MinPseudonymKeyBytes)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("demo: pseudonym key: %w", err)
+		}
+		b = []byte(hex.EncodeToString(key))
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("demo: pseudonym key: %w", err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("demo: pseudonym key: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("demo: pseudonym key: %w", err)
+	}
+	key, err := access.ParsePseudonymKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("demo: pseudonym key %s: %w", path, err)
+	}
+	return access.NewPseudonymizer(key)
 }
 
 // ensureDatabase creates the database if it is missing, or recreates it on reset.

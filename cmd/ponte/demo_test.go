@@ -17,9 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startDemo runs the demo in-process and returns its API base URL, its DATABASE_URL and
-// a function that stops it (as Ctrl-C would) and returns runDemo's result.
-func startDemo(t *testing.T, args ...string) (base, dbURL string, stop func() error) {
+// startDemo runs the demo in-process and returns its API base URL, its DATABASE_URL, the
+// bearer token it printed for each role, and a function that stops it (as Ctrl-C would)
+// and returns runDemo's result.
+func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[string]string, stop func() error) {
 	t.Helper()
 	r, w := io.Pipe()
 	stdout = w
@@ -32,6 +33,9 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, stop func() er
 	}()
 	apiRE := regexp.MustCompile(`GraphQL API\s+(http://\S+)/graphql`)
 	dbRE := regexp.MustCompile(`DATABASE_URL\s+(\S+)`)
+	tokenRE := regexp.MustCompile(`^\s+([a-z_]+)\s+(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`)
+	tokens = map[string]string{}
+	ready := false
 	sc := bufio.NewScanner(r)
 	deadline := time.After(3 * time.Minute)
 	lines := make(chan string)
@@ -41,7 +45,7 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, stop func() er
 		}
 		close(lines)
 	}()
-	for base == "" || dbURL == "" {
+	for !ready {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -54,6 +58,10 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, stop func() er
 			if m := dbRE.FindStringSubmatch(l); m != nil {
 				dbURL = m[1]
 			}
+			if m := tokenRE.FindStringSubmatch(l); m != nil {
+				tokens[m[1]] = m[2]
+			}
+			ready = strings.Contains(l, "Press Ctrl-C to stop.")
 		case <-deadline:
 			cancel()
 			t.Fatal("demo not ready within 3 minutes")
@@ -63,7 +71,7 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, stop func() er
 		for range lines {
 		}
 	}()
-	return base, dbURL, func() error {
+	return base, dbURL, tokens, func() error {
 		cancel()
 		select {
 		case err := <-done:
@@ -83,10 +91,19 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func graphqlPost(t *testing.T, base, query string) map[string]any {
+// graphqlPost posts a query with a bearer token (and a purpose, when given) and requires
+// an answer without errors.
+func graphqlPost(t *testing.T, base, token, purpose, query string) map[string]any {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"query": query})
-	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(string(body)))
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(string(body)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	if purpose != "" {
+		req.Header.Set("Ponte-Purpose", purpose)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var out map[string]any
@@ -109,7 +126,11 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 	dataDir := filepath.Join(dir, "pg")
 
 	for run := 1; run <= 2; run++ {
-		base, dbURL, stop := startDemo(t, "--data-dir", dataDir)
+		base, dbURL, tokens, stop := startDemo(t, "--data-dir", dataDir)
+		for _, role := range []string{"social_worker", "case_manager", "employment_officer", "school_liaison", "esf_auditor",
+			"dashboard", "dpo", "admin"} {
+			require.NotEmpty(t, tokens[role], "the demo prints a token for %s", role)
+		}
 		code, body := get(t, base+"/healthz")
 		require.Equal(t, http.StatusOK, code)
 		code, body = get(t, base+"/readyz")
@@ -117,13 +138,18 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 		code, body = get(t, base+"/")
 		require.Equal(t, http.StatusOK, code)
 		require.Contains(t, body, "graphql", "the IDE page")
-		data := graphqlPost(t, base, `{ operations(first: 5) { edges { node { code participations { totalCount } } } } }`)
+		// Without a token the API answers 401; the IDE and the probes stay open.
+		resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		data := graphqlPost(t, base, tokens["dpo"], "", `{ operations(first: 5) { edges { node { code participations { totalCount } } } } }`)
 		op := data["operations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)
 		require.EqualValues(t, 207, op["participations"].(map[string]any)["totalCount"], "the ALI demo data is loaded")
 
 		// The simulated registries are synced on start.
 		require.Eventually(t, func() bool {
-			data := graphqlPost(t, base, `{ registryStatus { source status lastSuccessAt } }`)
+			data := graphqlPost(t, base, tokens["admin"], "", `{ registryStatus { source status lastSuccessAt } }`)
 			for _, s := range data["registryStatus"].([]any) {
 				if s.(map[string]any)["lastSuccessAt"] == nil {
 					return false
@@ -132,10 +158,36 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 			return len(data["registryStatus"].([]any)) == 3
 		}, 60*time.Second, 200*time.Millisecond, "every registry synced")
 
+		// The social worker's token and a partner token issued with ponte token issue work.
+		data = graphqlPost(t, base, tokens["social_worker"], "case_management", `{ cases(first: 1) { totalCount } }`)
+		require.Positive(t, data["cases"].(map[string]any)["totalCount"])
+		partner := issueWithCommand(t, dbURL, "--role", "employment_officer", "--org", "CPI-PISA", "--purpose", "employment_services", "-q")
+		data = graphqlPost(t, base, partner, "", `{ cases(first: 1) { totalCount } }`)
+		require.Positive(t, data["cases"].(map[string]any)["totalCount"])
+		data = graphqlPost(t, base, tokens["dashboard"], "statistics", `{ caseLoad(groupBy: STATUS) { total { value suppressed } } }`)
+		require.NotNil(t, data["caseLoad"])
+
 		require.NoError(t, stop(), "run %d must shut down cleanly", run)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := pgx.Connect(ctx, dbURL)
+		_, err = pgx.Connect(ctx, dbURL)
 		cancel()
 		require.Error(t, err, "run %d: the demo's PostgreSQL must be stopped", run)
 	}
+}
+
+// issueWithCommand runs ponte token issue against dbURL and returns what it printed.
+func issueWithCommand(t *testing.T, dbURL string, args ...string) string {
+	t.Helper()
+	t.Setenv("DATABASE_URL", dbURL)
+	defer os.Setenv("DATABASE_URL", "")
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	saved := os.Stdout
+	os.Stdout = w
+	err = runToken(context.Background(), append([]string{"issue"}, args...))
+	os.Stdout = saved
+	w.Close()
+	out, _ := io.ReadAll(r)
+	require.NoError(t, err)
+	return strings.TrimSpace(string(out))
 }

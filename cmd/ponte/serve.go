@@ -10,11 +10,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
@@ -25,6 +29,9 @@ func runServe(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: ponte serve\n\nServes the GraphQL API. Configuration comes from the environment:\n"+
 			"  DATABASE_URL (required), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
 			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info).\n"+
+			"Access: staff JWTs from PONTE_OIDC_ISSUER, PONTE_OIDC_AUDIENCE and PONTE_OIDC_JWKS_URL or\n"+
+			"  PONTE_OIDC_KEY_FILE (without them, partner tokens only); PONTE_PSEUDONYM_KEY (hex or base64,\n"+
+			"  32+ bytes), PONTE_SUPPRESSION_THRESHOLD (5), PONTE_ACCESS_POLICY_DIR (the built-in policy).\n"+
 			"Migrations are not applied: run 'ponte migrate up' first.")
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,19 +67,111 @@ func runServe(ctx context.Context, args []string) error {
 	} else {
 		log.Warn("no registry source configured: registry data is served as stored, refreshes are unavailable")
 	}
+	acfg, err := accessConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if acfg.Pseudonyms == nil {
+		log.Warn("PONTE_PSEUDONYM_KEY is not set: Person.pseudonym is unavailable, so ESF+ auditors see no participant")
+	}
+	acc, err := newHubAccess(st, acfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg)), log)
+	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
+}
+
+// accessConfig is the access control of a hub process, from the environment:
+//
+//	PONTE_OIDC_ISSUER, PONTE_OIDC_AUDIENCE, PONTE_OIDC_JWKS_URL | PONTE_OIDC_KEY_FILE
+//	                             staff JWTs (none set: partner tokens only)
+//	PONTE_PSEUDONYM_KEY          key of the persons' pseudonyms, hex or base64, 32+ bytes
+//	PONTE_SUPPRESSION_THRESHOLD  smallest count aggregates show (default 5)
+//	PONTE_ACCESS_POLICY_DIR      a directory with model.conf and policy.csv replacing the
+//	                             built-in policy
+type accessConfig struct {
+	// JWT is nil when staff JWTs are not accepted.
+	JWT                  *auth.Config
+	Pseudonyms           *access.Pseudonymizer
+	SuppressionThreshold int
+	Policy               *access.Policy
+}
+
+func accessConfigFromEnv(getenv func(string) string) (accessConfig, error) {
+	var c accessConfig
+	jwt, ok, err := auth.ConfigFromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	if ok {
+		c.JWT = &jwt
+	}
+	if k := getenv("PONTE_PSEUDONYM_KEY"); k != "" {
+		key, err := access.ParsePseudonymKey(k)
+		if err != nil {
+			return c, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
+		}
+		if c.Pseudonyms, err = access.NewPseudonymizer(key); err != nil {
+			return c, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
+		}
+	}
+	c.SuppressionThreshold = access.DefaultSuppressionThreshold
+	if v := getenv("PONTE_SUPPRESSION_THRESHOLD"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return c, fmt.Errorf("PONTE_SUPPRESSION_THRESHOLD: %q is not a whole number from 1 to 1000", v)
+		}
+		c.SuppressionThreshold = n
+	}
+	if dir := getenv("PONTE_ACCESS_POLICY_DIR"); dir != "" {
+		if c.Policy, err = access.LoadPolicyFiles(filepath.Join(dir, "model.conf"), filepath.Join(dir, "policy.csv")); err != nil {
+			return c, fmt.Errorf("PONTE_ACCESS_POLICY_DIR: %w", err)
+		}
+	} else if c.Policy, err = access.DefaultPolicy(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// hubAccess is what a hub process enforces access with: the authenticator behind every
+// GraphQL request and the gate scoping its transaction.
+type hubAccess struct {
+	authn *auth.Authenticator
+	gate  server.Access
+}
+
+func newHubAccess(st *store.Store, c accessConfig, log *slog.Logger) (hubAccess, error) {
+	authz, err := access.NewAuthorizer(c.Policy)
+	if err != nil {
+		return hubAccess{}, err
+	}
+	var verifier *auth.Verifier
+	if c.JWT != nil {
+		if verifier, err = auth.NewVerifier(*c.JWT); err != nil {
+			return hubAccess{}, err
+		}
+		log.Info("staff JWTs accepted", "issuer", c.JWT.Issuer, "audience", c.JWT.Audience)
+	} else {
+		log.Warn("no identity provider configured (PONTE_OIDC_*): only partner tokens are accepted")
+	}
+	log.Info("access policy", "version", c.Policy.Version())
+	return hubAccess{authn: auth.NewAuthenticator(verifier, st, authz),
+		gate: server.Access{Pseudonyms: c.Pseudonyms, SuppressionThreshold: c.SuppressionThreshold}}, nil
 }
 
 // hubConfig assembles the API server of one hub process; reg is nil when no registry is
-// configured.
-func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Service) server.Config {
-	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log}
+// configured. Every GraphQL request is authenticated; health, readiness, metrics and the
+// IDE page (which sends the token its user pastes) are not behind authentication.
+func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Service, acc hubAccess) server.Config {
+	authn := auth.Middleware(acc.authn)
+	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log, Gate: acc.gate, Middleware: authn}
 	if reg != nil {
-		sc.Middleware = graph.RegistryMiddleware(reg.Queue)
+		registry := graph.RegistryMiddleware(reg.Queue)
+		sc.Middleware = func(next http.Handler) http.Handler { return authn(registry(next)) }
 		clients := reg.Connectors.Clients()
 		sc.Metrics = append(sc.Metrics, func(w io.Writer) error {
 			ms := make([]client.Metrics, len(clients))
