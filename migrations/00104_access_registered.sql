@@ -22,18 +22,16 @@ ALTER TABLE households ADD COLUMN registered_by uuid REFERENCES organisations(id
 CREATE INDEX persons_registered_by_idx ON persons (registered_by) WHERE registered_by IS NOT NULL;
 CREATE INDEX households_registered_by_idx ON households (registered_by) WHERE registered_by IS NOT NULL;
 
--- Rows registered by the claimed organisation, or by an organisation of the claimed
--- territory, for the scopes that name one.
+-- The organisations whose registrations the claimed scope sees: its own for the
+-- organisation and provider scopes, those of its territory for the territory scope.
 -- +goose StatementBegin
-CREATE FUNCTION ponte_registered(registered_by uuid) RETURNS boolean
+CREATE FUNCTION ponte_registering_orgs() RETURNS SETOF uuid
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, public
     AS $$
-    SELECT registered_by IS NOT NULL AND CASE ponte_scope()
-        WHEN 'organisation' THEN registered_by = ponte_claim_uuid('org_id')
-        WHEN 'provider' THEN registered_by = ponte_claim_uuid('org_id')
-        WHEN 'territory' THEN registered_by IN (SELECT g.id FROM organisations g WHERE g.territory = ponte_claim('territory'))
-        ELSE false END
+    SELECT ponte_claim_uuid('org_id') WHERE ponte_scope() IN ('organisation', 'provider') AND ponte_claim_uuid('org_id') IS NOT NULL
+    UNION ALL
+    SELECT g.id FROM organisations g WHERE ponte_scope() = 'territory' AND g.territory = ponte_claim('territory')
 $$;
 -- +goose StatementEnd
 
@@ -55,7 +53,7 @@ BEGIN
             UNION SELECT p.participant_id FROM projects p JOIN sc ON sc.id = p.case_id
             UNION SELECT i.beneficiary_id FROM interventions i JOIN sc ON sc.id = i.case_id
             UNION SELECT a.person_id FROM assessments a JOIN sc ON sc.id = a.case_id
-            UNION SELECT r.id FROM persons r WHERE ponte_registered(r.registered_by);
+            UNION SELECT r.id FROM persons r WHERE r.registered_by IN (SELECT ponte_registering_orgs());
     ELSIF s = 'provider' THEN
         RETURN QUERY
             WITH sc AS (SELECT ponte_case_ids() AS id)
@@ -65,7 +63,7 @@ BEGIN
             LEFT JOIN projects ip ON ip.id = i.project_id
             WHERE i.provider_organisation_id = ponte_claim_uuid('org_id')
                OR ip.provider_organisation_id = ponte_claim_uuid('org_id')
-            UNION SELECT r.id FROM persons r WHERE ponte_registered(r.registered_by);
+            UNION SELECT r.id FROM persons r WHERE r.registered_by IN (SELECT ponte_registering_orgs());
     ELSIF s = 'participants' THEN
         RETURN QUERY SELECT DISTINCT pa.person_id FROM participations pa;
     END IF;
@@ -77,7 +75,7 @@ CREATE OR REPLACE FUNCTION ponte_household_ids() RETURNS SETOF uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$ SELECT DISTINCT c.household_id FROM cases c WHERE c.household_id IS NOT NULL AND c.id IN (SELECT ponte_case_ids())
-          UNION SELECT h.id FROM households h WHERE ponte_registered(h.registered_by) $$;
+          UNION SELECT h.id FROM households h WHERE h.registered_by IN (SELECT ponte_registering_orgs()) $$;
 
 -- +goose Down
 -- +goose StatementBegin
@@ -114,7 +112,7 @@ CREATE OR REPLACE FUNCTION ponte_household_ids() RETURNS SETOF uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$ SELECT DISTINCT c.household_id FROM cases c WHERE c.household_id IS NOT NULL AND c.id IN (SELECT ponte_case_ids()) $$;
-DROP FUNCTION ponte_registered(uuid);
+DROP FUNCTION ponte_registering_orgs();
 DROP INDEX households_registered_by_idx;
 DROP INDEX persons_registered_by_idx;
 ALTER TABLE households DROP COLUMN registered_by;

@@ -40,8 +40,10 @@ type Access struct {
 }
 
 // Begin implements Gate. The transaction is read-write even for queries: the access log
-// is appended in it.
-func (g Access) Begin(ctx context.Context, _ bool) (store.TxOptions, *graph.Access, error) {
+// is appended in it. A query's transaction keeps the row scope's sets of cases and
+// persons once computed (migrations/00105_access_scope_cache.sql); a mutation's, whose
+// own writes can widen them, recomputes them for every statement.
+func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
 	plan, ok := access.PlanFrom(ctx)
 	if !ok {
 		return store.TxOptions{}, nil, errUnauthenticated
@@ -54,6 +56,10 @@ func (g Access) Begin(ctx context.Context, _ bool) (store.TxOptions, *graph.Acce
 	opts := plan.TxOptions()
 	opts.ReadOnly = false
 	opts.Claims[store.ClaimPrincipalOrganisation] = p.OrganisationID
+	opts.Claims[store.ClaimScopeCache] = "on"
+	if mutation {
+		opts.Claims[store.ClaimScopeCache] = ""
+	}
 	if plan.Can(access.OpReadAggregates) {
 		opts.Claims[store.ClaimAggregates] = "read"
 		opts.Claims[store.ClaimAggregateTerritory] = p.Territory

@@ -104,6 +104,12 @@ type gqlResponse struct {
 
 func (b *testBundle) post(t *testing.T, query string, vars map[string]any) gqlResponse {
 	t.Helper()
+	return b.postTB(t, query, vars)
+}
+
+// postTB is post for tests and benchmarks.
+func (b *testBundle) postTB(t testing.TB, query string, vars map[string]any) gqlResponse {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	require.NoError(t, err)
 	resp, err := http.Post(b.srv.URL+"/graphql", "application/json", bytes.NewReader(body))

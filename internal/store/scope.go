@@ -144,18 +144,19 @@ func (s Scope) caseCond(a, ph string) string {
 func (s Scope) personIDs(ph string) string {
 	switch s.Kind {
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		c := s.caseCond("sc", ph)
-		return "SELECT sc.person_id FROM cases sc WHERE " + c +
-			" UNION ALL SELECT shm.person_id FROM household_members shm JOIN cases sc ON sc.household_id = shm.household_id WHERE " + c +
-			" UNION ALL SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE " + c +
-			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id WHERE " + c +
-			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN cases sc ON sc.id = sa.case_id WHERE " + c +
+		// The cases in scope are read once per statement, not once per branch.
+		return "WITH sc AS MATERIALIZED (SELECT id, person_id, household_id FROM cases c WHERE " + s.caseCond("c", ph) + ")" +
+			" SELECT sc.person_id FROM sc" +
+			" UNION ALL SELECT shm.person_id FROM household_members shm JOIN sc ON sc.household_id = shm.household_id" +
+			" UNION ALL SELECT sp.participant_id FROM projects sp JOIN sc ON sc.id = sp.case_id" +
+			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN sc ON sc.id = si.case_id" +
+			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN sc ON sc.id = sa.case_id" +
 			s.orRegistered("persons", ph)
 	case ScopeProvider:
-		c := s.caseCond("sc", ph)
-		return "SELECT sp.participant_id FROM projects sp JOIN cases sc ON sc.id = sp.case_id WHERE sp.provider_organisation_id = " + ph + "::uuid AND " + c +
-			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN cases sc ON sc.id = si.case_id LEFT JOIN projects sip ON sip.id = si.project_id" +
-			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid) AND " + c +
+		return "WITH sc AS MATERIALIZED (SELECT id FROM cases c WHERE " + s.caseCond("c", ph) + ")" +
+			" SELECT sp.participant_id FROM projects sp JOIN sc ON sc.id = sp.case_id WHERE sp.provider_organisation_id = " + ph + "::uuid" +
+			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN sc ON sc.id = si.case_id LEFT JOIN projects sip ON sip.id = si.project_id" +
+			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid)" +
 			s.orRegistered("persons", ph)
 	case ScopeParticipants:
 		return "SELECT person_id FROM participations"
