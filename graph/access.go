@@ -111,6 +111,9 @@ func categoriesOf(bits uint32) []access.Category {
 }
 
 func (a *Access) record(person string, bits uint32, write bool) {
+	if a.plan == nil {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if write {

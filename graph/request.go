@@ -68,6 +68,8 @@ func personID(ctx context.Context, p *store.Person) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// An id says the person is there: the access log names them, with no category.
+	r.access.record(p.ID, 0, false)
 	if !r.access.pseudonymous() {
 		return gid("Person", p.ID), nil
 	}

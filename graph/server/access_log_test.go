@@ -102,10 +102,17 @@ func TestAccessLogOneEntryPerRequest(t *testing.T) {
 	require.NotEmpty(t, r.Errors)
 	require.Len(t, accessLog(t, b.store), 3)
 
+	// Ids alone say who is there: the persons are logged, with no category.
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": b.fx.minors[1]})
+	recs = accessLog(t, b.store)
+	require.Len(t, recs, 4)
+	require.Equal(t, []string{rowID(t, b.fx.minors[1])}, recs[3].PersonIDs)
+	require.Empty(t, recs[3].Categories)
+
 	// The chain verifies; an edited row is named.
 	res, err := b.store.VerifyAccessLog(ctx, audit.VerifyOptions{})
 	require.NoError(t, err)
-	require.EqualValues(t, 3, res.Rows)
+	require.EqualValues(t, 4, res.Rows)
 	_, err = b.store.Pool().Exec(ctx, `BEGIN; SET LOCAL session_replication_role = replica;
 		UPDATE access_log SET person_ids = '{}' WHERE seq = 1; COMMIT`)
 	require.NoError(t, err)
