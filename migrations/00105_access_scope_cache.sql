@@ -26,10 +26,12 @@ CREATE FUNCTION ponte_scope_signature() RETURNS text
     AS $$ SELECT concat_ws('|', public.ponte_scope(), coalesce(public.ponte_claim('staff_id'), ''),
                            coalesce(public.ponte_claim('org_id'), ''), coalesce(public.ponte_claim('territory'), '')) $$;
 
--- The set kept under name for the current claims, or NULL. PL/pgSQL keeps its plans for
--- the session, where SQL functions like this would be planned for every statement.
+-- The set kept under name for the current claims, as comma-separated ids ('' for none), or
+-- NULL. Kept as a plain list: splitting it costs a fraction of parsing a uuid[] literal.
+-- PL/pgSQL keeps its plans for the session, where SQL functions like this would be
+-- planned for every statement.
 -- +goose StatementBegin
-CREATE FUNCTION ponte_scope_cache_get(name text) RETURNS uuid[]
+CREATE FUNCTION ponte_scope_cache_get(name text) RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -47,22 +49,23 @@ BEGIN
     IF NOT starts_with(v, sig) THEN
         RETURN NULL;
     END IF;
-    RETURN substr(v, length(sig) + 1)::uuid[];
+    RETURN substr(v, length(sig) + 1);
 END
 $$;
 -- +goose StatementEnd
 
 -- Keeps ids under name for the rest of the transaction (when the claim allows) and
--- returns them.
+-- returns them as a list.
 -- +goose StatementBegin
-CREATE FUNCTION ponte_scope_cache_put(name text, ids uuid[]) RETURNS uuid[]
+CREATE FUNCTION ponte_scope_cache_put(name text, ids uuid[]) RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
+DECLARE v text := array_to_string(ids, ',');
 BEGIN
-    IF public.ponte_claim('scope_cache') = 'on' THEN
-        PERFORM set_config('ponte.cache_' || name, public.ponte_scope_signature() || '#' || ids::text, true);
+    IF current_setting('ponte.scope_cache', true) = 'on' THEN
+        PERFORM set_config('ponte.cache_' || name, public.ponte_scope_signature() || '#' || v, true);
     END IF;
-    RETURN ids;
+    RETURN v;
 END
 $$;
 -- +goose StatementEnd
@@ -142,12 +145,14 @@ GRANT EXECUTE ON FUNCTION ponte_compute_case_ids(), ponte_compute_person_ids(), 
 CREATE OR REPLACE FUNCTION ponte_case_ids() RETURNS SETOF uuid
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     AS $$
-DECLARE ids uuid[] := public.ponte_scope_cache_get('case_ids');
+DECLARE ids text := public.ponte_scope_cache_get('case_ids');
 BEGIN
     IF ids IS NULL THEN
         ids := public.ponte_scope_cache_put('case_ids', public.ponte_compute_case_ids());
     END IF;
-    RETURN QUERY SELECT unnest(ids);
+    IF ids <> '' THEN
+        RETURN QUERY SELECT x::uuid FROM unnest(string_to_array(ids, ',')) x;
+    END IF;
 END
 $$;
 -- +goose StatementEnd
@@ -155,12 +160,14 @@ $$;
 CREATE OR REPLACE FUNCTION ponte_person_ids() RETURNS SETOF uuid
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     AS $$
-DECLARE ids uuid[] := public.ponte_scope_cache_get('person_ids');
+DECLARE ids text := public.ponte_scope_cache_get('person_ids');
 BEGIN
     IF ids IS NULL THEN
         ids := public.ponte_scope_cache_put('person_ids', public.ponte_compute_person_ids());
     END IF;
-    RETURN QUERY SELECT unnest(ids);
+    IF ids <> '' THEN
+        RETURN QUERY SELECT x::uuid FROM unnest(string_to_array(ids, ',')) x;
+    END IF;
 END
 $$;
 -- +goose StatementEnd
@@ -168,12 +175,14 @@ $$;
 CREATE OR REPLACE FUNCTION ponte_household_ids() RETURNS SETOF uuid
     LANGUAGE plpgsql STABLE SECURITY INVOKER
     AS $$
-DECLARE ids uuid[] := public.ponte_scope_cache_get('household_ids');
+DECLARE ids text := public.ponte_scope_cache_get('household_ids');
 BEGIN
     IF ids IS NULL THEN
         ids := public.ponte_scope_cache_put('household_ids', public.ponte_compute_household_ids());
     END IF;
-    RETURN QUERY SELECT unnest(ids);
+    IF ids <> '' THEN
+        RETURN QUERY SELECT x::uuid FROM unnest(string_to_array(ids, ',')) x;
+    END IF;
 END
 $$;
 -- +goose StatementEnd
