@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
 )
 
@@ -38,7 +39,7 @@ func (p pseudonyms) Person(id string) string {
 }
 
 func requestPseudonyms(ctx context.Context) (*Request, esf.Pseudonymiser, error) {
-	r, err := request(ctx)
+	r, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,11 +78,12 @@ func esfReportModel(rep *esf.Report) model.EsfReport {
 }
 
 func esfParticipantModel(p esf.Participant) model.EsfParticipant {
-	out := model.EsfParticipant{Pseudonym: p.Pseudonym, OperationCode: p.OperationCode, EntryDate: p.EntryDate.Time,
-		Entries: p.Entries, Gender: optString(p.Gender), GenderDerived: p.GenderDerived, Age: p.Age, AgeDerived: p.AgeDerived,
+	entry := p.EntryDate.Time
+	out := model.EsfParticipant{Pseudonym: &p.Pseudonym, OperationCode: p.OperationCode, EntryDate: &entry,
+		Entries: &p.Entries, Gender: optString(p.Gender), GenderDerived: &p.GenderDerived, Age: p.Age, AgeDerived: &p.AgeDerived,
 		EmploymentStatus: optString(p.Status), Isced: p.ISCED, SituationUponLeaving: optString(p.Leaving),
-		QualificationUponLeaving: p.Qualified, SituationSixMonthsAfter: optString(p.SixMonths),
-		Missing: make([]string, len(p.Missing)), Estimated: p.Estimated}
+		QualificationUponLeaving: &p.Qualified, SituationSixMonthsAfter: optString(p.SixMonths),
+		Missing: make([]string, len(p.Missing)), Estimated: &p.Estimated}
 	if p.ExitDate != nil {
 		t := p.ExitDate.Time
 		out.ExitDate = &t
@@ -117,7 +119,7 @@ func verificationModel(v *esf.Verification) model.EsfVerification {
 	out := model.EsfVerification{Frozen: frozenModel(v.Frozen), Intact: v.Intact, Unchanged: v.Unchanged(),
 		ChangedRecords: make([]model.EsfRecordChange, len(v.ChangedRecords)), ChangedValues: make([]model.EsfValueChange, len(v.ChangedValues))}
 	for i, c := range v.ChangedRecords {
-		out.ChangedRecords[i] = model.EsfRecordChange{OperationCode: c.OperationCode, Pseudonym: c.Pseudonym, Change: c.Change}
+		out.ChangedRecords[i] = model.EsfRecordChange{OperationCode: c.OperationCode, Pseudonym: &c.Pseudonym, Change: c.Change}
 	}
 	for i, c := range v.ChangedValues {
 		out.ChangedValues[i] = model.EsfValueChange{Programme: c.Programme, Priority: c.Priority, SpecificObjective: c.SpecificObjective,

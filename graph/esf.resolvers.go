@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 )
@@ -31,7 +32,8 @@ func (r *mutationResolver) FreezeEsfReport(ctx context.Context, input model.Free
 
 // EsfReport is the resolver for the esfReport field.
 func (r *queryResolver) EsfReport(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) (*model.EsfReport, error) {
-	req, err := request(ctx)
+	// ESF+ reports are aggregates: reading them is an operation of the plan.
+	req, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,8 @@ func (r *queryResolver) EsfDrillDown(ctx context.Context, cutoff time.Time, prog
 
 // EsfProfile is the resolver for the esfProfile field.
 func (r *queryResolver) EsfProfile(ctx context.Context, operationCode string, round *int) (*model.EsfProfile, error) {
-	req, err := request(ctx)
+	// ESF+ reports are aggregates: reading them is an operation of the plan.
+	req, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +100,8 @@ func (r *queryResolver) EsfProfile(ctx context.Context, operationCode string, ro
 
 // FrozenEsfReport is the resolver for the frozenEsfReport field.
 func (r *queryResolver) FrozenEsfReport(ctx context.Context, id string) (*model.FrozenEsfReport, error) {
-	req, err := request(ctx)
+	// ESF+ reports are aggregates: reading them is an operation of the plan.
+	req, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}

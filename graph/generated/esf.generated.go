@@ -552,11 +552,11 @@ func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PSEUDONYM")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -565,11 +565,11 @@ func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -616,11 +616,11 @@ func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal time.Time
+					var zeroVal *time.Time
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal time.Time
+					var zeroVal *time.Time
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -629,11 +629,11 @@ func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -698,11 +698,11 @@ func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal int
+					var zeroVal *int
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal int
+					var zeroVal *int
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -711,11 +711,11 @@ func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -780,11 +780,11 @@ func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, f
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -793,11 +793,11 @@ func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, f
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_genderDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -862,11 +862,11 @@ func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -875,11 +875,11 @@ func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_ageDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1026,11 +1026,11 @@ func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1039,11 +1039,11 @@ func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_qualificationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1122,10 +1122,10 @@ func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1149,11 +1149,11 @@ func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1162,11 +1162,11 @@ func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_estimated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1415,11 +1415,11 @@ func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PSEUDONYM")
 				if err != nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal string
+					var zeroVal *string
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1428,11 +1428,11 @@ func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2587,7 +2587,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("EsfParticipant")
 		case "pseudonym":
 			out.Values[i] = ec._EsfParticipant_pseudonym(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "operationCode":
@@ -2597,7 +2597,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "entryDate":
 			out.Values[i] = ec._EsfParticipant_entryDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "exitDate":
@@ -2607,7 +2607,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "entries":
 			out.Values[i] = ec._EsfParticipant_entries(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "gender":
@@ -2617,7 +2617,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "genderDerived":
 			out.Values[i] = ec._EsfParticipant_genderDerived(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "age":
@@ -2627,7 +2627,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "ageDerived":
 			out.Values[i] = ec._EsfParticipant_ageDerived(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "employmentStatus":
@@ -2647,7 +2647,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "qualificationUponLeaving":
 			out.Values[i] = ec._EsfParticipant_qualificationUponLeaving(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "situationSixMonthsAfter":
@@ -2657,12 +2657,12 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 			}
 		case "missing":
 			out.Values[i] = ec._EsfParticipant_missing(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "estimated":
 			out.Values[i] = ec._EsfParticipant_estimated(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -2844,7 +2844,7 @@ func (ec *executionContext) _EsfRecordChange(ctx context.Context, sel ast.Select
 			}
 		case "pseudonym":
 			out.Values[i] = ec._EsfRecordChange_pseudonym(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "change":

@@ -4145,27 +4145,27 @@ type EsfReport {
 
 "A participant behind a value, pseudonymised."
 type EsfParticipant {
-  pseudonym: String! @category(name: PSEUDONYM)
+  pseudonym: String @category(name: PSEUDONYM)
   operationCode: String!
-  entryDate: Date! @category(name: PARTICIPATION)
+  entryDate: Date @category(name: PARTICIPATION)
   exitDate: Date @category(name: PARTICIPATION)
   "Entries into the operation merged into this participant."
-  entries: Int! @category(name: PARTICIPATION)
+  entries: Int @category(name: PARTICIPATION)
   "F, M or NB."
   gender: String @category(name: DEMOGRAPHIC)
   "True when taken from the tax code because the record left it blank."
-  genderDerived: Boolean! @category(name: DEMOGRAPHIC)
+  genderDerived: Boolean @category(name: DEMOGRAPHIC)
   "Completed years on the entry date."
   age: Int @category(name: DEMOGRAPHIC)
-  ageDerived: Boolean! @category(name: DEMOGRAPHIC)
+  ageDerived: Boolean @category(name: DEMOGRAPHIC)
   employmentStatus: String @category(name: EMPLOYMENT)
   isced: Int @category(name: EDUCATION)
   situationUponLeaving: String @category(name: EMPLOYMENT)
-  qualificationUponLeaving: Boolean! @category(name: EDUCATION)
+  qualificationUponLeaving: Boolean @category(name: EDUCATION)
   situationSixMonthsAfter: String @category(name: EMPLOYMENT)
   "Annex I fields missing from the record (incomplete participants)."
-  missing: [String!]! @category(name: PARTICIPATION)
-  estimated: Boolean! @category(name: PARTICIPATION)
+  missing: [String!] @category(name: PARTICIPATION)
+  estimated: Boolean @category(name: PARTICIPATION)
 }
 
 "Names a group of a report, as returned in EsfGroup."
@@ -4226,7 +4226,7 @@ type FrozenEsfReport {
 
 type EsfRecordChange {
   operationCode: String!
-  pseudonym: String! @category(name: PSEUDONYM)
+  pseudonym: String @category(name: PSEUDONYM)
   change: String!
 }
 

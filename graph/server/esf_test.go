@@ -155,3 +155,21 @@ func TestESFDrillDownNeedsPseudonymKey(t *testing.T) {
 	require.NotEmpty(t, r.Errors)
 	require.Equal(t, "UNAVAILABLE", r.Errors[0].Extensions["code"])
 }
+
+// ESF+ reports are aggregates: the auditor monitoring the programme reads them, a
+// cooperative's case manager does not; drill-down rows show the auditor pseudonyms only.
+func TestESFReportsFollowTheAccessPlan(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 3)
+	const q = `{ esfReport(cutoff: "2023-12-31") { groups { values { indicator total } } } }`
+	d := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring, q, nil)
+	require.NotEmpty(t, d["esfReport"].(map[string]any)["groups"])
+
+	r := b.as(t, "case_manager", access.PurposeCaseManagement, q, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+
+	r = b.as(t, "case_manager", access.PurposeCaseManagement, `mutation { freezeEsfReport(input: {cutoff: "2023-12-31"}) { frozen { id } } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+}
