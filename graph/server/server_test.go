@@ -62,7 +62,9 @@ func TestCasePageCostsConstantStatements(t *testing.T) {
 				counts[n] = b.counter.n.Load()
 				var repeats int
 				texts[n], repeats = b.counter.distinct()
-				require.LessOrEqual(t, repeats, 2, "a relation fetched more than twice")
+				// Persons are reached at three depths in this query (the case's person,
+				// household members, intervention beneficiaries): at most one fetch each.
+				require.LessOrEqual(t, repeats, 3, "a relation fetched more often than the depths that reach it")
 				conn := data["cases"].(map[string]any)
 				require.EqualValues(t, n, conn["totalCount"])
 				edges := conn["edges"].([]any)
