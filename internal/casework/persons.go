@@ -32,7 +32,7 @@ type RegisterPersonInput struct {
 // given) and stores the person. Birth date and place are taken from the tax code when absent.
 func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (store.Person, error) {
 	var c checker
-	p := store.NewPerson{
+	p := store.Person{
 		GivenName:             c.text("givenName", in.GivenName, 100),
 		FamilyName:            c.text("familyName", in.FamilyName, 100),
 		Gender:                in.Gender,
@@ -81,9 +81,8 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
 	// Returned as written: a person in no case yet lies outside case-based row scopes.
-	return store.Person{ID: id, TaxCode: p.TaxCode, GivenName: p.GivenName, FamilyName: p.FamilyName,
-		BirthDate: p.BirthDate, BirthPlace: p.BirthPlace, Gender: p.Gender, Citizenship: p.Citizenship,
-		CountryOfBirth: p.CountryOfBirth, ResidenceMunicipality: p.ResidenceMunicipality, Phone: p.Phone, Email: p.Email}, nil
+	p.ID = id
+	return p, nil
 }
 
 // sameDayMonthYY accepts a declared birth date whose century differs from the tax code's

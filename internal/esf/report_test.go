@@ -290,7 +290,7 @@ func TestIncompleteWithoutGender(t *testing.T) {
 	e, _ := reportData(t)
 	// A person whose tax code does not validate: nothing can be derived from it.
 	e.tx(func(tx *store.Tx) error {
-		id, err := tx.CreatePerson(e.ctx, store.NewPerson{TaxCode: "RSSMRA68A01H501X", GivenName: "Mario", FamilyName: "Rossi"})
+		id, err := tx.CreatePerson(e.ctx, store.Person{TaxCode: "RSSMRA68A01H501X", GivenName: "Mario", FamilyName: "Rossi"})
 		require.NoError(t, err)
 		ops, err := tx.ESFOperations(e.ctx, store.ESFScope{OperationCode: "OP3"})
 		require.NoError(t, err)

@@ -27,7 +27,7 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 	munA := testScopes()["organisation MUN-A"]
 
 	tx := begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, fid("MUN-A")), Scope: munA})
-	person, err := tx.CreatePerson(ctx, store.NewPerson{TaxCode: "VRDLGU80A01G702Z", GivenName: "Luigi", FamilyName: "Verdi"})
+	person, err := tx.CreatePerson(ctx, store.Person{TaxCode: "VRDLGU80A01G702Z", GivenName: "Luigi", FamilyName: "Verdi"})
 	require.NoError(t, err)
 	household, err := tx.CreateHousehold(ctx, "Verdi", nil)
 	require.NoError(t, err)
@@ -35,7 +35,7 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 
 	// An operator's write carries no principal: nobody's registration.
 	tx = begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
-	loaded, err := tx.CreatePerson(ctx, store.NewPerson{TaxCode: "BNCGNN80A01G702Z", GivenName: "Gianni", FamilyName: "Bianchi"})
+	loaded, err := tx.CreatePerson(ctx, store.Person{TaxCode: "BNCGNN80A01G702Z", GivenName: "Gianni", FamilyName: "Bianchi"})
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 

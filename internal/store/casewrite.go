@@ -5,23 +5,8 @@ import (
 	"time"
 )
 
-// NewPerson is a person to register.
-type NewPerson struct {
-	TaxCode               string
-	GivenName             string
-	FamilyName            string
-	BirthDate             *time.Time
-	BirthPlace            *string
-	Gender                *string
-	Citizenship           *string
-	CountryOfBirth        *string
-	ResidenceMunicipality *string
-	Phone                 *string
-	Email                 *string
-}
-
-// CreatePerson registers a person and returns its id.
-func (t *Tx) CreatePerson(ctx context.Context, p NewPerson) (string, error) {
+// CreatePerson registers a person and returns its id; p.ID is ignored.
+func (t *Tx) CreatePerson(ctx context.Context, p Person) (string, error) {
 	var id string
 	err := queryRow(ctx, t, "create person", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, birth_place,
 		gender, citizenship, country_of_birth, residence_municipality, phone, email)
