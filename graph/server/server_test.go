@@ -88,7 +88,7 @@ func TestPagination(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 7)
 	seen := map[string]bool{}
-	after := any(nil)
+	after, lastCursor := any(nil), any(nil)
 	for pages := 0; pages < 10; pages++ {
 		d := b.ok(t, `query($after: String) { cases(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id openedOn } } } }`,
 			map[string]any{"after": after})
@@ -100,12 +100,19 @@ func TestPagination(t *testing.T) {
 			seen[id] = true
 		}
 		pi := conn["pageInfo"].(map[string]any)
+		lastCursor = pi["endCursor"]
 		if !pi["hasNextPage"].(bool) {
 			break
 		}
 		after = pi["endCursor"]
 	}
 	require.Len(t, seen, 7)
+
+	// Past the last row the page is empty, and the total is still the total.
+	d := b.ok(t, `query($after: String) { cases(first: 3, after: $after) { totalCount edges { cursor } pageInfo { hasNextPage } } }`,
+		map[string]any{"after": lastCursor})
+	require.EqualValues(t, 7, d["cases"].(map[string]any)["totalCount"])
+	require.Empty(t, d["cases"].(map[string]any)["edges"])
 
 	r := b.post(t, `{ cases(first: 3, after: "bm90LWEtY3Vyc29y") { totalCount } }`, nil)
 	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])

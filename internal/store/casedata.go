@@ -214,19 +214,6 @@ func (t *Tx) StaffByIDs(ctx context.Context, ids []string) ([]Staff, error) {
 		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE id = ANY($1::uuid[])`, []any{ids}, scanStaff)
 }
 
-// StaffBySubject finds the staff member an identity-provider subject belongs to.
-func (t *Tx) StaffBySubject(ctx context.Context, subject string) (Staff, error) {
-	rows, err := query(ctx, t, "staff by subject",
-		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE subject = $1`, []any{subject}, scanStaff)
-	if err != nil {
-		return Staff{}, err
-	}
-	if len(rows) == 0 {
-		return Staff{}, wrap("staff by subject", pgx.ErrNoRows)
-	}
-	return rows[0], nil
-}
-
 func scanStaff(r pgx.Rows) (Staff, error) {
 	var s Staff
 	err := r.Scan(&s.ID, &s.Subject, &s.DisplayName, &s.OrganisationID, &s.DepartmentID)

@@ -59,6 +59,9 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 	if p.First <= 0 || p.First > MaxPageSize {
 		return Rows[T]{}, apperr.Inputf("first", "must be between 1 and %d", MaxPageSize)
 	}
+	// The base's own arguments, kept apart from the page's for the count below; the
+	// capacity clip makes the appends that follow copy instead of sharing.
+	baseArgs := args[:len(args):len(args)]
 	after := "true"
 	if p.After != "" {
 		k, id, err := decodeCursor(p.After)
@@ -86,9 +89,10 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		res.HasNextPage = true
 		got = got[:p.First]
 	}
-	if len(got) == 0 {
+	if len(got) == 0 && p.After != "" {
 		// Past the last row the page is empty, but the total still matters to the client.
-		n, err := query(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, args[:len(args)-1-boolToInt(p.After != "")*2],
+		// (An empty first page means there is nothing: the total is 0.)
+		n, err := query(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, baseArgs,
 			func(r pgx.Rows) (int, error) {
 				var n int
 				return n, r.Scan(&n)
@@ -103,13 +107,6 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		res.Rows = append(res.Rows, Row[T]{Node: g.v, Cursor: Cursor(g.key, idOf(g.v))})
 	}
 	return res, nil
-}
-
-func boolToInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // countingRows appends the total column to whatever the row's own scan asks for.
