@@ -17,18 +17,9 @@ import (
 // runAudit checks and queries the access log.
 func runAudit(ctx context.Context, args []string) error {
 	usage := "usage: ponte audit verify [--anchor SEQ:HASH]\n       ponte audit person PERSON_ID [--limit N]   (who accessed this person's data)"
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, usage)
-		return flag.ErrHelp
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, args[1:])
-	case "person":
-		return auditPerson(ctx, args[1:])
-	}
-	fmt.Fprintln(os.Stderr, usage)
-	return fmt.Errorf("unknown subcommand %q", args[0])
+	return subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
+		"verify": auditVerify, "person": auditPerson,
+	})
 }
 
 func auditVerify(ctx context.Context, args []string) error {

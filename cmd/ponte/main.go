@@ -76,3 +76,18 @@ func usage() {
 	}
 	fmt.Fprintln(os.Stderr, "\nRun 'ponte <command> -h' for a command's flags.")
 }
+
+// subcommand runs the handler args[0] names, or prints usage: commands with verbs
+// (token issue|list|revoke, audit verify|person) share it.
+func subcommand(ctx context.Context, args []string, usage string, handlers map[string]func(context.Context, []string) error) error {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, usage)
+		return flag.ErrHelp
+	}
+	h, ok := handlers[args[0]]
+	if !ok {
+		fmt.Fprintln(os.Stderr, usage)
+		return fmt.Errorf("unknown subcommand %q", args[0])
+	}
+	return h(ctx, args[1:])
+}

@@ -19,20 +19,9 @@ import (
 func runToken(ctx context.Context, args []string) error {
 	usage := "usage: ponte token issue --role R --org CODE --purpose P [--purpose P2] [--expires 90d] [--staff SUBJECT] [--label L]\n" +
 		"       ponte token list\n       ponte token revoke ID"
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, usage)
-		return flag.ErrHelp
-	}
-	switch args[0] {
-	case "issue":
-		return tokenIssue(ctx, args[1:])
-	case "list":
-		return tokenList(ctx, args[1:])
-	case "revoke":
-		return tokenRevoke(ctx, args[1:])
-	}
-	fmt.Fprintln(os.Stderr, usage)
-	return fmt.Errorf("unknown subcommand %q", args[0])
+	return subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
+		"issue": tokenIssue, "list": tokenList, "revoke": tokenRevoke,
+	})
 }
 
 // tokenStore opens DATABASE_URL as the operator (the login role, not the hub's role).

@@ -234,9 +234,15 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return column + " IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", s.param(args)) + ")"
+		return s.casesIn(column, s.param(args))
 	}
 	return "false"
+}
+
+// casesIn is the condition that column names a case the scope sees, with the scope's
+// identifier already at ph (so a predicate that needs it twice binds it once).
+func (s Scope) casesIn(column, ph string) string {
+	return column + " IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + ")"
 }
 
 // householdPredicate returns a SQL condition on the households row aliased alias: the
@@ -327,7 +333,7 @@ func (s Scope) projectPredicate(alias string, args *[]any) string {
 		return s.caseColumn(alias+".case_id", args)
 	case ScopeProvider:
 		ph := s.param(args)
-		return "(" + alias + ".provider_organisation_id = " + ph + "::uuid AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+		return "(" + alias + ".provider_organisation_id = " + ph + "::uuid AND " + s.casesIn(alias+".case_id", ph) + ")"
 	}
 	return "false"
 }
@@ -347,7 +353,7 @@ func (s Scope) interventionPredicate(alias string, args *[]any) string {
 	case ScopeProvider:
 		ph := s.param(args)
 		return "((" + alias + ".provider_organisation_id = " + ph + "::uuid OR " + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid))" +
-			" AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+			" AND " + s.casesIn(alias+".case_id", ph) + ")"
 	case ScopeParticipants:
 		return "(" + alias + ".round_id IS NOT NULL AND " + s.personColumn(alias+".beneficiary_id", args) + ")"
 	}
@@ -369,7 +375,7 @@ func (s Scope) activityPredicate(alias string, args *[]any) string {
 		ph := s.param(args)
 		return "((" + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid) OR " +
 			alias + ".author_id IN (SELECT id FROM staff WHERE organisation_id = " + ph + "::uuid))" +
-			" AND " + alias + ".case_id IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + "))"
+			" AND " + s.casesIn(alias+".case_id", ph) + ")"
 	}
 	return "false"
 }
