@@ -86,26 +86,6 @@ func isPseudonymousID(gid string) bool {
 	return err == nil && strings.HasPrefix(string(b), "Person:ps_")
 }
 
-// isUUID reports whether s is a UUID in its text form: row ids are, so a global id
-// holding anything else names nothing.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // optional loads a nullable reference: absent or out of scope is null.
 func optional[T any](ctx context.Context, pick func(*loaders) *loader[*T], id *string) (*T, error) {
 	if id == nil {
@@ -184,6 +164,7 @@ func edges[T, E any](rows store.Rows[T], edge func(cursor string, node T) E) []E
 
 // nodeByID resolves node(id:) for every type that implements Node.
 func nodeByID(ctx context.Context, id string) (any, error) {
+	// Decode accepts only a type and a UUID, so what passes names a row.
 	typ, rowID, err := globalid.Decode(id)
 	if err != nil {
 		if isPseudonymousID(id) {
@@ -196,46 +177,26 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !isUUID(rowID) {
-		// Such as a pseudonymous person id: it names no row, like an id out of scope.
-		return nil, nil
-	}
-	tx := r.Tx
-	ids := []string{rowID}
-	pick := func(v any, err error, n int) (any, error) {
-		if err != nil || n == 0 {
-			return nil, err
-		}
-		return v, nil
-	}
+	tx, ids := r.Tx, []string{rowID}
 	switch typ {
 	case "Organisation":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Organisation] { return l.organisations }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, organisationsL, &rowID))
 	case "Department":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Department] { return l.departments }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, departmentsL, &rowID))
 	case "Staff":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Staff] { return l.staff }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, staffL, &rowID))
 	case "Person":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Person] { return l.persons }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, personsL, &rowID))
 	case "Household":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Household] { return l.households }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, householdsL, &rowID))
 	case "Case":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Case] { return l.cases }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, casesL, &rowID))
 	case "Project":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Project] { return l.projects }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, projectsL, &rowID))
 	case "Operation":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Operation] { return l.operations }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, operationsL, &rowID))
 	case "OperationRound":
-		v, err := optional(ctx, func(l *loaders) *loader[*store.Round] { return l.rounds }, &rowID)
-		return nilIfNone(v, err)
+		return nilIfNone(optional(ctx, roundsL, &rowID))
 	case "HouseholdMember":
 		m, err := tx.MemberByID(ctx, rowID)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -243,33 +204,28 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 		}
 		return nilIfNone(&m, err)
 	case "Assessment":
-		rows, err := tx.AssessmentsByIDs(ctx, ids)
-		if len(rows) > 0 {
-			return pick(&rows[0], err, 1)
-		}
-		return pick(nil, err, 0)
+		return firstRow(tx.AssessmentsByIDs(ctx, ids))
 	case "Intervention":
 		rows, err := tx.InterventionsByIDs(ctx, ids)
-		if len(rows) > 0 {
-			r.loaders.primeInterventions(rows)
-			return pick(&rows[0], err, 1)
-		}
-		return pick(nil, err, 0)
+		r.loaders.primeInterventions(rows)
+		return firstRow(rows, err)
 	case "ActivityEntry":
-		rows, err := tx.ActivityByIDs(ctx, ids)
-		if len(rows) > 0 {
-			return pick(&rows[0], err, 1)
-		}
-		return pick(nil, err, 0)
+		return firstRow(tx.ActivityByIDs(ctx, ids))
 	case "Participation":
 		rows, err := tx.ParticipationsByIDs(ctx, ids)
-		if len(rows) > 0 {
-			r.loaders.primeParticipations(rows)
-			return pick(&rows[0], err, 1)
-		}
-		return pick(nil, err, 0)
+		r.loaders.primeParticipations(rows)
+		return firstRow(rows, err)
 	}
 	return nil, apperr.Input("id", fmt.Sprintf("objects of type %s cannot be fetched by id", typ))
+}
+
+// firstRow is the node of a by-id lookup: its row, or null when the row is missing or
+// out of scope.
+func firstRow[T any](rows []T, err error) (any, error) {
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
 }
 
 // nilIfNone keeps a typed nil pointer from becoming a non-nil interface value.
