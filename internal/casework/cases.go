@@ -160,10 +160,11 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 		}
 	}
 	c.notFuture("assessedOn", in.AssessedOn, today())
-	if err := checkCaseOpen(ctx, tx, &c, a.CaseID, in.AssessedOn, "assessedOn"); err != nil {
+	cs, err := checkCaseOpen(ctx, tx, &c, a.CaseID, in.AssessedOn, "assessedOn")
+	if err != nil {
 		return store.Assessment{}, err
 	}
-	if err := checkInCase(ctx, tx, &c, a.CaseID, a.PersonID, "personId"); err != nil {
+	if err := checkInCase(ctx, tx, &c, cs, a.PersonID, "personId"); err != nil {
 		return store.Assessment{}, err
 	}
 	if _, _, err := one(ctx, &c, "assessorId", a.AssessorID, tx.StaffByIDs); err != nil {
@@ -180,11 +181,11 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 }
 
 // checkCaseOpen requires the case to exist, be visible, not be closed, and have opened on
-// or before the given date.
-func checkCaseOpen(ctx context.Context, tx *store.Tx, c *checker, caseID string, on time.Time, dateField string) error {
+// or before the given date. It returns the case (nil when it failed) for further checks.
+func checkCaseOpen(ctx context.Context, tx *store.Tx, c *checker, caseID string, on time.Time, dateField string) (*store.Case, error) {
 	cs, ok, err := one(ctx, c, "caseId", caseID, tx.CasesByIDs)
 	if err != nil || !ok {
-		return err
+		return nil, err
 	}
 	if cs.Status == "CLOSED" {
 		c.Add("input.caseId", "case is closed")
@@ -192,19 +193,15 @@ func checkCaseOpen(ctx context.Context, tx *store.Tx, c *checker, caseID string,
 	if !on.IsZero() {
 		c.notBefore(dateField, on, cs.OpenedOn, "the case's opening date")
 	}
-	return nil
+	return &cs, nil
 }
 
-// checkInCase requires the person to be the case's person or a member of its household.
-func checkInCase(ctx context.Context, tx *store.Tx, c *checker, caseID, personID, field string) error {
-	if caseID == "" || personID == "" {
+// checkInCase requires the person to be the case's person or a member of its household;
+// cs nil (the case failed its own check) checks nothing.
+func checkInCase(ctx context.Context, tx *store.Tx, c *checker, cs *store.Case, personID, field string) error {
+	if cs == nil || personID == "" {
 		return nil
 	}
-	cases, err := tx.CasesByIDs(ctx, []string{caseID})
-	if err != nil || len(cases) == 0 {
-		return err
-	}
-	cs := cases[0]
 	if cs.PersonID != nil && *cs.PersonID == personID {
 		return nil
 	}

@@ -40,10 +40,11 @@ func CreateProject(ctx context.Context, tx *store.Tx, in CreateProjectInput) (st
 	if in.StartedOn != nil {
 		started = *in.StartedOn
 	}
-	if err := checkCaseOpen(ctx, tx, &c, p.CaseID, started, "startedOn"); err != nil {
+	cs, err := checkCaseOpen(ctx, tx, &c, p.CaseID, started, "startedOn")
+	if err != nil {
 		return store.Project{}, err
 	}
-	if err := checkInCase(ctx, tx, &c, p.CaseID, p.ParticipantID, "participantId"); err != nil {
+	if err := checkInCase(ctx, tx, &c, cs, p.ParticipantID, "participantId"); err != nil {
 		return store.Project{}, err
 	}
 	if err := checkManager(ctx, tx, &c, p.CaseManagerID, p.ProviderOrganisationID); err != nil {
@@ -233,10 +234,11 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 	if in.PlannedHours != nil && (*in.PlannedHours < 0 || *in.PlannedHours > 10000) {
 		c.Add("input.plannedHours", "must be between 0 and 10000")
 	}
-	if err := checkCaseOpen(ctx, tx, &c, iv.CaseID, in.StartsOn, "startsOn"); err != nil {
+	cs, err := checkCaseOpen(ctx, tx, &c, iv.CaseID, in.StartsOn, "startsOn")
+	if err != nil {
 		return store.Intervention{}, err
 	}
-	if err := checkInCase(ctx, tx, &c, iv.CaseID, iv.BeneficiaryID, "beneficiaryId"); err != nil {
+	if err := checkInCase(ctx, tx, &c, cs, iv.BeneficiaryID, "beneficiaryId"); err != nil {
 		return store.Intervention{}, err
 	}
 	if iv.ProjectID != nil {
@@ -363,7 +365,7 @@ func AddActivityEntry(ctx context.Context, tx *store.Tx, actorStaffID string, in
 		c.Add("input.minutes", "must be between 0 and 1440")
 	}
 	c.notFuture("occurredOn", in.OccurredOn, today())
-	if err := checkCaseOpen(ctx, tx, &c, e.CaseID, in.OccurredOn, "occurredOn"); err != nil {
+	if _, err := checkCaseOpen(ctx, tx, &c, e.CaseID, in.OccurredOn, "occurredOn"); err != nil {
 		return store.ActivityEntry{}, err
 	}
 	if e.ProjectID != nil {
