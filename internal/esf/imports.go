@@ -32,12 +32,12 @@ func importResult(rows int, r store.ESFUpsertResult) ImportResult {
 }
 
 // ParseOperations reads an operations file. It returns every problem in one *ImportError.
-func ParseOperations(r io.Reader) ([]Row[store.ESFOperationRecord], error) {
+func ParseOperations(r io.Reader) ([]Row[store.Operation], error) {
 	f := &csvFile{file: "operations", want: OperationsHeader}
-	var out []Row[store.ESFOperationRecord]
+	var out []Row[store.Operation]
 	seen := map[string]int{}
 	f.read(r, func(rr *rowReader) {
-		rec := store.ESFOperationRecord{
+		rec := store.Operation{
 			Code:          rr.text(0, 64),
 			Name:          rr.text(1, 500),
 			Programme:     rr.text(2, 100),
@@ -66,7 +66,7 @@ func ParseOperations(r io.Reader) ([]Row[store.ESFOperationRecord], error) {
 		}
 		seen[rec.Code] = rr.row
 		if !rr.bad {
-			out = append(out, Row[store.ESFOperationRecord]{rr.row, rec})
+			out = append(out, Row[store.Operation]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {

@@ -282,7 +282,7 @@ func FuzzParseOperations(f *testing.F) {
 	f.Add([]byte("code\n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.OperationsHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFOperationRecord], error) {
+		fuzzParser(t, esf.OperationsHeader, data, func(r *strings.Reader) ([]esf.Row[store.Operation], error) {
 			return esf.ParseOperations(r)
 		})
 	})

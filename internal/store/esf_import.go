@@ -24,21 +24,9 @@ type ESFRecordProblem struct {
 	Reason string
 }
 
-// ESFOperationRecord is an operation as imported.
-type ESFOperationRecord struct {
-	Code              string
-	Name              string
-	Programme         string
-	Priority          string
-	SpecificObjective string
-	CategoryOfRegion  string
-	FundingSource     string
-	StartsOn          time.Time
-	EndsOn            *time.Time
-}
-
-// ESFUpsertOperations inserts operations by code, or updates those whose values differ.
-func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []ESFOperationRecord) (ESFUpsertResult, error) {
+// ESFUpsertOperations inserts operations by code, or updates those whose values differ;
+// the records' ids are ignored.
+func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []Operation) (ESFUpsertResult, error) {
 	n := len(recs)
 	codes, names, progs, prios, sos, cats, funds := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n)
