@@ -40,9 +40,9 @@ type Access struct {
 }
 
 // Begin implements Gate. The transaction is read-write even for queries: the access log
-// is appended in it. A query's transaction keeps the row scope's sets of cases and
-// persons once computed (migrations/00105_access_scope_cache.sql); a mutation's, whose
-// own writes can widen them, recomputes them for every statement.
+// is appended in it. A query's transaction prepares the row scope's sets of cases,
+// persons and households once (migrations/00106_access_scope_sets.sql); a mutation's,
+// whose own writes can widen them, computes them in every statement.
 func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
 	plan, ok := access.PlanFrom(ctx)
 	if !ok {
@@ -56,10 +56,7 @@ func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *gra
 	opts := plan.TxOptions()
 	opts.ReadOnly = false
 	opts.Claims[store.ClaimPrincipalOrganisation] = p.OrganisationID
-	opts.Claims[store.ClaimScopeCache] = "on"
-	if mutation {
-		opts.Claims[store.ClaimScopeCache] = ""
-	}
+	opts.PrepareScope = !mutation
 	if plan.Can(access.OpReadAggregates) {
 		opts.Claims[store.ClaimAggregates] = "read"
 		opts.Claims[store.ClaimAggregateTerritory] = p.Territory

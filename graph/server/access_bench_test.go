@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"sort"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // BenchmarkAccessOverhead measures what access control costs a request: a page of 50
@@ -19,12 +21,20 @@ import (
 // open gate on the same database. Requests alternate, so both see the same machine; it
 // reports the median of each and the overhead in percent of the open median.
 //
+// Each server has its own pool, as two deployments would: PostgreSQL drops a connection's
+// cached plan of a statement on tables with row-level security when the statement runs
+// under another role, so open requests (the login role) and access-controlled ones
+// (ponte_app) sharing connections would re-plan each other's statements all the time.
+//
 //	go test -run '^$' -bench AccessOverhead ./graph/server/
 func BenchmarkAccessOverhead(b *testing.B) {
 	ab := setupAccess(b, 50)
-	open := httptest.NewServer(server.Mux(server.Config{Store: ab.store}))
+	openStore, err := store.Open(context.Background(), ab.store.Pool().Config().ConnString(), store.Config{MaxConns: 4})
+	require.NoError(b, err)
+	b.Cleanup(openStore.Close)
+	open := httptest.NewServer(server.Mux(server.Config{Store: openStore}))
 	b.Cleanup(open.Close)
-	openBundle := &testBundle{store: ab.store, srv: open}
+	openBundle := &testBundle{store: openStore, srv: open}
 	vars := map[string]any{"first": 50}
 	check := func(r gqlResponse) {
 		if len(r.Errors) > 0 || len(r.Data["cases"].(map[string]any)["edges"].([]any)) != 50 {

@@ -18,10 +18,6 @@ const (
 	// ClaimPrincipalOrganisation is the organisation of the request's principal: persons
 	// and households it registers record it (migrations/00104_access_registered.sql).
 	ClaimPrincipalOrganisation = "ponte.principal_org"
-	// ClaimScopeCache is "on" for a transaction that writes nothing its row scope depends
-	// on (a query): the scope's sets are computed once for it
-	// (migrations/00105_access_scope_cache.sql).
-	ClaimScopeCache = "ponte.scope_cache"
 )
 
 // AggregateCell is one raw count of an aggregate table, before small-cell suppression:

@@ -9,21 +9,15 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-func cached(sc store.Scope) map[string]string {
-	c := sc.Claims()
-	c[store.ClaimScopeCache] = "on"
-	return c
-}
-
-// A query's transaction keeps its scope's sets once computed: every statement after the
-// first sees the same rows as without the cache, for every scope and table.
-func TestScopeCacheSeesWhatThePoliciesSee(t *testing.T) {
+// A query's transaction prepares its scope's sets once: every statement sees the same rows
+// as the live policies, for every scope and table, the first time and every time after.
+func TestPreparedScopeSeesWhatThePoliciesSee(t *testing.T) {
 	t.Parallel()
 	_, st := scopeFixture(t)
 	ctx := context.Background()
 	all := store.Scope{Kind: store.ScopeAll}
 	for name, sc := range testScopes() {
-		tx := begin(t, st, store.TxOptions{Claims: cached(sc), Scope: all})
+		tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all, PrepareScope: true})
 		for round := 0; round < 2; round++ {
 			for table, col := range store.ScopedTables {
 				got, err := tx.StringsForTest(ctx, "SELECT "+col+" FROM "+table)
@@ -36,19 +30,21 @@ func TestScopeCacheSeesWhatThePoliciesSee(t *testing.T) {
 	}
 }
 
-// A kept set belongs to the claims it was computed for: changed claims recompute it.
-func TestScopeCacheFollowsTheClaims(t *testing.T) {
+// Prepared sets belong to the claims they were computed for: changed claims compute the
+// sets live again.
+func TestPreparedScopeFollowsTheClaims(t *testing.T) {
 	t.Parallel()
 	_, st := scopeFixture(t)
 	ctx := context.Background()
 	munA := testScopes()["organisation MUN-A"]
-	tx := begin(t, st, store.TxOptions{Claims: cached(munA), Scope: store.Scope{Kind: store.ScopeAll}})
+	tx := begin(t, st, store.TxOptions{Claims: munA.Claims(), Scope: store.Scope{Kind: store.ScopeAll}, PrepareScope: true})
 	ids, err := tx.StringsForTest(ctx, "SELECT id::text FROM persons")
 	require.NoError(t, err)
 	require.Equal(t, []string{"p1", "p2", "p3", "p6"}, nameAll(ids))
-	kept, err := tx.StringsForTest(ctx, "SELECT coalesce(current_setting('ponte.cache_person_ids', true), '')")
+	kept, err := tx.StringsForTest(ctx, "SELECT current_setting('ponte.sets') || ' ' || current_setting('ponte.set_persons')")
 	require.NoError(t, err)
-	require.Contains(t, kept[0], "organisation||"+fid("MUN-A")+"|#", "the set is kept, tagged with its claims")
+	require.Contains(t, kept[0], "organisation||"+fid("MUN-A")+"| ", "the sets are tagged with their claims")
+	require.Contains(t, kept[0], fid("p6"))
 	_, err = tx.ExecForTest(ctx, "SELECT set_config('ponte.org_id', $1, true)", fid("MUN-B"))
 	require.NoError(t, err)
 	ids, err = tx.StringsForTest(ctx, "SELECT id::text FROM persons")
@@ -56,7 +52,8 @@ func TestScopeCacheFollowsTheClaims(t *testing.T) {
 	require.Equal(t, []string{"p4", "p5", "p7"}, nameAll(ids))
 	require.NoError(t, tx.Rollback(ctx))
 
-	// Without the claim (a mutation), what the transaction links widens the scope at once.
+	// Without prepared sets (a mutation), what the transaction links widens the scope at
+	// once.
 	tx = begin(t, st, store.TxOptions{Claims: munA.Claims(), Scope: store.Scope{Kind: store.ScopeAll}})
 	ids, err = tx.StringsForTest(ctx, "SELECT id::text FROM persons")
 	require.NoError(t, err)

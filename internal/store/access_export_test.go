@@ -55,6 +55,9 @@ func (t *Tx) StringsForTest(ctx context.Context, sql string, args ...any) ([]str
 	})
 }
 
+// ScopeForTest is the row scope the transaction's queries apply (with its prepared sets).
+func (t *Tx) ScopeForTest() Scope { return t.scope }
+
 // ExecForTest runs a statement in the transaction.
 func (t *Tx) ExecForTest(ctx context.Context, sql string, args ...any) (int64, error) {
 	return exec(ctx, t, "test exec", sql, args...)

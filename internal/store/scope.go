@@ -54,7 +54,31 @@ type Scope struct {
 	OrganisationID string
 	// Territory is the principal's organisation's territory (ScopeTerritory).
 	Territory string
+
+	// prepared is set by Begin when the transaction computed the scope's sets once
+	// (TxOptions.PrepareScope): the predicates then read those sets instead of deriving
+	// them from the cases in every statement.
+	prepared bool
 }
+
+// preparedSets reports whether the predicates read the transaction's prepared sets.
+func (s Scope) preparedSets() bool {
+	if !s.prepared {
+		return false
+	}
+	switch s.Kind {
+	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
+		return true
+	}
+	return false
+}
+
+// The transaction's prepared sets (migrations/00106_access_scope_sets.sql).
+const (
+	preparedCases      = "SELECT ps.x FROM ponte_case_ids() ps(x)"
+	preparedPersons    = "SELECT ps.x FROM ponte_person_ids() ps(x)"
+	preparedHouseholds = "SELECT ps.x FROM ponte_household_ids() ps(x)"
+)
 
 // DatabaseRole is the role request transactions run as: it does not own the tables, has
 // no BYPASSRLS, and is what the row-level security policies restrict. A request
@@ -127,6 +151,15 @@ func (s Scope) param(args *[]any) string {
 	return ""
 }
 
+// setParam is param for a predicate that uses the identifier only to derive the scope's
+// sets: with prepared sets it binds nothing (an unused parameter is an error).
+func (s Scope) setParam(args *[]any) string {
+	if s.preparedSets() {
+		return ""
+	}
+	return s.param(args)
+}
+
 // caseCond is the case condition for the row-level kinds with the identifier at ph.
 func (s Scope) caseCond(a, ph string) string {
 	switch s.Kind {
@@ -142,6 +175,9 @@ func (s Scope) caseCond(a, ph string) string {
 
 // personIDs is a subquery listing the persons the scope sees, with the identifier at ph.
 func (s Scope) personIDs(ph string) string {
+	if s.preparedSets() {
+		return preparedPersons
+	}
 	switch s.Kind {
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
 		// The cases in scope are read once per statement, not once per branch.
@@ -220,7 +256,7 @@ func (s Scope) personColumn(column string, args *[]any) string {
 	case ScopeParticipants:
 		return column + " IN (" + s.personIDs("") + ")"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return column + " IN (" + s.personIDs(s.param(args)) + ")"
+		return column + " IN (" + s.personIDs(s.setParam(args)) + ")"
 	}
 	return "false"
 }
@@ -234,7 +270,7 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.casesIn(column, s.param(args))
+		return s.casesIn(column, s.setParam(args))
 	}
 	return "false"
 }
@@ -242,6 +278,9 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 // casesIn is the condition that column names a case the scope sees, with the scope's
 // identifier already at ph (so a predicate that needs it twice binds it once).
 func (s Scope) casesIn(column, ph string) string {
+	if s.preparedSets() {
+		return column + " IN (" + preparedCases + ")"
+	}
 	return column + " IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + ")"
 }
 
@@ -255,7 +294,7 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.orWrittenHere(alias, alias+".id IN ("+s.householdIDs(s.param(args))+")")
+		return s.orWrittenHere(alias, alias+".id IN ("+s.householdIDs(s.setParam(args))+")")
 	}
 	return "false"
 }
@@ -263,6 +302,9 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 // householdIDs is a subquery listing the households the scope sees, with the identifier
 // at ph: those of its cases, and those its organisation registered.
 func (s Scope) householdIDs(ph string) string {
+	if s.preparedSets() {
+		return preparedHouseholds
+	}
 	return "SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + s.orRegistered("households", ph)
 }
 
@@ -276,10 +318,10 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 	case ScopeAll:
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return "(" + alias + ".household_id IN (" + s.householdIDs(s.param(args)) + ")" +
+		return "(" + alias + ".household_id IN (" + s.householdIDs(s.setParam(args)) + ")" +
 			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	case ScopeProvider:
-		ph := s.param(args)
+		ph := s.setParam(args)
 		return "((" + alias + ".household_id IN (" + s.householdIDs(ph) + ") AND " +
 			alias + ".person_id IN (" + s.personIDs(ph) + "))" +
 			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"

@@ -133,6 +133,11 @@ type TxOptions struct {
 	Claims map[string]string
 	// Scope filters the rows every list and lookup query returns.
 	Scope Scope
+	// PrepareScope computes the row scope's sets of cases, persons and households once,
+	// right after the claims, for the policies and filters of every later statement
+	// (migrations/00106_access_scope_sets.sql). Only for transactions whose writes cannot
+	// widen the scope: queries, which write nothing but their access-log entry.
+	PrepareScope bool
 }
 
 // Tx is one request's transaction. gqlgen resolves fields concurrently while a pgx
@@ -160,12 +165,20 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals); err != nil {
+		// The claims and the scope's sets go in one round trip, in this order.
+		b := &pgx.Batch{}
+		b.Queue(`SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals)
+		if opts.PrepareScope {
+			b.Queue(`SELECT ponte_scope_prepare()`)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			_ = tx.Rollback(ctx)
 			return nil, fmt.Errorf("store: set claims: %w", err)
 		}
 	}
-	return &Tx{tx: tx, scope: opts.Scope}, nil
+	scope := opts.Scope
+	scope.prepared = opts.PrepareScope && len(opts.Claims) > 0
+	return &Tx{tx: tx, scope: scope}, nil
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.
