@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -34,6 +35,13 @@ func NewRequest(tx *store.Tx, acc *Access) *Request {
 
 // Access is the request's access control.
 func (r *Request) Access() *Access { return r.access }
+
+// Touched returns what the request returned or changed (Access.Touched), after working
+// out the ages of the persons whose fields were returned without checking them.
+func (r *Request) Touched(ctx context.Context) (persons []string, read, written []access.Category) {
+	r.access.settleAges(ctx, r)
+	return r.access.Touched()
+}
 
 type requestKey struct{}
 

@@ -69,14 +69,15 @@ func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *gra
 }
 
 // Finish implements Gate: one access-log entry when the request returned or changed
-// personal data. Read categories are logged by name, written ones as "write:<name>".
+// personal data, appended when the transaction commits. Read categories are logged by
+// name, written ones as "write:<name>".
 func (g Access) Finish(ctx context.Context, tx *store.Tx, req *graph.Request, _ *graphql.Response) error {
 	acc := req.Access()
 	plan := acc.Plan()
 	if plan == nil {
 		return errUnauthenticated
 	}
-	persons, read, written := acc.Touched()
+	persons, read, written := req.Touched(ctx)
 	if len(persons) == 0 && len(read) == 0 && len(written) == 0 {
 		return nil
 	}
@@ -89,7 +90,9 @@ func (g Access) Finish(ctx context.Context, tx *store.Tx, req *graph.Request, _ 
 	if g.Now != nil {
 		entry.At = g.Now()
 	}
-	if _, err := tx.AppendAccessLog(ctx, entry); err != nil {
+	// Appended in the round trip that commits: the entry and the request's reads commit
+	// or vanish together, and the response leaves only after both.
+	if err := tx.AppendAccessLogOnCommit(entry); err != nil {
 		return fmt.Errorf("server: access log: %w", err)
 	}
 	return nil

@@ -149,3 +149,22 @@ func TestAccessGateNeedsAPrincipal(t *testing.T) {
 	require.Nil(t, r.Data)
 	require.Equal(t, "UNAUTHENTICATED", r.Errors[0].Extensions["code"])
 }
+
+// Fields of objects that name a person without their birth date (a household member, a
+// case, a project, an intervention) are returned without ageing the person field by
+// field when the plan reads minors' data anyway; the entry still says whether a minor's
+// data was returned, and whose.
+func TestAccessLogAgesPersonsNamedByOtherObjects(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	members := `query($id: ID!) { node(id: $id) { ... on Household { members { relationship } } } }`
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, members, map[string]any{"id": b.fx.households[0]})
+	adults := `query($id: ID!) { node(id: $id) { ... on Person { households { relationship } } } }`
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, adults, map[string]any{"id": b.fx.persons[0]})
+	recs := accessLog(t, b.store)
+	require.Len(t, recs, 2)
+	require.Contains(t, recs[0].PersonIDs, rowID(t, b.fx.minors[0]))
+	require.Equal(t, []string{"household", "minors"}, recs[0].Categories, "a minor's membership was returned")
+	require.Equal(t, []string{rowID(t, b.fx.persons[0])}, recs[1].PersonIDs)
+	require.Equal(t, []string{"household"}, recs[1].Categories, "only an adult's")
+}

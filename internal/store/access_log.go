@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/audit"
@@ -15,20 +16,46 @@ import (
 // access and its record commit or vanish together. The entry is normalised first; the
 // database assigns the sequence number and chains the hash under a lock on the chain head.
 func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, error) {
-	n, err := e.Normalize()
+	n, args, err := accessLogArgs(e)
 	if err != nil {
 		return audit.Record{}, err
 	}
-	d := n.Digest()
 	rec := audit.Record{Entry: n}
-	err = queryRow(ctx, t, "append access log",
-		`SELECT seq, hash FROM access_log_append($1, $2, $3, nullif($4, '')::uuid, $5, $6, $7, $8::text[]::uuid[], $9::text[], $10)`,
-		[]any{n.At, n.Subject, n.Role, n.OrganisationID, n.Purpose, n.Operation, n.RequestID, n.PersonIDs, n.Categories, d[:]},
-		&rec.Seq, &rec.Hash)
-	if err != nil {
+	if err := queryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
 		return audit.Record{}, err
 	}
 	return rec, nil
+}
+
+// AppendAccessLogOnCommit appends e like AppendAccessLog, in the round trip that commits
+// the transaction (Tx.OnCommit): a request's entry costs it no round trip of its own. If
+// the append fails, nothing commits.
+func (t *Tx) AppendAccessLogOnCommit(e audit.Entry) error {
+	_, args, err := accessLogArgs(e)
+	if err != nil {
+		return err
+	}
+	t.OnCommit("append access log", appendAccessLog, args...)
+	return nil
+}
+
+const appendAccessLog = `SELECT seq, hash FROM access_log_append($1, $2, $3, nullif($4, '')::uuid, $5, $6, $7, $8::uuid[], $9::text[], $10)`
+
+// accessLogArgs normalises e and returns the arguments of appendAccessLog; the persons go
+// as binary UUIDs, which the database need not parse.
+func accessLogArgs(e audit.Entry) (audit.Entry, []any, error) {
+	n, err := e.Normalize()
+	if err != nil {
+		return audit.Entry{}, nil, err
+	}
+	persons := make([]pgtype.UUID, len(n.PersonIDs))
+	for i, p := range n.PersonIDs {
+		if err := persons[i].Scan(p); err != nil {
+			return audit.Entry{}, nil, fmt.Errorf("store: access log person %q: %w", p, err)
+		}
+	}
+	d := n.Digest()
+	return n, []any{n.At, n.Subject, n.Role, n.OrganisationID, n.Purpose, n.Operation, n.RequestID, persons, n.Categories, d[:]}, nil
 }
 
 const accessLogColumns = `seq, hash, at, subject, role, coalesce(organisation_id::text, ''), purpose, operation,

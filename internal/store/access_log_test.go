@@ -122,6 +122,57 @@ func TestAccessLogIsPartOfTheTransaction(t *testing.T) {
 	require.Zero(t, h.Seq)
 }
 
+// An entry appended on commit travels with COMMIT: it lands with the transaction, and when
+// any statement sent with COMMIT fails, neither it nor what the transaction wrote commits.
+func TestAccessLogOnCommit(t *testing.T) {
+	t.Parallel()
+	_, st := scopeFixture(t)
+	ctx := context.Background()
+	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
+	tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc, PrepareScope: true})
+	require.NoError(t, tx.AppendAccessLogOnCommit(entry("dave", fid("p1"), fid("p2"))))
+	require.NoError(t, tx.Commit(ctx))
+	recs, err := st.AccessLogPage(ctx, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	require.Equal(t, "dave", recs[0].Subject)
+	require.ElementsMatch(t, []string{fid("p1"), fid("p2")}, recs[0].PersonIDs)
+	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	require.NoError(t, err, "the entry chains like any other")
+	require.EqualValues(t, 1, res.Rows)
+
+	all := store.Scope{Kind: store.ScopeAll}
+	tx = begin(t, st, store.TxOptions{Scope: all})
+	_, err = tx.ExecForTest(ctx, "UPDATE persons SET phone = '000' WHERE id = $1", fid("p1"))
+	require.NoError(t, err)
+	require.NoError(t, tx.AppendAccessLogOnCommit(entry("erin", fid("p1"))))
+	tx.OnCommit("fail on commit", "SELECT 1 / 0")
+	require.Error(t, tx.Commit(ctx))
+	h, err := st.AccessLogHead(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, h.Seq, "the second entry did not commit")
+	tx = begin(t, st, store.TxOptions{Scope: all})
+	phone, err := tx.StringsForTest(ctx, "SELECT coalesce(phone, '') FROM persons WHERE id = $1", fid("p1"))
+	require.NoError(t, err)
+	require.NotEqual(t, []string{"000"}, phone, "nor did the update")
+	require.NoError(t, tx.Rollback(ctx))
+}
+
+// A transaction a failed statement aborted cannot commit: COMMIT would roll it back, and
+// Commit says so instead of succeeding.
+func TestCommitOfAnAbortedTransactionFails(t *testing.T) {
+	t.Parallel()
+	_, st := scopeFixture(t)
+	ctx := context.Background()
+	tx := begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+	_, err := tx.ExecForTest(ctx, "SELECT 1 / 0")
+	require.Error(t, err)
+	require.Error(t, tx.Commit(ctx))
+	require.NoError(t, tx.Rollback(ctx), "rolling back a closed transaction is harmless")
+	_, err = tx.ExecForTest(ctx, "SELECT 1")
+	require.Error(t, err, "a closed transaction runs nothing")
+}
+
 func TestAccessLogRejectsBadEntries(t *testing.T) {
 	t.Parallel()
 	_, st := scopeFixture(t)

@@ -140,24 +140,40 @@ type TxOptions struct {
 	PrepareScope bool
 }
 
-// Tx is one request's transaction. gqlgen resolves fields concurrently while a pgx
-// transaction holds a single connection, so every statement takes the mutex.
+// Tx is one request's transaction, on a connection it holds until it commits or rolls
+// back. gqlgen resolves fields concurrently while a transaction has a single connection,
+// so every statement takes the mutex.
+//
+// The transaction is driven with plain BEGIN/COMMIT statements rather than pgx.Tx so that
+// they travel with their neighbours: BEGIN in one round trip with the claims, COMMIT in
+// one with the statements queued by OnCommit (the access-log entry).
 type Tx struct {
-	mu    sync.Mutex
-	tx    pgx.Tx
-	scope Scope
+	mu       sync.Mutex
+	conn     *pgxpool.Conn
+	closed   bool
+	scope    Scope
+	onCommit []queued
 }
 
-// Begin opens a transaction and applies the claims in the same round trip as nothing else.
+// queued is a statement sent together with COMMIT.
+type queued struct {
+	op   string
+	sql  string
+	args []any
+}
+
+// Begin opens a transaction and applies the claims in the same round trip.
 func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	mode := pgx.ReadWrite
-	if opts.ReadOnly {
-		mode = pgx.ReadOnly
-	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: mode})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
+	begin := "BEGIN READ WRITE"
+	if opts.ReadOnly {
+		begin = "BEGIN READ ONLY"
+	}
+	b := &pgx.Batch{}
+	b.Queue(begin)
 	if len(opts.Claims) > 0 {
 		keys := make([]string, 0, len(opts.Claims))
 		vals := make([]string, 0, len(opts.Claims))
@@ -165,20 +181,20 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}
-		// The claims and the scope's sets go in one round trip, in this order.
-		b := &pgx.Batch{}
+		// The claims, then the scope's sets computed under them.
 		b.Queue(`SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals)
 		if opts.PrepareScope {
 			b.Queue(`SELECT ponte_scope_prepare()`)
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			_ = tx.Rollback(ctx)
-			return nil, fmt.Errorf("store: set claims: %w", err)
-		}
+	}
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		t := &Tx{conn: conn}
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	scope := opts.Scope
 	scope.prepared = opts.PrepareScope && len(opts.Claims) > 0
-	return &Tx{tx: tx, scope: scope}, nil
+	return &Tx{conn: conn, scope: scope}, nil
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.
@@ -194,13 +210,52 @@ func (s *Store) InTx(ctx context.Context, opts TxOptions, fn func(*Tx) error) er
 	return tx.Commit(ctx)
 }
 
-// Commit commits the transaction.
+// errTxClosed: a statement on a transaction that already committed or rolled back.
+var errTxClosed = errors.New("store: the transaction is closed")
+
+// OnCommit queues a statement to run in the transaction right before COMMIT, in the same
+// round trip. When it fails the transaction rolls back and Commit reports the error.
+func (t *Tx) OnCommit(op, sql string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onCommit = append(t.onCommit, queued{op: op, sql: sql, args: args})
+}
+
+// Commit runs the statements queued by OnCommit and commits the transaction.
 func (t *Tx) Commit(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.tx.Commit(ctx); err != nil {
+	if t.closed {
+		return errTxClosed
+	}
+	b := &pgx.Batch{}
+	for _, q := range t.onCommit {
+		b.Queue(q.sql, q.args...)
+	}
+	b.Queue("COMMIT")
+	br := t.conn.SendBatch(ctx, b)
+	var err error
+	for _, q := range t.onCommit {
+		if _, qerr := br.Exec(); qerr != nil {
+			err = wrap(q.op, qerr)
+			break
+		}
+	}
+	if err == nil {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err == nil && tag.String() != "COMMIT" {
+			// COMMIT of a transaction a failed statement aborted rolls it back.
+			err = fmt.Errorf("store: commit: the transaction was rolled back (%s)", tag)
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		t.rollbackLocked(context.WithoutCancel(ctx))
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	t.release()
 	return nil
 }
 
@@ -208,18 +263,36 @@ func (t *Tx) Commit(ctx context.Context) error {
 func (t *Tx) Rollback(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	err := t.tx.Rollback(ctx)
-	if err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+	if t.closed {
+		return nil
+	}
+	return t.rollbackLocked(ctx)
+}
+
+func (t *Tx) rollbackLocked(ctx context.Context) error {
+	_, err := t.conn.Exec(ctx, "ROLLBACK")
+	t.release()
+	if err != nil {
 		return fmt.Errorf("store: rollback: %w", err)
 	}
 	return nil
+}
+
+// release returns the connection to the pool, which discards it if it is still in a
+// transaction (a failed ROLLBACK).
+func (t *Tx) release() {
+	t.closed = true
+	t.conn.Release()
 }
 
 // query runs a statement that returns rows and collects them with scan, under the mutex.
 func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any, scan func(pgx.Rows) (T, error)) ([]T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rows, err := t.tx.Query(ctx, sql, args...)
+	if t.closed {
+		return nil, errTxClosed
+	}
+	rows, err := t.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -242,7 +315,10 @@ func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any,
 func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, dest ...any) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+	if t.closed {
+		return errTxClosed
+	}
+	if err := t.conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return wrap(op, err)
 	}
 	return nil
@@ -252,7 +328,10 @@ func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, des
 func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tag, err := t.tx.Exec(ctx, sql, args...)
+	if t.closed {
+		return 0, errTxClosed
+	}
+	tag, err := t.conn.Exec(ctx, sql, args...)
 	if err != nil {
 		return 0, wrap(op, err)
 	}
