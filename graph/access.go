@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,15 +45,18 @@ type Access struct {
 	threshold int
 	today     time.Time
 
-	mu      sync.Mutex
-	read    uint32
-	written uint32
-	persons map[string]struct{}
-	ages    map[string]bool // tax code → minor, decoded once per request
-	// unaged are persons whose fields were returned without working out their age: the
-	// plan reads minors' data anyway, so the age only decides whether the access log
-	// lists the minors category, and Request.Touched settles it once at the end.
-	unaged map[string]struct{}
+	// Every field returned records its categories and person, so recording takes no
+	// lock once a person is known: resolvers of one request run concurrently.
+	read    atomic.Uint32
+	written atomic.Uint32
+	// persons maps each person whose data was returned or changed to whether their age is
+	// still to be worked out: the plan reads minors' data anyway, so the age only decides
+	// whether the access log lists the minors category, and Request.Touched settles it
+	// once at the end.
+	persons sync.Map // string → bool (unaged)
+
+	mu   sync.Mutex
+	ages map[string]bool // tax code → minor, decoded once per request
 }
 
 // AccessOptions configure a request's Access.
@@ -77,7 +81,7 @@ func NewAccess(plan *access.Plan, opts AccessOptions) *Access {
 	}
 	y, m, d := opts.Now.UTC().Date()
 	return &Access{plan: plan, pseudo: opts.Pseudonyms, threshold: opts.SuppressionThreshold,
-		today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), persons: map[string]struct{}{}, ages: map[string]bool{}, unaged: map[string]struct{}{}}
+		today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), ages: map[string]bool{}}
 }
 
 // Plan is the request's access plan; nil when the server runs open.
@@ -86,14 +90,15 @@ func (a *Access) Plan() *access.Plan { return a.plan }
 // Touched returns what the request returned or changed so far: the persons, the
 // categories read, and the categories written (sorted).
 func (a *Access) Touched() (persons []string, read, written []access.Category) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	persons = make([]string, 0, len(a.persons))
-	for p := range a.persons {
-		persons = append(persons, p)
-	}
+	a.persons.Range(func(k, _ any) bool {
+		persons = append(persons, k.(string))
+		return true
+	})
 	sort.Strings(persons)
-	return persons, categoriesOf(a.read), categoriesOf(a.written)
+	if persons == nil {
+		persons = []string{}
+	}
+	return persons, categoriesOf(a.read.Load()), categoriesOf(a.written.Load())
 }
 
 var categoryIndex = func() map[access.Category]uint32 {
@@ -118,26 +123,26 @@ func (a *Access) record(person string, bits uint32, write bool) {
 	if a.plan == nil {
 		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if write {
-		a.written |= bits
+		a.written.Or(bits)
 	} else {
-		a.read |= bits
+		a.read.Or(bits)
 	}
 	if person != "" {
-		a.persons[person] = struct{}{}
+		// An aged record settles the person; an unaged one never overrides it.
+		if v, ok := a.persons.Load(person); !ok || v.(bool) {
+			a.persons.Store(person, false)
+		}
 	}
 }
 
 // recordUnaged records a read about person, whose age settleAges works out later.
 func (a *Access) recordUnaged(person string, bits uint32) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.read |= bits
+	a.read.Or(bits)
 	if person != "" {
-		a.persons[person] = struct{}{}
-		a.unaged[person] = struct{}{}
+		if _, ok := a.persons.Load(person); !ok {
+			a.persons.LoadOrStore(person, true)
+		}
 	}
 }
 
@@ -237,24 +242,24 @@ func personNamed(obj any) (string, bool) {
 // statement for those the request did not load anyway), and adds the minors category
 // to what was read when one of them is a minor.
 func (a *Access) settleAges(ctx context.Context, r *Request) {
-	a.mu.Lock()
-	ids := make([]string, 0, len(a.unaged))
-	for id := range a.unaged {
-		ids = append(ids, id)
-	}
-	clear(a.unaged)
-	a.mu.Unlock()
+	var ids []string
+	a.persons.Range(func(k, unaged any) bool {
+		if unaged.(bool) {
+			ids = append(ids, k.(string))
+		}
+		return true
+	})
 	if len(ids) == 0 {
 		return
 	}
 	r.loaders.persons.prime(ids...)
+	minor := false
 	for _, id := range ids {
-		if a.personByID(ctx, r, id).minor {
-			a.mu.Lock()
-			a.read |= categoryIndex[access.CategoryMinors]
-			a.mu.Unlock()
-			return
+		if !minor && a.personByID(ctx, r, id).minor {
+			a.read.Or(categoryIndex[access.CategoryMinors])
+			minor = true
 		}
+		a.persons.Store(id, false)
 	}
 }
 
