@@ -54,6 +54,30 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccessLogConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AccessLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AccessLogEntry struct {
+		At           func(childComplexity int) int
+		Categories   func(childComplexity int) int
+		Hash         func(childComplexity int) int
+		Operation    func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Persons      func(childComplexity int) int
+		Purpose      func(childComplexity int) int
+		RequestID    func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Seq          func(childComplexity int) int
+		Subject      func(childComplexity int) int
+	}
+
 	ActivityEntry struct {
 		Author     func(childComplexity int) int
 		Case       func(childComplexity int) int
@@ -600,6 +624,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccessLog             func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
 		CaseLoad              func(childComplexity int, groupBy model.CaseLoadGroup) int
 		Cases                 func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
 		EsfDrillDown          func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
@@ -712,6 +737,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessLogConnection.edges":
+		if e.ComplexityRoot.AccessLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.Edges(childComplexity), true
+	case "AccessLogConnection.pageInfo":
+		if e.ComplexityRoot.AccessLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.PageInfo(childComplexity), true
+
+	case "AccessLogEdge.cursor":
+		if e.ComplexityRoot.AccessLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEdge.Cursor(childComplexity), true
+	case "AccessLogEdge.node":
+		if e.ComplexityRoot.AccessLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEdge.Node(childComplexity), true
+
+	case "AccessLogEntry.at":
+		if e.ComplexityRoot.AccessLogEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.At(childComplexity), true
+	case "AccessLogEntry.categories":
+		if e.ComplexityRoot.AccessLogEntry.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Categories(childComplexity), true
+	case "AccessLogEntry.hash":
+		if e.ComplexityRoot.AccessLogEntry.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Hash(childComplexity), true
+	case "AccessLogEntry.operation":
+		if e.ComplexityRoot.AccessLogEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Operation(childComplexity), true
+	case "AccessLogEntry.organisation":
+		if e.ComplexityRoot.AccessLogEntry.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Organisation(childComplexity), true
+	case "AccessLogEntry.persons":
+		if e.ComplexityRoot.AccessLogEntry.Persons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Persons(childComplexity), true
+	case "AccessLogEntry.purpose":
+		if e.ComplexityRoot.AccessLogEntry.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Purpose(childComplexity), true
+	case "AccessLogEntry.requestId":
+		if e.ComplexityRoot.AccessLogEntry.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.RequestID(childComplexity), true
+	case "AccessLogEntry.role":
+		if e.ComplexityRoot.AccessLogEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Role(childComplexity), true
+	case "AccessLogEntry.seq":
+		if e.ComplexityRoot.AccessLogEntry.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Seq(childComplexity), true
+	case "AccessLogEntry.subject":
+		if e.ComplexityRoot.AccessLogEntry.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Subject(childComplexity), true
 
 	case "ActivityEntry.author":
 		if e.ComplexityRoot.ActivityEntry.Author == nil {
@@ -3087,6 +3205,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
 
+	case "Query.accessLog":
+		if e.ComplexityRoot.Query.AccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccessLog(childComplexity, args["person"].(*string), args["subject"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.caseLoad":
 		if e.ComplexityRoot.Query.CaseLoad == nil {
 			break
@@ -3755,6 +3884,53 @@ extend type Query {
   caseLoad(groupBy: CaseLoadGroup!): CountTable!
   "Interventions of an ESF+ funding round counted per service type and status."
   servicesActivated(roundId: ID!): CountTable!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/audit.graphqls", Input: `# The access log, for data protection officers (the plan's read_access_log operation).
+
+"""
+One entry of the access log: a request that returned or changed personal data. Entries
+are hash-chained and append-only; ` + "`" + `ponte audit verify` + "`" + ` walks the chain.
+"""
+type AccessLogEntry {
+  "Position in the chain, from 1 (a 64-bit number, as a string)."
+  seq: String!
+  at: DateTime!
+  "Who asked: the token's subject, its role and organisation."
+  subject: String!
+  role: String!
+  organisation: Organisation
+  "The purpose declared for the request (Ponte-Purpose)."
+  purpose: String!
+  "The operation: its type, name and root fields, e.g. ` + "`" + `query CasePage: cases` + "`" + `."
+  operation: String!
+  "The client's X-Request-Id, or the one the hub made up."
+  requestId: String!
+  "The persons whose data the request returned or changed (Person ids)."
+  persons: [ID!]!
+  "The data categories returned, and those written as ` + "`" + `write:<category>` + "`" + `."
+  categories: [String!]!
+  "The entry's chain hash, hex-encoded."
+  hash: String!
+}
+
+type AccessLogEdge {
+  cursor: String!
+  node: AccessLogEntry!
+}
+
+type AccessLogConnection {
+  edges: [AccessLogEdge!]!
+  pageInfo: PageInfo!
+}
+
+extend type Query {
+  """
+  The access log, newest first: who read or changed personal data, when, and for which
+  purpose. With ` + "`" + `person` + "`" + `, who accessed that person's data (GDPR Art. 15). ` + "`" + `from` + "`" + ` is
+  inclusive, ` + "`" + `to` + "`" + ` exclusive; ` + "`" + `first` + "`" + ` is at most 100. Data protection officers only.
+  """
+  accessLog(person: ID, subject: String, from: DateTime, to: DateTime, first: Int = 50, after: String): AccessLogConnection!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/case.graphqls", Input: `enum CaseStatus {
@@ -5065,6 +5241,54 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccessLogConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccessLogConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AccessLogEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AccessLogEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_AccessLogEntry_seq(ctx, field)
+	case "at":
+		return ec.fieldContext_AccessLogEntry_at(ctx, field)
+	case "subject":
+		return ec.fieldContext_AccessLogEntry_subject(ctx, field)
+	case "role":
+		return ec.fieldContext_AccessLogEntry_role(ctx, field)
+	case "organisation":
+		return ec.fieldContext_AccessLogEntry_organisation(ctx, field)
+	case "purpose":
+		return ec.fieldContext_AccessLogEntry_purpose(ctx, field)
+	case "operation":
+		return ec.fieldContext_AccessLogEntry_operation(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AccessLogEntry_requestId(ctx, field)
+	case "persons":
+		return ec.fieldContext_AccessLogEntry_persons(ctx, field)
+	case "categories":
+		return ec.fieldContext_AccessLogEntry_categories(ctx, field)
+	case "hash":
+		return ec.fieldContext_AccessLogEntry_hash(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntry", field.Name)
+}
 
 func (ec *executionContext) childFields_ActivityEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {

@@ -12,6 +12,40 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
+type AccessLogConnection struct {
+	Edges    []AccessLogEdge `json:"edges"`
+	PageInfo PageInfo        `json:"pageInfo"`
+}
+
+type AccessLogEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   AccessLogEntry `json:"node"`
+}
+
+// One entry of the access log: a request that returned or changed personal data. Entries
+// are hash-chained and append-only; `ponte audit verify` walks the chain.
+type AccessLogEntry struct {
+	// Position in the chain, from 1 (a 64-bit number, as a string).
+	Seq string    `json:"seq"`
+	At  time.Time `json:"at"`
+	// Who asked: the token's subject, its role and organisation.
+	Subject      string              `json:"subject"`
+	Role         string              `json:"role"`
+	Organisation *store.Organisation `json:"organisation,omitempty"`
+	// The purpose declared for the request (Ponte-Purpose).
+	Purpose string `json:"purpose"`
+	// The operation: its type, name and root fields, e.g. `query CasePage: cases`.
+	Operation string `json:"operation"`
+	// The client's X-Request-Id, or the one the hub made up.
+	RequestID string `json:"requestId"`
+	// The persons whose data the request returned or changed (Person ids).
+	Persons []string `json:"persons"`
+	// The data categories returned, and those written as `write:<category>`.
+	Categories []string `json:"categories"`
+	// The entry's chain hash, hex-encoded.
+	Hash string `json:"hash"`
+}
+
 type ActivityEntryPayload struct {
 	Entry store.ActivityEntry `json:"entry"`
 }

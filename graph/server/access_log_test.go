@@ -168,3 +168,66 @@ func TestAccessLogAgesPersonsNamedByOtherObjects(t *testing.T) {
 	require.Equal(t, []string{rowID(t, b.fx.persons[0])}, recs[1].PersonIDs)
 	require.Equal(t, []string{"household"}, recs[1].Categories, "only an adult's")
 }
+
+// The data protection officer asks the log over the API who accessed a person's data
+// (GDPR Art. 15): newest first, paged by cursor, with who, why and what; the question is
+// logged in turn. Nobody else may ask, and bad arguments name their field.
+func TestAccessLogQueryForTheDataProtectionOfficer(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	minor := b.fx.minors[0]
+	personQuery := `query($id: ID!) { node(id: $id) { ... on Person { givenName } } }`
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, personQuery, map[string]any{"id": minor})
+	b.okAs(t, "school_liaison", access.PurposeSchoolAttendance, personQuery, map[string]any{"id": minor})
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, personQuery, map[string]any{"id": b.fx.persons[0]})
+
+	const logQuery = `query($person: ID, $first: Int, $after: String) {
+	  accessLog(person: $person, first: $first, after: $after) {
+	    edges { cursor node { seq subject role organisation { code } purpose operation persons categories hash } }
+	    pageInfo { hasNextPage endCursor }
+	  }
+	}`
+	data := b.okAs(t, "dpo", access.PurposeDataProtectionReview, logQuery, map[string]any{"person": minor, "first": 1})
+	page := data["accessLog"].(map[string]any)
+	edges := page["edges"].([]any)
+	require.Len(t, edges, 1)
+	first := edges[0].(map[string]any)["node"].(map[string]any)
+	require.Equal(t, "sl.test", first["subject"], "newest first")
+	require.Equal(t, "school_liaison", first["role"])
+	require.Equal(t, "SCUOLE-PISA", first["organisation"].(map[string]any)["code"])
+	require.Equal(t, "school_attendance", first["purpose"])
+	require.Equal(t, []any{minor}, first["persons"])
+	require.Contains(t, first["categories"], "minors")
+	require.Len(t, first["hash"], 64)
+	require.True(t, page["pageInfo"].(map[string]any)["hasNextPage"].(bool))
+
+	data = b.okAs(t, "dpo", access.PurposeDataProtectionReview, logQuery,
+		map[string]any{"person": minor, "first": 5, "after": page["pageInfo"].(map[string]any)["endCursor"]})
+	page = data["accessLog"].(map[string]any)
+	edges = page["edges"].([]any)
+	require.Len(t, edges, 1, "the adult's entry does not name the minor")
+	require.Equal(t, "sw.test", edges[0].(map[string]any)["node"].(map[string]any)["subject"])
+	require.False(t, page["pageInfo"].(map[string]any)["hasNextPage"].(bool))
+
+	// The officer's questions are in the log too, naming whose history was shown.
+	recs := accessLog(t, b.store)
+	last := recs[len(recs)-1]
+	require.Equal(t, "dpo.test", last.Subject)
+	require.Equal(t, []string{rowID(t, minor)}, last.PersonIDs)
+
+	// Nobody else may ask.
+	r := b.as(t, "social_worker", access.PurposeCaseManagement, logQuery, map[string]any{"person": minor})
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+
+	for field, vars := range map[string]map[string]any{
+		"first":  {"first": 0},
+		"after":  {"after": "yesterday"},
+		"person": {"person": b.fx.cases[0]},
+	} {
+		r := b.as(t, "dpo", access.PurposeDataProtectionReview, logQuery, vars)
+		require.NotEmpty(t, r.Errors, field)
+		require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"], field)
+		require.Equal(t, field, r.Errors[0].Extensions["field"], field)
+	}
+}

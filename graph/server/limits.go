@@ -33,6 +33,9 @@ func setComplexity(c *generated.ComplexityRoot) {
 	c.Query.Cases = func(child int, first *int, _ *string, _ *model.CaseFilter) int { return 1 + pageWeight(first)*child }
 	c.Query.Persons = func(child int, first *int, _ *string, _ *model.PersonFilter) int { return 1 + pageWeight(first)*child }
 	c.Query.Organisations = func(child int, first *int, _ *string, _ *string) int { return 1 + pageWeight(first)*child }
+	c.Query.AccessLog = func(child int, _, _ *string, _, _ *time.Time, first *int, _ *string) int {
+		return 1 + pageWeight(first)*child
+	}
 	c.Query.Operations = func(child int, first *int, _ *string, _ *string, _ *string) int { return 1 + pageWeight(first)*child }
 	c.Query.Participations = func(child int, first *int, _ *string, _ *model.ParticipationFilter) int {
 		return 1 + pageWeight(first)*child
