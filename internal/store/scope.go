@@ -236,6 +236,10 @@ func writtenHere(alias string) string {
 }
 
 func (s Scope) orWrittenHere(alias, cond string) string {
+	if s.preparedSets() {
+		// A transaction with prepared sets is a query's: it inserts nothing.
+		return cond
+	}
 	switch s.Kind {
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
 		if s.usable() {
@@ -319,14 +323,23 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 		return "true"
 	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
 		return "(" + alias + ".household_id IN (" + s.householdIDs(s.setParam(args)) + ")" +
-			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
+			s.orMemberOfHouseholdWrittenHere(alias) + ")"
 	case ScopeProvider:
 		ph := s.setParam(args)
 		return "((" + alias + ".household_id IN (" + s.householdIDs(ph) + ") AND " +
 			alias + ".person_id IN (" + s.personIDs(ph) + "))" +
-			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
+			s.orMemberOfHouseholdWrittenHere(alias) + ")"
 	}
 	return "false"
+}
+
+// orMemberOfHouseholdWrittenHere admits the memberships of households the transaction
+// inserted. A query's transaction (prepared sets) inserts none, and is spared the scan.
+func (s Scope) orMemberOfHouseholdWrittenHere(alias string) string {
+	if s.preparedSets() {
+		return ""
+	}
+	return " OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + ")"
 }
 
 // assessmentPredicate returns a SQL condition on the assessments row aliased alias: the
