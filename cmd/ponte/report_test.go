@@ -34,11 +34,13 @@ func esfTestFile(t *testing.T, dir, name, body string) string {
 
 func TestImportAndReportCommands(t *testing.T) {
 	ctx := context.Background()
+	// The test database comes from the suite's server (DATABASE_URL) before the commands
+	// are shown a machine without one.
+	u := pgtest.URL(t)
 	t.Setenv("DATABASE_URL", "")
 	require.ErrorContains(t, runImport(ctx, []string{"operations", "x.csv"}), "DATABASE_URL is not set")
 	require.ErrorContains(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31"}), "DATABASE_URL is not set")
 
-	u := pgtest.URL(t)
 	require.NoError(t, store.MigrateAll(ctx, u))
 	t.Setenv("DATABASE_URL", u)
 	t.Setenv("PONTE_PSEUDONYM_KEY", hex.EncodeToString(bytes.Repeat([]byte{7}, 32)))
