@@ -10,9 +10,10 @@
 --    transaction, computes the three sets once and stores them as settings of the
 --    transaction (ponte.set_cases, ponte.set_persons, ponte.set_households), tagged in
 --    ponte.sets with the claims they were computed for (ponte_scope_signature() of 00105):
---    claims changed later in the transaction ignore them. A query's transaction does not change which rows its scope sees
---    (it writes nothing but its access-log entry). Mutations never prepare: what they
---    insert can widen the scope as they go, so their policies compute the sets live.
+--    claims changed later in the transaction ignore them. A query's transaction does not
+--    change which rows its scope sees (it writes nothing but its access-log entry).
+--    Mutations never prepare: what they insert can widen the scope as they go, so their
+--    policies compute the sets live.
 --  * ponte_case_ids(), ponte_person_ids() and ponte_household_ids() become plain SQL
 --    functions, which the planner inlines: the prepared set when there is one, else the
 --    live computation of 00105.
