@@ -1,0 +1,60 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// A request's claims, role and prepared sets end with its transaction: the next
+// transaction on the same connection, committed or rolled back before, or cut off by a
+// cancelled request, starts as the login role with no claims.
+func TestClaimsEndWithTheTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.URL(t), store.Config{MaxConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	sc := store.Scope{Kind: store.ScopeTerritory, Territory: "T1"}
+	opts := store.TxOptions{Claims: sc.Claims(), Scope: sc, PrepareScope: true}
+	bare := func() []string {
+		t.Helper()
+		tx, err := st.Begin(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		got, err := tx.StringsForTest(ctx, `SELECT concat_ws('|', current_user = session_user,
+			coalesce(current_setting('ponte.scope', true), ''), coalesce(current_setting('ponte.sets', true), ''))`)
+		require.NoError(t, err)
+		return got
+	}
+	want := []string{"t||"}
+
+	tx, err := st.Begin(ctx, opts)
+	require.NoError(t, err)
+	inside, err := tx.StringsForTest(ctx, "SELECT current_user || '|' || current_setting('ponte.scope')")
+	require.NoError(t, err)
+	require.Equal(t, []string{store.DatabaseRole + "|territory"}, inside)
+	require.NoError(t, tx.Commit(ctx))
+	require.Equal(t, want, bare(), "after a commit")
+
+	tx, err = st.Begin(ctx, opts)
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback(ctx))
+	require.Equal(t, want, bare(), "after a rollback")
+
+	// A request cancelled while its statement runs: the connection may be lost, and is
+	// then replaced; either way nothing of the request survives.
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	tx, err = st.Begin(cctx, opts)
+	require.NoError(t, err)
+	_, err = tx.StringsForTest(cctx, "SELECT pg_sleep(5)::text")
+	require.Error(t, err)
+	_ = tx.Rollback(context.WithoutCancel(cctx))
+	require.Equal(t, want, bare(), "after a cancelled request")
+}
