@@ -13,9 +13,6 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// maxAccessLogPage bounds a page of the access log, like every connection.
-const maxAccessLogPage = 100
-
 // accessLog answers the data protection officer's questions to the access log: newest
 // first, by person (GDPR Art. 15), subject and time. The cursor is the sequence number of
 // a page's last entry. The database shows the log only to plans with read_access_log
@@ -31,8 +28,8 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 	if first != nil {
 		n = *first
 	}
-	if n < 1 || n > maxAccessLogPage {
-		return nil, apperr.Inputf("first", "must be between 1 and %d, got %d", maxAccessLogPage, n)
+	if n < 1 || n > store.MaxPageSize {
+		return nil, apperr.Inputf("first", "must be between 1 and %d, got %d", store.MaxPageSize, n)
 	}
 	f.Limit = n + 1
 	if after != nil {

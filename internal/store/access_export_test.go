@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/audit"
 )
 
 // ScopedTables lists the personal-data tables and, for each, the column naming a row.
@@ -69,4 +71,18 @@ func (t *Tx) CaseForTest(ctx context.Context, id string) (string, error) {
 	var out string
 	err := queryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
 	return out, err
+}
+
+// AppendAccessLog appends e at once, inside the transaction, and returns the record, for
+// tests that look at the chain entry by entry (the hub appends on commit).
+func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, error) {
+	n, args, err := accessLogArgs(e)
+	if err != nil {
+		return audit.Record{}, err
+	}
+	rec := audit.Record{Entry: n}
+	if err := queryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
+		return audit.Record{}, err
+	}
+	return rec, nil
 }

@@ -12,24 +12,10 @@ import (
 	"github.com/ponte-hub/ponte/internal/audit"
 )
 
-// AppendAccessLog appends e to the access log inside the request's transaction, so the
-// access and its record commit or vanish together. The entry is normalised first; the
-// database assigns the sequence number and chains the hash under a lock on the chain head.
-func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, error) {
-	n, args, err := accessLogArgs(e)
-	if err != nil {
-		return audit.Record{}, err
-	}
-	rec := audit.Record{Entry: n}
-	if err := queryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
-		return audit.Record{}, err
-	}
-	return rec, nil
-}
-
-// AppendAccessLogOnCommit appends e like AppendAccessLog, in the round trip that commits
-// the transaction (Tx.OnCommit): a request's entry costs it no round trip of its own. If
-// the append fails, nothing commits.
+// AppendAccessLogOnCommit appends e to the access log in the round trip that commits the
+// transaction (Tx.OnCommit), so the access and its record commit or vanish together and
+// the entry costs no round trip of its own. The entry is normalised first; the database
+// assigns the sequence number and chains the hash under a lock on the chain head.
 func (t *Tx) AppendAccessLogOnCommit(e audit.Entry) error {
 	_, args, err := accessLogArgs(e)
 	if err != nil {
