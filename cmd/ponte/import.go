@@ -68,7 +68,7 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 		fs.Usage()
 		return errors.New("give exactly one file")
 	}
-	st, err := openStore(ctx, *timeout)
+	st, err := openStore(ctx, store.Config{StatementTimeout: *timeout, MaxConns: 2})
 	if err != nil {
 		return err
 	}
@@ -104,12 +104,21 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	return nil
 }
 
-// openStore opens DATABASE_URL for a command-line operation; statements may run for up to
-// timeout, as imports and reports over a whole programme take longer than requests.
-func openStore(ctx context.Context, timeout time.Duration) (*store.Store, error) {
+// databaseURL is DATABASE_URL, which every command working on the hub's database needs.
+func databaseURL() (string, error) {
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
-		return nil, errors.New("DATABASE_URL is not set")
+		return "", errors.New("DATABASE_URL is not set")
 	}
-	return store.Open(ctx, url, store.Config{StatementTimeout: timeout, MaxConns: 2})
+	return url, nil
+}
+
+// openStore opens DATABASE_URL for a command-line operation with cfg; operations over a
+// whole programme set a longer statement timeout than requests have.
+func openStore(ctx context.Context, cfg store.Config) (*store.Store, error) {
+	url, err := databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, url, cfg)
 }

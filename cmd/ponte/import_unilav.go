@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,11 +33,7 @@ communication is quarantined with the reason and the others are stored. "-" read
 		fs.Usage()
 		return flag.ErrHelp
 	}
-	dbURL := os.Getenv("DATABASE_URL")
-	if dbURL == "" {
-		return errors.New("DATABASE_URL is not set")
-	}
-	st, err := store.Open(ctx, dbURL, store.Config{StatementTimeout: time.Minute, MaxConns: 2})
+	st, err := openStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 2})
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -18,9 +16,9 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return errors.New("DATABASE_URL is not set")
+	url, err := databaseURL()
+	if err != nil {
+		return err
 	}
 	switch fs.Arg(0) {
 	case "up":

@@ -106,7 +106,7 @@ func (f *reportFlags) read(ctx context.Context, fn func(*store.Tx) error) error 
 }
 
 func (f *reportFlags) inTx(ctx context.Context, readOnly bool, fn func(*store.Tx) error) error {
-	st, err := openStore(ctx, *f.timeout)
+	st, err := openStore(ctx, store.Config{StatementTimeout: *f.timeout, MaxConns: 2})
 	if err != nil {
 		return err
 	}

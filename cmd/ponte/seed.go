@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -38,9 +37,9 @@ The load takes exclusive locks on the core tables until it ends.`)
 	if *scale < 0 || *scale > demo.MaxScale {
 		return fmt.Errorf("--scale: must be between 0 and %d, got %d", demo.MaxScale, *scale)
 	}
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return errors.New("DATABASE_URL is not set")
+	url, err := databaseURL()
+	if err != nil {
+		return err
 	}
 	began := time.Now()
 	if err := store.MigrateAll(ctx, url); err != nil {

@@ -78,11 +78,7 @@ flags:`)
 	if *pageSize != 0 {
 		cfg.PageSize = *pageSize
 	}
-	dbURL := os.Getenv("DATABASE_URL")
-	if dbURL == "" {
-		return errors.New("DATABASE_URL is not set")
-	}
-	st, err := store.Open(ctx, dbURL, store.Config{StatementTimeout: time.Minute, MaxConns: 4})
+	st, err := openStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 4})
 	if err != nil {
 		return err
 	}
