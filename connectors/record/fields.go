@@ -67,9 +67,6 @@ func (o *Object) Failf(field, format string, args ...any) {
 	o.Fail(field, fmt.Sprintf(format, args...))
 }
 
-// Problems returns the problems recorded so far, over all nesting levels.
-func (o *Object) Problems() []FieldError { return o.state.errs }
-
 // Finish reports unread fields as warnings and returns the problems and
 // warnings of the whole record.
 func (o *Object) Finish() ([]FieldError, []Warning) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -161,7 +162,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case purpose == "":
 		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion purposeId is required")
 		return
-	case len(a.cfg.PurposeIDs) > 0 && !contains(a.cfg.PurposeIDs, purpose):
+	case len(a.cfg.PurposeIDs) > 0 && !slices.Contains(a.cfg.PurposeIDs, purpose):
 		oauthProblem(http.StatusForbidden, "invalid_purpose", "purpose "+purpose+" is not authorised for this client")
 		return
 	case !a.remember(jti, exp.Time):
@@ -196,15 +197,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":%d}`, voucher, int64(a.cfg.VoucherTTL/time.Second))
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // remember records an assertion jti until it expires; false on replay.

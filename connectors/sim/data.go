@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -94,7 +93,6 @@ func hash01(seed int64, parts ...any) float64 { return newRNG(seed, parts...).fl
 var (
 	monthLetters   = "ABCDEHLMPRST"
 	municipalities = []string{"G702", "L219", "H501", "F205", "A944", "D612", "F839", "B354"}
-	surnames       = []string{"ROSSI", "RUSSO", "FERRARI", "ESPOSITO", "BIANCHI", "ROMANO", "COLOMBO", "RICCI", "MARINO", "GRECO"}
 )
 
 // synthCode builds a valid tax code for synthetic person i of a
@@ -498,14 +496,4 @@ func genSchool(seed int64, p *person, asOf time.Time) schoolWire {
 		}
 	}
 	return w
-}
-
-// sortedKeys keeps map iteration out of generated data.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

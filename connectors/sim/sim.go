@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ponte-hub/ponte/connectors/record"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 )
 
@@ -141,6 +142,9 @@ type collection struct {
 	fields    faultFields
 }
 
+// total is the number of records the collection serves.
+func (c *collection) total() int { return len(c.explicit) + c.synthetic }
+
 // faultFields names, per collection, the fields the faults corrupt.
 type faultFields struct{ enum, date, tax, required string }
 
@@ -266,7 +270,7 @@ func (s *Server) Total(collection string) int {
 	if c == nil {
 		return 0
 	}
-	return len(c.explicit) + c.synthetic
+	return c.total()
 }
 
 // Fault says what is wrong with record i of a collection as served.
@@ -415,7 +419,6 @@ func (t *truncatingWriter) Write(b []byte) (int, error) {
 
 const (
 	defaultLimit = 100
-	maxLimit     = 1000
 )
 
 func encodeCursor(off int) string {
@@ -452,13 +455,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, c *collection) {
 	limit := defaultLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			writeProblem(w, http.StatusBadRequest, "BAD_LIMIT", fmt.Sprintf("limit must be an integer in [1, %d]", maxLimit))
+		if err != nil || n < 1 || n > record.MaxLimit {
+			writeProblem(w, http.StatusBadRequest, "BAD_LIMIT", fmt.Sprintf("limit must be an integer in [1, %d]", record.MaxLimit))
 			return
 		}
 		limit = n
 	}
-	total := len(c.explicit) + c.synthetic
+	total := c.total()
 	off := 0
 	if v := q.Get("cursor"); v != "" {
 		var ok bool
@@ -519,8 +522,8 @@ func (s *Server) search(w http.ResponseWriter, _ *http.Request, c *collection, b
 		writeProblem(w, http.StatusBadRequest, "BAD_BODY", "search body: "+err.Error())
 		return
 	}
-	if len(req.TaxCodes) == 0 || len(req.TaxCodes) > 100 {
-		writeProblem(w, http.StatusBadRequest, "BAD_BODY", "tax_codes must hold 1 to 100 codes")
+	if len(req.TaxCodes) == 0 || len(req.TaxCodes) > record.MaxSearch {
+		writeProblem(w, http.StatusBadRequest, "BAD_BODY", fmt.Sprintf("tax_codes must hold 1 to %d codes", record.MaxSearch))
 		return
 	}
 	var idx []int
