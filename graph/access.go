@@ -49,11 +49,11 @@ type Access struct {
 	// lock once a person is known: resolvers of one request run concurrently.
 	read    atomic.Uint32
 	written atomic.Uint32
-	// persons maps each person whose data was returned or changed to whether their age is
-	// still to be worked out: the plan reads minors' data anyway, so the age only decides
-	// whether the access log lists the minors category, and Request.Touched settles it
-	// once at the end.
-	persons sync.Map // string → bool (unaged)
+	// persons maps each person whose data was returned or changed to what is known of
+	// their age (personNamedOnly, personUnaged, personAged). Fields read without ageing their
+	// person (the plan reads minors' data anyway) leave the age to Request.Touched, which
+	// settles it once at the end: it only decides whether the log lists minors' data.
+	persons sync.Map // string → personAge
 
 	mu   sync.Mutex
 	ages map[string]bool // tax code → minor, decoded once per request
@@ -119,6 +119,20 @@ func categoriesOf(bits uint32) []access.Category {
 	return out
 }
 
+// personAge is what a request knows of a person's age, for the access log.
+type personAge int
+
+const (
+	// personNamedOnly: the person was named (an id, a change) with no field read about them.
+	personNamedOnly personAge = iota
+	// personUnaged: fields about the person were read without working out their age.
+	personUnaged
+	// personAged: a field read about the person was checked against their age, and the
+	// minors category recorded if they are one.
+	personAged
+)
+
+// record records what a field returned or a mutation changed: bits are its categories.
 func (a *Access) record(person string, bits uint32, write bool) {
 	if a.plan == nil {
 		return
@@ -128,21 +142,25 @@ func (a *Access) record(person string, bits uint32, write bool) {
 	} else {
 		a.read.Or(bits)
 	}
-	if person != "" {
-		// An aged record settles the person; an unaged one never overrides it.
-		if v, ok := a.persons.Load(person); !ok || v.(bool) {
-			a.persons.Store(person, false)
-		}
+	if person == "" {
+		return
 	}
+	if !write && bits != 0 {
+		// Read through subjectOf: the age is known and the minors bit already set.
+		a.persons.Store(person, personAged)
+		return
+	}
+	a.persons.LoadOrStore(person, personNamedOnly)
 }
 
 // recordUnaged records a read about person, whose age settleAges works out later.
 func (a *Access) recordUnaged(person string, bits uint32) {
 	a.read.Or(bits)
-	if person != "" {
-		if _, ok := a.persons.Load(person); !ok {
-			a.persons.LoadOrStore(person, true)
-		}
+	if person == "" {
+		return
+	}
+	if v, loaded := a.persons.LoadOrStore(person, personUnaged); loaded && v.(personAge) == personNamedOnly {
+		a.persons.CompareAndSwap(person, personNamedOnly, personUnaged)
 	}
 }
 
@@ -243,8 +261,8 @@ func personNamed(obj any) (string, bool) {
 // to what was read when one of them is a minor.
 func (a *Access) settleAges(ctx context.Context, r *Request) {
 	var ids []string
-	a.persons.Range(func(k, unaged any) bool {
-		if unaged.(bool) {
+	a.persons.Range(func(k, v any) bool {
+		if v.(personAge) == personUnaged {
 			ids = append(ids, k.(string))
 		}
 		return true
@@ -259,7 +277,7 @@ func (a *Access) settleAges(ctx context.Context, r *Request) {
 			a.read.Or(categoryIndex[access.CategoryMinors])
 			minor = true
 		}
-		a.persons.Store(id, false)
+		a.persons.Store(id, personAged)
 	}
 }
 

@@ -161,12 +161,17 @@ func TestAccessLogAgesPersonsNamedByOtherObjects(t *testing.T) {
 	b.okAs(t, "social_worker", access.PurposeCaseManagement, members, map[string]any{"id": b.fx.households[0]})
 	adults := `query($id: ID!) { node(id: $id) { ... on Person { households { relationship } } } }`
 	b.okAs(t, "social_worker", access.PurposeCaseManagement, adults, map[string]any{"id": b.fx.persons[0]})
+	// The person's id next to the membership names them before anything is read about
+	// them: the age is still worked out.
+	withIDs := `query($id: ID!) { node(id: $id) { ... on Household { members { person { id } relationship } } } }`
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, withIDs, map[string]any{"id": b.fx.households[0]})
 	recs := accessLog(t, b.store)
-	require.Len(t, recs, 2)
+	require.Len(t, recs, 3)
 	require.Contains(t, recs[0].PersonIDs, rowID(t, b.fx.minors[0]))
 	require.Equal(t, []string{"household", "minors"}, recs[0].Categories, "a minor's membership was returned")
 	require.Equal(t, []string{rowID(t, b.fx.persons[0])}, recs[1].PersonIDs)
 	require.Equal(t, []string{"household"}, recs[1].Categories, "only an adult's")
+	require.Equal(t, []string{"household", "minors"}, recs[2].Categories, "ids asked along")
 }
 
 // The data protection officer asks the log over the API who accessed a person's data
