@@ -61,17 +61,29 @@ type Scope struct {
 	prepared bool
 }
 
-// preparedSets reports whether the predicates read the transaction's prepared sets.
-func (s Scope) preparedSets() bool {
-	if !s.prepared {
-		return false
-	}
-	switch s.Kind {
+// followsCases reports whether the scope sees rows through cases (assigned,
+// organisation, provider, territory): the kinds with sets of cases, persons and
+// households, which a transaction can prepare, and which can write personal data.
+func (k ScopeKind) followsCases() bool {
+	switch k {
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
 		return true
 	}
 	return false
 }
+
+// scopeNamed is the kind the ponte.scope claim names; ScopeNone for anything unknown.
+func scopeNamed(name string) ScopeKind {
+	for k, n := range scopeNames {
+		if n == name {
+			return k
+		}
+	}
+	return ScopeNone
+}
+
+// preparedSets reports whether the predicates read the transaction's prepared sets.
+func (s Scope) preparedSets() bool { return s.prepared && s.Kind.followsCases() }
 
 // The transaction's prepared sets (migrations/00106_access_scope_sets.sql).
 const (
@@ -240,11 +252,8 @@ func (s Scope) orWrittenHere(alias, cond string) string {
 		// A transaction with prepared sets is a query's: it inserts nothing.
 		return cond
 	}
-	switch s.Kind {
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		if s.usable() {
-			return "(" + cond + " OR " + writtenHere(alias) + ")"
-		}
+	if s.Kind.followsCases() && s.usable() {
+		return "(" + cond + " OR " + writtenHere(alias) + ")"
 	}
 	return cond
 }

@@ -183,7 +183,8 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 		}
 		// The claims, then the scope's sets computed under them.
 		b.Queue(`SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals)
-		if opts.PrepareScope && hasSets(opts.Claims[ClaimScope]) {
+		// The sets follow the claims (what the policies read), not opts.Scope.
+		if opts.PrepareScope && scopeNamed(opts.Claims[ClaimScope]).followsCases() {
 			b.Queue(`SELECT ponte_scope_prepare()`)
 		}
 	}
@@ -195,16 +196,6 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	scope := opts.Scope
 	scope.prepared = opts.PrepareScope && len(opts.Claims) > 0
 	return &Tx{conn: conn, scope: scope}, nil
-}
-
-// hasSets reports whether a claimed scope has sets to prepare (the scopes that follow
-// cases; ponte_scope_prepare does nothing for the others).
-func hasSets(scope string) bool {
-	switch scope {
-	case ScopeAssigned.String(), ScopeOrganisation.String(), ScopeProvider.String(), ScopeTerritory.String():
-		return true
-	}
-	return false
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.
