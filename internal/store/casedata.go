@@ -165,8 +165,12 @@ const organisationCols = `o.id, o.code, o.name, o.kind, o.territory, o.is_public
 
 func scanOrganisation(r pgx.Rows) (Organisation, error) {
 	var o Organisation
-	err := r.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.Territory, &o.IsPublic)
-	return o, err
+	return o, scanOrganisationInto(r, &o)
+}
+
+func scanOrganisationInto(r pgx.Rows, o *Organisation, extra ...any) error {
+	dest := []any{&o.ID, &o.Code, &o.Name, &o.Kind, &o.Territory, &o.IsPublic}
+	return r.Scan(append(dest, extra...)...)
 }
 
 // OrganisationsByIDs loads organisations; organisations are not personal data.
@@ -185,7 +189,7 @@ func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[
 		func(r pgx.Rows) (Organisation, string, error) {
 			var o Organisation
 			var key string
-			err := r.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.Territory, &o.IsPublic, &key)
+			err := scanOrganisationInto(r, &o, &key)
 			return o, key, err
 		}, func(o Organisation) string { return o.ID })
 }
@@ -193,14 +197,16 @@ func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[
 // DepartmentsByOrganisation loads the departments of the given organisations.
 func (t *Tx) DepartmentsByOrganisation(ctx context.Context, orgIDs []string) ([]Department, error) {
 	return query(ctx, t, "departments by organisation",
-		`SELECT id, organisation_id, code, name, kind FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{orgIDs}, scanDepartment)
+		`SELECT `+departmentCols+` FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{orgIDs}, scanDepartment)
 }
 
 // DepartmentsByIDs loads departments.
 func (t *Tx) DepartmentsByIDs(ctx context.Context, ids []string) ([]Department, error) {
 	return query(ctx, t, "departments by id",
-		`SELECT id, organisation_id, code, name, kind FROM departments WHERE id = ANY($1::uuid[])`, []any{ids}, scanDepartment)
+		`SELECT `+departmentCols+` FROM departments WHERE id = ANY($1::uuid[])`, []any{ids}, scanDepartment)
 }
+
+const departmentCols = `id, organisation_id, code, name, kind`
 
 func scanDepartment(r pgx.Rows) (Department, error) {
 	var d Department

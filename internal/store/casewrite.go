@@ -154,7 +154,7 @@ func (t *Tx) UpdateProject(ctx context.Context, p Project) error {
 	_, err := exec(ctx, t, "update project", `UPDATE projects pr SET title = $2, objectives = $3, status = $4, started_on = $5,
 		ended_on = $6, case_manager_id = $7, objectives_achieved = $8, skills_acquired = $9, critical_issues = $10,
 		resources_activated = $11, outcome = $12, updated_at = now()
-		WHERE pr.id = $1 AND EXISTS (SELECT 1 FROM cases c WHERE c.id = pr.case_id AND `+t.scope.casePredicate("c", &args)+`)`, args...)
+		WHERE pr.id = $1 AND `+t.scope.caseColumn("pr.case_id", &args), args...)
 	return err
 }
 
@@ -174,7 +174,7 @@ func (t *Tx) FinishIntervention(ctx context.Context, id, status string, endsOn t
 	args := []any{id, status, endsOn, hours, reason}
 	_, err := exec(ctx, t, "finish intervention", `UPDATE interventions i SET status = $2, ends_on = $3,
 		hours_delivered = COALESCE($4, hours_delivered), interruption_reason = $5, updated_at = now()
-		WHERE i.id = $1 AND EXISTS (SELECT 1 FROM cases c WHERE c.id = i.case_id AND `+t.scope.casePredicate("c", &args)+`)`, args...)
+		WHERE i.id = $1 AND `+t.scope.caseColumn("i.case_id", &args), args...)
 	return err
 }
 

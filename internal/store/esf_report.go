@@ -379,8 +379,8 @@ func (c ESFCriterion) validate() error {
 // esfCachedWindows reports whether the stored results (computed over the database's
 // windows) answer for rules r, or whether every result must be computed live.
 func (t *Tx) esfCachedWindows(ctx context.Context, r ESFRules) (bool, error) {
-	var days, months int
-	if err := queryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &days, &months); err != nil {
+	days, months, err := t.ESFResultWindows(ctx)
+	if err != nil {
 		return false, err
 	}
 	return days == r.LeavingWindowDays && months == r.FollowUpMonths, nil

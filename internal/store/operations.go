@@ -96,6 +96,8 @@ func (t *Tx) ListOperations(ctx context.Context, f OperationFilter, p Page) (Row
 		}, func(o Operation) string { return o.ID })
 }
 
+const roundCols = `id, operation_id, number, starts_on, ends_on, funding_source`
+
 func scanRound(r pgx.Rows) (Round, error) {
 	var x Round
 	err := r.Scan(&x.ID, &x.OperationID, &x.Number, &x.StartsOn, &x.EndsOn, &x.FundingSource)
@@ -104,13 +106,13 @@ func scanRound(r pgx.Rows) (Round, error) {
 
 // RoundsByOperation loads the rounds of the given operations in order.
 func (t *Tx) RoundsByOperation(ctx context.Context, operationIDs []string) ([]Round, error) {
-	return query(ctx, t, "rounds by operation", `SELECT id, operation_id, number, starts_on, ends_on, funding_source
+	return query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE operation_id = ANY($1::uuid[]) ORDER BY number`, []any{operationIDs}, scanRound)
 }
 
 // RoundsByIDs loads rounds.
 func (t *Tx) RoundsByIDs(ctx context.Context, ids []string) ([]Round, error) {
-	return query(ctx, t, "rounds by id", `SELECT id, operation_id, number, starts_on, ends_on, funding_source
+	return query(ctx, t, "rounds by id", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE id = ANY($1::uuid[])`, []any{ids}, scanRound)
 }
 

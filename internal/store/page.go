@@ -92,15 +92,9 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 	if len(got) == 0 && p.After != "" {
 		// Past the last row the page is empty, but the total still matters to the client.
 		// (An empty first page means there is nothing: the total is 0.)
-		n, err := query(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, baseArgs,
-			func(r pgx.Rows) (int, error) {
-				var n int
-				return n, r.Scan(&n)
-			})
-		if err != nil {
+		if err := queryRow(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, baseArgs, &total); err != nil {
 			return Rows[T]{}, err
 		}
-		total = n[0]
 	}
 	res.TotalCount = total
 	for _, g := range got {

@@ -149,7 +149,7 @@ var benefitReader = registryReader[BenefitCase]{
 	order: "status_date DESC, source_ref",
 	meta:  func(r *BenefitCase) *RegistryMeta { return &r.RegistryMeta },
 	scan: func(r *BenefitCase) []any {
-		return []any{&r.Programme, &r.ApplicationProtocol, jsonDest(&r.Members), &r.Status, &r.StatusRaw, &r.StatusDate,
+		return []any{&r.Programme, &r.ApplicationProtocol, &r.Members, &r.Status, &r.StatusRaw, &r.StatusDate,
 			&r.MonthlyAmountCents, &r.StartDate, &r.EndDate, &r.PADSignedDate, &r.PrelimAnalysisOutcome, &r.PactType,
 			&r.PactSignedDate, &r.Municipality}
 	},
@@ -199,27 +199,6 @@ var schoolReader = registryReader[SchoolRecord]{
 		return []any{&r.SchoolYear, &r.SchoolCode, &r.GradeLevel, &r.AttendanceStatus, &r.AttendanceStatusRaw, &r.CheckedAt,
 			&r.QualificationCode, &r.QualificationName, &r.QualificationDate}
 	},
-}
-
-// jsonDest scans a json/jsonb column into v.
-type jsonScanner struct{ v any }
-
-func jsonDest(v any) *jsonScanner { return &jsonScanner{v: v} }
-
-// Scan implements sql.Scanner.
-func (j *jsonScanner) Scan(src any) error {
-	var b []byte
-	switch s := src.(type) {
-	case []byte:
-		b = s
-	case string:
-		b = []byte(s)
-	case nil:
-		return nil
-	default:
-		return fmt.Errorf("store: scan JSON from %T", src)
-	}
-	return json.Unmarshal(b, j.v)
 }
 
 // BenefitCasesByPersons loads the benefit cases in which the given persons are applicant
@@ -419,7 +398,7 @@ func (t *Tx) QuarantineBySource(ctx context.Context, source string, limit int) (
 		func(r pgx.Rows) (QuarantinedRecord, error) {
 			var q QuarantinedRecord
 			err := r.Scan(&q.ID, &q.Source, &q.Kind, &q.SourceRef, &q.Payload, &q.PayloadSHA256, &q.ContentType,
-				jsonDest(&q.Problems), &q.Origin, &q.FetchedAt, &q.TimesSeen, &q.ResolvedAt)
+				&q.Problems, &q.Origin, &q.FetchedAt, &q.TimesSeen, &q.ResolvedAt)
 			return q, err
 		})
 }
