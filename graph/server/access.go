@@ -52,18 +52,8 @@ func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *gra
 	if g.Now != nil {
 		now = g.Now()
 	}
-	p := plan.Principal()
 	opts := plan.TxOptions()
-	opts.ReadOnly = false
-	opts.Claims[store.ClaimPrincipalOrganisation] = p.OrganisationID
 	opts.PrepareScope = !mutation
-	if plan.Can(access.OpReadAggregates) {
-		opts.Claims[store.ClaimAggregates] = "read"
-		opts.Claims[store.ClaimAggregateTerritory] = p.Territory
-	} else {
-		opts.Claims[store.ClaimAggregates] = ""
-		opts.Claims[store.ClaimAggregateTerritory] = ""
-	}
 	acc := graph.NewAccess(plan, graph.AccessOptions{Pseudonyms: g.Pseudonyms, SuppressionThreshold: g.SuppressionThreshold, Now: now})
 	return opts, acc, nil
 }

@@ -145,16 +145,23 @@ const (
 )
 
 // Claims are the transaction settings for the plan: the database role, the row scope
-// the row-level security policies repeat, and who asks for what purpose.
+// the row-level security policies repeat, who asks for what purpose, the organisation
+// that registers what the request creates, and what the plan's operations unlock in the
+// database (the access log, aggregates of the principal's territory). A claim is always
+// set, empty when not granted, so nothing is inherited.
 func (p *Plan) Claims() map[string]string {
 	c := p.Scope().Claims()
 	c[ClaimSubject] = p.principal.Subject
 	c[ClaimRole] = string(p.principal.Role)
 	c[ClaimPurpose] = string(p.principal.Purpose)
+	c[store.ClaimPrincipalOrganisation] = p.principal.OrganisationID
+	c[ClaimAccessLog] = ""
 	if p.Can(OpReadAccessLog) {
 		c[ClaimAccessLog] = "read"
-	} else {
-		c[ClaimAccessLog] = ""
+	}
+	c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "", ""
+	if p.Can(OpReadAggregates) {
+		c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "read", p.principal.Territory
 	}
 	return c
 }
@@ -167,7 +174,7 @@ func (p *Plan) TxOptions() store.TxOptions {
 }
 
 // LogEntry builds the access-log entry of an operation of this request that touched
-// persons' data in the given categories (append it with store.Tx.AppendAccessLog).
+// persons' data in the given categories (append it with store.Tx.AppendAccessLogOnCommit).
 func (p *Plan) LogEntry(operation, requestID string, persons []string, cats []Category) audit.Entry {
 	cs := make([]string, len(cats))
 	for i, c := range cats {
