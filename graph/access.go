@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -286,23 +287,10 @@ func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
 	switch o := obj.(type) {
 	case *store.Person:
 		return a.personSubject(o)
-	case *store.HouseholdMember:
-		return a.personByID(ctx, r, o.PersonID)
-	case *store.Case:
-		if o.PersonID != nil {
-			return a.personByID(ctx, r, *o.PersonID)
-		}
-	case *store.Assessment:
-		return a.personByID(ctx, r, o.PersonID)
-	case *store.Project:
-		return a.personByID(ctx, r, o.ParticipantID)
-	case *store.Intervention:
-		return a.personByID(ctx, r, o.BeneficiaryID)
 	case *store.Participation:
 		if o.BirthDate != nil {
 			return subject{person: o.PersonID, minor: a.minorBorn(*o.BirthDate), some: true}
 		}
-		return a.personByID(ctx, r, o.PersonID)
 	case *store.BenefitCase:
 		return a.registrySubject(&o.RegistryMeta)
 	case *store.ISEE:
@@ -319,6 +307,10 @@ func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
 		}
 		return subject{minor: a.minorByTaxCode(o.TaxCode), some: true}
 	}
+	// Objects naming their person by id: aged through the request's person loader.
+	if id, ok := personNamed(obj); ok && id != "" {
+		return a.personByID(ctx, r, id)
+	}
 	return subject{}
 }
 
@@ -331,20 +323,10 @@ var schemaCategories = func() map[string]access.Category {
 		if err != nil {
 			panic(err)
 		}
-		m[upper(string(n))] = n
+		m[strings.ToUpper(string(n))] = n
 	}
 	return m
 }()
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
-}
 
 // SchemaCategory returns the access category of a DataCategory enum value.
 func SchemaCategory(name string) (access.Category, bool) {

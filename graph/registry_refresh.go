@@ -112,7 +112,7 @@ func currentMemberCodes(ctx context.Context, householdID string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	today := time.Now().UTC().Truncate(24 * time.Hour)
+	today := r.access.today
 	var codes []string
 	for _, m := range members {
 		if m.ValidTo != nil && m.ValidTo.Before(today) {

@@ -179,12 +179,9 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			return next(ctx)
 		}
 		op := graphql.GetOperationContext(ctx)
-		isMutation := op.Operation != nil && op.Operation.Operation == ast.Mutation
+		isMutation := op.Operation.Operation == ast.Mutation
 		started := time.Now()
-		opType := "query"
-		if op.Operation != nil {
-			opType = string(op.Operation.Operation)
-		}
+		opType := string(op.Operation.Operation)
 		var resp *graphql.Response
 		defer func() { cfg.metrics.observe(opType, resp == nil || len(resp.Errors) > 0, time.Since(started)) }()
 		opts, acc, err := cfg.Gate.Begin(ctx, isMutation)
