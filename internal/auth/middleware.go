@@ -258,44 +258,40 @@ func unavailable(err error) *Error {
 }
 
 func (a *Authenticator) lookupOrg(ctx context.Context, key string, load func() (store.OrganisationRef, error)) (store.OrganisationRef, bool, error) {
-	now := a.now()
-	a.mu.Lock()
-	c, ok := a.orgs[key]
-	a.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.v, c.found, nil
-	}
-	o, err := load()
-	found := err == nil
-	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return store.OrganisationRef{}, false, err
-	}
-	a.mu.Lock()
-	a.orgs[key] = cached[store.OrganisationRef]{v: o, found: found, expires: now.Add(a.ttl)}
-	a.mu.Unlock()
-	return o, found, nil
+	return lookupCached(a, &a.orgs, key, load)
 }
 
 func (a *Authenticator) lookupStaff(ctx context.Context, subject string) (store.StaffRef, bool, error) {
+	return lookupCached(a, &a.staff, subject, func() (store.StaffRef, error) { return a.dir.StaffBySubject(ctx, subject) })
+}
+
+// maxCached bounds each lookup cache: past it the cache starts again, so subjects made
+// up by callers cannot grow it without end.
+const maxCached = 10000
+
+// lookupCached answers key from the cache *m while its entry is fresh, else loads it: a
+// NotFound is cached as not found, any other error is returned and not cached.
+func lookupCached[T any](a *Authenticator, m *map[string]cached[T], key string, load func() (T, error)) (T, bool, error) {
 	now := a.now()
 	a.mu.Lock()
-	c, ok := a.staff[subject]
+	c, ok := (*m)[key]
 	a.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.v, c.found, nil
 	}
-	s, err := a.dir.StaffBySubject(ctx, subject)
+	v, err := load()
 	found := err == nil
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return store.StaffRef{}, false, err
+		var zero T
+		return zero, false, err
 	}
 	a.mu.Lock()
-	if len(a.staff) > 10000 {
-		a.staff = map[string]cached[store.StaffRef]{}
+	if len(*m) >= maxCached {
+		*m = map[string]cached[T]{}
 	}
-	a.staff[subject] = cached[store.StaffRef]{v: s, found: found, expires: now.Add(a.ttl)}
+	(*m)[key] = cached[T]{v: v, found: found, expires: now.Add(a.ttl)}
 	a.mu.Unlock()
-	return s, found, nil
+	return v, found, nil
 }
 
 // Middleware authenticates every request: the principal and its access plan go into
