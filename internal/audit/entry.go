@@ -7,12 +7,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
 )
 
 // Entry is one access: who (subject, role, organisation), why (purpose), what
@@ -47,8 +47,6 @@ type Head struct {
 // GenesisHash is the hash before the first row.
 var GenesisHash = make([]byte, sha256.Size)
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
 const maxText = 512
 
 // Normalize checks e and returns it in canonical form: time in UTC at microsecond
@@ -76,14 +74,14 @@ func (e Entry) Normalize() (Entry, error) {
 	out.At = e.At.UTC().Truncate(time.Microsecond)
 	if e.OrganisationID != "" {
 		out.OrganisationID = strings.ToLower(e.OrganisationID)
-		if !uuidPattern.MatchString(out.OrganisationID) {
+		if !globalid.IsUUID(out.OrganisationID) {
 			c.Addf("organisationId", "%q is not a UUID", e.OrganisationID)
 		}
 	}
 	out.PersonIDs = make([]string, 0, len(e.PersonIDs))
 	for i, p := range e.PersonIDs {
 		p = strings.ToLower(p)
-		if !uuidPattern.MatchString(p) {
+		if !globalid.IsUUID(p) {
 			c.Addf(fmt.Sprintf("personIds[%d]", i), "%q is not a UUID", e.PersonIDs[i])
 			continue
 		}

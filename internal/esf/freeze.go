@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -115,7 +116,7 @@ func reportHash(body []byte, digest string) string {
 
 // LoadFrozen returns a frozen report as stored.
 func LoadFrozen(ctx context.Context, tx *store.Tx, id string) (*Frozen, error) {
-	if !isUUID(id) {
+	if !globalid.IsUUID(id) {
 		return nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
 	}
 	row, err := tx.ESFFrozenReportByID(ctx, id)
@@ -132,25 +133,6 @@ func frozenFromRow(row store.ESFFrozenReport) (*Frozen, error) {
 	}
 	return &Frozen{ID: row.ID, FrozenAt: row.FrozenAt, FrozenBy: row.FrozenBy, Note: row.Note, Report: &rep,
 		RecordCount: row.RecordCount, RecordsDigest: row.RecordsDigest, Hash: row.ReportHash}, nil
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Verification is the outcome of re-verifying a frozen report.

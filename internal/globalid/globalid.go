@@ -5,11 +5,32 @@ package globalid
 import (
 	"encoding/base64"
 	"errors"
-	"regexp"
 	"strings"
 )
 
-var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+// IsUUID reports whether s is a UUID in its text form, hex digits in either case.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isLowerUUID is IsUUID in the lower case the database prints, the only form ids are
+// issued in.
+func isLowerUUID(s string) bool { return IsUUID(s) && strings.ToLower(s) == s }
 
 // ErrMalformed means the id was not produced by this API.
 var ErrMalformed = errors.New("not an id issued by this API")
@@ -26,7 +47,7 @@ func Decode(gid string) (typ, id string, err error) {
 		return "", "", ErrMalformed
 	}
 	typ, id, ok := strings.Cut(string(b), ":")
-	if !ok || typ == "" || !uuidRE.MatchString(id) {
+	if !ok || typ == "" || !isLowerUUID(id) {
 		return "", "", ErrMalformed
 	}
 	return typ, id, nil

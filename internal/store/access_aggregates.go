@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
 )
 
 // Claim keys of the aggregate functions (migrations/00103_access_aggregates.sql).
@@ -49,7 +50,7 @@ func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, err
 // ServicesActivated counts the interventions of a funding round per service type and
 // status. The counts are raw: suppress them before showing them.
 func (t *Tx) ServicesActivated(ctx context.Context, roundID string) ([]AggregateCell, error) {
-	if !isUUID(roundID) {
+	if !globalid.IsUUID(roundID) {
 		return nil, apperr.Inputf("roundId", "%q is not a round id", roundID)
 	}
 	return query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,

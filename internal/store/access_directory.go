@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
 )
 
 // OrganisationRef is what authentication needs to know about an organisation.
@@ -29,7 +30,7 @@ func (s *Store) OrganisationByCode(ctx context.Context, code string) (Organisati
 
 // OrganisationByID finds an organisation by its id; none is apperr.ErrNotFound.
 func (s *Store) OrganisationByID(ctx context.Context, id string) (OrganisationRef, error) {
-	if !isUUID(id) {
+	if !globalid.IsUUID(id) {
 		return OrganisationRef{}, apperr.Inputf("organisation", "%q is not an organisation id (a UUID)", id)
 	}
 	return s.organisation(ctx, "o.id = $1::uuid", id)

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/globalid"
 )
 
 // AccessToken is a partner token as stored: never the token itself, only what it grants.
@@ -95,7 +96,7 @@ func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken
 
 // AccessTokenByID finds a token by its id.
 func (s *Store) AccessTokenByID(ctx context.Context, id string) (AccessToken, error) {
-	if !isUUID(id) {
+	if !globalid.IsUUID(id) {
 		return AccessToken{}, apperr.Inputf("id", "%q is not a token id (a UUID)", id)
 	}
 	return s.accessToken(ctx, "look up access token", "t.id = $1::uuid", id)
@@ -129,7 +130,7 @@ func (s *Store) ListAccessTokens(ctx context.Context) ([]AccessToken, error) {
 // RevokeAccessToken revokes a token from now on. Revoking a revoked token keeps the first
 // revocation time. An unknown id is apperr.ErrNotFound.
 func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, error) {
-	if !isUUID(id) {
+	if !globalid.IsUUID(id) {
 		return AccessToken{}, apperr.Inputf("id", "%q is not a token id (a UUID)", id)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1::uuid`, id)
@@ -151,23 +152,4 @@ func (s *Store) TouchAccessToken(ctx context.Context, id string, at time.Time) e
 		return wrap("record access token use", err)
 	}
 	return nil
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
