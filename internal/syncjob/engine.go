@@ -194,11 +194,11 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 				pending = prefetch(next)
 			}
 		}
-		counts, q, err := s.commit(ctx, b, &cursorStep{from: cursor, next: next})
+		page, err := s.commit(ctx, b, &cursorStep{from: cursor, next: next})
 		if err != nil {
 			return s.fail(ctx, c, runID, sum, err, report)
 		}
-		sum = sum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
+		sum = sum.Add(page)
 		report(false, nil)
 		cursor = next
 	}
@@ -279,22 +279,27 @@ func (s *Syncer) finishRun(ctx context.Context, id int64, sum Summary, msg strin
 type cursorStep struct{ from, next *string }
 
 // commit stores a batch in one transaction: its records in one statement, its malformed
-// records in the quarantine, the cursor step if any, and the breaker's state. When the
-// store refuses the batch (a record the decoders let through but a constraint does not),
-// it is stored again record by record, and the refused ones are quarantined with the
-// store's reason, so one bad record never holds the page back. It returns the upsert
-// counts and the number of records quarantined (first seen now or before).
-func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (store.UpsertCounts, int, error) {
+// records in the quarantine, and for a bulk sync's page the cursor step and the breaker's
+// state (refreshes record the breaker once per chunk of persons; imports have none). When
+// the store refuses the batch (a record the decoders let through but a constraint does
+// not), it is stored again record by record, and the refused ones are quarantined with
+// the store's reason, so one bad record never holds the page back. It returns the page's
+// summary; Quarantined counts the records quarantined, first seen now or before.
+func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (Summary, error) {
 	finish := func(tx *store.Tx, q []store.QuarantinedRecord) error {
 		if _, err := tx.Quarantine(ctx, q); err != nil {
 			return err
 		}
-		if step != nil {
-			if err := tx.AdvanceSyncCursor(ctx, b.coll.Source, b.coll.Name, step.from, step.next, b.fetched, s.now()); err != nil {
-				return err
-			}
+		if step == nil {
+			return nil
+		}
+		if err := tx.AdvanceSyncCursor(ctx, b.coll.Source, b.coll.Name, step.from, step.next, b.fetched, s.now()); err != nil {
+			return err
 		}
 		return s.observeBreaker(ctx, tx, b.coll.Source, s.now())
+	}
+	summary := func(counts store.UpsertCounts, quarantined int) Summary {
+		return Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: quarantined, Pages: 1}
 	}
 	var counts store.UpsertCounts
 	err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
@@ -305,7 +310,7 @@ func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (store.
 		return finish(tx, b.quarantine)
 	})
 	if _, refused := apperr.AsInput(err); !refused {
-		return counts, len(b.quarantine), err
+		return summary(counts, len(b.quarantine)), err
 	}
 	s.log.WarnContext(ctx, "store refused a batch; storing it record by record", "collection", b.coll.String(), "err", err)
 	counts = store.UpsertCounts{}
@@ -330,7 +335,7 @@ func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (store.
 		}
 		return finish(tx, q)
 	})
-	return counts, len(q), err
+	return summary(counts, len(q)), err
 }
 
 // Sync runs the bulk sync of every collection of the given sources one after the other;
@@ -395,10 +400,9 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 			for _, c := range CollectionsOf([]string{src}) {
 				b, err := s.lookup(ctx, c, chunk)
 				if err == nil {
-					var counts store.UpsertCounts
-					var q int
-					counts, q, err = s.commit(ctx, b, nil)
-					srcSum = srcSum.Add(Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1})
+					var page Summary
+					page, err = s.commit(ctx, b, nil)
+					srcSum = srcSum.Add(page)
 				}
 				if err != nil {
 					chunkErrs = append(chunkErrs, fmt.Errorf("%s: %w", c, err))
@@ -471,18 +475,17 @@ func ImportUNILAV(ctx context.Context, st *store.Store, name string, r io.Reader
 	page := &record.Page[labour.EmploymentEvent]{Records: decoded, Errors: refused, FetchedAt: now}
 	b := employmentEventBatch(origin, page)
 	sy := &Syncer{store: st, conn: &Connectors{}, now: func() time.Time { return now }, log: slog.Default()}
-	c := Collection{Source: EmploymentEvents.Source, Name: EmploymentEvents.Name}
-	runID, err := sy.startRun(ctx, c, store.RunImport, filepath.Base(name), now)
+	runID, err := sy.startRun(ctx, EmploymentEvents, store.RunImport, filepath.Base(name), now)
 	if err != nil {
 		return sum, err
 	}
-	counts, q, err := sy.commit(ctx, b, nil)
+	stored, err := sy.commit(ctx, b, nil)
 	if err != nil {
 		sum.Failed = 1
 		sy.finishRun(context.WithoutCancel(ctx), runID, sum, err.Error())
 		return sum, fmt.Errorf("syncjob: import %s: %w", name, err)
 	}
-	sum = Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: q, Pages: 1}
+	sum = stored
 	msg := ""
 	if perr != nil {
 		sum.Failed = 1
