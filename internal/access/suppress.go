@@ -171,7 +171,7 @@ func (g *suppressionGrid) fixOnce(th int64) bool {
 		}
 		// Every equation of x is hidden through and through, yet x is determined by a
 		// combination: hide the smallest shown figure anywhere.
-		if g.hideSmallest(func(int) bool { return true }) {
+		if g.hideSmallest() {
 			return true
 		}
 	}
@@ -201,10 +201,10 @@ func (g *suppressionGrid) hideComplement(e equation, not int) bool {
 	return false
 }
 
-func (g *suppressionGrid) hideSmallest(ok func(int) bool) bool {
+func (g *suppressionGrid) hideSmallest() bool {
 	best := -1
 	for k, v := range g.values {
-		if g.hidden[k] || !ok(k) {
+		if g.hidden[k] {
 			continue
 		}
 		if best < 0 || v < g.values[best] {

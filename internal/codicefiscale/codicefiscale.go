@@ -319,8 +319,6 @@ func (c Code) BirthDate(ref time.Time) time.Time {
 	return time.Date(y, month, day, 0, 0, 0, 0, time.UTC)
 }
 
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
 func mod(a, b int) int {
 	m := a % b
 	if m < 0 {

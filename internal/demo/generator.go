@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -399,11 +400,6 @@ func (g *generator) assign(caseID uuid.UUID, subject string) {
 	g.out.CaseAssignments = append(g.out.CaseAssignments, store.BulkCaseAssignment{CaseID: caseID, StaffID: id})
 }
 
-// Employability areas of the access and evaluation form, in the form's order.
-var assessmentAreas = []string{"PERSONAL_CONDITIONS", "FAMILY_CONDITIONS_NETWORKS", "ECONOMIC_SITUATION",
-	"EDUCATION_TRAINING_SKILLS", "COMMUNICATION_SKILLS", "ITALIAN_LANGUAGE", "DIGITAL_SKILLS", "EMPLOYMENT_STABILITY",
-	"TRANSVERSAL_SKILLS", "MOBILITY_AUTONOMY"}
-
 // assessmentInput is what the first interview knows about the person assessed.
 type assessmentInput struct {
 	caseID       uuid.UUID
@@ -483,7 +479,7 @@ func (g *generator) addAssessment(in assessmentInput) {
 		"ITALIAN_LANGUAGE": italian, "DIGITAL_SKILLS": digital, "EMPLOYMENT_STABILITY": stability,
 		"TRANSVERSAL_SKILLS": g.span(2, 4), "MOBILITY_AUTONOMY": g.span(2, 5),
 	}
-	for _, area := range assessmentAreas {
+	for _, area := range casework.Areas {
 		note := ""
 		if area == "ITALIAN_LANGUAGE" && scores[area] <= 2 {
 			note = "Needs an Italian course to deal with services and employers"

@@ -198,12 +198,3 @@ func pickItalianBirthplace(r *rand.Rand) string {
 	}
 	return italianBirthplaces[weighted(r, ws...)].belfiore
 }
-
-func isThinlyPopulated(belfiore string) bool {
-	for _, m := range zonaPisana {
-		if m.belfiore == belfiore {
-			return m.thinlyPopulated
-		}
-	}
-	return false
-}

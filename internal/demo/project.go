@@ -81,7 +81,6 @@ type draft struct {
 
 // story carries the texts of a case the chapter narrates.
 type story struct {
-	summary   string
 	objective string
 	achieved  string
 	skills    string
