@@ -38,13 +38,7 @@ func runWithDB(ctx context.Context, args []string) error {
 	if os.Getenv("DATABASE_URL") != "" {
 		return run()
 	}
-	dir, err := os.MkdirTemp("", "ponte-with-db-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	_ = os.Chmod(dir, 0o755)
-	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: dir + "/data"})
+	srv, err := pgserver.StartTemp(ctx, "ponte-with-db-")
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ type Server struct {
 	port    int
 	cmd     *exec.Cmd
 	done    chan error
+	// tempDir is the directory StartTemp made for the cluster, removed by Stop.
+	tempDir string
 }
 
 // ErrNoBinaries means no PostgreSQL server binaries were found.
@@ -81,6 +83,24 @@ func DefaultDataDir(name string) string {
 		return filepath.Join(dir, "ponte", name)
 	}
 	return filepath.Join(os.TempDir(), "ponte-"+strconv.Itoa(os.Getuid()), name)
+}
+
+// StartTemp starts a throw-away cluster in a new temporary directory named after
+// pattern (os.MkdirTemp), which Stop removes with everything in it.
+func StartTemp(ctx context.Context, pattern string) (*Server, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: temp dir: %w", err)
+	}
+	// The unprivileged user the server runs as when started by root must reach it.
+	_ = os.Chmod(dir, 0o755)
+	s, err := Start(ctx, Options{DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	s.tempDir = dir
+	return s, nil
 }
 
 // Start initialises the cluster if needed and starts the server, waiting until it accepts
@@ -144,6 +164,9 @@ func (s *Server) DataDir() string { return s.dataDir }
 
 // Stop asks the server for a fast shutdown and waits for it to exit.
 func (s *Server) Stop() error {
+	if s.tempDir != "" {
+		defer os.RemoveAll(s.tempDir)
+	}
 	if s.cmd == nil || s.cmd.Process == nil {
 		return nil
 	}

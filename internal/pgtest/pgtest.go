@@ -39,7 +39,6 @@ func Main(m *testing.M) int {
 	defer mu.Unlock()
 	if server != nil {
 		_ = server.Stop()
-		_ = os.RemoveAll(server.DataDir())
 		server = nil
 	}
 	return code
@@ -57,12 +56,7 @@ func AdminURL(t testing.TB) string {
 		adminURL = u
 		return adminURL
 	}
-	dir, err := os.MkdirTemp("", "ponte-pgtest-")
-	if err != nil {
-		t.Fatalf("pgtest: temp dir: %v", err)
-	}
-	_ = os.Chmod(dir, 0o755)
-	s, err := pgserver.Start(context.Background(), pgserver.Options{DataDir: dir + "/data"})
+	s, err := pgserver.StartTemp(context.Background(), "ponte-pgtest-")
 	if err != nil {
 		t.Fatalf("pgtest: start PostgreSQL: %v", err)
 	}
