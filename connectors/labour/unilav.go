@@ -178,9 +178,9 @@ func (u *uniLav) event(fail func(field, reason string)) EmploymentEvent {
 			}
 			return nil
 		}
-		t, err := time.Parse(record.DateLayout, v)
-		if err != nil {
-			fail(field, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", clip(v)))
+		t, problem := record.ParseDate(v)
+		if problem != "" {
+			fail(field, problem)
 			return nil
 		}
 		return &t
@@ -194,7 +194,7 @@ func (u *uniLav) event(fail func(field, reason string)) EmploymentEvent {
 			return ""
 		}
 		if !ok(v) {
-			fail(field, fmt.Sprintf("%q is not %s", clip(v), what))
+			fail(field, fmt.Sprintf("%q is not %s", record.Clip(v), what))
 			return ""
 		}
 		return v
@@ -208,7 +208,7 @@ func (u *uniLav) event(fail func(field, reason string)) EmploymentEvent {
 			t, err = time.ParseInLocation("2006-01-02T15:04:05", s, rome)
 		}
 		if err != nil {
-			fail("DatiInvio@dataInvio", fmt.Sprintf("%q is not a timestamp", clip(s)))
+			fail("DatiInvio@dataInvio", fmt.Sprintf("%q is not a timestamp", record.Clip(s)))
 		} else {
 			t = t.UTC()
 			e.SentAt = &t
@@ -243,12 +243,7 @@ func (u *uniLav) event(fail func(field, reason string)) EmploymentEvent {
 		if strings.TrimSpace(v) == "" {
 			fail("Lavoratore/AnagraficaCompleta@codiceFiscale", "is required")
 		} else if c, err := codicefiscale.Parse(v); err != nil {
-			var ce *codicefiscale.Error
-			reason := "invalid tax code"
-			if errors.As(err, &ce) {
-				reason += ": " + ce.Reason
-			}
-			fail(field, reason)
+			fail(field, "invalid tax code: "+codicefiscale.Reason(err))
 		} else {
 			e.WorkerTaxCode = c.String()
 		}
@@ -316,14 +311,6 @@ func endDateField(u *uniLav) string {
 		return "Cessazione@dataCessazione"
 	}
 	return "InizioRapporto@dataFine"
-}
-
-func clip(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // recorder keeps the bytes the XML decoder has read since the last

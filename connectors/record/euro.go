@@ -20,17 +20,17 @@ func ParseEuro(s string) (Euro, error) {
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
 	if whole == "" || !digits(whole) || (hasDot && (frac == "" || !digits(frac))) {
-		return 0, fmt.Errorf("%q is not a decimal amount", clip(in))
+		return 0, fmt.Errorf("%q is not a decimal amount", Clip(in))
 	}
 	if len(frac) > 2 {
-		return 0, fmt.Errorf("%q has more than two decimals", clip(in))
+		return 0, fmt.Errorf("%q has more than two decimals", Clip(in))
 	}
 	if len(whole) > 1 && whole[0] == '0' {
-		return 0, fmt.Errorf("%q has a leading zero", clip(in))
+		return 0, fmt.Errorf("%q has a leading zero", Clip(in))
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || w > (1<<62)/100 {
-		return 0, fmt.Errorf("%q is out of range", clip(in))
+		return 0, fmt.Errorf("%q is out of range", Clip(in))
 	}
 	for len(frac) < 2 {
 		frac += "0"

@@ -181,7 +181,7 @@ func (o *Object) Match(field string, required bool, re *regexp.Regexp, what stri
 		return ""
 	}
 	if !re.MatchString(s) {
-		o.Failf(field, "%q is not %s", clip(s), what)
+		o.Failf(field, "%q is not %s", Clip(s), what)
 		return ""
 	}
 	return s
@@ -198,7 +198,7 @@ func (o *Object) Enum(field string, required bool, allowed ...string) string {
 			return s
 		}
 	}
-	o.Failf(field, "%q is not one of %s", clip(s), strings.Join(allowed, ", "))
+	o.Failf(field, "%q is not one of %s", Clip(s), strings.Join(allowed, ", "))
 	return ""
 }
 
@@ -211,12 +211,21 @@ func (o *Object) Date(field string, required bool) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(DateLayout, s)
-	if err != nil {
-		o.Failf(field, "%q is not a date (YYYY-MM-DD)", clip(s))
+	t, problem := ParseDate(s)
+	if problem != "" {
+		o.Fail(field, problem)
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// ParseDate reads a YYYY-MM-DD value as midnight UTC, or says what is wrong with it.
+func ParseDate(s string) (time.Time, string) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", Clip(s))
+	}
+	return t, ""
 }
 
 // OptDate reads an optional date.
@@ -235,7 +244,7 @@ func (o *Object) Time(field string, required bool) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		o.Failf(field, "%q is not an RFC 3339 timestamp", clip(s))
+		o.Failf(field, "%q is not an RFC 3339 timestamp", Clip(s))
 		return time.Time{}, false
 	}
 	return t.UTC(), true
@@ -269,7 +278,7 @@ func (o *Object) Int(field string, required bool, lo, hi int) (int, bool) {
 	}
 	i, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil {
-		o.Failf(field, "%s is not an integer", clip(string(n)))
+		o.Failf(field, "%s is not an integer", Clip(string(n)))
 		return 0, false
 	}
 	if i < int64(lo) || i > int64(hi) {
@@ -295,7 +304,7 @@ func (o *Object) Float(field string, required bool, lo, hi float64) (float64, bo
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsInf(f, 0) {
-		o.Failf(field, "%s is not a finite number", clip(string(n)))
+		o.Failf(field, "%s is not a finite number", Clip(string(n)))
 		return 0, false
 	}
 	if f < lo || f > hi {
@@ -348,12 +357,7 @@ func (o *Object) TaxCode(field string, required bool) string {
 	}
 	c, err := codicefiscale.Parse(s)
 	if err != nil {
-		var ce *codicefiscale.Error
-		if errors.As(err, &ce) {
-			o.Fail(field, "invalid tax code: "+ce.Reason)
-		} else {
-			o.Fail(field, "invalid tax code")
-		}
+		o.Fail(field, "invalid tax code: "+codicefiscale.Reason(err))
 		return ""
 	}
 	return c.String()
@@ -403,8 +407,8 @@ func (o *Object) Array(field string, required bool, fn func(i int, elem *Object)
 	return len(elems)
 }
 
-// clip keeps a quoted bad value short in messages.
-func clip(s string) string {
+// Clip keeps a quoted bad value short in messages.
+func Clip(s string) string {
 	const n = 40
 	if len(s) <= n {
 		return s

@@ -42,7 +42,7 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 	}
 	code, err := codicefiscale.Parse(in.TaxCode)
 	if err != nil {
-		c.Add("input.taxCode", err.Error())
+		c.Add("input.taxCode", "is not a valid tax code: "+codicefiscale.Reason(err))
 	} else {
 		p.TaxCode = code.String()
 		place := code.Birthplace()

@@ -50,3 +50,13 @@ func codeError(sentinel error, format string, args ...any) *Error {
 func inputError(field, format string, args ...any) *Error {
 	return &Error{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInput}
 }
+
+// Reason is what err says to people about a rejected tax code: the Reason of an *Error,
+// else the error's text.
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return err.Error()
+}

@@ -287,12 +287,7 @@ func (r *rowReader) taxCode(col int) string {
 	}
 	c, err := codicefiscale.Parse(v)
 	if err != nil {
-		var ce *codicefiscale.Error
-		if errors.As(err, &ce) {
-			r.problem(col, "is not a valid tax code: "+ce.Reason)
-		} else {
-			r.problem(col, "is not a valid tax code")
-		}
+		r.problem(col, "is not a valid tax code: "+codicefiscale.Reason(err))
 		return ""
 	}
 	return c.String()
