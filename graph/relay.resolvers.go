@@ -19,12 +19,12 @@ func (r *queryResolver) Node(ctx context.Context, id string) (relay.Node, error)
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]relay.Node, error) {
-	out := make([]relay.Node, len(ids))
-	for i, id := range ids {
-		n, err := nodeByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	nodes, err := nodesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]relay.Node, len(nodes))
+	for i, n := range nodes {
 		out[i] = n
 	}
 	return out, nil

@@ -171,6 +171,50 @@ func edges[T, E any](rows store.Rows[T], edge func(cursor string, node T) E) []E
 }
 
 // nodeByID resolves node(id:) for every type that implements Node.
+// nodeLoader fetches the nodes of one type through the request's loader.
+type nodeLoader struct {
+	prime func(*loaders, string)
+	load  func(context.Context, string) (any, error)
+}
+
+func byLoader[T any](pick func(*loaders) *loader[*T]) nodeLoader {
+	return nodeLoader{
+		prime: func(l *loaders, id string) { pick(l).prime(id) },
+		load:  func(ctx context.Context, id string) (any, error) { return nilIfNone(optional(ctx, pick, &id)) },
+	}
+}
+
+// loadedNodes are the node types with a loader: nodes(ids:) primes them all first, so
+// the nodes of one type cost one statement.
+var loadedNodes = map[string]nodeLoader{
+	"Organisation": byLoader(organisationsL), "Department": byLoader(departmentsL), "Staff": byLoader(staffL),
+	"Person": byLoader(personsL), "Household": byLoader(householdsL), "Case": byLoader(casesL),
+	"Project": byLoader(projectsL), "Operation": byLoader(operationsL), "OperationRound": byLoader(roundsL),
+}
+
+// nodesByID resolves nodes(ids:): nodeByID for each id, the loader-backed ones primed
+// together first.
+func nodesByID(ctx context.Context, ids []string) ([]any, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if typ, rowID, err := globalid.Decode(id); err == nil {
+			if nl, ok := loadedNodes[typ]; ok {
+				nl.prime(r.loaders, rowID)
+			}
+		}
+	}
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		if out[i], err = nodeByID(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func nodeByID(ctx context.Context, id string) (any, error) {
 	// Decode accepts only a type and a UUID, so what passes names a row.
 	typ, rowID, err := globalid.Decode(id)
@@ -185,26 +229,11 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if nl, ok := loadedNodes[typ]; ok {
+		return nl.load(ctx, rowID)
+	}
 	tx, ids := r.Tx, []string{rowID}
 	switch typ {
-	case "Organisation":
-		return nilIfNone(optional(ctx, organisationsL, &rowID))
-	case "Department":
-		return nilIfNone(optional(ctx, departmentsL, &rowID))
-	case "Staff":
-		return nilIfNone(optional(ctx, staffL, &rowID))
-	case "Person":
-		return nilIfNone(optional(ctx, personsL, &rowID))
-	case "Household":
-		return nilIfNone(optional(ctx, householdsL, &rowID))
-	case "Case":
-		return nilIfNone(optional(ctx, casesL, &rowID))
-	case "Project":
-		return nilIfNone(optional(ctx, projectsL, &rowID))
-	case "Operation":
-		return nilIfNone(optional(ctx, operationsL, &rowID))
-	case "OperationRound":
-		return nilIfNone(optional(ctx, roundsL, &rowID))
 	case "HouseholdMember":
 		m, err := tx.MemberByID(ctx, rowID)
 		if errors.Is(err, apperr.ErrNotFound) {

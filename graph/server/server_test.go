@@ -173,6 +173,14 @@ func TestNodeLookup(t *testing.T) {
 	// An id of a row that does not exist is null, exactly like one out of scope.
 	d = b.ok(t, `{ node(id: "Q2FzZTowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { id } }`, nil)
 	require.Nil(t, d["node"])
+
+	// Several nodes of one type cost one statement, not one each.
+	b.counter.reset()
+	d = b.ok(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+		map[string]any{"ids": []string{b.fx.persons[0], b.fx.persons[1], b.fx.cases[0], b.fx.cases[1]}})
+	require.Len(t, d["nodes"], 4)
+	texts, repeats := b.counter.distinct()
+	require.Equal(t, 1, repeats, "one statement per type: %v", texts)
 }
 
 func TestLimits(t *testing.T) {
