@@ -24,7 +24,7 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 		return nil, err
 	}
 	var f store.AccessLogFilter
-	n := 50
+	n := DefaultAccessLogPage
 	if first != nil {
 		n = *first
 	}

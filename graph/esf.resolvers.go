@@ -61,7 +61,7 @@ func (r *queryResolver) EsfDrillDown(ctx context.Context, cutoff time.Time, prog
 	if estimatedOnly != nil {
 		q.EstimatedOnly = *estimatedOnly
 	}
-	q.Limit = 100
+	q.Limit = DefaultDrillDownLimit
 	if first != nil {
 		if *first < 1 || *first > 1000 {
 			return nil, apperr.Input("first", "must be between 1 and 1000")

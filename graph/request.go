@@ -128,9 +128,20 @@ func many[T any](ctx context.Context, pick func(*loaders) *loader[[]T], id strin
 	return v, err
 }
 
+// Page sizes when a client passes first: null (the schema's defaults otherwise apply);
+// the complexity limit weighs such requests by the same sizes.
+const (
+	// DefaultPageSize is a connection's page.
+	DefaultPageSize = 20
+	// DefaultAccessLogPage is a page of accessLog.
+	DefaultAccessLogPage = 50
+	// DefaultDrillDownLimit is the participants esfDrillDown lists.
+	DefaultDrillDownLimit = 100
+)
+
 // page turns the connection arguments into a store page, within the size limit.
 func page(first *int, after *string) store.Page {
-	p := store.Page{First: 20}
+	p := store.Page{First: DefaultPageSize}
 	if first != nil {
 		p.First = *first
 	}

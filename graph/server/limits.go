@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/graph/model"
 )
@@ -16,10 +17,11 @@ import (
 // members) counts for: such lists are short in practice, but not free.
 const nestedListWeight = 5
 
-// pageWeight is the number of rows a connection may return: its first argument.
-func pageWeight(first *int) int {
+// pageWeight is the number of rows a connection may return: its first argument, or the
+// resolver's default when the client passes null.
+func pageWeight(first *int, def int) int {
 	if first == nil {
-		return 20
+		return def
 	}
 	if *first < 1 {
 		return 1
@@ -30,25 +32,30 @@ func pageWeight(first *int) int {
 // setComplexity weights list fields by the rows they can return, so the complexity limit
 // bounds the work a query can ask for rather than the number of fields it names.
 func setComplexity(c *generated.ComplexityRoot) {
-	c.Query.Cases = func(child int, first *int, _ *string, _ *model.CaseFilter) int { return 1 + pageWeight(first)*child }
-	c.Query.Persons = func(child int, first *int, _ *string, _ *model.PersonFilter) int { return 1 + pageWeight(first)*child }
-	c.Query.Organisations = func(child int, first *int, _ *string, _ *string) int { return 1 + pageWeight(first)*child }
-	c.Query.AccessLog = func(child int, _, _ *string, _, _ *time.Time, first *int, _ *string) int {
-		return 1 + pageWeight(first)*child
+	c.Query.Cases = func(child int, first *int, _ *string, _ *model.CaseFilter) int {
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
 	}
-	c.Query.Operations = func(child int, first *int, _ *string, _ *string, _ *string) int { return 1 + pageWeight(first)*child }
+	c.Query.Persons = func(child int, first *int, _ *string, _ *model.PersonFilter) int {
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+	}
+	c.Query.Organisations = func(child int, first *int, _ *string, _ *string) int {
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+	}
+	c.Query.AccessLog = func(child int, _, _ *string, _, _ *time.Time, first *int, _ *string) int {
+		return 1 + pageWeight(first, graph.DefaultAccessLogPage)*child
+	}
+	c.Query.Operations = func(child int, first *int, _ *string, _ *string, _ *string) int {
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+	}
 	c.Query.Participations = func(child int, first *int, _ *string, _ *model.ParticipationFilter) int {
-		return 1 + pageWeight(first)*child
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Query.EsfDrillDown = func(child int, _ time.Time, _, _, _ *string, _ *model.EsfGroupInput, _ string, _ *model.EsfGenderColumn, _ *bool, first *int) int {
-		if first == nil {
-			return 1 + 100*child
-		}
-		return 1 + pageWeight(first)*child
+		return 1 + pageWeight(first, graph.DefaultDrillDownLimit)*child
 	}
 	c.Operation.Participations = func(child int, first *int, _ *string, _ *string, _ *string) int {
-		return 1 + pageWeight(first)*child
+		return 1 + pageWeight(first, graph.DefaultPageSize)*child
 	}
 	nested := func(child int) int { return 1 + nestedListWeight*child }
 	c.Case.Assessments, c.Case.Projects, c.Case.Interventions, c.Case.Activity = nested, nested, nested, nested
