@@ -54,7 +54,7 @@ func (p Principal) Grants(pu Purpose) bool { return slices.Contains(p.Purposes, 
 // apperr.ErrForbidden) when pu is not one of its purposes.
 func (p Principal) WithPurpose(pu Purpose) (Principal, error) {
 	if !p.Grants(pu) {
-		return Principal{}, &DeniedError{Reason: fmt.Sprintf("purpose %s is not granted to this %s (granted: %s)", pu, p.describe(), join(p.Purposes))}
+		return Principal{}, &DeniedError{Reason: fmt.Sprintf("purpose %s is not granted to this %s (granted: %s)", pu, p.describe(), JoinNames(p.Purposes))}
 	}
 	p.Purpose = pu
 	return p, nil
@@ -79,7 +79,7 @@ func (p Principal) Validate() error {
 	if p.Purpose == "" {
 		c.Add("purpose", "is required: declare the purpose of use")
 	} else if !p.Grants(p.Purpose) {
-		c.Addf("purpose", "%s is not granted (granted: %s)", p.Purpose, join(p.Purposes))
+		c.Addf("purpose", "%s is not granted (granted: %s)", p.Purpose, JoinNames(p.Purposes))
 	}
 	if err := c.Err(); err != nil {
 		return fmt.Errorf("access: principal: %w", err)

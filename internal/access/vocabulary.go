@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -294,61 +295,32 @@ func normalise(s string) string {
 }
 
 // ParseRole reads a role name, accepting any case and '-' or ' ' for '_'.
-func ParseRole(s string) (Role, error) {
-	n := Role(normalise(s))
-	for _, r := range Roles() {
-		if r == n {
-			return r, nil
-		}
-	}
-	return "", fmt.Errorf("access: unknown role %q (known: %s)", s, join(Roles()))
-}
+func ParseRole(s string) (Role, error) { return parseName(s, "role", Roles()) }
 
 // ParsePurpose reads a purpose name, accepting any case and '-' or ' ' for '_'.
-func ParsePurpose(s string) (Purpose, error) {
-	n := Purpose(normalise(s))
-	for _, p := range Purposes() {
-		if p == n {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("access: unknown purpose %q (known: %s)", s, join(Purposes()))
-}
+func ParsePurpose(s string) (Purpose, error) { return parseName(s, "purpose", Purposes()) }
 
 // ParseCategory reads a category name, accepting the GraphQL enum spelling (IDENTITY).
-func ParseCategory(s string) (Category, error) {
-	n := Category(normalise(s))
-	for _, c := range Categories() {
-		if c == n {
-			return c, nil
-		}
-	}
-	return "", fmt.Errorf("access: unknown data category %q (known: %s)", s, join(Categories()))
-}
+func ParseCategory(s string) (Category, error) { return parseName(s, "data category", Categories()) }
 
 // ParseOperation reads an operation name.
-func ParseOperation(s string) (Operation, error) {
-	n := Operation(normalise(s))
-	for _, o := range Operations() {
-		if o == n {
-			return o, nil
-		}
-	}
-	return "", fmt.Errorf("access: unknown operation %q (known: %s)", s, join(Operations()))
-}
+func ParseOperation(s string) (Operation, error) { return parseName(s, "operation", Operations()) }
 
 // ParseRowScope reads a row scope name.
-func ParseRowScope(s string) (RowScope, error) {
-	n := RowScope(normalise(s))
-	for _, r := range RowScopes() {
-		if r == n {
-			return r, nil
-		}
+func ParseRowScope(s string) (RowScope, error) { return parseName(s, "row scope", RowScopes()) }
+
+// parseName finds s, normalised, among the names of a vocabulary; noun names the
+// vocabulary in the error.
+func parseName[T ~string](s, noun string, known []T) (T, error) {
+	n := T(normalise(s))
+	if slices.Contains(known, n) {
+		return n, nil
 	}
-	return "", fmt.Errorf("access: unknown row scope %q (known: %s)", s, join(RowScopes()))
+	return "", fmt.Errorf("access: unknown %s %q (known: %s)", noun, s, JoinNames(known))
 }
 
-func join[T ~string](xs []T) string {
+// JoinNames lists names of a vocabulary for messages: "a, b, c".
+func JoinNames[T ~string](xs []T) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
 		parts[i] = string(x)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -96,14 +97,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization, purpose
 		return access.Principal{}, nil, err
 	}
 	if len(p.Purposes) == 0 {
-		return access.Principal{}, nil, &Error{Status: http.StatusForbidden, Code: "FORBIDDEN",
-			Message: fmt.Sprintf("role %s is granted no purpose", p.Role), err: apperr.ErrForbidden}
+		return access.Principal{}, nil, forbidden(fmt.Sprintf("role %s is granted no purpose", p.Role), apperr.ErrForbidden)
 	}
 	switch strings.TrimSpace(purpose) {
 	case "":
 		if len(p.Purposes) > 1 {
 			return access.Principal{}, nil, &Error{Status: http.StatusBadRequest, Code: "BAD_USER_INPUT",
-				Message: fmt.Sprintf("declare the purpose of use in the %s header (one of: %s)", PurposeHeader, joinPurposes(p.Purposes)),
+				Message: fmt.Sprintf("declare the purpose of use in the %s header (one of: %s)", PurposeHeader, access.JoinNames(p.Purposes)),
 				err:     apperr.Input(PurposeHeader, "is required")}
 		}
 		p.Purpose = p.Purposes[0]
@@ -114,25 +114,22 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization, purpose
 				Message: fmt.Sprintf("%s: %v", PurposeHeader, perr), err: apperr.Input(PurposeHeader, perr.Error())}
 		}
 		if p, err = p.WithPurpose(pu); err != nil {
-			return access.Principal{}, nil, &Error{Status: http.StatusForbidden, Code: "FORBIDDEN", Message: err.Error(), err: err}
+			return access.Principal{}, nil, forbidden(err.Error(), err)
 		}
 	}
 	plan, err := a.authz.Plan(p)
 	if err != nil {
 		if errors.Is(err, apperr.ErrForbidden) {
-			return access.Principal{}, nil, &Error{Status: http.StatusForbidden, Code: "FORBIDDEN", Message: err.Error(), err: err}
+			return access.Principal{}, nil, forbidden(err.Error(), err)
 		}
 		return access.Principal{}, nil, &Error{Status: http.StatusInternalServerError, Code: "INTERNAL", Message: "could not plan access", err: err}
 	}
 	return p, plan, nil
 }
 
-func joinPurposes(ps []access.Purpose) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = string(p)
-	}
-	return strings.Join(s, ", ")
+// forbidden is a refusal of what the principal may do.
+func forbidden(msg string, err error) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "FORBIDDEN", Message: msg, err: err}
 }
 
 // grantedPurposes intersects the purposes a credential names with those the policy
@@ -148,10 +145,8 @@ func (a *Authenticator) grantedPurposes(role access.Role, named []string) ([]acc
 		if err != nil {
 			return nil, err
 		}
-		for _, g := range policy {
-			if g == pu {
-				out = append(out, pu)
-			}
+		if slices.Contains(policy, pu) {
+			out = append(out, pu)
 		}
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,11 +108,7 @@ func IssuePartnerToken(ctx context.Context, st TokenStore, authz *access.Authori
 	}
 	granted := authz.Policy().PurposesFor(req.Role)
 	for _, p := range req.Purposes {
-		ok := false
-		for _, g := range granted {
-			ok = ok || g == p
-		}
-		if !ok {
+		if !slices.Contains(granted, p) {
 			c.Addf("purpose", "%s is not granted to role %s by the access policy (granted: %v)", p, req.Role, granted)
 		}
 	}

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
@@ -136,7 +137,7 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 		}
 	}
 	if in.Status != nil && *in.Status != p.Status {
-		if !contains(projectTransitions[p.Status], *in.Status) {
+		if !slices.Contains(projectTransitions[p.Status], *in.Status) {
 			c.Addf("input.status", "a %s project cannot become %s", p.Status, *in.Status)
 		}
 		p.Status = *in.Status
@@ -186,15 +187,6 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 		return store.Project{}, err
 	}
 	return reload(ctx, id, tx.ProjectsByIDs)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ActivateInterventionInput activates a service for a beneficiary.
