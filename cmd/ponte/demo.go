@@ -232,11 +232,11 @@ func demoPseudonymizer(path string) (*access.Pseudonymizer, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("demo: pseudonym key: %w", err)
 	}
-	key, err := access.ParsePseudonymKey(string(b))
+	p, err := access.PseudonymizerFromText(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("demo: pseudonym key %s: %w", path, err)
 	}
-	return access.NewPseudonymizer(key)
+	return p, nil
 }
 
 // ensureDatabase creates the database if it is missing, or recreates it on reset.

@@ -138,11 +138,11 @@ func pseudonymiserFromEnv() (*access.Pseudonymizer, error) {
 	if raw == "" {
 		return nil, errors.New("PONTE_PSEUDONYM_KEY is not set: it keys the pseudonyms of participants (hex or base64, at least 32 bytes)")
 	}
-	key, err := access.ParsePseudonymKey(raw)
+	p, err := access.PseudonymizerFromText(raw)
 	if err != nil {
 		return nil, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
 	}
-	return access.NewPseudonymizer(key)
+	return p, nil
 }
 
 func reportESF(ctx context.Context, args []string) error {

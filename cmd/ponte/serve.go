@@ -111,11 +111,8 @@ func accessConfigFromEnv(getenv func(string) string) (accessConfig, error) {
 		c.JWT = &jwt
 	}
 	if k := getenv("PONTE_PSEUDONYM_KEY"); k != "" {
-		key, err := access.ParsePseudonymKey(k)
-		if err != nil {
-			return c, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
-		}
-		if c.Pseudonyms, err = access.NewPseudonymizer(key); err != nil {
+		var err error
+		if c.Pseudonyms, err = access.PseudonymizerFromText(k); err != nil {
 			return c, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
 		}
 	}

@@ -59,6 +59,16 @@ func ParsePseudonymKey(s string) ([]byte, error) {
 	return key, nil
 }
 
+// PseudonymizerFromText is NewPseudonymizer with a key written as ParsePseudonymKey
+// reads it.
+func PseudonymizerFromText(s string) (*Pseudonymizer, error) {
+	key, err := ParsePseudonymKey(s)
+	if err != nil {
+		return nil, err
+	}
+	return NewPseudonymizer(key)
+}
+
 // KeyID names the key without revealing it, so exports can say which key made their
 // pseudonyms.
 func (p *Pseudonymizer) KeyID() string { return p.keyID }
