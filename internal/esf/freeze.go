@@ -55,14 +55,8 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 		return nil, err
 	}
 	rep := t.report(q, rules)
-	id, err := tx.ESFNewFrozenReportID(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("esf: freeze: %w", err)
-	}
-	if err := tx.ESFFreezeRecords(ctx, id, q.Cutoff, scopeIDs(q, t.ops)); err != nil {
-		return nil, fmt.Errorf("esf: freeze: %w", err)
-	}
-	n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
+	id := store.NewID().String()
+	n, digest, err := tx.ESFFreezeRecords(ctx, id, q.Cutoff, scopeIDs(q, t.ops))
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}

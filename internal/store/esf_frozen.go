@@ -44,40 +44,43 @@ func (b *esfSQL) recordHashes(cutoff time.Time, ops []string) string {
 	)`
 }
 
-// ESFFrozenRecordsDigest is the digest of a frozen report's records: the SHA-256 of the
-// per-operation digests, each the SHA-256 of "person_id:record_hash" lines in person order.
-func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
-	err = queryRow(ctx, t, "esf frozen records digest", `WITH per_op AS (
+// recordsDigest completes a WITH list holding rel (operation_id, person_id, record_hash)
+// with the digest of those records: their count, and the SHA-256 of the per-operation
+// digests, each the SHA-256 of "person_id:record_hash" lines in person order.
+func recordsDigest(rel string) string {
+	return `, per_op AS (
 			SELECT operation_id, count(*) AS n,
 				encode(sha256(convert_to(string_agg(person_id::text || ':' || record_hash, E'\n' ORDER BY person_id), 'UTF8')), 'hex') AS d
-			FROM esf_frozen_records WHERE report_id = $1 GROUP BY operation_id
+			FROM ` + rel + ` GROUP BY operation_id
 		)
 		SELECT coalesce(sum(n), 0)::bigint,
 			encode(sha256(convert_to(coalesce(string_agg(operation_id::text || ':' || d, E'\n' ORDER BY operation_id), ''), 'UTF8')), 'hex')
-		FROM per_op`, []any{reportID}, &count, &digest)
+		FROM per_op`
+}
+
+// ESFFrozenRecordsDigest is the digest of a frozen report's records (recordsDigest).
+func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
+	err = queryRow(ctx, t, "esf frozen records digest",
+		`WITH fr AS (SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = $1)`+recordsDigest("fr"),
+		[]any{reportID}, &count, &digest)
 	return count, digest, err
 }
 
-// ESFNewFrozenReportID reserves an id for a report about to be frozen.
-func (t *Tx) ESFNewFrozenReportID(ctx context.Context) (string, error) {
-	var id string
-	err := queryRow(ctx, t, "esf new frozen report id", `SELECT gen_random_uuid()`, nil, &id)
-	return id, err
-}
-
 // ESFFreezeRecords stores the hash of every participant record of the operations (nil:
-// all) as of the cut-off under the report id. The report row must follow in the same
+// all) as of the cut-off under the report id, and returns the digest of what it stored
+// (as ESFFrozenRecordsDigest would read it back). The report row must follow in the same
 // transaction.
-func (t *Tx) ESFFreezeRecords(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) error {
+func (t *Tx) ESFFreezeRecords(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) (count int64, digest string, err error) {
 	b := &esfSQL{}
 	id := b.arg(reportID) + "::uuid"
-	sql := b.recordHashes(cutoff, operationIDs) + `
+	sql := b.recordHashes(cutoff, operationIDs) + `, ins AS (
 		INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
-		SELECT ` + id + `, operation_id, person_id, record_hash FROM rec`
-	return t.withReportSettings(ctx, func() error {
-		_, err := exec(ctx, t, "esf freeze records", sql, b.args...)
-		return err
+		SELECT ` + id + `, operation_id, person_id, record_hash FROM rec
+		RETURNING operation_id, person_id, record_hash)` + recordsDigest("ins")
+	err = t.withReportSettings(ctx, func() error {
+		return queryRow(ctx, t, "esf freeze records", sql, b.args, &count, &digest)
 	})
+	return count, digest, err
 }
 
 // ESFFrozenReport is a frozen report as stored.
