@@ -179,13 +179,7 @@ func count(ctx context.Context, tx *store.Tx, q Query, rules Rules) (*tally, err
 	if len(ops) == 0 {
 		return t, nil
 	}
-	var ids []string
-	if q.filtered() {
-		ids = make([]string, len(ops))
-		for i, o := range ops {
-			ids[i] = o.ID
-		}
-	}
+	ids := scopeIDs(q, ops)
 	var criteria []store.ESFCriterion
 	for _, ind := range Indicators {
 		c, ok := ind.criterion(rules)
@@ -234,10 +228,10 @@ func (t *tally) report(q Query, rules Rules) *Report {
 		Rules:             rules,
 		Groups:            []Group{},
 	}
-	groupOf := map[string]int{} // operation id -> group index
+	groupIndex := map[string]int{} // operation id -> group index
 	index := map[GroupKey]int{}
 	for _, o := range t.ops {
-		k := GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion}
+		k := groupKey(o)
 		i, ok := index[k]
 		if !ok {
 			i = len(rep.Groups)
@@ -245,20 +239,13 @@ func (t *tally) report(q Query, rules Rules) *Report {
 			rep.Groups = append(rep.Groups, newGroup(k))
 		}
 		rep.Groups[i].Operations = append(rep.Groups[i].Operations, o.Code)
-		groupOf[o.ID] = i
+		groupIndex[o.ID] = i
 	}
-	for _, row := range t.rows {
-		i, ok := groupOf[row.OperationID]
-		if !ok {
-			continue
-		}
-		t.add(&rep.Groups[i], row)
+	groupOf := make(map[string]*Group, len(groupIndex))
+	for id, i := range groupIndex {
+		groupOf[id] = &rep.Groups[i]
 	}
-	for opID, e := range t.entities {
-		if i, ok := groupOf[opID]; ok {
-			addEntities(&rep.Groups[i], e)
-		}
-	}
+	t.fill(groupOf)
 	return rep
 }
 
@@ -318,6 +305,25 @@ func addEntities(g *Group, e store.ESFEntityCount) {
 			g.Values[i].Total += e.Public
 		case TestSMEEntity:
 			g.Values[i].Total += e.Private
+		}
+	}
+}
+
+// groupKey is the reporting group of an operation.
+func groupKey(o store.ESFOperationRef) GroupKey {
+	return GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion}
+}
+
+// fill adds the counted rows and the supported entities of each operation to its group.
+func (t *tally) fill(groupOf map[string]*Group) {
+	for _, row := range t.rows {
+		if g, ok := groupOf[row.OperationID]; ok {
+			t.add(g, row)
+		}
+	}
+	for opID, e := range t.entities {
+		if g, ok := groupOf[opID]; ok {
+			addEntities(g, e)
 		}
 	}
 }

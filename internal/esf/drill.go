@@ -98,7 +98,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 	}
 	ids := []string{}
 	for _, o := range ops {
-		k := GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion}
+		k := groupKey(o)
 		if q.Group == (GroupKey{}) || q.Group == k {
 			ids = append(ids, o.ID)
 		}

@@ -52,19 +52,10 @@ func IN01(ctx context.Context, tx *store.Tx, q Query) ([]IN01Record, error) {
 
 	byOp := map[string]*Group{}
 	for _, o := range t.ops {
-		g := newGroup(GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion})
+		g := newGroup(groupKey(o))
 		byOp[o.ID] = &g
 	}
-	for _, row := range t.rows {
-		if g, ok := byOp[row.OperationID]; ok {
-			t.add(g, row)
-		}
-	}
-	for opID, e := range t.entities {
-		if g, ok := byOp[opID]; ok {
-			addEntities(g, e)
-		}
-	}
+	t.fill(byOp)
 
 	ops := append([]store.ESFOperationRef(nil), t.ops...)
 	sort.Slice(ops, func(i, j int) bool { return ops[i].Code < ops[j].Code })
