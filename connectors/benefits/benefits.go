@@ -4,7 +4,6 @@ package benefits
 
 import (
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/record"
@@ -68,10 +67,7 @@ var statusLabels = map[string]Status{
 }
 
 // MapStatus reads a source status label (case and spacing ignored).
-func MapStatus(raw string) (Status, bool) {
-	s, ok := statusLabels[strings.Join(strings.Fields(strings.ToLower(raw)), " ")]
-	return s, ok
-}
+func MapStatus(raw string) (Status, bool) { return record.MapLabel(statusLabels, raw) }
 
 // Household roles.
 const (
@@ -159,19 +155,7 @@ func decodeBenefitCase(o *record.Object) BenefitCase {
 		}
 		c.HouseholdMembers = append(c.HouseholdMembers, hm)
 	})
-	c.StatusRaw = o.String("status_raw", true)
-	mapped, known := MapStatus(c.StatusRaw)
-	if o.Has("status") {
-		c.Status = Status(o.Enum("status", true, statuses...))
-		if known && c.Status != "" && c.Status != mapped {
-			o.Failf("status", "%s contradicts status_raw %q (%s)", c.Status, c.StatusRaw, mapped)
-		}
-	} else if c.StatusRaw != "" {
-		if !known {
-			o.Failf("status_raw", "label %q maps to no known status and no status was sent", c.StatusRaw)
-		}
-		c.Status = mapped
-	}
+	c.Status, c.StatusRaw = record.Labelled(o, "status", "status_raw", statusLabels, statuses...)
 	c.StatusDate, _ = o.Date("status_date", true)
 	c.MonthlyAmountEUR = o.OptEuro("monthly_amount_eur")
 	c.StartDate = o.OptDate("start_date")

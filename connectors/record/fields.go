@@ -415,3 +415,30 @@ func Clip(s string) string {
 	}
 	return s[:n] + "…"
 }
+
+// MapLabel looks a source's free-text label up in labels, ignoring case and spacing.
+func MapLabel[S ~string](labels map[string]S, raw string) (S, bool) {
+	s, ok := labels[strings.Join(strings.Fields(strings.ToLower(raw)), " ")]
+	return s, ok
+}
+
+// Labelled reads a status a source sends as a free-text label in rawField and, when it
+// can, also as one of allowed in field. The label maps through labels; an enum that
+// contradicts the label, or a label that maps to nothing with no enum beside it, is a
+// problem. It returns the status and the label as sent.
+func Labelled[S ~string](o *Object, field, rawField string, labels map[string]S, allowed ...string) (status S, raw string) {
+	raw = o.String(rawField, true)
+	mapped, known := MapLabel(labels, raw)
+	if o.Has(field) {
+		status = S(o.Enum(field, true, allowed...))
+		if known && status != "" && status != mapped {
+			o.Failf(field, "%s contradicts %s %q (%s)", status, rawField, raw, mapped)
+		}
+	} else if raw != "" {
+		if !known {
+			o.Failf(rawField, "label %q maps to no known status and no %s was sent", raw, field)
+		}
+		status = mapped
+	}
+	return status, raw
+}

@@ -45,10 +45,7 @@ var statusLabels = map[string]AttendanceStatus{
 }
 
 // MapStatus reads a source attendance label (case and spacing ignored).
-func MapStatus(raw string) (AttendanceStatus, bool) {
-	s, ok := statusLabels[strings.Join(strings.Fields(strings.ToLower(raw)), " ")]
-	return s, ok
-}
+func MapStatus(raw string) (AttendanceStatus, bool) { return record.MapLabel(statusLabels, raw) }
 
 // Qualification is a title the student obtained.
 type Qualification struct {
@@ -101,19 +98,7 @@ func decodeSchoolRecord(o *record.Object) SchoolRecord {
 			r.SchoolYear = ""
 		}
 	}
-	r.AttendanceStatusRaw = o.String("attendance_status_raw", true)
-	mapped, known := MapStatus(r.AttendanceStatusRaw)
-	if o.Has("attendance_status") {
-		r.AttendanceStatus = AttendanceStatus(o.Enum("attendance_status", true, statuses...))
-		if known && r.AttendanceStatus != "" && r.AttendanceStatus != mapped {
-			o.Failf("attendance_status", "%s contradicts attendance_status_raw %q (%s)", r.AttendanceStatus, r.AttendanceStatusRaw, mapped)
-		}
-	} else if r.AttendanceStatusRaw != "" {
-		if !known {
-			o.Failf("attendance_status_raw", "label %q maps to no known status and no attendance_status was sent", r.AttendanceStatusRaw)
-		}
-		r.AttendanceStatus = mapped
-	}
+	r.AttendanceStatus, r.AttendanceStatusRaw = record.Labelled(o, "attendance_status", "attendance_status_raw", statusLabels, statuses...)
 	r.SchoolCode = o.Match("school_code", r.AttendanceStatus != StatusNotFound && r.AttendanceStatus != "", schoolCode, "a ministerial school code")
 	r.GradeLevel = o.Match("grade_level", false, gradeLevel, "a grade level (I0-I3, P1-P5, S1-1..S1-3, S2-1..S2-5)")
 	r.CheckedAt, _ = o.Time("checked_at", true)
