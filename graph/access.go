@@ -99,25 +99,7 @@ func (a *Access) Touched() (persons []string, read, written []access.Category) {
 	if persons == nil {
 		persons = []string{}
 	}
-	return persons, categoriesOf(a.read.Load()), categoriesOf(a.written.Load())
-}
-
-var categoryIndex = func() map[access.Category]uint32 {
-	m := map[access.Category]uint32{}
-	for i, c := range access.Categories() {
-		m[c] = 1 << i
-	}
-	return m
-}()
-
-func categoriesOf(bits uint32) []access.Category {
-	var out []access.Category
-	for _, c := range access.Categories() {
-		if bits&categoryIndex[c] != 0 {
-			out = append(out, c)
-		}
-	}
-	return out
+	return persons, access.CategorySet(a.read.Load()).List(), access.CategorySet(a.written.Load()).List()
 }
 
 // personAge is what a request knows of a person's age, for the access log.
@@ -134,14 +116,14 @@ const (
 )
 
 // record records what a field returned or a mutation changed: bits are its categories.
-func (a *Access) record(person string, bits uint32, write bool) {
+func (a *Access) record(person string, bits access.CategorySet, write bool) {
 	if a.plan == nil {
 		return
 	}
 	if write {
-		a.written.Or(bits)
+		a.written.Or(uint32(bits))
 	} else {
-		a.read.Or(bits)
+		a.read.Or(uint32(bits))
 	}
 	if person == "" {
 		return
@@ -155,8 +137,8 @@ func (a *Access) record(person string, bits uint32, write bool) {
 }
 
 // recordUnaged records a read about person, whose age settleAges works out later.
-func (a *Access) recordUnaged(person string, bits uint32) {
-	a.read.Or(bits)
+func (a *Access) recordUnaged(person string, bits access.CategorySet) {
+	a.read.Or(uint32(bits))
 	if person == "" {
 		return
 	}
@@ -275,7 +257,7 @@ func (a *Access) settleAges(ctx context.Context, r *Request) {
 	minor := false
 	for _, id := range ids {
 		if !minor && a.personByID(ctx, r, id).minor {
-			a.read.Or(categoryIndex[access.CategoryMinors])
+			a.read.Or(uint32(access.CategoryMinors.Bit()))
 			minor = true
 		}
 		a.persons.Store(id, personAged)
@@ -350,7 +332,7 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	if !ok {
 		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
 	}
-	bits := categoryIndex[cat]
+	bits := cat.Bit()
 	if a.plan.CanRead(cat) && a.plan.CanRead(access.CategoryMinors) {
 		// Allowed whatever the person's age: the age only matters to the log, and is
 		// settled once for the whole request instead of for every field.
@@ -364,7 +346,7 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	}
 	s := a.subjectOf(ctx, r, obj)
 	if s.minor {
-		bits |= categoryIndex[access.CategoryMinors]
+		bits |= access.CategoryMinors.Bit()
 	}
 	if !a.plan.CanRead(cat) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
 		err := a.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
@@ -448,9 +430,9 @@ func CheckMutation(ctx context.Context, field string) error {
 	} else if err := a.plan.CheckWrite(writes...); err != nil {
 		return fmt.Errorf("%s: %w", field, err)
 	}
-	var bits uint32
+	var bits access.CategorySet
 	for _, c := range writes {
-		bits |= categoryIndex[c]
+		bits |= c.Bit()
 	}
 	a.record("", bits, true)
 	return nil

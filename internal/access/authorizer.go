@@ -34,25 +34,39 @@ type decisionKey struct {
 
 // decisions are Casbin's answers for one decisionKey. Immutable once built.
 type decisions struct {
-	read  categorySet
-	write categorySet
+	read  CategorySet
+	write CategorySet
 	ops   map[Operation]bool
 	rows  RowScope
 }
 
-type categorySet uint32
+// CategorySet is a set of data categories, one bit each.
+type CategorySet uint32
 
-var categoryBits = func() map[Category]categorySet {
-	m := map[Category]categorySet{}
+var categoryBits = func() map[Category]CategorySet {
+	m := map[Category]CategorySet{}
 	for i, c := range Categories() {
 		m[c] = 1 << i
 	}
 	return m
 }()
 
-func categoryBit(c Category) categorySet { return categoryBits[c] }
+// Bit is the set holding only c (empty for a name outside the vocabulary).
+func (c Category) Bit() CategorySet { return categoryBits[c] }
 
-func (s categorySet) has(c Category) bool { b := categoryBit(c); return b != 0 && s&b == b }
+// Has reports whether c is in s.
+func (s CategorySet) Has(c Category) bool { b := c.Bit(); return b != 0 && s&b == b }
+
+// List returns the categories of s in the vocabulary's order.
+func (s CategorySet) List() []Category {
+	var out []Category
+	for _, c := range Categories() {
+		if s.Has(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // NewAuthorizer builds an authorizer for policy. The plan cache holds up to 10,000
 // (role, organisation, purpose) combinations; beyond that it starts afresh.
@@ -158,10 +172,10 @@ func (a *Authorizer) decide(key decisionKey) (*decisions, error) {
 	i := 0
 	for _, c := range cats {
 		if res[i] {
-			d.read |= categoryBit(c)
+			d.read |= c.Bit()
 		}
 		if res[i+1] {
-			d.write |= categoryBit(c)
+			d.write |= c.Bit()
 		}
 		i += 2
 	}

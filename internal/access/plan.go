@@ -24,10 +24,10 @@ func (p *Plan) Principal() Principal { return p.principal }
 func (p *Plan) PolicyVersion() string { return p.version }
 
 // CanRead reports whether the plan lets the request read fields of category c.
-func (p *Plan) CanRead(c Category) bool { return p.d.rows.RowLevel() && p.d.read.has(c) }
+func (p *Plan) CanRead(c Category) bool { return p.d.rows.RowLevel() && p.d.read.Has(c) }
 
 // CanWrite reports whether the plan lets the request write fields of category c.
-func (p *Plan) CanWrite(c Category) bool { return p.d.rows.Writable() && p.d.write.has(c) }
+func (p *Plan) CanWrite(c Category) bool { return p.d.rows.Writable() && p.d.write.Has(c) }
 
 // Can reports whether the plan lets the request run operation op.
 func (p *Plan) Can(op Operation) bool { return p.d.ops[op] }
