@@ -121,11 +121,14 @@ type municipality struct {
 	thinlyPopulated bool
 }
 
-// zonaPisana are the residences of the Pisa agency's participants, with a weight each.
-var zonaPisana = []struct {
+// residence is a municipality of residence with its weight among the demo's people.
+type residence struct {
 	municipality
 	weight int
-}{
+}
+
+// zonaPisana are the residences of the Pisa agency's participants, with a weight each.
+var zonaPisana = []residence{
 	{municipality{"G702", "Pisa", false}, 55},
 	{municipality{"B950", "Cascina", false}, 16},
 	{municipality{"A562", "San Giuliano Terme", false}, 14},
@@ -134,12 +137,15 @@ var zonaPisana = []struct {
 	{municipality{"L850", "Vicopisano", true}, 6},
 }
 
-// italianBirthplaces are the Italian birthplaces of the demo's people: mostly local, some
-// from elsewhere in Italy.
-var italianBirthplaces = []struct {
+// birthplace is an Italian place of birth with its weight among the demo's people.
+type birthplace struct {
 	belfiore string
 	weight   int
-}{
+}
+
+// italianBirthplaces are the Italian birthplaces of the demo's people: mostly local, some
+// from elsewhere in Italy.
+var italianBirthplaces = []birthplace{
 	{"G702", 50}, {"B950", 6}, {"E625", 6}, {"E715", 5}, {"D612", 5}, {"F839", 8}, {"G273", 6},
 	{"H501", 4}, {"H224", 3}, {"A662", 3}, {"C351", 4},
 }
@@ -175,26 +181,32 @@ func weighted(r *rand.Rand, weights ...int) int {
 	return len(weights) - 1
 }
 
-func pickForeign(r *rand.Rand) *country {
-	ws := make([]int, len(foreignCountries))
-	for i, c := range foreignCountries {
-		ws[i] = c.weight
-	}
-	return foreignCountries[weighted(r, ws...)]
+// pickWeighted picks one of items with the weight weight gives it.
+func pickWeighted[T any](r *rand.Rand, items []T, weights []int) T {
+	return items[weighted(r, weights...)]
 }
 
-func pickResidence(r *rand.Rand) municipality {
-	ws := make([]int, len(zonaPisana))
-	for i, m := range zonaPisana {
-		ws[i] = m.weight
+// weightsOf lists the weights of items once, for pickWeighted.
+func weightsOf[T any](items []T, weight func(T) int) []int {
+	ws := make([]int, len(items))
+	for i, x := range items {
+		ws[i] = weight(x)
 	}
-	return zonaPisana[weighted(r, ws...)].municipality
+	return ws
+}
+
+var (
+	foreignWeights    = weightsOf(foreignCountries, func(c *country) int { return c.weight })
+	residenceWeights  = weightsOf(zonaPisana, func(m residence) int { return m.weight })
+	birthplaceWeights = weightsOf(italianBirthplaces, func(b birthplace) int { return b.weight })
+)
+
+func pickForeign(r *rand.Rand) *country { return pickWeighted(r, foreignCountries, foreignWeights) }
+
+func pickResidence(r *rand.Rand) municipality {
+	return pickWeighted(r, zonaPisana, residenceWeights).municipality
 }
 
 func pickItalianBirthplace(r *rand.Rand) string {
-	ws := make([]int, len(italianBirthplaces))
-	for i, b := range italianBirthplaces {
-		ws[i] = b.weight
-	}
-	return italianBirthplaces[weighted(r, ws...)].belfiore
+	return pickWeighted(r, italianBirthplaces, birthplaceWeights).belfiore
 }
