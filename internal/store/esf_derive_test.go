@@ -239,3 +239,28 @@ func TestESFStoredResultsMatchLive(t *testing.T) {
 		WHERE p.esf_entries <> (SELECT count(*) FROM participations q WHERE q.operation_id = p.operation_id AND q.person_id = p.person_id)`).Scan(&wrong))
 	require.Zero(t, wrong)
 }
+
+// An employment event fetched again unchanged computes no result again; a changed one
+// does. Counted with the calls of esf_refresh_results in the transaction.
+func TestESFUnchangedEmploymentEventsComputeNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	fillRandom(t, pool, 60, 80, 160)
+	refreshes := func(update string) int64 {
+		t.Helper()
+		tx, err := pool.Begin(ctx)
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		_, err = tx.Exec(ctx, "SET LOCAL track_functions = 'pl'")
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, update)
+		require.NoError(t, err)
+		var n int64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions
+			WHERE funcname = 'esf_refresh_results'`).Scan(&n))
+		return n
+	}
+	require.Zero(t, refreshes(`UPDATE registry_employment_events SET fetched_at = now(), origin = 'refresh'`), "fetched again, unchanged")
+	require.Positive(t, refreshes(`UPDATE registry_employment_events SET end_date = start_date + 30`), "changed")
+}
