@@ -25,14 +25,27 @@ type RawRecord struct {
 	ContentType string
 }
 
+// hashRefPrefix marks a SourceRef made from the body's hash, for a record too broken to
+// read its own reference.
+const hashRefPrefix = "sha256:"
+
 // NewRaw hashes body into a RawRecord; an empty ref falls back to the hash.
 func NewRaw(ref string, body []byte, contentType string) RawRecord {
 	sum := sha256.Sum256(body)
 	h := hex.EncodeToString(sum[:])
 	if ref == "" {
-		ref = "sha256:" + h
+		ref = hashRefPrefix + h
 	}
 	return RawRecord{SourceRef: ref, Body: body, SHA256: h, ContentType: contentType}
+}
+
+// OwnRef is the record's reference as the source gave it, or "" when the record was too
+// broken to read one and SourceRef stands in with the body's hash.
+func (r RawRecord) OwnRef() string {
+	if strings.HasPrefix(r.SourceRef, hashRefPrefix) {
+		return ""
+	}
+	return r.SourceRef
 }
 
 // Decoded is a record that passed decoding.

@@ -2,7 +2,6 @@ package syncjob
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/benefits"
@@ -76,11 +75,7 @@ func meta(coll Collection, origin string, raw record.RawRecord, at time.Time) st
 }
 
 func quarantined(coll Collection, origin string, raw record.RawRecord, at time.Time, problems []record.FieldError) store.QuarantinedRecord {
-	ref := raw.SourceRef
-	if strings.HasPrefix(ref, "sha256:") {
-		ref = "" // the record was too broken to read its own reference
-	}
-	q := store.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: ref, Payload: raw.Body, PayloadSHA256: raw.SHA256,
+	q := store.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: raw.OwnRef(), Payload: raw.Body, PayloadSHA256: raw.SHA256,
 		ContentType: raw.ContentType, Origin: origin, FetchedAt: at}
 	for _, p := range problems {
 		q.Problems = append(q.Problems, store.Problem{Field: p.Field, Reason: p.Reason})
