@@ -172,7 +172,7 @@ func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, err
 	var out []demoToken
 	ids := demo.Identities()
 	for _, role := range access.Roles() {
-		i := slices.IndexFunc(ids, func(id demo.Identity) bool { return id.Role == string(role) })
+		i := slices.IndexFunc(ids, func(id demo.Identity) bool { return id.Role == role })
 		if i < 0 {
 			continue
 		}

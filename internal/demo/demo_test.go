@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgtest"
@@ -464,7 +465,7 @@ func TestPersonsAgreeWithTheDatabase(t *testing.T) {
 
 func TestIdentitiesCoverEveryRole(t *testing.T) {
 	t.Parallel()
-	roles := map[string]bool{}
+	roles := map[access.Role]bool{}
 	subjects := map[string]bool{}
 	orgs := map[string]bool{}
 	for _, o := range demo.Organisations() {
@@ -476,8 +477,7 @@ func TestIdentitiesCoverEveryRole(t *testing.T) {
 		roles[id.Role] = true
 		require.True(t, orgs[id.OrganisationCode], id.Subject)
 	}
-	for _, r := range []string{demo.RoleSocialWorker, demo.RoleCaseManager, demo.RoleEmploymentOfficer, demo.RoleSchoolLiaison,
-		demo.RoleESFAuditor, demo.RoleDashboard, demo.RoleDPO, demo.RoleAdmin} {
+	for _, r := range access.Roles() {
 		require.True(t, roles[r], r)
 	}
 	require.True(t, subjects["sw.pisa.rossi"])

@@ -1,16 +1,6 @@
 package demo
 
-// Roles the demo's identities play; the access policy decides what each may see.
-const (
-	RoleSocialWorker      = "social_worker"
-	RoleCaseManager       = "case_manager"
-	RoleEmploymentOfficer = "employment_officer"
-	RoleSchoolLiaison     = "school_liaison"
-	RoleESFAuditor        = "esf_auditor"
-	RoleDashboard         = "dashboard"
-	RoleDPO               = "dpo"
-	RoleAdmin             = "admin"
-)
+import "github.com/ponte-hub/ponte/internal/access"
 
 // Organisation codes of the demo.
 const (
@@ -48,7 +38,8 @@ type Identity struct {
 	DisplayName      string
 	OrganisationCode string
 	DepartmentCode   string // empty when the identity belongs to no department
-	Role             string
+	// Role is the role the identity plays; the access policy decides what it may see.
+	Role access.Role
 }
 
 var organisations = []Organisation{
@@ -95,28 +86,28 @@ const (
 )
 
 var identities = []Identity{
-	{"sw.pisa.rossi", "Giulia Rossi", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.bianchi", "Marco Bianchi", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.galli", "Elena Galli", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.conti", "Silvia Conti", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.ferri", "Paola Ferri", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.esposito", "Chiara Esposito", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"sw.pisa.fabbri", "Luca Fabbri", OrgSdSPisa, "SOC", RoleSocialWorker},
-	{"cm.arnera.lombardi", "Francesca Lombardi", OrgArnera, "", RoleCaseManager},
-	{"cm.arnera.moretti", "Davide Moretti", OrgArnera, "", RoleCaseManager},
-	{"cm.aforisma.barbieri", "Sara Barbieri", OrgAforisma, "", RoleCaseManager},
-	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", RoleCaseManager},
-	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", RoleCaseManager},
-	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", RoleCaseManager},
-	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", RoleEmploymentOfficer},
-	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", RoleSchoolLiaison},
-	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", RoleESFAuditor},
-	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", RoleDashboard},
-	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", RoleDPO},
-	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", RoleAdmin},
-	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", RoleSocialWorker},
-	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", RoleSocialWorker},
-	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", RoleEmploymentOfficer},
+	{"sw.pisa.rossi", "Giulia Rossi", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.bianchi", "Marco Bianchi", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.galli", "Elena Galli", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.conti", "Silvia Conti", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.ferri", "Paola Ferri", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.esposito", "Chiara Esposito", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"sw.pisa.fabbri", "Luca Fabbri", OrgSdSPisa, "SOC", access.RoleSocialWorker},
+	{"cm.arnera.lombardi", "Francesca Lombardi", OrgArnera, "", access.RoleCaseManager},
+	{"cm.arnera.moretti", "Davide Moretti", OrgArnera, "", access.RoleCaseManager},
+	{"cm.aforisma.barbieri", "Sara Barbieri", OrgAforisma, "", access.RoleCaseManager},
+	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", access.RoleCaseManager},
+	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", access.RoleCaseManager},
+	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", access.RoleCaseManager},
+	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", access.RoleEmploymentOfficer},
+	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", access.RoleSchoolLiaison},
+	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", access.RoleESFAuditor},
+	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", access.RoleDashboard},
+	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", access.RoleDPO},
+	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", access.RoleAdmin},
+	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", access.RoleSocialWorker},
+	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", access.RoleSocialWorker},
+	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", access.RoleEmploymentOfficer},
 }
 
 // Identities lists the staff and service identities the demo creates, one or more per role.
