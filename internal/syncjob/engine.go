@@ -56,6 +56,18 @@ func NewSyncer(st *store.Store, conn *Connectors, cfg Config, opts ...SyncerOpti
 // Configured reports whether a source has a connector.
 func (s *Syncer) Configured(source string) bool { return s.conn.Client(source) != nil }
 
+// configuredSources are the sources with a client, in Sources order: what a refresh asks
+// when it names none.
+func (s *Syncer) configuredSources() []string {
+	var out []string
+	for _, src := range Sources {
+		if s.Configured(src) {
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
 // Configure stores every configured source's max age, so freshness verdicts read it.
 func (s *Syncer) Configure(ctx context.Context) error {
 	return s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
@@ -374,11 +386,7 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 		return sum, errors.New("syncjob: refresh: no tax codes")
 	}
 	if len(sources) == 0 {
-		for _, src := range Sources {
-			if s.Configured(src) {
-				sources = append(sources, src)
-			}
-		}
+		sources = s.configuredSources()
 	}
 	var errs []error
 	for _, src := range sources {

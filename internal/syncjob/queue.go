@@ -205,11 +205,7 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 	}
 	args := RefreshArgs{TaxCodes: sortedUnique(taxCodes), Sources: sortedUnique(sources)}
 	if len(args.Sources) == 0 {
-		for _, src := range Sources {
-			if q.syncer.Configured(src) {
-				args.Sources = append(args.Sources, src)
-			}
-		}
+		args.Sources = q.syncer.configuredSources()
 	}
 	for _, src := range args.Sources {
 		if !q.syncer.Configured(src) {
