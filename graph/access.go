@@ -13,6 +13,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/ponte-hub/ponte/graph/model"
+
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
@@ -283,6 +285,15 @@ func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
 		return a.registrySubject(&o.RegistryMeta)
 	case *store.SchoolRecord:
 		return a.registrySubject(&o.RegistryMeta)
+	case *model.EsfParticipant:
+		// The birth date the ESF+ record holds (or derived from its tax code); without
+		// one the participant counts as a minor, like any person whose age is unknown.
+		if o.BirthDate != nil {
+			return subject{person: o.PersonID, minor: a.minorBorn(*o.BirthDate), some: true}
+		}
+		return subject{person: o.PersonID, minor: true, some: true}
+	case *model.EsfRecordChange:
+		return a.personByID(ctx, r, o.PersonID)
 	case *store.BenefitMember:
 		if o.BirthDate != nil {
 			return subject{minor: a.minorBorn(*o.BirthDate), some: true}

@@ -89,9 +89,8 @@ var matrix = []matrixRow{
 	{"school_liaison", access.PurposeSchoolAttendance, "c hh a m as pa ae", "identity demographic household education case registry_provenance minors"},
 	{"esf_auditor", access.PurposeESFAudit, "a pa",
 		"pseudonym demographic socio_economic employment education services participation registry_provenance health special_other minors"},
-	{"esf_auditor", access.PurposeESFMonitoring, "", ""},
+	{"esf_auditor", access.PurposeESFMonitoring, "a pa", "pseudonym participation minors"},
 	{"dashboard", access.PurposeStatistics, "", ""},
-	{"dashboard", access.PurposeESFMonitoring, "", ""},
 	{"dpo", access.PurposeDataProtectionReview, "c hh a m as pa ae", allCategories},
 	{"admin", access.PurposeStatistics, "", ""},
 }

@@ -62,15 +62,16 @@ var expected = map[access.Role]map[access.Purpose]grant{
 		},
 	},
 	access.RoleESFAuditor: {
-		access.PurposeESFMonitoring: {rows: access.RowsAggregates, ops: "read_aggregates freeze_esf_report", mutations: "freezeEsfReport"},
+		access.PurposeESFMonitoring: {rows: access.RowsParticipants, read: "pseudonym participation minors",
+			ops: "read_aggregates report_esf drill_esf freeze_esf_report", mutations: "freezeEsfReport"},
 		access.PurposeESFAudit: {
 			rows: access.RowsParticipants,
 			read: "pseudonym demographic socio_economic employment education health special_other minors services participation registry_provenance",
+			ops:  "report_esf drill_esf",
 		},
 	},
 	access.RoleDashboard: {
-		access.PurposeStatistics:    {rows: access.RowsAggregates, ops: "read_aggregates"},
-		access.PurposeESFMonitoring: {rows: access.RowsAggregates, ops: "read_aggregates"},
+		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates"},
 	},
 	access.RoleDPO: {
 		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact", ops: "read_access_log"},
@@ -154,7 +155,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 						require.ErrorIs(t, err, apperr.ErrForbidden, "mutation %s", m)
 					}
 				}
-				require.Equal(t, role == access.RoleESFAuditor && purpose == access.PurposeESFAudit, plan.Pseudonymous(), "pseudonymous")
+				require.Equal(t, role == access.RoleESFAuditor && granted, plan.Pseudonymous(), "pseudonymous")
+				for _, o := range []access.Operation{access.OpReportESF, access.OpDrillESF, access.OpFreezeESFReport} {
+					err := plan.CheckESF(o)
+					if plan.Can(o) {
+						require.NoError(t, err, "%s: every ESF+ operation comes with a scope that sees every participant", o)
+					} else {
+						require.ErrorIs(t, err, apperr.ErrForbidden)
+					}
+				}
 			})
 		}
 	}

@@ -87,6 +87,20 @@ func (p *Plan) CheckOperation(op Operation) error {
 	return nil
 }
 
+// CheckESF returns nil when the plan may run an ESF+ operation (OpReportESF, OpDrillESF,
+// OpFreezeESFReport): the policy grants it and the row scope sees every participant.
+// Otherwise a *DeniedError says which of the two is missing.
+func (p *Plan) CheckESF(op Operation) error {
+	if err := p.CheckOperation(op); err != nil {
+		return err
+	}
+	if !p.d.rows.SeesEveryParticipant() {
+		return &DeniedError{Reason: fmt.Sprintf("%s may %s, but its row scope (%s) does not see every ESF+ participant, so the values would be incomplete",
+			p.principal.describe(), op, p.d.rows)}
+	}
+	return nil
+}
+
 // CheckMutation returns nil when the plan allows mutation m: it may write every category
 // m writes (in a writable row scope) and run m's operation. Resolvers call it before
 // touching the database, so a denied mutation writes nothing.

@@ -135,11 +135,18 @@ const (
 	OpRefreshRegistry Operation = "refresh_registry"
 	// OpFreezeESFReport: freeze an ESF+ report at a cut-off date.
 	OpFreezeESFReport Operation = "freeze_esf_report"
+	// OpReportESF: compute the ESF+ indicator values (esfReport, esfProfile) and verify
+	// frozen reports. The values are exact, as the Commission receives them, so the plan
+	// must see every participant: only a participants (or all) row scope may run it.
+	OpReportESF Operation = "report_esf"
+	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
+	OpDrillESF Operation = "drill_esf"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
-	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport}
+	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
+		OpReportESF, OpDrillESF}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -181,6 +188,11 @@ func (s RowScope) RowLevel() bool {
 	}
 	return true
 }
+
+// SeesEveryParticipant reports whether the scope shows every ESF+ participant: exact
+// indicator values, their drill-down and frozen reports need it, since a value counted
+// over part of the participants would be a wrong value, not a smaller one.
+func (s RowScope) SeesEveryParticipant() bool { return s == RowsParticipants || s == RowsAll }
 
 // Writable reports whether rows in this scope may be written: auditors' and dashboards'
 // scopes never write personal data.
