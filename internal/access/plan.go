@@ -177,6 +177,10 @@ func (p *Plan) Claims() map[string]string {
 	if p.Can(OpReadAggregates) {
 		c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "read", p.principal.Territory
 	}
+	c[store.ClaimESFReport] = ""
+	if p.CheckESF(OpReportESF) == nil {
+		c[store.ClaimESFReport] = "read"
+	}
 	return c
 }
 
