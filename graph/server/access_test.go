@@ -87,9 +87,10 @@ var matrix = []matrixRow{
 	{"employment_officer", access.PurposeEmploymentServices, "c hh a m as pa ae",
 		"identity demographic contact household socio_economic employment education case services registry_provenance"},
 	{"school_liaison", access.PurposeSchoolAttendance, "c hh a m as pa ae", "identity demographic household education case registry_provenance minors"},
-	{"esf_auditor", access.PurposeESFAudit, "a pa",
-		"pseudonym demographic socio_economic employment education services participation registry_provenance health special_other minors"},
-	{"esf_auditor", access.PurposeESFMonitoring, "a pa", "pseudonym participation minors"},
+	// Pseudonymous roles cannot look persons up by the hub's ids (TestPseudonymousRolesResolveNoHubIDs);
+	// what they read about participants is checked through their lists in TestAuditorSeesPseudonymsOnly.
+	{"esf_auditor", access.PurposeESFAudit, "", ""},
+	{"esf_auditor", access.PurposeESFMonitoring, "", ""},
 	{"dashboard", access.PurposeStatistics, "", ""},
 	{"dpo", access.PurposeDataProtectionReview, "c hh a m as pa ae", allCategories},
 	{"admin", access.PurposeStatistics, "", ""},
@@ -229,6 +230,67 @@ func TestAuditorSeesPseudonymsOnly(t *testing.T) {
 	id := conn["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["person"].(map[string]any)["id"]
 	d := b.okAs(t, "esf_auditor", access.PurposeESFAudit, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
 	require.Nil(t, d["node"])
+
+	// What each purpose reads about a participant, through its own list.
+	const fields = `{ participations(first: 10) { edges { node { entryDate isced minority person { pseudonym gender phone } } } } }`
+	for purpose, granted := range map[access.Purpose][]string{
+		access.PurposeESFAudit:      {"entryDate", "isced", "minority", "pseudonym", "gender"},
+		access.PurposeESFMonitoring: {"entryDate", "pseudonym"},
+	} {
+		r := b.as(t, "esf_auditor", purpose, fields, nil)
+		denied := map[string]bool{}
+		for _, e := range r.Errors {
+			require.Equal(t, "FORBIDDEN", e.Extensions["code"], e.Message)
+			denied[fmt.Sprint(e.Path[len(e.Path)-1])] = true
+		}
+		for _, f := range []string{"entryDate", "isced", "minority", "pseudonym", "gender", "phone"} {
+			require.Equal(t, !slices.Contains(granted, f), denied[f], "%s reads %s", purpose, f)
+		}
+	}
+}
+
+// A pseudonymous role cannot turn the ids other roles see into pseudonyms: every object
+// naming a person, looked up by the hub's id, is null exactly like a missing one, through
+// node and nodes alike; its searches by name or tax code are refused before they run.
+func TestPseudonymousRolesResolveNoHubIDs(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	ids := append(append(append([]string{}, b.fx.persons...), b.fx.minors...), b.fx.cases...)
+	ids = append(append(ids, b.fx.households...), b.ax.participant, b.ax.assessment)
+	for _, purpose := range []access.Purpose{access.PurposeESFAudit, access.PurposeESFMonitoring} {
+		for _, id := range ids {
+			r := b.as(t, "esf_auditor", purpose, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
+			require.Empty(t, r.Errors)
+			require.Nil(t, r.Data["node"], "%s resolves %s", purpose, id)
+		}
+		r := b.as(t, "esf_auditor", purpose, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		require.Empty(t, r.Errors)
+		for _, n := range r.Data["nodes"].([]any) {
+			require.Nil(t, n)
+		}
+		// The same ids resolve for a role that sees them.
+		d := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		for _, n := range d["nodes"].([]any) {
+			require.NotNil(t, n)
+		}
+
+		var taxCode string
+		require.NoError(t, b.store.Pool().QueryRow(context.Background(), `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, b.fx.persons[0])).Scan(&taxCode))
+		for _, q := range []struct{ query, field string }{
+			{`query($s: String) { persons(first: 5, filter: {search: $s}) { totalCount edges { node { pseudonym } } } }`, "filter.search"},
+			{`query($s: String) { participations(first: 5, filter: {search: $s}) { totalCount edges { node { id } } } }`, "filter.search"},
+			{`query($s: String) { cases(first: 5, filter: {search: $s}) { totalCount } }`, "filter.search"},
+		} {
+			for _, s := range []string{taxCode, taxCode[:6], "Rossi"} {
+				r := b.as(t, "esf_auditor", purpose, q.query, map[string]any{"s": s})
+				require.Len(t, r.Errors, 1, "%s %s", purpose, q.query)
+				require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+				require.Contains(t, r.Errors[0].Message, q.field)
+				require.Contains(t, r.Errors[0].Message, "identity")
+				require.Nil(t, r.Data, "refused before it runs: no count, no page")
+			}
+		}
+	}
 }
 
 // Objects of another organisation are null, exactly like objects that do not exist; the
@@ -547,5 +609,32 @@ func TestCredentialsRefused(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+}
+
+// A search is a read of what it matches: a role without minors' data finds no minor by
+// name or tax code — the answer is the one for a tax code nobody has — while a role with
+// them does; LIKE's wildcards match only themselves.
+func TestSearchesFindOnlyWhatTheCallerMayRead(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	ctx := context.Background()
+	var minorCode, minorName, adultCode string
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code, family_name FROM persons WHERE id = $1`, rowID(t, b.fx.minors[0])).Scan(&minorCode, &minorName))
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, b.fx.persons[0])).Scan(&adultCode))
+	const q = `query($s: String) { persons(first: 5, filter: {search: $s}) { totalCount } cases(first: 5, filter: {search: $s}) { totalCount } }`
+	count := func(who string, purpose access.Purpose, s string) [2]float64 {
+		d := b.okAs(t, who, purpose, q, map[string]any{"s": s})
+		return [2]float64{d["persons"].(map[string]any)["totalCount"].(float64), d["cases"].(map[string]any)["totalCount"].(float64)}
+	}
+	nobody := count("employment_officer", access.PurposeEmploymentServices, "ZZZZZZ00A00Z000Z")
+	require.Equal(t, [2]float64{0, 0}, nobody)
+	for _, s := range []string{minorCode, minorCode[:11]} {
+		require.Equal(t, nobody, count("employment_officer", access.PurposeEmploymentServices, s), "a minor is not found without minors' data")
+		require.Equal(t, 1.0, count("social_worker", access.PurposeCaseManagement, s)[0], "the social worker follows minors")
+	}
+	require.Positive(t, count("employment_officer", access.PurposeEmploymentServices, adultCode)[0], "adults are found")
+	for _, s := range []string{"%", "_", `\`, "%%"} {
+		require.Equal(t, [2]float64{0, 0}, count("social_worker", access.PurposeCaseManagement, s), "%q matches itself, not everything", s)
 	}
 }
