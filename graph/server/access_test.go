@@ -638,3 +638,88 @@ func TestSearchesFindOnlyWhatTheCallerMayRead(t *testing.T) {
 		require.Equal(t, [2]float64{0, 0}, count("social_worker", access.PurposeCaseManagement, s), "%q matches itself, not everything", s)
 	}
 }
+
+// A service type can be health data by itself: psychological support or home care tells
+// what the beneficiary suffers from. A role that may not read health data does not see
+// such an intervention at all — in a case's list, a project's, by id, or in an
+// assessment's proposals — while the social worker does; the database refuses it too.
+func TestServicesRevealingHealthAreHealthData(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	ctx := context.Background()
+	var psych string
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `INSERT INTO interventions (case_id, project_id, round_id, service_type, provider_organisation_id,
+		beneficiary_id, starts_on, status)
+		SELECT case_id, project_id, round_id, 'PSYCHOLOGICAL_SUPPORT', provider_organisation_id, beneficiary_id, starts_on, status
+		  FROM interventions WHERE case_id = $1 LIMIT 1 RETURNING id::text`, rowID(t, b.fx.cases[0])).Scan(&psych))
+	_, err := b.store.Pool().Exec(ctx, `UPDATE assessments SET proposed_interventions = '{INTERNSHIP,PSYCHOLOGICAL_SUPPORT}' WHERE id = $1`,
+		rowID(t, b.ax.assessment))
+	require.NoError(t, err)
+	psychID := globalid.Encode("Intervention", psych)
+
+	const q = `query($case: ID!, $i: ID!, $a: ID!) {
+	  c: node(id: $case) { ... on Case { interventions { serviceType } projects { interventions { serviceType } } } }
+	  i: node(id: $i) { id }
+	  a: node(id: $a) { ... on Assessment { proposedInterventions } } }`
+	vars := map[string]any{"case": b.fx.cases[0], "i": psychID, "a": b.ax.assessment}
+	types := func(d map[string]any) []string {
+		var out []string
+		c, _ := d["c"].(map[string]any)
+		if c == nil {
+			return nil
+		}
+		add := func(x any) {
+			if st, ok := x.(map[string]any)["serviceType"].(string); ok { // null: a minor's, without minors' data
+				out = append(out, st)
+			}
+		}
+		for _, x := range c["interventions"].([]any) {
+			add(x)
+		}
+		for _, p := range c["projects"].([]any) {
+			for _, x := range p.(map[string]any)["interventions"].([]any) {
+				add(x)
+			}
+		}
+		return out
+	}
+	d := b.okAs(t, "social_worker", access.PurposeCaseManagement, q, vars)
+	require.Contains(t, types(d), "PSYCHOLOGICAL_SUPPORT")
+	require.NotNil(t, d["i"])
+	require.Equal(t, []any{"INTERNSHIP", "PSYCHOLOGICAL_SUPPORT"}, d["a"].(map[string]any)["proposedInterventions"])
+
+	for _, who := range []struct {
+		id      string
+		purpose access.Purpose
+	}{{"case_manager", access.PurposeCaseManagement}, {"employment_officer", access.PurposeEmploymentServices}} {
+		r := b.as(t, who.id, who.purpose, q, vars)
+		got := types(r.Data)
+		require.NotEmpty(t, got, "%s sees the case's other interventions", who.id)
+		require.NotContains(t, got, "PSYCHOLOGICAL_SUPPORT", who.id)
+		require.Nil(t, r.Data["i"], "%s: by id, exactly like a missing intervention", who.id)
+		if a, ok := r.Data["a"].(map[string]any); ok && a["proposedInterventions"] != nil {
+			require.Equal(t, []any{"INTERNSHIP"}, a["proposedInterventions"], who.id)
+		}
+	}
+
+	// The database's own answer to a request transaction without the health claim.
+	plain := store.Scope{Kind: store.ScopeAll, HidesHealth: true}
+	claims := plain.Claims()
+	require.NoError(t, b.store.InTx(ctx, store.TxOptions{ReadOnly: true, Claims: claims, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+		rows, err := tx.InterventionsByIDs(ctx, []string{psych})
+		require.Empty(t, rows, "row security hides it even when the application filter would not")
+		return err
+	}))
+
+	// The list the database uses is the list the hub uses.
+	got := map[string]access.Category{}
+	rows, err := b.store.Pool().Query(ctx, `SELECT service_type, category FROM service_type_categories`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var st, c string
+		require.NoError(t, rows.Scan(&st, &c))
+		got[st] = access.Category(c)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, access.RevealingServiceTypes, got)
+}

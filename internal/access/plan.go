@@ -87,6 +87,18 @@ func (p *Plan) CheckOperation(op Operation) error {
 	return nil
 }
 
+// VisibleServiceTypes keeps the service types of a list that the plan may read: a type
+// revealing a special category needs that category.
+func (p *Plan) VisibleServiceTypes(types []string) []string {
+	out := make([]string, 0, len(types))
+	for _, t := range types {
+		if c, ok := RevealingServiceTypes[t]; !ok || p.CanRead(c) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // CheckESF returns nil when the plan may run an ESF+ operation (OpReportESF, OpDrillESF,
 // OpFreezeESFReport): the policy grants it and the row scope sees every participant.
 // Otherwise a *DeniedError says which of the two is missing.
@@ -123,8 +135,16 @@ func (p *Plan) CheckMutation(m Mutation) error {
 // CanMutate reports whether CheckMutation(m) would pass.
 func (p *Plan) CanMutate(m Mutation) bool { return p.CheckMutation(m) == nil }
 
-// Scope is the row scope for store transactions (TxOptions.Scope).
+// Scope is the row scope for store transactions (TxOptions.Scope): the rows of the plan's
+// row scope, without the interventions whose service type reveals health data when the
+// plan may not read it.
 func (p *Plan) Scope() store.Scope {
+	s := p.rowScope()
+	s.HidesHealth = !p.CanRead(CategoryHealth)
+	return s
+}
+
+func (p *Plan) rowScope() store.Scope {
 	pr := p.principal
 	switch p.d.rows {
 	case RowsAll:

@@ -119,6 +119,15 @@ func (c Category) Protected() bool {
 	return false
 }
 
+// RevealingServiceTypes are the service types whose very value reveals a special
+// category: an intervention of one of them is data of that category, whatever field of
+// it is read. The table service_type_categories (migration 00360) holds the same list for
+// the database's row security.
+var RevealingServiceTypes = map[string]Category{
+	"PSYCHOLOGICAL_SUPPORT": CategoryHealth,
+	"HOME_CARE":             CategoryHealth,
+}
+
 // Operation is an action on no particular data category, granted like a category.
 type Operation string
 
