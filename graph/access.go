@@ -295,6 +295,9 @@ func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
 	case *model.EsfRecordChange:
 		return a.personByID(ctx, r, o.PersonID)
 	case *store.BenefitMember:
+		if o.PersonID != "" {
+			return a.personByID(ctx, r, o.PersonID)
+		}
 		if o.BirthDate != nil {
 			return subject{minor: a.minorBorn(*o.BirthDate), some: true}
 		}

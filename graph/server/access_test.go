@@ -723,3 +723,60 @@ func TestServicesRevealingHealthAreHealthData(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.Equal(t, access.RevealingServiceTypes, got)
 }
+
+// A benefit application names its whole household by tax code. Each member is a person
+// the response names: shown only when the caller may see that person, aged by the
+// minors' rule, and named in the access log; a member outside the scope, or unknown to
+// the hub, is left out.
+func TestBenefitHouseholdMembersFollowTheRowScope(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	ctx := context.Background()
+	code := func(gid string) string {
+		var c string
+		require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, gid)).Scan(&c))
+		return c
+	}
+	adult, minor, outsider := code(b.fx.persons[0]), code(b.fx.minors[0]), code(b.ax.torinoPerson)
+	members := fmt.Sprintf(`[{"tax_code":%q,"role":"applicant"},{"tax_code":%q,"role":"member","relationship":"figlio"},
+		{"tax_code":%q,"role":"member"},{"tax_code":"BNCGNN80A01H501X","role":"member","birth_date":"1980-01-01"}]`, adult, minor, outsider)
+	_, err := b.store.Pool().Exec(ctx, `INSERT INTO registry_benefit_cases (source, source_ref, tax_code, programme, application_protocol,
+		household_members, member_tax_codes, status, status_raw, status_date, raw_payload, payload_sha256, content_type, origin, fetched_at)
+		VALUES ('benefits', 'ADI/INPS-1', $1, 'ADI', 'INPS-1', $2::jsonb, ARRAY[$1, $3, $4, 'BNCGNN80A01H501X'], 'ACCEPTED', 'accolta',
+		'2024-03-01', '\x7b7d'::bytea, repeat('a', 64), 'application/json', 'sync', now())`, adult, members, minor, outsider)
+	require.NoError(t, err)
+
+	const q = `query Benefits($p: ID!) { node(id: $p) { ... on Person { benefits { householdMembers { taxCode relationship } } } } }`
+	for _, tc := range []struct {
+		who     string
+		purpose access.Purpose
+		want    []any // tax codes shown (nil where the field is denied)
+		logged  []string
+	}{
+		{"social_worker", access.PurposeCaseManagement, []any{adult, minor}, []string{b.fx.persons[0], b.fx.minors[0]}},
+		{"case_manager", access.PurposeCaseManagement, []any{adult, minor}, []string{b.fx.persons[0], b.fx.minors[0]}},
+		// No minors' data: the child is not even named.
+		{"employment_officer", access.PurposeEmploymentServices, []any{adult}, []string{b.fx.persons[0]}},
+	} {
+		before := len(accessLog(t, b.store))
+		r := b.as(t, tc.who, tc.purpose, q, map[string]any{"p": b.fx.persons[0]})
+		ben := r.Data["node"].(map[string]any)["benefits"].([]any)
+		require.Len(t, ben, 1, tc.who)
+		var got []any
+		for _, m := range ben[0].(map[string]any)["householdMembers"].([]any) {
+			got = append(got, m.(map[string]any)["taxCode"])
+		}
+		require.Equal(t, tc.want, got, "%s: the outsider and the unknown person are left out", tc.who)
+		recs := accessLog(t, b.store)
+		require.Len(t, recs, before+1)
+		var want []string
+		for _, p := range tc.logged {
+			want = append(want, rowID(t, p))
+		}
+		slices.Sort(want)
+		require.Equal(t, want, recs[len(recs)-1].PersonIDs, "%s: every member shown is in the log", tc.who)
+		if tc.who != "employment_officer" {
+			require.Contains(t, recs[len(recs)-1].Categories, "minors")
+		}
+	}
+}

@@ -247,6 +247,17 @@ func (t *Tx) PersonsByIDs(ctx context.Context, ids []string) ([]Person, error) {
 		})
 }
 
+// PersonsByTaxCodes loads the persons with the given tax codes, within scope.
+func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, error) {
+	args := []any{codes}
+	return query(ctx, t, "persons by tax code",
+		`SELECT `+personCols+` FROM persons p WHERE p.tax_code = ANY($1::text[]) AND `+t.scope.personPredicate("p", &args), args,
+		func(r pgx.Rows) (Person, error) {
+			var p Person
+			return p, scanPersonInto(r, &p)
+		})
+}
+
 // PersonFilter narrows a person listing.
 type PersonFilter struct {
 	// Search matches the start of the tax code or any part of the name, case-insensitively.
