@@ -160,6 +160,12 @@ func (a *Access) touch(persons ...string) {
 // pseudonymous reports whether persons appear to this request only through pseudonyms.
 func (a *Access) pseudonymous() bool { return a.plan != nil && a.plan.Pseudonymous() }
 
+// adultsBornBy is the latest birth date of a person who is an adult on the request's date.
+func (a *Access) adultsBornBy() *time.Time {
+	d := a.today.AddDate(-18, 0, 0)
+	return &d
+}
+
 func (a *Access) minorBorn(birth time.Time) bool { return birth.AddDate(18, 0, 0).After(a.today) }
 
 // minorByTaxCode ages a person from their tax code; an unreadable one counts as a minor.
@@ -362,7 +368,10 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	if s.minor {
 		bits |= access.CategoryMinors.Bit()
 	}
-	if !a.plan.CanRead(cat) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
+	if !a.plan.CanReadAbout(cat, s.minor) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
+		if a.plan.CanReadMinorsOnly(cat) {
+			return nil, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
+		}
 		err := a.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
 		var de *access.DeniedError
 		if s.minor && errors.As(err, &de) {

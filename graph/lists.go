@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/access"
@@ -31,21 +30,26 @@ func (r *Request) checkFilter(field string, set bool, cats ...access.Category) e
 	return nil
 }
 
-// searchAdultsBornBy checks a search by name or tax code (identity data) and says whom it
-// may match: nil for every person, or the latest birth date of an adult when the plan
-// may not read minors' data.
-func (r *Request) searchAdultsBornBy(field string, search *string) (*time.Time, error) {
+// searchAges checks a search by name or tax code (identity data) and says whom it may
+// match: every person, only adults when the plan may not read minors' data, only minors
+// when it reads identity about minors alone.
+func (r *Request) searchAges(field string, search *string) (who store.SearchAges, err error) {
 	if search == nil || *search == "" || r.access.plan == nil {
-		return nil, nil
+		return who, nil
+	}
+	plan := r.access.plan
+	if plan.CanReadMinorsOnly(access.CategoryIdentity) && plan.CanRead(access.CategoryMinors) {
+		// Identity only about minors (the school liaison): the search matches only them.
+		who.MinorsBornAfter = r.access.adultsBornBy()
+		return who, nil
 	}
 	if err := r.checkFilter(field, true, access.CategoryIdentity); err != nil {
-		return nil, err
+		return who, err
 	}
-	if r.access.plan.CanRead(access.CategoryMinors) {
-		return nil, nil
+	if !plan.CanRead(access.CategoryMinors) {
+		who.AdultsBornBy = r.access.adultsBornBy()
 	}
-	born := r.access.today.AddDate(-18, 0, 0)
-	return &born, nil
+	return who, nil
 }
 
 func listCases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.CaseConnection, error) {
@@ -59,11 +63,11 @@ func listCases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.C
 		if err := r.checkFilter("filter", set, access.CategoryCase); err != nil {
 			return nil, err
 		}
-		born, err := r.searchAdultsBornBy("filter.search", f.Search)
+		born, err := r.searchAges("filter.search", f.Search)
 		if err != nil {
 			return nil, err
 		}
-		sf = store.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search, AdultsBornBy: born}
+		sf = store.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search, SearchAges: born}
 		if sf.DepartmentID, err = optID("filter.departmentId", f.DepartmentID, "Department"); err != nil {
 			return nil, err
 		}
@@ -94,7 +98,7 @@ func listPersons(ctx context.Context, f *model.PersonFilter, p store.Page) (*mod
 	}
 	var sf store.PersonFilter
 	if f != nil {
-		if sf.AdultsBornBy, err = r.searchAdultsBornBy("filter.search", f.Search); err != nil {
+		if sf.SearchAges, err = r.searchAges("filter.search", f.Search); err != nil {
 			return nil, err
 		}
 		sf.Search = f.Search
@@ -184,7 +188,7 @@ func listParticipations(ctx context.Context, f store.ParticipationFilter, p stor
 	if err != nil {
 		return nil, err
 	}
-	if f.AdultsBornBy, err = r.searchAdultsBornBy(searchField, f.Search); err != nil {
+	if f.SearchAges, err = r.searchAges(searchField, f.Search); err != nil {
 		return nil, err
 	}
 	rows, err := r.Tx.ListParticipations(ctx, f, p)

@@ -23,8 +23,21 @@ func (p *Plan) Principal() Principal { return p.principal }
 // PolicyVersion identifies the policy the plan was built from.
 func (p *Plan) PolicyVersion() string { return p.version }
 
-// CanRead reports whether the plan lets the request read fields of category c.
+// CanRead reports whether the plan lets the request read fields of category c, about
+// anyone.
 func (p *Plan) CanRead(c Category) bool { return p.d.rows.RowLevel() && p.d.read.Has(c) }
+
+// CanReadAbout reports whether the plan lets the request read fields of category c about
+// a person who is (or is not) a minor: c about anyone, or c about minors only
+// (ActReadMinors). Minors' data also needs CategoryMinors, which the caller checks.
+func (p *Plan) CanReadAbout(c Category, minor bool) bool {
+	return p.CanRead(c) || (minor && p.d.rows.RowLevel() && p.d.readMinors.Has(c))
+}
+
+// CanReadMinorsOnly reports whether the plan reads c about minors but not about adults.
+func (p *Plan) CanReadMinorsOnly(c Category) bool {
+	return !p.CanRead(c) && p.d.rows.RowLevel() && p.d.readMinors.Has(c)
+}
 
 // CanWrite reports whether the plan lets the request write fields of category c.
 func (p *Plan) CanWrite(c Category) bool { return p.d.rows.Writable() && p.d.write.Has(c) }

@@ -262,27 +262,37 @@ func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, e
 type PersonFilter struct {
 	// Search matches the start of the tax code or any part of the name, case-insensitively.
 	Search *string
-	// AdultsBornBy, when set, lets Search match only persons born on or before it (18
-	// years before the request's date): a principal without minors' data must not learn
-	// from a search that a minor is known to the hub.
+	// SearchAges narrows whom Search may match.
+	SearchAges SearchAges
+}
+
+// SearchAges narrows a search to adults or to minors: a principal without minors' data
+// must not learn from a search that a minor is known to the hub, and one that reads
+// identity only about minors must not find adults. A person whose birth date is unknown
+// matches neither restriction.
+type SearchAges struct {
+	// AdultsBornBy: only persons born on or before it (18 years before the request's date).
 	AdultsBornBy *time.Time
+	// MinorsBornAfter: only persons born after it.
+	MinorsBornAfter *time.Time
 }
 
 // PersonSearch is what a search matches persons on: the start of the tax code or any
-// part of "family given" name, case-insensitively, with LIKE's wildcards taken literally;
-// with AdultsBornBy, only persons born on or before it (an unknown birth date never
-// matches).
+// part of "family given" name, case-insensitively, with LIKE's wildcards taken literally.
 type PersonSearch struct {
-	Text         string
-	AdultsBornBy *time.Time
+	Text string
+	Ages SearchAges
 }
 
 // predicate is the SQL condition on the persons row alias p.
 func (s PersonSearch) predicate(p string, args *[]any) string {
 	v := arg(args, likeEscape(s.Text))
 	where := `(` + p + `.tax_code LIKE upper(` + v + `) || '%' OR (` + p + `.family_name || ' ' || ` + p + `.given_name) ILIKE '%' || ` + v + ` || '%')`
-	if s.AdultsBornBy != nil {
-		where += ` AND ` + p + `.birth_date <= ` + arg(args, *s.AdultsBornBy)
+	if s.Ages.AdultsBornBy != nil {
+		where += ` AND ` + p + `.birth_date <= ` + arg(args, *s.Ages.AdultsBornBy)
+	}
+	if s.Ages.MinorsBornAfter != nil {
+		where += ` AND ` + p + `.birth_date > ` + arg(args, *s.Ages.MinorsBornAfter)
 	}
 	return where
 }
@@ -298,7 +308,7 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 	args := []any{}
 	where := t.scope.personPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
-		where += ` AND ` + PersonSearch{Text: *f.Search, AdultsBornBy: f.AdultsBornBy}.predicate("p", &args)
+		where += ` AND ` + PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
 	return listPageRows(ctx, t, "list persons",
 		`SELECT `+personCols+`, p.family_name || ' ' || p.given_name AS sort_key FROM persons p WHERE `+where, args, p,
@@ -398,8 +408,8 @@ type CaseFilter struct {
 	// Search matches the case reference, or the name or tax code of the person or of a
 	// household member.
 	Search *string
-	// AdultsBornBy: as in PersonFilter, for the persons the search matches.
-	AdultsBornBy *time.Time
+	// SearchAges: as in PersonFilter, for the persons the search matches.
+	SearchAges SearchAges
 }
 
 // ListCases returns a page of cases, most recently opened first.
@@ -424,7 +434,7 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 	}
 	if f.Search != nil && *f.Search != "" {
 		ref := arg(&args, likeEscape(*f.Search))
-		who := PersonSearch{Text: *f.Search, AdultsBornBy: f.AdultsBornBy}.predicate("p", &args)
+		who := PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 		where += ` AND (c.reference ILIKE '%' || ` + ref + ` || '%' OR EXISTS (
 			SELECT 1 FROM persons p
 			 WHERE (p.id = c.person_id OR p.id IN (SELECT m.person_id FROM household_members m WHERE m.household_id = c.household_id))
