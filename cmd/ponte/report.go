@@ -33,11 +33,12 @@ filters: --programme P  --specific-objective S (ESO4.11, k, OS ix...)  --operati
 Reports read DATABASE_URL. esf writes the common indicators in the Commission's layout
 (CSV, or XLSX with output, result and incomplete-participant sheets); drill lists the
 pseudonymised participants behind a value; profile writes an operation's per-round tables;
-in01 the national protocol's indicator records in the hub's short layout; puc the protocol's
-result (IN00) and output (IN01) structures with targets, number format and cancellation
-flag, cancelling what --previous (the last transmission) holds and the hub no longer
-produces, or their review listing with every planned and achieved value (csv). freeze stores a report with the hash of
-every record it came from; verify recomputes it and lists what changed (exit status 1).
+in01 the national protocol's indicator records in the hub's short layout; puc the
+protocol's result (IN00) or output (IN01) structure with targets, its number format and
+cancellation flag, cancelling what --previous (the last transmission) holds and the hub
+no longer produces, or with --format csv a review listing with every planned and achieved
+value. freeze stores a report with the hash of every record it came from; verify
+recomputes it and lists what changed (exit status 1).
 Pseudonyms need PONTE_PSEUDONYM_KEY (hex or base64, at least 32 bytes).`
 
 // runReport computes, exports, freezes and verifies ESF+ reports.

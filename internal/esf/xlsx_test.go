@@ -3,6 +3,7 @@ package esf_test
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -264,3 +265,84 @@ func TestXLSXExport(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// requireProfileXLSX checks the profile's workbook against the report it was written from.
+func requireProfileXLSX(t *testing.T, rep *esf.ProfileReport) {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, esf.WriteProfileXLSX(&buf, rep, time.Date(2024, 7, 31, 12, 0, 0, 0, time.UTC)))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	require.Equal(t, []string{esf.SheetProfile}, f.GetSheetList())
+	requirePrintable(t, f, esf.SheetProfile)
+	rows := rawRows(t, f, esf.SheetProfile)
+	require.Contains(t, rows[0][0], "operation "+rep.OperationCode)
+	require.Contains(t, rows[1][0], "Generated 2024-07-31 12:00 UTC")
+	header := []string{"Code", "Category"}
+	for _, r := range rep.Rounds {
+		header = append(header, fmt.Sprintf("Round %d (n)", r.Round), fmt.Sprintf("Round %d (%%)", r.Round))
+	}
+	require.Equal(t, header, rows[2])
+
+	at := blockAt(t, rows, "Participants")
+	for i, r := range rep.Rounds {
+		require.Equal(t, itoa(r.Participants), cellAt(rows[at+1], 2+2*i))
+	}
+	titles := map[string]string{esf.TableGender: "Table 8.1", esf.TableOrigin: "Table 8.2", esf.TableAgeBand: "Table 8.3",
+		esf.TableHousehold: "Table 8.4", esf.TableServices: "Table 8.5"}
+	for ti, table := range rep.Rounds[0].Tables {
+		at := -1
+		for i, r := range rows {
+			if strings.HasPrefix(cellAt(r, 0), titles[table.Name]) {
+				at = i
+			}
+		}
+		require.NotEqual(t, -1, at, table.Name)
+		byCode := map[string][]string{}
+		for _, r := range rows[at+1:] {
+			if len(r) < 3 {
+				break
+			}
+			byCode[r[0]] = r
+		}
+		for i, r := range rep.Rounds {
+			tb := r.Tables[ti]
+			require.Equal(t, itoa(tb.Missing), cellAt(byCode["MISSING"], 2+2*i), "%s round %d missing", table.Name, r.Round)
+			for _, row := range tb.Rows {
+				got, listed := byCode[row.Category]
+				if table.Name == esf.TableServices && !slices.Contains(rep.OfferedServices, row.Category) {
+					require.False(t, listed, "%s, never offered, has no row", row.Category)
+					continue
+				}
+				require.True(t, listed, "%s %s", table.Name, row.Category)
+				switch {
+				case !tb.Offered(row.Category):
+					require.Equal(t, esf.NotOffered, cellAt(got, 2+2*i), "%s round %d", row.Category, r.Round)
+				default:
+					require.Equal(t, itoa(row.Count), cellAt(got, 2+2*i), "%s %s round %d", table.Name, row.Category, r.Round)
+				}
+				if row.Percent != nil {
+					pct, err := strconv.ParseFloat(cellAt(got, 3+2*i), 64)
+					require.NoError(t, err)
+					require.InDelta(t, *row.Percent, pct, 1e-9)
+				}
+			}
+		}
+	}
+	never := []string{}
+	for _, s := range esf.ServiceTypes {
+		if !slices.Contains(rep.OfferedServices, s) {
+			never = append(never, s)
+		}
+	}
+	var note string
+	for _, r := range rows {
+		if strings.HasPrefix(cellAt(r, 0), "Not offered in any round") {
+			note = r[0]
+		}
+	}
+	for _, s := range never {
+		require.Contains(t, note, "("+s+")")
+	}
+}
