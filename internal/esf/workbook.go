@@ -257,7 +257,7 @@ func (ts *tableSheet) block(header string, n int) {
 	if ts.row > titleRows+1 {
 		ts.gap()
 	}
-	lines := max(1, int(math.Ceil(textWidth(header)*1.1/ts.width)))
+	lines := max(1, int(math.Ceil(textWidth(header)*boldFactor/(ts.width-1))))
 	height := float64(lines)*rowHeightPt + 3
 	need := height + float64(n)*rowHeightPt
 	if ts.used > 0 && ts.used+need > ts.capacity && need <= ts.capacity {
