@@ -3,7 +3,9 @@ package esf
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,8 +111,9 @@ func newWorkbook() (*workbook, error) {
 		"note": {Font: &excelize.Font{Family: "Calibri", Size: 10, Italic: true, Color: "404040"},
 			Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}},
 	}
-	for name, s := range defs {
-		id, err := wb.f.NewStyle(s)
+	// In a fixed order, so the same report makes the same workbook.
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
+		id, err := wb.f.NewStyle(defs[name])
 		if err != nil {
 			wb.f.Close()
 			return nil, fmt.Errorf("esf: xlsx style %s: %w", name, err)
@@ -344,8 +347,14 @@ func (ts *tableSheet) line(cells ...cell) {
 	ts.advance(rowHeightPt)
 }
 
+// advance moves past a row of the given height: a row that does not fit on what is left of
+// the page starts the next one.
 func (ts *tableSheet) advance(height float64) {
 	ts.row++
+	if ts.used+height > ts.capacity {
+		ts.used = height
+		return
+	}
 	ts.used += height
 }
 
