@@ -85,3 +85,17 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 			return c, err
 		})
 }
+
+// ESFProfileServiceTypes lists the service types activated in any round of an operation,
+// whichever rounds a profile shows: a type missing from a round is then "not offered" there
+// rather than absent from the table.
+func (t *Tx) ESFProfileServiceTypes(ctx context.Context, operationID string) ([]string, error) {
+	return query(ctx, t, "esf profile service types", `SELECT DISTINCT i.service_type
+		FROM interventions i JOIN operation_rounds r ON r.id = i.round_id
+		WHERE r.operation_id = $1 ORDER BY 1`, []any{operationID},
+		func(r pgx.Rows) (string, error) {
+			var s string
+			err := r.Scan(&s)
+			return s, err
+		})
+}
