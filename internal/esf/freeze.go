@@ -59,8 +59,7 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 		return nil, fmt.Errorf("esf: freeze: %w", ErrNoSigningKey)
 	}
 	if !req.Signer.CanSign() {
-		_, err := req.Signer.sign(nil)
-		return nil, fmt.Errorf("esf: freeze: %w", err)
+		return nil, fmt.Errorf("esf: freeze: %w", req.Signer.errCannotSign())
 	}
 	q, rules, err := req.Query.normalised()
 	if err != nil {

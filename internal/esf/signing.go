@@ -21,8 +21,8 @@ import (
 const SigningKeyEnv = "PONTE_ESF_SIGNING_KEY"
 
 // ErrNoSigningKey: freezing and verifying need a signing key, and none is configured.
-var ErrNoSigningKey = fmt.Errorf("esf: frozen reports are signed, and no signing key is configured (%s: the path of a PEM "+
-	"PKCS#8 Ed25519 private key): %w", SigningKeyEnv, apperr.ErrUnavailable)
+var ErrNoSigningKey = fmt.Errorf("no signing key is configured: frozen reports are signed with %s, the path of a PEM "+
+	"PKCS#8 Ed25519 private key: %w", SigningKeyEnv, apperr.ErrUnavailable)
 
 // maxKeyFileBytes bounds what is read of a key file: a PEM Ed25519 key is under 200 bytes.
 const maxKeyFileBytes = 64 << 10
@@ -71,10 +71,15 @@ func (s *Signer) PublicKey() ed25519.PublicKey { return bytes.Clone(s.public) }
 // CanSign reports whether the signer holds the private key.
 func (s *Signer) CanSign() bool { return s.private != nil }
 
+// errCannotSign: the signer holds a public key only.
+func (s *Signer) errCannotSign() error {
+	return fmt.Errorf("the signing key %s is a public key: freezing needs the private key (%s): %w",
+		s.keyID, SigningKeyEnv, apperr.ErrUnavailable)
+}
+
 func (s *Signer) sign(msg []byte) ([]byte, error) {
 	if s.private == nil {
-		return nil, fmt.Errorf("esf: the signing key %s is a public key: freezing needs the private key (%s): %w",
-			s.keyID, SigningKeyEnv, apperr.ErrUnavailable)
+		return nil, s.errCannotSign()
 	}
 	return ed25519.Sign(s.private, msg), nil
 }
