@@ -317,14 +317,10 @@ func TestReportFrozenBeforeSigningVerifiesAsUnsigned(t *testing.T) {
 	require.False(t, u, "the request role cannot update frozen reports")
 	require.False(t, d, "frozen_at has no default")
 
-	migrate(func(p *goose.Provider) error {
-		res, err := p.DownTo(ctx, 310)
-		require.Len(t, res, 1)
-		return err
-	})
+	migrate(func(p *goose.Provider) error { _, err := p.ApplyVersion(ctx, 320, false); return err })
 	u, d = privileges()
 	require.True(t, u && d, "the Down section restores 00300's privileges and default")
-	migrate(func(p *goose.Provider) error { _, err := p.Up(ctx); return err })
+	migrate(func(p *goose.Provider) error { _, err := p.ApplyVersion(ctx, 320, true); return err })
 
 	v := b.verify(t, b.key)
 	require.False(t, v.SignatureValid)
