@@ -13,6 +13,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/ponte-hub/ponte/graph/model"
+
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
@@ -158,6 +160,12 @@ func (a *Access) touch(persons ...string) {
 // pseudonymous reports whether persons appear to this request only through pseudonyms.
 func (a *Access) pseudonymous() bool { return a.plan != nil && a.plan.Pseudonymous() }
 
+// adultsBornBy is the latest birth date of a person who is an adult on the request's date.
+func (a *Access) adultsBornBy() *time.Time {
+	d := a.today.AddDate(-18, 0, 0)
+	return &d
+}
+
 func (a *Access) minorBorn(birth time.Time) bool { return birth.AddDate(18, 0, 0).After(a.today) }
 
 // minorByTaxCode ages a person from their tax code; an unreadable one counts as a minor.
@@ -283,7 +291,19 @@ func (a *Access) subjectOf(ctx context.Context, r *Request, obj any) subject {
 		return a.registrySubject(&o.RegistryMeta)
 	case *store.SchoolRecord:
 		return a.registrySubject(&o.RegistryMeta)
+	case *model.EsfParticipant:
+		// The birth date the ESF+ record holds (or derived from its tax code); without
+		// one the participant counts as a minor, like any person whose age is unknown.
+		if o.BirthDate != nil {
+			return subject{person: o.PersonID, minor: a.minorBorn(*o.BirthDate), some: true}
+		}
+		return subject{person: o.PersonID, minor: true, some: true}
+	case *model.EsfRecordChange:
+		return a.personByID(ctx, r, o.PersonID)
 	case *store.BenefitMember:
+		if o.PersonID != "" {
+			return a.personByID(ctx, r, o.PersonID)
+		}
 		if o.BirthDate != nil {
 			return subject{minor: a.minorBorn(*o.BirthDate), some: true}
 		}
@@ -348,7 +368,10 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	if s.minor {
 		bits |= access.CategoryMinors.Bit()
 	}
-	if !a.plan.CanRead(cat) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
+	if !a.plan.CanReadAbout(cat, s.minor) || (s.minor && !a.plan.CanRead(access.CategoryMinors)) {
+		if a.plan.CanReadMinorsOnly(cat) {
+			return nil, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
+		}
 		err := a.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
 		var de *access.DeniedError
 		if s.minor && errors.As(err, &de) {

@@ -60,6 +60,19 @@ func (r *assessmentResolver) Assessor(ctx context.Context, obj *store.Assessment
 	return required(ctx, staffL, obj.AssessorID)
 }
 
+// ProposedInterventions is the resolver for the proposedInterventions field.
+func (r *assessmentResolver) ProposedInterventions(ctx context.Context, obj *store.Assessment) ([]string, error) {
+	// A proposal of psychological support is health data like the intervention itself.
+	req, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.access.plan == nil {
+		return obj.ProposedInterventions, nil
+	}
+	return req.access.plan.VisibleServiceTypes(obj.ProposedInterventions), nil
+}
+
 // ID is the resolver for the id field.
 func (r *caseResolver) ID(ctx context.Context, obj *store.Case) (string, error) {
 	return gid("Case", obj.ID), nil

@@ -38,8 +38,26 @@ func (p pseudonyms) Person(id string) string {
 	return s
 }
 
-func requestPseudonyms(ctx context.Context) (*Request, esf.Pseudonymiser, error) {
-	r, err := requireOperation(ctx, access.OpReadAggregates)
+// requireESF returns the request when its plan may run the ESF+ operation op with a row
+// scope that sees every participant (access.Plan.CheckESF); always when the server runs
+// open.
+func requireESF(ctx context.Context, op access.Operation) (*Request, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.access.plan != nil {
+		if err := r.access.plan.CheckESF(op); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// requestPseudonyms is requireESF for operations that show participants, which they do
+// only through pseudonyms: it fails UNAVAILABLE when the hub has no pseudonym key.
+func requestPseudonyms(ctx context.Context, op access.Operation) (*Request, esf.Pseudonymiser, error) {
+	r, err := requireESF(ctx, op)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,7 +101,7 @@ func esfParticipantModel(p esf.Participant) model.EsfParticipant {
 		Entries: &p.Entries, Gender: optString(p.Gender), GenderDerived: &p.GenderDerived, Age: p.Age, AgeDerived: &p.AgeDerived,
 		EmploymentStatus: optString(p.Status), Isced: p.ISCED, SituationUponLeaving: optString(p.Leaving),
 		QualificationUponLeaving: &p.Qualified, SituationSixMonthsAfter: optString(p.SixMonths),
-		Missing: make([]string, len(p.Missing)), Estimated: &p.Estimated}
+		Missing: make([]string, len(p.Missing)), Estimated: &p.Estimated, PersonID: p.PersonID, BirthDate: p.BirthDate}
 	if p.ExitDate != nil {
 		t := p.ExitDate.Time
 		out.ExitDate = &t
@@ -120,7 +138,7 @@ func verificationModel(v *esf.Verification) model.EsfVerification {
 	out := model.EsfVerification{Frozen: frozenModel(v.Frozen), Intact: v.Intact, Unchanged: v.Unchanged(),
 		ChangedRecords: make([]model.EsfRecordChange, len(v.ChangedRecords)), ChangedValues: make([]model.EsfValueChange, len(v.ChangedValues))}
 	for i, c := range v.ChangedRecords {
-		out.ChangedRecords[i] = model.EsfRecordChange{OperationCode: c.OperationCode, Pseudonym: &c.Pseudonym, Change: c.Change}
+		out.ChangedRecords[i] = model.EsfRecordChange{OperationCode: c.OperationCode, Pseudonym: &c.Pseudonym, Change: c.Change, PersonID: c.PersonID}
 	}
 	for i, c := range v.ChangedValues {
 		out.ChangedValues[i] = model.EsfValueChange{Programme: c.Programme, Priority: c.Priority, SpecificObjective: c.SpecificObjective,

@@ -18,7 +18,9 @@ import (
 
 // FreezeEsfReport is the resolver for the freezeEsfReport field.
 func (r *mutationResolver) FreezeEsfReport(ctx context.Context, input model.FreezeEsfReportInput) (*model.FreezeEsfReportPayload, error) {
-	req, err := request(ctx)
+	// The server checked the mutation's operation; a freeze also needs a scope that sees
+	// every participant, or the report it stores would be partial.
+	req, err := requireESF(ctx, access.OpFreezeESFReport)
 	if err != nil {
 		return nil, err
 	}
@@ -32,8 +34,7 @@ func (r *mutationResolver) FreezeEsfReport(ctx context.Context, input model.Free
 
 // EsfReport is the resolver for the esfReport field.
 func (r *queryResolver) EsfReport(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) (*model.EsfReport, error) {
-	// ESF+ reports are aggregates: reading them is an operation of the plan.
-	req, err := requireOperation(ctx, access.OpReadAggregates)
+	req, err := requireESF(ctx, access.OpReportESF)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (r *queryResolver) EsfReport(ctx context.Context, cutoff time.Time, program
 
 // EsfDrillDown is the resolver for the esfDrillDown field.
 func (r *queryResolver) EsfDrillDown(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) ([]model.EsfParticipant, error) {
-	req, ps, err := requestPseudonyms(ctx)
+	req, ps, err := requestPseudonyms(ctx, access.OpDrillESF)
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +82,7 @@ func (r *queryResolver) EsfDrillDown(ctx context.Context, cutoff time.Time, prog
 
 // EsfProfile is the resolver for the esfProfile field.
 func (r *queryResolver) EsfProfile(ctx context.Context, operationCode string, round *int) (*model.EsfProfile, error) {
-	// ESF+ reports are aggregates: reading them is an operation of the plan.
-	req, err := requireOperation(ctx, access.OpReadAggregates)
+	req, err := requireESF(ctx, access.OpReportESF)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +100,7 @@ func (r *queryResolver) EsfProfile(ctx context.Context, operationCode string, ro
 
 // FrozenEsfReport is the resolver for the frozenEsfReport field.
 func (r *queryResolver) FrozenEsfReport(ctx context.Context, id string) (*model.FrozenEsfReport, error) {
-	// ESF+ reports are aggregates: reading them is an operation of the plan.
-	req, err := requireOperation(ctx, access.OpReadAggregates)
+	req, err := requireESF(ctx, access.OpReportESF)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +117,7 @@ func (r *queryResolver) FrozenEsfReport(ctx context.Context, id string) (*model.
 
 // VerifyFrozenEsfReport is the resolver for the verifyFrozenEsfReport field.
 func (r *queryResolver) VerifyFrozenEsfReport(ctx context.Context, id string) (*model.EsfVerification, error) {
-	req, ps, err := requestPseudonyms(ctx)
+	req, ps, err := requestPseudonyms(ctx, access.OpReportESF)
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,55 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
+
+// A filter is a read: a principal filters, searches and looks up only by what it may read,
+// and a refused filter runs no statement (FORBIDDEN, naming the filter). A search also
+// matches only the persons whose data the principal may read: without minors' data, only
+// adults, so no answer tells it that a minor is known to the hub.
+
+// checkFilter refuses a filter on categories the plan may not read.
+func (r *Request) checkFilter(field string, set bool, cats ...access.Category) error {
+	if !set || r.access.plan == nil {
+		return nil
+	}
+	var de *access.DeniedError
+	if err := r.access.plan.CheckRead(cats...); errors.As(err, &de) {
+		return &access.DeniedError{Reason: fmt.Sprintf("%s: a filter reads what it matches, and %s", field, de.Reason)}
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// searchAges checks a search by name or tax code (identity data) and says whom it may
+// match: every person, only adults when the plan may not read minors' data, only minors
+// when it reads identity about minors alone.
+func (r *Request) searchAges(field string, search *string) (who store.SearchAges, err error) {
+	if search == nil || *search == "" || r.access.plan == nil {
+		return who, nil
+	}
+	plan := r.access.plan
+	if plan.CanReadMinorsOnly(access.CategoryIdentity) && plan.CanRead(access.CategoryMinors) {
+		// Identity only about minors (the school liaison): the search matches only them.
+		who.MinorsBornAfter = r.access.adultsBornBy()
+		return who, nil
+	}
+	if err := r.checkFilter(field, true, access.CategoryIdentity); err != nil {
+		return who, err
+	}
+	if !plan.CanRead(access.CategoryMinors) {
+		who.AdultsBornBy = r.access.adultsBornBy()
+	}
+	return who, nil
+}
 
 func listCases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.CaseConnection, error) {
 	r, err := request(ctx)
@@ -15,7 +59,15 @@ func listCases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.C
 	}
 	var sf store.CaseFilter
 	if f != nil {
-		sf = store.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search}
+		set := f.Status != nil || f.DepartmentID != nil || f.OrganisationID != nil || f.OpenedFrom != nil || f.OpenedTo != nil
+		if err := r.checkFilter("filter", set, access.CategoryCase); err != nil {
+			return nil, err
+		}
+		born, err := r.searchAges("filter.search", f.Search)
+		if err != nil {
+			return nil, err
+		}
+		sf = store.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search, SearchAges: born}
 		if sf.DepartmentID, err = optID("filter.departmentId", f.DepartmentID, "Department"); err != nil {
 			return nil, err
 		}
@@ -46,6 +98,9 @@ func listPersons(ctx context.Context, f *model.PersonFilter, p store.Page) (*mod
 	}
 	var sf store.PersonFilter
 	if f != nil {
+		if sf.SearchAges, err = r.searchAges("filter.search", f.Search); err != nil {
+			return nil, err
+		}
 		sf.Search = f.Search
 	}
 	rows, err := r.Tx.ListPersons(ctx, sf, p)
@@ -124,12 +179,16 @@ func listParticipationsFiltered(ctx context.Context, f *model.ParticipationFilte
 			return nil, err
 		}
 	}
-	return listParticipations(ctx, sf, p)
+	return listParticipations(ctx, sf, p, "filter.search")
 }
 
-func listParticipations(ctx context.Context, f store.ParticipationFilter, p store.Page) (*model.ParticipationConnection, error) {
+// listParticipations lists participations; searchField names the search argument in errors.
+func listParticipations(ctx context.Context, f store.ParticipationFilter, p store.Page, searchField string) (*model.ParticipationConnection, error) {
 	r, err := request(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if f.SearchAges, err = r.searchAges(searchField, f.Search); err != nil {
 		return nil, err
 	}
 	rows, err := r.Tx.ListParticipations(ctx, f, p)

@@ -97,6 +97,9 @@ type loaders struct {
 	departments    *loader[*store.Department]
 	staff          *loader[*store.Staff]
 	persons        *loader[*store.Person]
+	// personsByTaxCode finds, by tax code, the persons a registry record names: those in
+	// the row scope, nil for anyone else.
+	personsByTaxCode *loader[*store.Person]
 	households     *loader[*store.Household]
 	cases          *loader[*store.Case]
 	projects       *loader[*store.Project]
@@ -145,6 +148,11 @@ func newLoaders(tx *store.Tx) *loaders {
 		rows, err := tx.PersonsByIDs(ctx, ids)
 		l.primePersons(rows)
 		return byID(rows, func(p store.Person) string { return p.ID }), err
+	})
+	l.personsByTaxCode = newLoader(func(ctx context.Context, codes []string) (map[string]*store.Person, error) {
+		rows, err := tx.PersonsByTaxCodes(ctx, codes)
+		l.primePersons(rows)
+		return byID(rows, func(p store.Person) string { return p.TaxCode }), err
 	})
 	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Household, error) {
 		rows, err := tx.HouseholdsByIDs(ctx, ids)

@@ -40,7 +40,7 @@ func (r *operationResolver) Participations(ctx context.Context, obj *store.Opera
 	if err != nil {
 		return nil, err
 	}
-	return listParticipations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, page(first, after))
+	return listParticipations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, page(first, after), "search")
 }
 
 // ID is the resolver for the id field.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
@@ -37,10 +38,32 @@ func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *store.BenefitC
 
 // HouseholdMembers is the resolver for the householdMembers field.
 func (r *benefitCaseResolver) HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error) {
-	if obj.Members == nil {
-		return []store.BenefitMember{}, nil
+	// Every person a response names goes through the row scope: a member is shown only
+	// when the hub holds them and the caller may see them, and is then aged and logged
+	// like any person. The others are left out, as if the application did not name them.
+	req, err := request(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return obj.Members, nil
+	out := []store.BenefitMember{}
+	for _, m := range obj.Members {
+		if req.access.plan == nil {
+			out = append(out, m)
+			continue
+		}
+		p, err := req.loaders.personsByTaxCode.load(ctx, m.TaxCode)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil || (req.access.personSubject(p).minor && !req.access.plan.CanRead(access.CategoryMinors)) {
+			// Out of scope, unknown, or a minor the caller may not read about: not even
+			// "there is a child on this application".
+			continue
+		}
+		m.PersonID = p.ID
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // MonthlyAmountEur is the resolver for the monthlyAmountEur field.

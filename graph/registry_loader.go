@@ -38,11 +38,13 @@ func newRegistryLoaders(tx *store.Tx, l *loaders) *registryLoaders {
 		return map[string]*store.RegistryHealth{healthKey: &h}, err
 	})
 	r.personBenefits = keyedLoader(l, tx.BenefitCasesByPersons, func(c *store.BenefitCase) *store.RegistryMeta { return &c.RegistryMeta })
+	r.personBenefits.fetch = primingMembers(l, r.personBenefits.fetch)
 	r.personISEE = keyedLoader(l, tx.ISEEByPersons, func(c *store.ISEE) *store.RegistryMeta { return &c.RegistryMeta })
 	r.personLabour = keyedLoader(l, tx.LabourStatusByPersons, func(c *store.LabourStatus) *store.RegistryMeta { return &c.RegistryMeta })
 	r.personEvents = keyedLoader(l, tx.EmploymentEventsByPersons, func(c *store.EmploymentEvent) *store.RegistryMeta { return &c.RegistryMeta })
 	r.personSchool = keyedLoader(l, tx.SchoolRecordsByPersons, func(c *store.SchoolRecord) *store.RegistryMeta { return &c.RegistryMeta })
 	r.householdBenefits = keyedLoader(l, tx.BenefitCasesByHouseholds, func(c *store.BenefitCase) *store.RegistryMeta { return &c.RegistryMeta })
+	r.householdBenefits.fetch = primingMembers(l, r.householdBenefits.fetch)
 	r.householdISEE = keyedLoader(l, tx.ISEEByHouseholds, func(c *store.ISEE) *store.RegistryMeta { return &c.RegistryMeta })
 	r.householdLabour = keyedLoader(l, tx.LabourStatusByHouseholds, func(c *store.LabourStatus) *store.RegistryMeta { return &c.RegistryMeta })
 	r.householdSchool = keyedLoader(l, tx.SchoolRecordsByHouseholds, func(c *store.SchoolRecord) *store.RegistryMeta { return &c.RegistryMeta })
@@ -65,6 +67,23 @@ func keyedLoader[T any](l *loaders, fetch func(context.Context, []string) ([]sto
 		l.primePersons(linked)
 		return out, err
 	})
+}
+
+// primingMembers primes the persons a benefit application names among its household
+// members, so that checking them (benefitCaseResolver.HouseholdMembers) costs one
+// statement for every application of the page.
+func primingMembers(l *loaders, fetch func(context.Context, []string) (map[string][]store.BenefitCase, error)) func(context.Context, []string) (map[string][]store.BenefitCase, error) {
+	return func(ctx context.Context, keys []string) (map[string][]store.BenefitCase, error) {
+		got, err := fetch(ctx, keys)
+		for _, cases := range got {
+			for _, c := range cases {
+				for _, m := range c.Members {
+					l.personsByTaxCode.prime(m.TaxCode)
+				}
+			}
+		}
+		return got, err
+	}
 }
 
 // linkedPerson is the person a record links to, nil when unknown or out of scope.

@@ -88,6 +88,16 @@ func personID(ctx context.Context, p *store.Person) (string, error) {
 	return gid("Person", ps), nil
 }
 
+// personTypes are the node types whose objects name a person.
+var personTypes = map[string]bool{"Person": true, "HouseholdMember": true, "Participation": true, "Assessment": true,
+	"Intervention": true, "Project": true, "Case": true, "Household": true}
+
+// hidesByID reports whether node(id:) must answer null for an object of type typ: a
+// request that sees persons only through pseudonyms may not turn the hub's ids, which
+// other roles see, into pseudonyms; that would link the two. It answers exactly as for
+// an object that does not exist.
+func (a *Access) hidesByID(typ string) bool { return personTypes[typ] && a.pseudonymous() }
+
 // isPseudonymousID reports whether gid is a person id built from a pseudonym (personID).
 func isPseudonymousID(gid string) bool {
 	b, err := base64.RawURLEncoding.DecodeString(gid)
@@ -211,7 +221,7 @@ func nodesByID(ctx context.Context, ids []string) ([]any, error) {
 		return nil, err
 	}
 	for _, id := range ids {
-		if typ, rowID, err := globalid.Decode(id); err == nil {
+		if typ, rowID, err := globalid.Decode(id); err == nil && !r.access.hidesByID(typ) {
 			if nl, ok := loadedNodes[typ]; ok {
 				nl.prime(r.loaders, rowID)
 			}
@@ -239,6 +249,9 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 	r, err := request(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if r.access.hidesByID(typ) {
+		return nil, nil
 	}
 	if nl, ok := loadedNodes[typ]; ok {
 		return nl.load(ctx, rowID)

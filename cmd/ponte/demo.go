@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -175,22 +174,29 @@ type demoToken struct {
 	token    string
 }
 
-// demoTokens signs one token per role, for the role's first identity in the demo, with
-// every purpose the policy grants the role.
+// demoTokens signs a token for the first identity of each role in the demo, with every
+// purpose the policy grants the role, and one for each identity with purposes of its own
+// (the ESF+ monitoring officer and auditor), with just those.
 func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, error) {
 	var out []demoToken
 	ids := demo.Identities()
+	seen := map[access.Role]bool{}
 	for _, role := range access.Roles() {
-		i := slices.IndexFunc(ids, func(id demo.Identity) bool { return id.Role == role })
-		if i < 0 {
-			continue
+		for _, id := range ids {
+			if id.Role != role || (seen[role] && id.Purposes == nil) {
+				continue
+			}
+			seen[role] = true
+			purposes := id.Purposes
+			if purposes == nil {
+				purposes = policy.PurposesFor(role)
+			}
+			tok, err := issuer.IssueDev(id.Subject, role, id.OrganisationCode, purposes, demoTokenTTL)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, demoToken{identity: id, purposes: purposes, token: tok})
 		}
-		purposes := policy.PurposesFor(role)
-		tok, err := issuer.IssueDev(ids[i].Subject, role, ids[i].OrganisationCode, purposes, demoTokenTTL)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, demoToken{identity: ids[i], purposes: purposes, token: tok})
 	}
 	return out, nil
 }
@@ -210,7 +216,7 @@ func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL string) {
 	fmt.Fprintln(w, "\nTokens:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, t := range tokens {
-		fmt.Fprintf(tw, "  %s\t%s\n", t.identity.Role, t.token)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t.identity.Role, t.identity.Subject, t.token)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, `

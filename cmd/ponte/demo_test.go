@@ -35,7 +35,7 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[str
 	}()
 	apiRE := regexp.MustCompile(`GraphQL API\s+(http://\S+)/graphql`)
 	dbRE := regexp.MustCompile(`DATABASE_URL\s+(\S+)`)
-	tokenRE := regexp.MustCompile(`^\s+([a-z_]+)\s+(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`)
+	tokenRE := regexp.MustCompile(`^\s+([a-z_]+)\s+([\w.-]+)\s+(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`)
 	tokens = map[string]string{}
 	ready := false
 	sc := bufio.NewScanner(r)
@@ -61,7 +61,11 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[str
 				dbURL = m[1]
 			}
 			if m := tokenRE.FindStringSubmatch(l); m != nil {
-				tokens[m[1]] = m[2]
+				// By role (the first printed) and by subject.
+				if tokens[m[1]] == "" {
+					tokens[m[1]] = m[3]
+				}
+				tokens[m[2]] = m[3]
 			}
 			ready = strings.Contains(l, "Press Ctrl-C to stop.")
 		case <-deadline:
@@ -149,6 +153,12 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 		data := graphqlPost(t, base, tokens["dpo"], "", `{ operations(first: 5) { edges { node { code participations { totalCount } } } } }`)
 		op := data["operations"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)
 		require.EqualValues(t, 207, op["participations"].(map[string]any)["totalCount"], "the ALI demo data is loaded")
+		// The monitoring officer's token reads the ALI figures the command line prints.
+		data = graphqlPost(t, base, tokens["esf.monitor.serra"], "esf_monitoring",
+			`{ esfReport(cutoff: "2022-12-31", operationCode: "E51H20000130006") { groups { values { indicator women men total } } } }`)
+		v := data["esfReport"].(map[string]any)["groups"].([]any)[0].(map[string]any)["values"].([]any)[0].(map[string]any)
+		require.Equal(t, map[string]any{"indicator": "EECO01", "women": 110.0, "men": 77.0, "total": 187.0}, v)
+		require.NotEmpty(t, tokens["esf.auditor.testa"], "the auditor has a token of its own")
 
 		// The simulated registries are synced on start.
 		require.Eventually(t, func() bool {

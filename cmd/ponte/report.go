@@ -21,8 +21,9 @@ import (
 
 const reportUsage = `usage: ponte report esf     --cutoff YYYY-MM-DD [filters] [--format csv|xlsx] [-o FILE] [--frozen ID]
        ponte report drill   --cutoff YYYY-MM-DD --indicator CODE [--gender F|M|NB] [--estimated] [filters] [-o FILE]
-       ponte report profile --operation CODE [--round N] [--format csv] [-o FILE]
+       ponte report profile --operation CODE [--round N] [--format csv|xlsx] [-o FILE]
        ponte report in01    --cutoff YYYY-MM-DD [filters] [-o FILE]
+       ponte report puc     --structure IN00|IN01 --cutoff YYYY-MM-DD [filters] [--previous FILE] [--format puc|csv] [-o FILE]
        ponte report freeze  --cutoff YYYY-MM-DD [filters] --by WHO [--note TEXT]
        ponte report verify  ID
        ponte report frozen  [--limit N]
@@ -33,9 +34,13 @@ filters: --programme P  --specific-objective S (ESO4.11, k, OS ix...)  --operati
 Reports read DATABASE_URL. esf writes the common indicators in the Commission's layout
 (CSV, or XLSX with output, result and incomplete-participant sheets); drill lists the
 pseudonymised participants behind a value; profile writes an operation's per-round tables;
-in01 the national protocol's indicator records. freeze stores a report with the hash of
-every record it came from, signed; verify checks the signature, recomputes the report and
-lists what changed (exit status 1); keygen writes a new signing key.
+in01 the national protocol's indicator records in the hub's short layout; puc the
+protocol's result (IN00) or output (IN01) structure with targets, its number format and
+cancellation flag, cancelling what --previous (the last transmission) holds and the hub
+no longer produces, or with --format csv a review listing with every planned and achieved
+value. freeze stores a report with the hash of every record it came from, signed; verify
+checks the signature, recomputes the report and lists what changed (exit status 1);
+keygen writes a new signing key.
 Pseudonyms need PONTE_PSEUDONYM_KEY (hex or base64, at least 32 bytes); freeze and verify
 need PONTE_ESF_SIGNING_KEY, the path of a PEM PKCS#8 Ed25519 private key (verify also
 takes the PEM public key).`
@@ -47,7 +52,7 @@ func runReport(ctx context.Context, args []string) error {
 		return flag.ErrHelp
 	}
 	sub := map[string]func(context.Context, []string) error{
-		"esf": reportESF, "drill": reportDrill, "profile": reportProfile, "in01": reportIN01,
+		"esf": reportESF, "drill": reportDrill, "profile": reportProfile, "in01": reportIN01, "puc": reportPUC,
 		"freeze": reportFreeze, "verify": reportVerify, "frozen": reportFrozen, "keygen": reportKeygen,
 	}[args[0]]
 	if sub == nil {
@@ -203,7 +208,7 @@ func reportESF(ctx context.Context, args []string) error {
 		return err
 	}
 	if *format == "xlsx" {
-		return f.write(func(w io.Writer) error { return esf.WriteXLSX(w, rep, incomplete) })
+		return f.write(func(w io.Writer) error { return esf.WriteXLSX(w, rep, incomplete, time.Now()) })
 	}
 	return f.write(func(w io.Writer) error { return esf.WriteCSV(w, rep) })
 }
@@ -272,12 +277,15 @@ func reportProfile(ctx context.Context, args []string) error {
 	f := newReportFlags("profile", false)
 	f.operation = f.fs.String("operation", "", "the operation (code; required)")
 	round := f.fs.Int("round", 0, "only this round (0: every round)")
-	format := f.fs.String("format", "csv", "csv")
+	format := f.fs.String("format", "csv", "csv or xlsx")
 	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if *format != "csv" {
-		return fmt.Errorf("--format: %q is not csv", *format)
+	switch {
+	case *format != "csv" && *format != "xlsx":
+		return fmt.Errorf("--format: %q is not csv or xlsx", *format)
+	case *format == "xlsx" && (*f.output == "-" || *f.output == ""):
+		return errors.New("--format xlsx writes a workbook: give -o FILE")
 	}
 	if *f.operation == "" {
 		return errors.New("--operation is required")
@@ -289,6 +297,9 @@ func reportProfile(ctx context.Context, args []string) error {
 		return err
 	}); err != nil {
 		return err
+	}
+	if *format == "xlsx" {
+		return f.write(func(w io.Writer) error { return esf.WriteProfileXLSX(w, rep, time.Now()) })
 	}
 	return f.write(func(w io.Writer) error { return esf.WriteProfileCSV(w, rep) })
 }
@@ -311,6 +322,65 @@ func reportIN01(ctx context.Context, args []string) error {
 		return err
 	}
 	return f.write(func(w io.Writer) error { return esf.WriteIN01(w, recs) })
+}
+
+func reportPUC(ctx context.Context, args []string) error {
+	f := newReportFlags("puc", true)
+	structure := f.fs.String("structure", "", "IN00 (result indicators) or IN01 (output indicators) (required)")
+	previous := f.fs.String("previous", "", "the structure's last transmission: what it holds and the hub no longer produces is cancelled")
+	format := f.fs.String("format", "puc", "puc (the protocol's layout) or csv (review listing with every value)")
+	if err := f.parse(args, 0); err != nil {
+		return err
+	}
+	s := strings.ToUpper(*structure)
+	switch {
+	case s != esf.StructureIN00 && s != esf.StructureIN01:
+		return fmt.Errorf("--structure: %q is not IN00 or IN01", *structure)
+	case *format != "puc" && *format != "csv":
+		return fmt.Errorf("--format: %q is not puc or csv", *format)
+	}
+	q, err := f.query()
+	if err != nil {
+		return err
+	}
+	pq := esf.PUCQuery{Query: q, Structure: s}
+	if *previous != "" {
+		file, err := os.Open(*previous)
+		if err != nil {
+			return fmt.Errorf("--previous: %w", err)
+		}
+		pq.Previous, err = esf.ReadPUC(file, s)
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("--previous %s: %w", *previous, err)
+		}
+	}
+	var recs []esf.PUCRecord
+	if err := f.read(ctx, func(tx *store.Tx) error {
+		var err error
+		recs, err = esf.PUC(ctx, tx, pq)
+		return err
+	}); err != nil {
+		return err
+	}
+	unplanned, cancelled := 0, 0
+	for _, r := range recs {
+		if r.Cancelled {
+			cancelled++
+		} else if r.Planned == nil {
+			unplanned++
+		}
+	}
+	if s == esf.StructureIN01 && unplanned > 0 {
+		fmt.Fprintf(os.Stderr, "report puc: %d IN01 record(s) have a value but no target: the national system requires a planned value (ponte import targets)\n", unplanned)
+	}
+	if cancelled > 0 {
+		fmt.Fprintf(os.Stderr, "report puc: %d record(s) of %s cancelled\n", cancelled, *previous)
+	}
+	if *format == "csv" {
+		return f.write(func(w io.Writer) error { return esf.WritePUCCSV(w, recs) })
+	}
+	return f.write(func(w io.Writer) error { return esf.WritePUC(w, recs) })
 }
 
 func reportFreeze(ctx context.Context, args []string) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -166,4 +167,78 @@ func esfReadFile(t *testing.T, name string) string {
 	b, err := os.ReadFile(name)
 	require.NoError(t, err)
 	return string(b)
+}
+
+func TestExportCommands(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	require.NoError(t, store.MigrateAll(ctx, u))
+	t.Setenv("DATABASE_URL", u)
+	t.Setenv("PONTE_PSEUDONYM_KEY", hex.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+	out := esfCommandOutput(t)
+	dir := t.TempDir()
+	require.NoError(t, runImport(ctx, []string{"operations", esfTestFile(t, dir, "ops.csv",
+		"code,name,programme,priority,specific_objective,category_of_region,funding_source,start_date,end_date\n"+
+			"J11B20000010001,ALI,PN Inclusione,P1,OS ix,LESS_DEVELOPED,PON Inclusione,2020-10-01,2022-12-31\n")}))
+	require.NoError(t, runImport(ctx, []string{"participants", esfTestFile(t, dir, "parts.csv",
+		"operation_code,tax_code,gender,birth_date,entry_date,exit_date,employment_status,"+
+			"unemployment_months,isced,disability,third_country_national,foreign_background,minority,homeless,rural\n"+
+			"J11B20000010001,RSSMRA68A01H501Y,,,2021-01-10,2021-06-30,UNEMPLOYED,14,3,E,N,N,N,N,N\n"+
+			"J11B20000010001,MRTMRA83T56A269B,F,1983-12-16,2021-02-10,,INACTIVE,,,N,Y,Y,,N,N\n")}))
+	require.NoError(t, runImport(ctx, []string{"situations", esfTestFile(t, dir, "sits.csv",
+		"operation_code,tax_code,date,situation\nJ11B20000010001,RSSMRA68A01H501Y,2021-07-15,EMPLOYED\n")}))
+	require.NoError(t, runImport(ctx, []string{"targets", esfTestFile(t, dir, "targets.csv",
+		"operation_code,indicator_type,indicator,planned\nJ11B20000010001,COM,EECO01,120\nJ11B20000010001,COM,EECR04,30\n"+
+			"J11B20000010001,DPR,ALI_HOMES,12\n")}))
+
+	// The workbook of the Commission's tables.
+	xlsx := filepath.Join(dir, "esf.xlsx")
+	require.NoError(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--format", "xlsx", "-o", xlsx}))
+	f, err := excelize.OpenFile(xlsx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"Outputs (T6)", "Results (T10)", "Incomplete participants", "Incomplete records"}, f.GetSheetList())
+	rows, err := f.GetRows("Results (T10)")
+	require.NoError(t, err)
+	require.Contains(t, rows[1][0], "Cut-off 2022-12-31")
+	require.Equal(t, "Programme PN Inclusione   ·   Priority P1   ·   Specific objective ESO4.11 (Art. 4(1)(k))   ·   "+
+		"Category of region: less developed   ·   Operation J11B20000010001", rows[3][0])
+	require.Equal(t, []string{"EECR04", "participants in employment, including self-employment, upon leaving", "0", "1", "0", "1"}, rows[7])
+	require.NoError(t, f.Close())
+
+	// The profile's workbook; the operation has no rounds.
+	require.ErrorContains(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001", "--format", "xlsx"}), "give -o FILE")
+	require.ErrorContains(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001", "--format", "pdf"}), "not csv or xlsx")
+	profile := filepath.Join(dir, "profile.xlsx")
+	require.NoError(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001", "--format", "xlsx", "-o", profile}))
+	f, err = excelize.OpenFile(profile)
+	require.NoError(t, err)
+	rows, err = f.GetRows("Profile")
+	require.NoError(t, err)
+	require.Equal(t, "The operation has no rounds.", rows[3][0])
+	require.NoError(t, f.Close())
+
+	// The protocol's structures, with the targets and the cancellation of what is gone.
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"puc", "--structure", "IN01", "--cutoff", "2022-12-31"}))
+	require.Equal(t, "J11B20000010001|COM|EECO01|120,00|1,00|\r\n", strings.SplitAfter(out.String(), "\r\n")[0])
+	require.Contains(t, out.String(), "J11B20000010001|DPR|ALI_HOMES|12,00||\r\n")
+	previous := esfTestFile(t, dir, "previous.txt", out.String()+"J11B20000010001|DPR|ALI_OLD|5,00||\r\n")
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"puc", "--structure", "in01", "--cutoff", "2022-12-31", "--previous", previous}))
+	require.True(t, strings.HasSuffix(out.String(), "J11B20000010001|DPR|ALI_OLD|5,00||S\r\n"), out.String())
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"puc", "--structure", "IN00", "--cutoff", "2022-12-31"}))
+	require.Equal(t, "J11B20000010001|COM|EECR04|\r\nJ11B20000010001|COM|EECR05|\r\n", out.String(),
+		"the result with a target, and the one with a value")
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"puc", "--structure", "IN00", "--cutoff", "2022-12-31", "--format", "csv"}))
+	require.Equal(t, "structure,operation_code,indicator_type,indicator,planned,achieved,cancelled\n"+
+		"IN00,J11B20000010001,COM,EECR04,30,1,false\nIN00,J11B20000010001,COM,EECR05,,1,false\n", out.String())
+
+	require.ErrorContains(t, runReport(ctx, []string{"puc", "--cutoff", "2022-12-31"}), "--structure")
+	require.ErrorContains(t, runReport(ctx, []string{"puc", "--structure", "IN02", "--cutoff", "2022-12-31"}), `"IN02" is not IN00 or IN01`)
+	require.ErrorContains(t, runReport(ctx, []string{"puc", "--structure", "IN01", "--cutoff", "2022-12-31", "--format", "xml"}), "not puc or csv")
+	require.ErrorContains(t, runReport(ctx, []string{"puc", "--structure", "IN00", "--cutoff", "2022-12-31", "--previous", previous}),
+		"6 fields, want 4")
+	require.ErrorContains(t, runReport(ctx, []string{"puc", "--structure", "IN00"}), "--cutoff is required")
 }

@@ -32,6 +32,8 @@ type AssessmentResolver interface {
 	Case(ctx context.Context, obj *store.Assessment) (*store.Case, error)
 	Person(ctx context.Context, obj *store.Assessment) (*store.Person, error)
 	Assessor(ctx context.Context, obj *store.Assessment) (*store.Staff, error)
+
+	ProposedInterventions(ctx context.Context, obj *store.Assessment) ([]string, error)
 }
 type CaseResolver interface {
 	ID(ctx context.Context, obj *store.Case) (string, error)
@@ -1008,7 +1010,7 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 			return ec.fieldContext_Assessment_proposedInterventions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ProposedInterventions, nil
+			return ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -1037,7 +1039,7 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type ServiceType does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, true, true, errors.New("field of type ServiceType does not have child fields"))
 }
 
 func (ec *executionContext) _AssessmentPayload_assessment(ctx context.Context, field graphql.CollectedField, obj *model.AssessmentPayload) (ret graphql.Marshaler) {
@@ -4749,10 +4751,43 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "proposedInterventions":
-			out.Values[i] = ec._Assessment_proposedInterventions(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Assessment_proposedInterventions(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -129,7 +129,7 @@ func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -343,7 +343,7 @@ func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -1181,7 +1181,7 @@ func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -1354,7 +1354,7 @@ func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -1395,7 +1395,7 @@ func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal *string
 					return zeroVal, err
@@ -2116,7 +2116,7 @@ func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -2380,7 +2380,7 @@ func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err
@@ -2890,7 +2890,7 @@ func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
 					var zeroVal string
 					return zeroVal, err

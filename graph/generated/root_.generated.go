@@ -4838,6 +4838,10 @@ extend type Mutation {
 # fetched it, with its provenance and how current it is. These fields read only what the
 # hub stored, so a slow or failing registry never slows or breaks them: it shows in their
 # freshness, and in registryStatus.
+#
+# A registry's own identifiers (application and DSU protocols, DID ids, UNILAV
+# communication ids, source references) are identity data: anyone at the source registry
+# can name the person from them, so pseudonymous roles never read them.
 
 "A registry the hub reads."
 enum RegistrySource {
@@ -4911,13 +4915,13 @@ type BenefitHouseholdMember {
 type BenefitCase {
   source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: programme/application protocol."
-  sourceRef: String @category(name: SOCIO_ECONOMIC)
+  sourceRef: String @category(name: IDENTITY)
   fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
   freshness: Freshness @category(name: REGISTRY_PROVENANCE)
   "How the record arrived: sync, refresh, or import:<file>."
   origin: String @category(name: REGISTRY_PROVENANCE)
   programme: BenefitProgramme @category(name: SOCIO_ECONOMIC)
-  applicationProtocol: String @category(name: SOCIO_ECONOMIC)
+  applicationProtocol: String @category(name: IDENTITY)
   applicantTaxCode: String @category(name: IDENTITY)
   "The applicant, when the hub holds them and the caller may see them."
   applicant: Person @category(name: SOCIO_ECONOMIC)
@@ -4946,13 +4950,13 @@ type BenefitCase {
 type Isee {
   source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: the DSU protocol."
-  sourceRef: String @category(name: SOCIO_ECONOMIC)
+  sourceRef: String @category(name: IDENTITY)
   fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
   freshness: Freshness @category(name: REGISTRY_PROVENANCE)
   origin: String @category(name: REGISTRY_PROVENANCE)
   declarantTaxCode: String @category(name: IDENTITY)
   declarant: Person @category(name: SOCIO_ECONOMIC)
-  dsuProtocol: String @category(name: SOCIO_ECONOMIC)
+  dsuProtocol: String @category(name: IDENTITY)
   "Euro with two decimals, e.g. \"7845.32\"."
   valueEur: String @category(name: SOCIO_ECONOMIC)
   "ordinario, corrente, minorenni, sociosanitario, universitario or residenziale."
@@ -4978,7 +4982,7 @@ type LabourStatus {
   origin: String @category(name: REGISTRY_PROVENANCE)
   taxCode: String @category(name: IDENTITY)
   person: Person @category(name: EMPLOYMENT)
-  didId: String @category(name: EMPLOYMENT)
+  didId: String @category(name: IDENTITY)
   didDate: Date @category(name: EMPLOYMENT)
   employmentStatus: LabourEmploymentStatus @category(name: EMPLOYMENT)
   "Months of unemployment as the registry counted them on asOf."
@@ -5003,13 +5007,13 @@ enum EmploymentEventType {
 type EmploymentEvent {
   source: RegistrySource @category(name: REGISTRY_PROVENANCE)
   "The registry's reference: the communication id."
-  sourceRef: String @category(name: EMPLOYMENT)
+  sourceRef: String @category(name: IDENTITY)
   fetchedAt: DateTime @category(name: REGISTRY_PROVENANCE)
   freshness: Freshness @category(name: REGISTRY_PROVENANCE)
   "sync, refresh, or import:<file> for a UNILAV file loaded by an operator."
   origin: String @category(name: REGISTRY_PROVENANCE)
-  communicationId: String @category(name: EMPLOYMENT)
-  previousCommunicationId: String @category(name: EMPLOYMENT)
+  communicationId: String @category(name: IDENTITY)
+  previousCommunicationId: String @category(name: IDENTITY)
   eventType: EmploymentEventType @category(name: EMPLOYMENT)
   workerTaxCode: String @category(name: IDENTITY)
   worker: Person @category(name: EMPLOYMENT)

@@ -150,31 +150,6 @@ type EsfMissingCount struct {
 	Count int    `json:"count"`
 }
 
-// A participant behind a value, pseudonymised.
-type EsfParticipant struct {
-	Pseudonym     *string    `json:"pseudonym,omitempty"`
-	OperationCode string     `json:"operationCode"`
-	EntryDate     *time.Time `json:"entryDate,omitempty"`
-	ExitDate      *time.Time `json:"exitDate,omitempty"`
-	// Entries into the operation merged into this participant.
-	Entries *int `json:"entries,omitempty"`
-	// F, M or NB.
-	Gender *string `json:"gender,omitempty"`
-	// True when taken from the tax code because the record left it blank.
-	GenderDerived *bool `json:"genderDerived,omitempty"`
-	// Completed years on the entry date.
-	Age                      *int    `json:"age,omitempty"`
-	AgeDerived               *bool   `json:"ageDerived,omitempty"`
-	EmploymentStatus         *string `json:"employmentStatus,omitempty"`
-	Isced                    *int    `json:"isced,omitempty"`
-	SituationUponLeaving     *string `json:"situationUponLeaving,omitempty"`
-	QualificationUponLeaving *bool   `json:"qualificationUponLeaving,omitempty"`
-	SituationSixMonthsAfter  *string `json:"situationSixMonthsAfter,omitempty"`
-	// Annex I fields missing from the record (incomplete participants).
-	Missing   []string `json:"missing,omitempty"`
-	Estimated *bool    `json:"estimated,omitempty"`
-}
-
 // The programme-specific tables of an operation, per round (the ALI chapter's Tables 8.1-8.5).
 type EsfProfile struct {
 	OperationCode string            `json:"operationCode"`
@@ -195,12 +170,6 @@ type EsfProfileTable struct {
 	Rows []EsfProfileRow `json:"rows"`
 	// Participants for whom the value is missing.
 	Missing int `json:"missing"`
-}
-
-type EsfRecordChange struct {
-	OperationCode string  `json:"operationCode"`
-	Pseudonym     *string `json:"pseudonym,omitempty"`
-	Change        string  `json:"change"`
 }
 
 // The common output and result indicators at a cut-off date.

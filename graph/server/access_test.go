@@ -86,12 +86,13 @@ var matrix = []matrixRow{
 		"identity demographic contact household socio_economic employment education case case_notes services participation registry_provenance pseudonym minors"},
 	{"employment_officer", access.PurposeEmploymentServices, "c hh a m as pa ae",
 		"identity demographic contact household socio_economic employment education case services registry_provenance"},
-	{"school_liaison", access.PurposeSchoolAttendance, "c hh a m as pa ae", "identity demographic household education case registry_provenance minors"},
-	{"esf_auditor", access.PurposeESFAudit, "a pa",
-		"pseudonym demographic socio_economic employment education services participation registry_provenance health special_other minors"},
+	// The school liaison reads identity, demographic and school data about the pupils only.
+	{"school_liaison", access.PurposeSchoolAttendance, "c hh a m as pa ae", "identity@minors demographic@minors education@minors household case registry_provenance minors"},
+	// Pseudonymous roles cannot look persons up by the hub's ids (TestPseudonymousRolesResolveNoHubIDs);
+	// what they read about participants is checked through their lists in TestAuditorSeesPseudonymsOnly.
+	{"esf_auditor", access.PurposeESFAudit, "", ""},
 	{"esf_auditor", access.PurposeESFMonitoring, "", ""},
 	{"dashboard", access.PurposeStatistics, "", ""},
-	{"dashboard", access.PurposeESFMonitoring, "", ""},
 	{"dpo", access.PurposeDataProtectionReview, "c hh a m as pa ae", allCategories},
 	{"admin", access.PurposeStatistics, "", ""},
 }
@@ -145,9 +146,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			r := b.as(t, row.who, row.purpose, matrixQuery, b.matrixVars())
 			require.Equal(t, http.StatusOK, r.Status)
 			roots := words(row.roots)
-			cats := map[access.Category]bool{}
+			cats, minorsOnly := map[access.Category]bool{}, map[access.Category]bool{}
 			for _, c := range words(row.cats) {
-				cats[access.Category(c)] = true
+				if n, ok := strings.CutSuffix(c, "@minors"); ok {
+					minorsOnly[access.Category(n)] = true
+				} else {
+					cats[access.Category(c)] = true
+				}
 			}
 			errs := map[string]string{}
 			for _, e := range r.Errors {
@@ -165,7 +170,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if len(l.path) == 3 && !cats[access.CategorySocioEconomic] {
 					continue // isee itself was denied
 				}
-				ok := cats[l.cat] && (!l.minor || cats[access.CategoryMinors])
+				ok := (cats[l.cat] || (l.minor && minorsOnly[l.cat])) && (!l.minor || cats[access.CategoryMinors])
 				v, present := lookup(r.Data, l.path)
 				require.True(t, present || !ok, "%s missing", p)
 				if ok {
@@ -230,6 +235,67 @@ func TestAuditorSeesPseudonymsOnly(t *testing.T) {
 	id := conn["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["person"].(map[string]any)["id"]
 	d := b.okAs(t, "esf_auditor", access.PurposeESFAudit, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
 	require.Nil(t, d["node"])
+
+	// What each purpose reads about a participant, through its own list.
+	const fields = `{ participations(first: 10) { edges { node { entryDate isced minority person { pseudonym gender phone } } } } }`
+	for purpose, granted := range map[access.Purpose][]string{
+		access.PurposeESFAudit:      {"entryDate", "isced", "minority", "pseudonym", "gender"},
+		access.PurposeESFMonitoring: {"entryDate", "pseudonym"},
+	} {
+		r := b.as(t, "esf_auditor", purpose, fields, nil)
+		denied := map[string]bool{}
+		for _, e := range r.Errors {
+			require.Equal(t, "FORBIDDEN", e.Extensions["code"], e.Message)
+			denied[fmt.Sprint(e.Path[len(e.Path)-1])] = true
+		}
+		for _, f := range []string{"entryDate", "isced", "minority", "pseudonym", "gender", "phone"} {
+			require.Equal(t, !slices.Contains(granted, f), denied[f], "%s reads %s", purpose, f)
+		}
+	}
+}
+
+// A pseudonymous role cannot turn the ids other roles see into pseudonyms: every object
+// naming a person, looked up by the hub's id, is null exactly like a missing one, through
+// node and nodes alike; its searches by name or tax code are refused before they run.
+func TestPseudonymousRolesResolveNoHubIDs(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	ids := append(append(append([]string{}, b.fx.persons...), b.fx.minors...), b.fx.cases...)
+	ids = append(append(ids, b.fx.households...), b.ax.participant, b.ax.assessment)
+	for _, purpose := range []access.Purpose{access.PurposeESFAudit, access.PurposeESFMonitoring} {
+		for _, id := range ids {
+			r := b.as(t, "esf_auditor", purpose, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
+			require.Empty(t, r.Errors)
+			require.Nil(t, r.Data["node"], "%s resolves %s", purpose, id)
+		}
+		r := b.as(t, "esf_auditor", purpose, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		require.Empty(t, r.Errors)
+		for _, n := range r.Data["nodes"].([]any) {
+			require.Nil(t, n)
+		}
+		// The same ids resolve for a role that sees them.
+		d := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		for _, n := range d["nodes"].([]any) {
+			require.NotNil(t, n)
+		}
+
+		var taxCode string
+		require.NoError(t, b.store.Pool().QueryRow(context.Background(), `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, b.fx.persons[0])).Scan(&taxCode))
+		for _, q := range []struct{ query, field string }{
+			{`query($s: String) { persons(first: 5, filter: {search: $s}) { totalCount edges { node { pseudonym } } } }`, "filter.search"},
+			{`query($s: String) { participations(first: 5, filter: {search: $s}) { totalCount edges { node { id } } } }`, "filter.search"},
+			{`query($s: String) { cases(first: 5, filter: {search: $s}) { totalCount } }`, "filter.search"},
+		} {
+			for _, s := range []string{taxCode, taxCode[:6], "Rossi"} {
+				r := b.as(t, "esf_auditor", purpose, q.query, map[string]any{"s": s})
+				require.Len(t, r.Errors, 1, "%s %s", purpose, q.query)
+				require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+				require.Contains(t, r.Errors[0].Message, q.field)
+				require.Contains(t, r.Errors[0].Message, "identity")
+				require.Nil(t, r.Data, "refused before it runs: no count, no page")
+			}
+		}
+	}
 }
 
 // Objects of another organisation are null, exactly like objects that do not exist; the
@@ -548,5 +614,174 @@ func TestCredentialsRefused(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+}
+
+// A search is a read of what it matches: a role without minors' data finds no minor by
+// name or tax code — the answer is the one for a tax code nobody has — while a role with
+// them does; LIKE's wildcards match only themselves.
+func TestSearchesFindOnlyWhatTheCallerMayRead(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 2)
+	ctx := context.Background()
+	var minorCode, minorName, adultCode string
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code, family_name FROM persons WHERE id = $1`, rowID(t, b.fx.minors[0])).Scan(&minorCode, &minorName))
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, b.fx.persons[0])).Scan(&adultCode))
+	const q = `query($s: String) { persons(first: 5, filter: {search: $s}) { totalCount } cases(first: 5, filter: {search: $s}) { totalCount } }`
+	count := func(who string, purpose access.Purpose, s string) [2]float64 {
+		d := b.okAs(t, who, purpose, q, map[string]any{"s": s})
+		return [2]float64{d["persons"].(map[string]any)["totalCount"].(float64), d["cases"].(map[string]any)["totalCount"].(float64)}
+	}
+	nobody := count("employment_officer", access.PurposeEmploymentServices, "ZZZZZZ00A00Z000Z")
+	require.Equal(t, [2]float64{0, 0}, nobody)
+	for _, s := range []string{minorCode, minorCode[:11]} {
+		require.Equal(t, nobody, count("employment_officer", access.PurposeEmploymentServices, s), "a minor is not found without minors' data")
+		require.Equal(t, 1.0, count("social_worker", access.PurposeCaseManagement, s)[0], "the social worker follows minors")
+	}
+	require.Positive(t, count("employment_officer", access.PurposeEmploymentServices, adultCode)[0], "adults are found")
+	for _, s := range []string{"%", "_", `\`, "%%"} {
+		require.Equal(t, [2]float64{0, 0}, count("social_worker", access.PurposeCaseManagement, s), "%q matches itself, not everything", s)
+	}
+}
+
+// A service type can be health data by itself: psychological support or home care tells
+// what the beneficiary suffers from. A role that may not read health data does not see
+// such an intervention at all — in a case's list, a project's, by id, or in an
+// assessment's proposals — while the social worker does; the database refuses it too.
+func TestServicesRevealingHealthAreHealthData(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	ctx := context.Background()
+	var psych string
+	require.NoError(t, b.store.Pool().QueryRow(ctx, `INSERT INTO interventions (case_id, project_id, round_id, service_type, provider_organisation_id,
+		beneficiary_id, starts_on, status)
+		SELECT case_id, project_id, round_id, 'PSYCHOLOGICAL_SUPPORT', provider_organisation_id, beneficiary_id, starts_on, status
+		  FROM interventions WHERE case_id = $1 LIMIT 1 RETURNING id::text`, rowID(t, b.fx.cases[0])).Scan(&psych))
+	_, err := b.store.Pool().Exec(ctx, `UPDATE assessments SET proposed_interventions = '{INTERNSHIP,PSYCHOLOGICAL_SUPPORT}' WHERE id = $1`,
+		rowID(t, b.ax.assessment))
+	require.NoError(t, err)
+	psychID := globalid.Encode("Intervention", psych)
+
+	const q = `query($case: ID!, $i: ID!, $a: ID!) {
+	  c: node(id: $case) { ... on Case { interventions { serviceType } projects { interventions { serviceType } } } }
+	  i: node(id: $i) { id }
+	  a: node(id: $a) { ... on Assessment { proposedInterventions } } }`
+	vars := map[string]any{"case": b.fx.cases[0], "i": psychID, "a": b.ax.assessment}
+	types := func(d map[string]any) []string {
+		var out []string
+		c, _ := d["c"].(map[string]any)
+		if c == nil {
+			return nil
+		}
+		add := func(x any) {
+			if st, ok := x.(map[string]any)["serviceType"].(string); ok { // null: a minor's, without minors' data
+				out = append(out, st)
+			}
+		}
+		for _, x := range c["interventions"].([]any) {
+			add(x)
+		}
+		for _, p := range c["projects"].([]any) {
+			for _, x := range p.(map[string]any)["interventions"].([]any) {
+				add(x)
+			}
+		}
+		return out
+	}
+	d := b.okAs(t, "social_worker", access.PurposeCaseManagement, q, vars)
+	require.Contains(t, types(d), "PSYCHOLOGICAL_SUPPORT")
+	require.NotNil(t, d["i"])
+	require.Equal(t, []any{"INTERNSHIP", "PSYCHOLOGICAL_SUPPORT"}, d["a"].(map[string]any)["proposedInterventions"])
+
+	for _, who := range []struct {
+		id      string
+		purpose access.Purpose
+	}{{"case_manager", access.PurposeCaseManagement}, {"employment_officer", access.PurposeEmploymentServices}} {
+		r := b.as(t, who.id, who.purpose, q, vars)
+		got := types(r.Data)
+		require.NotEmpty(t, got, "%s sees the case's other interventions", who.id)
+		require.NotContains(t, got, "PSYCHOLOGICAL_SUPPORT", who.id)
+		require.Nil(t, r.Data["i"], "%s: by id, exactly like a missing intervention", who.id)
+		if a, ok := r.Data["a"].(map[string]any); ok && a["proposedInterventions"] != nil {
+			require.Equal(t, []any{"INTERNSHIP"}, a["proposedInterventions"], who.id)
+		}
+	}
+
+	// The database's own answer to a request transaction without the health claim.
+	plain := store.Scope{Kind: store.ScopeAll, HidesHealth: true}
+	claims := plain.Claims()
+	require.NoError(t, b.store.InTx(ctx, store.TxOptions{ReadOnly: true, Claims: claims, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+		rows, err := tx.InterventionsByIDs(ctx, []string{psych})
+		require.Empty(t, rows, "row security hides it even when the application filter would not")
+		return err
+	}))
+
+	// The list the database uses is the list the hub uses.
+	got := map[string]access.Category{}
+	rows, err := b.store.Pool().Query(ctx, `SELECT service_type, category FROM service_type_categories`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var st, c string
+		require.NoError(t, rows.Scan(&st, &c))
+		got[st] = access.Category(c)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, access.RevealingServiceTypes, got)
+}
+
+// A benefit application names its whole household by tax code. Each member is a person
+// the response names: shown only when the caller may see that person, aged by the
+// minors' rule, and named in the access log; a member outside the scope, or unknown to
+// the hub, is left out.
+func TestBenefitHouseholdMembersFollowTheRowScope(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	ctx := context.Background()
+	code := func(gid string) string {
+		var c string
+		require.NoError(t, b.store.Pool().QueryRow(ctx, `SELECT tax_code FROM persons WHERE id = $1`, rowID(t, gid)).Scan(&c))
+		return c
+	}
+	adult, minor, outsider := code(b.fx.persons[0]), code(b.fx.minors[0]), code(b.ax.torinoPerson)
+	members := fmt.Sprintf(`[{"tax_code":%q,"role":"applicant"},{"tax_code":%q,"role":"member","relationship":"figlio"},
+		{"tax_code":%q,"role":"member"},{"tax_code":"BNCGNN80A01H501X","role":"member","birth_date":"1980-01-01"}]`, adult, minor, outsider)
+	_, err := b.store.Pool().Exec(ctx, `INSERT INTO registry_benefit_cases (source, source_ref, tax_code, programme, application_protocol,
+		household_members, member_tax_codes, status, status_raw, status_date, raw_payload, payload_sha256, content_type, origin, fetched_at)
+		VALUES ('benefits', 'ADI/INPS-1', $1, 'ADI', 'INPS-1', $2::jsonb, ARRAY[$1, $3, $4, 'BNCGNN80A01H501X'], 'ACCEPTED', 'accolta',
+		'2024-03-01', '\x7b7d'::bytea, repeat('a', 64), 'application/json', 'sync', now())`, adult, members, minor, outsider)
+	require.NoError(t, err)
+
+	const q = `query Benefits($p: ID!) { node(id: $p) { ... on Person { benefits { householdMembers { taxCode relationship } } } } }`
+	for _, tc := range []struct {
+		who     string
+		purpose access.Purpose
+		want    []any // tax codes shown (nil where the field is denied)
+		logged  []string
+	}{
+		{"social_worker", access.PurposeCaseManagement, []any{adult, minor}, []string{b.fx.persons[0], b.fx.minors[0]}},
+		{"case_manager", access.PurposeCaseManagement, []any{adult, minor}, []string{b.fx.persons[0], b.fx.minors[0]}},
+		// No minors' data: the child is not even named.
+		{"employment_officer", access.PurposeEmploymentServices, []any{adult}, []string{b.fx.persons[0]}},
+	} {
+		before := len(accessLog(t, b.store))
+		r := b.as(t, tc.who, tc.purpose, q, map[string]any{"p": b.fx.persons[0]})
+		ben := r.Data["node"].(map[string]any)["benefits"].([]any)
+		require.Len(t, ben, 1, tc.who)
+		var got []any
+		for _, m := range ben[0].(map[string]any)["householdMembers"].([]any) {
+			got = append(got, m.(map[string]any)["taxCode"])
+		}
+		require.Equal(t, tc.want, got, "%s: the outsider and the unknown person are left out", tc.who)
+		recs := accessLog(t, b.store)
+		require.Len(t, recs, before+1)
+		var want []string
+		for _, p := range tc.logged {
+			want = append(want, rowID(t, p))
+		}
+		slices.Sort(want)
+		require.Equal(t, want, recs[len(recs)-1].PersonIDs, "%s: every member shown is in the log", tc.who)
+		if tc.who != "employment_officer" {
+			require.Contains(t, recs[len(recs)-1].Categories, "minors")
+		}
 	}
 }

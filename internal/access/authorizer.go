@@ -35,6 +35,8 @@ type decisionKey struct {
 // decisions are Casbin's answers for one decisionKey. Immutable once built.
 type decisions struct {
 	read  CategorySet
+	// readMinors: categories readable about minors only (ActReadMinors).
+	readMinors CategorySet
 	write CategorySet
 	ops   map[Operation]bool
 	rows  RowScope
@@ -149,13 +151,13 @@ func (a *Authorizer) decide(key decisionKey) (*decisions, error) {
 	cats := Categories()
 	ops := Operations()
 	scopes := RowScopes()[1:] // none is never granted
-	reqs := make([][]any, 0, 2*len(cats)+len(ops)+len(scopes))
+	reqs := make([][]any, 0, 3*len(cats)+len(ops)+len(scopes))
 	req := func(act Act, obj string) []any {
 		return []any{string(key.role), dom("org:", key.org), dom("kind:", key.kind), dom("territory:", key.territory),
 			string(key.purpose), string(act), obj}
 	}
 	for _, c := range cats {
-		reqs = append(reqs, req(ActRead, string(c)), req(ActWrite, string(c)))
+		reqs = append(reqs, req(ActRead, string(c)), req(ActWrite, string(c)), req(ActReadMinors, string(c)))
 	}
 	for _, o := range ops {
 		reqs = append(reqs, req(ActExecute, string(o)))
@@ -177,7 +179,10 @@ func (a *Authorizer) decide(key decisionKey) (*decisions, error) {
 		if res[i+1] {
 			d.write |= c.Bit()
 		}
-		i += 2
+		if res[i+2] {
+			d.readMinors |= c.Bit()
+		}
+		i += 3
 	}
 	for _, o := range ops {
 		d.ops[o] = res[i]

@@ -15,11 +15,13 @@ import (
 // grant is what one role may do for one purpose, written out independently of the
 // policy file: the matrix test fails when the policy drifts from it.
 type grant struct {
-	rows      access.RowScope
-	read      string // space-separated categories; "*" for all
-	write     string
-	ops       string
-	mutations string
+	rows access.RowScope
+	read string // space-separated categories; "*" for all
+	// readMinors: categories read only about minors.
+	readMinors string
+	write      string
+	ops        string
+	mutations  string
 }
 
 var allMutationsOfCases = "openCase closeCase addHouseholdMember endHouseholdMembership recordAssessment " +
@@ -56,21 +58,23 @@ var expected = map[access.Role]map[access.Purpose]grant{
 	},
 	access.RoleSchoolLiaison: {
 		access.PurposeSchoolAttendance: {
-			rows:  access.RowsOrganisation,
-			read:  "identity demographic household education minors case registry_provenance",
-			write: "education minors",
+			rows:       access.RowsOrganisation,
+			read:       "household minors case registry_provenance",
+			readMinors: "identity demographic education",
+			write:      "education minors",
 		},
 	},
 	access.RoleESFAuditor: {
-		access.PurposeESFMonitoring: {rows: access.RowsAggregates, ops: "read_aggregates freeze_esf_report", mutations: "freezeEsfReport"},
+		access.PurposeESFMonitoring: {rows: access.RowsParticipants, read: "pseudonym participation minors",
+			ops: "read_aggregates report_esf drill_esf freeze_esf_report", mutations: "freezeEsfReport"},
 		access.PurposeESFAudit: {
 			rows: access.RowsParticipants,
 			read: "pseudonym demographic socio_economic employment education health special_other minors services participation registry_provenance",
+			ops:  "report_esf drill_esf",
 		},
 	},
 	access.RoleDashboard: {
-		access.PurposeStatistics:    {rows: access.RowsAggregates, ops: "read_aggregates"},
-		access.PurposeESFMonitoring: {rows: access.RowsAggregates, ops: "read_aggregates"},
+		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates"},
 	},
 	access.RoleDPO: {
 		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact", ops: "read_access_log"},
@@ -129,9 +133,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 					want = grant{rows: access.RowsNone}
 				}
 				require.Equal(t, want.rows, plan.Rows(), "row scope")
-				read, write := words(want.read), words(want.write)
+				read, write, readMinors := words(want.read), words(want.write), words(want.readMinors)
 				for _, c := range access.Categories() {
 					require.Equal(t, read[string(c)], plan.CanRead(c), "read %s", c)
+					require.Equal(t, read[string(c)] || readMinors[string(c)], plan.CanReadAbout(c, true), "read %s about a minor", c)
+					require.Equal(t, read[string(c)], plan.CanReadAbout(c, false), "read %s about an adult", c)
 					require.Equal(t, write[string(c)], plan.CanWrite(c), "write %s", c)
 					if plan.CanRead(c) {
 						require.NoError(t, plan.CheckRead(c))
@@ -154,7 +160,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 						require.ErrorIs(t, err, apperr.ErrForbidden, "mutation %s", m)
 					}
 				}
-				require.Equal(t, role == access.RoleESFAuditor && purpose == access.PurposeESFAudit, plan.Pseudonymous(), "pseudonymous")
+				require.Equal(t, role == access.RoleESFAuditor && granted, plan.Pseudonymous(), "pseudonymous")
+				for _, o := range []access.Operation{access.OpReportESF, access.OpDrillESF, access.OpFreezeESFReport} {
+					err := plan.CheckESF(o)
+					if plan.Can(o) {
+						require.NoError(t, err, "%s: every ESF+ operation comes with a scope that sees every participant", o)
+					} else {
+						require.ErrorIs(t, err, apperr.ErrForbidden)
+					}
+				}
 			})
 		}
 	}

@@ -23,8 +23,21 @@ func (p *Plan) Principal() Principal { return p.principal }
 // PolicyVersion identifies the policy the plan was built from.
 func (p *Plan) PolicyVersion() string { return p.version }
 
-// CanRead reports whether the plan lets the request read fields of category c.
+// CanRead reports whether the plan lets the request read fields of category c, about
+// anyone.
 func (p *Plan) CanRead(c Category) bool { return p.d.rows.RowLevel() && p.d.read.Has(c) }
+
+// CanReadAbout reports whether the plan lets the request read fields of category c about
+// a person who is (or is not) a minor: c about anyone, or c about minors only
+// (ActReadMinors). Minors' data also needs CategoryMinors, which the caller checks.
+func (p *Plan) CanReadAbout(c Category, minor bool) bool {
+	return p.CanRead(c) || (minor && p.d.rows.RowLevel() && p.d.readMinors.Has(c))
+}
+
+// CanReadMinorsOnly reports whether the plan reads c about minors but not about adults.
+func (p *Plan) CanReadMinorsOnly(c Category) bool {
+	return !p.CanRead(c) && p.d.rows.RowLevel() && p.d.readMinors.Has(c)
+}
 
 // CanWrite reports whether the plan lets the request write fields of category c.
 func (p *Plan) CanWrite(c Category) bool { return p.d.rows.Writable() && p.d.write.Has(c) }
@@ -87,6 +100,32 @@ func (p *Plan) CheckOperation(op Operation) error {
 	return nil
 }
 
+// VisibleServiceTypes keeps the service types of a list that the plan may read: a type
+// revealing a special category needs that category.
+func (p *Plan) VisibleServiceTypes(types []string) []string {
+	out := make([]string, 0, len(types))
+	for _, t := range types {
+		if c, ok := RevealingServiceTypes[t]; !ok || p.CanRead(c) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// CheckESF returns nil when the plan may run an ESF+ operation (OpReportESF, OpDrillESF,
+// OpFreezeESFReport): the policy grants it and the row scope sees every participant.
+// Otherwise a *DeniedError says which of the two is missing.
+func (p *Plan) CheckESF(op Operation) error {
+	if err := p.CheckOperation(op); err != nil {
+		return err
+	}
+	if !p.d.rows.SeesEveryParticipant() {
+		return &DeniedError{Reason: fmt.Sprintf("%s may %s, but its row scope (%s) does not see every ESF+ participant, so the values would be incomplete",
+			p.principal.describe(), op, p.d.rows)}
+	}
+	return nil
+}
+
 // CheckMutation returns nil when the plan allows mutation m: it may write every category
 // m writes (in a writable row scope) and run m's operation. Resolvers call it before
 // touching the database, so a denied mutation writes nothing.
@@ -109,8 +148,16 @@ func (p *Plan) CheckMutation(m Mutation) error {
 // CanMutate reports whether CheckMutation(m) would pass.
 func (p *Plan) CanMutate(m Mutation) bool { return p.CheckMutation(m) == nil }
 
-// Scope is the row scope for store transactions (TxOptions.Scope).
+// Scope is the row scope for store transactions (TxOptions.Scope): the rows of the plan's
+// row scope, without the interventions whose service type reveals health data when the
+// plan may not read it.
 func (p *Plan) Scope() store.Scope {
+	s := p.rowScope()
+	s.HidesHealth = !p.CanRead(CategoryHealth)
+	return s
+}
+
+func (p *Plan) rowScope() store.Scope {
 	pr := p.principal
 	switch p.d.rows {
 	case RowsAll:
@@ -162,6 +209,10 @@ func (p *Plan) Claims() map[string]string {
 	c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "", ""
 	if p.Can(OpReadAggregates) {
 		c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "read", p.principal.Territory
+	}
+	c[store.ClaimESFReport] = ""
+	if p.CheckESF(OpReportESF) == nil {
+		c[store.ClaimESFReport] = "read"
 	}
 	return c
 }

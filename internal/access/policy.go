@@ -26,6 +26,10 @@ type Act string
 // The acts of the policy.
 const (
 	ActRead    Act = "read"    // object: a data category
+	// ActReadMinors grants a category only about persons under 18: a role that exists
+	// for the children of a household (the school liaison) reads their identity, not the
+	// adults'.
+	ActReadMinors Act = "read_minors"
 	ActWrite   Act = "write"   // object: a data category
 	ActRows    Act = "rows"    // object: a row scope
 	ActExecute Act = "execute" // object: an operation
@@ -188,7 +192,7 @@ func parseRule(n int, line string) (Rule, error) {
 		return bad("purpose: unknown purpose %q", fields[3])
 	}
 	switch r.Act {
-	case ActRead, ActWrite:
+	case ActRead, ActReadMinors, ActWrite:
 		if c, err := ParseCategory(r.Object); err != nil || string(c) != r.Object {
 			return bad("object: unknown data category %q", r.Object)
 		}

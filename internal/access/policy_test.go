@@ -6,6 +6,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 func TestDefaultPolicyParses(t *testing.T) {
@@ -136,4 +138,35 @@ func TestPlanScopeAndClaims(t *testing.T) {
 	require.Equal(t, []string{"health"}, e.Categories)
 	_, err = e.Normalize()
 	require.NoError(t, err)
+}
+
+// ESF+ values are exact: a policy granting report_esf, drill_esf or freeze_esf_report to a
+// scope that does not see every participant gets a refusal saying so, never a report
+// computed over part of them; only a plan that may report carries the report claim.
+func TestESFOperationsNeedEveryParticipant(t *testing.T) {
+	t.Parallel()
+	m := defaultModel(t)
+	pol, err := access.ParsePolicy(m, []byte(`p, social_worker, *, statistics, rows, organisation, allow
+p, social_worker, *, statistics, execute, report_esf, allow
+p, social_worker, *, statistics, execute, drill_esf, allow
+p, esf_auditor, *, esf_audit, rows, participants, allow
+p, esf_auditor, *, esf_audit, execute, report_esf, allow`))
+	require.NoError(t, err)
+	a, err := access.NewAuthorizer(pol)
+	require.NoError(t, err)
+	sw, err := a.Plan(principal(access.RoleSocialWorker, "municipality", access.PurposeStatistics))
+	require.NoError(t, err)
+	for _, op := range []access.Operation{access.OpReportESF, access.OpDrillESF} {
+		err := sw.CheckESF(op)
+		require.ErrorIs(t, err, apperr.ErrForbidden)
+		require.ErrorContains(t, err, "row scope (organisation) does not see every ESF+ participant")
+	}
+	require.ErrorContains(t, sw.CheckESF(access.OpFreezeESFReport), "may not freeze_esf_report")
+	require.Empty(t, sw.Claims()[store.ClaimESFReport])
+
+	auditor, err := a.Plan(principal(access.RoleESFAuditor, "managing_authority", access.PurposeESFAudit))
+	require.NoError(t, err)
+	require.NoError(t, auditor.CheckESF(access.OpReportESF))
+	require.ErrorContains(t, auditor.CheckESF(access.OpDrillESF), "may not drill_esf")
+	require.Equal(t, "read", auditor.Claims()[store.ClaimESFReport])
 }

@@ -119,6 +119,15 @@ func (c Category) Protected() bool {
 	return false
 }
 
+// RevealingServiceTypes are the service types whose very value reveals a special
+// category: an intervention of one of them is data of that category, whatever field of
+// it is read. The table service_type_categories (migration 00360) holds the same list for
+// the database's row security.
+var RevealingServiceTypes = map[string]Category{
+	"PSYCHOLOGICAL_SUPPORT": CategoryHealth,
+	"HOME_CARE":             CategoryHealth,
+}
+
 // Operation is an action on no particular data category, granted like a category.
 type Operation string
 
@@ -135,11 +144,18 @@ const (
 	OpRefreshRegistry Operation = "refresh_registry"
 	// OpFreezeESFReport: freeze an ESF+ report at a cut-off date.
 	OpFreezeESFReport Operation = "freeze_esf_report"
+	// OpReportESF: compute the ESF+ indicator values (esfReport, esfProfile) and verify
+	// frozen reports. The values are exact, as the Commission receives them, so the plan
+	// must see every participant: only a participants (or all) row scope may run it.
+	OpReportESF Operation = "report_esf"
+	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
+	OpDrillESF Operation = "drill_esf"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
-	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport}
+	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
+		OpReportESF, OpDrillESF}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -181,6 +197,11 @@ func (s RowScope) RowLevel() bool {
 	}
 	return true
 }
+
+// SeesEveryParticipant reports whether the scope shows every ESF+ participant: exact
+// indicator values, their drill-down and frozen reports need it, since a value counted
+// over part of the participants would be a wrong value, not a smaller one.
+func (s RowScope) SeesEveryParticipant() bool { return s == RowsParticipants || s == RowsAll }
 
 // Writable reports whether rows in this scope may be written: auditors' and dashboards'
 // scopes never write personal data.

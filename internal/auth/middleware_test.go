@@ -130,8 +130,8 @@ func TestExpiredPartnerTokenRefused(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
-	token, _, err := auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleDashboard, OrganisationCode: "MUN-A",
-		Purposes: []access.Purpose{access.PurposeStatistics, access.PurposeESFMonitoring}, TTL: 2 * time.Second})
+	token, _, err := auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleSocialWorker, OrganisationCode: "MUN-A",
+		Purposes: []access.Purpose{access.PurposeStatistics, access.PurposeCaseManagement}, TTL: 2 * time.Second})
 	require.NoError(t, err)
 	status, body := w.call(t, "Bearer "+token, "")
 	require.Equal(t, http.StatusBadRequest, status, "two purposes: the request must declare one")

@@ -40,6 +40,10 @@ type Identity struct {
 	DepartmentCode   string // empty when the identity belongs to no department
 	// Role is the role the identity plays; the access policy decides what it may see.
 	Role access.Role
+	// Purposes narrows the purposes the identity's token carries; nil: every purpose the
+	// policy grants the role. Two people playing one role for different purposes (the
+	// monitoring officer and the auditor) each get a token of their own.
+	Purposes []access.Purpose
 }
 
 var organisations = []Organisation{
@@ -86,28 +90,29 @@ const (
 )
 
 var identities = []Identity{
-	{"sw.pisa.rossi", "Giulia Rossi", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.bianchi", "Marco Bianchi", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.galli", "Elena Galli", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.conti", "Silvia Conti", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.ferri", "Paola Ferri", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.esposito", "Chiara Esposito", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"sw.pisa.fabbri", "Luca Fabbri", OrgSdSPisa, "SOC", access.RoleSocialWorker},
-	{"cm.arnera.lombardi", "Francesca Lombardi", OrgArnera, "", access.RoleCaseManager},
-	{"cm.arnera.moretti", "Davide Moretti", OrgArnera, "", access.RoleCaseManager},
-	{"cm.aforisma.barbieri", "Sara Barbieri", OrgAforisma, "", access.RoleCaseManager},
-	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", access.RoleCaseManager},
-	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", access.RoleCaseManager},
-	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", access.RoleCaseManager},
-	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", access.RoleEmploymentOfficer},
-	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", access.RoleSchoolLiaison},
-	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", access.RoleESFAuditor},
-	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", access.RoleDashboard},
-	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", access.RoleDPO},
-	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", access.RoleAdmin},
-	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", access.RoleSocialWorker},
-	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", access.RoleSocialWorker},
-	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", access.RoleEmploymentOfficer},
+	{"sw.pisa.rossi", "Giulia Rossi", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.bianchi", "Marco Bianchi", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.galli", "Elena Galli", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.conti", "Silvia Conti", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.ferri", "Paola Ferri", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.esposito", "Chiara Esposito", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"sw.pisa.fabbri", "Luca Fabbri", OrgSdSPisa, "SOC", access.RoleSocialWorker, nil},
+	{"cm.arnera.lombardi", "Francesca Lombardi", OrgArnera, "", access.RoleCaseManager, nil},
+	{"cm.arnera.moretti", "Davide Moretti", OrgArnera, "", access.RoleCaseManager, nil},
+	{"cm.aforisma.barbieri", "Sara Barbieri", OrgAforisma, "", access.RoleCaseManager, nil},
+	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", access.RoleCaseManager, nil},
+	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", access.RoleCaseManager, nil},
+	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", access.RoleCaseManager, nil},
+	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", access.RoleEmploymentOfficer, nil},
+	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", access.RoleSchoolLiaison, nil},
+	{"esf.monitor.serra", "Laura Serra", OrgMinistryMA, "", access.RoleESFAuditor, []access.Purpose{access.PurposeESFMonitoring}},
+	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", access.RoleESFAuditor, []access.Purpose{access.PurposeESFAudit}},
+	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", access.RoleDashboard, nil},
+	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", access.RoleDPO, nil},
+	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", access.RoleAdmin, nil},
+	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", access.RoleSocialWorker, nil},
+	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", access.RoleSocialWorker, nil},
+	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", access.RoleEmploymentOfficer, nil},
 }
 
 // Identities lists the staff and service identities the demo creates, one or more per role.

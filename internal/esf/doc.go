@@ -1,5 +1,5 @@
 // Package esf owns ESF+ reporting: the common indicators and their rules as data, report
-// assembly, drill-down, frozen reports, exports (CSV, XLSX, IGRUE IN01) and file imports.
+// assembly, drill-down, frozen reports, exports (CSV, XLSX, IGRUE IN00/IN01) and file imports.
 //
 // The counting itself runs in PostgreSQL through the store; this package decides what is
 // counted and lays the results out. The rules are those of Regulation (EU) 2021/1057

@@ -3,6 +3,7 @@ package esf
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -53,6 +54,10 @@ type Participant struct {
 	Missing       []Field `json:"missing,omitempty"`
 	// Estimated is set when the participant counts in the indicator on an informed estimate.
 	Estimated bool `json:"estimated"`
+	// PersonID and BirthDate never leave the hub: the access layer uses them to apply the
+	// minors' rule and to name the person in the access log.
+	PersonID  string     `json:"-"`
+	BirthDate *time.Time `json:"-"`
 }
 
 // DrillDown returns the participants behind one value of a report, pseudonymised with p:
@@ -138,6 +143,8 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 func participant(r store.ESFParticipantRow, p Pseudonymiser) Participant {
 	x := Participant{
 		Pseudonym:     p.Person(r.PersonID),
+		PersonID:      r.PersonID,
+		BirthDate:     r.BirthDate,
 		OperationCode: r.OperationCode,
 		EntryDate:     Date{r.EntryDate},
 		Entries:       r.Entries,

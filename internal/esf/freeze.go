@@ -195,6 +195,8 @@ type RecordChange struct {
 	Pseudonym     string `json:"pseudonym"`
 	// Change is CHANGED, ADDED or REMOVED.
 	Change string `json:"change"`
+	// PersonID never leaves the hub (see Participant).
+	PersonID string `json:"-"`
 }
 
 // ValueChange is a value the current data gives differently.
@@ -260,7 +262,8 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser, s *Si
 		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
 	}
 	for _, c := range changes {
-		v.ChangedRecords = append(v.ChangedRecords, RecordChange{OperationCode: c.OperationCode, Pseudonym: p.Person(c.PersonID), Change: c.Change})
+		v.ChangedRecords = append(v.ChangedRecords, RecordChange{OperationCode: c.OperationCode, Pseudonym: p.Person(c.PersonID), Change: c.Change,
+			PersonID: c.PersonID})
 	}
 	return v, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
@@ -48,6 +49,9 @@ type ProfileQuery struct {
 type ProfileReport struct {
 	OperationCode string         `json:"operation_code"`
 	Rounds        []RoundProfile `json:"rounds"`
+	// OfferedServices are the service types activated in any round of the operation,
+	// whichever rounds the report holds.
+	OfferedServices []string `json:"offered_services"`
 }
 
 // RoundProfile holds one round's tables.
@@ -64,7 +68,14 @@ type ProfileTable struct {
 	Name    string       `json:"name"`
 	Rows    []ProfileRow `json:"rows"`
 	Missing int64        `json:"missing"`
+	// NotOffered lists the service types the round never activated (services only): their
+	// rows count 0, but the round did not have them (the chapter's "not active").
+	NotOffered []string `json:"not_offered,omitempty"`
 }
+
+// Offered reports whether the round had the category: false only for a service type
+// listed in NotOffered.
+func (t ProfileTable) Offered(category string) bool { return !slices.Contains(t.NotOffered, category) }
 
 // ProfileRow is one category of a table. Percent is of the participants whose value is
 // known, as the chapter computes it; services, several per participant, have none.
@@ -73,6 +84,9 @@ type ProfileRow struct {
 	Count    int64    `json:"count"`
 	Percent  *float64 `json:"percent,omitempty"`
 }
+
+// NotOffered is what the exports write for a service type a round did not have.
+const NotOffered = "not offered"
 
 // Profile computes the programme-specific tables of an operation's rounds in the database.
 func Profile(ctx context.Context, tx *store.Tx, q ProfileQuery) (*ProfileReport, error) {
@@ -106,11 +120,17 @@ func Profile(ctx context.Context, tx *store.Tx, q ProfileQuery) (*ProfileReport,
 	if q.Round > 0 && len(cells) == 0 {
 		return nil, fmt.Errorf("esf: profile: %w", apperr.Inputf("round", "operation %q has no round %d", q.OperationCode, q.Round))
 	}
-	return assembleProfile(q.OperationCode, cells), nil
+	offered, err := tx.ESFProfileServiceTypes(ctx, ops[0].ID)
+	if err != nil {
+		return nil, fmt.Errorf("esf: profile: %w", err)
+	}
+	rep := assembleProfile(q.OperationCode, cells)
+	rep.OfferedServices = append(rep.OfferedServices, offered...)
+	return rep, nil
 }
 
 func assembleProfile(code string, cells []store.ESFProfileCell) *ProfileReport {
-	rep := &ProfileReport{OperationCode: code, Rounds: []RoundProfile{}}
+	rep := &ProfileReport{OperationCode: code, Rounds: []RoundProfile{}, OfferedServices: []string{}}
 	byRound := map[int]map[string]map[string]int64{}
 	var order []int
 	for _, c := range cells {
@@ -149,7 +169,11 @@ func assembleProfile(code string, cells []store.ESFProfileCell) *ProfileReport {
 		services := ProfileTable{Name: TableServices, Missing: t[store.ESFProfileNoService][""]}
 		listed := map[string]bool{}
 		for _, s := range ServiceTypes {
-			services.Rows = append(services.Rows, ProfileRow{Category: s, Count: t[store.ESFProfileServices][s]})
+			n, activated := t[store.ESFProfileServices][s]
+			services.Rows = append(services.Rows, ProfileRow{Category: s, Count: n})
+			if !activated {
+				services.NotOffered = append(services.NotOffered, s)
+			}
 			listed[s] = true
 		}
 		for s, n := range t[store.ESFProfileServices] {
@@ -176,7 +200,7 @@ func indexKeys(n, from int) []string {
 var ProfileCSVHeader = []string{"round", "table", "category", "count", "percent"}
 
 // WriteProfileCSV writes the tables as CSV: one row per round, table and category, then a
-// MISSING row per table.
+// MISSING row per table. A service type the round did not have counts "not offered".
 func WriteProfileCSV(w io.Writer, rep *ProfileReport) error {
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) {
@@ -194,7 +218,11 @@ func WriteProfileCSV(w io.Writer, rep *ProfileReport) error {
 				if row.Percent != nil {
 					pct = strconv.FormatFloat(*row.Percent, 'f', 1, 64)
 				}
-				write(round, t.Name, row.Category, itoa(row.Count), pct)
+				count := itoa(row.Count)
+				if !t.Offered(row.Category) {
+					count = NotOffered
+				}
+				write(round, t.Name, row.Category, count, pct)
 			}
 			write(round, t.Name, "MISSING", itoa(t.Missing), "")
 		}

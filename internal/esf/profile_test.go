@@ -109,12 +109,22 @@ func TestProfile(t *testing.T) {
 	require.Contains(t, lines, "1,household_size,6+,1,33.3")
 	require.Contains(t, lines, "1,services,TRAINING_HACCP,2,")
 	require.Contains(t, lines, "2,services,MISSING,1,")
+	// A service type the round never activated is not a zero: the round did not have it.
+	require.Contains(t, lines, "1,services,TRAINING_IT,not offered,")
+	require.Contains(t, lines, "2,services,INTERNSHIP,not offered,")
+	require.Contains(t, lines, "3,services,OTHER,1,")
+	require.Equal(t, []string{"INTERNSHIP", "ORIENTATION", "OTHER", "TRAINING_HACCP"}, rep.OfferedServices)
+	require.True(t, services.Offered("TRAINING_HACCP"))
+	require.False(t, services.Offered("ORIENTATION"), "offered in round 2 only")
+	requireProfileXLSX(t, rep)
 
 	e.tx(func(tx *store.Tx) error {
 		one, err := esf.Profile(e.ctx, tx, esf.ProfileQuery{OperationCode: "ALI", Round: 2})
 		require.NoError(t, err)
 		require.Len(t, one.Rounds, 1)
 		require.Equal(t, r2, one.Rounds[0])
+		require.Equal(t, rep.OfferedServices, one.OfferedServices, "the services of every round, whichever rounds are shown")
+		requireProfileXLSX(t, one)
 		for field, q := range map[string]esf.ProfileQuery{
 			"operationCode": {OperationCode: "NOPE"},
 			"round":         {OperationCode: "ALI", Round: 9},

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
@@ -87,71 +86,6 @@ func TestCSVExport(t *testing.T) {
 	require.Equal(t, "ESO4.11", rep.Groups[0].SpecificObjective)
 	require.Equal(t, "ESO4.11", rep.SpecificObjective)
 	require.Equal(t, []string{"OP3"}, rep.Groups[0].Operations)
-}
-
-func TestXLSXExport(t *testing.T) {
-	t.Parallel()
-	e, codes := reportData(t)
-	q := esf.Query{Cutoff: date("2023-12-31")}
-	rep := e.compute(q)
-	var incomplete []esf.Participant
-	e.tx(func(tx *store.Tx) error {
-		var err error
-		incomplete, err = esf.DrillDown(e.ctx, tx, esf.DrillQuery{Query: q, Indicator: esf.IncompleteIndicator}, pseudonymiser(t))
-		return err
-	})
-	require.Len(t, incomplete, 2)
-	var buf bytes.Buffer
-	require.NoError(t, esf.WriteXLSX(&buf, rep, incomplete))
-
-	f, err := excelize.OpenReader(&buf)
-	require.NoError(t, err)
-	defer f.Close()
-	require.Equal(t, []string{esf.SheetOutputs, esf.SheetResults, esf.SheetIncomplete}, f.GetSheetList())
-
-	out, err := f.GetRows(esf.SheetOutputs)
-	require.NoError(t, err)
-	require.Equal(t, []string{"Programme", "Priority", "Specific objective", "Category of region", "Indicator", "Name",
-		"Women", "Men", "Non-binary", "Total", "Of which informed estimates"}, out[1])
-	outputs := 0
-	for _, ind := range esf.Indicators {
-		if ind.Kind != esf.Result {
-			outputs++
-		}
-	}
-	// Per group: the output and entity indicators, the INCOMPLETE row and one per field.
-	require.Len(t, out, 2+2*(outputs+1+len(esf.RequiredFields)))
-	require.Equal(t, []string{"PN-R", "P1", "ESO4.1", "MORE_DEVELOPED", "EECO12", "participants with disabilities", "1", "0", "1", "2", "1"}, out[2+11])
-
-	res, err := f.GetRows(esf.SheetResults)
-	require.NoError(t, err)
-	require.Len(t, res, 2+2*(len(esf.Indicators)-outputs))
-	require.Equal(t, "EECR01", res[2][4])
-
-	inc, err := f.GetRows(esf.SheetIncomplete)
-	require.NoError(t, err)
-	require.Equal(t, []string{"Pseudonym", "Operation", "Entry date", "Exit date", "Missing fields"}, inc[0])
-	require.Len(t, inc, 3)
-	missing := map[string]string{}
-	for _, r := range inc[1:] {
-		missing[r[0]] = r[4]
-	}
-	p := pseudonymiser(t)
-	require.Equal(t, "isced", missing[p.Person(e.personID(codes["dee"]))])
-	require.Equal(t, "unemployment_months", missing[p.Person(e.personID(codes["fay"]))])
-
-	// No tax code anywhere in the workbook.
-	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet)
-		require.NoError(t, err)
-		for _, r := range rows {
-			for _, c := range r {
-				for name, code := range codes {
-					require.NotContains(t, c, code, "tax code of %s in sheet %s", name, sheet)
-				}
-			}
-		}
-	}
 }
 
 func TestDrillDownMatchesValues(t *testing.T) {

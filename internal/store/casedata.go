@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -246,10 +247,60 @@ func (t *Tx) PersonsByIDs(ctx context.Context, ids []string) ([]Person, error) {
 		})
 }
 
+// PersonsByTaxCodes loads the persons with the given tax codes, within scope.
+func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, error) {
+	args := []any{codes}
+	return query(ctx, t, "persons by tax code",
+		`SELECT `+personCols+` FROM persons p WHERE p.tax_code = ANY($1::text[]) AND `+t.scope.personPredicate("p", &args), args,
+		func(r pgx.Rows) (Person, error) {
+			var p Person
+			return p, scanPersonInto(r, &p)
+		})
+}
+
 // PersonFilter narrows a person listing.
 type PersonFilter struct {
 	// Search matches the start of the tax code or any part of the name, case-insensitively.
 	Search *string
+	// SearchAges narrows whom Search may match.
+	SearchAges SearchAges
+}
+
+// SearchAges narrows a search to adults or to minors: a principal without minors' data
+// must not learn from a search that a minor is known to the hub, and one that reads
+// identity only about minors must not find adults. A person whose birth date is unknown
+// matches neither restriction.
+type SearchAges struct {
+	// AdultsBornBy: only persons born on or before it (18 years before the request's date).
+	AdultsBornBy *time.Time
+	// MinorsBornAfter: only persons born after it.
+	MinorsBornAfter *time.Time
+}
+
+// PersonSearch is what a search matches persons on: the start of the tax code or any
+// part of "family given" name, case-insensitively, with LIKE's wildcards taken literally.
+type PersonSearch struct {
+	Text string
+	Ages SearchAges
+}
+
+// predicate is the SQL condition on the persons row alias p.
+func (s PersonSearch) predicate(p string, args *[]any) string {
+	v := arg(args, likeEscape(s.Text))
+	where := `(` + p + `.tax_code LIKE upper(` + v + `) || '%' OR (` + p + `.family_name || ' ' || ` + p + `.given_name) ILIKE '%' || ` + v + ` || '%')`
+	if s.Ages.AdultsBornBy != nil {
+		where += ` AND ` + p + `.birth_date <= ` + arg(args, *s.Ages.AdultsBornBy)
+	}
+	if s.Ages.MinorsBornAfter != nil {
+		where += ` AND ` + p + `.birth_date > ` + arg(args, *s.Ages.MinorsBornAfter)
+	}
+	return where
+}
+
+// likeEscape makes %, _ and \ match themselves in a LIKE pattern (backslash is the
+// default escape character).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ListPersons returns a page of persons ordered by family and given name.
@@ -257,8 +308,7 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 	args := []any{}
 	where := t.scope.personPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')`
+		where += ` AND ` + PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
 	return listPageRows(ctx, t, "list persons",
 		`SELECT `+personCols+`, p.family_name || ' ' || p.given_name AS sort_key FROM persons p WHERE `+where, args, p,
@@ -358,6 +408,8 @@ type CaseFilter struct {
 	// Search matches the case reference, or the name or tax code of the person or of a
 	// household member.
 	Search *string
+	// SearchAges: as in PersonFilter, for the persons the search matches.
+	SearchAges SearchAges
 }
 
 // ListCases returns a page of cases, most recently opened first.
@@ -381,11 +433,12 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 		where += " AND c.opened_on <= " + arg(&args, *f.OpenedTo)
 	}
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (c.reference ILIKE '%' || ` + s + ` || '%' OR EXISTS (
+		ref := arg(&args, likeEscape(*f.Search))
+		who := PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
+		where += ` AND (c.reference ILIKE '%' || ` + ref + ` || '%' OR EXISTS (
 			SELECT 1 FROM persons p
 			 WHERE (p.id = c.person_id OR p.id IN (SELECT m.person_id FROM household_members m WHERE m.household_id = c.household_id))
-			   AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')))`
+			   AND ` + who + `))`
 	}
 	// Most recent first: the sort key inverts the date so one ascending keyset serves.
 	return listPageRows(ctx, t, "list cases",

@@ -6,6 +6,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// ClaimESFReport is "read" for a request allowed to report ESF+ values: it releases the
+// counts that include persons outside the participants scope (ESFProfile's services).
+const ClaimESFReport = "ponte.esf_report"
+
 // ESFProfileQuery asks for the programme-specific tables of one operation's rounds.
 type ESFProfileQuery struct {
 	OperationID string
@@ -45,7 +49,8 @@ const (
 // counts once, with the data of the first entry) by recorded gender, origin (home country
 // or not), age band at entry and household size, and the services activated in the
 // round by type. Values are taken as recorded: a blank is counted as missing, never
-// derived. Every round of the operation gets a participants cell, zero if need be.
+// derived. Every round of the operation gets a participants cell, zero if need be. A
+// request transaction needs the ClaimESFReport claim.
 func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCell, error) {
 	return query(ctx, t, "esf profile", `WITH r AS (
 			SELECT id, number FROM operation_rounds WHERE operation_id = $1 AND ($2::int = 0 OR number = $2::int)
@@ -68,12 +73,9 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 			SELECT round_id, 'household_size', CASE WHEN household_size IS NULL THEN '' ELSE least(household_size, $4::int)::text END,
 				count(*) FROM pp GROUP BY 1, 3
 			UNION ALL
-			SELECT i.round_id, 'services', i.service_type, count(*) FROM interventions i JOIN r ON r.id = i.round_id GROUP BY 1, 3
-			UNION ALL
-			SELECT pp.round_id, 'no_service', '', count(*) FROM pp
-			WHERE NOT EXISTS (SELECT 1 FROM interventions i LEFT JOIN projects pr ON pr.id = i.project_id
-				WHERE i.round_id = pp.round_id AND (i.beneficiary_id = pp.person_id OR pr.participant_id = pp.person_id))
-			GROUP BY 1
+			-- Services count every intervention of the round, whoever benefits: an owner
+			-- function behind the ESF+ report claim (migration 00340).
+			SELECT s.round_id, s.tbl, s.cat, s.n FROM esf_profile_services($1, $2) s
 		)
 		SELECT r.number, c.tbl, c.cat, c.n FROM cells c JOIN r ON r.id = c.round_id ORDER BY r.number, c.tbl, c.cat`,
 		[]any{q.OperationID, q.Round, q.AgeBandStarts, q.HouseholdCap, q.HomeCountry},
@@ -81,5 +83,19 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 			var c ESFProfileCell
 			err := r.Scan(&c.Round, &c.Table, &c.Category, &c.Count)
 			return c, err
+		})
+}
+
+// ESFProfileServiceTypes lists the service types activated in any round of an operation,
+// whichever rounds a profile shows: a type missing from a round is then "not offered" there
+// rather than absent from the table.
+func (t *Tx) ESFProfileServiceTypes(ctx context.Context, operationID string) ([]string, error) {
+	return query(ctx, t, "esf profile service types", `SELECT DISTINCT i.service_type
+		FROM interventions i JOIN operation_rounds r ON r.id = i.round_id
+		WHERE r.operation_id = $1 ORDER BY 1`, []any{operationID},
+		func(r pgx.Rows) (string, error) {
+			var s string
+			err := r.Scan(&s)
+			return s, err
 		})
 }

@@ -151,6 +151,8 @@ type ParticipationFilter struct {
 	RoundID     *string
 	// Search matches the start of the tax code or any part of the name.
 	Search *string
+	// SearchAges: as in PersonFilter.
+	SearchAges SearchAges
 }
 
 // ListParticipations returns a page of participations ordered by entry date.
@@ -164,8 +166,7 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 		where += " AND pa.round_id = " + arg(&args, *f.RoundID)
 	}
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')`
+		where += ` AND ` + PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
 	return listPageRows(ctx, t, "list participations", `SELECT `+participationCols+`, to_char(pa.entry_date, 'YYYY-MM-DD') AS sort_key
 		FROM participations pa JOIN persons p ON p.id = pa.person_id WHERE `+where, args, p,

@@ -64,6 +64,9 @@ type BenefitMember struct {
 	Role         string     `json:"role"` // applicant or member
 	Relationship string     `json:"relationship,omitempty"`
 	BirthDate    *time.Time `json:"birth_date,omitempty"`
+	// PersonID is the hub's person with this tax code, when the reader may see them
+	// (set by the API when it shows the member; never stored).
+	PersonID string `json:"-"`
 }
 
 // BenefitCase is an RdC/PdC/ADI/SFL application and the benefit it granted.

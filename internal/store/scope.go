@@ -54,6 +54,9 @@ type Scope struct {
 	OrganisationID string
 	// Territory is the principal's organisation's territory (ScopeTerritory).
 	Territory string
+	// HidesHealth keeps out the interventions whose service type reveals health data
+	// (psychological support, home care), for principals that may not read it.
+	HidesHealth bool
 
 	// prepared is set by Begin when the transaction computed the scope's sets once
 	// (TxOptions.PrepareScope): the predicates then read those sets instead of deriving
@@ -110,13 +113,29 @@ const (
 // Claims returns the settings that make a transaction run as DatabaseRole with this row
 // scope; pass them (plus any others) as TxOptions.Claims.
 func (s Scope) Claims() map[string]string {
+	health := "read"
+	if s.HidesHealth {
+		health = ""
+	}
 	return map[string]string{
 		ClaimRole:         DatabaseRole,
 		ClaimScope:        s.Kind.String(),
 		ClaimStaffID:      s.StaffID,
 		ClaimOrganisation: s.OrganisationID,
 		ClaimTerritory:    s.Territory,
+		ClaimHealth:       health,
 	}
+}
+
+// ClaimHealth is "read" for a transaction that may see the interventions whose service
+// type reveals health data (migrations/00360_access_revealing_services.sql).
+const ClaimHealth = "ponte.health"
+
+// revealingHidden is the condition on an interventions row aliased alias that keeps
+// out the service types revealing health data.
+func revealingHidden(alias string) string {
+	return "NOT EXISTS (SELECT 1 FROM service_type_categories stc WHERE stc.service_type = " + alias +
+		".service_type AND stc.category = 'health')"
 }
 
 // usable reports whether the scope has the identifier its kind needs; a scope without one
@@ -406,6 +425,13 @@ func (s Scope) projectPredicate(alias string, args *[]any) string {
 // interventions of cases in scope; a provider sees those it delivers or that belong to its
 // projects; an ESF auditor sees the ESF-funded interventions of participants.
 func (s Scope) interventionPredicate(alias string, args *[]any) string {
+	if s.HidesHealth {
+		return "(" + revealingHidden(alias) + " AND " + s.interventionScope(alias, args) + ")"
+	}
+	return s.interventionScope(alias, args)
+}
+
+func (s Scope) interventionScope(alias string, args *[]any) string {
 	if !s.usable() {
 		return "false"
 	}
