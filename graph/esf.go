@@ -119,7 +119,7 @@ func esfProfileModel(rep *esf.ProfileReport) model.EsfProfile {
 		for j, t := range r.Tables {
 			mt := model.EsfProfileTable{Name: t.Name, Missing: int(t.Missing), Rows: make([]model.EsfProfileRow, len(t.Rows))}
 			for k, row := range t.Rows {
-				mt.Rows[k] = model.EsfProfileRow{Category: row.Category, Count: int(row.Count), Percent: row.Percent}
+				mt.Rows[k] = model.EsfProfileRow{Category: row.Category, Count: int(row.Count), Percent: row.Percent, Offered: t.Offered(row.Category)}
 			}
 			mr.Tables[j] = mt
 		}

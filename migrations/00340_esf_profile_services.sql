@@ -54,9 +54,26 @@ END
 $$;
 -- +goose StatementEnd
 
-REVOKE ALL ON FUNCTION ponte_require_esf_report(), esf_profile_services(uuid, int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ponte_require_esf_report(), esf_profile_services(uuid, int) TO ponte_app;
+-- The service types activated in any round of the operation: a type a round lacks is
+-- "not offered" there, not 0.
+-- +goose StatementBegin
+CREATE FUNCTION esf_profile_service_types(operation uuid) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+BEGIN
+    PERFORM ponte_require_esf_report();
+    RETURN QUERY
+        SELECT DISTINCT i.service_type FROM interventions i JOIN operation_rounds r ON r.id = i.round_id
+         WHERE r.operation_id = operation ORDER BY 1;
+END
+$$;
+-- +goose StatementEnd
+
+REVOKE ALL ON FUNCTION ponte_require_esf_report(), esf_profile_services(uuid, int), esf_profile_service_types(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ponte_require_esf_report(), esf_profile_services(uuid, int), esf_profile_service_types(uuid) TO ponte_app;
 
 -- +goose Down
+DROP FUNCTION esf_profile_service_types(uuid);
 DROP FUNCTION esf_profile_services(uuid, int);
 DROP FUNCTION ponte_require_esf_report();

@@ -248,6 +248,7 @@ func TestESFOverTheAPIMatchesTheCommandLine(t *testing.T) {
 							Rows    []struct {
 								Category string   `json:"category"`
 								Count    int      `json:"count"`
+								Offered  bool     `json:"offered"`
 								Percent  *float64 `json:"percent"`
 							} `json:"rows"`
 						} `json:"tables"`
@@ -255,7 +256,7 @@ func TestESFOverTheAPIMatchesTheCommandLine(t *testing.T) {
 				} `json:"esfProfile"`
 			}
 			errs := h.query(t, purpose, `query($op: String!) { esfProfile(operationCode: $op) { rounds { round participants
-				tables { name missing rows { category count percent } } } } }`, map[string]any{"op": demo.ALIOperationCode}, &got)
+				tables { name missing rows { category count offered percent } } } } }`, map[string]any{"op": demo.ALIOperationCode}, &got)
 			require.Empty(t, errs)
 			var lines []string
 			for _, r := range got.EsfProfile.Rounds {
@@ -266,7 +267,11 @@ func TestESFOverTheAPIMatchesTheCommandLine(t *testing.T) {
 						if row.Percent != nil {
 							pct = strconv.FormatFloat(*row.Percent, 'f', 1, 64)
 						}
-						lines = append(lines, fmt.Sprintf("%d,%s,%s,%d,%s", r.Round, tb.Name, csvField(row.Category), row.Count, pct))
+						count := strconv.Itoa(row.Count)
+						if !row.Offered {
+							count = "not offered"
+						}
+						lines = append(lines, fmt.Sprintf("%d,%s,%s,%s,%s", r.Round, tb.Name, csvField(row.Category), count, pct))
 					}
 					lines = append(lines, fmt.Sprintf("%d,%s,MISSING,%d,", r.Round, tb.Name, tb.Missing))
 				}

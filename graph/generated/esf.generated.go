@@ -1274,6 +1274,29 @@ func (ec *executionContext) fieldContext_EsfProfileRow_count(_ context.Context, 
 	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _EsfProfileRow_offered(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EsfProfileRow_offered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EsfProfileRow_offered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _EsfProfileRow_percent(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2840,6 +2863,11 @@ func (ec *executionContext) _EsfProfileRow(ctx context.Context, sel ast.Selectio
 			}
 		case "count":
 			out.Values[i] = ec._EsfProfileRow_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offered":
+			out.Values[i] = ec._EsfProfileRow_offered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

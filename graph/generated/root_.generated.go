@@ -297,6 +297,7 @@ type ComplexityRoot struct {
 	EsfProfileRow struct {
 		Category func(childComplexity int) int
 		Count    func(childComplexity int) int
+		Offered  func(childComplexity int) int
 		Percent  func(childComplexity int) int
 	}
 
@@ -1752,6 +1753,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EsfProfileRow.Count(childComplexity), true
+	case "EsfProfileRow.offered":
+		if e.ComplexityRoot.EsfProfileRow.Offered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfProfileRow.Offered(childComplexity), true
 	case "EsfProfileRow.percent":
 		if e.ComplexityRoot.EsfProfileRow.Percent == nil {
 			break
@@ -4389,7 +4396,10 @@ enum EsfGenderColumn {
 "One row of a programme-specific table."
 type EsfProfileRow {
   category: String!
+  "0 when the service type was not offered in the round (see offered)."
   count: Int!
+  "False for a service type the round never activated: not offered, which is not the same as 0."
+  offered: Boolean!
   "Share of the participants with a known value, in percent."
   percent: Float
 }
@@ -5768,6 +5778,8 @@ func (ec *executionContext) childFields_EsfProfileRow(ctx context.Context, field
 		return ec.fieldContext_EsfProfileRow_category(ctx, field)
 	case "count":
 		return ec.fieldContext_EsfProfileRow_count(ctx, field)
+	case "offered":
+		return ec.fieldContext_EsfProfileRow_offered(ctx, field)
 	case "percent":
 		return ec.fieldContext_EsfProfileRow_percent(ctx, field)
 	}

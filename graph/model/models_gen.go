@@ -159,7 +159,10 @@ type EsfProfile struct {
 // One row of a programme-specific table.
 type EsfProfileRow struct {
 	Category string `json:"category"`
-	Count    int    `json:"count"`
+	// 0 when the service type was not offered in the round (see offered).
+	Count int `json:"count"`
+	// False for a service type the round never activated: not offered, which is not the same as 0.
+	Offered bool `json:"offered"`
 	// Share of the participants with a known value, in percent.
 	Percent *float64 `json:"percent,omitempty"`
 }

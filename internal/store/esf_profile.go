@@ -90,9 +90,8 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 // whichever rounds a profile shows: a type missing from a round is then "not offered" there
 // rather than absent from the table.
 func (t *Tx) ESFProfileServiceTypes(ctx context.Context, operationID string) ([]string, error) {
-	return query(ctx, t, "esf profile service types", `SELECT DISTINCT i.service_type
-		FROM interventions i JOIN operation_rounds r ON r.id = i.round_id
-		WHERE r.operation_id = $1 ORDER BY 1`, []any{operationID},
+	// Every intervention counts, whoever benefits: the owner's function (migration 00340).
+	return query(ctx, t, "esf profile service types", `SELECT s FROM esf_profile_service_types($1) s`, []any{operationID},
 		func(r pgx.Rows) (string, error) {
 			var s string
 			err := r.Scan(&s)
