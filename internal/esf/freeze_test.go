@@ -66,10 +66,14 @@ func TestFreezeAndVerify(t *testing.T) {
 	v = verify()
 	require.True(t, v.Intact, "the frozen report itself is untouched")
 	require.False(t, v.Unchanged())
+	change := func(op, taxCode, kind string) esf.RecordChange {
+		id := e.personID(taxCode)
+		return esf.RecordChange{OperationCode: op, Pseudonym: p.Person(id), Change: kind, PersonID: id}
+	}
 	require.ElementsMatch(t, []esf.RecordChange{
-		{OperationCode: "OP1", Pseudonym: p.Person(e.personID(codes["ann"])), Change: "CHANGED"},
-		{OperationCode: "OP2", Pseudonym: p.Person(e.personID(codes["eve"])), Change: "CHANGED"},
-		{OperationCode: "OP3", Pseudonym: p.Person(e.personID(taxCode(50, "1985-01-01", 'M'))), Change: "ADDED"},
+		change("OP1", codes["ann"], "CHANGED"),
+		change("OP2", codes["eve"], "CHANGED"),
+		change("OP3", taxCode(50, "1985-01-01", 'M'), "ADDED"),
 	}, v.ChangedRecords)
 	changed := map[string]esf.ValueChange{}
 	for _, c := range v.ChangedValues {
