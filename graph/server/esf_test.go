@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
@@ -220,4 +221,30 @@ func TestESFReportsFollowTheAccessPlan(t *testing.T) {
 	r = b.as(t, "case_manager", access.PurposeCaseManagement, `mutation { freezeEsfReport(input: {cutoff: "2023-12-31"}) { frozen { id } } }`, nil)
 	require.NotEmpty(t, r.Errors)
 	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+}
+
+// The monitoring officer freezes over HTTP with access control on (the request role, its
+// claims, the access log) and the report comes back signed by the hub's key.
+func TestESFMonitoringOfficerFreezesASignedReport(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 3)
+	verifier, err := auth.NewVerifier(b.issuer.VerifierConfig())
+	require.NoError(t, err)
+	signer := esfTestSigner(t)
+	signed := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.Access{Pseudonyms: b.pseudo},
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, b.store, b.authz)), ESFSigner: signer}))
+	t.Cleanup(signed.Close)
+	b.srv = signed
+
+	d := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
+		`mutation { freezeEsfReport(input: {cutoff: "2023-12-31", note: "H2 2023"}) { frozen { id signedBy recordCount } } }`, nil)
+	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
+	require.Equal(t, signer.KeyID(), frozen["signedBy"])
+	require.Positive(t, frozen["recordCount"], "the fixture's participants are in scope")
+	d = b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
+		`query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact signatureValid changedFields } }`, map[string]any{"id": frozen["id"]})
+	v := d["verifyFrozenEsfReport"].(map[string]any)
+	require.Equal(t, true, v["intact"])
+	require.Equal(t, true, v["signatureValid"])
+	require.Equal(t, []any{}, v["changedFields"])
 }
