@@ -130,7 +130,8 @@ func esfProfileModel(rep *esf.ProfileReport) model.EsfProfile {
 
 func frozenModel(f *esf.Frozen) model.FrozenEsfReport {
 	return model.FrozenEsfReport{ID: f.ID, FrozenAt: f.FrozenAt, FrozenBy: f.FrozenBy, Note: optString(f.Note),
-		RecordCount: int(f.RecordCount), RecordsDigest: f.RecordsDigest, Hash: f.Hash, Report: esfReportModel(f.Report)}
+		RecordCount: int(f.RecordCount), RecordsDigest: f.RecordsDigest, Hash: f.Hash, Report: esfReportModel(f.Report),
+		SignedBy: optString(f.SignedBy), Signature: optString(f.Signature)}
 }
 
 func verificationModel(v *esf.Verification) model.EsfVerification {
@@ -143,6 +144,8 @@ func verificationModel(v *esf.Verification) model.EsfVerification {
 		out.ChangedValues[i] = model.EsfValueChange{Programme: c.Programme, Priority: c.Priority, SpecificObjective: c.SpecificObjective,
 			CategoryOfRegion: c.CategoryOfRegion, Indicator: c.Indicator, Column: c.Column, Frozen: int(c.Frozen), Current: int(c.Current)}
 	}
+	out.SignatureValid = v.SignatureValid
+	out.ChangedFields = append([]string{}, v.ChangedFields...)
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -21,12 +22,16 @@ import (
 //	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 100000)
 //	PONTE_MAX_BODY_BYTES       request body limit (default 1048576)
 //	PONTE_LOG_LEVEL            debug | info | warn | error (default info)
+//	PONTE_ESF_SIGNING_KEY      path of the PEM PKCS#8 Ed25519 private key that signs frozen
+//	                           ESF+ reports (none: freezing and verifying are unavailable)
 type config struct {
 	DatabaseURL string
 	Addr        string
 	Store       store.Config
 	Limits      server.Limits
 	LogLevel    slog.Level
+	// ESFSigner is nil when PONTE_ESF_SIGNING_KEY is not set.
+	ESFSigner *esf.Signer
 }
 
 func configFromEnv() (config, error) {
@@ -49,7 +54,26 @@ func configFromEnv() (config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(envOr("PONTE_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("PONTE_LOG_LEVEL: %w", err)
 	}
+	if os.Getenv(esf.SigningKeyEnv) != "" {
+		if c.ESFSigner, err = esfSignerFromEnv(); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// esfSignerFromEnv loads the key file PONTE_ESF_SIGNING_KEY names, which must be set.
+func esfSignerFromEnv() (*esf.Signer, error) {
+	path := os.Getenv(esf.SigningKeyEnv)
+	if path == "" {
+		return nil, fmt.Errorf("%s is not set: frozen ESF+ reports are signed and checked with it (the path of a PEM PKCS#8 "+
+			"Ed25519 private key; 'ponte report keygen FILE' writes one)", esf.SigningKeyEnv)
+	}
+	s, err := esf.LoadSigningKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", esf.SigningKeyEnv, err)
+	}
+	return s, nil
 }
 
 func envOr(key, def string) string {

@@ -22,6 +22,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
@@ -126,6 +127,13 @@ func runDemo(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	signingKey := os.Getenv(esf.SigningKeyEnv)
+	if cfg.ESFSigner == nil {
+		signingKey = filepath.Join(keysDir, "esf-signing.key")
+		if cfg.ESFSigner, err = demoESFSigner(signingKey); err != nil {
+			return err
+		}
+	}
 	acc, err := newHubAccess(st, acfg, log)
 	if err != nil {
 		return err
@@ -149,7 +157,8 @@ ponte demo is ready (%s)
   metrics       %s/metrics
   DATABASE_URL  %s
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
-`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, sims.URL)
+  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of ponte report freeze|verify)
+`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, sims.URL, signingKey, cfg.ESFSigner.KeyID())
 	printDemoAccess(stdout, tokens, base, dbURL)
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
@@ -243,6 +252,19 @@ func demoPseudonymizer(path string) (*access.Pseudonymizer, error) {
 		return nil, fmt.Errorf("demo: pseudonym key %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// demoESFSigner reads the demo's key for signing frozen ESF+ reports, creating it on first
+// run; `PONTE_ESF_SIGNING_KEY=<file> ponte report verify ID` checks against the same key.
+func demoESFSigner(path string) (*esf.Signer, error) {
+	s, err := esf.LoadSigningKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s, err = esf.GenerateSigningKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return s, nil
 }
 
 // ensureDatabase creates the database if it is missing, or recreates it on reset.

@@ -204,8 +204,12 @@ type EsfValueChange struct {
 // A frozen report recomputed from today's data.
 type EsfVerification struct {
 	Frozen FrozenEsfReport `json:"frozen"`
-	// The stored report still matches its hash.
-	Intact         bool              `json:"intact"`
+	// The stored report still matches its hash and its signature.
+	Intact bool `json:"intact"`
+	// The signature verifies with the hub's signing key over every field as stored.
+	SignatureValid bool `json:"signatureValid"`
+	// When the signature fails: the stored fields that no longer match it (report, records, record_count, cutoff, filters, rules, frozen_by, frozen_at, note, hash, id), and signature when the signature itself is missing or not the hub's.
+	ChangedFields  []string          `json:"changedFields"`
 	Unchanged      bool              `json:"unchanged"`
 	ChangedRecords []EsfRecordChange `json:"changedRecords"`
 	ChangedValues  []EsfValueChange  `json:"changedValues"`
@@ -237,7 +241,7 @@ type Freshness struct {
 	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
 }
 
-// A report frozen at its cut-off: immutable, hashed, reproducible from the records it names.
+// A report frozen at its cut-off: immutable, hashed, signed, reproducible from the records it names.
 type FrozenEsfReport struct {
 	ID          string    `json:"id"`
 	FrozenAt    time.Time `json:"frozenAt"`
@@ -247,8 +251,12 @@ type FrozenEsfReport struct {
 	// SHA-256 over the participation records the values came from.
 	RecordsDigest string `json:"recordsDigest"`
 	// SHA-256 of the report.
-	Hash   string    `json:"hash"`
-	Report EsfReport `json:"report"`
+	Hash string `json:"hash"`
+	// Id of the key that signed the report (first 16 hex digits of the SHA-256 of its Ed25519 public key); null when frozen before reports were signed.
+	SignedBy *string `json:"signedBy,omitempty"`
+	// Ed25519 signature (hex) over the digests of every stored field.
+	Signature *string   `json:"signature,omitempty"`
+	Report    EsfReport `json:"report"`
 }
 
 type HouseholdMemberPayload struct {
