@@ -86,7 +86,7 @@ func servicesActivated(ctx context.Context, roundID string) (*model.CountTable, 
 		return nil, err
 	}
 	keys, labels := rowKeys(cells, false)
-	st, err := access.Suppress(access.Table{Counts: counts(cells, keys, interventionStatuses), RowTotals: true, ColumnTotals: true, GrandTotal: true},
+	st, err := access.Suppress(access.Table{Counts: counts(cells, keys, interventionStatuses), Columns: len(interventionStatuses), RowTotals: true, ColumnTotals: true, GrandTotal: true},
 		r.access.threshold)
 	if err != nil {
 		return nil, err

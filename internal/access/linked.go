@@ -1,12 +1,15 @@
 package access
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Linked tables: cell suppression for every table published over one population at once.
@@ -72,6 +75,10 @@ func SuppressLinked(l Linked, threshold int) ([]bool, error) {
 	if threshold < 1 {
 		return nil, fmt.Errorf("access: suppress: threshold must be at least 1, got %d", threshold)
 	}
+	key := l.key(threshold)
+	if out, ok := linkedMemo.get(key); ok {
+		return out, nil
+	}
 	g, err := newLinkedGrid(l, int64(threshold))
 	if err != nil {
 		return nil, err
@@ -81,7 +88,68 @@ func SuppressLinked(l Linked, threshold int) ([]bool, error) {
 	for i, f := range g.figureOf {
 		out[i] = g.hidden[f]
 	}
-	return out, nil
+	linkedMemo.put(key, out)
+	return slices.Clone(out), nil
+}
+
+// key identifies a suppression problem: its threshold and every number of it.
+func (l Linked) key(threshold int) [sha256.Size]byte {
+	h := sha256.New()
+	var buf [8]byte
+	put := func(v int64) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(v))
+		h.Write(buf[:])
+	}
+	put(int64(threshold))
+	put(int64(len(l.Cells)))
+	for _, v := range l.Cells {
+		put(v)
+	}
+	for _, list := range [][][]Term{l.Figures, l.Secrets, l.Bounds} {
+		put(int64(len(list)))
+		for _, f := range list {
+			put(int64(len(f)))
+			for _, t := range f {
+				put(int64(t.Cell))
+				put(t.Coef)
+			}
+		}
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// linkedMemo remembers recent answers: the same counts get the same answer anyway, and a
+// dashboard asks the same questions over and over.
+var linkedMemo = memo{max: 256, m: map[[sha256.Size]byte][]bool{}}
+
+type memo struct {
+	mu    sync.Mutex
+	max   int
+	m     map[[sha256.Size]byte][]bool
+	order [][sha256.Size]byte
+}
+
+func (c *memo) get(k [sha256.Size]byte) ([]bool, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return slices.Clone(v), ok
+}
+
+func (c *memo) put(k [sha256.Size]byte, v []bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	if len(c.order) >= c.max {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[k] = v
+	c.order = append(c.order, k)
 }
 
 type form []Term

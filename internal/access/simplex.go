@@ -230,8 +230,13 @@ func iterate(t [][]float64, basis []int, enter, rhs int) lpStatus {
 func pivot(t [][]float64, basis []int, r, c int) {
 	pr := t[r]
 	pv := pr[c]
+	// The tableau is sparse: update the other rows only where the pivot row is not zero.
+	nz := make([]int, 0, 64)
 	for j := range pr {
-		pr[j] /= pv
+		if pr[j] != 0 {
+			pr[j] /= pv
+			nz = append(nz, j)
+		}
 	}
 	pr[c] = 1
 	for i, row := range t {
@@ -242,10 +247,8 @@ func pivot(t [][]float64, basis []int, r, c int) {
 		if f == 0 {
 			continue
 		}
-		for j, v := range pr {
-			if v != 0 {
-				row[j] -= f * v
-			}
+		for _, j := range nz {
+			row[j] -= f * pr[j]
 		}
 		row[c] = 0
 	}

@@ -11,7 +11,10 @@ const DefaultSuppressionThreshold = 5
 // sums of the cells. Counts must add up to what the totals describe: put unknown values
 // in a row or column of their own rather than leaving them out.
 type Table struct {
-	Counts       [][]int64
+	Counts [][]int64
+	// Columns is the number of columns when Counts has no row (else its rows' length), so
+	// that an empty table still shows its column totals, as zeros.
+	Columns      int
 	RowTotals    bool
 	ColumnTotals bool
 	GrandTotal   bool
@@ -49,7 +52,7 @@ func Suppress(t Table, threshold int) (SuppressedTable, error) {
 		return SuppressedTable{}, fmt.Errorf("access: suppress: threshold must be at least 1, got %d", threshold)
 	}
 	rows := len(t.Counts)
-	cols := 0
+	cols := t.Columns
 	if rows > 0 {
 		cols = len(t.Counts[0])
 	}
