@@ -3,7 +3,6 @@ package access
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -559,5 +558,3 @@ func allPositive(f form) bool {
 	}
 	return true
 }
-
-var errNoCounts = errors.New("access: suppress: no counts")

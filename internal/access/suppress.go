@@ -1,6 +1,9 @@
 package access
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // DefaultSuppressionThreshold is the smallest count shown: counts from 1 to 4 are
 // suppressed.
@@ -181,3 +184,5 @@ func SuppressCounts(counts []int64, withTotal bool, threshold int) ([]Count, *Co
 	}
 	return st.Cells[0], nil, nil
 }
+
+var errNoCounts = errors.New("access: suppress: no counts")
