@@ -89,7 +89,11 @@ type CountRow struct {
 }
 
 // A table of counts after small-cell suppression: every count from 1 to threshold - 1 is
-// suppressed, and so is whatever else would let one be worked out from the totals shown.
+// suppressed, and so is whatever else would let one be worked out, or bounded below the
+// threshold, from everything the caller can be shown: this table, the other groupings of
+// caseLoad (suppressed as one set with it, so a figure they share is shown or suppressed
+// alike in all), and any repetition of the question, which gets the same answer. Zeros are
+// shown.
 type CountTable struct {
 	Threshold    int               `json:"threshold"`
 	Columns      []string          `json:"columns"`
@@ -553,8 +557,10 @@ const (
 	// One row per leading organisation, one column per case status.
 	CaseLoadGroupOrganisation CaseLoadGroup = "ORGANISATION"
 	// One row per department involved, one column per case status. A case involving two
-	// departments counts in both rows, one with none in the row NONE: the totals are the sums
-	// of the rows, not a number of cases.
+	// departments counts in both rows, one with none in the row NONE; a row's total is the
+	// department's cases. The column totals and the grand total count cases, each once, as in
+	// the other groupings (they are the same figures): where cases involve several
+	// departments the rows add up to more.
 	CaseLoadGroupDepartment CaseLoadGroup = "DEPARTMENT"
 )
 

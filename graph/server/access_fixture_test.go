@@ -152,13 +152,21 @@ type accessBundle struct {
 
 func setupAccess(t testing.TB, cases int) *accessBundle {
 	t.Helper()
+	return setupAccessOn(t, func(st *store.Store) (fixture, accessFixture) {
+		fx := loadFixture(t, st, cases)
+		return fx, loadAccessFixture(t, st, fx)
+	})
+}
+
+// setupAccessOn is setupAccess on the data load puts in the database.
+func setupAccessOn(t testing.TB, load func(st *store.Store) (fixture, accessFixture)) *accessBundle {
+	t.Helper()
 	ctx := context.Background()
 	counter := &statementCounter{}
 	st, err := store.Open(ctx, pgtest.URL(t), store.Config{Tracer: counter, MaxConns: 4})
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
-	fx := loadFixture(t, st, cases)
-	ax := loadAccessFixture(t, st, fx)
+	fx, ax := load(st)
 	keyFile := filepath.Join(t.TempDir(), "dev-issuer.pem")
 	issuer, err := auth.LoadOrCreateDevIssuer(keyFile)
 	require.NoError(t, err)
