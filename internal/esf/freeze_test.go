@@ -66,9 +66,10 @@ func TestFreezeAndVerify(t *testing.T) {
 	require.True(t, v.Intact, "the frozen report itself is untouched")
 	require.False(t, v.Unchanged())
 	require.ElementsMatch(t, []esf.RecordChange{
-		{OperationCode: "OP1", Pseudonym: p.Person(e.personID(codes["ann"])), Change: "CHANGED"},
-		{OperationCode: "OP2", Pseudonym: p.Person(e.personID(codes["eve"])), Change: "CHANGED"},
-		{OperationCode: "OP3", Pseudonym: p.Person(e.personID(taxCode(50, "1985-01-01", 'M'))), Change: "ADDED"},
+		{OperationCode: "OP1", Pseudonym: p.Person(e.personID(codes["ann"])), Change: "CHANGED", PersonID: e.personID(codes["ann"])},
+		{OperationCode: "OP2", Pseudonym: p.Person(e.personID(codes["eve"])), Change: "CHANGED", PersonID: e.personID(codes["eve"])},
+		{OperationCode: "OP3", Pseudonym: p.Person(e.personID(taxCode(50, "1985-01-01", 'M'))), Change: "ADDED",
+			PersonID: e.personID(taxCode(50, "1985-01-01", 'M'))},
 	}, v.ChangedRecords)
 	changed := map[string]esf.ValueChange{}
 	for _, c := range v.ChangedValues {
