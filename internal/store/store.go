@@ -35,6 +35,11 @@ type Config struct {
 // Store is the hub's handle on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+
+	// The job queue's pool (QueuePool), opened on first use.
+	queueOnce sync.Once
+	queue     *pgxpool.Pool
+	queueErr  error
 }
 
 // Open connects to databaseURL and checks the connection.
@@ -70,12 +75,42 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 // New wraps an existing pool (tests build pools of their own).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// Close releases the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close releases the pools.
+func (s *Store) Close() {
+	s.pool.Close()
+	s.queueOnce.Do(func() {}) // no queue pool is opened after Close
+	if s.queue != nil {
+		s.queue.Close()
+	}
+}
 
-// Pool exposes the pool to packages that need a raw pgx handle for their own library
-// (the job queue). Nothing outside the store builds SQL with it.
+// Pool exposes the pool to tools and tests that need a raw pgx handle. Nothing outside
+// the store builds SQL with it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// queueMaxConns bounds the job queue's pool: River holds one connection for its
+// notifications and takes others briefly to fetch, complete and maintain jobs; the jobs'
+// own work runs in the store's transactions, on the main pool.
+const queueMaxConns = 8
+
+// QueuePool is the job queue's own pool (River's driver), on the same database and login
+// role as Pool. Its connections carry the setting ClaimQueue = worker, which the policy
+// on the queue's jobs admits (migrations/00350_access_no_bypass.sql): a registry
+// refresh's arguments are tax codes, and request transactions, on Pool, never see a job.
+func (s *Store) QueuePool() (*pgxpool.Pool, error) {
+	s.queueOnce.Do(func() {
+		pc := s.pool.Config().Copy()
+		pc.MaxConns = queueMaxConns
+		pc.MinConns = 0
+		pc.ConnConfig.Tracer = nil // the statements of the queue are not the API's
+		pc.ConnConfig.RuntimeParams[ClaimQueue] = queueWorker
+		pc.ConnConfig.RuntimeParams["application_name"] = "ponte-queue"
+		if s.queue, s.queueErr = pgxpool.NewWithConfig(context.Background(), pc); s.queueErr != nil {
+			s.queueErr = fmt.Errorf("store: job queue pool: %w", s.queueErr)
+		}
+	})
+	return s.queue, s.queueErr
+}
 
 // Ping reports whether the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
@@ -384,13 +419,16 @@ func constraintField(e *pgconn.PgError) string {
 }
 
 // ExtraMigrationsVersion names the schema parts not applied by goose files (the job
-// queue's own migrations); test templates are rebuilt when it changes.
-const ExtraMigrationsVersion = "v2-river-v0.51.1"
+// queue's own migrations, and their order); test templates are rebuilt when it changes.
+const ExtraMigrationsVersion = "v3-river-v0.51.1-first"
 
-// MigrateAll applies the hub's migrations and those of the libraries it embeds.
+// MigrateAll applies the migrations of the libraries the hub embeds (the job queue's),
+// then the hub's own, which grant the queue's tables to the hub's role and put its jobs
+// under row-level security (migrations/00350_access_no_bypass.sql).
 func MigrateAll(ctx context.Context, databaseURL string) error {
-	if _, err := Migrate(ctx, databaseURL); err != nil {
+	if err := migrateQueue(ctx, databaseURL); err != nil {
 		return err
 	}
-	return migrateQueue(ctx, databaseURL)
+	_, err := Migrate(ctx, databaseURL)
+	return err
 }
