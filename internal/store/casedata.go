@@ -257,8 +257,7 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 	args := []any{}
 	where := t.scope.personPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')`
+		where += ` AND ` + personSearch("p", *f.Search, &args)
 	}
 	return listPageRows(ctx, t, "list persons",
 		`SELECT `+personCols+`, p.family_name || ' ' || p.given_name AS sort_key FROM persons p WHERE `+where, args, p,
@@ -381,11 +380,11 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 		where += " AND c.opened_on <= " + arg(&args, *f.OpenedTo)
 	}
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (c.reference ILIKE '%' || ` + s + ` || '%' OR EXISTS (
+		ref := arg(&args, "%"+likeLiteral(*f.Search)+"%")
+		where += ` AND (c.reference ILIKE ` + ref + ` OR EXISTS (
 			SELECT 1 FROM persons p
 			 WHERE (p.id = c.person_id OR p.id IN (SELECT m.person_id FROM household_members m WHERE m.household_id = c.household_id))
-			   AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')))`
+			   AND ` + personSearch("p", *f.Search, &args) + `))`
 	}
 	// Most recent first: the sort key inverts the date so one ascending keyset serves.
 	return listPageRows(ctx, t, "list cases",

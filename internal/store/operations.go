@@ -164,8 +164,7 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 		where += " AND pa.round_id = " + arg(&args, *f.RoundID)
 	}
 	if f.Search != nil && *f.Search != "" {
-		s := arg(&args, *f.Search)
-		where += ` AND (p.tax_code LIKE upper(` + s + `) || '%' OR (p.family_name || ' ' || p.given_name) ILIKE '%' || ` + s + ` || '%')`
+		where += ` AND ` + personSearch("p", *f.Search, &args)
 	}
 	return listPageRows(ctx, t, "list participations", `SELECT `+participationCols+`, to_char(pa.entry_date, 'YYYY-MM-DD') AS sort_key
 		FROM participations pa JOIN persons p ON p.id = pa.person_id WHERE `+where, args, p,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -375,8 +376,9 @@ func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64
 }
 
 // wrap turns driver errors into the hub's error vocabulary: a missing row is NotFound, a
-// violated constraint is an input error naming the constraint's column, a cancelled
-// statement is Unavailable. Everything else stays internal and is never shown to clients.
+// violated constraint is an input error naming the column it guards (never the
+// constraint, which names the schema), a cancelled statement is Unavailable. Everything
+// else stays internal and is never shown to clients.
 func wrap(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("store: %s: %w", op, apperr.ErrNotFound)
@@ -384,12 +386,19 @@ func wrap(op string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
+		// The constraint's name stays beside the input error, for the server's log and the
+		// operators' commands; clients are shown the input error alone.
 		case "23505": // unique_violation
-			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "already exists"))
+			field, reason := uniqueViolation(pgErr)
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(field, reason), pgErr.ConstraintName)
 		case "23503": // foreign_key_violation
-			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "refers to something that does not exist"))
-		case "23514", "23502", "22P02", "22007", "22008": // check, not null, bad text representation, bad datetime
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(constraintField(pgErr), "refers to something that does not exist"), pgErr.ConstraintName)
+		case "23514", "23502": // check, not null: the message names the relation and the constraint
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(constraintField(pgErr), "is not valid"), pgErr.Message)
+		case "22P02", "22007", "22008": // bad text representation, bad datetime
 			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "is not valid: "+pgErr.Message))
+		case "22021": // character_not_in_repertoire: a NUL, which text cannot hold
+			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "contains a character text cannot hold (NUL)"))
 		case "57014": // query_canceled (statement timeout)
 			return fmt.Errorf("store: %s: %w", op, apperr.ErrUnavailable)
 		case "42501": // insufficient_privilege (row-level security refused a write)
@@ -402,9 +411,41 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
+// uniqueKeys are the unique constraints a workflow command can run into: the column (or
+// columns, as PostgreSQL lists them) each guards, which the command renames to its input
+// field, and what a clash means. PostgreSQL leaves the key out of the error's detail when
+// row-level security hides rows from the writer, so the constraint is all there is to go
+// by, and a clash with a row the writer cannot see reads exactly like one with a row it
+// can: the answer says that the value is taken, not where, by whom, or which row.
+//
+// That is still an answer about rows outside the caller's scope. Registering a tax code
+// tells whether the hub holds that person anywhere, in any organisation's cases: one
+// person per tax code is the data model, and a second registration cannot be allowed
+// to succeed. What the caller learns is exactly "already registered"; repeated probing
+// is for the identity provider's and the access log's oversight, not hidden here. Case
+// references are organisations' own numbering and tell no one's identity.
+var uniqueKeys = map[string]struct{ column, reason string }{
+	"persons_tax_code_key": {"tax_code", "a person with this tax code is already registered"},
+	"cases_reference_key":  {"reference", "a case with this reference already exists"},
+	"participations_operation_id_person_id_entry_date_key": {"operation_id, person_id, entry_date",
+		"the person already entered this operation on this date"},
+	"assessment_scores_pkey": {"assessment_id, area", "an area is scored twice"},
+}
+
+func uniqueViolation(e *pgconn.PgError) (field, reason string) {
+	if k, ok := uniqueKeys[e.ConstraintName]; ok {
+		return k.column, k.reason
+	}
+	return constraintField(e), "is already taken"
+}
+
 // keyDetail reads the column out of a unique violation's detail: "Key (tax_code)=(…) already exists."
 var keyDetail = regexp.MustCompile(`^Key \(([a-z_, ]+)\)=`)
 
+// constraintField is the column a violated constraint guards: the error's column, the key
+// its detail lists, or the column in the name PostgreSQL gives a column's constraint
+// (table_column_fkey, table_column_check, table_column_key). Failing those, nothing:
+// the caller's input as a whole, never the constraint's name.
 func constraintField(e *pgconn.PgError) string {
 	if e.ColumnName != "" {
 		return e.ColumnName
@@ -412,10 +453,15 @@ func constraintField(e *pgconn.PgError) string {
 	if m := keyDetail.FindStringSubmatch(e.Detail); m != nil {
 		return m[1]
 	}
-	if e.ConstraintName != "" {
-		return e.ConstraintName
+	if e.TableName != "" && strings.HasPrefix(e.ConstraintName, e.TableName+"_") {
+		rest := strings.TrimPrefix(e.ConstraintName, e.TableName+"_")
+		for _, suffix := range []string{"_fkey", "_check", "_key"} {
+			if col, ok := strings.CutSuffix(rest, suffix); ok && col != "" {
+				return col
+			}
+		}
 	}
-	return e.TableName
+	return ""
 }
 
 // ExtraMigrationsVersion names the schema parts not applied by goose files (the job
