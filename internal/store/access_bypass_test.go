@@ -399,3 +399,30 @@ func TestNoBypassMigrationGoesDownAndUp(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, invoker())
 }
+
+// A registry refresh's job names the persons refreshed by tax code: the job queue's own
+// connections see it, a request's transaction does not, whatever its scope.
+func TestQueueJobsAreSeenOnTheQueuesConnectionsOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ownerURL, seed := seedEverywhere(t)
+	st, err := store.Open(ctx, pgtest.HubURL(t, ownerURL), store.Config{MaxConns: 2})
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	queue, err := st.QueuePool()
+	require.NoError(t, err)
+	var args string
+	require.NoError(t, queue.QueryRow(ctx, `SELECT args::text FROM river_job WHERE kind = 'registry_refresh'`).Scan(&args))
+	require.Contains(t, args, seed.taxCode)
+
+	for _, scope := range []store.Scope{{Kind: store.ScopeAll}, {Kind: store.ScopeParticipants}} {
+		tx := begin(t, st, store.TxOptions{Claims: scope.Claims(), Scope: scope})
+		jobs, err := tx.StringsForTest(ctx, `SELECT args::text FROM river_job`)
+		require.NoError(t, err)
+		require.Empty(t, jobs, "scope %s", scope.Kind)
+		depth, err := tx.RegistryQueueDepth(ctx, "registry")
+		require.NoError(t, err)
+		require.Equal(t, []store.QueueDepth{{Source: "labour", Waiting: 1}}, depth, "the queue's depth is counted for it")
+		require.NoError(t, tx.Rollback(ctx))
+	}
+}
