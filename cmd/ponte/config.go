@@ -15,7 +15,9 @@ import (
 // Environment variables read by serve (and demo, where they apply). Each has a default
 // except DATABASE_URL, which serve requires.
 //
-//	DATABASE_URL               PostgreSQL connection string (required by serve)
+//	DATABASE_URL               PostgreSQL connection string (required by serve): the hub's
+//	                           own login role, a member of ponte_app only
+//	PONTE_MIGRATE_DATABASE_URL the tables' owner, when serve should migrate before serving
 //	PONTE_ADDR                 listen address (default :8080)
 //	PONTE_STATEMENT_TIMEOUT    bound on every SQL statement (default 5s)
 //	PONTE_MAX_DEPTH            deepest GraphQL selection (default 12)
@@ -26,16 +28,18 @@ import (
 //	                           ESF+ reports (none: freezing and verifying are unavailable)
 type config struct {
 	DatabaseURL string
-	Addr        string
-	Store       store.Config
-	Limits      server.Limits
-	LogLevel    slog.Level
+	// MigrateURL is the owner's connection string; empty: serve does not migrate.
+	MigrateURL string
+	Addr       string
+	Store      store.Config
+	Limits     server.Limits
+	LogLevel   slog.Level
 	// ESFSigner is nil when PONTE_ESF_SIGNING_KEY is not set.
 	ESFSigner *esf.Signer
 }
 
 func configFromEnv() (config, error) {
-	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), Addr: envOr("PONTE_ADDR", ":8080")}
+	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), MigrateURL: os.Getenv(migrateURLVar), Addr: envOr("PONTE_ADDR", ":8080")}
 	var err error
 	if c.Store.StatementTimeout, err = envDuration("PONTE_STATEMENT_TIMEOUT", 5*time.Second); err != nil {
 		return c, err

@@ -61,13 +61,18 @@ func setupESFAPIHub(t *testing.T) *esfAPIHub {
 	require.NoError(t, err)
 	c.JWT = &jwtCfg
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	acc, err := newHubAccess(st, c, log)
+	// The API logs in as the hub's own role, as ponte serve does; the commands as the owner.
+	hub, err := store.Open(ctx, pgtest.HubURL(t, u), store.Config{})
+	require.NoError(t, err)
+	t.Cleanup(hub.Close)
+	require.NoError(t, hub.CheckHubRole(ctx))
+	acc, err := newHubAccess(hub, c, log)
 	require.NoError(t, err)
 	keyFile := filepath.Join(t.TempDir(), "esf-signing.key")
 	signer, err := esf.GenerateSigningKey(keyFile)
 	require.NoError(t, err)
 	t.Setenv(esf.SigningKeyEnv, keyFile)
-	srv := httptest.NewServer(server.Mux(hubConfig(st, config{ESFSigner: signer}, log, nil, acc)))
+	srv := httptest.NewServer(server.Mux(hubConfig(hub, config{ESFSigner: signer}, log, nil, acc)))
 	t.Cleanup(srv.Close)
 
 	h := &esfAPIHub{st: st, url: srv.URL, tokens: map[access.Purpose]string{}, issuer: issuer}

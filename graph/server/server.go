@@ -137,6 +137,7 @@ func GraphQL(cfg Config) http.Handler {
 	})
 	srv.AroundResponses(inTransaction(cfg))
 	srv.AroundRootFields(checkMutations)
+	srv.AroundFields(refuseUnstorableText)
 
 	var h http.Handler = specResponses(srv)
 	if cfg.Middleware != nil {
