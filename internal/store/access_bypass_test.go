@@ -24,6 +24,7 @@ var nonPersonal = map[string]string{
 	"organisations":               "public bodies and providers: codes, names, kinds, territories",
 	"departments":                 "the organisations' departments",
 	"operations":                  "ESF+ operations: codes, names, programmes",
+	"service_type_categories":     "which service types reveal a special category: a code list",
 	"operation_rounds":            "rounds of the operations: numbers and dates",
 	"operation_entities":          "which organisations an operation supports (EECO18/19)",
 	"operation_indicator_targets": "planned indicator values per operation",
@@ -91,6 +92,9 @@ var probes = map[string]probe{
 	},
 	"ponte_services_activated(uuid)": {
 		sql: `SELECT count(*) FROM ponte_services_activated($1)`, args: func(s bypassSeed) []any { return []any{s.roundID} }, refused: true,
+	},
+	"esf_profile_service_types(uuid)": {
+		sql: `SELECT count(*) FROM esf_profile_service_types($1)`, args: func(s bypassSeed) []any { return []any{s.operationID} }, refused: true,
 	},
 	"esf_profile_services(uuid,integer)": {
 		sql: `SELECT count(*) FROM esf_profile_services($1, 0)`, args: func(s bypassSeed) []any { return []any{s.operationID} }, refused: true,
@@ -169,8 +173,10 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 			SELECT sha256('seed'), 'seed', 'dashboard', id, ARRAY['statistics'], now() + interval '1 day', 'seed' FROM organisations LIMIT 1`,
 		`SELECT access_log_append(now(), 'seed', 'dpo', NULL, 'data_protection_review', 'seed', '', ARRAY[id], ARRAY['IDENTITY'], sha256('x'))
 			FROM persons LIMIT 1`,
-		`WITH r AS (INSERT INTO esf_frozen_reports (cutoff, query, report, record_count, records_digest, report_hash, frozen_by)
-			VALUES ('2024-12-31', '{}', '{}', 1, 'd', 'h', 'seed') RETURNING id)
+		`WITH r AS (INSERT INTO esf_frozen_reports (cutoff, query, report, record_count, records_digest, report_hash, frozen_by, frozen_at,
+				signing_key_id, signing_public_key, signed_digests, signature)
+			VALUES ('2024-12-31', '{}', '{}', 1, 'd', 'h', 'seed', now(), repeat('0', 16), decode(repeat('00', 32), 'hex'), 'x',
+				decode(repeat('00', 64), 'hex')) RETURNING id)
 			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
 			SELECT r.id, pa.operation_id, pa.person_id, 'h' FROM r, participations pa LIMIT 1`,
 	} {
