@@ -42,16 +42,7 @@ func (p pseudonyms) Person(id string) string {
 // scope that sees every participant (access.Plan.CheckESF); always when the server runs
 // open.
 func requireESF(ctx context.Context, op access.Operation) (*Request, error) {
-	r, err := request(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r.access.plan != nil {
-		if err := r.access.plan.CheckESF(op); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return requirePlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
 }
 
 // requestPseudonyms is requireESF for operations that show participants, which they do

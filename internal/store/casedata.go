@@ -237,20 +237,18 @@ func scanPersonInto(r pgx.Rows, p *Person, extra ...any) error {
 
 // PersonsByIDs loads persons within the transaction's scope.
 func (t *Tx) PersonsByIDs(ctx context.Context, ids []string) ([]Person, error) {
-	args := []any{ids}
-	return query(ctx, t, "persons by id",
-		`SELECT `+personCols+` FROM persons p WHERE p.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args), args,
-		func(r pgx.Rows) (Person, error) {
-			var p Person
-			return p, scanPersonInto(r, &p)
-		})
+	return t.personsWhere(ctx, "persons by id", "p.id = ANY($1::uuid[])", ids)
 }
 
 // PersonsByTaxCodes loads the persons with the given tax codes, within scope.
 func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, error) {
-	args := []any{codes}
-	return query(ctx, t, "persons by tax code",
-		`SELECT `+personCols+` FROM persons p WHERE p.tax_code = ANY($1::text[]) AND `+t.scope.personPredicate("p", &args), args,
+	return t.personsWhere(ctx, "persons by tax code", "p.tax_code = ANY($1::text[])", codes)
+}
+
+// personsWhere loads the persons in scope matching cond, whose one parameter is $1 = key.
+func (t *Tx) personsWhere(ctx context.Context, op, cond string, key any) ([]Person, error) {
+	args := []any{key}
+	return query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.scope.personPredicate("p", &args), args,
 		func(r pgx.Rows) (Person, error) {
 			var p Person
 			return p, scanPersonInto(r, &p)
