@@ -119,8 +119,11 @@ var (
 
 // BenefitCaseKind decodes benefit_case records. status_raw is required;
 // status may be omitted when the label maps to a known status, and must
-// agree with it when both are sent and the label is known.
+// agree with it when both are sent and the label is known. A case is identified by
+// programme and protocol (its reference), or by applicant and protocol when the
+// programme is what is broken.
 var BenefitCaseKind = record.Kind[BenefitCase]{
+	Keys: [][]string{{"programme", "application_protocol"}, {"applicant_tax_code", "application_protocol"}},
 	Name: KindBenefitCase,
 	Ref: func(o *record.Object) string {
 		if p, n := o.Peek("programme"), o.Peek("application_protocol"); p != "" && n != "" {
@@ -171,8 +174,10 @@ func decodeBenefitCase(o *record.Object) BenefitCase {
 	return c
 }
 
-// ISEEKind decodes isee records.
+// ISEEKind decodes isee records. An attestation is identified by its DSU protocol, or
+// by declarant, type and validity when the protocol is what is broken.
 var ISEEKind = record.Kind[ISEE]{
+	Keys: [][]string{{"dsu_protocol"}, {"tax_code", "isee_type", "valid_until"}},
 	Name: KindISEE,
 	Ref:  func(o *record.Object) string { return o.Peek("dsu_protocol") },
 	Decode: func(o *record.Object) ISEE {

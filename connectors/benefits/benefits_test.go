@@ -69,6 +69,41 @@ func TestDecodeBenefitCase(t *testing.T) {
 	require.Equal(t, "Erogazione in corso", d.Value.StatusRaw)
 }
 
+func TestMatchKeysLeaveOutTheBrokenFields(t *testing.T) {
+	t.Parallel()
+	const byProgramme = `programme+application_protocol=["ADI","INPS-ADI-2024-00000042"]`
+	const byApplicant = `applicant_tax_code+application_protocol=["RSSMRA68A01H501Y","INPS-ADI-2024-00000042"]`
+	d, rerr := benefits.BenefitCaseKind.DecodeRecord(0, []byte(goodCase))
+	require.Nil(t, rerr)
+	require.Equal(t, []string{byProgramme, byApplicant}, d.Raw.MatchKeys)
+
+	for _, tc := range []struct {
+		name, from, to string
+		keys           []string
+	}{
+		{"programme broken: the reference is broken, the applicant key is not", `"programme":"ADI"`, `"programme":"NOT_A_VALUE"`, []string{byApplicant}},
+		{"applicant broken", `"applicant_tax_code":"RSSMRA68A01H501Y"`, `"applicant_tax_code":"RSSMRA68A01H501Z"`, []string{byProgramme}},
+		{"another field broken", `"status_date":"2024-03-10"`, `"status_date":"2024-13-45"`, []string{byProgramme, byApplicant}},
+		{"a member broken", `"birth_date":"1968-01-01"`, `"birth_date":"01/01/1968"`, []string{byProgramme, byApplicant}},
+		{"protocol missing", `"application_protocol":"INPS-ADI-2024-00000042",`, ``, nil},
+		{"unreadable", `"programme":"ADI",`, `"programme":"ADI",,`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := strings.Replace(goodCase, tc.from, tc.to, 1)
+			require.NotEqual(t, goodCase, in)
+			_, rerr := benefits.BenefitCaseKind.DecodeRecord(0, []byte(in))
+			require.NotNil(t, rerr)
+			require.Equal(t, tc.keys, rerr.Raw.MatchKeys)
+		})
+	}
+	// Case does not tell two identities apart.
+	lower := strings.Replace(goodCase, `"applicant_tax_code":"RSSMRA68A01H501Y"`, `"applicant_tax_code":"rssmra68a01h501y"`, 1)
+	d, rerr = benefits.BenefitCaseKind.DecodeRecord(0, []byte(lower))
+	require.Nil(t, rerr)
+	require.Contains(t, d.Raw.MatchKeys, byApplicant)
+}
+
 func TestMapStatus(t *testing.T) {
 	t.Parallel()
 	for raw, want := range map[string]benefits.Status{

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -24,15 +25,15 @@ import (
 // source and keep it for the life of the process, since the breaker, the
 // rate limiter and the metrics live in it.
 type Client struct {
-	cfg     Config
-	base    string
-	http    *http.Client
-	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
-	limiter *rate.Limiter
-	metrics *metrics
-	now     func() time.Time
-	onRetry func(RetryEvent)
-	jitter  func(n int64) int64
+	cfg      Config
+	base     string
+	http     *http.Client
+	breakers sync.Map // endpoint → *gobreaker.TwoStepCircuitBreaker[struct{}]
+	limiter  *rate.Limiter
+	metrics  *metrics
+	now      func() time.Time
+	onRetry  func(RetryEvent)
+	jitter   func(n int64) int64
 }
 
 // RetryEvent describes a retry about to happen, for logs and tests.
@@ -105,14 +106,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.RateLimit > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), cfg.RateBurst)
 	}
-	c.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:    cfg.Source,
-		Timeout: cfg.BreakerCooldown,
-		ReadyToTrip: func(counts gobreaker.Counts) bool {
-			return counts.ConsecutiveFailures >= cfg.BreakerFailures
-		},
-		IsExcluded: func(err error) bool { return errors.Is(err, errNotCounted) },
-	})
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, err
@@ -124,15 +117,67 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 // Source returns the configured source name.
 func (c *Client) Source() string { return c.cfg.Source }
 
-// BreakerState reports "closed", "half-open" or "open".
-func (c *Client) BreakerState() string { return c.breaker.State().String() }
+// breaker returns the circuit breaker of one endpoint of the source, made on first use.
+//
+// The breaker is scoped to an endpoint (Request.Endpoint: for the registries, one
+// collection), not to the whole source. A source's collections are distinct resources
+// behind the gateway, often distinct e-services with their own purposes on PDND: a
+// listing that keeps failing says that collection's back end is sick, and a breaker
+// for the whole source would fail every other collection at once, healthy or not. A
+// source that is down altogether trips each endpoint's breaker after BreakerFailures
+// attempts, a bounded cost for the handful of endpoints a source has.
+func (c *Client) breaker(endpoint string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	if b, ok := c.breakers.Load(endpoint); ok {
+		return b.(*gobreaker.TwoStepCircuitBreaker[struct{}])
+	}
+	b, _ := c.breakers.LoadOrStore(endpoint, gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:    c.cfg.Source + "/" + endpoint,
+		Timeout: c.cfg.BreakerCooldown,
+		ReadyToTrip: func(counts gobreaker.Counts) bool {
+			return counts.ConsecutiveFailures >= c.cfg.BreakerFailures
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, errNotCounted) },
+	}))
+	return b.(*gobreaker.TwoStepCircuitBreaker[struct{}])
+}
+
+// BreakerStates reports each endpoint's breaker ("closed", "half-open" or "open"), for
+// the endpoints called so far.
+func (c *Client) BreakerStates() map[string]string {
+	out := map[string]string{}
+	c.breakers.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*gobreaker.TwoStepCircuitBreaker[struct{}]).State().String()
+		return true
+	})
+	return out
+}
+
+// BreakerState reports the source's worst breaker: "open" when any endpoint's is open,
+// else "half-open" when any is half-open, else "closed".
+func (c *Client) BreakerState() string {
+	worst := gobreaker.StateClosed.String()
+	for _, s := range c.BreakerStates() {
+		if breakerStateValue(s) > breakerStateValue(worst) {
+			worst = s
+		}
+	}
+	return worst
+}
 
 // Metrics returns a snapshot of the source's counters.
-func (c *Client) Metrics() Metrics { return c.metrics.snapshot(c.cfg.Source, c.BreakerState()) }
+func (c *Client) Metrics() Metrics {
+	m := c.metrics.snapshot(c.cfg.Source, c.BreakerState())
+	m.Breakers = c.BreakerStates()
+	return m
+}
 
 // Request is one logical call to the source.
 type Request struct {
-	Operation   string // human description, used in errors ("list benefit cases")
+	Operation string // human description, used in errors ("list benefit cases")
+	// Endpoint names the resource the call reaches, for the circuit breaker: calls with
+	// the same endpoint share one (see Client.breaker). The connectors use the
+	// collection; "" stands for the operation.
+	Endpoint    string
 	Method      string // default GET
 	Path        string // appended to Config.BaseURL; must start with "/"
 	Query       url.Values
@@ -194,7 +239,11 @@ func (c *Client) do(ctx context.Context, r Request) (*Response, error) {
 	if r.Body != nil {
 		body = r.Body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, target, body)
+	endpoint := r.Endpoint
+	if endpoint == "" {
+		endpoint = r.Operation
+	}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, endpointKey{}, endpoint), method, target, body)
 	if err != nil {
 		return nil, fail(0, false, fmt.Errorf("build request: %w", err))
 	}
@@ -370,8 +419,8 @@ func (c *Client) checkRetry(ctx context.Context, st *callState, resp *http.Respo
 	} else {
 		st.lastStatus = resp.StatusCode
 		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			retry = true
+		case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout:
+			retry = true // 408: the source gave up waiting for the request; it may not next time
 		case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 			retry = true
 		}
@@ -482,6 +531,9 @@ type localError struct {
 func (e *localError) Error() string { return e.err.Error() }
 func (e *localError) Unwrap() error { return e.err }
 
+// endpointKey carries a request's breaker endpoint from Do to the attempt transport.
+type endpointKey struct{}
+
 // errNotCounted marks outcomes the breaker must ignore: they say nothing
 // about the source's health.
 var errNotCounted = errors.New("not counted by the breaker")
@@ -513,7 +565,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			return nil, &localError{err: fmt.Errorf("rate limit: %w", err), retryable: true}
 		}
 	}
-	done, err := c.breaker.Allow()
+	endpoint, _ := req.Context().Value(endpointKey{}).(string)
+	done, err := c.breaker(endpoint).Allow()
 	if err != nil {
 		c.metrics.failure(FailureCircuitOpen, c.now())
 		return nil, &localError{err: fmt.Errorf("%w (%v)", ErrCircuitOpen, err), retryable: true}
@@ -530,6 +583,11 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		cancel()
 		var inner *Error
 		switch {
+		case errors.Is(err, ErrIntegrity):
+			// A response that fails verification says nothing about the source's
+			// availability: it is reported, not counted.
+			c.metrics.failure(FailureIntegrity, now)
+			done(errNotCounted)
 		case errors.As(err, &inner):
 			c.metrics.failure(FailureAuth, now)
 			done(errNotCounted)
@@ -553,6 +611,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	case resp.StatusCode == http.StatusTooManyRequests:
 		c.metrics.failure(FailureThrottled, now)
 		done(nil)
+	case resp.StatusCode == http.StatusRequestTimeout:
+		c.metrics.failure(FailureTimeout, now)
+		done(errServerFailure)
 	case resp.StatusCode >= 400 && resp.StatusCode != http.StatusNotFound:
 		c.metrics.failure(FailureClient, now)
 		done(nil)

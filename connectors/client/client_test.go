@@ -275,6 +275,71 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	require.Equal(t, "closed", c.BreakerState())
 }
 
+func TestBreakerIsScopedToTheEndpoint(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/benefit-cases") {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	})
+	cfg := fastConfig(b.srv.URL)
+	cfg.MaxRetries = 3
+	cfg.BreakerFailures = 3
+	c := newClient(t, cfg)
+	ctx := context.Background()
+	// A page of one collection gives up: its endpoint's breaker opens...
+	_, err := c.Do(ctx, client.Request{Operation: "list benefit cases", Endpoint: "benefit_case", Path: "/v1/benefit-cases"})
+	require.ErrorIs(t, err, client.ErrCircuitOpen)
+	_, err = c.Do(ctx, client.Request{Operation: "search benefit cases", Endpoint: "benefit_case", Method: http.MethodPost, Path: "/v1/benefit-cases/search", Body: []byte(`{}`)})
+	require.ErrorIs(t, err, client.ErrCircuitOpen, "the same collection fails fast")
+	// ...and the source's other collections go on.
+	_, err = c.Do(ctx, client.Request{Operation: "list ISEE", Endpoint: "isee", Path: "/v1/isee"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"benefit_case": "open", "isee": "closed"}, c.BreakerStates())
+	require.Equal(t, "open", c.BreakerState(), "the source reports its worst endpoint")
+	m := c.Metrics()
+	require.Equal(t, "open", m.BreakerState)
+	require.Equal(t, "closed", m.Breakers["isee"])
+
+	// Without an endpoint, each operation is one.
+	_, err = c.Do(ctx, client.Request{Operation: "ping", Path: "/ping"})
+	require.NoError(t, err)
+	require.Contains(t, c.BreakerStates(), "ping")
+}
+
+func TestRequestTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(n int64, w http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			problem(w, http.StatusRequestTimeout, "TIMEOUT", "request not received in time")
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	})
+	c := newClient(t, fastConfig(b.srv.URL))
+	resp, err := c.Do(context.Background(), client.Request{Operation: "get", Path: "/x"})
+	require.NoError(t, err)
+	require.Equal(t, 2, resp.Attempts)
+	require.Equal(t, uint64(1), c.Metrics().Failures[client.FailureTimeout])
+}
+
+func TestOAuthRefusalsAreAuthErrors(t *testing.T) {
+	t.Parallel()
+	for code, auth := range map[string]bool{"invalid_grant": true, "invalid_client": true, "invalid_scope": true, "invalid_request": false} {
+		b := setup(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"error":%q,"error_description":"no"}`, code)
+		})
+		_, err := newClient(t, fastConfig(b.srv.URL)).Do(context.Background(), client.Request{Operation: "token", Path: "/token"})
+		require.Equal(t, auth, errors.Is(err, client.ErrAuth), code)
+		require.ErrorContains(t, err, "HTTP 400 Bad Request: "+code+": no")
+		require.False(t, client.IsRetryable(err))
+	}
+}
+
 func TestBreakerOpenStopsRetriesWithinCall(t *testing.T) {
 	t.Parallel()
 	b := setup(t, func(_ int64, w http.ResponseWriter, _ *http.Request) {

@@ -22,6 +22,9 @@ var (
 	ErrCircuitOpen = errors.New("circuit breaker open")
 	// ErrUnavailable: the source failed with 5xx or could not be reached.
 	ErrUnavailable = errors.New("source unavailable")
+	// ErrIntegrity: a response failed the verification of its signature or digest; it
+	// was not used.
+	ErrIntegrity = errors.New("response failed integrity verification")
 )
 
 // Error is what every call to a source returns on failure: enough for a
@@ -71,7 +74,8 @@ func (e *Error) Is(target error) bool {
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
 	case ErrAuth:
-		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden ||
+			(e.Status == http.StatusBadRequest && oauthRefusals[e.Code])
 	case ErrThrottled:
 		return e.Status == http.StatusTooManyRequests
 	case ErrUnavailable:
@@ -79,6 +83,10 @@ func (e *Error) Is(target error) bool {
 	}
 	return false
 }
+
+// oauthRefusals are the RFC 6749 token errors that refuse the client's credentials or
+// grant, which a token endpoint answers with 400.
+var oauthRefusals = map[string]bool{"invalid_client": true, "invalid_grant": true, "unauthorized_client": true, "invalid_scope": true}
 
 // IsRetryable reports whether err carries an *Error marked retryable.
 func IsRetryable(err error) bool {

@@ -24,6 +24,7 @@ const (
 	FailureBody        FailureKind = "body"         // truncated, oversized or rejected body
 	FailureCircuitOpen FailureKind = "circuit_open" // breaker refused the attempt
 	FailureAuth        FailureKind = "auth"         // credentials could not be obtained
+	FailureIntegrity   FailureKind = "integrity"    // the response failed signature or digest verification
 )
 
 // latencyBounds are the upper bounds, in seconds, of the call latency buckets.
@@ -44,7 +45,9 @@ type Metrics struct {
 	LatencyBuckets []Bucket
 	LastSuccess    time.Time // zero if none yet
 	LastFailure    time.Time
-	BreakerState   string // "closed", "half-open" or "open"
+	BreakerState   string // the worst endpoint's: "closed", "half-open" or "open"
+	// Breakers is each endpoint's breaker state.
+	Breakers map[string]string
 }
 
 // Bucket is one cumulative histogram bucket.
@@ -201,6 +204,17 @@ func WritePrometheus(w io.Writer, snaps []Metrics) error {
 	family("ponte_registry_breaker_state", "gauge", "Circuit breaker state: 0 closed, 1 half-open, 2 open.")
 	for _, s := range snaps {
 		ew.printf("ponte_registry_breaker_state{source=%s} %d\n", quote(s.Source), breakerStateValue(s.BreakerState))
+	}
+	family("ponte_registry_endpoint_breaker_state", "gauge", "Circuit breaker state of one endpoint of a registry: 0 closed, 1 half-open, 2 open.")
+	for _, s := range snaps {
+		endpoints := make([]string, 0, len(s.Breakers))
+		for e := range s.Breakers {
+			endpoints = append(endpoints, e)
+		}
+		sort.Strings(endpoints)
+		for _, e := range endpoints {
+			ew.printf("ponte_registry_endpoint_breaker_state{source=%s,endpoint=%s} %d\n", quote(s.Source), quote(e), breakerStateValue(s.Breakers[e]))
+		}
 	}
 	return ew.err
 }

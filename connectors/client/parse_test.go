@@ -140,6 +140,7 @@ func TestPrometheusExposition(t *testing.T) {
 		`ponte_registry_call_duration_seconds_count{source="testsrc"} 1`,
 		`ponte_registry_call_duration_seconds_bucket{source="testsrc",le="+Inf"} 1`,
 		`ponte_registry_breaker_state{source="testsrc"} 0`,
+		`ponte_registry_endpoint_breaker_state{source="testsrc",endpoint="get"} 0`,
 		"# TYPE ponte_registry_call_duration_seconds histogram",
 	} {
 		require.Contains(t, out, line+"\n")

@@ -113,8 +113,10 @@ func ValidEmployer(s string) (string, string) {
 }
 
 // LabourStatusKind decodes labour_status records; the source reference
-// is the person's tax code, since a status supersedes the previous one.
+// is the person's tax code, since a status supersedes the previous one. The DID
+// identifier names the same status when the tax code is what is broken.
 var LabourStatusKind = record.Kind[LabourStatus]{
+	Keys: [][]string{{"tax_code"}, {"did_id"}},
 	Name: KindLabourStatus,
 	Ref:  func(o *record.Object) string { return strings.ToUpper(o.Peek("tax_code")) },
 	Decode: func(o *record.Object) LabourStatus {
@@ -135,8 +137,11 @@ var LabourStatusKind = record.Kind[LabourStatus]{
 	},
 }
 
-// EmploymentEventKind decodes employment_event records.
+// EmploymentEventKind decodes employment_event records. A communication is identified
+// by its id, or by worker, employer, start of the relationship and kind of event when
+// the id is what is broken.
 var EmploymentEventKind = record.Kind[EmploymentEvent]{
+	Keys:   [][]string{{"communication_id"}, {"worker_tax_code", "employer_tax_code", "start_date", "event_type"}},
 	Name:   KindEmploymentEvent,
 	Ref:    func(o *record.Object) string { return o.Peek("communication_id") },
 	Decode: decodeEvent,

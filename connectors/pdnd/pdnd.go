@@ -5,6 +5,7 @@ package pdnd
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,21 +34,44 @@ const (
 	DefaultAssertionAudience = "auth.interop.pagopa.it/client-assertion"
 	// ClientAssertionType is the only assertion type the token endpoint takes.
 	ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-	// HeaderTrackingEvidence carries the AUDIT_REST_02 JWS.
+	// HeaderTrackingEvidence carries the AUDIT_REST_01/02 JWS.
 	HeaderTrackingEvidence = "Agid-JWT-TrackingEvidence"
-	// HeaderSignature carries the INTEGRITY_REST_02 JWS.
+	// HeaderSignature carries the INTEGRITY_REST_02 JWS, on requests and on responses.
 	HeaderSignature = "Agid-JWT-Signature"
 	// HeaderDigest carries the body hash as "SHA-256=<base64>".
 	HeaderDigest = "Digest"
 )
 
-// Defaults documented on Config.
+// Audit patterns: how the tracking evidence relates to the voucher.
 const (
-	DefaultLoA           = "substantial"
-	DefaultSystemUserID  = "ponte-system"
+	// AuditREST02 binds the voucher to one tracking evidence through the assertion's
+	// digest claim. An evidence serves one call (the e-service refuses a jti it has
+	// seen), so each call gets a fresh evidence and a voucher issued for it: nothing
+	// of the pair can be cached.
+	AuditREST02 = "AUDIT_REST_02"
+	// AuditREST01 sends a fresh evidence with each call and a voucher that is not bound
+	// to it: the voucher is cached per purpose until shortly before it expires.
+	AuditREST01 = "AUDIT_REST_01"
+)
+
+// Levels of assurance (eIDAS) the tracking evidence's LoA claim takes.
+const (
+	LoALow         = "low"
+	LoASubstantial = "substantial"
+	LoAHigh        = "high"
+)
+
+// ValidLoA reports whether s is one of the eIDAS levels, in lower case.
+func ValidLoA(s string) bool { return s == LoALow || s == LoASubstantial || s == LoAHigh }
+
+// Defaults documented on Config. The evidence and the request signature serve one
+// call, so they live a minute: long enough for a voucher request and the attempt
+// (bounded by the client's timeout), short enough that a leaked header is soon useless.
+const (
+	DefaultLoA           = LoASubstantial
 	DefaultAssertionTTL  = 2 * time.Minute
-	DefaultEvidenceTTL   = 10 * time.Minute
-	DefaultSignatureTTL  = 5 * time.Minute
+	DefaultEvidenceTTL   = time.Minute
+	DefaultSignatureTTL  = time.Minute
 	DefaultRefreshBefore = 30 * time.Second
 )
 
@@ -64,19 +89,36 @@ type Config struct {
 	AssertionAudience string `json:"assertion_audience"`
 	// Audience is the e-service's audience, put in the ModI headers.
 	Audience string `json:"audience"`
-	// UserLocation identifies the workstation or office in the tracking
-	// evidence; LoA is the operator's authentication level (default "substantial").
+	// UserLocation identifies the workstation or office in the tracking evidence.
 	UserLocation string `json:"user_location"`
-	LoA          string `json:"loa"`
-	// SystemUserID is the userID of calls made with no operator on the
-	// context, such as scheduled synchronisation (default "ponte-system").
-	SystemUserID string `json:"system_user_id"`
-	// Token lifetimes (defaults 2m, 10m, 5m) and how long before a voucher
-	// expires it is replaced (default 30s).
+	// LoA is the level of assurance of operators named by WithOperator without one:
+	// how staff authenticate to the hub (default "substantial").
+	LoA string `json:"loa"`
+	// SystemUserID and SystemUserLoA name the operator accountable for calls made with
+	// no operator on the context, such as scheduled synchronisation: a person (or an
+	// office's account) known to the e-service's provider, and how they authenticate.
+	// Both are required: the tracking evidence must not name someone who does not exist.
+	SystemUserID  string `json:"system_user_id"`
+	SystemUserLoA string `json:"system_user_loa"`
+	// Audit is AuditREST02 (default) or AuditREST01, as the e-service asks.
+	Audit string `json:"audit"`
+	// Token lifetimes (defaults 2m, 1m, 1m) and how long before a cached voucher
+	// expires it is replaced (default 30s; AuditREST01 only).
 	AssertionTTL  time.Duration `json:"assertion_ttl"`
 	EvidenceTTL   time.Duration `json:"evidence_ttl"`
 	SignatureTTL  time.Duration `json:"signature_ttl"`
 	RefreshBefore time.Duration `json:"refresh_before"`
+	// Verification of the e-service's signed responses (INTEGRITY_REST_02 on the
+	// response): with ResponseKey (or ResponseKeyFile, a PEM public key) or
+	// ResponseJWKSURL set, every 2xx response must carry a Digest of its body and an
+	// Agid-JWT-Signature over it, signed by that key, addressed to ClientID. Unset,
+	// responses are not verified.
+	ResponseKeyFile string         `json:"response_key_file"`
+	ResponseKey     *rsa.PublicKey `json:"-"`
+	ResponseJWKSURL string         `json:"response_jwks_url"`
+	// ResponseIssuer, when set, is the provider identity the response signature's iss
+	// and sub must carry.
+	ResponseIssuer string `json:"response_issuer"`
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -84,12 +126,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.TokenURL == "" {
 		return c, bad("TokenURL", "must not be empty")
 	}
-	u, err := url.Parse(c.TokenURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, bad("TokenURL", fmt.Sprintf("%q is not an absolute http(s) URL", c.TokenURL))
+	if err := absoluteURL(c.TokenURL); err != nil {
+		return c, bad("TokenURL", err.Error())
 	}
 	for _, f := range []struct{ name, v string }{
 		{"ClientID", c.ClientID}, {"KeyID", c.KeyID}, {"PurposeID", c.PurposeID}, {"Audience", c.Audience}, {"UserLocation", c.UserLocation},
+		{"SystemUserID", c.SystemUserID},
 	} {
 		if strings.TrimSpace(f.v) == "" {
 			return c, bad(f.name, "must not be empty")
@@ -111,8 +153,22 @@ func (c Config) withDefaults() (Config, error) {
 	if c.LoA == "" {
 		c.LoA = DefaultLoA
 	}
-	if c.SystemUserID == "" {
-		c.SystemUserID = DefaultSystemUserID
+	c.LoA = strings.ToLower(c.LoA)
+	c.SystemUserLoA = strings.ToLower(strings.TrimSpace(c.SystemUserLoA))
+	switch {
+	case !ValidLoA(c.LoA):
+		return c, bad("LoA", fmt.Sprintf("%q: want low, substantial or high", c.LoA))
+	case c.SystemUserLoA == "":
+		return c, bad("SystemUserLoA", "must not be empty")
+	case !ValidLoA(c.SystemUserLoA):
+		return c, bad("SystemUserLoA", fmt.Sprintf("%q: want low, substantial or high", c.SystemUserLoA))
+	}
+	switch c.Audit = strings.ToUpper(strings.TrimSpace(c.Audit)); c.Audit {
+	case "":
+		c.Audit = AuditREST02
+	case AuditREST01, AuditREST02:
+	default:
+		return c, bad("Audit", fmt.Sprintf("%q: want %s or %s", c.Audit, AuditREST02, AuditREST01))
 	}
 	for _, d := range []struct {
 		name string
@@ -131,46 +187,76 @@ func (c Config) withDefaults() (Config, error) {
 			*d.v = d.def
 		}
 	}
+	if (c.ResponseKey != nil || c.ResponseKeyFile != "") && c.ResponseJWKSURL != "" {
+		return c, bad("ResponseJWKSURL", "set either a response key or a JWKS URL, not both")
+	}
+	if c.ResponseKey == nil && c.ResponseKeyFile != "" {
+		key, err := LoadPublicKey(c.ResponseKeyFile)
+		if err != nil {
+			return c, err
+		}
+		c.ResponseKey = key
+	}
+	if c.ResponseJWKSURL != "" {
+		if err := absoluteURL(c.ResponseJWKSURL); err != nil {
+			return c, bad("ResponseJWKSURL", err.Error())
+		}
+	}
 	return c, nil
+}
+
+func absoluteURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+// Operator is the person on whose behalf a call is made: userID and LoA in the
+// tracking evidence.
+type Operator struct {
+	ID  string
+	LoA string // one of the LoA constants; "" for the transport's Config.LoA
 }
 
 type operatorKey struct{}
 
-// WithOperator records the id of the operator on whose behalf calls made
-// with ctx are sent; it becomes userID in the tracking evidence.
-func WithOperator(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, operatorKey{}, id)
+// WithOperator records the operator on whose behalf calls made with ctx are sent;
+// loa "" stands for the configured staff level (Config.LoA).
+func WithOperator(ctx context.Context, id, loa string) context.Context {
+	return context.WithValue(ctx, operatorKey{}, Operator{ID: id, LoA: strings.ToLower(loa)})
 }
 
-// Operator returns the operator id recorded by WithOperator.
-func Operator(ctx context.Context) (string, bool) {
-	id, ok := ctx.Value(operatorKey{}).(string)
-	return id, ok && id != ""
+// OperatorFrom returns the operator recorded by WithOperator.
+func OperatorFrom(ctx context.Context) (Operator, bool) {
+	op, ok := ctx.Value(operatorKey{}).(Operator)
+	return op, ok && op.ID != ""
 }
 
-// Transport authenticates each request with a PDND voucher and the ModI
-// headers: Agid-JWT-TrackingEvidence always, Digest and Agid-JWT-Signature
-// when the request has a body.
+// Transport authenticates each request with a PDND voucher and the ModI headers: a
+// fresh Agid-JWT-TrackingEvidence always, Digest and Agid-JWT-Signature when the
+// request has a body; with response verification configured, it checks the
+// e-service's signature on every 2xx response before handing it on.
 //
-// The assertion binds the voucher to one tracking evidence (through its
-// digest), and the evidence names the operator, so vouchers are cached per
-// purpose and operator, and reused with their evidence until RefreshBefore
-// ahead of the earlier of the two expiries.
+// A 401 or 403 is answered by sending the request once more with a new voucher and
+// evidence: what a fresh voucher fixes (a source whose clock ran past the voucher,
+// a key the source rotated) should not wait for the next sync.
 type Transport struct {
-	cfg    Config
-	base   http.RoundTripper
-	tokens *client.Client
-	path   string
-	now    func() time.Time
+	cfg      Config
+	base     http.RoundTripper
+	tokens   *client.Client
+	path     string
+	now      func() time.Time
+	verifier *ResponseVerifier
 
-	mu    sync.Mutex
-	cache map[string]*voucher
-	group singleflight.Group
+	mu     sync.Mutex
+	cached *voucher // AuditREST01 only
+	group  singleflight.Group
 }
 
 type voucher struct {
 	token     string
-	evidence  string
 	refreshAt time.Time
 	expiresAt time.Time
 }
@@ -185,7 +271,7 @@ func WithClock(now func() time.Time) Option { return func(t *Transport) { t.now 
 // one with the client package's defaults and source name "pdnd".
 func WithTokenClient(c *client.Client) Option { return func(t *Transport) { t.tokens = c } }
 
-// fetchTimeout bounds a voucher request that callers share: it must not
+// fetchTimeout bounds a cached voucher's request, which callers share: it must not
 // die with whichever caller started it.
 const fetchTimeout = 30 * time.Second
 
@@ -199,7 +285,7 @@ func NewTransport(cfg Config, base http.RoundTripper, opts ...Option) (*Transpor
 		base = http.DefaultTransport
 	}
 	u, _ := url.Parse(cfg.TokenURL) // validated above
-	t := &Transport{cfg: cfg, base: base, now: time.Now, cache: map[string]*voucher{}, path: u.EscapedPath()}
+	t := &Transport{cfg: cfg, base: base, now: time.Now, path: u.EscapedPath()}
 	if t.path == "" {
 		t.path = "/"
 	}
@@ -213,37 +299,92 @@ func NewTransport(cfg Config, base http.RoundTripper, opts ...Option) (*Transpor
 			return nil, err
 		}
 	}
+	switch {
+	case cfg.ResponseKey != nil:
+		t.verifier = NewResponseVerifier(StaticKey(cfg.ResponseKey), cfg.ClientID, cfg.ResponseIssuer, t.now)
+	case cfg.ResponseJWKSURL != "":
+		keys, err := NewJWKS(cfg.ResponseJWKSURL, base, t.now)
+		if err != nil {
+			return nil, err
+		}
+		t.verifier = NewResponseVerifier(keys.Key, cfg.ClientID, cfg.ResponseIssuer, t.now)
+	}
 	return t, nil
 }
 
 // TokenClient exposes the token endpoint's client, for its metrics.
 func (t *Transport) TokenClient() *client.Client { return t.tokens }
 
+// operator is who the call is made for: the context's operator, else the configured
+// system operator.
+func (t *Transport) operator(ctx context.Context) Operator {
+	if op, ok := OperatorFrom(ctx); ok {
+		if op.LoA == "" {
+			op.LoA = t.cfg.LoA
+		}
+		return op
+	}
+	return Operator{ID: t.cfg.SystemUserID, LoA: t.cfg.SystemUserLoA}
+}
+
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	user, ok := Operator(ctx)
-	if !ok {
-		user = t.cfg.SystemUserID
-	}
-	v, err := t.voucher(ctx, user)
-	if err != nil {
-		closeBody(req)
-		return nil, err
-	}
-	out := req.Clone(ctx)
-	out.Header.Set("Authorization", "Bearer "+v.token)
-	out.Header.Set(HeaderTrackingEvidence, v.evidence)
+	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
-		body, err := io.ReadAll(req.Body)
+		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
 			return nil, fmt.Errorf("pdnd: read request body: %w", err)
 		}
+		body = b
+	}
+	op := t.operator(ctx)
+	resp, used, err := t.send(ctx, req, op, body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		// Once: a second refusal with brand-new credentials is the source's answer.
+		discard(resp)
+		t.invalidate(used)
+		if resp, _, err = t.send(ctx, req, op, body); err != nil {
+			return nil, err
+		}
+	}
+	if t.verifier != nil && resp.StatusCode/100 == 2 {
+		return t.verify(ctx, resp)
+	}
+	return resp, nil
+}
+
+// discard reads a little of a response that is being replaced, so the connection can
+// be reused, and closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+}
+
+// send makes one attempt with a fresh evidence (and, for AuditREST02, the voucher
+// issued for it); it returns the voucher it used.
+func (t *Transport) send(ctx context.Context, req *http.Request, op Operator, body []byte) (*http.Response, string, error) {
+	now := t.now()
+	evidence, err := t.trackingEvidence(op, now)
+	if err != nil {
+		return nil, "", t.authError("sign tracking evidence", err)
+	}
+	token, err := t.voucher(ctx, evidence)
+	if err != nil {
+		return nil, "", err
+	}
+	out := req.Clone(ctx)
+	out.Header.Set("Authorization", "Bearer "+token)
+	out.Header.Set(HeaderTrackingEvidence, evidence)
+	if body != nil {
 		digest := Digest(body)
-		sig, err := t.signature(digest, req.Header.Get("Content-Type"))
+		sig, err := t.signature(digest, req.Header.Get("Content-Type"), now)
 		if err != nil {
-			return nil, t.authError("sign request", err)
+			return nil, "", t.authError("sign request", err)
 		}
 		out.Body = io.NopCloser(bytes.NewReader(body))
 		out.ContentLength = int64(len(body))
@@ -252,83 +393,89 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.Header.Set(HeaderSignature, sig)
 	}
 	resp, err := t.base.RoundTrip(out)
-	if err == nil && resp.StatusCode == http.StatusUnauthorized {
-		// The source no longer accepts this voucher (revoked, clock skew):
-		// drop it so the next call asks for a fresh one.
-		t.invalidate(t.key(user), v.token)
-	}
-	return resp, err
+	return resp, token, err
 }
 
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
+// verify buffers a 2xx body and checks the e-service's signature on it. A response
+// that fails is an error that says so and is not retried: a retry would fetch the same
+// answer again, and an answer nobody can vouch for is reported, not stored.
+func (t *Transport) verify(ctx context.Context, resp *http.Response) (*http.Response, error) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, t.verifier.maxBody+1))
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("pdnd: read response body: %w", err) // a dropped connection: retried as such
 	}
+	if int64(len(body)) > t.verifier.maxBody {
+		return nil, &client.Error{Source: "pdnd", Operation: "verify response integrity", Status: resp.StatusCode,
+			Err: fmt.Errorf("response body over %d bytes", t.verifier.maxBody)}
+	}
+	if err := t.verifier.Verify(ctx, resp.Header, body); err != nil {
+		var ce *client.Error
+		if errors.As(err, &ce) {
+			return nil, err // the provider's keys could not be fetched: retryable as that call says
+		}
+		return nil, &client.Error{Source: "pdnd", Operation: "verify response integrity", Status: resp.StatusCode, Err: err}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
 }
 
-func (t *Transport) key(user string) string { return t.cfg.PurposeID + "\x00" + user }
-
-func (t *Transport) invalidate(key, token string) {
-	t.mu.Lock()
-	if v, ok := t.cache[key]; ok && v.token == token {
-		delete(t.cache, key)
+// voucher returns the voucher to send with evidence: for AuditREST02 one issued for
+// that evidence, for AuditREST01 the cached one.
+func (t *Transport) voucher(ctx context.Context, evidence string) (string, error) {
+	if t.cfg.Audit == AuditREST02 {
+		v, err := t.fetch(ctx, evidence)
+		if err != nil {
+			return "", err
+		}
+		return v.token, nil
 	}
-	t.mu.Unlock()
-}
-
-func (t *Transport) cached(key string) *voucher {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if v, ok := t.cache[key]; ok && t.now().Before(v.refreshAt) {
-		return v
+	if v := t.current(); v != nil {
+		return v.token, nil
 	}
-	return nil
-}
-
-func (t *Transport) voucher(ctx context.Context, user string) (*voucher, error) {
-	key := t.key(user)
-	if v := t.cached(key); v != nil {
-		return v, nil
-	}
-	ch := t.group.DoChan(key, func() (any, error) {
-		if v := t.cached(key); v != nil {
+	ch := t.group.DoChan("voucher", func() (any, error) {
+		if v := t.current(); v != nil {
 			return v, nil
 		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
-		v, err := t.fetch(fctx, user)
+		v, err := t.fetch(fctx, "")
 		if err != nil {
 			return nil, err
 		}
-		t.store(key, v)
+		t.mu.Lock()
+		t.cached = v
+		t.mu.Unlock()
 		return v, nil
 	})
 	select {
 	case r := <-ch:
 		if r.Err != nil {
-			return nil, r.Err
+			return "", r.Err
 		}
-		return r.Val.(*voucher), nil
+		return r.Val.(*voucher).token, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return "", ctx.Err()
 	}
 }
 
-// maxCached bounds the cache; past it, expired entries are swept.
-const maxCached = 1024
-
-func (t *Transport) store(key string, v *voucher) {
+func (t *Transport) current() *voucher {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.cache) >= maxCached {
-		now := t.now()
-		for k, old := range t.cache {
-			if !now.Before(old.expiresAt) {
-				delete(t.cache, k)
-			}
-		}
+	if t.cached != nil && t.now().Before(t.cached.refreshAt) {
+		return t.cached
 	}
-	t.cache[key] = v
+	return nil
+}
+
+// invalidate drops the cached voucher if it is the one the source refused.
+func (t *Transport) invalidate(token string) {
+	t.mu.Lock()
+	if t.cached != nil && t.cached.token == token {
+		t.cached = nil
+	}
+	t.mu.Unlock()
 }
 
 func (t *Transport) authError(op string, err error) *client.Error {
@@ -342,12 +489,10 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-func (t *Transport) fetch(ctx context.Context, user string) (*voucher, error) {
+// fetch asks the token endpoint for a voucher; a non-empty evidence is bound to it
+// through the assertion's digest.
+func (t *Transport) fetch(ctx context.Context, evidence string) (*voucher, error) {
 	now := t.now()
-	evidence, evidenceExp, err := t.trackingEvidence(user, now)
-	if err != nil {
-		return nil, t.authError("sign tracking evidence", err)
-	}
 	assertion, err := t.clientAssertion(evidence, now)
 	if err != nil {
 		return nil, t.authError("sign client assertion", err)
@@ -360,6 +505,7 @@ func (t *Transport) fetch(ctx context.Context, user string) (*voucher, error) {
 	}
 	resp, err := t.tokens.Do(ctx, client.Request{
 		Operation:   "request voucher for purpose " + t.cfg.PurposeID,
+		Endpoint:    "token",
 		Method:      http.MethodPost,
 		Path:        t.path,
 		Body:        []byte(form.Encode()),
@@ -381,11 +527,7 @@ func (t *Transport) fetch(ctx context.Context, user string) (*voucher, error) {
 		return nil, t.authError("decode voucher", fmt.Errorf("expires_in %d is not positive", tr.ExpiresIn))
 	}
 	expires := now.Add(time.Duration(tr.ExpiresIn) * time.Second)
-	usable := expires
-	if evidenceExp.Before(usable) {
-		usable = evidenceExp
-	}
-	return &voucher{token: tr.AccessToken, evidence: evidence, expiresAt: usable, refreshAt: usable.Add(-t.cfg.RefreshBefore)}, nil
+	return &voucher{token: tr.AccessToken, expiresAt: expires, refreshAt: expires.Add(-t.cfg.RefreshBefore)}, nil
 }
 
 func (t *Transport) sign(claims jwt.MapClaims) (string, error) {
@@ -395,29 +537,47 @@ func (t *Transport) sign(claims jwt.MapClaims) (string, error) {
 	return tok.SignedString(t.cfg.PrivateKey)
 }
 
-// trackingEvidence builds the AUDIT_REST_02 JWS for user.
-func (t *Transport) trackingEvidence(user string, now time.Time) (string, time.Time, error) {
-	exp := now.Add(t.cfg.EvidenceTTL)
-	s, err := t.sign(jwt.MapClaims{
+// trackingEvidence builds the audit JWS for one call, on behalf of op.
+func (t *Transport) trackingEvidence(op Operator, now time.Time) (string, error) {
+	nonce, err := Dnonce()
+	if err != nil {
+		return "", err
+	}
+	return t.sign(jwt.MapClaims{
 		"iss":          t.cfg.ClientID,
 		"sub":          t.cfg.ClientID,
 		"aud":          t.cfg.Audience,
 		"jti":          uuid.NewString(),
 		"iat":          now.Unix(),
 		"nbf":          now.Unix(),
-		"exp":          exp.Unix(),
+		"exp":          now.Add(t.cfg.EvidenceTTL).Unix(),
+		"dnonce":       nonce,
 		"purposeId":    t.cfg.PurposeID,
-		"userID":       user,
+		"userID":       op.ID,
 		"userLocation": t.cfg.UserLocation,
-		"LoA":          t.cfg.LoA,
+		"LoA":          op.LoA,
 	})
-	return s, exp, err
 }
 
-// clientAssertion builds the JWT presented to the token endpoint, bound
-// to the tracking evidence by its digest. PDND wants no nbf here.
+// dnonceFloor and dnonceSpan make Dnonce's range: the 13-digit numbers.
+var (
+	dnonceFloor = big.NewInt(1_000_000_000_000)
+	dnonceSpan  = big.NewInt(9_000_000_000_000)
+)
+
+// Dnonce is a random 13-digit number, the tracking evidence's dnonce claim.
+func Dnonce() (int64, error) {
+	n, err := rand.Int(rand.Reader, dnonceSpan)
+	if err != nil {
+		return 0, fmt.Errorf("pdnd: dnonce: %w", err)
+	}
+	return n.Add(n, dnonceFloor).Int64(), nil
+}
+
+// clientAssertion builds the JWT presented to the token endpoint, bound to the
+// tracking evidence by its digest when there is one. PDND wants no nbf here.
 func (t *Transport) clientAssertion(evidence string, now time.Time) (string, error) {
-	return t.sign(jwt.MapClaims{
+	claims := jwt.MapClaims{
 		"iss":       t.cfg.ClientID,
 		"sub":       t.cfg.ClientID,
 		"aud":       t.cfg.AssertionAudience,
@@ -425,14 +585,16 @@ func (t *Transport) clientAssertion(evidence string, now time.Time) (string, err
 		"iat":       now.Unix(),
 		"exp":       now.Add(t.cfg.AssertionTTL).Unix(),
 		"purposeId": t.cfg.PurposeID,
-		"digest":    map[string]string{"alg": "SHA256", "value": EvidenceDigest(evidence)},
-	})
+	}
+	if evidence != "" {
+		claims["digest"] = map[string]string{"alg": "SHA256", "value": EvidenceDigest(evidence)}
+	}
+	return t.sign(claims)
 }
 
 // signature builds the INTEGRITY_REST_02 JWS over the Digest and
 // Content-Type headers.
-func (t *Transport) signature(digest, contentType string) (string, error) {
-	now := t.now()
+func (t *Transport) signature(digest, contentType string, now time.Time) (string, error) {
 	return t.sign(jwt.MapClaims{
 		"iss": t.cfg.ClientID,
 		"sub": t.cfg.ClientID,

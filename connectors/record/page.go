@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/client"
@@ -222,6 +223,10 @@ type Kind[T any] struct {
 	Ref func(o *Object) string
 	// Decode reads the record; problems are recorded on o.
 	Decode func(o *Object) T
+	// Keys lists the sets of top-level string fields that identify a record by its
+	// content, each set on its own: the fields the reference is made of, and others
+	// that identify the same record when one of those is broken.
+	Keys [][]string
 }
 
 // DecodeRecord decodes one record's body.
@@ -231,12 +236,70 @@ func (k Kind[T]) DecodeRecord(index int, body []byte) (Decoded[T], *RecordError)
 		return Decoded[T]{}, &RecordError{Index: index, Raw: NewRaw("", body, "application/json"), Problems: []FieldError{{Reason: err.Error()}}}
 	}
 	raw := NewRaw(k.Ref(o), body, "application/json")
+	keys := k.matchKeys(o) // before Decode, which consumes the fields
 	v := k.Decode(o)
 	problems, warnings := o.Finish()
+	raw.MatchKeys = clearOf(keys, problems)
 	if len(problems) > 0 {
 		return Decoded[T]{}, &RecordError{Index: index, Raw: raw, Problems: problems}
 	}
 	return Decoded[T]{Index: index, Raw: raw, Value: v, Warnings: warnings}, nil
+}
+
+// matchKey is one of a record's content keys and the fields it is made of.
+type matchKey struct {
+	fields []string
+	key    string
+}
+
+// matchKeys makes a key of each field set whose fields are all present: the field
+// names and their values, trimmed and in upper case (tax codes and protocols are
+// compared without regard to case), in a form no two different sets of values share.
+func (k Kind[T]) matchKeys(o *Object) []matchKey {
+	var out []matchKey
+	for _, fields := range k.Keys {
+		vals := make([]string, 0, len(fields))
+		for _, f := range fields {
+			v := strings.ToUpper(o.Peek(f))
+			if v == "" {
+				break
+			}
+			vals = append(vals, v)
+		}
+		if len(vals) < len(fields) {
+			continue
+		}
+		enc, _ := json.Marshal(vals) // strings only
+		out = append(out, matchKey{fields: fields, key: strings.Join(fields, "+") + "=" + string(enc)})
+	}
+	return out
+}
+
+// clearOf keeps the keys made of no field a problem names (by its top-level field); a
+// problem about the record as a whole leaves none.
+func clearOf(keys []matchKey, problems []FieldError) []string {
+	broken := map[string]bool{}
+	for _, p := range problems {
+		if p.Field == "" {
+			return nil
+		}
+		top := p.Field
+		if i := strings.IndexAny(top, ".["); i >= 0 {
+			top = top[:i]
+		}
+		broken[top] = true
+	}
+	var out []string
+next:
+	for _, k := range keys {
+		for _, f := range k.fields {
+			if broken[f] {
+				continue next
+			}
+		}
+		out = append(out, k.key)
+	}
+	return out
 }
 
 // DecodePage splits and decodes a page, record by record.
@@ -313,6 +376,7 @@ func (f Fetcher[T]) Get(ctx context.Context, op, path string, q url.Values) (*Pa
 }
 
 func (f Fetcher[T]) page(ctx context.Context, req client.Request) (*Page[T], error) {
+	req.Endpoint = f.Kind.Name
 	var env *Envelope
 	req.Check = func(b []byte) error {
 		var err error
@@ -331,7 +395,7 @@ func (f Fetcher[T]) page(ctx context.Context, req client.Request) (*Page[T], err
 // the page holds that record, decoded or as a RecordError. A 404 comes
 // back as a *client.Error matching client.ErrNotFound.
 func (f Fetcher[T]) One(ctx context.Context, op, path string) (*Page[T], error) {
-	resp, err := f.Client.Do(ctx, client.Request{Operation: op, Path: path, Check: func(b []byte) error {
+	resp, err := f.Client.Do(ctx, client.Request{Operation: op, Endpoint: f.Kind.Name, Path: path, Check: func(b []byte) error {
 		if _, err := scanValue(b, skipSpace(b, 0)); err != nil {
 			return fmt.Errorf("%w: %v", ErrPage, err)
 		}

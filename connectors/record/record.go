@@ -23,6 +23,10 @@ type RawRecord struct {
 	SHA256 string
 	// ContentType is "application/json" or "application/xml".
 	ContentType string
+	// MatchKeys identify the record by its content (see Kind.Keys), so that a corrected
+	// record can be matched with a broken version whose reference was made from the
+	// broken field. A broken record has only the keys made from fields it did not fail on.
+	MatchKeys []string
 }
 
 // hashRefPrefix marks a SourceRef made from the body's hash, for a record too broken to

@@ -74,8 +74,10 @@ var (
 )
 
 // SchoolRecordKind decodes school_record records. The source reference is
-// tax code and school year: one record per student per year.
+// tax code and school year: one record per student per year. Nothing else in the
+// record identifies the student, so a record whose tax code is broken has no key.
 var SchoolRecordKind = record.Kind[SchoolRecord]{
+	Keys: [][]string{{"tax_code", "school_year"}},
 	Name: KindSchoolRecord,
 	Ref: func(o *record.Object) string {
 		if tc, y := o.Peek("tax_code"), o.Peek("school_year"); tc != "" && y != "" {

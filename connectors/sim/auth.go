@@ -1,15 +1,18 @@
 package sim
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -18,9 +21,9 @@ import (
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 )
 
-// Auth configures the simulated PDND: the one client it knows and how it
-// checks vouchers and the ModI headers. With a nil PublicKey the data
-// endpoints are open and the token endpoint refuses everyone.
+// Auth configures the simulated PDND: the one client it knows and how it checks
+// vouchers and the ModI headers, as strictly as a production e-service does. With a
+// nil PublicKey the data endpoints are open and the token endpoint refuses everyone.
 type Auth struct {
 	ClientID  string
 	KeyID     string         // kid the client's assertions must carry; "" accepts any
@@ -36,18 +39,36 @@ type Auth struct {
 	VoucherTTL time.Duration
 	// Leeway tolerates clock skew on time claims (default 5s).
 	Leeway time.Duration
+	// MaxAge is how old (by iat) an assertion, tracking evidence or signature may be
+	// (default 5m): a token issued long ago is refused even if its exp is far off.
+	MaxAge time.Duration
+	// VoucherKey signs the vouchers (RS256, as PDND's); ResponseKey signs the data
+	// responses (INTEGRITY_REST_02). When nil, keys generated once per process are used
+	// (a 2048-bit key takes a while to make, and simulators are started by the dozen in
+	// tests); their public halves are served at /.well-known/jwks.json.
+	VoucherKey  *rsa.PrivateKey
+	ResponseKey *rsa.PrivateKey
+	// ProviderID is the iss and sub of the response signatures (default Audience).
+	ProviderID string
 }
 
 // DefaultAudience is the e-service audience when Auth.Audience is empty.
 const DefaultAudience = "ponte-registry-sim"
 
+// VoucherIssuer is the iss of the simulated PDND's vouchers.
+const VoucherIssuer = "ponte-registry-sim-pdnd"
+
+// PathJWKS serves the simulator's public keys.
+const PathJWKS = "/.well-known/jwks.json"
+
 type authority struct {
-	cfg    Auth
-	now    func() time.Time
-	secret []byte
+	cfg         Auth
+	now         func() time.Time
+	voucherKey  atomic.Pointer[signingKey] // replaced by a key rotation
+	responseKID string
 
 	mu   sync.Mutex
-	seen map[string]time.Time // assertion jti → expiry, against replay
+	seen map[string]time.Time // kind and jti → expiry, against replay
 }
 
 func newAuthority(cfg Auth, now func() time.Time) (*authority, error) {
@@ -57,20 +78,66 @@ func newAuthority(cfg Auth, now func() time.Time) (*authority, error) {
 	if cfg.Audience == "" {
 		cfg.Audience = DefaultAudience
 	}
+	if cfg.ProviderID == "" {
+		cfg.ProviderID = cfg.Audience
+	}
 	if cfg.VoucherTTL == 0 {
 		cfg.VoucherTTL = 600 * time.Second
 	}
 	if cfg.Leeway == 0 {
 		cfg.Leeway = 5 * time.Second
 	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = 5 * time.Minute
+	}
 	if cfg.PublicKey != nil && cfg.ClientID == "" {
 		return nil, errors.New("sim: auth ClientID must be set with PublicKey")
 	}
-	a := &authority{cfg: cfg, now: now, secret: make([]byte, 32), seen: map[string]time.Time{}}
-	if _, err := rand.Read(a.secret); err != nil {
-		return nil, fmt.Errorf("sim: voucher secret: %w", err)
+	if cfg.VoucherKey == nil || cfg.ResponseKey == nil {
+		keys, err := defaultKeys()
+		if err != nil {
+			return nil, err
+		}
+		if cfg.VoucherKey == nil {
+			cfg.VoucherKey = keys[0]
+		}
+		if cfg.ResponseKey == nil {
+			cfg.ResponseKey = keys[1]
+		}
 	}
+	a := &authority{cfg: cfg, now: now, seen: map[string]time.Time{}, responseKID: pdnd.Thumbprint(&cfg.ResponseKey.PublicKey)}
+	a.voucherKey.Store(&signingKey{key: cfg.VoucherKey, kid: pdnd.Thumbprint(&cfg.VoucherKey.PublicKey)})
 	return a, nil
+}
+
+// defaultKeys are the voucher and response keys of simulators given none.
+var defaultKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
+	var keys [2]*rsa.PrivateKey
+	for i := range keys {
+		k, err := pdnd.GenerateKey()
+		if err != nil {
+			return keys, fmt.Errorf("sim: %w", err)
+		}
+		keys[i] = k
+	}
+	return keys, nil
+})
+
+// signingKey is a private key and its kid.
+type signingKey struct {
+	key *rsa.PrivateKey
+	kid string
+}
+
+// rotateVoucherKey replaces the voucher signing key: vouchers issued before no longer
+// verify, as after a key rotation at PDND.
+func (a *authority) rotateVoucherKey() error {
+	key, err := pdnd.GenerateKey()
+	if err != nil {
+		return fmt.Errorf("sim: rotate voucher key: %w", err)
+	}
+	a.voucherKey.Store(&signingKey{key: key, kid: pdnd.Thumbprint(&key.PublicKey)})
+	return nil
 }
 
 func (a *authority) parser(opts ...jwt.ParserOption) *jwt.Parser {
@@ -86,6 +153,11 @@ func (a *authority) clientKey(t *jwt.Token) (any, error) {
 		}
 	}
 	return a.cfg.PublicKey, nil
+}
+
+// timing reports whether err is about when a token is valid rather than who made it.
+func timing(err error) bool {
+	return errors.Is(err, jwt.ErrTokenExpired) || errors.Is(err, jwt.ErrTokenNotValidYet) || errors.Is(err, jwt.ErrTokenUsedBeforeIssued)
 }
 
 func reason(err error) string {
@@ -104,69 +176,100 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// token serves POST /token.oauth2.
+// aged refuses a token issued longer ago than MaxAge.
+func (a *authority) aged(c jwt.MapClaims) error {
+	iat, err := c.GetIssuedAt()
+	if err != nil || iat == nil {
+		return errors.New("iat is required")
+	}
+	if age := a.now().Sub(iat.Time); age > a.cfg.MaxAge+a.cfg.Leeway {
+		return fmt.Errorf("issued %s ago, more than the %s accepted", age.Round(time.Second), a.cfg.MaxAge)
+	}
+	return nil
+}
+
+// writeOAuthError answers a token request as RFC 6749 section 5.2 has it.
+func writeOAuthError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+}
+
+// token serves POST /token.oauth2. Errors follow RFC 6749 and PDND's table: a request
+// missing or garbling a parameter is invalid_request, a client assertion that does not
+// authenticate the client (signature, kid, issuer, audience, typ, shape) is
+// invalid_client (401), one that is authentic but expired, early, too old or already
+// used is invalid_grant, an unauthorised purpose is invalid_scope.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.tokenRequests.Add(1)
 	a := s.auth
-	oauthProblem := func(status int, code, detail string) {
-		writeProblem(w, status, code, detail)
-	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		oauthProblem(http.StatusBadRequest, "invalid_request", "body must be application/x-www-form-urlencoded")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "body must be application/x-www-form-urlencoded")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		oauthProblem(http.StatusBadRequest, "invalid_request", "unreadable form: "+err.Error())
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "unreadable form: "+err.Error())
 		return
 	}
 	f := r.PostForm
 	switch {
+	case f.Get("grant_type") == "":
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		return
 	case f.Get("grant_type") != "client_credentials":
-		oauthProblem(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 		return
 	case f.Get("client_assertion_type") != pdnd.ClientAssertionType:
-		oauthProblem(http.StatusBadRequest, "invalid_request", "client_assertion_type must be "+pdnd.ClientAssertionType)
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "client_assertion_type must be "+pdnd.ClientAssertionType)
 		return
 	case f.Get("client_assertion") == "":
-		oauthProblem(http.StatusBadRequest, "invalid_request", "client_assertion is required")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "client_assertion is required")
 		return
 	}
 	if a.cfg.PublicKey == nil || f.Get("client_id") != a.cfg.ClientID {
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "unknown client_id")
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "unknown client_id")
 		return
 	}
 	claims := jwt.MapClaims{}
 	tok, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.AssertionAudience),
 		jwt.WithIssuer(a.cfg.ClientID), jwt.WithSubject(a.cfg.ClientID)).
 		ParseWithClaims(f.Get("client_assertion"), claims, a.clientKey)
-	if err != nil {
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion rejected: "+reason(err))
+	switch {
+	case err != nil && timing(err):
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "client assertion rejected: "+reason(err))
+		return
+	case err != nil:
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client assertion rejected: "+reason(err))
 		return
 	}
 	if typ, _ := tok.Header["typ"].(string); typ != "JWT" {
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion typ must be JWT")
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client assertion typ must be JWT")
 		return
 	}
 	if _, ok := claims["nbf"]; ok {
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion must not carry nbf")
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client assertion must not carry nbf")
 		return
 	}
 	jti, _ := claims["jti"].(string)
 	purpose, _ := claims["purposeId"].(string)
 	exp, _ := claims.GetExpirationTime()
-	switch {
-	case jti == "":
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion jti is required")
+	if jti == "" {
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client assertion jti is required")
 		return
+	}
+	if err := a.aged(claims); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "client assertion rejected: "+err.Error())
+		return
+	}
+	switch {
 	case purpose == "":
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion purposeId is required")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "client assertion purposeId is required")
 		return
 	case len(a.cfg.PurposeIDs) > 0 && !slices.Contains(a.cfg.PurposeIDs, purpose):
-		oauthProblem(http.StatusForbidden, "invalid_purpose", "purpose "+purpose+" is not authorised for this client")
-		return
-	case !a.remember(jti, exp.Time):
-		oauthProblem(http.StatusUnauthorized, "invalid_client", "client assertion jti already used")
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", "purpose "+purpose+" is not authorised for this client")
 		return
 	}
 	var digest string
@@ -175,22 +278,30 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		alg, _ := m["alg"].(string)
 		digest, _ = m["value"].(string)
 		if alg != "SHA256" || len(digest) != 64 {
-			oauthProblem(http.StatusBadRequest, "invalid_request", `digest must be {"alg":"SHA256","value":<64 hex>}`)
+			writeOAuthError(w, http.StatusBadRequest, "invalid_request", `digest must be {"alg":"SHA256","value":<64 hex>}`)
 			return
 		}
 	}
+	if !a.remember("assertion", jti, exp.Time) {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "client assertion jti already used")
+		return
+	}
 	now := a.now()
 	vclaims := jwt.MapClaims{
-		"iss": "ponte-registry-sim-pdnd", "aud": a.cfg.Audience, "sub": a.cfg.ClientID, "client_id": a.cfg.ClientID,
+		"iss": VoucherIssuer, "aud": a.cfg.Audience, "sub": a.cfg.ClientID, "client_id": a.cfg.ClientID,
 		"purposeId": purpose, "jti": uuid.NewString(), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(a.cfg.VoucherTTL).Unix(),
 	}
 	if digest != "" {
 		vclaims["digest"] = map[string]string{"alg": "SHA256", "value": digest}
 	}
-	voucher, err := jwt.NewWithClaims(jwt.SigningMethodHS256, vclaims).SignedString(a.secret)
+	vk := a.voucherKey.Load()
+	vt := jwt.NewWithClaims(jwt.SigningMethodRS256, vclaims)
+	vt.Header["kid"] = vk.kid
+	vt.Header["typ"] = "at+jwt"
+	voucher, err := vt.SignedString(vk.key)
 	if err != nil {
-		oauthProblem(http.StatusInternalServerError, "server_error", "cannot sign voucher")
+		writeOAuthError(w, http.StatusInternalServerError, "server_error", "cannot sign voucher")
 		return
 	}
 	s.tokensIssued.Add(1)
@@ -199,41 +310,70 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":%d}`, voucher, int64(a.cfg.VoucherTTL/time.Second))
 }
 
-// remember records an assertion jti until it expires; false on replay.
-func (a *authority) remember(jti string, exp time.Time) bool {
+// jwks serves the public keys of vouchers and responses.
+func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
+	a := s.auth
+	w.Header().Set("Content-Type", "application/json")
+	vk := a.voucherKey.Load()
+	w.Write(pdnd.KeySet(map[string]*rsa.PublicKey{vk.kid: &vk.key.PublicKey, a.responseKID: &a.cfg.ResponseKey.PublicKey}))
+}
+
+// remember records a jti of one kind of token until it expires; false on replay.
+func (a *authority) remember(kind, jti string, exp time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
 	if len(a.seen) > 10000 {
 		for k, e := range a.seen {
-			if e.Before(now) {
+			if e.Add(a.cfg.Leeway).Before(now) {
 				delete(a.seen, k)
 			}
 		}
 	}
-	if _, dup := a.seen[jti]; dup {
+	key := kind + "\x00" + jti
+	if _, dup := a.seen[key]; dup {
 		return false
 	}
-	a.seen[jti] = exp
+	a.seen[key] = exp
 	return true
 }
 
-// check verifies voucher, tracking evidence and, with a body, the
-// integrity headers. nil means the request may proceed.
-func (a *authority) check(r *http.Request, body []byte) *problem {
-	if a.cfg.PublicKey == nil {
-		return nil
+// dnonceDigits is what the dnonce claim must be: 13 digits.
+var dnonceDigits = regexp.MustCompile(`^[0-9]{13}$`)
+
+// validDnonce accepts the claim as a JSON number or string of 13 digits.
+func validDnonce(v any) bool {
+	switch n := v.(type) {
+	case float64:
+		return n == float64(int64(n)) && dnonceDigits.MatchString(strconv.FormatInt(int64(n), 10))
+	case string:
+		return dnonceDigits.MatchString(n)
 	}
-	deny := func(status int, code, format string, args ...any) *problem {
-		return &problem{status: status, code: code, detail: fmt.Sprintf(format, args...)}
+	return false
+}
+
+// check verifies voucher, tracking evidence and, with a body, the integrity headers.
+// It returns the client the voucher was issued to, or why the request is refused.
+func (a *authority) check(r *http.Request, body []byte) (string, *problem) {
+	if a.cfg.PublicKey == nil {
+		return "", nil
+	}
+	deny := func(status int, code, format string, args ...any) (string, *problem) {
+		return "", &problem{status: status, code: code, detail: fmt.Sprintf(format, args...)}
 	}
 	authz := r.Header.Get("Authorization")
 	if !strings.HasPrefix(authz, "Bearer ") {
 		return deny(http.StatusUnauthorized, "VOUCHER_MISSING", "Authorization: Bearer <voucher> is required")
 	}
 	vc := jwt.MapClaims{}
-	_, err := a.parser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(a.cfg.Audience)).
-		ParseWithClaims(strings.TrimPrefix(authz, "Bearer "), vc, func(*jwt.Token) (any, error) { return a.secret, nil })
+	vt, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.Audience), jwt.WithIssuer(VoucherIssuer)).
+		ParseWithClaims(strings.TrimPrefix(authz, "Bearer "), vc, func(t *jwt.Token) (any, error) {
+			vk := a.voucherKey.Load()
+			if kid, _ := t.Header["kid"].(string); kid != vk.kid {
+				return nil, fmt.Errorf("unknown kid %q", kid)
+			}
+			return &vk.key.PublicKey, nil
+		})
 	if err != nil {
 		code := "VOUCHER_INVALID"
 		if errors.Is(err, jwt.ErrTokenExpired) {
@@ -241,6 +381,10 @@ func (a *authority) check(r *http.Request, body []byte) *problem {
 		}
 		return deny(http.StatusUnauthorized, code, "voucher rejected: %s", reason(err))
 	}
+	if typ, _ := vt.Header["typ"].(string); typ != "at+jwt" {
+		return deny(http.StatusUnauthorized, "VOUCHER_INVALID", "voucher typ must be at+jwt")
+	}
+	clientID, _ := vc["client_id"].(string)
 	purpose, _ := vc["purposeId"].(string)
 	var digest string
 	if d, ok := vc["digest"].(map[string]any); ok {
@@ -255,46 +399,33 @@ func (a *authority) check(r *http.Request, body []byte) *problem {
 		if digest != "" && pdnd.EvidenceDigest(evidence) != digest {
 			return deny(http.StatusForbidden, "TRACKING_EVIDENCE_MISMATCH", "%s does not match the digest bound to the voucher", pdnd.HeaderTrackingEvidence)
 		}
-		ec := jwt.MapClaims{}
-		if _, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.Audience), jwt.WithIssuer(a.cfg.ClientID)).
-			ParseWithClaims(evidence, ec, a.clientKey); err != nil {
-			return deny(http.StatusForbidden, "TRACKING_EVIDENCE_INVALID", "%s rejected: %s", pdnd.HeaderTrackingEvidence, reason(err))
-		}
-		if p, _ := ec["purposeId"].(string); p != purpose {
-			return deny(http.StatusForbidden, "TRACKING_EVIDENCE_INVALID", "tracking evidence purposeId differs from the voucher's")
-		}
-		for _, claim := range []string{"userID", "userLocation", "LoA", "jti"} {
-			if v, _ := ec[claim].(string); v == "" {
-				return deny(http.StatusForbidden, "TRACKING_EVIDENCE_INVALID", "tracking evidence claim %s is required", claim)
-			}
-		}
-		if _, ok := ec["nbf"]; !ok {
-			return deny(http.StatusForbidden, "TRACKING_EVIDENCE_INVALID", "tracking evidence claim nbf is required")
+		if p := a.checkEvidence(evidence, purpose); p != nil {
+			return "", p
 		}
 	}
 
 	if len(body) == 0 {
-		return nil
+		return clientID, nil
 	}
 	got := r.Header.Get(pdnd.HeaderDigest)
 	if want := pdnd.Digest(body); got != want {
 		return deny(http.StatusForbidden, "DIGEST_MISMATCH", "Digest header does not match the body")
 	}
 	sc := jwt.MapClaims{}
-	if _, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.Audience), jwt.WithIssuer(a.cfg.ClientID)).
-		ParseWithClaims(r.Header.Get(pdnd.HeaderSignature), sc, a.clientKey); err != nil {
+	st, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.Audience), jwt.WithIssuer(a.cfg.ClientID)).
+		ParseWithClaims(r.Header.Get(pdnd.HeaderSignature), sc, a.clientKey)
+	if err != nil {
 		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "%s rejected: %s", pdnd.HeaderSignature, reason(err))
 	}
-	signed := map[string]string{}
-	list, _ := sc["signed_headers"].([]any)
-	for _, item := range list {
-		if m, ok := item.(map[string]any); ok {
-			for k, v := range m {
-				if s, ok := v.(string); ok {
-					signed[strings.ToLower(k)] = s
-				}
-			}
-		}
+	if typ, _ := st.Header["typ"].(string); typ != "JWT" {
+		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "%s typ must be JWT", pdnd.HeaderSignature)
+	}
+	if err := a.aged(sc); err != nil {
+		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "%s rejected: %s", pdnd.HeaderSignature, err)
+	}
+	signed, err := pdnd.SignedHeaders(sc["signed_headers"])
+	if err != nil {
+		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "%s: %s", pdnd.HeaderSignature, err)
 	}
 	if signed["digest"] != got {
 		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "signed_headers digest does not match the Digest header")
@@ -302,5 +433,75 @@ func (a *authority) check(r *http.Request, body []byte) *problem {
 	if signed["content-type"] != r.Header.Get("Content-Type") {
 		return deny(http.StatusForbidden, "SIGNATURE_INVALID", "signed_headers content-type does not match the Content-Type header")
 	}
+	jti, _ := sc["jti"].(string)
+	exp, _ := sc.GetExpirationTime()
+	if jti == "" || !a.remember("signature", jti, exp.Time) {
+		return deny(http.StatusForbidden, "SIGNATURE_REPLAYED", "%s jti missing or already used", pdnd.HeaderSignature)
+	}
+	return clientID, nil
+}
+
+// checkEvidence verifies an AUDIT_REST_02 tracking evidence the way a strict e-service
+// does: signed by the client, typ JWT, for this e-service and purpose, with the audit
+// claims, a 13-digit dnonce, recent, and never seen before.
+func (a *authority) checkEvidence(evidence, purpose string) *problem {
+	deny := func(code, format string, args ...any) *problem {
+		return &problem{status: http.StatusForbidden, code: code, detail: fmt.Sprintf(format, args...)}
+	}
+	ec := jwt.MapClaims{}
+	et, err := a.parser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(a.cfg.Audience), jwt.WithIssuer(a.cfg.ClientID)).
+		ParseWithClaims(evidence, ec, a.clientKey)
+	if err != nil {
+		return deny("TRACKING_EVIDENCE_INVALID", "%s rejected: %s", pdnd.HeaderTrackingEvidence, reason(err))
+	}
+	if typ, _ := et.Header["typ"].(string); typ != "JWT" {
+		return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence typ must be JWT")
+	}
+	if p, _ := ec["purposeId"].(string); p != purpose {
+		return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence purposeId differs from the voucher's")
+	}
+	for _, claim := range []string{"userID", "userLocation", "LoA", "jti"} {
+		if v, _ := ec[claim].(string); v == "" {
+			return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence claim %s is required", claim)
+		}
+	}
+	if loa, _ := ec["LoA"].(string); !pdnd.ValidLoA(loa) {
+		return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence LoA %q: want low, substantial or high", loa)
+	}
+	if _, ok := ec["nbf"]; !ok {
+		return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence claim nbf is required")
+	}
+	if !validDnonce(ec["dnonce"]) {
+		return deny("TRACKING_EVIDENCE_INVALID", "tracking evidence claim dnonce must be a random number of 13 digits")
+	}
+	if err := a.aged(ec); err != nil {
+		return deny("TRACKING_EVIDENCE_INVALID", "%s rejected: %s", pdnd.HeaderTrackingEvidence, err)
+	}
+	jti, _ := ec["jti"].(string)
+	exp, _ := ec.GetExpirationTime()
+	if !a.remember("evidence", jti, exp.Time) {
+		return deny("TRACKING_EVIDENCE_REPLAYED", "tracking evidence jti %s was already used", jti)
+	}
+	return nil
+}
+
+// signResponse adds the INTEGRITY_REST_02 headers to a response for client: a Digest
+// of the body and an Agid-JWT-Signature over it and the Content-Type.
+func (a *authority) signResponse(h http.Header, body []byte, client string) error {
+	digest := pdnd.Digest(body)
+	now := a.now()
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"iss": a.cfg.ProviderID, "sub": a.cfg.ProviderID, "aud": client, "jti": uuid.NewString(),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Minute).Unix(),
+		"signed_headers": []map[string]string{{"digest": digest}, {"content-type": h.Get("Content-Type")}},
+	})
+	t.Header["kid"] = a.responseKID
+	t.Header["typ"] = "JWT"
+	sig, err := t.SignedString(a.cfg.ResponseKey)
+	if err != nil {
+		return fmt.Errorf("sim: sign response: %w", err)
+	}
+	h.Set(pdnd.HeaderDigest, digest)
+	h.Set(pdnd.HeaderSignature, sig)
 	return nil
 }

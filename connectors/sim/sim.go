@@ -4,6 +4,7 @@ package sim
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -301,9 +302,23 @@ func (s *Server) Stats() Stats {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// ResponseKey is the public key the registries sign their responses with.
+func (s *Server) ResponseKey() *rsa.PublicKey { return &s.auth.cfg.ResponseKey.PublicKey }
+
+// VoucherKey is the public key the simulated PDND signs its vouchers with.
+func (s *Server) VoucherKey() *rsa.PublicKey { return &s.auth.voucherKey.Load().key.PublicKey }
+
+// RotateVoucherKey replaces the key the simulated PDND signs vouchers with: vouchers
+// issued before are refused from now on, as after a key rotation.
+func (s *Server) RotateVoucherKey() error { return s.auth.rotateVoucherKey() }
+
+// ProviderID is the iss and sub of the registries' response signatures.
+func (s *Server) ProviderID() string { return s.auth.cfg.ProviderID }
+
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /token.oauth2", s.token)
+	m.HandleFunc("GET "+PathJWKS, s.jwks)
 	for _, name := range Collections {
 		c := s.colls[name]
 		m.HandleFunc("GET /v1/"+name, s.data(func(w http.ResponseWriter, r *http.Request, _ []byte) { s.list(w, r, c) }))
@@ -349,7 +364,8 @@ func (s *Server) data(h func(http.ResponseWriter, *http.Request, []byte)) http.H
 			writeProblem(w, http.StatusBadRequest, "BAD_BODY", "request body unreadable or over 1 MiB")
 			return
 		}
-		if p := s.auth.check(r, body); p != nil {
+		client, p := s.auth.check(r, body)
+		if p != nil {
 			s.authRejections.Add(1)
 			writeProblem(w, p.status, p.code, p.detail)
 			return
@@ -372,11 +388,56 @@ func (s *Server) data(h func(http.ResponseWriter, *http.Request, []byte)) http.H
 			return
 		case u < f.ErrorRate+f.Rate429+f.TruncateRate:
 			s.truncated.Add(1)
-			h(&truncatingWriter{ResponseWriter: w}, r, body)
+			s.answer(&truncatingWriter{ResponseWriter: w}, r, body, client, h)
 			return
 		}
-		h(w, r, body)
+		s.answer(w, r, body, client, h)
 	}
+}
+
+// answer runs h and sends what it wrote, a 2xx signed for the client the voucher was
+// issued to (when authentication is on), as an e-service applying INTEGRITY_REST_02 to
+// its responses does. A truncated answer is signed whole and then cut, as a connection
+// dropped mid-answer would deliver it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, body []byte, client string, h func(http.ResponseWriter, *http.Request, []byte)) {
+	rec := &recorder{header: http.Header{}}
+	h(rec, r, body)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if client != "" && rec.status/100 == 2 {
+		if err := s.auth.signResponse(rec.header, rec.body.Bytes(), client); err != nil {
+			writeProblem(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
+			return
+		}
+	}
+	for k, vs := range rec.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.status)
+	w.Write(rec.body.Bytes())
+}
+
+// recorder holds a handler's answer until it is signed.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
 }
 
 func retryAfter(d time.Duration) string {

@@ -69,13 +69,18 @@ type setupOpts struct {
 	simClock    func() time.Time
 	noAuth      bool
 	pdndMutator func(*pdnd.Config)
+	// voucherKey signs the simulated PDND's vouchers (a shared default when nil).
+	voucherKey *rsa.PrivateKey
+	// wrap sits in front of the simulator.
+	wrap func(http.Handler) http.Handler
 }
 
 func setup(t testing.TB, o setupOpts) *testBundle {
 	t.Helper()
 	key, _ := testKeys(t)
 	b := &testBundle{clock: &clock{}}
-	auth := sim.Auth{ClientID: clientID, KeyID: "kid-1", PublicKey: &key.PublicKey, PurposeIDs: []string{purposeID}, VoucherTTL: o.voucherTTL}
+	auth := sim.Auth{ClientID: clientID, KeyID: "kid-1", PublicKey: &key.PublicKey, PurposeIDs: []string{purposeID}, VoucherTTL: o.voucherTTL,
+		VoucherKey: o.voucherKey}
 	if o.noAuth {
 		auth = sim.Auth{}
 	}
@@ -86,11 +91,16 @@ func setup(t testing.TB, o setupOpts) *testBundle {
 	s, err := sim.New(sim.Options{Dataset: o.dataset, Faults: o.faults, Auth: auth, Now: now})
 	require.NoError(t, err)
 	b.sim = s
-	b.srv = httptest.NewServer(s)
+	var h http.Handler = s
+	if o.wrap != nil {
+		h = o.wrap(h)
+	}
+	b.srv = httptest.NewServer(h)
 	t.Cleanup(b.srv.Close)
 	b.pdndCfg = pdnd.Config{
 		TokenURL: b.srv.URL + "/token.oauth2", ClientID: clientID, KeyID: "kid-1", PurposeID: purposeID,
 		PrivateKey: key, Audience: sim.DefaultAudience, UserLocation: "pisa-sds-ws-01",
+		SystemUserID: "sds-pisa-sync-officer", SystemUserLoA: pdnd.LoASubstantial,
 	}
 	if o.pdndMutator != nil {
 		o.pdndMutator(&b.pdndCfg)
@@ -160,7 +170,8 @@ func TestPagingReturnsEveryRecordExactlyOnce(t *testing.T) {
 	}
 	st := b.sim.Stats()
 	require.Positive(t, st.ServerErrors+st.Throttled+st.Truncated, "faults must have been injected")
-	require.Equal(t, int64(1), st.TokenRequests, "one voucher serves every page")
+	require.Equal(t, st.DataRequests, st.TokenRequests, "AUDIT_REST_02: every attempt has its own evidence and voucher")
+	require.Zero(t, st.AuthRejections, "no evidence was replayed, even on retries")
 }
 
 func TestMalformedRecordsReportedPerRecord(t *testing.T) {
@@ -223,9 +234,32 @@ func TestMalformedRecordsReportedPerRecord(t *testing.T) {
 	}
 }
 
-func TestVoucherCachedPerOperator(t *testing.T) {
+func TestAuditREST02IssuesAVoucherPerCallAndNeverReplaysAnEvidence(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 50}})
+	lc := labour.New(b.client(t, labour.Source, b.transport(t, nil, nil)))
+	ctx := pdnd.WithOperator(context.Background(), "operator-42", "")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				_, err := lc.ListEmploymentEvents(ctx, "", 5)
+				require.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	st := b.sim.Stats()
+	require.EqualValues(t, 24, st.DataRequests)
+	require.EqualValues(t, 24, st.TokensIssued, "a voucher per call, bound to its evidence")
+	require.Zero(t, st.AuthRejections)
+}
+
+func TestAuditREST01CachesOneVoucherForEveryOperator(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 50}, pdndMutator: func(c *pdnd.Config) { c.Audit = pdnd.AuditREST01 }})
 	lc := labour.New(b.client(t, labour.Source, b.transport(t, nil, nil)))
 	ctx := context.Background()
 	for range 20 {
@@ -234,8 +268,9 @@ func TestVoucherCachedPerOperator(t *testing.T) {
 	}
 	require.Equal(t, int64(1), b.sim.Stats().TokenRequests)
 
-	// Concurrent first calls for a new operator share one voucher request.
-	opCtx := pdnd.WithOperator(ctx, "operator-42")
+	// The voucher is not bound to an evidence, so another operator's calls reuse it,
+	// each with an evidence of its own (a replayed one would be refused).
+	opCtx := pdnd.WithOperator(ctx, "operator-42", "")
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -246,12 +281,30 @@ func TestVoucherCachedPerOperator(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	require.Equal(t, int64(2), b.sim.Stats().TokenRequests)
+	require.Equal(t, int64(1), b.sim.Stats().TokenRequests)
+	require.Zero(t, b.sim.Stats().AuthRejections)
+}
+
+func TestRotatedVoucherKeyIsOvercomeWithinTheCall(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 10}, pdndMutator: func(c *pdnd.Config) { c.Audit = pdnd.AuditREST01 }})
+	sc := school.New(b.client(t, school.Source, b.transport(t, nil, nil)))
+	ctx := context.Background()
+	_, err := sc.ListSchoolRecords(ctx, "", 5)
+	require.NoError(t, err)
+	require.NoError(t, b.sim.RotateVoucherKey())
+	_, err = sc.ListSchoolRecords(ctx, "", 5)
+	require.NoError(t, err, "the cached voucher is refused once; a new one goes through")
+	st := b.sim.Stats()
+	require.EqualValues(t, 2, st.TokensIssued)
+	require.EqualValues(t, 1, st.AuthRejections)
+	require.EqualValues(t, 3, st.DataRequests)
 }
 
 func TestVoucherRefreshedNearExpiry(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 10}, voucherTTL: 60 * time.Second})
+	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 10}, voucherTTL: 60 * time.Second,
+		pdndMutator: func(c *pdnd.Config) { c.Audit = pdnd.AuditREST01 }})
 	sc := school.New(b.client(t, school.Source, b.transport(t, nil, nil)))
 	ctx := context.Background()
 	_, err := sc.ListSchoolRecords(ctx, "", 5)
@@ -266,23 +319,32 @@ func TestVoucherRefreshedNearExpiry(t *testing.T) {
 	require.Equal(t, int64(2), b.sim.Stats().TokenRequests, "refreshed 30s before expiry")
 }
 
-func TestExpiredVoucherRejected(t *testing.T) {
+func TestClockSkewIsReportedWithTheRegistrysReason(t *testing.T) {
 	t.Parallel()
 	simClock := &clock{}
-	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 10}, simClock: simClock.now})
+	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 1, Synthetic: 10}, simClock: simClock.now,
+		pdndMutator: func(c *pdnd.Config) { c.Audit = pdnd.AuditREST01 }})
 	bc := benefits.New(b.client(t, benefits.Source, b.transport(t, nil, time.Now)))
 	ctx := context.Background()
 	_, err := bc.ListISEE(ctx, "", 5)
 	require.NoError(t, err)
-	simClock.advance(11 * time.Minute) // the registry's clock passes the voucher's expiry
+	// The registry's clock runs 11 minutes ahead of ours: it finds the cached voucher
+	// expired, and a new one cannot be had either, since our assertion is already old by
+	// its clock. One retry, and the skew is reported.
+	simClock.advance(11 * time.Minute)
 	_, err = bc.ListISEE(ctx, "", 5)
-	var e *client.Error
-	require.ErrorAs(t, err, &e)
-	require.Equal(t, http.StatusUnauthorized, e.Status)
-	require.Equal(t, "VOUCHER_EXPIRED", e.Code)
-	require.False(t, e.Retryable)
 	require.ErrorIs(t, err, client.ErrAuth)
-	require.Contains(t, err.Error(), "benefits: list ISEE: HTTP 401 Unauthorized: VOUCHER_EXPIRED: voucher rejected: expired")
+	require.False(t, client.IsRetryable(err))
+	require.Contains(t, err.Error(), "benefits: list ISEE: pdnd: request voucher for purpose "+purposeID+": HTTP 400 Bad Request: invalid_grant: client assertion rejected: expired")
+	st := b.sim.Stats()
+	require.EqualValues(t, 2, st.DataRequests)
+	require.EqualValues(t, 2, st.TokenRequests)
+
+	// Behind by as much: our evidence is issued in the future by its clock.
+	simClock.advance(-22 * time.Minute)
+	_, err = bc.ListISEE(ctx, "", 5)
+	require.ErrorIs(t, err, client.ErrAuth)
+	require.Contains(t, err.Error(), "issued in the future")
 }
 
 func TestWrongSignatureRejected(t *testing.T) {
@@ -310,7 +372,7 @@ func TestWrongAudienceRejected(t *testing.T) {
 	}{
 		{"assertion audience", func(c *pdnd.Config) { c.AssertionAudience = "auth.uat.interop.pagopa.it/client-assertion" }, "invalid_client: client assertion rejected: wrong audience"},
 		{"evidence audience", func(c *pdnd.Config) { c.Audience = "another-eservice" }, "HTTP 403 Forbidden: TRACKING_EVIDENCE_INVALID: Agid-JWT-TrackingEvidence rejected: wrong audience"},
-		{"unknown purpose", func(c *pdnd.Config) { c.PurposeID = "purpose-not-granted" }, "HTTP 403 Forbidden: invalid_purpose"},
+		{"unknown purpose", func(c *pdnd.Config) { c.PurposeID = "purpose-not-granted" }, "HTTP 400 Bad Request: invalid_scope: purpose purpose-not-granted is not authorised"},
 		{"unknown kid", func(c *pdnd.Config) { c.KeyID = "kid-9" }, "client assertion rejected: token is unverifiable: error while executing keyfunc: unknown kid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -366,7 +428,7 @@ func TestSearchBodyIsSignedAndChecked(t *testing.T) {
 func TestDatasetLookups(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{dataset: sim.Dataset{Seed: 2, Persons: demoPersons, Synthetic: 30}})
-	ctx := pdnd.WithOperator(context.Background(), "social-worker-7")
+	ctx := pdnd.WithOperator(context.Background(), "social-worker-7", "")
 	rt := b.transport(t, nil, nil)
 	bc := benefits.New(b.client(t, benefits.Source, rt))
 	lc := labour.New(b.client(t, labour.Source, rt))

@@ -243,6 +243,79 @@ func TestQuarantineKeepsOneCopyAndResolves(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrRegistryBatch)
 }
 
+func TestQuarantineResolvesByContentKeys(t *testing.T) {
+	t.Parallel()
+	st, pool := registryStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	quarantine := func(ref, body string, keys ...string) store.QuarantinedRecord {
+		m := regMeta(store.SourceBenefits, ref, "", body, now)
+		return store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, SourceRef: ref, Payload: m.Payload,
+			PayloadSHA256: m.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now, MatchKeys: keys,
+			Problems: []store.Problem{{Field: "programme", Reason: "not one of RDC, PDC, ADI, SFL"}}}
+	}
+	const byApplicant = `applicant_tax_code+application_protocol=["RSSMRA68A01H501Y","P-9"]`
+	broken := quarantine("NOT_A_VALUE/P-9", `{"programme":"NOT_A_VALUE","application_protocol":"P-9"}`, byApplicant)
+	other := quarantine("NOT_A_VALUE/P-10", `{"programme":"NOT_A_VALUE","application_protocol":"P-10"}`,
+		`applicant_tax_code+application_protocol=["RSSMRA68A01H501Y","P-10"]`)
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{broken, other})
+		return err
+	}))
+	open := func() []string {
+		var refs []string
+		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+			list, err := tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+			for _, q := range list {
+				refs = append(refs, q.SourceRef)
+			}
+			return err
+		}))
+		return refs
+	}
+
+	// The corrected record has another reference: it is its content that matches.
+	fixed := regBenefit("ADI/P-9", regAdult, `{"programme":"ADI","application_protocol":"P-9"}`, now)
+	fixed.MatchKeys = []string{`programme+application_protocol=["ADI","P-9"]`, byApplicant}
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{fixed})
+		return err
+	}))
+	require.Equal(t, []string{"NOT_A_VALUE/P-10"}, open(), "only the row sharing a key is resolved")
+
+	// A row stored before content keys has none until they are set.
+	_, err := pool.Exec(ctx, `UPDATE registry_quarantine SET match_keys = NULL`)
+	require.NoError(t, err)
+	var unkeyed []store.QuarantinedRecord
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		unkeyed, err = tx.UnkeyedQuarantine(ctx, 10)
+		return err
+	}))
+	require.Len(t, unkeyed, 1, "resolved rows are left alone")
+	require.Equal(t, other.PayloadSHA256, unkeyed[0].PayloadSHA256)
+	unkeyed[0].MatchKeys = other.MatchKeys
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.SetQuarantineKeys(ctx, unkeyed) }))
+	var keys []string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT match_keys FROM registry_quarantine WHERE source_ref = 'NOT_A_VALUE/P-10'`).Scan(&keys))
+	require.Equal(t, other.MatchKeys, keys)
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		var err error
+		unkeyed, err = tx.UnkeyedQuarantine(ctx, 10)
+		return err
+	}))
+	require.Empty(t, unkeyed)
+
+	// Seeing the same broken body again refreshes its keys.
+	other.MatchKeys = append(other.MatchKeys, "extra")
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{other})
+		return err
+	}))
+	require.NoError(t, pool.QueryRow(ctx, `SELECT match_keys FROM registry_quarantine WHERE source_ref = 'NOT_A_VALUE/P-10'`).Scan(&keys))
+	require.Equal(t, other.MatchKeys, keys)
+}
+
 func TestSyncCursorAdvancesWithCompareAndSwap(t *testing.T) {
 	t.Parallel()
 	st, _ := registryStore(t)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Registry sources, as stored with every record.
@@ -41,8 +43,11 @@ type RegistryMeta struct {
 	PayloadSHA256 string
 	ContentType   string
 	// Origin says how the record arrived: "sync", "refresh" or "import:<file>".
-	Origin      string
-	FetchedAt   time.Time
+	Origin    string
+	FetchedAt time.Time
+	// MatchKeys identify the record by its content (write only): a quarantined record
+	// sharing one of them is resolved by it, as one sharing its reference is.
+	MatchKeys   []string
 	FirstSeenAt time.Time
 	UpdatedAt   time.Time
 	// LookupFailure is the last failed point lookup of this person at this source, when it
@@ -219,6 +224,7 @@ func (rt *registryTable[R]) build() *registryTable[R] {
 	if rt.extra != "" {
 		extra = ",\n" + rt.extra
 	}
+	keys := fmt.Sprintf("$%d", len(cols)+2) // every content key of the batch
 	rt.sql = `WITH i AS (
 	SELECT * FROM unnest(` + strings.Join(unnest, ", ") + `) AS i(` + strings.Join(inputs, ", ") + `)
 ), old AS (
@@ -233,7 +239,12 @@ func (rt *registryTable[R]) build() *registryTable[R] {
 	RETURNING r.source_ref
 ), resolved AS (
 	UPDATE registry_quarantine q SET resolved_at = now()
-	 WHERE q.source = $1 AND q.kind = '` + rt.kind + `' AND q.resolved_at IS NULL AND q.source_ref IN (SELECT source_ref FROM i)
+	 WHERE q.id IN (
+	       SELECT o.id FROM registry_quarantine o
+	        WHERE o.source = $1 AND o.kind = '` + rt.kind + `' AND o.resolved_at IS NULL AND o.source_ref IN (SELECT source_ref FROM i)
+	       UNION
+	       SELECT o.id FROM registry_quarantine o
+	        WHERE o.source = $1 AND o.kind = '` + rt.kind + `' AND o.resolved_at IS NULL AND o.match_keys && ` + keys + `::text[])
 )` + extra + `
 SELECT count(*) FILTER (WHERE o.source_ref IS NULL)::int,
        count(*) FILTER (WHERE o.source_ref IS NOT NULL AND o.payload_sha256 <> i.payload_sha256 AND o.fetched_at <= i.fetched_at)::int
@@ -264,11 +275,16 @@ func (rt *registryTable[R]) upsert(ctx context.Context, t *Tx, recs []R) (Upsert
 		}
 	}
 	cols := append(metaCols(rt.meta), rt.cols...)
-	args := make([]any, 0, len(cols)+1)
+	args := make([]any, 0, len(cols)+2)
 	args = append(args, source)
 	for _, c := range cols {
 		args = append(args, column(recs, idx, c.val))
 	}
+	keys := []string{}
+	for i := range recs {
+		keys = append(keys, rt.meta(&recs[i]).MatchKeys...)
+	}
+	args = append(args, keys)
 	var counts UpsertCounts
 	if err := queryRow(ctx, t, op, rt.sql, args, &counts.Inserted, &counts.Updated); err != nil {
 		return UpsertCounts{}, err
@@ -501,6 +517,9 @@ type QuarantinedRecord struct {
 	FetchedAt     time.Time
 	TimesSeen     int
 	ResolvedAt    *time.Time
+	// MatchKeys identify the record by the content it did not fail on (see
+	// RegistryMeta.MatchKeys); written, and read back by UnkeyedQuarantine's callers.
+	MatchKeys []string
 }
 
 // Quarantine stores refused records; the same broken body is kept once, with a count of
@@ -513,10 +532,10 @@ func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, err
 	type key struct{ source, kind, sha string }
 	seen := map[key]bool{}
 	var (
-		sources, kinds, shas, cts, fields, reasons, problems, origins []string
-		refPtrs                                                       []*string
-		payloads                                                      [][]byte
-		fetched                                                       []time.Time
+		sources, kinds, shas, cts, fields, reasons, problems, origins, keys []string
+		refPtrs                                                             []*string
+		payloads                                                            [][]byte
+		fetched                                                             []time.Time
 	)
 	sorted := append([]QuarantinedRecord(nil), recs...)
 	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].PayloadSHA256 < sorted[b].PayloadSHA256 })
@@ -550,23 +569,72 @@ func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, err
 		fields = append(fields, r.Problems[0].Field)
 		reasons = append(reasons, strings.Join(reason, "; "))
 		problems = append(problems, string(pb))
+		kb, err := json.Marshal(stringsOrEmpty(r.MatchKeys))
+		if err != nil {
+			return 0, fmt.Errorf("store: %s: encode match keys: %w", op, err)
+		}
+		keys = append(keys, string(kb))
 		origins = append(origins, r.Origin)
 		fetched = append(fetched, r.FetchedAt)
 	}
 	var inserted int
 	err := queryRow(ctx, t, op, `WITH ins AS (
 		INSERT INTO registry_quarantine AS q (source, kind, source_ref, raw_payload, payload_sha256, content_type,
-		       field, reason, problems, origin, fetched_at)
-		SELECT s, k, r, p, h, c, f, rs, pr::jsonb, o, fa
+		       field, reason, problems, origin, fetched_at, match_keys)
+		SELECT s, k, r, p, h, c, f, rs, pr::jsonb, o, fa, ARRAY(SELECT jsonb_array_elements_text(mk::jsonb))
 		  FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[],
-		              $9::text[], $10::text[], $11::timestamptz[]) AS i(s, k, r, p, h, c, f, rs, pr, o, fa)
+		              $9::text[], $10::text[], $11::timestamptz[], $12::text[]) AS i(s, k, r, p, h, c, f, rs, pr, o, fa, mk)
 		ON CONFLICT (source, kind, payload_sha256) DO UPDATE
-		   SET last_seen_at = now(), times_seen = q.times_seen + 1, fetched_at = greatest(q.fetched_at, EXCLUDED.fetched_at)
+		   SET last_seen_at = now(), times_seen = q.times_seen + 1, fetched_at = greatest(q.fetched_at, EXCLUDED.fetched_at),
+		       match_keys = EXCLUDED.match_keys
 		RETURNING (xmax = 0) AS inserted)
 		SELECT count(*) FILTER (WHERE inserted)::int FROM ins`,
-		[]any{sources, kinds, refPtrs, payloads, shas, cts, fields, reasons, problems, origins, fetched}, &inserted)
+		[]any{sources, kinds, refPtrs, payloads, shas, cts, fields, reasons, problems, origins, fetched, keys}, &inserted)
 	if err != nil {
 		return 0, err
 	}
 	return inserted, nil
+}
+
+func stringsOrEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// UnkeyedQuarantine lists up to limit open quarantined records stored before records
+// carried content keys, oldest first, for their keys to be computed and set.
+func (t *Tx) UnkeyedQuarantine(ctx context.Context, limit int) ([]QuarantinedRecord, error) {
+	return query(ctx, t, "unkeyed quarantine", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
+		    content_type, problems, origin, fetched_at, times_seen
+		  FROM registry_quarantine WHERE match_keys IS NULL AND resolved_at IS NULL
+		  ORDER BY id LIMIT $1`, []any{limit},
+		func(r pgx.Rows) (QuarantinedRecord, error) {
+			var q QuarantinedRecord
+			err := r.Scan(&q.ID, &q.Source, &q.Kind, &q.SourceRef, &q.Payload, &q.PayloadSHA256, &q.ContentType,
+				&q.Problems, &q.Origin, &q.FetchedAt, &q.TimesSeen)
+			return q, err
+		})
+}
+
+// SetQuarantineKeys records the content keys of quarantined records (recs' ID and
+// MatchKeys; none is recorded as none, so the record is not listed again).
+func (t *Tx) SetQuarantineKeys(ctx context.Context, recs []QuarantinedRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(recs))
+	keys := make([]string, len(recs))
+	for i, r := range recs {
+		kb, err := json.Marshal(stringsOrEmpty(r.MatchKeys))
+		if err != nil {
+			return fmt.Errorf("store: set quarantine keys: %w", err)
+		}
+		ids[i], keys[i] = r.ID, string(kb)
+	}
+	_, err := exec(ctx, t, "set quarantine keys", `UPDATE registry_quarantine q
+		   SET match_keys = ARRAY(SELECT jsonb_array_elements_text(i.mk::jsonb))
+		  FROM unnest($1::int8[], $2::text[]) AS i(id, mk) WHERE q.id = i.id`, ids, keys)
+	return err
 }

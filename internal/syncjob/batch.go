@@ -71,12 +71,12 @@ func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
 
 func meta(coll Collection, origin string, raw record.RawRecord, at time.Time) store.RegistryMeta {
 	return store.RegistryMeta{Source: coll.Source, SourceRef: raw.SourceRef, Payload: raw.Body, PayloadSHA256: raw.SHA256,
-		ContentType: raw.ContentType, Origin: origin, FetchedAt: at}
+		ContentType: raw.ContentType, Origin: origin, FetchedAt: at, MatchKeys: raw.MatchKeys}
 }
 
 func quarantined(coll Collection, origin string, raw record.RawRecord, at time.Time, problems []record.FieldError) store.QuarantinedRecord {
 	q := store.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: raw.OwnRef(), Payload: raw.Body, PayloadSHA256: raw.SHA256,
-		ContentType: raw.ContentType, Origin: origin, FetchedAt: at}
+		ContentType: raw.ContentType, Origin: origin, FetchedAt: at, MatchKeys: raw.MatchKeys}
 	for _, p := range problems {
 		q.Problems = append(q.Problems, store.Problem{Field: p.Field, Reason: p.Reason})
 	}

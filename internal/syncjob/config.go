@@ -127,6 +127,10 @@ func (c Config) withDefaults() (Config, error) {
 //	PONTE_REGISTRY_<SOURCE>_CERT_FILE, _KEY_FILE, _CA_FILE   client certificate (auth mtls)
 //	PONTE_REGISTRY_<SOURCE>_PURPOSE_ID     PDND purpose id of the e-service (auth pdnd)
 //	PONTE_REGISTRY_<SOURCE>_AUDIENCE       e-service audience for the ModI headers (auth pdnd)
+//	PONTE_REGISTRY_<SOURCE>_AUDIT_PATTERN  AUDIT_REST_02 (default: a voucher per call, bound to its evidence) or AUDIT_REST_01
+//	PONTE_REGISTRY_<SOURCE>_RESPONSE_KEY_FILE   PEM public key the e-service signs responses with (auth pdnd)
+//	PONTE_REGISTRY_<SOURCE>_RESPONSE_JWKS_URL   or the URL of the e-service's JWK Set (auth pdnd)
+//	PONTE_REGISTRY_<SOURCE>_RESPONSE_ISSUER     iss/sub the response signatures must carry (optional)
 //	PONTE_REGISTRY_<SOURCE>_MAX_AGE        records older are STALE (default 24h)
 //	PONTE_REGISTRY_<SOURCE>_SYNC_INTERVAL  bulk sync period (default 6h)
 //	PONTE_REGISTRY_<SOURCE>_RATE_LIMIT     requests per second to the source (default 50)
@@ -138,6 +142,9 @@ func (c Config) withDefaults() (Config, error) {
 //	PONTE_PDND_KEY_FILE                    PEM private key of the client
 //	PONTE_PDND_ASSERTION_AUDIENCE          default auth.interop.pagopa.it/client-assertion
 //	PONTE_PDND_USER_LOCATION               workstation or office in the tracking evidence (default the host name)
+//	PONTE_PDND_SYSTEM_USER_ID              operator accountable for unattended syncs (required with auth pdnd)
+//	PONTE_PDND_SYSTEM_USER_LOA             their level of assurance: low, substantial or high (required with auth pdnd)
+//	PONTE_PDND_USER_LOA                    level of assurance of staff operators (default substantial)
 //	PONTE_REGISTRY_PAGE_SIZE               records per page (default 500, at most 1000)
 //	PONTE_REGISTRY_WORKERS                 jobs run at once per process (default 4)
 //	PONTE_REGISTRY_JOB_TIMEOUT             bound on one bulk sync attempt (default 1h)
@@ -175,7 +182,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		KeyFile:           getenv("PONTE_PDND_KEY_FILE"),
 		AssertionAudience: getenv("PONTE_PDND_ASSERTION_AUDIENCE"),
 		UserLocation:      getenv("PONTE_PDND_USER_LOCATION"),
+		SystemUserID:      strings.TrimSpace(getenv("PONTE_PDND_SYSTEM_USER_ID")),
+		SystemUserLoA:     strings.ToLower(strings.TrimSpace(getenv("PONTE_PDND_SYSTEM_USER_LOA"))),
+		LoA:               strings.ToLower(strings.TrimSpace(getenv("PONTE_PDND_USER_LOA"))),
 	}
+	var pdndErrs []error // reported once, however many sources use pdnd
+	if pd.SystemUserLoA != "" && !pdnd.ValidLoA(pd.SystemUserLoA) {
+		pdndErrs = append(pdndErrs, fmt.Errorf("PONTE_PDND_SYSTEM_USER_LOA: %q: want low, substantial or high", pd.SystemUserLoA))
+	}
+	if pd.LoA != "" && !pdnd.ValidLoA(pd.LoA) {
+		pdndErrs = append(pdndErrs, fmt.Errorf("PONTE_PDND_USER_LOA: %q: want low, substantial or high", pd.LoA))
+	}
+	usesPDND := false
 	if pd.UserLocation == "" {
 		if h, err := os.Hostname(); err == nil {
 			pd.UserLocation = h
@@ -215,9 +233,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%sBEARER_TOKEN: required with %sAUTH=bearer", p, p))
 			}
 		case pdnd.KindPDND:
+			usesPDND = true
 			sc.Auth.PDND = pd
 			sc.Auth.PDND.PurposeID = getenv(p + "PURPOSE_ID")
 			sc.Auth.PDND.Audience = getenv(p + "AUDIENCE")
+			sc.Auth.PDND.Audit = strings.ToUpper(strings.TrimSpace(getenv(p + "AUDIT_PATTERN")))
+			sc.Auth.PDND.ResponseKeyFile = strings.TrimSpace(getenv(p + "RESPONSE_KEY_FILE"))
+			sc.Auth.PDND.ResponseJWKSURL = strings.TrimSpace(getenv(p + "RESPONSE_JWKS_URL"))
+			sc.Auth.PDND.ResponseIssuer = strings.TrimSpace(getenv(p + "RESPONSE_ISSUER"))
 			for _, need := range []struct{ key, v string }{
 				{"PONTE_PDND_CLIENT_ID", pd.ClientID}, {"PONTE_PDND_KEY_ID", pd.KeyID}, {"PONTE_PDND_KEY_FILE", pd.KeyFile},
 				{p + "PURPOSE_ID", sc.Auth.PDND.PurposeID}, {p + "AUDIENCE", sc.Auth.PDND.Audience},
@@ -226,10 +249,36 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 					errs = append(errs, fmt.Errorf("%s: required with %sAUTH=pdnd", need.key, p))
 				}
 			}
+			switch a := sc.Auth.PDND.Audit; a {
+			case "", pdnd.AuditREST01, pdnd.AuditREST02:
+			default:
+				errs = append(errs, fmt.Errorf("%sAUDIT_PATTERN: %q: want %s or %s", p, a, pdnd.AuditREST02, pdnd.AuditREST01))
+			}
+			if sc.Auth.PDND.ResponseKeyFile != "" && sc.Auth.PDND.ResponseJWKSURL != "" {
+				errs = append(errs, fmt.Errorf("%sRESPONSE_KEY_FILE and %sRESPONSE_JWKS_URL: set one, not both", p, p))
+			}
 		default:
 			errs = append(errs, fmt.Errorf("%sAUTH: %q: want none, bearer, mtls or pdnd", p, kind))
 		}
+		if kind != pdnd.KindPDND {
+			for _, v := range []string{"RESPONSE_KEY_FILE", "RESPONSE_JWKS_URL", "AUDIT_PATTERN"} {
+				if strings.TrimSpace(getenv(p+v)) != "" {
+					errs = append(errs, fmt.Errorf("%s%s: only used with %sAUTH=pdnd", p, v, p))
+				}
+			}
+		}
 		cfg.Sources[src] = sc
+	}
+	if usesPDND {
+		// A scheduled sync has nobody at the keyboard: the tracking evidence must name the
+		// person accountable for it, not an account that exists nowhere.
+		if pd.SystemUserID == "" {
+			errs = append(errs, errors.New("PONTE_PDND_SYSTEM_USER_ID: required with AUTH=pdnd: the operator named in the tracking evidence of unattended syncs"))
+		}
+		if pd.SystemUserLoA == "" {
+			errs = append(errs, errors.New("PONTE_PDND_SYSTEM_USER_LOA: required with AUTH=pdnd: how that operator authenticates (low, substantial or high)"))
+		}
+		errs = append(errs, pdndErrs...)
 	}
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)

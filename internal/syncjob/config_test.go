@@ -20,25 +20,30 @@ func TestConfigFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	key, err := pdnd.GenerateKey()
 	require.NoError(t, err)
-	keyFile, _, err := pdnd.WriteKeyPair(dir, "client", key)
+	keyFile, pubFile, err := pdnd.WriteKeyPair(dir, "client", key)
 	require.NoError(t, err)
 
 	cfg, err := syncjob.ConfigFromEnv(envFrom(map[string]string{
-		"PONTE_REGISTRY_BENEFITS_URL":           "https://api.inps.example/adi",
-		"PONTE_REGISTRY_BENEFITS_AUTH":          "pdnd",
-		"PONTE_REGISTRY_BENEFITS_PURPOSE_ID":    "purpose-adi",
-		"PONTE_REGISTRY_BENEFITS_AUDIENCE":      "inps-adi",
-		"PONTE_REGISTRY_BENEFITS_MAX_AGE":       "12h",
-		"PONTE_REGISTRY_BENEFITS_SYNC_INTERVAL": "2h",
-		"PONTE_REGISTRY_BENEFITS_RATE_LIMIT":    "5",
-		"PONTE_PDND_CLIENT_ID":                  "client-1",
-		"PONTE_PDND_KEY_ID":                     "kid-1",
-		"PONTE_PDND_KEY_FILE":                   keyFile,
-		"PONTE_PDND_USER_LOCATION":              "pisa-sds",
-		"PONTE_REGISTRY_SCHOOL_URL":             "https://anist.example",
-		"PONTE_REGISTRY_SCHOOL_AUTH":            "bearer",
-		"PONTE_REGISTRY_SCHOOL_BEARER_TOKEN":    "s3cret",
-		"PONTE_REGISTRY_PAGE_SIZE":              "250",
+		"PONTE_REGISTRY_BENEFITS_URL":               "https://api.inps.example/adi",
+		"PONTE_REGISTRY_BENEFITS_AUTH":              "pdnd",
+		"PONTE_REGISTRY_BENEFITS_PURPOSE_ID":        "purpose-adi",
+		"PONTE_REGISTRY_BENEFITS_AUDIENCE":          "inps-adi",
+		"PONTE_REGISTRY_BENEFITS_MAX_AGE":           "12h",
+		"PONTE_REGISTRY_BENEFITS_SYNC_INTERVAL":     "2h",
+		"PONTE_REGISTRY_BENEFITS_RATE_LIMIT":        "5",
+		"PONTE_PDND_CLIENT_ID":                      "client-1",
+		"PONTE_PDND_KEY_ID":                         "kid-1",
+		"PONTE_PDND_KEY_FILE":                       keyFile,
+		"PONTE_PDND_USER_LOCATION":                  "pisa-sds",
+		"PONTE_PDND_SYSTEM_USER_ID":                 "RSSMRA68A01H501Y",
+		"PONTE_PDND_SYSTEM_USER_LOA":                "High",
+		"PONTE_REGISTRY_BENEFITS_AUDIT_PATTERN":     "audit_rest_01",
+		"PONTE_REGISTRY_BENEFITS_RESPONSE_KEY_FILE": pubFile,
+		"PONTE_REGISTRY_BENEFITS_RESPONSE_ISSUER":   "inps",
+		"PONTE_REGISTRY_SCHOOL_URL":                 "https://anist.example",
+		"PONTE_REGISTRY_SCHOOL_AUTH":                "bearer",
+		"PONTE_REGISTRY_SCHOOL_BEARER_TOKEN":        "s3cret",
+		"PONTE_REGISTRY_PAGE_SIZE":                  "250",
 	}))
 	require.NoError(t, err)
 	require.Len(t, cfg.Sources, 2, "labour has no URL: not configured")
@@ -52,6 +57,11 @@ func TestConfigFromEnv(t *testing.T) {
 	require.Equal(t, "https://auth.interop.pagopa.it/token.oauth2", b.Auth.PDND.TokenURL)
 	require.Equal(t, "purpose-adi", b.Auth.PDND.PurposeID)
 	require.Equal(t, "pisa-sds", b.Auth.PDND.UserLocation)
+	require.Equal(t, "RSSMRA68A01H501Y", b.Auth.PDND.SystemUserID)
+	require.Equal(t, "high", b.Auth.PDND.SystemUserLoA)
+	require.Equal(t, pdnd.AuditREST01, b.Auth.PDND.Audit)
+	require.Equal(t, pubFile, b.Auth.PDND.ResponseKeyFile)
+	require.Equal(t, "inps", b.Auth.PDND.ResponseIssuer)
 	s := cfg.Sources["school"]
 	require.Equal(t, syncjob.DefaultMaxAge, s.MaxAge)
 	require.Equal(t, "s3cret", s.Auth.BearerToken)
@@ -76,7 +86,17 @@ func TestConfigFromEnvNamesEveryBadVariable(t *testing.T) {
 			[]string{`PONTE_REGISTRY_LABOUR_AUTH: "kerberos": want none, bearer, mtls or pdnd`}},
 		{"pdnd without identity", map[string]string{"PONTE_REGISTRY_LABOUR_URL": "https://x.example", "PONTE_REGISTRY_LABOUR_AUTH": "pdnd"},
 			[]string{"PONTE_PDND_CLIENT_ID: required", "PONTE_PDND_KEY_FILE: required", "PONTE_REGISTRY_LABOUR_PURPOSE_ID: required",
-				"PONTE_REGISTRY_LABOUR_AUDIENCE: required"}},
+				"PONTE_REGISTRY_LABOUR_AUDIENCE: required", "PONTE_PDND_SYSTEM_USER_ID: required", "PONTE_PDND_SYSTEM_USER_LOA: required"}},
+		{"pdnd with a made-up level", map[string]string{"PONTE_REGISTRY_LABOUR_URL": "https://x.example", "PONTE_REGISTRY_LABOUR_AUTH": "pdnd",
+			"PONTE_PDND_SYSTEM_USER_ID": "op", "PONTE_PDND_SYSTEM_USER_LOA": "SpidL2", "PONTE_PDND_USER_LOA": "4"},
+			[]string{`PONTE_PDND_SYSTEM_USER_LOA: "spidl2": want low, substantial or high`, `PONTE_PDND_USER_LOA: "4"`}},
+		{"response key twice", map[string]string{"PONTE_REGISTRY_LABOUR_URL": "https://x.example", "PONTE_REGISTRY_LABOUR_AUTH": "pdnd",
+			"PONTE_REGISTRY_LABOUR_RESPONSE_KEY_FILE": "/k.pub", "PONTE_REGISTRY_LABOUR_RESPONSE_JWKS_URL": "https://x.example/jwks",
+			"PONTE_REGISTRY_LABOUR_AUDIT_PATTERN": "AUDIT_REST_09"},
+			[]string{"PONTE_REGISTRY_LABOUR_RESPONSE_KEY_FILE and PONTE_REGISTRY_LABOUR_RESPONSE_JWKS_URL: set one, not both",
+				`PONTE_REGISTRY_LABOUR_AUDIT_PATTERN: "AUDIT_REST_09"`}},
+		{"response key without pdnd", map[string]string{"PONTE_REGISTRY_SCHOOL_URL": "https://x.example", "PONTE_REGISTRY_SCHOOL_RESPONSE_KEY_FILE": "/k.pub"},
+			[]string{"PONTE_REGISTRY_SCHOOL_RESPONSE_KEY_FILE: only used with PONTE_REGISTRY_SCHOOL_AUTH=pdnd"}},
 		{"bearer without token", map[string]string{"PONTE_REGISTRY_SCHOOL_URL": "https://x.example", "PONTE_REGISTRY_SCHOOL_AUTH": "bearer"},
 			[]string{"PONTE_REGISTRY_SCHOOL_BEARER_TOKEN: required"}},
 		{"bad durations and numbers", map[string]string{"PONTE_REGISTRY_SCHOOL_URL": "https://x.example", "PONTE_REGISTRY_SCHOOL_MAX_AGE": "1 day",

@@ -10,9 +10,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ponte-hub/ponte/connectors/benefits"
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/labour"
+	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/record"
+	"github.com/ponte-hub/ponte/connectors/school"
+	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -68,16 +72,69 @@ func (s *Syncer) configuredSources() []string {
 	return out
 }
 
-// Configure stores every configured source's max age, so freshness verdicts read it.
+// Configure stores every configured source's max age, so freshness verdicts read it,
+// and gives the quarantined records stored before records carried content keys theirs.
 func (s *Syncer) Configure(ctx context.Context) error {
-	return s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
 		for name, sc := range s.cfg.Sources {
 			if err := tx.ConfigureRegistrySource(ctx, name, sc.MaxAge); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	return keyQuarantine(ctx, s.store)
+}
+
+// keyQuarantine computes the content keys of quarantined records that have none yet,
+// from their raw payload, so that the next pass's corrected records resolve them.
+func keyQuarantine(ctx context.Context, st *store.Store) error {
+	const chunk = 500
+	for {
+		var rows []store.QuarantinedRecord
+		err := st.InTx(ctx, syncTx, func(tx *store.Tx) error {
+			var err error
+			if rows, err = tx.UnkeyedQuarantine(ctx, chunk); err != nil {
+				return err
+			}
+			for i := range rows {
+				rows[i].MatchKeys = contentKeys(rows[i].Kind, rows[i].Payload)
+			}
+			return tx.SetQuarantineKeys(ctx, rows)
+		})
+		if err != nil || len(rows) < chunk {
+			return err
+		}
+	}
+}
+
+// contentKeys are the match keys of a record of kind as its decoder makes them: every
+// key of a record that decodes, those clear of the broken fields of one that does not,
+// none of a body that is not JSON (an unreadable record, a UNILAV file's XML).
+func contentKeys(kind string, body []byte) []string {
+	switch kind {
+	case BenefitCases.Kind:
+		return kindKeys(benefits.BenefitCaseKind, body)
+	case ISEE.Kind:
+		return kindKeys(benefits.ISEEKind, body)
+	case LabourStatus.Kind:
+		return kindKeys(labour.LabourStatusKind, body)
+	case EmploymentEvents.Kind:
+		return kindKeys(labour.EmploymentEventKind, body)
+	case SchoolRecords.Kind:
+		return kindKeys(school.SchoolRecordKind, body)
+	}
+	return nil
+}
+
+func kindKeys[T any](k record.Kind[T], body []byte) []string {
+	d, rerr := k.DecodeRecord(0, body)
+	if rerr != nil {
+		return rerr.Raw.MatchKeys
+	}
+	return d.Raw.MatchKeys
 }
 
 // SyncOptions tune one bulk sync.
@@ -89,6 +146,11 @@ type SyncOptions struct {
 	Progress func(Progress)
 	// Detail names the run in the log of runs (a job id, a command).
 	Detail string
+	// IfDue leaves a collection alone when its last pass finished and started less than
+	// the source's SyncInterval ago (Summary.UpToDate counts it): how the schedule asks,
+	// so that a restart, or a job retried after its pass had finished, does not read the
+	// collection again. A pass in progress is always resumed.
+	IfDue bool
 }
 
 // lister fetches one page of a collection.
@@ -137,7 +199,8 @@ func pageBatch[T any](p *record.Page[T], err error, build func(string, *record.P
 // SyncCollection runs a collection's bulk sync from its saved cursor: each page is stored
 // in one transaction with the cursor that follows it, so a run killed at any point
 // resumes after the last page stored, and nothing is stored twice. A pass that reaches
-// the end completes; the next run starts a new pass from the beginning.
+// the end completes; the next run starts a new pass from the beginning, unless
+// opt.IfDue and the finished pass is still current.
 func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptions) (Summary, error) {
 	var sum Summary
 	list, err := s.lister(c)
@@ -145,10 +208,6 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		return sum, err
 	}
 	started := s.now()
-	runID, err := s.startRun(ctx, c, store.RunSync, opt.Detail, started)
-	if err != nil {
-		return sum, err
-	}
 	report := func(done bool, err error) {
 		if opt.Progress != nil {
 			opt.Progress(Progress{Collection: c, Summary: sum, Elapsed: s.now().Sub(started), Done: done, Err: err})
@@ -159,6 +218,16 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		state, err = tx.SyncState(ctx, c.Source, c.Name)
 		return err
 	}); err != nil {
+		return sum, err
+	}
+	if next, due := s.nextPass(c, state); opt.IfDue && !due {
+		s.log.DebugContext(ctx, "registry collection is up to date; next pass not due yet", "collection", c.String(), "due", next)
+		sum.UpToDate = 1
+		report(true, nil)
+		return sum, nil
+	}
+	runID, err := s.startRun(ctx, c, store.RunSync, opt.Detail, started)
+	if err != nil {
 		return sum, err
 	}
 	// The next page is fetched while the current one is stored: the registry's latency
@@ -219,6 +288,17 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 	return sum, nil
 }
 
+// nextPass says when a collection's next pass is due: now, when a pass is in progress
+// (it is resumed), none ever finished, or the last one was abandoned; else SyncInterval
+// after the finished pass started.
+func (s *Syncer) nextPass(c Collection, st store.SyncState) (time.Time, bool) {
+	if st.NextCursor != nil || st.LastFullSyncAt == nil || st.PassStartedAt == nil {
+		return time.Time{}, true
+	}
+	next := st.PassStartedAt.Add(s.cfg.Sources[c.Source].SyncInterval)
+	return next, !s.now().Before(next)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -241,6 +321,9 @@ func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summar
 	defer cancel()
 	sum.Failed = 1
 	interrupted := ctx.Err() != nil
+	if errors.Is(err, client.ErrIntegrity) {
+		s.log.ErrorContext(bg, "a registry response failed integrity verification and was not stored", "collection", c.String(), "err", err)
+	}
 	msg := err.Error()
 	if interrupted {
 		msg = "interrupted: " + msg
@@ -388,6 +471,9 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 	if len(sources) == 0 {
 		sources = s.configuredSources()
 	}
+	if op, ok := operatorOf(ctx); ok {
+		ctx = pdnd.WithOperator(ctx, op.ID, op.LoA)
+	}
 	var errs []error
 	for _, src := range sources {
 		if !s.Configured(src) {
@@ -444,6 +530,20 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 		sum = sum.Add(srcSum)
 	}
 	return sum, errors.Join(errs...)
+}
+
+// operatorOf names the person a refresh is made for: the operator already on ctx,
+// else the authenticated principal whose request it is (a member of staff, or the
+// partner token, by the subject the access log knows them by). There is none for an
+// unattended refresh, which goes out in the name of the configured system operator.
+func operatorOf(ctx context.Context) (pdnd.Operator, bool) {
+	if op, ok := pdnd.OperatorFrom(ctx); ok {
+		return op, true
+	}
+	if p, ok := access.PrincipalFrom(ctx); ok && p.Subject != "" {
+		return pdnd.Operator{ID: p.Subject}, true
+	}
+	return pdnd.Operator{}, false
 }
 
 // lookup asks a collection's search endpoint about up to record.MaxSearch persons.

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ponte-hub/ponte/connectors/client"
+	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -26,16 +27,22 @@ const QueueName = "registry"
 type SyncArgs struct {
 	Source     string `json:"source"`
 	Collection string `json:"collection"`
+	// Scheduled marks the schedule's jobs: they leave a collection whose last pass is
+	// finished and current alone (SyncOptions.IfDue). An explicit request reads it again.
+	Scheduled bool `json:"scheduled,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (SyncArgs) Kind() string { return "registry_sync" }
 
 // RefreshArgs asks for point lookups of persons (sorted tax codes, so the same request
-// twice is one job).
+// twice is one job) on behalf of an operator: the member of staff who asked, named in the
+// tracking evidence of the lookups; none for an unattended refresh.
 type RefreshArgs struct {
-	TaxCodes []string `json:"tax_codes"`
-	Sources  []string `json:"sources"`
+	TaxCodes    []string `json:"tax_codes"`
+	Sources     []string `json:"sources"`
+	Operator    string   `json:"operator,omitempty"`
+	OperatorLoA string   `json:"operator_loa,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -97,8 +104,8 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 				continue
 			}
 			for _, c := range CollectionsOf([]string{src}) {
-				args := SyncArgs{Source: c.Source, Collection: c.Name}
-				periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(sc.SyncInterval),
+				args := SyncArgs{Source: c.Source, Collection: c.Name, Scheduled: true}
+				periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(checkInterval(sc.SyncInterval)),
 					func() (river.JobArgs, *river.InsertOpts) { o := q.syncOpts(); return args, &o },
 					&river.PeriodicJobOpts{ID: "registry-sync-" + c.Source + "-" + c.Name, RunOnStart: opts.SyncOnStart}))
 			}
@@ -132,6 +139,15 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 	}
 	q.client = rc
 	return q, nil
+}
+
+// checkInterval is how often the schedule looks at a collection. River's periodic jobs
+// count from when the process started, not from the last pass, so the schedule looks
+// four times per SyncInterval and the engine starts a pass only when the last one started
+// SyncInterval ago: passes run every SyncInterval to 1¼ SyncInterval whatever the
+// restarts, and a restart does not re-read what is current.
+func checkInterval(syncInterval time.Duration) time.Duration {
+	return max(syncInterval/4, time.Second)
 }
 
 // Syncer is the engine the jobs run.
@@ -211,6 +227,9 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 		return RefreshResult{}, fmt.Errorf("syncjob: refresh: wait %s outside [0, %s]", wait, MaxRefreshWait)
 	}
 	args := RefreshArgs{TaxCodes: sortedUnique(taxCodes), Sources: sortedUnique(sources)}
+	if op, ok := operatorOf(ctx); ok {
+		args.Operator, args.OperatorLoA = op.ID, op.LoA
+	}
 	if len(args.Sources) == 0 {
 		args.Sources = q.syncer.configuredSources()
 	}
@@ -356,7 +375,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	sum, err := w.q.syncer.SyncCollection(ctx, c, SyncOptions{Detail: fmt.Sprintf("job %d attempt %d", job.ID, job.Attempt)})
+	sum, err := w.q.syncer.SyncCollection(ctx, c, SyncOptions{Detail: fmt.Sprintf("job %d attempt %d", job.ID, job.Attempt), IfDue: job.Args.Scheduled})
 	if rerr := river.RecordOutput(ctx, sum); rerr != nil {
 		w.q.log.WarnContext(ctx, "record sync job output", "job", job.ID, "err", rerr)
 	}
@@ -376,6 +395,9 @@ type refreshWorker struct {
 }
 
 func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	if job.Args.Operator != "" {
+		ctx = pdnd.WithOperator(ctx, job.Args.Operator, job.Args.OperatorLoA)
+	}
 	sum, err := w.q.syncer.Refresh(ctx, job.Args.TaxCodes, job.Args.Sources)
 	if rerr := river.RecordOutput(ctx, sum); rerr != nil {
 		w.q.log.WarnContext(ctx, "record refresh job output", "job", job.ID, "err", rerr)

@@ -45,6 +45,8 @@ type envOpts struct {
 	simNow func() time.Time
 	// tune adjusts the configuration after the fast defaults.
 	tune func(*syncjob.Config)
+	// syncer adds options to the engine (its clock).
+	syncer []syncjob.SyncerOption
 }
 
 // newEnv starts simulators and a fresh database, with a client tuned for tests: short
@@ -74,7 +76,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	st := store.New(pool)
 	conn, err := syncjob.NewConnectors(cfg, nil)
 	require.NoError(t, err)
-	sy, err := syncjob.NewSyncer(st, conn, cfg)
+	sy, err := syncjob.NewSyncer(st, conn, cfg, o.syncer...)
 	require.NoError(t, err)
 	require.NoError(t, sy.Configure(ctx))
 	return &env{opts: o, sim: s, store: st, pool: pool, syncer: sy, cfg: cfg}

@@ -46,16 +46,19 @@ type Simulator struct {
 	// URL is the base URL of every registry and of the PDND token endpoint.
 	URL string
 	// Config has the three sources pointing at URL with PDND authentication, signed
-	// with a key pair generated for this simulator.
+	// with a key pair generated for this simulator, verifying the simulator's signed
+	// responses against its published keys.
 	Config Config
 	hs     *http.Server
 	errc   chan error
 }
 
-// Simulator's PDND identity.
+// Simulator's PDND identity, and the operator its unattended syncs are made for.
 const (
-	SimClientID     = "ponte-demo"
-	SimUserLocation = "ponte-demo"
+	SimClientID      = "ponte-demo"
+	SimUserLocation  = "ponte-demo"
+	SimSystemUserID  = "ponte-demo-sync-operator"
+	SimSystemUserLoA = "substantial"
 )
 
 // StartSimulators starts the simulated registries on a loopback port, behind a PDND
@@ -108,6 +111,8 @@ func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, er
 			Auth: pdnd.Auth{Kind: pdnd.KindPDND, PDND: pdnd.Config{
 				TokenURL: s.URL + "/token.oauth2", ClientID: SimClientID, KeyID: kid, PurposeID: purposes[src],
 				PrivateKey: key, Audience: sim.DefaultAudience, UserLocation: SimUserLocation,
+				SystemUserID: SimSystemUserID, SystemUserLoA: SimSystemUserLoA,
+				ResponseJWKSURL: s.URL + sim.PathJWKS, ResponseIssuer: srv.ProviderID(),
 			}},
 			MaxAge:       opts.MaxAge,
 			SyncInterval: opts.SyncInterval,

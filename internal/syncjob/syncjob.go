@@ -112,12 +112,16 @@ type Summary struct {
 	// stopped on an error.
 	Failed int `json:"failed"`
 	Pages  int `json:"pages"`
+	// UpToDate counts the collections a scheduled sync left alone: their last pass was
+	// finished and still current (SyncOptions.IfDue).
+	UpToDate int `json:"up_to_date,omitempty"`
 }
 
 // Add sums two summaries.
 func (s Summary) Add(o Summary) Summary {
 	return Summary{Fetched: s.Fetched + o.Fetched, Stored: s.Stored + o.Stored, Unchanged: s.Unchanged + o.Unchanged,
-		Quarantined: s.Quarantined + o.Quarantined, Failed: s.Failed + o.Failed, Pages: s.Pages + o.Pages}
+		Quarantined: s.Quarantined + o.Quarantined, Failed: s.Failed + o.Failed, Pages: s.Pages + o.Pages,
+		UpToDate: s.UpToDate + o.UpToDate}
 }
 
 // Progress is reported after every stored page.
