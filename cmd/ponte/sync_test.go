@@ -35,6 +35,8 @@ func registryEnv(t *testing.T) *syncjob.Simulator {
 	t.Setenv("PONTE_PDND_TOKEN_URL", auth.TokenURL)
 	t.Setenv("PONTE_PDND_CLIENT_ID", auth.ClientID)
 	t.Setenv("PONTE_PDND_KEY_ID", auth.KeyID)
+	t.Setenv("PONTE_PDND_SYSTEM_USER_ID", syncjob.SimSystemUserID)
+	t.Setenv("PONTE_PDND_SYSTEM_USER_LOA", syncjob.SimSystemUserLoA)
 	t.Setenv("PONTE_PDND_KEY_FILE", keyFile)
 	for _, src := range syncjob.Sources {
 		p := "PONTE_REGISTRY_" + strings.ToUpper(src) + "_"
