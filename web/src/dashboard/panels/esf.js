@@ -107,7 +107,7 @@ function groupView(group, cutoff, panel) {
 
   const captionId = uid('caption');
   const num = (n, key) => h('td', { class: 'num', dataset: { value: n, key } }, formatNumber(n));
-  const na = () => h('td', { class: 'num na' }, h('span', { 'aria-hidden': 'true' }, '—'), h('span', { class: 'sr-only' }, t('esf.notApplicable')));
+  const na = () => h('td', { class: 'num na' }, h('span', { class: 'shown', 'aria-hidden': 'true' }, '—'), h('span', { class: 'sr-only' }, t('esf.notApplicable')));
   const rows = group.values.map((v) => {
     const entity = entityIndicators.has(v.indicator);
     return h(
