@@ -48,11 +48,16 @@ type file struct {
 
 // New returns the pages built into the binary.
 func New() *Pages {
+	return &Pages{files: Dist(), cache: map[string]*file{}}
+}
+
+// Dist is the embedded build of web/: index.html, dashboard/index.html and assets/.
+func Dist() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err) // the embedded tree always has dist
 	}
-	return &Pages{files: sub, cache: map[string]*file{}}
+	return sub
 }
 
 // IDE is the GraphQL IDE, served at /.

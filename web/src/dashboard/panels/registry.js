@@ -45,7 +45,7 @@ export const registryPanel = {
     const table = h(
       'table',
       { class: 'counts', dataset: { table: 'registry' } },
-      h('caption', { id: captionId }, t('registry.title')),
+      h('caption', { id: captionId, class: 'sr-only' }, t('registry.title')),
       h(
         'thead',
         {},
