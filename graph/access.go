@@ -496,12 +496,18 @@ func recordWritten(ctx context.Context, r *Request, out any) {
 
 // requireOperation returns nil when the plan allows op (always, when open).
 func requireOperation(ctx context.Context, op access.Operation) (*Request, error) {
+	return requirePlan(ctx, func(p *access.Plan) error { return p.CheckOperation(op) })
+}
+
+// requirePlan returns the request when check passes on its plan; always when the server
+// runs open.
+func requirePlan(ctx context.Context, check func(*access.Plan) error) (*Request, error) {
 	r, err := request(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if r.access.plan != nil {
-		if err := r.access.plan.CheckOperation(op); err != nil {
+		if err := check(r.access.plan); err != nil {
 			return nil, err
 		}
 	}

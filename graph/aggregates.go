@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/ponte-hub/ponte/graph/model"
@@ -15,27 +16,62 @@ var (
 	interventionStatuses = []string{"PLANNED", "ACTIVE", "COMPLETED", "INTERRUPTED"}
 )
 
-// caseLoad counts cases per group and status, suppressed.
+// caseLoad counts cases per group and status, suppressed. The three groupings are
+// suppressed together whichever is asked for (access.SuppressCaseLoad): they are linked
+// tables over the same cases, and each answer is its part of one publication, so asking
+// for another grouping, or again, shows nothing that could recover a hidden count.
 func caseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTable, error) {
 	r, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
-	cells, err := r.Tx.CaseLoad(ctx, string(groupBy))
+	tables, err := r.Tx.CaseLoadTables(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if groupBy == model.CaseLoadGroupStatus {
-		// Rows are the statuses, all of them, zeros included; one column of cases.
-		for i := range cells {
-			cells[i].Column = "CASES"
+	orgs, orgLabels := rowKeys(tables["ORGANISATION"], false)
+	depts, deptLabels := rowKeys(tables["DEPARTMENT"], true)
+	load := access.CaseLoad{Statuses: len(caseStatuses),
+		ByOrganisation: counts(tables["ORGANISATION"], orgs, caseStatuses),
+		ByDepartment:   counts(tables["DEPARTMENT"], depts, caseStatuses),
+		NoDepartment:   counts(tables["DEPARTMENT"], []string{noDepartment}, caseStatuses)[0]}
+	byStatus := counts(tables["STATUS"], caseStatuses, caseStatuses)
+	for i := range caseStatuses {
+		var n int64
+		for _, r := range load.ByOrganisation {
+			n += r[i]
 		}
-		return countTable(cells, caseStatuses, []string{"CASES"}, r.access.threshold)
+		if n != byStatus[i][i] {
+			return nil, fmt.Errorf("graph: case load: %d %s cases by status, %d by organisation", byStatus[i][i], caseStatuses[i], n)
+		}
 	}
-	return countTable(cells, nil, caseStatuses, r.access.threshold)
+	st, err := access.SuppressCaseLoad(load, r.access.threshold)
+	if err != nil {
+		return nil, err
+	}
+	switch groupBy {
+	case model.CaseLoadGroupStatus:
+		// Rows are the statuses, all of them, zeros included; one column of cases.
+		return countTable(st.Status, caseStatuses, nil, []string{"CASES"}, r.access.threshold), nil
+	case model.CaseLoadGroupOrganisation:
+		return countTable(st.Organisation, orgs, orgLabels, caseStatuses, r.access.threshold), nil
+	}
+	// The row of cases without a department is there when there are some.
+	keys := append(depts, noDepartment)
+	t := st.Department
+	if last := len(keys) - 1; !t.RowTotals[last].Suppressed && t.RowTotals[last].Value == 0 {
+		keys, t.Cells, t.RowTotals = keys[:last], t.Cells[:last], t.RowTotals[:last]
+	}
+	return countTable(t, keys, deptLabels, caseStatuses, r.access.threshold), nil
 }
 
+// noDepartment is the department grouping's key for cases involving no department.
+const noDepartment = "NONE"
+
 // servicesActivated counts a round's interventions per service type and status, suppressed.
+// A round's table is a linked set of its own: its interventions are in no other round's
+// table, and no published figure adds rounds up or ties interventions to case counts, so
+// no equation links two answers.
 func servicesActivated(ctx context.Context, roundID string) (*model.CountTable, error) {
 	r, err := requireOperation(ctx, access.OpReadAggregates)
 	if err != nil {
@@ -49,32 +85,48 @@ func servicesActivated(ctx context.Context, roundID string) (*model.CountTable, 
 	if err != nil {
 		return nil, err
 	}
-	return countTable(cells, nil, interventionStatuses, r.access.threshold)
+	keys, labels := rowKeys(cells, false)
+	st, err := access.Suppress(access.Table{Counts: counts(cells, keys, interventionStatuses), Columns: len(interventionStatuses), RowTotals: true, ColumnTotals: true, GrandTotal: true},
+		r.access.threshold)
+	if err != nil {
+		return nil, err
+	}
+	return countTable(st, keys, labels, interventionStatuses, r.access.threshold), nil
 }
 
-// countTable lays raw cells out as rows × columns (rows: the given keys in order, or else
-// every row key found, by label, NONE last) and suppresses small cells with their row,
-// column and grand totals shown.
-func countTable(cells []store.AggregateCell, rowKeys, columns []string, threshold int) (*model.CountTable, error) {
+// rowKeys lists the row keys of raw cells (leaving out NONE when none is set) ordered by
+// label, then key, with their labels.
+func rowKeys(cells []store.AggregateCell, none bool) ([]string, map[string]string) {
 	labels := map[string]string{}
 	for _, c := range cells {
-		labels[c.Row] = c.RowLabel
-	}
-	if rowKeys == nil {
-		for k := range labels {
-			rowKeys = append(rowKeys, k)
+		if !none || c.Row != noDepartment {
+			labels[c.Row] = c.RowLabel
 		}
-		sort.Slice(rowKeys, func(i, j int) bool {
-			a, b := rowKeys[i], rowKeys[j]
-			if (a == "NONE") != (b == "NONE") {
-				return b == "NONE"
-			}
-			if labels[a] != labels[b] {
-				return labels[a] < labels[b]
-			}
-			return a < b
-		})
 	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if labels[a] != labels[b] {
+			return labels[a] < labels[b]
+		}
+		return a < b
+	})
+	if none {
+		labels[noDepartment] = "No department"
+		for _, c := range cells {
+			if c.Row == noDepartment {
+				labels[noDepartment] = c.RowLabel
+			}
+		}
+	}
+	return keys, labels
+}
+
+// counts lays raw cells out as rows × columns, in the given orders.
+func counts(cells []store.AggregateCell, rowKeys, columns []string) [][]int64 {
 	rowAt := map[string]int{}
 	for i, k := range rowKeys {
 		rowAt[k] = i
@@ -83,31 +135,32 @@ func countTable(cells []store.AggregateCell, rowKeys, columns []string, threshol
 	for j, c := range columns {
 		colAt[c] = j
 	}
-	counts := make([][]int64, len(rowKeys))
-	for i := range counts {
-		counts[i] = make([]int64, len(columns))
+	out := make([][]int64, len(rowKeys))
+	for i := range out {
+		out[i] = make([]int64, len(columns))
 	}
 	for _, c := range cells {
 		i, ok1 := rowAt[c.Row]
 		j, ok2 := colAt[c.Column]
 		if ok1 && ok2 {
-			counts[i][j] += c.Count
+			out[i][j] += c.Count
 		}
 	}
-	st, err := access.Suppress(access.Table{Counts: counts, RowTotals: true, ColumnTotals: true, GrandTotal: true}, threshold)
-	if err != nil {
-		return nil, err
-	}
-	out := &model.CountTable{Threshold: threshold, Columns: columns, Rows: make([]model.CountRow, len(rowKeys)),
+	return out
+}
+
+// countTable is a suppressed table as the API shows it.
+func countTable(st access.SuppressedTable, keys []string, labels map[string]string, columns []string, threshold int) *model.CountTable {
+	out := &model.CountTable{Threshold: threshold, Columns: columns, Rows: make([]model.CountRow, len(keys)),
 		ColumnTotals: suppressedCounts(st.ColumnTotals), Total: suppressedCount(*st.GrandTotal)}
-	for i, k := range rowKeys {
+	for i, k := range keys {
 		label := labels[k]
 		if label == "" {
 			label = k
 		}
 		out.Rows[i] = model.CountRow{Key: k, Label: label, Counts: suppressedCounts(st.Cells[i]), Total: suppressedCount(st.RowTotals[i])}
 	}
-	return out, nil
+	return out
 }
 
 func suppressedCount(c access.Count) model.SuppressedCount {

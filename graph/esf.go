@@ -42,16 +42,7 @@ func (p pseudonyms) Person(id string) string {
 // scope that sees every participant (access.Plan.CheckESF); always when the server runs
 // open.
 func requireESF(ctx context.Context, op access.Operation) (*Request, error) {
-	r, err := request(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r.access.plan != nil {
-		if err := r.access.plan.CheckESF(op); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return requirePlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
 }
 
 // requestPseudonyms is requireESF for operations that show participants, which they do
@@ -130,7 +121,8 @@ func esfProfileModel(rep *esf.ProfileReport) model.EsfProfile {
 
 func frozenModel(f *esf.Frozen) model.FrozenEsfReport {
 	return model.FrozenEsfReport{ID: f.ID, FrozenAt: f.FrozenAt, FrozenBy: f.FrozenBy, Note: optString(f.Note),
-		RecordCount: int(f.RecordCount), RecordsDigest: f.RecordsDigest, Hash: f.Hash, Report: esfReportModel(f.Report)}
+		RecordCount: int(f.RecordCount), RecordsDigest: f.RecordsDigest, Hash: f.Hash, Report: esfReportModel(f.Report),
+		SignedBy: optString(f.SignedBy), Signature: optString(f.Signature)}
 }
 
 func verificationModel(v *esf.Verification) model.EsfVerification {
@@ -143,6 +135,8 @@ func verificationModel(v *esf.Verification) model.EsfVerification {
 		out.ChangedValues[i] = model.EsfValueChange{Programme: c.Programme, Priority: c.Priority, SpecificObjective: c.SpecificObjective,
 			CategoryOfRegion: c.CategoryOfRegion, Indicator: c.Indicator, Column: c.Column, Frozen: int(c.Frozen), Current: int(c.Current)}
 	}
+	out.SignatureValid = v.SignatureValid
+	out.ChangedFields = append([]string{}, v.ChangedFields...)
 	return out
 }
 

@@ -25,7 +25,7 @@ func (r *mutationResolver) FreezeEsfReport(ctx context.Context, input model.Free
 		return nil, err
 	}
 	f, err := esf.Freeze(ctx, req.Tx, esf.FreezeRequest{Query: esfQuery(input.Cutoff, input.Programme, input.SpecificObjective, input.OperationCode),
-		FrozenBy: frozenBy(req), Note: deref(input.Note)})
+		FrozenBy: frozenBy(req), Note: deref(input.Note), Signer: r.ESFSigner})
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (r *queryResolver) VerifyFrozenEsfReport(ctx context.Context, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	v, err := esf.Verify(ctx, req.Tx, id, ps)
+	v, err := esf.Verify(ctx, req.Tx, id, ps, r.ESFSigner)
 	if err != nil {
 		return nil, err
 	}

@@ -93,32 +93,32 @@ func groupBy[T any](rows []T, key func(T) string) map[string][]T {
 
 // loaders are one request's batched relations.
 type loaders struct {
-	organisations  *loader[*store.Organisation]
-	departments    *loader[*store.Department]
-	staff          *loader[*store.Staff]
-	persons        *loader[*store.Person]
+	organisations *loader[*store.Organisation]
+	departments   *loader[*store.Department]
+	staff         *loader[*store.Staff]
+	persons       *loader[*store.Person]
 	// personsByTaxCode finds, by tax code, the persons a registry record names: those in
 	// the row scope, nil for anyone else.
 	personsByTaxCode *loader[*store.Person]
-	households     *loader[*store.Household]
-	cases          *loader[*store.Case]
-	projects       *loader[*store.Project]
-	operations     *loader[*store.Operation]
-	rounds         *loader[*store.Round]
-	orgDepartments *loader[[]store.Department]
-	householdMembs *loader[[]store.HouseholdMember]
-	personMembs    *loader[[]store.HouseholdMember]
-	householdCases *loader[[]store.Case]
-	caseDepts      *loader[[]string]
-	caseOrgs       *loader[[]store.CaseOrganisation]
-	caseAssessment *loader[[]store.Assessment]
-	caseProjects   *loader[[]store.Project]
-	caseInterv     *loader[[]store.Intervention]
-	projectInterv  *loader[[]store.Intervention]
-	caseActivity   *loader[[]store.ActivityEntry]
-	opRounds       *loader[[]store.Round]
-	personParts    *loader[[]store.Participation]
-	registry       *registryLoaders
+	households       *loader[*store.Household]
+	cases            *loader[*store.Case]
+	projects         *loader[*store.Project]
+	operations       *loader[*store.Operation]
+	rounds           *loader[*store.Round]
+	orgDepartments   *loader[[]store.Department]
+	householdMembs   *loader[[]store.HouseholdMember]
+	personMembs      *loader[[]store.HouseholdMember]
+	householdCases   *loader[[]store.Case]
+	caseDepts        *loader[[]string]
+	caseOrgs         *loader[[]store.CaseOrganisation]
+	caseAssessment   *loader[[]store.Assessment]
+	caseProjects     *loader[[]store.Project]
+	caseInterv       *loader[[]store.Intervention]
+	projectInterv    *loader[[]store.Intervention]
+	caseActivity     *loader[[]store.ActivityEntry]
+	opRounds         *loader[[]store.Round]
+	personParts      *loader[[]store.Participation]
+	registry         *registryLoaders
 }
 
 func newLoaders(tx *store.Tx) *loaders {

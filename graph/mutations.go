@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -17,7 +19,7 @@ func mutate[In, Out, P any](ctx context.Context, in In, cmd func(context.Context
 	}
 	out, err := cmd(ctx, r.Tx, in)
 	if err != nil {
-		return zero, err
+		return zero, apperr.MapFields(err, inputField)
 	}
 	recordWritten(ctx, r, out)
 	return payload(out), nil
@@ -37,4 +39,25 @@ func interventionPayload(i store.Intervention) *model.InterventionPayload {
 
 func participationPayload(p store.Participation) *model.ParticipationPayload {
 	return &model.ParticipationPayload{Participation: p}
+}
+
+// inputField names a problem's field as the mutation's client wrote it. The workflow
+// commands name their input's fields already ("input.taxCode"); what reaches them from
+// the database names a column ("household_id", or the columns of a key), which becomes
+// the input field of the same name, and a problem with no column is the input's.
+func inputField(f string) string {
+	switch {
+	case f == "":
+		return "input"
+	case f == "input" || strings.HasPrefix(f, "input."):
+		return f
+	}
+	col, _, _ := strings.Cut(f, ",")
+	parts := strings.Split(strings.TrimSpace(col), "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return "input." + strings.Join(parts, "")
 }

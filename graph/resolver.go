@@ -3,5 +3,11 @@
 // independent of page size.
 package graph
 
+import "github.com/ponte-hub/ponte/internal/esf"
+
 // Resolver is the root resolver; it holds the request-independent dependencies.
-type Resolver struct{}
+type Resolver struct {
+	// ESFSigner signs frozen ESF+ reports and checks their signatures; without it
+	// freezeEsfReport and verifyFrozenEsfReport are UNAVAILABLE.
+	ESFSigner *esf.Signer
+}

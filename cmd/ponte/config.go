@@ -8,29 +8,38 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Environment variables read by serve (and demo, where they apply). Each has a default
 // except DATABASE_URL, which serve requires.
 //
-//	DATABASE_URL               PostgreSQL connection string (required by serve)
+//	DATABASE_URL               PostgreSQL connection string (required by serve): the hub's
+//	                           own login role, a member of ponte_app only
+//	PONTE_MIGRATE_DATABASE_URL the tables' owner, when serve should migrate before serving
 //	PONTE_ADDR                 listen address (default :8080)
 //	PONTE_STATEMENT_TIMEOUT    bound on every SQL statement (default 5s)
 //	PONTE_MAX_DEPTH            deepest GraphQL selection (default 12)
 //	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 100000)
 //	PONTE_MAX_BODY_BYTES       request body limit (default 1048576)
 //	PONTE_LOG_LEVEL            debug | info | warn | error (default info)
+//	PONTE_ESF_SIGNING_KEY      path of the PEM PKCS#8 Ed25519 private key that signs frozen
+//	                           ESF+ reports (none: freezing and verifying are unavailable)
 type config struct {
 	DatabaseURL string
-	Addr        string
-	Store       store.Config
-	Limits      server.Limits
-	LogLevel    slog.Level
+	// MigrateURL is the owner's connection string; empty: serve does not migrate.
+	MigrateURL string
+	Addr       string
+	Store      store.Config
+	Limits     server.Limits
+	LogLevel   slog.Level
+	// ESFSigner is nil when PONTE_ESF_SIGNING_KEY is not set.
+	ESFSigner *esf.Signer
 }
 
 func configFromEnv() (config, error) {
-	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), Addr: envOr("PONTE_ADDR", ":8080")}
+	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), MigrateURL: os.Getenv(migrateURLVar), Addr: envOr("PONTE_ADDR", ":8080")}
 	var err error
 	if c.Store.StatementTimeout, err = envDuration("PONTE_STATEMENT_TIMEOUT", 5*time.Second); err != nil {
 		return c, err
@@ -49,7 +58,26 @@ func configFromEnv() (config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(envOr("PONTE_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("PONTE_LOG_LEVEL: %w", err)
 	}
+	if os.Getenv(esf.SigningKeyEnv) != "" {
+		if c.ESFSigner, err = esfSignerFromEnv(); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// esfSignerFromEnv loads the key file PONTE_ESF_SIGNING_KEY names, which must be set.
+func esfSignerFromEnv() (*esf.Signer, error) {
+	path := os.Getenv(esf.SigningKeyEnv)
+	if path == "" {
+		return nil, fmt.Errorf("%s is not set: frozen ESF+ reports are signed and checked with it (the path of a PEM PKCS#8 "+
+			"Ed25519 private key; 'ponte report keygen FILE' writes one)", esf.SigningKeyEnv)
+	}
+	s, err := esf.LoadSigningKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", esf.SigningKeyEnv, err)
+	}
+	return s, nil
 }
 
 func envOr(key, def string) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
@@ -72,26 +73,42 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		dbURL = pg.URL(demoDatabase)
 	}
+	// dbURL is the owner's: it migrates and loads, as the operators' commands do. The API
+	// and its job queue log in as the hub's own role, as ponte serve does.
 	if err := store.MigrateAll(ctx, dbURL); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, dbURL, cfg.Store)
+	owner, err := store.Open(ctx, dbURL, store.Config{MaxConns: 4, StatementTimeout: time.Minute})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	sum, err := demo.Load(ctx, st, demo.Options{Scale: *scale}, os.Stderr)
+	defer owner.Close()
+	sum, err := demo.Load(ctx, owner, demo.Options{Scale: *scale}, os.Stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, sum)
-
-	// The registries: simulators in this process, fed the demo's persons, behind a PDND
-	// token endpoint; the job queue syncs them at once and then on schedule.
-	persons, err := syncjob.SimPersons(ctx, st, 0)
+	persons, err := syncjob.SimPersons(ctx, owner, 0)
 	if err != nil {
 		return err
 	}
+	owner.Close()
+
+	hubURL, err := demoHubRole(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, hubURL, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckHubRole(ctx); err != nil {
+		return err
+	}
+
+	// The registries: simulators in this process, fed the demo's persons, behind a PDND
+	// token endpoint; the job queue syncs them at once and then on schedule.
 	sims, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 1})
 	if err != nil {
 		return err
@@ -127,6 +144,13 @@ func runDemo(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	signingKey := os.Getenv(esf.SigningKeyEnv)
+	if cfg.ESFSigner == nil {
+		signingKey = filepath.Join(keysDir, "esf-signing.key")
+		if cfg.ESFSigner, err = demoESFSigner(signingKey); err != nil {
+			return err
+		}
+	}
 	acc, err := newHubAccess(st, acfg, log)
 	if err != nil {
 		return err
@@ -150,8 +174,12 @@ ponte demo is ready (%s)
   health        %s/healthz   %s/readyz
   metrics       %s/metrics
   DATABASE_URL  %s
+                (the owner: migrations and the ponte commands that are operators' tools)
+  hub login     %s (a member of %s only: the API's and the job queue's connections)
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
-`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, base, dbURL, sims.URL)
+  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of ponte report freeze|verify)
+`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
+		signingKey, cfg.ESFSigner.KeyID())
 	printDemoAccess(stdout, tokens, base, dbURL)
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
@@ -280,6 +308,36 @@ func demoPseudonymizer(path string) (*access.Pseudonymizer, error) {
 		return nil, fmt.Errorf("demo: pseudonym key %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// demoESFSigner reads the demo's key for signing frozen ESF+ reports, creating it on first
+// run; `PONTE_ESF_SIGNING_KEY=<file> ponte report verify ID` checks against the same key.
+func demoESFSigner(path string) (*esf.Signer, error) {
+	s, err := esf.LoadSigningKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s, err = esf.GenerateSigningKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return s, nil
+}
+
+// demoHubLogin is the login role the demo's API connects as.
+const demoHubLogin = "ponte_hub"
+
+// demoHubRole creates (or resets) the hub's login role with a fresh random password, on
+// the server of ownerURL, and returns the URL that logs in as it.
+func demoHubRole(ctx context.Context, ownerURL string) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("demo: hub password: %w", err)
+	}
+	password := hex.EncodeToString(b)
+	if err := store.EnsureHubRole(ctx, ownerURL, demoHubLogin, password); err != nil {
+		return "", fmt.Errorf("demo: %w (the demo's DATABASE_URL must be allowed to create roles)", err)
+	}
+	return store.LoginURL(ownerURL, demoHubLogin, password)
 }
 
 // ensureDatabase creates the database if it is missing, or recreates it on reset.

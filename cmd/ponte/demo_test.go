@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/esf"
 )
 
 // startDemo runs the demo in-process and returns its API base URL, its DATABASE_URL, the
@@ -134,6 +136,7 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 	defer os.RemoveAll(dir)
 	dataDir := filepath.Join(dir, "pg")
 
+	var signingKey string
 	for run := 1; run <= 2; run++ {
 		base, dbURL, tokens, stop := startDemo(t, "--data-dir", dataDir)
 		for _, role := range []string{"social_worker", "case_manager", "employment_officer", "school_liaison", "esf_auditor",
@@ -182,12 +185,34 @@ func TestDemoStartStopAndRestart(t *testing.T) {
 		data = graphqlPost(t, base, tokens["dashboard"], "statistics", `{ caseLoad(groupBy: STATUS) { total { value suppressed } } }`)
 		require.NotNil(t, data["caseLoad"])
 
+		// The key signing frozen ESF+ reports is kept beside the data, like the pseudonym key.
+		key, err := esf.LoadSigningKey(filepath.Join(dataDir+"-keys", "esf-signing.key"))
+		require.NoError(t, err)
+		if run == 1 {
+			signingKey = key.KeyID()
+		}
+		require.Equal(t, signingKey, key.KeyID(), "run %d signs with the key of the first run", run)
+
 		require.NoError(t, stop(), "run %d must shut down cleanly", run)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_, err = pgx.Connect(ctx, dbURL)
 		cancel()
 		require.Error(t, err, "run %d: the demo's PostgreSQL must be stopped", run)
 	}
+}
+
+func TestDemoESFSignerKeepsItsKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "keys", "esf-signing.key")
+	first, err := demoESFSigner(path)
+	require.NoError(t, err)
+	require.True(t, first.CanSign())
+	again, err := demoESFSigner(path)
+	require.NoError(t, err)
+	require.Equal(t, first.KeyID(), again.KeyID())
+	require.NoError(t, os.WriteFile(path, []byte("not a key"), 0o600))
+	_, err = demoESFSigner(path)
+	require.ErrorContains(t, err, "no PEM block", "a damaged key is reported, not replaced")
 }
 
 // issueWithCommand runs ponte token issue against dbURL and returns what it printed.

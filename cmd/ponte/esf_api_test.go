@@ -25,6 +25,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -60,9 +61,18 @@ func setupESFAPIHub(t *testing.T) *esfAPIHub {
 	require.NoError(t, err)
 	c.JWT = &jwtCfg
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	acc, err := newHubAccess(st, c, log)
+	// The API logs in as the hub's own role, as ponte serve does; the commands as the owner.
+	hub, err := store.Open(ctx, pgtest.HubURL(t, u), store.Config{})
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.Mux(hubConfig(st, config{}, log, nil, acc)))
+	t.Cleanup(hub.Close)
+	require.NoError(t, hub.CheckHubRole(ctx))
+	acc, err := newHubAccess(hub, c, log)
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "esf-signing.key")
+	signer, err := esf.GenerateSigningKey(keyFile)
+	require.NoError(t, err)
+	t.Setenv(esf.SigningKeyEnv, keyFile)
+	srv := httptest.NewServer(server.Mux(hubConfig(hub, config{ESFSigner: signer}, log, nil, acc)))
 	t.Cleanup(srv.Close)
 
 	h := &esfAPIHub{st: st, url: srv.URL, tokens: map[access.Purpose]string{}, issuer: issuer}
@@ -423,6 +433,101 @@ func TestESFDrillDownIsLogged(t *testing.T) {
 	after, err := h.st.AccessLogPage(ctx, 0, 1000)
 	require.NoError(t, err)
 	require.Len(t, after, len(recs), "refusals read nothing")
+}
+
+// The monitoring officer freezes a report over the API; a participant's record then
+// changes, and someone who can write the tables edits the stored values: the auditor's
+// verification, over the API and on the command line, names the changed record, the
+// changed value and the altered field.
+func TestESFFreezeAlterVerifyOverTheAPI(t *testing.T) {
+	h := setupESFAPIHub(t)
+	ctx := context.Background()
+	var frozen struct {
+		FreezeEsfReport struct {
+			Frozen struct {
+				ID          string `json:"id"`
+				RecordCount int    `json:"recordCount"`
+				FrozenBy    string `json:"frozenBy"`
+				SignedBy    string `json:"signedBy"`
+			} `json:"frozen"`
+		} `json:"freezeEsfReport"`
+	}
+	errs := h.query(t, access.PurposeESFMonitoring, `mutation { freezeEsfReport(input: {cutoff: "2022-12-31", operationCode: "`+
+		demo.ALIOperationCode+`"}) { frozen { id recordCount frozenBy signedBy } } }`, nil, &frozen)
+	require.Empty(t, errs)
+	f := frozen.FreezeEsfReport.Frozen
+	require.Equal(t, 207, f.RecordCount, "every participation record of ALI, not the zero of a partial scope")
+	require.Equal(t, "esf.monitor.test", f.FrozenBy)
+	require.NotEmpty(t, f.SignedBy)
+
+	type verification struct {
+		VerifyFrozenEsfReport struct {
+			Intact         bool     `json:"intact"`
+			Unchanged      bool     `json:"unchanged"`
+			SignatureValid bool     `json:"signatureValid"`
+			ChangedFields  []string `json:"changedFields"`
+			ChangedRecords []struct {
+				Pseudonym string `json:"pseudonym"`
+				Change    string `json:"change"`
+			} `json:"changedRecords"`
+			ChangedValues []struct {
+				Indicator string `json:"indicator"`
+				Column    string `json:"column"`
+				Frozen    int    `json:"frozen"`
+				Current   int    `json:"current"`
+			} `json:"changedValues"`
+		} `json:"verifyFrozenEsfReport"`
+	}
+	const verify = `query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact unchanged signatureValid changedFields
+		changedRecords { pseudonym change } changedValues { indicator column frozen current } } }`
+	var v verification
+	require.Empty(t, h.query(t, access.PurposeESFAudit, verify, map[string]any{"id": f.ID}, &v))
+	require.True(t, v.VerifyFrozenEsfReport.Intact)
+	require.True(t, v.VerifyFrozenEsfReport.Unchanged)
+
+	// A participant's employment status at entry is corrected after the freeze.
+	var person string
+	require.NoError(t, h.st.Pool().QueryRow(ctx, `UPDATE participations SET employment_status = 'EMPLOYED'
+		WHERE id = (SELECT pa.id FROM participations pa JOIN operations o ON o.id = pa.operation_id
+		            WHERE o.code = $1 AND pa.employment_status = 'UNEMPLOYED' ORDER BY pa.id LIMIT 1)
+		RETURNING person_id::text`, demo.ALIOperationCode).Scan(&person))
+	v = verification{}
+	require.Empty(t, h.query(t, access.PurposeESFAudit, verify, map[string]any{"id": f.ID}, &v))
+	got := v.VerifyFrozenEsfReport
+	require.True(t, got.Intact, "the frozen report itself is untouched")
+	require.False(t, got.Unchanged)
+	pseudo, err := pseudonymiserFromEnv()
+	require.NoError(t, err)
+	require.Len(t, got.ChangedRecords, 1)
+	require.Equal(t, pseudo.Person(person), got.ChangedRecords[0].Pseudonym)
+	require.Equal(t, "CHANGED", got.ChangedRecords[0].Change)
+	moved := map[string]int{}
+	for _, c := range got.ChangedValues {
+		if c.Column == "total" {
+			moved[c.Indicator] = c.Current - c.Frozen
+		}
+	}
+	require.Equal(t, -1, moved["EECO02"], "one unemployed fewer")
+	require.Equal(t, 1, moved["EECO05"], "one employed more")
+
+	// Someone with write access to the tables edits a stored value: the signature no
+	// longer covers the report, and the field is named.
+	_, err = h.st.Pool().Exec(ctx, `ALTER TABLE esf_frozen_reports DISABLE TRIGGER USER`)
+	require.NoError(t, err)
+	_, err = h.st.Pool().Exec(ctx, `UPDATE esf_frozen_reports SET frozen_by = 'someone.else' WHERE id = $1`, f.ID)
+	require.NoError(t, err)
+	_, err = h.st.Pool().Exec(ctx, `ALTER TABLE esf_frozen_reports ENABLE TRIGGER USER`)
+	require.NoError(t, err)
+	v = verification{}
+	require.Empty(t, h.query(t, access.PurposeESFAudit, verify, map[string]any{"id": f.ID}, &v))
+	require.False(t, v.VerifyFrozenEsfReport.Intact)
+	require.False(t, v.VerifyFrozenEsfReport.SignatureValid)
+	require.Equal(t, []string{"frozen_by"}, v.VerifyFrozenEsfReport.ChangedFields)
+
+	// The command line says the same and fails.
+	out := esfCommandOutput(t)
+	require.Error(t, runReport(ctx, []string{"verify", f.ID}))
+	require.Contains(t, out.String(), "frozen_by")
 }
 
 func nilIfEmpty(s string) any {

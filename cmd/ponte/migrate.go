@@ -4,21 +4,33 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
+// migrateURLVar names the owner's connection string, for migrations only: ponte serve's
+// DATABASE_URL is the hub's login role, which owns nothing and cannot migrate.
+const migrateURLVar = "PONTE_MIGRATE_DATABASE_URL"
+
 func runMigrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ponte migrate up|status\n\n  up      apply every pending migration to DATABASE_URL\n  status  list migrations and whether each is applied")
+		fmt.Fprintln(fs.Output(), "usage: ponte migrate up|status\n\n"+
+			"  up      apply every pending migration\n"+
+			"  status  list migrations and whether each is applied\n\n"+
+			"Migrations run as the owner of the tables: PONTE_MIGRATE_DATABASE_URL when set, else\n"+
+			"DATABASE_URL (which, for ponte serve, is the hub's own login role and cannot migrate).")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url, err := databaseURL()
-	if err != nil {
-		return err
+	url := os.Getenv(migrateURLVar)
+	if url == "" {
+		var err error
+		if url, err = databaseURL(); err != nil {
+			return fmt.Errorf("%w (nor %s)", err, migrateURLVar)
+		}
 	}
 	switch fs.Arg(0) {
 	case "up":

@@ -27,6 +27,7 @@ const reportUsage = `usage: ponte report esf     --cutoff YYYY-MM-DD [filters] [
        ponte report freeze  --cutoff YYYY-MM-DD [filters] --by WHO [--note TEXT]
        ponte report verify  ID
        ponte report frozen  [--limit N]
+       ponte report keygen  FILE
 
 filters: --programme P  --specific-objective S (ESO4.11, k, OS ix...)  --operation CODE
 
@@ -37,9 +38,12 @@ in01 the national protocol's indicator records in the hub's short layout; puc th
 protocol's result (IN00) or output (IN01) structure with targets, its number format and
 cancellation flag, cancelling what --previous (the last transmission) holds and the hub
 no longer produces, or with --format csv a review listing with every planned and achieved
-value. freeze stores a report with the hash of every record it came from; verify
-recomputes it and lists what changed (exit status 1).
-Pseudonyms need PONTE_PSEUDONYM_KEY (hex or base64, at least 32 bytes).`
+value. freeze stores a report with the hash of every record it came from, signed; verify
+checks the signature, recomputes the report and lists what changed (exit status 1);
+keygen writes a new signing key.
+Pseudonyms need PONTE_PSEUDONYM_KEY (hex or base64, at least 32 bytes); freeze and verify
+need PONTE_ESF_SIGNING_KEY, the path of a PEM PKCS#8 Ed25519 private key (verify also
+takes the PEM public key).`
 
 // runReport computes, exports, freezes and verifies ESF+ reports.
 func runReport(ctx context.Context, args []string) error {
@@ -49,7 +53,7 @@ func runReport(ctx context.Context, args []string) error {
 	}
 	sub := map[string]func(context.Context, []string) error{
 		"esf": reportESF, "drill": reportDrill, "profile": reportProfile, "in01": reportIN01, "puc": reportPUC,
-		"freeze": reportFreeze, "verify": reportVerify, "frozen": reportFrozen,
+		"freeze": reportFreeze, "verify": reportVerify, "frozen": reportFrozen, "keygen": reportKeygen,
 	}[args[0]]
 	if sub == nil {
 		fmt.Fprintln(os.Stderr, reportUsage)
@@ -390,16 +394,20 @@ func reportFreeze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	signer, err := esfSignerFromEnv()
+	if err != nil {
+		return err
+	}
 	var fr *esf.Frozen
 	if err := f.inTx(ctx, false, func(tx *store.Tx) error {
 		var err error
-		fr, err = esf.Freeze(ctx, tx, esf.FreezeRequest{Query: q, FrozenBy: *by, Note: *note})
+		fr, err = esf.Freeze(ctx, tx, esf.FreezeRequest{Query: q, FrozenBy: *by, Note: *note, Signer: signer})
 		return err
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "frozen report %s\ncut-off    %s\nrecords    %d\nhash       %s\n", fr.ID,
-		fr.Report.Cutoff.Format(esf.DateLayout), fr.RecordCount, fr.Hash)
+	fmt.Fprintf(stdout, "frozen report %s\ncut-off    %s\nrecords    %d\nhash       %s\nkey id     %s\n", fr.ID,
+		fr.Report.Cutoff.Format(esf.DateLayout), fr.RecordCount, fr.Hash, fr.SignedBy)
 	return nil
 }
 
@@ -413,10 +421,14 @@ func reportVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	signer, err := esfSignerFromEnv()
+	if err != nil {
+		return err
+	}
 	var v *esf.Verification
 	if err := f.read(ctx, func(tx *store.Tx) error {
 		var err error
-		v, err = esf.Verify(ctx, tx, f.fs.Arg(0), p)
+		v, err = esf.Verify(ctx, tx, f.fs.Arg(0), p, signer)
 		return err
 	}); err != nil {
 		return err
@@ -431,6 +443,10 @@ func reportVerify(ctx context.Context, args []string) error {
 	}); err != nil {
 		return err
 	}
+	if !v.Intact {
+		return fmt.Errorf("frozen report %s: not intact: signature valid %t, changed field(s) %s; %d record(s) and %d value(s) changed since %s",
+			v.Frozen.ID, v.SignatureValid, changedFields(v), len(v.ChangedRecords), len(v.ChangedValues), v.Frozen.FrozenAt.Format(time.RFC3339))
+	}
 	if !v.Unchanged() {
 		return fmt.Errorf("frozen report %s: intact %t, %d record(s) and %d value(s) changed since %s",
 			v.Frozen.ID, v.Intact, len(v.ChangedRecords), len(v.ChangedValues), v.Frozen.FrozenAt.Format(time.RFC3339))
@@ -441,10 +457,15 @@ func reportVerify(ctx context.Context, args []string) error {
 func writeVerification(w io.Writer, v *esf.Verification) error {
 	fmt.Fprintf(w, "frozen report %s (cut-off %s, frozen %s by %s)\n", v.Frozen.ID, v.Frozen.Report.Cutoff.Format(esf.DateLayout),
 		v.Frozen.FrozenAt.Format(time.RFC3339), v.Frozen.FrozenBy)
+	if v.SignatureValid {
+		fmt.Fprintf(w, "signature valid: key %s signed every stored field\n", v.KeyID)
+	} else {
+		fmt.Fprintf(w, "WARNING: signature invalid (key %q): %s\nchanged fields: %s\n", v.KeyID, v.SignatureProblem, changedFields(v))
+	}
 	if v.Intact {
 		fmt.Fprintln(w, "stored values and record hashes match the report's hash")
 	} else {
-		fmt.Fprintln(w, "WARNING: the stored report no longer matches its hash: it was altered outside the hub")
+		fmt.Fprintln(w, "WARNING: the stored report no longer matches its hash and signature: it was altered outside the hub")
 	}
 	if v.Unchanged() {
 		fmt.Fprintf(w, "unchanged: the current data gives the same %d records and values\n", v.Frozen.RecordCount)
@@ -467,6 +488,35 @@ func writeVerification(w io.Writer, v *esf.Verification) error {
 	return tw.Flush()
 }
 
+func changedFields(v *esf.Verification) string {
+	if len(v.ChangedFields) == 0 {
+		return "none"
+	}
+	return strings.Join(v.ChangedFields, ", ")
+}
+
+func reportKeygen(_ context.Context, args []string) error {
+	fs := flag.NewFlagSet("report keygen", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: ponte report keygen FILE\n\nWrites a new Ed25519 key for signing frozen reports to FILE "+
+			"(PEM PKCS#8, mode 0600; an existing file is never overwritten). Point PONTE_ESF_SIGNING_KEY at it.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("report keygen: expected 1 argument, got %d", fs.NArg())
+	}
+	s, err := esf.GenerateSigningKey(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "signing key %s written (PEM PKCS#8 Ed25519; keep it secret)\nkey id     %s\npublic key (for those who only verify):\n%s",
+		fs.Arg(0), s.KeyID(), s.PublicKeyPEM())
+	return nil
+}
+
 func reportFrozen(ctx context.Context, args []string) error {
 	f := newReportFlags("frozen", false)
 	limit := f.fs.Int("limit", 50, "at most this many reports, newest first")
@@ -483,10 +533,14 @@ func reportFrozen(ctx context.Context, args []string) error {
 	}
 	return f.write(func(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "id\tcut-off\tfilters\trecords\tfrozen at\tby\thash")
+		fmt.Fprintln(tw, "id\tcut-off\tfilters\trecords\tfrozen at\tby\thash\tkey id")
 		for _, s := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.Cutoff.Format(esf.DateLayout), s.Filters, s.RecordCount,
-				s.FrozenAt.Format(time.RFC3339), s.FrozenBy, s.Hash)
+			key := s.SignedBy
+			if key == "" {
+				key = "(unsigned)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Cutoff.Format(esf.DateLayout), s.Filters, s.RecordCount,
+				s.FrozenAt.Format(time.RFC3339), s.FrozenBy, s.Hash, key)
 		}
 		return tw.Flush()
 	})

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
@@ -91,12 +93,25 @@ func TestImportAndReportCommands(t *testing.T) {
 	require.NoError(t, runReport(ctx, []string{"in01", "--cutoff", "2022-12-31"}))
 	require.True(t, strings.HasPrefix(out.String(), "J11B20000010001|COM|EECO01||1\n"), out.String())
 
+	// Frozen reports are signed: no key, no freeze.
+	require.ErrorContains(t, runReport(ctx, []string{"freeze", "--cutoff", "2022-12-31", "--by", "auditor"}),
+		"PONTE_ESF_SIGNING_KEY is not set")
+	out.Reset()
+	keyFile := filepath.Join(dir, "keys", "esf-signing.key")
+	require.NoError(t, runReport(ctx, []string{"keygen", keyFile}))
+	keyID := regexp.MustCompile(`key id\s+([0-9a-f]{16})`).FindStringSubmatch(out.String())[1]
+	require.Contains(t, out.String(), "BEGIN PUBLIC KEY")
+	require.ErrorIs(t, runReport(ctx, []string{"keygen", keyFile}), os.ErrExist)
+	t.Setenv("PONTE_ESF_SIGNING_KEY", keyFile)
+
 	out.Reset()
 	require.NoError(t, runReport(ctx, []string{"freeze", "--cutoff", "2022-12-31", "--by", "auditor"}))
 	id := regexp.MustCompile(`frozen report ([0-9a-f-]{36})`).FindStringSubmatch(out.String())[1]
+	require.Contains(t, out.String(), "key id     "+keyID)
 	out.Reset()
 	require.NoError(t, runReport(ctx, []string{"verify", id}))
 	require.Contains(t, out.String(), "unchanged")
+	require.Contains(t, out.String(), "signature valid: key "+keyID)
 	// A correction after freezing shows in the verification, which then fails.
 	require.NoError(t, runImport(ctx, []string{"participants", esfTestFile(t, dir, "fix.csv", strings.Replace(
 		esfReadFile(t, parts), "2021-06-30", "2021-08-31", 1))}))
@@ -109,12 +124,42 @@ func TestImportAndReportCommands(t *testing.T) {
 	out.Reset()
 	require.NoError(t, runReport(ctx, []string{"frozen"}))
 	require.Contains(t, out.String(), id)
+	require.Contains(t, out.String(), keyID)
+
+	// A note rewritten by the tables' owner: verify names the field and fails.
+	_, err = pgExec(t, u, `ALTER TABLE esf_frozen_reports DISABLE TRIGGER esf_frozen_reports_immutable;
+		UPDATE esf_frozen_reports SET note = 'rewritten';
+		ALTER TABLE esf_frozen_reports ENABLE TRIGGER esf_frozen_reports_immutable`)
+	require.NoError(t, err)
+	out.Reset()
+	err = runReport(ctx, []string{"verify", id})
+	require.ErrorContains(t, err, "not intact: signature valid false, changed field(s) note")
+	require.Contains(t, out.String(), "WARNING: signature invalid (key \""+keyID+"\")")
+	require.Contains(t, out.String(), "changed fields: note\n")
+	// Checked with another key, the report is not the hub's.
+	t.Setenv("PONTE_ESF_SIGNING_KEY", esfTestFile(t, dir, "other.pem",
+		"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"))
+	out.Reset()
+	require.ErrorContains(t, runReport(ctx, []string{"verify", id}), "changed field(s) note, signature")
+	require.Contains(t, out.String(), "not with the configured key")
+	t.Setenv("PONTE_ESF_SIGNING_KEY", "")
+	require.ErrorContains(t, runReport(ctx, []string{"verify", id}), "PONTE_ESF_SIGNING_KEY is not set")
 
 	out.Reset()
 	require.NoError(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001"}))
 	require.Equal(t, "round,table,category,count,percent\n", out.String(), "the operation has no rounds")
 	require.ErrorContains(t, runReport(ctx, []string{"profile"}), "--operation is required")
 	require.ErrorContains(t, runReport(ctx, []string{"chart"}), `unknown report "chart"`)
+}
+
+// pgExec runs statements on the database at url, as its owner.
+func pgExec(t *testing.T, url, sql string) (pgconn.CommandTag, error) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	return conn.Exec(ctx, sql)
 }
 
 func esfReadFile(t *testing.T, name string) string {

@@ -27,12 +27,15 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ponte serve\n\nServes the GraphQL API. Configuration comes from the environment:\n"+
-			"  DATABASE_URL (required), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
-			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info).\n"+
+			"  DATABASE_URL (required: the hub's own login role, a member of ponte_app only, which serve\n"+
+			"  checks), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
+			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info),\n"+
+			"  PONTE_ESF_SIGNING_KEY (PEM PKCS#8 Ed25519 private key file signing frozen ESF+ reports).\n"+
 			"Access: staff JWTs from PONTE_OIDC_ISSUER, PONTE_OIDC_AUDIENCE and PONTE_OIDC_JWKS_URL or\n"+
 			"  PONTE_OIDC_KEY_FILE (without them, partner tokens only); PONTE_PSEUDONYM_KEY (hex or base64,\n"+
 			"  32+ bytes), PONTE_SUPPRESSION_THRESHOLD (5), PONTE_ACCESS_POLICY_DIR (the built-in policy).\n"+
-			"Migrations are not applied: run 'ponte migrate up' first.")
+			"Migrations run as the tables' owner: with 'ponte migrate up' first, or here when\n"+
+			"  PONTE_MIGRATE_DATABASE_URL names the owner.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -45,11 +48,22 @@ func runServe(ctx context.Context, args []string) error {
 		return errors.New("DATABASE_URL is not set: serve needs the PostgreSQL connection string (try 'ponte demo' for a local one)")
 	}
 	log := newLogger(cfg.LogLevel)
+	if cfg.MigrateURL != "" {
+		if err := store.MigrateAll(ctx, cfg.MigrateURL); err != nil {
+			return fmt.Errorf("%s: %w", migrateURLVar, err)
+		}
+		log.Info("migrations applied as the owner (" + migrateURLVar + ")")
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// Requests run SQL on these connections: whatever runs there must stay bound by
+	// row-level security, which a superuser's or the owner's connection is not.
+	if err := st.CheckHubRole(ctx); err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
 	rcfg, err := syncjob.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -73,6 +87,11 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if acfg.Pseudonyms == nil {
 		log.Warn("PONTE_PSEUDONYM_KEY is not set: Person.pseudonym is unavailable, so ESF+ auditors see no participant")
+	}
+	if cfg.ESFSigner == nil {
+		log.Warn("PONTE_ESF_SIGNING_KEY is not set: freezeEsfReport and verifyFrozenEsfReport are unavailable")
+	} else {
+		log.Info("frozen ESF+ reports signed", "key_id", cfg.ESFSigner.KeyID(), "can_sign", cfg.ESFSigner.CanSign())
 	}
 	acc, err := newHubAccess(st, acfg, log)
 	if err != nil {
@@ -165,7 +184,7 @@ func newHubAccess(st *store.Store, c accessConfig, log *slog.Logger) (hubAccess,
 // IDE page (which sends the token its user pastes) are not behind authentication.
 func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Service, acc hubAccess) server.Config {
 	authn := auth.Middleware(acc.authn)
-	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log, Gate: acc.gate, Middleware: authn}
+	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log, Gate: acc.gate, Middleware: authn, ESFSigner: cfg.ESFSigner}
 	if reg != nil {
 		registry := graph.RegistryMiddleware(reg.Queue)
 		sc.Middleware = func(next http.Handler) http.Handler { return authn(registry(next)) }

@@ -1926,6 +1926,52 @@ func (ec *executionContext) fieldContext_EsfVerification_intact(_ context.Contex
 	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _EsfVerification_signatureValid(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EsfVerification_signatureValid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignatureValid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EsfVerification_signatureValid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _EsfVerification_changedFields(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EsfVerification_changedFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EsfVerification_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _EsfVerification_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2203,6 +2249,52 @@ func (ec *executionContext) _FrozenEsfReport_hash(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FrozenEsfReport_signedBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FrozenEsfReport_signedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FrozenEsfReport_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FrozenEsfReport_signature(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FrozenEsfReport_signature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FrozenEsfReport_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -3102,6 +3194,16 @@ func (ec *executionContext) _EsfVerification(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "signatureValid":
+			out.Values[i] = ec._EsfVerification_signatureValid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changedFields":
+			out.Values[i] = ec._EsfVerification_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "unchanged":
 			out.Values[i] = ec._EsfVerification_unchanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3221,6 +3323,16 @@ func (ec *executionContext) _FrozenEsfReport(ctx context.Context, sel ast.Select
 		case "hash":
 			out.Values[i] = ec._FrozenEsfReport_hash(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signedBy":
+			out.Values[i] = ec._FrozenEsfReport_signedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signature":
+			out.Values[i] = ec._FrozenEsfReport_signature(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "report":

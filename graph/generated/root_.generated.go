@@ -339,10 +339,12 @@ type ComplexityRoot struct {
 	}
 
 	EsfVerification struct {
+		ChangedFields  func(childComplexity int) int
 		ChangedRecords func(childComplexity int) int
 		ChangedValues  func(childComplexity int) int
 		Frozen         func(childComplexity int) int
 		Intact         func(childComplexity int) int
+		SignatureValid func(childComplexity int) int
 		Unchanged      func(childComplexity int) int
 	}
 
@@ -368,6 +370,8 @@ type ComplexityRoot struct {
 		RecordCount   func(childComplexity int) int
 		RecordsDigest func(childComplexity int) int
 		Report        func(childComplexity int) int
+		Signature     func(childComplexity int) int
+		SignedBy      func(childComplexity int) int
 	}
 
 	Household struct {
@@ -1899,6 +1903,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EsfValueChange.SpecificObjective(childComplexity), true
 
+	case "EsfVerification.changedFields":
+		if e.ComplexityRoot.EsfVerification.ChangedFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.ChangedFields(childComplexity), true
 	case "EsfVerification.changedRecords":
 		if e.ComplexityRoot.EsfVerification.ChangedRecords == nil {
 			break
@@ -1923,6 +1933,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EsfVerification.Intact(childComplexity), true
+	case "EsfVerification.signatureValid":
+		if e.ComplexityRoot.EsfVerification.SignatureValid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EsfVerification.SignatureValid(childComplexity), true
 	case "EsfVerification.unchanged":
 		if e.ComplexityRoot.EsfVerification.Unchanged == nil {
 			break
@@ -2022,6 +2038,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FrozenEsfReport.Report(childComplexity), true
+	case "FrozenEsfReport.signature":
+		if e.ComplexityRoot.FrozenEsfReport.Signature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.Signature(childComplexity), true
+	case "FrozenEsfReport.signedBy":
+		if e.ComplexityRoot.FrozenEsfReport.SignedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FrozenEsfReport.SignedBy(childComplexity), true
 
 	case "Household.benefits":
 		if e.ComplexityRoot.Household.Benefits == nil {
@@ -3853,8 +3881,10 @@ enum CaseLoadGroup {
   ORGANISATION
   """
   One row per department involved, one column per case status. A case involving two
-  departments counts in both rows, one with none in the row NONE: the totals are the sums
-  of the rows, not a number of cases.
+  departments counts in both rows, one with none in the row NONE; a row's total is the
+  department's cases. The column totals and the grand total count cases, each once, as in
+  the other groupings (they are the same figures): where cases involve several
+  departments the rows add up to more.
   """
   DEPARTMENT
 }
@@ -3876,7 +3906,11 @@ type CountRow {
 
 """
 A table of counts after small-cell suppression: every count from 1 to threshold - 1 is
-suppressed, and so is whatever else would let one be worked out from the totals shown.
+suppressed, and so is whatever else would let one be worked out, or bounded below the
+threshold, from everything the caller can be shown: this table, the other groupings of
+caseLoad (suppressed as one set with it, so a figure they share is shown or suppressed
+alike in all), and any repetition of the question, which gets the same answer. Zeros are
+shown.
 """
 type CountTable {
   threshold: Int!
@@ -4396,7 +4430,7 @@ type EsfProfile {
   rounds: [EsfRoundProfile!]!
 }
 
-"A report frozen at its cut-off: immutable, hashed, reproducible from the records it names."
+"A report frozen at its cut-off: immutable, hashed, signed, reproducible from the records it names."
 type FrozenEsfReport {
   id: ID!
   frozenAt: DateTime!
@@ -4407,6 +4441,10 @@ type FrozenEsfReport {
   recordsDigest: String!
   "SHA-256 of the report."
   hash: String!
+  "Id of the key that signed the report (first 16 hex digits of the SHA-256 of its Ed25519 public key); null when frozen before reports were signed."
+  signedBy: String
+  "Ed25519 signature (hex) over the digests of every stored field."
+  signature: String
   report: EsfReport!
 }
 
@@ -4430,8 +4468,12 @@ type EsfValueChange {
 "A frozen report recomputed from today's data."
 type EsfVerification {
   frozen: FrozenEsfReport!
-  "The stored report still matches its hash."
+  "The stored report still matches its hash and its signature."
   intact: Boolean!
+  "The signature verifies with the hub's signing key over every field as stored."
+  signatureValid: Boolean!
+  "When the signature fails: the stored fields that no longer match it (report, records, record_count, cutoff, filters, rules, frozen_by, frozen_at, note, hash, id), and signature when the signature itself is missing or not the hub's."
+  changedFields: [String!]!
   unchanged: Boolean!
   changedRecords: [EsfRecordChange!]!
   changedValues: [EsfValueChange!]!
@@ -5830,6 +5872,10 @@ func (ec *executionContext) childFields_EsfVerification(ctx context.Context, fie
 		return ec.fieldContext_EsfVerification_frozen(ctx, field)
 	case "intact":
 		return ec.fieldContext_EsfVerification_intact(ctx, field)
+	case "signatureValid":
+		return ec.fieldContext_EsfVerification_signatureValid(ctx, field)
+	case "changedFields":
+		return ec.fieldContext_EsfVerification_changedFields(ctx, field)
 	case "unchanged":
 		return ec.fieldContext_EsfVerification_unchanged(ctx, field)
 	case "changedRecords":
@@ -5882,6 +5928,10 @@ func (ec *executionContext) childFields_FrozenEsfReport(ctx context.Context, fie
 		return ec.fieldContext_FrozenEsfReport_recordsDigest(ctx, field)
 	case "hash":
 		return ec.fieldContext_FrozenEsfReport_hash(ctx, field)
+	case "signedBy":
+		return ec.fieldContext_FrozenEsfReport_signedBy(ctx, field)
+	case "signature":
+		return ec.fieldContext_FrozenEsfReport_signature(ctx, field)
 	case "report":
 		return ec.fieldContext_FrozenEsfReport_report(ctx, field)
 	}

@@ -89,7 +89,11 @@ type CountRow struct {
 }
 
 // A table of counts after small-cell suppression: every count from 1 to threshold - 1 is
-// suppressed, and so is whatever else would let one be worked out from the totals shown.
+// suppressed, and so is whatever else would let one be worked out, or bounded below the
+// threshold, from everything the caller can be shown: this table, the other groupings of
+// caseLoad (suppressed as one set with it, so a figure they share is shown or suppressed
+// alike in all), and any repetition of the question, which gets the same answer. Zeros are
+// shown.
 type CountTable struct {
 	Threshold    int               `json:"threshold"`
 	Columns      []string          `json:"columns"`
@@ -204,8 +208,12 @@ type EsfValueChange struct {
 // A frozen report recomputed from today's data.
 type EsfVerification struct {
 	Frozen FrozenEsfReport `json:"frozen"`
-	// The stored report still matches its hash.
-	Intact         bool              `json:"intact"`
+	// The stored report still matches its hash and its signature.
+	Intact bool `json:"intact"`
+	// The signature verifies with the hub's signing key over every field as stored.
+	SignatureValid bool `json:"signatureValid"`
+	// When the signature fails: the stored fields that no longer match it (report, records, record_count, cutoff, filters, rules, frozen_by, frozen_at, note, hash, id), and signature when the signature itself is missing or not the hub's.
+	ChangedFields  []string          `json:"changedFields"`
 	Unchanged      bool              `json:"unchanged"`
 	ChangedRecords []EsfRecordChange `json:"changedRecords"`
 	ChangedValues  []EsfValueChange  `json:"changedValues"`
@@ -237,7 +245,7 @@ type Freshness struct {
 	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
 }
 
-// A report frozen at its cut-off: immutable, hashed, reproducible from the records it names.
+// A report frozen at its cut-off: immutable, hashed, signed, reproducible from the records it names.
 type FrozenEsfReport struct {
 	ID          string    `json:"id"`
 	FrozenAt    time.Time `json:"frozenAt"`
@@ -247,8 +255,12 @@ type FrozenEsfReport struct {
 	// SHA-256 over the participation records the values came from.
 	RecordsDigest string `json:"recordsDigest"`
 	// SHA-256 of the report.
-	Hash   string    `json:"hash"`
-	Report EsfReport `json:"report"`
+	Hash string `json:"hash"`
+	// Id of the key that signed the report (first 16 hex digits of the SHA-256 of its Ed25519 public key); null when frozen before reports were signed.
+	SignedBy *string `json:"signedBy,omitempty"`
+	// Ed25519 signature (hex) over the digests of every stored field.
+	Signature *string   `json:"signature,omitempty"`
+	Report    EsfReport `json:"report"`
 }
 
 type HouseholdMemberPayload struct {
@@ -545,8 +557,10 @@ const (
 	// One row per leading organisation, one column per case status.
 	CaseLoadGroupOrganisation CaseLoadGroup = "ORGANISATION"
 	// One row per department involved, one column per case status. A case involving two
-	// departments counts in both rows, one with none in the row NONE: the totals are the sums
-	// of the rows, not a number of cases.
+	// departments counts in both rows, one with none in the row NONE; a row's total is the
+	// department's cases. The column totals and the grand total count cases, each once, as in
+	// the other groupings (they are the same figures): where cases involve several
+	// departments the rows add up to more.
 	CaseLoadGroupDepartment CaseLoadGroup = "DEPARTMENT"
 )
 

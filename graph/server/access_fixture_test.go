@@ -150,15 +150,31 @@ type accessBundle struct {
 	tokens map[string]string
 }
 
+// The fixture is loaded as the owner of the tables (the bundle's store, which the tests
+// also inspect the database with); the server logs in as the hub's own role, a member of
+// ponte_app only, as ponte serve does.
 func setupAccess(t testing.TB, cases int) *accessBundle {
+	t.Helper()
+	return setupAccessOn(t, func(st *store.Store) (fixture, accessFixture) {
+		fx := loadFixture(t, st, cases)
+		return fx, loadAccessFixture(t, st, fx)
+	})
+}
+
+// setupAccessOn is setupAccess on the data load puts in the database.
+func setupAccessOn(t testing.TB, load func(st *store.Store) (fixture, accessFixture)) *accessBundle {
 	t.Helper()
 	ctx := context.Background()
 	counter := &statementCounter{}
-	st, err := store.Open(ctx, pgtest.URL(t), store.Config{Tracer: counter, MaxConns: 4})
+	ownerURL := pgtest.URL(t)
+	st, err := store.Open(ctx, ownerURL, store.Config{MaxConns: 4})
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
-	fx := loadFixture(t, st, cases)
-	ax := loadAccessFixture(t, st, fx)
+	fx, ax := load(st)
+	hub, err := store.Open(ctx, pgtest.HubURL(t, ownerURL), store.Config{Tracer: counter, MaxConns: 4})
+	require.NoError(t, err)
+	t.Cleanup(hub.Close)
+	require.NoError(t, hub.CheckHubRole(ctx))
 	keyFile := filepath.Join(t.TempDir(), "dev-issuer.pem")
 	issuer, err := auth.LoadOrCreateDevIssuer(keyFile)
 	require.NoError(t, err)
@@ -170,8 +186,8 @@ func setupAccess(t testing.TB, cases int) *accessBundle {
 	require.NoError(t, err)
 	pseudo, err := access.NewPseudonymizer(bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Gate: server.Access{Pseudonyms: pseudo},
-		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, st, authz))}))
+	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.Access{Pseudonyms: pseudo},
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, hub, authz))}))
 	t.Cleanup(srv.Close)
 	return &accessBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, ax: ax, issuer: issuer, keyFile: keyFile,
 		authz: authz, pseudo: pseudo, tokens: map[string]string{}}

@@ -57,9 +57,11 @@ func readCountTable(v any) countTable {
 	return t
 }
 
-// requireNoCellRecoverable checks the table as a reader would attack it: no shown total
+// requireNoCellRecoverable checks one table as a reader would attack it: no shown total
 // beside exactly one suppressed figure of its sum (which would give that figure away),
-// and no suppressed group in a sum with a shown total that adds up to a small count.
+// and no suppressed group in a sum with a shown total that adds up to a small count. It
+// takes columns to add up to their totals, which a department table's do only when no case
+// involves two departments. aggregates_attack_test.go attacks every table at once.
 func requireNoCellRecoverable(t *testing.T, ct countTable, threshold int64) {
 	t.Helper()
 	check := func(what string, members []*int64, total *int64) {

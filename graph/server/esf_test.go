@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"net/http/httptest"
 	"testing"
 
@@ -10,13 +11,29 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// esfHub serves the demo data (the ALI operation) with pseudonyms configured.
+// esfTestSigner is the hub's key for signing frozen reports in these tests.
+func esfTestSigner(t *testing.T) *esf.Signer {
+	t.Helper()
+	s, err := esf.NewSigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, ed25519.SeedSize)))
+	require.NoError(t, err)
+	return s
+}
+
+// esfHub serves the demo data (the ALI operation) with a signing key and, when asked,
+// pseudonyms configured.
 func esfHub(t *testing.T, withPseudonyms bool) *testBundle {
+	t.Helper()
+	return esfHubSigning(t, withPseudonyms, esfTestSigner(t))
+}
+
+func esfHubSigning(t *testing.T, withPseudonyms bool, signer *esf.Signer) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, pgtest.URL(t), store.Config{})
@@ -29,7 +46,7 @@ func esfHub(t *testing.T, withPseudonyms bool) *testBundle {
 		gate.Pseudonyms, err = access.NewPseudonymizer(bytes.Repeat([]byte{3}, 32))
 		require.NoError(t, err)
 	}
-	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Gate: gate}))
+	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Gate: gate, ESFSigner: signer}))
 	t.Cleanup(srv.Close)
 	return &testBundle{store: st, srv: srv}
 }
@@ -133,19 +150,51 @@ func TestESFFreezeAndVerify(t *testing.T) {
 	t.Parallel()
 	b := esfHub(t, true)
 	d := b.ok(t, `mutation { freezeEsfReport(input: {cutoff: "2022-06-30", operationCode: "`+demo.ALIOperationCode+`", note: "first half 2022"}) {
-	  frozen { id hash recordCount report { groups { values { indicator total } } } } } }`, nil)
+	  frozen { id hash recordCount signedBy signature report { groups { values { indicator total } } } } } }`, nil)
 	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
 	require.NotEmpty(t, frozen["hash"])
 	require.Positive(t, frozen["recordCount"])
+	require.Equal(t, esfTestSigner(t).KeyID(), frozen["signedBy"])
+	require.Regexp(t, `^[0-9a-f]{128}$`, frozen["signature"])
 	id := frozen["id"].(string)
 
-	d = b.ok(t, `query($id: ID!) { frozenEsfReport(id: $id) { hash note } verifyFrozenEsfReport(id: $id) { intact unchanged changedRecords { change } } }`,
-		map[string]any{"id": id})
+	const verify = `query($id: ID!) { frozenEsfReport(id: $id) { hash note signedBy signature }
+	  verifyFrozenEsfReport(id: $id) { intact signatureValid changedFields unchanged changedRecords { change } } }`
+	d = b.ok(t, verify, map[string]any{"id": id})
 	require.Equal(t, frozen["hash"], d["frozenEsfReport"].(map[string]any)["hash"])
+	require.Equal(t, frozen["signature"], d["frozenEsfReport"].(map[string]any)["signature"])
 	v := d["verifyFrozenEsfReport"].(map[string]any)
 	require.Equal(t, true, v["intact"])
+	require.Equal(t, true, v["signatureValid"])
+	require.Equal(t, []any{}, v["changedFields"])
 	require.Equal(t, true, v["unchanged"])
 	require.Empty(t, v["changedRecords"])
+
+	// Who froze it, rewritten by the tables' owner, shows as the changed field.
+	_, err := b.store.Pool().Exec(context.Background(), `ALTER TABLE esf_frozen_reports DISABLE TRIGGER esf_frozen_reports_immutable;
+		UPDATE esf_frozen_reports SET frozen_by = 'someone else';
+		ALTER TABLE esf_frozen_reports ENABLE TRIGGER esf_frozen_reports_immutable`)
+	require.NoError(t, err)
+	v = b.ok(t, verify, map[string]any{"id": id})["verifyFrozenEsfReport"].(map[string]any)
+	require.Equal(t, false, v["intact"])
+	require.Equal(t, false, v["signatureValid"])
+	require.Equal(t, []any{"frozen_by"}, v["changedFields"])
+	require.Equal(t, false, v["unchanged"])
+}
+
+// A hub without a signing key neither freezes nor verifies, and says it is unavailable.
+func TestESFFreezeNeedsTheSigningKey(t *testing.T) {
+	t.Parallel()
+	b := esfHubSigning(t, true, nil)
+	r := b.post(t, `mutation { freezeEsfReport(input: {cutoff: "2022-06-30"}) { frozen { id } } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "UNAVAILABLE", r.Errors[0].Extensions["code"])
+	r = b.post(t, `{ verifyFrozenEsfReport(id: "00000000-0000-0000-0000-000000000000") { intact } }`, nil)
+	require.NotEmpty(t, r.Errors)
+	require.Equal(t, "UNAVAILABLE", r.Errors[0].Extensions["code"])
+	var n int
+	require.NoError(t, b.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM esf_frozen_reports`).Scan(&n))
+	require.Zero(t, n)
 }
 
 func TestESFDrillDownNeedsPseudonymKey(t *testing.T) {
@@ -172,4 +221,30 @@ func TestESFReportsFollowTheAccessPlan(t *testing.T) {
 	r = b.as(t, "case_manager", access.PurposeCaseManagement, `mutation { freezeEsfReport(input: {cutoff: "2023-12-31"}) { frozen { id } } }`, nil)
 	require.NotEmpty(t, r.Errors)
 	require.Equal(t, "FORBIDDEN", r.Errors[0].Extensions["code"])
+}
+
+// The monitoring officer freezes over HTTP with access control on (the request role, its
+// claims, the access log) and the report comes back signed by the hub's key.
+func TestESFMonitoringOfficerFreezesASignedReport(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 3)
+	verifier, err := auth.NewVerifier(b.issuer.VerifierConfig())
+	require.NoError(t, err)
+	signer := esfTestSigner(t)
+	signed := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.Access{Pseudonyms: b.pseudo},
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, b.store, b.authz)), ESFSigner: signer}))
+	t.Cleanup(signed.Close)
+	b.srv = signed
+
+	d := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
+		`mutation { freezeEsfReport(input: {cutoff: "2023-12-31", note: "H2 2023"}) { frozen { id signedBy recordCount } } }`, nil)
+	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
+	require.Equal(t, signer.KeyID(), frozen["signedBy"])
+	require.Positive(t, frozen["recordCount"], "the fixture's participants are in scope")
+	d = b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
+		`query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact signatureValid changedFields } }`, map[string]any{"id": frozen["id"]})
+	v := d["verifyFrozenEsfReport"].(map[string]any)
+	require.Equal(t, true, v["intact"])
+	require.Equal(t, true, v["signatureValid"])
+	require.Equal(t, []any{}, v["changedFields"])
 }

@@ -62,8 +62,10 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	}
 	conn, err := syncjob.NewConnectors(cfg, nil)
 	require.NoError(t, err)
-	// The queue has a pool of its own, so that the statements counted are the API's.
-	jobs, err := store.Open(ctx, dbURL, store.Config{MaxConns: 8})
+	// The queue has a pool of its own, so that the statements counted are the API's, and
+	// logs in as the hub's own role, as ponte serve's does: its jobs and the registry data
+	// it stores go through row-level security.
+	jobs, err := store.Open(ctx, pgtest.HubURL(t, dbURL), store.Config{MaxConns: 8})
 	require.NoError(t, err)
 	t.Cleanup(jobs.Close)
 	sy, err := syncjob.NewSyncer(jobs, conn, cfg)

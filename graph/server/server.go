@@ -26,6 +26,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/webui"
 )
@@ -99,6 +100,8 @@ type Config struct {
 	Middleware func(http.Handler) http.Handler
 	// Metrics are extra writers appended to /metrics (the registry clients').
 	Metrics []func(io.Writer) error
+	// ESFSigner signs frozen ESF+ reports and checks their signatures, when set.
+	ESFSigner *esf.Signer
 
 	metrics *metrics
 }
@@ -115,7 +118,7 @@ func GraphQL(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	gcfg := generated.Config{Resolvers: &graph.Resolver{}}
+	gcfg := generated.Config{Resolvers: &graph.Resolver{ESFSigner: cfg.ESFSigner}}
 	gcfg.Directives.Category = graph.CategoryDirective
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(gcfg))
@@ -134,6 +137,7 @@ func GraphQL(cfg Config) http.Handler {
 	})
 	srv.AroundResponses(inTransaction(cfg))
 	srv.AroundRootFields(checkMutations)
+	srv.AroundFields(refuseUnstorableText)
 
 	var h http.Handler = specResponses(srv)
 	if cfg.Middleware != nil {

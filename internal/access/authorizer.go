@@ -34,12 +34,12 @@ type decisionKey struct {
 
 // decisions are Casbin's answers for one decisionKey. Immutable once built.
 type decisions struct {
-	read  CategorySet
+	read CategorySet
 	// readMinors: categories readable about minors only (ActReadMinors).
 	readMinors CategorySet
-	write CategorySet
-	ops   map[Operation]bool
-	rows  RowScope
+	write      CategorySet
+	ops        map[Operation]bool
+	rows       RowScope
 }
 
 // CategorySet is a set of data categories, one bit each.

@@ -25,14 +25,14 @@ type Act string
 
 // The acts of the policy.
 const (
-	ActRead    Act = "read"    // object: a data category
+	ActRead Act = "read" // object: a data category
 	// ActReadMinors grants a category only about persons under 18: a role that exists
 	// for the children of a household (the school liaison) reads their identity, not the
 	// adults'.
 	ActReadMinors Act = "read_minors"
-	ActWrite   Act = "write"   // object: a data category
-	ActRows    Act = "rows"    // object: a row scope
-	ActExecute Act = "execute" // object: an operation
+	ActWrite      Act = "write"   // object: a data category
+	ActRows       Act = "rows"    // object: a row scope
+	ActExecute    Act = "execute" // object: an operation
 )
 
 // Effect is a policy line's verdict.

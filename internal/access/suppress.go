@@ -3,8 +3,6 @@ package access
 import (
 	"errors"
 	"fmt"
-	"math"
-	"sort"
 )
 
 // DefaultSuppressionThreshold is the smallest count shown: counts from 1 to 4 are
@@ -16,7 +14,10 @@ const DefaultSuppressionThreshold = 5
 // sums of the cells. Counts must add up to what the totals describe: put unknown values
 // in a row or column of their own rather than leaving them out.
 type Table struct {
-	Counts       [][]int64
+	Counts [][]int64
+	// Columns is the number of columns when Counts has no row (else its rows' length), so
+	// that an empty table still shows its column totals, as zeros.
+	Columns      int
 	RowTotals    bool
 	ColumnTotals bool
 	GrandTotal   bool
@@ -37,21 +38,24 @@ type SuppressedTable struct {
 }
 
 // Suppress hides every count from 1 to threshold-1 (primary suppression), then hides
-// further counts (complementary suppression) until
-//   - no hidden count can be worked out exactly from the shown counts and the
-//     row, column and grand totals, by any combination of sums and differences; and
-//   - in every row and column whose total is shown, the hidden counts together are 0
-//     or at least threshold, so the hidden group is not itself a small cell.
+// further counts (complementary suppression) until no hidden count from 1 to
+// threshold-1 can be told apart from a count of threshold or more by anyone holding the
+// shown counts and totals, knowing that counts are whole and non-negative and that a
+// hidden count is not zero. So no small count can be worked out, nor bounded below the
+// threshold — which also keeps a row's or column's hidden counts from adding up to a
+// small count beside a shown total.
 //
-// Complements are the smallest non-zero shown counts of the row or column at fault,
-// else its total. Zeros are shown: an empty cell identifies no one. threshold 1 hides
-// nothing. Suppress is a pure function.
+// The table is one set of linked figures (SuppressLinked): its cells are the unknowns,
+// its totals sums of them; a total equal to a cell (a table of one row or one column) is
+// that cell, suppressed with it. Complements are chosen by cost, their value, so the
+// smallest counts go first and totals last. Zeros are shown: an empty cell identifies no
+// one. threshold 1 hides nothing. Suppress is a pure function.
 func Suppress(t Table, threshold int) (SuppressedTable, error) {
 	if threshold < 1 {
 		return SuppressedTable{}, fmt.Errorf("access: suppress: threshold must be at least 1, got %d", threshold)
 	}
 	rows := len(t.Counts)
-	cols := 0
+	cols := t.Columns
 	if rows > 0 {
 		cols = len(t.Counts[0])
 	}
@@ -65,305 +69,101 @@ func Suppress(t Table, threshold int) (SuppressedTable, error) {
 			}
 		}
 	}
-	g := newSuppressionGrid(t, rows, cols)
-	th := int64(threshold)
-	for k, v := range g.values {
-		if v > 0 && v < th {
-			g.hidden[k] = true
-		}
-	}
-	for range len(g.values) + 1 {
-		if !g.fixOnce(th) {
-			break
-		}
-	}
-	return g.result(t, rows, cols), nil
-}
-
-// suppressionGrid numbers every shown figure (cells, then row totals, column totals,
-// grand total) as a term, and lists the sums tying them as equations.
-type suppressionGrid struct {
-	values []int64
-	hidden []bool
-	// equations: each is members (summing to) total, as term indexes.
-	equations []equation
-}
-
-type equation struct {
-	members []int
-	total   int
-}
-
-func newSuppressionGrid(t Table, rows, cols int) *suppressionGrid {
-	g := &suppressionGrid{}
-	cell := func(i, j int) int { return i*cols + j }
+	var l Linked
 	for _, r := range t.Counts {
-		g.values = append(g.values, r...)
+		l.Cells = append(l.Cells, r...)
+	}
+	lay := addTable(&l, t, rows, cols, func(i, j int) []Term { return []Term{{Cell: i*cols + j, Coef: 1}} })
+	hidden, err := SuppressLinked(l, threshold)
+	if err != nil {
+		return SuppressedTable{}, err
+	}
+	return lay.result(l, hidden), nil
+}
+
+// tableLayout is where a table's figures are in a Linked set: the index of each cell and
+// total among its Figures (-1: not shown).
+type tableLayout struct {
+	cells        [][]int
+	rowTotals    []int
+	columnTotals []int
+	grandTotal   int
+}
+
+// figure appends a figure to l and returns its index.
+func figure(l *Linked, terms []Term) int {
+	l.Figures = append(l.Figures, terms)
+	return len(l.Figures) - 1
+}
+
+// addTable appends a table's figures to l: its cells (cell gives each one's form) and
+// the totals t shows, as the sums of the cells.
+func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) tableLayout {
+	lay := tableLayout{cells: make([][]int, rows), grandTotal: -1}
+	for i := range rows {
+		lay.cells[i] = make([]int, cols)
+		for j := range cols {
+			lay.cells[i][j] = figure(l, cell(i, j))
+		}
 	}
 	if t.RowTotals {
 		for i := range rows {
-			var sum int64
-			members := make([]int, cols)
+			var f []Term
 			for j := range cols {
-				sum += t.Counts[i][j]
-				members[j] = cell(i, j)
+				f = append(f, cell(i, j)...)
 			}
-			g.values = append(g.values, sum)
-			g.equations = append(g.equations, equation{members: members, total: len(g.values) - 1})
+			lay.rowTotals = append(lay.rowTotals, figure(l, f))
 		}
 	}
 	if t.ColumnTotals {
 		for j := range cols {
-			var sum int64
-			members := make([]int, rows)
+			var f []Term
 			for i := range rows {
-				sum += t.Counts[i][j]
-				members[i] = cell(i, j)
+				f = append(f, cell(i, j)...)
 			}
-			g.values = append(g.values, sum)
-			g.equations = append(g.equations, equation{members: members, total: len(g.values) - 1})
+			lay.columnTotals = append(lay.columnTotals, figure(l, f))
 		}
 	}
 	if t.GrandTotal {
-		var sum int64
-		members := make([]int, 0, rows*cols)
+		var f []Term
 		for i := range rows {
 			for j := range cols {
-				sum += t.Counts[i][j]
-				members = append(members, cell(i, j))
+				f = append(f, cell(i, j)...)
 			}
 		}
-		g.values = append(g.values, sum)
-		g.equations = append(g.equations, equation{members: members, total: len(g.values) - 1})
+		lay.grandTotal = figure(l, f)
 	}
-	g.hidden = make([]bool, len(g.values))
-	return g
+	return lay
 }
 
-// fixOnce hides one more figure if some rule is broken, and reports whether it did.
-func (g *suppressionGrid) fixOnce(th int64) bool {
-	// A hidden group that is itself a small count.
-	for _, e := range g.equations {
-		if g.hidden[e.total] {
-			continue
-		}
-		var mass int64
-		n := 0
-		for _, m := range e.members {
-			if g.hidden[m] {
-				mass += g.values[m]
-				n++
-			}
-		}
-		if n > 0 && mass > 0 && mass < th {
-			if g.hideComplement(e, -1) {
-				return true
-			}
-		}
-	}
-	// A hidden figure that the shown ones determine.
-	for _, x := range g.determined() {
-		eqs := g.equationsWith(x)
-		for _, e := range eqs {
-			if g.hideComplement(e, x) {
-				return true
-			}
-		}
-		// Every equation of x is hidden through and through, yet x is determined by a
-		// combination: hide the smallest shown figure anywhere.
-		if g.hideSmallest() {
-			return true
-		}
-	}
-	return false
-}
-
-// hideComplement hides the smallest non-zero shown member of e other than not, else
-// its total. It reports whether it hid anything.
-func (g *suppressionGrid) hideComplement(e equation, not int) bool {
-	best := -1
-	for _, m := range e.members {
-		if m == not || g.hidden[m] || g.values[m] == 0 {
-			continue
-		}
-		if best < 0 || g.values[m] < g.values[best] {
-			best = m
-		}
-	}
-	if best >= 0 {
-		g.hidden[best] = true
-		return true
-	}
-	if !g.hidden[e.total] && e.total != not {
-		g.hidden[e.total] = true
-		return true
-	}
-	return false
-}
-
-func (g *suppressionGrid) hideSmallest() bool {
-	best := -1
-	for k, v := range g.values {
-		if g.hidden[k] {
-			continue
-		}
-		if best < 0 || v < g.values[best] {
-			best = k
-		}
-	}
-	if best < 0 {
-		return false
-	}
-	g.hidden[best] = true
-	return true
-}
-
-// equationsWith lists the equations term x appears in, those with the fewest hidden
-// terms first (the likeliest way x is worked out).
-func (g *suppressionGrid) equationsWith(x int) []equation {
-	var out []equation
-	for _, e := range g.equations {
-		if e.total == x {
-			out = append(out, e)
-			continue
-		}
-		for _, m := range e.members {
-			if m == x {
-				out = append(out, e)
-				break
-			}
-		}
-	}
-	hiddenIn := func(e equation) int {
-		n := 0
-		if g.hidden[e.total] {
-			n++
-		}
-		for _, m := range e.members {
-			if g.hidden[m] {
-				n++
-			}
-		}
-		return n
-	}
-	sort.SliceStable(out, func(a, b int) bool { return hiddenIn(out[a]) < hiddenIn(out[b]) })
-	return out
-}
-
-// determined returns the hidden terms that a linear combination of the equations pins
-// down exactly, given the shown terms: those whose unit vector lies in the row space of
-// the equations restricted to hidden terms, i.e. pivot columns whose reduced row has no
-// other non-zero entry.
-func (g *suppressionGrid) determined() []int {
-	var unknown []int
-	col := map[int]int{}
-	for k, h := range g.hidden {
-		if h {
-			col[k] = len(unknown)
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	var m [][]float64
-	for _, e := range g.equations {
-		row := make([]float64, len(unknown))
-		any := false
-		for _, x := range e.members {
-			if c, ok := col[x]; ok {
-				row[c] += 1
-				any = true
-			}
-		}
-		if c, ok := col[e.total]; ok {
-			row[c] -= 1
-			any = true
-		}
-		if any {
-			m = append(m, row)
-		}
-	}
-	const eps = 1e-9
-	pivotRow := map[int]int{}
-	r := 0
-	for c := 0; c < len(unknown) && r < len(m); c++ {
-		p := -1
-		for i := r; i < len(m); i++ {
-			if math.Abs(m[i][c]) > eps && (p < 0 || math.Abs(m[i][c]) > math.Abs(m[p][c])) {
-				p = i
-			}
-		}
-		if p < 0 {
-			continue
-		}
-		m[r], m[p] = m[p], m[r]
-		pv := m[r][c]
-		for k := range m[r] {
-			m[r][k] /= pv
-		}
-		for i := range m {
-			if i != r && math.Abs(m[i][c]) > eps {
-				f := m[i][c]
-				for k := range m[i] {
-					m[i][k] -= f * m[r][k]
-				}
-			}
-		}
-		pivotRow[c] = r
-		r++
-	}
-	var out []int
-	for c, k := range unknown {
-		pr, ok := pivotRow[c]
-		if !ok {
-			continue
-		}
-		alone := true
-		for k2, v := range m[pr] {
-			if k2 != c && math.Abs(v) > eps {
-				alone = false
-				break
-			}
-		}
-		if alone {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func (g *suppressionGrid) result(t Table, rows, cols int) SuppressedTable {
+// result reads the table back after SuppressLinked.
+func (lay tableLayout) result(l Linked, hidden []bool) SuppressedTable {
 	at := func(k int) Count {
-		if g.hidden[k] {
+		if hidden[k] {
 			return Count{Suppressed: true}
 		}
-		return Count{Value: g.values[k]}
-	}
-	out := SuppressedTable{Cells: make([][]Count, rows)}
-	for i := range rows {
-		out.Cells[i] = make([]Count, cols)
-		for j := range cols {
-			out.Cells[i][j] = at(i*cols + j)
+		var v int64
+		for _, term := range l.Figures[k] {
+			v += term.Coef * l.Cells[term.Cell]
 		}
+		return Count{Value: v}
 	}
-	k := rows * cols
-	if t.RowTotals {
-		out.RowTotals = make([]Count, rows)
-		for i := range rows {
-			out.RowTotals[i] = at(k)
-			k++
+	list := func(ks []int) []Count {
+		if ks == nil {
+			return nil
 		}
-	}
-	if t.ColumnTotals {
-		out.ColumnTotals = make([]Count, cols)
-		for j := range cols {
-			out.ColumnTotals[j] = at(k)
-			k++
+		out := make([]Count, len(ks))
+		for i, k := range ks {
+			out[i] = at(k)
 		}
+		return out
 	}
-	if t.GrandTotal {
-		c := at(k)
+	out := SuppressedTable{Cells: make([][]Count, len(lay.cells)), RowTotals: list(lay.rowTotals), ColumnTotals: list(lay.columnTotals)}
+	for i, r := range lay.cells {
+		out.Cells[i] = list(r)
+	}
+	if lay.grandTotal >= 0 {
+		c := at(lay.grandTotal)
 		out.GrandTotal = &c
 	}
 	return out
@@ -373,7 +173,7 @@ func (g *suppressionGrid) result(t Table, rows, cols int) SuppressedTable {
 // without its total; see Suppress.
 func SuppressCounts(counts []int64, withTotal bool, threshold int) ([]Count, *Count, error) {
 	if len(counts) == 0 {
-		return nil, nil, errors.New("access: suppress: no counts")
+		return nil, nil, errNoCounts
 	}
 	st, err := Suppress(Table{Counts: [][]int64{counts}, RowTotals: withTotal}, threshold)
 	if err != nil {
@@ -384,3 +184,5 @@ func SuppressCounts(counts []int64, withTotal bool, threshold int) ([]Count, *Co
 	}
 	return st.Cells[0], nil, nil
 }
+
+var errNoCounts = errors.New("access: suppress: no counts")

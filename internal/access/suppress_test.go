@@ -1,12 +1,14 @@
 package access_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/intruder"
 )
 
 func values(cs []access.Count) []any {
@@ -235,4 +237,44 @@ func FuzzSuppress(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Random tables of up to 4 × 5 with every total, attacked exactly by the intruder, who
+// also knows that a suppressed count is not zero: no small count is recovered, nor bounded
+// below the threshold.
+func TestSuppressionHoldsAgainstTheIntruder(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(23, 29))
+	for n := range 80 {
+		rows, cols := 1+r.IntN(4), 1+r.IntN(5)
+		counts := make([][]int64, rows)
+		names := func(k int, prefix string) []string {
+			out := make([]string, k)
+			for i := range out {
+				out[i] = fmt.Sprint(prefix, i)
+			}
+			return out
+		}
+		for i := range counts {
+			counts[i] = make([]int64, cols)
+			for j := range counts[i] {
+				switch r.IntN(3) {
+				case 0:
+					counts[i][j] = int64(r.IntN(5))
+				default:
+					counts[i][j] = int64(5 + r.IntN(20))
+				}
+			}
+		}
+		st, err := access.Suppress(access.Table{Counts: counts, RowTotals: true, ColumnTotals: true, GrandTotal: true}, 5)
+		require.NoError(t, err)
+		tb := publishedTable(names(rows, "r"), names(cols, "c"), st)
+		findings, truth, err := intruder.AttackTable("T", tb, counts)
+		require.NoError(t, err, "table %d %v", n, counts)
+		for i, f := range findings {
+			if v := truth[i]; v > 0 && v < 5 {
+				require.True(t, f.Range.Unbounded || f.Range.Max >= 5, "table %d %v: %s = %d ranges over %v", n, counts, f.Figure, v, f.Range)
+			}
+		}
+	}
 }

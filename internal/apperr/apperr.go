@@ -90,3 +90,18 @@ func RenameFields(err error, names map[string]string) error {
 	}
 	return out
 }
+
+// MapFields rewrites every field name of an InputError with name; other errors pass
+// through unchanged.
+func MapFields(err error, name func(string) string) error {
+	ie, ok := AsInput(err)
+	if !ok {
+		return err
+	}
+	out := &InputError{Fields: make([]FieldError, len(ie.Fields))}
+	for i, f := range ie.Fields {
+		f.Field = name(f.Field)
+		out.Fields[i] = f
+	}
+	return out
+}

@@ -175,7 +175,7 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 	}
 	id, err := tx.RecordAssessment(ctx, a)
 	if err != nil {
-		return store.Assessment{}, err
+		return store.Assessment{}, apperr.RenameFields(err, map[string]string{"assessment_id, area": "input.scores"})
 	}
 	return reload(ctx, id, tx.AssessmentsByIDs)
 }

@@ -78,6 +78,9 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 	}
 	id, err := tx.CreatePerson(ctx, p)
 	if err != nil {
+		// "Already registered" is the same answer whether the caller can see that person or
+		// not, and no more; that it tells the hub holds the tax code at all is the residual
+		// risk of one person per tax code (internal/store, uniqueKeys).
 		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
 	// Returned as written: a person in no case yet lies outside case-based row scopes.

@@ -1,7 +1,9 @@
 package esf_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"strings"
@@ -209,4 +211,12 @@ func (e *env) personID(taxCode string) string {
 		return err
 	})
 	return id
+}
+
+// signer is a fixed Ed25519 signing key for tests; seeds tell keys apart.
+func signer(t *testing.T, seed byte) *esf.Signer {
+	t.Helper()
+	s, err := esf.NewSigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize)))
+	require.NoError(t, err)
+	return s
 }

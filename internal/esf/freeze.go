@@ -21,10 +21,12 @@ type FreezeRequest struct {
 	// FrozenBy names who froze it (a staff subject, a service).
 	FrozenBy string
 	Note     string
+	// Signer signs the frozen report; it must hold the private key.
+	Signer *Signer
 }
 
 // Frozen is a frozen report: the values as computed when it was frozen, the hash of every
-// participant record they came from, and a hash over both.
+// participant record they came from, a hash over both, and the signature over all of it.
 type Frozen struct {
 	ID          string    `json:"id"`
 	FrozenAt    time.Time `json:"frozen_at"`
@@ -37,14 +39,27 @@ type Frozen struct {
 	// Hash is the report's hash: hex SHA-256 of "ponte-esf-report-v1\n", the report's JSON,
 	// "\n" and RecordsDigest.
 	Hash string `json:"hash"`
+	// SignedBy is the id of the key that signed the report (see KeyID), PublicKey that key
+	// and Signature the Ed25519 signature over the digests of every field, all in hex;
+	// empty for a report frozen before reports were signed.
+	SignedBy  string `json:"signed_by,omitempty"`
+	PublicKey string `json:"public_key,omitempty"`
+	Signature string `json:"signature,omitempty"`
 }
 
 // Freeze computes the report, stores its values and the hash of every participant record
-// in its scope, and returns it. Run it in a read-write transaction; the frozen report can
-// never be changed or deleted afterwards (the database refuses it).
+// in its scope, signed with req.Signer, and returns it. Run it in a read-write
+// transaction; the frozen report can never be changed or deleted afterwards, and no
+// record can be added to it (the database refuses it).
 func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, error) {
 	if req.FrozenBy == "" {
 		return nil, fmt.Errorf("esf: freeze: %w", apperr.Input("frozenBy", "is required"))
+	}
+	if req.Signer == nil {
+		return nil, fmt.Errorf("esf: freeze: %w", ErrNoSigningKey)
+	}
+	if !req.Signer.CanSign() {
+		return nil, fmt.Errorf("esf: freeze: %w", req.Signer.errCannotSign())
 	}
 	q, rules, err := req.Query.normalised()
 	if err != nil {
@@ -56,7 +71,7 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 	}
 	rep := t.report(q, rules)
 	id := store.NewID().String()
-	n, digest, err := tx.ESFFreezeRecords(ctx, id, q.Cutoff, scopeIDs(q, t.ops))
+	recs, err := tx.ESFRecordHashes(ctx, q.Cutoff, scopeIDs(q, t.ops))
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
@@ -69,14 +84,25 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: encode query: %w", err)
 	}
-	f := &Frozen{ID: id, FrozenBy: req.FrozenBy, Note: req.Note, Report: rep, RecordCount: n, RecordsDigest: digest,
-		Hash: reportHash(body, digest)}
-	f.FrozenAt, err = tx.ESFInsertFrozenReport(ctx, store.ESFFrozenReport{ID: id, Cutoff: q.Cutoff, Query: query, Report: body,
-		RecordCount: n, RecordsDigest: digest, ReportHash: f.Hash, FrozenBy: req.FrozenBy, Note: req.Note})
+	// frozen_at is signed, so it is fixed here, to the microsecond the database keeps.
+	row := store.ESFFrozenReport{ID: id, Cutoff: q.Cutoff, Query: query, Report: body, RecordCount: recs.Count,
+		RecordsDigest: recs.Digest, ReportHash: reportHash(body, recs.Digest), FrozenBy: req.FrozenBy, Note: req.Note,
+		FrozenAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := seal(req.Signer, &row, recs.Count, recs.Digest); err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	// The report row first: it seals the records that follow in this transaction.
+	if err := tx.ESFInsertFrozenReport(ctx, row); err != nil {
+		return nil, fmt.Errorf("esf: freeze: %w", err)
+	}
+	n, digest, err := tx.ESFInsertFrozenRecords(ctx, id, recs)
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
-	return f, nil
+	if n != recs.Count || digest != recs.Digest {
+		return nil, fmt.Errorf("esf: freeze: stored %d records with digest %s, computed %d with digest %s", n, digest, recs.Count, recs.Digest)
+	}
+	return frozenFromRow(row)
 }
 
 // frozenQuery is the query a frozen report was computed for, stored for listings.
@@ -110,14 +136,20 @@ func reportHash(body []byte, digest string) string {
 
 // LoadFrozen returns a frozen report as stored.
 func LoadFrozen(ctx context.Context, tx *store.Tx, id string) (*Frozen, error) {
+	_, f, err := loadFrozen(ctx, tx, id)
+	return f, err
+}
+
+func loadFrozen(ctx context.Context, tx *store.Tx, id string) (store.ESFFrozenReport, *Frozen, error) {
 	if !globalid.IsUUID(id) {
-		return nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
+		return store.ESFFrozenReport{}, nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
 	}
 	row, err := tx.ESFFrozenReportByID(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("esf: frozen report %s: %w", id, err)
+		return row, nil, fmt.Errorf("esf: frozen report %s: %w", id, err)
 	}
-	return frozenFromRow(row)
+	f, err := frozenFromRow(row)
+	return row, f, err
 }
 
 func frozenFromRow(row store.ESFFrozenReport) (*Frozen, error) {
@@ -126,14 +158,26 @@ func frozenFromRow(row store.ESFFrozenReport) (*Frozen, error) {
 		return nil, fmt.Errorf("esf: frozen report %s: decode: %w", row.ID, err)
 	}
 	return &Frozen{ID: row.ID, FrozenAt: row.FrozenAt, FrozenBy: row.FrozenBy, Note: row.Note, Report: &rep,
-		RecordCount: row.RecordCount, RecordsDigest: row.RecordsDigest, Hash: row.ReportHash}, nil
+		RecordCount: row.RecordCount, RecordsDigest: row.RecordsDigest, Hash: row.ReportHash, SignedBy: row.SigningKeyID,
+		PublicKey: hex.EncodeToString(row.SigningPublicKey), Signature: hex.EncodeToString(row.Signature)}, nil
 }
 
 // Verification is the outcome of re-verifying a frozen report.
 type Verification struct {
 	Frozen *Frozen `json:"frozen"`
-	// Intact: the stored values and records still give the stored hash.
+	// Intact: the stored values and records still give the stored hash, and the signature
+	// of the configured key still covers every stored field.
 	Intact bool `json:"intact"`
+	// SignatureValid: the signature verifies with the configured key over the digests of
+	// the fields as stored now. KeyID is the id of the key the report names as its signer.
+	SignatureValid bool   `json:"signature_valid"`
+	KeyID          string `json:"key_id"`
+	// ChangedFields names, when the signature fails, the stored fields (Field*) that no
+	// longer give the digest signed at freezing, in the order of the digest list, and
+	// FieldSignature when the signature is missing, made with another key, or not over the
+	// stored digests; SignatureProblem says why in words.
+	ChangedFields    []string `json:"changed_fields"`
+	SignatureProblem string   `json:"signature_problem,omitempty"`
 	// ChangedRecords lists every participant record added, removed or changed since the
 	// freeze; ChangedValues every value the current data would give differently.
 	ChangedRecords []RecordChange `json:"changed_records"`
@@ -165,17 +209,22 @@ type ValueChange struct {
 	Current int64  `json:"current"`
 }
 
-// Verify recomputes a frozen report from the current data with the rules it was frozen
-// with, and lists every record and value that changed since.
-func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser) (*Verification, error) {
+// Verify checks a frozen report's hash and signature (with s, whose public key is the one
+// trusted: the key stored with the report is only compared with it), recomputes the report
+// from the current data with the rules it was frozen with, and lists every field, record
+// and value that changed since.
+func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser, s *Signer) (*Verification, error) {
 	if p == nil {
 		return nil, errors.New("esf: verify: a pseudonymiser is required")
 	}
-	f, err := LoadFrozen(ctx, tx, id)
+	if s == nil {
+		return nil, fmt.Errorf("esf: verify: %w", ErrNoSigningKey)
+	}
+	row, f, err := loadFrozen(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	v := &Verification{Frozen: f, ChangedRecords: []RecordChange{}, ChangedValues: []ValueChange{}}
+	v := &Verification{Frozen: f, KeyID: row.SigningKeyID, ChangedRecords: []RecordChange{}, ChangedValues: []ValueChange{}}
 
 	n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
 	if err != nil {
@@ -185,7 +234,9 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser) (*Ver
 	if err != nil {
 		return nil, fmt.Errorf("esf: verify %s: encode report: %w", id, err)
 	}
-	v.Intact = n == f.RecordCount && digest == f.RecordsDigest && reportHash(body, digest) == f.Hash
+	sc := checkSeal(s, row, n, digest)
+	v.SignatureValid, v.ChangedFields, v.SignatureProblem = sc.valid, sc.changed, sc.problem
+	v.Intact = n == f.RecordCount && digest == f.RecordsDigest && reportHash(body, digest) == f.Hash && sc.valid
 
 	rules := f.Report.Rules
 	q := Query{Cutoff: f.Report.Cutoff.Time, Programme: f.Report.Programme, SpecificObjective: f.Report.SpecificObjective,
@@ -278,6 +329,8 @@ type FrozenSummary struct {
 	FrozenAt    time.Time `json:"frozen_at"`
 	FrozenBy    string    `json:"frozen_by"`
 	Hash        string    `json:"hash"`
+	// SignedBy is the signing key's id; empty for a report frozen before reports were signed.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
 // ListFrozen lists the frozen reports, newest first, at most limit of them (1-1000).
@@ -306,7 +359,7 @@ func ListFrozen(ctx context.Context, tx *store.Tx, limit int) ([]FrozenSummary, 
 			filters = strings.Join(parts, ", ")
 		}
 		out[i] = FrozenSummary{ID: r.ID, Cutoff: Date{r.Cutoff}, Filters: filters, RecordCount: r.RecordCount,
-			FrozenAt: r.FrozenAt, FrozenBy: r.FrozenBy, Hash: r.ReportHash}
+			FrozenAt: r.FrozenAt, FrozenBy: r.FrozenBy, Hash: r.ReportHash, SignedBy: r.SigningKeyID}
 	}
 	return out, nil
 }

@@ -14,12 +14,13 @@ func TestFreezeAndVerify(t *testing.T) {
 	t.Parallel()
 	e, codes := reportData(t)
 	p := pseudonymiser(t)
+	key := signer(t, 1)
 	q := esf.Query{Cutoff: date("2023-12-31"), Programme: "PN-R"}
 
 	var frozen *esf.Frozen
 	e.tx(func(tx *store.Tx) error {
 		var err error
-		frozen, err = esf.Freeze(e.ctx, tx, esf.FreezeRequest{Query: q, FrozenBy: "auditor@region", Note: "second half of 2023"})
+		frozen, err = esf.Freeze(e.ctx, tx, esf.FreezeRequest{Query: q, FrozenBy: "auditor@region", Note: "second half of 2023", Signer: key})
 		return err
 	})
 	require.Len(t, frozen.Hash, 64)
@@ -31,7 +32,7 @@ func TestFreezeAndVerify(t *testing.T) {
 		var v *esf.Verification
 		e.tx(func(tx *store.Tx) error {
 			var err error
-			v, err = esf.Verify(e.ctx, tx, frozen.ID, p)
+			v, err = esf.Verify(e.ctx, tx, frozen.ID, p, key)
 			return err
 		})
 		return v
@@ -65,10 +66,14 @@ func TestFreezeAndVerify(t *testing.T) {
 	v = verify()
 	require.True(t, v.Intact, "the frozen report itself is untouched")
 	require.False(t, v.Unchanged())
+	change := func(op, taxCode, kind string) esf.RecordChange {
+		id := e.personID(taxCode)
+		return esf.RecordChange{OperationCode: op, Pseudonym: p.Person(id), Change: kind, PersonID: id}
+	}
 	require.ElementsMatch(t, []esf.RecordChange{
-		{OperationCode: "OP1", Pseudonym: p.Person(e.personID(codes["ann"])), Change: "CHANGED"},
-		{OperationCode: "OP2", Pseudonym: p.Person(e.personID(codes["eve"])), Change: "CHANGED"},
-		{OperationCode: "OP3", Pseudonym: p.Person(e.personID(taxCode(50, "1985-01-01", 'M'))), Change: "ADDED"},
+		change("OP1", codes["ann"], "CHANGED"),
+		change("OP2", codes["eve"], "CHANGED"),
+		change("OP3", taxCode(50, "1985-01-01", 'M'), "ADDED"),
 	}, v.ChangedRecords)
 	changed := map[string]esf.ValueChange{}
 	for _, c := range v.ChangedValues {
@@ -112,10 +117,10 @@ func TestFreezeAndVerify(t *testing.T) {
 	require.False(t, verify().Intact)
 
 	e.tx(func(tx *store.Tx) error {
-		_, err := esf.Verify(e.ctx, tx, "not-an-id", p)
+		_, err := esf.Verify(e.ctx, tx, "not-an-id", p, key)
 		_, ok := apperr.AsInput(err)
 		require.True(t, ok)
-		_, err = esf.Verify(e.ctx, tx, "00000000-0000-0000-0000-000000000000", p)
+		_, err = esf.Verify(e.ctx, tx, "00000000-0000-0000-0000-000000000000", p, key)
 		require.ErrorIs(t, err, apperr.ErrNotFound)
 		_, err = esf.Freeze(e.ctx, tx, esf.FreezeRequest{Query: q})
 		ie, ok := apperr.AsInput(err)

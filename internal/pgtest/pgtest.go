@@ -29,7 +29,12 @@ var (
 	adminURL string
 	server   *pgserver.Server
 	tmplName string
+	hubReady bool
 )
+
+// HubRole is the login role test servers serve requests as, like ponte serve's: a member
+// of ponte_app only, bound by row-level security (store.CheckHubRole).
+const HubRole = "ponte_test_hub"
 
 // Main wraps testing.M: it runs the package's tests and stops the throw-away server, if one
 // was started. Use it as `func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }`.
@@ -87,6 +92,34 @@ func URL(t testing.TB) string {
 		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	})
 	return withDatabase(t, admin, name)
+}
+
+// HubURL is dbURL (a database from URL) logged in as HubRole, which it creates on the
+// server once. Its password is derived from the server's address, so the test binaries
+// of several packages sharing one server agree on it.
+func HubURL(t testing.TB, dbURL string) string {
+	t.Helper()
+	admin := AdminURL(t)
+	template(t, admin) // the role joins ponte_app, which the migrations create
+	sum := sha256.Sum256([]byte("ponte-test-hub/" + admin))
+	password := hex.EncodeToString(sum[:16])
+	mu.Lock()
+	if !hubReady {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := store.EnsureHubRole(ctx, admin, HubRole, password)
+		cancel()
+		if err != nil {
+			mu.Unlock()
+			t.Fatalf("pgtest: hub role: %v", err)
+		}
+		hubReady = true
+	}
+	mu.Unlock()
+	u, err := store.LoginURL(dbURL, HubRole, password)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return u
 }
 
 // Pool returns a pool on a new database (see URL), closed when the test ends.

@@ -47,6 +47,34 @@ func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, err
 	return query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
 }
 
+// CaseLoadTables counts cases the three ways at once (every grouping of
+// CaseLoadGroupings, by name), in one statement so that the three see the same cases:
+// they are suppressed together. The counts are raw.
+func (t *Tx) CaseLoadTables(ctx context.Context) (map[string][]AggregateCell, error) {
+	type groupedCell struct {
+		grouping string
+		AggregateCell
+	}
+	rows, err := query(ctx, t, "case load tables",
+		`SELECT g, l.group_key, l.group_label, l.status, l.cases FROM unnest($1::text[]) g, LATERAL ponte_case_load(g) l`,
+		[]any{CaseLoadGroupings}, func(r pgx.Rows) (groupedCell, error) {
+			var c groupedCell
+			err := r.Scan(&c.grouping, &c.Row, &c.RowLabel, &c.Column, &c.Count)
+			return c, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]AggregateCell{}
+	for _, g := range CaseLoadGroupings {
+		out[g] = nil
+	}
+	for _, c := range rows {
+		out[c.grouping] = append(out[c.grouping], c.AggregateCell)
+	}
+	return out, nil
+}
+
 // ServicesActivated counts the interventions of a funding round per service type and
 // status. The counts are raw: suppress them before showing them.
 func (t *Tx) ServicesActivated(ctx context.Context, roundID string) ([]AggregateCell, error) {

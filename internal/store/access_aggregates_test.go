@@ -58,6 +58,16 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	got, err = run(t, claims(""), caseLoad("DEPARTMENT"))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"MUN-A/SOC|OPEN": 1, "NONE|OPEN": 2, "NONE|CLOSED": 1}, cellsOf(got))
+	// The three groupings at once, for suppressing them together: the same counts.
+	tx := begin(t, st, store.TxOptions{Claims: claims(""), Scope: agg})
+	tables, err := tx.CaseLoadTables(ctx)
+	require.NoError(t, err)
+	require.NoError(t, tx.Rollback(ctx))
+	for _, g := range store.CaseLoadGroupings {
+		one, err := run(t, claims(""), caseLoad(g))
+		require.NoError(t, err)
+		require.Equal(t, cellsOf(one), cellsOf(tables[g]), g)
+	}
 	got, err = run(t, claims(""), func(tx *store.Tx) ([]store.AggregateCell, error) { return tx.ServicesActivated(ctx, fid("r1")) })
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 2}, cellsOf(got))
@@ -66,7 +76,7 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 1}, cellsOf(got))
 
 	// The same transaction sees no row.
-	tx := begin(t, st, store.TxOptions{Claims: claims(""), Scope: store.Scope{Kind: store.ScopeAll}})
+	tx = begin(t, st, store.TxOptions{Claims: claims(""), Scope: store.Scope{Kind: store.ScopeAll}})
 	ids, err := tx.StringsForTest(ctx, "SELECT id::text FROM cases")
 	require.NoError(t, err)
 	require.Empty(t, ids)

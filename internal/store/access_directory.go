@@ -47,10 +47,11 @@ func (s *Store) organisation(ctx context.Context, where string, key string) (Org
 }
 
 // StaffBySubject finds the staff member an identity-provider subject belongs to; none is
-// apperr.ErrNotFound.
+// apperr.ErrNotFound. Authentication runs before the request has claims, so it asks
+// ponte_staff_by_subject rather than the staff table, which shows nothing without them.
 func (s *Store) StaffBySubject(ctx context.Context, subject string) (StaffRef, error) {
 	var r StaffRef
-	err := s.pool.QueryRow(ctx, `SELECT id::text, subject, organisation_id::text FROM staff WHERE subject = $1`, subject).
+	err := s.pool.QueryRow(ctx, `SELECT id::text, subject, organisation_id::text FROM ponte_staff_by_subject($1)`, subject).
 		Scan(&r.ID, &r.Subject, &r.OrganisationID)
 	if err != nil {
 		return StaffRef{}, wrap("look up staff", err)

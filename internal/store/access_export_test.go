@@ -86,3 +86,14 @@ func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, 
 	}
 	return rec, nil
 }
+
+// MigrateDownToForTest rolls the hub's migrations back to version.
+func MigrateDownToForTest(ctx context.Context, databaseURL string, version int64) error {
+	p, db, err := provider(databaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = p.DownTo(ctx, version)
+	return err
+}

@@ -89,9 +89,23 @@ func (s *Store) CreateAccessToken(ctx context.Context, n NewAccessToken) (Access
 }
 
 // AccessTokenByHash finds the token whose SHA-256 is hash, revoked or expired ones
-// included: the caller decides, and says why it refuses.
+// included: the caller decides, and says why it refuses. The hub's role cannot read the
+// tokens' table: it asks ponte_access_token for the one token it was shown
+// (migrations/00350_access_no_bypass.sql).
 func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
-	return s.accessToken(ctx, "look up access token", "t.token_hash = $1", hash)
+	const op = "look up access token"
+	rows, err := s.pool.Query(ctx, `SELECT t.id::text, t.label, t.role, t.organisation_id::text, t.organisation_code,
+		t.organisation_kind, coalesce(t.territory, ''), coalesce(t.staff_id::text, ''), coalesce(t.staff_subject, ''),
+		t.purposes, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.last_used_at
+		FROM ponte_access_token($1) t`, hash)
+	if err != nil {
+		return AccessToken{}, wrap(op, err)
+	}
+	a, err := pgx.CollectExactlyOneRow(rows, scanAccessToken)
+	if err != nil {
+		return AccessToken{}, wrap(op, err)
+	}
+	return a, nil
 }
 
 // AccessTokenByID finds a token by its id.
@@ -146,8 +160,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, 
 // TouchAccessToken records that the token was used at at. It writes at most once a
 // minute per token, so authentication does not turn every request into a write.
 func (s *Store) TouchAccessToken(ctx context.Context, id string, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE access_tokens SET last_used_at = $2
-		WHERE id = $1::uuid AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`, id, at)
+	_, err := s.pool.Exec(ctx, `SELECT ponte_access_token_used($1::uuid, $2)`, id, at)
 	if err != nil {
 		return wrap("record access token use", err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -238,20 +237,18 @@ func scanPersonInto(r pgx.Rows, p *Person, extra ...any) error {
 
 // PersonsByIDs loads persons within the transaction's scope.
 func (t *Tx) PersonsByIDs(ctx context.Context, ids []string) ([]Person, error) {
-	args := []any{ids}
-	return query(ctx, t, "persons by id",
-		`SELECT `+personCols+` FROM persons p WHERE p.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args), args,
-		func(r pgx.Rows) (Person, error) {
-			var p Person
-			return p, scanPersonInto(r, &p)
-		})
+	return t.personsWhere(ctx, "persons by id", "p.id = ANY($1::uuid[])", ids)
 }
 
 // PersonsByTaxCodes loads the persons with the given tax codes, within scope.
 func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, error) {
-	args := []any{codes}
-	return query(ctx, t, "persons by tax code",
-		`SELECT `+personCols+` FROM persons p WHERE p.tax_code = ANY($1::text[]) AND `+t.scope.personPredicate("p", &args), args,
+	return t.personsWhere(ctx, "persons by tax code", "p.tax_code = ANY($1::text[])", codes)
+}
+
+// personsWhere loads the persons in scope matching cond, whose one parameter is $1 = key.
+func (t *Tx) personsWhere(ctx context.Context, op, cond string, key any) ([]Person, error) {
+	args := []any{key}
+	return query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.scope.personPredicate("p", &args), args,
 		func(r pgx.Rows) (Person, error) {
 			var p Person
 			return p, scanPersonInto(r, &p)
@@ -277,38 +274,12 @@ type SearchAges struct {
 	MinorsBornAfter *time.Time
 }
 
-// PersonSearch is what a search matches persons on: the start of the tax code or any
-// part of "family given" name, case-insensitively, with LIKE's wildcards taken literally.
-type PersonSearch struct {
-	Text string
-	Ages SearchAges
-}
-
-// predicate is the SQL condition on the persons row alias p.
-func (s PersonSearch) predicate(p string, args *[]any) string {
-	v := arg(args, likeEscape(s.Text))
-	where := `(` + p + `.tax_code LIKE upper(` + v + `) || '%' OR (` + p + `.family_name || ' ' || ` + p + `.given_name) ILIKE '%' || ` + v + ` || '%')`
-	if s.Ages.AdultsBornBy != nil {
-		where += ` AND ` + p + `.birth_date <= ` + arg(args, *s.Ages.AdultsBornBy)
-	}
-	if s.Ages.MinorsBornAfter != nil {
-		where += ` AND ` + p + `.birth_date > ` + arg(args, *s.Ages.MinorsBornAfter)
-	}
-	return where
-}
-
-// likeEscape makes %, _ and \ match themselves in a LIKE pattern (backslash is the
-// default escape character).
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // ListPersons returns a page of persons ordered by family and given name.
 func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Person], error) {
 	args := []any{}
 	where := t.scope.personPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
-		where += ` AND ` + PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
+		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
 	return listPageRows(ctx, t, "list persons",
 		`SELECT `+personCols+`, p.family_name || ' ' || p.given_name AS sort_key FROM persons p WHERE `+where, args, p,
@@ -433,8 +404,8 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 		where += " AND c.opened_on <= " + arg(&args, *f.OpenedTo)
 	}
 	if f.Search != nil && *f.Search != "" {
-		ref := arg(&args, likeEscape(*f.Search))
-		who := PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
+		ref := arg(&args, likeLiteral(*f.Search))
+		who := personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 		where += ` AND (c.reference ILIKE '%' || ` + ref + ` || '%' OR EXISTS (
 			SELECT 1 FROM persons p
 			 WHERE (p.id = c.person_id OR p.id IN (SELECT m.person_id FROM household_members m WHERE m.household_id = c.household_id))

@@ -45,45 +45,72 @@ func (b *esfSQL) recordHashes(cutoff time.Time, ops []string) string {
 }
 
 // recordsDigest completes a WITH list holding rel (operation_id, person_id, record_hash)
-// with the digest of those records: their count, and the SHA-256 of the per-operation
+// with the CTE name (n, digest): the records' count, and the SHA-256 of the per-operation
 // digests, each the SHA-256 of "person_id:record_hash" lines in person order.
-func recordsDigest(rel string) string {
+func recordsDigest(rel, name string) string {
 	return `, per_op AS (
 			SELECT operation_id, count(*) AS n,
 				encode(sha256(convert_to(string_agg(person_id::text || ':' || record_hash, E'\n' ORDER BY person_id), 'UTF8')), 'hex') AS d
 			FROM ` + rel + ` GROUP BY operation_id
-		)
-		SELECT coalesce(sum(n), 0)::bigint,
-			encode(sha256(convert_to(coalesce(string_agg(operation_id::text || ':' || d, E'\n' ORDER BY operation_id), ''), 'UTF8')), 'hex')
-		FROM per_op`
+		), ` + name + ` AS (
+			SELECT coalesce(sum(n), 0)::bigint AS n,
+				encode(sha256(convert_to(coalesce(string_agg(operation_id::text || ':' || d, E'\n' ORDER BY operation_id), ''), 'UTF8')), 'hex') AS digest
+			FROM per_op
+		)`
 }
 
 // ESFFrozenRecordsDigest is the digest of a frozen report's records (recordsDigest).
 func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
 	err = queryRow(ctx, t, "esf frozen records digest",
-		`WITH fr AS (SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = $1)`+recordsDigest("fr"),
+		`WITH fr AS (SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = $1)`+
+			recordsDigest("fr", "d")+` SELECT n, digest FROM d`,
 		[]any{reportID}, &count, &digest)
 	return count, digest, err
 }
 
-// ESFFreezeRecords stores the hash of every participant record of the operations (nil:
-// all) as of the cut-off under the report id, and returns the digest of what it stored
-// (as ESFFrozenRecordsDigest would read it back). The report row must follow in the same
-// transaction.
-func (t *Tx) ESFFreezeRecords(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) (count int64, digest string, err error) {
+// ESFRecordHashes are the hashes of participant records as of a cut-off, with their count
+// and digest (as ESFFrozenRecordsDigest reads them back once stored).
+type ESFRecordHashes struct {
+	OperationIDs []string
+	PersonIDs    []string
+	Hashes       []string
+	Count        int64
+	Digest       string
+}
+
+// ESFRecordHashes computes the hash of every participant record of the operations (nil:
+// all) as of the cut-off, to be stored under a report with ESFInsertFrozenRecords.
+func (t *Tx) ESFRecordHashes(ctx context.Context, cutoff time.Time, operationIDs []string) (ESFRecordHashes, error) {
 	b := &esfSQL{}
-	id := b.arg(reportID) + "::uuid"
-	sql := b.recordHashes(cutoff, operationIDs) + `, ins AS (
-		INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
-		SELECT ` + id + `, operation_id, person_id, record_hash FROM rec
-		RETURNING operation_id, person_id, record_hash)` + recordsDigest("ins")
-	err = t.withReportSettings(ctx, func() error {
-		return queryRow(ctx, t, "esf freeze records", sql, b.args, &count, &digest)
+	sql := b.recordHashes(cutoff, operationIDs) + recordsDigest("rec", "d") + `, arr AS (
+			SELECT array_agg(operation_id::text ORDER BY operation_id, person_id) AS ops,
+				array_agg(person_id::text ORDER BY operation_id, person_id) AS persons,
+				array_agg(record_hash ORDER BY operation_id, person_id) AS hashes
+			FROM rec
+		)
+		SELECT d.n, d.digest, coalesce(arr.ops, '{}'), coalesce(arr.persons, '{}'), coalesce(arr.hashes, '{}') FROM d, arr`
+	var h ESFRecordHashes
+	err := t.withReportSettings(ctx, func() error {
+		return queryRow(ctx, t, "esf record hashes", sql, b.args, &h.Count, &h.Digest, &h.OperationIDs, &h.PersonIDs, &h.Hashes)
 	})
+	return h, err
+}
+
+// ESFInsertFrozenRecords stores record hashes under a report whose row this transaction
+// inserted (the database refuses any other), and returns the count and digest of what it
+// stored.
+func (t *Tx) ESFInsertFrozenRecords(ctx context.Context, reportID string, h ESFRecordHashes) (count int64, digest string, err error) {
+	err = queryRow(ctx, t, "esf insert frozen records", `WITH ins AS (
+			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
+			SELECT $1::uuid, o, p, h FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS u(o, p, h)
+			RETURNING operation_id, person_id, record_hash
+		)`+recordsDigest("ins", "d")+` SELECT n, digest FROM d`,
+		[]any{reportID, h.OperationIDs, h.PersonIDs, h.Hashes}, &count, &digest)
 	return count, digest, err
 }
 
-// ESFFrozenReport is a frozen report as stored.
+// ESFFrozenReport is a frozen report as stored. The signature columns are empty for
+// reports frozen before reports were signed.
 type ESFFrozenReport struct {
 	ID            string
 	Cutoff        time.Time
@@ -95,29 +122,32 @@ type ESFFrozenReport struct {
 	FrozenBy      string
 	Note          string
 	FrozenAt      time.Time
+	// SigningKeyID and SigningPublicKey name the key that signed SignedDigests.
+	SigningKeyID     string
+	SigningPublicKey []byte
+	SignedDigests    string
+	Signature        []byte
 }
 
-// ESFInsertFrozenReport stores a frozen report; it can never be changed or deleted.
-func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) (time.Time, error) {
-	var at time.Time
-	err := queryRow(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
-			records_digest, report_hash, frozen_by, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) RETURNING frozen_at`,
-		[]any{r.ID, r.Cutoff, r.Query, r.Report, r.RecordCount, r.RecordsDigest, r.ReportHash, r.FrozenBy, r.Note}, &at)
-	return at, err
+// ESFInsertFrozenReport stores a frozen report; it can never be changed or deleted, and
+// its records follow with ESFInsertFrozenRecords in the same transaction.
+func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) error {
+	_, err := exec(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
+			records_digest, report_hash, frozen_by, note, frozen_at, signing_key_id, signing_public_key, signed_digests, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, ''), $10, $11, $12, $13, $14)`,
+		r.ID, r.Cutoff, r.Query, r.Report, r.RecordCount, r.RecordsDigest, r.ReportHash, r.FrozenBy, r.Note, r.FrozenAt,
+		r.SigningKeyID, r.SigningPublicKey, r.SignedDigests, r.Signature)
+	return err
 }
 
 // ESFFrozenReportByID loads a frozen report.
 func (t *Tx) ESFFrozenReportByID(ctx context.Context, id string) (ESFFrozenReport, error) {
 	var r ESFFrozenReport
-	var note *string
 	err := queryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
-			frozen_by, note, frozen_at
+			frozen_by, coalesce(note, ''), frozen_at, coalesce(signing_key_id, ''), signing_public_key, coalesce(signed_digests, ''), signature
 		FROM esf_frozen_reports WHERE id = $1`, []any{id},
-		&r.ID, &r.Cutoff, &r.Query, &r.Report, &r.RecordCount, &r.RecordsDigest, &r.ReportHash, &r.FrozenBy, &note, &r.FrozenAt)
-	if note != nil {
-		r.Note = *note
-	}
+		&r.ID, &r.Cutoff, &r.Query, &r.Report, &r.RecordCount, &r.RecordsDigest, &r.ReportHash, &r.FrozenBy, &r.Note, &r.FrozenAt,
+		&r.SigningKeyID, &r.SigningPublicKey, &r.SignedDigests, &r.Signature)
 	return r, err
 }
 
@@ -170,15 +200,18 @@ type ESFFrozenReportSummary struct {
 	ReportHash  string
 	FrozenBy    string
 	FrozenAt    time.Time
+	// SigningKeyID is empty for a report frozen before reports were signed.
+	SigningKeyID string
 }
 
 // ESFFrozenReports lists frozen reports, newest first.
 func (t *Tx) ESFFrozenReports(ctx context.Context, limit int) ([]ESFFrozenReportSummary, error) {
-	return query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at
+	return query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at,
+			coalesce(signing_key_id, '')
 		FROM esf_frozen_reports ORDER BY frozen_at DESC, id LIMIT $1`, []any{limit},
 		func(r pgx.Rows) (ESFFrozenReportSummary, error) {
 			var s ESFFrozenReportSummary
-			err := r.Scan(&s.ID, &s.Cutoff, &s.Query, &s.RecordCount, &s.ReportHash, &s.FrozenBy, &s.FrozenAt)
+			err := r.Scan(&s.ID, &s.Cutoff, &s.Query, &s.RecordCount, &s.ReportHash, &s.FrozenBy, &s.FrozenAt, &s.SigningKeyID)
 			return s, err
 		})
 }

@@ -166,7 +166,7 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 		where += " AND pa.round_id = " + arg(&args, *f.RoundID)
 	}
 	if f.Search != nil && *f.Search != "" {
-		where += ` AND ` + PersonSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
+		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
 	return listPageRows(ctx, t, "list participations", `SELECT `+participationCols+`, to_char(pa.entry_date, 'YYYY-MM-DD') AS sort_key
 		FROM participations pa JOIN persons p ON p.id = pa.person_id WHERE `+where, args, p,

@@ -10,7 +10,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-// migrateQueue applies the job queue's own migrations (River's), after the hub's, so
+// migrateQueue applies the job queue's own migrations (River's), before the hub's, so
 // `ponte migrate up` leaves a database every replica's queue can start on.
 func migrateQueue(ctx context.Context, databaseURL string) error {
 	pc, err := pgxpool.ParseConfig(databaseURL)
@@ -41,19 +41,12 @@ type QueueDepth struct {
 }
 
 // RegistryQueueDepth counts the unfinished jobs of the registry queue per source they
-// touch (a refresh of several sources counts for each).
+// touch (a refresh of several sources counts for each). A request cannot see the jobs
+// (a refresh's arguments are tax codes), so the owner counts them
+// (migrations/00350_access_no_bypass.sql).
 func (t *Tx) RegistryQueueDepth(ctx context.Context, queue string) ([]QueueDepth, error) {
 	return query(ctx, t, "registry queue depth",
-		`SELECT s.source,
-		        count(*) FILTER (WHERE j.state <> 'running')::int,
-		        count(*) FILTER (WHERE j.state = 'running')::int
-		   FROM river_job j
-		  CROSS JOIN LATERAL jsonb_array_elements_text(
-		        CASE WHEN jsonb_typeof(j.args->'sources') = 'array' THEN j.args->'sources'
-		             ELSE jsonb_build_array(j.args->>'source') END) AS s(source)
-		  WHERE j.queue = $1 AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled')
-		    AND s.source IS NOT NULL
-		  GROUP BY s.source`, []any{queue},
+		`SELECT d.source, d.waiting, d.running FROM ponte_registry_queue_depth($1) d`, []any{queue},
 		func(r pgx.Rows) (QueueDepth, error) {
 			var d QueueDepth
 			err := r.Scan(&d.Source, &d.Waiting, &d.Running)

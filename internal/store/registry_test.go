@@ -127,7 +127,9 @@ func TestUpsertRefusesBadBatches(t *testing.T) {
 	})
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok, "a constraint violation is an input error: %v", err)
-	require.Contains(t, ie.Error(), "registry_benefit_cases_status_check")
+	require.Equal(t, "status", ie.Fields[0].Field)
+	require.NotContains(t, ie.Error(), "registry_benefit_cases_status_check", "what a client sees names no constraint")
+	require.ErrorContains(t, err, "registry_benefit_cases_status_check", "the operator's error does")
 }
 
 func TestRecordsLinkToPersonsRegisteredLater(t *testing.T) {

@@ -97,8 +97,10 @@ const (
 
 // DatabaseRole is the role request transactions run as: it does not own the tables, has
 // no BYPASSRLS, and is what the row-level security policies restrict. A request
-// transaction becomes it with set_config('role', DatabaseRole, true) among its claims, so
-// one pool serves migrations, operators (who stay the login role) and requests.
+// transaction becomes it with set_config('role', DatabaseRole, true) among its claims.
+// The hub logs in as a member of it (hubrole.go), so nothing run on its connections can
+// switch to a role the policies do not bind; a tool logged in as the owner gets the same
+// restriction for the transactions it opens with claims.
 const DatabaseRole = "ponte_app"
 
 // Claim keys the row-level security policies read (migrations/00100_access_rls.sql).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,11 @@ type Config struct {
 // Store is the hub's handle on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+
+	// The job queue's pool (QueuePool), opened on first use.
+	queueOnce sync.Once
+	queue     *pgxpool.Pool
+	queueErr  error
 }
 
 // Open connects to databaseURL and checks the connection.
@@ -70,12 +76,42 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 // New wraps an existing pool (tests build pools of their own).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// Close releases the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close releases the pools.
+func (s *Store) Close() {
+	s.pool.Close()
+	s.queueOnce.Do(func() {}) // no queue pool is opened after Close
+	if s.queue != nil {
+		s.queue.Close()
+	}
+}
 
-// Pool exposes the pool to packages that need a raw pgx handle for their own library
-// (the job queue). Nothing outside the store builds SQL with it.
+// Pool exposes the pool to tools and tests that need a raw pgx handle. Nothing outside
+// the store builds SQL with it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// queueMaxConns bounds the job queue's pool: River holds one connection for its
+// notifications and takes others briefly to fetch, complete and maintain jobs; the jobs'
+// own work runs in the store's transactions, on the main pool.
+const queueMaxConns = 8
+
+// QueuePool is the job queue's own pool (River's driver), on the same database and login
+// role as Pool. Its connections carry the setting ClaimQueue = worker, which the policy
+// on the queue's jobs admits (migrations/00350_access_no_bypass.sql): a registry
+// refresh's arguments are tax codes, and request transactions, on Pool, never see a job.
+func (s *Store) QueuePool() (*pgxpool.Pool, error) {
+	s.queueOnce.Do(func() {
+		pc := s.pool.Config().Copy()
+		pc.MaxConns = queueMaxConns
+		pc.MinConns = 0
+		pc.ConnConfig.Tracer = nil // the statements of the queue are not the API's
+		pc.ConnConfig.RuntimeParams[ClaimQueue] = queueWorker
+		pc.ConnConfig.RuntimeParams["application_name"] = "ponte-queue"
+		if s.queue, s.queueErr = pgxpool.NewWithConfig(context.Background(), pc); s.queueErr != nil {
+			s.queueErr = fmt.Errorf("store: job queue pool: %w", s.queueErr)
+		}
+	})
+	return s.queue, s.queueErr
+}
 
 // Ping reports whether the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
@@ -340,8 +376,9 @@ func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64
 }
 
 // wrap turns driver errors into the hub's error vocabulary: a missing row is NotFound, a
-// violated constraint is an input error naming the constraint's column, a cancelled
-// statement is Unavailable. Everything else stays internal and is never shown to clients.
+// violated constraint is an input error naming the column it guards (never the
+// constraint, which names the schema), a cancelled statement is Unavailable. Everything
+// else stays internal and is never shown to clients.
 func wrap(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("store: %s: %w", op, apperr.ErrNotFound)
@@ -349,12 +386,19 @@ func wrap(op string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
+		// The constraint's name stays beside the input error, for the server's log and the
+		// operators' commands; clients are shown the input error alone.
 		case "23505": // unique_violation
-			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "already exists"))
+			field, reason := uniqueViolation(pgErr)
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(field, reason), pgErr.ConstraintName)
 		case "23503": // foreign_key_violation
-			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "refers to something that does not exist"))
-		case "23514", "23502", "22P02", "22007", "22008": // check, not null, bad text representation, bad datetime
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(constraintField(pgErr), "refers to something that does not exist"), pgErr.ConstraintName)
+		case "23514", "23502": // check, not null: the message names the relation and the constraint
+			return fmt.Errorf("store: %s: %w (%s)", op, apperr.Input(constraintField(pgErr), "is not valid"), pgErr.Message)
+		case "22P02", "22007", "22008": // bad text representation, bad datetime
 			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "is not valid: "+pgErr.Message))
+		case "22021": // character_not_in_repertoire: a NUL, which text cannot hold
+			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "contains a character text cannot hold (NUL)"))
 		case "57014": // query_canceled (statement timeout)
 			return fmt.Errorf("store: %s: %w", op, apperr.ErrUnavailable)
 		case "42501": // insufficient_privilege (row-level security refused a write)
@@ -367,9 +411,41 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
+// uniqueKeys are the unique constraints a workflow command can run into: the column (or
+// columns, as PostgreSQL lists them) each guards, which the command renames to its input
+// field, and what a clash means. PostgreSQL leaves the key out of the error's detail when
+// row-level security hides rows from the writer, so the constraint is all there is to go
+// by, and a clash with a row the writer cannot see reads exactly like one with a row it
+// can: the answer says that the value is taken, not where, by whom, or which row.
+//
+// That is still an answer about rows outside the caller's scope. Registering a tax code
+// tells whether the hub holds that person anywhere, in any organisation's cases: one
+// person per tax code is the data model, and a second registration cannot be allowed
+// to succeed. What the caller learns is exactly "already registered"; repeated probing
+// is for the identity provider's and the access log's oversight, not hidden here. Case
+// references are organisations' own numbering and tell no one's identity.
+var uniqueKeys = map[string]struct{ column, reason string }{
+	"persons_tax_code_key": {"tax_code", "a person with this tax code is already registered"},
+	"cases_reference_key":  {"reference", "a case with this reference already exists"},
+	"participations_operation_id_person_id_entry_date_key": {"operation_id, person_id, entry_date",
+		"the person already entered this operation on this date"},
+	"assessment_scores_pkey": {"assessment_id, area", "an area is scored twice"},
+}
+
+func uniqueViolation(e *pgconn.PgError) (field, reason string) {
+	if k, ok := uniqueKeys[e.ConstraintName]; ok {
+		return k.column, k.reason
+	}
+	return constraintField(e), "is already taken"
+}
+
 // keyDetail reads the column out of a unique violation's detail: "Key (tax_code)=(…) already exists."
 var keyDetail = regexp.MustCompile(`^Key \(([a-z_, ]+)\)=`)
 
+// constraintField is the column a violated constraint guards: the error's column, the key
+// its detail lists, or the column in the name PostgreSQL gives a column's constraint
+// (table_column_fkey, table_column_check, table_column_key). Failing those, nothing:
+// the caller's input as a whole, never the constraint's name.
 func constraintField(e *pgconn.PgError) string {
 	if e.ColumnName != "" {
 		return e.ColumnName
@@ -377,20 +453,28 @@ func constraintField(e *pgconn.PgError) string {
 	if m := keyDetail.FindStringSubmatch(e.Detail); m != nil {
 		return m[1]
 	}
-	if e.ConstraintName != "" {
-		return e.ConstraintName
+	if e.TableName != "" && strings.HasPrefix(e.ConstraintName, e.TableName+"_") {
+		rest := strings.TrimPrefix(e.ConstraintName, e.TableName+"_")
+		for _, suffix := range []string{"_fkey", "_check", "_key"} {
+			if col, ok := strings.CutSuffix(rest, suffix); ok && col != "" {
+				return col
+			}
+		}
 	}
-	return e.TableName
+	return ""
 }
 
 // ExtraMigrationsVersion names the schema parts not applied by goose files (the job
-// queue's own migrations); test templates are rebuilt when it changes.
-const ExtraMigrationsVersion = "v2-river-v0.51.1"
+// queue's own migrations, and their order); test templates are rebuilt when it changes.
+const ExtraMigrationsVersion = "v3-river-v0.51.1-first"
 
-// MigrateAll applies the hub's migrations and those of the libraries it embeds.
+// MigrateAll applies the migrations of the libraries the hub embeds (the job queue's),
+// then the hub's own, which grant the queue's tables to the hub's role and put its jobs
+// under row-level security (migrations/00350_access_no_bypass.sql).
 func MigrateAll(ctx context.Context, databaseURL string) error {
-	if _, err := Migrate(ctx, databaseURL); err != nil {
+	if err := migrateQueue(ctx, databaseURL); err != nil {
 		return err
 	}
-	return migrateQueue(ctx, databaseURL)
+	_, err := Migrate(ctx, databaseURL)
+	return err
 }

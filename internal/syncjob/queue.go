@@ -109,7 +109,11 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 	if opts.PollInterval > 0 && opts.PollInterval < 100*time.Millisecond {
 		cooldown = opts.PollInterval
 	}
-	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
+	pool, err := st.QueuePool()
+	if err != nil {
+		return nil, err
+	}
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:               map[string]river.QueueConfig{QueueName: {MaxWorkers: q.cfg.Workers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
@@ -118,7 +122,10 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 		RescueStuckJobsAfter: jobTimeout + 5*time.Minute,
 		FetchPollInterval:    opts.PollInterval,
 		FetchCooldown:        cooldown,
-		Logger:               q.log,
+		// Reindexing needs the owner of the queue's indexes, which the hub's login role is
+		// not: it is maintenance for the database's owner.
+		ReindexerSchedule: river.NeverSchedule(),
+		Logger:            q.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("syncjob: job queue: %w", err)

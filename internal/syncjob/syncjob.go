@@ -130,6 +130,8 @@ type Progress struct {
 	Err  error
 }
 
-// syncTx is how the engine's transactions are opened: no principal claims, so they run as
-// the login role, which the row-level security policies let through.
-var syncTx = store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}
+// syncTx is how the engine's transactions are opened: every row, with the claim that lets
+// registry data be written. In the hub they run on the hub's login role, which the
+// row-level security policies bind; on an operator's (ponte sync, ponte import) they are
+// not bound.
+var syncTx = store.TxOptions{Claims: store.RegistrySyncClaims(), Scope: store.Scope{Kind: store.ScopeAll}}
