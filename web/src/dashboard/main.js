@@ -44,10 +44,8 @@ const app = {
   signOut() {
     clearSession();
     this.session = null;
-    for (const p of this.panels) {
-      p.status = 'idle';
-      p.data = null;
-    }
+    // Forget what the last token could read, down to the rounds it listed.
+    for (const p of this.panels) p.reset();
     this.show();
     $('token').focus();
   },

@@ -10,14 +10,12 @@ export class Panel {
   constructor(spec, app) {
     this.spec = spec;
     this.app = app;
-    this.state = { ...(spec.initialState ?? {}) };
-    this.status = 'idle';
-    this.data = null;
-    this.error = null;
     this.charts = [];
     this.heading = h('h2', { id: `${spec.id}-title` });
     this.intro = h('p', { class: 'intro' });
-    this.body = h('div', { class: 'panel-body', 'aria-live': 'polite' });
+    // Not a live region: a screen reader would read out every table on each reload.
+    // Errors announce themselves (role="alert"); aria-busy marks a reload.
+    this.body = h('div', { class: 'panel-body' });
     this.element = h(
       'section',
       { class: 'panel', id: spec.id, 'aria-labelledby': `${spec.id}-title`, dataset: { panel: spec.id } },
@@ -25,12 +23,27 @@ export class Panel {
       this.intro,
       this.body,
     );
+    this.reset();
+  }
+
+  // reset forgets the data, the state of the panel's controls and any error.
+  reset() {
+    this.generation = (this.generation ?? 0) + 1; // answers still on their way are dropped
+    for (const chart of this.charts) chart.destroy();
+    this.charts = [];
+    this.state = structuredClone(this.spec.initialState ?? {});
+    this.status = 'idle';
+    this.data = null;
+    this.error = null;
+    this.body.replaceChildren();
+    this.element.dataset.status = this.status;
   }
 
   async refresh() {
     const session = this.app.session;
     if (!session) return;
     const focused = this.focusedId();
+    const generation = ++this.generation;
     this.status = 'loading';
     if (this.data) {
       // Asking again (another round, another date): the current content stays, marked
@@ -41,10 +54,13 @@ export class Panel {
       this.redraw();
     }
     try {
-      this.data = await this.spec.load(session, this);
+      const data = await this.spec.load(session, this);
+      if (generation !== this.generation) return; // signed out, or asked again since
+      this.data = data;
       this.status = 'ready';
       this.error = null;
     } catch (err) {
+      if (generation !== this.generation) return;
       this.data = null;
       this.error = err instanceof ApiError ? err : new ApiError('error', String(err?.message ?? err));
       this.status = this.error.kind;

@@ -41,8 +41,9 @@ export const esfPanel = {
   initialState: { cutoff: today(), group: 0 },
 
   async load(session, panel) {
-    const data = requireFields(await query(session, esfQuery, { cutoff: panel.state.cutoff }), 'esfReport');
-    if (panel.state.group >= data.esfReport.groups.length) panel.state.group = 0;
+    const state = panel.state;
+    const data = requireFields(await query(session, esfQuery, { cutoff: state.cutoff }), 'esfReport');
+    if (state.group >= data.esfReport.groups.length) state.group = 0;
     return data.esfReport;
   },
 

@@ -24,15 +24,17 @@ export const servicesPanel = {
   initialState: { rounds: null, roundId: null },
 
   async load(session, panel) {
-    if (!panel.state.rounds) {
+    // The state as it was when asked: a sign-out meanwhile replaces panel.state.
+    const state = panel.state;
+    if (!state.rounds) {
       const data = requireFields(await query(session, roundsDocument), 'operations');
-      panel.state.rounds = data.operations.edges.flatMap(({ node }) =>
+      state.rounds = data.operations.edges.flatMap(({ node }) =>
         node.rounds.map((r) => ({ ...r, operationCode: node.code, operationName: node.name })),
       );
-      panel.state.roundId = panel.state.rounds[0]?.id ?? null;
+      state.roundId = state.rounds[0]?.id ?? null;
     }
-    if (!panel.state.roundId) return { table: null };
-    const data = requireFields(await query(session, servicesDocument, { roundId: panel.state.roundId }), 'servicesActivated');
+    if (!state.roundId) return { table: null };
+    const data = requireFields(await query(session, servicesDocument, { roundId: state.roundId }), 'servicesActivated');
     return { table: data.servicesActivated };
   },
 
