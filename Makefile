@@ -1,11 +1,13 @@
 # The hub's everyday commands. `make test` is the one CI runs (through .ci/run).
 
 AUDIT_DIR := graph/server/testdata/audit
+E2E_DIR := cmd/ponte/testdata/e2e
+NPM_CI := npm ci --no-audit --no-fund --silent
 
-.PHONY: test demo generate lint audit-deps bench
+.PHONY: test demo generate lint audit-deps e2e-deps web web-deps screenshots bench
 
 ## test: the whole suite against a throw-away PostgreSQL (or DATABASE_URL when set)
-test: audit-deps
+test: audit-deps e2e-deps web-deps
 	go run ./cmd/ponte with-db -- go test -count=1 -timeout 20m ./...
 
 ## audit-deps: install the graphql-http audit (npm) used by the GraphQL-over-HTTP test
@@ -15,6 +17,33 @@ audit-deps:
 	else \
 		echo "npm not found: the GraphQL-over-HTTP audit test will be skipped"; \
 	fi
+
+## e2e-deps: install playwright-core (npm), which drives Chromium in the dashboard and IDE browser test
+e2e-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(E2E_DIR) && $(NPM_CI); \
+	else \
+		echo "npm not found: the browser test will be skipped"; \
+	fi
+
+## web: rebuild the GraphQL IDE and the dashboard from web/ into internal/webui/dist (commit the result)
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+## web-deps: install web/'s build tools when its lock file changed; the test that rebuilds web/ uses them
+web-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory web/node_modules/.package-lock.json; \
+	else \
+		echo "npm not found: the check that web/ rebuilds to internal/webui/dist will be skipped"; \
+	fi
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && $(NPM_CI)
+
+## screenshots: the README's screenshots of the dashboard and the IDE (docs/img), taken by the browser test
+screenshots: e2e-deps
+	go run ./cmd/ponte with-db -- env PONTE_SCREENSHOTS=$(CURDIR)/docs/img go test -count=1 -run TestDashboardAndIDE ./cmd/ponte/
 
 ## demo: the local demo (see README)
 demo:

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,6 +170,7 @@ ponte demo is ready (%s)
 
   GraphQL API   %s/graphql
   GraphQL IDE   %s/
+  dashboard     %s/dashboard (sign in with a token, or open a link below)
   health        %s/healthz   %s/readyz
   metrics       %s/metrics
   DATABASE_URL  %s
@@ -176,7 +178,7 @@ ponte demo is ready (%s)
   hub login     %s (a member of %s only: the API's and the job queue's connections)
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
   ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of ponte report freeze|verify)
-`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
+`, time.Since(started).Round(time.Millisecond), base, base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
 		signingKey, cfg.ESFSigner.KeyID())
 	printDemoAccess(stdout, tokens, base, dbURL)
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
@@ -243,9 +245,44 @@ Send the token as "Authorization: Bearer <token>", and the purpose of use as
 "Ponte-Purpose: <purpose>" (it may be left out when the role has one purpose), e.g.
   curl -H "Authorization: Bearer $TOKEN" -H "Ponte-Purpose: case_management" \
        -H "Content-Type: application/json" -d '{"query":"{ cases(first: 5) { totalCount } }"}' %s/graphql
-In the IDE, put both under HTTP HEADERS. A partner organisation's opaque token:
+In the IDE (%s/), put both in the Headers editor as JSON:
+  {"Authorization": "Bearer <token>", "Ponte-Purpose": "statistics"}
+A partner organisation's opaque token:
   DATABASE_URL='%s' ponte token issue --role employment_officer --org CPI-PISA --purpose employment_services
-`, base, dbURL)
+`, base, base, dbURL)
+	printDashboardLinks(w, tokens, base)
+}
+
+// dashboardLinks are the demo identities the dashboard is opened for: the SdS Pisa
+// dashboard's service identity, and the ESF+ monitoring officer, who also sees the ESF+
+// indicators.
+var dashboardLinks = []struct {
+	subject string
+	purpose access.Purpose
+	label   string
+}{
+	{"dashboard.sds-pisa", access.PurposeStatistics, "SdS Pisa dashboard"},
+	{"esf.monitor.serra", access.PurposeESFMonitoring, "ESF+ monitoring officer"},
+}
+
+// printDashboardLinks prints links that open the dashboard signed in. The token goes in
+// the URL fragment, which the browser keeps to itself: it never reaches a server log.
+func printDashboardLinks(w io.Writer, tokens []demoToken, base string) {
+	fmt.Fprintln(w, "\nThe dashboard, signed in (the token travels in the URL fragment, which never reaches the server):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, l := range dashboardLinks {
+		for _, t := range tokens {
+			if t.identity.Subject == l.subject {
+				fmt.Fprintf(tw, "  %s\t%s\n", l.label, dashboardLink(base, t.token, l.purpose))
+			}
+		}
+	}
+	_ = tw.Flush()
+}
+
+// dashboardLink is the dashboard's address, signed in with token for purpose.
+func dashboardLink(base, token string, purpose access.Purpose) string {
+	return base + "/dashboard#token=" + url.QueryEscape(token) + "&purpose=" + url.QueryEscape(string(purpose))
 }
 
 // demoPseudonymizer reads the demo's pseudonym key, creating it on first run.

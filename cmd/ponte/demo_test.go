@@ -20,7 +20,8 @@ import (
 )
 
 // startDemo runs the demo in-process and returns its API base URL, its DATABASE_URL, the
-// bearer token it printed for each role, and a function that stops it (as Ctrl-C would)
+// bearer token it printed for each role (and each subject; the signed-in dashboard links
+// under "link:" and the link's purpose), and a function that stops it (as Ctrl-C would)
 // and returns runDemo's result.
 func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[string]string, stop func() error) {
 	t.Helper()
@@ -36,6 +37,7 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[str
 	apiRE := regexp.MustCompile(`GraphQL API\s+(http://\S+)/graphql`)
 	dbRE := regexp.MustCompile(`DATABASE_URL\s+(\S+)`)
 	tokenRE := regexp.MustCompile(`^\s+([a-z_]+)\s+([\w.-]+)\s+(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`)
+	linkRE := regexp.MustCompile(`\s(http://\S+/dashboard#token=\S+&purpose=(\w+))$`)
 	tokens = map[string]string{}
 	ready := false
 	sc := bufio.NewScanner(r)
@@ -66,6 +68,9 @@ func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[str
 					tokens[m[1]] = m[3]
 				}
 				tokens[m[2]] = m[3]
+			}
+			if m := linkRE.FindStringSubmatch(l); m != nil {
+				tokens["link:"+m[2]] = m[1]
 			}
 			ready = strings.Contains(l, "Press Ctrl-C to stop.")
 		case <-deadline:

@@ -1,5 +1,5 @@
 // Package server wires the GraphQL API into HTTP: transports, limits, one database
-// transaction per operation, error codes, health and readiness, and the in-browser IDE.
+// transaction per operation, error codes, health and readiness, the IDE and the dashboard.
 package server
 
 import (
@@ -19,7 +19,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/webui"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -146,13 +146,19 @@ func GraphQL(cfg Config) http.Handler {
 	return limitBody(cfg.Limits.MaxBodyBytes, h)
 }
 
-// Mux returns the hub's HTTP routes: /graphql, the IDE at /, /healthz, /readyz and /metrics.
+// Mux returns the hub's HTTP routes: /graphql, the IDE at /, the dashboard at /dashboard
+// (both pages built into the binary, their files under /assets/), /healthz, /readyz and
+// /metrics.
 func Mux(cfg Config) *http.ServeMux {
 	cfg.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", GraphQL(cfg))
 	mux.Handle("GET /metrics", metricsHandler(cfg.metrics, cfg))
-	mux.Handle("GET /{$}", playground.Handler("ponte", "/graphql"))
+	pages := webui.New()
+	mux.Handle("GET /{$}", pages.IDE())
+	mux.Handle("GET /dashboard", pages.Dashboard())
+	mux.Handle("GET /dashboard/{$}", http.RedirectHandler("/dashboard", http.StatusMovedPermanently))
+	mux.Handle("GET /assets/", pages.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
