@@ -22,9 +22,10 @@ var esfImports = map[string]esfLoader{
 	"participants": esf.ImportParticipants,
 	"situations":   esf.ImportSituations,
 	"targets":      esf.ImportTargets,
+	"entities":     esf.ImportEntities,
 }
 
-const importUsage = `usage: ponte import operations|participants|situations|targets [--encoding windows-1252] FILE
+const importUsage = `usage: ponte import operations|participants|situations|targets|entities [--encoding windows-1252] FILE
        ponte import unilav FILE...
 
 Loads a CSV file with the header below into DATABASE_URL in one transaction: a file with any
@@ -41,6 +42,9 @@ ends; blank columns and rows around the table are ignored.
   participants  operation_code,tax_code,gender,birth_date,entry_date,exit_date,employment_status,unemployment_months,isced,disability,third_country_national,foreign_background,minority,homeless,rural
   situations    operation_code,tax_code,date,situation
   targets       operation_code,indicator_type,indicator,planned
+  entities      operation_code,tax_code,name,kind,supported_from
+                (tax_code: the organisation's partita IVA or a sole trader's codice fiscale;
+                kind: PUBLIC_ADMINISTRATION or SME; organisations not yet known are registered)
   unilav        UNILAV compulsory communications (XML)`
 
 // runImport loads a file into DATABASE_URL: ESF+ operations, participants, labour
@@ -112,7 +116,12 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged\n", name, res.Rows, kind, res.Inserted, res.Updated, res.Unchanged)
+	registered := ""
+	if res.Organisations > 0 {
+		registered = fmt.Sprintf("; %d organisation(s) registered", res.Organisations)
+	}
+	fmt.Fprintf(stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged%s\n", name, res.Rows, kind, res.Inserted, res.Updated,
+		res.Unchanged, registered)
 	return nil
 }
 

@@ -42,6 +42,16 @@ func TestImportItalianSpreadsheets(t *testing.T) {
 	require.Contains(t, out.String(), "J11B20000010001|COM|EECO01|1200|0\n")
 	require.Contains(t, out.String(), "J11B20000010001|DPR|ALI_HOMES|12|\n")
 
+	entities := esfTestFile(t, dir, "entities.csv", crlf("operation_code;tax_code;name;kind;supported_from\n"+
+		"J11B20000010001;80000000002;Societ\xe0 della Salute;PUBLIC_ADMINISTRATION;01/10/2020\n"+
+		"J11B20000010001;IT12345678903;Cooperativa sociale;SME;01/11/2020\n"))
+	require.NoError(t, runImport(ctx, []string{"entities", "--encoding", "windows-1252", entities}))
+	require.Contains(t, out.String(), "entities.csv: 2 entities rows: 2 inserted, 0 updated, 0 unchanged; 2 organisation(s) registered")
+	out.Reset()
+	require.NoError(t, runReport(ctx, []string{"in01", "--cutoff", "2022-12-31"}))
+	require.Contains(t, out.String(), "J11B20000010001|COM|EECO18||1\n")
+	require.Contains(t, out.String(), "J11B20000010001|COM|EECO19||1\n")
+
 	tabs := esfTestFile(t, dir, "tabs.csv", "operation_code\tindicator_type\tindicator\tplanned\nJ11B20000010001\tCOM\tEECO02\t5\n")
 	stderr := captureStderr(t, func() {
 		require.ErrorContains(t, runImport(ctx, []string{"targets", tabs}), "1 problem(s), nothing loaded")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/internal/partitaiva"
 )
 
 // Problem is one thing wrong with an imported file. Row is the line the record starts on,
@@ -543,6 +544,43 @@ func (r *rowReader) taxCode(col int) string {
 		return ""
 	}
 	return c.String()
+}
+
+// organisationTaxCode reads an organisation's tax number: the 11 digits of its partita IVA
+// (or of the numeric codice fiscale of a body without one), with or without the IT of the
+// EU VAT form, or a sole trader's personal codice fiscale.
+func (r *rowReader) organisationTaxCode(col int) string {
+	v := strings.ToUpper(strings.Join(strings.Fields(r.required(col)), ""))
+	if v == "" {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(v, "IT"); ok && len(rest) == partitaiva.Len {
+		v = rest
+	}
+	digits := strings.Trim(v, "0123456789") == ""
+	switch {
+	case len(v) == 16 && !digits:
+		c, err := codicefiscale.Parse(v)
+		if err != nil {
+			r.problem(col, "is not a valid codice fiscale of a sole trader: "+codicefiscale.Reason(err))
+			return ""
+		}
+		return c.String()
+	case digits && len(v) < partitaiva.Len:
+		reason := fmt.Sprintf("has %d digits, a VAT number %d: a spreadsheet drops leading zeros from a column of numbers "+
+			"(format the column as text)", len(v), partitaiva.Len)
+		if padded, err := partitaiva.Parse(strings.Repeat("0", partitaiva.Len-len(v)) + v); err == nil {
+			reason += "; " + padded + " would be valid"
+		}
+		r.problem(col, reason)
+		return ""
+	}
+	p, err := partitaiva.Parse(v)
+	if err != nil {
+		r.problem(col, "is not a valid VAT number (partita IVA): "+partitaiva.Reason(err))
+		return ""
+	}
+	return p
 }
 
 func (r *rowReader) text(col int, maxLen int) string {

@@ -1,6 +1,8 @@
 package esf
 
 import (
+	"strings"
+
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -89,6 +91,20 @@ var Indicators = []Indicator{
 	{Code: "EECR03", Name: "participants gaining a qualification upon leaving", Kind: Result, Test: TestQualification},
 	{Code: "EECR04", Name: "participants in employment, including self-employment, upon leaving", Kind: Result, Test: TestLeaving, Situations: []string{SituationEmployed, SituationSelfEmployed}},
 	{Code: "EECR05", Name: "participants in employment, including self-employment, six months after leaving", Kind: Result, Test: TestSixMonths, Situations: []string{SituationEmployed, SituationSelfEmployed}},
+}
+
+// commonRanges names the codes of the common indicators, as ranges.
+func commonRanges() string {
+	var out []string
+	for i := 0; i < len(Indicators); {
+		j := i
+		for j+1 < len(Indicators) && Indicators[j+1].Code[:4] == Indicators[i].Code[:4] {
+			j++
+		}
+		out = append(out, Indicators[i].Code+"-"+Indicators[j].Code)
+		i = j + 1
+	}
+	return strings.Join(out, ", ")
 }
 
 // IndicatorByCode returns the indicator with the given code.

@@ -568,25 +568,28 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 // ESFEntityCount is the number of entities an operation supports, by kind.
 type ESFEntityCount struct {
 	OperationID string
-	Public      int64
-	Private     int64
+	// Public counts public administrations and public services (EECO18).
+	Public int64
+	// SME counts micro, small and medium-sized enterprises (EECO19).
+	SME int64
 }
 
 // ESFEntityCounts counts the organisations each operation supported from a date on or
-// before the cut-off: public administrations (EECO18) and the others (EECO19).
+// before the cut-off, once each, by the kind they were supported as.
 func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs []string) ([]ESFEntityCount, error) {
 	args := []any{cutoff}
 	where := ""
 	if operationIDs != nil {
 		where = " AND oe.operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
 	}
-	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE o.is_public), count(*) FILTER (WHERE NOT o.is_public)
-		FROM operation_entities oe JOIN organisations o ON o.id = oe.organisation_id
+	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
+			count(*) FILTER (WHERE oe.kind = 'SME')
+		FROM operation_entities oe
 		WHERE oe.supported_from <= $1::date`+where+`
 		GROUP BY oe.operation_id`, args,
 		func(r pgx.Rows) (ESFEntityCount, error) {
 			var e ESFEntityCount
-			err := r.Scan(&e.OperationID, &e.Public, &e.Private)
+			err := r.Scan(&e.OperationID, &e.Public, &e.SME)
 			return e, err
 		})
 }
