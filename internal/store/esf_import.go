@@ -459,11 +459,29 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 			newTax, newNames, newPublic = append(newTax, r.TaxCode), append(newNames, r.Name), append(newPublic, r.Kind == ESFEntityPublic)
 		}
 	}
+	// A new organisation is registered under its tax code as its code, which one without a
+	// tax code may hold already.
+	taken, err := query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
+		[]any{newTax}, func(r pgx.Rows) (string, error) {
+			var c string
+			err := r.Scan(&c)
+			return c, err
+		})
+	if err != nil {
+		return ESFEntitiesResult{}, nil, err
+	}
+	for i, r := range recs {
+		if slices.Contains(taken, r.TaxCode) {
+			fail(i, "tax_code", "an organisation with code %q but without this tax code exists: give it the tax code first", r.TaxCode)
+		}
+	}
+	if len(problems) > 0 {
+		return ESFEntitiesResult{}, problems, nil
+	}
 	var res ESFEntitiesResult
 	if len(newTax) > 0 {
 		created, err := query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
 			SELECT tc, name, 'OTHER', pub, tc FROM unnest($1::text[], $2::text[], $3::boolean[]) AS r(tc, name, pub)
-			ON CONFLICT DO NOTHING
 			RETURNING tax_code, id`, []any{newTax, newNames, newPublic}, func(r pgx.Rows) (organisation, error) {
 			var o organisation
 			err := r.Scan(&o.taxCode, &o.id)
@@ -480,16 +498,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 	opIDs, orgIDs, kinds := make([]string, n), make([]string, n), make([]string, n)
 	froms := make([]time.Time, n)
 	for i, r := range recs {
-		g, ok := orgByTaxCode[r.TaxCode]
-		if !ok {
-			// Its code was taken by an organisation that has no tax code, or another one.
-			fail(i, "tax_code", "an organisation with code %q but without this tax code exists: give it the tax code first", r.TaxCode)
-			continue
-		}
-		opIDs[i], orgIDs[i], kinds[i], froms[i] = opByCode[r.OperationCode].id, g.id, r.Kind, r.SupportedFrom
-	}
-	if len(problems) > 0 {
-		return ESFEntitiesResult{}, problems, nil
+		opIDs[i], orgIDs[i], kinds[i], froms[i] = opByCode[r.OperationCode].id, orgByTaxCode[r.TaxCode].id, r.Kind, r.SupportedFrom
 	}
 	written, err := query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[])
