@@ -79,6 +79,12 @@ const (
 	// ESFSixMonths tests the last labour situation six months after leaving against
 	// Situations; participants whose six months have not passed by the cut-off never match.
 	ESFSixMonths
+	// ESFImproved tests for an improved labour-market situation six months after leaving
+	// (migrations/00330_esf_eecr06.sql): employed at entry in precarious work only, in
+	// stable work on the follow-up date, by the registry's employment events and the
+	// classes of their contract types; participants whose six months have not passed by the
+	// cut-off never match.
+	ESFImproved
 )
 
 // ESFCriterion is one indicator's membership test over a participant merged from all their
@@ -357,7 +363,7 @@ func (q ESFCountQuery) validate() error {
 
 func (c ESFCriterion) validate() error {
 	switch c.Kind {
-	case ESFParticipant, ESFQualification, ESFAge, ESFISCED:
+	case ESFParticipant, ESFQualification, ESFAge, ESFISCED, ESFImproved:
 	case ESFStatus, ESFLongTermUnemployed:
 		if c.Value == "" {
 			return fmt.Errorf("status criterion without a status")
@@ -471,9 +477,16 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			| CASE WHEN ` + a + `.isced IS NULL THEN 16 ELSE 0 END)::smallint AS miss`
 	}
 
+	// improvedLive computes the improvement of a participant row aliased a whose status at
+	// entry is status and final exit x; when the stored results answer, it is read instead,
+	// like the six-month situation.
+	improvedLive := func(a, status, x string) string {
+		return `CASE WHEN ` + status + ` = 'EMPLOYED' AND ` + sixEnd(x) + ` <= ` + c + ` THEN coalesce(esf_participant_improved(` +
+			a + `.person_id, ` + status + `, ` + a + `.entry_date, ` + x + `, ` + months + `), false) ELSE false END`
+	}
 	// ls: live results of single-entry leavers, either those whose upon-leaving window
 	// runs past the cut-off (a few days' worth), or all of them.
-	var ls, leaving, qualified, six string
+	var ls, leaving, qualified, six, improved string
 	if cached {
 		ls = `ls AS (
 		SELECT t.id, ` + fill(results, "t", "t.exit_date") + `
@@ -486,6 +499,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		qualified = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN false
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN coalesce(ls.qualified, false) ELSE p.esf_qualified END`
 		six = `CASE WHEN p.esf_follow_up_on <= ` + c + ` THEN p.esf_six_month END`
+		improved = `coalesce(p.esf_follow_up_on <= ` + c + ` AND p.esf_improved, false)`
 	} else {
 		// Materialised: computed once, not once per parallel worker.
 		ls = `ls AS MATERIALIZED (
@@ -497,6 +511,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		leaving = `ls.leaving`
 		qualified = `coalesce(ls.qualified, false)`
 		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN ls.six END`
+		improved = improvedLive("p", "p.employment_status", "p.exit_date")
 	}
 
 	with := `WITH ` + ls + `, mf AS MATERIALIZED (
@@ -511,7 +526,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 	single := `SELECT u.*, ` + miss("u") + ` FROM (
 			SELECT p.id, p.operation_id, p.person_id, p.entry_date,
 				CASE WHEN p.exit_date <= ` + c + ` THEN p.exit_date END AS x, 1::bigint AS entries, ` + chars("p") + `,
-				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six
+				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six, ` + improved + ` AS improved
 			FROM participations p LEFT JOIN ls ON ls.id = p.id
 			WHERE p.esf_entries = 1 AND p.entry_date <= ` + c + opFilter("p") + `
 		) u`
@@ -520,7 +535,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
 			m.foreign_background, m.minority, m.homeless, m.rural, m.esf_flags,
 			ml.leaving, coalesce(ml.qualified, false) AS qualified,
-			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + miss("m") + `
+			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + improvedLive("m", "m.st", "m.x") + ` AS improved, ` + miss("m") + `
 		FROM mf m
 		LEFT JOIN LATERAL (
 			SELECT ` + fill(results, "m", "m.x") + `
@@ -561,6 +576,8 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 		return "qualified", ""
 	case ESFSixMonths:
 		return "(six = ANY (" + b.arg(c.Situations) + "::text[]))", ""
+	case ESFImproved:
+		return "improved", ""
 	}
 	return "false", ""
 }
