@@ -163,7 +163,11 @@ BEGIN
             esf_situation_of_key(max(esf_situation_key(s.situation, s.spell, s.starts_on, s.ends_on,
                 t.exit_date, (t.exit_date + make_interval(months => w.follow_up_months))::date))) AS six_month,
             (t.exit_date + make_interval(months => max(w.follow_up_months)))::date AS follow_up_on,
+            -- The function runs only for participants it may count: a bulk load of a million
+            -- rows calls it for the employed with employment events, not for everyone.
             CASE WHEN t.employment_status = 'EMPLOYED' AND t.exit_date IS NOT NULL
+                    AND EXISTS (SELECT 1 FROM persons pe JOIN registry_employment_events e ON e.tax_code = pe.tax_code
+                                WHERE pe.id = t.person_id)
                 THEN coalesce(esf_participant_improved(t.person_id, t.employment_status, t.entry_date, t.exit_date,
                     max(w.follow_up_months)), false)
                 ELSE false END AS improved

@@ -479,10 +479,14 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 
 	// improvedLive computes the improvement of a participant row aliased a whose status at
 	// entry is status and final exit x; when the stored results answer, it is read instead,
-	// like the six-month situation.
+	// like the six-month situation. The function runs only for the employed whose six months
+	// have passed and who have employment events: the set of those persons is built once
+	// per statement (a hashed subplan) and probed per row.
 	improvedLive := func(a, status, x string) string {
-		return `CASE WHEN ` + status + ` = 'EMPLOYED' AND ` + sixEnd(x) + ` <= ` + c + ` THEN coalesce(esf_participant_improved(` +
-			a + `.person_id, ` + status + `, ` + a + `.entry_date, ` + x + `, ` + months + `), false) ELSE false END`
+		return `CASE WHEN ` + status + ` = 'EMPLOYED' AND ` + sixEnd(x) + ` <= ` + c + ` AND ` + a + `.person_id IN (
+				SELECT pe.id FROM persons pe JOIN registry_employment_events e ON e.tax_code = pe.tax_code)
+			THEN coalesce(esf_participant_improved(` + a + `.person_id, ` + status + `, ` + a + `.entry_date, ` + x + `, ` + months + `), false)
+			ELSE false END`
 	}
 	// ls: live results of single-entry leavers, either those whose upon-leaving window
 	// runs past the cut-off (a few days' worth), or all of them.
