@@ -101,7 +101,10 @@ type csvFile struct {
 	// may carry as many, blank beyond the named ones.
 	width int
 	// hinted is set once a problem has said how to read a Windows-1252 file.
-	hinted   bool
+	hinted bool
+	// lines counts the lines before the header (a "sep=" line), which the CSV reader does
+	// not see but an editor shows.
+	lines    int
 	problems []Problem
 }
 
@@ -144,7 +147,7 @@ func (f *csvFile) read(r io.Reader, fn func(*rowReader)) {
 		return
 	}
 	if err != nil {
-		f.add(csvProblem(err, 1))
+		f.add(f.csvProblem(err, 1))
 		return
 	}
 	f.width = len(header)
@@ -154,7 +157,7 @@ func (f *csvFile) read(r io.Reader, fn func(*rowReader)) {
 	if !f.header(header) {
 		return
 	}
-	row := 1
+	row := 1 + f.lines
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -163,15 +166,16 @@ func (f *csvFile) read(r io.Reader, fn func(*rowReader)) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				row = pe.StartLine
+				row = pe.StartLine + f.lines
 			}
-			f.add(csvProblem(err, row))
+			f.add(f.csvProblem(err, row))
 			f.add(Problem{Row: row, Reason: "the rest of the file was not read"})
 			return
 		}
 		// The row is the line the record starts on, as an editor shows it: blank lines
 		// (which the reader skips) and line breaks inside quotes count.
 		row, _ = cr.FieldPos(0)
+		row += f.lines
 		if blank(rec) {
 			continue // a line of blanks, or of separators only
 		}
@@ -241,6 +245,22 @@ func (f *csvFile) sniff(br *bufio.Reader) bool {
 			`save the file as "CSV UTF-8", or with LF or CRLF line ends`})
 		return false
 	}
+	// A first line "sep=;" names the separator, as some programs write for Excel to read.
+	if len(line) == 5 && strings.EqualFold(string(line[:4]), "sep=") {
+		switch c := line[4]; c {
+		case ',', ';':
+			f.sep, f.lines = rune(c), 1
+			if i := bytes.IndexByte(head, '\n'); i >= 0 {
+				_, _ = br.Discard(i + 1)
+			} else {
+				_, _ = br.Discard(len(head))
+			}
+			return true
+		default:
+			f.add(Problem{Row: 1, Reason: fmt.Sprintf("the first line %q declares the separator %s; use ',' or ';'", string(line), sepName(c))})
+			return false
+		}
+	}
 	counts := map[byte]int{}
 	inQuotes := false
 	for _, c := range line {
@@ -262,18 +282,45 @@ func (f *csvFile) sniff(br *bufio.Reader) bool {
 		f.sep = ','
 	}
 	if counts[byte(f.sep)] == 0 && len(f.want) > 1 {
-		for _, other := range []struct {
-			sep  byte
-			name string
-		}{{'\t', "tabs"}, {'|', "'|'"}} {
-			if counts[other.sep] > 0 {
-				f.add(Problem{Row: 1, Reason: fmt.Sprintf("the header has one column %q: the file seems separated by %s; use ',' or ';'",
-					clip(string(line)), other.name)})
-				return false
+		// One column: the character after the first name is the separator, if the header
+		// starts with it; else a tab or '|' anywhere.
+		other := byte(0)
+		if rest, ok := bytes.CutPrefix(bytes.TrimLeft(line, ` "`), []byte(f.want[0])); ok {
+			if rest = bytes.TrimLeft(rest, `"`); len(rest) > 1 && !isNameByte(rest[0]) && len(bytes.TrimSpace(rest[1:])) > 0 {
+				other = rest[0]
 			}
+		}
+		if other == 0 {
+			switch {
+			case counts['\t'] > 0:
+				other = '\t'
+			case counts['|'] > 0:
+				other = '|'
+			}
+		}
+		if other != 0 {
+			f.add(Problem{Row: 1, Reason: fmt.Sprintf("the header has one column %q: the file seems separated by %s; use ',' or ';'",
+				clip(string(line)), sepName(other))})
+			return false
 		}
 	}
 	return true
+}
+
+// isNameByte reports whether c may be part of a column name.
+func isNameByte(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
+}
+
+// sepName names a separator for a message.
+func sepName(c byte) string {
+	switch c {
+	case '\t':
+		return "tabs"
+	case ' ':
+		return "spaces"
+	}
+	return fmt.Sprintf("%q", rune(c))
 }
 
 // names reports whether line, split at sep, names the columns f wants.
@@ -320,10 +367,10 @@ func clip(s string) string {
 	return string([]rune(s)[:maxLen]) + "…"
 }
 
-func csvProblem(err error, row int) Problem {
+func (f *csvFile) csvProblem(err error, row int) Problem {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return Problem{Row: row, Reason: fmt.Sprintf("malformed CSV at line %d, character %d: %v", pe.Line, pe.Column, pe.Err)}
+		return Problem{Row: row, Reason: fmt.Sprintf("malformed CSV at line %d, character %d: %v", pe.Line+f.lines, pe.Column, pe.Err)}
 	}
 	return Problem{Row: row, Reason: "cannot read: " + err.Error()}
 }
@@ -350,7 +397,7 @@ func (f *csvFile) header(got []string) bool {
 			reason += fmt.Sprintf("; column %d is %q, expected %s", i+1, got[i], f.want[i])
 		}
 	}
-	f.add(Problem{Row: 1, Reason: reason})
+	f.add(Problem{Row: 1 + f.lines, Reason: reason})
 	return false
 }
 

@@ -138,8 +138,29 @@ func TestWrongSeparatorIsNamed(t *testing.T) {
 		require.Contains(t, got[0].Reason, "the file seems separated by "+tc.name+"; use ',' or ';'")
 		require.NotContains(t, got[0].Reason, "missing")
 	}
+	// Any other separator is named from the character after the first column's name.
+	_, err := esf.ParseTargets(strings.NewReader("operation_code indicator_type indicator planned\n"))
+	requireProblems(t, err, wantProblem{1, 0, "the file seems separated by spaces; use ',' or ';'"})
+	_, err = esf.ParseTargets(strings.NewReader("\"operation_code\":\"indicator_type\":\"indicator\":\"planned\"\n"))
+	requireProblems(t, err, wantProblem{1, 0, "the file seems separated by ':'"})
+	_, err = esf.ParseTargets(strings.NewReader("operation_code \n"))
+	requireProblems(t, err, wantProblem{1, 0, "column 2 (indicator_type) is missing"})
+
+	// A first line "sep=" names the separator; the rows keep their line numbers.
+	rows, err := esf.ParseTargets(strings.NewReader("sep=;\r\n" + strings.Join(esf.TargetsHeader, ";") + "\r\nOP1;COM;EECO01;1.200\r\n"))
+	require.NoError(t, err)
+	require.Equal(t, 3, rows[0].Row)
+	require.Equal(t, int64(1200), rows[0].Record.Planned)
+	_, err = esf.ParseTargets(strings.NewReader("SEP=,\n" + strings.Join(esf.TargetsHeader, ",") + "\nOP1,COM,EECO01,x\n\"OP1,COM\n"))
+	requireProblems(t, err, wantProblem{3, 4, `"x" is not a whole number`}, wantProblem{4, 0, "malformed CSV at line 4"},
+		wantProblem{4, 0, "the rest of the file was not read"})
+	_, err = esf.ParseTargets(strings.NewReader("sep=;\nindicator\n"))
+	requireProblems(t, err, wantProblem{2, 0, "the header must be exactly"})
+	_, err = esf.ParseTargets(strings.NewReader("sep=|\n" + strings.Join(esf.TargetsHeader, "|") + "\n"))
+	requireProblems(t, err, wantProblem{1, 0, `the first line "sep=|" declares the separator '|'; use ',' or ';'`})
+
 	// A header that names the wrong columns still lists them, with the file's separator.
-	_, err := esf.ParseSituations(strings.NewReader("operation_code;tax_code;day;situation\n"))
+	_, err = esf.ParseSituations(strings.NewReader("operation_code;tax_code;day;situation\n"))
 	requireProblems(t, err, wantProblem{1, 0, `exactly operation_code;tax_code;date;situation; column 3 is "day", expected date`})
 }
 
