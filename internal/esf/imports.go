@@ -24,10 +24,11 @@ var (
 // public service (EECO18), or a micro, small or medium-sized enterprise, cooperatives and
 // social enterprises included (EECO19).
 //
-// An entity counts when it receives the support itself (the Commission's SFC2021 FAQ on
-// EECO05 and EECO19: the indicator follows who is supported directly): an SME whose staff
-// are trained for the company's sake, or that gets hiring incentives or advice, or a
-// public service whose own capacity the operation pays for. An organisation that only
+// An entity counts when it receives the support itself: the Commission's SFC FAQ on EECO05
+// and EECO19 (April 2023) makes who is supported directly decide the indicator, so an SME
+// given hiring incentives or advice for the company's sake counts, one whose owner is
+// trained as a person does not (the owner is the participant); by the same rule a public
+// service counts when the operation pays for its own capacity. An organisation that only
 // delivers the operation's services to its participants, as a contractor or partner, is
 // not supported: its work is what the participants receive. An entity that is neither a
 // public body nor an SME (a large enterprise, an association that is no enterprise) counts
