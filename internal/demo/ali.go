@@ -263,11 +263,12 @@ func (g *generator) addALI() error {
 }
 
 // aliEntities are the entities the ALI operation supported (EECO18, EECO19): the
-// Società della Salute, a public service, from the operation's start. The demo takes the
-// agency's own service to be what the operation strengthened, as the national programme's
-// support to local social services did: the social workers on temporary contracts who
-// assessed the participants and signed their pacts, and the multidimensional assessment
-// itself. The three social cooperatives are SMEs, but they count under no indicator: they
+// Società della Salute, a public service, from the operation's start. This is the demo's
+// reading, not the chapter's: it takes the agency's own service to be part of what the
+// operation paid for (the social workers on temporary contracts who assessed the
+// participants and signed their pacts, and the multidimensional assessment itself), so
+// the agency is supported, not only the channel of its participants' support; were it
+// only that, it would count nowhere. The three social cooperatives are SMEs, but they count under no indicator: they
 // ran the participants' individual projects under contract, so the participants were
 // supported and the cooperatives were paid to support them (a delivering partner is not a
 // supported entity; see esf.EntityKinds). Nor do the employment centre and the schools,
