@@ -22,19 +22,29 @@ var esfImports = map[string]esfLoader{
 	"participants": esf.ImportParticipants,
 	"situations":   esf.ImportSituations,
 	"targets":      esf.ImportTargets,
+	"entities":     esf.ImportEntities,
 }
 
-const importUsage = `usage: ponte import operations|participants|situations|targets FILE
+const importUsage = `usage: ponte import operations|participants|situations|targets|entities [--encoding windows-1252] FILE
        ponte import unilav FILE...
 
-Loads a CSV file (UTF-8, comma-separated, with the header below) into DATABASE_URL in one
-transaction: a file with any problem loads nothing and every problem is listed with its row
-and column. Importing the same rows again changes nothing. "-" reads standard input.
+Loads a CSV file with the header below into DATABASE_URL in one transaction: a file with any
+problem loads nothing and every problem is listed with its row and column. Importing the same
+rows again changes nothing. "-" reads standard input.
+
+A file is read as a spreadsheet saves it: separated by ',' with numbers like 1234.5, or by ';'
+with numbers like 1.234,5 (an Italian locale), whichever the header line uses; dates as
+YYYY-MM-DD or DD/MM/YYYY; UTF-8 with or without a byte-order mark ("CSV UTF-8"), or
+Windows-1252 (Excel's plain "CSV" on Windows) with --encoding windows-1252; LF or CRLF line
+ends; blank columns and rows around the table are ignored.
 
   operations    code,name,programme,priority,specific_objective,category_of_region,funding_source,start_date,end_date
   participants  operation_code,tax_code,gender,birth_date,entry_date,exit_date,employment_status,unemployment_months,isced,disability,third_country_national,foreign_background,minority,homeless,rural
   situations    operation_code,tax_code,date,situation
   targets       operation_code,indicator_type,indicator,planned
+  entities      operation_code,tax_code,name,kind,supported_from
+                (tax_code: the organisation's partita IVA or a sole trader's codice fiscale;
+                kind: PUBLIC_ADMINISTRATION or SME; organisations not yet known are registered)
   unilav        UNILAV compulsory communications (XML)`
 
 // runImport loads a file into DATABASE_URL: ESF+ operations, participants, labour
@@ -60,6 +70,8 @@ func runImport(ctx context.Context, args []string) error {
 func importESF(ctx context.Context, kind string, load esfLoader, args []string) error {
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 10*time.Minute, "bound on each statement of the import")
+	encoding := fs.String("encoding", esf.EncodingUTF8, "text encoding of the file: "+esf.EncodingUTF8+", or "+esf.EncodingWindows1252+
+		` for a sheet Excel on Windows saved as plain "CSV"`)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), importUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,6 +96,10 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 		defer f.Close()
 		r = f
 	}
+	r, err = esf.Decode(r, *encoding)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	var res esf.ImportResult
 	err = st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
@@ -100,7 +116,12 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged\n", name, res.Rows, kind, res.Inserted, res.Updated, res.Unchanged)
+	registered := ""
+	if res.Organisations > 0 {
+		registered = fmt.Sprintf("; %d organisation(s) registered", res.Organisations)
+	}
+	fmt.Fprintf(stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged%s\n", name, res.Rows, kind, res.Inserted, res.Updated,
+		res.Unchanged, registered)
 	return nil
 }
 

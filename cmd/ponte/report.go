@@ -215,7 +215,7 @@ func reportESF(ctx context.Context, args []string) error {
 
 func reportDrill(ctx context.Context, args []string) error {
 	f := newReportFlags("drill", true)
-	indicator := f.fs.String("indicator", "", "indicator code (EECO01...EECR05) or INCOMPLETE (required)")
+	indicator := f.fs.String("indicator", "", "indicator code (EECO01...EECR06) or INCOMPLETE (required)")
 	gender := f.fs.String("gender", "", "F, M or NB; empty for the total")
 	estimated := f.fs.Bool("estimated", false, "only the informed estimates of a point 1.2 indicator")
 	limit := f.fs.Int("limit", 0, "at most this many participants (0: all)")

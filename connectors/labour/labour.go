@@ -9,6 +9,7 @@ import (
 
 	"github.com/ponte-hub/ponte/connectors/record"
 	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/internal/partitaiva"
 )
 
 // Source is the source name used in errors, metrics and stored records.
@@ -83,27 +84,12 @@ var (
 // number (partita IVA) with its check digit, or a person's codice fiscale.
 func ValidEmployer(s string) (string, string) {
 	s = strings.ToUpper(strings.TrimSpace(s))
-	if len(s) == 11 {
-		for i := 0; i < 11; i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return "", "an 11-character employer code must be all digits (VAT number)"
-			}
+	if len(s) == partitaiva.Len {
+		v, err := partitaiva.Parse(s)
+		if err != nil {
+			return "", "VAT number " + partitaiva.Reason(err)
 		}
-		sum := 0
-		for i := 0; i < 10; i++ {
-			d := int(s[i] - '0')
-			if i%2 == 1 {
-				d *= 2
-				if d > 9 {
-					d -= 9
-				}
-			}
-			sum += d
-		}
-		if want := (10 - sum%10) % 10; int(s[10]-'0') != want {
-			return "", "VAT number check digit mismatch"
-		}
-		return s, ""
+		return v, ""
 	}
 	c, err := codicefiscale.Parse(s)
 	if err != nil {

@@ -248,6 +248,7 @@ func (g *generator) addALI() error {
 	g.out.Operations = append(g.out.Operations, store.BulkOperation{ID: op, Code: ALIOperationCode, Name: ALIOperationName,
 		Programme: ALIProgramme, Priority: ALIPriority, SpecificObjective: ALISpecificObjective,
 		CategoryOfRegion: ALICategoryOfRegion, FundingSource: FundingESFInclusion, StartsOn: date(2020, 10, 1), EndsOn: date(2022, 6, 30)})
+	g.out.OperationEntities = append(g.out.OperationEntities, aliEntities(g.orgs, op)...)
 	seq := 0
 	for i := range aliRounds {
 		r := &aliRounds[i]
@@ -259,6 +260,23 @@ func (g *generator) addALI() error {
 		}
 	}
 	return nil
+}
+
+// aliEntities are the entities the ALI operation supported (EECO18, EECO19): the
+// Società della Salute, a public service, from the operation's start. This is the demo's
+// reading, not the chapter's: it takes the agency's own service to be part of what the
+// operation paid for (the social workers on temporary contracts who assessed the
+// participants and signed their pacts, and the multidimensional assessment itself), so
+// the agency is supported, not only the channel of its participants' support; were it
+// only that, it would count nowhere. The three social cooperatives are SMEs, but they count under no indicator: they
+// ran the participants' individual projects under contract, so the participants were
+// supported and the cooperatives were paid to support them (a delivering partner is not a
+// supported entity; see esf.EntityKinds). Nor do the employment centre and the schools,
+// partners that received nothing for themselves.
+func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []store.BulkOperationEntity {
+	return []store.BulkOperationEntity{
+		{OperationID: op, OrganisationID: orgs[OrgSdSPisa], Kind: store.ESFEntityPublic, SupportedFrom: date(2020, 10, 1)},
+	}
 }
 
 func (g *generator) aliRound(c aliContext) error {

@@ -102,7 +102,7 @@ func (g *generator) addOrganisations() {
 		id := store.NewID()
 		g.orgs[o.Code] = id
 		g.out.Organisations = append(g.out.Organisations, store.BulkOrganisation{
-			ID: id, Code: o.Code, Name: o.Name, Kind: o.Kind, Territory: o.Territory, IsPublic: o.Public})
+			ID: id, Code: o.Code, Name: o.Name, Kind: o.Kind, Territory: o.Territory, IsPublic: o.Public, TaxCode: o.TaxCode})
 		for _, d := range o.Departments {
 			did := store.NewID()
 			g.depts[o.Code+"/"+d.Code] = did

@@ -16,11 +16,14 @@ const (
 
 // Organisation is one organisation of the demo with its departments.
 type Organisation struct {
-	Code        string
-	Name        string
-	Kind        string
-	Territory   string // Belfiore code of the territory served; empty for national bodies
-	Public      bool
+	Code      string
+	Name      string
+	Kind      string
+	Territory string // Belfiore code of the territory served; empty for national bodies
+	Public    bool
+	// TaxCode is the organisation's tax number: synthetic, with a valid check digit; the
+	// cooperatives' are the employer numbers of the labour registry simulator's hires.
+	TaxCode     string
 	Departments []Department
 }
 
@@ -47,19 +50,20 @@ type Identity struct {
 }
 
 var organisations = []Organisation{
-	{OrgSdSPisa, "Società della Salute della Zona Pisana", "HEALTH_SOCIAL_AGENCY", belfiorePisa, true, []Department{
+	{OrgSdSPisa, "Società della Salute della Zona Pisana", "HEALTH_SOCIAL_AGENCY", belfiorePisa, true, "93000000500", []Department{
 		{"SOC", "Servizio sociale professionale", "SOCIAL_CARE"},
 		{"INCL", "Inclusione sociale e lavoro", "EMPLOYMENT"},
 		{"PSI", "Psicologia e salute mentale", "HEALTH"},
 		{"DIR", "Direzione e monitoraggio", "OTHER"},
 	}},
-	{OrgArnera, "Arnera Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
-	{OrgAforisma, "A.FO.RI.S.MA. Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
-	{OrgIlSimbolo, "Il Simbolo Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, nil},
-	{OrgCPIPisa, "Centro per l'Impiego di Pisa", "EMPLOYMENT_CENTRE", belfiorePisa, true, nil},
-	{OrgSchoolsPisa, "Rete degli istituti comprensivi della Zona Pisana", "SCHOOL", belfiorePisa, true, nil},
-	{OrgMinistryMA, "Ministero del Lavoro e delle Politiche Sociali – Autorità di gestione PN Inclusione", "MANAGING_AUTHORITY", "", true, nil},
-	{OrgTorino, "Città di Torino", "MUNICIPALITY", belfioreTorino, true, []Department{
+	{OrgArnera, "Arnera Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "01234567897", nil},
+	{OrgAforisma, "A.FO.RI.S.MA. Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "02345678904", nil},
+	{OrgIlSimbolo, "Il Simbolo Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "03456789019", nil},
+	{OrgCPIPisa, "Centro per l'Impiego di Pisa", "EMPLOYMENT_CENTRE", belfiorePisa, true, "94000000508", nil},
+	{OrgSchoolsPisa, "Rete degli istituti comprensivi della Zona Pisana", "SCHOOL", belfiorePisa, true, "80000000507", nil},
+	{OrgMinistryMA, "Ministero del Lavoro e delle Politiche Sociali – Autorità di gestione PN Inclusione", "MANAGING_AUTHORITY", "", true,
+		"80000000580", nil},
+	{OrgTorino, "Città di Torino", "MUNICIPALITY", belfioreTorino, true, "00500000013", []Department{
 		{"SOC", "Servizi sociali", "SOCIAL_CARE"},
 		{"HOUSING", "Emergenza abitativa", "HOUSING"},
 		{"LAVORO", "Lavoro e inclusione", "EMPLOYMENT"},

@@ -304,7 +304,7 @@ func addEntities(g *Group, e store.ESFEntityCount) {
 		case TestPublicEntity:
 			g.Values[i].Total += e.Public
 		case TestSMEEntity:
-			g.Values[i].Total += e.Private
+			g.Values[i].Total += e.SME
 		}
 	}
 }

@@ -270,7 +270,8 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser, s *Si
 
 // compareReports lists the values that differ between a frozen and a current report,
 // including the INCOMPLETE counts; a group present in one report only compares against
-// zeros.
+// zeros. An indicator the frozen report does not hold (one added to the table since, as
+// EECR06 was) is not compared: there is no frozen value for it to differ from.
 func compareReports(frozen, current *Report) []ValueChange {
 	type cols = [5]int64
 	flatten := func(r *Report) (map[GroupKey]map[string]cols, []GroupKey) {
@@ -297,9 +298,17 @@ func compareReports(frozen, current *Report) []ValueChange {
 		}
 	}
 	names := [5]string{"women", "men", "non_binary", "total", "of_which_estimated"}
+	held := map[string]bool{}
+	for _, g := range frozen.Groups {
+		for _, v := range g.Values {
+			held[v.Indicator] = true
+		}
+	}
 	codes := make([]string, 0, len(Indicators)+1)
 	for _, ind := range Indicators {
-		codes = append(codes, ind.Code)
+		if held[ind.Code] || len(frozen.Groups) == 0 {
+			codes = append(codes, ind.Code)
+		}
 	}
 	codes = append(codes, IncompleteIndicator)
 	var out []ValueChange

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ponte-hub/ponte/internal/store"
@@ -16,7 +17,23 @@ var (
 		"unemployment_months", "isced", "disability", "third_country_national", "foreign_background", "minority", "homeless", "rural"}
 	SituationsHeader = []string{"operation_code", "tax_code", "date", "situation"}
 	TargetsHeader    = []string{"operation_code", "indicator_type", "indicator", "planned"}
+	EntitiesHeader   = []string{"operation_code", "tax_code", "name", "kind", "supported_from"}
 )
+
+// EntityKinds are what an operation may support an entity as: a public administration or
+// public service (EECO18), or a micro, small or medium-sized enterprise, cooperatives and
+// social enterprises included (EECO19).
+//
+// An entity counts when it receives the support itself: the Commission's SFC FAQ on EECO05
+// and EECO19 (April 2023) makes who is supported directly decide the indicator, so an SME
+// given hiring incentives or advice for the company's sake counts, one whose owner is
+// trained as a person does not (the owner is the participant); by the same rule a public
+// service counts when the operation pays for its own capacity. An organisation that only
+// delivers the operation's services to its participants, as a contractor or partner, is
+// not supported: its work is what the participants receive. An entity that is neither a
+// public body nor an SME (a large enterprise, an association that is no enterprise) counts
+// under no indicator, and has no row in the file.
+var EntityKinds = []string{store.ESFEntityPublic, store.ESFEntitySME}
 
 // ImportResult says what an import did. Re-importing the same file reports every row
 // unchanged.
@@ -25,6 +42,8 @@ type ImportResult struct {
 	Inserted  int
 	Updated   int
 	Unchanged int
+	// Organisations counts the organisations an entities file registered.
+	Organisations int
 }
 
 func importResult(rows int, r store.ESFUpsertResult) ImportResult {
@@ -173,7 +192,7 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 			_, common := IndicatorByCode(rec.Indicator)
 			switch {
 			case rec.IndicatorType == "COM" && !common:
-				rr.problem(2, fmt.Sprintf("%q is not a common indicator (EECO01-EECO19, EECR01-EECR05)", rec.Indicator))
+				rr.problem(2, fmt.Sprintf("%q is not a common indicator (%s)", rec.Indicator, commonRanges()))
 			case rec.IndicatorType == "DPR" && !validProgrammeIndicator(rec.Indicator):
 				rr.problem(2, fmt.Sprintf("%q is not an indicator code: 1-20 letters, digits or underscores", rec.Indicator))
 			}
@@ -190,6 +209,59 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 		seen[key] = rr.row
 		if !rr.bad {
 			out = append(out, Row[store.ESFTargetRecord]{rr.row, rec})
+		}
+	})
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseEntities reads a file of the entities operations support.
+func ParseEntities(r io.Reader) ([]Row[store.ESFEntityRecord], error) {
+	f := &csvFile{file: "entities", want: EntitiesHeader}
+	var out []Row[store.ESFEntityRecord]
+	seen := map[string]int{}
+	kinds := map[string]struct {
+		kind string
+		row  int
+	}{}
+	f.read(r, func(rr *rowReader) {
+		rec := store.ESFEntityRecord{
+			OperationCode: rr.text(0, 64),
+			TaxCode:       rr.organisationTaxCode(1),
+			Name:          rr.text(2, 500),
+		}
+		switch v := rr.value(3); {
+		case v == "":
+			rr.problem(3, "is required: one of "+strings.Join(EntityKinds, ", "))
+		case slices.Contains(EntityKinds, v):
+			rec.Kind = v
+		default:
+			rr.problem(3, fmt.Sprintf("%q is not one of %s: EECO18 counts public administrations and public services, "+
+				"EECO19 micro, small and medium-sized enterprises (cooperatives and social enterprises included); "+
+				"an entity that is neither counts under no indicator", v, strings.Join(EntityKinds, ", ")))
+		}
+		if d := rr.date(4, true); d != nil {
+			rec.SupportedFrom = *d
+		}
+		if rec.TaxCode != "" && rec.Kind != "" {
+			if k, ok := kinds[rec.TaxCode]; ok && k.kind != rec.Kind {
+				rr.problem(3, fmt.Sprintf("row %d gives this organisation as %s: it is one or the other", k.row, k.kind))
+			} else if !ok {
+				kinds[rec.TaxCode] = struct {
+					kind string
+					row  int
+				}{rec.Kind, rr.row}
+			}
+		}
+		key := rec.OperationCode + "\x00" + rec.TaxCode
+		if prev, ok := seen[key]; ok && rec.TaxCode != "" {
+			rr.problem(1, fmt.Sprintf("this entity of operation %q is already given in row %d: an entity counts once per operation", rec.OperationCode, prev))
+		}
+		seen[key] = rr.row
+		if !rr.bad {
+			out = append(out, Row[store.ESFEntityRecord]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -270,6 +342,25 @@ func ImportTargets(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult
 		return ImportResult{}, err
 	}
 	return importResult(len(rows), res), nil
+}
+
+// ImportEntities loads a file of supported entities in tx: every row or none. Organisations
+// the hub does not hold are registered by tax code.
+func ImportEntities(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult, error) {
+	rows, err := ParseEntities(r)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res, problems, err := tx.ESFUpsertEntities(ctx, records(rows))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("esf: import entities: %w", err)
+	}
+	if err := recordProblems("entities", EntitiesHeader, rows, problems); err != nil {
+		return ImportResult{}, err
+	}
+	out := importResult(len(rows), res.ESFUpsertResult)
+	out.Organisations = res.Registered
+	return out, nil
 }
 
 func records[T any](rows []Row[T]) []T {

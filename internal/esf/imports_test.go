@@ -281,6 +281,8 @@ func FuzzParseOperations(f *testing.F) {
 	f.Add([]byte(h + "OP1,One,PN\n\"unterminated"))
 	f.Add([]byte("code\n"))
 	f.Add([]byte{})
+	f.Add([]byte("\ufeff" + strings.ReplaceAll(h, ",", ";") + "OP1;\"Uno; due\";PN;P1;k;TRANSITION;FSE+;01/10/2020;\r\n;;;;;;;;\r\n"))
+	f.Add([]byte(strings.ReplaceAll(h, ",", "\t")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParser(t, esf.OperationsHeader, data, func(r *strings.Reader) ([]esf.Row[store.Operation], error) {
 			return esf.ParseOperations(r)
@@ -316,6 +318,7 @@ func FuzzParseTargets(f *testing.F) {
 	h := strings.Join(esf.TargetsHeader, ",") + "\n"
 	f.Add([]byte(h + "OP1,COM,EECO01,100\nOP1,DPR,ALI_HOMES,12\n"))
 	f.Add([]byte(h + "OP1,COM,EECO99,-1\n"))
+	f.Add([]byte(strings.ReplaceAll(h, ",", ";") + "OP1;COM;EECO01;1.200,00\r\nOP1;DPR;X;12,5;;\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParser(t, esf.TargetsHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFTargetRecord], error) {
 			return esf.ParseTargets(r)

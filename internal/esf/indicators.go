@@ -1,6 +1,8 @@
 package esf
 
 import (
+	"strings"
+
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -33,6 +35,7 @@ const (
 	TestLeaving
 	TestQualification
 	TestSixMonths
+	TestImproved
 	TestPublicEntity
 	TestSMEEntity
 )
@@ -61,9 +64,10 @@ func (ind Indicator) ByGender() bool { return ind.Kind != Entity }
 func (ind Indicator) Estimable() bool { return ind.Test == TestFlag }
 
 // Indicators is the table of common indicators the hub reports, in the Commission's order.
-// EECR06 (improved labour-market situation six months after leaving) is not computed: it
-// needs the contract type or working time at entry and six months later, which neither
-// the participant records nor the situations carry.
+// EECR06 rests on the registry's employment events alone: their contract types, classed
+// stable or precarious in the database (migrations/00330_esf_eecr06.sql), at entry and six
+// months after leaving. Nothing the hub holds shows working time, competences or
+// promotions, the indicator's other ways of improving.
 var Indicators = []Indicator{
 	{Code: "EECO01", Name: "total number of participants", Kind: Output, Test: TestParticipant},
 	{Code: "EECO02", Name: "unemployed, including long-term unemployed", Kind: Output, Test: TestStatus, Status: StatusUnemployed},
@@ -89,6 +93,21 @@ var Indicators = []Indicator{
 	{Code: "EECR03", Name: "participants gaining a qualification upon leaving", Kind: Result, Test: TestQualification},
 	{Code: "EECR04", Name: "participants in employment, including self-employment, upon leaving", Kind: Result, Test: TestLeaving, Situations: []string{SituationEmployed, SituationSelfEmployed}},
 	{Code: "EECR05", Name: "participants in employment, including self-employment, six months after leaving", Kind: Result, Test: TestSixMonths, Situations: []string{SituationEmployed, SituationSelfEmployed}},
+	{Code: "EECR06", Name: "participants with an improved labour market situation six months after leaving", Kind: Result, Test: TestImproved},
+}
+
+// commonRanges names the codes of the common indicators, as ranges.
+func commonRanges() string {
+	var out []string
+	for i := 0; i < len(Indicators); {
+		j := i
+		for j+1 < len(Indicators) && Indicators[j+1].Code[:4] == Indicators[i].Code[:4] {
+			j++
+		}
+		out = append(out, Indicators[i].Code+"-"+Indicators[j].Code)
+		i = j + 1
+	}
+	return strings.Join(out, ", ")
 }
 
 // IndicatorByCode returns the indicator with the given code.
@@ -127,6 +146,8 @@ func (ind Indicator) criterion(r Rules) (store.ESFCriterion, bool) {
 		return store.ESFCriterion{Kind: store.ESFQualification}, true
 	case TestSixMonths:
 		return store.ESFCriterion{Kind: store.ESFSixMonths, Situations: ind.Situations}, true
+	case TestImproved:
+		return store.ESFCriterion{Kind: store.ESFImproved}, true
 	}
 	return store.ESFCriterion{}, false
 }

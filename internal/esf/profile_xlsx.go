@@ -186,7 +186,7 @@ func profileCells(t ProfileTable, category string) []cell {
 		if row.Percent == nil {
 			return []cell{number(row.Count), none()}
 		}
-		return []cell{number(row.Count), decimal(*row.Percent)}
+		return []cell{number(row.Count), fraction(*row.Percent)}
 	}
 	return []cell{word(NotOffered), none()}
 }

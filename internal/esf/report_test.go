@@ -183,9 +183,13 @@ func TestEntitiesAndIN01(t *testing.T) {
 			{"OP2", "MUN", "2021-03-01"}, // the same entity in another operation counts again
 			{"OP3", "SDS", "2021-03-01"}, {"OP3", "COOP1", "2021-03-01"},
 		} {
-			require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids[x.op], orgs[x.org], date(x.from)))
+			kind := store.ESFEntitySME
+			if x.org == "MUN" || x.org == "SDS" {
+				kind = store.ESFEntityPublic
+			}
+			require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids[x.op], orgs[x.org], kind, date(x.from)))
 		}
-		require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids["OP1"], orgs["MUN"], date("2021-02-01")), "setting it again changes nothing")
+		require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids["OP1"], orgs["MUN"], store.ESFEntityPublic, date("2021-02-01")), "setting it again changes nothing")
 		_, err = esf.ImportTargets(e.ctx, tx, strings.NewReader("operation_code,indicator_type,indicator,planned\n"+
 			"OP1,COM,EECO01,40\nOP1,COM,EECO18,2\nOP1,DPR,ALI_HOMES,12\nOP3,COM,EECO01,10\n"))
 		return err

@@ -23,7 +23,8 @@ type Rules struct {
 	// (inclusive) decide the results upon leaving (EECR01-EECR04).
 	LeavingWindowDays int `json:"leaving_window_days"`
 	// FollowUpMonths: the last situation up to exit + this many calendar months decides
-	// EECR05, counted only once that date has passed the cut-off.
+	// EECR05, and the employment on that date EECR06, counted only once that date has
+	// passed the cut-off.
 	FollowUpMonths int `json:"follow_up_months"`
 }
 

@@ -57,13 +57,13 @@ type cell struct {
 	value any
 }
 
-func text(s string) cell     { return cell{kind: cellText, value: s} }
-func label(s string) cell    { return cell{kind: cellLabel, value: s} }
-func code(s string) cell     { return cell{kind: cellCode, value: s} }
-func number(n int64) cell    { return cell{kind: cellNumber, value: n} }
-func word(s string) cell     { return cell{kind: cellWord, value: s} }
-func none() cell             { return cell{kind: cellNone} }
-func decimal(f float64) cell { return cell{kind: cellNumber, value: f} }
+func text(s string) cell      { return cell{kind: cellText, value: s} }
+func label(s string) cell     { return cell{kind: cellLabel, value: s} }
+func code(s string) cell      { return cell{kind: cellCode, value: s} }
+func number(n int64) cell     { return cell{kind: cellNumber, value: n} }
+func word(s string) cell      { return cell{kind: cellWord, value: s} }
+func none() cell              { return cell{kind: cellNone} }
+func fraction(f float64) cell { return cell{kind: cellNumber, value: f} }
 
 // column is one column of a table sheet: its header and the texts it must show in full,
 // from which its width follows.

@@ -40,6 +40,8 @@ type BulkOrganisation struct {
 	Kind      string
 	Territory string
 	IsPublic  bool
+	// TaxCode is the 11-digit tax number; empty for none.
+	TaxCode string
 }
 
 // BulkDepartment is a row of departments.
@@ -181,6 +183,15 @@ type BulkOperation struct {
 	EndsOn            time.Time
 }
 
+// BulkOperationEntity is a row of operation_entities: an organisation an operation
+// supports, as a public administration or an SME (ESFEntityPublic, ESFEntitySME).
+type BulkOperationEntity struct {
+	OperationID    uuid.UUID
+	OrganisationID uuid.UUID
+	Kind           string
+	SupportedFrom  time.Time
+}
+
 // BulkOperationRound is a row of operation_rounds.
 type BulkOperationRound struct {
 	ID            uuid.UUID
@@ -262,6 +273,7 @@ type BulkData struct {
 	AssessmentScores  []BulkAssessmentScore
 	Projects          []BulkProject
 	Operations        []BulkOperation
+	OperationEntities []BulkOperationEntity
 	OperationRounds   []BulkOperationRound
 	Interventions     []BulkIntervention
 	ActivityEntries   []BulkActivityEntry
@@ -296,7 +308,7 @@ func (d *BulkData) Reset() {
 		Persons: d.Persons[:0], Households: d.Households[:0], HouseholdMembers: d.HouseholdMembers[:0],
 		Cases: d.Cases[:0], CaseDepartments: d.CaseDepartments[:0], CaseOrganisations: d.CaseOrganisations[:0],
 		CaseAssignments: d.CaseAssignments[:0], Assessments: d.Assessments[:0], AssessmentScores: d.AssessmentScores[:0],
-		Projects: d.Projects[:0], Operations: d.Operations[:0], OperationRounds: d.OperationRounds[:0],
+		Projects: d.Projects[:0], Operations: d.Operations[:0], OperationEntities: d.OperationEntities[:0], OperationRounds: d.OperationRounds[:0],
 		Interventions: d.Interventions[:0], ActivityEntries: d.ActivityEntries[:0], Participations: d.Participations[:0],
 	}
 }
@@ -655,11 +667,11 @@ type bulkTable struct {
 
 // bulkTables lists the tables in an order where every reference points backwards.
 var bulkTables = []bulkTable{
-	{"organisations", []string{"id", "code", "name", "kind", "territory", "is_public"},
+	{"organisations", []string{"id", "code", "name", "kind", "territory", "is_public", "tax_code"},
 		func(d *BulkData) int { return len(d.Organisations) },
 		func(d *BulkData, i int, b []any) error {
 			r := &d.Organisations[i]
-			return fill(b, req("id", r.ID), r.Code, r.Name, r.Kind, optText(r.Territory), r.IsPublic)
+			return fill(b, req("id", r.ID), r.Code, r.Name, r.Kind, optText(r.Territory), r.IsPublic, optText(r.TaxCode))
 		}},
 	{"departments", []string{"id", "organisation_id", "code", "name", "kind"},
 		func(d *BulkData) int { return len(d.Departments) },
@@ -763,6 +775,13 @@ var bulkTables = []bulkTable{
 			r := &d.Operations[i]
 			return fill(b, req("id", r.ID), r.Code, r.Name, r.Programme, r.Priority, r.SpecificObjective, r.CategoryOfRegion,
 				r.FundingSource, reqDate("starts_on", r.StartsOn), optDate(r.EndsOn))
+		}},
+	{"operation_entities", []string{"operation_id", "organisation_id", "kind", "supported_from"},
+		func(d *BulkData) int { return len(d.OperationEntities) },
+		func(d *BulkData, i int, b []any) error {
+			r := &d.OperationEntities[i]
+			return fill(b, req("operation_id", r.OperationID), req("organisation_id", r.OrganisationID), r.Kind,
+				reqDate("supported_from", r.SupportedFrom))
 		}},
 	{"operation_rounds", []string{"id", "operation_id", "number", "starts_on", "ends_on", "funding_source"},
 		func(d *BulkData) int { return len(d.OperationRounds) },

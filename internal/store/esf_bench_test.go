@@ -37,8 +37,9 @@ FROM generate_series(1, 24) i;
 INSERT INTO organisations (code, name, kind, is_public)
 SELECT 'ORG' || i, 'Organisation ' || i, CASE WHEN i % 3 = 0 THEN 'MUNICIPALITY' ELSE 'COOPERATIVE' END, i % 3 = 0
 FROM generate_series(1, 60) i;
-INSERT INTO operation_entities (operation_id, organisation_id, supported_from)
-SELECT o.id, g.id, DATE '2021-02-01' FROM operations o JOIN organisations g ON hashtext(o.code || g.code) % 4 = 0;
+INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
+SELECT o.id, g.id, CASE WHEN g.is_public THEN 'PUBLIC_ADMINISTRATION' ELSE 'SME' END, DATE '2021-02-01'
+FROM operations o JOIN organisations g ON hashtext(o.code || g.code) % 4 = 0;
 
 INSERT INTO persons (id, tax_code, given_name, family_name)
 SELECT ('00000000-0000-0000-0001-' || lpad(to_hex(i), 12, '0'))::uuid, 'X' || lpad(i::text, 15, '0'), '', ''

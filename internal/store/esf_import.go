@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -336,12 +337,179 @@ func (t *Tx) ESFRecordSituation(ctx context.Context, s ESFSituation) (string, er
 	return id, err
 }
 
-// ESFSetOperationEntity records that an operation supports an organisation from a date.
-func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisationID string, from time.Time) error {
-	_, err := exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, supported_from)
-		VALUES ($1, $2, $3) ON CONFLICT (operation_id, organisation_id) DO UPDATE SET supported_from = EXCLUDED.supported_from`,
-		operationID, organisationID, from)
+// What an operation supported an entity as: the indicator it counts under.
+const (
+	// ESFEntityPublic is a public administration or public service (EECO18).
+	ESFEntityPublic = "PUBLIC_ADMINISTRATION"
+	// ESFEntitySME is a micro, small or medium-sized enterprise, cooperatives and social
+	// enterprises included (EECO19).
+	ESFEntitySME = "SME"
+)
+
+// ESFSetOperationEntity records that an operation supports an organisation from a date,
+// as kind (ESFEntityPublic or ESFEntitySME).
+func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisationID, kind string, from time.Time) error {
+	_, err := exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind,
+			supported_from = EXCLUDED.supported_from`,
+		operationID, organisationID, kind, from)
 	return err
+}
+
+// ESFEntityRecord is an entity an operation supports, as imported.
+type ESFEntityRecord struct {
+	OperationCode string
+	// TaxCode is the organisation's 11-digit tax number, or a sole trader's codice fiscale.
+	TaxCode string
+	// Name names an organisation the hub does not hold yet; a known one keeps its own.
+	Name string
+	// Kind is ESFEntityPublic or ESFEntitySME.
+	Kind          string
+	SupportedFrom time.Time
+}
+
+// ESFEntitiesResult says what an entities import did: the supported entities written, and
+// the organisations it registered.
+type ESFEntitiesResult struct {
+	ESFUpsertResult
+	Registered int
+}
+
+// ESFUpsertEntities records the entities operations support, keyed by operation and
+// organisation. Organisations are found by tax code; one the hub does not hold is
+// registered with the record's name (kind OTHER: the file does not say more, public when
+// supported as a public administration). Returned as problems, with nothing written: an
+// unknown operation, support starting outside the operation's dates, and a known
+// organisation whose public flag contradicts the kind (a public body is no SME, a private
+// one no public administration).
+func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESFEntitiesResult, []ESFRecordProblem, error) {
+	n := len(recs)
+	codes, taxCodes := make([]string, n), make([]string, n)
+	for i, r := range recs {
+		codes[i], taxCodes[i] = r.OperationCode, r.TaxCode
+	}
+	type operation struct {
+		id     string
+		starts time.Time
+		ends   *time.Time
+		code   string
+	}
+	ops, err := query(ctx, t, "esf entity operations", `SELECT code, id, starts_on, ends_on FROM operations WHERE code = ANY ($1::text[])`,
+		[]any{codes}, func(r pgx.Rows) (operation, error) {
+			var o operation
+			err := r.Scan(&o.code, &o.id, &o.starts, &o.ends)
+			return o, err
+		})
+	if err != nil {
+		return ESFEntitiesResult{}, nil, err
+	}
+	opByCode := make(map[string]operation, len(ops))
+	for _, o := range ops {
+		opByCode[o.code] = o
+	}
+	type organisation struct {
+		taxCode, id, name string
+		public            bool
+	}
+	orgs, err := query(ctx, t, "esf entity organisations", `SELECT tax_code, id, name, is_public FROM organisations WHERE tax_code = ANY ($1::text[])`,
+		[]any{taxCodes}, func(r pgx.Rows) (organisation, error) {
+			var o organisation
+			err := r.Scan(&o.taxCode, &o.id, &o.name, &o.public)
+			return o, err
+		})
+	if err != nil {
+		return ESFEntitiesResult{}, nil, err
+	}
+	orgByTaxCode := make(map[string]organisation, len(orgs))
+	for _, o := range orgs {
+		orgByTaxCode[o.taxCode] = o
+	}
+
+	var problems []ESFRecordProblem
+	fail := func(i int, field, format string, args ...any) {
+		problems = append(problems, ESFRecordProblem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	for i, r := range recs {
+		o, ok := opByCode[r.OperationCode]
+		switch {
+		case !ok:
+			fail(i, "operation_code", "no operation with code %q", r.OperationCode)
+		case r.SupportedFrom.Before(o.starts):
+			fail(i, "supported_from", "is before operation %q starts (%s)", o.code, o.starts.Format(time.DateOnly))
+		case o.ends != nil && r.SupportedFrom.After(*o.ends):
+			fail(i, "supported_from", "is after operation %q ends (%s)", o.code, o.ends.Format(time.DateOnly))
+		}
+		if g, ok := orgByTaxCode[r.TaxCode]; ok {
+			switch {
+			case g.public && r.Kind == ESFEntitySME:
+				fail(i, "kind", "the organisation with this tax code (%s) is recorded as public: a public body is not an SME", g.name)
+			case !g.public && r.Kind == ESFEntityPublic:
+				fail(i, "kind", "the organisation with this tax code (%s) is recorded as not public: it is not a public administration", g.name)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return ESFEntitiesResult{}, problems, nil
+	}
+
+	var newTax, newNames []string
+	var newPublic []bool
+	for _, r := range recs {
+		if _, ok := orgByTaxCode[r.TaxCode]; !ok && !slices.Contains(newTax, r.TaxCode) {
+			newTax, newNames, newPublic = append(newTax, r.TaxCode), append(newNames, r.Name), append(newPublic, r.Kind == ESFEntityPublic)
+		}
+	}
+	// A new organisation is registered under its tax code as its code, which one without a
+	// tax code may hold already.
+	taken, err := query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
+		[]any{newTax}, func(r pgx.Rows) (string, error) {
+			var c string
+			err := r.Scan(&c)
+			return c, err
+		})
+	if err != nil {
+		return ESFEntitiesResult{}, nil, err
+	}
+	for i, r := range recs {
+		if slices.Contains(taken, r.TaxCode) {
+			fail(i, "tax_code", "an organisation with code %q but without this tax code exists: give it the tax code first", r.TaxCode)
+		}
+	}
+	if len(problems) > 0 {
+		return ESFEntitiesResult{}, problems, nil
+	}
+	var res ESFEntitiesResult
+	if len(newTax) > 0 {
+		created, err := query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
+			SELECT tc, name, 'OTHER', pub, tc FROM unnest($1::text[], $2::text[], $3::boolean[]) AS r(tc, name, pub)
+			RETURNING tax_code, id`, []any{newTax, newNames, newPublic}, func(r pgx.Rows) (organisation, error) {
+			var o organisation
+			err := r.Scan(&o.taxCode, &o.id)
+			return o, err
+		})
+		if err != nil {
+			return ESFEntitiesResult{}, nil, err
+		}
+		for _, o := range created {
+			orgByTaxCode[o.taxCode] = o
+		}
+		res.Registered = len(created)
+	}
+	opIDs, orgIDs, kinds := make([]string, n), make([]string, n), make([]string, n)
+	froms := make([]time.Time, n)
+	for i, r := range recs {
+		opIDs[i], orgIDs[i], kinds[i], froms[i] = opByCode[r.OperationCode].id, orgByTaxCode[r.TaxCode].id, r.Kind, r.SupportedFrom
+	}
+	written, err := query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[])
+		ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind, supported_from = EXCLUDED.supported_from
+		WHERE (x.kind, x.supported_from) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.supported_from)
+		RETURNING xmax = 0`, []any{opIDs, orgIDs, kinds, froms}, scanBool)
+	if err != nil {
+		return ESFEntitiesResult{}, nil, err
+	}
+	res.ESFUpsertResult = upsertResult(n, written)
+	return res, nil, nil
 }
 
 // ESFPersonIDByTaxCode returns the id of the person with the given tax code, within the

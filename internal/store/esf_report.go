@@ -79,6 +79,12 @@ const (
 	// ESFSixMonths tests the last labour situation six months after leaving against
 	// Situations; participants whose six months have not passed by the cut-off never match.
 	ESFSixMonths
+	// ESFImproved tests for an improved labour-market situation six months after leaving
+	// (migrations/00330_esf_eecr06.sql): employed at entry in precarious work only, in
+	// stable work on the follow-up date, by the registry's employment events and the
+	// classes of their contract types; participants whose six months have not passed by the
+	// cut-off never match.
+	ESFImproved
 )
 
 // ESFCriterion is one indicator's membership test over a participant merged from all their
@@ -357,7 +363,7 @@ func (q ESFCountQuery) validate() error {
 
 func (c ESFCriterion) validate() error {
 	switch c.Kind {
-	case ESFParticipant, ESFQualification, ESFAge, ESFISCED:
+	case ESFParticipant, ESFQualification, ESFAge, ESFISCED, ESFImproved:
 	case ESFStatus, ESFLongTermUnemployed:
 		if c.Value == "" {
 			return fmt.Errorf("status criterion without a status")
@@ -471,9 +477,20 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			| CASE WHEN ` + a + `.isced IS NULL THEN 16 ELSE 0 END)::smallint AS miss`
 	}
 
+	// improvedLive computes the improvement of a participant row aliased a whose status at
+	// entry is status and final exit x; when the stored results answer, it is read instead,
+	// like the six-month situation. The function runs only for the employed whose six months
+	// have passed and who have employment events: the set of those persons is built once
+	// per statement (a hashed subplan) and probed per row.
+	improvedLive := func(a, status, x string) string {
+		return `CASE WHEN ` + status + ` = 'EMPLOYED' AND ` + sixEnd(x) + ` <= ` + c + ` AND ` + a + `.person_id IN (
+				SELECT pe.id FROM persons pe JOIN registry_employment_events e ON e.tax_code = pe.tax_code)
+			THEN coalesce(esf_participant_improved(` + a + `.person_id, ` + status + `, ` + a + `.entry_date, ` + x + `, ` + months + `), false)
+			ELSE false END`
+	}
 	// ls: live results of single-entry leavers, either those whose upon-leaving window
 	// runs past the cut-off (a few days' worth), or all of them.
-	var ls, leaving, qualified, six string
+	var ls, leaving, qualified, six, improved string
 	if cached {
 		ls = `ls AS (
 		SELECT t.id, ` + fill(results, "t", "t.exit_date") + `
@@ -486,6 +503,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		qualified = `CASE WHEN p.exit_date IS NULL OR p.exit_date > ` + c + ` THEN false
 			WHEN p.exit_date > ` + c + ` - ` + days + ` THEN coalesce(ls.qualified, false) ELSE p.esf_qualified END`
 		six = `CASE WHEN p.esf_follow_up_on <= ` + c + ` THEN p.esf_six_month END`
+		improved = `coalesce(p.esf_follow_up_on <= ` + c + ` AND p.esf_improved, false)`
 	} else {
 		// Materialised: computed once, not once per parallel worker.
 		ls = `ls AS MATERIALIZED (
@@ -497,6 +515,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		leaving = `ls.leaving`
 		qualified = `coalesce(ls.qualified, false)`
 		six = `CASE WHEN ` + sixEnd("p.exit_date") + ` <= ` + c + ` THEN ls.six END`
+		improved = improvedLive("p", "p.employment_status", "p.exit_date")
 	}
 
 	with := `WITH ` + ls + `, mf AS MATERIALIZED (
@@ -511,7 +530,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 	single := `SELECT u.*, ` + miss("u") + ` FROM (
 			SELECT p.id, p.operation_id, p.person_id, p.entry_date,
 				CASE WHEN p.exit_date <= ` + c + ` THEN p.exit_date END AS x, 1::bigint AS entries, ` + chars("p") + `,
-				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six
+				` + leaving + ` AS leaving, ` + qualified + ` AS qualified, ` + six + ` AS six, ` + improved + ` AS improved
 			FROM participations p LEFT JOIN ls ON ls.id = p.id
 			WHERE p.esf_entries = 1 AND p.entry_date <= ` + c + opFilter("p") + `
 		) u`
@@ -520,7 +539,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 			m.birth_derived, m.age, m.st, m.um, m.isced, m.disability, m.third_country_national,
 			m.foreign_background, m.minority, m.homeless, m.rural, m.esf_flags,
 			ml.leaving, coalesce(ml.qualified, false) AS qualified,
-			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + miss("m") + `
+			CASE WHEN ` + sixEnd("m.x") + ` <= ` + c + ` THEN ml.six END AS six, ` + improvedLive("m", "m.st", "m.x") + ` AS improved, ` + miss("m") + `
 		FROM mf m
 		LEFT JOIN LATERAL (
 			SELECT ` + fill(results, "m", "m.x") + `
@@ -561,6 +580,8 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 		return "qualified", ""
 	case ESFSixMonths:
 		return "(six = ANY (" + b.arg(c.Situations) + "::text[]))", ""
+	case ESFImproved:
+		return "improved", ""
 	}
 	return "false", ""
 }
@@ -568,25 +589,28 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 // ESFEntityCount is the number of entities an operation supports, by kind.
 type ESFEntityCount struct {
 	OperationID string
-	Public      int64
-	Private     int64
+	// Public counts public administrations and public services (EECO18).
+	Public int64
+	// SME counts micro, small and medium-sized enterprises (EECO19).
+	SME int64
 }
 
 // ESFEntityCounts counts the organisations each operation supported from a date on or
-// before the cut-off: public administrations (EECO18) and the others (EECO19).
+// before the cut-off, once each, by the kind they were supported as.
 func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs []string) ([]ESFEntityCount, error) {
 	args := []any{cutoff}
 	where := ""
 	if operationIDs != nil {
 		where = " AND oe.operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
 	}
-	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE o.is_public), count(*) FILTER (WHERE NOT o.is_public)
-		FROM operation_entities oe JOIN organisations o ON o.id = oe.organisation_id
+	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
+			count(*) FILTER (WHERE oe.kind = 'SME')
+		FROM operation_entities oe
 		WHERE oe.supported_from <= $1::date`+where+`
 		GROUP BY oe.operation_id`, args,
 		func(r pgx.Rows) (ESFEntityCount, error) {
 			var e ESFEntityCount
-			err := r.Scan(&e.OperationID, &e.Public, &e.Private)
+			err := r.Scan(&e.OperationID, &e.Public, &e.SME)
 			return e, err
 		})
 }
