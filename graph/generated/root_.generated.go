@@ -4313,7 +4313,7 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../../schema/esf.graphqls", Input: `"One indicator's value in a group, by gender."
 type EsfIndicatorValue {
-  "EECO01 … EECO19, EECR01 … EECR05."
+  "EECO01 … EECO19, EECR01 … EECR06."
   indicator: String!
   name: String!
   women: Int!

@@ -137,7 +137,7 @@ type EsfIncomplete struct {
 
 // One indicator's value in a group, by gender.
 type EsfIndicatorValue struct {
-	// EECO01 … EECO19, EECR01 … EECR05.
+	// EECO01 … EECO19, EECR01 … EECR06.
 	Indicator string `json:"indicator"`
 	Name      string `json:"name"`
 	Women     int    `json:"women"`
