@@ -25,6 +25,7 @@ var nonPersonal = map[string]string{
 	"departments":                 "the organisations' departments",
 	"operations":                  "ESF+ operations: codes, names, programmes",
 	"service_type_categories":     "which service types reveal a special category: a code list",
+	"esf_contract_types":          "the Ministry of Labour's contract-type codes and their stability class: a code list",
 	"operation_rounds":            "rounds of the operations: numbers and dates",
 	"operation_entities":          "which organisations an operation supports (EECO18/19)",
 	"operation_indicator_targets": "planned indicator values per operation",
@@ -82,6 +83,15 @@ var probes = map[string]probe{
 		sql:   `SELECT count(*) FROM registry_labour_status_as_of($1, $2::date) s WHERE s.basis <> 'NONE' OR s.employment_status <> 'UNKNOWN'`,
 		args:  func(s bypassSeed) []any { return []any{s.taxCode, "2024-06-01"} },
 		owner: true,
+	},
+	"esf_employment_class_on(text,date)": {
+		sql:  `SELECT count(*) FROM (SELECT esf_employment_class_on($1, $2::date) AS c) x WHERE c IS NOT NULL`,
+		args: func(s bypassSeed) []any { return []any{s.taxCode, "2024-06-01"} },
+	},
+	"esf_participant_improved(uuid,text,date,date,integer)": {
+		sql: `SELECT count(*) FROM (SELECT esf_participant_improved(p.id, 'EMPLOYED', '2020-01-01', '2020-06-30', 6) AS c
+			FROM persons p WHERE p.tax_code = $1) x WHERE c IS NOT NULL`,
+		args: func(s bypassSeed) []any { return []any{s.taxCode} },
 	},
 	"ponte_access_token(bytea)": {
 		sql:  `SELECT count(*) FROM ponte_access_token($1)`,
