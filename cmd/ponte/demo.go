@@ -113,7 +113,12 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sims.Close()
-	reg, err := syncjob.StartService(ctx, st, sims.Config, syncjob.QueueOptions{SyncOnStart: true, Logger: log})
+	jobs, err := store.Open(ctx, hubURL, cfg.Jobs)
+	if err != nil {
+		return err
+	}
+	defer jobs.Close()
+	reg, err := syncjob.StartService(ctx, jobs, sims.Config, syncjob.QueueOptions{SyncOnStart: true, Logger: log})
 	if err != nil {
 		return err
 	}

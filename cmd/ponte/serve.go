@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 			"  DATABASE_URL (required: the hub's own login role, a member of ponte_app only, which serve\n"+
 			"  checks), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
 			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info),\n"+
+			"  PONTE_DB_MAX_CONNS (20), PONTE_QUEUE_DB_MAX_CONNS (10), PONTE_DB_ACQUIRE_TIMEOUT (2s),\n"+
 			"  PONTE_ESF_SIGNING_KEY (PEM PKCS#8 Ed25519 private key file signing frozen ESF+ reports).\n"+
 			"Access: staff JWTs from PONTE_OIDC_ISSUER, PONTE_OIDC_AUDIENCE and PONTE_OIDC_JWKS_URL or\n"+
 			"  PONTE_OIDC_KEY_FILE (without them, partner tokens only); PONTE_PSEUDONYM_KEY (hex or base64,\n"+
@@ -70,7 +71,14 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	var reg *syncjob.Service
 	if len(rcfg.Sources) > 0 {
-		if reg, err = syncjob.StartService(ctx, st, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
+		// The jobs work on a pool of their own: a burst of refreshes cannot take the
+		// connections requests need, nor requests those the jobs need to finish.
+		jobs, err := store.Open(ctx, cfg.DatabaseURL, cfg.Jobs)
+		if err != nil {
+			return err
+		}
+		defer jobs.Close()
+		if reg, err = syncjob.StartService(ctx, jobs, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
 			return err
 		}
 		defer func() {

@@ -197,9 +197,11 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			cfg.Logger.ErrorContext(ctx, "begin transaction", "err", err)
 			return unavailable(ctx)
 		}
-		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-
 		req := graph.NewRequest(tx, acc)
+		// A resolver waiting on something else than the database (a registry refresh)
+		// lets go of the transaction and continues in a new one: req.Tx is the current.
+		req.SetReopen(func(ctx context.Context) (*store.Tx, error) { return cfg.Store.Begin(ctx, opts) })
+		defer func() { _ = req.Tx.Rollback(context.WithoutCancel(ctx)) }()
 		ctx = graph.WithRequest(ctx, req)
 		resp = next(ctx)
 		if resp == nil {
@@ -213,11 +215,11 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			})
 			return resp
 		}
-		if err := cfg.Gate.Finish(ctx, tx, req, resp); err != nil {
+		if err := cfg.Gate.Finish(ctx, req.Tx, req, resp); err != nil {
 			cfg.Logger.ErrorContext(ctx, "finish request", "err", err)
 			return unavailable(ctx)
 		}
-		if err := tx.Commit(ctx); err != nil {
+		if err := req.Tx.Commit(ctx); err != nil {
 			cfg.Logger.ErrorContext(ctx, "commit", "err", err)
 			return unavailable(ctx)
 		}
@@ -225,10 +227,12 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 	}
 }
 
+// unavailable answers an operation the database could not take: every connection busy
+// (or the database unreachable), with the pause to take before trying again.
 func unavailable(ctx context.Context) *graphql.Response {
 	return &graphql.Response{Errors: gqlerror.List{{
 		Message:    "the service is temporarily unavailable; try again",
-		Extensions: map[string]any{"code": "UNAVAILABLE"},
+		Extensions: map[string]any{"code": "UNAVAILABLE", "retryAfterSeconds": int(store.RetryAfter / time.Second)},
 	}}}
 }
 
@@ -295,6 +299,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			code, gerr.Message = "INTERNAL", "internal error"
 		}
 		gerr.Extensions = map[string]any{"code": code}
+		if code == "UNAVAILABLE" {
+			gerr.Extensions["retryAfterSeconds"] = int(store.RetryAfter / time.Second)
+		}
 		return gerr
 	}
 }
