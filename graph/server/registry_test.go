@@ -24,8 +24,8 @@ type registryBundle struct {
 	down *atomic.Bool
 	// latency (nanoseconds) delays every data request to the registries.
 	latency *atomic.Int64
-	queue *syncjob.Queue
-	sim   *syncjob.Simulator
+	queue   *syncjob.Queue
+	sim     *syncjob.Simulator
 }
 
 func setupRegistry(t *testing.T, cases int) *registryBundle {
