@@ -38,7 +38,7 @@ func runServe(ctx context.Context, args []string) error {
 			"Migrations run as the tables' owner: with 'ponte migrate up' first, or here when\n"+
 			"  PONTE_MIGRATE_DATABASE_URL names the owner.")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := configFromEnv()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -45,15 +46,15 @@ stopped on an error: rerun to resume). Exit status 1 when any failed.
 flags:`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	sources, err := syncjob.ParseSources(*sourceFlag)
+	sources, err := parseSourceFlag(*sourceFlag)
 	if err != nil {
-		return fmt.Errorf("--source: %w", err)
+		return err
 	}
 	colls := syncjob.CollectionsOf(sources)
 	if *collection != "" {
@@ -257,4 +258,19 @@ func (b *progressBar) finish() {
 	if b.tty && b.width > 0 {
 		fmt.Fprintln(b.w)
 	}
+}
+
+// parseSourceFlag reads --source, naming a wrong value and the ones it takes.
+func parseSourceFlag(v string) ([]string, error) {
+	known := append(slices.Clone(syncjob.Sources), "all")
+	for _, part := range strings.Split(v, ",") {
+		if p := strings.TrimSpace(strings.ToLower(part)); !slices.Contains(known, p) {
+			return nil, usageErrorf("--source: unknown source %q (%s)", part, strings.Join(known, ", "))
+		}
+	}
+	sources, err := syncjob.ParseSources(v)
+	if err != nil {
+		return nil, usageErrorf("--source: %s", err)
+	}
+	return sources, nil
 }
