@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -196,14 +195,7 @@ func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Servi
 	if reg != nil {
 		registry := graph.RegistryMiddleware(reg.Queue)
 		sc.Middleware = func(next http.Handler) http.Handler { return authn(registry(next)) }
-		clients := reg.Connectors.Clients()
-		sc.Metrics = append(sc.Metrics, func(w io.Writer) error {
-			ms := make([]client.Metrics, len(clients))
-			for i, c := range clients {
-				ms[i] = c.Metrics()
-			}
-			return client.WritePrometheus(w, ms)
-		})
+		sc.Metrics = append(sc.Metrics, client.NewCollector(reg.Connectors.Clients()...))
 	}
 	return sc
 }

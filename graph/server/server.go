@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -20,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -98,8 +98,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Middleware wraps the GraphQL endpoint (authentication); nil for none.
 	Middleware func(http.Handler) http.Handler
-	// Metrics are extra writers appended to /metrics (the registry clients').
-	Metrics []func(io.Writer) error
+	// Metrics are extra collectors served on /metrics (the registry clients').
+	Metrics []prometheus.Collector
 	// ESFSigner signs frozen ESF+ reports and checks their signatures, when set.
 	ESFSigner *esf.Signer
 
