@@ -20,6 +20,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/tracing"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -48,6 +49,14 @@ func runServe(ctx context.Context, args []string) error {
 		return errors.New("DATABASE_URL is not set: serve needs the PostgreSQL connection string (try 'ponte demo' for a local one)")
 	}
 	log := newLogger(cfg.LogLevel)
+	stopTracing, tracingOn, err := tracing.Setup(ctx, os.Getenv, buildVersion())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	if tracingOn {
+		log.Info("traces exported over OTLP")
+	}
 	if cfg.MigrateURL != "" {
 		if err := store.MigrateAll(ctx, cfg.MigrateURL); err != nil {
 			return fmt.Errorf("%s: %w", migrateURLVar, err)

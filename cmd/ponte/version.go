@@ -21,6 +21,19 @@ func runVersion(_ context.Context, args []string) error {
 	return nil
 }
 
+// buildVersion is the module version and commit, for the traces' resource.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return bi.Main.Version + "+" + s.Value
+			}
+		}
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
 func versionLine() string {
 	version, commit, modified, built := "(devel)", "unknown", false, ""
 	if bi, ok := debug.ReadBuildInfo(); ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/codes"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ponte-hub/ponte/graph"
@@ -29,6 +30,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/tracing"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -150,7 +152,7 @@ func GraphQL(cfg Config) http.Handler {
 func Mux(cfg Config) *http.ServeMux {
 	cfg.metrics = newMetrics()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", GraphQL(cfg))
+	mux.Handle("/graphql", tracing.Middleware("/graphql", GraphQL(cfg)))
 	mux.Handle("GET /metrics", metricsHandler(cfg.metrics, cfg))
 	mux.Handle("GET /{$}", playground.Handler("ponte", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +190,14 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		opType := string(op.Operation.Operation)
 		var resp *graphql.Response
 		defer func() { cfg.metrics.observe(opType, resp == nil || len(resp.Errors) > 0, time.Since(started)) }()
+		// The span names the operation; its variables (ids, tax codes) stay out of it.
+		ctx, span := tracing.Operation(ctx, opType, op.Operation.Name)
+		defer func() {
+			if resp == nil || len(resp.Errors) > 0 {
+				span.SetStatus(codes.Error, "the operation answered with errors")
+			}
+			span.End()
+		}()
 		opts, acc, err := cfg.Gate.Begin(ctx, isMutation)
 		if err != nil {
 			return refused(err)

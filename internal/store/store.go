@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/tracing"
 	"github.com/ponte-hub/ponte/migrations"
 )
 
@@ -71,9 +72,8 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 		cfg.AcquireTimeout = DefaultAcquireTimeout
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
-	if cfg.Tracer != nil {
-		pc.ConnConfig.Tracer = cfg.Tracer
-	}
+	// Every statement is a span of the request's trace, when tracing is on.
+	pc.ConnConfig.Tracer = tracing.SQL{Next: cfg.Tracer}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
