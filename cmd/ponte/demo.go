@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -143,8 +144,10 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	jwt := issuer.VerifierConfig()
 	acfg.JWT = &jwt
+	pseudonymKey := "PONTE_PSEUDONYM_KEY (from the environment)"
 	if acfg.Pseudonyms == nil {
-		if acfg.Pseudonyms, err = demoPseudonymizer(filepath.Join(keysDir, "pseudonym.key")); err != nil {
+		pseudonymKey = filepath.Join(keysDir, "pseudonym.key")
+		if acfg.Pseudonyms, err = demoPseudonymizer(pseudonymKey); err != nil {
 			return err
 		}
 	}
@@ -169,6 +172,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	ponte := selfCommand()
 	fmt.Fprintf(stdout, `
 ponte demo is ready (%s)
 
@@ -180,10 +184,11 @@ ponte demo is ready (%s)
                 (the owner: migrations and the ponte commands that are operators' tools)
   hub login     %s (a member of %s only: the API's and the job queue's connections)
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
-  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of ponte report freeze|verify)
+  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of %s report freeze|verify)
+  pseudonyms    %s (the key of Person.pseudonym: PONTE_PSEUDONYM_KEY)
 `, time.Since(started).Round(time.Millisecond), base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
-		signingKey, cfg.ESFSigner.KeyID())
-	printDemoAccess(stdout, tokens, base, dbURL)
+		signingKey, cfg.ESFSigner.KeyID(), ponte, pseudonymKey)
+	printDemoAccess(stdout, tokens, base, dbURL, ponte)
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
 }
@@ -225,7 +230,7 @@ func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, err
 	return out, nil
 }
 
-func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL string) {
+func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL, ponte string) {
 	fmt.Fprintf(w, "\nAccess: every GraphQL request needs a token. One per role (staff JWTs, valid %d hours):\n\n", int(demoTokenTTL.Hours()))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ROLE\tSUBJECT\tORGANISATION\tPURPOSES (Ponte-Purpose header)")
@@ -249,8 +254,37 @@ Send the token as "Authorization: Bearer <token>", and the purpose of use as
   curl -H "Authorization: Bearer $TOKEN" -H "Ponte-Purpose: case_management" \
        -H "Content-Type: application/json" -d '{"query":"{ cases(first: 5) { totalCount } }"}' %s/graphql
 In the IDE, put both under HTTP HEADERS. A partner organisation's opaque token:
-  DATABASE_URL='%s' ponte token issue --role employment_officer --org CPI-PISA --purpose employment_services
-`, base, dbURL)
+  DATABASE_URL='%s' %s token issue --role employment_officer --org CPI-PISA --purpose employment_services
+`, base, dbURL, ponte)
+}
+
+// selfCommand is how the person who started this process runs ponte again: "ponte"
+// when that is this binary on PATH, "go run ./cmd/ponte" for a binary go run built in
+// its temporary directory, else the binary's own path.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "ponte"
+	}
+	return commandFor(exe, exec.LookPath, os.TempDir())
+}
+
+func commandFor(exe string, lookPath func(string) (string, error), tempDir string) string {
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	if p, err := lookPath("ponte"); err == nil {
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			p = rp
+		}
+		if p == exe {
+			return "ponte"
+		}
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") || strings.HasPrefix(exe, filepath.Clean(tempDir)+string(filepath.Separator)) {
+		return "go run ./cmd/ponte"
+	}
+	return exe
 }
 
 // demoPseudonymizer reads the demo's pseudonym key, creating it on first run.
