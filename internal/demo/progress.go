@@ -30,7 +30,7 @@ func newBar(w io.Writer, _ time.Time) *bar {
 	}
 	return &bar{out: w, pb: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSpinnerType(14), progressbar.OptionSetDescription("seed"))}
+		progressbar.OptionSpinnerType(14), progressbar.OptionSetSpinnerChangeInterval(0), progressbar.OptionSetDescription("seed"))}
 }
 
 // phase names what is being loaded and, for synthetic participants, how many are wanted.
