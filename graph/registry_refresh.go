@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -85,12 +87,40 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 		}
 	}
 
-	res, err := refresher.Refresh(ctx, taxCodes, sources, time.Duration(wait)*time.Second)
+	// The wait holds no database connection: the request's transaction commits (it has
+	// only read) and the job is enqueued and watched on the queue's own pool; the answer
+	// is read afresh in a new transaction, with what the refresh stored.
+	var res syncjob.RefreshResult
+	refresh := func() error {
+		var err error
+		res, err = refresher.Refresh(ctx, taxCodes, sources, time.Duration(wait)*time.Second)
+		return err
+	}
+	// Waiting lets go of the request's transaction, which only an operation with no
+	// other field may do: alongside others the refresh is enqueued and not waited for.
+	if wait > 0 && !soleRootField(ctx) {
+		wait = 0
+	}
+	if wait > 0 {
+		r, err := request(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = r.WithoutTx(ctx, refresh)
+		if err == nil {
+			err = reread(ctx, payload)
+		}
+		if err != nil && !errors.Is(err, syncjob.ErrNotConfigured) {
+			return nil, refreshFailed(err)
+		}
+	} else {
+		err = refresh()
+	}
 	if errors.Is(err, syncjob.ErrNotConfigured) {
 		return nil, apperr.Input("input.sources", "asks a registry this hub is not configured for: "+err.Error())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("graph: refresh registry data: %w: %w", apperr.ErrUnavailable, err)
+		return nil, refreshFailed(err)
 	}
 	payload.State = model.RefreshState(res.State)
 	payload.JobID = strconv.FormatInt(res.JobID, 10)
@@ -99,6 +129,38 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 	payload.Errors = append(payload.Errors, res.Errors...)
 	payload.RetryAt = res.RetryAt
 	return payload, nil
+}
+
+func refreshFailed(err error) error {
+	if errors.Is(err, apperr.ErrUnavailable) {
+		return fmt.Errorf("graph: refresh registry data: %w", err)
+	}
+	return fmt.Errorf("graph: refresh registry data: %w: %w", apperr.ErrUnavailable, err)
+}
+
+// reread loads the payload's person or household again, in the request's current
+// transaction, so that the answer shows what the refresh stored.
+func reread(ctx context.Context, payload *model.RefreshRegistryDataPayload) error {
+	var err error
+	if payload.Person != nil {
+		payload.Person, err = required(ctx, personsL, payload.Person.ID)
+	} else if payload.Household != nil {
+		payload.Household, err = required(ctx, householdsL, payload.Household.ID)
+	}
+	return err
+}
+
+// soleRootField reports whether the field resolving in ctx is its operation's only
+// root field.
+func soleRootField(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil {
+		return false
+	}
+	return len(graphql.CollectFields(oc, oc.Operation.SelectionSet, nil)) == 1
 }
 
 // currentMemberCodes lists the tax codes of a household's current members in scope,

@@ -22,6 +22,36 @@ type Request struct {
 	StaffID string
 	loaders *loaders
 	access  *Access
+	// reopen begins a transaction like Tx (SetReopen); nil: the request cannot let go of
+	// its transaction.
+	reopen func(context.Context) (*store.Tx, error)
+}
+
+// SetReopen lets the request end its transaction while it waits on something outside
+// the database (WithoutTx) and continue in a fresh one that begin opens.
+func (r *Request) SetReopen(begin func(context.Context) (*store.Tx, error)) { r.reopen = begin }
+
+// errCannotRelease: WithoutTx on a request that has no way to reopen its transaction.
+var errCannotRelease = errors.New("graph: the request cannot release its transaction")
+
+// WithoutTx commits the request's transaction, runs fn holding no database connection,
+// and continues the request in a fresh transaction with new loaders, whatever fn
+// returned. Only for an operation whose one root field calls it: everything before is
+// committed, and nothing read before is reused after.
+func (r *Request) WithoutTx(ctx context.Context, fn func() error) error {
+	if r.reopen == nil {
+		return errCannotRelease
+	}
+	if err := r.Tx.Commit(ctx); err != nil {
+		return err
+	}
+	ferr := fn()
+	tx, err := r.reopen(ctx)
+	if err != nil {
+		return err
+	}
+	r.Tx, r.loaders = tx, newLoaders(tx)
+	return ferr
 }
 
 // NewRequest prepares a request running in tx under acc (NewAccess(nil, …) for none).

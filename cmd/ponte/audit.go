@@ -25,7 +25,7 @@ func runAudit(ctx context.Context, args []string) error {
 func auditVerify(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	anchor := fs.String("anchor", "", "a head printed by an earlier verify (SEQ:HASH): the chain must still pass through it")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var opts audit.VerifyOptions
@@ -62,7 +62,7 @@ func auditPerson(ctx context.Context, args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if id == "" && fs.NArg() == 1 {

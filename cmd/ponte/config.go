@@ -20,6 +20,10 @@ import (
 //	PONTE_MIGRATE_DATABASE_URL the tables' owner, when serve should migrate before serving
 //	PONTE_ADDR                 listen address (default :8080)
 //	PONTE_STATEMENT_TIMEOUT    bound on every SQL statement (default 5s)
+//	PONTE_DB_MAX_CONNS         connections of the API's pool (default 20)
+//	PONTE_QUEUE_DB_MAX_CONNS   connections of the job queue's pool, for the jobs' own work
+//	                           (default 10; River keeps up to 8 more for itself)
+//	PONTE_DB_ACQUIRE_TIMEOUT   longest wait for a free connection before UNAVAILABLE (default 2s)
 //	PONTE_MAX_DEPTH            deepest GraphQL selection (default 12)
 //	PONTE_MAX_COMPLEXITY       GraphQL complexity limit, lists weighted by page size (default 100000)
 //	PONTE_MAX_BODY_BYTES       request body limit (default 1048576)
@@ -32,8 +36,10 @@ type config struct {
 	MigrateURL string
 	Addr       string
 	Store      store.Config
-	Limits     server.Limits
-	LogLevel   slog.Level
+	// Jobs configures the job queue's pool, apart from the API's (Store).
+	Jobs     store.Config
+	Limits   server.Limits
+	LogLevel slog.Level
 	// ESFSigner is nil when PONTE_ESF_SIGNING_KEY is not set.
 	ESFSigner *esf.Signer
 }
@@ -44,14 +50,27 @@ func configFromEnv() (config, error) {
 	if c.Store.StatementTimeout, err = envDuration("PONTE_STATEMENT_TIMEOUT", 5*time.Second); err != nil {
 		return c, err
 	}
+	n, err := envInt("PONTE_DB_MAX_CONNS", 20)
+	if err != nil {
+		return c, err
+	}
+	c.Store.MaxConns = int32(n)
+	if n, err = envInt("PONTE_QUEUE_DB_MAX_CONNS", 10); err != nil {
+		return c, err
+	}
+	c.Jobs.MaxConns = int32(n)
+	if c.Store.AcquireTimeout, err = envDuration("PONTE_DB_ACQUIRE_TIMEOUT", store.DefaultAcquireTimeout); err != nil {
+		return c, err
+	}
+	c.Jobs.StatementTimeout, c.Jobs.AcquireTimeout = c.Store.StatementTimeout, c.Store.AcquireTimeout
+	c.Jobs.ApplicationName = "ponte-jobs"
 	if c.Limits.MaxDepth, err = envInt("PONTE_MAX_DEPTH", 12); err != nil {
 		return c, err
 	}
 	if c.Limits.MaxComplexity, err = envInt("PONTE_MAX_COMPLEXITY", 100000); err != nil {
 		return c, err
 	}
-	n, err := envInt("PONTE_MAX_BODY_BYTES", 1<<20)
-	if err != nil {
+	if n, err = envInt("PONTE_MAX_BODY_BYTES", 1<<20); err != nil {
 		return c, err
 	}
 	c.Limits.MaxBodyBytes = int64(n)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -45,7 +46,7 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: ponte demo [flags]\n\nStarts a local PostgreSQL (or uses DATABASE_URL), migrates, loads the demo data,\nstarts the registry simulators and serves the API until Ctrl-C.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := configFromEnv()
@@ -114,7 +115,12 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sims.Close()
-	reg, err := syncjob.StartService(ctx, st, sims.Config, syncjob.QueueOptions{SyncOnStart: true, Logger: log})
+	jobs, err := store.Open(ctx, hubURL, cfg.Jobs)
+	if err != nil {
+		return err
+	}
+	defer jobs.Close()
+	reg, err := syncjob.StartService(ctx, jobs, sims.Config, syncjob.QueueOptions{SyncOnStart: true, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -139,8 +145,10 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	jwt := issuer.VerifierConfig()
 	acfg.JWT = &jwt
+	pseudonymKey := "PONTE_PSEUDONYM_KEY (from the environment)"
 	if acfg.Pseudonyms == nil {
-		if acfg.Pseudonyms, err = demoPseudonymizer(filepath.Join(keysDir, "pseudonym.key")); err != nil {
+		pseudonymKey = filepath.Join(keysDir, "pseudonym.key")
+		if acfg.Pseudonyms, err = demoPseudonymizer(pseudonymKey); err != nil {
 			return err
 		}
 	}
@@ -165,6 +173,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	ponte := selfCommand()
 	fmt.Fprintf(stdout, `
 ponte demo is ready (%s)
 
@@ -177,10 +186,11 @@ ponte demo is ready (%s)
                 (the owner: migrations and the ponte commands that are operators' tools)
   hub login     %s (a member of %s only: the API's and the job queue's connections)
   registries    %s (simulated benefits, labour and school registries, PDND token endpoint)
-  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of ponte report freeze|verify)
+  ESF+ signing  %s (key %s; PONTE_ESF_SIGNING_KEY of %s report freeze|verify)
+  pseudonyms    %s (the key of Person.pseudonym: PONTE_PSEUDONYM_KEY)
 `, time.Since(started).Round(time.Millisecond), base, base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
-		signingKey, cfg.ESFSigner.KeyID())
-	printDemoAccess(stdout, tokens, base, dbURL)
+		signingKey, cfg.ESFSigner.KeyID(), ponte, pseudonymKey)
+	printDemoAccess(stdout, tokens, base, dbURL, ponte)
 	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
 	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
 }
@@ -222,7 +232,7 @@ func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, err
 	return out, nil
 }
 
-func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL string) {
+func printDemoAccess(w io.Writer, tokens []demoToken, base, dbURL, ponte string) {
 	fmt.Fprintf(w, "\nAccess: every GraphQL request needs a token. One per role (staff JWTs, valid %d hours):\n\n", int(demoTokenTTL.Hours()))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ROLE\tSUBJECT\tORGANISATION\tPURPOSES (Ponte-Purpose header)")
@@ -248,8 +258,8 @@ Send the token as "Authorization: Bearer <token>", and the purpose of use as
 In the IDE (%s/), put both in the Headers editor as JSON:
   {"Authorization": "Bearer <token>", "Ponte-Purpose": "statistics"}
 A partner organisation's opaque token:
-  DATABASE_URL='%s' ponte token issue --role employment_officer --org CPI-PISA --purpose employment_services
-`, base, base, dbURL)
+  DATABASE_URL='%s' %s token issue --role employment_officer --org CPI-PISA --purpose employment_services
+`, base, base, dbURL, ponte)
 	printDashboardLinks(w, tokens, base)
 }
 
@@ -283,6 +293,35 @@ func printDashboardLinks(w io.Writer, tokens []demoToken, base string) {
 // dashboardLink is the dashboard's address, signed in with token for purpose.
 func dashboardLink(base, token string, purpose access.Purpose) string {
 	return base + "/dashboard#token=" + url.QueryEscape(token) + "&purpose=" + url.QueryEscape(string(purpose))
+}
+
+// selfCommand is how the person who started this process runs ponte again: "ponte"
+// when that is this binary on PATH, "go run ./cmd/ponte" for a binary go run built in
+// its temporary directory, else the binary's own path.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "ponte"
+	}
+	return commandFor(exe, exec.LookPath, os.TempDir())
+}
+
+func commandFor(exe string, lookPath func(string) (string, error), tempDir string) string {
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	if p, err := lookPath("ponte"); err == nil {
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			p = rp
+		}
+		if p == exe {
+			return "ponte"
+		}
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") || strings.HasPrefix(exe, filepath.Clean(tempDir)+string(filepath.Separator)) {
+		return "go run ./cmd/ponte"
+	}
+	return exe
 }
 
 // demoPseudonymizer reads the demo's pseudonym key, creating it on first run.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -230,4 +231,28 @@ func issueWithCommand(t *testing.T, dbURL string, args ...string) string {
 	out, _ := io.ReadAll(r)
 	require.NoError(t, err)
 	return strings.TrimSpace(string(out))
+}
+
+// The demo's hints name the command that runs ponte for whoever started it.
+func TestDemoHintsNameTheCommandThatRunsPonte(t *testing.T) {
+	t.Parallel()
+	onPath := func(p string) func(string) (string, error) {
+		return func(string) (string, error) {
+			if p == "" {
+				return "", exec.ErrNotFound
+			}
+			return p, nil
+		}
+	}
+	for _, tc := range []struct {
+		exe, path, want string
+	}{
+		{"/usr/local/bin/ponte", "/usr/local/bin/ponte", "ponte"},
+		{"/tmp/go-build123/b001/exe/ponte", "", "go run ./cmd/ponte"},
+		{"/root/.cache/go-build/ab/cd/ponte", "/usr/local/bin/ponte", "go run ./cmd/ponte"},
+		{"/tmp/other/ponte", "", "go run ./cmd/ponte"},
+		{"/opt/ponte/bin/ponte", "/usr/local/bin/ponte", "/opt/ponte/bin/ponte"},
+	} {
+		require.Equal(t, tc.want, commandFor(tc.exe, onPath(tc.path), "/tmp"), tc.exe)
+	}
 }

@@ -50,21 +50,11 @@ ends; blank columns and rows around the table are ignored.
 // runImport loads a file into DATABASE_URL: ESF+ operations, participants, labour
 // situations or planned indicator values, or UNILAV employment events.
 func runImport(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(os.Stderr, importUsage)
-		return flag.ErrHelp
+	handlers := map[string]func(context.Context, []string) error{"unilav": runImportUNILAV}
+	for kind, load := range esfImports {
+		handlers[kind] = func(ctx context.Context, args []string) error { return importESF(ctx, kind, load, args) }
 	}
-	switch kind := args[0]; kind {
-	case "unilav":
-		return runImportUNILAV(ctx, args[1:])
-	default:
-		load, ok := esfImports[kind]
-		if !ok {
-			fmt.Fprintln(os.Stderr, importUsage)
-			return fmt.Errorf("unknown kind of file %q", kind)
-		}
-		return importESF(ctx, kind, load, args[1:])
-	}
+	return subcommand(ctx, args, importUsage, handlers)
 }
 
 func importESF(ctx context.Context, kind string, load esfLoader, args []string) error {
@@ -73,12 +63,12 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	encoding := fs.String("encoding", esf.EncodingUTF8, "text encoding of the file: "+esf.EncodingUTF8+", or "+esf.EncodingWindows1252+
 		` for a sheet Excel on Windows saved as plain "CSV"`)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), importUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("give exactly one file")
+		return usageErrorf("give exactly one file")
 	}
 	st, err := openStore(ctx, store.Config{StatementTimeout: *timeout, MaxConns: 2})
 	if err != nil {

@@ -26,7 +26,7 @@ Loads UNILAV compulsory communications (XML, namespace http://servizi.lavoro.gov
 into the hub's employment events. Importing a file again changes nothing; a malformed
 communication is quarantined with the reason and the others are stored. "-" reads stdin.`)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -3,10 +3,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sort"
@@ -31,32 +33,57 @@ var commands = map[string]command{
 	"audit":        {"verify the access log's hash chain, or list who accessed a person's data", runAudit},
 	"import":       {"load ESF+ operations, participants, situations, targets or supported entities (CSV), or UNILAV files", runImport},
 	"report":       {"ESF+ reports: common indicators (CSV/XLSX), drill-down, profile tables, IN01, freeze and verify", runReport},
+	"version":      {"print the version and the commit the binary was built from", runVersion},
+}
+
+// help reads the table it is in.
+func init() {
+	commands["help"] = command{"print this list, or a command's usage (ponte help COMMAND)", runHelp}
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage()
-		os.Exit(2)
-	}
-	cmd, ok := commands[os.Args[1]]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "ponte: unknown command %q\n\n", os.Args[1])
-		usage()
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := cmd.run(ctx, os.Args[2:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		var ee exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
-		}
-		fmt.Fprintln(os.Stderr, "ponte "+os.Args[1]+":", err)
-		os.Exit(1)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command args name and returns the exit status: 0 on success and for
+// asked-for usage (printed on stdout), 2 for a command line that is wrong (usage on
+// stderr), 1 when the command failed, or the status of with-db's child.
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return 2
 	}
+	if isHelp(args[0]) && args[0] != "help" {
+		usage(os.Stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "ponte: unknown command %q\n\n", args[0])
+		usage(os.Stderr)
+		return 2
+	}
+	err := cmd.run(ctx, args[1:])
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		if ue.msg != "" && !ue.shown {
+			fmt.Fprintln(os.Stderr, "ponte "+args[0]+":", ue.msg)
+		}
+		return 2
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "ponte "+args[0]+":", err)
+	return 1
 }
 
 // exitError carries a child command's exit status through with-db.
@@ -64,30 +91,93 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ponte <command> [flags]\n\ncommands:")
+// usageError is a command line that is wrong: the usage is already on stderr, msg (when
+// set) says what was wrong, shown when the flag package has printed it already, and the
+// exit status is 2.
+type usageError struct {
+	msg   string
+	shown bool
+}
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ponte <command> [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-13s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(os.Stderr, "\nRun 'ponte <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'ponte <command> -h' for a command's flags.")
+}
+
+// runHelp prints the command list, or a command's usage as `ponte COMMAND -h` does.
+func runHelp(ctx context.Context, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		usage(os.Stdout)
+		return nil
+	}
+	cmd, ok := commands[args[0]]
+	if !ok || args[0] == "help" {
+		usage(os.Stderr)
+		return usageErrorf("unknown command %q", args[0])
+	}
+	return cmd.run(ctx, append(args[1:len(args):len(args)], "-h"))
+}
+
+// parseFlags parses args into fs. Asked for (-h), the usage goes to stdout and the
+// result is flag.ErrHelp; a wrong flag prints the flag package's message and the usage
+// on stderr once, and is a usageError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = os.Stdout.Write(buf.Bytes())
+		return flag.ErrHelp
+	case err != nil:
+		_, _ = os.Stderr.Write(buf.Bytes())
+		return usageError{msg: err.Error(), shown: true}
+	}
+	return nil
 }
 
 // subcommand runs the handler args[0] names, or prints usage: commands with verbs
-// (token issue|list|revoke, audit verify|person) share it.
+// (token issue|list|revoke, audit verify|person, migrate, import, report) share it.
 func subcommand(ctx context.Context, args []string, usage string, handlers map[string]func(context.Context, []string) error) error {
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, usage)
+		return usageError{}
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(os.Stdout, usage)
 		return flag.ErrHelp
 	}
 	h, ok := handlers[args[0]]
 	if !ok {
 		fmt.Fprintln(os.Stderr, usage)
-		return fmt.Errorf("unknown subcommand %q", args[0])
+		return usageErrorf("unknown subcommand %q", args[0])
 	}
 	return h(ctx, args[1:])
+}
+
+// simpleFlags is the flag set of a subcommand that takes only positional arguments,
+// so that -h answers with its usage.
+func simpleFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), usage) }
+	return fs
 }

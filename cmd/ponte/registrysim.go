@@ -40,7 +40,7 @@ func runRegistrySim(ctx context.Context, args []string) error {
 	keyDir := fs.String("key-dir", "", "directory for a generated key pair (default: a new temporary directory)")
 	audience := fs.String("audience", sim.DefaultAudience, "e-service audience for vouchers and ModI headers")
 	voucherTTL := fs.Duration("voucher-ttl", 600*time.Second, "lifetime of issued vouchers")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -47,19 +47,10 @@ takes the PEM public key).`
 
 // runReport computes, exports, freezes and verifies ESF+ reports.
 func runReport(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(os.Stderr, reportUsage)
-		return flag.ErrHelp
-	}
-	sub := map[string]func(context.Context, []string) error{
+	return subcommand(ctx, args, reportUsage, map[string]func(context.Context, []string) error{
 		"esf": reportESF, "drill": reportDrill, "profile": reportProfile, "in01": reportIN01, "puc": reportPUC,
 		"freeze": reportFreeze, "verify": reportVerify, "frozen": reportFrozen, "keygen": reportKeygen,
-	}[args[0]]
-	if sub == nil {
-		fmt.Fprintln(os.Stderr, reportUsage)
-		return fmt.Errorf("unknown report %q", args[0])
-	}
-	return sub(ctx, args[1:])
+	})
 }
 
 // reportFlags are the flags every report shares.
@@ -89,12 +80,12 @@ func newReportFlags(name string, withQuery bool) *reportFlags {
 }
 
 func (f *reportFlags) parse(args []string, positional int) error {
-	if err := f.fs.Parse(args); err != nil {
+	if err := parseFlags(f.fs, args); err != nil {
 		return err
 	}
 	if f.fs.NArg() != positional {
 		f.fs.Usage()
-		return fmt.Errorf("report %s: expected %d argument(s), got %d", f.fs.Name(), positional, f.fs.NArg())
+		return usageErrorf("%s: expected %d argument(s), got %d", f.fs.Name(), positional, f.fs.NArg())
 	}
 	return nil
 }
@@ -501,12 +492,12 @@ func reportKeygen(_ context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: ponte report keygen FILE\n\nWrites a new Ed25519 key for signing frozen reports to FILE "+
 			"(PEM PKCS#8, mode 0600; an existing file is never overwritten). Point PONTE_ESF_SIGNING_KEY at it.")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("report keygen: expected 1 argument, got %d", fs.NArg())
+		return usageErrorf("report keygen: expected 1 argument, got %d", fs.NArg())
 	}
 	s, err := esf.GenerateSigningKey(fs.Arg(0))
 	if err != nil {

@@ -66,7 +66,7 @@ func TestImportAndReportCommands(t *testing.T) {
 
 	bad := esfTestFile(t, dir, "bad.csv", "operation_code,tax_code,date,situation\nNOPE,RSSMRA68A01H501Y,2021-07-15,HIRED\n")
 	require.ErrorContains(t, runImport(ctx, []string{"situations", bad}), "1 problem(s), nothing loaded")
-	require.ErrorContains(t, runImport(ctx, []string{"people", bad}), `unknown kind of file "people"`)
+	require.ErrorContains(t, runImport(ctx, []string{"people", bad}), `unknown subcommand "people"`)
 
 	out.Reset()
 	require.NoError(t, runReport(ctx, []string{"esf", "--cutoff", "2022-12-31", "--specific-objective", "k"}))
@@ -149,7 +149,7 @@ func TestImportAndReportCommands(t *testing.T) {
 	require.NoError(t, runReport(ctx, []string{"profile", "--operation", "J11B20000010001"}))
 	require.Equal(t, "round,table,category,count,percent\n", out.String(), "the operation has no rounds")
 	require.ErrorContains(t, runReport(ctx, []string{"profile"}), "--operation is required")
-	require.ErrorContains(t, runReport(ctx, []string{"chart"}), `unknown report "chart"`)
+	require.ErrorContains(t, runReport(ctx, []string{"chart"}), `unknown subcommand "chart"`)
 }
 
 // pgExec runs statements on the database at url, as its owner.

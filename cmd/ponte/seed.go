@@ -27,7 +27,7 @@ database that already holds the demo keeps it; synthetic participants are loaded
 The load takes exclusive locks on the core tables until it ends.`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/tracing"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 			"  DATABASE_URL (required: the hub's own login role, a member of ponte_app only, which serve\n"+
 			"  checks), PONTE_ADDR (:8080), PONTE_STATEMENT_TIMEOUT (5s), PONTE_MAX_DEPTH (12),\n"+
 			"  PONTE_MAX_COMPLEXITY (100000), PONTE_MAX_BODY_BYTES (1048576), PONTE_LOG_LEVEL (info),\n"+
+			"  PONTE_DB_MAX_CONNS (20), PONTE_QUEUE_DB_MAX_CONNS (10), PONTE_DB_ACQUIRE_TIMEOUT (2s),\n"+
 			"  PONTE_ESF_SIGNING_KEY (PEM PKCS#8 Ed25519 private key file signing frozen ESF+ reports).\n"+
 			"Access: staff JWTs from PONTE_OIDC_ISSUER, PONTE_OIDC_AUDIENCE and PONTE_OIDC_JWKS_URL or\n"+
 			"  PONTE_OIDC_KEY_FILE (without them, partner tokens only); PONTE_PSEUDONYM_KEY (hex or base64,\n"+
@@ -37,7 +38,7 @@ func runServe(ctx context.Context, args []string) error {
 			"Migrations run as the tables' owner: with 'ponte migrate up' first, or here when\n"+
 			"  PONTE_MIGRATE_DATABASE_URL names the owner.")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := configFromEnv()
@@ -48,6 +49,14 @@ func runServe(ctx context.Context, args []string) error {
 		return errors.New("DATABASE_URL is not set: serve needs the PostgreSQL connection string (try 'ponte demo' for a local one)")
 	}
 	log := newLogger(cfg.LogLevel)
+	stopTracing, tracingOn, err := tracing.Setup(ctx, os.Getenv, buildVersion())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	if tracingOn {
+		log.Info("traces exported over OTLP")
+	}
 	if cfg.MigrateURL != "" {
 		if err := store.MigrateAll(ctx, cfg.MigrateURL); err != nil {
 			return fmt.Errorf("%s: %w", migrateURLVar, err)
@@ -70,7 +79,14 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	var reg *syncjob.Service
 	if len(rcfg.Sources) > 0 {
-		if reg, err = syncjob.StartService(ctx, st, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
+		// The jobs work on a pool of their own: a burst of refreshes cannot take the
+		// connections requests need, nor requests those the jobs need to finish.
+		jobs, err := store.Open(ctx, cfg.DatabaseURL, cfg.Jobs)
+		if err != nil {
+			return err
+		}
+		defer jobs.Close()
+		if reg, err = syncjob.StartService(ctx, jobs, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
 			return err
 		}
 		defer func() {
@@ -188,14 +204,7 @@ func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Servi
 	if reg != nil {
 		registry := graph.RegistryMiddleware(reg.Queue)
 		sc.Middleware = func(next http.Handler) http.Handler { return authn(registry(next)) }
-		clients := reg.Connectors.Clients()
-		sc.Metrics = append(sc.Metrics, func(w io.Writer) error {
-			ms := make([]client.Metrics, len(clients))
-			for i, c := range clients {
-				ms[i] = c.Metrics()
-			}
-			return client.WritePrometheus(w, ms)
-		})
+		sc.Metrics = append(sc.Metrics, client.NewCollector(reg.Connectors.Clients()...))
 	}
 	return sc
 }

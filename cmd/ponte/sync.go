@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -45,15 +48,15 @@ stopped on an error: rerun to resume). Exit status 1 when any failed.
 flags:`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	sources, err := syncjob.ParseSources(*sourceFlag)
+	sources, err := parseSourceFlag(*sourceFlag)
 	if err != nil {
-		return fmt.Errorf("--source: %w", err)
+		return err
 	}
 	colls := syncjob.CollectionsOf(sources)
 	if *collection != "" {
@@ -195,29 +198,27 @@ func printSyncSummary(w io.Writer, results []syncResult) error {
 	return nil
 }
 
-// progressBar draws, on a terminal, one line redrawn in place: a bar over the
-// collections and the counts of the current one. Elsewhere (a log file) it writes a line
-// when each collection ends.
+// progressBar draws, on a terminal, a bar over the collections (schollz/progressbar)
+// with the counts of the current one. Elsewhere (a log file) it writes a line when each
+// collection ends, and every five seconds.
 type progressBar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	tty   bool
-	total int
-	last  time.Time
-	width int
+	mu   sync.Mutex
+	w    io.Writer
+	pb   *progressbar.ProgressBar // nil when w is not a terminal
+	last time.Time
 }
 
 func newProgressBar(f *os.File, total int) *progressBar {
-	tty := false
+	b := &progressBar{w: f}
 	if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		tty = true
+		b.pb = progressbar.NewOptions(total, progressbar.OptionSetWriter(f), progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(20), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionSetRenderBlankState(true))
 	}
-	return &progressBar{w: f, tty: tty, total: total}
+	return b
 }
 
-func (b *progressBar) update(i int, p syncjob.Progress) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func progressLine(p syncjob.Progress) string {
 	s := p.Summary
 	rate := 0.0
 	if secs := p.Elapsed.Seconds(); secs > 0 {
@@ -228,7 +229,14 @@ func (b *progressBar) update(i int, p syncjob.Progress) {
 	if p.Err != nil {
 		line += " · FAILED"
 	}
-	if !b.tty {
+	return line
+}
+
+func (b *progressBar) update(i int, p syncjob.Progress) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	line := progressLine(p)
+	if b.pb == nil {
 		if p.Done || time.Since(b.last) > 5*time.Second {
 			fmt.Fprintln(b.w, line)
 			b.last = time.Now()
@@ -239,22 +247,30 @@ func (b *progressBar) update(i int, p syncjob.Progress) {
 	if p.Done {
 		done++
 	}
-	const cells = 20
-	fill := done * cells / max(b.total, 1)
-	bar := "[" + strings.Repeat("█", fill) + strings.Repeat("░", cells-fill) + "]"
-	out := fmt.Sprintf("\r%s %d/%d %s", bar, done, b.total, line)
-	pad := b.width - len([]rune(out))
-	b.width = len([]rune(out))
-	if pad > 0 {
-		out += strings.Repeat(" ", pad)
-	}
-	fmt.Fprint(b.w, out)
+	b.pb.Describe(line)
+	_ = b.pb.Set(done)
 }
 
 func (b *progressBar) finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.tty && b.width > 0 {
+	if b.pb != nil {
+		_ = b.pb.Exit()
 		fmt.Fprintln(b.w)
 	}
+}
+
+// parseSourceFlag reads --source, naming a wrong value and the ones it takes.
+func parseSourceFlag(v string) ([]string, error) {
+	known := append(slices.Clone(syncjob.Sources), "all")
+	for _, part := range strings.Split(v, ",") {
+		if p := strings.TrimSpace(strings.ToLower(part)); !slices.Contains(known, p) {
+			return nil, usageErrorf("--source: unknown source %q (%s)", part, strings.Join(known, ", "))
+		}
+	}
+	sources, err := syncjob.ParseSources(v)
+	if err != nil {
+		return nil, usageErrorf("--source: %s", err)
+	}
+	return sources, nil
 }

@@ -87,7 +87,7 @@ func TestSyncCommandPrintsTheSummaryAndResumes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--source", "taxes"}, `--source: syncjob: source "taxes"`},
+		{[]string{"--source", "taxes"}, `--source: unknown source "taxes" (benefits, labour, school, all)`},
 		{[]string{"--source", "school", "--collection", "isee", "--registry", s.URL}, `--collection: "isee" is not a collection of school`},
 		{[]string{"--max-pages", "-1", "--registry", s.URL}, "--max-pages"},
 		{[]string{"extra"}, "unexpected arguments: extra"},

@@ -58,15 +58,19 @@ func tokenIssue(ctx context.Context, args []string) error {
 	staff := fs.String("staff", "", "subject of the staff member the token acts for (roles that see assigned cases)")
 	label := fs.String("label", "", "what the token is for, shown by list")
 	quiet := fs.Bool("q", false, "print only the token")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("token issue: unexpected argument %q", fs.Arg(0))
+		fs.Usage()
+		return usageErrorf("token issue: unexpected argument %q", fs.Arg(0))
+	}
+	if *role == "" {
+		return usageErrorf("--role is required (%s)", strings.Join(roleNames(), ", "))
 	}
 	r, err := access.ParseRole(*role)
 	if err != nil {
-		return fmt.Errorf("--role: %w", err)
+		return usageErrorf("--role: unknown role %q (%s)", *role, strings.Join(roleNames(), ", "))
 	}
 	ttl, err := auth.ParseTTL(*expires)
 	if err != nil {
@@ -118,8 +122,13 @@ func roleNames() []string {
 }
 
 func tokenList(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("token list: unexpected argument %q", args[0])
+	fs := simpleFlags("token list", "usage: ponte token list\n\nLists every partner token of DATABASE_URL: id, role, organisation, purposes, state, expiry, last use.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageErrorf("token list: unexpected argument %q", fs.Arg(0))
 	}
 	st, err := tokenStore(ctx)
 	if err != nil {
@@ -152,9 +161,15 @@ func tokenList(ctx context.Context, args []string) error {
 }
 
 func tokenRevoke(ctx context.Context, args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: ponte token revoke ID (see ponte token list)")
+	fs := simpleFlags("token revoke", "usage: ponte token revoke ID\n\nRevokes the partner token ID (see ponte token list); it stops working at once.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageErrorf("token revoke: give exactly one token id")
+	}
+	args = fs.Args()
 	st, err := tokenStore(ctx)
 	if err != nil {
 		return err

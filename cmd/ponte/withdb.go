@@ -18,12 +18,12 @@ func runWithDB(ctx context.Context, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ponte with-db -- COMMAND [ARGS...]\n\nWhen DATABASE_URL is already set, the command runs against it unchanged.")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return flag.ErrHelp
+		return usageErrorf("no command given")
 	}
 	run := func() error {
 		cmd := exec.CommandContext(ctx, fs.Arg(0), fs.Args()[1:]...)

@@ -6,6 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -200,12 +204,27 @@ type Response struct {
 
 // Do performs r with retries. Any non-2xx outcome is returned as *Error.
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
+	// The span names the source and the operation, never the path or the query, which
+	// may carry a tax code.
+	ctx, span := otel.Tracer(tracerName).Start(ctx, "registry "+c.cfg.Source+" "+r.Operation, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("ponte.registry.source", c.cfg.Source), attribute.String("ponte.registry.operation", r.Operation)))
+	defer span.End()
 	start := c.now()
 	resp, err := c.do(ctx, r)
 	end := c.now()
 	c.metrics.call(end.Sub(start), err == nil, end)
+	var e *Error
+	if errors.As(err, &e) && e.Status != 0 {
+		span.SetAttributes(attribute.Int("http.response.status_code", e.Status))
+	}
+	if err != nil {
+		span.SetStatus(codes.Error, "registry call failed")
+	}
 	return resp, err
 }
+
+// tracerName names the spans of registry calls.
+const tracerName = "github.com/ponte-hub/ponte/connectors/client"
 
 // callState carries one call's retry decisions between the retryablehttp
 // hooks, which see a single call at a time.

@@ -1,12 +1,6 @@
 package client
 
 import (
-	"fmt"
-	"io"
-	"net/http"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -147,105 +141,4 @@ func breakerStateValue(s string) int {
 		return 2
 	}
 	return 0
-}
-
-// WritePrometheus writes snapshots in the Prometheus text exposition format
-// (version 0.0.4), one series per source.
-func WritePrometheus(w io.Writer, snaps []Metrics) error {
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Source < snaps[j].Source })
-	ew := &errWriter{w: w}
-	family := func(name, typ, help string) {
-		ew.printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
-	}
-	family("ponte_registry_calls_total", "counter", "Calls made to a registry, each possibly spanning several attempts.")
-	for _, s := range snaps {
-		ew.printf("ponte_registry_calls_total{source=%s} %d\n", quote(s.Source), s.Calls)
-	}
-	family("ponte_registry_call_failures_total", "counter", "Calls to a registry that ended in an error.")
-	for _, s := range snaps {
-		ew.printf("ponte_registry_call_failures_total{source=%s} %d\n", quote(s.Source), s.CallFailures)
-	}
-	family("ponte_registry_attempts_total", "counter", "HTTP attempts to a registry, including retries.")
-	for _, s := range snaps {
-		ew.printf("ponte_registry_attempts_total{source=%s} %d\n", quote(s.Source), s.Attempts)
-	}
-	family("ponte_registry_retries_total", "counter", "Attempts that were retries of an earlier failed attempt.")
-	for _, s := range snaps {
-		ew.printf("ponte_registry_retries_total{source=%s} %d\n", quote(s.Source), s.Retries)
-	}
-	family("ponte_registry_failures_total", "counter", "Failed attempts to a registry by kind.")
-	for _, s := range snaps {
-		kinds := make([]string, 0, len(s.Failures))
-		for k := range s.Failures {
-			kinds = append(kinds, string(k))
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
-			ew.printf("ponte_registry_failures_total{source=%s,kind=%s} %d\n", quote(s.Source), quote(k), s.Failures[FailureKind(k)])
-		}
-	}
-	family("ponte_registry_call_duration_seconds", "histogram", "Duration of registry calls including retries.")
-	for _, s := range snaps {
-		for _, b := range s.LatencyBuckets {
-			ew.printf("ponte_registry_call_duration_seconds_bucket{source=%s,le=%s} %d\n", quote(s.Source), quote(strconv.FormatFloat(b.UpperBound, 'g', -1, 64)), b.Count)
-		}
-		ew.printf("ponte_registry_call_duration_seconds_bucket{source=%s,le=\"+Inf\"} %d\n", quote(s.Source), s.LatencyCount)
-		ew.printf("ponte_registry_call_duration_seconds_sum{source=%s} %s\n", quote(s.Source), strconv.FormatFloat(s.LatencySum, 'g', -1, 64))
-		ew.printf("ponte_registry_call_duration_seconds_count{source=%s} %d\n", quote(s.Source), s.LatencyCount)
-	}
-	family("ponte_registry_last_success_timestamp_seconds", "gauge", "Unix time of the last successful call; 0 if none.")
-	for _, s := range snaps {
-		var ts float64
-		if !s.LastSuccess.IsZero() {
-			ts = float64(s.LastSuccess.UnixMilli()) / 1000
-		}
-		ew.printf("ponte_registry_last_success_timestamp_seconds{source=%s} %s\n", quote(s.Source), strconv.FormatFloat(ts, 'f', -1, 64))
-	}
-	family("ponte_registry_breaker_state", "gauge", "Circuit breaker state: 0 closed, 1 half-open, 2 open.")
-	for _, s := range snaps {
-		ew.printf("ponte_registry_breaker_state{source=%s} %d\n", quote(s.Source), breakerStateValue(s.BreakerState))
-	}
-	family("ponte_registry_endpoint_breaker_state", "gauge", "Circuit breaker state of one endpoint of a registry: 0 closed, 1 half-open, 2 open.")
-	for _, s := range snaps {
-		endpoints := make([]string, 0, len(s.Breakers))
-		for e := range s.Breakers {
-			endpoints = append(endpoints, e)
-		}
-		sort.Strings(endpoints)
-		for _, e := range endpoints {
-			ew.printf("ponte_registry_endpoint_breaker_state{source=%s,endpoint=%s} %d\n", quote(s.Source), quote(e), breakerStateValue(s.Breakers[e]))
-		}
-	}
-	return ew.err
-}
-
-// MetricsHandler serves the clients' metrics in the Prometheus text format.
-func MetricsHandler(clients ...*Client) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		snaps := make([]Metrics, 0, len(clients))
-		for _, c := range clients {
-			snaps = append(snaps, c.Metrics())
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_ = WritePrometheus(w, snaps) // the client went away; nothing to report to
-	})
-}
-
-// quote renders a label value with the escapes the exposition format requires.
-func quote(s string) string {
-	return `"` + labelEscaper.Replace(s) + `"`
-}
-
-var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }

@@ -5181,7 +5181,7 @@ input RefreshRegistryDataInput {
   householdId: ID
   "The registries to ask (default every one the hub is configured for)."
   sources: [RegistrySource!]
-  "Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on."
+  "Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on. Only a refresh alone in its operation waits; beside other fields it is enqueued and answers at once."
   wait: Int = 10
 }
 

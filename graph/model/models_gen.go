@@ -354,7 +354,7 @@ type RefreshRegistryDataInput struct {
 	HouseholdID *string `json:"householdId,omitempty"`
 	// The registries to ask (default every one the hub is configured for).
 	Sources []RegistrySource `json:"sources,omitempty"`
-	// Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on.
+	// Seconds to wait for the refresh, 0 to 30. If it takes longer the payload is PENDING and the refresh carries on. Only a refresh alone in its operation waits; beside other fields it is enqueued and answers at once.
 	Wait *int `json:"wait,omitempty"`
 }
 

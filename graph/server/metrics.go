@@ -1,24 +1,37 @@
 package server
 
 import (
-	"fmt"
-	"io"
 	"net/http"
-	"sort"
-	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics counts GraphQL operations for /metrics (Prometheus text format): how many, of
-// which kind, how many failed, and how long they took.
+// metrics are the hub's series on /metrics: GraphQL operations, the database pool, the
+// Go runtime and the process, and the extra collectors of Config.Metrics.
 type metrics struct {
-	mu       sync.Mutex
-	count    map[[2]string]uint64 // (operation type, outcome)
-	duration map[string]float64   // seconds, by operation type
+	registry   *prometheus.Registry
+	operations *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
-	return &metrics{count: map[[2]string]uint64{}, duration: map[string]float64{}}
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ponte_graphql_operations_total", Help: "GraphQL operations by type and outcome.",
+		}, []string{"type", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ponte_graphql_operation_duration_seconds", Help: "Duration of GraphQL operations, by type.",
+			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}, []string{"type"}),
+	}
+	m.registry.MustRegister(m.operations, m.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
 }
 
 func (m *metrics) observe(opType string, failed bool, d time.Duration) {
@@ -26,50 +39,43 @@ func (m *metrics) observe(opType string, failed bool, d time.Duration) {
 	if failed {
 		outcome = "error"
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.count[[2]string{opType, outcome}]++
-	m.duration[opType] += d.Seconds()
+	m.operations.WithLabelValues(opType, outcome).Inc()
+	m.duration.WithLabelValues(opType).Observe(d.Seconds())
 }
 
-func (m *metrics) write(w io.Writer) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	keys := make([][2]string, 0, len(m.count))
-	for k := range m.count {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
-	fmt.Fprintln(w, "# HELP ponte_graphql_operations_total GraphQL operations by type and outcome.")
-	fmt.Fprintln(w, "# TYPE ponte_graphql_operations_total counter")
-	for _, k := range keys {
-		fmt.Fprintf(w, "ponte_graphql_operations_total{type=%q,outcome=%q} %d\n", k[0], k[1], m.count[k])
-	}
-	fmt.Fprintln(w, "# HELP ponte_graphql_operation_seconds_total Time spent in GraphQL operations, by type.")
-	fmt.Fprintln(w, "# TYPE ponte_graphql_operation_seconds_total counter")
-	types := make([]string, 0, len(m.duration))
-	for t := range m.duration {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	for _, t := range types {
-		fmt.Fprintf(w, "ponte_graphql_operation_seconds_total{type=%q} %g\n", t, m.duration[t])
-	}
-}
-
-// metricsHandler serves the hub's metrics followed by those of extra writers (the
-// registry clients').
+// metricsHandler serves the hub's metrics with the pool's and the extra collectors
+// (the registry clients').
 func metricsHandler(m *metrics, cfg Config) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		m.write(w)
-		st := cfg.Store.Pool().Stat()
-		fmt.Fprintln(w, "# HELP ponte_db_connections Database connections by state.")
-		fmt.Fprintln(w, "# TYPE ponte_db_connections gauge")
-		fmt.Fprintf(w, "ponte_db_connections{state=\"acquired\"} %d\n", st.AcquiredConns())
-		fmt.Fprintf(w, "ponte_db_connections{state=\"idle\"} %d\n", st.IdleConns())
-		for _, extra := range cfg.Metrics {
-			_ = extra(w)
-		}
-	})
+	m.registry.MustRegister(poolCollector{pool: cfg.Store.Pool()})
+	m.registry.MustRegister(cfg.Metrics...)
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// poolCollector reads the API pool's statistics when scraped.
+type poolCollector struct{ pool *pgxpool.Pool }
+
+var (
+	dbConnections = prometheus.NewDesc("ponte_db_connections", "Database connections of the API's pool by state.", []string{"state"}, nil)
+	dbMaxConns    = prometheus.NewDesc("ponte_db_max_connections", "Size of the API's pool.", nil, nil)
+	dbAcquireWait = prometheus.NewDesc("ponte_db_acquire_wait_seconds_total", "Time requests spent waiting for a connection of the API's pool.", nil, nil)
+	dbAcquires    = prometheus.NewDesc("ponte_db_acquires_total", "Connections taken from the API's pool, by whether the request had to wait.", []string{"waited"}, nil)
+	dbCancelled   = prometheus.NewDesc("ponte_db_acquires_cancelled_total", "Waits for a connection of the API's pool that gave up (acquire timeout, client gone).", nil, nil)
+)
+
+func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{dbConnections, dbMaxConns, dbAcquireWait, dbAcquires, dbCancelled} {
+		ch <- d
+	}
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.pool.Stat()
+	ch <- prometheus.MustNewConstMetric(dbConnections, prometheus.GaugeValue, float64(st.AcquiredConns()), "acquired")
+	ch <- prometheus.MustNewConstMetric(dbConnections, prometheus.GaugeValue, float64(st.IdleConns()), "idle")
+	ch <- prometheus.MustNewConstMetric(dbConnections, prometheus.GaugeValue, float64(st.ConstructingConns()), "constructing")
+	ch <- prometheus.MustNewConstMetric(dbMaxConns, prometheus.GaugeValue, float64(st.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(dbAcquireWait, prometheus.CounterValue, st.AcquireDuration().Seconds())
+	ch <- prometheus.MustNewConstMetric(dbAcquires, prometheus.CounterValue, float64(st.EmptyAcquireCount()), "true")
+	ch <- prometheus.MustNewConstMetric(dbAcquires, prometheus.CounterValue, float64(st.AcquireCount()-st.EmptyAcquireCount()), "false")
+	ch <- prometheus.MustNewConstMetric(dbCancelled, prometheus.CounterValue, float64(st.CanceledAcquireCount()))
 }

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/pgtest"
@@ -21,9 +23,11 @@ import (
 // with the job queue running and serving refreshRegistryData.
 type registryBundle struct {
 	*testBundle
-	down  *atomic.Bool
-	queue *syncjob.Queue
-	sim   *syncjob.Simulator
+	down *atomic.Bool
+	// latency (nanoseconds) delays every data request to the registries.
+	latency *atomic.Int64
+	queue   *syncjob.Queue
+	sim     *syncjob.Simulator
 }
 
 func setupRegistry(t *testing.T, cases int) *registryBundle {
@@ -39,10 +43,13 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	require.NoError(t, err)
 	require.Len(t, persons, 2*cases)
 
-	down := &atomic.Bool{}
+	down, latency := &atomic.Bool{}, &atomic.Int64{}
 	simulators, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 5, MaxAge: time.Hour,
 		Wrap: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if d := time.Duration(latency.Load()); d > 0 && r.URL.Path != "/token.oauth2" {
+					time.Sleep(d)
+				}
 				if down.Load() && r.URL.Path != "/token.oauth2" {
 					w.Header().Set("Content-Type", "application/problem+json")
 					w.WriteHeader(http.StatusServiceUnavailable)
@@ -81,9 +88,10 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	_, err = sy.Sync(ctx, syncjob.Sources, syncjob.SyncOptions{})
 	require.NoError(t, err)
 
-	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Middleware: graph.RegistryMiddleware(q)}))
+	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Middleware: graph.RegistryMiddleware(q),
+		Metrics: []prometheus.Collector{client.NewCollector(conn.Clients()...)}}))
 	t.Cleanup(srv.Close)
-	return &registryBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, down: down, queue: q, sim: simulators}
+	return &registryBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, down: down, latency: latency, queue: q, sim: simulators}
 }
 
 const registryPage = `query($first: Int) {
@@ -237,7 +245,14 @@ func TestRefreshRegistryDataRefusesBadInput(t *testing.T) {
 		require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"], "%v", tc.input)
 		require.Equal(t, tc.field, r.Errors[0].Extensions["field"], "%v", tc.input)
 	}
-	r := b.post(t, refresh, map[string]any{"input": map[string]any{"personId": b.fx.persons[0], "sources": []string{"TAX"}}})
+	// Waiting ends the request's transaction, which an operation with other fields needs.
+	two := `mutation($input: RefreshRegistryDataInput!) { a: refreshRegistryData(input: $input) { state } b: refreshRegistryData(input: $input) { state } }`
+	start := time.Now()
+	r := b.post(t, two, map[string]any{"input": map[string]any{"personId": b.fx.persons[0], "wait": 30}})
+	require.Empty(t, r.Errors, "beside another field it enqueues and answers at once")
+	require.Less(t, time.Since(start), 10*time.Second)
+
+	r = b.post(t, refresh, map[string]any{"input": map[string]any{"personId": b.fx.persons[0], "sources": []string{"TAX"}}})
 	require.NotEmpty(t, r.Errors, "an unknown registry is refused by the schema")
 
 	// A server with no job queue cannot refresh, and says so.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -19,8 +18,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
@@ -28,6 +29,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/tracing"
 	"github.com/ponte-hub/ponte/internal/webui"
 )
 
@@ -98,8 +100,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Middleware wraps the GraphQL endpoint (authentication); nil for none.
 	Middleware func(http.Handler) http.Handler
-	// Metrics are extra writers appended to /metrics (the registry clients').
-	Metrics []func(io.Writer) error
+	// Metrics are extra collectors served on /metrics (the registry clients').
+	Metrics []prometheus.Collector
 	// ESFSigner signs frozen ESF+ reports and checks their signatures, when set.
 	ESFSigner *esf.Signer
 
@@ -152,7 +154,7 @@ func GraphQL(cfg Config) http.Handler {
 func Mux(cfg Config) *http.ServeMux {
 	cfg.metrics = newMetrics()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", GraphQL(cfg))
+	mux.Handle("/graphql", tracing.Middleware("/graphql", GraphQL(cfg)))
 	mux.Handle("GET /metrics", metricsHandler(cfg.metrics, cfg))
 	pages := webui.New()
 	mux.Handle("GET /{$}", pages.IDE())
@@ -194,6 +196,14 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 		opType := string(op.Operation.Operation)
 		var resp *graphql.Response
 		defer func() { cfg.metrics.observe(opType, resp == nil || len(resp.Errors) > 0, time.Since(started)) }()
+		// The span names the operation; its variables (ids, tax codes) stay out of it.
+		ctx, span := tracing.Operation(ctx, opType, op.Operation.Name)
+		defer func() {
+			if resp == nil || len(resp.Errors) > 0 {
+				span.SetStatus(codes.Error, "the operation answered with errors")
+			}
+			span.End()
+		}()
 		opts, acc, err := cfg.Gate.Begin(ctx, isMutation)
 		if err != nil {
 			return refused(err)
@@ -203,9 +213,11 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			cfg.Logger.ErrorContext(ctx, "begin transaction", "err", err)
 			return unavailable(ctx)
 		}
-		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-
 		req := graph.NewRequest(tx, acc)
+		// A resolver waiting on something else than the database (a registry refresh)
+		// lets go of the transaction and continues in a new one: req.Tx is the current.
+		req.SetReopen(func(ctx context.Context) (*store.Tx, error) { return cfg.Store.Begin(ctx, opts) })
+		defer func() { _ = req.Tx.Rollback(context.WithoutCancel(ctx)) }()
 		ctx = graph.WithRequest(ctx, req)
 		resp = next(ctx)
 		if resp == nil {
@@ -219,11 +231,11 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			})
 			return resp
 		}
-		if err := cfg.Gate.Finish(ctx, tx, req, resp); err != nil {
+		if err := cfg.Gate.Finish(ctx, req.Tx, req, resp); err != nil {
 			cfg.Logger.ErrorContext(ctx, "finish request", "err", err)
 			return unavailable(ctx)
 		}
-		if err := tx.Commit(ctx); err != nil {
+		if err := req.Tx.Commit(ctx); err != nil {
 			cfg.Logger.ErrorContext(ctx, "commit", "err", err)
 			return unavailable(ctx)
 		}
@@ -231,10 +243,12 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 	}
 }
 
+// unavailable answers an operation the database could not take: every connection busy
+// (or the database unreachable), with the pause to take before trying again.
 func unavailable(ctx context.Context) *graphql.Response {
 	return &graphql.Response{Errors: gqlerror.List{{
 		Message:    "the service is temporarily unavailable; try again",
-		Extensions: map[string]any{"code": "UNAVAILABLE"},
+		Extensions: map[string]any{"code": "UNAVAILABLE", "retryAfterSeconds": int(store.RetryAfter / time.Second)},
 	}}}
 }
 
@@ -301,6 +315,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			code, gerr.Message = "INTERNAL", "internal error"
 		}
 		gerr.Extensions = map[string]any{"code": code}
+		if code == "UNAVAILABLE" {
+			gerr.Extensions["retryAfterSeconds"] = int(store.RetryAfter / time.Second)
+		}
 		return gerr
 	}
 }

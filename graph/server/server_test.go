@@ -217,8 +217,8 @@ func TestHealthAndMetrics(t *testing.T) {
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	require.Contains(t, string(body), `ponte_graphql_operations_total{type="query",outcome="ok"} 1`)
-	require.Contains(t, string(body), `ponte_graphql_operations_total{type="mutation",outcome="error"} 1`)
+	require.Contains(t, string(body), `ponte_graphql_operations_total{outcome="ok",type="query"} 1`)
+	require.Contains(t, string(body), `ponte_graphql_operations_total{outcome="error",type="mutation"} 1`)
 
 	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		resp, err := http.Get(b.srv.URL + path)

@@ -5,21 +5,19 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/lestrrat-go/httprc/v3"
+	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
 // KeySet is a set of public keys, by key id. Keys without an id are used only when the
@@ -129,137 +127,100 @@ func usable(k crypto.PublicKey) (crypto.PublicKey, error) {
 		if k.N.BitLen() < 2048 {
 			return nil, fmt.Errorf("RSA key of %d bits: at least 2048 are required", k.N.BitLen())
 		}
+		if k.E < 3 || k.E%2 == 0 {
+			return nil, errors.New("RSA key: the exponent must be odd and at least 3")
+		}
 		return k, nil
-	case *ecdsa.PublicKey, ed25519.PublicKey:
+	case *ecdsa.PublicKey:
+		// Converting checks that the point is on its curve.
+		if _, err := k.ECDH(); err != nil {
+			return nil, fmt.Errorf("EC key: %w", err)
+		}
+		return k, nil
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("Ed25519 key of %d bytes: want %d", len(k), ed25519.PublicKeySize)
+		}
 		return k, nil
 	}
 	return nil, fmt.Errorf("unsupported key type %T", k)
 }
 
-type jwk struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-}
-
-// ParseJWKS reads a JSON Web Key Set (RFC 7517): RSA, EC (P-256/384/521) and OKP
-// (Ed25519) signing keys. Encryption keys (use "enc") are skipped; a malformed key fails
-// the whole set, naming it.
+// ParseJWKS reads a JSON Web Key Set (RFC 7517) with lestrrat-go/jwx: RSA, EC
+// (P-256/384/521) and OKP (Ed25519) signing keys. Encryption keys (use "enc") are
+// skipped; a malformed key fails the whole set, naming it.
 func ParseJWKS(b []byte) (*KeySet, error) {
+	// The keys are parsed one by one, so that an encryption key the hub never uses is
+	// skipped before jwx validates it.
 	var doc struct {
-		Keys []jwk `json:"keys"`
+		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("JWKS: %w", err)
 	}
-	set := &KeySet{}
-	for i, k := range doc.Keys {
-		if k.Use == "enc" {
+	set := jwk.NewSet()
+	for i, raw := range doc.Keys {
+		var peek struct {
+			Kid string `json:"kid"`
+			Use string `json:"use"`
+		}
+		if err := json.Unmarshal(raw, &peek); err != nil {
+			return nil, fmt.Errorf("JWKS key %d: %w", i, err)
+		}
+		if peek.Use == string(jwk.ForEncryption) {
 			continue
 		}
-		pk, err := k.public()
+		k, err := jwk.ParseKey(raw)
 		if err != nil {
-			return nil, fmt.Errorf("JWKS key %d (kid %q): %w", i, k.Kid, err)
+			return nil, fmt.Errorf("JWKS key %d (kid %q): %w", i, peek.Kid, err)
 		}
-		set.add(k.Kid, pk)
+		if err := set.AddKey(k); err != nil {
+			return nil, fmt.Errorf("JWKS key %d (kid %q): %w", i, peek.Kid, err)
+		}
 	}
-	if set.Len() == 0 {
+	return keySetOf(set)
+}
+
+// keySetOf takes the signing keys of a parsed set, each checked as a PEM key is.
+func keySetOf(set jwk.Set) (*KeySet, error) {
+	out := &KeySet{}
+	for i := range set.Len() {
+		k, ok := set.Key(i)
+		if !ok {
+			continue
+		}
+		kid, _ := k.KeyID()
+		if use, ok := k.KeyUsage(); ok && use == string(jwk.ForEncryption) {
+			continue
+		}
+		var raw any
+		if err := jwk.Export(k, &raw); err != nil {
+			return nil, fmt.Errorf("JWKS key %d (kid %q): %w", i, kid, err)
+		}
+		pk, err := usable(raw)
+		if err != nil {
+			return nil, fmt.Errorf("JWKS key %d (kid %q): %w", i, kid, err)
+		}
+		out.add(kid, pk)
+	}
+	if out.Len() == 0 {
 		return nil, errors.New("JWKS: no signing keys")
 	}
-	return set, nil
+	return out, nil
 }
 
-func b64(field, s string) ([]byte, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) == 0 {
-		return nil, fmt.Errorf("%s: not base64url", field)
-	}
-	return b, nil
-}
-
-func (k jwk) public() (crypto.PublicKey, error) {
-	switch k.Kty {
-	case "RSA":
-		n, err := b64("n", k.N)
-		if err != nil {
-			return nil, err
-		}
-		e, err := b64("e", k.E)
-		if err != nil {
-			return nil, err
-		}
-		if len(e) > 4 {
-			return nil, errors.New("e: exponent too large")
-		}
-		ev := int(new(big.Int).SetBytes(e).Int64())
-		if ev < 3 || ev%2 == 0 {
-			return nil, errors.New("e: exponent must be odd and at least 3")
-		}
-		return usable(&rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ev})
-	case "EC":
-		var curve elliptic.Curve
-		switch k.Crv {
-		case "P-256":
-			curve = elliptic.P256()
-		case "P-384":
-			curve = elliptic.P384()
-		case "P-521":
-			curve = elliptic.P521()
-		default:
-			return nil, fmt.Errorf("crv: unsupported curve %q", k.Crv)
-		}
-		x, err := b64("x", k.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := b64("y", k.Y)
-		if err != nil {
-			return nil, err
-		}
-		size := (curve.Params().BitSize + 7) / 8
-		if len(x) != size || len(y) != size {
-			return nil, fmt.Errorf("x, y: want %d bytes each", size)
-		}
-		// Parse through the uncompressed point encoding, which checks the point is on the curve.
-		raw := append([]byte{4}, append(x, y...)...)
-		pub, err := ecdsa.ParseUncompressedPublicKey(curve, raw)
-		if err != nil {
-			return nil, fmt.Errorf("x, y: %w", err)
-		}
-		return pub, nil
-	case "OKP":
-		if k.Crv != "Ed25519" {
-			return nil, fmt.Errorf("crv: unsupported curve %q", k.Crv)
-		}
-		x, err := b64("x", k.X)
-		if err != nil {
-			return nil, err
-		}
-		if len(x) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("x: want %d bytes", ed25519.PublicKeySize)
-		}
-		return ed25519.PublicKey(x), nil
-	}
-	return nil, fmt.Errorf("kty: unsupported key type %q", k.Kty)
-}
-
-// remoteKeys fetches a JWKS over HTTP, keeps it for ttl, and refetches early (at most
-// once per minInterval) when a token names an unknown key, as after a key rotation.
+// remoteKeys keeps an identity provider's JWKS in a jwk.Cache, which refetches it in the
+// background (at least every ttl); a token naming an unknown key refreshes it at once,
+// as after a key rotation, at most once per minInterval.
 type remoteKeys struct {
 	url         string
 	client      *http.Client
 	ttl         time.Duration
 	minInterval time.Duration
 
-	mu      sync.Mutex
-	set     *KeySet
-	fetched time.Time
+	mu        sync.Mutex
+	cache     *jwk.Cache
+	refreshed time.Time
 }
 
 func newRemoteKeys(url string) *remoteKeys {
@@ -273,45 +234,48 @@ func newRemoteKeys(url string) *remoteKeys {
 	return &remoteKeys{url: url, client: c, ttl: 10 * time.Minute, minInterval: time.Minute}
 }
 
+// start registers the URL with a new cache and waits for its first fetch; a failed
+// start is tried again on the next token.
+func (r *remoteKeys) start(ctx context.Context) error {
+	if r.cache != nil {
+		return nil
+	}
+	// The cache outlives the request that starts it: it refreshes for the process.
+	cache, err := jwk.NewCache(context.WithoutCancel(ctx), httprc.NewClient())
+	if err != nil {
+		return fmt.Errorf("JWKS %s: %w", r.url, err)
+	}
+	if err := cache.Register(ctx, r.url, jwk.WithHTTPClient(r.client), jwk.WithMinInterval(r.minInterval),
+		jwk.WithMaxInterval(r.ttl), jwk.WithWaitReady(true)); err != nil {
+		_ = cache.Shutdown(context.WithoutCancel(ctx))
+		return fmt.Errorf("JWKS %s: %w", r.url, err)
+	}
+	r.cache, r.refreshed = cache, time.Now()
+	return nil
+}
+
 func (r *remoteKeys) key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := time.Now()
-	if r.set == nil || now.Sub(r.fetched) > r.ttl {
-		if err := r.fetch(ctx); err != nil && r.set == nil {
-			return nil, err
-		}
+	if err := r.start(ctx); err != nil {
+		return nil, err
 	}
-	k, err := r.set.key(ctx, kid)
-	if err != nil && now.Sub(r.fetched) > r.minInterval {
-		if ferr := r.fetch(ctx); ferr == nil {
-			return r.set.key(ctx, kid)
+	set, err := r.cache.Lookup(ctx, r.url)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS %s: %w", r.url, err)
+	}
+	keys, err := keySetOf(set)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS %s: %w", r.url, err)
+	}
+	k, err := keys.key(ctx, kid)
+	if err != nil && time.Since(r.refreshed) > r.minInterval {
+		r.refreshed = time.Now()
+		if set, ferr := r.cache.Refresh(ctx, r.url); ferr == nil {
+			if keys, ferr := keySetOf(set); ferr == nil {
+				return keys.key(ctx, kid)
+			}
 		}
 	}
 	return k, err
-}
-
-func (r *remoteKeys) fetch(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
-	if err != nil {
-		return fmt.Errorf("JWKS %s: %w", r.url, err)
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("JWKS %s: %w", r.url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("JWKS %s: status %d", r.url, resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("JWKS %s: %w", r.url, err)
-	}
-	set, err := ParseJWKS(b)
-	if err != nil {
-		return fmt.Errorf("JWKS %s: %w", r.url, err)
-	}
-	r.set, r.fetched = set, time.Now()
-	return nil
 }

@@ -379,7 +379,7 @@ func TestScaledLoadIntoAnEmptyDatabase(t *testing.T) {
 	var progress bytes.Buffer
 	sum, err := demo.Load(b.ctx, b.st, demo.Options{Scale: 5001}, &progress)
 	require.NoError(t, err)
-	require.Contains(t, progress.String(), "\rseed: synthetic 5001/5001 participants")
+	require.Contains(t, progress.String(), "seed: synthetic 5001/5001 participants")
 	require.True(t, strings.HasSuffix(progress.String(), "\n"), "the progress line is ended")
 	require.Contains(t, sum.String(), "scale: loaded 5001 synthetic participants in 1 operation(s)")
 	require.Contains(t, sum.String(), "demo: loaded the ALI operation "+demo.ALIOperationCode)

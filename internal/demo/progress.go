@@ -5,13 +5,15 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 )
 
-// bar is the one-line progress display of a load: phase, participants, rows and rate,
-// redrawn in place at most ten times a second.
+// bar is the one-line progress display of a load (schollz/progressbar): phase,
+// participants, rows and rate, redrawn in place at most ten times a second.
 type bar struct {
-	w     io.Writer
-	start time.Time
+	pb  *progressbar.ProgressBar // nil: no display
+	out io.Writer
 
 	mu           sync.Mutex
 	name         string
@@ -20,18 +22,23 @@ type bar struct {
 	rows         int // rows of finished tables
 	current      int // rows of the table being copied
 	table        string
-	drawn        time.Time
-	dirty        bool
 }
 
-func newBar(w io.Writer, start time.Time) *bar { return &bar{w: w, start: start} }
+func newBar(w io.Writer, _ time.Time) *bar {
+	if w == nil {
+		return &bar{}
+	}
+	return &bar{out: w, pb: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSpinnerType(14), progressbar.OptionSetSpinnerChangeInterval(0), progressbar.OptionSetDescription("seed"))}
+}
 
 // phase names what is being loaded and, for synthetic participants, how many are wanted.
 func (b *bar) phase(name string, target int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.name, b.target = name, target
-	b.drawLocked(true)
+	b.drawLocked()
 }
 
 // loaded records the participants loaded so far in the current phase.
@@ -39,7 +46,7 @@ func (b *bar) loaded(participants int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.participants = participants
-	b.drawLocked(false)
+	b.drawLocked()
 }
 
 // update is the store's progress callback.
@@ -53,37 +60,38 @@ func (b *bar) update(table string, done, total int) {
 	} else {
 		b.current = done
 	}
-	b.drawLocked(false)
+	b.drawLocked()
 }
 
-func (b *bar) drawLocked(force bool) {
-	if b.w == nil {
-		return
-	}
-	now := time.Now()
-	if !force && now.Sub(b.drawn) < 100*time.Millisecond {
-		return
-	}
-	b.drawn, b.dirty = now, true
-	rows := b.rows + b.current
-	rate := 0.0
-	if secs := now.Sub(b.start).Seconds(); secs > 0 {
-		rate = float64(rows) / secs
-	}
+// description is what the bar shows beside the rows and their rate.
+func (b *bar) description() string {
 	who := ""
 	if b.target > 0 {
 		who = fmt.Sprintf(" %d/%d participants", b.participants, b.target)
 	}
-	fmt.Fprintf(b.w, "\rseed: %s%s · %d rows · %.0f rows/s · %-20s", b.name, who, rows, rate, b.table)
+	d := "seed: " + b.name + who
+	if b.table != "" {
+		d += " · " + b.table
+	}
+	return d
+}
+
+func (b *bar) drawLocked() {
+	if b.pb == nil {
+		return
+	}
+	b.pb.Describe(b.description())
+	_ = b.pb.Set(b.rows + b.current)
 }
 
 // finish ends the progress line.
 func (b *bar) finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.w == nil || !b.dirty {
+	if b.pb == nil || b.pb.IsFinished() {
 		return
 	}
-	b.drawLocked(true)
-	fmt.Fprintln(b.w)
+	b.pb.Describe(b.description())
+	_ = b.pb.Finish()
+	_, _ = fmt.Fprintln(b.out)
 }

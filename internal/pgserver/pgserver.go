@@ -22,7 +22,9 @@ import (
 
 // Options say where the server keeps its data and how it is reached.
 type Options struct {
-	// DataDir holds the cluster. An existing cluster is reused; a broken one is recreated.
+	// DataDir holds the cluster. An existing cluster is reused; one this package created
+	// (it leaves CreatedMarker in it) that no longer starts is recreated, saying so; any
+	// other that does not start is an error, and is left as it is.
 	DataDir string
 	// Port to listen on, on 127.0.0.1; 0 picks a free one.
 	Port int
@@ -134,7 +136,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	if err := s.start(ctx, bin, cred, opts); err != nil {
-		// A cluster left broken by an earlier crash is disposable: recreate it once.
+		// A cluster this package made and an earlier crash left broken is disposable:
+		// recreate it once. Anyone else's is not ours to delete.
+		if !createdHere(opts.DataDir) {
+			return nil, fmt.Errorf("%w: %s holds a PostgreSQL cluster (PG_VERSION) that ponte did not create, and it does not "+
+				"start; it is left untouched: repair it, move it away, or choose another directory", err, opts.DataDir)
+		}
+		fmt.Fprintf(os.Stderr, "pgserver: the cluster in %s (created by ponte) does not start: %v; recreating it\n", opts.DataDir, err)
 		if rmErr := os.RemoveAll(opts.DataDir); rmErr != nil {
 			return nil, fmt.Errorf("%w (and removing the data directory failed: %v)", err, rmErr)
 		}
@@ -181,7 +189,26 @@ func (s *Server) Stop() error {
 	}
 }
 
+// CreatedMarker is the file this package leaves in a cluster it initialised: only such a
+// cluster is ever removed.
+const CreatedMarker = "ponte-pgserver-created"
+
+func createdHere(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, CreatedMarker))
+	return err == nil
+}
+
 func (s *Server) initdb(ctx context.Context, bin string, cred *syscall.Credential) error {
+	if err := s.runInitdb(ctx, bin, cred); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.dataDir, CreatedMarker), []byte("initialised by ponte's pgserver\n"), 0o600); err != nil {
+		return fmt.Errorf("pgserver: mark %s: %w", s.dataDir, err)
+	}
+	return nil
+}
+
+func (s *Server) runInitdb(ctx context.Context, bin string, cred *syscall.Credential) error {
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
 		"-D", s.dataDir, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -268,25 +295,63 @@ func runAs() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
+// prepareDir creates the data directory and the folders above it that are missing. As
+// root the server user must own it and reach it: the folders created here are made
+// searchable (0711); a folder that was there already is never changed, and one the
+// server user cannot search is an error naming it.
 func prepareDir(dir string, cred *syscall.Credential) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("pgserver: %w", err)
+	}
+	var created []string
+	for p := dir; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || p == filepath.Dir(p) {
+			break
+		}
+		created = append(created, p)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("pgserver: create %s: %w", dir, err)
 	}
 	if cred == nil {
 		return nil
 	}
+	for _, p := range created[min(1, len(created)):] {
+		if err := os.Chmod(p, 0o711); err != nil {
+			return fmt.Errorf("pgserver: make %s searchable for the server user: %w", p, err)
+		}
+	}
 	// The server user must own the data directory and be able to reach it.
 	if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
 		return fmt.Errorf("pgserver: chown %s: %w", dir, err)
 	}
-	for p := filepath.Dir(dir); p != "/" && p != "."; p = filepath.Dir(p) {
-		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o001 == 0 {
-			if err := os.Chmod(p, fi.Mode().Perm()|0o011); err != nil {
-				return fmt.Errorf("pgserver: make %s traversable for the server user: %w", p, err)
-			}
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if !searchableBy(p, cred) {
+			return fmt.Errorf("pgserver: the %s user (uid %d) cannot reach %s: %s is not searchable by it, and ponte "+
+				"changes no folder it did not create; choose a data directory elsewhere (e.g. under /var/tmp)", superuser, cred.Uid, dir, p)
+		}
+		if p == filepath.Dir(p) {
+			return nil
 		}
 	}
-	return nil
+}
+
+// searchableBy reports whether the user of cred may enter the folder p.
+func searchableBy(p string, cred *syscall.Credential) bool {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	perm := fi.Mode().Perm()
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case ok && st.Uid == cred.Uid:
+		return perm&0o100 != 0
+	case ok && st.Gid == cred.Gid:
+		return perm&0o010 != 0
+	}
+	return perm&0o001 != 0
 }
 
 func initialised(dir string) bool {

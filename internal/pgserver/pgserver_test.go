@@ -58,8 +58,27 @@ func TestStartStopReuse(t *testing.T) {
 	require.Equal(t, "still here", query(t, s2.URL("postgres"), "SELECT v FROM kept"))
 }
 
-// A data directory left unusable by an earlier crash is recreated instead of failing.
-func TestBrokenClusterIsRecreated(t *testing.T) {
+// A cluster this package created and a crash left unusable is recreated.
+func TestBrokenClusterOfOurOwnIsRecreated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	t.Parallel()
+	dir := tempDir(t)
+	s, err := Start(context.Background(), Options{DataDir: dir})
+	require.NoError(t, err)
+	require.NoError(t, s.Stop())
+	require.FileExists(t, filepath.Join(dir, CreatedMarker))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("7\n"), 0o600))
+	s, err = Start(context.Background(), Options{DataDir: dir})
+	require.NoError(t, err)
+	defer s.Stop()
+	require.Equal(t, "1", query(t, s.URL("postgres"), "SELECT 1::text"))
+}
+
+// A data directory holding a cluster someone else made that does not start is an error
+// naming it, and everything in it stays.
+func TestBrokenClusterOfSomeoneElseIsLeftAlone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL")
 	}
@@ -67,14 +86,44 @@ func TestBrokenClusterIsRecreated(t *testing.T) {
 	dir := tempDir(t)
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "PG_VERSION"), []byte("15\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "precious"), []byte("keep me"), 0o600))
 	if cred, _ := runAs(); cred != nil {
-		require.NoError(t, os.Chown(dir, int(cred.Uid), int(cred.Gid)))
-		require.NoError(t, os.Chown(filepath.Join(dir, "PG_VERSION"), int(cred.Uid), int(cred.Gid)))
+		for _, p := range []string{dir, filepath.Join(dir, "PG_VERSION"), filepath.Join(dir, "precious")} {
+			require.NoError(t, os.Chown(p, int(cred.Uid), int(cred.Gid)))
+		}
 	}
-	s, err := Start(context.Background(), Options{DataDir: dir})
+	_, err := Start(context.Background(), Options{DataDir: dir})
+	require.ErrorContains(t, err, "ponte did not create")
+	require.ErrorContains(t, err, dir)
+	b, err := os.ReadFile(filepath.Join(dir, "precious"))
 	require.NoError(t, err)
-	defer s.Stop()
-	require.Equal(t, "1", query(t, s.URL("postgres"), "SELECT 1::text"))
+	require.Equal(t, "keep me", string(b))
+}
+
+// As root, the folders above the data directory that were there before keep their
+// permissions: one the server user cannot search is an error naming it, not opened up.
+func TestFoldersAboveTheDataDirectoryKeepTheirPermissions(t *testing.T) {
+	cred, err := runAs()
+	require.NoError(t, err)
+	if cred == nil {
+		t.Skip("only root hands the data directory to another user")
+	}
+	t.Parallel()
+	private := t.TempDir()
+	require.NoError(t, os.Chmod(private, 0o700))
+	err = prepareDir(filepath.Join(private, "new", "data"), cred)
+	require.ErrorContains(t, err, private+" is not searchable")
+	fi, err := os.Stat(private)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), "left as it was")
+
+	open := filepath.Dir(tempDir(t)) // 0755, right under the system's temporary folder
+	require.NoError(t, prepareDir(filepath.Join(open, "new", "data"), cred))
+	for p, want := range map[string]os.FileMode{open: 0o755, filepath.Join(open, "new"): 0o711, filepath.Join(open, "new", "data"): 0o700} {
+		fi, err := os.Stat(p)
+		require.NoError(t, err)
+		require.Equal(t, want, fi.Mode().Perm(), p)
+	}
 }
 
 func TestBinDirFromEnv(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/tracing"
 	"github.com/ponte-hub/ponte/migrations"
 )
 
@@ -29,13 +30,19 @@ type Config struct {
 	StatementTimeout time.Duration
 	// MaxConns bounds the pool (default 20).
 	MaxConns int32
+	// AcquireTimeout bounds the wait for a free connection when a transaction begins
+	// (default 2s); past it Begin fails with ErrPoolExhausted.
+	AcquireTimeout time.Duration
+	// ApplicationName names the pool's connections in pg_stat_activity (default "ponte").
+	ApplicationName string
 	// Tracer observes every statement; tests use it to count round trips.
 	Tracer pgx.QueryTracer
 }
 
 // Store is the hub's handle on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool           *pgxpool.Pool
+	acquireTimeout time.Duration
 
 	// The job queue's pool (QueuePool), opened on first use.
 	queueOnce sync.Once
@@ -58,10 +65,15 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 		pc.MaxConns = 20
 	}
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
-	pc.ConnConfig.RuntimeParams["application_name"] = "ponte"
-	if cfg.Tracer != nil {
-		pc.ConnConfig.Tracer = cfg.Tracer
+	if cfg.ApplicationName == "" {
+		cfg.ApplicationName = "ponte"
 	}
+	if cfg.AcquireTimeout <= 0 {
+		cfg.AcquireTimeout = DefaultAcquireTimeout
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	// Every statement is a span of the request's trace, when tracing is on.
+	pc.ConnConfig.Tracer = tracing.SQL{Next: cfg.Tracer}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -70,11 +82,21 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: ping: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, acquireTimeout: cfg.AcquireTimeout}, nil
 }
 
+// DefaultAcquireTimeout is how long Begin waits for a free connection unless configured.
+const DefaultAcquireTimeout = 2 * time.Second
+
+// ErrPoolExhausted: every connection stayed busy for the whole acquire timeout. It is
+// an apperr.ErrUnavailable: the client may retry after RetryAfter.
+var ErrPoolExhausted = fmt.Errorf("store: no database connection free in time: %w", apperr.ErrUnavailable)
+
+// RetryAfter is the pause a client is told to take after ErrPoolExhausted.
+const RetryAfter = time.Second
+
 // New wraps an existing pool (tests build pools of their own).
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, acquireTimeout: DefaultAcquireTimeout} }
 
 // Close releases the pools.
 func (s *Store) Close() {
@@ -200,9 +222,9 @@ type queued struct {
 
 // Begin opens a transaction and applies the claims in the same round trip.
 func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin: %w", err)
+		return nil, err
 	}
 	begin := "BEGIN READ WRITE"
 	if opts.ReadOnly {
@@ -232,6 +254,21 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	scope := opts.Scope
 	scope.prepared = opts.PrepareScope && len(opts.Claims) > 0
 	return &Tx{conn: conn, scope: scope}, nil
+}
+
+// acquire takes a connection, waiting at most the acquire timeout: a pool held by slow
+// work answers the next request UNAVAILABLE instead of queueing it without bound.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, s.acquireTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(actx)
+	if err == nil {
+		return conn, nil
+	}
+	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("store: begin: %w", ErrPoolExhausted)
+	}
+	return nil, fmt.Errorf("store: begin: %w", err)
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling back otherwise.

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// A request is one trace: the HTTP span, the GraphQL operation under it named by the
+// operation, and the SQL statements under that; registry calls have spans of their
+// own. No span carries a tax code, the variables or an id.
+func TestRequestsAreTracedWithoutPersonalData(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() { otel.SetTracerProvider(prev); _ = tp.Shutdown(context.Background()) })
+
+	b := setupRegistry(t, 2)
+	data := b.ok(t, `query People($first: Int) { persons(first: $first) { edges { node { id taxCode labourStatus { employmentStatus } } } } }`,
+		map[string]any{"first": 10})
+	var secrets []string
+	for _, e := range data["persons"].(map[string]any)["edges"].([]any) {
+		n := e.(map[string]any)["node"].(map[string]any)
+		secrets = append(secrets, n["taxCode"].(string), n["id"].(string))
+	}
+	require.NotEmpty(t, secrets)
+	b.ok(t, `mutation Refresh($input: RefreshRegistryDataInput!) { refreshRegistryData(input: $input) { state } }`,
+		map[string]any{"input": map[string]any{"personId": b.fx.persons[0], "wait": 10}})
+
+	spans := exp.GetSpans()
+	byID := map[string]tracetest.SpanStub{}
+	for _, s := range spans {
+		byID[s.SpanContext.SpanID().String()] = s
+	}
+	parent := func(s tracetest.SpanStub) (tracetest.SpanStub, bool) {
+		p, ok := byID[s.Parent.SpanID().String()]
+		return p, ok && s.Parent.IsValid()
+	}
+	var ops, sqlUnderOp, registry int
+	for _, s := range spans {
+		switch {
+		case s.Name == "query People":
+			ops++
+			p, ok := parent(s)
+			require.True(t, ok, "the operation's span has a parent")
+			require.Equal(t, "POST /graphql", p.Name)
+		case strings.HasPrefix(s.Name, "sql "):
+			if p, ok := parent(s); ok && p.Name == "query People" {
+				sqlUnderOp++
+			}
+		case strings.HasPrefix(s.Name, "registry "):
+			registry++
+		}
+		for _, a := range s.Attributes {
+			v := a.Value.Emit()
+			for _, secret := range append(secrets, strings.ToLower(secrets[0])) {
+				require.NotContains(t, v, secret, "span %q attribute %s", s.Name, a.Key)
+			}
+			require.NotContains(t, string(a.Key), "variables")
+		}
+	}
+	require.Equal(t, 1, ops)
+	require.Positive(t, sqlUnderOp, "the statements are children of the operation")
+	require.Positive(t, registry, "registry calls are spans")
+	names := map[string]bool{}
+	for _, s := range spans {
+		names[s.Name] = true
+	}
+	require.True(t, names["mutation Refresh"], "%v", names)
+}
