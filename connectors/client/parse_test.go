@@ -143,7 +143,7 @@ func TestPrometheusCollector(t *testing.T) {
 		`ponte_registry_call_duration_seconds_count{source="testsrc"} 1`,
 		`ponte_registry_call_duration_seconds_bucket{source="testsrc",le="+Inf"} 1`,
 		`ponte_registry_breaker_state{source="testsrc"} 0`,
-		`ponte_registry_endpoint_breaker_state{source="testsrc",endpoint="get"} 0`,
+		`ponte_registry_endpoint_breaker_state{endpoint="get",source="testsrc"} 0`,
 		"# TYPE ponte_registry_call_duration_seconds histogram",
 	} {
 		require.Contains(t, out, line+"\n")
