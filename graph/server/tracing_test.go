@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -17,9 +18,14 @@ import (
 func TestRequestsAreTracedWithoutPersonalData(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	prev := otel.GetTracerProvider()
+	prev, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	otel.SetTracerProvider(tp)
-	t.Cleanup(func() { otel.SetTracerProvider(prev); _ = tp.Shutdown(context.Background()) })
+	otel.SetTextMapPropagator(propagation.TraceContext{}) // as tracing.Setup installs it
+	t.Cleanup(func() {
+		otel.SetTracerProvider(prev)
+		otel.SetTextMapPropagator(prevProp)
+		_ = tp.Shutdown(context.Background())
+	})
 
 	b := setupRegistry(t, 2)
 	data := b.ok(t, `query People($first: Int) { persons(first: $first) { edges { node { id taxCode labourStatus { employmentStatus } } } } }`,
@@ -73,4 +79,26 @@ func TestRequestsAreTracedWithoutPersonalData(t *testing.T) {
 		names[s.Name] = true
 	}
 	require.True(t, names["mutation Refresh"], "%v", names)
+
+	// The refresh's registry calls run in a queued job, which continues the request's
+	// trace: HTTP → operation → job → registry call.
+	var refresh tracetest.SpanStub
+	for _, s := range spans {
+		if s.Name == "mutation Refresh" {
+			refresh = s
+		}
+	}
+	inTrace := 0
+	for _, s := range spans {
+		if !strings.HasPrefix(s.Name, "registry ") || s.SpanContext.TraceID() != refresh.SpanContext.TraceID() {
+			continue
+		}
+		inTrace++
+		p, ok := parent(s)
+		for ok && p.Name != "job registry_refresh" {
+			p, ok = parent(p)
+		}
+		require.True(t, ok, "a registry call of the refresh hangs under its job's span")
+	}
+	require.Positive(t, inTrace, "the refresh's registry calls are in the request's trace")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/tracing"
 )
 
 // QueueName is the River queue the registry jobs run on.
@@ -241,8 +242,10 @@ func (q *Queue) Refresh(ctx context.Context, taxCodes, sources []string, wait ti
 	if len(args.Sources) == 0 {
 		return RefreshResult{}, fmt.Errorf("syncjob: refresh: %w", ErrNotConfigured)
 	}
+	// The request's trace travels in the job's metadata, which uniqueness ignores: the job
+	// continues the trace of the request that enqueued it.
 	opts := river.InsertOpts{Queue: QueueName, MaxAttempts: min(q.cfg.MaxAttempts, 5),
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}, Metadata: tracing.JobMetadata(ctx)}
 	res, err := q.client.Insert(ctx, args, &opts)
 	if err != nil {
 		return RefreshResult{}, fmt.Errorf("syncjob: enqueue refresh: %w", err)
@@ -395,6 +398,8 @@ type refreshWorker struct {
 }
 
 func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	ctx, span := tracing.Job(ctx, RefreshArgs{}.Kind(), job.Metadata)
+	defer span.End()
 	if job.Args.Operator != "" {
 		ctx = pdnd.WithOperator(ctx, job.Args.Operator, job.Args.OperatorLoA)
 	}

@@ -4,6 +4,7 @@ package tracing
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -145,4 +146,38 @@ func verbOf(sql string) string {
 		return "UNKNOWN"
 	}
 	return v
+}
+
+// JobMetadata is the W3C trace context of ctx as a job's metadata (a JSON object with
+// traceparent and tracestate, no personal data), so that a job run later, by another
+// connection or replica, continues the request's trace; nil when ctx carries no span.
+func JobMetadata(ctx context.Context) []byte {
+	carrier := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	if len(carrier) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(map[string]any{"trace": carrier})
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// FromJobMetadata is ctx continuing the trace JobMetadata stored; ctx itself when the
+// metadata holds none (a scheduled job, a job enqueued by an older hub).
+func FromJobMetadata(ctx context.Context, metadata []byte) context.Context {
+	var m struct {
+		Trace map[string]string `json:"trace"`
+	}
+	if len(metadata) == 0 || json.Unmarshal(metadata, &m) != nil || len(m.Trace) == 0 {
+		return ctx
+	}
+	return otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(m.Trace))
+}
+
+// Job starts the span of a queued job of the given kind, a child of the trace its
+// metadata continues.
+func Job(ctx context.Context, kind string, metadata []byte) (context.Context, trace.Span) {
+	return tracer().Start(FromJobMetadata(ctx, metadata), "job "+kind, trace.WithSpanKind(trace.SpanKindConsumer))
 }
