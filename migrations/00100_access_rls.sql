@@ -1,16 +1,28 @@
 -- +goose Up
--- Row-level security backstop for the personal-data tables.
+-- Row-level security for the personal-data tables: the hub's role, its claims, who sees
+-- which case, person and household, and the policies that hold the application to it.
 --
 -- The hub's request transactions run as ponte_app: a role that owns nothing, has no
 -- BYPASSRLS, and becomes the current role through set_config('role', 'ponte_app', true)
--- in the same statement that sets the principal's claims (ponte.scope, ponte.staff_id,
--- ponte.org_id, ponte.territory). One pool can therefore serve migrations and operators
--- (who stay the owning login role and see every row) and requests (which see their scope
--- only). A production hub should rather log in as a role that is only a member of
--- ponte_app: SET ROLE is checked against the login role, so a request running as the
--- owner's or a superuser's session could switch back with RESET ROLE.
--- The policies below repeat the row scope the store already writes into each query
--- (internal/store/scope.go), so a bug in the application's filter still cannot leak rows.
+-- in the same statement that sets the principal's claims. The claims are the row scope's
+-- kind (ponte.scope: none | all | assigned | organisation | provider | territory |
+-- participants | aggregates) and the grantee keys it reads visibility with
+-- (ponte.grantee for cases and households, ponte.person_grantee for persons), all built
+-- from one store.Scope (internal/store/scope.go). The hub logs in as a member of ponte_app
+-- (internal/store/hubrole.go), so nothing run on its connections can switch back to a role
+-- the policies do not bind.
+--
+-- Visibility is data. Who sees a case is a set of grantee keys (staff:<id> for the lead
+-- worker and the assigned staff, org:<id> for the leading and the taking-part
+-- organisations, territory:<code> for the territory of the leading organisation), kept in
+-- case_visibility; the persons and households of a case inherit its keys, and a
+-- cooperative delivering on a case sees, under provider:<id>, only the persons it
+-- delivers to. Triggers on every table that changes who sees what (cases, assignments,
+-- taking-part organisations, projects, interventions, assessments, household members,
+-- organisations' territories, registrations) recompute the affected cases' keys at the
+-- end of the writing statement, in the writer's transaction. A policy is then an indexed
+-- lookup on the row being read (EXISTS on the visibility table with the claim), so a
+-- page costs what its rows cost, whatever the size of the principal's territory.
 --
 -- Roles are cluster-wide: the role is created only if missing, and never dropped.
 
@@ -56,8 +68,7 @@ CREATE FUNCTION ponte_claim_uuid(name text) RETURNS uuid
     LANGUAGE sql STABLE
     AS $$ SELECT nullif(current_setting('ponte.' || name, true), '')::uuid $$;
 
--- The row scope: none | all | assigned | organisation | provider | territory |
--- participants | aggregates. Anything unknown behaves as none.
+-- The row scope's kind. Anything unknown behaves as none.
 CREATE FUNCTION ponte_scope() RETURNS text
     LANGUAGE sql STABLE
     AS $$ SELECT coalesce(nullif(current_setting('ponte.scope', true), ''), 'none') $$;
@@ -67,95 +78,13 @@ CREATE FUNCTION ponte_scope_writable() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$ SELECT ponte_scope() IN ('all', 'assigned', 'organisation', 'provider', 'territory') $$;
 
--- The sets below are computed once per statement (an uncorrelated IN (SELECT ...) becomes
--- a hashed subplan). They run as the migration role (SECURITY DEFINER), which the policies
--- let through, so the policies of one table can rely on the rows of another without
--- recursing into its policy. Neither returns anything for scope all: the policies test it
--- first.
-
--- Cases in scope.
--- +goose StatementBegin
-CREATE FUNCTION ponte_case_ids() RETURNS SETOF uuid
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public
-    AS $$
-DECLARE s text := ponte_scope();
-BEGIN
-    IF s = 'assigned' THEN
-        RETURN QUERY
-            SELECT c.id FROM cases c WHERE c.lead_worker_id = ponte_claim_uuid('staff_id')
-            UNION SELECT a.case_id FROM case_assignments a WHERE a.staff_id = ponte_claim_uuid('staff_id');
-    ELSIF s IN ('organisation', 'provider') THEN
-        RETURN QUERY
-            SELECT c.id FROM cases c WHERE c.organisation_id = ponte_claim_uuid('org_id')
-            UNION SELECT o.case_id FROM case_organisations o WHERE o.organisation_id = ponte_claim_uuid('org_id');
-    ELSIF s = 'territory' THEN
-        RETURN QUERY
-            SELECT c.id FROM cases c JOIN organisations g ON g.id = c.organisation_id
-            WHERE g.territory = ponte_claim('territory');
-    END IF;
-END
-$$;
--- +goose StatementEnd
-
--- Persons in scope: the persons of cases in scope (the person taken in charge, the members
--- of the household, project participants, intervention beneficiaries, assessed persons);
--- for a provider only those enrolled in what it delivers; for an ESF+ auditor the
--- participants.
--- +goose StatementBegin
-CREATE FUNCTION ponte_person_ids() RETURNS SETOF uuid
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public
-    AS $$
-DECLARE s text := ponte_scope();
-BEGIN
-    IF s IN ('assigned', 'organisation', 'territory') THEN
-        RETURN QUERY
-            WITH sc AS (SELECT ponte_case_ids() AS id)
-            SELECT c.person_id FROM cases c JOIN sc ON sc.id = c.id WHERE c.person_id IS NOT NULL
-            UNION SELECT m.person_id FROM household_members m JOIN cases c ON c.household_id = m.household_id JOIN sc ON sc.id = c.id
-            UNION SELECT p.participant_id FROM projects p JOIN sc ON sc.id = p.case_id
-            UNION SELECT i.beneficiary_id FROM interventions i JOIN sc ON sc.id = i.case_id
-            UNION SELECT a.person_id FROM assessments a JOIN sc ON sc.id = a.case_id;
-    ELSIF s = 'provider' THEN
-        RETURN QUERY
-            WITH sc AS (SELECT ponte_case_ids() AS id)
-            SELECT p.participant_id FROM projects p JOIN sc ON sc.id = p.case_id
-            WHERE p.provider_organisation_id = ponte_claim_uuid('org_id')
-            UNION SELECT i.beneficiary_id FROM interventions i JOIN sc ON sc.id = i.case_id
-            LEFT JOIN projects ip ON ip.id = i.project_id
-            WHERE i.provider_organisation_id = ponte_claim_uuid('org_id')
-               OR ip.provider_organisation_id = ponte_claim_uuid('org_id');
-    ELSIF s = 'participants' THEN
-        RETURN QUERY SELECT DISTINCT pa.person_id FROM participations pa;
-    END IF;
-END
-$$;
--- +goose StatementEnd
-
--- Households of cases in scope.
-CREATE FUNCTION ponte_household_ids() RETURNS SETOF uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public
-    AS $$ SELECT DISTINCT c.household_id FROM cases c WHERE c.household_id IS NOT NULL AND c.id IN (SELECT ponte_case_ids()) $$;
-
--- Projects the claimed organisation delivers (provider scope).
-CREATE FUNCTION ponte_provider_project_ids() RETURNS SETOF uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, public
-    AS $$ SELECT p.id FROM projects p WHERE p.provider_organisation_id = ponte_claim_uuid('org_id') $$;
-
-REVOKE ALL ON FUNCTION ponte_case_ids(), ponte_person_ids(), ponte_household_ids(), ponte_provider_project_ids() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ponte_case_ids(), ponte_person_ids(), ponte_household_ids(), ponte_provider_project_ids() TO ponte_app;
-
 -- Every policy starts with ponte_unrestricted(), evaluated once per statement: true for
 -- the role that ran this migration and owns the tables (and so runs the SECURITY DEFINER
--- sets above), and for roles that hold no privileges of ponte_app (operators' roles, a
--- bulk loader). Since OR stops at its first true argument, the sets are never computed
--- for them. ponte_app, and any login role that is a member of it, get the row scope of
--- their claims, and no claims means no rows. FORCE makes the policies apply to the owner
--- too, so only this test, not ownership, lets it through; superusers bypass row-level
--- security regardless.
+-- triggers below), and for roles that hold no privileges of ponte_app (operators' roles,
+-- a bulk loader). ponte_app, and any login role that is a member of it, get the row scope
+-- of their claims, and no claims means no rows. FORCE makes the policies apply to the
+-- owner too, so only this test, not ownership, lets it through; superusers bypass
+-- row-level security regardless.
 -- +goose StatementBegin
 DO $$
 BEGIN
@@ -166,168 +95,426 @@ END
 $$;
 -- +goose StatementEnd
 
-ALTER TABLE cases ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
--- The column tests admit a case row before it is linked (INSERT ... RETURNING).
-CREATE POLICY scope ON cases
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR CASE ponte_scope()
-            WHEN 'assigned' THEN lead_worker_id = ponte_claim_uuid('staff_id')
-            WHEN 'organisation' THEN organisation_id = ponte_claim_uuid('org_id')
-            WHEN 'provider' THEN organisation_id = ponte_claim_uuid('org_id')
-            WHEN 'territory' THEN organisation_id IN (SELECT g.id FROM organisations g WHERE g.territory = ponte_claim('territory'))
-            ELSE false END
-        OR id IN (SELECT ponte_case_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND CASE ponte_scope()
-            WHEN 'assigned' THEN lead_worker_id = ponte_claim_uuid('staff_id')
-            WHEN 'organisation' THEN organisation_id = ponte_claim_uuid('org_id')
-            WHEN 'provider' THEN organisation_id = ponte_claim_uuid('org_id')
-            WHEN 'territory' THEN organisation_id IN (SELECT g.id FROM organisations g WHERE g.territory = ponte_claim('territory'))
-            ELSE false END)
-        OR (ponte_scope_writable() AND id IN (SELECT ponte_case_ids())));
-
-ALTER TABLE case_organisations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY scope ON case_organisations
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
-
-ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY scope ON case_assignments
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
-
-ALTER TABLE case_departments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY scope ON case_departments
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR case_id IN (SELECT ponte_case_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())));
+-- Sees every row: unrestricted, or scope all. Policies call it as (SELECT ...), once per
+-- statement.
+CREATE FUNCTION ponte_sees_all() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT ponte_unrestricted() OR ponte_scope() = 'all' $$;
 
 -- A new person or household is linked to nothing until its case or membership is
 -- written, so writable scopes may insert them, and see the rows their own transaction
 -- inserted, INSERT ... RETURNING included. The transaction is recorded in the row itself
 -- (a 64-bit transaction id never recurs), because a policy checking a row being inserted
--- cannot rely on its xmin yet. Which existing rows they may change is the USING clause's
--- business.
+-- cannot rely on its xmin yet.
 ALTER TABLE persons ADD COLUMN created_xact xid8 NOT NULL DEFAULT pg_current_xact_id();
 ALTER TABLE households ADD COLUMN created_xact xid8 NOT NULL DEFAULT pg_current_xact_id();
-
 CREATE FUNCTION ponte_written_here(row_xact xid8) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$ SELECT ponte_scope_writable() AND row_xact = pg_current_xact_id_if_assigned() $$;
 
+-- Persons and households registered by an organisation stay visible to it. A person
+-- registered in one request and taken in charge in a later one would otherwise fall in
+-- between, visible to nobody but the data protection officer. The registering
+-- organisation is the request's principal's (the ponte.principal_org claim; NULL for
+-- operators' loads and registry synchronisation). It collected the data itself, so they
+-- remain visible to it after a case of another organisation takes the person in charge.
+ALTER TABLE persons ADD COLUMN registered_by uuid REFERENCES organisations(id)
+    DEFAULT nullif(current_setting('ponte.principal_org', true), '')::uuid;
+ALTER TABLE households ADD COLUMN registered_by uuid REFERENCES organisations(id)
+    DEFAULT nullif(current_setting('ponte.principal_org', true), '')::uuid;
+CREATE INDEX persons_registered_by_idx ON persons (registered_by) WHERE registered_by IS NOT NULL;
+CREATE INDEX households_registered_by_idx ON households (registered_by) WHERE registered_by IS NOT NULL;
+
+-- Visibility. The key leads each primary key, so a policy's lookup is one index probe;
+-- the cases (or the registration, with the nil case id) a row comes from end it, so a
+-- case's rows can be recomputed without touching what other cases grant.
+CREATE TABLE case_visibility (
+    grantee text NOT NULL,
+    case_id uuid NOT NULL,
+    PRIMARY KEY (grantee, case_id)
+);
+CREATE INDEX case_visibility_case_idx ON case_visibility (case_id);
+CREATE TABLE person_visibility (
+    grantee   text NOT NULL,
+    person_id uuid NOT NULL,
+    case_id   uuid NOT NULL,
+    PRIMARY KEY (grantee, person_id, case_id)
+);
+CREATE INDEX person_visibility_case_idx ON person_visibility (case_id);
+CREATE TABLE household_visibility (
+    grantee      text NOT NULL,
+    household_id uuid NOT NULL,
+    case_id      uuid NOT NULL,
+    PRIMARY KEY (grantee, household_id, case_id)
+);
+CREATE INDEX household_visibility_case_idx ON household_visibility (case_id);
+
+-- The hub's role reads its own keys' rows and writes none: only the triggers below do.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON case_visibility, person_visibility, household_visibility FROM ponte_app;
+ALTER TABLE case_visibility ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE person_visibility ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE household_visibility ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_keys ON case_visibility
+    USING ((SELECT ponte_unrestricted()) OR grantee = (SELECT ponte_claim('grantee')));
+CREATE POLICY own_keys ON person_visibility
+    USING ((SELECT ponte_unrestricted()) OR grantee = (SELECT ponte_claim('person_grantee')));
+CREATE POLICY own_keys ON household_visibility
+    USING ((SELECT ponte_unrestricted()) OR grantee = (SELECT ponte_claim('grantee')));
+
+-- Recomputes the visibility of the given cases from what is stored now. Set-based, so a
+-- bulk load's statement recomputes its cases in one pass.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_visibility_refresh(ids uuid[]) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    DELETE FROM case_visibility WHERE case_id = ANY (ids);
+    DELETE FROM person_visibility WHERE case_id = ANY (ids);
+    DELETE FROM household_visibility WHERE case_id = ANY (ids);
+
+    INSERT INTO case_visibility (grantee, case_id)
+    SELECT DISTINCT k.grantee, c.id
+      FROM cases c CROSS JOIN LATERAL (
+            SELECT 'staff:' || c.lead_worker_id
+            UNION ALL SELECT 'staff:' || a.staff_id FROM case_assignments a WHERE a.case_id = c.id
+            UNION ALL SELECT 'org:' || c.organisation_id
+            UNION ALL SELECT 'org:' || o.organisation_id FROM case_organisations o WHERE o.case_id = c.id
+            UNION ALL SELECT 'territory:' || g.territory FROM organisations g
+                       WHERE g.id = c.organisation_id AND g.territory IS NOT NULL
+           ) k(grantee)
+     WHERE c.id = ANY (ids);
+
+    INSERT INTO household_visibility (grantee, household_id, case_id)
+    SELECT v.grantee, c.household_id, c.id
+      FROM case_visibility v JOIN cases c ON c.id = v.case_id
+     WHERE v.case_id = ANY (ids) AND c.household_id IS NOT NULL;
+
+    -- The persons of a case: the person taken in charge, the current members of its
+    -- household, project participants, intervention beneficiaries, assessed persons.
+    -- A cooperative sees, under its provider key, only those it delivers to.
+    INSERT INTO person_visibility (grantee, person_id, case_id)
+    SELECT DISTINCT v.grantee, p.person_id, v.case_id
+      FROM case_visibility v CROSS JOIN LATERAL (
+            SELECT c.person_id FROM cases c WHERE c.id = v.case_id AND c.person_id IS NOT NULL
+            UNION ALL SELECT m.person_id FROM cases c JOIN household_members m ON m.household_id = c.household_id
+                       WHERE c.id = v.case_id AND m.valid_to IS NULL
+            UNION ALL SELECT pr.participant_id FROM projects pr WHERE pr.case_id = v.case_id
+            UNION ALL SELECT i.beneficiary_id FROM interventions i WHERE i.case_id = v.case_id
+            UNION ALL SELECT a.person_id FROM assessments a WHERE a.case_id = v.case_id
+           ) p(person_id)
+     WHERE v.case_id = ANY (ids)
+    UNION
+    SELECT 'provider:' || substr(v.grantee, 5), p.person_id, v.case_id
+      FROM case_visibility v CROSS JOIN LATERAL (
+            SELECT pr.participant_id FROM projects pr
+             WHERE pr.case_id = v.case_id AND 'org:' || pr.provider_organisation_id = v.grantee
+            UNION ALL SELECT i.beneficiary_id FROM interventions i LEFT JOIN projects ip ON ip.id = i.project_id
+             WHERE i.case_id = v.case_id
+               AND ('org:' || i.provider_organisation_id = v.grantee OR 'org:' || ip.provider_organisation_id = v.grantee)
+           ) p(person_id)
+     WHERE v.case_id = ANY (ids) AND v.grantee LIKE 'org:%';
+END
+$$;
+-- +goose StatementEnd
+
+-- Recomputes the registration keys (nil case id) of the given persons or households: the
+-- registering organisation's org: and provider: keys and its territory's.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_registration_refresh(kind text, ids uuid[]) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+DECLARE nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    IF kind = 'person' THEN
+        DELETE FROM person_visibility WHERE case_id = nil AND person_id = ANY (ids);
+        INSERT INTO person_visibility (grantee, person_id, case_id)
+        SELECT k.grantee, r.id, nil
+          FROM persons r JOIN organisations g ON g.id = r.registered_by
+         CROSS JOIN LATERAL (
+                SELECT 'org:' || g.id UNION ALL SELECT 'provider:' || g.id
+                UNION ALL SELECT 'territory:' || g.territory WHERE g.territory IS NOT NULL
+               ) k(grantee)
+         WHERE r.id = ANY (ids);
+    ELSE
+        DELETE FROM household_visibility WHERE case_id = nil AND household_id = ANY (ids);
+        INSERT INTO household_visibility (grantee, household_id, case_id)
+        SELECT k.grantee, r.id, nil
+          FROM households r JOIN organisations g ON g.id = r.registered_by
+         CROSS JOIN LATERAL (
+                SELECT 'org:' || g.id
+                UNION ALL SELECT 'territory:' || g.territory WHERE g.territory IS NOT NULL
+               ) k(grantee)
+         WHERE r.id = ANY (ids);
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- The trigger: the cases a statement touched, from its transition tables. TG_ARGV[0] is
+-- the column naming them; TG_ARGV[1] says what it names: a case, a household (its
+-- cases), an organisation (the cases it leads, and what it registered), or a registered
+-- person or household.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_visibility_follow() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+DECLARE
+    q   text;
+    ids uuid[];
+BEGIN
+    q := CASE TG_OP
+        WHEN 'INSERT' THEN format('SELECT %I FROM new_rows', TG_ARGV[0])
+        WHEN 'DELETE' THEN format('SELECT %I FROM old_rows', TG_ARGV[0])
+        ELSE format('SELECT %1$I FROM new_rows UNION SELECT %1$I FROM old_rows', TG_ARGV[0]) END;
+    EXECUTE 'SELECT array_agg(DISTINCT x) FROM (' || q || ') s(x) WHERE x IS NOT NULL' INTO ids;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    CASE TG_ARGV[1]
+    WHEN 'case' THEN
+        PERFORM ponte_visibility_refresh(ids);
+    WHEN 'household' THEN
+        PERFORM ponte_visibility_refresh(ARRAY(SELECT c.id FROM cases c WHERE c.household_id = ANY (ids)));
+    WHEN 'organisation' THEN
+        PERFORM ponte_visibility_refresh(ARRAY(SELECT c.id FROM cases c WHERE c.organisation_id = ANY (ids)));
+        PERFORM ponte_registration_refresh('person', ARRAY(SELECT r.id FROM persons r WHERE r.registered_by = ANY (ids)));
+        PERFORM ponte_registration_refresh('household', ARRAY(SELECT r.id FROM households r WHERE r.registered_by = ANY (ids)));
+    WHEN 'person' THEN
+        PERFORM ponte_registration_refresh('person', ids);
+    WHEN 'registered_household' THEN
+        PERFORM ponte_registration_refresh('household', ids);
+    END CASE;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION ponte_visibility_refresh(uuid[]), ponte_registration_refresh(text, uuid[]),
+    ponte_visibility_follow() FROM PUBLIC;
+
+-- Statement triggers with transition tables may name one event each.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    t record;
+    ev text;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES
+            ('cases', 'id', 'case'),
+            ('case_assignments', 'case_id', 'case'),
+            ('case_organisations', 'case_id', 'case'),
+            ('projects', 'case_id', 'case'),
+            ('interventions', 'case_id', 'case'),
+            ('assessments', 'case_id', 'case'),
+            ('household_members', 'household_id', 'household'),
+            ('persons', 'id', 'person'),
+            ('households', 'id', 'registered_household')) v(tbl, col, kind)
+    LOOP
+        FOREACH ev IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+            EXECUTE format('CREATE TRIGGER visibility_%2$s AFTER %2$s ON %1$I REFERENCING %3$s '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow(%4$L, %5$L)',
+                           t.tbl, ev,
+                           CASE ev WHEN 'insert' THEN 'NEW TABLE AS new_rows'
+                                   WHEN 'delete' THEN 'OLD TABLE AS old_rows'
+                                   ELSE 'NEW TABLE AS new_rows OLD TABLE AS old_rows' END,
+                           t.col, t.kind);
+        END LOOP;
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+-- An organisation's territory decides what its territory's scope sees.
+CREATE TRIGGER visibility_update AFTER UPDATE ON organisations REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow('id', 'organisation');
+
+-- The policies. (SELECT f()) is an initplan: computed once per statement. The EXISTS
+-- lookups are correlated with the row being read and probe the visibility tables'
+-- primary keys with the transaction's grantee claim.
+ALTER TABLE cases ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+-- The column tests admit a case row before its visibility is written (INSERT ...
+-- RETURNING sees the row before the statement's trigger runs).
+CREATE POLICY scope ON cases
+    USING ((SELECT ponte_sees_all())
+        OR EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = cases.id)
+        OR CASE (SELECT ponte_scope())
+            WHEN 'assigned' THEN lead_worker_id = (SELECT ponte_claim_uuid('staff_id'))
+            WHEN 'organisation' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
+            WHEN 'provider' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
+            WHEN 'territory' THEN organisation_id IN (SELECT g.id FROM organisations g WHERE g.territory = (SELECT ponte_claim('territory')))
+            ELSE false END)
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable()) AND (
+            EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = cases.id)
+            OR CASE (SELECT ponte_scope())
+                WHEN 'assigned' THEN lead_worker_id = (SELECT ponte_claim_uuid('staff_id'))
+                WHEN 'organisation' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
+                WHEN 'provider' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
+                WHEN 'territory' THEN organisation_id IN (SELECT g.id FROM organisations g WHERE g.territory = (SELECT ponte_claim('territory')))
+                ELSE false END)));
+
+-- The links of a case follow it.
+-- +goose StatementBegin
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['case_organisations', 'case_assignments', 'case_departments'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format($p$CREATE POLICY scope ON %1$I
+            USING ((SELECT ponte_sees_all())
+                OR EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = %1$I.case_id))
+            WITH CHECK ((SELECT ponte_sees_all())
+                OR ((SELECT ponte_scope_writable())
+                    AND EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = %1$I.case_id)))$p$, t);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+
 ALTER TABLE persons ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON persons
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR ponte_written_here(created_xact)
-        OR id IN (SELECT ponte_person_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope_writable());
+    USING ((SELECT ponte_sees_all())
+        OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = persons.id)
+        OR ((SELECT ponte_scope()) = 'participants' AND EXISTS (SELECT 1 FROM participations pa WHERE pa.person_id = persons.id))
+        OR ((SELECT ponte_scope_writable()) AND created_xact = pg_current_xact_id_if_assigned()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope_writable()));
 
 ALTER TABLE households ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON households
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR ponte_written_here(created_xact)
-        OR id IN (SELECT ponte_household_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope_writable());
+    USING ((SELECT ponte_sees_all())
+        OR EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = households.id)
+        OR ((SELECT ponte_scope_writable()) AND created_xact = pg_current_xact_id_if_assigned()))
+    WITH CHECK ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope_writable()));
 
--- Members of a household in scope, or of one this transaction created (through the
--- households policy).
+-- Members of a household in scope who are persons in scope (a member who left, or whom a
+-- cooperative does not deliver to, is not shown), or of a household this transaction
+-- created. Such a household was inserted by an earlier statement, so its transaction id
+-- is known when the statement starts; before any write there is none, and the households
+-- are not scanned.
 ALTER TABLE household_members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON household_members
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (household_id IN (SELECT ponte_household_ids())
-            AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids())))
-        OR (ponte_scope_writable() AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND household_id IN (SELECT ponte_household_ids()))
-        OR (ponte_scope_writable() AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))));
+    USING ((SELECT ponte_sees_all())
+        OR (EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = household_members.household_id)
+            AND EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = household_members.person_id))
+        OR ((SELECT ponte_scope_writable()) AND (SELECT pg_current_xact_id_if_assigned()) IS NOT NULL
+            AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND (EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = household_members.household_id)
+                 OR household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact)))));
 
+-- Assessments of cases in scope; a cooperative's only of the persons it delivers to.
 ALTER TABLE assessments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON assessments
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids()))))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider' OR person_id IN (SELECT ponte_person_ids()))));
+    USING ((SELECT ponte_sees_all())
+        OR (EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = assessments.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = assessments.person_id))))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = assessments.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = assessments.person_id))));
 
-ALTER TABLE assessment_scores ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 -- Scores follow their assessment, through its own policy.
+ALTER TABLE assessment_scores ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON assessment_scores
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all' OR assessment_id IN (SELECT a.id FROM assessments a))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND assessment_id IN (SELECT a.id FROM assessments a)));
+    USING ((SELECT ponte_sees_all()) OR EXISTS (SELECT 1 FROM assessments a WHERE a.id = assessment_scores.assessment_id))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable()) AND EXISTS (SELECT 1 FROM assessments a WHERE a.id = assessment_scores.assessment_id)));
 
+-- Projects of cases in scope; a cooperative's only those it delivers.
 ALTER TABLE projects ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON projects
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider' OR provider_organisation_id = ponte_claim_uuid('org_id'))))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider' OR provider_organisation_id = ponte_claim_uuid('org_id'))));
+    USING ((SELECT ponte_sees_all())
+        OR (EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = projects.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider' OR provider_organisation_id = (SELECT ponte_claim_uuid('org_id')))))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = projects.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider' OR provider_organisation_id = (SELECT ponte_claim_uuid('org_id')))));
 
+-- Interventions of cases in scope; a cooperative's those it delivers or that belong to a
+-- project it delivers; the ESF+ auditors' the ESF-funded ones of participants.
 ALTER TABLE interventions ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON interventions
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope() = 'participants' AND round_id IS NOT NULL AND beneficiary_id IN (SELECT ponte_person_ids()))
-        OR (case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider'
-                 OR provider_organisation_id = ponte_claim_uuid('org_id')
-                 OR project_id IN (SELECT ponte_provider_project_ids()))))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider'
-                 OR provider_organisation_id = ponte_claim_uuid('org_id')
-                 OR project_id IN (SELECT ponte_provider_project_ids()))));
+    USING ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope()) = 'participants' AND round_id IS NOT NULL
+            AND EXISTS (SELECT 1 FROM participations pa WHERE pa.person_id = interventions.beneficiary_id))
+        OR (EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = interventions.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR provider_organisation_id = (SELECT ponte_claim_uuid('org_id'))
+                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = interventions.project_id
+                                AND p.provider_organisation_id = (SELECT ponte_claim_uuid('org_id'))))))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = interventions.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR provider_organisation_id = (SELECT ponte_claim_uuid('org_id'))
+                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = interventions.project_id
+                                AND p.provider_organisation_id = (SELECT ponte_claim_uuid('org_id'))))));
 
+-- Activity of cases in scope; a cooperative's that of its projects or written by its staff.
 ALTER TABLE activity_entries ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON activity_entries
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider'
-                 OR project_id IN (SELECT ponte_provider_project_ids())
-                 OR author_id IN (SELECT s.id FROM staff s WHERE s.organisation_id = ponte_claim_uuid('org_id')))))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND case_id IN (SELECT ponte_case_ids())
-            AND (ponte_scope() <> 'provider'
-                 OR project_id IN (SELECT ponte_provider_project_ids())
-                 OR author_id IN (SELECT s.id FROM staff s WHERE s.organisation_id = ponte_claim_uuid('org_id')))));
+    USING ((SELECT ponte_sees_all())
+        OR (EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = activity_entries.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = activity_entries.project_id
+                                AND p.provider_organisation_id = (SELECT ponte_claim_uuid('org_id')))
+                 OR EXISTS (SELECT 1 FROM staff s WHERE s.id = activity_entries.author_id
+                                AND s.organisation_id = (SELECT ponte_claim_uuid('org_id'))))))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = activity_entries.case_id)
+            AND ((SELECT ponte_scope()) <> 'provider'
+                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = activity_entries.project_id
+                                AND p.provider_organisation_id = (SELECT ponte_claim_uuid('org_id')))
+                 OR EXISTS (SELECT 1 FROM staff s WHERE s.id = activity_entries.author_id
+                                AND s.organisation_id = (SELECT ponte_claim_uuid('org_id'))))));
 
+-- Participations of persons in scope; the ESF+ auditors' all of them.
 ALTER TABLE participations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON participations
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() IN ('all', 'participants')
-        OR person_id IN (SELECT ponte_person_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND person_id IN (SELECT ponte_person_ids())));
+    USING ((SELECT ponte_sees_all()) OR (SELECT ponte_scope()) = 'participants'
+        OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = participations.person_id))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = participations.person_id)));
 
 -- +goose Down
-DROP POLICY scope ON participations;
-DROP POLICY scope ON activity_entries;
-DROP POLICY scope ON interventions;
-DROP POLICY scope ON projects;
-DROP POLICY scope ON assessment_scores;
-DROP POLICY scope ON assessments;
-DROP POLICY scope ON household_members;
-DROP POLICY scope ON households;
-DROP POLICY scope ON persons;
-DROP POLICY scope ON case_departments;
-DROP POLICY scope ON case_assignments;
-DROP POLICY scope ON case_organisations;
-DROP POLICY scope ON cases;
-ALTER TABLE participations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE activity_entries NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE interventions NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE projects NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE assessment_scores NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE assessments NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE household_members NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE households NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE persons NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE case_departments NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE case_assignments NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE case_organisations NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE cases NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-DROP FUNCTION ponte_unrestricted(), ponte_written_here(xid8), ponte_provider_project_ids(), ponte_household_ids(), ponte_person_ids(), ponte_case_ids(),
+-- +goose StatementBegin
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['participations', 'activity_entries', 'interventions', 'projects', 'assessment_scores',
+            'assessments', 'household_members', 'households', 'persons', 'case_departments', 'case_assignments',
+            'case_organisations', 'cases'] LOOP
+        EXECUTE format('DROP POLICY scope ON %I', t);
+        EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['cases', 'case_assignments', 'case_organisations', 'projects', 'interventions',
+            'assessments', 'household_members', 'persons', 'households'] LOOP
+        EXECUTE format('DROP TRIGGER visibility_insert ON %1$I; DROP TRIGGER visibility_update ON %1$I; DROP TRIGGER visibility_delete ON %1$I', t);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+DROP TRIGGER visibility_update ON organisations;
+DROP FUNCTION ponte_visibility_follow(), ponte_registration_refresh(text, uuid[]), ponte_visibility_refresh(uuid[]);
+DROP TABLE household_visibility, person_visibility, case_visibility;
+DROP INDEX households_registered_by_idx;
+DROP INDEX persons_registered_by_idx;
+ALTER TABLE households DROP COLUMN registered_by;
+ALTER TABLE persons DROP COLUMN registered_by;
+DROP FUNCTION ponte_written_here(xid8), ponte_sees_all(), ponte_unrestricted(),
     ponte_scope_writable(), ponte_scope(), ponte_claim_uuid(text), ponte_claim(text);
 ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM ponte_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM ponte_app;

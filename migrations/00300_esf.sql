@@ -118,10 +118,11 @@ CREATE INDEX labour_situations_person_idx ON labour_situations (person_id, situa
 -- participants scope reads them all.
 ALTER TABLE labour_situations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON labour_situations
-    USING ((SELECT ponte_unrestricted()) OR ponte_scope() IN ('all', 'participants')
-        OR person_id IN (SELECT ponte_person_ids()))
-    WITH CHECK ((SELECT ponte_unrestricted()) OR ponte_scope() = 'all'
-        OR (ponte_scope_writable() AND person_id IN (SELECT ponte_person_ids())));
+    USING ((SELECT ponte_sees_all()) OR (SELECT ponte_scope()) = 'participants'
+        OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = labour_situations.person_id))
+    WITH CHECK ((SELECT ponte_sees_all())
+        OR ((SELECT ponte_scope_writable())
+            AND EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = labour_situations.person_id)));
 
 -- Every situation the result indicators read: the recorded ones, and the registry's
 -- employment events as spells (a hire is EMPLOYED from its start date; a termination's

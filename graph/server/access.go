@@ -40,9 +40,7 @@ type Access struct {
 }
 
 // Begin implements Gate. The transaction is read-write even for queries: the access log
-// is appended in it. A query's transaction prepares the row scope's sets of cases,
-// persons and households once (migrations/00106_access_scope_sets.sql); a mutation's,
-// whose own writes can widen them, computes them in every statement.
+// is appended in it.
 func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
 	plan, ok := access.PlanFrom(ctx)
 	if !ok {
@@ -53,7 +51,6 @@ func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *gra
 		now = g.Now()
 	}
 	opts := plan.TxOptions()
-	opts.PrepareScope = !mutation
 	acc := graph.NewAccess(plan, graph.AccessOptions{Pseudonyms: g.Pseudonyms, SuppressionThreshold: g.SuppressionThreshold, Now: now})
 	return opts, acc, nil
 }

@@ -197,7 +197,12 @@ const (
 // database (the access log, aggregates of the principal's territory). A claim is always
 // set, empty when not granted, so nothing is inherited.
 func (p *Plan) Claims() map[string]string {
-	c := p.Scope().Claims()
+	return p.TxOptions().AllClaims()
+}
+
+// requestClaims are the claims besides the row scope's.
+func (p *Plan) requestClaims() map[string]string {
+	c := map[string]string{}
 	c[ClaimSubject] = p.principal.Subject
 	c[ClaimRole] = string(p.principal.Role)
 	c[ClaimPurpose] = string(p.principal.Purpose)
@@ -221,7 +226,7 @@ func (p *Plan) Claims() map[string]string {
 // for queries: the access log is appended in the same transaction, and PostgreSQL
 // refuses inserts in a read-only one.
 func (p *Plan) TxOptions() store.TxOptions {
-	return store.TxOptions{Claims: p.Claims(), Scope: p.Scope()}
+	return store.TxOptions{Restricted: true, Scope: p.Scope(), Claims: p.requestClaims()}
 }
 
 // LogEntry builds the access-log entry of an operation of this request that touched

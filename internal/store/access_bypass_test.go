@@ -47,12 +47,11 @@ var outsideClaims = map[string]string{
 	"ponte_claim_uuid(text)":                                 "reads the transaction's own claim",
 	"ponte_scope()":                                          "reads the transaction's own claim",
 	"ponte_scope_writable()":                                 "reads the transaction's own claim",
-	"ponte_scope_signature()":                                "reads the transaction's own claims",
 	"ponte_unrestricted()":                                   "compares the current role with the owner's",
 	"ponte_written_here(xid8)":                               "compares its argument with the current transaction id",
 	"ponte_require_aggregates()":                             "returns nothing; raises without the aggregates claim",
 	"ponte_require_esf_report()":                             "returns nothing; raises without the ESF+ report claim",
-	"ponte_scope_prepare()":                                  "keeps the claims' own sets in the transaction's settings, returns nothing",
+	"ponte_sees_all()":                                       "reads the transaction's own claim and role",
 	"ponte_staff_by_subject(text)":                           "authentication: the one staff row of the subject named, id and organisation only (no name)",
 	"ponte_access_token_used(uuid,timestamp with time zone)": "records a token's last use, returns nothing",
 	"ponte_registry_queue_depth(text)":                       "counts of jobs per registry source",
@@ -108,17 +107,6 @@ var probes = map[string]probe{
 	},
 	"esf_profile_services(uuid,integer)": {
 		sql: `SELECT count(*) FROM esf_profile_services($1, 0)`, args: func(s bypassSeed) []any { return []any{s.operationID} }, refused: true,
-	},
-	"ponte_case_ids()":             {sql: `SELECT count(*) FROM ponte_case_ids()`},
-	"ponte_person_ids()":           {sql: `SELECT count(*) FROM ponte_person_ids()`},
-	"ponte_household_ids()":        {sql: `SELECT count(*) FROM ponte_household_ids()`},
-	"ponte_provider_project_ids()": {sql: `SELECT count(*) FROM ponte_provider_project_ids()`},
-	"ponte_person_tax_codes()":     {sql: `SELECT count(*) FROM ponte_person_tax_codes()`},
-	"ponte_registering_orgs()":     {sql: `SELECT count(*) FROM ponte_registering_orgs()`},
-	"ponte_compute_case_ids()":     {sql: `SELECT cardinality(ponte_compute_case_ids())`},
-	"ponte_compute_person_ids()":   {sql: `SELECT cardinality(ponte_compute_person_ids())`},
-	"ponte_compute_household_ids()": {
-		sql: `SELECT cardinality(ponte_compute_household_ids())`,
 	},
 }
 

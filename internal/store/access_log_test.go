@@ -129,7 +129,7 @@ func TestAccessLogOnCommit(t *testing.T) {
 	_, st := scopeFixture(t)
 	ctx := context.Background()
 	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
-	tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc, PrepareScope: true})
+	tx := begin(t, st, store.TxOptions{Restricted: true, Scope: sc})
 	require.NoError(t, tx.AppendAccessLogOnCommit(entry("dave", fid("p1"), fid("p2"))))
 	require.NoError(t, tx.Commit(ctx))
 	recs, err := st.AccessLogPage(ctx, 0, 10)

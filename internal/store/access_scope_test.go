@@ -62,8 +62,7 @@ func rowsOf(t *testing.T, st *store.Store, opts store.TxOptions, table string, f
 // The application's predicates and the row-level security policies are two writings of
 // one rule: for every scope and table, the login role filtering with the predicate, the
 // hub's role with no filter at all, and the hub's role with both see the same rows; and so
-// do a query's transactions, whose policies and predicates read the scope's sets
-// prepared once (TxOptions.PrepareScope).
+// does a transaction whose claims Begin derives from the scope (TxOptions.Restricted).
 func TestScopePredicatesMatchRowLevelSecurity(t *testing.T) {
 	t.Parallel()
 	_, st := scopeFixture(t)
@@ -76,9 +75,8 @@ func TestScopePredicatesMatchRowLevelSecurity(t *testing.T) {
 				both := rowsOf(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc}, table, true)
 				require.ElementsMatch(t, app, rls, "%s: predicate %v, row-level security %v", table, nameAll(app), nameAll(rls))
 				require.ElementsMatch(t, app, both, table)
-				prepared := store.TxOptions{Claims: sc.Claims(), Scope: sc, PrepareScope: true}
-				require.ElementsMatch(t, app, rowsOf(t, st, prepared, table, false), "%s: prepared, policies only", table)
-				require.ElementsMatch(t, app, rowsOf(t, st, prepared, table, true), "%s: prepared, both", table)
+				restricted := store.TxOptions{Restricted: true, Scope: sc}
+				require.ElementsMatch(t, app, rowsOf(t, st, restricted, table, true), "%s: restricted transaction", table)
 			}
 		})
 	}

@@ -44,8 +44,9 @@ func (k ScopeKind) String() string {
 	return "none"
 }
 
-// Scope is the row scope of one transaction, compiled into each list query's WHERE clause,
-// and repeated by the row-level security policies from the transaction's claims.
+// Scope is the row scope of one transaction: the one value an access plan hands the
+// store, from which the transaction's claims (what the row-level security policies read)
+// and each query's filter are both derived.
 type Scope struct {
 	Kind ScopeKind
 	// StaffID is the staff row of the principal (ScopeAssigned).
@@ -57,16 +58,11 @@ type Scope struct {
 	// HidesHealth keeps out the interventions whose service type reveals health data
 	// (psychological support, home care), for principals that may not read it.
 	HidesHealth bool
-
-	// prepared is set by Begin when the transaction computed the scope's sets once
-	// (TxOptions.PrepareScope): the predicates then read those sets instead of deriving
-	// them from the cases in every statement.
-	prepared bool
 }
 
 // followsCases reports whether the scope sees rows through cases (assigned,
-// organisation, provider, territory): the kinds with sets of cases, persons and
-// households, which a transaction can prepare, and which can write personal data.
+// organisation, provider, territory): the kinds that read visibility, and that can write
+// personal data.
 func (k ScopeKind) followsCases() bool {
 	switch k {
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
@@ -75,25 +71,37 @@ func (k ScopeKind) followsCases() bool {
 	return false
 }
 
-// scopeNamed is the kind the ponte.scope claim names; ScopeNone for anything unknown.
-func scopeNamed(name string) ScopeKind {
-	for k, n := range scopeNames {
-		if n == name {
-			return k
+// Grantee is the key under which the scope finds the cases and households it sees in
+// case_visibility and household_visibility (migrations/00100_access_rls.sql, whose
+// triggers write the same keys): "staff:<id>", "org:<id>" or "territory:<code>". Empty
+// for the kinds that see all rows or none through cases.
+func (s Scope) Grantee() string {
+	switch s.Kind {
+	case ScopeAssigned:
+		if s.StaffID != "" {
+			return "staff:" + s.StaffID
+		}
+	case ScopeOrganisation, ScopeProvider:
+		if s.OrganisationID != "" {
+			return "org:" + s.OrganisationID
+		}
+	case ScopeTerritory:
+		if s.Territory != "" {
+			return "territory:" + s.Territory
 		}
 	}
-	return ScopeNone
+	return ""
 }
 
-// preparedSets reports whether the predicates read the transaction's prepared sets.
-func (s Scope) preparedSets() bool { return s.prepared && s.Kind.followsCases() }
-
-// The transaction's prepared sets (migrations/00106_access_scope_sets.sql).
-const (
-	preparedCases      = "SELECT ps.x FROM ponte_case_ids() ps(x)"
-	preparedPersons    = "SELECT ps.x FROM ponte_person_ids() ps(x)"
-	preparedHouseholds = "SELECT ps.x FROM ponte_household_ids() ps(x)"
-)
+// PersonGrantee is the key under which the scope finds the persons it sees in
+// person_visibility: a cooperative's "provider:<id>" (only the persons it delivers to),
+// else Grantee.
+func (s Scope) PersonGrantee() string {
+	if s.Kind == ScopeProvider && s.OrganisationID != "" {
+		return "provider:" + s.OrganisationID
+	}
+	return s.Grantee()
+}
 
 // DatabaseRole is the role request transactions run as: it does not own the tables, has
 // no BYPASSRLS, and is what the row-level security policies restrict. A request
@@ -105,27 +113,31 @@ const DatabaseRole = "ponte_app"
 
 // Claim keys the row-level security policies read (migrations/00100_access_rls.sql).
 const (
-	ClaimRole         = "role" // the PostgreSQL role setting itself: SET LOCAL ROLE
-	ClaimScope        = "ponte.scope"
-	ClaimStaffID      = "ponte.staff_id"
-	ClaimOrganisation = "ponte.org_id"
-	ClaimTerritory    = "ponte.territory"
+	ClaimRole          = "role" // the PostgreSQL role setting itself: SET LOCAL ROLE
+	ClaimScope         = "ponte.scope"
+	ClaimStaffID       = "ponte.staff_id"
+	ClaimOrganisation  = "ponte.org_id"
+	ClaimTerritory     = "ponte.territory"
+	ClaimGrantee       = "ponte.grantee"
+	ClaimPersonGrantee = "ponte.person_grantee"
 )
 
 // Claims returns the settings that make a transaction run as DatabaseRole with this row
-// scope; pass them (plus any others) as TxOptions.Claims.
+// scope. Begin sets them for a TxOptions with Restricted.
 func (s Scope) Claims() map[string]string {
 	health := "read"
 	if s.HidesHealth {
 		health = ""
 	}
 	return map[string]string{
-		ClaimRole:         DatabaseRole,
-		ClaimScope:        s.Kind.String(),
-		ClaimStaffID:      s.StaffID,
-		ClaimOrganisation: s.OrganisationID,
-		ClaimTerritory:    s.Territory,
-		ClaimHealth:       health,
+		ClaimRole:          DatabaseRole,
+		ClaimScope:         s.Kind.String(),
+		ClaimStaffID:       s.StaffID,
+		ClaimOrganisation:  s.OrganisationID,
+		ClaimTerritory:     s.Territory,
+		ClaimGrantee:       s.Grantee(),
+		ClaimPersonGrantee: s.PersonGrantee(),
+		ClaimHealth:        health,
 	}
 }
 
@@ -140,120 +152,71 @@ func revealingHidden(alias string) string {
 		".service_type AND stc.category = 'health')"
 }
 
-// usable reports whether the scope has the identifier its kind needs; a scope without one
-// matches nothing rather than everything.
-func (s Scope) usable() bool {
-	switch s.Kind {
-	case ScopeAssigned:
-		return s.StaffID != ""
-	case ScopeOrganisation, ScopeProvider:
-		return s.OrganisationID != ""
-	case ScopeTerritory:
-		return s.Territory != ""
-	case ScopeAll, ScopeParticipants:
-		return true
+// The filters below are the policies' rules, written as lookups on the row being read:
+// each EXISTS probes a visibility table's primary key with the scope's grantee, so a
+// query costs what its rows cost, not what the scope holds.
+
+// caseVisible is the condition that column names a case visible under grantee ph.
+func caseVisible(column, ph string) string {
+	return "EXISTS (SELECT 1 FROM case_visibility cv WHERE cv.grantee = " + ph + " AND cv.case_id = " + column + ")"
+}
+
+// personVisible is the condition that column names a person visible under grantee ph.
+func personVisible(column, ph string) string {
+	return "EXISTS (SELECT 1 FROM person_visibility pv WHERE pv.grantee = " + ph + " AND pv.person_id = " + column + ")"
+}
+
+// householdVisible is the condition that column names a household visible under grantee ph.
+func householdVisible(column, ph string) string {
+	return "EXISTS (SELECT 1 FROM household_visibility hv WHERE hv.grantee = " + ph + " AND hv.household_id = " + column + ")"
+}
+
+// isParticipant is the condition that column names a person with an ESF+ participation.
+func isParticipant(column string) string {
+	return "EXISTS (SELECT 1 FROM participations spa WHERE spa.person_id = " + column + ")"
+}
+
+// grantee binds the scope's grantee; "" when it has none (the kind needs none, or it
+// lacks the identifier its kind needs and matches nothing).
+func (s Scope) grantee(args *[]any) string {
+	g := s.Grantee()
+	if g == "" {
+		return ""
 	}
-	return false
+	return arg(args, g) + "::text"
+}
+
+// personGrantee binds the scope's person grantee.
+func (s Scope) personGrantee(args *[]any) string {
+	g := s.PersonGrantee()
+	if g == "" {
+		return ""
+	}
+	return arg(args, g) + "::text"
+}
+
+// organisation binds the scope's organisation (the provider rules).
+func (s Scope) organisation(args *[]any) string {
+	return arg(args, s.OrganisationID) + "::uuid"
 }
 
 // casePredicate returns a SQL condition on the cases row aliased alias, appending any
 // arguments it needs to args.
 func (s Scope) casePredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
+	return s.caseColumn(alias+".id", args)
+}
+
+// caseColumn returns a SQL condition that column names a case the scope sees.
+func (s Scope) caseColumn(column string, args *[]any) string {
+	switch {
+	case s.Kind == ScopeAll:
 		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.caseCond(alias, s.param(args))
+	case s.Kind.followsCases():
+		if ph := s.grantee(args); ph != "" {
+			return caseVisible(column, ph)
+		}
 	}
 	return "false"
-}
-
-// param appends the scope's identifier to args once and returns its placeholder.
-func (s Scope) param(args *[]any) string {
-	switch s.Kind {
-	case ScopeAssigned:
-		return arg(args, s.StaffID)
-	case ScopeOrganisation, ScopeProvider:
-		return arg(args, s.OrganisationID)
-	case ScopeTerritory:
-		return arg(args, s.Territory)
-	}
-	return ""
-}
-
-// setParam is param for a predicate that uses the identifier only to derive the scope's
-// sets: with prepared sets it binds nothing (an unused parameter is an error).
-func (s Scope) setParam(args *[]any) string {
-	if s.preparedSets() {
-		return ""
-	}
-	return s.param(args)
-}
-
-// caseCond is the case condition for the row-level kinds with the identifier at ph.
-func (s Scope) caseCond(a, ph string) string {
-	switch s.Kind {
-	case ScopeAssigned:
-		return "(" + a + ".lead_worker_id = " + ph + "::uuid OR " + a + ".id IN (SELECT case_id FROM case_assignments WHERE staff_id = " + ph + "::uuid))"
-	case ScopeOrganisation, ScopeProvider:
-		return "(" + a + ".organisation_id = " + ph + "::uuid OR " + a + ".id IN (SELECT case_id FROM case_organisations WHERE organisation_id = " + ph + "::uuid))"
-	case ScopeTerritory:
-		return a + ".organisation_id IN (SELECT id FROM organisations WHERE territory = " + ph + "::text)"
-	}
-	return "false"
-}
-
-// personIDs is a subquery listing the persons the scope sees, with the identifier at ph.
-func (s Scope) personIDs(ph string) string {
-	if s.preparedSets() {
-		return preparedPersons
-	}
-	switch s.Kind {
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		// The cases in scope are read once per statement, not once per branch.
-		return "WITH sc AS MATERIALIZED (SELECT id, person_id, household_id FROM cases c WHERE " + s.caseCond("c", ph) + ")" +
-			" SELECT sc.person_id FROM sc" +
-			" UNION ALL SELECT shm.person_id FROM household_members shm JOIN sc ON sc.household_id = shm.household_id" +
-			" UNION ALL SELECT sp.participant_id FROM projects sp JOIN sc ON sc.id = sp.case_id" +
-			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN sc ON sc.id = si.case_id" +
-			" UNION ALL SELECT sa.person_id FROM assessments sa JOIN sc ON sc.id = sa.case_id" +
-			s.orRegistered("persons", ph)
-	case ScopeProvider:
-		return "WITH sc AS MATERIALIZED (SELECT id FROM cases c WHERE " + s.caseCond("c", ph) + ")" +
-			" SELECT sp.participant_id FROM projects sp JOIN sc ON sc.id = sp.case_id WHERE sp.provider_organisation_id = " + ph + "::uuid" +
-			" UNION ALL SELECT si.beneficiary_id FROM interventions si JOIN sc ON sc.id = si.case_id LEFT JOIN projects sip ON sip.id = si.project_id" +
-			" WHERE (si.provider_organisation_id = " + ph + "::uuid OR sip.provider_organisation_id = " + ph + "::uuid)" +
-			s.orRegistered("persons", ph)
-	case ScopeParticipants:
-		return "SELECT person_id FROM participations"
-	}
-	return ""
-}
-
-// registeredBy is a subquery listing the rows of table (persons or households) that the
-// scope's organisation registered itself, or for a territory scope an organisation of
-// the territory: they stay visible to it before any case links them, so a person can be
-// registered in one request and taken in charge in another. Empty for scopes that name
-// no organisation.
-func (s Scope) registeredBy(table, ph string) string {
-	switch s.Kind {
-	case ScopeOrganisation, ScopeProvider:
-		return "SELECT rg.id FROM " + table + " rg WHERE rg.registered_by = " + ph + "::uuid"
-	case ScopeTerritory:
-		return "SELECT rg.id FROM " + table + " rg WHERE rg.registered_by IN (SELECT id FROM organisations WHERE territory = " + ph + "::text)"
-	}
-	return ""
-}
-
-// orRegistered appends the registered rows of table to a UNION ALL list of ids.
-func (s Scope) orRegistered(table, ph string) string {
-	if r := s.registeredBy(table, ph); r != "" {
-		return " UNION ALL " + r
-	}
-	return ""
 }
 
 // personPredicate returns a SQL condition on the persons row aliased alias. Writable
@@ -269,11 +232,7 @@ func writtenHere(alias string) string {
 }
 
 func (s Scope) orWrittenHere(alias, cond string) string {
-	if s.preparedSets() {
-		// A transaction with prepared sets is a query's: it inserts nothing.
-		return cond
-	}
-	if s.Kind.followsCases() && s.usable() {
+	if s.Kind.followsCases() && s.Grantee() != "" {
 		return "(" + cond + " OR " + writtenHere(alias) + ")"
 	}
 	return cond
@@ -281,113 +240,62 @@ func (s Scope) orWrittenHere(alias, cond string) string {
 
 // personColumn returns a SQL condition that column names a person the scope sees.
 func (s Scope) personColumn(column string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
+	switch {
+	case s.Kind == ScopeAll:
 		return "true"
-	case ScopeParticipants:
-		return column + " IN (" + s.personIDs("") + ")"
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return column + " IN (" + s.personIDs(s.setParam(args)) + ")"
+	case s.Kind == ScopeParticipants:
+		return isParticipant(column)
+	case s.Kind.followsCases():
+		if ph := s.personGrantee(args); ph != "" {
+			return personVisible(column, ph)
+		}
 	}
 	return "false"
-}
-
-// caseColumn returns a SQL condition that column names a case the scope sees.
-func (s Scope) caseColumn(column string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
-		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.casesIn(column, s.setParam(args))
-	}
-	return "false"
-}
-
-// casesIn is the condition that column names a case the scope sees, with the scope's
-// identifier already at ph (so a predicate that needs it twice binds it once).
-func (s Scope) casesIn(column, ph string) string {
-	if s.preparedSets() {
-		return column + " IN (" + preparedCases + ")"
-	}
-	return column + " IN (SELECT sc.id FROM cases sc WHERE " + s.caseCond("sc", ph) + ")"
 }
 
 // householdPredicate returns a SQL condition on the households row aliased alias: the
-// households of the cases in scope.
+// households of the cases in scope, and those its organisation registered.
 func (s Scope) householdPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
+	switch {
+	case s.Kind == ScopeAll:
 		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.orWrittenHere(alias, alias+".id IN ("+s.householdIDs(s.setParam(args))+")")
+	case s.Kind.followsCases():
+		if ph := s.grantee(args); ph != "" {
+			return s.orWrittenHere(alias, householdVisible(alias+".id", ph))
+		}
 	}
 	return "false"
-}
-
-// householdIDs is a subquery listing the households the scope sees, with the identifier
-// at ph: those of its cases, and those its organisation registered.
-func (s Scope) householdIDs(ph string) string {
-	if s.preparedSets() {
-		return preparedHouseholds
-	}
-	return "SELECT sc.household_id FROM cases sc WHERE " + s.caseCond("sc", ph) + s.orRegistered("households", ph)
 }
 
 // householdMemberPredicate returns a SQL condition on the household_members row aliased
-// alias: memberships of the households in scope; a provider sees only its own persons'.
+// alias: memberships of the households in scope whose person is in scope (a member who
+// left, or whom a cooperative does not deliver to, is not shown), or of a household the
+// transaction inserted.
 func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
+	switch {
+	case s.Kind == ScopeAll:
 		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return "(" + alias + ".household_id IN (" + s.householdIDs(s.setParam(args)) + ")" +
-			s.orMemberOfHouseholdWrittenHere(alias) + ")"
-	case ScopeProvider:
-		ph := s.setParam(args)
-		return "((" + alias + ".household_id IN (" + s.householdIDs(ph) + ") AND " +
-			alias + ".person_id IN (" + s.personIDs(ph) + "))" +
-			s.orMemberOfHouseholdWrittenHere(alias) + ")"
+	case s.Kind.followsCases():
+		hph, pph := s.grantee(args), s.personGrantee(args)
+		if hph == "" {
+			return "false"
+		}
+		return "((" + householdVisible(alias+".household_id", hph) + " AND " + personVisible(alias+".person_id", pph) + ")" +
+			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
 	}
 	return "false"
-}
-
-// orMemberOfHouseholdWrittenHere admits the memberships of households the transaction
-// inserted. A query's transaction (prepared sets) inserts none, and is spared the scan.
-func (s Scope) orMemberOfHouseholdWrittenHere(alias string) string {
-	if s.preparedSets() {
-		return ""
-	}
-	return " OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + ")"
 }
 
 // assessmentPredicate returns a SQL condition on the assessments row aliased alias: the
-// assessments of cases in scope about persons in scope.
+// assessments of cases in scope; a provider's only about the persons it delivers to.
 func (s Scope) assessmentPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll:
-		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		// The assessed person of a case in scope is in scope by construction.
-		return s.caseColumn(alias+".case_id", args)
-	case ScopeProvider:
+	if s.Kind == ScopeProvider {
 		return "(" + s.caseColumn(alias+".case_id", args) + " AND " + s.personColumn(alias+".person_id", args) + ")"
 	}
-	return "false"
+	if s.Kind == ScopeParticipants {
+		return "false"
+	}
+	return s.caseColumn(alias+".case_id", args)
 }
 
 // assessmentScorePredicate returns a SQL condition on the assessment_scores row aliased
@@ -396,7 +304,7 @@ func (s Scope) assessmentScorePredicate(alias string, args *[]any) string {
 	if s.Kind == ScopeAll {
 		return "true"
 	}
-	return alias + ".assessment_id IN (SELECT sa.id FROM assessments sa WHERE " + s.assessmentPredicate("sa", args) + ")"
+	return "EXISTS (SELECT 1 FROM assessments sa WHERE sa.id = " + alias + ".assessment_id AND " + s.assessmentPredicate("sa", args) + ")"
 }
 
 // caseLinkPredicate returns a SQL condition on a row of case_organisations,
@@ -408,19 +316,11 @@ func (s Scope) caseLinkPredicate(alias string, args *[]any) string {
 // projectPredicate returns a SQL condition on the projects row aliased alias: projects of
 // cases in scope; a provider sees only the projects it delivers.
 func (s Scope) projectPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
+	cond := s.caseColumn(alias+".case_id", args)
+	if s.Kind == ScopeProvider && cond != "false" {
+		return "(" + alias + ".provider_organisation_id = " + s.organisation(args) + " AND " + cond + ")"
 	}
-	switch s.Kind {
-	case ScopeAll:
-		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return s.caseColumn(alias+".case_id", args)
-	case ScopeProvider:
-		ph := s.param(args)
-		return "(" + alias + ".provider_organisation_id = " + ph + "::uuid AND " + s.casesIn(alias+".case_id", ph) + ")"
-	}
-	return "false"
+	return cond
 }
 
 // interventionPredicate returns a SQL condition on the interventions row aliased alias:
@@ -434,57 +334,39 @@ func (s Scope) interventionPredicate(alias string, args *[]any) string {
 }
 
 func (s Scope) interventionScope(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
+	if s.Kind == ScopeParticipants {
+		return "(" + alias + ".round_id IS NOT NULL AND " + isParticipant(alias+".beneficiary_id") + ")"
 	}
-	switch s.Kind {
-	case ScopeAll:
-		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return s.caseColumn(alias+".case_id", args)
-	case ScopeProvider:
-		ph := s.param(args)
-		return "((" + alias + ".provider_organisation_id = " + ph + "::uuid OR " + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid))" +
-			" AND " + s.casesIn(alias+".case_id", ph) + ")"
-	case ScopeParticipants:
-		return "(" + alias + ".round_id IS NOT NULL AND " + s.personColumn(alias+".beneficiary_id", args) + ")"
+	cond := s.caseColumn(alias+".case_id", args)
+	if s.Kind == ScopeProvider && cond != "false" {
+		org := s.organisation(args)
+		return "((" + alias + ".provider_organisation_id = " + org +
+			" OR EXISTS (SELECT 1 FROM projects ip WHERE ip.id = " + alias + ".project_id AND ip.provider_organisation_id = " + org + "))" +
+			" AND " + cond + ")"
 	}
-	return "false"
+	return cond
 }
 
 // activityPredicate returns a SQL condition on the activity_entries row aliased alias:
 // entries of cases in scope; a provider sees those of its projects or written by its staff.
 func (s Scope) activityPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
+	cond := s.caseColumn(alias+".case_id", args)
+	if s.Kind == ScopeProvider && cond != "false" {
+		org := s.organisation(args)
+		return "((EXISTS (SELECT 1 FROM projects ap WHERE ap.id = " + alias + ".project_id AND ap.provider_organisation_id = " + org + ")" +
+			" OR EXISTS (SELECT 1 FROM staff aps WHERE aps.id = " + alias + ".author_id AND aps.organisation_id = " + org + "))" +
+			" AND " + cond + ")"
 	}
-	switch s.Kind {
-	case ScopeAll:
-		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeTerritory:
-		return s.caseColumn(alias+".case_id", args)
-	case ScopeProvider:
-		ph := s.param(args)
-		return "((" + alias + ".project_id IN (SELECT id FROM projects WHERE provider_organisation_id = " + ph + "::uuid) OR " +
-			alias + ".author_id IN (SELECT id FROM staff WHERE organisation_id = " + ph + "::uuid))" +
-			" AND " + s.casesIn(alias+".case_id", ph) + ")"
-	}
-	return "false"
+	return cond
 }
 
 // participationPredicate returns a SQL condition on the participations row aliased alias:
 // participations of persons in scope.
 func (s Scope) participationPredicate(alias string, args *[]any) string {
-	if !s.usable() {
-		return "false"
-	}
-	switch s.Kind {
-	case ScopeAll, ScopeParticipants:
+	if s.Kind == ScopeParticipants {
 		return "true"
-	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
-		return s.personColumn(alias+".person_id", args)
 	}
-	return "false"
+	return s.personColumn(alias+".person_id", args)
 }
 
 // arg appends v to args and returns its placeholder.

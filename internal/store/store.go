@@ -186,16 +186,27 @@ func provider(databaseURL string) (*goose.Provider, *sql.DB, error) {
 type TxOptions struct {
 	// ReadOnly transactions are used for queries; mutations write.
 	ReadOnly bool
-	// Claims are set with set_config(key, value, true) before anything else runs, so
-	// row-level security policies can read the principal for this transaction only.
-	Claims map[string]string
 	// Scope filters the rows every list and lookup query returns.
 	Scope Scope
-	// PrepareScope computes the row scope's sets of cases, persons and households once,
-	// right after the claims, for the policies and filters of every later statement
-	// (migrations/00106_access_scope_sets.sql). Only for transactions whose writes cannot
-	// widen the scope: queries, which write nothing but their access-log entry.
-	PrepareScope bool
+	// Restricted transactions run as DatabaseRole with Scope's claims (Scope.Claims), so
+	// the row-level security policies hold them to the same scope as the filters.
+	Restricted bool
+	// Claims are further settings (who asks, for what purpose, what the request may
+	// unlock), set with set_config(key, value, true) before anything else runs, so
+	// policies and functions can read them for this transaction only.
+	Claims map[string]string
+}
+
+// AllClaims are every setting the transaction starts with.
+func (o TxOptions) AllClaims() map[string]string {
+	if !o.Restricted {
+		return o.Claims
+	}
+	c := o.Scope.Claims()
+	for k, v := range o.Claims {
+		c[k] = v
+	}
+	return c
 }
 
 // Tx is one request's transaction, on a connection it holds until it commits or rolls
@@ -232,28 +243,21 @@ func (s *Store) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	}
 	b := &pgx.Batch{}
 	b.Queue(begin)
-	if len(opts.Claims) > 0 {
-		keys := make([]string, 0, len(opts.Claims))
-		vals := make([]string, 0, len(opts.Claims))
-		for k, v := range opts.Claims {
+	if claims := opts.AllClaims(); len(claims) > 0 {
+		keys := make([]string, 0, len(claims))
+		vals := make([]string, 0, len(claims))
+		for k, v := range claims {
 			keys = append(keys, k)
 			vals = append(vals, v)
 		}
-		// The claims, then the scope's sets computed under them.
 		b.Queue(`SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`, keys, vals)
-		// The sets follow the claims (what the policies read), not opts.Scope.
-		if opts.PrepareScope && scopeNamed(opts.Claims[ClaimScope]).followsCases() {
-			b.Queue(`SELECT ponte_scope_prepare()`)
-		}
 	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		t := &Tx{conn: conn}
 		_ = t.Rollback(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	scope := opts.Scope
-	scope.prepared = opts.PrepareScope && len(opts.Claims) > 0
-	return &Tx{conn: conn, scope: scope}, nil
+	return &Tx{conn: conn, scope: opts.Scope}, nil
 }
 
 // acquire takes a connection, waiting at most the acquire timeout: a pool held by slow

@@ -21,14 +21,14 @@ func TestClaimsEndWithTheTransaction(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
 	sc := store.Scope{Kind: store.ScopeTerritory, Territory: "T1"}
-	opts := store.TxOptions{Claims: sc.Claims(), Scope: sc, PrepareScope: true}
+	opts := store.TxOptions{Restricted: true, Scope: sc}
 	bare := func() []string {
 		t.Helper()
 		tx, err := st.Begin(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
 		require.NoError(t, err)
 		defer tx.Rollback(ctx)
 		got, err := tx.StringsForTest(ctx, `SELECT concat_ws('|', current_user = session_user,
-			coalesce(current_setting('ponte.scope', true), ''), coalesce(current_setting('ponte.sets', true), ''))`)
+			coalesce(current_setting('ponte.scope', true), ''), coalesce(current_setting('ponte.grantee', true), ''))`)
 		require.NoError(t, err)
 		return got
 	}

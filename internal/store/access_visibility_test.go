@@ -1,0 +1,175 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Visibility is data, kept by the triggers of migrations/00100_access_rls.sql: after each
+// write that changes who sees what, the visibility tables equal a recomputation from
+// scratch, and the scopes concerned see, through the policies alone, what the write
+// granted or took away.
+func TestVisibilityFollowsEveryWrite(t *testing.T) {
+	t.Parallel()
+	pool, st := scopeFixture(t)
+	ctx := context.Background()
+	const snapshotSQL = `SELECT 'case ' || grantee || ' ' || case_id FROM case_visibility
+		UNION ALL SELECT 'person ' || grantee || ' ' || person_id || ' ' || case_id FROM person_visibility
+		UNION ALL SELECT 'household ' || grantee || ' ' || household_id || ' ' || case_id FROM household_visibility
+		ORDER BY 1`
+	snapshot := func() []string {
+		t.Helper()
+		var out []string
+		rows, err := pool.Query(ctx, snapshotSQL)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			out = append(out, s)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	// The same tables computed again from every case and registration, in a transaction
+	// rolled back afterwards.
+	recomputed := func() []string {
+		t.Helper()
+		tx, err := pool.Begin(ctx)
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		for _, q := range []string{
+			`TRUNCATE case_visibility, person_visibility, household_visibility`,
+			`SELECT ponte_visibility_refresh(ARRAY(SELECT id FROM cases))`,
+			`SELECT ponte_registration_refresh('person', ARRAY(SELECT id FROM persons))`,
+			`SELECT ponte_registration_refresh('household', ARRAY(SELECT id FROM households))`,
+		} {
+			_, err := tx.Exec(ctx, q)
+			require.NoError(t, err, q)
+		}
+		var out []string
+		rows, err := tx.Query(ctx, snapshotSQL)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			out = append(out, s)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	// sees lists, by fixture name, what a scope's policies let through from table.
+	sees := func(sc store.Scope, table string) []string {
+		t.Helper()
+		return nameAll(rowsOf(t, st, store.TxOptions{Restricted: true, Scope: sc}, table, false))
+	}
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		_, err := pool.Exec(ctx, sql, args...)
+		require.NoError(t, err, sql)
+	}
+	munA := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
+	munB := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-B")}
+	coop1 := store.Scope{Kind: store.ScopeProvider, OrganisationID: fid("COOP-1")}
+	coop2Org := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("COOP-2")}
+	swA2 := store.Scope{Kind: store.ScopeAssigned, StaffID: fid("sw_a2")}
+	swB := store.Scope{Kind: store.ScopeAssigned, StaffID: fid("sw_b")}
+	t1 := store.Scope{Kind: store.ScopeTerritory, Territory: "T1"}
+	t2 := store.Scope{Kind: store.ScopeTerritory, Territory: "T2"}
+	t3 := store.Scope{Kind: store.ScopeTerritory, Territory: "T3"}
+	c5, p9, p8, pr5, m6 := fid("c5"), fid("p9"), fid("p8"), fid("pr5"), fid("m6")
+	names[c5], names[pr5], names[m6] = "c5", "pr5", "m6"
+
+	steps := []struct {
+		name  string
+		write func()
+		check func()
+	}{
+		{"open a case", func() {
+			exec(`INSERT INTO cases (id, reference, person_id, organisation_id, lead_worker_id, opened_on)
+				VALUES ($1, 'c5', $2, $3, $4, '2025-01-01')`, c5, p9, fid("MUN-B"), fid("sw_b"))
+		}, func() {
+			require.Contains(t, sees(swB, "cases"), "c5")
+			require.Contains(t, sees(munB, "persons"), "p9")
+			require.Contains(t, sees(t2, "persons"), "p9")
+			require.NotContains(t, sees(munA, "persons"), "p9")
+		}},
+		{"share with another organisation", func() {
+			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PARTNER')`, c5, fid("MUN-A"))
+		}, func() {
+			require.Contains(t, sees(munA, "cases"), "c5")
+			require.Contains(t, sees(munA, "persons"), "p9")
+		}},
+		{"assign a worker", func() {
+			exec(`INSERT INTO case_assignments (case_id, staff_id) VALUES ($1, $2)`, fid("c4"), fid("sw_a2"))
+		}, func() {
+			require.Contains(t, sees(swA2, "cases"), "c4")
+			require.Contains(t, sees(swA2, "persons"), "p7")
+		}},
+		{"add a provider", func() {
+			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PROVIDER')`, c5, fid("COOP-1"))
+			exec(`INSERT INTO projects (id, case_id, participant_id, provider_organisation_id, title) VALUES ($1, $2, $3, $4, 'pr5')`,
+				pr5, c5, p9, fid("COOP-1"))
+		}, func() {
+			require.Contains(t, sees(coop1, "cases"), "c5")
+			require.Contains(t, sees(coop1, "projects"), "pr5")
+			require.Contains(t, sees(coop1, "persons"), "p9")
+		}},
+		{"end the provider's delivery", func() {
+			exec(`DELETE FROM projects WHERE id = $1`, pr5)
+		}, func() {
+			require.Contains(t, sees(coop1, "cases"), "c5", "still taking part in the case")
+			require.NotContains(t, sees(coop1, "persons"), "p9", "nothing delivered to p9 any more")
+		}},
+		{"end the provider's part", func() {
+			exec(`DELETE FROM case_organisations WHERE case_id = $1 AND organisation_id = $2`, c5, fid("COOP-1"))
+		}, func() {
+			require.NotContains(t, sees(coop1, "cases"), "c5")
+		}},
+		{"a member joins a household", func() {
+			exec(`INSERT INTO household_members (id, household_id, person_id, relationship, valid_from) VALUES ($1, $2, $3, 'OTHER', '2025-01-01')`,
+				m6, fid("hB"), p8)
+		}, func() {
+			require.Contains(t, sees(munB, "persons"), "p8")
+			require.Contains(t, sees(munB, "household_members"), "m6")
+		}},
+		{"the membership ends", func() {
+			exec(`UPDATE household_members SET valid_to = '2025-06-30' WHERE id = $1`, m6)
+		}, func() {
+			require.NotContains(t, sees(munB, "persons"), "p8")
+			require.NotContains(t, sees(munB, "household_members"), "m6")
+		}},
+		{"transfer the lead", func() {
+			exec(`UPDATE cases SET organisation_id = $2, lead_worker_id = $3 WHERE id = $1`, fid("c4"), fid("MUN-A"), fid("sw_a2"))
+		}, func() {
+			require.Contains(t, sees(munA, "cases"), "c4")
+			require.Contains(t, sees(t1, "persons"), "p7")
+			require.NotContains(t, sees(munB, "cases"), "c4")
+			require.NotContains(t, sees(swB, "cases"), "c4")
+			require.NotContains(t, sees(t2, "persons"), "p7")
+		}},
+		{"an organisation moves territory", func() {
+			exec(`UPDATE organisations SET territory = 'T3' WHERE id = $1`, fid("MUN-B"))
+		}, func() {
+			require.Empty(t, sees(t2, "cases"))
+			require.Contains(t, sees(t3, "cases"), "c3")
+		}},
+		{"an organisation registers a person", func() {
+			exec(`INSERT INTO persons (id, tax_code, given_name, family_name, registered_by) VALUES ($1, 'RSSMRA80A01G710X', 'new', 'Rossi', $2)`,
+				fid("p10"), fid("COOP-2"))
+		}, func() {
+			require.Contains(t, sees(coop2Org, "persons"), fid("p10"))
+		}},
+	}
+	require.Equal(t, recomputed(), snapshot(), "after the fixture")
+	for _, s := range steps {
+		s.write()
+		require.Equal(t, recomputed(), snapshot(), "after: %s", s.name)
+		s.check()
+	}
+}
