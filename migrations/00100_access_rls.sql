@@ -149,6 +149,18 @@ CREATE TABLE household_visibility (
 );
 CREATE INDEX household_visibility_case_idx ON household_visibility (case_id);
 
+-- The keys again on the rows themselves, for the policies: a policy's subquery can never
+-- become a join, so on a statement that scans many rows it is either a probe per row or
+-- a hash of every row the scope sees, built for each statement; a key in an array on the
+-- row is a comparison. The tables above keep which case grants which key, so a write
+-- recomputes only its cases; the arrays are written from them.
+ALTER TABLE cases ADD COLUMN visible_to text[] NOT NULL DEFAULT '{}';
+ALTER TABLE persons ADD COLUMN visible_to text[] NOT NULL DEFAULT '{}';
+ALTER TABLE households ADD COLUMN visible_to text[] NOT NULL DEFAULT '{}';
+CREATE INDEX cases_visible_to_idx ON cases USING gin (visible_to);
+CREATE INDEX persons_visible_to_idx ON persons USING gin (visible_to);
+CREATE INDEX households_visible_to_idx ON households USING gin (visible_to);
+
 -- The hub's role reads its own keys' rows and writes none: only the triggers below do.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON case_visibility, person_visibility, household_visibility FROM ponte_app;
 ALTER TABLE case_visibility ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -161,10 +173,10 @@ CREATE POLICY own_keys ON person_visibility
 CREATE POLICY own_keys ON household_visibility
     USING ((SELECT ponte_unrestricted()) OR grantee = (SELECT ponte_claim('grantee')));
 
--- Recomputes the visibility of the given cases from what is stored now. Set-based, so a
--- bulk load's statement recomputes its cases in one pass.
+-- Writes the visible_to arrays of the given persons or households from their visibility
+-- rows, where they changed.
 -- +goose StatementBegin
-CREATE FUNCTION ponte_visibility_refresh(ids uuid[]) RETURNS void
+CREATE FUNCTION ponte_visibility_keys(kind text, ids uuid[]) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$
@@ -172,6 +184,37 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    IF kind = 'person' THEN
+        UPDATE persons r SET visible_to = k.keys
+          FROM (SELECT x.id, ARRAY(SELECT DISTINCT v.grantee FROM person_visibility v WHERE v.person_id = x.id ORDER BY 1) AS keys
+                  FROM unnest(ids) x(id)) k
+         WHERE r.id = k.id AND r.visible_to IS DISTINCT FROM k.keys;
+    ELSE
+        UPDATE households r SET visible_to = k.keys
+          FROM (SELECT x.id, ARRAY(SELECT DISTINCT v.grantee FROM household_visibility v WHERE v.household_id = x.id ORDER BY 1) AS keys
+                  FROM unnest(ids) x(id)) k
+         WHERE r.id = k.id AND r.visible_to IS DISTINCT FROM k.keys;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- Recomputes the visibility of the given cases from what is stored now. Set-based, so a
+-- bulk load's statement recomputes its cases in one pass.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_visibility_refresh(ids uuid[]) RETURNS void
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+DECLARE
+    persons_before    uuid[];
+    households_before uuid[];
+BEGIN
+    IF ids IS NULL OR cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    persons_before := ARRAY(SELECT DISTINCT person_id FROM person_visibility WHERE case_id = ANY (ids));
+    households_before := ARRAY(SELECT DISTINCT household_id FROM household_visibility WHERE case_id = ANY (ids));
     DELETE FROM case_visibility WHERE case_id = ANY (ids);
     DELETE FROM person_visibility WHERE case_id = ANY (ids);
     DELETE FROM household_visibility WHERE case_id = ANY (ids);
@@ -217,6 +260,15 @@ BEGIN
                AND ('org:' || i.provider_organisation_id = v.grantee OR 'org:' || ip.provider_organisation_id = v.grantee)
            ) p(person_id)
      WHERE v.case_id = ANY (ids) AND v.grantee LIKE 'org:%';
+
+    UPDATE cases c SET visible_to = k.keys
+      FROM (SELECT x.id, ARRAY(SELECT v.grantee FROM case_visibility v WHERE v.case_id = x.id ORDER BY 1) AS keys
+              FROM unnest(ids) x(id)) k
+     WHERE c.id = k.id AND c.visible_to IS DISTINCT FROM k.keys;
+    PERFORM ponte_visibility_keys('person',
+        persons_before || ARRAY(SELECT DISTINCT person_id FROM person_visibility WHERE case_id = ANY (ids)));
+    PERFORM ponte_visibility_keys('household',
+        households_before || ARRAY(SELECT DISTINCT household_id FROM household_visibility WHERE case_id = ANY (ids)));
 END
 $$;
 -- +goose StatementEnd
@@ -243,6 +295,7 @@ BEGIN
                 UNION ALL SELECT 'territory:' || g.territory WHERE g.territory IS NOT NULL
                ) k(grantee)
          WHERE r.id = ANY (ids);
+        PERFORM ponte_visibility_keys('person', ids);
     ELSE
         DELETE FROM household_visibility WHERE case_id = nil AND household_id = ANY (ids);
         INSERT INTO household_visibility (grantee, household_id, case_id)
@@ -253,33 +306,25 @@ BEGIN
                 UNION ALL SELECT 'territory:' || g.territory WHERE g.territory IS NOT NULL
                ) k(grantee)
          WHERE r.id = ANY (ids);
+        PERFORM ponte_visibility_keys('household', ids);
     END IF;
 END
 $$;
 -- +goose StatementEnd
 
--- The trigger: the cases a statement touched, from its transition tables. TG_ARGV[0] is
--- the column naming them; TG_ARGV[1] says what it names: a case, a household (its
--- cases), an organisation (the cases it leads, and what it registered), or a registered
--- person or household.
+-- Applies a change to what the ids name: cases, households (their cases), organisations
+-- (the cases they lead, and what they registered), registered persons or households.
 -- +goose StatementBegin
-CREATE FUNCTION ponte_visibility_follow() RETURNS trigger
+CREATE FUNCTION ponte_visibility_apply(kind text, ids uuid[]) RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$
-DECLARE
-    q   text;
-    ids uuid[];
 BEGIN
-    q := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %I FROM new_rows', TG_ARGV[0])
-        WHEN 'DELETE' THEN format('SELECT %I FROM old_rows', TG_ARGV[0])
-        ELSE format('SELECT %1$I FROM new_rows UNION SELECT %1$I FROM old_rows', TG_ARGV[0]) END;
-    EXECUTE 'SELECT array_agg(DISTINCT x) FROM (' || q || ') s(x) WHERE x IS NOT NULL' INTO ids;
-    IF ids IS NULL THEN
-        RETURN NULL;
+    ids := ARRAY(SELECT DISTINCT x FROM unnest(ids) x WHERE x IS NOT NULL);
+    IF cardinality(ids) = 0 THEN
+        RETURN;
     END IF;
-    CASE TG_ARGV[1]
+    CASE kind
     WHEN 'case' THEN
         PERFORM ponte_visibility_refresh(ids);
     WHEN 'household' THEN
@@ -293,47 +338,81 @@ BEGIN
     WHEN 'registered_household' THEN
         PERFORM ponte_registration_refresh('household', ids);
     END CASE;
+END
+$$;
+-- +goose StatementEnd
+
+-- Inserts and deletes: the rows a statement touched, from its transition tables.
+-- TG_ARGV[0] is the column naming what changed, TG_ARGV[1] what it names.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_visibility_follow() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+DECLARE ids uuid[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('SELECT array_agg(%I) FROM new_rows', TG_ARGV[0]) INTO ids;
+    ELSE
+        EXECUTE format('SELECT array_agg(%I) FROM old_rows', TG_ARGV[0]) INTO ids;
+    END IF;
+    PERFORM ponte_visibility_apply(TG_ARGV[1], ids);
     RETURN NULL;
 END
 $$;
 -- +goose StatementEnd
-REVOKE ALL ON FUNCTION ponte_visibility_refresh(uuid[]), ponte_registration_refresh(text, uuid[]),
-    ponte_visibility_follow() FROM PUBLIC;
 
--- Statement triggers with transition tables may name one event each.
+-- Updates: row by row, and only of the columns that decide visibility (the trigger's
+-- column list and WHEN clause), so the triggers' own writes of visible_to, and the many
+-- updates that change nothing visible, cost nothing.
+-- +goose StatementBegin
+CREATE FUNCTION ponte_visibility_follow_row() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+    AS $$
+BEGIN
+    PERFORM ponte_visibility_apply(TG_ARGV[1],
+        ARRAY[(to_jsonb(OLD) ->> TG_ARGV[0])::uuid, (to_jsonb(NEW) ->> TG_ARGV[0])::uuid]);
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION ponte_visibility_keys(text, uuid[]), ponte_visibility_refresh(uuid[]),
+    ponte_registration_refresh(text, uuid[]), ponte_visibility_apply(text, uuid[]),
+    ponte_visibility_follow(), ponte_visibility_follow_row() FROM PUBLIC;
+
 -- +goose StatementBegin
 DO $$
 DECLARE
     t record;
-    ev text;
 BEGIN
     FOR t IN SELECT * FROM (VALUES
-            ('cases', 'id', 'case'),
-            ('case_assignments', 'case_id', 'case'),
-            ('case_organisations', 'case_id', 'case'),
-            ('projects', 'case_id', 'case'),
-            ('interventions', 'case_id', 'case'),
-            ('assessments', 'case_id', 'case'),
-            ('household_members', 'household_id', 'household'),
-            ('persons', 'id', 'person'),
-            ('households', 'id', 'registered_household')) v(tbl, col, kind)
+            ('cases', 'id', 'case', ARRAY['organisation_id', 'lead_worker_id', 'person_id', 'household_id']),
+            ('case_assignments', 'case_id', 'case', ARRAY['case_id', 'staff_id']),
+            ('case_organisations', 'case_id', 'case', ARRAY['case_id', 'organisation_id']),
+            ('projects', 'case_id', 'case', ARRAY['case_id', 'participant_id', 'provider_organisation_id']),
+            ('interventions', 'case_id', 'case', ARRAY['case_id', 'project_id', 'beneficiary_id', 'provider_organisation_id']),
+            ('assessments', 'case_id', 'case', ARRAY['case_id', 'person_id']),
+            ('household_members', 'household_id', 'household', ARRAY['household_id', 'person_id', 'valid_to']),
+            ('persons', 'id', 'person', ARRAY['registered_by']),
+            ('households', 'id', 'registered_household', ARRAY['registered_by']),
+            ('organisations', 'id', 'organisation', ARRAY['territory'])) v(tbl, col, kind, watched)
     LOOP
-        FOREACH ev IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
-            EXECUTE format('CREATE TRIGGER visibility_%2$s AFTER %2$s ON %1$I REFERENCING %3$s '
-                           'FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow(%4$L, %5$L)',
-                           t.tbl, ev,
-                           CASE ev WHEN 'insert' THEN 'NEW TABLE AS new_rows'
-                                   WHEN 'delete' THEN 'OLD TABLE AS old_rows'
-                                   ELSE 'NEW TABLE AS new_rows OLD TABLE AS old_rows' END,
-                           t.col, t.kind);
-        END LOOP;
+        IF t.tbl <> 'organisations' THEN
+            EXECUTE format('CREATE TRIGGER visibility_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow(%L, %L)', t.tbl, t.col, t.kind);
+            EXECUTE format('CREATE TRIGGER visibility_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow(%L, %L)', t.tbl, t.col, t.kind);
+        END IF;
+        EXECUTE format('CREATE TRIGGER visibility_update AFTER UPDATE OF %s ON %I FOR EACH ROW WHEN (%s) '
+                       'EXECUTE FUNCTION ponte_visibility_follow_row(%L, %L)',
+                       (SELECT string_agg(quote_ident(c), ', ') FROM unnest(t.watched) c), t.tbl,
+                       (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ') FROM unnest(t.watched) c),
+                       t.col, t.kind);
     END LOOP;
 END
 $$;
 -- +goose StatementEnd
--- An organisation's territory decides what its territory's scope sees.
-CREATE TRIGGER visibility_update AFTER UPDATE ON organisations REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ponte_visibility_follow('id', 'organisation');
 
 -- The policies. (SELECT f()) is an initplan: computed once per statement. The EXISTS
 -- lookups are correlated with the row being read and probe the visibility tables'
@@ -343,7 +422,7 @@ ALTER TABLE cases ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 -- RETURNING sees the row before the statement's trigger runs).
 CREATE POLICY scope ON cases
     USING ((SELECT ponte_sees_all())
-        OR EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = cases.id)
+        OR (SELECT ponte_claim('grantee')) = ANY (visible_to)
         OR CASE (SELECT ponte_scope())
             WHEN 'assigned' THEN lead_worker_id = (SELECT ponte_claim_uuid('staff_id'))
             WHEN 'organisation' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
@@ -352,7 +431,7 @@ CREATE POLICY scope ON cases
             ELSE false END)
     WITH CHECK ((SELECT ponte_sees_all())
         OR ((SELECT ponte_scope_writable()) AND (
-            EXISTS (SELECT 1 FROM case_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.case_id = cases.id)
+            (SELECT ponte_claim('grantee')) = ANY (visible_to)
             OR CASE (SELECT ponte_scope())
                 WHEN 'assigned' THEN lead_worker_id = (SELECT ponte_claim_uuid('staff_id'))
                 WHEN 'organisation' THEN organisation_id = (SELECT ponte_claim_uuid('org_id'))
@@ -381,7 +460,7 @@ $$;
 ALTER TABLE persons ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON persons
     USING ((SELECT ponte_sees_all())
-        OR EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = persons.id)
+        OR (SELECT ponte_claim('person_grantee')) = ANY (visible_to)
         OR ((SELECT ponte_scope()) = 'participants' AND EXISTS (SELECT 1 FROM participations pa WHERE pa.person_id = persons.id))
         OR ((SELECT ponte_scope_writable()) AND created_xact = pg_current_xact_id_if_assigned()))
     WITH CHECK ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope_writable()));
@@ -389,7 +468,7 @@ CREATE POLICY scope ON persons
 ALTER TABLE households ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON households
     USING ((SELECT ponte_sees_all())
-        OR EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = households.id)
+        OR (SELECT ponte_claim('grantee')) = ANY (visible_to)
         OR ((SELECT ponte_scope_writable()) AND created_xact = pg_current_xact_id_if_assigned()))
     WITH CHECK ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope_writable()));
 
@@ -397,18 +476,18 @@ CREATE POLICY scope ON households
 -- cooperative does not deliver to, is not shown), or of a household this transaction
 -- created. Such a household was inserted by an earlier statement, so its transaction id
 -- is known when the statement starts; before any write there is none, and the households
--- are not scanned.
+-- are not looked at.
 ALTER TABLE household_members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON household_members
     USING ((SELECT ponte_sees_all())
         OR (EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = household_members.household_id)
             AND EXISTS (SELECT 1 FROM person_visibility v WHERE v.grantee = (SELECT ponte_claim('person_grantee')) AND v.person_id = household_members.person_id))
         OR ((SELECT ponte_scope_writable()) AND (SELECT pg_current_xact_id_if_assigned()) IS NOT NULL
-            AND household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact))))
+            AND EXISTS (SELECT 1 FROM households h WHERE h.id = household_members.household_id AND ponte_written_here(h.created_xact))))
     WITH CHECK ((SELECT ponte_sees_all())
         OR ((SELECT ponte_scope_writable())
             AND (EXISTS (SELECT 1 FROM household_visibility v WHERE v.grantee = (SELECT ponte_claim('grantee')) AND v.household_id = household_members.household_id)
-                 OR household_id IN (SELECT h.id FROM households h WHERE ponte_written_here(h.created_xact)))));
+                 OR EXISTS (SELECT 1 FROM households h WHERE h.id = household_members.household_id AND ponte_written_here(h.created_xact)))));
 
 -- Assessments of cases in scope; a cooperative's only of the persons it delivers to.
 ALTER TABLE assessments ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -502,13 +581,21 @@ BEGIN
     END LOOP;
     FOREACH t IN ARRAY ARRAY['cases', 'case_assignments', 'case_organisations', 'projects', 'interventions',
             'assessments', 'household_members', 'persons', 'households'] LOOP
-        EXECUTE format('DROP TRIGGER visibility_insert ON %1$I; DROP TRIGGER visibility_update ON %1$I; DROP TRIGGER visibility_delete ON %1$I', t);
+        EXECUTE format('DROP TRIGGER visibility_insert ON %1$I; DROP TRIGGER visibility_delete ON %1$I', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['cases', 'case_assignments', 'case_organisations', 'projects', 'interventions',
+            'assessments', 'household_members', 'persons', 'households', 'organisations'] LOOP
+        EXECUTE format('DROP TRIGGER visibility_update ON %I', t);
     END LOOP;
 END
 $$;
 -- +goose StatementEnd
-DROP TRIGGER visibility_update ON organisations;
-DROP FUNCTION ponte_visibility_follow(), ponte_registration_refresh(text, uuid[]), ponte_visibility_refresh(uuid[]);
+DROP FUNCTION ponte_visibility_follow_row(), ponte_visibility_follow(), ponte_visibility_apply(text, uuid[]),
+    ponte_registration_refresh(text, uuid[]), ponte_visibility_refresh(uuid[]), ponte_visibility_keys(text, uuid[]);
+DROP INDEX households_visible_to_idx, persons_visible_to_idx, cases_visible_to_idx;
+ALTER TABLE households DROP COLUMN visible_to;
+ALTER TABLE persons DROP COLUMN visible_to;
+ALTER TABLE cases DROP COLUMN visible_to;
 DROP TABLE household_visibility, person_visibility, case_visibility;
 DROP INDEX households_registered_by_idx;
 DROP INDEX persons_registered_by_idx;

@@ -20,6 +20,9 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 	const snapshotSQL = `SELECT 'case ' || grantee || ' ' || case_id FROM case_visibility
 		UNION ALL SELECT 'person ' || grantee || ' ' || person_id || ' ' || case_id FROM person_visibility
 		UNION ALL SELECT 'household ' || grantee || ' ' || household_id || ' ' || case_id FROM household_visibility
+		UNION ALL SELECT 'keys of case ' || id || ' ' || visible_to::text FROM cases
+		UNION ALL SELECT 'keys of person ' || id || ' ' || visible_to::text FROM persons
+		UNION ALL SELECT 'keys of household ' || id || ' ' || visible_to::text FROM households
 		ORDER BY 1`
 	snapshot := func() []string {
 		t.Helper()
@@ -44,6 +47,9 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 		defer tx.Rollback(ctx)
 		for _, q := range []string{
 			`TRUNCATE case_visibility, person_visibility, household_visibility`,
+			`UPDATE cases SET visible_to = '{}'`,
+			`UPDATE persons SET visible_to = '{}'`,
+			`UPDATE households SET visible_to = '{}'`,
 			`SELECT ponte_visibility_refresh(ARRAY(SELECT id FROM cases))`,
 			`SELECT ponte_registration_refresh('person', ARRAY(SELECT id FROM persons))`,
 			`SELECT ponte_registration_refresh('household', ARRAY(SELECT id FROM households))`,

@@ -152,9 +152,15 @@ func revealingHidden(alias string) string {
 		".service_type AND stc.category = 'health')"
 }
 
-// The filters below are the policies' rules, written as lookups on the row being read:
-// each EXISTS probes a visibility table's primary key with the scope's grantee, so a
-// query costs what its rows cost, not what the scope holds.
+// The filters below are the policies' rules, written as lookups on the row being read: a
+// case, person or household carries its grantee keys (visible_to, GIN-indexed, so a
+// list can also start from the key), and the rows linked to a case probe the primary
+// key of case_visibility. A query costs what its rows cost, not what the scope holds.
+
+// keyed is the condition that the row aliased alias carries the grantee key at ph.
+func keyed(alias, ph string) string {
+	return alias + ".visible_to @> ARRAY[" + ph + "]"
+}
 
 // caseVisible is the condition that column names a case visible under grantee ph.
 func caseVisible(column, ph string) string {
@@ -203,7 +209,15 @@ func (s Scope) organisation(args *[]any) string {
 // casePredicate returns a SQL condition on the cases row aliased alias, appending any
 // arguments it needs to args.
 func (s Scope) casePredicate(alias string, args *[]any) string {
-	return s.caseColumn(alias+".id", args)
+	switch {
+	case s.Kind == ScopeAll:
+		return "true"
+	case s.Kind.followsCases():
+		if ph := s.grantee(args); ph != "" {
+			return keyed(alias, ph)
+		}
+	}
+	return "false"
 }
 
 // caseColumn returns a SQL condition that column names a case the scope sees.
@@ -222,7 +236,12 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 // personPredicate returns a SQL condition on the persons row aliased alias. Writable
 // scopes also see the persons their own transaction inserted, before anything links them.
 func (s Scope) personPredicate(alias string, args *[]any) string {
-	return s.orWrittenHere(alias, s.personColumn(alias+".id", args))
+	if s.Kind.followsCases() {
+		if ph := s.personGrantee(args); ph != "" {
+			return s.orWrittenHere(alias, keyed(alias, ph))
+		}
+	}
+	return s.personColumn(alias+".id", args)
 }
 
 // writtenHere is true for a row the current transaction inserted (persons and households
@@ -261,7 +280,7 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 		return "true"
 	case s.Kind.followsCases():
 		if ph := s.grantee(args); ph != "" {
-			return s.orWrittenHere(alias, householdVisible(alias+".id", ph))
+			return s.orWrittenHere(alias, keyed(alias, ph))
 		}
 	}
 	return "false"
@@ -281,7 +300,7 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 			return "false"
 		}
 		return "((" + householdVisible(alias+".household_id", hph) + " AND " + personVisible(alias+".person_id", pph) + ")" +
-			" OR " + alias + ".household_id IN (SELECT wh.id FROM households wh WHERE " + writtenHere("wh") + "))"
+			" OR EXISTS (SELECT 1 FROM households wh WHERE wh.id = " + alias + ".household_id AND " + writtenHere("wh") + "))"
 	}
 	return "false"
 }

@@ -72,6 +72,12 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 		cfg.AcquireTimeout = DefaultAcquireTimeout
 	}
 	pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	// A request's statements read a page of rows each; compiling them to machine code
+	// costs hundreds of milliseconds whenever a plan's estimate crosses jit_above_cost
+	// and never pays back on rows this few.
+	if _, set := pc.ConnConfig.RuntimeParams["jit"]; !set {
+		pc.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	// Every statement is a span of the request's trace, when tracing is on.
 	pc.ConnConfig.Tracer = tracing.SQL{Next: cfg.Tracer}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
