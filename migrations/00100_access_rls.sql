@@ -141,6 +141,7 @@ CREATE TABLE person_visibility (
     PRIMARY KEY (grantee, person_id, case_id)
 );
 CREATE INDEX person_visibility_case_idx ON person_visibility (case_id);
+CREATE INDEX person_visibility_person_idx ON person_visibility (person_id);
 CREATE TABLE household_visibility (
     grantee      text NOT NULL,
     household_id uuid NOT NULL,
@@ -148,6 +149,7 @@ CREATE TABLE household_visibility (
     PRIMARY KEY (grantee, household_id, case_id)
 );
 CREATE INDEX household_visibility_case_idx ON household_visibility (case_id);
+CREATE INDEX household_visibility_household_idx ON household_visibility (household_id);
 
 -- The keys again on the rows themselves, for the policies: a policy's subquery can never
 -- become a join, so on a statement that scans many rows it is either a probe per row or

@@ -102,8 +102,7 @@ func seededServer(b *testing.B, n int, ownerURL string) (*httptest.Server, map[s
 		require.NoError(b, err)
 		b.Logf("seeded %d in %s", n, time.Since(start).Round(time.Second))
 	}
-	hub, err := store.Open(ctx, pgtest.HubURL(b, ownerURL), store.Config{MaxConns: 4, Tracer: debugTracer})
-	b.Cleanup(debugTracer.dump)
+	hub, err := store.Open(ctx, pgtest.HubURL(b, ownerURL), store.Config{MaxConns: 4})
 	require.NoError(b, err)
 	b.Cleanup(hub.Close)
 	issuer, err := auth.LoadOrCreateDevIssuer(filepath.Join(b.TempDir(), "issuer.pem"))
