@@ -416,6 +416,10 @@ var mutationRules = map[string]mutationRule{
 	"recordParticipantExit":  {mutation: access.MutationRecordParticipantExit},
 	"refreshRegistryData":    {mutation: access.MutationRefreshRegistry},
 	"freezeEsfReport":        {mutation: access.MutationFreezeESFReport},
+	"createRightsRequest":    {mutation: access.MutationCreateRightsRequest},
+	"assignRightsRequest":    {mutation: access.MutationAssignRightsRequest},
+	"extendRightsRequest":    {mutation: access.MutationExtendRightsRequest},
+	"closeRightsRequest":     {mutation: access.MutationCloseRightsRequest},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

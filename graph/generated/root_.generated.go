@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/rights"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -45,6 +46,7 @@ type ResolverRoot interface {
 	Person() PersonResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	RightsRequest() RightsRequestResolver
 	SchoolRecord() SchoolRecordResolver
 	Staff() StaffResolver
 }
@@ -457,12 +459,16 @@ type ComplexityRoot struct {
 		ActivateIntervention   func(childComplexity int, input casework.ActivateInterventionInput) int
 		AddActivityEntry       func(childComplexity int, input casework.AddActivityEntryInput) int
 		AddHouseholdMember     func(childComplexity int, input casework.AddHouseholdMemberInput) int
+		AssignRightsRequest    func(childComplexity int, input rights.AssignInput) int
 		CloseCase              func(childComplexity int, input casework.CloseCaseInput) int
+		CloseRightsRequest     func(childComplexity int, input rights.CloseInput) int
 		CompleteIntervention   func(childComplexity int, input casework.CompleteInterventionInput) int
 		CreateHousehold        func(childComplexity int, input casework.CreateHouseholdInput) int
 		CreateProject          func(childComplexity int, input casework.CreateProjectInput) int
+		CreateRightsRequest    func(childComplexity int, input rights.CreateInput) int
 		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
 		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
+		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
 		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
 		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
@@ -628,6 +634,15 @@ type ComplexityRoot struct {
 		Project func(childComplexity int) int
 	}
 
+	PurposeLegalBasis struct {
+		Article           func(childComplexity int) int
+		Basis             func(childComplexity int) int
+		Declared          func(childComplexity int) int
+		Law               func(childComplexity int) int
+		Purpose           func(childComplexity int) int
+		SpecialCategories func(childComplexity int) int
+	}
+
 	Query struct {
 		AccessLog             func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
 		CaseLoad              func(childComplexity int, groupBy model.CaseLoadGroup) int
@@ -642,7 +657,9 @@ type ComplexityRoot struct {
 		Organisations         func(childComplexity int, first *int, after *string, kind *string) int
 		Participations        func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
 		Persons               func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		Purposes              func(childComplexity int) int
 		RegistryStatus        func(childComplexity int) int
+		RightsRequests        func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
 		ServicesActivated     func(childComplexity int, roundID string) int
 		VerifyFrozenEsfReport func(childComplexity int, id string) int
 	}
@@ -691,6 +708,37 @@ type ComplexityRoot struct {
 		RecentFailures      func(childComplexity int) int
 		Source              func(childComplexity int) int
 		Status              func(childComplexity int) int
+	}
+
+	RightsRequest struct {
+		Answer          func(childComplexity int) int
+		AnsweredOn      func(childComplexity int) int
+		Assignee        func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
+		Deadline        func(childComplexity int) int
+		Details         func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		Events          func(childComplexity int) int
+		ExtendedDueOn   func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		Overdue         func(childComplexity int) int
+		Person          func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	RightsRequestEvent struct {
+		Action func(childComplexity int) int
+		Actor  func(childComplexity int) int
+		At     func(childComplexity int) int
+		Note   func(childComplexity int) int
+	}
+
+	RightsRequestPayload struct {
+		Request func(childComplexity int) int
 	}
 
 	SchoolQualification struct {
@@ -2439,6 +2487,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddHouseholdMember(childComplexity, args["input"].(casework.AddHouseholdMemberInput)), true
+	case "Mutation.assignRightsRequest":
+		if e.ComplexityRoot.Mutation.AssignRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignRightsRequest(childComplexity, args["input"].(rights.AssignInput)), true
 	case "Mutation.closeCase":
 		if e.ComplexityRoot.Mutation.CloseCase == nil {
 			break
@@ -2450,6 +2509,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseCase(childComplexity, args["input"].(casework.CloseCaseInput)), true
+	case "Mutation.closeRightsRequest":
+		if e.ComplexityRoot.Mutation.CloseRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseRightsRequest(childComplexity, args["input"].(rights.CloseInput)), true
 	case "Mutation.completeIntervention":
 		if e.ComplexityRoot.Mutation.CompleteIntervention == nil {
 			break
@@ -2483,6 +2553,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(casework.CreateProjectInput)), true
+	case "Mutation.createRightsRequest":
+		if e.ComplexityRoot.Mutation.CreateRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRightsRequest(childComplexity, args["input"].(rights.CreateInput)), true
 	case "Mutation.endHouseholdMembership":
 		if e.ComplexityRoot.Mutation.EndHouseholdMembership == nil {
 			break
@@ -2505,6 +2586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(casework.EnrolParticipantInput)), true
+	case "Mutation.extendRightsRequest":
+		if e.ComplexityRoot.Mutation.ExtendRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendRightsRequest(childComplexity, args["input"].(rights.ExtendInput)), true
 	case "Mutation.freezeEsfReport":
 		if e.ComplexityRoot.Mutation.FreezeEsfReport == nil {
 			break
@@ -3240,6 +3332,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
 
+	case "PurposeLegalBasis.article":
+		if e.ComplexityRoot.PurposeLegalBasis.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Article(childComplexity), true
+	case "PurposeLegalBasis.basis":
+		if e.ComplexityRoot.PurposeLegalBasis.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Basis(childComplexity), true
+	case "PurposeLegalBasis.declared":
+		if e.ComplexityRoot.PurposeLegalBasis.Declared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Declared(childComplexity), true
+	case "PurposeLegalBasis.law":
+		if e.ComplexityRoot.PurposeLegalBasis.Law == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Law(childComplexity), true
+	case "PurposeLegalBasis.purpose":
+		if e.ComplexityRoot.PurposeLegalBasis.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Purpose(childComplexity), true
+	case "PurposeLegalBasis.specialCategories":
+		if e.ComplexityRoot.PurposeLegalBasis.SpecialCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.SpecialCategories(childComplexity), true
+
 	case "Query.accessLog":
 		if e.ComplexityRoot.Query.AccessLog == nil {
 			break
@@ -3384,12 +3513,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Persons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.PersonFilter)), true
+	case "Query.purposes":
+		if e.ComplexityRoot.Query.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Purposes(childComplexity), true
 	case "Query.registryStatus":
 		if e.ComplexityRoot.Query.RegistryStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.RegistryStatus(childComplexity), true
+	case "Query.rightsRequests":
+		if e.ComplexityRoot.Query.RightsRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rightsRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RightsRequests(childComplexity, args["person"].(*string), args["openOnly"].(*bool), args["overdue"].(*bool), args["on"].(*time.Time), args["first"].(*int)), true
 	case "Query.servicesActivated":
 		if e.ComplexityRoot.Query.ServicesActivated == nil {
 			break
@@ -3621,6 +3767,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrySourceStatus.Status(childComplexity), true
 
+	case "RightsRequest.answer":
+		if e.ComplexityRoot.RightsRequest.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Answer(childComplexity), true
+	case "RightsRequest.answeredOn":
+		if e.ComplexityRoot.RightsRequest.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.AnsweredOn(childComplexity), true
+	case "RightsRequest.assignee":
+		if e.ComplexityRoot.RightsRequest.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Assignee(childComplexity), true
+	case "RightsRequest.createdBy":
+		if e.ComplexityRoot.RightsRequest.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.CreatedBy(childComplexity), true
+	case "RightsRequest.deadline":
+		if e.ComplexityRoot.RightsRequest.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Deadline(childComplexity), true
+	case "RightsRequest.details":
+		if e.ComplexityRoot.RightsRequest.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Details(childComplexity), true
+	case "RightsRequest.dueOn":
+		if e.ComplexityRoot.RightsRequest.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.DueOn(childComplexity), true
+	case "RightsRequest.events":
+		if e.ComplexityRoot.RightsRequest.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Events(childComplexity), true
+	case "RightsRequest.extendedDueOn":
+		if e.ComplexityRoot.RightsRequest.ExtendedDueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ExtendedDueOn(childComplexity), true
+	case "RightsRequest.extensionReason":
+		if e.ComplexityRoot.RightsRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ExtensionReason(childComplexity), true
+	case "RightsRequest.id":
+		if e.ComplexityRoot.RightsRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ID(childComplexity), true
+	case "RightsRequest.kind":
+		if e.ComplexityRoot.RightsRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Kind(childComplexity), true
+	case "RightsRequest.outcome":
+		if e.ComplexityRoot.RightsRequest.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Outcome(childComplexity), true
+	case "RightsRequest.overdue":
+		if e.ComplexityRoot.RightsRequest.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Overdue(childComplexity), true
+	case "RightsRequest.person":
+		if e.ComplexityRoot.RightsRequest.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Person(childComplexity), true
+	case "RightsRequest.receivedOn":
+		if e.ComplexityRoot.RightsRequest.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ReceivedOn(childComplexity), true
+	case "RightsRequest.status":
+		if e.ComplexityRoot.RightsRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Status(childComplexity), true
+
+	case "RightsRequestEvent.action":
+		if e.ComplexityRoot.RightsRequestEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Action(childComplexity), true
+	case "RightsRequestEvent.actor":
+		if e.ComplexityRoot.RightsRequestEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Actor(childComplexity), true
+	case "RightsRequestEvent.at":
+		if e.ComplexityRoot.RightsRequestEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.At(childComplexity), true
+	case "RightsRequestEvent.note":
+		if e.ComplexityRoot.RightsRequestEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Note(childComplexity), true
+
+	case "RightsRequestPayload.request":
+		if e.ComplexityRoot.RightsRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestPayload.Request(childComplexity), true
+
 	case "SchoolQualification.obtainedDate":
 		if e.ComplexityRoot.SchoolQualification.ObtainedDate == nil {
 			break
@@ -3775,14 +4056,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAddActivityEntryInput,
 		ec.unmarshalInputAddHouseholdMemberInput,
 		ec.unmarshalInputAreaScoreInput,
+		ec.unmarshalInputAssignRightsRequestInput,
 		ec.unmarshalInputCaseFilter,
 		ec.unmarshalInputCloseCaseInput,
+		ec.unmarshalInputCloseRightsRequestInput,
 		ec.unmarshalInputCompleteInterventionInput,
 		ec.unmarshalInputCreateHouseholdInput,
 		ec.unmarshalInputCreateProjectInput,
+		ec.unmarshalInputCreateRightsRequestInput,
 		ec.unmarshalInputEndHouseholdMembershipInput,
 		ec.unmarshalInputEnrolParticipantInput,
 		ec.unmarshalInputEsfGroupInput,
+		ec.unmarshalInputExtendRightsRequestInput,
 		ec.unmarshalInputFreezeEsfReportInput,
 		ec.unmarshalInputInterruptInterventionInput,
 		ec.unmarshalInputOpenCaseInput,
@@ -5237,6 +5522,154 @@ type Query {
 
 type Mutation
 `, BuiltIn: false},
+	{Name: "../../schema/rights.graphqls", Input: `# Legal bases of the purposes, and data-subject requests (GDPR Art. 15-21) for data
+# protection officers (the plan's manage_rights_requests operation).
+
+"The lawful basis of GDPR Art. 6(1) a purpose rests on."
+enum LegalBasisKind {
+  CONSENT
+  CONTRACT
+  LEGAL_OBLIGATION
+  VITAL_INTERESTS
+  PUBLIC_TASK
+  LEGITIMATE_INTERESTS
+}
+
+"""
+A processing purpose the caller may declare (Ponte-Purpose), and on what ground the hub
+processes personal data for it.
+"""
+type PurposeLegalBasis {
+  purpose: String!
+  "Whether this is the purpose the request declared."
+  declared: Boolean!
+  basis: LegalBasisKind!
+  "The GDPR Art. 6(1) point, e.g. ` + "`" + `GDPR Art. 6(1)(e)` + "`" + `."
+  article: String!
+  "The Art. 9(2) condition (or Art. 10 authority) for the special categories and judicial data read for the purpose."
+  specialCategories: String
+  "The Union or national law the processing rests on, e.g. L. 328/2000."
+  law: String!
+}
+
+"The right a data-subject request exercises."
+enum RightsRequestKind {
+  "Art. 15: a copy of the data and how it is processed."
+  ACCESS
+  "Art. 16"
+  RECTIFICATION
+  "Art. 17"
+  ERASURE
+  "Art. 18"
+  RESTRICTION
+  "Art. 21"
+  OBJECTION
+}
+
+enum RightsRequestStatus {
+  RECEIVED
+  ASSIGNED
+  CLOSED
+}
+
+enum RightsRequestOutcome {
+  GRANTED
+  PARTIALLY_GRANTED
+  REFUSED
+  WITHDRAWN
+}
+
+"One thing done on a request."
+type RightsRequestEvent {
+  at: DateTime!
+  actor: String!
+  "CREATED, ASSIGNED, EXTENDED or CLOSED."
+  action: String!
+  note: String!
+}
+
+"""
+A data-subject request and how it was handled. It must be answered by ` + "`" + `deadline` + "`" + `: one
+month from receipt, or up to three when extended with a reason (GDPR Art. 12(3)).
+"""
+type RightsRequest {
+  id: ID!
+  "The person who asked (a Person id); null once their data was erased."
+  person: ID
+  kind: RightsRequestKind!
+  receivedOn: Date!
+  "One month from receipt."
+  dueOn: Date!
+  extendedDueOn: Date
+  extensionReason: String
+  "The day it must be answered by: extendedDueOn, else dueOn."
+  deadline: Date!
+  "Open and past its deadline today."
+  overdue: Boolean!
+  details: String!
+  assignee: String
+  status: RightsRequestStatus!
+  outcome: RightsRequestOutcome
+  "What was done, as the person was told."
+  answer: String
+  answeredOn: Date
+  createdBy: String!
+  events: [RightsRequestEvent!]!
+}
+
+input CreateRightsRequestInput {
+  personId: ID!
+  kind: RightsRequestKind!
+  receivedOn: Date!
+  details: String
+}
+
+input AssignRightsRequestInput {
+  requestId: ID!
+  "Who handles it: a staff subject or an office."
+  assignee: String!
+}
+
+input ExtendRightsRequestInput {
+  requestId: ID!
+  "Further months beyond the first: 1 or 2."
+  months: Int!
+  "Why; the person is told (Art. 12(3))."
+  reason: String!
+}
+
+input CloseRightsRequestInput {
+  requestId: ID!
+  outcome: RightsRequestOutcome!
+  answer: String!
+  answeredOn: Date!
+}
+
+type RightsRequestPayload {
+  request: RightsRequest!
+}
+
+extend type Query {
+  "The purposes the caller may declare, each with its legal basis."
+  purposes: [PurposeLegalBasis!]!
+  """
+  Data-subject requests, the nearest deadline first. ` + "`" + `overdue` + "`" + `: only the open ones past
+  their deadline (on ` + "`" + `on` + "`" + `, today by default). Data protection officers only.
+  """
+  rightsRequests(person: ID, openOnly: Boolean = false, overdue: Boolean = false, on: Date, first: Int = 50): [RightsRequest!]!
+}
+
+extend type Mutation {
+  "Records a data-subject request as received; its deadline is one month from receipt."
+  createRightsRequest(input: CreateRightsRequestInput!): RightsRequestPayload!
+  "Gives an open request to whoever handles it."
+  assignRightsRequest(input: AssignRightsRequestInput!): RightsRequestPayload!
+  "Extends an open request's deadline, within its first month, by one or two months."
+  extendRightsRequest(input: ExtendRightsRequestInput!): RightsRequestPayload!
+  "Closes an open request with its outcome and the answer given."
+  closeRightsRequest(input: CloseRightsRequestInput!): RightsRequestPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
 
@@ -6406,6 +6839,24 @@ func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PurposeLegalBasis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "purpose":
+		return ec.fieldContext_PurposeLegalBasis_purpose(ctx, field)
+	case "declared":
+		return ec.fieldContext_PurposeLegalBasis_declared(ctx, field)
+	case "basis":
+		return ec.fieldContext_PurposeLegalBasis_basis(ctx, field)
+	case "article":
+		return ec.fieldContext_PurposeLegalBasis_article(ctx, field)
+	case "specialCategories":
+		return ec.fieldContext_PurposeLegalBasis_specialCategories(ctx, field)
+	case "law":
+		return ec.fieldContext_PurposeLegalBasis_law(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PurposeLegalBasis", field.Name)
+}
+
 func (ec *executionContext) childFields_RefreshRegistryDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "state":
@@ -6496,6 +6947,68 @@ func (ec *executionContext) childFields_RegistrySourceStatus(ctx context.Context
 		return ec.fieldContext_RegistrySourceStatus_collections(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegistrySourceStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_RightsRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RightsRequest_id(ctx, field)
+	case "person":
+		return ec.fieldContext_RightsRequest_person(ctx, field)
+	case "kind":
+		return ec.fieldContext_RightsRequest_kind(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_RightsRequest_receivedOn(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_RightsRequest_dueOn(ctx, field)
+	case "extendedDueOn":
+		return ec.fieldContext_RightsRequest_extendedDueOn(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_RightsRequest_extensionReason(ctx, field)
+	case "deadline":
+		return ec.fieldContext_RightsRequest_deadline(ctx, field)
+	case "overdue":
+		return ec.fieldContext_RightsRequest_overdue(ctx, field)
+	case "details":
+		return ec.fieldContext_RightsRequest_details(ctx, field)
+	case "assignee":
+		return ec.fieldContext_RightsRequest_assignee(ctx, field)
+	case "status":
+		return ec.fieldContext_RightsRequest_status(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RightsRequest_outcome(ctx, field)
+	case "answer":
+		return ec.fieldContext_RightsRequest_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_RightsRequest_answeredOn(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_RightsRequest_createdBy(ctx, field)
+	case "events":
+		return ec.fieldContext_RightsRequest_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_RightsRequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_RightsRequestEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_RightsRequestEvent_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_RightsRequestEvent_action(ctx, field)
+	case "note":
+		return ec.fieldContext_RightsRequestEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RightsRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_RightsRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SchoolQualification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

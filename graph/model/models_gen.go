@@ -344,6 +344,21 @@ type ProjectPayload struct {
 	Project store.Project `json:"project"`
 }
 
+// A processing purpose the caller may declare (Ponte-Purpose), and on what ground the hub
+// processes personal data for it.
+type PurposeLegalBasis struct {
+	Purpose string `json:"purpose"`
+	// Whether this is the purpose the request declared.
+	Declared bool   `json:"declared"`
+	Basis    string `json:"basis"`
+	// The GDPR Art. 6(1) point, e.g. `GDPR Art. 6(1)(e)`.
+	Article string `json:"article"`
+	// The Art. 9(2) condition (or Art. 10 authority) for the special categories and judicial data read for the purpose.
+	SpecialCategories *string `json:"specialCategories,omitempty"`
+	// The Union or national law the processing rests on, e.g. L. 328/2000.
+	Law string `json:"law"`
+}
+
 type Query struct {
 }
 
@@ -418,6 +433,10 @@ type RegistrySourceStatus struct {
 	// Jobs of this source running now.
 	QueueRunning int                        `json:"queueRunning"`
 	Collections  []RegistryCollectionStatus `json:"collections"`
+}
+
+type RightsRequestPayload struct {
+	Request store.RightsRequest `json:"request"`
 }
 
 type SchoolQualification struct {

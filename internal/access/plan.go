@@ -15,6 +15,20 @@ type Plan struct {
 	principal Principal
 	version   string
 	d         *decisions
+	// bases are the legal bases of the policy the plan was built from.
+	bases map[Purpose]LegalBasis
+}
+
+// LegalBases lists the legal bases of the purposes the principal may declare, in the
+// order of Purposes.
+func (p *Plan) LegalBases() []LegalBasis {
+	var out []LegalBasis
+	for _, pu := range Purposes() {
+		if b, ok := p.bases[pu]; ok && p.principal.Grants(pu) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Principal returns who the plan is for.
@@ -189,6 +203,9 @@ const (
 	ClaimRole      = "ponte.role"
 	ClaimPurpose   = "ponte.purpose"
 	ClaimAccessLog = "ponte.access_log"
+	// ClaimRights is "manage" for plans that handle data-subject requests
+	// (migrations/00450_rights_requests.sql).
+	ClaimRights = "ponte.rights"
 )
 
 // Claims are the transaction settings for the plan: the database role, the row scope
@@ -205,6 +222,10 @@ func (p *Plan) Claims() map[string]string {
 	c[ClaimAccessLog] = ""
 	if p.Can(OpReadAccessLog) {
 		c[ClaimAccessLog] = "read"
+	}
+	c[ClaimRights] = ""
+	if p.Can(OpManageRightsRequests) {
+		c[ClaimRights] = "manage"
 	}
 	c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "", ""
 	if p.Can(OpReadAggregates) {

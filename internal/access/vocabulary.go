@@ -150,12 +150,15 @@ const (
 	OpReportESF Operation = "report_esf"
 	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
 	OpDrillESF Operation = "drill_esf"
+	// OpManageRightsRequests: record, assign, extend, close and list data-subject
+	// requests (GDPR Art. 15-21).
+	OpManageRightsRequests Operation = "manage_rights_requests"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
 	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
-		OpReportESF, OpDrillESF}
+		OpReportESF, OpDrillESF, OpManageRightsRequests}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -234,6 +237,10 @@ const (
 	MutationRecordParticipantExit  Mutation = "recordParticipantExit"
 	MutationRefreshRegistry        Mutation = "refreshRegistry"
 	MutationFreezeESFReport        Mutation = "freezeEsfReport"
+	MutationCreateRightsRequest    Mutation = "createRightsRequest"
+	MutationAssignRightsRequest    Mutation = "assignRightsRequest"
+	MutationExtendRightsRequest    Mutation = "extendRightsRequest"
+	MutationCloseRightsRequest     Mutation = "closeRightsRequest"
 )
 
 type mutationSpec struct {
@@ -269,6 +276,12 @@ var mutations = map[Mutation]mutationSpec{
 	// the ESF engine the frozen report, not the principal.
 	MutationRefreshRegistry: {op: OpRefreshRegistry},
 	MutationFreezeESFReport: {op: OpFreezeESFReport},
+	// Data-subject requests are the data protection officer's records; they write no
+	// category of the person's data.
+	MutationCreateRightsRequest: {op: OpManageRightsRequests},
+	MutationAssignRightsRequest: {op: OpManageRightsRequests},
+	MutationExtendRightsRequest: {op: OpManageRightsRequests},
+	MutationCloseRightsRequest:  {op: OpManageRightsRequests},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -277,7 +290,8 @@ func Mutations() []Mutation {
 		MutationEndHouseholdMembership, MutationRecordAssessment, MutationCreateProject,
 		MutationUpdateProject, MutationActivateIntervention, MutationCompleteIntervention,
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
-		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport}
+		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
+		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

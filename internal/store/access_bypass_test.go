@@ -189,6 +189,9 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 				decode(repeat('00', 64), 'hex')) RETURNING id)
 			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
 			SELECT r.id, pa.operation_id, pa.person_id, 'h' FROM r, participations pa LIMIT 1`,
+		`WITH r AS (INSERT INTO rights_requests (person_id, kind, received_on, due_on, created_by)
+			SELECT id, 'ACCESS', '2025-01-31', '2025-02-28', 'seed' FROM persons LIMIT 1 RETURNING id)
+			INSERT INTO rights_request_events (request_id, actor, action) SELECT id, 'seed', 'CREATED' FROM r`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)

@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/rights"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// purposes lists the purposes the caller may declare with their legal bases. A hub run
+// without access control answers every purpose of the embedded policy.
+func purposes(ctx context.Context) ([]model.PurposeLegalBasis, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var declared access.Purpose
+	var bases []access.LegalBasis
+	if p := r.access.plan; p != nil {
+		declared = p.Principal().Purpose
+		bases = p.LegalBases()
+	} else {
+		pol, err := access.DefaultPolicy()
+		if err != nil {
+			return nil, err
+		}
+		bases = pol.LegalBases()
+	}
+	out := make([]model.PurposeLegalBasis, 0, len(bases))
+	for _, b := range bases {
+		m := model.PurposeLegalBasis{Purpose: string(b.Purpose), Declared: b.Purpose == declared,
+			Basis: strings.ToUpper(string(b.Basis)), Article: b.Article, Law: b.Law}
+		if b.Special != "" {
+			s := b.Special
+			m.SpecialCategories = &s
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// actor names who acts in the request's records of data-subject requests.
+func (a *Access) actor() string {
+	if a.plan == nil {
+		return "hub"
+	}
+	return a.plan.Principal().Subject
+}
+
+// rightsCommand runs a data-subject request command; CheckMutation has already checked
+// the operation. The person the request names is logged as touched.
+func rightsCommand(ctx context.Context, cmd func(*Request) (store.RightsRequest, error)) (*model.RightsRequestPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rr, err := cmd(r)
+	if err != nil {
+		return nil, err
+	}
+	if rr.PersonID != nil {
+		r.access.touch(*rr.PersonID)
+	}
+	return &model.RightsRequestPayload{Request: rr}, nil
+}
+
+// rightsRequests lists data-subject requests for the data protection officer. The
+// database shows them only to plans with manage_rights_requests; the plan is checked
+// here first so anyone else is told FORBIDDEN rather than shown none.
+func rightsRequests(ctx context.Context, person *string, openOnly, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
+	r, err := requireOperation(ctx, access.OpManageRightsRequests)
+	if err != nil {
+		return nil, err
+	}
+	f := store.RightsRequestFilter{Limit: DefaultAccessLogPage}
+	if first != nil {
+		if *first < 1 || *first > store.MaxPageSize {
+			return nil, apperr.Inputf("first", "must be between 1 and %d, got %d", store.MaxPageSize, *first)
+		}
+		f.Limit = *first
+	}
+	id, err := optID("person", person, "Person")
+	if err != nil {
+		return nil, err
+	}
+	if id != nil {
+		f.PersonID = *id
+	}
+	f.OpenOnly = openOnly != nil && *openOnly
+	if on != nil && (overdue == nil || !*overdue) {
+		return nil, apperr.Input("on", "is the day overdue requests are counted on: pass overdue: true with it")
+	}
+	if overdue != nil && *overdue {
+		day := r.access.today
+		if on != nil {
+			day = *on
+		}
+		f.OverdueOn = &day
+	}
+	rows, err := r.Tx.RightsRequests(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, rr := range rows {
+		if rr.PersonID != nil {
+			// Who asked what is the person's data too: the listing is logged.
+			r.access.record(*rr.PersonID, 0, false)
+		}
+	}
+	if rows == nil {
+		rows = []store.RightsRequest{}
+	}
+	return rows, nil
+}
+
+func createRightsRequest(ctx context.Context, in rights.CreateInput) (*model.RightsRequestPayload, error) {
+	return rightsCommand(ctx, func(r *Request) (store.RightsRequest, error) {
+		return rights.Create(ctx, r.Tx, in, r.access.actor(), r.access.today)
+	})
+}
+
+func assignRightsRequest(ctx context.Context, in rights.AssignInput) (*model.RightsRequestPayload, error) {
+	return rightsCommand(ctx, func(r *Request) (store.RightsRequest, error) {
+		return rights.Assign(ctx, r.Tx, in, r.access.actor())
+	})
+}
+
+func extendRightsRequest(ctx context.Context, in rights.ExtendInput) (*model.RightsRequestPayload, error) {
+	return rightsCommand(ctx, func(r *Request) (store.RightsRequest, error) {
+		return rights.Extend(ctx, r.Tx, in, r.access.actor(), r.access.today)
+	})
+}
+
+func closeRightsRequest(ctx context.Context, in rights.CloseInput) (*model.RightsRequestPayload, error) {
+	return rightsCommand(ctx, func(r *Request) (store.RightsRequest, error) {
+		return rights.Close(ctx, r.Tx, in, r.access.actor(), r.access.today)
+	})
+}
+
+// rightsRequestOverdue: open and past its deadline on the request's day.
+func rightsRequestOverdue(ctx context.Context, obj *store.RightsRequest) (bool, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return false, err
+	}
+	return rights.Overdue(*obj, r.access.today), nil
+}
