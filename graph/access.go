@@ -420,6 +420,8 @@ var mutationRules = map[string]mutationRule{
 	"assignRightsRequest":    {mutation: access.MutationAssignRightsRequest},
 	"extendRightsRequest":    {mutation: access.MutationExtendRightsRequest},
 	"closeRightsRequest":     {mutation: access.MutationCloseRightsRequest},
+	"restrictProcessing":     {mutation: access.MutationRestrictProcessing},
+	"liftRestriction":        {mutation: access.MutationLiftRestriction},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

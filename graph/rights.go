@@ -150,3 +150,67 @@ func rightsRequestOverdue(ctx context.Context, obj *store.RightsRequest) (bool, 
 	}
 	return rights.Overdue(*obj, r.access.today), nil
 }
+
+// restricted explains a person that did not load: when the caller could see the person
+// but for a restriction of processing (Art. 18), it is told so, since when and why,
+// rather than that the person does not exist. Otherwise nil: not found, as before.
+func restricted(ctx context.Context, r *Request, gid, personID string) error {
+	rs, err := r.Tx.Restrictions(ctx, []string{personID}, true)
+	if err != nil || len(rs) == 0 {
+		return err
+	}
+	return &apperr.RestrictedError{Person: gid, Since: rs[0].Since, Reason: rs[0].Reason}
+}
+
+// processingRestrictions lists restrictions for the data protection officer.
+func processingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
+	r, err := requireOperation(ctx, access.OpManageRightsRequests)
+	if err != nil {
+		return nil, err
+	}
+	id, err := optID("person", person, "Person")
+	if err != nil {
+		return nil, err
+	}
+	var persons []string
+	if id != nil {
+		persons = []string{*id}
+	}
+	rows, err := r.Tx.Restrictions(ctx, persons, activeOnly == nil || *activeOnly)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		r.access.record(x.PersonID, 0, false)
+	}
+	if rows == nil {
+		rows = []store.Restriction{}
+	}
+	return rows, nil
+}
+
+// restrictionCommand runs a restriction command; CheckMutation has checked the plan.
+func restrictionCommand(ctx context.Context, cmd func(*Request) (store.Restriction, error)) (*model.ProcessingRestrictionPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x, err := cmd(r)
+	if err != nil {
+		return nil, err
+	}
+	r.access.touch(x.PersonID)
+	return &model.ProcessingRestrictionPayload{Restriction: x}, nil
+}
+
+func restrictProcessing(ctx context.Context, in rights.RestrictInput) (*model.ProcessingRestrictionPayload, error) {
+	return restrictionCommand(ctx, func(r *Request) (store.Restriction, error) {
+		return rights.Restrict(ctx, r.Tx, in, r.access.actor())
+	})
+}
+
+func liftRestriction(ctx context.Context, in rights.LiftInput) (*model.ProcessingRestrictionPayload, error) {
+	return restrictionCommand(ctx, func(r *Request) (store.Restriction, error) {
+		return rights.Lift(ctx, r.Tx, in, r.access.actor())
+	})
+}

@@ -35,6 +35,44 @@ func (r *mutationResolver) CloseRightsRequest(ctx context.Context, input rights.
 	return closeRightsRequest(ctx, input)
 }
 
+// RestrictProcessing is the resolver for the restrictProcessing field.
+func (r *mutationResolver) RestrictProcessing(ctx context.Context, input rights.RestrictInput) (*model.ProcessingRestrictionPayload, error) {
+	return restrictProcessing(ctx, input)
+}
+
+// LiftRestriction is the resolver for the liftRestriction field.
+func (r *mutationResolver) LiftRestriction(ctx context.Context, input rights.LiftInput) (*model.ProcessingRestrictionPayload, error) {
+	return liftRestriction(ctx, input)
+}
+
+// ID is the resolver for the id field.
+func (r *processingRestrictionResolver) ID(ctx context.Context, obj *store.Restriction) (string, error) {
+	return gid("ProcessingRestriction", obj.ID), nil
+}
+
+// Person is the resolver for the person field.
+func (r *processingRestrictionResolver) Person(ctx context.Context, obj *store.Restriction) (string, error) {
+	return gid("Person", obj.PersonID), nil
+}
+
+// Request is the resolver for the request field.
+func (r *processingRestrictionResolver) Request(ctx context.Context, obj *store.Restriction) (*string, error) {
+	if obj.RequestID == nil {
+		return nil, nil
+	}
+	id := gid("RightsRequest", *obj.RequestID)
+	return &id, nil
+}
+
+// ClaimOrganisations is the resolver for the claimOrganisations field.
+func (r *processingRestrictionResolver) ClaimOrganisations(ctx context.Context, obj *store.Restriction) ([]string, error) {
+	out := make([]string, len(obj.ClaimOrganisationIDs))
+	for i, id := range obj.ClaimOrganisationIDs {
+		out[i] = gid("Organisation", id)
+	}
+	return out, nil
+}
+
 // Purposes is the resolver for the purposes field.
 func (r *queryResolver) Purposes(ctx context.Context) ([]model.PurposeLegalBasis, error) {
 	return purposes(ctx)
@@ -43,6 +81,11 @@ func (r *queryResolver) Purposes(ctx context.Context) ([]model.PurposeLegalBasis
 // RightsRequests is the resolver for the rightsRequests field.
 func (r *queryResolver) RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
 	return rightsRequests(ctx, person, openOnly, overdue, on, first)
+}
+
+// ProcessingRestrictions is the resolver for the processingRestrictions field.
+func (r *queryResolver) ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
+	return processingRestrictions(ctx, person, activeOnly)
 }
 
 // ID is the resolver for the id field.
@@ -70,7 +113,15 @@ func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *store.RightsRe
 	return rightsRequestOverdue(ctx, obj)
 }
 
+// ProcessingRestriction returns generated.ProcessingRestrictionResolver implementation.
+func (r *Resolver) ProcessingRestriction() generated.ProcessingRestrictionResolver {
+	return &processingRestrictionResolver{r}
+}
+
 // RightsRequest returns generated.RightsRequestResolver implementation.
 func (r *Resolver) RightsRequest() generated.RightsRequestResolver { return &rightsRequestResolver{r} }
 
-type rightsRequestResolver struct{ *Resolver }
+type (
+	processingRestrictionResolver struct{ *Resolver }
+	rightsRequestResolver         struct{ *Resolver }
+)

@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Organisation() OrganisationResolver
 	Participation() ParticipationResolver
 	Person() PersonResolver
+	ProcessingRestriction() ProcessingRestrictionResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	RightsRequest() RightsRequestResolver
@@ -471,11 +472,13 @@ type ComplexityRoot struct {
 		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
 		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
 		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
+		LiftRestriction        func(childComplexity int, input rights.LiftInput) int
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
 		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
+		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
 		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
 	}
 
@@ -611,6 +614,25 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProcessingRestriction struct {
+		Active             func(childComplexity int) int
+		ClaimOrganisations func(childComplexity int) int
+		CreatedBy          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LegalClaim         func(childComplexity int) int
+		LiftReason         func(childComplexity int) int
+		LiftedAt           func(childComplexity int) int
+		LiftedBy           func(childComplexity int) int
+		Person             func(childComplexity int) int
+		Reason             func(childComplexity int) int
+		Request            func(childComplexity int) int
+		Since              func(childComplexity int) int
+	}
+
+	ProcessingRestrictionPayload struct {
+		Restriction func(childComplexity int) int
+	}
+
 	Project struct {
 		Case               func(childComplexity int) int
 		CaseManager        func(childComplexity int) int
@@ -644,24 +666,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AccessLog             func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
-		CaseLoad              func(childComplexity int, groupBy model.CaseLoadGroup) int
-		Cases                 func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
-		EsfDrillDown          func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
-		EsfProfile            func(childComplexity int, operationCode string, round *int) int
-		EsfReport             func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
-		FrozenEsfReport       func(childComplexity int, id string) int
-		Node                  func(childComplexity int, id string) int
-		Nodes                 func(childComplexity int, ids []string) int
-		Operations            func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
-		Organisations         func(childComplexity int, first *int, after *string, kind *string) int
-		Participations        func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
-		Persons               func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
-		Purposes              func(childComplexity int) int
-		RegistryStatus        func(childComplexity int) int
-		RightsRequests        func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
-		ServicesActivated     func(childComplexity int, roundID string) int
-		VerifyFrozenEsfReport func(childComplexity int, id string) int
+		AccessLog              func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
+		CaseLoad               func(childComplexity int, groupBy model.CaseLoadGroup) int
+		Cases                  func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
+		EsfDrillDown           func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
+		EsfProfile             func(childComplexity int, operationCode string, round *int) int
+		EsfReport              func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
+		FrozenEsfReport        func(childComplexity int, id string) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		Operations             func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
+		Organisations          func(childComplexity int, first *int, after *string, kind *string) int
+		Participations         func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
+		Persons                func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		ProcessingRestrictions func(childComplexity int, person *string, activeOnly *bool) int
+		Purposes               func(childComplexity int) int
+		RegistryStatus         func(childComplexity int) int
+		RightsRequests         func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
+		ServicesActivated      func(childComplexity int, roundID string) int
+		VerifyFrozenEsfReport  func(childComplexity int, id string) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -2619,6 +2642,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InterruptIntervention(childComplexity, args["input"].(casework.InterruptInterventionInput)), true
+	case "Mutation.liftRestriction":
+		if e.ComplexityRoot.Mutation.LiftRestriction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_liftRestriction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LiftRestriction(childComplexity, args["input"].(rights.LiftInput)), true
 	case "Mutation.openCase":
 		if e.ComplexityRoot.Mutation.OpenCase == nil {
 			break
@@ -2674,6 +2708,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPerson(childComplexity, args["input"].(casework.RegisterPersonInput)), true
+	case "Mutation.restrictProcessing":
+		if e.ComplexityRoot.Mutation.RestrictProcessing == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restrictProcessing_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestrictProcessing(childComplexity, args["input"].(rights.RestrictInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -3228,6 +3273,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "ProcessingRestriction.active":
+		if e.ComplexityRoot.ProcessingRestriction.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Active(childComplexity), true
+	case "ProcessingRestriction.claimOrganisations":
+		if e.ComplexityRoot.ProcessingRestriction.ClaimOrganisations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.ClaimOrganisations(childComplexity), true
+	case "ProcessingRestriction.createdBy":
+		if e.ComplexityRoot.ProcessingRestriction.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.CreatedBy(childComplexity), true
+	case "ProcessingRestriction.id":
+		if e.ComplexityRoot.ProcessingRestriction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.ID(childComplexity), true
+	case "ProcessingRestriction.legalClaim":
+		if e.ComplexityRoot.ProcessingRestriction.LegalClaim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LegalClaim(childComplexity), true
+	case "ProcessingRestriction.liftReason":
+		if e.ComplexityRoot.ProcessingRestriction.LiftReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftReason(childComplexity), true
+	case "ProcessingRestriction.liftedAt":
+		if e.ComplexityRoot.ProcessingRestriction.LiftedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftedAt(childComplexity), true
+	case "ProcessingRestriction.liftedBy":
+		if e.ComplexityRoot.ProcessingRestriction.LiftedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftedBy(childComplexity), true
+	case "ProcessingRestriction.person":
+		if e.ComplexityRoot.ProcessingRestriction.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Person(childComplexity), true
+	case "ProcessingRestriction.reason":
+		if e.ComplexityRoot.ProcessingRestriction.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Reason(childComplexity), true
+	case "ProcessingRestriction.request":
+		if e.ComplexityRoot.ProcessingRestriction.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Request(childComplexity), true
+	case "ProcessingRestriction.since":
+		if e.ComplexityRoot.ProcessingRestriction.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Since(childComplexity), true
+
+	case "ProcessingRestrictionPayload.restriction":
+		if e.ComplexityRoot.ProcessingRestrictionPayload.Restriction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestrictionPayload.Restriction(childComplexity), true
+
 	case "Project.case":
 		if e.ComplexityRoot.Project.Case == nil {
 			break
@@ -3513,6 +3638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Persons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.PersonFilter)), true
+	case "Query.processingRestrictions":
+		if e.ComplexityRoot.Query.ProcessingRestrictions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_processingRestrictions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProcessingRestrictions(childComplexity, args["person"].(*string), args["activeOnly"].(*bool)), true
 	case "Query.purposes":
 		if e.ComplexityRoot.Query.Purposes == nil {
 			break
@@ -4070,6 +4206,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputExtendRightsRequestInput,
 		ec.unmarshalInputFreezeEsfReportInput,
 		ec.unmarshalInputInterruptInterventionInput,
+		ec.unmarshalInputLiftRestrictionInput,
 		ec.unmarshalInputOpenCaseInput,
 		ec.unmarshalInputParticipationFilter,
 		ec.unmarshalInputPersonFilter,
@@ -4077,6 +4214,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRecordParticipantExitInput,
 		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
+		ec.unmarshalInputRestrictProcessingInput,
 		ec.unmarshalInputUpdateProjectInput,
 	)
 	first := true
@@ -5669,6 +5807,57 @@ extend type Mutation {
   "Closes an open request with its outcome and the answer given."
   closeRightsRequest(input: CloseRightsRequestInput!): RightsRequestPayload!
 }
+
+"""
+A restriction of processing (GDPR Art. 18): the person's data is kept but not shown,
+except to data protection officers and to the organisations named for the legal claim.
+Those refused get the error code RESTRICTED, with the date and the reason.
+"""
+type ProcessingRestriction {
+  id: ID!
+  person: ID!
+  "The data-subject request it answers, if any."
+  request: ID
+  reason: String!
+  legalClaim: String
+  "The organisations that may still process the data for the legal claim (Organisation ids)."
+  claimOrganisations: [ID!]!
+  since: DateTime!
+  createdBy: String!
+  active: Boolean!
+  liftedAt: DateTime
+  liftedBy: String
+  liftReason: String
+}
+
+input RestrictProcessingInput {
+  personId: ID!
+  requestId: ID
+  reason: String!
+  legalClaim: String
+  claimOrganisationIds: [ID!]
+}
+
+input LiftRestrictionInput {
+  restrictionId: ID!
+  reason: String!
+}
+
+type ProcessingRestrictionPayload {
+  restriction: ProcessingRestriction!
+}
+
+extend type Query {
+  "Restrictions of processing, newest first; by default the active ones. Data protection officers only."
+  processingRestrictions(person: ID, activeOnly: Boolean = true): [ProcessingRestriction!]!
+}
+
+extend type Mutation {
+  "Restricts the processing of a person's data from the next request on (Art. 18)."
+  restrictProcessing(input: RestrictProcessingInput!): ProcessingRestrictionPayload!
+  "Lifts an active restriction."
+  liftRestriction(input: LiftRestrictionInput!): ProcessingRestrictionPayload!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
@@ -6791,6 +6980,44 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 		return ec.fieldContext_PersonEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRestriction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProcessingRestriction_id(ctx, field)
+	case "person":
+		return ec.fieldContext_ProcessingRestriction_person(ctx, field)
+	case "request":
+		return ec.fieldContext_ProcessingRestriction_request(ctx, field)
+	case "reason":
+		return ec.fieldContext_ProcessingRestriction_reason(ctx, field)
+	case "legalClaim":
+		return ec.fieldContext_ProcessingRestriction_legalClaim(ctx, field)
+	case "claimOrganisations":
+		return ec.fieldContext_ProcessingRestriction_claimOrganisations(ctx, field)
+	case "since":
+		return ec.fieldContext_ProcessingRestriction_since(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ProcessingRestriction_createdBy(ctx, field)
+	case "active":
+		return ec.fieldContext_ProcessingRestriction_active(ctx, field)
+	case "liftedAt":
+		return ec.fieldContext_ProcessingRestriction_liftedAt(ctx, field)
+	case "liftedBy":
+		return ec.fieldContext_ProcessingRestriction_liftedBy(ctx, field)
+	case "liftReason":
+		return ec.fieldContext_ProcessingRestriction_liftReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRestriction", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRestrictionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "restriction":
+		return ec.fieldContext_ProcessingRestrictionPayload_restriction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRestrictionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -340,6 +340,10 @@ type PersonFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+type ProcessingRestrictionPayload struct {
+	Restriction store.Restriction `json:"restriction"`
+}
+
 type ProjectPayload struct {
 	Project store.Project `json:"project"`
 }

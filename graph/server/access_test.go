@@ -367,7 +367,7 @@ func dbSnapshot(t *testing.T, st *store.Store) string {
 	var parts []string
 	for _, table := range []string{"persons", "households", "household_members", "cases", "case_organisations", "case_departments",
 		"assessments", "assessment_scores", "projects", "interventions", "activity_entries", "participations", "access_log",
-		"rights_requests", "rights_request_events"} {
+		"rights_requests", "rights_request_events", "processing_restrictions"} {
 		var sum string
 		require.NoError(t, st.Pool().QueryRow(context.Background(),
 			`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM `+table+` x`).Scan(&sum))
@@ -421,7 +421,7 @@ func TestMutationsPerRole(t *testing.T) {
 		"school_liaison":     "",
 		"esf_auditor":        "",
 		"dashboard":          "",
-		"dpo":                "registerPerson createRightsRequest",
+		"dpo":                "registerPerson createRightsRequest restrictProcessing",
 		"admin":              "refreshRegistryData",
 	}
 	purposes := map[string]access.Purpose{"social_worker": access.PurposeCaseManagement, "case_manager": access.PurposeCaseManagement,
@@ -478,6 +478,9 @@ func TestMutationsPerRole(t *testing.T) {
 				{"refreshRegistryData", func(*accessBundle) map[string]any { return map[string]any{"personId": fx.persons[0], "wait": 0} }},
 				{"createRightsRequest", func(*accessBundle) map[string]any {
 					return map[string]any{"personId": fx.persons[0], "kind": "ACCESS", "receivedOn": "2025-01-31"}
+				}},
+				{"restrictProcessing", func(*accessBundle) map[string]any {
+					return map[string]any{"personId": fx.persons[0], "reason": "accuracy contested"}
 				}},
 				// Last: closing the case stops the others.
 				{"closeCase", func(*accessBundle) map[string]any {

@@ -151,7 +151,7 @@ const (
 	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
 	OpDrillESF Operation = "drill_esf"
 	// OpManageRightsRequests: record, assign, extend, close and list data-subject
-	// requests (GDPR Art. 15-21).
+	// requests (GDPR Art. 15-21), and restrict processing (Art. 18).
 	OpManageRightsRequests Operation = "manage_rights_requests"
 )
 
@@ -241,6 +241,8 @@ const (
 	MutationAssignRightsRequest    Mutation = "assignRightsRequest"
 	MutationExtendRightsRequest    Mutation = "extendRightsRequest"
 	MutationCloseRightsRequest     Mutation = "closeRightsRequest"
+	MutationRestrictProcessing     Mutation = "restrictProcessing"
+	MutationLiftRestriction        Mutation = "liftRestriction"
 )
 
 type mutationSpec struct {
@@ -282,6 +284,8 @@ var mutations = map[Mutation]mutationSpec{
 	MutationAssignRightsRequest: {op: OpManageRightsRequests},
 	MutationExtendRightsRequest: {op: OpManageRightsRequests},
 	MutationCloseRightsRequest:  {op: OpManageRightsRequests},
+	MutationRestrictProcessing:  {op: OpManageRightsRequests},
+	MutationLiftRestriction:     {op: OpManageRightsRequests},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -291,7 +295,8 @@ func Mutations() []Mutation {
 		MutationUpdateProject, MutationActivateIntervention, MutationCompleteIntervention,
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
 		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
-		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest}
+		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
+		MutationRestrictProcessing, MutationLiftRestriction}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinels for the kinds the API maps to GraphQL error codes.
@@ -105,3 +106,24 @@ func MapFields(err error, name func(string) string) error {
 	}
 	return out
 }
+
+// ErrRestricted: the data asked for belongs to a person whose processing is restricted
+// (GDPR Art. 18); it is kept, but not shown to this caller.
+var ErrRestricted = errors.New("processing restricted")
+
+// RestrictedError says whose processing is restricted, since when and why, so the
+// refused caller knows the state and its reason.
+type RestrictedError struct {
+	// Person is the id the caller asked for, as it wrote it.
+	Person string
+	Since  time.Time
+	Reason string
+}
+
+func (e *RestrictedError) Error() string {
+	return fmt.Sprintf("processing of this person's data is restricted since %s (GDPR Art. 18): %s",
+		e.Since.Format(time.DateOnly), e.Reason)
+}
+
+// Is makes a RestrictedError match ErrRestricted.
+func (e *RestrictedError) Is(target error) bool { return target == ErrRestricted }

@@ -192,6 +192,8 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 		`WITH r AS (INSERT INTO rights_requests (person_id, kind, received_on, due_on, created_by)
 			SELECT id, 'ACCESS', '2025-01-31', '2025-02-28', 'seed' FROM persons LIMIT 1 RETURNING id)
 			INSERT INTO rights_request_events (request_id, actor, action) SELECT id, 'seed', 'CREATED' FROM r`,
+		`INSERT INTO processing_restrictions (person_id, tax_code, reason, created_by)
+			SELECT id, tax_code, 'seed', 'seed' FROM persons ORDER BY id DESC LIMIT 1`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)
