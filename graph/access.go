@@ -422,6 +422,7 @@ var mutationRules = map[string]mutationRule{
 	"closeRightsRequest":     {mutation: access.MutationCloseRightsRequest},
 	"restrictProcessing":     {mutation: access.MutationRestrictProcessing},
 	"liftRestriction":        {mutation: access.MutationLiftRestriction},
+	"erasePerson":            {mutation: access.MutationErasePerson},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

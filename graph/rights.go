@@ -214,3 +214,16 @@ func liftRestriction(ctx context.Context, in rights.LiftInput) (*model.Processin
 		return rights.Lift(ctx, r.Tx, in, r.access.actor())
 	})
 }
+
+func erasePerson(ctx context.Context, in rights.EraseInput) (*model.ErasePersonPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := rights.Erase(ctx, r.Tx, in, r.access.actor(), r.access.today)
+	if err != nil {
+		return nil, err
+	}
+	r.access.touch(e.PersonID)
+	return &model.ErasePersonPayload{Person: gid("Person", e.PersonID), Detail: e.Detail}, nil
+}

@@ -45,6 +45,11 @@ func (r *mutationResolver) LiftRestriction(ctx context.Context, input rights.Lif
 	return liftRestriction(ctx, input)
 }
 
+// ErasePerson is the resolver for the erasePerson field.
+func (r *mutationResolver) ErasePerson(ctx context.Context, input rights.EraseInput) (*model.ErasePersonPayload, error) {
+	return erasePerson(ctx, input)
+}
+
 // ID is the resolver for the id field.
 func (r *processingRestrictionResolver) ID(ctx context.Context, obj *store.Restriction) (string, error) {
 	return gid("ProcessingRestriction", obj.ID), nil

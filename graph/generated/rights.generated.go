@@ -42,6 +42,52 @@ type RightsRequestResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _ErasePersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasePersonPayload_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Person, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasePersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ErasePersonPayload_detail(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasePersonPayload_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasePersonPayload_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1155,6 +1201,43 @@ func (ec *executionContext) unmarshalInputCreateRightsRequestInput(ctx context.C
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputErasePersonInput(ctx context.Context, obj any) (rights.EraseInput, error) {
+	var it rights.EraseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"personId", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "personId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonID = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputExtendRightsRequestInput(ctx context.Context, obj any) (rights.ExtendInput, error) {
 	var it rights.ExtendInput
 	if obj == nil {
@@ -1301,6 +1384,49 @@ func (ec *executionContext) unmarshalInputRestrictProcessingInput(ctx context.Co
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var erasePersonPayloadImplementors = []string{"ErasePersonPayload"}
+
+func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ErasePersonPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasePersonPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErasePersonPayload")
+		case "person":
+			out.Values[i] = ec._ErasePersonPayload_person(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._ErasePersonPayload_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
 
 var processingRestrictionImplementors = []string{"ProcessingRestriction"}
 
@@ -1986,6 +2112,21 @@ func (ec *executionContext) unmarshalNCloseRightsRequestInput2githubᚗcomᚋpon
 func (ec *executionContext) unmarshalNCreateRightsRequestInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋrightsᚐCreateInput(ctx context.Context, v any) (rights.CreateInput, error) {
 	res, err := ec.unmarshalInputCreateRightsRequestInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNErasePersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋrightsᚐEraseInput(ctx context.Context, v any) (rights.EraseInput, error) {
+	res, err := ec.unmarshalInputErasePersonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNErasePersonPayload2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐErasePersonPayload(ctx context.Context, sel ast.SelectionSet, v *model.ErasePersonPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ErasePersonPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNExtendRightsRequestInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋrightsᚐExtendInput(ctx context.Context, v any) (rights.ExtendInput, error) {

@@ -240,6 +240,11 @@ type ComplexityRoot struct {
 		WorkerTaxCode           func(childComplexity int) int
 	}
 
+	ErasePersonPayload struct {
+		Detail func(childComplexity int) int
+		Person func(childComplexity int) int
+	}
+
 	EsfGroup struct {
 		CategoryOfRegion  func(childComplexity int) int
 		Incomplete        func(childComplexity int) int
@@ -469,6 +474,7 @@ type ComplexityRoot struct {
 		CreateRightsRequest    func(childComplexity int, input rights.CreateInput) int
 		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
 		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
+		ErasePerson            func(childComplexity int, input rights.EraseInput) int
 		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
 		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
 		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
@@ -1572,6 +1578,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmploymentEvent.WorkerTaxCode(childComplexity), true
 
+	case "ErasePersonPayload.detail":
+		if e.ComplexityRoot.ErasePersonPayload.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasePersonPayload.Detail(childComplexity), true
+	case "ErasePersonPayload.person":
+		if e.ComplexityRoot.ErasePersonPayload.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasePersonPayload.Person(childComplexity), true
+
 	case "EsfGroup.categoryOfRegion":
 		if e.ComplexityRoot.EsfGroup.CategoryOfRegion == nil {
 			break
@@ -2609,6 +2628,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(casework.EnrolParticipantInput)), true
+	case "Mutation.erasePerson":
+		if e.ComplexityRoot.Mutation.ErasePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_erasePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ErasePerson(childComplexity, args["input"].(rights.EraseInput)), true
 	case "Mutation.extendRightsRequest":
 		if e.ComplexityRoot.Mutation.ExtendRightsRequest == nil {
 			break
@@ -4202,6 +4232,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateRightsRequestInput,
 		ec.unmarshalInputEndHouseholdMembershipInput,
 		ec.unmarshalInputEnrolParticipantInput,
+		ec.unmarshalInputErasePersonInput,
 		ec.unmarshalInputEsfGroupInput,
 		ec.unmarshalInputExtendRightsRequestInput,
 		ec.unmarshalInputFreezeEsfReportInput,
@@ -5858,6 +5889,31 @@ extend type Mutation {
   "Lifts an active restriction."
   liftRestriction(input: LiftRestrictionInput!): ProcessingRestrictionPayload!
 }
+
+input ErasePersonInput {
+  personId: ID!
+  "The ERASURE request it answers, if any."
+  requestId: ID
+}
+
+"""
+What an erasure did: the person's identity, contact and demographic data and the free
+text about them are cleared and their registry copies deleted; the row and its id stay,
+so what the ESF+ indicators counted keeps verifying.
+"""
+type ErasePersonPayload {
+  person: ID!
+  detail: String!
+}
+
+extend type Mutation {
+  """
+  Erases a person's data (GDPR Art. 17) where no legal obligation keeps it. Where one
+  does, nothing is erased and the error code is RETAINED, naming the obligation
+  (` + "`" + `obligation` + "`" + `) and the last day it keeps the data (` + "`" + `keptUntil` + "`" + `).
+  """
+  erasePerson(input: ErasePersonInput!): ErasePersonPayload!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
@@ -6284,6 +6340,16 @@ func (ec *executionContext) childFields_EmploymentEvent(ctx context.Context, fie
 		return ec.fieldContext_EmploymentEvent_sentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmploymentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ErasePersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_ErasePersonPayload_person(ctx, field)
+	case "detail":
+		return ec.fieldContext_ErasePersonPayload_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasePersonPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EsfGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

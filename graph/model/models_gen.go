@@ -106,6 +106,14 @@ type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
 }
 
+// What an erasure did: the person's identity, contact and demographic data and the free
+// text about them are cleared and their registry copies deleted; the row and its id stay,
+// so what the ESF+ indicators counted keeps verifying.
+type ErasePersonPayload struct {
+	Person string `json:"person"`
+	Detail string `json:"detail"`
+}
+
 // One priority × specific objective × category of region.
 type EsfGroup struct {
 	Programme         string `json:"programme"`

@@ -295,6 +295,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				"reason": re.Reason}
 			return gerr
 		}
+		var ke *apperr.RetainedError
+		if errors.As(err, &ke) {
+			gerr.Message = ke.Error()
+			gerr.Extensions = map[string]any{"code": "RETAINED", "obligation": ke.Obligation}
+			if ke.Until != nil {
+				gerr.Extensions["keptUntil"] = ke.Until.Format(time.DateOnly)
+			}
+			return gerr
+		}
 		var code string
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):

@@ -151,7 +151,7 @@ const (
 	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
 	OpDrillESF Operation = "drill_esf"
 	// OpManageRightsRequests: record, assign, extend, close and list data-subject
-	// requests (GDPR Art. 15-21), and restrict processing (Art. 18).
+	// requests (GDPR Art. 15-21), restrict processing (Art. 18) and erase (Art. 17).
 	OpManageRightsRequests Operation = "manage_rights_requests"
 )
 
@@ -243,6 +243,7 @@ const (
 	MutationCloseRightsRequest     Mutation = "closeRightsRequest"
 	MutationRestrictProcessing     Mutation = "restrictProcessing"
 	MutationLiftRestriction        Mutation = "liftRestriction"
+	MutationErasePerson            Mutation = "erasePerson"
 )
 
 type mutationSpec struct {
@@ -286,6 +287,9 @@ var mutations = map[Mutation]mutationSpec{
 	MutationCloseRightsRequest:  {op: OpManageRightsRequests},
 	MutationRestrictProcessing:  {op: OpManageRightsRequests},
 	MutationLiftRestriction:     {op: OpManageRightsRequests},
+	// Erasure clears identity, contact and demographic data and the free text written
+	// about the person; only the DPO's request flow does it.
+	MutationErasePerson: {op: OpManageRightsRequests},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -296,7 +300,7 @@ func Mutations() []Mutation {
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
 		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
 		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
-		MutationRestrictProcessing, MutationLiftRestriction}
+		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

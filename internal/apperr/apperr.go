@@ -127,3 +127,29 @@ func (e *RestrictedError) Error() string {
 
 // Is makes a RestrictedError match ErrRestricted.
 func (e *RestrictedError) Is(target error) bool { return target == ErrRestricted }
+
+// ErrRetained: the data must be kept under a legal obligation, so it cannot be erased
+// (GDPR Art. 17(3)(b)).
+var ErrRetained = errors.New("kept under a legal obligation")
+
+// RetainedError names the obligation that keeps the data and until when.
+type RetainedError struct {
+	// Obligation names the law and what it keeps, e.g. "Reg. (EU) 2021/1060 Art. 82:
+	// the records of ESF+ operation X".
+	Obligation string
+	// Until is the last day the data is kept; nil while it cannot be known yet.
+	Until *time.Time
+	// Why says how Until follows from the law, or why it is not known yet.
+	Why string
+}
+
+func (e *RetainedError) Error() string {
+	until := "until a date not yet known"
+	if e.Until != nil {
+		until = "until " + e.Until.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("erasure refused: the data is kept under a legal obligation (GDPR Art. 17(3)(b)), %s, %s: %s", e.Obligation, until, e.Why)
+}
+
+// Is makes a RetainedError match ErrRetained.
+func (e *RetainedError) Is(target error) bool { return target == ErrRetained }

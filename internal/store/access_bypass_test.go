@@ -37,6 +37,7 @@ var nonPersonal = map[string]string{
 	"river_migration":             "the job queue's schema versions",
 	"river_queue":                 "the job queue's queue names",
 	"river_notification":          "the job queue's legacy notification table, unused (queue names when it was)",
+	"retention_rules":             "how long each kind of record is kept, and why: a code list",
 }
 
 // outsideClaims are the functions the hub's role may call without claims and that are
@@ -194,6 +195,8 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 			INSERT INTO rights_request_events (request_id, actor, action) SELECT id, 'seed', 'CREATED' FROM r`,
 		`INSERT INTO processing_restrictions (person_id, tax_code, reason, created_by)
 			SELECT id, tax_code, 'seed', 'seed' FROM persons ORDER BY id DESC LIMIT 1`,
+		`INSERT INTO retention_ledger (at, actor, rule, person_id, action, due_on)
+			SELECT now(), 'seed', 'case', id, 'RESTRICTED', '2025-01-01' FROM persons LIMIT 1`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)
