@@ -53,7 +53,7 @@ func (t *Tx) RestrictProcessing(ctx context.Context, n NewRestriction) (string, 
 	var id string
 	err := queryRow(ctx, t, "restrict processing", `
 		INSERT INTO processing_restrictions (person_id, tax_code, request_id, reason, legal_claim, claim_organisation_ids, created_by)
-		SELECT p.id, p.tax_code, $2, $3, $4, $5::uuid[], $6 FROM persons p WHERE p.id = $1
+		SELECT p.id, p.tax_code, $2, $3, $4, coalesce($5::uuid[], '{}'), $6 FROM persons p WHERE p.id = $1
 		RETURNING id::text`,
 		[]any{n.PersonID, n.RequestID, n.Reason, n.LegalClaim, n.ClaimOrganisationIDs, n.CreatedBy}, &id)
 	return id, err

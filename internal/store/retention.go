@@ -260,9 +260,10 @@ func registryCopyDue(table string) string {
 	case "registry_lookup_state":
 		fetched = "x.last_attempt_at"
 	}
-	return `, retention_rules r WHERE r.kind = 'registry_copy' AND ` + fetched + ` < ($1::date - r.period)
+	const period = `(SELECT r.period FROM retention_rules r WHERE r.kind = 'registry_copy')`
+	return `WHERE ` + fetched + ` < ($1::date - ` + period + `)
 		AND NOT EXISTS (SELECT 1 FROM persons pe JOIN cases c ON c.person_id = pe.id
-			WHERE pe.tax_code = x.tax_code AND (c.status <> 'CLOSED' OR c.closed_on IS NULL OR c.closed_on + r.period >= $1::date))`
+			WHERE pe.tax_code = x.tax_code AND (c.status <> 'CLOSED' OR c.closed_on IS NULL OR c.closed_on + ` + period + ` >= $1::date))`
 }
 
 // AccessLogDue counts the access-log entries older than the access_log rule's period on
