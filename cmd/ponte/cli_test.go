@@ -81,7 +81,7 @@ var commandLines = [][]string{
 	{"import", "targets"}, {"import", "unilav"}, {"report"}, {"report", "esf"}, {"report", "drill"}, {"report", "profile"},
 	{"report", "in01"}, {"report", "puc"}, {"report", "freeze"}, {"report", "verify"}, {"report", "frozen"},
 	{"report", "keygen"}, {"rights"}, {"rights", "create"}, {"rights", "assign"}, {"rights", "extend"}, {"rights", "close"},
-	{"rights", "list"}, {"rights", "overdue"}, {"version"}, {"help"},
+	{"rights", "list"}, {"rights", "overdue"}, {"retention"}, {"retention", "plan"}, {"version"}, {"help"},
 }
 
 // Asking for usage, anywhere, prints it on stdout, exits 0 and touches no database.
@@ -134,6 +134,7 @@ func TestWrongCommandLinesExitTwoWithUsageOnStderr(t *testing.T) {
 		{[]string{"rights", "create", "--kind", "ACCESS"}, "--person, --kind and --received are required"},
 		{[]string{"rights", "overdue", "--on", "31/01/2025"}, "--on: "},
 		{[]string{"rights", "assign", "--to", "x"}, "REQUEST_ID is required"},
+		{[]string{"retention", "plan", "--at", "tomorrow"}, "--at: "},
 		{[]string{"version", "extra"}, `unexpected argument "extra"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

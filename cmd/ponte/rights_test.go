@@ -64,6 +64,20 @@ func TestRightsCommands(t *testing.T) {
 	require.NoError(t, runRights(ctx, []string{"list", "--open"}))
 	require.NotContains(t, out.String(), id)
 
+	// The retention plan on the day the case rule would expire a person closed in 2014.
+	_, err = pgExec(t, u, `INSERT INTO organisations (id, code, name, kind) VALUES ('00000000-0000-4000-8000-000000000001', 'MUN', 'Comune', 'MUNICIPALITY');
+		INSERT INTO staff (id, subject, display_name, organisation_id) VALUES ('00000000-0000-4000-8000-000000000002', 'sw', 'W', '00000000-0000-4000-8000-000000000001');
+		INSERT INTO cases (reference, person_id, organisation_id, lead_worker_id, status, opened_on, closed_on) VALUES ('R-1',
+			'11111111-1111-4111-8111-111111111111', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'CLOSED', '2013-01-01', '2014-03-10')`)
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, runRetention(ctx, []string{"plan", "--at", "2024-03-10"}))
+	require.Contains(t, out.String(), "\n0 persons")
+	out.Reset()
+	require.NoError(t, runRetention(ctx, []string{"plan", "--at", "2024-03-11"}))
+	require.Regexp(t, `11111111-1111-4111-8111-111111111111\s+case\s+2024-03-11\s+RESTRICT\s+2024-03-11`, out.String())
+	require.Contains(t, out.String(), "dry run")
+
 	var actors string
 	st, err := store.Open(ctx, u, store.Config{MaxConns: 1})
 	require.NoError(t, err)
