@@ -227,3 +227,52 @@ func erasePerson(ctx context.Context, in rights.EraseInput) (*model.ErasePersonP
 	r.access.touch(e.PersonID)
 	return &model.ErasePersonPayload{Person: gid("Person", e.PersonID), Detail: e.Detail}, nil
 }
+
+// exportCategories are the categories a subject access export reads: all of them.
+var exportCategories = access.Categories()
+
+// subjectAccessExport builds the Art. 15 export through the request's transaction, so
+// row security holds; the plan must handle rights requests and read every category, and
+// the access log records the person with every category read.
+func subjectAccessExport(ctx context.Context, person string) (*model.SubjectAccessExport, error) {
+	r, err := requirePlan(ctx, func(p *access.Plan) error {
+		if err := p.CheckOperation(access.OpManageRightsRequests); err != nil {
+			return err
+		}
+		return p.CheckRead(exportCategories...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	id, err := optID("person", &person, "Person")
+	if err != nil {
+		return nil, err
+	}
+	e, err := rights.BuildExport(ctx, r.Tx, *id, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	var bases []access.LegalBasis
+	if p := r.access.plan; p != nil {
+		bases = p.PolicyLegalBases()
+	} else if pol, err := access.DefaultPolicy(); err == nil {
+		bases = pol.LegalBases()
+	}
+	for _, b := range bases {
+		e.Purposes = append(e.Purposes, b)
+	}
+	var bits access.CategorySet
+	for _, c := range exportCategories {
+		bits |= c.Bit()
+	}
+	r.access.record(*id, bits, false)
+	js, err := e.JSON()
+	if err != nil {
+		return nil, err
+	}
+	html, err := e.HTML()
+	if err != nil {
+		return nil, err
+	}
+	return &model.SubjectAccessExport{Person: gid("Person", *id), GeneratedAt: e.GeneratedAt, JSON: js, HTML: html}, nil
+}

@@ -93,6 +93,11 @@ func (r *queryResolver) ProcessingRestrictions(ctx context.Context, person *stri
 	return processingRestrictions(ctx, person, activeOnly)
 }
 
+// SubjectAccessExport is the resolver for the subjectAccessExport field.
+func (r *queryResolver) SubjectAccessExport(ctx context.Context, person string) (*model.SubjectAccessExport, error) {
+	return subjectAccessExport(ctx, person)
+}
+
 // ID is the resolver for the id field.
 func (r *rightsRequestResolver) ID(ctx context.Context, obj *store.RightsRequest) (string, error) {
 	return gid("RightsRequest", obj.ID), nil

@@ -690,6 +690,7 @@ type ComplexityRoot struct {
 		RegistryStatus         func(childComplexity int) int
 		RightsRequests         func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
 		ServicesActivated      func(childComplexity int, roundID string) int
+		SubjectAccessExport    func(childComplexity int, person string) int
 		VerifyFrozenEsfReport  func(childComplexity int, id string) int
 	}
 
@@ -798,6 +799,13 @@ type ComplexityRoot struct {
 		DisplayName  func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Organisation func(childComplexity int) int
+	}
+
+	SubjectAccessExport struct {
+		GeneratedAt func(childComplexity int) int
+		HTML        func(childComplexity int) int
+		JSON        func(childComplexity int) int
+		Person      func(childComplexity int) int
 	}
 
 	SuppressedCount struct {
@@ -3713,6 +3721,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServicesActivated(childComplexity, args["roundId"].(string)), true
+	case "Query.subjectAccessExport":
+		if e.ComplexityRoot.Query.SubjectAccessExport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subjectAccessExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubjectAccessExport(childComplexity, args["person"].(string)), true
 	case "Query.verifyFrozenEsfReport":
 		if e.ComplexityRoot.Query.VerifyFrozenEsfReport == nil {
 			break
@@ -4196,6 +4215,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Staff.Organisation(childComplexity), true
+
+	case "SubjectAccessExport.generatedAt":
+		if e.ComplexityRoot.SubjectAccessExport.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.GeneratedAt(childComplexity), true
+	case "SubjectAccessExport.html":
+		if e.ComplexityRoot.SubjectAccessExport.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.HTML(childComplexity), true
+	case "SubjectAccessExport.json":
+		if e.ComplexityRoot.SubjectAccessExport.JSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.JSON(childComplexity), true
+	case "SubjectAccessExport.person":
+		if e.ComplexityRoot.SubjectAccessExport.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.Person(childComplexity), true
 
 	case "SuppressedCount.suppressed":
 		if e.ComplexityRoot.SuppressedCount.Suppressed == nil {
@@ -5914,6 +5958,26 @@ extend type Mutation {
   """
   erasePerson(input: ErasePersonInput!): ErasePersonPayload!
 }
+
+"""
+Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
+their services and notes, ESF+ participations, registry records with their source and
+fetch time, who accessed the data when and why, their requests and restrictions, and the
+purposes with their legal bases.
+"""
+type SubjectAccessExport {
+  person: ID!
+  generatedAt: DateTime!
+  "The export as one JSON document."
+  json: String!
+  "The same, as a self-contained HTML document to give to the person."
+  html: String!
+}
+
+extend type Query {
+  "A person's subject access export. Data protection officers only; logged like any read of the person's data."
+  subjectAccessExport(person: ID!): SubjectAccessExport!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
@@ -7362,6 +7426,20 @@ func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql
 		return ec.fieldContext_Staff_department(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Staff", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectAccessExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_SubjectAccessExport_person(ctx, field)
+	case "generatedAt":
+		return ec.fieldContext_SubjectAccessExport_generatedAt(ctx, field)
+	case "json":
+		return ec.fieldContext_SubjectAccessExport_json(ctx, field)
+	case "html":
+		return ec.fieldContext_SubjectAccessExport_html(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectAccessExport", field.Name)
 }
 
 func (ec *executionContext) childFields_SuppressedCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -457,6 +457,19 @@ type SchoolQualification struct {
 	ObtainedDate *time.Time `json:"obtainedDate,omitempty"`
 }
 
+// Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
+// their services and notes, ESF+ participations, registry records with their source and
+// fetch time, who accessed the data when and why, their requests and restrictions, and the
+// purposes with their legal bases.
+type SubjectAccessExport struct {
+	Person      string    `json:"person"`
+	GeneratedAt time.Time `json:"generatedAt"`
+	// The export as one JSON document.
+	JSON string `json:"json"`
+	// The same, as a self-contained HTML document to give to the person.
+	HTML string `json:"html"`
+}
+
 // A count after small-cell suppression.
 type SuppressedCount struct {
 	// Null when suppressed.

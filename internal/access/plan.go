@@ -19,6 +19,18 @@ type Plan struct {
 	bases map[Purpose]LegalBasis
 }
 
+// PolicyLegalBases lists the legal bases of every purpose of the plan's policy, in the
+// order of Purposes: what a subject access export tells the person.
+func (p *Plan) PolicyLegalBases() []LegalBasis {
+	var out []LegalBasis
+	for _, pu := range Purposes() {
+		if b, ok := p.bases[pu]; ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // LegalBases lists the legal bases of the purposes the principal may declare, in the
 // order of Purposes.
 func (p *Plan) LegalBases() []LegalBasis {

@@ -156,3 +156,14 @@ func emptyAsNull(s string) any {
 	}
 	return s
 }
+
+// CaseIDsOfPerson lists the cases that name the person or take in charge a household
+// they belong to (or belonged to), as the transaction sees them.
+func (t *Tx) CaseIDsOfPerson(ctx context.Context, personID string) ([]string, error) {
+	return query(ctx, t, "cases of person", `SELECT c.id::text FROM cases c WHERE c.person_id = $1
+		UNION SELECT c.id::text FROM cases c JOIN household_members m ON m.household_id = c.household_id WHERE m.person_id = $1
+		ORDER BY 1`, []any{personID}, func(r pgx.Rows) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+}
