@@ -32,7 +32,7 @@ func TestSubjectAccessExport(t *testing.T) {
 	ex := b.okAs(t, "dpo", access.PurposeDataProtectionReview, q, map[string]any{"p": adult})["subjectAccessExport"].(map[string]any)
 	require.Equal(t, adult, ex["person"])
 	var doc struct {
-		Person struct{ ID, TaxCode string }
+		Person   struct{ ID, TaxCode string }
 		Purposes []struct {
 			Purpose, Basis, Law string
 		}
