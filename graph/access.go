@@ -423,6 +423,7 @@ var mutationRules = map[string]mutationRule{
 	"restrictProcessing":     {mutation: access.MutationRestrictProcessing},
 	"liftRestriction":        {mutation: access.MutationLiftRestriction},
 	"erasePerson":            {mutation: access.MutationErasePerson},
+	"rectifyPerson":          {mutation: access.MutationRectifyPerson},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

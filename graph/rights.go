@@ -276,3 +276,47 @@ func subjectAccessExport(ctx context.Context, person string) (*model.SubjectAcce
 	}
 	return &model.SubjectAccessExport{Person: gid("Person", *id), GeneratedAt: e.GeneratedAt, JSON: js, HTML: html}, nil
 }
+
+func rectifyPerson(ctx context.Context, in rights.RectifyInput) (*model.RectifyPersonPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := rights.Rectify(ctx, r.Tx, in, r.access.actor())
+	if err != nil {
+		return nil, err
+	}
+	if changes == nil {
+		changes = []store.Rectification{}
+	}
+	for _, ch := range changes {
+		r.access.touch(ch.PersonID)
+	}
+	return &model.RectifyPersonPayload{Changes: changes}, nil
+}
+
+// personRectifications is a person's correction history, for the DPO; logged.
+func personRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
+	r, err := requirePlan(ctx, func(p *access.Plan) error {
+		if err := p.CheckOperation(access.OpManageRightsRequests); err != nil {
+			return err
+		}
+		return p.CheckRead(access.CategoryIdentity, access.CategoryContact, access.CategoryDemographic)
+	})
+	if err != nil {
+		return nil, err
+	}
+	id, err := optID("person", &person, "Person")
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.Tx.Rectifications(ctx, *id)
+	if err != nil {
+		return nil, err
+	}
+	r.access.record(*id, access.CategoryIdentity.Bit()|access.CategoryContact.Bit()|access.CategoryDemographic.Bit(), false)
+	if out == nil {
+		out = []store.Rectification{}
+	}
+	return out, nil
+}

@@ -50,6 +50,25 @@ func (r *mutationResolver) ErasePerson(ctx context.Context, input rights.EraseIn
 	return erasePerson(ctx, input)
 }
 
+// RectifyPerson is the resolver for the rectifyPerson field.
+func (r *mutationResolver) RectifyPerson(ctx context.Context, input rights.RectifyInput) (*model.RectifyPersonPayload, error) {
+	return rectifyPerson(ctx, input)
+}
+
+// Person is the resolver for the person field.
+func (r *personRectificationResolver) Person(ctx context.Context, obj *store.Rectification) (string, error) {
+	return gid("Person", obj.PersonID), nil
+}
+
+// Request is the resolver for the request field.
+func (r *personRectificationResolver) Request(ctx context.Context, obj *store.Rectification) (*string, error) {
+	if obj.RequestID == nil {
+		return nil, nil
+	}
+	id := gid("RightsRequest", *obj.RequestID)
+	return &id, nil
+}
+
 // ID is the resolver for the id field.
 func (r *processingRestrictionResolver) ID(ctx context.Context, obj *store.Restriction) (string, error) {
 	return gid("ProcessingRestriction", obj.ID), nil
@@ -98,6 +117,11 @@ func (r *queryResolver) SubjectAccessExport(ctx context.Context, person string) 
 	return subjectAccessExport(ctx, person)
 }
 
+// PersonRectifications is the resolver for the personRectifications field.
+func (r *queryResolver) PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
+	return personRectifications(ctx, person)
+}
+
 // ID is the resolver for the id field.
 func (r *rightsRequestResolver) ID(ctx context.Context, obj *store.RightsRequest) (string, error) {
 	return gid("RightsRequest", obj.ID), nil
@@ -123,6 +147,11 @@ func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *store.RightsRe
 	return rightsRequestOverdue(ctx, obj)
 }
 
+// PersonRectification returns generated.PersonRectificationResolver implementation.
+func (r *Resolver) PersonRectification() generated.PersonRectificationResolver {
+	return &personRectificationResolver{r}
+}
+
 // ProcessingRestriction returns generated.ProcessingRestrictionResolver implementation.
 func (r *Resolver) ProcessingRestriction() generated.ProcessingRestrictionResolver {
 	return &processingRestrictionResolver{r}
@@ -132,6 +161,7 @@ func (r *Resolver) ProcessingRestriction() generated.ProcessingRestrictionResolv
 func (r *Resolver) RightsRequest() generated.RightsRequestResolver { return &rightsRequestResolver{r} }
 
 type (
+	personRectificationResolver   struct{ *Resolver }
 	processingRestrictionResolver struct{ *Resolver }
 	rightsRequestResolver         struct{ *Resolver }
 )

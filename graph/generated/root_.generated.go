@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Organisation() OrganisationResolver
 	Participation() ParticipationResolver
 	Person() PersonResolver
+	PersonRectification() PersonRectificationResolver
 	ProcessingRestriction() ProcessingRestrictionResolver
 	Project() ProjectResolver
 	Query() QueryResolver
@@ -482,6 +483,7 @@ type ComplexityRoot struct {
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
 		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
+		RectifyPerson          func(childComplexity int, input rights.RectifyInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
 		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
@@ -620,6 +622,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonRectification struct {
+		Field       func(childComplexity int) int
+		NewValue    func(childComplexity int) int
+		OldValue    func(childComplexity int) int
+		Person      func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		RectifiedAt func(childComplexity int) int
+		RectifiedBy func(childComplexity int) int
+		Request     func(childComplexity int) int
+	}
+
 	ProcessingRestriction struct {
 		Active             func(childComplexity int) int
 		ClaimOrganisations func(childComplexity int) int
@@ -684,6 +697,7 @@ type ComplexityRoot struct {
 		Operations             func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
 		Organisations          func(childComplexity int, first *int, after *string, kind *string) int
 		Participations         func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
+		PersonRectifications   func(childComplexity int, person string) int
 		Persons                func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
 		ProcessingRestrictions func(childComplexity int, person *string, activeOnly *bool) int
 		Purposes               func(childComplexity int) int
@@ -692,6 +706,10 @@ type ComplexityRoot struct {
 		ServicesActivated      func(childComplexity int, roundID string) int
 		SubjectAccessExport    func(childComplexity int, person string) int
 		VerifyFrozenEsfReport  func(childComplexity int, id string) int
+	}
+
+	RectifyPersonPayload struct {
+		Changes func(childComplexity int) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -2724,6 +2742,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordParticipantExit(childComplexity, args["input"].(casework.RecordParticipantExitInput)), true
+	case "Mutation.rectifyPerson":
+		if e.ComplexityRoot.Mutation.RectifyPerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rectifyPerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RectifyPerson(childComplexity, args["input"].(rights.RectifyInput)), true
 	case "Mutation.refreshRegistryData":
 		if e.ComplexityRoot.Mutation.RefreshRegistryData == nil {
 			break
@@ -3311,6 +3340,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonRectification.field":
+		if e.ComplexityRoot.PersonRectification.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Field(childComplexity), true
+	case "PersonRectification.newValue":
+		if e.ComplexityRoot.PersonRectification.NewValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.NewValue(childComplexity), true
+	case "PersonRectification.oldValue":
+		if e.ComplexityRoot.PersonRectification.OldValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.OldValue(childComplexity), true
+	case "PersonRectification.person":
+		if e.ComplexityRoot.PersonRectification.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Person(childComplexity), true
+	case "PersonRectification.reason":
+		if e.ComplexityRoot.PersonRectification.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Reason(childComplexity), true
+	case "PersonRectification.rectifiedAt":
+		if e.ComplexityRoot.PersonRectification.RectifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.RectifiedAt(childComplexity), true
+	case "PersonRectification.rectifiedBy":
+		if e.ComplexityRoot.PersonRectification.RectifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.RectifiedBy(childComplexity), true
+	case "PersonRectification.request":
+		if e.ComplexityRoot.PersonRectification.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Request(childComplexity), true
+
 	case "ProcessingRestriction.active":
 		if e.ComplexityRoot.ProcessingRestriction.Active == nil {
 			break
@@ -3665,6 +3743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Participations(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ParticipationFilter)), true
+	case "Query.personRectifications":
+		if e.ComplexityRoot.Query.PersonRectifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personRectifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonRectifications(childComplexity, args["person"].(string)), true
 	case "Query.persons":
 		if e.ComplexityRoot.Query.Persons == nil {
 			break
@@ -3743,6 +3832,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.VerifyFrozenEsfReport(childComplexity, args["id"].(string)), true
+
+	case "RectifyPersonPayload.changes":
+		if e.ComplexityRoot.RectifyPersonPayload.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RectifyPersonPayload.Changes(childComplexity), true
 
 	case "RefreshRegistryDataPayload.errors":
 		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
@@ -4287,6 +4383,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPersonFilter,
 		ec.unmarshalInputRecordAssessmentInput,
 		ec.unmarshalInputRecordParticipantExitInput,
+		ec.unmarshalInputRectifyPersonInput,
 		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
 		ec.unmarshalInputRestrictProcessingInput,
@@ -5978,6 +6075,53 @@ extend type Query {
   "A person's subject access export. Data protection officers only; logged like any read of the person's data."
   subjectAccessExport(person: ID!): SubjectAccessExport!
 }
+
+"""
+A person's data corrected on their request (GDPR Art. 16): a null field stays as it is;
+an empty phone, email or residenceMunicipality clears it. The tax code is not corrected
+here.
+"""
+input RectifyPersonInput {
+  personId: ID!
+  "The RECTIFICATION request it answers, if any."
+  requestId: ID
+  givenName: String
+  familyName: String
+  phone: String
+  email: String
+  "Belfiore code of the municipality of residence."
+  residenceMunicipality: String
+  "Why: kept in the history."
+  reason: String!
+}
+
+"One corrected field, with the value it replaced."
+type PersonRectification {
+  person: ID!
+  request: ID
+  "The column corrected: given_name, family_name, phone, email, residence_municipality."
+  field: String!
+  oldValue: String
+  newValue: String
+  reason: String!
+  rectifiedBy: String!
+  rectifiedAt: DateTime!
+}
+
+type RectifyPersonPayload {
+  "The fields changed (none when every value was already so)."
+  changes: [PersonRectification!]!
+}
+
+extend type Query {
+  "A person's rectification history, oldest first. Data protection officers only."
+  personRectifications(person: ID!): [PersonRectification!]!
+}
+
+extend type Mutation {
+  "Corrects a person's identifying and contact data, keeping the history."
+  rectifyPerson(input: RectifyPersonInput!): RectifyPersonPayload!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
@@ -7112,6 +7256,28 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonRectification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_PersonRectification_person(ctx, field)
+	case "request":
+		return ec.fieldContext_PersonRectification_request(ctx, field)
+	case "field":
+		return ec.fieldContext_PersonRectification_field(ctx, field)
+	case "oldValue":
+		return ec.fieldContext_PersonRectification_oldValue(ctx, field)
+	case "newValue":
+		return ec.fieldContext_PersonRectification_newValue(ctx, field)
+	case "reason":
+		return ec.fieldContext_PersonRectification_reason(ctx, field)
+	case "rectifiedBy":
+		return ec.fieldContext_PersonRectification_rectifiedBy(ctx, field)
+	case "rectifiedAt":
+		return ec.fieldContext_PersonRectification_rectifiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonRectification", field.Name)
+}
+
 func (ec *executionContext) childFields_ProcessingRestriction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7212,6 +7378,14 @@ func (ec *executionContext) childFields_PurposeLegalBasis(ctx context.Context, f
 		return ec.fieldContext_PurposeLegalBasis_law(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PurposeLegalBasis", field.Name)
+}
+
+func (ec *executionContext) childFields_RectifyPersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changes":
+		return ec.fieldContext_RectifyPersonPayload_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RectifyPersonPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RefreshRegistryDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

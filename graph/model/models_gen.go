@@ -374,6 +374,11 @@ type PurposeLegalBasis struct {
 type Query struct {
 }
 
+type RectifyPersonPayload struct {
+	// The fields changed (none when every value was already so).
+	Changes []store.Rectification `json:"changes"`
+}
+
 type RefreshRegistryDataInput struct {
 	// The person to refresh; give this or householdId.
 	PersonID *string `json:"personId,omitempty"`

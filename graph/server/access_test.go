@@ -367,7 +367,7 @@ func dbSnapshot(t *testing.T, st *store.Store) string {
 	var parts []string
 	for _, table := range []string{"persons", "households", "household_members", "cases", "case_organisations", "case_departments",
 		"assessments", "assessment_scores", "projects", "interventions", "activity_entries", "participations", "access_log",
-		"rights_requests", "rights_request_events", "processing_restrictions"} {
+		"rights_requests", "rights_request_events", "processing_restrictions", "person_rectifications", "retention_ledger"} {
 		var sum string
 		require.NoError(t, st.Pool().QueryRow(context.Background(),
 			`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM `+table+` x`).Scan(&sum))

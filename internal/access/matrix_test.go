@@ -78,7 +78,7 @@ var expected = map[access.Role]map[access.Purpose]grant{
 	},
 	access.RoleDPO: {
 		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact",
-			ops: "read_access_log manage_rights_requests", mutations: "createRightsRequest assignRightsRequest extendRightsRequest closeRightsRequest restrictProcessing liftRestriction erasePerson"},
+			ops: "read_access_log manage_rights_requests", mutations: "createRightsRequest assignRightsRequest extendRightsRequest closeRightsRequest restrictProcessing liftRestriction erasePerson rectifyPerson"},
 	},
 	access.RoleAdmin: {
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates manage_tokens refresh_registry", mutations: "refreshRegistry"},

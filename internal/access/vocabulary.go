@@ -244,6 +244,7 @@ const (
 	MutationRestrictProcessing     Mutation = "restrictProcessing"
 	MutationLiftRestriction        Mutation = "liftRestriction"
 	MutationErasePerson            Mutation = "erasePerson"
+	MutationRectifyPerson          Mutation = "rectifyPerson"
 )
 
 type mutationSpec struct {
@@ -290,6 +291,9 @@ var mutations = map[Mutation]mutationSpec{
 	// Erasure clears identity, contact and demographic data and the free text written
 	// about the person; only the DPO's request flow does it.
 	MutationErasePerson: {op: OpManageRightsRequests},
+	// Rectification on request corrects names, contact data and the municipality of
+	// residence.
+	MutationRectifyPerson: {op: OpManageRightsRequests, writes: []Category{CategoryIdentity, CategoryContact, CategoryDemographic}},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -300,7 +304,7 @@ func Mutations() []Mutation {
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
 		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
 		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
-		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson}
+		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson, MutationRectifyPerson}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

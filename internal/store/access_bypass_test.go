@@ -197,6 +197,8 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 			SELECT id, tax_code, 'seed', 'seed' FROM persons ORDER BY id DESC LIMIT 1`,
 		`INSERT INTO retention_ledger (at, actor, rule, person_id, action, due_on)
 			SELECT now(), 'seed', 'case', id, 'RESTRICTED', '2025-01-01' FROM persons LIMIT 1`,
+		`INSERT INTO person_rectifications (person_id, field, old_value, new_value, reason, rectified_by)
+			SELECT id, 'phone', NULL, '+39 050 1', 'seed', 'seed' FROM persons LIMIT 1`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)

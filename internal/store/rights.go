@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
 )
 
 // RightsRequest is a data-subject request (GDPR Art. 15-21) and how it was handled
@@ -165,5 +170,65 @@ func (t *Tx) CaseIDsOfPerson(ctx context.Context, personID string) ([]string, er
 		ORDER BY 1`, []any{personID}, func(r pgx.Rows) (string, error) {
 		var id string
 		return id, r.Scan(&id)
+	})
+}
+
+// Rectification is one corrected field of a person, with the value it replaced
+// (migrations/00480_person_rectifications.sql).
+type Rectification struct {
+	PersonID    string
+	RequestID   *string
+	Field       string
+	OldValue    *string
+	NewValue    *string
+	Reason      string
+	RectifiedBy string
+	RectifiedAt time.Time
+}
+
+// rectifiable maps the fields a rectification may change to their columns.
+var rectifiable = map[string]string{"given_name": "given_name", "family_name": "family_name", "phone": "phone",
+	"email": "email", "residence_municipality": "residence_municipality"}
+
+// RectifyPerson sets the fields (column name to new value, nil clearing it) and records
+// each change with the value it replaced. Unchanged fields are not recorded.
+func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[string]*string, requestID *string, reason, by string) ([]Rectification, error) {
+	cols := make([]string, 0, len(changes))
+	for c := range changes {
+		if _, ok := rectifiable[c]; !ok {
+			return nil, fmt.Errorf("store: %s cannot be rectified here", c)
+		}
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	var out []Rectification
+	for _, c := range cols {
+		var rec Rectification
+		// The old value is read and replaced in one statement, under the row's lock.
+		err := queryRow(ctx, t, "rectify person", `
+			WITH old AS (SELECT id, `+c+`::text AS v FROM persons WHERE id = $1 FOR UPDATE),
+			upd AS (UPDATE persons p SET `+c+` = $2, updated_at = now() FROM old WHERE p.id = old.id AND old.v IS DISTINCT FROM $2 RETURNING p.id)
+			INSERT INTO person_rectifications (person_id, request_id, field, old_value, new_value, reason, rectified_by)
+			SELECT old.id, $3, $4, old.v, $2, $5, $6 FROM old JOIN upd ON upd.id = old.id
+			RETURNING person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at`,
+			[]any{personID, changes[c], requestID, c, reason, by},
+			&rec.PersonID, &rec.RequestID, &rec.Field, &rec.OldValue, &rec.NewValue, &rec.Reason, &rec.RectifiedBy, &rec.RectifiedAt)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue // unchanged
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// Rectifications lists a person's corrections, oldest first.
+func (t *Tx) Rectifications(ctx context.Context, personID string) ([]Rectification, error) {
+	return query(ctx, t, "rectifications", `SELECT person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at
+		FROM person_rectifications WHERE person_id = $1 ORDER BY id`, []any{personID}, func(r pgx.Rows) (Rectification, error) {
+		var rec Rectification
+		return rec, r.Scan(&rec.PersonID, &rec.RequestID, &rec.Field, &rec.OldValue, &rec.NewValue, &rec.Reason, &rec.RectifiedBy, &rec.RectifiedAt)
 	})
 }
