@@ -89,12 +89,35 @@ func (t *Tx) PseudonymisePerson(ctx context.Context, personID string) (Pseudonym
 	if strings.HasPrefix(code, ErasedTaxCodePrefix) {
 		return res, nil
 	}
+	// The ESF+ indicators derive a participant's gender and birth date from the tax code
+	// when the participation lacks them: pin the derived values first, so that the
+	// values counted do not change, and mark them derived again afterwards (a changed
+	// tax code re-derives, which would clear the marks).
+	var derivedGender, derivedBirth []string
+	if err := queryRow(ctx, t, "pseudonymise person", `SELECT
+			coalesce(array_agg(id::text) FILTER (WHERE esf_gender_derived), '{}'),
+			coalesce(array_agg(id::text) FILTER (WHERE esf_birth_date_derived), '{}')
+		FROM participations WHERE person_id = $1`, []any{personID}, &derivedGender, &derivedBirth); err != nil {
+		return res, err
+	}
+	if _, err := exec(ctx, t, "pseudonymise person", `UPDATE participations SET gender = coalesce(gender, esf_gender),
+			birth_date = coalesce(birth_date, esf_birth_date)
+		WHERE person_id = $1 AND (esf_gender_derived OR esf_birth_date_derived)`, personID); err != nil {
+		return res, err
+	}
 	if _, err := exec(ctx, t, "pseudonymise person", `UPDATE persons SET
 			tax_code = $2 || upper(substr(md5(id::text), 1, 10)), given_name = '', family_name = '', birth_date = NULL,
 			birth_place = NULL, gender = NULL, citizenship = NULL, country_of_birth = NULL, residence_municipality = NULL,
 			phone = NULL, email = NULL, updated_at = now()
 		WHERE id = $1`, personID, ErasedTaxCodePrefix); err != nil {
 		return res, err
+	}
+	if len(derivedGender)+len(derivedBirth) > 0 {
+		if _, err := exec(ctx, t, "pseudonymise person", `UPDATE participations SET esf_gender_derived = esf_gender_derived OR id = ANY($1::uuid[]),
+				esf_birth_date_derived = esf_birth_date_derived OR id = ANY($2::uuid[])
+			WHERE person_id = $3`, derivedGender, derivedBirth, personID); err != nil {
+			return res, err
+		}
 	}
 	for _, sql := range []string{
 		`UPDATE cases SET summary = NULL WHERE person_id = $1 AND summary IS NOT NULL`,
