@@ -424,6 +424,8 @@ var mutationRules = map[string]mutationRule{
 	"liftRestriction":        {mutation: access.MutationLiftRestriction},
 	"erasePerson":            {mutation: access.MutationErasePerson},
 	"rectifyPerson":          {mutation: access.MutationRectifyPerson},
+	"recordConsent":          {mutation: access.MutationRecordConsent},
+	"withdrawConsent":        {mutation: access.MutationWithdrawConsent},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

@@ -320,3 +320,50 @@ func personRectifications(ctx context.Context, person string) ([]store.Rectifica
 	}
 	return out, nil
 }
+
+func recordConsent(ctx context.Context, in rights.RecordConsentInput) (*model.ConsentRecordPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := rights.RecordConsent(ctx, r.Tx, in, r.access.actor(), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	r.access.touch(rec.PersonID)
+	return &model.ConsentRecordPayload{Record: rec}, nil
+}
+
+func withdrawConsent(ctx context.Context, in rights.WithdrawConsentInput) (*model.ConsentRecordPayload, error) {
+	r, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := rights.WithdrawConsent(ctx, r.Tx, in, r.access.actor())
+	if err != nil {
+		return nil, err
+	}
+	r.access.touch(rec.PersonID)
+	return &model.ConsentRecordPayload{Record: rec}, nil
+}
+
+// consentRecords lists a person's consents; logged like a read of the person.
+func consentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
+	r, err := requireOperation(ctx, access.OpRecordConsent)
+	if err != nil {
+		return nil, err
+	}
+	id, err := optID("person", &person, "Person")
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.Tx.ConsentRecordsOfPerson(ctx, *id)
+	if err != nil {
+		return nil, err
+	}
+	r.access.record(*id, 0, false)
+	if out == nil {
+		out = []store.ConsentRecord{}
+	}
+	return out, nil
+}

@@ -15,6 +15,21 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
+// ID is the resolver for the id field.
+func (r *consentRecordResolver) ID(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+	return gid("ConsentRecord", obj.ID), nil
+}
+
+// Person is the resolver for the person field.
+func (r *consentRecordResolver) Person(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+	return gid("Person", obj.PersonID), nil
+}
+
+// Controller is the resolver for the controller field.
+func (r *consentRecordResolver) Controller(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+	return gid("Organisation", obj.ControllerOrganisationID), nil
+}
+
 // CreateRightsRequest is the resolver for the createRightsRequest field.
 func (r *mutationResolver) CreateRightsRequest(ctx context.Context, input rights.CreateInput) (*model.RightsRequestPayload, error) {
 	return createRightsRequest(ctx, input)
@@ -53,6 +68,16 @@ func (r *mutationResolver) ErasePerson(ctx context.Context, input rights.EraseIn
 // RectifyPerson is the resolver for the rectifyPerson field.
 func (r *mutationResolver) RectifyPerson(ctx context.Context, input rights.RectifyInput) (*model.RectifyPersonPayload, error) {
 	return rectifyPerson(ctx, input)
+}
+
+// RecordConsent is the resolver for the recordConsent field.
+func (r *mutationResolver) RecordConsent(ctx context.Context, input rights.RecordConsentInput) (*model.ConsentRecordPayload, error) {
+	return recordConsent(ctx, input)
+}
+
+// WithdrawConsent is the resolver for the withdrawConsent field.
+func (r *mutationResolver) WithdrawConsent(ctx context.Context, input rights.WithdrawConsentInput) (*model.ConsentRecordPayload, error) {
+	return withdrawConsent(ctx, input)
 }
 
 // Person is the resolver for the person field.
@@ -122,6 +147,11 @@ func (r *queryResolver) PersonRectifications(ctx context.Context, person string)
 	return personRectifications(ctx, person)
 }
 
+// ConsentRecords is the resolver for the consentRecords field.
+func (r *queryResolver) ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
+	return consentRecords(ctx, person)
+}
+
 // ID is the resolver for the id field.
 func (r *rightsRequestResolver) ID(ctx context.Context, obj *store.RightsRequest) (string, error) {
 	return gid("RightsRequest", obj.ID), nil
@@ -147,6 +177,9 @@ func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *store.RightsRe
 	return rightsRequestOverdue(ctx, obj)
 }
 
+// ConsentRecord returns generated.ConsentRecordResolver implementation.
+func (r *Resolver) ConsentRecord() generated.ConsentRecordResolver { return &consentRecordResolver{r} }
+
 // PersonRectification returns generated.PersonRectificationResolver implementation.
 func (r *Resolver) PersonRectification() generated.PersonRectificationResolver {
 	return &personRectificationResolver{r}
@@ -161,6 +194,7 @@ func (r *Resolver) ProcessingRestriction() generated.ProcessingRestrictionResolv
 func (r *Resolver) RightsRequest() generated.RightsRequestResolver { return &rightsRequestResolver{r} }
 
 type (
+	consentRecordResolver         struct{ *Resolver }
 	personRectificationResolver   struct{ *Resolver }
 	processingRestrictionResolver struct{ *Resolver }
 	rightsRequestResolver         struct{ *Resolver }

@@ -31,6 +31,7 @@ type ResolverRoot interface {
 	BenefitHouseholdMember() BenefitHouseholdMemberResolver
 	Case() CaseResolver
 	CaseOrganisationLink() CaseOrganisationLinkResolver
+	ConsentRecord() ConsentRecordResolver
 	Department() DepartmentResolver
 	EmploymentEvent() EmploymentEventResolver
 	Household() HouseholdResolver
@@ -190,6 +191,35 @@ type ComplexityRoot struct {
 
 	CasePayload struct {
 		Case func(childComplexity int) int
+	}
+
+	ConsentEvent struct {
+		Actor     func(childComplexity int) int
+		At        func(childComplexity int) int
+		FromState func(childComplexity int) int
+		Note      func(childComplexity int) int
+		ToState   func(childComplexity int) int
+	}
+
+	ConsentRecord struct {
+		Controller     func(childComplexity int) int
+		DataCategories func(childComplexity int) int
+		EvidenceRef    func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		GivenAt        func(childComplexity int) int
+		History        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LegalBasis     func(childComplexity int) int
+		Method         func(childComplexity int) int
+		Person         func(childComplexity int) int
+		Purposes       func(childComplexity int) int
+		RecordedBy     func(childComplexity int) int
+		State          func(childComplexity int) int
+		WithdrawnAt    func(childComplexity int) int
+	}
+
+	ConsentRecordPayload struct {
+		Record func(childComplexity int) int
 	}
 
 	CountRow struct {
@@ -482,12 +512,14 @@ type ComplexityRoot struct {
 		LiftRestriction        func(childComplexity int, input rights.LiftInput) int
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
+		RecordConsent          func(childComplexity int, input rights.RecordConsentInput) int
 		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
 		RectifyPerson          func(childComplexity int, input rights.RectifyInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
 		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
 		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
+		WithdrawConsent        func(childComplexity int, input rights.WithdrawConsentInput) int
 	}
 
 	Operation struct {
@@ -688,6 +720,7 @@ type ComplexityRoot struct {
 		AccessLog              func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
 		CaseLoad               func(childComplexity int, groupBy model.CaseLoadGroup) int
 		Cases                  func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
+		ConsentRecords         func(childComplexity int, person string) int
 		EsfDrillDown           func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
 		EsfProfile             func(childComplexity int, operationCode string, round *int) int
 		EsfReport              func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
@@ -1394,6 +1427,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CasePayload.Case(childComplexity), true
+
+	case "ConsentEvent.actor":
+		if e.ComplexityRoot.ConsentEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.Actor(childComplexity), true
+	case "ConsentEvent.at":
+		if e.ComplexityRoot.ConsentEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.At(childComplexity), true
+	case "ConsentEvent.fromState":
+		if e.ComplexityRoot.ConsentEvent.FromState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.FromState(childComplexity), true
+	case "ConsentEvent.note":
+		if e.ComplexityRoot.ConsentEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.Note(childComplexity), true
+	case "ConsentEvent.toState":
+		if e.ComplexityRoot.ConsentEvent.ToState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.ToState(childComplexity), true
+
+	case "ConsentRecord.controller":
+		if e.ComplexityRoot.ConsentRecord.Controller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Controller(childComplexity), true
+	case "ConsentRecord.dataCategories":
+		if e.ComplexityRoot.ConsentRecord.DataCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.DataCategories(childComplexity), true
+	case "ConsentRecord.evidenceRef":
+		if e.ComplexityRoot.ConsentRecord.EvidenceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.EvidenceRef(childComplexity), true
+	case "ConsentRecord.expiresAt":
+		if e.ComplexityRoot.ConsentRecord.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.ExpiresAt(childComplexity), true
+	case "ConsentRecord.givenAt":
+		if e.ComplexityRoot.ConsentRecord.GivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.GivenAt(childComplexity), true
+	case "ConsentRecord.history":
+		if e.ComplexityRoot.ConsentRecord.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.History(childComplexity), true
+	case "ConsentRecord.id":
+		if e.ComplexityRoot.ConsentRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.ID(childComplexity), true
+	case "ConsentRecord.legalBasis":
+		if e.ComplexityRoot.ConsentRecord.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.LegalBasis(childComplexity), true
+	case "ConsentRecord.method":
+		if e.ComplexityRoot.ConsentRecord.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Method(childComplexity), true
+	case "ConsentRecord.person":
+		if e.ComplexityRoot.ConsentRecord.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Person(childComplexity), true
+	case "ConsentRecord.purposes":
+		if e.ComplexityRoot.ConsentRecord.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Purposes(childComplexity), true
+	case "ConsentRecord.recordedBy":
+		if e.ComplexityRoot.ConsentRecord.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.RecordedBy(childComplexity), true
+	case "ConsentRecord.state":
+		if e.ComplexityRoot.ConsentRecord.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.State(childComplexity), true
+	case "ConsentRecord.withdrawnAt":
+		if e.ComplexityRoot.ConsentRecord.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.WithdrawnAt(childComplexity), true
+
+	case "ConsentRecordPayload.record":
+		if e.ComplexityRoot.ConsentRecordPayload.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecordPayload.Record(childComplexity), true
 
 	case "CountRow.counts":
 		if e.ComplexityRoot.CountRow.Counts == nil {
@@ -2731,6 +2887,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordAssessment(childComplexity, args["input"].(casework.RecordAssessmentInput)), true
+	case "Mutation.recordConsent":
+		if e.ComplexityRoot.Mutation.RecordConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsent(childComplexity, args["input"].(rights.RecordConsentInput)), true
 	case "Mutation.recordParticipantExit":
 		if e.ComplexityRoot.Mutation.RecordParticipantExit == nil {
 			break
@@ -2797,6 +2964,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(casework.UpdateProjectInput)), true
+	case "Mutation.withdrawConsent":
+		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawConsent(childComplexity, args["input"].(rights.WithdrawConsentInput)), true
 
 	case "Operation.categoryOfRegion":
 		if e.ComplexityRoot.Operation.CategoryOfRegion == nil {
@@ -3643,6 +3821,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CaseFilter)), true
+	case "Query.consentRecords":
+		if e.ComplexityRoot.Query.ConsentRecords == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consentRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConsentRecords(childComplexity, args["person"].(string)), true
 	case "Query.esfDrillDown":
 		if e.ComplexityRoot.Query.EsfDrillDown == nil {
 			break
@@ -4382,12 +4571,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputParticipationFilter,
 		ec.unmarshalInputPersonFilter,
 		ec.unmarshalInputRecordAssessmentInput,
+		ec.unmarshalInputRecordConsentInput,
 		ec.unmarshalInputRecordParticipantExitInput,
 		ec.unmarshalInputRectifyPersonInput,
 		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
 		ec.unmarshalInputRestrictProcessingInput,
 		ec.unmarshalInputUpdateProjectInput,
+		ec.unmarshalInputWithdrawConsentInput,
 	)
 	first := true
 
@@ -6122,6 +6313,75 @@ extend type Mutation {
   "Corrects a person's identifying and contact data, keeping the history."
   rectifyPerson(input: RectifyPersonInput!): RectifyPersonPayload!
 }
+
+"One change of a consent's state."
+type ConsentEvent {
+  at: DateTime!
+  fromState: String
+  toState: String!
+  actor: String!
+  note: String!
+}
+
+"""
+A consent in the shape of ISO/IEC TS 27560: who consented (the person), to which
+controller, for which purposes and data categories, on which legal basis, its state
+(GIVEN, WITHDRAWN, EXPIRED, REFUSED) and times, how it was collected and the evidence,
+who recorded it, and its history. A purpose whose legal basis is consent reads a person
+only with a consent in force for it; a withdrawal takes effect from the next request.
+"""
+type ConsentRecord {
+  id: ID!
+  person: ID!
+  controller: ID!
+  purposes: [String!]!
+  dataCategories: [String!]!
+  legalBasis: String!
+  state: String!
+  givenAt: DateTime
+  withdrawnAt: DateTime
+  expiresAt: DateTime
+  method: String!
+  evidenceRef: String!
+  recordedBy: String!
+  history: [ConsentEvent!]!
+}
+
+input RecordConsentInput {
+  personId: ID!
+  "The organisation that is the controller for the purposes."
+  controllerOrganisationId: ID!
+  purposes: [String!]!
+  dataCategories: [String!]
+  "Records the person's refusal instead."
+  refused: Boolean
+  expiresAt: DateTime
+  "WRITTEN, ELECTRONIC or ORAL_RECORDED."
+  method: String!
+  "Where the evidence is kept: the signed form's protocol number, the recording."
+  evidenceRef: String!
+}
+
+input WithdrawConsentInput {
+  recordId: ID!
+  note: String
+}
+
+type ConsentRecordPayload {
+  record: ConsentRecord!
+}
+
+extend type Query {
+  "A person's consents, oldest first (the record_consent operation)."
+  consentRecords(person: ID!): [ConsentRecord!]!
+}
+
+extend type Mutation {
+  "Records a consent, or its refusal, as collected."
+  recordConsent(input: RecordConsentInput!): ConsentRecordPayload!
+  "Withdraws a consent (GDPR Art. 7(3)): from the next request on it grants nothing."
+  withdrawConsent(input: WithdrawConsentInput!): ConsentRecordPayload!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
@@ -6450,6 +6710,64 @@ func (ec *executionContext) childFields_CasePayload(ctx context.Context, field g
 		return ec.fieldContext_CasePayload_case(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_ConsentEvent_at(ctx, field)
+	case "fromState":
+		return ec.fieldContext_ConsentEvent_fromState(ctx, field)
+	case "toState":
+		return ec.fieldContext_ConsentEvent_toState(ctx, field)
+	case "actor":
+		return ec.fieldContext_ConsentEvent_actor(ctx, field)
+	case "note":
+		return ec.fieldContext_ConsentEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConsentRecord_id(ctx, field)
+	case "person":
+		return ec.fieldContext_ConsentRecord_person(ctx, field)
+	case "controller":
+		return ec.fieldContext_ConsentRecord_controller(ctx, field)
+	case "purposes":
+		return ec.fieldContext_ConsentRecord_purposes(ctx, field)
+	case "dataCategories":
+		return ec.fieldContext_ConsentRecord_dataCategories(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_ConsentRecord_legalBasis(ctx, field)
+	case "state":
+		return ec.fieldContext_ConsentRecord_state(ctx, field)
+	case "givenAt":
+		return ec.fieldContext_ConsentRecord_givenAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_ConsentRecord_withdrawnAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ConsentRecord_expiresAt(ctx, field)
+	case "method":
+		return ec.fieldContext_ConsentRecord_method(ctx, field)
+	case "evidenceRef":
+		return ec.fieldContext_ConsentRecord_evidenceRef(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ConsentRecord_recordedBy(ctx, field)
+	case "history":
+		return ec.fieldContext_ConsentRecord_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "record":
+		return ec.fieldContext_ConsentRecordPayload_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentRecordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CountRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -80,6 +80,10 @@ type CasePayload struct {
 	Case store.Case `json:"case"`
 }
 
+type ConsentRecordPayload struct {
+	Record store.ConsentRecord `json:"record"`
+}
+
 type CountRow struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`

@@ -218,6 +218,8 @@ const (
 	// ClaimRights is "manage" for plans that handle data-subject requests
 	// (migrations/00450_rights_requests.sql).
 	ClaimRights = "ponte.rights"
+	// ClaimConsentPurpose names the request's purpose when its legal basis is consent.
+	ClaimConsentPurpose = "ponte.consent_purpose"
 )
 
 // Claims are the transaction settings for the plan: the database role, the row scope
@@ -234,6 +236,12 @@ func (p *Plan) Claims() map[string]string {
 	c[ClaimAccessLog] = ""
 	if p.Can(OpReadAccessLog) {
 		c[ClaimAccessLog] = "read"
+	}
+	// A purpose resting on consent reads only persons with a consent in force for it
+	// (migrations/00490_consent_records.sql).
+	c[ClaimConsentPurpose] = ""
+	if b, ok := p.bases[p.principal.Purpose]; ok && b.Basis == BasisConsent {
+		c[ClaimConsentPurpose] = string(p.principal.Purpose)
 	}
 	c[ClaimRights] = ""
 	if p.Can(OpManageRightsRequests) {

@@ -153,12 +153,15 @@ const (
 	// OpManageRightsRequests: record, assign, extend, close and list data-subject
 	// requests (GDPR Art. 15-21), restrict processing (Art. 18) and erase (Art. 17).
 	OpManageRightsRequests Operation = "manage_rights_requests"
+	// OpRecordConsent: record and withdraw a person's consents (ISO/IEC TS 27560) and
+	// read them.
+	OpRecordConsent Operation = "record_consent"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
 	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
-		OpReportESF, OpDrillESF, OpManageRightsRequests}
+		OpReportESF, OpDrillESF, OpManageRightsRequests, OpRecordConsent}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -245,6 +248,8 @@ const (
 	MutationLiftRestriction        Mutation = "liftRestriction"
 	MutationErasePerson            Mutation = "erasePerson"
 	MutationRectifyPerson          Mutation = "rectifyPerson"
+	MutationRecordConsent          Mutation = "recordConsent"
+	MutationWithdrawConsent        Mutation = "withdrawConsent"
 )
 
 type mutationSpec struct {
@@ -294,6 +299,9 @@ var mutations = map[Mutation]mutationSpec{
 	// Rectification on request corrects names, contact data and the municipality of
 	// residence.
 	MutationRectifyPerson: {op: OpManageRightsRequests, writes: []Category{CategoryIdentity, CategoryContact, CategoryDemographic}},
+	// A consent is a record of its own; it writes no category of the person's data.
+	MutationRecordConsent:   {op: OpRecordConsent},
+	MutationWithdrawConsent: {op: OpRecordConsent},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -304,7 +312,8 @@ func Mutations() []Mutation {
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
 		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
 		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
-		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson, MutationRectifyPerson}
+		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson, MutationRectifyPerson,
+		MutationRecordConsent, MutationWithdrawConsent}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

@@ -199,6 +199,11 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 			SELECT now(), 'seed', 'case', id, 'RESTRICTED', '2025-01-01' FROM persons LIMIT 1`,
 		`INSERT INTO person_rectifications (person_id, field, old_value, new_value, reason, rectified_by)
 			SELECT id, 'phone', NULL, '+39 050 1', 'seed', 'seed' FROM persons LIMIT 1`,
+		`WITH c AS (INSERT INTO consent_records (person_id, controller_organisation_id, purposes, legal_basis, state, given_at, method,
+				evidence_ref, recorded_by)
+			SELECT p.id, o.id, ARRAY['school_attendance'], 'GDPR Art. 6(1)(a)', 'GIVEN', now(), 'WRITTEN', 'seed', 'seed'
+			FROM persons p, organisations o LIMIT 1 RETURNING id)
+			INSERT INTO consent_record_events (record_id, to_state, actor) SELECT id, 'GIVEN', 'seed' FROM c`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)
