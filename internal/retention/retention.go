@@ -1,7 +1,7 @@
 // Package retention runs the retention rules (the retention_rules table): on the day a
 // person's last rule expires it restricts their processing, after the rule's grace days it
 // pseudonymises them, and it erases registry copies whose purpose ended; every step goes
-// to the retention ledger, once. It takes its clock from its caller, so tests move it.
+// to the retention ledger, once. It also marks consents past their expiry EXPIRED. It takes its clock from its caller, so tests move it.
 package retention
 
 import (
@@ -102,6 +102,8 @@ type Report struct {
 	Pseudonymised int
 	// RegistryCopies counts the copies erased per table.
 	RegistryCopies map[string]int64
+	// ExpiredConsents counts the consents whose expiry passed, now marked EXPIRED.
+	ExpiredConsents int64
 }
 
 // Run applies the rules at the clock's day, batch by batch. Each batch commits on its
@@ -148,6 +150,9 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 	}
 	err := r.st.InTx(ctx, txOptions, func(tx *store.Tx) error {
 		var err error
+		if rep.ExpiredConsents, err = tx.ExpireConsents(ctx, r.now(), Actor); err != nil {
+			return err
+		}
 		if rep.RegistryCopies, err = tx.EraseRegistryCopies(ctx, rep.On); err != nil {
 			return err
 		}

@@ -109,6 +109,12 @@ func TestRetentionJobOnAMovingClock(t *testing.T) {
 		return retention.New(hub, append([]retention.Option{retention.WithClock(func() time.Time { return clock.Add(13 * time.Hour) })}, opts...)...).Run(ctx)
 	}
 
+	// A consent of C's that expires at the end of 2024-03-10.
+	_, err := owner.Exec(ctx, `INSERT INTO consent_records (person_id, controller_organisation_id, purposes, legal_basis, state, given_at,
+		expires_at, method, evidence_ref, recorded_by) VALUES ($1, '00000000-0000-4000-8000-000000000001', ARRAY['school_attendance'],
+		'GDPR Art. 6(1)(a)', 'GIVEN', '2023-01-01', '2024-03-11T00:00:00Z', 'WRITTEN', 'prot. 1', 'sw')`, ids["C"])
+	require.NoError(t, err)
+
 	// The last day kept: nothing.
 	plan, err := retention.New(hub).Plan(ctx, clock)
 	require.NoError(t, err)
@@ -119,6 +125,7 @@ func TestRetentionJobOnAMovingClock(t *testing.T) {
 	rep, err := run()
 	require.NoError(t, err)
 	require.Zero(t, rep.Restricted+rep.Pseudonymised)
+	require.Zero(t, rep.ExpiredConsents, "the consent holds through its last day")
 	require.Equal(t, int64(1), rep.RegistryCopies["registry_isee"])
 	require.Empty(t, ledger(t, owner, "RESTRICTED"))
 	var isee int
@@ -151,6 +158,11 @@ func TestRetentionJobOnAMovingClock(t *testing.T) {
 	rep, err = run(retention.WithBatch(2))
 	require.NoError(t, err)
 	require.Equal(t, 4, rep.Restricted)
+	require.Equal(t, int64(1), rep.ExpiredConsents)
+	var state string
+	require.NoError(t, owner.QueryRow(ctx, `SELECT state || ' ' || (SELECT string_agg(to_state, ',') FROM consent_record_events)
+		FROM consent_records`).Scan(&state))
+	require.Equal(t, "EXPIRED EXPIRED", state)
 	rep, err = run()
 	require.NoError(t, err)
 	require.Zero(t, rep.Restricted+rep.Pseudonymised, "nothing twice")

@@ -114,3 +114,13 @@ func (t *Tx) ConsentRecordsOfPerson(ctx context.Context, personID string) ([]Con
 	return query(ctx, t, "consents of person", `SELECT `+consentColumns+` FROM consent_records c WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
 		[]any{personID}, scanConsent)
 }
+
+// ExpireConsents turns the given consents whose expiry is not after at into EXPIRED,
+// recording the change, and returns how many. Reads already treat them as expired; this
+// makes the record say so.
+func (t *Tx) ExpireConsents(ctx context.Context, at time.Time, actor string) (int64, error) {
+	return exec(ctx, t, "expire consents", `WITH x AS (
+			UPDATE consent_records SET state = 'EXPIRED' WHERE state = 'GIVEN' AND expires_at <= $1 RETURNING id)
+		INSERT INTO consent_record_events (record_id, at, from_state, to_state, actor, note)
+		SELECT id, $1, 'GIVEN', 'EXPIRED', $2, 'expired' FROM x`, at, actor)
+}
