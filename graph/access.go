@@ -416,6 +416,16 @@ var mutationRules = map[string]mutationRule{
 	"recordParticipantExit":  {mutation: access.MutationRecordParticipantExit},
 	"refreshRegistryData":    {mutation: access.MutationRefreshRegistry},
 	"freezeEsfReport":        {mutation: access.MutationFreezeESFReport},
+	"createRightsRequest":    {mutation: access.MutationCreateRightsRequest},
+	"assignRightsRequest":    {mutation: access.MutationAssignRightsRequest},
+	"extendRightsRequest":    {mutation: access.MutationExtendRightsRequest},
+	"closeRightsRequest":     {mutation: access.MutationCloseRightsRequest},
+	"restrictProcessing":     {mutation: access.MutationRestrictProcessing},
+	"liftRestriction":        {mutation: access.MutationLiftRestriction},
+	"erasePerson":            {mutation: access.MutationErasePerson},
+	"rectifyPerson":          {mutation: access.MutationRectifyPerson},
+	"recordConsent":          {mutation: access.MutationRecordConsent},
+	"withdrawConsent":        {mutation: access.MutationWithdrawConsent},
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.

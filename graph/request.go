@@ -284,7 +284,11 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 		return nil, nil
 	}
 	if nl, ok := loadedNodes[typ]; ok {
-		return nl.load(ctx, rowID)
+		v, err := nl.load(ctx, rowID)
+		if err == nil && v == nil && typ == "Person" {
+			return nil, restricted(ctx, r, id, rowID)
+		}
+		return v, err
 	}
 	tx, ids := r.Tx, []string{rowID}
 	switch typ {

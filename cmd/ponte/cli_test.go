@@ -80,7 +80,8 @@ var commandLines = [][]string{
 	{"audit", "person"}, {"import"}, {"import", "operations"}, {"import", "participants"}, {"import", "situations"},
 	{"import", "targets"}, {"import", "unilav"}, {"report"}, {"report", "esf"}, {"report", "drill"}, {"report", "profile"},
 	{"report", "in01"}, {"report", "puc"}, {"report", "freeze"}, {"report", "verify"}, {"report", "frozen"},
-	{"report", "keygen"}, {"version"}, {"help"},
+	{"report", "keygen"}, {"rights"}, {"rights", "create"}, {"rights", "assign"}, {"rights", "extend"}, {"rights", "close"},
+	{"rights", "list"}, {"rights", "overdue"}, {"retention"}, {"retention", "plan"}, {"version"}, {"help"},
 }
 
 // Asking for usage, anywhere, prints it on stdout, exits 0 and touches no database.
@@ -130,6 +131,10 @@ func TestWrongCommandLinesExitTwoWithUsageOnStderr(t *testing.T) {
 		{[]string{"token", "issue", "--org", "X"}, "--role is required ("},
 		{[]string{"token", "issue", "--role", "boss", "--org", "X"}, `--role: unknown role "boss" (social_worker,`},
 		{[]string{"with-db"}, "usage: ponte with-db"},
+		{[]string{"rights", "create", "--kind", "ACCESS"}, "--person, --kind and --received are required"},
+		{[]string{"rights", "overdue", "--on", "31/01/2025"}, "--on: "},
+		{[]string{"rights", "assign", "--to", "x"}, "REQUEST_ID is required"},
+		{[]string{"retention", "plan", "--at", "tomorrow"}, "--at: "},
 		{[]string{"version", "extra"}, `unexpected argument "extra"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

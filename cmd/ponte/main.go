@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
 	"token":        {"issue, list or revoke partner tokens (ponte token issue --role R --org O --purpose P)", runToken},
 	"audit":        {"verify the access log's hash chain, or list who accessed a person's data", runAudit},
+	"rights":       {"record, assign, extend, close and list data-subject requests (GDPR Art. 15-21)", runRights},
+	"retention":    {"what the retention rules would restrict, pseudonymise or erase on a day (dry run)", runRetention},
 	"import":       {"load ESF+ operations, participants, situations, targets or supported entities (CSV), or UNILAV files", runImport},
 	"report":       {"ESF+ reports: common indicators (CSV/XLSX), drill-down, profile tables, IN01, freeze and verify", runReport},
 	"version":      {"print the version and the commit the binary was built from", runVersion},

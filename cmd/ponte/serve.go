@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
+	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/tracing"
@@ -86,7 +87,8 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 		defer jobs.Close()
-		if reg, err = syncjob.StartService(ctx, jobs, rcfg, syncjob.QueueOptions{Logger: log}); err != nil {
+		// The retention rules run on the same queue, on the jobs' pool.
+		if reg, err = syncjob.StartService(ctx, jobs, rcfg, syncjob.QueueOptions{Logger: log, Retention: retention.New(jobs)}); err != nil {
 			return err
 		}
 		defer func() {

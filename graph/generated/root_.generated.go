@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/rights"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,6 +31,7 @@ type ResolverRoot interface {
 	BenefitHouseholdMember() BenefitHouseholdMemberResolver
 	Case() CaseResolver
 	CaseOrganisationLink() CaseOrganisationLinkResolver
+	ConsentRecord() ConsentRecordResolver
 	Department() DepartmentResolver
 	EmploymentEvent() EmploymentEventResolver
 	Household() HouseholdResolver
@@ -43,8 +45,11 @@ type ResolverRoot interface {
 	Organisation() OrganisationResolver
 	Participation() ParticipationResolver
 	Person() PersonResolver
+	PersonRectification() PersonRectificationResolver
+	ProcessingRestriction() ProcessingRestrictionResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	RightsRequest() RightsRequestResolver
 	SchoolRecord() SchoolRecordResolver
 	Staff() StaffResolver
 }
@@ -188,6 +193,35 @@ type ComplexityRoot struct {
 		Case func(childComplexity int) int
 	}
 
+	ConsentEvent struct {
+		Actor     func(childComplexity int) int
+		At        func(childComplexity int) int
+		FromState func(childComplexity int) int
+		Note      func(childComplexity int) int
+		ToState   func(childComplexity int) int
+	}
+
+	ConsentRecord struct {
+		Controller     func(childComplexity int) int
+		DataCategories func(childComplexity int) int
+		EvidenceRef    func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		GivenAt        func(childComplexity int) int
+		History        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LegalBasis     func(childComplexity int) int
+		Method         func(childComplexity int) int
+		Person         func(childComplexity int) int
+		Purposes       func(childComplexity int) int
+		RecordedBy     func(childComplexity int) int
+		State          func(childComplexity int) int
+		WithdrawnAt    func(childComplexity int) int
+	}
+
+	ConsentRecordPayload struct {
+		Record func(childComplexity int) int
+	}
+
 	CountRow struct {
 		Counts func(childComplexity int) int
 		Key    func(childComplexity int) int
@@ -235,6 +269,11 @@ type ComplexityRoot struct {
 		TerminationCauseCode    func(childComplexity int) int
 		Worker                  func(childComplexity int) int
 		WorkerTaxCode           func(childComplexity int) int
+	}
+
+	ErasePersonPayload struct {
+		Detail func(childComplexity int) int
+		Person func(childComplexity int) int
 	}
 
 	EsfGroup struct {
@@ -457,20 +496,30 @@ type ComplexityRoot struct {
 		ActivateIntervention   func(childComplexity int, input casework.ActivateInterventionInput) int
 		AddActivityEntry       func(childComplexity int, input casework.AddActivityEntryInput) int
 		AddHouseholdMember     func(childComplexity int, input casework.AddHouseholdMemberInput) int
+		AssignRightsRequest    func(childComplexity int, input rights.AssignInput) int
 		CloseCase              func(childComplexity int, input casework.CloseCaseInput) int
+		CloseRightsRequest     func(childComplexity int, input rights.CloseInput) int
 		CompleteIntervention   func(childComplexity int, input casework.CompleteInterventionInput) int
 		CreateHousehold        func(childComplexity int, input casework.CreateHouseholdInput) int
 		CreateProject          func(childComplexity int, input casework.CreateProjectInput) int
+		CreateRightsRequest    func(childComplexity int, input rights.CreateInput) int
 		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
 		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
+		ErasePerson            func(childComplexity int, input rights.EraseInput) int
+		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
 		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
 		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
+		LiftRestriction        func(childComplexity int, input rights.LiftInput) int
 		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
 		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
+		RecordConsent          func(childComplexity int, input rights.RecordConsentInput) int
 		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
+		RectifyPerson          func(childComplexity int, input rights.RectifyInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
+		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
 		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
+		WithdrawConsent        func(childComplexity int, input rights.WithdrawConsentInput) int
 	}
 
 	Operation struct {
@@ -605,6 +654,36 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonRectification struct {
+		Field       func(childComplexity int) int
+		NewValue    func(childComplexity int) int
+		OldValue    func(childComplexity int) int
+		Person      func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		RectifiedAt func(childComplexity int) int
+		RectifiedBy func(childComplexity int) int
+		Request     func(childComplexity int) int
+	}
+
+	ProcessingRestriction struct {
+		Active             func(childComplexity int) int
+		ClaimOrganisations func(childComplexity int) int
+		CreatedBy          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LegalClaim         func(childComplexity int) int
+		LiftReason         func(childComplexity int) int
+		LiftedAt           func(childComplexity int) int
+		LiftedBy           func(childComplexity int) int
+		Person             func(childComplexity int) int
+		Reason             func(childComplexity int) int
+		Request            func(childComplexity int) int
+		Since              func(childComplexity int) int
+	}
+
+	ProcessingRestrictionPayload struct {
+		Restriction func(childComplexity int) int
+	}
+
 	Project struct {
 		Case               func(childComplexity int) int
 		CaseManager        func(childComplexity int) int
@@ -628,23 +707,42 @@ type ComplexityRoot struct {
 		Project func(childComplexity int) int
 	}
 
+	PurposeLegalBasis struct {
+		Article           func(childComplexity int) int
+		Basis             func(childComplexity int) int
+		Declared          func(childComplexity int) int
+		Law               func(childComplexity int) int
+		Purpose           func(childComplexity int) int
+		SpecialCategories func(childComplexity int) int
+	}
+
 	Query struct {
-		AccessLog             func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
-		CaseLoad              func(childComplexity int, groupBy model.CaseLoadGroup) int
-		Cases                 func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
-		EsfDrillDown          func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
-		EsfProfile            func(childComplexity int, operationCode string, round *int) int
-		EsfReport             func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
-		FrozenEsfReport       func(childComplexity int, id string) int
-		Node                  func(childComplexity int, id string) int
-		Nodes                 func(childComplexity int, ids []string) int
-		Operations            func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
-		Organisations         func(childComplexity int, first *int, after *string, kind *string) int
-		Participations        func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
-		Persons               func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
-		RegistryStatus        func(childComplexity int) int
-		ServicesActivated     func(childComplexity int, roundID string) int
-		VerifyFrozenEsfReport func(childComplexity int, id string) int
+		AccessLog              func(childComplexity int, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) int
+		CaseLoad               func(childComplexity int, groupBy model.CaseLoadGroup) int
+		Cases                  func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
+		ConsentRecords         func(childComplexity int, person string) int
+		EsfDrillDown           func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
+		EsfProfile             func(childComplexity int, operationCode string, round *int) int
+		EsfReport              func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
+		FrozenEsfReport        func(childComplexity int, id string) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		Operations             func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
+		Organisations          func(childComplexity int, first *int, after *string, kind *string) int
+		Participations         func(childComplexity int, first *int, after *string, filter *model.ParticipationFilter) int
+		PersonRectifications   func(childComplexity int, person string) int
+		Persons                func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
+		ProcessingRestrictions func(childComplexity int, person *string, activeOnly *bool) int
+		Purposes               func(childComplexity int) int
+		RegistryStatus         func(childComplexity int) int
+		RightsRequests         func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
+		ServicesActivated      func(childComplexity int, roundID string) int
+		SubjectAccessExport    func(childComplexity int, person string) int
+		VerifyFrozenEsfReport  func(childComplexity int, id string) int
+	}
+
+	RectifyPersonPayload struct {
+		Changes func(childComplexity int) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -693,6 +791,37 @@ type ComplexityRoot struct {
 		Status              func(childComplexity int) int
 	}
 
+	RightsRequest struct {
+		Answer          func(childComplexity int) int
+		AnsweredOn      func(childComplexity int) int
+		Assignee        func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
+		Deadline        func(childComplexity int) int
+		Details         func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		Events          func(childComplexity int) int
+		ExtendedDueOn   func(childComplexity int) int
+		ExtensionReason func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		Overdue         func(childComplexity int) int
+		Person          func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	RightsRequestEvent struct {
+		Action func(childComplexity int) int
+		Actor  func(childComplexity int) int
+		At     func(childComplexity int) int
+		Note   func(childComplexity int) int
+	}
+
+	RightsRequestPayload struct {
+		Request func(childComplexity int) int
+	}
+
 	SchoolQualification struct {
 		ObtainedDate func(childComplexity int) int
 		TitleCode    func(childComplexity int) int
@@ -721,6 +850,13 @@ type ComplexityRoot struct {
 		DisplayName  func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Organisation func(childComplexity int) int
+	}
+
+	SubjectAccessExport struct {
+		GeneratedAt func(childComplexity int) int
+		HTML        func(childComplexity int) int
+		JSON        func(childComplexity int) int
+		Person      func(childComplexity int) int
 	}
 
 	SuppressedCount struct {
@@ -1292,6 +1428,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CasePayload.Case(childComplexity), true
 
+	case "ConsentEvent.actor":
+		if e.ComplexityRoot.ConsentEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.Actor(childComplexity), true
+	case "ConsentEvent.at":
+		if e.ComplexityRoot.ConsentEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.At(childComplexity), true
+	case "ConsentEvent.fromState":
+		if e.ComplexityRoot.ConsentEvent.FromState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.FromState(childComplexity), true
+	case "ConsentEvent.note":
+		if e.ComplexityRoot.ConsentEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.Note(childComplexity), true
+	case "ConsentEvent.toState":
+		if e.ComplexityRoot.ConsentEvent.ToState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentEvent.ToState(childComplexity), true
+
+	case "ConsentRecord.controller":
+		if e.ComplexityRoot.ConsentRecord.Controller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Controller(childComplexity), true
+	case "ConsentRecord.dataCategories":
+		if e.ComplexityRoot.ConsentRecord.DataCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.DataCategories(childComplexity), true
+	case "ConsentRecord.evidenceRef":
+		if e.ComplexityRoot.ConsentRecord.EvidenceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.EvidenceRef(childComplexity), true
+	case "ConsentRecord.expiresAt":
+		if e.ComplexityRoot.ConsentRecord.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.ExpiresAt(childComplexity), true
+	case "ConsentRecord.givenAt":
+		if e.ComplexityRoot.ConsentRecord.GivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.GivenAt(childComplexity), true
+	case "ConsentRecord.history":
+		if e.ComplexityRoot.ConsentRecord.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.History(childComplexity), true
+	case "ConsentRecord.id":
+		if e.ComplexityRoot.ConsentRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.ID(childComplexity), true
+	case "ConsentRecord.legalBasis":
+		if e.ComplexityRoot.ConsentRecord.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.LegalBasis(childComplexity), true
+	case "ConsentRecord.method":
+		if e.ComplexityRoot.ConsentRecord.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Method(childComplexity), true
+	case "ConsentRecord.person":
+		if e.ComplexityRoot.ConsentRecord.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Person(childComplexity), true
+	case "ConsentRecord.purposes":
+		if e.ComplexityRoot.ConsentRecord.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.Purposes(childComplexity), true
+	case "ConsentRecord.recordedBy":
+		if e.ComplexityRoot.ConsentRecord.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.RecordedBy(childComplexity), true
+	case "ConsentRecord.state":
+		if e.ComplexityRoot.ConsentRecord.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.State(childComplexity), true
+	case "ConsentRecord.withdrawnAt":
+		if e.ComplexityRoot.ConsentRecord.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecord.WithdrawnAt(childComplexity), true
+
+	case "ConsentRecordPayload.record":
+		if e.ComplexityRoot.ConsentRecordPayload.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentRecordPayload.Record(childComplexity), true
+
 	case "CountRow.counts":
 		if e.ComplexityRoot.CountRow.Counts == nil {
 			break
@@ -1500,6 +1759,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmploymentEvent.WorkerTaxCode(childComplexity), true
+
+	case "ErasePersonPayload.detail":
+		if e.ComplexityRoot.ErasePersonPayload.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasePersonPayload.Detail(childComplexity), true
+	case "ErasePersonPayload.person":
+		if e.ComplexityRoot.ErasePersonPayload.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasePersonPayload.Person(childComplexity), true
 
 	case "EsfGroup.categoryOfRegion":
 		if e.ComplexityRoot.EsfGroup.CategoryOfRegion == nil {
@@ -2439,6 +2711,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddHouseholdMember(childComplexity, args["input"].(casework.AddHouseholdMemberInput)), true
+	case "Mutation.assignRightsRequest":
+		if e.ComplexityRoot.Mutation.AssignRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignRightsRequest(childComplexity, args["input"].(rights.AssignInput)), true
 	case "Mutation.closeCase":
 		if e.ComplexityRoot.Mutation.CloseCase == nil {
 			break
@@ -2450,6 +2733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseCase(childComplexity, args["input"].(casework.CloseCaseInput)), true
+	case "Mutation.closeRightsRequest":
+		if e.ComplexityRoot.Mutation.CloseRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseRightsRequest(childComplexity, args["input"].(rights.CloseInput)), true
 	case "Mutation.completeIntervention":
 		if e.ComplexityRoot.Mutation.CompleteIntervention == nil {
 			break
@@ -2483,6 +2777,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(casework.CreateProjectInput)), true
+	case "Mutation.createRightsRequest":
+		if e.ComplexityRoot.Mutation.CreateRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRightsRequest(childComplexity, args["input"].(rights.CreateInput)), true
 	case "Mutation.endHouseholdMembership":
 		if e.ComplexityRoot.Mutation.EndHouseholdMembership == nil {
 			break
@@ -2505,6 +2810,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(casework.EnrolParticipantInput)), true
+	case "Mutation.erasePerson":
+		if e.ComplexityRoot.Mutation.ErasePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_erasePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ErasePerson(childComplexity, args["input"].(rights.EraseInput)), true
+	case "Mutation.extendRightsRequest":
+		if e.ComplexityRoot.Mutation.ExtendRightsRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendRightsRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendRightsRequest(childComplexity, args["input"].(rights.ExtendInput)), true
 	case "Mutation.freezeEsfReport":
 		if e.ComplexityRoot.Mutation.FreezeEsfReport == nil {
 			break
@@ -2527,6 +2854,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InterruptIntervention(childComplexity, args["input"].(casework.InterruptInterventionInput)), true
+	case "Mutation.liftRestriction":
+		if e.ComplexityRoot.Mutation.LiftRestriction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_liftRestriction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LiftRestriction(childComplexity, args["input"].(rights.LiftInput)), true
 	case "Mutation.openCase":
 		if e.ComplexityRoot.Mutation.OpenCase == nil {
 			break
@@ -2549,6 +2887,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordAssessment(childComplexity, args["input"].(casework.RecordAssessmentInput)), true
+	case "Mutation.recordConsent":
+		if e.ComplexityRoot.Mutation.RecordConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsent(childComplexity, args["input"].(rights.RecordConsentInput)), true
 	case "Mutation.recordParticipantExit":
 		if e.ComplexityRoot.Mutation.RecordParticipantExit == nil {
 			break
@@ -2560,6 +2909,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordParticipantExit(childComplexity, args["input"].(casework.RecordParticipantExitInput)), true
+	case "Mutation.rectifyPerson":
+		if e.ComplexityRoot.Mutation.RectifyPerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rectifyPerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RectifyPerson(childComplexity, args["input"].(rights.RectifyInput)), true
 	case "Mutation.refreshRegistryData":
 		if e.ComplexityRoot.Mutation.RefreshRegistryData == nil {
 			break
@@ -2582,6 +2942,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPerson(childComplexity, args["input"].(casework.RegisterPersonInput)), true
+	case "Mutation.restrictProcessing":
+		if e.ComplexityRoot.Mutation.RestrictProcessing == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restrictProcessing_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestrictProcessing(childComplexity, args["input"].(rights.RestrictInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -2593,6 +2964,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(casework.UpdateProjectInput)), true
+	case "Mutation.withdrawConsent":
+		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawConsent(childComplexity, args["input"].(rights.WithdrawConsentInput)), true
 
 	case "Operation.categoryOfRegion":
 		if e.ComplexityRoot.Operation.CategoryOfRegion == nil {
@@ -3136,6 +3518,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
 
+	case "PersonRectification.field":
+		if e.ComplexityRoot.PersonRectification.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Field(childComplexity), true
+	case "PersonRectification.newValue":
+		if e.ComplexityRoot.PersonRectification.NewValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.NewValue(childComplexity), true
+	case "PersonRectification.oldValue":
+		if e.ComplexityRoot.PersonRectification.OldValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.OldValue(childComplexity), true
+	case "PersonRectification.person":
+		if e.ComplexityRoot.PersonRectification.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Person(childComplexity), true
+	case "PersonRectification.reason":
+		if e.ComplexityRoot.PersonRectification.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Reason(childComplexity), true
+	case "PersonRectification.rectifiedAt":
+		if e.ComplexityRoot.PersonRectification.RectifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.RectifiedAt(childComplexity), true
+	case "PersonRectification.rectifiedBy":
+		if e.ComplexityRoot.PersonRectification.RectifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.RectifiedBy(childComplexity), true
+	case "PersonRectification.request":
+		if e.ComplexityRoot.PersonRectification.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonRectification.Request(childComplexity), true
+
+	case "ProcessingRestriction.active":
+		if e.ComplexityRoot.ProcessingRestriction.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Active(childComplexity), true
+	case "ProcessingRestriction.claimOrganisations":
+		if e.ComplexityRoot.ProcessingRestriction.ClaimOrganisations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.ClaimOrganisations(childComplexity), true
+	case "ProcessingRestriction.createdBy":
+		if e.ComplexityRoot.ProcessingRestriction.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.CreatedBy(childComplexity), true
+	case "ProcessingRestriction.id":
+		if e.ComplexityRoot.ProcessingRestriction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.ID(childComplexity), true
+	case "ProcessingRestriction.legalClaim":
+		if e.ComplexityRoot.ProcessingRestriction.LegalClaim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LegalClaim(childComplexity), true
+	case "ProcessingRestriction.liftReason":
+		if e.ComplexityRoot.ProcessingRestriction.LiftReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftReason(childComplexity), true
+	case "ProcessingRestriction.liftedAt":
+		if e.ComplexityRoot.ProcessingRestriction.LiftedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftedAt(childComplexity), true
+	case "ProcessingRestriction.liftedBy":
+		if e.ComplexityRoot.ProcessingRestriction.LiftedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.LiftedBy(childComplexity), true
+	case "ProcessingRestriction.person":
+		if e.ComplexityRoot.ProcessingRestriction.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Person(childComplexity), true
+	case "ProcessingRestriction.reason":
+		if e.ComplexityRoot.ProcessingRestriction.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Reason(childComplexity), true
+	case "ProcessingRestriction.request":
+		if e.ComplexityRoot.ProcessingRestriction.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Request(childComplexity), true
+	case "ProcessingRestriction.since":
+		if e.ComplexityRoot.ProcessingRestriction.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestriction.Since(childComplexity), true
+
+	case "ProcessingRestrictionPayload.restriction":
+		if e.ComplexityRoot.ProcessingRestrictionPayload.Restriction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessingRestrictionPayload.Restriction(childComplexity), true
+
 	case "Project.case":
 		if e.ComplexityRoot.Project.Case == nil {
 			break
@@ -3240,6 +3751,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectPayload.Project(childComplexity), true
 
+	case "PurposeLegalBasis.article":
+		if e.ComplexityRoot.PurposeLegalBasis.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Article(childComplexity), true
+	case "PurposeLegalBasis.basis":
+		if e.ComplexityRoot.PurposeLegalBasis.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Basis(childComplexity), true
+	case "PurposeLegalBasis.declared":
+		if e.ComplexityRoot.PurposeLegalBasis.Declared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Declared(childComplexity), true
+	case "PurposeLegalBasis.law":
+		if e.ComplexityRoot.PurposeLegalBasis.Law == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Law(childComplexity), true
+	case "PurposeLegalBasis.purpose":
+		if e.ComplexityRoot.PurposeLegalBasis.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.Purpose(childComplexity), true
+	case "PurposeLegalBasis.specialCategories":
+		if e.ComplexityRoot.PurposeLegalBasis.SpecialCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurposeLegalBasis.SpecialCategories(childComplexity), true
+
 	case "Query.accessLog":
 		if e.ComplexityRoot.Query.AccessLog == nil {
 			break
@@ -3273,6 +3821,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CaseFilter)), true
+	case "Query.consentRecords":
+		if e.ComplexityRoot.Query.ConsentRecords == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consentRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConsentRecords(childComplexity, args["person"].(string)), true
 	case "Query.esfDrillDown":
 		if e.ComplexityRoot.Query.EsfDrillDown == nil {
 			break
@@ -3373,6 +3932,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Participations(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ParticipationFilter)), true
+	case "Query.personRectifications":
+		if e.ComplexityRoot.Query.PersonRectifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personRectifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonRectifications(childComplexity, args["person"].(string)), true
 	case "Query.persons":
 		if e.ComplexityRoot.Query.Persons == nil {
 			break
@@ -3384,12 +3954,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Persons(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.PersonFilter)), true
+	case "Query.processingRestrictions":
+		if e.ComplexityRoot.Query.ProcessingRestrictions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_processingRestrictions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProcessingRestrictions(childComplexity, args["person"].(*string), args["activeOnly"].(*bool)), true
+	case "Query.purposes":
+		if e.ComplexityRoot.Query.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Purposes(childComplexity), true
 	case "Query.registryStatus":
 		if e.ComplexityRoot.Query.RegistryStatus == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.RegistryStatus(childComplexity), true
+	case "Query.rightsRequests":
+		if e.ComplexityRoot.Query.RightsRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rightsRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RightsRequests(childComplexity, args["person"].(*string), args["openOnly"].(*bool), args["overdue"].(*bool), args["on"].(*time.Time), args["first"].(*int)), true
 	case "Query.servicesActivated":
 		if e.ComplexityRoot.Query.ServicesActivated == nil {
 			break
@@ -3401,6 +3999,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServicesActivated(childComplexity, args["roundId"].(string)), true
+	case "Query.subjectAccessExport":
+		if e.ComplexityRoot.Query.SubjectAccessExport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subjectAccessExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubjectAccessExport(childComplexity, args["person"].(string)), true
 	case "Query.verifyFrozenEsfReport":
 		if e.ComplexityRoot.Query.VerifyFrozenEsfReport == nil {
 			break
@@ -3412,6 +4021,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.VerifyFrozenEsfReport(childComplexity, args["id"].(string)), true
+
+	case "RectifyPersonPayload.changes":
+		if e.ComplexityRoot.RectifyPersonPayload.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RectifyPersonPayload.Changes(childComplexity), true
 
 	case "RefreshRegistryDataPayload.errors":
 		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
@@ -3621,6 +4237,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrySourceStatus.Status(childComplexity), true
 
+	case "RightsRequest.answer":
+		if e.ComplexityRoot.RightsRequest.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Answer(childComplexity), true
+	case "RightsRequest.answeredOn":
+		if e.ComplexityRoot.RightsRequest.AnsweredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.AnsweredOn(childComplexity), true
+	case "RightsRequest.assignee":
+		if e.ComplexityRoot.RightsRequest.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Assignee(childComplexity), true
+	case "RightsRequest.createdBy":
+		if e.ComplexityRoot.RightsRequest.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.CreatedBy(childComplexity), true
+	case "RightsRequest.deadline":
+		if e.ComplexityRoot.RightsRequest.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Deadline(childComplexity), true
+	case "RightsRequest.details":
+		if e.ComplexityRoot.RightsRequest.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Details(childComplexity), true
+	case "RightsRequest.dueOn":
+		if e.ComplexityRoot.RightsRequest.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.DueOn(childComplexity), true
+	case "RightsRequest.events":
+		if e.ComplexityRoot.RightsRequest.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Events(childComplexity), true
+	case "RightsRequest.extendedDueOn":
+		if e.ComplexityRoot.RightsRequest.ExtendedDueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ExtendedDueOn(childComplexity), true
+	case "RightsRequest.extensionReason":
+		if e.ComplexityRoot.RightsRequest.ExtensionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ExtensionReason(childComplexity), true
+	case "RightsRequest.id":
+		if e.ComplexityRoot.RightsRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ID(childComplexity), true
+	case "RightsRequest.kind":
+		if e.ComplexityRoot.RightsRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Kind(childComplexity), true
+	case "RightsRequest.outcome":
+		if e.ComplexityRoot.RightsRequest.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Outcome(childComplexity), true
+	case "RightsRequest.overdue":
+		if e.ComplexityRoot.RightsRequest.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Overdue(childComplexity), true
+	case "RightsRequest.person":
+		if e.ComplexityRoot.RightsRequest.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Person(childComplexity), true
+	case "RightsRequest.receivedOn":
+		if e.ComplexityRoot.RightsRequest.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.ReceivedOn(childComplexity), true
+	case "RightsRequest.status":
+		if e.ComplexityRoot.RightsRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequest.Status(childComplexity), true
+
+	case "RightsRequestEvent.action":
+		if e.ComplexityRoot.RightsRequestEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Action(childComplexity), true
+	case "RightsRequestEvent.actor":
+		if e.ComplexityRoot.RightsRequestEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Actor(childComplexity), true
+	case "RightsRequestEvent.at":
+		if e.ComplexityRoot.RightsRequestEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.At(childComplexity), true
+	case "RightsRequestEvent.note":
+		if e.ComplexityRoot.RightsRequestEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestEvent.Note(childComplexity), true
+
+	case "RightsRequestPayload.request":
+		if e.ComplexityRoot.RightsRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RightsRequestPayload.Request(childComplexity), true
+
 	case "SchoolQualification.obtainedDate":
 		if e.ComplexityRoot.SchoolQualification.ObtainedDate == nil {
 			break
@@ -3750,6 +4501,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Staff.Organisation(childComplexity), true
 
+	case "SubjectAccessExport.generatedAt":
+		if e.ComplexityRoot.SubjectAccessExport.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.GeneratedAt(childComplexity), true
+	case "SubjectAccessExport.html":
+		if e.ComplexityRoot.SubjectAccessExport.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.HTML(childComplexity), true
+	case "SubjectAccessExport.json":
+		if e.ComplexityRoot.SubjectAccessExport.JSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.JSON(childComplexity), true
+	case "SubjectAccessExport.person":
+		if e.ComplexityRoot.SubjectAccessExport.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAccessExport.Person(childComplexity), true
+
 	case "SuppressedCount.suppressed":
 		if e.ComplexityRoot.SuppressedCount.Suppressed == nil {
 			break
@@ -3775,24 +4551,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAddActivityEntryInput,
 		ec.unmarshalInputAddHouseholdMemberInput,
 		ec.unmarshalInputAreaScoreInput,
+		ec.unmarshalInputAssignRightsRequestInput,
 		ec.unmarshalInputCaseFilter,
 		ec.unmarshalInputCloseCaseInput,
+		ec.unmarshalInputCloseRightsRequestInput,
 		ec.unmarshalInputCompleteInterventionInput,
 		ec.unmarshalInputCreateHouseholdInput,
 		ec.unmarshalInputCreateProjectInput,
+		ec.unmarshalInputCreateRightsRequestInput,
 		ec.unmarshalInputEndHouseholdMembershipInput,
 		ec.unmarshalInputEnrolParticipantInput,
+		ec.unmarshalInputErasePersonInput,
 		ec.unmarshalInputEsfGroupInput,
+		ec.unmarshalInputExtendRightsRequestInput,
 		ec.unmarshalInputFreezeEsfReportInput,
 		ec.unmarshalInputInterruptInterventionInput,
+		ec.unmarshalInputLiftRestrictionInput,
 		ec.unmarshalInputOpenCaseInput,
 		ec.unmarshalInputParticipationFilter,
 		ec.unmarshalInputPersonFilter,
 		ec.unmarshalInputRecordAssessmentInput,
+		ec.unmarshalInputRecordConsentInput,
 		ec.unmarshalInputRecordParticipantExitInput,
+		ec.unmarshalInputRectifyPersonInput,
 		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
+		ec.unmarshalInputRestrictProcessingInput,
 		ec.unmarshalInputUpdateProjectInput,
+		ec.unmarshalInputWithdrawConsentInput,
 	)
 	first := true
 
@@ -5237,6 +6023,366 @@ type Query {
 
 type Mutation
 `, BuiltIn: false},
+	{Name: "../../schema/rights.graphqls", Input: `# Legal bases of the purposes, and data-subject requests (GDPR Art. 15-21) for data
+# protection officers (the plan's manage_rights_requests operation).
+
+"The lawful basis of GDPR Art. 6(1) a purpose rests on."
+enum LegalBasisKind {
+  CONSENT
+  CONTRACT
+  LEGAL_OBLIGATION
+  VITAL_INTERESTS
+  PUBLIC_TASK
+  LEGITIMATE_INTERESTS
+}
+
+"""
+A processing purpose the caller may declare (Ponte-Purpose), and on what ground the hub
+processes personal data for it.
+"""
+type PurposeLegalBasis {
+  purpose: String!
+  "Whether this is the purpose the request declared."
+  declared: Boolean!
+  basis: LegalBasisKind!
+  "The GDPR Art. 6(1) point, e.g. ` + "`" + `GDPR Art. 6(1)(e)` + "`" + `."
+  article: String!
+  "The Art. 9(2) condition (or Art. 10 authority) for the special categories and judicial data read for the purpose."
+  specialCategories: String
+  "The Union or national law the processing rests on, e.g. L. 328/2000."
+  law: String!
+}
+
+"The right a data-subject request exercises."
+enum RightsRequestKind {
+  "Art. 15: a copy of the data and how it is processed."
+  ACCESS
+  "Art. 16"
+  RECTIFICATION
+  "Art. 17"
+  ERASURE
+  "Art. 18"
+  RESTRICTION
+  "Art. 21"
+  OBJECTION
+}
+
+enum RightsRequestStatus {
+  RECEIVED
+  ASSIGNED
+  CLOSED
+}
+
+enum RightsRequestOutcome {
+  GRANTED
+  PARTIALLY_GRANTED
+  REFUSED
+  WITHDRAWN
+}
+
+"One thing done on a request."
+type RightsRequestEvent {
+  at: DateTime!
+  actor: String!
+  "CREATED, ASSIGNED, EXTENDED or CLOSED."
+  action: String!
+  note: String!
+}
+
+"""
+A data-subject request and how it was handled. It must be answered by ` + "`" + `deadline` + "`" + `: one
+month from receipt, or up to three when extended with a reason (GDPR Art. 12(3)).
+"""
+type RightsRequest {
+  id: ID!
+  "The person who asked (a Person id); null once their data was erased."
+  person: ID
+  kind: RightsRequestKind!
+  receivedOn: Date!
+  "One month from receipt."
+  dueOn: Date!
+  extendedDueOn: Date
+  extensionReason: String
+  "The day it must be answered by: extendedDueOn, else dueOn."
+  deadline: Date!
+  "Open and past its deadline today."
+  overdue: Boolean!
+  details: String!
+  assignee: String
+  status: RightsRequestStatus!
+  outcome: RightsRequestOutcome
+  "What was done, as the person was told."
+  answer: String
+  answeredOn: Date
+  createdBy: String!
+  events: [RightsRequestEvent!]!
+}
+
+input CreateRightsRequestInput {
+  personId: ID!
+  kind: RightsRequestKind!
+  receivedOn: Date!
+  details: String
+}
+
+input AssignRightsRequestInput {
+  requestId: ID!
+  "Who handles it: a staff subject or an office."
+  assignee: String!
+}
+
+input ExtendRightsRequestInput {
+  requestId: ID!
+  "Further months beyond the first: 1 or 2."
+  months: Int!
+  "Why; the person is told (Art. 12(3))."
+  reason: String!
+}
+
+input CloseRightsRequestInput {
+  requestId: ID!
+  outcome: RightsRequestOutcome!
+  answer: String!
+  answeredOn: Date!
+}
+
+type RightsRequestPayload {
+  request: RightsRequest!
+}
+
+extend type Query {
+  "The purposes the caller may declare, each with its legal basis."
+  purposes: [PurposeLegalBasis!]!
+  """
+  Data-subject requests, the nearest deadline first. ` + "`" + `overdue` + "`" + `: only the open ones past
+  their deadline (on ` + "`" + `on` + "`" + `, today by default). Data protection officers only.
+  """
+  rightsRequests(person: ID, openOnly: Boolean = false, overdue: Boolean = false, on: Date, first: Int = 50): [RightsRequest!]!
+}
+
+extend type Mutation {
+  "Records a data-subject request as received; its deadline is one month from receipt."
+  createRightsRequest(input: CreateRightsRequestInput!): RightsRequestPayload!
+  "Gives an open request to whoever handles it."
+  assignRightsRequest(input: AssignRightsRequestInput!): RightsRequestPayload!
+  "Extends an open request's deadline, within its first month, by one or two months."
+  extendRightsRequest(input: ExtendRightsRequestInput!): RightsRequestPayload!
+  "Closes an open request with its outcome and the answer given."
+  closeRightsRequest(input: CloseRightsRequestInput!): RightsRequestPayload!
+}
+
+"""
+A restriction of processing (GDPR Art. 18): the person's data is kept but not shown,
+except to data protection officers and to the organisations named for the legal claim.
+Those refused get the error code RESTRICTED, with the date and the reason.
+"""
+type ProcessingRestriction {
+  id: ID!
+  person: ID!
+  "The data-subject request it answers, if any."
+  request: ID
+  reason: String!
+  legalClaim: String
+  "The organisations that may still process the data for the legal claim (Organisation ids)."
+  claimOrganisations: [ID!]!
+  since: DateTime!
+  createdBy: String!
+  active: Boolean!
+  liftedAt: DateTime
+  liftedBy: String
+  liftReason: String
+}
+
+input RestrictProcessingInput {
+  personId: ID!
+  requestId: ID
+  reason: String!
+  legalClaim: String
+  claimOrganisationIds: [ID!]
+}
+
+input LiftRestrictionInput {
+  restrictionId: ID!
+  reason: String!
+}
+
+type ProcessingRestrictionPayload {
+  restriction: ProcessingRestriction!
+}
+
+extend type Query {
+  "Restrictions of processing, newest first; by default the active ones. Data protection officers only."
+  processingRestrictions(person: ID, activeOnly: Boolean = true): [ProcessingRestriction!]!
+}
+
+extend type Mutation {
+  "Restricts the processing of a person's data from the next request on (Art. 18)."
+  restrictProcessing(input: RestrictProcessingInput!): ProcessingRestrictionPayload!
+  "Lifts an active restriction."
+  liftRestriction(input: LiftRestrictionInput!): ProcessingRestrictionPayload!
+}
+
+input ErasePersonInput {
+  personId: ID!
+  "The ERASURE request it answers, if any."
+  requestId: ID
+}
+
+"""
+What an erasure did: the person's identity, contact and demographic data and the free
+text about them are cleared and their registry copies deleted; the row and its id stay,
+so what the ESF+ indicators counted keeps verifying.
+"""
+type ErasePersonPayload {
+  person: ID!
+  detail: String!
+}
+
+extend type Mutation {
+  """
+  Erases a person's data (GDPR Art. 17) where no legal obligation keeps it. Where one
+  does, nothing is erased and the error code is RETAINED, naming the obligation
+  (` + "`" + `obligation` + "`" + `) and the last day it keeps the data (` + "`" + `keptUntil` + "`" + `).
+  """
+  erasePerson(input: ErasePersonInput!): ErasePersonPayload!
+}
+
+"""
+Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
+their services and notes, ESF+ participations, registry records with their source and
+fetch time, who accessed the data when and why, their requests and restrictions, and the
+purposes with their legal bases.
+"""
+type SubjectAccessExport {
+  person: ID!
+  generatedAt: DateTime!
+  "The export as one JSON document."
+  json: String!
+  "The same, as a self-contained HTML document to give to the person."
+  html: String!
+}
+
+extend type Query {
+  "A person's subject access export. Data protection officers only; logged like any read of the person's data."
+  subjectAccessExport(person: ID!): SubjectAccessExport!
+}
+
+"""
+A person's data corrected on their request (GDPR Art. 16): a null field stays as it is;
+an empty phone, email or residenceMunicipality clears it. The tax code is not corrected
+here.
+"""
+input RectifyPersonInput {
+  personId: ID!
+  "The RECTIFICATION request it answers, if any."
+  requestId: ID
+  givenName: String
+  familyName: String
+  phone: String
+  email: String
+  "Belfiore code of the municipality of residence."
+  residenceMunicipality: String
+  "Why: kept in the history."
+  reason: String!
+}
+
+"One corrected field, with the value it replaced."
+type PersonRectification {
+  person: ID!
+  request: ID
+  "The column corrected: given_name, family_name, phone, email, residence_municipality."
+  field: String!
+  oldValue: String
+  newValue: String
+  reason: String!
+  rectifiedBy: String!
+  rectifiedAt: DateTime!
+}
+
+type RectifyPersonPayload {
+  "The fields changed (none when every value was already so)."
+  changes: [PersonRectification!]!
+}
+
+extend type Query {
+  "A person's rectification history, oldest first. Data protection officers only."
+  personRectifications(person: ID!): [PersonRectification!]!
+}
+
+extend type Mutation {
+  "Corrects a person's identifying and contact data, keeping the history."
+  rectifyPerson(input: RectifyPersonInput!): RectifyPersonPayload!
+}
+
+"One change of a consent's state."
+type ConsentEvent {
+  at: DateTime!
+  fromState: String
+  toState: String!
+  actor: String!
+  note: String!
+}
+
+"""
+A consent in the shape of ISO/IEC TS 27560: who consented (the person), to which
+controller, for which purposes and data categories, on which legal basis, its state
+(GIVEN, WITHDRAWN, EXPIRED, REFUSED) and times, how it was collected and the evidence,
+who recorded it, and its history. A purpose whose legal basis is consent reads a person
+only with a consent in force for it; a withdrawal takes effect from the next request.
+"""
+type ConsentRecord {
+  id: ID!
+  person: ID!
+  controller: ID!
+  purposes: [String!]!
+  dataCategories: [String!]!
+  legalBasis: String!
+  state: String!
+  givenAt: DateTime
+  withdrawnAt: DateTime
+  expiresAt: DateTime
+  method: String!
+  evidenceRef: String!
+  recordedBy: String!
+  history: [ConsentEvent!]!
+}
+
+input RecordConsentInput {
+  personId: ID!
+  "The organisation that is the controller for the purposes."
+  controllerOrganisationId: ID!
+  purposes: [String!]!
+  dataCategories: [String!]
+  "Records the person's refusal instead."
+  refused: Boolean
+  expiresAt: DateTime
+  "WRITTEN, ELECTRONIC or ORAL_RECORDED."
+  method: String!
+  "Where the evidence is kept: the signed form's protocol number, the recording."
+  evidenceRef: String!
+}
+
+input WithdrawConsentInput {
+  recordId: ID!
+  note: String
+}
+
+type ConsentRecordPayload {
+  record: ConsentRecord!
+}
+
+extend type Query {
+  "A person's consents, oldest first (the record_consent operation)."
+  consentRecords(person: ID!): [ConsentRecord!]!
+}
+
+extend type Mutation {
+  "Records a consent, or its refusal, as collected."
+  recordConsent(input: RecordConsentInput!): ConsentRecordPayload!
+  "Withdraws a consent (GDPR Art. 7(3)): from the next request on it grants nothing."
+  withdrawConsent(input: WithdrawConsentInput!): ConsentRecordPayload!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"A calendar date, YYYY-MM-DD (ISO 8601), with no time zone."
 scalar Date
 
@@ -5566,6 +6712,64 @@ func (ec *executionContext) childFields_CasePayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CasePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ConsentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_ConsentEvent_at(ctx, field)
+	case "fromState":
+		return ec.fieldContext_ConsentEvent_fromState(ctx, field)
+	case "toState":
+		return ec.fieldContext_ConsentEvent_toState(ctx, field)
+	case "actor":
+		return ec.fieldContext_ConsentEvent_actor(ctx, field)
+	case "note":
+		return ec.fieldContext_ConsentEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConsentRecord_id(ctx, field)
+	case "person":
+		return ec.fieldContext_ConsentRecord_person(ctx, field)
+	case "controller":
+		return ec.fieldContext_ConsentRecord_controller(ctx, field)
+	case "purposes":
+		return ec.fieldContext_ConsentRecord_purposes(ctx, field)
+	case "dataCategories":
+		return ec.fieldContext_ConsentRecord_dataCategories(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_ConsentRecord_legalBasis(ctx, field)
+	case "state":
+		return ec.fieldContext_ConsentRecord_state(ctx, field)
+	case "givenAt":
+		return ec.fieldContext_ConsentRecord_givenAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_ConsentRecord_withdrawnAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ConsentRecord_expiresAt(ctx, field)
+	case "method":
+		return ec.fieldContext_ConsentRecord_method(ctx, field)
+	case "evidenceRef":
+		return ec.fieldContext_ConsentRecord_evidenceRef(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ConsentRecord_recordedBy(ctx, field)
+	case "history":
+		return ec.fieldContext_ConsentRecord_history(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "record":
+		return ec.fieldContext_ConsentRecordPayload_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentRecordPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CountRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -5662,6 +6866,16 @@ func (ec *executionContext) childFields_EmploymentEvent(ctx context.Context, fie
 		return ec.fieldContext_EmploymentEvent_sentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmploymentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ErasePersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_ErasePersonPayload_person(ctx, field)
+	case "detail":
+		return ec.fieldContext_ErasePersonPayload_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasePersonPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EsfGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6360,6 +7574,66 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonRectification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_PersonRectification_person(ctx, field)
+	case "request":
+		return ec.fieldContext_PersonRectification_request(ctx, field)
+	case "field":
+		return ec.fieldContext_PersonRectification_field(ctx, field)
+	case "oldValue":
+		return ec.fieldContext_PersonRectification_oldValue(ctx, field)
+	case "newValue":
+		return ec.fieldContext_PersonRectification_newValue(ctx, field)
+	case "reason":
+		return ec.fieldContext_PersonRectification_reason(ctx, field)
+	case "rectifiedBy":
+		return ec.fieldContext_PersonRectification_rectifiedBy(ctx, field)
+	case "rectifiedAt":
+		return ec.fieldContext_PersonRectification_rectifiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonRectification", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRestriction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProcessingRestriction_id(ctx, field)
+	case "person":
+		return ec.fieldContext_ProcessingRestriction_person(ctx, field)
+	case "request":
+		return ec.fieldContext_ProcessingRestriction_request(ctx, field)
+	case "reason":
+		return ec.fieldContext_ProcessingRestriction_reason(ctx, field)
+	case "legalClaim":
+		return ec.fieldContext_ProcessingRestriction_legalClaim(ctx, field)
+	case "claimOrganisations":
+		return ec.fieldContext_ProcessingRestriction_claimOrganisations(ctx, field)
+	case "since":
+		return ec.fieldContext_ProcessingRestriction_since(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ProcessingRestriction_createdBy(ctx, field)
+	case "active":
+		return ec.fieldContext_ProcessingRestriction_active(ctx, field)
+	case "liftedAt":
+		return ec.fieldContext_ProcessingRestriction_liftedAt(ctx, field)
+	case "liftedBy":
+		return ec.fieldContext_ProcessingRestriction_liftedBy(ctx, field)
+	case "liftReason":
+		return ec.fieldContext_ProcessingRestriction_liftReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRestriction", field.Name)
+}
+
+func (ec *executionContext) childFields_ProcessingRestrictionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "restriction":
+		return ec.fieldContext_ProcessingRestrictionPayload_restriction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProcessingRestrictionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6404,6 +7678,32 @@ func (ec *executionContext) childFields_ProjectPayload(ctx context.Context, fiel
 		return ec.fieldContext_ProjectPayload_project(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PurposeLegalBasis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "purpose":
+		return ec.fieldContext_PurposeLegalBasis_purpose(ctx, field)
+	case "declared":
+		return ec.fieldContext_PurposeLegalBasis_declared(ctx, field)
+	case "basis":
+		return ec.fieldContext_PurposeLegalBasis_basis(ctx, field)
+	case "article":
+		return ec.fieldContext_PurposeLegalBasis_article(ctx, field)
+	case "specialCategories":
+		return ec.fieldContext_PurposeLegalBasis_specialCategories(ctx, field)
+	case "law":
+		return ec.fieldContext_PurposeLegalBasis_law(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PurposeLegalBasis", field.Name)
+}
+
+func (ec *executionContext) childFields_RectifyPersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changes":
+		return ec.fieldContext_RectifyPersonPayload_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RectifyPersonPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RefreshRegistryDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6498,6 +7798,68 @@ func (ec *executionContext) childFields_RegistrySourceStatus(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type RegistrySourceStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_RightsRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RightsRequest_id(ctx, field)
+	case "person":
+		return ec.fieldContext_RightsRequest_person(ctx, field)
+	case "kind":
+		return ec.fieldContext_RightsRequest_kind(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_RightsRequest_receivedOn(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_RightsRequest_dueOn(ctx, field)
+	case "extendedDueOn":
+		return ec.fieldContext_RightsRequest_extendedDueOn(ctx, field)
+	case "extensionReason":
+		return ec.fieldContext_RightsRequest_extensionReason(ctx, field)
+	case "deadline":
+		return ec.fieldContext_RightsRequest_deadline(ctx, field)
+	case "overdue":
+		return ec.fieldContext_RightsRequest_overdue(ctx, field)
+	case "details":
+		return ec.fieldContext_RightsRequest_details(ctx, field)
+	case "assignee":
+		return ec.fieldContext_RightsRequest_assignee(ctx, field)
+	case "status":
+		return ec.fieldContext_RightsRequest_status(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RightsRequest_outcome(ctx, field)
+	case "answer":
+		return ec.fieldContext_RightsRequest_answer(ctx, field)
+	case "answeredOn":
+		return ec.fieldContext_RightsRequest_answeredOn(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_RightsRequest_createdBy(ctx, field)
+	case "events":
+		return ec.fieldContext_RightsRequest_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_RightsRequestEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_RightsRequestEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_RightsRequestEvent_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_RightsRequestEvent_action(ctx, field)
+	case "note":
+		return ec.fieldContext_RightsRequestEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequestEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RightsRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_RightsRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RightsRequestPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SchoolQualification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "titleCode":
@@ -6556,6 +7918,20 @@ func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql
 		return ec.fieldContext_Staff_department(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Staff", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectAccessExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_SubjectAccessExport_person(ctx, field)
+	case "generatedAt":
+		return ec.fieldContext_SubjectAccessExport_generatedAt(ctx, field)
+	case "json":
+		return ec.fieldContext_SubjectAccessExport_json(ctx, field)
+	case "html":
+		return ec.fieldContext_SubjectAccessExport_html(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectAccessExport", field.Name)
 }
 
 func (ec *executionContext) childFields_SuppressedCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

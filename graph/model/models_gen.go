@@ -80,6 +80,10 @@ type CasePayload struct {
 	Case store.Case `json:"case"`
 }
 
+type ConsentRecordPayload struct {
+	Record store.ConsentRecord `json:"record"`
+}
+
 type CountRow struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
@@ -104,6 +108,14 @@ type CountTable struct {
 
 type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
+}
+
+// What an erasure did: the person's identity, contact and demographic data and the free
+// text about them are cleared and their registry copies deleted; the row and its id stay,
+// so what the ESF+ indicators counted keeps verifying.
+type ErasePersonPayload struct {
+	Person string `json:"person"`
+	Detail string `json:"detail"`
 }
 
 // One priority × specific objective × category of region.
@@ -340,11 +352,35 @@ type PersonFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+type ProcessingRestrictionPayload struct {
+	Restriction store.Restriction `json:"restriction"`
+}
+
 type ProjectPayload struct {
 	Project store.Project `json:"project"`
 }
 
+// A processing purpose the caller may declare (Ponte-Purpose), and on what ground the hub
+// processes personal data for it.
+type PurposeLegalBasis struct {
+	Purpose string `json:"purpose"`
+	// Whether this is the purpose the request declared.
+	Declared bool   `json:"declared"`
+	Basis    string `json:"basis"`
+	// The GDPR Art. 6(1) point, e.g. `GDPR Art. 6(1)(e)`.
+	Article string `json:"article"`
+	// The Art. 9(2) condition (or Art. 10 authority) for the special categories and judicial data read for the purpose.
+	SpecialCategories *string `json:"specialCategories,omitempty"`
+	// The Union or national law the processing rests on, e.g. L. 328/2000.
+	Law string `json:"law"`
+}
+
 type Query struct {
+}
+
+type RectifyPersonPayload struct {
+	// The fields changed (none when every value was already so).
+	Changes []store.Rectification `json:"changes"`
 }
 
 type RefreshRegistryDataInput struct {
@@ -420,10 +456,27 @@ type RegistrySourceStatus struct {
 	Collections  []RegistryCollectionStatus `json:"collections"`
 }
 
+type RightsRequestPayload struct {
+	Request store.RightsRequest `json:"request"`
+}
+
 type SchoolQualification struct {
 	TitleCode    *string    `json:"titleCode,omitempty"`
 	TitleName    *string    `json:"titleName,omitempty"`
 	ObtainedDate *time.Time `json:"obtainedDate,omitempty"`
+}
+
+// Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
+// their services and notes, ESF+ participations, registry records with their source and
+// fetch time, who accessed the data when and why, their requests and restrictions, and the
+// purposes with their legal bases.
+type SubjectAccessExport struct {
+	Person      string    `json:"person"`
+	GeneratedAt time.Time `json:"generatedAt"`
+	// The export as one JSON document.
+	JSON string `json:"json"`
+	// The same, as a self-contained HTML document to give to the person.
+	HTML string `json:"html"`
 }
 
 // A count after small-cell suppression.

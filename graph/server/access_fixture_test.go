@@ -164,6 +164,14 @@ func setupAccess(t testing.TB, cases int) *accessBundle {
 // setupAccessOn is setupAccess on the data load puts in the database.
 func setupAccessOn(t testing.TB, load func(st *store.Store) (fixture, accessFixture)) *accessBundle {
 	t.Helper()
+	policy, err := access.DefaultPolicy()
+	require.NoError(t, err)
+	return setupAccessPolicy(t, load, policy)
+}
+
+// setupAccessPolicy is setupAccessOn enforcing policy.
+func setupAccessPolicy(t testing.TB, load func(st *store.Store) (fixture, accessFixture), policy *access.Policy) *accessBundle {
+	t.Helper()
 	ctx := context.Background()
 	counter := &statementCounter{}
 	ownerURL := pgtest.URL(t)
@@ -179,8 +187,6 @@ func setupAccessOn(t testing.TB, load func(st *store.Store) (fixture, accessFixt
 	issuer, err := auth.LoadOrCreateDevIssuer(keyFile)
 	require.NoError(t, err)
 	verifier, err := auth.NewVerifier(issuer.VerifierConfig())
-	require.NoError(t, err)
-	policy, err := access.DefaultPolicy()
 	require.NoError(t, err)
 	authz, err := access.NewAuthorizer(policy)
 	require.NoError(t, err)

@@ -366,7 +366,8 @@ func dbSnapshot(t *testing.T, st *store.Store) string {
 	t.Helper()
 	var parts []string
 	for _, table := range []string{"persons", "households", "household_members", "cases", "case_organisations", "case_departments",
-		"assessments", "assessment_scores", "projects", "interventions", "activity_entries", "participations", "access_log"} {
+		"assessments", "assessment_scores", "projects", "interventions", "activity_entries", "participations", "access_log",
+		"rights_requests", "rights_request_events", "processing_restrictions", "person_rectifications", "retention_ledger", "consent_records", "consent_record_events"} {
 		var sum string
 		require.NoError(t, st.Pool().QueryRow(context.Background(),
 			`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM `+table+` x`).Scan(&sum))
@@ -413,14 +414,14 @@ func TestMutationsPerRole(t *testing.T) {
 	allowed := map[string]string{
 		"social_worker": "registerPerson createHousehold addHouseholdMember endHouseholdMembership openCase closeCase recordAssessment " +
 			"createProject updateProject activateIntervention completeIntervention interruptIntervention addActivityEntry " +
-			"enrolParticipant recordParticipantExit refreshRegistryData",
+			"enrolParticipant recordParticipantExit refreshRegistryData recordConsent",
 		"case_manager": "createProject updateProject activateIntervention completeIntervention interruptIntervention addActivityEntry " +
 			"recordParticipantExit",
 		"employment_officer": "refreshRegistryData",
 		"school_liaison":     "",
 		"esf_auditor":        "",
 		"dashboard":          "",
-		"dpo":                "registerPerson",
+		"dpo":                "registerPerson createRightsRequest restrictProcessing recordConsent",
 		"admin":              "refreshRegistryData",
 	}
 	purposes := map[string]access.Purpose{"social_worker": access.PurposeCaseManagement, "case_manager": access.PurposeCaseManagement,
@@ -475,6 +476,16 @@ func TestMutationsPerRole(t *testing.T) {
 					return map[string]any{"participationId": b.ax.participant, "exitDate": "2021-06-30"}
 				}},
 				{"refreshRegistryData", func(*accessBundle) map[string]any { return map[string]any{"personId": fx.persons[0], "wait": 0} }},
+				{"createRightsRequest", func(*accessBundle) map[string]any {
+					return map[string]any{"personId": fx.persons[0], "kind": "ACCESS", "receivedOn": "2025-01-31"}
+				}},
+				{"recordConsent", func(b *accessBundle) map[string]any {
+					return map[string]any{"personId": fx.minors[0], "controllerOrganisationId": b.ax.school, "purposes": []any{"school_attendance"},
+						"method": "WRITTEN", "evidenceRef": "protocol 12/2025"}
+				}},
+				{"restrictProcessing", func(*accessBundle) map[string]any {
+					return map[string]any{"personId": fx.persons[0], "reason": "accuracy contested"}
+				}},
 				// Last: closing the case stops the others.
 				{"closeCase", func(*accessBundle) map[string]any {
 					return map[string]any{"caseId": fx.cases[0], "closedOn": "2024-07-01"}

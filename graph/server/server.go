@@ -288,6 +288,22 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": ie.Fields[0].Field, "fields": fields}
 			return gerr
 		}
+		var re *apperr.RestrictedError
+		if errors.As(err, &re) {
+			gerr.Message = re.Error()
+			gerr.Extensions = map[string]any{"code": "RESTRICTED", "restrictedSince": re.Since.UTC().Format(time.RFC3339),
+				"reason": re.Reason}
+			return gerr
+		}
+		var ke *apperr.RetainedError
+		if errors.As(err, &ke) {
+			gerr.Message = ke.Error()
+			gerr.Extensions = map[string]any{"code": "RETAINED", "obligation": ke.Obligation}
+			if ke.Until != nil {
+				gerr.Extensions["keptUntil"] = ke.Until.Format(time.DateOnly)
+			}
+			return gerr
+		}
 		var code string
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):

@@ -135,7 +135,7 @@ func (a *Authorizer) Plan(p Principal) (*Plan, error) {
 			return nil, err
 		}
 	}
-	return &Plan{principal: p, version: key.version, d: d}, nil
+	return &Plan{principal: p, version: key.version, d: d, bases: a.policy.bases}, nil
 }
 
 // decide asks Casbin every question of a plan in one batch and caches the answers.

@@ -16,3 +16,12 @@ func ForgetSuppressions() {
 	defer linkedMemo.mu.Unlock()
 	linkedMemo.m, linkedMemo.order = map[[32]byte][]bool{}, nil
 }
+
+// PolicyTextsForTest returns the embedded policy and legal bases.
+func PolicyTextsForTest() (policy, bases []byte, err error) {
+	if policy, err = policyFiles.ReadFile("policy/policy.csv"); err != nil {
+		return nil, nil, err
+	}
+	bases, err = policyFiles.ReadFile("policy/" + LegalBasesFile)
+	return policy, bases, err
+}

@@ -34,8 +34,8 @@ var expected = map[access.Role]map[access.Purpose]grant{
 			rows:      access.RowsOrganisation,
 			read:      "*",
 			write:     "identity demographic contact household socio_economic employment education health special_other judicial minors case_notes case services participation",
-			ops:       "refresh_registry",
-			mutations: allMutationsOfCases + " refreshRegistry",
+			ops:       "refresh_registry record_consent",
+			mutations: allMutationsOfCases + " refreshRegistry recordConsent withdrawConsent",
 		},
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates"},
 	},
@@ -77,7 +77,8 @@ var expected = map[access.Role]map[access.Purpose]grant{
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates"},
 	},
 	access.RoleDPO: {
-		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact", ops: "read_access_log"},
+		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact",
+			ops: "read_access_log manage_rights_requests record_consent", mutations: "recordConsent withdrawConsent createRightsRequest assignRightsRequest extendRightsRequest closeRightsRequest restrictProcessing liftRestriction erasePerson rectifyPerson"},
 	},
 	access.RoleAdmin: {
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates manage_tokens refresh_registry", mutations: "refreshRegistry"},

@@ -15,6 +15,32 @@ type Plan struct {
 	principal Principal
 	version   string
 	d         *decisions
+	// bases are the legal bases of the policy the plan was built from.
+	bases map[Purpose]LegalBasis
+}
+
+// PolicyLegalBases lists the legal bases of every purpose of the plan's policy, in the
+// order of Purposes: what a subject access export tells the person.
+func (p *Plan) PolicyLegalBases() []LegalBasis {
+	var out []LegalBasis
+	for _, pu := range Purposes() {
+		if b, ok := p.bases[pu]; ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// LegalBases lists the legal bases of the purposes the principal may declare, in the
+// order of Purposes.
+func (p *Plan) LegalBases() []LegalBasis {
+	var out []LegalBasis
+	for _, pu := range Purposes() {
+		if b, ok := p.bases[pu]; ok && p.principal.Grants(pu) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Principal returns who the plan is for.
@@ -189,6 +215,11 @@ const (
 	ClaimRole      = "ponte.role"
 	ClaimPurpose   = "ponte.purpose"
 	ClaimAccessLog = "ponte.access_log"
+	// ClaimRights is "manage" for plans that handle data-subject requests
+	// (migrations/00450_rights_requests.sql).
+	ClaimRights = "ponte.rights"
+	// ClaimConsentPurpose names the request's purpose when its legal basis is consent.
+	ClaimConsentPurpose = "ponte.consent_purpose"
 )
 
 // Claims are the transaction settings for the plan: the database role, the row scope
@@ -210,6 +241,16 @@ func (p *Plan) requestClaims() map[string]string {
 	c[ClaimAccessLog] = ""
 	if p.Can(OpReadAccessLog) {
 		c[ClaimAccessLog] = "read"
+	}
+	// A purpose resting on consent reads only persons with a consent in force for it
+	// (migrations/00490_consent_records.sql).
+	c[ClaimConsentPurpose] = ""
+	if b, ok := p.bases[p.principal.Purpose]; ok && b.Basis == BasisConsent {
+		c[ClaimConsentPurpose] = string(p.principal.Purpose)
+	}
+	c[ClaimRights] = ""
+	if p.Can(OpManageRightsRequests) {
+		c[ClaimRights] = "manage"
 	}
 	c[store.ClaimAggregates], c[store.ClaimAggregateTerritory] = "", ""
 	if p.Can(OpReadAggregates) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,8 +18,11 @@ import (
 	"github.com/casbin/casbin/v2/model"
 )
 
-//go:embed policy/model.conf policy/policy.csv
+//go:embed policy/model.conf policy/policy.csv policy/legal_bases.csv
 var policyFiles embed.FS
+
+// LegalBasesFile is the name of the legal bases file, beside policy.csv.
+const LegalBasesFile = "legal_bases.csv"
 
 // Act is what a policy line allows on its object.
 type Act string
@@ -65,6 +69,7 @@ type Policy struct {
 	model   string
 	rules   []Rule
 	version string
+	bases   map[Purpose]LegalBasis
 }
 
 // OrganisationKinds are the organisation kinds a "kind:" domain may name (the kinds of the
@@ -93,13 +98,19 @@ func DefaultPolicy() (*Policy, error) {
 			defaultErr = fmt.Errorf("access: read embedded policy: %w", err)
 			return
 		}
-		defaultPolicy, defaultErr = ParsePolicy(m, p)
+		b, err := policyFiles.ReadFile("policy/" + LegalBasesFile)
+		if err != nil {
+			defaultErr = fmt.Errorf("access: read embedded legal bases: %w", err)
+			return
+		}
+		defaultPolicy, defaultErr = ParsePolicyWithBases(m, p, b)
 	})
 	return defaultPolicy, defaultErr
 }
 
 // LoadPolicyFiles reads a model and a policy from disk, for deployments that keep their
-// own policy (the ACCESS_POLICY_FILE and ACCESS_MODEL_FILE settings).
+// own policy (PONTE_ACCESS_POLICY_DIR), and the legal bases file beside the policy: a
+// policy is not loaded without the legal basis of each of its purposes.
 func LoadPolicyFiles(modelPath, policyPath string) (*Policy, error) {
 	m, err := os.ReadFile(modelPath)
 	if err != nil {
@@ -109,7 +120,11 @@ func LoadPolicyFiles(modelPath, policyPath string) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("access: read policy: %w", err)
 	}
-	return ParsePolicy(m, p)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(policyPath), LegalBasesFile))
+	if err != nil {
+		return nil, fmt.Errorf("access: read legal bases: %w", err)
+	}
+	return ParsePolicyWithBases(m, p, b)
 }
 
 // PolicyError is a problem on one line of a policy file.
@@ -127,7 +142,19 @@ var domainCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 // ParsePolicy parses and validates a Casbin model and a policy in Casbin's CSV form. Every
 // line must name a known role, purpose, act and object, so a typo fails loudly instead of
 // silently denying (or, for a deny line, silently allowing).
+//
+// The legal bases are the embedded ones (ParsePolicyWithBases names its own).
 func ParsePolicy(modelText, policyText []byte) (*Policy, error) {
+	b, err := policyFiles.ReadFile("policy/" + LegalBasesFile)
+	if err != nil {
+		return nil, fmt.Errorf("access: read embedded legal bases: %w", err)
+	}
+	return ParsePolicyWithBases(modelText, policyText, b)
+}
+
+// ParsePolicyWithBases is ParsePolicy with the legal bases file's text: every purpose
+// must have its legal basis (legalbasis.go).
+func ParsePolicyWithBases(modelText, policyText, basesText []byte) (*Policy, error) {
 	if _, err := model.NewModelFromString(string(modelText)); err != nil {
 		return nil, fmt.Errorf("access: parse model: %w", err)
 	}
@@ -159,11 +186,15 @@ func ParsePolicy(modelText, policyText []byte) (*Policy, error) {
 	if len(rules) == 0 {
 		return nil, errors.New("access: policy has no rules")
 	}
+	bases, err := parseLegalBases(basesText, rules)
+	if err != nil {
+		return nil, err
+	}
 	h := sha256.New()
 	h.Write(modelText)
 	h.Write([]byte{0})
 	h.Write(policyText)
-	return &Policy{model: string(modelText), rules: rules, version: hex.EncodeToString(h.Sum(nil))[:16]}, nil
+	return &Policy{model: string(modelText), rules: rules, version: hex.EncodeToString(h.Sum(nil))[:16], bases: bases}, nil
 }
 
 func parseRule(n int, line string) (Rule, error) {

@@ -150,12 +150,18 @@ const (
 	OpReportESF Operation = "report_esf"
 	// OpDrillESF: list the pseudonymised participants behind an ESF+ value.
 	OpDrillESF Operation = "drill_esf"
+	// OpManageRightsRequests: record, assign, extend, close and list data-subject
+	// requests (GDPR Art. 15-21), restrict processing (Art. 18) and erase (Art. 17).
+	OpManageRightsRequests Operation = "manage_rights_requests"
+	// OpRecordConsent: record and withdraw a person's consents (ISO/IEC TS 27560) and
+	// read them.
+	OpRecordConsent Operation = "record_consent"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
 	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
-		OpReportESF, OpDrillESF}
+		OpReportESF, OpDrillESF, OpManageRightsRequests, OpRecordConsent}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -234,6 +240,16 @@ const (
 	MutationRecordParticipantExit  Mutation = "recordParticipantExit"
 	MutationRefreshRegistry        Mutation = "refreshRegistry"
 	MutationFreezeESFReport        Mutation = "freezeEsfReport"
+	MutationCreateRightsRequest    Mutation = "createRightsRequest"
+	MutationAssignRightsRequest    Mutation = "assignRightsRequest"
+	MutationExtendRightsRequest    Mutation = "extendRightsRequest"
+	MutationCloseRightsRequest     Mutation = "closeRightsRequest"
+	MutationRestrictProcessing     Mutation = "restrictProcessing"
+	MutationLiftRestriction        Mutation = "liftRestriction"
+	MutationErasePerson            Mutation = "erasePerson"
+	MutationRectifyPerson          Mutation = "rectifyPerson"
+	MutationRecordConsent          Mutation = "recordConsent"
+	MutationWithdrawConsent        Mutation = "withdrawConsent"
 )
 
 type mutationSpec struct {
@@ -269,6 +285,23 @@ var mutations = map[Mutation]mutationSpec{
 	// the ESF engine the frozen report, not the principal.
 	MutationRefreshRegistry: {op: OpRefreshRegistry},
 	MutationFreezeESFReport: {op: OpFreezeESFReport},
+	// Data-subject requests are the data protection officer's records; they write no
+	// category of the person's data.
+	MutationCreateRightsRequest: {op: OpManageRightsRequests},
+	MutationAssignRightsRequest: {op: OpManageRightsRequests},
+	MutationExtendRightsRequest: {op: OpManageRightsRequests},
+	MutationCloseRightsRequest:  {op: OpManageRightsRequests},
+	MutationRestrictProcessing:  {op: OpManageRightsRequests},
+	MutationLiftRestriction:     {op: OpManageRightsRequests},
+	// Erasure clears identity, contact and demographic data and the free text written
+	// about the person; only the DPO's request flow does it.
+	MutationErasePerson: {op: OpManageRightsRequests},
+	// Rectification on request corrects names, contact data and the municipality of
+	// residence.
+	MutationRectifyPerson: {op: OpManageRightsRequests, writes: []Category{CategoryIdentity, CategoryContact, CategoryDemographic}},
+	// A consent is a record of its own; it writes no category of the person's data.
+	MutationRecordConsent:   {op: OpRecordConsent},
+	MutationWithdrawConsent: {op: OpRecordConsent},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -277,7 +310,10 @@ func Mutations() []Mutation {
 		MutationEndHouseholdMembership, MutationRecordAssessment, MutationCreateProject,
 		MutationUpdateProject, MutationActivateIntervention, MutationCompleteIntervention,
 		MutationInterruptIntervention, MutationAddActivityEntry, MutationEnrolParticipant,
-		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport}
+		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
+		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
+		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson, MutationRectifyPerson,
+		MutationRecordConsent, MutationWithdrawConsent}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinels for the kinds the API maps to GraphQL error codes.
@@ -105,3 +106,50 @@ func MapFields(err error, name func(string) string) error {
 	}
 	return out
 }
+
+// ErrRestricted: the data asked for belongs to a person whose processing is restricted
+// (GDPR Art. 18); it is kept, but not shown to this caller.
+var ErrRestricted = errors.New("processing restricted")
+
+// RestrictedError says whose processing is restricted, since when and why, so the
+// refused caller knows the state and its reason.
+type RestrictedError struct {
+	// Person is the id the caller asked for, as it wrote it.
+	Person string
+	Since  time.Time
+	Reason string
+}
+
+func (e *RestrictedError) Error() string {
+	return fmt.Sprintf("processing of this person's data is restricted since %s (GDPR Art. 18): %s",
+		e.Since.Format(time.DateOnly), e.Reason)
+}
+
+// Is makes a RestrictedError match ErrRestricted.
+func (e *RestrictedError) Is(target error) bool { return target == ErrRestricted }
+
+// ErrRetained: the data must be kept under a legal obligation, so it cannot be erased
+// (GDPR Art. 17(3)(b)).
+var ErrRetained = errors.New("kept under a legal obligation")
+
+// RetainedError names the obligation that keeps the data and until when.
+type RetainedError struct {
+	// Obligation names the law and what it keeps, e.g. "Reg. (EU) 2021/1060 Art. 82:
+	// the records of ESF+ operation X".
+	Obligation string
+	// Until is the last day the data is kept; nil while it cannot be known yet.
+	Until *time.Time
+	// Why says how Until follows from the law, or why it is not known yet.
+	Why string
+}
+
+func (e *RetainedError) Error() string {
+	until := "until a date not yet known"
+	if e.Until != nil {
+		until = "until " + e.Until.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("erasure refused: the data is kept under a legal obligation (GDPR Art. 17(3)(b)), %s, %s: %s", e.Obligation, until, e.Why)
+}
+
+// Is makes a RetainedError match ErrRetained.
+func (e *RetainedError) Is(target error) bool { return target == ErrRetained }

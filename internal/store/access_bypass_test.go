@@ -37,6 +37,7 @@ var nonPersonal = map[string]string{
 	"river_migration":             "the job queue's schema versions",
 	"river_queue":                 "the job queue's queue names",
 	"river_notification":          "the job queue's legacy notification table, unused (queue names when it was)",
+	"retention_rules":             "how long each kind of record is kept, and why: a code list",
 }
 
 // outsideClaims are the functions the hub's role may call without claims and that are
@@ -177,6 +178,20 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 				decode(repeat('00', 64), 'hex')) RETURNING id)
 			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
 			SELECT r.id, pa.operation_id, pa.person_id, 'h' FROM r, participations pa LIMIT 1`,
+		`WITH r AS (INSERT INTO rights_requests (person_id, kind, received_on, due_on, created_by)
+			SELECT id, 'ACCESS', '2025-01-31', '2025-02-28', 'seed' FROM persons LIMIT 1 RETURNING id)
+			INSERT INTO rights_request_events (request_id, actor, action) SELECT id, 'seed', 'CREATED' FROM r`,
+		`INSERT INTO processing_restrictions (person_id, tax_code, reason, created_by)
+			SELECT id, tax_code, 'seed', 'seed' FROM persons ORDER BY id DESC LIMIT 1`,
+		`INSERT INTO retention_ledger (at, actor, rule, person_id, action, due_on)
+			SELECT now(), 'seed', 'case', id, 'RESTRICTED', '2025-01-01' FROM persons LIMIT 1`,
+		`INSERT INTO person_rectifications (person_id, field, old_value, new_value, reason, rectified_by)
+			SELECT id, 'phone', NULL, '+39 050 1', 'seed', 'seed' FROM persons LIMIT 1`,
+		`WITH c AS (INSERT INTO consent_records (person_id, controller_organisation_id, purposes, legal_basis, state, given_at, method,
+				evidence_ref, recorded_by)
+			SELECT p.id, o.id, ARRAY['school_attendance'], 'GDPR Art. 6(1)(a)', 'GIVEN', now(), 'WRITTEN', 'seed', 'seed'
+			FROM persons p, organisations o LIMIT 1 RETURNING id)
+			INSERT INTO consent_record_events (record_id, to_state, actor) SELECT id, 'GIVEN', 'seed' FROM c`,
 	} {
 		_, err := pool.Exec(ctx, sql)
 		require.NoError(t, err, sql)

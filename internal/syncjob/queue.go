@@ -17,6 +17,7 @@ import (
 
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/pdnd"
+	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/tracing"
 )
@@ -79,6 +80,10 @@ type QueueOptions struct {
 	PollInterval time.Duration
 	// Logger receives River's and the jobs' logs (default slog.Default()).
 	Logger *slog.Logger
+	// Retention, when set, runs the retention rules every RetentionInterval (default
+	// DefaultRetentionInterval) on the same queue (retention.go).
+	Retention         *retention.Runner
+	RetentionInterval time.Duration
 }
 
 // NewQueue builds the queue over the store's pool; Start begins working.
@@ -98,6 +103,20 @@ func NewQueue(st *store.Store, sy *Syncer, opts QueueOptions) (*Queue, error) {
 		return nil, fmt.Errorf("syncjob: register refresh worker: %w", err)
 	}
 	var periodic []*river.PeriodicJob
+	if opts.Retention != nil {
+		if err := river.AddWorkerSafely(workers, &retentionWorker{runner: opts.Retention}); err != nil {
+			return nil, fmt.Errorf("syncjob: register retention worker: %w", err)
+		}
+		every := opts.RetentionInterval
+		if every <= 0 {
+			every = DefaultRetentionInterval
+		}
+		if !opts.NoSchedule {
+			periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
+				func() (river.JobArgs, *river.InsertOpts) { o := retentionOpts(); return RetentionArgs{}, &o },
+				&river.PeriodicJobOpts{ID: "retention"}))
+		}
+	}
 	if !opts.NoSchedule {
 		for _, src := range Sources {
 			sc, ok := q.cfg.Sources[src]

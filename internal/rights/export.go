@@ -1,0 +1,249 @@
+package rights
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"sort"
+	"time"
+
+	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/audit"
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Export is everything the hub holds about a person (GDPR Art. 15), as read through the
+// caller's transaction: so the row security of the request applies to it as to any read.
+type Export struct {
+	GeneratedAt time.Time    `json:"generatedAt"`
+	Person      store.Person `json:"person"`
+	// Purposes are the purposes the hub processes data for, with their legal bases
+	// (Art. 15(1)(a) and (c)); filled by the caller from the policy.
+	Purposes        []any                        `json:"purposes"`
+	Households      []store.HouseholdMember      `json:"householdMemberships"`
+	Cases           []store.Case                 `json:"cases"`
+	Assessments     []store.Assessment           `json:"assessments"`
+	Interventions   []store.Intervention         `json:"interventions"`
+	ActivityEntries []store.ActivityEntry        `json:"activityEntries"`
+	Participations  []store.Participation        `json:"esfParticipations"`
+	Registry        []RegistryRecord             `json:"registryRecords"`
+	AccessLog       []audit.Record               `json:"accessLog"`
+	RightsRequests  []store.RightsRequest        `json:"rightsRequests"`
+	Restrictions    []store.Restriction          `json:"restrictions"`
+	Retention       []store.RetentionLedgerEntry `json:"retentionLedger"`
+}
+
+// RegistryRecord is a registry copy with where it came from and when.
+type RegistryRecord struct {
+	Kind      string    `json:"kind"`
+	Source    string    `json:"source"`
+	SourceRef string    `json:"sourceRef"`
+	FetchedAt time.Time `json:"fetchedAt"`
+	Origin    string    `json:"origin"`
+	Record    any       `json:"record"`
+}
+
+// BuildExport gathers the export of personID.
+func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Time) (Export, error) {
+	ps, err := tx.PersonsByIDs(ctx, []string{personID})
+	if err != nil {
+		return Export{}, err
+	}
+	if len(ps) == 0 {
+		return Export{}, apperr.ErrNotFound
+	}
+	e := Export{GeneratedAt: now.UTC(), Person: ps[0]}
+	ids := []string{personID}
+	if e.Households, err = tx.MembershipsByPerson(ctx, ids); err != nil {
+		return e, err
+	}
+	caseIDs, err := tx.CaseIDsOfPerson(ctx, personID)
+	if err != nil {
+		return e, err
+	}
+	if e.Cases, err = tx.CasesByIDs(ctx, caseIDs); err != nil {
+		return e, err
+	}
+	as, err := tx.AssessmentsByCase(ctx, caseIDs)
+	if err != nil {
+		return e, err
+	}
+	for _, a := range as {
+		if a.PersonID == personID {
+			e.Assessments = append(e.Assessments, a)
+		}
+	}
+	is, err := tx.InterventionsByCase(ctx, caseIDs)
+	if err != nil {
+		return e, err
+	}
+	for _, i := range is {
+		if i.BeneficiaryID == personID {
+			e.Interventions = append(e.Interventions, i)
+		}
+	}
+	if e.ActivityEntries, err = tx.ActivityByCase(ctx, caseIDs); err != nil {
+		return e, err
+	}
+	if e.Participations, err = tx.ParticipationsByPerson(ctx, ids); err != nil {
+		return e, err
+	}
+	if err := e.registry(ctx, tx, ids); err != nil {
+		return e, err
+	}
+	if e.AccessLog, err = tx.AccessLog(ctx, store.AccessLogFilter{PersonID: personID, Limit: 1000}); err != nil {
+		return e, err
+	}
+	if e.RightsRequests, err = tx.RightsRequests(ctx, store.RightsRequestFilter{PersonID: personID}); err != nil {
+		return e, err
+	}
+	if e.Restrictions, err = tx.Restrictions(ctx, ids, false); err != nil {
+		return e, err
+	}
+	if e.Retention, err = tx.RetentionLedger(ctx, personID); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+func (e *Export) registry(ctx context.Context, tx *store.Tx, ids []string) error {
+	add := func(kind string, m store.RegistryMeta, v any) {
+		e.Registry = append(e.Registry, RegistryRecord{Kind: kind, Source: m.Source, SourceRef: m.SourceRef, FetchedAt: m.FetchedAt,
+			Origin: m.Origin, Record: v})
+	}
+	isee, err := tx.ISEEByPersons(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, k := range isee {
+		add("ISEE", k.Value.RegistryMeta, k.Value)
+	}
+	bc, err := tx.BenefitCasesByPersons(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, k := range bc {
+		add("benefit case", k.Value.RegistryMeta, k.Value)
+	}
+	ls, err := tx.LabourStatusByPersons(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, k := range ls {
+		add("labour status", k.Value.RegistryMeta, k.Value)
+	}
+	ev, err := tx.EmploymentEventsByPersons(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, k := range ev {
+		add("employment event", k.Value.RegistryMeta, k.Value)
+	}
+	sr, err := tx.SchoolRecordsByPersons(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, k := range sr {
+		add("school record", k.Value.RegistryMeta, k.Value)
+	}
+	sort.SliceStable(e.Registry, func(i, j int) bool { return e.Registry[i].FetchedAt.Before(e.Registry[j].FetchedAt) })
+	return nil
+}
+
+// JSON is the export as one indented JSON document.
+func (e Export) JSON() (string, error) {
+	b, err := json.MarshalIndent(e, "", "  ")
+	return string(b), err
+}
+
+// HTML is the export as a self-contained document to give to the person: each section a
+// heading, each record its fields, every value escaped.
+func (e Export) HTML() (string, error) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return "", err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "", err
+	}
+	sections := []struct{ Key, Title string }{
+		{"person", "Your identity and contact data"},
+		{"purposes", "Why we process your data, and on what legal basis"},
+		{"householdMemberships", "Households"},
+		{"cases", "Cases (taking in charge by social services)"},
+		{"assessments", "Assessments"},
+		{"interventions", "Services and interventions"},
+		{"activityEntries", "Activity register"},
+		{"esfParticipations", "ESF+ participations"},
+		{"registryRecords", "Data received from public registries, with source and time"},
+		{"accessLog", "Who accessed your data, when and why"},
+		{"rightsRequests", "Your requests"},
+		{"restrictions", "Restrictions of processing"},
+		{"retentionLedger", "Retention: what was erased or pseudonymised"},
+	}
+	type section struct {
+		Title string
+		Body  template.HTML
+	}
+	var out []section
+	for _, s := range sections {
+		var b bytes.Buffer
+		renderValue(&b, doc[s.Key])
+		out = append(out, section{Title: s.Title, Body: template.HTML(b.String())})
+	}
+	var b bytes.Buffer
+	err = exportPage.Execute(&b, map[string]any{"At": e.GeneratedAt.Format(time.RFC3339), "Name": e.Person.GivenName + " " + e.Person.FamilyName,
+		"Sections": out})
+	return b.String(), err
+}
+
+// renderValue writes v as nested definition lists, escaping every string.
+func renderValue(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString(`<p class="none">none</p>`)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("<dl>")
+		for _, k := range keys {
+			if x[k] == nil {
+				continue
+			}
+			fmt.Fprintf(b, "<dt>%s</dt><dd>", template.HTMLEscapeString(k))
+			renderValue(b, x[k])
+			b.WriteString("</dd>")
+		}
+		b.WriteString("</dl>")
+	case []any:
+		if len(x) == 0 {
+			b.WriteString(`<p class="none">none</p>`)
+			return
+		}
+		b.WriteString("<ol>")
+		for _, it := range x {
+			b.WriteString("<li>")
+			renderValue(b, it)
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ol>")
+	default:
+		b.WriteString(template.HTMLEscapeString(fmt.Sprint(x)))
+	}
+}
+
+var exportPage = template.Must(template.New("export").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Your data held by the hub</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}dt{font-weight:bold}dd{margin:0 0 .3em 1.5em}.none{color:#777}</style>
+</head><body>
+<h1>Your personal data (GDPR Art. 15)</h1>
+<p>Copy for {{.Name}}, produced on {{.At}}.</p>
+{{range .Sections}}<section><h2>{{.Title}}</h2>{{.Body}}</section>
+{{end}}</body></html>
+`))
