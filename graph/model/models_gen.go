@@ -106,6 +106,17 @@ type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
 }
 
+type DueActionConnection struct {
+	Edges      []DueActionEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+type DueActionEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   store.DueAction `json:"node"`
+}
+
 // One priority × specific objective × category of region.
 type EsfGroup struct {
 	Programme         string `json:"programme"`
@@ -271,6 +282,32 @@ type InterventionPayload struct {
 	Intervention store.Intervention `json:"intervention"`
 }
 
+// The caller as the hub sees it for this request: their staff record, organisation, role
+// and purposes, and what the access plan of the declared purpose grants.
+type Me struct {
+	// The subject of the token (staff JWT), or token:<id> for a partner token.
+	Subject string `json:"subject"`
+	// The caller's staff record; null for a partner token that names none.
+	Staff        *store.Staff        `json:"staff,omitempty"`
+	Organisation *store.Organisation `json:"organisation,omitempty"`
+	Role         string              `json:"role"`
+	// The purposes the caller may declare; purpose is this request's.
+	Purposes []string `json:"purposes"`
+	Purpose  string   `json:"purpose"`
+	// The row scope: assigned, provider, organisation, territory, participants, aggregates, all.
+	RowScope string `json:"rowScope"`
+	// Data categories the plan reads, about anyone.
+	Reads []string `json:"reads"`
+	// Data categories the plan reads only about persons under 18.
+	ReadsAboutMinors []string `json:"readsAboutMinors"`
+	Writes           []string `json:"writes"`
+	Operations       []string `json:"operations"`
+	// The mutations the plan allows (the target rows must also lie in its row scope).
+	Mutations []string `json:"mutations"`
+	// The policy version the plan was built from.
+	PolicyVersion string `json:"policyVersion"`
+}
+
 type Mutation struct {
 }
 
@@ -340,11 +377,30 @@ type PersonFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+type PersonPayload struct {
+	Person store.Person `json:"person"`
+}
+
 type ProjectPayload struct {
 	Project store.Project `json:"project"`
 }
 
 type Query struct {
+}
+
+type ReferralConnection struct {
+	Edges      []ReferralEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type ReferralEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   store.Referral `json:"node"`
+}
+
+type ReferralPayload struct {
+	Referral store.Referral `json:"referral"`
 }
 
 type RefreshRegistryDataInput struct {
@@ -426,11 +482,37 @@ type SchoolQualification struct {
 	ObtainedDate *time.Time `json:"obtainedDate,omitempty"`
 }
 
+type StaffConnection struct {
+	Edges      []StaffEdge `json:"edges"`
+	PageInfo   PageInfo    `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type StaffEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   store.Staff `json:"node"`
+}
+
 // A count after small-cell suppression.
 type SuppressedCount struct {
 	// Null when suppressed.
 	Value      *int `json:"value,omitempty"`
 	Suppressed bool `json:"suppressed"`
+}
+
+type TransferConnection struct {
+	Edges      []TransferEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type TransferEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   store.Transfer `json:"node"`
+}
+
+type TransferPayload struct {
+	Transfer store.Transfer `json:"transfer"`
 }
 
 type BenefitHouseholdRole string
@@ -608,6 +690,63 @@ func (e *CaseLoadGroup) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseLoadGroup) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Direction string
+
+const (
+	// Addressed to the caller's organisation.
+	DirectionReceived Direction = "RECEIVED"
+	// Asked by the caller's organisation.
+	DirectionSent Direction = "SENT"
+)
+
+var AllDirection = []Direction{
+	DirectionReceived,
+	DirectionSent,
+}
+
+func (e Direction) IsValid() bool {
+	switch e {
+	case DirectionReceived, DirectionSent:
+		return true
+	}
+	return false
+}
+
+func (e Direction) String() string {
+	return string(e)
+}
+
+func (e *Direction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Direction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Direction", str)
+	}
+	return nil
+}
+
+func (e Direction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Direction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Direction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -909,6 +1048,63 @@ func (e *RegistrySource) UnmarshalJSON(b []byte) error {
 }
 
 func (e RegistrySource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WorkScope string
+
+const (
+	// The cases the caller leads or is assigned to.
+	WorkScopeMine WorkScope = "MINE"
+	// The cases involving the caller's department; without one, those the caller's organisation leads.
+	WorkScopeTeam WorkScope = "TEAM"
+)
+
+var AllWorkScope = []WorkScope{
+	WorkScopeMine,
+	WorkScopeTeam,
+}
+
+func (e WorkScope) IsValid() bool {
+	switch e {
+	case WorkScopeMine, WorkScopeTeam:
+		return true
+	}
+	return false
+}
+
+func (e WorkScope) String() string {
+	return string(e)
+}
+
+func (e *WorkScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkScope", str)
+	}
+	return nil
+}
+
+func (e WorkScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkScope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
