@@ -11,9 +11,13 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-func referralPayload(x store.Referral) *model.ReferralPayload { return &model.ReferralPayload{Referral: x} }
+func referralPayload(x store.Referral) *model.ReferralPayload {
+	return &model.ReferralPayload{Referral: x}
+}
 
-func transferPayload(x store.Transfer) *model.TransferPayload { return &model.TransferPayload{Transfer: x} }
+func transferPayload(x store.Transfer) *model.TransferPayload {
+	return &model.TransferPayload{Transfer: x}
+}
 
 func assessmentPayload(a store.Assessment) *model.AssessmentPayload {
 	return &model.AssessmentPayload{Assessment: a}

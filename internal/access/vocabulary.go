@@ -281,7 +281,7 @@ var mutations = map[Mutation]mutationSpec{
 	// The access and evaluation form records employability scores (economic, education,
 	// employment areas), health notes and free-text observations.
 	MutationRecordAssessment: {writes: assessmentWrites},
-	MutationCreateProject: {writes: []Category{CategoryServices}},
+	MutationCreateProject:    {writes: []Category{CategoryServices}},
 	// Updating a project includes its conclusive evaluation, which is practitioners' text.
 	MutationUpdateProject:         {writes: []Category{CategoryServices, CategoryCaseNotes}},
 	MutationActivateIntervention:  {writes: []Category{CategoryServices}},

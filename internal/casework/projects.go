@@ -320,9 +320,9 @@ func checkRound(ctx context.Context, tx *store.Tx, c *checker, roundID *string, 
 			return
 		}
 		for _, w := range []struct {
-			what     string
-			from     time.Time
-			to       *time.Time
+			what string
+			from time.Time
+			to   *time.Time
 		}{{fmt.Sprintf("round %d", r.Number), r.StartsOn, r.EndsOn}, {"the operation " + op.Code, op.StartsOn, op.EndsOn}} {
 			if d.Before(w.from) {
 				c.Addf("input."+field, "is before %s starts (%s)", w.what, w.from.Format("2006-01-02"))

@@ -201,8 +201,8 @@ func (t *Tx) TransfersByCase(ctx context.Context, caseIDs []string) ([]Transfer,
 type TransferFilter struct {
 	ToOrganisationID   *string
 	FromOrganisationID *string
-	ToWorkerID       *string
-	Status           *string
+	ToWorkerID         *string
+	Status             *string
 }
 
 // ListTransfers returns a page of transfers within scope, newest first.
