@@ -278,7 +278,7 @@ func (r *mutationResolver) AddActivityEntry(ctx context.Context, input casework.
 	if err != nil {
 		return nil, err
 	}
-	e, err := casework.AddActivityEntry(ctx, req.Tx, req.StaffID, input)
+	e, err := casework.AddActivityEntry(casework.WithActor(ctx, req.actor()), req.Tx, req.StaffID, input)
 	if err != nil {
 		return nil, err
 	}

@@ -376,7 +376,15 @@ func TestMeStaffAndDueActions(t *testing.T) {
 	// Pisa's social worker has none of Turin's.
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `{ dueActions(for: TEAM) { edges { node { case { reference } } } } }`, nil)
 	require.NotContains(t, fmt.Sprint(d), "TO-2021")
-	// The dashboard counts them, suppressed: one stale case in Pisa's territory is a small cell.
+	// The dashboard counts them, suppressed: Pisa's case, its services over since 2021, is
+	// one stale case in the territory, a small cell.
+	for _, sql := range []string{
+		`UPDATE interventions SET status = 'COMPLETED', ends_on = '2021-01-31'`,
+		`UPDATE projects SET status = 'CONCLUDED', ended_on = '2021-01-31', outcome = 'WITHDREW'`,
+	} {
+		_, err := b.store.Pool().Exec(context.Background(), sql)
+		require.NoError(t, err)
+	}
 	d = b.okAs(t, "dashboard", access.PurposeStatistics, `{ dueActionCounts { columns rows { key counts { value suppressed } } total { value suppressed } } }`, nil)
 	require.Equal(t, []any{"DUE", "OVERDUE"}, get(t, d, "dueActionCounts", "columns"))
 	require.Contains(t, fmt.Sprint(get(t, d, "dueActionCounts")), "suppressed:true")

@@ -44,7 +44,7 @@ func (t *Tx) ListDueActions(ctx context.Context, f DueFilter, p Page) (Rows[DueA
 	if len(f.Kinds) > 0 {
 		where += " AND d.kind = ANY(" + arg(&args, f.Kinds) + "::text[])"
 	}
-	return listPageRows(ctx, t, "list due actions", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on,
+	return listPageRows(ctx, t, "list due actions", `SELECT d.case_id AS id, d.kind, d.programme, d.label, d.counted_from, d.due_on,
 		c.lead_worker_id, to_char(d.due_on, 'YYYYMMDD') || d.kind || d.programme AS sort_key
 		FROM ponte_case_due_actions($1::date, $2::uuid, $3::uuid, $4::uuid) d JOIN cases c ON c.id = d.case_id WHERE `+where, args, p,
 		func(r pgx.Rows) (DueAction, string, error) {
