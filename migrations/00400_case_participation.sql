@@ -304,20 +304,25 @@ GRANT EXECUTE ON FUNCTION ponte_hand_over_case(uuid) TO ponte_app;
 -- workflow's rules about the whole case (close it only when nothing runs, conclude a
 -- project only when its interventions ended, end an organisation's part only when it
 -- delivers nothing) must hold past the caller's row scope, which may show part of the
--- case. Only kinds, ids, organisations and statuses, of a case the claims see.
+-- case. Only kinds, ids, organisations and statuses, of a case the claims see (any, for an
+-- operator's session).
 -- +goose StatementBegin
 CREATE FUNCTION ponte_case_active_deliveries(p_case uuid)
     RETURNS TABLE (kind text, id uuid, organisation_id uuid, project_id uuid, status text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
     AS $$
+    -- A request's transaction (the hub's role, as ponte_require_aggregates recognises it)
+    -- asks about a case its claims see; an operator's own session about any.
+    WITH req AS (SELECT coalesce(current_setting('role', true), 'none') <> 'none'
+                        OR (session_user <> current_user AND pg_has_role(session_user, 'ponte_app', 'USAGE')) AS r)
     SELECT 'PROJECT', pr.id, pr.provider_organisation_id, pr.id, pr.status FROM projects pr
      WHERE pr.case_id = p_case AND pr.status IN ('DRAFT', 'ACTIVE', 'SUSPENDED')
-       AND (ponte_scope() = 'all' OR p_case IN (SELECT x FROM ponte_case_ids() x))
+       AND (ponte_scope() = 'all' OR p_case IN (SELECT x FROM ponte_case_ids() x) OR NOT (SELECT r FROM req))
     UNION ALL
     SELECT 'INTERVENTION', i.id, i.provider_organisation_id, i.project_id, i.status FROM interventions i
      WHERE i.case_id = p_case AND i.status IN ('PLANNED', 'ACTIVE')
-       AND (ponte_scope() = 'all' OR p_case IN (SELECT x FROM ponte_case_ids() x))
+       AND (ponte_scope() = 'all' OR p_case IN (SELECT x FROM ponte_case_ids() x) OR NOT (SELECT r FROM req))
 $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION ponte_case_active_deliveries(uuid) FROM PUBLIC;

@@ -49,10 +49,10 @@ var expected = map[access.Role]map[access.Purpose]grant{
 	},
 	access.RoleCaseManager: {
 		access.PurposeCaseManagement: {
-			rows:      access.RowsProvider,
-			read:      "identity demographic contact household socio_economic employment education minors case_notes case services participation registry_provenance pseudonym",
-			write:     "employment education minors case_notes services participation",
-			ops:       "handle_referrals",
+			rows:  access.RowsProvider,
+			read:  "identity demographic contact household socio_economic employment education minors case_notes case services participation registry_provenance pseudonym",
+			write: "employment education minors case_notes services participation",
+			ops:   "handle_referrals",
 			mutations: "createProject updateProject activateIntervention completeIntervention interruptIntervention addActivityEntry recordParticipantExit " +
 				"correctIntervention cancelIntervention " + answeringMutations,
 		},

@@ -68,12 +68,13 @@ func AddCaseOrganisation(ctx context.Context, tx *store.Tx, in AddCaseOrganisati
 		if orgID == cs.OrganisationID {
 			c.Add("input.organisationId", "leads the case")
 		}
-		open, err := tx.OpenParticipations(ctx, caseID, orgID)
+		parts, err := tx.ParticipationsByCase(ctx, []string{caseID})
 		if err != nil {
 			return store.Case{}, err
 		}
-		for _, p := range open {
-			if p.Basis == store.BasisAdded || p.Basis == store.BasisOpened || p.Basis == store.BasisImported {
+		for _, p := range parts {
+			if p.OrganisationID == orgID && p.ToOn == nil &&
+				(p.Basis == store.BasisAdded || p.Basis == store.BasisOpened || p.Basis == store.BasisImported) {
 				c.Addf("input.organisationId", "already takes part in the case (%s)", p.Role)
 				break
 			}
