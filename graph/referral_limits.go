@@ -40,7 +40,7 @@ func toSets(m map[string][]string) map[string]access.CategorySet {
 // whose row scope follows cases (nothing to narrow).
 func (r *Request) limits(ctx context.Context) (*referralLimits, error) {
 	plan := r.access.plan
-	if plan == nil || plan.Principal().OrganisationID == "" {
+	if plan == nil || plan.Principal().OrganisationID == "" || r.Tx == nil {
 		return nil, nil
 	}
 	switch plan.Rows() {
