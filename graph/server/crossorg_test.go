@@ -389,3 +389,44 @@ func TestMeStaffAndDueActions(t *testing.T) {
 	require.Equal(t, []any{"DUE", "OVERDUE"}, get(t, d, "dueActionCounts", "columns"))
 	require.Contains(t, fmt.Sprint(get(t, d, "dueActionCounts")), "suppressed:true")
 }
+
+// ADI's deadlines come from the rule table and the stored dates: convene within 60 days
+// of the benefit's activation, then sign the pact within 120 days of the convening.
+func TestADIDeadlines(t *testing.T) {
+	t.Parallel()
+	b := setupAccess(t, 1)
+	ctx := context.Background()
+	_, pid, _ := globalid.Decode(b.fx.persons[0])
+	const meta = `'\x7b7d'::bytea, repeat('a', 64), 'application/json', 'sync', now()`
+	_, err := b.store.Pool().Exec(ctx, `INSERT INTO registry_benefit_cases (source, source_ref, tax_code, programme, application_protocol,
+		member_tax_codes, status, status_raw, status_date, start_date, raw_payload, payload_sha256, content_type, origin, fetched_at)
+		SELECT 'benefits', 'ADI-1', p.tax_code, 'ADI', 'ADI-1', ARRAY[p.tax_code], 'ACCEPTED', 'accolta', '2024-01-05', '2024-01-01', `+meta+`
+		  FROM persons p WHERE p.id = $1`, pid)
+	require.NoError(t, err)
+	const due = `{ dueActions(first: 10) { edges { node { kind programme countedFrom dueOn overdue } } } }`
+	d := b.okAs(t, "social_worker", access.PurposeCaseManagement, due, nil)
+	require.Equal(t, "CONVENE", get(t, d, "dueActions", "edges", 0, "node", "kind"))
+	require.Equal(t, "2024-03-01", get(t, d, "dueActions", "edges", 0, "node", "dueOn"), "60 days from the activation")
+	require.Equal(t, "SIGN_PACT", get(t, d, "dueActions", "edges", 1, "node", "kind"))
+	require.Equal(t, "2024-06-29", get(t, d, "dueActions", "edges", 1, "node", "dueOn"), "120 days from the convening's due date")
+
+	// Convened on 10 February: the pact is due 120 days after.
+	b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`,
+		map[string]any{"in": map[string]any{"caseId": b.fx.cases[0], "occurredOn": "2024-02-10", "kind": "MEETING", "note": "household convened"}})
+	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, due, nil)
+	require.Len(t, get(t, d, "dueActions", "edges"), 1)
+	require.Equal(t, "SIGN_PACT", get(t, d, "dueActions", "edges", 0, "node", "kind"))
+	require.Equal(t, "2024-02-10", get(t, d, "dueActions", "edges", 0, "node", "countedFrom"))
+	require.Equal(t, "2024-06-09", get(t, d, "dueActions", "edges", 0, "node", "dueOn"))
+
+	// The rule is data: a longer deadline in the table moves the date.
+	_, err = b.store.Pool().Exec(ctx, `UPDATE programme_deadline_rules SET days = 150 WHERE programme = 'ADI' AND action = 'SIGN_PACT'`)
+	require.NoError(t, err)
+	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `query($id: ID!) { node(id: $id) { ... on Case { dueActions { kind dueOn } } } }`,
+		map[string]any{"id": b.fx.cases[0]})
+	require.Equal(t, "2024-07-09", get(t, d, "node", "dueActions", 0, "dueOn"))
+	// A deadline tells the benefit: the school liaison, reading no socio-economic data, is not shown it.
+	d = b.okAs(t, "school_liaison", access.PurposeSchoolAttendance, `query($id: ID!) { node(id: $id) { ... on Case { dueActions { kind } } } }`,
+		map[string]any{"id": b.fx.cases[0]})
+	require.NotContains(t, fmt.Sprint(d), "SIGN_PACT")
+}
