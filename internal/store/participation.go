@@ -127,13 +127,6 @@ func nonNil(s []string) []string {
 const caseParticipationCols = `p.id, p.case_id, p.organisation_id, p.role, p.basis, p.basis_id, p.start_reason, p.from_on, p.to_on,
 	p.started_by, p.ended_by, p.end_reason`
 
-func scanCaseParticipation(r pgx.Rows) (CaseParticipation, error) {
-	var p CaseParticipation
-	err := r.Scan(&p.ID, &p.CaseID, &p.OrganisationID, &p.Role, &p.Basis, &p.BasisID, &p.StartReason, &p.FromOn, &p.ToOn,
-		&p.StartedBy, &p.EndedBy, &p.EndReason)
-	return p, err
-}
-
 // ParticipationsByCase loads the participation history of the given cases within scope,
 // oldest first. A case_organisations row loaded in bulk, with no reason recorded yet,
 // reads as an open IMPORTED participation from the case's opening.
@@ -157,12 +150,6 @@ func (t *Tx) ParticipationsByCase(ctx context.Context, caseIDs []string) ([]Case
 				&p.StartedBy, &p.EndedBy, &p.EndReason, &at)
 			return p, err
 		})
-}
-
-// OpenParticipations lists the open participations of an organisation in a case.
-func (t *Tx) OpenParticipations(ctx context.Context, caseID, orgID string) ([]CaseParticipation, error) {
-	return query(ctx, t, "open participations", `SELECT `+caseParticipationCols+` FROM case_participations p
-		WHERE p.case_id = $1 AND p.organisation_id = $2 AND p.ended_at IS NULL ORDER BY p.started_at`, []any{caseID, orgID}, scanCaseParticipation)
 }
 
 // FieldChange is one field a step of a case's history (or a rectification) changed: its
