@@ -298,10 +298,11 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 		map[string]any{"in": map[string]any{"caseId": caseID, "serviceType": "ORIENTATION", "providerId": b.fx.otherOrg,
 			"departmentId": b.fx.careDept, "beneficiaryId": person, "startsOn": "2024-03-20"}}), "input.departmentId")
 
-	// Referred to a Turin cooperative on the municipality's public task, for the services only.
+	// Referred to a Turin cooperative on the municipality's public task, for the case and
+	// its services only: not even the person's name.
 	d = b.okAs(t, sw, cm, `mutation($in: RequestReferralInput!) { requestReferral(input: $in) { referral { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "toOrganisationId": ids["COOP-TORINO"], "purpose": "Accompaniment to the new flat",
-		"categories": []string{"CASE", "IDENTITY", "SERVICES"}, "legalBasis": "PUBLIC_TASK", "legalReference": "L. 328/2000, art. 22"}})
+		"categories": []string{"CASE", "SERVICES"}, "legalBasis": "PUBLIC_TASK", "legalReference": "L. 328/2000, art. 22"}})
 	referral := get(t, d, "requestReferral", "referral", "id").(string)
 	b.okAs(t, coop, cm, `mutation($in: RespondReferralInput!) { acceptReferral(input: $in) { referral { status } } }`,
 		map[string]any{"in": map[string]any{"referralId": referral}})
@@ -309,13 +310,21 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 		map[string]any{"in": map[string]any{"caseId": caseID, "serviceType": "ORIENTATION", "providerId": ids["COOP-TORINO"],
 			"beneficiaryId": person, "startsOn": "2024-04-02"}})
 	orientation := get(t, d, "activateIntervention", "intervention", "id").(string)
-	// The cooperative sees its intervention's beneficiary by name; not the register (case
-	// notes are not shared), and it cannot write there either.
-	r := b.as(t, coop, cm, `query($id: ID!) { node(id: $id) { ... on Case { reference interventions { beneficiary { givenName } } activity { note } } } }`,
+	// The cooperative sees the case and its intervention; not the beneficiary's name, not
+	// the register (case notes are not shared), and it cannot write there either. A search
+	// by the name finds nothing; by the reference, the case.
+	r := b.as(t, coop, cm, `query($id: ID!) { node(id: $id) { ... on Case { reference interventions { serviceType beneficiary { givenName } } activity { note } } } }`,
 		map[string]any{"id": caseID})
 	require.Equal(t, "TO-HOME-2024-001", get(t, r.Data, "node", "reference"))
-	require.Equal(t, "Marco", get(t, r.Data, "node", "interventions", 0, "beneficiary", "givenName"))
+	require.Equal(t, "ORIENTATION", get(t, r.Data, "node", "interventions", 0, "serviceType"))
+	require.Nil(t, get(t, r.Data, "node", "interventions", 0, "beneficiary", "givenName"))
+	require.True(t, forbiddenAt(r, "givenName"), "identity is not shared: %+v", r.Errors)
 	require.True(t, forbiddenAt(r, "activity"), "case notes are not shared: %+v", r.Errors)
+	d = b.okAs(t, coop, cm, `{ byName: cases(filter: {search: "Sfratti"}) { totalCount } byRef: cases(filter: {search: "TO-HOME-2024"}) { totalCount }
+		persons(filter: {search: "Sfratti"}) { totalCount } }`, nil)
+	require.EqualValues(t, 0, get(t, d, "byName", "totalCount"), "a search matches only identities the caller may read")
+	require.EqualValues(t, 1, get(t, d, "byRef", "totalCount"))
+	require.EqualValues(t, 0, get(t, d, "persons", "totalCount"))
 	r = b.as(t, coop, cm, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "occurredOn": "2024-04-03", "kind": "NOTE", "note": "visited the flat"}})
 	require.NotEmpty(t, r.Errors)

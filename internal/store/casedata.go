@@ -280,6 +280,9 @@ type SearchAges struct {
 	AdultsBornBy *time.Time
 	// MinorsBornAfter: only persons born after it.
 	MinorsBornAfter *time.Time
+	// Exclude: persons the search must not match (their identity is not the caller's to
+	// read: it sees them through a referral that does not share it).
+	Exclude []string
 }
 
 // ListPersons returns a page of persons ordered by family and given name.
