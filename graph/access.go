@@ -353,10 +353,13 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
 	}
 	bits := cat.Bit()
-	if a.plan.CanRead(cat) && a.plan.CanRead(access.CategoryMinors) {
+	if a.plan.CanRead(cat) && a.plan.CanRead(access.CategoryMinors) && !r.referralHidesMinors(ctx, obj) {
 		// Allowed whatever the person's age: the age only matters to the log, and is
 		// settled once for the whole request instead of for every field.
 		if id, ok := personNamed(obj); ok {
+			if err := r.checkReferral(ctx, obj, cat, false); err != nil {
+				return nil, err
+			}
 			res, err := next(ctx)
 			if err == nil {
 				a.recordUnaged(id, bits)
@@ -377,6 +380,9 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 		if s.minor && errors.As(err, &de) {
 			return nil, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
 		}
+		return nil, err
+	}
+	if err := r.checkReferral(ctx, obj, cat, s.minor); err != nil {
 		return nil, err
 	}
 	res, err := next(ctx)
@@ -426,6 +432,40 @@ var mutationRules = map[string]mutationRule{
 	"rectifyPerson":          {mutation: access.MutationRectifyPerson},
 	"recordConsent":          {mutation: access.MutationRecordConsent},
 	"withdrawConsent":        {mutation: access.MutationWithdrawConsent},
+	"addCaseOrganisation":    {mutation: access.MutationAddCaseOrganisation},
+	"removeCaseOrganisation": {mutation: access.MutationRemoveCaseOrganisation},
+	"changeCaseLeadWorker":   {mutation: access.MutationChangeCaseLeadWorker},
+	"setCaseDepartments":     {mutation: access.MutationSetCaseDepartments},
+	"suspendCase":            {mutation: access.MutationSuspendCase},
+	"reopenCase":             {mutation: access.MutationReopenCase},
+	"correctIntervention":    {mutation: access.MutationCorrectIntervention},
+	"cancelIntervention":     {mutation: access.MutationCancelIntervention},
+	"correctAssessment":      {mutation: access.MutationCorrectAssessment},
+	"cancelAssessment":       {mutation: access.MutationCancelAssessment},
+	"updatePerson":           {mutation: access.MutationUpdatePerson},
+	"requestReferral":        {mutation: access.MutationRequestReferral},
+	"acceptReferral":         {mutation: access.MutationAcceptReferral},
+	"declineReferral":        {mutation: access.MutationDeclineReferral},
+	"endReferral":            {mutation: access.MutationEndReferral},
+	"requestTransfer":        {mutation: access.MutationRequestTransfer},
+	"acceptTransfer":         {mutation: access.MutationAcceptTransfer},
+	"declineTransfer":        {mutation: access.MutationDeclineTransfer},
+	"cancelTransfer":         {mutation: access.MutationCancelTransfer},
+}
+
+// checkMutationRule is what CheckMutation asks the plan about a mutation field.
+func checkMutationRule(plan *access.Plan, field string) error {
+	rule, ok := mutationRules[field]
+	if !ok {
+		return &access.DeniedError{Reason: fmt.Sprintf("mutation %s has no access rule", field)}
+	}
+	if rule.mutation != "" {
+		return plan.CheckMutation(rule.mutation)
+	}
+	if err := plan.CheckWrite(rule.writes...); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	return nil
 }
 
 // MutationFields lists the mutation fields the access rules know, sorted.
@@ -450,18 +490,13 @@ func CheckMutation(ctx context.Context, field string) error {
 	if a.plan == nil {
 		return nil
 	}
-	rule, ok := mutationRules[field]
-	if !ok {
-		return &access.DeniedError{Reason: fmt.Sprintf("mutation %s has no access rule", field)}
+	if err := checkMutationRule(a.plan, field); err != nil {
+		return err
 	}
+	rule := mutationRules[field]
 	writes := rule.writes
 	if rule.mutation != "" {
-		if err := a.plan.CheckMutation(rule.mutation); err != nil {
-			return err
-		}
 		writes = rule.mutation.Writes()
-	} else if err := a.plan.CheckWrite(writes...); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
 	}
 	var bits access.CategorySet
 	for _, c := range writes {
@@ -495,13 +530,24 @@ func recordWritten(ctx context.Context, r *Request, out any) {
 	case store.Participation:
 		person = o.PersonID
 	case store.ActivityEntry:
-		if c, err := r.loaders.cases.load(ctx, o.CaseID); err == nil && c != nil && c.PersonID != nil {
-			person = *c.PersonID
-		}
+		person = casePerson(ctx, r, o.CaseID)
+	case store.Referral:
+		person = casePerson(ctx, r, o.CaseID)
+	case store.Transfer:
+		person = casePerson(ctx, r, o.CaseID)
 	}
 	if person != "" {
 		r.access.touch(person)
 	}
+}
+
+// casePerson is the person a case is about, when the request sees the case and it is
+// about one person.
+func casePerson(ctx context.Context, r *Request, caseID string) string {
+	if c, err := r.loaders.cases.load(ctx, caseID); err == nil && c != nil && c.PersonID != nil {
+		return *c.PersonID
+	}
+	return ""
 }
 
 // requireOperation returns nil when the plan allows op (always, when open).

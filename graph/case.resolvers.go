@@ -142,6 +142,56 @@ func (r *caseResolver) Activity(ctx context.Context, obj *store.Case) ([]store.A
 	return many(ctx, func(l *loaders) *loader[[]store.ActivityEntry] { return l.caseActivity }, obj.ID)
 }
 
+// Participations is the resolver for the participations field.
+func (r *caseResolver) Participations(ctx context.Context, obj *store.Case) ([]store.CaseParticipation, error) {
+	return many(ctx, func(l *loaders) *loader[[]store.CaseParticipation] { return l.caseParts }, obj.ID)
+}
+
+// History is the resolver for the history field.
+func (r *caseResolver) History(ctx context.Context, obj *store.Case) ([]store.CaseEvent, error) {
+	events, err := many(ctx, func(l *loaders) *loader[[]store.CaseEvent] { return l.caseEvents }, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return readableEvents(ctx, events)
+}
+
+// Referrals is the resolver for the referrals field.
+func (r *caseResolver) Referrals(ctx context.Context, obj *store.Case) ([]store.Referral, error) {
+	return many(ctx, func(l *loaders) *loader[[]store.Referral] { return l.caseReferrals }, obj.ID)
+}
+
+// Transfers is the resolver for the transfers field.
+func (r *caseResolver) Transfers(ctx context.Context, obj *store.Case) ([]store.Transfer, error) {
+	return many(ctx, func(l *loaders) *loader[[]store.Transfer] { return l.caseTransfers }, obj.ID)
+}
+
+// DueActions is the resolver for the dueActions field.
+func (r *caseResolver) DueActions(ctx context.Context, obj *store.Case) ([]store.DueAction, error) {
+	due, err := many(ctx, func(l *loaders) *loader[[]store.DueAction] { return l.caseDue }, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return readableDue(ctx, due)
+}
+
+// Stale is the resolver for the stale field.
+func (r *caseResolver) Stale(ctx context.Context, obj *store.Case) (*bool, error) {
+	due, err := many(ctx, func(l *loaders) *loader[[]store.DueAction] { return l.caseDue }, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := request(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stale := false
+	for _, d := range due {
+		stale = stale || (d.Kind == "REVIEW_STALE_CASE" && d.DueOn.Before(req.access.today))
+	}
+	return &stale, nil
+}
+
 // Organisation is the resolver for the organisation field.
 func (r *caseOrganisationLinkResolver) Organisation(ctx context.Context, obj *store.CaseOrganisation) (*store.Organisation, error) {
 	return required(ctx, organisationsL, obj.OrganisationID)
@@ -175,6 +225,11 @@ func (r *interventionResolver) Provider(ctx context.Context, obj *store.Interven
 // Beneficiary is the resolver for the beneficiary field.
 func (r *interventionResolver) Beneficiary(ctx context.Context, obj *store.Intervention) (*store.Person, error) {
 	return required(ctx, personsL, obj.BeneficiaryID)
+}
+
+// Department is the resolver for the department field.
+func (r *interventionResolver) Department(ctx context.Context, obj *store.Intervention) (*store.Department, error) {
+	return optional(ctx, departmentsL, obj.DepartmentID)
 }
 
 // OpenCase is the resolver for the openCase field.
@@ -223,7 +278,7 @@ func (r *mutationResolver) AddActivityEntry(ctx context.Context, input casework.
 	if err != nil {
 		return nil, err
 	}
-	e, err := casework.AddActivityEntry(ctx, req.Tx, req.StaffID, input)
+	e, err := casework.AddActivityEntry(casework.WithActor(ctx, req.actor()), req.Tx, req.StaffID, input)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (r *Request) checkFilter(field string, set bool, cats ...access.Category) e
 // searchAges checks a search by name or tax code (identity data) and says whom it may
 // match: every person, only adults when the plan may not read minors' data, only minors
 // when it reads identity about minors alone.
-func (r *Request) searchAges(field string, search *string) (who store.SearchAges, err error) {
+func (r *Request) searchAges(ctx context.Context, field string, search *string) (who store.SearchAges, err error) {
 	if search == nil || *search == "" || r.access.plan == nil {
 		return who, nil
 	}
@@ -49,6 +49,18 @@ func (r *Request) searchAges(field string, search *string) (who store.SearchAges
 	if !plan.CanRead(access.CategoryMinors) {
 		who.AdultsBornBy = r.access.adultsBornBy()
 	}
+	// Nor a person seen only through a referral that does not share identity data.
+	l, err := r.limits(ctx)
+	if err != nil {
+		return who, err
+	}
+	if l != nil {
+		for id, cats := range l.persons {
+			if !cats.Has(access.CategoryIdentity) {
+				who.Exclude = append(who.Exclude, id)
+			}
+		}
+	}
 	return who, nil
 }
 
@@ -63,7 +75,7 @@ func listCases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.C
 		if err := r.checkFilter("filter", set, access.CategoryCase); err != nil {
 			return nil, err
 		}
-		born, err := r.searchAges("filter.search", f.Search)
+		born, err := r.searchAges(ctx, "filter.search", f.Search)
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +110,7 @@ func listPersons(ctx context.Context, f *model.PersonFilter, p store.Page) (*mod
 	}
 	var sf store.PersonFilter
 	if f != nil {
-		if sf.SearchAges, err = r.searchAges("filter.search", f.Search); err != nil {
+		if sf.SearchAges, err = r.searchAges(ctx, "filter.search", f.Search); err != nil {
 			return nil, err
 		}
 		sf.Search = f.Search
@@ -188,7 +200,7 @@ func listParticipations(ctx context.Context, f store.ParticipationFilter, p stor
 	if err != nil {
 		return nil, err
 	}
-	if f.SearchAges, err = r.searchAges(searchField, f.Search); err != nil {
+	if f.SearchAges, err = r.searchAges(ctx, searchField, f.Search); err != nil {
 		return nil, err
 	}
 	rows, err := r.Tx.ListParticipations(ctx, f, p)

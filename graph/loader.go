@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -119,6 +120,16 @@ type loaders struct {
 	opRounds         *loader[[]store.Round]
 	personParts      *loader[[]store.Participation]
 	registry         *registryLoaders
+	// Working across organisations.
+	caseParts      *loader[[]store.CaseParticipation]
+	caseEvents     *loader[[]store.CaseEvent]
+	caseReferrals  *loader[[]store.Referral]
+	caseTransfers  *loader[[]store.Transfer]
+	caseDue        *loader[[]store.DueAction]
+	personRects    *loader[[]store.PersonRectification]
+	referralLimits *referralLimits
+	// today is the request's date, which due actions are computed for.
+	today time.Time
 }
 
 func newLoaders(tx *store.Tx) *loaders {
@@ -266,6 +277,49 @@ func newLoaders(tx *store.Tx) *loaders {
 		return groupBy(rows, func(p store.Participation) string { return p.PersonID }), err
 	})
 	l.registry = newRegistryLoaders(tx, l)
+	l.referralLimits = &referralLimits{}
+	l.caseParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseParticipation, error) {
+		rows, err := tx.ParticipationsByCase(ctx, ids)
+		for _, p := range rows {
+			l.organisations.prime(p.OrganisationID)
+		}
+		return groupBy(rows, func(p store.CaseParticipation) string { return p.CaseID }), err
+	})
+	l.caseEvents = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseEvent, error) {
+		rows, err := tx.CaseEventsByCase(ctx, ids)
+		for _, e := range rows {
+			if e.ActorStaffID != nil {
+				l.staff.prime(*e.ActorStaffID)
+			}
+			if e.OrganisationID != nil {
+				l.organisations.prime(*e.OrganisationID)
+			}
+		}
+		return groupBy(rows, func(e store.CaseEvent) string { return e.CaseID }), err
+	})
+	l.caseReferrals = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Referral, error) {
+		rows, err := tx.ReferralsByCase(ctx, ids)
+		for _, x := range rows {
+			l.organisations.prime(x.FromOrganisationID, x.ToOrganisationID)
+		}
+		return groupBy(rows, func(x store.Referral) string { return x.CaseID }), err
+	})
+	l.caseTransfers = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Transfer, error) {
+		rows, err := tx.TransfersByCase(ctx, ids)
+		for _, x := range rows {
+			l.organisations.prime(x.FromOrganisationID, x.ToOrganisationID)
+			l.staff.prime(x.FromWorkerID)
+		}
+		return groupBy(rows, func(x store.Transfer) string { return x.CaseID }), err
+	})
+	l.caseDue = newLoader(func(ctx context.Context, ids []string) (map[string][]store.DueAction, error) {
+		rows, err := tx.DueActionsByCase(ctx, l.today, ids)
+		return groupBy(rows, func(d store.DueAction) string { return d.CaseID }), err
+	})
+	l.personRects = newLoader(func(ctx context.Context, ids []string) (map[string][]store.PersonRectification, error) {
+		rows, err := tx.RectificationsByPerson(ctx, ids)
+		return groupBy(rows, func(x store.PersonRectification) string { return x.PersonID }), err
+	})
 	return l
 }
 
@@ -285,6 +339,11 @@ func (l *loaders) primeCases(rows []store.Case) {
 		l.caseProjects.prime(c.ID)
 		l.caseInterv.prime(c.ID)
 		l.caseActivity.prime(c.ID)
+		l.caseParts.prime(c.ID)
+		l.caseEvents.prime(c.ID)
+		l.caseReferrals.prime(c.ID)
+		l.caseTransfers.prime(c.ID)
+		l.caseDue.prime(c.ID)
 	}
 }
 

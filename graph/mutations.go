@@ -6,6 +6,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -17,7 +18,7 @@ func mutate[In, Out, P any](ctx context.Context, in In, cmd func(context.Context
 	if err != nil {
 		return zero, err
 	}
-	out, err := cmd(ctx, r.Tx, in)
+	out, err := cmd(casework.WithActor(ctx, r.actor()), r.Tx, in)
 	if err != nil {
 		return zero, apperr.MapFields(err, inputField)
 	}

@@ -94,6 +94,11 @@ func (r *personResolver) Participations(ctx context.Context, obj *store.Person) 
 	return many(ctx, func(l *loaders) *loader[[]store.Participation] { return l.personParts }, obj.ID)
 }
 
+// Rectifications is the resolver for the rectifications field.
+func (r *personResolver) Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error) {
+	return many(ctx, func(l *loaders) *loader[[]store.PersonRectification] { return l.personRects }, obj.ID)
+}
+
 // Persons is the resolver for the persons field.
 func (r *queryResolver) Persons(ctx context.Context, first *int, after *string, filter *model.PersonFilter) (*model.PersonConnection, error) {
 	return listPersons(ctx, filter, page(first, after))

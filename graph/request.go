@@ -51,12 +51,14 @@ func (r *Request) WithoutTx(ctx context.Context, fn func() error) error {
 		return err
 	}
 	r.Tx, r.loaders = tx, newLoaders(tx)
+	r.loaders.today = r.access.today
 	return ferr
 }
 
 // NewRequest prepares a request running in tx under acc (NewAccess(nil, …) for none).
 func NewRequest(tx *store.Tx, acc *Access) *Request {
 	r := &Request{Tx: tx, loaders: newLoaders(tx), access: acc}
+	r.loaders.today = acc.today
 	if acc.plan != nil {
 		r.StaffID = acc.plan.Principal().StaffID
 	}
@@ -306,6 +308,10 @@ func nodeByID(ctx context.Context, id string) (any, error) {
 		return firstRow(rows, err)
 	case "ActivityEntry":
 		return firstRow(tx.ActivityByIDs(ctx, ids))
+	case "Referral":
+		return firstRow(tx.ReferralsByIDs(ctx, ids))
+	case "Transfer":
+		return firstRow(tx.TransfersByIDs(ctx, ids))
 	case "Participation":
 		rows, err := tx.ParticipationsByIDs(ctx, ids)
 		r.loaders.primeParticipations(rows)

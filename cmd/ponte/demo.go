@@ -207,17 +207,23 @@ type demoToken struct {
 
 // demoTokens signs a token for the first identity of each role in the demo, with every
 // purpose the policy grants the role, and one for each identity with purposes of its own
-// (the ESF+ monitoring officer and auditor), with just those.
+// (the ESF+ monitoring officer and auditor), with just those; and one for each member of
+// Turin's staff, whose TO-HOME cases work across the city's departments.
 func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, error) {
 	var out []demoToken
 	ids := demo.Identities()
 	seen := map[access.Role]bool{}
+	done := map[string]bool{}
 	for _, role := range access.Roles() {
 		for _, id := range ids {
-			if id.Role != role || (seen[role] && id.Purposes == nil) {
+			turin := id.OrganisationCode == demo.OrgTorino
+			if id.Role != role || done[id.Subject] || (seen[role] && id.Purposes == nil && !turin) {
 				continue
 			}
-			seen[role] = true
+			if !turin {
+				seen[role] = true
+			}
+			done[id.Subject] = true
 			purposes := id.Purposes
 			if purposes == nil {
 				purposes = policy.PurposesFor(role)

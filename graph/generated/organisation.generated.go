@@ -1201,6 +1201,10 @@ func (ec *executionContext) marshalNOrganisationKind2string(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx context.Context, sel ast.SelectionSet, v store.Staff) graphql.Marshaler {
+	return ec._Staff(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Department) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null

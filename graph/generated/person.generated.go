@@ -40,6 +40,7 @@ type PersonResolver interface {
 
 	Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error)
 	Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error)
+	Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error)
 	Benefits(ctx context.Context, obj *store.Person) ([]store.BenefitCase, error)
 	Isee(ctx context.Context, obj *store.Person) (*store.ISEE, error)
 	LabourStatus(ctx context.Context, obj *store.Person) (*store.LabourStatus, error)
@@ -1380,6 +1381,56 @@ func (ec *executionContext) fieldContext_Person_participations(_ context.Context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Participation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Person_rectifications(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_rectifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Person().Rectifications(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				if err != nil {
+					var zeroVal []store.PersonRectification
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal []store.PersonRectification
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []store.PersonRectification) graphql.Marshaler {
+			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPersonRectificationᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonDataChange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2807,6 +2858,44 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Person_participations(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "rectifications":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Person_rectifications(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

@@ -30,10 +30,14 @@ type ResolverRoot interface {
 	BenefitCase() BenefitCaseResolver
 	BenefitHouseholdMember() BenefitHouseholdMemberResolver
 	Case() CaseResolver
+	CaseEvent() CaseEventResolver
 	CaseOrganisationLink() CaseOrganisationLinkResolver
+	CaseParticipation() CaseParticipationResolver
 	ConsentRecord() ConsentRecordResolver
 	Department() DepartmentResolver
+	DueAction() DueActionResolver
 	EmploymentEvent() EmploymentEventResolver
+	FieldChange() FieldChangeResolver
 	Household() HouseholdResolver
 	HouseholdMember() HouseholdMemberResolver
 	Intervention() InterventionResolver
@@ -45,13 +49,16 @@ type ResolverRoot interface {
 	Organisation() OrganisationResolver
 	Participation() ParticipationResolver
 	Person() PersonResolver
+	PersonDataChange() PersonDataChangeResolver
 	PersonRectification() PersonRectificationResolver
 	ProcessingRestriction() ProcessingRestrictionResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	Referral() ReferralResolver
 	RightsRequest() RightsRequestResolver
 	SchoolRecord() SchoolRecordResolver
 	Staff() StaffResolver
+	Transfer() TransferResolver
 }
 
 type DirectiveRoot struct {
@@ -108,6 +115,8 @@ type ComplexityRoot struct {
 	Assessment struct {
 		AssessedOn            func(childComplexity int) int
 		Assessor              func(childComplexity int) int
+		CancellationReason    func(childComplexity int) int
+		CancelledAt           func(childComplexity int) int
 		Case                  func(childComplexity int) int
 		HealthNotes           func(childComplexity int) int
 		ID                    func(childComplexity int) int
@@ -154,23 +163,29 @@ type ComplexityRoot struct {
 	}
 
 	Case struct {
-		Activity      func(childComplexity int) int
-		Assessments   func(childComplexity int) int
-		ClosedOn      func(childComplexity int) int
-		ClosureReason func(childComplexity int) int
-		Departments   func(childComplexity int) int
-		Household     func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Interventions func(childComplexity int) int
-		LeadWorker    func(childComplexity int) int
-		OpenedOn      func(childComplexity int) int
-		Organisation  func(childComplexity int) int
-		Organisations func(childComplexity int) int
-		Person        func(childComplexity int) int
-		Projects      func(childComplexity int) int
-		Reference     func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Summary       func(childComplexity int) int
+		Activity       func(childComplexity int) int
+		Assessments    func(childComplexity int) int
+		ClosedOn       func(childComplexity int) int
+		ClosureReason  func(childComplexity int) int
+		Departments    func(childComplexity int) int
+		DueActions     func(childComplexity int) int
+		History        func(childComplexity int) int
+		Household      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Interventions  func(childComplexity int) int
+		LeadWorker     func(childComplexity int) int
+		OpenedOn       func(childComplexity int) int
+		Organisation   func(childComplexity int) int
+		Organisations  func(childComplexity int) int
+		Participations func(childComplexity int) int
+		Person         func(childComplexity int) int
+		Projects       func(childComplexity int) int
+		Reference      func(childComplexity int) int
+		Referrals      func(childComplexity int) int
+		Stale          func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Summary        func(childComplexity int) int
+		Transfers      func(childComplexity int) int
 	}
 
 	CaseConnection struct {
@@ -184,9 +199,32 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CaseEvent struct {
+		Actor        func(childComplexity int) int
+		ActorSubject func(childComplexity int) int
+		At           func(childComplexity int) int
+		Changes      func(childComplexity int) int
+		EffectiveOn  func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		SubjectID    func(childComplexity int) int
+	}
+
 	CaseOrganisationLink struct {
 		Organisation func(childComplexity int) int
 		Role         func(childComplexity int) int
+	}
+
+	CaseParticipation struct {
+		Basis        func(childComplexity int) int
+		BasisID      func(childComplexity int) int
+		EndReason    func(childComplexity int) int
+		FromOn       func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Role         func(childComplexity int) int
+		StartReason  func(childComplexity int) int
+		ToOn         func(childComplexity int) int
 	}
 
 	CasePayload struct {
@@ -247,6 +285,29 @@ type ComplexityRoot struct {
 		Kind         func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Organisation func(childComplexity int) int
+	}
+
+	DueAction struct {
+		Case        func(childComplexity int) int
+		CountedFrom func(childComplexity int) int
+		DaysOverdue func(childComplexity int) int
+		DueOn       func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Label       func(childComplexity int) int
+		LeadWorker  func(childComplexity int) int
+		Overdue     func(childComplexity int) int
+		Programme   func(childComplexity int) int
+	}
+
+	DueActionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DueActionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	EmploymentEvent struct {
@@ -387,6 +448,13 @@ type ComplexityRoot struct {
 		Unchanged      func(childComplexity int) int
 	}
 
+	FieldChange struct {
+		Category func(childComplexity int) int
+		Field    func(childComplexity int) int
+		Previous func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
 	FreezeEsfReportPayload struct {
 		Frozen func(childComplexity int) int
 	}
@@ -440,7 +508,9 @@ type ComplexityRoot struct {
 
 	Intervention struct {
 		Beneficiary        func(childComplexity int) int
+		CancellationReason func(childComplexity int) int
 		Case               func(childComplexity int) int
+		Department         func(childComplexity int) int
 		EndsOn             func(childComplexity int) int
 		HoursDelivered     func(childComplexity int) int
 		ID                 func(childComplexity int) int
@@ -492,18 +562,46 @@ type ComplexityRoot struct {
 		UnemploymentMonths func(childComplexity int) int
 	}
 
+	Me struct {
+		Mutations        func(childComplexity int) int
+		Operations       func(childComplexity int) int
+		Organisation     func(childComplexity int) int
+		PolicyVersion    func(childComplexity int) int
+		Purpose          func(childComplexity int) int
+		Purposes         func(childComplexity int) int
+		Reads            func(childComplexity int) int
+		ReadsAboutMinors func(childComplexity int) int
+		Role             func(childComplexity int) int
+		RowScope         func(childComplexity int) int
+		Staff            func(childComplexity int) int
+		Subject          func(childComplexity int) int
+		Writes           func(childComplexity int) int
+	}
+
 	Mutation struct {
+		AcceptReferral         func(childComplexity int, input casework.RespondReferralInput) int
+		AcceptTransfer         func(childComplexity int, input casework.AcceptTransferInput) int
 		ActivateIntervention   func(childComplexity int, input casework.ActivateInterventionInput) int
 		AddActivityEntry       func(childComplexity int, input casework.AddActivityEntryInput) int
+		AddCaseOrganisation    func(childComplexity int, input casework.AddCaseOrganisationInput) int
 		AddHouseholdMember     func(childComplexity int, input casework.AddHouseholdMemberInput) int
 		AssignRightsRequest    func(childComplexity int, input rights.AssignInput) int
+		CancelAssessment       func(childComplexity int, input casework.CancelAssessmentInput) int
+		CancelIntervention     func(childComplexity int, input casework.CancelInterventionInput) int
+		CancelTransfer         func(childComplexity int, input casework.AnswerTransferInput) int
+		ChangeCaseLeadWorker   func(childComplexity int, input casework.ChangeLeadWorkerInput) int
 		CloseCase              func(childComplexity int, input casework.CloseCaseInput) int
 		CloseRightsRequest     func(childComplexity int, input rights.CloseInput) int
 		CompleteIntervention   func(childComplexity int, input casework.CompleteInterventionInput) int
+		CorrectAssessment      func(childComplexity int, input casework.CorrectAssessmentInput) int
+		CorrectIntervention    func(childComplexity int, input casework.CorrectInterventionInput) int
 		CreateHousehold        func(childComplexity int, input casework.CreateHouseholdInput) int
 		CreateProject          func(childComplexity int, input casework.CreateProjectInput) int
 		CreateRightsRequest    func(childComplexity int, input rights.CreateInput) int
+		DeclineReferral        func(childComplexity int, input casework.RespondReferralInput) int
+		DeclineTransfer        func(childComplexity int, input casework.AnswerTransferInput) int
 		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
+		EndReferral            func(childComplexity int, input casework.EndReferralInput) int
 		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
 		ErasePerson            func(childComplexity int, input rights.EraseInput) int
 		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
@@ -517,7 +615,14 @@ type ComplexityRoot struct {
 		RectifyPerson          func(childComplexity int, input rights.RectifyInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
 		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
+		RemoveCaseOrganisation func(childComplexity int, input casework.RemoveCaseOrganisationInput) int
+		ReopenCase             func(childComplexity int, input casework.CaseStatusInput) int
+		RequestReferral        func(childComplexity int, input casework.RequestReferralInput) int
+		RequestTransfer        func(childComplexity int, input casework.RequestTransferInput) int
 		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
+		SetCaseDepartments     func(childComplexity int, input casework.SetCaseDepartmentsInput) int
+		SuspendCase            func(childComplexity int, input casework.CaseStatusInput) int
+		UpdatePerson           func(childComplexity int, input casework.UpdatePersonInput) int
 		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
 		WithdrawConsent        func(childComplexity int, input rights.WithdrawConsentInput) int
 	}
@@ -638,6 +743,7 @@ type ComplexityRoot struct {
 		Participations        func(childComplexity int) int
 		Phone                 func(childComplexity int) int
 		Pseudonym             func(childComplexity int) int
+		Rectifications        func(childComplexity int) int
 		ResidenceMunicipality func(childComplexity int) int
 		SchoolRecords         func(childComplexity int) int
 		TaxCode               func(childComplexity int) int
@@ -649,9 +755,21 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	PersonDataChange struct {
+		Actor        func(childComplexity int) int
+		ActorSubject func(childComplexity int) int
+		At           func(childComplexity int) int
+		Changes      func(childComplexity int) int
+		Reason       func(childComplexity int) int
+	}
+
 	PersonEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PersonPayload struct {
+		Person func(childComplexity int) int
 	}
 
 	PersonRectification struct {
@@ -721,10 +839,13 @@ type ComplexityRoot struct {
 		CaseLoad               func(childComplexity int, groupBy model.CaseLoadGroup) int
 		Cases                  func(childComplexity int, first *int, after *string, filter *model.CaseFilter) int
 		ConsentRecords         func(childComplexity int, person string) int
+		DueActionCounts        func(childComplexity int) int
+		DueActions             func(childComplexity int, first *int, after *string, forArg *model.WorkScope, overdueOnly *bool, kind *string) int
 		EsfDrillDown           func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) int
 		EsfProfile             func(childComplexity int, operationCode string, round *int) int
 		EsfReport              func(childComplexity int, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) int
 		FrozenEsfReport        func(childComplexity int, id string) int
+		Me                     func(childComplexity int) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
 		Operations             func(childComplexity int, first *int, after *string, programme *string, specificObjective *string) int
@@ -734,15 +855,55 @@ type ComplexityRoot struct {
 		Persons                func(childComplexity int, first *int, after *string, filter *model.PersonFilter) int
 		ProcessingRestrictions func(childComplexity int, person *string, activeOnly *bool) int
 		Purposes               func(childComplexity int) int
+		Referrals              func(childComplexity int, first *int, after *string, direction *model.Direction, status *string) int
 		RegistryStatus         func(childComplexity int) int
 		RightsRequests         func(childComplexity int, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) int
 		ServicesActivated      func(childComplexity int, roundID string) int
+		Staff                  func(childComplexity int, first *int, after *string, organisationID *string, departmentID *string, search *string) int
 		SubjectAccessExport    func(childComplexity int, person string) int
+		Transfers              func(childComplexity int, first *int, after *string, direction *model.Direction, status *string) int
 		VerifyFrozenEsfReport  func(childComplexity int, id string) int
 	}
 
 	RectifyPersonPayload struct {
 		Changes func(childComplexity int) int
+	}
+
+	Referral struct {
+		Case            func(childComplexity int) int
+		Categories      func(childComplexity int) int
+		ConsentEvidence func(childComplexity int) int
+		ConsentGivenAt  func(childComplexity int) int
+		ConsentGivenBy  func(childComplexity int) int
+		EndReason       func(childComplexity int) int
+		EndedAt         func(childComplexity int) int
+		From            func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LegalBasis      func(childComplexity int) int
+		LegalReference  func(childComplexity int) int
+		Purpose         func(childComplexity int) int
+		RequestedAt     func(childComplexity int) int
+		RequestedBy     func(childComplexity int) int
+		RespondedAt     func(childComplexity int) int
+		RespondedBy     func(childComplexity int) int
+		ResponseNote    func(childComplexity int) int
+		Status          func(childComplexity int) int
+		To              func(childComplexity int) int
+	}
+
+	ReferralConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReferralEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReferralPayload struct {
+		Referral func(childComplexity int) int
 	}
 
 	RefreshRegistryDataPayload struct {
@@ -852,6 +1013,17 @@ type ComplexityRoot struct {
 		Organisation func(childComplexity int) int
 	}
 
+	StaffConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StaffEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SubjectAccessExport struct {
 		GeneratedAt func(childComplexity int) int
 		HTML        func(childComplexity int) int
@@ -862,6 +1034,37 @@ type ComplexityRoot struct {
 	SuppressedCount struct {
 		Suppressed func(childComplexity int) int
 		Value      func(childComplexity int) int
+	}
+
+	Transfer struct {
+		Case         func(childComplexity int) int
+		From         func(childComplexity int) int
+		FromWorker   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		KeepPrevious func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		RequestedAt  func(childComplexity int) int
+		RequestedBy  func(childComplexity int) int
+		RespondedAt  func(childComplexity int) int
+		ResponseNote func(childComplexity int) int
+		Status       func(childComplexity int) int
+		To           func(childComplexity int) int
+		ToWorker     func(childComplexity int) int
+	}
+
+	TransferConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TransferEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TransferPayload struct {
+		Transfer func(childComplexity int) int
 	}
 }
 
@@ -1065,6 +1268,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Assessment.Assessor(childComplexity), true
+	case "Assessment.cancellationReason":
+		if e.ComplexityRoot.Assessment.CancellationReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assessment.CancellationReason(childComplexity), true
+	case "Assessment.cancelledAt":
+		if e.ComplexityRoot.Assessment.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assessment.CancelledAt(childComplexity), true
 	case "Assessment.case":
 		if e.ComplexityRoot.Assessment.Case == nil {
 			break
@@ -1303,6 +1518,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Departments(childComplexity), true
+	case "Case.dueActions":
+		if e.ComplexityRoot.Case.DueActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.DueActions(childComplexity), true
+	case "Case.history":
+		if e.ComplexityRoot.Case.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.History(childComplexity), true
 	case "Case.household":
 		if e.ComplexityRoot.Case.Household == nil {
 			break
@@ -1345,6 +1572,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Organisations(childComplexity), true
+	case "Case.participations":
+		if e.ComplexityRoot.Case.Participations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Participations(childComplexity), true
 	case "Case.person":
 		if e.ComplexityRoot.Case.Person == nil {
 			break
@@ -1363,6 +1596,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Reference(childComplexity), true
+	case "Case.referrals":
+		if e.ComplexityRoot.Case.Referrals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Referrals(childComplexity), true
+	case "Case.stale":
+		if e.ComplexityRoot.Case.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Stale(childComplexity), true
 	case "Case.status":
 		if e.ComplexityRoot.Case.Status == nil {
 			break
@@ -1375,6 +1620,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Summary(childComplexity), true
+	case "Case.transfers":
+		if e.ComplexityRoot.Case.Transfers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Transfers(childComplexity), true
 
 	case "CaseConnection.edges":
 		if e.ComplexityRoot.CaseConnection.Edges == nil {
@@ -1408,6 +1659,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseEdge.Node(childComplexity), true
 
+	case "CaseEvent.actor":
+		if e.ComplexityRoot.CaseEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.Actor(childComplexity), true
+	case "CaseEvent.actorSubject":
+		if e.ComplexityRoot.CaseEvent.ActorSubject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.ActorSubject(childComplexity), true
+	case "CaseEvent.at":
+		if e.ComplexityRoot.CaseEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.At(childComplexity), true
+	case "CaseEvent.changes":
+		if e.ComplexityRoot.CaseEvent.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.Changes(childComplexity), true
+	case "CaseEvent.effectiveOn":
+		if e.ComplexityRoot.CaseEvent.EffectiveOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.EffectiveOn(childComplexity), true
+	case "CaseEvent.kind":
+		if e.ComplexityRoot.CaseEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.Kind(childComplexity), true
+	case "CaseEvent.organisation":
+		if e.ComplexityRoot.CaseEvent.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.Organisation(childComplexity), true
+	case "CaseEvent.reason":
+		if e.ComplexityRoot.CaseEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.Reason(childComplexity), true
+	case "CaseEvent.subjectId":
+		if e.ComplexityRoot.CaseEvent.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEvent.SubjectID(childComplexity), true
+
 	case "CaseOrganisationLink.organisation":
 		if e.ComplexityRoot.CaseOrganisationLink.Organisation == nil {
 			break
@@ -1420,6 +1726,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseOrganisationLink.Role(childComplexity), true
+
+	case "CaseParticipation.basis":
+		if e.ComplexityRoot.CaseParticipation.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.Basis(childComplexity), true
+	case "CaseParticipation.basisId":
+		if e.ComplexityRoot.CaseParticipation.BasisID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.BasisID(childComplexity), true
+	case "CaseParticipation.endReason":
+		if e.ComplexityRoot.CaseParticipation.EndReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.EndReason(childComplexity), true
+	case "CaseParticipation.fromOn":
+		if e.ComplexityRoot.CaseParticipation.FromOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.FromOn(childComplexity), true
+	case "CaseParticipation.organisation":
+		if e.ComplexityRoot.CaseParticipation.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.Organisation(childComplexity), true
+	case "CaseParticipation.role":
+		if e.ComplexityRoot.CaseParticipation.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.Role(childComplexity), true
+	case "CaseParticipation.reason":
+		if e.ComplexityRoot.CaseParticipation.StartReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.StartReason(childComplexity), true
+	case "CaseParticipation.toOn":
+		if e.ComplexityRoot.CaseParticipation.ToOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseParticipation.ToOn(childComplexity), true
 
 	case "CasePayload.case":
 		if e.ComplexityRoot.CasePayload.Case == nil {
@@ -1644,6 +1999,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Department.Organisation(childComplexity), true
+
+	case "DueAction.case":
+		if e.ComplexityRoot.DueAction.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.Case(childComplexity), true
+	case "DueAction.countedFrom":
+		if e.ComplexityRoot.DueAction.CountedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.CountedFrom(childComplexity), true
+	case "DueAction.daysOverdue":
+		if e.ComplexityRoot.DueAction.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.DaysOverdue(childComplexity), true
+	case "DueAction.dueOn":
+		if e.ComplexityRoot.DueAction.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.DueOn(childComplexity), true
+	case "DueAction.kind":
+		if e.ComplexityRoot.DueAction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.Kind(childComplexity), true
+	case "DueAction.label":
+		if e.ComplexityRoot.DueAction.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.Label(childComplexity), true
+	case "DueAction.leadWorker":
+		if e.ComplexityRoot.DueAction.LeadWorker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.LeadWorker(childComplexity), true
+	case "DueAction.overdue":
+		if e.ComplexityRoot.DueAction.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.Overdue(childComplexity), true
+	case "DueAction.programme":
+		if e.ComplexityRoot.DueAction.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueAction.Programme(childComplexity), true
+
+	case "DueActionConnection.edges":
+		if e.ComplexityRoot.DueActionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueActionConnection.Edges(childComplexity), true
+	case "DueActionConnection.pageInfo":
+		if e.ComplexityRoot.DueActionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueActionConnection.PageInfo(childComplexity), true
+	case "DueActionConnection.totalCount":
+		if e.ComplexityRoot.DueActionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueActionConnection.TotalCount(childComplexity), true
+
+	case "DueActionEdge.cursor":
+		if e.ComplexityRoot.DueActionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueActionEdge.Cursor(childComplexity), true
+	case "DueActionEdge.node":
+		if e.ComplexityRoot.DueActionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueActionEdge.Node(childComplexity), true
 
 	case "EmploymentEvent.atecoCode":
 		if e.ComplexityRoot.EmploymentEvent.ATECOCode == nil {
@@ -2218,6 +2660,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EsfVerification.Unchanged(childComplexity), true
 
+	case "FieldChange.category":
+		if e.ComplexityRoot.FieldChange.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Category(childComplexity), true
+	case "FieldChange.field":
+		if e.ComplexityRoot.FieldChange.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
+	case "FieldChange.previous":
+		if e.ComplexityRoot.FieldChange.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Previous(childComplexity), true
+	case "FieldChange.value":
+		if e.ComplexityRoot.FieldChange.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldChange.Value(childComplexity), true
+
 	case "FreezeEsfReportPayload.frozen":
 		if e.ComplexityRoot.FreezeEsfReportPayload.Frozen == nil {
 			break
@@ -2428,12 +2895,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Intervention.Beneficiary(childComplexity), true
+	case "Intervention.cancellationReason":
+		if e.ComplexityRoot.Intervention.CancellationReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Intervention.CancellationReason(childComplexity), true
 	case "Intervention.case":
 		if e.ComplexityRoot.Intervention.Case == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Intervention.Case(childComplexity), true
+	case "Intervention.department":
+		if e.ComplexityRoot.Intervention.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Intervention.Department(childComplexity), true
 	case "Intervention.endsOn":
 		if e.ComplexityRoot.Intervention.EndsOn == nil {
 			break
@@ -2678,6 +3157,107 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LabourStatus.UnemploymentMonths(childComplexity), true
 
+	case "Me.mutations":
+		if e.ComplexityRoot.Me.Mutations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Mutations(childComplexity), true
+	case "Me.operations":
+		if e.ComplexityRoot.Me.Operations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Operations(childComplexity), true
+	case "Me.organisation":
+		if e.ComplexityRoot.Me.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Organisation(childComplexity), true
+	case "Me.policyVersion":
+		if e.ComplexityRoot.Me.PolicyVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.PolicyVersion(childComplexity), true
+	case "Me.purpose":
+		if e.ComplexityRoot.Me.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Purpose(childComplexity), true
+	case "Me.purposes":
+		if e.ComplexityRoot.Me.Purposes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Purposes(childComplexity), true
+	case "Me.reads":
+		if e.ComplexityRoot.Me.Reads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Reads(childComplexity), true
+	case "Me.readsAboutMinors":
+		if e.ComplexityRoot.Me.ReadsAboutMinors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.ReadsAboutMinors(childComplexity), true
+	case "Me.role":
+		if e.ComplexityRoot.Me.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Role(childComplexity), true
+	case "Me.rowScope":
+		if e.ComplexityRoot.Me.RowScope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.RowScope(childComplexity), true
+	case "Me.staff":
+		if e.ComplexityRoot.Me.Staff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Staff(childComplexity), true
+	case "Me.subject":
+		if e.ComplexityRoot.Me.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Subject(childComplexity), true
+	case "Me.writes":
+		if e.ComplexityRoot.Me.Writes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Writes(childComplexity), true
+
+	case "Mutation.acceptReferral":
+		if e.ComplexityRoot.Mutation.AcceptReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptReferral(childComplexity, args["input"].(casework.RespondReferralInput)), true
+	case "Mutation.acceptTransfer":
+		if e.ComplexityRoot.Mutation.AcceptTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptTransfer(childComplexity, args["input"].(casework.AcceptTransferInput)), true
 	case "Mutation.activateIntervention":
 		if e.ComplexityRoot.Mutation.ActivateIntervention == nil {
 			break
@@ -2700,6 +3280,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddActivityEntry(childComplexity, args["input"].(casework.AddActivityEntryInput)), true
+	case "Mutation.addCaseOrganisation":
+		if e.ComplexityRoot.Mutation.AddCaseOrganisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCaseOrganisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCaseOrganisation(childComplexity, args["input"].(casework.AddCaseOrganisationInput)), true
 	case "Mutation.addHouseholdMember":
 		if e.ComplexityRoot.Mutation.AddHouseholdMember == nil {
 			break
@@ -2722,6 +3313,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignRightsRequest(childComplexity, args["input"].(rights.AssignInput)), true
+	case "Mutation.cancelAssessment":
+		if e.ComplexityRoot.Mutation.CancelAssessment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelAssessment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelAssessment(childComplexity, args["input"].(casework.CancelAssessmentInput)), true
+	case "Mutation.cancelIntervention":
+		if e.ComplexityRoot.Mutation.CancelIntervention == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelIntervention_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelIntervention(childComplexity, args["input"].(casework.CancelInterventionInput)), true
+	case "Mutation.cancelTransfer":
+		if e.ComplexityRoot.Mutation.CancelTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelTransfer(childComplexity, args["input"].(casework.AnswerTransferInput)), true
+	case "Mutation.changeCaseLeadWorker":
+		if e.ComplexityRoot.Mutation.ChangeCaseLeadWorker == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeCaseLeadWorker_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeCaseLeadWorker(childComplexity, args["input"].(casework.ChangeLeadWorkerInput)), true
 	case "Mutation.closeCase":
 		if e.ComplexityRoot.Mutation.CloseCase == nil {
 			break
@@ -2755,6 +3390,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CompleteIntervention(childComplexity, args["input"].(casework.CompleteInterventionInput)), true
+	case "Mutation.correctAssessment":
+		if e.ComplexityRoot.Mutation.CorrectAssessment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctAssessment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectAssessment(childComplexity, args["input"].(casework.CorrectAssessmentInput)), true
+	case "Mutation.correctIntervention":
+		if e.ComplexityRoot.Mutation.CorrectIntervention == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctIntervention_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectIntervention(childComplexity, args["input"].(casework.CorrectInterventionInput)), true
 	case "Mutation.createHousehold":
 		if e.ComplexityRoot.Mutation.CreateHousehold == nil {
 			break
@@ -2788,6 +3445,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRightsRequest(childComplexity, args["input"].(rights.CreateInput)), true
+	case "Mutation.declineReferral":
+		if e.ComplexityRoot.Mutation.DeclineReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineReferral(childComplexity, args["input"].(casework.RespondReferralInput)), true
+	case "Mutation.declineTransfer":
+		if e.ComplexityRoot.Mutation.DeclineTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineTransfer(childComplexity, args["input"].(casework.AnswerTransferInput)), true
 	case "Mutation.endHouseholdMembership":
 		if e.ComplexityRoot.Mutation.EndHouseholdMembership == nil {
 			break
@@ -2799,6 +3478,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndHouseholdMembership(childComplexity, args["input"].(casework.EndHouseholdMembershipInput)), true
+	case "Mutation.endReferral":
+		if e.ComplexityRoot.Mutation.EndReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndReferral(childComplexity, args["input"].(casework.EndReferralInput)), true
 	case "Mutation.enrolParticipant":
 		if e.ComplexityRoot.Mutation.EnrolParticipant == nil {
 			break
@@ -2942,6 +3632,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPerson(childComplexity, args["input"].(casework.RegisterPersonInput)), true
+	case "Mutation.removeCaseOrganisation":
+		if e.ComplexityRoot.Mutation.RemoveCaseOrganisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCaseOrganisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCaseOrganisation(childComplexity, args["input"].(casework.RemoveCaseOrganisationInput)), true
+	case "Mutation.reopenCase":
+		if e.ComplexityRoot.Mutation.ReopenCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenCase(childComplexity, args["input"].(casework.CaseStatusInput)), true
+	case "Mutation.requestReferral":
+		if e.ComplexityRoot.Mutation.RequestReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestReferral(childComplexity, args["input"].(casework.RequestReferralInput)), true
+	case "Mutation.requestTransfer":
+		if e.ComplexityRoot.Mutation.RequestTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestTransfer(childComplexity, args["input"].(casework.RequestTransferInput)), true
 	case "Mutation.restrictProcessing":
 		if e.ComplexityRoot.Mutation.RestrictProcessing == nil {
 			break
@@ -2953,6 +3687,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RestrictProcessing(childComplexity, args["input"].(rights.RestrictInput)), true
+	case "Mutation.setCaseDepartments":
+		if e.ComplexityRoot.Mutation.SetCaseDepartments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCaseDepartments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCaseDepartments(childComplexity, args["input"].(casework.SetCaseDepartmentsInput)), true
+	case "Mutation.suspendCase":
+		if e.ComplexityRoot.Mutation.SuspendCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendCase(childComplexity, args["input"].(casework.CaseStatusInput)), true
+	case "Mutation.updatePerson":
+		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePerson(childComplexity, args["input"].(casework.UpdatePersonInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -3467,6 +4234,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Pseudonym(childComplexity), true
+	case "Person.rectifications":
+		if e.ComplexityRoot.Person.Rectifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Rectifications(childComplexity), true
 	case "Person.residenceMunicipality":
 		if e.ComplexityRoot.Person.ResidenceMunicipality == nil {
 			break
@@ -3505,6 +4278,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonConnection.TotalCount(childComplexity), true
 
+	case "PersonDataChange.actor":
+		if e.ComplexityRoot.PersonDataChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonDataChange.Actor(childComplexity), true
+	case "PersonDataChange.actorSubject":
+		if e.ComplexityRoot.PersonDataChange.ActorSubject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonDataChange.ActorSubject(childComplexity), true
+	case "PersonDataChange.at":
+		if e.ComplexityRoot.PersonDataChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonDataChange.At(childComplexity), true
+	case "PersonDataChange.changes":
+		if e.ComplexityRoot.PersonDataChange.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonDataChange.Changes(childComplexity), true
+	case "PersonDataChange.reason":
+		if e.ComplexityRoot.PersonDataChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonDataChange.Reason(childComplexity), true
+
 	case "PersonEdge.cursor":
 		if e.ComplexityRoot.PersonEdge.Cursor == nil {
 			break
@@ -3517,6 +4321,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PersonEdge.Node(childComplexity), true
+
+	case "PersonPayload.person":
+		if e.ComplexityRoot.PersonPayload.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonPayload.Person(childComplexity), true
 
 	case "PersonRectification.field":
 		if e.ComplexityRoot.PersonRectification.Field == nil {
@@ -3832,6 +4643,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConsentRecords(childComplexity, args["person"].(string)), true
+	case "Query.dueActionCounts":
+		if e.ComplexityRoot.Query.DueActionCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DueActionCounts(childComplexity), true
+	case "Query.dueActions":
+		if e.ComplexityRoot.Query.DueActions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dueActions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DueActions(childComplexity, args["first"].(*int), args["after"].(*string), args["for"].(*model.WorkScope), args["overdueOnly"].(*bool), args["kind"].(*string)), true
 	case "Query.esfDrillDown":
 		if e.ComplexityRoot.Query.EsfDrillDown == nil {
 			break
@@ -3877,6 +4705,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.FrozenEsfReport(childComplexity, args["id"].(string)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3971,6 +4805,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Purposes(childComplexity), true
+	case "Query.referrals":
+		if e.ComplexityRoot.Query.Referrals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_referrals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Referrals(childComplexity, args["first"].(*int), args["after"].(*string), args["direction"].(*model.Direction), args["status"].(*string)), true
 	case "Query.registryStatus":
 		if e.ComplexityRoot.Query.RegistryStatus == nil {
 			break
@@ -3999,6 +4844,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServicesActivated(childComplexity, args["roundId"].(string)), true
+	case "Query.staff":
+		if e.ComplexityRoot.Query.Staff == nil {
+			break
+		}
+
+		args, err := ec.field_Query_staff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Staff(childComplexity, args["first"].(*int), args["after"].(*string), args["organisationId"].(*string), args["departmentId"].(*string), args["search"].(*string)), true
 	case "Query.subjectAccessExport":
 		if e.ComplexityRoot.Query.SubjectAccessExport == nil {
 			break
@@ -4010,6 +4866,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SubjectAccessExport(childComplexity, args["person"].(string)), true
+	case "Query.transfers":
+		if e.ComplexityRoot.Query.Transfers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transfers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Transfers(childComplexity, args["first"].(*int), args["after"].(*string), args["direction"].(*model.Direction), args["status"].(*string)), true
 	case "Query.verifyFrozenEsfReport":
 		if e.ComplexityRoot.Query.VerifyFrozenEsfReport == nil {
 			break
@@ -4028,6 +4895,160 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RectifyPersonPayload.Changes(childComplexity), true
+
+	case "Referral.case":
+		if e.ComplexityRoot.Referral.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Case(childComplexity), true
+	case "Referral.categories":
+		if e.ComplexityRoot.Referral.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Categories(childComplexity), true
+	case "Referral.consentEvidence":
+		if e.ComplexityRoot.Referral.ConsentEvidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ConsentEvidence(childComplexity), true
+	case "Referral.consentGivenAt":
+		if e.ComplexityRoot.Referral.ConsentGivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ConsentGivenAt(childComplexity), true
+	case "Referral.consentGivenBy":
+		if e.ComplexityRoot.Referral.ConsentGivenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ConsentGivenBy(childComplexity), true
+	case "Referral.endReason":
+		if e.ComplexityRoot.Referral.EndReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.EndReason(childComplexity), true
+	case "Referral.endedAt":
+		if e.ComplexityRoot.Referral.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.EndedAt(childComplexity), true
+	case "Referral.from":
+		if e.ComplexityRoot.Referral.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.From(childComplexity), true
+	case "Referral.id":
+		if e.ComplexityRoot.Referral.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ID(childComplexity), true
+	case "Referral.legalBasis":
+		if e.ComplexityRoot.Referral.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.LegalBasis(childComplexity), true
+	case "Referral.legalReference":
+		if e.ComplexityRoot.Referral.LegalReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.LegalReference(childComplexity), true
+	case "Referral.purpose":
+		if e.ComplexityRoot.Referral.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Purpose(childComplexity), true
+	case "Referral.requestedAt":
+		if e.ComplexityRoot.Referral.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.RequestedAt(childComplexity), true
+	case "Referral.requestedBy":
+		if e.ComplexityRoot.Referral.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.RequestedBy(childComplexity), true
+	case "Referral.respondedAt":
+		if e.ComplexityRoot.Referral.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.RespondedAt(childComplexity), true
+	case "Referral.respondedBy":
+		if e.ComplexityRoot.Referral.RespondedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.RespondedBy(childComplexity), true
+	case "Referral.responseNote":
+		if e.ComplexityRoot.Referral.ResponseNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ResponseNote(childComplexity), true
+	case "Referral.status":
+		if e.ComplexityRoot.Referral.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Status(childComplexity), true
+	case "Referral.to":
+		if e.ComplexityRoot.Referral.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.To(childComplexity), true
+
+	case "ReferralConnection.edges":
+		if e.ComplexityRoot.ReferralConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.Edges(childComplexity), true
+	case "ReferralConnection.pageInfo":
+		if e.ComplexityRoot.ReferralConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.PageInfo(childComplexity), true
+	case "ReferralConnection.totalCount":
+		if e.ComplexityRoot.ReferralConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.TotalCount(childComplexity), true
+
+	case "ReferralEdge.cursor":
+		if e.ComplexityRoot.ReferralEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Cursor(childComplexity), true
+	case "ReferralEdge.node":
+		if e.ComplexityRoot.ReferralEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
+
+	case "ReferralPayload.referral":
+		if e.ComplexityRoot.ReferralPayload.Referral == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralPayload.Referral(childComplexity), true
 
 	case "RefreshRegistryDataPayload.errors":
 		if e.ComplexityRoot.RefreshRegistryDataPayload.Errors == nil {
@@ -4501,6 +5522,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Staff.Organisation(childComplexity), true
 
+	case "StaffConnection.edges":
+		if e.ComplexityRoot.StaffConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffConnection.Edges(childComplexity), true
+	case "StaffConnection.pageInfo":
+		if e.ComplexityRoot.StaffConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffConnection.PageInfo(childComplexity), true
+	case "StaffConnection.totalCount":
+		if e.ComplexityRoot.StaffConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffConnection.TotalCount(childComplexity), true
+
+	case "StaffEdge.cursor":
+		if e.ComplexityRoot.StaffEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffEdge.Cursor(childComplexity), true
+	case "StaffEdge.node":
+		if e.ComplexityRoot.StaffEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffEdge.Node(childComplexity), true
+
 	case "SubjectAccessExport.generatedAt":
 		if e.ComplexityRoot.SubjectAccessExport.GeneratedAt == nil {
 			break
@@ -4539,6 +5592,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuppressedCount.Value(childComplexity), true
 
+	case "Transfer.case":
+		if e.ComplexityRoot.Transfer.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.Case(childComplexity), true
+	case "Transfer.from":
+		if e.ComplexityRoot.Transfer.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.From(childComplexity), true
+	case "Transfer.fromWorker":
+		if e.ComplexityRoot.Transfer.FromWorker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.FromWorker(childComplexity), true
+	case "Transfer.id":
+		if e.ComplexityRoot.Transfer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.ID(childComplexity), true
+	case "Transfer.keepPrevious":
+		if e.ComplexityRoot.Transfer.KeepPrevious == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.KeepPrevious(childComplexity), true
+	case "Transfer.reason":
+		if e.ComplexityRoot.Transfer.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.Reason(childComplexity), true
+	case "Transfer.requestedAt":
+		if e.ComplexityRoot.Transfer.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.RequestedAt(childComplexity), true
+	case "Transfer.requestedBy":
+		if e.ComplexityRoot.Transfer.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.RequestedBy(childComplexity), true
+	case "Transfer.respondedAt":
+		if e.ComplexityRoot.Transfer.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.RespondedAt(childComplexity), true
+	case "Transfer.responseNote":
+		if e.ComplexityRoot.Transfer.ResponseNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.ResponseNote(childComplexity), true
+	case "Transfer.status":
+		if e.ComplexityRoot.Transfer.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.Status(childComplexity), true
+	case "Transfer.to":
+		if e.ComplexityRoot.Transfer.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.To(childComplexity), true
+	case "Transfer.toWorker":
+		if e.ComplexityRoot.Transfer.ToWorker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.ToWorker(childComplexity), true
+
+	case "TransferConnection.edges":
+		if e.ComplexityRoot.TransferConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferConnection.Edges(childComplexity), true
+	case "TransferConnection.pageInfo":
+		if e.ComplexityRoot.TransferConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferConnection.PageInfo(childComplexity), true
+	case "TransferConnection.totalCount":
+		if e.ComplexityRoot.TransferConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferConnection.TotalCount(childComplexity), true
+
+	case "TransferEdge.cursor":
+		if e.ComplexityRoot.TransferEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferEdge.Cursor(childComplexity), true
+	case "TransferEdge.node":
+		if e.ComplexityRoot.TransferEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferEdge.Node(childComplexity), true
+
+	case "TransferPayload.transfer":
+		if e.ComplexityRoot.TransferPayload.Transfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferPayload.Transfer(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -4547,19 +5718,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAcceptTransferInput,
 		ec.unmarshalInputActivateInterventionInput,
 		ec.unmarshalInputAddActivityEntryInput,
+		ec.unmarshalInputAddCaseOrganisationInput,
 		ec.unmarshalInputAddHouseholdMemberInput,
+		ec.unmarshalInputAnswerTransferInput,
 		ec.unmarshalInputAreaScoreInput,
 		ec.unmarshalInputAssignRightsRequestInput,
+		ec.unmarshalInputCancelAssessmentInput,
+		ec.unmarshalInputCancelInterventionInput,
 		ec.unmarshalInputCaseFilter,
+		ec.unmarshalInputCaseStatusInput,
+		ec.unmarshalInputChangeLeadWorkerInput,
 		ec.unmarshalInputCloseCaseInput,
 		ec.unmarshalInputCloseRightsRequestInput,
 		ec.unmarshalInputCompleteInterventionInput,
+		ec.unmarshalInputCorrectAssessmentInput,
+		ec.unmarshalInputCorrectInterventionInput,
 		ec.unmarshalInputCreateHouseholdInput,
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCreateRightsRequestInput,
 		ec.unmarshalInputEndHouseholdMembershipInput,
+		ec.unmarshalInputEndReferralInput,
 		ec.unmarshalInputEnrolParticipantInput,
 		ec.unmarshalInputErasePersonInput,
 		ec.unmarshalInputEsfGroupInput,
@@ -4576,7 +5757,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRectifyPersonInput,
 		ec.unmarshalInputRefreshRegistryDataInput,
 		ec.unmarshalInputRegisterPersonInput,
+		ec.unmarshalInputRemoveCaseOrganisationInput,
+		ec.unmarshalInputRequestReferralInput,
+		ec.unmarshalInputRequestTransferInput,
+		ec.unmarshalInputRespondReferralInput,
 		ec.unmarshalInputRestrictProcessingInput,
+		ec.unmarshalInputSetCaseDepartmentsInput,
+		ec.unmarshalInputUpdatePersonInput,
 		ec.unmarshalInputUpdateProjectInput,
 		ec.unmarshalInputWithdrawConsentInput,
 	)
@@ -4793,6 +5980,19 @@ type Case implements Node {
   interventions: [Intervention!] @category(name: SERVICES)
   "The activity register, newest first."
   activity: [ActivityEntry!] @category(name: CASE_NOTES)
+  """
+  Why each organisation takes part or took part, since and until when, oldest first: the
+  case's participation history (organisations lists who takes part now).
+  """
+  participations: [CaseParticipation!] @category(name: CASE)
+  "Every step of the case, oldest first; the steps the caller's plan may not read are left out."
+  history: [CaseEvent!] @category(name: CASE)
+  referrals: [Referral!] @category(name: CASE)
+  transfers: [Transfer!] @category(name: CASE)
+  "What is due on the case today: programme deadlines not met, the review of a case with nothing active."
+  dueActions: [DueAction!] @category(name: CASE)
+  "Open, with nothing active for longer than its programme rules allow: due for review."
+  stale: Boolean @category(name: CASE)
 }
 
 type CaseOrganisationLink {
@@ -4848,6 +6048,9 @@ type Assessment implements Node {
   professionalInterests: String @category(name: EMPLOYMENT)
   healthNotes: String @category(name: HEALTH)
   proposedInterventions: [ServiceType!] @category(name: SERVICES)
+  "Set on an assessment recorded in error: it is kept, with the reason, and counts nowhere."
+  cancelledAt: DateTime @category(name: SERVICES)
+  cancellationReason: String @category(name: CASE_NOTES)
 }
 
 enum ProjectStatus {
@@ -4893,6 +6096,8 @@ enum InterventionStatus {
   ACTIVE
   COMPLETED
   INTERRUPTED
+  "Recorded in error: kept, with the reason, and counted nowhere."
+  CANCELLED
 }
 
 "One activated service."
@@ -4912,6 +6117,9 @@ type Intervention implements Node {
   hoursDelivered: Float @category(name: SERVICES)
   status: InterventionStatus @category(name: SERVICES)
   interruptionReason: String @category(name: CASE_NOTES)
+  "The provider's department that delivers the service."
+  department: Department @category(name: SERVICES)
+  cancellationReason: String @category(name: CASE_NOTES)
 }
 
 enum ActivityKind {
@@ -4976,6 +6184,12 @@ input OpenCaseInput {
   partnerOrganisationIds: [ID!]
   "Staff assigned besides the lead worker."
   assignedStaffIds: [ID!]
+  """
+  Open the case although the person or household already has an open or suspended case
+  the caller can see; without it such a case is refused (input.personId or
+  input.householdId names it).
+  """
+  confirmSecondCase: Boolean = false
 }
 
 type CasePayload {
@@ -5052,6 +6266,8 @@ input ActivateInterventionInput {
   startsOn: Date!
   endsOn: Date
   plannedHours: Float
+  "A department of the provider."
+  departmentId: ID
 }
 
 input CompleteInterventionInput {
@@ -5095,6 +6311,395 @@ extend type Mutation {
   completeIntervention(input: CompleteInterventionInput!): InterventionPayload!
   interruptIntervention(input: InterruptInterventionInput!): InterventionPayload!
   addActivityEntry(input: AddActivityEntryInput!): ActivityEntryPayload!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/collaboration.graphqls", Input: `# Working one case together across organisations: who takes part and why, referrals with
+# their legal basis, transfers of the lead, the case's history, and the maintenance of a
+# case (its team, its status, corrections) and of a person's data.
+
+enum ParticipationBasis {
+  "Named when the case was opened (the lead, partners, providers)."
+  OPENED
+  "Added to the open case (addCaseOrganisation)."
+  ADDED
+  "Delivers a project (from its creation to its conclusion or interruption)."
+  PROJECT
+  "Delivers an intervention (from its activation to its end or cancellation)."
+  INTERVENTION
+  "Accepted a referral (until the referral ends)."
+  REFERRAL
+  "Received, or kept, a part by a transfer of the lead."
+  TRANSFER
+  "Loaded with the case (seed data, operators' loads): no reason recorded."
+  IMPORTED
+}
+
+"One reason an organisation takes part, or took part, in a case."
+type CaseParticipation {
+  organisation: Organisation @category(name: CASE)
+  role: CaseOrganisationRole @category(name: CASE)
+  basis: ParticipationBasis @category(name: CASE)
+  "The project, intervention, referral or transfer the part comes from."
+  basisId: ID @category(name: CASE)
+  fromOn: Date @category(name: CASE)
+  "Null while the reason holds."
+  toOn: Date @category(name: CASE)
+  reason: String @category(name: CASE_NOTES)
+  endReason: String @category(name: CASE_NOTES)
+}
+
+enum CaseEventKind {
+  OPENED
+  CLOSED
+  SUSPENDED
+  REOPENED
+  SECOND_CASE_CONFIRMED
+  LEAD_WORKER_CHANGED
+  DEPARTMENTS_CHANGED
+  PARTICIPATION_STARTED
+  PARTICIPATION_ENDED
+  REFERRAL_REQUESTED
+  REFERRAL_ACCEPTED
+  REFERRAL_DECLINED
+  REFERRAL_WITHDRAWN
+  REFERRAL_ENDED
+  TRANSFER_REQUESTED
+  TRANSFER_ACCEPTED
+  TRANSFER_DECLINED
+  TRANSFER_CANCELLED
+  INTERVENTION_CORRECTED
+  INTERVENTION_CANCELLED
+  ASSESSMENT_CORRECTED
+  ASSESSMENT_CANCELLED
+}
+
+"A field a step changed, with its data category: shown only when the caller may read that category."
+type FieldChange {
+  field: String!
+  category: DataCategory!
+  previous: String
+  value: String
+}
+
+"A step of a case's history."
+type CaseEvent {
+  kind: CaseEventKind @category(name: CASE)
+  at: DateTime @category(name: CASE)
+  "The day the step took effect (a suspension's date, a closure's)."
+  effectiveOn: Date @category(name: CASE)
+  "The participation, referral, transfer, intervention or assessment the step is about."
+  subjectId: ID @category(name: CASE)
+  "The organisation the step concerns."
+  organisation: Organisation @category(name: CASE)
+  reason: String @category(name: CASE_NOTES)
+  changes: [FieldChange!] @category(name: CASE)
+  "Who did it: a member of staff, or the subject of a token."
+  actor: Staff @category(name: CASE)
+  actorSubject: String @category(name: CASE)
+}
+
+enum LegalBasis {
+  "GDPR Art. 6(1)(a): the person's consent (given when, by whom, the evidence)."
+  CONSENT
+  "Art. 6(1)(b)."
+  CONTRACT
+  "Art. 6(1)(c), with the law in legalReference."
+  LEGAL_OBLIGATION
+  "Art. 6(1)(d)."
+  VITAL_INTERESTS
+  "Art. 6(1)(e), with the law in legalReference (e.g. L. 328/2000, art. 22; DL 48/2023, art. 4)."
+  PUBLIC_TASK
+}
+
+enum ReferralStatus {
+  REQUESTED
+  ACCEPTED
+  DECLINED
+  "Withdrawn by the leading organisation before an answer."
+  WITHDRAWN
+  "Ended after acceptance: nothing is shared any more."
+  ENDED
+}
+
+"""
+Organisation A's request that B take part in a case, for a purpose and the data
+categories it names, on a legal basis. Only an accepted referral shares anything: B takes
+part as a PARTNER and its staff see of the case (its persons, household, services…) only
+the categories named. The organisation it is addressed to sees the referral before it
+answers, but not the case.
+"""
+type Referral implements Node {
+  id: ID!
+  "Null to the receiving organisation until it accepts."
+  case: Case @category(name: CASE)
+  from: Organisation @category(name: CASE)
+  to: Organisation @category(name: CASE)
+  "What B is asked to do; written for B to decide on, naming no one."
+  purpose: String @category(name: CASE)
+  categories: [DataCategory!] @category(name: CASE)
+  legalBasis: LegalBasis @category(name: CASE)
+  "The law the sharing rests on, for every basis but consent."
+  legalReference: String @category(name: CASE)
+  consentGivenAt: DateTime @category(name: CASE)
+  "Who gave the consent: the person, or a guardian for them."
+  consentGivenBy: String @category(name: IDENTITY)
+  "Where the signed consent is kept (protocol number, document reference)."
+  consentEvidence: String @category(name: CASE)
+  status: ReferralStatus @category(name: CASE)
+  requestedAt: DateTime @category(name: CASE)
+  requestedBy: String @category(name: CASE)
+  respondedAt: DateTime @category(name: CASE)
+  respondedBy: String @category(name: CASE)
+  responseNote: String @category(name: CASE_NOTES)
+  endedAt: DateTime @category(name: CASE)
+  endReason: String @category(name: CASE_NOTES)
+}
+
+enum TransferStatus {
+  REQUESTED
+  ACCEPTED
+  DECLINED
+  CANCELLED
+}
+
+"A hand-over of a case's lead, effective when the receiving side accepts."
+type Transfer implements Node {
+  id: ID!
+  "Null to the receiving organisation until it accepts."
+  case: Case @category(name: CASE)
+  from: Organisation @category(name: CASE)
+  fromWorker: Staff @category(name: CASE)
+  to: Organisation @category(name: CASE)
+  "The worker who leads once accepted; chosen at acceptance when the request named none."
+  toWorker: Staff @category(name: CASE)
+  keepPrevious: Boolean @category(name: CASE)
+  reason: String @category(name: CASE_NOTES)
+  status: TransferStatus @category(name: CASE)
+  requestedAt: DateTime @category(name: CASE)
+  requestedBy: String @category(name: CASE)
+  respondedAt: DateTime @category(name: CASE)
+  responseNote: String @category(name: CASE_NOTES)
+}
+
+"A correction of a person's data by a case worker (updatePerson): the fields changed (those the caller may read), why, by whom."
+type PersonDataChange {
+  at: DateTime @category(name: IDENTITY)
+  reason: String @category(name: CASE_NOTES)
+  changes: [FieldChange!] @category(name: IDENTITY)
+  actor: Staff @category(name: IDENTITY)
+  actorSubject: String @category(name: IDENTITY)
+}
+
+type ReferralEdge {
+  cursor: String!
+  node: Referral!
+}
+
+type ReferralConnection {
+  edges: [ReferralEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type TransferEdge {
+  cursor: String!
+  node: Transfer!
+}
+
+type TransferConnection {
+  edges: [TransferEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum Direction {
+  "Addressed to the caller's organisation."
+  RECEIVED
+  "Asked by the caller's organisation."
+  SENT
+}
+
+extend type Query {
+  "Referrals the caller's organisation received or sent (both, when direction is left out), newest first."
+  referrals(first: Int = 20, after: String, direction: Direction, status: ReferralStatus): ReferralConnection!
+  "Transfers of the lead to or from the caller's organisation, newest first."
+  transfers(first: Int = 20, after: String, direction: Direction, status: TransferStatus): TransferConnection!
+}
+
+input AddCaseOrganisationInput {
+  caseId: ID!
+  organisationId: ID!
+  "PARTNER or PROVIDER."
+  role: CaseOrganisationRole!
+  reason: String!
+}
+
+input RemoveCaseOrganisationInput {
+  caseId: ID!
+  organisationId: ID!
+  reason: String!
+}
+
+input ChangeLeadWorkerInput {
+  caseId: ID!
+  "A worker of the leading organisation."
+  leadWorkerId: ID!
+  reason: String!
+}
+
+input SetCaseDepartmentsInput {
+  caseId: ID!
+  "The departments involved, all of them: those left out are removed."
+  departmentIds: [ID!]!
+  reason: String!
+}
+
+input CaseStatusInput {
+  caseId: ID!
+  on: Date!
+  reason: String!
+}
+
+input CorrectInterventionInput {
+  interventionId: ID!
+  serviceType: ServiceType
+  roundId: ID
+  departmentId: ID
+  operator: String
+  startsOn: Date
+  endsOn: Date
+  plannedHours: Float
+  hoursDelivered: Float
+  reason: String!
+}
+
+input CancelInterventionInput {
+  interventionId: ID!
+  reason: String!
+}
+
+input CorrectAssessmentInput {
+  assessmentId: ID!
+  assessedOn: Date
+  "Replace the scores of these areas."
+  scores: [AreaScoreInput!]
+  workExperience: String
+  professionalInterests: String
+  healthNotes: String
+  proposedInterventions: [ServiceType!]
+  reason: String!
+}
+
+input CancelAssessmentInput {
+  assessmentId: ID!
+  reason: String!
+}
+
+"Absent fields keep their value; an empty string clears an optional one."
+input UpdatePersonInput {
+  personId: ID!
+  taxCode: String
+  givenName: String
+  familyName: String
+  birthDate: Date
+  gender: Gender
+  citizenship: String
+  countryOfBirth: String
+  residenceMunicipality: String
+  phone: String
+  email: String
+  "Why: the data subject's request, the document showing the right value."
+  reason: String!
+}
+
+input RequestReferralInput {
+  caseId: ID!
+  toOrganisationId: ID!
+  purpose: String!
+  "What is shared once accepted; CASE among them."
+  categories: [DataCategory!]!
+  legalBasis: LegalBasis!
+  "Required unless the basis is CONSENT: the law the sharing rests on."
+  legalReference: String
+  "Required with CONSENT."
+  consentGivenAt: DateTime
+  "Required with CONSENT: the person, or who gave it for them."
+  consentGivenBy: String
+  "Required with CONSENT: where the signed consent is kept."
+  consentEvidence: String
+}
+
+input RespondReferralInput {
+  referralId: ID!
+  note: String
+}
+
+input EndReferralInput {
+  referralId: ID!
+  reason: String!
+}
+
+input RequestTransferInput {
+  caseId: ID!
+  "Another organisation; the leading one when left out."
+  toOrganisationId: ID
+  "The worker who will lead: required within the leading organisation."
+  toWorkerId: ID
+  "The leading organisation stays in the case as a partner (a transfer to another organisation)."
+  keepPrevious: Boolean = false
+  reason: String!
+}
+
+input AcceptTransferInput {
+  transferId: ID!
+  "Required when the transfer names no worker: one of the receiving organisation's."
+  leadWorkerId: ID
+  note: String
+}
+
+input AnswerTransferInput {
+  transferId: ID!
+  note: String
+}
+
+type ReferralPayload {
+  referral: Referral!
+}
+
+type TransferPayload {
+  transfer: Transfer!
+}
+
+type PersonPayload {
+  person: Person!
+}
+
+extend type Mutation {
+  "Make an organisation take part in an open case, as a partner or a provider."
+  addCaseOrganisation(input: AddCaseOrganisationInput!): CasePayload!
+  "End every reason an organisation takes part in a case; refused for the lead and while it still delivers there."
+  removeCaseOrganisation(input: RemoveCaseOrganisationInput!): CasePayload!
+  changeCaseLeadWorker(input: ChangeLeadWorkerInput!): CasePayload!
+  setCaseDepartments(input: SetCaseDepartmentsInput!): CasePayload!
+  suspendCase(input: CaseStatusInput!): CasePayload!
+  "Reopen a suspended or closed case."
+  reopenCase(input: CaseStatusInput!): CasePayload!
+  "Correct an intervention; the previous values go to the case's history."
+  correctIntervention(input: CorrectInterventionInput!): InterventionPayload!
+  "Cancel an intervention recorded in error: kept, with the reason, counted nowhere."
+  cancelIntervention(input: CancelInterventionInput!): InterventionPayload!
+  correctAssessment(input: CorrectAssessmentInput!): AssessmentPayload!
+  cancelAssessment(input: CancelAssessmentInput!): AssessmentPayload!
+  "Rectify a person's data (GDPR Art. 16), keeping the previous values."
+  updatePerson(input: UpdatePersonInput!): PersonPayload!
+  requestReferral(input: RequestReferralInput!): ReferralPayload!
+  acceptReferral(input: RespondReferralInput!): ReferralPayload!
+  declineReferral(input: RespondReferralInput!): ReferralPayload!
+  endReferral(input: EndReferralInput!): ReferralPayload!
+  requestTransfer(input: RequestTransferInput!): TransferPayload!
+  acceptTransfer(input: AcceptTransferInput!): TransferPayload!
+  declineTransfer(input: AnswerTransferInput!): TransferPayload!
+  cancelTransfer(input: AnswerTransferInput!): TransferPayload!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/esf.graphqls", Input: `"One indicator's value in a group, by gender."
@@ -5543,6 +7148,8 @@ type Person implements Node {
   "Household memberships, current first."
   households: [HouseholdMember!] @category(name: HOUSEHOLD)
   participations: [Participation!] @category(name: PARTICIPATION)
+  "Corrections of the person's data by case workers (GDPR Art. 16; the data protection officer's rectifications on request are in personRectifications), oldest first, with the previous values the caller may read."
+  rectifications: [PersonDataChange!] @category(name: IDENTITY)
 }
 
 "A nucleo familiare."
@@ -6437,6 +8044,110 @@ enum DataCategory {
 
 directive @category(name: DataCategory!) on FIELD_DEFINITION
 `, BuiltIn: false},
+	{Name: "../../schema/workload.graphqls", Input: `# The caller and their work: who they are and what their plan grants, the staff
+# directory, and what is due on the cases they lead or their team works.
+
+"""
+The caller as the hub sees it for this request: their staff record, organisation, role
+and purposes, and what the access plan of the declared purpose grants.
+"""
+type Me {
+  "The subject of the token (staff JWT), or token:<id> for a partner token."
+  subject: String!
+  "The caller's staff record; null for a partner token that names none."
+  staff: Staff
+  organisation: Organisation
+  role: String!
+  "The purposes the caller may declare; purpose is this request's."
+  purposes: [String!]!
+  purpose: String!
+  "The row scope: assigned, provider, organisation, territory, participants, aggregates, all."
+  rowScope: String!
+  "Data categories the plan reads, about anyone."
+  reads: [DataCategory!]!
+  "Data categories the plan reads only about persons under 18."
+  readsAboutMinors: [DataCategory!]!
+  writes: [DataCategory!]!
+  operations: [String!]!
+  "The mutations the plan allows (the target rows must also lie in its row scope)."
+  mutations: [String!]!
+  "The policy version the plan was built from."
+  policyVersion: String!
+}
+
+type StaffEdge {
+  cursor: String!
+  node: Staff!
+}
+
+type StaffConnection {
+  edges: [StaffEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum DueActionKind {
+  "A benefit programme's deadline to convene the household (ADI: 60 days from activation)."
+  CONVENE
+  "A benefit programme's deadline to sign the inclusion pact (ADI: 120 days from convening)."
+  SIGN_PACT
+  "An open case with nothing active: review it (programme rules: after how many months)."
+  REVIEW_STALE_CASE
+}
+
+"""
+Something due on an open case by a date, computed from the stored dates and the programme
+rules (the tables programme_rules and programme_deadline_rules). A programme deadline
+tells the benefit the household receives: it is listed only to callers who read
+socio-economic data.
+"""
+type DueAction {
+  case: Case @category(name: CASE)
+  kind: DueActionKind @category(name: CASE)
+  "The benefit programme (ADI, RDC…), or * for every case."
+  programme: String @category(name: CASE)
+  label: String @category(name: CASE)
+  "The date the deadline counts from: the activation, the convening, the last thing recorded."
+  countedFrom: Date @category(name: CASE)
+  dueOn: Date @category(name: CASE)
+  overdue: Boolean @category(name: CASE)
+  "Days past the due date; 0 when not overdue."
+  daysOverdue: Int @category(name: CASE)
+  leadWorker: Staff @category(name: CASE)
+}
+
+type DueActionEdge {
+  cursor: String!
+  node: DueAction!
+}
+
+type DueActionConnection {
+  edges: [DueActionEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum WorkScope {
+  "The cases the caller leads or is assigned to."
+  MINE
+  "The cases involving the caller's department; without one, those the caller's organisation leads."
+  TEAM
+}
+
+extend type Query {
+  "The caller and what the plan of this request grants; null on a hub without access control."
+  me: Me
+  "Staff of the caller's organisation and of the organisations taking part in the cases it sees, by name."
+  staff(first: Int = 20, after: String, organisationId: ID, departmentId: ID, search: String): StaffConnection!
+  "What is due, soonest (most overdue) first."
+  dueActions(first: Int = 20, after: String, for: WorkScope = MINE, overdueOnly: Boolean = false, kind: DueActionKind): DueActionConnection!
+  """
+  Due actions of the cases of the caller's territory (every territory for a national body)
+  per kind, DUE (not yet overdue) and OVERDUE, with small cells suppressed like caseLoad.
+  """
+  dueActionCounts: CountTable!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -6558,6 +8269,10 @@ func (ec *executionContext) childFields_Assessment(ctx context.Context, field gr
 		return ec.fieldContext_Assessment_healthNotes(ctx, field)
 	case "proposedInterventions":
 		return ec.fieldContext_Assessment_proposedInterventions(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Assessment_cancelledAt(ctx, field)
+	case "cancellationReason":
+		return ec.fieldContext_Assessment_cancellationReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Assessment", field.Name)
 }
@@ -6668,6 +8383,18 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_interventions(ctx, field)
 	case "activity":
 		return ec.fieldContext_Case_activity(ctx, field)
+	case "participations":
+		return ec.fieldContext_Case_participations(ctx, field)
+	case "history":
+		return ec.fieldContext_Case_history(ctx, field)
+	case "referrals":
+		return ec.fieldContext_Case_referrals(ctx, field)
+	case "transfers":
+		return ec.fieldContext_Case_transfers(ctx, field)
+	case "dueActions":
+		return ec.fieldContext_Case_dueActions(ctx, field)
+	case "stale":
+		return ec.fieldContext_Case_stale(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
 }
@@ -6694,6 +8421,30 @@ func (ec *executionContext) childFields_CaseEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CaseEvent_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_CaseEvent_at(ctx, field)
+	case "effectiveOn":
+		return ec.fieldContext_CaseEvent_effectiveOn(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_CaseEvent_subjectId(ctx, field)
+	case "organisation":
+		return ec.fieldContext_CaseEvent_organisation(ctx, field)
+	case "reason":
+		return ec.fieldContext_CaseEvent_reason(ctx, field)
+	case "changes":
+		return ec.fieldContext_CaseEvent_changes(ctx, field)
+	case "actor":
+		return ec.fieldContext_CaseEvent_actor(ctx, field)
+	case "actorSubject":
+		return ec.fieldContext_CaseEvent_actorSubject(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseOrganisationLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "organisation":
@@ -6702,6 +8453,28 @@ func (ec *executionContext) childFields_CaseOrganisationLink(ctx context.Context
 		return ec.fieldContext_CaseOrganisationLink_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseOrganisationLink", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseParticipation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisation":
+		return ec.fieldContext_CaseParticipation_organisation(ctx, field)
+	case "role":
+		return ec.fieldContext_CaseParticipation_role(ctx, field)
+	case "basis":
+		return ec.fieldContext_CaseParticipation_basis(ctx, field)
+	case "basisId":
+		return ec.fieldContext_CaseParticipation_basisId(ctx, field)
+	case "fromOn":
+		return ec.fieldContext_CaseParticipation_fromOn(ctx, field)
+	case "toOn":
+		return ec.fieldContext_CaseParticipation_toOn(ctx, field)
+	case "reason":
+		return ec.fieldContext_CaseParticipation_reason(ctx, field)
+	case "endReason":
+		return ec.fieldContext_CaseParticipation_endReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseParticipation", field.Name)
 }
 
 func (ec *executionContext) childFields_CasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6822,6 +8595,52 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 		return ec.fieldContext_Department_organisation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
+}
+
+func (ec *executionContext) childFields_DueAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "case":
+		return ec.fieldContext_DueAction_case(ctx, field)
+	case "kind":
+		return ec.fieldContext_DueAction_kind(ctx, field)
+	case "programme":
+		return ec.fieldContext_DueAction_programme(ctx, field)
+	case "label":
+		return ec.fieldContext_DueAction_label(ctx, field)
+	case "countedFrom":
+		return ec.fieldContext_DueAction_countedFrom(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_DueAction_dueOn(ctx, field)
+	case "overdue":
+		return ec.fieldContext_DueAction_overdue(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_DueAction_daysOverdue(ctx, field)
+	case "leadWorker":
+		return ec.fieldContext_DueAction_leadWorker(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DueAction", field.Name)
+}
+
+func (ec *executionContext) childFields_DueActionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DueActionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DueActionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DueActionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DueActionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DueActionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DueActionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DueActionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DueActionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EmploymentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7100,6 +8919,20 @@ func (ec *executionContext) childFields_EsfVerification(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type EsfVerification", field.Name)
 }
 
+func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldChange_field(ctx, field)
+	case "category":
+		return ec.fieldContext_FieldChange_category(ctx, field)
+	case "previous":
+		return ec.fieldContext_FieldChange_previous(ctx, field)
+	case "value":
+		return ec.fieldContext_FieldChange_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
+}
+
 func (ec *executionContext) childFields_FreezeEsfReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "frozen":
@@ -7232,6 +9065,10 @@ func (ec *executionContext) childFields_Intervention(ctx context.Context, field 
 		return ec.fieldContext_Intervention_status(ctx, field)
 	case "interruptionReason":
 		return ec.fieldContext_Intervention_interruptionReason(ctx, field)
+	case "department":
+		return ec.fieldContext_Intervention_department(ctx, field)
+	case "cancellationReason":
+		return ec.fieldContext_Intervention_cancellationReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Intervention", field.Name)
 }
@@ -7308,6 +9145,38 @@ func (ec *executionContext) childFields_LabourStatus(ctx context.Context, field 
 		return ec.fieldContext_LabourStatus_asOf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LabourStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_Me_subject(ctx, field)
+	case "staff":
+		return ec.fieldContext_Me_staff(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Me_organisation(ctx, field)
+	case "role":
+		return ec.fieldContext_Me_role(ctx, field)
+	case "purposes":
+		return ec.fieldContext_Me_purposes(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Me_purpose(ctx, field)
+	case "rowScope":
+		return ec.fieldContext_Me_rowScope(ctx, field)
+	case "reads":
+		return ec.fieldContext_Me_reads(ctx, field)
+	case "readsAboutMinors":
+		return ec.fieldContext_Me_readsAboutMinors(ctx, field)
+	case "writes":
+		return ec.fieldContext_Me_writes(ctx, field)
+	case "operations":
+		return ec.fieldContext_Me_operations(ctx, field)
+	case "mutations":
+		return ec.fieldContext_Me_mutations(ctx, field)
+	case "policyVersion":
+		return ec.fieldContext_Me_policyVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Me", field.Name)
 }
 
 func (ec *executionContext) childFields_Operation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7538,6 +9407,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_households(ctx, field)
 	case "participations":
 		return ec.fieldContext_Person_participations(ctx, field)
+	case "rectifications":
+		return ec.fieldContext_Person_rectifications(ctx, field)
 	case "benefits":
 		return ec.fieldContext_Person_benefits(ctx, field)
 	case "isee":
@@ -7564,6 +9435,22 @@ func (ec *executionContext) childFields_PersonConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type PersonConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonDataChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_PersonDataChange_at(ctx, field)
+	case "reason":
+		return ec.fieldContext_PersonDataChange_reason(ctx, field)
+	case "changes":
+		return ec.fieldContext_PersonDataChange_changes(ctx, field)
+	case "actor":
+		return ec.fieldContext_PersonDataChange_actor(ctx, field)
+	case "actorSubject":
+		return ec.fieldContext_PersonDataChange_actorSubject(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonDataChange", field.Name)
+}
+
 func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -7572,6 +9459,14 @@ func (ec *executionContext) childFields_PersonEdge(ctx context.Context, field gr
 		return ec.fieldContext_PersonEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "person":
+		return ec.fieldContext_PersonPayload_person(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PersonRectification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7704,6 +9599,80 @@ func (ec *executionContext) childFields_RectifyPersonPayload(ctx context.Context
 		return ec.fieldContext_RectifyPersonPayload_changes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RectifyPersonPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Referral_id(ctx, field)
+	case "case":
+		return ec.fieldContext_Referral_case(ctx, field)
+	case "from":
+		return ec.fieldContext_Referral_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Referral_to(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Referral_purpose(ctx, field)
+	case "categories":
+		return ec.fieldContext_Referral_categories(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_Referral_legalBasis(ctx, field)
+	case "legalReference":
+		return ec.fieldContext_Referral_legalReference(ctx, field)
+	case "consentGivenAt":
+		return ec.fieldContext_Referral_consentGivenAt(ctx, field)
+	case "consentGivenBy":
+		return ec.fieldContext_Referral_consentGivenBy(ctx, field)
+	case "consentEvidence":
+		return ec.fieldContext_Referral_consentEvidence(ctx, field)
+	case "status":
+		return ec.fieldContext_Referral_status(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_Referral_requestedAt(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_Referral_requestedBy(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_Referral_respondedAt(ctx, field)
+	case "respondedBy":
+		return ec.fieldContext_Referral_respondedBy(ctx, field)
+	case "responseNote":
+		return ec.fieldContext_Referral_responseNote(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_Referral_endedAt(ctx, field)
+	case "endReason":
+		return ec.fieldContext_Referral_endReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReferralConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReferralConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReferralEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReferralEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "referral":
+		return ec.fieldContext_ReferralPayload_referral(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RefreshRegistryDataPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7920,6 +9889,28 @@ func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Staff", field.Name)
 }
 
+func (ec *executionContext) childFields_StaffConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StaffConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StaffConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StaffConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StaffEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StaffEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SubjectAccessExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "person":
@@ -7942,6 +9933,68 @@ func (ec *executionContext) childFields_SuppressedCount(ctx context.Context, fie
 		return ec.fieldContext_SuppressedCount_suppressed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SuppressedCount", field.Name)
+}
+
+func (ec *executionContext) childFields_Transfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Transfer_id(ctx, field)
+	case "case":
+		return ec.fieldContext_Transfer_case(ctx, field)
+	case "from":
+		return ec.fieldContext_Transfer_from(ctx, field)
+	case "fromWorker":
+		return ec.fieldContext_Transfer_fromWorker(ctx, field)
+	case "to":
+		return ec.fieldContext_Transfer_to(ctx, field)
+	case "toWorker":
+		return ec.fieldContext_Transfer_toWorker(ctx, field)
+	case "keepPrevious":
+		return ec.fieldContext_Transfer_keepPrevious(ctx, field)
+	case "reason":
+		return ec.fieldContext_Transfer_reason(ctx, field)
+	case "status":
+		return ec.fieldContext_Transfer_status(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_Transfer_requestedAt(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_Transfer_requestedBy(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_Transfer_respondedAt(ctx, field)
+	case "responseNote":
+		return ec.fieldContext_Transfer_responseNote(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Transfer", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TransferConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TransferConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TransferConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TransferEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TransferEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transfer":
+		return ec.fieldContext_TransferPayload_transfer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -110,6 +110,17 @@ type CreateHouseholdPayload struct {
 	Household store.Household `json:"household"`
 }
 
+type DueActionConnection struct {
+	Edges      []DueActionEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+type DueActionEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   store.DueAction `json:"node"`
+}
+
 // What an erasure did: the person's identity, contact and demographic data and the free
 // text about them are cleared and their registry copies deleted; the row and its id stay,
 // so what the ESF+ indicators counted keeps verifying.
@@ -283,6 +294,32 @@ type InterventionPayload struct {
 	Intervention store.Intervention `json:"intervention"`
 }
 
+// The caller as the hub sees it for this request: their staff record, organisation, role
+// and purposes, and what the access plan of the declared purpose grants.
+type Me struct {
+	// The subject of the token (staff JWT), or token:<id> for a partner token.
+	Subject string `json:"subject"`
+	// The caller's staff record; null for a partner token that names none.
+	Staff        *store.Staff        `json:"staff,omitempty"`
+	Organisation *store.Organisation `json:"organisation,omitempty"`
+	Role         string              `json:"role"`
+	// The purposes the caller may declare; purpose is this request's.
+	Purposes []string `json:"purposes"`
+	Purpose  string   `json:"purpose"`
+	// The row scope: assigned, provider, organisation, territory, participants, aggregates, all.
+	RowScope string `json:"rowScope"`
+	// Data categories the plan reads, about anyone.
+	Reads []string `json:"reads"`
+	// Data categories the plan reads only about persons under 18.
+	ReadsAboutMinors []string `json:"readsAboutMinors"`
+	Writes           []string `json:"writes"`
+	Operations       []string `json:"operations"`
+	// The mutations the plan allows (the target rows must also lie in its row scope).
+	Mutations []string `json:"mutations"`
+	// The policy version the plan was built from.
+	PolicyVersion string `json:"policyVersion"`
+}
+
 type Mutation struct {
 }
 
@@ -352,6 +389,10 @@ type PersonFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+type PersonPayload struct {
+	Person store.Person `json:"person"`
+}
+
 type ProcessingRestrictionPayload struct {
 	Restriction store.Restriction `json:"restriction"`
 }
@@ -381,6 +422,21 @@ type Query struct {
 type RectifyPersonPayload struct {
 	// The fields changed (none when every value was already so).
 	Changes []store.Rectification `json:"changes"`
+}
+
+type ReferralConnection struct {
+	Edges      []ReferralEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type ReferralEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   store.Referral `json:"node"`
+}
+
+type ReferralPayload struct {
+	Referral store.Referral `json:"referral"`
 }
 
 type RefreshRegistryDataInput struct {
@@ -466,6 +522,17 @@ type SchoolQualification struct {
 	ObtainedDate *time.Time `json:"obtainedDate,omitempty"`
 }
 
+type StaffConnection struct {
+	Edges      []StaffEdge `json:"edges"`
+	PageInfo   PageInfo    `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type StaffEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   store.Staff `json:"node"`
+}
+
 // Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
 // their services and notes, ESF+ participations, registry records with their source and
 // fetch time, who accessed the data when and why, their requests and restrictions, and the
@@ -484,6 +551,21 @@ type SuppressedCount struct {
 	// Null when suppressed.
 	Value      *int `json:"value,omitempty"`
 	Suppressed bool `json:"suppressed"`
+}
+
+type TransferConnection struct {
+	Edges      []TransferEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type TransferEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   store.Transfer `json:"node"`
+}
+
+type TransferPayload struct {
+	Transfer store.Transfer `json:"transfer"`
 }
 
 type BenefitHouseholdRole string
@@ -661,6 +743,63 @@ func (e *CaseLoadGroup) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseLoadGroup) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Direction string
+
+const (
+	// Addressed to the caller's organisation.
+	DirectionReceived Direction = "RECEIVED"
+	// Asked by the caller's organisation.
+	DirectionSent Direction = "SENT"
+)
+
+var AllDirection = []Direction{
+	DirectionReceived,
+	DirectionSent,
+}
+
+func (e Direction) IsValid() bool {
+	switch e {
+	case DirectionReceived, DirectionSent:
+		return true
+	}
+	return false
+}
+
+func (e Direction) String() string {
+	return string(e)
+}
+
+func (e *Direction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Direction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Direction", str)
+	}
+	return nil
+}
+
+func (e Direction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Direction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Direction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -962,6 +1101,63 @@ func (e *RegistrySource) UnmarshalJSON(b []byte) error {
 }
 
 func (e RegistrySource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WorkScope string
+
+const (
+	// The cases the caller leads or is assigned to.
+	WorkScopeMine WorkScope = "MINE"
+	// The cases involving the caller's department; without one, those the caller's organisation leads.
+	WorkScopeTeam WorkScope = "TEAM"
+)
+
+var AllWorkScope = []WorkScope{
+	WorkScopeMine,
+	WorkScopeTeam,
+}
+
+func (e WorkScope) IsValid() bool {
+	switch e {
+	case WorkScopeMine, WorkScopeTeam:
+		return true
+	}
+	return false
+}
+
+func (e WorkScope) String() string {
+	return string(e)
+}
+
+func (e *WorkScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkScope", str)
+	}
+	return nil
+}
+
+func (e WorkScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkScope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -88,7 +88,13 @@ func TestAccessLogOneEntryPerRequest(t *testing.T) {
 	require.Equal(t, []string{rowID(t, b.fx.persons[1])}, recs[1].PersonIDs)
 	require.Equal(t, []string{"identity"}, recs[1].Categories)
 
-	// A mutation: what it wrote, and what its payload returned.
+	// A mutation: what it wrote, and what its payload returned. (A case closes once its
+	// services have ended: the fixture's are ended first, as the owner.)
+	for _, sql := range []string{`UPDATE interventions SET status = 'COMPLETED', ends_on = '2024-06-30'`,
+		`UPDATE projects SET status = 'CONCLUDED', ended_on = '2024-06-30', outcome = 'WITHDREW'`} {
+		_, err := b.store.Pool().Exec(context.Background(), sql)
+		require.NoError(t, err)
+	}
 	b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation($id: ID!) { closeCase(input: {caseId: $id, closedOn: "2024-07-01"}) { case { status } } }`,
 		map[string]any{"id": b.fx.cases[0]})
 	recs = accessLog(t, b.store)

@@ -445,7 +445,7 @@ func TestMutationsPerRole(t *testing.T) {
 				}},
 				{"openCase", func(*accessBundle) map[string]any {
 					return map[string]any{"reference": "PI-2024-0100", "householdId": fx.households[0], "organisationId": fx.agency,
-						"leadWorkerId": fx.worker, "openedOn": "2024-01-10"}
+						"leadWorkerId": fx.worker, "openedOn": "2024-01-10", "confirmSecondCase": true}
 				}},
 				{"recordAssessment", func(*accessBundle) map[string]any {
 					return map[string]any{"caseId": fx.cases[0], "personId": fx.persons[0], "assessorId": fx.worker, "assessedOn": "2024-01-15", "scores": tenScores()}
@@ -460,10 +460,11 @@ func TestMutationsPerRole(t *testing.T) {
 					return map[string]any{"caseId": fx.cases[0], "serviceType": "ORIENTATION", "providerId": fx.coop, "beneficiaryId": fx.persons[0], "startsOn": "2024-02-05"}
 				}},
 				{"completeIntervention", func(*accessBundle) map[string]any {
-					return map[string]any{"interventionId": interventions[0], "endsOn": "2024-05-31"}
+					// Within the intervention's round (2020-10-01 to 2021-12-31).
+					return map[string]any{"interventionId": interventions[0], "endsOn": "2021-05-31"}
 				}},
 				{"interruptIntervention", func(*accessBundle) map[string]any {
-					return map[string]any{"interventionId": interventions[1], "endsOn": "2024-03-01", "reason": "moved"}
+					return map[string]any{"interventionId": interventions[1], "endsOn": "2021-03-01", "reason": "moved"}
 				}},
 				{"addActivityEntry", func(*accessBundle) map[string]any {
 					return map[string]any{"caseId": fx.cases[0], "authorId": fx.manager, "occurredOn": "2024-02-12", "kind": "CALL", "note": "x"}
@@ -487,7 +488,16 @@ func TestMutationsPerRole(t *testing.T) {
 					return map[string]any{"personId": fx.persons[0], "reason": "accuracy contested"}
 				}},
 				// Last: closing the case stops the others.
-				{"closeCase", func(*accessBundle) map[string]any {
+				{"closeCase", func(b *accessBundle) map[string]any {
+					if who == "social_worker" {
+						// A case closes once its services have ended: those still running
+						// are ended first, as the owner.
+						for _, sql := range []string{`UPDATE interventions SET status = 'COMPLETED', ends_on = greatest(starts_on, '2021-06-30') WHERE status IN ('PLANNED', 'ACTIVE')`,
+							`UPDATE projects SET status = 'CONCLUDED', ended_on = '2024-06-30', outcome = 'WITHDREW' WHERE status IN ('DRAFT', 'ACTIVE', 'SUSPENDED')`} {
+							_, err := b.store.Pool().Exec(context.Background(), sql)
+							require.NoError(t, err)
+						}
+					}
 					return map[string]any{"caseId": fx.cases[0], "closedOn": "2024-07-01"}
 				}},
 			}

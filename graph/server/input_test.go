@@ -181,7 +181,8 @@ func TestDuplicatesNameTheFieldAndNoMore(t *testing.T) {
 	const open = `mutation($in: OpenCaseInput!) { openCase(input: $in) { case { id } } }`
 	openAs := func(reference string) gqlResponse {
 		return b.as(t, "social_worker", access.PurposeCaseManagement, open, map[string]any{"in": map[string]any{
-			"reference": reference, "householdId": b.fx.households[0], "organisationId": b.fx.agency, "leadWorkerId": b.fx.worker, "openedOn": "2024-01-10"}})
+			"reference": reference, "householdId": b.fx.households[0], "organisationId": b.fx.agency, "leadWorkerId": b.fx.worker, "openedOn": "2024-01-10",
+			"confirmSecondCase": true}})
 	}
 	own, torino := openAs("PI-2020-0001"), openAs("TO-2021-0001")
 	for _, r := range []gqlResponse{own, torino} {

@@ -86,7 +86,7 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	openIn := func(over map[string]any) map[string]any {
 		in := map[string]any{"reference": "PI-2024-0100", "householdId": fx.households[0], "organisationId": fx.agency,
 			"leadWorkerId": fx.worker, "openedOn": "2024-01-10", "departmentIds": []string{fx.careDept, fx.housingDept},
-			"partnerOrganisationIds": []string{fx.coop}}
+			"partnerOrganisationIds": []string{fx.coop}, "confirmSecondCase": true}
 		for k, v := range over {
 			in[k] = v
 		}
@@ -101,6 +101,8 @@ func TestCaseWorkflowMutations(t *testing.T) {
 		"no person or household": {map[string]any{"householdId": nil}, "input.personId"},
 		"wrong id type":          {map[string]any{"leadWorkerId": fx.agency}, "input.leadWorkerId"},
 		"duplicate reference":    {map[string]any{"reference": "PI-2020-0001"}, "input.reference"},
+		// The household's case PI-2020-0001 is open: a second one must be confirmed.
+		"second case unconfirmed": {map[string]any{"confirmSecondCase": false}, "input.householdId"},
 	} {
 		t.Run(name, func(t *testing.T) { requireInputError(t, b.post(t, open, openIn(tc.over)), tc.field) })
 	}
@@ -153,7 +155,8 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	// Interventions: activate, complete, interrupt.
 	const activate = `mutation($in: ActivateInterventionInput!) { activateIntervention(input: $in) { intervention { id status beneficiary { givenName } project { id } } } }`
 	actIn := func(over map[string]any) map[string]any {
-		in := map[string]any{"caseId": caseID, "projectId": proj["id"], "roundId": fx.round, "serviceType": "HOME_EDUCATION_MINORS",
+		// The fixture's round ended in 2021: services of 2024 are funded by none.
+		in := map[string]any{"caseId": caseID, "projectId": proj["id"], "serviceType": "HOME_EDUCATION_MINORS",
 			"providerId": fx.coop, "beneficiaryId": fx.minors[0], "startsOn": "2024-02-05", "plannedHours": 40.0}
 		for k, v := range over {
 			in[k] = v
@@ -168,6 +171,7 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"projectId": nil, "caseId": fx.cases[0], "startsOn": "2019-01-01"})), "input.startsOn")
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"endsOn": "2024-01-01"})), "input.endsOn")
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"plannedHours": -1.0})), "input.plannedHours")
+	requireInputError(t, b.post(t, activate, actIn(map[string]any{"roundId": fx.round})), "input.startsOn")
 
 	const complete = `mutation($in: CompleteInterventionInput!) { completeIntervention(input: $in) { intervention { status hoursDelivered endsOn } } }`
 	requireInputError(t, b.post(t, complete, map[string]any{"in": map[string]any{"interventionId": iv1["id"], "endsOn": "2024-01-01"}}), "input.endsOn")

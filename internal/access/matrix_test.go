@@ -26,7 +26,15 @@ type grant struct {
 
 var allMutationsOfCases = "openCase closeCase addHouseholdMember endHouseholdMembership recordAssessment " +
 	"createProject updateProject activateIntervention completeIntervention interruptIntervention " +
-	"addActivityEntry enrolParticipant recordParticipantExit"
+	"addActivityEntry enrolParticipant recordParticipantExit " +
+	"addCaseOrganisation removeCaseOrganisation changeCaseLeadWorker setCaseDepartments suspendCase reopenCase " +
+	"correctIntervention cancelIntervention correctAssessment cancelAssessment updatePerson"
+
+// referralMutations are those of referrals and transfers: asking and answering.
+var referralMutations = "requestReferral acceptReferral declineReferral endReferral requestTransfer acceptTransfer declineTransfer cancelTransfer"
+
+// answeringMutations are those of a role that answers referrals and transfers but writes no case file.
+var answeringMutations = "acceptReferral declineReferral endReferral declineTransfer"
 
 var expected = map[access.Role]map[access.Purpose]grant{
 	access.RoleSocialWorker: {
@@ -34,17 +42,19 @@ var expected = map[access.Role]map[access.Purpose]grant{
 			rows:      access.RowsOrganisation,
 			read:      "*",
 			write:     "identity demographic contact household socio_economic employment education health special_other judicial minors case_notes case services participation",
-			ops:       "refresh_registry record_consent",
-			mutations: allMutationsOfCases + " refreshRegistry recordConsent withdrawConsent",
+			ops:       "refresh_registry record_consent handle_referrals",
+			mutations: allMutationsOfCases + " refreshRegistry recordConsent withdrawConsent " + referralMutations,
 		},
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates"},
 	},
 	access.RoleCaseManager: {
 		access.PurposeCaseManagement: {
-			rows:      access.RowsProvider,
-			read:      "identity demographic contact household socio_economic employment education minors case_notes case services participation registry_provenance pseudonym",
-			write:     "employment education minors case_notes services participation",
-			mutations: "createProject updateProject activateIntervention completeIntervention interruptIntervention addActivityEntry recordParticipantExit",
+			rows:  access.RowsProvider,
+			read:  "identity demographic contact household socio_economic employment education minors case_notes case services participation registry_provenance pseudonym",
+			write: "employment education minors case_notes services participation",
+			ops:   "handle_referrals",
+			mutations: "createProject updateProject activateIntervention completeIntervention interruptIntervention addActivityEntry recordParticipantExit " +
+				"correctIntervention cancelIntervention " + answeringMutations,
 		},
 	},
 	access.RoleEmploymentOfficer: {
@@ -52,8 +62,8 @@ var expected = map[access.Role]map[access.Purpose]grant{
 			rows:      access.RowsOrganisation,
 			read:      "identity demographic contact household socio_economic employment education case services registry_provenance",
 			write:     "employment",
-			ops:       "refresh_registry",
-			mutations: "refreshRegistry",
+			ops:       "refresh_registry handle_referrals",
+			mutations: "refreshRegistry " + answeringMutations,
 		},
 	},
 	access.RoleSchoolLiaison: {
@@ -62,6 +72,8 @@ var expected = map[access.Role]map[access.Purpose]grant{
 			read:       "household minors case registry_provenance",
 			readMinors: "identity demographic education",
 			write:      "education minors",
+			ops:        "handle_referrals",
+			mutations:  answeringMutations,
 		},
 	},
 	access.RoleESFAuditor: {
@@ -78,11 +90,42 @@ var expected = map[access.Role]map[access.Purpose]grant{
 	},
 	access.RoleDPO: {
 		access.PurposeDataProtectionReview: {rows: access.RowsAll, read: "*", write: "identity demographic contact",
-			ops: "read_access_log manage_rights_requests record_consent", mutations: "recordConsent withdrawConsent createRightsRequest assignRightsRequest extendRightsRequest closeRightsRequest restrictProcessing liftRestriction erasePerson rectifyPerson"},
+			ops: "read_access_log manage_rights_requests record_consent",
+			// Rectification (GDPR Art. 16) through a request or directly.
+			mutations: "recordConsent withdrawConsent createRightsRequest assignRightsRequest extendRightsRequest closeRightsRequest restrictProcessing liftRestriction erasePerson rectifyPerson updatePerson"},
 	},
 	access.RoleAdmin: {
 		access.PurposeStatistics: {rows: access.RowsAggregates, ops: "read_aggregates manage_tokens refresh_registry", mutations: "refreshRegistry"},
 	},
+}
+
+// kindOf is the organisation kind each role's principal belongs to in the matrix: the
+// employment officer of an employment centre (a municipality's own employment department
+// is TestMunicipalEmploymentDepartment's).
+var kindOf = map[access.Role]string{access.RoleEmploymentOfficer: "employment_centre"}
+
+func init() {
+	for _, r := range access.Roles() {
+		if kindOf[r] == "" {
+			kindOf[r] = "municipality"
+		}
+	}
+}
+
+// A municipality's own employment department (TO-HOME) keeps its part of the joint
+// activity register: it reads and writes case notes, which an employment centre never does.
+func TestMunicipalEmploymentDepartment(t *testing.T) {
+	t.Parallel()
+	a := newAuthorizer(t)
+	city, err := a.Plan(principal(access.RoleEmploymentOfficer, "municipality", access.PurposeEmploymentServices))
+	require.NoError(t, err)
+	cpi, err := a.Plan(principal(access.RoleEmploymentOfficer, "employment_centre", access.PurposeEmploymentServices))
+	require.NoError(t, err)
+	require.True(t, city.CanRead(access.CategoryCaseNotes))
+	require.NoError(t, city.CheckMutation(access.MutationAddActivityEntry))
+	require.False(t, cpi.CanRead(access.CategoryCaseNotes))
+	require.ErrorIs(t, cpi.CheckMutation(access.MutationAddActivityEntry), apperr.ErrForbidden)
+	require.False(t, city.CanRead(access.CategoryHealth), "still no health")
 }
 
 func words(s string) map[string]bool {
@@ -128,7 +171,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Parallel()
 				want, granted := expected[role][purpose]
 				require.Equal(t, granted, contains(a.Policy().PurposesFor(role), purpose), "purposes the policy grants to %s", role)
-				plan, err := a.Plan(principal(role, "municipality", purpose))
+				plan, err := a.Plan(principal(role, kindOf[role], purpose))
 				require.NoError(t, err)
 				if !granted {
 					want = grant{rows: access.RowsNone}

@@ -194,13 +194,14 @@ func (p *Plan) rowScope() store.Scope {
 			// never broader.
 			return store.Scope{Kind: store.ScopeOrganisation, OrganisationID: pr.OrganisationID}
 		}
-		return store.Scope{Kind: store.ScopeTerritory, Territory: pr.Territory}
+		// The organisation too: referrals and transfers addressed to it are its to answer.
+		return store.Scope{Kind: store.ScopeTerritory, Territory: pr.Territory, OrganisationID: pr.OrganisationID}
 	case RowsOrganisation:
 		return store.Scope{Kind: store.ScopeOrganisation, OrganisationID: pr.OrganisationID}
 	case RowsProvider:
 		return store.Scope{Kind: store.ScopeProvider, OrganisationID: pr.OrganisationID}
 	case RowsAssigned:
-		return store.Scope{Kind: store.ScopeAssigned, StaffID: pr.StaffID}
+		return store.Scope{Kind: store.ScopeAssigned, StaffID: pr.StaffID, OrganisationID: pr.OrganisationID}
 	case RowsParticipants:
 		return store.Scope{Kind: store.ScopeParticipants}
 	case RowsAggregates:

@@ -156,12 +156,17 @@ const (
 	// OpRecordConsent: record and withdraw a person's consents (ISO/IEC TS 27560) and
 	// read them.
 	OpRecordConsent Operation = "record_consent"
+	// OpHandleReferrals: ask another organisation to take part in a case, or hand its
+	// lead over, and answer such requests. What a referral shares is the data categories
+	// it names; who may answer which request is the workflow's rule (the organisation it
+	// is addressed to).
+	OpHandleReferrals Operation = "handle_referrals"
 )
 
 // Operations lists every operation, in a stable order.
 func Operations() []Operation {
 	return []Operation{OpReadAggregates, OpReadAccessLog, OpManageTokens, OpRefreshRegistry, OpFreezeESFReport,
-		OpReportESF, OpDrillESF, OpManageRightsRequests, OpRecordConsent}
+		OpReportESF, OpDrillESF, OpManageRightsRequests, OpRecordConsent, OpHandleReferrals}
 }
 
 // RowScope is the rows a plan lets a request see, from narrowest to broadest.
@@ -250,12 +255,36 @@ const (
 	MutationRectifyPerson          Mutation = "rectifyPerson"
 	MutationRecordConsent          Mutation = "recordConsent"
 	MutationWithdrawConsent        Mutation = "withdrawConsent"
+
+	MutationAddCaseOrganisation    Mutation = "addCaseOrganisation"
+	MutationRemoveCaseOrganisation Mutation = "removeCaseOrganisation"
+	MutationChangeCaseLeadWorker   Mutation = "changeCaseLeadWorker"
+	MutationSetCaseDepartments     Mutation = "setCaseDepartments"
+	MutationSuspendCase            Mutation = "suspendCase"
+	MutationReopenCase             Mutation = "reopenCase"
+	MutationCorrectIntervention    Mutation = "correctIntervention"
+	MutationCancelIntervention     Mutation = "cancelIntervention"
+	MutationCorrectAssessment      Mutation = "correctAssessment"
+	MutationCancelAssessment       Mutation = "cancelAssessment"
+	MutationUpdatePerson           Mutation = "updatePerson"
+	MutationRequestReferral        Mutation = "requestReferral"
+	MutationAcceptReferral         Mutation = "acceptReferral"
+	MutationDeclineReferral        Mutation = "declineReferral"
+	MutationEndReferral            Mutation = "endReferral"
+	MutationRequestTransfer        Mutation = "requestTransfer"
+	MutationAcceptTransfer         Mutation = "acceptTransfer"
+	MutationDeclineTransfer        Mutation = "declineTransfer"
+	MutationCancelTransfer         Mutation = "cancelTransfer"
 )
 
 type mutationSpec struct {
 	writes []Category
 	op     Operation
 }
+
+// assessmentWrites are the categories of the access and evaluation form: recording,
+// correcting and cancelling one need them all.
+var assessmentWrites = []Category{CategoryEmployment, CategorySocioEconomic, CategoryEducation, CategoryHealth, CategoryCaseNotes}
 
 // mutations says what each mutation writes. A mutation is allowed when the plan may write
 // every one of its categories in a writable row scope, and run its operation, if any; the
@@ -267,9 +296,8 @@ var mutations = map[Mutation]mutationSpec{
 	MutationEndHouseholdMembership: {writes: []Category{CategoryHousehold}},
 	// The access and evaluation form records employability scores (economic, education,
 	// employment areas), health notes and free-text observations.
-	MutationRecordAssessment: {writes: []Category{CategoryEmployment, CategorySocioEconomic,
-		CategoryEducation, CategoryHealth, CategoryCaseNotes}},
-	MutationCreateProject: {writes: []Category{CategoryServices}},
+	MutationRecordAssessment: {writes: assessmentWrites},
+	MutationCreateProject:    {writes: []Category{CategoryServices}},
 	// Updating a project includes its conclusive evaluation, which is practitioners' text.
 	MutationUpdateProject:         {writes: []Category{CategoryServices, CategoryCaseNotes}},
 	MutationActivateIntervention:  {writes: []Category{CategoryServices}},
@@ -302,6 +330,32 @@ var mutations = map[Mutation]mutationSpec{
 	// A consent is a record of its own; it writes no category of the person's data.
 	MutationRecordConsent:   {op: OpRecordConsent},
 	MutationWithdrawConsent: {op: OpRecordConsent},
+
+	// Case maintenance writes the case file: who takes part, who leads, its status.
+	MutationAddCaseOrganisation:    {writes: []Category{CategoryCase}},
+	MutationRemoveCaseOrganisation: {writes: []Category{CategoryCase}},
+	MutationChangeCaseLeadWorker:   {writes: []Category{CategoryCase}},
+	MutationSetCaseDepartments:     {writes: []Category{CategoryCase}},
+	MutationSuspendCase:            {writes: []Category{CategoryCase}},
+	MutationReopenCase:             {writes: []Category{CategoryCase}},
+	// Corrections need what recording needs.
+	MutationCorrectIntervention: {writes: []Category{CategoryServices}},
+	MutationCancelIntervention:  {writes: []Category{CategoryServices}},
+	MutationCorrectAssessment:   {writes: assessmentWrites},
+	MutationCancelAssessment:    {writes: assessmentWrites},
+	// Rectification (GDPR Art. 16) of what registration writes.
+	MutationUpdatePerson: {writes: []Category{CategoryIdentity, CategoryDemographic, CategoryContact}},
+	// Asking writes the case file (a referral, a transfer); answering, and ending a
+	// referral one takes part by, writes only whether one takes part, which the workflow
+	// lets only the addressee decide.
+	MutationRequestReferral: {writes: []Category{CategoryCase}, op: OpHandleReferrals},
+	MutationAcceptReferral:  {op: OpHandleReferrals},
+	MutationDeclineReferral: {op: OpHandleReferrals},
+	MutationEndReferral:     {op: OpHandleReferrals},
+	MutationRequestTransfer: {writes: []Category{CategoryCase}, op: OpHandleReferrals},
+	MutationAcceptTransfer:  {writes: []Category{CategoryCase}, op: OpHandleReferrals},
+	MutationDeclineTransfer: {op: OpHandleReferrals},
+	MutationCancelTransfer:  {writes: []Category{CategoryCase}, op: OpHandleReferrals},
 }
 
 // Mutations lists every mutation, in a stable order.
@@ -313,7 +367,12 @@ func Mutations() []Mutation {
 		MutationRecordParticipantExit, MutationRefreshRegistry, MutationFreezeESFReport,
 		MutationCreateRightsRequest, MutationAssignRightsRequest, MutationExtendRightsRequest, MutationCloseRightsRequest,
 		MutationRestrictProcessing, MutationLiftRestriction, MutationErasePerson, MutationRectifyPerson,
-		MutationRecordConsent, MutationWithdrawConsent}
+		MutationRecordConsent, MutationWithdrawConsent,
+		MutationAddCaseOrganisation, MutationRemoveCaseOrganisation, MutationChangeCaseLeadWorker,
+		MutationSetCaseDepartments, MutationSuspendCase, MutationReopenCase, MutationCorrectIntervention,
+		MutationCancelIntervention, MutationCorrectAssessment, MutationCancelAssessment, MutationUpdatePerson,
+		MutationRequestReferral, MutationAcceptReferral, MutationDeclineReferral, MutationEndReferral,
+		MutationRequestTransfer, MutationAcceptTransfer, MutationDeclineTransfer, MutationCancelTransfer}
 }
 
 // Writes lists the categories m writes; nil for an unknown mutation.

@@ -20,6 +20,9 @@ type OpenCaseInput struct {
 	DepartmentIDs          []string
 	PartnerOrganisationIDs []string
 	AssignedStaffIDs       []string
+	// ConfirmSecondCase opens the case although the person or household already has an
+	// open case the caller can see.
+	ConfirmSecondCase bool
 }
 
 // OpenCase opens a case for a household and/or a person, led by a worker of the leading
@@ -54,13 +57,21 @@ func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, 
 			return store.Case{}, err
 		}
 	}
-	if len(nc.DepartmentIDs) > 0 {
-		deps, err := tx.DepartmentsByIDs(ctx, nc.DepartmentIDs)
-		if err != nil {
+	if err := checkDepartments(ctx, tx, &c, "departmentIds", nc.DepartmentIDs); err != nil {
+		return store.Case{}, err
+	}
+	var others []store.Case
+	if nc.PersonID != nil || nc.HouseholdID != nil {
+		var err error
+		if others, err = tx.OpenCasesOf(ctx, nc.PersonID, nc.HouseholdID); err != nil {
 			return store.Case{}, err
 		}
-		if len(deps) != len(uniq(nc.DepartmentIDs)) {
-			c.Add("input.departmentIds", "lists a department that does not exist")
+		if len(others) > 0 && !in.ConfirmSecondCase {
+			field := "input.personId"
+			if nc.HouseholdID != nil {
+				field = "input.householdId"
+			}
+			c.Addf(field, "already has an open case (%s): set confirmSecondCase to open another", others[0].Reference)
 		}
 	}
 	if err := c.Err(); err != nil {
@@ -70,7 +81,31 @@ func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, 
 	if err != nil {
 		return store.Case{}, apperr.RenameFields(err, map[string]string{"reference": "input.reference"})
 	}
+	if err := event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "OPENED", EffectiveOn: &in.OpenedOn}); err != nil {
+		return store.Case{}, err
+	}
+	for _, o := range others {
+		if err := event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "SECOND_CASE_CONFIRMED", EffectiveOn: &in.OpenedOn,
+			Changes: []store.FieldChange{{Field: "openCase", Category: "case", Value: &o.Reference}}}); err != nil {
+			return store.Case{}, err
+		}
+	}
 	return reload(ctx, id, tx.CasesByIDs)
+}
+
+// checkDepartments requires every department listed to exist.
+func checkDepartments(ctx context.Context, tx *store.Tx, c *checker, field string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	deps, err := tx.DepartmentsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(deps) != len(uniq(ids)) {
+		c.Add("input."+field, "lists a department that does not exist")
+	}
+	return nil
 }
 
 // CloseCaseInput closes a case.
@@ -80,7 +115,10 @@ type CloseCaseInput struct {
 	Reason   *string
 }
 
-// CloseCase closes an open or suspended case on a date not before it opened.
+// CloseCase closes an open or suspended case on a date not before it opened. It refuses
+// while projects or interventions of the case have not ended (closing does not conclude
+// them: their end dates and outcomes are the provider's to record). Closing ends every
+// organisation's part in the case but the lead's, and its open referrals.
 func CloseCase(ctx context.Context, tx *store.Tx, in CloseCaseInput) (store.Case, error) {
 	var c checker
 	id := c.id("caseId", in.CaseID, "Case")
@@ -94,12 +132,30 @@ func CloseCase(ctx context.Context, tx *store.Tx, in CloseCaseInput) (store.Case
 			c.Addf("input.caseId", "case is already closed (on %s)", cs.ClosedOn.Format("2006-01-02"))
 		}
 		c.notBefore("closedOn", in.ClosedOn, cs.OpenedOn, "the opening date")
+		running, err := tx.ActiveDeliveries(ctx, id, nil, nil)
+		if err != nil {
+			return store.Case{}, err
+		}
+		if len(running) > 0 {
+			c.Addf("input.caseId", "cannot close the case: %s (conclude, complete or interrupt them first)", describeRunning(running))
+		}
 	}
 	c.notFuture("closedOn", in.ClosedOn, today())
 	if err := c.Err(); err != nil {
 		return store.Case{}, err
 	}
+	if err := requireLead(ctx, &cs); err != nil {
+		return store.Case{}, err
+	}
 	if err := tx.CloseCase(ctx, id, in.ClosedOn, reason); err != nil {
+		return store.Case{}, err
+	}
+	why := "case closed"
+	if err := endAllButLead(ctx, tx, id, in.ClosedOn, why); err != nil {
+		return store.Case{}, err
+	}
+	if err := event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "CLOSED", EffectiveOn: &in.ClosedOn, Reason: reason,
+		Changes: changes(change("status", "case", &cs.Status, ptr("CLOSED")))}); err != nil {
 		return store.Case{}, err
 	}
 	return reload(ctx, id, tx.CasesByIDs)
@@ -192,6 +248,9 @@ func checkCaseOpen(ctx context.Context, tx *store.Tx, c *checker, caseID string,
 	}
 	if !on.IsZero() {
 		c.notBefore(dateField, on, cs.OpenedOn, "the case's opening date")
+	}
+	if err := guard(ctx, cs.ID); err != nil {
+		return nil, err
 	}
 	return &cs, nil
 }

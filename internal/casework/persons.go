@@ -196,3 +196,119 @@ func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMe
 	}
 	return tx.MemberByID(ctx, id)
 }
+
+// UpdatePersonInput rectifies a person's data (GDPR Art. 16): absent fields keep their
+// value, an empty string clears an optional one. Reason says why (the request, the
+// document that shows the right value).
+type UpdatePersonInput struct {
+	PersonID              string
+	TaxCode               *string
+	GivenName             *string
+	FamilyName            *string
+	BirthDate             *time.Time
+	Gender                *string
+	Citizenship           *string
+	CountryOfBirth        *string
+	ResidenceMunicipality *string
+	Phone                 *string
+	Email                 *string
+	Reason                string
+}
+
+// UpdatePerson applies a rectification checked as a registration is (the tax code agrees
+// with the birth date and gender), and keeps the previous values, each with its data
+// category, in the person's history.
+func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (store.Person, error) {
+	var c checker
+	id := c.id("personId", in.PersonID, "Person")
+	reason := c.text("reason", in.Reason, 2000)
+	p, ok, err := one(ctx, &c, "personId", id, tx.PersonsByIDs)
+	if err != nil || !ok {
+		if err == nil {
+			err = c.Err()
+		}
+		return store.Person{}, err
+	}
+	before := p
+	if in.GivenName != nil {
+		p.GivenName = c.text("givenName", *in.GivenName, 100)
+	}
+	if in.FamilyName != nil {
+		p.FamilyName = c.text("familyName", *in.FamilyName, 100)
+	}
+	if in.BirthDate != nil {
+		p.BirthDate = in.BirthDate
+	}
+	if in.Gender != nil {
+		p.Gender = in.Gender
+	}
+	if in.Citizenship != nil {
+		p.Citizenship = country(&c, "citizenship", in.Citizenship)
+	}
+	if in.CountryOfBirth != nil {
+		p.CountryOfBirth = country(&c, "countryOfBirth", in.CountryOfBirth)
+	}
+	if in.ResidenceMunicipality != nil {
+		p.ResidenceMunicipality = c.optText("residenceMunicipality", in.ResidenceMunicipality, 100)
+	}
+	if in.Phone != nil {
+		p.Phone = c.optText("phone", in.Phone, 40)
+	}
+	if in.Email != nil {
+		p.Email = c.optText("email", in.Email, 254)
+		if p.Email != nil {
+			if _, err := mail.ParseAddress(*p.Email); err != nil {
+				c.Add("input.email", "is not an e-mail address")
+			}
+		}
+	}
+	if in.TaxCode != nil {
+		code, err := codicefiscale.Parse(*in.TaxCode)
+		if err != nil {
+			c.Add("input.taxCode", "is not a valid tax code: "+codicefiscale.Reason(err))
+		} else {
+			p.TaxCode = code.String()
+			place := code.Birthplace()
+			p.BirthPlace = &place
+		}
+	}
+	if code, err := codicefiscale.Parse(p.TaxCode); err == nil && (in.TaxCode != nil || in.BirthDate != nil || in.Gender != nil) {
+		born := code.BirthDate(today())
+		if p.BirthDate != nil && !p.BirthDate.Equal(born) && !sameDayMonthYY(*p.BirthDate, born) {
+			c.Addf("input.birthDate", "does not match the tax code (which says %s)", born.Format("2006-01-02"))
+		}
+		if p.Gender != nil && *p.Gender != "NON_BINARY" {
+			if want := map[byte]string{'F': "FEMALE", 'M': "MALE"}[code.Sex()]; *p.Gender != want {
+				c.Addf("input.gender", "does not match the tax code (which says %s)", want)
+			}
+		}
+	}
+	if p.BirthDate != nil && p.BirthDate.After(today()) {
+		c.Add("input.birthDate", "is in the future")
+	}
+	ch := changes(
+		change("taxCode", "identity", &before.TaxCode, &p.TaxCode),
+		change("givenName", "identity", &before.GivenName, &p.GivenName),
+		change("familyName", "identity", &before.FamilyName, &p.FamilyName),
+		change("birthDate", "identity", dateText(before.BirthDate), dateText(p.BirthDate)),
+		change("birthPlace", "identity", before.BirthPlace, p.BirthPlace),
+		change("gender", "demographic", before.Gender, p.Gender),
+		change("citizenship", "demographic", before.Citizenship, p.Citizenship),
+		change("countryOfBirth", "demographic", before.CountryOfBirth, p.CountryOfBirth),
+		change("residenceMunicipality", "demographic", before.ResidenceMunicipality, p.ResidenceMunicipality),
+		change("phone", "contact", before.Phone, p.Phone),
+		change("email", "contact", before.Email, p.Email))
+	if len(ch) == 0 {
+		c.Add("input", "changes nothing")
+	}
+	if err := c.Err(); err != nil {
+		return store.Person{}, err
+	}
+	if err := tx.UpdatePerson(ctx, p); err != nil {
+		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
+	}
+	if err := tx.AddPersonRectification(ctx, id, reason, ch, actorFrom(ctx).staffRef()); err != nil {
+		return store.Person{}, err
+	}
+	return reload(ctx, id, tx.PersonsByIDs)
+}

@@ -2,7 +2,9 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
@@ -51,11 +53,21 @@ func CreateProject(ctx context.Context, tx *store.Tx, in CreateProjectInput) (st
 	if err := checkManager(ctx, tx, &c, p.CaseManagerID, p.ProviderOrganisationID); err != nil {
 		return store.Project{}, err
 	}
+	if _, _, err := one(ctx, &c, "providerId", p.ProviderOrganisationID, tx.OrganisationsByIDs); err != nil {
+		return store.Project{}, err
+	}
 	if err := c.Err(); err != nil {
 		return store.Project{}, err
 	}
 	id, err := tx.CreateProject(ctx, p)
 	if err != nil {
+		return store.Project{}, err
+	}
+	from := today()
+	if p.StartedOn != nil {
+		from = *p.StartedOn
+	}
+	if err := startDelivery(ctx, tx, p.CaseID, p.ProviderOrganisationID, store.BasisProject, id, from); err != nil {
 		return store.Project{}, err
 	}
 	return reload(ctx, id, tx.ProjectsByIDs)
@@ -169,22 +181,40 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 	if p.Status == "ACTIVE" && p.StartedOn == nil {
 		c.Add("input.startedOn", "an active project needs a start date")
 	}
-	if p.Status == "CONCLUDED" || p.Status == "INTERRUPTED" {
+	ends := p.Status == "CONCLUDED" || p.Status == "INTERRUPTED"
+	if ends {
 		if p.EndedOn == nil {
 			c.Add("input.endedOn", "is required to close a project")
 		}
 		if p.Outcome == nil {
 			c.Add("input.outcome", "is required to close a project")
 		}
+		running, err := tx.ActiveDeliveries(ctx, p.CaseID, nil, &p.ID)
+		if err != nil {
+			return store.Project{}, err
+		}
+		if n := len(running) - 1; n > 0 { // the project itself is among them
+			c.Addf("input.status", "the project still has %d intervention(s) planned or active: complete or interrupt them first", n)
+		}
+	} else if p.Outcome != nil && p.EndedOn == nil {
+		c.Add("input.endedOn", "is required with an outcome")
 	}
 	if p.StartedOn != nil && p.EndedOn != nil && p.EndedOn.Before(*p.StartedOn) {
 		c.Add("input.endedOn", "is before the start date")
+	}
+	if err := guard(ctx, p.CaseID); err != nil {
+		return store.Project{}, err
 	}
 	if err := c.Err(); err != nil {
 		return store.Project{}, err
 	}
 	if err := tx.UpdateProject(ctx, p); err != nil {
 		return store.Project{}, err
+	}
+	if ends {
+		if err := endBasis(ctx, tx, p.CaseID, p.ID, *p.EndedOn, "project "+strings.ToLower(p.Status)); err != nil {
+			return store.Project{}, err
+		}
 	}
 	return reload(ctx, id, tx.ProjectsByIDs)
 }
@@ -201,6 +231,8 @@ type ActivateInterventionInput struct {
 	StartsOn      time.Time
 	EndsOn        *time.Time
 	PlannedHours  *float64
+	// DepartmentID is the provider's department that delivers the service.
+	DepartmentID *string
 }
 
 // ActivateIntervention starts a service in an open case for a person of the case; when it
@@ -218,6 +250,7 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 		StartsOn:               &in.StartsOn,
 		EndsOn:                 in.EndsOn,
 		PlannedHours:           in.PlannedHours,
+		DepartmentID:           c.optID("departmentId", in.DepartmentID, "Department"),
 		Status:                 "ACTIVE",
 	}
 	if in.EndsOn != nil && in.EndsOn.Before(in.StartsOn) {
@@ -245,12 +278,13 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 			c.Addf("input.projectId", "project is %s", p.Status)
 		}
 	}
-	if iv.RoundID != nil {
-		if _, _, err := one(ctx, &c, "roundId", *iv.RoundID, tx.RoundsByIDs); err != nil {
-			return store.Intervention{}, err
-		}
+	if err := checkRound(ctx, tx, &c, iv.RoundID, iv.StartsOn, iv.EndsOn); err != nil {
+		return store.Intervention{}, err
 	}
 	if _, _, err := one(ctx, &c, "providerId", iv.ProviderOrganisationID, tx.OrganisationsByIDs); err != nil {
+		return store.Intervention{}, err
+	}
+	if err := checkDepartmentOf(ctx, tx, &c, iv.DepartmentID, iv.ProviderOrganisationID); err != nil {
 		return store.Intervention{}, err
 	}
 	if err := c.Err(); err != nil {
@@ -260,7 +294,62 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 	if err != nil {
 		return store.Intervention{}, err
 	}
+	if err := startDelivery(ctx, tx, iv.CaseID, iv.ProviderOrganisationID, store.BasisIntervention, id, in.StartsOn); err != nil {
+		return store.Intervention{}, err
+	}
 	return reload(ctx, id, tx.InterventionsByIDs)
+}
+
+// checkRound requires a funding round, when given, to exist, and the service's dates to
+// fall within the round and within its operation: a service counts in the round that
+// funded it, which can only be one running on its dates.
+func checkRound(ctx context.Context, tx *store.Tx, c *checker, roundID *string, starts, ends *time.Time) error {
+	if roundID == nil {
+		return nil
+	}
+	r, ok, err := one(ctx, c, "roundId", *roundID, tx.RoundsByIDs)
+	if err != nil || !ok {
+		return err
+	}
+	op, ok, err := one(ctx, c, "roundId", r.OperationID, tx.OperationsByIDs)
+	if err != nil || !ok {
+		return err
+	}
+	within := func(field string, d *time.Time) {
+		if d == nil {
+			return
+		}
+		for _, w := range []struct {
+			what string
+			from time.Time
+			to   *time.Time
+		}{{fmt.Sprintf("round %d", r.Number), r.StartsOn, r.EndsOn}, {"the operation " + op.Code, op.StartsOn, op.EndsOn}} {
+			if d.Before(w.from) {
+				c.Addf("input."+field, "is before %s starts (%s)", w.what, w.from.Format("2006-01-02"))
+			}
+			if w.to != nil && d.After(*w.to) {
+				c.Addf("input."+field, "is after %s ends (%s)", w.what, w.to.Format("2006-01-02"))
+			}
+		}
+	}
+	within("startsOn", starts)
+	within("endsOn", ends)
+	return nil
+}
+
+// checkDepartmentOf requires a department, when given, to be one of the organisation's.
+func checkDepartmentOf(ctx context.Context, tx *store.Tx, c *checker, deptID *string, orgID string) error {
+	if deptID == nil {
+		return nil
+	}
+	d, ok, err := one(ctx, c, "departmentId", *deptID, tx.DepartmentsByIDs)
+	if err != nil {
+		return err
+	}
+	if ok && orgID != "" && d.OrganisationID != orgID {
+		c.Add("input.departmentId", "is not a department of the provider")
+	}
+	return nil
 }
 
 // CompleteInterventionInput completes a service.
@@ -303,8 +392,17 @@ func finish(ctx context.Context, tx *store.Tx, c *checker, gid, status string, e
 		if iv.Status == "COMPLETED" || iv.Status == "INTERRUPTED" {
 			c.Addf("input.interventionId", "intervention is already %s", iv.Status)
 		}
+		if iv.Status == "CANCELLED" {
+			c.Add("input.interventionId", "intervention is cancelled")
+		}
 		if iv.StartsOn != nil {
 			c.notBefore("endsOn", endsOn, *iv.StartsOn, "the start date")
+		}
+		if err := checkRound(ctx, tx, c, iv.RoundID, nil, &endsOn); err != nil {
+			return store.Intervention{}, err
+		}
+		if err := guard(ctx, iv.CaseID); err != nil {
+			return store.Intervention{}, err
 		}
 	}
 	c.notFuture("endsOn", endsOn, today())
@@ -312,6 +410,9 @@ func finish(ctx context.Context, tx *store.Tx, c *checker, gid, status string, e
 		return store.Intervention{}, err
 	}
 	if err := tx.FinishIntervention(ctx, id, status, endsOn, hours, reason); err != nil {
+		return store.Intervention{}, err
+	}
+	if err := endBasis(ctx, tx, iv.CaseID, id, endsOn, "intervention "+strings.ToLower(status)); err != nil {
 		return store.Intervention{}, err
 	}
 	return reload(ctx, id, tx.InterventionsByIDs)

@@ -430,7 +430,16 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 	g.out.Interventions = append(g.out.Interventions, store.BulkIntervention{ID: store.NewID(), CaseID: d.caseID, ProjectID: project,
 		RoundID: d.round, ServiceType: s, ProviderOrganisationID: g.orgs[provider],
 		Operator: spec.operator + " " + pick(g.rng, operatorNames), BeneficiaryID: d.hh.members[beneficiary].id,
-		StartsOn: start, EndsOn: end, PlannedHours: plannedHours, HoursDelivered: delivered, Status: status, InterruptionReason: reason})
+		StartsOn: start, EndsOn: end, PlannedHours: plannedHours, HoursDelivered: delivered, Status: status, InterruptionReason: reason,
+		DepartmentID: g.depts[provider+"/"+serviceDepartment[provider][s]]})
+}
+
+// serviceDepartment is the department of an organisation that delivers a service type:
+// in TO-HOME the City's housing department runs the housing measures, social care the
+// home care, the employment department the rest.
+var serviceDepartment = map[string]map[string]string{
+	OrgTorino: {svcHousing: "HOUSING", svcHomeCare: "SOC", svcInternship: "LAVORO", svcOrient: "LAVORO", svcItalian: "LAVORO",
+		svcHACCP: "LAVORO", svcOther: "SOC"},
 }
 
 // register writes the case manager's activity register: the second interview, regular

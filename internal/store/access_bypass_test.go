@@ -38,6 +38,8 @@ var nonPersonal = map[string]string{
 	"river_queue":                 "the job queue's queue names",
 	"river_notification":          "the job queue's legacy notification table, unused (queue names when it was)",
 	"retention_rules":             "how long each kind of record is kept, and why: a code list",
+	"programme_rules":             "after how many months a programme's idle case is due for review: a rule table",
+	"programme_deadline_rules":    "the deadlines a benefit programme sets, in days: a rule table",
 }
 
 // outsideClaims are the functions the hub's role may call without claims and that are
@@ -56,6 +58,7 @@ var outsideClaims = map[string]string{
 	"ponte_staff_by_subject(text)":                           "authentication: the one staff row of the subject named, id and organisation only (no name)",
 	"ponte_access_token_used(uuid,timestamp with time zone)": "records a token's last use, returns nothing",
 	"ponte_registry_queue_depth(text)":                       "counts of jobs per registry source",
+	"ponte_actor()":                                          "reads the transaction's own claim",
 	"access_log_append(timestamp with time zone,text,text,uuid,text,text,text,uuid[],text[],bytea)": "appends an entry; returns its sequence number and chain hash only",
 	"registry_months_between(date,date)":                  "date arithmetic on its arguments",
 	"esf_tax_code_birth(text,date)":                       "decodes the tax code it is given",
@@ -108,6 +111,18 @@ var probes = map[string]probe{
 	},
 	"esf_profile_services(uuid,integer)": {
 		sql: `SELECT count(*) FROM esf_profile_services($1, 0)`, args: func(s bypassSeed) []any { return []any{s.operationID} }, refused: true,
+	},
+	"ponte_case_active_deliveries(uuid)": {
+		sql: `SELECT count(*) FROM (SELECT id FROM cases UNION ALL SELECT case_id FROM projects) c, ponte_case_active_deliveries(c.id)`,
+	},
+	"ponte_hand_over_case(uuid)": {
+		sql: `SELECT count(*) FROM (SELECT ponte_hand_over_case('7d0e3c41-0000-4000-8000-000000000000')) x`, refused: true,
+	},
+	"ponte_case_due_actions(date,uuid,uuid,uuid)": {
+		sql: `SELECT count(*) FROM ponte_case_due_actions(current_date, NULL, NULL, NULL)`, owner: true,
+	},
+	"ponte_due_action_counts(date)": {
+		sql: `SELECT count(*) FROM ponte_due_action_counts(current_date)`, refused: true,
 	},
 }
 
@@ -172,6 +187,18 @@ func seedEverywhere(t *testing.T) (ownerURL string, s bypassSeed) {
 			SELECT sha256('seed'), 'seed', 'dashboard', id, ARRAY['statistics'], now() + interval '1 day', 'seed' FROM organisations LIMIT 1`,
 		`SELECT access_log_append(now(), 'seed', 'dpo', NULL, 'data_protection_review', 'seed', '', ARRAY[id], ARRAY['IDENTITY'], sha256('x'))
 			FROM persons LIMIT 1`,
+		// A referral accepted, the participation it opened (with its history, by trigger),
+		// a transfer asked for, a person's rectification.
+		`WITH r AS (INSERT INTO case_referrals (case_id, from_organisation_id, to_organisation_id, purpose, categories, legal_basis,
+				legal_reference, status, requested_by, responded_at, responded_by)
+			SELECT c.id, c.organisation_id, o.id, 'seed', ARRAY['case'], 'PUBLIC_TASK', 'L. 328/2000', 'ACCEPTED', 'seed', now(), 'seed'
+			  FROM cases c, organisations o WHERE o.id <> c.organisation_id ORDER BY c.id, o.id LIMIT 1 RETURNING *)
+			INSERT INTO case_participations (case_id, organisation_id, role, basis, basis_id, from_on)
+			SELECT r.case_id, r.to_organisation_id, 'PARTNER', 'REFERRAL', r.id, current_date FROM r`,
+		`INSERT INTO case_transfers (case_id, from_organisation_id, from_worker_id, to_organisation_id, reason, requested_by)
+			SELECT c.id, c.organisation_id, c.lead_worker_id, c.organisation_id, 'seed', 'seed' FROM cases c ORDER BY c.id LIMIT 1`,
+		`INSERT INTO person_data_changes (person_id, reason, changes)
+			SELECT id, 'seed', '[{"field": "phone", "category": "contact", "previous": null, "value": "1"}]' FROM persons LIMIT 1`,
 		`WITH r AS (INSERT INTO esf_frozen_reports (cutoff, query, report, record_count, records_digest, report_hash, frozen_by, frozen_at,
 				signing_key_id, signing_public_key, signed_digests, signature)
 			VALUES ('2024-12-31', '{}', '{}', 1, 'd', 'h', 'seed', now(), repeat('0', 16), decode(repeat('00', 32), 'hex'), 'x',

@@ -218,6 +218,8 @@ type BulkIntervention struct {
 	HoursDelivered         float64
 	Status                 string
 	InterruptionReason     string
+	// DepartmentID is the provider's department that delivers it, when known.
+	DepartmentID uuid.UUID
 }
 
 // BulkActivityEntry is a row of activity_entries.
@@ -791,13 +793,15 @@ var bulkTables = []bulkTable{
 				optDate(r.EndsOn), optText(r.FundingSource))
 		}},
 	{"interventions", []string{"id", "case_id", "project_id", "round_id", "service_type", "provider_organisation_id",
-		"operator", "beneficiary_id", "starts_on", "ends_on", "planned_hours", "hours_delivered", "status", "interruption_reason"},
+		"operator", "beneficiary_id", "starts_on", "ends_on", "planned_hours", "hours_delivered", "status", "interruption_reason",
+		"department_id"},
 		func(d *BulkData) int { return len(d.Interventions) },
 		func(d *BulkData, i int, b []any) error {
 			r := &d.Interventions[i]
 			return fill(b, req("id", r.ID), req("case_id", r.CaseID), optID(r.ProjectID), optID(r.RoundID), r.ServiceType,
 				req("provider_organisation_id", r.ProviderOrganisationID), optText(r.Operator), req("beneficiary_id", r.BeneficiaryID),
-				optDate(r.StartsOn), optDate(r.EndsOn), optFloat(r.PlannedHours), r.HoursDelivered, r.Status, optText(r.InterruptionReason))
+				optDate(r.StartsOn), optDate(r.EndsOn), optFloat(r.PlannedHours), r.HoursDelivered, r.Status, optText(r.InterruptionReason),
+				optID(r.DepartmentID))
 		}},
 	{"activity_entries", []string{"id", "case_id", "project_id", "author_id", "occurred_on", "kind", "minutes", "note"},
 		func(d *BulkData) int { return len(d.ActivityEntries) },

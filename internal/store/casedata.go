@@ -95,6 +95,8 @@ type AssessmentScore struct {
 	Area  string  `json:"area"`
 	Score int     `json:"score"`
 	Note  *string `json:"note"`
+	// CaseID is the case of the score's assessment, for the access layer.
+	CaseID string `json:"-"`
 }
 
 // Assessment is the access & evaluation form.
@@ -109,6 +111,9 @@ type Assessment struct {
 	HealthNotes           *string
 	ProposedInterventions []string
 	Scores                []AssessmentScore
+	// CancelledAt is set on an assessment recorded in error: it stays, with the reason.
+	CancelledAt        *time.Time
+	CancellationReason *string
 }
 
 // Project is a personalised individual project.
@@ -146,6 +151,9 @@ type Intervention struct {
 	HoursDelivered         float64
 	Status                 string
 	InterruptionReason     *string
+	// DepartmentID is the department of the provider that delivers the service.
+	DepartmentID       *string
+	CancellationReason *string
 }
 
 // ActivityEntry is one line of the case manager's register.
@@ -272,6 +280,9 @@ type SearchAges struct {
 	AdultsBornBy *time.Time
 	// MinorsBornAfter: only persons born after it.
 	MinorsBornAfter *time.Time
+	// Exclude: persons the search must not match (their identity is not the caller's to
+	// read: it sees them through a referral that does not share it).
+	Exclude []string
 }
 
 // ListPersons returns a page of persons ordered by family and given name.
@@ -448,14 +459,17 @@ func (t *Tx) CaseOrganisations(ctx context.Context, caseIDs []string) ([]CaseOrg
 }
 
 const assessmentCols = `a.id, a.case_id, a.person_id, a.assessor_id, a.assessed_on, a.work_experience,
-	a.professional_interests, a.health_notes, a.proposed_interventions,
+	a.professional_interests, a.health_notes, a.proposed_interventions, a.cancelled_at, a.cancellation_reason,
 	COALESCE((SELECT json_agg(json_build_object('area', s.area, 'score', s.score, 'note', s.note) ORDER BY s.area)
 	            FROM assessment_scores s WHERE s.assessment_id = a.id), '[]'::json)`
 
 func scanAssessment(r pgx.Rows) (Assessment, error) {
 	var a Assessment
 	err := r.Scan(&a.ID, &a.CaseID, &a.PersonID, &a.AssessorID, &a.AssessedOn, &a.WorkExperience,
-		&a.ProfessionalInterests, &a.HealthNotes, &a.ProposedInterventions, &a.Scores)
+		&a.ProfessionalInterests, &a.HealthNotes, &a.ProposedInterventions, &a.CancelledAt, &a.CancellationReason, &a.Scores)
+	for i := range a.Scores {
+		a.Scores[i].CaseID = a.CaseID
+	}
 	return a, err
 }
 
@@ -506,12 +520,14 @@ func (t *Tx) ProjectsByIDs(ctx context.Context, ids []string) ([]Project, error)
 }
 
 const interventionCols = `i.id, i.case_id, i.project_id, i.round_id, i.service_type, i.provider_organisation_id, i.operator,
-	i.beneficiary_id, i.starts_on, i.ends_on, i.planned_hours::float8, i.hours_delivered::float8, i.status, i.interruption_reason`
+	i.beneficiary_id, i.starts_on, i.ends_on, i.planned_hours::float8, i.hours_delivered::float8, i.status, i.interruption_reason,
+	i.department_id, i.cancellation_reason`
 
 func scanIntervention(r pgx.Rows) (Intervention, error) {
 	var i Intervention
 	err := r.Scan(&i.ID, &i.CaseID, &i.ProjectID, &i.RoundID, &i.ServiceType, &i.ProviderOrganisationID, &i.Operator,
-		&i.BeneficiaryID, &i.StartsOn, &i.EndsOn, &i.PlannedHours, &i.HoursDelivered, &i.Status, &i.InterruptionReason)
+		&i.BeneficiaryID, &i.StartsOn, &i.EndsOn, &i.PlannedHours, &i.HoursDelivered, &i.Status, &i.InterruptionReason,
+		&i.DepartmentID, &i.CancellationReason)
 	return i, err
 }
 

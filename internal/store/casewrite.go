@@ -63,7 +63,9 @@ type NewCase struct {
 	AssignedStaffID []string
 }
 
-// OpenCase inserts a case with its departments, organisations and assignments.
+// OpenCase inserts a case with its departments, organisations and assignments. The
+// organisations take part through participations (the lead, and those named, from the
+// opening date), which case_organisations follows.
 func (t *Tx) OpenCase(ctx context.Context, c NewCase) (string, error) {
 	var id string
 	err := queryRow(ctx, t, "open case", `INSERT INTO cases (reference, household_id, person_id, organisation_id, lead_worker_id, opened_on, summary)
@@ -76,11 +78,12 @@ func (t *Tx) OpenCase(ctx context.Context, c NewCase) (string, error) {
 		SELECT $1, d FROM unnest($2::uuid[]) AS d ON CONFLICT DO NOTHING`, id, c.DepartmentIDs); err != nil {
 		return "", err
 	}
-	if _, err := exec(ctx, t, "open case: organisations", `INSERT INTO case_organisations (case_id, organisation_id, role)
-		SELECT $1::uuid, $2::uuid, 'LEAD'
-		UNION ALL SELECT $1::uuid, o, 'PARTNER' FROM unnest($3::uuid[]) AS o WHERE o <> $2::uuid
-		UNION ALL SELECT $1::uuid, o, 'PROVIDER' FROM unnest($4::uuid[]) AS o WHERE o <> $2::uuid AND o <> ALL($3::uuid[])
-		ON CONFLICT DO NOTHING`, id, c.OrganisationID, c.PartnerOrgIDs, c.ProviderOrgIDs); err != nil {
+	if _, err := exec(ctx, t, "open case: organisations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
+		SELECT $1::uuid, o, r, 'OPENED', $5::date FROM (
+			SELECT $2::uuid AS o, 'LEAD' AS r
+			UNION SELECT o, 'PARTNER' FROM unnest($3::uuid[]) AS o WHERE o <> $2::uuid
+			UNION SELECT o, 'PROVIDER' FROM unnest($4::uuid[]) AS o WHERE o <> $2::uuid AND o <> ALL($3::uuid[])) x`,
+		id, c.OrganisationID, nonNil(c.PartnerOrgIDs), nonNil(c.ProviderOrgIDs), c.OpenedOn); err != nil {
 		return "", err
 	}
 	if _, err := exec(ctx, t, "open case: assignments", `INSERT INTO case_assignments (case_id, staff_id)
@@ -162,10 +165,10 @@ func (t *Tx) UpdateProject(ctx context.Context, p Project) error {
 func (t *Tx) CreateIntervention(ctx context.Context, i Intervention) (string, error) {
 	var id string
 	err := queryRow(ctx, t, "create intervention", `INSERT INTO interventions (case_id, project_id, round_id, service_type,
-		provider_organisation_id, operator, beneficiary_id, starts_on, ends_on, planned_hours, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		provider_organisation_id, operator, beneficiary_id, starts_on, ends_on, planned_hours, status, department_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		[]any{i.CaseID, i.ProjectID, i.RoundID, i.ServiceType, i.ProviderOrganisationID, i.Operator, i.BeneficiaryID,
-			i.StartsOn, i.EndsOn, i.PlannedHours, i.Status}, &id)
+			i.StartsOn, i.EndsOn, i.PlannedHours, i.Status, i.DepartmentID}, &id)
 	return id, err
 }
 

@@ -27,5 +27,8 @@ func (s personSearch) predicate(p string, args *[]any) string {
 	if s.Ages.MinorsBornAfter != nil {
 		where += ` AND ` + p + `.birth_date > ` + arg(args, *s.Ages.MinorsBornAfter)
 	}
+	if len(s.Ages.Exclude) > 0 {
+		where += ` AND ` + p + `.id <> ALL(` + arg(args, s.Ages.Exclude) + `::uuid[])`
+	}
 	return where
 }

@@ -1,0 +1,83 @@
+package casework
+
+import (
+	"context"
+	"time"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
+
+// Actor is who runs a command: their staff record and organisation, when the caller has
+// them (an open hub's tools have neither).
+type Actor struct {
+	StaffID        string
+	OrganisationID string
+	// Guard, when set, is asked before a command writes to a case whether the caller may
+	// write there what the command writes (an organisation that takes part through a
+	// referral writes only the categories the referral names). nil allows.
+	Guard func(ctx context.Context, caseID string) error
+}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying the actor of the commands run with it.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+func actorFrom(ctx context.Context) Actor {
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
+}
+
+// staffRef is the actor's staff id for the history, nil without one.
+func (a Actor) staffRef() *string {
+	if a.StaffID == "" {
+		return nil
+	}
+	return &a.StaffID
+}
+
+// guard asks the actor's guard about a write to caseID.
+func guard(ctx context.Context, caseID string) error {
+	if g := actorFrom(ctx).Guard; g != nil && caseID != "" {
+		return g(ctx, caseID)
+	}
+	return nil
+}
+
+// event appends a step to a case's history, by the context's actor.
+func event(ctx context.Context, tx *store.Tx, e store.CaseEvent) error {
+	e.ActorStaffID = actorFrom(ctx).staffRef()
+	return tx.AddCaseEvent(ctx, e)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func datePtr(d time.Time) *time.Time { return &d }
+
+func dateText(d *time.Time) *string {
+	if d == nil {
+		return nil
+	}
+	return ptr(d.Format("2006-01-02"))
+}
+
+// change is a field change for the history; nil when the value did not change.
+func change(field, category string, previous, value *string) *store.FieldChange {
+	if (previous == nil) == (value == nil) && (previous == nil || *previous == *value) {
+		return nil
+	}
+	return &store.FieldChange{Field: field, Category: category, Previous: previous, Value: value}
+}
+
+// changes keeps the non-nil changes.
+func changes(cs ...*store.FieldChange) []store.FieldChange {
+	out := []store.FieldChange{}
+	for _, c := range cs {
+		if c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
