@@ -17,7 +17,7 @@ const (
 	// territory; empty counts every case.
 	ClaimAggregateTerritory = "ponte.aggregate_territory"
 	// ClaimPrincipalOrganisation is the organisation of the request's principal: persons
-	// and households it registers record it (migrations/00104_access_registered.sql).
+	// and households it registers record it (migrations/00100_access_rls.sql).
 	ClaimPrincipalOrganisation = "ponte.principal_org"
 )
 
