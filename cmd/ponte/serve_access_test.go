@@ -15,7 +15,7 @@ func TestAccessConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	key := strings.Repeat("ab", 32)
 	policyDir := t.TempDir()
-	for _, f := range []string{"model.conf", "policy.csv"} {
+	for _, f := range []string{"model.conf", "policy.csv", "legal_bases.csv"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "access", "policy", f))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(policyDir, f), b, 0o600))

@@ -25,7 +25,8 @@ func sqlSees(t *testing.T, b *accessBundle, personID string) map[string]int {
 	defer func() { _ = tx.Rollback(ctx) }()
 	org := rowID(t, b.fx.agency)
 	_, err = tx.Exec(ctx, `SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS c(k, v)`,
-		[]string{"role", "ponte.scope", "ponte.org_id", "ponte.principal_org"}, []string{"ponte_app", "organisation", org, org})
+		[]string{"role", "ponte.scope", "ponte.org_id", "ponte.principal_org", "ponte.grantee", "ponte.person_grantee"},
+		[]string{"ponte_app", "organisation", org, org, "org:" + org, "org:" + org})
 	require.NoError(t, err)
 	out := map[string]int{}
 	for name, sql := range map[string]string{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -78,6 +79,12 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 	if _, set := pc.ConnConfig.RuntimeParams["jit"]; !set {
 		pc.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	// A statement whose context ends (a client that disconnected) is cancelled with a
+	// cancel request, and the connection stays usable; only one that does not stop
+	// within a second after that loses its connection.
+	pc.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
 	// Every statement is a span of the request's trace, when tracing is on.
 	pc.ConnConfig.Tracer = tracing.SQL{Next: cfg.Tracer}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
@@ -90,6 +97,9 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 	}
 	return &Store{pool: pool, acquireTimeout: cfg.AcquireTimeout}, nil
 }
+
+// rollbackTimeout bounds a rollback run after the request's context ended.
+const rollbackTimeout = 5 * time.Second
 
 // DefaultAcquireTimeout is how long Begin waits for a free connection unless configured.
 const DefaultAcquireTimeout = 2 * time.Second
@@ -354,7 +364,12 @@ func (t *Tx) Rollback(ctx context.Context) error {
 }
 
 func (t *Tx) rollbackLocked(ctx context.Context) error {
-	_, err := t.conn.Exec(ctx, "ROLLBACK")
+	// A request the client gave up on still rolls back on its connection, so the pool
+	// keeps the connection (and its prepared statements) instead of discarding one left
+	// inside a transaction.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	_, err := t.conn.Exec(rctx, "ROLLBACK")
 	t.release()
 	if err != nil {
 		return fmt.Errorf("store: rollback: %w", err)

@@ -11,7 +11,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// A request's claims, role and prepared sets end with its transaction: the next
+// A request's claims and role end with its transaction: the next
 // transaction on the same connection, committed or rolled back before, or cut off by a
 // cancelled request, starts as the login role with no claims.
 func TestClaimsEndWithTheTransaction(t *testing.T) {
@@ -57,4 +57,38 @@ func TestClaimsEndWithTheTransaction(t *testing.T) {
 	require.Error(t, err)
 	_ = tx.Rollback(context.WithoutCancel(cctx))
 	require.Equal(t, want, bare(), "after a cancelled request")
+}
+
+// A request cancelled in the middle of a statement (a client that disconnected) costs the
+// pool nothing: the statement is cancelled, the transaction rolls back, and the next
+// transaction runs on the same connection, the same server process.
+func TestCancelledRequestKeepsItsConnection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.URL(t), store.Config{MaxConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	backend := func() string {
+		t.Helper()
+		tx, err := st.Begin(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		pid, err := tx.StringsForTest(ctx, "SELECT pg_backend_pid()::text")
+		require.NoError(t, err)
+		return pid[0]
+	}
+	before := backend()
+
+	reqCtx, cancel := context.WithCancel(ctx)
+	tx, err := st.Begin(reqCtx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+	require.NoError(t, err)
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = tx.StringsForTest(reqCtx, "SELECT pg_sleep(10)::text")
+	require.Error(t, err)
+	require.Less(t, time.Since(start), 5*time.Second, "the statement was cancelled, not waited for")
+	require.NoError(t, tx.Rollback(reqCtx), "the rollback runs although the request's context ended")
+
+	require.Equal(t, before, backend(), "the same connection serves the next transaction")
+	require.EqualValues(t, 1, st.Pool().Stat().TotalConns())
 }
