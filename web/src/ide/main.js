@@ -20,9 +20,10 @@ const exampleQuery = `# ponte GraphQL IDE
 # Then press the run button (or Ctrl-Enter). The documentation (the book icon on the
 # left) loads once the token is accepted.
 #
-# This query counts cases by status. Counts below the suppression threshold come
+# This query counts cases by status (an anonymous operation: a query typed in its place
+# runs whatever its name). Counts below the suppression threshold come
 # back as { value: null, suppressed: true }, never as a small number.
-query CaseLoadByStatus {
+{
   caseLoad(groupBy: STATUS) {
     threshold
     columns
