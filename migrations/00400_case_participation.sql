@@ -245,14 +245,17 @@ CREATE POLICY scope ON case_events
     USING ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope()) = 'all'
         OR (EXISTS (SELECT 1 FROM case_visibility cv WHERE cv.grantee = (SELECT ponte_claim('grantee')) AND cv.case_id = case_events.case_id)
             AND ((SELECT ponte_scope()) <> 'provider' OR subject_id IS NULL OR organisation_id = (SELECT ponte_claim_uuid('org_id'))
-                 OR subject_id IN (SELECT p.id FROM projects p) OR subject_id IN (SELECT i.id FROM interventions i)
-                 OR subject_id IN (SELECT a.id FROM assessments a))
+                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = case_events.subject_id)
+                 OR EXISTS (SELECT 1 FROM interventions i WHERE i.id = case_events.subject_id)
+                 OR EXISTS (SELECT 1 FROM assessments a WHERE a.id = case_events.subject_id))
             AND (category <> 'health' OR (SELECT ponte_claim('health')) = 'read')))
     WITH CHECK ((SELECT ponte_unrestricted()) OR (SELECT ponte_scope()) = 'all'
         OR ((SELECT ponte_scope_writable()) AND EXISTS (SELECT 1 FROM case_visibility cv WHERE cv.grantee = (SELECT ponte_claim('grantee')) AND cv.case_id = case_events.case_id))
         OR ((SELECT ponte_scope_writable()) AND organisation_id = (SELECT ponte_claim_uuid('org_id'))
-            AND (subject_id IN (SELECT r.id FROM case_referrals r WHERE r.to_organisation_id = (SELECT ponte_claim_uuid('org_id')))
-                 OR subject_id IN (SELECT t.id FROM case_transfers t WHERE t.to_organisation_id = (SELECT ponte_claim_uuid('org_id'))))));
+            AND (EXISTS (SELECT 1 FROM case_referrals r WHERE r.id = case_events.subject_id
+                            AND r.to_organisation_id = (SELECT ponte_claim_uuid('org_id')))
+                 OR EXISTS (SELECT 1 FROM case_transfers t WHERE t.id = case_events.subject_id
+                            AND t.to_organisation_id = (SELECT ponte_claim_uuid('org_id'))))));
 
 ALTER TABLE case_referrals ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY scope ON case_referrals

@@ -105,11 +105,14 @@ func (t *Tx) ListStaff(ctx context.Context, orgID string, f StaffFilter, p Page)
 		if !t.scope.Kind.followsCases() || t.scope.Grantee() == "" {
 			where = "false"
 		} else {
+			// Per member of staff, whether one case in scope names their organisation: a
+			// probe by organisation that stops at the first case, whatever the scope holds.
 			o := arg(&args, orgID)
 			cases := t.scope.casePredicate("c", &args)
-			where = `(s.organisation_id = ` + o + `::uuid OR s.organisation_id IN (
-				SELECT c.organisation_id FROM cases c WHERE ` + cases + `
-				UNION SELECT co.organisation_id FROM case_organisations co JOIN cases c ON c.id = co.case_id WHERE ` + cases + `))`
+			where = `(s.organisation_id = ` + o + `::uuid
+				OR EXISTS (SELECT 1 FROM cases c WHERE c.organisation_id = s.organisation_id AND ` + cases + `)
+				OR EXISTS (SELECT 1 FROM case_organisations co JOIN cases c ON c.id = co.case_id
+				            WHERE co.organisation_id = s.organisation_id AND ` + cases + `))`
 		}
 	}
 	if f.OrganisationID != nil {
