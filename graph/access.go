@@ -16,9 +16,9 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // Access is one request's access control: the plan authentication built for it (nil when

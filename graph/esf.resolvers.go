@@ -12,8 +12,8 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // FreezeEsfReport is the resolver for the freezeEsfReport field.

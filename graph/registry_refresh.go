@@ -11,9 +11,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // defaultRefreshWait is how long refreshRegistryData waits when the client does not say.

@@ -4,7 +4,7 @@
 -- decide the result indicators, and frozen reports.
 
 -- Italian tax-code decoding for the derivation of a blank gender or birth date at entry. It
--- mirrors internal/codicefiscale (Parse, Sex, BirthDate) and a test keeps the two in step:
+-- mirrors pkg/codicefiscale (Parse, Sex, BirthDate) and a test keeps the two in step:
 -- the derivation has to run inside the database so that every writer of participations gets
 -- it, not only the hub's own importers. An invalid code yields NULLs (nothing is derived).
 -- The century is the latest one that puts the birth date on or before ref (the entry date).

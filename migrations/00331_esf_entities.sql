@@ -14,7 +14,7 @@
 
 -- The organisation's 11-digit tax number (partita IVA, or the numeric codice fiscale of a
 -- body without one), or a sole trader's personal codice fiscale; validated by the import
--- (internal/partitaiva, internal/codicefiscale).
+-- (pkg/partitaiva, pkg/codicefiscale).
 ALTER TABLE organisations ADD COLUMN tax_code text UNIQUE CHECK (tax_code ~ '^([0-9]{11}|[A-Z0-9]{16})$');
 
 ALTER TABLE operation_entities ADD COLUMN kind text CHECK (kind IN ('PUBLIC_ADMINISTRATION', 'SME'));

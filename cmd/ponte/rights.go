@@ -13,9 +13,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/graph/scalar"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 const rightsUsage = `usage: ponte rights create --person PERSON_ID --kind KIND --received DATE [--details TEXT] [--by NAME]

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/record"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
-	"github.com/ponte-hub/ponte/internal/partitaiva"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/partitaiva"
 )
 
 // Source is the source name used in errors, metrics and stored records.

@@ -10,7 +10,7 @@ import (
 	_ "time/tzdata" // UNILAV local times are Italian; the host may lack a zone database
 
 	"github.com/ponte-hub/ponte/connectors/record"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // UNILAVNamespace is the namespace of UniLav elements.

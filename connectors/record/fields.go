@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // Object reads the fields of one JSON object strictly: each accessor

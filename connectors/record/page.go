@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/client"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // The pull API shared by the registries. A listing answers

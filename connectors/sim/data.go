@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // Person is someone the simulated registries know about. Only TaxCode is

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/record"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // Collections served, named as in their paths.

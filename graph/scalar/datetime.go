@@ -5,7 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // MarshalDateTime writes a point in time, RFC 3339 with the fraction of a second it has.

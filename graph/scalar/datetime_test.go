@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 func TestDateTime(t *testing.T) {

@@ -23,10 +23,10 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // identity is a principal of the access tests: who a JWT is issued to.

@@ -14,8 +14,8 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/audit"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 func accessLog(t *testing.T, st *store.Store) []audit.Record {

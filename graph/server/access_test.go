@@ -16,8 +16,8 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // matrixQuery touches every data category the schema carries, through objects of the

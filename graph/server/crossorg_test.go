@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // crossOrgStaff adds to the access fixture a second Pisa social worker, and Turin's

@@ -21,10 +21,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/graph/server"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

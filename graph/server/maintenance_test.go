@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // historyRows counts what the new mutations write: the case's history, participations,

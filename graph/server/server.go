@@ -26,11 +26,11 @@ import (
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/tracing"
 	"github.com/ponte-hub/ponte/internal/webui"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // AuthMethod says how a principal authenticated.

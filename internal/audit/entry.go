@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // Entry is one access: who (subject, role, organisation), why (purpose), what

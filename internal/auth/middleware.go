@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // PurposeHeader is the request header declaring the purpose of use. It may be left out

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // TokenPrefix starts every partner token, so they are told apart from JWTs and found by

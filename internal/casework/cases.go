@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // OpenCaseInput opens a case (presa in carico).

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // EnrolParticipantInput enrols a person in an ESF+ operation with the characteristics at entry.

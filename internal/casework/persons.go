@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)

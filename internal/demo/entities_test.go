@@ -8,8 +8,8 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/esf"
-	"github.com/ponte-hub/ponte/internal/partitaiva"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/partitaiva"
 )
 
 // TestALISupportedEntities: the ALI operation supported one public service, the Società

@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // generator turns plans of households, cases and projects into rows. One generator serves

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // DateLayout is how the reports read and write dates.

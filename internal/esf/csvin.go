@@ -15,9 +15,9 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
-	"github.com/ponte-hub/ponte/internal/partitaiva"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/partitaiva"
 )
 
 // Problem is one thing wrong with an imported file. Row is the line the record starts on,

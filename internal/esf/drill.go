@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // Pseudonymiser turns a person id into a stable keyed pseudonym, so an auditor can follow

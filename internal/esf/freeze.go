@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // FreezeRequest asks for a report to be frozen at its cut-off.

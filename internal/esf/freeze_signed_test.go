@@ -11,10 +11,10 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/migrations"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // frozenBundle is a report of the report data frozen by an ESF+ auditor's transaction

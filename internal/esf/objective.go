@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // Objective is one ESF+ specific objective of Art. 4(1) of Regulation (EU) 2021/1057.

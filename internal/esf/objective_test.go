@@ -5,8 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 func TestParseObjective(t *testing.T) {

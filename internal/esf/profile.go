@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // The programme-specific tables an operation's coordinator asks for, per round, as the

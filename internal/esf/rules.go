@@ -1,6 +1,6 @@
 package esf
 
-import "github.com/ponte-hub/ponte/internal/apperr"
+import "github.com/ponte-hub/ponte/pkg/apperr"
 
 // Rules holds every threshold and window of the common indicators in one place, so a
 // value the regulation's final text contradicts is corrected here and nowhere else. A

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // The Ed25519 example keys of RFC 8410 (sections 10.3 and 10.1), as OpenSSL writes them.

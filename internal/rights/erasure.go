@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // EraseInput erases a person's data on their request (Art. 17).

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // Export is everything the hub holds about a person (GDPR Art. 15), as read through the

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // RestrictInput restricts the processing of a person's data (Art. 18).

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/globalid"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // Kinds are the rights a request exercises: access (Art. 15), rectification (16),

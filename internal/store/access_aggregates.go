@@ -5,8 +5,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // Claim keys of the aggregate functions (migrations/00103_access_aggregates.sql).

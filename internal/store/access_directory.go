@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/globalid"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // OrganisationRef is what authentication needs to know about an organisation.

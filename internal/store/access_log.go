@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/audit"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // AppendAccessLogOnCommit appends e to the access log in the round trip that commits the

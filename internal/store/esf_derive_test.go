@@ -11,9 +11,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // randomTaxCodes returns valid codes (some omocodic) and invalid ones, as a user or a
@@ -58,7 +58,7 @@ func randomTaxCodes(r *rand.Rand, n int) []string {
 }
 
 // TestESFTaxCodeDerivationMatchesGo holds the database's decoding (which derives blank
-// genders and birth dates of participations) to internal/codicefiscale.
+// genders and birth dates of participations) to pkg/codicefiscale.
 func TestESFTaxCodeDerivationMatchesGo(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // MaxPageSize bounds every page; the API's complexity limit assumes it.

@@ -20,9 +20,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
-	"github.com/ponte-hub/ponte/internal/apperr"
 	"github.com/ponte-hub/ponte/internal/tracing"
 	"github.com/ponte-hub/ponte/migrations"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // Config tunes the pool. Zero values take the documented defaults.

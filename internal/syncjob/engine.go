@@ -17,9 +17,9 @@ import (
 	"github.com/ponte-hub/ponte/connectors/record"
 	"github.com/ponte-hub/ponte/connectors/school"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/apperr"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // Syncer moves registry records into the store. It is safe for concurrent use; runs of

@@ -12,8 +12,8 @@ import (
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 // SimulatorOptions configure the in-process registry simulators.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ponte-hub/ponte/internal/partitaiva"
+	"github.com/ponte-hub/ponte/pkg/partitaiva"
 )
 
 func TestParse(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/codicefiscale"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
 func ExampleParse() {
