@@ -390,6 +390,14 @@ func TestScaledLoadIntoAnEmptyDatabase(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*) FROM operation_rounds r JOIN operations o ON o.id = r.operation_id
 		WHERE o.code <> $1`, demo.ALIOperationCode).Scan(&rounds))
 	require.Equal(t, 3, rounds)
+
+	// Every synthetic date lies in the past: a cut-off of today counts every entry.
+	var future int
+	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT
+		(SELECT count(*) FROM participations WHERE entry_date > current_date OR exit_date > current_date) +
+		(SELECT count(*) FROM operation_rounds WHERE ends_on > current_date) +
+		(SELECT count(*) FROM cases WHERE opened_on > current_date OR closed_on > current_date)`).Scan(&future))
+	require.Zero(t, future)
 }
 
 func TestLoadRejectsABadScale(t *testing.T) {

@@ -28,6 +28,27 @@ const (
 	FundingESFPlus = "ESF_PLUS"
 )
 
+// The synthetic operations start between the programme's first months and a date late
+// enough before today that every round (at most four, six months apart, fifteen months
+// long) has ended: whatever the scale, a cut-off of today counts every synthetic entry,
+// and the dates stay a function of the scale alone, so a seed is reproducible.
+var (
+	scaleFirstStart = date(2021, 7, 1)
+	scaleLastStart  = date(2023, 6, 1)
+)
+
+// scaleOperationStart is the start of the k-th of ops synthetic operations: the first
+// month of a spread of the span, so small scales keep one operation per quarter.
+func scaleOperationStart(k, ops int) time.Time {
+	if ops <= 1 {
+		return scaleFirstStart
+	}
+	span := int(scaleLastStart.Sub(scaleFirstStart).Hours() / 24)
+	step := min(92, span/(ops-1))
+	d := scaleFirstStart.AddDate(0, 0, k*step)
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
 // scaleOperationCode is the synthetic CUP code of the n-th synthetic operation.
 func scaleOperationCode(n int) string { return fmt.Sprintf("B59J23%09d", n) }
 
@@ -71,7 +92,7 @@ func (g *generator) scale(ctx context.Context, l *store.BulkLoader, n int, b *ba
 	var all []scaleRound
 	for k := range ops {
 		obj := scaleObjectives[k%len(scaleObjectives)]
-		opStart := date(2023, 1, 1).AddDate(0, 3*k, 0)
+		opStart := scaleOperationStart(k, ops)
 		opID := store.NewID()
 		nr := min(scaleRoundsPerOp, rounds-k*scaleRoundsPerOp)
 		var opEnd time.Time
