@@ -318,7 +318,7 @@ func (r *projectResolver) Interventions(ctx context.Context, obj *store.Project)
 
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, first *int, after *string, filter *model.CaseFilter) (*model.CaseConnection, error) {
-	return listCases(ctx, filter, page(first, after))
+	return listCases(ctx, filter, page(ctx, first, after))
 }
 
 // ActivityEntry returns generated.ActivityEntryResolver implementation.

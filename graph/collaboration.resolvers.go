@@ -160,12 +160,12 @@ func (r *personDataChangeResolver) Actor(ctx context.Context, obj *store.PersonR
 
 // Referrals is the resolver for the referrals field.
 func (r *queryResolver) Referrals(ctx context.Context, first *int, after *string, direction *model.Direction, status *string) (*model.ReferralConnection, error) {
-	return listReferrals(ctx, direction, status, page(first, after))
+	return listReferrals(ctx, direction, status, page(ctx, first, after))
 }
 
 // Transfers is the resolver for the transfers field.
 func (r *queryResolver) Transfers(ctx context.Context, first *int, after *string, direction *model.Direction, status *string) (*model.TransferConnection, error) {
-	return listTransfers(ctx, direction, status, page(first, after))
+	return listTransfers(ctx, direction, status, page(ctx, first, after))
 }
 
 // ID is the resolver for the id field.

@@ -40,7 +40,7 @@ func (r *operationResolver) Participations(ctx context.Context, obj *store.Opera
 	if err != nil {
 		return nil, err
 	}
-	return listParticipations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, page(first, after), "search")
+	return listParticipations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, page(ctx, first, after), "search")
 }
 
 // ID is the resolver for the id field.
@@ -110,12 +110,12 @@ func (r *participationResolver) Rural(ctx context.Context, obj *store.Participat
 
 // Operations is the resolver for the operations field.
 func (r *queryResolver) Operations(ctx context.Context, first *int, after *string, programme *string, specificObjective *string) (*model.OperationConnection, error) {
-	return listOperations(ctx, programme, specificObjective, page(first, after))
+	return listOperations(ctx, programme, specificObjective, page(ctx, first, after))
 }
 
 // Participations is the resolver for the participations field.
 func (r *queryResolver) Participations(ctx context.Context, first *int, after *string, filter *model.ParticipationFilter) (*model.ParticipationConnection, error) {
-	return listParticipationsFiltered(ctx, filter, page(first, after))
+	return listParticipationsFiltered(ctx, filter, page(ctx, first, after))
 }
 
 // Operation returns generated.OperationResolver implementation.

@@ -35,7 +35,7 @@ func (r *organisationResolver) Departments(ctx context.Context, obj *store.Organ
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, kind *string) (*model.OrganisationConnection, error) {
-	return listOrganisations(ctx, kind, page(first, after))
+	return listOrganisations(ctx, kind, page(ctx, first, after))
 }
 
 // ID is the resolver for the id field.

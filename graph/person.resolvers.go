@@ -101,7 +101,7 @@ func (r *personResolver) Rectifications(ctx context.Context, obj *store.Person) 
 
 // Persons is the resolver for the persons field.
 func (r *queryResolver) Persons(ctx context.Context, first *int, after *string, filter *model.PersonFilter) (*model.PersonConnection, error) {
-	return listPersons(ctx, filter, page(first, after))
+	return listPersons(ctx, filter, page(ctx, first, after))
 }
 
 // Household returns generated.HouseholdResolver implementation.

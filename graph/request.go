@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -181,9 +183,11 @@ const (
 	DefaultDrillDownLimit = 100
 )
 
-// page turns the connection arguments into a store page, within the size limit.
-func page(first *int, after *string) store.Page {
-	p := store.Page{First: DefaultPageSize}
+// page turns the connection arguments into a store page, within the size limit. A
+// connection asked without totalCount skips the count, the one part of a page whose cost
+// grows with everything the principal may see.
+func page(ctx context.Context, first *int, after *string) store.Page {
+	p := store.Page{First: DefaultPageSize, SkipTotal: !selects(ctx, "totalCount")}
 	if first != nil {
 		p.First = *first
 	}
@@ -335,4 +339,20 @@ func nilIfNone[T any](v *T, err error) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// selects says whether the field being resolved selects the named subfield (fragments
+// included). Outside a field's context (a direct call) it answers true, the safe side.
+func selects(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || !graphql.HasOperationContext(ctx) {
+		return true
+	}
+	// The connection's own type, so fragments on it count too.
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{fc.Field.Definition.Type.Name()}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -50,12 +50,12 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Me, error) {
 
 // Staff is the resolver for the staff field.
 func (r *queryResolver) Staff(ctx context.Context, first *int, after *string, organisationID *string, departmentID *string, search *string) (*model.StaffConnection, error) {
-	return listStaff(ctx, organisationID, departmentID, search, page(first, after))
+	return listStaff(ctx, organisationID, departmentID, search, page(ctx, first, after))
 }
 
 // DueActions is the resolver for the dueActions field.
 func (r *queryResolver) DueActions(ctx context.Context, first *int, after *string, forArg *model.WorkScope, overdueOnly *bool, kind *string) (*model.DueActionConnection, error) {
-	return listDueActions(ctx, forArg, overdueOnly, kind, page(first, after))
+	return listDueActions(ctx, forArg, overdueOnly, kind, page(ctx, first, after))
 }
 
 // DueActionCounts is the resolver for the dueActionCounts field.

@@ -227,3 +227,40 @@ func TestHealthAndMetrics(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
 	}
 }
+
+// TestPageCountsOnlyWhenAsked: the total is the one part of a page that reads the whole
+// listing, so a connection asked without totalCount does not count; asked for it, directly
+// or through a fragment, it counts, and the count is right on every page.
+func TestPageCountsOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 7)
+	counted := func() bool {
+		texts, _ := b.counter.distinct()
+		for _, s := range texts {
+			if strings.HasPrefix(s, "SELECT count(*) FROM (SELECT") {
+				return true
+			}
+		}
+		return false
+	}
+	b.counter.reset()
+	d := b.ok(t, `{ cases(first: 3) { pageInfo { hasNextPage } edges { node { id } } } }`, nil)
+	require.Len(t, d["cases"].(map[string]any)["edges"], 3)
+	require.False(t, counted(), "a page without totalCount counted its listing")
+
+	for _, q := range []string{
+		`{ cases(first: 3) { totalCount edges { node { id } } } }`,
+		`{ cases(first: 3) { ...total edges { node { id } } } } fragment total on CaseConnection { totalCount }`,
+		`{ cases(first: 3) { ... on CaseConnection { n: totalCount } edges { node { id } } } }`,
+	} {
+		b.counter.reset()
+		d := b.ok(t, q, nil)
+		conn := d["cases"].(map[string]any)
+		total, ok := conn["totalCount"]
+		if !ok {
+			total = conn["n"]
+		}
+		require.EqualValues(t, 7, total, q)
+		require.True(t, counted(), q)
+	}
+}

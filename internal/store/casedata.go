@@ -422,9 +422,11 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 			 WHERE (p.id = c.person_id OR p.id IN (SELECT m.person_id FROM household_members m WHERE m.household_id = c.household_id))
 			   AND ` + who + `))`
 	}
-	// Most recent first: the sort key inverts the date so one ascending keyset serves.
+	// Most recent first: the sort key inverts the date so one ascending keyset serves; it is
+	// the expression of the index cases_list_order_idx (migration 00500), so a page reads
+	// the index in order and stops after the page.
 	return listPageRows(ctx, t, "list cases",
-		`SELECT `+caseCols+`, to_char(DATE '9999-12-31' - c.opened_on, 'FM0000000') AS sort_key FROM cases c WHERE `+where, args, p,
+		`SELECT `+caseCols+`, lpad((DATE '9999-12-31' - c.opened_on)::text, 7, '0') AS sort_key FROM cases c WHERE `+where, args, p,
 		func(r pgx.Rows) (Case, string, error) {
 			var c Case
 			var key string

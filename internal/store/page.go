@@ -15,10 +15,13 @@ import (
 const MaxPageSize = 100
 
 // Page asks for First rows after the cursor After (keyset pagination: stable under inserts,
-// and as fast on page 1,000 as on page 1).
+// and as fast on page 1,000 as on page 1). SkipTotal leaves TotalCount at zero when the
+// caller does not show it: counting is the one part of a page that costs what the whole
+// listing holds, not what the page returns.
 type Page struct {
-	First int
-	After string
+	First     int
+	After     string
+	SkipTotal bool
 }
 
 // Cursor encodes a row's position: its sort key and id.
@@ -53,7 +56,14 @@ type Rows[T any] struct {
 
 // listPageRows runs base (a SELECT of the row's columns and a sort_key column, with its
 // WHERE clause) as one keyset page: rows, whether more follow, and the total number of
-// matching rows, all in one statement.
+// matching rows.
+//
+// The page and the total are two statements. One statement computing both would
+// materialise every matching row to count it and then sort them all for the page; apart,
+// the page walks an index in sort_key order and stops after First+1 rows (the lists keep
+// an index on their sort key expression), and only the count reads the whole listing.
+// The count is skipped when the caller does not want it, or when the first page already
+// holds every row.
 func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any, p Page,
 	scan func(r pgx.Rows) (T, string, error), idOf func(T) string) (Rows[T], error) {
 	if p.First <= 0 || p.First > MaxPageSize {
@@ -70,15 +80,13 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		}
 		after = "(b.sort_key, b.id) > (" + arg(&args, k) + ", " + arg(&args, id) + "::uuid)"
 	}
-	sql := `WITH b AS (` + base + `)
-	SELECT b.*, (SELECT count(*) FROM b) FROM b WHERE ` + after + ` ORDER BY b.sort_key, b.id LIMIT ` + arg(&args, p.First+1)
-	var total int
+	sql := `SELECT b.* FROM (` + base + `) b WHERE ` + after + ` ORDER BY b.sort_key, b.id LIMIT ` + arg(&args, p.First+1)
 	type keyed struct {
 		v   T
 		key string
 	}
 	got, err := query(ctx, t, op, sql, args, func(r pgx.Rows) (keyed, error) {
-		v, key, err := scan(countingRows{Rows: r, total: &total})
+		v, key, err := scan(r)
 		return keyed{v, key}, err
 	})
 	if err != nil {
@@ -89,26 +97,17 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		res.HasNextPage = true
 		got = got[:p.First]
 	}
-	if len(got) == 0 && p.After != "" {
-		// Past the last row the page is empty, but the total still matters to the client.
-		// (An empty first page means there is nothing: the total is 0.)
-		if err := queryRow(ctx, t, op+" (count)", `WITH b AS (`+base+`) SELECT count(*) FROM b`, baseArgs, &total); err != nil {
+	switch {
+	case p.After == "" && !res.HasNextPage:
+		// The first page holds every row: it is its own count.
+		res.TotalCount = len(got)
+	case !p.SkipTotal:
+		if err := queryRow(ctx, t, op+" (count)", `SELECT count(*) FROM (`+base+`) b`, baseArgs, &res.TotalCount); err != nil {
 			return Rows[T]{}, err
 		}
 	}
-	res.TotalCount = total
 	for _, g := range got {
 		res.Rows = append(res.Rows, Row[T]{Node: g.v, Cursor: Cursor(g.key, idOf(g.v))})
 	}
 	return res, nil
-}
-
-// countingRows appends the total column to whatever the row's own scan asks for.
-type countingRows struct {
-	pgx.Rows
-	total *int
-}
-
-func (c countingRows) Scan(dest ...any) error {
-	return c.Rows.Scan(append(dest, c.total)...)
 }
