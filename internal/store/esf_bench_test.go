@@ -145,6 +145,26 @@ func BenchmarkESFReport(b *testing.B) {
 	}
 	b.Run("full", func(b *testing.B) { run(b, esf.Query{Cutoff: cutoff}) })
 	b.Run("one-objective", func(b *testing.B) { run(b, esf.Query{Cutoff: cutoff, SpecificObjective: "OS ix"}) })
+	// The report over every entry (a cut-off after all of them) against the floor of any
+	// report: one GROUP BY of the same participations by operation and gender.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	b.Run("all-entries", func(b *testing.B) { run(b, esf.Query{Cutoff: today}) })
+	b.Run("bare-group-by", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			rows, err := pool.Query(ctx, `SELECT operation_id, gender, count(*) FROM participations
+				WHERE entry_date <= $1 GROUP BY 1, 2 ORDER BY 1, 2`, today)
+			require.NoError(b, err)
+			groups := 0
+			for rows.Next() {
+				groups++
+			}
+			require.NoError(b, rows.Err())
+			if groups == 0 {
+				b.Fatal("no groups")
+			}
+		}
+	})
 	b.Run("live-results", func(b *testing.B) {
 		// Windows other than the stored ones: every result is computed from the situations.
 		r := esf.DefaultRules()
