@@ -67,6 +67,7 @@ var outsideClaims = map[string]string{
 	"esf_situation_key(text,boolean,date,date,date,date)": "arithmetic on its arguments",
 	"esf_situation_of_key(bigint)":                        "arithmetic on its argument",
 	"river_job_state_in_bitmask(bit,river_job_state)":     "bit test on its arguments",
+	"ponte_territory_key(text[])":                         "picks a key out of the array it is given",
 }
 
 // probe is a call of a function with plausible arguments (from the seeded data), and a

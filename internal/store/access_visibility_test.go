@@ -9,6 +9,21 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
+// A case's territory_key column, which the store's territory filter and the cases policy
+// read instead of the keys array, is the one territory key case_visibility holds for it.
+func TestCaseTerritoryKeyIsItsOnlyTerritoryGrantee(t *testing.T) {
+	t.Parallel()
+	pool, _ := scopeFixture(t)
+	var cases, keyed, wrong int
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*), count(c.territory_key),
+		count(*) FILTER (WHERE c.territory_key IS DISTINCT FROM (SELECT min(v.grantee) FROM case_visibility v
+			WHERE v.case_id = c.id AND v.grantee LIKE 'territory:%')
+			OR (SELECT count(*) FROM case_visibility v WHERE v.case_id = c.id AND v.grantee LIKE 'territory:%') > 1)
+		FROM cases c`).Scan(&cases, &keyed, &wrong))
+	require.Positive(t, keyed, "the fixture has cases led in a territory")
+	require.Zero(t, wrong, "cases whose territory_key is not their only territory grantee (of %d)", cases)
+}
+
 // Visibility is data, kept by the triggers of migrations/00100_access_rls.sql: after each
 // write that changes who sees what, the visibility tables equal a recomputation from
 // scratch, and the scopes concerned see, through the policies alone, what the write
@@ -21,6 +36,7 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 		UNION ALL SELECT 'person ' || grantee || ' ' || person_id || ' ' || case_id FROM person_visibility
 		UNION ALL SELECT 'household ' || grantee || ' ' || household_id || ' ' || case_id FROM household_visibility
 		UNION ALL SELECT 'keys of case ' || id || ' ' || visible_to::text FROM cases
+		UNION ALL SELECT 'territory of case ' || id || ' ' || coalesce(territory_key, '-') FROM cases
 		UNION ALL SELECT 'keys of person ' || id || ' ' || visible_to::text FROM persons
 		UNION ALL SELECT 'keys of household ' || id || ' ' || visible_to::text FROM households
 		ORDER BY 1`

@@ -212,6 +212,13 @@ func (s Scope) casePredicate(alias string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
+	case s.Kind == ScopeTerritory:
+		// A case carries at most one territory key, also as a column of its own
+		// (migrations/00520_case_territory_key.sql): one short text to compare per row
+		// instead of a search of the keys array, and an index in the list's order.
+		if ph := s.grantee(args); ph != "" {
+			return alias + ".territory_key = " + ph
+		}
 	case s.Kind.followsCases():
 		if ph := s.grantee(args); ph != "" {
 			return keyed(alias, ph)
