@@ -2,12 +2,15 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // TestVisibilityProbesStayProbes: every row policy that looks a row's key up in a
@@ -35,4 +38,52 @@ func TestVisibilityProbesStayProbes(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Greater(t, probed, 20, "the policies probe the visibility tables")
+}
+
+// TestScopeFiltersProbeVisibility: the store's own filters look a row's key up in the
+// visibility tables the same way, as a subplan run per row read. A semi join would let the
+// generic plan of a prepared statement (what a connection runs from the sixth execution on)
+// read every key of the grantee to answer a page of fifty rows.
+func TestScopeFiltersProbeVisibility(t *testing.T) {
+	t.Parallel()
+	_, st := scopeFixture(t)
+	ctx := context.Background()
+	probes := 0
+	for name, sc := range testScopes() {
+		for table := range store.ScopedTables {
+			tx := begin(t, st, store.TxOptions{Scope: sc})
+			var args []any
+			sql := "SELECT 1 FROM " + table + " a WHERE " + store.PredicateForTest(tx.ScopeForTest(), table, "a", &args)
+			out, err := tx.StringsForTest(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...)
+			require.NoError(t, err, "%s on %s", name, table)
+			var plans []struct{ Plan planNode }
+			require.NoError(t, json.Unmarshal([]byte(strings.Join(out, "")), &plans))
+			require.Len(t, plans, 1)
+			plans[0].Plan.walk(false, func(n planNode, inSubPlan bool) {
+				if strings.HasSuffix(n.Relation, "_visibility") {
+					probes++
+					require.True(t, inSubPlan, "%s on %s: %s is read by a %s node outside a subplan:\n%s", name, table, n.Relation, n.Type, sql)
+				}
+			})
+			require.NoError(t, tx.Rollback(ctx))
+		}
+	}
+	require.Greater(t, probes, 20, "the filters probe the visibility tables")
+}
+
+// planNode is the part of EXPLAIN's JSON the probe test reads.
+type planNode struct {
+	Type     string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Parent   string     `json:"Parent Relationship"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// walk calls fn for n and every node below it, saying whether a subplan encloses it.
+func (n planNode) walk(inSubPlan bool, fn func(planNode, bool)) {
+	inSubPlan = inSubPlan || n.Parent == "SubPlan"
+	fn(n, inSubPlan)
+	for _, c := range n.Plans {
+		c.walk(inSubPlan, fn)
+	}
 }

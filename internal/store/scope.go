@@ -156,6 +156,11 @@ func revealingHidden(alias string) string {
 // case, person or household carries its grantee keys (visible_to, GIN-indexed, so a
 // list can also start from the key), and the rows linked to a case probe the primary
 // key of case_visibility. A query costs what its rows cost, not what the scope holds.
+//
+// Each probe's EXISTS ends in OFFSET 0, as the policies' do (migrations/00510): without it
+// PostgreSQL turns the EXISTS into a semi join, and the generic plan a prepared statement
+// settles on after five runs joins the page's rows with the grantee's whole list of keys
+// (a merge or hash join over every case of the territory) instead of looking up each row.
 
 // keyed is the condition that the row aliased alias carries the grantee key at ph.
 func keyed(alias, ph string) string {
@@ -164,17 +169,17 @@ func keyed(alias, ph string) string {
 
 // caseVisible is the condition that column names a case visible under grantee ph.
 func caseVisible(column, ph string) string {
-	return "EXISTS (SELECT 1 FROM case_visibility cv WHERE cv.grantee = " + ph + " AND cv.case_id = " + column + ")"
+	return "EXISTS (SELECT 1 FROM case_visibility cv WHERE cv.grantee = " + ph + " AND cv.case_id = " + column + " OFFSET 0)"
 }
 
 // personVisible is the condition that column names a person visible under grantee ph.
 func personVisible(column, ph string) string {
-	return "EXISTS (SELECT 1 FROM person_visibility pv WHERE pv.grantee = " + ph + " AND pv.person_id = " + column + ")"
+	return "EXISTS (SELECT 1 FROM person_visibility pv WHERE pv.grantee = " + ph + " AND pv.person_id = " + column + " OFFSET 0)"
 }
 
 // householdVisible is the condition that column names a household visible under grantee ph.
 func householdVisible(column, ph string) string {
-	return "EXISTS (SELECT 1 FROM household_visibility hv WHERE hv.grantee = " + ph + " AND hv.household_id = " + column + ")"
+	return "EXISTS (SELECT 1 FROM household_visibility hv WHERE hv.grantee = " + ph + " AND hv.household_id = " + column + " OFFSET 0)"
 }
 
 // isParticipant is the condition that column names a person with an ESF+ participation.
