@@ -8,15 +8,16 @@ package graph
 import (
 	"context"
 
+	"github.com/ponte-hub/ponte/graph/aggregates"
 	"github.com/ponte-hub/ponte/graph/model"
 )
 
 // CaseLoad is the resolver for the caseLoad field.
 func (r *queryResolver) CaseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTable, error) {
-	return caseLoad(ctx, groupBy)
+	return aggregates.CaseLoad(ctx, groupBy)
 }
 
 // ServicesActivated is the resolver for the servicesActivated field.
 func (r *queryResolver) ServicesActivated(ctx context.Context, roundID string) (*model.CountTable, error) {
-	return servicesActivated(ctx, roundID)
+	return aggregates.ServicesActivated(ctx, roundID)
 }

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/privacy"
 )
 
 // AccessLog is the resolver for the accessLog field.
 func (r *queryResolver) AccessLog(ctx context.Context, person *string, subject *string, from *time.Time, to *time.Time, first *int, after *string) (*model.AccessLogConnection, error) {
-	return accessLog(ctx, person, subject, from, to, first, after)
+	return privacy.AccessLog(ctx, person, subject, from, to, first, after)
 }

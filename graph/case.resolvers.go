@@ -9,8 +9,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/ponte-hub/ponte/graph/collaboration"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -22,17 +26,17 @@ func (r *activityEntryResolver) ID(ctx context.Context, obj *store.ActivityEntry
 
 // Case is the resolver for the case field.
 func (r *activityEntryResolver) Case(ctx context.Context, obj *store.ActivityEntry) (*store.Case, error) {
-	return required(ctx, casesL, obj.CaseID)
+	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Project is the resolver for the project field.
 func (r *activityEntryResolver) Project(ctx context.Context, obj *store.ActivityEntry) (*store.Project, error) {
-	return optional(ctx, projectsL, obj.ProjectID)
+	return optional(ctx, loaders.Projects, obj.ProjectID)
 }
 
 // Author is the resolver for the author field.
 func (r *activityEntryResolver) Author(ctx context.Context, obj *store.ActivityEntry) (*store.Staff, error) {
-	return required(ctx, staffL, obj.AuthorID)
+	return required(ctx, loaders.Staff, obj.AuthorID)
 }
 
 // RecordedAt is the resolver for the recordedAt field.
@@ -47,30 +51,30 @@ func (r *assessmentResolver) ID(ctx context.Context, obj *store.Assessment) (str
 
 // Case is the resolver for the case field.
 func (r *assessmentResolver) Case(ctx context.Context, obj *store.Assessment) (*store.Case, error) {
-	return required(ctx, casesL, obj.CaseID)
+	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Person is the resolver for the person field.
 func (r *assessmentResolver) Person(ctx context.Context, obj *store.Assessment) (*store.Person, error) {
-	return required(ctx, personsL, obj.PersonID)
+	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Assessor is the resolver for the assessor field.
 func (r *assessmentResolver) Assessor(ctx context.Context, obj *store.Assessment) (*store.Staff, error) {
-	return required(ctx, staffL, obj.AssessorID)
+	return required(ctx, loaders.Staff, obj.AssessorID)
 }
 
 // ProposedInterventions is the resolver for the proposedInterventions field.
 func (r *assessmentResolver) ProposedInterventions(ctx context.Context, obj *store.Assessment) ([]string, error) {
 	// A proposal of psychological support is health data like the intervention itself.
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if req.access.plan == nil {
+	if req.Plan() == nil {
 		return obj.ProposedInterventions, nil
 	}
-	return req.access.plan.VisibleServiceTypes(obj.ProposedInterventions), nil
+	return req.Plan().VisibleServiceTypes(obj.ProposedInterventions), nil
 }
 
 // ID is the resolver for the id field.
@@ -80,33 +84,33 @@ func (r *caseResolver) ID(ctx context.Context, obj *store.Case) (string, error) 
 
 // Household is the resolver for the household field.
 func (r *caseResolver) Household(ctx context.Context, obj *store.Case) (*store.Household, error) {
-	return optional(ctx, householdsL, obj.HouseholdID)
+	return optional(ctx, loaders.Households, obj.HouseholdID)
 }
 
 // Person is the resolver for the person field.
 func (r *caseResolver) Person(ctx context.Context, obj *store.Case) (*store.Person, error) {
-	return optional(ctx, personsL, obj.PersonID)
+	return optional(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *caseResolver) Organisation(ctx context.Context, obj *store.Case) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.OrganisationID)
+	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // LeadWorker is the resolver for the leadWorker field.
 func (r *caseResolver) LeadWorker(ctx context.Context, obj *store.Case) (*store.Staff, error) {
-	return required(ctx, staffL, obj.LeadWorkerID)
+	return required(ctx, loaders.Staff, obj.LeadWorkerID)
 }
 
 // Departments is the resolver for the departments field.
 func (r *caseResolver) Departments(ctx context.Context, obj *store.Case) ([]store.Department, error) {
-	ids, err := many(ctx, func(l *loaders) *loader[[]string] { return l.caseDepts }, obj.ID)
+	ids, err := many(ctx, loaders.CaseDepartments, obj.ID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]store.Department, 0, len(ids))
 	for _, id := range ids {
-		d, err := optional(ctx, departmentsL, &id)
+		d, err := optional(ctx, loaders.Departments, &id)
 		if err != nil {
 			return nil, err
 		}
@@ -119,82 +123,82 @@ func (r *caseResolver) Departments(ctx context.Context, obj *store.Case) ([]stor
 
 // Organisations is the resolver for the organisations field.
 func (r *caseResolver) Organisations(ctx context.Context, obj *store.Case) ([]store.CaseOrganisation, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.CaseOrganisation] { return l.caseOrgs }, obj.ID)
+	return many(ctx, loaders.CaseOrganisations, obj.ID)
 }
 
 // Assessments is the resolver for the assessments field.
 func (r *caseResolver) Assessments(ctx context.Context, obj *store.Case) ([]store.Assessment, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Assessment] { return l.caseAssessment }, obj.ID)
+	return many(ctx, loaders.CaseAssessments, obj.ID)
 }
 
 // Projects is the resolver for the projects field.
 func (r *caseResolver) Projects(ctx context.Context, obj *store.Case) ([]store.Project, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Project] { return l.caseProjects }, obj.ID)
+	return many(ctx, loaders.CaseProjects, obj.ID)
 }
 
 // Interventions is the resolver for the interventions field.
 func (r *caseResolver) Interventions(ctx context.Context, obj *store.Case) ([]store.Intervention, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Intervention] { return l.caseInterv }, obj.ID)
+	return many(ctx, loaders.CaseInterventions, obj.ID)
 }
 
 // Activity is the resolver for the activity field.
 func (r *caseResolver) Activity(ctx context.Context, obj *store.Case) ([]store.ActivityEntry, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.ActivityEntry] { return l.caseActivity }, obj.ID)
+	return many(ctx, loaders.CaseActivity, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
 func (r *caseResolver) Participations(ctx context.Context, obj *store.Case) ([]store.CaseParticipation, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.CaseParticipation] { return l.caseParts }, obj.ID)
+	return many(ctx, loaders.CaseParticipations, obj.ID)
 }
 
 // History is the resolver for the history field.
 func (r *caseResolver) History(ctx context.Context, obj *store.Case) ([]store.CaseEvent, error) {
-	events, err := many(ctx, func(l *loaders) *loader[[]store.CaseEvent] { return l.caseEvents }, obj.ID)
+	events, err := many(ctx, loaders.CaseEvents, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return readableEvents(ctx, events)
+	return collaboration.ReadableEvents(ctx, events)
 }
 
 // Referrals is the resolver for the referrals field.
 func (r *caseResolver) Referrals(ctx context.Context, obj *store.Case) ([]store.Referral, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Referral] { return l.caseReferrals }, obj.ID)
+	return many(ctx, loaders.CaseReferrals, obj.ID)
 }
 
 // Transfers is the resolver for the transfers field.
 func (r *caseResolver) Transfers(ctx context.Context, obj *store.Case) ([]store.Transfer, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Transfer] { return l.caseTransfers }, obj.ID)
+	return many(ctx, loaders.CaseTransfers, obj.ID)
 }
 
 // DueActions is the resolver for the dueActions field.
 func (r *caseResolver) DueActions(ctx context.Context, obj *store.Case) ([]store.DueAction, error) {
-	due, err := many(ctx, func(l *loaders) *loader[[]store.DueAction] { return l.caseDue }, obj.ID)
+	due, err := many(ctx, loaders.CaseDueActions, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return readableDue(ctx, due)
+	return collaboration.ReadableDue(ctx, due)
 }
 
 // Stale is the resolver for the stale field.
 func (r *caseResolver) Stale(ctx context.Context, obj *store.Case) (*bool, error) {
-	due, err := many(ctx, func(l *loaders) *loader[[]store.DueAction] { return l.caseDue }, obj.ID)
+	due, err := many(ctx, loaders.CaseDueActions, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
 	stale := false
 	for _, d := range due {
-		stale = stale || (d.Kind == "REVIEW_STALE_CASE" && d.DueOn.Before(req.access.today))
+		stale = stale || (d.Kind == "REVIEW_STALE_CASE" && d.DueOn.Before(req.Today()))
 	}
 	return &stale, nil
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *caseOrganisationLinkResolver) Organisation(ctx context.Context, obj *store.CaseOrganisation) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.OrganisationID)
+	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // ID is the resolver for the id field.
@@ -204,85 +208,85 @@ func (r *interventionResolver) ID(ctx context.Context, obj *store.Intervention) 
 
 // Case is the resolver for the case field.
 func (r *interventionResolver) Case(ctx context.Context, obj *store.Intervention) (*store.Case, error) {
-	return required(ctx, casesL, obj.CaseID)
+	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Project is the resolver for the project field.
 func (r *interventionResolver) Project(ctx context.Context, obj *store.Intervention) (*store.Project, error) {
-	return optional(ctx, projectsL, obj.ProjectID)
+	return optional(ctx, loaders.Projects, obj.ProjectID)
 }
 
 // Round is the resolver for the round field.
 func (r *interventionResolver) Round(ctx context.Context, obj *store.Intervention) (*store.Round, error) {
-	return optional(ctx, roundsL, obj.RoundID)
+	return optional(ctx, loaders.Rounds, obj.RoundID)
 }
 
 // Provider is the resolver for the provider field.
 func (r *interventionResolver) Provider(ctx context.Context, obj *store.Intervention) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.ProviderOrganisationID)
+	return required(ctx, loaders.Organisations, obj.ProviderOrganisationID)
 }
 
 // Beneficiary is the resolver for the beneficiary field.
 func (r *interventionResolver) Beneficiary(ctx context.Context, obj *store.Intervention) (*store.Person, error) {
-	return required(ctx, personsL, obj.BeneficiaryID)
+	return required(ctx, loaders.Persons, obj.BeneficiaryID)
 }
 
 // Department is the resolver for the department field.
 func (r *interventionResolver) Department(ctx context.Context, obj *store.Intervention) (*store.Department, error) {
-	return optional(ctx, departmentsL, obj.DepartmentID)
+	return optional(ctx, loaders.Departments, obj.DepartmentID)
 }
 
 // OpenCase is the resolver for the openCase field.
 func (r *mutationResolver) OpenCase(ctx context.Context, input casework.OpenCaseInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.OpenCase, casePayload)
+	return request.Mutate(ctx, input, casework.OpenCase, casePayload)
 }
 
 // CloseCase is the resolver for the closeCase field.
 func (r *mutationResolver) CloseCase(ctx context.Context, input casework.CloseCaseInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.CloseCase, casePayload)
+	return request.Mutate(ctx, input, casework.CloseCase, casePayload)
 }
 
 // RecordAssessment is the resolver for the recordAssessment field.
 func (r *mutationResolver) RecordAssessment(ctx context.Context, input casework.RecordAssessmentInput) (*model.AssessmentPayload, error) {
-	return mutate(ctx, input, casework.RecordAssessment, func(a store.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
+	return request.Mutate(ctx, input, casework.RecordAssessment, func(a store.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
 }
 
 // CreateProject is the resolver for the createProject field.
 func (r *mutationResolver) CreateProject(ctx context.Context, input casework.CreateProjectInput) (*model.ProjectPayload, error) {
-	return mutate(ctx, input, casework.CreateProject, projectPayload)
+	return request.Mutate(ctx, input, casework.CreateProject, projectPayload)
 }
 
 // UpdateProject is the resolver for the updateProject field.
 func (r *mutationResolver) UpdateProject(ctx context.Context, input casework.UpdateProjectInput) (*model.ProjectPayload, error) {
-	return mutate(ctx, input, casework.UpdateProject, projectPayload)
+	return request.Mutate(ctx, input, casework.UpdateProject, projectPayload)
 }
 
 // ActivateIntervention is the resolver for the activateIntervention field.
 func (r *mutationResolver) ActivateIntervention(ctx context.Context, input casework.ActivateInterventionInput) (*model.InterventionPayload, error) {
-	return mutate(ctx, input, casework.ActivateIntervention, interventionPayload)
+	return request.Mutate(ctx, input, casework.ActivateIntervention, interventionPayload)
 }
 
 // CompleteIntervention is the resolver for the completeIntervention field.
 func (r *mutationResolver) CompleteIntervention(ctx context.Context, input casework.CompleteInterventionInput) (*model.InterventionPayload, error) {
-	return mutate(ctx, input, casework.CompleteIntervention, interventionPayload)
+	return request.Mutate(ctx, input, casework.CompleteIntervention, interventionPayload)
 }
 
 // InterruptIntervention is the resolver for the interruptIntervention field.
 func (r *mutationResolver) InterruptIntervention(ctx context.Context, input casework.InterruptInterventionInput) (*model.InterventionPayload, error) {
-	return mutate(ctx, input, casework.InterruptIntervention, interventionPayload)
+	return request.Mutate(ctx, input, casework.InterruptIntervention, interventionPayload)
 }
 
 // AddActivityEntry is the resolver for the addActivityEntry field.
 func (r *mutationResolver) AddActivityEntry(ctx context.Context, input casework.AddActivityEntryInput) (*model.ActivityEntryPayload, error) {
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e, err := casework.AddActivityEntry(casework.WithActor(ctx, req.actor()), req.Tx, req.StaffID, input)
+	e, err := casework.AddActivityEntry(casework.WithActor(ctx, req.Actor()), req.Tx(), req.StaffID(), input)
 	if err != nil {
 		return nil, err
 	}
-	recordWritten(ctx, req, e)
+	req.RecordWritten(ctx, e)
 	return &model.ActivityEntryPayload{Entry: e}, nil
 }
 
@@ -293,32 +297,32 @@ func (r *projectResolver) ID(ctx context.Context, obj *store.Project) (string, e
 
 // Case is the resolver for the case field.
 func (r *projectResolver) Case(ctx context.Context, obj *store.Project) (*store.Case, error) {
-	return required(ctx, casesL, obj.CaseID)
+	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Participant is the resolver for the participant field.
 func (r *projectResolver) Participant(ctx context.Context, obj *store.Project) (*store.Person, error) {
-	return required(ctx, personsL, obj.ParticipantID)
+	return required(ctx, loaders.Persons, obj.ParticipantID)
 }
 
 // CaseManager is the resolver for the caseManager field.
 func (r *projectResolver) CaseManager(ctx context.Context, obj *store.Project) (*store.Staff, error) {
-	return optional(ctx, staffL, obj.CaseManagerID)
+	return optional(ctx, loaders.Staff, obj.CaseManagerID)
 }
 
 // Provider is the resolver for the provider field.
 func (r *projectResolver) Provider(ctx context.Context, obj *store.Project) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.ProviderOrganisationID)
+	return required(ctx, loaders.Organisations, obj.ProviderOrganisationID)
 }
 
 // Interventions is the resolver for the interventions field.
 func (r *projectResolver) Interventions(ctx context.Context, obj *store.Project) ([]store.Intervention, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Intervention] { return l.projectInterv }, obj.ID)
+	return many(ctx, loaders.ProjectInterventions, obj.ID)
 }
 
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, first *int, after *string, filter *model.CaseFilter) (*model.CaseConnection, error) {
-	return listCases(ctx, filter, page(ctx, first, after))
+	return lists.Cases(ctx, filter, lists.Page(ctx, first, after))
 }
 
 // ActivityEntry returns generated.ActivityEntryResolver implementation.

@@ -9,8 +9,12 @@ import (
 	"context"
 	"strings"
 
+	"github.com/ponte-hub/ponte/graph/collaboration"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -25,27 +29,27 @@ func (r *caseEventResolver) SubjectID(ctx context.Context, obj *store.CaseEvent)
 
 // Organisation is the resolver for the organisation field.
 func (r *caseEventResolver) Organisation(ctx context.Context, obj *store.CaseEvent) (*store.Organisation, error) {
-	return optional(ctx, organisationsL, obj.OrganisationID)
+	return optional(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // Changes is the resolver for the changes field.
 func (r *caseEventResolver) Changes(ctx context.Context, obj *store.CaseEvent) ([]store.FieldChange, error) {
-	return readableChanges(ctx, obj, obj.Changes)
+	return collaboration.ReadableChanges(ctx, obj, obj.Changes)
 }
 
 // Actor is the resolver for the actor field.
 func (r *caseEventResolver) Actor(ctx context.Context, obj *store.CaseEvent) (*store.Staff, error) {
-	return optional(ctx, staffL, obj.ActorStaffID)
+	return optional(ctx, loaders.Staff, obj.ActorStaffID)
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *caseParticipationResolver) Organisation(ctx context.Context, obj *store.CaseParticipation) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.OrganisationID)
+	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // BasisID is the resolver for the basisId field.
 func (r *caseParticipationResolver) BasisID(ctx context.Context, obj *store.CaseParticipation) (*string, error) {
-	return basisGID(obj.Basis, obj.BasisID), nil
+	return collaboration.BasisGID(obj.Basis, obj.BasisID), nil
 }
 
 // Category is the resolver for the category field.
@@ -55,117 +59,117 @@ func (r *fieldChangeResolver) Category(ctx context.Context, obj *store.FieldChan
 
 // AddCaseOrganisation is the resolver for the addCaseOrganisation field.
 func (r *mutationResolver) AddCaseOrganisation(ctx context.Context, input casework.AddCaseOrganisationInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.AddCaseOrganisation, casePayload)
+	return request.Mutate(ctx, input, casework.AddCaseOrganisation, casePayload)
 }
 
 // RemoveCaseOrganisation is the resolver for the removeCaseOrganisation field.
 func (r *mutationResolver) RemoveCaseOrganisation(ctx context.Context, input casework.RemoveCaseOrganisationInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.RemoveCaseOrganisation, casePayload)
+	return request.Mutate(ctx, input, casework.RemoveCaseOrganisation, casePayload)
 }
 
 // ChangeCaseLeadWorker is the resolver for the changeCaseLeadWorker field.
 func (r *mutationResolver) ChangeCaseLeadWorker(ctx context.Context, input casework.ChangeLeadWorkerInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.ChangeLeadWorker, casePayload)
+	return request.Mutate(ctx, input, casework.ChangeLeadWorker, casePayload)
 }
 
 // SetCaseDepartments is the resolver for the setCaseDepartments field.
 func (r *mutationResolver) SetCaseDepartments(ctx context.Context, input casework.SetCaseDepartmentsInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.SetCaseDepartments, casePayload)
+	return request.Mutate(ctx, input, casework.SetCaseDepartments, casePayload)
 }
 
 // SuspendCase is the resolver for the suspendCase field.
 func (r *mutationResolver) SuspendCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.SuspendCase, casePayload)
+	return request.Mutate(ctx, input, casework.SuspendCase, casePayload)
 }
 
 // ReopenCase is the resolver for the reopenCase field.
 func (r *mutationResolver) ReopenCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error) {
-	return mutate(ctx, input, casework.ReopenCase, casePayload)
+	return request.Mutate(ctx, input, casework.ReopenCase, casePayload)
 }
 
 // CorrectIntervention is the resolver for the correctIntervention field.
 func (r *mutationResolver) CorrectIntervention(ctx context.Context, input casework.CorrectInterventionInput) (*model.InterventionPayload, error) {
-	return mutate(ctx, input, casework.CorrectIntervention, interventionPayload)
+	return request.Mutate(ctx, input, casework.CorrectIntervention, interventionPayload)
 }
 
 // CancelIntervention is the resolver for the cancelIntervention field.
 func (r *mutationResolver) CancelIntervention(ctx context.Context, input casework.CancelInterventionInput) (*model.InterventionPayload, error) {
-	return mutate(ctx, input, casework.CancelIntervention, interventionPayload)
+	return request.Mutate(ctx, input, casework.CancelIntervention, interventionPayload)
 }
 
 // CorrectAssessment is the resolver for the correctAssessment field.
 func (r *mutationResolver) CorrectAssessment(ctx context.Context, input casework.CorrectAssessmentInput) (*model.AssessmentPayload, error) {
-	return mutate(ctx, input, casework.CorrectAssessment, assessmentPayload)
+	return request.Mutate(ctx, input, casework.CorrectAssessment, assessmentPayload)
 }
 
 // CancelAssessment is the resolver for the cancelAssessment field.
 func (r *mutationResolver) CancelAssessment(ctx context.Context, input casework.CancelAssessmentInput) (*model.AssessmentPayload, error) {
-	return mutate(ctx, input, casework.CancelAssessment, assessmentPayload)
+	return request.Mutate(ctx, input, casework.CancelAssessment, assessmentPayload)
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
 func (r *mutationResolver) UpdatePerson(ctx context.Context, input casework.UpdatePersonInput) (*model.PersonPayload, error) {
-	return mutate(ctx, input, casework.UpdatePerson, func(p store.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
+	return request.Mutate(ctx, input, casework.UpdatePerson, func(p store.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
 }
 
 // RequestReferral is the resolver for the requestReferral field.
 func (r *mutationResolver) RequestReferral(ctx context.Context, input casework.RequestReferralInput) (*model.ReferralPayload, error) {
-	return mutate(ctx, input, casework.RequestReferral, referralPayload)
+	return request.Mutate(ctx, input, casework.RequestReferral, referralPayload)
 }
 
 // AcceptReferral is the resolver for the acceptReferral field.
 func (r *mutationResolver) AcceptReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error) {
-	return mutate(ctx, input, casework.AcceptReferral, referralPayload)
+	return request.Mutate(ctx, input, casework.AcceptReferral, referralPayload)
 }
 
 // DeclineReferral is the resolver for the declineReferral field.
 func (r *mutationResolver) DeclineReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error) {
-	return mutate(ctx, input, casework.DeclineReferral, referralPayload)
+	return request.Mutate(ctx, input, casework.DeclineReferral, referralPayload)
 }
 
 // EndReferral is the resolver for the endReferral field.
 func (r *mutationResolver) EndReferral(ctx context.Context, input casework.EndReferralInput) (*model.ReferralPayload, error) {
-	return mutate(ctx, input, casework.EndReferral, referralPayload)
+	return request.Mutate(ctx, input, casework.EndReferral, referralPayload)
 }
 
 // RequestTransfer is the resolver for the requestTransfer field.
 func (r *mutationResolver) RequestTransfer(ctx context.Context, input casework.RequestTransferInput) (*model.TransferPayload, error) {
-	return mutate(ctx, input, casework.RequestTransfer, transferPayload)
+	return request.Mutate(ctx, input, casework.RequestTransfer, transferPayload)
 }
 
 // AcceptTransfer is the resolver for the acceptTransfer field.
 func (r *mutationResolver) AcceptTransfer(ctx context.Context, input casework.AcceptTransferInput) (*model.TransferPayload, error) {
-	return mutate(ctx, input, casework.AcceptTransfer, transferPayload)
+	return request.Mutate(ctx, input, casework.AcceptTransfer, transferPayload)
 }
 
 // DeclineTransfer is the resolver for the declineTransfer field.
 func (r *mutationResolver) DeclineTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error) {
-	return mutate(ctx, input, casework.DeclineTransfer, transferPayload)
+	return request.Mutate(ctx, input, casework.DeclineTransfer, transferPayload)
 }
 
 // CancelTransfer is the resolver for the cancelTransfer field.
 func (r *mutationResolver) CancelTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error) {
-	return mutate(ctx, input, casework.CancelTransfer, transferPayload)
+	return request.Mutate(ctx, input, casework.CancelTransfer, transferPayload)
 }
 
 // Changes is the resolver for the changes field.
 func (r *personDataChangeResolver) Changes(ctx context.Context, obj *store.PersonRectification) ([]store.FieldChange, error) {
-	return readableChanges(ctx, obj, obj.Changes)
+	return collaboration.ReadableChanges(ctx, obj, obj.Changes)
 }
 
 // Actor is the resolver for the actor field.
 func (r *personDataChangeResolver) Actor(ctx context.Context, obj *store.PersonRectification) (*store.Staff, error) {
-	return optional(ctx, staffL, obj.ActorStaffID)
+	return optional(ctx, loaders.Staff, obj.ActorStaffID)
 }
 
 // Referrals is the resolver for the referrals field.
 func (r *queryResolver) Referrals(ctx context.Context, first *int, after *string, direction *model.Direction, status *string) (*model.ReferralConnection, error) {
-	return listReferrals(ctx, direction, status, page(ctx, first, after))
+	return collaboration.Referrals(ctx, direction, status, lists.Page(ctx, first, after))
 }
 
 // Transfers is the resolver for the transfers field.
 func (r *queryResolver) Transfers(ctx context.Context, first *int, after *string, direction *model.Direction, status *string) (*model.TransferConnection, error) {
-	return listTransfers(ctx, direction, status, page(ctx, first, after))
+	return collaboration.Transfers(ctx, direction, status, lists.Page(ctx, first, after))
 }
 
 // ID is the resolver for the id field.
@@ -175,17 +179,17 @@ func (r *referralResolver) ID(ctx context.Context, obj *store.Referral) (string,
 
 // Case is the resolver for the case field.
 func (r *referralResolver) Case(ctx context.Context, obj *store.Referral) (*store.Case, error) {
-	return optional(ctx, casesL, &obj.CaseID)
+	return optional(ctx, loaders.Cases, &obj.CaseID)
 }
 
 // From is the resolver for the from field.
 func (r *referralResolver) From(ctx context.Context, obj *store.Referral) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.FromOrganisationID)
+	return required(ctx, loaders.Organisations, obj.FromOrganisationID)
 }
 
 // To is the resolver for the to field.
 func (r *referralResolver) To(ctx context.Context, obj *store.Referral) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.ToOrganisationID)
+	return required(ctx, loaders.Organisations, obj.ToOrganisationID)
 }
 
 // Categories is the resolver for the categories field.
@@ -204,27 +208,27 @@ func (r *transferResolver) ID(ctx context.Context, obj *store.Transfer) (string,
 
 // Case is the resolver for the case field.
 func (r *transferResolver) Case(ctx context.Context, obj *store.Transfer) (*store.Case, error) {
-	return optional(ctx, casesL, &obj.CaseID)
+	return optional(ctx, loaders.Cases, &obj.CaseID)
 }
 
 // From is the resolver for the from field.
 func (r *transferResolver) From(ctx context.Context, obj *store.Transfer) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.FromOrganisationID)
+	return required(ctx, loaders.Organisations, obj.FromOrganisationID)
 }
 
 // FromWorker is the resolver for the fromWorker field.
 func (r *transferResolver) FromWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error) {
-	return required(ctx, staffL, obj.FromWorkerID)
+	return required(ctx, loaders.Staff, obj.FromWorkerID)
 }
 
 // To is the resolver for the to field.
 func (r *transferResolver) To(ctx context.Context, obj *store.Transfer) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.ToOrganisationID)
+	return required(ctx, loaders.Organisations, obj.ToOrganisationID)
 }
 
 // ToWorker is the resolver for the toWorker field.
 func (r *transferResolver) ToWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error) {
-	return optional(ctx, staffL, obj.ToWorkerID)
+	return optional(ctx, loaders.Staff, obj.ToWorkerID)
 }
 
 // CaseEvent returns generated.CaseEventResolver implementation.

@@ -7,124 +7,38 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/ponte-hub/ponte/graph/esfreport"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/esf"
-	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // FreezeEsfReport is the resolver for the freezeEsfReport field.
 func (r *mutationResolver) FreezeEsfReport(ctx context.Context, input model.FreezeEsfReportInput) (*model.FreezeEsfReportPayload, error) {
-	// The server checked the mutation's operation; a freeze also needs a scope that sees
-	// every participant, or the report it stores would be partial.
-	req, err := requireESF(ctx, access.OpFreezeESFReport)
-	if err != nil {
-		return nil, err
-	}
-	f, err := esf.Freeze(ctx, req.Tx, esf.FreezeRequest{Query: esfQuery(input.Cutoff, input.Programme, input.SpecificObjective, input.OperationCode),
-		FrozenBy: frozenBy(req), Note: deref(input.Note), Signer: r.ESFSigner})
-	if err != nil {
-		return nil, err
-	}
-	return &model.FreezeEsfReportPayload{Frozen: frozenModel(f)}, nil
+	return esfreport.Freeze(ctx, input, r.ESFSigner)
 }
 
 // EsfReport is the resolver for the esfReport field.
 func (r *queryResolver) EsfReport(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) (*model.EsfReport, error) {
-	req, err := requireESF(ctx, access.OpReportESF)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := esf.Compute(ctx, req.Tx, esfQuery(cutoff, programme, specificObjective, operationCode))
-	if err != nil {
-		return nil, err
-	}
-	m := esfReportModel(rep)
-	return &m, nil
+	return esfreport.Report(ctx, cutoff, programme, specificObjective, operationCode)
 }
 
 // EsfDrillDown is the resolver for the esfDrillDown field.
 func (r *queryResolver) EsfDrillDown(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) ([]model.EsfParticipant, error) {
-	req, ps, err := requestPseudonyms(ctx, access.OpDrillESF)
-	if err != nil {
-		return nil, err
-	}
-	q := esf.DrillQuery{Query: esfQuery(cutoff, programme, specificObjective, operationCode), Indicator: indicator}
-	if group != nil {
-		q.Group = esf.GroupKey{Programme: group.Programme, Priority: group.Priority, SpecificObjective: group.SpecificObjective, CategoryOfRegion: group.CategoryOfRegion}
-	}
-	if gender != nil {
-		q.Gender = genderColumn[string(*gender)]
-	}
-	if estimatedOnly != nil {
-		q.EstimatedOnly = *estimatedOnly
-	}
-	q.Limit = DefaultDrillDownLimit
-	if first != nil {
-		if *first < 1 || *first > 1000 {
-			return nil, apperr.Input("first", "must be between 1 and 1000")
-		}
-		q.Limit = *first
-	}
-	rows, err := esf.DrillDown(ctx, req.Tx, q, ps)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]model.EsfParticipant, len(rows))
-	for i, p := range rows {
-		out[i] = esfParticipantModel(p)
-	}
-	return out, nil
+	return esfreport.DrillDown(ctx, cutoff, programme, specificObjective, operationCode, group, indicator, gender, estimatedOnly, first)
 }
 
 // EsfProfile is the resolver for the esfProfile field.
 func (r *queryResolver) EsfProfile(ctx context.Context, operationCode string, round *int) (*model.EsfProfile, error) {
-	req, err := requireESF(ctx, access.OpReportESF)
-	if err != nil {
-		return nil, err
-	}
-	q := esf.ProfileQuery{OperationCode: operationCode}
-	if round != nil {
-		q.Round = *round
-	}
-	rep, err := esf.Profile(ctx, req.Tx, q)
-	if err != nil {
-		return nil, err
-	}
-	m := esfProfileModel(rep)
-	return &m, nil
+	return esfreport.Profile(ctx, operationCode, round)
 }
 
 // FrozenEsfReport is the resolver for the frozenEsfReport field.
 func (r *queryResolver) FrozenEsfReport(ctx context.Context, id string) (*model.FrozenEsfReport, error) {
-	req, err := requireESF(ctx, access.OpReportESF)
-	if err != nil {
-		return nil, err
-	}
-	f, err := esf.LoadFrozen(ctx, req.Tx, id)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	m := frozenModel(f)
-	return &m, nil
+	return esfreport.Frozen(ctx, id)
 }
 
 // VerifyFrozenEsfReport is the resolver for the verifyFrozenEsfReport field.
 func (r *queryResolver) VerifyFrozenEsfReport(ctx context.Context, id string) (*model.EsfVerification, error) {
-	req, ps, err := requestPseudonyms(ctx, access.OpReportESF)
-	if err != nil {
-		return nil, err
-	}
-	v, err := esf.Verify(ctx, req.Tx, id, ps, r.ESFSigner)
-	if err != nil {
-		return nil, err
-	}
-	m := verificationModel(v)
-	return &m, nil
+	return esfreport.Verify(ctx, id, r.ESFSigner)
 }

@@ -8,20 +8,24 @@ package graph
 import (
 	"context"
 
+	"github.com/ponte-hub/ponte/graph/args"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // EnrolParticipant is the resolver for the enrolParticipant field.
 func (r *mutationResolver) EnrolParticipant(ctx context.Context, input casework.EnrolParticipantInput) (*model.ParticipationPayload, error) {
-	return mutate(ctx, input, casework.EnrolParticipant, participationPayload)
+	return request.Mutate(ctx, input, casework.EnrolParticipant, participationPayload)
 }
 
 // RecordParticipantExit is the resolver for the recordParticipantExit field.
 func (r *mutationResolver) RecordParticipantExit(ctx context.Context, input casework.RecordParticipantExitInput) (*model.ParticipationPayload, error) {
-	return mutate(ctx, input, casework.RecordParticipantExit, participationPayload)
+	return request.Mutate(ctx, input, casework.RecordParticipantExit, participationPayload)
 }
 
 // ID is the resolver for the id field.
@@ -31,16 +35,16 @@ func (r *operationResolver) ID(ctx context.Context, obj *store.Operation) (strin
 
 // Rounds is the resolver for the rounds field.
 func (r *operationResolver) Rounds(ctx context.Context, obj *store.Operation) ([]store.Round, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Round] { return l.opRounds }, obj.ID)
+	return many(ctx, loaders.OperationRounds, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
 func (r *operationResolver) Participations(ctx context.Context, obj *store.Operation, first *int, after *string, roundID *string, search *string) (*model.ParticipationConnection, error) {
-	roundRow, err := optID("roundId", roundID, "OperationRound")
+	roundRow, err := args.OptID("roundId", roundID, "OperationRound")
 	if err != nil {
 		return nil, err
 	}
-	return listParticipations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, page(ctx, first, after), "search")
+	return lists.Participations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, lists.Page(ctx, first, after), "search")
 }
 
 // ID is the resolver for the id field.
@@ -50,7 +54,7 @@ func (r *operationRoundResolver) ID(ctx context.Context, obj *store.Round) (stri
 
 // Operation is the resolver for the operation field.
 func (r *operationRoundResolver) Operation(ctx context.Context, obj *store.Round) (*store.Operation, error) {
-	return required(ctx, operationsL, obj.OperationID)
+	return required(ctx, loaders.Operations, obj.OperationID)
 }
 
 // ID is the resolver for the id field.
@@ -60,17 +64,17 @@ func (r *participationResolver) ID(ctx context.Context, obj *store.Participation
 
 // Operation is the resolver for the operation field.
 func (r *participationResolver) Operation(ctx context.Context, obj *store.Participation) (*store.Operation, error) {
-	return required(ctx, operationsL, obj.OperationID)
+	return required(ctx, loaders.Operations, obj.OperationID)
 }
 
 // Round is the resolver for the round field.
 func (r *participationResolver) Round(ctx context.Context, obj *store.Participation) (*store.Round, error) {
-	return optional(ctx, roundsL, obj.RoundID)
+	return optional(ctx, loaders.Rounds, obj.RoundID)
 }
 
 // Person is the resolver for the person field.
 func (r *participationResolver) Person(ctx context.Context, obj *store.Participation) (*store.Person, error) {
-	return required(ctx, personsL, obj.PersonID)
+	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Gender is the resolver for the gender field.
@@ -110,12 +114,12 @@ func (r *participationResolver) Rural(ctx context.Context, obj *store.Participat
 
 // Operations is the resolver for the operations field.
 func (r *queryResolver) Operations(ctx context.Context, first *int, after *string, programme *string, specificObjective *string) (*model.OperationConnection, error) {
-	return listOperations(ctx, programme, specificObjective, page(ctx, first, after))
+	return lists.Operations(ctx, programme, specificObjective, lists.Page(ctx, first, after))
 }
 
 // Participations is the resolver for the participations field.
 func (r *queryResolver) Participations(ctx context.Context, first *int, after *string, filter *model.ParticipationFilter) (*model.ParticipationConnection, error) {
-	return listParticipationsFiltered(ctx, filter, page(ctx, first, after))
+	return lists.FilteredParticipations(ctx, filter, lists.Page(ctx, first, after))
 }
 
 // Operation returns generated.OperationResolver implementation.

@@ -9,6 +9,8 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -20,7 +22,7 @@ func (r *departmentResolver) ID(ctx context.Context, obj *store.Department) (str
 
 // Organisation is the resolver for the organisation field.
 func (r *departmentResolver) Organisation(ctx context.Context, obj *store.Department) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.OrganisationID)
+	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // ID is the resolver for the id field.
@@ -30,12 +32,12 @@ func (r *organisationResolver) ID(ctx context.Context, obj *store.Organisation) 
 
 // Departments is the resolver for the departments field.
 func (r *organisationResolver) Departments(ctx context.Context, obj *store.Organisation) ([]store.Department, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Department] { return l.orgDepartments }, obj.ID)
+	return many(ctx, loaders.OrganisationDepartments, obj.ID)
 }
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, first *int, after *string, kind *string) (*model.OrganisationConnection, error) {
-	return listOrganisations(ctx, kind, page(ctx, first, after))
+	return lists.Organisations(ctx, kind, lists.Page(ctx, first, after))
 }
 
 // ID is the resolver for the id field.
@@ -45,12 +47,12 @@ func (r *staffResolver) ID(ctx context.Context, obj *store.Staff) (string, error
 
 // Organisation is the resolver for the organisation field.
 func (r *staffResolver) Organisation(ctx context.Context, obj *store.Staff) (*store.Organisation, error) {
-	return required(ctx, organisationsL, obj.OrganisationID)
+	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // Department is the resolver for the department field.
 func (r *staffResolver) Department(ctx context.Context, obj *store.Staff) (*store.Department, error) {
-	return optional(ctx, departmentsL, obj.DepartmentID)
+	return optional(ctx, loaders.Departments, obj.DepartmentID)
 }
 
 // Department returns generated.DepartmentResolver implementation.

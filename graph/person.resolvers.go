@@ -9,7 +9,10 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -21,12 +24,12 @@ func (r *householdResolver) ID(ctx context.Context, obj *store.Household) (strin
 
 // Members is the resolver for the members field.
 func (r *householdResolver) Members(ctx context.Context, obj *store.Household) ([]store.HouseholdMember, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.HouseholdMember] { return l.householdMembs }, obj.ID)
+	return many(ctx, loaders.HouseholdMembers, obj.ID)
 }
 
 // Cases is the resolver for the cases field.
 func (r *householdResolver) Cases(ctx context.Context, obj *store.Household) ([]store.Case, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Case] { return l.householdCases }, obj.ID)
+	return many(ctx, loaders.HouseholdCases, obj.ID)
 }
 
 // ID is the resolver for the id field.
@@ -36,48 +39,48 @@ func (r *householdMemberResolver) ID(ctx context.Context, obj *store.HouseholdMe
 
 // Household is the resolver for the household field.
 func (r *householdMemberResolver) Household(ctx context.Context, obj *store.HouseholdMember) (*store.Household, error) {
-	return required(ctx, householdsL, obj.HouseholdID)
+	return required(ctx, loaders.Households, obj.HouseholdID)
 }
 
 // Person is the resolver for the person field.
 func (r *householdMemberResolver) Person(ctx context.Context, obj *store.HouseholdMember) (*store.Person, error) {
-	return required(ctx, personsL, obj.PersonID)
+	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // RegisterPerson is the resolver for the registerPerson field.
 func (r *mutationResolver) RegisterPerson(ctx context.Context, input casework.RegisterPersonInput) (*model.RegisterPersonPayload, error) {
-	return mutate(ctx, input, casework.RegisterPerson, func(p store.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
+	return request.Mutate(ctx, input, casework.RegisterPerson, func(p store.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
 }
 
 // CreateHousehold is the resolver for the createHousehold field.
 func (r *mutationResolver) CreateHousehold(ctx context.Context, input casework.CreateHouseholdInput) (*model.CreateHouseholdPayload, error) {
-	return mutate(ctx, input, casework.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
+	return request.Mutate(ctx, input, casework.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
 		return &model.CreateHouseholdPayload{Household: h}
 	})
 }
 
 // AddHouseholdMember is the resolver for the addHouseholdMember field.
 func (r *mutationResolver) AddHouseholdMember(ctx context.Context, input casework.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error) {
-	return mutate(ctx, input, casework.AddHouseholdMember, memberPayload)
+	return request.Mutate(ctx, input, casework.AddHouseholdMember, memberPayload)
 }
 
 // EndHouseholdMembership is the resolver for the endHouseholdMembership field.
 func (r *mutationResolver) EndHouseholdMembership(ctx context.Context, input casework.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error) {
-	return mutate(ctx, input, casework.EndHouseholdMembership, memberPayload)
+	return request.Mutate(ctx, input, casework.EndHouseholdMembership, memberPayload)
 }
 
 // ID is the resolver for the id field.
 func (r *personResolver) ID(ctx context.Context, obj *store.Person) (string, error) {
-	return personID(ctx, obj)
+	return request.PersonID(ctx, obj)
 }
 
 // Pseudonym is the resolver for the pseudonym field.
 func (r *personResolver) Pseudonym(ctx context.Context, obj *store.Person) (*string, error) {
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := req.access.pseudonym(obj.ID)
+	p, err := req.Pseudonym(obj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -86,22 +89,22 @@ func (r *personResolver) Pseudonym(ctx context.Context, obj *store.Person) (*str
 
 // Households is the resolver for the households field.
 func (r *personResolver) Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.HouseholdMember] { return l.personMembs }, obj.ID)
+	return many(ctx, loaders.PersonMemberships, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
 func (r *personResolver) Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.Participation] { return l.personParts }, obj.ID)
+	return many(ctx, loaders.PersonParticipations, obj.ID)
 }
 
 // Rectifications is the resolver for the rectifications field.
 func (r *personResolver) Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error) {
-	return many(ctx, func(l *loaders) *loader[[]store.PersonRectification] { return l.personRects }, obj.ID)
+	return many(ctx, loaders.PersonRectifications, obj.ID)
 }
 
 // Persons is the resolver for the persons field.
 func (r *queryResolver) Persons(ctx context.Context, first *int, after *string, filter *model.PersonFilter) (*model.PersonConnection, error) {
-	return listPersons(ctx, filter, page(ctx, first, after))
+	return lists.Persons(ctx, filter, lists.Page(ctx, first, after))
 }
 
 // Household returns generated.HouseholdResolver implementation.

@@ -1,17 +1,38 @@
 package graph
 
-import "github.com/ponte-hub/ponte/internal/store"
+import (
+	"context"
 
-// Pickers name a request's loader for the generic load helpers.
-func organisationsL(l *loaders) *loader[*store.Organisation] { return l.organisations }
-func departmentsL(l *loaders) *loader[*store.Department]     { return l.departments }
-func staffL(l *loaders) *loader[*store.Staff]                { return l.staff }
-func personsL(l *loaders) *loader[*store.Person]             { return l.persons }
-func householdsL(l *loaders) *loader[*store.Household]       { return l.households }
-func casesL(l *loaders) *loader[*store.Case]                 { return l.cases }
-func projectsL(l *loaders) *loader[*store.Project]           { return l.projects }
-func operationsL(l *loaders) *loader[*store.Operation]       { return l.operations }
-func roundsL(l *loaders) *loader[*store.Round]               { return l.rounds }
+	"github.com/ponte-hub/ponte/graph/loaders"
+	"github.com/ponte-hub/ponte/graph/request"
+	"github.com/ponte-hub/ponte/pkg/globalid"
+)
+
+// The resolvers' lookups go through the request's loaders (request.Required and the
+// like), named by the loaders' pickers.
+
+func required[T any](ctx context.Context, pick func(*loaders.Loaders) *loaders.Loader[*T], id string) (*T, error) {
+	return request.Required(ctx, pick, id)
+}
+
+func optional[T any](ctx context.Context, pick func(*loaders.Loaders) *loaders.Loader[*T], id *string) (*T, error) {
+	return request.Optional(ctx, pick, id)
+}
+
+func many[T any](ctx context.Context, pick func(*loaders.Loaders) *loaders.Loader[[]T], id string) ([]T, error) {
+	return request.Many(ctx, pick, id)
+}
+
+// latest loads a list relation and keeps its first (latest) row.
+func latest[T any](ctx context.Context, pick func(*loaders.Loaders) *loaders.Loader[[]T], id string) (*T, error) {
+	rows, err := request.Many(ctx, pick, id)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+func gid(typ, id string) string { return globalid.Encode(typ, id) }
 
 // genderName maps a participation's ESF gender code to the API's Gender.
 var genderName = map[string]string{"F": "FEMALE", "M": "MALE", "NB": "NON_BINARY"}

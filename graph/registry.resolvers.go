@@ -10,20 +10,21 @@ import (
 	"strings"
 
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/graph/registry"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 // Source is the resolver for the source field.
 func (r *benefitCaseResolver) Source(ctx context.Context, obj *store.BenefitCase) (*model.RegistrySource, error) {
-	return ptr(registrySource(obj.Source)), nil
+	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *benefitCaseResolver) Freshness(ctx context.Context, obj *store.BenefitCase) (*model.Freshness, error) {
-	return freshness(ctx, syncjob.BenefitCases.Name, &obj.RegistryMeta)
+	return registry.Freshness(ctx, syncjob.BenefitCases.Name, &obj.RegistryMeta)
 }
 
 // ApplicantTaxCode is the resolver for the applicantTaxCode field.
@@ -33,37 +34,12 @@ func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *store.B
 
 // Applicant is the resolver for the applicant field.
 func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *store.BenefitCase) (*store.Person, error) {
-	return linkedPerson(&obj.RegistryMeta)
+	return registry.LinkedPerson(&obj.RegistryMeta)
 }
 
 // HouseholdMembers is the resolver for the householdMembers field.
 func (r *benefitCaseResolver) HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error) {
-	// Every person a response names goes through the row scope: a member is shown only
-	// when the hub holds them and the caller may see them, and is then aged and logged
-	// like any person. The others are left out, as if the application did not name them.
-	req, err := request(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []store.BenefitMember{}
-	for _, m := range obj.Members {
-		if req.access.plan == nil {
-			out = append(out, m)
-			continue
-		}
-		p, err := req.loaders.personsByTaxCode.load(ctx, m.TaxCode)
-		if err != nil {
-			return nil, err
-		}
-		if p == nil || (req.access.personSubject(p).minor && !req.access.plan.CanRead(access.CategoryMinors)) {
-			// Out of scope, unknown, or a minor the caller may not read about: not even
-			// "there is a child on this application".
-			continue
-		}
-		m.PersonID = p.ID
-		out = append(out, m)
-	}
-	return out, nil
+	return registry.HouseholdMembers(ctx, obj)
 }
 
 // MonthlyAmountEur is the resolver for the monthlyAmountEur field.
@@ -71,7 +47,7 @@ func (r *benefitCaseResolver) MonthlyAmountEur(ctx context.Context, obj *store.B
 	if obj.MonthlyAmountCents == nil {
 		return nil, nil
 	}
-	s := euro(*obj.MonthlyAmountCents)
+	s := registry.Euro(*obj.MonthlyAmountCents)
 	return &s, nil
 }
 
@@ -82,12 +58,12 @@ func (r *benefitHouseholdMemberResolver) Role(ctx context.Context, obj *store.Be
 
 // Source is the resolver for the source field.
 func (r *employmentEventResolver) Source(ctx context.Context, obj *store.EmploymentEvent) (*model.RegistrySource, error) {
-	return ptr(registrySource(obj.Source)), nil
+	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *employmentEventResolver) Freshness(ctx context.Context, obj *store.EmploymentEvent) (*model.Freshness, error) {
-	return freshness(ctx, syncjob.EmploymentEvents.Name, &obj.RegistryMeta)
+	return registry.Freshness(ctx, syncjob.EmploymentEvents.Name, &obj.RegistryMeta)
 }
 
 // WorkerTaxCode is the resolver for the workerTaxCode field.
@@ -97,37 +73,37 @@ func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *store.
 
 // Worker is the resolver for the worker field.
 func (r *employmentEventResolver) Worker(ctx context.Context, obj *store.EmploymentEvent) (*store.Person, error) {
-	return linkedPerson(&obj.RegistryMeta)
+	return registry.LinkedPerson(&obj.RegistryMeta)
 }
 
 // Benefits is the resolver for the benefits field.
 func (r *householdResolver) Benefits(ctx context.Context, obj *store.Household) ([]store.BenefitCase, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.BenefitCase] { return l.householdBenefits }, obj.ID)
+	return many(ctx, loaders.HouseholdBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
 func (r *householdResolver) Isee(ctx context.Context, obj *store.Household) ([]store.ISEE, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.ISEE] { return l.householdISEE }, obj.ID)
+	return many(ctx, loaders.HouseholdISEE, obj.ID)
 }
 
 // LabourStatuses is the resolver for the labourStatuses field.
 func (r *householdResolver) LabourStatuses(ctx context.Context, obj *store.Household) ([]store.LabourStatus, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.LabourStatus] { return l.householdLabour }, obj.ID)
+	return many(ctx, loaders.HouseholdLabourStatuses, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
 func (r *householdResolver) SchoolRecords(ctx context.Context, obj *store.Household) ([]store.SchoolRecord, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.SchoolRecord] { return l.householdSchool }, obj.ID)
+	return many(ctx, loaders.HouseholdSchoolRecords, obj.ID)
 }
 
 // Source is the resolver for the source field.
 func (r *iseeResolver) Source(ctx context.Context, obj *store.ISEE) (*model.RegistrySource, error) {
-	return ptr(registrySource(obj.Source)), nil
+	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *iseeResolver) Freshness(ctx context.Context, obj *store.ISEE) (*model.Freshness, error) {
-	return freshness(ctx, syncjob.ISEE.Name, &obj.RegistryMeta)
+	return registry.Freshness(ctx, syncjob.ISEE.Name, &obj.RegistryMeta)
 }
 
 // DeclarantTaxCode is the resolver for the declarantTaxCode field.
@@ -137,72 +113,72 @@ func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (*
 
 // Declarant is the resolver for the declarant field.
 func (r *iseeResolver) Declarant(ctx context.Context, obj *store.ISEE) (*store.Person, error) {
-	return linkedPerson(&obj.RegistryMeta)
+	return registry.LinkedPerson(&obj.RegistryMeta)
 }
 
 // ValueEur is the resolver for the valueEur field.
 func (r *iseeResolver) ValueEur(ctx context.Context, obj *store.ISEE) (*string, error) {
-	return ptr(euro(obj.ISEEValueCents)), nil
+	return ptr(registry.Euro(obj.ISEEValueCents)), nil
 }
 
 // Source is the resolver for the source field.
 func (r *labourStatusResolver) Source(ctx context.Context, obj *store.LabourStatus) (*model.RegistrySource, error) {
-	return ptr(registrySource(obj.Source)), nil
+	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *labourStatusResolver) Freshness(ctx context.Context, obj *store.LabourStatus) (*model.Freshness, error) {
-	return freshness(ctx, syncjob.LabourStatus.Name, &obj.RegistryMeta)
+	return registry.Freshness(ctx, syncjob.LabourStatus.Name, &obj.RegistryMeta)
 }
 
 // RefreshRegistryData is the resolver for the refreshRegistryData field.
 func (r *mutationResolver) RefreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error) {
-	return refreshRegistryData(ctx, input)
+	return registry.Refresh(ctx, input)
 }
 
 // Benefits is the resolver for the benefits field.
 func (r *personResolver) Benefits(ctx context.Context, obj *store.Person) ([]store.BenefitCase, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.BenefitCase] { return l.personBenefits }, obj.ID)
+	return many(ctx, loaders.PersonBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
 func (r *personResolver) Isee(ctx context.Context, obj *store.Person) (*store.ISEE, error) {
-	return registryFirst(ctx, func(l *registryLoaders) *loader[[]store.ISEE] { return l.personISEE }, obj.ID)
+	return latest(ctx, loaders.PersonISEE, obj.ID)
 }
 
 // LabourStatus is the resolver for the labourStatus field.
 func (r *personResolver) LabourStatus(ctx context.Context, obj *store.Person) (*store.LabourStatus, error) {
-	return registryFirst(ctx, func(l *registryLoaders) *loader[[]store.LabourStatus] { return l.personLabour }, obj.ID)
+	return latest(ctx, loaders.PersonLabourStatuses, obj.ID)
 }
 
 // EmploymentEvents is the resolver for the employmentEvents field.
 func (r *personResolver) EmploymentEvents(ctx context.Context, obj *store.Person) ([]store.EmploymentEvent, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.EmploymentEvent] { return l.personEvents }, obj.ID)
+	return many(ctx, loaders.PersonEmploymentEvents, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
 func (r *personResolver) SchoolRecords(ctx context.Context, obj *store.Person) ([]store.SchoolRecord, error) {
-	return registryMany(ctx, func(l *registryLoaders) *loader[[]store.SchoolRecord] { return l.personSchool }, obj.ID)
+	return many(ctx, loaders.PersonSchoolRecords, obj.ID)
 }
 
 // RegistryStatus is the resolver for the registryStatus field.
 func (r *queryResolver) RegistryStatus(ctx context.Context) ([]model.RegistrySourceStatus, error) {
-	return registryStatus(ctx)
+	return registry.Status(ctx)
 }
 
 // Source is the resolver for the source field.
 func (r *schoolRecordResolver) Source(ctx context.Context, obj *store.SchoolRecord) (*model.RegistrySource, error) {
-	return ptr(registrySource(obj.Source)), nil
+	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
 func (r *schoolRecordResolver) Freshness(ctx context.Context, obj *store.SchoolRecord) (*model.Freshness, error) {
-	return freshness(ctx, syncjob.SchoolRecords.Name, &obj.RegistryMeta)
+	return registry.Freshness(ctx, syncjob.SchoolRecords.Name, &obj.RegistryMeta)
 }
 
 // Student is the resolver for the student field.
 func (r *schoolRecordResolver) Student(ctx context.Context, obj *store.SchoolRecord) (*store.Person, error) {
-	return linkedPerson(&obj.RegistryMeta)
+	return registry.LinkedPerson(&obj.RegistryMeta)
 }
 
 // Qualification is the resolver for the qualification field.

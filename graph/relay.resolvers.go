@@ -9,17 +9,18 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/nodes"
 	"github.com/ponte-hub/ponte/graph/relay"
 )
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (relay.Node, error) {
-	return nodeByID(ctx, id)
+	return nodes.ByID(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]relay.Node, error) {
-	nodes, err := nodesByID(ctx, ids)
+	nodes, err := nodes.ByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

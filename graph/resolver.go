@@ -1,6 +1,7 @@
 // Package graph holds the GraphQL resolvers: thin adapters from the schema to the workflow
-// (internal/casework) and the store, with per-request loaders that keep SQL round trips
-// independent of page size.
+// (internal/casework), the store and the sub-packages that answer each area, all working
+// through the operation's request (graph/request) and its loaders (graph/loaders), which
+// keep SQL round trips independent of page size.
 package graph
 
 import "github.com/ponte-hub/ponte/internal/esf"

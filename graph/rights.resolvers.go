@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/privacy"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -32,52 +33,52 @@ func (r *consentRecordResolver) Controller(ctx context.Context, obj *store.Conse
 
 // CreateRightsRequest is the resolver for the createRightsRequest field.
 func (r *mutationResolver) CreateRightsRequest(ctx context.Context, input rights.CreateInput) (*model.RightsRequestPayload, error) {
-	return createRightsRequest(ctx, input)
+	return privacy.CreateRightsRequest(ctx, input)
 }
 
 // AssignRightsRequest is the resolver for the assignRightsRequest field.
 func (r *mutationResolver) AssignRightsRequest(ctx context.Context, input rights.AssignInput) (*model.RightsRequestPayload, error) {
-	return assignRightsRequest(ctx, input)
+	return privacy.AssignRightsRequest(ctx, input)
 }
 
 // ExtendRightsRequest is the resolver for the extendRightsRequest field.
 func (r *mutationResolver) ExtendRightsRequest(ctx context.Context, input rights.ExtendInput) (*model.RightsRequestPayload, error) {
-	return extendRightsRequest(ctx, input)
+	return privacy.ExtendRightsRequest(ctx, input)
 }
 
 // CloseRightsRequest is the resolver for the closeRightsRequest field.
 func (r *mutationResolver) CloseRightsRequest(ctx context.Context, input rights.CloseInput) (*model.RightsRequestPayload, error) {
-	return closeRightsRequest(ctx, input)
+	return privacy.CloseRightsRequest(ctx, input)
 }
 
 // RestrictProcessing is the resolver for the restrictProcessing field.
 func (r *mutationResolver) RestrictProcessing(ctx context.Context, input rights.RestrictInput) (*model.ProcessingRestrictionPayload, error) {
-	return restrictProcessing(ctx, input)
+	return privacy.RestrictProcessing(ctx, input)
 }
 
 // LiftRestriction is the resolver for the liftRestriction field.
 func (r *mutationResolver) LiftRestriction(ctx context.Context, input rights.LiftInput) (*model.ProcessingRestrictionPayload, error) {
-	return liftRestriction(ctx, input)
+	return privacy.LiftRestriction(ctx, input)
 }
 
 // ErasePerson is the resolver for the erasePerson field.
 func (r *mutationResolver) ErasePerson(ctx context.Context, input rights.EraseInput) (*model.ErasePersonPayload, error) {
-	return erasePerson(ctx, input)
+	return privacy.ErasePerson(ctx, input)
 }
 
 // RectifyPerson is the resolver for the rectifyPerson field.
 func (r *mutationResolver) RectifyPerson(ctx context.Context, input rights.RectifyInput) (*model.RectifyPersonPayload, error) {
-	return rectifyPerson(ctx, input)
+	return privacy.RectifyPerson(ctx, input)
 }
 
 // RecordConsent is the resolver for the recordConsent field.
 func (r *mutationResolver) RecordConsent(ctx context.Context, input rights.RecordConsentInput) (*model.ConsentRecordPayload, error) {
-	return recordConsent(ctx, input)
+	return privacy.RecordConsent(ctx, input)
 }
 
 // WithdrawConsent is the resolver for the withdrawConsent field.
 func (r *mutationResolver) WithdrawConsent(ctx context.Context, input rights.WithdrawConsentInput) (*model.ConsentRecordPayload, error) {
-	return withdrawConsent(ctx, input)
+	return privacy.WithdrawConsent(ctx, input)
 }
 
 // Person is the resolver for the person field.
@@ -124,32 +125,32 @@ func (r *processingRestrictionResolver) ClaimOrganisations(ctx context.Context, 
 
 // Purposes is the resolver for the purposes field.
 func (r *queryResolver) Purposes(ctx context.Context) ([]model.PurposeLegalBasis, error) {
-	return purposes(ctx)
+	return privacy.Purposes(ctx)
 }
 
 // RightsRequests is the resolver for the rightsRequests field.
 func (r *queryResolver) RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
-	return rightsRequests(ctx, person, openOnly, overdue, on, first)
+	return privacy.RightsRequests(ctx, person, openOnly, overdue, on, first)
 }
 
 // ProcessingRestrictions is the resolver for the processingRestrictions field.
 func (r *queryResolver) ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
-	return processingRestrictions(ctx, person, activeOnly)
+	return privacy.ProcessingRestrictions(ctx, person, activeOnly)
 }
 
 // SubjectAccessExport is the resolver for the subjectAccessExport field.
 func (r *queryResolver) SubjectAccessExport(ctx context.Context, person string) (*model.SubjectAccessExport, error) {
-	return subjectAccessExport(ctx, person)
+	return privacy.SubjectAccessExport(ctx, person)
 }
 
 // PersonRectifications is the resolver for the personRectifications field.
 func (r *queryResolver) PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
-	return personRectifications(ctx, person)
+	return privacy.PersonRectifications(ctx, person)
 }
 
 // ConsentRecords is the resolver for the consentRecords field.
 func (r *queryResolver) ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
-	return consentRecords(ctx, person)
+	return privacy.ConsentRecords(ctx, person)
 }
 
 // ID is the resolver for the id field.
@@ -174,7 +175,7 @@ func (r *rightsRequestResolver) Deadline(ctx context.Context, obj *store.RightsR
 
 // Overdue is the resolver for the overdue field.
 func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *store.RightsRequest) (bool, error) {
-	return rightsRequestOverdue(ctx, obj)
+	return privacy.RightsRequestOverdue(ctx, obj)
 }
 
 // ConsentRecord returns generated.ConsentRecordResolver implementation.

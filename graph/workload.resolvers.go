@@ -8,59 +8,63 @@ package graph
 import (
 	"context"
 
+	"github.com/ponte-hub/ponte/graph/collaboration"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Case is the resolver for the case field.
 func (r *dueActionResolver) Case(ctx context.Context, obj *store.DueAction) (*store.Case, error) {
-	return required(ctx, casesL, obj.CaseID)
+	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Overdue is the resolver for the overdue field.
 func (r *dueActionResolver) Overdue(ctx context.Context, obj *store.DueAction) (*bool, error) {
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v := obj.DueOn.Before(req.access.today)
+	v := obj.DueOn.Before(req.Today())
 	return &v, nil
 }
 
 // DaysOverdue is the resolver for the daysOverdue field.
 func (r *dueActionResolver) DaysOverdue(ctx context.Context, obj *store.DueAction) (*int, error) {
-	req, err := request(ctx)
+	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n := max(0, int(req.access.today.Sub(obj.DueOn).Hours()/24))
+	n := max(0, int(req.Today().Sub(obj.DueOn).Hours()/24))
 	return &n, nil
 }
 
 // LeadWorker is the resolver for the leadWorker field.
 func (r *dueActionResolver) LeadWorker(ctx context.Context, obj *store.DueAction) (*store.Staff, error) {
-	return optional(ctx, staffL, &obj.LeadWorkerID)
+	return optional(ctx, loaders.Staff, &obj.LeadWorkerID)
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Me, error) {
-	return me(ctx)
+	return collaboration.Me(ctx)
 }
 
 // Staff is the resolver for the staff field.
 func (r *queryResolver) Staff(ctx context.Context, first *int, after *string, organisationID *string, departmentID *string, search *string) (*model.StaffConnection, error) {
-	return listStaff(ctx, organisationID, departmentID, search, page(ctx, first, after))
+	return collaboration.Staff(ctx, organisationID, departmentID, search, lists.Page(ctx, first, after))
 }
 
 // DueActions is the resolver for the dueActions field.
 func (r *queryResolver) DueActions(ctx context.Context, first *int, after *string, forArg *model.WorkScope, overdueOnly *bool, kind *string) (*model.DueActionConnection, error) {
-	return listDueActions(ctx, forArg, overdueOnly, kind, page(ctx, first, after))
+	return collaboration.DueActions(ctx, forArg, overdueOnly, kind, lists.Page(ctx, first, after))
 }
 
 // DueActionCounts is the resolver for the dueActionCounts field.
 func (r *queryResolver) DueActionCounts(ctx context.Context) (*model.CountTable, error) {
-	return dueActionCounts(ctx)
+	return collaboration.DueActionCounts(ctx)
 }
 
 // DueAction returns generated.DueActionResolver implementation.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/connectors/client"
-	"github.com/ponte-hub/ponte/graph"
+	"github.com/ponte-hub/ponte/graph/registry"
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
@@ -175,7 +175,7 @@ func accessConfigFromEnv(getenv func(string) string) (accessConfig, error) {
 // GraphQL request and the gate scoping its transaction.
 type hubAccess struct {
 	authn *auth.Authenticator
-	gate  server.Access
+	gate  server.PlanGate
 }
 
 func newHubAccess(st *store.Store, c accessConfig, log *slog.Logger) (hubAccess, error) {
@@ -194,7 +194,7 @@ func newHubAccess(st *store.Store, c accessConfig, log *slog.Logger) (hubAccess,
 	}
 	log.Info("access policy", "version", c.Policy.Version())
 	return hubAccess{authn: auth.NewAuthenticator(verifier, st, authz),
-		gate: server.Access{Pseudonyms: c.Pseudonyms, SuppressionThreshold: c.SuppressionThreshold}}, nil
+		gate: server.PlanGate{Pseudonyms: c.Pseudonyms, SuppressionThreshold: c.SuppressionThreshold}}, nil
 }
 
 // hubConfig assembles the API server of one hub process; reg is nil when no registry is
@@ -204,8 +204,8 @@ func hubConfig(st *store.Store, cfg config, log *slog.Logger, reg *syncjob.Servi
 	authn := auth.Middleware(acc.authn)
 	sc := server.Config{Store: st, Limits: cfg.Limits, Logger: log, Gate: acc.gate, Middleware: authn, ESFSigner: cfg.ESFSigner}
 	if reg != nil {
-		registry := graph.RegistryMiddleware(reg.Queue)
-		sc.Middleware = func(next http.Handler) http.Handler { return authn(registry(next)) }
+		refreshes := registry.Middleware(reg.Queue)
+		sc.Middleware = func(next http.Handler) http.Handler { return authn(refreshes(next)) }
 		sc.Metrics = append(sc.Metrics, client.NewCollector(reg.Connectors.Clients()...))
 	}
 	return sc

@@ -5,16 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/ponte-hub/ponte/graph"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // errUnauthenticated: the request reached the API without a principal (the endpoint is
@@ -25,64 +23,30 @@ var errUnauthenticated = errors.New("server: no access plan: the request was not
 // hub makes one up.
 const RequestIDHeader = "X-Request-Id"
 
-// Access is the gate that enforces the access plan authentication put in the request's
+// PlanGate is the gate that enforces the access plan authentication put in the request's
 // context (auth.Middleware): the transaction runs as the hub's database role with the
 // plan's claims and row scope, fields and mutations are checked against the plan, and
-// every request that returned or changed personal data appends one access-log entry in
-// its own transaction. A request without a plan is refused (UNAUTHENTICATED).
-type Access struct {
+// every operation that returned or changed personal data appends its disclosure record to
+// the access log as its transaction commits. A request without a plan is refused
+// (UNAUTHENTICATED).
+type PlanGate struct {
 	// Pseudonyms computes Person.pseudonym (PONTE_PSEUDONYM_KEY).
 	Pseudonyms *access.Pseudonymizer
 	// SuppressionThreshold is the smallest count aggregates show (default 5).
 	SuppressionThreshold int
-	// Now is the clock (default time.Now).
+	// Now is the clock, read once per operation (default time.Now).
 	Now func() time.Time
 }
 
 // Begin implements Gate. The transaction is read-write even for queries: the access log
 // is appended in it.
-func (g Access) Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
+func (g PlanGate) Begin(ctx context.Context, _ bool) (request.Options, error) {
 	plan, ok := access.PlanFrom(ctx)
 	if !ok {
-		return store.TxOptions{}, nil, errUnauthenticated
+		return request.Options{}, errUnauthenticated
 	}
-	now := time.Now()
-	if g.Now != nil {
-		now = g.Now()
-	}
-	opts := plan.TxOptions()
-	acc := graph.NewAccess(plan, graph.AccessOptions{Pseudonyms: g.Pseudonyms, SuppressionThreshold: g.SuppressionThreshold, Now: now})
-	return opts, acc, nil
-}
-
-// Finish implements Gate: one access-log entry when the request returned or changed
-// personal data, appended when the transaction commits. Read categories are logged by
-// name, written ones as "write:<name>".
-func (g Access) Finish(ctx context.Context, tx *store.Tx, req *graph.Request, _ *graphql.Response) error {
-	acc := req.Access()
-	plan := acc.Plan()
-	if plan == nil {
-		return errUnauthenticated
-	}
-	persons, read, written := req.Touched(ctx)
-	if len(persons) == 0 && len(read) == 0 && len(written) == 0 {
-		return nil
-	}
-	cats := make([]access.Category, 0, len(read)+len(written))
-	cats = append(cats, read...)
-	for _, c := range written {
-		cats = append(cats, "write:"+c)
-	}
-	entry := plan.LogEntry(operationName(ctx), requestID(ctx), persons, cats)
-	if g.Now != nil {
-		entry.At = g.Now()
-	}
-	// Appended in the round trip that commits: the entry and the request's reads commit
-	// or vanish together, and the response leaves only after both.
-	if err := tx.AppendAccessLogOnCommit(entry); err != nil {
-		return fmt.Errorf("server: access log: %w", err)
-	}
-	return nil
+	return request.Options{Plan: plan, Tx: plan.TxOptions(), Pseudonyms: g.Pseudonyms,
+		SuppressionThreshold: g.SuppressionThreshold, Clock: g.Now}, nil
 }
 
 // operationName describes the operation for the log: its type, its name when it has one,

@@ -192,7 +192,7 @@ func setupAccessPolicy(t testing.TB, load func(st *store.Store) (fixture, access
 	require.NoError(t, err)
 	pseudo, err := access.NewPseudonymizer(bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
-	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.Access{Pseudonyms: pseudo},
+	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.PlanGate{Pseudonyms: pseudo},
 		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, hub, authz))}))
 	t.Cleanup(srv.Close)
 	return &accessBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, ax: ax, issuer: issuer, keyFile: keyFile,

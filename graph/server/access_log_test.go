@@ -148,7 +148,7 @@ func TestNoLogNoAnswer(t *testing.T) {
 func TestAccessGateNeedsAPrincipal(t *testing.T) {
 	t.Parallel()
 	b := setupAccess(t, 1)
-	srv := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.Access{}}))
+	srv := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.PlanGate{}}))
 	t.Cleanup(srv.Close)
 	open := &testBundle{store: b.store, srv: srv}
 	r := open.post(t, `{ cases(first: 5) { totalCount } }`, nil)

@@ -231,7 +231,7 @@ func TestESFMonitoringOfficerFreezesASignedReport(t *testing.T) {
 	verifier, err := auth.NewVerifier(b.issuer.VerifierConfig())
 	require.NoError(t, err)
 	signer := esfTestSigner(t)
-	signed := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.Access{Pseudonyms: b.pseudo},
+	signed := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.PlanGate{Pseudonyms: b.pseudo},
 		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, b.store, b.authz)), ESFSigner: signer}))
 	t.Cleanup(signed.Close)
 	b.srv = signed

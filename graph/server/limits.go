@@ -8,8 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/lists"
 	"github.com/ponte-hub/ponte/graph/model"
 )
 
@@ -33,29 +33,29 @@ func pageWeight(first *int, def int) int {
 // bounds the work a query can ask for rather than the number of fields it names.
 func setComplexity(c *generated.ComplexityRoot) {
 	c.Query.Cases = func(child int, first *int, _ *string, _ *model.CaseFilter) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	c.Query.Persons = func(child int, first *int, _ *string, _ *model.PersonFilter) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	c.Query.Organisations = func(child int, first *int, _ *string, _ *string) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	c.Query.AccessLog = func(child int, _, _ *string, _, _ *time.Time, first *int, _ *string) int {
-		return 1 + pageWeight(first, graph.DefaultAccessLogPage)*child
+		return 1 + pageWeight(first, lists.DefaultAccessLogPage)*child
 	}
 	c.Query.Operations = func(child int, first *int, _ *string, _ *string, _ *string) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	c.Query.Participations = func(child int, first *int, _ *string, _ *model.ParticipationFilter) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Query.EsfDrillDown = func(child int, _ time.Time, _, _, _ *string, _ *model.EsfGroupInput, _ string, _ *model.EsfGenderColumn, _ *bool, first *int) int {
-		return 1 + pageWeight(first, graph.DefaultDrillDownLimit)*child
+		return 1 + pageWeight(first, lists.DefaultDrillDownLimit)*child
 	}
 	c.Operation.Participations = func(child int, first *int, _ *string, _ *string, _ *string) int {
-		return 1 + pageWeight(first, graph.DefaultPageSize)*child
+		return 1 + pageWeight(first, lists.DefaultPageSize)*child
 	}
 	nested := func(child int) int { return 1 + nestedListWeight*child }
 	c.Case.Assessments, c.Case.Projects, c.Case.Interventions, c.Case.Activity = nested, nested, nested, nested

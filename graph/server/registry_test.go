@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/connectors/client"
-	"github.com/ponte-hub/ponte/graph"
+	"github.com/ponte-hub/ponte/graph/registry"
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -88,7 +88,7 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	_, err = sy.Sync(ctx, syncjob.Sources, syncjob.SyncOptions{})
 	require.NoError(t, err)
 
-	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Middleware: graph.RegistryMiddleware(q),
+	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Middleware: registry.Middleware(q),
 		Metrics: []prometheus.Collector{client.NewCollector(conn.Clients()...)}}))
 	t.Cleanup(srv.Close)
 	return &registryBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, down: down, latency: latency, queue: q, sim: simulators}

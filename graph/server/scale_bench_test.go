@@ -113,7 +113,7 @@ func seededServer(b *testing.B, n int, ownerURL string) (*httptest.Server, map[s
 	require.NoError(b, err)
 	authz, err := access.NewAuthorizer(policy)
 	require.NoError(b, err)
-	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.Access{},
+	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.PlanGate{},
 		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, hub, authz))}))
 	b.Cleanup(srv.Close)
 	tokens := map[string]scaleToken{}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -62,16 +63,13 @@ func (l *Limits) defaults() {
 	}
 }
 
-// Gate decides, per operation, how the request's transaction is scoped and what the
-// resolvers may return. Access enforces the caller's access plan; Open grants everything
-// (local tools and tests).
+// Gate decides, per operation, what it runs under: the access plan, the scope of its
+// transaction and what its resolvers may return (request.Options). PlanGate enforces the
+// caller's access plan; Open grants everything (local tools and tests).
 type Gate interface {
-	// Begin returns the transaction options for the operation in ctx (a mutation when
-	// mutation is true) and the request's access control.
-	Begin(ctx context.Context, mutation bool) (store.TxOptions, *graph.Access, error)
-	// Finish runs in the transaction after the resolvers, before commit (the access log);
-	// an error aborts the request: no log, no answer.
-	Finish(ctx context.Context, tx *store.Tx, req *graph.Request, resp *graphql.Response) error
+	// Begin returns what the operation in ctx (a mutation when mutation is true) runs
+	// under, or why it may not run.
+	Begin(ctx context.Context, mutation bool) (request.Options, error)
 }
 
 // Open is the gate with no access control: every row, every field, no log. It serves
@@ -84,13 +82,10 @@ type Open struct {
 }
 
 // Begin implements Gate.
-func (o Open) Begin(_ context.Context, mutation bool) (store.TxOptions, *graph.Access, error) {
-	return store.TxOptions{ReadOnly: !mutation, Scope: store.Scope{Kind: store.ScopeAll}},
-		graph.NewAccess(nil, graph.AccessOptions{Pseudonyms: o.Pseudonyms, SuppressionThreshold: o.SuppressionThreshold}), nil
+func (o Open) Begin(_ context.Context, mutation bool) (request.Options, error) {
+	return request.Options{Tx: store.TxOptions{ReadOnly: !mutation, Scope: store.Scope{Kind: store.ScopeAll}},
+		Pseudonyms: o.Pseudonyms, SuppressionThreshold: o.SuppressionThreshold}, nil
 }
-
-// Finish implements Gate.
-func (Open) Finish(context.Context, *store.Tx, *graph.Request, *graphql.Response) error { return nil }
 
 // Config assembles a server.
 type Config struct {
@@ -121,7 +116,7 @@ func GraphQL(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	gcfg := generated.Config{Resolvers: &graph.Resolver{ESFSigner: cfg.ESFSigner}}
-	gcfg.Directives.Category = graph.CategoryDirective
+	gcfg.Directives.Category = request.CategoryDirective
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(gcfg))
 	srv.AddTransport(transport.Options{})
@@ -204,21 +199,20 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			}
 			span.End()
 		}()
-		opts, acc, err := cfg.Gate.Begin(ctx, isMutation)
+		opts, err := cfg.Gate.Begin(ctx, isMutation)
 		if err != nil {
 			return refused(err)
 		}
-		tx, err := cfg.Store.Begin(ctx, opts)
+		// The request lives as long as the operation's transaction: a resolver waiting on
+		// something else than the database (a registry refresh) lets go of the
+		// transaction and the request continues in a new one.
+		req, err := request.Begin(ctx, cfg.Store, opts)
 		if err != nil {
 			cfg.Logger.ErrorContext(ctx, "begin transaction", "err", err)
 			return unavailable(ctx)
 		}
-		req := graph.NewRequest(tx, acc)
-		// A resolver waiting on something else than the database (a registry refresh)
-		// lets go of the transaction and continues in a new one: req.Tx is the current.
-		req.SetReopen(func(ctx context.Context) (*store.Tx, error) { return cfg.Store.Begin(ctx, opts) })
-		defer func() { _ = req.Tx.Rollback(context.WithoutCancel(ctx)) }()
-		ctx = graph.WithRequest(ctx, req)
+		defer req.Close(ctx)
+		ctx = request.With(ctx, req)
 		resp = next(ctx)
 		if resp == nil {
 			return resp
@@ -231,12 +225,8 @@ func inTransaction(cfg Config) graphql.ResponseMiddleware {
 			})
 			return resp
 		}
-		if err := cfg.Gate.Finish(ctx, req.Tx, req, resp); err != nil {
-			cfg.Logger.ErrorContext(ctx, "finish request", "err", err)
-			return unavailable(ctx)
-		}
-		if err := req.Tx.Commit(ctx); err != nil {
-			cfg.Logger.ErrorContext(ctx, "commit", "err", err)
+		if err := req.Finish(ctx, operationName(ctx), requestID(ctx)); err != nil {
+			cfg.Logger.ErrorContext(ctx, "finish operation", "err", err)
 			return unavailable(ctx)
 		}
 		return resp
@@ -391,7 +381,7 @@ func checkMutations(ctx context.Context, next graphql.RootResolver) graphql.Mars
 	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
 		return next(ctx)
 	}
-	if err := graph.CheckMutation(ctx, rc.Field.Name); err != nil {
+	if err := request.CheckMutation(ctx, rc.Field.Name); err != nil {
 		gerr := gqlerror.WrapPath(ast.Path{ast.PathName(rc.Field.Alias)}, err)
 		if p := rc.Field.Position; p != nil {
 			gerr.Locations = []gqlerror.Location{{Line: p.Line, Column: p.Column}}

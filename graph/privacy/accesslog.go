@@ -1,4 +1,4 @@
-package graph
+package privacy
 
 import (
 	"context"
@@ -6,25 +6,29 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ponte-hub/ponte/graph/args"
+	"github.com/ponte-hub/ponte/graph/lists"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
-// accessLog answers the data protection officer's questions to the access log: newest
+// AccessLog answers the data protection officer's questions to the access log: newest
 // first, by person (GDPR Art. 15), subject and time. The cursor is the sequence number of
 // a page's last entry. The database shows the log only to plans with read_access_log
 // (migrations/00101_access_log.sql); the plan is checked here first, so anyone else is
 // told FORBIDDEN rather than shown an empty log.
-func accessLog(ctx context.Context, person, subject *string, from, to *time.Time, first *int, after *string) (*model.AccessLogConnection, error) {
-	r, err := requireOperation(ctx, access.OpReadAccessLog)
+func AccessLog(ctx context.Context, person, subject *string, from, to *time.Time, first *int, after *string) (*model.AccessLogConnection, error) {
+	r, err := request.Operation(ctx, access.OpReadAccessLog)
 	if err != nil {
 		return nil, err
 	}
 	var f store.AccessLogFilter
-	n := DefaultAccessLogPage
+	n := lists.DefaultAccessLogPage
 	if first != nil {
 		n = *first
 	}
@@ -39,7 +43,7 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 		}
 		f.BeforeSeq = seq
 	}
-	id, err := optID("person", person, "Person")
+	id, err := args.OptID("person", person, "Person")
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +62,7 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 			return nil, apperr.Input("to", "must be after from")
 		}
 	}
-	recs, err := r.Tx.AccessLog(ctx, f)
+	recs, err := r.Tx().AccessLog(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +73,7 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 	}
 	for _, rec := range recs {
 		if rec.OrganisationID != "" {
-			r.loaders.organisations.prime(rec.OrganisationID)
+			loaders.Organisations(r.Loaders()).Prime(rec.OrganisationID)
 		}
 	}
 	for _, rec := range recs {
@@ -84,10 +88,10 @@ func accessLog(ctx context.Context, person, subject *string, from, to *time.Time
 		for i, p := range rec.PersonIDs {
 			e.Persons[i] = globalid.Encode("Person", p)
 			// Whose access history was shown is itself logged.
-			r.access.record(p, 0, false)
+			r.RecordRead(p, 0)
 		}
 		if rec.OrganisationID != "" {
-			if e.Organisation, err = r.loaders.organisations.load(ctx, rec.OrganisationID); err != nil {
+			if e.Organisation, err = loaders.Organisations(r.Loaders()).Load(ctx, rec.OrganisationID); err != nil {
 				return nil, err
 			}
 		}

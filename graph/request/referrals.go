@@ -1,4 +1,4 @@
-package graph
+package request
 
 import (
 	"context"
@@ -39,8 +39,8 @@ func toSets(m map[string][]string) map[string]access.CategorySet {
 // limits returns the request's referral limits; nil when the plan names no organisation
 // whose row scope follows cases (nothing to narrow).
 func (r *Request) limits(ctx context.Context) (*referralLimits, error) {
-	plan := r.access.plan
-	if plan == nil || plan.Principal().OrganisationID == "" || r.Tx == nil {
+	plan := r.plan
+	if plan == nil || plan.Principal().OrganisationID == "" || r.tx == nil {
 		return nil, nil
 	}
 	switch plan.Rows() {
@@ -48,10 +48,10 @@ func (r *Request) limits(ctx context.Context) (*referralLimits, error) {
 	default:
 		return nil, nil
 	}
-	l := r.loaders.referralLimits
+	l := r.referrals
 	l.once.Do(func() {
 		var got store.ReferralLimits
-		got, l.err = r.Tx.ReferralLimits(ctx, plan.Principal().OrganisationID)
+		got, l.err = r.tx.ReferralLimits(ctx, plan.Principal().OrganisationID)
 		if l.err == nil && !got.Empty() {
 			l.cases, l.persons, l.households = toSets(got.Cases), toSets(got.Persons), toSets(got.Households)
 		}
@@ -184,7 +184,7 @@ func (r *Request) caseGuard(ctx context.Context, caseID string) error {
 	if !narrowed {
 		return nil
 	}
-	_, _, written := r.access.Touched()
+	_, _, written := r.Touched()
 	for _, c := range written {
 		if !allowed.Has(c) {
 			return &access.DeniedError{Reason: fmt.Sprintf("your organisation takes part in this case through a referral that does not share %s data", c)}
@@ -193,11 +193,20 @@ func (r *Request) caseGuard(ctx context.Context, caseID string) error {
 	return nil
 }
 
-// actor is the request's principal as the workflow sees it.
-func (r *Request) actor() casework.Actor {
-	a := casework.Actor{StaffID: r.StaffID, Guard: r.caseGuard}
-	if r.access.plan != nil {
-		a.OrganisationID = r.access.plan.Principal().OrganisationID
+// Actor is the request's principal as the workflow sees it.
+func (r *Request) Actor() casework.Actor {
+	a := casework.Actor{StaffID: r.StaffID(), Guard: r.caseGuard}
+	if r.plan != nil {
+		a.OrganisationID = r.plan.Principal().OrganisationID
 	}
 	return a
+}
+
+// ActorName names who acts in the request's records of data-subject requests: the
+// caller's subject, or the hub when it runs open.
+func (r *Request) ActorName() string {
+	if r.plan == nil {
+		return "hub"
+	}
+	return r.plan.Principal().Subject
 }

@@ -1,4 +1,6 @@
-package graph
+// Package loaders batches one request's relations: whenever rows are loaded, the keys
+// their children will ask for are primed, so a page costs one statement per relation.
+package loaders
 
 import (
 	"context"
@@ -8,11 +10,11 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// loader batches one relation for one request, deterministically: whenever rows are loaded,
+// Loader batches one relation for one request, deterministically: whenever rows are loaded,
 // the keys their children will ask for are primed; the first child to ask fetches every
 // primed key in one statement. So a page of N parents costs one statement per relation,
 // whatever N, without the timing windows of a classic dataloader.
-type loader[V any] struct {
+type Loader[V any] struct {
 	// fetchMu serialises fetches of this relation; mu guards the maps and is never held
 	// while a fetch runs, so priming from another loader's fetch cannot deadlock.
 	fetchMu sync.Mutex
@@ -22,12 +24,12 @@ type loader[V any] struct {
 	fetch   func(ctx context.Context, keys []string) (map[string]V, error)
 }
 
-func newLoader[V any](fetch func(ctx context.Context, keys []string) (map[string]V, error)) *loader[V] {
-	return &loader[V]{done: map[string]V{}, pending: map[string]struct{}{}, fetch: fetch}
+func newLoader[V any](fetch func(ctx context.Context, keys []string) (map[string]V, error)) *Loader[V] {
+	return &Loader[V]{done: map[string]V{}, pending: map[string]struct{}{}, fetch: fetch}
 }
 
-// prime announces keys that will probably be asked for.
-func (l *loader[V]) prime(keys ...string) {
+// Prime announces keys that will probably be asked for.
+func (l *Loader[V]) Prime(keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
@@ -37,8 +39,8 @@ func (l *loader[V]) prime(keys ...string) {
 	}
 }
 
-// load returns the value of key, fetching it together with every pending key.
-func (l *loader[V]) load(ctx context.Context, key string) (V, error) {
+// Load returns the value of key, fetching it together with every pending key.
+func (l *Loader[V]) Load(ctx context.Context, key string) (V, error) {
 	l.mu.Lock()
 	v, ok := l.done[key]
 	l.mu.Unlock()
@@ -92,48 +94,49 @@ func groupBy[T any](rows []T, key func(T) string) map[string][]T {
 	return m
 }
 
-// loaders are one request's batched relations.
-type loaders struct {
-	organisations *loader[*store.Organisation]
-	departments   *loader[*store.Department]
-	staff         *loader[*store.Staff]
-	persons       *loader[*store.Person]
+// Loaders are one request's batched relations.
+type Loaders struct {
+	organisations *Loader[*store.Organisation]
+	departments   *Loader[*store.Department]
+	staff         *Loader[*store.Staff]
+	persons       *Loader[*store.Person]
 	// personsByTaxCode finds, by tax code, the persons a registry record names: those in
 	// the row scope, nil for anyone else.
-	personsByTaxCode *loader[*store.Person]
-	households       *loader[*store.Household]
-	cases            *loader[*store.Case]
-	projects         *loader[*store.Project]
-	operations       *loader[*store.Operation]
-	rounds           *loader[*store.Round]
-	orgDepartments   *loader[[]store.Department]
-	householdMembs   *loader[[]store.HouseholdMember]
-	personMembs      *loader[[]store.HouseholdMember]
-	householdCases   *loader[[]store.Case]
-	caseDepts        *loader[[]string]
-	caseOrgs         *loader[[]store.CaseOrganisation]
-	caseAssessment   *loader[[]store.Assessment]
-	caseProjects     *loader[[]store.Project]
-	caseInterv       *loader[[]store.Intervention]
-	projectInterv    *loader[[]store.Intervention]
-	caseActivity     *loader[[]store.ActivityEntry]
-	opRounds         *loader[[]store.Round]
-	personParts      *loader[[]store.Participation]
+	personsByTaxCode *Loader[*store.Person]
+	households       *Loader[*store.Household]
+	cases            *Loader[*store.Case]
+	projects         *Loader[*store.Project]
+	operations       *Loader[*store.Operation]
+	rounds           *Loader[*store.Round]
+	orgDepartments   *Loader[[]store.Department]
+	householdMembs   *Loader[[]store.HouseholdMember]
+	personMembs      *Loader[[]store.HouseholdMember]
+	householdCases   *Loader[[]store.Case]
+	caseDepts        *Loader[[]string]
+	caseOrgs         *Loader[[]store.CaseOrganisation]
+	caseAssessment   *Loader[[]store.Assessment]
+	caseProjects     *Loader[[]store.Project]
+	caseInterv       *Loader[[]store.Intervention]
+	projectInterv    *Loader[[]store.Intervention]
+	caseActivity     *Loader[[]store.ActivityEntry]
+	opRounds         *Loader[[]store.Round]
+	personParts      *Loader[[]store.Participation]
 	registry         *registryLoaders
 	// Working across organisations.
-	caseParts      *loader[[]store.CaseParticipation]
-	caseEvents     *loader[[]store.CaseEvent]
-	caseReferrals  *loader[[]store.Referral]
-	caseTransfers  *loader[[]store.Transfer]
-	caseDue        *loader[[]store.DueAction]
-	personRects    *loader[[]store.PersonRectification]
-	referralLimits *referralLimits
+	caseParts     *Loader[[]store.CaseParticipation]
+	caseEvents    *Loader[[]store.CaseEvent]
+	caseReferrals *Loader[[]store.Referral]
+	caseTransfers *Loader[[]store.Transfer]
+	caseDue       *Loader[[]store.DueAction]
+	personRects   *Loader[[]store.PersonRectification]
 	// today is the request's date, which due actions are computed for.
 	today time.Time
 }
 
-func newLoaders(tx *store.Tx) *loaders {
-	l := &loaders{}
+// New returns the loaders of a request reading through tx on the given day (which due
+// actions are computed for).
+func New(tx *store.Tx, today time.Time) *Loaders {
+	l := &Loaders{today: today}
 	l.organisations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Organisation, error) {
 		rows, err := tx.OrganisationsByIDs(ctx, ids)
 		return byID(rows, func(o store.Organisation) string { return o.ID }), err
@@ -141,60 +144,60 @@ func newLoaders(tx *store.Tx) *loaders {
 	l.departments = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Department, error) {
 		rows, err := tx.DepartmentsByIDs(ctx, ids)
 		for _, d := range rows {
-			l.organisations.prime(d.OrganisationID)
+			l.organisations.Prime(d.OrganisationID)
 		}
 		return byID(rows, func(d store.Department) string { return d.ID }), err
 	})
 	l.staff = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Staff, error) {
 		rows, err := tx.StaffByIDs(ctx, ids)
 		for _, s := range rows {
-			l.organisations.prime(s.OrganisationID)
+			l.organisations.Prime(s.OrganisationID)
 			if s.DepartmentID != nil {
-				l.departments.prime(*s.DepartmentID)
+				l.departments.Prime(*s.DepartmentID)
 			}
 		}
 		return byID(rows, func(s store.Staff) string { return s.ID }), err
 	})
 	l.persons = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Person, error) {
 		rows, err := tx.PersonsByIDs(ctx, ids)
-		l.primePersons(rows)
+		l.PrimePersons(rows)
 		return byID(rows, func(p store.Person) string { return p.ID }), err
 	})
 	l.personsByTaxCode = newLoader(func(ctx context.Context, codes []string) (map[string]*store.Person, error) {
 		rows, err := tx.PersonsByTaxCodes(ctx, codes)
-		l.primePersons(rows)
+		l.PrimePersons(rows)
 		return byID(rows, func(p store.Person) string { return p.TaxCode }), err
 	})
 	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Household, error) {
 		rows, err := tx.HouseholdsByIDs(ctx, ids)
 		for _, h := range rows {
-			l.householdMembs.prime(h.ID)
-			l.householdCases.prime(h.ID)
+			l.householdMembs.Prime(h.ID)
+			l.householdCases.Prime(h.ID)
 			l.registry.primeHouseholds(h.ID)
 		}
 		return byID(rows, func(h store.Household) string { return h.ID }), err
 	})
 	l.cases = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Case, error) {
 		rows, err := tx.CasesByIDs(ctx, ids)
-		l.primeCases(rows)
+		l.PrimeCases(rows)
 		return byID(rows, func(c store.Case) string { return c.ID }), err
 	})
 	l.projects = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Project, error) {
 		rows, err := tx.ProjectsByIDs(ctx, ids)
-		l.primeProjects(rows)
+		l.PrimeProjects(rows)
 		return byID(rows, func(p store.Project) string { return p.ID }), err
 	})
 	l.operations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Operation, error) {
 		rows, err := tx.OperationsByIDs(ctx, ids)
 		for _, o := range rows {
-			l.opRounds.prime(o.ID)
+			l.opRounds.Prime(o.ID)
 		}
 		return byID(rows, func(o store.Operation) string { return o.ID }), err
 	})
 	l.rounds = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Round, error) {
 		rows, err := tx.RoundsByIDs(ctx, ids)
 		for _, r := range rows {
-			l.operations.prime(r.OperationID)
+			l.operations.Prime(r.OperationID)
 		}
 		return byID(rows, func(r store.Round) string { return r.ID }), err
 	})
@@ -205,20 +208,20 @@ func newLoaders(tx *store.Tx) *loaders {
 	l.householdMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
 		rows, err := tx.MembersByHousehold(ctx, ids)
 		for _, m := range rows {
-			l.persons.prime(m.PersonID)
+			l.persons.Prime(m.PersonID)
 		}
 		return groupBy(rows, func(m store.HouseholdMember) string { return m.HouseholdID }), err
 	})
 	l.personMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
 		rows, err := tx.MembershipsByPerson(ctx, ids)
 		for _, m := range rows {
-			l.households.prime(m.HouseholdID)
+			l.households.Prime(m.HouseholdID)
 		}
 		return groupBy(rows, func(m store.HouseholdMember) string { return m.PersonID }), err
 	})
 	l.householdCases = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Case, error) {
 		rows, err := tx.CasesByHousehold(ctx, ids)
-		l.primeCases(rows)
+		l.PrimeCases(rows)
 		return groupBy(rows, func(c store.Case) string { return *c.HouseholdID }), err
 	})
 	l.caseDepts = newLoader(func(ctx context.Context, ids []string) (map[string][]string, error) {
@@ -226,44 +229,44 @@ func newLoaders(tx *store.Tx) *loaders {
 		m := map[string][]string{}
 		for _, lk := range links {
 			m[lk[0]] = append(m[lk[0]], lk[1])
-			l.departments.prime(lk[1])
+			l.departments.Prime(lk[1])
 		}
 		return m, err
 	})
 	l.caseOrgs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseOrganisation, error) {
 		rows, err := tx.CaseOrganisations(ctx, ids)
 		for _, co := range rows {
-			l.organisations.prime(co.OrganisationID)
+			l.organisations.Prime(co.OrganisationID)
 		}
 		return groupBy(rows, func(co store.CaseOrganisation) string { return co.CaseID }), err
 	})
 	l.caseAssessment = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Assessment, error) {
 		rows, err := tx.AssessmentsByCase(ctx, ids)
 		for _, a := range rows {
-			l.persons.prime(a.PersonID)
-			l.staff.prime(a.AssessorID)
+			l.persons.Prime(a.PersonID)
+			l.staff.Prime(a.AssessorID)
 		}
 		return groupBy(rows, func(a store.Assessment) string { return a.CaseID }), err
 	})
 	l.caseProjects = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Project, error) {
 		rows, err := tx.ProjectsByCase(ctx, ids)
-		l.primeProjects(rows)
+		l.PrimeProjects(rows)
 		return groupBy(rows, func(p store.Project) string { return p.CaseID }), err
 	})
 	l.caseInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
 		rows, err := tx.InterventionsByCase(ctx, ids)
-		l.primeInterventions(rows)
+		l.PrimeInterventions(rows)
 		return groupBy(rows, func(i store.Intervention) string { return i.CaseID }), err
 	})
 	l.projectInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
 		rows, err := tx.InterventionsByProject(ctx, ids)
-		l.primeInterventions(rows)
+		l.PrimeInterventions(rows)
 		return groupBy(rows, func(i store.Intervention) string { return *i.ProjectID }), err
 	})
 	l.caseActivity = newLoader(func(ctx context.Context, ids []string) (map[string][]store.ActivityEntry, error) {
 		rows, err := tx.ActivityByCase(ctx, ids)
 		for _, e := range rows {
-			l.staff.prime(e.AuthorID)
+			l.staff.Prime(e.AuthorID)
 		}
 		return groupBy(rows, func(e store.ActivityEntry) string { return e.CaseID }), err
 	})
@@ -273,15 +276,14 @@ func newLoaders(tx *store.Tx) *loaders {
 	})
 	l.personParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Participation, error) {
 		rows, err := tx.ParticipationsByPerson(ctx, ids)
-		l.primeParticipations(rows)
+		l.PrimeParticipations(rows)
 		return groupBy(rows, func(p store.Participation) string { return p.PersonID }), err
 	})
 	l.registry = newRegistryLoaders(tx, l)
-	l.referralLimits = &referralLimits{}
 	l.caseParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseParticipation, error) {
 		rows, err := tx.ParticipationsByCase(ctx, ids)
 		for _, p := range rows {
-			l.organisations.prime(p.OrganisationID)
+			l.organisations.Prime(p.OrganisationID)
 		}
 		return groupBy(rows, func(p store.CaseParticipation) string { return p.CaseID }), err
 	})
@@ -289,10 +291,10 @@ func newLoaders(tx *store.Tx) *loaders {
 		rows, err := tx.CaseEventsByCase(ctx, ids)
 		for _, e := range rows {
 			if e.ActorStaffID != nil {
-				l.staff.prime(*e.ActorStaffID)
+				l.staff.Prime(*e.ActorStaffID)
 			}
 			if e.OrganisationID != nil {
-				l.organisations.prime(*e.OrganisationID)
+				l.organisations.Prime(*e.OrganisationID)
 			}
 		}
 		return groupBy(rows, func(e store.CaseEvent) string { return e.CaseID }), err
@@ -300,15 +302,15 @@ func newLoaders(tx *store.Tx) *loaders {
 	l.caseReferrals = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Referral, error) {
 		rows, err := tx.ReferralsByCase(ctx, ids)
 		for _, x := range rows {
-			l.organisations.prime(x.FromOrganisationID, x.ToOrganisationID)
+			l.organisations.Prime(x.FromOrganisationID, x.ToOrganisationID)
 		}
 		return groupBy(rows, func(x store.Referral) string { return x.CaseID }), err
 	})
 	l.caseTransfers = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Transfer, error) {
 		rows, err := tx.TransfersByCase(ctx, ids)
 		for _, x := range rows {
-			l.organisations.prime(x.FromOrganisationID, x.ToOrganisationID)
-			l.staff.prime(x.FromWorkerID)
+			l.organisations.Prime(x.FromOrganisationID, x.ToOrganisationID)
+			l.staff.Prime(x.FromWorkerID)
 		}
 		return groupBy(rows, func(x store.Transfer) string { return x.CaseID }), err
 	})
@@ -323,69 +325,69 @@ func newLoaders(tx *store.Tx) *loaders {
 	return l
 }
 
-func (l *loaders) primeCases(rows []store.Case) {
+func (l *Loaders) PrimeCases(rows []store.Case) {
 	for _, c := range rows {
 		if c.HouseholdID != nil {
-			l.households.prime(*c.HouseholdID)
+			l.households.Prime(*c.HouseholdID)
 		}
 		if c.PersonID != nil {
-			l.persons.prime(*c.PersonID)
+			l.persons.Prime(*c.PersonID)
 		}
-		l.organisations.prime(c.OrganisationID)
-		l.staff.prime(c.LeadWorkerID)
-		l.caseDepts.prime(c.ID)
-		l.caseOrgs.prime(c.ID)
-		l.caseAssessment.prime(c.ID)
-		l.caseProjects.prime(c.ID)
-		l.caseInterv.prime(c.ID)
-		l.caseActivity.prime(c.ID)
-		l.caseParts.prime(c.ID)
-		l.caseEvents.prime(c.ID)
-		l.caseReferrals.prime(c.ID)
-		l.caseTransfers.prime(c.ID)
-		l.caseDue.prime(c.ID)
+		l.organisations.Prime(c.OrganisationID)
+		l.staff.Prime(c.LeadWorkerID)
+		l.caseDepts.Prime(c.ID)
+		l.caseOrgs.Prime(c.ID)
+		l.caseAssessment.Prime(c.ID)
+		l.caseProjects.Prime(c.ID)
+		l.caseInterv.Prime(c.ID)
+		l.caseActivity.Prime(c.ID)
+		l.caseParts.Prime(c.ID)
+		l.caseEvents.Prime(c.ID)
+		l.caseReferrals.Prime(c.ID)
+		l.caseTransfers.Prime(c.ID)
+		l.caseDue.Prime(c.ID)
 	}
 }
 
-func (l *loaders) primePersons(rows []store.Person) {
+func (l *Loaders) PrimePersons(rows []store.Person) {
 	for _, p := range rows {
-		l.personMembs.prime(p.ID)
-		l.personParts.prime(p.ID)
+		l.personMembs.Prime(p.ID)
+		l.personParts.Prime(p.ID)
 		l.registry.primePersons(p.ID)
 	}
 }
 
-func (l *loaders) primeProjects(rows []store.Project) {
+func (l *Loaders) PrimeProjects(rows []store.Project) {
 	for _, p := range rows {
-		l.cases.prime(p.CaseID)
-		l.persons.prime(p.ParticipantID)
-		l.organisations.prime(p.ProviderOrganisationID)
+		l.cases.Prime(p.CaseID)
+		l.persons.Prime(p.ParticipantID)
+		l.organisations.Prime(p.ProviderOrganisationID)
 		if p.CaseManagerID != nil {
-			l.staff.prime(*p.CaseManagerID)
+			l.staff.Prime(*p.CaseManagerID)
 		}
-		l.projectInterv.prime(p.ID)
+		l.projectInterv.Prime(p.ID)
 	}
 }
 
-func (l *loaders) primeInterventions(rows []store.Intervention) {
+func (l *Loaders) PrimeInterventions(rows []store.Intervention) {
 	for _, i := range rows {
-		l.persons.prime(i.BeneficiaryID)
-		l.organisations.prime(i.ProviderOrganisationID)
+		l.persons.Prime(i.BeneficiaryID)
+		l.organisations.Prime(i.ProviderOrganisationID)
 		if i.ProjectID != nil {
-			l.projects.prime(*i.ProjectID)
+			l.projects.Prime(*i.ProjectID)
 		}
 		if i.RoundID != nil {
-			l.rounds.prime(*i.RoundID)
+			l.rounds.Prime(*i.RoundID)
 		}
 	}
 }
 
-func (l *loaders) primeParticipations(rows []store.Participation) {
+func (l *Loaders) PrimeParticipations(rows []store.Participation) {
 	for _, p := range rows {
-		l.persons.prime(p.PersonID)
-		l.operations.prime(p.OperationID)
+		l.persons.Prime(p.PersonID)
+		l.operations.Prime(p.OperationID)
 		if p.RoundID != nil {
-			l.rounds.prime(*p.RoundID)
+			l.rounds.Prime(*p.RoundID)
 		}
 	}
 }

@@ -1,13 +1,20 @@
-package graph
+// Package esfreport answers the ESF+ reporting side of the API: reports, drill-downs,
+// profiles, and frozen reports with their verification, computed by internal/esf for
+// plans whose row scope sees every participant, which they show only through pseudonyms.
+package esfreport
 
 import (
+	"errors"
 	"time"
 
 	"context"
 
+	"github.com/ponte-hub/ponte/graph/lists"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // esfQuery builds the engine's query from the report arguments; the engine validates it.
@@ -31,31 +38,31 @@ func optString(s string) *string {
 
 // pseudonyms adapts the request's pseudonymizer to the ESF engine; without a configured
 // key the engine is not called, so no report ever shows a blank where a pseudonym belongs.
-type pseudonyms struct{ a *Access }
+type pseudonyms struct{ r *request.Request }
 
 func (p pseudonyms) Person(id string) string {
-	s, _ := p.a.pseudonym(id)
+	s, _ := p.r.Pseudonym(id)
 	return s
 }
 
 // requireESF returns the request when its plan may run the ESF+ operation op with a row
 // scope that sees every participant (access.Plan.CheckESF); always when the server runs
 // open.
-func requireESF(ctx context.Context, op access.Operation) (*Request, error) {
-	return requirePlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
+func requireESF(ctx context.Context, op access.Operation) (*request.Request, error) {
+	return request.WithPlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
 }
 
 // requestPseudonyms is requireESF for operations that show participants, which they do
 // only through pseudonyms: it fails UNAVAILABLE when the hub has no pseudonym key.
-func requestPseudonyms(ctx context.Context, op access.Operation) (*Request, esf.Pseudonymiser, error) {
+func requestPseudonyms(ctx context.Context, op access.Operation) (*request.Request, esf.Pseudonymiser, error) {
 	r, err := requireESF(ctx, op)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := r.access.pseudonym(""); err != nil {
+	if _, err := r.Pseudonym(""); err != nil {
 		return nil, nil, err
 	}
-	return r, pseudonyms{r.access}, nil
+	return r, pseudonyms{r}, nil
 }
 
 var genderColumn = map[string]string{"WOMEN": esf.GenderWomen, "MEN": esf.GenderMen, "NON_BINARY": esf.GenderNonBinary}
@@ -142,9 +149,122 @@ func verificationModel(v *esf.Verification) model.EsfVerification {
 
 // frozenBy names who froze a report: the caller's subject, or the local operator when the
 // server runs open.
-func frozenBy(r *Request) string {
-	if r.access != nil && r.access.plan != nil {
-		return r.access.plan.Principal().Subject
+func frozenBy(r *request.Request) string {
+	if r.Plan() != nil {
+		return r.Plan().Principal().Subject
 	}
 	return "local-operator"
+}
+
+// Freeze freezes a report: signed by signer when there is one.
+func Freeze(ctx context.Context, input model.FreezeEsfReportInput, signer *esf.Signer) (*model.FreezeEsfReportPayload, error) {
+	// The server checked the mutation's operation; a freeze also needs a scope that sees
+	// every participant, or the report it stores would be partial.
+	req, err := requireESF(ctx, access.OpFreezeESFReport)
+	if err != nil {
+		return nil, err
+	}
+	f, err := esf.Freeze(ctx, req.Tx(), esf.FreezeRequest{Query: esfQuery(input.Cutoff, input.Programme, input.SpecificObjective, input.OperationCode),
+		FrozenBy: frozenBy(req), Note: deref(input.Note), Signer: signer})
+	if err != nil {
+		return nil, err
+	}
+	return &model.FreezeEsfReportPayload{Frozen: frozenModel(f)}, nil
+}
+
+// Report computes a report.
+func Report(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string) (*model.EsfReport, error) {
+	req, err := requireESF(ctx, access.OpReportESF)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := esf.Compute(ctx, req.Tx(), esfQuery(cutoff, programme, specificObjective, operationCode))
+	if err != nil {
+		return nil, err
+	}
+	m := esfReportModel(rep)
+	return &m, nil
+}
+
+// DrillDown lists the participants behind one value of a report, by pseudonym.
+func DrillDown(ctx context.Context, cutoff time.Time, programme *string, specificObjective *string, operationCode *string, group *model.EsfGroupInput, indicator string, gender *model.EsfGenderColumn, estimatedOnly *bool, first *int) ([]model.EsfParticipant, error) {
+	req, ps, err := requestPseudonyms(ctx, access.OpDrillESF)
+	if err != nil {
+		return nil, err
+	}
+	q := esf.DrillQuery{Query: esfQuery(cutoff, programme, specificObjective, operationCode), Indicator: indicator}
+	if group != nil {
+		q.Group = esf.GroupKey{Programme: group.Programme, Priority: group.Priority, SpecificObjective: group.SpecificObjective, CategoryOfRegion: group.CategoryOfRegion}
+	}
+	if gender != nil {
+		q.Gender = genderColumn[string(*gender)]
+	}
+	if estimatedOnly != nil {
+		q.EstimatedOnly = *estimatedOnly
+	}
+	q.Limit = lists.DefaultDrillDownLimit
+	if first != nil {
+		if *first < 1 || *first > 1000 {
+			return nil, apperr.Input("first", "must be between 1 and 1000")
+		}
+		q.Limit = *first
+	}
+	rows, err := esf.DrillDown(ctx, req.Tx(), q, ps)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.EsfParticipant, len(rows))
+	for i, p := range rows {
+		out[i] = esfParticipantModel(p)
+	}
+	return out, nil
+}
+
+// Profile describes the participants of an operation's rounds.
+func Profile(ctx context.Context, operationCode string, round *int) (*model.EsfProfile, error) {
+	req, err := requireESF(ctx, access.OpReportESF)
+	if err != nil {
+		return nil, err
+	}
+	q := esf.ProfileQuery{OperationCode: operationCode}
+	if round != nil {
+		q.Round = *round
+	}
+	rep, err := esf.Profile(ctx, req.Tx(), q)
+	if err != nil {
+		return nil, err
+	}
+	m := esfProfileModel(rep)
+	return &m, nil
+}
+
+// Frozen loads a frozen report; null when there is none of that id.
+func Frozen(ctx context.Context, id string) (*model.FrozenEsfReport, error) {
+	req, err := requireESF(ctx, access.OpReportESF)
+	if err != nil {
+		return nil, err
+	}
+	f, err := esf.LoadFrozen(ctx, req.Tx(), id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := frozenModel(f)
+	return &m, nil
+}
+
+// Verify checks a frozen report against its signature and today's records.
+func Verify(ctx context.Context, id string, signer *esf.Signer) (*model.EsfVerification, error) {
+	req, ps, err := requestPseudonyms(ctx, access.OpReportESF)
+	if err != nil {
+		return nil, err
+	}
+	v, err := esf.Verify(ctx, req.Tx(), id, ps, signer)
+	if err != nil {
+		return nil, err
+	}
+	m := verificationModel(v)
+	return &m, nil
 }

@@ -1,4 +1,4 @@
-package graph_test
+package request_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph"
 	"github.com/ponte-hub/ponte/graph/generated"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
@@ -55,7 +56,7 @@ func TestEveryPersonalFieldHasACategory(t *testing.T) {
 				continue
 			}
 			v := d.Arguments.ForName("name").Value.Raw
-			_, ok := graph.SchemaCategory(v)
+			_, ok := request.SchemaCategory(v)
 			require.True(t, ok, "%s.%s: category %s is not in the access vocabulary", def.Name, f.Name, v)
 		}
 	}
@@ -69,12 +70,12 @@ func TestEveryPersonalFieldHasACategory(t *testing.T) {
 // Every mutation of the schema has an access rule; an unknown one is refused.
 func TestEveryMutationHasAnAccessRule(t *testing.T) {
 	t.Parallel()
-	known := graph.MutationFields()
+	known := request.MutationFields()
 	for _, f := range schema().Mutation.Fields {
 		if strings.HasPrefix(f.Name, "__") {
 			continue
 		}
-		require.Contains(t, known, f.Name, "mutation %s has no access rule in graph/access.go", f.Name)
+		require.Contains(t, known, f.Name, "mutation %s has no access rule in graph/request/mutations.go", f.Name)
 	}
 }
 
@@ -90,10 +91,10 @@ func plan(t *testing.T, role access.Role, purpose access.Purpose) *access.Plan {
 	return p
 }
 
-// request returns a context with a request under pl (nil: open) as of 2025-06-01.
-func request(pl *access.Plan) (context.Context, *graph.Access) {
-	acc := graph.NewAccess(pl, graph.AccessOptions{Now: time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)})
-	return graph.WithRequest(context.Background(), graph.NewRequest(nil, acc)), acc
+// newRequest returns a context with a request under pl (nil: open) as of 2025-06-01.
+func newRequest(pl *access.Plan) (context.Context, *request.Request) {
+	req := request.New(nil, request.Options{Plan: pl, Clock: func() time.Time { return time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC) }})
+	return request.With(context.Background(), req), req
 }
 
 func resolved(v any) graphql.Resolver {
@@ -142,8 +143,8 @@ func TestCategoryDirective(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx, acc := request(tc.plan)
-			res, err := graph.CategoryDirective(ctx, tc.obj, resolved("value"), tc.cat)
+			ctx, acc := newRequest(tc.plan)
+			res, err := request.CategoryDirective(ctx, tc.obj, resolved("value"), tc.cat)
 			_, read, _ := acc.Touched()
 			if !tc.allowed {
 				require.ErrorIs(t, err, apperr.ErrForbidden)
@@ -160,21 +161,21 @@ func TestCategoryDirective(t *testing.T) {
 	}
 
 	// The persons returned are logged; a denied field logs nothing.
-	ctx, acc := request(officer)
-	_, _ = graph.CategoryDirective(ctx, adult, resolved("x"), "IDENTITY")
-	_, _ = graph.CategoryDirective(ctx, minor, resolved("x"), "IDENTITY")
+	ctx, acc := newRequest(officer)
+	_, _ = request.CategoryDirective(ctx, adult, resolved("x"), "IDENTITY")
+	_, _ = request.CategoryDirective(ctx, minor, resolved("x"), "IDENTITY")
 	persons, read, written := acc.Touched()
 	require.Equal(t, []string{adult.ID}, persons)
 	require.Equal(t, []access.Category{access.CategoryIdentity}, read)
 	require.Empty(t, written)
 
 	// A minor's denial says why.
-	_, err := graph.CategoryDirective(ctx, minor, resolved("x"), "IDENTITY")
+	_, err := request.CategoryDirective(ctx, minor, resolved("x"), "IDENTITY")
 	require.Contains(t, err.Error(), "minor")
 
 	// Open: everything, nothing recorded.
-	ctx, acc = request(nil)
-	res, err := graph.CategoryDirective(ctx, minor, resolved("x"), "HEALTH")
+	ctx, acc = newRequest(nil)
+	res, err := request.CategoryDirective(ctx, minor, resolved("x"), "HEALTH")
 	require.NoError(t, err)
 	require.Equal(t, "x", res)
 	persons, read, _ = acc.Touched()
@@ -205,8 +206,8 @@ func TestCheckMutation(t *testing.T) {
 		{admin, "createProject", false, nil},
 		{worker, "dropEverything", false, nil},
 	} {
-		ctx, acc := request(tc.plan)
-		err := graph.CheckMutation(ctx, tc.field)
+		ctx, acc := newRequest(tc.plan)
+		err := request.CheckMutation(ctx, tc.field)
 		_, _, written := acc.Touched()
 		if !tc.allowed {
 			require.ErrorIs(t, err, apperr.ErrForbidden, "%s %s", tc.plan.Principal().Role, tc.field)
@@ -218,6 +219,6 @@ func TestCheckMutation(t *testing.T) {
 		slices.Sort(written)
 		require.Equal(t, tc.writes, written, tc.field)
 	}
-	ctx, _ := request(nil)
-	require.NoError(t, graph.CheckMutation(ctx, "dropEverything"), "open: no access control")
+	ctx, _ := newRequest(nil)
+	require.NoError(t, request.CheckMutation(ctx, "dropEverything"), "open: no access control")
 }

@@ -1,11 +1,16 @@
-package graph
+// Package aggregates answers the API's count tables: counted by the store, suppressed
+// under the request's threshold by the access layer, so no answer, alone or with
+// another, shows a count below it.
+package aggregates
 
 import (
 	"context"
 	"fmt"
 	"sort"
 
+	"github.com/ponte-hub/ponte/graph/args"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -16,45 +21,45 @@ var (
 	interventionStatuses = []string{"PLANNED", "ACTIVE", "COMPLETED", "INTERRUPTED"}
 )
 
-// caseLoad counts cases per group and status, suppressed. The three groupings are
+// CaseLoad counts cases per group and status, suppressed. The three groupings are
 // suppressed together whichever is asked for (access.SuppressCaseLoad): they are linked
 // tables over the same cases, and each answer is its part of one publication, so asking
 // for another grouping, or again, shows nothing that could recover a hidden count.
-func caseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTable, error) {
-	r, err := requireOperation(ctx, access.OpReadAggregates)
+func CaseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTable, error) {
+	r, err := request.Operation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
-	tables, err := r.Tx.CaseLoadTables(ctx)
+	tables, err := r.Tx().CaseLoadTables(ctx)
 	if err != nil {
 		return nil, err
 	}
 	orgs, orgLabels := rowKeys(tables["ORGANISATION"], false)
 	depts, deptLabels := rowKeys(tables["DEPARTMENT"], true)
 	load := access.CaseLoad{Statuses: len(caseStatuses),
-		ByOrganisation: counts(tables["ORGANISATION"], orgs, caseStatuses),
-		ByDepartment:   counts(tables["DEPARTMENT"], depts, caseStatuses),
-		NoDepartment:   counts(tables["DEPARTMENT"], []string{noDepartment}, caseStatuses)[0]}
-	byStatus := counts(tables["STATUS"], caseStatuses, caseStatuses)
+		ByOrganisation: Counts(tables["ORGANISATION"], orgs, caseStatuses),
+		ByDepartment:   Counts(tables["DEPARTMENT"], depts, caseStatuses),
+		NoDepartment:   Counts(tables["DEPARTMENT"], []string{noDepartment}, caseStatuses)[0]}
+	byStatus := Counts(tables["STATUS"], caseStatuses, caseStatuses)
 	for i := range caseStatuses {
 		var n int64
 		for _, r := range load.ByOrganisation {
 			n += r[i]
 		}
 		if n != byStatus[i][i] {
-			return nil, fmt.Errorf("graph: case load: %d %s cases by status, %d by organisation", byStatus[i][i], caseStatuses[i], n)
+			return nil, fmt.Errorf("aggregates: case load: %d %s cases by status, %d by organisation", byStatus[i][i], caseStatuses[i], n)
 		}
 	}
-	st, err := access.SuppressCaseLoad(load, r.access.threshold)
+	st, err := access.SuppressCaseLoad(load, r.SuppressionThreshold())
 	if err != nil {
 		return nil, err
 	}
 	switch groupBy {
 	case model.CaseLoadGroupStatus:
 		// Rows are the statuses, all of them, zeros included; one column of cases.
-		return countTable(st.Status, caseStatuses, nil, []string{"CASES"}, r.access.threshold), nil
+		return CountTable(st.Status, caseStatuses, nil, []string{"CASES"}, r.SuppressionThreshold()), nil
 	case model.CaseLoadGroupOrganisation:
-		return countTable(st.Organisation, orgs, orgLabels, caseStatuses, r.access.threshold), nil
+		return CountTable(st.Organisation, orgs, orgLabels, caseStatuses, r.SuppressionThreshold()), nil
 	}
 	// The row of cases without a department is there when there are some.
 	keys := append(depts, noDepartment)
@@ -62,36 +67,36 @@ func caseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTab
 	if last := len(keys) - 1; !t.RowTotals[last].Suppressed && t.RowTotals[last].Value == 0 {
 		keys, t.Cells, t.RowTotals = keys[:last], t.Cells[:last], t.RowTotals[:last]
 	}
-	return countTable(t, keys, deptLabels, caseStatuses, r.access.threshold), nil
+	return CountTable(t, keys, deptLabels, caseStatuses, r.SuppressionThreshold()), nil
 }
 
 // noDepartment is the department grouping's key for cases involving no department.
 const noDepartment = "NONE"
 
-// servicesActivated counts a round's interventions per service type and status, suppressed.
+// ServicesActivated counts a round's interventions per service type and status, suppressed.
 // A round's table is a linked set of its own: its interventions are in no other round's
 // table, and no published figure adds rounds up or ties interventions to case counts, so
 // no equation links two answers.
-func servicesActivated(ctx context.Context, roundID string) (*model.CountTable, error) {
-	r, err := requireOperation(ctx, access.OpReadAggregates)
+func ServicesActivated(ctx context.Context, roundID string) (*model.CountTable, error) {
+	r, err := request.Operation(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
-	id, err := optID("roundId", &roundID, "OperationRound")
+	id, err := args.OptID("roundId", &roundID, "OperationRound")
 	if err != nil {
 		return nil, err
 	}
-	cells, err := r.Tx.ServicesActivated(ctx, *id)
+	cells, err := r.Tx().ServicesActivated(ctx, *id)
 	if err != nil {
 		return nil, err
 	}
 	keys, labels := rowKeys(cells, false)
-	st, err := access.Suppress(access.Table{Counts: counts(cells, keys, interventionStatuses), Columns: len(interventionStatuses), RowTotals: true, ColumnTotals: true, GrandTotal: true},
-		r.access.threshold)
+	st, err := access.Suppress(access.Table{Counts: Counts(cells, keys, interventionStatuses), Columns: len(interventionStatuses), RowTotals: true, ColumnTotals: true, GrandTotal: true},
+		r.SuppressionThreshold())
 	if err != nil {
 		return nil, err
 	}
-	return countTable(st, keys, labels, interventionStatuses, r.access.threshold), nil
+	return CountTable(st, keys, labels, interventionStatuses, r.SuppressionThreshold()), nil
 }
 
 // rowKeys lists the row keys of raw cells (leaving out NONE when none is set) ordered by
@@ -125,8 +130,8 @@ func rowKeys(cells []store.AggregateCell, none bool) ([]string, map[string]strin
 	return keys, labels
 }
 
-// counts lays raw cells out as rows × columns, in the given orders.
-func counts(cells []store.AggregateCell, rowKeys, columns []string) [][]int64 {
+// Counts lays raw cells out as rows × columns, in the given orders.
+func Counts(cells []store.AggregateCell, rowKeys, columns []string) [][]int64 {
 	rowAt := map[string]int{}
 	for i, k := range rowKeys {
 		rowAt[k] = i
@@ -149,8 +154,8 @@ func counts(cells []store.AggregateCell, rowKeys, columns []string) [][]int64 {
 	return out
 }
 
-// countTable is a suppressed table as the API shows it.
-func countTable(st access.SuppressedTable, keys []string, labels map[string]string, columns []string, threshold int) *model.CountTable {
+// CountTable is a suppressed table as the API shows it.
+func CountTable(st access.SuppressedTable, keys []string, labels map[string]string, columns []string, threshold int) *model.CountTable {
 	out := &model.CountTable{Threshold: threshold, Columns: columns, Rows: make([]model.CountRow, len(keys)),
 		ColumnTotals: suppressedCounts(st.ColumnTotals), Total: suppressedCount(*st.GrandTotal)}
 	for i, k := range keys {

@@ -1,4 +1,7 @@
-package graph
+// Package registry answers the registry side of the API: on-demand refreshes through
+// the job queue, the sources' status, and the freshness, source and amounts of the
+// records the hub keeps from them.
+package registry
 
 import (
 	"context"
@@ -10,8 +13,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/ponte-hub/ponte/graph/args"
+	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -20,14 +25,14 @@ import (
 const defaultRefreshWait = 10
 
 // errNoRefresher: the server runs no job queue to refresh through.
-var errNoRefresher = fmt.Errorf("graph: registry refresh is not available on this server: %w", apperr.ErrUnavailable)
+var errNoRefresher = fmt.Errorf("registry: refresh is not available on this server: %w", apperr.ErrUnavailable)
 
-// refreshRegistryData asks the registries about a person, or the current members of a
+// Refresh asks the registries about a person, or the current members of a
 // household, through the job queue, and waits up to input.wait seconds. The person or
 // household must be in the caller's scope. A registry failing is not an error of the
 // mutation: the payload says FAILED with the registry's answer, and the data shown is
 // what was stored before.
-func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error) {
+func Refresh(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error) {
 	var c apperr.Collector
 	if (input.PersonID == nil) == (input.HouseholdID == nil) {
 		c.Add("input.personId", "give exactly one of personId and householdId")
@@ -39,11 +44,11 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 	if maxWait := int(syncjob.MaxRefreshWait / time.Second); wait < 0 || wait > maxWait {
 		c.Addf("input.wait", "must be between 0 and %d seconds, got %d", maxWait, wait)
 	}
-	personID, err := optID("input.personId", input.PersonID, "Person")
+	personID, err := args.OptID("input.personId", input.PersonID, "Person")
 	if err != nil {
 		return nil, err
 	}
-	householdID, err := optID("input.householdId", input.HouseholdID, "Household")
+	householdID, err := args.OptID("input.householdId", input.HouseholdID, "Household")
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +59,7 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 	for i, s := range input.Sources {
 		sources[i] = strings.ToLower(string(s))
 	}
-	refresher := registryRefresher(ctx)
+	refresher := refresherFrom(ctx)
 	if refresher == nil {
 		return nil, errNoRefresher
 	}
@@ -62,19 +67,19 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 	payload := &model.RefreshRegistryDataPayload{Errors: []string{}}
 	var taxCodes []string
 	if personID != nil {
-		p, err := required(ctx, personsL, *personID)
+		p, err := request.Required(ctx, loaders.Persons, *personID)
 		if err != nil {
 			return nil, err
 		}
 		payload.Person = p
 		taxCodes = []string{p.TaxCode}
-		r, err := request(ctx)
+		r, err := request.From(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r.access.touch(p.ID)
+		r.RecordChanged(p.ID)
 	} else {
-		h, err := required(ctx, householdsL, *householdID)
+		h, err := request.Required(ctx, loaders.Households, *householdID)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +107,7 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 		wait = 0
 	}
 	if wait > 0 {
-		r, err := request(ctx)
+		r, err := request.From(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -133,9 +138,9 @@ func refreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInp
 
 func refreshFailed(err error) error {
 	if errors.Is(err, apperr.ErrUnavailable) {
-		return fmt.Errorf("graph: refresh registry data: %w", err)
+		return fmt.Errorf("registry: refresh registry data: %w", err)
 	}
-	return fmt.Errorf("graph: refresh registry data: %w: %w", apperr.ErrUnavailable, err)
+	return fmt.Errorf("registry: refresh registry data: %w: %w", apperr.ErrUnavailable, err)
 }
 
 // reread loads the payload's person or household again, in the request's current
@@ -143,9 +148,9 @@ func refreshFailed(err error) error {
 func reread(ctx context.Context, payload *model.RefreshRegistryDataPayload) error {
 	var err error
 	if payload.Person != nil {
-		payload.Person, err = required(ctx, personsL, payload.Person.ID)
+		payload.Person, err = request.Required(ctx, loaders.Persons, payload.Person.ID)
 	} else if payload.Household != nil {
-		payload.Household, err = required(ctx, householdsL, payload.Household.ID)
+		payload.Household, err = request.Required(ctx, loaders.Households, payload.Household.ID)
 	}
 	return err
 }
@@ -166,46 +171,46 @@ func soleRootField(ctx context.Context) bool {
 // currentMemberCodes lists the tax codes of a household's current members in scope,
 // through the request's loaders.
 func currentMemberCodes(ctx context.Context, householdID string) ([]string, error) {
-	members, err := many(ctx, func(l *loaders) *loader[[]store.HouseholdMember] { return l.householdMembs }, householdID)
+	members, err := request.Many(ctx, loaders.HouseholdMembers, householdID)
 	if err != nil {
 		return nil, err
 	}
-	r, err := request(ctx)
+	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	today := r.access.today
+	today := r.Today()
 	var codes []string
 	for _, m := range members {
 		if m.ValidTo != nil && m.ValidTo.Before(today) {
 			continue
 		}
-		p, err := optional(ctx, personsL, &m.PersonID)
+		p, err := request.Optional(ctx, loaders.Persons, &m.PersonID)
 		if err != nil {
 			return nil, err
 		}
 		if p != nil {
 			codes = append(codes, p.TaxCode)
-			r.access.touch(p.ID)
+			r.RecordChanged(p.ID)
 		}
 	}
 	return codes, nil
 }
 
-// registryStatus reports every registry's health, with its collections and queue.
-func registryStatus(ctx context.Context) ([]model.RegistrySourceStatus, error) {
-	r, err := request(ctx)
+// Status reports every registry's health, with its collections and queue.
+func Status(ctx context.Context) ([]model.RegistrySourceStatus, error) {
+	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx.RegistryStatus(ctx, syncjob.QueueName)
+	rows, err := r.Tx().RegistryStatus(ctx, syncjob.QueueName)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]model.RegistrySourceStatus, len(rows))
 	for i, s := range rows {
 		st := model.RegistrySourceStatus{
-			Source: registrySource(s.Source), Status: model.RegistryHealth(s.Status), MaxAge: int(s.MaxAge / time.Second),
+			Source: Source(s.Source), Status: model.RegistryHealth(s.Status), MaxAge: int(s.MaxAge / time.Second),
 			BreakerState: breakerStates[s.BreakerState], BreakerObservedAt: s.BreakerObservedAt, LastAttemptAt: s.LastAttemptAt,
 			LastSuccessAt: s.LastSuccessAt, ConsecutiveFailures: s.ConsecutiveFailures, RecentFailures: s.RecentFailures,
 			LastError: s.LastError, LastErrorAt: s.LastErrorAt, QueueWaiting: s.QueueWaiting, QueueRunning: s.QueueRunning,

@@ -1,0 +1,251 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/ponte-hub/ponte/graph/loaders"
+	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/pkg/apperr"
+	"github.com/ponte-hub/ponte/pkg/codicefiscale"
+)
+
+// Pseudonymous reports whether persons appear to this request only through pseudonyms.
+func (r *Request) Pseudonymous() bool { return r.plan != nil && r.plan.Pseudonymous() }
+
+// adultsBornBy is the latest birth date of a person who is an adult on the request's date.
+func (r *Request) adultsBornBy() *time.Time {
+	d := r.today.AddDate(-18, 0, 0)
+	return &d
+}
+
+func (r *Request) minorBorn(birth time.Time) bool { return birth.AddDate(18, 0, 0).After(r.today) }
+
+// minorByTaxCode ages a person from their tax code; an unreadable one counts as a minor.
+func (r *Request) minorByTaxCode(code string) bool {
+	r.mu.Lock()
+	m, ok := r.ages[code]
+	r.mu.Unlock()
+	if ok {
+		return m
+	}
+	m = true
+	if c, err := codicefiscale.Parse(code); err == nil {
+		m = r.minorBorn(c.BirthDate(r.today))
+	}
+	r.mu.Lock()
+	r.ages[code] = m
+	r.mu.Unlock()
+	return m
+}
+
+// subject is the person a field's object describes.
+type subject struct {
+	person string // the person's id, when the hub holds them
+	minor  bool
+	some   bool // the object describes a person at all
+}
+
+func (r *Request) personSubject(p *store.Person) subject {
+	if p.BirthDate != nil {
+		return subject{person: p.ID, minor: r.minorBorn(*p.BirthDate), some: true}
+	}
+	return subject{person: p.ID, minor: r.minorByTaxCode(p.TaxCode), some: true}
+}
+
+// personByID ages a person named by id through the request's person loader.
+func (r *Request) personByID(ctx context.Context, id string) subject {
+	p, err := loaders.Persons(r.loaders).Load(ctx, id)
+	if err != nil || p == nil {
+		return subject{person: id, minor: true, some: true}
+	}
+	return r.personSubject(p)
+}
+
+func (r *Request) registrySubject(m *store.RegistryMeta) subject {
+	s := subject{some: true}
+	if m.PersonID != nil {
+		s.person = *m.PersonID
+	}
+	if m.Person != nil && m.Person.BirthDate != nil {
+		s.minor = r.minorBorn(*m.Person.BirthDate)
+	} else {
+		s.minor = r.minorByTaxCode(m.TaxCode)
+	}
+	return s
+}
+
+// personNamed is the id of the person obj names without carrying their birth date (see
+// CategoryDirective), and whether obj is such an object; a case about no single person names "".
+func personNamed(obj any) (string, bool) {
+	switch o := obj.(type) {
+	case *store.HouseholdMember:
+		return o.PersonID, true
+	case *store.Case:
+		if o.PersonID != nil {
+			return *o.PersonID, true
+		}
+		return "", true
+	case *store.Assessment:
+		return o.PersonID, true
+	case *store.Project:
+		return o.ParticipantID, true
+	case *store.Intervention:
+		return o.BeneficiaryID, true
+	case *store.Participation:
+		if o.BirthDate == nil {
+			return o.PersonID, true
+		}
+	}
+	return "", false
+}
+
+// subjectOf works out the person obj describes (see CategoryDirective).
+func (r *Request) subjectOf(ctx context.Context, obj any) subject {
+	switch o := obj.(type) {
+	case *store.Person:
+		return r.personSubject(o)
+	case *store.Participation:
+		if o.BirthDate != nil {
+			return subject{person: o.PersonID, minor: r.minorBorn(*o.BirthDate), some: true}
+		}
+	case *store.BenefitCase:
+		return r.registrySubject(&o.RegistryMeta)
+	case *store.ISEE:
+		return r.registrySubject(&o.RegistryMeta)
+	case *store.LabourStatus:
+		return r.registrySubject(&o.RegistryMeta)
+	case *store.EmploymentEvent:
+		return r.registrySubject(&o.RegistryMeta)
+	case *store.SchoolRecord:
+		return r.registrySubject(&o.RegistryMeta)
+	case *model.EsfParticipant:
+		// The birth date the ESF+ record holds (or derived from its tax code); without
+		// one the participant counts as a minor, like any person whose age is unknown.
+		if o.BirthDate != nil {
+			return subject{person: o.PersonID, minor: r.minorBorn(*o.BirthDate), some: true}
+		}
+		return subject{person: o.PersonID, minor: true, some: true}
+	case *model.EsfRecordChange:
+		return r.personByID(ctx, o.PersonID)
+	case *store.BenefitMember:
+		if o.PersonID != "" {
+			return r.personByID(ctx, o.PersonID)
+		}
+		if o.BirthDate != nil {
+			return subject{minor: r.minorBorn(*o.BirthDate), some: true}
+		}
+		return subject{minor: r.minorByTaxCode(o.TaxCode), some: true}
+	}
+	// Objects naming their person by id: aged through the request's person loader.
+	if id, ok := personNamed(obj); ok && id != "" {
+		return r.personByID(ctx, id)
+	}
+	return subject{}
+}
+
+// schemaCategories maps the DataCategory enum of the schema to the access vocabulary;
+// SPECIAL is the deprecated spelling of SPECIAL_OTHER.
+var schemaCategories = func() map[string]access.Category {
+	m := map[string]access.Category{"SPECIAL": access.CategorySpecialOther}
+	for _, c := range access.Categories() {
+		n, err := access.ParseCategory(string(c))
+		if err != nil {
+			panic(err)
+		}
+		m[strings.ToUpper(string(n))] = n
+	}
+	return m
+}()
+
+// SchemaCategory returns the access category of a DataCategory enum value.
+func SchemaCategory(name string) (access.Category, bool) {
+	c, ok := schemaCategories[name]
+	return c, ok
+}
+
+// CategoryDirective implements @category: it answers the field from the request's plan
+// before resolving it, and records what was returned in the disclosure record. A denied
+// field resolves to null with a FORBIDDEN error at its path.
+//
+// The rule: a field of category c is read when the plan may
+// read c, and, when the field describes a person under 18 on the request's date, also
+// minors' data. A field describes a person when its object does:
+//
+//   - Person: the person itself;
+//   - HouseholdMember, Assessment, Project (its participant), Intervention (its
+//     beneficiary), Participation, Case (its person, when the case is about one person):
+//     the person they name, whose birth date comes from the request's person loader
+//     (persons outside the row scope count as minors: their age cannot be checked);
+//   - registry records and the members of a benefit application: the person whose tax code
+//     they carry, aged from the stored birth date or else from the tax code itself.
+//
+// Household, ActivityEntry, CaseOrganisationLink, AreaScore and SchoolQualification
+// describe no single person: their fields need only their own category, and the field
+// leading to them (Case.activity, Assessment.scores, …) was checked for the person of its
+// object. A person whose age cannot be worked out counts as a minor.
+func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name string) (any, error) {
+	r, err := From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.plan == nil {
+		return next(ctx)
+	}
+	cat, ok := schemaCategories[name]
+	if !ok {
+		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
+	}
+	bits := cat.Bit()
+	if r.plan.CanRead(cat) && r.plan.CanRead(access.CategoryMinors) && !r.referralHidesMinors(ctx, obj) {
+		// Allowed whatever the person's age: the age only matters to the log, and is
+		// settled once for the whole request instead of for every field.
+		if id, ok := personNamed(obj); ok {
+			if err := r.checkReferral(ctx, obj, cat, false); err != nil {
+				return nil, err
+			}
+			res, err := next(ctx)
+			if err == nil {
+				r.recordUnaged(id, bits)
+			}
+			return res, err
+		}
+	}
+	s := r.subjectOf(ctx, obj)
+	if s.minor {
+		bits |= access.CategoryMinors.Bit()
+	}
+	if !r.plan.CanReadAbout(cat, s.minor) || (s.minor && !r.plan.CanRead(access.CategoryMinors)) {
+		if r.plan.CanReadMinorsOnly(cat) {
+			return nil, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
+		}
+		err := r.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
+		var de *access.DeniedError
+		if s.minor && errors.As(err, &de) {
+			return nil, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
+		}
+		return nil, err
+	}
+	if err := r.checkReferral(ctx, obj, cat, s.minor); err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	if err == nil {
+		r.record(s.person, bits, false)
+	}
+	return res, err
+}
+
+// Pseudonym returns the keyed pseudonym of a person.
+func (r *Request) Pseudonym(personID string) (string, error) {
+	if r.pseudo == nil {
+		return "", fmt.Errorf("graph: pseudonyms are not configured on this hub (PONTE_PSEUDONYM_KEY): %w", apperr.ErrUnavailable)
+	}
+	return r.pseudo.Person(personID), nil
+}
