@@ -65,16 +65,16 @@ func TestCasePageCostsConstantStatements(t *testing.T) {
 				// Persons are reached at three depths in this query (the case's person,
 				// household members, intervention beneficiaries): at most one fetch each.
 				require.LessOrEqual(t, repeats, 3, "a relation fetched more often than the depths that reach it")
-				conn := data["cases"].(map[string]any)
+				conn := at[map[string]any](t, data, "cases")
 				require.EqualValues(t, n, conn["totalCount"])
-				edges := conn["edges"].([]any)
+				edges := at[[]any](t, conn, "edges")
 				require.Len(t, edges, n)
-				node := edges[0].(map[string]any)["node"].(map[string]any)
-				require.Len(t, node["household"].(map[string]any)["members"], 2)
+				node := at[map[string]any](t, edges, "0.node")
+				require.Len(t, path(t, node, "household.members"), 2)
 				require.Len(t, node["projects"], 2)
-				require.Len(t, node["projects"].([]any)[0].(map[string]any)["interventions"], 1)
+				require.Len(t, path(t, node, "projects.0.interventions"), 1)
 				require.Len(t, node["interventions"], 2)
-				require.Equal(t, "Arnera", node["projects"].([]any)[0].(map[string]any)["provider"].(map[string]any)["name"])
+				require.Equal(t, "Arnera", path(t, node, "projects.0.provider.name"))
 			}
 			t.Logf("%s: a page of cases: N=5 → %d statements (%d distinct), N=50 → %d (%d distinct)", mode,
 				counts[5], len(texts[5]), counts[50], len(texts[50]))
@@ -92,16 +92,16 @@ func TestPagination(t *testing.T) {
 	for pages := 0; pages < 10; pages++ {
 		d := b.ok(t, `query($after: String) { cases(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id openedOn } } } }`,
 			map[string]any{"after": after})
-		conn := d["cases"].(map[string]any)
+		conn := at[map[string]any](t, d, "cases")
 		require.EqualValues(t, 7, conn["totalCount"])
-		for _, e := range conn["edges"].([]any) {
-			id := e.(map[string]any)["node"].(map[string]any)["id"].(string)
+		for _, e := range at[[]any](t, conn, "edges") {
+			id := at[string](t, e, "node.id")
 			require.False(t, seen[id], "case listed twice")
 			seen[id] = true
 		}
-		pi := conn["pageInfo"].(map[string]any)
+		pi := at[map[string]any](t, conn, "pageInfo")
 		lastCursor = pi["endCursor"]
-		if !pi["hasNextPage"].(bool) {
+		if !at[bool](t, pi, "hasNextPage") {
 			break
 		}
 		after = pi["endCursor"]
@@ -111,8 +111,8 @@ func TestPagination(t *testing.T) {
 	// Past the last row the page is empty, and the total is still the total.
 	d := b.ok(t, `query($after: String) { cases(first: 3, after: $after) { totalCount edges { cursor } pageInfo { hasNextPage } } }`,
 		map[string]any{"after": lastCursor})
-	require.EqualValues(t, 7, d["cases"].(map[string]any)["totalCount"])
-	require.Empty(t, d["cases"].(map[string]any)["edges"])
+	require.EqualValues(t, 7, path(t, d, "cases.totalCount"))
+	require.Empty(t, path(t, d, "cases.edges"))
 
 	r := b.post(t, `{ cases(first: 3, after: "bm90LWEtY3Vyc29y") { totalCount } }`, nil)
 	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"])
@@ -124,7 +124,7 @@ func TestFiltersAndSearch(t *testing.T) {
 	b := setup(t, 6)
 	count := func(filter map[string]any) float64 {
 		d := b.ok(t, `query($f: CaseFilter) { cases(first: 50, filter: $f) { totalCount } }`, map[string]any{"f": filter})
-		return d["cases"].(map[string]any)["totalCount"].(float64)
+		return at[float64](t, d, "cases.totalCount")
 	}
 	require.EqualValues(t, 6, count(map[string]any{"status": "OPEN"}))
 	require.EqualValues(t, 0, count(map[string]any{"status": "CLOSED"}))
@@ -139,17 +139,17 @@ func TestFiltersAndSearch(t *testing.T) {
 	require.EqualValues(t, 1, count(map[string]any{"search": "testaaaaa"}))
 
 	d := b.ok(t, `{ persons(first: 50, filter: {search: "luca"}) { totalCount } }`, nil)
-	require.EqualValues(t, 6, d["persons"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 6, path(t, d, "persons.totalCount"))
 	d = b.ok(t, `query($op: ID) { participations(first: 50, filter: {operationId: $op}) { totalCount edges { node { gender person { givenName } } } } }`,
 		map[string]any{"op": b.fx.operation})
-	require.EqualValues(t, 6, d["participations"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 6, path(t, d, "participations.totalCount"))
 
 	for _, so := range []string{"ESO4.11", "OS ix", "k"} {
 		d = b.ok(t, `query($so: String) { operations(first: 5, specificObjective: $so) { totalCount } }`, map[string]any{"so": so})
-		require.EqualValues(t, 1, d["operations"].(map[string]any)["totalCount"], so)
+		require.EqualValues(t, 1, path(t, d, "operations.totalCount"), so)
 	}
 	d = b.ok(t, `{ operations(first: 5, specificObjective: "OS i") { totalCount } }`, nil)
-	require.EqualValues(t, 0, d["operations"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 0, path(t, d, "operations.totalCount"))
 	r := b.post(t, `{ operations(first: 5, specificObjective: "OS xx") { totalCount } }`, nil)
 	require.Equal(t, "specificObjective", r.Errors[0].Extensions["field"])
 
@@ -163,12 +163,12 @@ func TestNodeLookup(t *testing.T) {
 	b := setup(t, 2)
 	d := b.ok(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Case { reference } ... on Person { givenName } } }`,
 		map[string]any{"ids": []string{b.fx.cases[0], b.fx.persons[1], b.fx.agency, b.fx.operation}})
-	nodes := d["nodes"].([]any)
-	require.Equal(t, "Case", nodes[0].(map[string]any)["__typename"])
-	require.Equal(t, b.fx.cases[0], nodes[0].(map[string]any)["id"])
-	require.Equal(t, "Giulia", nodes[1].(map[string]any)["givenName"])
-	require.Equal(t, "Organisation", nodes[2].(map[string]any)["__typename"])
-	require.Equal(t, "Operation", nodes[3].(map[string]any)["__typename"])
+	nodes := at[[]any](t, d, "nodes")
+	require.Equal(t, "Case", path(t, nodes, "0.__typename"))
+	require.Equal(t, b.fx.cases[0], path(t, nodes, "0.id"))
+	require.Equal(t, "Giulia", path(t, nodes, "1.givenName"))
+	require.Equal(t, "Organisation", path(t, nodes, "2.__typename"))
+	require.Equal(t, "Operation", path(t, nodes, "3.__typename"))
 
 	// An id of a row that does not exist is null, exactly like one out of scope.
 	d = b.ok(t, `{ node(id: "Q2FzZTowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { id } }`, nil)
@@ -245,7 +245,7 @@ func TestPageCountsOnlyWhenAsked(t *testing.T) {
 	}
 	b.counter.reset()
 	d := b.ok(t, `{ cases(first: 3) { pageInfo { hasNextPage } edges { node { id } } } }`, nil)
-	require.Len(t, d["cases"].(map[string]any)["edges"], 3)
+	require.Len(t, path(t, d, "cases.edges"), 3)
 	require.False(t, counted(), "a page without totalCount counted its listing")
 
 	for _, q := range []string{
@@ -255,7 +255,7 @@ func TestPageCountsOnlyWhenAsked(t *testing.T) {
 	} {
 		b.counter.reset()
 		d := b.ok(t, q, nil)
-		conn := d["cases"].(map[string]any)
+		conn := at[map[string]any](t, d, "cases")
 		total, ok := conn["totalCount"]
 		if !ok {
 			total = conn["n"]
