@@ -207,13 +207,13 @@ func TestAuditorSeesPseudonymsOnly(t *testing.T) {
 	b := setupAccess(t, 3)
 	q := `{ participations(first: 10) { totalCount edges { node { entryDate person { id pseudonym taxCode givenName familyName birthDate } } } } }`
 	r := b.as(t, "esf_auditor", access.PurposeESFAudit, q, nil)
-	conn := r.Data["participations"].(map[string]any)
+	conn := at[map[string]any](t, r.Data, "participations")
 	require.EqualValues(t, 3, conn["totalCount"])
 	pseudonyms := map[string]bool{}
-	for _, e := range conn["edges"].([]any) {
-		p := e.(map[string]any)["node"].(map[string]any)["person"].(map[string]any)
+	for _, e := range at[[]any](t, conn, "edges") {
+		p := at[map[string]any](t, e, "node.person")
 		require.Regexp(t, `^ps_[a-z2-7]{26}$`, p["pseudonym"])
-		pseudonyms[p["pseudonym"].(string)] = true
+		pseudonyms[at[string](t, p, "pseudonym")] = true
 		for _, f := range []string{"taxCode", "givenName", "familyName", "birthDate"} {
 			require.Nil(t, p[f])
 		}
@@ -227,12 +227,12 @@ func TestAuditorSeesPseudonymsOnly(t *testing.T) {
 	}
 	require.Equal(t, 3*4, forbidden)
 	again := b.as(t, "esf_auditor", access.PurposeESFAudit, q, nil)
-	for _, e := range again.Data["participations"].(map[string]any)["edges"].([]any) {
-		p := e.(map[string]any)["node"].(map[string]any)["person"].(map[string]any)
-		require.True(t, pseudonyms[p["pseudonym"].(string)], "stable across requests")
+	for _, e := range at[[]any](t, again.Data, "participations.edges") {
+		p := at[map[string]any](t, e, "node.person")
+		require.True(t, pseudonyms[at[string](t, p, "pseudonym")], "stable across requests")
 	}
 	// A pseudonymous id names nothing.
-	id := conn["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["person"].(map[string]any)["id"]
+	id := path(t, conn, "edges.0.node.person.id")
 	d := b.okAs(t, "esf_auditor", access.PurposeESFAudit, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
 	require.Nil(t, d["node"])
 
@@ -270,12 +270,12 @@ func TestPseudonymousRolesResolveNoHubIDs(t *testing.T) {
 		}
 		r := b.as(t, "esf_auditor", purpose, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
 		require.Empty(t, r.Errors)
-		for _, n := range r.Data["nodes"].([]any) {
+		for _, n := range at[[]any](t, r.Data, "nodes") {
 			require.Nil(t, n)
 		}
 		// The same ids resolve for a role that sees them.
 		d := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
-		for _, n := range d["nodes"].([]any) {
+		for _, n := range at[[]any](t, d, "nodes") {
 			require.NotNil(t, n)
 		}
 
@@ -338,14 +338,14 @@ func TestCrossOrganisationProbes(t *testing.T) {
 	}
 	// Lists: each organisation counts only its own.
 	d := b.okAs(t, "torino", access.PurposeCaseManagement, `{ cases(first: 10) { totalCount } persons(first: 10) { totalCount } }`, nil)
-	require.EqualValues(t, 1, d["cases"].(map[string]any)["totalCount"])
-	require.EqualValues(t, 1, d["persons"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 1, path(t, d, "cases.totalCount"))
+	require.EqualValues(t, 1, path(t, d, "persons.totalCount"))
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `{ cases(first: 10) { totalCount } }`, nil)
-	require.EqualValues(t, 2, d["cases"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 2, path(t, d, "cases.totalCount"))
 	// A cooperative sees only its own projects and interventions in a shared case.
 	d = b.okAs(t, "case_manager", access.PurposeCaseManagement, `{ cases(first: 10) { totalCount edges { node { projects { provider { code } } interventions { provider { code } } activity { note } } } } }`, nil)
-	for _, e := range d["cases"].(map[string]any)["edges"].([]any) {
-		n := e.(map[string]any)["node"].(map[string]any)
+	for _, e := range at[[]any](t, d, "cases.edges") {
+		n := at[map[string]any](t, e, "node")
 		require.Len(t, n["projects"], 2)
 		require.Empty(t, n["activity"], "the social worker's register entries are not the cooperative's")
 	}
@@ -541,9 +541,9 @@ func TestRegisteredPersonIsTakenInChargeLater(t *testing.T) {
 	b := setupAccess(t, 1)
 	d := b.okAs(t, "social_worker", access.PurposeCaseManagement,
 		`mutation { registerPerson(input: {taxCode: "MRTMRA83T56A269B", givenName: "Maria", familyName: "Martini"}) { person { id } } }`, nil)
-	person := d["registerPerson"].(map[string]any)["person"].(map[string]any)["id"].(string)
+	person := at[string](t, d, "registerPerson.person.id")
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation { createHousehold(input: {label: "Martini"}) { household { id } } }`, nil)
-	household := d["createHousehold"].(map[string]any)["household"].(map[string]any)["id"].(string)
+	household := at[string](t, d, "createHousehold.household.id")
 
 	const probe = `query($id: ID!) { node(id: $id) { id } }`
 	require.NotNil(t, b.okAs(t, "social_worker", access.PurposeCaseManagement, probe, map[string]any{"id": person})["node"])
@@ -555,8 +555,8 @@ func TestRegisteredPersonIsTakenInChargeLater(t *testing.T) {
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation($in: OpenCaseInput!) { openCase(input: $in) { case { id person { givenName } household { members { person { taxCode } } } } } }`,
 		map[string]any{"in": map[string]any{"reference": "PI-2024-0200", "personId": person, "householdId": household, "organisationId": b.fx.agency,
 			"leadWorkerId": b.fx.worker, "openedOn": "2024-01-10", "partnerOrganisationIds": []string{b.ax.cpi}}})
-	c := d["openCase"].(map[string]any)["case"].(map[string]any)
-	require.Equal(t, "Maria", c["person"].(map[string]any)["givenName"])
+	c := at[map[string]any](t, d, "openCase.case")
+	require.Equal(t, "Maria", path(t, c, "person.givenName"))
 	// Now the employment centre on the case sees her too; Torino still does not.
 	d = b.okAs(t, "employment_officer", access.PurposeEmploymentServices, probe, map[string]any{"id": person})
 	require.NotNil(t, d["node"])
@@ -624,7 +624,7 @@ func TestCredentialsRefused(t *testing.T) {
 	require.Empty(t, r.Errors, "the same claims, signed and current, are accepted")
 	r = b.send(t, "Bearer "+valid, "", q, nil)
 	require.Empty(t, r.Errors)
-	require.EqualValues(t, 1, r.Data["cases"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 1, path(t, r.Data, "cases.totalCount"))
 	// A purpose the token was not granted is refused.
 	r = b.send(t, "Bearer "+valid, string(access.PurposeCaseManagement), q, nil)
 	require.Equal(t, http.StatusForbidden, r.Status)
@@ -651,7 +651,7 @@ func TestSearchesFindOnlyWhatTheCallerMayRead(t *testing.T) {
 	const q = `query($s: String) { persons(first: 5, filter: {search: $s}) { totalCount } cases(first: 5, filter: {search: $s}) { totalCount } }`
 	count := func(who string, purpose access.Purpose, s string) [2]float64 {
 		d := b.okAs(t, who, purpose, q, map[string]any{"s": s})
-		return [2]float64{d["persons"].(map[string]any)["totalCount"].(float64), d["cases"].(map[string]any)["totalCount"].(float64)}
+		return [2]float64{at[float64](t, d, "persons.totalCount"), at[float64](t, d, "cases.totalCount")}
 	}
 	nobody := count("employment_officer", access.PurposeEmploymentServices, "ZZZZZZ00A00Z000Z")
 	require.Equal(t, [2]float64{0, 0}, nobody)
@@ -699,11 +699,11 @@ func TestServicesRevealingHealthAreHealthData(t *testing.T) {
 				out = append(out, st)
 			}
 		}
-		for _, x := range c["interventions"].([]any) {
+		for _, x := range at[[]any](t, c, "interventions") {
 			add(x)
 		}
-		for _, p := range c["projects"].([]any) {
-			for _, x := range p.(map[string]any)["interventions"].([]any) {
+		for _, p := range at[[]any](t, c, "projects") {
+			for _, x := range at[[]any](t, p, "interventions") {
 				add(x)
 			}
 		}
@@ -712,7 +712,7 @@ func TestServicesRevealingHealthAreHealthData(t *testing.T) {
 	d := b.okAs(t, "social_worker", access.PurposeCaseManagement, q, vars)
 	require.Contains(t, types(d), "PSYCHOLOGICAL_SUPPORT")
 	require.NotNil(t, d["i"])
-	require.Equal(t, []any{"INTERNSHIP", "PSYCHOLOGICAL_SUPPORT"}, d["a"].(map[string]any)["proposedInterventions"])
+	require.Equal(t, []any{"INTERNSHIP", "PSYCHOLOGICAL_SUPPORT"}, path(t, d, "a.proposedInterventions"))
 
 	for _, who := range []struct {
 		id      string
@@ -786,11 +786,11 @@ func TestBenefitHouseholdMembersFollowTheRowScope(t *testing.T) {
 	} {
 		before := len(accessLog(t, b.store))
 		r := b.as(t, tc.who, tc.purpose, q, map[string]any{"p": b.fx.persons[0]})
-		ben := r.Data["node"].(map[string]any)["benefits"].([]any)
+		ben := at[[]any](t, r.Data, "node.benefits")
 		require.Len(t, ben, 1, tc.who)
 		var got []any
-		for _, m := range ben[0].(map[string]any)["householdMembers"].([]any) {
-			got = append(got, m.(map[string]any)["taxCode"])
+		for _, m := range at[[]any](t, ben, "0.householdMembers") {
+			got = append(got, path(t, m, "taxCode"))
 		}
 		require.Equal(t, tc.want, got, "%s: the outsider and the unknown person are left out", tc.who)
 		recs := accessLog(t, b.store)
