@@ -199,26 +199,26 @@ func TestAccessLogQueryForTheDataProtectionOfficer(t *testing.T) {
 	  }
 	}`
 	data := b.okAs(t, "dpo", access.PurposeDataProtectionReview, logQuery, map[string]any{"person": minor, "first": 1})
-	page := data["accessLog"].(map[string]any)
-	edges := page["edges"].([]any)
+	page := at[map[string]any](t, data, "accessLog")
+	edges := at[[]any](t, page, "edges")
 	require.Len(t, edges, 1)
-	first := edges[0].(map[string]any)["node"].(map[string]any)
+	first := at[map[string]any](t, edges, "0.node")
 	require.Equal(t, "sl.test", first["subject"], "newest first")
 	require.Equal(t, "school_liaison", first["role"])
-	require.Equal(t, "SCUOLE-PISA", first["organisation"].(map[string]any)["code"])
+	require.Equal(t, "SCUOLE-PISA", path(t, first, "organisation.code"))
 	require.Equal(t, "school_attendance", first["purpose"])
 	require.Equal(t, []any{minor}, first["persons"])
 	require.Contains(t, first["categories"], "minors")
 	require.Len(t, first["hash"], 64)
-	require.True(t, page["pageInfo"].(map[string]any)["hasNextPage"].(bool))
+	require.True(t, at[bool](t, page, "pageInfo.hasNextPage"))
 
 	data = b.okAs(t, "dpo", access.PurposeDataProtectionReview, logQuery,
-		map[string]any{"person": minor, "first": 5, "after": page["pageInfo"].(map[string]any)["endCursor"]})
-	page = data["accessLog"].(map[string]any)
-	edges = page["edges"].([]any)
+		map[string]any{"person": minor, "first": 5, "after": path(t, page, "pageInfo.endCursor")})
+	page = at[map[string]any](t, data, "accessLog")
+	edges = at[[]any](t, page, "edges")
 	require.Len(t, edges, 1, "the adult's entry does not name the minor")
-	require.Equal(t, "sw.test", edges[0].(map[string]any)["node"].(map[string]any)["subject"])
-	require.False(t, page["pageInfo"].(map[string]any)["hasNextPage"].(bool))
+	require.Equal(t, "sw.test", path(t, edges, "0.node.subject"))
+	require.False(t, at[bool](t, page, "pageInfo.hasNextPage"))
 
 	// The officer's questions are in the log too, naming whose history was shown.
 	recs := accessLog(t, b.store)
