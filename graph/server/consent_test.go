@@ -53,8 +53,8 @@ func TestConsentGatesAConsentBasedPurpose(t *testing.T) {
 		return d["node"] != nil
 	}
 	require.False(t, sees(), "no consent: the pupil is not there for a consent-based purpose")
-	purposes := b.okAs(t, "school_liaison", access.PurposeSchoolAttendance, `{ purposes { purpose basis } }`, nil)["purposes"].([]any)
-	require.Equal(t, "CONSENT", purposes[0].(map[string]any)["basis"])
+	purposes := at[[]any](t, b.okAs(t, "school_liaison", access.PurposeSchoolAttendance, `{ purposes { purpose basis } }`, nil), "purposes")
+	require.Equal(t, "CONSENT", path(t, purposes, "0.basis"))
 
 	record := `mutation($in: RecordConsentInput!) { recordConsent(input: $in) { record { id person controller purposes dataCategories
 		legalBasis state givenAt method evidenceRef recordedBy history { fromState toState actor } } } }`
@@ -80,7 +80,7 @@ func TestConsentGatesAConsentBasedPurpose(t *testing.T) {
 	require.Equal(t, before, dbSnapshot(t, b.store), "refusals write nothing")
 
 	got := b.okAs(t, "social_worker", access.PurposeCaseManagement, record, map[string]any{"in": good()})
-	rec := got["recordConsent"].(map[string]any)["record"].(map[string]any)
+	rec := at[map[string]any](t, got, "recordConsent.record")
 	require.Equal(t, "GIVEN", rec["state"])
 	require.Equal(t, "GDPR Art. 6(1)(a)", rec["legalBasis"])
 	require.Equal(t, "sw.test", rec["recordedBy"])
@@ -92,14 +92,14 @@ func TestConsentGatesAConsentBasedPurpose(t *testing.T) {
 
 	withdraw := `mutation($in: WithdrawConsentInput!) { withdrawConsent(input: $in) { record { state withdrawnAt history { toState } } } }`
 	w := b.okAs(t, "dpo", access.PurposeDataProtectionReview, withdraw, map[string]any{"in": map[string]any{"recordId": rec["id"], "note": "parents' letter"}})
-	wr := w["withdrawConsent"].(map[string]any)["record"].(map[string]any)
+	wr := at[map[string]any](t, w, "withdrawConsent.record")
 	require.Equal(t, "WITHDRAWN", wr["state"])
 	require.NotEmpty(t, wr["withdrawnAt"])
 	require.False(t, sees(), "withdrawn: gone from the next request")
 	r = b.as(t, "dpo", access.PurposeDataProtectionReview, withdraw, map[string]any{"in": map[string]any{"recordId": rec["id"]}})
 	require.Contains(t, requireBadInput(t, r, "input.recordId"), "is WITHDRAWN, not GIVEN")
 
-	hist := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($p: ID!) { consentRecords(person: $p) { state } }`,
-		map[string]any{"p": minor})["consentRecords"].([]any)
+	hist := at[[]any](t, b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($p: ID!) { consentRecords(person: $p) { state } }`,
+		map[string]any{"p": minor}), "consentRecords")
 	require.Equal(t, []any{map[string]any{"state": "WITHDRAWN"}}, hist)
 }
