@@ -62,25 +62,6 @@ func init() {
 	identities["torino_coop"] = identity{"cm.torino", access.RoleCaseManager, "COOP-TORINO"}
 }
 
-// get follows a path of map keys (and list indexes) in a response.
-func get(t *testing.T, v any, path ...any) any {
-	t.Helper()
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			require.True(t, ok, "at %v: not an object: %v", p, v)
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			require.True(t, ok, "at %v: not a list: %v", p, v)
-			require.Greater(t, len(l), k)
-			v = l[k]
-		}
-	}
-	return v
-}
-
 // forbiddenAt reports whether r has a FORBIDDEN error at a path ending in field.
 func forbiddenAt(r gqlResponse, field string) bool {
 	for _, e := range r.Errors {
@@ -116,15 +97,15 @@ func TestALIStoryAcrossOrganisations(t *testing.T) {
 	require.NoError(t, err)
 	d := b.okAs(t, sw, cm, `mutation($in: RegisterPersonInput!) { registerPerson(input: $in) { person { id } } }`,
 		map[string]any{"in": map[string]any{"taxCode": code, "givenName": "Sara", "familyName": "Arnesi", "gender": "FEMALE", "phone": "3331234567"}})
-	person := get(t, d, "registerPerson", "person", "id").(string)
+	person := at[string](t, d, "registerPerson.person.id")
 	d = b.okAs(t, sw, cm, `mutation { createHousehold(input: {label: "Arnesi"}) { household { id } } }`, nil)
-	household := get(t, d, "createHousehold", "household", "id").(string)
+	household := at[string](t, d, "createHousehold.household.id")
 	b.okAs(t, sw, cm, `mutation($in: AddHouseholdMemberInput!) { addHouseholdMember(input: $in) { member { id } } }`,
 		map[string]any{"in": map[string]any{"householdId": household, "personId": person, "relationship": "HEAD", "validFrom": "2024-01-01"}})
 	d = b.okAs(t, sw, cm, `mutation($in: OpenCaseInput!) { openCase(input: $in) { case { id } } }`, map[string]any{"in": map[string]any{
 		"reference": "PI-ALI-0001", "householdId": household, "personId": person, "organisationId": b.fx.agency, "leadWorkerId": b.fx.worker,
 		"openedOn": "2024-01-10", "departmentIds": []string{b.fx.careDept}}})
-	caseID := get(t, d, "openCase", "case", "id").(string)
+	caseID := at[string](t, d, "openCase.case.id")
 
 	// Arnera sees nothing of it yet.
 	require.Nil(t, b.okAs(t, coop, cm, caseView, map[string]any{"id": caseID})["node"])
@@ -139,14 +120,14 @@ func TestALIStoryAcrossOrganisations(t *testing.T) {
 	r := b.as(t, coop, cm, refer, map[string]any{"in": referIn})
 	require.NotEmpty(t, r.Errors)
 	d = b.okAs(t, sw, cm, refer, map[string]any{"in": referIn})
-	referral := get(t, d, "requestReferral", "referral").(map[string]any)
+	referral := at[map[string]any](t, d, "requestReferral.referral")
 	require.Equal(t, "REQUESTED", referral["status"])
 	require.Equal(t, "Prot. SdS 2024/118", referral["consentEvidence"])
 
 	// Arnera sees the request, not the case, until it accepts.
 	d = b.okAs(t, coop, cm, `{ referrals(direction: RECEIVED) { totalCount edges { node { id purpose status case { id } } } } }`, nil)
-	require.EqualValues(t, 1, get(t, d, "referrals", "totalCount"))
-	require.Nil(t, get(t, d, "referrals", "edges", 0, "node", "case"))
+	require.EqualValues(t, 1, path(t, d, "referrals.totalCount"))
+	require.Nil(t, path(t, d, "referrals.edges.0.node.case"))
 	require.Nil(t, b.okAs(t, coop, cm, caseView, map[string]any{"id": caseID})["node"])
 	// Another social worker's organisation cannot answer it for Arnera.
 	r = b.as(t, "torino", cm, `mutation($in: RespondReferralInput!) { acceptReferral(input: $in) { referral { id } } }`,
@@ -155,42 +136,42 @@ func TestALIStoryAcrossOrganisations(t *testing.T) {
 
 	d = b.okAs(t, coop, cm, `mutation($in: RespondReferralInput!) { acceptReferral(input: $in) { referral { status case { reference } } } }`,
 		map[string]any{"in": map[string]any{"referralId": referral["id"], "note": "we take the internship"}})
-	require.Equal(t, "ACCEPTED", get(t, d, "acceptReferral", "referral", "status"))
-	require.Equal(t, "PI-ALI-0001", get(t, d, "acceptReferral", "referral", "case", "reference"))
+	require.Equal(t, "ACCEPTED", path(t, d, "acceptReferral.referral.status"))
+	require.Equal(t, "PI-ALI-0001", path(t, d, "acceptReferral.referral.case.reference"))
 
 	// Accepted: Arnera takes part as a partner and sees the case, but (a provider) no
 	// person until it delivers something to them.
 	r = b.as(t, coop, cm, caseView, map[string]any{"id": caseID})
-	require.Equal(t, "PI-ALI-0001", get(t, r.Data, "node", "reference"))
-	require.Contains(t, fmt.Sprint(get(t, r.Data, "node", "organisations")), "COOP-ARNERA")
-	require.Nil(t, get(t, r.Data, "node", "person"))
+	require.Equal(t, "PI-ALI-0001", path(t, r.Data, "node.reference"))
+	require.Contains(t, fmt.Sprint(path(t, r.Data, "node.organisations")), "COOP-ARNERA")
+	require.Nil(t, path(t, r.Data, "node.person"))
 
 	// Delivery follows visibility: the project names Arnera, which delivers it.
 	d = b.okAs(t, sw, cm, `mutation($in: CreateProjectInput!) { createProject(input: $in) { project { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "participantId": person, "providerId": b.fx.coop, "caseManagerId": b.fx.manager, "title": "Internship in logistics",
 		"startedOn": "2024-02-01"}})
-	project := get(t, d, "createProject", "project", "id").(string)
+	project := at[string](t, d, "createProject.project.id")
 	d = b.okAs(t, coop, cm, `mutation($in: ActivateInterventionInput!) { activateIntervention(input: $in) { intervention { id status } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "projectId": project, "serviceType": "INTERNSHIP", "providerId": b.fx.coop,
 			"beneficiaryId": person, "startsOn": "2024-02-05", "plannedHours": 120.0}})
-	internship := get(t, d, "activateIntervention", "intervention", "id").(string)
+	internship := at[string](t, d, "activateIntervention.intervention.id")
 	b.okAs(t, coop, cm, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "projectId": project, "occurredOn": "2024-02-12", "kind": "MEETING", "minutes": 60, "note": "weekly meeting at the host"}})
 
 	// What Arnera now sees: the participant's name and phone (shared), not their gender
 	// or household (not named by the referral).
 	r = b.as(t, coop, cm, caseView, map[string]any{"id": caseID})
-	require.Equal(t, "Sara", get(t, r.Data, "node", "projects", 0, "participant", "givenName"))
-	require.Equal(t, "3331234567", get(t, r.Data, "node", "projects", 0, "participant", "phone"))
-	require.Nil(t, get(t, r.Data, "node", "projects", 0, "participant", "gender"))
+	require.Equal(t, "Sara", path(t, r.Data, "node.projects.0.participant.givenName"))
+	require.Equal(t, "3331234567", path(t, r.Data, "node.projects.0.participant.phone"))
+	require.Nil(t, path(t, r.Data, "node.projects.0.participant.gender"))
 	require.True(t, forbiddenAt(r, "gender"), "gender is demographic data, which the referral does not share: %+v", r.Errors)
 	require.True(t, forbiddenAt(r, "households"), "the household is not shared")
-	require.Equal(t, "weekly meeting at the host", get(t, r.Data, "node", "activity", 0, "note"))
+	require.Equal(t, "weekly meeting at the host", path(t, r.Data, "node.activity.0.note"))
 	// The agency, leading, sees everything, the steps of the case included.
 	r = b.as(t, sw, cm, caseView, map[string]any{"id": caseID})
 	require.Empty(t, r.Errors)
-	require.Equal(t, "FEMALE", get(t, r.Data, "node", "person", "gender"))
-	history := fmt.Sprint(get(t, r.Data, "node", "history"))
+	require.Equal(t, "FEMALE", path(t, r.Data, "node.person.gender"))
+	history := fmt.Sprint(path(t, r.Data, "node.history"))
 	for _, k := range []string{"OPENED", "REFERRAL_REQUESTED", "REFERRAL_ACCEPTED", "PARTICIPATION_STARTED"} {
 		require.Contains(t, history, k)
 	}
@@ -198,12 +179,12 @@ func TestALIStoryAcrossOrganisations(t *testing.T) {
 	// The lead passes to another social worker of the agency, who accepts it herself.
 	const transfer = `mutation($in: RequestTransferInput!) { requestTransfer(input: $in) { transfer { id status } } }`
 	d = b.okAs(t, sw, cm, transfer, map[string]any{"in": map[string]any{"caseId": caseID, "toWorkerId": ids["sw2.test"], "reason": "contract ended"}})
-	tr := get(t, d, "requestTransfer", "transfer", "id").(string)
+	tr := at[string](t, d, "requestTransfer.transfer.id")
 	const accept = `mutation($in: AcceptTransferInput!) { acceptTransfer(input: $in) { transfer { status case { leadWorker { displayName } } } } }`
 	r = b.as(t, sw, cm, accept, map[string]any{"in": map[string]any{"transferId": tr}})
 	require.NotEmpty(t, r.Errors, "the requesting worker cannot accept for the receiving one")
 	d = b.okAs(t, sw2, cm, accept, map[string]any{"in": map[string]any{"transferId": tr}})
-	require.Equal(t, "Elena Second Worker", get(t, d, "acceptTransfer", "transfer", "case", "leadWorker", "displayName"))
+	require.Equal(t, "Elena Second Worker", path(t, d, "acceptTransfer.transfer.case.leadWorker.displayName"))
 
 	// The case does not close while the project runs.
 	const closeCase = `mutation($in: CloseCaseInput!) { closeCase(input: $in) { case { status } } }`
@@ -221,19 +202,19 @@ func TestALIStoryAcrossOrganisations(t *testing.T) {
 	// The person withdraws her consent: the referral ends, and Arnera sees nothing more.
 	d = b.okAs(t, sw2, cm, `mutation($in: EndReferralInput!) { endReferral(input: $in) { referral { status endReason } } }`,
 		map[string]any{"in": map[string]any{"referralId": referral["id"], "reason": "consent withdrawn"}})
-	require.Equal(t, "ENDED", get(t, d, "endReferral", "referral", "status"))
+	require.Equal(t, "ENDED", path(t, d, "endReferral.referral.status"))
 	require.Nil(t, b.okAs(t, coop, cm, caseView, map[string]any{"id": caseID})["node"])
 	require.Nil(t, b.okAs(t, coop, cm, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": person})["node"])
 	require.Nil(t, b.okAs(t, coop, cm, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": project})["node"])
 	d = b.okAs(t, coop, cm, `{ cases(first: 50, filter: {search: "Arnesi"}) { totalCount } }`, nil)
-	require.EqualValues(t, 0, get(t, d, "cases", "totalCount"))
+	require.EqualValues(t, 0, path(t, d, "cases.totalCount"))
 
 	d = b.okAs(t, sw2, cm, closeCase, map[string]any{"in": map[string]any{"caseId": caseID, "closedOn": "2024-07-01", "reason": "hired"}})
-	require.Equal(t, "CLOSED", get(t, d, "closeCase", "case", "status"))
+	require.Equal(t, "CLOSED", path(t, d, "closeCase.case.status"))
 	d = b.okAs(t, sw2, cm, `query($id: ID!) { node(id: $id) { ... on Case { organisations { role }
 		participations { organisation { code } role basis toOn endReason } } } }`, map[string]any{"id": caseID})
-	require.Len(t, get(t, d, "node", "organisations"), 1, "closed: only the lead takes part")
-	parts := fmt.Sprint(get(t, d, "node", "participations"))
+	require.Len(t, path(t, d, "node.organisations"), 1, "closed: only the lead takes part")
+	parts := fmt.Sprint(path(t, d, "node.participations"))
 	for _, want := range []string{"REFERRAL", "PROJECT", "INTERVENTION", "consent withdrawn"} {
 		require.Contains(t, parts, want, "the participation history keeps every reason")
 	}
@@ -270,29 +251,29 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 	require.NoError(t, err)
 	d := b.okAs(t, sw, cm, `mutation($in: RegisterPersonInput!) { registerPerson(input: $in) { person { id } } }`,
 		map[string]any{"in": map[string]any{"taxCode": code, "givenName": "Marco", "familyName": "Sfratti"}})
-	person := get(t, d, "registerPerson", "person", "id").(string)
+	person := at[string](t, d, "registerPerson.person.id")
 	d = b.okAs(t, sw, cm, `mutation($in: OpenCaseInput!) { openCase(input: $in) { case { id departments { code: name } } } }`,
 		map[string]any{"in": map[string]any{"reference": "TO-HOME-2024-001", "personId": person, "organisationId": b.fx.otherOrg,
 			"leadWorkerId": ids["sw.torino"], "openedOn": "2024-03-01", "departmentIds": []string{ids["SOC"], ids["HOUSING"]}}})
-	caseID := get(t, d, "openCase", "case", "id").(string)
+	caseID := at[string](t, d, "openCase.case.id")
 	d = b.okAs(t, sw, cm, `mutation($in: SetCaseDepartmentsInput!) { setCaseDepartments(input: $in) { case { departments { name } } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "departmentIds": []string{ids["SOC"], ids["HOUSING"], ids["LAVORO"]},
 			"reason": "the employment department joins"}})
-	require.Len(t, get(t, d, "setCaseDepartments", "case", "departments"), 3)
+	require.Len(t, path(t, d, "setCaseDepartments.case.departments"), 3)
 
 	// The employment department writes its joint-meeting entry, and reads the register.
 	b.okAs(t, eo, es, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "occurredOn": "2024-03-15", "kind": "COORDINATION", "minutes": 60,
 		"note": "Joint meeting of the housing, employment and social-care officers"}})
 	d = b.okAs(t, eo, es, `query($id: ID!) { node(id: $id) { ... on Case { activity { note author { displayName } } } } }`, map[string]any{"id": caseID})
-	require.Equal(t, "Federica Lavoro", get(t, d, "node", "activity", 0, "author", "displayName"))
+	require.Equal(t, "Federica Lavoro", path(t, d, "node.activity.0.author.displayName"))
 
 	// The housing emergency measure, delivered by the housing department.
 	d = b.okAs(t, sw, cm, `mutation($in: ActivateInterventionInput!) { activateIntervention(input: $in) { intervention { id department { code } } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "serviceType": "HOUSING_EMERGENCY", "providerId": b.fx.otherOrg,
 			"departmentId": ids["HOUSING"], "beneficiaryId": person, "startsOn": "2024-03-20"}})
-	housing := get(t, d, "activateIntervention", "intervention", "id").(string)
-	require.Equal(t, "HOUSING", get(t, d, "activateIntervention", "intervention", "department", "code"))
+	housing := at[string](t, d, "activateIntervention.intervention.id")
+	require.Equal(t, "HOUSING", path(t, d, "activateIntervention.intervention.department.code"))
 	// A department of another organisation is refused.
 	requireInputError(t, b.as(t, sw, cm, `mutation($in: ActivateInterventionInput!) { activateIntervention(input: $in) { intervention { id } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "serviceType": "ORIENTATION", "providerId": b.fx.otherOrg,
@@ -303,28 +284,28 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 	d = b.okAs(t, sw, cm, `mutation($in: RequestReferralInput!) { requestReferral(input: $in) { referral { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "toOrganisationId": ids["COOP-TORINO"], "purpose": "Accompaniment to the new flat",
 		"categories": []string{"CASE", "SERVICES"}, "legalBasis": "PUBLIC_TASK", "legalReference": "L. 328/2000, art. 22"}})
-	referral := get(t, d, "requestReferral", "referral", "id").(string)
+	referral := at[string](t, d, "requestReferral.referral.id")
 	b.okAs(t, coop, cm, `mutation($in: RespondReferralInput!) { acceptReferral(input: $in) { referral { status } } }`,
 		map[string]any{"in": map[string]any{"referralId": referral}})
 	d = b.okAs(t, sw, cm, `mutation($in: ActivateInterventionInput!) { activateIntervention(input: $in) { intervention { id } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "serviceType": "ORIENTATION", "providerId": ids["COOP-TORINO"],
 			"beneficiaryId": person, "startsOn": "2024-04-02"}})
-	orientation := get(t, d, "activateIntervention", "intervention", "id").(string)
+	orientation := at[string](t, d, "activateIntervention.intervention.id")
 	// The cooperative sees the case and its intervention; not the beneficiary's name, not
 	// the register (case notes are not shared), and it cannot write there either. A search
 	// by the name finds nothing; by the reference, the case.
 	r := b.as(t, coop, cm, `query($id: ID!) { node(id: $id) { ... on Case { reference interventions { serviceType beneficiary { givenName } } activity { note } } } }`,
 		map[string]any{"id": caseID})
-	require.Equal(t, "TO-HOME-2024-001", get(t, r.Data, "node", "reference"))
-	require.Equal(t, "ORIENTATION", get(t, r.Data, "node", "interventions", 0, "serviceType"))
-	require.Nil(t, get(t, r.Data, "node", "interventions", 0, "beneficiary", "givenName"))
+	require.Equal(t, "TO-HOME-2024-001", path(t, r.Data, "node.reference"))
+	require.Equal(t, "ORIENTATION", path(t, r.Data, "node.interventions.0.serviceType"))
+	require.Nil(t, path(t, r.Data, "node.interventions.0.beneficiary.givenName"))
 	require.True(t, forbiddenAt(r, "givenName"), "identity is not shared: %+v", r.Errors)
 	require.True(t, forbiddenAt(r, "activity"), "case notes are not shared: %+v", r.Errors)
 	d = b.okAs(t, coop, cm, `{ byName: cases(filter: {search: "Sfratti"}) { totalCount } byRef: cases(filter: {search: "TO-HOME-2024"}) { totalCount }
 		persons(filter: {search: "Sfratti"}) { totalCount } }`, nil)
-	require.EqualValues(t, 0, get(t, d, "byName", "totalCount"), "a search matches only identities the caller may read")
-	require.EqualValues(t, 1, get(t, d, "byRef", "totalCount"))
-	require.EqualValues(t, 0, get(t, d, "persons", "totalCount"))
+	require.EqualValues(t, 0, path(t, d, "byName.totalCount"), "a search matches only identities the caller may read")
+	require.EqualValues(t, 1, path(t, d, "byRef.totalCount"))
+	require.EqualValues(t, 0, path(t, d, "persons.totalCount"))
 	r = b.as(t, coop, cm, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`, map[string]any{"in": map[string]any{
 		"caseId": caseID, "occurredOn": "2024-04-03", "kind": "NOTE", "note": "visited the flat"}})
 	require.NotEmpty(t, r.Errors)
@@ -333,9 +314,9 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 	// The lead passes to the housing officer, who accepts.
 	d = b.okAs(t, sw, cm, `mutation($in: RequestTransferInput!) { requestTransfer(input: $in) { transfer { id } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "toWorkerId": ids["ho.torino"], "reason": "the housing measure leads now"}})
-	tr := get(t, d, "requestTransfer", "transfer", "id").(string)
+	tr := at[string](t, d, "requestTransfer.transfer.id")
 	d = b.okAs(t, ho, cm, `{ transfers(direction: RECEIVED, status: REQUESTED) { totalCount } }`, nil)
-	require.EqualValues(t, 1, get(t, d, "transfers", "totalCount"))
+	require.EqualValues(t, 1, path(t, d, "transfers.totalCount"))
 	b.okAs(t, ho, cm, `mutation($in: AcceptTransferInput!) { acceptTransfer(input: $in) { transfer { status } } }`,
 		map[string]any{"in": map[string]any{"transferId": tr}})
 
@@ -346,10 +327,10 @@ func TestTOHOMEStoryAcrossDepartments(t *testing.T) {
 	}
 	d = b.okAs(t, ho, cm, `mutation($in: CloseCaseInput!) { closeCase(input: $in) { case { status leadWorker { displayName } } } }`,
 		map[string]any{"in": map[string]any{"caseId": caseID, "closedOn": "2024-07-01", "reason": "housed"}})
-	require.Equal(t, "Stefano Housing", get(t, d, "closeCase", "case", "leadWorker", "displayName"))
+	require.Equal(t, "Stefano Housing", path(t, d, "closeCase.case.leadWorker.displayName"))
 	require.Nil(t, b.okAs(t, coop, cm, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": caseID})["node"])
 	d = b.okAs(t, coop, cm, `query($id: ID!) { node(id: $id) { ... on Referral { status endReason } } }`, map[string]any{"id": referral})
-	require.Equal(t, "ENDED", get(t, d, "node", "status"), "closing the case ended the referral")
+	require.Equal(t, "ENDED", path(t, d, "node.status"), "closing the case ended the referral")
 }
 
 // me tells the caller who it is and what its plan grants; the staff directory shows its
@@ -361,16 +342,16 @@ func TestMeStaffAndDueActions(t *testing.T) {
 	crossOrgStaff(t, b)
 	d := b.okAs(t, "case_manager", access.PurposeCaseManagement, `{ me { subject role rowScope organisation { code } staff { displayName }
 		reads writes operations mutations } }`, nil)
-	me := get(t, d, "me").(map[string]any)
+	me := at[map[string]any](t, d, "me")
 	require.Equal(t, "cm.test", me["subject"])
 	require.Equal(t, "provider", me["rowScope"])
-	require.Equal(t, "COOP-ARNERA", get(t, me, "organisation", "code"))
+	require.Equal(t, "COOP-ARNERA", path(t, me, "organisation.code"))
 	require.Contains(t, me["mutations"], "acceptReferral")
 	require.NotContains(t, me["mutations"], "openCase")
 	require.NotContains(t, me["reads"], "HEALTH")
 
 	d = b.okAs(t, "case_manager", access.PurposeCaseManagement, `{ staff(first: 50) { edges { node { displayName organisation { code } } } } }`, nil)
-	dir := fmt.Sprint(get(t, d, "staff", "edges"))
+	dir := fmt.Sprint(path(t, d, "staff.edges"))
 	require.Contains(t, dir, "Marco Case Manager")
 	require.Contains(t, dir, "Anna Social Worker", "the agency leads a case the cooperative takes part in")
 	require.NotContains(t, dir, "TORINO", "Turin's staff are nobody the cooperative works with")
@@ -378,10 +359,10 @@ func TestMeStaffAndDueActions(t *testing.T) {
 	require.NotEmpty(t, r.Errors)
 
 	d = b.okAs(t, "torino", access.PurposeCaseManagement, `{ dueActions(overdueOnly: true) { totalCount edges { node { kind overdue daysOverdue case { reference stale } } } } }`, nil)
-	require.EqualValues(t, 1, get(t, d, "dueActions", "totalCount"))
-	require.Equal(t, "REVIEW_STALE_CASE", get(t, d, "dueActions", "edges", 0, "node", "kind"))
-	require.Equal(t, true, get(t, d, "dueActions", "edges", 0, "node", "case", "stale"))
-	require.Greater(t, get(t, d, "dueActions", "edges", 0, "node", "daysOverdue").(float64), 365.0)
+	require.EqualValues(t, 1, path(t, d, "dueActions.totalCount"))
+	require.Equal(t, "REVIEW_STALE_CASE", path(t, d, "dueActions.edges.0.node.kind"))
+	require.Equal(t, true, path(t, d, "dueActions.edges.0.node.case.stale"))
+	require.Greater(t, at[float64](t, d, "dueActions.edges.0.node.daysOverdue"), 365.0)
 	// Pisa's social worker has none of Turin's.
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `{ dueActions(for: TEAM) { edges { node { case { reference } } } } }`, nil)
 	require.NotContains(t, fmt.Sprint(d), "TO-2021")
@@ -395,8 +376,8 @@ func TestMeStaffAndDueActions(t *testing.T) {
 		require.NoError(t, err)
 	}
 	d = b.okAs(t, "dashboard", access.PurposeStatistics, `{ dueActionCounts { columns rows { key counts { value suppressed } } total { value suppressed } } }`, nil)
-	require.Equal(t, []any{"DUE", "OVERDUE"}, get(t, d, "dueActionCounts", "columns"))
-	require.Contains(t, fmt.Sprint(get(t, d, "dueActionCounts")), "suppressed:true")
+	require.Equal(t, []any{"DUE", "OVERDUE"}, path(t, d, "dueActionCounts.columns"))
+	require.Contains(t, fmt.Sprint(path(t, d, "dueActionCounts")), "suppressed:true")
 }
 
 // ADI's deadlines come from the rule table and the stored dates: convene within 60 days
@@ -414,26 +395,26 @@ func TestADIDeadlines(t *testing.T) {
 	require.NoError(t, err)
 	const due = `{ dueActions(first: 10) { edges { node { kind programme countedFrom dueOn overdue } } } }`
 	d := b.okAs(t, "social_worker", access.PurposeCaseManagement, due, nil)
-	require.Equal(t, "CONVENE", get(t, d, "dueActions", "edges", 0, "node", "kind"))
-	require.Equal(t, "2024-03-01", get(t, d, "dueActions", "edges", 0, "node", "dueOn"), "60 days from the activation")
-	require.Equal(t, "SIGN_PACT", get(t, d, "dueActions", "edges", 1, "node", "kind"))
-	require.Equal(t, "2024-06-29", get(t, d, "dueActions", "edges", 1, "node", "dueOn"), "120 days from the convening's due date")
+	require.Equal(t, "CONVENE", path(t, d, "dueActions.edges.0.node.kind"))
+	require.Equal(t, "2024-03-01", path(t, d, "dueActions.edges.0.node.dueOn"), "60 days from the activation")
+	require.Equal(t, "SIGN_PACT", path(t, d, "dueActions.edges.1.node.kind"))
+	require.Equal(t, "2024-06-29", path(t, d, "dueActions.edges.1.node.dueOn"), "120 days from the convening's due date")
 
 	// Convened on 10 February: the pact is due 120 days after.
 	b.okAs(t, "social_worker", access.PurposeCaseManagement, `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id } } }`,
 		map[string]any{"in": map[string]any{"caseId": b.fx.cases[0], "occurredOn": "2024-02-10", "kind": "MEETING", "note": "household convened"}})
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, due, nil)
-	require.Len(t, get(t, d, "dueActions", "edges"), 1)
-	require.Equal(t, "SIGN_PACT", get(t, d, "dueActions", "edges", 0, "node", "kind"))
-	require.Equal(t, "2024-02-10", get(t, d, "dueActions", "edges", 0, "node", "countedFrom"))
-	require.Equal(t, "2024-06-09", get(t, d, "dueActions", "edges", 0, "node", "dueOn"))
+	require.Len(t, path(t, d, "dueActions.edges"), 1)
+	require.Equal(t, "SIGN_PACT", path(t, d, "dueActions.edges.0.node.kind"))
+	require.Equal(t, "2024-02-10", path(t, d, "dueActions.edges.0.node.countedFrom"))
+	require.Equal(t, "2024-06-09", path(t, d, "dueActions.edges.0.node.dueOn"))
 
 	// The rule is data: a longer deadline in the table moves the date.
 	_, err = b.store.Pool().Exec(ctx, `UPDATE programme_deadline_rules SET days = 150 WHERE programme = 'ADI' AND action = 'SIGN_PACT'`)
 	require.NoError(t, err)
 	d = b.okAs(t, "social_worker", access.PurposeCaseManagement, `query($id: ID!) { node(id: $id) { ... on Case { dueActions { kind dueOn } } } }`,
 		map[string]any{"id": b.fx.cases[0]})
-	require.Equal(t, "2024-07-09", get(t, d, "node", "dueActions", 0, "dueOn"))
+	require.Equal(t, "2024-07-09", path(t, d, "node.dueActions.0.dueOn"))
 	// A deadline tells the benefit: the school liaison, reading no socio-economic data, is not shown it.
 	d = b.okAs(t, "school_liaison", access.PurposeSchoolAttendance, `query($id: ID!) { node(id: $id) { ... on Case { dueActions { kind } } } }`,
 		map[string]any{"id": b.fx.cases[0]})
