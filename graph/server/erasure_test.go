@@ -58,10 +58,10 @@ func TestErasureBlockedByTheESFRetentionPeriod(t *testing.T) {
 	exec(`UPDATE operations SET last_payment_on = $1`, fmt.Sprintf("%d-12-31", year-6))
 	r = b.as(t, "dpo", access.PurposeDataProtectionReview, erase, in)
 	require.Empty(t, r.Errors, "%+v", r.Errors)
-	require.Contains(t, r.Data["erasePerson"].(map[string]any)["detail"], "registry_isee: 1")
-	p := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($id: ID!) { node(id: $id) { ... on Person { taxCode givenName familyName phone participations { id } } } }`,
-		map[string]any{"id": adult})["node"].(map[string]any)
-	require.True(t, strings.HasPrefix(p["taxCode"].(string), "ERASED"), p["taxCode"])
+	require.Contains(t, path(t, r.Data, "erasePerson.detail"), "registry_isee: 1")
+	p := at[map[string]any](t, b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($id: ID!) { node(id: $id) { ... on Person { taxCode givenName familyName phone participations { id } } } }`,
+		map[string]any{"id": adult}), "node")
+	require.True(t, strings.HasPrefix(at[string](t, p, "taxCode"), "ERASED"), p["taxCode"])
 	require.Equal(t, "", p["givenName"])
 	require.Len(t, p["participations"], 1, "what the ESF+ indicators count stays")
 	var copies int
