@@ -21,7 +21,7 @@ func TestFrozenReportVerifiesAfterPseudonymisation(t *testing.T) {
 	const report = `{ esfReport(cutoff: "2022-06-30", operationCode: "` + demo.ALIOperationCode + `") { groups { values { indicator total } } } }`
 	valuesBefore := b.ok(t, report, nil)
 	d := b.ok(t, `mutation { freezeEsfReport(input: {cutoff: "2022-06-30", operationCode: "`+demo.ALIOperationCode+`"}) { frozen { id } } }`, nil)
-	id := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)["id"].(string)
+	id := at[string](t, d, "freezeEsfReport.frozen.id")
 
 	var person string
 	// One whose gender or birth date the indicators derive from the tax code.
@@ -33,8 +33,8 @@ func TestFrozenReportVerifiesAfterPseudonymisation(t *testing.T) {
 		return err
 	}))
 
-	v := b.ok(t, `query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact signatureValid unchanged changedRecords { change } } }`,
-		map[string]any{"id": id})["verifyFrozenEsfReport"].(map[string]any)
+	v := at[map[string]any](t, b.ok(t, `query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact signatureValid unchanged changedRecords { change } } }`,
+		map[string]any{"id": id}), "verifyFrozenEsfReport")
 	require.Equal(t, true, v["intact"])
 	require.Equal(t, true, v["signatureValid"])
 	require.Equal(t, false, v["unchanged"])
