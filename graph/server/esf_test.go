@@ -55,26 +55,26 @@ func TestESFProfileReproducesTheChapter(t *testing.T) {
 	t.Parallel()
 	b := esfHub(t, false)
 	d := b.ok(t, `{ esfProfile(operationCode: "`+demo.ALIOperationCode+`") { rounds { round participants tables { name missing rows { category count } } } } }`, nil)
-	rounds := d["esfProfile"].(map[string]any)["rounds"].([]any)
+	rounds := at[[]any](t, d, "esfProfile.rounds")
 	require.Len(t, rounds, 2)
 	table := func(round int, name string) (map[string]float64, float64) {
 		r := rounds[round-1].(map[string]any)
-		for _, tb := range r["tables"].([]any) {
+		for _, tb := range at[[]any](t, r, "tables") {
 			tm := tb.(map[string]any)
 			if tm["name"] == name {
 				rows := map[string]float64{}
-				for _, row := range tm["rows"].([]any) {
+				for _, row := range at[[]any](t, tm, "rows") {
 					rm := row.(map[string]any)
-					rows[rm["category"].(string)] = rm["count"].(float64)
+					rows[at[string](t, rm, "category")] = at[float64](t, rm, "count")
 				}
-				return rows, tm["missing"].(float64)
+				return rows, at[float64](t, tm, "missing")
 			}
 		}
 		t.Fatalf("round %d has no table %s", round, name)
 		return nil, 0
 	}
-	require.EqualValues(t, 144, rounds[0].(map[string]any)["participants"])
-	require.EqualValues(t, 63, rounds[1].(map[string]any)["participants"])
+	require.EqualValues(t, 144, path(t, rounds, "0.participants"))
+	require.EqualValues(t, 63, path(t, rounds, "1.participants"))
 	// Table 8.1 (gender) with the missing values the chapter reports.
 	g1, miss1 := table(1, "gender")
 	require.Equal(t, 0.0, miss1)
@@ -106,20 +106,20 @@ func TestESFReportAndDrillDown(t *testing.T) {
 	t.Parallel()
 	b := esfHub(t, true)
 	d := b.ok(t, esfReportQuery, map[string]any{"so": "OS ix"})
-	groups := d["esfReport"].(map[string]any)["groups"].([]any)
+	groups := at[[]any](t, d, "esfReport.groups")
 	require.Len(t, groups, 1)
-	g := groups[0].(map[string]any)
+	g := at[map[string]any](t, groups, "0")
 	require.Equal(t, "ESO4.11", g["specificObjective"])
 	values := map[string]map[string]any{}
-	for _, v := range g["values"].([]any) {
+	for _, v := range at[[]any](t, g, "values") {
 		vm := v.(map[string]any)
-		values[vm["indicator"].(string)] = vm
+		values[at[string](t, vm, "indicator")] = vm
 	}
 	eeco01 := values["EECO01"]
-	require.Equal(t, eeco01["total"], eeco01["women"].(float64)+eeco01["men"].(float64)+eeco01["nonBinary"].(float64))
-	incomplete := g["incomplete"].(map[string]any)["total"].(float64)
+	require.Equal(t, eeco01["total"], at[float64](t, eeco01, "women")+at[float64](t, eeco01, "men")+at[float64](t, eeco01, "nonBinary"))
+	incomplete := at[float64](t, g, "incomplete.total")
 	// Every ALI participant is either counted or reported as incomplete.
-	require.Equal(t, 207.0, eeco01["total"].(float64)+incomplete)
+	require.Equal(t, 207.0, at[float64](t, eeco01, "total")+incomplete)
 
 	group := map[string]any{"programme": g["programme"], "priority": g["priority"], "specificObjective": g["specificObjective"],
 		"categoryOfRegion": g["categoryOfRegion"]}
@@ -127,19 +127,19 @@ func TestESFReportAndDrillDown(t *testing.T) {
 		d := b.ok(t, `query($g: EsfGroupInput, $i: String!, $gender: EsfGenderColumn) {
 		  esfDrillDown(cutoff: "2023-12-31", group: $g, indicator: $i, gender: $gender, first: 1000) { pseudonym gender missing } }`,
 			map[string]any{"g": group, "i": indicator, "gender": gender})
-		return d["esfDrillDown"].([]any)
+		return at[[]any](t, d, "esfDrillDown")
 	}
-	require.Len(t, drill("EECO01", nil), int(eeco01["total"].(float64)))
+	require.Len(t, drill("EECO01", nil), int(at[float64](t, eeco01, "total")))
 	women := drill("EECO01", "WOMEN")
-	require.Len(t, women, int(eeco01["women"].(float64)))
+	require.Len(t, women, int(at[float64](t, eeco01, "women")))
 	for _, p := range women {
-		require.Equal(t, "F", p.(map[string]any)["gender"])
-		require.Regexp(t, `^ps_`, p.(map[string]any)["pseudonym"])
+		require.Equal(t, "F", path(t, p, "gender"))
+		require.Regexp(t, `^ps_`, path(t, p, "pseudonym"))
 	}
 	inc := drill("INCOMPLETE", nil)
 	require.Len(t, inc, int(incomplete))
 	for _, p := range inc {
-		require.NotEmpty(t, p.(map[string]any)["missing"])
+		require.NotEmpty(t, path(t, p, "missing"))
 	}
 
 	r := b.post(t, esfReportQuery, map[string]any{"so": "OS xx"})
@@ -151,19 +151,19 @@ func TestESFFreezeAndVerify(t *testing.T) {
 	b := esfHub(t, true)
 	d := b.ok(t, `mutation { freezeEsfReport(input: {cutoff: "2022-06-30", operationCode: "`+demo.ALIOperationCode+`", note: "first half 2022"}) {
 	  frozen { id hash recordCount signedBy signature report { groups { values { indicator total } } } } } }`, nil)
-	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
+	frozen := at[map[string]any](t, d, "freezeEsfReport.frozen")
 	require.NotEmpty(t, frozen["hash"])
 	require.Positive(t, frozen["recordCount"])
 	require.Equal(t, esfTestSigner(t).KeyID(), frozen["signedBy"])
 	require.Regexp(t, `^[0-9a-f]{128}$`, frozen["signature"])
-	id := frozen["id"].(string)
+	id := at[string](t, frozen, "id")
 
 	const verify = `query($id: ID!) { frozenEsfReport(id: $id) { hash note signedBy signature }
 	  verifyFrozenEsfReport(id: $id) { intact signatureValid changedFields unchanged changedRecords { change } } }`
 	d = b.ok(t, verify, map[string]any{"id": id})
-	require.Equal(t, frozen["hash"], d["frozenEsfReport"].(map[string]any)["hash"])
-	require.Equal(t, frozen["signature"], d["frozenEsfReport"].(map[string]any)["signature"])
-	v := d["verifyFrozenEsfReport"].(map[string]any)
+	require.Equal(t, frozen["hash"], path(t, d, "frozenEsfReport.hash"))
+	require.Equal(t, frozen["signature"], path(t, d, "frozenEsfReport.signature"))
+	v := at[map[string]any](t, d, "verifyFrozenEsfReport")
 	require.Equal(t, true, v["intact"])
 	require.Equal(t, true, v["signatureValid"])
 	require.Equal(t, []any{}, v["changedFields"])
@@ -175,7 +175,7 @@ func TestESFFreezeAndVerify(t *testing.T) {
 		UPDATE esf_frozen_reports SET frozen_by = 'someone else';
 		ALTER TABLE esf_frozen_reports ENABLE TRIGGER esf_frozen_reports_immutable`)
 	require.NoError(t, err)
-	v = b.ok(t, verify, map[string]any{"id": id})["verifyFrozenEsfReport"].(map[string]any)
+	v = at[map[string]any](t, b.ok(t, verify, map[string]any{"id": id}), "verifyFrozenEsfReport")
 	require.Equal(t, false, v["intact"])
 	require.Equal(t, false, v["signatureValid"])
 	require.Equal(t, []any{"frozen_by"}, v["changedFields"])
@@ -212,7 +212,7 @@ func TestESFReportsFollowTheAccessPlan(t *testing.T) {
 	b := setupAccess(t, 3)
 	const q = `{ esfReport(cutoff: "2023-12-31") { groups { values { indicator total } } } }`
 	d := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring, q, nil)
-	require.NotEmpty(t, d["esfReport"].(map[string]any)["groups"])
+	require.NotEmpty(t, path(t, d, "esfReport.groups"))
 
 	r := b.as(t, "case_manager", access.PurposeCaseManagement, q, nil)
 	require.NotEmpty(t, r.Errors)
@@ -238,12 +238,12 @@ func TestESFMonitoringOfficerFreezesASignedReport(t *testing.T) {
 
 	d := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
 		`mutation { freezeEsfReport(input: {cutoff: "2023-12-31", note: "H2 2023"}) { frozen { id signedBy recordCount } } }`, nil)
-	frozen := d["freezeEsfReport"].(map[string]any)["frozen"].(map[string]any)
+	frozen := at[map[string]any](t, d, "freezeEsfReport.frozen")
 	require.Equal(t, signer.KeyID(), frozen["signedBy"])
 	require.Positive(t, frozen["recordCount"], "the fixture's participants are in scope")
 	d = b.okAs(t, "esf_auditor", access.PurposeESFMonitoring,
 		`query($id: ID!) { verifyFrozenEsfReport(id: $id) { intact signatureValid changedFields } }`, map[string]any{"id": frozen["id"]})
-	v := d["verifyFrozenEsfReport"].(map[string]any)
+	v := at[map[string]any](t, d, "verifyFrozenEsfReport")
 	require.Equal(t, true, v["intact"])
 	require.Equal(t, true, v["signatureValid"])
 	require.Equal(t, []any{}, v["changedFields"])
