@@ -29,7 +29,7 @@ func TestSubjectAccessExport(t *testing.T) {
 	require.True(t, hasCode(r, "FORBIDDEN"), "%+v", r.Errors)
 	before := len(accessLog(t, b.store))
 
-	ex := b.okAs(t, "dpo", access.PurposeDataProtectionReview, q, map[string]any{"p": adult})["subjectAccessExport"].(map[string]any)
+	ex := at[map[string]any](t, b.okAs(t, "dpo", access.PurposeDataProtectionReview, q, map[string]any{"p": adult}), "subjectAccessExport")
 	require.Equal(t, adult, ex["person"])
 	var doc struct {
 		Person   struct{ ID, TaxCode string }
@@ -46,7 +46,7 @@ func TestSubjectAccessExport(t *testing.T) {
 			Subject, Purpose string
 		} `json:"accessLog"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(ex["json"].(string)), &doc))
+	require.NoError(t, json.Unmarshal([]byte(at[string](t, ex, "json")), &doc))
 	require.Equal(t, b.ax.adult, doc.Person.ID)
 	require.Len(t, doc.Purposes, len(access.Purposes()))
 	require.NotEmpty(t, doc.Cases)
@@ -63,7 +63,7 @@ func TestSubjectAccessExport(t *testing.T) {
 	}
 	require.True(t, sawWorker, "who accessed the data, and why: %+v", doc.AccessLog)
 
-	html := ex["html"].(string)
+	html := at[string](t, ex, "html")
 	require.True(t, strings.HasPrefix(html, "<!DOCTYPE html>"))
 	require.Contains(t, html, "Who accessed your data")
 	require.Contains(t, html, "&lt;script&gt;alert(1)&lt;/script&gt; housing")
