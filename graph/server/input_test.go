@@ -35,11 +35,11 @@ func requireBadInput(t testing.TB, r gqlResponse, field string) string {
 			continue
 		}
 		require.Equal(t, field, e.Extensions["field"], "%+v", r.Errors)
-		for _, f := range e.Extensions["fields"].([]any) {
+		for _, f := range at[[]any](t, e.Extensions, "fields") {
 			fm := f.(map[string]any)
 			require.NotRegexp(t, schemaNames, fm["field"])
 			if fm["field"] == field {
-				reason = fm["reason"].(string)
+				reason = at[string](t, fm, "reason")
 			}
 		}
 	}
@@ -117,10 +117,10 @@ func TestSearchWildcardsMatchThemselves(t *testing.T) {
 		d := b.okAs(t, who, purpose, q, map[string]any{"s": search})
 		for _, v := range d {
 			if m, ok := v.(map[string]any); ok && m["totalCount"] != nil {
-				return m["totalCount"].(float64)
+				return at[float64](t, m, "totalCount")
 			}
-			edges := v.(map[string]any)["edges"].([]any)
-			return edges[0].(map[string]any)["node"].(map[string]any)["participations"].(map[string]any)["totalCount"].(float64)
+			edges := at[[]any](t, v, "edges")
+			return at[float64](t, edges, "0.node.participations.totalCount")
 		}
 		return -1
 	}
