@@ -97,7 +97,7 @@ func TestMaintenanceMutationsValidate(t *testing.T) {
 	// And the good ones keep the previous values: a correction, a rectification.
 	d := b.ok(t, `mutation($in: CorrectInterventionInput!) { correctIntervention(input: $in) { intervention { plannedHours case { history { kind changes { field previous value } } } } } }`,
 		map[string]any{"in": map[string]any{"interventionId": iv, "plannedHours": 80.0, "reason": "typed 0"}})
-	require.EqualValues(t, 80, d["correctIntervention"].(map[string]any)["intervention"].(map[string]any)["plannedHours"])
+	require.EqualValues(t, 80, path(t, d, "correctIntervention.intervention.plannedHours"))
 	require.Contains(t, toString(d), "INTERVENTION_CORRECTED")
 	d = b.ok(t, `mutation($in: UpdatePersonInput!) { updatePerson(input: $in) { person { phone rectifications { reason changes { field previous value } } } } }`,
 		map[string]any{"in": map[string]any{"personId": fx.persons[0], "phone": "050123456", "reason": "the person's request of 3 May"}})
@@ -105,10 +105,10 @@ func TestMaintenanceMutationsValidate(t *testing.T) {
 	require.Contains(t, toString(d), "050123456")
 	d = b.ok(t, `mutation($in: CancelInterventionInput!) { cancelIntervention(input: $in) { intervention { status cancellationReason } } }`,
 		map[string]any{"in": map[string]any{"interventionId": iv, "reason": "recorded twice"}})
-	require.Equal(t, "CANCELLED", d["cancelIntervention"].(map[string]any)["intervention"].(map[string]any)["status"])
+	require.Equal(t, "CANCELLED", path(t, d, "cancelIntervention.intervention.status"))
 	d = b.ok(t, `mutation($in: CaseStatusInput!) { suspendCase(input: $in) { case { status } } }`,
 		map[string]any{"in": map[string]any{"caseId": fx.cases[0], "on": "2024-01-01", "reason": "moved abroad for a while"}})
-	require.Equal(t, "SUSPENDED", d["suspendCase"].(map[string]any)["case"].(map[string]any)["status"])
+	require.Equal(t, "SUSPENDED", path(t, d, "suspendCase.case.status"))
 	d = b.ok(t, `mutation($in: CaseStatusInput!) { reopenCase(input: $in) { case { status history { kind reason } } } }`,
 		map[string]any{"in": map[string]any{"caseId": fx.cases[0], "on": "2024-03-01", "reason": "back"}})
 	require.Contains(t, toString(d), "SUSPENDED")
