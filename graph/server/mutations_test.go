@@ -25,7 +25,7 @@ func requireInputError(t *testing.T, r gqlResponse, field string) {
 	require.Equal(t, "BAD_USER_INPUT", r.Errors[0].Extensions["code"], "%+v", r.Errors)
 	fields := []string{}
 	for _, f := range r.Errors[0].Extensions["fields"].([]any) {
-		fields = append(fields, f.(map[string]any)["field"].(string))
+		fields = append(fields, at[string](t, f, "field"))
 	}
 	require.Contains(t, fields, field, r.Errors[0].Message)
 	require.Nil(t, r.Data)
@@ -37,7 +37,7 @@ func TestPersonAndHouseholdMutations(t *testing.T) {
 
 	const register = `mutation($in: RegisterPersonInput!) { registerPerson(input: $in) { person { id taxCode birthDate birthPlace gender } } }`
 	d := b.ok(t, register, map[string]any{"in": map[string]any{"taxCode": "mrtmra83t56a269b", "givenName": "Maria", "familyName": "Martini", "gender": "FEMALE"}})
-	p := d["registerPerson"].(map[string]any)["person"].(map[string]any)
+	p := at[map[string]any](t, d, "registerPerson.person")
 	require.Equal(t, "MRTMRA83T56A269B", p["taxCode"])
 	require.Equal(t, "1983-12-16", p["birthDate"], "birth date derived from the tax code")
 	require.Equal(t, "A269", p["birthPlace"])
@@ -58,13 +58,13 @@ func TestPersonAndHouseholdMutations(t *testing.T) {
 	}
 
 	d = b.ok(t, `mutation { createHousehold(input: {label: "Martini"}) { household { id label } } }`, nil)
-	hh := d["createHousehold"].(map[string]any)["household"].(map[string]any)["id"].(string)
+	hh := at[string](t, d, "createHousehold.household.id")
 	requireInputError(t, b.post(t, `mutation { createHousehold(input: {label: ""}) { household { id } } }`, nil), "input.label")
 
 	const add = `mutation($in: AddHouseholdMemberInput!) { addHouseholdMember(input: $in) { member { id relationship validFrom person { taxCode } } } }`
 	d = b.ok(t, add, map[string]any{"in": map[string]any{"householdId": hh, "personId": p["id"], "relationship": "HEAD", "validFrom": "2020-01-01"}})
-	member := d["addHouseholdMember"].(map[string]any)["member"].(map[string]any)
-	require.Equal(t, "MRTMRA83T56A269B", member["person"].(map[string]any)["taxCode"])
+	member := at[map[string]any](t, d, "addHouseholdMember.member")
+	require.Equal(t, "MRTMRA83T56A269B", path(t, member, "person.taxCode"))
 	requireInputError(t, b.post(t, add, map[string]any{"in": map[string]any{"householdId": hh, "personId": p["id"], "relationship": "HEAD", "validFrom": "2021-01-01"}}),
 		"input.personId")
 	requireInputError(t, b.post(t, add, map[string]any{"in": map[string]any{"householdId": hh, "personId": b.fx.cases[0], "relationship": "HEAD", "validFrom": "2021-01-01"}}),
@@ -73,7 +73,7 @@ func TestPersonAndHouseholdMutations(t *testing.T) {
 	const end = `mutation($in: EndHouseholdMembershipInput!) { endHouseholdMembership(input: $in) { member { validTo } } }`
 	requireInputError(t, b.post(t, end, map[string]any{"in": map[string]any{"memberId": member["id"], "validTo": "2019-12-31"}}), "input.validTo")
 	d = b.ok(t, end, map[string]any{"in": map[string]any{"memberId": member["id"], "validTo": "2022-06-30"}})
-	require.Equal(t, "2022-06-30", d["endHouseholdMembership"].(map[string]any)["member"].(map[string]any)["validTo"])
+	require.Equal(t, "2022-06-30", path(t, d, "endHouseholdMembership.member.validTo"))
 	requireInputError(t, b.post(t, end, map[string]any{"in": map[string]any{"memberId": member["id"], "validTo": "2022-07-30"}}), "input.memberId")
 }
 
@@ -108,21 +108,21 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	}
 	// Nothing partial: the failed attempts left no case behind.
 	d := b.ok(t, `{ cases(first: 10) { totalCount } }`, nil)
-	require.EqualValues(t, 1, d["cases"].(map[string]any)["totalCount"])
+	require.EqualValues(t, 1, path(t, d, "cases.totalCount"))
 
 	d = b.ok(t, open, openIn(nil))
-	cs := d["openCase"].(map[string]any)["case"].(map[string]any)
+	cs := at[map[string]any](t, d, "openCase.case")
 	require.Equal(t, "OPEN", cs["status"])
 	require.Len(t, cs["departments"], 2)
 	require.Len(t, cs["organisations"], 2)
-	caseID := cs["id"].(string)
+	caseID := at[string](t, cs, "id")
 
 	// Assessment of a household member, all ten areas.
 	const assess = `mutation($in: RecordAssessmentInput!) { recordAssessment(input: $in) { assessment { id scores { area score } person { givenName } } } }`
 	assessIn := map[string]any{"caseId": caseID, "personId": fx.persons[0], "assessorId": fx.worker, "assessedOn": "2024-01-15",
 		"scores": tenScores(), "proposedInterventions": []string{"INTERNSHIP", "TRAINING_ITALIAN"}, "healthNotes": "none"}
 	d = b.ok(t, assess, map[string]any{"in": assessIn})
-	require.Len(t, d["recordAssessment"].(map[string]any)["assessment"].(map[string]any)["scores"], 10)
+	require.Len(t, path(t, d, "recordAssessment.assessment.scores"), 10)
 	short := map[string]any{}
 	for k, v := range assessIn {
 		short[k] = v
@@ -142,9 +142,9 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	const create = `mutation($in: CreateProjectInput!) { createProject(input: $in) { project { id status participant { givenName } provider { code } } } }`
 	d = b.ok(t, create, map[string]any{"in": map[string]any{"caseId": caseID, "participantId": fx.minors[0], "providerId": fx.coop,
 		"caseManagerId": fx.manager, "title": "School support", "objectives": []string{"attend school"}, "startedOn": "2024-02-01"}})
-	proj := d["createProject"].(map[string]any)["project"].(map[string]any)
+	proj := at[map[string]any](t, d, "createProject.project")
 	require.Equal(t, "ACTIVE", proj["status"])
-	require.Equal(t, "Luca", proj["participant"].(map[string]any)["givenName"])
+	require.Equal(t, "Luca", path(t, proj, "participant.givenName"))
 	requireInputError(t, b.post(t, create, map[string]any{"in": map[string]any{"caseId": caseID, "participantId": fx.minors[0],
 		"providerId": fx.agency, "caseManagerId": fx.manager, "title": "x"}}), "input.caseManagerId")
 
@@ -164,10 +164,10 @@ func TestCaseWorkflowMutations(t *testing.T) {
 		return map[string]any{"in": in}
 	}
 	d = b.ok(t, activate, actIn(nil))
-	iv1 := d["activateIntervention"].(map[string]any)["intervention"].(map[string]any)
+	iv1 := at[map[string]any](t, d, "activateIntervention.intervention")
 	require.Equal(t, "ACTIVE", iv1["status"])
 	d = b.ok(t, activate, actIn(map[string]any{"serviceType": "PSYCHOLOGICAL_SUPPORT", "beneficiaryId": fx.persons[0]}))
-	iv2 := d["activateIntervention"].(map[string]any)["intervention"].(map[string]any)
+	iv2 := at[map[string]any](t, d, "activateIntervention.intervention")
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"projectId": nil, "caseId": fx.cases[0], "startsOn": "2019-01-01"})), "input.startsOn")
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"endsOn": "2024-01-01"})), "input.endsOn")
 	requireInputError(t, b.post(t, activate, actIn(map[string]any{"plannedHours": -1.0})), "input.plannedHours")
@@ -176,20 +176,20 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	const complete = `mutation($in: CompleteInterventionInput!) { completeIntervention(input: $in) { intervention { status hoursDelivered endsOn } } }`
 	requireInputError(t, b.post(t, complete, map[string]any{"in": map[string]any{"interventionId": iv1["id"], "endsOn": "2024-01-01"}}), "input.endsOn")
 	d = b.ok(t, complete, map[string]any{"in": map[string]any{"interventionId": iv1["id"], "endsOn": "2024-05-31", "hoursDelivered": 38.5}})
-	require.Equal(t, "COMPLETED", d["completeIntervention"].(map[string]any)["intervention"].(map[string]any)["status"])
-	require.EqualValues(t, 38.5, d["completeIntervention"].(map[string]any)["intervention"].(map[string]any)["hoursDelivered"])
+	require.Equal(t, "COMPLETED", path(t, d, "completeIntervention.intervention.status"))
+	require.EqualValues(t, 38.5, path(t, d, "completeIntervention.intervention.hoursDelivered"))
 	requireInputError(t, b.post(t, complete, map[string]any{"in": map[string]any{"interventionId": iv1["id"], "endsOn": "2024-06-01"}}), "input.interventionId")
 
 	const interrupt = `mutation($in: InterruptInterventionInput!) { interruptIntervention(input: $in) { intervention { status interruptionReason } } }`
 	requireInputError(t, b.post(t, interrupt, map[string]any{"in": map[string]any{"interventionId": iv2["id"], "endsOn": "2024-03-01", "reason": ""}}), "input.reason")
 	d = b.ok(t, interrupt, map[string]any{"in": map[string]any{"interventionId": iv2["id"], "endsOn": "2024-03-01", "reason": "moved away"}})
-	require.Equal(t, "INTERRUPTED", d["interruptIntervention"].(map[string]any)["intervention"].(map[string]any)["status"])
+	require.Equal(t, "INTERRUPTED", path(t, d, "interruptIntervention.intervention.status"))
 
 	// Activity register.
 	const activity = `mutation($in: AddActivityEntryInput!) { addActivityEntry(input: $in) { entry { id kind note author { displayName } } } }`
 	d = b.ok(t, activity, map[string]any{"in": map[string]any{"caseId": caseID, "projectId": proj["id"], "authorId": fx.manager,
 		"occurredOn": "2024-02-12", "kind": "MEETING", "minutes": 60, "note": "weekly meeting with the social worker"}})
-	require.Equal(t, "Marco Case Manager", d["addActivityEntry"].(map[string]any)["entry"].(map[string]any)["author"].(map[string]any)["displayName"])
+	require.Equal(t, "Marco Case Manager", path(t, d, "addActivityEntry.entry.author.displayName"))
 	requireInputError(t, b.post(t, activity, map[string]any{"in": map[string]any{"caseId": caseID, "occurredOn": "2024-02-12", "kind": "CALL", "note": "x"}}),
 		"input.authorId")
 	requireInputError(t, b.post(t, activity, map[string]any{"in": map[string]any{"caseId": caseID, "authorId": fx.manager, "occurredOn": "2024-02-12",
@@ -198,12 +198,12 @@ func TestCaseWorkflowMutations(t *testing.T) {
 	// Conclude the project, then close the case.
 	d = b.ok(t, update, map[string]any{"in": map[string]any{"projectId": proj["id"], "status": "CONCLUDED", "endedOn": "2024-06-30",
 		"outcome": "TRAINING_COMPLETED", "objectivesAchieved": "regular attendance"}})
-	require.Equal(t, "TRAINING_COMPLETED", d["updateProject"].(map[string]any)["project"].(map[string]any)["outcome"])
+	require.Equal(t, "TRAINING_COMPLETED", path(t, d, "updateProject.project.outcome"))
 
 	const closeCase = `mutation($in: CloseCaseInput!) { closeCase(input: $in) { case { status closedOn closureReason } } }`
 	requireInputError(t, b.post(t, closeCase, map[string]any{"in": map[string]any{"caseId": caseID, "closedOn": "2023-12-31"}}), "input.closedOn")
 	d = b.ok(t, closeCase, map[string]any{"in": map[string]any{"caseId": caseID, "closedOn": "2024-07-01", "reason": "objectives met"}})
-	require.Equal(t, "CLOSED", d["closeCase"].(map[string]any)["case"].(map[string]any)["status"])
+	require.Equal(t, "CLOSED", path(t, d, "closeCase.case.status"))
 	requireInputError(t, b.post(t, closeCase, map[string]any{"in": map[string]any{"caseId": caseID, "closedOn": "2024-07-02"}}), "input.caseId")
 	requireInputError(t, b.post(t, activity, map[string]any{"in": map[string]any{"caseId": caseID, "authorId": fx.manager, "occurredOn": "2024-07-05",
 		"kind": "CALL", "note": "after closure"}}), "input.caseId")
@@ -235,15 +235,15 @@ func TestParticipationMutations(t *testing.T) {
 		t.Run(name, func(t *testing.T) { requireInputError(t, b.post(t, enrol, in(tc.over)), tc.field) })
 	}
 	d := b.ok(t, enrol, in(nil))
-	p := d["enrolParticipant"].(map[string]any)["participation"].(map[string]any)
+	p := at[map[string]any](t, d, "enrolParticipant.participation")
 	require.Equal(t, "MALE", p["gender"], "gender at entry defaults to the person's")
 	require.Equal(t, "ESTIMATE", p["disability"])
-	require.EqualValues(t, 1, p["round"].(map[string]any)["number"])
+	require.EqualValues(t, 1, path(t, p, "round.number"))
 
 	const exit = `mutation($in: RecordParticipantExitInput!) { recordParticipantExit(input: $in) { participation { exitDate } } }`
 	requireInputError(t, b.post(t, exit, map[string]any{"in": map[string]any{"participationId": p["id"], "exitDate": "2021-01-01"}}), "input.exitDate")
 	d = b.ok(t, exit, map[string]any{"in": map[string]any{"participationId": p["id"], "exitDate": "2021-06-30"}})
-	require.Equal(t, "2021-06-30", d["recordParticipantExit"].(map[string]any)["participation"].(map[string]any)["exitDate"])
+	require.Equal(t, "2021-06-30", path(t, d, "recordParticipantExit.participation.exitDate"))
 	requireInputError(t, b.post(t, exit, map[string]any{"in": map[string]any{"participationId": p["id"], "exitDate": "2021-07-30"}}), "input.participationId")
 }
 
