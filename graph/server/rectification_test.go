@@ -20,7 +20,7 @@ func TestRectificationKeepsTheHistory(t *testing.T) {
 	req := dpo(`mutation($p: ID!) { createRightsRequest(input: {personId: $p, kind: RECTIFICATION, receivedOn: "2025-03-03"}) { request { id } } }`,
 		map[string]any{"p": adult})
 	require.Empty(t, req.Errors, "%+v", req.Errors)
-	reqID := req.Data["createRightsRequest"].(map[string]any)["request"].(map[string]any)["id"]
+	reqID := path(t, req.Data, "createRightsRequest.request.id")
 	rectify := `mutation($in: RectifyPersonInput!) { rectifyPerson(input: $in) { changes { person request field oldValue newValue reason rectifiedBy } } }`
 	before := dbSnapshot(t, b.store)
 	for field, in := range map[string]map[string]any{
@@ -47,24 +47,24 @@ func TestRectificationKeepsTheHistory(t *testing.T) {
 	r = dpo(rectify, map[string]any{"in": map[string]any{"personId": adult, "requestId": reqID, "familyName": "Rossi-Bianchi",
 		"phone": "+39 050 123456", "reason": "marriage certificate shown"}})
 	require.Empty(t, r.Errors, "%+v", r.Errors)
-	changes := r.Data["rectifyPerson"].(map[string]any)["changes"].([]any)
+	changes := at[[]any](t, r.Data, "rectifyPerson.changes")
 	require.Len(t, changes, 2)
-	fam := changes[0].(map[string]any)
+	fam := at[map[string]any](t, changes, "0")
 	require.Equal(t, "family_name", fam["field"])
 	require.Equal(t, old, fam["oldValue"])
 	require.Equal(t, "Rossi-Bianchi", fam["newValue"])
 	require.Equal(t, reqID, fam["request"])
 	require.Equal(t, "dpo.test", fam["rectifiedBy"])
-	require.Equal(t, "phone", changes[1].(map[string]any)["field"])
+	require.Equal(t, "phone", path(t, changes, "1.field"))
 
 	// The same again changes nothing, and records nothing.
 	r = dpo(rectify, map[string]any{"in": map[string]any{"personId": adult, "familyName": "Rossi-Bianchi", "reason": "again"}})
 	require.Empty(t, r.Errors, "%+v", r.Errors)
-	require.Empty(t, r.Data["rectifyPerson"].(map[string]any)["changes"])
-	hist := b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($p: ID!) { personRectifications(person: $p) { field newValue } }`,
-		map[string]any{"p": adult})["personRectifications"].([]any)
+	require.Empty(t, path(t, r.Data, "rectifyPerson.changes"))
+	hist := at[[]any](t, b.okAs(t, "dpo", access.PurposeDataProtectionReview, `query($p: ID!) { personRectifications(person: $p) { field newValue } }`,
+		map[string]any{"p": adult}), "personRectifications")
 	require.Len(t, hist, 2)
-	got := b.okAs(t, "social_worker", access.PurposeCaseManagement, `query($id: ID!) { node(id: $id) { ... on Person { familyName } } }`,
-		map[string]any{"id": adult})["node"].(map[string]any)
+	got := at[map[string]any](t, b.okAs(t, "social_worker", access.PurposeCaseManagement, `query($id: ID!) { node(id: $id) { ... on Person { familyName } } }`,
+		map[string]any{"id": adult}), "node")
 	require.Equal(t, "Rossi-Bianchi", got["familyName"])
 }
