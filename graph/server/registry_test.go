@@ -117,43 +117,43 @@ func TestRegistryDataOnPersonsAndHouseholdsWithFreshness(t *testing.T) {
 		b.counter.n.Store(0)
 		data := b.ok(t, registryPage, map[string]any{"first": 2 * n})
 		counts[n] = b.counter.n.Load()
-		edges := data["persons"].(map[string]any)["edges"].([]any)
+		edges := at[[]any](t, data, "persons.edges")
 		require.Len(t, edges, 2*n)
 		var labour, school, benefits int
 		for _, e := range edges {
-			p := e.(map[string]any)["node"].(map[string]any)
-			tc := p["taxCode"].(string)
+			p := at[map[string]any](t, e, "node")
+			tc := at[string](t, p, "taxCode")
 			if ls, ok := p["labourStatus"].(map[string]any); ok {
 				labour++
 				require.Equal(t, "LABOUR", ls["source"])
 				require.Equal(t, tc, ls["sourceRef"], "a labour status is referenced by the tax code")
-				require.Equal(t, tc, ls["person"].(map[string]any)["taxCode"])
-				require.Equal(t, "FRESH", ls["freshness"].(map[string]any)["status"])
+				require.Equal(t, tc, path(t, ls, "person.taxCode"))
+				require.Equal(t, "FRESH", path(t, ls, "freshness.status"))
 			}
-			for _, sr := range p["schoolRecords"].([]any) {
+			for _, sr := range at[[]any](t, p, "schoolRecords") {
 				school++
 				r := sr.(map[string]any)
-				require.Equal(t, tc, r["student"].(map[string]any)["taxCode"])
+				require.Equal(t, tc, path(t, r, "student.taxCode"))
 				require.NotEmpty(t, r["attendanceStatusRaw"])
 			}
-			for _, bc := range p["benefits"].([]any) {
+			for _, bc := range at[[]any](t, p, "benefits") {
 				benefits++
 				c := bc.(map[string]any)
 				require.Equal(t, "BENEFITS", c["source"])
-				f := c["freshness"].(map[string]any)
+				f := at[map[string]any](t, c, "freshness")
 				require.Equal(t, "FRESH", f["status"])
 				require.EqualValues(t, 3600, f["maxAge"])
 				require.Nil(t, f["lastError"])
-				members := c["householdMembers"].([]any)
-				require.Equal(t, "APPLICANT", members[0].(map[string]any)["role"])
-				require.Equal(t, c["applicantTaxCode"], members[0].(map[string]any)["taxCode"])
+				members := at[[]any](t, c, "householdMembers")
+				require.Equal(t, "APPLICANT", path(t, members, "0.role"))
+				require.Equal(t, c["applicantTaxCode"], path(t, members, "0.taxCode"))
 				found := false
 				for _, m := range members {
-					found = found || m.(map[string]any)["taxCode"] == tc
+					found = found || path(t, m, "taxCode") == tc
 				}
 				require.True(t, found, "a member's benefit cases list them")
 			}
-			h := p["households"].([]any)[0].(map[string]any)["household"].(map[string]any)
+			h := at[map[string]any](t, p, "households.0.household")
 			require.Len(t, h["schoolRecords"], 1, "each fixture household has one minor of school age")
 		}
 		require.Equal(t, n, labour, "every adult has a labour status")
@@ -176,40 +176,40 @@ func TestRefreshRegistryDataAndFailingFreshness(t *testing.T) {
 	} }`
 
 	data := b.ok(t, refresh, map[string]any{"input": map[string]any{"personId": person, "wait": 20}})
-	res := data["refreshRegistryData"].(map[string]any)
+	res := at[map[string]any](t, data, "refreshRegistryData")
 	require.Equal(t, "COMPLETED", res["state"], "errors: %v", res["errors"])
 	require.Positive(t, res["fetched"])
 	require.Equal(t, res["fetched"], res["unchanged"], "the sync had stored everything already")
 	require.Empty(t, res["errors"])
-	ls := res["person"].(map[string]any)["labourStatus"].(map[string]any)
-	require.Equal(t, "FRESH", ls["freshness"].(map[string]any)["status"])
+	ls := at[map[string]any](t, res, "person.labourStatus")
+	require.Equal(t, "FRESH", path(t, ls, "freshness.status"))
 
 	data = b.ok(t, refresh, map[string]any{"input": map[string]any{"householdId": household, "sources": []string{"SCHOOL"}}})
-	res = data["refreshRegistryData"].(map[string]any)
+	res = at[map[string]any](t, data, "refreshRegistryData")
 	require.Equal(t, "COMPLETED", res["state"])
 	require.EqualValues(t, 1, res["fetched"], "one school record for the household's minor")
-	require.Len(t, res["household"].(map[string]any)["schoolRecords"], 1)
+	require.Len(t, path(t, res, "household.schoolRecords"), 1)
 
 	// The registry goes down: the refresh says FAILED with the registry's answer, and the
 	// data still reads, marked FAILING with the error.
 	b.down.Store(true)
 	data = b.ok(t, refresh, map[string]any{"input": map[string]any{"personId": person, "sources": []string{"LABOUR"}, "wait": 20}})
-	res = data["refreshRegistryData"].(map[string]any)
+	res = at[map[string]any](t, data, "refreshRegistryData")
 	require.Equal(t, "FAILED", res["state"])
 	require.NotNil(t, res["retryAt"])
-	require.Contains(t, res["errors"].([]any)[0], "HTTP 503 Service Unavailable: MAINTENANCE: registry down for maintenance")
-	ls = res["person"].(map[string]any)["labourStatus"].(map[string]any)
-	f := ls["freshness"].(map[string]any)
+	require.Contains(t, path(t, res, "errors.0"), "HTTP 503 Service Unavailable: MAINTENANCE: registry down for maintenance")
+	ls = at[map[string]any](t, res, "person.labourStatus")
+	f := at[map[string]any](t, ls, "freshness")
 	require.Equal(t, "FAILING", f["status"])
 	require.Contains(t, f["lastError"], "registry down for maintenance")
 	require.NotNil(t, f["lastErrorAt"])
 
-	status := b.ok(t, `{ registryStatus { source status breakerState queueWaiting queueRunning recentFailures lastError
-	  collections { collection inProgress lastFullSyncAt consecutiveFailures } } }`, nil)["registryStatus"].([]any)
+	status := at[[]any](t, b.ok(t, `{ registryStatus { source status breakerState queueWaiting queueRunning recentFailures lastError
+	  collections { collection inProgress lastFullSyncAt consecutiveFailures } } }`, nil), "registryStatus")
 	require.Len(t, status, 3)
 	for _, s := range status {
 		s := s.(map[string]any)
-		require.Len(t, s["collections"], map[string]int{"BENEFITS": 2, "LABOUR": 2, "SCHOOL": 1}[s["source"].(string)])
+		require.Len(t, s["collections"], map[string]int{"BENEFITS": 2, "LABOUR": 2, "SCHOOL": 1}[at[string](t, s, "source")])
 		if s["source"] == "LABOUR" {
 			require.Equal(t, "FAILING", s["status"], "the last refresh failed")
 			require.Contains(t, s["lastError"], "registry down for maintenance")
@@ -220,9 +220,9 @@ func TestRefreshRegistryDataAndFailingFreshness(t *testing.T) {
 			require.Equal(t, "HEALTHY", s["status"])
 			require.EqualValues(t, 0, s["queueWaiting"])
 		}
-		for _, c := range s["collections"].([]any) {
-			require.NotNil(t, c.(map[string]any)["lastFullSyncAt"])
-			require.Equal(t, false, c.(map[string]any)["inProgress"])
+		for _, c := range at[[]any](t, s, "collections") {
+			require.NotNil(t, path(t, c, "lastFullSyncAt"))
+			require.Equal(t, false, path(t, c, "inProgress"))
 		}
 	}
 }
@@ -266,5 +266,5 @@ func TestRefreshRegistryDataRefusesBadInput(t *testing.T) {
 	// Reading registry data needs no queue.
 	data := other.ok(t, `query($id: ID!) { node(id: $id) { ... on Person { labourStatus { employmentStatus } } } }`,
 		map[string]any{"id": b.fx.persons[0]})
-	require.NotNil(t, data["node"].(map[string]any)["labourStatus"])
+	require.NotNil(t, path(t, data, "node.labourStatus"))
 }
