@@ -55,8 +55,8 @@ func TestRestrictedPersonIsHiddenButKept(t *testing.T) {
 	casesQ := `{ cases(first: 10) { edges { node { id } } } }`
 	caseIDs := func(who string, purpose access.Purpose) []string {
 		var out []string
-		for _, e := range b.okAs(t, who, purpose, casesQ, nil)["cases"].(map[string]any)["edges"].([]any) {
-			out = append(out, e.(map[string]any)["node"].(map[string]any)["id"].(string))
+		for _, e := range at[[]any](t, b.okAs(t, who, purpose, casesQ, nil), "cases.edges") {
+			out = append(out, at[string](t, e, "node.id"))
 		}
 		return out
 	}
@@ -71,7 +71,7 @@ func TestRestrictedPersonIsHiddenButKept(t *testing.T) {
 	req := dpo(`mutation($p: ID!) { createRightsRequest(input: {personId: $p, kind: RESTRICTION, receivedOn: "2025-03-03"}) { request { id } } }`,
 		map[string]any{"p": adult})
 	require.Empty(t, req.Errors, "%+v", req.Errors)
-	reqID := req.Data["createRightsRequest"].(map[string]any)["request"].(map[string]any)["id"]
+	reqID := path(t, req.Data, "createRightsRequest.request.id")
 
 	restrict := `mutation($in: RestrictProcessingInput!) { restrictProcessing(input: $in) { restriction { id person request reason legalClaim claimOrganisations active } } }`
 	// Refusals: a claim without organisations, another person's request; a social worker may not restrict.
@@ -87,7 +87,7 @@ func TestRestrictedPersonIsHiddenButKept(t *testing.T) {
 	r = dpo(restrict, map[string]any{"in": map[string]any{"personId": adult, "requestId": reqID, "reason": reason,
 		"legalClaim": "appeal against the ADI decision, Tribunale di Pisa", "claimOrganisationIds": []any{b.ax.cpi}}})
 	require.Empty(t, r.Errors, "%+v", r.Errors)
-	res := r.Data["restrictProcessing"].(map[string]any)["restriction"].(map[string]any)
+	res := at[map[string]any](t, r.Data, "restrictProcessing.restriction")
 	require.Equal(t, true, res["active"])
 	require.Equal(t, reqID, res["request"])
 	r = dpo(restrict, map[string]any{"in": map[string]any{"personId": adult, "reason": "again"}})
@@ -127,7 +127,7 @@ func TestRestrictedPersonIsHiddenButKept(t *testing.T) {
 	requireBadInput(t, r, "input.reason")
 	r = dpo(lift, map[string]any{"in": map[string]any{"restrictionId": res["id"], "reason": "ISEE verified correct; person informed (Art. 18(3))"}})
 	require.Empty(t, r.Errors, "%+v", r.Errors)
-	require.Equal(t, false, r.Data["liftRestriction"].(map[string]any)["restriction"].(map[string]any)["active"])
+	require.Equal(t, false, path(t, r.Data, "liftRestriction.restriction.active"))
 	b.okAs(t, "social_worker", access.PurposeCaseManagement, read, map[string]any{"id": adult})
 	require.Equal(t, 2, sqlSees(t, b, b.ax.adult)["registry_isee"], "both copies, the one stored while restricted included")
 }
