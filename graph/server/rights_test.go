@@ -25,24 +25,24 @@ func TestPurposesNameTheirLegalBasis(t *testing.T) {
 	t.Parallel()
 	b := setupAccess(t, 1)
 	const q = `{ purposes { purpose declared basis article specialCategories law } }`
-	sw := b.okAs(t, "social_worker", access.PurposeCaseManagement, q, nil)["purposes"].([]any)
+	sw := at[[]any](t, b.okAs(t, "social_worker", access.PurposeCaseManagement, q, nil), "purposes")
 	require.Len(t, sw, 2, "the social worker's two purposes: %v", sw)
-	cm := sw[0].(map[string]any)
+	cm := at[map[string]any](t, sw, "0")
 	require.Equal(t, "case_management", cm["purpose"])
 	require.Equal(t, true, cm["declared"])
 	require.Equal(t, "PUBLIC_TASK", cm["basis"])
 	require.Equal(t, "GDPR Art. 6(1)(e)", cm["article"])
 	require.Contains(t, cm["law"], "L. 328/2000")
 	require.Contains(t, cm["specialCategories"], "Art. 9(2)")
-	st := sw[1].(map[string]any)
+	st := at[map[string]any](t, sw, "1")
 	require.Equal(t, "statistics", st["purpose"])
 	require.Equal(t, false, st["declared"])
 
-	esf := b.okAs(t, "esf_auditor", access.PurposeESFMonitoring, q, nil)["purposes"].([]any)
+	esf := at[[]any](t, b.okAs(t, "esf_auditor", access.PurposeESFMonitoring, q, nil), "purposes")
 	require.Len(t, esf, 2)
 	for _, p := range esf {
-		require.Equal(t, "LEGAL_OBLIGATION", p.(map[string]any)["basis"])
-		require.Contains(t, p.(map[string]any)["law"], "Reg. (EU) 2021/1060")
+		require.Equal(t, "LEGAL_OBLIGATION", path(t, p, "basis"))
+		require.Contains(t, path(t, p, "law"), "Reg. (EU) 2021/1060")
 	}
 }
 
@@ -78,7 +78,7 @@ func TestRightsRequestsForTheDataProtectionOfficer(t *testing.T) {
 	data := dpo(create, map[string]any{"in": map[string]any{"personId": person, "kind": "ERASURE", "receivedOn": "2025-01-31",
 		"details": "by letter"}})
 	require.Empty(t, data.Errors, "%+v", data.Errors)
-	old := data.Data["createRightsRequest"].(map[string]any)["request"].(map[string]any)
+	old := at[map[string]any](t, data.Data, "createRightsRequest.request")
 	require.Equal(t, person, old["person"])
 	require.Equal(t, "2025-02-28", old["dueOn"])
 	require.Equal(t, "2025-02-28", old["deadline"])
@@ -89,8 +89,8 @@ func TestRightsRequestsForTheDataProtectionOfficer(t *testing.T) {
 
 	today := time.Now().UTC()
 	received := today.AddDate(0, 0, -3).Format(time.DateOnly)
-	fresh := dpo(create, map[string]any{"in": map[string]any{"personId": b.fx.minors[0], "kind": "ACCESS", "receivedOn": received}}).
-		Data["createRightsRequest"].(map[string]any)["request"].(map[string]any)
+	fresh := at[map[string]any](t, dpo(create, map[string]any{"in": map[string]any{"personId": b.fx.minors[0], "kind": "ACCESS", "receivedOn": received}}).Data,
+		"createRightsRequest.request")
 	require.Equal(t, false, fresh["overdue"])
 
 	// The social worker sees no request.
@@ -103,23 +103,23 @@ func TestRightsRequestsForTheDataProtectionOfficer(t *testing.T) {
 		r := dpo(list, vars)
 		require.Empty(t, r.Errors, "%+v", r.Errors)
 		var out []string
-		for _, x := range r.Data["rightsRequests"].([]any) {
-			out = append(out, x.(map[string]any)["id"].(string))
+		for _, x := range at[[]any](t, r.Data, "rightsRequests") {
+			out = append(out, at[string](t, x, "id"))
 		}
 		return out
 	}
 	require.Empty(t, ids(map[string]any{"overdue": true, "on": "2025-02-28"}))
-	require.Equal(t, []string{old["id"].(string)}, ids(map[string]any{"overdue": true, "on": "2025-03-01"}))
-	require.Equal(t, []string{old["id"].(string)}, ids(map[string]any{"overdue": true}), "today")
-	require.Equal(t, []string{old["id"].(string), fresh["id"].(string)}, ids(nil))
-	require.Equal(t, []string{fresh["id"].(string)}, ids(map[string]any{"person": b.fx.minors[0]}))
+	require.Equal(t, []string{at[string](t, old, "id")}, ids(map[string]any{"overdue": true, "on": "2025-03-01"}))
+	require.Equal(t, []string{at[string](t, old, "id")}, ids(map[string]any{"overdue": true}), "today")
+	require.Equal(t, []string{at[string](t, old, "id"), at[string](t, fresh, "id")}, ids(nil))
+	require.Equal(t, []string{at[string](t, fresh, "id")}, ids(map[string]any{"person": b.fx.minors[0]}))
 	requireBadInput(t, dpo(list, map[string]any{"on": "2025-03-01"}), "on")
 
 	// Assign; extend: by at most two months, with a reason, within the first month.
 	assign := `mutation($in: AssignRightsRequestInput!) { assignRightsRequest(input: $in) { request { status assignee events { action } } } }`
 	got := dpo(assign, map[string]any{"in": map[string]any{"requestId": old["id"], "assignee": "privacy office"}})
 	require.Empty(t, got.Errors, "%+v", got.Errors)
-	require.Equal(t, "ASSIGNED", got.Data["assignRightsRequest"].(map[string]any)["request"].(map[string]any)["status"])
+	require.Equal(t, "ASSIGNED", path(t, got.Data, "assignRightsRequest.request.status"))
 	extend := `mutation($in: ExtendRightsRequestInput!) { extendRightsRequest(input: $in) { request { extendedDueOn extensionReason deadline } } }`
 	n, e = rightsCount(t, b)
 	for field, in := range map[string]map[string]any{
@@ -138,7 +138,7 @@ func TestRightsRequestsForTheDataProtectionOfficer(t *testing.T) {
 	require.Equal(t, [2]int{n, e}, [2]int{n2, e2}, "refused commands write nothing")
 	got = dpo(extend, map[string]any{"in": map[string]any{"requestId": fresh["id"], "months": 2, "reason": "records of three organisations"}})
 	require.Empty(t, got.Errors, "%+v", got.Errors)
-	ext := got.Data["extendRightsRequest"].(map[string]any)["request"].(map[string]any)
+	ext := at[map[string]any](t, got.Data, "extendRightsRequest.request")
 	want := today.AddDate(0, 0, -3)
 	require.Equal(t, ext["deadline"], ext["extendedDueOn"])
 	require.Equal(t, "records of three organisations", ext["extensionReason"])
@@ -161,14 +161,14 @@ func TestRightsRequestsForTheDataProtectionOfficer(t *testing.T) {
 	got = dpo(closeQ, map[string]any{"in": map[string]any{"requestId": old["id"], "outcome": "REFUSED",
 		"answer": "ESF+ records kept until 2030-12-31 (Reg. (EU) 2021/1060 Art. 82)", "answeredOn": "2025-02-20"}})
 	require.Empty(t, got.Errors, "%+v", got.Errors)
-	closed := got.Data["closeRightsRequest"].(map[string]any)["request"].(map[string]any)
+	closed := at[map[string]any](t, got.Data, "closeRightsRequest.request")
 	require.Equal(t, "CLOSED", closed["status"])
 	require.Equal(t, "REFUSED", closed["outcome"])
 	require.Equal(t, false, closed["overdue"])
 	require.Equal(t, "2025-02-20", closed["answeredOn"])
 	var actions []any
-	for _, ev := range closed["events"].([]any) {
-		actions = append(actions, ev.(map[string]any)["action"])
+	for _, ev := range at[[]any](t, closed, "events") {
+		actions = append(actions, path(t, ev, "action"))
 	}
 	require.Equal(t, []any{"CREATED", "ASSIGNED", "CLOSED"}, actions)
 	r = dpo(assign, map[string]any{"in": map[string]any{"requestId": old["id"], "assignee": "someone"}})
