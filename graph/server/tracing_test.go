@@ -31,9 +31,9 @@ func TestRequestsAreTracedWithoutPersonalData(t *testing.T) {
 	data := b.ok(t, `query People($first: Int) { persons(first: $first) { edges { node { id taxCode labourStatus { employmentStatus } } } } }`,
 		map[string]any{"first": 10})
 	var secrets []string
-	for _, e := range data["persons"].(map[string]any)["edges"].([]any) {
-		n := e.(map[string]any)["node"].(map[string]any)
-		secrets = append(secrets, n["taxCode"].(string), n["id"].(string))
+	for _, e := range at[[]any](t, data, "persons.edges") {
+		n := at[map[string]any](t, e, "node")
+		secrets = append(secrets, at[string](t, n, "taxCode"), at[string](t, n, "id"))
 	}
 	require.NotEmpty(t, secrets)
 	b.ok(t, `mutation Refresh($input: RefreshRegistryDataInput!) { refreshRegistryData(input: $input) { state } }`,
