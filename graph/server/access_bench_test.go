@@ -45,7 +45,7 @@ func BenchmarkAccessOverhead(b *testing.B) {
 	openBundle := &testBundle{store: openStore, srv: open}
 	vars := map[string]any{"first": 50}
 	check := func(r gqlResponse) {
-		if len(r.Errors) > 0 || len(r.Data["cases"].(map[string]any)["edges"].([]any)) != 50 {
+		if len(r.Errors) > 0 || len(at[[]any](b, r.Data, "cases.edges")) != 50 {
 			b.Fatalf("unexpected answer: %+v", r.Errors)
 		}
 	}

@@ -61,7 +61,7 @@ func BenchmarkCasePageAtScale(b *testing.B) {
 				start := time.Now()
 				r := postAs(b, srv, tokens[who], casePage, vars)
 				d := time.Since(start)
-				if len(r.Errors) > 0 || len(r.Data["cases"].(map[string]any)["edges"].([]any)) != 50 {
+				if len(r.Errors) > 0 || len(at[[]any](b, r.Data, "cases.edges")) != 50 {
 					b.Fatalf("%s: unexpected answer: %+v", who, r.Errors)
 				}
 				return d
