@@ -26,7 +26,7 @@ var (
 // tables over the same cases, and each answer is its part of one publication, so asking
 // for another grouping, or again, shows nothing that could recover a hidden count.
 func CaseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTable, error) {
-	r, err := request.Operation(ctx, access.OpReadAggregates)
+	r, err := request.Require(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ const noDepartment = "NONE"
 // table, and no published figure adds rounds up or ties interventions to case counts, so
 // no equation links two answers.
 func ServicesActivated(ctx context.Context, roundID string) (*model.CountTable, error) {
-	r, err := request.Operation(ctx, access.OpReadAggregates)
+	r, err := request.Require(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}

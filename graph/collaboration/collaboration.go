@@ -312,7 +312,7 @@ var (
 // of its own, like a round's services (no published figure adds its cells to the case
 // load's).
 func DueActionCounts(ctx context.Context) (*model.CountTable, error) {
-	r, err := request.Operation(ctx, access.OpReadAggregates)
+	r, err := request.Require(ctx, access.OpReadAggregates)
 	if err != nil {
 		return nil, err
 	}

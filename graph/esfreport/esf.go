@@ -49,7 +49,7 @@ func (p pseudonyms) Person(id string) string {
 // scope that sees every participant (access.Plan.CheckESF); always when the server runs
 // open.
 func requireESF(ctx context.Context, op access.Operation) (*request.Request, error) {
-	return request.WithPlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
+	return request.RequirePlan(ctx, func(p *access.Plan) error { return p.CheckESF(op) })
 }
 
 // requestPseudonyms is requireESF for operations that show participants, which they do

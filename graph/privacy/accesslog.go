@@ -23,7 +23,7 @@ import (
 // (migrations/00101_access_log.sql); the plan is checked here first, so anyone else is
 // told FORBIDDEN rather than shown an empty log.
 func AccessLog(ctx context.Context, person, subject *string, from, to *time.Time, first *int, after *string) (*model.AccessLogConnection, error) {
-	r, err := request.Operation(ctx, access.OpReadAccessLog)
+	r, err := request.Require(ctx, access.OpReadAccessLog)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func rightsCommand(ctx context.Context, cmd func(*request.Request) (store.Rights
 // database shows them only to plans with manage_rights_requests; the plan is checked
 // here first so anyone else is told FORBIDDEN rather than shown none.
 func RightsRequests(ctx context.Context, person *string, openOnly, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
-	r, err := request.Operation(ctx, access.OpManageRightsRequests)
+	r, err := request.Require(ctx, access.OpManageRightsRequests)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func RightsRequestOverdue(ctx context.Context, obj *store.RightsRequest) (bool, 
 
 // ProcessingRestrictions lists restrictions for the data protection officer.
 func ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
-	r, err := request.Operation(ctx, access.OpManageRightsRequests)
+	r, err := request.Require(ctx, access.OpManageRightsRequests)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ var exportCategories = access.Categories()
 // row security holds; the plan must handle rights requests and read every category, and
 // the access log records the person with every category read.
 func SubjectAccessExport(ctx context.Context, person string) (*model.SubjectAccessExport, error) {
-	r, err := request.WithPlan(ctx, func(p *access.Plan) error {
+	r, err := request.RequirePlan(ctx, func(p *access.Plan) error {
 		if err := p.CheckOperation(access.OpManageRightsRequests); err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func RectifyPerson(ctx context.Context, in rights.RectifyInput) (*model.RectifyP
 
 // PersonRectifications is a person's correction history, for the DPO; logged.
 func PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
-	r, err := request.WithPlan(ctx, func(p *access.Plan) error {
+	r, err := request.RequirePlan(ctx, func(p *access.Plan) error {
 		if err := p.CheckOperation(access.OpManageRightsRequests); err != nil {
 			return err
 		}
@@ -348,7 +348,7 @@ func WithdrawConsent(ctx context.Context, in rights.WithdrawConsentInput) (*mode
 
 // ConsentRecords lists a person's consents; logged like a read of the person.
 func ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
-	r, err := request.Operation(ctx, access.OpRecordConsent)
+	r, err := request.Require(ctx, access.OpRecordConsent)
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,8 @@ type disclosure struct {
 // about no one person; no categories: the person was only named).
 func (r *Request) RecordRead(person string, cats access.CategorySet) { r.record(person, cats, false) }
 
-// RecordChanged records persons the request changed without writing categories of theirs
-// beyond those its mutation's rule names (registry refreshes, data-subject requests).
+// RecordChanged records persons the request changed: the disclosure record names them,
+// with the categories its mutation's rule writes (CheckMutation).
 func (r *Request) RecordChanged(persons ...string) { r.touch(persons...) }
 
 // disclosureRecord is the access-log entry of what the request returned or changed; false

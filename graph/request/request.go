@@ -170,14 +170,14 @@ func From(ctx context.Context) (*Request, error) {
 	return nil, errNoRequest
 }
 
-// Operation returns the request when its plan allows op (always, when open).
-func Operation(ctx context.Context, op access.Operation) (*Request, error) {
-	return WithPlan(ctx, func(p *access.Plan) error { return p.CheckOperation(op) })
+// Require returns the request when its plan allows op (always, when open).
+func Require(ctx context.Context, op access.Operation) (*Request, error) {
+	return RequirePlan(ctx, func(p *access.Plan) error { return p.CheckOperation(op) })
 }
 
-// WithPlan returns the request when check passes on its plan; always when the server
+// RequirePlan returns the request when check passes on its plan; always when the server
 // runs open.
-func WithPlan(ctx context.Context, check func(*access.Plan) error) (*Request, error) {
+func RequirePlan(ctx context.Context, check func(*access.Plan) error) (*Request, error) {
 	r, err := From(ctx)
 	if err != nil {
 		return nil, err
