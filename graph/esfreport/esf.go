@@ -4,10 +4,9 @@
 package esfreport
 
 import (
+	"context"
 	"errors"
 	"time"
-
-	"context"
 
 	"github.com/ponte-hub/ponte/graph/lists"
 	"github.com/ponte-hub/ponte/graph/model"
