@@ -28,6 +28,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 // stdout receives what the demo prints for its user; tests capture it.
@@ -89,7 +90,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, sum)
-	persons, err := syncjob.SimPersons(ctx, owner, 0)
+	persons, err := simulate.Persons(ctx, owner, 0)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func runDemo(ctx context.Context, args []string) error {
 
 	// The registries: simulators in this process, fed the demo's persons, behind a PDND
 	// token endpoint; the job queue syncs them at once and then on schedule.
-	sims, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 1})
+	sims, err := simulate.Start(ctx, simulate.Options{Persons: persons, Seed: 1})
 	if err != nil {
 		return err
 	}

@@ -15,16 +15,17 @@ import (
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 // registryEnv points the environment at in-process simulators the way an operator would
 // configure real registries, with the PDND key in a file, and at a fresh database.
-func registryEnv(t *testing.T) *syncjob.Simulator {
+func registryEnv(t *testing.T) *simulate.Simulator {
 	t.Helper()
 	if os.Getenv("DATABASE_URL") == "" {
 		t.Skip("needs DATABASE_URL (make test provides one)")
 	}
-	s, err := syncjob.StartSimulators(context.Background(), syncjob.SimulatorOptions{Seed: 3, Synthetic: 120,
+	s, err := simulate.Start(context.Background(), simulate.Options{Seed: 3, Synthetic: 120,
 		Faults: sim.Faults{Seed: 3, MalformedRate: 0.05}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
@@ -35,8 +36,8 @@ func registryEnv(t *testing.T) *syncjob.Simulator {
 	t.Setenv("PONTE_PDND_TOKEN_URL", auth.TokenURL)
 	t.Setenv("PONTE_PDND_CLIENT_ID", auth.ClientID)
 	t.Setenv("PONTE_PDND_KEY_ID", auth.KeyID)
-	t.Setenv("PONTE_PDND_SYSTEM_USER_ID", syncjob.SimSystemUserID)
-	t.Setenv("PONTE_PDND_SYSTEM_USER_LOA", syncjob.SimSystemUserLoA)
+	t.Setenv("PONTE_PDND_SYSTEM_USER_ID", simulate.SystemUserID)
+	t.Setenv("PONTE_PDND_SYSTEM_USER_LOA", simulate.SystemUserLoA)
 	t.Setenv("PONTE_PDND_KEY_FILE", keyFile)
 	for _, src := range syncjob.Sources {
 		p := "PONTE_REGISTRY_" + strings.ToUpper(src) + "_"

@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 // registryBundle is a hub whose registries are simulated in process and synced once,
@@ -27,7 +28,7 @@ type registryBundle struct {
 	// latency (nanoseconds) delays every data request to the registries.
 	latency *atomic.Int64
 	queue   *syncjob.Queue
-	sim     *syncjob.Simulator
+	sim     *simulate.Simulator
 }
 
 func setupRegistry(t *testing.T, cases int) *registryBundle {
@@ -39,12 +40,12 @@ func setupRegistry(t *testing.T, cases int) *registryBundle {
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
 	fx := loadFixture(t, st, cases)
-	persons, err := syncjob.SimPersons(ctx, st, 0)
+	persons, err := simulate.Persons(ctx, st, 0)
 	require.NoError(t, err)
 	require.Len(t, persons, 2*cases)
 
 	down, latency := &atomic.Bool{}, &atomic.Int64{}
-	simulators, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 5, MaxAge: time.Hour,
+	simulators, err := simulate.Start(ctx, simulate.Options{Persons: persons, Seed: 5, MaxAge: time.Hour,
 		Wrap: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if d := time.Duration(latency.Load()); d > 0 && r.URL.Path != "/token.oauth2" {

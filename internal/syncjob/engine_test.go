@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 func TestSyncStoresEveryRecordOnceQuarantinesTheBrokenAndResyncsUnchanged(t *testing.T) {
@@ -278,7 +279,7 @@ func TestWrongSignatureAndExpiredVoucherAreRejectedAndSurfaced(t *testing.T) {
 	t.Run("wrong signature", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, envOpts{sim: sim.Dataset{Seed: 1, Synthetic: 10}, tune: func(c *syncjob.Config) {
-			other, err := syncjob.StartSimulators(context.Background(), syncjob.SimulatorOptions{})
+			other, err := simulate.Start(context.Background(), simulate.Options{})
 			require.NoError(t, err)
 			require.NoError(t, other.Close())
 			sc := c.Sources["benefits"]

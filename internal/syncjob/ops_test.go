@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 // evidenceLog records who each data request's tracking evidence names.
@@ -67,7 +68,7 @@ func TestTrackingEvidenceNamesTheConfiguredOperatorOrTheStaffMemberWhoAsked(t *t
 	calls := log.since(0)
 	require.NotEmpty(t, calls)
 	for _, c := range calls {
-		require.Equal(t, evidenceCall{"/v1/labour-status", syncjob.SimSystemUserID, syncjob.SimSystemUserLoA}, c,
+		require.Equal(t, evidenceCall{"/v1/labour-status", simulate.SystemUserID, simulate.SystemUserLoA}, c,
 			"an unattended sync names the operator the configuration makes accountable for it")
 	}
 
@@ -263,7 +264,7 @@ func TestCorrectedRecordsResolveTheirQuarantineByContent(t *testing.T) {
 	require.Positive(t, openRows("cardinality(match_keys) > 0"))
 
 	// The registry fixes its data: the next pass serves every record whole.
-	fixed, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Seed: ds.Seed, Synthetic: ds.Synthetic})
+	fixed, err := simulate.Start(ctx, simulate.Options{Seed: ds.Seed, Synthetic: ds.Synthetic})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, fixed.Close()) })
 	conn, err := syncjob.NewConnectors(fixed.Config, nil)
@@ -323,7 +324,7 @@ func TestResponseFailingVerificationIsReportedAndNothingIsStored(t *testing.T) {
 
 func TestDeadRegistryFailsRetryablyAndIsReported(t *testing.T) {
 	t.Parallel()
-	dead, err := syncjob.StartSimulators(context.Background(), syncjob.SimulatorOptions{Seed: 1})
+	dead, err := simulate.Start(context.Background(), simulate.Options{Seed: 1})
 	require.NoError(t, err)
 	require.NoError(t, dead.Close())
 	e := newEnv(t, envOpts{sim: sim.Dataset{Seed: 1, Synthetic: 10}, tune: func(c *syncjob.Config) {

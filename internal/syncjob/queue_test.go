@@ -11,6 +11,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 func TestQueueRunsScheduledSyncsAndRefreshesWithinTheWait(t *testing.T) {
@@ -134,18 +135,18 @@ func TestServiceSyncsSimulatedRecordsOfTheHubsPersons(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	persons, err := syncjob.SimPersons(ctx, st, 0)
+	persons, err := simulate.Persons(ctx, st, 0)
 	require.NoError(t, err)
 	require.Len(t, persons, 3)
 	require.Equal(t, sim.Person{TaxCode: "RSSMRA68A01H501Y", BirthDate: "1968-01-01", Municipality: "G702", HouseholdID: hh, Relationship: "intestatario"}, persons[0])
 	require.Equal(t, "figlio", persons[1].Relationship)
-	first, err := syncjob.SimPersons(ctx, st, 2)
+	first, err := simulate.Persons(ctx, st, 2)
 	require.NoError(t, err)
 	require.Equal(t, persons[:2], first)
-	_, err = syncjob.SimPersons(ctx, st, -1)
+	_, err = simulate.Persons(ctx, st, -1)
 	require.Error(t, err)
 
-	s, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{Persons: persons, Seed: 1})
+	s, err := simulate.Start(ctx, simulate.Options{Persons: persons, Seed: 1})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	svc, err := syncjob.StartService(ctx, st, s.Config, syncjob.QueueOptions{SyncOnStart: true, PollInterval: 50 * time.Millisecond})

@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
+	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -28,7 +29,7 @@ type env struct {
 	opts     envOpts
 	twinOnce sync.Once
 	twinRefs map[syncjob.Collection][]string
-	sim      *syncjob.Simulator
+	sim      *simulate.Simulator
 	store    *store.Store
 	pool     *pgxpool.Pool
 	syncer   *syncjob.Syncer
@@ -54,7 +55,7 @@ type envOpts struct {
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	ctx := context.Background()
-	s, err := syncjob.StartSimulators(ctx, syncjob.SimulatorOptions{
+	s, err := simulate.Start(ctx, simulate.Options{
 		Persons: o.sim.Persons, Synthetic: o.sim.Synthetic, Seed: o.sim.Seed, Faults: o.faults, AsOf: o.sim.AsOf,
 		Wrap: o.wrap, Now: o.simNow,
 	})
@@ -128,7 +129,7 @@ var tables = map[syncjob.Collection]string{
 func expected(t testing.TB, e *env, c syncjob.Collection) (good, broken int) {
 	t.Helper()
 	e.twinOnce.Do(func() {
-		twin, err := syncjob.StartSimulators(context.Background(), syncjob.SimulatorOptions{
+		twin, err := simulate.Start(context.Background(), simulate.Options{
 			Persons: e.opts.sim.Persons, Synthetic: e.opts.sim.Synthetic, Seed: e.opts.sim.Seed, AsOf: e.opts.sim.AsOf})
 		require.NoError(t, err)
 		defer func() { require.NoError(t, twin.Close()) }()

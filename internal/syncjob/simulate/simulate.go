@@ -1,4 +1,7 @@
-package syncjob
+// Package simulate runs the simulated registries (connectors/sim) in this process for the
+// demo and the tests, with the sync configuration that points the connectors at them, and
+// reads the hub's persons for them. The production sync code does not import it.
+package simulate
 
 import (
 	"context"
@@ -13,11 +16,12 @@ import (
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
-// SimulatorOptions configure the in-process registry simulators.
-type SimulatorOptions struct {
+// Options configure the in-process registry simulators.
+type Options struct {
 	// Persons get registry records derived from their tax code and household.
 	Persons []sim.Person
 	// Synthetic adds that many generated records to every collection.
@@ -48,23 +52,23 @@ type Simulator struct {
 	// Config has the three sources pointing at URL with PDND authentication, signed
 	// with a key pair generated for this simulator, verifying the simulator's signed
 	// responses against its published keys.
-	Config Config
+	Config syncjob.Config
 	hs     *http.Server
 	errc   chan error
 }
 
-// Simulator's PDND identity, and the operator its unattended syncs are made for.
+// The simulators' PDND identity, and the operator their unattended syncs are made for.
 const (
-	SimClientID      = "ponte-demo"
-	SimUserLocation  = "ponte-demo"
-	SimSystemUserID  = "ponte-demo-sync-operator"
-	SimSystemUserLoA = "substantial"
+	ClientID      = "ponte-demo"
+	UserLocation  = "ponte-demo"
+	SystemUserID  = "ponte-demo-sync-operator"
+	SystemUserLoA = "substantial"
 )
 
-// StartSimulators starts the simulated registries on a loopback port, behind a PDND
+// Start starts the simulated registries on a loopback port, behind a PDND
 // token endpoint that knows a freshly generated key, and returns the configuration
 // that makes the connectors use them. Close stops them.
-func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, error) {
+func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	key, err := pdnd.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -72,14 +76,14 @@ func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, er
 	kid := pdnd.Thumbprint(&key.PublicKey)
 	purposes := map[string]string{}
 	var allowed []string
-	for _, src := range Sources {
+	for _, src := range syncjob.Sources {
 		purposes[src] = "purpose-" + src
 		allowed = append(allowed, purposes[src])
 	}
 	srv, err := sim.New(sim.Options{
 		Dataset: sim.Dataset{Seed: opts.Seed, Persons: opts.Persons, Synthetic: opts.Synthetic, AsOf: opts.AsOf},
 		Faults:  opts.Faults,
-		Auth:    sim.Auth{ClientID: SimClientID, KeyID: kid, PublicKey: &key.PublicKey, PurposeIDs: allowed},
+		Auth:    sim.Auth{ClientID: ClientID, KeyID: kid, PublicKey: &key.PublicKey, PurposeIDs: allowed},
 		Now:     opts.Now,
 	})
 	if err != nil {
@@ -92,7 +96,7 @@ func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, er
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("syncjob: simulators: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("simulate: listen on %s: %w", addr, err)
 	}
 	var h http.Handler = srv
 	if opts.Wrap != nil {
@@ -102,16 +106,16 @@ func StartSimulators(ctx context.Context, opts SimulatorOptions) (*Simulator, er
 		hs: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { s.errc <- s.hs.Serve(ln) }()
 
-	s.Config = Config{Sources: map[string]SourceConfig{}}
-	for _, src := range Sources {
+	s.Config = syncjob.Config{Sources: map[string]syncjob.SourceConfig{}}
+	for _, src := range syncjob.Sources {
 		cc := client.DefaultConfig(src, s.URL)
 		cc.RateLimit = 0 // loopback: nothing to protect
-		s.Config.Sources[src] = SourceConfig{
+		s.Config.Sources[src] = syncjob.SourceConfig{
 			Client: cc,
 			Auth: pdnd.Auth{Kind: pdnd.KindPDND, PDND: pdnd.Config{
-				TokenURL: s.URL + "/token.oauth2", ClientID: SimClientID, KeyID: kid, PurposeID: purposes[src],
-				PrivateKey: key, Audience: sim.DefaultAudience, UserLocation: SimUserLocation,
-				SystemUserID: SimSystemUserID, SystemUserLoA: SimSystemUserLoA,
+				TokenURL: s.URL + "/token.oauth2", ClientID: ClientID, KeyID: kid, PurposeID: purposes[src],
+				PrivateKey: key, Audience: sim.DefaultAudience, UserLocation: UserLocation,
+				SystemUserID: SystemUserID, SystemUserLoA: SystemUserLoA,
 				ResponseJWKSURL: s.URL + sim.PathJWKS, ResponseIssuer: srv.ProviderID(),
 			}},
 			MaxAge:       opts.MaxAge,
@@ -128,11 +132,11 @@ func (s *Simulator) Close() error {
 	defer cancel()
 	if err := s.hs.Shutdown(ctx); err != nil {
 		if cerr := s.hs.Close(); cerr != nil {
-			return fmt.Errorf("syncjob: stop simulators: %w", errors.Join(err, cerr))
+			return fmt.Errorf("simulate: stop: %w", errors.Join(err, cerr))
 		}
 	}
 	if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("syncjob: simulators: %w", err)
+		return fmt.Errorf("simulate: %w", err)
 	}
 	return nil
 }
@@ -147,13 +151,13 @@ var relationshipLabels = map[string]string{
 	"SIBLING": "fratello", "GRANDCHILD": "nipote", "GRANDPARENT": "nonno", "OTHER_RELATIVE": "parente", "OTHER": "altro",
 }
 
-// SimPersons reads the hub's persons with their current household, as the simulators
+// Persons reads the hub's persons with their current household, as the simulators
 // take them, so the simulated registries hold records about the same people. limit
 // bounds how many are read (the first registered; 0 for all): the simulators keep every
 // record derived from them in memory. Persons with an invalid tax code are left out.
-func SimPersons(ctx context.Context, st *store.Store, limit int) ([]sim.Person, error) {
+func Persons(ctx context.Context, st *store.Store, limit int) ([]sim.Person, error) {
 	if limit < 0 {
-		return nil, fmt.Errorf("syncjob: simulator persons: limit %d is negative", limit)
+		return nil, fmt.Errorf("simulate: persons: limit %d is negative", limit)
 	}
 	var rows []store.RegistryPerson
 	err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
