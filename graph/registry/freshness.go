@@ -54,10 +54,11 @@ func Euro(cents int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }
 
-// Refresher runs on-demand refreshes of registry data: the job queue
-// (*syncjob.Queue) on a hub that runs one.
+// Refresher runs on-demand refreshes of registry data and counts the jobs waiting per
+// source: the job queue (*syncjob.Queue) on a hub that runs one.
 type Refresher interface {
 	Refresh(ctx context.Context, taxCodes, sources []string, wait time.Duration) (syncjob.RefreshResult, error)
+	Depth(ctx context.Context) ([]syncjob.QueueDepth, error)
 }
 
 type refresherKey struct{}

@@ -203,9 +203,16 @@ func Status(ctx context.Context) ([]model.RegistrySourceStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx().RegistryStatus(ctx, syncjob.QueueName)
+	rows, err := r.Tx().RegistryStatus(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// A hub that runs no job queue has no registry configured, and no jobs to count.
+	var depth []syncjob.QueueDepth
+	if q := refresherFrom(ctx); q != nil {
+		if depth, err = q.Depth(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]model.RegistrySourceStatus, len(rows))
 	for i, s := range rows {
@@ -213,8 +220,13 @@ func Status(ctx context.Context) ([]model.RegistrySourceStatus, error) {
 			Source: Source(s.Source), Status: model.RegistryHealth(s.Status), MaxAge: int(s.MaxAge / time.Second),
 			BreakerState: breakerStates[s.BreakerState], BreakerObservedAt: s.BreakerObservedAt, LastAttemptAt: s.LastAttemptAt,
 			LastSuccessAt: s.LastSuccessAt, ConsecutiveFailures: s.ConsecutiveFailures, RecentFailures: s.RecentFailures,
-			LastError: s.LastError, LastErrorAt: s.LastErrorAt, QueueWaiting: s.QueueWaiting, QueueRunning: s.QueueRunning,
+			LastError: s.LastError, LastErrorAt: s.LastErrorAt,
 			Collections: make([]model.RegistryCollectionStatus, len(s.Collections)),
+		}
+		for _, d := range depth {
+			if d.Source == s.Source {
+				st.QueueWaiting, st.QueueRunning = d.Waiting, d.Running
+			}
 		}
 		for k, c := range s.Collections {
 			st.Collections[k] = model.RegistryCollectionStatus{

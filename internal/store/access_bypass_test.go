@@ -57,7 +57,6 @@ var outsideClaims = map[string]string{
 	"ponte_sees_all()":                                       "reads the transaction's own claim and role",
 	"ponte_staff_by_subject(text)":                           "authentication: the one staff row of the subject named, id and organisation only (no name)",
 	"ponte_access_token_used(uuid,timestamp with time zone)": "records a token's last use, returns nothing",
-	"ponte_registry_queue_depth(text)":                       "counts of jobs per registry source",
 	"ponte_actor()":                                          "reads the transaction's own claim",
 	"access_log_append(timestamp with time zone,text,text,uuid,text,text,text,uuid[],text[],bytea)": "appends an entry; returns its sequence number and chain hash only",
 	"registry_months_between(date,date)":                  "date arithmetic on its arguments",
@@ -467,9 +466,6 @@ func TestQueueJobsAreSeenOnTheQueuesConnectionsOnly(t *testing.T) {
 		jobs, err := tx.StringsForTest(ctx, `SELECT args::text FROM river_job`)
 		require.NoError(t, err)
 		require.Empty(t, jobs, "scope %s", scope.Kind)
-		depth, err := tx.RegistryQueueDepth(ctx, "registry")
-		require.NoError(t, err)
-		require.Equal(t, []store.QueueDepth{{Source: "labour", Waiting: 1}}, depth, "the queue's depth is counted for it")
 		require.NoError(t, tx.Rollback(ctx))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
@@ -31,25 +30,4 @@ func migrateQueue(ctx context.Context, databaseURL string) error {
 		return fmt.Errorf("store: migrate job queue: %w", err)
 	}
 	return nil
-}
-
-// QueueDepth is the number of registry jobs waiting or running for one source.
-type QueueDepth struct {
-	Source  string
-	Waiting int
-	Running int
-}
-
-// RegistryQueueDepth counts the unfinished jobs of the registry queue per source they
-// touch (a refresh of several sources counts for each). A request cannot see the jobs
-// (a refresh's arguments are tax codes), so the owner counts them
-// (migrations/00350_access_no_bypass.sql).
-func (t *Tx) RegistryQueueDepth(ctx context.Context, queue string) ([]QueueDepth, error) {
-	return query(ctx, t, "registry queue depth",
-		`SELECT d.source, d.waiting, d.running FROM ponte_registry_queue_depth($1) d`, []any{queue},
-		func(r pgx.Rows) (QueueDepth, error) {
-			var d QueueDepth
-			err := r.Scan(&d.Source, &d.Waiting, &d.Running)
-			return d, err
-		})
 }

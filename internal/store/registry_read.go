@@ -343,13 +343,11 @@ type RegistrySourceStatus struct {
 	// RecentFailures counts the failed runs of the last 24 hours.
 	RecentFailures int
 	Collections    []SyncState
-	QueueWaiting   int
-	QueueRunning   int
 }
 
-// RegistryStatus reports every source's health, with its collections and the unfinished
-// jobs of queue that touch it.
-func (t *Tx) RegistryStatus(ctx context.Context, queue string) ([]RegistrySourceStatus, error) {
+// RegistryStatus reports every source's health, with its collections. The jobs waiting
+// for a source are the job queue's to count (syncjob.Queue.Depth).
+func (t *Tx) RegistryStatus(ctx context.Context) ([]RegistrySourceStatus, error) {
 	out, err := query(ctx, t, "registry status", `SELECT s.source, s.status, s.max_age_seconds, s.breaker_state, s.breaker_observed_at,
 		    s.last_success_at, s.last_attempt_at, s.consecutive_failures, s.last_error, s.last_error_at,
 		    (SELECT count(*)::int FROM registry_sync_runs r
@@ -370,19 +368,10 @@ func (t *Tx) RegistryStatus(ctx context.Context, queue string) ([]RegistrySource
 	if err != nil {
 		return nil, err
 	}
-	depth, err := t.RegistryQueueDepth(ctx, queue)
-	if err != nil {
-		return nil, err
-	}
 	for i := range out {
 		for _, st := range states {
 			if st.Source == out[i].Source {
 				out[i].Collections = append(out[i].Collections, st)
-			}
-		}
-		for _, d := range depth {
-			if d.Source == out[i].Source {
-				out[i].QueueWaiting, out[i].QueueRunning = d.Waiting, d.Running
 			}
 		}
 	}

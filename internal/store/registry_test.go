@@ -552,7 +552,7 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 	var got []store.RegistrySourceStatus
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		got, err = tx.RegistryStatus(ctx, "registry")
+		got, err = tx.RegistryStatus(ctx)
 		return err
 	}))
 	require.Len(t, got, 3)
@@ -576,7 +576,7 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 	}))
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		got, err = tx.RegistryStatus(ctx, "registry")
+		got, err = tx.RegistryStatus(ctx)
 		return err
 	}))
 	require.Equal(t, "FAILING", got[0].Status, "an open breaker fails the source")
@@ -600,7 +600,7 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 		var rows []store.RegistrySourceStatus
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 			var err error
-			rows, err = tx.RegistryStatus(ctx, "registry")
+			rows, err = tx.RegistryStatus(ctx)
 			return err
 		}))
 		return rows[2]
@@ -637,7 +637,7 @@ func TestRegistryReadsRunAsTheRequestRole(t *testing.T) {
 			if _, err := tx.RegistryHealth(ctx); err != nil {
 				return err
 			}
-			_, err = tx.RegistryStatus(ctx, "registry")
+			_, err = tx.RegistryStatus(ctx)
 			return err
 		})
 		return n, err

@@ -105,10 +105,22 @@ func TestQueueDepthAndFailedJobsShowInTheStatus(t *testing.T) {
 		return e.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'retryable'", id) == 1
 	}, 20*time.Second, 50*time.Millisecond, "a retryable failure is retried later by the queue")
 	s := e.status(t)["benefits"]
-	require.Equal(t, 1, s.QueueWaiting)
+	depth, err := q.Depth(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []syncjob.QueueDepth{{Source: "benefits", Waiting: 1}}, depth, "no job waits for labour")
 	require.Equal(t, "FAILING", s.Status)
 	require.Contains(t, *s.LastError, "MAINTENANCE")
-	require.Zero(t, e.status(t)["labour"].QueueWaiting)
+
+	// A refresh of several sources counts for each; the queue counts what a request's
+	// transaction cannot see.
+	res, err := q.Refresh(ctx, []string{"RSSMRA68A01H501Y"}, []string{"labour", "benefits"}, 0)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return e.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'retryable'", res.JobID) == 1
+	}, 20*time.Second, 50*time.Millisecond)
+	depth, err = q.Depth(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []syncjob.QueueDepth{{Source: "benefits", Waiting: 2}, {Source: "labour", Waiting: 1}}, depth)
 
 	_, err = q.EnqueueSync(ctx, syncjob.Collection{Source: "benefits", Name: "pensions"})
 	require.ErrorContains(t, err, "unknown collection benefits/pensions")

@@ -106,7 +106,7 @@ func (e *env) status(t testing.TB) map[string]store.RegistrySourceStatus {
 	var rows []store.RegistrySourceStatus
 	require.NoError(t, e.store.InTx(context.Background(), scopeAll, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.RegistryStatus(context.Background(), syncjob.QueueName)
+		rows, err = tx.RegistryStatus(context.Background())
 		return err
 	}))
 	out := map[string]store.RegistrySourceStatus{}
