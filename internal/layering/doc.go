@@ -1,0 +1,4 @@
+// Package layering holds no code: its test checks that the module's imports point one
+// way, cmd → graph → internal → connectors → pkg, so that the leaves stay leaves and the
+// production packages do not import the simulators.
+package layering
