@@ -1,6 +1,10 @@
 package access
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ponte-hub/ponte/internal/access/disclosure"
+)
 
 // CaseLoad is one population of cases counted the three ways dashboards group it
 // (caseLoad(groupBy: STATUS | ORGANISATION | DEPARTMENT)), to be suppressed together:
@@ -32,8 +36,8 @@ type SuppressedCaseLoad struct {
 }
 
 // SuppressCaseLoad suppresses the three case-load tables as one set of linked tables
-// (SuppressLinked), whichever of them is asked for: the answer to each is its part of one
-// publication, the same every time for the same cases.
+// (disclosure.SuppressLinked), whichever of them is asked for: the answer to each is its
+// part of one publication, the same every time for the same cases.
 //
 // The unknowns are, per status, the cases of each leading organisation, the cases of each
 // department and the cases with no department. They are all the finest cross-
@@ -66,7 +70,7 @@ func SuppressCaseLoad(c CaseLoad, threshold int) (SuppressedCaseLoad, error) {
 	org := func(o, st int) int { return o*s + st }
 	dep := func(d, st int) int { return orgs*s + d*s + st }
 	none := func(st int) int { return orgs*s + depts*s + st }
-	var l Linked
+	var l disclosure.Linked
 	for _, r := range c.ByOrganisation {
 		l.Cells = append(l.Cells, r...)
 	}
@@ -74,28 +78,28 @@ func SuppressCaseLoad(c CaseLoad, threshold int) (SuppressedCaseLoad, error) {
 		l.Cells = append(l.Cells, r...)
 	}
 	l.Cells = append(l.Cells, c.NoDepartment...)
-	one := func(cell int) []Term { return []Term{{Cell: cell, Coef: 1}} }
+	one := func(cell int) []disclosure.Term { return []disclosure.Term{{Cell: cell, Coef: 1}} }
 	// cases of a status: the sum over the organisations.
-	cases := func(st int) []Term {
-		var f []Term
+	cases := func(st int) []disclosure.Term {
+		var f []disclosure.Term
 		for o := range orgs {
-			f = append(f, Term{Cell: org(o, st), Coef: 1})
+			f = append(f, disclosure.Term{Cell: org(o, st), Coef: 1})
 		}
 		return f
 	}
-	var all []Term
+	var all []disclosure.Term
 	for st := range s {
 		all = append(all, cases(st)...)
 	}
 
 	var lay [3]tableLayout
 	// STATUS: statuses × one column of cases; each row total is its cell.
-	lay[0] = addTable(&l, Table{RowTotals: true, ColumnTotals: true, GrandTotal: true}, s, 1, func(st, _ int) []Term { return cases(st) })
+	lay[0] = addTable(&l, Table{RowTotals: true, ColumnTotals: true, GrandTotal: true}, s, 1, func(st, _ int) []disclosure.Term { return cases(st) })
 	// ORGANISATION: the cells are unknowns; its column totals are the cases per status.
-	lay[1] = addTable(&l, Table{RowTotals: true, ColumnTotals: true, GrandTotal: true}, orgs, s, func(o, st int) []Term { return one(org(o, st)) })
+	lay[1] = addTable(&l, Table{RowTotals: true, ColumnTotals: true, GrandTotal: true}, orgs, s, func(o, st int) []disclosure.Term { return one(org(o, st)) })
 	// DEPARTMENT: departments, then none; row totals are sums of the row (a case has one
 	// status), column totals and grand total the cases, as in the other tables.
-	lay[2] = addTable(&l, Table{RowTotals: true}, depts+1, s, func(d, st int) []Term {
+	lay[2] = addTable(&l, Table{RowTotals: true}, depts+1, s, func(d, st int) []disclosure.Term {
 		if d == depts {
 			return one(none(st))
 		}
@@ -106,31 +110,31 @@ func SuppressCaseLoad(c CaseLoad, threshold int) (SuppressedCaseLoad, error) {
 	}
 	lay[2].grandTotal = figure(&l, all)
 
-	var overall []Term
+	var overall []disclosure.Term
 	for st := range s {
 		// overlap(st) = Σ departments + none − cases ≥ 0, and no department above
 		// cases − none.
-		overlap := []Term{{Cell: none(st), Coef: 1}}
+		overlap := []disclosure.Term{{Cell: none(st), Coef: 1}}
 		for d := range depts {
-			overlap = append(overlap, Term{Cell: dep(d, st), Coef: 1})
+			overlap = append(overlap, disclosure.Term{Cell: dep(d, st), Coef: 1})
 		}
 		for _, t := range cases(st) {
-			overlap = append(overlap, Term{Cell: t.Cell, Coef: -1})
+			overlap = append(overlap, disclosure.Term{Cell: t.Cell, Coef: -1})
 		}
 		l.Secrets = append(l.Secrets, overlap)
 		overall = append(overall, overlap...)
 		l.Bounds = append(l.Bounds, negate(overlap))
 		for d := range depts {
-			b := []Term{{Cell: dep(d, st), Coef: 1}, {Cell: none(st), Coef: 1}}
+			b := []disclosure.Term{{Cell: dep(d, st), Coef: 1}, {Cell: none(st), Coef: 1}}
 			for _, t := range cases(st) {
-				b = append(b, Term{Cell: t.Cell, Coef: -1})
+				b = append(b, disclosure.Term{Cell: t.Cell, Coef: -1})
 			}
 			l.Bounds = append(l.Bounds, b)
 		}
 	}
 	l.Secrets = append(l.Secrets, overall)
 
-	hidden, err := SuppressLinked(l, threshold)
+	hidden, err := disclosure.SuppressLinked(l, threshold)
 	if err != nil {
 		return SuppressedCaseLoad{}, fmt.Errorf("access: suppress case load: %w", err)
 	}
@@ -138,10 +142,10 @@ func SuppressCaseLoad(c CaseLoad, threshold int) (SuppressedCaseLoad, error) {
 		Department: lay[2].result(l, hidden)}, nil
 }
 
-func negate(f []Term) []Term {
-	out := make([]Term, len(f))
+func negate(f []disclosure.Term) []disclosure.Term {
+	out := make([]disclosure.Term, len(f))
 	for i, t := range f {
-		out[i] = Term{Cell: t.Cell, Coef: -t.Coef}
+		out[i] = disclosure.Term{Cell: t.Cell, Coef: -t.Coef}
 	}
 	return out
 }

@@ -10,13 +10,6 @@ func (a *Authorizer) PlanBuilds() int {
 	return a.builds
 }
 
-// ForgetSuppressions empties the memo of SuppressLinked, so benchmarks time the work.
-func ForgetSuppressions() {
-	linkedMemo.mu.Lock()
-	defer linkedMemo.mu.Unlock()
-	linkedMemo.m, linkedMemo.order = map[[32]byte][]bool{}, nil
-}
-
 // PolicyTextsForTest returns the embedded policy and legal bases.
 func PolicyTextsForTest() (policy, bases []byte, err error) {
 	if policy, err = policyFiles.ReadFile("policy/policy.csv"); err != nil {

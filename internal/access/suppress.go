@@ -3,6 +3,8 @@ package access
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ponte-hub/ponte/internal/access/disclosure"
 )
 
 // DefaultSuppressionThreshold is the smallest count shown: counts from 1 to 4 are
@@ -45,9 +47,9 @@ type SuppressedTable struct {
 // threshold — which also keeps a row's or column's hidden counts from adding up to a
 // small count beside a shown total.
 //
-// The table is one set of linked figures (SuppressLinked): its cells are the unknowns,
-// its totals sums of them; a total equal to a cell (a table of one row or one column) is
-// that cell, suppressed with it. Complements are chosen by cost, their value, so the
+// The table is one set of linked figures (disclosure.SuppressLinked): its cells are the
+// unknowns, its totals sums of them; a total equal to a cell (a table of one row or one
+// column) is that cell, suppressed with it. Complements are chosen by cost, their value, so the
 // smallest counts go first and totals last. Zeros are shown: an empty cell identifies no
 // one. threshold 1 hides nothing. Suppress is a pure function.
 func Suppress(t Table, threshold int) (SuppressedTable, error) {
@@ -69,20 +71,20 @@ func Suppress(t Table, threshold int) (SuppressedTable, error) {
 			}
 		}
 	}
-	var l Linked
+	var l disclosure.Linked
 	for _, r := range t.Counts {
 		l.Cells = append(l.Cells, r...)
 	}
-	lay := addTable(&l, t, rows, cols, func(i, j int) []Term { return []Term{{Cell: i*cols + j, Coef: 1}} })
-	hidden, err := SuppressLinked(l, threshold)
+	lay := addTable(&l, t, rows, cols, func(i, j int) []disclosure.Term { return []disclosure.Term{{Cell: i*cols + j, Coef: 1}} })
+	hidden, err := disclosure.SuppressLinked(l, threshold)
 	if err != nil {
 		return SuppressedTable{}, err
 	}
 	return lay.result(l, hidden), nil
 }
 
-// tableLayout is where a table's figures are in a Linked set: the index of each cell and
-// total among its Figures (-1: not shown).
+// tableLayout is where a table's figures are in a disclosure.Linked set: the index of each
+// cell and total among its Figures (-1: not shown).
 type tableLayout struct {
 	cells        [][]int
 	rowTotals    []int
@@ -91,14 +93,14 @@ type tableLayout struct {
 }
 
 // figure appends a figure to l and returns its index.
-func figure(l *Linked, terms []Term) int {
+func figure(l *disclosure.Linked, terms []disclosure.Term) int {
 	l.Figures = append(l.Figures, terms)
 	return len(l.Figures) - 1
 }
 
 // addTable appends a table's figures to l: its cells (cell gives each one's form) and
 // the totals t shows, as the sums of the cells.
-func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) tableLayout {
+func addTable(l *disclosure.Linked, t Table, rows, cols int, cell func(i, j int) []disclosure.Term) tableLayout {
 	lay := tableLayout{cells: make([][]int, rows), grandTotal: -1}
 	for i := range rows {
 		lay.cells[i] = make([]int, cols)
@@ -108,7 +110,7 @@ func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) ta
 	}
 	if t.RowTotals {
 		for i := range rows {
-			var f []Term
+			var f []disclosure.Term
 			for j := range cols {
 				f = append(f, cell(i, j)...)
 			}
@@ -117,7 +119,7 @@ func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) ta
 	}
 	if t.ColumnTotals {
 		for j := range cols {
-			var f []Term
+			var f []disclosure.Term
 			for i := range rows {
 				f = append(f, cell(i, j)...)
 			}
@@ -125,7 +127,7 @@ func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) ta
 		}
 	}
 	if t.GrandTotal {
-		var f []Term
+		var f []disclosure.Term
 		for i := range rows {
 			for j := range cols {
 				f = append(f, cell(i, j)...)
@@ -136,8 +138,8 @@ func addTable(l *Linked, t Table, rows, cols int, cell func(i, j int) []Term) ta
 	return lay
 }
 
-// result reads the table back after SuppressLinked.
-func (lay tableLayout) result(l Linked, hidden []bool) SuppressedTable {
+// result reads the table back after disclosure.SuppressLinked.
+func (lay tableLayout) result(l disclosure.Linked, hidden []bool) SuppressedTable {
 	at := func(k int) Count {
 		if hidden[k] {
 			return Count{Suppressed: true}

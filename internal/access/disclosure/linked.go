@@ -1,4 +1,4 @@
-package access
+package disclosure
 
 import (
 	"crypto/sha256"
