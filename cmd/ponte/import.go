@@ -9,20 +9,20 @@ import (
 	"os"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // esfLoader loads one kind of ESF+ file in a transaction.
-type esfLoader func(context.Context, *store.Tx, io.Reader) (esf.ImportResult, error)
+type esfLoader func(context.Context, *store.Tx, io.Reader) (esfimport.ImportResult, error)
 
 // esfImports are the ESF+ files ponte import reads.
 var esfImports = map[string]esfLoader{
-	"operations":   esf.ImportOperations,
-	"participants": esf.ImportParticipants,
-	"situations":   esf.ImportSituations,
-	"targets":      esf.ImportTargets,
-	"entities":     esf.ImportEntities,
+	"operations":   esfimport.ImportOperations,
+	"participants": esfimport.ImportParticipants,
+	"situations":   esfimport.ImportSituations,
+	"targets":      esfimport.ImportTargets,
+	"entities":     esfimport.ImportEntities,
 }
 
 const importUsage = `usage: ponte import operations|participants|situations|targets|entities [--encoding windows-1252] FILE
@@ -60,7 +60,7 @@ func runImport(ctx context.Context, args []string) error {
 func importESF(ctx context.Context, kind string, load esfLoader, args []string) error {
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 10*time.Minute, "bound on each statement of the import")
-	encoding := fs.String("encoding", esf.EncodingUTF8, "text encoding of the file: "+esf.EncodingUTF8+", or "+esf.EncodingWindows1252+
+	encoding := fs.String("encoding", esfimport.EncodingUTF8, "text encoding of the file: "+esfimport.EncodingUTF8+", or "+esfimport.EncodingWindows1252+
 		` for a sheet Excel on Windows saved as plain "CSV"`)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), importUsage); fs.PrintDefaults() }
 	if err := parseFlags(fs, args); err != nil {
@@ -86,17 +86,17 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 		defer f.Close()
 		r = f
 	}
-	r, err = esf.Decode(r, *encoding)
+	r, err = esfimport.Decode(r, *encoding)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	var res esf.ImportResult
+	var res esfimport.ImportResult
 	err = st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
 		res, err = load(ctx, tx, r)
 		return err
 	})
-	var ie *esf.ImportError
+	var ie *esfimport.ImportError
 	if errors.As(err, &ie) {
 		for _, p := range ie.Problems {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", name, p)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/export"
+	"github.com/ponte-hub/ponte/internal/esf/igrue"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -172,7 +174,7 @@ func reportESF(ctx context.Context, args []string) error {
 		}); err != nil {
 			return err
 		}
-		return f.write(func(w io.Writer) error { return esf.WriteCSV(w, fr.Report) })
+		return f.write(func(w io.Writer) error { return export.WriteCSV(w, fr.Report) })
 	}
 	q, err := f.query()
 	if err != nil {
@@ -199,9 +201,9 @@ func reportESF(ctx context.Context, args []string) error {
 		return err
 	}
 	if *format == "xlsx" {
-		return f.write(func(w io.Writer) error { return esf.WriteXLSX(w, rep, incomplete, time.Now()) })
+		return f.write(func(w io.Writer) error { return export.WriteXLSX(w, rep, incomplete, time.Now()) })
 	}
-	return f.write(func(w io.Writer) error { return esf.WriteCSV(w, rep) })
+	return f.write(func(w io.Writer) error { return export.WriteCSV(w, rep) })
 }
 
 func reportDrill(ctx context.Context, args []string) error {
@@ -290,9 +292,9 @@ func reportProfile(ctx context.Context, args []string) error {
 		return err
 	}
 	if *format == "xlsx" {
-		return f.write(func(w io.Writer) error { return esf.WriteProfileXLSX(w, rep, time.Now()) })
+		return f.write(func(w io.Writer) error { return export.WriteProfileXLSX(w, rep, time.Now()) })
 	}
-	return f.write(func(w io.Writer) error { return esf.WriteProfileCSV(w, rep) })
+	return f.write(func(w io.Writer) error { return export.WriteProfileCSV(w, rep) })
 }
 
 func reportIN01(ctx context.Context, args []string) error {
@@ -304,15 +306,15 @@ func reportIN01(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var recs []esf.IN01Record
+	var recs []igrue.IN01Record
 	if err := f.read(ctx, func(tx *store.Tx) error {
 		var err error
-		recs, err = esf.IN01(ctx, tx, q)
+		recs, err = igrue.IN01(ctx, tx, q)
 		return err
 	}); err != nil {
 		return err
 	}
-	return f.write(func(w io.Writer) error { return esf.WriteIN01(w, recs) })
+	return f.write(func(w io.Writer) error { return igrue.WriteIN01(w, recs) })
 }
 
 func reportPUC(ctx context.Context, args []string) error {
@@ -325,7 +327,7 @@ func reportPUC(ctx context.Context, args []string) error {
 	}
 	s := strings.ToUpper(*structure)
 	switch {
-	case s != esf.StructureIN00 && s != esf.StructureIN01:
+	case s != igrue.StructureIN00 && s != igrue.StructureIN01:
 		return fmt.Errorf("--structure: %q is not IN00 or IN01", *structure)
 	case *format != "puc" && *format != "csv":
 		return fmt.Errorf("--format: %q is not puc or csv", *format)
@@ -334,22 +336,22 @@ func reportPUC(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pq := esf.PUCQuery{Query: q, Structure: s}
+	pq := igrue.PUCQuery{Query: q, Structure: s}
 	if *previous != "" {
 		file, err := os.Open(*previous)
 		if err != nil {
 			return fmt.Errorf("--previous: %w", err)
 		}
-		pq.Previous, err = esf.ReadPUC(file, s)
+		pq.Previous, err = igrue.ReadPUC(file, s)
 		file.Close()
 		if err != nil {
 			return fmt.Errorf("--previous %s: %w", *previous, err)
 		}
 	}
-	var recs []esf.PUCRecord
+	var recs []igrue.PUCRecord
 	if err := f.read(ctx, func(tx *store.Tx) error {
 		var err error
-		recs, err = esf.PUC(ctx, tx, pq)
+		recs, err = igrue.PUC(ctx, tx, pq)
 		return err
 	}); err != nil {
 		return err
@@ -362,16 +364,16 @@ func reportPUC(ctx context.Context, args []string) error {
 			unplanned++
 		}
 	}
-	if s == esf.StructureIN01 && unplanned > 0 {
+	if s == igrue.StructureIN01 && unplanned > 0 {
 		fmt.Fprintf(os.Stderr, "report puc: %d IN01 record(s) have a value but no target: the national system requires a planned value (ponte import targets)\n", unplanned)
 	}
 	if cancelled > 0 {
 		fmt.Fprintf(os.Stderr, "report puc: %d record(s) of %s cancelled\n", cancelled, *previous)
 	}
 	if *format == "csv" {
-		return f.write(func(w io.Writer) error { return esf.WritePUCCSV(w, recs) })
+		return f.write(func(w io.Writer) error { return igrue.WritePUCCSV(w, recs) })
 	}
-	return f.write(func(w io.Writer) error { return esf.WritePUC(w, recs) })
+	return f.write(func(w io.Writer) error { return igrue.WritePUC(w, recs) })
 }
 
 func reportFreeze(ctx context.Context, args []string) error {

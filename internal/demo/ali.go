@@ -271,7 +271,7 @@ func (g *generator) addALI() error {
 // only that, it would count nowhere. The three social cooperatives are SMEs, but they count under no indicator: they
 // ran the participants' individual projects under contract, so the participants were
 // supported and the cooperatives were paid to support them (a delivering partner is not a
-// supported entity; see esf.EntityKinds). Nor do the employment centre and the schools,
+// supported entity; see esfimport.EntityKinds). Nor do the employment centre and the schools,
 // partners that received nothing for themselves.
 func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []store.BulkOperationEntity {
 	return []store.BulkOperationEntity{

@@ -122,7 +122,7 @@ func (q Query) normalised() (Query, Rules, error) {
 		c.Add("cutoff", "is required")
 	}
 	if q.SpecificObjective != "" {
-		code, reason := parseObjective(q.SpecificObjective)
+		code, reason := ObjectiveCode(q.SpecificObjective)
 		if reason != "" {
 			c.Add("specificObjective", reason)
 		}
@@ -151,7 +151,9 @@ func (q Query) scope() store.ESFScope {
 	return store.ESFScope{Programme: q.Programme, SpecificObjective: q.SpecificObjective, OperationCode: q.OperationCode}
 }
 
-func (q Query) filtered() bool {
+// Filtered reports whether q narrows the report to a programme, specific objective or
+// operation.
+func (q Query) Filtered() bool {
 	return q.Programme != "" || q.SpecificObjective != "" || q.OperationCode != ""
 }
 

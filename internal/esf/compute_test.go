@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -318,7 +319,7 @@ func TestComputeRules(t *testing.T) {
 		sits = append(sits, ss...)
 	}
 	e.tx(func(tx *store.Tx) error {
-		_, err := esf.ImportOperations(e.ctx, tx, strings.NewReader(ops.String()))
+		_, err := esfimport.ImportOperations(e.ctx, tx, strings.NewReader(ops.String()))
 		return err
 	})
 	e.load(nil, parts, sits)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -18,12 +19,12 @@ const (
 	vatLarge = "02100000500"
 )
 
-var entitiesHeader = strings.Join(esf.EntitiesHeader, ",") + "\n"
+var entitiesHeader = strings.Join(esfimport.EntitiesHeader, ",") + "\n"
 
 func TestParseEntities(t *testing.T) {
 	t.Parallel()
 	trader := taxCode(7, "1970-03-01", 'M')
-	rows, err := esf.ParseEntities(strings.NewReader(entitiesHeader +
+	rows, err := esfimport.ParseEntities(strings.NewReader(entitiesHeader +
 		"OP1," + vatSdS + ",Società della Salute,PUBLIC_ADMINISTRATION,2021-01-01\n" +
 		"OP1,IT " + vatCoop + ",Cooperativa sociale,SME,01/02/2021\n" +
 		"OP1," + strings.ToLower(trader) + ",Ditta individuale,SME,2021-03-01\n" +
@@ -36,7 +37,7 @@ func TestParseEntities(t *testing.T) {
 	require.Equal(t, "2021-02-01", rows[1].Record.SupportedFrom.Format(esf.DateLayout))
 	require.Equal(t, trader, rows[2].Record.TaxCode)
 
-	_, err = esf.ParseEntities(strings.NewReader(entitiesHeader +
+	_, err = esfimport.ParseEntities(strings.NewReader(entitiesHeader +
 		"OP1,12345678900,Wrong check digit,SME,2021-01-01\n" +
 		"OP1,18,Zeros dropped,SME,2021-01-01\n" +
 		"OP1,RSSMRA68A01H501X,Wrong code,SME,2021-01-01\n" +
@@ -70,11 +71,11 @@ func TestImportEntities(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.load([]string{"OP1", "OP2"}, nil, nil)
-	imp := func(body string) (esf.ImportResult, error) {
-		var res esf.ImportResult
+	imp := func(body string) (esfimport.ImportResult, error) {
+		var res esfimport.ImportResult
 		err := e.st.InTx(e.ctx, allScope, func(tx *store.Tx) error {
 			var err error
-			res, err = esf.ImportEntities(e.ctx, tx, strings.NewReader(body))
+			res, err = esfimport.ImportEntities(e.ctx, tx, strings.NewReader(body))
 			return err
 		})
 		return res, err
@@ -91,10 +92,10 @@ func TestImportEntities(t *testing.T) {
 		"OP2," + vatCoop + ",Cooperativa sociale Uno,SME,01/03/2021\n")
 	res, err := imp(file)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 4, Inserted: 4, Organisations: 2}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 4, Inserted: 4, Organisations: 2}, res)
 	res, err = imp(file)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 4, Unchanged: 4}, res, "the same file again changes nothing")
+	require.Equal(t, esfimport.ImportResult{Rows: 4, Unchanged: 4}, res, "the same file again changes nothing")
 
 	rep := e.compute(esf.Query{Cutoff: date("2023-12-31")})
 	v18, _ := only(t, rep).Value("EECO18")
@@ -130,7 +131,7 @@ func TestImportEntities(t *testing.T) {
 	// A correction moves the date in place.
 	res, err = imp(entitiesHeader + "OP1," + vatLarge + ",Impresa,SME,2023-06-01\n")
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 1, Updated: 1}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 1, Updated: 1}, res)
 	v19, _ = only(t, rep2(e)).Value("EECO19")
 	require.Equal(t, int64(3), v19.Total)
 }
@@ -138,13 +139,13 @@ func TestImportEntities(t *testing.T) {
 func rep2(e *env) *esf.Report { return e.compute(esf.Query{Cutoff: date("2023-12-31")}) }
 
 func FuzzParseEntities(f *testing.F) {
-	h := strings.Join(esf.EntitiesHeader, ",") + "\n"
+	h := strings.Join(esfimport.EntitiesHeader, ",") + "\n"
 	f.Add([]byte(h + "OP1," + vatSdS + ",SdS,PUBLIC_ADMINISTRATION,2021-01-01\nOP1,IT" + vatCoop + ",Coop,SME,01/02/2021\n"))
 	f.Add([]byte(italian(h + "OP1,18,Zeros,SME,2021-01-01\nOP1,12345678900,X,LARGE,\n")))
 	f.Add([]byte(h + "OP1,RSSMRA68A01H501Y,Ditta,SME,2021-01-01\nOP1,RSSMRA68A01H501Y,Ditta,PUBLIC_ADMINISTRATION,2021-01-01\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.EntitiesHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFEntityRecord], error) {
-			return esf.ParseEntities(r)
+		fuzzParser(t, esfimport.EntitiesHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFEntityRecord], error) {
+			return esfimport.ParseEntities(r)
 		})
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
@@ -117,19 +118,19 @@ func (e *env) load(ops []string, parts []part, sits []sit) {
 		for _, o := range ops {
 			b.WriteString(operation(o))
 		}
-		if _, err := esf.ImportOperations(e.ctx, tx, strings.NewReader(b.String())); err != nil {
+		if _, err := esfimport.ImportOperations(e.ctx, tx, strings.NewReader(b.String())); err != nil {
 			return err
 		}
 		b.Reset()
-		b.WriteString(strings.Join(esf.ParticipantsHeader, ",") + "\n")
+		b.WriteString(strings.Join(esfimport.ParticipantsHeader, ",") + "\n")
 		for _, p := range parts {
 			b.WriteString(p.row())
 		}
-		if _, err := esf.ImportParticipants(e.ctx, tx, strings.NewReader(b.String())); err != nil {
+		if _, err := esfimport.ImportParticipants(e.ctx, tx, strings.NewReader(b.String())); err != nil {
 			return err
 		}
 		b.Reset()
-		b.WriteString(strings.Join(esf.SituationsHeader, ",") + "\n")
+		b.WriteString(strings.Join(esfimport.SituationsHeader, ",") + "\n")
 		imported := 0
 		for _, s := range sits {
 			if s.Global || s.Spell {
@@ -158,7 +159,7 @@ func (e *env) load(ops []string, parts []part, sits []sit) {
 			fmt.Fprintf(&b, "%s,%s,%s,%s\n", s.Op, s.TaxCode, s.Date, s.Situation)
 		}
 		if imported > 0 {
-			if _, err := esf.ImportSituations(e.ctx, tx, strings.NewReader(b.String())); err != nil {
+			if _, err := esfimport.ImportSituations(e.ctx, tx, strings.NewReader(b.String())); err != nil {
 				return err
 			}
 		}

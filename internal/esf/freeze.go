@@ -115,7 +115,7 @@ type frozenQuery struct {
 }
 
 func scopeIDs(q Query, ops []store.ESFOperationRef) []string {
-	if !q.filtered() {
+	if !q.Filtered() {
 		return nil
 	}
 	ids := make([]string, len(ops))

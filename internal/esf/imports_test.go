@@ -9,15 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 // problems returns the problems of an import error as "row:column:reason-fragment" lines
 // for comparison, failing the test when err is not an *ImportError.
-func problems(t *testing.T, err error) []esf.Problem {
+func problems(t *testing.T, err error) []esfimport.Problem {
 	t.Helper()
-	var ie *esf.ImportError
+	var ie *esfimport.ImportError
 	require.True(t, errors.As(err, &ie), "want an *ImportError, got %v", err)
 	// Every import error is bad input for the API.
 	_, ok := apperr.AsInput(err)
@@ -43,9 +44,9 @@ func requireProblems(t *testing.T, err error, want ...wantProblem) {
 
 func TestParseOperations(t *testing.T) {
 	t.Parallel()
-	header := strings.Join(esf.OperationsHeader, ",") + "\n"
+	header := strings.Join(esfimport.OperationsHeader, ",") + "\n"
 	t.Run("valid, with a byte-order mark, blank lines and every objective spelling", func(t *testing.T) {
-		rows, err := esf.ParseOperations(strings.NewReader("\ufeff" + header +
+		rows, err := esfimport.ParseOperations(strings.NewReader("\ufeff" + header +
 			"J11B21000010001,ALI,PN Inclusione,P1,OS ix,LESS_DEVELOPED,PON Inclusione,2020-10-01,2022-12-31\n\n" +
 			"OP2, Two ,PN,P2,a,TRANSITION,FSE+,2021-01-01,\n" +
 			"OP3,Three,PN,P2,ESO4.8,MORE_DEVELOPED,FSE+,2021-01-01,\n"))
@@ -61,7 +62,7 @@ func TestParseOperations(t *testing.T) {
 		require.Equal(t, "ESO4.8", rows[2].Record.SpecificObjective)
 	})
 	t.Run("every problem, with its row and column", func(t *testing.T) {
-		_, err := esf.ParseOperations(strings.NewReader(header +
+		_, err := esfimport.ParseOperations(strings.NewReader(header +
 			"OP1,One,PN,P1,OS iii,NORTH,FSE+,2021-13-01,\n" +
 			",Two,PN,P1,ESO4.1,TRANSITION,FSE+,2021-01-01,2020-01-01\n" +
 			"OP1,One again,PN,P1,ESO4.1,TRANSITION,FSE+,2021-01-01,\n" +
@@ -77,27 +78,27 @@ func TestParseOperations(t *testing.T) {
 		)
 	})
 	t.Run("the header must be exact", func(t *testing.T) {
-		_, err := esf.ParseOperations(strings.NewReader("code,name,programme,priority,objective,category_of_region,funding_source,start_date\n"))
+		_, err := esfimport.ParseOperations(strings.NewReader("code,name,programme,priority,objective,category_of_region,funding_source,start_date\n"))
 		requireProblems(t, err, wantProblem{1, 0, `column 5 is "objective", expected specific_objective; column 9 (end_date) is missing`})
-		_, err = esf.ParseOperations(strings.NewReader(""))
+		_, err = esfimport.ParseOperations(strings.NewReader(""))
 		requireProblems(t, err, wantProblem{0, 0, "the file is empty"})
 	})
 	t.Run("malformed CSV stops the reading and says where", func(t *testing.T) {
-		_, err := esf.ParseOperations(strings.NewReader(header + `OP1,"One,PN` + "\n"))
+		_, err := esfimport.ParseOperations(strings.NewReader(header + `OP1,"One,PN` + "\n"))
 		got := problems(t, err)
 		require.Contains(t, got[0].String(), "row 2: malformed CSV")
 	})
 	t.Run("invalid UTF-8", func(t *testing.T) {
-		_, err := esf.ParseOperations(strings.NewReader(header + "OP1,Caf\xe9,PN,P1,a,TRANSITION,FSE+,2021-01-01,\n"))
+		_, err := esfimport.ParseOperations(strings.NewReader(header + "OP1,Caf\xe9,PN,P1,a,TRANSITION,FSE+,2021-01-01,\n"))
 		requireProblems(t, err, wantProblem{2, 2, "not valid UTF-8"})
 	})
 }
 
 func TestParseParticipants(t *testing.T) {
 	t.Parallel()
-	header := strings.Join(esf.ParticipantsHeader, ",") + "\n"
+	header := strings.Join(esfimport.ParticipantsHeader, ",") + "\n"
 	woman := taxCode(1, "1990-05-10", 'F')
-	rows, err := esf.ParseParticipants(strings.NewReader(header +
+	rows, err := esfimport.ParseParticipants(strings.NewReader(header +
 		"OP1," + strings.ToLower(woman) + ",F,1990-05-10,2023-01-10,2023-06-30,UNEMPLOYED,14,3,Y,N,E,,N,\n" +
 		"OP1," + woman + ",,,2023-09-01,,INACTIVE,,,,,,,,\n"))
 	require.NoError(t, err)
@@ -115,7 +116,7 @@ func TestParseParticipants(t *testing.T) {
 	require.Nil(t, r.ExitDate)
 	require.Nil(t, r.ISCED)
 
-	_, err = esf.ParseParticipants(strings.NewReader(header +
+	_, err = esfimport.ParseParticipants(strings.NewReader(header +
 		"OP1,RSSMRA68A01H501X,W,1990-02-30,,2023-01-01,WORKING,x,9,YES,,,,,\n" +
 		"OP1," + woman + ",F,2024-01-01,2023-01-10,2023-01-09,EMPLOYED,12,3,,,,,,\n" +
 		"OP1," + woman + ",F,1990-05-10,2023-01-10,,INACTIVE,,3,,,,,,\n" +
@@ -140,10 +141,10 @@ func TestParseParticipants(t *testing.T) {
 func TestParseSituationsAndTargets(t *testing.T) {
 	t.Parallel()
 	woman := taxCode(1, "1990-05-10", 'F')
-	sits, err := esf.ParseSituations(strings.NewReader("operation_code,tax_code,date,situation\nOP1," + woman + ",2023-02-01,EMPLOYED\n"))
+	sits, err := esfimport.ParseSituations(strings.NewReader("operation_code,tax_code,date,situation\nOP1," + woman + ",2023-02-01,EMPLOYED\n"))
 	require.NoError(t, err)
 	require.Equal(t, "EMPLOYED", sits[0].Record.Situation)
-	_, err = esf.ParseSituations(strings.NewReader("operation_code,tax_code,date,situation\nOP1," + woman + ",,HIRED\n,ABC,2023-01-01,INACTIVE\n"))
+	_, err = esfimport.ParseSituations(strings.NewReader("operation_code,tax_code,date,situation\nOP1," + woman + ",,HIRED\n,ABC,2023-01-01,INACTIVE\n"))
 	requireProblems(t, err,
 		wantProblem{2, 3, "is required"},
 		wantProblem{2, 4, `"HIRED" is not one of JOB_SEARCHING`},
@@ -151,11 +152,11 @@ func TestParseSituationsAndTargets(t *testing.T) {
 		wantProblem{3, 2, "must be 16 characters"},
 	)
 
-	targets, err := esf.ParseTargets(strings.NewReader("operation_code,indicator_type,indicator,planned\nOP1,COM,eeco01,100\nOP1,DPR,ALI_HOMES,12\n"))
+	targets, err := esfimport.ParseTargets(strings.NewReader("operation_code,indicator_type,indicator,planned\nOP1,COM,eeco01,100\nOP1,DPR,ALI_HOMES,12\n"))
 	require.NoError(t, err)
 	require.Equal(t, "EECO01", targets[0].Record.Indicator)
 	require.Equal(t, int64(12), targets[1].Record.Planned)
-	_, err = esf.ParseTargets(strings.NewReader("operation_code,indicator_type,indicator,planned\nOP1,COM,EECO99,1\nOP1,XYZ,EECO01,-1\nOP1,DPR,BAD-CODE,\nOP1,COM,EECO02,1\nOP1,COM,EECO02,2\n"))
+	_, err = esfimport.ParseTargets(strings.NewReader("operation_code,indicator_type,indicator,planned\nOP1,COM,EECO99,1\nOP1,XYZ,EECO01,-1\nOP1,DPR,BAD-CODE,\nOP1,COM,EECO02,1\nOP1,COM,EECO02,2\n"))
 	requireProblems(t, err,
 		wantProblem{2, 3, "not a common indicator"},
 		wantProblem{3, 2, `"XYZ" is not one of COM, DPR`},
@@ -171,23 +172,23 @@ func TestImportIdempotentAndAllOrNothing(t *testing.T) {
 	e := newEnv(t)
 	ops := opsHeader + operation("OP1") + operation("OP2")
 	a, b := taxCode(1, "1990-05-10", 'F'), taxCode(2, "1985-01-20", 'M')
-	parts := strings.Join(esf.ParticipantsHeader, ",") + "\n" +
+	parts := strings.Join(esfimport.ParticipantsHeader, ",") + "\n" +
 		"OP1," + a + ",F,1990-05-10,2023-01-10,2023-03-31,UNEMPLOYED,8,3,N,N,N,N,N,N\n" +
 		"OP1," + b + ",,,2023-02-10,,EMPLOYED,,6,E,,,,,\n" +
 		"OP2," + a + ",F,1990-05-10,2023-04-01,,INACTIVE,,3,N,N,N,N,N,N\n"
 	sits := "operation_code,tax_code,date,situation\nOP1," + a + ",2023-04-10,EMPLOYED\nOP1," + a + ",2023-04-10,EMPLOYED\n"
 
-	imp := func(kind, body string) (esf.ImportResult, error) {
-		var res esf.ImportResult
+	imp := func(kind, body string) (esfimport.ImportResult, error) {
+		var res esfimport.ImportResult
 		err := e.st.InTx(e.ctx, allScope, func(tx *store.Tx) error {
 			var err error
 			switch kind {
 			case "operations":
-				res, err = esf.ImportOperations(e.ctx, tx, strings.NewReader(body))
+				res, err = esfimport.ImportOperations(e.ctx, tx, strings.NewReader(body))
 			case "participants":
-				res, err = esf.ImportParticipants(e.ctx, tx, strings.NewReader(body))
+				res, err = esfimport.ImportParticipants(e.ctx, tx, strings.NewReader(body))
 			case "situations":
-				res, err = esf.ImportSituations(e.ctx, tx, strings.NewReader(body))
+				res, err = esfimport.ImportSituations(e.ctx, tx, strings.NewReader(body))
 			}
 			return err
 		})
@@ -195,35 +196,35 @@ func TestImportIdempotentAndAllOrNothing(t *testing.T) {
 	}
 	res, err := imp("operations", ops)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 2, Inserted: 2}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 2, Inserted: 2}, res)
 	res, err = imp("participants", parts)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 3, Inserted: 3}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 3, Inserted: 3}, res)
 	res, err = imp("situations", sits)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 2, Inserted: 1, Unchanged: 1}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 2, Inserted: 1, Unchanged: 1}, res)
 	before := e.compute(esf.Query{Cutoff: date("2024-12-31")})
 
 	// The same files again change nothing.
 	res, err = imp("operations", ops)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 2, Unchanged: 2}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 2, Unchanged: 2}, res)
 	res, err = imp("participants", parts)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 3, Unchanged: 3}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 3, Unchanged: 3}, res)
 	res, err = imp("situations", sits)
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 2, Unchanged: 2}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 2, Unchanged: 2}, res)
 	require.Equal(t, before, e.compute(esf.Query{Cutoff: date("2024-12-31")}))
 
 	// A changed row is updated in place.
 	res, err = imp("participants", strings.Replace(parts, "2023-02-10,,EMPLOYED", "2023-02-10,2023-05-31,EMPLOYED", 1))
 	require.NoError(t, err)
-	require.Equal(t, esf.ImportResult{Rows: 3, Updated: 1, Unchanged: 2}, res)
+	require.Equal(t, esfimport.ImportResult{Rows: 3, Updated: 1, Unchanged: 2}, res)
 
 	// A file with one bad reference loads nothing and names the row and column.
 	c := taxCode(3, "1970-01-01", 'M')
-	_, err = imp("participants", strings.Join(esf.ParticipantsHeader, ",")+"\n"+
+	_, err = imp("participants", strings.Join(esfimport.ParticipantsHeader, ",")+"\n"+
 		"OP1,"+c+",M,1970-01-01,2023-05-01,,INACTIVE,,3,,,,,,\n"+
 		"OP9,"+c+",M,1970-01-01,2023-05-01,,INACTIVE,,3,,,,,,\n")
 	requireProblems(t, err, wantProblem{3, 1, `no operation with code "OP9"`})
@@ -251,10 +252,10 @@ func TestImportIdempotentAndAllOrNothing(t *testing.T) {
 
 // fuzzParser checks what every parser promises whatever the input: no panic, and either
 // records or an *ImportError whose problems name a row and a column of the header.
-func fuzzParser[T any](t *testing.T, header []string, data []byte, parse func(*strings.Reader) ([]esf.Row[T], error)) {
+func fuzzParser[T any](t *testing.T, header []string, data []byte, parse func(*strings.Reader) ([]esfimport.Row[T], error)) {
 	rows, err := parse(strings.NewReader(string(data)))
 	if err != nil {
-		var ie *esf.ImportError
+		var ie *esfimport.ImportError
 		require.True(t, errors.As(err, &ie), "%v", err)
 		require.NotEmpty(t, ie.Problems)
 		for _, p := range ie.Problems {
@@ -275,7 +276,7 @@ func fuzzParser[T any](t *testing.T, header []string, data []byte, parse func(*s
 }
 
 func FuzzParseOperations(f *testing.F) {
-	h := strings.Join(esf.OperationsHeader, ",") + "\n"
+	h := strings.Join(esfimport.OperationsHeader, ",") + "\n"
 	f.Add([]byte(h + "OP1,One,PN,P1,OS ix,LESS_DEVELOPED,FSE+,2020-10-01,2022-12-31\n"))
 	f.Add([]byte(h + "OP1,\"One, two\",PN,P1,k,TRANSITION,FSE+,2020-10-01,\n\n"))
 	f.Add([]byte(h + "OP1,One,PN\n\"unterminated"))
@@ -284,44 +285,44 @@ func FuzzParseOperations(f *testing.F) {
 	f.Add([]byte("\ufeff" + strings.ReplaceAll(h, ",", ";") + "OP1;\"Uno; due\";PN;P1;k;TRANSITION;FSE+;01/10/2020;\r\n;;;;;;;;\r\n"))
 	f.Add([]byte(strings.ReplaceAll(h, ",", "\t")))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.OperationsHeader, data, func(r *strings.Reader) ([]esf.Row[store.Operation], error) {
-			return esf.ParseOperations(r)
+		fuzzParser(t, esfimport.OperationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.Operation], error) {
+			return esfimport.ParseOperations(r)
 		})
 	})
 }
 
 func FuzzParseParticipants(f *testing.F) {
-	h := strings.Join(esf.ParticipantsHeader, ",") + "\n"
+	h := strings.Join(esfimport.ParticipantsHeader, ",") + "\n"
 	w := taxCode(1, "1990-05-10", 'F')
 	f.Add([]byte(h + "OP1," + w + ",F,1990-05-10,2023-01-10,2023-06-30,UNEMPLOYED,14,3,Y,N,E,,N,\n"))
 	f.Add([]byte(h + "OP1," + w + ",,,2023-09-01,,,,,,,,,,\n"))
 	f.Add([]byte(h + "OP1,RSSMRA68A01H501X,W,1990-02-30,,2023-01-01,WORKING,x,9,YES,,,,,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.ParticipantsHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFParticipationRecord], error) {
-			return esf.ParseParticipants(r)
+		fuzzParser(t, esfimport.ParticipantsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFParticipationRecord], error) {
+			return esfimport.ParseParticipants(r)
 		})
 	})
 }
 
 func FuzzParseSituations(f *testing.F) {
-	h := strings.Join(esf.SituationsHeader, ",") + "\n"
+	h := strings.Join(esfimport.SituationsHeader, ",") + "\n"
 	f.Add([]byte(h + "OP1," + taxCode(1, "1990-05-10", 'F') + ",2023-02-01,EMPLOYED\n"))
 	f.Add([]byte(h + "OP1,abc,2023-02-31,HIRED\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.SituationsHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFSituationRecord], error) {
-			return esf.ParseSituations(r)
+		fuzzParser(t, esfimport.SituationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFSituationRecord], error) {
+			return esfimport.ParseSituations(r)
 		})
 	})
 }
 
 func FuzzParseTargets(f *testing.F) {
-	h := strings.Join(esf.TargetsHeader, ",") + "\n"
+	h := strings.Join(esfimport.TargetsHeader, ",") + "\n"
 	f.Add([]byte(h + "OP1,COM,EECO01,100\nOP1,DPR,ALI_HOMES,12\n"))
 	f.Add([]byte(h + "OP1,COM,EECO99,-1\n"))
 	f.Add([]byte(strings.ReplaceAll(h, ",", ";") + "OP1;COM;EECO01;1.200,00\r\nOP1;DPR;X;12,5;;\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esf.TargetsHeader, data, func(r *strings.Reader) ([]esf.Row[store.ESFTargetRecord], error) {
-			return esf.ParseTargets(r)
+		fuzzParser(t, esfimport.TargetsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFTargetRecord], error) {
+			return esfimport.ParseTargets(r)
 		})
 	})
 }

@@ -96,8 +96,8 @@ var Indicators = []Indicator{
 	{Code: "EECR06", Name: "participants with an improved labour market situation six months after leaving", Kind: Result, Test: TestImproved},
 }
 
-// commonRanges names the codes of the common indicators, as ranges.
-func commonRanges() string {
+// CommonRanges names the codes of the common indicators, as ranges.
+func CommonRanges() string {
 	var out []string
 	for i := 0; i < len(Indicators); {
 		j := i

@@ -58,14 +58,16 @@ func ObjectiveByCode(code string) (Objective, bool) {
 // its SFC code: "ESO4.11", "eso 4.11", "k", "(k)", "4(1)(k)", "OS ix", "OS-IX", "OSix" all
 // give "ESO4.11". The field names the input in the error.
 func ParseObjective(field, s string) (string, error) {
-	code, reason := parseObjective(s)
+	code, reason := ObjectiveCode(s)
 	if reason != "" {
 		return "", apperr.Input(field, reason)
 	}
 	return code, nil
 }
 
-func parseObjective(s string) (string, string) {
+// ObjectiveCode is ParseObjective for a caller that words its own problem: the SFC code,
+// or why s is none, as a phrase that follows the value ("is empty: ...").
+func ObjectiveCode(s string) (string, string) {
 	raw := s
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {

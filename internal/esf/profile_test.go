@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/export"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -100,7 +101,7 @@ func TestProfile(t *testing.T) {
 	require.Nil(t, r3.Tables[0].Rows[0].Percent, "no percentages of nothing")
 
 	var buf bytes.Buffer
-	require.NoError(t, esf.WriteProfileCSV(&buf, rep))
+	require.NoError(t, export.WriteProfileCSV(&buf, rep))
 	lines := strings.Split(buf.String(), "\n")
 	require.Equal(t, "round,table,category,count,percent", lines[0])
 	require.Equal(t, "1,participants,,4,", lines[1])

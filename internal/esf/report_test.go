@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/esfimport"
+	"github.com/ponte-hub/ponte/internal/esf/export"
+	"github.com/ponte-hub/ponte/internal/esf/igrue"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -27,7 +30,7 @@ func reportData(t *testing.T) (*env, map[string]string) {
 		return codes[name]
 	}
 	e.tx(func(tx *store.Tx) error {
-		_, err := esf.ImportOperations(e.ctx, tx, strings.NewReader(opsHeader+
+		_, err := esfimport.ImportOperations(e.ctx, tx, strings.NewReader(opsHeader+
 			"OP1,One,PN-R,P1,a,MORE_DEVELOPED,FSE+,2021-01-01,\n"+
 			"OP2,Two,PN-R,P1,OS i,MORE_DEVELOPED,FSE+,2021-01-01,\n"+
 			"OP3,Three,PN-R,P2,OS ix,LESS_DEVELOPED,FSE+,2021-01-01,\n"))
@@ -57,7 +60,7 @@ func TestCSVExport(t *testing.T) {
 	rep := e.compute(esf.Query{Cutoff: date("2023-12-31")})
 	require.Len(t, rep.Groups, 2)
 	var buf bytes.Buffer
-	require.NoError(t, esf.WriteCSV(&buf, rep))
+	require.NoError(t, export.WriteCSV(&buf, rep))
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	require.Equal(t, "programme,priority,specific_objective,category_of_region,indicator,women,men,non_binary,total,of_which_estimated", lines[0])
 	recs, err := csv.NewReader(strings.NewReader(buf.String())).ReadAll()
@@ -190,7 +193,7 @@ func TestEntitiesAndIN01(t *testing.T) {
 			require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids[x.op], orgs[x.org], kind, date(x.from)))
 		}
 		require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids["OP1"], orgs["MUN"], store.ESFEntityPublic, date("2021-02-01")), "setting it again changes nothing")
-		_, err = esf.ImportTargets(e.ctx, tx, strings.NewReader("operation_code,indicator_type,indicator,planned\n"+
+		_, err = esfimport.ImportTargets(e.ctx, tx, strings.NewReader("operation_code,indicator_type,indicator,planned\n"+
 			"OP1,COM,EECO01,40\nOP1,COM,EECO18,2\nOP1,DPR,ALI_HOMES,12\nOP3,COM,EECO01,10\n"))
 		return err
 	})
@@ -205,14 +208,14 @@ func TestEntitiesAndIN01(t *testing.T) {
 	require.Equal(t, int64(1), v18.Total)
 	require.Equal(t, int64(1), v19.Total)
 
-	var recs []esf.IN01Record
+	var recs []igrue.IN01Record
 	e.tx(func(tx *store.Tx) error {
 		var err error
-		recs, err = esf.IN01(e.ctx, tx, esf.Query{Cutoff: date("2023-12-31"), Programme: "PN-R"})
+		recs, err = igrue.IN01(e.ctx, tx, esf.Query{Cutoff: date("2023-12-31"), Programme: "PN-R"})
 		return err
 	})
 	var buf bytes.Buffer
-	require.NoError(t, esf.WriteIN01(&buf, recs))
+	require.NoError(t, igrue.WriteIN01(&buf, recs))
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	require.Len(t, lines, 3*19+1, "every common output indicator of each operation, and OP1's programme-specific target")
 	require.Equal(t, "OP1|COM|EECO01|40|3", lines[0])

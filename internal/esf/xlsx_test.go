@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ponte-hub/ponte/internal/esf"
+	"github.com/ponte-hub/ponte/internal/esf/export"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -102,14 +103,14 @@ func TestXLSXExport(t *testing.T) {
 	require.Len(t, incomplete, 2)
 	generated := time.Date(2024, 1, 31, 9, 30, 0, 0, time.FixedZone("CET", 3600))
 	var buf bytes.Buffer
-	require.NoError(t, esf.WriteXLSX(&buf, rep, incomplete, generated))
+	require.NoError(t, export.WriteXLSX(&buf, rep, incomplete, generated))
 
 	f, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
 	defer f.Close()
-	require.Equal(t, []string{esf.SheetOutputs, esf.SheetResults, esf.SheetIncomplete, esf.SheetIncompleteRecords}, f.GetSheetList())
-	require.Equal(t, "Outputs (T6)", esf.SheetOutputs)
-	require.Equal(t, "Results (T10)", esf.SheetResults)
+	require.Equal(t, []string{export.SheetOutputs, export.SheetResults, export.SheetIncomplete, export.SheetIncompleteRecords}, f.GetSheetList())
+	require.Equal(t, "Outputs (T6)", export.SheetOutputs)
+	require.Equal(t, "Results (T10)", export.SheetResults)
 
 	for _, sheet := range f.GetSheetList() {
 		requirePrintable(t, f, sheet)
@@ -121,9 +122,9 @@ func TestXLSXExport(t *testing.T) {
 
 	g1, g2 := rep.Groups[0], rep.Groups[1]
 	require.Equal(t, "Programme PN-R   ·   Priority P1   ·   Specific objective ESO4.1 (Art. 4(1)(a))   ·   "+
-		"Category of region: more developed   ·   Operations (2): OP1, OP2", esf.GroupHeader(g1))
+		"Category of region: more developed   ·   Operations (2): OP1, OP2", export.GroupHeader(g1))
 	require.Equal(t, "Programme PN-R   ·   Priority P2   ·   Specific objective ESO4.11 (Art. 4(1)(k))   ·   "+
-		"Category of region: less developed   ·   Operation OP3", esf.GroupHeader(g2))
+		"Category of region: less developed   ·   Operation OP3", export.GroupHeader(g2))
 
 	// Table 6 and Table 10: per group a block, its indicators in the Commission's order,
 	// every value the report's.
@@ -132,16 +133,16 @@ func TestXLSXExport(t *testing.T) {
 		kind    func(esf.Indicator) bool
 		columns []string
 	}{
-		{esf.SheetOutputs, func(ind esf.Indicator) bool { return ind.Kind != esf.Result },
+		{export.SheetOutputs, func(ind esf.Indicator) bool { return ind.Kind != esf.Result },
 			[]string{"Code", "Indicator", "Women", "Men", "Non-binary", "Total", "Of which estimated"}},
-		{esf.SheetResults, func(ind esf.Indicator) bool { return ind.Kind == esf.Result },
+		{export.SheetResults, func(ind esf.Indicator) bool { return ind.Kind == esf.Result },
 			[]string{"Code", "Indicator", "Women", "Men", "Non-binary", "Total"}},
 	} {
 		rows := rawRows(t, f, sheet.name)
 		require.Equal(t, sheet.columns, rows[2], sheet.name)
 		var codesOf, names []string
 		for _, g := range rep.Groups {
-			at := blockAt(t, rows, esf.GroupHeader(g))
+			at := blockAt(t, rows, export.GroupHeader(g))
 			for i, ind := range esf.Indicators {
 				if !sheet.kind(ind) {
 					continue
@@ -169,46 +170,46 @@ func TestXLSXExport(t *testing.T) {
 		requireWide(t, f, sheet.name, "A", codesOf...)
 		requireWide(t, f, sheet.name, "B", names...)
 	}
-	out := rawRows(t, f, esf.SheetOutputs)
-	at := blockAt(t, out, esf.GroupHeader(g1))
+	out := rawRows(t, f, export.SheetOutputs)
+	at := blockAt(t, out, export.GroupHeader(g1))
 	require.Equal(t, []string{"EECO12", "participants with disabilities", "1", "0", "1", "2", "1"}, out[at+12])
 	require.Equal(t, []string{"EECO18", "public administrations or public services supported", "", "", "", "0", ""}, out[at+18][:7],
 		"entities show only the total")
 
 	// Number cells are numbers, without decimals.
 	cellRef := fmt.Sprintf("C%d", at+2)
-	typ, err := f.GetCellType(esf.SheetOutputs, cellRef)
+	typ, err := f.GetCellType(export.SheetOutputs, cellRef)
 	require.NoError(t, err)
 	require.Contains(t, []excelize.CellType{excelize.CellTypeNumber, excelize.CellTypeUnset}, typ, "a number, not a text")
-	style, err := f.GetCellStyle(esf.SheetOutputs, cellRef)
+	style, err := f.GetCellStyle(export.SheetOutputs, cellRef)
 	require.NoError(t, err)
 	st, err := f.GetStyle(style)
 	require.NoError(t, err)
 	require.Equal(t, 3, st.NumFmt, "#,##0")
 	require.NotEmpty(t, st.Border)
-	style, err = f.GetCellStyle(esf.SheetOutputs, "A3")
+	style, err = f.GetCellStyle(export.SheetOutputs, "A3")
 	require.NoError(t, err)
 	st, err = f.GetStyle(style)
 	require.NoError(t, err)
 	require.True(t, st.Font.Bold, "column headers in bold")
 
 	// The block header spans the table.
-	merged, err := f.GetMergeCells(esf.SheetOutputs)
+	merged, err := f.GetMergeCells(export.SheetOutputs)
 	require.NoError(t, err)
 	var spans []string
 	for _, m := range merged {
-		if m.GetCellValue() == esf.GroupHeader(g2) {
+		if m.GetCellValue() == export.GroupHeader(g2) {
 			spans = append(spans, m.GetStartAxis()+":"+m.GetEndAxis())
 		}
 	}
 	require.Len(t, spans, 1)
-	require.True(t, strings.HasSuffix(spans[0], fmt.Sprintf("G%d", blockAt(t, out, esf.GroupHeader(g2))+1)), spans[0])
+	require.True(t, strings.HasSuffix(spans[0], fmt.Sprintf("G%d", blockAt(t, out, export.GroupHeader(g2))+1)), spans[0])
 
 	// Incomplete participants: the same blocks, by gender and by missing field.
-	inc := rawRows(t, f, esf.SheetIncomplete)
+	inc := rawRows(t, f, export.SheetIncomplete)
 	require.Equal(t, []string{"Code", "Participants", "Women", "Men", "Non-binary", "Gender unknown", "Total"}, inc[2])
 	for _, g := range rep.Groups {
-		at := blockAt(t, inc, esf.GroupHeader(g))
+		at := blockAt(t, inc, export.GroupHeader(g))
 		n := g.Incomplete
 		require.Equal(t, []string{esf.IncompleteIndicator, "participants excluded for missing data", itoa(n.Women), itoa(n.Men),
 			itoa(n.NonBinary), itoa(n.Total - n.Women - n.Men - n.NonBinary), itoa(n.Total)}, inc[at+1][:7])
@@ -218,12 +219,12 @@ func TestXLSXExport(t *testing.T) {
 			require.Equal(t, itoa(m.Count), cellAt(row, 6), "%s missing %s", g.Priority, m.Field)
 		}
 	}
-	at = blockAt(t, inc, esf.GroupHeader(g1))
+	at = blockAt(t, inc, export.GroupHeader(g1))
 	require.Equal(t, "2", inc[at+1][6], "dee and fay")
 	require.Equal(t, "of which missing months of unemployment at entry (unemployed participants)", inc[at+5][1])
 	require.Equal(t, "1", inc[at+5][6])
 
-	records := rawRows(t, f, esf.SheetIncompleteRecords)
+	records := rawRows(t, f, export.SheetIncompleteRecords)
 	require.Equal(t, []string{"Pseudonym", "Operation", "Entry date", "Exit date", "Missing fields"}, records[2])
 	missing := map[string]string{}
 	for _, r := range records[3:] {
@@ -234,7 +235,7 @@ func TestXLSXExport(t *testing.T) {
 	p := pseudonymiser(t)
 	require.Equal(t, map[string]string{p.Person(e.personID(codes["dee"])): "isced",
 		p.Person(e.personID(codes["fay"])): "unemployment_months"}, missing)
-	requireWide(t, f, esf.SheetIncompleteRecords, "A", p.Person(e.personID(codes["dee"])))
+	requireWide(t, f, export.SheetIncompleteRecords, "A", p.Person(e.personID(codes["dee"])))
 
 	// No tax code anywhere in the workbook.
 	for _, sheet := range f.GetSheetList() {
@@ -250,18 +251,18 @@ func TestXLSXExport(t *testing.T) {
 	// Filters are named in the title rows; a query matching nothing still makes a workbook.
 	rep = e.compute(esf.Query{Cutoff: date("2023-12-31"), SpecificObjective: "k", Programme: "PN-R"})
 	buf.Reset()
-	require.NoError(t, esf.WriteXLSX(&buf, rep, nil, generated))
+	require.NoError(t, export.WriteXLSX(&buf, rep, nil, generated))
 	f2, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
 	defer f2.Close()
-	require.Contains(t, rawRows(t, f2, esf.SheetOutputs)[1][0], "Filters: programme PN-R, specific objective ESO4.11")
+	require.Contains(t, rawRows(t, f2, export.SheetOutputs)[1][0], "Filters: programme PN-R, specific objective ESO4.11")
 	rep = e.compute(esf.Query{Cutoff: date("2023-12-31"), Programme: "NONE"})
 	buf.Reset()
-	require.NoError(t, esf.WriteXLSX(&buf, rep, nil, generated))
+	require.NoError(t, export.WriteXLSX(&buf, rep, nil, generated))
 	f3, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
 	defer f3.Close()
-	require.Equal(t, "No operation matches the query.", rawRows(t, f3, esf.SheetOutputs)[3][0])
+	require.Equal(t, "No operation matches the query.", rawRows(t, f3, export.SheetOutputs)[3][0])
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -270,13 +271,13 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func requireProfileXLSX(t *testing.T, rep *esf.ProfileReport) {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, esf.WriteProfileXLSX(&buf, rep, time.Date(2024, 7, 31, 12, 0, 0, 0, time.UTC)))
+	require.NoError(t, export.WriteProfileXLSX(&buf, rep, time.Date(2024, 7, 31, 12, 0, 0, 0, time.UTC)))
 	f, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
 	defer f.Close()
-	require.Equal(t, []string{esf.SheetProfile}, f.GetSheetList())
-	requirePrintable(t, f, esf.SheetProfile)
-	rows := rawRows(t, f, esf.SheetProfile)
+	require.Equal(t, []string{export.SheetProfile}, f.GetSheetList())
+	requirePrintable(t, f, export.SheetProfile)
+	rows := rawRows(t, f, export.SheetProfile)
 	require.Contains(t, rows[0][0], "operation "+rep.OperationCode)
 	require.Contains(t, rows[1][0], "Generated 2024-07-31 12:00 UTC")
 	header := []string{"Code", "Category"}

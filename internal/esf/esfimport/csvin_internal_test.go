@@ -1,10 +1,12 @@
-package esf
+package esfimport
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ponte-hub/ponte/internal/esf"
 )
 
 func TestParseDecimal(t *testing.T) {
@@ -68,7 +70,7 @@ func TestParseDate(t *testing.T) {
 	for in, want := range map[string]string{"2024-02-29": "2024-02-29", "29/02/2024": "2024-02-29", "1/2/2023": "2023-02-01"} {
 		d, reason := parseDate(in)
 		require.Empty(t, reason, in)
-		require.Equal(t, want, d.Format(DateLayout))
+		require.Equal(t, want, d.Format(esf.DateLayout))
 	}
 	for _, in := range []string{"29/02/2023", "2/29/2024", "001/02/2023", "1/2/02023", "1/2/-202", "+1/2/2023", "//", "2023-2-1", "1/2/23"} {
 		_, reason := parseDate(in)

@@ -1,4 +1,4 @@
-package esf
+package esfimport
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -64,13 +65,13 @@ func ParseOperations(r io.Reader) ([]Row[store.Operation], error) {
 			FundingSource: rr.text(6, 200),
 		}
 		if so := rr.required(4); so != "" {
-			code, reason := parseObjective(so)
+			code, reason := esf.ObjectiveCode(so)
 			if reason != "" {
 				rr.problem(4, reason)
 			}
 			rec.SpecificObjective = code
 		}
-		if c := rr.oneOf(5, true, CategoriesOfRegion...); c != nil {
+		if c := rr.oneOf(5, true, esf.CategoriesOfRegion...); c != nil {
 			rec.CategoryOfRegion = *c
 		}
 		if d := rr.date(7, true); d != nil {
@@ -99,15 +100,17 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 	f := &csvFile{file: "participants", want: ParticipantsHeader}
 	var out []Row[store.ESFParticipationRecord]
 	seen := map[string]int{}
-	flag := func(rr *rowReader, col int) *string { return rr.oneOf(col, false, FlagYes, FlagNo, FlagEstimate) }
+	flag := func(rr *rowReader, col int) *string {
+		return rr.oneOf(col, false, esf.FlagYes, esf.FlagNo, esf.FlagEstimate)
+	}
 	f.read(r, func(rr *rowReader) {
 		rec := store.ESFParticipationRecord{
 			OperationCode:        rr.text(0, 64),
 			TaxCode:              rr.taxCode(1),
-			Gender:               rr.oneOf(2, false, GenderWomen, GenderMen, GenderNonBinary),
+			Gender:               rr.oneOf(2, false, esf.GenderWomen, esf.GenderMen, esf.GenderNonBinary),
 			BirthDate:            rr.date(3, false),
 			ExitDate:             rr.date(5, false),
-			EmploymentStatus:     rr.oneOf(6, false, StatusUnemployed, StatusInactive, StatusEmployed),
+			EmploymentStatus:     rr.oneOf(6, false, esf.StatusUnemployed, esf.StatusInactive, esf.StatusEmployed),
 			Disability:           flag(rr, 9),
 			ThirdCountryNational: flag(rr, 10),
 			ForeignBackground:    flag(rr, 11),
@@ -121,7 +124,7 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 		if m := rr.integer(7, 0, 1200); m != nil {
 			v := int(*m)
 			rec.UnemploymentMonths = &v
-			if rec.EmploymentStatus == nil || *rec.EmploymentStatus != StatusUnemployed {
+			if rec.EmploymentStatus == nil || *rec.EmploymentStatus != esf.StatusUnemployed {
 				rr.problem(7, "is only given for employment_status UNEMPLOYED")
 			}
 		}
@@ -137,7 +140,7 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 				rr.problem(3, "is after entry_date")
 			}
 		}
-		key := rec.OperationCode + "\x00" + rec.TaxCode + "\x00" + rec.EntryDate.Format(DateLayout)
+		key := rec.OperationCode + "\x00" + rec.TaxCode + "\x00" + rec.EntryDate.Format(esf.DateLayout)
 		if prev, ok := seen[key]; ok && rec.TaxCode != "" && !rec.EntryDate.IsZero() {
 			rr.problem(4, fmt.Sprintf("this person's entry into operation %q on this date is already given in row %d", rec.OperationCode, prev))
 		}
@@ -164,7 +167,7 @@ func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
 		if d := rr.date(2, true); d != nil {
 			rec.Date = *d
 		}
-		if s := rr.oneOf(3, true, Situations...); s != nil {
+		if s := rr.oneOf(3, true, esf.Situations...); s != nil {
 			rec.Situation = *s
 		}
 		if !rr.bad {
@@ -189,10 +192,10 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 		}
 		rec.Indicator = strings.ToUpper(rr.required(2))
 		if rec.Indicator != "" {
-			_, common := IndicatorByCode(rec.Indicator)
+			_, common := esf.IndicatorByCode(rec.Indicator)
 			switch {
 			case rec.IndicatorType == "COM" && !common:
-				rr.problem(2, fmt.Sprintf("%q is not a common indicator (%s)", rec.Indicator, commonRanges()))
+				rr.problem(2, fmt.Sprintf("%q is not a common indicator (%s)", rec.Indicator, esf.CommonRanges()))
 			case rec.IndicatorType == "DPR" && !validProgrammeIndicator(rec.Indicator):
 				rr.problem(2, fmt.Sprintf("%q is not an indicator code: 1-20 letters, digits or underscores", rec.Indicator))
 			}

@@ -1,4 +1,4 @@
-package esf
+package igrue
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -67,7 +68,7 @@ type PUCRecord struct {
 
 // PUCQuery asks for the records of one structure.
 type PUCQuery struct {
-	Query
+	esf.Query
 	// Structure is IN00 or IN01.
 	Structure string
 	// Previous are the records of the structure as last transmitted: each one the
@@ -84,12 +85,12 @@ type PUCQuery struct {
 // target comes without a planned value, which the national system requires: import its
 // target. Records of q.Previous that are no longer produced follow, cancelled.
 func PUC(ctx context.Context, tx *store.Tx, q PUCQuery) ([]PUCRecord, error) {
-	var kind func(Indicator) bool
+	var kind func(esf.Indicator) bool
 	switch q.Structure {
 	case StructureIN00:
-		kind = func(ind Indicator) bool { return ind.Kind == Result }
+		kind = func(ind esf.Indicator) bool { return ind.Kind == esf.Result }
 	case StructureIN01:
-		kind = func(ind Indicator) bool { return ind.Kind != Result }
+		kind = func(ind esf.Indicator) bool { return ind.Kind != esf.Result }
 	default:
 		return nil, fmt.Errorf("esf: puc: %w", apperr.Inputf("structure", "must be %s or %s, got %q", StructureIN00, StructureIN01, q.Structure))
 	}
@@ -98,7 +99,7 @@ func PUC(ctx context.Context, tx *store.Tx, q PUCQuery) ([]PUCRecord, error) {
 			return nil, fmt.Errorf("esf: puc: %w", apperr.Inputf("previous", "record %d is of structure %s, not %s", i+1, p.Structure, q.Structure))
 		}
 	}
-	ov, err := valuesByOperation(ctx, tx, q.Query)
+	ov, err := esf.ValuesByOperation(ctx, tx, q.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -106,15 +107,15 @@ func PUC(ctx context.Context, tx *store.Tx, q PUCQuery) ([]PUCRecord, error) {
 	key := func(r PUCRecord) string { return r.OperationCode + "\x00" + r.Type + "\x00" + r.Indicator }
 	produced := map[string]bool{}
 	inScope := map[string]bool{}
-	for _, o := range ov.ops {
+	for _, o := range ov.Ops {
 		inScope[o.Code] = true
-		g := ov.values[o.ID]
-		for i, ind := range Indicators {
+		g := ov.Values[o.ID]
+		for i, ind := range esf.Indicators {
 			if !kind(ind) {
 				continue
 			}
 			rec := PUCRecord{Structure: q.Structure, OperationCode: o.Code, Type: IndicatorCommon, Indicator: ind.Code}
-			if x, ok := ov.targets[o.ID][ind.Code]; ok && x.IndicatorType == IndicatorCommon {
+			if x, ok := ov.Targets[o.ID][ind.Code]; ok && x.IndicatorType == IndicatorCommon {
 				rec.Planned = ptr(x.Planned)
 			}
 			if achieved := g.Values[i].Total; achieved > 0 || rec.Planned != nil {
@@ -123,7 +124,7 @@ func PUC(ctx context.Context, tx *store.Tx, q PUCQuery) ([]PUCRecord, error) {
 			}
 		}
 		if q.Structure == StructureIN01 {
-			for _, x := range ov.programmeTargets(o.ID) {
+			for _, x := range ov.ProgrammeTargets(o.ID) {
 				out = append(out, PUCRecord{Structure: q.Structure, OperationCode: o.Code, Type: IndicatorProgramme,
 					Indicator: x.Indicator, Planned: ptr(x.Planned)})
 			}
@@ -134,7 +135,7 @@ func PUC(ctx context.Context, tx *store.Tx, q PUCQuery) ([]PUCRecord, error) {
 	}
 	var cancelled []PUCRecord
 	for _, p := range q.Previous {
-		if p.Cancelled || produced[key(p)] || (q.filtered() && !inScope[p.OperationCode]) {
+		if p.Cancelled || produced[key(p)] || (q.Filtered() && !inScope[p.OperationCode]) {
 			continue
 		}
 		produced[key(p)] = true
@@ -280,3 +281,6 @@ func WritePUCCSV(w io.Writer, recs []PUCRecord) error {
 	}
 	return nil
 }
+
+// ptr is v's address, for the optional values of a record.
+func ptr[T any](v T) *T { return &v }

@@ -1,14 +1,14 @@
-package esf
+package igrue
 
 import (
 	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -26,83 +26,30 @@ type IN01Record struct {
 	Achieved *int64 `json:"achieved,omitempty"`
 }
 
-// operationValues are the indicator values of every operation in scope at a cut-off, and
-// the targets stored for them.
-type operationValues struct {
-	// ops are sorted by code.
-	ops []store.ESFOperationRef
-	// values holds each operation's values as a group of its own, by operation id.
-	values map[string]*Group
-	// targets holds the planned values by operation id and indicator code.
-	targets map[string]map[string]store.ESFTarget
-}
-
-func valuesByOperation(ctx context.Context, tx *store.Tx, q Query) (*operationValues, error) {
-	q, rules, err := q.normalised()
-	if err != nil {
-		return nil, err
-	}
-	t, err := count(ctx, tx, q, rules)
-	if err != nil {
-		return nil, err
-	}
-	targets, err := tx.ESFTargets(ctx, scopeIDs(q, t.ops))
-	if err != nil {
-		return nil, fmt.Errorf("esf: operation targets: %w", err)
-	}
-	ov := &operationValues{values: map[string]*Group{}, targets: map[string]map[string]store.ESFTarget{}}
-	for _, x := range targets {
-		if ov.targets[x.OperationID] == nil {
-			ov.targets[x.OperationID] = map[string]store.ESFTarget{}
-		}
-		ov.targets[x.OperationID][x.Indicator] = x
-	}
-	for _, o := range t.ops {
-		g := newGroup(groupKey(o))
-		ov.values[o.ID] = &g
-	}
-	t.fill(ov.values)
-	ov.ops = append([]store.ESFOperationRef(nil), t.ops...)
-	sort.Slice(ov.ops, func(i, j int) bool { return ov.ops[i].Code < ov.ops[j].Code })
-	return ov, nil
-}
-
-// programmeTargets are an operation's programme-specific (DPR) targets, by indicator code.
-func (ov *operationValues) programmeTargets(opID string) []store.ESFTarget {
-	var dpr []store.ESFTarget
-	for _, x := range ov.targets[opID] {
-		if x.IndicatorType == "DPR" {
-			dpr = append(dpr, x)
-		}
-	}
-	sort.Slice(dpr, func(i, j int) bool { return dpr[i].Indicator < dpr[j].Indicator })
-	return dpr
-}
-
 // IN01 returns the output indicator records of every operation in scope at the cut-off:
 // one COM record per common output indicator (EECO01-EECO19, zeros included), and one DPR
 // record per programme-specific target stored for the operation.
-func IN01(ctx context.Context, tx *store.Tx, q Query) ([]IN01Record, error) {
-	ov, err := valuesByOperation(ctx, tx, q)
+func IN01(ctx context.Context, tx *store.Tx, q esf.Query) ([]IN01Record, error) {
+	ov, err := esf.ValuesByOperation(ctx, tx, q)
 	if err != nil {
 		return nil, err
 	}
 	var out []IN01Record
-	for _, o := range ov.ops {
-		g := ov.values[o.ID]
-		for i, ind := range Indicators {
-			if ind.Kind == Result {
+	for _, o := range ov.Ops {
+		g := ov.Values[o.ID]
+		for i, ind := range esf.Indicators {
+			if ind.Kind == esf.Result {
 				continue
 			}
 			achieved := g.Values[i].Total
 			rec := IN01Record{OperationCode: o.Code, Type: "COM", Indicator: ind.Code, Achieved: &achieved}
-			if x, ok := ov.targets[o.ID][ind.Code]; ok && x.IndicatorType == "COM" {
+			if x, ok := ov.Targets[o.ID][ind.Code]; ok && x.IndicatorType == "COM" {
 				p := x.Planned
 				rec.Planned = &p
 			}
 			out = append(out, rec)
 		}
-		for _, x := range ov.programmeTargets(o.ID) {
+		for _, x := range ov.ProgrammeTargets(o.ID) {
 			p := x.Planned
 			out = append(out, IN01Record{OperationCode: o.Code, Type: "DPR", Indicator: x.Indicator, Planned: &p})
 		}

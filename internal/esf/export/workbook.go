@@ -1,4 +1,4 @@
-package esf
+package export
 
 import (
 	"fmt"

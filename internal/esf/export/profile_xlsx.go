@@ -1,4 +1,4 @@
-package esf
+package export
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ponte-hub/ponte/internal/esf"
 )
 
 // SheetProfile is the sheet of the profile's XLSX export.
@@ -14,16 +16,16 @@ const SheetProfile = "Profile"
 
 // profileTables title the blocks of the profile's sheet, after the ALI chapter's tables.
 var profileTables = map[string]string{
-	TableGender:    "Table 8.1   ·   Participants by gender",
-	TableOrigin:    "Table 8.2   ·   Participants by country of origin",
-	TableAgeBand:   "Table 8.3   ·   Participants by age band at entry",
-	TableHousehold: "Table 8.4   ·   Participants by household size",
-	TableServices:  "Table 8.5   ·   Services activated by type",
+	esf.TableGender:    "Table 8.1   ·   Participants by gender",
+	esf.TableOrigin:    "Table 8.2   ·   Participants by country of origin",
+	esf.TableAgeBand:   "Table 8.3   ·   Participants by age band at entry",
+	esf.TableHousehold: "Table 8.4   ·   Participants by household size",
+	esf.TableServices:  "Table 8.5   ·   Services activated by type",
 }
 
 // profileLabels name the categories in words; the codes are those of the CSV.
 var profileLabels = map[string]string{
-	GenderWomen: "Women", GenderMen: "Men", GenderNonBinary: "Non-binary",
+	esf.GenderWomen: "Women", esf.GenderMen: "Men", esf.GenderNonBinary: "Non-binary",
 	"ITALY": "Italy", "OTHER": "Other country",
 	"<=24": "24 or younger", "25-34": "25 to 34", "35-44": "35 to 44", "45-54": "45 to 54", "55+": "55 or older",
 	"1": "1 member", "2": "2 members", "3": "3 members", "4": "4 members", "5": "5 members", "6+": "6 members or more",
@@ -35,7 +37,7 @@ var profileLabels = map[string]string{
 }
 
 func profileLabel(table, category string) string {
-	if table == TableServices && category == "OTHER" {
+	if table == esf.TableServices && category == "OTHER" {
 		category = "OTHER_SERVICE"
 	}
 	if l, ok := profileLabels[category]; ok {
@@ -49,7 +51,7 @@ func profileLabel(table, category string) string {
 // percentage of the known values) per round, the missing values counted in their own
 // row. A service type activated in some round of the operation but not in another reads
 // "not offered" there, never 0; types no round had are named under the table.
-func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) error {
+func WriteProfileXLSX(w io.Writer, rep *esf.ProfileReport, generated time.Time) error {
 	wb, err := newWorkbook()
 	if err != nil {
 		return err
@@ -101,7 +103,7 @@ func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) erro
 	first := rep.Rounds[0]
 	for ti, t := range first.Tables {
 		rows := t.Rows
-		if t.Name == TableServices {
+		if t.Name == esf.TableServices {
 			rows = offeredRows(rep, ti)
 		}
 		ts.block(profileTables[t.Name], len(rows)+1)
@@ -113,7 +115,7 @@ func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) erro
 			ts.line(cells...)
 		}
 		missing := "Missing"
-		if t.Name == TableServices {
+		if t.Name == esf.TableServices {
 			missing = "No service recorded (participants)"
 		}
 		cells := []cell{code("MISSING"), text(missing)}
@@ -121,9 +123,9 @@ func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) erro
 			cells = append(cells, number(r.Tables[ti].Missing), none())
 		}
 		ts.line(cells...)
-		if t.Name == TableServices {
+		if t.Name == esf.TableServices {
 			var never []string
-			for _, s := range ServiceTypes {
+			for _, s := range esf.ServiceTypes {
 				if !slices.Contains(rep.OfferedServices, s) {
 					never = append(never, profileLabel(t.Name, s)+" ("+s+")")
 				}
@@ -135,7 +137,7 @@ func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) erro
 	}
 	ts.gap()
 	ts.note("Counts are of participants, each once per round with the data of their first entry, except services: " +
-		"the activated services by type, several per participant. \"" + NotOffered + "\" marks a service type the round did " +
+		"the activated services by type, several per participant. \"" + esf.NotOffered + "\" marks a service type the round did " +
 		"not have; \"Missing\" counts participants without the value, who are left out of the percentages.")
 	if ts.err != nil {
 		return ts.err
@@ -145,8 +147,8 @@ func WriteProfileXLSX(w io.Writer, rep *ProfileReport, generated time.Time) erro
 
 // offeredRows are the rows of the services table: the types offered in any round of the
 // operation, in reporting order.
-func offeredRows(rep *ProfileReport, ti int) []ProfileRow {
-	var out []ProfileRow
+func offeredRows(rep *esf.ProfileReport, ti int) []esf.ProfileRow {
+	var out []esf.ProfileRow
 	seen := map[string]bool{}
 	for _, r := range rep.Rounds {
 		for _, row := range r.Tables[ti].Rows {
@@ -158,16 +160,16 @@ func offeredRows(rep *ProfileReport, ti int) []ProfileRow {
 		}
 	}
 	order := map[string]int{}
-	for i, s := range ServiceTypes {
+	for i, s := range esf.ServiceTypes {
 		order[s] = i + 1
 	}
-	slices.SortStableFunc(out, func(a, b ProfileRow) int {
+	slices.SortStableFunc(out, func(a, b esf.ProfileRow) int {
 		oa, ob := order[a.Category], order[b.Category]
 		if oa == 0 {
-			oa = len(ServiceTypes) + 1
+			oa = len(esf.ServiceTypes) + 1
 		}
 		if ob == 0 {
-			ob = len(ServiceTypes) + 1
+			ob = len(esf.ServiceTypes) + 1
 		}
 		return oa - ob
 	})
@@ -175,18 +177,18 @@ func offeredRows(rep *ProfileReport, ti int) []ProfileRow {
 }
 
 // profileCells are a round's count and percentage of one category.
-func profileCells(t ProfileTable, category string) []cell {
+func profileCells(t esf.ProfileTable, category string) []cell {
 	for _, row := range t.Rows {
 		if row.Category != category {
 			continue
 		}
 		if !t.Offered(category) {
-			return []cell{word(NotOffered), none()}
+			return []cell{word(esf.NotOffered), none()}
 		}
 		if row.Percent == nil {
 			return []cell{number(row.Count), none()}
 		}
 		return []cell{number(row.Count), fraction(*row.Percent)}
 	}
-	return []cell{word(NotOffered), none()}
+	return []cell{word(esf.NotOffered), none()}
 }

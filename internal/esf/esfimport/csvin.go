@@ -1,4 +1,4 @@
-package esf
+package esfimport
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 	"github.com/ponte-hub/ponte/pkg/partitaiva"
@@ -455,7 +456,7 @@ func (r *rowReader) date(col int, required bool) *time.Time {
 // locale writes it: DD/MM/YYYY, with one-digit days and months too. A slash date is never
 // read month first: no Italian office writes one so.
 func parseDate(v string) (time.Time, string) {
-	if d, err := time.Parse(DateLayout, v); err == nil {
+	if d, err := time.Parse(esf.DateLayout, v); err == nil {
 		return d, ""
 	}
 	notDate := fmt.Sprintf("%q is not a date: want YYYY-MM-DD or DD/MM/YYYY", v)

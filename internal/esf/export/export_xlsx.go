@@ -1,10 +1,12 @@
-package esf
+package export
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/ponte-hub/ponte/internal/esf"
 )
 
 // Sheet names of the XLSX export.
@@ -26,12 +28,12 @@ const (
 )
 
 // fieldLabels say in words what an incomplete participant lacks.
-var fieldLabels = map[Field]string{
-	FieldGender:             "gender",
-	FieldBirthDate:          "birth date (age at entry)",
-	FieldEmploymentStatus:   "employment status at entry",
-	FieldUnemploymentMonths: "months of unemployment at entry (unemployed participants)",
-	FieldISCED:              "education level at entry (ISCED)",
+var fieldLabels = map[esf.Field]string{
+	esf.FieldGender:             "gender",
+	esf.FieldBirthDate:          "birth date (age at entry)",
+	esf.FieldEmploymentStatus:   "employment status at entry",
+	esf.FieldUnemploymentMonths: "months of unemployment at entry (unemployed participants)",
+	esf.FieldISCED:              "education level at entry (ISCED)",
 }
 
 // categoryLabels name the categories of region as the Commission's tables do.
@@ -45,7 +47,7 @@ var categoryLabels = map[string]string{
 // and those participants themselves, pseudonymised, with what each lacks. Each group
 // (programme, priority, specific objective, category of region) is a block headed by its
 // key and operations; generated is the time the title rows state.
-func WriteXLSX(w io.Writer, rep *Report, incomplete []Participant, generated time.Time) error {
+func WriteXLSX(w io.Writer, rep *esf.Report, incomplete []esf.Participant, generated time.Time) error {
 	wb, err := newWorkbook()
 	if err != nil {
 		return err
@@ -53,11 +55,11 @@ func WriteXLSX(w io.Writer, rep *Report, incomplete []Participant, generated tim
 	defer wb.Close()
 	meta := reportMeta(rep, generated)
 	if err := writeIndicatorSheet(wb, SheetOutputs, "ESF+ common output indicators for participants and entities (Regulation (EU) "+
-		"2021/1057 Annex I), Table 6 layout", meta, rep, func(ind Indicator) bool { return ind.Kind != Result }, true); err != nil {
+		"2021/1057 Annex I), Table 6 layout", meta, rep, func(ind esf.Indicator) bool { return ind.Kind != esf.Result }, true); err != nil {
 		return err
 	}
 	if err := writeIndicatorSheet(wb, SheetResults, "ESF+ common result indicators for participants (Regulation (EU) "+
-		"2021/1057 Annex I), Table 10 layout", meta, rep, func(ind Indicator) bool { return ind.Kind == Result }, false); err != nil {
+		"2021/1057 Annex I), Table 10 layout", meta, rep, func(ind esf.Indicator) bool { return ind.Kind == esf.Result }, false); err != nil {
 		return err
 	}
 	if err := writeIncompleteSheet(wb, meta, rep); err != nil {
@@ -70,7 +72,7 @@ func WriteXLSX(w io.Writer, rep *Report, incomplete []Participant, generated tim
 }
 
 // reportMeta is the line under a report sheet's title.
-func reportMeta(rep *Report, generated time.Time) string {
+func reportMeta(rep *esf.Report, generated time.Time) string {
 	var filters []string
 	if rep.Programme != "" {
 		filters = append(filters, "programme "+rep.Programme)
@@ -86,13 +88,13 @@ func reportMeta(rep *Report, generated time.Time) string {
 		f = strings.Join(filters, ", ")
 	}
 	return fmt.Sprintf("Cut-off %s, cumulative from the start of the programme   ·   Filters: %s   ·   %s",
-		rep.Cutoff.Format(DateLayout), f, strings.ToUpper(generatedLine(generated)[:1])+generatedLine(generated)[1:])
+		rep.Cutoff.Format(esf.DateLayout), f, strings.ToUpper(generatedLine(generated)[:1])+generatedLine(generated)[1:])
 }
 
 // GroupHeader is the text of a group's block header row.
-func GroupHeader(g Group) string {
+func GroupHeader(g esf.Group) string {
 	so := g.SpecificObjective
-	if o, ok := ObjectiveByCode(so); ok {
+	if o, ok := esf.ObjectiveByCode(so); ok {
 		so += " (Art. 4(1)(" + o.Letter + "))"
 	}
 	cat := g.CategoryOfRegion
@@ -107,10 +109,10 @@ func GroupHeader(g Group) string {
 		g.Programme, g.Priority, so, cat, ops)
 }
 
-func writeIndicatorSheet(wb *workbook, sheet, title, meta string, rep *Report, keep func(Indicator) bool, estimates bool) error {
+func writeIndicatorSheet(wb *workbook, sheet, title, meta string, rep *esf.Report, keep func(esf.Indicator) bool, estimates bool) error {
 	var codes, names []string
 	var inds []int
-	for i, ind := range Indicators {
+	for i, ind := range esf.Indicators {
 		if keep(ind) {
 			inds = append(inds, i)
 			codes, names = append(codes, ind.Code), append(names, ind.Name)
@@ -130,7 +132,7 @@ func writeIndicatorSheet(wb *workbook, sheet, title, meta string, rep *Report, k
 	for _, g := range rep.Groups {
 		ts.block(GroupHeader(g), len(inds))
 		for _, i := range inds {
-			ind, v := Indicators[i], g.Values[i]
+			ind, v := esf.Indicators[i], g.Values[i]
 			cells := []cell{code(ind.Code), text(ind.Name)}
 			if ind.ByGender() {
 				cells = append(cells, number(v.Women), number(v.Men), number(v.NonBinary))
@@ -160,12 +162,12 @@ func writeIndicatorSheet(wb *workbook, sheet, title, meta string, rep *Report, k
 	return ts.err
 }
 
-func writeIncompleteSheet(wb *workbook, meta string, rep *Report) error {
+func writeIncompleteSheet(wb *workbook, meta string, rep *esf.Report) error {
 	descs := []string{"participants excluded for missing data"}
-	for _, f := range RequiredFields {
+	for _, f := range esf.RequiredFields {
 		descs = append(descs, "of which missing "+fieldLabels[f])
 	}
-	cols := []column{{header: "Code", texts: []string{IncompleteIndicator}}, {header: "Participants", texts: descs}}
+	cols := []column{{header: "Code", texts: []string{esf.IncompleteIndicator}}, {header: "Participants", texts: descs}}
 	for _, h := range []string{ColumnWomen, ColumnMen, ColumnNonBinary, ColumnUnknown, ColumnTotal} {
 		cols = append(cols, column{header: h, numeric: true, width: 11})
 	}
@@ -177,7 +179,7 @@ func writeIncompleteSheet(wb *workbook, meta string, rep *Report) error {
 	for _, g := range rep.Groups {
 		inc := g.Incomplete
 		ts.block(GroupHeader(g), 1+len(inc.Missing))
-		ts.line(code(IncompleteIndicator), label(descs[0]), number(inc.Women), number(inc.Men), number(inc.NonBinary),
+		ts.line(code(esf.IncompleteIndicator), label(descs[0]), number(inc.Women), number(inc.Men), number(inc.NonBinary),
 			number(inc.Total-inc.Women-inc.Men-inc.NonBinary), number(inc.Total))
 		for _, m := range inc.Missing {
 			l, ok := fieldLabels[m.Field]
@@ -198,7 +200,7 @@ func writeIncompleteSheet(wb *workbook, meta string, rep *Report) error {
 	return ts.err
 }
 
-func writeIncompleteRecords(wb *workbook, meta string, ps []Participant) error {
+func writeIncompleteRecords(wb *workbook, meta string, ps []esf.Participant) error {
 	var pseudonyms, ops, missing []string
 	for _, p := range ps {
 		pseudonyms, ops = append(pseudonyms, p.Pseudonym), append(ops, p.OperationCode)
@@ -213,7 +215,7 @@ func writeIncompleteRecords(wb *workbook, meta string, ps []Participant) error {
 	}
 	// One block per operation, in the order the participants come.
 	var order []string
-	byOp := map[string][]Participant{}
+	byOp := map[string][]esf.Participant{}
 	for _, p := range ps {
 		if _, ok := byOp[p.OperationCode]; !ok {
 			order = append(order, p.OperationCode)
@@ -226,9 +228,9 @@ func writeIncompleteRecords(wb *workbook, meta string, ps []Participant) error {
 		for _, p := range list {
 			exit := none()
 			if p.ExitDate != nil {
-				exit = code(p.ExitDate.Format(DateLayout))
+				exit = code(p.ExitDate.Format(esf.DateLayout))
 			}
-			ts.line(code(p.Pseudonym), code(p.OperationCode), code(p.EntryDate.Format(DateLayout)), exit, text(missingText(p.Missing)))
+			ts.line(code(p.Pseudonym), code(p.OperationCode), code(p.EntryDate.Format(esf.DateLayout)), exit, text(missingText(p.Missing)))
 		}
 	}
 	if len(ps) == 0 {
@@ -237,7 +239,7 @@ func writeIncompleteRecords(wb *workbook, meta string, ps []Participant) error {
 	return ts.err
 }
 
-func missingText(fs []Field) string {
+func missingText(fs []esf.Field) string {
 	s := make([]string, len(fs))
 	for i, f := range fs {
 		s[i] = string(f)
