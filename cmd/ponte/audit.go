@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/audit"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // runAudit checks and queries the access log.
 func runAudit(ctx context.Context, args []string) error {
 	usage := "usage: ponte audit verify [--anchor SEQ:HASH]\n       ponte audit person PERSON_ID [--limit N]   (who accessed this person's data)"
-	return subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
+	return cli.Subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
 		"verify": auditVerify, "person": auditPerson,
 	})
 }
@@ -25,7 +26,7 @@ func runAudit(ctx context.Context, args []string) error {
 func auditVerify(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	anchor := fs.String("anchor", "", "a head printed by an earlier verify (SEQ:HASH): the chain must still pass through it")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	var opts audit.VerifyOptions
@@ -36,7 +37,7 @@ func auditVerify(ctx context.Context, args []string) error {
 		}
 		opts.Anchor = &h
 	}
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func auditPerson(ctx context.Context, args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if id == "" && fs.NArg() == 1 {
@@ -71,7 +72,7 @@ func auditPerson(ctx context.Context, args []string) error {
 	if id == "" {
 		return errors.New("usage: ponte audit person PERSON_ID [--limit N]")
 	}
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}

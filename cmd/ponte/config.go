@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/graph/server"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -45,7 +46,7 @@ type config struct {
 }
 
 func configFromEnv() (config, error) {
-	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), MigrateURL: os.Getenv(migrateURLVar), Addr: envOr("PONTE_ADDR", ":8080")}
+	c := config{DatabaseURL: os.Getenv("DATABASE_URL"), MigrateURL: os.Getenv(migrateURLVar), Addr: cli.EnvOr("PONTE_ADDR", ":8080")}
 	var err error
 	if c.Store.StatementTimeout, err = envDuration("PONTE_STATEMENT_TIMEOUT", 5*time.Second); err != nil {
 		return c, err
@@ -74,36 +75,15 @@ func configFromEnv() (config, error) {
 		return c, err
 	}
 	c.Limits.MaxBodyBytes = int64(n)
-	if err := c.LogLevel.UnmarshalText([]byte(envOr("PONTE_LOG_LEVEL", "info"))); err != nil {
+	if err := c.LogLevel.UnmarshalText([]byte(cli.EnvOr("PONTE_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("PONTE_LOG_LEVEL: %w", err)
 	}
 	if os.Getenv(esf.SigningKeyEnv) != "" {
-		if c.ESFSigner, err = esfSignerFromEnv(); err != nil {
+		if c.ESFSigner, err = cli.ESFSignerFromEnv(); err != nil {
 			return c, err
 		}
 	}
 	return c, nil
-}
-
-// esfSignerFromEnv loads the key file PONTE_ESF_SIGNING_KEY names, which must be set.
-func esfSignerFromEnv() (*esf.Signer, error) {
-	path := os.Getenv(esf.SigningKeyEnv)
-	if path == "" {
-		return nil, fmt.Errorf("%s is not set: frozen ESF+ reports are signed and checked with it (the path of a PEM PKCS#8 "+
-			"Ed25519 private key; 'ponte report keygen FILE' writes one)", esf.SigningKeyEnv)
-	}
-	s, err := esf.LoadSigningKey(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", esf.SigningKeyEnv, err)
-	}
-	return s, nil
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 func envInt(key string, def int) (int, error) {
@@ -128,8 +108,4 @@ func envDuration(key string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %q is not a positive duration such as 5s", key, v)
 	}
 	return d, nil
-}
-
-func newLogger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }

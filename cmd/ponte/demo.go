@@ -23,6 +23,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgserver"
@@ -30,9 +31,6 @@ import (
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
-
-// stdout receives what the demo prints for its user; tests capture it.
-var stdout io.Writer = os.Stdout
 
 // demoDatabase is the database the demo creates on its own server.
 const demoDatabase = "ponte"
@@ -47,14 +45,14 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: ponte demo [flags]\n\nStarts a local PostgreSQL (or uses DATABASE_URL), migrates, loads the demo data,\nstarts the registry simulators and serves the API until Ctrl-C.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := configFromEnv()
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log := cli.NewLogger(cfg.LogLevel)
 	started := time.Now()
 
 	dbURL := cfg.DatabaseURL
@@ -175,7 +173,7 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	base := "http://" + ln.Addr().String()
 	ponte := selfCommand()
-	fmt.Fprintf(stdout, `
+	fmt.Fprintf(cli.Stdout, `
 ponte demo is ready (%s)
 
   GraphQL API   %s/graphql
@@ -191,8 +189,8 @@ ponte demo is ready (%s)
   pseudonyms    %s (the key of Person.pseudonym: PONTE_PSEUDONYM_KEY)
 `, time.Since(started).Round(time.Millisecond), base, base, base, base, base, base, dbURL, demoHubLogin, store.DatabaseRole, sims.URL,
 		signingKey, cfg.ESFSigner.KeyID(), ponte, pseudonymKey)
-	printDemoAccess(stdout, tokens, base, dbURL, ponte)
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+	printDemoAccess(cli.Stdout, tokens, base, dbURL, ponte)
+	fmt.Fprintln(cli.Stdout, "\nPress Ctrl-C to stop.")
 	return serveHTTP(ctx, ln, server.Mux(hubConfig(st, cfg, log, reg, acc)), log)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/esf"
 )
 
@@ -27,8 +28,8 @@ import (
 func startDemo(t *testing.T, args ...string) (base, dbURL string, tokens map[string]string, stop func() error) {
 	t.Helper()
 	r, w := io.Pipe()
-	stdout = w
-	t.Cleanup(func() { stdout = os.Stdout })
+	cli.Stdout = w
+	t.Cleanup(func() { cli.Stdout = os.Stdout })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -24,6 +24,8 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
+	"github.com/ponte-hub/ponte/internal/cli"
+	"github.com/ponte-hub/ponte/internal/cli/reportcmd"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
@@ -173,7 +175,7 @@ func csvRows(groups []apiGroup) []string {
 func cliReport(t *testing.T, args ...string) []string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.csv")
-	require.NoError(t, runReport(context.Background(), append(args, "-o", out)))
+	require.NoError(t, reportcmd.Run(context.Background(), append(args, "-o", out)))
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
@@ -395,7 +397,7 @@ func TestESFDrillDownIsLogged(t *testing.T) {
 	require.Equal(t, "esf_monitoring", e.Purpose)
 	require.Equal(t, "query Drill: esfDrillDown", e.Operation)
 
-	pseudo, err := pseudonymiserFromEnv()
+	pseudo, err := cli.PseudonymiserFromEnv()
 	require.NoError(t, err)
 	var want, logged []string
 	for _, p := range drilled.EsfDrillDown {
@@ -496,7 +498,7 @@ func TestESFFreezeAlterVerifyOverTheAPI(t *testing.T) {
 	got := v.VerifyFrozenEsfReport
 	require.True(t, got.Intact, "the frozen report itself is untouched")
 	require.False(t, got.Unchanged)
-	pseudo, err := pseudonymiserFromEnv()
+	pseudo, err := cli.PseudonymiserFromEnv()
 	require.NoError(t, err)
 	require.Len(t, got.ChangedRecords, 1)
 	require.Equal(t, pseudo.Person(person), got.ChangedRecords[0].Pseudonym)
@@ -526,7 +528,7 @@ func TestESFFreezeAlterVerifyOverTheAPI(t *testing.T) {
 
 	// The command line says the same and fails.
 	out := esfCommandOutput(t)
-	require.Error(t, runReport(ctx, []string{"verify", f.ID}))
+	require.Error(t, reportcmd.Run(ctx, []string{"verify", f.ID}))
 	require.Contains(t, out.String(), "frozen_by")
 }
 

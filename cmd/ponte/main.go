@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +13,12 @@ import (
 	"runtime/debug"
 	"sort"
 	"syscall"
+
+	"github.com/ponte-hub/ponte/internal/cli"
+	"github.com/ponte-hub/ponte/internal/cli/importcmd"
+	"github.com/ponte-hub/ponte/internal/cli/reportcmd"
+	"github.com/ponte-hub/ponte/internal/cli/rightscmd"
+	"github.com/ponte-hub/ponte/internal/cli/synccmd"
 )
 
 type command struct {
@@ -21,21 +26,22 @@ type command struct {
 	run     func(ctx context.Context, args []string) error
 }
 
-// commands is the table of subcommands; each lives in a file named after it.
+// commands is the table of subcommands; each lives in a file named after it, or in a
+// package of internal/cli when it does more than parse flags and wire the hub.
 var commands = map[string]command{
 	"serve":        {"serve the GraphQL API (production: DATABASE_URL required)", runServe},
 	"demo":         {"start a local database, load demo data, start the registry simulators and serve the API", runDemo},
 	"migrate":      {"apply migrations (migrate up) or list them (migrate status)", runMigrate},
 	"registry-sim": {"serve the simulated registries (benefits, labour, school) with a PDND token endpoint", runRegistrySim},
 	"seed":         {"load the demo data (and --scale N synthetic participants) into DATABASE_URL", runSeed},
-	"sync":         {"read the registries (benefits, labour, school) into the database now", runSync},
+	"sync":         {"read the registries (benefits, labour, school) into the database now", synccmd.Run},
 	"with-db":      {"run a command with DATABASE_URL pointing at a throw-away local PostgreSQL", runWithDB},
 	"token":        {"issue, list or revoke partner tokens (ponte token issue --role R --org O --purpose P)", runToken},
 	"audit":        {"verify the access log's hash chain, or list who accessed a person's data", runAudit},
-	"rights":       {"record, assign, extend, close and list data-subject requests (GDPR Art. 15-21)", runRights},
-	"retention":    {"what the retention rules would restrict, pseudonymise or erase on a day (dry run)", runRetention},
-	"import":       {"load ESF+ operations, participants, situations, targets or supported entities (CSV), or UNILAV files", runImport},
-	"report":       {"ESF+ reports: common indicators (CSV/XLSX), drill-down, profile tables, IN01, freeze and verify", runReport},
+	"rights":       {"record, assign, extend, close and list data-subject requests (GDPR Art. 15-21)", rightscmd.RunRights},
+	"retention":    {"what the retention rules would restrict, pseudonymise or erase on a day (dry run)", rightscmd.RunRetention},
+	"import":       {"load ESF+ operations, participants, situations, targets or supported entities (CSV), or UNILAV files", importcmd.Run},
+	"report":       {"ESF+ reports: common indicators (CSV/XLSX), drill-down, profile tables, IN01, freeze and verify", reportcmd.Run},
 	"version":      {"print the version and the commit the binary was built from", runVersion},
 }
 
@@ -75,7 +81,7 @@ func run(ctx context.Context, args []string) int {
 		usage(os.Stderr)
 		return 2
 	}
-	if isHelp(args[0]) && args[0] != "help" {
+	if cli.IsHelp(args[0]) && args[0] != "help" {
 		usage(os.Stdout)
 		return 0
 	}
@@ -86,46 +92,23 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	err := cmd.run(ctx, args[1:])
-	var ue usageError
-	var ee exitError
+	var ue cli.UsageError
+	var ee cli.ExitError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		if ue.msg != "" && !ue.shown {
-			fmt.Fprintln(os.Stderr, "ponte "+args[0]+":", ue.msg)
+		if ue.Msg != "" && !ue.Shown {
+			fmt.Fprintln(os.Stderr, "ponte "+args[0]+":", ue.Msg)
 		}
 		return 2
 	case errors.As(err, &ee):
-		return ee.code
+		return ee.Code
 	}
 	fmt.Fprintln(os.Stderr, "ponte "+args[0]+":", err)
 	return 1
-}
-
-// exitError carries a child command's exit status through with-db.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
-// usageError is a command line that is wrong: the usage is already on stderr, msg (when
-// set) says what was wrong, shown when the flag package has printed it already, and the
-// exit status is 2.
-type usageError struct {
-	msg   string
-	shown bool
-}
-
-func (e usageError) Error() string { return e.msg }
-
-func usageErrorf(format string, args ...any) error {
-	return usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-func isHelp(arg string) bool {
-	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
 
 func usage(w io.Writer) {
@@ -143,60 +126,14 @@ func usage(w io.Writer) {
 
 // runHelp prints the command list, or a command's usage as `ponte COMMAND -h` does.
 func runHelp(ctx context.Context, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
+	if len(args) == 0 || cli.IsHelp(args[0]) {
 		usage(os.Stdout)
 		return nil
 	}
 	cmd, ok := commands[args[0]]
 	if !ok || args[0] == "help" {
 		usage(os.Stderr)
-		return usageErrorf("unknown command %q", args[0])
+		return cli.UsageErrorf("unknown command %q", args[0])
 	}
 	return cmd.run(ctx, append(args[1:len(args):len(args)], "-h"))
-}
-
-// parseFlags parses args into fs. Asked for (-h), the usage goes to stdout and the
-// result is flag.ErrHelp; a wrong flag prints the flag package's message and the usage
-// on stderr once, and is a usageError.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	err := fs.Parse(args)
-	fs.SetOutput(os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		_, _ = os.Stdout.Write(buf.Bytes())
-		return flag.ErrHelp
-	case err != nil:
-		_, _ = os.Stderr.Write(buf.Bytes())
-		return usageError{msg: err.Error(), shown: true}
-	}
-	return nil
-}
-
-// subcommand runs the handler args[0] names, or prints usage: commands with verbs
-// (token issue|list|revoke, audit verify|person, migrate, import, report) share it.
-func subcommand(ctx context.Context, args []string, usage string, handlers map[string]func(context.Context, []string) error) error {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, usage)
-		return usageError{}
-	}
-	if isHelp(args[0]) {
-		fmt.Fprintln(os.Stdout, usage)
-		return flag.ErrHelp
-	}
-	h, ok := handlers[args[0]]
-	if !ok {
-		fmt.Fprintln(os.Stderr, usage)
-		return usageErrorf("unknown subcommand %q", args[0])
-	}
-	return h(ctx, args[1:])
-}
-
-// simpleFlags is the flag set of a subcommand that takes only positional arguments,
-// so that -h answers with its usage.
-func simpleFlags(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprintln(fs.Output(), usage) }
-	return fs
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -19,25 +20,25 @@ const migrateUsage = "usage: ponte migrate up|status\n\n" +
 	"DATABASE_URL (which, for ponte serve, is the hub's own login role and cannot migrate)."
 
 func runMigrate(ctx context.Context, args []string) error {
-	return subcommand(ctx, args, migrateUsage, map[string]func(context.Context, []string) error{
+	return cli.Subcommand(ctx, args, migrateUsage, map[string]func(context.Context, []string) error{
 		"up": migrateUp, "status": migrateStatus,
 	})
 }
 
 // migrateFlags parses a migrate verb's command line and returns the owner's URL.
 func migrateFlags(verb string, args []string) (string, error) {
-	fs := simpleFlags("migrate "+verb, migrateUsage)
-	if err := parseFlags(fs, args); err != nil {
+	fs := cli.SimpleFlags("migrate "+verb, migrateUsage)
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return "", err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return "", usageErrorf("unexpected argument %q", fs.Arg(0))
+		return "", cli.UsageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	url := os.Getenv(migrateURLVar)
 	if url == "" {
 		var err error
-		if url, err = databaseURL(); err != nil {
+		if url, err = cli.DatabaseURL(); err != nil {
 			return "", fmt.Errorf("%w (nor %s)", err, migrateURLVar)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
+	"github.com/ponte-hub/ponte/internal/cli"
 )
 
 // runRegistrySim serves the simulated registries (benefits, labour, school)
@@ -40,7 +41,7 @@ func runRegistrySim(ctx context.Context, args []string) error {
 	keyDir := fs.String("key-dir", "", "directory for a generated key pair (default: a new temporary directory)")
 	audience := fs.String("audience", sim.DefaultAudience, "e-service audience for vouchers and ModI headers")
 	voucherTTL := fs.Duration("voucher-ttl", 600*time.Second, "lifetime of issued vouchers")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ponte-hub/ponte/internal/cli/rightscmd"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -32,11 +33,11 @@ func TestRightsCommands(t *testing.T) {
 		return n
 	}
 
-	err = runRights(ctx, []string{"create", "--person", "11111111-1111-4111-8111-111111111111", "--kind", "erasure", "--received", "2099-01-01"})
+	err = rightscmd.RunRights(ctx, []string{"create", "--person", "11111111-1111-4111-8111-111111111111", "--kind", "erasure", "--received", "2099-01-01"})
 	require.ErrorContains(t, err, "input.receivedOn: is in the future")
 	require.Zero(t, count())
 
-	require.NoError(t, runRights(ctx, []string{"create", "--person", "11111111-1111-4111-8111-111111111111", "--kind", "erasure",
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"create", "--person", "11111111-1111-4111-8111-111111111111", "--kind", "erasure",
 		"--received", "2025-01-31", "--details", "by e-mail"}))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2)
@@ -45,23 +46,23 @@ func TestRightsCommands(t *testing.T) {
 	require.Equal(t, []string{"11111111-1111-4111-8111-111111111111", "ERASURE", "2025-01-31", "2025-02-28", "RECEIVED", "-", "-"}, f[1:])
 
 	out.Reset()
-	require.NoError(t, runRights(ctx, []string{"assign", id, "--to", "privacy-office"}))
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"assign", id, "--to", "privacy-office"}))
 	require.Contains(t, out.String(), "ASSIGNED  privacy-office")
 
 	out.Reset()
-	require.NoError(t, runRights(ctx, []string{"overdue", "--on", "2025-02-28"}))
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"overdue", "--on", "2025-02-28"}))
 	require.NotContains(t, out.String(), id, "not overdue on its deadline")
 	out.Reset()
-	require.NoError(t, runRights(ctx, []string{"overdue", "--on", "2025-03-01"}))
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"overdue", "--on", "2025-03-01"}))
 	require.Contains(t, out.String(), id)
 
-	require.ErrorContains(t, runRights(ctx, []string{"close", id, "--outcome", "maybe", "--answer", "x"}), "input.outcome: unknown outcome")
+	require.ErrorContains(t, rightscmd.RunRights(ctx, []string{"close", id, "--outcome", "maybe", "--answer", "x"}), "input.outcome: unknown outcome")
 	require.Equal(t, 2, count())
 	out.Reset()
-	require.NoError(t, runRights(ctx, []string{"close", id, "--outcome", "granted", "--answer", "erased", "--answered", "2025-02-20"}))
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"close", id, "--outcome", "granted", "--answer", "erased", "--answered", "2025-02-20"}))
 	require.Contains(t, out.String(), "CLOSED")
 	out.Reset()
-	require.NoError(t, runRights(ctx, []string{"list", "--open"}))
+	require.NoError(t, rightscmd.RunRights(ctx, []string{"list", "--open"}))
 	require.NotContains(t, out.String(), id)
 
 	// The retention plan on the day the case rule would expire a person closed in 2014.
@@ -71,10 +72,10 @@ func TestRightsCommands(t *testing.T) {
 			'11111111-1111-4111-8111-111111111111', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'CLOSED', '2013-01-01', '2014-03-10')`)
 	require.NoError(t, err)
 	out.Reset()
-	require.NoError(t, runRetention(ctx, []string{"plan", "--at", "2024-03-10"}))
+	require.NoError(t, rightscmd.RunRetention(ctx, []string{"plan", "--at", "2024-03-10"}))
 	require.Contains(t, out.String(), "\n0 persons")
 	out.Reset()
-	require.NoError(t, runRetention(ctx, []string{"plan", "--at", "2024-03-11"}))
+	require.NoError(t, rightscmd.RunRetention(ctx, []string{"plan", "--at", "2024-03-11"}))
 	require.Regexp(t, `11111111-1111-4111-8111-111111111111\s+case\s+2024-03-11\s+RESTRICT\s+2024-03-11`, out.String())
 	require.Contains(t, out.String(), "dry run")
 

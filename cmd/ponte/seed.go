@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -27,7 +28,7 @@ database that already holds the demo keeps it; synthetic participants are loaded
 The load takes exclusive locks on the core tables until it ends.`)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -37,7 +38,7 @@ The load takes exclusive locks on the core tables until it ends.`)
 	if *scale < 0 || *scale > demo.MaxScale {
 		return fmt.Errorf("--scale: must be between 0 and %d, got %d", demo.MaxScale, *scale)
 	}
-	url, err := databaseURL()
+	url, err := cli.DatabaseURL()
 	if err != nil {
 		return err
 	}

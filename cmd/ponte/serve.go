@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
@@ -39,7 +40,7 @@ func runServe(ctx context.Context, args []string) error {
 			"Migrations run as the tables' owner: with 'ponte migrate up' first, or here when\n"+
 			"  PONTE_MIGRATE_DATABASE_URL names the owner.")
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := configFromEnv()
@@ -49,7 +50,7 @@ func runServe(ctx context.Context, args []string) error {
 	if cfg.DatabaseURL == "" {
 		return errors.New("DATABASE_URL is not set: serve needs the PostgreSQL connection string (try 'ponte demo' for a local one)")
 	}
-	log := newLogger(cfg.LogLevel)
+	log := cli.NewLogger(cfg.LogLevel)
 	stopTracing, tracingOn, err := tracing.Setup(ctx, os.Getenv, buildVersion())
 	if err != nil {
 		return err

@@ -13,6 +13,9 @@ import (
 
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
+	"github.com/ponte-hub/ponte/internal/cli"
+	"github.com/ponte-hub/ponte/internal/cli/importcmd"
+	"github.com/ponte-hub/ponte/internal/cli/synccmd"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
@@ -51,8 +54,8 @@ func registryEnv(t *testing.T) *simulate.Simulator {
 func captureStdout(t *testing.T) *bytes.Buffer {
 	t.Helper()
 	var buf bytes.Buffer
-	stdout = &buf
-	t.Cleanup(func() { stdout = os.Stdout })
+	cli.Stdout = &buf
+	t.Cleanup(func() { cli.Stdout = os.Stdout })
 	return &buf
 }
 
@@ -68,17 +71,17 @@ func TestSyncCommandPrintsTheSummaryAndResumes(t *testing.T) {
 	}
 	require.Positive(t, broken)
 
-	require.NoError(t, runSync(ctx, []string{"--source", "labour", "--collection", "labour-status", "--registry", s.URL,
+	require.NoError(t, synccmd.Run(ctx, []string{"--source", "labour", "--collection", "labour-status", "--registry", s.URL,
 		"--page-size", "50", "--max-pages", "1"}))
 	require.Regexp(t, regexp.MustCompile(`labour/labour-status\s+50\s+\d+\s+0\s+\d+\s+0`), out.String())
 
 	out.Reset()
-	require.NoError(t, runSync(ctx, []string{"--source", "labour", "--collection", "labour-status", "--registry", s.URL, "--page-size", "50"}))
+	require.NoError(t, synccmd.Run(ctx, []string{"--source", "labour", "--collection", "labour-status", "--registry", s.URL, "--page-size", "50"}))
 	// The second run resumes after the first page: the remaining 70 records, none seen before.
 	require.Regexp(t, regexp.MustCompile(`labour/labour-status\s+70\s+\d+\s+0\s+\d+\s+0`), out.String())
 
 	out.Reset()
-	require.NoError(t, runSync(ctx, []string{"--source", "labour", "--registry", s.URL}))
+	require.NoError(t, synccmd.Run(ctx, []string{"--source", "labour", "--registry", s.URL}))
 	require.Regexp(t, regexp.MustCompile(`labour/labour-status\s+120\s+0\s+\d+\s+\d+\s+0`), out.String(), "a new pass finds nothing new")
 	require.Contains(t, out.String(), "labour/employment-events")
 	require.NotContains(t, out.String(), "benefits/")
@@ -93,7 +96,7 @@ func TestSyncCommandPrintsTheSummaryAndResumes(t *testing.T) {
 		{[]string{"--max-pages", "-1", "--registry", s.URL}, "--max-pages"},
 		{[]string{"extra"}, "unexpected arguments: extra"},
 	} {
-		err := runSync(ctx, tc.args)
+		err := synccmd.Run(ctx, tc.args)
 		require.ErrorContains(t, err, tc.want, "%v", tc.args)
 	}
 }
@@ -102,8 +105,8 @@ func TestSyncCommandFailsWithTheRegistrysAnswer(t *testing.T) {
 	s := registryEnv(t)
 	out := captureStdout(t)
 	t.Setenv("PONTE_PDND_KEY_ID", "not-the-registered-kid")
-	err := runSync(context.Background(), []string{"--source", "school", "--registry", s.URL})
-	require.Equal(t, exitError{code: 1}, err)
+	err := synccmd.Run(context.Background(), []string{"--source", "school", "--registry", s.URL})
+	require.Equal(t, cli.ExitError{Code: 1}, err)
 	require.Regexp(t, regexp.MustCompile(`school/school-records\s+0\s+0\s+0\s+0\s+1`), out.String())
 	require.Contains(t, out.String(), `failed: syncjob: sync school/school-records: school: list school records: pdnd: request voucher`)
 	require.Contains(t, out.String(), `unknown kid "not-the-registered-kid"`)
@@ -129,12 +132,12 @@ func TestImportUNILAVCommand(t *testing.T) {
   <InizioRapporto dataInizio="2024-03-04"/>
 </UniLav>
 </ComunicazioniObbligatorie>`), 0o600))
-	require.NoError(t, runImportUNILAV(context.Background(), []string{good}))
+	require.NoError(t, importcmd.Run(context.Background(), []string{"unilav", good}))
 	require.Regexp(t, regexp.MustCompile(`marzo.xml\s+2\s+1\s+0\s+1`), out.String())
 	require.Contains(t, out.String(), "registry_quarantine")
 
 	out.Reset()
-	err := runImportUNILAV(context.Background(), []string{good, filepath.Join(dir, "missing.xml")})
+	err := importcmd.Run(context.Background(), []string{"unilav", good, filepath.Join(dir, "missing.xml")})
 	require.ErrorContains(t, err, "1 of 2 file(s) could not be fully imported")
 	require.Regexp(t, regexp.MustCompile(`marzo.xml\s+2\s+0\s+1\s+1`), out.String(), "importing again changes nothing")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,25 +11,16 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/cli"
 )
 
 // runToken manages partner tokens: issue, list, revoke.
 func runToken(ctx context.Context, args []string) error {
 	usage := "usage: ponte token issue --role R --org CODE --purpose P [--purpose P2] [--expires 90d] [--staff SUBJECT] [--label L]\n" +
 		"       ponte token list\n       ponte token revoke ID"
-	return subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
+	return cli.Subcommand(ctx, args, usage, map[string]func(context.Context, []string) error{
 		"issue": tokenIssue, "list": tokenList, "revoke": tokenRevoke,
 	})
-}
-
-// tokenStore opens DATABASE_URL as the operator (the login role, not the hub's role).
-func tokenStore(ctx context.Context) (*store.Store, error) {
-	u := os.Getenv("DATABASE_URL")
-	if u == "" {
-		return nil, errors.New("DATABASE_URL is required (the database of the hub the token is for)")
-	}
-	return store.Open(ctx, u, store.Config{MaxConns: 2})
 }
 
 type purposeFlags []access.Purpose
@@ -58,19 +48,19 @@ func tokenIssue(ctx context.Context, args []string) error {
 	staff := fs.String("staff", "", "subject of the staff member the token acts for (roles that see assigned cases)")
 	label := fs.String("label", "", "what the token is for, shown by list")
 	quiet := fs.Bool("q", false, "print only the token")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageErrorf("token issue: unexpected argument %q", fs.Arg(0))
+		return cli.UsageErrorf("token issue: unexpected argument %q", fs.Arg(0))
 	}
 	if *role == "" {
-		return usageErrorf("--role is required (%s)", strings.Join(roleNames(), ", "))
+		return cli.UsageErrorf("--role is required (%s)", strings.Join(roleNames(), ", "))
 	}
 	r, err := access.ParseRole(*role)
 	if err != nil {
-		return usageErrorf("--role: unknown role %q (%s)", *role, strings.Join(roleNames(), ", "))
+		return cli.UsageErrorf("--role: unknown role %q (%s)", *role, strings.Join(roleNames(), ", "))
 	}
 	ttl, err := auth.ParseTTL(*expires)
 	if err != nil {
@@ -84,7 +74,7 @@ func tokenIssue(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,15 +112,15 @@ func roleNames() []string {
 }
 
 func tokenList(ctx context.Context, args []string) error {
-	fs := simpleFlags("token list", "usage: ponte token list\n\nLists every partner token of DATABASE_URL: id, role, organisation, purposes, state, expiry, last use.")
-	if err := parseFlags(fs, args); err != nil {
+	fs := cli.SimpleFlags("token list", "usage: ponte token list\n\nLists every partner token of DATABASE_URL: id, role, organisation, purposes, state, expiry, last use.")
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageErrorf("token list: unexpected argument %q", fs.Arg(0))
+		return cli.UsageErrorf("token list: unexpected argument %q", fs.Arg(0))
 	}
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -161,16 +151,16 @@ func tokenList(ctx context.Context, args []string) error {
 }
 
 func tokenRevoke(ctx context.Context, args []string) error {
-	fs := simpleFlags("token revoke", "usage: ponte token revoke ID\n\nRevokes the partner token ID (see ponte token list); it stops working at once.")
-	if err := parseFlags(fs, args); err != nil {
+	fs := cli.SimpleFlags("token revoke", "usage: ponte token revoke ID\n\nRevokes the partner token ID (see ponte token list); it stops working at once.")
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return usageErrorf("token revoke: give exactly one token id")
+		return cli.UsageErrorf("token revoke: give exactly one token id")
 	}
 	args = fs.Args()
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,20 +4,22 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/ponte-hub/ponte/internal/cli"
 )
 
 // runVersion prints the module version and the commit the binary was built from, as the
 // Go toolchain recorded them.
 func runVersion(_ context.Context, args []string) error {
-	fs := simpleFlags("version", "usage: ponte version\n\nPrints the version and the commit (vcs.revision) of this binary.")
-	if err := parseFlags(fs, args); err != nil {
+	fs := cli.SimpleFlags("version", "usage: ponte version\n\nPrints the version and the commit (vcs.revision) of this binary.")
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
+		return cli.UsageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	fmt.Fprintln(stdout, versionLine())
+	fmt.Fprintln(cli.Stdout, versionLine())
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 )
 
@@ -18,12 +19,12 @@ func runWithDB(ctx context.Context, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ponte with-db -- COMMAND [ARGS...]\n\nWhen DATABASE_URL is already set, the command runs against it unchanged.")
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return usageErrorf("no command given")
+		return cli.UsageErrorf("no command given")
 	}
 	run := func() error {
 		cmd := exec.CommandContext(ctx, fs.Arg(0), fs.Args()[1:]...)
@@ -31,7 +32,7 @@ func runWithDB(ctx context.Context, args []string) error {
 		err := cmd.Run()
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return exitError{code: ee.ExitCode()}
+			return cli.ExitError{Code: ee.ExitCode()}
 		}
 		return err
 	}

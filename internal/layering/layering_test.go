@@ -28,8 +28,14 @@ var rules = []rule{
 		why: "pkg/ holds leaf libraries: they import nothing of the hub"},
 	{from: "connectors/", not: []string{""}, allow: []string{"connectors/", "pkg/"},
 		why: "the registry clients and simulators import only each other and pkg/"},
-	{from: "internal/", not: []string{"graph", "cmd/"},
+	{from: "internal/", except: []string{"internal/cli"}, not: []string{"graph", "cmd/"},
 		why: "dependencies point cmd → graph → internal"},
+	// internal/cli holds the command's subcommands: it is cmd's layer, kept apart from
+	// cmd/ponte's wiring, and may read the API's scalars as the API does.
+	{from: "internal/cli", not: []string{"cmd/"},
+		why: "dependencies point cmd → graph → internal"},
+	{from: "", except: []string{"cmd/", "internal/cli"}, not: []string{"internal/cli"},
+		why: "only the command runs the subcommands"},
 	{from: "graph", not: []string{"cmd/"},
 		why: "dependencies point cmd → graph → internal"},
 	{from: "internal/syncjob", except: []string{"internal/syncjob/simulate"}, not: []string{"connectors/sim", "internal/syncjob/simulate"},

@@ -1,4 +1,4 @@
-package main
+package importcmd
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
 )
@@ -47,14 +48,14 @@ ends; blank columns and rows around the table are ignored.
                 kind: PUBLIC_ADMINISTRATION or SME; organisations not yet known are registered)
   unilav        UNILAV compulsory communications (XML)`
 
-// runImport loads a file into DATABASE_URL: ESF+ operations, participants, labour
+// Run loads a file into DATABASE_URL: ESF+ operations, participants, labour
 // situations or planned indicator values, or UNILAV employment events.
-func runImport(ctx context.Context, args []string) error {
+func Run(ctx context.Context, args []string) error {
 	handlers := map[string]func(context.Context, []string) error{"unilav": runImportUNILAV}
 	for kind, load := range esfImports {
 		handlers[kind] = func(ctx context.Context, args []string) error { return importESF(ctx, kind, load, args) }
 	}
-	return subcommand(ctx, args, importUsage, handlers)
+	return cli.Subcommand(ctx, args, importUsage, handlers)
 }
 
 func importESF(ctx context.Context, kind string, load esfLoader, args []string) error {
@@ -63,14 +64,14 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	encoding := fs.String("encoding", esfimport.EncodingUTF8, "text encoding of the file: "+esfimport.EncodingUTF8+", or "+esfimport.EncodingWindows1252+
 		` for a sheet Excel on Windows saved as plain "CSV"`)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), importUsage); fs.PrintDefaults() }
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return usageErrorf("give exactly one file")
+		return cli.UsageErrorf("give exactly one file")
 	}
-	st, err := openStore(ctx, store.Config{StatementTimeout: *timeout, MaxConns: 2})
+	st, err := cli.OpenStore(ctx, store.Config{StatementTimeout: *timeout, MaxConns: 2})
 	if err != nil {
 		return err
 	}
@@ -110,26 +111,7 @@ func importESF(ctx context.Context, kind string, load esfLoader, args []string) 
 	if res.Organisations > 0 {
 		registered = fmt.Sprintf("; %d organisation(s) registered", res.Organisations)
 	}
-	fmt.Fprintf(stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged%s\n", name, res.Rows, kind, res.Inserted, res.Updated,
+	fmt.Fprintf(cli.Stdout, "%s: %d %s rows: %d inserted, %d updated, %d unchanged%s\n", name, res.Rows, kind, res.Inserted, res.Updated,
 		res.Unchanged, registered)
 	return nil
-}
-
-// databaseURL is DATABASE_URL, which every command working on the hub's database needs.
-func databaseURL() (string, error) {
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return "", errors.New("DATABASE_URL is not set")
-	}
-	return url, nil
-}
-
-// openStore opens DATABASE_URL for a command-line operation with cfg; operations over a
-// whole programme set a longer statement timeout than requests have.
-func openStore(ctx context.Context, cfg store.Config) (*store.Store, error) {
-	url, err := databaseURL()
-	if err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, url, cfg)
 }

@@ -1,4 +1,4 @@
-package main
+package reportcmd
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/esf/export"
 	"github.com/ponte-hub/ponte/internal/esf/igrue"
@@ -47,9 +47,9 @@ Pseudonyms need PONTE_PSEUDONYM_KEY (hex or base64, at least 32 bytes); freeze a
 need PONTE_ESF_SIGNING_KEY, the path of a PEM PKCS#8 Ed25519 private key (verify also
 takes the PEM public key).`
 
-// runReport computes, exports, freezes and verifies ESF+ reports.
-func runReport(ctx context.Context, args []string) error {
-	return subcommand(ctx, args, reportUsage, map[string]func(context.Context, []string) error{
+// Run computes, exports, freezes and verifies ESF+ reports.
+func Run(ctx context.Context, args []string) error {
+	return cli.Subcommand(ctx, args, reportUsage, map[string]func(context.Context, []string) error{
 		"esf": reportESF, "drill": reportDrill, "profile": reportProfile, "in01": reportIN01, "puc": reportPUC,
 		"freeze": reportFreeze, "verify": reportVerify, "frozen": reportFrozen, "keygen": reportKeygen,
 	})
@@ -82,12 +82,12 @@ func newReportFlags(name string, withQuery bool) *reportFlags {
 }
 
 func (f *reportFlags) parse(args []string, positional int) error {
-	if err := parseFlags(f.fs, args); err != nil {
+	if err := cli.ParseFlags(f.fs, args); err != nil {
 		return err
 	}
 	if f.fs.NArg() != positional {
 		f.fs.Usage()
-		return usageErrorf("%s: expected %d argument(s), got %d", f.fs.Name(), positional, f.fs.NArg())
+		return cli.UsageErrorf("%s: expected %d argument(s), got %d", f.fs.Name(), positional, f.fs.NArg())
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (f *reportFlags) read(ctx context.Context, fn func(*store.Tx) error) error 
 }
 
 func (f *reportFlags) inTx(ctx context.Context, readOnly bool, fn func(*store.Tx) error) error {
-	st, err := openStore(ctx, store.Config{StatementTimeout: *f.timeout, MaxConns: 2})
+	st, err := cli.OpenStore(ctx, store.Config{StatementTimeout: *f.timeout, MaxConns: 2})
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (f *reportFlags) inTx(ctx context.Context, readOnly bool, fn func(*store.Tx
 // write.
 func (f *reportFlags) write(fn func(io.Writer) error) error {
 	if *f.output == "-" || *f.output == "" {
-		return fn(stdout)
+		return fn(cli.Stdout)
 	}
 	out, err := os.Create(*f.output)
 	if err != nil {
@@ -133,19 +133,6 @@ func (f *reportFlags) write(fn func(io.Writer) error) error {
 		return err
 	}
 	return out.Close()
-}
-
-// pseudonymiserFromEnv is the access layer's pseudonymiser keyed by PONTE_PSEUDONYM_KEY.
-func pseudonymiserFromEnv() (*access.Pseudonymizer, error) {
-	raw := os.Getenv("PONTE_PSEUDONYM_KEY")
-	if raw == "" {
-		return nil, errors.New("PONTE_PSEUDONYM_KEY is not set: it keys the pseudonyms of participants (hex or base64, at least 32 bytes)")
-	}
-	p, err := access.PseudonymizerFromText(raw)
-	if err != nil {
-		return nil, fmt.Errorf("PONTE_PSEUDONYM_KEY: %w", err)
-	}
-	return p, nil
 }
 
 func reportESF(ctx context.Context, args []string) error {
@@ -182,7 +169,7 @@ func reportESF(ctx context.Context, args []string) error {
 	}
 	var p esf.Pseudonymiser
 	if *format == "xlsx" {
-		if p, err = pseudonymiserFromEnv(); err != nil {
+		if p, err = cli.PseudonymiserFromEnv(); err != nil {
 			return err
 		}
 	}
@@ -222,7 +209,7 @@ func reportDrill(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := pseudonymiserFromEnv()
+	p, err := cli.PseudonymiserFromEnv()
 	if err != nil {
 		return err
 	}
@@ -387,7 +374,7 @@ func reportFreeze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := esfSignerFromEnv()
+	signer, err := cli.ESFSignerFromEnv()
 	if err != nil {
 		return err
 	}
@@ -399,7 +386,7 @@ func reportFreeze(ctx context.Context, args []string) error {
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "frozen report %s\ncut-off    %s\nrecords    %d\nhash       %s\nkey id     %s\n", fr.ID,
+	fmt.Fprintf(cli.Stdout, "frozen report %s\ncut-off    %s\nrecords    %d\nhash       %s\nkey id     %s\n", fr.ID,
 		fr.Report.Cutoff.Format(esf.DateLayout), fr.RecordCount, fr.Hash, fr.SignedBy)
 	return nil
 }
@@ -410,11 +397,11 @@ func reportVerify(ctx context.Context, args []string) error {
 	if err := f.parse(args, 1); err != nil {
 		return err
 	}
-	p, err := pseudonymiserFromEnv()
+	p, err := cli.PseudonymiserFromEnv()
 	if err != nil {
 		return err
 	}
-	signer, err := esfSignerFromEnv()
+	signer, err := cli.ESFSignerFromEnv()
 	if err != nil {
 		return err
 	}
@@ -494,18 +481,18 @@ func reportKeygen(_ context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: ponte report keygen FILE\n\nWrites a new Ed25519 key for signing frozen reports to FILE "+
 			"(PEM PKCS#8, mode 0600; an existing file is never overwritten). Point PONTE_ESF_SIGNING_KEY at it.")
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return usageErrorf("report keygen: expected 1 argument, got %d", fs.NArg())
+		return cli.UsageErrorf("report keygen: expected 1 argument, got %d", fs.NArg())
 	}
 	s, err := esf.GenerateSigningKey(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signing key %s written (PEM PKCS#8 Ed25519; keep it secret)\nkey id     %s\npublic key (for those who only verify):\n%s",
+	fmt.Fprintf(cli.Stdout, "signing key %s written (PEM PKCS#8 Ed25519; keep it secret)\nkey id     %s\npublic key (for those who only verify):\n%s",
 		fs.Arg(0), s.KeyID(), s.PublicKeyPEM())
 	return nil
 }

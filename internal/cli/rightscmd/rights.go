@@ -1,4 +1,4 @@
-package main
+package rightscmd
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/graph/scalar"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/globalid"
@@ -28,9 +29,9 @@ Data-subject requests (GDPR Art. 15-21), as the data protection officer records 
 API (createRightsRequest ...). KIND: ` + "ACCESS, RECTIFICATION, ERASURE, RESTRICTION, OBJECTION" + `;
 OUTCOME: GRANTED, PARTIALLY_GRANTED, REFUSED, WITHDRAWN. Ids are the API's ids or row UUIDs.`
 
-// runRights records and lists data-subject requests.
-func runRights(ctx context.Context, args []string) error {
-	return subcommand(ctx, args, rightsUsage, map[string]func(context.Context, []string) error{
+// RunRights records and lists data-subject requests.
+func RunRights(ctx context.Context, args []string) error {
+	return cli.Subcommand(ctx, args, rightsUsage, map[string]func(context.Context, []string) error{
 		"create": rightsCreate, "assign": rightsAssign, "extend": rightsExtend, "close": rightsClose,
 		"list": rightsList, "overdue": rightsOverdue,
 	})
@@ -82,7 +83,7 @@ func dateFlag(name, v string) (time.Time, error) {
 // inRightsTx runs fn on the hub's database in one transaction; fn's input errors are
 // usage errors of the command line.
 func inRightsTx(ctx context.Context, fn func(*store.Tx) error) error {
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -97,15 +98,15 @@ func rightsCreate(ctx context.Context, args []string) error {
 	received := fs.String("received", "", "the day the request was received (YYYY-MM-DD)")
 	details := fs.String("details", "", "what was asked, how it arrived")
 	by := fs.String("by", "", "who records it (default cli:$USER)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *person == "" || *kind == "" || *received == "" {
-		return usageErrorf("--person, --kind and --received are required")
+		return cli.UsageErrorf("--person, --kind and --received are required")
 	}
 	day, err := dateFlag("received", *received)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return cli.UsageErrorf("%v", err)
 	}
 	return inRightsTx(ctx, func(tx *store.Tx) error {
 		r, err := rights.Create(ctx, tx, rights.CreateInput{PersonID: asGlobalID("Person", *person), Kind: strings.ToUpper(*kind),
@@ -124,7 +125,7 @@ func requestArg(fs *flag.FlagSet, id string) (string, error) {
 		id = fs.Arg(0)
 	}
 	if id == "" {
-		return "", usageErrorf("REQUEST_ID is required")
+		return "", cli.UsageErrorf("REQUEST_ID is required")
 	}
 	return asGlobalID("RightsRequest", id), nil
 }
@@ -134,7 +135,7 @@ func rightsAssign(ctx context.Context, args []string) error {
 	fs := rightsFlags("assign")
 	to := fs.String("to", "", "who handles it")
 	by := fs.String("by", "", "who assigns it (default cli:$USER)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	id, err := requestArg(fs, id)
@@ -156,7 +157,7 @@ func rightsExtend(ctx context.Context, args []string) error {
 	months := fs.Int("months", 0, "further months beyond the first: 1 or 2")
 	reason := fs.String("reason", "", "why; the person is told")
 	by := fs.String("by", "", "who extends it (default cli:$USER)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	id, err := requestArg(fs, id)
@@ -179,7 +180,7 @@ func rightsClose(ctx context.Context, args []string) error {
 	answer := fs.String("answer", "", "what was done, as the person was told")
 	answered := fs.String("answered", time.Now().Format(time.DateOnly), "the day of the answer")
 	by := fs.String("by", "", "who closes it (default cli:$USER)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	id, err := requestArg(fs, id)
@@ -188,7 +189,7 @@ func rightsClose(ctx context.Context, args []string) error {
 	}
 	day, err := dateFlag("answered", *answered)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return cli.UsageErrorf("%v", err)
 	}
 	return inRightsTx(ctx, func(tx *store.Tx) error {
 		r, err := rights.Close(ctx, tx, rights.CloseInput{RequestID: id, Outcome: strings.ToUpper(*outcome), Answer: *answer, AnsweredOn: day},
@@ -204,14 +205,14 @@ func rightsList(ctx context.Context, args []string) error {
 	fs := rightsFlags("list")
 	person := fs.String("person", "", "only this person's requests")
 	open := fs.Bool("open", false, "only the requests not closed")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	f := store.RightsRequestFilter{OpenOnly: *open}
 	if *person != "" {
 		id, err := globalid.DecodeAs(asGlobalID("Person", *person), "Person")
 		if err != nil {
-			return usageErrorf("--person: %v", err)
+			return cli.UsageErrorf("--person: %v", err)
 		}
 		f.PersonID = id
 	}
@@ -221,12 +222,12 @@ func rightsList(ctx context.Context, args []string) error {
 func rightsOverdue(ctx context.Context, args []string) error {
 	fs := rightsFlags("overdue")
 	on := fs.String("on", time.Now().Format(time.DateOnly), "the day to count on")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	day, err := dateFlag("on", *on)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return cli.UsageErrorf("%v", err)
 	}
 	return listRequests(ctx, store.RightsRequestFilter{OverdueOn: &day})
 }
@@ -249,7 +250,7 @@ func listRequests(ctx context.Context, f store.RightsRequestFilter) error {
 }
 
 func printRequests(rs []store.RightsRequest) {
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	w := tabwriter.NewWriter(cli.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tPERSON\tKIND\tRECEIVED\tDEADLINE\tSTATUS\tASSIGNEE\tOUTCOME")
 	for _, r := range rs {
 		person, assignee, outcome := "-", "-", "-"

@@ -1,4 +1,4 @@
-package main
+package importcmd
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
@@ -26,20 +27,20 @@ Loads UNILAV compulsory communications (XML, namespace http://servizi.lavoro.gov
 into the hub's employment events. Importing a file again changes nothing; a malformed
 communication is quarantined with the reason and the others are stored. "-" reads stdin.`)
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return flag.ErrHelp
 	}
-	st, err := openStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 2})
+	st, err := cli.OpenStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 2})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(cli.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "file\tcommunications\tstored\tunchanged\tquarantined\t")
 	var total syncjob.Summary
 	var failures []error
@@ -59,7 +60,7 @@ communication is quarantined with the reason and the others are stored. "-" read
 		return err
 	}
 	if total.Quarantined > 0 {
-		fmt.Fprintln(stdout, "quarantined communications are kept in registry_quarantine with the field and the reason")
+		fmt.Fprintln(cli.Stdout, "quarantined communications are kept in registry_quarantine with the field and the reason")
 	}
 	for _, err := range failures {
 		fmt.Fprintln(os.Stderr, "ponte import unilav:", err)

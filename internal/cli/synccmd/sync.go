@@ -1,4 +1,4 @@
-package main
+package synccmd
 
 import (
 	"context"
@@ -17,15 +17,16 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/ponte-hub/ponte/connectors/client"
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
-// runSync synchronises registry data into DATABASE_URL, in this process (not through the
+// Run synchronises registry data into DATABASE_URL, in this process (not through the
 // job queue, so it works with no hub running): every collection of the chosen sources is
 // read from its saved cursor to the end of its pass, with a progress bar on stderr and a
 // summary on stdout. With --enqueue it hands the syncs to the hub's job queue instead.
-func runSync(ctx context.Context, args []string) error {
+func Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	sourceFlag := fs.String("source", "all", "benefits, labour, school or all (comma-separated)")
 	registry := fs.String("registry", "", "base URL of the registries, overriding PONTE_REGISTRY_<SOURCE>_URL for the chosen sources")
@@ -48,7 +49,7 @@ stopped on an error: rerun to resume). Exit status 1 when any failed.
 flags:`)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -81,7 +82,7 @@ flags:`)
 	if *pageSize != 0 {
 		cfg.PageSize = *pageSize
 	}
-	st, err := openStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 4})
+	st, err := cli.OpenStore(ctx, store.Config{StatementTimeout: time.Minute, MaxConns: 4})
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ flags:`)
 	if err != nil {
 		return err
 	}
-	sy, err := syncjob.NewSyncer(st, conn, cfg, syncjob.WithLogger(newLogger(quietLevel())))
+	sy, err := syncjob.NewSyncer(st, conn, cfg, syncjob.WithLogger(cli.NewLogger(quietLevel())))
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ flags:`)
 	}
 
 	if *enqueue {
-		q, err := syncjob.NewQueue(st, sy, syncjob.QueueOptions{NoSchedule: true, Logger: newLogger(quietLevel())})
+		q, err := syncjob.NewQueue(st, sy, syncjob.QueueOptions{NoSchedule: true, Logger: cli.NewLogger(quietLevel())})
 		if err != nil {
 			return err
 		}
@@ -108,7 +109,7 @@ flags:`)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%-28s job %d\n", c, id)
+			fmt.Fprintf(cli.Stdout, "%-28s job %d\n", c, id)
 		}
 		return nil
 	}
@@ -125,7 +126,7 @@ flags:`)
 		}
 	}
 	bar.finish()
-	return printSyncSummary(stdout, results)
+	return printSyncSummary(cli.Stdout, results)
 }
 
 // registryConfig reads the registries' configuration from the environment; --registry
@@ -157,7 +158,7 @@ func registryConfig(sources []string, registry string) (syncjob.Config, error) {
 // quietLevel keeps the engine's warnings off the progress bar unless asked for.
 func quietLevel() slog.Level {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(envOr("PONTE_LOG_LEVEL", "error"))); err != nil {
+	if err := l.UnmarshalText([]byte(cli.EnvOr("PONTE_LOG_LEVEL", "error"))); err != nil {
 		return slog.LevelError
 	}
 	return l
@@ -193,7 +194,7 @@ func printSyncSummary(w io.Writer, results []syncResult) error {
 		}
 	}
 	if len(errs) > 0 {
-		return exitError{code: 1}
+		return cli.ExitError{Code: 1}
 	}
 	return nil
 }
@@ -265,12 +266,12 @@ func parseSourceFlag(v string) ([]string, error) {
 	known := append(slices.Clone(syncjob.Sources), "all")
 	for _, part := range strings.Split(v, ",") {
 		if p := strings.TrimSpace(strings.ToLower(part)); !slices.Contains(known, p) {
-			return nil, usageErrorf("--source: unknown source %q (%s)", part, strings.Join(known, ", "))
+			return nil, cli.UsageErrorf("--source: unknown source %q (%s)", part, strings.Join(known, ", "))
 		}
 	}
 	sources, err := syncjob.ParseSources(v)
 	if err != nil {
-		return nil, usageErrorf("--source: %s", err)
+		return nil, cli.UsageErrorf("--source: %s", err)
 	}
 	return sources, nil
 }

@@ -1,4 +1,4 @@
-package main
+package rightscmd
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/retention"
 )
 
@@ -15,26 +16,26 @@ What the retention job (run daily on the registry queue) would do on DATE (defau
 without doing it: the persons it would restrict or pseudonymise, under which rule and since
 which day, and the registry copies and access-log entries past their period.`
 
-// runRetention reports on the retention rules.
-func runRetention(ctx context.Context, args []string) error {
-	return subcommand(ctx, args, retentionUsage, map[string]func(context.Context, []string) error{"plan": retentionPlan})
+// RunRetention reports on the retention rules.
+func RunRetention(ctx context.Context, args []string) error {
+	return cli.Subcommand(ctx, args, retentionUsage, map[string]func(context.Context, []string) error{"plan": retentionPlan})
 }
 
 func retentionPlan(ctx context.Context, args []string) error {
 	fs := rightsFlags("plan")
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), retentionUsage) }
 	at := fs.String("at", time.Now().Format(time.DateOnly), "the day to plan for (YYYY-MM-DD)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
+		return cli.UsageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	day, err := dateFlag("at", *at)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return cli.UsageErrorf("%v", err)
 	}
-	st, err := tokenStore(ctx)
+	st, err := cli.OperatorStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func retentionPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	w := tabwriter.NewWriter(cli.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "retention plan for %s (dry run: nothing was changed)\n\n", p.On.Format(time.DateOnly))
 	fmt.Fprintln(w, "PERSON\tRULE\tEXPIRED ON\tSTEP\tFROM")
 	for _, d := range p.Persons {
