@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +79,30 @@ func (r *recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 func (r *recorder) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (r *recorder) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
+// hubSession is what store.Open sets on every connection of the hub's pool: the
+// capture's connections get it, and so do pgbench's and PostGraphile's (pgOptions), so
+// the three run the page's statements under the same settings. jit matters most: the
+// planner costs the case count above jit_above_cost (its policies' subplans), and
+// compiling it takes longer than running it.
+var hubSession = map[string]string{"jit": "off", "statement_timeout": "5000"}
+
+// pgOptions is hubSession as libpq's and node-postgres' PGOPTIONS.
+func pgOptions() string {
+	keys := make([]string, 0, len(hubSession))
+	for k := range hubSession {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("-c " + k + "=" + hubSession[k])
+	}
+	return b.String()
+}
+
 // principal is one of the two identities the page is measured for: a demo identity of
 // the Pisa agency, as BenchmarkCasePageAtScale (graph/server/scale_bench_test.go) signs
 // them.
@@ -121,11 +147,11 @@ func capture(ctx context.Context, hubURL string, issuer *auth.DevIssuer, tokens 
 	if err != nil {
 		return nil, err
 	}
-	// The runtime settings store.Open gives the hub's connections.
 	pc.MaxConns = 2
-	pc.ConnConfig.RuntimeParams["statement_timeout"] = "5000"
+	for k, v := range hubSession {
+		pc.ConnConfig.RuntimeParams[k] = v
+	}
 	pc.ConnConfig.RuntimeParams["application_name"] = "ponte-load-capture"
-	pc.ConnConfig.RuntimeParams["jit"] = "off"
 	pc.ConnConfig.Tracer = rec
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

@@ -304,6 +304,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pglLog.Close()
 		pgl, err := ps.start("postgraphile", pglLog, []string{
 			"DATABASE_URL=" + hubURL, "PONTE_LOAD_CLAIMS=" + claimsFile, "PONTE_LOAD_ADDR=" + pglAddr, "NODE_ENV=production",
+			"PGOPTIONS=" + pgOptions(),
 		}, pglDir, nodeBin, "server.mjs")
 		if err != nil {
 			return err
@@ -481,7 +482,7 @@ func pgbench(ctx context.Context, bin, url string, r replay, dir string, clients
 		args = append(args, "--define="+v)
 	}
 	args = append(args, url)
-	out, err := runTool(ctx, nil, dir, bin, args...)
+	out, err := runTool(ctx, []string{"PGOPTIONS=" + pgOptions()}, dir, bin, args...)
 	lat, lerr := readPgbenchLogs(prefix)
 	if err != nil {
 		return result{}, err

@@ -64,3 +64,7 @@ func TestPonteQueryIsTheBenchmarksPage(t *testing.T) {
 	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	require.Equal(t, norm(string(m[1])), norm(ponteQuery))
 }
+
+func TestPgOptionsCarryTheHubsSessionSettings(t *testing.T) {
+	require.Equal(t, "-c jit=off -c statement_timeout=5000", pgOptions())
+}
