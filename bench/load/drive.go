@@ -20,6 +20,8 @@ type result struct {
 	Requests  int
 	Elapsed   time.Duration
 	Latencies []time.Duration
+	// CPU time the server's processes and PostgreSQL's backends spent (cpuMeter).
+	ServerCPU, DBCPU time.Duration
 }
 
 // Rate is requests (or pgbench transactions) per second.
@@ -34,7 +36,16 @@ func (r result) Rate() float64 {
 // time, percentiles over every latency.
 func (r result) merge(o result) result {
 	return result{Requests: r.Requests + o.Requests, Elapsed: r.Elapsed + o.Elapsed,
-		Latencies: append(append([]time.Duration(nil), r.Latencies...), o.Latencies...)}
+		Latencies: append(append([]time.Duration(nil), r.Latencies...), o.Latencies...),
+		ServerCPU: r.ServerCPU + o.ServerCPU, DBCPU: r.DBCPU + o.DBCPU}
+}
+
+// perPage is d spread over the run's pages.
+func (r result) perPage(d time.Duration) time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return d / time.Duration(r.Requests)
 }
 
 // percentile is the nearest-rank percentile p (0 < p <= 100) of ds.

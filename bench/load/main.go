@@ -285,6 +285,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// (d) PostGraphile with the same claims.
 	pglAddr := ""
+	var pgl *proc
 	if has[sysPostGraphile] {
 		claimsFile := filepath.Join(dir, "claims.json")
 		b, err := json.MarshalIndent(claims, "", "  ")
@@ -302,7 +303,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer pglLog.Close()
-		pgl, err := ps.start("postgraphile", pglLog, []string{
+		pgl, err = ps.start("postgraphile", pglLog, []string{
 			"DATABASE_URL=" + hubURL, "PONTE_LOAD_CLAIMS=" + claimsFile, "PONTE_LOAD_ADDR=" + pglAddr, "NODE_ENV=production",
 			"PGOPTIONS=" + pgOptions(),
 		}, pglDir, nodeBin, "server.mjs")
@@ -320,6 +321,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The runners, and a check that every system returns the hub's page.
 	client := newClient(o.clients)
+	pids := map[string]int{sysPonte: hub.cmd.Process.Pid}
+	if pgl != nil {
+		pids[sysPostGraphile] = pgl.cmd.Process.Pid
+	}
 	runners := map[cell]runner{}
 	var cells []cell
 	for _, p := range principals {
@@ -360,13 +365,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for r := range o.rounds {
 		order := rotate(cells, r)
 		for _, c := range order {
+			meter := newCPUMeter(pids[c.system])
+			meter.start()
 			got, err := runners[c](ctx, o.duration)
+			got.ServerCPU, got.DBCPU = meter.end()
 			if err != nil {
 				return fmt.Errorf("round %d, %s/%s: %w", r+1, c.system, c.principal.Name, err)
 			}
 			results[c] = append(results[c], got)
-			logf("round %d  %-13s %-14s %7.1f/s  p50 %6.1f ms", r+1, c.system, c.principal.Name, got.Rate(),
-				ms(percentile(got.Latencies, 50)))
+			logf("round %d  %-13s %-14s %7.1f/s  p50 %6.1f ms  CPU/page %5.1f + %5.1f ms", r+1, c.system, c.principal.Name, got.Rate(),
+				ms(percentile(got.Latencies, 50)), ms(got.perPage(got.ServerCPU)), ms(got.perPage(got.DBCPU)))
 		}
 	}
 

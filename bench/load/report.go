@@ -61,11 +61,16 @@ func (r report) markdown() string {
 		b.WriteString("\n")
 	}
 	// The detail: spread over the rounds and the tail.
-	b.WriteString("\n| system | principal | rate (lowest–highest round) | p50 | p95 | pages |\n|---|---|---:|---:|---:|---:|\n")
+	b.WriteString("\n| system | principal | rate (lowest–highest round) | p50 | p95 | pages | CPU per page: server + PostgreSQL |\n|---|---|---:|---:|---:|---:|---:|\n")
 	for _, c := range r.Cells {
 		m, lo, hi := r.merged(c)
-		fmt.Fprintf(&b, "| %s | %s | %.1f/s (%.1f–%.1f) | %.1f ms | %.1f ms | %d |\n", systemLabels[c.system], c.principal.Name,
-			m.Rate(), lo, hi, ms(percentile(m.Latencies, 50)), ms(percentile(m.Latencies, 95)), m.Requests)
+		server := "–"
+		if c.system != sysPgbench {
+			server = fmt.Sprintf("%.1f", ms(m.perPage(m.ServerCPU)))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f/s (%.1f–%.1f) | %.1f ms | %.1f ms | %d | %s + %.1f ms |\n", systemLabels[c.system], c.principal.Name,
+			m.Rate(), lo, hi, ms(percentile(m.Latencies, 50)), ms(percentile(m.Latencies, 95)), m.Requests,
+			server, ms(m.perPage(m.DBCPU)))
 	}
 	return b.String()
 }
