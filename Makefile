@@ -4,7 +4,7 @@ AUDIT_DIR := graph/server/testdata/audit
 E2E_DIR := cmd/ponte/testdata/e2e
 NPM_CI := npm ci --no-audit --no-fund --silent
 
-.PHONY: test demo generate lint audit-deps e2e-deps web web-deps screenshots bench
+.PHONY: test demo generate lint audit-deps e2e-deps web web-deps screenshots bench load load-deps
 
 ## test: the whole suite against a throw-away PostgreSQL (or DATABASE_URL when set)
 test: audit-deps e2e-deps web-deps
@@ -61,3 +61,14 @@ lint:
 ## bench: the benchmarks whose figures the issues quote
 bench:
 	go run ./cmd/ponte with-db -- go test -run '^$$' -bench . -benchtime 1x ./...
+
+## load: the case page under load, against PostGraphile 5 and the hub's SQL under pgbench (bench/load/README.md);
+## LOAD_FLAGS passes flags (-scale 1000 -rounds 5 …), DATABASE_URL a database of your own
+load: load-deps
+	go run ./cmd/ponte with-db -- go run ./bench/load $(LOAD_FLAGS)
+
+## load-deps: install PostGraphile 5 and the Node 22 it runs on (npm) when its lock file changed
+load-deps: bench/load/postgraphile/node_modules/.package-lock.json
+
+bench/load/postgraphile/node_modules/.package-lock.json: bench/load/postgraphile/package-lock.json
+	cd bench/load/postgraphile && $(NPM_CI)
