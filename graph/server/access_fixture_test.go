@@ -25,6 +25,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -73,43 +74,41 @@ func loadAccessFixture(t testing.TB, st *store.Store, fx fixture) accessFixture 
 		require.NoError(t, err)
 		return uuid.MustParse(id)
 	}
-	var d store.BulkData
+	var d bulk.Data
 	cpi, school, adg := uuid.New(), uuid.New(), uuid.New()
-	d.Organisations = []store.BulkOrganisation{
+	d.Organisations = []bulk.Organisation{
 		{ID: cpi, Code: "CPI-PISA", Name: "Centro per l'Impiego di Pisa", Kind: "EMPLOYMENT_CENTRE", Territory: "G702", IsPublic: true},
 		{ID: school, Code: "SCUOLE-PISA", Name: "Istituti comprensivi", Kind: "SCHOOL", Territory: "G702", IsPublic: true},
 		{ID: adg, Code: "ADG-PNI", Name: "Autorità di gestione", Kind: "MANAGING_AUTHORITY", IsPublic: true},
 	}
 	for _, c := range fx.cases {
-		d.CaseOrganisations = append(d.CaseOrganisations,
-			store.BulkCaseOrganisation{CaseID: row(c), OrganisationID: cpi, Role: "PARTNER"},
-			store.BulkCaseOrganisation{CaseID: row(c), OrganisationID: school, Role: "PARTNER"})
+		d.CaseOrganisations = append(d.CaseOrganisations, bulk.CaseOrganisation{CaseID: row(c), OrganisationID: cpi, Role: "PARTNER"}, bulk.CaseOrganisation{CaseID: row(c), OrganisationID: school, Role: "PARTNER"})
 	}
 	out := accessFixture{cpi: globalid.Encode("Organisation", cpi.String()), school: globalid.Encode("Organisation", school.String()),
 		adg: globalid.Encode("Organisation", adg.String())}
 	if len(fx.cases) > 0 {
 		assessment, entry := uuid.New(), uuid.New()
-		d.Assessments = []store.BulkAssessment{{ID: assessment, CaseID: row(fx.cases[0]), PersonID: row(fx.persons[0]), AssessorID: row(fx.worker),
+		d.Assessments = []bulk.Assessment{{ID: assessment, CaseID: row(fx.cases[0]), PersonID: row(fx.persons[0]), AssessorID: row(fx.worker),
 			AssessedOn: day("2020-09-10"), WorkExperience: "warehouse", HealthNotes: "asthma"}}
-		d.ActivityEntries = []store.BulkActivityEntry{{ID: entry, CaseID: row(fx.cases[0]), AuthorID: row(fx.worker),
+		d.ActivityEntries = []bulk.ActivityEntry{{ID: entry, CaseID: row(fx.cases[0]), AuthorID: row(fx.worker),
 			OccurredOn: day("2020-09-12"), Kind: "NOTE", Note: "first interview"}}
 		out.assessment = globalid.Encode("Assessment", assessment.String())
 		out.activity = globalid.Encode("ActivityEntry", entry.String())
 		out.adult, out.minor = row(fx.persons[0]).String(), row(fx.minors[0]).String()
 	}
 	torinoWorker, person, household, cs := uuid.New(), uuid.New(), uuid.New(), uuid.New()
-	d.Staff = []store.BulkStaff{{ID: torinoWorker, Subject: "sw.torino", DisplayName: "Torino worker", OrganisationID: row(fx.otherOrg)}}
+	d.Staff = []bulk.Staff{{ID: torinoWorker, Subject: "sw.torino", DisplayName: "Torino worker", OrganisationID: row(fx.otherOrg)}}
 	birth := day("1975-03-03")
 	code, err := codicefiscale.Generate("Torinese", "Paolo", birth, 'M', "L219")
 	require.NoError(t, err)
-	d.Persons = []store.BulkPerson{{ID: person, TaxCode: code, GivenName: "Paolo", FamilyName: "Torinese", BirthDate: birth, Gender: "MALE"}}
-	d.Households = []store.BulkHousehold{{ID: household, Label: "Household Torinese"}}
-	d.HouseholdMembers = []store.BulkHouseholdMember{{ID: uuid.New(), HouseholdID: household, PersonID: person, Relationship: "HEAD", ValidFrom: day("2021-01-01")}}
-	d.Cases = []store.BulkCase{{ID: cs, Reference: "TO-2021-0001", HouseholdID: household, PersonID: person, OrganisationID: row(fx.otherOrg),
+	d.Persons = []bulk.Person{{ID: person, TaxCode: code, GivenName: "Paolo", FamilyName: "Torinese", BirthDate: birth, Gender: "MALE"}}
+	d.Households = []bulk.Household{{ID: household, Label: "Household Torinese"}}
+	d.HouseholdMembers = []bulk.HouseholdMember{{ID: uuid.New(), HouseholdID: household, PersonID: person, Relationship: "HEAD", ValidFrom: day("2021-01-01")}}
+	d.Cases = []bulk.Case{{ID: cs, Reference: "TO-2021-0001", HouseholdID: household, PersonID: person, OrganisationID: row(fx.otherOrg),
 		LeadWorkerID: torinoWorker, Status: "OPEN", OpenedOn: day("2021-02-01"), Summary: "Torino's own"}}
 	out.torinoCase, out.torinoPerson = globalid.Encode("Case", cs.String()), globalid.Encode("Person", person.String())
 	out.torinoHousehold = globalid.Encode("Household", household.String())
-	require.NoError(t, st.BulkLoad(ctx, &d, nil))
+	require.NoError(t, bulk.Load(ctx, st, &d, nil))
 
 	if len(fx.cases) > 0 {
 		exec := func(sql string, args ...any) {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -30,21 +30,21 @@ func crossOrgStaff(t *testing.T, b *accessBundle) map[string]string {
 	coop := uuid.New()
 	soc, housing, lavoro := uuid.New(), uuid.New(), uuid.New()
 	sw2, ho, eo, cm := uuid.New(), uuid.New(), uuid.New(), uuid.New()
-	d := store.BulkData{
-		Organisations: []store.BulkOrganisation{{ID: coop, Code: "COOP-TORINO", Name: "Cooperativa torinese", Kind: "COOPERATIVE", Territory: "L219"}},
-		Departments: []store.BulkDepartment{
+	d := bulk.Data{
+		Organisations: []bulk.Organisation{{ID: coop, Code: "COOP-TORINO", Name: "Cooperativa torinese", Kind: "COOPERATIVE", Territory: "L219"}},
+		Departments: []bulk.Department{
 			{ID: soc, OrganisationID: torino, Code: "SOC", Name: "Servizi sociali", Kind: "SOCIAL_CARE"},
 			{ID: housing, OrganisationID: torino, Code: "HOUSING", Name: "Emergenza abitativa", Kind: "HOUSING"},
 			{ID: lavoro, OrganisationID: torino, Code: "LAVORO", Name: "Lavoro e inclusione", Kind: "EMPLOYMENT"},
 		},
-		Staff: []store.BulkStaff{
+		Staff: []bulk.Staff{
 			{ID: sw2, Subject: "sw2.test", DisplayName: "Elena Second Worker", OrganisationID: agency},
 			{ID: ho, Subject: "ho.torino", DisplayName: "Stefano Housing", OrganisationID: torino, DepartmentID: housing},
 			{ID: eo, Subject: "eo.torino", DisplayName: "Federica Lavoro", OrganisationID: torino, DepartmentID: lavoro},
 			{ID: cm, Subject: "cm.torino", DisplayName: "Cooperative Turin manager", OrganisationID: coop},
 		},
 	}
-	require.NoError(t, b.store.BulkLoad(context.Background(), &d, nil))
+	require.NoError(t, bulk.Load(context.Background(), b.store, &d, nil))
 	var torinoWorker string
 	require.NoError(t, b.store.Pool().QueryRow(context.Background(), `SELECT id::text FROM staff WHERE subject = 'sw.torino'`).Scan(&torinoWorker))
 	_, err := b.store.Pool().Exec(context.Background(), `UPDATE staff SET department_id = $1 WHERE subject = 'sw.torino'`, soc)

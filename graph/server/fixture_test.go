@@ -23,6 +23,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/server"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -147,28 +148,28 @@ type fixture struct {
 // household with two projects and two interventions, through the bulk loader.
 func loadFixture(t testing.TB, st *store.Store, n int) fixture {
 	t.Helper()
-	var d store.BulkData
+	var d bulk.Data
 	day := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }
 	agency, coop, other := uuid.New(), uuid.New(), uuid.New()
-	d.Organisations = []store.BulkOrganisation{
+	d.Organisations = []bulk.Organisation{
 		{ID: agency, Code: "SDS-PISA", Name: "Società della Salute Zona Pisana", Kind: "HEALTH_SOCIAL_AGENCY", Territory: "G702", IsPublic: true},
 		{ID: coop, Code: "COOP-ARNERA", Name: "Arnera", Kind: "COOPERATIVE", Territory: "G702"},
 		{ID: other, Code: "TORINO", Name: "Città di Torino", Kind: "MUNICIPALITY", Territory: "L219", IsPublic: true},
 	}
 	housing, care := uuid.New(), uuid.New()
-	d.Departments = []store.BulkDepartment{
+	d.Departments = []bulk.Department{
 		{ID: housing, OrganisationID: agency, Code: "HOUSING", Name: "Housing", Kind: "HOUSING"},
 		{ID: care, OrganisationID: agency, Code: "CARE", Name: "Social care", Kind: "SOCIAL_CARE"},
 	}
 	worker, manager := uuid.New(), uuid.New()
-	d.Staff = []store.BulkStaff{
+	d.Staff = []bulk.Staff{
 		{ID: worker, Subject: "sw.test", DisplayName: "Anna Social Worker", OrganisationID: agency, DepartmentID: care},
 		{ID: manager, Subject: "cm.test", DisplayName: "Marco Case Manager", OrganisationID: coop},
 	}
 	op, round := uuid.New(), uuid.New()
-	d.Operations = []store.BulkOperation{{ID: op, Code: "J51H20000000001", Name: "ALI", Programme: "2021IT05SFPR001", Priority: "1",
+	d.Operations = []bulk.Operation{{ID: op, Code: "J51H20000000001", Name: "ALI", Programme: "2021IT05SFPR001", Priority: "1",
 		SpecificObjective: "ESO4.11", CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF_PLUS", StartsOn: day("2020-10-01")}}
-	d.OperationRounds = []store.BulkOperationRound{{ID: round, OperationID: op, Number: 1, StartsOn: day("2020-10-01"), EndsOn: day("2021-12-31")}}
+	d.OperationRounds = []bulk.OperationRound{{ID: round, OperationID: op, Number: 1, StartsOn: day("2020-10-01"), EndsOn: day("2021-12-31")}}
 
 	fx := fixture{
 		agency: globalid.Encode("Organisation", agency.String()), coop: globalid.Encode("Organisation", coop.String()),
@@ -191,35 +192,31 @@ func loadFixture(t testing.TB, st *store.Store, n int) fixture {
 			code, err := codicefiscale.Generate(family+fmt.Sprint(i), p.given, p.birth, p.sex, "G702")
 			require.NoError(t, err)
 			g := map[byte]string{'F': "FEMALE", 'M': "MALE"}[p.sex]
-			d.Persons = append(d.Persons, store.BulkPerson{ID: p.id, TaxCode: code, GivenName: p.given, FamilyName: family,
+			d.Persons = append(d.Persons, bulk.Person{ID: p.id, TaxCode: code, GivenName: p.given, FamilyName: family,
 				BirthDate: p.birth, BirthPlace: "G702", Gender: g, Citizenship: "IT"})
 		}
-		d.Households = append(d.Households, store.BulkHousehold{ID: hh, Label: "Household " + family})
-		d.HouseholdMembers = append(d.HouseholdMembers,
-			store.BulkHouseholdMember{ID: uuid.New(), HouseholdID: hh, PersonID: adult, Relationship: "HEAD", ValidFrom: day("2019-01-01")},
-			store.BulkHouseholdMember{ID: uuid.New(), HouseholdID: hh, PersonID: minor, Relationship: "CHILD", ValidFrom: day("2019-01-01")})
-		d.Cases = append(d.Cases, store.BulkCase{ID: cs, Reference: fmt.Sprintf("PI-2020-%04d", i+1), HouseholdID: hh, PersonID: adult,
+		d.Households = append(d.Households, bulk.Household{ID: hh, Label: "Household " + family})
+		d.HouseholdMembers = append(d.HouseholdMembers, bulk.HouseholdMember{ID: uuid.New(), HouseholdID: hh, PersonID: adult, Relationship: "HEAD", ValidFrom: day("2019-01-01")}, bulk.HouseholdMember{ID: uuid.New(), HouseholdID: hh, PersonID: minor, Relationship: "CHILD", ValidFrom: day("2019-01-01")})
+		d.Cases = append(d.Cases, bulk.Case{ID: cs, Reference: fmt.Sprintf("PI-2020-%04d", i+1), HouseholdID: hh, PersonID: adult,
 			OrganisationID: agency, LeadWorkerID: worker, Status: "OPEN", OpenedOn: day("2020-09-01").AddDate(0, 0, i)})
-		d.CaseDepartments = append(d.CaseDepartments, store.BulkCaseDepartment{CaseID: cs, DepartmentID: care})
-		d.CaseOrganisations = append(d.CaseOrganisations,
-			store.BulkCaseOrganisation{CaseID: cs, OrganisationID: agency, Role: "LEAD"},
-			store.BulkCaseOrganisation{CaseID: cs, OrganisationID: coop, Role: "PROVIDER"})
+		d.CaseDepartments = append(d.CaseDepartments, bulk.CaseDepartment{CaseID: cs, DepartmentID: care})
+		d.CaseOrganisations = append(d.CaseOrganisations, bulk.CaseOrganisation{CaseID: cs, OrganisationID: agency, Role: "LEAD"}, bulk.CaseOrganisation{CaseID: cs, OrganisationID: coop, Role: "PROVIDER"})
 		for j := 0; j < 2; j++ {
 			pr := uuid.New()
-			d.Projects = append(d.Projects, store.BulkProject{ID: pr, CaseID: cs, ParticipantID: adult, CaseManagerID: manager,
+			d.Projects = append(d.Projects, bulk.Project{ID: pr, CaseID: cs, ParticipantID: adult, CaseManagerID: manager,
 				ProviderOrganisationID: coop, Title: fmt.Sprintf("Project %d", j+1), Objectives: []string{"work"}, Status: "ACTIVE",
 				StartedOn: day("2020-10-01")})
-			d.Interventions = append(d.Interventions, store.BulkIntervention{ID: uuid.New(), CaseID: cs, ProjectID: pr, RoundID: round,
+			d.Interventions = append(d.Interventions, bulk.Intervention{ID: uuid.New(), CaseID: cs, ProjectID: pr, RoundID: round,
 				ServiceType: "INTERNSHIP", ProviderOrganisationID: coop, BeneficiaryID: []uuid.UUID{adult, minor}[j],
 				StartsOn: day("2020-10-05"), Status: "ACTIVE"})
 		}
-		d.Participations = append(d.Participations, store.BulkParticipation{ID: uuid.New(), OperationID: op, RoundID: round, PersonID: adult,
+		d.Participations = append(d.Participations, bulk.Participation{ID: uuid.New(), OperationID: op, RoundID: round, PersonID: adult,
 			EntryDate: day("2020-10-01"), Gender: "F", BirthDate: adultBirth})
 		fx.cases = append(fx.cases, globalid.Encode("Case", cs.String()))
 		fx.households = append(fx.households, globalid.Encode("Household", hh.String()))
 		fx.persons = append(fx.persons, globalid.Encode("Person", adult.String()))
 		fx.minors = append(fx.minors, globalid.Encode("Person", minor.String()))
 	}
-	require.NoError(t, st.BulkLoad(context.Background(), &d, nil))
+	require.NoError(t, bulk.Load(context.Background(), st, &d, nil))
 	return fx
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
 
 // The ALI operation of the Pisa health-and-social agency (Vivaldi, Blasini and Bruno, "The
@@ -245,7 +246,7 @@ type aliContext struct {
 // addALI generates the operation, both rounds and everything their participants lead to.
 func (g *generator) addALI() error {
 	op := store.NewID()
-	g.out.Operations = append(g.out.Operations, store.BulkOperation{ID: op, Code: ALIOperationCode, Name: ALIOperationName,
+	g.out.Operations = append(g.out.Operations, bulk.Operation{ID: op, Code: ALIOperationCode, Name: ALIOperationName,
 		Programme: ALIProgramme, Priority: ALIPriority, SpecificObjective: ALISpecificObjective,
 		CategoryOfRegion: ALICategoryOfRegion, FundingSource: FundingESFInclusion, StartsOn: date(2020, 10, 1), EndsOn: date(2022, 6, 30)})
 	g.out.OperationEntities = append(g.out.OperationEntities, aliEntities(g.orgs, op)...)
@@ -253,7 +254,7 @@ func (g *generator) addALI() error {
 	for i := range aliRounds {
 		r := &aliRounds[i]
 		rid := store.NewID()
-		g.out.OperationRounds = append(g.out.OperationRounds, store.BulkOperationRound{ID: rid, OperationID: op, Number: r.number,
+		g.out.OperationRounds = append(g.out.OperationRounds, bulk.OperationRound{ID: rid, OperationID: op, Number: r.number,
 			StartsOn: r.starts, EndsOn: r.ends, FundingSource: r.funding})
 		if err := g.aliRound(aliContext{round: r, operation: op, roundID: rid, caseSeq: &seq}); err != nil {
 			return fmt.Errorf("round %d: %w", r.number, err)
@@ -273,8 +274,8 @@ func (g *generator) addALI() error {
 // supported and the cooperatives were paid to support them (a delivering partner is not a
 // supported entity; see esfimport.EntityKinds). Nor do the employment centre and the schools,
 // partners that received nothing for themselves.
-func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []store.BulkOperationEntity {
-	return []store.BulkOperationEntity{
+func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []bulk.OperationEntity {
+	return []bulk.OperationEntity{
 		{OperationID: op, OrganisationID: orgs[OrgSdSPisa], Kind: store.ESFEntityPublic, SupportedFrom: date(2020, 10, 1)},
 	}
 }

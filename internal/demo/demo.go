@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
 
 // baseSeed fixes the demo: the same people, tax codes and projects on every load.
@@ -81,7 +82,7 @@ func (s Summary) String() string {
 	return b.String()
 }
 
-func (s *Summary) add(d *store.BulkData) {
+func (s *Summary) add(d *bulk.Data) {
 	for t, n := range d.RowsByTable() {
 		s.Rows[t] += n
 	}
@@ -97,7 +98,7 @@ func aliParticipants() int {
 
 // generateBase builds the ALI and TO-HOME data in memory, with the dataset export.
 func generateBase() (*generator, error) {
-	g := newGenerator(baseSeed, &store.BulkData{})
+	g := newGenerator(baseSeed, &bulk.Data{})
 	g.people = &[]Person{}
 	g.addOrganisations()
 	if err := g.addALI(); err != nil {
@@ -125,7 +126,7 @@ func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer
 	}
 	bar := newBar(progress, began)
 	defer bar.finish()
-	l, err := st.BeginBulk(ctx, store.BulkOptions{Progress: bar.update, DeferForeignKeys: true})
+	l, err := bulk.Begin(ctx, st, bulk.Options{Progress: bar.update, DeferForeignKeys: true})
 	if err != nil {
 		return sum, fmt.Errorf("demo: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
@@ -17,7 +18,7 @@ import (
 // the whole demo; the scale generator reuses it chunk by chunk with a fresh output batch.
 type generator struct {
 	rng *rand.Rand
-	out *store.BulkData
+	out *bulk.Data
 	// taxCodes holds every code handed out, so synthetic namesakes born on the same day in
 	// the same place get another first name instead of a duplicate key.
 	taxCodes map[string]struct{}
@@ -41,7 +42,7 @@ type linkKey struct {
 // own tables, never bad user input.
 var errGenerate = errors.New("demo: generate")
 
-func newGenerator(seed uint64, out *store.BulkData) *generator {
+func newGenerator(seed uint64, out *bulk.Data) *generator {
 	return &generator{
 		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		out:      out,
@@ -101,12 +102,12 @@ func (g *generator) addOrganisations() {
 	for _, o := range organisations {
 		id := store.NewID()
 		g.orgs[o.Code] = id
-		g.out.Organisations = append(g.out.Organisations, store.BulkOrganisation{
+		g.out.Organisations = append(g.out.Organisations, bulk.Organisation{
 			ID: id, Code: o.Code, Name: o.Name, Kind: o.Kind, Territory: o.Territory, IsPublic: o.Public, TaxCode: o.TaxCode})
 		for _, d := range o.Departments {
 			did := store.NewID()
 			g.depts[o.Code+"/"+d.Code] = did
-			g.out.Departments = append(g.out.Departments, store.BulkDepartment{
+			g.out.Departments = append(g.out.Departments, bulk.Department{
 				ID: did, OrganisationID: id, Code: d.Code, Name: d.Name, Kind: d.Kind})
 		}
 	}
@@ -122,13 +123,13 @@ func (g *generator) addStaff(subject, name, org, dept string) uuid.UUID {
 	if dept != "" {
 		did = g.depts[org+"/"+dept]
 	}
-	g.out.Staff = append(g.out.Staff, store.BulkStaff{ID: id, Subject: subject, DisplayName: name,
+	g.out.Staff = append(g.out.Staff, bulk.Staff{ID: id, Subject: subject, DisplayName: name,
 		OrganisationID: g.orgs[org], DepartmentID: did})
 	return id
 }
 
 // useKeys points the generator at reference rows already stored.
-func (g *generator) useKeys(k *store.BulkKeys) error {
+func (g *generator) useKeys(k *bulk.Keys) error {
 	for _, o := range organisations {
 		id, ok := k.Organisations[o.Code]
 		if !ok {
@@ -278,13 +279,13 @@ func (g *generator) addHousehold(plan []member, o hhOptions) (*household, error)
 	if h.label == "" {
 		h.label = family
 	}
-	g.out.Households = append(g.out.Households, store.BulkHousehold{ID: h.id, Label: "Nucleo " + h.label, ResidenceMunicipality: o.residence})
+	g.out.Households = append(g.out.Households, bulk.Household{ID: h.id, Label: "Nucleo " + h.label, ResidenceMunicipality: o.residence})
 	for i, m := range h.members {
 		from := formed
 		if m.birth.After(from) {
 			from = m.birth
 		}
-		g.out.HouseholdMembers = append(g.out.HouseholdMembers, store.BulkHouseholdMember{
+		g.out.HouseholdMembers = append(g.out.HouseholdMembers, bulk.HouseholdMember{
 			ID: store.NewID(), HouseholdID: h.id, PersonID: m.id, Relationship: m.rel, ValidFrom: from})
 		if m.export >= 0 {
 			p := &(*g.people)[m.export]
@@ -338,7 +339,7 @@ func (g *generator) addPerson(surname, given string, m hhMember, residence strin
 		gender = "FEMALE"
 	}
 	id := store.NewID()
-	g.out.Persons = append(g.out.Persons, store.BulkPerson{ID: id, TaxCode: code, GivenName: given, FamilyName: surname,
+	g.out.Persons = append(g.out.Persons, bulk.Person{ID: id, TaxCode: code, GivenName: given, FamilyName: surname,
 		BirthDate: m.birth, BirthPlace: place, Gender: gender, Citizenship: m.citizenship, CountryOfBirth: countryOfBirth,
 		ResidenceMunicipality: residence})
 	export := -1
@@ -358,7 +359,7 @@ func (g *generator) openCase(ref string, h *household, person uuid.UUID, org, de
 	if !closed.IsZero() {
 		status = "CLOSED"
 	}
-	g.out.Cases = append(g.out.Cases, store.BulkCase{ID: id, Reference: ref, HouseholdID: h.id, PersonID: person,
+	g.out.Cases = append(g.out.Cases, bulk.Case{ID: id, Reference: ref, HouseholdID: h.id, PersonID: person,
 		OrganisationID: g.orgs[org], LeadWorkerID: g.staff[lead], Status: status, OpenedOn: opened, ClosedOn: closed,
 		ClosureReason: closure, Summary: summary})
 	// The lead worker sees the case as its lead; an assignment row would say nothing more.
@@ -375,7 +376,7 @@ func (g *generator) linkOrg(caseID uuid.UUID, org, role string) {
 		return
 	}
 	g.links[k] = true
-	g.out.CaseOrganisations = append(g.out.CaseOrganisations, store.BulkCaseOrganisation{
+	g.out.CaseOrganisations = append(g.out.CaseOrganisations, bulk.CaseOrganisation{
 		CaseID: caseID, OrganisationID: g.orgs[org], Role: role})
 }
 
@@ -386,7 +387,7 @@ func (g *generator) linkDept(caseID uuid.UUID, org, dept string) {
 		return
 	}
 	g.links[k] = true
-	g.out.CaseDepartments = append(g.out.CaseDepartments, store.BulkCaseDepartment{CaseID: caseID, DepartmentID: id})
+	g.out.CaseDepartments = append(g.out.CaseDepartments, bulk.CaseDepartment{CaseID: caseID, DepartmentID: id})
 }
 
 // assign gives a member of staff explicit access to a case.
@@ -397,7 +398,7 @@ func (g *generator) assign(caseID uuid.UUID, subject string) {
 		return
 	}
 	g.links[k] = true
-	g.out.CaseAssignments = append(g.out.CaseAssignments, store.BulkCaseAssignment{CaseID: caseID, StaffID: id})
+	g.out.CaseAssignments = append(g.out.CaseAssignments, bulk.CaseAssignment{CaseID: caseID, StaffID: id})
 }
 
 // assessmentInput is what the first interview knows about the person assessed.
@@ -438,7 +439,7 @@ func (g *generator) addAssessment(in assessmentInput) {
 		health = pick(g.rng, []string{"No relevant health issues reported", "Reports chronic back pain",
 			"Reports anxiety; psychological support proposed", "Follows a treatment at the local health service"})
 	}
-	g.out.Assessments = append(g.out.Assessments, store.BulkAssessment{ID: id, CaseID: in.caseID, PersonID: in.person,
+	g.out.Assessments = append(g.out.Assessments, bulk.Assessment{ID: id, CaseID: in.caseID, PersonID: in.person,
 		AssessorID: g.staff[in.assessor], AssessedOn: in.on, WorkExperience: pick(g.rng, workExperiences),
 		ProfessionalInterests: pick(g.rng, professionalInterests), HealthNotes: health, ProposedInterventions: in.proposed})
 	edu := 3
@@ -487,6 +488,6 @@ func (g *generator) addAssessment(in assessmentInput) {
 		if area == "MOBILITY_AUTONOMY" && scores[area] == 2 {
 			note = "No driving licence; depends on public transport"
 		}
-		g.out.AssessmentScores = append(g.out.AssessmentScores, store.BulkAssessmentScore{AssessmentID: id, Area: area, Score: scores[area], Note: note})
+		g.out.AssessmentScores = append(g.out.AssessmentScores, bulk.AssessmentScore{AssessmentID: id, Area: area, Score: scores[area], Note: note})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
 
 // Service types, as the interventions table names them.
@@ -63,7 +64,7 @@ type draft struct {
 	outcome    string
 	benefit    bool
 	foreign    bool // of foreign origin (not recorded at entry when unknown)
-	snap       store.BulkParticipation
+	snap       bulk.Participation
 	story      *story
 	// covid: internships of the first round were often postponed or cancelled.
 	covid bool
@@ -298,7 +299,7 @@ func (g *generator) emit(d *draft) {
 	for _, s := range d.services {
 		objectives = append(objectives, objectiveFor[s])
 	}
-	p := store.BulkProject{ID: pid, CaseID: d.caseID, ParticipantID: d.hh.members[d.who].id, CaseManagerID: g.staff[d.manager],
+	p := bulk.Project{ID: pid, CaseID: d.caseID, ParticipantID: d.hh.members[d.who].id, CaseManagerID: g.staff[d.manager],
 		ProviderOrganisationID: g.orgs[d.coop], Title: fmt.Sprintf("ALI individual project, round %d", d.roundNo),
 		Objectives: objectives, Status: status, StartedOn: d.start, EndedOn: d.end, Outcome: d.outcome}
 	if d.title != "" {
@@ -323,7 +324,7 @@ func (g *generator) emit(d *draft) {
 }
 
 // conclude fills the conclusive evaluation of a finished project.
-func (g *generator) conclude(d *draft, p *store.BulkProject) {
+func (g *generator) conclude(d *draft, p *bulk.Project) {
 	if d.story != nil {
 		p.ObjectivesAchieved, p.SkillsAcquired = d.story.achieved, d.story.skills
 		p.CriticalIssues, p.ResourcesActivated = d.story.issues, d.story.resources
@@ -427,7 +428,7 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 	case s == svcInternship && d.covid:
 		status, delivered, reason = "INTERRUPTED", float64(int(planned*g.rng.Float64()*0.5)), "Suspended under COVID-19 restrictions"
 	}
-	g.out.Interventions = append(g.out.Interventions, store.BulkIntervention{ID: store.NewID(), CaseID: d.caseID, ProjectID: project,
+	g.out.Interventions = append(g.out.Interventions, bulk.Intervention{ID: store.NewID(), CaseID: d.caseID, ProjectID: project,
 		RoundID: d.round, ServiceType: s, ProviderOrganisationID: g.orgs[provider],
 		Operator: spec.operator + " " + pick(g.rng, operatorNames), BeneficiaryID: d.hh.members[beneficiary].id,
 		StartsOn: start, EndsOn: end, PlannedHours: plannedHours, HoursDelivered: delivered, Status: status, InterruptionReason: reason,
@@ -446,7 +447,7 @@ var serviceDepartment = map[string]map[string]string{
 // coordination with the social worker, contacts with the household and the conclusive note.
 func (g *generator) register(d *draft, project uuid.UUID) {
 	add := func(on time.Time, author, kind string, minutes int, note string) {
-		g.out.ActivityEntries = append(g.out.ActivityEntries, store.BulkActivityEntry{ID: store.NewID(), CaseID: d.caseID,
+		g.out.ActivityEntries = append(g.out.ActivityEntries, bulk.ActivityEntry{ID: store.NewID(), CaseID: d.caseID,
 			ProjectID: project, AuthorID: g.staff[author], OccurredOn: on, Kind: kind, Minutes: ptr(minutes), Note: note})
 	}
 	add(d.start, d.manager, "MEETING", 60, "Second interview: personalised individual project agreed with the participant")

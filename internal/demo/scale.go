@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
 
 // Synthetic participants for load tests: ALI-like households, cases and projects handled by
@@ -67,8 +68,8 @@ type scaleRound struct {
 }
 
 // scale writes n synthetic participants through l, chunk by chunk.
-func (g *generator) scale(ctx context.Context, l *store.BulkLoader, n int, b *bar, sum *Summary) error {
-	chunk := &store.BulkData{}
+func (g *generator) scale(ctx context.Context, l *bulk.Loader, n int, b *bar, sum *Summary) error {
+	chunk := &bulk.Data{}
 	g.out, g.people, g.links = chunk, nil, map[linkKey]bool{}
 	g.rng = rand.New(rand.NewPCG(scaleSeed, uint64(n)))
 	b.phase("synthetic", n)
@@ -101,12 +102,12 @@ func (g *generator) scale(ctx context.Context, l *store.BulkLoader, n int, b *ba
 			ends := starts.AddDate(0, 15, -1)
 			opEnd = ends
 			rid := store.NewID()
-			chunk.OperationRounds = append(chunk.OperationRounds, store.BulkOperationRound{ID: rid, OperationID: opID,
+			chunk.OperationRounds = append(chunk.OperationRounds, bulk.OperationRound{ID: rid, OperationID: opID,
 				Number: r + 1, StartsOn: starts, EndsOn: ends, FundingSource: FundingESFPlus})
 			all = append(all, scaleRound{operation: opID, id: rid, spec: aliRound{starts: starts, ends: ends,
 				entryFrom: starts, entryTo: starts.AddDate(0, 3, 0)}})
 		}
-		chunk.Operations = append(chunk.Operations, store.BulkOperation{ID: opID, Code: scaleOperationCode(k + 1),
+		chunk.Operations = append(chunk.Operations, bulk.Operation{ID: opID, Code: scaleOperationCode(k + 1),
 			Name: fmt.Sprintf("Synthetic inclusion operation %d", k+1), Programme: ScaleProgramme, Priority: obj.priority,
 			SpecificObjective: obj.so, CategoryOfRegion: ALICategoryOfRegion, FundingSource: FundingESFPlus,
 			StartsOn: opStart, EndsOn: opEnd})

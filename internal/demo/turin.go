@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
 
 // TO-HOME (Turin, 2017): officers of the city's housing, employment and social-care
@@ -92,7 +93,7 @@ func (g *generator) addTurin() error {
 		g.emit(d)
 		for on := tc.start.AddDate(0, 0, 14); on.Before(end); on = on.AddDate(0, 1, 0) {
 			for _, author := range []string{subjectTorinoSocial, subjectTorinoWork} {
-				g.out.ActivityEntries = append(g.out.ActivityEntries, store.BulkActivityEntry{ID: store.NewID(), CaseID: id,
+				g.out.ActivityEntries = append(g.out.ActivityEntries, bulk.ActivityEntry{ID: store.NewID(), CaseID: id,
 					AuthorID: g.staff[author], OccurredOn: on, Kind: "COORDINATION", Minutes: ptr(60),
 					Note: "Joint meeting of the housing, employment and social-care officers"})
 			}

@@ -41,7 +41,7 @@ func (s *Store) organisation(ctx context.Context, where string, key string) (Org
 	err := s.pool.QueryRow(ctx, `SELECT o.id::text, o.code, o.name, o.kind, coalesce(o.territory, '')
 		FROM organisations o WHERE `+where, key).Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.Territory)
 	if err != nil {
-		return OrganisationRef{}, wrap("look up organisation", err)
+		return OrganisationRef{}, Wrap("look up organisation", err)
 	}
 	return o, nil
 }
@@ -54,7 +54,7 @@ func (s *Store) StaffBySubject(ctx context.Context, subject string) (StaffRef, e
 	err := s.pool.QueryRow(ctx, `SELECT id::text, subject, organisation_id::text FROM ponte_staff_by_subject($1)`, subject).
 		Scan(&r.ID, &r.Subject, &r.OrganisationID)
 	if err != nil {
-		return StaffRef{}, wrap("look up staff", err)
+		return StaffRef{}, Wrap("look up staff", err)
 	}
 	return r, nil
 }

@@ -106,11 +106,11 @@ func (t *Tx) AccessLog(ctx context.Context, f AccessLogFilter) ([]audit.Record, 
 func (s *Store) AccessLogPage(ctx context.Context, afterSeq int64, limit int) ([]audit.Record, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+accessLogColumns+" FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
 	if err != nil {
-		return nil, wrap("read access log", err)
+		return nil, Wrap("read access log", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Record, error) { return scanAccessLog(r.(pgx.Rows)) })
 	if err != nil {
-		return nil, wrap("read access log", err)
+		return nil, Wrap("read access log", err)
 	}
 	return out, nil
 }
@@ -119,7 +119,7 @@ func (s *Store) AccessLogPage(ctx context.Context, afterSeq int64, limit int) ([
 func (s *Store) AccessLogHead(ctx context.Context) (audit.Head, error) {
 	var h audit.Head
 	if err := s.pool.QueryRow(ctx, "SELECT seq, hash FROM access_log_head").Scan(&h.Seq, &h.Hash); err != nil {
-		return audit.Head{}, wrap("read access log head", err)
+		return audit.Head{}, Wrap("read access log head", err)
 	}
 	return h, nil
 }

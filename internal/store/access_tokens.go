@@ -83,7 +83,7 @@ func (s *Store) CreateAccessToken(ctx context.Context, n NewAccessToken) (Access
 		VALUES ($1, $2, $3, $4::uuid, nullif($5, '')::uuid, $6, $7, $8) RETURNING id::text`,
 		n.Hash, n.Label, n.Role, n.OrganisationID, n.StaffID, n.Purposes, n.ExpiresAt, n.CreatedBy).Scan(&id)
 	if err != nil {
-		return AccessToken{}, wrap("create access token", err)
+		return AccessToken{}, Wrap("create access token", err)
 	}
 	return s.accessToken(ctx, "create access token", "t.id = $1::uuid", id)
 }
@@ -99,11 +99,11 @@ func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken
 		t.purposes, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.last_used_at
 		FROM ponte_access_token($1) t`, hash)
 	if err != nil {
-		return AccessToken{}, wrap(op, err)
+		return AccessToken{}, Wrap(op, err)
 	}
 	a, err := pgx.CollectExactlyOneRow(rows, scanAccessToken)
 	if err != nil {
-		return AccessToken{}, wrap(op, err)
+		return AccessToken{}, Wrap(op, err)
 	}
 	return a, nil
 }
@@ -119,11 +119,11 @@ func (s *Store) AccessTokenByID(ctx context.Context, id string) (AccessToken, er
 func (s *Store) accessToken(ctx context.Context, op, where string, key any) (AccessToken, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+accessTokenColumns+accessTokenFrom+" WHERE "+where, key)
 	if err != nil {
-		return AccessToken{}, wrap(op, err)
+		return AccessToken{}, Wrap(op, err)
 	}
 	a, err := pgx.CollectExactlyOneRow(rows, scanAccessToken)
 	if err != nil {
-		return AccessToken{}, wrap(op, err)
+		return AccessToken{}, Wrap(op, err)
 	}
 	return a, nil
 }
@@ -132,11 +132,11 @@ func (s *Store) accessToken(ctx context.Context, op, where string, key any) (Acc
 func (s *Store) ListAccessTokens(ctx context.Context) ([]AccessToken, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+accessTokenColumns+accessTokenFrom+" ORDER BY t.created_at DESC, t.id")
 	if err != nil {
-		return nil, wrap("list access tokens", err)
+		return nil, Wrap("list access tokens", err)
 	}
 	out, err := pgx.CollectRows(rows, scanAccessToken)
 	if err != nil {
-		return nil, wrap("list access tokens", err)
+		return nil, Wrap("list access tokens", err)
 	}
 	return out, nil
 }
@@ -149,10 +149,10 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, 
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1::uuid`, id)
 	if err != nil {
-		return AccessToken{}, wrap("revoke access token", err)
+		return AccessToken{}, Wrap("revoke access token", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return AccessToken{}, wrap("revoke access token", pgx.ErrNoRows)
+		return AccessToken{}, Wrap("revoke access token", pgx.ErrNoRows)
 	}
 	return s.accessToken(ctx, "revoke access token", "t.id = $1::uuid", id)
 }
@@ -162,7 +162,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) (AccessToken, 
 func (s *Store) TouchAccessToken(ctx context.Context, id string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `SELECT ponte_access_token_used($1::uuid, $2)`, id, at)
 	if err != nil {
-		return wrap("record access token use", err)
+		return Wrap("record access token use", err)
 	}
 	return nil
 }

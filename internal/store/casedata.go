@@ -590,7 +590,7 @@ func first[T any](rows []T, err error, op string) (T, error) {
 		return zero, err
 	}
 	if len(rows) == 0 {
-		return zero, wrap(op, pgx.ErrNoRows)
+		return zero, Wrap(op, pgx.ErrNoRows)
 	}
 	return rows[0], nil
 }

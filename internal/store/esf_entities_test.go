@@ -8,32 +8,34 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // TestESFEntities: entities loaded in bulk or imported count once per operation under the
 // kind they were supported as, whatever the organisation's own kind.
 func TestESFEntities(t *testing.T) {
 	t.Parallel()
-	b := setupBulk(t)
+	st, pool := storetest.Store(t)
 	ctx := context.Background()
 	op, pa, coop, assoc := store.NewID(), store.NewID(), store.NewID(), store.NewID()
-	require.NoError(t, b.st.BulkLoad(ctx, &store.BulkData{
-		Organisations: []store.BulkOrganisation{
+	require.NoError(t, bulk.Load(ctx, st, &bulk.Data{
+		Organisations: []bulk.Organisation{
 			{ID: pa, Code: "MUN", Name: "Comune", Kind: "MUNICIPALITY", IsPublic: true, TaxCode: "80000000002"},
 			{ID: coop, Code: "COOP", Name: "Cooperativa", Kind: "COOPERATIVE", TaxCode: "12345678903"},
 			{ID: assoc, Code: "ASSOC", Name: "Associazione", Kind: "OTHER"},
 		},
-		Operations: []store.BulkOperation{{ID: op, Code: "OP", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11",
-			CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: day(2021, 1, 1), EndsOn: day(2022, 12, 31)}},
-		OperationEntities: []store.BulkOperationEntity{
-			{OperationID: op, OrganisationID: pa, Kind: store.ESFEntityPublic, SupportedFrom: day(2021, 1, 1)},
-			{OperationID: op, OrganisationID: coop, Kind: store.ESFEntitySME, SupportedFrom: day(2021, 6, 1)},
+		Operations: []bulk.Operation{{ID: op, Code: "OP", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11",
+			CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: storetest.Day(2021, 1, 1), EndsOn: storetest.Day(2022, 12, 31)}},
+		OperationEntities: []bulk.OperationEntity{
+			{OperationID: op, OrganisationID: pa, Kind: store.ESFEntityPublic, SupportedFrom: storetest.Day(2021, 1, 1)},
+			{OperationID: op, OrganisationID: coop, Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 6, 1)},
 		},
 	}, nil))
 	counts := func(cutoff string) store.ESFEntityCount {
 		t.Helper()
 		var out []store.ESFEntityCount
-		require.NoError(t, b.st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+		require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 			var err error
 			out, err = tx.ESFEntityCounts(ctx, dayOf(cutoff), nil)
 			return err
@@ -50,31 +52,31 @@ func TestESFEntities(t *testing.T) {
 
 	// An organisation that is neither, recorded by the hub's own write, is refused by the
 	// table: it has no kind to count under.
-	err := b.st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
-		return tx.ESFSetOperationEntity(ctx, op.String(), assoc.String(), "LARGE_ENTERPRISE", day(2021, 1, 1))
+	err := st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+		return tx.ESFSetOperationEntity(ctx, op.String(), assoc.String(), "LARGE_ENTERPRISE", storetest.Day(2021, 1, 1))
 	})
 	require.ErrorContains(t, err, "operation_entities_kind_check")
 
 	// An import naming an organisation by a tax code that an organisation without one uses
 	// as its code is told so, and writes nothing.
-	_, err = b.pool.Exec(ctx, `INSERT INTO organisations (code, name, kind) VALUES ('02100000500', 'Taken', 'OTHER')`)
+	_, err = pool.Exec(ctx, `INSERT INTO organisations (code, name, kind) VALUES ('02100000500', 'Taken', 'OTHER')`)
 	require.NoError(t, err)
 	var problems []store.ESFRecordProblem
-	require.NoError(t, b.st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+	require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
 		_, problems, err = tx.ESFUpsertEntities(ctx, []store.ESFEntityRecord{
-			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: day(2021, 2, 1)},
-			{OperationCode: "OP", TaxCode: "12345678903", Name: "Cooperativa", Kind: store.ESFEntitySME, SupportedFrom: day(2023, 1, 1)},
+			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
+			{OperationCode: "OP", TaxCode: "12345678903", Name: "Cooperativa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2023, 1, 1)},
 		})
 		return err
 	}))
 	require.Equal(t, []store.ESFRecordProblem{
 		{Index: 1, Field: "supported_from", Reason: `is after operation "OP" ends (2022-12-31)`},
 	}, problems)
-	require.NoError(t, b.st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
+	require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
 		_, problems, err = tx.ESFUpsertEntities(ctx, []store.ESFEntityRecord{
-			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: day(2021, 2, 1)},
+			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
 		})
 		return err
 	}))

@@ -63,7 +63,7 @@ func (s *Store) CheckHubRole(ctx context.Context) error {
 		  FROM pg_roles r WHERE r.rolname = session_user`, DatabaseRole).
 		Scan(&name, &super, &bypass, &createRole, &replication, &inherit, &member, &others, &owns, &create, &ownsDB)
 	if err != nil {
-		return wrap("check the login role", err)
+		return Wrap("check the login role", err)
 	}
 	var problems []string
 	switch {

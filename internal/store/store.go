@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -96,6 +97,17 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("store: ping: %w", err)
 	}
 	return &Store{pool: pool, acquireTimeout: cfg.AcquireTimeout}, nil
+}
+
+// NewID returns a new time-ordered (version 7) UUID. Ordered keys keep the primary-key
+// indexes of large loads append-mostly.
+func NewID() uuid.UUID {
+	// NewV7 fails only when crypto/rand fails, which since Go 1.24 crashes the program instead.
+	id, err := uuid.NewV7()
+	if err != nil {
+		panic(fmt.Sprintf("store: new id: %v", err))
+	}
+	return id
 }
 
 // rollbackTimeout bounds a rollback run after the request's context ended.
@@ -331,7 +343,7 @@ func (t *Tx) Commit(ctx context.Context) error {
 	var err error
 	for _, q := range t.onCommit {
 		if _, qerr := br.Exec(); qerr != nil {
-			err = wrap(q.op, qerr)
+			err = Wrap(q.op, qerr)
 			break
 		}
 	}
@@ -393,19 +405,19 @@ func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any,
 	}
 	rows, err := t.conn.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, Wrap(op, err)
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, wrap(op, err)
+			return nil, Wrap(op, err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
+		return nil, Wrap(op, err)
 	}
 	return out, nil
 }
@@ -418,7 +430,7 @@ func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, des
 		return errTxClosed
 	}
 	if err := t.conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		return wrap(op, err)
+		return Wrap(op, err)
 	}
 	return nil
 }
@@ -432,7 +444,7 @@ func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64
 	}
 	tag, err := t.conn.Exec(ctx, sql, args...)
 	if err != nil {
-		return 0, wrap(op, err)
+		return 0, Wrap(op, err)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -441,7 +453,7 @@ func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64
 // violated constraint is an input error naming the column it guards (never the
 // constraint, which names the schema), a cancelled statement is Unavailable. Everything
 // else stays internal and is never shown to clients.
-func wrap(op string, err error) error {
+func Wrap(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("store: %s: %w", op, apperr.ErrNotFound)
 	}

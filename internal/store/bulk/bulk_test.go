@@ -1,4 +1,4 @@
-package store_test
+package bulk_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -33,37 +34,37 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 func intp(v int) *int { return &v }
 
 // oneOfEach builds a batch with one row in every table, all referring to each other.
-func oneOfEach() *store.BulkData {
+func oneOfEach() *bulk.Data {
 	org, dept, staff := store.NewID(), store.NewID(), store.NewID()
 	person, child, hh := store.NewID(), store.NewID(), store.NewID()
 	cs, asm, prj, op, rnd := store.NewID(), store.NewID(), store.NewID(), store.NewID(), store.NewID()
 	hours := 12.5
-	return &store.BulkData{
-		Organisations: []store.BulkOrganisation{{ID: org, Code: "ORG-1", Name: "Agency", Kind: "HEALTH_SOCIAL_AGENCY", Territory: "G702", IsPublic: true}},
-		Departments:   []store.BulkDepartment{{ID: dept, OrganisationID: org, Code: "SOC", Name: "Social care", Kind: "SOCIAL_CARE"}},
-		Staff:         []store.BulkStaff{{ID: staff, Subject: "sw.test", DisplayName: "Test Worker", OrganisationID: org, DepartmentID: dept}},
-		Persons: []store.BulkPerson{
+	return &bulk.Data{
+		Organisations: []bulk.Organisation{{ID: org, Code: "ORG-1", Name: "Agency", Kind: "HEALTH_SOCIAL_AGENCY", Territory: "G702", IsPublic: true}},
+		Departments:   []bulk.Department{{ID: dept, OrganisationID: org, Code: "SOC", Name: "Social care", Kind: "SOCIAL_CARE"}},
+		Staff:         []bulk.Staff{{ID: staff, Subject: "sw.test", DisplayName: "Test Worker", OrganisationID: org, DepartmentID: dept}},
+		Persons: []bulk.Person{
 			{ID: person, TaxCode: "RSSMRA80A01G702X", GivenName: "Maria", FamilyName: "Rossi", BirthDate: day(1980, 1, 1), Gender: "FEMALE", Citizenship: "IT"},
 			{ID: child, TaxCode: "RSSLCU12A41G702X", GivenName: "Luca", FamilyName: "Rossi"},
 		},
-		Households: []store.BulkHousehold{{ID: hh, Label: "Rossi"}},
-		HouseholdMembers: []store.BulkHouseholdMember{
+		Households: []bulk.Household{{ID: hh, Label: "Rossi"}},
+		HouseholdMembers: []bulk.HouseholdMember{
 			{ID: store.NewID(), HouseholdID: hh, PersonID: person, Relationship: "HEAD", ValidFrom: day(2010, 1, 1)},
 			{ID: store.NewID(), HouseholdID: hh, PersonID: child, Relationship: "CHILD", ValidFrom: day(2012, 1, 1)},
 		},
-		Cases:             []store.BulkCase{{ID: cs, Reference: "C-1", HouseholdID: hh, PersonID: person, OrganisationID: org, LeadWorkerID: staff, Status: "OPEN", OpenedOn: day(2020, 9, 1)}},
-		CaseDepartments:   []store.BulkCaseDepartment{{CaseID: cs, DepartmentID: dept}},
-		CaseOrganisations: []store.BulkCaseOrganisation{{CaseID: cs, OrganisationID: org, Role: "LEAD"}},
-		CaseAssignments:   []store.BulkCaseAssignment{{CaseID: cs, StaffID: staff}},
-		Assessments:       []store.BulkAssessment{{ID: asm, CaseID: cs, PersonID: person, AssessorID: staff, AssessedOn: day(2020, 9, 15), ProposedInterventions: []string{"INTERNSHIP"}}},
-		AssessmentScores:  []store.BulkAssessmentScore{{AssessmentID: asm, Area: "DIGITAL_SKILLS", Score: 2}},
-		Projects:          []store.BulkProject{{ID: prj, CaseID: cs, ParticipantID: person, CaseManagerID: staff, ProviderOrganisationID: org, Title: "Project", Status: "ACTIVE", StartedOn: day(2020, 10, 1)}},
-		Operations:        []store.BulkOperation{{ID: op, Code: "CUP1", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11", CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: day(2020, 10, 1)}},
-		OperationRounds:   []store.BulkOperationRound{{ID: rnd, OperationID: op, Number: 1, StartsOn: day(2020, 10, 1)}},
-		Interventions: []store.BulkIntervention{{ID: store.NewID(), CaseID: cs, ProjectID: prj, RoundID: rnd, ServiceType: "HOME_EDUCATION_MINORS",
+		Cases:             []bulk.Case{{ID: cs, Reference: "C-1", HouseholdID: hh, PersonID: person, OrganisationID: org, LeadWorkerID: staff, Status: "OPEN", OpenedOn: day(2020, 9, 1)}},
+		CaseDepartments:   []bulk.CaseDepartment{{CaseID: cs, DepartmentID: dept}},
+		CaseOrganisations: []bulk.CaseOrganisation{{CaseID: cs, OrganisationID: org, Role: "LEAD"}},
+		CaseAssignments:   []bulk.CaseAssignment{{CaseID: cs, StaffID: staff}},
+		Assessments:       []bulk.Assessment{{ID: asm, CaseID: cs, PersonID: person, AssessorID: staff, AssessedOn: day(2020, 9, 15), ProposedInterventions: []string{"INTERNSHIP"}}},
+		AssessmentScores:  []bulk.AssessmentScore{{AssessmentID: asm, Area: "DIGITAL_SKILLS", Score: 2}},
+		Projects:          []bulk.Project{{ID: prj, CaseID: cs, ParticipantID: person, CaseManagerID: staff, ProviderOrganisationID: org, Title: "Project", Status: "ACTIVE", StartedOn: day(2020, 10, 1)}},
+		Operations:        []bulk.Operation{{ID: op, Code: "CUP1", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11", CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: day(2020, 10, 1)}},
+		OperationRounds:   []bulk.OperationRound{{ID: rnd, OperationID: op, Number: 1, StartsOn: day(2020, 10, 1)}},
+		Interventions: []bulk.Intervention{{ID: store.NewID(), CaseID: cs, ProjectID: prj, RoundID: rnd, ServiceType: "HOME_EDUCATION_MINORS",
 			ProviderOrganisationID: org, BeneficiaryID: child, PlannedHours: &hours, Status: "ACTIVE"}},
-		ActivityEntries: []store.BulkActivityEntry{{ID: store.NewID(), CaseID: cs, ProjectID: prj, AuthorID: staff, OccurredOn: day(2020, 10, 2), Kind: "MEETING", Minutes: intp(45), Note: "first meeting"}},
-		Participations: []store.BulkParticipation{{ID: store.NewID(), OperationID: op, RoundID: rnd, PersonID: person, EntryDate: day(2020, 10, 1),
+		ActivityEntries: []bulk.ActivityEntry{{ID: store.NewID(), CaseID: cs, ProjectID: prj, AuthorID: staff, OccurredOn: day(2020, 10, 2), Kind: "MEETING", Minutes: intp(45), Note: "first meeting"}},
+		Participations: []bulk.Participation{{ID: store.NewID(), OperationID: op, RoundID: rnd, PersonID: person, EntryDate: day(2020, 10, 1),
 			Gender: "F", BirthDate: day(1980, 1, 1), ISCED: intp(0), CountryOfOrigin: "IT"}},
 	}
 }
@@ -88,7 +89,7 @@ func TestBulkLoadWritesEveryTable(t *testing.T) {
 
 	var mu sync.Mutex
 	reported := map[string]int{}
-	err := b.st.BulkLoad(ctx, data, func(table string, done, total int) {
+	err := bulk.Load(ctx, b.st, data, func(table string, done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
 		require.LessOrEqual(t, done, total)
@@ -139,8 +140,8 @@ func TestBulkLoadRejectsMissingIdentifier(t *testing.T) {
 	data := oneOfEach()
 	data.Projects[0].CaseID = uuid.Nil
 
-	err := b.st.BulkLoad(context.Background(), data, nil)
-	require.ErrorIs(t, err, store.ErrMissingValue)
+	err := bulk.Load(context.Background(), b.st, data, nil)
+	require.ErrorIs(t, err, bulk.ErrMissingValue)
 	require.ErrorContains(t, err, "bulk load projects: row 0: case_id")
 	for _, table := range allTables {
 		require.Zero(t, countRows(t, b.pool, table), "%s must be rolled back", table)
@@ -153,8 +154,8 @@ func TestBulkLoadRejectsMissingDate(t *testing.T) {
 	data := oneOfEach()
 	data.Participations[0].EntryDate = time.Time{}
 
-	err := b.st.BulkLoad(context.Background(), data, nil)
-	require.ErrorIs(t, err, store.ErrMissingValue)
+	err := bulk.Load(context.Background(), b.st, data, nil)
+	require.ErrorIs(t, err, bulk.ErrMissingValue)
 	require.ErrorContains(t, err, "participations: row 0: entry_date")
 }
 
@@ -164,7 +165,7 @@ func TestBulkLoadReportsConstraintViolationAndRollsBack(t *testing.T) {
 	data := oneOfEach()
 	data.Participations[0].HouseholdSize = intp(0)
 
-	err := b.st.BulkLoad(context.Background(), data, nil)
+	err := bulk.Load(context.Background(), b.st, data, nil)
 	require.Error(t, err)
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok, "want an input error, got %v", err)
@@ -181,7 +182,7 @@ func TestBulkLoadRejectsDanglingReference(t *testing.T) {
 	data := oneOfEach()
 	data.Interventions[0].BeneficiaryID = store.NewID()
 
-	err := b.st.BulkLoad(context.Background(), data, nil)
+	err := bulk.Load(context.Background(), b.st, data, nil)
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok, "want an input error, got %v", err)
 	require.Contains(t, ie.Fields[0].Reason, "does not exist")
@@ -193,7 +194,7 @@ func TestBulkLoaderChunksShareOneTransaction(t *testing.T) {
 	ctx := context.Background()
 	first := oneOfEach()
 
-	l, err := b.st.BeginBulk(ctx, store.BulkOptions{})
+	l, err := bulk.Begin(ctx, b.st, bulk.Options{})
 	require.NoError(t, err)
 	defer func() { _ = l.Rollback(ctx) }()
 	require.NoError(t, l.Load(ctx, first))
@@ -206,8 +207,8 @@ func TestBulkLoaderChunksShareOneTransaction(t *testing.T) {
 	require.Equal(t, first.Staff[0].ID, keys.Staff["sw.test"])
 	require.Equal(t, first.Operations[0].ID, keys.Operations["CUP1"])
 
-	second := &store.BulkData{Persons: []store.BulkPerson{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
-	second.Participations = []store.BulkParticipation{{ID: store.NewID(), OperationID: keys.Operations["CUP1"], PersonID: second.Persons[0].ID, EntryDate: day(2021, 1, 1)}}
+	second := &bulk.Data{Persons: []bulk.Person{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
+	second.Participations = []bulk.Participation{{ID: store.NewID(), OperationID: keys.Operations["CUP1"], PersonID: second.Persons[0].ID, EntryDate: day(2021, 1, 1)}}
 	require.NoError(t, l.Load(ctx, second))
 
 	// Nothing is visible outside the transaction before Commit.
@@ -234,7 +235,7 @@ func TestBulkDataRowsByTable(t *testing.T) {
 	require.Len(t, got, len(allTables))
 	require.Equal(t, 2, got["persons"])
 	require.Equal(t, 1, got["participations"])
-	require.Empty(t, (&store.BulkData{}).RowsByTable())
+	require.Empty(t, (&bulk.Data{}).RowsByTable())
 }
 
 // A role subject to row-level security cannot COPY into the personal-data tables; the
@@ -284,12 +285,12 @@ func TestBulkLoadUnderRowLevelSecurity(t *testing.T) {
 
 	st := store.New(pool)
 	data := oneOfEach()
-	l, err := st.BeginBulk(ctx, store.BulkOptions{})
+	l, err := bulk.Begin(ctx, st, bulk.Options{})
 	require.NoError(t, err)
 	defer func() { _ = l.Rollback(ctx) }()
 	require.NoError(t, l.Load(ctx, data))
 	// A second batch reuses the staging tables.
-	second := &store.BulkData{Persons: []store.BulkPerson{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
+	second := &bulk.Data{Persons: []bulk.Person{{ID: store.NewID(), TaxCode: "BNCGNN75B02G702X", GivenName: "Gianni", FamilyName: "Bianchi"}}}
 	require.NoError(t, l.Load(ctx, second))
 	require.NoError(t, l.Commit(ctx))
 
@@ -322,7 +323,7 @@ func TestBulkLoadDeferringForeignKeys(t *testing.T) {
 	before := foreignKeys(t, b.pool)
 	require.NotEmpty(t, before)
 
-	l, err := b.st.BeginBulk(ctx, store.BulkOptions{DeferForeignKeys: true})
+	l, err := bulk.Begin(ctx, b.st, bulk.Options{DeferForeignKeys: true})
 	require.NoError(t, err)
 	defer func() { _ = l.Rollback(ctx) }()
 	require.True(t, l.DeferredForeignKeys())
@@ -340,7 +341,7 @@ func TestBulkLoadDeferredForeignKeysStillCatchDanglingReferences(t *testing.T) {
 	data := oneOfEach()
 	data.Interventions[0].BeneficiaryID = store.NewID()
 
-	l, err := b.st.BeginBulk(ctx, store.BulkOptions{DeferForeignKeys: true})
+	l, err := bulk.Begin(ctx, b.st, bulk.Options{DeferForeignKeys: true})
 	require.NoError(t, err)
 	defer func() { _ = l.Rollback(ctx) }()
 	require.NoError(t, l.Load(ctx, data), "nothing checks references before Commit")
