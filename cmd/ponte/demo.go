@@ -25,6 +25,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgserver"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -199,7 +200,7 @@ const demoTokenTTL = 12 * time.Hour
 
 // demoToken is a ready-to-use staff JWT for one of the demo's identities.
 type demoToken struct {
-	identity demo.Identity
+	identity roster.Identity
 	purposes []access.Purpose
 	token    string
 }
@@ -210,12 +211,12 @@ type demoToken struct {
 // Turin's staff, whose TO-HOME cases work across the city's departments.
 func demoTokens(issuer *auth.DevIssuer, policy *access.Policy) ([]demoToken, error) {
 	var out []demoToken
-	ids := demo.Identities()
+	ids := roster.Identities()
 	seen := map[access.Role]bool{}
 	done := map[string]bool{}
 	for _, role := range access.Roles() {
 		for _, id := range ids {
-			turin := id.OrganisationCode == demo.OrgTorino
+			turin := id.OrganisationCode == roster.OrgTorino
 			if id.Role != role || done[id.Subject] || (seen[role] && id.Purposes == nil && !turin) {
 				continue
 			}

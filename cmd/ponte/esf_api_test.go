@@ -27,6 +27,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/cli/reportcmd"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -80,7 +81,7 @@ func setupESFAPIHub(t *testing.T) *esfAPIHub {
 	h := &esfAPIHub{st: st, url: srv.URL, tokens: map[access.Purpose]string{}, issuer: issuer}
 	// The monitoring officer and the auditor, each with a token for their own purpose only.
 	for subject, purpose := range map[string]access.Purpose{"esf.monitor.test": access.PurposeESFMonitoring, "esf.auditor.test": access.PurposeESFAudit} {
-		tok, err := issuer.IssueDev(subject, access.RoleESFAuditor, demo.OrgMinistryMA, []access.Purpose{purpose}, time.Hour)
+		tok, err := issuer.IssueDev(subject, access.RoleESFAuditor, roster.OrgMinistryMA, []access.Purpose{purpose}, time.Hour)
 		require.NoError(t, err)
 		h.tokens[purpose] = tok
 	}
@@ -425,7 +426,7 @@ func TestESFDrillDownIsLogged(t *testing.T) {
 		{access.RoleCaseManager, access.PurposeCaseManagement, `{ esfDrillDown(cutoff: "2022-12-31", indicator: "EECO01") { pseudonym } }`, "may not drill_esf"},
 		{access.RoleESFAuditor, access.PurposeESFAudit, `mutation { freezeEsfReport(input: {cutoff: "2022-12-31"}) { frozen { id } } }`, "may not freeze_esf_report"},
 	} {
-		tok, err := h.issuer.IssueDev("other."+string(c.who), c.who, demo.OrgSdSPisa, []access.Purpose{c.purpose}, time.Hour)
+		tok, err := h.issuer.IssueDev("other."+string(c.who), c.who, roster.OrgSdSPisa, []access.Purpose{c.purpose}, time.Hour)
 		require.NoError(t, err)
 		errs := h.queryWith(t, tok, c.purpose, c.query, nil, nil)
 		require.NotEmpty(t, errs, "%s %s", c.who, c.purpose)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/intruder"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/globalid"
@@ -360,11 +361,11 @@ func TestDemoAggregatesResistAnIntruderHoldingEverything(t *testing.T) {
 	rounds := roundIDs(t, b.store)
 	require.NotEmpty(t, rounds)
 	principals := []aggregatePrincipal{
-		{identity{"dash.demo", access.RoleDashboard, demo.OrgSdSPisa}, access.PurposeStatistics},
-		{identity{"sw.demo", access.RoleSocialWorker, demo.OrgSdSPisa}, access.PurposeStatistics},
-		{identity{"admin.demo", access.RoleAdmin, demo.OrgSdSPisa}, access.PurposeStatistics},
-		{identity{"esf.demo", access.RoleESFAuditor, demo.OrgMinistryMA}, access.PurposeESFMonitoring},
-		{identity{"sw.torino.demo", access.RoleSocialWorker, demo.OrgTorino}, access.PurposeStatistics},
+		{identity{"dash.demo", access.RoleDashboard, roster.OrgSdSPisa}, access.PurposeStatistics},
+		{identity{"sw.demo", access.RoleSocialWorker, roster.OrgSdSPisa}, access.PurposeStatistics},
+		{identity{"admin.demo", access.RoleAdmin, roster.OrgSdSPisa}, access.PurposeStatistics},
+		{identity{"esf.demo", access.RoleESFAuditor, roster.OrgMinistryMA}, access.PurposeESFMonitoring},
+		{identity{"sw.torino.demo", access.RoleSocialWorker, roster.OrgTorino}, access.PurposeStatistics},
 	}
 	for _, p := range principals {
 		requireUnrecoverable(t, b, p, rounds)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ponte-hub/ponte/internal/demo/roster"
+	"github.com/ponte-hub/ponte/internal/demo/synth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
@@ -33,24 +35,17 @@ const (
 	FundingPovertyFund  = "NATIONAL_POVERTY_FUND"
 )
 
-// Age bands of Table 8.3, as completed years at entry.
-var ageBands = [5][2]int{{18, 24}, {25, 34}, {35, 44}, {45, 54}, {55, 66}}
-
 // aliRound is one ALI round as the chapter's Tables 8.1-8.5 describe it. Counts of a table
 // that add up to less than withData are the values the chapter reports missing.
 type aliRound struct {
-	number        int
-	starts, ends  time.Time
-	entryFrom     time.Time
-	entryTo       time.Time
-	funding       string
-	participants  int
-	withData      int // footnote 8: the second round has data for 50 of its 63 participants
-	male, female  int
-	italy, other  int
-	ages          [5]int
-	sizes         [6]int // household sizes 1 to 6
-	singleMothers int    // "single mothers with children"
+	number       int
+	starts, ends time.Time
+	entryFrom    time.Time
+	entryTo      time.Time
+	funding      string
+	// Tables 8.1-8.4; footnote 8: the second round has data for 50 of its 63 participants.
+	synth.Tables
+	singleMothers int // "single mothers with children"
 	services      map[string]int
 	workers       []string
 	// The demo's own gaps besides the chapter's, so completeness checks have something to
@@ -66,6 +61,20 @@ type aliRound struct {
 	covid bool
 }
 
+// Social workers of the Pisa agency. The second round drew on a partly different team: the
+// chapter reports a high turnover of the agency's social workers on temporary contracts.
+var (
+	pisaWorkersRound1 = []string{"sw.pisa.rossi", "sw.pisa.bianchi", "sw.pisa.galli", "sw.pisa.conti", "sw.pisa.ferri"}
+	pisaWorkersRound2 = []string{"sw.pisa.galli", "sw.pisa.conti", "sw.pisa.esposito", "sw.pisa.fabbri"}
+)
+
+// caseManagers are the cooperatives' counsellors who run the individual projects.
+var caseManagers = map[string][]string{
+	roster.OrgArnera:    {"cm.arnera.lombardi", "cm.arnera.moretti"},
+	roster.OrgAforisma:  {"cm.aforisma.barbieri", "cm.aforisma.fontana"},
+	roster.OrgIlSimbolo: {"cm.simbolo.santoro", "cm.simbolo.mariani"},
+}
+
 // serviceOrder is the row order of Table 8.5.
 var serviceOrder = []string{svcInternship, svcForklift, svcItalian, svcHACCP, svcSafety, svcHomeEdu, svcIT, svcSoftSkills,
 	svcHomeCare, svcPsych, svcOrient}
@@ -78,10 +87,8 @@ var aliRounds = []aliRound{
 	{
 		number: 1, starts: date(2020, 10, 1), ends: date(2021, 12, 31),
 		entryFrom: date(2020, 10, 5), entryTo: date(2021, 6, 30), funding: FundingESFInclusion,
-		participants: 144, withData: 144,
-		male: 59, female: 85, italy: 65, other: 79,
-		ages:          [5]int{17, 26, 37, 33, 31},
-		sizes:         [6]int{35, 28, 27, 23, 13, 12},
+		Tables: synth.Tables{Participants: 144, WithData: 144, Male: 59, Female: 85, Italy: 65, Other: 79,
+			Ages: [5]int{17, 26, 37, 33, 31}, Sizes: [6]int{35, 28, 27, 23, 13, 12}},
 		singleMothers: 37,
 		services: map[string]int{svcInternship: 43, svcForklift: 21, svcItalian: 27, svcHACCP: 46, svcSafety: 68,
 			svcHomeEdu: 47, svcIT: 0, svcSoftSkills: 0, svcHomeCare: 5, svcPsych: 34, svcOrient: 17},
@@ -94,10 +101,8 @@ var aliRounds = []aliRound{
 	{
 		number: 2, starts: date(2022, 1, 10), ends: date(2022, 6, 30),
 		entryFrom: date(2022, 1, 10), entryTo: date(2022, 3, 31), funding: FundingPovertyFund,
-		participants: 63, withData: 50,
-		male: 22, female: 28, italy: 32, other: 18,
-		ages:          [5]int{2, 7, 14, 18, 8},
-		sizes:         [6]int{24, 9, 7, 3, 2, 5},
+		Tables: synth.Tables{Participants: 63, WithData: 50, Male: 22, Female: 28, Italy: 32, Other: 18,
+			Ages: [5]int{2, 7, 14, 18, 8}, Sizes: [6]int{24, 9, 7, 3, 2, 5}},
 		singleMothers: 8,
 		services: map[string]int{svcInternship: 12, svcForklift: 19, svcItalian: 13, svcHACCP: 17, svcSafety: 39,
 			svcHomeEdu: 19, svcIT: 29, svcSoftSkills: 9, svcHomeCare: 4, svcPsych: 12, svcOrient: 12},
@@ -107,132 +112,6 @@ var aliRounds = []aliRound{
 		unemployed: 70, inactive: 25,
 		short: true,
 	},
-}
-
-// Participant profiles of a round before realisation: one slot per participant. Each
-// attribute is a list holding exactly the chapter's counts, shuffled independently; fixing
-// a slot's value swaps it with another slot, so the counts never move.
-type slots struct {
-	gender []string // "M", "F", "" missing
-	origin []string // "IT", "XX" another country, "" missing
-	band   []int    // index into ageBands, -1 missing
-	size   []int    // 1-6, 0 missing
-	locked []bool
-	mother []bool // single mother
-}
-
-func repeat[T any](dst []T, v T, n int) []T {
-	for range n {
-		dst = append(dst, v)
-	}
-	return dst
-}
-
-func (g *generator) newSlots(r *aliRound) (*slots, error) {
-	n, w := r.participants, r.withData
-	s := &slots{locked: make([]bool, n), mother: make([]bool, n)}
-	s.gender = repeat(repeat(make([]string, 0, n), "M", r.male), "F", r.female)
-	s.origin = repeat(repeat(make([]string, 0, n), "IT", r.italy), "XX", r.other)
-	for b, c := range r.ages {
-		s.band = repeat(s.band, b, c)
-	}
-	for sz, c := range r.sizes {
-		s.size = repeat(s.size, sz+1, c)
-	}
-	if len(s.gender) > w || len(s.origin) > w || len(s.band) > w || len(s.size) > w {
-		return nil, fmt.Errorf("%w: round %d: a table counts more than the %d participants with data", errGenerate, r.number, w)
-	}
-	s.gender = repeat(s.gender, "", n-len(s.gender))
-	s.origin = repeat(s.origin, "", n-len(s.origin))
-	s.band = repeat(s.band, -1, n-len(s.band))
-	s.size = repeat(s.size, 0, n-len(s.size))
-	// Missing values within the participants with data are spread among them; the
-	// participants without data stay at the end, missing everything.
-	g.rng.Shuffle(w, func(i, j int) { s.gender[i], s.gender[j] = s.gender[j], s.gender[i] })
-	g.rng.Shuffle(w, func(i, j int) { s.origin[i], s.origin[j] = s.origin[j], s.origin[i] })
-	g.rng.Shuffle(w, func(i, j int) { s.band[i], s.band[j] = s.band[j], s.band[i] })
-	g.rng.Shuffle(w, func(i, j int) { s.size[i], s.size[j] = s.size[j], s.size[i] })
-	for i := w; i < n; i++ {
-		s.locked[i] = true
-	}
-	return s, nil
-}
-
-// swapTo gives slot i the value v, taking it from an unlocked slot that has it.
-func swapTo[T comparable](vals []T, locked []bool, i int, v T) error {
-	if vals[i] == v {
-		return nil
-	}
-	for j := range vals {
-		if j != i && !locked[j] && vals[j] == v {
-			vals[i], vals[j] = vals[j], vals[i]
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: no free slot with value %v", errGenerate, v)
-}
-
-// claim fixes the next free slot to a narrated participant's profile and locks it.
-func (s *slots) claim(gender, origin string, band, size int) (int, error) {
-	i := slices.Index(s.locked, false)
-	if i < 0 {
-		return 0, fmt.Errorf("%w: no free slot for a narrated participant", errGenerate)
-	}
-	s.locked[i] = true
-	for _, err := range []error{swapTo(s.gender, s.locked, i, gender), swapTo(s.origin, s.locked, i, origin),
-		swapTo(s.band, s.locked, i, band), swapTo(s.size, s.locked, i, size)} {
-		if err != nil {
-			return 0, err
-		}
-	}
-	return i, nil
-}
-
-// chooseMothers marks count slots as single mothers: women in households of two or more,
-// old enough for their children. Household sizes move between slots when too few women
-// qualify.
-func (g *generator) chooseMothers(s *slots, count int) error {
-	fits := func(i int) bool {
-		if s.locked[i] || s.gender[i] != "F" || s.size[i] < 2 {
-			return false
-		}
-		return (s.band[i] >= 1 && s.band[i] <= 3) || (s.band[i] == 0 && s.size[i] <= 3)
-	}
-	for {
-		n := 0
-		for i := range s.size {
-			if fits(i) {
-				n++
-			}
-		}
-		if n >= count {
-			break
-		}
-		from, to := -1, -1
-		for i := range s.size {
-			if !s.locked[i] && s.gender[i] == "F" && s.size[i] == 1 && s.band[i] >= 1 && s.band[i] <= 3 {
-				to = i
-			}
-			if !s.locked[i] && s.gender[i] == "M" && s.size[i] >= 2 {
-				from = i
-			}
-		}
-		if from < 0 || to < 0 {
-			return fmt.Errorf("%w: only %d of %d single mothers fit the tables", errGenerate, n, count)
-		}
-		s.size[from], s.size[to] = s.size[to], s.size[from]
-	}
-	order := g.rng.Perm(len(s.size))
-	// Mothers aged 25-54 first; the youngest only when needed.
-	for pass := 0; pass < 2 && count > 0; pass++ {
-		for _, i := range order {
-			if count > 0 && fits(i) && (pass == 1 || s.band[i] >= 1) {
-				s.mother[i], s.locked[i] = true, true
-				count--
-			}
-		}
-	}
-	return nil
 }
 
 // aliContext carries the operation and the round being generated.
@@ -276,20 +155,20 @@ func (g *generator) addALI() error {
 // partners that received nothing for themselves.
 func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []bulk.OperationEntity {
 	return []bulk.OperationEntity{
-		{OperationID: op, OrganisationID: orgs[OrgSdSPisa], Kind: store.ESFEntityPublic, SupportedFrom: date(2020, 10, 1)},
+		{OperationID: op, OrganisationID: orgs[roster.OrgSdSPisa], Kind: store.ESFEntityPublic, SupportedFrom: date(2020, 10, 1)},
 	}
 }
 
 func (g *generator) aliRound(c aliContext) error {
 	r := c.round
-	s, err := g.newSlots(r)
+	s, err := synth.NewProfiles(g.rng, r.Tables)
 	if err != nil {
 		return err
 	}
 	firstCase := len(g.out.Cases)
 	var drafts []*draft
 	// The narrated cases take their slots first, so the plain participants fill the rest.
-	narrated := map[int][]func(aliContext, *slots) ([]*draft, error){
+	narrated := map[int][]func(aliContext, *synth.Profiles) ([]*draft, error){
 		1: {g.familyA, g.familyB, g.familyC},
 		2: {g.youngMan},
 	}
@@ -300,13 +179,13 @@ func (g *generator) aliRound(c aliContext) error {
 		}
 		drafts = append(drafts, ds...)
 	}
-	if err := g.chooseMothers(s, r.singleMothers); err != nil {
+	if err := s.ChooseMothers(g.rng, r.singleMothers); err != nil {
 		return err
 	}
 	// The demo's own gaps go to participants with data who are not narrated.
 	var plain []int
-	for i := range s.gender {
-		if i < r.withData && (!s.locked[i] || s.mother[i]) {
+	for i := range s.Gender {
+		if i < r.WithData && (!s.Locked[i] || s.Mother[i]) {
 			plain = append(plain, i)
 		}
 	}
@@ -319,8 +198,8 @@ func (g *generator) aliRound(c aliContext) error {
 	for k := range r.missingEmployment {
 		noEmployment[plain[r.missingISCED+k]] = true
 	}
-	for i := range s.gender {
-		if s.locked[i] && !s.mother[i] && i < r.withData {
+	for i := range s.Gender {
+		if s.Locked[i] && !s.Mother[i] && i < r.WithData {
 			continue // narrated
 		}
 		d, err := g.aliParticipant(c, s, i, noISCED[i], noEmployment[i])
@@ -352,74 +231,74 @@ func (g *generator) aliRound(c aliContext) error {
 }
 
 // aliParticipant realises one slot: household, case and the draft of the project.
-func (g *generator) aliParticipant(c aliContext, s *slots, i int, noISCED, noEmployment bool) (*draft, error) {
+func (g *generator) aliParticipant(c aliContext, s *synth.Profiles, i int, noISCED, noEmployment bool) (*draft, error) {
 	r := c.round
-	start := g.between(r.entryFrom, r.entryTo)
+	start := g.rng.Between(r.entryFrom, r.entryTo)
 	sex := byte('F')
-	switch s.gender[i] {
+	switch s.Gender[i] {
 	case "M":
 		sex = 'M'
 	case "":
-		if g.chance(0.45) {
+		if g.rng.Chance(0.45) {
 			sex = 'M'
 		}
 	}
-	band := s.band[i]
+	band := s.Band[i]
 	if band < 0 {
-		band = weighted(g.rng, r.ages[:]...)
+		band = synth.Weighted(g.rng, r.Ages[:]...)
 	}
-	age := g.span(ageBands[band][0], ageBands[band][1])
-	foreign := s.origin[i] == "XX"
-	if s.origin[i] == "" {
-		foreign = g.chance(float64(r.other) / float64(r.other+r.italy))
+	age := g.rng.AgeIn(band)
+	foreign := s.Origin[i] == "XX"
+	if s.Origin[i] == "" {
+		foreign = g.rng.Chance(float64(r.Other) / float64(r.Other+r.Italy))
 	}
-	size := s.size[i]
+	size := s.Size[i]
 	if size == 0 {
-		size = 1 + weighted(g.rng, r.sizes[:]...)
+		size = 1 + synth.Weighted(g.rng, r.Sizes[:]...)
 	}
-	origin := italy
+	origin := synth.Italy
 	if foreign {
-		origin = pickForeign(g.rng)
+		origin = g.rng.Foreign()
 	}
-	plan := g.planHousehold(planInput{sex: sex, age: age, size: size, singleMother: s.mother[i]})
-	res := pickResidence(g.rng)
-	h, err := g.addHousehold(plan, hhOptions{origin: origin, residence: res.belfiore, ref: start,
-		naturalise: foreign && g.chance(0.15), yearsInItaly: g.span(4, 20)})
+	plan := g.rng.PlanHousehold(synth.PlanInput{Sex: sex, Age: age, Size: size, SingleMother: s.Mother[i]})
+	res := g.rng.Residence()
+	h, err := g.addHousehold(plan, synth.HouseholdOptions{Origin: origin, Residence: res.Belfiore, Ref: start,
+		Naturalise: foreign && g.rng.Chance(0.15), YearsInItaly: g.rng.Span(4, 20)})
 	if err != nil {
 		return nil, err
 	}
-	who := slices.IndexFunc(h.members, func(m hhMember) bool { return m.participant })
-	benefit := g.chance(r.benefitItalian)
+	who := slices.IndexFunc(h.Members, func(m synth.HouseholdMember) bool { return m.Participant })
+	benefit := g.rng.Chance(r.benefitItalian)
 	if foreign {
-		benefit = g.chance(r.benefitForeign)
+		benefit = g.rng.Chance(r.benefitForeign)
 	}
 	d := g.newDraft(c, h, who, start, benefit, foreign, nil)
-	d.singleParent = s.mother[i] || (len(h.members) == 2 && h.members[1].rel == "CHILD")
+	d.singleParent = s.Mother[i] || (len(h.Members) == 2 && h.Members[1].Rel == "CHILD")
 	g.record(d, s, i, origin, res, noISCED, noEmployment)
-	if d.singleParent && g.chance(0.3) {
+	if d.singleParent && g.rng.Chance(0.3) {
 		d.healthNote = "Single parent without a support network"
 	}
 	return d, nil
 }
 
 // record fills the characteristics at entry, only where the round's tables have them.
-func (g *generator) record(d *draft, s *slots, i int, origin *country, res municipality, noISCED, noEmployment bool) {
+func (g *generator) record(d *draft, s *synth.Profiles, i int, origin *synth.Country, res synth.Municipality, noISCED, noEmployment bool) {
 	r := aliRounds[d.roundNo-1]
 	h, who := d.hh, d.who
 	p := &d.snap
-	p.Gender = s.gender[i]
-	if s.band[i] >= 0 {
-		p.BirthDate = h.members[who].birth
+	p.Gender = s.Gender[i]
+	if s.Band[i] >= 0 {
+		p.BirthDate = h.Members[who].Birth
 	}
-	if s.origin[i] != "" {
-		p.CountryOfOrigin = origin.iso
-		p.ForeignBackground = yesNo(origin != italy)
-		p.ThirdCountryNational = yesNo(!countryByISO(h.members[who].citizenship).eu)
+	if s.Origin[i] != "" {
+		p.CountryOfOrigin = origin.ISO
+		p.ForeignBackground = yesNo(origin != synth.Italy)
+		p.ThirdCountryNational = yesNo(!synth.CountryByISO(h.Members[who].Citizenship).EU)
 	}
-	if s.size[i] > 0 {
-		p.HouseholdSize = ptr(len(h.members))
+	if s.Size[i] > 0 {
+		p.HouseholdSize = ptr(len(h.Members))
 	}
-	noData := i >= r.withData
+	noData := i >= r.WithData
 	g.employment(d, r.unemployed, r.inactive, noData || noEmployment)
 	if noData || noISCED {
 		d.isced = -1
@@ -440,36 +319,36 @@ func yesNo(b bool) string {
 
 // newDraft starts the draft of an ALI participant's project. The first participant of a
 // household opens its case; further ones (shared) join it.
-func (g *generator) newDraft(c aliContext, h *household, who int, start time.Time, benefit, foreign bool, shared *draft) *draft {
+func (g *generator) newDraft(c aliContext, h *synth.Household, who int, start time.Time, benefit, foreign bool, shared *draft) *draft {
 	r := c.round
 	d := &draft{hh: h, who: who, assessed: who, round: c.roundID, roundNo: r.number, start: start,
-		benefit: benefit, foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1}
+		benefit: benefit, foreign: foreign, assessedOn: start.AddDate(0, 0, -g.rng.Span(14, 45)), isced: -1, unemployed: -1}
 	d.snap.OperationID, d.snap.RoundID = c.operation, c.roundID
 	if shared != nil {
 		d.caseID, d.worker, d.coop, d.manager = shared.caseID, shared.worker, shared.coop, shared.manager
 		return d
 	}
-	d.worker = pick(g.rng, r.workers)
-	d.coop = []string{OrgArnera, OrgAforisma, OrgIlSimbolo}[weighted(g.rng, 40, 30, 30)]
-	d.manager = pick(g.rng, caseManagers[d.coop])
-	opened := d.assessedOn.AddDate(-g.span(0, 7), -g.span(1, 11), 0)
+	d.worker = synth.Pick(g.rng, r.workers)
+	d.coop = []string{roster.OrgArnera, roster.OrgAforisma, roster.OrgIlSimbolo}[synth.Weighted(g.rng, 40, 30, 30)]
+	d.manager = synth.Pick(g.rng, caseManagers[d.coop])
+	opened := d.assessedOn.AddDate(-g.rng.Span(0, 7), -g.rng.Span(1, 11), 0)
 	*c.caseSeq++
 	ref := fmt.Sprintf("SDS-PI-%d-%05d", opened.Year(), *c.caseSeq)
 	summary := fmt.Sprintf("Household in the care of the Pisa social services; selected for ALI round %d.", r.number)
-	d.caseID = g.openCase(ref, h, h.members[who].id, OrgSdSPisa, "SOC", d.worker, opened, time.Time{}, "", summary)
+	d.caseID = g.openCase(ref, h, h.Members[who].ID, roster.OrgSdSPisa, "SOC", d.worker, opened, time.Time{}, "", summary)
 	return d
 }
 
 // employment draws the employment status at entry and the education level.
 func (g *generator) employment(d *draft, unemployed, inactive int, unrecorded bool) {
 	age := d.age()
-	switch weighted(g.rng, unemployed, inactive, 100-unemployed-inactive) {
+	switch synth.Weighted(g.rng, unemployed, inactive, 100-unemployed-inactive) {
 	case 0:
-		months := g.span(1, 12)
-		if age >= 25 && g.chance(0.6) {
-			months = g.span(13, 72)
+		months := g.rng.Span(1, 12)
+		if age >= 25 && g.rng.Chance(0.6) {
+			months = g.rng.Span(13, 72)
 		} else if age < 25 {
-			months = g.span(1, 18)
+			months = g.rng.Span(1, 18)
 		}
 		d.unemployed = months
 		if !unrecorded {
@@ -486,19 +365,19 @@ func (g *generator) employment(d *draft, unemployed, inactive int, unrecorded bo
 		}
 	}
 	if d.foreign {
-		d.isced = []int{0, 1, 2, 3, 6}[weighted(g.rng, 5, 20, 40, 28, 7)]
+		d.isced = []int{0, 1, 2, 3, 6}[synth.Weighted(g.rng, 5, 20, 40, 28, 7)]
 	} else {
-		d.isced = []int{1, 2, 3, 4, 6}[weighted(g.rng, 10, 50, 32, 3, 5)]
+		d.isced = []int{1, 2, 3, 4, 6}[synth.Weighted(g.rng, 10, 50, 32, 3, 5)]
 	}
 }
 
 // flags draws the disadvantage flags at entry (Annex I point 1.2), with unknowns.
-func (g *generator) flags(d *draft, res municipality) {
+func (g *generator) flags(d *draft, res synth.Municipality) {
 	p := &d.snap
-	p.Disability = []string{"N", "Y", ""}[weighted(g.rng, 85, 5, 10)]
-	p.Minority = []string{"N", "E", ""}[weighted(g.rng, 80, 3, 17)]
-	p.Homeless = []string{"N", "Y", ""}[weighted(g.rng, 90, 4, 6)]
-	p.Rural = yesNo(res.thinlyPopulated)
+	p.Disability = []string{"N", "Y", ""}[synth.Weighted(g.rng, 85, 5, 10)]
+	p.Minority = []string{"N", "E", ""}[synth.Weighted(g.rng, 80, 3, 17)]
+	p.Homeless = []string{"N", "Y", ""}[synth.Weighted(g.rng, 90, 4, 6)]
+	p.Rural = yesNo(res.ThinlyPopulated)
 }
 
 // settle draws a project's outcome and dates from its services and round.
@@ -521,22 +400,22 @@ func (g *generator) settle(d *draft, r *aliRound) {
 	default:
 		w = []int{0, 0, 0, 0, 15, 35, 50}
 	}
-	d.outcome = outcomes[weighted(g.rng, w...)]
-	d.covid = r.covid && internship && d.outcome != outWithdrew && d.outcome != outHiredByHost && g.chance(0.25)
+	d.outcome = outcomes[synth.Weighted(g.rng, w...)]
+	d.covid = r.covid && internship && d.outcome != outWithdrew && d.outcome != outHiredByHost && g.rng.Chance(0.25)
 	switch d.outcome {
 	case outWithdrew:
-		d.end = d.start.AddDate(0, 0, g.span(21, 60))
+		d.end = d.start.AddDate(0, 0, g.rng.Span(21, 60))
 	case outInterrupted:
 		if r.short {
 			d.end = r.ends
 		} else {
-			d.end = d.start.AddDate(0, g.span(2, 8), 0)
+			d.end = d.start.AddDate(0, g.rng.Span(2, 8), 0)
 		}
 	default:
 		if r.short {
-			d.end = d.start.AddDate(0, g.span(3, 5), 0)
+			d.end = d.start.AddDate(0, g.rng.Span(3, 5), 0)
 		} else {
-			d.end = d.start.AddDate(0, g.span(6, 14), 0)
+			d.end = d.start.AddDate(0, g.rng.Span(6, 14), 0)
 		}
 	}
 	if d.end.After(r.ends) {
@@ -549,16 +428,16 @@ func (g *generator) settle(d *draft, r *aliRound) {
 func (g *generator) pisaLinks(d *draft) {
 	if d.benefit || d.has(svcInternship) {
 		// Income-support recipients sign their pact at the employment centre.
-		g.linkOrg(d.caseID, OrgCPIPisa, "PARTNER")
-		g.linkDept(d.caseID, OrgSdSPisa, "INCL")
-		g.assign(d.caseID, subjectEmploymentPisa)
+		g.linkOrg(d.caseID, roster.OrgCPIPisa, "PARTNER")
+		g.linkDept(d.caseID, roster.OrgSdSPisa, "INCL")
+		g.assign(d.caseID, roster.SubjectEmploymentPisa)
 	}
 	if d.has(svcHomeEdu) {
-		g.linkOrg(d.caseID, OrgSchoolsPisa, "PARTNER")
-		g.assign(d.caseID, subjectSchoolPisa)
+		g.linkOrg(d.caseID, roster.OrgSchoolsPisa, "PARTNER")
+		g.assign(d.caseID, roster.SubjectSchoolPisa)
 	}
 	if d.has(svcPsych) {
-		g.linkDept(d.caseID, OrgSdSPisa, "PSI")
+		g.linkDept(d.caseID, roster.OrgSdSPisa, "PSI")
 	}
 }
 
@@ -568,12 +447,12 @@ func (g *generator) closeSomeCases(from int, share float64, ended map[uuid.UUID]
 	for i := from; i < len(g.out.Cases); i++ {
 		c := &g.out.Cases[i]
 		end, ok := ended[c.ID]
-		if !ok || !g.chance(share) {
+		if !ok || !g.rng.Chance(share) {
 			continue
 		}
 		c.Status = "CLOSED"
-		c.ClosedOn = end.AddDate(0, g.span(1, 10), 0)
-		c.ClosureReason = pick(g.rng, []string{"Objectives of the individual project achieved",
+		c.ClosedOn = end.AddDate(0, g.rng.Span(1, 10), 0)
+		c.ClosureReason = synth.Pick(g.rng, []string{"Objectives of the individual project achieved",
 			"Moved out of the agency's territory", "No further need of support", "The household refused further contact"})
 	}
 }

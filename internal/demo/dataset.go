@@ -52,7 +52,7 @@ func Persons() ([]Person, error) {
 			base.err = err
 			return
 		}
-		base.people = *g.people
+		base.people = *g.export
 	})
 	return append([]Person(nil), base.people...), base.err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ponte-hub/ponte/internal/demo/progress"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
@@ -91,7 +92,7 @@ func (s *Summary) add(d *bulk.Data) {
 func aliParticipants() int {
 	n := 0
 	for _, r := range aliRounds {
-		n += r.participants
+		n += r.Participants
 	}
 	return n
 }
@@ -99,7 +100,7 @@ func aliParticipants() int {
 // generateBase builds the ALI and TO-HOME data in memory, with the dataset export.
 func generateBase() (*generator, error) {
 	g := newGenerator(baseSeed, &bulk.Data{})
-	g.people = &[]Person{}
+	g.export = &[]Person{}
 	g.addOrganisations()
 	if err := g.addALI(); err != nil {
 		return nil, fmt.Errorf("demo: ALI: %w", err)
@@ -112,9 +113,9 @@ func generateBase() (*generator, error) {
 
 // Load writes the demo, and opts.Scale synthetic participants, into the store in one
 // transaction. A database that already holds the demo (its ALI operation) keeps it and only
-// gets the synthetic participants, unless those are there too; progress, when not nil,
-// receives a one-line progress display.
-func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer) (Summary, error) {
+// gets the synthetic participants, unless those are there too; w, when not nil, receives
+// a one-line progress display.
+func Load(ctx context.Context, st *store.Store, opts Options, w io.Writer) (Summary, error) {
 	if opts.Scale < 0 || opts.Scale > MaxScale {
 		return Summary{}, fmt.Errorf("demo: scale: must be between 0 and %d, got %d", MaxScale, opts.Scale)
 	}
@@ -124,9 +125,9 @@ func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer
 	if err != nil {
 		return sum, err
 	}
-	bar := newBar(progress, began)
-	defer bar.finish()
-	l, err := bulk.Begin(ctx, st, bulk.Options{Progress: bar.update, DeferForeignKeys: true})
+	bar := progress.New(w)
+	defer bar.Finish()
+	l, err := bulk.Begin(ctx, st, bulk.Options{Progress: bar.Update, DeferForeignKeys: true})
 	if err != nil {
 		return sum, fmt.Errorf("demo: %w", err)
 	}
@@ -141,7 +142,7 @@ func Load(ctx context.Context, st *store.Store, opts Options, progress io.Writer
 			return sum, err
 		}
 	} else {
-		bar.phase("demo", 0)
+		bar.Phase("demo", 0)
 		if err := l.Load(ctx, g.out); err != nil {
 			return sum, fmt.Errorf("demo: load ALI and TO-HOME data: %w", err)
 		}

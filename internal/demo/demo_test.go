@@ -13,6 +13,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/demo"
+	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
@@ -209,7 +210,7 @@ func TestDemoRecordsAreConsistent(t *testing.T) {
 	checkConsistency(t, b)
 
 	t.Run("organisations and identities", func(t *testing.T) {
-		for _, id := range demo.Identities() {
+		for _, id := range roster.Identities() {
 			var org string
 			require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT o.code FROM staff s JOIN organisations o ON o.id = s.organisation_id
 				WHERE s.subject = $1`, id.Subject).Scan(&org), id.Subject)
@@ -224,7 +225,7 @@ func TestDemoRecordsAreConsistent(t *testing.T) {
 		require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT count(*), count(*) FILTER (WHERE n = 3) FROM (
 			SELECT c.id, count(DISTINCT d.kind) AS n FROM cases c JOIN organisations o ON o.id = c.organisation_id
 			JOIN case_departments cd ON cd.case_id = c.id JOIN departments d ON d.id = cd.department_id
-			WHERE o.code = $1 AND d.kind IN ('HOUSING', 'EMPLOYMENT', 'SOCIAL_CARE') GROUP BY c.id) x`, demo.OrgTorino).Scan(&cases, &multi))
+			WHERE o.code = $1 AND d.kind IN ('HOUSING', 'EMPLOYMENT', 'SOCIAL_CARE') GROUP BY c.id) x`, roster.OrgTorino).Scan(&cases, &multi))
 		require.Equal(t, 4, cases)
 		require.Equal(t, 4, multi)
 		var housing int
@@ -476,10 +477,10 @@ func TestIdentitiesCoverEveryRole(t *testing.T) {
 	roles := map[access.Role]bool{}
 	subjects := map[string]bool{}
 	orgs := map[string]bool{}
-	for _, o := range demo.Organisations() {
+	for _, o := range roster.Organisations() {
 		orgs[o.Code] = true
 	}
-	for _, id := range demo.Identities() {
+	for _, id := range roster.Identities() {
 		require.False(t, subjects[id.Subject], "duplicate subject %s", id.Subject)
 		subjects[id.Subject] = true
 		roles[id.Role] = true

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ponte-hub/ponte/internal/demo/roster"
+	"github.com/ponte-hub/ponte/internal/demo/synth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
@@ -50,7 +52,7 @@ func isTraining(s string) bool {
 // across a whole round first, then every draft is emitted.
 type draft struct {
 	caseID     uuid.UUID
-	hh         *household
+	hh         *synth.Household
 	who        int    // household member the project targets
 	assessed   int    // household member assessed at the first interview
 	coop       string // organisation running the project: a cooperative in Pisa, the city in Turin
@@ -94,7 +96,7 @@ type story struct {
 
 func (d *draft) has(s string) bool { return slices.Contains(d.services, s) }
 
-func (d *draft) age() int { return d.hh.ageOf(d.who, d.start) }
+func (d *draft) age() int { return d.hh.AgeOf(d.who, d.start) }
 
 // eligible says whether a service fits the project: courses for foreigners need a foreign
 // participant, home education needs a minor in the household, work placements need working
@@ -107,7 +109,7 @@ func (d *draft) eligible(s string) bool {
 	case svcItalian:
 		return d.foreign
 	case svcHomeEdu:
-		return len(d.hh.minors(d.start)) > 0
+		return len(d.hh.Minors(d.start)) > 0
 	case svcInternship, svcForklift:
 		return d.age() <= 60
 	}
@@ -119,7 +121,7 @@ func (d *draft) eligible(s string) bool {
 func (d *draft) affinity(s string) float64 {
 	switch s {
 	case svcForklift:
-		if d.hh.members[d.who].sex == 'M' {
+		if d.hh.Members[d.who].Sex == 'M' {
 			return 3
 		}
 	case svcInternship:
@@ -230,16 +232,16 @@ type service struct {
 
 var services = map[string]service{
 	svcInternship: {"", func(g *generator, w int) float64 { return float64(min(w, 26) * 20) }, [2]int{12, 26}, "tutor"},
-	svcForklift:   {OrgAforisma, func(*generator, int) float64 { return 12 }, [2]int{1, 2}, "trainer"},
-	svcItalian:    {OrgAforisma, func(g *generator, _ int) float64 { return float64(20 * g.span(3, 5)) }, [2]int{10, 20}, "teacher"},
-	svcHACCP:      {OrgAforisma, func(g *generator, _ int) float64 { return float64(4 * g.span(2, 3)) }, [2]int{1, 2}, "trainer"},
-	svcSafety:     {OrgAforisma, func(g *generator, _ int) float64 { return float64(4 * g.span(2, 4)) }, [2]int{1, 2}, "trainer"},
-	svcIT:         {OrgAforisma, func(*generator, int) float64 { return 40 }, [2]int{6, 10}, "trainer"},
-	svcSoftSkills: {OrgAforisma, func(*generator, int) float64 { return 20 }, [2]int{4, 6}, "trainer"},
-	svcHomeEdu:    {OrgIlSimbolo, func(_ *generator, w int) float64 { return float64(4 * w) }, [2]int{12, 30}, "educator"},
-	svcHomeCare:   {OrgIlSimbolo, func(_ *generator, w int) float64 { return float64(3 * w) }, [2]int{8, 20}, "primary care worker"},
-	svcPsych:      {"", func(g *generator, _ int) float64 { return float64(g.span(8, 16)) }, [2]int{10, 24}, "psychotherapist"},
-	svcOrient:     {"", func(g *generator, _ int) float64 { return float64(g.span(6, 12)) }, [2]int{3, 8}, "counsellor"},
+	svcForklift:   {roster.OrgAforisma, func(*generator, int) float64 { return 12 }, [2]int{1, 2}, "trainer"},
+	svcItalian:    {roster.OrgAforisma, func(g *generator, _ int) float64 { return float64(20 * g.rng.Span(3, 5)) }, [2]int{10, 20}, "teacher"},
+	svcHACCP:      {roster.OrgAforisma, func(g *generator, _ int) float64 { return float64(4 * g.rng.Span(2, 3)) }, [2]int{1, 2}, "trainer"},
+	svcSafety:     {roster.OrgAforisma, func(g *generator, _ int) float64 { return float64(4 * g.rng.Span(2, 4)) }, [2]int{1, 2}, "trainer"},
+	svcIT:         {roster.OrgAforisma, func(*generator, int) float64 { return 40 }, [2]int{6, 10}, "trainer"},
+	svcSoftSkills: {roster.OrgAforisma, func(*generator, int) float64 { return 20 }, [2]int{4, 6}, "trainer"},
+	svcHomeEdu:    {roster.OrgIlSimbolo, func(_ *generator, w int) float64 { return float64(4 * w) }, [2]int{12, 30}, "educator"},
+	svcHomeCare:   {roster.OrgIlSimbolo, func(_ *generator, w int) float64 { return float64(3 * w) }, [2]int{8, 20}, "primary care worker"},
+	svcPsych:      {"", func(g *generator, _ int) float64 { return float64(g.rng.Span(8, 16)) }, [2]int{10, 24}, "psychotherapist"},
+	svcOrient:     {"", func(g *generator, _ int) float64 { return float64(g.rng.Span(6, 12)) }, [2]int{3, 8}, "counsellor"},
 	svcHousing:    {"", nil, [2]int{8, 26}, "housing officer"},
 	svcOther:      {"", nil, [2]int{4, 12}, "officer"},
 }
@@ -260,6 +262,13 @@ var objectiveFor = map[string]string{
 	svcOther:      "Settle the rent arrears",
 }
 
+// operatorNames are the cooperatives' educators, tutors and psychotherapists as written in
+// the interventions' operator field.
+var operatorNames = []string{
+	"Irene Pellegrini", "Tommaso Neri", "Alice Bertini", "Michela Lenzi", "Jacopo Cecchi", "Arianna Nesti",
+	"Samuele Pardini", "Debora Bacci", "Valerio Giannini", "Manuela Guidi",
+}
+
 var criticalIssues = []string{
 	"Initial resistance to home interventions, felt as a criticism of the family's lifestyle",
 	"Participation conditioned on concessions from the social services (rent, vouchers)",
@@ -275,17 +284,17 @@ func (g *generator) emit(d *draft) {
 	// The first interview proposes services; the second one, with the case manager, does
 	// not always confirm them.
 	proposed := slices.Clone(d.services)
-	if len(proposed) > 1 && g.chance(0.2) {
+	if len(proposed) > 1 && g.rng.Chance(0.2) {
 		proposed = proposed[:len(proposed)-1]
 	}
-	if g.chance(0.2) {
-		if extra := pick(g.rng, []string{svcPsych, svcOrient, svcSafety, svcInternship}); !slices.Contains(proposed, extra) {
+	if g.rng.Chance(0.2) {
+		if extra := synth.Pick(g.rng, []string{svcPsych, svcOrient, svcSafety, svcInternship}); !slices.Contains(proposed, extra) {
 			proposed = append(proposed, extra)
 		}
 	}
-	assessed := d.hh.members[d.assessed]
-	g.addAssessment(assessmentInput{caseID: d.caseID, person: assessed.id, assessor: d.worker, on: d.assessedOn,
-		age: d.hh.ageOf(d.assessed, d.assessedOn), foreign: assessed.origin != italy, isced: d.isced, unemployed: d.unemployed,
+	assessed := d.hh.Members[d.assessed]
+	g.addAssessment(assessmentInput{caseID: d.caseID, person: assessed.ID, assessor: d.worker, on: d.assessedOn,
+		age: d.hh.AgeOf(d.assessed, d.assessedOn), foreign: assessed.Origin != synth.Italy, isced: d.isced, unemployed: d.unemployed,
 		employed: d.employed, singleParent: d.singleParent, benefit: d.benefit, proposed: proposed, healthNote: d.healthNote})
 	pid := store.NewID()
 	status := "CONCLUDED"
@@ -299,7 +308,7 @@ func (g *generator) emit(d *draft) {
 	for _, s := range d.services {
 		objectives = append(objectives, objectiveFor[s])
 	}
-	p := bulk.Project{ID: pid, CaseID: d.caseID, ParticipantID: d.hh.members[d.who].id, CaseManagerID: g.staff[d.manager],
+	p := bulk.Project{ID: pid, CaseID: d.caseID, ParticipantID: d.hh.Members[d.who].ID, CaseManagerID: g.staff[d.manager],
 		ProviderOrganisationID: g.orgs[d.coop], Title: fmt.Sprintf("ALI individual project, round %d", d.roundNo),
 		Objectives: objectives, Status: status, StartedOn: d.start, EndedOn: d.end, Outcome: d.outcome}
 	if d.title != "" {
@@ -316,7 +325,7 @@ func (g *generator) emit(d *draft) {
 	g.exportProject(d)
 	if d.snap.OperationID != uuid.Nil {
 		d.snap.ID = store.NewID()
-		d.snap.PersonID = d.hh.members[d.who].id
+		d.snap.PersonID = d.hh.Members[d.who].ID
 		d.snap.EntryDate = d.start
 		d.snap.ExitDate = d.end
 		g.out.Participations = append(g.out.Participations, d.snap)
@@ -355,8 +364,8 @@ func (g *generator) conclude(d *draft, p *bulk.Project) {
 	if len(trained) > 0 && d.outcome != outWithdrew {
 		p.SkillsAcquired = fmt.Sprintf("%d certified course(s) completed", len(trained))
 	}
-	if d.outcome == outWithdrew || d.outcome == outInterrupted || g.chance(0.2) {
-		p.CriticalIssues = pick(g.rng, criticalIssues)
+	if d.outcome == outWithdrew || d.outcome == outInterrupted || g.rng.Chance(0.2) {
+		p.CriticalIssues = synth.Pick(g.rng, criticalIssues)
 		if d.covid {
 			p.CriticalIssues = criticalIssues[3]
 		}
@@ -385,16 +394,16 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 	switch s {
 	case svcHomeEdu:
 		// The child must still be a minor when the service starts.
-		m := d.hh.minors(start)
+		m := d.hh.Minors(start)
 		if len(m) == 0 {
-			start, m = d.start, d.hh.minors(d.start)
+			start, m = d.start, d.hh.Minors(d.start)
 		}
 		if len(m) > 0 {
 			beneficiary = m[len(m)/2]
 		}
 	case svcHomeCare:
-		for i, m := range d.hh.members {
-			if (m.rel == "PARENT" || m.rel == "GRANDPARENT") && d.hh.ageOf(i, d.start) >= 65 {
+		for i, m := range d.hh.Members {
+			if (m.Rel == "PARENT" || m.Rel == "GRANDPARENT") && d.hh.AgeOf(i, d.start) >= 65 {
 				beneficiary = i
 			}
 		}
@@ -404,7 +413,7 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 			beneficiary = b
 		}
 	}
-	weeks := g.span(spec.weeks[0], spec.weeks[1])
+	weeks := g.rng.Span(spec.weeks[0], spec.weeks[1])
 	end := start.AddDate(0, 0, 7*weeks)
 	if end.After(d.end) {
 		end = d.end
@@ -430,7 +439,7 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 	}
 	g.out.Interventions = append(g.out.Interventions, bulk.Intervention{ID: store.NewID(), CaseID: d.caseID, ProjectID: project,
 		RoundID: d.round, ServiceType: s, ProviderOrganisationID: g.orgs[provider],
-		Operator: spec.operator + " " + pick(g.rng, operatorNames), BeneficiaryID: d.hh.members[beneficiary].id,
+		Operator: spec.operator + " " + synth.Pick(g.rng, operatorNames), BeneficiaryID: d.hh.Members[beneficiary].ID,
 		StartsOn: start, EndsOn: end, PlannedHours: plannedHours, HoursDelivered: delivered, Status: status, InterruptionReason: reason,
 		DepartmentID: g.depts[provider+"/"+serviceDepartment[provider][s]]})
 }
@@ -439,7 +448,7 @@ func (g *generator) intervention(d *draft, project uuid.UUID, s string) {
 // in TO-HOME the City's housing department runs the housing measures, social care the
 // home care, the employment department the rest.
 var serviceDepartment = map[string]map[string]string{
-	OrgTorino: {svcHousing: "HOUSING", svcHomeCare: "SOC", svcInternship: "LAVORO", svcOrient: "LAVORO", svcItalian: "LAVORO",
+	roster.OrgTorino: {svcHousing: "HOUSING", svcHomeCare: "SOC", svcInternship: "LAVORO", svcOrient: "LAVORO", svcItalian: "LAVORO",
 		svcHACCP: "LAVORO", svcOther: "SOC"},
 }
 
@@ -452,7 +461,7 @@ func (g *generator) register(d *draft, project uuid.UUID) {
 	}
 	add(d.start, d.manager, "MEETING", 60, "Second interview: personalised individual project agreed with the participant")
 	home := d.has(svcHomeEdu) || d.has(svcHomeCare)
-	for on := d.start.AddDate(0, 0, g.span(10, 21)); on.Before(d.end); on = on.AddDate(0, 0, g.span(14, 35)) {
+	for on := d.start.AddDate(0, 0, g.rng.Span(10, 21)); on.Before(d.end); on = on.AddDate(0, 0, g.rng.Span(14, 35)) {
 		switch r := g.rng.IntN(10); {
 		case r < 5:
 			add(on, d.manager, "COORDINATION", 30+15*g.rng.IntN(3), "Update with the social worker on the project's progress")
@@ -480,18 +489,18 @@ func (g *generator) register(d *draft, project uuid.UUID) {
 
 // exportProject tells the dataset export what the project meant for its household.
 func (g *generator) exportProject(d *draft) {
-	if g.people == nil {
+	if g.export == nil {
 		return
 	}
 	if d.benefit {
-		for _, m := range d.hh.members {
-			(*g.people)[m.export].IncomeSupport = true
+		for _, m := range d.hh.Members {
+			(*g.export)[g.exported[m.ID]].IncomeSupport = true
 		}
 	}
 	if d.snap.OperationID == uuid.Nil {
 		return
 	}
-	p := &(*g.people)[d.hh.members[d.who].export]
+	p := &(*g.export)[g.exported[d.hh.Members[d.who].ID]]
 	p.Participant = true
 	p.EmploymentAtEntry = d.snap.EmploymentStatus
 	p.EntryDate, p.ExitDate = d.start, d.end

@@ -3,12 +3,14 @@ package demo
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/ponte-hub/ponte/internal/demo/progress"
+	"github.com/ponte-hub/ponte/internal/demo/roster"
+	"github.com/ponte-hub/ponte/internal/demo/synth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
 )
@@ -67,19 +69,24 @@ type scaleRound struct {
 	id        uuid.UUID
 }
 
+// chunkLoader takes the rows of one chunk; bulk.Loader is one.
+type chunkLoader interface {
+	Load(ctx context.Context, data *bulk.Data) error
+}
+
 // scale writes n synthetic participants through l, chunk by chunk.
-func (g *generator) scale(ctx context.Context, l *bulk.Loader, n int, b *bar, sum *Summary) error {
+func (g *generator) scale(ctx context.Context, l chunkLoader, n int, b *progress.Bar, sum *Summary) error {
 	chunk := &bulk.Data{}
-	g.out, g.people, g.links = chunk, nil, map[linkKey]bool{}
-	g.rng = rand.New(rand.NewPCG(scaleSeed, uint64(n)))
-	b.phase("synthetic", n)
+	g.out, g.export, g.links = chunk, nil, map[linkKey]bool{}
+	g.rng = synth.NewRand(scaleSeed, uint64(n))
+	b.Phase("synthetic", n)
 
 	workers := make([]string, max(1, n/scaleCasesPerSW))
 	for i := range workers {
 		workers[i] = fmt.Sprintf("sw.scale.%05d", i+1)
-		g.addStaff(workers[i], fmt.Sprintf("Synthetic social worker %d", i+1), OrgSdSPisa, "SOC")
+		g.addStaff(workers[i], fmt.Sprintf("Synthetic social worker %d", i+1), roster.OrgSdSPisa, "SOC")
 	}
-	coops := []string{OrgArnera, OrgAforisma, OrgIlSimbolo}
+	coops := []string{roster.OrgArnera, roster.OrgAforisma, roster.OrgIlSimbolo}
 	managers := map[string][]string{}
 	for i := range max(len(coops), n/scaleProjectsPerCM) {
 		coop := coops[i%len(coops)]
@@ -128,7 +135,7 @@ func (g *generator) scale(ctx context.Context, l *bulk.Loader, n int, b *bar, su
 		}
 		sum.add(chunk)
 		sum.ScaleParticipants = i + 1
-		b.loaded(i + 1)
+		b.Loaded(i + 1)
 		chunk.Reset()
 		clear(g.links)
 	}
@@ -138,68 +145,68 @@ func (g *generator) scale(ctx context.Context, l *bulk.Loader, n int, b *bar, su
 // scaleParticipant writes one synthetic participant with household, case and project.
 func (g *generator) scaleParticipant(r *scaleRound, seq *int, workers []string, managers map[string][]string) error {
 	spec := &aliRounds[0]
-	start := g.between(r.spec.entryFrom, r.spec.entryTo)
+	start := g.rng.Between(r.spec.entryFrom, r.spec.entryTo)
 	sex := byte('F')
-	if g.chance(0.42) {
+	if g.rng.Chance(0.42) {
 		sex = 'M'
 	}
-	band := weighted(g.rng, spec.ages[:]...)
-	age := g.span(ageBands[band][0], ageBands[band][1])
-	foreign := g.chance(0.5)
-	origin := italy
+	band := synth.Weighted(g.rng, spec.Ages[:]...)
+	age := g.rng.AgeIn(band)
+	foreign := g.rng.Chance(0.5)
+	origin := synth.Italy
 	if foreign {
-		origin = pickForeign(g.rng)
+		origin = g.rng.Foreign()
 	}
-	size := 1 + weighted(g.rng, spec.sizes[:]...)
-	mother := sex == 'F' && size >= 2 && band >= 1 && band <= 3 && g.chance(0.45)
-	res := pickResidence(g.rng)
-	h, err := g.addHousehold(g.planHousehold(planInput{sex: sex, age: age, size: size, singleMother: mother}),
-		hhOptions{origin: origin, residence: res.belfiore, ref: start, naturalise: foreign && g.chance(0.15), yearsInItaly: g.span(4, 20)})
+	size := 1 + synth.Weighted(g.rng, spec.Sizes[:]...)
+	mother := sex == 'F' && size >= 2 && band >= 1 && band <= 3 && g.rng.Chance(0.45)
+	res := g.rng.Residence()
+	h, err := g.addHousehold(g.rng.PlanHousehold(synth.PlanInput{Sex: sex, Age: age, Size: size, SingleMother: mother}),
+		synth.HouseholdOptions{Origin: origin, Residence: res.Belfiore, Ref: start, Naturalise: foreign && g.rng.Chance(0.15), YearsInItaly: g.rng.Span(4, 20)})
 	if err != nil {
 		return err
 	}
-	who := slices.IndexFunc(h.members, func(m hhMember) bool { return m.participant })
+	who := slices.IndexFunc(h.Members, func(m synth.HouseholdMember) bool { return m.Participant })
 
 	d := &draft{hh: h, who: who, assessed: who, round: r.id, start: start,
-		benefit: g.chance(0.5), foreign: foreign, assessedOn: start.AddDate(0, 0, -g.span(14, 45)), isced: -1, unemployed: -1,
+		benefit: g.rng.Chance(0.5), foreign: foreign, assessedOn: start.AddDate(0, 0, -g.rng.Span(14, 45)), isced: -1, unemployed: -1,
 		title: "Individual inclusion project", singleParent: mother}
-	d.worker = pick(g.rng, workers)
-	d.coop = []string{OrgArnera, OrgAforisma, OrgIlSimbolo}[g.rng.IntN(3)]
-	d.manager = pick(g.rng, managers[d.coop])
-	opened := d.assessedOn.AddDate(-g.span(0, 5), -g.span(1, 11), 0)
+	d.worker = synth.Pick(g.rng, workers)
+	d.coop = []string{roster.OrgArnera, roster.OrgAforisma, roster.OrgIlSimbolo}[g.rng.IntN(3)]
+	d.manager = synth.Pick(g.rng, managers[d.coop])
+	opened := d.assessedOn.AddDate(-g.rng.Span(0, 5), -g.rng.Span(1, 11), 0)
 	*seq++
-	d.caseID = g.openCase(fmt.Sprintf("SYN-%d-%07d", opened.Year(), *seq), h, h.members[who].id, OrgSdSPisa, "SOC",
+	d.caseID = g.openCase(fmt.Sprintf("SYN-%d-%07d", opened.Year(), *seq), h, h.Members[who].ID, roster.OrgSdSPisa, "SOC",
 		d.worker, opened, time.Time{}, "", "Synthetic household for load tests.")
 
 	// Characteristics at entry, with a few gaps of every kind.
 	p := &d.snap
 	p.OperationID, p.RoundID = r.operation, r.id
 	switch {
-	case g.chance(0.003):
+	case g.rng.Chance(0.003):
 		p.Gender = "NB"
 		for k := len(g.out.Persons) - 1; k >= 0; k-- {
-			if g.out.Persons[k].ID == h.members[who].id {
+			if g.out.Persons[k].ID == h.Members[who].ID {
 				g.out.Persons[k].Gender = "NON_BINARY"
 				break
 			}
 		}
-	case g.chance(0.01):
+	case g.rng.Chance(0.01):
 	default:
 		p.Gender = string(sex)
 	}
-	if !g.chance(0.015) {
-		p.BirthDate = h.members[who].birth
+	if !g.rng.Chance(0.015) {
+		p.BirthDate = h.Members[who].Birth
 	}
-	if !g.chance(0.02) {
-		p.CountryOfOrigin = origin.iso
+	if !g.rng.Chance(0.02) {
+		p.CountryOfOrigin = origin.ISO
 		p.ForeignBackground = yesNo(foreign)
-		p.ThirdCountryNational = yesNo(!countryByISO(h.members[who].citizenship).eu)
+		p.ThirdCountryNational = yesNo(!synth.CountryByISO(h.Members[who].Citizenship).EU)
 	}
-	if !g.chance(0.04) {
-		p.HouseholdSize = ptr(len(h.members))
+	if !g.rng.Chance(0.04) {
+		p.HouseholdSize = ptr(len(h.Members))
 	}
-	g.employment(d, 62, 28, g.chance(0.02))
-	if g.chance(0.04) {
+	g.employment(d, 62, 28, g.rng.Chance(0.02))
+	if g.rng.Chance(0.04) {
 		d.isced = -1
 	} else {
 		p.ISCED = ptr(d.isced)
@@ -207,7 +214,7 @@ func (g *generator) scaleParticipant(r *scaleRound, seq *int, workers []string, 
 	g.flags(d, res)
 
 	// One to four services, drawn with the weights of Table 8.5 among those that fit.
-	want := 1 + weighted(g.rng, 30, 35, 25, 10)
+	want := 1 + synth.Weighted(g.rng, 30, 35, 25, 10)
 	for range want {
 		var cands []string
 		var ws []int
@@ -220,12 +227,12 @@ func (g *generator) scaleParticipant(r *scaleRound, seq *int, workers []string, 
 		if len(cands) == 0 {
 			break
 		}
-		d.services = append(d.services, cands[weighted(g.rng, ws...)])
+		d.services = append(d.services, cands[synth.Weighted(g.rng, ws...)])
 	}
 	g.settle(d, &r.spec)
 	g.emit(d)
 	g.pisaLinks(d)
-	if g.chance(0.35) {
+	if g.rng.Chance(0.35) {
 		g.closeSomeCases(len(g.out.Cases)-1, 1, map[uuid.UUID]time.Time{d.caseID: d.end})
 	}
 	return nil

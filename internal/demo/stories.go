@@ -1,6 +1,10 @@
 package demo
 
-import "time"
+import (
+	"time"
+
+	"github.com/ponte-hub/ponte/internal/demo/synth"
+)
 
 // The cases the ALI chapter narrates, retold with synthetic people. Their participants take
 // slots of the round like everyone else, so the round's tables still add up.
@@ -31,29 +35,29 @@ func (g *generator) setSummary(d *draft, summary string) {
 // adult daughter, who looked after her younger siblings, was placed in an internship in a
 // fashion store and hired; the mother took the Italian course; the father the forklift and
 // workplace safety courses; the children had school educational support.
-func (g *generator) familyA(c aliContext, s *slots) ([]*draft, error) {
+func (g *generator) familyA(c aliContext, s *synth.Profiles) ([]*draft, error) {
 	var slot [3]int
 	for k, p := range []struct {
 		gender string
 		band   int
 	}{{"M", 3}, {"F", 3}, {"F", 0}} {
-		i, err := s.claim(p.gender, "XX", p.band, 6)
+		i, err := s.Claim(p.gender, "XX", p.band, 6)
 		if err != nil {
 			return nil, err
 		}
 		slot[k] = i
 	}
 	start := date(2020, 11, 9)
-	al := countryByISO("AL")
-	pisa := zonaPisana[0].municipality
-	h, err := g.addHousehold([]member{
-		{rel: "HEAD", sex: 'M', age: 49, participant: true},
-		{rel: "SPOUSE", sex: 'F', age: 46, participant: true},
-		{rel: "CHILD", sex: 'M', age: 24},
-		{rel: "CHILD", sex: 'F', age: 21, participant: true},
-		{rel: "CHILD", sex: 'M', age: 13},
-		{rel: "CHILD", sex: 'F', age: 10},
-	}, hhOptions{origin: al, residence: pisa.belfiore, ref: start, yearsInItaly: 17})
+	al := synth.CountryByISO("AL")
+	pisa := synth.ZonaPisana()[0]
+	h, err := g.addHousehold([]synth.Member{
+		{Rel: "HEAD", Sex: 'M', Age: 49, Participant: true},
+		{Rel: "SPOUSE", Sex: 'F', Age: 46, Participant: true},
+		{Rel: "CHILD", Sex: 'M', Age: 24},
+		{Rel: "CHILD", Sex: 'F', Age: 21, Participant: true},
+		{Rel: "CHILD", Sex: 'M', Age: 13},
+		{Rel: "CHILD", Sex: 'F', Age: 10},
+	}, synth.HouseholdOptions{Origin: al, Residence: pisa.Belfiore, Ref: start, YearsInItaly: 17})
 	if err != nil {
 		return nil, err
 	}
@@ -97,25 +101,25 @@ func (g *generator) familyA(c aliContext, s *slots) ([]*draft, error) {
 // the project. The mother had psychological support and parenting support, one child had
 // an educator of his own; the social worker found an emergency apartment; both parents
 // found a job.
-func (g *generator) familyB(c aliContext, s *slots) ([]*draft, error) {
-	mi, err := s.claim("F", "IT", 2, 5)
+func (g *generator) familyB(c aliContext, s *synth.Profiles) ([]*draft, error) {
+	mi, err := s.Claim("F", "IT", 2, 5)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := s.claim("M", "XX", 2, 5)
+	fi, err := s.Claim("M", "XX", 2, 5)
 	if err != nil {
 		return nil, err
 	}
 	start := date(2020, 12, 1)
-	ma := countryByISO("MA")
-	cascina := zonaPisana[1].municipality
-	h, err := g.addHousehold([]member{
-		{rel: "HEAD", sex: 'F', age: 38, participant: true},
-		{rel: "SPOUSE", sex: 'M', age: 41, participant: true, origin: ma},
-		{rel: "CHILD", sex: 'M', age: 9},
-		{rel: "CHILD", sex: 'F', age: 7},
-		{rel: "CHILD", sex: 'F', age: 4},
-	}, hhOptions{origin: italy, residence: cascina.belfiore, ref: start, yearsInItaly: 15})
+	ma := synth.CountryByISO("MA")
+	cascina := synth.ZonaPisana()[1]
+	h, err := g.addHousehold([]synth.Member{
+		{Rel: "HEAD", Sex: 'F', Age: 38, Participant: true},
+		{Rel: "SPOUSE", Sex: 'M', Age: 41, Participant: true, Origin: ma},
+		{Rel: "CHILD", Sex: 'M', Age: 9},
+		{Rel: "CHILD", Sex: 'F', Age: 7},
+		{Rel: "CHILD", Sex: 'F', Age: 4},
+	}, synth.HouseholdOptions{Origin: synth.Italy, Residence: cascina.Belfiore, Ref: start, YearsInItaly: 15})
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +127,7 @@ func (g *generator) familyB(c aliContext, s *slots) ([]*draft, error) {
 	father := g.newDraft(c, h, 1, start, false, true, mother)
 	g.setSummary(mother, "Italian mother, father of foreign origin and three children with personal difficulties. "+
 		"The family was evicted during the project; the social worker found them an emergency apartment.")
-	g.record(mother, s, mi, italy, cascina, false, false)
+	g.record(mother, s, mi, synth.Italy, cascina, false, false)
 	g.record(father, s, fi, ma, cascina, false, false)
 	setStatus(mother, "INACTIVE", 0)
 	setStatus(father, "UNEMPLOYED", 14)
@@ -150,19 +154,19 @@ func (g *generator) familyB(c aliContext, s *slots) ([]*draft, error) {
 // familyC: the project was first designed around the father of a household in particularly
 // disadvantaged conditions; the operators refocused it on the young adult daughter, who was
 // hired after an internship and now contributes to the family's income.
-func (g *generator) familyC(c aliContext, s *slots) ([]*draft, error) {
-	di, err := s.claim("F", "IT", 0, 4)
+func (g *generator) familyC(c aliContext, s *synth.Profiles) ([]*draft, error) {
+	di, err := s.Claim("F", "IT", 0, 4)
 	if err != nil {
 		return nil, err
 	}
 	start := date(2021, 1, 18)
-	pisa := zonaPisana[0].municipality
-	h, err := g.addHousehold([]member{
-		{rel: "HEAD", sex: 'M', age: 52},
-		{rel: "SPOUSE", sex: 'F', age: 47},
-		{rel: "CHILD", sex: 'F', age: 22, participant: true},
-		{rel: "CHILD", sex: 'M', age: 15},
-	}, hhOptions{origin: italy, residence: pisa.belfiore, ref: start})
+	pisa := synth.ZonaPisana()[0]
+	h, err := g.addHousehold([]synth.Member{
+		{Rel: "HEAD", Sex: 'M', Age: 52},
+		{Rel: "SPOUSE", Sex: 'F', Age: 47},
+		{Rel: "CHILD", Sex: 'F', Age: 22, Participant: true},
+		{Rel: "CHILD", Sex: 'M', Age: 15},
+	}, synth.HouseholdOptions{Origin: synth.Italy, Residence: pisa.Belfiore, Ref: start})
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +174,7 @@ func (g *generator) familyC(c aliContext, s *slots) ([]*draft, error) {
 	d.assessed = 0
 	g.setSummary(d, "Household in particularly disadvantaged conditions. The project was designed around the father; "+
 		"the operators refocused it on the young adult daughter.")
-	g.record(d, s, di, italy, pisa, false, false)
+	g.record(d, s, di, synth.Italy, pisa, false, false)
 	setStatus(d, "INACTIVE", 0)
 	d.unemployed = 30 // the father's, as the first interview found it
 	narrated(d, date(2021, 10, 15), outHiredByHost, &story{
@@ -185,23 +189,23 @@ func (g *generator) familyC(c aliContext, s *slots) ([]*draft, error) {
 
 // youngMan: a young adult of the second round whose internship went well until he learned
 // the project would end in six weeks; his absences grew and he gave up.
-func (g *generator) youngMan(c aliContext, s *slots) ([]*draft, error) {
-	i, err := s.claim("M", "IT", 0, 3)
+func (g *generator) youngMan(c aliContext, s *synth.Profiles) ([]*draft, error) {
+	i, err := s.Claim("M", "IT", 0, 3)
 	if err != nil {
 		return nil, err
 	}
 	start := date(2022, 1, 17)
-	sgt := zonaPisana[2].municipality
-	h, err := g.addHousehold([]member{
-		{rel: "HEAD", sex: 'M', age: 54},
-		{rel: "SPOUSE", sex: 'F', age: 51},
-		{rel: "CHILD", sex: 'M', age: 23, participant: true},
-	}, hhOptions{origin: italy, residence: sgt.belfiore, ref: start})
+	sgt := synth.ZonaPisana()[2]
+	h, err := g.addHousehold([]synth.Member{
+		{Rel: "HEAD", Sex: 'M', Age: 54},
+		{Rel: "SPOUSE", Sex: 'F', Age: 51},
+		{Rel: "CHILD", Sex: 'M', Age: 23, Participant: true},
+	}, synth.HouseholdOptions{Origin: synth.Italy, Residence: sgt.Belfiore, Ref: start})
 	if err != nil {
 		return nil, err
 	}
 	d := g.newDraft(c, h, 2, start, true, false, nil)
-	g.record(d, s, i, italy, sgt, false, false)
+	g.record(d, s, i, synth.Italy, sgt, false, false)
 	setStatus(d, "UNEMPLOYED", 10)
 	narrated(d, date(2022, 5, 20), outWithdrew, &story{
 		objective: "Complete an internship and gain a first stable job",

@@ -1,4 +1,6 @@
-package demo
+// Package progress draws the one-line progress display of a seed: phase, participants,
+// rows and rate.
+package progress
 
 import (
 	"fmt"
@@ -9,9 +11,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// bar is the one-line progress display of a load (schollz/progressbar): phase,
-// participants, rows and rate, redrawn in place at most ten times a second.
-type bar struct {
+// Bar is the one-line progress display of a load (schollz/progressbar): phase,
+// participants, rows and rate, redrawn in place at most ten times a second. A Bar without
+// a writer draws nothing.
+type Bar struct {
 	pb  *progressbar.ProgressBar // nil: no display
 	out io.Writer
 
@@ -24,33 +27,34 @@ type bar struct {
 	table        string
 }
 
-func newBar(w io.Writer, _ time.Time) *bar {
+// New returns a Bar drawing on w; nil draws nothing.
+func New(w io.Writer) *Bar {
 	if w == nil {
-		return &bar{}
+		return &Bar{}
 	}
-	return &bar{out: w, pb: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
+	return &Bar{out: w, pb: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
 		progressbar.OptionSpinnerType(14), progressbar.OptionSetSpinnerChangeInterval(0), progressbar.OptionSetDescription("seed"))}
 }
 
-// phase names what is being loaded and, for synthetic participants, how many are wanted.
-func (b *bar) phase(name string, target int) {
+// Phase names what is being loaded and, for synthetic participants, how many are wanted.
+func (b *Bar) Phase(name string, target int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.name, b.target = name, target
 	b.drawLocked()
 }
 
-// loaded records the participants loaded so far in the current phase.
-func (b *bar) loaded(participants int) {
+// Loaded records the participants loaded so far in the current phase.
+func (b *Bar) Loaded(participants int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.participants = participants
 	b.drawLocked()
 }
 
-// update is the store's progress callback.
-func (b *bar) update(table string, done, total int) {
+// Update is the store's progress callback.
+func (b *Bar) Update(table string, done, total int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.table = table
@@ -64,7 +68,7 @@ func (b *bar) update(table string, done, total int) {
 }
 
 // description is what the bar shows beside the rows and their rate.
-func (b *bar) description() string {
+func (b *Bar) description() string {
 	who := ""
 	if b.target > 0 {
 		who = fmt.Sprintf(" %d/%d participants", b.participants, b.target)
@@ -76,7 +80,7 @@ func (b *bar) description() string {
 	return d
 }
 
-func (b *bar) drawLocked() {
+func (b *Bar) drawLocked() {
 	if b.pb == nil {
 		return
 	}
@@ -84,8 +88,8 @@ func (b *bar) drawLocked() {
 	_ = b.pb.Set(b.rows + b.current)
 }
 
-// finish ends the progress line.
-func (b *bar) finish() {
+// Finish ends the progress line.
+func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.pb == nil || b.pb.IsFinished() {

@@ -1,6 +1,11 @@
-package demo
+// Package roster lists the demo's organisations with their departments, and the staff and
+// service identities the demo creates, with the role a token for each carries.
+package roster
 
-import "github.com/ponte-hub/ponte/internal/access"
+import (
+	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/demo/synth"
+)
 
 // Organisation codes of the demo.
 const (
@@ -50,47 +55,34 @@ type Identity struct {
 }
 
 var organisations = []Organisation{
-	{OrgSdSPisa, "Società della Salute della Zona Pisana", "HEALTH_SOCIAL_AGENCY", belfiorePisa, true, "93000000500", []Department{
+	{OrgSdSPisa, "Società della Salute della Zona Pisana", "HEALTH_SOCIAL_AGENCY", synth.BelfiorePisa, true, "93000000500", []Department{
 		{"SOC", "Servizio sociale professionale", "SOCIAL_CARE"},
 		{"INCL", "Inclusione sociale e lavoro", "EMPLOYMENT"},
 		{"PSI", "Psicologia e salute mentale", "HEALTH"},
 		{"DIR", "Direzione e monitoraggio", "OTHER"},
 	}},
-	{OrgArnera, "Arnera Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "01234567897", nil},
-	{OrgAforisma, "A.FO.RI.S.MA. Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "02345678904", nil},
-	{OrgIlSimbolo, "Il Simbolo Società Cooperativa Sociale", "COOPERATIVE", belfiorePisa, false, "03456789019", nil},
-	{OrgCPIPisa, "Centro per l'Impiego di Pisa", "EMPLOYMENT_CENTRE", belfiorePisa, true, "94000000508", nil},
-	{OrgSchoolsPisa, "Rete degli istituti comprensivi della Zona Pisana", "SCHOOL", belfiorePisa, true, "80000000507", nil},
+	{OrgArnera, "Arnera Società Cooperativa Sociale", "COOPERATIVE", synth.BelfiorePisa, false, "01234567897", nil},
+	{OrgAforisma, "A.FO.RI.S.MA. Società Cooperativa Sociale", "COOPERATIVE", synth.BelfiorePisa, false, "02345678904", nil},
+	{OrgIlSimbolo, "Il Simbolo Società Cooperativa Sociale", "COOPERATIVE", synth.BelfiorePisa, false, "03456789019", nil},
+	{OrgCPIPisa, "Centro per l'Impiego di Pisa", "EMPLOYMENT_CENTRE", synth.BelfiorePisa, true, "94000000508", nil},
+	{OrgSchoolsPisa, "Rete degli istituti comprensivi della Zona Pisana", "SCHOOL", synth.BelfiorePisa, true, "80000000507", nil},
 	{OrgMinistryMA, "Ministero del Lavoro e delle Politiche Sociali – Autorità di gestione PN Inclusione", "MANAGING_AUTHORITY", "", true,
 		"80000000580", nil},
-	{OrgTorino, "Città di Torino", "MUNICIPALITY", belfioreTorino, true, "00500000013", []Department{
+	{OrgTorino, "Città di Torino", "MUNICIPALITY", synth.BelfioreTorino, true, "00500000013", []Department{
 		{"SOC", "Servizi sociali", "SOCIAL_CARE"},
 		{"HOUSING", "Emergenza abitativa", "HOUSING"},
 		{"LAVORO", "Lavoro e inclusione", "EMPLOYMENT"},
 	}},
 }
 
-// Social workers of the Pisa agency. The second round drew on a partly different team: the
-// chapter reports a high turnover of the agency's social workers on temporary contracts.
-var (
-	pisaWorkersRound1 = []string{"sw.pisa.rossi", "sw.pisa.bianchi", "sw.pisa.galli", "sw.pisa.conti", "sw.pisa.ferri"}
-	pisaWorkersRound2 = []string{"sw.pisa.galli", "sw.pisa.conti", "sw.pisa.esposito", "sw.pisa.fabbri"}
-)
-
-// caseManagers are the cooperatives' counsellors who run the individual projects.
-var caseManagers = map[string][]string{
-	OrgArnera:    {"cm.arnera.lombardi", "cm.arnera.moretti"},
-	OrgAforisma:  {"cm.aforisma.barbieri", "cm.aforisma.fontana"},
-	OrgIlSimbolo: {"cm.simbolo.santoro", "cm.simbolo.mariani"},
-}
-
-// Subjects with a part in the generated workflow beyond the lists above.
+// Subjects with a part in the generated workflow beyond the social workers and case
+// managers.
 const (
-	subjectEmploymentPisa = "eo.pisa.greco"
-	subjectSchoolPisa     = "sl.pisa.ricci"
-	subjectTorinoSocial   = "sw.torino.colombo"
-	subjectTorinoHousing  = "ho.torino.gallo"
-	subjectTorinoWork     = "eo.torino.longo"
+	SubjectEmploymentPisa = "eo.pisa.greco"
+	SubjectSchoolPisa     = "sl.pisa.ricci"
+	SubjectTorinoSocial   = "sw.torino.colombo"
+	SubjectTorinoHousing  = "ho.torino.gallo"
+	SubjectTorinoWork     = "eo.torino.longo"
 )
 
 var identities = []Identity{
@@ -107,16 +99,16 @@ var identities = []Identity{
 	{"cm.aforisma.fontana", "Andrea Fontana", OrgAforisma, "", access.RoleCaseManager, nil},
 	{"cm.simbolo.santoro", "Valentina Santoro", OrgIlSimbolo, "", access.RoleCaseManager, nil},
 	{"cm.simbolo.mariani", "Matteo Mariani", OrgIlSimbolo, "", access.RoleCaseManager, nil},
-	{subjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", access.RoleEmploymentOfficer, nil},
-	{subjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", access.RoleSchoolLiaison, nil},
+	{SubjectEmploymentPisa, "Antonio Greco", OrgCPIPisa, "", access.RoleEmploymentOfficer, nil},
+	{SubjectSchoolPisa, "Roberta Ricci", OrgSchoolsPisa, "", access.RoleSchoolLiaison, nil},
 	{"esf.monitor.serra", "Laura Serra", OrgMinistryMA, "", access.RoleESFAuditor, []access.Purpose{access.PurposeESFMonitoring}},
 	{"esf.auditor.testa", "Giorgio Testa", OrgMinistryMA, "", access.RoleESFAuditor, []access.Purpose{access.PurposeESFAudit}},
 	{"dashboard.sds-pisa", "SdS Pisa monitoring dashboard", OrgSdSPisa, "DIR", access.RoleDashboard, nil},
 	{"dpo.sds-pisa.valentini", "Roberto Valentini", OrgSdSPisa, "DIR", access.RoleDPO, nil},
 	{"admin.sds-pisa", "Ponte administrator, SdS Pisa", OrgSdSPisa, "DIR", access.RoleAdmin, nil},
-	{subjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", access.RoleSocialWorker, nil},
-	{subjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", access.RoleSocialWorker, nil},
-	{subjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", access.RoleEmploymentOfficer, nil},
+	{SubjectTorinoSocial, "Alessandra Colombo", OrgTorino, "SOC", access.RoleSocialWorker, nil},
+	{SubjectTorinoHousing, "Stefano Gallo", OrgTorino, "HOUSING", access.RoleSocialWorker, nil},
+	{SubjectTorinoWork, "Federica Longo", OrgTorino, "LAVORO", access.RoleEmploymentOfficer, nil},
 }
 
 // Identities lists the staff and service identities the demo creates, one or more per role.

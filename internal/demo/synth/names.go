@@ -1,6 +1,4 @@
-package demo
-
-import "math/rand/v2"
+package synth
 
 // The name pools are common first names and surnames combined at random: the people they
 // make up are synthetic. Surnames of the people the ALI chapter names or thanks are left out.
@@ -35,21 +33,22 @@ var italianMale = []string{
 	"Pietro", "Jacopo", "Cristian", "Maurizio", "Luigi", "Gianluca", "Valerio", "Alessio", "Manuel", "Fabrizio",
 }
 
-// country is a country of origin with its Belfiore code (used in tax codes of people born
-// there) and the names its people are given in the demo.
-type country struct {
-	iso      string
-	belfiore string
-	eu       bool
-	weight   int // share among participants of foreign origin in the Zona Pisana demo
+// Country is a country of origin with its Belfiore code (used in tax codes of people born
+// there) and the names its people are given.
+type Country struct {
+	ISO      string // ISO 3166 alpha-2
+	Belfiore string
+	EU       bool
+	weight   int // share among participants of foreign origin in the Zona Pisana
 	surnames []string
 	female   []string
 	male     []string
 }
 
-var italy = &country{iso: "IT", eu: true, surnames: italianSurnames, female: italianFemale, male: italianMale}
+// Italy is the origin of Italian households.
+var Italy = &Country{ISO: "IT", EU: true, surnames: italianSurnames, female: italianFemale, male: italianMale}
 
-var foreignCountries = []*country{
+var foreignCountries = []*Country{
 	{"AL", "Z100", false, 14,
 		[]string{"Hoxha", "Shehu", "Dervishi", "Leka", "Gjoni", "Kola", "Basha", "Marku", "Krasniqi", "Berisha"},
 		[]string{"Elona", "Anila", "Blerina", "Mirela", "Arjola", "Klaudia", "Ermira", "Valbona"},
@@ -100,113 +99,89 @@ var foreignCountries = []*country{
 		[]string{"Rahim", "Shahid", "Jamal", "Mizanur", "Rafiq", "Habib", "Anwar", "Kamal"}},
 }
 
-func countryByISO(iso string) *country {
+// CountryByISO returns a country of the pools by its ISO code; an unknown code is a bug in
+// the caller's tables.
+func CountryByISO(iso string) *Country {
 	if iso == "IT" {
-		return italy
+		return Italy
 	}
 	for _, c := range foreignCountries {
-		if c.iso == iso {
+		if c.ISO == iso {
 			return c
 		}
 	}
-	panic("demo: unknown country " + iso)
+	panic("synth: unknown country " + iso)
 }
 
-// municipality is a place of birth or residence, by Belfiore code.
-type municipality struct {
-	belfiore string
-	name     string
-	// thinlyPopulated feeds the rural flag (EECO17). The demo's classification is synthetic;
+// Municipality is a place of birth or residence, by Belfiore code.
+type Municipality struct {
+	Belfiore string
+	Name     string
+	// ThinlyPopulated feeds the rural flag (EECO17). The classification is synthetic;
 	// production data would come from the DEGURBA table.
-	thinlyPopulated bool
+	ThinlyPopulated bool
 }
 
-// residence is a municipality of residence with its weight among the demo's people.
+// residence is a municipality of residence with its weight among the people drawn.
 type residence struct {
-	municipality
+	Municipality
 	weight int
 }
 
 // zonaPisana are the residences of the Pisa agency's participants, with a weight each.
 var zonaPisana = []residence{
-	{municipality{"G702", "Pisa", false}, 55},
-	{municipality{"B950", "Cascina", false}, 16},
-	{municipality{"A562", "San Giuliano Terme", false}, 14},
-	{municipality{"L702", "Vecchiano", true}, 5},
-	{municipality{"B390", "Calci", true}, 4},
-	{municipality{"L850", "Vicopisano", true}, 6},
+	{Municipality{"G702", "Pisa", false}, 55},
+	{Municipality{"B950", "Cascina", false}, 16},
+	{Municipality{"A562", "San Giuliano Terme", false}, 14},
+	{Municipality{"L702", "Vecchiano", true}, 5},
+	{Municipality{"B390", "Calci", true}, 4},
+	{Municipality{"L850", "Vicopisano", true}, 6},
 }
 
-// birthplace is an Italian place of birth with its weight among the demo's people.
+// ZonaPisana lists the municipalities of the Zona Pisana, Pisa first, in the order
+// Residence weighs them.
+func ZonaPisana() []Municipality {
+	out := make([]Municipality, len(zonaPisana))
+	for i, r := range zonaPisana {
+		out[i] = r.Municipality
+	}
+	return out
+}
+
+// birthplace is an Italian place of birth with its weight among the people drawn.
 type birthplace struct {
 	belfiore string
 	weight   int
 }
 
-// italianBirthplaces are the Italian birthplaces of the demo's people: mostly local, some
+// italianBirthplaces are the Italian birthplaces of the people drawn: mostly local, some
 // from elsewhere in Italy.
 var italianBirthplaces = []birthplace{
 	{"G702", 50}, {"B950", 6}, {"E625", 6}, {"E715", 5}, {"D612", 5}, {"F839", 8}, {"G273", 6},
 	{"H501", 4}, {"H224", 3}, {"A662", 3}, {"C351", 4},
 }
 
+// Belfiore codes of the cities whose people are drawn.
 const (
-	belfiorePisa   = "G702"
-	belfioreTorino = "L219"
+	BelfiorePisa   = "G702"
+	BelfioreTorino = "L219"
 )
 
-// operatorNames are the cooperatives' educators, tutors and psychotherapists as written in
-// the interventions' operator field.
-var operatorNames = []string{
-	"Irene Pellegrini", "Tommaso Neri", "Alice Bertini", "Michela Lenzi", "Jacopo Cecchi", "Arianna Nesti",
-	"Samuele Pardini", "Debora Bacci", "Valerio Giannini", "Manuela Guidi",
-}
-
-// pick returns one element of xs.
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
-
-// weighted returns an index drawn with the given weights.
-func weighted(r *rand.Rand, weights ...int) int {
-	total := 0
-	for _, w := range weights {
-		total += w
-	}
-	n := r.IntN(total)
-	for i, w := range weights {
-		if n < w {
-			return i
-		}
-		n -= w
-	}
-	return len(weights) - 1
-}
-
-// pickWeighted picks one of items with the weight weight gives it.
-func pickWeighted[T any](r *rand.Rand, items []T, weights []int) T {
-	return items[weighted(r, weights...)]
-}
-
-// weightsOf lists the weights of items once, for pickWeighted.
-func weightsOf[T any](items []T, weight func(T) int) []int {
-	ws := make([]int, len(items))
-	for i, x := range items {
-		ws[i] = weight(x)
-	}
-	return ws
-}
-
 var (
-	foreignWeights    = weightsOf(foreignCountries, func(c *country) int { return c.weight })
+	foreignWeights    = weightsOf(foreignCountries, func(c *Country) int { return c.weight })
 	residenceWeights  = weightsOf(zonaPisana, func(m residence) int { return m.weight })
 	birthplaceWeights = weightsOf(italianBirthplaces, func(b birthplace) int { return b.weight })
 )
 
-func pickForeign(r *rand.Rand) *country { return pickWeighted(r, foreignCountries, foreignWeights) }
+// Foreign draws a country of origin other than Italy, weighted as among the Zona Pisana's
+// participants of foreign origin.
+func (r *Rand) Foreign() *Country { return pickWeighted(r, foreignCountries, foreignWeights) }
 
-func pickResidence(r *rand.Rand) municipality {
-	return pickWeighted(r, zonaPisana, residenceWeights).municipality
+// Residence draws a municipality of the Zona Pisana, weighted by its share of participants.
+func (r *Rand) Residence() Municipality {
+	return pickWeighted(r, zonaPisana, residenceWeights).Municipality
 }
 
-func pickItalianBirthplace(r *rand.Rand) string {
+func (r *Rand) italianBirthplace() string {
 	return pickWeighted(r, italianBirthplaces, birthplaceWeights).belfiore
 }
