@@ -16,6 +16,8 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -237,52 +239,52 @@ func (r *interventionResolver) Department(ctx context.Context, obj *store.Interv
 }
 
 // OpenCase is the resolver for the openCase field.
-func (r *mutationResolver) OpenCase(ctx context.Context, input casework.OpenCaseInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.OpenCase, casePayload)
+func (r *mutationResolver) OpenCase(ctx context.Context, input casefile.OpenCaseInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.OpenCase, casePayload)
 }
 
 // CloseCase is the resolver for the closeCase field.
-func (r *mutationResolver) CloseCase(ctx context.Context, input casework.CloseCaseInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.CloseCase, casePayload)
+func (r *mutationResolver) CloseCase(ctx context.Context, input casefile.CloseCaseInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.CloseCase, casePayload)
 }
 
 // RecordAssessment is the resolver for the recordAssessment field.
-func (r *mutationResolver) RecordAssessment(ctx context.Context, input casework.RecordAssessmentInput) (*model.AssessmentPayload, error) {
-	return request.Mutate(ctx, input, casework.RecordAssessment, func(a store.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
+func (r *mutationResolver) RecordAssessment(ctx context.Context, input casefile.RecordAssessmentInput) (*model.AssessmentPayload, error) {
+	return request.Mutate(ctx, input, casefile.RecordAssessment, func(a store.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
 }
 
 // CreateProject is the resolver for the createProject field.
-func (r *mutationResolver) CreateProject(ctx context.Context, input casework.CreateProjectInput) (*model.ProjectPayload, error) {
-	return request.Mutate(ctx, input, casework.CreateProject, projectPayload)
+func (r *mutationResolver) CreateProject(ctx context.Context, input project.CreateProjectInput) (*model.ProjectPayload, error) {
+	return request.Mutate(ctx, input, project.CreateProject, projectPayload)
 }
 
 // UpdateProject is the resolver for the updateProject field.
-func (r *mutationResolver) UpdateProject(ctx context.Context, input casework.UpdateProjectInput) (*model.ProjectPayload, error) {
-	return request.Mutate(ctx, input, casework.UpdateProject, projectPayload)
+func (r *mutationResolver) UpdateProject(ctx context.Context, input project.UpdateProjectInput) (*model.ProjectPayload, error) {
+	return request.Mutate(ctx, input, project.UpdateProject, projectPayload)
 }
 
 // ActivateIntervention is the resolver for the activateIntervention field.
-func (r *mutationResolver) ActivateIntervention(ctx context.Context, input casework.ActivateInterventionInput) (*model.InterventionPayload, error) {
-	return request.Mutate(ctx, input, casework.ActivateIntervention, interventionPayload)
+func (r *mutationResolver) ActivateIntervention(ctx context.Context, input project.ActivateInterventionInput) (*model.InterventionPayload, error) {
+	return request.Mutate(ctx, input, project.ActivateIntervention, interventionPayload)
 }
 
 // CompleteIntervention is the resolver for the completeIntervention field.
-func (r *mutationResolver) CompleteIntervention(ctx context.Context, input casework.CompleteInterventionInput) (*model.InterventionPayload, error) {
-	return request.Mutate(ctx, input, casework.CompleteIntervention, interventionPayload)
+func (r *mutationResolver) CompleteIntervention(ctx context.Context, input project.CompleteInterventionInput) (*model.InterventionPayload, error) {
+	return request.Mutate(ctx, input, project.CompleteIntervention, interventionPayload)
 }
 
 // InterruptIntervention is the resolver for the interruptIntervention field.
-func (r *mutationResolver) InterruptIntervention(ctx context.Context, input casework.InterruptInterventionInput) (*model.InterventionPayload, error) {
-	return request.Mutate(ctx, input, casework.InterruptIntervention, interventionPayload)
+func (r *mutationResolver) InterruptIntervention(ctx context.Context, input project.InterruptInterventionInput) (*model.InterventionPayload, error) {
+	return request.Mutate(ctx, input, project.InterruptIntervention, interventionPayload)
 }
 
 // AddActivityEntry is the resolver for the addActivityEntry field.
-func (r *mutationResolver) AddActivityEntry(ctx context.Context, input casework.AddActivityEntryInput) (*model.ActivityEntryPayload, error) {
+func (r *mutationResolver) AddActivityEntry(ctx context.Context, input project.AddActivityEntryInput) (*model.ActivityEntryPayload, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e, err := casework.AddActivityEntry(casework.WithActor(ctx, req.Actor()), req.Tx(), req.StaffID(), input)
+	e, err := project.AddActivityEntry(casework.WithActor(ctx, req.Actor()), req.Tx(), req.StaffID(), input)
 	if err != nil {
 		return nil, err
 	}

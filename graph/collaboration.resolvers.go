@@ -15,7 +15,10 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/person"
+	"github.com/ponte-hub/ponte/internal/casework/project"
+	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -58,98 +61,98 @@ func (r *fieldChangeResolver) Category(ctx context.Context, obj *store.FieldChan
 }
 
 // AddCaseOrganisation is the resolver for the addCaseOrganisation field.
-func (r *mutationResolver) AddCaseOrganisation(ctx context.Context, input casework.AddCaseOrganisationInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.AddCaseOrganisation, casePayload)
+func (r *mutationResolver) AddCaseOrganisation(ctx context.Context, input casefile.AddCaseOrganisationInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.AddCaseOrganisation, casePayload)
 }
 
 // RemoveCaseOrganisation is the resolver for the removeCaseOrganisation field.
-func (r *mutationResolver) RemoveCaseOrganisation(ctx context.Context, input casework.RemoveCaseOrganisationInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.RemoveCaseOrganisation, casePayload)
+func (r *mutationResolver) RemoveCaseOrganisation(ctx context.Context, input casefile.RemoveCaseOrganisationInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.RemoveCaseOrganisation, casePayload)
 }
 
 // ChangeCaseLeadWorker is the resolver for the changeCaseLeadWorker field.
-func (r *mutationResolver) ChangeCaseLeadWorker(ctx context.Context, input casework.ChangeLeadWorkerInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.ChangeLeadWorker, casePayload)
+func (r *mutationResolver) ChangeCaseLeadWorker(ctx context.Context, input casefile.ChangeLeadWorkerInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.ChangeLeadWorker, casePayload)
 }
 
 // SetCaseDepartments is the resolver for the setCaseDepartments field.
-func (r *mutationResolver) SetCaseDepartments(ctx context.Context, input casework.SetCaseDepartmentsInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.SetCaseDepartments, casePayload)
+func (r *mutationResolver) SetCaseDepartments(ctx context.Context, input casefile.SetCaseDepartmentsInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.SetCaseDepartments, casePayload)
 }
 
 // SuspendCase is the resolver for the suspendCase field.
-func (r *mutationResolver) SuspendCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.SuspendCase, casePayload)
+func (r *mutationResolver) SuspendCase(ctx context.Context, input casefile.CaseStatusInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.SuspendCase, casePayload)
 }
 
 // ReopenCase is the resolver for the reopenCase field.
-func (r *mutationResolver) ReopenCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error) {
-	return request.Mutate(ctx, input, casework.ReopenCase, casePayload)
+func (r *mutationResolver) ReopenCase(ctx context.Context, input casefile.CaseStatusInput) (*model.CasePayload, error) {
+	return request.Mutate(ctx, input, casefile.ReopenCase, casePayload)
 }
 
 // CorrectIntervention is the resolver for the correctIntervention field.
-func (r *mutationResolver) CorrectIntervention(ctx context.Context, input casework.CorrectInterventionInput) (*model.InterventionPayload, error) {
-	return request.Mutate(ctx, input, casework.CorrectIntervention, interventionPayload)
+func (r *mutationResolver) CorrectIntervention(ctx context.Context, input project.CorrectInterventionInput) (*model.InterventionPayload, error) {
+	return request.Mutate(ctx, input, project.CorrectIntervention, interventionPayload)
 }
 
 // CancelIntervention is the resolver for the cancelIntervention field.
-func (r *mutationResolver) CancelIntervention(ctx context.Context, input casework.CancelInterventionInput) (*model.InterventionPayload, error) {
-	return request.Mutate(ctx, input, casework.CancelIntervention, interventionPayload)
+func (r *mutationResolver) CancelIntervention(ctx context.Context, input project.CancelInterventionInput) (*model.InterventionPayload, error) {
+	return request.Mutate(ctx, input, project.CancelIntervention, interventionPayload)
 }
 
 // CorrectAssessment is the resolver for the correctAssessment field.
-func (r *mutationResolver) CorrectAssessment(ctx context.Context, input casework.CorrectAssessmentInput) (*model.AssessmentPayload, error) {
-	return request.Mutate(ctx, input, casework.CorrectAssessment, assessmentPayload)
+func (r *mutationResolver) CorrectAssessment(ctx context.Context, input casefile.CorrectAssessmentInput) (*model.AssessmentPayload, error) {
+	return request.Mutate(ctx, input, casefile.CorrectAssessment, assessmentPayload)
 }
 
 // CancelAssessment is the resolver for the cancelAssessment field.
-func (r *mutationResolver) CancelAssessment(ctx context.Context, input casework.CancelAssessmentInput) (*model.AssessmentPayload, error) {
-	return request.Mutate(ctx, input, casework.CancelAssessment, assessmentPayload)
+func (r *mutationResolver) CancelAssessment(ctx context.Context, input casefile.CancelAssessmentInput) (*model.AssessmentPayload, error) {
+	return request.Mutate(ctx, input, casefile.CancelAssessment, assessmentPayload)
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
-func (r *mutationResolver) UpdatePerson(ctx context.Context, input casework.UpdatePersonInput) (*model.PersonPayload, error) {
-	return request.Mutate(ctx, input, casework.UpdatePerson, func(p store.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
+func (r *mutationResolver) UpdatePerson(ctx context.Context, input person.UpdatePersonInput) (*model.PersonPayload, error) {
+	return request.Mutate(ctx, input, person.UpdatePerson, func(p store.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
 }
 
 // RequestReferral is the resolver for the requestReferral field.
-func (r *mutationResolver) RequestReferral(ctx context.Context, input casework.RequestReferralInput) (*model.ReferralPayload, error) {
-	return request.Mutate(ctx, input, casework.RequestReferral, referralPayload)
+func (r *mutationResolver) RequestReferral(ctx context.Context, input referral.RequestReferralInput) (*model.ReferralPayload, error) {
+	return request.Mutate(ctx, input, referral.RequestReferral, referralPayload)
 }
 
 // AcceptReferral is the resolver for the acceptReferral field.
-func (r *mutationResolver) AcceptReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error) {
-	return request.Mutate(ctx, input, casework.AcceptReferral, referralPayload)
+func (r *mutationResolver) AcceptReferral(ctx context.Context, input referral.RespondReferralInput) (*model.ReferralPayload, error) {
+	return request.Mutate(ctx, input, referral.AcceptReferral, referralPayload)
 }
 
 // DeclineReferral is the resolver for the declineReferral field.
-func (r *mutationResolver) DeclineReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error) {
-	return request.Mutate(ctx, input, casework.DeclineReferral, referralPayload)
+func (r *mutationResolver) DeclineReferral(ctx context.Context, input referral.RespondReferralInput) (*model.ReferralPayload, error) {
+	return request.Mutate(ctx, input, referral.DeclineReferral, referralPayload)
 }
 
 // EndReferral is the resolver for the endReferral field.
-func (r *mutationResolver) EndReferral(ctx context.Context, input casework.EndReferralInput) (*model.ReferralPayload, error) {
-	return request.Mutate(ctx, input, casework.EndReferral, referralPayload)
+func (r *mutationResolver) EndReferral(ctx context.Context, input referral.EndReferralInput) (*model.ReferralPayload, error) {
+	return request.Mutate(ctx, input, referral.EndReferral, referralPayload)
 }
 
 // RequestTransfer is the resolver for the requestTransfer field.
-func (r *mutationResolver) RequestTransfer(ctx context.Context, input casework.RequestTransferInput) (*model.TransferPayload, error) {
-	return request.Mutate(ctx, input, casework.RequestTransfer, transferPayload)
+func (r *mutationResolver) RequestTransfer(ctx context.Context, input referral.RequestTransferInput) (*model.TransferPayload, error) {
+	return request.Mutate(ctx, input, referral.RequestTransfer, transferPayload)
 }
 
 // AcceptTransfer is the resolver for the acceptTransfer field.
-func (r *mutationResolver) AcceptTransfer(ctx context.Context, input casework.AcceptTransferInput) (*model.TransferPayload, error) {
-	return request.Mutate(ctx, input, casework.AcceptTransfer, transferPayload)
+func (r *mutationResolver) AcceptTransfer(ctx context.Context, input referral.AcceptTransferInput) (*model.TransferPayload, error) {
+	return request.Mutate(ctx, input, referral.AcceptTransfer, transferPayload)
 }
 
 // DeclineTransfer is the resolver for the declineTransfer field.
-func (r *mutationResolver) DeclineTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error) {
-	return request.Mutate(ctx, input, casework.DeclineTransfer, transferPayload)
+func (r *mutationResolver) DeclineTransfer(ctx context.Context, input referral.AnswerTransferInput) (*model.TransferPayload, error) {
+	return request.Mutate(ctx, input, referral.DeclineTransfer, transferPayload)
 }
 
 // CancelTransfer is the resolver for the cancelTransfer field.
-func (r *mutationResolver) CancelTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error) {
-	return request.Mutate(ctx, input, casework.CancelTransfer, transferPayload)
+func (r *mutationResolver) CancelTransfer(ctx context.Context, input referral.AnswerTransferInput) (*model.TransferPayload, error) {
+	return request.Mutate(ctx, input, referral.CancelTransfer, transferPayload)
 }
 
 // Changes is the resolver for the changes field.

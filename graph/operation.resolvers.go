@@ -14,18 +14,18 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // EnrolParticipant is the resolver for the enrolParticipant field.
-func (r *mutationResolver) EnrolParticipant(ctx context.Context, input casework.EnrolParticipantInput) (*model.ParticipationPayload, error) {
-	return request.Mutate(ctx, input, casework.EnrolParticipant, participationPayload)
+func (r *mutationResolver) EnrolParticipant(ctx context.Context, input project.EnrolParticipantInput) (*model.ParticipationPayload, error) {
+	return request.Mutate(ctx, input, project.EnrolParticipant, participationPayload)
 }
 
 // RecordParticipantExit is the resolver for the recordParticipantExit field.
-func (r *mutationResolver) RecordParticipantExit(ctx context.Context, input casework.RecordParticipantExitInput) (*model.ParticipationPayload, error) {
-	return request.Mutate(ctx, input, casework.RecordParticipantExit, participationPayload)
+func (r *mutationResolver) RecordParticipantExit(ctx context.Context, input project.RecordParticipantExitInput) (*model.ParticipationPayload, error) {
+	return request.Mutate(ctx, input, project.RecordParticipantExit, participationPayload)
 }
 
 // ID is the resolver for the id field.

@@ -13,7 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/store"
 )
 
@@ -48,25 +48,25 @@ func (r *householdMemberResolver) Person(ctx context.Context, obj *store.Househo
 }
 
 // RegisterPerson is the resolver for the registerPerson field.
-func (r *mutationResolver) RegisterPerson(ctx context.Context, input casework.RegisterPersonInput) (*model.RegisterPersonPayload, error) {
-	return request.Mutate(ctx, input, casework.RegisterPerson, func(p store.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
+func (r *mutationResolver) RegisterPerson(ctx context.Context, input person.RegisterPersonInput) (*model.RegisterPersonPayload, error) {
+	return request.Mutate(ctx, input, person.RegisterPerson, func(p store.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
 }
 
 // CreateHousehold is the resolver for the createHousehold field.
-func (r *mutationResolver) CreateHousehold(ctx context.Context, input casework.CreateHouseholdInput) (*model.CreateHouseholdPayload, error) {
-	return request.Mutate(ctx, input, casework.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
+func (r *mutationResolver) CreateHousehold(ctx context.Context, input person.CreateHouseholdInput) (*model.CreateHouseholdPayload, error) {
+	return request.Mutate(ctx, input, person.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
 		return &model.CreateHouseholdPayload{Household: h}
 	})
 }
 
 // AddHouseholdMember is the resolver for the addHouseholdMember field.
-func (r *mutationResolver) AddHouseholdMember(ctx context.Context, input casework.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error) {
-	return request.Mutate(ctx, input, casework.AddHouseholdMember, memberPayload)
+func (r *mutationResolver) AddHouseholdMember(ctx context.Context, input person.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error) {
+	return request.Mutate(ctx, input, person.AddHouseholdMember, memberPayload)
 }
 
 // EndHouseholdMembership is the resolver for the endHouseholdMembership field.
-func (r *mutationResolver) EndHouseholdMembership(ctx context.Context, input casework.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error) {
-	return request.Mutate(ctx, input, casework.EndHouseholdMembership, memberPayload)
+func (r *mutationResolver) EndHouseholdMembership(ctx context.Context, input person.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error) {
+	return request.Mutate(ctx, input, person.EndHouseholdMembership, memberPayload)
 }
 
 // ID is the resolver for the id field.

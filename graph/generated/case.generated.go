@@ -12,7 +12,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -3932,8 +3933,8 @@ func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Contex
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputActivateInterventionInput(ctx context.Context, obj any) (casework.ActivateInterventionInput, error) {
-	var it casework.ActivateInterventionInput
+func (ec *executionContext) unmarshalInputActivateInterventionInput(ctx context.Context, obj any) (project.ActivateInterventionInput, error) {
+	var it project.ActivateInterventionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4032,8 +4033,8 @@ func (ec *executionContext) unmarshalInputActivateInterventionInput(ctx context.
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAddActivityEntryInput(ctx context.Context, obj any) (casework.AddActivityEntryInput, error) {
-	var it casework.AddActivityEntryInput
+func (ec *executionContext) unmarshalInputAddActivityEntryInput(ctx context.Context, obj any) (project.AddActivityEntryInput, error) {
+	var it project.AddActivityEntryInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4104,8 +4105,8 @@ func (ec *executionContext) unmarshalInputAddActivityEntryInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAreaScoreInput(ctx context.Context, obj any) (casework.AreaScoreInput, error) {
-	var it casework.AreaScoreInput
+func (ec *executionContext) unmarshalInputAreaScoreInput(ctx context.Context, obj any) (casefile.AreaScoreInput, error) {
+	var it casefile.AreaScoreInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4213,8 +4214,8 @@ func (ec *executionContext) unmarshalInputCaseFilter(ctx context.Context, obj an
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCloseCaseInput(ctx context.Context, obj any) (casework.CloseCaseInput, error) {
-	var it casework.CloseCaseInput
+func (ec *executionContext) unmarshalInputCloseCaseInput(ctx context.Context, obj any) (casefile.CloseCaseInput, error) {
+	var it casefile.CloseCaseInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4257,8 +4258,8 @@ func (ec *executionContext) unmarshalInputCloseCaseInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCompleteInterventionInput(ctx context.Context, obj any) (casework.CompleteInterventionInput, error) {
-	var it casework.CompleteInterventionInput
+func (ec *executionContext) unmarshalInputCompleteInterventionInput(ctx context.Context, obj any) (project.CompleteInterventionInput, error) {
+	var it project.CompleteInterventionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4301,8 +4302,8 @@ func (ec *executionContext) unmarshalInputCompleteInterventionInput(ctx context.
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context, obj any) (casework.CreateProjectInput, error) {
-	var it casework.CreateProjectInput
+func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context, obj any) (project.CreateProjectInput, error) {
+	var it project.CreateProjectInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4373,8 +4374,8 @@ func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputInterruptInterventionInput(ctx context.Context, obj any) (casework.InterruptInterventionInput, error) {
-	var it casework.InterruptInterventionInput
+func (ec *executionContext) unmarshalInputInterruptInterventionInput(ctx context.Context, obj any) (project.InterruptInterventionInput, error) {
+	var it project.InterruptInterventionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4417,8 +4418,8 @@ func (ec *executionContext) unmarshalInputInterruptInterventionInput(ctx context
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputOpenCaseInput(ctx context.Context, obj any) (casework.OpenCaseInput, error) {
-	var it casework.OpenCaseInput
+func (ec *executionContext) unmarshalInputOpenCaseInput(ctx context.Context, obj any) (casefile.OpenCaseInput, error) {
+	var it casefile.OpenCaseInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4521,8 +4522,8 @@ func (ec *executionContext) unmarshalInputOpenCaseInput(ctx context.Context, obj
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRecordAssessmentInput(ctx context.Context, obj any) (casework.RecordAssessmentInput, error) {
-	var it casework.RecordAssessmentInput
+func (ec *executionContext) unmarshalInputRecordAssessmentInput(ctx context.Context, obj any) (casefile.RecordAssessmentInput, error) {
+	var it casefile.RecordAssessmentInput
 	if obj == nil {
 		return it, nil
 	}
@@ -4569,7 +4570,7 @@ func (ec *executionContext) unmarshalInputRecordAssessmentInput(ctx context.Cont
 			it.AssessedOn = data
 		case "scores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
-			data, err := ec.unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInputᚄ(ctx, v)
+			data, err := ec.unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -4607,8 +4608,8 @@ func (ec *executionContext) unmarshalInputRecordAssessmentInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context, obj any) (casework.UpdateProjectInput, error) {
-	var it casework.UpdateProjectInput
+func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context, obj any) (project.UpdateProjectInput, error) {
+	var it project.UpdateProjectInput
 	if obj == nil {
 		return it, nil
 	}
@@ -6996,7 +6997,7 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNActivateInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐActivateInterventionInput(ctx context.Context, v any) (casework.ActivateInterventionInput, error) {
+func (ec *executionContext) unmarshalNActivateInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐActivateInterventionInput(ctx context.Context, v any) (project.ActivateInterventionInput, error) {
 	res, err := ec.unmarshalInputActivateInterventionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7031,7 +7032,7 @@ func (ec *executionContext) marshalNActivityKind2string(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) unmarshalNAddActivityEntryInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddActivityEntryInput(ctx context.Context, v any) (casework.AddActivityEntryInput, error) {
+func (ec *executionContext) unmarshalNAddActivityEntryInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐAddActivityEntryInput(ctx context.Context, v any) (project.AddActivityEntryInput, error) {
 	res, err := ec.unmarshalInputAddActivityEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7040,18 +7041,18 @@ func (ec *executionContext) marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponte
 	return ec._AreaScore(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInput(ctx context.Context, v any) (casework.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx context.Context, v any) (casefile.AreaScoreInput, error) {
 	res, err := ec.unmarshalInputAreaScoreInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casework.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casefile.AreaScoreInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]casework.AreaScoreInput, len(vSlice))
+	res := make([]casefile.AreaScoreInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -7137,17 +7138,17 @@ func (ec *executionContext) marshalNCasePayload2ᚖgithubᚗcomᚋponteᚑhubᚋ
 	return ec._CasePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNCloseCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCloseCaseInput(ctx context.Context, v any) (casework.CloseCaseInput, error) {
+func (ec *executionContext) unmarshalNCloseCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCloseCaseInput(ctx context.Context, v any) (casefile.CloseCaseInput, error) {
 	res, err := ec.unmarshalInputCloseCaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCompleteInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCompleteInterventionInput(ctx context.Context, v any) (casework.CompleteInterventionInput, error) {
+func (ec *executionContext) unmarshalNCompleteInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCompleteInterventionInput(ctx context.Context, v any) (project.CompleteInterventionInput, error) {
 	res, err := ec.unmarshalInputCompleteInterventionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCreateProjectInput(ctx context.Context, v any) (casework.CreateProjectInput, error) {
+func (ec *executionContext) unmarshalNCreateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCreateProjectInput(ctx context.Context, v any) (project.CreateProjectInput, error) {
 	res, err := ec.unmarshalInputCreateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7168,7 +7169,7 @@ func (ec *executionContext) marshalNEmployabilityArea2string(ctx context.Context
 	return res
 }
 
-func (ec *executionContext) unmarshalNInterruptInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐInterruptInterventionInput(ctx context.Context, v any) (casework.InterruptInterventionInput, error) {
+func (ec *executionContext) unmarshalNInterruptInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐInterruptInterventionInput(ctx context.Context, v any) (project.InterruptInterventionInput, error) {
 	res, err := ec.unmarshalInputInterruptInterventionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7187,7 +7188,7 @@ func (ec *executionContext) marshalNInterventionPayload2ᚖgithubᚗcomᚋponte�
 	return ec._InterventionPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐOpenCaseInput(ctx context.Context, v any) (casework.OpenCaseInput, error) {
+func (ec *executionContext) unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐOpenCaseInput(ctx context.Context, v any) (casefile.OpenCaseInput, error) {
 	res, err := ec.unmarshalInputOpenCaseInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7206,7 +7207,7 @@ func (ec *executionContext) marshalNProjectPayload2ᚖgithubᚗcomᚋponteᚑhub
 	return ec._ProjectPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRecordAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordAssessmentInput(ctx context.Context, v any) (casework.RecordAssessmentInput, error) {
+func (ec *executionContext) unmarshalNRecordAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐRecordAssessmentInput(ctx context.Context, v any) (casefile.RecordAssessmentInput, error) {
 	res, err := ec.unmarshalInputRecordAssessmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7227,7 +7228,7 @@ func (ec *executionContext) marshalNServiceType2string(ctx context.Context, sel 
 	return res
 }
 
-func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdateProjectInput(ctx context.Context, v any) (casework.UpdateProjectInput, error) {
+func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐUpdateProjectInput(ctx context.Context, v any) (project.UpdateProjectInput, error) {
 	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7282,16 +7283,16 @@ func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	return ret
 }
 
-func (ec *executionContext) unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casework.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casefile.AreaScoreInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]casework.AreaScoreInput, len(vSlice))
+	res := make([]casefile.AreaScoreInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

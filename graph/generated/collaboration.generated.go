@@ -12,7 +12,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/person"
+	"github.com/ponte-hub/ponte/internal/casework/project"
+	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -2843,8 +2846,8 @@ func (ec *executionContext) fieldContext_TransferPayload_transfer(_ context.Cont
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAcceptTransferInput(ctx context.Context, obj any) (casework.AcceptTransferInput, error) {
-	var it casework.AcceptTransferInput
+func (ec *executionContext) unmarshalInputAcceptTransferInput(ctx context.Context, obj any) (referral.AcceptTransferInput, error) {
+	var it referral.AcceptTransferInput
 	if obj == nil {
 		return it, nil
 	}
@@ -2887,8 +2890,8 @@ func (ec *executionContext) unmarshalInputAcceptTransferInput(ctx context.Contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAddCaseOrganisationInput(ctx context.Context, obj any) (casework.AddCaseOrganisationInput, error) {
-	var it casework.AddCaseOrganisationInput
+func (ec *executionContext) unmarshalInputAddCaseOrganisationInput(ctx context.Context, obj any) (casefile.AddCaseOrganisationInput, error) {
+	var it casefile.AddCaseOrganisationInput
 	if obj == nil {
 		return it, nil
 	}
@@ -2938,8 +2941,8 @@ func (ec *executionContext) unmarshalInputAddCaseOrganisationInput(ctx context.C
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAnswerTransferInput(ctx context.Context, obj any) (casework.AnswerTransferInput, error) {
-	var it casework.AnswerTransferInput
+func (ec *executionContext) unmarshalInputAnswerTransferInput(ctx context.Context, obj any) (referral.AnswerTransferInput, error) {
+	var it referral.AnswerTransferInput
 	if obj == nil {
 		return it, nil
 	}
@@ -2975,8 +2978,8 @@ func (ec *executionContext) unmarshalInputAnswerTransferInput(ctx context.Contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCancelAssessmentInput(ctx context.Context, obj any) (casework.CancelAssessmentInput, error) {
-	var it casework.CancelAssessmentInput
+func (ec *executionContext) unmarshalInputCancelAssessmentInput(ctx context.Context, obj any) (casefile.CancelAssessmentInput, error) {
+	var it casefile.CancelAssessmentInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3012,8 +3015,8 @@ func (ec *executionContext) unmarshalInputCancelAssessmentInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCancelInterventionInput(ctx context.Context, obj any) (casework.CancelInterventionInput, error) {
-	var it casework.CancelInterventionInput
+func (ec *executionContext) unmarshalInputCancelInterventionInput(ctx context.Context, obj any) (project.CancelInterventionInput, error) {
+	var it project.CancelInterventionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3049,8 +3052,8 @@ func (ec *executionContext) unmarshalInputCancelInterventionInput(ctx context.Co
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCaseStatusInput(ctx context.Context, obj any) (casework.CaseStatusInput, error) {
-	var it casework.CaseStatusInput
+func (ec *executionContext) unmarshalInputCaseStatusInput(ctx context.Context, obj any) (casefile.CaseStatusInput, error) {
+	var it casefile.CaseStatusInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3093,8 +3096,8 @@ func (ec *executionContext) unmarshalInputCaseStatusInput(ctx context.Context, o
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputChangeLeadWorkerInput(ctx context.Context, obj any) (casework.ChangeLeadWorkerInput, error) {
-	var it casework.ChangeLeadWorkerInput
+func (ec *executionContext) unmarshalInputChangeLeadWorkerInput(ctx context.Context, obj any) (casefile.ChangeLeadWorkerInput, error) {
+	var it casefile.ChangeLeadWorkerInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3137,8 +3140,8 @@ func (ec *executionContext) unmarshalInputChangeLeadWorkerInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCorrectAssessmentInput(ctx context.Context, obj any) (casework.CorrectAssessmentInput, error) {
-	var it casework.CorrectAssessmentInput
+func (ec *executionContext) unmarshalInputCorrectAssessmentInput(ctx context.Context, obj any) (casefile.CorrectAssessmentInput, error) {
+	var it casefile.CorrectAssessmentInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3171,7 +3174,7 @@ func (ec *executionContext) unmarshalInputCorrectAssessmentInput(ctx context.Con
 			it.AssessedOn = data
 		case "scores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
-			data, err := ec.unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAreaScoreInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -3216,8 +3219,8 @@ func (ec *executionContext) unmarshalInputCorrectAssessmentInput(ctx context.Con
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCorrectInterventionInput(ctx context.Context, obj any) (casework.CorrectInterventionInput, error) {
-	var it casework.CorrectInterventionInput
+func (ec *executionContext) unmarshalInputCorrectInterventionInput(ctx context.Context, obj any) (project.CorrectInterventionInput, error) {
+	var it project.CorrectInterventionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3309,8 +3312,8 @@ func (ec *executionContext) unmarshalInputCorrectInterventionInput(ctx context.C
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEndReferralInput(ctx context.Context, obj any) (casework.EndReferralInput, error) {
-	var it casework.EndReferralInput
+func (ec *executionContext) unmarshalInputEndReferralInput(ctx context.Context, obj any) (referral.EndReferralInput, error) {
+	var it referral.EndReferralInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3346,8 +3349,8 @@ func (ec *executionContext) unmarshalInputEndReferralInput(ctx context.Context, 
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRemoveCaseOrganisationInput(ctx context.Context, obj any) (casework.RemoveCaseOrganisationInput, error) {
-	var it casework.RemoveCaseOrganisationInput
+func (ec *executionContext) unmarshalInputRemoveCaseOrganisationInput(ctx context.Context, obj any) (casefile.RemoveCaseOrganisationInput, error) {
+	var it casefile.RemoveCaseOrganisationInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3390,8 +3393,8 @@ func (ec *executionContext) unmarshalInputRemoveCaseOrganisationInput(ctx contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRequestReferralInput(ctx context.Context, obj any) (casework.RequestReferralInput, error) {
-	var it casework.RequestReferralInput
+func (ec *executionContext) unmarshalInputRequestReferralInput(ctx context.Context, obj any) (referral.RequestReferralInput, error) {
+	var it referral.RequestReferralInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3476,8 +3479,8 @@ func (ec *executionContext) unmarshalInputRequestReferralInput(ctx context.Conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRequestTransferInput(ctx context.Context, obj any) (casework.RequestTransferInput, error) {
-	var it casework.RequestTransferInput
+func (ec *executionContext) unmarshalInputRequestTransferInput(ctx context.Context, obj any) (referral.RequestTransferInput, error) {
+	var it referral.RequestTransferInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3538,8 +3541,8 @@ func (ec *executionContext) unmarshalInputRequestTransferInput(ctx context.Conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRespondReferralInput(ctx context.Context, obj any) (casework.RespondReferralInput, error) {
-	var it casework.RespondReferralInput
+func (ec *executionContext) unmarshalInputRespondReferralInput(ctx context.Context, obj any) (referral.RespondReferralInput, error) {
+	var it referral.RespondReferralInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3575,8 +3578,8 @@ func (ec *executionContext) unmarshalInputRespondReferralInput(ctx context.Conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputSetCaseDepartmentsInput(ctx context.Context, obj any) (casework.SetCaseDepartmentsInput, error) {
-	var it casework.SetCaseDepartmentsInput
+func (ec *executionContext) unmarshalInputSetCaseDepartmentsInput(ctx context.Context, obj any) (casefile.SetCaseDepartmentsInput, error) {
+	var it casefile.SetCaseDepartmentsInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3619,8 +3622,8 @@ func (ec *executionContext) unmarshalInputSetCaseDepartmentsInput(ctx context.Co
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context, obj any) (casework.UpdatePersonInput, error) {
-	var it casework.UpdatePersonInput
+func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context, obj any) (person.UpdatePersonInput, error) {
+	var it person.UpdatePersonInput
 	if obj == nil {
 		return it, nil
 	}
@@ -5182,27 +5185,27 @@ func (ec *executionContext) _TransferPayload(ctx context.Context, sel ast.Select
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAcceptTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAcceptTransferInput(ctx context.Context, v any) (casework.AcceptTransferInput, error) {
+func (ec *executionContext) unmarshalNAcceptTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐAcceptTransferInput(ctx context.Context, v any) (referral.AcceptTransferInput, error) {
 	res, err := ec.unmarshalInputAcceptTransferInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAddCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddCaseOrganisationInput(ctx context.Context, v any) (casework.AddCaseOrganisationInput, error) {
+func (ec *executionContext) unmarshalNAddCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAddCaseOrganisationInput(ctx context.Context, v any) (casefile.AddCaseOrganisationInput, error) {
 	res, err := ec.unmarshalInputAddCaseOrganisationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAnswerTransferInput(ctx context.Context, v any) (casework.AnswerTransferInput, error) {
+func (ec *executionContext) unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐAnswerTransferInput(ctx context.Context, v any) (referral.AnswerTransferInput, error) {
 	res, err := ec.unmarshalInputAnswerTransferInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCancelAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCancelAssessmentInput(ctx context.Context, v any) (casework.CancelAssessmentInput, error) {
+func (ec *executionContext) unmarshalNCancelAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCancelAssessmentInput(ctx context.Context, v any) (casefile.CancelAssessmentInput, error) {
 	res, err := ec.unmarshalInputCancelAssessmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCancelInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCancelInterventionInput(ctx context.Context, v any) (casework.CancelInterventionInput, error) {
+func (ec *executionContext) unmarshalNCancelInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCancelInterventionInput(ctx context.Context, v any) (project.CancelInterventionInput, error) {
 	res, err := ec.unmarshalInputCancelInterventionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -5215,27 +5218,27 @@ func (ec *executionContext) marshalNCaseParticipation2githubᚗcomᚋponteᚑhub
 	return ec._CaseParticipation(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCaseStatusInput(ctx context.Context, v any) (casework.CaseStatusInput, error) {
+func (ec *executionContext) unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCaseStatusInput(ctx context.Context, v any) (casefile.CaseStatusInput, error) {
 	res, err := ec.unmarshalInputCaseStatusInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNChangeLeadWorkerInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐChangeLeadWorkerInput(ctx context.Context, v any) (casework.ChangeLeadWorkerInput, error) {
+func (ec *executionContext) unmarshalNChangeLeadWorkerInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐChangeLeadWorkerInput(ctx context.Context, v any) (casefile.ChangeLeadWorkerInput, error) {
 	res, err := ec.unmarshalInputChangeLeadWorkerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCorrectAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCorrectAssessmentInput(ctx context.Context, v any) (casework.CorrectAssessmentInput, error) {
+func (ec *executionContext) unmarshalNCorrectAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCorrectAssessmentInput(ctx context.Context, v any) (casefile.CorrectAssessmentInput, error) {
 	res, err := ec.unmarshalInputCorrectAssessmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCorrectInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCorrectInterventionInput(ctx context.Context, v any) (casework.CorrectInterventionInput, error) {
+func (ec *executionContext) unmarshalNCorrectInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCorrectInterventionInput(ctx context.Context, v any) (project.CorrectInterventionInput, error) {
 	res, err := ec.unmarshalInputCorrectInterventionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNEndReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEndReferralInput(ctx context.Context, v any) (casework.EndReferralInput, error) {
+func (ec *executionContext) unmarshalNEndReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐEndReferralInput(ctx context.Context, v any) (referral.EndReferralInput, error) {
 	res, err := ec.unmarshalInputEndReferralInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -5318,27 +5321,27 @@ func (ec *executionContext) marshalNReferralPayload2ᚖgithubᚗcomᚋponteᚑhu
 	return ec._ReferralPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRemoveCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRemoveCaseOrganisationInput(ctx context.Context, v any) (casework.RemoveCaseOrganisationInput, error) {
+func (ec *executionContext) unmarshalNRemoveCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐRemoveCaseOrganisationInput(ctx context.Context, v any) (casefile.RemoveCaseOrganisationInput, error) {
 	res, err := ec.unmarshalInputRemoveCaseOrganisationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRequestReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRequestReferralInput(ctx context.Context, v any) (casework.RequestReferralInput, error) {
+func (ec *executionContext) unmarshalNRequestReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRequestReferralInput(ctx context.Context, v any) (referral.RequestReferralInput, error) {
 	res, err := ec.unmarshalInputRequestReferralInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRequestTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRequestTransferInput(ctx context.Context, v any) (casework.RequestTransferInput, error) {
+func (ec *executionContext) unmarshalNRequestTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRequestTransferInput(ctx context.Context, v any) (referral.RequestTransferInput, error) {
 	res, err := ec.unmarshalInputRequestTransferInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRespondReferralInput(ctx context.Context, v any) (casework.RespondReferralInput, error) {
+func (ec *executionContext) unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRespondReferralInput(ctx context.Context, v any) (referral.RespondReferralInput, error) {
 	res, err := ec.unmarshalInputRespondReferralInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNSetCaseDepartmentsInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐSetCaseDepartmentsInput(ctx context.Context, v any) (casework.SetCaseDepartmentsInput, error) {
+func (ec *executionContext) unmarshalNSetCaseDepartmentsInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐSetCaseDepartmentsInput(ctx context.Context, v any) (casefile.SetCaseDepartmentsInput, error) {
 	res, err := ec.unmarshalInputSetCaseDepartmentsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -5387,7 +5390,7 @@ func (ec *executionContext) marshalNTransferPayload2ᚖgithubᚗcomᚋponteᚑhu
 	return ec._TransferPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNUpdatePersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdatePersonInput(ctx context.Context, v any) (casework.UpdatePersonInput, error) {
+func (ec *executionContext) unmarshalNUpdatePersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐUpdatePersonInput(ctx context.Context, v any) (person.UpdatePersonInput, error) {
 	res, err := ec.unmarshalInputUpdatePersonInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -1652,8 +1652,8 @@ func (ec *executionContext) fieldContext_ParticipationPayload_participation(_ co
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputEnrolParticipantInput(ctx context.Context, obj any) (casework.EnrolParticipantInput, error) {
-	var it casework.EnrolParticipantInput
+func (ec *executionContext) unmarshalInputEnrolParticipantInput(ctx context.Context, obj any) (project.EnrolParticipantInput, error) {
+	var it project.EnrolParticipantInput
 	if obj == nil {
 		return it, nil
 	}
@@ -1838,8 +1838,8 @@ func (ec *executionContext) unmarshalInputParticipationFilter(ctx context.Contex
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRecordParticipantExitInput(ctx context.Context, obj any) (casework.RecordParticipantExitInput, error) {
-	var it casework.RecordParticipantExitInput
+func (ec *executionContext) unmarshalInputRecordParticipantExitInput(ctx context.Context, obj any) (project.RecordParticipantExitInput, error) {
+	var it project.RecordParticipantExitInput
 	if obj == nil {
 		return it, nil
 	}
@@ -2935,7 +2935,7 @@ func (ec *executionContext) marshalNCategoryOfRegion2string(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) unmarshalNEnrolParticipantInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEnrolParticipantInput(ctx context.Context, v any) (casework.EnrolParticipantInput, error) {
+func (ec *executionContext) unmarshalNEnrolParticipantInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐEnrolParticipantInput(ctx context.Context, v any) (project.EnrolParticipantInput, error) {
 	res, err := ec.unmarshalInputEnrolParticipantInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -3048,7 +3048,7 @@ func (ec *executionContext) marshalNParticipationPayload2ᚖgithubᚗcomᚋponte
 	return ec._ParticipationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRecordParticipantExitInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordParticipantExitInput(ctx context.Context, v any) (casework.RecordParticipantExitInput, error) {
+func (ec *executionContext) unmarshalNRecordParticipantExitInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐRecordParticipantExitInput(ctx context.Context, v any) (project.RecordParticipantExitInput, error) {
 	res, err := ec.unmarshalInputRecordParticipantExitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -1864,8 +1864,8 @@ func (ec *executionContext) fieldContext_RegisterPersonPayload_person(_ context.
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAddHouseholdMemberInput(ctx context.Context, obj any) (casework.AddHouseholdMemberInput, error) {
-	var it casework.AddHouseholdMemberInput
+func (ec *executionContext) unmarshalInputAddHouseholdMemberInput(ctx context.Context, obj any) (person.AddHouseholdMemberInput, error) {
+	var it person.AddHouseholdMemberInput
 	if obj == nil {
 		return it, nil
 	}
@@ -1915,8 +1915,8 @@ func (ec *executionContext) unmarshalInputAddHouseholdMemberInput(ctx context.Co
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputCreateHouseholdInput(ctx context.Context, obj any) (casework.CreateHouseholdInput, error) {
-	var it casework.CreateHouseholdInput
+func (ec *executionContext) unmarshalInputCreateHouseholdInput(ctx context.Context, obj any) (person.CreateHouseholdInput, error) {
+	var it person.CreateHouseholdInput
 	if obj == nil {
 		return it, nil
 	}
@@ -1952,8 +1952,8 @@ func (ec *executionContext) unmarshalInputCreateHouseholdInput(ctx context.Conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEndHouseholdMembershipInput(ctx context.Context, obj any) (casework.EndHouseholdMembershipInput, error) {
-	var it casework.EndHouseholdMembershipInput
+func (ec *executionContext) unmarshalInputEndHouseholdMembershipInput(ctx context.Context, obj any) (person.EndHouseholdMembershipInput, error) {
+	var it person.EndHouseholdMembershipInput
 	if obj == nil {
 		return it, nil
 	}
@@ -2019,8 +2019,8 @@ func (ec *executionContext) unmarshalInputPersonFilter(ctx context.Context, obj 
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputRegisterPersonInput(ctx context.Context, obj any) (casework.RegisterPersonInput, error) {
-	var it casework.RegisterPersonInput
+func (ec *executionContext) unmarshalInputRegisterPersonInput(ctx context.Context, obj any) (person.RegisterPersonInput, error) {
+	var it person.RegisterPersonInput
 	if obj == nil {
 		return it, nil
 	}
@@ -3268,12 +3268,12 @@ func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAddHouseholdMemberInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddHouseholdMemberInput(ctx context.Context, v any) (casework.AddHouseholdMemberInput, error) {
+func (ec *executionContext) unmarshalNAddHouseholdMemberInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐAddHouseholdMemberInput(ctx context.Context, v any) (person.AddHouseholdMemberInput, error) {
 	res, err := ec.unmarshalInputAddHouseholdMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateHouseholdInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCreateHouseholdInput(ctx context.Context, v any) (casework.CreateHouseholdInput, error) {
+func (ec *executionContext) unmarshalNCreateHouseholdInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐCreateHouseholdInput(ctx context.Context, v any) (person.CreateHouseholdInput, error) {
 	res, err := ec.unmarshalInputCreateHouseholdInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -3288,7 +3288,7 @@ func (ec *executionContext) marshalNCreateHouseholdPayload2ᚖgithubᚗcomᚋpon
 	return ec._CreateHouseholdPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEndHouseholdMembershipInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEndHouseholdMembershipInput(ctx context.Context, v any) (casework.EndHouseholdMembershipInput, error) {
+func (ec *executionContext) unmarshalNEndHouseholdMembershipInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐEndHouseholdMembershipInput(ctx context.Context, v any) (person.EndHouseholdMembershipInput, error) {
 	res, err := ec.unmarshalInputEndHouseholdMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -3345,7 +3345,7 @@ func (ec *executionContext) marshalNPersonEdge2ᚕgithubᚗcomᚋponteᚑhubᚋp
 	return ret
 }
 
-func (ec *executionContext) unmarshalNRegisterPersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRegisterPersonInput(ctx context.Context, v any) (casework.RegisterPersonInput, error) {
+func (ec *executionContext) unmarshalNRegisterPersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐRegisterPersonInput(ctx context.Context, v any) (person.RegisterPersonInput, error) {
 	res, err := ec.unmarshalInputRegisterPersonInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }

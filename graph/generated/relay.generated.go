@@ -15,7 +15,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/relay"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/person"
+	"github.com/ponte-hub/ponte/internal/casework/project"
+	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,41 +27,41 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type MutationResolver interface {
-	OpenCase(ctx context.Context, input casework.OpenCaseInput) (*model.CasePayload, error)
-	CloseCase(ctx context.Context, input casework.CloseCaseInput) (*model.CasePayload, error)
-	RecordAssessment(ctx context.Context, input casework.RecordAssessmentInput) (*model.AssessmentPayload, error)
-	CreateProject(ctx context.Context, input casework.CreateProjectInput) (*model.ProjectPayload, error)
-	UpdateProject(ctx context.Context, input casework.UpdateProjectInput) (*model.ProjectPayload, error)
-	ActivateIntervention(ctx context.Context, input casework.ActivateInterventionInput) (*model.InterventionPayload, error)
-	CompleteIntervention(ctx context.Context, input casework.CompleteInterventionInput) (*model.InterventionPayload, error)
-	InterruptIntervention(ctx context.Context, input casework.InterruptInterventionInput) (*model.InterventionPayload, error)
-	AddActivityEntry(ctx context.Context, input casework.AddActivityEntryInput) (*model.ActivityEntryPayload, error)
-	AddCaseOrganisation(ctx context.Context, input casework.AddCaseOrganisationInput) (*model.CasePayload, error)
-	RemoveCaseOrganisation(ctx context.Context, input casework.RemoveCaseOrganisationInput) (*model.CasePayload, error)
-	ChangeCaseLeadWorker(ctx context.Context, input casework.ChangeLeadWorkerInput) (*model.CasePayload, error)
-	SetCaseDepartments(ctx context.Context, input casework.SetCaseDepartmentsInput) (*model.CasePayload, error)
-	SuspendCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error)
-	ReopenCase(ctx context.Context, input casework.CaseStatusInput) (*model.CasePayload, error)
-	CorrectIntervention(ctx context.Context, input casework.CorrectInterventionInput) (*model.InterventionPayload, error)
-	CancelIntervention(ctx context.Context, input casework.CancelInterventionInput) (*model.InterventionPayload, error)
-	CorrectAssessment(ctx context.Context, input casework.CorrectAssessmentInput) (*model.AssessmentPayload, error)
-	CancelAssessment(ctx context.Context, input casework.CancelAssessmentInput) (*model.AssessmentPayload, error)
-	UpdatePerson(ctx context.Context, input casework.UpdatePersonInput) (*model.PersonPayload, error)
-	RequestReferral(ctx context.Context, input casework.RequestReferralInput) (*model.ReferralPayload, error)
-	AcceptReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error)
-	DeclineReferral(ctx context.Context, input casework.RespondReferralInput) (*model.ReferralPayload, error)
-	EndReferral(ctx context.Context, input casework.EndReferralInput) (*model.ReferralPayload, error)
-	RequestTransfer(ctx context.Context, input casework.RequestTransferInput) (*model.TransferPayload, error)
-	AcceptTransfer(ctx context.Context, input casework.AcceptTransferInput) (*model.TransferPayload, error)
-	DeclineTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error)
-	CancelTransfer(ctx context.Context, input casework.AnswerTransferInput) (*model.TransferPayload, error)
+	OpenCase(ctx context.Context, input casefile.OpenCaseInput) (*model.CasePayload, error)
+	CloseCase(ctx context.Context, input casefile.CloseCaseInput) (*model.CasePayload, error)
+	RecordAssessment(ctx context.Context, input casefile.RecordAssessmentInput) (*model.AssessmentPayload, error)
+	CreateProject(ctx context.Context, input project.CreateProjectInput) (*model.ProjectPayload, error)
+	UpdateProject(ctx context.Context, input project.UpdateProjectInput) (*model.ProjectPayload, error)
+	ActivateIntervention(ctx context.Context, input project.ActivateInterventionInput) (*model.InterventionPayload, error)
+	CompleteIntervention(ctx context.Context, input project.CompleteInterventionInput) (*model.InterventionPayload, error)
+	InterruptIntervention(ctx context.Context, input project.InterruptInterventionInput) (*model.InterventionPayload, error)
+	AddActivityEntry(ctx context.Context, input project.AddActivityEntryInput) (*model.ActivityEntryPayload, error)
+	AddCaseOrganisation(ctx context.Context, input casefile.AddCaseOrganisationInput) (*model.CasePayload, error)
+	RemoveCaseOrganisation(ctx context.Context, input casefile.RemoveCaseOrganisationInput) (*model.CasePayload, error)
+	ChangeCaseLeadWorker(ctx context.Context, input casefile.ChangeLeadWorkerInput) (*model.CasePayload, error)
+	SetCaseDepartments(ctx context.Context, input casefile.SetCaseDepartmentsInput) (*model.CasePayload, error)
+	SuspendCase(ctx context.Context, input casefile.CaseStatusInput) (*model.CasePayload, error)
+	ReopenCase(ctx context.Context, input casefile.CaseStatusInput) (*model.CasePayload, error)
+	CorrectIntervention(ctx context.Context, input project.CorrectInterventionInput) (*model.InterventionPayload, error)
+	CancelIntervention(ctx context.Context, input project.CancelInterventionInput) (*model.InterventionPayload, error)
+	CorrectAssessment(ctx context.Context, input casefile.CorrectAssessmentInput) (*model.AssessmentPayload, error)
+	CancelAssessment(ctx context.Context, input casefile.CancelAssessmentInput) (*model.AssessmentPayload, error)
+	UpdatePerson(ctx context.Context, input person.UpdatePersonInput) (*model.PersonPayload, error)
+	RequestReferral(ctx context.Context, input referral.RequestReferralInput) (*model.ReferralPayload, error)
+	AcceptReferral(ctx context.Context, input referral.RespondReferralInput) (*model.ReferralPayload, error)
+	DeclineReferral(ctx context.Context, input referral.RespondReferralInput) (*model.ReferralPayload, error)
+	EndReferral(ctx context.Context, input referral.EndReferralInput) (*model.ReferralPayload, error)
+	RequestTransfer(ctx context.Context, input referral.RequestTransferInput) (*model.TransferPayload, error)
+	AcceptTransfer(ctx context.Context, input referral.AcceptTransferInput) (*model.TransferPayload, error)
+	DeclineTransfer(ctx context.Context, input referral.AnswerTransferInput) (*model.TransferPayload, error)
+	CancelTransfer(ctx context.Context, input referral.AnswerTransferInput) (*model.TransferPayload, error)
 	FreezeEsfReport(ctx context.Context, input model.FreezeEsfReportInput) (*model.FreezeEsfReportPayload, error)
-	EnrolParticipant(ctx context.Context, input casework.EnrolParticipantInput) (*model.ParticipationPayload, error)
-	RecordParticipantExit(ctx context.Context, input casework.RecordParticipantExitInput) (*model.ParticipationPayload, error)
-	RegisterPerson(ctx context.Context, input casework.RegisterPersonInput) (*model.RegisterPersonPayload, error)
-	CreateHousehold(ctx context.Context, input casework.CreateHouseholdInput) (*model.CreateHouseholdPayload, error)
-	AddHouseholdMember(ctx context.Context, input casework.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error)
-	EndHouseholdMembership(ctx context.Context, input casework.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error)
+	EnrolParticipant(ctx context.Context, input project.EnrolParticipantInput) (*model.ParticipationPayload, error)
+	RecordParticipantExit(ctx context.Context, input project.RecordParticipantExitInput) (*model.ParticipationPayload, error)
+	RegisterPerson(ctx context.Context, input person.RegisterPersonInput) (*model.RegisterPersonPayload, error)
+	CreateHousehold(ctx context.Context, input person.CreateHouseholdInput) (*model.CreateHouseholdPayload, error)
+	AddHouseholdMember(ctx context.Context, input person.AddHouseholdMemberInput) (*model.HouseholdMemberPayload, error)
+	EndHouseholdMembership(ctx context.Context, input person.EndHouseholdMembershipInput) (*model.HouseholdMemberPayload, error)
 	RefreshRegistryData(ctx context.Context, input model.RefreshRegistryDataInput) (*model.RefreshRegistryDataPayload, error)
 	CreateRightsRequest(ctx context.Context, input rights.CreateInput) (*model.RightsRequestPayload, error)
 	AssignRightsRequest(ctx context.Context, input rights.AssignInput) (*model.RightsRequestPayload, error)
@@ -110,8 +113,8 @@ func (ec *executionContext) field_Mutation_acceptReferral_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RespondReferralInput, error) {
-			return ec.unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRespondReferralInput(ctx, v)
+		func(ctx context.Context, v any) (referral.RespondReferralInput, error) {
+			return ec.unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRespondReferralInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -124,8 +127,8 @@ func (ec *executionContext) field_Mutation_acceptTransfer_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AcceptTransferInput, error) {
-			return ec.unmarshalNAcceptTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAcceptTransferInput(ctx, v)
+		func(ctx context.Context, v any) (referral.AcceptTransferInput, error) {
+			return ec.unmarshalNAcceptTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐAcceptTransferInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -138,8 +141,8 @@ func (ec *executionContext) field_Mutation_activateIntervention_args(ctx context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.ActivateInterventionInput, error) {
-			return ec.unmarshalNActivateInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐActivateInterventionInput(ctx, v)
+		func(ctx context.Context, v any) (project.ActivateInterventionInput, error) {
+			return ec.unmarshalNActivateInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐActivateInterventionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -152,8 +155,8 @@ func (ec *executionContext) field_Mutation_addActivityEntry_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AddActivityEntryInput, error) {
-			return ec.unmarshalNAddActivityEntryInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddActivityEntryInput(ctx, v)
+		func(ctx context.Context, v any) (project.AddActivityEntryInput, error) {
+			return ec.unmarshalNAddActivityEntryInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐAddActivityEntryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -166,8 +169,8 @@ func (ec *executionContext) field_Mutation_addCaseOrganisation_args(ctx context.
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AddCaseOrganisationInput, error) {
-			return ec.unmarshalNAddCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddCaseOrganisationInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.AddCaseOrganisationInput, error) {
+			return ec.unmarshalNAddCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAddCaseOrganisationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -180,8 +183,8 @@ func (ec *executionContext) field_Mutation_addHouseholdMember_args(ctx context.C
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AddHouseholdMemberInput, error) {
-			return ec.unmarshalNAddHouseholdMemberInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAddHouseholdMemberInput(ctx, v)
+		func(ctx context.Context, v any) (person.AddHouseholdMemberInput, error) {
+			return ec.unmarshalNAddHouseholdMemberInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐAddHouseholdMemberInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -208,8 +211,8 @@ func (ec *executionContext) field_Mutation_cancelAssessment_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CancelAssessmentInput, error) {
-			return ec.unmarshalNCancelAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCancelAssessmentInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.CancelAssessmentInput, error) {
+			return ec.unmarshalNCancelAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCancelAssessmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -222,8 +225,8 @@ func (ec *executionContext) field_Mutation_cancelIntervention_args(ctx context.C
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CancelInterventionInput, error) {
-			return ec.unmarshalNCancelInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCancelInterventionInput(ctx, v)
+		func(ctx context.Context, v any) (project.CancelInterventionInput, error) {
+			return ec.unmarshalNCancelInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCancelInterventionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -236,8 +239,8 @@ func (ec *executionContext) field_Mutation_cancelTransfer_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AnswerTransferInput, error) {
-			return ec.unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAnswerTransferInput(ctx, v)
+		func(ctx context.Context, v any) (referral.AnswerTransferInput, error) {
+			return ec.unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐAnswerTransferInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -250,8 +253,8 @@ func (ec *executionContext) field_Mutation_changeCaseLeadWorker_args(ctx context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.ChangeLeadWorkerInput, error) {
-			return ec.unmarshalNChangeLeadWorkerInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐChangeLeadWorkerInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.ChangeLeadWorkerInput, error) {
+			return ec.unmarshalNChangeLeadWorkerInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐChangeLeadWorkerInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -264,8 +267,8 @@ func (ec *executionContext) field_Mutation_closeCase_args(ctx context.Context, r
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CloseCaseInput, error) {
-			return ec.unmarshalNCloseCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCloseCaseInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.CloseCaseInput, error) {
+			return ec.unmarshalNCloseCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCloseCaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -292,8 +295,8 @@ func (ec *executionContext) field_Mutation_completeIntervention_args(ctx context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CompleteInterventionInput, error) {
-			return ec.unmarshalNCompleteInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCompleteInterventionInput(ctx, v)
+		func(ctx context.Context, v any) (project.CompleteInterventionInput, error) {
+			return ec.unmarshalNCompleteInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCompleteInterventionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -306,8 +309,8 @@ func (ec *executionContext) field_Mutation_correctAssessment_args(ctx context.Co
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CorrectAssessmentInput, error) {
-			return ec.unmarshalNCorrectAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCorrectAssessmentInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.CorrectAssessmentInput, error) {
+			return ec.unmarshalNCorrectAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCorrectAssessmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -320,8 +323,8 @@ func (ec *executionContext) field_Mutation_correctIntervention_args(ctx context.
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CorrectInterventionInput, error) {
-			return ec.unmarshalNCorrectInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCorrectInterventionInput(ctx, v)
+		func(ctx context.Context, v any) (project.CorrectInterventionInput, error) {
+			return ec.unmarshalNCorrectInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCorrectInterventionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -334,8 +337,8 @@ func (ec *executionContext) field_Mutation_createHousehold_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CreateHouseholdInput, error) {
-			return ec.unmarshalNCreateHouseholdInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCreateHouseholdInput(ctx, v)
+		func(ctx context.Context, v any) (person.CreateHouseholdInput, error) {
+			return ec.unmarshalNCreateHouseholdInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐCreateHouseholdInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -348,8 +351,8 @@ func (ec *executionContext) field_Mutation_createProject_args(ctx context.Contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CreateProjectInput, error) {
-			return ec.unmarshalNCreateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCreateProjectInput(ctx, v)
+		func(ctx context.Context, v any) (project.CreateProjectInput, error) {
+			return ec.unmarshalNCreateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐCreateProjectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -376,8 +379,8 @@ func (ec *executionContext) field_Mutation_declineReferral_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RespondReferralInput, error) {
-			return ec.unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRespondReferralInput(ctx, v)
+		func(ctx context.Context, v any) (referral.RespondReferralInput, error) {
+			return ec.unmarshalNRespondReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRespondReferralInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -390,8 +393,8 @@ func (ec *executionContext) field_Mutation_declineTransfer_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.AnswerTransferInput, error) {
-			return ec.unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐAnswerTransferInput(ctx, v)
+		func(ctx context.Context, v any) (referral.AnswerTransferInput, error) {
+			return ec.unmarshalNAnswerTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐAnswerTransferInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -404,8 +407,8 @@ func (ec *executionContext) field_Mutation_endHouseholdMembership_args(ctx conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.EndHouseholdMembershipInput, error) {
-			return ec.unmarshalNEndHouseholdMembershipInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEndHouseholdMembershipInput(ctx, v)
+		func(ctx context.Context, v any) (person.EndHouseholdMembershipInput, error) {
+			return ec.unmarshalNEndHouseholdMembershipInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐEndHouseholdMembershipInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -418,8 +421,8 @@ func (ec *executionContext) field_Mutation_endReferral_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.EndReferralInput, error) {
-			return ec.unmarshalNEndReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEndReferralInput(ctx, v)
+		func(ctx context.Context, v any) (referral.EndReferralInput, error) {
+			return ec.unmarshalNEndReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐEndReferralInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -432,8 +435,8 @@ func (ec *executionContext) field_Mutation_enrolParticipant_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.EnrolParticipantInput, error) {
-			return ec.unmarshalNEnrolParticipantInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐEnrolParticipantInput(ctx, v)
+		func(ctx context.Context, v any) (project.EnrolParticipantInput, error) {
+			return ec.unmarshalNEnrolParticipantInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐEnrolParticipantInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -488,8 +491,8 @@ func (ec *executionContext) field_Mutation_interruptIntervention_args(ctx contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.InterruptInterventionInput, error) {
-			return ec.unmarshalNInterruptInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐInterruptInterventionInput(ctx, v)
+		func(ctx context.Context, v any) (project.InterruptInterventionInput, error) {
+			return ec.unmarshalNInterruptInterventionInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐInterruptInterventionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -516,8 +519,8 @@ func (ec *executionContext) field_Mutation_openCase_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.OpenCaseInput, error) {
-			return ec.unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐOpenCaseInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.OpenCaseInput, error) {
+			return ec.unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐOpenCaseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -530,8 +533,8 @@ func (ec *executionContext) field_Mutation_recordAssessment_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RecordAssessmentInput, error) {
-			return ec.unmarshalNRecordAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordAssessmentInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.RecordAssessmentInput, error) {
+			return ec.unmarshalNRecordAssessmentInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐRecordAssessmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -558,8 +561,8 @@ func (ec *executionContext) field_Mutation_recordParticipantExit_args(ctx contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RecordParticipantExitInput, error) {
-			return ec.unmarshalNRecordParticipantExitInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRecordParticipantExitInput(ctx, v)
+		func(ctx context.Context, v any) (project.RecordParticipantExitInput, error) {
+			return ec.unmarshalNRecordParticipantExitInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐRecordParticipantExitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -600,8 +603,8 @@ func (ec *executionContext) field_Mutation_registerPerson_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RegisterPersonInput, error) {
-			return ec.unmarshalNRegisterPersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRegisterPersonInput(ctx, v)
+		func(ctx context.Context, v any) (person.RegisterPersonInput, error) {
+			return ec.unmarshalNRegisterPersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐRegisterPersonInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -614,8 +617,8 @@ func (ec *executionContext) field_Mutation_removeCaseOrganisation_args(ctx conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RemoveCaseOrganisationInput, error) {
-			return ec.unmarshalNRemoveCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRemoveCaseOrganisationInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.RemoveCaseOrganisationInput, error) {
+			return ec.unmarshalNRemoveCaseOrganisationInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐRemoveCaseOrganisationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -628,8 +631,8 @@ func (ec *executionContext) field_Mutation_reopenCase_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CaseStatusInput, error) {
-			return ec.unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCaseStatusInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.CaseStatusInput, error) {
+			return ec.unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCaseStatusInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -642,8 +645,8 @@ func (ec *executionContext) field_Mutation_requestReferral_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RequestReferralInput, error) {
-			return ec.unmarshalNRequestReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRequestReferralInput(ctx, v)
+		func(ctx context.Context, v any) (referral.RequestReferralInput, error) {
+			return ec.unmarshalNRequestReferralInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRequestReferralInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -656,8 +659,8 @@ func (ec *executionContext) field_Mutation_requestTransfer_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.RequestTransferInput, error) {
-			return ec.unmarshalNRequestTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐRequestTransferInput(ctx, v)
+		func(ctx context.Context, v any) (referral.RequestTransferInput, error) {
+			return ec.unmarshalNRequestTransferInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋreferralᚐRequestTransferInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -684,8 +687,8 @@ func (ec *executionContext) field_Mutation_setCaseDepartments_args(ctx context.C
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.SetCaseDepartmentsInput, error) {
-			return ec.unmarshalNSetCaseDepartmentsInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐSetCaseDepartmentsInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.SetCaseDepartmentsInput, error) {
+			return ec.unmarshalNSetCaseDepartmentsInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐSetCaseDepartmentsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -698,8 +701,8 @@ func (ec *executionContext) field_Mutation_suspendCase_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.CaseStatusInput, error) {
-			return ec.unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐCaseStatusInput(ctx, v)
+		func(ctx context.Context, v any) (casefile.CaseStatusInput, error) {
+			return ec.unmarshalNCaseStatusInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐCaseStatusInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -712,8 +715,8 @@ func (ec *executionContext) field_Mutation_updatePerson_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.UpdatePersonInput, error) {
-			return ec.unmarshalNUpdatePersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdatePersonInput(ctx, v)
+		func(ctx context.Context, v any) (person.UpdatePersonInput, error) {
+			return ec.unmarshalNUpdatePersonInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋpersonᚐUpdatePersonInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -726,8 +729,8 @@ func (ec *executionContext) field_Mutation_updateProject_args(ctx context.Contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (casework.UpdateProjectInput, error) {
-			return ec.unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚐUpdateProjectInput(ctx, v)
+		func(ctx context.Context, v any) (project.UpdateProjectInput, error) {
+			return ec.unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋprojectᚐUpdateProjectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1490,7 +1493,7 @@ func (ec *executionContext) _Mutation_openCase(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().OpenCase(ctx, fc.Args["input"].(casework.OpenCaseInput))
+			return ec.Resolvers.Mutation().OpenCase(ctx, fc.Args["input"].(casefile.OpenCaseInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -1534,7 +1537,7 @@ func (ec *executionContext) _Mutation_closeCase(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CloseCase(ctx, fc.Args["input"].(casework.CloseCaseInput))
+			return ec.Resolvers.Mutation().CloseCase(ctx, fc.Args["input"].(casefile.CloseCaseInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -1578,7 +1581,7 @@ func (ec *executionContext) _Mutation_recordAssessment(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordAssessment(ctx, fc.Args["input"].(casework.RecordAssessmentInput))
+			return ec.Resolvers.Mutation().RecordAssessment(ctx, fc.Args["input"].(casefile.RecordAssessmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AssessmentPayload) graphql.Marshaler {
@@ -1622,7 +1625,7 @@ func (ec *executionContext) _Mutation_createProject(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateProject(ctx, fc.Args["input"].(casework.CreateProjectInput))
+			return ec.Resolvers.Mutation().CreateProject(ctx, fc.Args["input"].(project.CreateProjectInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
@@ -1666,7 +1669,7 @@ func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateProject(ctx, fc.Args["input"].(casework.UpdateProjectInput))
+			return ec.Resolvers.Mutation().UpdateProject(ctx, fc.Args["input"].(project.UpdateProjectInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectPayload) graphql.Marshaler {
@@ -1710,7 +1713,7 @@ func (ec *executionContext) _Mutation_activateIntervention(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ActivateIntervention(ctx, fc.Args["input"].(casework.ActivateInterventionInput))
+			return ec.Resolvers.Mutation().ActivateIntervention(ctx, fc.Args["input"].(project.ActivateInterventionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
@@ -1754,7 +1757,7 @@ func (ec *executionContext) _Mutation_completeIntervention(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CompleteIntervention(ctx, fc.Args["input"].(casework.CompleteInterventionInput))
+			return ec.Resolvers.Mutation().CompleteIntervention(ctx, fc.Args["input"].(project.CompleteInterventionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
@@ -1798,7 +1801,7 @@ func (ec *executionContext) _Mutation_interruptIntervention(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().InterruptIntervention(ctx, fc.Args["input"].(casework.InterruptInterventionInput))
+			return ec.Resolvers.Mutation().InterruptIntervention(ctx, fc.Args["input"].(project.InterruptInterventionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
@@ -1842,7 +1845,7 @@ func (ec *executionContext) _Mutation_addActivityEntry(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddActivityEntry(ctx, fc.Args["input"].(casework.AddActivityEntryInput))
+			return ec.Resolvers.Mutation().AddActivityEntry(ctx, fc.Args["input"].(project.AddActivityEntryInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivityEntryPayload) graphql.Marshaler {
@@ -1886,7 +1889,7 @@ func (ec *executionContext) _Mutation_addCaseOrganisation(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddCaseOrganisation(ctx, fc.Args["input"].(casework.AddCaseOrganisationInput))
+			return ec.Resolvers.Mutation().AddCaseOrganisation(ctx, fc.Args["input"].(casefile.AddCaseOrganisationInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -1930,7 +1933,7 @@ func (ec *executionContext) _Mutation_removeCaseOrganisation(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RemoveCaseOrganisation(ctx, fc.Args["input"].(casework.RemoveCaseOrganisationInput))
+			return ec.Resolvers.Mutation().RemoveCaseOrganisation(ctx, fc.Args["input"].(casefile.RemoveCaseOrganisationInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -1974,7 +1977,7 @@ func (ec *executionContext) _Mutation_changeCaseLeadWorker(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ChangeCaseLeadWorker(ctx, fc.Args["input"].(casework.ChangeLeadWorkerInput))
+			return ec.Resolvers.Mutation().ChangeCaseLeadWorker(ctx, fc.Args["input"].(casefile.ChangeLeadWorkerInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -2018,7 +2021,7 @@ func (ec *executionContext) _Mutation_setCaseDepartments(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetCaseDepartments(ctx, fc.Args["input"].(casework.SetCaseDepartmentsInput))
+			return ec.Resolvers.Mutation().SetCaseDepartments(ctx, fc.Args["input"].(casefile.SetCaseDepartmentsInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -2062,7 +2065,7 @@ func (ec *executionContext) _Mutation_suspendCase(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SuspendCase(ctx, fc.Args["input"].(casework.CaseStatusInput))
+			return ec.Resolvers.Mutation().SuspendCase(ctx, fc.Args["input"].(casefile.CaseStatusInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -2106,7 +2109,7 @@ func (ec *executionContext) _Mutation_reopenCase(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReopenCase(ctx, fc.Args["input"].(casework.CaseStatusInput))
+			return ec.Resolvers.Mutation().ReopenCase(ctx, fc.Args["input"].(casefile.CaseStatusInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CasePayload) graphql.Marshaler {
@@ -2150,7 +2153,7 @@ func (ec *executionContext) _Mutation_correctIntervention(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CorrectIntervention(ctx, fc.Args["input"].(casework.CorrectInterventionInput))
+			return ec.Resolvers.Mutation().CorrectIntervention(ctx, fc.Args["input"].(project.CorrectInterventionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
@@ -2194,7 +2197,7 @@ func (ec *executionContext) _Mutation_cancelIntervention(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelIntervention(ctx, fc.Args["input"].(casework.CancelInterventionInput))
+			return ec.Resolvers.Mutation().CancelIntervention(ctx, fc.Args["input"].(project.CancelInterventionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InterventionPayload) graphql.Marshaler {
@@ -2238,7 +2241,7 @@ func (ec *executionContext) _Mutation_correctAssessment(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CorrectAssessment(ctx, fc.Args["input"].(casework.CorrectAssessmentInput))
+			return ec.Resolvers.Mutation().CorrectAssessment(ctx, fc.Args["input"].(casefile.CorrectAssessmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AssessmentPayload) graphql.Marshaler {
@@ -2282,7 +2285,7 @@ func (ec *executionContext) _Mutation_cancelAssessment(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelAssessment(ctx, fc.Args["input"].(casework.CancelAssessmentInput))
+			return ec.Resolvers.Mutation().CancelAssessment(ctx, fc.Args["input"].(casefile.CancelAssessmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AssessmentPayload) graphql.Marshaler {
@@ -2326,7 +2329,7 @@ func (ec *executionContext) _Mutation_updatePerson(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdatePerson(ctx, fc.Args["input"].(casework.UpdatePersonInput))
+			return ec.Resolvers.Mutation().UpdatePerson(ctx, fc.Args["input"].(person.UpdatePersonInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonPayload) graphql.Marshaler {
@@ -2370,7 +2373,7 @@ func (ec *executionContext) _Mutation_requestReferral(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RequestReferral(ctx, fc.Args["input"].(casework.RequestReferralInput))
+			return ec.Resolvers.Mutation().RequestReferral(ctx, fc.Args["input"].(referral.RequestReferralInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReferralPayload) graphql.Marshaler {
@@ -2414,7 +2417,7 @@ func (ec *executionContext) _Mutation_acceptReferral(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AcceptReferral(ctx, fc.Args["input"].(casework.RespondReferralInput))
+			return ec.Resolvers.Mutation().AcceptReferral(ctx, fc.Args["input"].(referral.RespondReferralInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReferralPayload) graphql.Marshaler {
@@ -2458,7 +2461,7 @@ func (ec *executionContext) _Mutation_declineReferral(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeclineReferral(ctx, fc.Args["input"].(casework.RespondReferralInput))
+			return ec.Resolvers.Mutation().DeclineReferral(ctx, fc.Args["input"].(referral.RespondReferralInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReferralPayload) graphql.Marshaler {
@@ -2502,7 +2505,7 @@ func (ec *executionContext) _Mutation_endReferral(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().EndReferral(ctx, fc.Args["input"].(casework.EndReferralInput))
+			return ec.Resolvers.Mutation().EndReferral(ctx, fc.Args["input"].(referral.EndReferralInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReferralPayload) graphql.Marshaler {
@@ -2546,7 +2549,7 @@ func (ec *executionContext) _Mutation_requestTransfer(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RequestTransfer(ctx, fc.Args["input"].(casework.RequestTransferInput))
+			return ec.Resolvers.Mutation().RequestTransfer(ctx, fc.Args["input"].(referral.RequestTransferInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
@@ -2590,7 +2593,7 @@ func (ec *executionContext) _Mutation_acceptTransfer(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AcceptTransfer(ctx, fc.Args["input"].(casework.AcceptTransferInput))
+			return ec.Resolvers.Mutation().AcceptTransfer(ctx, fc.Args["input"].(referral.AcceptTransferInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
@@ -2634,7 +2637,7 @@ func (ec *executionContext) _Mutation_declineTransfer(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeclineTransfer(ctx, fc.Args["input"].(casework.AnswerTransferInput))
+			return ec.Resolvers.Mutation().DeclineTransfer(ctx, fc.Args["input"].(referral.AnswerTransferInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
@@ -2678,7 +2681,7 @@ func (ec *executionContext) _Mutation_cancelTransfer(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelTransfer(ctx, fc.Args["input"].(casework.AnswerTransferInput))
+			return ec.Resolvers.Mutation().CancelTransfer(ctx, fc.Args["input"].(referral.AnswerTransferInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
@@ -2766,7 +2769,7 @@ func (ec *executionContext) _Mutation_enrolParticipant(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().EnrolParticipant(ctx, fc.Args["input"].(casework.EnrolParticipantInput))
+			return ec.Resolvers.Mutation().EnrolParticipant(ctx, fc.Args["input"].(project.EnrolParticipantInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParticipationPayload) graphql.Marshaler {
@@ -2810,7 +2813,7 @@ func (ec *executionContext) _Mutation_recordParticipantExit(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordParticipantExit(ctx, fc.Args["input"].(casework.RecordParticipantExitInput))
+			return ec.Resolvers.Mutation().RecordParticipantExit(ctx, fc.Args["input"].(project.RecordParticipantExitInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParticipationPayload) graphql.Marshaler {
@@ -2854,7 +2857,7 @@ func (ec *executionContext) _Mutation_registerPerson(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RegisterPerson(ctx, fc.Args["input"].(casework.RegisterPersonInput))
+			return ec.Resolvers.Mutation().RegisterPerson(ctx, fc.Args["input"].(person.RegisterPersonInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RegisterPersonPayload) graphql.Marshaler {
@@ -2898,7 +2901,7 @@ func (ec *executionContext) _Mutation_createHousehold(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateHousehold(ctx, fc.Args["input"].(casework.CreateHouseholdInput))
+			return ec.Resolvers.Mutation().CreateHousehold(ctx, fc.Args["input"].(person.CreateHouseholdInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateHouseholdPayload) graphql.Marshaler {
@@ -2942,7 +2945,7 @@ func (ec *executionContext) _Mutation_addHouseholdMember(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddHouseholdMember(ctx, fc.Args["input"].(casework.AddHouseholdMemberInput))
+			return ec.Resolvers.Mutation().AddHouseholdMember(ctx, fc.Args["input"].(person.AddHouseholdMemberInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.HouseholdMemberPayload) graphql.Marshaler {
@@ -2986,7 +2989,7 @@ func (ec *executionContext) _Mutation_endHouseholdMembership(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().EndHouseholdMembership(ctx, fc.Args["input"].(casework.EndHouseholdMembershipInput))
+			return ec.Resolvers.Mutation().EndHouseholdMembership(ctx, fc.Args["input"].(person.EndHouseholdMembershipInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.HouseholdMemberPayload) graphql.Marshaler {

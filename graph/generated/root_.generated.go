@@ -11,7 +11,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
+	"github.com/ponte-hub/ponte/internal/casework/person"
+	"github.com/ponte-hub/ponte/internal/casework/project"
+	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/rights"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -579,51 +582,51 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptReferral         func(childComplexity int, input casework.RespondReferralInput) int
-		AcceptTransfer         func(childComplexity int, input casework.AcceptTransferInput) int
-		ActivateIntervention   func(childComplexity int, input casework.ActivateInterventionInput) int
-		AddActivityEntry       func(childComplexity int, input casework.AddActivityEntryInput) int
-		AddCaseOrganisation    func(childComplexity int, input casework.AddCaseOrganisationInput) int
-		AddHouseholdMember     func(childComplexity int, input casework.AddHouseholdMemberInput) int
+		AcceptReferral         func(childComplexity int, input referral.RespondReferralInput) int
+		AcceptTransfer         func(childComplexity int, input referral.AcceptTransferInput) int
+		ActivateIntervention   func(childComplexity int, input project.ActivateInterventionInput) int
+		AddActivityEntry       func(childComplexity int, input project.AddActivityEntryInput) int
+		AddCaseOrganisation    func(childComplexity int, input casefile.AddCaseOrganisationInput) int
+		AddHouseholdMember     func(childComplexity int, input person.AddHouseholdMemberInput) int
 		AssignRightsRequest    func(childComplexity int, input rights.AssignInput) int
-		CancelAssessment       func(childComplexity int, input casework.CancelAssessmentInput) int
-		CancelIntervention     func(childComplexity int, input casework.CancelInterventionInput) int
-		CancelTransfer         func(childComplexity int, input casework.AnswerTransferInput) int
-		ChangeCaseLeadWorker   func(childComplexity int, input casework.ChangeLeadWorkerInput) int
-		CloseCase              func(childComplexity int, input casework.CloseCaseInput) int
+		CancelAssessment       func(childComplexity int, input casefile.CancelAssessmentInput) int
+		CancelIntervention     func(childComplexity int, input project.CancelInterventionInput) int
+		CancelTransfer         func(childComplexity int, input referral.AnswerTransferInput) int
+		ChangeCaseLeadWorker   func(childComplexity int, input casefile.ChangeLeadWorkerInput) int
+		CloseCase              func(childComplexity int, input casefile.CloseCaseInput) int
 		CloseRightsRequest     func(childComplexity int, input rights.CloseInput) int
-		CompleteIntervention   func(childComplexity int, input casework.CompleteInterventionInput) int
-		CorrectAssessment      func(childComplexity int, input casework.CorrectAssessmentInput) int
-		CorrectIntervention    func(childComplexity int, input casework.CorrectInterventionInput) int
-		CreateHousehold        func(childComplexity int, input casework.CreateHouseholdInput) int
-		CreateProject          func(childComplexity int, input casework.CreateProjectInput) int
+		CompleteIntervention   func(childComplexity int, input project.CompleteInterventionInput) int
+		CorrectAssessment      func(childComplexity int, input casefile.CorrectAssessmentInput) int
+		CorrectIntervention    func(childComplexity int, input project.CorrectInterventionInput) int
+		CreateHousehold        func(childComplexity int, input person.CreateHouseholdInput) int
+		CreateProject          func(childComplexity int, input project.CreateProjectInput) int
 		CreateRightsRequest    func(childComplexity int, input rights.CreateInput) int
-		DeclineReferral        func(childComplexity int, input casework.RespondReferralInput) int
-		DeclineTransfer        func(childComplexity int, input casework.AnswerTransferInput) int
-		EndHouseholdMembership func(childComplexity int, input casework.EndHouseholdMembershipInput) int
-		EndReferral            func(childComplexity int, input casework.EndReferralInput) int
-		EnrolParticipant       func(childComplexity int, input casework.EnrolParticipantInput) int
+		DeclineReferral        func(childComplexity int, input referral.RespondReferralInput) int
+		DeclineTransfer        func(childComplexity int, input referral.AnswerTransferInput) int
+		EndHouseholdMembership func(childComplexity int, input person.EndHouseholdMembershipInput) int
+		EndReferral            func(childComplexity int, input referral.EndReferralInput) int
+		EnrolParticipant       func(childComplexity int, input project.EnrolParticipantInput) int
 		ErasePerson            func(childComplexity int, input rights.EraseInput) int
 		ExtendRightsRequest    func(childComplexity int, input rights.ExtendInput) int
 		FreezeEsfReport        func(childComplexity int, input model.FreezeEsfReportInput) int
-		InterruptIntervention  func(childComplexity int, input casework.InterruptInterventionInput) int
+		InterruptIntervention  func(childComplexity int, input project.InterruptInterventionInput) int
 		LiftRestriction        func(childComplexity int, input rights.LiftInput) int
-		OpenCase               func(childComplexity int, input casework.OpenCaseInput) int
-		RecordAssessment       func(childComplexity int, input casework.RecordAssessmentInput) int
+		OpenCase               func(childComplexity int, input casefile.OpenCaseInput) int
+		RecordAssessment       func(childComplexity int, input casefile.RecordAssessmentInput) int
 		RecordConsent          func(childComplexity int, input rights.RecordConsentInput) int
-		RecordParticipantExit  func(childComplexity int, input casework.RecordParticipantExitInput) int
+		RecordParticipantExit  func(childComplexity int, input project.RecordParticipantExitInput) int
 		RectifyPerson          func(childComplexity int, input rights.RectifyInput) int
 		RefreshRegistryData    func(childComplexity int, input model.RefreshRegistryDataInput) int
-		RegisterPerson         func(childComplexity int, input casework.RegisterPersonInput) int
-		RemoveCaseOrganisation func(childComplexity int, input casework.RemoveCaseOrganisationInput) int
-		ReopenCase             func(childComplexity int, input casework.CaseStatusInput) int
-		RequestReferral        func(childComplexity int, input casework.RequestReferralInput) int
-		RequestTransfer        func(childComplexity int, input casework.RequestTransferInput) int
+		RegisterPerson         func(childComplexity int, input person.RegisterPersonInput) int
+		RemoveCaseOrganisation func(childComplexity int, input casefile.RemoveCaseOrganisationInput) int
+		ReopenCase             func(childComplexity int, input casefile.CaseStatusInput) int
+		RequestReferral        func(childComplexity int, input referral.RequestReferralInput) int
+		RequestTransfer        func(childComplexity int, input referral.RequestTransferInput) int
 		RestrictProcessing     func(childComplexity int, input rights.RestrictInput) int
-		SetCaseDepartments     func(childComplexity int, input casework.SetCaseDepartmentsInput) int
-		SuspendCase            func(childComplexity int, input casework.CaseStatusInput) int
-		UpdatePerson           func(childComplexity int, input casework.UpdatePersonInput) int
-		UpdateProject          func(childComplexity int, input casework.UpdateProjectInput) int
+		SetCaseDepartments     func(childComplexity int, input casefile.SetCaseDepartmentsInput) int
+		SuspendCase            func(childComplexity int, input casefile.CaseStatusInput) int
+		UpdatePerson           func(childComplexity int, input person.UpdatePersonInput) int
+		UpdateProject          func(childComplexity int, input project.UpdateProjectInput) int
 		WithdrawConsent        func(childComplexity int, input rights.WithdrawConsentInput) int
 	}
 
@@ -3246,7 +3249,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AcceptReferral(childComplexity, args["input"].(casework.RespondReferralInput)), true
+		return e.ComplexityRoot.Mutation.AcceptReferral(childComplexity, args["input"].(referral.RespondReferralInput)), true
 	case "Mutation.acceptTransfer":
 		if e.ComplexityRoot.Mutation.AcceptTransfer == nil {
 			break
@@ -3257,7 +3260,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AcceptTransfer(childComplexity, args["input"].(casework.AcceptTransferInput)), true
+		return e.ComplexityRoot.Mutation.AcceptTransfer(childComplexity, args["input"].(referral.AcceptTransferInput)), true
 	case "Mutation.activateIntervention":
 		if e.ComplexityRoot.Mutation.ActivateIntervention == nil {
 			break
@@ -3268,7 +3271,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ActivateIntervention(childComplexity, args["input"].(casework.ActivateInterventionInput)), true
+		return e.ComplexityRoot.Mutation.ActivateIntervention(childComplexity, args["input"].(project.ActivateInterventionInput)), true
 	case "Mutation.addActivityEntry":
 		if e.ComplexityRoot.Mutation.AddActivityEntry == nil {
 			break
@@ -3279,7 +3282,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddActivityEntry(childComplexity, args["input"].(casework.AddActivityEntryInput)), true
+		return e.ComplexityRoot.Mutation.AddActivityEntry(childComplexity, args["input"].(project.AddActivityEntryInput)), true
 	case "Mutation.addCaseOrganisation":
 		if e.ComplexityRoot.Mutation.AddCaseOrganisation == nil {
 			break
@@ -3290,7 +3293,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddCaseOrganisation(childComplexity, args["input"].(casework.AddCaseOrganisationInput)), true
+		return e.ComplexityRoot.Mutation.AddCaseOrganisation(childComplexity, args["input"].(casefile.AddCaseOrganisationInput)), true
 	case "Mutation.addHouseholdMember":
 		if e.ComplexityRoot.Mutation.AddHouseholdMember == nil {
 			break
@@ -3301,7 +3304,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddHouseholdMember(childComplexity, args["input"].(casework.AddHouseholdMemberInput)), true
+		return e.ComplexityRoot.Mutation.AddHouseholdMember(childComplexity, args["input"].(person.AddHouseholdMemberInput)), true
 	case "Mutation.assignRightsRequest":
 		if e.ComplexityRoot.Mutation.AssignRightsRequest == nil {
 			break
@@ -3323,7 +3326,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelAssessment(childComplexity, args["input"].(casework.CancelAssessmentInput)), true
+		return e.ComplexityRoot.Mutation.CancelAssessment(childComplexity, args["input"].(casefile.CancelAssessmentInput)), true
 	case "Mutation.cancelIntervention":
 		if e.ComplexityRoot.Mutation.CancelIntervention == nil {
 			break
@@ -3334,7 +3337,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelIntervention(childComplexity, args["input"].(casework.CancelInterventionInput)), true
+		return e.ComplexityRoot.Mutation.CancelIntervention(childComplexity, args["input"].(project.CancelInterventionInput)), true
 	case "Mutation.cancelTransfer":
 		if e.ComplexityRoot.Mutation.CancelTransfer == nil {
 			break
@@ -3345,7 +3348,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelTransfer(childComplexity, args["input"].(casework.AnswerTransferInput)), true
+		return e.ComplexityRoot.Mutation.CancelTransfer(childComplexity, args["input"].(referral.AnswerTransferInput)), true
 	case "Mutation.changeCaseLeadWorker":
 		if e.ComplexityRoot.Mutation.ChangeCaseLeadWorker == nil {
 			break
@@ -3356,7 +3359,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ChangeCaseLeadWorker(childComplexity, args["input"].(casework.ChangeLeadWorkerInput)), true
+		return e.ComplexityRoot.Mutation.ChangeCaseLeadWorker(childComplexity, args["input"].(casefile.ChangeLeadWorkerInput)), true
 	case "Mutation.closeCase":
 		if e.ComplexityRoot.Mutation.CloseCase == nil {
 			break
@@ -3367,7 +3370,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CloseCase(childComplexity, args["input"].(casework.CloseCaseInput)), true
+		return e.ComplexityRoot.Mutation.CloseCase(childComplexity, args["input"].(casefile.CloseCaseInput)), true
 	case "Mutation.closeRightsRequest":
 		if e.ComplexityRoot.Mutation.CloseRightsRequest == nil {
 			break
@@ -3389,7 +3392,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CompleteIntervention(childComplexity, args["input"].(casework.CompleteInterventionInput)), true
+		return e.ComplexityRoot.Mutation.CompleteIntervention(childComplexity, args["input"].(project.CompleteInterventionInput)), true
 	case "Mutation.correctAssessment":
 		if e.ComplexityRoot.Mutation.CorrectAssessment == nil {
 			break
@@ -3400,7 +3403,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CorrectAssessment(childComplexity, args["input"].(casework.CorrectAssessmentInput)), true
+		return e.ComplexityRoot.Mutation.CorrectAssessment(childComplexity, args["input"].(casefile.CorrectAssessmentInput)), true
 	case "Mutation.correctIntervention":
 		if e.ComplexityRoot.Mutation.CorrectIntervention == nil {
 			break
@@ -3411,7 +3414,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CorrectIntervention(childComplexity, args["input"].(casework.CorrectInterventionInput)), true
+		return e.ComplexityRoot.Mutation.CorrectIntervention(childComplexity, args["input"].(project.CorrectInterventionInput)), true
 	case "Mutation.createHousehold":
 		if e.ComplexityRoot.Mutation.CreateHousehold == nil {
 			break
@@ -3422,7 +3425,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateHousehold(childComplexity, args["input"].(casework.CreateHouseholdInput)), true
+		return e.ComplexityRoot.Mutation.CreateHousehold(childComplexity, args["input"].(person.CreateHouseholdInput)), true
 	case "Mutation.createProject":
 		if e.ComplexityRoot.Mutation.CreateProject == nil {
 			break
@@ -3433,7 +3436,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(casework.CreateProjectInput)), true
+		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(project.CreateProjectInput)), true
 	case "Mutation.createRightsRequest":
 		if e.ComplexityRoot.Mutation.CreateRightsRequest == nil {
 			break
@@ -3455,7 +3458,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DeclineReferral(childComplexity, args["input"].(casework.RespondReferralInput)), true
+		return e.ComplexityRoot.Mutation.DeclineReferral(childComplexity, args["input"].(referral.RespondReferralInput)), true
 	case "Mutation.declineTransfer":
 		if e.ComplexityRoot.Mutation.DeclineTransfer == nil {
 			break
@@ -3466,7 +3469,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DeclineTransfer(childComplexity, args["input"].(casework.AnswerTransferInput)), true
+		return e.ComplexityRoot.Mutation.DeclineTransfer(childComplexity, args["input"].(referral.AnswerTransferInput)), true
 	case "Mutation.endHouseholdMembership":
 		if e.ComplexityRoot.Mutation.EndHouseholdMembership == nil {
 			break
@@ -3477,7 +3480,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.EndHouseholdMembership(childComplexity, args["input"].(casework.EndHouseholdMembershipInput)), true
+		return e.ComplexityRoot.Mutation.EndHouseholdMembership(childComplexity, args["input"].(person.EndHouseholdMembershipInput)), true
 	case "Mutation.endReferral":
 		if e.ComplexityRoot.Mutation.EndReferral == nil {
 			break
@@ -3488,7 +3491,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.EndReferral(childComplexity, args["input"].(casework.EndReferralInput)), true
+		return e.ComplexityRoot.Mutation.EndReferral(childComplexity, args["input"].(referral.EndReferralInput)), true
 	case "Mutation.enrolParticipant":
 		if e.ComplexityRoot.Mutation.EnrolParticipant == nil {
 			break
@@ -3499,7 +3502,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(casework.EnrolParticipantInput)), true
+		return e.ComplexityRoot.Mutation.EnrolParticipant(childComplexity, args["input"].(project.EnrolParticipantInput)), true
 	case "Mutation.erasePerson":
 		if e.ComplexityRoot.Mutation.ErasePerson == nil {
 			break
@@ -3543,7 +3546,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.InterruptIntervention(childComplexity, args["input"].(casework.InterruptInterventionInput)), true
+		return e.ComplexityRoot.Mutation.InterruptIntervention(childComplexity, args["input"].(project.InterruptInterventionInput)), true
 	case "Mutation.liftRestriction":
 		if e.ComplexityRoot.Mutation.LiftRestriction == nil {
 			break
@@ -3565,7 +3568,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.OpenCase(childComplexity, args["input"].(casework.OpenCaseInput)), true
+		return e.ComplexityRoot.Mutation.OpenCase(childComplexity, args["input"].(casefile.OpenCaseInput)), true
 	case "Mutation.recordAssessment":
 		if e.ComplexityRoot.Mutation.RecordAssessment == nil {
 			break
@@ -3576,7 +3579,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordAssessment(childComplexity, args["input"].(casework.RecordAssessmentInput)), true
+		return e.ComplexityRoot.Mutation.RecordAssessment(childComplexity, args["input"].(casefile.RecordAssessmentInput)), true
 	case "Mutation.recordConsent":
 		if e.ComplexityRoot.Mutation.RecordConsent == nil {
 			break
@@ -3598,7 +3601,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordParticipantExit(childComplexity, args["input"].(casework.RecordParticipantExitInput)), true
+		return e.ComplexityRoot.Mutation.RecordParticipantExit(childComplexity, args["input"].(project.RecordParticipantExitInput)), true
 	case "Mutation.rectifyPerson":
 		if e.ComplexityRoot.Mutation.RectifyPerson == nil {
 			break
@@ -3631,7 +3634,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RegisterPerson(childComplexity, args["input"].(casework.RegisterPersonInput)), true
+		return e.ComplexityRoot.Mutation.RegisterPerson(childComplexity, args["input"].(person.RegisterPersonInput)), true
 	case "Mutation.removeCaseOrganisation":
 		if e.ComplexityRoot.Mutation.RemoveCaseOrganisation == nil {
 			break
@@ -3642,7 +3645,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RemoveCaseOrganisation(childComplexity, args["input"].(casework.RemoveCaseOrganisationInput)), true
+		return e.ComplexityRoot.Mutation.RemoveCaseOrganisation(childComplexity, args["input"].(casefile.RemoveCaseOrganisationInput)), true
 	case "Mutation.reopenCase":
 		if e.ComplexityRoot.Mutation.ReopenCase == nil {
 			break
@@ -3653,7 +3656,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReopenCase(childComplexity, args["input"].(casework.CaseStatusInput)), true
+		return e.ComplexityRoot.Mutation.ReopenCase(childComplexity, args["input"].(casefile.CaseStatusInput)), true
 	case "Mutation.requestReferral":
 		if e.ComplexityRoot.Mutation.RequestReferral == nil {
 			break
@@ -3664,7 +3667,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RequestReferral(childComplexity, args["input"].(casework.RequestReferralInput)), true
+		return e.ComplexityRoot.Mutation.RequestReferral(childComplexity, args["input"].(referral.RequestReferralInput)), true
 	case "Mutation.requestTransfer":
 		if e.ComplexityRoot.Mutation.RequestTransfer == nil {
 			break
@@ -3675,7 +3678,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RequestTransfer(childComplexity, args["input"].(casework.RequestTransferInput)), true
+		return e.ComplexityRoot.Mutation.RequestTransfer(childComplexity, args["input"].(referral.RequestTransferInput)), true
 	case "Mutation.restrictProcessing":
 		if e.ComplexityRoot.Mutation.RestrictProcessing == nil {
 			break
@@ -3697,7 +3700,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SetCaseDepartments(childComplexity, args["input"].(casework.SetCaseDepartmentsInput)), true
+		return e.ComplexityRoot.Mutation.SetCaseDepartments(childComplexity, args["input"].(casefile.SetCaseDepartmentsInput)), true
 	case "Mutation.suspendCase":
 		if e.ComplexityRoot.Mutation.SuspendCase == nil {
 			break
@@ -3708,7 +3711,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SuspendCase(childComplexity, args["input"].(casework.CaseStatusInput)), true
+		return e.ComplexityRoot.Mutation.SuspendCase(childComplexity, args["input"].(casefile.CaseStatusInput)), true
 	case "Mutation.updatePerson":
 		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
 			break
@@ -3719,7 +3722,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdatePerson(childComplexity, args["input"].(casework.UpdatePersonInput)), true
+		return e.ComplexityRoot.Mutation.UpdatePerson(childComplexity, args["input"].(person.UpdatePersonInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -3730,7 +3733,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(casework.UpdateProjectInput)), true
+		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(project.UpdateProjectInput)), true
 	case "Mutation.withdrawConsent":
 		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
 			break

@@ -25,54 +25,44 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
-func actorFrom(ctx context.Context) Actor {
+// ActorFrom is the actor WithActor put in ctx; the zero Actor without one.
+func ActorFrom(ctx context.Context) Actor {
 	a, _ := ctx.Value(actorKey{}).(Actor)
 	return a
 }
 
-// staffRef is the actor's staff id for the history, nil without one.
-func (a Actor) staffRef() *string {
+// StaffRef is the actor's staff id for the history, nil without one.
+func (a Actor) StaffRef() *string {
 	if a.StaffID == "" {
 		return nil
 	}
 	return &a.StaffID
 }
 
-// guard asks the actor's guard about a write to caseID.
-func guard(ctx context.Context, caseID string) error {
-	if g := actorFrom(ctx).Guard; g != nil && caseID != "" {
+// Guard asks the actor's guard about a write to caseID.
+func Guard(ctx context.Context, caseID string) error {
+	if g := ActorFrom(ctx).Guard; g != nil && caseID != "" {
 		return g(ctx, caseID)
 	}
 	return nil
 }
 
-// event appends a step to a case's history, by the context's actor.
-func event(ctx context.Context, tx *store.Tx, e store.CaseEvent) error {
-	e.ActorStaffID = actorFrom(ctx).staffRef()
+// Event appends a step to a case's history, by the context's actor.
+func Event(ctx context.Context, tx *store.Tx, e store.CaseEvent) error {
+	e.ActorStaffID = ActorFrom(ctx).StaffRef()
 	return tx.AddCaseEvent(ctx, e)
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func datePtr(d time.Time) *time.Time { return &d }
-
-func dateText(d *time.Time) *string {
-	if d == nil {
-		return nil
-	}
-	return ptr(d.Format("2006-01-02"))
-}
-
-// change is a field change for the history; nil when the value did not change.
-func change(field, category string, previous, value *string) *store.FieldChange {
+// Change is a field change for the history; nil when the value did not change.
+func Change(field, category string, previous, value *string) *store.FieldChange {
 	if (previous == nil) == (value == nil) && (previous == nil || *previous == *value) {
 		return nil
 	}
 	return &store.FieldChange{Field: field, Category: category, Previous: previous, Value: value}
 }
 
-// changes keeps the non-nil changes.
-func changes(cs ...*store.FieldChange) []store.FieldChange {
+// Changes keeps the non-nil changes.
+func Changes(cs ...*store.FieldChange) []store.FieldChange {
 	out := []store.FieldChange{}
 	for _, c := range cs {
 		if c != nil {
@@ -80,4 +70,13 @@ func changes(cs ...*store.FieldChange) []store.FieldChange {
 		}
 	}
 	return out
+}
+
+// DateText is a date as the history writes it, nil for none.
+func DateText(d *time.Time) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.Format("2006-01-02")
+	return &s
 }

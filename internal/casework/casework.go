@@ -1,10 +1,13 @@
-// Package casework carries out the case workflow's commands (open a case, record an
-// assessment, activate an intervention…): it checks each input whole and writes through store.
+// Package casework holds what the case workflow's commands share: the actor who runs them,
+// the checker that gathers every problem of an input, the case's history, and the rules about
+// a case every area applies. The commands live by area in person, casefile, project and
+// referral.
 package casework
 
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
@@ -12,13 +15,13 @@ import (
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
-// checker gathers every problem of one input, with field paths as the client wrote them.
-type checker struct {
+// Checker gathers every problem of one input, with field paths as the client wrote them.
+type Checker struct {
 	apperr.Collector
 }
 
-// id decodes a required global id of type typ at input.field.
-func (c *checker) id(field, gid, typ string) string {
+// ID decodes a required global id of type typ at input.field.
+func (c *Checker) ID(field, gid, typ string) string {
 	if strings.TrimSpace(gid) == "" {
 		c.Add("input."+field, "is required")
 		return ""
@@ -31,31 +34,31 @@ func (c *checker) id(field, gid, typ string) string {
 	return id
 }
 
-// optID decodes an optional global id.
-func (c *checker) optID(field string, gid *string, typ string) *string {
+// OptID decodes an optional global id.
+func (c *Checker) OptID(field string, gid *string, typ string) *string {
 	if gid == nil {
 		return nil
 	}
-	id := c.id(field, *gid, typ)
+	id := c.ID(field, *gid, typ)
 	if id == "" {
 		return nil
 	}
 	return &id
 }
 
-// ids decodes a list of global ids.
-func (c *checker) ids(field string, gids []string, typ string) []string {
+// IDs decodes a list of global ids.
+func (c *Checker) IDs(field string, gids []string, typ string) []string {
 	out := make([]string, 0, len(gids))
 	for _, g := range gids {
-		if id := c.id(field, g, typ); id != "" {
+		if id := c.ID(field, g, typ); id != "" {
 			out = append(out, id)
 		}
 	}
 	return out
 }
 
-// text requires a non-blank string no longer than max runes.
-func (c *checker) text(field, s string, max int) string {
+// Text requires a non-blank string no longer than max runes.
+func (c *Checker) Text(field, s string, max int) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
@@ -66,8 +69,8 @@ func (c *checker) text(field, s string, max int) string {
 	return s
 }
 
-// optText trims an optional string, turning blank into absent.
-func (c *checker) optText(field string, s *string, max int) *string {
+// OptText trims an optional string, turning blank into absent.
+func (c *Checker) OptText(field string, s *string, max int) *string {
 	if s == nil {
 		return nil
 	}
@@ -81,23 +84,23 @@ func (c *checker) optText(field string, s *string, max int) *string {
 	return &v
 }
 
-// notFuture rejects dates after today: the workflow records what happened.
-func (c *checker) notFuture(field string, d time.Time, now time.Time) {
+// NotFuture rejects dates after today: the workflow records what happened.
+func (c *Checker) NotFuture(field string, d time.Time, now time.Time) {
 	if d.After(now) {
 		c.Addf("input."+field, "is in the future (%s)", d.Format("2006-01-02"))
 	}
 }
 
-// notBefore requires d on or after min.
-func (c *checker) notBefore(field string, d, min time.Time, what string) {
+// NotBefore requires d on or after min.
+func (c *Checker) NotBefore(field string, d, min time.Time, what string) {
 	if d.Before(min) {
 		c.Addf("input."+field, "is before %s (%s)", what, min.Format("2006-01-02"))
 	}
 }
 
-// exists turns a lookup's not-found into an input error on field, so a client learns which
+// Exists turns a lookup's not-found into an input error on field, so a client learns which
 // reference was wrong; other errors pass through.
-func (c *checker) exists(field string, err error) error {
+func (c *Checker) Exists(field string, err error) error {
 	if errors.Is(err, apperr.ErrNotFound) {
 		c.Add("input."+field, "does not exist or is not visible to you")
 		return nil
@@ -105,8 +108,8 @@ func (c *checker) exists(field string, err error) error {
 	return err
 }
 
-// one loads the single row with id, or reports field as not found.
-func one[T any](ctx context.Context, c *checker, field, id string, load func(context.Context, []string) ([]T, error)) (T, bool, error) {
+// One loads the single row with id, or reports field as not found.
+func One[T any](ctx context.Context, c *Checker, field, id string, load func(context.Context, []string) ([]T, error)) (T, bool, error) {
 	var zero T
 	if id == "" {
 		return zero, false, nil
@@ -122,14 +125,14 @@ func one[T any](ctx context.Context, c *checker, field, id string, load func(con
 	return rows[0], true, nil
 }
 
-// today is the date the workflow compares with; a variable so tests can pin it.
-var today = func() time.Time {
+// Today is the date the workflow compares with; a variable so tests can pin it.
+var Today = func() time.Time {
 	n := time.Now().UTC()
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// reload fetches a row just written, which must be visible in the same transaction.
-func reload[T any](ctx context.Context, id string, load func(context.Context, []string) ([]T, error)) (T, error) {
+// Reload fetches a row just written, which must be visible in the same transaction.
+func Reload[T any](ctx context.Context, id string, load func(context.Context, []string) ([]T, error)) (T, error) {
 	rows, err := load(ctx, []string{id})
 	var zero T
 	if err != nil {
@@ -139,4 +142,20 @@ func reload[T any](ctx context.Context, id string, load func(context.Context, []
 		return zero, apperr.ErrNotFound
 	}
 	return rows[0], nil
+}
+
+var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Country checks an optional ISO 3166 alpha-2 country code, upper-casing it.
+func (c *Checker) Country(field string, v *string) *string {
+	s := c.OptText(field, v, 2)
+	if s == nil {
+		return nil
+	}
+	u := strings.ToUpper(*s)
+	if !countryRE.MatchString(u) {
+		c.Add("input."+field, "must be an ISO 3166 alpha-2 country code such as IT")
+		return nil
+	}
+	return &u
 }

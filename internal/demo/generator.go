@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ponte-hub/ponte/internal/casework"
+	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/demo/synth"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -256,7 +256,7 @@ func (g *generator) addAssessment(in assessmentInput) {
 		"ITALIAN_LANGUAGE": italian, "DIGITAL_SKILLS": digital, "EMPLOYMENT_STABILITY": stability,
 		"TRANSVERSAL_SKILLS": g.rng.Span(2, 4), "MOBILITY_AUTONOMY": g.rng.Span(2, 5),
 	}
-	for _, area := range casework.Areas {
+	for _, area := range casefile.Areas {
 		note := ""
 		if area == "ITALIAN_LANGUAGE" && scores[area] <= 2 {
 			note = "Needs an Italian course to deal with services and employers"

@@ -1,8 +1,10 @@
-package casework
+package project
 
 import (
 	"context"
 	"time"
+
+	"github.com/ponte-hub/ponte/internal/casework"
 
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
@@ -39,18 +41,18 @@ var flagCode = map[string]string{"YES": "Y", "NO": "N", "ESTIMATE": "E"}
 // person's record; unknown characteristics stay unknown (the ESF engine reports them as
 // missing rather than guessing).
 func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInput) (store.Participation, error) {
-	var c checker
+	var c casework.Checker
 	x := store.Participation{
-		OperationID:        c.id("operationId", in.OperationID, "Operation"),
-		RoundID:            c.optID("roundId", in.RoundID, "OperationRound"),
-		PersonID:           c.id("personId", in.PersonID, "Person"),
+		OperationID:        c.ID("operationId", in.OperationID, "Operation"),
+		RoundID:            c.OptID("roundId", in.RoundID, "OperationRound"),
+		PersonID:           c.ID("personId", in.PersonID, "Person"),
 		EntryDate:          in.EntryDate,
 		BirthDate:          in.BirthDate,
 		EmploymentStatus:   in.EmploymentStatus,
 		UnemploymentMonths: in.UnemploymentMonths,
 		ISCED:              in.Isced,
 		HouseholdSize:      in.HouseholdSize,
-		CountryOfOrigin:    country(&c, "countryOfOrigin", in.CountryOfOrigin),
+		CountryOfOrigin:    c.Country("countryOfOrigin", in.CountryOfOrigin),
 	}
 	if in.Gender != nil {
 		g := genderCode[*in.Gender]
@@ -87,19 +89,19 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 	if in.BirthDate != nil && in.BirthDate.After(in.EntryDate) {
 		c.Add("input.birthDate", "is after the entry date")
 	}
-	c.notFuture("entryDate", in.EntryDate, today())
-	op, ok, err := one(ctx, &c, "operationId", x.OperationID, tx.OperationsByIDs)
+	c.NotFuture("entryDate", in.EntryDate, casework.Today())
+	op, ok, err := casework.One(ctx, &c, "operationId", x.OperationID, tx.OperationsByIDs)
 	if err != nil {
 		return store.Participation{}, err
 	}
 	if ok {
-		c.notBefore("entryDate", in.EntryDate, op.StartsOn, "the operation's start")
+		c.NotBefore("entryDate", in.EntryDate, op.StartsOn, "the operation's start")
 		if op.EndsOn != nil && in.EntryDate.After(*op.EndsOn) {
 			c.Addf("input.entryDate", "is after the operation's end (%s)", op.EndsOn.Format("2006-01-02"))
 		}
 	}
 	if x.RoundID != nil {
-		r, ok, err := one(ctx, &c, "roundId", *x.RoundID, tx.RoundsByIDs)
+		r, ok, err := casework.One(ctx, &c, "roundId", *x.RoundID, tx.RoundsByIDs)
 		if err != nil {
 			return store.Participation{}, err
 		}
@@ -107,7 +109,7 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 			c.Add("input.roundId", "is a round of another operation")
 		}
 	}
-	person, ok, err := one(ctx, &c, "personId", x.PersonID, tx.PersonsByIDs)
+	person, ok, err := casework.One(ctx, &c, "personId", x.PersonID, tx.PersonsByIDs)
 	if err != nil {
 		return store.Participation{}, err
 	}
@@ -128,7 +130,7 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 		// The same person entering the same operation twice on one day is one entry.
 		return store.Participation{}, apperr.RenameFields(err, map[string]string{"operation_id, person_id, entry_date": "input.entryDate"})
 	}
-	return reload(ctx, id, tx.ParticipationsByIDs)
+	return casework.Reload(ctx, id, tx.ParticipationsByIDs)
 }
 
 // RecordParticipantExitInput records when a participant left.
@@ -139,9 +141,9 @@ type RecordParticipantExitInput struct {
 
 // RecordParticipantExit sets the exit date, not before entry and not in the future.
 func RecordParticipantExit(ctx context.Context, tx *store.Tx, in RecordParticipantExitInput) (store.Participation, error) {
-	var c checker
-	id := c.id("participationId", in.ParticipationID, "Participation")
-	x, ok, err := one(ctx, &c, "participationId", id, tx.ParticipationsByIDs)
+	var c casework.Checker
+	id := c.ID("participationId", in.ParticipationID, "Participation")
+	x, ok, err := casework.One(ctx, &c, "participationId", id, tx.ParticipationsByIDs)
 	if err != nil {
 		return store.Participation{}, err
 	}
@@ -149,14 +151,14 @@ func RecordParticipantExit(ctx context.Context, tx *store.Tx, in RecordParticipa
 		if x.ExitDate != nil {
 			c.Addf("input.participationId", "participant already left on %s", x.ExitDate.Format("2006-01-02"))
 		}
-		c.notBefore("exitDate", in.ExitDate, x.EntryDate, "the entry date")
+		c.NotBefore("exitDate", in.ExitDate, x.EntryDate, "the entry date")
 	}
-	c.notFuture("exitDate", in.ExitDate, today())
+	c.NotFuture("exitDate", in.ExitDate, casework.Today())
 	if err := c.Err(); err != nil {
 		return store.Participation{}, err
 	}
 	if err := tx.RecordParticipantExit(ctx, id, in.ExitDate); err != nil {
 		return store.Participation{}, err
 	}
-	return reload(ctx, id, tx.ParticipationsByIDs)
+	return casework.Reload(ctx, id, tx.ParticipationsByIDs)
 }

@@ -1,10 +1,14 @@
-package casework
+// Package referral refers a case to another organisation and transfers it, with the
+// answers, ends and cancellations of both.
+package referral
 
 import (
 	"context"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ponte-hub/ponte/internal/casework"
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -34,18 +38,18 @@ type RequestReferralInput struct {
 // person's consent (when, by whom, the evidence) or another basis and the law it rests
 // on. Nothing is shared until the receiving organisation accepts.
 func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput) (store.Referral, error) {
-	var c checker
+	var c casework.Checker
 	r := store.Referral{
-		CaseID:           c.id("caseId", in.CaseID, "Case"),
-		ToOrganisationID: c.id("toOrganisationId", in.ToOrganisationID, "Organisation"),
-		Purpose:          c.text("purpose", in.Purpose, 2000),
+		CaseID:           c.ID("caseId", in.CaseID, "Case"),
+		ToOrganisationID: c.ID("toOrganisationId", in.ToOrganisationID, "Organisation"),
+		Purpose:          c.Text("purpose", in.Purpose, 2000),
 		LegalBasis:       in.LegalBasis,
-		LegalReference:   c.optText("legalReference", in.LegalReference, 500),
+		LegalReference:   c.OptText("legalReference", in.LegalReference, 500),
 		ConsentGivenAt:   in.ConsentGivenAt,
-		ConsentGivenBy:   c.optText("consentGivenBy", in.ConsentGivenBy, 200),
-		ConsentEvidence:  c.optText("consentEvidence", in.ConsentEvidence, 500),
+		ConsentGivenBy:   c.OptText("consentGivenBy", in.ConsentGivenBy, 200),
+		ConsentEvidence:  c.OptText("consentEvidence", in.ConsentEvidence, 500),
 	}
-	for _, name := range uniq(in.Categories) {
+	for _, name := range casework.Distinct(in.Categories) {
 		cat, err := access.ParseCategory(name)
 		if err != nil {
 			c.Addf("input.categories", "%s is not a data category", name)
@@ -80,11 +84,11 @@ func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput)
 			c.Add("input.legalBasis", "is not consent, yet consent details are given")
 		}
 	}
-	cs, err := checkCaseOpen(ctx, tx, &c, r.CaseID, time.Time{}, "")
+	cs, err := casework.CheckCaseOpen(ctx, tx, &c, r.CaseID, time.Time{}, "")
 	if err != nil {
 		return store.Referral{}, err
 	}
-	if _, _, err := one(ctx, &c, "toOrganisationId", r.ToOrganisationID, tx.OrganisationsByIDs); err != nil {
+	if _, _, err := casework.One(ctx, &c, "toOrganisationId", r.ToOrganisationID, tx.OrganisationsByIDs); err != nil {
 		return store.Referral{}, err
 	}
 	if cs != nil && r.ToOrganisationID != "" {
@@ -105,21 +109,21 @@ func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput)
 	if err := c.Err(); err != nil {
 		return store.Referral{}, err
 	}
-	if err := requireLead(ctx, cs); err != nil {
+	if err := casework.RequireLead(ctx, cs); err != nil {
 		return store.Referral{}, err
 	}
 	id, err := tx.CreateReferral(ctx, r)
 	if err != nil {
 		return store.Referral{}, err
 	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_REQUESTED", SubjectID: &id, OrganisationID: &r.ToOrganisationID,
-		EffectiveOn: datePtr(today()), Changes: []store.FieldChange{
+	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_REQUESTED", SubjectID: &id, OrganisationID: &r.ToOrganisationID,
+		EffectiveOn: datePtr(casework.Today()), Changes: []store.FieldChange{
 			{Field: "purpose", Category: "case", Value: &r.Purpose},
 			{Field: "categories", Category: "case", Value: ptr(strings.Join(r.Categories, ","))},
 			{Field: "legalBasis", Category: "case", Value: &r.LegalBasis}}}); err != nil {
 		return store.Referral{}, err
 	}
-	return reload(ctx, id, tx.ReferralsByIDs)
+	return casework.Reload(ctx, id, tx.ReferralsByIDs)
 }
 
 // RespondReferralInput is the receiving organisation's answer.
@@ -140,10 +144,10 @@ func DeclineReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput)
 }
 
 func respondReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput, status string) (store.Referral, error) {
-	var c checker
-	id := c.id("referralId", in.ReferralID, "Referral")
-	note := c.optText("note", in.Note, 2000)
-	r, ok, err := one(ctx, &c, "referralId", id, tx.ReferralsByIDs)
+	var c casework.Checker
+	id := c.ID("referralId", in.ReferralID, "Referral")
+	note := c.OptText("note", in.Note, 2000)
+	r, ok, err := casework.One(ctx, &c, "referralId", id, tx.ReferralsByIDs)
 	if err != nil {
 		return store.Referral{}, err
 	}
@@ -153,7 +157,7 @@ func respondReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput,
 	if err := c.Err(); err != nil {
 		return store.Referral{}, err
 	}
-	if a := actorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != r.ToOrganisationID {
+	if a := casework.ActorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != r.ToOrganisationID {
 		return store.Referral{}, &access.DeniedError{Reason: "only the organisation a referral is addressed to answers it"}
 	}
 	if err := tx.RespondReferral(ctx, id, status, note); err != nil {
@@ -161,15 +165,15 @@ func respondReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput,
 	}
 	if status == "ACCEPTED" {
 		if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: r.CaseID, OrganisationID: r.ToOrganisationID, Role: store.RolePartner,
-			Basis: store.BasisReferral, BasisID: &r.ID, Reason: &r.Purpose, FromOn: today()}); err != nil {
+			Basis: store.BasisReferral, BasisID: &r.ID, Reason: &r.Purpose, FromOn: casework.Today()}); err != nil {
 			return store.Referral{}, err
 		}
 	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID, OrganisationID: &r.ToOrganisationID,
-		Reason: note, EffectiveOn: datePtr(today())}); err != nil {
+	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID, OrganisationID: &r.ToOrganisationID,
+		Reason: note, EffectiveOn: datePtr(casework.Today())}); err != nil {
 		return store.Referral{}, err
 	}
-	return reload(ctx, id, tx.ReferralsByIDs)
+	return casework.Reload(ctx, id, tx.ReferralsByIDs)
 }
 
 // EndReferralInput ends a referral: withdrawn by the leading organisation before an
@@ -182,10 +186,10 @@ type EndReferralInput struct {
 // EndReferral ends a requested or accepted referral; an accepted one's participation
 // ends with it, and with it everything the referral shared.
 func EndReferral(ctx context.Context, tx *store.Tx, in EndReferralInput) (store.Referral, error) {
-	var c checker
-	id := c.id("referralId", in.ReferralID, "Referral")
-	reason := c.text("reason", in.Reason, 2000)
-	r, ok, err := one(ctx, &c, "referralId", id, tx.ReferralsByIDs)
+	var c casework.Checker
+	id := c.ID("referralId", in.ReferralID, "Referral")
+	reason := c.Text("reason", in.Reason, 2000)
+	r, ok, err := casework.One(ctx, &c, "referralId", id, tx.ReferralsByIDs)
 	if err != nil {
 		return store.Referral{}, err
 	}
@@ -201,14 +205,14 @@ func EndReferral(ctx context.Context, tx *store.Tx, in EndReferralInput) (store.
 	if err := c.Err(); err != nil {
 		return store.Referral{}, err
 	}
-	a := actorFrom(ctx)
+	a := casework.ActorFrom(ctx)
 	if a.OrganisationID != "" {
 		lead := len(cs) == 1 && cs[0].OrganisationID == a.OrganisationID
 		if !lead && (a.OrganisationID != r.ToOrganisationID || r.Status != "ACCEPTED") {
 			return store.Referral{}, &access.DeniedError{Reason: "a referral is ended by the organisation leading the case, or once accepted by the one it is addressed to"}
 		}
 	}
-	if err := closeReferral(ctx, tx, r, today(), reason); err != nil {
+	if err := casework.CloseReferral(ctx, tx, r, casework.Today(), reason); err != nil {
 		return store.Referral{}, err
 	}
 	rows, err := tx.ReferralsByIDs(ctx, []string{id})
@@ -239,15 +243,15 @@ type RequestTransferInput struct {
 
 // RequestTransfer records a transfer of the lead of an open case.
 func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput) (store.Transfer, error) {
-	var c checker
+	var c casework.Checker
 	x := store.Transfer{
-		CaseID:       c.id("caseId", in.CaseID, "Case"),
-		ToWorkerID:   c.optID("toWorkerId", in.ToWorkerID, "Staff"),
+		CaseID:       c.ID("caseId", in.CaseID, "Case"),
+		ToWorkerID:   c.OptID("toWorkerId", in.ToWorkerID, "Staff"),
 		KeepPrevious: in.KeepPrevious,
-		Reason:       c.text("reason", in.Reason, 2000),
+		Reason:       c.Text("reason", in.Reason, 2000),
 	}
-	to := c.optID("toOrganisationId", in.ToOrganisationID, "Organisation")
-	cs, err := checkCaseOpen(ctx, tx, &c, x.CaseID, time.Time{}, "")
+	to := c.OptID("toOrganisationId", in.ToOrganisationID, "Organisation")
+	cs, err := casework.CheckCaseOpen(ctx, tx, &c, x.CaseID, time.Time{}, "")
 	if err != nil {
 		return store.Transfer{}, err
 	}
@@ -256,7 +260,7 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 		x.ToOrganisationID = cs.OrganisationID
 		if to != nil {
 			x.ToOrganisationID = *to
-			if _, _, err := one(ctx, &c, "toOrganisationId", *to, tx.OrganisationsByIDs); err != nil {
+			if _, _, err := casework.One(ctx, &c, "toOrganisationId", *to, tx.OrganisationsByIDs); err != nil {
 				return store.Transfer{}, err
 			}
 		}
@@ -268,7 +272,7 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 			c.Add("input.keepPrevious", "applies to a transfer to another organisation")
 		}
 		if x.ToWorkerID != nil {
-			w, ok, err := one(ctx, &c, "toWorkerId", *x.ToWorkerID, tx.StaffByIDs)
+			w, ok, err := casework.One(ctx, &c, "toWorkerId", *x.ToWorkerID, tx.StaffByIDs)
 			if err != nil {
 				return store.Transfer{}, err
 			}
@@ -292,19 +296,19 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 	if err := c.Err(); err != nil {
 		return store.Transfer{}, err
 	}
-	if err := requireLead(ctx, cs); err != nil {
+	if err := casework.RequireLead(ctx, cs); err != nil {
 		return store.Transfer{}, err
 	}
 	id, err := tx.CreateTransfer(ctx, x)
 	if err != nil {
 		return store.Transfer{}, apperr.RenameFields(err, map[string]string{"case_id": "input.caseId"})
 	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_REQUESTED", SubjectID: &id, OrganisationID: &x.ToOrganisationID,
-		Reason: &x.Reason, EffectiveOn: datePtr(today()),
-		Changes: changes(change("leadWorkerId", "case", &x.FromWorkerID, x.ToWorkerID))}); err != nil {
+	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_REQUESTED", SubjectID: &id, OrganisationID: &x.ToOrganisationID,
+		Reason: &x.Reason, EffectiveOn: datePtr(casework.Today()),
+		Changes: casework.Changes(casework.Change("leadWorkerId", "case", &x.FromWorkerID, x.ToWorkerID))}); err != nil {
 		return store.Transfer{}, err
 	}
-	return reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, tx.TransfersByIDs)
 }
 
 // AcceptTransferInput is the receiving side's acceptance, naming the worker who leads
@@ -320,11 +324,11 @@ type AcceptTransferInput struct {
 // previous lead organisation stops taking part, or stays as a partner when the transfer
 // says so.
 func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (store.Transfer, error) {
-	var c checker
-	id := c.id("transferId", in.TransferID, "Transfer")
-	note := c.optText("note", in.Note, 2000)
-	lead := c.optID("leadWorkerId", in.LeadWorkerID, "Staff")
-	x, ok, err := one(ctx, &c, "transferId", id, tx.TransfersByIDs)
+	var c casework.Checker
+	id := c.ID("transferId", in.TransferID, "Transfer")
+	note := c.OptText("note", in.Note, 2000)
+	lead := c.OptID("leadWorkerId", in.LeadWorkerID, "Staff")
+	x, ok, err := casework.One(ctx, &c, "transferId", id, tx.TransfersByIDs)
 	if err != nil {
 		return store.Transfer{}, err
 	}
@@ -338,7 +342,7 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 		case lead == nil && x.ToWorkerID == nil:
 			c.Add("input.leadWorkerId", "is required: the transfer names no worker")
 		case lead != nil:
-			w, ok, err := one(ctx, &c, "leadWorkerId", *lead, tx.StaffByIDs)
+			w, ok, err := casework.One(ctx, &c, "leadWorkerId", *lead, tx.StaffByIDs)
 			if err != nil {
 				return store.Transfer{}, err
 			}
@@ -356,7 +360,7 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 	if err := tx.RespondTransfer(ctx, id, "ACCEPTED", lead, note); err != nil {
 		return store.Transfer{}, err
 	}
-	on := today()
+	on := casework.Today()
 	if x.ToOrganisationID != x.FromOrganisationID {
 		if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: x.CaseID, OrganisationID: x.ToOrganisationID, Role: store.RoleLead,
 			Basis: store.BasisTransfer, BasisID: &x.ID, Reason: &x.Reason, FromOn: on}); err != nil {
@@ -382,19 +386,19 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 	if worker == nil {
 		worker = lead
 	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_ACCEPTED", SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
-		Reason: note, EffectiveOn: &on, Changes: changes(
-			change("organisationId", "case", &x.FromOrganisationID, &x.ToOrganisationID),
-			change("leadWorkerId", "case", &x.FromWorkerID, worker))}); err != nil {
+	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_ACCEPTED", SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
+		Reason: note, EffectiveOn: &on, Changes: casework.Changes(
+			casework.Change("organisationId", "case", &x.FromOrganisationID, &x.ToOrganisationID),
+			casework.Change("leadWorkerId", "case", &x.FromWorkerID, worker))}); err != nil {
 		return store.Transfer{}, err
 	}
-	return reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, tx.TransfersByIDs)
 }
 
 // requireReceiver refuses an answer to a transfer by anyone but its receiving side: the
 // worker it names, else the receiving organisation.
 func requireReceiver(ctx context.Context, x store.Transfer) error {
-	a := actorFrom(ctx)
+	a := casework.ActorFrom(ctx)
 	if a.OrganisationID != "" && a.OrganisationID != x.ToOrganisationID {
 		return &access.DeniedError{Reason: "only the receiving side answers a transfer"}
 	}
@@ -421,10 +425,10 @@ func CancelTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput) (
 }
 
 func closeTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput, status string) (store.Transfer, error) {
-	var c checker
-	id := c.id("transferId", in.TransferID, "Transfer")
-	note := c.optText("note", in.Note, 2000)
-	x, ok, err := one(ctx, &c, "transferId", id, tx.TransfersByIDs)
+	var c casework.Checker
+	id := c.ID("transferId", in.TransferID, "Transfer")
+	note := c.OptText("note", in.Note, 2000)
+	x, ok, err := casework.One(ctx, &c, "transferId", id, tx.TransfersByIDs)
 	if err != nil {
 		return store.Transfer{}, err
 	}
@@ -438,15 +442,19 @@ func closeTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput, st
 		if err := requireReceiver(ctx, x); err != nil {
 			return store.Transfer{}, err
 		}
-	} else if a := actorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != x.FromOrganisationID {
+	} else if a := casework.ActorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != x.FromOrganisationID {
 		return store.Transfer{}, &access.DeniedError{Reason: "only the organisation leading the case cancels its transfer"}
 	}
 	if err := tx.RespondTransfer(ctx, id, status, nil, note); err != nil {
 		return store.Transfer{}, err
 	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_" + status, SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
-		Reason: note, EffectiveOn: datePtr(today())}); err != nil {
+	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_" + status, SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
+		Reason: note, EffectiveOn: datePtr(casework.Today())}); err != nil {
 		return store.Transfer{}, err
 	}
-	return reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, tx.TransfersByIDs)
 }
+
+func ptr[T any](v T) *T { return &v }
+
+func datePtr(d time.Time) *time.Time { return &d }

@@ -1,18 +1,18 @@
-package casework
+// Package person registers persons and households and keeps their records: identity and
+// tax code, declared data, household memberships.
+package person
 
 import (
 	"context"
 	"net/mail"
-	"regexp"
-	"strings"
 	"time"
+
+	"github.com/ponte-hub/ponte/internal/casework"
 
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
-
-var countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // RegisterPersonInput registers a person by tax code.
 type RegisterPersonInput struct {
@@ -31,14 +31,14 @@ type RegisterPersonInput struct {
 // RegisterPerson validates the tax code (and that it agrees with the birth date and gender
 // given) and stores the person. Birth date and place are taken from the tax code when absent.
 func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (store.Person, error) {
-	var c checker
+	var c casework.Checker
 	p := store.Person{
-		GivenName:             c.text("givenName", in.GivenName, 100),
-		FamilyName:            c.text("familyName", in.FamilyName, 100),
+		GivenName:             c.Text("givenName", in.GivenName, 100),
+		FamilyName:            c.Text("familyName", in.FamilyName, 100),
 		Gender:                in.Gender,
-		ResidenceMunicipality: c.optText("residenceMunicipality", in.ResidenceMunicipality, 100),
-		Phone:                 c.optText("phone", in.Phone, 40),
-		Email:                 c.optText("email", in.Email, 254),
+		ResidenceMunicipality: c.OptText("residenceMunicipality", in.ResidenceMunicipality, 100),
+		Phone:                 c.OptText("phone", in.Phone, 40),
+		Email:                 c.OptText("email", in.Email, 254),
 	}
 	code, err := codicefiscale.Parse(in.TaxCode)
 	if err != nil {
@@ -47,7 +47,7 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 		p.TaxCode = code.String()
 		place := code.Birthplace()
 		p.BirthPlace = &place
-		born := code.BirthDate(today())
+		born := code.BirthDate(casework.Today())
 		if in.BirthDate == nil {
 			p.BirthDate = &born
 		} else {
@@ -63,14 +63,14 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 			}
 		}
 	}
-	p.Citizenship = country(&c, "citizenship", in.Citizenship)
-	p.CountryOfBirth = country(&c, "countryOfBirth", in.CountryOfBirth)
+	p.Citizenship = c.Country("citizenship", in.Citizenship)
+	p.CountryOfBirth = c.Country("countryOfBirth", in.CountryOfBirth)
 	if p.Email != nil {
 		if _, err := mail.ParseAddress(*p.Email); err != nil {
 			c.Add("input.email", "is not an e-mail address")
 		}
 	}
-	if p.BirthDate != nil && p.BirthDate.After(today()) {
+	if p.BirthDate != nil && p.BirthDate.After(casework.Today()) {
 		c.Add("input.birthDate", "is in the future")
 	}
 	if err := c.Err(); err != nil {
@@ -94,19 +94,6 @@ func sameDayMonthYY(a, b time.Time) bool {
 	return a.Day() == b.Day() && a.Month() == b.Month() && a.Year()%100 == b.Year()%100
 }
 
-func country(c *checker, field string, v *string) *string {
-	s := c.optText(field, v, 2)
-	if s == nil {
-		return nil
-	}
-	u := strings.ToUpper(*s)
-	if !countryRE.MatchString(u) {
-		c.Add("input."+field, "must be an ISO 3166 alpha-2 country code such as IT")
-		return nil
-	}
-	return &u
-}
-
 // CreateHouseholdInput creates an empty household.
 type CreateHouseholdInput struct {
 	Label                 string
@@ -115,9 +102,9 @@ type CreateHouseholdInput struct {
 
 // CreateHousehold stores a household with no members yet.
 func CreateHousehold(ctx context.Context, tx *store.Tx, in CreateHouseholdInput) (store.Household, error) {
-	var c checker
-	label := c.text("label", in.Label, 200)
-	mun := c.optText("residenceMunicipality", in.ResidenceMunicipality, 100)
+	var c casework.Checker
+	label := c.Text("label", in.Label, 200)
+	mun := c.OptText("residenceMunicipality", in.ResidenceMunicipality, 100)
 	if err := c.Err(); err != nil {
 		return store.Household{}, err
 	}
@@ -140,10 +127,10 @@ type AddHouseholdMemberInput struct {
 
 // AddHouseholdMember adds a membership; a person cannot be in the same household twice at once.
 func AddHouseholdMember(ctx context.Context, tx *store.Tx, in AddHouseholdMemberInput) (store.HouseholdMember, error) {
-	var c checker
-	hid := c.id("householdId", in.HouseholdID, "Household")
-	pid := c.id("personId", in.PersonID, "Person")
-	if _, _, err := one(ctx, &c, "personId", pid, tx.PersonsByIDs); err != nil {
+	var c casework.Checker
+	hid := c.ID("householdId", in.HouseholdID, "Household")
+	pid := c.ID("personId", in.PersonID, "Person")
+	if _, _, err := casework.One(ctx, &c, "personId", pid, tx.PersonsByIDs); err != nil {
 		return store.HouseholdMember{}, err
 	}
 	if err := c.Err(); err != nil {
@@ -172,13 +159,13 @@ type EndHouseholdMembershipInput struct {
 
 // EndHouseholdMembership sets the last day of a current membership.
 func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMembershipInput) (store.HouseholdMember, error) {
-	var c checker
-	id := c.id("memberId", in.MemberID, "HouseholdMember")
+	var c casework.Checker
+	id := c.ID("memberId", in.MemberID, "HouseholdMember")
 	if err := c.Err(); err != nil {
 		return store.HouseholdMember{}, err
 	}
 	m, err := tx.MemberByID(ctx, id)
-	if err := c.exists("memberId", err); err != nil {
+	if err := c.Exists("memberId", err); err != nil {
 		return store.HouseholdMember{}, err
 	}
 	if err := c.Err(); err != nil {
@@ -187,7 +174,7 @@ func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMe
 	if m.ValidTo != nil {
 		c.Addf("input.memberId", "membership already ended on %s", m.ValidTo.Format("2006-01-02"))
 	}
-	c.notBefore("validTo", in.ValidTo, m.ValidFrom, "the start of the membership")
+	c.NotBefore("validTo", in.ValidTo, m.ValidFrom, "the start of the membership")
 	if err := c.Err(); err != nil {
 		return store.HouseholdMember{}, err
 	}
@@ -219,10 +206,10 @@ type UpdatePersonInput struct {
 // with the birth date and gender), and keeps the previous values, each with its data
 // category, in the person's history.
 func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (store.Person, error) {
-	var c checker
-	id := c.id("personId", in.PersonID, "Person")
-	reason := c.text("reason", in.Reason, 2000)
-	p, ok, err := one(ctx, &c, "personId", id, tx.PersonsByIDs)
+	var c casework.Checker
+	id := c.ID("personId", in.PersonID, "Person")
+	reason := c.Text("reason", in.Reason, 2000)
+	p, ok, err := casework.One(ctx, &c, "personId", id, tx.PersonsByIDs)
 	if err != nil || !ok {
 		if err == nil {
 			err = c.Err()
@@ -231,10 +218,10 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 	}
 	before := p
 	if in.GivenName != nil {
-		p.GivenName = c.text("givenName", *in.GivenName, 100)
+		p.GivenName = c.Text("givenName", *in.GivenName, 100)
 	}
 	if in.FamilyName != nil {
-		p.FamilyName = c.text("familyName", *in.FamilyName, 100)
+		p.FamilyName = c.Text("familyName", *in.FamilyName, 100)
 	}
 	if in.BirthDate != nil {
 		p.BirthDate = in.BirthDate
@@ -243,19 +230,19 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 		p.Gender = in.Gender
 	}
 	if in.Citizenship != nil {
-		p.Citizenship = country(&c, "citizenship", in.Citizenship)
+		p.Citizenship = c.Country("citizenship", in.Citizenship)
 	}
 	if in.CountryOfBirth != nil {
-		p.CountryOfBirth = country(&c, "countryOfBirth", in.CountryOfBirth)
+		p.CountryOfBirth = c.Country("countryOfBirth", in.CountryOfBirth)
 	}
 	if in.ResidenceMunicipality != nil {
-		p.ResidenceMunicipality = c.optText("residenceMunicipality", in.ResidenceMunicipality, 100)
+		p.ResidenceMunicipality = c.OptText("residenceMunicipality", in.ResidenceMunicipality, 100)
 	}
 	if in.Phone != nil {
-		p.Phone = c.optText("phone", in.Phone, 40)
+		p.Phone = c.OptText("phone", in.Phone, 40)
 	}
 	if in.Email != nil {
-		p.Email = c.optText("email", in.Email, 254)
+		p.Email = c.OptText("email", in.Email, 254)
 		if p.Email != nil {
 			if _, err := mail.ParseAddress(*p.Email); err != nil {
 				c.Add("input.email", "is not an e-mail address")
@@ -273,7 +260,7 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 		}
 	}
 	if code, err := codicefiscale.Parse(p.TaxCode); err == nil && (in.TaxCode != nil || in.BirthDate != nil || in.Gender != nil) {
-		born := code.BirthDate(today())
+		born := code.BirthDate(casework.Today())
 		if p.BirthDate != nil && !p.BirthDate.Equal(born) && !sameDayMonthYY(*p.BirthDate, born) {
 			c.Addf("input.birthDate", "does not match the tax code (which says %s)", born.Format("2006-01-02"))
 		}
@@ -283,21 +270,21 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 			}
 		}
 	}
-	if p.BirthDate != nil && p.BirthDate.After(today()) {
+	if p.BirthDate != nil && p.BirthDate.After(casework.Today()) {
 		c.Add("input.birthDate", "is in the future")
 	}
-	ch := changes(
-		change("taxCode", "identity", &before.TaxCode, &p.TaxCode),
-		change("givenName", "identity", &before.GivenName, &p.GivenName),
-		change("familyName", "identity", &before.FamilyName, &p.FamilyName),
-		change("birthDate", "identity", dateText(before.BirthDate), dateText(p.BirthDate)),
-		change("birthPlace", "identity", before.BirthPlace, p.BirthPlace),
-		change("gender", "demographic", before.Gender, p.Gender),
-		change("citizenship", "demographic", before.Citizenship, p.Citizenship),
-		change("countryOfBirth", "demographic", before.CountryOfBirth, p.CountryOfBirth),
-		change("residenceMunicipality", "demographic", before.ResidenceMunicipality, p.ResidenceMunicipality),
-		change("phone", "contact", before.Phone, p.Phone),
-		change("email", "contact", before.Email, p.Email))
+	ch := casework.Changes(
+		casework.Change("taxCode", "identity", &before.TaxCode, &p.TaxCode),
+		casework.Change("givenName", "identity", &before.GivenName, &p.GivenName),
+		casework.Change("familyName", "identity", &before.FamilyName, &p.FamilyName),
+		casework.Change("birthDate", "identity", casework.DateText(before.BirthDate), casework.DateText(p.BirthDate)),
+		casework.Change("birthPlace", "identity", before.BirthPlace, p.BirthPlace),
+		casework.Change("gender", "demographic", before.Gender, p.Gender),
+		casework.Change("citizenship", "demographic", before.Citizenship, p.Citizenship),
+		casework.Change("countryOfBirth", "demographic", before.CountryOfBirth, p.CountryOfBirth),
+		casework.Change("residenceMunicipality", "demographic", before.ResidenceMunicipality, p.ResidenceMunicipality),
+		casework.Change("phone", "contact", before.Phone, p.Phone),
+		casework.Change("email", "contact", before.Email, p.Email))
 	if len(ch) == 0 {
 		c.Add("input", "changes nothing")
 	}
@@ -307,8 +294,8 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 	if err := tx.UpdatePerson(ctx, p); err != nil {
 		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
-	if err := tx.AddPersonRectification(ctx, id, reason, ch, actorFrom(ctx).staffRef()); err != nil {
+	if err := tx.AddPersonRectification(ctx, id, reason, ch, casework.ActorFrom(ctx).StaffRef()); err != nil {
 		return store.Person{}, err
 	}
-	return reload(ctx, id, tx.PersonsByIDs)
+	return casework.Reload(ctx, id, tx.PersonsByIDs)
 }

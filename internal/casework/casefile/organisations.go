@@ -1,42 +1,14 @@
-package casework
+package casefile
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/casework"
+
 	"github.com/ponte-hub/ponte/internal/store"
 )
-
-// Delivery follows visibility: the organisation named as provider of a project or an
-// intervention takes part in the case (role PROVIDER) from the delivery's start, in the
-// transaction that names it, and stops when that delivery ends, unless another reason
-// (another delivery, a referral, being named a partner) keeps it in.
-
-// startDelivery records that orgID takes part in the case while the project or
-// intervention basisID runs.
-func startDelivery(ctx context.Context, tx *store.Tx, caseID, orgID, basis, basisID string, from time.Time) error {
-	return tx.StartParticipation(ctx, store.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: store.RoleProvider,
-		Basis: basis, BasisID: &basisID, FromOn: from})
-}
-
-// endDelivery ends the participation the project or intervention basisID opened.
-func endBasis(ctx context.Context, tx *store.Tx, caseID, basisID string, on time.Time, reason string) error {
-	_, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, BasisID: &basisID, On: on, Reason: reason})
-	return err
-}
-
-// requireLead refuses a command that maintains the case itself (its team, its status,
-// its referrals and transfers) to an actor whose organisation does not lead it: the
-// leading organisation holds the case and its legal basis.
-func requireLead(ctx context.Context, cs *store.Case) error {
-	a := actorFrom(ctx)
-	if cs == nil || a.OrganisationID == "" || a.OrganisationID == cs.OrganisationID {
-		return nil
-	}
-	return &access.DeniedError{Reason: "only the organisation leading the case maintains it, refers it or transfers it"}
-}
 
 // AddCaseOrganisationInput adds an organisation to an open case.
 type AddCaseOrganisationInput struct {
@@ -50,18 +22,18 @@ type AddCaseOrganisationInput struct {
 // AddCaseOrganisation makes an organisation take part in a case from today, as a
 // partner or a provider, until it is removed or the case closes.
 func AddCaseOrganisation(ctx context.Context, tx *store.Tx, in AddCaseOrganisationInput) (store.Case, error) {
-	var c checker
-	caseID := c.id("caseId", in.CaseID, "Case")
-	orgID := c.id("organisationId", in.OrganisationID, "Organisation")
-	reason := c.text("reason", in.Reason, 2000)
+	var c casework.Checker
+	caseID := c.ID("caseId", in.CaseID, "Case")
+	orgID := c.ID("organisationId", in.OrganisationID, "Organisation")
+	reason := c.Text("reason", in.Reason, 2000)
 	if in.Role != store.RolePartner && in.Role != store.RoleProvider {
 		c.Add("input.role", "must be PARTNER or PROVIDER: the lead changes by a transfer")
 	}
-	cs, err := checkCaseOpen(ctx, tx, &c, caseID, time.Time{}, "")
+	cs, err := casework.CheckCaseOpen(ctx, tx, &c, caseID, time.Time{}, "")
 	if err != nil {
 		return store.Case{}, err
 	}
-	if _, _, err := one(ctx, &c, "organisationId", orgID, tx.OrganisationsByIDs); err != nil {
+	if _, _, err := casework.One(ctx, &c, "organisationId", orgID, tx.OrganisationsByIDs); err != nil {
 		return store.Case{}, err
 	}
 	if cs != nil && orgID != "" {
@@ -83,14 +55,14 @@ func AddCaseOrganisation(ctx context.Context, tx *store.Tx, in AddCaseOrganisati
 	if err := c.Err(); err != nil {
 		return store.Case{}, err
 	}
-	if err := requireLead(ctx, cs); err != nil {
+	if err := casework.RequireLead(ctx, cs); err != nil {
 		return store.Case{}, err
 	}
 	if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: in.Role,
-		Basis: store.BasisAdded, Reason: &reason, FromOn: today()}); err != nil {
+		Basis: store.BasisAdded, Reason: &reason, FromOn: casework.Today()}); err != nil {
 		return store.Case{}, err
 	}
-	return reload(ctx, caseID, tx.CasesByIDs)
+	return casework.Reload(ctx, caseID, tx.CasesByIDs)
 }
 
 // RemoveCaseOrganisationInput ends an organisation's part in a case.
@@ -104,11 +76,11 @@ type RemoveCaseOrganisationInput struct {
 // accepted referrals end with it). Refused for the lead, and while the organisation
 // still delivers a project or an intervention there: delivery needs visibility.
 func RemoveCaseOrganisation(ctx context.Context, tx *store.Tx, in RemoveCaseOrganisationInput) (store.Case, error) {
-	var c checker
-	caseID := c.id("caseId", in.CaseID, "Case")
-	orgID := c.id("organisationId", in.OrganisationID, "Organisation")
-	reason := c.text("reason", in.Reason, 2000)
-	cs, ok, err := one(ctx, &c, "caseId", caseID, tx.CasesByIDs)
+	var c casework.Checker
+	caseID := c.ID("caseId", in.CaseID, "Case")
+	orgID := c.ID("organisationId", in.OrganisationID, "Organisation")
+	reason := c.Text("reason", in.Reason, 2000)
+	cs, ok, err := casework.One(ctx, &c, "caseId", caseID, tx.CasesByIDs)
 	if err != nil {
 		return store.Case{}, err
 	}
@@ -142,20 +114,20 @@ func RemoveCaseOrganisation(ctx context.Context, tx *store.Tx, in RemoveCaseOrga
 	if err := c.Err(); err != nil {
 		return store.Case{}, err
 	}
-	if err := requireLead(ctx, &cs); err != nil {
+	if err := casework.RequireLead(ctx, &cs); err != nil {
 		return store.Case{}, err
 	}
 	for _, r := range referrals {
 		if r.ToOrganisationID == orgID {
-			if err := closeReferral(ctx, tx, r, today(), reason); err != nil {
+			if err := casework.CloseReferral(ctx, tx, r, casework.Today(), reason); err != nil {
 				return store.Case{}, err
 			}
 		}
 	}
-	if _, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, OrganisationID: &orgID, On: today(), Reason: reason}); err != nil {
+	if _, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, OrganisationID: &orgID, On: casework.Today(), Reason: reason}); err != nil {
 		return store.Case{}, err
 	}
-	return reload(ctx, caseID, tx.CasesByIDs)
+	return casework.Reload(ctx, caseID, tx.CasesByIDs)
 }
 
 // endAllButLead ends every participation of a case but the lead's, and its open
@@ -166,32 +138,12 @@ func endAllButLead(ctx context.Context, tx *store.Tx, caseID string, on time.Tim
 		return err
 	}
 	for _, r := range referrals {
-		if err := closeReferral(ctx, tx, r, on, reason); err != nil {
+		if err := casework.CloseReferral(ctx, tx, r, on, reason); err != nil {
 			return err
 		}
 	}
 	_, err = tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, ExceptLead: true, On: on, Reason: reason})
 	return err
-}
-
-// closeReferral ends an open referral (WITHDRAWN before an answer, ENDED after
-// acceptance), with its step in the history; the participation it opened ends with it.
-func closeReferral(ctx context.Context, tx *store.Tx, r store.Referral, on time.Time, reason string) error {
-	status := "ENDED"
-	if r.Status == "REQUESTED" {
-		status = "WITHDRAWN"
-	}
-	if err := tx.CloseReferral(ctx, r.ID, status, reason); err != nil {
-		return err
-	}
-	if err := event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID,
-		OrganisationID: &r.ToOrganisationID, Reason: &reason, EffectiveOn: &on}); err != nil {
-		return err
-	}
-	if status == "ENDED" {
-		return endBasis(ctx, tx, r.CaseID, r.ID, on, reason)
-	}
-	return nil
 }
 
 // describeRunning names what still runs, for an error.
