@@ -14,36 +14,37 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/registry"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 // Source is the resolver for the source field.
-func (r *benefitCaseResolver) Source(ctx context.Context, obj *store.BenefitCase) (*model.RegistrySource, error) {
+func (r *benefitCaseResolver) Source(ctx context.Context, obj *registrydata.BenefitCase) (*model.RegistrySource, error) {
 	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *benefitCaseResolver) Freshness(ctx context.Context, obj *store.BenefitCase) (*model.Freshness, error) {
-	return registry.Freshness(ctx, syncjob.BenefitCases.Name, &obj.RegistryMeta)
+func (r *benefitCaseResolver) Freshness(ctx context.Context, obj *registrydata.BenefitCase) (*model.Freshness, error) {
+	return registry.Freshness(ctx, syncjob.BenefitCases.Name, &obj.Meta)
 }
 
 // ApplicantTaxCode is the resolver for the applicantTaxCode field.
-func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (*string, error) {
+func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *registrydata.BenefitCase) (*string, error) {
 	return &obj.TaxCode, nil
 }
 
 // Applicant is the resolver for the applicant field.
-func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *store.BenefitCase) (*store.Person, error) {
-	return registry.LinkedPerson(&obj.RegistryMeta)
+func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*store.Person, error) {
+	return registry.LinkedPerson(&obj.Meta)
 }
 
 // HouseholdMembers is the resolver for the householdMembers field.
-func (r *benefitCaseResolver) HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error) {
+func (r *benefitCaseResolver) HouseholdMembers(ctx context.Context, obj *registrydata.BenefitCase) ([]registrydata.BenefitMember, error) {
 	return registry.HouseholdMembers(ctx, obj)
 }
 
 // MonthlyAmountEur is the resolver for the monthlyAmountEur field.
-func (r *benefitCaseResolver) MonthlyAmountEur(ctx context.Context, obj *store.BenefitCase) (*string, error) {
+func (r *benefitCaseResolver) MonthlyAmountEur(ctx context.Context, obj *registrydata.BenefitCase) (*string, error) {
 	if obj.MonthlyAmountCents == nil {
 		return nil, nil
 	}
@@ -52,83 +53,83 @@ func (r *benefitCaseResolver) MonthlyAmountEur(ctx context.Context, obj *store.B
 }
 
 // Role is the resolver for the role field.
-func (r *benefitHouseholdMemberResolver) Role(ctx context.Context, obj *store.BenefitMember) (*model.BenefitHouseholdRole, error) {
+func (r *benefitHouseholdMemberResolver) Role(ctx context.Context, obj *registrydata.BenefitMember) (*model.BenefitHouseholdRole, error) {
 	return ptr(model.BenefitHouseholdRole(strings.ToUpper(obj.Role))), nil
 }
 
 // Source is the resolver for the source field.
-func (r *employmentEventResolver) Source(ctx context.Context, obj *store.EmploymentEvent) (*model.RegistrySource, error) {
+func (r *employmentEventResolver) Source(ctx context.Context, obj *registrydata.EmploymentEvent) (*model.RegistrySource, error) {
 	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *employmentEventResolver) Freshness(ctx context.Context, obj *store.EmploymentEvent) (*model.Freshness, error) {
-	return registry.Freshness(ctx, syncjob.EmploymentEvents.Name, &obj.RegistryMeta)
+func (r *employmentEventResolver) Freshness(ctx context.Context, obj *registrydata.EmploymentEvent) (*model.Freshness, error) {
+	return registry.Freshness(ctx, syncjob.EmploymentEvents.Name, &obj.Meta)
 }
 
 // WorkerTaxCode is the resolver for the workerTaxCode field.
-func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (*string, error) {
+func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *registrydata.EmploymentEvent) (*string, error) {
 	return &obj.TaxCode, nil
 }
 
 // Worker is the resolver for the worker field.
-func (r *employmentEventResolver) Worker(ctx context.Context, obj *store.EmploymentEvent) (*store.Person, error) {
-	return registry.LinkedPerson(&obj.RegistryMeta)
+func (r *employmentEventResolver) Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*store.Person, error) {
+	return registry.LinkedPerson(&obj.Meta)
 }
 
 // Benefits is the resolver for the benefits field.
-func (r *householdResolver) Benefits(ctx context.Context, obj *store.Household) ([]store.BenefitCase, error) {
+func (r *householdResolver) Benefits(ctx context.Context, obj *store.Household) ([]registrydata.BenefitCase, error) {
 	return many(ctx, loaders.HouseholdBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
-func (r *householdResolver) Isee(ctx context.Context, obj *store.Household) ([]store.ISEE, error) {
+func (r *householdResolver) Isee(ctx context.Context, obj *store.Household) ([]registrydata.ISEE, error) {
 	return many(ctx, loaders.HouseholdISEE, obj.ID)
 }
 
 // LabourStatuses is the resolver for the labourStatuses field.
-func (r *householdResolver) LabourStatuses(ctx context.Context, obj *store.Household) ([]store.LabourStatus, error) {
+func (r *householdResolver) LabourStatuses(ctx context.Context, obj *store.Household) ([]registrydata.LabourStatus, error) {
 	return many(ctx, loaders.HouseholdLabourStatuses, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
-func (r *householdResolver) SchoolRecords(ctx context.Context, obj *store.Household) ([]store.SchoolRecord, error) {
+func (r *householdResolver) SchoolRecords(ctx context.Context, obj *store.Household) ([]registrydata.SchoolRecord, error) {
 	return many(ctx, loaders.HouseholdSchoolRecords, obj.ID)
 }
 
 // Source is the resolver for the source field.
-func (r *iseeResolver) Source(ctx context.Context, obj *store.ISEE) (*model.RegistrySource, error) {
+func (r *iseeResolver) Source(ctx context.Context, obj *registrydata.ISEE) (*model.RegistrySource, error) {
 	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *iseeResolver) Freshness(ctx context.Context, obj *store.ISEE) (*model.Freshness, error) {
-	return registry.Freshness(ctx, syncjob.ISEE.Name, &obj.RegistryMeta)
+func (r *iseeResolver) Freshness(ctx context.Context, obj *registrydata.ISEE) (*model.Freshness, error) {
+	return registry.Freshness(ctx, syncjob.ISEE.Name, &obj.Meta)
 }
 
 // DeclarantTaxCode is the resolver for the declarantTaxCode field.
-func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (*string, error) {
+func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *registrydata.ISEE) (*string, error) {
 	return &obj.TaxCode, nil
 }
 
 // Declarant is the resolver for the declarant field.
-func (r *iseeResolver) Declarant(ctx context.Context, obj *store.ISEE) (*store.Person, error) {
-	return registry.LinkedPerson(&obj.RegistryMeta)
+func (r *iseeResolver) Declarant(ctx context.Context, obj *registrydata.ISEE) (*store.Person, error) {
+	return registry.LinkedPerson(&obj.Meta)
 }
 
 // ValueEur is the resolver for the valueEur field.
-func (r *iseeResolver) ValueEur(ctx context.Context, obj *store.ISEE) (*string, error) {
+func (r *iseeResolver) ValueEur(ctx context.Context, obj *registrydata.ISEE) (*string, error) {
 	return ptr(registry.Euro(obj.ISEEValueCents)), nil
 }
 
 // Source is the resolver for the source field.
-func (r *labourStatusResolver) Source(ctx context.Context, obj *store.LabourStatus) (*model.RegistrySource, error) {
+func (r *labourStatusResolver) Source(ctx context.Context, obj *registrydata.LabourStatus) (*model.RegistrySource, error) {
 	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *labourStatusResolver) Freshness(ctx context.Context, obj *store.LabourStatus) (*model.Freshness, error) {
-	return registry.Freshness(ctx, syncjob.LabourStatus.Name, &obj.RegistryMeta)
+func (r *labourStatusResolver) Freshness(ctx context.Context, obj *registrydata.LabourStatus) (*model.Freshness, error) {
+	return registry.Freshness(ctx, syncjob.LabourStatus.Name, &obj.Meta)
 }
 
 // RefreshRegistryData is the resolver for the refreshRegistryData field.
@@ -137,27 +138,27 @@ func (r *mutationResolver) RefreshRegistryData(ctx context.Context, input model.
 }
 
 // Benefits is the resolver for the benefits field.
-func (r *personResolver) Benefits(ctx context.Context, obj *store.Person) ([]store.BenefitCase, error) {
+func (r *personResolver) Benefits(ctx context.Context, obj *store.Person) ([]registrydata.BenefitCase, error) {
 	return many(ctx, loaders.PersonBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
-func (r *personResolver) Isee(ctx context.Context, obj *store.Person) (*store.ISEE, error) {
+func (r *personResolver) Isee(ctx context.Context, obj *store.Person) (*registrydata.ISEE, error) {
 	return latest(ctx, loaders.PersonISEE, obj.ID)
 }
 
 // LabourStatus is the resolver for the labourStatus field.
-func (r *personResolver) LabourStatus(ctx context.Context, obj *store.Person) (*store.LabourStatus, error) {
+func (r *personResolver) LabourStatus(ctx context.Context, obj *store.Person) (*registrydata.LabourStatus, error) {
 	return latest(ctx, loaders.PersonLabourStatuses, obj.ID)
 }
 
 // EmploymentEvents is the resolver for the employmentEvents field.
-func (r *personResolver) EmploymentEvents(ctx context.Context, obj *store.Person) ([]store.EmploymentEvent, error) {
+func (r *personResolver) EmploymentEvents(ctx context.Context, obj *store.Person) ([]registrydata.EmploymentEvent, error) {
 	return many(ctx, loaders.PersonEmploymentEvents, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
-func (r *personResolver) SchoolRecords(ctx context.Context, obj *store.Person) ([]store.SchoolRecord, error) {
+func (r *personResolver) SchoolRecords(ctx context.Context, obj *store.Person) ([]registrydata.SchoolRecord, error) {
 	return many(ctx, loaders.PersonSchoolRecords, obj.ID)
 }
 
@@ -167,22 +168,22 @@ func (r *queryResolver) RegistryStatus(ctx context.Context) ([]model.RegistrySou
 }
 
 // Source is the resolver for the source field.
-func (r *schoolRecordResolver) Source(ctx context.Context, obj *store.SchoolRecord) (*model.RegistrySource, error) {
+func (r *schoolRecordResolver) Source(ctx context.Context, obj *registrydata.SchoolRecord) (*model.RegistrySource, error) {
 	return ptr(registry.Source(obj.Source)), nil
 }
 
 // Freshness is the resolver for the freshness field.
-func (r *schoolRecordResolver) Freshness(ctx context.Context, obj *store.SchoolRecord) (*model.Freshness, error) {
-	return registry.Freshness(ctx, syncjob.SchoolRecords.Name, &obj.RegistryMeta)
+func (r *schoolRecordResolver) Freshness(ctx context.Context, obj *registrydata.SchoolRecord) (*model.Freshness, error) {
+	return registry.Freshness(ctx, syncjob.SchoolRecords.Name, &obj.Meta)
 }
 
 // Student is the resolver for the student field.
-func (r *schoolRecordResolver) Student(ctx context.Context, obj *store.SchoolRecord) (*store.Person, error) {
-	return registry.LinkedPerson(&obj.RegistryMeta)
+func (r *schoolRecordResolver) Student(ctx context.Context, obj *registrydata.SchoolRecord) (*store.Person, error) {
+	return registry.LinkedPerson(&obj.Meta)
 }
 
 // Qualification is the resolver for the qualification field.
-func (r *schoolRecordResolver) Qualification(ctx context.Context, obj *store.SchoolRecord) (*model.SchoolQualification, error) {
+func (r *schoolRecordResolver) Qualification(ctx context.Context, obj *registrydata.SchoolRecord) (*model.SchoolQualification, error) {
 	if obj.QualificationCode == nil || obj.QualificationName == nil || obj.QualificationDate == nil {
 		return nil, nil
 	}

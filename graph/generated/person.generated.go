@@ -14,6 +14,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -24,10 +25,10 @@ type HouseholdResolver interface {
 
 	Members(ctx context.Context, obj *store.Household) ([]store.HouseholdMember, error)
 	Cases(ctx context.Context, obj *store.Household) ([]store.Case, error)
-	Benefits(ctx context.Context, obj *store.Household) ([]store.BenefitCase, error)
-	Isee(ctx context.Context, obj *store.Household) ([]store.ISEE, error)
-	LabourStatuses(ctx context.Context, obj *store.Household) ([]store.LabourStatus, error)
-	SchoolRecords(ctx context.Context, obj *store.Household) ([]store.SchoolRecord, error)
+	Benefits(ctx context.Context, obj *store.Household) ([]registrydata.BenefitCase, error)
+	Isee(ctx context.Context, obj *store.Household) ([]registrydata.ISEE, error)
+	LabourStatuses(ctx context.Context, obj *store.Household) ([]registrydata.LabourStatus, error)
+	SchoolRecords(ctx context.Context, obj *store.Household) ([]registrydata.SchoolRecord, error)
 }
 type HouseholdMemberResolver interface {
 	ID(ctx context.Context, obj *store.HouseholdMember) (string, error)
@@ -41,11 +42,11 @@ type PersonResolver interface {
 	Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error)
 	Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error)
 	Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error)
-	Benefits(ctx context.Context, obj *store.Person) ([]store.BenefitCase, error)
-	Isee(ctx context.Context, obj *store.Person) (*store.ISEE, error)
-	LabourStatus(ctx context.Context, obj *store.Person) (*store.LabourStatus, error)
-	EmploymentEvents(ctx context.Context, obj *store.Person) ([]store.EmploymentEvent, error)
-	SchoolRecords(ctx context.Context, obj *store.Person) ([]store.SchoolRecord, error)
+	Benefits(ctx context.Context, obj *store.Person) ([]registrydata.BenefitCase, error)
+	Isee(ctx context.Context, obj *store.Person) (*registrydata.ISEE, error)
+	LabourStatus(ctx context.Context, obj *store.Person) (*registrydata.LabourStatus, error)
+	EmploymentEvents(ctx context.Context, obj *store.Person) ([]registrydata.EmploymentEvent, error)
+	SchoolRecords(ctx context.Context, obj *store.Person) ([]registrydata.SchoolRecord, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -310,11 +311,11 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal []store.BenefitCase
+					var zeroVal []registrydata.BenefitCase
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.BenefitCase
+					var zeroVal []registrydata.BenefitCase
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -323,8 +324,8 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
-			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitCase) graphql.Marshaler {
+			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -360,11 +361,11 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal []store.ISEE
+					var zeroVal []registrydata.ISEE
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.ISEE
+					var zeroVal []registrydata.ISEE
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -373,8 +374,8 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ISEE) graphql.Marshaler {
-			return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.ISEE) graphql.Marshaler {
+			return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -410,11 +411,11 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal []store.LabourStatus
+					var zeroVal []registrydata.LabourStatus
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.LabourStatus
+					var zeroVal []registrydata.LabourStatus
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -423,8 +424,8 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.LabourStatus) graphql.Marshaler {
-			return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.LabourStatus) graphql.Marshaler {
+			return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -460,11 +461,11 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal []store.SchoolRecord
+					var zeroVal []registrydata.SchoolRecord
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.SchoolRecord
+					var zeroVal []registrydata.SchoolRecord
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -473,8 +474,8 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
-			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.SchoolRecord) graphql.Marshaler {
+			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1453,11 +1454,11 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal []store.BenefitCase
+					var zeroVal []registrydata.BenefitCase
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.BenefitCase
+					var zeroVal []registrydata.BenefitCase
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1466,8 +1467,8 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
-			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitCase) graphql.Marshaler {
+			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1503,11 +1504,11 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal *store.ISEE
+					var zeroVal *registrydata.ISEE
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.ISEE
+					var zeroVal *registrydata.ISEE
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1516,8 +1517,8 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.ISEE) graphql.Marshaler {
-			return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *registrydata.ISEE) graphql.Marshaler {
+			return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1553,11 +1554,11 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal *store.LabourStatus
+					var zeroVal *registrydata.LabourStatus
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.LabourStatus
+					var zeroVal *registrydata.LabourStatus
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1566,8 +1567,8 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.LabourStatus) graphql.Marshaler {
-			return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *registrydata.LabourStatus) graphql.Marshaler {
+			return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1603,11 +1604,11 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal []store.EmploymentEvent
+					var zeroVal []registrydata.EmploymentEvent
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.EmploymentEvent
+					var zeroVal []registrydata.EmploymentEvent
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1616,8 +1617,8 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.EmploymentEvent) graphql.Marshaler {
-			return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.EmploymentEvent) graphql.Marshaler {
+			return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1653,11 +1654,11 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal []store.SchoolRecord
+					var zeroVal []registrydata.SchoolRecord
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.SchoolRecord
+					var zeroVal []registrydata.SchoolRecord
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1666,8 +1667,8 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
-			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.SchoolRecord) graphql.Marshaler {
+			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, selections, v)
 		},
 		true,
 		false,

@@ -13,56 +13,57 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type BenefitCaseResolver interface {
-	Source(ctx context.Context, obj *store.BenefitCase) (*model.RegistrySource, error)
+	Source(ctx context.Context, obj *registrydata.BenefitCase) (*model.RegistrySource, error)
 
-	Freshness(ctx context.Context, obj *store.BenefitCase) (*model.Freshness, error)
+	Freshness(ctx context.Context, obj *registrydata.BenefitCase) (*model.Freshness, error)
 
-	ApplicantTaxCode(ctx context.Context, obj *store.BenefitCase) (*string, error)
-	Applicant(ctx context.Context, obj *store.BenefitCase) (*store.Person, error)
-	HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error)
+	ApplicantTaxCode(ctx context.Context, obj *registrydata.BenefitCase) (*string, error)
+	Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*store.Person, error)
+	HouseholdMembers(ctx context.Context, obj *registrydata.BenefitCase) ([]registrydata.BenefitMember, error)
 
-	MonthlyAmountEur(ctx context.Context, obj *store.BenefitCase) (*string, error)
+	MonthlyAmountEur(ctx context.Context, obj *registrydata.BenefitCase) (*string, error)
 }
 type BenefitHouseholdMemberResolver interface {
-	Role(ctx context.Context, obj *store.BenefitMember) (*model.BenefitHouseholdRole, error)
+	Role(ctx context.Context, obj *registrydata.BenefitMember) (*model.BenefitHouseholdRole, error)
 }
 type EmploymentEventResolver interface {
-	Source(ctx context.Context, obj *store.EmploymentEvent) (*model.RegistrySource, error)
+	Source(ctx context.Context, obj *registrydata.EmploymentEvent) (*model.RegistrySource, error)
 
-	Freshness(ctx context.Context, obj *store.EmploymentEvent) (*model.Freshness, error)
+	Freshness(ctx context.Context, obj *registrydata.EmploymentEvent) (*model.Freshness, error)
 
-	WorkerTaxCode(ctx context.Context, obj *store.EmploymentEvent) (*string, error)
-	Worker(ctx context.Context, obj *store.EmploymentEvent) (*store.Person, error)
+	WorkerTaxCode(ctx context.Context, obj *registrydata.EmploymentEvent) (*string, error)
+	Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*store.Person, error)
 }
 type IseeResolver interface {
-	Source(ctx context.Context, obj *store.ISEE) (*model.RegistrySource, error)
+	Source(ctx context.Context, obj *registrydata.ISEE) (*model.RegistrySource, error)
 
-	Freshness(ctx context.Context, obj *store.ISEE) (*model.Freshness, error)
+	Freshness(ctx context.Context, obj *registrydata.ISEE) (*model.Freshness, error)
 
-	DeclarantTaxCode(ctx context.Context, obj *store.ISEE) (*string, error)
-	Declarant(ctx context.Context, obj *store.ISEE) (*store.Person, error)
+	DeclarantTaxCode(ctx context.Context, obj *registrydata.ISEE) (*string, error)
+	Declarant(ctx context.Context, obj *registrydata.ISEE) (*store.Person, error)
 
-	ValueEur(ctx context.Context, obj *store.ISEE) (*string, error)
+	ValueEur(ctx context.Context, obj *registrydata.ISEE) (*string, error)
 }
 type LabourStatusResolver interface {
-	Source(ctx context.Context, obj *store.LabourStatus) (*model.RegistrySource, error)
+	Source(ctx context.Context, obj *registrydata.LabourStatus) (*model.RegistrySource, error)
 
-	Freshness(ctx context.Context, obj *store.LabourStatus) (*model.Freshness, error)
+	Freshness(ctx context.Context, obj *registrydata.LabourStatus) (*model.Freshness, error)
 }
 type SchoolRecordResolver interface {
-	Source(ctx context.Context, obj *store.SchoolRecord) (*model.RegistrySource, error)
+	Source(ctx context.Context, obj *registrydata.SchoolRecord) (*model.RegistrySource, error)
 
-	Freshness(ctx context.Context, obj *store.SchoolRecord) (*model.Freshness, error)
+	Freshness(ctx context.Context, obj *registrydata.SchoolRecord) (*model.Freshness, error)
 
-	Student(ctx context.Context, obj *store.SchoolRecord) (*store.Person, error)
+	Student(ctx context.Context, obj *registrydata.SchoolRecord) (*store.Person, error)
 
-	Qualification(ctx context.Context, obj *store.SchoolRecord) (*model.SchoolQualification, error)
+	Qualification(ctx context.Context, obj *registrydata.SchoolRecord) (*model.SchoolQualification, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -73,7 +74,7 @@ type SchoolRecordResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -114,7 +115,7 @@ func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, f
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -155,7 +156,7 @@ func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -196,7 +197,7 @@ func (ec *executionContext) fieldContext_BenefitCase_fetchedAt(_ context.Context
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -246,7 +247,7 @@ func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -287,7 +288,7 @@ func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, f
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -328,7 +329,7 @@ func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type BenefitProgramme does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -369,7 +370,7 @@ func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ conte
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -410,7 +411,7 @@ func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -460,7 +461,7 @@ func (ec *executionContext) fieldContext_BenefitCase_applicant(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -477,11 +478,11 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal []store.BenefitMember
+					var zeroVal []registrydata.BenefitMember
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.BenefitMember
+					var zeroVal []registrydata.BenefitMember
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -490,8 +491,8 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.BenefitMember) graphql.Marshaler {
-			return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitMember) graphql.Marshaler {
+			return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -510,7 +511,7 @@ func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -551,7 +552,7 @@ func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, f
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type BenefitStatus does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -592,7 +593,7 @@ func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -633,7 +634,7 @@ func (ec *executionContext) fieldContext_BenefitCase_statusDate(_ context.Contex
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -674,7 +675,7 @@ func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -715,7 +716,7 @@ func (ec *executionContext) fieldContext_BenefitCase_startDate(_ context.Context
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -756,7 +757,7 @@ func (ec *executionContext) fieldContext_BenefitCase_endDate(_ context.Context, 
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -797,7 +798,7 @@ func (ec *executionContext) fieldContext_BenefitCase_padSignedDate(_ context.Con
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -838,7 +839,7 @@ func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ con
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -879,7 +880,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context,
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -920,7 +921,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactSignedDate(_ context.Co
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *store.BenefitCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -961,7 +962,7 @@ func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Cont
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.BenefitMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1002,7 +1003,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ contex
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, field graphql.CollectedField, obj *store.BenefitMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1043,7 +1044,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.C
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, true, true, errors.New("field of type BenefitHouseholdRole does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *store.BenefitMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1084,7 +1085,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ c
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.BenefitMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1125,7 +1126,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_birthDate(_ cont
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1166,7 +1167,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Contex
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1207,7 +1208,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Con
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1248,7 +1249,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_fetchedAt(_ context.Con
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1298,7 +1299,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1339,7 +1340,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Contex
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1380,7 +1381,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ conte
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1421,7 +1422,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1462,7 +1463,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Con
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type EmploymentEventType does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1503,7 +1504,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1553,7 +1554,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1594,7 +1595,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ conte
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1635,7 +1636,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1676,7 +1677,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Con
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1717,7 +1718,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ cont
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1758,7 +1759,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ c
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1799,7 +1800,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Con
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1840,7 +1841,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_endDate(_ context.Conte
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1881,7 +1882,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ 
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *store.EmploymentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2060,7 +2061,7 @@ func (ec *executionContext) fieldContext_Freshness_lastErrorAt(_ context.Context
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2101,7 +2102,7 @@ func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2142,7 +2143,7 @@ func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2183,7 +2184,7 @@ func (ec *executionContext) fieldContext_Isee_fetchedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2233,7 +2234,7 @@ func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2274,7 +2275,7 @@ func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2315,7 +2316,7 @@ func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2365,7 +2366,7 @@ func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2406,7 +2407,7 @@ func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2447,7 +2448,7 @@ func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2488,7 +2489,7 @@ func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2529,7 +2530,7 @@ func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *store.ISEE) (ret graphql.Marshaler) {
+func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2570,7 +2571,7 @@ func (ec *executionContext) fieldContext_Isee_householdSize(_ context.Context, f
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_source(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2611,7 +2612,7 @@ func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, 
 	return graphql.NewScalarFieldContext("LabourStatus", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2652,7 +2653,7 @@ func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Contex
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2693,7 +2694,7 @@ func (ec *executionContext) fieldContext_LabourStatus_fetchedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2743,7 +2744,7 @@ func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2784,7 +2785,7 @@ func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, 
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2825,7 +2826,7 @@ func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context,
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_person(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_person(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2875,7 +2876,7 @@ func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2916,7 +2917,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, f
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2957,7 +2958,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context,
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2998,7 +2999,7 @@ func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type LabourEmploymentStatus does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3039,7 +3040,7 @@ func (ec *executionContext) fieldContext_LabourStatus_unemploymentMonths(_ conte
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_profilingIndex(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_profilingIndex(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3080,7 +3081,7 @@ func (ec *executionContext) fieldContext_LabourStatus_profilingIndex(_ context.C
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3121,7 +3122,7 @@ func (ec *executionContext) fieldContext_LabourStatus_servicePactDate(_ context.
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3162,7 +3163,7 @@ func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context,
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *store.LabourStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4112,7 +4113,7 @@ func (ec *executionContext) fieldContext_SchoolQualification_obtainedDate(_ cont
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4153,7 +4154,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, 
 	return graphql.NewScalarFieldContext("SchoolRecord", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4194,7 +4195,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Contex
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4235,7 +4236,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_fetchedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4285,7 +4286,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4326,7 +4327,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, 
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4367,7 +4368,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context,
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4417,7 +4418,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4458,7 +4459,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Conte
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4499,7 +4500,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Conte
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4540,7 +4541,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Conte
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4581,7 +4582,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type AttendanceStatus does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4622,7 +4623,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ cont
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4663,7 +4664,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_checkedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, field graphql.CollectedField, obj *store.SchoolRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4782,7 +4783,7 @@ func (ec *executionContext) unmarshalInputRefreshRegistryDataInput(ctx context.C
 
 var benefitCaseImplementors = []string{"BenefitCase"}
 
-func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionSet, obj *store.BenefitCase) graphql.Marshaler {
+func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionSet, obj *registrydata.BenefitCase) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, benefitCaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5118,7 +5119,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 
 var benefitHouseholdMemberImplementors = []string{"BenefitHouseholdMember"}
 
-func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *store.BenefitMember) graphql.Marshaler {
+func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *registrydata.BenefitMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, benefitHouseholdMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5204,7 +5205,7 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 
 var employmentEventImplementors = []string{"EmploymentEvent"}
 
-func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.SelectionSet, obj *store.EmploymentEvent) graphql.Marshaler {
+func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.SelectionSet, obj *registrydata.EmploymentEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, employmentEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5527,7 +5528,7 @@ func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet
 
 var iseeImplementors = []string{"Isee"}
 
-func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj *store.ISEE) graphql.Marshaler {
+func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj *registrydata.ISEE) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, iseeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5785,7 +5786,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 
 var labourStatusImplementors = []string{"LabourStatus"}
 
-func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.SelectionSet, obj *store.LabourStatus) graphql.Marshaler {
+func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.SelectionSet, obj *registrydata.LabourStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, labourStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -6271,7 +6272,7 @@ func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.Se
 
 var schoolRecordImplementors = []string{"SchoolRecord"}
 
-func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.SelectionSet, obj *store.SchoolRecord) graphql.Marshaler {
+func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.SelectionSet, obj *registrydata.SchoolRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, schoolRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -6508,11 +6509,11 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCase(ctx context.Context, sel ast.SelectionSet, v store.BenefitCase) graphql.Marshaler {
+func (ec *executionContext) marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCase(ctx context.Context, sel ast.SelectionSet, v registrydata.BenefitCase) graphql.Marshaler {
 	return ec._BenefitCase(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMember(ctx context.Context, sel ast.SelectionSet, v store.BenefitMember) graphql.Marshaler {
+func (ec *executionContext) marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMember(ctx context.Context, sel ast.SelectionSet, v registrydata.BenefitMember) graphql.Marshaler {
 	return ec._BenefitHouseholdMember(ctx, sel, &v)
 }
 
@@ -6526,7 +6527,7 @@ func (ec *executionContext) marshalNBreakerState2githubᚗcomᚋponteᚑhubᚋpo
 	return v
 }
 
-func (ec *executionContext) marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEvent(ctx context.Context, sel ast.SelectionSet, v store.EmploymentEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEvent(ctx context.Context, sel ast.SelectionSet, v registrydata.EmploymentEvent) graphql.Marshaler {
 	return ec._EmploymentEvent(ctx, sel, &v)
 }
 
@@ -6540,11 +6541,11 @@ func (ec *executionContext) marshalNFreshnessStatus2githubᚗcomᚋponteᚑhub�
 	return v
 }
 
-func (ec *executionContext) marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx context.Context, sel ast.SelectionSet, v store.ISEE) graphql.Marshaler {
+func (ec *executionContext) marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx context.Context, sel ast.SelectionSet, v registrydata.ISEE) graphql.Marshaler {
 	return ec._Isee(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v store.LabourStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v registrydata.LabourStatus) graphql.Marshaler {
 	return ec._LabourStatus(ctx, sel, &v)
 }
 
@@ -6633,7 +6634,7 @@ func (ec *executionContext) marshalNRegistrySourceStatus2ᚕgithubᚗcomᚋponte
 	return ret
 }
 
-func (ec *executionContext) marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecord(ctx context.Context, sel ast.SelectionSet, v store.SchoolRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecord(ctx context.Context, sel ast.SelectionSet, v registrydata.SchoolRecord) graphql.Marshaler {
 	return ec._SchoolRecord(ctx, sel, &v)
 }
 
@@ -6649,14 +6650,14 @@ func (ec *executionContext) marshalOAttendanceStatus2string(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitCase) graphql.Marshaler {
+func (ec *executionContext) marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.BenefitCase) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitCase(ctx, sel, v[i])
+		return ec.marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCase(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6668,14 +6669,14 @@ func (ec *executionContext) marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BenefitMember) graphql.Marshaler {
+func (ec *executionContext) marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.BenefitMember) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐBenefitMember(ctx, sel, v[i])
+		return ec.marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6727,14 +6728,14 @@ func (ec *executionContext) marshalOBenefitStatus2string(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.EmploymentEvent) graphql.Marshaler {
+func (ec *executionContext) marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.EmploymentEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐEmploymentEvent(ctx, sel, v[i])
+		return ec.marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6765,14 +6766,14 @@ func (ec *executionContext) marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋpo
 	return ec._Freshness(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEEᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ISEE) graphql.Marshaler {
+func (ec *executionContext) marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.ISEE) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx, sel, v[i])
+		return ec.marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6784,7 +6785,7 @@ func (ec *executionContext) marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponte�
 	return ret
 }
 
-func (ec *executionContext) marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐISEE(ctx context.Context, sel ast.SelectionSet, v *store.ISEE) graphql.Marshaler {
+func (ec *executionContext) marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx context.Context, sel ast.SelectionSet, v *registrydata.ISEE) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -6803,14 +6804,14 @@ func (ec *executionContext) marshalOLabourEmploymentStatus2string(ctx context.Co
 	return res
 }
 
-func (ec *executionContext) marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.LabourStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.LabourStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx, sel, v[i])
+		return ec.marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6822,7 +6823,7 @@ func (ec *executionContext) marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhub�
 	return ret
 }
 
-func (ec *executionContext) marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v *store.LabourStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx context.Context, sel ast.SelectionSet, v *registrydata.LabourStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -6888,14 +6889,14 @@ func (ec *executionContext) marshalOSchoolQualification2ᚖgithubᚗcomᚋponte�
 	return ec._SchoolQualification(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SchoolRecord) graphql.Marshaler {
+func (ec *executionContext) marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []registrydata.SchoolRecord) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐSchoolRecord(ctx, sel, v[i])
+		return ec.marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -1,6 +1,9 @@
 package loaders
 
-import "github.com/ponte-hub/ponte/internal/store"
+import (
+	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
+)
 
 // Pickers name one relation of a request's loaders. Lookups reach the loaders through
 // the request each time (request.Required and the like), since a request that lets go of
@@ -35,18 +38,24 @@ func CaseReferrals(l *Loaders) *Loader[[]store.Referral]                   { ret
 func CaseTransfers(l *Loaders) *Loader[[]store.Transfer]                   { return l.caseTransfers }
 func CaseDueActions(l *Loaders) *Loader[[]store.DueAction]                 { return l.caseDue }
 func PersonRectifications(l *Loaders) *Loader[[]store.PersonRectification] { return l.personRects }
-func PersonBenefits(l *Loaders) *Loader[[]store.BenefitCase]               { return l.registry.personBenefits }
-func PersonISEE(l *Loaders) *Loader[[]store.ISEE]                          { return l.registry.personISEE }
-func PersonLabourStatuses(l *Loaders) *Loader[[]store.LabourStatus]        { return l.registry.personLabour }
-func PersonEmploymentEvents(l *Loaders) *Loader[[]store.EmploymentEvent] {
+func PersonBenefits(l *Loaders) *Loader[[]registrydata.BenefitCase]        { return l.registry.personBenefits }
+func PersonISEE(l *Loaders) *Loader[[]registrydata.ISEE]                   { return l.registry.personISEE }
+func PersonLabourStatuses(l *Loaders) *Loader[[]registrydata.LabourStatus] {
+	return l.registry.personLabour
+}
+func PersonEmploymentEvents(l *Loaders) *Loader[[]registrydata.EmploymentEvent] {
 	return l.registry.personEvents
 }
-func PersonSchoolRecords(l *Loaders) *Loader[[]store.SchoolRecord] { return l.registry.personSchool }
-func HouseholdBenefits(l *Loaders) *Loader[[]store.BenefitCase]    { return l.registry.householdBenefits }
-func HouseholdISEE(l *Loaders) *Loader[[]store.ISEE]               { return l.registry.householdISEE }
-func HouseholdLabourStatuses(l *Loaders) *Loader[[]store.LabourStatus] {
+func PersonSchoolRecords(l *Loaders) *Loader[[]registrydata.SchoolRecord] {
+	return l.registry.personSchool
+}
+func HouseholdBenefits(l *Loaders) *Loader[[]registrydata.BenefitCase] {
+	return l.registry.householdBenefits
+}
+func HouseholdISEE(l *Loaders) *Loader[[]registrydata.ISEE] { return l.registry.householdISEE }
+func HouseholdLabourStatuses(l *Loaders) *Loader[[]registrydata.LabourStatus] {
 	return l.registry.householdLabour
 }
-func HouseholdSchoolRecords(l *Loaders) *Loader[[]store.SchoolRecord] {
+func HouseholdSchoolRecords(l *Loaders) *Loader[[]registrydata.SchoolRecord] {
 	return l.registry.householdSchool
 }

@@ -4,22 +4,23 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
 // registryLoaders batch one request's registry data: per person and per household, five
 // kinds of records, each one statement for every key primed, plus the sources' health the
 // freshness verdicts read (two statements, once per request).
 type registryLoaders struct {
-	health            *Loader[*store.RegistryHealth]
-	personBenefits    *Loader[[]store.BenefitCase]
-	personISEE        *Loader[[]store.ISEE]
-	personLabour      *Loader[[]store.LabourStatus]
-	personEvents      *Loader[[]store.EmploymentEvent]
-	personSchool      *Loader[[]store.SchoolRecord]
-	householdBenefits *Loader[[]store.BenefitCase]
-	householdISEE     *Loader[[]store.ISEE]
-	householdLabour   *Loader[[]store.LabourStatus]
-	householdSchool   *Loader[[]store.SchoolRecord]
+	health            *Loader[*registrydata.Health]
+	personBenefits    *Loader[[]registrydata.BenefitCase]
+	personISEE        *Loader[[]registrydata.ISEE]
+	personLabour      *Loader[[]registrydata.LabourStatus]
+	personEvents      *Loader[[]registrydata.EmploymentEvent]
+	personSchool      *Loader[[]registrydata.SchoolRecord]
+	householdBenefits *Loader[[]registrydata.BenefitCase]
+	householdISEE     *Loader[[]registrydata.ISEE]
+	householdLabour   *Loader[[]registrydata.LabourStatus]
+	householdSchool   *Loader[[]registrydata.SchoolRecord]
 }
 
 // healthKey is the one key of the health loader.
@@ -27,27 +28,27 @@ const healthKey = "health"
 
 func newRegistryLoaders(tx *store.Tx, l *Loaders) *registryLoaders {
 	r := &registryLoaders{}
-	r.health = newLoader(func(ctx context.Context, _ []string) (map[string]*store.RegistryHealth, error) {
-		h, err := tx.RegistryHealth(ctx)
-		return map[string]*store.RegistryHealth{healthKey: &h}, err
+	r.health = newLoader(func(ctx context.Context, _ []string) (map[string]*registrydata.Health, error) {
+		h, err := registrydata.ReadHealth(ctx, tx)
+		return map[string]*registrydata.Health{healthKey: &h}, err
 	})
-	r.personBenefits = keyedLoader(l, tx.BenefitCasesByPersons, func(c *store.BenefitCase) *store.RegistryMeta { return &c.RegistryMeta })
+	r.personBenefits = keyedLoader(l, store.Bind(tx, registrydata.BenefitCasesByPersons), func(c *registrydata.BenefitCase) *registrydata.Meta { return &c.Meta })
 	r.personBenefits.fetch = primingMembers(l, r.personBenefits.fetch)
-	r.personISEE = keyedLoader(l, tx.ISEEByPersons, func(c *store.ISEE) *store.RegistryMeta { return &c.RegistryMeta })
-	r.personLabour = keyedLoader(l, tx.LabourStatusByPersons, func(c *store.LabourStatus) *store.RegistryMeta { return &c.RegistryMeta })
-	r.personEvents = keyedLoader(l, tx.EmploymentEventsByPersons, func(c *store.EmploymentEvent) *store.RegistryMeta { return &c.RegistryMeta })
-	r.personSchool = keyedLoader(l, tx.SchoolRecordsByPersons, func(c *store.SchoolRecord) *store.RegistryMeta { return &c.RegistryMeta })
-	r.householdBenefits = keyedLoader(l, tx.BenefitCasesByHouseholds, func(c *store.BenefitCase) *store.RegistryMeta { return &c.RegistryMeta })
+	r.personISEE = keyedLoader(l, store.Bind(tx, registrydata.ISEEByPersons), func(c *registrydata.ISEE) *registrydata.Meta { return &c.Meta })
+	r.personLabour = keyedLoader(l, store.Bind(tx, registrydata.LabourStatusByPersons), func(c *registrydata.LabourStatus) *registrydata.Meta { return &c.Meta })
+	r.personEvents = keyedLoader(l, store.Bind(tx, registrydata.EmploymentEventsByPersons), func(c *registrydata.EmploymentEvent) *registrydata.Meta { return &c.Meta })
+	r.personSchool = keyedLoader(l, store.Bind(tx, registrydata.SchoolRecordsByPersons), func(c *registrydata.SchoolRecord) *registrydata.Meta { return &c.Meta })
+	r.householdBenefits = keyedLoader(l, store.Bind(tx, registrydata.BenefitCasesByHouseholds), func(c *registrydata.BenefitCase) *registrydata.Meta { return &c.Meta })
 	r.householdBenefits.fetch = primingMembers(l, r.householdBenefits.fetch)
-	r.householdISEE = keyedLoader(l, tx.ISEEByHouseholds, func(c *store.ISEE) *store.RegistryMeta { return &c.RegistryMeta })
-	r.householdLabour = keyedLoader(l, tx.LabourStatusByHouseholds, func(c *store.LabourStatus) *store.RegistryMeta { return &c.RegistryMeta })
-	r.householdSchool = keyedLoader(l, tx.SchoolRecordsByHouseholds, func(c *store.SchoolRecord) *store.RegistryMeta { return &c.RegistryMeta })
+	r.householdISEE = keyedLoader(l, store.Bind(tx, registrydata.ISEEByHouseholds), func(c *registrydata.ISEE) *registrydata.Meta { return &c.Meta })
+	r.householdLabour = keyedLoader(l, store.Bind(tx, registrydata.LabourStatusByHouseholds), func(c *registrydata.LabourStatus) *registrydata.Meta { return &c.Meta })
+	r.householdSchool = keyedLoader(l, store.Bind(tx, registrydata.SchoolRecordsByHouseholds), func(c *registrydata.SchoolRecord) *registrydata.Meta { return &c.Meta })
 	return r
 }
 
 // keyedLoader groups rows by the key they were loaded for. The persons the records link
 // to come with them (in scope or not at all), and are primed like any loaded person.
-func keyedLoader[T any](l *Loaders, fetch func(context.Context, []string) ([]store.Keyed[T], error), meta func(*T) *store.RegistryMeta) *Loader[[]T] {
+func keyedLoader[T any](l *Loaders, fetch func(context.Context, []string) ([]registrydata.Keyed[T], error), meta func(*T) *registrydata.Meta) *Loader[[]T] {
 	return newLoader(func(ctx context.Context, keys []string) (map[string][]T, error) {
 		rows, err := fetch(ctx, keys)
 		out := make(map[string][]T, len(keys))
@@ -66,8 +67,8 @@ func keyedLoader[T any](l *Loaders, fetch func(context.Context, []string) ([]sto
 // primingMembers primes the persons a benefit application names among its household
 // members, so that checking them (benefitCaseResolver.HouseholdMembers) costs one
 // statement for every application of the page.
-func primingMembers(l *Loaders, fetch func(context.Context, []string) (map[string][]store.BenefitCase, error)) func(context.Context, []string) (map[string][]store.BenefitCase, error) {
-	return func(ctx context.Context, keys []string) (map[string][]store.BenefitCase, error) {
+func primingMembers(l *Loaders, fetch func(context.Context, []string) (map[string][]registrydata.BenefitCase, error)) func(context.Context, []string) (map[string][]registrydata.BenefitCase, error) {
+	return func(ctx context.Context, keys []string) (map[string][]registrydata.BenefitCase, error) {
 		got, err := fetch(ctx, keys)
 		for _, cases := range got {
 			for _, c := range cases {
@@ -95,6 +96,6 @@ func (r *registryLoaders) primeHouseholds(ids ...string) {
 }
 
 // RegistryHealth is the sources' health, loaded once per request.
-func (l *Loaders) RegistryHealth(ctx context.Context) (*store.RegistryHealth, error) {
+func (l *Loaders) RegistryHealth(ctx context.Context) (*registrydata.Health, error) {
 	return l.registry.health.Load(ctx, healthKey)
 }

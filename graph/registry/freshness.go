@@ -12,14 +12,15 @@ import (
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 // LinkedPerson is the person a record links to, nil when unknown or out of scope.
-func LinkedPerson(m *store.RegistryMeta) (*store.Person, error) { return m.Person, nil }
+func LinkedPerson(m *registrydata.Meta) (*store.Person, error) { return m.Person, nil }
 
 // Freshness judges a record of collection against the sources' health, now.
-func Freshness(ctx context.Context, collection string, m *store.RegistryMeta) (*model.Freshness, error) {
+func Freshness(ctx context.Context, collection string, m *registrydata.Meta) (*model.Freshness, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -87,12 +88,12 @@ func refresherFrom(ctx context.Context) Refresher {
 // person a response names goes through the row scope: a member is shown only when the hub
 // holds them and the caller may see them, and is then aged and logged like any person.
 // The others are left out, as if the application did not name them.
-func HouseholdMembers(ctx context.Context, obj *store.BenefitCase) ([]store.BenefitMember, error) {
+func HouseholdMembers(ctx context.Context, obj *registrydata.BenefitCase) ([]registrydata.BenefitMember, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := []store.BenefitMember{}
+	out := []registrydata.BenefitMember{}
 	for _, m := range obj.Members {
 		if req.Plan() == nil {
 			out = append(out, m)

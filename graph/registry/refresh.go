@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -203,7 +204,7 @@ func Status(ctx context.Context) ([]model.RegistrySourceStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx().RegistryStatus(ctx)
+	rows, err := registrydata.Status(ctx, r.Tx())
 	if err != nil {
 		return nil, err
 	}

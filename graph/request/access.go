@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
@@ -69,7 +70,7 @@ func (r *Request) personByID(ctx context.Context, id string) subject {
 	return r.personSubject(p)
 }
 
-func (r *Request) registrySubject(m *store.RegistryMeta) subject {
+func (r *Request) registrySubject(m *registrydata.Meta) subject {
 	s := subject{some: true}
 	if m.PersonID != nil {
 		s.person = *m.PersonID
@@ -116,16 +117,16 @@ func (r *Request) subjectOf(ctx context.Context, obj any) subject {
 		if o.BirthDate != nil {
 			return subject{person: o.PersonID, minor: r.minorBorn(*o.BirthDate), some: true}
 		}
-	case *store.BenefitCase:
-		return r.registrySubject(&o.RegistryMeta)
-	case *store.ISEE:
-		return r.registrySubject(&o.RegistryMeta)
-	case *store.LabourStatus:
-		return r.registrySubject(&o.RegistryMeta)
-	case *store.EmploymentEvent:
-		return r.registrySubject(&o.RegistryMeta)
-	case *store.SchoolRecord:
-		return r.registrySubject(&o.RegistryMeta)
+	case *registrydata.BenefitCase:
+		return r.registrySubject(&o.Meta)
+	case *registrydata.ISEE:
+		return r.registrySubject(&o.Meta)
+	case *registrydata.LabourStatus:
+		return r.registrySubject(&o.Meta)
+	case *registrydata.EmploymentEvent:
+		return r.registrySubject(&o.Meta)
+	case *registrydata.SchoolRecord:
+		return r.registrySubject(&o.Meta)
 	case *model.EsfParticipant:
 		// The birth date the ESF+ record holds (or derived from its tax code); without
 		// one the participant counts as a minor, like any person whose age is unknown.
@@ -135,7 +136,7 @@ func (r *Request) subjectOf(ctx context.Context, obj any) subject {
 		return subject{person: o.PersonID, minor: true, some: true}
 	case *model.EsfRecordChange:
 		return r.personByID(ctx, o.PersonID)
-	case *store.BenefitMember:
+	case *registrydata.BenefitMember:
 		if o.PersonID != "" {
 			return r.personByID(ctx, o.PersonID)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
@@ -130,11 +131,11 @@ func TestCategoryDirective(t *testing.T) {
 		"officer may not read health":              {officer, adult, "HEALTH", false, nil},
 		"liaison reads a minor's name":             {liaison, minor, "IDENTITY", true, []access.Category{access.CategoryIdentity, access.CategoryMinors}},
 		"liaison may not read an adult's contacts": {liaison, adult, "CONTACT", false, nil},
-		"an unreadable tax code counts as a minor": {officer, &store.LabourStatus{RegistryMeta: store.RegistryMeta{TaxCode: "NOTATAXCODE"}},
+		"an unreadable tax code counts as a minor": {officer, &registrydata.LabourStatus{Meta: registrydata.Meta{TaxCode: "NOTATAXCODE"}},
 			"EMPLOYMENT", false, nil},
-		"a registry record is aged by tax code": {officer, &store.LabourStatus{RegistryMeta: store.RegistryMeta{TaxCode: undated.TaxCode}},
+		"a registry record is aged by tax code": {officer, &registrydata.LabourStatus{Meta: registrydata.Meta{TaxCode: undated.TaxCode}},
 			"EMPLOYMENT", false, nil},
-		"an adult's registry record": {officer, &store.LabourStatus{RegistryMeta: store.RegistryMeta{TaxCode: adult.TaxCode}},
+		"an adult's registry record": {officer, &registrydata.LabourStatus{Meta: registrydata.Meta{TaxCode: adult.TaxCode}},
 			"EMPLOYMENT", true, []access.Category{access.CategoryEmployment}},
 		"objects of no person need their category only": {officer, &store.Household{ID: "h"}, "HOUSEHOLD", true,
 			[]access.Category{access.CategoryHousehold}},

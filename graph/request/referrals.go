@@ -8,6 +8,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
 // referralLimits narrows the plan on what the caller's organisation sees only through
@@ -113,19 +114,19 @@ func (l *referralLimits) limitOf(obj any) (access.CategorySet, bool) {
 
 // registryPerson is the person a registry record names, when the hub holds them.
 func registryPerson(obj any) (string, bool) {
-	var meta *store.RegistryMeta
+	var meta *registrydata.Meta
 	switch o := obj.(type) {
-	case *store.BenefitCase:
-		meta = &o.RegistryMeta
-	case *store.ISEE:
-		meta = &o.RegistryMeta
-	case *store.LabourStatus:
-		meta = &o.RegistryMeta
-	case *store.EmploymentEvent:
-		meta = &o.RegistryMeta
-	case *store.SchoolRecord:
-		meta = &o.RegistryMeta
-	case *store.BenefitMember:
+	case *registrydata.BenefitCase:
+		meta = &o.Meta
+	case *registrydata.ISEE:
+		meta = &o.Meta
+	case *registrydata.LabourStatus:
+		meta = &o.Meta
+	case *registrydata.EmploymentEvent:
+		meta = &o.Meta
+	case *registrydata.SchoolRecord:
+		meta = &o.Meta
+	case *registrydata.BenefitMember:
 		return o.PersonID, o.PersonID != ""
 	}
 	if meta == nil || meta.PersonID == nil {

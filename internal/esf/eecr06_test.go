@@ -10,6 +10,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
 // comm is one compulsory communication of a test: its kind, employer, the relationship's
@@ -18,11 +19,11 @@ type comm struct {
 	kind, employer, start, contract, end, sent string
 }
 
-func (c comm) event(ref, taxCode string) store.EmploymentEvent {
+func (c comm) event(ref, taxCode string) registrydata.EmploymentEvent {
 	payload := []byte(`{"ref":"` + ref + `"}`)
 	sum := sha256.Sum256(payload)
-	e := store.EmploymentEvent{
-		RegistryMeta: store.RegistryMeta{Source: "labour", SourceRef: ref, TaxCode: taxCode, Payload: payload,
+	e := registrydata.EmploymentEvent{
+		Meta: registrydata.Meta{Source: "labour", SourceRef: ref, TaxCode: taxCode, Payload: payload,
 			PayloadSHA256: hex.EncodeToString(sum[:]), ContentType: "application/json", Origin: "sync", FetchedAt: time.Now()},
 		CommunicationID: ref, EventType: c.kind, EmployerTaxCode: c.employer, StartDate: date(c.start),
 	}
@@ -90,7 +91,7 @@ func TestImprovedLabourMarketSituation(t *testing.T) {
 			[]comm{hire(empA, "2022-06-01", "A.02.00", "2023-07-31"), hire(empB, "2023-08-01", "A.01.00", "")}, false},
 	}
 	var parts []part
-	var events []store.EmploymentEvent
+	var events []registrydata.EmploymentEvent
 	who := map[string]string{} // person id → case name
 	for i, c := range cases {
 		code := taxCode(300+i, "1985-03-01", "FM"[i%2])
@@ -108,7 +109,7 @@ func TestImprovedLabourMarketSituation(t *testing.T) {
 	}
 	e.load([]string{"OP1"}, parts, nil)
 	e.tx(func(tx *store.Tx) error {
-		_, err := tx.UpsertEmploymentEvents(e.ctx, events)
+		_, err := registrydata.UpsertEmploymentEvents(e.ctx, tx, events)
 		return err
 	})
 	for i, c := range cases {

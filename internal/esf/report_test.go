@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf/export"
 	"github.com/ponte-hub/ponte/internal/esf/igrue"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -252,11 +253,11 @@ func TestIncompleteWithoutGender(t *testing.T) {
 func TestRegistryEmploymentEventsDecideResults(t *testing.T) {
 	t.Parallel()
 	e, codes := reportData(t)
-	event := func(ref, taxCode, kind, start string, end *time.Time) store.EmploymentEvent {
+	event := func(ref, taxCode, kind, start string, end *time.Time) registrydata.EmploymentEvent {
 		payload := []byte(`{"ref":"` + ref + `"}`)
 		sum := sha256.Sum256(payload)
-		return store.EmploymentEvent{
-			RegistryMeta: store.RegistryMeta{Source: "labour", SourceRef: ref, TaxCode: taxCode, Payload: payload,
+		return registrydata.EmploymentEvent{
+			Meta: registrydata.Meta{Source: "labour", SourceRef: ref, TaxCode: taxCode, Payload: payload,
 				PayloadSHA256: hex.EncodeToString(sum[:]), ContentType: "application/json", Origin: "sync", FetchedAt: time.Now()},
 			CommunicationID: ref, EventType: kind, EmployerTaxCode: "01234567890", StartDate: date(start), EndDate: end,
 		}
@@ -269,7 +270,7 @@ func TestRegistryEmploymentEventsDecideResults(t *testing.T) {
 
 	// eve (left OP2 on 30 June) is hired on 20 July: the hire is the last situation.
 	e.tx(func(tx *store.Tx) error {
-		_, err := tx.UpsertEmploymentEvents(e.ctx, []store.EmploymentEvent{event("H1", codes["eve"], "HIRE", "2023-07-20", nil)})
+		_, err := registrydata.UpsertEmploymentEvents(e.ctx, tx, []registrydata.EmploymentEvent{event("H1", codes["eve"], "HIRE", "2023-07-20", nil)})
 		return err
 	})
 	after := e.compute(esf.Query{Cutoff: date("2023-12-31"), OperationCode: "OP2"})
@@ -283,7 +284,7 @@ func TestRegistryEmploymentEventsDecideResults(t *testing.T) {
 	// The relationship ends on 15 October: six months after (31 December) she is not employed.
 	end := date("2023-10-15")
 	e.tx(func(tx *store.Tx) error {
-		_, err := tx.UpsertEmploymentEvents(e.ctx, []store.EmploymentEvent{event("T1", codes["eve"], "TERMINATION", "2023-07-20", &end)})
+		_, err := registrydata.UpsertEmploymentEvents(e.ctx, tx, []registrydata.EmploymentEvent{event("T1", codes["eve"], "TERMINATION", "2023-07-20", &end)})
 		return err
 	})
 	after = e.compute(esf.Query{Cutoff: date("2023-12-31"), OperationCode: "OP2"})

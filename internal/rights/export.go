@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -109,44 +110,44 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 }
 
 func (e *Export) registry(ctx context.Context, tx *store.Tx, ids []string) error {
-	add := func(kind string, m store.RegistryMeta, v any) {
+	add := func(kind string, m registrydata.Meta, v any) {
 		e.Registry = append(e.Registry, RegistryRecord{Kind: kind, Source: m.Source, SourceRef: m.SourceRef, FetchedAt: m.FetchedAt,
 			Origin: m.Origin, Record: v})
 	}
-	isee, err := tx.ISEEByPersons(ctx, ids)
+	isee, err := registrydata.ISEEByPersons(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, k := range isee {
-		add("ISEE", k.Value.RegistryMeta, k.Value)
+		add("ISEE", k.Value.Meta, k.Value)
 	}
-	bc, err := tx.BenefitCasesByPersons(ctx, ids)
+	bc, err := registrydata.BenefitCasesByPersons(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, k := range bc {
-		add("benefit case", k.Value.RegistryMeta, k.Value)
+		add("benefit case", k.Value.Meta, k.Value)
 	}
-	ls, err := tx.LabourStatusByPersons(ctx, ids)
+	ls, err := registrydata.LabourStatusByPersons(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, k := range ls {
-		add("labour status", k.Value.RegistryMeta, k.Value)
+		add("labour status", k.Value.Meta, k.Value)
 	}
-	ev, err := tx.EmploymentEventsByPersons(ctx, ids)
+	ev, err := registrydata.EmploymentEventsByPersons(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, k := range ev {
-		add("employment event", k.Value.RegistryMeta, k.Value)
+		add("employment event", k.Value.Meta, k.Value)
 	}
-	sr, err := tx.SchoolRecordsByPersons(ctx, ids)
+	sr, err := registrydata.SchoolRecordsByPersons(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
 	for _, k := range sr {
-		add("school record", k.Value.RegistryMeta, k.Value)
+		add("school record", k.Value.Meta, k.Value)
 	}
 	sort.SliceStable(e.Registry, func(i, j int) bool { return e.Registry[i].FetchedAt.Before(e.Registry[j].FetchedAt) })
 	return nil

@@ -44,7 +44,7 @@ func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, err
 	if !known {
 		return nil, apperr.Inputf("groupBy", "unknown grouping %q", groupBy)
 	}
-	return query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
+	return Query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
 }
 
 // CaseLoadTables counts cases the three ways at once (every grouping of
@@ -55,7 +55,7 @@ func (t *Tx) CaseLoadTables(ctx context.Context) (map[string][]AggregateCell, er
 		grouping string
 		AggregateCell
 	}
-	rows, err := query(ctx, t, "case load tables",
+	rows, err := Query(ctx, t, "case load tables",
 		`SELECT g, l.group_key, l.group_label, l.status, l.cases FROM unnest($1::text[]) g, LATERAL ponte_case_load(g) l`,
 		[]any{CaseLoadGroupings}, func(r pgx.Rows) (groupedCell, error) {
 			var c groupedCell
@@ -81,7 +81,7 @@ func (t *Tx) ServicesActivated(ctx context.Context, roundID string) ([]Aggregate
 	if !globalid.IsUUID(roundID) {
 		return nil, apperr.Inputf("roundId", "%q is not a round id", roundID)
 	}
-	return query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,
+	return Query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,
 		[]any{roundID}, scanAggregateCell)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -22,14 +23,14 @@ func cellsOf(cells []store.AggregateCell) map[string]int64 {
 // claimed territory, and only for a transaction carrying the aggregates claim.
 func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	t.Parallel()
-	pool, st := scopeFixture(t)
+	pool, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	_, err := pool.Exec(ctx, `UPDATE cases SET status = 'CLOSED', closed_on = '2024-03-01' WHERE id = $1`, fid("c2"))
+	_, err := pool.Exec(ctx, `UPDATE cases SET status = 'CLOSED', closed_on = '2024-03-01' WHERE id = $1`, storetest.FID("c2"))
 	require.NoError(t, err)
 	_, err = pool.Exec(ctx, `INSERT INTO departments (id, organisation_id, code, name, kind) VALUES ($1, $2, 'SOC', 'Social care', 'SOCIAL_CARE')`,
-		fid("dep"), fid("MUN-A"))
+		storetest.FID("dep"), storetest.FID("MUN-A"))
 	require.NoError(t, err)
-	_, err = pool.Exec(ctx, `INSERT INTO case_departments (case_id, department_id) VALUES ($1, $2)`, fid("c1"), fid("dep"))
+	_, err = pool.Exec(ctx, `INSERT INTO case_departments (case_id, department_id) VALUES ($1, $2)`, storetest.FID("c1"), storetest.FID("dep"))
 	require.NoError(t, err)
 
 	agg := store.Scope{Kind: store.ScopeAggregates}
@@ -41,7 +42,7 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	}
 	run := func(t *testing.T, c map[string]string, fn func(tx *store.Tx) ([]store.AggregateCell, error)) ([]store.AggregateCell, error) {
 		t.Helper()
-		tx := begin(t, st, store.TxOptions{Claims: c, Scope: agg})
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: c, Scope: agg})
 		defer tx.Rollback(ctx)
 		return fn(tx)
 	}
@@ -59,7 +60,7 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"MUN-A/SOC|OPEN": 1, "NONE|OPEN": 2, "NONE|CLOSED": 1}, cellsOf(got))
 	// The three groupings at once, for suppressing them together: the same counts.
-	tx := begin(t, st, store.TxOptions{Claims: claims(""), Scope: agg})
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: claims(""), Scope: agg})
 	tables, err := tx.CaseLoadTables(ctx)
 	require.NoError(t, err)
 	require.NoError(t, tx.Rollback(ctx))
@@ -68,22 +69,26 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, cellsOf(one), cellsOf(tables[g]), g)
 	}
-	got, err = run(t, claims(""), func(tx *store.Tx) ([]store.AggregateCell, error) { return tx.ServicesActivated(ctx, fid("r1")) })
+	got, err = run(t, claims(""), func(tx *store.Tx) ([]store.AggregateCell, error) {
+		return tx.ServicesActivated(ctx, storetest.FID("r1"))
+	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 2}, cellsOf(got))
-	got, err = run(t, claims("T2"), func(tx *store.Tx) ([]store.AggregateCell, error) { return tx.ServicesActivated(ctx, fid("r1")) })
+	got, err = run(t, claims("T2"), func(tx *store.Tx) ([]store.AggregateCell, error) {
+		return tx.ServicesActivated(ctx, storetest.FID("r1"))
+	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 1}, cellsOf(got))
 
 	// The same transaction sees no row.
-	tx = begin(t, st, store.TxOptions{Claims: claims(""), Scope: store.Scope{Kind: store.ScopeAll}})
-	ids, err := tx.StringsForTest(ctx, "SELECT id::text FROM cases")
+	tx = storetest.Begin(t, st, store.TxOptions{Claims: claims(""), Scope: store.Scope{Kind: store.ScopeAll}})
+	ids, err := storetest.Strings(ctx, tx, "SELECT id::text FROM cases")
 	require.NoError(t, err)
 	require.Empty(t, ids)
 	require.NoError(t, tx.Rollback(ctx))
 
 	// Without the claim the hub's role is refused, whatever its scope.
-	for _, sc := range []store.Scope{agg, testScopes()["organisation MUN-A"], {Kind: store.ScopeAll}} {
+	for _, sc := range []store.Scope{agg, storetest.Scopes()["organisation MUN-A"], {Kind: store.ScopeAll}} {
 		_, err = run(t, sc.Claims(), caseLoad("STATUS"))
 		require.ErrorIs(t, err, apperr.ErrForbidden, sc.Kind.String())
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // nonPersonal are the relations the hub's role may read without claims: none holds data
@@ -365,9 +366,9 @@ func TestEmploymentSpellsFollowTheClaims(t *testing.T) {
 	st := store.New(hub)
 	count := func(scope store.Scope, sql string, args ...any) int {
 		t.Helper()
-		tx := begin(t, st, store.TxOptions{Claims: scope.Claims(), Scope: scope})
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: scope.Claims(), Scope: scope})
 		defer tx.Rollback(ctx)
-		got, err := tx.StringsForTest(ctx, sql, args...)
+		got, err := storetest.Strings(ctx, tx, sql, args...)
 		require.NoError(t, err)
 		return len(got)
 	}
@@ -407,7 +408,7 @@ func TestCheckHubRoleRefusesExtraPowers(t *testing.T) {
 	admin, err := pgxpool.New(ctx, ownerURL)
 	require.NoError(t, err)
 	t.Cleanup(admin.Close)
-	login := "ponte_unfit_" + strings.ReplaceAll(fid(t.Name())[:8], "-", "")
+	login := "ponte_unfit_" + strings.ReplaceAll(storetest.FID(t.Name())[:8], "-", "")
 	_, err = admin.Exec(ctx, "CREATE ROLE "+login+" LOGIN NOINHERIT BYPASSRLS PASSWORD 'x' IN ROLE "+store.DatabaseRole+", pg_read_all_data")
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = admin.Exec(ctx, "DROP ROLE IF EXISTS "+login) })
@@ -462,8 +463,8 @@ func TestQueueJobsAreSeenOnTheQueuesConnectionsOnly(t *testing.T) {
 	require.Contains(t, args, seed.taxCode)
 
 	for _, scope := range []store.Scope{{Kind: store.ScopeAll}, {Kind: store.ScopeParticipants}} {
-		tx := begin(t, st, store.TxOptions{Claims: scope.Claims(), Scope: scope})
-		jobs, err := tx.StringsForTest(ctx, `SELECT args::text FROM river_job`)
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: scope.Claims(), Scope: scope})
+		jobs, err := storetest.Strings(ctx, tx, `SELECT args::text FROM river_job`)
 		require.NoError(t, err)
 		require.Empty(t, jobs, "scope %s", scope.Kind)
 		require.NoError(t, tx.Rollback(ctx))

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ponte-hub/ponte/internal/audit"
 )
 
@@ -25,7 +23,7 @@ func PredicateForTest(s Scope, table, alias string, args *[]any) string {
 	case "cases":
 		return s.casePredicate(alias, args)
 	case "persons":
-		return s.personPredicate(alias, args)
+		return s.PersonPredicate(alias, args)
 	case "households":
 		return s.householdPredicate(alias, args)
 	case "household_members":
@@ -48,28 +46,11 @@ func PredicateForTest(s Scope, table, alias string, args *[]any) string {
 	panic(fmt.Sprintf("no predicate for %s", table))
 }
 
-// StringsForTest runs sql in the transaction and returns its first column.
-func (t *Tx) StringsForTest(ctx context.Context, sql string, args ...any) ([]string, error) {
-	return query(ctx, t, "test query", sql, args, func(r pgx.Rows) (string, error) {
-		var s string
-		err := r.Scan(&s)
-		return s, err
-	})
-}
-
-// ScopeForTest is the row scope the transaction's queries apply (with its prepared sets).
-func (t *Tx) ScopeForTest() Scope { return t.scope }
-
-// ExecForTest runs a statement in the transaction.
-func (t *Tx) ExecForTest(ctx context.Context, sql string, args ...any) (int64, error) {
-	return exec(ctx, t, "test exec", sql, args...)
-}
-
 // CaseForTest loads one case id through the scope, the way every lookup does.
 func (t *Tx) CaseForTest(ctx context.Context, id string) (string, error) {
 	args := []any{id}
 	var out string
-	err := queryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
+	err := QueryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
 	return out, err
 }
 
@@ -81,7 +62,7 @@ func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, 
 		return audit.Record{}, err
 	}
 	rec := audit.Record{Entry: n}
-	if err := queryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
+	if err := QueryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
 		return audit.Record{}, err
 	}
 	return rec, nil

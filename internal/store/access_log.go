@@ -82,23 +82,23 @@ func (t *Tx) AccessLog(ctx context.Context, f AccessLogFilter) ([]audit.Record, 
 	var args []any
 	where := "true"
 	if f.PersonID != "" {
-		where += " AND person_ids @> ARRAY[" + arg(&args, f.PersonID) + "::uuid]"
+		where += " AND person_ids @> ARRAY[" + Arg(&args, f.PersonID) + "::uuid]"
 	}
 	if f.Subject != "" {
-		where += " AND subject = " + arg(&args, f.Subject)
+		where += " AND subject = " + Arg(&args, f.Subject)
 	}
 	if !f.From.IsZero() {
-		where += " AND at >= " + arg(&args, f.From)
+		where += " AND at >= " + Arg(&args, f.From)
 	}
 	if !f.To.IsZero() {
-		where += " AND at < " + arg(&args, f.To)
+		where += " AND at < " + Arg(&args, f.To)
 	}
 	if f.BeforeSeq > 0 {
-		where += " AND seq < " + arg(&args, f.BeforeSeq)
+		where += " AND seq < " + Arg(&args, f.BeforeSeq)
 	}
 	sql := "SELECT " + accessLogColumns + " FROM access_log WHERE " + where +
-		" ORDER BY seq DESC LIMIT " + arg(&args, f.Limit)
-	return query(ctx, t, "query access log", sql, args, scanAccessLog)
+		" ORDER BY seq DESC LIMIT " + Arg(&args, f.Limit)
+	return Query(ctx, t, "query access log", sql, args, scanAccessLog)
 }
 
 // AccessLogPage returns up to limit rows with seq > afterSeq in order, for verification

@@ -12,12 +12,13 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 func entry(subject string, persons ...string) audit.Entry {
 	return audit.Entry{
-		At: time.Now(), Subject: subject, Role: "social_worker", OrganisationID: fid("MUN-A"),
+		At: time.Now(), Subject: subject, Role: "social_worker", OrganisationID: storetest.FID("MUN-A"),
 		Purpose: "case_management", Operation: "query cases", RequestID: "req-" + subject,
 		PersonIDs: persons, Categories: []string{"identity", "case"},
 	}
@@ -26,8 +27,8 @@ func entry(subject string, persons ...string) audit.Entry {
 func appendLog(t *testing.T, st *store.Store, e audit.Entry) audit.Record {
 	t.Helper()
 	ctx := context.Background()
-	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
-	tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
+	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-A")}
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
 	rec, err := tx.AppendAccessLog(ctx, e)
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
@@ -36,17 +37,17 @@ func appendLog(t *testing.T, st *store.Store, e audit.Entry) audit.Record {
 
 func TestAccessLogChainVerifies(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{})
 	require.NoError(t, err)
 	require.Zero(t, res.Rows, "an empty log verifies")
 
-	first := appendLog(t, st, entry("alice", fid("p2"), fid("p1"), fid("p1")))
+	first := appendLog(t, st, entry("alice", storetest.FID("p2"), storetest.FID("p1"), storetest.FID("p1")))
 	require.EqualValues(t, 1, first.Seq)
-	require.Equal(t, sortedCopy([]string{fid("p1"), fid("p2")}), first.PersonIDs, "sorted and deduplicated")
+	require.Equal(t, sortedCopy([]string{storetest.FID("p1"), storetest.FID("p2")}), first.PersonIDs, "sorted and deduplicated")
 	require.Equal(t, audit.ChainHash(audit.GenesisHash, 1, first.Digest()), first.Hash, "the database chains exactly as audit does")
-	second := appendLog(t, st, entry("bob", fid("p3")))
+	second := appendLog(t, st, entry("bob", storetest.FID("p3")))
 	require.EqualValues(t, 2, second.Seq)
 
 	res, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{PageSize: 1})
@@ -75,7 +76,7 @@ func sortedCopy(xs []string) []string {
 // Appends from many transactions at once still form one linear chain.
 func TestAccessLogConcurrentAppends(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	const n = 40
 	var wg sync.WaitGroup
@@ -86,7 +87,7 @@ func TestAccessLogConcurrentAppends(t *testing.T) {
 			defer wg.Done()
 			sc := store.Scope{Kind: store.ScopeAll}
 			err := st.InTx(ctx, store.TxOptions{Claims: sc.Claims(), Scope: sc}, func(tx *store.Tx) error {
-				_, err := tx.AppendAccessLog(ctx, entry(fmt.Sprintf("user-%d", i), fid("p1")))
+				_, err := tx.AppendAccessLog(ctx, entry(fmt.Sprintf("user-%d", i), storetest.FID("p1")))
 				return err
 			})
 			errs <- err
@@ -106,12 +107,12 @@ func TestAccessLogConcurrentAppends(t *testing.T) {
 // with the request's data.
 func TestAccessLogIsPartOfTheTransaction(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	sc := store.Scope{Kind: store.ScopeAll}
 	boom := errors.New("resolver failed")
 	err := st.InTx(ctx, store.TxOptions{Claims: sc.Claims(), Scope: sc}, func(tx *store.Tx) error {
-		if _, err := tx.AppendAccessLog(ctx, entry("carol", fid("p1"))); err != nil {
+		if _, err := tx.AppendAccessLog(ctx, entry("carol", storetest.FID("p1"))); err != nil {
 			return err
 		}
 		return boom
@@ -126,33 +127,33 @@ func TestAccessLogIsPartOfTheTransaction(t *testing.T) {
 // any statement sent with COMMIT fails, neither it nor what the transaction wrote commits.
 func TestAccessLogOnCommit(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
-	tx := begin(t, st, store.TxOptions{Restricted: true, Scope: sc})
-	require.NoError(t, tx.AppendAccessLogOnCommit(entry("dave", fid("p1"), fid("p2"))))
+	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-A")}
+	tx := storetest.Begin(t, st, store.TxOptions{Restricted: true, Scope: sc})
+	require.NoError(t, tx.AppendAccessLogOnCommit(entry("dave", storetest.FID("p1"), storetest.FID("p2"))))
 	require.NoError(t, tx.Commit(ctx))
 	recs, err := st.AccessLogPage(ctx, 0, 10)
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	require.Equal(t, "dave", recs[0].Subject)
-	require.ElementsMatch(t, []string{fid("p1"), fid("p2")}, recs[0].PersonIDs)
+	require.ElementsMatch(t, []string{storetest.FID("p1"), storetest.FID("p2")}, recs[0].PersonIDs)
 	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{})
 	require.NoError(t, err, "the entry chains like any other")
 	require.EqualValues(t, 1, res.Rows)
 
 	all := store.Scope{Kind: store.ScopeAll}
-	tx = begin(t, st, store.TxOptions{Scope: all})
-	_, err = tx.ExecForTest(ctx, "UPDATE persons SET phone = '000' WHERE id = $1", fid("p1"))
+	tx = storetest.Begin(t, st, store.TxOptions{Scope: all})
+	_, err = storetest.Exec(ctx, tx, "UPDATE persons SET phone = '000' WHERE id = $1", storetest.FID("p1"))
 	require.NoError(t, err)
-	require.NoError(t, tx.AppendAccessLogOnCommit(entry("erin", fid("p1"))))
+	require.NoError(t, tx.AppendAccessLogOnCommit(entry("erin", storetest.FID("p1"))))
 	tx.OnCommit("fail on commit", "SELECT 1 / 0")
 	require.Error(t, tx.Commit(ctx))
 	h, err := st.AccessLogHead(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, h.Seq, "the second entry did not commit")
-	tx = begin(t, st, store.TxOptions{Scope: all})
-	phone, err := tx.StringsForTest(ctx, "SELECT coalesce(phone, '') FROM persons WHERE id = $1", fid("p1"))
+	tx = storetest.Begin(t, st, store.TxOptions{Scope: all})
+	phone, err := storetest.Strings(ctx, tx, "SELECT coalesce(phone, '') FROM persons WHERE id = $1", storetest.FID("p1"))
 	require.NoError(t, err)
 	require.NotEqual(t, []string{"000"}, phone, "nor did the update")
 	require.NoError(t, tx.Rollback(ctx))
@@ -162,23 +163,23 @@ func TestAccessLogOnCommit(t *testing.T) {
 // Commit says so instead of succeeding.
 func TestCommitOfAnAbortedTransactionFails(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	tx := begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
-	_, err := tx.ExecForTest(ctx, "SELECT 1 / 0")
+	tx := storetest.Begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+	_, err := storetest.Exec(ctx, tx, "SELECT 1 / 0")
 	require.Error(t, err)
 	require.Error(t, tx.Commit(ctx))
 	require.NoError(t, tx.Rollback(ctx), "rolling back a closed transaction is harmless")
-	_, err = tx.ExecForTest(ctx, "SELECT 1")
+	_, err = storetest.Exec(ctx, tx, "SELECT 1")
 	require.Error(t, err, "a closed transaction runs nothing")
 }
 
 func TestAccessLogRejectsBadEntries(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	sc := store.Scope{Kind: store.ScopeAll}
-	tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
 	e := entry("", "not-a-uuid")
 	e.Purpose = ""
 	_, err := tx.AppendAccessLog(ctx, e)
@@ -196,10 +197,10 @@ func TestAccessLogRejectsBadEntries(t *testing.T) {
 // the row.
 func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 	t.Parallel()
-	pool, st := scopeFixture(t)
+	pool, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	for i := range 5 {
-		appendLog(t, st, entry(fmt.Sprintf("user-%d", i), fid("p1")))
+		appendLog(t, st, entry(fmt.Sprintf("user-%d", i), storetest.FID("p1")))
 	}
 
 	sc := store.Scope{Kind: store.ScopeAll}
@@ -207,8 +208,8 @@ func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 		`UPDATE access_log SET subject = 'nobody' WHERE seq = 3`,
 		`DELETE FROM access_log WHERE seq = 5`,
 	} {
-		tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
-		_, err := tx.ExecForTest(ctx, stmt)
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
+		_, err := storetest.Exec(ctx, tx, stmt)
 		require.ErrorIs(t, err, apperr.ErrForbidden, "hub role: %s", stmt)
 		require.NoError(t, tx.Rollback(ctx))
 		_, err = pool.Exec(ctx, stmt)
@@ -241,7 +242,7 @@ func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
 	require.ErrorAs(t, err, &te)
 	require.EqualValues(t, 2, te.Seq)
-	tamper(`UPDATE access_log SET person_ids = ARRAY['` + fid("p1") + `'::uuid] WHERE seq = 2`)
+	tamper(`UPDATE access_log SET person_ids = ARRAY['` + storetest.FID("p1") + `'::uuid] WHERE seq = 2`)
 
 	tamper(`DELETE FROM access_log WHERE seq = 4`)
 	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
@@ -252,10 +253,10 @@ func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 
 func TestAccessLogTailDeletionDetected(t *testing.T) {
 	t.Parallel()
-	pool, st := scopeFixture(t)
+	pool, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	for i := range 3 {
-		appendLog(t, st, entry(fmt.Sprintf("user-%d", i), fid("p1")))
+		appendLog(t, st, entry(fmt.Sprintf("user-%d", i), storetest.FID("p1")))
 	}
 	_, err := pool.Exec(ctx, "BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM access_log WHERE seq = 3; COMMIT")
 	require.NoError(t, err)
@@ -269,17 +270,17 @@ func TestAccessLogTailDeletionDetected(t *testing.T) {
 // read the log, even with the application's filter off.
 func TestAccessLogForDataProtectionOfficer(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	appendLog(t, st, entry("alice", fid("p1"), fid("p2")))
-	appendLog(t, st, entry("bob", fid("p2")))
-	appendLog(t, st, entry("alice", fid("p3")))
+	appendLog(t, st, entry("alice", storetest.FID("p1"), storetest.FID("p2")))
+	appendLog(t, st, entry("bob", storetest.FID("p2")))
+	appendLog(t, st, entry("alice", storetest.FID("p3")))
 
 	all := store.Scope{Kind: store.ScopeAll}
 	dpoClaims := all.Claims()
 	dpoClaims["ponte.access_log"] = "read"
-	tx := begin(t, st, store.TxOptions{Claims: dpoClaims, Scope: all})
-	recs, err := tx.AccessLog(ctx, store.AccessLogFilter{PersonID: fid("p2")})
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: dpoClaims, Scope: all})
+	recs, err := tx.AccessLog(ctx, store.AccessLogFilter{PersonID: storetest.FID("p2")})
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	require.Equal(t, "bob", recs[0].Subject, "newest first")
@@ -297,8 +298,8 @@ func TestAccessLogForDataProtectionOfficer(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "limit", ie.Fields[0].Field)
 
-	other := begin(t, st, store.TxOptions{Claims: all.Claims(), Scope: all})
-	recs, err = other.AccessLog(ctx, store.AccessLogFilter{PersonID: fid("p2")})
+	other := storetest.Begin(t, st, store.TxOptions{Claims: all.Claims(), Scope: all})
+	recs, err = other.AccessLog(ctx, store.AccessLogFilter{PersonID: storetest.FID("p2")})
 	require.NoError(t, err)
 	require.Empty(t, recs, "without the DPO's claim the log is invisible")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // TestVisibilityProbesStayProbes: every row policy that looks a row's key up in a
@@ -46,15 +47,15 @@ func TestVisibilityProbesStayProbes(t *testing.T) {
 // read every key of the grantee to answer a page of fifty rows.
 func TestScopeFiltersProbeVisibility(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	probes := 0
-	for name, sc := range testScopes() {
+	for name, sc := range storetest.Scopes() {
 		for table := range store.ScopedTables {
-			tx := begin(t, st, store.TxOptions{Scope: sc})
+			tx := storetest.Begin(t, st, store.TxOptions{Scope: sc})
 			var args []any
-			sql := "SELECT 1 FROM " + table + " a WHERE " + store.PredicateForTest(tx.ScopeForTest(), table, "a", &args)
-			out, err := tx.StringsForTest(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...)
+			sql := "SELECT 1 FROM " + table + " a WHERE " + store.PredicateForTest(tx.Scope(), table, "a", &args)
+			out, err := storetest.Strings(ctx, tx, "EXPLAIN (FORMAT JSON) "+sql, args...)
 			require.NoError(t, err, "%s on %s", name, table)
 			var plans []struct{ Plan planNode }
 			require.NoError(t, json.Unmarshal([]byte(strings.Join(out, "")), &plans))

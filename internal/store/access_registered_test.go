@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // withPrincipalOrg returns the scope's claims with the registering organisation the hub
@@ -22,11 +23,11 @@ func withPrincipalOrg(sc store.Scope, org string) map[string]string {
 // organisation-wide scopes of its territory.
 func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	munA := testScopes()["organisation MUN-A"]
+	munA := storetest.Scopes()["organisation MUN-A"]
 
-	tx := begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, fid("MUN-A")), Scope: munA})
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, storetest.FID("MUN-A")), Scope: munA})
 	person, err := tx.CreatePerson(ctx, store.Person{TaxCode: "VRDLGU80A01G702Z", GivenName: "Luigi", FamilyName: "Verdi"})
 	require.NoError(t, err)
 	household, err := tx.CreateHousehold(ctx, "Verdi", nil)
@@ -34,7 +35,7 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 	require.NoError(t, tx.Commit(ctx))
 
 	// An operator's write carries no principal: nobody's registration.
-	tx = begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
+	tx = storetest.Begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
 	loaded, err := tx.CreatePerson(ctx, store.Person{TaxCode: "BNCGNN80A01G702Z", GivenName: "Gianni", FamilyName: "Bianchi"})
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
@@ -53,12 +54,12 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 		"the data protection officer (scope)": {"all", true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			sc := testScopes()[tc.scope]
+			sc := storetest.Scopes()[tc.scope]
 			for mode, opts := range map[string]store.TxOptions{
 				"application filter": {Scope: sc},
 				"database policies":  {Claims: sc.Claims(), Scope: store.Scope{Kind: store.ScopeAll}},
 			} {
-				tx := begin(t, st, opts)
+				tx := storetest.Begin(t, st, opts)
 				ps, err := tx.PersonsByIDs(ctx, []string{person, loaded})
 				require.NoError(t, err)
 				hs, err := tx.HouseholdsByIDs(ctx, []string{household})
@@ -82,17 +83,17 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 
 	// The registering organisation can then take them in charge in a later request:
 	// membership and case, through the database's policies.
-	tx = begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, fid("MUN-A")), Scope: munA})
-	_, err = tx.StringsForTest(ctx, `INSERT INTO household_members (household_id, person_id, relationship, valid_from)
+	tx = storetest.Begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, storetest.FID("MUN-A")), Scope: munA})
+	_, err = storetest.Strings(ctx, tx, `INSERT INTO household_members (household_id, person_id, relationship, valid_from)
 		VALUES ($1, $2, 'HEAD', '2024-01-01') RETURNING id::text`, household, person)
 	require.NoError(t, err)
-	_, err = tx.StringsForTest(ctx, `INSERT INTO cases (reference, household_id, person_id, organisation_id, lead_worker_id, opened_on)
-		VALUES ('c-registered', $1, $2, $3, $4, '2024-06-01') RETURNING id::text`, household, person, fid("MUN-A"), fid("sw_a1"))
+	_, err = storetest.Strings(ctx, tx, `INSERT INTO cases (reference, household_id, person_id, organisation_id, lead_worker_id, opened_on)
+		VALUES ('c-registered', $1, $2, $3, $4, '2024-06-01') RETURNING id::text`, household, person, storetest.FID("MUN-A"), storetest.FID("sw_a1"))
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 
 	// The application's predicates and the policies still agree, registered rows included.
-	for name, sc := range testScopes() {
+	for name, sc := range storetest.Scopes() {
 		for _, table := range []string{"persons", "households", "household_members", "participations", "assessments"} {
 			app := rowsOf(t, st, store.TxOptions{Scope: sc}, table, true)
 			rls := rowsOf(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc}, table, false)

@@ -9,17 +9,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
 func TestAccessTokens(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	hash := sha256.Sum256([]byte("pnt_secret"))
 	tok, err := st.CreateAccessToken(ctx, store.NewAccessToken{
-		Hash: hash[:], Label: "cooperative portal", Role: "case_manager", OrganisationID: fid("COOP-1"),
-		StaffID: fid("cm1"), Purposes: []string{"case_management"}, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "ops",
+		Hash: hash[:], Label: "cooperative portal", Role: "case_manager", OrganisationID: storetest.FID("COOP-1"),
+		StaffID: storetest.FID("cm1"), Purposes: []string{"case_management"}, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "ops",
 	})
 	require.NoError(t, err)
 	require.Equal(t, "COOP-1", tok.OrganisationCode)
@@ -73,20 +74,20 @@ func TestAccessTokens(t *testing.T) {
 
 func TestDirectoryLookups(t *testing.T) {
 	t.Parallel()
-	_, st := scopeFixture(t)
+	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	o, err := st.OrganisationByCode(ctx, "SDS")
 	require.NoError(t, err)
-	require.Equal(t, fid("SDS"), o.ID)
+	require.Equal(t, storetest.FID("SDS"), o.ID)
 	require.Equal(t, "HEALTH_SOCIAL_AGENCY", o.Kind)
-	o, err = st.OrganisationByID(ctx, fid("REGION"))
+	o, err = st.OrganisationByID(ctx, storetest.FID("REGION"))
 	require.NoError(t, err)
 	require.Equal(t, "", o.Territory)
 	_, err = st.OrganisationByCode(ctx, "NOPE")
 	require.ErrorIs(t, err, apperr.ErrNotFound)
 	s, err := st.StaffBySubject(ctx, "sw_b")
 	require.NoError(t, err)
-	require.Equal(t, fid("MUN-B"), s.OrganisationID)
+	require.Equal(t, storetest.FID("MUN-B"), s.OrganisationID)
 	_, err = st.StaffBySubject(ctx, "ghost")
 	require.ErrorIs(t, err, apperr.ErrNotFound)
 }

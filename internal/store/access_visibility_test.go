@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // A case's territory_key column, which the store's territory filter and the cases policy
 // read instead of the keys array, is the one territory key case_visibility holds for it.
 func TestCaseTerritoryKeyIsItsOnlyTerritoryGrantee(t *testing.T) {
 	t.Parallel()
-	pool, _ := scopeFixture(t)
+	pool, _ := storetest.ScopeFixture(t)
 	var cases, keyed, wrong int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*), count(c.territory_key),
 		count(*) FILTER (WHERE c.territory_key IS DISTINCT FROM (SELECT min(v.grantee) FROM case_visibility v
@@ -30,7 +31,7 @@ func TestCaseTerritoryKeyIsItsOnlyTerritoryGrantee(t *testing.T) {
 // granted or took away.
 func TestVisibilityFollowsEveryWrite(t *testing.T) {
 	t.Parallel()
-	pool, st := scopeFixture(t)
+	pool, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	const snapshotSQL = `SELECT 'case ' || grantee || ' ' || case_id FROM case_visibility
 		UNION ALL SELECT 'person ' || grantee || ' ' || person_id || ' ' || case_id FROM person_visibility
@@ -88,24 +89,24 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 	// sees lists, by fixture name, what a scope's policies let through from table.
 	sees := func(sc store.Scope, table string) []string {
 		t.Helper()
-		return nameAll(rowsOf(t, st, store.TxOptions{Restricted: true, Scope: sc}, table, false))
+		return storetest.NameAll(rowsOf(t, st, store.TxOptions{Restricted: true, Scope: sc}, table, false))
 	}
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		_, err := pool.Exec(ctx, sql, args...)
 		require.NoError(t, err, sql)
 	}
-	munA := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-A")}
-	munB := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("MUN-B")}
-	coop1 := store.Scope{Kind: store.ScopeProvider, OrganisationID: fid("COOP-1")}
-	coop2Org := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: fid("COOP-2")}
-	swA2 := store.Scope{Kind: store.ScopeAssigned, StaffID: fid("sw_a2")}
-	swB := store.Scope{Kind: store.ScopeAssigned, StaffID: fid("sw_b")}
+	munA := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-A")}
+	munB := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-B")}
+	coop1 := store.Scope{Kind: store.ScopeProvider, OrganisationID: storetest.FID("COOP-1")}
+	coop2Org := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("COOP-2")}
+	swA2 := store.Scope{Kind: store.ScopeAssigned, StaffID: storetest.FID("sw_a2")}
+	swB := store.Scope{Kind: store.ScopeAssigned, StaffID: storetest.FID("sw_b")}
 	t1 := store.Scope{Kind: store.ScopeTerritory, Territory: "T1"}
 	t2 := store.Scope{Kind: store.ScopeTerritory, Territory: "T2"}
 	t3 := store.Scope{Kind: store.ScopeTerritory, Territory: "T3"}
-	c5, p9, p8, pr5, m6 := fid("c5"), fid("p9"), fid("p8"), fid("pr5"), fid("m6")
-	names[c5], names[pr5], names[m6] = "c5", "pr5", "m6"
+	c5, p9, p8, pr5, m6 := storetest.FID("c5"), storetest.FID("p9"), storetest.FID("p8"), storetest.FID("pr5"), storetest.FID("m6")
+	storetest.Names[c5], storetest.Names[pr5], storetest.Names[m6] = "c5", "pr5", "m6"
 
 	steps := []struct {
 		name  string
@@ -114,7 +115,7 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 	}{
 		{"open a case", func() {
 			exec(`INSERT INTO cases (id, reference, person_id, organisation_id, lead_worker_id, opened_on)
-				VALUES ($1, 'c5', $2, $3, $4, '2025-01-01')`, c5, p9, fid("MUN-B"), fid("sw_b"))
+				VALUES ($1, 'c5', $2, $3, $4, '2025-01-01')`, c5, p9, storetest.FID("MUN-B"), storetest.FID("sw_b"))
 		}, func() {
 			require.Contains(t, sees(swB, "cases"), "c5")
 			require.Contains(t, sees(munB, "persons"), "p9")
@@ -122,21 +123,21 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 			require.NotContains(t, sees(munA, "persons"), "p9")
 		}},
 		{"share with another organisation", func() {
-			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PARTNER')`, c5, fid("MUN-A"))
+			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PARTNER')`, c5, storetest.FID("MUN-A"))
 		}, func() {
 			require.Contains(t, sees(munA, "cases"), "c5")
 			require.Contains(t, sees(munA, "persons"), "p9")
 		}},
 		{"assign a worker", func() {
-			exec(`INSERT INTO case_assignments (case_id, staff_id) VALUES ($1, $2)`, fid("c4"), fid("sw_a2"))
+			exec(`INSERT INTO case_assignments (case_id, staff_id) VALUES ($1, $2)`, storetest.FID("c4"), storetest.FID("sw_a2"))
 		}, func() {
 			require.Contains(t, sees(swA2, "cases"), "c4")
 			require.Contains(t, sees(swA2, "persons"), "p7")
 		}},
 		{"add a provider", func() {
-			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PROVIDER')`, c5, fid("COOP-1"))
+			exec(`INSERT INTO case_organisations (case_id, organisation_id, role) VALUES ($1, $2, 'PROVIDER')`, c5, storetest.FID("COOP-1"))
 			exec(`INSERT INTO projects (id, case_id, participant_id, provider_organisation_id, title) VALUES ($1, $2, $3, $4, 'pr5')`,
-				pr5, c5, p9, fid("COOP-1"))
+				pr5, c5, p9, storetest.FID("COOP-1"))
 		}, func() {
 			require.Contains(t, sees(coop1, "cases"), "c5")
 			require.Contains(t, sees(coop1, "projects"), "pr5")
@@ -149,13 +150,13 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 			require.NotContains(t, sees(coop1, "persons"), "p9", "nothing delivered to p9 any more")
 		}},
 		{"end the provider's part", func() {
-			exec(`DELETE FROM case_organisations WHERE case_id = $1 AND organisation_id = $2`, c5, fid("COOP-1"))
+			exec(`DELETE FROM case_organisations WHERE case_id = $1 AND organisation_id = $2`, c5, storetest.FID("COOP-1"))
 		}, func() {
 			require.NotContains(t, sees(coop1, "cases"), "c5")
 		}},
 		{"a member joins a household", func() {
 			exec(`INSERT INTO household_members (id, household_id, person_id, relationship, valid_from) VALUES ($1, $2, $3, 'OTHER', '2025-01-01')`,
-				m6, fid("hB"), p8)
+				m6, storetest.FID("hB"), p8)
 		}, func() {
 			require.Contains(t, sees(munB, "persons"), "p8")
 			require.Contains(t, sees(munB, "household_members"), "m6")
@@ -167,7 +168,7 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 			require.NotContains(t, sees(munB, "household_members"), "m6")
 		}},
 		{"transfer the lead", func() {
-			exec(`UPDATE cases SET organisation_id = $2, lead_worker_id = $3 WHERE id = $1`, fid("c4"), fid("MUN-A"), fid("sw_a2"))
+			exec(`UPDATE cases SET organisation_id = $2, lead_worker_id = $3 WHERE id = $1`, storetest.FID("c4"), storetest.FID("MUN-A"), storetest.FID("sw_a2"))
 		}, func() {
 			require.Contains(t, sees(munA, "cases"), "c4")
 			require.Contains(t, sees(t1, "persons"), "p7")
@@ -176,16 +177,16 @@ func TestVisibilityFollowsEveryWrite(t *testing.T) {
 			require.NotContains(t, sees(t2, "persons"), "p7")
 		}},
 		{"an organisation moves territory", func() {
-			exec(`UPDATE organisations SET territory = 'T3' WHERE id = $1`, fid("MUN-B"))
+			exec(`UPDATE organisations SET territory = 'T3' WHERE id = $1`, storetest.FID("MUN-B"))
 		}, func() {
 			require.Empty(t, sees(t2, "cases"))
 			require.Contains(t, sees(t3, "cases"), "c3")
 		}},
 		{"an organisation registers a person", func() {
 			exec(`INSERT INTO persons (id, tax_code, given_name, family_name, registered_by) VALUES ($1, 'RSSMRA80A01G710X', 'new', 'Rossi', $2)`,
-				fid("p10"), fid("COOP-2"))
+				storetest.FID("p10"), storetest.FID("COOP-2"))
 		}, func() {
-			require.Contains(t, sees(coop2Org, "persons"), fid("p10"))
+			require.Contains(t, sees(coop2Org, "persons"), storetest.FID("p10"))
 		}},
 	}
 	require.Equal(t, recomputed(), snapshot(), "after the fixture")

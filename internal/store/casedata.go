@@ -183,7 +183,7 @@ func scanOrganisationInto(r pgx.Rows, o *Organisation, extra ...any) error {
 
 // OrganisationsByIDs loads organisations; organisations are not personal data.
 func (t *Tx) OrganisationsByIDs(ctx context.Context, ids []string) ([]Organisation, error) {
-	return query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{ids}, scanOrganisation)
+	return Query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{ids}, scanOrganisation)
 }
 
 // ListOrganisations returns a page of organisations ordered by name.
@@ -191,7 +191,7 @@ func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[
 	args := []any{}
 	where := "true"
 	if kind != nil {
-		where = "o.kind = " + arg(&args, *kind)
+		where = "o.kind = " + Arg(&args, *kind)
 	}
 	return listPageRows(ctx, t, "list organisations", `SELECT `+organisationCols+`, o.name AS sort_key FROM organisations o WHERE `+where, args, p,
 		func(r pgx.Rows) (Organisation, string, error) {
@@ -204,13 +204,13 @@ func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[
 
 // DepartmentsByOrganisation loads the departments of the given organisations.
 func (t *Tx) DepartmentsByOrganisation(ctx context.Context, orgIDs []string) ([]Department, error) {
-	return query(ctx, t, "departments by organisation",
+	return Query(ctx, t, "departments by organisation",
 		`SELECT `+departmentCols+` FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{orgIDs}, scanDepartment)
 }
 
 // DepartmentsByIDs loads departments.
 func (t *Tx) DepartmentsByIDs(ctx context.Context, ids []string) ([]Department, error) {
-	return query(ctx, t, "departments by id",
+	return Query(ctx, t, "departments by id",
 		`SELECT `+departmentCols+` FROM departments WHERE id = ANY($1::uuid[])`, []any{ids}, scanDepartment)
 }
 
@@ -224,7 +224,7 @@ func scanDepartment(r pgx.Rows) (Department, error) {
 
 // StaffByIDs loads staff members.
 func (t *Tx) StaffByIDs(ctx context.Context, ids []string) ([]Staff, error) {
-	return query(ctx, t, "staff by id",
+	return Query(ctx, t, "staff by id",
 		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE id = ANY($1::uuid[])`, []any{ids}, scanStaff)
 }
 
@@ -256,7 +256,7 @@ func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, e
 // personsWhere loads the persons in scope matching cond, whose one parameter is $1 = key.
 func (t *Tx) personsWhere(ctx context.Context, op, cond string, key any) ([]Person, error) {
 	args := []any{key}
-	return query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.scope.personPredicate("p", &args), args,
+	return Query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.scope.PersonPredicate("p", &args), args,
 		func(r pgx.Rows) (Person, error) {
 			var p Person
 			return p, scanPersonInto(r, &p)
@@ -288,7 +288,7 @@ type SearchAges struct {
 // ListPersons returns a page of persons ordered by family and given name.
 func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Person], error) {
 	args := []any{}
-	where := t.scope.personPredicate("p", &args)
+	where := t.scope.PersonPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
 		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
@@ -306,7 +306,7 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 // those its organisation registered, and those its own transaction created.
 func (t *Tx) HouseholdsByIDs(ctx context.Context, ids []string) ([]Household, error) {
 	args := []any{ids}
-	return query(ctx, t, "households by id",
+	return Query(ctx, t, "households by id",
 		`SELECT h.id, h.label, h.residence_municipality FROM households h WHERE h.id = ANY($1::uuid[])
 		   AND `+t.scope.householdPredicate("h", &args), args,
 		func(r pgx.Rows) (Household, error) {
@@ -328,7 +328,7 @@ func scanMember(r pgx.Rows) (HouseholdMember, error) {
 // ones first; a provider sees only the memberships of its own persons.
 func (t *Tx) MembersByHousehold(ctx context.Context, householdIDs []string) ([]HouseholdMember, error) {
 	args := []any{householdIDs}
-	return query(ctx, t, "members by household",
+	return Query(ctx, t, "members by household",
 		`SELECT `+memberCols+` FROM household_members m
 		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
@@ -337,7 +337,7 @@ func (t *Tx) MembersByHousehold(ctx context.Context, householdIDs []string) ([]H
 // MembershipsByPerson loads the household memberships of the given persons within scope.
 func (t *Tx) MembershipsByPerson(ctx context.Context, personIDs []string) ([]HouseholdMember, error) {
 	args := []any{personIDs}
-	return query(ctx, t, "memberships by person",
+	return Query(ctx, t, "memberships by person",
 		`SELECT `+memberCols+` FROM household_members m
 		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
@@ -346,7 +346,7 @@ func (t *Tx) MembershipsByPerson(ctx context.Context, personIDs []string) ([]Hou
 // MemberByID loads one membership within scope.
 func (t *Tx) MemberByID(ctx context.Context, id string) (HouseholdMember, error) {
 	args := []any{id}
-	rows, err := query(ctx, t, "membership by id",
+	rows, err := Query(ctx, t, "membership by id",
 		`SELECT `+memberCols+` FROM household_members m
 		  WHERE m.id = $1 AND `+t.scope.householdMemberPredicate("m", &args), args, scanMember)
 	return first(rows, err, "membership by id")
@@ -369,14 +369,14 @@ func scanCase(r pgx.Rows) (Case, error) {
 // CasesByIDs loads cases within scope.
 func (t *Tx) CasesByIDs(ctx context.Context, ids []string) ([]Case, error) {
 	args := []any{ids}
-	return query(ctx, t, "cases by id",
+	return Query(ctx, t, "cases by id",
 		`SELECT `+caseCols+` FROM cases c WHERE c.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanCase)
 }
 
 // CasesByHousehold loads the cases of the given households.
 func (t *Tx) CasesByHousehold(ctx context.Context, householdIDs []string) ([]Case, error) {
 	args := []any{householdIDs}
-	return query(ctx, t, "cases by household",
+	return Query(ctx, t, "cases by household",
 		`SELECT `+caseCols+` FROM cases c WHERE c.household_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY c.opened_on DESC, c.id`, args, scanCase)
 }
 
@@ -399,23 +399,23 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 	args := []any{}
 	where := t.scope.casePredicate("c", &args)
 	if f.Status != nil {
-		where += " AND c.status = " + arg(&args, *f.Status)
+		where += " AND c.status = " + Arg(&args, *f.Status)
 	}
 	if f.DepartmentID != nil {
-		where += " AND EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = " + arg(&args, *f.DepartmentID) + ")"
+		where += " AND EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = " + Arg(&args, *f.DepartmentID) + ")"
 	}
 	if f.OrganisationID != nil {
-		o := arg(&args, *f.OrganisationID)
+		o := Arg(&args, *f.OrganisationID)
 		where += " AND (c.organisation_id = " + o + " OR EXISTS (SELECT 1 FROM case_organisations co WHERE co.case_id = c.id AND co.organisation_id = " + o + "))"
 	}
 	if f.OpenedFrom != nil {
-		where += " AND c.opened_on >= " + arg(&args, *f.OpenedFrom)
+		where += " AND c.opened_on >= " + Arg(&args, *f.OpenedFrom)
 	}
 	if f.OpenedTo != nil {
-		where += " AND c.opened_on <= " + arg(&args, *f.OpenedTo)
+		where += " AND c.opened_on <= " + Arg(&args, *f.OpenedTo)
 	}
 	if f.Search != nil && *f.Search != "" {
-		ref := arg(&args, likeLiteral(*f.Search))
+		ref := Arg(&args, likeLiteral(*f.Search))
 		who := personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 		where += ` AND (c.reference ILIKE '%' || ` + ref + ` || '%' OR EXISTS (
 			SELECT 1 FROM persons p
@@ -438,7 +438,7 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 // CaseDepartmentLinks loads the departments involved in the given cases within scope.
 func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]string, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "case departments",
+	return Query(ctx, t, "case departments",
 		`SELECT l.case_id, l.department_id FROM case_departments l WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args), args,
 		func(r pgx.Rows) ([2]string, error) {
 			var v [2]string
@@ -450,7 +450,7 @@ func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]st
 // CaseOrganisations loads the organisations taking part in the given cases within scope.
 func (t *Tx) CaseOrganisations(ctx context.Context, caseIDs []string) ([]CaseOrganisation, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "case organisations",
+	return Query(ctx, t, "case organisations",
 		`SELECT l.case_id, l.organisation_id, l.role FROM case_organisations l
 		  WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args)+` ORDER BY l.role, l.organisation_id`, args,
 		func(r pgx.Rows) (CaseOrganisation, error) {
@@ -479,7 +479,7 @@ func scanAssessment(r pgx.Rows) (Assessment, error) {
 // a provider sees only those of its own persons.
 func (t *Tx) AssessmentsByCase(ctx context.Context, caseIDs []string) ([]Assessment, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "assessments by case",
+	return Query(ctx, t, "assessments by case",
 		`SELECT `+assessmentCols+` FROM assessments a
 		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
 }
@@ -487,7 +487,7 @@ func (t *Tx) AssessmentsByCase(ctx context.Context, caseIDs []string) ([]Assessm
 // AssessmentsByIDs loads assessments within scope.
 func (t *Tx) AssessmentsByIDs(ctx context.Context, ids []string) ([]Assessment, error) {
 	args := []any{ids}
-	return query(ctx, t, "assessments by id",
+	return Query(ctx, t, "assessments by id",
 		`SELECT `+assessmentCols+` FROM assessments a
 		  WHERE a.id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args), args, scanAssessment)
 }
@@ -508,7 +508,7 @@ func scanProject(r pgx.Rows) (Project, error) {
 // the projects it delivers.
 func (t *Tx) ProjectsByCase(ctx context.Context, caseIDs []string) ([]Project, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "projects by case",
+	return Query(ctx, t, "projects by case",
 		`SELECT `+projectCols+` FROM projects pr
 		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
 }
@@ -516,7 +516,7 @@ func (t *Tx) ProjectsByCase(ctx context.Context, caseIDs []string) ([]Project, e
 // ProjectsByIDs loads projects within scope.
 func (t *Tx) ProjectsByIDs(ctx context.Context, ids []string) ([]Project, error) {
 	args := []any{ids}
-	return query(ctx, t, "projects by id",
+	return Query(ctx, t, "projects by id",
 		`SELECT `+projectCols+` FROM projects pr
 		  WHERE pr.id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args), args, scanProject)
 }
@@ -537,7 +537,7 @@ func scanIntervention(r pgx.Rows) (Intervention, error) {
 // sees only those it delivers or that belong to its projects.
 func (t *Tx) InterventionsByCase(ctx context.Context, caseIDs []string) ([]Intervention, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "interventions by case",
+	return Query(ctx, t, "interventions by case",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
@@ -545,7 +545,7 @@ func (t *Tx) InterventionsByCase(ctx context.Context, caseIDs []string) ([]Inter
 // InterventionsByProject loads the interventions of the given projects within scope.
 func (t *Tx) InterventionsByProject(ctx context.Context, projectIDs []string) ([]Intervention, error) {
 	args := []any{projectIDs}
-	return query(ctx, t, "interventions by project",
+	return Query(ctx, t, "interventions by project",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
@@ -554,7 +554,7 @@ func (t *Tx) InterventionsByProject(ctx context.Context, projectIDs []string) ([
 // interventions of participants).
 func (t *Tx) InterventionsByIDs(ctx context.Context, ids []string) ([]Intervention, error) {
 	args := []any{ids}
-	return query(ctx, t, "interventions by id",
+	return Query(ctx, t, "interventions by id",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args), args, scanIntervention)
 }
@@ -571,7 +571,7 @@ func scanActivity(r pgx.Rows) (ActivityEntry, error) {
 // first; a provider sees those of its projects or written by its staff.
 func (t *Tx) ActivityByCase(ctx context.Context, caseIDs []string) ([]ActivityEntry, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "activity by case",
+	return Query(ctx, t, "activity by case",
 		`SELECT `+activityCols+` FROM activity_entries e
 		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
 }
@@ -579,7 +579,7 @@ func (t *Tx) ActivityByCase(ctx context.Context, caseIDs []string) ([]ActivityEn
 // ActivityByIDs loads register entries within scope.
 func (t *Tx) ActivityByIDs(ctx context.Context, ids []string) ([]ActivityEntry, error) {
 	args := []any{ids}
-	return query(ctx, t, "activity by id",
+	return Query(ctx, t, "activity by id",
 		`SELECT `+activityCols+` FROM activity_entries e
 		  WHERE e.id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args), args, scanActivity)
 }

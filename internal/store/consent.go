@@ -76,7 +76,7 @@ func scanConsent(r pgx.Rows) (ConsentRecord, error) {
 // policy looks the record up, which a row inserted by the same statement would not show.
 func (t *Tx) RecordConsent(ctx context.Context, n NewConsent) (string, error) {
 	var id string
-	err := queryRow(ctx, t, "record consent", `
+	err := QueryRow(ctx, t, "record consent", `
 		INSERT INTO consent_records (person_id, controller_organisation_id, purposes, data_categories, legal_basis, state,
 			given_at, expires_at, method, evidence_ref, recorded_by)
 		VALUES ($1, $2, $3, coalesce($4::text[], '{}'), $5, $6, $7, $8, $9, $10, $11) RETURNING id::text`,
@@ -85,7 +85,7 @@ func (t *Tx) RecordConsent(ctx context.Context, n NewConsent) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = exec(ctx, t, "record consent", `INSERT INTO consent_record_events (record_id, to_state, actor, note) VALUES ($1, $2, $3, $4)`,
+	_, err = Exec(ctx, t, "record consent", `INSERT INTO consent_record_events (record_id, to_state, actor, note) VALUES ($1, $2, $3, $4)`,
 		id, n.State, n.RecordedBy, n.EvidenceRef)
 	return id, err
 }
@@ -94,24 +94,24 @@ func (t *Tx) RecordConsent(ctx context.Context, n NewConsent) (string, error) {
 // is apperr.ErrNotFound.
 func (t *Tx) WithdrawConsent(ctx context.Context, id, actor, note string) error {
 	var got string
-	if err := queryRow(ctx, t, "withdraw consent", `UPDATE consent_records SET state = 'WITHDRAWN', withdrawn_at = now()
+	if err := QueryRow(ctx, t, "withdraw consent", `UPDATE consent_records SET state = 'WITHDRAWN', withdrawn_at = now()
 		WHERE id = $1 AND state = 'GIVEN' RETURNING id::text`, []any{id}, &got); err != nil {
 		return err
 	}
-	_, err := exec(ctx, t, "withdraw consent", `INSERT INTO consent_record_events (record_id, from_state, to_state, actor, note)
+	_, err := Exec(ctx, t, "withdraw consent", `INSERT INTO consent_record_events (record_id, from_state, to_state, actor, note)
 		VALUES ($1, 'GIVEN', 'WITHDRAWN', $2, $3)`, id, actor, note)
 	return err
 }
 
 // ConsentRecordsByIDs loads consents with their history.
 func (t *Tx) ConsentRecordsByIDs(ctx context.Context, ids []string) ([]ConsentRecord, error) {
-	return query(ctx, t, "consents by id", `SELECT `+consentColumns+` FROM consent_records c WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at, c.id`,
+	return Query(ctx, t, "consents by id", `SELECT `+consentColumns+` FROM consent_records c WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at, c.id`,
 		[]any{ids}, scanConsent)
 }
 
 // ConsentRecordsOfPerson lists a person's consents, oldest first.
 func (t *Tx) ConsentRecordsOfPerson(ctx context.Context, personID string) ([]ConsentRecord, error) {
-	return query(ctx, t, "consents of person", `SELECT `+consentColumns+` FROM consent_records c WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
+	return Query(ctx, t, "consents of person", `SELECT `+consentColumns+` FROM consent_records c WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
 		[]any{personID}, scanConsent)
 }
 
@@ -119,7 +119,7 @@ func (t *Tx) ConsentRecordsOfPerson(ctx context.Context, personID string) ([]Con
 // recording the change, and returns how many. Reads already treat them as expired; this
 // makes the record say so.
 func (t *Tx) ExpireConsents(ctx context.Context, at time.Time, actor string) (int64, error) {
-	return exec(ctx, t, "expire consents", `WITH x AS (
+	return Exec(ctx, t, "expire consents", `WITH x AS (
 			UPDATE consent_records SET state = 'EXPIRED' WHERE state = 'GIVEN' AND expires_at <= $1 RETURNING id)
 		INSERT INTO consent_record_events (record_id, at, from_state, to_state, actor, note)
 		SELECT id, $1, 'GIVEN', 'EXPIRED', $2, 'expired' FROM x`, at, actor)

@@ -42,7 +42,7 @@ func (t *Tx) ListDueActions(ctx context.Context, f DueFilter, p Page) (Rows[DueA
 		where += " AND d.due_on < $1::date"
 	}
 	if len(f.Kinds) > 0 {
-		where += " AND d.kind = ANY(" + arg(&args, f.Kinds) + "::text[])"
+		where += " AND d.kind = ANY(" + Arg(&args, f.Kinds) + "::text[])"
 	}
 	return listPageRows(ctx, t, "list due actions", `SELECT d.case_id AS id, d.kind, d.programme, d.label, d.counted_from, d.due_on,
 		c.lead_worker_id, to_char(d.due_on, 'YYYYMMDD') || d.kind || d.programme AS sort_key
@@ -58,7 +58,7 @@ func (t *Tx) ListDueActions(ctx context.Context, f DueFilter, p Page) (Rows[DueA
 // DueActionsByCase loads the due actions of the given cases within scope.
 func (t *Tx) DueActionsByCase(ctx context.Context, today time.Time, caseIDs []string) ([]DueAction, error) {
 	args := []any{today, caseIDs}
-	return query(ctx, t, "due actions by case", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on, c.lead_worker_id
+	return Query(ctx, t, "due actions by case", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on, c.lead_worker_id
 		FROM ponte_case_due_actions($1::date, NULL, NULL, NULL) d JOIN cases c ON c.id = d.case_id
 		WHERE d.case_id = ANY($2::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY d.due_on, d.kind`, args,
 		func(r pgx.Rows) (DueAction, error) {
@@ -79,7 +79,7 @@ type DueActionCount struct {
 // DueActionCounts counts the due actions of the aggregate population (the claims'
 // territory); it needs the aggregates claim.
 func (t *Tx) DueActionCounts(ctx context.Context, today time.Time) ([]DueActionCount, error) {
-	return query(ctx, t, "due action counts", `SELECT kind, overdue, actions FROM ponte_due_action_counts($1::date)`, []any{today},
+	return Query(ctx, t, "due action counts", `SELECT kind, overdue, actions FROM ponte_due_action_counts($1::date)`, []any{today},
 		func(r pgx.Rows) (DueActionCount, error) {
 			var c DueActionCount
 			err := r.Scan(&c.Kind, &c.Overdue, &c.Count)
@@ -107,7 +107,7 @@ func (t *Tx) ListStaff(ctx context.Context, orgID string, f StaffFilter, p Page)
 		} else {
 			// Per member of staff, whether one case in scope names their organisation: a
 			// probe by organisation that stops at the first case, whatever the scope holds.
-			o := arg(&args, orgID)
+			o := Arg(&args, orgID)
 			cases := t.scope.casePredicate("c", &args)
 			where = `(s.organisation_id = ` + o + `::uuid
 				OR EXISTS (SELECT 1 FROM cases c WHERE c.organisation_id = s.organisation_id AND ` + cases + `)
@@ -116,13 +116,13 @@ func (t *Tx) ListStaff(ctx context.Context, orgID string, f StaffFilter, p Page)
 		}
 	}
 	if f.OrganisationID != nil {
-		where += " AND s.organisation_id = " + arg(&args, *f.OrganisationID) + "::uuid"
+		where += " AND s.organisation_id = " + Arg(&args, *f.OrganisationID) + "::uuid"
 	}
 	if f.DepartmentID != nil {
-		where += " AND s.department_id = " + arg(&args, *f.DepartmentID) + "::uuid"
+		where += " AND s.department_id = " + Arg(&args, *f.DepartmentID) + "::uuid"
 	}
 	if f.Search != nil && *f.Search != "" {
-		where += " AND s.display_name ILIKE '%' || " + arg(&args, likeLiteral(*f.Search)) + " || '%'"
+		where += " AND s.display_name ILIKE '%' || " + Arg(&args, likeLiteral(*f.Search)) + " || '%'"
 	}
 	return listPageRows(ctx, t, "list staff", `SELECT s.id, s.subject, s.display_name, s.organisation_id, s.department_id,
 		s.display_name AS sort_key FROM staff s WHERE `+where, args, p,

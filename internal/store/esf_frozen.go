@@ -61,7 +61,7 @@ func recordsDigest(rel, name string) string {
 
 // ESFFrozenRecordsDigest is the digest of a frozen report's records (recordsDigest).
 func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
-	err = queryRow(ctx, t, "esf frozen records digest",
+	err = QueryRow(ctx, t, "esf frozen records digest",
 		`WITH fr AS (SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = $1)`+
 			recordsDigest("fr", "d")+` SELECT n, digest FROM d`,
 		[]any{reportID}, &count, &digest)
@@ -91,7 +91,7 @@ func (t *Tx) ESFRecordHashes(ctx context.Context, cutoff time.Time, operationIDs
 		SELECT d.n, d.digest, coalesce(arr.ops, '{}'), coalesce(arr.persons, '{}'), coalesce(arr.hashes, '{}') FROM d, arr`
 	var h ESFRecordHashes
 	err := t.withReportSettings(ctx, func() error {
-		return queryRow(ctx, t, "esf record hashes", sql, b.args, &h.Count, &h.Digest, &h.OperationIDs, &h.PersonIDs, &h.Hashes)
+		return QueryRow(ctx, t, "esf record hashes", sql, b.args, &h.Count, &h.Digest, &h.OperationIDs, &h.PersonIDs, &h.Hashes)
 	})
 	return h, err
 }
@@ -100,7 +100,7 @@ func (t *Tx) ESFRecordHashes(ctx context.Context, cutoff time.Time, operationIDs
 // inserted (the database refuses any other), and returns the count and digest of what it
 // stored.
 func (t *Tx) ESFInsertFrozenRecords(ctx context.Context, reportID string, h ESFRecordHashes) (count int64, digest string, err error) {
-	err = queryRow(ctx, t, "esf insert frozen records", `WITH ins AS (
+	err = QueryRow(ctx, t, "esf insert frozen records", `WITH ins AS (
 			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
 			SELECT $1::uuid, o, p, h FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS u(o, p, h)
 			RETURNING operation_id, person_id, record_hash
@@ -132,7 +132,7 @@ type ESFFrozenReport struct {
 // ESFInsertFrozenReport stores a frozen report; it can never be changed or deleted, and
 // its records follow with ESFInsertFrozenRecords in the same transaction.
 func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) error {
-	_, err := exec(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
+	_, err := Exec(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
 			records_digest, report_hash, frozen_by, note, frozen_at, signing_key_id, signing_public_key, signed_digests, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, ''), $10, $11, $12, $13, $14)`,
 		r.ID, r.Cutoff, r.Query, r.Report, r.RecordCount, r.RecordsDigest, r.ReportHash, r.FrozenBy, r.Note, r.FrozenAt,
@@ -143,7 +143,7 @@ func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) error
 // ESFFrozenReportByID loads a frozen report.
 func (t *Tx) ESFFrozenReportByID(ctx context.Context, id string) (ESFFrozenReport, error) {
 	var r ESFFrozenReport
-	err := queryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
+	err := QueryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
 			frozen_by, coalesce(note, ''), frozen_at, coalesce(signing_key_id, ''), signing_public_key, coalesce(signed_digests, ''), signature
 		FROM esf_frozen_reports WHERE id = $1`, []any{id},
 		&r.ID, &r.Cutoff, &r.Query, &r.Report, &r.RecordCount, &r.RecordsDigest, &r.ReportHash, &r.FrozenBy, &r.Note, &r.FrozenAt,
@@ -181,7 +181,7 @@ func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff
 	var out []ESFRecordChange
 	err := t.withReportSettings(ctx, func() error {
 		var err error
-		out, err = query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (ESFRecordChange, error) {
+		out, err = Query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (ESFRecordChange, error) {
 			var c ESFRecordChange
 			err := r.Scan(&c.OperationID, &c.OperationCode, &c.PersonID, &c.Change)
 			return c, err
@@ -206,7 +206,7 @@ type ESFFrozenReportSummary struct {
 
 // ESFFrozenReports lists frozen reports, newest first.
 func (t *Tx) ESFFrozenReports(ctx context.Context, limit int) ([]ESFFrozenReportSummary, error) {
-	return query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at,
+	return Query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at,
 			coalesce(signing_key_id, '')
 		FROM esf_frozen_reports ORDER BY frozen_at DESC, id LIMIT $1`, []any{limit},
 		func(r pgx.Rows) (ESFFrozenReportSummary, error) {

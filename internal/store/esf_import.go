@@ -37,7 +37,7 @@ func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []Operation) (ESFUpse
 			r.SpecificObjective, r.CategoryOfRegion, r.FundingSource
 		starts[i], ends[i] = r.StartsOn, r.EndsOn
 	}
-	inserted, err := query(ctx, t, "esf upsert operations", `INSERT INTO operations AS o (code, name, programme, priority,
+	inserted, err := Query(ctx, t, "esf upsert operations", `INSERT INTO operations AS o (code, name, programme, priority,
 			specific_objective, category_of_region, funding_source, starts_on, ends_on)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[], $9::date[])
 		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, programme = EXCLUDED.programme, priority = EXCLUDED.priority,
@@ -95,7 +95,7 @@ type ESFParticipationRecord struct {
 // esfOperationIDs resolves operation codes, reporting the records whose code is unknown.
 func (t *Tx) esfOperationIDs(ctx context.Context, codes []string) (map[string]string, error) {
 	type pair struct{ code, id string }
-	rows, err := query(ctx, t, "esf operation ids", `SELECT code, id FROM operations WHERE code = ANY ($1::text[])`, []any{codes},
+	rows, err := Query(ctx, t, "esf operation ids", `SELECT code, id FROM operations WHERE code = ANY ($1::text[])`, []any{codes},
 		func(r pgx.Rows) (pair, error) {
 			var p pair
 			err := r.Scan(&p.code, &p.id)
@@ -147,7 +147,7 @@ func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipatio
 			genders[i] = &g
 		}
 	}
-	if _, err := exec(ctx, t, "esf register persons", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, gender)
+	if _, err := Exec(ctx, t, "esf register persons", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, gender)
 		SELECT DISTINCT ON (tc) tc, '', '', bd, g
 		FROM unnest($1::text[], $2::date[], $3::text[]) WITH ORDINALITY AS r(tc, bd, g, i)
 		ORDER BY tc, (bd IS NULL AND g IS NULL), i
@@ -171,7 +171,7 @@ func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipatio
 			flags[k][i] = f
 		}
 	}
-	written, err := query(ctx, t, "esf upsert participations", `INSERT INTO participations AS pa (operation_id, person_id, entry_date,
+	written, err := Query(ctx, t, "esf upsert participations", `INSERT INTO participations AS pa (operation_id, person_id, entry_date,
 			exit_date, gender, birth_date, employment_status, unemployment_months, isced, disability, third_country_national,
 			foreign_background, minority, homeless, rural)
 		SELECT r.op, pe.id, r.entry, r.exit, r.g, r.bd, r.st, r.um, r.isced, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6
@@ -221,7 +221,7 @@ func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord)
 		op, person  *string
 		participant bool
 	}
-	res, err := query(ctx, t, "esf resolve situations", `SELECT r.i::int, o.id, pe.id,
+	res, err := Query(ctx, t, "esf resolve situations", `SELECT r.i::int, o.id, pe.id,
 			EXISTS (SELECT 1 FROM participations pa WHERE pa.operation_id = o.id AND pa.person_id = pe.id)
 		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(code, tc, i)
 		LEFT JOIN operations o ON o.code = r.code
@@ -251,7 +251,7 @@ func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord)
 	if len(problems) > 0 {
 		return ESFUpsertResult{}, problems, nil
 	}
-	inserted, err := query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
+	inserted, err := Query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
 		SELECT DISTINCT pe, op, s, d, 'IMPORT' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[]) AS r(pe, op, s, d)
 		ON CONFLICT (operation_id, person_id, situation_date, situation) WHERE source = 'IMPORT' DO NOTHING
 		RETURNING true`, []any{persons, ops, sits, dates}, scanBool)
@@ -294,7 +294,7 @@ func (t *Tx) ESFUpsertTargets(ctx context.Context, recs []ESFTargetRecord) (ESFU
 	if len(problems) > 0 {
 		return ESFUpsertResult{}, problems, nil
 	}
-	written, err := query(ctx, t, "esf upsert targets", `INSERT INTO operation_indicator_targets AS x (operation_id, indicator_type, indicator, planned)
+	written, err := Query(ctx, t, "esf upsert targets", `INSERT INTO operation_indicator_targets AS x (operation_id, indicator_type, indicator, planned)
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
 		ON CONFLICT (operation_id, indicator) DO UPDATE SET indicator_type = EXCLUDED.indicator_type, planned = EXCLUDED.planned
 		WHERE (x.indicator_type, x.planned) IS DISTINCT FROM (EXCLUDED.indicator_type, EXCLUDED.planned)
@@ -326,7 +326,7 @@ type ESFSituation struct {
 // source and source reference updates the first instead.
 func (t *Tx) ESFRecordSituation(ctx context.Context, s ESFSituation) (string, error) {
 	var id string
-	err := queryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
+	err := QueryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
 			situation_date, spell, ends_on, source, source_ref, recorded_by)
 		VALUES ($1, NULLIF($2, '')::uuid, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''))
 		ON CONFLICT (source, source_ref) WHERE source_ref IS NOT NULL DO UPDATE SET person_id = EXCLUDED.person_id,
@@ -349,7 +349,7 @@ const (
 // ESFSetOperationEntity records that an operation supports an organisation from a date,
 // as kind (ESFEntityPublic or ESFEntitySME).
 func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisationID, kind string, from time.Time) error {
-	_, err := exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
+	_, err := Exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind,
 			supported_from = EXCLUDED.supported_from`,
 		operationID, organisationID, kind, from)
@@ -394,7 +394,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		ends   *time.Time
 		code   string
 	}
-	ops, err := query(ctx, t, "esf entity operations", `SELECT code, id, starts_on, ends_on FROM operations WHERE code = ANY ($1::text[])`,
+	ops, err := Query(ctx, t, "esf entity operations", `SELECT code, id, starts_on, ends_on FROM operations WHERE code = ANY ($1::text[])`,
 		[]any{codes}, func(r pgx.Rows) (operation, error) {
 			var o operation
 			err := r.Scan(&o.code, &o.id, &o.starts, &o.ends)
@@ -411,7 +411,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		taxCode, id, name string
 		public            bool
 	}
-	orgs, err := query(ctx, t, "esf entity organisations", `SELECT tax_code, id, name, is_public FROM organisations WHERE tax_code = ANY ($1::text[])`,
+	orgs, err := Query(ctx, t, "esf entity organisations", `SELECT tax_code, id, name, is_public FROM organisations WHERE tax_code = ANY ($1::text[])`,
 		[]any{taxCodes}, func(r pgx.Rows) (organisation, error) {
 			var o organisation
 			err := r.Scan(&o.taxCode, &o.id, &o.name, &o.public)
@@ -461,7 +461,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 	}
 	// A new organisation is registered under its tax code as its code, which one without a
 	// tax code may hold already.
-	taken, err := query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
+	taken, err := Query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
 		[]any{newTax}, func(r pgx.Rows) (string, error) {
 			var c string
 			err := r.Scan(&c)
@@ -480,7 +480,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 	}
 	var res ESFEntitiesResult
 	if len(newTax) > 0 {
-		created, err := query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
+		created, err := Query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
 			SELECT tc, name, 'OTHER', pub, tc FROM unnest($1::text[], $2::text[], $3::boolean[]) AS r(tc, name, pub)
 			RETURNING tax_code, id`, []any{newTax, newNames, newPublic}, func(r pgx.Rows) (organisation, error) {
 			var o organisation
@@ -500,7 +500,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 	for i, r := range recs {
 		opIDs[i], orgIDs[i], kinds[i], froms[i] = opByCode[r.OperationCode].id, orgByTaxCode[r.TaxCode].id, r.Kind, r.SupportedFrom
 	}
-	written, err := query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
+	written, err := Query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[])
 		ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind, supported_from = EXCLUDED.supported_from
 		WHERE (x.kind, x.supported_from) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.supported_from)
@@ -517,7 +517,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 func (t *Tx) ESFPersonIDByTaxCode(ctx context.Context, taxCode string) (string, error) {
 	args := []any{taxCode}
 	var id string
-	err := queryRow(ctx, t, "esf person by tax code", `SELECT pe.id FROM persons pe WHERE pe.tax_code = $1 AND `+
-		t.scope.personPredicate("pe", &args), args, &id)
+	err := QueryRow(ctx, t, "esf person by tax code", `SELECT pe.id FROM persons pe WHERE pe.tax_code = $1 AND `+
+		t.scope.PersonPredicate("pe", &args), args, &id)
 	return id, err
 }

@@ -52,7 +52,7 @@ const (
 // derived. Every round of the operation gets a participants cell, zero if need be. A
 // request transaction needs the ClaimESFReport claim.
 func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCell, error) {
-	return query(ctx, t, "esf profile", `WITH r AS (
+	return Query(ctx, t, "esf profile", `WITH r AS (
 			SELECT id, number FROM operation_rounds WHERE operation_id = $1 AND ($2::int = 0 OR number = $2::int)
 		), pp AS (
 			SELECT DISTINCT ON (p.round_id, p.person_id) p.round_id, p.person_id, p.gender, p.country_of_origin, p.household_size,
@@ -91,7 +91,7 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 // rather than absent from the table.
 func (t *Tx) ESFProfileServiceTypes(ctx context.Context, operationID string) ([]string, error) {
 	// Every intervention counts, whoever benefits: the owner's function (migration 00340).
-	return query(ctx, t, "esf profile service types", `SELECT s FROM esf_profile_service_types($1) s`, []any{operationID},
+	return Query(ctx, t, "esf profile service types", `SELECT s FROM esf_profile_service_types($1) s`, []any{operationID},
 		func(r pgx.Rows) (string, error) {
 			var s string
 			err := r.Scan(&s)

@@ -35,15 +35,15 @@ func (t *Tx) ESFOperations(ctx context.Context, s ESFScope) ([]ESFOperationRef, 
 	var args []any
 	where := []string{"true"}
 	if s.Programme != "" {
-		where = append(where, "o.programme = "+arg(&args, s.Programme))
+		where = append(where, "o.programme = "+Arg(&args, s.Programme))
 	}
 	if s.SpecificObjective != "" {
-		where = append(where, "o.specific_objective = "+arg(&args, s.SpecificObjective))
+		where = append(where, "o.specific_objective = "+Arg(&args, s.SpecificObjective))
 	}
 	if s.OperationCode != "" {
-		where = append(where, "o.code = "+arg(&args, s.OperationCode))
+		where = append(where, "o.code = "+Arg(&args, s.OperationCode))
 	}
-	return query(ctx, t, "esf operations", `SELECT o.id, o.code, o.programme, o.priority, o.specific_objective, o.category_of_region
+	return Query(ctx, t, "esf operations", `SELECT o.id, o.code, o.programme, o.priority, o.specific_objective, o.category_of_region
 		FROM operations o WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY o.programme, o.priority, o.specific_objective, o.category_of_region, o.code`, args,
 		func(r pgx.Rows) (ESFOperationRef, error) {
@@ -168,7 +168,7 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	var rows []ESFCountRow
 	err = t.withReportSettings(ctx, func() error {
 		var err error
-		rows, err = query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (ESFCountRow, error) {
+		rows, err = Query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (ESFCountRow, error) {
 			row := ESFCountRow{Values: make([]int64, n), Estimated: make([]int64, n)}
 			var miss int16
 			dest := []any{&row.OperationID, &row.Gender, &miss, &row.Participants}
@@ -394,7 +394,7 @@ func (t *Tx) esfCachedWindows(ctx context.Context, r ESFRules) (bool, error) {
 
 // ESFResultWindows returns the windows the stored results were computed over.
 func (t *Tx) ESFResultWindows(ctx context.Context) (leavingDays, followUpMonths int, err error) {
-	err = queryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &leavingDays, &followUpMonths)
+	err = QueryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &leavingDays, &followUpMonths)
 	return leavingDays, followUpMonths, err
 }
 
@@ -404,14 +404,14 @@ func (t *Tx) ESFResultWindows(ctx context.Context) (leavingDays, followUpMonths 
 // the caller's transaction runs as before.
 func (t *Tx) withReportSettings(ctx context.Context, fn func() error) error {
 	var jit, workMem, tupleCost string
-	if err := queryRow(ctx, t, "esf report settings", `SELECT current_setting('jit'), current_setting('work_mem'),
+	if err := QueryRow(ctx, t, "esf report settings", `SELECT current_setting('jit'), current_setting('work_mem'),
 		current_setting('parallel_tuple_cost'),
 		set_config('jit', 'off', true), set_config('work_mem', '128MB', true), set_config('parallel_tuple_cost', '0.001', true)`,
 		nil, &jit, &workMem, &tupleCost, new(string), new(string), new(string)); err != nil {
 		return err
 	}
 	ferr := fn()
-	if _, err := exec(ctx, t, "esf report settings", `SELECT set_config('jit', $1, true), set_config('work_mem', $2, true),
+	if _, err := Exec(ctx, t, "esf report settings", `SELECT set_config('jit', $1, true), set_config('work_mem', $2, true),
 		set_config('parallel_tuple_cost', $3, true)`, jit, workMem, tupleCost); err != nil && ferr == nil {
 		return err
 	}
@@ -423,7 +423,7 @@ type esfSQL struct {
 	args []any
 }
 
-func (b *esfSQL) arg(v any) string { return arg(&b.args, v) }
+func (b *esfSQL) arg(v any) string { return Arg(&b.args, v) }
 
 // esfSource is the participant population of a report: a WITH clause and two
 // subqueries over it, one row per participant (operation and person) with entry date ≤
@@ -601,9 +601,9 @@ func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs
 	args := []any{cutoff}
 	where := ""
 	if operationIDs != nil {
-		where = " AND oe.operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
+		where = " AND oe.operation_id = ANY (" + Arg(&args, operationIDs) + "::uuid[])"
 	}
-	return query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
+	return Query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
 			count(*) FILTER (WHERE oe.kind = 'SME')
 		FROM operation_entities oe
 		WHERE oe.supported_from <= $1::date`+where+`
@@ -675,7 +675,7 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 	}
 	b := &esfSQL{}
 	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
-	where := []string{t.scope.personPredicate("pe", &b.args)}
+	where := []string{t.scope.PersonPredicate("pe", &b.args)}
 	switch {
 	case q.Incomplete:
 		where = append(where, "src.miss <> 0")
@@ -709,7 +709,7 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 	var rows []ESFParticipantRow
 	err = t.withReportSettings(ctx, func() error {
 		var err error
-		rows, err = query(ctx, t, "esf participants", sql, b.args, func(r pgx.Rows) (ESFParticipantRow, error) {
+		rows, err = Query(ctx, t, "esf participants", sql, b.args, func(r pgx.Rows) (ESFParticipantRow, error) {
 			var x ESFParticipantRow
 			var age, isced *int16
 			var um *int32
@@ -753,9 +753,9 @@ func (t *Tx) ESFTargets(ctx context.Context, operationIDs []string) ([]ESFTarget
 	var args []any
 	where := "true"
 	if operationIDs != nil {
-		where = "operation_id = ANY (" + arg(&args, operationIDs) + "::uuid[])"
+		where = "operation_id = ANY (" + Arg(&args, operationIDs) + "::uuid[])"
 	}
-	return query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
+	return Query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
 		FROM operation_indicator_targets WHERE `+where+` ORDER BY operation_id, indicator_type, indicator`, args,
 		func(r pgx.Rows) (ESFTarget, error) {
 			var x ESFTarget

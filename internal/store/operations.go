@@ -64,7 +64,7 @@ func scanOperationInto(r pgx.Rows, o *Operation, extra ...any) error {
 
 // OperationsByIDs loads operations.
 func (t *Tx) OperationsByIDs(ctx context.Context, ids []string) ([]Operation, error) {
-	return query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{ids},
+	return Query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{ids},
 		func(r pgx.Rows) (Operation, error) {
 			var o Operation
 			return o, scanOperationInto(r, &o)
@@ -82,10 +82,10 @@ func (t *Tx) ListOperations(ctx context.Context, f OperationFilter, p Page) (Row
 	args := []any{}
 	where := "true"
 	if f.Programme != nil {
-		where += " AND o.programme = " + arg(&args, *f.Programme)
+		where += " AND o.programme = " + Arg(&args, *f.Programme)
 	}
 	if f.SpecificObjective != nil {
-		where += " AND o.specific_objective = " + arg(&args, *f.SpecificObjective)
+		where += " AND o.specific_objective = " + Arg(&args, *f.SpecificObjective)
 	}
 	return listPageRows(ctx, t, "list operations", `SELECT `+operationCols+`, o.code AS sort_key FROM operations o WHERE `+where, args, p,
 		func(r pgx.Rows) (Operation, string, error) {
@@ -106,13 +106,13 @@ func scanRound(r pgx.Rows) (Round, error) {
 
 // RoundsByOperation loads the rounds of the given operations in order.
 func (t *Tx) RoundsByOperation(ctx context.Context, operationIDs []string) ([]Round, error) {
-	return query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
+	return Query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE operation_id = ANY($1::uuid[]) ORDER BY number`, []any{operationIDs}, scanRound)
 }
 
 // RoundsByIDs loads rounds.
 func (t *Tx) RoundsByIDs(ctx context.Context, ids []string) ([]Round, error) {
-	return query(ctx, t, "rounds by id", `SELECT `+roundCols+`
+	return Query(ctx, t, "rounds by id", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE id = ANY($1::uuid[])`, []any{ids}, scanRound)
 }
 
@@ -134,14 +134,14 @@ func scanParticipation(r pgx.Rows) (Participation, error) {
 // ParticipationsByIDs loads participations within scope.
 func (t *Tx) ParticipationsByIDs(ctx context.Context, ids []string) ([]Participation, error) {
 	args := []any{ids}
-	return query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
+	return Query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
 		WHERE pa.id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args), args, scanParticipation)
 }
 
 // ParticipationsByPerson loads the participations of the given persons within scope.
 func (t *Tx) ParticipationsByPerson(ctx context.Context, personIDs []string) ([]Participation, error) {
 	args := []any{personIDs}
-	return query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
+	return Query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
 		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
 }
 
@@ -160,10 +160,10 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 	args := []any{}
 	where := t.scope.participationPredicate("pa", &args)
 	if f.OperationID != nil {
-		where += " AND pa.operation_id = " + arg(&args, *f.OperationID)
+		where += " AND pa.operation_id = " + Arg(&args, *f.OperationID)
 	}
 	if f.RoundID != nil {
-		where += " AND pa.round_id = " + arg(&args, *f.RoundID)
+		where += " AND pa.round_id = " + Arg(&args, *f.RoundID)
 	}
 	if f.Search != nil && *f.Search != "" {
 		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
@@ -181,7 +181,7 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 // EnrolParticipant inserts a participation and returns its id.
 func (t *Tx) EnrolParticipant(ctx context.Context, x Participation) (string, error) {
 	var id string
-	err := queryRow(ctx, t, "enrol participant", `INSERT INTO participations (operation_id, round_id, person_id, entry_date,
+	err := QueryRow(ctx, t, "enrol participant", `INSERT INTO participations (operation_id, round_id, person_id, entry_date,
 		gender, birth_date, employment_status, unemployment_months, isced, household_size, country_of_origin,
 		disability, third_country_national, foreign_background, minority, homeless, rural)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
@@ -194,7 +194,7 @@ func (t *Tx) EnrolParticipant(ctx context.Context, x Participation) (string, err
 // RecordParticipantExit sets the exit date of a participation within scope.
 func (t *Tx) RecordParticipantExit(ctx context.Context, id string, exit time.Time) error {
 	args := []any{id, exit}
-	_, err := exec(ctx, t, "record participant exit", `UPDATE participations pa SET exit_date = $2, updated_at = now()
+	_, err := Exec(ctx, t, "record participant exit", `UPDATE participations pa SET exit_date = $2, updated_at = now()
 		WHERE pa.id = $1 AND `+t.scope.participationPredicate("pa", &args), args...)
 	return err
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/base64"
-
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -78,14 +77,14 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		if err != nil {
 			return Rows[T]{}, err
 		}
-		after = "(b.sort_key, b.id) > (" + arg(&args, k) + ", " + arg(&args, id) + "::uuid)"
+		after = "(b.sort_key, b.id) > (" + Arg(&args, k) + ", " + Arg(&args, id) + "::uuid)"
 	}
-	sql := `SELECT b.* FROM (` + base + `) b WHERE ` + after + ` ORDER BY b.sort_key, b.id LIMIT ` + arg(&args, p.First+1)
+	sql := `SELECT b.* FROM (` + base + `) b WHERE ` + after + ` ORDER BY b.sort_key, b.id LIMIT ` + Arg(&args, p.First+1)
 	type keyed struct {
 		v   T
 		key string
 	}
-	got, err := query(ctx, t, op, sql, args, func(r pgx.Rows) (keyed, error) {
+	got, err := Query(ctx, t, op, sql, args, func(r pgx.Rows) (keyed, error) {
 		v, key, err := scan(r)
 		return keyed{v, key}, err
 	})
@@ -102,7 +101,7 @@ func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any
 		// The first page holds every row: it is its own count.
 		res.TotalCount = len(got)
 	case !p.SkipTotal:
-		if err := queryRow(ctx, t, op+" (count)", `SELECT count(*) FROM (`+base+`) b`, baseArgs, &res.TotalCount); err != nil {
+		if err := QueryRow(ctx, t, op+" (count)", `SELECT count(*) FROM (`+base+`) b`, baseArgs, &res.TotalCount); err != nil {
 			return Rows[T]{}, err
 		}
 	}

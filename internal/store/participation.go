@@ -60,7 +60,7 @@ func (t *Tx) StartParticipation(ctx context.Context, p NewParticipation) error {
 	if err := t.recordImported(ctx, p.CaseID, p.OrganisationID); err != nil {
 		return err
 	}
-	_, err := exec(ctx, t, "start participation", `INSERT INTO case_participations (id, case_id, organisation_id, role, basis, basis_id,
+	_, err := Exec(ctx, t, "start participation", `INSERT INTO case_participations (id, case_id, organisation_id, role, basis, basis_id,
 		start_reason, from_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, NewID(), p.CaseID, p.OrganisationID, p.Role, p.Basis, p.BasisID, p.Reason, p.FromOn)
 	return err
 }
@@ -68,7 +68,7 @@ func (t *Tx) StartParticipation(ctx context.Context, p NewParticipation) error {
 // recordImported records the reason of a case_organisations row that has none (loaded in
 // bulk): basis IMPORTED, from the case's opening.
 func (t *Tx) recordImported(ctx context.Context, caseID, orgID string) error {
-	_, err := exec(ctx, t, "record imported participation", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
+	_, err := Exec(ctx, t, "record imported participation", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
 		SELECT co.case_id, co.organisation_id, co.role, 'IMPORTED', c.opened_on
 		  FROM case_organisations co JOIN cases c ON c.id = co.case_id
 		 WHERE co.case_id = $1 AND co.organisation_id = $2
@@ -100,7 +100,7 @@ func (t *Tx) EndParticipations(ctx context.Context, e ParticipationEnd) (int64, 
 		}
 	} else if e.BasisID == nil {
 		// Every organisation of the case: those loaded in bulk first get their reason.
-		if _, err := exec(ctx, t, "record imported participations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
+		if _, err := Exec(ctx, t, "record imported participations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
 			SELECT co.case_id, co.organisation_id, co.role, 'IMPORTED', c.opened_on
 			  FROM case_organisations co JOIN cases c ON c.id = co.case_id
 			 WHERE co.case_id = $1
@@ -109,7 +109,7 @@ func (t *Tx) EndParticipations(ctx context.Context, e ParticipationEnd) (int64, 
 			return 0, err
 		}
 	}
-	return exec(ctx, t, "end participations", `UPDATE case_participations p
+	return Exec(ctx, t, "end participations", `UPDATE case_participations p
 		SET ended_at = now(), ended_by = ponte_actor(), to_on = greatest($5::date, p.from_on), end_reason = $6
 		WHERE p.case_id = $1 AND p.ended_at IS NULL
 		  AND ($2::uuid IS NULL OR p.organisation_id = $2) AND ($3::uuid IS NULL OR p.basis_id = $3)
@@ -134,7 +134,7 @@ func (t *Tx) ParticipationsByCase(ctx context.Context, caseIDs []string) ([]Case
 	args := []any{caseIDs}
 	scope := t.scope.caseColumn("p.case_id", &args)
 	scope2 := t.scope.caseColumn("co.case_id", &args)
-	return query(ctx, t, "participations by case", `SELECT * FROM (
+	return Query(ctx, t, "participations by case", `SELECT * FROM (
 		SELECT `+caseParticipationCols+`, p.started_at FROM case_participations p WHERE p.case_id = ANY($1::uuid[]) AND `+scope+`
 		UNION ALL
 		SELECT co.case_id, co.case_id, co.organisation_id, co.role, 'IMPORTED', NULL::uuid, NULL::text, c.opened_on, NULL::date, '',
@@ -192,7 +192,7 @@ func (t *Tx) AddCaseEvent(ctx context.Context, e CaseEvent) error {
 	if err != nil {
 		return err
 	}
-	_, err = exec(ctx, t, "add case event", `INSERT INTO case_events (id, case_id, effective_on, kind, category, subject_id, organisation_id,
+	_, err = Exec(ctx, t, "add case event", `INSERT INTO case_events (id, case_id, effective_on, kind, category, subject_id, organisation_id,
 		reason, changes, actor_staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		NewID(), e.CaseID, e.EffectiveOn, e.Kind, e.Category, e.SubjectID, e.OrganisationID, e.Reason, changes, e.ActorStaffID)
 	return err
@@ -204,7 +204,7 @@ func (t *Tx) CaseEventsByCase(ctx context.Context, caseIDs []string) ([]CaseEven
 	args := []any{caseIDs}
 	where := t.scope.caseColumn("e.case_id", &args)
 	if t.scope.Kind == ScopeProvider {
-		o := arg(&args, t.scope.OrganisationID)
+		o := Arg(&args, t.scope.OrganisationID)
 		where += ` AND (e.subject_id IS NULL OR e.organisation_id = ` + o + `::uuid
 			OR e.subject_id IN (SELECT pr.id FROM projects pr WHERE ` + t.scope.projectPredicate("pr", &args) + `)
 			OR e.subject_id IN (SELECT i.id FROM interventions i WHERE ` + t.scope.interventionPredicate("i", &args) + `)
@@ -213,7 +213,7 @@ func (t *Tx) CaseEventsByCase(ctx context.Context, caseIDs []string) ([]CaseEven
 	if t.scope.HidesHealth {
 		where += ` AND e.category <> 'health'`
 	}
-	return query(ctx, t, "case events by case", `SELECT e.id, e.case_id, e.at, e.effective_on, e.kind, e.category, e.subject_id,
+	return Query(ctx, t, "case events by case", `SELECT e.id, e.case_id, e.at, e.effective_on, e.kind, e.category, e.subject_id,
 		e.organisation_id, e.reason, e.changes, e.actor_subject, e.actor_staff_id, e.actor_organisation_id
 		FROM case_events e WHERE e.case_id = ANY($1::uuid[]) AND `+where+` ORDER BY e.at, e.id`, args,
 		func(r pgx.Rows) (CaseEvent, error) {
@@ -238,7 +238,7 @@ type ActiveDelivery struct {
 // (close it, conclude a project) must not pass because the caller sees part of it; it
 // returns only kinds, ids and organisations, to the workflow, never to the client.
 func (t *Tx) ActiveDeliveries(ctx context.Context, caseID string, orgID, projectID *string) ([]ActiveDelivery, error) {
-	return query(ctx, t, "active deliveries", `SELECT kind, id, organisation_id, status FROM ponte_case_active_deliveries($1)
+	return Query(ctx, t, "active deliveries", `SELECT kind, id, organisation_id, status FROM ponte_case_active_deliveries($1)
 		WHERE ($2::uuid IS NULL OR organisation_id = $2) AND ($3::uuid IS NULL OR project_id = $3) ORDER BY kind, id`,
 		[]any{caseID, orgID, projectID},
 		func(r pgx.Rows) (ActiveDelivery, error) {

@@ -29,7 +29,7 @@ func (t *Tx) ReferralLimits(ctx context.Context, orgID string) (ReferralLimits, 
 	// 10-30 ms setting up that plan whatever it finds; an index probe of the referrals
 	// answers those organisations first.
 	var referred bool
-	if err := queryRow(ctx, t, "referral limits", `SELECT EXISTS (SELECT 1 FROM case_referrals r
+	if err := QueryRow(ctx, t, "referral limits", `SELECT EXISTS (SELECT 1 FROM case_referrals r
 		WHERE r.to_organisation_id = $1::uuid AND r.status = 'ACCEPTED')`, []any{orgID}, &referred); err != nil {
 		return ReferralLimits{}, err
 	}
@@ -38,7 +38,7 @@ func (t *Tx) ReferralLimits(ctx context.Context, orgID string) (ReferralLimits, 
 	}
 	args := []any{orgID}
 	other := t.scope.casePredicate("oc", &args)
-	rows, err := query(ctx, t, "referral limits", `WITH rc AS (
+	rows, err := Query(ctx, t, "referral limits", `WITH rc AS (
 		SELECT r.case_id, array_agg(DISTINCT x) AS cats
 		  FROM case_referrals r CROSS JOIN LATERAL unnest(r.categories) x JOIN cases c ON c.id = r.case_id
 		 WHERE r.to_organisation_id = $1::uuid AND r.status = 'ACCEPTED' AND c.organisation_id <> $1::uuid

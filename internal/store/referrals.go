@@ -49,7 +49,7 @@ func scanReferral(r pgx.Rows) (Referral, error) {
 func (s Scope) referralPredicate(alias string, args *[]any) string {
 	cond := s.caseColumn(alias+".case_id", args)
 	if s.Kind.followsCases() && s.OrganisationID != "" {
-		cond = "(" + cond + " OR " + alias + ".to_organisation_id = " + arg(args, s.OrganisationID) + "::uuid)"
+		cond = "(" + cond + " OR " + alias + ".to_organisation_id = " + Arg(args, s.OrganisationID) + "::uuid)"
 	}
 	return cond
 }
@@ -57,7 +57,7 @@ func (s Scope) referralPredicate(alias string, args *[]any) string {
 // CreateReferral stores a requested referral and returns its id.
 func (t *Tx) CreateReferral(ctx context.Context, x Referral) (string, error) {
 	id := NewID().String()
-	_, err := exec(ctx, t, "create referral", `INSERT INTO case_referrals (id, case_id, from_organisation_id, to_organisation_id, purpose,
+	_, err := Exec(ctx, t, "create referral", `INSERT INTO case_referrals (id, case_id, from_organisation_id, to_organisation_id, purpose,
 		categories, legal_basis, legal_reference, consent_given_at, consent_given_by, consent_evidence)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, x.CaseID, x.FromOrganisationID, x.ToOrganisationID, x.Purpose, x.Categories, x.LegalBasis, x.LegalReference,
@@ -68,14 +68,14 @@ func (t *Tx) CreateReferral(ctx context.Context, x Referral) (string, error) {
 // ReferralsByIDs loads referrals within scope.
 func (t *Tx) ReferralsByIDs(ctx context.Context, ids []string) ([]Referral, error) {
 	args := []any{ids}
-	return query(ctx, t, "referrals by id", `SELECT `+referralCols+` FROM case_referrals r
+	return Query(ctx, t, "referrals by id", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("r", &args), args, scanReferral)
 }
 
 // ReferralsByCase loads the referrals of the given cases within scope, oldest first.
 func (t *Tx) ReferralsByCase(ctx context.Context, caseIDs []string) ([]Referral, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "referrals by case", `SELECT `+referralCols+` FROM case_referrals r
+	return Query(ctx, t, "referrals by case", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.case_id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("r", &args)+` ORDER BY r.requested_at, r.id`, args, scanReferral)
 }
 
@@ -92,13 +92,13 @@ func (t *Tx) ListReferrals(ctx context.Context, f ReferralFilter, p Page) (Rows[
 	args := []any{}
 	where := t.scope.referralPredicate("r", &args)
 	if f.ToOrganisationID != nil {
-		where += " AND r.to_organisation_id = " + arg(&args, *f.ToOrganisationID) + "::uuid"
+		where += " AND r.to_organisation_id = " + Arg(&args, *f.ToOrganisationID) + "::uuid"
 	}
 	if f.FromOrganisationID != nil {
-		where += " AND r.from_organisation_id = " + arg(&args, *f.FromOrganisationID) + "::uuid"
+		where += " AND r.from_organisation_id = " + Arg(&args, *f.FromOrganisationID) + "::uuid"
 	}
 	if f.Status != nil {
-		where += " AND r.status = " + arg(&args, *f.Status)
+		where += " AND r.status = " + Arg(&args, *f.Status)
 	}
 	return listPageRows(ctx, t, "list referrals", `SELECT `+referralCols+`,
 		to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS sort_key FROM case_referrals r WHERE `+where, args, p,
@@ -126,14 +126,14 @@ func invertKey(k string) string {
 
 // RespondReferral records B's answer to a requested referral (ACCEPTED or DECLINED).
 func (t *Tx) RespondReferral(ctx context.Context, id, status string, note *string) error {
-	_, err := exec(ctx, t, "respond to referral", `UPDATE case_referrals SET status = $2, responded_at = now(), responded_by = ponte_actor(),
+	_, err := Exec(ctx, t, "respond to referral", `UPDATE case_referrals SET status = $2, responded_at = now(), responded_by = ponte_actor(),
 		response_note = $3 WHERE id = $1 AND status = 'REQUESTED'`, id, status, note)
 	return err
 }
 
 // CloseReferral ends a referral: WITHDRAWN before an answer, ENDED after acceptance.
 func (t *Tx) CloseReferral(ctx context.Context, id, status string, reason string) error {
-	_, err := exec(ctx, t, "close referral", `UPDATE case_referrals SET status = $2, ended_at = now(), ended_by = ponte_actor(), end_reason = $3
+	_, err := Exec(ctx, t, "close referral", `UPDATE case_referrals SET status = $2, ended_at = now(), ended_by = ponte_actor(), end_reason = $3
 		WHERE id = $1 AND status IN ('REQUESTED', 'ACCEPTED')`, id, status, reason)
 	return err
 }
@@ -141,7 +141,7 @@ func (t *Tx) CloseReferral(ctx context.Context, id, status string, reason string
 // OpenReferralsOfCase lists the accepted or requested referrals of a case, past the row
 // scope (closing a case ends them all).
 func (t *Tx) OpenReferralsOfCase(ctx context.Context, caseID string) ([]Referral, error) {
-	return query(ctx, t, "open referrals of case", `SELECT `+referralCols+` FROM case_referrals r
+	return Query(ctx, t, "open referrals of case", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.case_id = $1 AND r.status IN ('REQUESTED', 'ACCEPTED') ORDER BY r.requested_at`, []any{caseID}, scanReferral)
 }
 
@@ -176,7 +176,7 @@ func scanTransfer(r pgx.Rows) (Transfer, error) {
 // CreateTransfer stores a requested transfer and returns its id.
 func (t *Tx) CreateTransfer(ctx context.Context, x Transfer) (string, error) {
 	id := NewID().String()
-	_, err := exec(ctx, t, "create transfer", `INSERT INTO case_transfers (id, case_id, from_organisation_id, from_worker_id,
+	_, err := Exec(ctx, t, "create transfer", `INSERT INTO case_transfers (id, case_id, from_organisation_id, from_worker_id,
 		to_organisation_id, to_worker_id, keep_previous, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		id, x.CaseID, x.FromOrganisationID, x.FromWorkerID, x.ToOrganisationID, x.ToWorkerID, x.KeepPrevious, x.Reason)
 	return id, err
@@ -186,14 +186,14 @@ func (t *Tx) CreateTransfer(ctx context.Context, x Transfer) (string, error) {
 // organisation).
 func (t *Tx) TransfersByIDs(ctx context.Context, ids []string) ([]Transfer, error) {
 	args := []any{ids}
-	return query(ctx, t, "transfers by id", `SELECT `+transferCols+` FROM case_transfers t
+	return Query(ctx, t, "transfers by id", `SELECT `+transferCols+` FROM case_transfers t
 		WHERE t.id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("t", &args), args, scanTransfer)
 }
 
 // TransfersByCase loads the transfers of the given cases within scope, oldest first.
 func (t *Tx) TransfersByCase(ctx context.Context, caseIDs []string) ([]Transfer, error) {
 	args := []any{caseIDs}
-	return query(ctx, t, "transfers by case", `SELECT `+transferCols+` FROM case_transfers t
+	return Query(ctx, t, "transfers by case", `SELECT `+transferCols+` FROM case_transfers t
 		WHERE t.case_id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("t", &args)+` ORDER BY t.requested_at, t.id`, args, scanTransfer)
 }
 
@@ -210,16 +210,16 @@ func (t *Tx) ListTransfers(ctx context.Context, f TransferFilter, p Page) (Rows[
 	args := []any{}
 	where := t.scope.referralPredicate("t", &args)
 	if f.ToOrganisationID != nil {
-		where += " AND t.to_organisation_id = " + arg(&args, *f.ToOrganisationID) + "::uuid"
+		where += " AND t.to_organisation_id = " + Arg(&args, *f.ToOrganisationID) + "::uuid"
 	}
 	if f.FromOrganisationID != nil {
-		where += " AND t.from_organisation_id = " + arg(&args, *f.FromOrganisationID) + "::uuid"
+		where += " AND t.from_organisation_id = " + Arg(&args, *f.FromOrganisationID) + "::uuid"
 	}
 	if f.ToWorkerID != nil {
-		where += " AND t.to_worker_id = " + arg(&args, *f.ToWorkerID) + "::uuid"
+		where += " AND t.to_worker_id = " + Arg(&args, *f.ToWorkerID) + "::uuid"
 	}
 	if f.Status != nil {
-		where += " AND t.status = " + arg(&args, *f.Status)
+		where += " AND t.status = " + Arg(&args, *f.Status)
 	}
 	return listPageRows(ctx, t, "list transfers", `SELECT `+transferCols+`,
 		to_char(t.requested_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS sort_key FROM case_transfers t WHERE `+where, args, p,
@@ -235,7 +235,7 @@ func (t *Tx) ListTransfers(ctx context.Context, f TransferFilter, p Page) (Rows[
 // RespondTransfer records the receiving side's answer (ACCEPTED, with the worker who
 // takes the lead, or DECLINED), or the requester's cancellation (CANCELLED).
 func (t *Tx) RespondTransfer(ctx context.Context, id, status string, toWorker *string, note *string) error {
-	_, err := exec(ctx, t, "respond to transfer", `UPDATE case_transfers SET status = $2, to_worker_id = coalesce($3, to_worker_id),
+	_, err := Exec(ctx, t, "respond to transfer", `UPDATE case_transfers SET status = $2, to_worker_id = coalesce($3, to_worker_id),
 		responded_at = now(), responded_by = ponte_actor(), response_note = $4 WHERE id = $1 AND status = 'REQUESTED'`, id, status, toWorker, note)
 	return err
 }
@@ -243,6 +243,6 @@ func (t *Tx) RespondTransfer(ctx context.Context, id, status string, toWorker *s
 // HandOverCase makes an accepted transfer's organisation and worker the case's lead
 // (migrations/00400_case_participation.sql, ponte_hand_over_case).
 func (t *Tx) HandOverCase(ctx context.Context, transferID string) error {
-	_, err := exec(ctx, t, "hand over case", `SELECT ponte_hand_over_case($1)`, transferID)
+	_, err := Exec(ctx, t, "hand over case", `SELECT ponte_hand_over_case($1)`, transferID)
 	return err
 }

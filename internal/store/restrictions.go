@@ -51,7 +51,7 @@ func scanRestriction(rows pgx.Rows) (Restriction, error) {
 // input error at person_id.
 func (t *Tx) RestrictProcessing(ctx context.Context, n NewRestriction) (string, error) {
 	var id string
-	err := queryRow(ctx, t, "restrict processing", `
+	err := QueryRow(ctx, t, "restrict processing", `
 		INSERT INTO processing_restrictions (person_id, tax_code, request_id, reason, legal_claim, claim_organisation_ids, created_by)
 		SELECT p.id, p.tax_code, $2, $3, $4, coalesce($5::uuid[], '{}'), $6 FROM persons p WHERE p.id = $1
 		RETURNING id::text`,
@@ -63,20 +63,20 @@ func (t *Tx) RestrictProcessing(ctx context.Context, n NewRestriction) (string, 
 // apperr.ErrNotFound.
 func (t *Tx) LiftRestriction(ctx context.Context, id, by, reason string) error {
 	var got string
-	return queryRow(ctx, t, "lift restriction", `UPDATE processing_restrictions SET lifted_at = now(), lifted_by = $2, lift_reason = $3
+	return QueryRow(ctx, t, "lift restriction", `UPDATE processing_restrictions SET lifted_at = now(), lifted_by = $2, lift_reason = $3
 		WHERE id = $1 AND lifted_at IS NULL RETURNING id::text`, []any{id, by, reason}, &got)
 }
 
 // RestrictionsByIDs loads restrictions.
 func (t *Tx) RestrictionsByIDs(ctx context.Context, ids []string) ([]Restriction, error) {
-	return query(ctx, t, "restrictions by id", `SELECT `+restrictionColumns+` FROM processing_restrictions r
+	return Query(ctx, t, "restrictions by id", `SELECT `+restrictionColumns+` FROM processing_restrictions r
 		WHERE r.id = ANY($1::uuid[]) ORDER BY r.since, r.id`, []any{ids}, scanRestriction)
 }
 
 // Restrictions lists the restrictions the transaction may see, of some persons (all when
 // persons is nil), the active ones only when activeOnly.
 func (t *Tx) Restrictions(ctx context.Context, persons []string, activeOnly bool) ([]Restriction, error) {
-	return query(ctx, t, "restrictions", `SELECT `+restrictionColumns+` FROM processing_restrictions r
+	return Query(ctx, t, "restrictions", `SELECT `+restrictionColumns+` FROM processing_restrictions r
 		WHERE ($1::uuid[] IS NULL OR r.person_id = ANY($1::uuid[])) AND (NOT $2 OR r.lifted_at IS NULL)
 		ORDER BY r.since DESC, r.id LIMIT 1000`, []any{persons, activeOnly}, scanRestriction)
 }

@@ -93,7 +93,7 @@ func scanRightsRequest(rows pgx.Rows) (RightsRequest, error) {
 // CreateRightsRequest records a request as received, with its CREATED event.
 func (t *Tx) CreateRightsRequest(ctx context.Context, n NewRightsRequest) (string, error) {
 	var id string
-	err := queryRow(ctx, t, "create rights request", `
+	err := QueryRow(ctx, t, "create rights request", `
 		WITH r AS (
 			INSERT INTO rights_requests (person_id, kind, received_on, due_on, details, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
@@ -105,7 +105,7 @@ func (t *Tx) CreateRightsRequest(ctx context.Context, n NewRightsRequest) (strin
 
 // RightsRequestsByIDs loads requests, with their events.
 func (t *Tx) RightsRequestsByIDs(ctx context.Context, ids []string) ([]RightsRequest, error) {
-	return query(ctx, t, "rights requests by id", `SELECT `+rightsRequestColumns+`
+	return Query(ctx, t, "rights requests by id", `SELECT `+rightsRequestColumns+`
 		FROM rights_requests r WHERE r.id = ANY($1::uuid[]) ORDER BY r.received_on, r.id`, []any{ids}, scanRightsRequest)
 }
 
@@ -115,7 +115,7 @@ func (t *Tx) RightsRequests(ctx context.Context, f RightsRequestFilter) ([]Right
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	return query(ctx, t, "rights requests", `SELECT `+rightsRequestColumns+`
+	return Query(ctx, t, "rights requests", `SELECT `+rightsRequestColumns+`
 		FROM rights_requests r
 		WHERE ($1::uuid IS NULL OR r.person_id = $1::uuid)
 		  AND (NOT $2 OR r.status <> 'CLOSED')
@@ -146,10 +146,10 @@ func (t *Tx) CloseRightsRequest(ctx context.Context, id, outcome, answer string,
 // missing, out of sight or closed is apperr.ErrNotFound.
 func (t *Tx) rightsEvent(ctx context.Context, op, update string, args []any, id, actor, action, note string) error {
 	var got string
-	if err := queryRow(ctx, t, op, update, args, &got); err != nil {
+	if err := QueryRow(ctx, t, op, update, args, &got); err != nil {
 		return err
 	}
-	_, err := exec(ctx, t, op, `INSERT INTO rights_request_events (request_id, actor, action, note) VALUES ($1, $2, $3, $4)`,
+	_, err := Exec(ctx, t, op, `INSERT INTO rights_request_events (request_id, actor, action, note) VALUES ($1, $2, $3, $4)`,
 		id, actor, action, note)
 	return err
 }
@@ -165,7 +165,7 @@ func emptyAsNull(s string) any {
 // CaseIDsOfPerson lists the cases that name the person or take in charge a household
 // they belong to (or belonged to), as the transaction sees them.
 func (t *Tx) CaseIDsOfPerson(ctx context.Context, personID string) ([]string, error) {
-	return query(ctx, t, "cases of person", `SELECT c.id::text FROM cases c WHERE c.person_id = $1
+	return Query(ctx, t, "cases of person", `SELECT c.id::text FROM cases c WHERE c.person_id = $1
 		UNION SELECT c.id::text FROM cases c JOIN household_members m ON m.household_id = c.household_id WHERE m.person_id = $1
 		ORDER BY 1`, []any{personID}, func(r pgx.Rows) (string, error) {
 		var id string
@@ -205,7 +205,7 @@ func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[str
 	for _, c := range cols {
 		var rec Rectification
 		// The old value is read and replaced in one statement, under the row's lock.
-		err := queryRow(ctx, t, "rectify person", `
+		err := QueryRow(ctx, t, "rectify person", `
 			WITH old AS (SELECT id, `+c+`::text AS v FROM persons WHERE id = $1 FOR UPDATE),
 			upd AS (UPDATE persons p SET `+c+` = $2, updated_at = now() FROM old WHERE p.id = old.id AND old.v IS DISTINCT FROM $2 RETURNING p.id)
 			INSERT INTO person_rectifications (person_id, request_id, field, old_value, new_value, reason, rectified_by)
@@ -226,7 +226,7 @@ func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[str
 
 // Rectifications lists a person's corrections, oldest first.
 func (t *Tx) Rectifications(ctx context.Context, personID string) ([]Rectification, error) {
-	return query(ctx, t, "rectifications", `SELECT person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at
+	return Query(ctx, t, "rectifications", `SELECT person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at
 		FROM person_rectifications WHERE person_id = $1 ORDER BY id`, []any{personID}, func(r pgx.Rows) (Rectification, error) {
 		var rec Rectification
 		return rec, r.Scan(&rec.PersonID, &rec.RequestID, &rec.Field, &rec.OldValue, &rec.NewValue, &rec.Reason, &rec.RectifiedBy, &rec.RectifiedAt)

@@ -194,7 +194,7 @@ func (s Scope) grantee(args *[]any) string {
 	if g == "" {
 		return ""
 	}
-	return arg(args, g) + "::text"
+	return Arg(args, g) + "::text"
 }
 
 // personGrantee binds the scope's person grantee.
@@ -203,12 +203,12 @@ func (s Scope) personGrantee(args *[]any) string {
 	if g == "" {
 		return ""
 	}
-	return arg(args, g) + "::text"
+	return Arg(args, g) + "::text"
 }
 
 // organisation binds the scope's organisation (the provider rules).
 func (s Scope) organisation(args *[]any) string {
-	return arg(args, s.OrganisationID) + "::uuid"
+	return Arg(args, s.OrganisationID) + "::uuid"
 }
 
 // casePredicate returns a SQL condition on the cases row aliased alias, appending any
@@ -247,7 +247,7 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 
 // personPredicate returns a SQL condition on the persons row aliased alias. Writable
 // scopes also see the persons their own transaction inserted, before anything links them.
-func (s Scope) personPredicate(alias string, args *[]any) string {
+func (s Scope) PersonPredicate(alias string, args *[]any) string {
 	if s.Kind.followsCases() {
 		if ph := s.personGrantee(args); ph != "" {
 			return s.orWrittenHere(alias, keyed(alias, ph))
@@ -401,7 +401,7 @@ func (s Scope) participationPredicate(alias string, args *[]any) string {
 }
 
 // arg appends v to args and returns its placeholder.
-func arg(args *[]any, v any) string {
+func Arg(args *[]any, v any) string {
 	*args = append(*args, v)
 	return "$" + strconv.Itoa(len(*args))
 }

@@ -19,16 +19,16 @@ type personSearch struct {
 
 // predicate is the SQL condition on the persons row alias p.
 func (s personSearch) predicate(p string, args *[]any) string {
-	v := arg(args, likeLiteral(s.Text))
+	v := Arg(args, likeLiteral(s.Text))
 	where := `(` + p + `.tax_code LIKE upper(` + v + `) || '%' OR (` + p + `.family_name || ' ' || ` + p + `.given_name) ILIKE '%' || ` + v + ` || '%')`
 	if s.Ages.AdultsBornBy != nil {
-		where += ` AND ` + p + `.birth_date <= ` + arg(args, *s.Ages.AdultsBornBy)
+		where += ` AND ` + p + `.birth_date <= ` + Arg(args, *s.Ages.AdultsBornBy)
 	}
 	if s.Ages.MinorsBornAfter != nil {
-		where += ` AND ` + p + `.birth_date > ` + arg(args, *s.Ages.MinorsBornAfter)
+		where += ` AND ` + p + `.birth_date > ` + Arg(args, *s.Ages.MinorsBornAfter)
 	}
 	if len(s.Ages.Exclude) > 0 {
-		where += ` AND ` + p + `.id <> ALL(` + arg(args, s.Ages.Exclude) + `::uuid[])`
+		where += ` AND ` + p + `.id <> ALL(` + Arg(args, s.Ages.Exclude) + `::uuid[])`
 	}
 	return where
 }

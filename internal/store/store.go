@@ -396,8 +396,33 @@ func (t *Tx) release() {
 	t.conn.Release()
 }
 
+// Scope is the row scope the transaction's queries apply.
+func (t *Tx) Scope() Scope { return t.scope }
+
+// Bind fixes the transaction of an area's function of one argument, for callers that
+// take a loader of the form f(ctx, keys): Bind(tx, casedata.CasesByIDs).
+func Bind[A, R any](t *Tx, fn func(context.Context, *Tx, A) (R, error)) func(context.Context, A) (R, error) {
+	return func(ctx context.Context, a A) (R, error) { return fn(ctx, t, a) }
+}
+
+// Savepoint runs fn so that a failed statement inside it rolls back to where it began
+// without aborting the transaction (per-record fallback of a refused batch).
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := Exec(ctx, t, "savepoint", "SAVEPOINT registry_record"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := Exec(ctx, t, "rollback to savepoint", "ROLLBACK TO SAVEPOINT registry_record"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := Exec(ctx, t, "release savepoint", "RELEASE SAVEPOINT registry_record")
+	return err
+}
+
 // query runs a statement that returns rows and collects them with scan, under the mutex.
-func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any, scan func(pgx.Rows) (T, error)) ([]T, error) {
+func Query[T any](ctx context.Context, t *Tx, op string, sql string, args []any, scan func(pgx.Rows) (T, error)) ([]T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -423,7 +448,7 @@ func query[T any](ctx context.Context, t *Tx, op string, sql string, args []any,
 }
 
 // queryRow runs a statement returning one row; no row is apperr.ErrNotFound.
-func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, dest ...any) error {
+func QueryRow(ctx context.Context, t *Tx, op string, sql string, args []any, dest ...any) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -436,7 +461,7 @@ func queryRow(ctx context.Context, t *Tx, op string, sql string, args []any, des
 }
 
 // exec runs a statement and returns the number of rows it touched.
-func exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64, error) {
+func Exec(ctx context.Context, t *Tx, op string, sql string, args ...any) (int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
 // A request's claims and role end with its transaction: the next
@@ -27,7 +28,7 @@ func TestClaimsEndWithTheTransaction(t *testing.T) {
 		tx, err := st.Begin(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
 		require.NoError(t, err)
 		defer tx.Rollback(ctx)
-		got, err := tx.StringsForTest(ctx, `SELECT concat_ws('|', current_user = session_user,
+		got, err := storetest.Strings(ctx, tx, `SELECT concat_ws('|', current_user = session_user,
 			coalesce(current_setting('ponte.scope', true), ''), coalesce(current_setting('ponte.grantee', true), ''))`)
 		require.NoError(t, err)
 		return got
@@ -36,7 +37,7 @@ func TestClaimsEndWithTheTransaction(t *testing.T) {
 
 	tx, err := st.Begin(ctx, opts)
 	require.NoError(t, err)
-	inside, err := tx.StringsForTest(ctx, "SELECT current_user || '|' || current_setting('ponte.scope')")
+	inside, err := storetest.Strings(ctx, tx, "SELECT current_user || '|' || current_setting('ponte.scope')")
 	require.NoError(t, err)
 	require.Equal(t, []string{store.DatabaseRole + "|territory"}, inside)
 	require.NoError(t, tx.Commit(ctx))
@@ -53,7 +54,7 @@ func TestClaimsEndWithTheTransaction(t *testing.T) {
 	defer cancel()
 	tx, err = st.Begin(cctx, opts)
 	require.NoError(t, err)
-	_, err = tx.StringsForTest(cctx, "SELECT pg_sleep(5)::text")
+	_, err = storetest.Strings(cctx, tx, "SELECT pg_sleep(5)::text")
 	require.Error(t, err)
 	_ = tx.Rollback(context.WithoutCancel(cctx))
 	require.Equal(t, want, bare(), "after a cancelled request")
@@ -73,7 +74,7 @@ func TestCancelledRequestKeepsItsConnection(t *testing.T) {
 		tx, err := st.Begin(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
 		require.NoError(t, err)
 		defer tx.Rollback(ctx)
-		pid, err := tx.StringsForTest(ctx, "SELECT pg_backend_pid()::text")
+		pid, err := storetest.Strings(ctx, tx, "SELECT pg_backend_pid()::text")
 		require.NoError(t, err)
 		return pid[0]
 	}
@@ -84,7 +85,7 @@ func TestCancelledRequestKeepsItsConnection(t *testing.T) {
 	require.NoError(t, err)
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = tx.StringsForTest(reqCtx, "SELECT pg_sleep(10)::text")
+	_, err = storetest.Strings(reqCtx, tx, "SELECT pg_sleep(10)::text")
 	require.Error(t, err)
 	require.Less(t, time.Since(start), 5*time.Second, "the statement was cancelled, not waited for")
 	require.NoError(t, tx.Rollback(reqCtx), "the rollback runs although the request's context ended")

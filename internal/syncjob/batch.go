@@ -9,6 +9,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/record"
 	"github.com/ponte-hub/ponte/connectors/school"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
 // batch is one page (or lookup answer, or file) turned into what the store takes: the
@@ -24,15 +25,15 @@ type batch struct {
 	n int
 	// merged counts records dropped because a later one on the page had the same reference.
 	merged     int
-	write      func(ctx context.Context, tx *store.Tx, idx []int) (store.UpsertCounts, error)
-	refuse     func(i int, p store.Problem) store.QuarantinedRecord
-	quarantine []store.QuarantinedRecord
+	write      func(ctx context.Context, tx *store.Tx, idx []int) (registrydata.UpsertCounts, error)
+	refuse     func(i int, p registrydata.Problem) registrydata.QuarantinedRecord
+	quarantine []registrydata.QuarantinedRecord
 }
 
 // newBatch converts a decoded page. A reference met twice keeps its last record.
 func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
-	conv func(T, store.RegistryMeta) R,
-	upsert func(*store.Tx, context.Context, []R) (store.UpsertCounts, error),
+	conv func(T, registrydata.Meta) R,
+	upsert func(context.Context, *store.Tx, []R) (registrydata.UpsertCounts, error),
 ) *batch {
 	b := &batch{coll: coll, fetched: len(p.Records) + len(p.Errors), next: p.NextCursor, hasMore: p.HasMore, fetchedAt: p.FetchedAt}
 	last := map[string]int{}
@@ -50,17 +51,17 @@ func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
 		raws = append(raws, d.Raw)
 	}
 	b.n = len(recs)
-	b.write = func(ctx context.Context, tx *store.Tx, idx []int) (store.UpsertCounts, error) {
+	b.write = func(ctx context.Context, tx *store.Tx, idx []int) (registrydata.UpsertCounts, error) {
 		if idx == nil {
-			return upsert(tx, ctx, recs)
+			return upsert(ctx, tx, recs)
 		}
 		sub := make([]R, len(idx))
 		for k, i := range idx {
 			sub[k] = recs[i]
 		}
-		return upsert(tx, ctx, sub)
+		return upsert(ctx, tx, sub)
 	}
-	b.refuse = func(i int, prob store.Problem) store.QuarantinedRecord {
+	b.refuse = func(i int, prob registrydata.Problem) registrydata.QuarantinedRecord {
 		return quarantined(coll, origin, raws[i], p.FetchedAt, []record.FieldError{{Field: prob.Field, Reason: prob.Reason}})
 	}
 	for _, e := range p.Errors {
@@ -69,19 +70,19 @@ func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
 	return b
 }
 
-func meta(coll Collection, origin string, raw record.RawRecord, at time.Time) store.RegistryMeta {
-	return store.RegistryMeta{Source: coll.Source, SourceRef: raw.SourceRef, Payload: raw.Body, PayloadSHA256: raw.SHA256,
+func meta(coll Collection, origin string, raw record.RawRecord, at time.Time) registrydata.Meta {
+	return registrydata.Meta{Source: coll.Source, SourceRef: raw.SourceRef, Payload: raw.Body, PayloadSHA256: raw.SHA256,
 		ContentType: raw.ContentType, Origin: origin, FetchedAt: at, MatchKeys: raw.MatchKeys}
 }
 
-func quarantined(coll Collection, origin string, raw record.RawRecord, at time.Time, problems []record.FieldError) store.QuarantinedRecord {
-	q := store.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: raw.OwnRef(), Payload: raw.Body, PayloadSHA256: raw.SHA256,
+func quarantined(coll Collection, origin string, raw record.RawRecord, at time.Time, problems []record.FieldError) registrydata.QuarantinedRecord {
+	q := registrydata.QuarantinedRecord{Source: coll.Source, Kind: coll.Kind, SourceRef: raw.OwnRef(), Payload: raw.Body, PayloadSHA256: raw.SHA256,
 		ContentType: raw.ContentType, Origin: origin, FetchedAt: at, MatchKeys: raw.MatchKeys}
 	for _, p := range problems {
-		q.Problems = append(q.Problems, store.Problem{Field: p.Field, Reason: p.Reason})
+		q.Problems = append(q.Problems, registrydata.Problem{Field: p.Field, Reason: p.Reason})
 	}
 	if len(q.Problems) == 0 {
-		q.Problems = []store.Problem{{Reason: "refused without a reason"}}
+		q.Problems = []registrydata.Problem{{Reason: "refused without a reason"}}
 	}
 	if q.ContentType == "" {
 		q.ContentType = "application/octet-stream"
@@ -91,9 +92,9 @@ func quarantined(coll Collection, origin string, raw record.RawRecord, at time.T
 
 // The conversions from the connectors' contract types to the store's rows.
 
-func convBenefitCase(c benefits.BenefitCase, m store.RegistryMeta) store.BenefitCase {
+func convBenefitCase(c benefits.BenefitCase, m registrydata.Meta) registrydata.BenefitCase {
 	m.TaxCode = c.ApplicantTaxCode
-	out := store.BenefitCase{RegistryMeta: m, Programme: string(c.Programme), ApplicationProtocol: c.ApplicationProtocol,
+	out := registrydata.BenefitCase{Meta: m, Programme: string(c.Programme), ApplicationProtocol: c.ApplicationProtocol,
 		Status: string(c.Status), StatusRaw: c.StatusRaw, StatusDate: c.StatusDate, StartDate: c.StartDate, EndDate: c.EndDate,
 		PADSignedDate: c.PADSignedDate, PrelimAnalysisOutcome: opt(c.PrelimAnalysisOutcome), PactType: opt(c.PactType),
 		PactSignedDate: c.PactSignedDate, Municipality: opt(c.MunicipalityBelfiore)}
@@ -102,35 +103,35 @@ func convBenefitCase(c benefits.BenefitCase, m store.RegistryMeta) store.Benefit
 		out.MonthlyAmountCents = &cents
 	}
 	for _, hm := range c.HouseholdMembers {
-		out.Members = append(out.Members, store.BenefitMember{TaxCode: hm.TaxCode, Role: hm.Role, Relationship: hm.Relationship, BirthDate: hm.BirthDate})
+		out.Members = append(out.Members, registrydata.BenefitMember{TaxCode: hm.TaxCode, Role: hm.Role, Relationship: hm.Relationship, BirthDate: hm.BirthDate})
 	}
 	return out
 }
 
-func convISEE(i benefits.ISEE, m store.RegistryMeta) store.ISEE {
+func convISEE(i benefits.ISEE, m registrydata.Meta) registrydata.ISEE {
 	m.TaxCode = i.TaxCode
-	return store.ISEE{RegistryMeta: m, DSUProtocol: i.DSUProtocol, ISEEValueCents: int64(i.ISEEValueEUR), ISEEType: i.ISEEType,
+	return registrydata.ISEE{Meta: m, DSUProtocol: i.DSUProtocol, ISEEValueCents: int64(i.ISEEValueEUR), ISEEType: i.ISEEType,
 		ValidUntil: i.ValidUntil, HouseholdSize: i.HouseholdSize}
 }
 
-func convLabourStatus(s labour.LabourStatus, m store.RegistryMeta) store.LabourStatus {
+func convLabourStatus(s labour.LabourStatus, m registrydata.Meta) registrydata.LabourStatus {
 	m.TaxCode = s.TaxCode
-	return store.LabourStatus{RegistryMeta: m, DIDID: s.DIDID, DIDDate: s.DIDDate, EmploymentStatus: s.EmploymentStatus,
+	return registrydata.LabourStatus{Meta: m, DIDID: s.DIDID, DIDDate: s.DIDDate, EmploymentStatus: s.EmploymentStatus,
 		UnemploymentMonths: s.UnemploymentMonths, ProfilingIndex: s.ProfilingIndex, ServicePactDate: s.ServicePactDate,
 		CPICode: opt(s.CPICode), AsOf: s.AsOf}
 }
 
-func convEmploymentEvent(e labour.EmploymentEvent, m store.RegistryMeta) store.EmploymentEvent {
+func convEmploymentEvent(e labour.EmploymentEvent, m registrydata.Meta) registrydata.EmploymentEvent {
 	m.TaxCode = e.WorkerTaxCode
-	return store.EmploymentEvent{RegistryMeta: m, CommunicationID: e.CommunicationID, PreviousCommunicationID: opt(e.PreviousCommunicationID),
+	return registrydata.EmploymentEvent{Meta: m, CommunicationID: e.CommunicationID, PreviousCommunicationID: opt(e.PreviousCommunicationID),
 		EventType: string(e.EventType), EmployerTaxCode: e.EmployerTaxCode, EmployerName: opt(e.EmployerName), ATECOCode: opt(e.ATECOCode),
 		ContractTypeCode: opt(e.ContractTypeCode), ISTATOccupationCode: opt(e.ISTATOccupationCode), StartDate: e.StartDate,
 		EndDate: e.EndDate, TerminationCauseCode: opt(e.TerminationCauseCode), SentAt: e.SentAt}
 }
 
-func convSchoolRecord(r school.SchoolRecord, m store.RegistryMeta) store.SchoolRecord {
+func convSchoolRecord(r school.SchoolRecord, m registrydata.Meta) registrydata.SchoolRecord {
 	m.TaxCode = r.TaxCode
-	out := store.SchoolRecord{RegistryMeta: m, SchoolYear: r.SchoolYear, SchoolCode: opt(r.SchoolCode), GradeLevel: opt(r.GradeLevel),
+	out := registrydata.SchoolRecord{Meta: m, SchoolYear: r.SchoolYear, SchoolCode: opt(r.SchoolCode), GradeLevel: opt(r.GradeLevel),
 		AttendanceStatus: string(r.AttendanceStatus), AttendanceStatusRaw: r.AttendanceStatusRaw, CheckedAt: r.CheckedAt}
 	if q := r.Qualification; q != nil {
 		out.QualificationCode, out.QualificationName = opt(q.TitleCode), opt(q.TitleName)
@@ -150,21 +151,21 @@ func opt(s string) *string {
 // Batch builders per collection, shared by listing, lookups and imports.
 
 func benefitCaseBatch(origin string, p *record.Page[benefits.BenefitCase]) *batch {
-	return newBatch(BenefitCases, origin, p, convBenefitCase, (*store.Tx).UpsertBenefitCases)
+	return newBatch(BenefitCases, origin, p, convBenefitCase, registrydata.UpsertBenefitCases)
 }
 
 func iseeBatch(origin string, p *record.Page[benefits.ISEE]) *batch {
-	return newBatch(ISEE, origin, p, convISEE, (*store.Tx).UpsertISEE)
+	return newBatch(ISEE, origin, p, convISEE, registrydata.UpsertISEE)
 }
 
 func labourStatusBatch(origin string, p *record.Page[labour.LabourStatus]) *batch {
-	return newBatch(LabourStatus, origin, p, convLabourStatus, (*store.Tx).UpsertLabourStatus)
+	return newBatch(LabourStatus, origin, p, convLabourStatus, registrydata.UpsertLabourStatus)
 }
 
 func employmentEventBatch(origin string, p *record.Page[labour.EmploymentEvent]) *batch {
-	return newBatch(EmploymentEvents, origin, p, convEmploymentEvent, (*store.Tx).UpsertEmploymentEvents)
+	return newBatch(EmploymentEvents, origin, p, convEmploymentEvent, registrydata.UpsertEmploymentEvents)
 }
 
 func schoolRecordBatch(origin string, p *record.Page[school.SchoolRecord]) *batch {
-	return newBatch(SchoolRecords, origin, p, convSchoolRecord, (*store.Tx).UpsertSchoolRecords)
+	return newBatch(SchoolRecords, origin, p, convSchoolRecord, registrydata.UpsertSchoolRecords)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/school"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
@@ -77,7 +78,7 @@ func (s *Syncer) configuredSources() []string {
 func (s *Syncer) Configure(ctx context.Context) error {
 	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
 		for name, sc := range s.cfg.Sources {
-			if err := tx.ConfigureRegistrySource(ctx, name, sc.MaxAge); err != nil {
+			if err := registrydata.ConfigureSource(ctx, tx, name, sc.MaxAge); err != nil {
 				return err
 			}
 		}
@@ -93,16 +94,16 @@ func (s *Syncer) Configure(ctx context.Context) error {
 func keyQuarantine(ctx context.Context, st *store.Store) error {
 	const chunk = 500
 	for {
-		var rows []store.QuarantinedRecord
+		var rows []registrydata.QuarantinedRecord
 		err := st.InTx(ctx, syncTx, func(tx *store.Tx) error {
 			var err error
-			if rows, err = tx.UnkeyedQuarantine(ctx, chunk); err != nil {
+			if rows, err = registrydata.UnkeyedQuarantine(ctx, tx, chunk); err != nil {
 				return err
 			}
 			for i := range rows {
 				rows[i].MatchKeys = contentKeys(rows[i].Kind, rows[i].Payload)
 			}
-			return tx.SetQuarantineKeys(ctx, rows)
+			return registrydata.SetQuarantineKeys(ctx, tx, rows)
 		})
 		if err != nil || len(rows) < chunk {
 			return err
@@ -213,9 +214,9 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 			opt.Progress(Progress{Collection: c, Summary: sum, Elapsed: s.now().Sub(started), Done: done, Err: err})
 		}
 	}
-	var state store.SyncState
+	var state registrydata.SyncState
 	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
-		state, err = tx.SyncState(ctx, c.Source, c.Name)
+		state, err = registrydata.ReadSyncState(ctx, tx, c.Source, c.Name)
 		return err
 	}); err != nil {
 		return sum, err
@@ -226,7 +227,7 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 		report(true, nil)
 		return sum, nil
 	}
-	runID, err := s.startRun(ctx, c, store.RunSync, opt.Detail, started)
+	runID, err := s.startRun(ctx, c, registrydata.RunSync, opt.Detail, started)
 	if err != nil {
 		return sum, err
 	}
@@ -257,7 +258,7 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 			// The source no longer knows the saved cursor (expired, or the registry was
 			// reset): start the pass again rather than stay stuck on it.
 			s.log.WarnContext(ctx, "registry refused the saved cursor; restarting the pass", "collection", c.String(), "err", err)
-			if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error { return tx.ResetSyncCursor(ctx, c.Source, c.Name) }); err != nil {
+			if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error { return registrydata.ResetSyncCursor(ctx, tx, c.Source, c.Name) }); err != nil {
 				return s.fail(ctx, c, runID, sum, err, report)
 			}
 			cursor, restarted = nil, true
@@ -291,7 +292,7 @@ func (s *Syncer) SyncCollection(ctx context.Context, c Collection, opt SyncOptio
 // nextPass says when a collection's next pass is due: now, when a pass is in progress
 // (it is resumed), none ever finished, or the last one was abandoned; else SyncInterval
 // after the finished pass started.
-func (s *Syncer) nextPass(c Collection, st store.SyncState) (time.Time, bool) {
+func (s *Syncer) nextPass(c Collection, st registrydata.SyncState) (time.Time, bool) {
 	if st.NextCursor != nil || st.LastFullSyncAt == nil || st.PassStartedAt == nil {
 		return time.Time{}, true
 	}
@@ -331,7 +332,7 @@ func (s *Syncer) fail(ctx context.Context, c Collection, runID int64, sum Summar
 	if !interrupted {
 		at := s.now()
 		if werr := s.store.InTx(bg, syncTx, func(tx *store.Tx) error {
-			if err := tx.RecordSyncFailure(bg, c.Source, c.Name, msg, at); err != nil {
+			if err := registrydata.RecordSyncFailure(bg, tx, c.Source, c.Name, msg, at); err != nil {
 				return err
 			}
 			return s.observeBreaker(bg, tx, c.Source, at)
@@ -349,14 +350,14 @@ func (s *Syncer) observeBreaker(ctx context.Context, tx *store.Tx, source string
 	if hc == nil {
 		return nil
 	}
-	return tx.SetRegistryBreaker(ctx, source, hc.BreakerState(), at)
+	return registrydata.SetBreaker(ctx, tx, source, hc.BreakerState(), at)
 }
 
 func (s *Syncer) startRun(ctx context.Context, c Collection, kind, detail string, at time.Time) (int64, error) {
 	var id int64
 	err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
 		var err error
-		id, err = tx.StartSyncRun(ctx, store.SyncRun{Source: c.Source, Collection: c.Name, Kind: kind, Detail: detail, StartedAt: at})
+		id, err = registrydata.StartSyncRun(ctx, tx, registrydata.SyncRun{Source: c.Source, Collection: c.Name, Kind: kind, Detail: detail, StartedAt: at})
 		return err
 	})
 	return id, err
@@ -364,7 +365,7 @@ func (s *Syncer) startRun(ctx context.Context, c Collection, kind, detail string
 
 func (s *Syncer) finishRun(ctx context.Context, id int64, sum Summary, msg string) {
 	if err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
-		return tx.FinishSyncRun(ctx, id, s.now(), sum.Fetched, sum.Stored, sum.Unchanged, sum.Quarantined, msg)
+		return registrydata.FinishSyncRun(ctx, tx, id, s.now(), sum.Fetched, sum.Stored, sum.Unchanged, sum.Quarantined, msg)
 	}); err != nil {
 		s.log.ErrorContext(ctx, "finish sync run", "run", id, "err", err)
 	}
@@ -381,22 +382,22 @@ type cursorStep struct{ from, next *string }
 // the store's reason, so one bad record never holds the page back. It returns the page's
 // summary; Quarantined counts the records quarantined, first seen now or before.
 func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (Summary, error) {
-	finish := func(tx *store.Tx, q []store.QuarantinedRecord) error {
-		if _, err := tx.Quarantine(ctx, q); err != nil {
+	finish := func(tx *store.Tx, q []registrydata.QuarantinedRecord) error {
+		if _, err := registrydata.Quarantine(ctx, tx, q); err != nil {
 			return err
 		}
 		if step == nil {
 			return nil
 		}
-		if err := tx.AdvanceSyncCursor(ctx, b.coll.Source, b.coll.Name, step.from, step.next, b.fetched, s.now()); err != nil {
+		if err := registrydata.AdvanceSyncCursor(ctx, tx, b.coll.Source, b.coll.Name, step.from, step.next, b.fetched, s.now()); err != nil {
 			return err
 		}
 		return s.observeBreaker(ctx, tx, b.coll.Source, s.now())
 	}
-	summary := func(counts store.UpsertCounts, quarantined int) Summary {
+	summary := func(counts registrydata.UpsertCounts, quarantined int) Summary {
 		return Summary{Fetched: b.fetched, Stored: counts.Stored(), Unchanged: counts.Unchanged + b.merged, Quarantined: quarantined, Pages: 1}
 	}
-	var counts store.UpsertCounts
+	var counts registrydata.UpsertCounts
 	err := s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
 		var err error
 		if counts, err = b.write(ctx, tx, nil); err != nil {
@@ -408,11 +409,11 @@ func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (Summar
 		return summary(counts, len(b.quarantine)), err
 	}
 	s.log.WarnContext(ctx, "store refused a batch; storing it record by record", "collection", b.coll.String(), "err", err)
-	counts = store.UpsertCounts{}
-	q := append([]store.QuarantinedRecord(nil), b.quarantine...)
+	counts = registrydata.UpsertCounts{}
+	q := append([]registrydata.QuarantinedRecord(nil), b.quarantine...)
 	err = s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
 		for i := 0; i < b.n; i++ {
-			var c store.UpsertCounts
+			var c registrydata.UpsertCounts
 			err := tx.Savepoint(ctx, func() error {
 				var err error
 				c, err = b.write(ctx, tx, []int{i})
@@ -420,7 +421,7 @@ func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (Summar
 			})
 			if ie, ok := apperr.AsInput(err); ok {
 				f := ie.Fields[0]
-				q = append(q, b.refuse(i, store.Problem{Field: f.Field, Reason: "refused by the store: " + f.Reason}))
+				q = append(q, b.refuse(i, registrydata.Problem{Field: f.Field, Reason: "refused by the store: " + f.Reason}))
 				continue
 			}
 			if err != nil {
@@ -482,7 +483,7 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 			continue
 		}
 		started := s.now()
-		runID, err := s.startRun(ctx, Collection{Source: src}, store.RunRefresh, fmt.Sprintf("%d person(s)", len(codes)), started)
+		runID, err := s.startRun(ctx, Collection{Source: src}, registrydata.RunRefresh, fmt.Sprintf("%d person(s)", len(codes)), started)
 		if err != nil {
 			return sum, err
 		}
@@ -511,7 +512,7 @@ func (s *Syncer) Refresh(ctx context.Context, taxCodes []string, sources []strin
 			at := s.now()
 			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			if err := s.store.InTx(bg, syncTx, func(tx *store.Tx) error {
-				if err := tx.RecordLookups(bg, src, chunk, msg, at); err != nil {
+				if err := registrydata.RecordLookups(bg, tx, src, chunk, msg, at); err != nil {
 					return err
 				}
 				return s.observeBreaker(bg, tx, src, at)
@@ -583,7 +584,7 @@ func ImportUNILAV(ctx context.Context, st *store.Store, name string, r io.Reader
 	page := &record.Page[labour.EmploymentEvent]{Records: decoded, Errors: refused, FetchedAt: now}
 	b := employmentEventBatch(origin, page)
 	sy := &Syncer{store: st, conn: &Connectors{}, now: func() time.Time { return now }, log: slog.Default()}
-	runID, err := sy.startRun(ctx, EmploymentEvents, store.RunImport, filepath.Base(name), now)
+	runID, err := sy.startRun(ctx, EmploymentEvents, registrydata.RunImport, filepath.Base(name), now)
 	if err != nil {
 		return sum, err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/connectors/client"
 	"github.com/ponte-hub/ponte/connectors/sim"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
@@ -157,7 +157,7 @@ func TestConcurrentRunsOfOneCollectionDoNotInterleave(t *testing.T) {
 	moved := 0
 	for _, err := range errs {
 		if err != nil {
-			require.ErrorIs(t, err, store.ErrSyncCursorMoved)
+			require.ErrorIs(t, err, registrydata.ErrSyncCursorMoved)
 			moved++
 		}
 	}

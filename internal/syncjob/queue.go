@@ -19,6 +19,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/tracing"
 )
 
@@ -355,7 +356,7 @@ func outcome(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrSyncCursorMoved):
+	case errors.Is(err, registrydata.ErrSyncCursorMoved):
 		// Another run of the same collection is ahead of this one: it finishes the pass.
 		return nil
 	case !retryable(err):

@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/syncjob/simulate"
 )
@@ -90,26 +91,26 @@ func (e *env) count(t testing.TB, sql string, args ...any) int {
 	return n
 }
 
-func (e *env) state(t testing.TB, c syncjob.Collection) store.SyncState {
+func (e *env) state(t testing.TB, c syncjob.Collection) registrydata.SyncState {
 	t.Helper()
-	var s store.SyncState
+	var s registrydata.SyncState
 	require.NoError(t, e.store.InTx(context.Background(), scopeAll, func(tx *store.Tx) error {
 		var err error
-		s, err = tx.SyncState(context.Background(), c.Source, c.Name)
+		s, err = registrydata.ReadSyncState(context.Background(), tx, c.Source, c.Name)
 		return err
 	}))
 	return s
 }
 
-func (e *env) status(t testing.TB) map[string]store.RegistrySourceStatus {
+func (e *env) status(t testing.TB) map[string]registrydata.SourceStatus {
 	t.Helper()
-	var rows []store.RegistrySourceStatus
+	var rows []registrydata.SourceStatus
 	require.NoError(t, e.store.InTx(context.Background(), scopeAll, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.RegistryStatus(context.Background())
+		rows, err = registrydata.Status(context.Background(), tx)
 		return err
 	}))
-	out := map[string]store.RegistrySourceStatus{}
+	out := map[string]registrydata.SourceStatus{}
 	for _, r := range rows {
 		out[r.Source] = r
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/connectors/pdnd"
 	"github.com/ponte-hub/ponte/connectors/sim"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
@@ -159,10 +160,10 @@ func Persons(ctx context.Context, st *store.Store, limit int) ([]sim.Person, err
 	if limit < 0 {
 		return nil, fmt.Errorf("simulate: persons: limit %d is negative", limit)
 	}
-	var rows []store.RegistryPerson
+	var rows []registrydata.Person
 	err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.RegistryPersons(ctx, limit)
+		rows, err = registrydata.Persons(ctx, tx, limit)
 		return err
 	})
 	if err != nil {

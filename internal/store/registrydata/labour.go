@@ -1,4 +1,4 @@
-package store
+package registrydata
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // EmploymentSpell is one employment relationship read from the employment events
@@ -28,7 +30,7 @@ type EmploymentSpell struct {
 
 // EmploymentSpells returns the spells of the given workers that overlap [from, to]
 // (either bound may be zero for none), ordered by worker and start.
-func (t *Tx) EmploymentSpells(ctx context.Context, taxCodes []string, from, to time.Time) ([]EmploymentSpell, error) {
+func EmploymentSpells(ctx context.Context, t *store.Tx, taxCodes []string, from, to time.Time) ([]EmploymentSpell, error) {
 	var fromArg, toArg *time.Time
 	if !from.IsZero() {
 		fromArg = &from
@@ -39,7 +41,7 @@ func (t *Tx) EmploymentSpells(ctx context.Context, taxCodes []string, from, to t
 	if fromArg != nil && toArg != nil && to.Before(from) {
 		return nil, fmt.Errorf("store: employment spells: to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
 	}
-	return query(ctx, t, "employment spells", `SELECT s.source, s.tax_code, s.person_id, s.employer_tax_code, s.employer_name,
+	return store.Query(ctx, t, "employment spells", `SELECT s.source, s.tax_code, s.person_id, s.employer_tax_code, s.employer_name,
 		    s.start_date, s.end_date, s.contract_type_code, s.ateco_code, s.terminated, s.communications::int, s.fetched_at
 		  FROM employment_spells s
 		 WHERE s.tax_code = ANY($1::text[])
@@ -88,7 +90,7 @@ type LabourQuery struct {
 
 // LabourStatusAsOf answers many (tax code, date) questions in one statement, in the
 // order asked.
-func (t *Tx) LabourStatusAsOf(ctx context.Context, qs []LabourQuery) ([]LabourStatusAt, error) {
+func LabourStatusAsOf(ctx context.Context, t *store.Tx, qs []LabourQuery) ([]LabourStatusAt, error) {
 	if len(qs) == 0 {
 		return nil, nil
 	}
@@ -100,7 +102,7 @@ func (t *Tx) LabourStatusAsOf(ctx context.Context, qs []LabourQuery) ([]LabourSt
 		}
 		codes[i], dates[i] = q.TaxCode, q.Date
 	}
-	return query(ctx, t, "labour status as of", `SELECT q.tax_code, q.d, s.employment_status, s.unemployment_months, s.basis, s.observed_on
+	return store.Query(ctx, t, "labour status as of", `SELECT q.tax_code, q.d, s.employment_status, s.unemployment_months, s.basis, s.observed_on
 		  FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS q(tax_code, d, n)
 		 CROSS JOIN LATERAL registry_labour_status_as_of(q.tax_code, q.d) s
 		 ORDER BY q.n`, []any{codes, dates},

@@ -1,4 +1,4 @@
-package store_test
+package registrydata_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
+	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -18,7 +20,7 @@ import (
 // state. Tax codes are those of the fixture's persons.
 func registryFixture(t *testing.T) *store.Store {
 	t.Helper()
-	pool, st := scopeFixture(t)
+	pool, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
 	exec := func(sql string, args ...any) {
 		t.Helper()
@@ -66,13 +68,13 @@ func TestRegistryRowLevelSecurity(t *testing.T) {
 	all := store.Scope{Kind: store.ScopeAll}
 	count := func(t *testing.T, sc store.Scope, table string) []string {
 		t.Helper()
-		tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
 		defer tx.Rollback(ctx)
 		col := map[string]string{"registry_benefit_cases": "source_ref", "registry_quarantine": "id::text"}[table]
 		if col == "" {
 			col = "tax_code"
 		}
-		got, err := tx.StringsForTest(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY 1", col, table))
+		got, err := storetest.Strings(ctx, tx, fmt.Sprintf("SELECT %s FROM %s ORDER BY 1", col, table))
 		require.NoError(t, err)
 		return got
 	}
@@ -92,7 +94,7 @@ func TestRegistryRowLevelSecurity(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			sc := testScopes()[tc.scope]
+			sc := storetest.Scopes()[tc.scope]
 			want := tc.codes
 			if want == nil {
 				want = []string{}
@@ -117,13 +119,13 @@ func TestRegistryRowLevelSecurity(t *testing.T) {
 	}
 
 	// The API's reads through persons agree with the policies.
-	munA := testScopes()["organisation MUN-A"]
-	tx := begin(t, st, store.TxOptions{Claims: munA.Claims(), Scope: munA})
-	isee, err := tx.ISEEByPersons(ctx, []string{fid("p1"), fid("p4")})
+	munA := storetest.Scopes()["organisation MUN-A"]
+	tx := storetest.Begin(t, st, store.TxOptions{Claims: munA.Claims(), Scope: munA})
+	isee, err := registrydata.ISEEByPersons(ctx, tx, []string{storetest.FID("p1"), storetest.FID("p4")})
 	require.NoError(t, err)
 	require.Len(t, isee, 1)
-	require.Equal(t, fid("p1"), isee[0].Key)
-	benefits, err := tx.BenefitCasesByPersons(ctx, []string{fid("p1")})
+	require.Equal(t, storetest.FID("p1"), isee[0].Key)
+	benefits, err := registrydata.BenefitCasesByPersons(ctx, tx, []string{storetest.FID("p1")})
 	require.NoError(t, err)
 	require.Len(t, benefits, 1, "p1 is a member of p4's application")
 	require.Nil(t, benefits[0].Value.Person, "the applicant p4 lies outside MUN-A's scope")
@@ -131,13 +133,13 @@ func TestRegistryRowLevelSecurity(t *testing.T) {
 
 	// The hub's role never writes registry data, whatever its scope.
 	for _, scope := range []string{"organisation MUN-A", "all"} {
-		sc := testScopes()[scope]
-		tx := begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
-		_, err := tx.ExecForTest(ctx, `INSERT INTO registry_lookup_state (source, tax_code, last_attempt_at) VALUES ('school', 'RSSMRA80A01G701X', now())`)
+		sc := storetest.Scopes()[scope]
+		tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
+		_, err := storetest.Exec(ctx, tx, `INSERT INTO registry_lookup_state (source, tax_code, last_attempt_at) VALUES ('school', 'RSSMRA80A01G701X', now())`)
 		require.ErrorIs(t, err, apperr.ErrForbidden, scope)
 		require.NoError(t, tx.Rollback(ctx))
-		tx = begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
-		n, err := tx.ExecForTest(ctx, `UPDATE registry_isee SET isee_value_cents = 1 WHERE tax_code = 'RSSMRA80A01G701X'`)
+		tx = storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: all})
+		n, err := storetest.Exec(ctx, tx, `UPDATE registry_isee SET isee_value_cents = 1 WHERE tax_code = 'RSSMRA80A01G701X'`)
 		if err == nil {
 			require.Zero(t, n, scope)
 		} else {

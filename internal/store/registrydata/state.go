@@ -1,4 +1,4 @@
-package store
+package registrydata
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // SyncState is the persisted state of one collection's bulk synchronisation.
@@ -44,8 +46,8 @@ func scanSyncState(r pgx.Rows) (SyncState, error) {
 }
 
 // SyncState loads one collection's synchronisation state.
-func (t *Tx) SyncState(ctx context.Context, source, collection string) (SyncState, error) {
-	rows, err := query(ctx, t, "load sync state", `SELECT `+syncStateCols+` FROM registry_sync_state WHERE source = $1 AND collection = $2`,
+func ReadSyncState(ctx context.Context, t *store.Tx, source, collection string) (SyncState, error) {
+	rows, err := store.Query(ctx, t, "load sync state", `SELECT `+syncStateCols+` FROM registry_sync_state WHERE source = $1 AND collection = $2`,
 		[]any{source, collection}, scanSyncState)
 	if err != nil {
 		return SyncState{}, err
@@ -57,12 +59,12 @@ func (t *Tx) SyncState(ctx context.Context, source, collection string) (SyncStat
 }
 
 // SyncStates loads the synchronisation state of every collection.
-func (t *Tx) SyncStates(ctx context.Context) ([]SyncState, error) {
-	return query(ctx, t, "load sync states", `SELECT `+syncStateCols+` FROM registry_sync_state ORDER BY source, collection`, nil, scanSyncState)
+func SyncStates(ctx context.Context, t *store.Tx) ([]SyncState, error) {
+	return store.Query(ctx, t, "load sync states", `SELECT `+syncStateCols+` FROM registry_sync_state ORDER BY source, collection`, nil, scanSyncState)
 }
 
 func unknownCollection(source, collection string) error {
-	return fmt.Errorf("%w: unknown registry collection %s/%s", ErrRegistryBatch, source, collection)
+	return fmt.Errorf("%w: unknown registry collection %s/%s", ErrBatch, source, collection)
 }
 
 // AdvanceSyncCursor records a stored page: the pass moves from the cursor the page was
@@ -70,8 +72,8 @@ func unknownCollection(source, collection string) error {
 // last, which completes the pass). Call it in the transaction that stored the page, so
 // that records and cursor commit together. ErrSyncCursorMoved if another run moved the
 // cursor meanwhile.
-func (t *Tx) AdvanceSyncCursor(ctx context.Context, source, collection string, from, next *string, records int, at time.Time) error {
-	n, err := exec(ctx, t, "advance sync cursor", `UPDATE registry_sync_state SET
+func AdvanceSyncCursor(ctx context.Context, t *store.Tx, source, collection string, from, next *string, records int, at time.Time) error {
+	n, err := store.Exec(ctx, t, "advance sync cursor", `UPDATE registry_sync_state SET
 		    next_cursor = $4,
 		    pass_started_at = CASE WHEN $3::text IS NULL THEN $6 ELSE coalesce(pass_started_at, $6) END,
 		    pass_records = CASE WHEN $3::text IS NULL THEN 0 ELSE pass_records END + $5,
@@ -84,7 +86,7 @@ func (t *Tx) AdvanceSyncCursor(ctx context.Context, source, collection string, f
 		return err
 	}
 	if n == 0 {
-		if _, err := t.SyncState(ctx, source, collection); err != nil {
+		if _, err := ReadSyncState(ctx, t, source, collection); err != nil {
 			return err
 		}
 		return fmt.Errorf("store: advance sync cursor of %s/%s: %w", source, collection, ErrSyncCursorMoved)
@@ -94,8 +96,8 @@ func (t *Tx) AdvanceSyncCursor(ctx context.Context, source, collection string, f
 
 // ResetSyncCursor abandons the pass in progress (its cursor expired at the source), so the
 // next page is fetched from the beginning.
-func (t *Tx) ResetSyncCursor(ctx context.Context, source, collection string) error {
-	n, err := exec(ctx, t, "reset sync cursor", `UPDATE registry_sync_state SET next_cursor = NULL, pass_started_at = NULL, pass_records = 0
+func ResetSyncCursor(ctx context.Context, t *store.Tx, source, collection string) error {
+	n, err := store.Exec(ctx, t, "reset sync cursor", `UPDATE registry_sync_state SET next_cursor = NULL, pass_started_at = NULL, pass_records = 0
 		  WHERE source = $1 AND collection = $2`, source, collection)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("store: reset sync cursor: %w", unknownCollection(source, collection))
@@ -105,8 +107,8 @@ func (t *Tx) ResetSyncCursor(ctx context.Context, source, collection string) err
 
 // RecordSyncFailure notes a failed attempt of a collection's synchronisation; its cursor
 // stays where the last stored page left it.
-func (t *Tx) RecordSyncFailure(ctx context.Context, source, collection, message string, at time.Time) error {
-	n, err := exec(ctx, t, "record sync failure", `UPDATE registry_sync_state SET
+func RecordSyncFailure(ctx context.Context, t *store.Tx, source, collection, message string, at time.Time) error {
+	n, err := store.Exec(ctx, t, "record sync failure", `UPDATE registry_sync_state SET
 		    last_attempt_at = $4, last_error = $3, last_error_at = $4, consecutive_failures = consecutive_failures + 1
 		  WHERE source = $1 AND collection = $2`, source, collection, message, at)
 	if err == nil && n == 0 {
@@ -115,8 +117,8 @@ func (t *Tx) RecordSyncFailure(ctx context.Context, source, collection, message 
 	return err
 }
 
-// RegistrySource is a source's configuration and breaker as stored.
-type RegistrySource struct {
+// Source is a source's configuration and breaker as stored.
+type Source struct {
 	Source            string
 	MaxAge            time.Duration
 	BreakerState      string
@@ -124,18 +126,18 @@ type RegistrySource struct {
 }
 
 // ConfigureRegistrySource sets how old a source's records may get before they are STALE.
-func (t *Tx) ConfigureRegistrySource(ctx context.Context, source string, maxAge time.Duration) error {
+func ConfigureSource(ctx context.Context, t *store.Tx, source string, maxAge time.Duration) error {
 	secs := int64(maxAge / time.Second)
 	if secs < 1 {
 		return fmt.Errorf("store: configure registry source %s: max age %s is under a second", source, maxAge)
 	}
-	n, err := exec(ctx, t, "configure registry source", `UPDATE registry_sources SET max_age_seconds = $2, updated_at = now()
+	n, err := store.Exec(ctx, t, "configure registry source", `UPDATE registry_sources SET max_age_seconds = $2, updated_at = now()
 		  WHERE source = $1 AND max_age_seconds <> $2`, source, secs)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		if _, err := t.registrySource(ctx, source); err != nil {
+		if _, err := registrySource(ctx, t, source); err != nil {
 			return err
 		}
 	}
@@ -143,39 +145,39 @@ func (t *Tx) ConfigureRegistrySource(ctx context.Context, source string, maxAge 
 }
 
 // SetRegistryBreaker records the breaker state the source's client reported.
-func (t *Tx) SetRegistryBreaker(ctx context.Context, source, state string, at time.Time) error {
-	n, err := exec(ctx, t, "set registry breaker", `UPDATE registry_sources SET breaker_state = $2, breaker_observed_at = $3
+func SetBreaker(ctx context.Context, t *store.Tx, source, state string, at time.Time) error {
+	n, err := store.Exec(ctx, t, "set registry breaker", `UPDATE registry_sources SET breaker_state = $2, breaker_observed_at = $3
 		  WHERE source = $1 AND (breaker_observed_at IS NULL OR breaker_observed_at <= $3)`, source, state, at)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		if _, err := t.registrySource(ctx, source); err != nil {
+		if _, err := registrySource(ctx, t, source); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *Tx) registrySource(ctx context.Context, source string) (RegistrySource, error) {
-	rows, err := t.RegistrySources(ctx)
+func registrySource(ctx context.Context, t *store.Tx, source string) (Source, error) {
+	rows, err := Sources(ctx, t)
 	if err != nil {
-		return RegistrySource{}, err
+		return Source{}, err
 	}
 	for _, s := range rows {
 		if s.Source == source {
 			return s, nil
 		}
 	}
-	return RegistrySource{}, fmt.Errorf("%w: unknown registry source %q", ErrRegistryBatch, source)
+	return Source{}, fmt.Errorf("%w: unknown registry source %q", ErrBatch, source)
 }
 
 // RegistrySources loads every source's configuration and breaker.
-func (t *Tx) RegistrySources(ctx context.Context) ([]RegistrySource, error) {
-	return query(ctx, t, "load registry sources",
+func Sources(ctx context.Context, t *store.Tx) ([]Source, error) {
+	return store.Query(ctx, t, "load registry sources",
 		`SELECT source, max_age_seconds, breaker_state, breaker_observed_at FROM registry_sources ORDER BY source`, nil,
-		func(r pgx.Rows) (RegistrySource, error) {
-			var s RegistrySource
+		func(r pgx.Rows) (Source, error) {
+			var s Source
 			var secs int64
 			err := r.Scan(&s.Source, &secs, &s.BreakerState, &s.BreakerObservedAt)
 			s.MaxAge = time.Duration(secs) * time.Second
@@ -185,11 +187,11 @@ func (t *Tx) RegistrySources(ctx context.Context) ([]RegistrySource, error) {
 
 // RecordLookups notes the outcome of point lookups of persons at a source: a success when
 // message is empty, else a failure with that message.
-func (t *Tx) RecordLookups(ctx context.Context, source string, taxCodes []string, message string, at time.Time) error {
+func RecordLookups(ctx context.Context, t *store.Tx, source string, taxCodes []string, message string, at time.Time) error {
 	if len(taxCodes) == 0 {
 		return nil
 	}
-	_, err := exec(ctx, t, "record registry lookups", `INSERT INTO registry_lookup_state AS l
+	_, err := store.Exec(ctx, t, "record registry lookups", `INSERT INTO registry_lookup_state AS l
 		    (source, tax_code, last_attempt_at, last_success_at, last_error, last_error_at, consecutive_failures)
 		  SELECT $1, tc, $4,
 		         CASE WHEN $3 = '' THEN $4::timestamptz END,
@@ -231,17 +233,17 @@ type SyncRun struct {
 }
 
 // StartSyncRun logs the start of a run and returns its id.
-func (t *Tx) StartSyncRun(ctx context.Context, r SyncRun) (int64, error) {
+func StartSyncRun(ctx context.Context, t *store.Tx, r SyncRun) (int64, error) {
 	var id int64
-	err := queryRow(ctx, t, "start sync run", `INSERT INTO registry_sync_runs (source, collection, kind, detail, started_at)
+	err := store.QueryRow(ctx, t, "start sync run", `INSERT INTO registry_sync_runs (source, collection, kind, detail, started_at)
 		  VALUES ($1, nullif($2, ''), $3, nullif($4, ''), $5) RETURNING id`,
 		[]any{r.Source, r.Collection, r.Kind, r.Detail, r.StartedAt}, &id)
 	return id, err
 }
 
 // FinishSyncRun logs the end of a run with its counts; message is its error, "" for none.
-func (t *Tx) FinishSyncRun(ctx context.Context, id int64, at time.Time, fetched, stored, unchanged, quarantined int, message string) error {
-	n, err := exec(ctx, t, "finish sync run", `UPDATE registry_sync_runs SET finished_at = $2, fetched = $3, stored = $4,
+func FinishSyncRun(ctx context.Context, t *store.Tx, id int64, at time.Time, fetched, stored, unchanged, quarantined int, message string) error {
+	n, err := store.Exec(ctx, t, "finish sync run", `UPDATE registry_sync_runs SET finished_at = $2, fetched = $3, stored = $4,
 		    unchanged = $5, quarantined = $6, error = nullif($7, '') WHERE id = $1`,
 		id, at, fetched, stored, unchanged, quarantined, message)
 	if err == nil && n == 0 {
@@ -251,8 +253,8 @@ func (t *Tx) FinishSyncRun(ctx context.Context, id int64, at time.Time, fetched,
 }
 
 // RecentSyncRuns returns the latest runs of a source, newest first.
-func (t *Tx) RecentSyncRuns(ctx context.Context, source string, limit int) ([]SyncRun, error) {
-	return query(ctx, t, "recent sync runs", `SELECT id, source, coalesce(collection, ''), kind, coalesce(detail, ''), started_at,
+func RecentSyncRuns(ctx context.Context, t *store.Tx, source string, limit int) ([]SyncRun, error) {
+	return store.Query(ctx, t, "recent sync runs", `SELECT id, source, coalesce(collection, ''), kind, coalesce(detail, ''), started_at,
 		    finished_at, fetched, stored, unchanged, quarantined, error
 		  FROM registry_sync_runs WHERE source = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, []any{source, limit},
 		func(r pgx.Rows) (SyncRun, error) {
@@ -261,20 +263,4 @@ func (t *Tx) RecentSyncRuns(ctx context.Context, source string, limit int) ([]Sy
 				&s.Fetched, &s.Stored, &s.Unchanged, &s.Quarantined, &s.Error)
 			return s, err
 		})
-}
-
-// Savepoint runs fn so that a failed statement inside it rolls back to where it began
-// without aborting the transaction (per-record fallback of a refused batch).
-func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
-	if _, err := exec(ctx, t, "savepoint", "SAVEPOINT registry_record"); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		if _, rerr := exec(ctx, t, "rollback to savepoint", "ROLLBACK TO SAVEPOINT registry_record"); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
-	_, err := exec(ctx, t, "release savepoint", "RELEASE SAVEPOINT registry_record")
-	return err
 }

@@ -1,4 +1,4 @@
-package store
+package registrydata
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Registry sources, as stored with every record.
@@ -28,10 +30,10 @@ const (
 	KindSchoolRecord    = "school_record"
 )
 
-// RegistryMeta is the provenance every registry record carries. ID, PersonID, FirstSeenAt
+// Meta is the provenance every registry record carries. ID, PersonID, FirstSeenAt
 // and UpdatedAt are filled by reads; Payload is written but not read back by the API's
 // queries.
-type RegistryMeta struct {
+type Meta struct {
 	ID        string
 	PersonID  *string
 	Source    string
@@ -52,13 +54,13 @@ type RegistryMeta struct {
 	UpdatedAt   time.Time
 	// LookupFailure is the last failed point lookup of this person at this source, when it
 	// failed after the record was fetched (reads only).
-	LookupFailure *RegistryFailure
+	LookupFailure *Failure
 	// Person is the linked person when the transaction's scope sees them (reads only).
-	Person *Person
+	Person *store.Person
 }
 
-// RegistryFailure is an attempt to refresh registry data that failed.
-type RegistryFailure struct {
+// Failure is an attempt to refresh registry data that failed.
+type Failure struct {
 	Error string
 	At    time.Time
 }
@@ -76,7 +78,7 @@ type BenefitMember struct {
 
 // BenefitCase is an RdC/PdC/ADI/SFL application and the benefit it granted.
 type BenefitCase struct {
-	RegistryMeta
+	Meta
 	Programme             string
 	ApplicationProtocol   string
 	Members               []BenefitMember
@@ -95,7 +97,7 @@ type BenefitCase struct {
 
 // ISEE is a means-test attestation.
 type ISEE struct {
-	RegistryMeta
+	Meta
 	DSUProtocol    string
 	ISEEValueCents int64
 	ISEEType       string
@@ -105,7 +107,7 @@ type ISEE struct {
 
 // LabourStatus is a person's DID position with the employment centres.
 type LabourStatus struct {
-	RegistryMeta
+	Meta
 	DIDID              string
 	DIDDate            time.Time
 	EmploymentStatus   string
@@ -118,7 +120,7 @@ type LabourStatus struct {
 
 // EmploymentEvent is one UNILAV compulsory communication; TaxCode is the worker's.
 type EmploymentEvent struct {
-	RegistryMeta
+	Meta
 	CommunicationID         string
 	PreviousCommunicationID *string
 	EventType               string
@@ -135,7 +137,7 @@ type EmploymentEvent struct {
 
 // SchoolRecord is a student's enrolment and attendance in one school year.
 type SchoolRecord struct {
-	RegistryMeta
+	Meta
 	SchoolYear          string
 	SchoolCode          *string
 	GradeLevel          *string
@@ -164,9 +166,9 @@ func (c UpsertCounts) Add(o UpsertCounts) UpsertCounts {
 	return UpsertCounts{c.Inserted + o.Inserted, c.Updated + o.Updated, c.Unchanged + o.Unchanged}
 }
 
-// ErrRegistryBatch reports a batch the store refuses before sending it: records of mixed
+// ErrBatch reports a batch the store refuses before sending it: records of mixed
 // sources, or one source reference twice.
-var ErrRegistryBatch = errors.New("store: invalid registry batch")
+var ErrBatch = errors.New("store: invalid registry batch")
 
 // regCol is one mapped column of a registry table: its SQL array type for unnest, and how
 // to read its value from a record.
@@ -179,7 +181,7 @@ type regCol[R any] struct {
 }
 
 // metaCols are the columns every registry table shares, besides source and person_id.
-func metaCols[R any](meta func(*R) *RegistryMeta) []regCol[R] {
+func metaCols[R any](meta func(*R) *Meta) []regCol[R] {
 	return []regCol[R]{
 		{name: "source_ref", typ: "text", val: func(r *R) any { return meta(r).SourceRef }},
 		{name: "tax_code", typ: "text", val: func(r *R) any { return meta(r).TaxCode }},
@@ -195,7 +197,7 @@ func metaCols[R any](meta func(*R) *RegistryMeta) []regCol[R] {
 type registryTable[R any] struct {
 	table string
 	kind  string
-	meta  func(*R) *RegistryMeta
+	meta  func(*R) *Meta
 	cols  []regCol[R]
 	// extra is further CTEs run in the same statement, reading the input i ($1 is the
 	// source).
@@ -254,7 +256,7 @@ SELECT count(*) FILTER (WHERE o.source_ref IS NULL)::int,
 
 // upsert writes recs in one statement. Records are sorted by source reference, so that
 // concurrent writers of overlapping batches lock rows in the same order.
-func (rt *registryTable[R]) upsert(ctx context.Context, t *Tx, recs []R) (UpsertCounts, error) {
+func (rt *registryTable[R]) upsert(ctx context.Context, t *store.Tx, recs []R) (UpsertCounts, error) {
 	op := "upsert " + rt.kind + " records"
 	if len(recs) == 0 {
 		return UpsertCounts{}, nil
@@ -265,13 +267,13 @@ func (rt *registryTable[R]) upsert(ctx context.Context, t *Tx, recs []R) (Upsert
 		idx[i] = i
 		m := rt.meta(&recs[i])
 		if m.Source != source {
-			return UpsertCounts{}, fmt.Errorf("%w: %s: records of sources %q and %q", ErrRegistryBatch, op, source, m.Source)
+			return UpsertCounts{}, fmt.Errorf("%w: %s: records of sources %q and %q", ErrBatch, op, source, m.Source)
 		}
 	}
 	sort.Slice(idx, func(a, b int) bool { return rt.meta(&recs[idx[a]]).SourceRef < rt.meta(&recs[idx[b]]).SourceRef })
 	for k := 1; k < len(idx); k++ {
 		if ref := rt.meta(&recs[idx[k]]).SourceRef; ref == rt.meta(&recs[idx[k-1]]).SourceRef {
-			return UpsertCounts{}, fmt.Errorf("%w: %s: source reference %q twice", ErrRegistryBatch, op, ref)
+			return UpsertCounts{}, fmt.Errorf("%w: %s: source reference %q twice", ErrBatch, op, ref)
 		}
 	}
 	cols := append(metaCols(rt.meta), rt.cols...)
@@ -286,7 +288,7 @@ func (rt *registryTable[R]) upsert(ctx context.Context, t *Tx, recs []R) (Upsert
 	}
 	args = append(args, keys)
 	var counts UpsertCounts
-	if err := queryRow(ctx, t, op, rt.sql, args, &counts.Inserted, &counts.Updated); err != nil {
+	if err := store.QueryRow(ctx, t, op, rt.sql, args, &counts.Inserted, &counts.Updated); err != nil {
 		return UpsertCounts{}, err
 	}
 	counts.Unchanged = len(recs) - counts.Inserted - counts.Updated
@@ -343,7 +345,7 @@ func emptyNil(s string) *string {
 
 var benefitCases = (&registryTable[BenefitCase]{
 	table: "registry_benefit_cases", kind: KindBenefitCase,
-	meta: func(r *BenefitCase) *RegistryMeta { return &r.RegistryMeta },
+	meta: func(r *BenefitCase) *Meta { return &r.Meta },
 	cols: []regCol[BenefitCase]{
 		{name: "programme", typ: "text", val: func(r *BenefitCase) any { return r.Programme }},
 		{name: "application_protocol", typ: "text", val: func(r *BenefitCase) any { return r.ApplicationProtocol }},
@@ -393,7 +395,7 @@ func memberCodes(r *BenefitCase) []string {
 
 var iseeTable = (&registryTable[ISEE]{
 	table: "registry_isee", kind: KindISEE,
-	meta: func(r *ISEE) *RegistryMeta { return &r.RegistryMeta },
+	meta: func(r *ISEE) *Meta { return &r.Meta },
 	cols: []regCol[ISEE]{
 		{name: "dsu_protocol", typ: "text", val: func(r *ISEE) any { return r.DSUProtocol }},
 		{name: "isee_value_cents", typ: "int8", val: func(r *ISEE) any { return r.ISEEValueCents }},
@@ -408,7 +410,7 @@ var iseeTable = (&registryTable[ISEE]{
 // same status every day does not grow it.
 var labourStatusTable = (&registryTable[LabourStatus]{
 	table: "registry_labour_status", kind: KindLabourStatus,
-	meta: func(r *LabourStatus) *RegistryMeta { return &r.RegistryMeta },
+	meta: func(r *LabourStatus) *Meta { return &r.Meta },
 	cols: []regCol[LabourStatus]{
 		{name: "did_id", typ: "text", val: func(r *LabourStatus) any { return r.DIDID }},
 		{name: "did_date", typ: "date", val: func(r *LabourStatus) any { return r.DIDDate }},
@@ -435,7 +437,7 @@ var labourStatusTable = (&registryTable[LabourStatus]{
 
 var employmentEvents = (&registryTable[EmploymentEvent]{
 	table: "registry_employment_events", kind: KindEmploymentEvent,
-	meta: func(r *EmploymentEvent) *RegistryMeta { return &r.RegistryMeta },
+	meta: func(r *EmploymentEvent) *Meta { return &r.Meta },
 	cols: []regCol[EmploymentEvent]{
 		{name: "communication_id", typ: "text", val: func(r *EmploymentEvent) any { return r.CommunicationID }},
 		{name: "previous_communication_id", typ: "text", val: func(r *EmploymentEvent) any { return r.PreviousCommunicationID }},
@@ -454,7 +456,7 @@ var employmentEvents = (&registryTable[EmploymentEvent]{
 
 var schoolRecords = (&registryTable[SchoolRecord]{
 	table: "registry_school_records", kind: KindSchoolRecord,
-	meta: func(r *SchoolRecord) *RegistryMeta { return &r.RegistryMeta },
+	meta: func(r *SchoolRecord) *Meta { return &r.Meta },
 	cols: []regCol[SchoolRecord]{
 		{name: "school_year", typ: "text", val: func(r *SchoolRecord) any { return r.SchoolYear }},
 		{name: "school_code", typ: "text", val: func(r *SchoolRecord) any { return r.SchoolCode }},
@@ -472,28 +474,28 @@ var schoolRecords = (&registryTable[SchoolRecord]{
 // new references are inserted, known ones updated in place, a record fetched earlier
 // than the stored one never overwrites it, and quarantined versions of the same
 // references are marked resolved.
-func (t *Tx) UpsertBenefitCases(ctx context.Context, recs []BenefitCase) (UpsertCounts, error) {
+func UpsertBenefitCases(ctx context.Context, t *store.Tx, recs []BenefitCase) (UpsertCounts, error) {
 	return benefitCases.upsert(ctx, t, recs)
 }
 
 // UpsertISEE stores a batch of ISEE attestations (see UpsertBenefitCases).
-func (t *Tx) UpsertISEE(ctx context.Context, recs []ISEE) (UpsertCounts, error) {
+func UpsertISEE(ctx context.Context, t *store.Tx, recs []ISEE) (UpsertCounts, error) {
 	return iseeTable.upsert(ctx, t, recs)
 }
 
 // UpsertLabourStatus stores a batch of labour statuses (see UpsertBenefitCases) and
 // records each status that differs from the last one known at its date in the history.
-func (t *Tx) UpsertLabourStatus(ctx context.Context, recs []LabourStatus) (UpsertCounts, error) {
+func UpsertLabourStatus(ctx context.Context, t *store.Tx, recs []LabourStatus) (UpsertCounts, error) {
 	return labourStatusTable.upsert(ctx, t, recs)
 }
 
 // UpsertEmploymentEvents stores a batch of employment events (see UpsertBenefitCases).
-func (t *Tx) UpsertEmploymentEvents(ctx context.Context, recs []EmploymentEvent) (UpsertCounts, error) {
+func UpsertEmploymentEvents(ctx context.Context, t *store.Tx, recs []EmploymentEvent) (UpsertCounts, error) {
 	return employmentEvents.upsert(ctx, t, recs)
 }
 
 // UpsertSchoolRecords stores a batch of school records (see UpsertBenefitCases).
-func (t *Tx) UpsertSchoolRecords(ctx context.Context, recs []SchoolRecord) (UpsertCounts, error) {
+func UpsertSchoolRecords(ctx context.Context, t *store.Tx, recs []SchoolRecord) (UpsertCounts, error) {
 	return schoolRecords.upsert(ctx, t, recs)
 }
 
@@ -518,13 +520,13 @@ type QuarantinedRecord struct {
 	TimesSeen     int
 	ResolvedAt    *time.Time
 	// MatchKeys identify the record by the content it did not fail on (see
-	// RegistryMeta.MatchKeys); written, and read back by UnkeyedQuarantine's callers.
+	// Meta.MatchKeys); written, and read back by UnkeyedQuarantine's callers.
 	MatchKeys []string
 }
 
 // Quarantine stores refused records; the same broken body is kept once, with a count of
 // the times it was seen. It returns how many were new.
-func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, error) {
+func Quarantine(ctx context.Context, t *store.Tx, recs []QuarantinedRecord) (int, error) {
 	const op = "quarantine registry records"
 	if len(recs) == 0 {
 		return 0, nil
@@ -546,7 +548,7 @@ func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, err
 		}
 		seen[k] = true
 		if len(r.Problems) == 0 {
-			return 0, fmt.Errorf("%w: %s: a quarantined record needs at least one problem", ErrRegistryBatch, op)
+			return 0, fmt.Errorf("%w: %s: a quarantined record needs at least one problem", ErrBatch, op)
 		}
 		pb, err := json.Marshal(r.Problems)
 		if err != nil {
@@ -578,7 +580,7 @@ func (t *Tx) Quarantine(ctx context.Context, recs []QuarantinedRecord) (int, err
 		fetched = append(fetched, r.FetchedAt)
 	}
 	var inserted int
-	err := queryRow(ctx, t, op, `WITH ins AS (
+	err := store.QueryRow(ctx, t, op, `WITH ins AS (
 		INSERT INTO registry_quarantine AS q (source, kind, source_ref, raw_payload, payload_sha256, content_type,
 		       field, reason, problems, origin, fetched_at, match_keys)
 		SELECT s, k, r, p, h, c, f, rs, pr::jsonb, o, fa, ARRAY(SELECT jsonb_array_elements_text(mk::jsonb))
@@ -605,8 +607,8 @@ func stringsOrEmpty(s []string) []string {
 
 // UnkeyedQuarantine lists up to limit open quarantined records stored before records
 // carried content keys, oldest first, for their keys to be computed and set.
-func (t *Tx) UnkeyedQuarantine(ctx context.Context, limit int) ([]QuarantinedRecord, error) {
-	return query(ctx, t, "unkeyed quarantine", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
+func UnkeyedQuarantine(ctx context.Context, t *store.Tx, limit int) ([]QuarantinedRecord, error) {
+	return store.Query(ctx, t, "unkeyed quarantine", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
 		    content_type, problems, origin, fetched_at, times_seen
 		  FROM registry_quarantine WHERE match_keys IS NULL AND resolved_at IS NULL
 		  ORDER BY id LIMIT $1`, []any{limit},
@@ -620,7 +622,7 @@ func (t *Tx) UnkeyedQuarantine(ctx context.Context, limit int) ([]QuarantinedRec
 
 // SetQuarantineKeys records the content keys of quarantined records (recs' ID and
 // MatchKeys; none is recorded as none, so the record is not listed again).
-func (t *Tx) SetQuarantineKeys(ctx context.Context, recs []QuarantinedRecord) error {
+func SetQuarantineKeys(ctx context.Context, t *store.Tx, recs []QuarantinedRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -633,7 +635,7 @@ func (t *Tx) SetQuarantineKeys(ctx context.Context, recs []QuarantinedRecord) er
 		}
 		ids[i], keys[i] = r.ID, string(kb)
 	}
-	_, err := exec(ctx, t, "set quarantine keys", `UPDATE registry_quarantine q
+	_, err := store.Exec(ctx, t, "set quarantine keys", `UPDATE registry_quarantine q
 		   SET match_keys = ARRAY(SELECT jsonb_array_elements_text(i.mk::jsonb))
 		  FROM unnest($1::int8[], $2::text[]) AS i(id, mk) WHERE q.id = i.id`, ids, keys)
 	return err

@@ -1,4 +1,4 @@
-package store_test
+package registrydata_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -35,18 +36,18 @@ func regDay(s string) time.Time {
 
 func regDayP(s string) *time.Time { d := regDay(s); return &d }
 
-func regMeta(source, ref, taxCode, body string, at time.Time) store.RegistryMeta {
+func regMeta(source, ref, taxCode, body string, at time.Time) registrydata.Meta {
 	sum := sha256.Sum256([]byte(body))
-	return store.RegistryMeta{Source: source, SourceRef: ref, TaxCode: taxCode, Payload: []byte(body),
+	return registrydata.Meta{Source: source, SourceRef: ref, TaxCode: taxCode, Payload: []byte(body),
 		PayloadSHA256: hex.EncodeToString(sum[:]), ContentType: "application/json", Origin: "sync", FetchedAt: at}
 }
 
-func regBenefit(ref, applicant, body string, at time.Time, members ...string) store.BenefitCase {
-	c := store.BenefitCase{RegistryMeta: regMeta(store.SourceBenefits, ref, applicant, body, at), Programme: "ADI",
+func regBenefit(ref, applicant, body string, at time.Time, members ...string) registrydata.BenefitCase {
+	c := registrydata.BenefitCase{Meta: regMeta(registrydata.SourceBenefits, ref, applicant, body, at), Programme: "ADI",
 		ApplicationProtocol: ref[4:], Status: "ACCEPTED", StatusRaw: "Accolta", StatusDate: regDay("2024-03-01")}
-	c.Members = append(c.Members, store.BenefitMember{TaxCode: applicant, Role: "applicant"})
+	c.Members = append(c.Members, registrydata.BenefitMember{TaxCode: applicant, Role: "applicant"})
 	for _, m := range members {
-		c.Members = append(c.Members, store.BenefitMember{TaxCode: m, Role: "member", Relationship: "figlio", BirthDate: regDayP("2012-06-01")})
+		c.Members = append(c.Members, registrydata.BenefitMember{TaxCode: m, Role: "member", Relationship: "figlio", BirthDate: regDayP("2012-06-01")})
 	}
 	return c
 }
@@ -70,30 +71,30 @@ func TestUpsertIsIdempotentAndCountsChanges(t *testing.T) {
 	st, pool := registryStore(t)
 	ctx := context.Background()
 	t0 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
-	batch := []store.BenefitCase{
+	batch := []registrydata.BenefitCase{
 		regBenefit("ADI/P-1", regAdult, `{"n":1}`, t0, regMinor),
 		regBenefit("ADI/P-2", regOther, `{"n":2}`, t0),
 		regBenefit("ADI/P-3", regOther, `{"n":3}`, t0),
 	}
-	upsert := func(recs []store.BenefitCase) store.UpsertCounts {
-		var c store.UpsertCounts
+	upsert := func(recs []registrydata.BenefitCase) registrydata.UpsertCounts {
+		var c registrydata.UpsertCounts
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 			var err error
-			c, err = tx.UpsertBenefitCases(ctx, recs)
+			c, err = registrydata.UpsertBenefitCases(ctx, tx, recs)
 			return err
 		}))
 		return c
 	}
-	require.Equal(t, store.UpsertCounts{Inserted: 3}, upsert(batch))
-	require.Equal(t, store.UpsertCounts{Unchanged: 3}, upsert(batch), "the same data again stores nothing new")
+	require.Equal(t, registrydata.UpsertCounts{Inserted: 3}, upsert(batch))
+	require.Equal(t, registrydata.UpsertCounts{Unchanged: 3}, upsert(batch), "the same data again stores nothing new")
 
 	t1 := t0.Add(time.Hour)
-	changed := []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"status":"sospesa"}`, t1, regMinor), regBenefit("ADI/P-2", regOther, `{"n":2}`, t1)}
+	changed := []registrydata.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"status":"sospesa"}`, t1, regMinor), regBenefit("ADI/P-2", regOther, `{"n":2}`, t1)}
 	changed[0].Status, changed[0].StatusRaw = "SUSPENDED", "Sospesa"
-	require.Equal(t, store.UpsertCounts{Updated: 1, Unchanged: 1}, upsert(changed))
+	require.Equal(t, registrydata.UpsertCounts{Updated: 1, Unchanged: 1}, upsert(changed))
 
-	stale := []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"old":true}`, t0.Add(-time.Hour), regMinor)}
-	require.Equal(t, store.UpsertCounts{Unchanged: 1}, upsert(stale), "an older fetch never overwrites a newer one")
+	stale := []registrydata.BenefitCase{regBenefit("ADI/P-1", regAdult, `{"n":1,"old":true}`, t0.Add(-time.Hour), regMinor)}
+	require.Equal(t, registrydata.UpsertCounts{Unchanged: 1}, upsert(stale), "an older fetch never overwrites a newer one")
 
 	var n int
 	var status string
@@ -113,16 +114,16 @@ func TestUpsertRefusesBadBatches(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now), regBenefit("ADI/P-1", regOther, `{"x":1}`, now)})
+		_, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now), regBenefit("ADI/P-1", regOther, `{"x":1}`, now)})
 		return err
 	})
-	require.ErrorIs(t, err, store.ErrRegistryBatch)
+	require.ErrorIs(t, err, registrydata.ErrBatch)
 	require.ErrorContains(t, err, `"ADI/P-1" twice`)
 
 	bad := regBenefit("ADI/P-9", regAdult, `{}`, now)
 	bad.Status = "NOT_A_STATUS"
 	err = st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{bad})
+		_, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{bad})
 		return err
 	})
 	ie, ok := apperr.AsInput(err)
@@ -139,10 +140,10 @@ func TestRecordsLinkToPersonsRegisteredLater(t *testing.T) {
 	known := regPerson(t, pool, regAdult)
 	now := time.Now().UTC()
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		if _, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now, regMinor)}); err != nil {
+		if _, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now, regMinor)}); err != nil {
 			return err
 		}
-		_, err := tx.UpsertSchoolRecords(ctx, []store.SchoolRecord{{RegistryMeta: regMeta(store.SourceSchool, regMinor+"/2024/2025", regMinor, `{}`, now),
+		_, err := registrydata.UpsertSchoolRecords(ctx, tx, []registrydata.SchoolRecord{{Meta: regMeta(registrydata.SourceSchool, regMinor+"/2024/2025", regMinor, `{}`, now),
 			SchoolYear: "2024/2025", AttendanceStatus: "ATTENDING", AttendanceStatusRaw: "Frequentante", CheckedAt: now}})
 		return err
 	}))
@@ -163,10 +164,10 @@ func TestRecordsLinkToPersonsRegisteredLater(t *testing.T) {
 	require.Nil(t, link, "a corrected tax code unlinks the records of the old one")
 
 	// The regMinor is a member of the regBenefit case: found through member_tax_codes.
-	var rows []store.Keyed[store.BenefitCase]
+	var rows []registrydata.Keyed[registrydata.BenefitCase]
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.BenefitCasesByPersons(ctx, []string{known})
+		rows, err = registrydata.BenefitCasesByPersons(ctx, tx, []string{known})
 		return err
 	}))
 	require.Len(t, rows, 1)
@@ -185,29 +186,29 @@ func TestQuarantineKeepsOneCopyAndResolves(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	body := `{"programme":"ADI","application_protocol":"P-7","status_raw":"??"}`
-	m := regMeta(store.SourceBenefits, "ADI/P-7", "", body, now)
-	q := store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, SourceRef: "ADI/P-7", Payload: m.Payload,
+	m := regMeta(registrydata.SourceBenefits, "ADI/P-7", "", body, now)
+	q := registrydata.QuarantinedRecord{Source: registrydata.SourceBenefits, Kind: registrydata.KindBenefitCase, SourceRef: "ADI/P-7", Payload: m.Payload,
 		PayloadSHA256: m.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now,
-		Problems: []store.Problem{{Field: "status_raw", Reason: `label "??" maps to no known status`}, {Field: "applicant_tax_code", Reason: "is required"}}}
-	unreadable := regMeta(store.SourceBenefits, "", "", `{"programme":,}`, now)
-	q2 := store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, Payload: unreadable.Payload,
+		Problems: []registrydata.Problem{{Field: "status_raw", Reason: `label "??" maps to no known status`}, {Field: "applicant_tax_code", Reason: "is required"}}}
+	unreadable := regMeta(registrydata.SourceBenefits, "", "", `{"programme":,}`, now)
+	q2 := registrydata.QuarantinedRecord{Source: registrydata.SourceBenefits, Kind: registrydata.KindBenefitCase, Payload: unreadable.Payload,
 		PayloadSHA256: unreadable.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now,
-		Problems: []store.Problem{{Reason: "invalid character ','"}}}
+		Problems: []registrydata.Problem{{Reason: "invalid character ','"}}}
 	for round, want := range []int{2, 0} {
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-			n, err := tx.Quarantine(ctx, []store.QuarantinedRecord{q, q2, q})
+			n, err := registrydata.Quarantine(ctx, tx, []registrydata.QuarantinedRecord{q, q2, q})
 			require.Equal(t, want, n, "round %d", round)
 			return err
 		}))
 	}
-	var list []store.QuarantinedRecord
+	var list []registrydata.QuarantinedRecord
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		list, err = tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+		list, err = registrydata.QuarantineBySource(ctx, tx, registrydata.SourceBenefits, 10)
 		return err
 	}))
 	require.Len(t, list, 2)
-	byRef := map[string]store.QuarantinedRecord{}
+	byRef := map[string]registrydata.QuarantinedRecord{}
 	for _, r := range list {
 		byRef[r.SourceRef] = r
 	}
@@ -225,22 +226,22 @@ func TestQuarantineKeepsOneCopyAndResolves(t *testing.T) {
 
 	// A valid version of the same reference resolves the quarantined one.
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-7", regAdult, `{"fixed":true}`, now)})
+		_, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{regBenefit("ADI/P-7", regAdult, `{"fixed":true}`, now)})
 		return err
 	}))
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		list, err = tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+		list, err = registrydata.QuarantineBySource(ctx, tx, registrydata.SourceBenefits, 10)
 		return err
 	}))
 	require.Len(t, list, 1)
 	require.Empty(t, list[0].SourceRef)
 
 	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{{Source: store.SourceBenefits, Kind: store.KindBenefitCase, PayloadSHA256: m.PayloadSHA256}})
+		_, err := registrydata.Quarantine(ctx, tx, []registrydata.QuarantinedRecord{{Source: registrydata.SourceBenefits, Kind: registrydata.KindBenefitCase, PayloadSHA256: m.PayloadSHA256}})
 		return err
 	})
-	require.ErrorIs(t, err, store.ErrRegistryBatch)
+	require.ErrorIs(t, err, registrydata.ErrBatch)
 }
 
 func TestQuarantineResolvesByContentKeys(t *testing.T) {
@@ -248,24 +249,24 @@ func TestQuarantineResolvesByContentKeys(t *testing.T) {
 	st, pool := registryStore(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	quarantine := func(ref, body string, keys ...string) store.QuarantinedRecord {
-		m := regMeta(store.SourceBenefits, ref, "", body, now)
-		return store.QuarantinedRecord{Source: store.SourceBenefits, Kind: store.KindBenefitCase, SourceRef: ref, Payload: m.Payload,
+	quarantine := func(ref, body string, keys ...string) registrydata.QuarantinedRecord {
+		m := regMeta(registrydata.SourceBenefits, ref, "", body, now)
+		return registrydata.QuarantinedRecord{Source: registrydata.SourceBenefits, Kind: registrydata.KindBenefitCase, SourceRef: ref, Payload: m.Payload,
 			PayloadSHA256: m.PayloadSHA256, ContentType: "application/json", Origin: "sync", FetchedAt: now, MatchKeys: keys,
-			Problems: []store.Problem{{Field: "programme", Reason: "not one of RDC, PDC, ADI, SFL"}}}
+			Problems: []registrydata.Problem{{Field: "programme", Reason: "not one of RDC, PDC, ADI, SFL"}}}
 	}
 	const byApplicant = `applicant_tax_code+application_protocol=["RSSMRA68A01H501Y","P-9"]`
 	broken := quarantine("NOT_A_VALUE/P-9", `{"programme":"NOT_A_VALUE","application_protocol":"P-9"}`, byApplicant)
 	other := quarantine("NOT_A_VALUE/P-10", `{"programme":"NOT_A_VALUE","application_protocol":"P-10"}`,
 		`applicant_tax_code+application_protocol=["RSSMRA68A01H501Y","P-10"]`)
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{broken, other})
+		_, err := registrydata.Quarantine(ctx, tx, []registrydata.QuarantinedRecord{broken, other})
 		return err
 	}))
 	open := func() []string {
 		var refs []string
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-			list, err := tx.QuarantineBySource(ctx, store.SourceBenefits, 10)
+			list, err := registrydata.QuarantineBySource(ctx, tx, registrydata.SourceBenefits, 10)
 			for _, q := range list {
 				refs = append(refs, q.SourceRef)
 			}
@@ -278,7 +279,7 @@ func TestQuarantineResolvesByContentKeys(t *testing.T) {
 	fixed := regBenefit("ADI/P-9", regAdult, `{"programme":"ADI","application_protocol":"P-9"}`, now)
 	fixed.MatchKeys = []string{`programme+application_protocol=["ADI","P-9"]`, byApplicant}
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{fixed})
+		_, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{fixed})
 		return err
 	}))
 	require.Equal(t, []string{"NOT_A_VALUE/P-10"}, open(), "only the row sharing a key is resolved")
@@ -286,22 +287,22 @@ func TestQuarantineResolvesByContentKeys(t *testing.T) {
 	// A row stored before content keys has none until they are set.
 	_, err := pool.Exec(ctx, `UPDATE registry_quarantine SET match_keys = NULL`)
 	require.NoError(t, err)
-	var unkeyed []store.QuarantinedRecord
+	var unkeyed []registrydata.QuarantinedRecord
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		unkeyed, err = tx.UnkeyedQuarantine(ctx, 10)
+		unkeyed, err = registrydata.UnkeyedQuarantine(ctx, tx, 10)
 		return err
 	}))
 	require.Len(t, unkeyed, 1, "resolved rows are left alone")
 	require.Equal(t, other.PayloadSHA256, unkeyed[0].PayloadSHA256)
 	unkeyed[0].MatchKeys = other.MatchKeys
-	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.SetQuarantineKeys(ctx, unkeyed) }))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return registrydata.SetQuarantineKeys(ctx, tx, unkeyed) }))
 	var keys []string
 	require.NoError(t, pool.QueryRow(ctx, `SELECT match_keys FROM registry_quarantine WHERE source_ref = 'NOT_A_VALUE/P-10'`).Scan(&keys))
 	require.Equal(t, other.MatchKeys, keys)
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		unkeyed, err = tx.UnkeyedQuarantine(ctx, 10)
+		unkeyed, err = registrydata.UnkeyedQuarantine(ctx, tx, 10)
 		return err
 	}))
 	require.Empty(t, unkeyed)
@@ -309,7 +310,7 @@ func TestQuarantineResolvesByContentKeys(t *testing.T) {
 	// Seeing the same broken body again refreshes its keys.
 	other.MatchKeys = append(other.MatchKeys, "extra")
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.Quarantine(ctx, []store.QuarantinedRecord{other})
+		_, err := registrydata.Quarantine(ctx, tx, []registrydata.QuarantinedRecord{other})
 		return err
 	}))
 	require.NoError(t, pool.QueryRow(ctx, `SELECT match_keys FROM registry_quarantine WHERE source_ref = 'NOT_A_VALUE/P-10'`).Scan(&keys))
@@ -320,33 +321,37 @@ func TestSyncCursorAdvancesWithCompareAndSwap(t *testing.T) {
 	t.Parallel()
 	st, _ := registryStore(t)
 	ctx := context.Background()
-	const src, coll = store.SourceLabour, "employment-events"
+	const src, coll = registrydata.SourceLabour, "employment-events"
 	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	str := func(s string) *string { return &s }
 	adv := func(from, next *string, n int) error {
-		return st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.AdvanceSyncCursor(ctx, src, coll, from, next, n, at) })
+		return st.InTx(ctx, regAll, func(tx *store.Tx) error { return registrydata.AdvanceSyncCursor(ctx, tx, src, coll, from, next, n, at) })
 	}
-	state := func() store.SyncState {
-		var s store.SyncState
+	state := func() registrydata.SyncState {
+		var s registrydata.SyncState
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 			var err error
-			s, err = tx.SyncState(ctx, src, coll)
+			s, err = registrydata.ReadSyncState(ctx, tx, src, coll)
 			return err
 		}))
 		return s
 	}
 	require.Nil(t, state().NextCursor)
 	require.NoError(t, adv(nil, str("c2"), 100))
-	require.ErrorIs(t, adv(nil, str("c2"), 100), store.ErrSyncCursorMoved, "a second run from the start must not overwrite")
-	require.ErrorIs(t, adv(str("c1"), str("c3"), 100), store.ErrSyncCursorMoved)
+	require.ErrorIs(t, adv(nil, str("c2"), 100), registrydata.ErrSyncCursorMoved, "a second run from the start must not overwrite")
+	require.ErrorIs(t, adv(str("c1"), str("c3"), 100), registrydata.ErrSyncCursorMoved)
 	require.NoError(t, adv(str("c2"), str("c3"), 100))
 	s := state()
 	require.Equal(t, "c3", *s.NextCursor)
 	require.EqualValues(t, 200, s.PassRecords)
 	require.Nil(t, s.LastFullSyncAt)
 
-	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.RecordSyncFailure(ctx, src, coll, "labour: HTTP 503", at) }))
-	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.RecordSyncFailure(ctx, src, coll, "labour: HTTP 503", at) }))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		return registrydata.RecordSyncFailure(ctx, tx, src, coll, "labour: HTTP 503", at)
+	}))
+	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		return registrydata.RecordSyncFailure(ctx, tx, src, coll, "labour: HTTP 503", at)
+	}))
 	s = state()
 	require.Equal(t, 2, s.ConsecutiveFailures)
 	require.Equal(t, "c3", *s.NextCursor, "a failure keeps the cursor")
@@ -358,8 +363,10 @@ func TestSyncCursorAdvancesWithCompareAndSwap(t *testing.T) {
 	require.Equal(t, 0, s.ConsecutiveFailures)
 	require.EqualValues(t, 250, s.PassRecords)
 
-	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.AdvanceSyncCursor(ctx, "labour", "nope", nil, nil, 0, at) })
-	require.ErrorIs(t, err, store.ErrRegistryBatch)
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
+		return registrydata.AdvanceSyncCursor(ctx, tx, "labour", "nope", nil, nil, 0, at)
+	})
+	require.ErrorIs(t, err, registrydata.ErrBatch)
 	require.ErrorContains(t, err, "labour/nope")
 }
 
@@ -369,37 +376,37 @@ func TestFreshnessVerdict(t *testing.T) {
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
 	tp := func(t time.Time) *time.Time { return &t }
 	msg := "benefits: list regBenefit cases: HTTP 503 Service Unavailable"
-	h := func(st store.SyncState) store.RegistryHealth {
-		st.Source, st.Collection = store.SourceBenefits, "benefit-cases"
-		return store.RegistryHealth{
-			Sources:     map[string]store.RegistrySource{store.SourceBenefits: {Source: store.SourceBenefits, MaxAge: 6 * time.Hour}},
-			Collections: map[string]store.SyncState{"benefits/benefit-cases": st},
+	h := func(st registrydata.SyncState) registrydata.Health {
+		st.Source, st.Collection = registrydata.SourceBenefits, "benefit-cases"
+		return registrydata.Health{
+			Sources:     map[string]registrydata.Source{registrydata.SourceBenefits: {Source: registrydata.SourceBenefits, MaxAge: 6 * time.Hour}},
+			Collections: map[string]registrydata.SyncState{"benefits/benefit-cases": st},
 		}
 	}
 	for _, tc := range []struct {
 		name    string
-		health  store.RegistryHealth
+		health  registrydata.Health
 		fetched time.Time
-		lookup  *store.RegistryFailure
+		lookup  *registrydata.Failure
 		want    string
 		wantErr string
 	}{
-		{name: "fresh", health: h(store.SyncState{}), fetched: ago(time.Hour), want: store.Fresh},
-		{name: "stale past max age", health: h(store.SyncState{}), fetched: ago(7 * time.Hour), want: store.Stale},
-		{name: "failing sync after the fetch", fetched: ago(2 * time.Hour), want: store.Failing, wantErr: msg,
-			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute))})},
-		{name: "failing sync before the fetch", fetched: ago(time.Minute), want: store.Fresh,
-			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Hour))})},
-		{name: "fetched by the pass that then failed", fetched: ago(30 * time.Minute), want: store.Fresh,
-			health: h(store.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute)), PassStartedAt: tp(ago(time.Hour))})},
-		{name: "failed lookup", health: h(store.SyncState{}), fetched: ago(time.Hour), want: store.Failing, wantErr: "lookup failed",
-			lookup: &store.RegistryFailure{Error: "lookup failed", At: ago(time.Minute)}},
-		{name: "failing wins over stale", health: h(store.SyncState{}), fetched: ago(30 * time.Hour), want: store.Failing, wantErr: "lookup failed",
-			lookup: &store.RegistryFailure{Error: "lookup failed", At: ago(time.Minute)}},
-		{name: "default max age", health: store.RegistryHealth{}, fetched: ago(23 * time.Hour), want: store.Fresh},
+		{name: "fresh", health: h(registrydata.SyncState{}), fetched: ago(time.Hour), want: registrydata.Fresh},
+		{name: "stale past max age", health: h(registrydata.SyncState{}), fetched: ago(7 * time.Hour), want: registrydata.Stale},
+		{name: "failing sync after the fetch", fetched: ago(2 * time.Hour), want: registrydata.Failing, wantErr: msg,
+			health: h(registrydata.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute))})},
+		{name: "failing sync before the fetch", fetched: ago(time.Minute), want: registrydata.Fresh,
+			health: h(registrydata.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Hour))})},
+		{name: "fetched by the pass that then failed", fetched: ago(30 * time.Minute), want: registrydata.Fresh,
+			health: h(registrydata.SyncState{ConsecutiveFailures: 1, LastError: &msg, LastErrorAt: tp(ago(time.Minute)), PassStartedAt: tp(ago(time.Hour))})},
+		{name: "failed lookup", health: h(registrydata.SyncState{}), fetched: ago(time.Hour), want: registrydata.Failing, wantErr: "lookup failed",
+			lookup: &registrydata.Failure{Error: "lookup failed", At: ago(time.Minute)}},
+		{name: "failing wins over stale", health: h(registrydata.SyncState{}), fetched: ago(30 * time.Hour), want: registrydata.Failing, wantErr: "lookup failed",
+			lookup: &registrydata.Failure{Error: "lookup failed", At: ago(time.Minute)}},
+		{name: "default max age", health: registrydata.Health{}, fetched: ago(23 * time.Hour), want: registrydata.Fresh},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := store.RegistryMeta{Source: store.SourceBenefits, FetchedAt: tc.fetched, LookupFailure: tc.lookup}
+			m := registrydata.Meta{Source: registrydata.SourceBenefits, FetchedAt: tc.fetched, LookupFailure: tc.lookup}
 			f := tc.health.Verdict(now, "benefit-cases", &m)
 			require.Equal(t, tc.want, f.Status)
 			require.Equal(t, now.Sub(tc.fetched), f.Age)
@@ -412,8 +419,8 @@ func TestFreshnessVerdict(t *testing.T) {
 	}
 }
 
-func regEvent(id, prev, typ, worker, employer, start string, end *time.Time, sent time.Time) store.EmploymentEvent {
-	e := store.EmploymentEvent{RegistryMeta: regMeta(store.SourceLabour, id, worker, fmt.Sprintf(`{"id":%q}`, id), sent),
+func regEvent(id, prev, typ, worker, employer, start string, end *time.Time, sent time.Time) registrydata.EmploymentEvent {
+	e := registrydata.EmploymentEvent{Meta: regMeta(registrydata.SourceLabour, id, worker, fmt.Sprintf(`{"id":%q}`, id), sent),
 		CommunicationID: id, EventType: typ, EmployerTaxCode: employer, StartDate: regDay(start), EndDate: end, SentAt: &sent}
 	if prev != "" {
 		e.PreviousCommunicationID = &prev
@@ -428,7 +435,7 @@ func TestEmploymentSpellsAndStatusAsOf(t *testing.T) {
 	personID := regPerson(t, pool, regAdult)
 	ts := func(s string) time.Time { return regDay(s).Add(9 * time.Hour) }
 	const coop, shop = "01234567897", "12345678903"
-	events := []store.EmploymentEvent{
+	events := []registrydata.EmploymentEvent{
 		// A fixed-term job extended, then terminated early.
 		regEvent("C-000001", "", "HIRE", regAdult, coop, "2023-01-09", regDayP("2023-07-08"), ts("2023-01-08")),
 		regEvent("C-000002", "C-000001", "EXTENSION", regAdult, coop, "2023-01-09", regDayP("2024-01-08"), ts("2023-07-01")),
@@ -439,43 +446,43 @@ func TestEmploymentSpellsAndStatusAsOf(t *testing.T) {
 		regEvent("C-000005", "", "HIRE", regOther, shop, "2024-01-01", nil, ts("2024-01-01")),
 	}
 	// A status computed in January 2024 (unemployed 2 months), then another in March.
-	status := func(asOf string, months int) store.LabourStatus {
+	status := func(asOf string, months int) registrydata.LabourStatus {
 		m := months
-		return store.LabourStatus{RegistryMeta: regMeta(store.SourceLabour, regAdult, regAdult, fmt.Sprintf(`{"as_of":%q}`, asOf), ts(asOf)),
+		return registrydata.LabourStatus{Meta: regMeta(registrydata.SourceLabour, regAdult, regAdult, fmt.Sprintf(`{"as_of":%q}`, asOf), ts(asOf)),
 			DIDID: "DID-1", DIDDate: regDay("2023-11-02"), EmploymentStatus: "UNEMPLOYED", UnemploymentMonths: &m, AsOf: ts(asOf)}
 	}
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		if _, err := tx.UpsertEmploymentEvents(ctx, events); err != nil {
+		if _, err := registrydata.UpsertEmploymentEvents(ctx, tx, events); err != nil {
 			return err
 		}
-		if _, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-01-05", 2)}); err != nil {
+		if _, err := registrydata.UpsertLabourStatus(ctx, tx, []registrydata.LabourStatus{status("2024-01-05", 2)}); err != nil {
 			return err
 		}
-		if _, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-01-06", 2)}); err != nil {
+		if _, err := registrydata.UpsertLabourStatus(ctx, tx, []registrydata.LabourStatus{status("2024-01-06", 2)}); err != nil {
 			return err
 		}
-		_, err := tx.UpsertLabourStatus(ctx, []store.LabourStatus{status("2024-03-05", 4)})
+		_, err := registrydata.UpsertLabourStatus(ctx, tx, []registrydata.LabourStatus{status("2024-03-05", 4)})
 		return err
 	}))
 	var history int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM registry_labour_status_history`).Scan(&history))
 	require.Equal(t, 2, history, "a status repeated on the next regDay adds no history")
 
-	var spells []store.EmploymentSpell
-	var at []store.LabourStatusAt
+	var spells []registrydata.EmploymentSpell
+	var at []registrydata.LabourStatusAt
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		if spells, err = tx.EmploymentSpells(ctx, []string{regAdult}, time.Time{}, time.Time{}); err != nil {
+		if spells, err = registrydata.EmploymentSpells(ctx, tx, []string{regAdult}, time.Time{}, time.Time{}); err != nil {
 			return err
 		}
-		at, err = tx.LabourStatusAsOf(ctx, []store.LabourQuery{
-			{regAdult, regDay("2022-12-01")}, // before anything: no data
-			{regAdult, regDay("2023-05-01")}, // in the first job
-			{regAdult, regDay("2023-11-01")}, // after it ended, before the DID: the job ended
-			{regAdult, regDay("2023-12-15")}, // unemployed since the DID, as the January status counts back
-			{regAdult, regDay("2024-02-10")}, // the January status, a month on
-			{regAdult, regDay("2024-03-20")}, // the March status
-			{regAdult, regDay("2024-06-01")}, // in the second job
+		at, err = registrydata.LabourStatusAsOf(ctx, tx, []registrydata.LabourQuery{
+			{TaxCode: regAdult, Date: regDay("2022-12-01")}, // before anything: no data
+			{TaxCode: regAdult, Date: regDay("2023-05-01")}, // in the first job
+			{TaxCode: regAdult, Date: regDay("2023-11-01")}, // after it ended, before the DID: the job ended
+			{TaxCode: regAdult, Date: regDay("2023-12-15")}, // unemployed since the DID, as the January status counts back
+			{TaxCode: regAdult, Date: regDay("2024-02-10")}, // the January status, a month on
+			{TaxCode: regAdult, Date: regDay("2024-03-20")}, // the March status
+			{TaxCode: regAdult, Date: regDay("2024-06-01")}, // in the second job
 		})
 		return err
 	}))
@@ -491,13 +498,13 @@ func TestEmploymentSpellsAndStatusAsOf(t *testing.T) {
 		status, basis string
 		months        *int
 	}{
-		{"UNKNOWN", store.BasisNone, nil},
-		{"EMPLOYED", store.BasisEmploymentSpell, nil},
-		{"UNKNOWN", store.BasisEmploymentEnded, nil},
-		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(1)},
-		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(3)},
-		{"UNEMPLOYED", store.BasisDIDStatus, regPtr(4)},
-		{"EMPLOYED", store.BasisEmploymentSpell, nil},
+		{"UNKNOWN", registrydata.BasisNone, nil},
+		{"EMPLOYED", registrydata.BasisEmploymentSpell, nil},
+		{"UNKNOWN", registrydata.BasisEmploymentEnded, nil},
+		{"UNEMPLOYED", registrydata.BasisDIDStatus, regPtr(1)},
+		{"UNEMPLOYED", registrydata.BasisDIDStatus, regPtr(3)},
+		{"UNEMPLOYED", registrydata.BasisDIDStatus, regPtr(4)},
+		{"EMPLOYED", registrydata.BasisEmploymentSpell, nil},
 	}
 	require.Len(t, at, len(want))
 	for i, w := range want {
@@ -508,14 +515,14 @@ func TestEmploymentSpellsAndStatusAsOf(t *testing.T) {
 
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		spells, err = tx.EmploymentSpells(ctx, []string{regAdult, regOther}, regDay("2024-01-01"), regDay("2024-03-01"))
+		spells, err = registrydata.EmploymentSpells(ctx, tx, []string{regAdult, regOther}, regDay("2024-01-01"), regDay("2024-03-01"))
 		return err
 	}))
 	require.Len(t, spells, 1, "only the regOther worker's spell overlaps early 2024")
 	require.Equal(t, regOther, spells[0].TaxCode)
 
 	err := st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.EmploymentSpells(ctx, []string{regAdult}, regDay("2024-03-01"), regDay("2024-01-01"))
+		_, err := registrydata.EmploymentSpells(ctx, tx, []string{regAdult}, regDay("2024-03-01"), regDay("2024-01-01"))
 		return err
 	})
 	require.ErrorContains(t, err, "before from")
@@ -530,33 +537,33 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 	now := time.Now().UTC()
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		for _, c := range []string{"benefit-cases", "isee"} {
-			if err := tx.AdvanceSyncCursor(ctx, store.SourceBenefits, c, nil, nil, 10, now); err != nil {
+			if err := registrydata.AdvanceSyncCursor(ctx, tx, registrydata.SourceBenefits, c, nil, nil, 10, now); err != nil {
 				return err
 			}
 		}
-		if err := tx.AdvanceSyncCursor(ctx, store.SourceSchool, "school-records", nil, nil, 10, now.Add(-48*time.Hour)); err != nil {
+		if err := registrydata.AdvanceSyncCursor(ctx, tx, registrydata.SourceSchool, "school-records", nil, nil, 10, now.Add(-48*time.Hour)); err != nil {
 			return err
 		}
-		if err := tx.AdvanceSyncCursor(ctx, store.SourceLabour, "labour-status", nil, nil, 10, now); err != nil {
+		if err := registrydata.AdvanceSyncCursor(ctx, tx, registrydata.SourceLabour, "labour-status", nil, nil, 10, now); err != nil {
 			return err
 		}
-		if err := tx.RecordSyncFailure(ctx, store.SourceLabour, "employment-events", "labour: HTTP 401 Unauthorized: INVALID_VOUCHER", now); err != nil {
+		if err := registrydata.RecordSyncFailure(ctx, tx, registrydata.SourceLabour, "employment-events", "labour: HTTP 401 Unauthorized: INVALID_VOUCHER", now); err != nil {
 			return err
 		}
-		id, err := tx.StartSyncRun(ctx, store.SyncRun{Source: store.SourceLabour, Collection: "employment-events", Kind: store.RunSync, StartedAt: now})
+		id, err := registrydata.StartSyncRun(ctx, tx, registrydata.SyncRun{Source: registrydata.SourceLabour, Collection: "employment-events", Kind: registrydata.RunSync, StartedAt: now})
 		if err != nil {
 			return err
 		}
-		return tx.FinishSyncRun(ctx, id, now, 0, 0, 0, 0, "labour: HTTP 401 Unauthorized: INVALID_VOUCHER")
+		return registrydata.FinishSyncRun(ctx, tx, id, now, 0, 0, 0, 0, "labour: HTTP 401 Unauthorized: INVALID_VOUCHER")
 	}))
-	var got []store.RegistrySourceStatus
+	var got []registrydata.SourceStatus
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		got, err = tx.RegistryStatus(ctx)
+		got, err = registrydata.Status(ctx, tx)
 		return err
 	}))
 	require.Len(t, got, 3)
-	by := map[string]store.RegistrySourceStatus{}
+	by := map[string]registrydata.SourceStatus{}
 	for _, s := range got {
 		by[s.Source] = s
 	}
@@ -569,50 +576,50 @@ func TestRegistryStatusDerivesHealth(t *testing.T) {
 	require.Equal(t, "closed", by["school"].BreakerState)
 
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		if err := tx.SetRegistryBreaker(ctx, store.SourceBenefits, "open", now); err != nil {
+		if err := registrydata.SetBreaker(ctx, tx, registrydata.SourceBenefits, "open", now); err != nil {
 			return err
 		}
-		return tx.ConfigureRegistrySource(ctx, store.SourceSchool, 72*time.Hour)
+		return registrydata.ConfigureSource(ctx, tx, registrydata.SourceSchool, 72*time.Hour)
 	}))
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 		var err error
-		got, err = tx.RegistryStatus(ctx)
+		got, err = registrydata.Status(ctx, tx)
 		return err
 	}))
 	require.Equal(t, "FAILING", got[0].Status, "an open breaker fails the source")
 	require.Equal(t, "open", got[0].BreakerState)
 	require.Equal(t, "HEALTHY", got[2].Status, "within the longer max age")
 
-	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return tx.SetRegistryBreaker(ctx, "tax-office", "open", now) })
-	require.True(t, errors.Is(err, store.ErrRegistryBatch), "%v", err)
+	err := st.InTx(ctx, regAll, func(tx *store.Tx) error { return registrydata.SetBreaker(ctx, tx, "tax-office", "open", now) })
+	require.True(t, errors.Is(err, registrydata.ErrBatch), "%v", err)
 
 	// The last sync or refresh of a source decides too; interrupted runs and imports do not.
 	run := func(kind, msg string, at time.Time) {
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-			id, err := tx.StartSyncRun(ctx, store.SyncRun{Source: store.SourceSchool, Kind: kind, StartedAt: at})
+			id, err := registrydata.StartSyncRun(ctx, tx, registrydata.SyncRun{Source: registrydata.SourceSchool, Kind: kind, StartedAt: at})
 			if err != nil {
 				return err
 			}
-			return tx.FinishSyncRun(ctx, id, at, 0, 0, 0, 0, msg)
+			return registrydata.FinishSyncRun(ctx, tx, id, at, 0, 0, 0, 0, msg)
 		}))
 	}
-	school := func() store.RegistrySourceStatus {
-		var rows []store.RegistrySourceStatus
+	school := func() registrydata.SourceStatus {
+		var rows []registrydata.SourceStatus
 		require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
 			var err error
-			rows, err = tx.RegistryStatus(ctx)
+			rows, err = registrydata.Status(ctx, tx)
 			return err
 		}))
 		return rows[2]
 	}
-	run(store.RunRefresh, "school: search school records: HTTP 503 Service Unavailable", now.Add(time.Minute))
+	run(registrydata.RunRefresh, "school: search school records: HTTP 503 Service Unavailable", now.Add(time.Minute))
 	got2 := school()
 	require.Equal(t, "FAILING", got2.Status, "a failed refresh fails the source")
 	require.Equal(t, "school: search school records: HTTP 503 Service Unavailable", *got2.LastError)
-	run(store.RunSync, "interrupted: context canceled", now.Add(2*time.Minute))
-	run(store.RunImport, "import broken.xml: XML syntax error", now.Add(3*time.Minute))
+	run(registrydata.RunSync, "interrupted: context canceled", now.Add(2*time.Minute))
+	run(registrydata.RunImport, "import broken.xml: XML syntax error", now.Add(3*time.Minute))
 	require.Equal(t, "FAILING", school().Status, "neither an interruption nor an import is the registry's answer")
-	run(store.RunRefresh, "", now.Add(4*time.Minute))
+	run(registrydata.RunRefresh, "", now.Add(4*time.Minute))
 	require.Equal(t, "HEALTHY", school().Status)
 }
 
@@ -623,21 +630,21 @@ func TestRegistryReadsRunAsTheRequestRole(t *testing.T) {
 	personID := regPerson(t, pool, regAdult)
 	now := time.Now().UTC()
 	require.NoError(t, st.InTx(ctx, regAll, func(tx *store.Tx) error {
-		_, err := tx.UpsertBenefitCases(ctx, []store.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now)})
+		_, err := registrydata.UpsertBenefitCases(ctx, tx, []registrydata.BenefitCase{regBenefit("ADI/P-1", regAdult, `{}`, now)})
 		return err
 	}))
 	read := func(scope store.Scope) (int, error) {
 		var n int
 		err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: scope, Claims: scope.Claims()}, func(tx *store.Tx) error {
-			rows, err := tx.BenefitCasesByPersons(ctx, []string{personID})
+			rows, err := registrydata.BenefitCasesByPersons(ctx, tx, []string{personID})
 			if err != nil {
 				return err
 			}
 			n = len(rows)
-			if _, err := tx.RegistryHealth(ctx); err != nil {
+			if _, err := registrydata.ReadHealth(ctx, tx); err != nil {
 				return err
 			}
-			_, err = tx.RegistryStatus(ctx)
+			_, err = registrydata.Status(ctx, tx)
 			return err
 		})
 		return n, err

@@ -1,4 +1,4 @@
-package store
+package registrydata
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Keyed is a row loaded for a key: the person or household it was asked for.
@@ -60,7 +62,7 @@ type registryReader[R any] struct {
 	match string
 	cols  string
 	scan  func(*R) []any
-	meta  func(*R) *RegistryMeta
+	meta  func(*R) *Meta
 	order string
 }
 
@@ -73,8 +75,8 @@ const registryMetaCols = `r.id, r.person_id, r.source, r.source_ref, r.tax_code,
 
 // linkedPerson joins the record's person, lp, when the scope sees them; the API shows
 // the link without a statement of its own.
-func (t *Tx) linkedPerson(args *[]any) string {
-	return ` LEFT JOIN persons lp ON lp.id = r.person_id AND ` + t.scope.personPredicate("lp", args)
+func linkedPerson(t *store.Tx, args *[]any) string {
+	return ` LEFT JOIN persons lp ON lp.id = r.person_id AND ` + t.Scope().PersonPredicate("lp", args)
 }
 
 // nullPerson scans the columns of a person that may be missing.
@@ -89,11 +91,11 @@ func (n *nullPerson) dest() []any {
 		&n.countryOfBirth, &n.residence, &n.phone, &n.email}
 }
 
-func (n *nullPerson) person() *Person {
+func (n *nullPerson) person() *store.Person {
 	if n.id == nil || n.taxCode == nil || n.given == nil || n.family == nil {
 		return nil
 	}
-	return &Person{ID: *n.id, TaxCode: *n.taxCode, GivenName: *n.given, FamilyName: *n.family, BirthDate: n.birth,
+	return &store.Person{ID: *n.id, TaxCode: *n.taxCode, GivenName: *n.given, FamilyName: *n.family, BirthDate: n.birth,
 		BirthPlace: n.birthPlace, Gender: n.gender, Citizenship: n.citizenship, CountryOfBirth: n.countryOfBirth,
 		ResidenceMunicipality: n.residence, Phone: n.phone, Email: n.email}
 }
@@ -112,32 +114,32 @@ func (rr registryReader[R]) scanRow(r pgx.Rows) (Keyed[R], error) {
 	}
 	m.Person = linked.person()
 	if lookupErr != nil && lookupAt != nil {
-		m.LookupFailure = &RegistryFailure{Error: *lookupErr, At: *lookupAt}
+		m.LookupFailure = &Failure{Error: *lookupErr, At: *lookupAt}
 	}
 	return k, nil
 }
 
 // byPersons loads the records of the given persons, within the transaction's scope.
-func (rr registryReader[R]) byPersons(ctx context.Context, t *Tx, personIDs []string) ([]Keyed[R], error) {
+func (rr registryReader[R]) byPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[R], error) {
 	args := []any{personIDs}
-	return query(ctx, t, rr.op+" by person", `SELECT p.id, `+registryMetaCols+`, `+rr.cols+`
+	return store.Query(ctx, t, rr.op+" by person", `SELECT p.id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM persons p JOIN `+rr.table+` r ON `+rr.match+`
-		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+t.linkedPerson(&args)+`
-		 WHERE p.id = ANY($1::uuid[]) AND `+t.scope.personPredicate("p", &args)+`
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+linkedPerson(t, &args)+`
+		 WHERE p.id = ANY($1::uuid[]) AND `+t.Scope().PersonPredicate("p", &args)+`
 		 ORDER BY p.id, `+rr.order, args, rr.scanRow)
 }
 
 // byHouseholds loads the records of the current members of the given households, each
 // record once per household, within the transaction's scope.
-func (rr registryReader[R]) byHouseholds(ctx context.Context, t *Tx, householdIDs []string) ([]Keyed[R], error) {
+func (rr registryReader[R]) byHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[R], error) {
 	args := []any{householdIDs}
-	return query(ctx, t, rr.op+" by household", `SELECT * FROM (
+	return store.Query(ctx, t, rr.op+" by household", `SELECT * FROM (
 		SELECT DISTINCT ON (m.household_id, r.id) m.household_id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM household_members m JOIN persons p ON p.id = m.person_id
 		  JOIN `+rr.table+` r ON `+rr.match+`
-		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+t.linkedPerson(&args)+`
+		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+linkedPerson(t, &args)+`
 		 WHERE m.household_id = ANY($1::uuid[]) AND (m.valid_to IS NULL OR m.valid_to >= current_date)
-		   AND `+t.scope.personPredicate("p", &args)+`
+		   AND `+t.Scope().PersonPredicate("p", &args)+`
 		 ORDER BY m.household_id, r.id, l.last_error_at DESC NULLS LAST) r
 		 ORDER BY r.household_id, `+rr.order, args, rr.scanRow)
 }
@@ -147,7 +149,7 @@ var benefitReader = registryReader[BenefitCase]{
 	cols: `r.programme, r.application_protocol, r.household_members, r.status, r.status_raw, r.status_date, r.monthly_amount_cents,
 		r.start_date, r.end_date, r.pad_signed_date, r.prelim_analysis_outcome, r.pact_type, r.pact_signed_date, r.municipality`,
 	order: "status_date DESC, source_ref",
-	meta:  func(r *BenefitCase) *RegistryMeta { return &r.RegistryMeta },
+	meta:  func(r *BenefitCase) *Meta { return &r.Meta },
 	scan: func(r *BenefitCase) []any {
 		return []any{&r.Programme, &r.ApplicationProtocol, &r.Members, &r.Status, &r.StatusRaw, &r.StatusDate,
 			&r.MonthlyAmountCents, &r.StartDate, &r.EndDate, &r.PADSignedDate, &r.PrelimAnalysisOutcome, &r.PactType,
@@ -159,7 +161,7 @@ var iseeReader = registryReader[ISEE]{
 	op: "ISEE", table: "registry_isee", match: "r.tax_code = p.tax_code",
 	cols:  `r.dsu_protocol, r.isee_value_cents, r.isee_type, r.valid_until, r.household_size`,
 	order: "valid_until DESC, source_ref",
-	meta:  func(r *ISEE) *RegistryMeta { return &r.RegistryMeta },
+	meta:  func(r *ISEE) *Meta { return &r.Meta },
 	scan: func(r *ISEE) []any {
 		return []any{&r.DSUProtocol, &r.ISEEValueCents, &r.ISEEType, &r.ValidUntil, &r.HouseholdSize}
 	},
@@ -170,7 +172,7 @@ var labourReader = registryReader[LabourStatus]{
 	cols: `r.did_id, r.did_date, r.employment_status, r.unemployment_months, r.profiling_index::float8, r.service_pact_date,
 		r.cpi_code, r.as_of`,
 	order: "as_of DESC, source_ref",
-	meta:  func(r *LabourStatus) *RegistryMeta { return &r.RegistryMeta },
+	meta:  func(r *LabourStatus) *Meta { return &r.Meta },
 	scan: func(r *LabourStatus) []any {
 		return []any{&r.DIDID, &r.DIDDate, &r.EmploymentStatus, &r.UnemploymentMonths, &r.ProfilingIndex, &r.ServicePactDate,
 			&r.CPICode, &r.AsOf}
@@ -182,7 +184,7 @@ var eventReader = registryReader[EmploymentEvent]{
 	cols: `r.communication_id, r.previous_communication_id, r.event_type, r.employer_tax_code, r.employer_name, r.ateco_code,
 		r.contract_type_code, r.istat_occupation_code, r.start_date, r.end_date, r.termination_cause_code, r.sent_at`,
 	order: "start_date DESC, sent_at DESC NULLS LAST, source_ref",
-	meta:  func(r *EmploymentEvent) *RegistryMeta { return &r.RegistryMeta },
+	meta:  func(r *EmploymentEvent) *Meta { return &r.Meta },
 	scan: func(r *EmploymentEvent) []any {
 		return []any{&r.CommunicationID, &r.PreviousCommunicationID, &r.EventType, &r.EmployerTaxCode, &r.EmployerName, &r.ATECOCode,
 			&r.ContractTypeCode, &r.ISTATOccupationCode, &r.StartDate, &r.EndDate, &r.TerminationCauseCode, &r.SentAt}
@@ -194,7 +196,7 @@ var schoolReader = registryReader[SchoolRecord]{
 	cols: `r.school_year, r.school_code, r.grade_level, r.attendance_status, r.attendance_status_raw, r.checked_at,
 		r.qualification_code, r.qualification_name, r.qualification_date`,
 	order: "school_year DESC, source_ref",
-	meta:  func(r *SchoolRecord) *RegistryMeta { return &r.RegistryMeta },
+	meta:  func(r *SchoolRecord) *Meta { return &r.Meta },
 	scan: func(r *SchoolRecord) []any {
 		return []any{&r.SchoolYear, &r.SchoolCode, &r.GradeLevel, &r.AttendanceStatus, &r.AttendanceStatusRaw, &r.CheckedAt,
 			&r.QualificationCode, &r.QualificationName, &r.QualificationDate}
@@ -203,47 +205,47 @@ var schoolReader = registryReader[SchoolRecord]{
 
 // BenefitCasesByPersons loads the benefit cases in which the given persons are applicant
 // or household member, latest status first.
-func (t *Tx) BenefitCasesByPersons(ctx context.Context, personIDs []string) ([]Keyed[BenefitCase], error) {
+func BenefitCasesByPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[BenefitCase], error) {
 	return benefitReader.byPersons(ctx, t, personIDs)
 }
 
 // BenefitCasesByHouseholds loads the benefit cases of the households' current members.
-func (t *Tx) BenefitCasesByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[BenefitCase], error) {
+func BenefitCasesByHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[BenefitCase], error) {
 	return benefitReader.byHouseholds(ctx, t, householdIDs)
 }
 
 // ISEEByPersons loads the ISEE attestations the given persons declared, latest first.
-func (t *Tx) ISEEByPersons(ctx context.Context, personIDs []string) ([]Keyed[ISEE], error) {
+func ISEEByPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[ISEE], error) {
 	return iseeReader.byPersons(ctx, t, personIDs)
 }
 
 // ISEEByHouseholds loads the ISEE attestations of the households' current members.
-func (t *Tx) ISEEByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[ISEE], error) {
+func ISEEByHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[ISEE], error) {
 	return iseeReader.byHouseholds(ctx, t, householdIDs)
 }
 
 // LabourStatusByPersons loads the labour status of the given persons.
-func (t *Tx) LabourStatusByPersons(ctx context.Context, personIDs []string) ([]Keyed[LabourStatus], error) {
+func LabourStatusByPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[LabourStatus], error) {
 	return labourReader.byPersons(ctx, t, personIDs)
 }
 
 // LabourStatusByHouseholds loads the labour status of the households' current members.
-func (t *Tx) LabourStatusByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[LabourStatus], error) {
+func LabourStatusByHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[LabourStatus], error) {
 	return labourReader.byHouseholds(ctx, t, householdIDs)
 }
 
 // EmploymentEventsByPersons loads the employment events of the given workers, latest first.
-func (t *Tx) EmploymentEventsByPersons(ctx context.Context, personIDs []string) ([]Keyed[EmploymentEvent], error) {
+func EmploymentEventsByPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[EmploymentEvent], error) {
 	return eventReader.byPersons(ctx, t, personIDs)
 }
 
 // SchoolRecordsByPersons loads the school records of the given students, latest year first.
-func (t *Tx) SchoolRecordsByPersons(ctx context.Context, personIDs []string) ([]Keyed[SchoolRecord], error) {
+func SchoolRecordsByPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[SchoolRecord], error) {
 	return schoolReader.byPersons(ctx, t, personIDs)
 }
 
 // SchoolRecordsByHouseholds loads the school records of the households' current members.
-func (t *Tx) SchoolRecordsByHouseholds(ctx context.Context, householdIDs []string) ([]Keyed[SchoolRecord], error) {
+func SchoolRecordsByHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[SchoolRecord], error) {
 	return schoolReader.byHouseholds(ctx, t, householdIDs)
 }
 
@@ -261,30 +263,30 @@ type Freshness struct {
 	Age       time.Duration
 	MaxAge    time.Duration
 	// LastError is the failure that makes the record FAILING.
-	LastError *RegistryFailure
+	LastError *Failure
 }
 
 // DefaultMaxAge applies to a source with no stored configuration.
 const DefaultMaxAge = 24 * time.Hour
 
-// RegistryHealth is what the freshness of any record depends on besides its own fetch
+// Health is what the freshness of any record depends on besides its own fetch
 // time: each source's max age and each collection's last synchronisation.
-type RegistryHealth struct {
-	Sources     map[string]RegistrySource
+type Health struct {
+	Sources     map[string]Source
 	Collections map[string]SyncState // by source + "/" + collection
 }
 
-// RegistryHealth loads the sources and collections' states (two statements).
-func (t *Tx) RegistryHealth(ctx context.Context) (RegistryHealth, error) {
-	h := RegistryHealth{Sources: map[string]RegistrySource{}, Collections: map[string]SyncState{}}
-	srcs, err := t.RegistrySources(ctx)
+// Health loads the sources and collections' states (two statements).
+func ReadHealth(ctx context.Context, t *store.Tx) (Health, error) {
+	h := Health{Sources: map[string]Source{}, Collections: map[string]SyncState{}}
+	srcs, err := Sources(ctx, t)
 	if err != nil {
 		return h, err
 	}
 	for _, s := range srcs {
 		h.Sources[s.Source] = s
 	}
-	states, err := t.SyncStates(ctx)
+	states, err := SyncStates(ctx, t)
 	if err != nil {
 		return h, err
 	}
@@ -300,13 +302,13 @@ func (t *Tx) RegistryHealth(ctx context.Context) (RegistryHealth, error) {
 //     not fetched by the pass in progress;
 //   - else STALE when older than the source's max age;
 //   - else FRESH.
-func (h RegistryHealth) Verdict(now time.Time, collection string, m *RegistryMeta) Freshness {
+func (h Health) Verdict(now time.Time, collection string, m *Meta) Freshness {
 	maxAge := DefaultMaxAge
 	if s, ok := h.Sources[m.Source]; ok && s.MaxAge > 0 {
 		maxAge = s.MaxAge
 	}
 	f := Freshness{Status: Fresh, FetchedAt: m.FetchedAt, Age: max(now.Sub(m.FetchedAt), 0), MaxAge: maxAge}
-	var failure *RegistryFailure
+	var failure *Failure
 	if m.LookupFailure != nil && m.LookupFailure.At.After(m.FetchedAt) {
 		failure = m.LookupFailure
 	}
@@ -316,7 +318,7 @@ func (h RegistryHealth) Verdict(now time.Time, collection string, m *RegistryMet
 			refreshedBy = *st.PassStartedAt
 		}
 		if m.FetchedAt.Before(refreshedBy) && (failure == nil || st.LastErrorAt.After(failure.At)) {
-			failure = &RegistryFailure{Error: *st.LastError, At: *st.LastErrorAt}
+			failure = &Failure{Error: *st.LastError, At: *st.LastErrorAt}
 		}
 	}
 	switch {
@@ -328,8 +330,8 @@ func (h RegistryHealth) Verdict(now time.Time, collection string, m *RegistryMet
 	return f
 }
 
-// RegistrySourceStatus is one source's health for operators.
-type RegistrySourceStatus struct {
+// SourceStatus is one source's health for operators.
+type SourceStatus struct {
 	Source              string
 	Status              string // HEALTHY, STALE, FAILING or NEVER_SYNCED
 	MaxAge              time.Duration
@@ -347,14 +349,14 @@ type RegistrySourceStatus struct {
 
 // RegistryStatus reports every source's health, with its collections. The jobs waiting
 // for a source are the job queue's to count (syncjob.Queue.Depth).
-func (t *Tx) RegistryStatus(ctx context.Context) ([]RegistrySourceStatus, error) {
-	out, err := query(ctx, t, "registry status", `SELECT s.source, s.status, s.max_age_seconds, s.breaker_state, s.breaker_observed_at,
+func Status(ctx context.Context, t *store.Tx) ([]SourceStatus, error) {
+	out, err := store.Query(ctx, t, "registry status", `SELECT s.source, s.status, s.max_age_seconds, s.breaker_state, s.breaker_observed_at,
 		    s.last_success_at, s.last_attempt_at, s.consecutive_failures, s.last_error, s.last_error_at,
 		    (SELECT count(*)::int FROM registry_sync_runs r
 		      WHERE r.source = s.source AND r.error IS NOT NULL AND r.started_at > now() - interval '24 hours')
 		   FROM registry_source_status s ORDER BY s.source`, nil,
-		func(r pgx.Rows) (RegistrySourceStatus, error) {
-			var s RegistrySourceStatus
+		func(r pgx.Rows) (SourceStatus, error) {
+			var s SourceStatus
 			var secs int64
 			err := r.Scan(&s.Source, &s.Status, &secs, &s.BreakerState, &s.BreakerObservedAt, &s.LastSuccessAt, &s.LastAttemptAt,
 				&s.ConsecutiveFailures, &s.LastError, &s.LastErrorAt, &s.RecentFailures)
@@ -364,7 +366,7 @@ func (t *Tx) RegistryStatus(ctx context.Context) ([]RegistrySourceStatus, error)
 	if err != nil {
 		return nil, err
 	}
-	states, err := t.SyncStates(ctx)
+	states, err := SyncStates(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -379,8 +381,8 @@ func (t *Tx) RegistryStatus(ctx context.Context) ([]RegistrySourceStatus, error)
 }
 
 // QuarantineBySource lists the unresolved quarantined records of a source, newest first.
-func (t *Tx) QuarantineBySource(ctx context.Context, source string, limit int) ([]QuarantinedRecord, error) {
-	return query(ctx, t, "quarantine by source", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
+func QuarantineBySource(ctx context.Context, t *store.Tx, source string, limit int) ([]QuarantinedRecord, error) {
+	return store.Query(ctx, t, "quarantine by source", `SELECT id, source, kind, coalesce(source_ref, ''), raw_payload, payload_sha256,
 		    content_type, problems, origin, fetched_at, times_seen, resolved_at
 		  FROM registry_quarantine WHERE source = $1 AND resolved_at IS NULL
 		  ORDER BY last_seen_at DESC, id DESC LIMIT $2`, []any{source, limit},
@@ -392,9 +394,9 @@ func (t *Tx) QuarantineBySource(ctx context.Context, source string, limit int) (
 		})
 }
 
-// RegistryPerson is a person as the registry simulators take them: tax code, birth date,
+// Person is a person as the registry simulators take them: tax code, birth date,
 // residence and current household.
-type RegistryPerson struct {
+type Person struct {
 	TaxCode               string
 	BirthDate             *time.Time
 	ResidenceMunicipality string
@@ -405,14 +407,14 @@ type RegistryPerson struct {
 // RegistryPersons lists the persons in scope with their current household membership
 // (the latest, when several are current): the first limit registered (0 for all), in
 // the order they were registered.
-func (t *Tx) RegistryPersons(ctx context.Context, limit int) ([]RegistryPerson, error) {
+func Persons(ctx context.Context, t *store.Tx, limit int) ([]Person, error) {
 	args := []any{}
 	lim := ""
 	if limit > 0 {
-		lim = " LIMIT " + arg(&args, limit)
+		lim = " LIMIT " + store.Arg(&args, limit)
 	}
-	pred := t.scope.personPredicate("p", &args)
-	return query(ctx, t, "registry persons", `SELECT tax_code, birth_date, residence, household, relationship FROM (
+	pred := t.Scope().PersonPredicate("p", &args)
+	return store.Query(ctx, t, "registry persons", `SELECT tax_code, birth_date, residence, household, relationship FROM (
 		SELECT DISTINCT ON (p.id) p.tax_code, p.birth_date, coalesce(p.residence_municipality, '') AS residence,
 		       coalesce(m.household_id::text, '') AS household, coalesce(m.relationship, '') AS relationship, p.created_at, p.id
 		  FROM persons p
@@ -420,8 +422,8 @@ func (t *Tx) RegistryPersons(ctx context.Context, limit int) ([]RegistryPerson, 
 		 WHERE `+pred+`
 		 ORDER BY p.id, m.valid_from DESC NULLS LAST) x
 		 ORDER BY created_at, tax_code`+lim, args,
-		func(r pgx.Rows) (RegistryPerson, error) {
-			var p RegistryPerson
+		func(r pgx.Rows) (Person, error) {
+			var p Person
 			err := r.Scan(&p.TaxCode, &p.BirthDate, &p.ResidenceMunicipality, &p.HouseholdID, &p.Relationship)
 			return p, err
 		})
