@@ -20,6 +20,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // statement is one SQL statement the hub sent while serving a page, with its arguments
@@ -172,7 +173,7 @@ func capture(ctx context.Context, hubURL string, issuer *auth.DevIssuer, tokens 
 		return nil, err
 	}
 	srv := httptest.NewServer(server.Mux(server.Config{Store: st, Gate: server.PlanGate{},
-		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, st, authz))}))
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, accessdata.Directory{Store: st}, authz))}))
 	defer srv.Close()
 	body, err := pageBody(ponteQuery, map[string]any{"first": pageSize})
 	if err != nil {

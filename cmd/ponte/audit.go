@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // runAudit checks and queries the access log.
@@ -43,7 +44,7 @@ func auditVerify(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	res, err := st.VerifyAccessLog(ctx, opts)
+	res, err := accessdata.VerifyLog(ctx, st, opts)
 	var te *audit.TamperError
 	if errors.As(err, &te) {
 		return fmt.Errorf("access log NOT intact: first tampered row is %d: %s", te.Seq, te.Reason)
@@ -80,7 +81,7 @@ func auditPerson(ctx context.Context, args []string) error {
 	var recs []audit.Record
 	err = st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		recs, err = tx.AccessLog(ctx, store.AccessLogFilter{PersonID: id, Limit: *limit})
+		recs, err = accessdata.Log(ctx, tx, accessdata.LogFilter{PersonID: id, Limit: *limit})
 		return err
 	})
 	if err != nil {

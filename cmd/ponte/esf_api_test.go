@@ -31,6 +31,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // esfAPIHub is the hub as ponte serve runs it — staff JWTs, the access policy, the
@@ -382,7 +383,7 @@ func TestESFOverTheAPIMatchesTheCommandLine(t *testing.T) {
 func TestESFDrillDownIsLogged(t *testing.T) {
 	h := setupESFAPIHub(t)
 	ctx := context.Background()
-	before, err := h.st.AccessLogPage(ctx, 0, 1000)
+	before, err := accessdata.LogPage(ctx, h.st, 0, 1000)
 	require.NoError(t, err)
 	var drilled struct {
 		EsfDrillDown []struct{ Pseudonym string } `json:"esfDrillDown"`
@@ -390,7 +391,7 @@ func TestESFDrillDownIsLogged(t *testing.T) {
 	errs := h.query(t, access.PurposeESFMonitoring, `query Drill { esfDrillDown(cutoff: "2022-12-31", operationCode: "`+demo.ALIOperationCode+`",
 		indicator: "EECO07") { pseudonym entryDate } }`, nil, &drilled)
 	require.Empty(t, errs)
-	recs, err := h.st.AccessLogPage(ctx, 0, 1000)
+	recs, err := accessdata.LogPage(ctx, h.st, 0, 1000)
 	require.NoError(t, err)
 	require.Len(t, recs, len(before)+1)
 	e := recs[len(recs)-1]
@@ -433,7 +434,7 @@ func TestESFDrillDownIsLogged(t *testing.T) {
 		require.Equal(t, "FORBIDDEN", errs[0].Extensions["code"], "%s: refused, never zeros: %+v", c.who, errs)
 		require.Contains(t, errs[0].Message, c.reason)
 	}
-	after, err := h.st.AccessLogPage(ctx, 0, 1000)
+	after, err := accessdata.LogPage(ctx, h.st, 0, 1000)
 	require.NoError(t, err)
 	require.Len(t, after, len(recs), "refusals read nothing")
 }

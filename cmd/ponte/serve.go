@@ -21,6 +21,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 	"github.com/ponte-hub/ponte/internal/tracing"
 )
@@ -194,7 +195,7 @@ func newHubAccess(st *store.Store, c accessConfig, log *slog.Logger) (hubAccess,
 		log.Warn("no identity provider configured (PONTE_OIDC_*): only partner tokens are accepted")
 	}
 	log.Info("access policy", "version", c.Policy.Version())
-	return hubAccess{authn: auth.NewAuthenticator(verifier, st, authz),
+	return hubAccess{authn: auth.NewAuthenticator(verifier, accessdata.Directory{Store: st}, authz),
 		gate: server.PlanGate{Pseudonyms: c.Pseudonyms, SuppressionThreshold: c.SuppressionThreshold}}, nil
 }
 

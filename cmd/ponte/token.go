@@ -12,6 +12,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/cli"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // runToken manages partner tokens: issue, list, revoke.
@@ -80,7 +81,7 @@ func tokenIssue(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	createdBy := os.Getenv("USER")
-	token, rec, err := auth.IssuePartnerToken(ctx, st, authz, auth.IssueRequest{Role: r, OrganisationCode: *org,
+	token, rec, err := auth.IssuePartnerToken(ctx, accessdata.Directory{Store: st}, authz, auth.IssueRequest{Role: r, OrganisationCode: *org,
 		StaffSubject: *staff, Purposes: purposes, TTL: ttl, Label: *label, CreatedBy: createdBy})
 	if err != nil {
 		return err
@@ -125,7 +126,7 @@ func tokenList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	toks, err := st.ListAccessTokens(ctx)
+	toks, err := accessdata.ListTokens(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func tokenRevoke(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	t, err := st.RevokeAccessToken(ctx, args[0])
+	t, err := accessdata.RevokeToken(ctx, st, args[0])
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // Column orders of the aggregate tables.
@@ -30,7 +30,7 @@ func CaseLoad(ctx context.Context, groupBy model.CaseLoadGroup) (*model.CountTab
 	if err != nil {
 		return nil, err
 	}
-	tables, err := r.Tx().CaseLoadTables(ctx)
+	tables, err := accessdata.CaseLoadTables(ctx, r.Tx())
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func ServicesActivated(ctx context.Context, roundID string) (*model.CountTable, 
 	if err != nil {
 		return nil, err
 	}
-	cells, err := r.Tx().ServicesActivated(ctx, *id)
+	cells, err := accessdata.ServicesActivated(ctx, r.Tx(), *id)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func ServicesActivated(ctx context.Context, roundID string) (*model.CountTable, 
 
 // rowKeys lists the row keys of raw cells (leaving out NONE when none is set) ordered by
 // label, then key, with their labels.
-func rowKeys(cells []store.AggregateCell, none bool) ([]string, map[string]string) {
+func rowKeys(cells []accessdata.AggregateCell, none bool) ([]string, map[string]string) {
 	labels := map[string]string{}
 	for _, c := range cells {
 		if !none || c.Row != noDepartment {
@@ -131,7 +131,7 @@ func rowKeys(cells []store.AggregateCell, none bool) ([]string, map[string]strin
 }
 
 // Counts lays raw cells out as rows × columns, in the given orders.
-func Counts(cells []store.AggregateCell, rowKeys, columns []string) [][]int64 {
+func Counts(cells []accessdata.AggregateCell, rowKeys, columns []string) [][]int64 {
 	rowAt := map[string]int{}
 	for i, k := range rowKeys {
 		rowAt[k] = i

@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -320,13 +321,13 @@ func DueActionCounts(ctx context.Context) (*model.CountTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	cells := make([]store.AggregateCell, 0, len(raw))
+	cells := make([]accessdata.AggregateCell, 0, len(raw))
 	for _, c := range raw {
 		col := "DUE"
 		if c.Overdue {
 			col = "OVERDUE"
 		}
-		cells = append(cells, store.AggregateCell{Row: c.Kind, RowLabel: c.Kind, Column: col, Count: c.Count})
+		cells = append(cells, accessdata.AggregateCell{Row: c.Kind, RowLabel: c.Kind, Column: col, Count: c.Count})
 	}
 	labels := map[string]string{"CONVENE": "Convene the household", "SIGN_PACT": "Sign the inclusion pact",
 		"REVIEW_STALE_CASE": "Review a case with nothing active"}

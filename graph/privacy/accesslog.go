@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -27,7 +28,7 @@ func AccessLog(ctx context.Context, person, subject *string, from, to *time.Time
 	if err != nil {
 		return nil, err
 	}
-	var f store.AccessLogFilter
+	var f accessdata.LogFilter
 	n := lists.DefaultAccessLogPage
 	if first != nil {
 		n = *first
@@ -62,7 +63,7 @@ func AccessLog(ctx context.Context, person, subject *string, from, to *time.Time
 			return nil, apperr.Input("to", "must be after from")
 		}
 	}
-	recs, err := r.Tx().AccessLog(ctx, f)
+	recs, err := accessdata.Log(ctx, r.Tx(), f)
 	if err != nil {
 		return nil, err
 	}

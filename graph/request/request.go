@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -95,7 +96,7 @@ func New(tx *store.Tx, o Options) *Request {
 // operation's reads commit or vanish together, and the transaction commits.
 func (r *Request) Finish(ctx context.Context, operation, requestID string) error {
 	if rec, ok := r.disclosureRecord(ctx, operation, requestID); ok {
-		if err := r.tx.AppendAccessLogOnCommit(rec); err != nil {
+		if err := accessdata.AppendLogOnCommit(r.tx, rec); err != nil {
 			return fmt.Errorf("request: access log: %w", err)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 	"github.com/ponte-hub/ponte/pkg/globalid"
@@ -192,7 +193,7 @@ func setupAccessPolicy(t testing.TB, load func(st *store.Store) (fixture, access
 	pseudo, err := access.NewPseudonymizer(bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
 	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.PlanGate{Pseudonyms: pseudo},
-		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, hub, authz))}))
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, accessdata.Directory{Store: hub}, authz))}))
 	t.Cleanup(srv.Close)
 	return &accessBundle{testBundle: &testBundle{store: st, srv: srv, counter: counter, fx: fx}, ax: ax, issuer: issuer, keyFile: keyFile,
 		authz: authz, pseudo: pseudo, tokens: map[string]string{}}
@@ -254,8 +255,8 @@ func (b *accessBundle) okAs(t testing.TB, who string, purpose access.Purpose, qu
 }
 
 // issuePartner issues a partner token as ponte token issue does.
-func issuePartner(ctx context.Context, b *accessBundle, role access.Role, org string, purposes ...access.Purpose) (string, store.AccessToken, error) {
-	return auth.IssuePartnerToken(ctx, b.store, b.authz, auth.IssueRequest{Role: role, OrganisationCode: org, Purposes: purposes,
+func issuePartner(ctx context.Context, b *accessBundle, role access.Role, org string, purposes ...access.Purpose) (string, accessdata.Token, error) {
+	return auth.IssuePartnerToken(ctx, accessdata.Directory{Store: b.store}, b.authz, auth.IssueRequest{Role: role, OrganisationCode: org, Purposes: purposes,
 		TTL: 24 * time.Hour, Label: "test", CreatedBy: "test"})
 }
 

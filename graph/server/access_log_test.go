@@ -15,12 +15,13 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 func accessLog(t *testing.T, st *store.Store) []audit.Record {
 	t.Helper()
-	recs, err := st.AccessLogPage(context.Background(), 0, 1000)
+	recs, err := accessdata.LogPage(context.Background(), st, 0, 1000)
 	require.NoError(t, err)
 	return recs
 }
@@ -116,13 +117,13 @@ func TestAccessLogOneEntryPerRequest(t *testing.T) {
 	require.Empty(t, recs[3].Categories)
 
 	// The chain verifies; an edited row is named.
-	res, err := b.store.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	res, err := accessdata.VerifyLog(ctx, b.store, audit.VerifyOptions{})
 	require.NoError(t, err)
 	require.EqualValues(t, 4, res.Rows)
 	_, err = b.store.Pool().Exec(ctx, `BEGIN; SET LOCAL session_replication_role = replica;
 		UPDATE access_log SET person_ids = '{}' WHERE seq = 1; COMMIT`)
 	require.NoError(t, err)
-	_, err = b.store.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, b.store, audit.VerifyOptions{})
 	var te *audit.TamperError
 	require.True(t, errors.As(err, &te), "%v", err)
 	require.EqualValues(t, 1, te.Seq)

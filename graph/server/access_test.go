@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
@@ -591,7 +592,7 @@ func TestCredentialsRefused(t *testing.T) {
 
 	revoked, rec, err := issuePartner(ctx, b, access.RoleEmploymentOfficer, "CPI-PISA", access.PurposeEmploymentServices)
 	require.NoError(t, err)
-	_, err = b.store.RevokeAccessToken(ctx, rec.ID)
+	_, err = accessdata.RevokeToken(ctx, b.store, rec.ID)
 	require.NoError(t, err)
 	lapsed, rec2, err := issuePartner(ctx, b, access.RoleEmploymentOfficer, "CPI-PISA", access.PurposeEmploymentServices)
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // esfTestSigner is the hub's key for signing frozen reports in these tests.
@@ -232,7 +233,7 @@ func TestESFMonitoringOfficerFreezesASignedReport(t *testing.T) {
 	require.NoError(t, err)
 	signer := esfTestSigner(t)
 	signed := httptest.NewServer(server.Mux(server.Config{Store: b.store, Gate: server.PlanGate{Pseudonyms: b.pseudo},
-		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, b.store, b.authz)), ESFSigner: signer}))
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, accessdata.Directory{Store: b.store}, b.authz)), ESFSigner: signer}))
 	t.Cleanup(signed.Close)
 	b.srv = signed
 

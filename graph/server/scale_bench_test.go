@@ -23,6 +23,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 )
 
 // BenchmarkCasePageAtScale times the 50-case page (casePage) over HTTP, access control
@@ -114,7 +115,7 @@ func seededServer(b *testing.B, n int, ownerURL string) (*httptest.Server, map[s
 	authz, err := access.NewAuthorizer(policy)
 	require.NoError(b, err)
 	srv := httptest.NewServer(server.Mux(server.Config{Store: hub, Gate: server.PlanGate{},
-		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, hub, authz))}))
+		Middleware: auth.Middleware(auth.NewAuthenticator(verifier, accessdata.Directory{Store: hub}, authz))}))
 	b.Cleanup(srv.Close)
 	tokens := map[string]scaleToken{}
 	for who, id := range map[string]struct {

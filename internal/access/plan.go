@@ -272,7 +272,7 @@ func (p *Plan) TxOptions() store.TxOptions {
 }
 
 // LogEntry builds the access-log entry of an operation of this request that touched
-// persons' data in the given categories (append it with store.Tx.AppendAccessLogOnCommit).
+// persons' data in the given categories (append it with accessdata.AppendLogOnCommit).
 func (p *Plan) LogEntry(operation, requestID string, persons []string, cats []Category) audit.Entry {
 	cs := make([]string, len(cats))
 	for i, c := range cats {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -22,11 +22,11 @@ const PurposeHeader = "Ponte-Purpose"
 
 // Directory is what authentication reads (*store.Store).
 type Directory interface {
-	AccessTokenByHash(ctx context.Context, hash []byte) (store.AccessToken, error)
+	AccessTokenByHash(ctx context.Context, hash []byte) (accessdata.Token, error)
 	TouchAccessToken(ctx context.Context, id string, at time.Time) error
-	OrganisationByCode(ctx context.Context, code string) (store.OrganisationRef, error)
-	OrganisationByID(ctx context.Context, id string) (store.OrganisationRef, error)
-	StaffBySubject(ctx context.Context, subject string) (store.StaffRef, error)
+	OrganisationByCode(ctx context.Context, code string) (accessdata.OrganisationRef, error)
+	OrganisationByID(ctx context.Context, id string) (accessdata.OrganisationRef, error)
+	StaffBySubject(ctx context.Context, subject string) (accessdata.StaffRef, error)
 }
 
 // Error is a refused request: the HTTP status and the GraphQL error code to answer with.
@@ -58,8 +58,8 @@ type Authenticator struct {
 	ttl      time.Duration
 
 	mu    sync.Mutex
-	orgs  map[string]cached[store.OrganisationRef]
-	staff map[string]cached[store.StaffRef]
+	orgs  map[string]cached[accessdata.OrganisationRef]
+	staff map[string]cached[accessdata.StaffRef]
 }
 
 type cached[T any] struct {
@@ -72,7 +72,7 @@ type cached[T any] struct {
 // tokens are accepted. Organisation and staff lookups for JWTs are cached for a minute.
 func NewAuthenticator(verifier *Verifier, dir Directory, authz *access.Authorizer) *Authenticator {
 	return &Authenticator{verifier: verifier, dir: dir, authz: authz, now: time.Now, ttl: time.Minute,
-		orgs: map[string]cached[store.OrganisationRef]{}, staff: map[string]cached[store.StaffRef]{}}
+		orgs: map[string]cached[accessdata.OrganisationRef]{}, staff: map[string]cached[accessdata.StaffRef]{}}
 }
 
 // Authenticate checks the Authorization header value and the declared purpose, and
@@ -203,10 +203,10 @@ func (a *Authenticator) staffJWT(ctx context.Context, token string) (access.Prin
 	if err != nil {
 		return access.Principal{}, unavailable(err)
 	}
-	var org store.OrganisationRef
+	var org accessdata.OrganisationRef
 	switch {
 	case claims.Organisation != "":
-		o, found, err := a.lookupOrg(ctx, "code:"+claims.Organisation, func() (store.OrganisationRef, error) {
+		o, found, err := a.lookupOrg(ctx, "code:"+claims.Organisation, func() (accessdata.OrganisationRef, error) {
 			return a.dir.OrganisationByCode(ctx, claims.Organisation)
 		})
 		if err != nil {
@@ -217,7 +217,7 @@ func (a *Authenticator) staffJWT(ctx context.Context, token string) (access.Prin
 		}
 		org = o
 	case staffFound:
-		o, found, err := a.lookupOrg(ctx, "id:"+staff.OrganisationID, func() (store.OrganisationRef, error) {
+		o, found, err := a.lookupOrg(ctx, "id:"+staff.OrganisationID, func() (accessdata.OrganisationRef, error) {
 			return a.dir.OrganisationByID(ctx, staff.OrganisationID)
 		})
 		if err != nil {
@@ -252,12 +252,12 @@ func unavailable(err error) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: "UNAVAILABLE", Message: "authentication is unavailable", err: err}
 }
 
-func (a *Authenticator) lookupOrg(ctx context.Context, key string, load func() (store.OrganisationRef, error)) (store.OrganisationRef, bool, error) {
+func (a *Authenticator) lookupOrg(ctx context.Context, key string, load func() (accessdata.OrganisationRef, error)) (accessdata.OrganisationRef, bool, error) {
 	return lookupCached(a, &a.orgs, key, load)
 }
 
-func (a *Authenticator) lookupStaff(ctx context.Context, subject string) (store.StaffRef, bool, error) {
-	return lookupCached(a, &a.staff, subject, func() (store.StaffRef, error) { return a.dir.StaffBySubject(ctx, subject) })
+func (a *Authenticator) lookupStaff(ctx context.Context, subject string) (accessdata.StaffRef, bool, error) {
+	return lookupCached(a, &a.staff, subject, func() (accessdata.StaffRef, error) { return a.dir.StaffBySubject(ctx, subject) })
 }
 
 // maxCached bounds each lookup cache: past it the cache starts again, so subjects made

@@ -14,6 +14,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -42,7 +43,7 @@ func setup(t *testing.T) *world {
 	require.NoError(t, err)
 	dev, v := devIssuer(t)
 	st := store.New(pool)
-	w := &world{st: st, authz: authz, dev: dev, authn: auth.NewAuthenticator(v, st, authz)}
+	w := &world{st: st, authz: authz, dev: dev, authn: auth.NewAuthenticator(v, accessdata.Directory{Store: st}, authz)}
 	w.server = httptest.NewServer(auth.Middleware(w.authn)(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		pr, ok := access.PrincipalFrom(r.Context())
 		require.True(t, ok)
@@ -87,7 +88,7 @@ func TestMiddlewareWithPartnerTokens(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
-	token, rec, err := auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleCaseManager, OrganisationCode: "COOP-1",
+	token, rec, err := auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: access.RoleCaseManager, OrganisationCode: "COOP-1",
 		Purposes: []access.Purpose{access.PurposeCaseManagement}, TTL: time.Hour, Label: "portal", CreatedBy: "test"})
 	require.NoError(t, err)
 
@@ -98,7 +99,7 @@ func TestMiddlewareWithPartnerTokens(t *testing.T) {
 	require.Equal(t, "COOP-1", body["org"])
 	require.Equal(t, "case_management", body["purpose"], "the only purpose granted is implied")
 	require.Equal(t, "provider", body["rows"])
-	got, err := w.st.AccessTokenByID(ctx, rec.ID)
+	got, err := accessdata.TokenByID(ctx, w.st, rec.ID)
 	require.NoError(t, err)
 	require.NotNil(t, got.LastUsedAt, "last use recorded")
 
@@ -109,7 +110,7 @@ func TestMiddlewareWithPartnerTokens(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Equal(t, "BAD_USER_INPUT", code(body))
 
-	_, err = w.st.RevokeAccessToken(ctx, rec.ID)
+	_, err = accessdata.RevokeToken(ctx, w.st, rec.ID)
 	require.NoError(t, err)
 	status, body = w.call(t, "Bearer "+token, "")
 	require.Equal(t, http.StatusUnauthorized, status)
@@ -130,7 +131,7 @@ func TestExpiredPartnerTokenRefused(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
-	token, _, err := auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleSocialWorker, OrganisationCode: "MUN-A",
+	token, _, err := auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: access.RoleSocialWorker, OrganisationCode: "MUN-A",
 		Purposes: []access.Purpose{access.PurposeStatistics, access.PurposeCaseManagement}, TTL: 2 * time.Second})
 	require.NoError(t, err)
 	status, body := w.call(t, "Bearer "+token, "")
@@ -142,7 +143,7 @@ func TestExpiredPartnerTokenRefused(t *testing.T) {
 
 	hash, err := auth.HashPartnerToken(token)
 	require.NoError(t, err)
-	tok, err := w.st.AccessTokenByHash(ctx, hash)
+	tok, err := accessdata.TokenByHash(ctx, w.st, hash)
 	require.NoError(t, err)
 	_, _, err = auth.NewAuthenticatorAt(w.authn, tok.ExpiresAt).Authenticate(ctx, "Bearer "+token, "statistics")
 	var ae *auth.Error
@@ -202,15 +203,15 @@ func TestIssuePartnerTokenChecks(t *testing.T) {
 		}
 		return out
 	}
-	_, _, err := auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleCaseManager, OrganisationCode: "COOP-1",
+	_, _, err := auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: access.RoleCaseManager, OrganisationCode: "COOP-1",
 		Purposes: []access.Purpose{access.PurposeESFAudit}, TTL: time.Hour})
 	require.Equal(t, []string{"purpose"}, fields(err))
-	_, _, err = auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: "janitor", TTL: 0})
+	_, _, err = auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: "janitor", TTL: 0})
 	require.ElementsMatch(t, []string{"role", "org", "purpose", "expires"}, fields(err))
-	_, _, err = auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleDashboard, OrganisationCode: "NOWHERE",
+	_, _, err = auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: access.RoleDashboard, OrganisationCode: "NOWHERE",
 		Purposes: []access.Purpose{access.PurposeStatistics}, TTL: time.Hour})
 	require.Equal(t, []string{"org"}, fields(err))
-	_, _, err = auth.IssuePartnerToken(ctx, w.st, w.authz, auth.IssueRequest{Role: access.RoleDashboard, OrganisationCode: "MUN-B",
+	_, _, err = auth.IssuePartnerToken(ctx, accessdata.Directory{Store: w.st}, w.authz, auth.IssueRequest{Role: access.RoleDashboard, OrganisationCode: "MUN-B",
 		StaffSubject: "anna", Purposes: []access.Purpose{access.PurposeStatistics}, TTL: time.Hour})
 	require.Equal(t, []string{"staff"}, fields(err))
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -75,9 +75,9 @@ func ParseTTL(s string) (time.Duration, error) {
 
 // TokenStore is the storage partner tokens need (*store.Store).
 type TokenStore interface {
-	CreateAccessToken(ctx context.Context, n store.NewAccessToken) (store.AccessToken, error)
-	OrganisationByCode(ctx context.Context, code string) (store.OrganisationRef, error)
-	StaffBySubject(ctx context.Context, subject string) (store.StaffRef, error)
+	CreateAccessToken(ctx context.Context, n accessdata.NewToken) (accessdata.Token, error)
+	OrganisationByCode(ctx context.Context, code string) (accessdata.OrganisationRef, error)
+	StaffBySubject(ctx context.Context, subject string) (accessdata.StaffRef, error)
 }
 
 // IssueRequest describes a partner token to issue.
@@ -95,7 +95,7 @@ type IssueRequest struct {
 
 // IssuePartnerToken checks req against the policy and the directory, stores the token's
 // hash and returns the token, which is never stored or shown again.
-func IssuePartnerToken(ctx context.Context, st TokenStore, authz *access.Authorizer, req IssueRequest) (string, store.AccessToken, error) {
+func IssuePartnerToken(ctx context.Context, st TokenStore, authz *access.Authorizer, req IssueRequest) (string, accessdata.Token, error) {
 	var c apperr.Collector
 	if _, err := access.ParseRole(string(req.Role)); err != nil {
 		c.Add("role", err.Error())
@@ -116,24 +116,24 @@ func IssuePartnerToken(ctx context.Context, st TokenStore, authz *access.Authori
 		c.Add("expires", "must be positive and at most 366 days")
 	}
 	if err := c.Err(); err != nil {
-		return "", store.AccessToken{}, err
+		return "", accessdata.Token{}, err
 	}
 	org, err := st.OrganisationByCode(ctx, req.OrganisationCode)
 	if errors.Is(err, apperr.ErrNotFound) {
-		return "", store.AccessToken{}, apperr.Inputf("org", "no organisation with code %q", req.OrganisationCode)
+		return "", accessdata.Token{}, apperr.Inputf("org", "no organisation with code %q", req.OrganisationCode)
 	} else if err != nil {
-		return "", store.AccessToken{}, err
+		return "", accessdata.Token{}, err
 	}
 	var staffID string
 	if req.StaffSubject != "" {
 		s, err := st.StaffBySubject(ctx, req.StaffSubject)
 		if errors.Is(err, apperr.ErrNotFound) {
-			return "", store.AccessToken{}, apperr.Inputf("staff", "no staff member with subject %q", req.StaffSubject)
+			return "", accessdata.Token{}, apperr.Inputf("staff", "no staff member with subject %q", req.StaffSubject)
 		} else if err != nil {
-			return "", store.AccessToken{}, err
+			return "", accessdata.Token{}, err
 		}
 		if s.OrganisationID != org.ID {
-			return "", store.AccessToken{}, apperr.Inputf("staff", "%q belongs to another organisation than %s", req.StaffSubject, org.Code)
+			return "", accessdata.Token{}, apperr.Inputf("staff", "%q belongs to another organisation than %s", req.StaffSubject, org.Code)
 		}
 		staffID = s.ID
 	}
@@ -143,21 +143,21 @@ func IssuePartnerToken(ctx context.Context, st TokenStore, authz *access.Authori
 			OrganisationID: org.ID, OrganisationCode: org.Code, OrganisationKind: org.Kind, Territory: org.Territory,
 			StaffID: staffID, Purposes: req.Purposes, Purpose: p})
 		if err != nil {
-			return "", store.AccessToken{}, err
+			return "", accessdata.Token{}, err
 		}
 		if plan.Rows() == access.RowsAssigned && staffID == "" {
-			return "", store.AccessToken{}, apperr.Inputf("staff", "role %s sees only the cases assigned to a staff member for %s: bind the token to one", req.Role, p)
+			return "", accessdata.Token{}, apperr.Inputf("staff", "role %s sees only the cases assigned to a staff member for %s: bind the token to one", req.Role, p)
 		}
 		purposes[i] = string(p)
 	}
 	token, hash, err := NewPartnerToken()
 	if err != nil {
-		return "", store.AccessToken{}, err
+		return "", accessdata.Token{}, err
 	}
-	rec, err := st.CreateAccessToken(ctx, store.NewAccessToken{Hash: hash, Label: req.Label, Role: string(req.Role),
+	rec, err := st.CreateAccessToken(ctx, accessdata.NewToken{Hash: hash, Label: req.Label, Role: string(req.Role),
 		OrganisationID: org.ID, StaffID: staffID, Purposes: purposes, ExpiresAt: time.Now().Add(req.TTL), CreatedBy: req.CreatedBy})
 	if err != nil {
-		return "", store.AccessToken{}, err
+		return "", accessdata.Token{}, err
 	}
 	return token, rec, nil
 }

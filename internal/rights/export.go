@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -94,7 +95,7 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 	if err := e.registry(ctx, tx, ids); err != nil {
 		return e, err
 	}
-	if e.AccessLog, err = tx.AccessLog(ctx, store.AccessLogFilter{PersonID: personID, Limit: 1000}); err != nil {
+	if e.AccessLog, err = accessdata.Log(ctx, tx, accessdata.LogFilter{PersonID: personID, Limit: 1000}); err != nil {
 		return e, err
 	}
 	if e.RightsRequests, err = tx.RightsRequests(ctx, store.RightsRequestFilter{PersonID: personID}); err != nil {

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"github.com/ponte-hub/ponte/internal/audit"
 )
 
 // ScopedTables lists the personal-data tables and, for each, the column naming a row.
@@ -52,20 +50,6 @@ func (t *Tx) CaseForTest(ctx context.Context, id string) (string, error) {
 	var out string
 	err := QueryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
 	return out, err
-}
-
-// AppendAccessLog appends e at once, inside the transaction, and returns the record, for
-// tests that look at the chain entry by entry (the hub appends on commit).
-func (t *Tx) AppendAccessLog(ctx context.Context, e audit.Entry) (audit.Record, error) {
-	n, args, err := accessLogArgs(e)
-	if err != nil {
-		return audit.Record{}, err
-	}
-	rec := audit.Record{Entry: n}
-	if err := QueryRow(ctx, t, "append access log", appendAccessLog, args, &rec.Seq, &rec.Hash); err != nil {
-		return audit.Record{}, err
-	}
-	return rec, nil
 }
 
 // MigrateDownToForTest rolls the hub's migrations back to version.

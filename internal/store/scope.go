@@ -141,6 +141,18 @@ func (s Scope) Claims() map[string]string {
 	}
 }
 
+// Claim keys of the aggregate functions (migrations/00103_access_aggregates.sql).
+const (
+	// ClaimAggregates is "read" for a request allowed to read aggregates.
+	ClaimAggregates = "ponte.aggregates"
+	// ClaimAggregateTerritory restricts aggregates to the cases led by organisations of a
+	// territory; empty counts every case.
+	ClaimAggregateTerritory = "ponte.aggregate_territory"
+	// ClaimPrincipalOrganisation is the organisation of the request's principal: persons
+	// and households it registers record it (migrations/00100_access_rls.sql).
+	ClaimPrincipalOrganisation = "ponte.principal_org"
+)
+
 // ClaimHealth is "read" for a transaction that may see the interventions whose service
 // type reveals health data (migrations/00360_access_revealing_services.sql).
 const ClaimHealth = "ponte.health"

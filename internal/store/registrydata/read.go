@@ -347,7 +347,7 @@ type SourceStatus struct {
 	Collections    []SyncState
 }
 
-// RegistryStatus reports every source's health, with its collections. The jobs waiting
+// Status reports every source's health, with its collections. The jobs waiting
 // for a source are the job queue's to count (syncjob.Queue.Depth).
 func Status(ctx context.Context, t *store.Tx) ([]SourceStatus, error) {
 	out, err := store.Query(ctx, t, "registry status", `SELECT s.source, s.status, s.max_age_seconds, s.breaker_state, s.breaker_observed_at,
@@ -404,7 +404,7 @@ type Person struct {
 	Relationship          string
 }
 
-// RegistryPersons lists the persons in scope with their current household membership
+// Persons lists the persons in scope with their current household membership
 // (the latest, when several are current): the first limit registered (0 for all), in
 // the order they were registered.
 func Persons(ctx context.Context, t *store.Tx, limit int) ([]Person, error) {

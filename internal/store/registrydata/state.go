@@ -125,7 +125,7 @@ type Source struct {
 	BreakerObservedAt *time.Time
 }
 
-// ConfigureRegistrySource sets how old a source's records may get before they are STALE.
+// ConfigureSource sets how old a source's records may get before they are STALE.
 func ConfigureSource(ctx context.Context, t *store.Tx, source string, maxAge time.Duration) error {
 	secs := int64(maxAge / time.Second)
 	if secs < 1 {
@@ -144,7 +144,7 @@ func ConfigureSource(ctx context.Context, t *store.Tx, source string, maxAge tim
 	return nil
 }
 
-// SetRegistryBreaker records the breaker state the source's client reported.
+// SetBreaker records the breaker state the source's client reported.
 func SetBreaker(ctx context.Context, t *store.Tx, source, state string, at time.Time) error {
 	n, err := store.Exec(ctx, t, "set registry breaker", `UPDATE registry_sources SET breaker_state = $2, breaker_observed_at = $3
 		  WHERE source = $1 AND (breaker_observed_at IS NULL OR breaker_observed_at <= $3)`, source, state, at)
@@ -172,7 +172,7 @@ func registrySource(ctx context.Context, t *store.Tx, source string) (Source, er
 	return Source{}, fmt.Errorf("%w: unknown registry source %q", ErrBatch, source)
 }
 
-// RegistrySources loads every source's configuration and breaker.
+// Sources loads every source's configuration and breaker.
 func Sources(ctx context.Context, t *store.Tx) ([]Source, error) {
 	return store.Query(ctx, t, "load registry sources",
 		`SELECT source, max_age_seconds, breaker_state, breaker_observed_at FROM registry_sources ORDER BY source`, nil,

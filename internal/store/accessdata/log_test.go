@@ -1,4 +1,4 @@
-package store_test
+package accessdata_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -29,7 +30,7 @@ func appendLog(t *testing.T, st *store.Store, e audit.Entry) audit.Record {
 	ctx := context.Background()
 	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-A")}
 	tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
-	rec, err := tx.AppendAccessLog(ctx, e)
+	rec, err := accessdata.AppendLogForTest(ctx, tx, e)
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 	return rec
@@ -39,7 +40,7 @@ func TestAccessLogChainVerifies(t *testing.T) {
 	t.Parallel()
 	_, st := storetest.ScopeFixture(t)
 	ctx := context.Background()
-	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	res, err := accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	require.NoError(t, err)
 	require.Zero(t, res.Rows, "an empty log verifies")
 
@@ -50,14 +51,14 @@ func TestAccessLogChainVerifies(t *testing.T) {
 	second := appendLog(t, st, entry("bob", storetest.FID("p3")))
 	require.EqualValues(t, 2, second.Seq)
 
-	res, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{PageSize: 1})
+	res, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{PageSize: 1})
 	require.NoError(t, err)
 	require.EqualValues(t, 2, res.Rows)
 	require.Equal(t, second.Hash, res.Head.Hash)
 
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{Anchor: &audit.Head{Seq: 1, Hash: first.Hash}})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{Anchor: &audit.Head{Seq: 1, Hash: first.Hash}})
 	require.NoError(t, err)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{Anchor: &audit.Head{Seq: 1, Hash: second.Hash}})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{Anchor: &audit.Head{Seq: 1, Hash: second.Hash}})
 	require.ErrorIs(t, err, audit.ErrTampered)
 }
 
@@ -87,7 +88,7 @@ func TestAccessLogConcurrentAppends(t *testing.T) {
 			defer wg.Done()
 			sc := store.Scope{Kind: store.ScopeAll}
 			err := st.InTx(ctx, store.TxOptions{Claims: sc.Claims(), Scope: sc}, func(tx *store.Tx) error {
-				_, err := tx.AppendAccessLog(ctx, entry(fmt.Sprintf("user-%d", i), storetest.FID("p1")))
+				_, err := accessdata.AppendLogForTest(ctx, tx, entry(fmt.Sprintf("user-%d", i), storetest.FID("p1")))
 				return err
 			})
 			errs <- err
@@ -98,7 +99,7 @@ func TestAccessLogConcurrentAppends(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{PageSize: 7})
+	res, err := accessdata.VerifyLog(ctx, st, audit.VerifyOptions{PageSize: 7})
 	require.NoError(t, err)
 	require.EqualValues(t, n, res.Rows)
 }
@@ -112,13 +113,13 @@ func TestAccessLogIsPartOfTheTransaction(t *testing.T) {
 	sc := store.Scope{Kind: store.ScopeAll}
 	boom := errors.New("resolver failed")
 	err := st.InTx(ctx, store.TxOptions{Claims: sc.Claims(), Scope: sc}, func(tx *store.Tx) error {
-		if _, err := tx.AppendAccessLog(ctx, entry("carol", storetest.FID("p1"))); err != nil {
+		if _, err := accessdata.AppendLogForTest(ctx, tx, entry("carol", storetest.FID("p1"))); err != nil {
 			return err
 		}
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
-	h, err := st.AccessLogHead(ctx)
+	h, err := accessdata.LogHead(ctx, st)
 	require.NoError(t, err)
 	require.Zero(t, h.Seq)
 }
@@ -131,14 +132,14 @@ func TestAccessLogOnCommit(t *testing.T) {
 	ctx := context.Background()
 	sc := store.Scope{Kind: store.ScopeOrganisation, OrganisationID: storetest.FID("MUN-A")}
 	tx := storetest.Begin(t, st, store.TxOptions{Restricted: true, Scope: sc})
-	require.NoError(t, tx.AppendAccessLogOnCommit(entry("dave", storetest.FID("p1"), storetest.FID("p2"))))
+	require.NoError(t, accessdata.AppendLogOnCommit(tx, entry("dave", storetest.FID("p1"), storetest.FID("p2"))))
 	require.NoError(t, tx.Commit(ctx))
-	recs, err := st.AccessLogPage(ctx, 0, 10)
+	recs, err := accessdata.LogPage(ctx, st, 0, 10)
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	require.Equal(t, "dave", recs[0].Subject)
 	require.ElementsMatch(t, []string{storetest.FID("p1"), storetest.FID("p2")}, recs[0].PersonIDs)
-	res, err := st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	res, err := accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	require.NoError(t, err, "the entry chains like any other")
 	require.EqualValues(t, 1, res.Rows)
 
@@ -146,10 +147,10 @@ func TestAccessLogOnCommit(t *testing.T) {
 	tx = storetest.Begin(t, st, store.TxOptions{Scope: all})
 	_, err = storetest.Exec(ctx, tx, "UPDATE persons SET phone = '000' WHERE id = $1", storetest.FID("p1"))
 	require.NoError(t, err)
-	require.NoError(t, tx.AppendAccessLogOnCommit(entry("erin", storetest.FID("p1"))))
+	require.NoError(t, accessdata.AppendLogOnCommit(tx, entry("erin", storetest.FID("p1"))))
 	tx.OnCommit("fail on commit", "SELECT 1 / 0")
 	require.Error(t, tx.Commit(ctx))
-	h, err := st.AccessLogHead(ctx)
+	h, err := accessdata.LogHead(ctx, st)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, h.Seq, "the second entry did not commit")
 	tx = storetest.Begin(t, st, store.TxOptions{Scope: all})
@@ -182,7 +183,7 @@ func TestAccessLogRejectsBadEntries(t *testing.T) {
 	tx := storetest.Begin(t, st, store.TxOptions{Claims: sc.Claims(), Scope: sc})
 	e := entry("", "not-a-uuid")
 	e.Purpose = ""
-	_, err := tx.AppendAccessLog(ctx, e)
+	_, err := accessdata.AppendLogForTest(ctx, tx, e)
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok, "%v", err)
 	var fields []string
@@ -227,7 +228,7 @@ func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 		require.NoError(t, err)
 	}
 	tamper(`UPDATE access_log SET subject = 'nobody' WHERE seq = 3`)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	var te *audit.TamperError
 	require.ErrorAs(t, err, &te)
 	require.EqualValues(t, 3, te.Seq)
@@ -235,17 +236,17 @@ func TestAccessLogTamperingIsRefusedAndDetected(t *testing.T) {
 	require.Contains(t, err.Error(), "row 3")
 
 	tamper(`UPDATE access_log SET subject = 'user-2' WHERE seq = 3`)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	require.NoError(t, err, "restored")
 
 	tamper(`UPDATE access_log SET person_ids = '{}' WHERE seq = 2`)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	require.ErrorAs(t, err, &te)
 	require.EqualValues(t, 2, te.Seq)
 	tamper(`UPDATE access_log SET person_ids = ARRAY['` + storetest.FID("p1") + `'::uuid] WHERE seq = 2`)
 
 	tamper(`DELETE FROM access_log WHERE seq = 4`)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	require.ErrorAs(t, err, &te)
 	require.EqualValues(t, 4, te.Seq)
 	require.Contains(t, err.Error(), "missing")
@@ -260,7 +261,7 @@ func TestAccessLogTailDeletionDetected(t *testing.T) {
 	}
 	_, err := pool.Exec(ctx, "BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM access_log WHERE seq = 3; COMMIT")
 	require.NoError(t, err)
-	_, err = st.VerifyAccessLog(ctx, audit.VerifyOptions{})
+	_, err = accessdata.VerifyLog(ctx, st, audit.VerifyOptions{})
 	var te *audit.TamperError
 	require.ErrorAs(t, err, &te)
 	require.EqualValues(t, 3, te.Seq)
@@ -280,7 +281,7 @@ func TestAccessLogForDataProtectionOfficer(t *testing.T) {
 	dpoClaims := all.Claims()
 	dpoClaims["ponte.access_log"] = "read"
 	tx := storetest.Begin(t, st, store.TxOptions{Claims: dpoClaims, Scope: all})
-	recs, err := tx.AccessLog(ctx, store.AccessLogFilter{PersonID: storetest.FID("p2")})
+	recs, err := accessdata.Log(ctx, tx, accessdata.LogFilter{PersonID: storetest.FID("p2")})
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	require.Equal(t, "bob", recs[0].Subject, "newest first")
@@ -288,18 +289,18 @@ func TestAccessLogForDataProtectionOfficer(t *testing.T) {
 	require.Equal(t, "case_management", recs[0].Purpose)
 	require.Equal(t, []string{"case", "identity"}, recs[0].Categories)
 
-	recs, err = tx.AccessLog(ctx, store.AccessLogFilter{Subject: "alice", BeforeSeq: 3, Limit: 1})
+	recs, err = accessdata.Log(ctx, tx, accessdata.LogFilter{Subject: "alice", BeforeSeq: 3, Limit: 1})
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	require.EqualValues(t, 1, recs[0].Seq)
 
-	_, err = tx.AccessLog(ctx, store.AccessLogFilter{Limit: 5000})
+	_, err = accessdata.Log(ctx, tx, accessdata.LogFilter{Limit: 5000})
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok)
 	require.Equal(t, "limit", ie.Fields[0].Field)
 
 	other := storetest.Begin(t, st, store.TxOptions{Claims: all.Claims(), Scope: all})
-	recs, err = other.AccessLog(ctx, store.AccessLogFilter{PersonID: storetest.FID("p2")})
+	recs, err = accessdata.Log(ctx, other, accessdata.LogFilter{PersonID: storetest.FID("p2")})
 	require.NoError(t, err)
 	require.Empty(t, recs, "without the DPO's claim the log is invisible")
 }

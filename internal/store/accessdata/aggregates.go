@@ -1,24 +1,13 @@
-package store
+package accessdata
 
 import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
-)
-
-// Claim keys of the aggregate functions (migrations/00103_access_aggregates.sql).
-const (
-	// ClaimAggregates is "read" for a request allowed to read aggregates.
-	ClaimAggregates = "ponte.aggregates"
-	// ClaimAggregateTerritory restricts aggregates to the cases led by organisations of a
-	// territory; empty counts every case.
-	ClaimAggregateTerritory = "ponte.aggregate_territory"
-	// ClaimPrincipalOrganisation is the organisation of the request's principal: persons
-	// and households it registers record it (migrations/00100_access_rls.sql).
-	ClaimPrincipalOrganisation = "ponte.principal_org"
 )
 
 // AggregateCell is one raw count of an aggregate table, before small-cell suppression:
@@ -36,7 +25,7 @@ var CaseLoadGroupings = []string{"STATUS", "ORGANISATION", "DEPARTMENT"}
 // CaseLoad counts cases per group and status (groupBy: STATUS, ORGANISATION or
 // DEPARTMENT). The counts are raw: suppress them before showing them. A request
 // transaction needs the ClaimAggregates claim.
-func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, error) {
+func CaseLoad(ctx context.Context, t *store.Tx, groupBy string) ([]AggregateCell, error) {
 	known := false
 	for _, g := range CaseLoadGroupings {
 		known = known || g == groupBy
@@ -44,18 +33,18 @@ func (t *Tx) CaseLoad(ctx context.Context, groupBy string) ([]AggregateCell, err
 	if !known {
 		return nil, apperr.Inputf("groupBy", "unknown grouping %q", groupBy)
 	}
-	return Query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
+	return store.Query(ctx, t, "case load", `SELECT group_key, group_label, status, cases FROM ponte_case_load($1)`, []any{groupBy}, scanAggregateCell)
 }
 
 // CaseLoadTables counts cases the three ways at once (every grouping of
 // CaseLoadGroupings, by name), in one statement so that the three see the same cases:
 // they are suppressed together. The counts are raw.
-func (t *Tx) CaseLoadTables(ctx context.Context) (map[string][]AggregateCell, error) {
+func CaseLoadTables(ctx context.Context, t *store.Tx) (map[string][]AggregateCell, error) {
 	type groupedCell struct {
 		grouping string
 		AggregateCell
 	}
-	rows, err := Query(ctx, t, "case load tables",
+	rows, err := store.Query(ctx, t, "case load tables",
 		`SELECT g, l.group_key, l.group_label, l.status, l.cases FROM unnest($1::text[]) g, LATERAL ponte_case_load(g) l`,
 		[]any{CaseLoadGroupings}, func(r pgx.Rows) (groupedCell, error) {
 			var c groupedCell
@@ -77,11 +66,11 @@ func (t *Tx) CaseLoadTables(ctx context.Context) (map[string][]AggregateCell, er
 
 // ServicesActivated counts the interventions of a funding round per service type and
 // status. The counts are raw: suppress them before showing them.
-func (t *Tx) ServicesActivated(ctx context.Context, roundID string) ([]AggregateCell, error) {
+func ServicesActivated(ctx context.Context, t *store.Tx, roundID string) ([]AggregateCell, error) {
 	if !globalid.IsUUID(roundID) {
 		return nil, apperr.Inputf("roundId", "%q is not a round id", roundID)
 	}
-	return Query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,
+	return store.Query(ctx, t, "services activated", `SELECT service_type, service_type, status, interventions FROM ponte_services_activated($1::uuid)`,
 		[]any{roundID}, scanAggregateCell)
 }
 

@@ -1,4 +1,4 @@
-package store
+package accessdata
 
 import (
 	"context"
@@ -9,14 +9,15 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ponte-hub/ponte/internal/audit"
+	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
-// AppendAccessLogOnCommit appends e to the access log in the round trip that commits the
+// AppendLogOnCommit appends e to the access log in the round trip that commits the
 // transaction (Tx.OnCommit), so the access and its record commit or vanish together and
 // the entry costs no round trip of its own. The entry is normalised first; the database
 // assigns the sequence number and chains the hash under a lock on the chain head.
-func (t *Tx) AppendAccessLogOnCommit(e audit.Entry) error {
+func AppendLogOnCommit(t *store.Tx, e audit.Entry) error {
 	_, args, err := accessLogArgs(e)
 	if err != nil {
 		return err
@@ -55,9 +56,9 @@ func scanAccessLog(rows pgx.Rows) (audit.Record, error) {
 	return r, err
 }
 
-// AccessLogFilter selects access log rows for a data protection officer. Zero fields do
+// LogFilter selects access log rows for a data protection officer. Zero fields do
 // not filter. Rows come newest first; page with BeforeSeq.
-type AccessLogFilter struct {
+type LogFilter struct {
 	// PersonID: only accesses to this person's data (GDPR Art. 15 "who accessed my data").
 	PersonID string
 	// Subject: only accesses by this principal.
@@ -70,9 +71,9 @@ type AccessLogFilter struct {
 	Limit int
 }
 
-// AccessLog returns the access log rows matching f. Under the hub's role the database
+// Log returns the access log rows matching f. Under the hub's role the database
 // shows the log only to a transaction whose claims allow reading it (the DPO's plan).
-func (t *Tx) AccessLog(ctx context.Context, f AccessLogFilter) ([]audit.Record, error) {
+func Log(ctx context.Context, t *store.Tx, f LogFilter) ([]audit.Record, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -82,53 +83,62 @@ func (t *Tx) AccessLog(ctx context.Context, f AccessLogFilter) ([]audit.Record, 
 	var args []any
 	where := "true"
 	if f.PersonID != "" {
-		where += " AND person_ids @> ARRAY[" + Arg(&args, f.PersonID) + "::uuid]"
+		where += " AND person_ids @> ARRAY[" + store.Arg(&args, f.PersonID) + "::uuid]"
 	}
 	if f.Subject != "" {
-		where += " AND subject = " + Arg(&args, f.Subject)
+		where += " AND subject = " + store.Arg(&args, f.Subject)
 	}
 	if !f.From.IsZero() {
-		where += " AND at >= " + Arg(&args, f.From)
+		where += " AND at >= " + store.Arg(&args, f.From)
 	}
 	if !f.To.IsZero() {
-		where += " AND at < " + Arg(&args, f.To)
+		where += " AND at < " + store.Arg(&args, f.To)
 	}
 	if f.BeforeSeq > 0 {
-		where += " AND seq < " + Arg(&args, f.BeforeSeq)
+		where += " AND seq < " + store.Arg(&args, f.BeforeSeq)
 	}
 	sql := "SELECT " + accessLogColumns + " FROM access_log WHERE " + where +
-		" ORDER BY seq DESC LIMIT " + Arg(&args, f.Limit)
-	return Query(ctx, t, "query access log", sql, args, scanAccessLog)
+		" ORDER BY seq DESC LIMIT " + store.Arg(&args, f.Limit)
+	return store.Query(ctx, t, "query access log", sql, args, scanAccessLog)
 }
 
-// AccessLogPage returns up to limit rows with seq > afterSeq in order, for verification
+// LogPage returns up to limit rows with seq > afterSeq in order, for verification
 // (audit.Source). It runs as the login role, outside any request.
-func (s *Store) AccessLogPage(ctx context.Context, afterSeq int64, limit int) ([]audit.Record, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+accessLogColumns+" FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
+func LogPage(ctx context.Context, s *store.Store, afterSeq int64, limit int) ([]audit.Record, error) {
+	rows, err := s.Pool().Query(ctx, "SELECT "+accessLogColumns+" FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2", afterSeq, limit)
 	if err != nil {
-		return nil, Wrap("read access log", err)
+		return nil, store.Wrap("read access log", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Record, error) { return scanAccessLog(r.(pgx.Rows)) })
 	if err != nil {
-		return nil, Wrap("read access log", err)
+		return nil, store.Wrap("read access log", err)
 	}
 	return out, nil
 }
 
-// AccessLogHead returns the stored chain head (audit.Source).
-func (s *Store) AccessLogHead(ctx context.Context) (audit.Head, error) {
+// LogHead returns the stored chain head (audit.Source).
+func LogHead(ctx context.Context, s *store.Store) (audit.Head, error) {
 	var h audit.Head
-	if err := s.pool.QueryRow(ctx, "SELECT seq, hash FROM access_log_head").Scan(&h.Seq, &h.Hash); err != nil {
-		return audit.Head{}, Wrap("read access log head", err)
+	if err := s.Pool().QueryRow(ctx, "SELECT seq, hash FROM access_log_head").Scan(&h.Seq, &h.Hash); err != nil {
+		return audit.Head{}, store.Wrap("read access log head", err)
 	}
 	return h, nil
 }
 
-// VerifyAccessLog walks the whole chain; see audit.Verify.
-func (s *Store) VerifyAccessLog(ctx context.Context, opts audit.VerifyOptions) (audit.Result, error) {
-	res, err := audit.Verify(ctx, s, opts)
+// VerifyLog walks the whole chain; see audit.Verify.
+func VerifyLog(ctx context.Context, s *store.Store, opts audit.VerifyOptions) (audit.Result, error) {
+	res, err := audit.Verify(ctx, logSource{s}, opts)
 	if err != nil {
 		return res, fmt.Errorf("store: %w", err)
 	}
 	return res, nil
 }
+
+// logSource reads the chain for audit.Verify.
+type logSource struct{ s *store.Store }
+
+func (l logSource) AccessLogPage(ctx context.Context, afterSeq int64, limit int) ([]audit.Record, error) {
+	return LogPage(ctx, l.s, afterSeq, limit)
+}
+
+func (l logSource) AccessLogHead(ctx context.Context) (audit.Head, error) { return LogHead(ctx, l.s) }

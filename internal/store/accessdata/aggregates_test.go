@@ -1,4 +1,4 @@
-package store_test
+package accessdata_test
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
-func cellsOf(cells []store.AggregateCell) map[string]int64 {
+func cellsOf(cells []accessdata.AggregateCell) map[string]int64 {
 	m := map[string]int64{}
 	for _, c := range cells {
 		m[c.Row+"|"+c.Column] = c.Count
@@ -40,14 +41,14 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 		c[store.ClaimAggregateTerritory] = territory
 		return c
 	}
-	run := func(t *testing.T, c map[string]string, fn func(tx *store.Tx) ([]store.AggregateCell, error)) ([]store.AggregateCell, error) {
+	run := func(t *testing.T, c map[string]string, fn func(tx *store.Tx) ([]accessdata.AggregateCell, error)) ([]accessdata.AggregateCell, error) {
 		t.Helper()
 		tx := storetest.Begin(t, st, store.TxOptions{Claims: c, Scope: agg})
 		defer tx.Rollback(ctx)
 		return fn(tx)
 	}
-	caseLoad := func(g string) func(tx *store.Tx) ([]store.AggregateCell, error) {
-		return func(tx *store.Tx) ([]store.AggregateCell, error) { return tx.CaseLoad(ctx, g) }
+	caseLoad := func(g string) func(tx *store.Tx) ([]accessdata.AggregateCell, error) {
+		return func(tx *store.Tx) ([]accessdata.AggregateCell, error) { return accessdata.CaseLoad(ctx, tx, g) }
 	}
 
 	got, err := run(t, claims(""), caseLoad("STATUS"))
@@ -61,21 +62,21 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	require.Equal(t, map[string]int64{"MUN-A/SOC|OPEN": 1, "NONE|OPEN": 2, "NONE|CLOSED": 1}, cellsOf(got))
 	// The three groupings at once, for suppressing them together: the same counts.
 	tx := storetest.Begin(t, st, store.TxOptions{Claims: claims(""), Scope: agg})
-	tables, err := tx.CaseLoadTables(ctx)
+	tables, err := accessdata.CaseLoadTables(ctx, tx)
 	require.NoError(t, err)
 	require.NoError(t, tx.Rollback(ctx))
-	for _, g := range store.CaseLoadGroupings {
+	for _, g := range accessdata.CaseLoadGroupings {
 		one, err := run(t, claims(""), caseLoad(g))
 		require.NoError(t, err)
 		require.Equal(t, cellsOf(one), cellsOf(tables[g]), g)
 	}
-	got, err = run(t, claims(""), func(tx *store.Tx) ([]store.AggregateCell, error) {
-		return tx.ServicesActivated(ctx, storetest.FID("r1"))
+	got, err = run(t, claims(""), func(tx *store.Tx) ([]accessdata.AggregateCell, error) {
+		return accessdata.ServicesActivated(ctx, tx, storetest.FID("r1"))
 	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 2}, cellsOf(got))
-	got, err = run(t, claims("T2"), func(tx *store.Tx) ([]store.AggregateCell, error) {
-		return tx.ServicesActivated(ctx, storetest.FID("r1"))
+	got, err = run(t, claims("T2"), func(tx *store.Tx) ([]accessdata.AggregateCell, error) {
+		return accessdata.ServicesActivated(ctx, tx, storetest.FID("r1"))
 	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"HOME_EDUCATION_MINORS|PLANNED": 1}, cellsOf(got))
@@ -101,7 +102,9 @@ func TestAggregatesUnderTheAggregatesScope(t *testing.T) {
 	ie, ok := apperr.AsInput(err)
 	require.True(t, ok, "%v", err)
 	require.Equal(t, "groupBy", ie.Fields[0].Field)
-	_, err = run(t, claims(""), func(tx *store.Tx) ([]store.AggregateCell, error) { return tx.ServicesActivated(ctx, "r1") })
+	_, err = run(t, claims(""), func(tx *store.Tx) ([]accessdata.AggregateCell, error) {
+		return accessdata.ServicesActivated(ctx, tx, "r1")
+	})
 	ie, ok = apperr.AsInput(err)
 	require.True(t, ok, "%v", err)
 	require.Equal(t, "roundId", ie.Fields[0].Field)
