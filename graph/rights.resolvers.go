@@ -13,21 +13,21 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/privacy"
 	"github.com/ponte-hub/ponte/internal/rights"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 // ID is the resolver for the id field.
-func (r *consentRecordResolver) ID(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+func (r *consentRecordResolver) ID(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error) {
 	return gid("ConsentRecord", obj.ID), nil
 }
 
 // Person is the resolver for the person field.
-func (r *consentRecordResolver) Person(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+func (r *consentRecordResolver) Person(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error) {
 	return gid("Person", obj.PersonID), nil
 }
 
 // Controller is the resolver for the controller field.
-func (r *consentRecordResolver) Controller(ctx context.Context, obj *store.ConsentRecord) (string, error) {
+func (r *consentRecordResolver) Controller(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error) {
 	return gid("Organisation", obj.ControllerOrganisationID), nil
 }
 
@@ -82,12 +82,12 @@ func (r *mutationResolver) WithdrawConsent(ctx context.Context, input rights.Wit
 }
 
 // Person is the resolver for the person field.
-func (r *personRectificationResolver) Person(ctx context.Context, obj *store.Rectification) (string, error) {
+func (r *personRectificationResolver) Person(ctx context.Context, obj *rightsdata.Rectification) (string, error) {
 	return gid("Person", obj.PersonID), nil
 }
 
 // Request is the resolver for the request field.
-func (r *personRectificationResolver) Request(ctx context.Context, obj *store.Rectification) (*string, error) {
+func (r *personRectificationResolver) Request(ctx context.Context, obj *rightsdata.Rectification) (*string, error) {
 	if obj.RequestID == nil {
 		return nil, nil
 	}
@@ -96,17 +96,17 @@ func (r *personRectificationResolver) Request(ctx context.Context, obj *store.Re
 }
 
 // ID is the resolver for the id field.
-func (r *processingRestrictionResolver) ID(ctx context.Context, obj *store.Restriction) (string, error) {
+func (r *processingRestrictionResolver) ID(ctx context.Context, obj *rightsdata.Restriction) (string, error) {
 	return gid("ProcessingRestriction", obj.ID), nil
 }
 
 // Person is the resolver for the person field.
-func (r *processingRestrictionResolver) Person(ctx context.Context, obj *store.Restriction) (string, error) {
+func (r *processingRestrictionResolver) Person(ctx context.Context, obj *rightsdata.Restriction) (string, error) {
 	return gid("Person", obj.PersonID), nil
 }
 
 // Request is the resolver for the request field.
-func (r *processingRestrictionResolver) Request(ctx context.Context, obj *store.Restriction) (*string, error) {
+func (r *processingRestrictionResolver) Request(ctx context.Context, obj *rightsdata.Restriction) (*string, error) {
 	if obj.RequestID == nil {
 		return nil, nil
 	}
@@ -115,7 +115,7 @@ func (r *processingRestrictionResolver) Request(ctx context.Context, obj *store.
 }
 
 // ClaimOrganisations is the resolver for the claimOrganisations field.
-func (r *processingRestrictionResolver) ClaimOrganisations(ctx context.Context, obj *store.Restriction) ([]string, error) {
+func (r *processingRestrictionResolver) ClaimOrganisations(ctx context.Context, obj *rightsdata.Restriction) ([]string, error) {
 	out := make([]string, len(obj.ClaimOrganisationIDs))
 	for i, id := range obj.ClaimOrganisationIDs {
 		out[i] = gid("Organisation", id)
@@ -129,12 +129,12 @@ func (r *queryResolver) Purposes(ctx context.Context) ([]model.PurposeLegalBasis
 }
 
 // RightsRequests is the resolver for the rightsRequests field.
-func (r *queryResolver) RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
+func (r *queryResolver) RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]rightsdata.Request, error) {
 	return privacy.RightsRequests(ctx, person, openOnly, overdue, on, first)
 }
 
 // ProcessingRestrictions is the resolver for the processingRestrictions field.
-func (r *queryResolver) ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
+func (r *queryResolver) ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]rightsdata.Restriction, error) {
 	return privacy.ProcessingRestrictions(ctx, person, activeOnly)
 }
 
@@ -144,22 +144,22 @@ func (r *queryResolver) SubjectAccessExport(ctx context.Context, person string) 
 }
 
 // PersonRectifications is the resolver for the personRectifications field.
-func (r *queryResolver) PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
+func (r *queryResolver) PersonRectifications(ctx context.Context, person string) ([]rightsdata.Rectification, error) {
 	return privacy.PersonRectifications(ctx, person)
 }
 
 // ConsentRecords is the resolver for the consentRecords field.
-func (r *queryResolver) ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
+func (r *queryResolver) ConsentRecords(ctx context.Context, person string) ([]rightsdata.ConsentRecord, error) {
 	return privacy.ConsentRecords(ctx, person)
 }
 
 // ID is the resolver for the id field.
-func (r *rightsRequestResolver) ID(ctx context.Context, obj *store.RightsRequest) (string, error) {
+func (r *rightsRequestResolver) ID(ctx context.Context, obj *rightsdata.Request) (string, error) {
 	return gid("RightsRequest", obj.ID), nil
 }
 
 // Person is the resolver for the person field.
-func (r *rightsRequestResolver) Person(ctx context.Context, obj *store.RightsRequest) (*string, error) {
+func (r *rightsRequestResolver) Person(ctx context.Context, obj *rightsdata.Request) (*string, error) {
 	if obj.PersonID == nil {
 		return nil, nil
 	}
@@ -168,13 +168,13 @@ func (r *rightsRequestResolver) Person(ctx context.Context, obj *store.RightsReq
 }
 
 // Deadline is the resolver for the deadline field.
-func (r *rightsRequestResolver) Deadline(ctx context.Context, obj *store.RightsRequest) (*time.Time, error) {
+func (r *rightsRequestResolver) Deadline(ctx context.Context, obj *rightsdata.Request) (*time.Time, error) {
 	d := obj.Deadline()
 	return &d, nil
 }
 
 // Overdue is the resolver for the overdue field.
-func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *store.RightsRequest) (bool, error) {
+func (r *rightsRequestResolver) Overdue(ctx context.Context, obj *rightsdata.Request) (bool, error) {
 	return privacy.RightsRequestOverdue(ctx, obj)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -94,11 +95,11 @@ type QueryResolver interface {
 	Persons(ctx context.Context, first *int, after *string, filter *model.PersonFilter) (*model.PersonConnection, error)
 	RegistryStatus(ctx context.Context) ([]model.RegistrySourceStatus, error)
 	Purposes(ctx context.Context) ([]model.PurposeLegalBasis, error)
-	RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error)
-	ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error)
+	RightsRequests(ctx context.Context, person *string, openOnly *bool, overdue *bool, on *time.Time, first *int) ([]rightsdata.Request, error)
+	ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]rightsdata.Restriction, error)
 	SubjectAccessExport(ctx context.Context, person string) (*model.SubjectAccessExport, error)
-	PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error)
-	ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error)
+	PersonRectifications(ctx context.Context, person string) ([]rightsdata.Rectification, error)
+	ConsentRecords(ctx context.Context, person string) ([]rightsdata.ConsentRecord, error)
 	Me(ctx context.Context) (*model.Me, error)
 	Staff(ctx context.Context, first *int, after *string, organisationID *string, departmentID *string, search *string) (*model.StaffConnection, error)
 	DueActions(ctx context.Context, first *int, after *string, forArg *model.WorkScope, overdueOnly *bool, kind *string) (*model.DueActionConnection, error)
@@ -4378,8 +4379,8 @@ func (ec *executionContext) _Query_rightsRequests(ctx context.Context, field gra
 			return ec.Resolvers.Query().RightsRequests(ctx, fc.Args["person"].(*string), fc.Args["openOnly"].(*bool), fc.Args["overdue"].(*bool), fc.Args["on"].(*time.Time), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.RightsRequest) graphql.Marshaler {
-			return ec.marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.Request) graphql.Marshaler {
+			return ec.marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4422,8 +4423,8 @@ func (ec *executionContext) _Query_processingRestrictions(ctx context.Context, f
 			return ec.Resolvers.Query().ProcessingRestrictions(ctx, fc.Args["person"].(*string), fc.Args["activeOnly"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Restriction) graphql.Marshaler {
-			return ec.marshalNProcessingRestriction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRestrictionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.Restriction) graphql.Marshaler {
+			return ec.marshalNProcessingRestriction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestrictionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4510,8 +4511,8 @@ func (ec *executionContext) _Query_personRectifications(ctx context.Context, fie
 			return ec.Resolvers.Query().PersonRectifications(ctx, fc.Args["person"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Rectification) graphql.Marshaler {
-			return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRectificationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.Rectification) graphql.Marshaler {
+			return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4554,8 +4555,8 @@ func (ec *executionContext) _Query_consentRecords(ctx context.Context, field gra
 			return ec.Resolvers.Query().ConsentRecords(ctx, fc.Args["person"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ConsentRecord) graphql.Marshaler {
-			return ec.marshalNConsentRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentRecordᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.ConsentRecord) graphql.Marshaler {
+			return ec.marshalNConsentRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecordᚄ(ctx, selections, v)
 		},
 		true,
 		true,

@@ -13,34 +13,34 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/rights"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type ConsentRecordResolver interface {
-	ID(ctx context.Context, obj *store.ConsentRecord) (string, error)
-	Person(ctx context.Context, obj *store.ConsentRecord) (string, error)
-	Controller(ctx context.Context, obj *store.ConsentRecord) (string, error)
+	ID(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error)
+	Person(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error)
+	Controller(ctx context.Context, obj *rightsdata.ConsentRecord) (string, error)
 }
 type PersonRectificationResolver interface {
-	Person(ctx context.Context, obj *store.Rectification) (string, error)
-	Request(ctx context.Context, obj *store.Rectification) (*string, error)
+	Person(ctx context.Context, obj *rightsdata.Rectification) (string, error)
+	Request(ctx context.Context, obj *rightsdata.Rectification) (*string, error)
 }
 type ProcessingRestrictionResolver interface {
-	ID(ctx context.Context, obj *store.Restriction) (string, error)
-	Person(ctx context.Context, obj *store.Restriction) (string, error)
-	Request(ctx context.Context, obj *store.Restriction) (*string, error)
+	ID(ctx context.Context, obj *rightsdata.Restriction) (string, error)
+	Person(ctx context.Context, obj *rightsdata.Restriction) (string, error)
+	Request(ctx context.Context, obj *rightsdata.Restriction) (*string, error)
 
-	ClaimOrganisations(ctx context.Context, obj *store.Restriction) ([]string, error)
+	ClaimOrganisations(ctx context.Context, obj *rightsdata.Restriction) ([]string, error)
 }
 type RightsRequestResolver interface {
-	ID(ctx context.Context, obj *store.RightsRequest) (string, error)
-	Person(ctx context.Context, obj *store.RightsRequest) (*string, error)
+	ID(ctx context.Context, obj *rightsdata.Request) (string, error)
+	Person(ctx context.Context, obj *rightsdata.Request) (*string, error)
 
-	Deadline(ctx context.Context, obj *store.RightsRequest) (*time.Time, error)
-	Overdue(ctx context.Context, obj *store.RightsRequest) (bool, error)
+	Deadline(ctx context.Context, obj *rightsdata.Request) (*time.Time, error)
+	Overdue(ctx context.Context, obj *rightsdata.Request) (bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -51,7 +51,7 @@ type RightsRequestResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _ConsentEvent_at(ctx context.Context, field graphql.CollectedField, obj *store.ConsentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentEvent_at(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -74,7 +74,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_at(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *store.ConsentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -97,7 +97,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_fromState(_ context.Contex
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field graphql.CollectedField, obj *store.ConsentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -120,7 +120,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_toState(_ context.Context,
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *store.ConsentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -143,7 +143,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_actor(_ context.Context, f
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphql.CollectedField, obj *store.ConsentEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -166,7 +166,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_note(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_id(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -189,7 +189,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_person(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -212,7 +212,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_person(_ context.Context,
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_controller(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_controller(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -235,7 +235,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_controller(_ context.Cont
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_purposes(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_purposes(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -258,7 +258,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_purposes(_ context.Contex
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_dataCategories(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_dataCategories(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -281,7 +281,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_dataCategories(_ context.
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -304,7 +304,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_legalBasis(_ context.Cont
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -327,7 +327,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_state(_ context.Context, 
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_givenAt(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_givenAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -350,7 +350,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_givenAt(_ context.Context
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -373,7 +373,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_withdrawnAt(_ context.Con
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_expiresAt(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_expiresAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -396,7 +396,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_expiresAt(_ context.Conte
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -419,7 +419,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_method(_ context.Context,
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -442,7 +442,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_evidenceRef(_ context.Con
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -465,7 +465,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_recordedBy(_ context.Cont
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field graphql.CollectedField, obj *store.ConsentRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -477,8 +477,8 @@ func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field gr
 			return obj.History, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ConsentEvent) graphql.Marshaler {
-			return ec.marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.ConsentEvent) graphql.Marshaler {
+			return ec.marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -509,8 +509,8 @@ func (ec *executionContext) _ConsentRecordPayload_record(ctx context.Context, fi
 			return obj.Record, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.ConsentRecord) graphql.Marshaler {
-			return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentRecord(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.ConsentRecord) graphql.Marshaler {
+			return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -575,7 +575,7 @@ func (ec *executionContext) fieldContext_ErasePersonPayload_detail(_ context.Con
 	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_person(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -598,7 +598,7 @@ func (ec *executionContext) fieldContext_PersonRectification_person(_ context.Co
 	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_request(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -621,7 +621,7 @@ func (ec *executionContext) fieldContext_PersonRectification_request(_ context.C
 	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_field(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_field(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -644,7 +644,7 @@ func (ec *executionContext) fieldContext_PersonRectification_field(_ context.Con
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -667,7 +667,7 @@ func (ec *executionContext) fieldContext_PersonRectification_oldValue(_ context.
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -690,7 +690,7 @@ func (ec *executionContext) fieldContext_PersonRectification_newValue(_ context.
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_reason(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -713,7 +713,7 @@ func (ec *executionContext) fieldContext_PersonRectification_reason(_ context.Co
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -736,7 +736,7 @@ func (ec *executionContext) fieldContext_PersonRectification_rectifiedBy(_ conte
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _PersonRectification_rectifiedAt(ctx context.Context, field graphql.CollectedField, obj *store.Rectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonRectification_rectifiedAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -759,7 +759,7 @@ func (ec *executionContext) fieldContext_PersonRectification_rectifiedAt(_ conte
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -782,7 +782,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_id(_ context.Cont
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_person(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -805,7 +805,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_person(_ context.
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_request(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -828,7 +828,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_request(_ context
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -851,7 +851,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_reason(_ context.
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -874,7 +874,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_legalClaim(_ cont
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_claimOrganisations(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_claimOrganisations(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -897,7 +897,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_claimOrganisation
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_since(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_since(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -920,7 +920,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_since(_ context.C
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -943,7 +943,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_createdBy(_ conte
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_active(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_active(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -966,7 +966,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_active(_ context.
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_liftedAt(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_liftedAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -989,7 +989,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_liftedAt(_ contex
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1012,7 +1012,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_liftedBy(_ contex
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Context, field graphql.CollectedField, obj *store.Restriction) (ret graphql.Marshaler) {
+func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1047,8 +1047,8 @@ func (ec *executionContext) _ProcessingRestrictionPayload_restriction(ctx contex
 			return obj.Restriction, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Restriction) graphql.Marshaler {
-			return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRestriction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.Restriction) graphql.Marshaler {
+			return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1217,8 +1217,8 @@ func (ec *executionContext) _RectifyPersonPayload_changes(ctx context.Context, f
 			return obj.Changes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Rectification) graphql.Marshaler {
-			return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRectificationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.Rectification) graphql.Marshaler {
+			return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1237,7 +1237,7 @@ func (ec *executionContext) fieldContext_RectifyPersonPayload_changes(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _RightsRequest_id(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1260,7 +1260,7 @@ func (ec *executionContext) fieldContext_RightsRequest_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_person(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1283,7 +1283,7 @@ func (ec *executionContext) fieldContext_RightsRequest_person(_ context.Context,
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1306,7 +1306,7 @@ func (ec *executionContext) fieldContext_RightsRequest_kind(_ context.Context, f
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestKind does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1329,7 +1329,7 @@ func (ec *executionContext) fieldContext_RightsRequest_receivedOn(_ context.Cont
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1352,7 +1352,7 @@ func (ec *executionContext) fieldContext_RightsRequest_dueOn(_ context.Context, 
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_extendedDueOn(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_extendedDueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1375,7 +1375,7 @@ func (ec *executionContext) fieldContext_RightsRequest_extendedDueOn(_ context.C
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1398,7 +1398,7 @@ func (ec *executionContext) fieldContext_RightsRequest_extensionReason(_ context
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_deadline(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_deadline(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1421,7 +1421,7 @@ func (ec *executionContext) fieldContext_RightsRequest_deadline(_ context.Contex
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_overdue(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_overdue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1444,7 +1444,7 @@ func (ec *executionContext) fieldContext_RightsRequest_overdue(_ context.Context
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_details(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_details(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1467,7 +1467,7 @@ func (ec *executionContext) fieldContext_RightsRequest_details(_ context.Context
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1490,7 +1490,7 @@ func (ec *executionContext) fieldContext_RightsRequest_assignee(_ context.Contex
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_status(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_status(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1513,7 +1513,7 @@ func (ec *executionContext) fieldContext_RightsRequest_status(_ context.Context,
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestStatus does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1536,7 +1536,7 @@ func (ec *executionContext) fieldContext_RightsRequest_outcome(_ context.Context
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestOutcome does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1559,7 +1559,7 @@ func (ec *executionContext) fieldContext_RightsRequest_answer(_ context.Context,
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_answeredOn(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_answeredOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1582,7 +1582,7 @@ func (ec *executionContext) fieldContext_RightsRequest_answeredOn(_ context.Cont
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1605,7 +1605,7 @@ func (ec *executionContext) fieldContext_RightsRequest_createdBy(_ context.Conte
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequest_events(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequest) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequest_events(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1617,8 +1617,8 @@ func (ec *executionContext) _RightsRequest_events(ctx context.Context, field gra
 			return obj.Events, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.RightsRequestEvent) graphql.Marshaler {
-			return ec.marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.RequestEvent) graphql.Marshaler {
+			return ec.marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1637,7 +1637,7 @@ func (ec *executionContext) fieldContext_RightsRequest_events(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _RightsRequestEvent_at(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequestEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequestEvent_at(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1660,7 +1660,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_at(_ context.Context
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequestEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1683,7 +1683,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_actor(_ context.Cont
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequestEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1706,7 +1706,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_action(_ context.Con
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *store.RightsRequestEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1741,8 +1741,8 @@ func (ec *executionContext) _RightsRequestPayload_request(ctx context.Context, f
 			return obj.Request, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.RightsRequest) graphql.Marshaler {
-			return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequest(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.Request) graphql.Marshaler {
+			return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2377,7 +2377,7 @@ func (ec *executionContext) unmarshalInputWithdrawConsentInput(ctx context.Conte
 
 var consentEventImplementors = []string{"ConsentEvent"}
 
-func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.SelectionSet, obj *store.ConsentEvent) graphql.Marshaler {
+func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2435,7 +2435,7 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 
 var consentRecordImplementors = []string{"ConsentRecord"}
 
-func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.SelectionSet, obj *store.ConsentRecord) graphql.Marshaler {
+func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2718,7 +2718,7 @@ func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.Sel
 
 var personRectificationImplementors = []string{"PersonRectification"}
 
-func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.SelectionSet, obj *store.Rectification) graphql.Marshaler {
+func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Rectification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personRectificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2857,7 +2857,7 @@ func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.Se
 
 var processingRestrictionImplementors = []string{"ProcessingRestriction"}
 
-func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.SelectionSet, obj *store.Restriction) graphql.Marshaler {
+func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Restriction) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, processingRestrictionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3221,7 +3221,7 @@ func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.S
 
 var rightsRequestImplementors = []string{"RightsRequest"}
 
-func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.SelectionSet, obj *store.RightsRequest) graphql.Marshaler {
+func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Request) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3471,7 +3471,7 @@ func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.Selectio
 
 var rightsRequestEventImplementors = []string{"RightsRequestEvent"}
 
-func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *store.RightsRequestEvent) graphql.Marshaler {
+func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.RequestEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3627,15 +3627,15 @@ func (ec *executionContext) unmarshalNCloseRightsRequestInput2githubᚗcomᚋpon
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentEvent(ctx context.Context, sel ast.SelectionSet, v store.ConsentEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEvent(ctx context.Context, sel ast.SelectionSet, v rightsdata.ConsentEvent) graphql.Marshaler {
 	return ec._ConsentEvent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ConsentEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.ConsentEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentEvent(ctx, sel, v[i])
+		return ec.marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3647,15 +3647,15 @@ func (ec *executionContext) marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhub�
 	return ret
 }
 
-func (ec *executionContext) marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentRecord(ctx context.Context, sel ast.SelectionSet, v store.ConsentRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx context.Context, sel ast.SelectionSet, v rightsdata.ConsentRecord) graphql.Marshaler {
 	return ec._ConsentRecord(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNConsentRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ConsentRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNConsentRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.ConsentRecord) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐConsentRecord(ctx, sel, v[i])
+		return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3723,15 +3723,15 @@ func (ec *executionContext) unmarshalNLiftRestrictionInput2githubᚗcomᚋponte�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPersonRectification2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRectification(ctx context.Context, sel ast.SelectionSet, v store.Rectification) graphql.Marshaler {
+func (ec *executionContext) marshalNPersonRectification2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectification(ctx context.Context, sel ast.SelectionSet, v rightsdata.Rectification) graphql.Marshaler {
 	return ec._PersonRectification(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Rectification) graphql.Marshaler {
+func (ec *executionContext) marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Rectification) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPersonRectification2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRectification(ctx, sel, v[i])
+		return ec.marshalNPersonRectification2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectification(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3743,15 +3743,15 @@ func (ec *executionContext) marshalNPersonRectification2ᚕgithubᚗcomᚋponte�
 	return ret
 }
 
-func (ec *executionContext) marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRestriction(ctx context.Context, sel ast.SelectionSet, v store.Restriction) graphql.Marshaler {
+func (ec *executionContext) marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx context.Context, sel ast.SelectionSet, v rightsdata.Restriction) graphql.Marshaler {
 	return ec._ProcessingRestriction(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNProcessingRestriction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRestrictionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Restriction) graphql.Marshaler {
+func (ec *executionContext) marshalNProcessingRestriction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestrictionᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Restriction) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRestriction(ctx, sel, v[i])
+		return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3818,15 +3818,15 @@ func (ec *executionContext) unmarshalNRestrictProcessingInput2githubᚗcomᚋpon
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequest(ctx context.Context, sel ast.SelectionSet, v store.RightsRequest) graphql.Marshaler {
+func (ec *executionContext) marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx context.Context, sel ast.SelectionSet, v rightsdata.Request) graphql.Marshaler {
 	return ec._RightsRequest(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []store.RightsRequest) graphql.Marshaler {
+func (ec *executionContext) marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Request) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequest(ctx, sel, v[i])
+		return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3838,15 +3838,15 @@ func (ec *executionContext) marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhub�
 	return ret
 }
 
-func (ec *executionContext) marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestEvent(ctx context.Context, sel ast.SelectionSet, v store.RightsRequestEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEvent(ctx context.Context, sel ast.SelectionSet, v rightsdata.RequestEvent) graphql.Marshaler {
 	return ec._RightsRequestEvent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.RightsRequestEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.RequestEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRightsRequestEvent(ctx, sel, v[i])
+		return ec.marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 type AccessLogConnection struct {
@@ -81,7 +82,7 @@ type CasePayload struct {
 }
 
 type ConsentRecordPayload struct {
-	Record store.ConsentRecord `json:"record"`
+	Record rightsdata.ConsentRecord `json:"record"`
 }
 
 type CountRow struct {
@@ -394,7 +395,7 @@ type PersonPayload struct {
 }
 
 type ProcessingRestrictionPayload struct {
-	Restriction store.Restriction `json:"restriction"`
+	Restriction rightsdata.Restriction `json:"restriction"`
 }
 
 type ProjectPayload struct {
@@ -421,7 +422,7 @@ type Query struct {
 
 type RectifyPersonPayload struct {
 	// The fields changed (none when every value was already so).
-	Changes []store.Rectification `json:"changes"`
+	Changes []rightsdata.Rectification `json:"changes"`
 }
 
 type ReferralConnection struct {
@@ -513,7 +514,7 @@ type RegistrySourceStatus struct {
 }
 
 type RightsRequestPayload struct {
-	Request store.RightsRequest `json:"request"`
+	Request rightsdata.Request `json:"request"`
 }
 
 type SchoolQualification struct {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/request"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -139,7 +140,7 @@ func nilIfNone[T any](v *T, err error) (any, error) {
 // but for a restriction of processing (Art. 18), it is told so, since when and why,
 // rather than that the person does not exist. Otherwise nil: not found, as before.
 func restricted(ctx context.Context, r *request.Request, gid, personID string) error {
-	rs, err := r.Tx().Restrictions(ctx, []string{personID}, true)
+	rs, err := rightsdata.Restrictions(ctx, r.Tx(), []string{personID}, true)
 	if err != nil || len(rs) == 0 {
 		return err
 	}

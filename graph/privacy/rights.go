@@ -16,6 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -54,7 +55,7 @@ func Purposes(ctx context.Context) ([]model.PurposeLegalBasis, error) {
 
 // rightsCommand runs a data-subject request command; CheckMutation has already checked
 // the operation. The person the request names is logged as touched.
-func rightsCommand(ctx context.Context, cmd func(*request.Request) (store.RightsRequest, error)) (*model.RightsRequestPayload, error) {
+func rightsCommand(ctx context.Context, cmd func(*request.Request) (rightsdata.Request, error)) (*model.RightsRequestPayload, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -72,12 +73,12 @@ func rightsCommand(ctx context.Context, cmd func(*request.Request) (store.Rights
 // RightsRequests lists data-subject requests for the data protection officer. The
 // database shows them only to plans with manage_rights_requests; the plan is checked
 // here first so anyone else is told FORBIDDEN rather than shown none.
-func RightsRequests(ctx context.Context, person *string, openOnly, overdue *bool, on *time.Time, first *int) ([]store.RightsRequest, error) {
+func RightsRequests(ctx context.Context, person *string, openOnly, overdue *bool, on *time.Time, first *int) ([]rightsdata.Request, error) {
 	r, err := request.Require(ctx, access.OpManageRightsRequests)
 	if err != nil {
 		return nil, err
 	}
-	f := store.RightsRequestFilter{Limit: lists.DefaultAccessLogPage}
+	f := rightsdata.RequestFilter{Limit: lists.DefaultAccessLogPage}
 	if first != nil {
 		if *first < 1 || *first > store.MaxPageSize {
 			return nil, apperr.Inputf("first", "must be between 1 and %d, got %d", store.MaxPageSize, *first)
@@ -102,7 +103,7 @@ func RightsRequests(ctx context.Context, person *string, openOnly, overdue *bool
 		}
 		f.OverdueOn = &day
 	}
-	rows, err := r.Tx().RightsRequests(ctx, f)
+	rows, err := rightsdata.Requests(ctx, r.Tx(), f)
 	if err != nil {
 		return nil, err
 	}
@@ -113,41 +114,41 @@ func RightsRequests(ctx context.Context, person *string, openOnly, overdue *bool
 		}
 	}
 	if rows == nil {
-		rows = []store.RightsRequest{}
+		rows = []rightsdata.Request{}
 	}
 	return rows, nil
 }
 
 // CreateRightsRequest records a data-subject request, due by the statutory deadline.
 func CreateRightsRequest(ctx context.Context, in rights.CreateInput) (*model.RightsRequestPayload, error) {
-	return rightsCommand(ctx, func(r *request.Request) (store.RightsRequest, error) {
+	return rightsCommand(ctx, func(r *request.Request) (rightsdata.Request, error) {
 		return rights.Create(ctx, r.Tx(), in, r.ActorName(), r.Today())
 	})
 }
 
 // AssignRightsRequest assigns a data-subject request to who handles it.
 func AssignRightsRequest(ctx context.Context, in rights.AssignInput) (*model.RightsRequestPayload, error) {
-	return rightsCommand(ctx, func(r *request.Request) (store.RightsRequest, error) {
+	return rightsCommand(ctx, func(r *request.Request) (rightsdata.Request, error) {
 		return rights.Assign(ctx, r.Tx(), in, r.ActorName())
 	})
 }
 
 // ExtendRightsRequest extends a data-subject request's deadline, with its reason.
 func ExtendRightsRequest(ctx context.Context, in rights.ExtendInput) (*model.RightsRequestPayload, error) {
-	return rightsCommand(ctx, func(r *request.Request) (store.RightsRequest, error) {
+	return rightsCommand(ctx, func(r *request.Request) (rightsdata.Request, error) {
 		return rights.Extend(ctx, r.Tx(), in, r.ActorName(), r.Today())
 	})
 }
 
 // CloseRightsRequest closes a data-subject request with its outcome.
 func CloseRightsRequest(ctx context.Context, in rights.CloseInput) (*model.RightsRequestPayload, error) {
-	return rightsCommand(ctx, func(r *request.Request) (store.RightsRequest, error) {
+	return rightsCommand(ctx, func(r *request.Request) (rightsdata.Request, error) {
 		return rights.Close(ctx, r.Tx(), in, r.ActorName(), r.Today())
 	})
 }
 
 // RightsRequestOverdue: open and past its deadline on the request's day.
-func RightsRequestOverdue(ctx context.Context, obj *store.RightsRequest) (bool, error) {
+func RightsRequestOverdue(ctx context.Context, obj *rightsdata.Request) (bool, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return false, err
@@ -156,7 +157,7 @@ func RightsRequestOverdue(ctx context.Context, obj *store.RightsRequest) (bool, 
 }
 
 // ProcessingRestrictions lists restrictions for the data protection officer.
-func ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]store.Restriction, error) {
+func ProcessingRestrictions(ctx context.Context, person *string, activeOnly *bool) ([]rightsdata.Restriction, error) {
 	r, err := request.Require(ctx, access.OpManageRightsRequests)
 	if err != nil {
 		return nil, err
@@ -169,7 +170,7 @@ func ProcessingRestrictions(ctx context.Context, person *string, activeOnly *boo
 	if id != nil {
 		persons = []string{*id}
 	}
-	rows, err := r.Tx().Restrictions(ctx, persons, activeOnly == nil || *activeOnly)
+	rows, err := rightsdata.Restrictions(ctx, r.Tx(), persons, activeOnly == nil || *activeOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -177,13 +178,13 @@ func ProcessingRestrictions(ctx context.Context, person *string, activeOnly *boo
 		r.RecordRead(x.PersonID, 0)
 	}
 	if rows == nil {
-		rows = []store.Restriction{}
+		rows = []rightsdata.Restriction{}
 	}
 	return rows, nil
 }
 
 // restrictionCommand runs a restriction command; CheckMutation has checked the plan.
-func restrictionCommand(ctx context.Context, cmd func(*request.Request) (store.Restriction, error)) (*model.ProcessingRestrictionPayload, error) {
+func restrictionCommand(ctx context.Context, cmd func(*request.Request) (rightsdata.Restriction, error)) (*model.ProcessingRestrictionPayload, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -198,14 +199,14 @@ func restrictionCommand(ctx context.Context, cmd func(*request.Request) (store.R
 
 // RestrictProcessing restricts the processing of a person's data (Art. 18).
 func RestrictProcessing(ctx context.Context, in rights.RestrictInput) (*model.ProcessingRestrictionPayload, error) {
-	return restrictionCommand(ctx, func(r *request.Request) (store.Restriction, error) {
+	return restrictionCommand(ctx, func(r *request.Request) (rightsdata.Restriction, error) {
 		return rights.Restrict(ctx, r.Tx(), in, r.ActorName())
 	})
 }
 
 // LiftRestriction lifts a restriction of processing.
 func LiftRestriction(ctx context.Context, in rights.LiftInput) (*model.ProcessingRestrictionPayload, error) {
-	return restrictionCommand(ctx, func(r *request.Request) (store.Restriction, error) {
+	return restrictionCommand(ctx, func(r *request.Request) (rightsdata.Restriction, error) {
 		return rights.Lift(ctx, r.Tx(), in, r.ActorName())
 	})
 }
@@ -284,7 +285,7 @@ func RectifyPerson(ctx context.Context, in rights.RectifyInput) (*model.RectifyP
 		return nil, err
 	}
 	if changes == nil {
-		changes = []store.Rectification{}
+		changes = []rightsdata.Rectification{}
 	}
 	for _, ch := range changes {
 		r.RecordChanged(ch.PersonID)
@@ -293,7 +294,7 @@ func RectifyPerson(ctx context.Context, in rights.RectifyInput) (*model.RectifyP
 }
 
 // PersonRectifications is a person's correction history, for the DPO; logged.
-func PersonRectifications(ctx context.Context, person string) ([]store.Rectification, error) {
+func PersonRectifications(ctx context.Context, person string) ([]rightsdata.Rectification, error) {
 	r, err := request.RequirePlan(ctx, func(p *access.Plan) error {
 		if err := p.CheckOperation(access.OpManageRightsRequests); err != nil {
 			return err
@@ -307,13 +308,13 @@ func PersonRectifications(ctx context.Context, person string) ([]store.Rectifica
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.Tx().Rectifications(ctx, *id)
+	out, err := rightsdata.Rectifications(ctx, r.Tx(), *id)
 	if err != nil {
 		return nil, err
 	}
 	r.RecordRead(*id, access.CategoryIdentity.Bit()|access.CategoryContact.Bit()|access.CategoryDemographic.Bit())
 	if out == nil {
-		out = []store.Rectification{}
+		out = []rightsdata.Rectification{}
 	}
 	return out, nil
 }
@@ -347,7 +348,7 @@ func WithdrawConsent(ctx context.Context, in rights.WithdrawConsentInput) (*mode
 }
 
 // ConsentRecords lists a person's consents; logged like a read of the person.
-func ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, error) {
+func ConsentRecords(ctx context.Context, person string) ([]rightsdata.ConsentRecord, error) {
 	r, err := request.Require(ctx, access.OpRecordConsent)
 	if err != nil {
 		return nil, err
@@ -356,13 +357,13 @@ func ConsentRecords(ctx context.Context, person string) ([]store.ConsentRecord, 
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.Tx().ConsentRecordsOfPerson(ctx, *id)
+	out, err := rightsdata.ConsentRecordsOfPerson(ctx, r.Tx(), *id)
 	if err != nil {
 		return nil, err
 	}
 	r.RecordRead(*id, 0)
 	if out == nil {
-		out = []store.ConsentRecord{}
+		out = []rightsdata.ConsentRecord{}
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/demo"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 // A frozen ESF+ report keeps verifying after one of its participants is pseudonymised:
@@ -29,7 +30,7 @@ func TestFrozenReportVerifiesAfterPseudonymisation(t *testing.T) {
 		JOIN participations p ON p.person_id = fr.person_id WHERE p.esf_gender_derived OR p.esf_birth_date_derived
 		ORDER BY fr.person_id LIMIT 1`).Scan(&person))
 	require.NoError(t, b.store.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
-		_, err := tx.PseudonymisePerson(ctx, person)
+		_, err := rightsdata.PseudonymisePerson(ctx, tx, person)
 		return err
 	}))
 

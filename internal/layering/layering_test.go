@@ -45,9 +45,10 @@ var rules = []rule{
 // pkg is one package of the module as go list reports it, import paths relative to the
 // module ("" for the module's root).
 type pkg struct {
-	path    string
-	imports []string
-	deps    []string
+	path     string
+	imports  []string
+	deps     []string
+	external []string // imports from outside the module
 }
 
 // list runs go list over the module's packages, tests left out.
@@ -76,6 +77,8 @@ func list(t *testing.T) map[string]pkg {
 		for _, s := range strings.Fields(f[1]) {
 			if r, ok := own(s); ok {
 				p.imports = append(p.imports, r)
+			} else {
+				p.external = append(p.external, s)
 			}
 		}
 		for _, s := range strings.Fields(f[2]) {
@@ -161,6 +164,45 @@ func TestImportsPointOneWay(t *testing.T) {
 		}
 		if !matched {
 			t.Errorf("no package under %q: the rule %q checks nothing", r.from, r.why)
+		}
+	}
+}
+
+// pgxUsers are the packages outside internal/store that may import the driver, and what
+// for: none of them holds the hub's queries.
+var pgxUsers = map[string]string{
+	"internal/pgserver": "a throw-away PostgreSQL for with-db and the tests",
+	"internal/pgtest":   "a fresh database per test, from a template",
+	"internal/tracing":  "the tracer the driver calls for every statement",
+	"internal/syncjob":  "the job queue's driver, on the store's queue pool",
+	"graph/server":      "the pool's metrics",
+	"cmd/ponte":         "the demo creates and drops its database",
+	"bench/load":        "the load script records the statements a page runs, for pgbench",
+}
+
+// TestOnlyTheStoreSpeaksSQL: the driver is imported under internal/store (the core and
+// its area packages), and elsewhere only by the packages of pgxUsers.
+func TestOnlyTheStoreSpeaksSQL(t *testing.T) {
+	pkgs := list(t)
+	used := map[string]bool{}
+	for _, p := range pkgs {
+		for _, im := range p.external {
+			if im != "github.com/jackc/pgx/v5" && !strings.HasPrefix(im, "github.com/jackc/pgx/v5/") {
+				continue
+			}
+			if under(p.path, "internal/store") {
+				continue
+			}
+			if _, ok := pgxUsers[p.path]; ok {
+				used[p.path] = true
+				continue
+			}
+			t.Errorf("%s imports %s: only internal/store and its packages speak SQL", p.path, im)
+		}
+	}
+	for p, why := range pgxUsers {
+		if !used[p] {
+			t.Errorf("%s is allowed the driver (%s) but no longer imports it: drop it from pgxUsers", p, why)
 		}
 	}
 }

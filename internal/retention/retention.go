@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 // DefaultBatch is how many persons one transaction handles: a run commits batch by batch,
@@ -54,12 +55,12 @@ func day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-var txOptions = store.TxOptions{Claims: store.RetentionClaims(), Scope: store.Scope{Kind: store.ScopeAll}}
+var txOptions = store.TxOptions{Claims: rightsdata.RetentionClaims(), Scope: store.Scope{Kind: store.ScopeAll}}
 
 // Plan is what a run on a day would do, without doing it.
 type Plan struct {
 	On      time.Time
-	Persons []store.RetentionDue
+	Persons []rightsdata.RetentionDue
 	// RegistryCopies counts the copies per table whose purpose ended.
 	RegistryCopies map[string]int64
 	// AccessLogEntries counts the access-log entries past the log's own period; the job
@@ -75,7 +76,7 @@ func (r *Runner) Plan(ctx context.Context, on time.Time) (Plan, error) {
 	err := r.st.InTx(ctx, opts, func(tx *store.Tx) error {
 		after := ""
 		for {
-			due, err := tx.RetentionDue(ctx, p.On, after, 1000)
+			due, err := rightsdata.RetentionDueOn(ctx, tx, p.On, after, 1000)
 			if err != nil {
 				return err
 			}
@@ -86,10 +87,10 @@ func (r *Runner) Plan(ctx context.Context, on time.Time) (Plan, error) {
 			after = due[len(due)-1].PersonID
 		}
 		var err error
-		if p.RegistryCopies, err = tx.RegistryCopiesDue(ctx, p.On); err != nil {
+		if p.RegistryCopies, err = rightsdata.RegistryCopiesDue(ctx, tx, p.On); err != nil {
 			return err
 		}
-		p.AccessLogEntries, err = tx.AccessLogDue(ctx, p.On)
+		p.AccessLogEntries, err = rightsdata.AccessLogDue(ctx, tx, p.On)
 		return err
 	})
 	return p, err
@@ -113,10 +114,10 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 	rep := Report{On: day(r.now())}
 	after := ""
 	for {
-		var due []store.RetentionDue
+		var due []rightsdata.RetentionDue
 		err := r.st.InTx(ctx, txOptions, func(tx *store.Tx) error {
 			var err error
-			if due, err = tx.RetentionDue(ctx, rep.On, after, r.batch); err != nil {
+			if due, err = rightsdata.RetentionDueOn(ctx, tx, rep.On, after, r.batch); err != nil {
 				return err
 			}
 			for _, d := range due {
@@ -124,7 +125,7 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 				if err != nil {
 					return fmt.Errorf("retention: person %s: %w", d.PersonID, err)
 				}
-				if done && d.Step == store.StepRestrict {
+				if done && d.Step == rightsdata.StepRestrict {
 					rep.Restricted++
 				} else if done {
 					rep.Pseudonymised++
@@ -150,10 +151,10 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 	}
 	err := r.st.InTx(ctx, txOptions, func(tx *store.Tx) error {
 		var err error
-		if rep.ExpiredConsents, err = tx.ExpireConsents(ctx, r.now(), Actor); err != nil {
+		if rep.ExpiredConsents, err = rightsdata.ExpireConsents(ctx, tx, r.now(), Actor); err != nil {
 			return err
 		}
-		if rep.RegistryCopies, err = tx.EraseRegistryCopies(ctx, rep.On); err != nil {
+		if rep.RegistryCopies, err = rightsdata.EraseRegistryCopies(ctx, tx, rep.On); err != nil {
 			return err
 		}
 		var total int64
@@ -163,7 +164,7 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 		if total == 0 {
 			return nil
 		}
-		_, err = tx.AppendRetentionLedger(ctx, store.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: "registry_copy",
+		_, err = rightsdata.AppendRetentionLedger(ctx, tx, rightsdata.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: "registry_copy",
 			Action: "ERASED", DueOn: rep.On, Detail: fmt.Sprintf("%d registry copies: %v", total, rep.RegistryCopies)})
 		return err
 	})
@@ -171,28 +172,28 @@ func (r *Runner) Run(ctx context.Context) (Report, error) {
 }
 
 // step does d's step, once: false when the ledger shows it done already.
-func (r *Runner) step(ctx context.Context, tx *store.Tx, d store.RetentionDue, on time.Time) (bool, error) {
+func (r *Runner) step(ctx context.Context, tx *store.Tx, d rightsdata.RetentionDue, on time.Time) (bool, error) {
 	person := d.PersonID
 	switch d.Step {
-	case store.StepRestrict:
-		recorded, err := tx.AppendRetentionLedger(ctx, store.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: d.Rule,
+	case rightsdata.StepRestrict:
+		recorded, err := rightsdata.AppendRetentionLedger(ctx, tx, rightsdata.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: d.Rule,
 			PersonID: &person, Action: "RESTRICTED", DueOn: d.DueOn, Detail: "retention period ended; processing restricted until pseudonymised"})
 		if err != nil || !recorded {
 			return false, err
 		}
-		active, err := tx.Restrictions(ctx, []string{person}, true)
+		active, err := rightsdata.Restrictions(ctx, tx, []string{person}, true)
 		if err != nil || len(active) > 0 {
 			return true, err
 		}
-		_, err = tx.RestrictProcessing(ctx, store.NewRestriction{PersonID: person, CreatedBy: Actor,
+		_, err = rightsdata.RestrictProcessing(ctx, tx, rightsdata.NewRestriction{PersonID: person, CreatedBy: Actor,
 			Reason: fmt.Sprintf("retention period (%s) ended on %s: kept only until pseudonymised", d.Rule, d.DueOn.AddDate(0, 0, -1).Format(time.DateOnly))})
 		return true, err
-	case store.StepPseudonymise:
-		res, err := tx.PseudonymisePerson(ctx, person)
+	case rightsdata.StepPseudonymise:
+		res, err := rightsdata.PseudonymisePerson(ctx, tx, person)
 		if err != nil {
 			return false, err
 		}
-		return tx.AppendRetentionLedger(ctx, store.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: d.Rule,
+		return rightsdata.AppendRetentionLedger(ctx, tx, rightsdata.RetentionLedgerEntry{At: r.now(), Actor: Actor, Rule: d.Rule,
 			PersonID: &person, Action: "PSEUDONYMISED", DueOn: d.DueOn, Detail: res.String()})
 	}
 	return false, fmt.Errorf("unknown step %q", d.Step)

@@ -14,6 +14,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/retention"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -143,7 +144,7 @@ func TestRetentionJobOnAMovingClock(t *testing.T) {
 	for _, d := range plan.Persons {
 		require.Equal(t, "case", d.Rule)
 		require.Equal(t, "2024-03-11", d.DueOn.Format(time.DateOnly))
-		require.Equal(t, store.StepRestrict, d.Step)
+		require.Equal(t, rightsdata.StepRestrict, d.Step)
 	}
 	require.Zero(t, plan.RegistryCopies["registry_isee"])
 	require.Empty(t, ledger(t, owner, "RESTRICTED"), "a plan writes nothing")

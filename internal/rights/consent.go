@@ -8,6 +8,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -29,7 +30,7 @@ type RecordConsentInput struct {
 
 // RecordConsent checks and stores a consent. Its legal basis follows from the categories:
 // Art. 9(2)(a) explicit consent when one is a special category, else Art. 6(1)(a).
-func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, actor string, now time.Time) (store.ConsentRecord, error) {
+func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, actor string, now time.Time) (rightsdata.ConsentRecord, error) {
 	var c apperr.Collector
 	person := decode(&c, "input.personId", in.PersonID, "Person")
 	org := decode(&c, "input.controllerOrganisationId", in.ControllerOrganisationID, "Organisation")
@@ -78,7 +79,7 @@ func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, act
 	if person != "" {
 		ps, err := tx.PersonsByIDs(ctx, []string{person})
 		if err != nil {
-			return store.ConsentRecord{}, err
+			return rightsdata.ConsentRecord{}, err
 		}
 		if len(ps) == 0 {
 			c.Add("input.personId", "does not exist or is not visible to you")
@@ -87,23 +88,23 @@ func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, act
 	if org != "" {
 		os, err := tx.OrganisationsByIDs(ctx, []string{org})
 		if err != nil {
-			return store.ConsentRecord{}, err
+			return rightsdata.ConsentRecord{}, err
 		}
 		if len(os) == 0 {
 			c.Add("input.controllerOrganisationId", "does not exist")
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.ConsentRecord{}, err
+		return rightsdata.ConsentRecord{}, err
 	}
-	n := store.NewConsent{PersonID: person, ControllerOrganisationID: org, Purposes: purposes, DataCategories: cats, LegalBasis: basis,
+	n := rightsdata.NewConsent{PersonID: person, ControllerOrganisationID: org, Purposes: purposes, DataCategories: cats, LegalBasis: basis,
 		State: "GIVEN", GivenAt: &now, ExpiresAt: in.ExpiresAt, Method: method, EvidenceRef: evidence, RecordedBy: actor}
 	if in.Refused != nil && *in.Refused {
 		n.State, n.GivenAt = "REFUSED", nil
 	}
-	id, err := tx.RecordConsent(ctx, n)
+	id, err := rightsdata.RecordConsent(ctx, tx, n)
 	if err != nil {
-		return store.ConsentRecord{}, err
+		return rightsdata.ConsentRecord{}, err
 	}
 	return loadConsent(ctx, tx, id)
 }
@@ -115,7 +116,7 @@ type WithdrawConsentInput struct {
 }
 
 // WithdrawConsent withdraws a given consent: from the next request on, it grants nothing.
-func WithdrawConsent(ctx context.Context, tx *store.Tx, in WithdrawConsentInput, actor string) (store.ConsentRecord, error) {
+func WithdrawConsent(ctx context.Context, tx *store.Tx, in WithdrawConsentInput, actor string) (rightsdata.ConsentRecord, error) {
 	var c apperr.Collector
 	id := decode(&c, "input.recordId", in.RecordID, "ConsentRecord")
 	note := ""
@@ -126,9 +127,9 @@ func WithdrawConsent(ctx context.Context, tx *store.Tx, in WithdrawConsentInput,
 		}
 	}
 	if id != "" {
-		rs, err := tx.ConsentRecordsByIDs(ctx, []string{id})
+		rs, err := rightsdata.ConsentRecordsByIDs(ctx, tx, []string{id})
 		if err != nil {
-			return store.ConsentRecord{}, err
+			return rightsdata.ConsentRecord{}, err
 		}
 		switch {
 		case len(rs) == 0:
@@ -138,21 +139,21 @@ func WithdrawConsent(ctx context.Context, tx *store.Tx, in WithdrawConsentInput,
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.ConsentRecord{}, err
+		return rightsdata.ConsentRecord{}, err
 	}
-	if err := tx.WithdrawConsent(ctx, id, actor, note); err != nil {
-		return store.ConsentRecord{}, err
+	if err := rightsdata.WithdrawConsent(ctx, tx, id, actor, note); err != nil {
+		return rightsdata.ConsentRecord{}, err
 	}
 	return loadConsent(ctx, tx, id)
 }
 
-func loadConsent(ctx context.Context, tx *store.Tx, id string) (store.ConsentRecord, error) {
-	rs, err := tx.ConsentRecordsByIDs(ctx, []string{id})
+func loadConsent(ctx context.Context, tx *store.Tx, id string) (rightsdata.ConsentRecord, error) {
+	rs, err := rightsdata.ConsentRecordsByIDs(ctx, tx, []string{id})
 	if err != nil {
-		return store.ConsentRecord{}, err
+		return rightsdata.ConsentRecord{}, err
 	}
 	if len(rs) == 0 {
-		return store.ConsentRecord{}, apperr.ErrNotFound
+		return rightsdata.ConsentRecord{}, apperr.ErrNotFound
 	}
 	return rs[0], nil
 }

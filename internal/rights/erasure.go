@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -43,7 +44,7 @@ func Erase(ctx context.Context, tx *store.Tx, in EraseInput, actor string, today
 		}
 	}
 	if request != nil {
-		rs, err := tx.RightsRequestsByIDs(ctx, []string{*request})
+		rs, err := rightsdata.RequestsByIDs(ctx, tx, []string{*request})
 		if err != nil {
 			return Erasure{}, err
 		}
@@ -59,18 +60,18 @@ func Erase(ctx context.Context, tx *store.Tx, in EraseInput, actor string, today
 	if err := c.Err(); err != nil {
 		return Erasure{}, err
 	}
-	obligations, err := tx.ESFObligations(ctx, person, day(today))
+	obligations, err := rightsdata.ESFObligations(ctx, tx, person, day(today))
 	if err != nil {
 		return Erasure{}, err
 	}
 	if len(obligations) > 0 {
 		return Erasure{}, retained(obligations)
 	}
-	res, err := tx.PseudonymisePerson(ctx, person)
+	res, err := rightsdata.PseudonymisePerson(ctx, tx, person)
 	if err != nil {
 		return Erasure{}, err
 	}
-	if _, err := tx.AppendRetentionLedger(ctx, store.RetentionLedgerEntry{At: time.Now(), Actor: actor, Rule: "erasure_request",
+	if _, err := rightsdata.AppendRetentionLedger(ctx, tx, rightsdata.RetentionLedgerEntry{At: time.Now(), Actor: actor, Rule: "erasure_request",
 		PersonID: &person, RequestID: request, Action: "PSEUDONYMISED", DueOn: day(today), Detail: res.String()}); err != nil {
 		return Erasure{}, err
 	}
@@ -79,7 +80,7 @@ func Erase(ctx context.Context, tx *store.Tx, in EraseInput, actor string, today
 
 // retained is the refusal for the obligation that keeps the data longest: one whose
 // last payment is not made yet, else the latest end.
-func retained(obs []store.ESFObligation) error {
+func retained(obs []rightsdata.ESFObligation) error {
 	longest := obs[0]
 	for _, o := range obs[1:] {
 		if o.KeptUntil == nil || (longest.KeptUntil != nil && o.KeptUntil.After(*longest.KeptUntil)) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/accessdata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -23,18 +24,18 @@ type Export struct {
 	Person      store.Person `json:"person"`
 	// Purposes are the purposes the hub processes data for, with their legal bases
 	// (Art. 15(1)(a) and (c)); filled by the caller from the policy.
-	Purposes        []any                        `json:"purposes"`
-	Households      []store.HouseholdMember      `json:"householdMemberships"`
-	Cases           []store.Case                 `json:"cases"`
-	Assessments     []store.Assessment           `json:"assessments"`
-	Interventions   []store.Intervention         `json:"interventions"`
-	ActivityEntries []store.ActivityEntry        `json:"activityEntries"`
-	Participations  []store.Participation        `json:"esfParticipations"`
-	Registry        []RegistryRecord             `json:"registryRecords"`
-	AccessLog       []audit.Record               `json:"accessLog"`
-	RightsRequests  []store.RightsRequest        `json:"rightsRequests"`
-	Restrictions    []store.Restriction          `json:"restrictions"`
-	Retention       []store.RetentionLedgerEntry `json:"retentionLedger"`
+	Purposes        []any                             `json:"purposes"`
+	Households      []store.HouseholdMember           `json:"householdMemberships"`
+	Cases           []store.Case                      `json:"cases"`
+	Assessments     []store.Assessment                `json:"assessments"`
+	Interventions   []store.Intervention              `json:"interventions"`
+	ActivityEntries []store.ActivityEntry             `json:"activityEntries"`
+	Participations  []store.Participation             `json:"esfParticipations"`
+	Registry        []RegistryRecord                  `json:"registryRecords"`
+	AccessLog       []audit.Record                    `json:"accessLog"`
+	RightsRequests  []rightsdata.Request              `json:"rightsRequests"`
+	Restrictions    []rightsdata.Restriction          `json:"restrictions"`
+	Retention       []rightsdata.RetentionLedgerEntry `json:"retentionLedger"`
 }
 
 // RegistryRecord is a registry copy with where it came from and when.
@@ -61,7 +62,7 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 	if e.Households, err = tx.MembershipsByPerson(ctx, ids); err != nil {
 		return e, err
 	}
-	caseIDs, err := tx.CaseIDsOfPerson(ctx, personID)
+	caseIDs, err := rightsdata.CaseIDsOfPerson(ctx, tx, personID)
 	if err != nil {
 		return e, err
 	}
@@ -98,13 +99,13 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 	if e.AccessLog, err = accessdata.Log(ctx, tx, accessdata.LogFilter{PersonID: personID, Limit: 1000}); err != nil {
 		return e, err
 	}
-	if e.RightsRequests, err = tx.RightsRequests(ctx, store.RightsRequestFilter{PersonID: personID}); err != nil {
+	if e.RightsRequests, err = rightsdata.Requests(ctx, tx, rightsdata.RequestFilter{PersonID: personID}); err != nil {
 		return e, err
 	}
-	if e.Restrictions, err = tx.Restrictions(ctx, ids, false); err != nil {
+	if e.Restrictions, err = rightsdata.Restrictions(ctx, tx, ids, false); err != nil {
 		return e, err
 	}
-	if e.Retention, err = tx.RetentionLedger(ctx, personID); err != nil {
+	if e.Retention, err = rightsdata.RetentionLedger(ctx, tx, personID); err != nil {
 		return e, err
 	}
 	return e, nil

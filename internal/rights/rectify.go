@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -32,7 +33,7 @@ var (
 
 // Rectify checks the corrections whole and applies them, each recorded with the value it
 // replaced; it returns the changes made (none when every value was already so).
-func Rectify(ctx context.Context, tx *store.Tx, in RectifyInput, actor string) ([]store.Rectification, error) {
+func Rectify(ctx context.Context, tx *store.Tx, in RectifyInput, actor string) ([]rightsdata.Rectification, error) {
 	var c apperr.Collector
 	person := decode(&c, "input.personId", in.PersonID, "Person")
 	var request *string
@@ -94,7 +95,7 @@ func Rectify(ctx context.Context, tx *store.Tx, in RectifyInput, actor string) (
 		}
 	}
 	if request != nil {
-		rs, err := tx.RightsRequestsByIDs(ctx, []string{*request})
+		rs, err := rightsdata.RequestsByIDs(ctx, tx, []string{*request})
 		if err != nil {
 			return nil, err
 		}
@@ -110,5 +111,5 @@ func Rectify(ctx context.Context, tx *store.Tx, in RectifyInput, actor string) (
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
-	return tx.RectifyPerson(ctx, person, changes, request, reason, actor)
+	return rightsdata.RectifyPerson(ctx, tx, person, changes, request, reason, actor)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -22,7 +23,7 @@ type RestrictInput struct {
 
 // Restrict records a restriction: from the next request on, the person's data is read
 // only by the data protection officer and the organisations named for the legal claim.
-func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string) (store.Restriction, error) {
+func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string) (rightsdata.Restriction, error) {
 	var c apperr.Collector
 	person := decode(&c, "input.personId", in.PersonID, "Person")
 	var request *string
@@ -55,23 +56,23 @@ func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string)
 	if person != "" {
 		ps, err := tx.PersonsByIDs(ctx, []string{person})
 		if err != nil {
-			return store.Restriction{}, err
+			return rightsdata.Restriction{}, err
 		}
 		if len(ps) == 0 {
 			c.Add("input.personId", "does not exist or is not visible to you")
 		}
-		active, err := tx.Restrictions(ctx, []string{person}, true)
+		active, err := rightsdata.Restrictions(ctx, tx, []string{person}, true)
 		if err != nil {
-			return store.Restriction{}, err
+			return rightsdata.Restriction{}, err
 		}
 		if len(active) > 0 {
 			c.Addf("input.personId", "is restricted already, since %s", active[0].Since.Format(time.DateOnly))
 		}
 	}
 	if request != nil {
-		rs, err := tx.RightsRequestsByIDs(ctx, []string{*request})
+		rs, err := rightsdata.RequestsByIDs(ctx, tx, []string{*request})
 		if err != nil {
-			return store.Restriction{}, err
+			return rightsdata.Restriction{}, err
 		}
 		if len(rs) == 0 {
 			c.Add("input.requestId", "does not exist or is not visible to you")
@@ -82,19 +83,19 @@ func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string)
 	if len(orgs) > 0 {
 		found, err := tx.OrganisationsByIDs(ctx, orgs)
 		if err != nil {
-			return store.Restriction{}, err
+			return rightsdata.Restriction{}, err
 		}
 		if len(found) != len(uniq(orgs)) {
 			c.Add("input.claimOrganisationIds", "lists an organisation that does not exist")
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Restriction{}, err
+		return rightsdata.Restriction{}, err
 	}
-	id, err := tx.RestrictProcessing(ctx, store.NewRestriction{PersonID: person, RequestID: request, Reason: reason,
+	id, err := rightsdata.RestrictProcessing(ctx, tx, rightsdata.NewRestriction{PersonID: person, RequestID: request, Reason: reason,
 		LegalClaim: claim, ClaimOrganisationIDs: orgs, CreatedBy: actor})
 	if err != nil {
-		return store.Restriction{}, err
+		return rightsdata.Restriction{}, err
 	}
 	return loadRestriction(ctx, tx, id)
 }
@@ -106,7 +107,7 @@ type LiftInput struct {
 }
 
 // Lift ends an active restriction; the person must have been told before (Art. 18(3)).
-func Lift(ctx context.Context, tx *store.Tx, in LiftInput, actor string) (store.Restriction, error) {
+func Lift(ctx context.Context, tx *store.Tx, in LiftInput, actor string) (rightsdata.Restriction, error) {
 	var c apperr.Collector
 	id := decode(&c, "input.restrictionId", in.RestrictionID, "ProcessingRestriction")
 	reason := strings.TrimSpace(in.Reason)
@@ -117,9 +118,9 @@ func Lift(ctx context.Context, tx *store.Tx, in LiftInput, actor string) (store.
 		c.Add("input.reason", "is longer than 2000 characters")
 	}
 	if id != "" {
-		rs, err := tx.RestrictionsByIDs(ctx, []string{id})
+		rs, err := rightsdata.RestrictionsByIDs(ctx, tx, []string{id})
 		if err != nil {
-			return store.Restriction{}, err
+			return rightsdata.Restriction{}, err
 		}
 		switch {
 		case len(rs) == 0:
@@ -129,21 +130,21 @@ func Lift(ctx context.Context, tx *store.Tx, in LiftInput, actor string) (store.
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Restriction{}, err
+		return rightsdata.Restriction{}, err
 	}
-	if err := tx.LiftRestriction(ctx, id, actor, reason); err != nil {
-		return store.Restriction{}, err
+	if err := rightsdata.LiftRestriction(ctx, tx, id, actor, reason); err != nil {
+		return rightsdata.Restriction{}, err
 	}
 	return loadRestriction(ctx, tx, id)
 }
 
-func loadRestriction(ctx context.Context, tx *store.Tx, id string) (store.Restriction, error) {
-	rs, err := tx.RestrictionsByIDs(ctx, []string{id})
+func loadRestriction(ctx context.Context, tx *store.Tx, id string) (rightsdata.Restriction, error) {
+	rs, err := rightsdata.RestrictionsByIDs(ctx, tx, []string{id})
 	if err != nil {
-		return store.Restriction{}, err
+		return rightsdata.Restriction{}, err
 	}
 	if len(rs) == 0 {
-		return store.Restriction{}, apperr.ErrNotFound
+		return rightsdata.Restriction{}, apperr.ErrNotFound
 	}
 	return rs[0], nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -38,7 +39,7 @@ func AddMonths(d time.Time, n int) time.Time {
 func DueOn(received time.Time) time.Time { return AddMonths(received, 1) }
 
 // Overdue reports whether an open request is past its deadline on day today.
-func Overdue(r store.RightsRequest, today time.Time) bool {
+func Overdue(r rightsdata.Request, today time.Time) bool {
 	return r.Status != "CLOSED" && r.Deadline().Before(day(today))
 }
 
@@ -56,7 +57,7 @@ type CreateInput struct {
 }
 
 // Create records a received request; its deadline is one month from receipt.
-func Create(ctx context.Context, tx *store.Tx, in CreateInput, actor string, today time.Time) (store.RightsRequest, error) {
+func Create(ctx context.Context, tx *store.Tx, in CreateInput, actor string, today time.Time) (rightsdata.Request, error) {
 	var c apperr.Collector
 	person := decode(&c, "input.personId", in.PersonID, "Person")
 	kind := strings.TrimSpace(in.Kind)
@@ -77,19 +78,19 @@ func Create(ctx context.Context, tx *store.Tx, in CreateInput, actor string, tod
 	if person != "" {
 		ps, err := tx.PersonsByIDs(ctx, []string{person})
 		if err != nil {
-			return store.RightsRequest{}, err
+			return rightsdata.Request{}, err
 		}
 		if len(ps) == 0 {
 			c.Add("input.personId", "does not exist or is not visible to you")
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
-	id, err := tx.CreateRightsRequest(ctx, store.NewRightsRequest{PersonID: person, Kind: kind, ReceivedOn: received,
+	id, err := rightsdata.CreateRequest(ctx, tx, rightsdata.NewRequest{PersonID: person, Kind: kind, ReceivedOn: received,
 		DueOn: DueOn(received), Details: details, CreatedBy: actor})
 	if err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
 	return load(ctx, tx, id)
 }
@@ -101,7 +102,7 @@ type AssignInput struct {
 }
 
 // Assign gives an open request to a handler.
-func Assign(ctx context.Context, tx *store.Tx, in AssignInput, actor string) (store.RightsRequest, error) {
+func Assign(ctx context.Context, tx *store.Tx, in AssignInput, actor string) (rightsdata.Request, error) {
 	var c apperr.Collector
 	id := decode(&c, "input.requestId", in.RequestID, "RightsRequest")
 	who := strings.TrimSpace(in.Assignee)
@@ -112,13 +113,13 @@ func Assign(ctx context.Context, tx *store.Tx, in AssignInput, actor string) (st
 		c.Add("input.assignee", "is longer than 200 characters")
 	}
 	if _, err := open(ctx, tx, &c, id); err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
-	if err := tx.AssignRightsRequest(ctx, id, who, actor); err != nil {
-		return store.RightsRequest{}, err
+	if err := rightsdata.AssignRequest(ctx, tx, id, who, actor); err != nil {
+		return rightsdata.Request{}, err
 	}
 	return load(ctx, tx, id)
 }
@@ -133,7 +134,7 @@ type ExtendInput struct {
 // Extend moves an open request's deadline by one or two months beyond the first, with
 // the reason the person is told. Art. 12(3) lets the controller extend only while the
 // first month runs, and by at most two further months in all.
-func Extend(ctx context.Context, tx *store.Tx, in ExtendInput, actor string, today time.Time) (store.RightsRequest, error) {
+func Extend(ctx context.Context, tx *store.Tx, in ExtendInput, actor string, today time.Time) (rightsdata.Request, error) {
 	var c apperr.Collector
 	id := decode(&c, "input.requestId", in.RequestID, "RightsRequest")
 	if in.Months < 1 || in.Months > MaxExtensionMonths {
@@ -158,11 +159,11 @@ func Extend(ctx context.Context, tx *store.Tx, in ExtendInput, actor string, tod
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
 	to := AddMonths(r.ReceivedOn, 1+in.Months)
-	if err := tx.ExtendRightsRequest(ctx, id, to, reason, actor); err != nil {
-		return store.RightsRequest{}, err
+	if err := rightsdata.ExtendRequest(ctx, tx, id, to, reason, actor); err != nil {
+		return rightsdata.Request{}, err
 	}
 	return load(ctx, tx, id)
 }
@@ -176,7 +177,7 @@ type CloseInput struct {
 }
 
 // Close records the answer given and closes the request.
-func Close(ctx context.Context, tx *store.Tx, in CloseInput, actor string, today time.Time) (store.RightsRequest, error) {
+func Close(ctx context.Context, tx *store.Tx, in CloseInput, actor string, today time.Time) (rightsdata.Request, error) {
 	var c apperr.Collector
 	id := decode(&c, "input.requestId", in.RequestID, "RightsRequest")
 	if !slices.Contains(Outcomes, strings.TrimSpace(in.Outcome)) {
@@ -201,10 +202,10 @@ func Close(ctx context.Context, tx *store.Tx, in CloseInput, actor string, today
 		c.Addf("input.answeredOn", "is before the request was received (%s)", r.ReceivedOn.Format(time.DateOnly))
 	}
 	if err := c.Err(); err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
-	if err := tx.CloseRightsRequest(ctx, id, strings.TrimSpace(in.Outcome), answer, answered, actor); err != nil {
-		return store.RightsRequest{}, err
+	if err := rightsdata.CloseRequest(ctx, tx, id, strings.TrimSpace(in.Outcome), answer, answered, actor); err != nil {
+		return rightsdata.Request{}, err
 	}
 	return load(ctx, tx, id)
 }
@@ -224,31 +225,31 @@ func decode(c *apperr.Collector, field, gid, typ string) string {
 }
 
 // open loads the request id, reporting at input.requestId one that is missing or closed.
-func open(ctx context.Context, tx *store.Tx, c *apperr.Collector, id string) (store.RightsRequest, error) {
+func open(ctx context.Context, tx *store.Tx, c *apperr.Collector, id string) (rightsdata.Request, error) {
 	if id == "" {
-		return store.RightsRequest{}, nil
+		return rightsdata.Request{}, nil
 	}
-	rs, err := tx.RightsRequestsByIDs(ctx, []string{id})
+	rs, err := rightsdata.RequestsByIDs(ctx, tx, []string{id})
 	if err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
 	switch {
 	case len(rs) == 0:
 		c.Add("input.requestId", "does not exist or is not visible to you")
-		return store.RightsRequest{}, nil
+		return rightsdata.Request{}, nil
 	case rs[0].Status == "CLOSED":
 		c.Addf("input.requestId", "was closed on %s", rs[0].AnsweredOn.Format(time.DateOnly))
 	}
 	return rs[0], nil
 }
 
-func load(ctx context.Context, tx *store.Tx, id string) (store.RightsRequest, error) {
-	rs, err := tx.RightsRequestsByIDs(ctx, []string{id})
+func load(ctx context.Context, tx *store.Tx, id string) (rightsdata.Request, error) {
+	rs, err := rightsdata.RequestsByIDs(ctx, tx, []string{id})
 	if err != nil {
-		return store.RightsRequest{}, err
+		return rightsdata.Request{}, err
 	}
 	if len(rs) == 0 {
-		return store.RightsRequest{}, apperr.ErrNotFound
+		return rightsdata.Request{}, apperr.ErrNotFound
 	}
 	return rs[0], nil
 }

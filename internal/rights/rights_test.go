@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/rights"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
 func day(s string) time.Time {
@@ -32,7 +32,7 @@ func TestDueOnIsOneCalendarMonth(t *testing.T) {
 }
 
 func TestOverdueFromTheDayAfterTheDeadline(t *testing.T) {
-	r := store.RightsRequest{Status: "RECEIVED", DueOn: day("2025-02-28")}
+	r := rightsdata.Request{Status: "RECEIVED", DueOn: day("2025-02-28")}
 	require.False(t, rights.Overdue(r, day("2025-02-28").Add(23*time.Hour)))
 	require.True(t, rights.Overdue(r, day("2025-03-01")))
 	ext := day("2025-04-30")

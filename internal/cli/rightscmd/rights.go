@@ -2,7 +2,6 @@ package rightscmd
 
 import (
 	"context"
-
 	"flag"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/cli"
 	"github.com/ponte-hub/ponte/internal/rights"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
@@ -114,7 +114,7 @@ func rightsCreate(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		printRequests([]store.RightsRequest{r})
+		printRequests([]rightsdata.Request{r})
 		return nil
 	})
 }
@@ -145,7 +145,7 @@ func rightsAssign(ctx context.Context, args []string) error {
 	return inRightsTx(ctx, func(tx *store.Tx) error {
 		r, err := rights.Assign(ctx, tx, rights.AssignInput{RequestID: id, Assignee: *to}, operator(*by))
 		if err == nil {
-			printRequests([]store.RightsRequest{r})
+			printRequests([]rightsdata.Request{r})
 		}
 		return err
 	})
@@ -167,7 +167,7 @@ func rightsExtend(ctx context.Context, args []string) error {
 	return inRightsTx(ctx, func(tx *store.Tx) error {
 		r, err := rights.Extend(ctx, tx, rights.ExtendInput{RequestID: id, Months: *months, Reason: *reason}, operator(*by), time.Now())
 		if err == nil {
-			printRequests([]store.RightsRequest{r})
+			printRequests([]rightsdata.Request{r})
 		}
 		return err
 	})
@@ -195,7 +195,7 @@ func rightsClose(ctx context.Context, args []string) error {
 		r, err := rights.Close(ctx, tx, rights.CloseInput{RequestID: id, Outcome: strings.ToUpper(*outcome), Answer: *answer, AnsweredOn: day},
 			operator(*by), time.Now())
 		if err == nil {
-			printRequests([]store.RightsRequest{r})
+			printRequests([]rightsdata.Request{r})
 		}
 		return err
 	})
@@ -208,7 +208,7 @@ func rightsList(ctx context.Context, args []string) error {
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	f := store.RightsRequestFilter{OpenOnly: *open}
+	f := rightsdata.RequestFilter{OpenOnly: *open}
 	if *person != "" {
 		id, err := globalid.DecodeAs(asGlobalID("Person", *person), "Person")
 		if err != nil {
@@ -229,14 +229,14 @@ func rightsOverdue(ctx context.Context, args []string) error {
 	if err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
-	return listRequests(ctx, store.RightsRequestFilter{OverdueOn: &day})
+	return listRequests(ctx, rightsdata.RequestFilter{OverdueOn: &day})
 }
 
-func listRequests(ctx context.Context, f store.RightsRequestFilter) error {
-	var rs []store.RightsRequest
+func listRequests(ctx context.Context, f rightsdata.RequestFilter) error {
+	var rs []rightsdata.Request
 	err := inRightsTx(ctx, func(tx *store.Tx) error {
 		var err error
-		rs, err = tx.RightsRequests(ctx, f)
+		rs, err = rightsdata.Requests(ctx, tx, f)
 		return err
 	})
 	if err != nil {
@@ -249,7 +249,7 @@ func listRequests(ctx context.Context, f store.RightsRequestFilter) error {
 	return nil
 }
 
-func printRequests(rs []store.RightsRequest) {
+func printRequests(rs []rightsdata.Request) {
 	w := tabwriter.NewWriter(cli.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tPERSON\tKIND\tRECEIVED\tDEADLINE\tSTATUS\tASSIGNEE\tOUTCOME")
 	for _, r := range rs {

@@ -1,10 +1,12 @@
-package store
+package rightsdata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // ConsentRecord is a consent in the shape of ISO/IEC TS 27560
@@ -74,9 +76,9 @@ func scanConsent(r pgx.Rows) (ConsentRecord, error) {
 
 // RecordConsent stores a consent and its first event. Two statements: the event's row
 // policy looks the record up, which a row inserted by the same statement would not show.
-func (t *Tx) RecordConsent(ctx context.Context, n NewConsent) (string, error) {
+func RecordConsent(ctx context.Context, t *store.Tx, n NewConsent) (string, error) {
 	var id string
-	err := QueryRow(ctx, t, "record consent", `
+	err := store.QueryRow(ctx, t, "record consent", `
 		INSERT INTO consent_records (person_id, controller_organisation_id, purposes, data_categories, legal_basis, state,
 			given_at, expires_at, method, evidence_ref, recorded_by)
 		VALUES ($1, $2, $3, coalesce($4::text[], '{}'), $5, $6, $7, $8, $9, $10, $11) RETURNING id::text`,
@@ -85,41 +87,41 @@ func (t *Tx) RecordConsent(ctx context.Context, n NewConsent) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = Exec(ctx, t, "record consent", `INSERT INTO consent_record_events (record_id, to_state, actor, note) VALUES ($1, $2, $3, $4)`,
+	_, err = store.Exec(ctx, t, "record consent", `INSERT INTO consent_record_events (record_id, to_state, actor, note) VALUES ($1, $2, $3, $4)`,
 		id, n.State, n.RecordedBy, n.EvidenceRef)
 	return id, err
 }
 
 // WithdrawConsent withdraws a given consent now; one missing, out of sight or not given
 // is apperr.ErrNotFound.
-func (t *Tx) WithdrawConsent(ctx context.Context, id, actor, note string) error {
+func WithdrawConsent(ctx context.Context, t *store.Tx, id, actor, note string) error {
 	var got string
-	if err := QueryRow(ctx, t, "withdraw consent", `UPDATE consent_records SET state = 'WITHDRAWN', withdrawn_at = now()
+	if err := store.QueryRow(ctx, t, "withdraw consent", `UPDATE consent_records SET state = 'WITHDRAWN', withdrawn_at = now()
 		WHERE id = $1 AND state = 'GIVEN' RETURNING id::text`, []any{id}, &got); err != nil {
 		return err
 	}
-	_, err := Exec(ctx, t, "withdraw consent", `INSERT INTO consent_record_events (record_id, from_state, to_state, actor, note)
+	_, err := store.Exec(ctx, t, "withdraw consent", `INSERT INTO consent_record_events (record_id, from_state, to_state, actor, note)
 		VALUES ($1, 'GIVEN', 'WITHDRAWN', $2, $3)`, id, actor, note)
 	return err
 }
 
 // ConsentRecordsByIDs loads consents with their history.
-func (t *Tx) ConsentRecordsByIDs(ctx context.Context, ids []string) ([]ConsentRecord, error) {
-	return Query(ctx, t, "consents by id", `SELECT `+consentColumns+` FROM consent_records c WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at, c.id`,
+func ConsentRecordsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]ConsentRecord, error) {
+	return store.Query(ctx, t, "consents by id", `SELECT `+consentColumns+` FROM consent_records c WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at, c.id`,
 		[]any{ids}, scanConsent)
 }
 
 // ConsentRecordsOfPerson lists a person's consents, oldest first.
-func (t *Tx) ConsentRecordsOfPerson(ctx context.Context, personID string) ([]ConsentRecord, error) {
-	return Query(ctx, t, "consents of person", `SELECT `+consentColumns+` FROM consent_records c WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
+func ConsentRecordsOfPerson(ctx context.Context, t *store.Tx, personID string) ([]ConsentRecord, error) {
+	return store.Query(ctx, t, "consents of person", `SELECT `+consentColumns+` FROM consent_records c WHERE c.person_id = $1 ORDER BY c.created_at, c.id`,
 		[]any{personID}, scanConsent)
 }
 
 // ExpireConsents turns the given consents whose expiry is not after at into EXPIRED,
 // recording the change, and returns how many. Reads already treat them as expired; this
 // makes the record say so.
-func (t *Tx) ExpireConsents(ctx context.Context, at time.Time, actor string) (int64, error) {
-	return Exec(ctx, t, "expire consents", `WITH x AS (
+func ExpireConsents(ctx context.Context, t *store.Tx, at time.Time, actor string) (int64, error) {
+	return store.Exec(ctx, t, "expire consents", `WITH x AS (
 			UPDATE consent_records SET state = 'EXPIRED' WHERE state = 'GIVEN' AND expires_at <= $1 RETURNING id)
 		INSERT INTO consent_record_events (record_id, at, from_state, to_state, actor, note)
 		SELECT id, $1, 'GIVEN', 'EXPIRED', $2, 'expired' FROM x`, at, actor)

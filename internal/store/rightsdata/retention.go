@@ -1,4 +1,4 @@
-package store
+package rightsdata
 
 import (
 	"context"
@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // RetentionClaims are the claims of the retention job's transactions: every row, the
 // registry copies (which it erases) and the records of data-subject rights (the
 // restrictions and the ledger it writes).
 func RetentionClaims() map[string]string {
-	c := RegistrySyncClaims()
+	c := store.RegistrySyncClaims()
 	c["ponte.rights"] = "manage"
 	return c
 }
@@ -31,8 +33,8 @@ type ESFObligation struct {
 }
 
 // ESFObligations lists the person's participations still under Art. 82 on day on.
-func (t *Tx) ESFObligations(ctx context.Context, personID string, on time.Time) ([]ESFObligation, error) {
-	return Query(ctx, t, "esf obligations", `
+func ESFObligations(ctx context.Context, t *store.Tx, personID string, on time.Time) ([]ESFObligation, error) {
+	return store.Query(ctx, t, "esf obligations", `
 		SELECT DISTINCT o.code, o.last_payment_on,
 			(make_date(extract(year FROM o.last_payment_on)::int, 12, 31) + r.period)::date
 		FROM participations p JOIN operations o ON o.id = p.operation_id
@@ -80,10 +82,10 @@ var registryCopyTables = []string{"registry_isee", "registry_school_records", "r
 // (case summaries, activity notes, assessment notes) is cleared, and the registry copies
 // held under their tax code are deleted. What the ESF+ indicators count stays, keyed by
 // the same row id, so frozen reports keep verifying (their record hashes are stored).
-func (t *Tx) PseudonymisePerson(ctx context.Context, personID string) (PseudonymiseResult, error) {
+func PseudonymisePerson(ctx context.Context, t *store.Tx, personID string) (PseudonymiseResult, error) {
 	res := PseudonymiseResult{Deleted: map[string]int64{}}
 	var code string
-	if err := QueryRow(ctx, t, "pseudonymise person", `SELECT tax_code FROM persons WHERE id = $1 FOR UPDATE`, []any{personID}, &code); err != nil {
+	if err := store.QueryRow(ctx, t, "pseudonymise person", `SELECT tax_code FROM persons WHERE id = $1 FOR UPDATE`, []any{personID}, &code); err != nil {
 		return res, err
 	}
 	if strings.HasPrefix(code, ErasedTaxCodePrefix) {
@@ -94,18 +96,18 @@ func (t *Tx) PseudonymisePerson(ctx context.Context, personID string) (Pseudonym
 	// values counted do not change, and mark them derived again afterwards (a changed
 	// tax code re-derives, which would clear the marks).
 	var derivedGender, derivedBirth []string
-	if err := QueryRow(ctx, t, "pseudonymise person", `SELECT
+	if err := store.QueryRow(ctx, t, "pseudonymise person", `SELECT
 			coalesce(array_agg(id::text) FILTER (WHERE esf_gender_derived), '{}'),
 			coalesce(array_agg(id::text) FILTER (WHERE esf_birth_date_derived), '{}')
 		FROM participations WHERE person_id = $1`, []any{personID}, &derivedGender, &derivedBirth); err != nil {
 		return res, err
 	}
-	if _, err := Exec(ctx, t, "pseudonymise person", `UPDATE participations SET gender = coalesce(gender, esf_gender),
+	if _, err := store.Exec(ctx, t, "pseudonymise person", `UPDATE participations SET gender = coalesce(gender, esf_gender),
 			birth_date = coalesce(birth_date, esf_birth_date)
 		WHERE person_id = $1 AND (esf_gender_derived OR esf_birth_date_derived)`, personID); err != nil {
 		return res, err
 	}
-	if _, err := Exec(ctx, t, "pseudonymise person", `UPDATE persons SET
+	if _, err := store.Exec(ctx, t, "pseudonymise person", `UPDATE persons SET
 			tax_code = $2 || upper(substr(md5(id::text), 1, 10)), given_name = '', family_name = '', birth_date = NULL,
 			birth_place = NULL, gender = NULL, citizenship = NULL, country_of_birth = NULL, residence_municipality = NULL,
 			phone = NULL, email = NULL, updated_at = now()
@@ -113,7 +115,7 @@ func (t *Tx) PseudonymisePerson(ctx context.Context, personID string) (Pseudonym
 		return res, err
 	}
 	if len(derivedGender)+len(derivedBirth) > 0 {
-		if _, err := Exec(ctx, t, "pseudonymise person", `UPDATE participations SET esf_gender_derived = esf_gender_derived OR id = ANY($1::uuid[]),
+		if _, err := store.Exec(ctx, t, "pseudonymise person", `UPDATE participations SET esf_gender_derived = esf_gender_derived OR id = ANY($1::uuid[]),
 				esf_birth_date_derived = esf_birth_date_derived OR id = ANY($2::uuid[])
 			WHERE person_id = $3`, derivedGender, derivedBirth, personID); err != nil {
 			return res, err
@@ -124,12 +126,12 @@ func (t *Tx) PseudonymisePerson(ctx context.Context, personID string) (Pseudonym
 		`UPDATE activity_entries SET note = '' WHERE case_id IN (SELECT id FROM cases WHERE person_id = $1) AND note <> ''`,
 		`UPDATE assessments SET work_experience = NULL, professional_interests = NULL, health_notes = NULL WHERE person_id = $1`,
 	} {
-		if _, err := Exec(ctx, t, "pseudonymise person", sql, personID); err != nil {
+		if _, err := store.Exec(ctx, t, "pseudonymise person", sql, personID); err != nil {
 			return res, err
 		}
 	}
 	for _, table := range registryCopyTables {
-		n, err := Exec(ctx, t, "pseudonymise person", `DELETE FROM `+table+` WHERE tax_code = $1`, code)
+		n, err := store.Exec(ctx, t, "pseudonymise person", `DELETE FROM `+table+` WHERE tax_code = $1`, code)
 		if err != nil {
 			return res, err
 		}
@@ -209,11 +211,11 @@ func scanDue(r pgx.Rows) (RetentionDue, error) {
 
 // RetentionDue lists, in person order after the id after ("" for the first), at most
 // limit persons with a retention step due on day on.
-func (t *Tx) RetentionDue(ctx context.Context, on time.Time, after string, limit int) ([]RetentionDue, error) {
+func RetentionDueOn(ctx context.Context, t *store.Tx, on time.Time, after string, limit int) ([]RetentionDue, error) {
 	if after == "" {
 		after = "00000000-0000-0000-0000-000000000000"
 	}
-	return Query(ctx, t, "retention due", retentionDue, []any{on, after, limit}, scanDue)
+	return store.Query(ctx, t, "retention due", retentionDue, []any{on, after, limit}, scanDue)
 }
 
 // RetentionLedgerEntry is one line of the retention ledger.
@@ -230,16 +232,16 @@ type RetentionLedgerEntry struct {
 
 // AppendRetentionLedger records a step; false when the step was recorded already (the
 // ledger's unique key), so a resumed run does nothing twice.
-func (t *Tx) AppendRetentionLedger(ctx context.Context, e RetentionLedgerEntry) (bool, error) {
-	n, err := Exec(ctx, t, "append retention ledger", `INSERT INTO retention_ledger (at, actor, rule, person_id, request_id, action, due_on, detail)
+func AppendRetentionLedger(ctx context.Context, t *store.Tx, e RetentionLedgerEntry) (bool, error) {
+	n, err := store.Exec(ctx, t, "append retention ledger", `INSERT INTO retention_ledger (at, actor, rule, person_id, request_id, action, due_on, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (rule, person_id, action) DO NOTHING`,
 		e.At, e.Actor, e.Rule, e.PersonID, e.RequestID, e.Action, e.DueOn, e.Detail)
 	return n == 1, err
 }
 
 // RetentionLedger lists the ledger, oldest first.
-func (t *Tx) RetentionLedger(ctx context.Context, personID string) ([]RetentionLedgerEntry, error) {
-	return Query(ctx, t, "retention ledger", `SELECT at, actor, rule, person_id::text, request_id::text, action, due_on, detail
+func RetentionLedger(ctx context.Context, t *store.Tx, personID string) ([]RetentionLedgerEntry, error) {
+	return store.Query(ctx, t, "retention ledger", `SELECT at, actor, rule, person_id::text, request_id::text, action, due_on, detail
 		FROM retention_ledger WHERE ($1::uuid IS NULL OR person_id = $1::uuid) ORDER BY id LIMIT 10000`,
 		[]any{emptyAsNull(personID)}, func(r pgx.Rows) (RetentionLedgerEntry, error) {
 			var e RetentionLedgerEntry
@@ -250,11 +252,11 @@ func (t *Tx) RetentionLedger(ctx context.Context, personID string) ([]RetentionL
 // RegistryCopiesDue counts, per table, the registry copies whose purpose ended more than
 // the registry_copy rule's period before day on: no person holding the tax code has an
 // open case or a case closed within the period, and the copy was fetched before it.
-func (t *Tx) RegistryCopiesDue(ctx context.Context, on time.Time) (map[string]int64, error) {
+func RegistryCopiesDue(ctx context.Context, t *store.Tx, on time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, table := range registryCopyTables {
 		var n int64
-		if err := QueryRow(ctx, t, "registry copies due", `SELECT count(*) FROM `+table+` x `+registryCopyDue(table), []any{on}, &n); err != nil {
+		if err := store.QueryRow(ctx, t, "registry copies due", `SELECT count(*) FROM `+table+` x `+registryCopyDue(table), []any{on}, &n); err != nil {
 			return nil, err
 		}
 		out[table] = n
@@ -263,10 +265,10 @@ func (t *Tx) RegistryCopiesDue(ctx context.Context, on time.Time) (map[string]in
 }
 
 // EraseRegistryCopies deletes the registry copies RegistryCopiesDue counts.
-func (t *Tx) EraseRegistryCopies(ctx context.Context, on time.Time) (map[string]int64, error) {
+func EraseRegistryCopies(ctx context.Context, t *store.Tx, on time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, table := range registryCopyTables {
-		n, err := Exec(ctx, t, "erase registry copies", `DELETE FROM `+table+` x `+registryCopyDue(table), on)
+		n, err := store.Exec(ctx, t, "erase registry copies", `DELETE FROM `+table+` x `+registryCopyDue(table), on)
 		if err != nil {
 			return nil, err
 		}
@@ -292,9 +294,9 @@ func registryCopyDue(table string) string {
 // AccessLogDue counts the access-log entries older than the access_log rule's period on
 // day on. The job does not delete them: the log is append-only and hash-chained, and
 // cutting its head needs the chain's anchor moved first.
-func (t *Tx) AccessLogDue(ctx context.Context, on time.Time) (int64, error) {
+func AccessLogDue(ctx context.Context, t *store.Tx, on time.Time) (int64, error) {
 	var n int64
-	err := QueryRow(ctx, t, "access log due", `SELECT count(*) FROM access_log a, retention_rules r
+	err := store.QueryRow(ctx, t, "access log due", `SELECT count(*) FROM access_log a, retention_rules r
 		WHERE r.kind = 'access_log' AND a.at < ($1::date - r.period)`, []any{on}, &n)
 	return n, err
 }

@@ -1,4 +1,4 @@
-package store
+package rightsdata
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
-// RightsRequest is a data-subject request (GDPR Art. 15-21) and how it was handled
+// Request is a data-subject request (GDPR Art. 15-21) and how it was handled
 // (migrations/00450_rights_requests.sql).
-type RightsRequest struct {
+type Request struct {
 	ID string
 	// PersonID is the person who asked; nil once the person's data was erased.
 	PersonID        *string
@@ -31,27 +32,27 @@ type RightsRequest struct {
 	AnsweredOn      *time.Time
 	CreatedBy       string
 	CreatedAt       time.Time
-	Events          []RightsRequestEvent
+	Events          []RequestEvent
 }
 
 // Deadline is the day by which the request must be answered: the extended one, if any.
-func (r RightsRequest) Deadline() time.Time {
+func (r Request) Deadline() time.Time {
 	if r.ExtendedDueOn != nil {
 		return *r.ExtendedDueOn
 	}
 	return r.DueOn
 }
 
-// RightsRequestEvent is one thing done on a request.
-type RightsRequestEvent struct {
+// RequestEvent is one thing done on a request.
+type RequestEvent struct {
 	At     time.Time
 	Actor  string
 	Action string
 	Note   string
 }
 
-// NewRightsRequest is a request as received.
-type NewRightsRequest struct {
+// NewRequest is a request as received.
+type NewRequest struct {
 	PersonID   string
 	Kind       string
 	ReceivedOn time.Time
@@ -60,9 +61,9 @@ type NewRightsRequest struct {
 	CreatedBy  string
 }
 
-// RightsRequestFilter selects requests: by person, open only, or open past their
+// RequestFilter selects requests: by person, open only, or open past their
 // deadline on a day.
-type RightsRequestFilter struct {
+type RequestFilter struct {
 	PersonID string
 	OpenOnly bool
 	// OverdueOn, when set, keeps the open requests whose deadline is before that day.
@@ -77,23 +78,23 @@ const rightsRequestColumns = `r.id::text, r.person_id::text, r.kind, r.received_
 	coalesce((SELECT array_agg(e.action ORDER BY e.id) FROM rights_request_events e WHERE e.request_id = r.id), '{}'),
 	coalesce((SELECT array_agg(e.note ORDER BY e.id) FROM rights_request_events e WHERE e.request_id = r.id), '{}')`
 
-func scanRightsRequest(rows pgx.Rows) (RightsRequest, error) {
-	var r RightsRequest
+func scanRightsRequest(rows pgx.Rows) (Request, error) {
+	var r Request
 	var at []time.Time
 	var actors, actions, notes []string
 	err := rows.Scan(&r.ID, &r.PersonID, &r.Kind, &r.ReceivedOn, &r.DueOn, &r.ExtendedDueOn, &r.ExtensionReason,
 		&r.Details, &r.Assignee, &r.Status, &r.Outcome, &r.Answer, &r.AnsweredOn, &r.CreatedBy, &r.CreatedAt,
 		&at, &actors, &actions, &notes)
 	for i := range at {
-		r.Events = append(r.Events, RightsRequestEvent{At: at[i], Actor: actors[i], Action: actions[i], Note: notes[i]})
+		r.Events = append(r.Events, RequestEvent{At: at[i], Actor: actors[i], Action: actions[i], Note: notes[i]})
 	}
 	return r, err
 }
 
-// CreateRightsRequest records a request as received, with its CREATED event.
-func (t *Tx) CreateRightsRequest(ctx context.Context, n NewRightsRequest) (string, error) {
+// CreateRequest records a request as received, with its CREATED event.
+func CreateRequest(ctx context.Context, t *store.Tx, n NewRequest) (string, error) {
 	var id string
-	err := QueryRow(ctx, t, "create rights request", `
+	err := store.QueryRow(ctx, t, "create rights request", `
 		WITH r AS (
 			INSERT INTO rights_requests (person_id, kind, received_on, due_on, details, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
@@ -103,19 +104,19 @@ func (t *Tx) CreateRightsRequest(ctx context.Context, n NewRightsRequest) (strin
 	return id, err
 }
 
-// RightsRequestsByIDs loads requests, with their events.
-func (t *Tx) RightsRequestsByIDs(ctx context.Context, ids []string) ([]RightsRequest, error) {
-	return Query(ctx, t, "rights requests by id", `SELECT `+rightsRequestColumns+`
+// RequestsByIDs loads requests, with their events.
+func RequestsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Request, error) {
+	return store.Query(ctx, t, "rights requests by id", `SELECT `+rightsRequestColumns+`
 		FROM rights_requests r WHERE r.id = ANY($1::uuid[]) ORDER BY r.received_on, r.id`, []any{ids}, scanRightsRequest)
 }
 
-// RightsRequests lists requests, the nearest deadline first.
-func (t *Tx) RightsRequests(ctx context.Context, f RightsRequestFilter) ([]RightsRequest, error) {
+// Requests lists requests, the nearest deadline first.
+func Requests(ctx context.Context, t *store.Tx, f RequestFilter) ([]Request, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > MaxPageSize {
-		limit = MaxPageSize
+	if limit <= 0 || limit > store.MaxPageSize {
+		limit = store.MaxPageSize
 	}
-	return Query(ctx, t, "rights requests", `SELECT `+rightsRequestColumns+`
+	return store.Query(ctx, t, "rights requests", `SELECT `+rightsRequestColumns+`
 		FROM rights_requests r
 		WHERE ($1::uuid IS NULL OR r.person_id = $1::uuid)
 		  AND (NOT $2 OR r.status <> 'CLOSED')
@@ -124,32 +125,32 @@ func (t *Tx) RightsRequests(ctx context.Context, f RightsRequestFilter) ([]Right
 		LIMIT $4`, []any{emptyAsNull(f.PersonID), f.OpenOnly, f.OverdueOn, limit}, scanRightsRequest)
 }
 
-// AssignRightsRequest gives an open request to whoever handles it.
-func (t *Tx) AssignRightsRequest(ctx context.Context, id, assignee, actor string) error {
-	return t.rightsEvent(ctx, "assign rights request", `UPDATE rights_requests SET assignee = $2, status = 'ASSIGNED'
+// AssignRequest gives an open request to whoever handles it.
+func AssignRequest(ctx context.Context, t *store.Tx, id, assignee, actor string) error {
+	return rightsEvent(ctx, t, "assign rights request", `UPDATE rights_requests SET assignee = $2, status = 'ASSIGNED'
 		WHERE id = $1 AND status <> 'CLOSED' RETURNING id`, []any{id, assignee}, id, actor, "ASSIGNED", assignee)
 }
 
-// ExtendRightsRequest moves an open request's deadline, with the reason (Art. 12(3)).
-func (t *Tx) ExtendRightsRequest(ctx context.Context, id string, to time.Time, reason, actor string) error {
-	return t.rightsEvent(ctx, "extend rights request", `UPDATE rights_requests SET extended_due_on = $2, extension_reason = $3
+// ExtendRequest moves an open request's deadline, with the reason (Art. 12(3)).
+func ExtendRequest(ctx context.Context, t *store.Tx, id string, to time.Time, reason, actor string) error {
+	return rightsEvent(ctx, t, "extend rights request", `UPDATE rights_requests SET extended_due_on = $2, extension_reason = $3
 		WHERE id = $1 AND status <> 'CLOSED' RETURNING id`, []any{id, to, reason}, id, actor, "EXTENDED", to.Format(time.DateOnly)+": "+reason)
 }
 
-// CloseRightsRequest closes an open request with its outcome and the answer given.
-func (t *Tx) CloseRightsRequest(ctx context.Context, id, outcome, answer string, answeredOn time.Time, actor string) error {
-	return t.rightsEvent(ctx, "close rights request", `UPDATE rights_requests SET status = 'CLOSED', outcome = $2, answer = $3, answered_on = $4
+// CloseRequest closes an open request with its outcome and the answer given.
+func CloseRequest(ctx context.Context, t *store.Tx, id, outcome, answer string, answeredOn time.Time, actor string) error {
+	return rightsEvent(ctx, t, "close rights request", `UPDATE rights_requests SET status = 'CLOSED', outcome = $2, answer = $3, answered_on = $4
 		WHERE id = $1 AND status <> 'CLOSED' RETURNING id`, []any{id, outcome, answer, answeredOn}, id, actor, "CLOSED", outcome+": "+answer)
 }
 
 // rightsEvent runs one change of an open request and records it; a request that is
 // missing, out of sight or closed is apperr.ErrNotFound.
-func (t *Tx) rightsEvent(ctx context.Context, op, update string, args []any, id, actor, action, note string) error {
+func rightsEvent(ctx context.Context, t *store.Tx, op, update string, args []any, id, actor, action, note string) error {
 	var got string
-	if err := QueryRow(ctx, t, op, update, args, &got); err != nil {
+	if err := store.QueryRow(ctx, t, op, update, args, &got); err != nil {
 		return err
 	}
-	_, err := Exec(ctx, t, op, `INSERT INTO rights_request_events (request_id, actor, action, note) VALUES ($1, $2, $3, $4)`,
+	_, err := store.Exec(ctx, t, op, `INSERT INTO rights_request_events (request_id, actor, action, note) VALUES ($1, $2, $3, $4)`,
 		id, actor, action, note)
 	return err
 }
@@ -164,8 +165,8 @@ func emptyAsNull(s string) any {
 
 // CaseIDsOfPerson lists the cases that name the person or take in charge a household
 // they belong to (or belonged to), as the transaction sees them.
-func (t *Tx) CaseIDsOfPerson(ctx context.Context, personID string) ([]string, error) {
-	return Query(ctx, t, "cases of person", `SELECT c.id::text FROM cases c WHERE c.person_id = $1
+func CaseIDsOfPerson(ctx context.Context, t *store.Tx, personID string) ([]string, error) {
+	return store.Query(ctx, t, "cases of person", `SELECT c.id::text FROM cases c WHERE c.person_id = $1
 		UNION SELECT c.id::text FROM cases c JOIN household_members m ON m.household_id = c.household_id WHERE m.person_id = $1
 		ORDER BY 1`, []any{personID}, func(r pgx.Rows) (string, error) {
 		var id string
@@ -192,7 +193,7 @@ var rectifiable = map[string]string{"given_name": "given_name", "family_name": "
 
 // RectifyPerson sets the fields (column name to new value, nil clearing it) and records
 // each change with the value it replaced. Unchanged fields are not recorded.
-func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[string]*string, requestID *string, reason, by string) ([]Rectification, error) {
+func RectifyPerson(ctx context.Context, t *store.Tx, personID string, changes map[string]*string, requestID *string, reason, by string) ([]Rectification, error) {
 	cols := make([]string, 0, len(changes))
 	for c := range changes {
 		if _, ok := rectifiable[c]; !ok {
@@ -205,7 +206,7 @@ func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[str
 	for _, c := range cols {
 		var rec Rectification
 		// The old value is read and replaced in one statement, under the row's lock.
-		err := QueryRow(ctx, t, "rectify person", `
+		err := store.QueryRow(ctx, t, "rectify person", `
 			WITH old AS (SELECT id, `+c+`::text AS v FROM persons WHERE id = $1 FOR UPDATE),
 			upd AS (UPDATE persons p SET `+c+` = $2, updated_at = now() FROM old WHERE p.id = old.id AND old.v IS DISTINCT FROM $2 RETURNING p.id)
 			INSERT INTO person_rectifications (person_id, request_id, field, old_value, new_value, reason, rectified_by)
@@ -225,8 +226,8 @@ func (t *Tx) RectifyPerson(ctx context.Context, personID string, changes map[str
 }
 
 // Rectifications lists a person's corrections, oldest first.
-func (t *Tx) Rectifications(ctx context.Context, personID string) ([]Rectification, error) {
-	return Query(ctx, t, "rectifications", `SELECT person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at
+func Rectifications(ctx context.Context, t *store.Tx, personID string) ([]Rectification, error) {
+	return store.Query(ctx, t, "rectifications", `SELECT person_id::text, request_id::text, field, old_value, new_value, reason, rectified_by, rectified_at
 		FROM person_rectifications WHERE person_id = $1 ORDER BY id`, []any{personID}, func(r pgx.Rows) (Rectification, error) {
 		var rec Rectification
 		return rec, r.Scan(&rec.PersonID, &rec.RequestID, &rec.Field, &rec.OldValue, &rec.NewValue, &rec.Reason, &rec.RectifiedBy, &rec.RectifiedAt)

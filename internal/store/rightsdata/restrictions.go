@@ -1,10 +1,12 @@
-package store
+package rightsdata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Restriction is a restriction of processing (GDPR Art. 18) of one person's data
@@ -49,9 +51,9 @@ func scanRestriction(rows pgx.Rows) (Restriction, error) {
 // RestrictProcessing records a restriction; the person's tax code is kept with it for
 // the registry copies keyed by it. A person with an active restriction already is an
 // input error at person_id.
-func (t *Tx) RestrictProcessing(ctx context.Context, n NewRestriction) (string, error) {
+func RestrictProcessing(ctx context.Context, t *store.Tx, n NewRestriction) (string, error) {
 	var id string
-	err := QueryRow(ctx, t, "restrict processing", `
+	err := store.QueryRow(ctx, t, "restrict processing", `
 		INSERT INTO processing_restrictions (person_id, tax_code, request_id, reason, legal_claim, claim_organisation_ids, created_by)
 		SELECT p.id, p.tax_code, $2, $3, $4, coalesce($5::uuid[], '{}'), $6 FROM persons p WHERE p.id = $1
 		RETURNING id::text`,
@@ -61,22 +63,22 @@ func (t *Tx) RestrictProcessing(ctx context.Context, n NewRestriction) (string, 
 
 // LiftRestriction ends an active restriction; one missing, out of sight or lifted is
 // apperr.ErrNotFound.
-func (t *Tx) LiftRestriction(ctx context.Context, id, by, reason string) error {
+func LiftRestriction(ctx context.Context, t *store.Tx, id, by, reason string) error {
 	var got string
-	return QueryRow(ctx, t, "lift restriction", `UPDATE processing_restrictions SET lifted_at = now(), lifted_by = $2, lift_reason = $3
+	return store.QueryRow(ctx, t, "lift restriction", `UPDATE processing_restrictions SET lifted_at = now(), lifted_by = $2, lift_reason = $3
 		WHERE id = $1 AND lifted_at IS NULL RETURNING id::text`, []any{id, by, reason}, &got)
 }
 
 // RestrictionsByIDs loads restrictions.
-func (t *Tx) RestrictionsByIDs(ctx context.Context, ids []string) ([]Restriction, error) {
-	return Query(ctx, t, "restrictions by id", `SELECT `+restrictionColumns+` FROM processing_restrictions r
+func RestrictionsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Restriction, error) {
+	return store.Query(ctx, t, "restrictions by id", `SELECT `+restrictionColumns+` FROM processing_restrictions r
 		WHERE r.id = ANY($1::uuid[]) ORDER BY r.since, r.id`, []any{ids}, scanRestriction)
 }
 
 // Restrictions lists the restrictions the transaction may see, of some persons (all when
 // persons is nil), the active ones only when activeOnly.
-func (t *Tx) Restrictions(ctx context.Context, persons []string, activeOnly bool) ([]Restriction, error) {
-	return Query(ctx, t, "restrictions", `SELECT `+restrictionColumns+` FROM processing_restrictions r
+func Restrictions(ctx context.Context, t *store.Tx, persons []string, activeOnly bool) ([]Restriction, error) {
+	return store.Query(ctx, t, "restrictions", `SELECT `+restrictionColumns+` FROM processing_restrictions r
 		WHERE ($1::uuid[] IS NULL OR r.person_id = ANY($1::uuid[])) AND (NOT $2 OR r.lifted_at IS NULL)
 		ORDER BY r.since DESC, r.id LIMIT 1000`, []any{persons, activeOnly}, scanRestriction)
 }
