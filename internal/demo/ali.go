@@ -339,45 +339,30 @@ func (g *generator) newDraft(c aliContext, h *synth.Household, who int, start ti
 	return d
 }
 
-// employment draws the employment status at entry and the education level.
+// employment records the employment status at entry, unless unrecorded, and the education
+// level the first interview learns.
 func (g *generator) employment(d *draft, unemployed, inactive int, unrecorded bool) {
-	age := d.age()
-	switch synth.Weighted(g.rng, unemployed, inactive, 100-unemployed-inactive) {
-	case 0:
-		months := g.rng.Span(1, 12)
-		if age >= 25 && g.rng.Chance(0.6) {
-			months = g.rng.Span(13, 72)
-		} else if age < 25 {
-			months = g.rng.Span(1, 18)
-		}
-		d.unemployed = months
-		if !unrecorded {
-			d.snap.EmploymentStatus, d.snap.UnemploymentMonths = "UNEMPLOYED", ptr(months)
-		}
-	case 1:
-		if !unrecorded {
-			d.snap.EmploymentStatus = "INACTIVE"
-		}
-	default:
+	e := g.rng.Entry(d.age(), d.foreign, unemployed, inactive)
+	switch e.Status {
+	case "UNEMPLOYED":
+		d.unemployed = e.UnemployedMonths
+	case "EMPLOYED":
 		d.employed = true
-		if !unrecorded {
-			d.snap.EmploymentStatus = "EMPLOYED"
+	}
+	if !unrecorded {
+		d.snap.EmploymentStatus = e.Status
+		if e.Status == "UNEMPLOYED" {
+			d.snap.UnemploymentMonths = ptr(e.UnemployedMonths)
 		}
 	}
-	if d.foreign {
-		d.isced = []int{0, 1, 2, 3, 6}[synth.Weighted(g.rng, 5, 20, 40, 28, 7)]
-	} else {
-		d.isced = []int{1, 2, 3, 4, 6}[synth.Weighted(g.rng, 10, 50, 32, 3, 5)]
-	}
+	d.isced = e.ISCED
 }
 
-// flags draws the disadvantage flags at entry (Annex I point 1.2), with unknowns.
+// flags records the disadvantage flags at entry (Annex I point 1.2), with unknowns.
 func (g *generator) flags(d *draft, res synth.Municipality) {
+	f := g.rng.Disadvantages(res)
 	p := &d.snap
-	p.Disability = []string{"N", "Y", ""}[synth.Weighted(g.rng, 85, 5, 10)]
-	p.Minority = []string{"N", "E", ""}[synth.Weighted(g.rng, 80, 3, 17)]
-	p.Homeless = []string{"N", "Y", ""}[synth.Weighted(g.rng, 90, 4, 6)]
-	p.Rural = yesNo(res.ThinlyPopulated)
+	p.Disability, p.Minority, p.Homeless, p.Rural = f.Disability, f.Minority, f.Homeless, f.Rural
 }
 
 // settle draws a project's outcome and dates from its services and round.

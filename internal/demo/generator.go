@@ -194,76 +194,22 @@ type assessmentInput struct {
 	healthNote   string
 }
 
-var workExperiences = []string{
-	"Cleaning services on fixed-term contracts", "Seasonal warehouse work", "Care assistant for elderly people",
-	"Kitchen help in restaurants", "Seasonal agricultural work", "Shop assistant", "No work experience declared",
-	"Construction labourer", "Domestic work without a contract", "Call-centre operator",
-}
-
-var professionalInterests = []string{
-	"Retail", "Logistics and warehouse", "Catering", "Cleaning services", "Care work", "Office and administration",
-	"Green maintenance", "Hairdressing and beauty", "Furniture assembly and restoration", "Food production",
-}
-
-func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }
-
 // addAssessment writes the access and evaluation form with its ten scores.
 func (g *generator) addAssessment(in assessmentInput) {
 	id := store.NewID()
-	health := in.healthNote
-	if health == "" && g.rng.Chance(0.15) {
-		health = synth.Pick(g.rng, []string{"No relevant health issues reported", "Reports chronic back pain",
-			"Reports anxiety; psychological support proposed", "Follows a treatment at the local health service"})
-	}
+	f := g.rng.Interview(synth.Interviewee{Age: in.age, Foreign: in.foreign, ISCED: in.isced, UnemployedMonths: in.unemployed,
+		Employed: in.employed, SingleParent: in.singleParent, IncomeSupport: in.benefit, HealthNote: in.healthNote})
 	g.out.Assessments = append(g.out.Assessments, bulk.Assessment{ID: id, CaseID: in.caseID, PersonID: in.person,
-		AssessorID: g.staff[in.assessor], AssessedOn: in.on, WorkExperience: synth.Pick(g.rng, workExperiences),
-		ProfessionalInterests: synth.Pick(g.rng, professionalInterests), HealthNotes: health, ProposedInterventions: in.proposed})
-	edu := 3
-	if in.isced >= 0 {
-		edu = clamp(in.isced+1, 1, 5)
-	}
-	italian := g.rng.Span(4, 5)
-	if in.foreign {
-		italian = g.rng.Span(1, 4)
-	}
-	digital := g.rng.Span(3, 4)
-	switch {
-	case in.age >= 55:
-		digital = g.rng.Span(1, 2)
-	case in.age >= 35:
-		digital = g.rng.Span(2, 3)
-	}
-	stability := 2
-	switch {
-	case in.employed:
-		stability = g.rng.Span(2, 3)
-	case in.unemployed > 12:
-		stability = 1
-	case in.unemployed >= 0:
-		stability = g.rng.Span(1, 2)
-	}
-	family := g.rng.Span(2, 4)
-	if in.singleParent {
-		family = g.rng.Span(1, 2)
-	}
-	economic := g.rng.Span(1, 3)
-	if in.benefit {
-		economic = g.rng.Span(1, 2)
-	}
-	scores := map[string]int{
-		"PERSONAL_CONDITIONS": g.rng.Span(2, 4), "FAMILY_CONDITIONS_NETWORKS": family, "ECONOMIC_SITUATION": economic,
-		"EDUCATION_TRAINING_SKILLS": clamp(edu+g.rng.Span(-1, 0), 1, 5), "COMMUNICATION_SKILLS": g.rng.Span(2, 5),
-		"ITALIAN_LANGUAGE": italian, "DIGITAL_SKILLS": digital, "EMPLOYMENT_STABILITY": stability,
-		"TRANSVERSAL_SKILLS": g.rng.Span(2, 4), "MOBILITY_AUTONOMY": g.rng.Span(2, 5),
-	}
+		AssessorID: g.staff[in.assessor], AssessedOn: in.on, WorkExperience: f.WorkExperience,
+		ProfessionalInterests: f.ProfessionalInterests, HealthNotes: f.HealthNotes, ProposedInterventions: in.proposed})
 	for _, area := range casefile.Areas {
 		note := ""
-		if area == "ITALIAN_LANGUAGE" && scores[area] <= 2 {
+		if area == "ITALIAN_LANGUAGE" && f.Scores[area] <= 2 {
 			note = "Needs an Italian course to deal with services and employers"
 		}
-		if area == "MOBILITY_AUTONOMY" && scores[area] == 2 {
+		if area == "MOBILITY_AUTONOMY" && f.Scores[area] == 2 {
 			note = "No driving licence; depends on public transport"
 		}
-		g.out.AssessmentScores = append(g.out.AssessmentScores, bulk.AssessmentScore{AssessmentID: id, Area: area, Score: scores[area], Note: note})
+		g.out.AssessmentScores = append(g.out.AssessmentScores, bulk.AssessmentScore{AssessmentID: id, Area: area, Score: f.Scores[area], Note: note})
 	}
 }

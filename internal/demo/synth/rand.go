@@ -1,5 +1,5 @@
-// Package synth makes up synthetic people: names, places, household plans, and households
-// whose persons carry valid, unique tax codes, all drawn from one seeded source.
+// Package synth makes up synthetic people: households whose persons carry valid, unique tax
+// codes, and their situation and first interview at entry, all drawn from one seeded source.
 package synth
 
 import (
