@@ -127,6 +127,7 @@ func GraphQL(cfg Config) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.Limits.MaxDepth})
+	srv.Use(unstorableText{})
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Logger.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -134,7 +135,6 @@ func GraphQL(cfg Config) http.Handler {
 	})
 	srv.AroundResponses(inTransaction(cfg))
 	srv.AroundRootFields(checkMutations)
-	srv.AroundFields(refuseUnstorableText)
 
 	var h http.Handler = specResponses(srv)
 	if cfg.Middleware != nil {
