@@ -172,6 +172,40 @@ func SchemaCategory(name string) (access.Category, bool) {
 	return c, ok
 }
 
+// categoryIndex numbers the DataCategory enum values, for the request's rules.
+var categoryIndex, categoryOf = func() (map[string]int, []access.Category) {
+	idx := make(map[string]int, len(schemaCategories))
+	cats := make([]access.Category, 0, len(schemaCategories))
+	for name, c := range schemaCategories {
+		idx[name] = len(cats)
+		cats = append(cats, c)
+	}
+	return idx, cats
+}()
+
+// categoryRule is what the request's plan says of the fields of one data category,
+// worked out once per request (rules) rather than at every field of every object.
+type categoryRule struct {
+	cat  access.Category
+	bits access.CategorySet
+	// anyAge: the plan reads the category about anyone and minors' data too, so the
+	// field is read whatever its person's age (unless a referral narrows its object).
+	anyAge bool
+}
+
+// newRules works out the plan's rule for every DataCategory (nil without a plan).
+func newRules(p *access.Plan) []categoryRule {
+	if p == nil {
+		return nil
+	}
+	minors := p.CanRead(access.CategoryMinors)
+	rules := make([]categoryRule, len(categoryOf))
+	for i, c := range categoryOf {
+		rules[i] = categoryRule{cat: c, bits: c.Bit(), anyAge: minors && p.CanRead(c)}
+	}
+	return rules
+}
+
 // CategoryDirective implements @category: it answers the field from the request's plan
 // before resolving it, and records what was returned in the disclosure record. A denied
 // field resolves to null with a FORBIDDEN error at its path.
@@ -200,12 +234,13 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	if r.plan == nil {
 		return next(ctx)
 	}
-	cat, ok := schemaCategories[name]
+	i, ok := categoryIndex[name]
 	if !ok {
 		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
 	}
-	bits := cat.Bit()
-	if r.plan.CanRead(cat) && r.plan.CanRead(access.CategoryMinors) && !r.referralHidesMinors(ctx, obj) {
+	rule := &r.rules[i]
+	cat, bits := rule.cat, rule.bits
+	if rule.anyAge && !r.referralHidesMinors(ctx, obj) {
 		// Allowed whatever the person's age: the age only matters to the log, and is
 		// settled once for the whole request instead of for every field.
 		if id, ok := personNamed(obj); ok {

@@ -12,16 +12,18 @@ import (
 )
 
 // disclosure is what an operation returned and changed, for its disclosure record in the
-// access log. Every field returned records its categories and person, so recording takes
-// no lock once a person is known: resolvers of one request run concurrently.
+// access log. Every field returned records its categories and person; the root fields of
+// one request run concurrently, so the categories are atomic and the persons behind a
+// lock, held for one map lookup (the fields below a root field run one after another).
 type disclosure struct {
 	read    atomic.Uint32
 	written atomic.Uint32
+	mu      sync.Mutex
 	// persons maps each person whose data was returned or changed to what is known of
 	// their age (personNamedOnly, personUnaged, personAged). Fields read without ageing
 	// their person (the plan reads minors' data anyway) leave the age to settleAges, which
 	// works it out once at the end: it only decides whether the record lists minors' data.
-	persons sync.Map // string → personAge
+	persons map[string]personAge
 }
 
 // RecordRead records that the request returned data of categories cats about person ("":
@@ -57,10 +59,11 @@ func (r *Request) disclosureRecord(ctx context.Context, operation, requestID str
 // Touched returns what the request returned or changed so far: the persons, the
 // categories read, and the categories written (sorted).
 func (r *Request) Touched() (persons []string, read, written []access.Category) {
-	r.disclosed.persons.Range(func(k, _ any) bool {
-		persons = append(persons, k.(string))
-		return true
-	})
+	r.disclosed.mu.Lock()
+	for p := range r.disclosed.persons {
+		persons = append(persons, p)
+	}
+	r.disclosed.mu.Unlock()
 	sort.Strings(persons)
 	if persons == nil {
 		persons = []string{}
@@ -94,12 +97,15 @@ func (r *Request) record(person string, bits access.CategorySet, write bool) {
 	if person == "" {
 		return
 	}
+	d := &r.disclosed
+	d.mu.Lock()
 	if !write && bits != 0 {
 		// Read through subjectOf: the age is known and the minors bit already set.
-		r.disclosed.persons.Store(person, personAged)
-		return
+		d.persons[person] = personAged
+	} else if _, ok := d.persons[person]; !ok {
+		d.persons[person] = personNamedOnly
 	}
-	r.disclosed.persons.LoadOrStore(person, personNamedOnly)
+	d.mu.Unlock()
 }
 
 // recordUnaged records a read about person, whose age settleAges works out later.
@@ -108,9 +114,12 @@ func (r *Request) recordUnaged(person string, bits access.CategorySet) {
 	if person == "" {
 		return
 	}
-	if v, loaded := r.disclosed.persons.LoadOrStore(person, personUnaged); loaded && v.(personAge) == personNamedOnly {
-		r.disclosed.persons.CompareAndSwap(person, personNamedOnly, personUnaged)
+	d := &r.disclosed
+	d.mu.Lock()
+	if v, ok := d.persons[person]; !ok || v == personNamedOnly {
+		d.persons[person] = personUnaged
 	}
+	d.mu.Unlock()
 }
 
 // touch records persons the request changed without writing categories of theirs
@@ -125,13 +134,15 @@ func (r *Request) touch(persons ...string) {
 // statement for those the request did not load anyway), and adds the minors category
 // to what was read when one of them is a minor.
 func (r *Request) settleAges(ctx context.Context) {
+	d := &r.disclosed
 	var ids []string
-	r.disclosed.persons.Range(func(k, v any) bool {
-		if v.(personAge) == personUnaged {
-			ids = append(ids, k.(string))
+	d.mu.Lock()
+	for id, age := range d.persons {
+		if age == personUnaged {
+			ids = append(ids, id)
 		}
-		return true
-	})
+	}
+	d.mu.Unlock()
 	if len(ids) == 0 {
 		return
 	}
@@ -139,9 +150,11 @@ func (r *Request) settleAges(ctx context.Context) {
 	minor := false
 	for _, id := range ids {
 		if !minor && r.personByID(ctx, id).minor {
-			r.disclosed.read.Or(uint32(access.CategoryMinors.Bit()))
+			d.read.Or(uint32(access.CategoryMinors.Bit()))
 			minor = true
 		}
-		r.disclosed.persons.Store(id, personAged)
+		d.mu.Lock()
+		d.persons[id] = personAged
+		d.mu.Unlock()
 	}
 }

@@ -49,7 +49,9 @@ type Request struct {
 	loaders   *loaders.Loaders
 	referrals *referralLimits
 
-	plan      *access.Plan
+	plan *access.Plan
+	// rules are the plan's verdicts on each data category, for the field rule.
+	rules     []categoryRule
 	pseudo    *access.Pseudonymizer
 	threshold int
 	now       time.Time
@@ -86,8 +88,8 @@ func New(tx *store.Tx, o Options) *Request {
 	y, m, d := now.UTC().Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return &Request{tx: tx, loaders: loaders.New(tx, today), referrals: &referralLimits{},
-		plan: o.Plan, pseudo: o.Pseudonyms, threshold: o.SuppressionThreshold, now: now, today: today,
-		ages: map[string]bool{}}
+		plan: o.Plan, rules: newRules(o.Plan), pseudo: o.Pseudonyms, threshold: o.SuppressionThreshold, now: now, today: today,
+		ages: map[string]bool{}, disclosed: disclosure{persons: map[string]personAge{}}}
 }
 
 // Finish ends a successful operation: when it returned or changed personal data under a
