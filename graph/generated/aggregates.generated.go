@@ -4,7 +4,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -44,7 +43,7 @@ func (ec *executionContext) _CountRow_key(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_CountRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountRow", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CountRow_label(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
@@ -67,7 +66,7 @@ func (ec *executionContext) _CountRow_label(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_CountRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountRow", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CountRow_counts(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
@@ -154,7 +153,7 @@ func (ec *executionContext) _CountTable_threshold(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_CountTable_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountTable", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("CountTable", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _CountTable_columns(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
@@ -177,7 +176,7 @@ func (ec *executionContext) _CountTable_columns(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_CountTable_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountTable", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CountTable", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CountTable_rows(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
@@ -296,7 +295,7 @@ func (ec *executionContext) _SuppressedCount_value(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_SuppressedCount_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _SuppressedCount_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.SuppressedCount) (ret graphql.Marshaler) {
@@ -319,7 +318,7 @@ func (ec *executionContext) _SuppressedCount_suppressed(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_SuppressedCount_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errNoChildFieldsBoolean)
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -340,8 +339,8 @@ func (ec *executionContext) _CountRow(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, countRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -395,8 +394,8 @@ func (ec *executionContext) _CountTable(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, countTableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -455,8 +454,8 @@ func (ec *executionContext) _SuppressedCount(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, suppressedCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -4,7 +4,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -110,7 +109,7 @@ func (ec *executionContext) _AccessLogEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEdge) (ret graphql.Marshaler) {
@@ -165,7 +164,7 @@ func (ec *executionContext) _AccessLogEntry_seq(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -188,7 +187,7 @@ func (ec *executionContext) _AccessLogEntry_at(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _AccessLogEntry_subject(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -211,7 +210,7 @@ func (ec *executionContext) _AccessLogEntry_subject(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_role(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -234,7 +233,7 @@ func (ec *executionContext) _AccessLogEntry_role(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_organisation(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -289,7 +288,7 @@ func (ec *executionContext) _AccessLogEntry_purpose(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_operation(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -312,7 +311,7 @@ func (ec *executionContext) _AccessLogEntry_operation(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -335,7 +334,7 @@ func (ec *executionContext) _AccessLogEntry_requestId(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_persons(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -358,7 +357,7 @@ func (ec *executionContext) _AccessLogEntry_persons(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_persons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _AccessLogEntry_categories(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -381,7 +380,7 @@ func (ec *executionContext) _AccessLogEntry_categories(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_hash(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
@@ -404,7 +403,7 @@ func (ec *executionContext) _AccessLogEntry_hash(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -425,8 +424,8 @@ func (ec *executionContext) _AccessLogConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -470,8 +469,8 @@ func (ec *executionContext) _AccessLogEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -515,8 +514,8 @@ func (ec *executionContext) _AccessLogEntry(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -110,7 +110,7 @@ func (ec *executionContext) _ActivityEntry_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
@@ -301,7 +301,7 @@ func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
@@ -342,7 +342,7 @@ func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errors.New("field of type ActivityKind does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsActivityKind)
 }
 
 func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
@@ -383,7 +383,7 @@ func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
@@ -424,7 +424,7 @@ func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
@@ -465,7 +465,7 @@ func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ActivityEntryPayload_entry(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEntryPayload) (ret graphql.Marshaler) {
@@ -538,7 +538,7 @@ func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errors.New("field of type EmployabilityArea does not have child fields"))
+	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsEmployabilityArea)
 }
 
 func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *store.AssessmentScore) (ret graphql.Marshaler) {
@@ -579,7 +579,7 @@ func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *store.AssessmentScore) (ret graphql.Marshaler) {
@@ -620,7 +620,7 @@ func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_AreaScore_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -643,7 +643,7 @@ func (ec *executionContext) _Assessment_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -834,7 +834,7 @@ func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_assessedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -925,7 +925,7 @@ func (ec *executionContext) _Assessment_workExperience(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -966,7 +966,7 @@ func (ec *executionContext) _Assessment_professionalInterests(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -1007,7 +1007,7 @@ func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_healthNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -1048,7 +1048,7 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, true, true, errors.New("field of type ServiceType does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsServiceType)
 }
 
 func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -1089,7 +1089,7 @@ func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
@@ -1130,7 +1130,7 @@ func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Assessment_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Assessment", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AssessmentPayload_assessment(ctx context.Context, field graphql.CollectedField, obj *model.AssessmentPayload) (ret graphql.Marshaler) {
@@ -1185,7 +1185,7 @@ func (ec *executionContext) _Case_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1226,7 +1226,7 @@ func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1267,7 +1267,7 @@ func (ec *executionContext) _Case_status(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Case_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type CaseStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsCaseStatus)
 }
 
 func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1308,7 +1308,7 @@ func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1349,7 +1349,7 @@ func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Case_closedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1390,7 +1390,7 @@ func (ec *executionContext) _Case_closureReason(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -1431,7 +1431,7 @@ func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Case_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Case_household(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -2222,7 +2222,7 @@ func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Case_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, true, true, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _CaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
@@ -2309,7 +2309,7 @@ func (ec *executionContext) _CaseConnection_totalCount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_CaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _CaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
@@ -2332,7 +2332,7 @@ func (ec *executionContext) _CaseEdge_cursor(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_CaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
@@ -2455,7 +2455,7 @@ func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseOrganisationLink", field, false, false, errors.New("field of type CaseOrganisationRole does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseOrganisationLink", field, false, false, errNoChildFieldsCaseOrganisationRole)
 }
 
 func (ec *executionContext) _CasePayload_case(ctx context.Context, field graphql.CollectedField, obj *model.CasePayload) (ret graphql.Marshaler) {
@@ -2510,7 +2510,7 @@ func (ec *executionContext) _Intervention_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Intervention_case(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -2701,7 +2701,7 @@ func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type ServiceType does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsServiceType)
 }
 
 func (ec *executionContext) _Intervention_provider(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -2792,7 +2792,7 @@ func (ec *executionContext) _Intervention_operator(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -2883,7 +2883,7 @@ func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -2924,7 +2924,7 @@ func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Intervention_plannedHours(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -2965,7 +2965,7 @@ func (ec *executionContext) _Intervention_plannedHours(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_plannedHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type Float does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsFloat)
 }
 
 func (ec *executionContext) _Intervention_hoursDelivered(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -3006,7 +3006,7 @@ func (ec *executionContext) _Intervention_hoursDelivered(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type Float does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsFloat)
 }
 
 func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -3047,7 +3047,7 @@ func (ec *executionContext) _Intervention_status(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type InterventionStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsInterventionStatus)
 }
 
 func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -3088,7 +3088,7 @@ func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_interruptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Intervention_department(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
@@ -3179,7 +3179,7 @@ func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Intervention_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Intervention", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _InterventionPayload_intervention(ctx context.Context, field graphql.CollectedField, obj *model.InterventionPayload) (ret graphql.Marshaler) {
@@ -3234,7 +3234,7 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Project_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Project_case(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3325,7 +3325,7 @@ func (ec *executionContext) _Project_title(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Project_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_participant(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3516,7 +3516,7 @@ func (ec *executionContext) _Project_objectives(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3557,7 +3557,7 @@ func (ec *executionContext) _Project_status(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Project_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type ProjectStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectStatus)
 }
 
 func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3598,7 +3598,7 @@ func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Project_startedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3639,7 +3639,7 @@ func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Project_endedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3680,7 +3680,7 @@ func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3721,7 +3721,7 @@ func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3762,7 +3762,7 @@ func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3803,7 +3803,7 @@ func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -3844,7 +3844,7 @@ func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Project_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type ProjectOutcome does not have child fields"))
+	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectOutcome)
 }
 
 func (ec *executionContext) _Project_interventions(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
@@ -4729,8 +4729,8 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4809,8 +4809,8 @@ func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEntryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4849,8 +4849,8 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, areaScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4899,8 +4899,8 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, assessmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4994,8 +4994,8 @@ func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, assessmentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5034,8 +5034,8 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5184,8 +5184,8 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5234,8 +5234,8 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5279,8 +5279,8 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseOrganisationLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5324,8 +5324,8 @@ func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, casePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5364,8 +5364,8 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, interventionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5479,8 +5479,8 @@ func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, interventionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5519,8 +5519,8 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5634,8 +5634,8 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -104,7 +104,7 @@ func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errors.New("field of type CaseEventKind does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsCaseEventKind)
 }
 
 func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
@@ -145,7 +145,7 @@ func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
@@ -186,7 +186,7 @@ func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_effectiveOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
@@ -227,7 +227,7 @@ func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
@@ -318,7 +318,7 @@ func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
@@ -459,7 +459,7 @@ func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -550,7 +550,7 @@ func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type CaseOrganisationRole does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsCaseOrganisationRole)
 }
 
 func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -591,7 +591,7 @@ func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type ParticipationBasis does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsParticipationBasis)
 }
 
 func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -632,7 +632,7 @@ func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_basisId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -673,7 +673,7 @@ func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_fromOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -714,7 +714,7 @@ func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_toOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -755,7 +755,7 @@ func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
@@ -796,7 +796,7 @@ func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_endReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
@@ -819,7 +819,7 @@ func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_FieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FieldChange_category(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
@@ -842,7 +842,7 @@ func (ec *executionContext) _FieldChange_category(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_FieldChange_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FieldChange", field, true, true, errors.New("field of type DataCategory does not have child fields"))
+	return graphql.NewScalarFieldContext("FieldChange", field, true, true, errNoChildFieldsDataCategory)
 }
 
 func (ec *executionContext) _FieldChange_previous(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
@@ -865,7 +865,7 @@ func (ec *executionContext) _FieldChange_previous(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_FieldChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FieldChange_value(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
@@ -888,7 +888,7 @@ func (ec *executionContext) _FieldChange_value(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
@@ -929,7 +929,7 @@ func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
@@ -970,7 +970,7 @@ func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
@@ -1111,7 +1111,7 @@ func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.PersonPayload) (ret graphql.Marshaler) {
@@ -1166,7 +1166,7 @@ func (ec *executionContext) _Referral_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Referral_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1357,7 +1357,7 @@ func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Referral_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_categories(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1398,7 +1398,7 @@ func (ec *executionContext) _Referral_categories(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, true, true, errors.New("field of type DataCategory does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, true, true, errNoChildFieldsDataCategory)
 }
 
 func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1439,7 +1439,7 @@ func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Referral_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type LegalBasis does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsLegalBasis)
 }
 
 func (ec *executionContext) _Referral_legalReference(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1480,7 +1480,7 @@ func (ec *executionContext) _Referral_legalReference(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Referral_legalReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1521,7 +1521,7 @@ func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Referral_consentGivenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1562,7 +1562,7 @@ func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Referral_consentGivenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1603,7 +1603,7 @@ func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Referral_consentEvidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1644,7 +1644,7 @@ func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Referral_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type ReferralStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsReferralStatus)
 }
 
 func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1685,7 +1685,7 @@ func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Referral_requestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1726,7 +1726,7 @@ func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Referral_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1767,7 +1767,7 @@ func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Referral_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1808,7 +1808,7 @@ func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Referral_respondedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_responseNote(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1849,7 +1849,7 @@ func (ec *executionContext) _Referral_responseNote(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Referral_responseNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1890,7 +1890,7 @@ func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Referral_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Referral_endReason(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
@@ -1931,7 +1931,7 @@ func (ec *executionContext) _Referral_endReason(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Referral_endReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ReferralConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
@@ -2018,7 +2018,7 @@ func (ec *executionContext) _ReferralConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_ReferralConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReferralConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("ReferralConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _ReferralEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
@@ -2041,7 +2041,7 @@ func (ec *executionContext) _ReferralEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_ReferralEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReferralEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ReferralEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
@@ -2128,7 +2128,7 @@ func (ec *executionContext) _Transfer_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2419,7 +2419,7 @@ func (ec *executionContext) _Transfer_keepPrevious(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_keepPrevious(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2460,7 +2460,7 @@ func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2501,7 +2501,7 @@ func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type TransferStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsTransferStatus)
 }
 
 func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2542,7 +2542,7 @@ func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_requestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2583,7 +2583,7 @@ func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2624,7 +2624,7 @@ func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
@@ -2665,7 +2665,7 @@ func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Transfer_responseNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _TransferConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TransferConnection) (ret graphql.Marshaler) {
@@ -2752,7 +2752,7 @@ func (ec *executionContext) _TransferConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_TransferConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TransferConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TransferConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _TransferEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TransferEdge) (ret graphql.Marshaler) {
@@ -2775,7 +2775,7 @@ func (ec *executionContext) _TransferEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_TransferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TransferEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TransferEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _TransferEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TransferEdge) (ret graphql.Marshaler) {
@@ -3743,8 +3743,8 @@ func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3823,8 +3823,8 @@ func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseParticipationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3898,8 +3898,8 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3953,8 +3953,8 @@ func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, personDataChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4013,8 +4013,8 @@ func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, personPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4053,8 +4053,8 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4183,8 +4183,8 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4233,8 +4233,8 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4278,8 +4278,8 @@ func (ec *executionContext) _ReferralPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4318,8 +4318,8 @@ func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4418,8 +4418,8 @@ func (ec *executionContext) _TransferConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4468,8 +4468,8 @@ func (ec *executionContext) _TransferEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4513,8 +4513,8 @@ func (ec *executionContext) _TransferPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

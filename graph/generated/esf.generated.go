@@ -45,7 +45,7 @@ func (ec *executionContext) _EsfGroup_programme(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_EsfGroup_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
@@ -68,7 +68,7 @@ func (ec *executionContext) _EsfGroup_priority(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_EsfGroup_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
@@ -91,7 +91,7 @@ func (ec *executionContext) _EsfGroup_specificObjective(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_EsfGroup_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
@@ -114,7 +114,7 @@ func (ec *executionContext) _EsfGroup_categoryOfRegion(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EsfGroup_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errors.New("field of type CategoryOfRegion does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsCategoryOfRegion)
 }
 
 func (ec *executionContext) _EsfGroup_operations(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
@@ -137,7 +137,7 @@ func (ec *executionContext) _EsfGroup_operations(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EsfGroup_operations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_values(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
@@ -224,7 +224,7 @@ func (ec *executionContext) _EsfIncomplete_women(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_women(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_men(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
@@ -247,7 +247,7 @@ func (ec *executionContext) _EsfIncomplete_men(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_men(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_nonBinary(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
@@ -270,7 +270,7 @@ func (ec *executionContext) _EsfIncomplete_nonBinary(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_nonBinary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_total(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
@@ -293,7 +293,7 @@ func (ec *executionContext) _EsfIncomplete_total(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_missing(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
@@ -348,7 +348,7 @@ func (ec *executionContext) _EsfIndicatorValue_indicator(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -371,7 +371,7 @@ func (ec *executionContext) _EsfIndicatorValue_name(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_women(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -394,7 +394,7 @@ func (ec *executionContext) _EsfIndicatorValue_women(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_women(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_men(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -417,7 +417,7 @@ func (ec *executionContext) _EsfIndicatorValue_men(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_men(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_nonBinary(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -440,7 +440,7 @@ func (ec *executionContext) _EsfIndicatorValue_nonBinary(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_nonBinary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_total(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -463,7 +463,7 @@ func (ec *executionContext) _EsfIndicatorValue_total(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_ofWhichEstimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
@@ -486,7 +486,7 @@ func (ec *executionContext) _EsfIndicatorValue_ofWhichEstimated(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_ofWhichEstimated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfMissingCount_field(ctx context.Context, field graphql.CollectedField, obj *model.EsfMissingCount) (ret graphql.Marshaler) {
@@ -509,7 +509,7 @@ func (ec *executionContext) _EsfMissingCount_field(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfMissingCount_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfMissingCount_count(ctx context.Context, field graphql.CollectedField, obj *model.EsfMissingCount) (ret graphql.Marshaler) {
@@ -532,7 +532,7 @@ func (ec *executionContext) _EsfMissingCount_count(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfMissingCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -573,7 +573,7 @@ func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -596,7 +596,7 @@ func (ec *executionContext) _EsfParticipant_operationCode(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -637,7 +637,7 @@ func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfParticipant_exitDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -678,7 +678,7 @@ func (ec *executionContext) _EsfParticipant_exitDate(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_exitDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -719,7 +719,7 @@ func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -760,7 +760,7 @@ func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -801,7 +801,7 @@ func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_genderDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_age(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -842,7 +842,7 @@ func (ec *executionContext) _EsfParticipant_age(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_age(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -883,7 +883,7 @@ func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_ageDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -924,7 +924,7 @@ func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_isced(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -965,7 +965,7 @@ func (ec *executionContext) _EsfParticipant_isced(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_isced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -1006,7 +1006,7 @@ func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -1047,7 +1047,7 @@ func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_qualificationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -1088,7 +1088,7 @@ func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationSixMonthsAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -1129,7 +1129,7 @@ func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
@@ -1170,7 +1170,7 @@ func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_estimated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfProfile_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfile) (ret graphql.Marshaler) {
@@ -1193,7 +1193,7 @@ func (ec *executionContext) _EsfProfile_operationCode(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfile_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfile", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfile", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfProfile_rounds(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfile) (ret graphql.Marshaler) {
@@ -1248,7 +1248,7 @@ func (ec *executionContext) _EsfProfileRow_category(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfProfileRow_count(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
@@ -1271,7 +1271,7 @@ func (ec *executionContext) _EsfProfileRow_count(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfProfileRow_offered(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
@@ -1294,7 +1294,7 @@ func (ec *executionContext) _EsfProfileRow_offered(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_offered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfProfileRow_percent(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
@@ -1317,7 +1317,7 @@ func (ec *executionContext) _EsfProfileRow_percent(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errors.New("field of type Float does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsFloat)
 }
 
 func (ec *executionContext) _EsfProfileTable_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
@@ -1340,7 +1340,7 @@ func (ec *executionContext) _EsfProfileTable_name(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfProfileTable_rows(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
@@ -1395,7 +1395,7 @@ func (ec *executionContext) _EsfProfileTable_missing(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfRecordChange_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
@@ -1418,7 +1418,7 @@ func (ec *executionContext) _EsfRecordChange_operationCode(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
@@ -1459,7 +1459,7 @@ func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfRecordChange_change(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
@@ -1482,7 +1482,7 @@ func (ec *executionContext) _EsfRecordChange_change(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_cutoff(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
@@ -1505,7 +1505,7 @@ func (ec *executionContext) _EsfReport_cutoff(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_EsfReport_cutoff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfReport_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
@@ -1528,7 +1528,7 @@ func (ec *executionContext) _EsfReport_programme(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_EsfReport_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
@@ -1551,7 +1551,7 @@ func (ec *executionContext) _EsfReport_specificObjective(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_EsfReport_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
@@ -1574,7 +1574,7 @@ func (ec *executionContext) _EsfReport_operationCode(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfReport_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_groups(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
@@ -1629,7 +1629,7 @@ func (ec *executionContext) _EsfRoundProfile_round(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfRoundProfile_participants(ctx context.Context, field graphql.CollectedField, obj *model.EsfRoundProfile) (ret graphql.Marshaler) {
@@ -1652,7 +1652,7 @@ func (ec *executionContext) _EsfRoundProfile_participants(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfRoundProfile_tables(ctx context.Context, field graphql.CollectedField, obj *model.EsfRoundProfile) (ret graphql.Marshaler) {
@@ -1707,7 +1707,7 @@ func (ec *executionContext) _EsfValueChange_programme(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1730,7 +1730,7 @@ func (ec *executionContext) _EsfValueChange_priority(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1753,7 +1753,7 @@ func (ec *executionContext) _EsfValueChange_specificObjective(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1776,7 +1776,7 @@ func (ec *executionContext) _EsfValueChange_categoryOfRegion(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_indicator(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1799,7 +1799,7 @@ func (ec *executionContext) _EsfValueChange_indicator(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_column(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1822,7 +1822,7 @@ func (ec *executionContext) _EsfValueChange_column(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_frozen(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1845,7 +1845,7 @@ func (ec *executionContext) _EsfValueChange_frozen(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfValueChange_current(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
@@ -1868,7 +1868,7 @@ func (ec *executionContext) _EsfValueChange_current(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfVerification_frozen(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
@@ -1923,7 +1923,7 @@ func (ec *executionContext) _EsfVerification_intact(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EsfVerification_intact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfVerification_signatureValid(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
@@ -1946,7 +1946,7 @@ func (ec *executionContext) _EsfVerification_signatureValid(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_EsfVerification_signatureValid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfVerification_changedFields(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
@@ -1969,7 +1969,7 @@ func (ec *executionContext) _EsfVerification_changedFields(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfVerification_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
@@ -1992,7 +1992,7 @@ func (ec *executionContext) _EsfVerification_unchanged(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EsfVerification_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfVerification_changedRecords(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
@@ -2111,7 +2111,7 @@ func (ec *executionContext) _FrozenEsfReport_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _FrozenEsfReport_frozenAt(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2134,7 +2134,7 @@ func (ec *executionContext) _FrozenEsfReport_frozenAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_frozenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _FrozenEsfReport_frozenBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2157,7 +2157,7 @@ func (ec *executionContext) _FrozenEsfReport_frozenBy(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_frozenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_note(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2180,7 +2180,7 @@ func (ec *executionContext) _FrozenEsfReport_note(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_recordCount(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2203,7 +2203,7 @@ func (ec *executionContext) _FrozenEsfReport_recordCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_recordCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _FrozenEsfReport_recordsDigest(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2226,7 +2226,7 @@ func (ec *executionContext) _FrozenEsfReport_recordsDigest(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_recordsDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_hash(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2249,7 +2249,7 @@ func (ec *executionContext) _FrozenEsfReport_hash(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_signedBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2272,7 +2272,7 @@ func (ec *executionContext) _FrozenEsfReport_signedBy(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_signature(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2295,7 +2295,7 @@ func (ec *executionContext) _FrozenEsfReport_signature(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_report(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
@@ -2457,8 +2457,8 @@ func (ec *executionContext) _EsfGroup(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2527,8 +2527,8 @@ func (ec *executionContext) _EsfIncomplete(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfIncompleteImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2587,8 +2587,8 @@ func (ec *executionContext) _EsfIndicatorValue(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfIndicatorValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2657,8 +2657,8 @@ func (ec *executionContext) _EsfMissingCount(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfMissingCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2702,8 +2702,8 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfParticipantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2817,8 +2817,8 @@ func (ec *executionContext) _EsfProfile(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfProfileImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2862,8 +2862,8 @@ func (ec *executionContext) _EsfProfileRow(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfProfileRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2917,8 +2917,8 @@ func (ec *executionContext) _EsfProfileTable(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfProfileTableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2967,8 +2967,8 @@ func (ec *executionContext) _EsfRecordChange(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfRecordChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3017,8 +3017,8 @@ func (ec *executionContext) _EsfReport(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3077,8 +3077,8 @@ func (ec *executionContext) _EsfRoundProfile(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfRoundProfileImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3127,8 +3127,8 @@ func (ec *executionContext) _EsfValueChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfValueChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3202,8 +3202,8 @@ func (ec *executionContext) _EsfVerification(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, esfVerificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3272,8 +3272,8 @@ func (ec *executionContext) _FreezeEsfReportPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, freezeEsfReportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3312,8 +3312,8 @@ func (ec *executionContext) _FrozenEsfReport(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, frozenEsfReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

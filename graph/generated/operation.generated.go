@@ -111,7 +111,7 @@ func (ec *executionContext) _Operation_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Operation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -134,7 +134,7 @@ func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Operation_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -157,7 +157,7 @@ func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Operation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_programme(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -180,7 +180,7 @@ func (ec *executionContext) _Operation_programme(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Operation_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_priority(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -203,7 +203,7 @@ func (ec *executionContext) _Operation_priority(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Operation_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_specificObjective(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -226,7 +226,7 @@ func (ec *executionContext) _Operation_specificObjective(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Operation_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -249,7 +249,7 @@ func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Operation_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type CategoryOfRegion does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsCategoryOfRegion)
 }
 
 func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -272,7 +272,7 @@ func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Operation_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -295,7 +295,7 @@ func (ec *executionContext) _Operation_startsOn(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Operation_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Operation_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -318,7 +318,7 @@ func (ec *executionContext) _Operation_endsOn(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Operation_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Operation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Operation_rounds(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
@@ -481,7 +481,7 @@ func (ec *executionContext) _OperationConnection_totalCount(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_OperationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _OperationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperationEdge) (ret graphql.Marshaler) {
@@ -504,7 +504,7 @@ func (ec *executionContext) _OperationEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_OperationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _OperationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OperationEdge) (ret graphql.Marshaler) {
@@ -559,7 +559,7 @@ func (ec *executionContext) _OperationRound_id(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_OperationRound_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationRound", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationRound", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _OperationRound_operation(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
@@ -614,7 +614,7 @@ func (ec *executionContext) _OperationRound_number(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_OperationRound_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _OperationRound_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
@@ -637,7 +637,7 @@ func (ec *executionContext) _OperationRound_startsOn(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_OperationRound_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _OperationRound_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
@@ -660,7 +660,7 @@ func (ec *executionContext) _OperationRound_endsOn(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_OperationRound_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
@@ -683,7 +683,7 @@ func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_OperationRound_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Participation_id(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -706,7 +706,7 @@ func (ec *executionContext) _Participation_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Participation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Participation_operation(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -897,7 +897,7 @@ func (ec *executionContext) _Participation_entryDate(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -938,7 +938,7 @@ func (ec *executionContext) _Participation_exitDate(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Participation_exitDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Participation_gender(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -979,7 +979,7 @@ func (ec *executionContext) _Participation_gender(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Participation_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type Gender does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsGender)
 }
 
 func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1020,7 +1020,7 @@ func (ec *executionContext) _Participation_birthDate(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Participation_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1061,7 +1061,7 @@ func (ec *executionContext) _Participation_employmentStatus(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_Participation_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type EmploymentStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsEmploymentStatus)
 }
 
 func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1102,7 +1102,7 @@ func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_Participation_unemploymentMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1143,7 +1143,7 @@ func (ec *executionContext) _Participation_isced(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Participation_isced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1184,7 +1184,7 @@ func (ec *executionContext) _Participation_householdSize(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Participation_householdSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1225,7 +1225,7 @@ func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Participation_countryOfOrigin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Participation_disability(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1266,7 +1266,7 @@ func (ec *executionContext) _Participation_disability(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Participation_disability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1307,7 +1307,7 @@ func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_Participation_thirdCountryNational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _Participation_foreignBackground(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1348,7 +1348,7 @@ func (ec *executionContext) _Participation_foreignBackground(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Participation_foreignBackground(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _Participation_minority(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1389,7 +1389,7 @@ func (ec *executionContext) _Participation_minority(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Participation_minority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _Participation_homeless(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1430,7 +1430,7 @@ func (ec *executionContext) _Participation_homeless(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Participation_homeless(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _Participation_rural(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
@@ -1471,7 +1471,7 @@ func (ec *executionContext) _Participation_rural(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Participation_rural(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, errors.New("field of type DisadvantageFlag does not have child fields"))
+	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
 func (ec *executionContext) _ParticipationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationConnection) (ret graphql.Marshaler) {
@@ -1558,7 +1558,7 @@ func (ec *executionContext) _ParticipationConnection_totalCount(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_ParticipationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ParticipationConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("ParticipationConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _ParticipationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationEdge) (ret graphql.Marshaler) {
@@ -1581,7 +1581,7 @@ func (ec *executionContext) _ParticipationEdge_cursor(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ParticipationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ParticipationEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ParticipationEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ParticipationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationEdge) (ret graphql.Marshaler) {
@@ -1889,8 +1889,8 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1984,8 +1984,8 @@ func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2034,8 +2034,8 @@ func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2079,8 +2079,8 @@ func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationRoundImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2144,8 +2144,8 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2274,8 +2274,8 @@ func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2324,8 +2324,8 @@ func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2369,8 +2369,8 @@ func (ec *executionContext) _ParticipationPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -4,7 +4,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -62,7 +61,7 @@ func (ec *executionContext) _Department_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Department_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Department", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
@@ -85,7 +84,7 @@ func (ec *executionContext) _Department_code(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Department_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Department_name(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
@@ -108,7 +107,7 @@ func (ec *executionContext) _Department_name(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Department_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Department_kind(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
@@ -131,7 +130,7 @@ func (ec *executionContext) _Department_kind(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Department_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Department", field, false, false, errors.New("field of type DepartmentKind does not have child fields"))
+	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsDepartmentKind)
 }
 
 func (ec *executionContext) _Department_organisation(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
@@ -186,7 +185,7 @@ func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -209,7 +208,7 @@ func (ec *executionContext) _Organisation_code(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Organisation_name(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -232,7 +231,7 @@ func (ec *executionContext) _Organisation_name(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -255,7 +254,7 @@ func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type OrganisationKind does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsOrganisationKind)
 }
 
 func (ec *executionContext) _Organisation_territory(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -278,7 +277,7 @@ func (ec *executionContext) _Organisation_territory(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_territory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Organisation_isPublic(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -301,7 +300,7 @@ func (ec *executionContext) _Organisation_isPublic(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_isPublic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _Organisation_departments(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
@@ -420,7 +419,7 @@ func (ec *executionContext) _OrganisationConnection_totalCount(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_OrganisationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganisationConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganisationConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _OrganisationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganisationEdge) (ret graphql.Marshaler) {
@@ -443,7 +442,7 @@ func (ec *executionContext) _OrganisationEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_OrganisationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganisationEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("OrganisationEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _OrganisationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrganisationEdge) (ret graphql.Marshaler) {
@@ -498,7 +497,7 @@ func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Staff_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Staff", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Staff", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Staff_displayName(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
@@ -521,7 +520,7 @@ func (ec *executionContext) _Staff_displayName(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Staff_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Staff", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Staff", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Staff_organisation(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
@@ -606,8 +605,8 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -666,8 +665,8 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -736,8 +735,8 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -786,8 +785,8 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -831,8 +830,8 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

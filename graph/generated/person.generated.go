@@ -109,7 +109,7 @@ func (ec *executionContext) _Household_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Household_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Household", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Household", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
@@ -150,7 +150,7 @@ func (ec *executionContext) _Household_label(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Household_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Household", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
@@ -191,7 +191,7 @@ func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Household_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Household", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Household_members(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
@@ -514,7 +514,7 @@ func (ec *executionContext) _HouseholdMember_id(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HouseholdMember", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("HouseholdMember", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _HouseholdMember_household(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
@@ -655,7 +655,7 @@ func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errors.New("field of type Relationship does not have child fields"))
+	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsRelationship)
 }
 
 func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
@@ -696,7 +696,7 @@ func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
@@ -737,7 +737,7 @@ func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _HouseholdMemberPayload_member(ctx context.Context, field graphql.CollectedField, obj *model.HouseholdMemberPayload) (ret graphql.Marshaler) {
@@ -792,7 +792,7 @@ func (ec *executionContext) _Person_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -833,7 +833,7 @@ func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -874,7 +874,7 @@ func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -915,7 +915,7 @@ func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -956,7 +956,7 @@ func (ec *executionContext) _Person_familyName(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -997,7 +997,7 @@ func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Person_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1038,7 +1038,7 @@ func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1079,7 +1079,7 @@ func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type Gender does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsGender)
 }
 
 func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1120,7 +1120,7 @@ func (ec *executionContext) _Person_citizenship(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1161,7 +1161,7 @@ func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1202,7 +1202,7 @@ func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1243,7 +1243,7 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1284,7 +1284,7 @@ func (ec *executionContext) _Person_email(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Person_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_households(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -1771,7 +1771,7 @@ func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
@@ -1794,7 +1794,7 @@ func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
@@ -2127,8 +2127,8 @@ func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, createHouseholdPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2167,8 +2167,8 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, householdImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2247,8 +2247,8 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, householdMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2312,8 +2312,8 @@ func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, householdMemberPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2352,8 +2352,8 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2492,8 +2492,8 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2542,8 +2542,8 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2587,8 +2587,8 @@ func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, registerPersonPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

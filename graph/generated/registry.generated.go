@@ -112,7 +112,7 @@ func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -153,7 +153,7 @@ func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -194,7 +194,7 @@ func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -285,7 +285,7 @@ func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -326,7 +326,7 @@ func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type BenefitProgramme does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitProgramme)
 }
 
 func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -367,7 +367,7 @@ func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -408,7 +408,7 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -549,7 +549,7 @@ func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type BenefitStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitStatus)
 }
 
 func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -590,7 +590,7 @@ func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -631,7 +631,7 @@ func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -672,7 +672,7 @@ func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -713,7 +713,7 @@ func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -754,7 +754,7 @@ func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -795,7 +795,7 @@ func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_padSignedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -836,7 +836,7 @@ func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -877,7 +877,7 @@ func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -918,7 +918,7 @@ func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_pactSignedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
@@ -959,7 +959,7 @@ func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
@@ -1000,7 +1000,7 @@ func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
@@ -1041,7 +1041,7 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, true, true, errors.New("field of type BenefitHouseholdRole does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, true, true, errNoChildFieldsBenefitHouseholdRole)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
@@ -1082,7 +1082,7 @@ func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
@@ -1123,7 +1123,7 @@ func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1164,7 +1164,7 @@ func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1205,7 +1205,7 @@ func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1246,7 +1246,7 @@ func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1337,7 +1337,7 @@ func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1378,7 +1378,7 @@ func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1419,7 +1419,7 @@ func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1460,7 +1460,7 @@ func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type EmploymentEventType does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsEmploymentEventType)
 }
 
 func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1501,7 +1501,7 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1592,7 +1592,7 @@ func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1633,7 +1633,7 @@ func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1674,7 +1674,7 @@ func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1715,7 +1715,7 @@ func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1756,7 +1756,7 @@ func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1797,7 +1797,7 @@ func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1838,7 +1838,7 @@ func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1879,7 +1879,7 @@ func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
@@ -1920,7 +1920,7 @@ func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Freshness_status(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -1943,7 +1943,7 @@ func (ec *executionContext) _Freshness_status(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type FreshnessStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsFreshnessStatus)
 }
 
 func (ec *executionContext) _Freshness_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -1966,7 +1966,7 @@ func (ec *executionContext) _Freshness_fetchedAt(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Freshness_age(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -1989,7 +1989,7 @@ func (ec *executionContext) _Freshness_age(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_age(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Freshness_maxAge(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -2012,7 +2012,7 @@ func (ec *executionContext) _Freshness_maxAge(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_maxAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Freshness_lastError(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -2035,7 +2035,7 @@ func (ec *executionContext) _Freshness_lastError(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Freshness_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
@@ -2058,7 +2058,7 @@ func (ec *executionContext) _Freshness_lastErrorAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Freshness_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2099,7 +2099,7 @@ func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2140,7 +2140,7 @@ func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2181,7 +2181,7 @@ func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Isee_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2272,7 +2272,7 @@ func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2313,7 +2313,7 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2404,7 +2404,7 @@ func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2445,7 +2445,7 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2486,7 +2486,7 @@ func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2527,7 +2527,7 @@ func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
@@ -2568,7 +2568,7 @@ func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Isee_householdSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Isee", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _LabourStatus_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2609,7 +2609,7 @@ func (ec *executionContext) _LabourStatus_source(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, true, true, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2650,7 +2650,7 @@ func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2691,7 +2691,7 @@ func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2782,7 +2782,7 @@ func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2823,7 +2823,7 @@ func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_person(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2914,7 +2914,7 @@ func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2955,7 +2955,7 @@ func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -2996,7 +2996,7 @@ func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type LabourEmploymentStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsLabourEmploymentStatus)
 }
 
 func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -3037,7 +3037,7 @@ func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_unemploymentMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _LabourStatus_profilingIndex(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -3078,7 +3078,7 @@ func (ec *executionContext) _LabourStatus_profilingIndex(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_profilingIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Float does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsFloat)
 }
 
 func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -3119,7 +3119,7 @@ func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_servicePactDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -3160,7 +3160,7 @@ func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
@@ -3201,7 +3201,7 @@ func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_LabourStatus_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_state(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3224,7 +3224,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_state(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type RefreshState does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsRefreshState)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_jobId(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3247,7 +3247,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_jobId(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_jobId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_fetched(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3270,7 +3270,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_fetched(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_fetched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_stored(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3293,7 +3293,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_stored(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_stored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3316,7 +3316,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_unchanged(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_quarantined(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3339,7 +3339,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_quarantined(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_quarantined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3362,7 +3362,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_errors(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_retryAt(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3385,7 +3385,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload_retryAt(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_retryAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
@@ -3472,7 +3472,7 @@ func (ec *executionContext) _RegistryCollectionStatus_collection(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_inProgress(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3495,7 +3495,7 @@ func (ec *executionContext) _RegistryCollectionStatus_inProgress(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_passRecords(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3518,7 +3518,7 @@ func (ec *executionContext) _RegistryCollectionStatus_passRecords(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_passRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3541,7 +3541,7 @@ func (ec *executionContext) _RegistryCollectionStatus_lastAttemptAt(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3564,7 +3564,7 @@ func (ec *executionContext) _RegistryCollectionStatus_lastSuccessAt(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastFullSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3587,7 +3587,7 @@ func (ec *executionContext) _RegistryCollectionStatus_lastFullSyncAt(ctx context
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastFullSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3610,7 +3610,7 @@ func (ec *executionContext) _RegistryCollectionStatus_consecutiveFailures(ctx co
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3633,7 +3633,7 @@ func (ec *executionContext) _RegistryCollectionStatus_lastError(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
@@ -3656,7 +3656,7 @@ func (ec *executionContext) _RegistryCollectionStatus_lastErrorAt(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_source(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3679,7 +3679,7 @@ func (ec *executionContext) _RegistrySourceStatus_source(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_status(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3702,7 +3702,7 @@ func (ec *executionContext) _RegistrySourceStatus_status(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type RegistryHealth does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsRegistryHealth)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_maxAge(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3725,7 +3725,7 @@ func (ec *executionContext) _RegistrySourceStatus_maxAge(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_maxAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_breakerState(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3748,7 +3748,7 @@ func (ec *executionContext) _RegistrySourceStatus_breakerState(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_breakerState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type BreakerState does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsBreakerState)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_breakerObservedAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3771,7 +3771,7 @@ func (ec *executionContext) _RegistrySourceStatus_breakerObservedAt(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_breakerObservedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3794,7 +3794,7 @@ func (ec *executionContext) _RegistrySourceStatus_lastAttemptAt(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3817,7 +3817,7 @@ func (ec *executionContext) _RegistrySourceStatus_lastSuccessAt(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3840,7 +3840,7 @@ func (ec *executionContext) _RegistrySourceStatus_consecutiveFailures(ctx contex
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_recentFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3863,7 +3863,7 @@ func (ec *executionContext) _RegistrySourceStatus_recentFailures(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_recentFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3886,7 +3886,7 @@ func (ec *executionContext) _RegistrySourceStatus_lastError(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3909,7 +3909,7 @@ func (ec *executionContext) _RegistrySourceStatus_lastErrorAt(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_queueWaiting(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3932,7 +3932,7 @@ func (ec *executionContext) _RegistrySourceStatus_queueWaiting(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_queueWaiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_queueRunning(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -3955,7 +3955,7 @@ func (ec *executionContext) _RegistrySourceStatus_queueRunning(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_queueRunning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_collections(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
@@ -4028,7 +4028,7 @@ func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
@@ -4069,7 +4069,7 @@ func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
@@ -4110,7 +4110,7 @@ func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_obtainedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4151,7 +4151,7 @@ func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, true, true, errors.New("field of type RegistrySource does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, true, true, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4192,7 +4192,7 @@ func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4233,7 +4233,7 @@ func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4324,7 +4324,7 @@ func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4365,7 +4365,7 @@ func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4456,7 +4456,7 @@ func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4497,7 +4497,7 @@ func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4538,7 +4538,7 @@ func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4579,7 +4579,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type AttendanceStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsAttendanceStatus)
 }
 
 func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4620,7 +4620,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4661,7 +4661,7 @@ func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
@@ -4787,8 +4787,8 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, benefitCaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4927,8 +4927,8 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, benefitHouseholdMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4982,8 +4982,8 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, employmentEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5112,8 +5112,8 @@ func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, freshnessImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5177,8 +5177,8 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, iseeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5272,8 +5272,8 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, labourStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5382,8 +5382,8 @@ func (ec *executionContext) _RefreshRegistryDataPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, refreshRegistryDataPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5467,8 +5467,8 @@ func (ec *executionContext) _RegistryCollectionStatus(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, registryCollectionStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5547,8 +5547,8 @@ func (ec *executionContext) _RegistrySourceStatus(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, registrySourceStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5652,8 +5652,8 @@ func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, schoolQualificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5702,8 +5702,8 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, schoolRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -4,7 +4,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -71,7 +70,7 @@ func (ec *executionContext) _ConsentEvent_at(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
@@ -94,7 +93,7 @@ func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
@@ -117,7 +116,7 @@ func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
@@ -140,7 +139,7 @@ func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
@@ -163,7 +162,7 @@ func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -186,7 +185,7 @@ func (ec *executionContext) _ConsentRecord_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ConsentRecord_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -209,7 +208,7 @@ func (ec *executionContext) _ConsentRecord_person(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ConsentRecord_controller(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -232,7 +231,7 @@ func (ec *executionContext) _ConsentRecord_controller(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_controller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ConsentRecord_purposes(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -255,7 +254,7 @@ func (ec *executionContext) _ConsentRecord_purposes(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_purposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_dataCategories(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -278,7 +277,7 @@ func (ec *executionContext) _ConsentRecord_dataCategories(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_dataCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -301,7 +300,7 @@ func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -324,7 +323,7 @@ func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_givenAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -347,7 +346,7 @@ func (ec *executionContext) _ConsentRecord_givenAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -370,7 +369,7 @@ func (ec *executionContext) _ConsentRecord_withdrawnAt(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_withdrawnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_expiresAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -393,7 +392,7 @@ func (ec *executionContext) _ConsentRecord_expiresAt(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -416,7 +415,7 @@ func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -439,7 +438,7 @@ func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_evidenceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -462,7 +461,7 @@ func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
@@ -549,7 +548,7 @@ func (ec *executionContext) _ErasePersonPayload_person(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ErasePersonPayload_detail(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
@@ -572,7 +571,7 @@ func (ec *executionContext) _ErasePersonPayload_detail(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -595,7 +594,7 @@ func (ec *executionContext) _PersonRectification_person(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _PersonRectification_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -618,7 +617,7 @@ func (ec *executionContext) _PersonRectification_request(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _PersonRectification_field(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -641,7 +640,7 @@ func (ec *executionContext) _PersonRectification_field(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -664,7 +663,7 @@ func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -687,7 +686,7 @@ func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -710,7 +709,7 @@ func (ec *executionContext) _PersonRectification_reason(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -733,7 +732,7 @@ func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_rectifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_rectifiedAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
@@ -756,7 +755,7 @@ func (ec *executionContext) _PersonRectification_rectifiedAt(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_PersonRectification_rectifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -779,7 +778,7 @@ func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -802,7 +801,7 @@ func (ec *executionContext) _ProcessingRestriction_person(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -825,7 +824,7 @@ func (ec *executionContext) _ProcessingRestriction_request(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -848,7 +847,7 @@ func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -871,7 +870,7 @@ func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_legalClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_claimOrganisations(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -894,7 +893,7 @@ func (ec *executionContext) _ProcessingRestriction_claimOrganisations(ctx contex
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_claimOrganisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_since(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -917,7 +916,7 @@ func (ec *executionContext) _ProcessingRestriction_since(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -940,7 +939,7 @@ func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_active(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -963,7 +962,7 @@ func (ec *executionContext) _ProcessingRestriction_active(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftedAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -986,7 +985,7 @@ func (ec *executionContext) _ProcessingRestriction_liftedAt(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -1009,7 +1008,7 @@ func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
@@ -1032,7 +1031,7 @@ func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestrictionPayload_restriction(ctx context.Context, field graphql.CollectedField, obj *model.ProcessingRestrictionPayload) (ret graphql.Marshaler) {
@@ -1087,7 +1086,7 @@ func (ec *executionContext) _PurposeLegalBasis_purpose(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_declared(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
@@ -1110,7 +1109,7 @@ func (ec *executionContext) _PurposeLegalBasis_declared(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_declared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_basis(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
@@ -1133,7 +1132,7 @@ func (ec *executionContext) _PurposeLegalBasis_basis(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type LegalBasisKind does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsLegalBasisKind)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_article(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
@@ -1156,7 +1155,7 @@ func (ec *executionContext) _PurposeLegalBasis_article(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_specialCategories(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
@@ -1179,7 +1178,7 @@ func (ec *executionContext) _PurposeLegalBasis_specialCategories(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_specialCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_law(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
@@ -1202,7 +1201,7 @@ func (ec *executionContext) _PurposeLegalBasis_law(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_law(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RectifyPersonPayload_changes(ctx context.Context, field graphql.CollectedField, obj *model.RectifyPersonPayload) (ret graphql.Marshaler) {
@@ -1257,7 +1256,7 @@ func (ec *executionContext) _RightsRequest_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RightsRequest_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1280,7 +1279,7 @@ func (ec *executionContext) _RightsRequest_person(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1303,7 +1302,7 @@ func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestKind does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestKind)
 }
 
 func (ec *executionContext) _RightsRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1326,7 +1325,7 @@ func (ec *executionContext) _RightsRequest_receivedOn(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1349,7 +1348,7 @@ func (ec *executionContext) _RightsRequest_dueOn(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_extendedDueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1372,7 +1371,7 @@ func (ec *executionContext) _RightsRequest_extendedDueOn(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_extendedDueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1395,7 +1394,7 @@ func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_deadline(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1418,7 +1417,7 @@ func (ec *executionContext) _RightsRequest_deadline(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_overdue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1441,7 +1440,7 @@ func (ec *executionContext) _RightsRequest_overdue(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _RightsRequest_details(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1464,7 +1463,7 @@ func (ec *executionContext) _RightsRequest_details(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1487,7 +1486,7 @@ func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_status(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1510,7 +1509,7 @@ func (ec *executionContext) _RightsRequest_status(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestStatus)
 }
 
 func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1533,7 +1532,7 @@ func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type RightsRequestOutcome does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestOutcome)
 }
 
 func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1556,7 +1555,7 @@ func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_answeredOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1579,7 +1578,7 @@ func (ec *executionContext) _RightsRequest_answeredOn(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1602,7 +1601,7 @@ func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequest_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_events(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
@@ -1657,7 +1656,7 @@ func (ec *executionContext) _RightsRequestEvent_at(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
@@ -1680,7 +1679,7 @@ func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
@@ -1703,7 +1702,7 @@ func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
@@ -1726,7 +1725,7 @@ func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.RightsRequestPayload) (ret graphql.Marshaler) {
@@ -1781,7 +1780,7 @@ func (ec *executionContext) _SubjectAccessExport_person(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _SubjectAccessExport_generatedAt(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
@@ -1804,7 +1803,7 @@ func (ec *executionContext) _SubjectAccessExport_generatedAt(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_generatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errors.New("field of type DateTime does not have child fields"))
+	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _SubjectAccessExport_json(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
@@ -1827,7 +1826,7 @@ func (ec *executionContext) _SubjectAccessExport_json(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_json(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SubjectAccessExport_html(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
@@ -1850,7 +1849,7 @@ func (ec *executionContext) _SubjectAccessExport_html(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -2381,8 +2380,8 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2441,8 +2440,8 @@ func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2546,8 +2545,8 @@ func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentRecordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2586,8 +2585,8 @@ func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, erasePersonPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2631,8 +2630,8 @@ func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, personRectificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2706,8 +2705,8 @@ func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, processingRestrictionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2801,8 +2800,8 @@ func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, processingRestrictionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2841,8 +2840,8 @@ func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, purposeLegalBasisImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2906,8 +2905,8 @@ func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, rectifyPersonPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2946,8 +2945,8 @@ func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3066,8 +3065,8 @@ func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3121,8 +3120,8 @@ func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3161,8 +3160,8 @@ func (ec *executionContext) _SubjectAccessExport(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, subjectAccessExportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

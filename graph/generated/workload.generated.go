@@ -122,7 +122,7 @@ func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, false, false, errors.New("field of type DueActionKind does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDueActionKind)
 }
 
 func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -163,7 +163,7 @@ func (ec *executionContext) _DueAction_programme(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -204,7 +204,7 @@ func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -245,7 +245,7 @@ func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_countedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -286,7 +286,7 @@ func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, false, false, errors.New("field of type Date does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -327,7 +327,7 @@ func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, true, true, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -368,7 +368,7 @@ func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_DueAction_daysOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueAction", field, true, true, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("DueAction", field, true, true, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
@@ -505,7 +505,7 @@ func (ec *executionContext) _DueActionConnection_totalCount(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_DueActionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueActionConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("DueActionConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _DueActionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DueActionEdge) (ret graphql.Marshaler) {
@@ -528,7 +528,7 @@ func (ec *executionContext) _DueActionEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_DueActionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DueActionEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("DueActionEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _DueActionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DueActionEdge) (ret graphql.Marshaler) {
@@ -583,7 +583,7 @@ func (ec *executionContext) _Me_subject(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Me_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_staff(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -670,7 +670,7 @@ func (ec *executionContext) _Me_role(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Me_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_purposes(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -693,7 +693,7 @@ func (ec *executionContext) _Me_purposes(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Me_purposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -716,7 +716,7 @@ func (ec *executionContext) _Me_purpose(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Me_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_rowScope(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -739,7 +739,7 @@ func (ec *executionContext) _Me_rowScope(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Me_rowScope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_reads(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -762,7 +762,7 @@ func (ec *executionContext) _Me_reads(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Me_reads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type DataCategory does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsDataCategory)
 }
 
 func (ec *executionContext) _Me_readsAboutMinors(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -785,7 +785,7 @@ func (ec *executionContext) _Me_readsAboutMinors(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Me_readsAboutMinors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type DataCategory does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsDataCategory)
 }
 
 func (ec *executionContext) _Me_writes(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -808,7 +808,7 @@ func (ec *executionContext) _Me_writes(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Me_writes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type DataCategory does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsDataCategory)
 }
 
 func (ec *executionContext) _Me_operations(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -831,7 +831,7 @@ func (ec *executionContext) _Me_operations(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Me_operations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_mutations(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -854,7 +854,7 @@ func (ec *executionContext) _Me_mutations(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Me_mutations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_policyVersion(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -877,7 +877,7 @@ func (ec *executionContext) _Me_policyVersion(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Me_policyVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _StaffConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StaffConnection) (ret graphql.Marshaler) {
@@ -964,7 +964,7 @@ func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_StaffConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StaffConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("StaffConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
@@ -987,7 +987,7 @@ func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_StaffEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StaffEdge", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("StaffEdge", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _StaffEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
@@ -1040,8 +1040,8 @@ func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, dueActionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1120,8 +1120,8 @@ func (ec *executionContext) _DueActionConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, dueActionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1170,8 +1170,8 @@ func (ec *executionContext) _DueActionEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, dueActionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1215,8 +1215,8 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1315,8 +1315,8 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1365,8 +1365,8 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -9,11 +9,15 @@
 // a growing stack and a wake-up per field (a fifth of the case page's CPU). Root fields
 // keep their goroutines, and mutations run their root fields in order, as gqlgen does.
 //
-// Objects also compute their path for deferred fragments only when a fragment of theirs
-// is deferred; gqlgen builds it for every object it marshals.
+// With no field deferred any more (only a field on a goroutine of its own can be), objects
+// no longer allocate an empty set of deferred fields and compute their path for it, as
+// gqlgen has every object do; a fragment marked @defer arrives with the rest of the
+// response (the hub's transports never sent deferred parts anyway). And the fields of a
+// scalar type share one error for "has no child fields" instead of allocating it at every
+// field resolved.
 //
-// The second and third changes rewrite gqlgen's output; the rewrite fails when the code
-// it expects is not there (another gqlgen version), rather than leave it half done.
+// All but the first change rewrite gqlgen's output; the rewrite fails when the code it
+// expects is not there (another gqlgen version), rather than leave it half done.
 //
 //	cd .. && go run ./graph/gqlgen    (graph/generate.go)
 package main
@@ -22,15 +26,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/format"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
+	"golang.org/x/tools/imports"
 )
 
 func main() {
@@ -48,23 +54,30 @@ func generate() error {
 	if err := api.Generate(cfg, api.AddPlugin(inlineFields{})); err != nil {
 		return err
 	}
-	files, err := filepath.Glob(filepath.Join(cfg.Exec.Dir(), "*.generated.go"))
+	dir := cfg.Exec.Dir()
+	files, err := filepath.Glob(filepath.Join(dir, "*.generated.go"))
 	if err != nil {
 		return err
 	}
-	lists, deferred := 0, 0
+	var n counts
+	scalars := map[string]bool{}
 	for _, f := range files {
-		l, d, err := rewrite(f)
-		if err != nil {
+		if filepath.Base(f) == scalarErrorsFile {
+			continue
+		}
+		if err := rewrite(f, &n, scalars); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		lists, deferred = lists+l, deferred+d
 	}
-	if lists == 0 || deferred == 0 {
-		return fmt.Errorf("found %d lists and %d objects to rewrite in %s: gqlgen's output changed", lists, deferred, cfg.Exec.Dir())
+	if n.lists == 0 || n.objects == 0 || len(scalars) == 0 {
+		return fmt.Errorf("found %d lists, %d objects and %d scalar types to rewrite in %s: gqlgen's output changed",
+			n.lists, n.objects, len(scalars), dir)
 	}
-	return nil
+	return writeScalarErrors(filepath.Join(dir, scalarErrorsFile), cfg.Exec.Package, scalars)
 }
+
+// counts are the rewrites made.
+type counts struct{ lists, objects int }
 
 // inlineFields is the plugin that runs the fields of every object but the root types on
 // their object's goroutine.
@@ -106,33 +119,79 @@ const (
 `
 )
 
-// rewrite applies the two rewrites to one generated file and returns how many lists and
-// objects it changed.
-func rewrite(path string) (lists, deferred int, err error) {
+// noDeferredSet is how every object starts its set of deferred fields, and noDeferred
+// what it starts instead: nil, since no field of it is deferred.
+const (
+	noDeferredSet = `	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+`
+	noDeferred = `	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
+	var deferLabelToView map[string]*graphql.FieldSetView
+`
+)
+
+// scalarChildren is the error of a field of a scalar type, allocated at every field.
+var scalarChildren = regexp.MustCompile(`errors\.New\("field of type (\w+) does not have child fields"\)`)
+
+// scalarErrorsFile declares the errors scalarChildren is rewritten to use.
+const scalarErrorsFile = "scalarerrors.generated.go"
+
+func scalarError(typ string) string { return "errNoChildFields" + typ }
+
+// rewrite applies the rewrites to one generated file, counting them in n and adding the
+// scalar types whose error it shares to scalars.
+func rewrite(path string, n *counts, scalars map[string]bool) error {
 	src, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
+		return nil
 	}
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	text := string(src)
-	lists = strings.Count(text, concurrentList)
-	deferred = strings.Count(text, deferredGroup)
+	n.lists += strings.Count(text, concurrentList)
+	n.objects += strings.Count(text, deferredGroup)
 	text = strings.ReplaceAll(text, concurrentList, inlineList)
 	text = strings.ReplaceAll(text, deferredGroup, onlyDeferred)
-	if strings.Contains(text, "MarshalSliceConcurrently") {
-		return 0, 0, errors.New("a call of graphql.MarshalSliceConcurrently is left")
+	text = strings.ReplaceAll(text, noDeferredSet, noDeferred)
+	text = scalarChildren.ReplaceAllStringFunc(text, func(m string) string {
+		typ := scalarChildren.FindStringSubmatch(m)[1]
+		scalars[typ] = true
+		return scalarError(typ)
+	})
+	for _, left := range []string{"MarshalSliceConcurrently", "GetPath(ctx),\n\t\tFieldSet", "deferredFieldSet.AddField",
+		"deferLabelToView[", "graphql.NewFieldSet(nil)"} {
+		if strings.Contains(text, left) {
+			return fmt.Errorf("%q is left after the rewrite", left)
+		}
 	}
-	if strings.Contains(text, "GetPath(ctx),\n\t\tFieldSet") {
-		return 0, 0, errors.New("an object's deferred group is left")
-	}
-	out, err := format.Source([]byte(text))
+	out, err := imports.Process(path, []byte(text), nil)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	if bytes.Equal(out, src) {
-		return lists, deferred, nil
+		return nil
 	}
-	return lists, deferred, os.WriteFile(path, out, 0o644)
+	return os.WriteFile(path, out, 0o644)
+}
+
+// writeScalarErrors writes the errors of the scalar types' fields.
+func writeScalarErrors(path, pkg string, scalars map[string]bool) error {
+	types := make([]string, 0, len(scalars))
+	for t := range scalars {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Code generated by graph/gqlgen, DO NOT EDIT.\n\npackage %s\n\nimport \"errors\"\n\n", pkg)
+	b.WriteString("// The error of a field of a scalar type asked for child fields, one per type.\nvar (\n")
+	for _, t := range types {
+		fmt.Fprintf(&b, "\t%s = errors.New(%q)\n", scalarError(t), "field of type "+t+" does not have child fields")
+	}
+	b.WriteString(")\n")
+	out, err := imports.Process(path, []byte(b.String()), nil)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }
