@@ -18,56 +18,56 @@ import (
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/project"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // ID is the resolver for the id field.
-func (r *activityEntryResolver) ID(ctx context.Context, obj *store.ActivityEntry) (string, error) {
+func (r *activityEntryResolver) ID(ctx context.Context, obj *casedata.ActivityEntry) (string, error) {
 	return gid("ActivityEntry", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *activityEntryResolver) Case(ctx context.Context, obj *store.ActivityEntry) (*store.Case, error) {
+func (r *activityEntryResolver) Case(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Case, error) {
 	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Project is the resolver for the project field.
-func (r *activityEntryResolver) Project(ctx context.Context, obj *store.ActivityEntry) (*store.Project, error) {
+func (r *activityEntryResolver) Project(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Project, error) {
 	return optional(ctx, loaders.Projects, obj.ProjectID)
 }
 
 // Author is the resolver for the author field.
-func (r *activityEntryResolver) Author(ctx context.Context, obj *store.ActivityEntry) (*store.Staff, error) {
+func (r *activityEntryResolver) Author(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Staff, error) {
 	return required(ctx, loaders.Staff, obj.AuthorID)
 }
 
 // RecordedAt is the resolver for the recordedAt field.
-func (r *activityEntryResolver) RecordedAt(ctx context.Context, obj *store.ActivityEntry) (*time.Time, error) {
+func (r *activityEntryResolver) RecordedAt(ctx context.Context, obj *casedata.ActivityEntry) (*time.Time, error) {
 	return &obj.CreatedAt, nil
 }
 
 // ID is the resolver for the id field.
-func (r *assessmentResolver) ID(ctx context.Context, obj *store.Assessment) (string, error) {
+func (r *assessmentResolver) ID(ctx context.Context, obj *casedata.Assessment) (string, error) {
 	return gid("Assessment", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *assessmentResolver) Case(ctx context.Context, obj *store.Assessment) (*store.Case, error) {
+func (r *assessmentResolver) Case(ctx context.Context, obj *casedata.Assessment) (*casedata.Case, error) {
 	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Person is the resolver for the person field.
-func (r *assessmentResolver) Person(ctx context.Context, obj *store.Assessment) (*store.Person, error) {
+func (r *assessmentResolver) Person(ctx context.Context, obj *casedata.Assessment) (*casedata.Person, error) {
 	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Assessor is the resolver for the assessor field.
-func (r *assessmentResolver) Assessor(ctx context.Context, obj *store.Assessment) (*store.Staff, error) {
+func (r *assessmentResolver) Assessor(ctx context.Context, obj *casedata.Assessment) (*casedata.Staff, error) {
 	return required(ctx, loaders.Staff, obj.AssessorID)
 }
 
 // ProposedInterventions is the resolver for the proposedInterventions field.
-func (r *assessmentResolver) ProposedInterventions(ctx context.Context, obj *store.Assessment) ([]string, error) {
+func (r *assessmentResolver) ProposedInterventions(ctx context.Context, obj *casedata.Assessment) ([]string, error) {
 	// A proposal of psychological support is health data like the intervention itself.
 	req, err := request.From(ctx)
 	if err != nil {
@@ -80,37 +80,37 @@ func (r *assessmentResolver) ProposedInterventions(ctx context.Context, obj *sto
 }
 
 // ID is the resolver for the id field.
-func (r *caseResolver) ID(ctx context.Context, obj *store.Case) (string, error) {
+func (r *caseResolver) ID(ctx context.Context, obj *casedata.Case) (string, error) {
 	return gid("Case", obj.ID), nil
 }
 
 // Household is the resolver for the household field.
-func (r *caseResolver) Household(ctx context.Context, obj *store.Case) (*store.Household, error) {
+func (r *caseResolver) Household(ctx context.Context, obj *casedata.Case) (*casedata.Household, error) {
 	return optional(ctx, loaders.Households, obj.HouseholdID)
 }
 
 // Person is the resolver for the person field.
-func (r *caseResolver) Person(ctx context.Context, obj *store.Case) (*store.Person, error) {
+func (r *caseResolver) Person(ctx context.Context, obj *casedata.Case) (*casedata.Person, error) {
 	return optional(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *caseResolver) Organisation(ctx context.Context, obj *store.Case) (*store.Organisation, error) {
+func (r *caseResolver) Organisation(ctx context.Context, obj *casedata.Case) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // LeadWorker is the resolver for the leadWorker field.
-func (r *caseResolver) LeadWorker(ctx context.Context, obj *store.Case) (*store.Staff, error) {
+func (r *caseResolver) LeadWorker(ctx context.Context, obj *casedata.Case) (*casedata.Staff, error) {
 	return required(ctx, loaders.Staff, obj.LeadWorkerID)
 }
 
 // Departments is the resolver for the departments field.
-func (r *caseResolver) Departments(ctx context.Context, obj *store.Case) ([]store.Department, error) {
+func (r *caseResolver) Departments(ctx context.Context, obj *casedata.Case) ([]casedata.Department, error) {
 	ids, err := many(ctx, loaders.CaseDepartments, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.Department, 0, len(ids))
+	out := make([]casedata.Department, 0, len(ids))
 	for _, id := range ids {
 		d, err := optional(ctx, loaders.Departments, &id)
 		if err != nil {
@@ -124,37 +124,37 @@ func (r *caseResolver) Departments(ctx context.Context, obj *store.Case) ([]stor
 }
 
 // Organisations is the resolver for the organisations field.
-func (r *caseResolver) Organisations(ctx context.Context, obj *store.Case) ([]store.CaseOrganisation, error) {
+func (r *caseResolver) Organisations(ctx context.Context, obj *casedata.Case) ([]casedata.CaseOrganisation, error) {
 	return many(ctx, loaders.CaseOrganisations, obj.ID)
 }
 
 // Assessments is the resolver for the assessments field.
-func (r *caseResolver) Assessments(ctx context.Context, obj *store.Case) ([]store.Assessment, error) {
+func (r *caseResolver) Assessments(ctx context.Context, obj *casedata.Case) ([]casedata.Assessment, error) {
 	return many(ctx, loaders.CaseAssessments, obj.ID)
 }
 
 // Projects is the resolver for the projects field.
-func (r *caseResolver) Projects(ctx context.Context, obj *store.Case) ([]store.Project, error) {
+func (r *caseResolver) Projects(ctx context.Context, obj *casedata.Case) ([]casedata.Project, error) {
 	return many(ctx, loaders.CaseProjects, obj.ID)
 }
 
 // Interventions is the resolver for the interventions field.
-func (r *caseResolver) Interventions(ctx context.Context, obj *store.Case) ([]store.Intervention, error) {
+func (r *caseResolver) Interventions(ctx context.Context, obj *casedata.Case) ([]casedata.Intervention, error) {
 	return many(ctx, loaders.CaseInterventions, obj.ID)
 }
 
 // Activity is the resolver for the activity field.
-func (r *caseResolver) Activity(ctx context.Context, obj *store.Case) ([]store.ActivityEntry, error) {
+func (r *caseResolver) Activity(ctx context.Context, obj *casedata.Case) ([]casedata.ActivityEntry, error) {
 	return many(ctx, loaders.CaseActivity, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
-func (r *caseResolver) Participations(ctx context.Context, obj *store.Case) ([]store.CaseParticipation, error) {
+func (r *caseResolver) Participations(ctx context.Context, obj *casedata.Case) ([]casedata.CaseParticipation, error) {
 	return many(ctx, loaders.CaseParticipations, obj.ID)
 }
 
 // History is the resolver for the history field.
-func (r *caseResolver) History(ctx context.Context, obj *store.Case) ([]store.CaseEvent, error) {
+func (r *caseResolver) History(ctx context.Context, obj *casedata.Case) ([]casedata.CaseEvent, error) {
 	events, err := many(ctx, loaders.CaseEvents, obj.ID)
 	if err != nil {
 		return nil, err
@@ -163,17 +163,17 @@ func (r *caseResolver) History(ctx context.Context, obj *store.Case) ([]store.Ca
 }
 
 // Referrals is the resolver for the referrals field.
-func (r *caseResolver) Referrals(ctx context.Context, obj *store.Case) ([]store.Referral, error) {
+func (r *caseResolver) Referrals(ctx context.Context, obj *casedata.Case) ([]casedata.Referral, error) {
 	return many(ctx, loaders.CaseReferrals, obj.ID)
 }
 
 // Transfers is the resolver for the transfers field.
-func (r *caseResolver) Transfers(ctx context.Context, obj *store.Case) ([]store.Transfer, error) {
+func (r *caseResolver) Transfers(ctx context.Context, obj *casedata.Case) ([]casedata.Transfer, error) {
 	return many(ctx, loaders.CaseTransfers, obj.ID)
 }
 
 // DueActions is the resolver for the dueActions field.
-func (r *caseResolver) DueActions(ctx context.Context, obj *store.Case) ([]store.DueAction, error) {
+func (r *caseResolver) DueActions(ctx context.Context, obj *casedata.Case) ([]casedata.DueAction, error) {
 	due, err := many(ctx, loaders.CaseDueActions, obj.ID)
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (r *caseResolver) DueActions(ctx context.Context, obj *store.Case) ([]store
 }
 
 // Stale is the resolver for the stale field.
-func (r *caseResolver) Stale(ctx context.Context, obj *store.Case) (*bool, error) {
+func (r *caseResolver) Stale(ctx context.Context, obj *casedata.Case) (*bool, error) {
 	due, err := many(ctx, loaders.CaseDueActions, obj.ID)
 	if err != nil {
 		return nil, err
@@ -199,42 +199,42 @@ func (r *caseResolver) Stale(ctx context.Context, obj *store.Case) (*bool, error
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *caseOrganisationLinkResolver) Organisation(ctx context.Context, obj *store.CaseOrganisation) (*store.Organisation, error) {
+func (r *caseOrganisationLinkResolver) Organisation(ctx context.Context, obj *casedata.CaseOrganisation) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // ID is the resolver for the id field.
-func (r *interventionResolver) ID(ctx context.Context, obj *store.Intervention) (string, error) {
+func (r *interventionResolver) ID(ctx context.Context, obj *casedata.Intervention) (string, error) {
 	return gid("Intervention", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *interventionResolver) Case(ctx context.Context, obj *store.Intervention) (*store.Case, error) {
+func (r *interventionResolver) Case(ctx context.Context, obj *casedata.Intervention) (*casedata.Case, error) {
 	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Project is the resolver for the project field.
-func (r *interventionResolver) Project(ctx context.Context, obj *store.Intervention) (*store.Project, error) {
+func (r *interventionResolver) Project(ctx context.Context, obj *casedata.Intervention) (*casedata.Project, error) {
 	return optional(ctx, loaders.Projects, obj.ProjectID)
 }
 
 // Round is the resolver for the round field.
-func (r *interventionResolver) Round(ctx context.Context, obj *store.Intervention) (*store.Round, error) {
+func (r *interventionResolver) Round(ctx context.Context, obj *casedata.Intervention) (*casedata.Round, error) {
 	return optional(ctx, loaders.Rounds, obj.RoundID)
 }
 
 // Provider is the resolver for the provider field.
-func (r *interventionResolver) Provider(ctx context.Context, obj *store.Intervention) (*store.Organisation, error) {
+func (r *interventionResolver) Provider(ctx context.Context, obj *casedata.Intervention) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.ProviderOrganisationID)
 }
 
 // Beneficiary is the resolver for the beneficiary field.
-func (r *interventionResolver) Beneficiary(ctx context.Context, obj *store.Intervention) (*store.Person, error) {
+func (r *interventionResolver) Beneficiary(ctx context.Context, obj *casedata.Intervention) (*casedata.Person, error) {
 	return required(ctx, loaders.Persons, obj.BeneficiaryID)
 }
 
 // Department is the resolver for the department field.
-func (r *interventionResolver) Department(ctx context.Context, obj *store.Intervention) (*store.Department, error) {
+func (r *interventionResolver) Department(ctx context.Context, obj *casedata.Intervention) (*casedata.Department, error) {
 	return optional(ctx, loaders.Departments, obj.DepartmentID)
 }
 
@@ -250,7 +250,7 @@ func (r *mutationResolver) CloseCase(ctx context.Context, input casefile.CloseCa
 
 // RecordAssessment is the resolver for the recordAssessment field.
 func (r *mutationResolver) RecordAssessment(ctx context.Context, input casefile.RecordAssessmentInput) (*model.AssessmentPayload, error) {
-	return request.Mutate(ctx, input, casefile.RecordAssessment, func(a store.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
+	return request.Mutate(ctx, input, casefile.RecordAssessment, func(a casedata.Assessment) *model.AssessmentPayload { return &model.AssessmentPayload{Assessment: a} })
 }
 
 // CreateProject is the resolver for the createProject field.
@@ -293,32 +293,32 @@ func (r *mutationResolver) AddActivityEntry(ctx context.Context, input project.A
 }
 
 // ID is the resolver for the id field.
-func (r *projectResolver) ID(ctx context.Context, obj *store.Project) (string, error) {
+func (r *projectResolver) ID(ctx context.Context, obj *casedata.Project) (string, error) {
 	return gid("Project", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *projectResolver) Case(ctx context.Context, obj *store.Project) (*store.Case, error) {
+func (r *projectResolver) Case(ctx context.Context, obj *casedata.Project) (*casedata.Case, error) {
 	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Participant is the resolver for the participant field.
-func (r *projectResolver) Participant(ctx context.Context, obj *store.Project) (*store.Person, error) {
+func (r *projectResolver) Participant(ctx context.Context, obj *casedata.Project) (*casedata.Person, error) {
 	return required(ctx, loaders.Persons, obj.ParticipantID)
 }
 
 // CaseManager is the resolver for the caseManager field.
-func (r *projectResolver) CaseManager(ctx context.Context, obj *store.Project) (*store.Staff, error) {
+func (r *projectResolver) CaseManager(ctx context.Context, obj *casedata.Project) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, obj.CaseManagerID)
 }
 
 // Provider is the resolver for the provider field.
-func (r *projectResolver) Provider(ctx context.Context, obj *store.Project) (*store.Organisation, error) {
+func (r *projectResolver) Provider(ctx context.Context, obj *casedata.Project) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.ProviderOrganisationID)
 }
 
 // Interventions is the resolver for the interventions field.
-func (r *projectResolver) Interventions(ctx context.Context, obj *store.Project) ([]store.Intervention, error) {
+func (r *projectResolver) Interventions(ctx context.Context, obj *casedata.Project) ([]casedata.Intervention, error) {
 	return many(ctx, loaders.ProjectInterventions, obj.ID)
 }
 

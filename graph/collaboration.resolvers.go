@@ -19,11 +19,11 @@ import (
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/casework/referral"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // SubjectID is the resolver for the subjectId field.
-func (r *caseEventResolver) SubjectID(ctx context.Context, obj *store.CaseEvent) (*string, error) {
+func (r *caseEventResolver) SubjectID(ctx context.Context, obj *casedata.CaseEvent) (*string, error) {
 	if obj.SubjectID == nil {
 		return nil, nil
 	}
@@ -31,32 +31,32 @@ func (r *caseEventResolver) SubjectID(ctx context.Context, obj *store.CaseEvent)
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *caseEventResolver) Organisation(ctx context.Context, obj *store.CaseEvent) (*store.Organisation, error) {
+func (r *caseEventResolver) Organisation(ctx context.Context, obj *casedata.CaseEvent) (*casedata.Organisation, error) {
 	return optional(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // Changes is the resolver for the changes field.
-func (r *caseEventResolver) Changes(ctx context.Context, obj *store.CaseEvent) ([]store.FieldChange, error) {
+func (r *caseEventResolver) Changes(ctx context.Context, obj *casedata.CaseEvent) ([]casedata.FieldChange, error) {
 	return collaboration.ReadableChanges(ctx, obj, obj.Changes)
 }
 
 // Actor is the resolver for the actor field.
-func (r *caseEventResolver) Actor(ctx context.Context, obj *store.CaseEvent) (*store.Staff, error) {
+func (r *caseEventResolver) Actor(ctx context.Context, obj *casedata.CaseEvent) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, obj.ActorStaffID)
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *caseParticipationResolver) Organisation(ctx context.Context, obj *store.CaseParticipation) (*store.Organisation, error) {
+func (r *caseParticipationResolver) Organisation(ctx context.Context, obj *casedata.CaseParticipation) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // BasisID is the resolver for the basisId field.
-func (r *caseParticipationResolver) BasisID(ctx context.Context, obj *store.CaseParticipation) (*string, error) {
+func (r *caseParticipationResolver) BasisID(ctx context.Context, obj *casedata.CaseParticipation) (*string, error) {
 	return collaboration.BasisGID(obj.Basis, obj.BasisID), nil
 }
 
 // Category is the resolver for the category field.
-func (r *fieldChangeResolver) Category(ctx context.Context, obj *store.FieldChange) (string, error) {
+func (r *fieldChangeResolver) Category(ctx context.Context, obj *casedata.FieldChange) (string, error) {
 	return strings.ToUpper(obj.Category), nil
 }
 
@@ -112,7 +112,7 @@ func (r *mutationResolver) CancelAssessment(ctx context.Context, input casefile.
 
 // UpdatePerson is the resolver for the updatePerson field.
 func (r *mutationResolver) UpdatePerson(ctx context.Context, input person.UpdatePersonInput) (*model.PersonPayload, error) {
-	return request.Mutate(ctx, input, person.UpdatePerson, func(p store.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
+	return request.Mutate(ctx, input, person.UpdatePerson, func(p casedata.Person) *model.PersonPayload { return &model.PersonPayload{Person: p} })
 }
 
 // RequestReferral is the resolver for the requestReferral field.
@@ -156,12 +156,12 @@ func (r *mutationResolver) CancelTransfer(ctx context.Context, input referral.An
 }
 
 // Changes is the resolver for the changes field.
-func (r *personDataChangeResolver) Changes(ctx context.Context, obj *store.PersonRectification) ([]store.FieldChange, error) {
+func (r *personDataChangeResolver) Changes(ctx context.Context, obj *casedata.PersonRectification) ([]casedata.FieldChange, error) {
 	return collaboration.ReadableChanges(ctx, obj, obj.Changes)
 }
 
 // Actor is the resolver for the actor field.
-func (r *personDataChangeResolver) Actor(ctx context.Context, obj *store.PersonRectification) (*store.Staff, error) {
+func (r *personDataChangeResolver) Actor(ctx context.Context, obj *casedata.PersonRectification) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, obj.ActorStaffID)
 }
 
@@ -176,27 +176,27 @@ func (r *queryResolver) Transfers(ctx context.Context, first *int, after *string
 }
 
 // ID is the resolver for the id field.
-func (r *referralResolver) ID(ctx context.Context, obj *store.Referral) (string, error) {
+func (r *referralResolver) ID(ctx context.Context, obj *casedata.Referral) (string, error) {
 	return gid("Referral", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *referralResolver) Case(ctx context.Context, obj *store.Referral) (*store.Case, error) {
+func (r *referralResolver) Case(ctx context.Context, obj *casedata.Referral) (*casedata.Case, error) {
 	return optional(ctx, loaders.Cases, &obj.CaseID)
 }
 
 // From is the resolver for the from field.
-func (r *referralResolver) From(ctx context.Context, obj *store.Referral) (*store.Organisation, error) {
+func (r *referralResolver) From(ctx context.Context, obj *casedata.Referral) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.FromOrganisationID)
 }
 
 // To is the resolver for the to field.
-func (r *referralResolver) To(ctx context.Context, obj *store.Referral) (*store.Organisation, error) {
+func (r *referralResolver) To(ctx context.Context, obj *casedata.Referral) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.ToOrganisationID)
 }
 
 // Categories is the resolver for the categories field.
-func (r *referralResolver) Categories(ctx context.Context, obj *store.Referral) ([]string, error) {
+func (r *referralResolver) Categories(ctx context.Context, obj *casedata.Referral) ([]string, error) {
 	out := make([]string, len(obj.Categories))
 	for i, c := range obj.Categories {
 		out[i] = strings.ToUpper(c)
@@ -205,32 +205,32 @@ func (r *referralResolver) Categories(ctx context.Context, obj *store.Referral) 
 }
 
 // ID is the resolver for the id field.
-func (r *transferResolver) ID(ctx context.Context, obj *store.Transfer) (string, error) {
+func (r *transferResolver) ID(ctx context.Context, obj *casedata.Transfer) (string, error) {
 	return gid("Transfer", obj.ID), nil
 }
 
 // Case is the resolver for the case field.
-func (r *transferResolver) Case(ctx context.Context, obj *store.Transfer) (*store.Case, error) {
+func (r *transferResolver) Case(ctx context.Context, obj *casedata.Transfer) (*casedata.Case, error) {
 	return optional(ctx, loaders.Cases, &obj.CaseID)
 }
 
 // From is the resolver for the from field.
-func (r *transferResolver) From(ctx context.Context, obj *store.Transfer) (*store.Organisation, error) {
+func (r *transferResolver) From(ctx context.Context, obj *casedata.Transfer) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.FromOrganisationID)
 }
 
 // FromWorker is the resolver for the fromWorker field.
-func (r *transferResolver) FromWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error) {
+func (r *transferResolver) FromWorker(ctx context.Context, obj *casedata.Transfer) (*casedata.Staff, error) {
 	return required(ctx, loaders.Staff, obj.FromWorkerID)
 }
 
 // To is the resolver for the to field.
-func (r *transferResolver) To(ctx context.Context, obj *store.Transfer) (*store.Organisation, error) {
+func (r *transferResolver) To(ctx context.Context, obj *casedata.Transfer) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.ToOrganisationID)
 }
 
 // ToWorker is the resolver for the toWorker field.
-func (r *transferResolver) ToWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error) {
+func (r *transferResolver) ToWorker(ctx context.Context, obj *casedata.Transfer) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, obj.ToWorkerID)
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/project"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // EnrolParticipant is the resolver for the enrolParticipant field.
@@ -29,86 +29,86 @@ func (r *mutationResolver) RecordParticipantExit(ctx context.Context, input proj
 }
 
 // ID is the resolver for the id field.
-func (r *operationResolver) ID(ctx context.Context, obj *store.Operation) (string, error) {
+func (r *operationResolver) ID(ctx context.Context, obj *casedata.Operation) (string, error) {
 	return gid("Operation", obj.ID), nil
 }
 
 // Rounds is the resolver for the rounds field.
-func (r *operationResolver) Rounds(ctx context.Context, obj *store.Operation) ([]store.Round, error) {
+func (r *operationResolver) Rounds(ctx context.Context, obj *casedata.Operation) ([]casedata.Round, error) {
 	return many(ctx, loaders.OperationRounds, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
-func (r *operationResolver) Participations(ctx context.Context, obj *store.Operation, first *int, after *string, roundID *string, search *string) (*model.ParticipationConnection, error) {
+func (r *operationResolver) Participations(ctx context.Context, obj *casedata.Operation, first *int, after *string, roundID *string, search *string) (*model.ParticipationConnection, error) {
 	roundRow, err := args.OptID("roundId", roundID, "OperationRound")
 	if err != nil {
 		return nil, err
 	}
-	return lists.Participations(ctx, store.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, lists.Page(ctx, first, after), "search")
+	return lists.Participations(ctx, casedata.ParticipationFilter{OperationID: &obj.ID, RoundID: roundRow, Search: search}, lists.Page(ctx, first, after), "search")
 }
 
 // ID is the resolver for the id field.
-func (r *operationRoundResolver) ID(ctx context.Context, obj *store.Round) (string, error) {
+func (r *operationRoundResolver) ID(ctx context.Context, obj *casedata.Round) (string, error) {
 	return gid("OperationRound", obj.ID), nil
 }
 
 // Operation is the resolver for the operation field.
-func (r *operationRoundResolver) Operation(ctx context.Context, obj *store.Round) (*store.Operation, error) {
+func (r *operationRoundResolver) Operation(ctx context.Context, obj *casedata.Round) (*casedata.Operation, error) {
 	return required(ctx, loaders.Operations, obj.OperationID)
 }
 
 // ID is the resolver for the id field.
-func (r *participationResolver) ID(ctx context.Context, obj *store.Participation) (string, error) {
+func (r *participationResolver) ID(ctx context.Context, obj *casedata.Participation) (string, error) {
 	return gid("Participation", obj.ID), nil
 }
 
 // Operation is the resolver for the operation field.
-func (r *participationResolver) Operation(ctx context.Context, obj *store.Participation) (*store.Operation, error) {
+func (r *participationResolver) Operation(ctx context.Context, obj *casedata.Participation) (*casedata.Operation, error) {
 	return required(ctx, loaders.Operations, obj.OperationID)
 }
 
 // Round is the resolver for the round field.
-func (r *participationResolver) Round(ctx context.Context, obj *store.Participation) (*store.Round, error) {
+func (r *participationResolver) Round(ctx context.Context, obj *casedata.Participation) (*casedata.Round, error) {
 	return optional(ctx, loaders.Rounds, obj.RoundID)
 }
 
 // Person is the resolver for the person field.
-func (r *participationResolver) Person(ctx context.Context, obj *store.Participation) (*store.Person, error) {
+func (r *participationResolver) Person(ctx context.Context, obj *casedata.Participation) (*casedata.Person, error) {
 	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // Gender is the resolver for the gender field.
-func (r *participationResolver) Gender(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) Gender(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.Gender, genderName), nil
 }
 
 // Disability is the resolver for the disability field.
-func (r *participationResolver) Disability(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) Disability(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.Disability, flagName), nil
 }
 
 // ThirdCountryNational is the resolver for the thirdCountryNational field.
-func (r *participationResolver) ThirdCountryNational(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) ThirdCountryNational(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.ThirdCountryNational, flagName), nil
 }
 
 // ForeignBackground is the resolver for the foreignBackground field.
-func (r *participationResolver) ForeignBackground(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) ForeignBackground(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.ForeignBackground, flagName), nil
 }
 
 // Minority is the resolver for the minority field.
-func (r *participationResolver) Minority(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) Minority(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.Minority, flagName), nil
 }
 
 // Homeless is the resolver for the homeless field.
-func (r *participationResolver) Homeless(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) Homeless(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.Homeless, flagName), nil
 }
 
 // Rural is the resolver for the rural field.
-func (r *participationResolver) Rural(ctx context.Context, obj *store.Participation) (*string, error) {
+func (r *participationResolver) Rural(ctx context.Context, obj *casedata.Participation) (*string, error) {
 	return decode(obj.Rural, flagName), nil
 }
 

@@ -12,26 +12,26 @@ import (
 	"github.com/ponte-hub/ponte/graph/lists"
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // ID is the resolver for the id field.
-func (r *departmentResolver) ID(ctx context.Context, obj *store.Department) (string, error) {
+func (r *departmentResolver) ID(ctx context.Context, obj *casedata.Department) (string, error) {
 	return gid("Department", obj.ID), nil
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *departmentResolver) Organisation(ctx context.Context, obj *store.Department) (*store.Organisation, error) {
+func (r *departmentResolver) Organisation(ctx context.Context, obj *casedata.Department) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // ID is the resolver for the id field.
-func (r *organisationResolver) ID(ctx context.Context, obj *store.Organisation) (string, error) {
+func (r *organisationResolver) ID(ctx context.Context, obj *casedata.Organisation) (string, error) {
 	return gid("Organisation", obj.ID), nil
 }
 
 // Departments is the resolver for the departments field.
-func (r *organisationResolver) Departments(ctx context.Context, obj *store.Organisation) ([]store.Department, error) {
+func (r *organisationResolver) Departments(ctx context.Context, obj *casedata.Organisation) ([]casedata.Department, error) {
 	return many(ctx, loaders.OrganisationDepartments, obj.ID)
 }
 
@@ -41,17 +41,17 @@ func (r *queryResolver) Organisations(ctx context.Context, first *int, after *st
 }
 
 // ID is the resolver for the id field.
-func (r *staffResolver) ID(ctx context.Context, obj *store.Staff) (string, error) {
+func (r *staffResolver) ID(ctx context.Context, obj *casedata.Staff) (string, error) {
 	return gid("Staff", obj.ID), nil
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *staffResolver) Organisation(ctx context.Context, obj *store.Staff) (*store.Organisation, error) {
+func (r *staffResolver) Organisation(ctx context.Context, obj *casedata.Staff) (*casedata.Organisation, error) {
 	return required(ctx, loaders.Organisations, obj.OrganisationID)
 }
 
 // Department is the resolver for the department field.
-func (r *staffResolver) Department(ctx context.Context, obj *store.Staff) (*store.Department, error) {
+func (r *staffResolver) Department(ctx context.Context, obj *casedata.Staff) (*casedata.Department, error) {
 	return optional(ctx, loaders.Departments, obj.DepartmentID)
 }
 

@@ -14,47 +14,47 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/person"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // ID is the resolver for the id field.
-func (r *householdResolver) ID(ctx context.Context, obj *store.Household) (string, error) {
+func (r *householdResolver) ID(ctx context.Context, obj *casedata.Household) (string, error) {
 	return gid("Household", obj.ID), nil
 }
 
 // Members is the resolver for the members field.
-func (r *householdResolver) Members(ctx context.Context, obj *store.Household) ([]store.HouseholdMember, error) {
+func (r *householdResolver) Members(ctx context.Context, obj *casedata.Household) ([]casedata.HouseholdMember, error) {
 	return many(ctx, loaders.HouseholdMembers, obj.ID)
 }
 
 // Cases is the resolver for the cases field.
-func (r *householdResolver) Cases(ctx context.Context, obj *store.Household) ([]store.Case, error) {
+func (r *householdResolver) Cases(ctx context.Context, obj *casedata.Household) ([]casedata.Case, error) {
 	return many(ctx, loaders.HouseholdCases, obj.ID)
 }
 
 // ID is the resolver for the id field.
-func (r *householdMemberResolver) ID(ctx context.Context, obj *store.HouseholdMember) (string, error) {
+func (r *householdMemberResolver) ID(ctx context.Context, obj *casedata.HouseholdMember) (string, error) {
 	return gid("HouseholdMember", obj.ID), nil
 }
 
 // Household is the resolver for the household field.
-func (r *householdMemberResolver) Household(ctx context.Context, obj *store.HouseholdMember) (*store.Household, error) {
+func (r *householdMemberResolver) Household(ctx context.Context, obj *casedata.HouseholdMember) (*casedata.Household, error) {
 	return required(ctx, loaders.Households, obj.HouseholdID)
 }
 
 // Person is the resolver for the person field.
-func (r *householdMemberResolver) Person(ctx context.Context, obj *store.HouseholdMember) (*store.Person, error) {
+func (r *householdMemberResolver) Person(ctx context.Context, obj *casedata.HouseholdMember) (*casedata.Person, error) {
 	return required(ctx, loaders.Persons, obj.PersonID)
 }
 
 // RegisterPerson is the resolver for the registerPerson field.
 func (r *mutationResolver) RegisterPerson(ctx context.Context, input person.RegisterPersonInput) (*model.RegisterPersonPayload, error) {
-	return request.Mutate(ctx, input, person.RegisterPerson, func(p store.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
+	return request.Mutate(ctx, input, person.RegisterPerson, func(p casedata.Person) *model.RegisterPersonPayload { return &model.RegisterPersonPayload{Person: p} })
 }
 
 // CreateHousehold is the resolver for the createHousehold field.
 func (r *mutationResolver) CreateHousehold(ctx context.Context, input person.CreateHouseholdInput) (*model.CreateHouseholdPayload, error) {
-	return request.Mutate(ctx, input, person.CreateHousehold, func(h store.Household) *model.CreateHouseholdPayload {
+	return request.Mutate(ctx, input, person.CreateHousehold, func(h casedata.Household) *model.CreateHouseholdPayload {
 		return &model.CreateHouseholdPayload{Household: h}
 	})
 }
@@ -70,12 +70,12 @@ func (r *mutationResolver) EndHouseholdMembership(ctx context.Context, input per
 }
 
 // ID is the resolver for the id field.
-func (r *personResolver) ID(ctx context.Context, obj *store.Person) (string, error) {
+func (r *personResolver) ID(ctx context.Context, obj *casedata.Person) (string, error) {
 	return request.PersonID(ctx, obj)
 }
 
 // Pseudonym is the resolver for the pseudonym field.
-func (r *personResolver) Pseudonym(ctx context.Context, obj *store.Person) (*string, error) {
+func (r *personResolver) Pseudonym(ctx context.Context, obj *casedata.Person) (*string, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -88,17 +88,17 @@ func (r *personResolver) Pseudonym(ctx context.Context, obj *store.Person) (*str
 }
 
 // Households is the resolver for the households field.
-func (r *personResolver) Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error) {
+func (r *personResolver) Households(ctx context.Context, obj *casedata.Person) ([]casedata.HouseholdMember, error) {
 	return many(ctx, loaders.PersonMemberships, obj.ID)
 }
 
 // Participations is the resolver for the participations field.
-func (r *personResolver) Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error) {
+func (r *personResolver) Participations(ctx context.Context, obj *casedata.Person) ([]casedata.Participation, error) {
 	return many(ctx, loaders.PersonParticipations, obj.ID)
 }
 
 // Rectifications is the resolver for the rectifications field.
-func (r *personResolver) Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error) {
+func (r *personResolver) Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonRectification, error) {
 	return many(ctx, loaders.PersonRectifications, obj.ID)
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/registry"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
@@ -34,7 +34,7 @@ func (r *benefitCaseResolver) ApplicantTaxCode(ctx context.Context, obj *registr
 }
 
 // Applicant is the resolver for the applicant field.
-func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*store.Person, error) {
+func (r *benefitCaseResolver) Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*casedata.Person, error) {
 	return registry.LinkedPerson(&obj.Meta)
 }
 
@@ -73,27 +73,27 @@ func (r *employmentEventResolver) WorkerTaxCode(ctx context.Context, obj *regist
 }
 
 // Worker is the resolver for the worker field.
-func (r *employmentEventResolver) Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*store.Person, error) {
+func (r *employmentEventResolver) Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*casedata.Person, error) {
 	return registry.LinkedPerson(&obj.Meta)
 }
 
 // Benefits is the resolver for the benefits field.
-func (r *householdResolver) Benefits(ctx context.Context, obj *store.Household) ([]registrydata.BenefitCase, error) {
+func (r *householdResolver) Benefits(ctx context.Context, obj *casedata.Household) ([]registrydata.BenefitCase, error) {
 	return many(ctx, loaders.HouseholdBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
-func (r *householdResolver) Isee(ctx context.Context, obj *store.Household) ([]registrydata.ISEE, error) {
+func (r *householdResolver) Isee(ctx context.Context, obj *casedata.Household) ([]registrydata.ISEE, error) {
 	return many(ctx, loaders.HouseholdISEE, obj.ID)
 }
 
 // LabourStatuses is the resolver for the labourStatuses field.
-func (r *householdResolver) LabourStatuses(ctx context.Context, obj *store.Household) ([]registrydata.LabourStatus, error) {
+func (r *householdResolver) LabourStatuses(ctx context.Context, obj *casedata.Household) ([]registrydata.LabourStatus, error) {
 	return many(ctx, loaders.HouseholdLabourStatuses, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
-func (r *householdResolver) SchoolRecords(ctx context.Context, obj *store.Household) ([]registrydata.SchoolRecord, error) {
+func (r *householdResolver) SchoolRecords(ctx context.Context, obj *casedata.Household) ([]registrydata.SchoolRecord, error) {
 	return many(ctx, loaders.HouseholdSchoolRecords, obj.ID)
 }
 
@@ -113,7 +113,7 @@ func (r *iseeResolver) DeclarantTaxCode(ctx context.Context, obj *registrydata.I
 }
 
 // Declarant is the resolver for the declarant field.
-func (r *iseeResolver) Declarant(ctx context.Context, obj *registrydata.ISEE) (*store.Person, error) {
+func (r *iseeResolver) Declarant(ctx context.Context, obj *registrydata.ISEE) (*casedata.Person, error) {
 	return registry.LinkedPerson(&obj.Meta)
 }
 
@@ -138,27 +138,27 @@ func (r *mutationResolver) RefreshRegistryData(ctx context.Context, input model.
 }
 
 // Benefits is the resolver for the benefits field.
-func (r *personResolver) Benefits(ctx context.Context, obj *store.Person) ([]registrydata.BenefitCase, error) {
+func (r *personResolver) Benefits(ctx context.Context, obj *casedata.Person) ([]registrydata.BenefitCase, error) {
 	return many(ctx, loaders.PersonBenefits, obj.ID)
 }
 
 // Isee is the resolver for the isee field.
-func (r *personResolver) Isee(ctx context.Context, obj *store.Person) (*registrydata.ISEE, error) {
+func (r *personResolver) Isee(ctx context.Context, obj *casedata.Person) (*registrydata.ISEE, error) {
 	return latest(ctx, loaders.PersonISEE, obj.ID)
 }
 
 // LabourStatus is the resolver for the labourStatus field.
-func (r *personResolver) LabourStatus(ctx context.Context, obj *store.Person) (*registrydata.LabourStatus, error) {
+func (r *personResolver) LabourStatus(ctx context.Context, obj *casedata.Person) (*registrydata.LabourStatus, error) {
 	return latest(ctx, loaders.PersonLabourStatuses, obj.ID)
 }
 
 // EmploymentEvents is the resolver for the employmentEvents field.
-func (r *personResolver) EmploymentEvents(ctx context.Context, obj *store.Person) ([]registrydata.EmploymentEvent, error) {
+func (r *personResolver) EmploymentEvents(ctx context.Context, obj *casedata.Person) ([]registrydata.EmploymentEvent, error) {
 	return many(ctx, loaders.PersonEmploymentEvents, obj.ID)
 }
 
 // SchoolRecords is the resolver for the schoolRecords field.
-func (r *personResolver) SchoolRecords(ctx context.Context, obj *store.Person) ([]registrydata.SchoolRecord, error) {
+func (r *personResolver) SchoolRecords(ctx context.Context, obj *casedata.Person) ([]registrydata.SchoolRecord, error) {
 	return many(ctx, loaders.PersonSchoolRecords, obj.ID)
 }
 
@@ -178,7 +178,7 @@ func (r *schoolRecordResolver) Freshness(ctx context.Context, obj *registrydata.
 }
 
 // Student is the resolver for the student field.
-func (r *schoolRecordResolver) Student(ctx context.Context, obj *registrydata.SchoolRecord) (*store.Person, error) {
+func (r *schoolRecordResolver) Student(ctx context.Context, obj *registrydata.SchoolRecord) (*casedata.Person, error) {
 	return registry.LinkedPerson(&obj.Meta)
 }
 

@@ -14,16 +14,16 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Case is the resolver for the case field.
-func (r *dueActionResolver) Case(ctx context.Context, obj *store.DueAction) (*store.Case, error) {
+func (r *dueActionResolver) Case(ctx context.Context, obj *casedata.DueAction) (*casedata.Case, error) {
 	return required(ctx, loaders.Cases, obj.CaseID)
 }
 
 // Overdue is the resolver for the overdue field.
-func (r *dueActionResolver) Overdue(ctx context.Context, obj *store.DueAction) (*bool, error) {
+func (r *dueActionResolver) Overdue(ctx context.Context, obj *casedata.DueAction) (*bool, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func (r *dueActionResolver) Overdue(ctx context.Context, obj *store.DueAction) (
 }
 
 // DaysOverdue is the resolver for the daysOverdue field.
-func (r *dueActionResolver) DaysOverdue(ctx context.Context, obj *store.DueAction) (*int, error) {
+func (r *dueActionResolver) DaysOverdue(ctx context.Context, obj *casedata.DueAction) (*int, error) {
 	req, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (r *dueActionResolver) DaysOverdue(ctx context.Context, obj *store.DueActio
 }
 
 // LeadWorker is the resolver for the leadWorker field.
-func (r *dueActionResolver) LeadWorker(ctx context.Context, obj *store.DueAction) (*store.Staff, error) {
+func (r *dueActionResolver) LeadWorker(ctx context.Context, obj *casedata.DueAction) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, &obj.LeadWorkerID)
 }
 

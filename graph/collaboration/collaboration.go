@@ -17,13 +17,13 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/accessdata"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
 // basisTypes are the node types of what a participation comes from.
-var basisTypes = map[string]string{store.BasisProject: "Project", store.BasisIntervention: "Intervention",
-	store.BasisReferral: "Referral", store.BasisTransfer: "Transfer"}
+var basisTypes = map[string]string{casedata.BasisProject: "Project", casedata.BasisIntervention: "Intervention", casedata.BasisReferral: "Referral", casedata.BasisTransfer: "Transfer"}
 
 // BasisGID is the global id of what a participation comes from.
 func BasisGID(basis string, id *string) *string {
@@ -36,12 +36,12 @@ func BasisGID(basis string, id *string) *string {
 
 // ReadableChanges keeps the changes of a step the request may read, by their own
 // categories, and records them for the access log.
-func ReadableChanges(ctx context.Context, obj any, changes []store.FieldChange) ([]store.FieldChange, error) {
+func ReadableChanges(ctx context.Context, obj any, changes []casedata.FieldChange) ([]casedata.FieldChange, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.FieldChange, 0, len(changes))
+	out := make([]casedata.FieldChange, 0, len(changes))
 	for _, ch := range changes {
 		c, err := access.ParseCategory(ch.Category)
 		if err != nil || !r.Readable(ctx, obj, c) {
@@ -54,12 +54,12 @@ func ReadableChanges(ctx context.Context, obj any, changes []store.FieldChange) 
 }
 
 // ReadableEvents keeps the steps of a history whose category the request may read.
-func ReadableEvents(ctx context.Context, events []store.CaseEvent) ([]store.CaseEvent, error) {
+func ReadableEvents(ctx context.Context, events []casedata.CaseEvent) ([]casedata.CaseEvent, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.CaseEvent, 0, len(events))
+	out := make([]casedata.CaseEvent, 0, len(events))
 	for i := range events {
 		if c, err := access.ParseCategory(events[i].Category); err == nil && r.Readable(ctx, &events[i], c) {
 			out = append(out, events[i])
@@ -73,12 +73,12 @@ var deadlineKinds = []string{"CONVENE", "SIGN_PACT"}
 
 // ReadableDue keeps the due actions the request may read: a programme deadline tells the
 // benefit a household receives (socio-economic data).
-func ReadableDue(ctx context.Context, due []store.DueAction) ([]store.DueAction, error) {
+func ReadableDue(ctx context.Context, due []casedata.DueAction) ([]casedata.DueAction, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.DueAction, 0, len(due))
+	out := make([]casedata.DueAction, 0, len(due))
 	for i := range due {
 		if !slices.Contains(deadlineKinds, due[i].Kind) || r.Readable(ctx, &due[i], access.CategorySocioEconomic) {
 			out = append(out, due[i])
@@ -105,7 +105,7 @@ func Referrals(ctx context.Context, direction *model.Direction, status *string, 
 	if err := r.CheckFilter("referrals", true, access.CategoryCase); err != nil {
 		return nil, err
 	}
-	f := store.ReferralFilter{Status: status}
+	f := casedata.ReferralFilter{Status: status}
 	if direction != nil {
 		org, err := callerOrg(r, "direction")
 		if err != nil {
@@ -117,12 +117,12 @@ func Referrals(ctx context.Context, direction *model.Direction, status *string, 
 			f.FromOrganisationID = &org
 		}
 	}
-	rows, err := r.Tx().ListReferrals(ctx, f, p)
+	rows, err := casedata.ListReferrals(ctx, r.Tx(), f, p)
 	if err != nil {
 		return nil, err
 	}
 	return &model.ReferralConnection{
-		Edges:      lists.Edges(rows, func(c string, n store.Referral) model.ReferralEdge { return model.ReferralEdge{Cursor: c, Node: n} }),
+		Edges:      lists.Edges(rows, func(c string, n casedata.Referral) model.ReferralEdge { return model.ReferralEdge{Cursor: c, Node: n} }),
 		PageInfo:   lists.PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -138,7 +138,7 @@ func Transfers(ctx context.Context, direction *model.Direction, status *string, 
 	if err := r.CheckFilter("transfers", true, access.CategoryCase); err != nil {
 		return nil, err
 	}
-	f := store.TransferFilter{Status: status}
+	f := casedata.TransferFilter{Status: status}
 	if direction != nil {
 		org, err := callerOrg(r, "direction")
 		if err != nil {
@@ -150,12 +150,12 @@ func Transfers(ctx context.Context, direction *model.Direction, status *string, 
 			f.FromOrganisationID = &org
 		}
 	}
-	rows, err := r.Tx().ListTransfers(ctx, f, p)
+	rows, err := casedata.ListTransfers(ctx, r.Tx(), f, p)
 	if err != nil {
 		return nil, err
 	}
 	return &model.TransferConnection{
-		Edges:      lists.Edges(rows, func(c string, n store.Transfer) model.TransferEdge { return model.TransferEdge{Cursor: c, Node: n} }),
+		Edges:      lists.Edges(rows, func(c string, n casedata.Transfer) model.TransferEdge { return model.TransferEdge{Cursor: c, Node: n} }),
 		PageInfo:   lists.PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -226,19 +226,19 @@ func Staff(ctx context.Context, orgID, deptID, search *string, p store.Page) (*m
 		}
 		org = plan.Principal().OrganisationID
 	}
-	f := store.StaffFilter{Search: search}
+	f := casedata.StaffFilter{Search: search}
 	if f.OrganisationID, err = args.OptID("organisationId", orgID, "Organisation"); err != nil {
 		return nil, err
 	}
 	if f.DepartmentID, err = args.OptID("departmentId", deptID, "Department"); err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx().ListStaff(ctx, org, f, p)
+	rows, err := casedata.ListStaff(ctx, r.Tx(), org, f, p)
 	if err != nil {
 		return nil, err
 	}
 	return &model.StaffConnection{
-		Edges:      lists.Edges(rows, func(c string, n store.Staff) model.StaffEdge { return model.StaffEdge{Cursor: c, Node: n} }),
+		Edges:      lists.Edges(rows, func(c string, n casedata.Staff) model.StaffEdge { return model.StaffEdge{Cursor: c, Node: n} }),
 		PageInfo:   lists.PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -254,7 +254,7 @@ func DueActions(ctx context.Context, scope *model.WorkScope, overdueOnly *bool, 
 	if err := r.CheckFilter("dueActions", true, access.CategoryCase); err != nil {
 		return nil, err
 	}
-	f := store.DueFilter{Today: r.Today(), OverdueOnly: overdueOnly != nil && *overdueOnly}
+	f := casedata.DueFilter{Today: r.Today(), OverdueOnly: overdueOnly != nil && *overdueOnly}
 	if kind != nil {
 		f.Kinds = []string{*kind}
 	}
@@ -289,7 +289,7 @@ func DueActions(ctx context.Context, scope *model.WorkScope, overdueOnly *bool, 
 			f.OrganisationID = &s.OrganisationID
 		}
 	}
-	rows, err := r.Tx().ListDueActions(ctx, f, p)
+	rows, err := casedata.ListDueActions(ctx, r.Tx(), f, p)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,9 @@ func DueActions(ctx context.Context, scope *model.WorkScope, overdueOnly *bool, 
 		loaders.Cases(r.Loaders()).Prime(x.Node.CaseID)
 	}
 	return &model.DueActionConnection{
-		Edges:      lists.Edges(rows, func(c string, n store.DueAction) model.DueActionEdge { return model.DueActionEdge{Cursor: c, Node: n} }),
+		Edges: lists.Edges(rows, func(c string, n casedata.DueAction) model.DueActionEdge {
+			return model.DueActionEdge{Cursor: c, Node: n}
+		}),
 		PageInfo:   lists.PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -317,7 +319,7 @@ func DueActionCounts(ctx context.Context) (*model.CountTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := r.Tx().DueActionCounts(ctx, r.Today())
+	raw, err := casedata.DueActionCounts(ctx, r.Tx(), r.Today())
 	if err != nil {
 		return nil, err
 	}

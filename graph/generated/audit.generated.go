@@ -11,7 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -248,8 +248,8 @@ func (ec *executionContext) _AccessLogEntry_organisation(ctx context.Context, fi
 			return obj.Organisation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,

@@ -14,72 +14,72 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/project"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type ActivityEntryResolver interface {
-	ID(ctx context.Context, obj *store.ActivityEntry) (string, error)
-	Case(ctx context.Context, obj *store.ActivityEntry) (*store.Case, error)
-	Project(ctx context.Context, obj *store.ActivityEntry) (*store.Project, error)
-	Author(ctx context.Context, obj *store.ActivityEntry) (*store.Staff, error)
+	ID(ctx context.Context, obj *casedata.ActivityEntry) (string, error)
+	Case(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Case, error)
+	Project(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Project, error)
+	Author(ctx context.Context, obj *casedata.ActivityEntry) (*casedata.Staff, error)
 
-	RecordedAt(ctx context.Context, obj *store.ActivityEntry) (*time.Time, error)
+	RecordedAt(ctx context.Context, obj *casedata.ActivityEntry) (*time.Time, error)
 }
 type AssessmentResolver interface {
-	ID(ctx context.Context, obj *store.Assessment) (string, error)
-	Case(ctx context.Context, obj *store.Assessment) (*store.Case, error)
-	Person(ctx context.Context, obj *store.Assessment) (*store.Person, error)
-	Assessor(ctx context.Context, obj *store.Assessment) (*store.Staff, error)
+	ID(ctx context.Context, obj *casedata.Assessment) (string, error)
+	Case(ctx context.Context, obj *casedata.Assessment) (*casedata.Case, error)
+	Person(ctx context.Context, obj *casedata.Assessment) (*casedata.Person, error)
+	Assessor(ctx context.Context, obj *casedata.Assessment) (*casedata.Staff, error)
 
-	ProposedInterventions(ctx context.Context, obj *store.Assessment) ([]string, error)
+	ProposedInterventions(ctx context.Context, obj *casedata.Assessment) ([]string, error)
 }
 type CaseResolver interface {
-	ID(ctx context.Context, obj *store.Case) (string, error)
+	ID(ctx context.Context, obj *casedata.Case) (string, error)
 
-	Household(ctx context.Context, obj *store.Case) (*store.Household, error)
-	Person(ctx context.Context, obj *store.Case) (*store.Person, error)
-	Organisation(ctx context.Context, obj *store.Case) (*store.Organisation, error)
-	LeadWorker(ctx context.Context, obj *store.Case) (*store.Staff, error)
-	Departments(ctx context.Context, obj *store.Case) ([]store.Department, error)
-	Organisations(ctx context.Context, obj *store.Case) ([]store.CaseOrganisation, error)
-	Assessments(ctx context.Context, obj *store.Case) ([]store.Assessment, error)
-	Projects(ctx context.Context, obj *store.Case) ([]store.Project, error)
-	Interventions(ctx context.Context, obj *store.Case) ([]store.Intervention, error)
-	Activity(ctx context.Context, obj *store.Case) ([]store.ActivityEntry, error)
-	Participations(ctx context.Context, obj *store.Case) ([]store.CaseParticipation, error)
-	History(ctx context.Context, obj *store.Case) ([]store.CaseEvent, error)
-	Referrals(ctx context.Context, obj *store.Case) ([]store.Referral, error)
-	Transfers(ctx context.Context, obj *store.Case) ([]store.Transfer, error)
-	DueActions(ctx context.Context, obj *store.Case) ([]store.DueAction, error)
-	Stale(ctx context.Context, obj *store.Case) (*bool, error)
+	Household(ctx context.Context, obj *casedata.Case) (*casedata.Household, error)
+	Person(ctx context.Context, obj *casedata.Case) (*casedata.Person, error)
+	Organisation(ctx context.Context, obj *casedata.Case) (*casedata.Organisation, error)
+	LeadWorker(ctx context.Context, obj *casedata.Case) (*casedata.Staff, error)
+	Departments(ctx context.Context, obj *casedata.Case) ([]casedata.Department, error)
+	Organisations(ctx context.Context, obj *casedata.Case) ([]casedata.CaseOrganisation, error)
+	Assessments(ctx context.Context, obj *casedata.Case) ([]casedata.Assessment, error)
+	Projects(ctx context.Context, obj *casedata.Case) ([]casedata.Project, error)
+	Interventions(ctx context.Context, obj *casedata.Case) ([]casedata.Intervention, error)
+	Activity(ctx context.Context, obj *casedata.Case) ([]casedata.ActivityEntry, error)
+	Participations(ctx context.Context, obj *casedata.Case) ([]casedata.CaseParticipation, error)
+	History(ctx context.Context, obj *casedata.Case) ([]casedata.CaseEvent, error)
+	Referrals(ctx context.Context, obj *casedata.Case) ([]casedata.Referral, error)
+	Transfers(ctx context.Context, obj *casedata.Case) ([]casedata.Transfer, error)
+	DueActions(ctx context.Context, obj *casedata.Case) ([]casedata.DueAction, error)
+	Stale(ctx context.Context, obj *casedata.Case) (*bool, error)
 }
 type CaseOrganisationLinkResolver interface {
-	Organisation(ctx context.Context, obj *store.CaseOrganisation) (*store.Organisation, error)
+	Organisation(ctx context.Context, obj *casedata.CaseOrganisation) (*casedata.Organisation, error)
 }
 type InterventionResolver interface {
-	ID(ctx context.Context, obj *store.Intervention) (string, error)
-	Case(ctx context.Context, obj *store.Intervention) (*store.Case, error)
-	Project(ctx context.Context, obj *store.Intervention) (*store.Project, error)
-	Round(ctx context.Context, obj *store.Intervention) (*store.Round, error)
+	ID(ctx context.Context, obj *casedata.Intervention) (string, error)
+	Case(ctx context.Context, obj *casedata.Intervention) (*casedata.Case, error)
+	Project(ctx context.Context, obj *casedata.Intervention) (*casedata.Project, error)
+	Round(ctx context.Context, obj *casedata.Intervention) (*casedata.Round, error)
 
-	Provider(ctx context.Context, obj *store.Intervention) (*store.Organisation, error)
+	Provider(ctx context.Context, obj *casedata.Intervention) (*casedata.Organisation, error)
 
-	Beneficiary(ctx context.Context, obj *store.Intervention) (*store.Person, error)
+	Beneficiary(ctx context.Context, obj *casedata.Intervention) (*casedata.Person, error)
 
-	Department(ctx context.Context, obj *store.Intervention) (*store.Department, error)
+	Department(ctx context.Context, obj *casedata.Intervention) (*casedata.Department, error)
 }
 type ProjectResolver interface {
-	ID(ctx context.Context, obj *store.Project) (string, error)
-	Case(ctx context.Context, obj *store.Project) (*store.Case, error)
+	ID(ctx context.Context, obj *casedata.Project) (string, error)
+	Case(ctx context.Context, obj *casedata.Project) (*casedata.Case, error)
 
-	Participant(ctx context.Context, obj *store.Project) (*store.Person, error)
-	CaseManager(ctx context.Context, obj *store.Project) (*store.Staff, error)
-	Provider(ctx context.Context, obj *store.Project) (*store.Organisation, error)
+	Participant(ctx context.Context, obj *casedata.Project) (*casedata.Person, error)
+	CaseManager(ctx context.Context, obj *casedata.Project) (*casedata.Staff, error)
+	Provider(ctx context.Context, obj *casedata.Project) (*casedata.Organisation, error)
 
-	Interventions(ctx context.Context, obj *store.Project) ([]store.Intervention, error)
+	Interventions(ctx context.Context, obj *casedata.Project) ([]casedata.Intervention, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -90,7 +90,7 @@ type ProjectResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _ActivityEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_id(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -113,7 +113,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -130,11 +130,11 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -143,8 +143,8 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -163,7 +163,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -180,11 +180,11 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Project
+					var zeroVal *casedata.Project
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Project
+					var zeroVal *casedata.Project
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -193,8 +193,8 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -213,7 +213,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_project(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -230,11 +230,11 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -243,8 +243,8 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -263,7 +263,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -304,7 +304,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Cont
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -345,7 +345,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, f
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsActivityKind)
 }
 
-func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -386,7 +386,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_minutes(_ context.Context
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -427,7 +427,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_note(_ context.Context, f
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field graphql.CollectedField, obj *store.ActivityEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -480,8 +480,8 @@ func (ec *executionContext) _ActivityEntryPayload_entry(ctx context.Context, fie
 			return obj.Entry, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.ActivityEntry) graphql.Marshaler {
-			return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.ActivityEntry) graphql.Marshaler {
+			return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -500,7 +500,7 @@ func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.CollectedField, obj *store.AssessmentScore) (ret graphql.Marshaler) {
+func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -541,7 +541,7 @@ func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsEmployabilityArea)
 }
 
-func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *store.AssessmentScore) (ret graphql.Marshaler) {
+func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -582,7 +582,7 @@ func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *store.AssessmentScore) (ret graphql.Marshaler) {
+func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -623,7 +623,7 @@ func (ec *executionContext) fieldContext_AreaScore_note(_ context.Context, field
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Assessment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -646,7 +646,7 @@ func (ec *executionContext) fieldContext_Assessment_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -663,11 +663,11 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -676,8 +676,8 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -696,7 +696,7 @@ func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Assessment_person(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_person(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -713,11 +713,11 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -726,8 +726,8 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -746,7 +746,7 @@ func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Assessment_assessor(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_assessor(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -763,11 +763,11 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -776,8 +776,8 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -796,7 +796,7 @@ func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -837,7 +837,7 @@ func (ec *executionContext) fieldContext_Assessment_assessedOn(_ context.Context
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -854,11 +854,11 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal []store.AssessmentScore
+					var zeroVal []casedata.AssessmentScore
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.AssessmentScore
+					var zeroVal []casedata.AssessmentScore
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -867,8 +867,8 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AssessmentScore) graphql.Marshaler {
-			return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.AssessmentScore) graphql.Marshaler {
+			return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -887,7 +887,7 @@ func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Assessment_workExperience(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_workExperience(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -928,7 +928,7 @@ func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Con
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -969,7 +969,7 @@ func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ cont
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1010,7 +1010,7 @@ func (ec *executionContext) fieldContext_Assessment_healthNotes(_ context.Contex
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1051,7 +1051,7 @@ func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ cont
 	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsServiceType)
 }
 
-func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1092,7 +1092,7 @@ func (ec *executionContext) fieldContext_Assessment_cancelledAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *store.Assessment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1145,8 +1145,8 @@ func (ec *executionContext) _AssessmentPayload_assessment(ctx context.Context, f
 			return obj.Assessment, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Assessment) graphql.Marshaler {
-			return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Assessment) graphql.Marshaler {
+			return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1165,7 +1165,7 @@ func (ec *executionContext) fieldContext_AssessmentPayload_assessment(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1188,7 +1188,7 @@ func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Case", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1229,7 +1229,7 @@ func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1270,7 +1270,7 @@ func (ec *executionContext) fieldContext_Case_status(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsCaseStatus)
 }
 
-func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1311,7 +1311,7 @@ func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1352,7 +1352,7 @@ func (ec *executionContext) fieldContext_Case_closedOn(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1393,7 +1393,7 @@ func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, f
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1434,7 +1434,7 @@ func (ec *executionContext) fieldContext_Case_summary(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Case_household(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_household(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1451,11 +1451,11 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Household
+					var zeroVal *casedata.Household
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Household
+					var zeroVal *casedata.Household
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1464,8 +1464,8 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1484,7 +1484,7 @@ func (ec *executionContext) fieldContext_Case_household(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_person(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_person(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1501,11 +1501,11 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1514,8 +1514,8 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1534,7 +1534,7 @@ func (ec *executionContext) fieldContext_Case_person(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_organisation(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1551,11 +1551,11 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1564,8 +1564,8 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1584,7 +1584,7 @@ func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1601,11 +1601,11 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1614,8 +1614,8 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1634,7 +1634,7 @@ func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_departments(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_departments(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1651,11 +1651,11 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.Department
+					var zeroVal []casedata.Department
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Department
+					var zeroVal []casedata.Department
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1664,8 +1664,8 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Department) graphql.Marshaler {
-			return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
+			return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1684,7 +1684,7 @@ func (ec *executionContext) fieldContext_Case_departments(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_organisations(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_organisations(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1701,11 +1701,11 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.CaseOrganisation
+					var zeroVal []casedata.CaseOrganisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.CaseOrganisation
+					var zeroVal []casedata.CaseOrganisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1714,8 +1714,8 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseOrganisation) graphql.Marshaler {
-			return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseOrganisation) graphql.Marshaler {
+			return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1734,7 +1734,7 @@ func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1751,11 +1751,11 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal []store.Assessment
+					var zeroVal []casedata.Assessment
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Assessment
+					var zeroVal []casedata.Assessment
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1764,8 +1764,8 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Assessment) graphql.Marshaler {
-			return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Assessment) graphql.Marshaler {
+			return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1784,7 +1784,7 @@ func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1801,11 +1801,11 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal []store.Project
+					var zeroVal []casedata.Project
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Project
+					var zeroVal []casedata.Project
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1814,8 +1814,8 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1834,7 +1834,7 @@ func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_interventions(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_interventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1851,11 +1851,11 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal []store.Intervention
+					var zeroVal []casedata.Intervention
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Intervention
+					var zeroVal []casedata.Intervention
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1864,8 +1864,8 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
-			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Intervention) graphql.Marshaler {
+			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1884,7 +1884,7 @@ func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1901,11 +1901,11 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
 				if err != nil {
-					var zeroVal []store.ActivityEntry
+					var zeroVal []casedata.ActivityEntry
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.ActivityEntry
+					var zeroVal []casedata.ActivityEntry
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1914,8 +1914,8 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ActivityEntry) graphql.Marshaler {
-			return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.ActivityEntry) graphql.Marshaler {
+			return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1934,7 +1934,7 @@ func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_participations(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_participations(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1951,11 +1951,11 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.CaseParticipation
+					var zeroVal []casedata.CaseParticipation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.CaseParticipation
+					var zeroVal []casedata.CaseParticipation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1964,8 +1964,8 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseParticipation) graphql.Marshaler {
-			return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseParticipationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseParticipation) graphql.Marshaler {
+			return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1984,7 +1984,7 @@ func (ec *executionContext) fieldContext_Case_participations(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_history(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_history(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2001,11 +2001,11 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.CaseEvent
+					var zeroVal []casedata.CaseEvent
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.CaseEvent
+					var zeroVal []casedata.CaseEvent
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2014,8 +2014,8 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseEvent) graphql.Marshaler {
-			return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseEvent) graphql.Marshaler {
+			return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2034,7 +2034,7 @@ func (ec *executionContext) fieldContext_Case_history(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2051,11 +2051,11 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.Referral
+					var zeroVal []casedata.Referral
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Referral
+					var zeroVal []casedata.Referral
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2064,8 +2064,8 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Referral) graphql.Marshaler {
-			return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferralᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Referral) graphql.Marshaler {
+			return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2084,7 +2084,7 @@ func (ec *executionContext) fieldContext_Case_referrals(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2101,11 +2101,11 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.Transfer
+					var zeroVal []casedata.Transfer
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Transfer
+					var zeroVal []casedata.Transfer
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2114,8 +2114,8 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Transfer) graphql.Marshaler {
-			return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransferᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Transfer) graphql.Marshaler {
+			return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2134,7 +2134,7 @@ func (ec *executionContext) fieldContext_Case_transfers(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2151,11 +2151,11 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.DueAction
+					var zeroVal []casedata.DueAction
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.DueAction
+					var zeroVal []casedata.DueAction
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2164,8 +2164,8 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.DueAction) graphql.Marshaler {
-			return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDueActionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.DueAction) graphql.Marshaler {
+			return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2184,7 +2184,7 @@ func (ec *executionContext) fieldContext_Case_dueActions(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2347,8 +2347,8 @@ func (ec *executionContext) _CaseEdge_node(ctx context.Context, field graphql.Co
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Case) graphql.Marshaler {
-			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Case) graphql.Marshaler {
+			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2367,7 +2367,7 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Context, field graphql.CollectedField, obj *store.CaseOrganisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2384,11 +2384,11 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2397,8 +2397,8 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2417,7 +2417,7 @@ func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, field graphql.CollectedField, obj *store.CaseOrganisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2470,8 +2470,8 @@ func (ec *executionContext) _CasePayload_case(ctx context.Context, field graphql
 			return obj.Case, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Case) graphql.Marshaler {
-			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Case) graphql.Marshaler {
+			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2490,7 +2490,7 @@ func (ec *executionContext) fieldContext_CasePayload_case(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_id(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2513,7 +2513,7 @@ func (ec *executionContext) fieldContext_Intervention_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Intervention", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Intervention_case(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2530,11 +2530,11 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2543,8 +2543,8 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2563,7 +2563,7 @@ func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_project(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_project(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2580,11 +2580,11 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Project
+					var zeroVal *casedata.Project
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Project
+					var zeroVal *casedata.Project
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2593,8 +2593,8 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2613,7 +2613,7 @@ func (ec *executionContext) fieldContext_Intervention_project(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_round(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_round(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2630,11 +2630,11 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Round
+					var zeroVal *casedata.Round
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Round
+					var zeroVal *casedata.Round
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2643,8 +2643,8 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Round) graphql.Marshaler {
-			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Round) graphql.Marshaler {
+			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2663,7 +2663,7 @@ func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2704,7 +2704,7 @@ func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Cont
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsServiceType)
 }
 
-func (ec *executionContext) _Intervention_provider(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_provider(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2721,11 +2721,11 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2734,8 +2734,8 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2754,7 +2754,7 @@ func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_operator(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_operator(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2795,7 +2795,7 @@ func (ec *executionContext) fieldContext_Intervention_operator(_ context.Context
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2812,11 +2812,11 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2825,8 +2825,8 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2845,7 +2845,7 @@ func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2886,7 +2886,7 @@ func (ec *executionContext) fieldContext_Intervention_startsOn(_ context.Context
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2927,7 +2927,7 @@ func (ec *executionContext) fieldContext_Intervention_endsOn(_ context.Context, 
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Intervention_plannedHours(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_plannedHours(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2968,7 +2968,7 @@ func (ec *executionContext) fieldContext_Intervention_plannedHours(_ context.Con
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsFloat)
 }
 
-func (ec *executionContext) _Intervention_hoursDelivered(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_hoursDelivered(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3009,7 +3009,7 @@ func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.C
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsFloat)
 }
 
-func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3050,7 +3050,7 @@ func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, 
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsInterventionStatus)
 }
 
-func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3091,7 +3091,7 @@ func (ec *executionContext) fieldContext_Intervention_interruptionReason(_ conte
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Intervention_department(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_department(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3108,11 +3108,11 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Department
+					var zeroVal *casedata.Department
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Department
+					var zeroVal *casedata.Department
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3121,8 +3121,8 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Department) graphql.Marshaler {
-			return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Department) graphql.Marshaler {
+			return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3141,7 +3141,7 @@ func (ec *executionContext) fieldContext_Intervention_department(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *store.Intervention) (ret graphql.Marshaler) {
+func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3194,8 +3194,8 @@ func (ec *executionContext) _InterventionPayload_intervention(ctx context.Contex
 			return obj.Intervention, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Intervention) graphql.Marshaler {
-			return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐIntervention(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Intervention) graphql.Marshaler {
+			return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3214,7 +3214,7 @@ func (ec *executionContext) fieldContext_InterventionPayload_intervention(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3237,7 +3237,7 @@ func (ec *executionContext) fieldContext_Project_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Project", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Project_case(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3254,11 +3254,11 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3267,8 +3267,8 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3287,7 +3287,7 @@ func (ec *executionContext) fieldContext_Project_case(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3328,7 +3328,7 @@ func (ec *executionContext) fieldContext_Project_title(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_participant(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_participant(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3345,11 +3345,11 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3358,8 +3358,8 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3378,7 +3378,7 @@ func (ec *executionContext) fieldContext_Project_participant(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Project_caseManager(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_caseManager(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3395,11 +3395,11 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3408,8 +3408,8 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3428,7 +3428,7 @@ func (ec *executionContext) fieldContext_Project_caseManager(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Project_provider(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_provider(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3445,11 +3445,11 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3458,8 +3458,8 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3478,7 +3478,7 @@ func (ec *executionContext) fieldContext_Project_provider(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Project_objectives(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_objectives(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3519,7 +3519,7 @@ func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, f
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3560,7 +3560,7 @@ func (ec *executionContext) fieldContext_Project_status(_ context.Context, field
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectStatus)
 }
 
-func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3601,7 +3601,7 @@ func (ec *executionContext) fieldContext_Project_startedOn(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3642,7 +3642,7 @@ func (ec *executionContext) fieldContext_Project_endedOn(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3683,7 +3683,7 @@ func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Co
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3724,7 +3724,7 @@ func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Contex
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3765,7 +3765,7 @@ func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Contex
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3806,7 +3806,7 @@ func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Co
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3847,7 +3847,7 @@ func (ec *executionContext) fieldContext_Project_outcome(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectOutcome)
 }
 
-func (ec *executionContext) _Project_interventions(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+func (ec *executionContext) _Project_interventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3864,11 +3864,11 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
 				if err != nil {
-					var zeroVal []store.Intervention
+					var zeroVal []casedata.Intervention
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Intervention
+					var zeroVal []casedata.Intervention
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -3877,8 +3877,8 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
-			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Intervention) graphql.Marshaler {
+			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3909,8 +3909,8 @@ func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field g
 			return obj.Project, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Project) graphql.Marshaler {
-			return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Project) graphql.Marshaler {
+			return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4725,7 +4725,7 @@ func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context
 
 var activityEntryImplementors = []string{"ActivityEntry", "Node"}
 
-func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.SelectionSet, obj *store.ActivityEntry) graphql.Marshaler {
+func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.SelectionSet, obj *casedata.ActivityEntry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4845,7 +4845,7 @@ func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.S
 
 var areaScoreImplementors = []string{"AreaScore"}
 
-func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet, obj *store.AssessmentScore) graphql.Marshaler {
+func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet, obj *casedata.AssessmentScore) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, areaScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4895,7 +4895,7 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 
 var assessmentImplementors = []string{"Assessment", "Node"}
 
-func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSet, obj *store.Assessment) graphql.Marshaler {
+func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSet, obj *casedata.Assessment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, assessmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5030,7 +5030,7 @@ func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.Sele
 
 var caseImplementors = []string{"Case", "Node"}
 
-func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *store.Case) graphql.Marshaler {
+func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *casedata.Case) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5275,7 +5275,7 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 
 var caseOrganisationLinkImplementors = []string{"CaseOrganisationLink"}
 
-func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.SelectionSet, obj *store.CaseOrganisation) graphql.Marshaler {
+func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseOrganisation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseOrganisationLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5360,7 +5360,7 @@ func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionS
 
 var interventionImplementors = []string{"Intervention", "Node"}
 
-func (ec *executionContext) _Intervention(ctx context.Context, sel ast.SelectionSet, obj *store.Intervention) graphql.Marshaler {
+func (ec *executionContext) _Intervention(ctx context.Context, sel ast.SelectionSet, obj *casedata.Intervention) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, interventionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5515,7 +5515,7 @@ func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.Se
 
 var projectImplementors = []string{"Project", "Node"}
 
-func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *store.Project) graphql.Marshaler {
+func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *casedata.Project) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -5677,7 +5677,7 @@ func (ec *executionContext) unmarshalNActivateInterventionInput2githubᚗcomᚋp
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntry(ctx context.Context, sel ast.SelectionSet, v store.ActivityEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx context.Context, sel ast.SelectionSet, v casedata.ActivityEntry) graphql.Marshaler {
 	return ec._ActivityEntry(ctx, sel, &v)
 }
 
@@ -5712,7 +5712,7 @@ func (ec *executionContext) unmarshalNAddActivityEntryInput2githubᚗcomᚋponte
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScore(ctx context.Context, sel ast.SelectionSet, v store.AssessmentScore) graphql.Marshaler {
+func (ec *executionContext) marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx context.Context, sel ast.SelectionSet, v casedata.AssessmentScore) graphql.Marshaler {
 	return ec._AreaScore(ctx, sel, &v)
 }
 
@@ -5735,7 +5735,7 @@ func (ec *executionContext) unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑh
 	return res, nil
 }
 
-func (ec *executionContext) marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessment(ctx context.Context, sel ast.SelectionSet, v store.Assessment) graphql.Marshaler {
+func (ec *executionContext) marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx context.Context, sel ast.SelectionSet, v casedata.Assessment) graphql.Marshaler {
 	return ec._Assessment(ctx, sel, &v)
 }
 
@@ -5749,7 +5749,7 @@ func (ec *executionContext) marshalNAssessmentPayload2ᚖgithubᚗcomᚋponteᚑ
 	return ec._AssessmentPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx context.Context, sel ast.SelectionSet, v store.Case) graphql.Marshaler {
+func (ec *executionContext) marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx context.Context, sel ast.SelectionSet, v casedata.Case) graphql.Marshaler {
 	return ec._Case(ctx, sel, &v)
 }
 
@@ -5783,7 +5783,7 @@ func (ec *executionContext) marshalNCaseEdge2ᚕgithubᚗcomᚋponteᚑhubᚋpon
 	return ret
 }
 
-func (ec *executionContext) marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisation(ctx context.Context, sel ast.SelectionSet, v store.CaseOrganisation) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisation(ctx context.Context, sel ast.SelectionSet, v casedata.CaseOrganisation) graphql.Marshaler {
 	return ec._CaseOrganisationLink(ctx, sel, &v)
 }
 
@@ -5849,7 +5849,7 @@ func (ec *executionContext) unmarshalNInterruptInterventionInput2githubᚗcomᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐIntervention(ctx context.Context, sel ast.SelectionSet, v store.Intervention) graphql.Marshaler {
+func (ec *executionContext) marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx context.Context, sel ast.SelectionSet, v casedata.Intervention) graphql.Marshaler {
 	return ec._Intervention(ctx, sel, &v)
 }
 
@@ -5868,7 +5868,7 @@ func (ec *executionContext) unmarshalNOpenCaseInput2githubᚗcomᚋponteᚑhub�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v store.Project) graphql.Marshaler {
+func (ec *executionContext) marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx context.Context, sel ast.SelectionSet, v casedata.Project) graphql.Marshaler {
 	return ec._Project(ctx, sel, &v)
 }
 
@@ -5908,14 +5908,14 @@ func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋponteᚑ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActivityEntry) graphql.Marshaler {
+func (ec *executionContext) marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.ActivityEntry) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐActivityEntry(ctx, sel, v[i])
+		return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5939,14 +5939,14 @@ func (ec *executionContext) marshalOActivityKind2string(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AssessmentScore) graphql.Marshaler {
+func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.AssessmentScore) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentScore(ctx, sel, v[i])
+		return ec.marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5975,14 +5975,14 @@ func (ec *executionContext) unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑh
 	return res, nil
 }
 
-func (ec *executionContext) marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Assessment) graphql.Marshaler {
+func (ec *executionContext) marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Assessment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐAssessment(ctx, sel, v[i])
+		return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5994,14 +5994,14 @@ func (ec *executionContext) marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋp
 	return ret
 }
 
-func (ec *executionContext) marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Case) graphql.Marshaler {
+func (ec *executionContext) marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Case) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, sel, v[i])
+		return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6013,7 +6013,7 @@ func (ec *executionContext) marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponte�
 	return ret
 }
 
-func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx context.Context, sel ast.SelectionSet, v *store.Case) graphql.Marshaler {
+func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx context.Context, sel ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -6028,14 +6028,14 @@ func (ec *executionContext) unmarshalOCaseFilter2ᚖgithubᚗcomᚋponteᚑhub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseOrganisation) graphql.Marshaler {
+func (ec *executionContext) marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.CaseOrganisation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseOrganisation(ctx, sel, v[i])
+		return ec.marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6101,14 +6101,14 @@ func (ec *executionContext) marshalOEmployabilityArea2string(ctx context.Context
 	return res
 }
 
-func (ec *executionContext) marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐInterventionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Intervention) graphql.Marshaler {
+func (ec *executionContext) marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Intervention) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐIntervention(ctx, sel, v[i])
+		return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6132,14 +6132,14 @@ func (ec *executionContext) marshalOInterventionStatus2string(ctx context.Contex
 	return res
 }
 
-func (ec *executionContext) marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Project) graphql.Marshaler {
+func (ec *executionContext) marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Project) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx, sel, v[i])
+		return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -6151,7 +6151,7 @@ func (ec *executionContext) marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋpont
 	return ret
 }
 
-func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v *store.Project) graphql.Marshaler {
+func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx context.Context, sel ast.SelectionSet, v *casedata.Project) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -16,46 +16,46 @@ import (
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/casework/referral"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type CaseEventResolver interface {
-	SubjectID(ctx context.Context, obj *store.CaseEvent) (*string, error)
-	Organisation(ctx context.Context, obj *store.CaseEvent) (*store.Organisation, error)
+	SubjectID(ctx context.Context, obj *casedata.CaseEvent) (*string, error)
+	Organisation(ctx context.Context, obj *casedata.CaseEvent) (*casedata.Organisation, error)
 
-	Changes(ctx context.Context, obj *store.CaseEvent) ([]store.FieldChange, error)
-	Actor(ctx context.Context, obj *store.CaseEvent) (*store.Staff, error)
+	Changes(ctx context.Context, obj *casedata.CaseEvent) ([]casedata.FieldChange, error)
+	Actor(ctx context.Context, obj *casedata.CaseEvent) (*casedata.Staff, error)
 }
 type CaseParticipationResolver interface {
-	Organisation(ctx context.Context, obj *store.CaseParticipation) (*store.Organisation, error)
+	Organisation(ctx context.Context, obj *casedata.CaseParticipation) (*casedata.Organisation, error)
 
-	BasisID(ctx context.Context, obj *store.CaseParticipation) (*string, error)
+	BasisID(ctx context.Context, obj *casedata.CaseParticipation) (*string, error)
 }
 type FieldChangeResolver interface {
-	Category(ctx context.Context, obj *store.FieldChange) (string, error)
+	Category(ctx context.Context, obj *casedata.FieldChange) (string, error)
 }
 type PersonDataChangeResolver interface {
-	Changes(ctx context.Context, obj *store.PersonRectification) ([]store.FieldChange, error)
-	Actor(ctx context.Context, obj *store.PersonRectification) (*store.Staff, error)
+	Changes(ctx context.Context, obj *casedata.PersonRectification) ([]casedata.FieldChange, error)
+	Actor(ctx context.Context, obj *casedata.PersonRectification) (*casedata.Staff, error)
 }
 type ReferralResolver interface {
-	ID(ctx context.Context, obj *store.Referral) (string, error)
-	Case(ctx context.Context, obj *store.Referral) (*store.Case, error)
-	From(ctx context.Context, obj *store.Referral) (*store.Organisation, error)
-	To(ctx context.Context, obj *store.Referral) (*store.Organisation, error)
+	ID(ctx context.Context, obj *casedata.Referral) (string, error)
+	Case(ctx context.Context, obj *casedata.Referral) (*casedata.Case, error)
+	From(ctx context.Context, obj *casedata.Referral) (*casedata.Organisation, error)
+	To(ctx context.Context, obj *casedata.Referral) (*casedata.Organisation, error)
 
-	Categories(ctx context.Context, obj *store.Referral) ([]string, error)
+	Categories(ctx context.Context, obj *casedata.Referral) ([]string, error)
 }
 type TransferResolver interface {
-	ID(ctx context.Context, obj *store.Transfer) (string, error)
-	Case(ctx context.Context, obj *store.Transfer) (*store.Case, error)
-	From(ctx context.Context, obj *store.Transfer) (*store.Organisation, error)
-	FromWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error)
-	To(ctx context.Context, obj *store.Transfer) (*store.Organisation, error)
-	ToWorker(ctx context.Context, obj *store.Transfer) (*store.Staff, error)
+	ID(ctx context.Context, obj *casedata.Transfer) (string, error)
+	Case(ctx context.Context, obj *casedata.Transfer) (*casedata.Case, error)
+	From(ctx context.Context, obj *casedata.Transfer) (*casedata.Organisation, error)
+	FromWorker(ctx context.Context, obj *casedata.Transfer) (*casedata.Staff, error)
+	To(ctx context.Context, obj *casedata.Transfer) (*casedata.Organisation, error)
+	ToWorker(ctx context.Context, obj *casedata.Transfer) (*casedata.Staff, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -66,7 +66,7 @@ type TransferResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -107,7 +107,7 @@ func (ec *executionContext) fieldContext_CaseEvent_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsCaseEventKind)
 }
 
-func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -148,7 +148,7 @@ func (ec *executionContext) fieldContext_CaseEvent_at(_ context.Context, field g
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -189,7 +189,7 @@ func (ec *executionContext) fieldContext_CaseEvent_effectiveOn(_ context.Context
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -230,7 +230,7 @@ func (ec *executionContext) fieldContext_CaseEvent_subjectId(_ context.Context, 
 	return graphql.NewScalarFieldContext("CaseEvent", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -247,11 +247,11 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -260,8 +260,8 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -280,7 +280,7 @@ func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -321,7 +321,7 @@ func (ec *executionContext) fieldContext_CaseEvent_reason(_ context.Context, fie
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -338,11 +338,11 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.FieldChange
+					var zeroVal []casedata.FieldChange
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.FieldChange
+					var zeroVal []casedata.FieldChange
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -351,8 +351,8 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.FieldChange) graphql.Marshaler {
+			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -371,7 +371,7 @@ func (ec *executionContext) fieldContext_CaseEvent_changes(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -388,11 +388,11 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -401,8 +401,8 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -421,7 +421,7 @@ func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *store.CaseEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -462,7 +462,7 @@ func (ec *executionContext) fieldContext_CaseEvent_actorSubject(_ context.Contex
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -479,11 +479,11 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -492,8 +492,8 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -512,7 +512,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -553,7 +553,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_role(_ context.Contex
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsCaseOrganisationRole)
 }
 
-func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -594,7 +594,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_basis(_ context.Conte
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsParticipationBasis)
 }
 
-func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -635,7 +635,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_basisId(_ context.Con
 	return graphql.NewScalarFieldContext("CaseParticipation", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -676,7 +676,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_fromOn(_ context.Cont
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -717,7 +717,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_toOn(_ context.Contex
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -758,7 +758,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_reason(_ context.Cont
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, field graphql.CollectedField, obj *store.CaseParticipation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -799,7 +799,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_endReason(_ context.C
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -822,7 +822,7 @@ func (ec *executionContext) fieldContext_FieldChange_field(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _FieldChange_category(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldChange_category(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -845,7 +845,7 @@ func (ec *executionContext) fieldContext_FieldChange_category(_ context.Context,
 	return graphql.NewScalarFieldContext("FieldChange", field, true, true, errNoChildFieldsDataCategory)
 }
 
-func (ec *executionContext) _FieldChange_previous(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldChange_previous(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -868,7 +868,7 @@ func (ec *executionContext) fieldContext_FieldChange_previous(_ context.Context,
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _FieldChange_value(ctx context.Context, field graphql.CollectedField, obj *store.FieldChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldChange_value(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -891,7 +891,7 @@ func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -932,7 +932,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_at(_ context.Context, 
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -973,7 +973,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_reason(_ context.Conte
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -990,11 +990,11 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal []store.FieldChange
+					var zeroVal []casedata.FieldChange
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.FieldChange
+					var zeroVal []casedata.FieldChange
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1003,8 +1003,8 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.FieldChange) graphql.Marshaler {
+			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1023,7 +1023,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1040,11 +1040,11 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1053,8 +1053,8 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1073,7 +1073,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *store.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1126,8 +1126,8 @@ func (ec *executionContext) _PersonPayload_person(ctx context.Context, field gra
 			return obj.Person, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
+			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1146,7 +1146,7 @@ func (ec *executionContext) fieldContext_PersonPayload_person(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Referral_id(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1169,7 +1169,7 @@ func (ec *executionContext) fieldContext_Referral_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Referral", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1186,11 +1186,11 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1199,8 +1199,8 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1219,7 +1219,7 @@ func (ec *executionContext) fieldContext_Referral_case(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1236,11 +1236,11 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1249,8 +1249,8 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1269,7 +1269,7 @@ func (ec *executionContext) fieldContext_Referral_from(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1286,11 +1286,11 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1299,8 +1299,8 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1319,7 +1319,7 @@ func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1360,7 +1360,7 @@ func (ec *executionContext) fieldContext_Referral_purpose(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_categories(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_categories(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1401,7 +1401,7 @@ func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, 
 	return graphql.NewScalarFieldContext("Referral", field, true, true, errNoChildFieldsDataCategory)
 }
 
-func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1442,7 +1442,7 @@ func (ec *executionContext) fieldContext_Referral_legalBasis(_ context.Context, 
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsLegalBasis)
 }
 
-func (ec *executionContext) _Referral_legalReference(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_legalReference(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1483,7 +1483,7 @@ func (ec *executionContext) fieldContext_Referral_legalReference(_ context.Conte
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1524,7 +1524,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenAt(_ context.Conte
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1565,7 +1565,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenBy(_ context.Conte
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1606,7 +1606,7 @@ func (ec *executionContext) fieldContext_Referral_consentEvidence(_ context.Cont
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1647,7 +1647,7 @@ func (ec *executionContext) fieldContext_Referral_status(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsReferralStatus)
 }
 
-func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1688,7 +1688,7 @@ func (ec *executionContext) fieldContext_Referral_requestedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1729,7 +1729,7 @@ func (ec *executionContext) fieldContext_Referral_requestedBy(_ context.Context,
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1770,7 +1770,7 @@ func (ec *executionContext) fieldContext_Referral_respondedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1811,7 +1811,7 @@ func (ec *executionContext) fieldContext_Referral_respondedBy(_ context.Context,
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_responseNote(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1852,7 +1852,7 @@ func (ec *executionContext) fieldContext_Referral_responseNote(_ context.Context
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1893,7 +1893,7 @@ func (ec *executionContext) fieldContext_Referral_endedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Referral_endReason(ctx context.Context, field graphql.CollectedField, obj *store.Referral) (ret graphql.Marshaler) {
+func (ec *executionContext) _Referral_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2056,8 +2056,8 @@ func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphq
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferral(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Referral) graphql.Marshaler {
+			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2088,8 +2088,8 @@ func (ec *executionContext) _ReferralPayload_referral(ctx context.Context, field
 			return obj.Referral, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferral(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Referral) graphql.Marshaler {
+			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2108,7 +2108,7 @@ func (ec *executionContext) fieldContext_ReferralPayload_referral(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_id(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2131,7 +2131,7 @@ func (ec *executionContext) fieldContext_Transfer_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Transfer", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2148,11 +2148,11 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2161,8 +2161,8 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2181,7 +2181,7 @@ func (ec *executionContext) fieldContext_Transfer_case(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2198,11 +2198,11 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2211,8 +2211,8 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2231,7 +2231,7 @@ func (ec *executionContext) fieldContext_Transfer_from(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2248,11 +2248,11 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2261,8 +2261,8 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2281,7 +2281,7 @@ func (ec *executionContext) fieldContext_Transfer_fromWorker(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2298,11 +2298,11 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Organisation
+					var zeroVal *casedata.Organisation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2311,8 +2311,8 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2331,7 +2331,7 @@ func (ec *executionContext) fieldContext_Transfer_to(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2348,11 +2348,11 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2361,8 +2361,8 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2381,7 +2381,7 @@ func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Transfer_keepPrevious(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_keepPrevious(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2422,7 +2422,7 @@ func (ec *executionContext) fieldContext_Transfer_keepPrevious(_ context.Context
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsBoolean)
 }
 
-func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2463,7 +2463,7 @@ func (ec *executionContext) fieldContext_Transfer_reason(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2504,7 +2504,7 @@ func (ec *executionContext) fieldContext_Transfer_status(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsTransferStatus)
 }
 
-func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2545,7 +2545,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2586,7 +2586,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedBy(_ context.Context,
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2627,7 +2627,7 @@ func (ec *executionContext) fieldContext_Transfer_respondedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field graphql.CollectedField, obj *store.Transfer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2790,8 +2790,8 @@ func (ec *executionContext) _TransferEdge_node(ctx context.Context, field graphq
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Transfer) graphql.Marshaler {
-			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransfer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Transfer) graphql.Marshaler {
+			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2822,8 +2822,8 @@ func (ec *executionContext) _TransferPayload_transfer(ctx context.Context, field
 			return obj.Transfer, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Transfer) graphql.Marshaler {
-			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransfer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Transfer) graphql.Marshaler {
+			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3739,7 +3739,7 @@ func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context,
 
 var caseEventImplementors = []string{"CaseEvent"}
 
-func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet, obj *store.CaseEvent) graphql.Marshaler {
+func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3819,7 +3819,7 @@ func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet
 
 var caseParticipationImplementors = []string{"CaseParticipation"}
 
-func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.SelectionSet, obj *store.CaseParticipation) graphql.Marshaler {
+func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseParticipation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseParticipationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3894,7 +3894,7 @@ func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.Sele
 
 var fieldChangeImplementors = []string{"FieldChange"}
 
-func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *store.FieldChange) graphql.Marshaler {
+func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.FieldChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3949,7 +3949,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 
 var personDataChangeImplementors = []string{"PersonDataChange"}
 
-func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.SelectionSet, obj *store.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.PersonRectification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personDataChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4049,7 +4049,7 @@ func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.Selectio
 
 var referralImplementors = []string{"Referral", "Node"}
 
-func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet, obj *store.Referral) graphql.Marshaler {
+func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet, obj *casedata.Referral) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4314,7 +4314,7 @@ func (ec *executionContext) _ReferralPayload(ctx context.Context, sel ast.Select
 
 var transferImplementors = []string{"Transfer", "Node"}
 
-func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet, obj *store.Transfer) graphql.Marshaler {
+func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet, obj *casedata.Transfer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4576,11 +4576,11 @@ func (ec *executionContext) unmarshalNCancelInterventionInput2githubᚗcomᚋpon
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCaseEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseEvent(ctx context.Context, sel ast.SelectionSet, v store.CaseEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEvent(ctx context.Context, sel ast.SelectionSet, v casedata.CaseEvent) graphql.Marshaler {
 	return ec._CaseEvent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCaseParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseParticipation(ctx context.Context, sel ast.SelectionSet, v store.CaseParticipation) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipation(ctx context.Context, sel ast.SelectionSet, v casedata.CaseParticipation) graphql.Marshaler {
 	return ec._CaseParticipation(ctx, sel, &v)
 }
 
@@ -4609,7 +4609,7 @@ func (ec *executionContext) unmarshalNEndReferralInput2githubᚗcomᚋponteᚑhu
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFieldChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v store.FieldChange) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v casedata.FieldChange) graphql.Marshaler {
 	return ec._FieldChange(ctx, sel, &v)
 }
 
@@ -4629,7 +4629,7 @@ func (ec *executionContext) marshalNLegalBasis2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPersonRectification(ctx context.Context, sel ast.SelectionSet, v store.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectification(ctx context.Context, sel ast.SelectionSet, v casedata.PersonRectification) graphql.Marshaler {
 	return ec._PersonDataChange(ctx, sel, &v)
 }
 
@@ -4643,7 +4643,7 @@ func (ec *executionContext) marshalNPersonPayload2ᚖgithubᚗcomᚋponteᚑhub�
 	return ec._PersonPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferral(ctx context.Context, sel ast.SelectionSet, v store.Referral) graphql.Marshaler {
+func (ec *executionContext) marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx context.Context, sel ast.SelectionSet, v casedata.Referral) graphql.Marshaler {
 	return ec._Referral(ctx, sel, &v)
 }
 
@@ -4712,7 +4712,7 @@ func (ec *executionContext) unmarshalNSetCaseDepartmentsInput2githubᚗcomᚋpon
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransfer(ctx context.Context, sel ast.SelectionSet, v store.Transfer) graphql.Marshaler {
+func (ec *executionContext) marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx context.Context, sel ast.SelectionSet, v casedata.Transfer) graphql.Marshaler {
 	return ec._Transfer(ctx, sel, &v)
 }
 
@@ -4761,14 +4761,14 @@ func (ec *executionContext) unmarshalNUpdatePersonInput2githubᚗcomᚋponteᚑh
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseEvent) graphql.Marshaler {
+func (ec *executionContext) marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.CaseEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseEvent(ctx, sel, v[i])
+		return ec.marshalNCaseEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEvent(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4792,14 +4792,14 @@ func (ec *executionContext) marshalOCaseEventKind2string(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseParticipation) graphql.Marshaler {
+func (ec *executionContext) marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.CaseParticipation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseParticipation(ctx, sel, v[i])
+		return ec.marshalNCaseParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4827,14 +4827,14 @@ func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋponteᚑhubᚋpo
 	return v
 }
 
-func (ec *executionContext) marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []store.FieldChange) graphql.Marshaler {
+func (ec *executionContext) marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.FieldChange) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐFieldChange(ctx, sel, v[i])
+		return ec.marshalNFieldChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4870,14 +4870,14 @@ func (ec *executionContext) marshalOParticipationBasis2string(ctx context.Contex
 	return res
 }
 
-func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPersonRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.PersonRectification) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPersonRectification(ctx, sel, v[i])
+		return ec.marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectification(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4889,14 +4889,14 @@ func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑh
 	return ret
 }
 
-func (ec *executionContext) marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Referral) graphql.Marshaler {
+func (ec *executionContext) marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Referral) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐReferral(ctx, sel, v[i])
+		return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4938,14 +4938,14 @@ func (ec *executionContext) marshalOReferralStatus2ᚖstring(ctx context.Context
 	return res
 }
 
-func (ec *executionContext) marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Transfer) graphql.Marshaler {
+func (ec *executionContext) marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Transfer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐTransfer(ctx, sel, v[i])
+		return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

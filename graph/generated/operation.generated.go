@@ -13,36 +13,36 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework/project"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type OperationResolver interface {
-	ID(ctx context.Context, obj *store.Operation) (string, error)
+	ID(ctx context.Context, obj *casedata.Operation) (string, error)
 
-	Rounds(ctx context.Context, obj *store.Operation) ([]store.Round, error)
-	Participations(ctx context.Context, obj *store.Operation, first *int, after *string, roundID *string, search *string) (*model.ParticipationConnection, error)
+	Rounds(ctx context.Context, obj *casedata.Operation) ([]casedata.Round, error)
+	Participations(ctx context.Context, obj *casedata.Operation, first *int, after *string, roundID *string, search *string) (*model.ParticipationConnection, error)
 }
 type OperationRoundResolver interface {
-	ID(ctx context.Context, obj *store.Round) (string, error)
-	Operation(ctx context.Context, obj *store.Round) (*store.Operation, error)
+	ID(ctx context.Context, obj *casedata.Round) (string, error)
+	Operation(ctx context.Context, obj *casedata.Round) (*casedata.Operation, error)
 }
 type ParticipationResolver interface {
-	ID(ctx context.Context, obj *store.Participation) (string, error)
-	Operation(ctx context.Context, obj *store.Participation) (*store.Operation, error)
-	Round(ctx context.Context, obj *store.Participation) (*store.Round, error)
-	Person(ctx context.Context, obj *store.Participation) (*store.Person, error)
+	ID(ctx context.Context, obj *casedata.Participation) (string, error)
+	Operation(ctx context.Context, obj *casedata.Participation) (*casedata.Operation, error)
+	Round(ctx context.Context, obj *casedata.Participation) (*casedata.Round, error)
+	Person(ctx context.Context, obj *casedata.Participation) (*casedata.Person, error)
 
-	Gender(ctx context.Context, obj *store.Participation) (*string, error)
+	Gender(ctx context.Context, obj *casedata.Participation) (*string, error)
 
-	Disability(ctx context.Context, obj *store.Participation) (*string, error)
-	ThirdCountryNational(ctx context.Context, obj *store.Participation) (*string, error)
-	ForeignBackground(ctx context.Context, obj *store.Participation) (*string, error)
-	Minority(ctx context.Context, obj *store.Participation) (*string, error)
-	Homeless(ctx context.Context, obj *store.Participation) (*string, error)
-	Rural(ctx context.Context, obj *store.Participation) (*string, error)
+	Disability(ctx context.Context, obj *casedata.Participation) (*string, error)
+	ThirdCountryNational(ctx context.Context, obj *casedata.Participation) (*string, error)
+	ForeignBackground(ctx context.Context, obj *casedata.Participation) (*string, error)
+	Minority(ctx context.Context, obj *casedata.Participation) (*string, error)
+	Homeless(ctx context.Context, obj *casedata.Participation) (*string, error)
+	Rural(ctx context.Context, obj *casedata.Participation) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -91,7 +91,7 @@ func (ec *executionContext) field_Operation_participations_args(ctx context.Cont
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Operation_id(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -114,7 +114,7 @@ func (ec *executionContext) fieldContext_Operation_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Operation", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -137,7 +137,7 @@ func (ec *executionContext) fieldContext_Operation_code(_ context.Context, field
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -160,7 +160,7 @@ func (ec *executionContext) fieldContext_Operation_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_programme(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -183,7 +183,7 @@ func (ec *executionContext) fieldContext_Operation_programme(_ context.Context, 
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_priority(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_priority(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -206,7 +206,7 @@ func (ec *executionContext) fieldContext_Operation_priority(_ context.Context, f
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_specificObjective(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_specificObjective(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -229,7 +229,7 @@ func (ec *executionContext) fieldContext_Operation_specificObjective(_ context.C
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -252,7 +252,7 @@ func (ec *executionContext) fieldContext_Operation_categoryOfRegion(_ context.Co
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsCategoryOfRegion)
 }
 
-func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -275,7 +275,7 @@ func (ec *executionContext) fieldContext_Operation_fundingSource(_ context.Conte
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Operation_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -298,7 +298,7 @@ func (ec *executionContext) fieldContext_Operation_startsOn(_ context.Context, f
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Operation_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -321,7 +321,7 @@ func (ec *executionContext) fieldContext_Operation_endsOn(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Operation_rounds(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_rounds(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -333,8 +333,8 @@ func (ec *executionContext) _Operation_rounds(ctx context.Context, field graphql
 			return ec.Resolvers.Operation().Rounds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Round) graphql.Marshaler {
-			return ec.marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRoundᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Round) graphql.Marshaler {
+			return ec.marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRoundᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -353,7 +353,7 @@ func (ec *executionContext) fieldContext_Operation_rounds(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Operation_participations(ctx context.Context, field graphql.CollectedField, obj *store.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Operation_participations(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -519,8 +519,8 @@ func (ec *executionContext) _OperationEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Operation) graphql.Marshaler {
-			return ec.marshalNOperation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Operation) graphql.Marshaler {
+			return ec.marshalNOperation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -539,7 +539,7 @@ func (ec *executionContext) fieldContext_OperationEdge_node(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _OperationRound_id(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -562,7 +562,7 @@ func (ec *executionContext) fieldContext_OperationRound_id(_ context.Context, fi
 	return graphql.NewScalarFieldContext("OperationRound", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _OperationRound_operation(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_operation(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -574,8 +574,8 @@ func (ec *executionContext) _OperationRound_operation(ctx context.Context, field
 			return ec.Resolvers.OperationRound().Operation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Operation) graphql.Marshaler {
-			return ec.marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Operation) graphql.Marshaler {
+			return ec.marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -594,7 +594,7 @@ func (ec *executionContext) fieldContext_OperationRound_operation(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _OperationRound_number(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_number(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -617,7 +617,7 @@ func (ec *executionContext) fieldContext_OperationRound_number(_ context.Context
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _OperationRound_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -640,7 +640,7 @@ func (ec *executionContext) fieldContext_OperationRound_startsOn(_ context.Conte
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _OperationRound_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -663,7 +663,7 @@ func (ec *executionContext) fieldContext_OperationRound_endsOn(_ context.Context
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, field graphql.CollectedField, obj *store.Round) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -686,7 +686,7 @@ func (ec *executionContext) fieldContext_OperationRound_fundingSource(_ context.
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Participation_id(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -709,7 +709,7 @@ func (ec *executionContext) fieldContext_Participation_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Participation_operation(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_operation(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -726,11 +726,11 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal *store.Operation
+					var zeroVal *casedata.Operation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Operation
+					var zeroVal *casedata.Operation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -739,8 +739,8 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Operation) graphql.Marshaler {
-			return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Operation) graphql.Marshaler {
+			return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -759,7 +759,7 @@ func (ec *executionContext) fieldContext_Participation_operation(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Participation_round(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_round(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -776,11 +776,11 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal *store.Round
+					var zeroVal *casedata.Round
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Round
+					var zeroVal *casedata.Round
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -789,8 +789,8 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Round) graphql.Marshaler {
-			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Round) graphql.Marshaler {
+			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, selections, v)
 		},
 		true,
 		false,
@@ -809,7 +809,7 @@ func (ec *executionContext) fieldContext_Participation_round(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Participation_person(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_person(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -826,11 +826,11 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -839,8 +839,8 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -859,7 +859,7 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Participation_entryDate(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_entryDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -900,7 +900,7 @@ func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Conte
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -941,7 +941,7 @@ func (ec *executionContext) fieldContext_Participation_exitDate(_ context.Contex
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Participation_gender(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_gender(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -982,7 +982,7 @@ func (ec *executionContext) fieldContext_Participation_gender(_ context.Context,
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsGender)
 }
 
-func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1023,7 +1023,7 @@ func (ec *executionContext) fieldContext_Participation_birthDate(_ context.Conte
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1064,7 +1064,7 @@ func (ec *executionContext) fieldContext_Participation_employmentStatus(_ contex
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsEmploymentStatus)
 }
 
-func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1105,7 +1105,7 @@ func (ec *executionContext) fieldContext_Participation_unemploymentMonths(_ cont
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1146,7 +1146,7 @@ func (ec *executionContext) fieldContext_Participation_isced(_ context.Context, 
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1187,7 +1187,7 @@ func (ec *executionContext) fieldContext_Participation_householdSize(_ context.C
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1228,7 +1228,7 @@ func (ec *executionContext) fieldContext_Participation_countryOfOrigin(_ context
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Participation_disability(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_disability(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1269,7 +1269,7 @@ func (ec *executionContext) fieldContext_Participation_disability(_ context.Cont
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
-func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1310,7 +1310,7 @@ func (ec *executionContext) fieldContext_Participation_thirdCountryNational(_ co
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
-func (ec *executionContext) _Participation_foreignBackground(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_foreignBackground(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1351,7 +1351,7 @@ func (ec *executionContext) fieldContext_Participation_foreignBackground(_ conte
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
-func (ec *executionContext) _Participation_minority(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_minority(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1392,7 +1392,7 @@ func (ec *executionContext) fieldContext_Participation_minority(_ context.Contex
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
-func (ec *executionContext) _Participation_homeless(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_homeless(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1433,7 +1433,7 @@ func (ec *executionContext) fieldContext_Participation_homeless(_ context.Contex
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsDisadvantageFlag)
 }
 
-func (ec *executionContext) _Participation_rural(ctx context.Context, field graphql.CollectedField, obj *store.Participation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participation_rural(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1596,8 +1596,8 @@ func (ec *executionContext) _ParticipationEdge_node(ctx context.Context, field g
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Participation) graphql.Marshaler {
-			return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Participation) graphql.Marshaler {
+			return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1628,8 +1628,8 @@ func (ec *executionContext) _ParticipationPayload_participation(ctx context.Cont
 			return obj.Participation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Participation) graphql.Marshaler {
-			return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Participation) graphql.Marshaler {
+			return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1885,7 +1885,7 @@ func (ec *executionContext) unmarshalInputRecordParticipantExitInput(ctx context
 
 var operationImplementors = []string{"Operation", "Node"}
 
-func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet, obj *store.Operation) graphql.Marshaler {
+func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Operation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2075,7 +2075,7 @@ func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.Selectio
 
 var operationRoundImplementors = []string{"OperationRound", "Node"}
 
-func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.SelectionSet, obj *store.Round) graphql.Marshaler {
+func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.SelectionSet, obj *casedata.Round) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operationRoundImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2140,7 +2140,7 @@ func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.Selecti
 
 var participationImplementors = []string{"Participation", "Node"}
 
-func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *store.Participation) graphql.Marshaler {
+func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Participation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2428,11 +2428,11 @@ func (ec *executionContext) unmarshalNEnrolParticipantInput2githubᚗcomᚋponte
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOperation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx context.Context, sel ast.SelectionSet, v store.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalNOperation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx context.Context, sel ast.SelectionSet, v casedata.Operation) graphql.Marshaler {
 	return ec._Operation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx context.Context, sel ast.SelectionSet, v *store.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx context.Context, sel ast.SelectionSet, v *casedata.Operation) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -2472,15 +2472,15 @@ func (ec *executionContext) marshalNOperationEdge2ᚕgithubᚗcomᚋponteᚑhub�
 	return ret
 }
 
-func (ec *executionContext) marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx context.Context, sel ast.SelectionSet, v store.Round) graphql.Marshaler {
+func (ec *executionContext) marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx context.Context, sel ast.SelectionSet, v casedata.Round) graphql.Marshaler {
 	return ec._OperationRound(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Round) graphql.Marshaler {
+func (ec *executionContext) marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Round) graphql.Marshaler {
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx, sel, v[i])
+		return ec.marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2492,7 +2492,7 @@ func (ec *executionContext) marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhub
 	return ret
 }
 
-func (ec *executionContext) marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx context.Context, sel ast.SelectionSet, v store.Participation) graphql.Marshaler {
+func (ec *executionContext) marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx context.Context, sel ast.SelectionSet, v casedata.Participation) graphql.Marshaler {
 	return ec._Participation(ctx, sel, &v)
 }
 
@@ -2577,28 +2577,28 @@ func (ec *executionContext) marshalOEmploymentStatus2ᚖstring(ctx context.Conte
 	return res
 }
 
-func (ec *executionContext) marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOperation(ctx context.Context, sel ast.SelectionSet, v *store.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx context.Context, sel ast.SelectionSet, v *casedata.Operation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Operation(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐRound(ctx context.Context, sel ast.SelectionSet, v *store.Round) graphql.Marshaler {
+func (ec *executionContext) marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx context.Context, sel ast.SelectionSet, v *casedata.Round) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._OperationRound(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Participation) graphql.Marshaler {
+func (ec *executionContext) marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Participation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipation(ctx, sel, v[i])
+		return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

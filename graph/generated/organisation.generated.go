@@ -10,27 +10,27 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type DepartmentResolver interface {
-	ID(ctx context.Context, obj *store.Department) (string, error)
+	ID(ctx context.Context, obj *casedata.Department) (string, error)
 
-	Organisation(ctx context.Context, obj *store.Department) (*store.Organisation, error)
+	Organisation(ctx context.Context, obj *casedata.Department) (*casedata.Organisation, error)
 }
 type OrganisationResolver interface {
-	ID(ctx context.Context, obj *store.Organisation) (string, error)
+	ID(ctx context.Context, obj *casedata.Organisation) (string, error)
 
-	Departments(ctx context.Context, obj *store.Organisation) ([]store.Department, error)
+	Departments(ctx context.Context, obj *casedata.Organisation) ([]casedata.Department, error)
 }
 type StaffResolver interface {
-	ID(ctx context.Context, obj *store.Staff) (string, error)
+	ID(ctx context.Context, obj *casedata.Staff) (string, error)
 
-	Organisation(ctx context.Context, obj *store.Staff) (*store.Organisation, error)
-	Department(ctx context.Context, obj *store.Staff) (*store.Department, error)
+	Organisation(ctx context.Context, obj *casedata.Staff) (*casedata.Organisation, error)
+	Department(ctx context.Context, obj *casedata.Staff) (*casedata.Department, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -41,7 +41,7 @@ type StaffResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -64,7 +64,7 @@ func (ec *executionContext) fieldContext_Department_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Department", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -87,7 +87,7 @@ func (ec *executionContext) fieldContext_Department_code(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Department_name(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+func (ec *executionContext) _Department_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -110,7 +110,7 @@ func (ec *executionContext) fieldContext_Department_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Department_kind(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+func (ec *executionContext) _Department_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -133,7 +133,7 @@ func (ec *executionContext) fieldContext_Department_kind(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsDepartmentKind)
 }
 
-func (ec *executionContext) _Department_organisation(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+func (ec *executionContext) _Department_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -145,8 +145,8 @@ func (ec *executionContext) _Department_organisation(ctx context.Context, field 
 			return ec.Resolvers.Department().Organisation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -165,7 +165,7 @@ func (ec *executionContext) fieldContext_Department_organisation(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -188,7 +188,7 @@ func (ec *executionContext) fieldContext_Organisation_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Organisation", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -211,7 +211,7 @@ func (ec *executionContext) fieldContext_Organisation_code(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Organisation_name(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -234,7 +234,7 @@ func (ec *executionContext) fieldContext_Organisation_name(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -257,7 +257,7 @@ func (ec *executionContext) fieldContext_Organisation_kind(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsOrganisationKind)
 }
 
-func (ec *executionContext) _Organisation_territory(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_territory(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -280,7 +280,7 @@ func (ec *executionContext) fieldContext_Organisation_territory(_ context.Contex
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Organisation_isPublic(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_isPublic(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -303,7 +303,7 @@ func (ec *executionContext) fieldContext_Organisation_isPublic(_ context.Context
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsBoolean)
 }
 
-func (ec *executionContext) _Organisation_departments(ctx context.Context, field graphql.CollectedField, obj *store.Organisation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Organisation_departments(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -315,8 +315,8 @@ func (ec *executionContext) _Organisation_departments(ctx context.Context, field
 			return ec.Resolvers.Organisation().Departments(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Department) graphql.Marshaler {
-			return ec.marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
+			return ec.marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -457,8 +457,8 @@ func (ec *executionContext) _OrganisationEdge_node(ctx context.Context, field gr
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -477,7 +477,7 @@ func (ec *executionContext) fieldContext_OrganisationEdge_node(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
+func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Staff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -500,7 +500,7 @@ func (ec *executionContext) fieldContext_Staff_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Staff", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Staff_displayName(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
+func (ec *executionContext) _Staff_displayName(ctx context.Context, field graphql.CollectedField, obj *casedata.Staff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -523,7 +523,7 @@ func (ec *executionContext) fieldContext_Staff_displayName(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Staff", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Staff_organisation(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
+func (ec *executionContext) _Staff_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.Staff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -535,8 +535,8 @@ func (ec *executionContext) _Staff_organisation(ctx context.Context, field graph
 			return ec.Resolvers.Staff().Organisation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -555,7 +555,7 @@ func (ec *executionContext) fieldContext_Staff_organisation(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Staff_department(ctx context.Context, field graphql.CollectedField, obj *store.Staff) (ret graphql.Marshaler) {
+func (ec *executionContext) _Staff_department(ctx context.Context, field graphql.CollectedField, obj *casedata.Staff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -567,8 +567,8 @@ func (ec *executionContext) _Staff_department(ctx context.Context, field graphql
 			return ec.Resolvers.Staff().Department(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Department) graphql.Marshaler {
-			return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Department) graphql.Marshaler {
+			return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -601,7 +601,7 @@ func (ec *executionContext) fieldContext_Staff_department(_ context.Context, fie
 
 var departmentImplementors = []string{"Department", "Node"}
 
-func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *store.Department) graphql.Marshaler {
+func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *casedata.Department) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -661,7 +661,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 
 var organisationImplementors = []string{"Organisation", "Node"}
 
-func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *store.Organisation) graphql.Marshaler {
+func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Organisation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -826,7 +826,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 
 var staffImplementors = []string{"Staff", "Node"}
 
-func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, obj *store.Staff) graphql.Marshaler {
+func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, obj *casedata.Staff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -883,15 +883,15 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v store.Department) graphql.Marshaler {
+func (ec *executionContext) marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx context.Context, sel ast.SelectionSet, v casedata.Department) graphql.Marshaler {
 	return ec._Department(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Department) graphql.Marshaler {
+func (ec *executionContext) marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx, sel, v[i])
+		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -919,11 +919,11 @@ func (ec *executionContext) marshalNDepartmentKind2string(ctx context.Context, s
 	return res
 }
 
-func (ec *executionContext) marshalNOrganisation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v store.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganisation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v casedata.Organisation) graphql.Marshaler {
 	return ec._Organisation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -979,18 +979,18 @@ func (ec *executionContext) marshalNOrganisationKind2string(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx context.Context, sel ast.SelectionSet, v store.Staff) graphql.Marshaler {
+func (ec *executionContext) marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx context.Context, sel ast.SelectionSet, v casedata.Staff) graphql.Marshaler {
 	return ec._Staff(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Department) graphql.Marshaler {
+func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx, sel, v[i])
+		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1002,14 +1002,14 @@ func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋp
 	return ret
 }
 
-func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *store.Department) graphql.Marshaler {
+func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *casedata.Department) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Department(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -1034,7 +1034,7 @@ func (ec *executionContext) marshalOOrganisationKind2ᚖstring(ctx context.Conte
 	return res
 }
 
-func (ec *executionContext) marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx context.Context, sel ast.SelectionSet, v *store.Staff) graphql.Marshaler {
+func (ec *executionContext) marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx context.Context, sel ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

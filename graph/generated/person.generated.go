@@ -13,7 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/casework/person"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -21,32 +21,32 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type HouseholdResolver interface {
-	ID(ctx context.Context, obj *store.Household) (string, error)
+	ID(ctx context.Context, obj *casedata.Household) (string, error)
 
-	Members(ctx context.Context, obj *store.Household) ([]store.HouseholdMember, error)
-	Cases(ctx context.Context, obj *store.Household) ([]store.Case, error)
-	Benefits(ctx context.Context, obj *store.Household) ([]registrydata.BenefitCase, error)
-	Isee(ctx context.Context, obj *store.Household) ([]registrydata.ISEE, error)
-	LabourStatuses(ctx context.Context, obj *store.Household) ([]registrydata.LabourStatus, error)
-	SchoolRecords(ctx context.Context, obj *store.Household) ([]registrydata.SchoolRecord, error)
+	Members(ctx context.Context, obj *casedata.Household) ([]casedata.HouseholdMember, error)
+	Cases(ctx context.Context, obj *casedata.Household) ([]casedata.Case, error)
+	Benefits(ctx context.Context, obj *casedata.Household) ([]registrydata.BenefitCase, error)
+	Isee(ctx context.Context, obj *casedata.Household) ([]registrydata.ISEE, error)
+	LabourStatuses(ctx context.Context, obj *casedata.Household) ([]registrydata.LabourStatus, error)
+	SchoolRecords(ctx context.Context, obj *casedata.Household) ([]registrydata.SchoolRecord, error)
 }
 type HouseholdMemberResolver interface {
-	ID(ctx context.Context, obj *store.HouseholdMember) (string, error)
-	Household(ctx context.Context, obj *store.HouseholdMember) (*store.Household, error)
-	Person(ctx context.Context, obj *store.HouseholdMember) (*store.Person, error)
+	ID(ctx context.Context, obj *casedata.HouseholdMember) (string, error)
+	Household(ctx context.Context, obj *casedata.HouseholdMember) (*casedata.Household, error)
+	Person(ctx context.Context, obj *casedata.HouseholdMember) (*casedata.Person, error)
 }
 type PersonResolver interface {
-	ID(ctx context.Context, obj *store.Person) (string, error)
-	Pseudonym(ctx context.Context, obj *store.Person) (*string, error)
+	ID(ctx context.Context, obj *casedata.Person) (string, error)
+	Pseudonym(ctx context.Context, obj *casedata.Person) (*string, error)
 
-	Households(ctx context.Context, obj *store.Person) ([]store.HouseholdMember, error)
-	Participations(ctx context.Context, obj *store.Person) ([]store.Participation, error)
-	Rectifications(ctx context.Context, obj *store.Person) ([]store.PersonRectification, error)
-	Benefits(ctx context.Context, obj *store.Person) ([]registrydata.BenefitCase, error)
-	Isee(ctx context.Context, obj *store.Person) (*registrydata.ISEE, error)
-	LabourStatus(ctx context.Context, obj *store.Person) (*registrydata.LabourStatus, error)
-	EmploymentEvents(ctx context.Context, obj *store.Person) ([]registrydata.EmploymentEvent, error)
-	SchoolRecords(ctx context.Context, obj *store.Person) ([]registrydata.SchoolRecord, error)
+	Households(ctx context.Context, obj *casedata.Person) ([]casedata.HouseholdMember, error)
+	Participations(ctx context.Context, obj *casedata.Person) ([]casedata.Participation, error)
+	Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonRectification, error)
+	Benefits(ctx context.Context, obj *casedata.Person) ([]registrydata.BenefitCase, error)
+	Isee(ctx context.Context, obj *casedata.Person) (*registrydata.ISEE, error)
+	LabourStatus(ctx context.Context, obj *casedata.Person) (*registrydata.LabourStatus, error)
+	EmploymentEvents(ctx context.Context, obj *casedata.Person) ([]registrydata.EmploymentEvent, error)
+	SchoolRecords(ctx context.Context, obj *casedata.Person) ([]registrydata.SchoolRecord, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -69,8 +69,8 @@ func (ec *executionContext) _CreateHouseholdPayload_household(ctx context.Contex
 			return obj.Household, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Household) graphql.Marshaler {
-			return ec.marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
 		},
 		true,
 		true,
@@ -89,7 +89,7 @@ func (ec *executionContext) fieldContext_CreateHouseholdPayload_household(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -112,7 +112,7 @@ func (ec *executionContext) fieldContext_Household_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Household", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -153,7 +153,7 @@ func (ec *executionContext) fieldContext_Household_label(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -194,7 +194,7 @@ func (ec *executionContext) fieldContext_Household_residenceMunicipality(_ conte
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Household_members(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_members(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -211,11 +211,11 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
-					var zeroVal []store.HouseholdMember
+					var zeroVal []casedata.HouseholdMember
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.HouseholdMember
+					var zeroVal []casedata.HouseholdMember
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -224,8 +224,8 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
-			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.HouseholdMember) graphql.Marshaler {
+			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -244,7 +244,7 @@ func (ec *executionContext) fieldContext_Household_members(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -261,11 +261,11 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal []store.Case
+					var zeroVal []casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Case
+					var zeroVal []casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -274,8 +274,8 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCaseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -294,7 +294,7 @@ func (ec *executionContext) fieldContext_Household_cases(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_benefits(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_benefits(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -344,7 +344,7 @@ func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -394,7 +394,7 @@ func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -444,7 +444,7 @@ func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *store.Household) (ret graphql.Marshaler) {
+func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -494,7 +494,7 @@ func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _HouseholdMember_id(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_id(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -517,7 +517,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("HouseholdMember", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _HouseholdMember_household(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_household(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -534,11 +534,11 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
-					var zeroVal *store.Household
+					var zeroVal *casedata.Household
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Household
+					var zeroVal *casedata.Household
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -547,8 +547,8 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
 		},
 		true,
 		false,
@@ -567,7 +567,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -584,11 +584,11 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -597,8 +597,8 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -617,7 +617,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -658,7 +658,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsRelationship)
 }
 
-func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -699,7 +699,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Con
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *store.HouseholdMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -752,8 +752,8 @@ func (ec *executionContext) _HouseholdMemberPayload_member(ctx context.Context, 
 			return obj.Member, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.HouseholdMember) graphql.Marshaler {
-			return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.HouseholdMember) graphql.Marshaler {
+			return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, selections, v)
 		},
 		true,
 		true,
@@ -772,7 +772,7 @@ func (ec *executionContext) fieldContext_HouseholdMemberPayload_member(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -795,7 +795,7 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Person", field, true, true, errNoChildFieldsID)
 }
 
-func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -836,7 +836,7 @@ func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Person", field, true, true, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -877,7 +877,7 @@ func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -918,7 +918,7 @@ func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -959,7 +959,7 @@ func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1000,7 +1000,7 @@ func (ec *executionContext) fieldContext_Person_birthDate(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1041,7 +1041,7 @@ func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1082,7 +1082,7 @@ func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsGender)
 }
 
-func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1123,7 +1123,7 @@ func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, f
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1164,7 +1164,7 @@ func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1205,7 +1205,7 @@ func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1246,7 +1246,7 @@ func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1287,7 +1287,7 @@ func (ec *executionContext) fieldContext_Person_email(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _Person_households(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_households(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1304,11 +1304,11 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
 				if err != nil {
-					var zeroVal []store.HouseholdMember
+					var zeroVal []casedata.HouseholdMember
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.HouseholdMember
+					var zeroVal []casedata.HouseholdMember
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1317,8 +1317,8 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
-			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.HouseholdMember) graphql.Marshaler {
+			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1337,7 +1337,7 @@ func (ec *executionContext) fieldContext_Person_households(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_participations(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_participations(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1354,11 +1354,11 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
 				if err != nil {
-					var zeroVal []store.Participation
+					var zeroVal []casedata.Participation
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.Participation
+					var zeroVal []casedata.Participation
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1367,8 +1367,8 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Participation) graphql.Marshaler {
-			return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐParticipationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Participation) graphql.Marshaler {
+			return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1387,7 +1387,7 @@ func (ec *executionContext) fieldContext_Person_participations(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_rectifications(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_rectifications(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1404,11 +1404,11 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal []store.PersonRectification
+					var zeroVal []casedata.PersonRectification
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []store.PersonRectification
+					var zeroVal []casedata.PersonRectification
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1417,8 +1417,8 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []store.PersonRectification) graphql.Marshaler {
-			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPersonRectificationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.PersonRectification) graphql.Marshaler {
+			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectificationᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1437,7 +1437,7 @@ func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1487,7 +1487,7 @@ func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1537,7 +1537,7 @@ func (ec *executionContext) fieldContext_Person_isee(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_labourStatus(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_labourStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1587,7 +1587,7 @@ func (ec *executionContext) fieldContext_Person_labourStatus(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1637,7 +1637,7 @@ func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1809,8 +1809,8 @@ func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
+			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1841,8 +1841,8 @@ func (ec *executionContext) _RegisterPersonPayload_person(ctx context.Context, f
 			return obj.Person, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
+			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2163,7 +2163,7 @@ func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast
 
 var householdImplementors = []string{"Household", "Node"}
 
-func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet, obj *store.Household) graphql.Marshaler {
+func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet, obj *casedata.Household) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, householdImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2243,7 +2243,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 
 var householdMemberImplementors = []string{"HouseholdMember", "Node"}
 
-func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *store.HouseholdMember) graphql.Marshaler {
+func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *casedata.HouseholdMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, householdMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2348,7 +2348,7 @@ func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast
 
 var personImplementors = []string{"Person", "Node"}
 
-func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *store.Person) graphql.Marshaler {
+func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *casedata.Person) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2650,11 +2650,11 @@ func (ec *executionContext) unmarshalNEndHouseholdMembershipInput2githubᚗcom�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx context.Context, sel ast.SelectionSet, v store.Household) graphql.Marshaler {
+func (ec *executionContext) marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx context.Context, sel ast.SelectionSet, v casedata.Household) graphql.Marshaler {
 	return ec._Household(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx context.Context, sel ast.SelectionSet, v store.HouseholdMember) graphql.Marshaler {
+func (ec *executionContext) marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx context.Context, sel ast.SelectionSet, v casedata.HouseholdMember) graphql.Marshaler {
 	return ec._HouseholdMember(ctx, sel, &v)
 }
 
@@ -2668,7 +2668,7 @@ func (ec *executionContext) marshalNHouseholdMemberPayload2ᚖgithubᚗcomᚋpon
 	return ec._HouseholdMemberPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v store.Person) graphql.Marshaler {
+func (ec *executionContext) marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx context.Context, sel ast.SelectionSet, v casedata.Person) graphql.Marshaler {
 	return ec._Person(ctx, sel, &v)
 }
 
@@ -2751,21 +2751,21 @@ func (ec *executionContext) marshalOGender2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx context.Context, sel ast.SelectionSet, v *store.Household) graphql.Marshaler {
+func (ec *executionContext) marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx context.Context, sel ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Household(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.HouseholdMember) graphql.Marshaler {
+func (ec *executionContext) marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.HouseholdMember) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHouseholdMember(ctx, sel, v[i])
+		return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2777,7 +2777,7 @@ func (ec *executionContext) marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhu
 	return ret
 }
 
-func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v *store.Person) graphql.Marshaler {
+func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx context.Context, sel ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

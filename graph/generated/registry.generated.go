@@ -12,7 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -25,7 +25,7 @@ type BenefitCaseResolver interface {
 	Freshness(ctx context.Context, obj *registrydata.BenefitCase) (*model.Freshness, error)
 
 	ApplicantTaxCode(ctx context.Context, obj *registrydata.BenefitCase) (*string, error)
-	Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*store.Person, error)
+	Applicant(ctx context.Context, obj *registrydata.BenefitCase) (*casedata.Person, error)
 	HouseholdMembers(ctx context.Context, obj *registrydata.BenefitCase) ([]registrydata.BenefitMember, error)
 
 	MonthlyAmountEur(ctx context.Context, obj *registrydata.BenefitCase) (*string, error)
@@ -39,7 +39,7 @@ type EmploymentEventResolver interface {
 	Freshness(ctx context.Context, obj *registrydata.EmploymentEvent) (*model.Freshness, error)
 
 	WorkerTaxCode(ctx context.Context, obj *registrydata.EmploymentEvent) (*string, error)
-	Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*store.Person, error)
+	Worker(ctx context.Context, obj *registrydata.EmploymentEvent) (*casedata.Person, error)
 }
 type IseeResolver interface {
 	Source(ctx context.Context, obj *registrydata.ISEE) (*model.RegistrySource, error)
@@ -47,7 +47,7 @@ type IseeResolver interface {
 	Freshness(ctx context.Context, obj *registrydata.ISEE) (*model.Freshness, error)
 
 	DeclarantTaxCode(ctx context.Context, obj *registrydata.ISEE) (*string, error)
-	Declarant(ctx context.Context, obj *registrydata.ISEE) (*store.Person, error)
+	Declarant(ctx context.Context, obj *registrydata.ISEE) (*casedata.Person, error)
 
 	ValueEur(ctx context.Context, obj *registrydata.ISEE) (*string, error)
 }
@@ -61,7 +61,7 @@ type SchoolRecordResolver interface {
 
 	Freshness(ctx context.Context, obj *registrydata.SchoolRecord) (*model.Freshness, error)
 
-	Student(ctx context.Context, obj *registrydata.SchoolRecord) (*store.Person, error)
+	Student(ctx context.Context, obj *registrydata.SchoolRecord) (*casedata.Person, error)
 
 	Qualification(ctx context.Context, obj *registrydata.SchoolRecord) (*model.SchoolQualification, error)
 }
@@ -428,11 +428,11 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -441,8 +441,8 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1521,11 +1521,11 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1534,8 +1534,8 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2333,11 +2333,11 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2346,8 +2346,8 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2843,11 +2843,11 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -2856,8 +2856,8 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3400,8 +3400,8 @@ func (ec *executionContext) _RefreshRegistryDataPayload_person(ctx context.Conte
 			return obj.Person, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3432,8 +3432,8 @@ func (ec *executionContext) _RefreshRegistryDataPayload_household(ctx context.Co
 			return obj.Household, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐHousehold(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4385,11 +4385,11 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
 				if err != nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Person
+					var zeroVal *casedata.Person
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -4398,8 +4398,8 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,

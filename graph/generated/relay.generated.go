@@ -20,7 +20,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/casework/referral"
 	"github.com/ponte-hub/ponte/internal/rights"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -4826,114 +4826,114 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case store.Transfer:
+	case casedata.Transfer:
 		return ec._Transfer(ctx, sel, &obj)
-	case *store.Transfer:
+	case *casedata.Transfer:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Transfer(ctx, sel, obj)
-	case store.Staff:
+	case casedata.Staff:
 		return ec._Staff(ctx, sel, &obj)
-	case *store.Staff:
+	case *casedata.Staff:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Staff(ctx, sel, obj)
-	case store.Referral:
+	case casedata.Referral:
 		return ec._Referral(ctx, sel, &obj)
-	case *store.Referral:
+	case *casedata.Referral:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Referral(ctx, sel, obj)
-	case store.Project:
+	case casedata.Project:
 		return ec._Project(ctx, sel, &obj)
-	case *store.Project:
+	case *casedata.Project:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Project(ctx, sel, obj)
-	case store.Person:
+	case casedata.Person:
 		return ec._Person(ctx, sel, &obj)
-	case *store.Person:
+	case *casedata.Person:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Person(ctx, sel, obj)
-	case store.Participation:
+	case casedata.Participation:
 		return ec._Participation(ctx, sel, &obj)
-	case *store.Participation:
+	case *casedata.Participation:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Participation(ctx, sel, obj)
-	case store.Organisation:
+	case casedata.Organisation:
 		return ec._Organisation(ctx, sel, &obj)
-	case *store.Organisation:
+	case *casedata.Organisation:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Organisation(ctx, sel, obj)
-	case store.Round:
+	case casedata.Round:
 		return ec._OperationRound(ctx, sel, &obj)
-	case *store.Round:
+	case *casedata.Round:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._OperationRound(ctx, sel, obj)
-	case store.Operation:
+	case casedata.Operation:
 		return ec._Operation(ctx, sel, &obj)
-	case *store.Operation:
+	case *casedata.Operation:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Operation(ctx, sel, obj)
-	case store.Intervention:
+	case casedata.Intervention:
 		return ec._Intervention(ctx, sel, &obj)
-	case *store.Intervention:
+	case *casedata.Intervention:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Intervention(ctx, sel, obj)
-	case store.HouseholdMember:
+	case casedata.HouseholdMember:
 		return ec._HouseholdMember(ctx, sel, &obj)
-	case *store.HouseholdMember:
+	case *casedata.HouseholdMember:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._HouseholdMember(ctx, sel, obj)
-	case store.Household:
+	case casedata.Household:
 		return ec._Household(ctx, sel, &obj)
-	case *store.Household:
+	case *casedata.Household:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Household(ctx, sel, obj)
-	case store.Department:
+	case casedata.Department:
 		return ec._Department(ctx, sel, &obj)
-	case *store.Department:
+	case *casedata.Department:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Department(ctx, sel, obj)
-	case store.Case:
+	case casedata.Case:
 		return ec._Case(ctx, sel, &obj)
-	case *store.Case:
+	case *casedata.Case:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Case(ctx, sel, obj)
-	case store.Assessment:
+	case casedata.Assessment:
 		return ec._Assessment(ctx, sel, &obj)
-	case *store.Assessment:
+	case *casedata.Assessment:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Assessment(ctx, sel, obj)
-	case store.ActivityEntry:
+	case casedata.ActivityEntry:
 		return ec._ActivityEntry(ctx, sel, &obj)
-	case *store.ActivityEntry:
+	case *casedata.ActivityEntry:
 		if obj == nil {
 			return graphql.Null
 		}

@@ -12,18 +12,18 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type DueActionResolver interface {
-	Case(ctx context.Context, obj *store.DueAction) (*store.Case, error)
+	Case(ctx context.Context, obj *casedata.DueAction) (*casedata.Case, error)
 
-	Overdue(ctx context.Context, obj *store.DueAction) (*bool, error)
-	DaysOverdue(ctx context.Context, obj *store.DueAction) (*int, error)
-	LeadWorker(ctx context.Context, obj *store.DueAction) (*store.Staff, error)
+	Overdue(ctx context.Context, obj *casedata.DueAction) (*bool, error)
+	DaysOverdue(ctx context.Context, obj *casedata.DueAction) (*int, error)
+	LeadWorker(ctx context.Context, obj *casedata.DueAction) (*casedata.Staff, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -34,7 +34,7 @@ type DueActionResolver interface {
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -51,11 +51,11 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Case
+					var zeroVal *casedata.Case
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -64,8 +64,8 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
 		},
 		true,
 		false,
@@ -84,7 +84,7 @@ func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -125,7 +125,7 @@ func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDueActionKind)
 }
 
-func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -166,7 +166,7 @@ func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, 
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -207,7 +207,7 @@ func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -248,7 +248,7 @@ func (ec *executionContext) fieldContext_DueAction_countedFrom(_ context.Context
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -289,7 +289,7 @@ func (ec *executionContext) fieldContext_DueAction_dueOn(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
 }
 
-func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -330,7 +330,7 @@ func (ec *executionContext) fieldContext_DueAction_overdue(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DueAction", field, true, true, errNoChildFieldsBoolean)
 }
 
-func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -371,7 +371,7 @@ func (ec *executionContext) fieldContext_DueAction_daysOverdue(_ context.Context
 	return graphql.NewScalarFieldContext("DueAction", field, true, true, errNoChildFieldsInt)
 }
 
-func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field graphql.CollectedField, obj *store.DueAction) (ret graphql.Marshaler) {
+func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -388,11 +388,11 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
 				if err != nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal *store.Staff
+					var zeroVal *casedata.Staff
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -401,8 +401,8 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -543,8 +543,8 @@ func (ec *executionContext) _DueActionEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.DueAction) graphql.Marshaler {
-			return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDueAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.DueAction) graphql.Marshaler {
+			return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueAction(ctx, selections, v)
 		},
 		true,
 		true,
@@ -598,8 +598,8 @@ func (ec *executionContext) _Me_staff(ctx context.Context, field graphql.Collect
 			return obj.Staff, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
+			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		false,
@@ -630,8 +630,8 @@ func (ec *executionContext) _Me_organisation(ctx context.Context, field graphql.
 			return obj.Organisation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐOrganisation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1002,8 +1002,8 @@ func (ec *executionContext) _StaffEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Staff) graphql.Marshaler {
-			return ec.marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐStaff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v casedata.Staff) graphql.Marshaler {
+			return ec.marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1036,7 +1036,7 @@ func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field
 
 var dueActionImplementors = []string{"DueAction"}
 
-func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet, obj *store.DueAction) graphql.Marshaler {
+func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet, obj *casedata.DueAction) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dueActionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -1408,7 +1408,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDueAction(ctx context.Context, sel ast.SelectionSet, v store.DueAction) graphql.Marshaler {
+func (ec *executionContext) marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueAction(ctx context.Context, sel ast.SelectionSet, v casedata.DueAction) graphql.Marshaler {
 	return ec._DueAction(ctx, sel, &v)
 }
 
@@ -1472,14 +1472,14 @@ func (ec *executionContext) marshalNStaffEdge2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	return ret
 }
 
-func (ec *executionContext) marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDueActionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.DueAction) graphql.Marshaler {
+func (ec *executionContext) marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.DueAction) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚐDueAction(ctx, sel, v[i])
+		return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueAction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

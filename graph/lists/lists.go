@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Cases lists the cases the request sees, filtered by what its plan may read.
@@ -21,7 +22,7 @@ func Cases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.CaseC
 	if err != nil {
 		return nil, err
 	}
-	var sf store.CaseFilter
+	var sf casedata.CaseFilter
 	if f != nil {
 		set := f.Status != nil || f.DepartmentID != nil || f.OrganisationID != nil || f.OpenedFrom != nil || f.OpenedTo != nil
 		if err := r.CheckFilter("filter", set, access.CategoryCase); err != nil {
@@ -31,7 +32,7 @@ func Cases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.CaseC
 		if err != nil {
 			return nil, err
 		}
-		sf = store.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search, SearchAges: born}
+		sf = casedata.CaseFilter{Status: f.Status, OpenedFrom: f.OpenedFrom, OpenedTo: f.OpenedTo, Search: f.Search, SearchAges: born}
 		if sf.DepartmentID, err = args.OptID("filter.departmentId", f.DepartmentID, "Department"); err != nil {
 			return nil, err
 		}
@@ -39,17 +40,17 @@ func Cases(ctx context.Context, f *model.CaseFilter, p store.Page) (*model.CaseC
 			return nil, err
 		}
 	}
-	rows, err := r.Tx().ListCases(ctx, sf, p)
+	rows, err := casedata.ListCases(ctx, r.Tx(), sf, p)
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]store.Case, len(rows.Rows))
+	nodes := make([]casedata.Case, len(rows.Rows))
 	for i, x := range rows.Rows {
 		nodes[i] = x.Node
 	}
 	r.Loaders().PrimeCases(nodes)
 	return &model.CaseConnection{
-		Edges:      Edges(rows, func(c string, n store.Case) model.CaseEdge { return model.CaseEdge{Cursor: c, Node: n} }),
+		Edges:      Edges(rows, func(c string, n casedata.Case) model.CaseEdge { return model.CaseEdge{Cursor: c, Node: n} }),
 		PageInfo:   PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -61,24 +62,24 @@ func Persons(ctx context.Context, f *model.PersonFilter, p store.Page) (*model.P
 	if err != nil {
 		return nil, err
 	}
-	var sf store.PersonFilter
+	var sf casedata.PersonFilter
 	if f != nil {
 		if sf.SearchAges, err = r.SearchAges(ctx, "filter.search", f.Search); err != nil {
 			return nil, err
 		}
 		sf.Search = f.Search
 	}
-	rows, err := r.Tx().ListPersons(ctx, sf, p)
+	rows, err := casedata.ListPersons(ctx, r.Tx(), sf, p)
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]store.Person, len(rows.Rows))
+	nodes := make([]casedata.Person, len(rows.Rows))
 	for i, x := range rows.Rows {
 		nodes[i] = x.Node
 	}
 	r.Loaders().PrimePersons(nodes)
 	return &model.PersonConnection{
-		Edges:      Edges(rows, func(c string, n store.Person) model.PersonEdge { return model.PersonEdge{Cursor: c, Node: n} }),
+		Edges:      Edges(rows, func(c string, n casedata.Person) model.PersonEdge { return model.PersonEdge{Cursor: c, Node: n} }),
 		PageInfo:   PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -90,7 +91,7 @@ func Organisations(ctx context.Context, kind *string, p store.Page) (*model.Orga
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx().ListOrganisations(ctx, kind, p)
+	rows, err := casedata.ListOrganisations(ctx, r.Tx(), kind, p)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func Organisations(ctx context.Context, kind *string, p store.Page) (*model.Orga
 		loaders.OrganisationDepartments(r.Loaders()).Prime(x.Node.ID)
 	}
 	return &model.OrganisationConnection{
-		Edges: Edges(rows, func(c string, n store.Organisation) model.OrganisationEdge {
+		Edges: Edges(rows, func(c string, n casedata.Organisation) model.OrganisationEdge {
 			return model.OrganisationEdge{Cursor: c, Node: n}
 		}),
 		PageInfo:   PageInfo(rows),
@@ -112,7 +113,7 @@ func Operations(ctx context.Context, programme, specificObjective *string, p sto
 	if err != nil {
 		return nil, err
 	}
-	f := store.OperationFilter{Programme: programme}
+	f := casedata.OperationFilter{Programme: programme}
 	if specificObjective != nil {
 		so, err := esf.ParseObjective("specificObjective", *specificObjective)
 		if err != nil {
@@ -120,7 +121,7 @@ func Operations(ctx context.Context, programme, specificObjective *string, p sto
 		}
 		f.SpecificObjective = &so
 	}
-	rows, err := r.Tx().ListOperations(ctx, f, p)
+	rows, err := casedata.ListOperations(ctx, r.Tx(), f, p)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,9 @@ func Operations(ctx context.Context, programme, specificObjective *string, p sto
 		loaders.OperationRounds(r.Loaders()).Prime(x.Node.ID)
 	}
 	return &model.OperationConnection{
-		Edges:      Edges(rows, func(c string, n store.Operation) model.OperationEdge { return model.OperationEdge{Cursor: c, Node: n} }),
+		Edges: Edges(rows, func(c string, n casedata.Operation) model.OperationEdge {
+			return model.OperationEdge{Cursor: c, Node: n}
+		}),
 		PageInfo:   PageInfo(rows),
 		TotalCount: rows.TotalCount,
 	}, nil
@@ -136,7 +139,7 @@ func Operations(ctx context.Context, programme, specificObjective *string, p sto
 
 // FilteredParticipations lists participations under the API's filter.
 func FilteredParticipations(ctx context.Context, f *model.ParticipationFilter, p store.Page) (*model.ParticipationConnection, error) {
-	var sf store.ParticipationFilter
+	var sf casedata.ParticipationFilter
 	if f != nil {
 		var err error
 		sf.Search = f.Search
@@ -151,7 +154,7 @@ func FilteredParticipations(ctx context.Context, f *model.ParticipationFilter, p
 }
 
 // Participations lists participations; searchField names the search argument in errors.
-func Participations(ctx context.Context, f store.ParticipationFilter, p store.Page, searchField string) (*model.ParticipationConnection, error) {
+func Participations(ctx context.Context, f casedata.ParticipationFilter, p store.Page, searchField string) (*model.ParticipationConnection, error) {
 	r, err := request.From(ctx)
 	if err != nil {
 		return nil, err
@@ -159,17 +162,17 @@ func Participations(ctx context.Context, f store.ParticipationFilter, p store.Pa
 	if f.SearchAges, err = r.SearchAges(ctx, searchField, f.Search); err != nil {
 		return nil, err
 	}
-	rows, err := r.Tx().ListParticipations(ctx, f, p)
+	rows, err := casedata.ListParticipations(ctx, r.Tx(), f, p)
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]store.Participation, len(rows.Rows))
+	nodes := make([]casedata.Participation, len(rows.Rows))
 	for i, x := range rows.Rows {
 		nodes[i] = x.Node
 	}
 	r.Loaders().PrimeParticipations(nodes)
 	return &model.ParticipationConnection{
-		Edges: Edges(rows, func(c string, n store.Participation) model.ParticipationEdge {
+		Edges: Edges(rows, func(c string, n casedata.Participation) model.ParticipationEdge {
 			return model.ParticipationEdge{Cursor: c, Node: n}
 		}),
 		PageInfo:   PageInfo(rows),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Loader batches one relation for one request, deterministically: whenever rows are loaded,
@@ -96,39 +97,39 @@ func groupBy[T any](rows []T, key func(T) string) map[string][]T {
 
 // Loaders are one request's batched relations.
 type Loaders struct {
-	organisations *Loader[*store.Organisation]
-	departments   *Loader[*store.Department]
-	staff         *Loader[*store.Staff]
-	persons       *Loader[*store.Person]
+	organisations *Loader[*casedata.Organisation]
+	departments   *Loader[*casedata.Department]
+	staff         *Loader[*casedata.Staff]
+	persons       *Loader[*casedata.Person]
 	// personsByTaxCode finds, by tax code, the persons a registry record names: those in
 	// the row scope, nil for anyone else.
-	personsByTaxCode *Loader[*store.Person]
-	households       *Loader[*store.Household]
-	cases            *Loader[*store.Case]
-	projects         *Loader[*store.Project]
-	operations       *Loader[*store.Operation]
-	rounds           *Loader[*store.Round]
-	orgDepartments   *Loader[[]store.Department]
-	householdMembs   *Loader[[]store.HouseholdMember]
-	personMembs      *Loader[[]store.HouseholdMember]
-	householdCases   *Loader[[]store.Case]
+	personsByTaxCode *Loader[*casedata.Person]
+	households       *Loader[*casedata.Household]
+	cases            *Loader[*casedata.Case]
+	projects         *Loader[*casedata.Project]
+	operations       *Loader[*casedata.Operation]
+	rounds           *Loader[*casedata.Round]
+	orgDepartments   *Loader[[]casedata.Department]
+	householdMembs   *Loader[[]casedata.HouseholdMember]
+	personMembs      *Loader[[]casedata.HouseholdMember]
+	householdCases   *Loader[[]casedata.Case]
 	caseDepts        *Loader[[]string]
-	caseOrgs         *Loader[[]store.CaseOrganisation]
-	caseAssessment   *Loader[[]store.Assessment]
-	caseProjects     *Loader[[]store.Project]
-	caseInterv       *Loader[[]store.Intervention]
-	projectInterv    *Loader[[]store.Intervention]
-	caseActivity     *Loader[[]store.ActivityEntry]
-	opRounds         *Loader[[]store.Round]
-	personParts      *Loader[[]store.Participation]
+	caseOrgs         *Loader[[]casedata.CaseOrganisation]
+	caseAssessment   *Loader[[]casedata.Assessment]
+	caseProjects     *Loader[[]casedata.Project]
+	caseInterv       *Loader[[]casedata.Intervention]
+	projectInterv    *Loader[[]casedata.Intervention]
+	caseActivity     *Loader[[]casedata.ActivityEntry]
+	opRounds         *Loader[[]casedata.Round]
+	personParts      *Loader[[]casedata.Participation]
 	registry         *registryLoaders
 	// Working across organisations.
-	caseParts     *Loader[[]store.CaseParticipation]
-	caseEvents    *Loader[[]store.CaseEvent]
-	caseReferrals *Loader[[]store.Referral]
-	caseTransfers *Loader[[]store.Transfer]
-	caseDue       *Loader[[]store.DueAction]
-	personRects   *Loader[[]store.PersonRectification]
+	caseParts     *Loader[[]casedata.CaseParticipation]
+	caseEvents    *Loader[[]casedata.CaseEvent]
+	caseReferrals *Loader[[]casedata.Referral]
+	caseTransfers *Loader[[]casedata.Transfer]
+	caseDue       *Loader[[]casedata.DueAction]
+	personRects   *Loader[[]casedata.PersonRectification]
 	// today is the request's date, which due actions are computed for.
 	today time.Time
 }
@@ -137,95 +138,95 @@ type Loaders struct {
 // actions are computed for).
 func New(tx *store.Tx, today time.Time) *Loaders {
 	l := &Loaders{today: today}
-	l.organisations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Organisation, error) {
-		rows, err := tx.OrganisationsByIDs(ctx, ids)
-		return byID(rows, func(o store.Organisation) string { return o.ID }), err
+	l.organisations = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Organisation, error) {
+		rows, err := casedata.OrganisationsByIDs(ctx, tx, ids)
+		return byID(rows, func(o casedata.Organisation) string { return o.ID }), err
 	})
-	l.departments = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Department, error) {
-		rows, err := tx.DepartmentsByIDs(ctx, ids)
+	l.departments = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Department, error) {
+		rows, err := casedata.DepartmentsByIDs(ctx, tx, ids)
 		for _, d := range rows {
 			l.organisations.Prime(d.OrganisationID)
 		}
-		return byID(rows, func(d store.Department) string { return d.ID }), err
+		return byID(rows, func(d casedata.Department) string { return d.ID }), err
 	})
-	l.staff = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Staff, error) {
-		rows, err := tx.StaffByIDs(ctx, ids)
+	l.staff = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Staff, error) {
+		rows, err := casedata.StaffByIDs(ctx, tx, ids)
 		for _, s := range rows {
 			l.organisations.Prime(s.OrganisationID)
 			if s.DepartmentID != nil {
 				l.departments.Prime(*s.DepartmentID)
 			}
 		}
-		return byID(rows, func(s store.Staff) string { return s.ID }), err
+		return byID(rows, func(s casedata.Staff) string { return s.ID }), err
 	})
-	l.persons = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Person, error) {
-		rows, err := tx.PersonsByIDs(ctx, ids)
+	l.persons = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Person, error) {
+		rows, err := casedata.PersonsByIDs(ctx, tx, ids)
 		l.PrimePersons(rows)
-		return byID(rows, func(p store.Person) string { return p.ID }), err
+		return byID(rows, func(p casedata.Person) string { return p.ID }), err
 	})
-	l.personsByTaxCode = newLoader(func(ctx context.Context, codes []string) (map[string]*store.Person, error) {
-		rows, err := tx.PersonsByTaxCodes(ctx, codes)
+	l.personsByTaxCode = newLoader(func(ctx context.Context, codes []string) (map[string]*casedata.Person, error) {
+		rows, err := casedata.PersonsByTaxCodes(ctx, tx, codes)
 		l.PrimePersons(rows)
-		return byID(rows, func(p store.Person) string { return p.TaxCode }), err
+		return byID(rows, func(p casedata.Person) string { return p.TaxCode }), err
 	})
-	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Household, error) {
-		rows, err := tx.HouseholdsByIDs(ctx, ids)
+	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Household, error) {
+		rows, err := casedata.HouseholdsByIDs(ctx, tx, ids)
 		for _, h := range rows {
 			l.householdMembs.Prime(h.ID)
 			l.householdCases.Prime(h.ID)
 			l.registry.primeHouseholds(h.ID)
 		}
-		return byID(rows, func(h store.Household) string { return h.ID }), err
+		return byID(rows, func(h casedata.Household) string { return h.ID }), err
 	})
-	l.cases = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Case, error) {
-		rows, err := tx.CasesByIDs(ctx, ids)
+	l.cases = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Case, error) {
+		rows, err := casedata.CasesByIDs(ctx, tx, ids)
 		l.PrimeCases(rows)
-		return byID(rows, func(c store.Case) string { return c.ID }), err
+		return byID(rows, func(c casedata.Case) string { return c.ID }), err
 	})
-	l.projects = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Project, error) {
-		rows, err := tx.ProjectsByIDs(ctx, ids)
+	l.projects = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Project, error) {
+		rows, err := casedata.ProjectsByIDs(ctx, tx, ids)
 		l.PrimeProjects(rows)
-		return byID(rows, func(p store.Project) string { return p.ID }), err
+		return byID(rows, func(p casedata.Project) string { return p.ID }), err
 	})
-	l.operations = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Operation, error) {
-		rows, err := tx.OperationsByIDs(ctx, ids)
+	l.operations = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Operation, error) {
+		rows, err := casedata.OperationsByIDs(ctx, tx, ids)
 		for _, o := range rows {
 			l.opRounds.Prime(o.ID)
 		}
-		return byID(rows, func(o store.Operation) string { return o.ID }), err
+		return byID(rows, func(o casedata.Operation) string { return o.ID }), err
 	})
-	l.rounds = newLoader(func(ctx context.Context, ids []string) (map[string]*store.Round, error) {
-		rows, err := tx.RoundsByIDs(ctx, ids)
+	l.rounds = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Round, error) {
+		rows, err := casedata.RoundsByIDs(ctx, tx, ids)
 		for _, r := range rows {
 			l.operations.Prime(r.OperationID)
 		}
-		return byID(rows, func(r store.Round) string { return r.ID }), err
+		return byID(rows, func(r casedata.Round) string { return r.ID }), err
 	})
-	l.orgDepartments = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Department, error) {
-		rows, err := tx.DepartmentsByOrganisation(ctx, ids)
-		return groupBy(rows, func(d store.Department) string { return d.OrganisationID }), err
+	l.orgDepartments = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Department, error) {
+		rows, err := casedata.DepartmentsByOrganisation(ctx, tx, ids)
+		return groupBy(rows, func(d casedata.Department) string { return d.OrganisationID }), err
 	})
-	l.householdMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
-		rows, err := tx.MembersByHousehold(ctx, ids)
+	l.householdMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.HouseholdMember, error) {
+		rows, err := casedata.MembersByHousehold(ctx, tx, ids)
 		for _, m := range rows {
 			l.persons.Prime(m.PersonID)
 		}
-		return groupBy(rows, func(m store.HouseholdMember) string { return m.HouseholdID }), err
+		return groupBy(rows, func(m casedata.HouseholdMember) string { return m.HouseholdID }), err
 	})
-	l.personMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.HouseholdMember, error) {
-		rows, err := tx.MembershipsByPerson(ctx, ids)
+	l.personMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.HouseholdMember, error) {
+		rows, err := casedata.MembershipsByPerson(ctx, tx, ids)
 		for _, m := range rows {
 			l.households.Prime(m.HouseholdID)
 		}
-		return groupBy(rows, func(m store.HouseholdMember) string { return m.PersonID }), err
+		return groupBy(rows, func(m casedata.HouseholdMember) string { return m.PersonID }), err
 	})
-	l.householdCases = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Case, error) {
-		rows, err := tx.CasesByHousehold(ctx, ids)
+	l.householdCases = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Case, error) {
+		rows, err := casedata.CasesByHousehold(ctx, tx, ids)
 		l.PrimeCases(rows)
-		return groupBy(rows, func(c store.Case) string { return *c.HouseholdID }), err
+		return groupBy(rows, func(c casedata.Case) string { return *c.HouseholdID }), err
 	})
 	l.caseDepts = newLoader(func(ctx context.Context, ids []string) (map[string][]string, error) {
-		links, err := tx.CaseDepartmentLinks(ctx, ids)
+		links, err := casedata.CaseDepartmentLinks(ctx, tx, ids)
 		m := map[string][]string{}
 		for _, lk := range links {
 			m[lk[0]] = append(m[lk[0]], lk[1])
@@ -233,62 +234,62 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 		}
 		return m, err
 	})
-	l.caseOrgs = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseOrganisation, error) {
-		rows, err := tx.CaseOrganisations(ctx, ids)
+	l.caseOrgs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.CaseOrganisation, error) {
+		rows, err := casedata.CaseOrganisations(ctx, tx, ids)
 		for _, co := range rows {
 			l.organisations.Prime(co.OrganisationID)
 		}
-		return groupBy(rows, func(co store.CaseOrganisation) string { return co.CaseID }), err
+		return groupBy(rows, func(co casedata.CaseOrganisation) string { return co.CaseID }), err
 	})
-	l.caseAssessment = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Assessment, error) {
-		rows, err := tx.AssessmentsByCase(ctx, ids)
+	l.caseAssessment = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Assessment, error) {
+		rows, err := casedata.AssessmentsByCase(ctx, tx, ids)
 		for _, a := range rows {
 			l.persons.Prime(a.PersonID)
 			l.staff.Prime(a.AssessorID)
 		}
-		return groupBy(rows, func(a store.Assessment) string { return a.CaseID }), err
+		return groupBy(rows, func(a casedata.Assessment) string { return a.CaseID }), err
 	})
-	l.caseProjects = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Project, error) {
-		rows, err := tx.ProjectsByCase(ctx, ids)
+	l.caseProjects = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Project, error) {
+		rows, err := casedata.ProjectsByCase(ctx, tx, ids)
 		l.PrimeProjects(rows)
-		return groupBy(rows, func(p store.Project) string { return p.CaseID }), err
+		return groupBy(rows, func(p casedata.Project) string { return p.CaseID }), err
 	})
-	l.caseInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
-		rows, err := tx.InterventionsByCase(ctx, ids)
+	l.caseInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Intervention, error) {
+		rows, err := casedata.InterventionsByCase(ctx, tx, ids)
 		l.PrimeInterventions(rows)
-		return groupBy(rows, func(i store.Intervention) string { return i.CaseID }), err
+		return groupBy(rows, func(i casedata.Intervention) string { return i.CaseID }), err
 	})
-	l.projectInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Intervention, error) {
-		rows, err := tx.InterventionsByProject(ctx, ids)
+	l.projectInterv = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Intervention, error) {
+		rows, err := casedata.InterventionsByProject(ctx, tx, ids)
 		l.PrimeInterventions(rows)
-		return groupBy(rows, func(i store.Intervention) string { return *i.ProjectID }), err
+		return groupBy(rows, func(i casedata.Intervention) string { return *i.ProjectID }), err
 	})
-	l.caseActivity = newLoader(func(ctx context.Context, ids []string) (map[string][]store.ActivityEntry, error) {
-		rows, err := tx.ActivityByCase(ctx, ids)
+	l.caseActivity = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.ActivityEntry, error) {
+		rows, err := casedata.ActivityByCase(ctx, tx, ids)
 		for _, e := range rows {
 			l.staff.Prime(e.AuthorID)
 		}
-		return groupBy(rows, func(e store.ActivityEntry) string { return e.CaseID }), err
+		return groupBy(rows, func(e casedata.ActivityEntry) string { return e.CaseID }), err
 	})
-	l.opRounds = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Round, error) {
-		rows, err := tx.RoundsByOperation(ctx, ids)
-		return groupBy(rows, func(r store.Round) string { return r.OperationID }), err
+	l.opRounds = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Round, error) {
+		rows, err := casedata.RoundsByOperation(ctx, tx, ids)
+		return groupBy(rows, func(r casedata.Round) string { return r.OperationID }), err
 	})
-	l.personParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Participation, error) {
-		rows, err := tx.ParticipationsByPerson(ctx, ids)
+	l.personParts = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Participation, error) {
+		rows, err := casedata.ParticipationsByPerson(ctx, tx, ids)
 		l.PrimeParticipations(rows)
-		return groupBy(rows, func(p store.Participation) string { return p.PersonID }), err
+		return groupBy(rows, func(p casedata.Participation) string { return p.PersonID }), err
 	})
 	l.registry = newRegistryLoaders(tx, l)
-	l.caseParts = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseParticipation, error) {
-		rows, err := tx.ParticipationsByCase(ctx, ids)
+	l.caseParts = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.CaseParticipation, error) {
+		rows, err := casedata.ParticipationsByCase(ctx, tx, ids)
 		for _, p := range rows {
 			l.organisations.Prime(p.OrganisationID)
 		}
-		return groupBy(rows, func(p store.CaseParticipation) string { return p.CaseID }), err
+		return groupBy(rows, func(p casedata.CaseParticipation) string { return p.CaseID }), err
 	})
-	l.caseEvents = newLoader(func(ctx context.Context, ids []string) (map[string][]store.CaseEvent, error) {
-		rows, err := tx.CaseEventsByCase(ctx, ids)
+	l.caseEvents = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.CaseEvent, error) {
+		rows, err := casedata.CaseEventsByCase(ctx, tx, ids)
 		for _, e := range rows {
 			if e.ActorStaffID != nil {
 				l.staff.Prime(*e.ActorStaffID)
@@ -297,35 +298,35 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 				l.organisations.Prime(*e.OrganisationID)
 			}
 		}
-		return groupBy(rows, func(e store.CaseEvent) string { return e.CaseID }), err
+		return groupBy(rows, func(e casedata.CaseEvent) string { return e.CaseID }), err
 	})
-	l.caseReferrals = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Referral, error) {
-		rows, err := tx.ReferralsByCase(ctx, ids)
+	l.caseReferrals = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Referral, error) {
+		rows, err := casedata.ReferralsByCase(ctx, tx, ids)
 		for _, x := range rows {
 			l.organisations.Prime(x.FromOrganisationID, x.ToOrganisationID)
 		}
-		return groupBy(rows, func(x store.Referral) string { return x.CaseID }), err
+		return groupBy(rows, func(x casedata.Referral) string { return x.CaseID }), err
 	})
-	l.caseTransfers = newLoader(func(ctx context.Context, ids []string) (map[string][]store.Transfer, error) {
-		rows, err := tx.TransfersByCase(ctx, ids)
+	l.caseTransfers = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Transfer, error) {
+		rows, err := casedata.TransfersByCase(ctx, tx, ids)
 		for _, x := range rows {
 			l.organisations.Prime(x.FromOrganisationID, x.ToOrganisationID)
 			l.staff.Prime(x.FromWorkerID)
 		}
-		return groupBy(rows, func(x store.Transfer) string { return x.CaseID }), err
+		return groupBy(rows, func(x casedata.Transfer) string { return x.CaseID }), err
 	})
-	l.caseDue = newLoader(func(ctx context.Context, ids []string) (map[string][]store.DueAction, error) {
-		rows, err := tx.DueActionsByCase(ctx, l.today, ids)
-		return groupBy(rows, func(d store.DueAction) string { return d.CaseID }), err
+	l.caseDue = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.DueAction, error) {
+		rows, err := casedata.DueActionsByCase(ctx, tx, l.today, ids)
+		return groupBy(rows, func(d casedata.DueAction) string { return d.CaseID }), err
 	})
-	l.personRects = newLoader(func(ctx context.Context, ids []string) (map[string][]store.PersonRectification, error) {
-		rows, err := tx.RectificationsByPerson(ctx, ids)
-		return groupBy(rows, func(x store.PersonRectification) string { return x.PersonID }), err
+	l.personRects = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.PersonRectification, error) {
+		rows, err := casedata.RectificationsByPerson(ctx, tx, ids)
+		return groupBy(rows, func(x casedata.PersonRectification) string { return x.PersonID }), err
 	})
 	return l
 }
 
-func (l *Loaders) PrimeCases(rows []store.Case) {
+func (l *Loaders) PrimeCases(rows []casedata.Case) {
 	for _, c := range rows {
 		if c.HouseholdID != nil {
 			l.households.Prime(*c.HouseholdID)
@@ -349,7 +350,7 @@ func (l *Loaders) PrimeCases(rows []store.Case) {
 	}
 }
 
-func (l *Loaders) PrimePersons(rows []store.Person) {
+func (l *Loaders) PrimePersons(rows []casedata.Person) {
 	for _, p := range rows {
 		l.personMembs.Prime(p.ID)
 		l.personParts.Prime(p.ID)
@@ -357,7 +358,7 @@ func (l *Loaders) PrimePersons(rows []store.Person) {
 	}
 }
 
-func (l *Loaders) PrimeProjects(rows []store.Project) {
+func (l *Loaders) PrimeProjects(rows []casedata.Project) {
 	for _, p := range rows {
 		l.cases.Prime(p.CaseID)
 		l.persons.Prime(p.ParticipantID)
@@ -369,7 +370,7 @@ func (l *Loaders) PrimeProjects(rows []store.Project) {
 	}
 }
 
-func (l *Loaders) PrimeInterventions(rows []store.Intervention) {
+func (l *Loaders) PrimeInterventions(rows []casedata.Intervention) {
 	for _, i := range rows {
 		l.persons.Prime(i.BeneficiaryID)
 		l.organisations.Prime(i.ProviderOrganisationID)
@@ -382,7 +383,7 @@ func (l *Loaders) PrimeInterventions(rows []store.Intervention) {
 	}
 }
 
-func (l *Loaders) PrimeParticipations(rows []store.Participation) {
+func (l *Loaders) PrimeParticipations(rows []casedata.Participation) {
 	for _, p := range rows {
 		l.persons.Prime(p.PersonID)
 		l.operations.Prime(p.OperationID)

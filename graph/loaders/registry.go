@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
@@ -52,7 +53,7 @@ func keyedLoader[T any](l *Loaders, fetch func(context.Context, []string) ([]reg
 	return newLoader(func(ctx context.Context, keys []string) (map[string][]T, error) {
 		rows, err := fetch(ctx, keys)
 		out := make(map[string][]T, len(keys))
-		var linked []store.Person
+		var linked []casedata.Person
 		for i := range rows {
 			if p := meta(&rows[i].Value).Person; p != nil {
 				linked = append(linked, *p)

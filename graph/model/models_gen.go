@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 )
 
@@ -30,9 +30,9 @@ type AccessLogEntry struct {
 	Seq string    `json:"seq"`
 	At  time.Time `json:"at"`
 	// Who asked: the token's subject, its role and organisation.
-	Subject      string              `json:"subject"`
-	Role         string              `json:"role"`
-	Organisation *store.Organisation `json:"organisation,omitempty"`
+	Subject      string                 `json:"subject"`
+	Role         string                 `json:"role"`
+	Organisation *casedata.Organisation `json:"organisation,omitempty"`
 	// The purpose declared for the request (Ponte-Purpose).
 	Purpose string `json:"purpose"`
 	// The operation: its type, name and root fields, e.g. `query CasePage: cases`.
@@ -48,11 +48,11 @@ type AccessLogEntry struct {
 }
 
 type ActivityEntryPayload struct {
-	Entry store.ActivityEntry `json:"entry"`
+	Entry casedata.ActivityEntry `json:"entry"`
 }
 
 type AssessmentPayload struct {
-	Assessment store.Assessment `json:"assessment"`
+	Assessment casedata.Assessment `json:"assessment"`
 }
 
 type CaseConnection struct {
@@ -62,8 +62,8 @@ type CaseConnection struct {
 }
 
 type CaseEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   store.Case `json:"node"`
+	Cursor string        `json:"cursor"`
+	Node   casedata.Case `json:"node"`
 }
 
 type CaseFilter struct {
@@ -78,7 +78,7 @@ type CaseFilter struct {
 }
 
 type CasePayload struct {
-	Case store.Case `json:"case"`
+	Case casedata.Case `json:"case"`
 }
 
 type ConsentRecordPayload struct {
@@ -108,7 +108,7 @@ type CountTable struct {
 }
 
 type CreateHouseholdPayload struct {
-	Household store.Household `json:"household"`
+	Household casedata.Household `json:"household"`
 }
 
 type DueActionConnection struct {
@@ -118,8 +118,8 @@ type DueActionConnection struct {
 }
 
 type DueActionEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   store.DueAction `json:"node"`
+	Cursor string             `json:"cursor"`
+	Node   casedata.DueAction `json:"node"`
 }
 
 // What an erasure did: the person's identity, contact and demographic data and the free
@@ -288,11 +288,11 @@ type FrozenEsfReport struct {
 }
 
 type HouseholdMemberPayload struct {
-	Member store.HouseholdMember `json:"member"`
+	Member casedata.HouseholdMember `json:"member"`
 }
 
 type InterventionPayload struct {
-	Intervention store.Intervention `json:"intervention"`
+	Intervention casedata.Intervention `json:"intervention"`
 }
 
 // The caller as the hub sees it for this request: their staff record, organisation, role
@@ -301,9 +301,9 @@ type Me struct {
 	// The subject of the token (staff JWT), or token:<id> for a partner token.
 	Subject string `json:"subject"`
 	// The caller's staff record; null for a partner token that names none.
-	Staff        *store.Staff        `json:"staff,omitempty"`
-	Organisation *store.Organisation `json:"organisation,omitempty"`
-	Role         string              `json:"role"`
+	Staff        *casedata.Staff        `json:"staff,omitempty"`
+	Organisation *casedata.Organisation `json:"organisation,omitempty"`
+	Role         string                 `json:"role"`
 	// The purposes the caller may declare; purpose is this request's.
 	Purposes []string `json:"purposes"`
 	Purpose  string   `json:"purpose"`
@@ -331,8 +331,8 @@ type OperationConnection struct {
 }
 
 type OperationEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   store.Operation `json:"node"`
+	Cursor string             `json:"cursor"`
+	Node   casedata.Operation `json:"node"`
 }
 
 type OrganisationConnection struct {
@@ -342,8 +342,8 @@ type OrganisationConnection struct {
 }
 
 type OrganisationEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   store.Organisation `json:"node"`
+	Cursor string                `json:"cursor"`
+	Node   casedata.Organisation `json:"node"`
 }
 
 // Where a page ends (Relay cursor connections).
@@ -359,8 +359,8 @@ type ParticipationConnection struct {
 }
 
 type ParticipationEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   store.Participation `json:"node"`
+	Cursor string                 `json:"cursor"`
+	Node   casedata.Participation `json:"node"`
 }
 
 type ParticipationFilter struct {
@@ -371,7 +371,7 @@ type ParticipationFilter struct {
 }
 
 type ParticipationPayload struct {
-	Participation store.Participation `json:"participation"`
+	Participation casedata.Participation `json:"participation"`
 }
 
 type PersonConnection struct {
@@ -381,8 +381,8 @@ type PersonConnection struct {
 }
 
 type PersonEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   store.Person `json:"node"`
+	Cursor string          `json:"cursor"`
+	Node   casedata.Person `json:"node"`
 }
 
 type PersonFilter struct {
@@ -391,7 +391,7 @@ type PersonFilter struct {
 }
 
 type PersonPayload struct {
-	Person store.Person `json:"person"`
+	Person casedata.Person `json:"person"`
 }
 
 type ProcessingRestrictionPayload struct {
@@ -399,7 +399,7 @@ type ProcessingRestrictionPayload struct {
 }
 
 type ProjectPayload struct {
-	Project store.Project `json:"project"`
+	Project casedata.Project `json:"project"`
 }
 
 // A processing purpose the caller may declare (Ponte-Purpose), and on what ground the hub
@@ -432,12 +432,12 @@ type ReferralConnection struct {
 }
 
 type ReferralEdge struct {
-	Cursor string         `json:"cursor"`
-	Node   store.Referral `json:"node"`
+	Cursor string            `json:"cursor"`
+	Node   casedata.Referral `json:"node"`
 }
 
 type ReferralPayload struct {
-	Referral store.Referral `json:"referral"`
+	Referral casedata.Referral `json:"referral"`
 }
 
 type RefreshRegistryDataInput struct {
@@ -464,13 +464,13 @@ type RefreshRegistryDataPayload struct {
 	// When a failed refresh is tried again, unless it will not be.
 	RetryAt *time.Time `json:"retryAt,omitempty"`
 	// The person asked about, with their registry data as stored now.
-	Person *store.Person `json:"person,omitempty"`
+	Person *casedata.Person `json:"person,omitempty"`
 	// The household asked about, with its registry data as stored now.
-	Household *store.Household `json:"household,omitempty"`
+	Household *casedata.Household `json:"household,omitempty"`
 }
 
 type RegisterPersonPayload struct {
-	Person store.Person `json:"person"`
+	Person casedata.Person `json:"person"`
 }
 
 // The bulk synchronisation of one collection of a registry.
@@ -530,8 +530,8 @@ type StaffConnection struct {
 }
 
 type StaffEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   store.Staff `json:"node"`
+	Cursor string         `json:"cursor"`
+	Node   casedata.Staff `json:"node"`
 }
 
 // Everything the hub holds about a person (GDPR Art. 15): identity, households, cases and
@@ -561,12 +561,12 @@ type TransferConnection struct {
 }
 
 type TransferEdge struct {
-	Cursor string         `json:"cursor"`
-	Node   store.Transfer `json:"node"`
+	Cursor string            `json:"cursor"`
+	Node   casedata.Transfer `json:"node"`
 }
 
 type TransferPayload struct {
-	Transfer store.Transfer `json:"transfer"`
+	Transfer casedata.Transfer `json:"transfer"`
 }
 
 type BenefitHouseholdRole string

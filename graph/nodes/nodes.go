@@ -11,6 +11,7 @@ import (
 
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/request"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
@@ -94,25 +95,25 @@ func ByID(ctx context.Context, id string) (any, error) {
 	tx, ids := r.Tx(), []string{rowID}
 	switch typ {
 	case "HouseholdMember":
-		m, err := tx.MemberByID(ctx, rowID)
+		m, err := casedata.MemberByID(ctx, tx, rowID)
 		if errors.Is(err, apperr.ErrNotFound) {
 			return nil, nil
 		}
 		return nilIfNone(&m, err)
 	case "Assessment":
-		return firstRow(tx.AssessmentsByIDs(ctx, ids))
+		return firstRow(casedata.AssessmentsByIDs(ctx, tx, ids))
 	case "Intervention":
-		rows, err := tx.InterventionsByIDs(ctx, ids)
+		rows, err := casedata.InterventionsByIDs(ctx, tx, ids)
 		r.Loaders().PrimeInterventions(rows)
 		return firstRow(rows, err)
 	case "ActivityEntry":
-		return firstRow(tx.ActivityByIDs(ctx, ids))
+		return firstRow(casedata.ActivityByIDs(ctx, tx, ids))
 	case "Referral":
-		return firstRow(tx.ReferralsByIDs(ctx, ids))
+		return firstRow(casedata.ReferralsByIDs(ctx, tx, ids))
 	case "Transfer":
-		return firstRow(tx.TransfersByIDs(ctx, ids))
+		return firstRow(casedata.TransfersByIDs(ctx, tx, ids))
 	case "Participation":
-		rows, err := tx.ParticipationsByIDs(ctx, ids)
+		rows, err := casedata.ParticipationsByIDs(ctx, tx, ids)
 		r.Loaders().PrimeParticipations(rows)
 		return firstRow(rows, err)
 	}

@@ -11,13 +11,13 @@ import (
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/syncjob"
 )
 
 // LinkedPerson is the person a record links to, nil when unknown or out of scope.
-func LinkedPerson(m *registrydata.Meta) (*store.Person, error) { return m.Person, nil }
+func LinkedPerson(m *registrydata.Meta) (*casedata.Person, error) { return m.Person, nil }
 
 // Freshness judges a record of collection against the sources' health, now.
 func Freshness(ctx context.Context, collection string, m *registrydata.Meta) (*model.Freshness, error) {

@@ -12,7 +12,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/loaders"
 	"github.com/ponte-hub/ponte/graph/model"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
@@ -54,7 +54,7 @@ type subject struct {
 	some   bool // the object describes a person at all
 }
 
-func (r *Request) personSubject(p *store.Person) subject {
+func (r *Request) personSubject(p *casedata.Person) subject {
 	if p.BirthDate != nil {
 		return subject{person: p.ID, minor: r.minorBorn(*p.BirthDate), some: true}
 	}
@@ -87,20 +87,20 @@ func (r *Request) registrySubject(m *registrydata.Meta) subject {
 // CategoryDirective), and whether obj is such an object; a case about no single person names "".
 func personNamed(obj any) (string, bool) {
 	switch o := obj.(type) {
-	case *store.HouseholdMember:
+	case *casedata.HouseholdMember:
 		return o.PersonID, true
-	case *store.Case:
+	case *casedata.Case:
 		if o.PersonID != nil {
 			return *o.PersonID, true
 		}
 		return "", true
-	case *store.Assessment:
+	case *casedata.Assessment:
 		return o.PersonID, true
-	case *store.Project:
+	case *casedata.Project:
 		return o.ParticipantID, true
-	case *store.Intervention:
+	case *casedata.Intervention:
 		return o.BeneficiaryID, true
-	case *store.Participation:
+	case *casedata.Participation:
 		if o.BirthDate == nil {
 			return o.PersonID, true
 		}
@@ -111,9 +111,9 @@ func personNamed(obj any) (string, bool) {
 // subjectOf works out the person obj describes (see CategoryDirective).
 func (r *Request) subjectOf(ctx context.Context, obj any) subject {
 	switch o := obj.(type) {
-	case *store.Person:
+	case *casedata.Person:
 		return r.personSubject(o)
-	case *store.Participation:
+	case *casedata.Participation:
 		if o.BirthDate != nil {
 			return subject{person: o.PersonID, minor: r.minorBorn(*o.BirthDate), some: true}
 		}

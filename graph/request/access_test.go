@@ -16,7 +16,7 @@ import (
 	"github.com/ponte-hub/ponte/graph/generated"
 	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
@@ -110,11 +110,11 @@ func TestCategoryDirective(t *testing.T) {
 		require.NoError(t, err)
 		return c
 	}
-	adult := &store.Person{ID: "11111111-1111-4111-8111-111111111111", TaxCode: code("1980-01-01", 'M'), BirthDate: born("1980-01-01")}
+	adult := &casedata.Person{ID: "11111111-1111-4111-8111-111111111111", TaxCode: code("1980-01-01", 'M'), BirthDate: born("1980-01-01")}
 	// 18 on 2025-06-02: still a minor on the request's date.
-	minor := &store.Person{ID: "22222222-2222-4222-8222-222222222222", TaxCode: code("2007-06-02", 'M'), BirthDate: born("2007-06-02")}
+	minor := &casedata.Person{ID: "22222222-2222-4222-8222-222222222222", TaxCode: code("2007-06-02", 'M'), BirthDate: born("2007-06-02")}
 	// No birth date: aged from the tax code (born 2012).
-	undated := &store.Person{ID: "33333333-3333-4333-8333-333333333333", TaxCode: code("2012-01-01", 'F')}
+	undated := &casedata.Person{ID: "33333333-3333-4333-8333-333333333333", TaxCode: code("2012-01-01", 'F')}
 	officer := plan(t, access.RoleEmploymentOfficer, access.PurposeEmploymentServices)
 	liaison := plan(t, access.RoleSchoolLiaison, access.PurposeSchoolAttendance)
 
@@ -137,7 +137,7 @@ func TestCategoryDirective(t *testing.T) {
 			"EMPLOYMENT", false, nil},
 		"an adult's registry record": {officer, &registrydata.LabourStatus{Meta: registrydata.Meta{TaxCode: adult.TaxCode}},
 			"EMPLOYMENT", true, []access.Category{access.CategoryEmployment}},
-		"objects of no person need their category only": {officer, &store.Household{ID: "h"}, "HOUSEHOLD", true,
+		"objects of no person need their category only": {officer, &casedata.Household{ID: "h"}, "HOUSEHOLD", true,
 			[]access.Category{access.CategoryHousehold}},
 		"the deprecated spelling of special categories": {plan(t, access.RoleSocialWorker, access.PurposeCaseManagement), adult, "SPECIAL", true,
 			[]access.Category{access.CategorySpecialOther}},

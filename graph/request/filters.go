@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ponte-hub/ponte/internal/access"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // A filter is a read: a principal filters, searches and looks up only by what it may read,
@@ -31,7 +31,7 @@ func (r *Request) CheckFilter(field string, set bool, cats ...access.Category) e
 // SearchAges checks a search by name or tax code (identity data) and says whom it may
 // match: every person, only adults when the plan may not read minors' data, only minors
 // when it reads identity about minors alone.
-func (r *Request) SearchAges(ctx context.Context, field string, search *string) (who store.SearchAges, err error) {
+func (r *Request) SearchAges(ctx context.Context, field string, search *string) (who casedata.SearchAges, err error) {
 	if search == nil || *search == "" || r.plan == nil {
 		return who, nil
 	}
@@ -72,4 +72,4 @@ func (r *Request) Readable(ctx context.Context, obj any, c access.Category) bool
 }
 
 // Minor reports whether p is under 18 on the request's date (see CategoryDirective).
-func (r *Request) Minor(p *store.Person) bool { return r.personSubject(p).minor }
+func (r *Request) Minor(p *casedata.Person) bool { return r.personSubject(p).minor }

@@ -10,6 +10,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -133,27 +134,27 @@ func (r *Request) RecordWritten(ctx context.Context, out any) {
 	}
 	var person string
 	switch o := out.(type) {
-	case store.Person:
+	case casedata.Person:
 		person = o.ID
-	case store.HouseholdMember:
+	case casedata.HouseholdMember:
 		person = o.PersonID
-	case store.Case:
+	case casedata.Case:
 		if o.PersonID != nil {
 			person = *o.PersonID
 		}
-	case store.Assessment:
+	case casedata.Assessment:
 		person = o.PersonID
-	case store.Project:
+	case casedata.Project:
 		person = o.ParticipantID
-	case store.Intervention:
+	case casedata.Intervention:
 		person = o.BeneficiaryID
-	case store.Participation:
+	case casedata.Participation:
 		person = o.PersonID
-	case store.ActivityEntry:
+	case casedata.ActivityEntry:
 		person = r.casePerson(ctx, o.CaseID)
-	case store.Referral:
+	case casedata.Referral:
 		person = r.casePerson(ctx, o.CaseID)
-	case store.Transfer:
+	case casedata.Transfer:
 		person = r.casePerson(ctx, o.CaseID)
 	}
 	if person != "" {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/casework"
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 )
 
@@ -51,8 +51,8 @@ func (r *Request) limits(ctx context.Context) (*referralLimits, error) {
 	}
 	l := r.referrals
 	l.once.Do(func() {
-		var got store.ReferralLimits
-		got, l.err = r.tx.ReferralLimits(ctx, plan.Principal().OrganisationID)
+		var got casedata.ReferralLimits
+		got, l.err = casedata.ReferralLimitsOf(ctx, r.tx, plan.Principal().OrganisationID)
 		if l.err == nil && !got.Empty() {
 			l.cases, l.persons, l.households = toSets(got.Cases), toSets(got.Persons), toSets(got.Households)
 		}
@@ -69,39 +69,39 @@ func (l *referralLimits) limitOf(obj any) (access.CategorySet, bool) {
 	var m map[string]access.CategorySet
 	var key string
 	switch o := obj.(type) {
-	case *store.Case:
+	case *casedata.Case:
 		m, key = l.cases, o.ID
-	case *store.Project:
+	case *casedata.Project:
 		m, key = l.cases, o.CaseID
-	case *store.Intervention:
+	case *casedata.Intervention:
 		m, key = l.cases, o.CaseID
-	case *store.Assessment:
+	case *casedata.Assessment:
 		m, key = l.cases, o.CaseID
-	case *store.AssessmentScore:
+	case *casedata.AssessmentScore:
 		m, key = l.cases, o.CaseID
-	case *store.ActivityEntry:
+	case *casedata.ActivityEntry:
 		m, key = l.cases, o.CaseID
-	case *store.CaseOrganisation:
+	case *casedata.CaseOrganisation:
 		m, key = l.cases, o.CaseID
-	case *store.CaseParticipation:
+	case *casedata.CaseParticipation:
 		m, key = l.cases, o.CaseID
-	case *store.CaseEvent:
+	case *casedata.CaseEvent:
 		m, key = l.cases, o.CaseID
-	case *store.Referral:
+	case *casedata.Referral:
 		m, key = l.cases, o.CaseID
-	case *store.Transfer:
+	case *casedata.Transfer:
 		m, key = l.cases, o.CaseID
-	case *store.DueAction:
+	case *casedata.DueAction:
 		m, key = l.cases, o.CaseID
-	case *store.Person:
+	case *casedata.Person:
 		m, key = l.persons, o.ID
-	case *store.Participation:
+	case *casedata.Participation:
 		m, key = l.persons, o.PersonID
-	case *store.Household:
+	case *casedata.Household:
 		m, key = l.households, o.ID
-	case *store.HouseholdMember:
+	case *casedata.HouseholdMember:
 		m, key = l.households, o.HouseholdID
-	case *store.PersonRectification:
+	case *casedata.PersonRectification:
 		m, key = l.persons, o.PersonID
 	default:
 		if id, ok := registryPerson(obj); ok {
@@ -146,7 +146,7 @@ func (r *Request) checkReferral(ctx context.Context, obj any, cat access.Categor
 	if !narrowed {
 		return nil
 	}
-	if _, ok := obj.(*store.Case); ok {
+	if _, ok := obj.(*casedata.Case); ok {
 		// The case file itself (its reference, status, team) tells no one's age; the
 		// person's own fields are asked about on the person.
 		minor = false
@@ -166,7 +166,7 @@ func (r *Request) referralHidesMinors(ctx context.Context, obj any) bool {
 	if err != nil || l == nil {
 		return err != nil
 	}
-	if _, ok := obj.(*store.Case); ok {
+	if _, ok := obj.(*casedata.Case); ok {
 		return false
 	}
 	allowed, narrowed := l.limitOf(obj)

@@ -19,6 +19,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/accessdata"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -230,7 +231,7 @@ func Many[T any](ctx context.Context, pick func(*loaders.Loaders) *loaders.Loade
 // PersonID is a person's global id; for a request that sees persons only through their
 // pseudonym (ESF+ audit), it is built from the pseudonym instead, so the hub's own ids
 // never reach it.
-func PersonID(ctx context.Context, p *store.Person) (string, error) {
+func PersonID(ctx context.Context, p *casedata.Person) (string, error) {
 	r, err := From(ctx)
 	if err != nil {
 		return "", err

@@ -18,6 +18,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/auth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/accessdata"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
 
@@ -733,7 +734,7 @@ func TestServicesRevealingHealthAreHealthData(t *testing.T) {
 	plain := store.Scope{Kind: store.ScopeAll, HidesHealth: true}
 	claims := plain.Claims()
 	require.NoError(t, b.store.InTx(ctx, store.TxOptions{ReadOnly: true, Claims: claims, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
-		rows, err := tx.InterventionsByIDs(ctx, []string{psych})
+		rows, err := casedata.InterventionsByIDs(ctx, tx, []string{psych})
 		require.Empty(t, rows, "row security hides it even when the application filter would not")
 		return err
 	}))

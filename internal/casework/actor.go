@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Actor is who runs a command: their staff record and organisation, when the caller has
@@ -48,22 +49,22 @@ func Guard(ctx context.Context, caseID string) error {
 }
 
 // Event appends a step to a case's history, by the context's actor.
-func Event(ctx context.Context, tx *store.Tx, e store.CaseEvent) error {
+func Event(ctx context.Context, tx *store.Tx, e casedata.CaseEvent) error {
 	e.ActorStaffID = ActorFrom(ctx).StaffRef()
-	return tx.AddCaseEvent(ctx, e)
+	return casedata.AddCaseEvent(ctx, tx, e)
 }
 
 // Change is a field change for the history; nil when the value did not change.
-func Change(field, category string, previous, value *string) *store.FieldChange {
+func Change(field, category string, previous, value *string) *casedata.FieldChange {
 	if (previous == nil) == (value == nil) && (previous == nil || *previous == *value) {
 		return nil
 	}
-	return &store.FieldChange{Field: field, Category: category, Previous: previous, Value: value}
+	return &casedata.FieldChange{Field: field, Category: category, Previous: previous, Value: value}
 }
 
 // Changes keeps the non-nil changes.
-func Changes(cs ...*store.FieldChange) []store.FieldChange {
-	out := []store.FieldChange{}
+func Changes(cs ...*casedata.FieldChange) []casedata.FieldChange {
+	out := []casedata.FieldChange{}
 	for _, c := range cs {
 		if c != nil {
 			out = append(out, *c)

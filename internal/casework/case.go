@@ -6,12 +6,13 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // CheckCaseOpen requires the case to exist, be visible, not be closed, and have opened on
 // or before the given date. It returns the case (nil when it failed) for further checks.
-func CheckCaseOpen(ctx context.Context, tx *store.Tx, c *Checker, caseID string, on time.Time, dateField string) (*store.Case, error) {
-	cs, ok, err := One(ctx, c, "caseId", caseID, tx.CasesByIDs)
+func CheckCaseOpen(ctx context.Context, tx *store.Tx, c *Checker, caseID string, on time.Time, dateField string) (*casedata.Case, error) {
+	cs, ok, err := One(ctx, c, "caseId", caseID, store.Bind(tx, casedata.CasesByIDs))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -29,7 +30,7 @@ func CheckCaseOpen(ctx context.Context, tx *store.Tx, c *Checker, caseID string,
 
 // CheckInCase requires the person to be the case's person or a member of its household;
 // cs nil (the case failed its own check) checks nothing.
-func CheckInCase(ctx context.Context, tx *store.Tx, c *Checker, cs *store.Case, personID, field string) error {
+func CheckInCase(ctx context.Context, tx *store.Tx, c *Checker, cs *casedata.Case, personID, field string) error {
 	if cs == nil || personID == "" {
 		return nil
 	}
@@ -37,7 +38,7 @@ func CheckInCase(ctx context.Context, tx *store.Tx, c *Checker, cs *store.Case, 
 		return nil
 	}
 	if cs.HouseholdID != nil {
-		members, err := tx.MembersByHousehold(ctx, []string{*cs.HouseholdID})
+		members, err := casedata.MembersByHousehold(ctx, tx, []string{*cs.HouseholdID})
 		if err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func CheckInCase(ctx context.Context, tx *store.Tx, c *Checker, cs *store.Case, 
 // RequireLead refuses a command that maintains the case itself (its team, its status,
 // its referrals and transfers) to an actor whose organisation does not lead it: the
 // leading organisation holds the case and its legal basis.
-func RequireLead(ctx context.Context, cs *store.Case) error {
+func RequireLead(ctx context.Context, cs *casedata.Case) error {
 	a := ActorFrom(ctx)
 	if cs == nil || a.OrganisationID == "" || a.OrganisationID == cs.OrganisationID {
 		return nil
@@ -70,27 +71,27 @@ func RequireLead(ctx context.Context, cs *store.Case) error {
 // StartDelivery records that orgID takes part in the case while the project or
 // intervention basisID runs.
 func StartDelivery(ctx context.Context, tx *store.Tx, caseID, orgID, basis, basisID string, from time.Time) error {
-	return tx.StartParticipation(ctx, store.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: store.RoleProvider,
+	return casedata.StartParticipation(ctx, tx, casedata.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: casedata.RoleProvider,
 		Basis: basis, BasisID: &basisID, FromOn: from})
 }
 
 // EndBasis ends the participation the project or intervention basisID opened.
 func EndBasis(ctx context.Context, tx *store.Tx, caseID, basisID string, on time.Time, reason string) error {
-	_, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, BasisID: &basisID, On: on, Reason: reason})
+	_, err := casedata.EndParticipations(ctx, tx, casedata.ParticipationEnd{CaseID: caseID, BasisID: &basisID, On: on, Reason: reason})
 	return err
 }
 
 // CloseReferral ends an open referral (WITHDRAWN before an answer, ENDED after
 // acceptance), with its step in the history; the participation it opened ends with it.
-func CloseReferral(ctx context.Context, tx *store.Tx, r store.Referral, on time.Time, reason string) error {
+func CloseReferral(ctx context.Context, tx *store.Tx, r casedata.Referral, on time.Time, reason string) error {
 	status := "ENDED"
 	if r.Status == "REQUESTED" {
 		status = "WITHDRAWN"
 	}
-	if err := tx.CloseReferral(ctx, r.ID, status, reason); err != nil {
+	if err := casedata.CloseReferral(ctx, tx, r.ID, status, reason); err != nil {
 		return err
 	}
-	if err := Event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID,
+	if err := Event(ctx, tx, casedata.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID,
 		OrganisationID: &r.ToOrganisationID, Reason: &reason, EffectiveOn: &on}); err != nil {
 		return err
 	}

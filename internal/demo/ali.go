@@ -11,6 +11,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/demo/synth"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // The ALI operation of the Pisa health-and-social agency (Vivaldi, Blasini and Bruno, "The
@@ -155,7 +156,7 @@ func (g *generator) addALI() error {
 // partners that received nothing for themselves.
 func aliEntities(orgs map[string]uuid.UUID, op uuid.UUID) []bulk.OperationEntity {
 	return []bulk.OperationEntity{
-		{OperationID: op, OrganisationID: orgs[roster.OrgSdSPisa], Kind: store.ESFEntityPublic, SupportedFrom: date(2020, 10, 1)},
+		{OperationID: op, OrganisationID: orgs[roster.OrgSdSPisa], Kind: esfdata.EntityPublic, SupportedFrom: date(2020, 10, 1)},
 	}
 }
 

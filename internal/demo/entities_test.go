@@ -10,6 +10,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/demo/roster"
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/partitaiva"
 )
 
@@ -40,7 +41,7 @@ func TestALISupportedEntities(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(b.ctx, `SELECT array_agg(g.code || ':' || oe.kind ORDER BY g.code)
 		FROM operation_entities oe JOIN organisations g ON g.id = oe.organisation_id JOIN operations o ON o.id = oe.operation_id
 		WHERE o.code = $1`, demo.ALIOperationCode).Scan(&supported))
-	require.Equal(t, []string{roster.OrgSdSPisa + ":" + store.ESFEntityPublic}, supported)
+	require.Equal(t, []string{roster.OrgSdSPisa + ":" + esfdata.EntityPublic}, supported)
 
 	var rep *esf.Report
 	require.NoError(t, b.st.InTx(b.ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {

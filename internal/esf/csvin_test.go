@@ -13,6 +13,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // italian turns a comma-separated test file into what Excel saves in an Italian locale:
@@ -283,7 +284,7 @@ func FuzzSeparators(f *testing.F) {
 			return buf.String()
 		}
 		type outcome struct {
-			Rows     []esfimport.Row[store.ESFSituationRecord]
+			Rows     []esfimport.Row[esfdata.SituationRecord]
 			Problems [][2]int
 		}
 		parse := func(body string) outcome {

@@ -9,6 +9,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // Synthetic tax numbers with valid check digits.
@@ -31,8 +32,8 @@ func TestParseEntities(t *testing.T) {
 		"OP2," + vatCoop + ",Cooperativa sociale,SME,2021-03-01\n"))
 	require.NoError(t, err)
 	require.Len(t, rows, 4)
-	require.Equal(t, store.ESFEntityRecord{OperationCode: "OP1", TaxCode: vatSdS, Name: "Società della Salute",
-		Kind: store.ESFEntityPublic, SupportedFrom: date("2021-01-01")}, rows[0].Record)
+	require.Equal(t, esfdata.EntityRecord{OperationCode: "OP1", TaxCode: vatSdS, Name: "Società della Salute",
+		Kind: esfdata.EntityPublic, SupportedFrom: date("2021-01-01")}, rows[0].Record)
 	require.Equal(t, vatCoop, rows[1].Record.TaxCode, "the EU prefix and the space are dropped")
 	require.Equal(t, "2021-02-01", rows[1].Record.SupportedFrom.Format(esf.DateLayout))
 	require.Equal(t, trader, rows[2].Record.TaxCode)
@@ -144,7 +145,7 @@ func FuzzParseEntities(f *testing.F) {
 	f.Add([]byte(italian(h + "OP1,18,Zeros,SME,2021-01-01\nOP1,12345678900,X,LARGE,\n")))
 	f.Add([]byte(h + "OP1,RSSMRA68A01H501Y,Ditta,SME,2021-01-01\nOP1,RSSMRA68A01H501Y,Ditta,PUBLIC_ADMINISTRATION,2021-01-01\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esfimport.EntitiesHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFEntityRecord], error) {
+		fuzzParser(t, esfimport.EntitiesHeader, data, func(r *strings.Reader) ([]esfimport.Row[esfdata.EntityRecord], error) {
 			return esfimport.ParseEntities(r)
 		})
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
@@ -134,11 +135,11 @@ func (e *env) load(ops []string, parts []part, sits []sit) {
 		imported := 0
 		for _, s := range sits {
 			if s.Global || s.Spell {
-				person, err := tx.ESFPersonIDByTaxCode(e.ctx, s.TaxCode)
+				person, err := esfdata.PersonIDByTaxCode(e.ctx, tx, s.TaxCode)
 				if err != nil {
 					return err
 				}
-				rec := store.ESFSituation{PersonID: person, Situation: s.Situation, Date: date(s.Date), Spell: s.Spell, Source: "CASE_MANAGER"}
+				rec := esfdata.Situation{PersonID: person, Situation: s.Situation, Date: date(s.Date), Spell: s.Spell, Source: "CASE_MANAGER"}
 				if !s.Global {
 					ops, err := tx.ESFOperations(e.ctx, store.ESFScope{OperationCode: s.Op})
 					if err != nil {
@@ -150,7 +151,7 @@ func (e *env) load(ops []string, parts []part, sits []sit) {
 					d := date(s.Ends)
 					rec.EndsOn = &d
 				}
-				if _, err := tx.ESFRecordSituation(e.ctx, rec); err != nil {
+				if _, err := esfdata.RecordSituation(e.ctx, tx, rec); err != nil {
 					return err
 				}
 				continue
@@ -208,7 +209,7 @@ func (e *env) personID(taxCode string) string {
 	var id string
 	e.tx(func(tx *store.Tx) error {
 		var err error
-		id, err = tx.ESFPersonIDByTaxCode(e.ctx, taxCode)
+		id, err = esfdata.PersonIDByTaxCode(e.ctx, tx, taxCode)
 		return err
 	})
 	return id

@@ -11,6 +11,8 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -239,9 +241,9 @@ func TestImportIdempotentAndAllOrNothing(t *testing.T) {
 
 	// The person the file introduced is registered with empty names and its birth data.
 	e.tx(func(tx *store.Tx) error {
-		id, err := tx.ESFPersonIDByTaxCode(e.ctx, b)
+		id, err := esfdata.PersonIDByTaxCode(e.ctx, tx, b)
 		require.NoError(t, err)
-		ps, err := tx.PersonsByIDs(e.ctx, []string{id})
+		ps, err := casedata.PersonsByIDs(e.ctx, tx, []string{id})
 		require.NoError(t, err)
 		require.Len(t, ps, 1)
 		require.Equal(t, "", ps[0].GivenName)
@@ -285,7 +287,7 @@ func FuzzParseOperations(f *testing.F) {
 	f.Add([]byte("\ufeff" + strings.ReplaceAll(h, ",", ";") + "OP1;\"Uno; due\";PN;P1;k;TRANSITION;FSE+;01/10/2020;\r\n;;;;;;;;\r\n"))
 	f.Add([]byte(strings.ReplaceAll(h, ",", "\t")))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esfimport.OperationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.Operation], error) {
+		fuzzParser(t, esfimport.OperationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[casedata.Operation], error) {
 			return esfimport.ParseOperations(r)
 		})
 	})
@@ -298,7 +300,7 @@ func FuzzParseParticipants(f *testing.F) {
 	f.Add([]byte(h + "OP1," + w + ",,,2023-09-01,,,,,,,,,,\n"))
 	f.Add([]byte(h + "OP1,RSSMRA68A01H501X,W,1990-02-30,,2023-01-01,WORKING,x,9,YES,,,,,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esfimport.ParticipantsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFParticipationRecord], error) {
+		fuzzParser(t, esfimport.ParticipantsHeader, data, func(r *strings.Reader) ([]esfimport.Row[esfdata.ParticipationRecord], error) {
 			return esfimport.ParseParticipants(r)
 		})
 	})
@@ -309,7 +311,7 @@ func FuzzParseSituations(f *testing.F) {
 	f.Add([]byte(h + "OP1," + taxCode(1, "1990-05-10", 'F') + ",2023-02-01,EMPLOYED\n"))
 	f.Add([]byte(h + "OP1,abc,2023-02-31,HIRED\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esfimport.SituationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFSituationRecord], error) {
+		fuzzParser(t, esfimport.SituationsHeader, data, func(r *strings.Reader) ([]esfimport.Row[esfdata.SituationRecord], error) {
 			return esfimport.ParseSituations(r)
 		})
 	})
@@ -321,7 +323,7 @@ func FuzzParseTargets(f *testing.F) {
 	f.Add([]byte(h + "OP1,COM,EECO99,-1\n"))
 	f.Add([]byte(strings.ReplaceAll(h, ",", ";") + "OP1;COM;EECO01;1.200,00\r\nOP1;DPR;X;12,5;;\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzParser(t, esfimport.TargetsHeader, data, func(r *strings.Reader) ([]esfimport.Row[store.ESFTargetRecord], error) {
+		fuzzParser(t, esfimport.TargetsHeader, data, func(r *strings.Reader) ([]esfimport.Row[esfdata.TargetRecord], error) {
 			return esfimport.ParseTargets(r)
 		})
 	})

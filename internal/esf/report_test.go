@@ -16,6 +16,8 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf/export"
 	"github.com/ponte-hub/ponte/internal/esf/igrue"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -134,7 +136,7 @@ func TestDrillDownMatchesValues(t *testing.T) {
 		ps, err := esf.DrillDown(e.ctx, tx, esf.DrillQuery{Query: q, Indicator: "EECO06"}, p)
 		require.NoError(t, err)
 		require.Len(t, ps, 1)
-		eve, err := tx.ESFPersonIDByTaxCode(e.ctx, codes["eve"])
+		eve, err := esfdata.PersonIDByTaxCode(e.ctx, tx, codes["eve"])
 		require.NoError(t, err)
 		require.Equal(t, p.Person(eve), ps[0].Pseudonym)
 		require.Equal(t, "OP2", ps[0].OperationCode)
@@ -187,13 +189,13 @@ func TestEntitiesAndIN01(t *testing.T) {
 			{"OP2", "MUN", "2021-03-01"}, // the same entity in another operation counts again
 			{"OP3", "SDS", "2021-03-01"}, {"OP3", "COOP1", "2021-03-01"},
 		} {
-			kind := store.ESFEntitySME
+			kind := esfdata.EntitySME
 			if x.org == "MUN" || x.org == "SDS" {
-				kind = store.ESFEntityPublic
+				kind = esfdata.EntityPublic
 			}
-			require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids[x.op], orgs[x.org], kind, date(x.from)))
+			require.NoError(t, esfdata.SetOperationEntity(e.ctx, tx, ids[x.op], orgs[x.org], kind, date(x.from)))
 		}
-		require.NoError(t, tx.ESFSetOperationEntity(e.ctx, ids["OP1"], orgs["MUN"], store.ESFEntityPublic, date("2021-02-01")), "setting it again changes nothing")
+		require.NoError(t, esfdata.SetOperationEntity(e.ctx, tx, ids["OP1"], orgs["MUN"], esfdata.EntityPublic, date("2021-02-01")), "setting it again changes nothing")
 		_, err = esfimport.ImportTargets(e.ctx, tx, strings.NewReader("operation_code,indicator_type,indicator,planned\n"+
 			"OP1,COM,EECO01,40\nOP1,COM,EECO18,2\nOP1,DPR,ALI_HOMES,12\nOP3,COM,EECO01,10\n"))
 		return err
@@ -232,12 +234,12 @@ func TestIncompleteWithoutGender(t *testing.T) {
 	e, _ := reportData(t)
 	// A person whose tax code does not validate: nothing can be derived from it.
 	e.tx(func(tx *store.Tx) error {
-		id, err := tx.CreatePerson(e.ctx, store.Person{TaxCode: "RSSMRA68A01H501X", GivenName: "Mario", FamilyName: "Rossi"})
+		id, err := casedata.CreatePerson(e.ctx, tx, casedata.Person{TaxCode: "RSSMRA68A01H501X", GivenName: "Mario", FamilyName: "Rossi"})
 		require.NoError(t, err)
 		ops, err := tx.ESFOperations(e.ctx, store.ESFScope{OperationCode: "OP3"})
 		require.NoError(t, err)
 		status, isced := "INACTIVE", 3
-		_, err = tx.EnrolParticipant(e.ctx, store.Participation{OperationID: ops[0].ID, PersonID: id, EntryDate: date("2023-05-01"),
+		_, err = casedata.EnrolParticipant(e.ctx, tx, casedata.Participation{OperationID: ops[0].ID, PersonID: id, EntryDate: date("2023-05-01"),
 			EmploymentStatus: &status, ISCED: &isced})
 		return err
 	})

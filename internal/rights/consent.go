@@ -8,6 +8,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/access"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -77,7 +78,7 @@ func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, act
 		c.Addf("input.expiresAt", "is not in the future (%s)", in.ExpiresAt.Format(time.RFC3339))
 	}
 	if person != "" {
-		ps, err := tx.PersonsByIDs(ctx, []string{person})
+		ps, err := casedata.PersonsByIDs(ctx, tx, []string{person})
 		if err != nil {
 			return rightsdata.ConsentRecord{}, err
 		}
@@ -86,7 +87,7 @@ func RecordConsent(ctx context.Context, tx *store.Tx, in RecordConsentInput, act
 		}
 	}
 	if org != "" {
-		os, err := tx.OrganisationsByIDs(ctx, []string{org})
+		os, err := casedata.OrganisationsByIDs(ctx, tx, []string{org})
 		if err != nil {
 			return rightsdata.ConsentRecord{}, err
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -35,7 +36,7 @@ func Erase(ctx context.Context, tx *store.Tx, in EraseInput, actor string, today
 		}
 	}
 	if person != "" {
-		ps, err := tx.PersonsByIDs(ctx, []string{person})
+		ps, err := casedata.PersonsByIDs(ctx, tx, []string{person})
 		if err != nil {
 			return Erasure{}, err
 		}

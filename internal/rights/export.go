@@ -12,6 +12,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/accessdata"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
@@ -20,17 +21,17 @@ import (
 // Export is everything the hub holds about a person (GDPR Art. 15), as read through the
 // caller's transaction: so the row security of the request applies to it as to any read.
 type Export struct {
-	GeneratedAt time.Time    `json:"generatedAt"`
-	Person      store.Person `json:"person"`
+	GeneratedAt time.Time       `json:"generatedAt"`
+	Person      casedata.Person `json:"person"`
 	// Purposes are the purposes the hub processes data for, with their legal bases
 	// (Art. 15(1)(a) and (c)); filled by the caller from the policy.
 	Purposes        []any                             `json:"purposes"`
-	Households      []store.HouseholdMember           `json:"householdMemberships"`
-	Cases           []store.Case                      `json:"cases"`
-	Assessments     []store.Assessment                `json:"assessments"`
-	Interventions   []store.Intervention              `json:"interventions"`
-	ActivityEntries []store.ActivityEntry             `json:"activityEntries"`
-	Participations  []store.Participation             `json:"esfParticipations"`
+	Households      []casedata.HouseholdMember        `json:"householdMemberships"`
+	Cases           []casedata.Case                   `json:"cases"`
+	Assessments     []casedata.Assessment             `json:"assessments"`
+	Interventions   []casedata.Intervention           `json:"interventions"`
+	ActivityEntries []casedata.ActivityEntry          `json:"activityEntries"`
+	Participations  []casedata.Participation          `json:"esfParticipations"`
 	Registry        []RegistryRecord                  `json:"registryRecords"`
 	AccessLog       []audit.Record                    `json:"accessLog"`
 	RightsRequests  []rightsdata.Request              `json:"rightsRequests"`
@@ -50,7 +51,7 @@ type RegistryRecord struct {
 
 // BuildExport gathers the export of personID.
 func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Time) (Export, error) {
-	ps, err := tx.PersonsByIDs(ctx, []string{personID})
+	ps, err := casedata.PersonsByIDs(ctx, tx, []string{personID})
 	if err != nil {
 		return Export{}, err
 	}
@@ -59,17 +60,17 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 	}
 	e := Export{GeneratedAt: now.UTC(), Person: ps[0]}
 	ids := []string{personID}
-	if e.Households, err = tx.MembershipsByPerson(ctx, ids); err != nil {
+	if e.Households, err = casedata.MembershipsByPerson(ctx, tx, ids); err != nil {
 		return e, err
 	}
 	caseIDs, err := rightsdata.CaseIDsOfPerson(ctx, tx, personID)
 	if err != nil {
 		return e, err
 	}
-	if e.Cases, err = tx.CasesByIDs(ctx, caseIDs); err != nil {
+	if e.Cases, err = casedata.CasesByIDs(ctx, tx, caseIDs); err != nil {
 		return e, err
 	}
-	as, err := tx.AssessmentsByCase(ctx, caseIDs)
+	as, err := casedata.AssessmentsByCase(ctx, tx, caseIDs)
 	if err != nil {
 		return e, err
 	}
@@ -78,7 +79,7 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 			e.Assessments = append(e.Assessments, a)
 		}
 	}
-	is, err := tx.InterventionsByCase(ctx, caseIDs)
+	is, err := casedata.InterventionsByCase(ctx, tx, caseIDs)
 	if err != nil {
 		return e, err
 	}
@@ -87,10 +88,10 @@ func BuildExport(ctx context.Context, tx *store.Tx, personID string, now time.Ti
 			e.Interventions = append(e.Interventions, i)
 		}
 	}
-	if e.ActivityEntries, err = tx.ActivityByCase(ctx, caseIDs); err != nil {
+	if e.ActivityEntries, err = casedata.ActivityByCase(ctx, tx, caseIDs); err != nil {
 		return e, err
 	}
-	if e.Participations, err = tx.ParticipationsByPerson(ctx, ids); err != nil {
+	if e.Participations, err = casedata.ParticipationsByPerson(ctx, tx, ids); err != nil {
 		return e, err
 	}
 	if err := e.registry(ctx, tx, ids); err != nil {

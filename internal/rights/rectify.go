@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -86,7 +87,7 @@ func Rectify(ctx context.Context, tx *store.Tx, in RectifyInput, actor string) (
 		c.Add("input.reason", "is longer than 2000 characters")
 	}
 	if person != "" {
-		ps, err := tx.PersonsByIDs(ctx, []string{person})
+		ps, err := casedata.PersonsByIDs(ctx, tx, []string{person})
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -54,7 +55,7 @@ func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string)
 		c.Add("input.legalClaim", "a legal claim and the organisations processing for it (claimOrganisationIds) go together")
 	}
 	if person != "" {
-		ps, err := tx.PersonsByIDs(ctx, []string{person})
+		ps, err := casedata.PersonsByIDs(ctx, tx, []string{person})
 		if err != nil {
 			return rightsdata.Restriction{}, err
 		}
@@ -81,7 +82,7 @@ func Restrict(ctx context.Context, tx *store.Tx, in RestrictInput, actor string)
 		}
 	}
 	if len(orgs) > 0 {
-		found, err := tx.OrganisationsByIDs(ctx, orgs)
+		found, err := casedata.OrganisationsByIDs(ctx, tx, orgs)
 		if err != nil {
 			return rightsdata.Restriction{}, err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/rightsdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
@@ -76,7 +77,7 @@ func Create(ctx context.Context, tx *store.Tx, in CreateInput, actor string, tod
 		c.Add("input.details", "is longer than 4000 characters")
 	}
 	if person != "" {
-		ps, err := tx.PersonsByIDs(ctx, []string{person})
+		ps, err := casedata.PersonsByIDs(ctx, tx, []string{person})
 		if err != nil {
 			return rightsdata.Request{}, err
 		}

@@ -19,27 +19,27 @@ var ScopedTables = map[string]string{
 func PredicateForTest(s Scope, table, alias string, args *[]any) string {
 	switch table {
 	case "cases":
-		return s.casePredicate(alias, args)
+		return s.CasePredicate(alias, args)
 	case "persons":
 		return s.PersonPredicate(alias, args)
 	case "households":
-		return s.householdPredicate(alias, args)
+		return s.HouseholdPredicate(alias, args)
 	case "household_members":
-		return s.householdMemberPredicate(alias, args)
+		return s.HouseholdMemberPredicate(alias, args)
 	case "assessments":
-		return s.assessmentPredicate(alias, args)
+		return s.AssessmentPredicate(alias, args)
 	case "assessment_scores":
 		return s.assessmentScorePredicate(alias, args)
 	case "projects":
-		return s.projectPredicate(alias, args)
+		return s.ProjectPredicate(alias, args)
 	case "interventions":
-		return s.interventionPredicate(alias, args)
+		return s.InterventionPredicate(alias, args)
 	case "activity_entries":
-		return s.activityPredicate(alias, args)
+		return s.ActivityPredicate(alias, args)
 	case "participations":
-		return s.participationPredicate(alias, args)
+		return s.ParticipationPredicate(alias, args)
 	case "case_organisations", "case_assignments", "case_departments":
-		return s.caseLinkPredicate(alias, args)
+		return s.CaseLinkPredicate(alias, args)
 	}
 	panic(fmt.Sprintf("no predicate for %s", table))
 }
@@ -48,7 +48,7 @@ func PredicateForTest(s Scope, table, alias string, args *[]any) string {
 func (t *Tx) CaseForTest(ctx context.Context, id string) (string, error) {
 	args := []any{id}
 	var out string
-	err := QueryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.casePredicate("c", &args), args, &out)
+	err := QueryRow(ctx, t, "load case", "SELECT c.id::text FROM cases c WHERE c.id = $1::uuid AND "+t.scope.CasePredicate("c", &args), args, &out)
 	return out, err
 }
 

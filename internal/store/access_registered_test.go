@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
@@ -28,15 +29,15 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 	munA := storetest.Scopes()["organisation MUN-A"]
 
 	tx := storetest.Begin(t, st, store.TxOptions{Claims: withPrincipalOrg(munA, storetest.FID("MUN-A")), Scope: munA})
-	person, err := tx.CreatePerson(ctx, store.Person{TaxCode: "VRDLGU80A01G702Z", GivenName: "Luigi", FamilyName: "Verdi"})
+	person, err := casedata.CreatePerson(ctx, tx, casedata.Person{TaxCode: "VRDLGU80A01G702Z", GivenName: "Luigi", FamilyName: "Verdi"})
 	require.NoError(t, err)
-	household, err := tx.CreateHousehold(ctx, "Verdi", nil)
+	household, err := casedata.CreateHousehold(ctx, tx, "Verdi", nil)
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 
 	// An operator's write carries no principal: nobody's registration.
 	tx = storetest.Begin(t, st, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}})
-	loaded, err := tx.CreatePerson(ctx, store.Person{TaxCode: "BNCGNN80A01G702Z", GivenName: "Gianni", FamilyName: "Bianchi"})
+	loaded, err := casedata.CreatePerson(ctx, tx, casedata.Person{TaxCode: "BNCGNN80A01G702Z", GivenName: "Gianni", FamilyName: "Bianchi"})
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 
@@ -60,9 +61,9 @@ func TestRegisteredPersonsStayVisibleToTheirOrganisation(t *testing.T) {
 				"database policies":  {Claims: sc.Claims(), Scope: store.Scope{Kind: store.ScopeAll}},
 			} {
 				tx := storetest.Begin(t, st, opts)
-				ps, err := tx.PersonsByIDs(ctx, []string{person, loaded})
+				ps, err := casedata.PersonsByIDs(ctx, tx, []string{person, loaded})
 				require.NoError(t, err)
-				hs, err := tx.HouseholdsByIDs(ctx, []string{household})
+				hs, err := casedata.HouseholdsByIDs(ctx, tx, []string{household})
 				require.NoError(t, err)
 				require.NoError(t, tx.Rollback(ctx))
 				if tc.visible {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/storetest"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -133,10 +134,10 @@ func TestCrossOrganisationProbe(t *testing.T) {
 			_, errMissing := tx.CaseForTest(ctx, "7d0e3c41-0000-4000-8000-000000000000")
 			require.ErrorIs(t, errMissing, apperr.ErrNotFound)
 			require.Equal(t, errMissing.Error(), errOther.Error(), "indistinguishable from a missing case")
-			cs, err := tx.CasesByIDs(ctx, []string{storetest.FID("c3"), storetest.FID("c4")})
+			cs, err := casedata.CasesByIDs(ctx, tx, []string{storetest.FID("c3"), storetest.FID("c4")})
 			require.NoError(t, err)
 			require.Empty(t, cs)
-			ps, err := tx.PersonsByIDs(ctx, []string{storetest.FID("p4"), storetest.FID("p7"), storetest.FID("p9")})
+			ps, err := casedata.PersonsByIDs(ctx, tx, []string{storetest.FID("p4"), storetest.FID("p7"), storetest.FID("p9")})
 			require.NoError(t, err)
 			require.Empty(t, ps)
 		})
@@ -219,13 +220,13 @@ func TestRowsWrittenInTheTransactionAreVisibleToIt(t *testing.T) {
 	member, err = storetest.Strings(ctx, tx, `INSERT INTO household_members (household_id, person_id, relationship, valid_from) VALUES ($1, $2, 'HEAD', '2024-01-01') RETURNING id::text`, household[0], person[0])
 	require.NoError(t, err)
 	require.Len(t, member, 1)
-	ps, err := tx.PersonsByIDs(ctx, person)
+	ps, err := casedata.PersonsByIDs(ctx, tx, person)
 	require.NoError(t, err)
 	require.Len(t, ps, 1)
 	require.NoError(t, tx.Commit(ctx))
 
 	tx = storetest.Begin(t, st, opts)
-	ps, err = tx.PersonsByIDs(ctx, person)
+	ps, err = casedata.PersonsByIDs(ctx, tx, person)
 	require.NoError(t, err)
 	require.Empty(t, ps, "an unlinked person is in nobody's scope")
 	_, err = storetest.Strings(ctx, tx, `INSERT INTO cases (reference, household_id, person_id, organisation_id, lead_worker_id, opened_on)
@@ -234,7 +235,7 @@ func TestRowsWrittenInTheTransactionAreVisibleToIt(t *testing.T) {
 	require.NoError(t, tx.Commit(ctx))
 
 	tx = storetest.Begin(t, st, opts)
-	ps, err = tx.PersonsByIDs(ctx, person)
+	ps, err = casedata.PersonsByIDs(ctx, tx, person)
 	require.NoError(t, err)
 	require.Len(t, ps, 1, "linked through a case of the organisation")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // TestESFUnderRowLevelSecurity: an ESF+ auditor's transaction (role ponte_app, scope
@@ -55,7 +56,7 @@ func TestESFUnderRowLevelSecurity(t *testing.T) {
 	// An operator's import as the request role: the derived and stored columns are filled in.
 	all := store.Scope{Kind: store.ScopeAll}
 	err = st.InTx(ctx, store.TxOptions{Claims: all.Claims(), Scope: all}, func(tx *store.Tx) error {
-		_, problems, err := tx.ESFUpsertParticipations(ctx, []store.ESFParticipationRecord{{
+		_, problems, err := esfdata.UpsertParticipations(ctx, tx, []esfdata.ParticipationRecord{{
 			OperationCode: "R1", TaxCode: "RSSMRA68A01H501Y", EntryDate: time.Date(2023, 1, 2, 0, 0, 0, 0, time.UTC),
 			ExitDate: ptrTime(time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC)),
 		}})
@@ -63,9 +64,9 @@ func TestESFUnderRowLevelSecurity(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		id, err := tx.ESFPersonIDByTaxCode(ctx, "RSSMRA68A01H501Y")
+		id, err := esfdata.PersonIDByTaxCode(ctx, tx, "RSSMRA68A01H501Y")
 		require.NoError(t, err)
-		_, err = tx.ESFRecordSituation(ctx, store.ESFSituation{PersonID: id, Situation: "EMPLOYED",
+		_, err = esfdata.RecordSituation(ctx, tx, esfdata.Situation{PersonID: id, Situation: "EMPLOYED",
 			Date: time.Date(2023, 3, 10, 0, 0, 0, 0, time.UTC), Source: "CASE_MANAGER"})
 		return err
 	})

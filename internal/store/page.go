@@ -63,7 +63,7 @@ type Rows[T any] struct {
 // an index on their sort key expression), and only the count reads the whole listing.
 // The count is skipped when the caller does not want it, or when the first page already
 // holds every row.
-func listPageRows[T any](ctx context.Context, t *Tx, op, base string, args []any, p Page,
+func ListPage[T any](ctx context.Context, t *Tx, op, base string, args []any, p Page,
 	scan func(r pgx.Rows) (T, string, error), idOf func(T) string) (Rows[T], error) {
 	if p.First <= 0 || p.First > MaxPageSize {
 		return Rows[T]{}, apperr.Inputf("first", "must be between 1 and %d", MaxPageSize)

@@ -63,7 +63,7 @@ type Scope struct {
 // followsCases reports whether the scope sees rows through cases (assigned,
 // organisation, provider, territory): the kinds that read visibility, and that can write
 // personal data.
-func (k ScopeKind) followsCases() bool {
+func (k ScopeKind) FollowsCases() bool {
 	switch k {
 	case ScopeAssigned, ScopeOrganisation, ScopeProvider, ScopeTerritory:
 		return true
@@ -225,7 +225,7 @@ func (s Scope) organisation(args *[]any) string {
 
 // casePredicate returns a SQL condition on the cases row aliased alias, appending any
 // arguments it needs to args.
-func (s Scope) casePredicate(alias string, args *[]any) string {
+func (s Scope) CasePredicate(alias string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
@@ -236,7 +236,7 @@ func (s Scope) casePredicate(alias string, args *[]any) string {
 		if ph := s.grantee(args); ph != "" {
 			return alias + ".territory_key = " + ph
 		}
-	case s.Kind.followsCases():
+	case s.Kind.FollowsCases():
 		if ph := s.grantee(args); ph != "" {
 			return keyed(alias, ph)
 		}
@@ -245,11 +245,11 @@ func (s Scope) casePredicate(alias string, args *[]any) string {
 }
 
 // caseColumn returns a SQL condition that column names a case the scope sees.
-func (s Scope) caseColumn(column string, args *[]any) string {
+func (s Scope) CaseColumn(column string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
-	case s.Kind.followsCases():
+	case s.Kind.FollowsCases():
 		if ph := s.grantee(args); ph != "" {
 			return caseVisible(column, ph)
 		}
@@ -260,12 +260,12 @@ func (s Scope) caseColumn(column string, args *[]any) string {
 // personPredicate returns a SQL condition on the persons row aliased alias. Writable
 // scopes also see the persons their own transaction inserted, before anything links them.
 func (s Scope) PersonPredicate(alias string, args *[]any) string {
-	if s.Kind.followsCases() {
+	if s.Kind.FollowsCases() {
 		if ph := s.personGrantee(args); ph != "" {
 			return s.orWrittenHere(alias, keyed(alias, ph))
 		}
 	}
-	return s.personColumn(alias+".id", args)
+	return s.PersonColumn(alias+".id", args)
 }
 
 // writtenHere is true for a row the current transaction inserted (persons and households
@@ -275,20 +275,20 @@ func writtenHere(alias string) string {
 }
 
 func (s Scope) orWrittenHere(alias, cond string) string {
-	if s.Kind.followsCases() && s.Grantee() != "" {
+	if s.Kind.FollowsCases() && s.Grantee() != "" {
 		return "(" + cond + " OR " + writtenHere(alias) + ")"
 	}
 	return cond
 }
 
 // personColumn returns a SQL condition that column names a person the scope sees.
-func (s Scope) personColumn(column string, args *[]any) string {
+func (s Scope) PersonColumn(column string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
 	case s.Kind == ScopeParticipants:
 		return isParticipant(column)
-	case s.Kind.followsCases():
+	case s.Kind.FollowsCases():
 		if ph := s.personGrantee(args); ph != "" {
 			return personVisible(column, ph)
 		}
@@ -298,11 +298,11 @@ func (s Scope) personColumn(column string, args *[]any) string {
 
 // householdPredicate returns a SQL condition on the households row aliased alias: the
 // households of the cases in scope, and those its organisation registered.
-func (s Scope) householdPredicate(alias string, args *[]any) string {
+func (s Scope) HouseholdPredicate(alias string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
-	case s.Kind.followsCases():
+	case s.Kind.FollowsCases():
 		if ph := s.grantee(args); ph != "" {
 			return s.orWrittenHere(alias, keyed(alias, ph))
 		}
@@ -314,11 +314,11 @@ func (s Scope) householdPredicate(alias string, args *[]any) string {
 // alias: memberships of the households in scope whose person is in scope (a member who
 // left, or whom a cooperative does not deliver to, is not shown), or of a household the
 // transaction inserted.
-func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
+func (s Scope) HouseholdMemberPredicate(alias string, args *[]any) string {
 	switch {
 	case s.Kind == ScopeAll:
 		return "true"
-	case s.Kind.followsCases():
+	case s.Kind.FollowsCases():
 		hph, pph := s.grantee(args), s.personGrantee(args)
 		if hph == "" {
 			return "false"
@@ -331,14 +331,14 @@ func (s Scope) householdMemberPredicate(alias string, args *[]any) string {
 
 // assessmentPredicate returns a SQL condition on the assessments row aliased alias: the
 // assessments of cases in scope; a provider's only about the persons it delivers to.
-func (s Scope) assessmentPredicate(alias string, args *[]any) string {
+func (s Scope) AssessmentPredicate(alias string, args *[]any) string {
 	if s.Kind == ScopeProvider {
-		return "(" + s.caseColumn(alias+".case_id", args) + " AND " + s.personColumn(alias+".person_id", args) + ")"
+		return "(" + s.CaseColumn(alias+".case_id", args) + " AND " + s.PersonColumn(alias+".person_id", args) + ")"
 	}
 	if s.Kind == ScopeParticipants {
 		return "false"
 	}
-	return s.caseColumn(alias+".case_id", args)
+	return s.CaseColumn(alias+".case_id", args)
 }
 
 // assessmentScorePredicate returns a SQL condition on the assessment_scores row aliased
@@ -347,19 +347,19 @@ func (s Scope) assessmentScorePredicate(alias string, args *[]any) string {
 	if s.Kind == ScopeAll {
 		return "true"
 	}
-	return "EXISTS (SELECT 1 FROM assessments sa WHERE sa.id = " + alias + ".assessment_id AND " + s.assessmentPredicate("sa", args) + ")"
+	return "EXISTS (SELECT 1 FROM assessments sa WHERE sa.id = " + alias + ".assessment_id AND " + s.AssessmentPredicate("sa", args) + ")"
 }
 
 // caseLinkPredicate returns a SQL condition on a row of case_organisations,
 // case_assignments or case_departments aliased alias: the links of cases in scope.
-func (s Scope) caseLinkPredicate(alias string, args *[]any) string {
-	return s.caseColumn(alias+".case_id", args)
+func (s Scope) CaseLinkPredicate(alias string, args *[]any) string {
+	return s.CaseColumn(alias+".case_id", args)
 }
 
 // projectPredicate returns a SQL condition on the projects row aliased alias: projects of
 // cases in scope; a provider sees only the projects it delivers.
-func (s Scope) projectPredicate(alias string, args *[]any) string {
-	cond := s.caseColumn(alias+".case_id", args)
+func (s Scope) ProjectPredicate(alias string, args *[]any) string {
+	cond := s.CaseColumn(alias+".case_id", args)
 	if s.Kind == ScopeProvider && cond != "false" {
 		return "(" + alias + ".provider_organisation_id = " + s.organisation(args) + " AND " + cond + ")"
 	}
@@ -369,7 +369,7 @@ func (s Scope) projectPredicate(alias string, args *[]any) string {
 // interventionPredicate returns a SQL condition on the interventions row aliased alias:
 // interventions of cases in scope; a provider sees those it delivers or that belong to its
 // projects; an ESF auditor sees the ESF-funded interventions of participants.
-func (s Scope) interventionPredicate(alias string, args *[]any) string {
+func (s Scope) InterventionPredicate(alias string, args *[]any) string {
 	if s.HidesHealth {
 		return "(" + revealingHidden(alias) + " AND " + s.interventionScope(alias, args) + ")"
 	}
@@ -380,7 +380,7 @@ func (s Scope) interventionScope(alias string, args *[]any) string {
 	if s.Kind == ScopeParticipants {
 		return "(" + alias + ".round_id IS NOT NULL AND " + isParticipant(alias+".beneficiary_id") + ")"
 	}
-	cond := s.caseColumn(alias+".case_id", args)
+	cond := s.CaseColumn(alias+".case_id", args)
 	if s.Kind == ScopeProvider && cond != "false" {
 		org := s.organisation(args)
 		return "((" + alias + ".provider_organisation_id = " + org +
@@ -392,8 +392,8 @@ func (s Scope) interventionScope(alias string, args *[]any) string {
 
 // activityPredicate returns a SQL condition on the activity_entries row aliased alias:
 // entries of cases in scope; a provider sees those of its projects or written by its staff.
-func (s Scope) activityPredicate(alias string, args *[]any) string {
-	cond := s.caseColumn(alias+".case_id", args)
+func (s Scope) ActivityPredicate(alias string, args *[]any) string {
+	cond := s.CaseColumn(alias+".case_id", args)
 	if s.Kind == ScopeProvider && cond != "false" {
 		org := s.organisation(args)
 		return "((EXISTS (SELECT 1 FROM projects ap WHERE ap.id = " + alias + ".project_id AND ap.provider_organisation_id = " + org + ")" +
@@ -405,11 +405,11 @@ func (s Scope) activityPredicate(alias string, args *[]any) string {
 
 // participationPredicate returns a SQL condition on the participations row aliased alias:
 // participations of persons in scope.
-func (s Scope) participationPredicate(alias string, args *[]any) string {
+func (s Scope) ParticipationPredicate(alias string, args *[]any) string {
 	if s.Kind == ScopeParticipants {
 		return "true"
 	}
-	return s.personColumn(alias+".person_id", args)
+	return s.PersonColumn(alias+".person_id", args)
 }
 
 // arg appends v to args and returns its placeholder.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -40,9 +40,9 @@ var Areas = []string{"PERSONAL_CONDITIONS", "FAMILY_CONDITIONS_NETWORKS", "ECONO
 	"EMPLOYMENT_STABILITY", "TRANSVERSAL_SKILLS", "MOBILITY_AUTONOMY"}
 
 // RecordAssessment stores an assessment of a person in an open case, scored on all ten areas.
-func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInput) (store.Assessment, error) {
+func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInput) (casedata.Assessment, error) {
 	var c casework.Checker
-	a := store.NewAssessment{
+	a := casedata.NewAssessment{
 		CaseID:                c.ID("caseId", in.CaseID, "Case"),
 		PersonID:              c.ID("personId", in.PersonID, "Person"),
 		AssessorID:            c.ID("assessorId", in.AssessorID, "Staff"),
@@ -61,7 +61,7 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 		if s.Score < 1 || s.Score > 5 {
 			c.Addf("input.scores", "score %d of area %s (item %d) is outside 1-5", s.Score, s.Area, i+1)
 		}
-		a.Scores = append(a.Scores, store.AssessmentScore{Area: s.Area, Score: s.Score, Note: c.OptText("scores.note", s.Note, 2000)})
+		a.Scores = append(a.Scores, casedata.AssessmentScore{Area: s.Area, Score: s.Score, Note: c.OptText("scores.note", s.Note, 2000)})
 	}
 	for _, area := range Areas {
 		if !seen[area] {
@@ -71,22 +71,22 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 	c.NotFuture("assessedOn", in.AssessedOn, casework.Today())
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, a.CaseID, in.AssessedOn, "assessedOn")
 	if err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
 	if err := casework.CheckInCase(ctx, tx, &c, cs, a.PersonID, "personId"); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	if _, _, err := casework.One(ctx, &c, "assessorId", a.AssessorID, tx.StaffByIDs); err != nil {
-		return store.Assessment{}, err
+	if _, _, err := casework.One(ctx, &c, "assessorId", a.AssessorID, store.Bind(tx, casedata.StaffByIDs)); err != nil {
+		return casedata.Assessment{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	id, err := tx.RecordAssessment(ctx, a)
+	id, err := casedata.RecordAssessment(ctx, tx, a)
 	if err != nil {
-		return store.Assessment{}, apperr.RenameFields(err, map[string]string{"assessment_id, area": "input.scores"})
+		return casedata.Assessment{}, apperr.RenameFields(err, map[string]string{"assessment_id, area": "input.scores"})
 	}
-	return casework.Reload(ctx, id, tx.AssessmentsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.AssessmentsByIDs))
 }
 
 // CorrectAssessmentInput corrects an assessment; absent fields keep their value, and the
@@ -104,16 +104,16 @@ type CorrectAssessmentInput struct {
 
 // CorrectAssessment applies a correction and keeps the previous values in the case's
 // history, each with its data category.
-func CorrectAssessment(ctx context.Context, tx *store.Tx, in CorrectAssessmentInput) (store.Assessment, error) {
+func CorrectAssessment(ctx context.Context, tx *store.Tx, in CorrectAssessmentInput) (casedata.Assessment, error) {
 	var c casework.Checker
 	id := c.ID("assessmentId", in.AssessmentID, "Assessment")
 	reason := c.Text("reason", in.Reason, 2000)
-	a, ok, err := casework.One(ctx, &c, "assessmentId", id, tx.AssessmentsByIDs)
+	a, ok, err := casework.One(ctx, &c, "assessmentId", id, store.Bind(tx, casedata.AssessmentsByIDs))
 	if err != nil || !ok {
 		if err == nil {
 			err = c.Err()
 		}
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
 	before := a
 	before.Scores = slices.Clone(a.Scores)
@@ -125,7 +125,7 @@ func CorrectAssessment(ctx context.Context, tx *store.Tx, in CorrectAssessmentIn
 		c.NotFuture("assessedOn", *in.AssessedOn, casework.Today())
 	}
 	if _, err := casework.CheckCaseOpen(ctx, tx, &c, a.CaseID, a.AssessedOn, "assessedOn"); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
 	seen := map[string]bool{}
 	for i, s := range in.Scores {
@@ -147,7 +147,7 @@ func CorrectAssessment(ctx context.Context, tx *store.Tx, in CorrectAssessmentIn
 			}
 		}
 		if !replaced {
-			a.Scores = append(a.Scores, store.AssessmentScore{Area: s.Area, Score: s.Score, Note: note, CaseID: a.CaseID})
+			a.Scores = append(a.Scores, casedata.AssessmentScore{Area: s.Area, Score: s.Score, Note: note, CaseID: a.CaseID})
 		}
 	}
 	for _, f := range []struct {
@@ -171,20 +171,20 @@ func CorrectAssessment(ctx context.Context, tx *store.Tx, in CorrectAssessmentIn
 		c.Add("input", "changes nothing")
 	}
 	if err := c.Err(); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	if err := tx.CorrectAssessment(ctx, a); err != nil {
-		return store.Assessment{}, err
+	if err := casedata.CorrectAssessment(ctx, tx, a); err != nil {
+		return casedata.Assessment{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: a.CaseID, Kind: "ASSESSMENT_CORRECTED", Category: "services", SubjectID: &a.ID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: a.CaseID, Kind: "ASSESSMENT_CORRECTED", Category: "services", SubjectID: &a.ID,
 		Reason: &reason, EffectiveOn: datePtr(casework.Today()), Changes: ch}); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	return casework.Reload(ctx, id, tx.AssessmentsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.AssessmentsByIDs))
 }
 
-func assessmentChanges(a, b store.Assessment) []store.FieldChange {
-	score := func(x store.Assessment, area string) (*string, *string) {
+func assessmentChanges(a, b casedata.Assessment) []casedata.FieldChange {
+	score := func(x casedata.Assessment, area string) (*string, *string) {
 		for _, s := range x.Scores {
 			if s.Area == area {
 				return ptr(strconv.Itoa(s.Score)), s.Note
@@ -214,33 +214,33 @@ type CancelAssessmentInput struct {
 }
 
 // CancelAssessment keeps an assessment recorded in error, cancelled, with the reason.
-func CancelAssessment(ctx context.Context, tx *store.Tx, in CancelAssessmentInput) (store.Assessment, error) {
+func CancelAssessment(ctx context.Context, tx *store.Tx, in CancelAssessmentInput) (casedata.Assessment, error) {
 	var c casework.Checker
 	id := c.ID("assessmentId", in.AssessmentID, "Assessment")
 	reason := c.Text("reason", in.Reason, 2000)
-	a, ok, err := casework.One(ctx, &c, "assessmentId", id, tx.AssessmentsByIDs)
+	a, ok, err := casework.One(ctx, &c, "assessmentId", id, store.Bind(tx, casedata.AssessmentsByIDs))
 	if err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
 	if ok {
 		if a.CancelledAt != nil {
 			c.Add("input.assessmentId", "assessment is already cancelled")
 		}
 		if _, err := casework.CheckCaseOpen(ctx, tx, &c, a.CaseID, time.Time{}, ""); err != nil {
-			return store.Assessment{}, err
+			return casedata.Assessment{}, err
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	if err := tx.CancelAssessment(ctx, id, reason); err != nil {
-		return store.Assessment{}, err
+	if err := casedata.CancelAssessment(ctx, tx, id, reason); err != nil {
+		return casedata.Assessment{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: a.CaseID, Kind: "ASSESSMENT_CANCELLED", Category: "services", SubjectID: &a.ID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: a.CaseID, Kind: "ASSESSMENT_CANCELLED", Category: "services", SubjectID: &a.ID,
 		Reason: &reason, EffectiveOn: datePtr(casework.Today())}); err != nil {
-		return store.Assessment{}, err
+		return casedata.Assessment{}, err
 	}
-	return casework.Reload(ctx, id, tx.AssessmentsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.AssessmentsByIDs))
 }
 
 func ptr[T any](v T) *T { return &v }

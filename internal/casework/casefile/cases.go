@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -31,9 +31,9 @@ type OpenCaseInput struct {
 
 // OpenCase opens a case for a household and/or a person, led by a worker of the leading
 // organisation, with the departments and partner organisations involved.
-func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, error) {
+func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (casedata.Case, error) {
 	var c casework.Checker
-	nc := store.NewCase{
+	nc := casedata.NewCase{
 		Reference:       c.Text("reference", in.Reference, 64),
 		HouseholdID:     c.OptID("householdId", in.HouseholdID, "Household"),
 		PersonID:        c.OptID("personId", in.PersonID, "Person"),
@@ -49,26 +49,26 @@ func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, 
 		c.Add("input.personId", "a case needs a person or a household (householdId)")
 	}
 	c.NotFuture("openedOn", in.OpenedOn, casework.Today())
-	lead, ok, err := casework.One(ctx, &c, "leadWorkerId", nc.LeadWorkerID, tx.StaffByIDs)
+	lead, ok, err := casework.One(ctx, &c, "leadWorkerId", nc.LeadWorkerID, store.Bind(tx, casedata.StaffByIDs))
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if ok && nc.OrganisationID != "" && lead.OrganisationID != nc.OrganisationID {
 		c.Add("input.leadWorkerId", "does not work for the leading organisation")
 	}
 	if nc.PersonID != nil {
-		if _, _, err := casework.One(ctx, &c, "personId", *nc.PersonID, tx.PersonsByIDs); err != nil {
-			return store.Case{}, err
+		if _, _, err := casework.One(ctx, &c, "personId", *nc.PersonID, store.Bind(tx, casedata.PersonsByIDs)); err != nil {
+			return casedata.Case{}, err
 		}
 	}
 	if err := checkDepartments(ctx, tx, &c, "departmentIds", nc.DepartmentIDs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	var others []store.Case
+	var others []casedata.Case
 	if nc.PersonID != nil || nc.HouseholdID != nil {
 		var err error
-		if others, err = tx.OpenCasesOf(ctx, nc.PersonID, nc.HouseholdID); err != nil {
-			return store.Case{}, err
+		if others, err = casedata.OpenCasesOf(ctx, tx, nc.PersonID, nc.HouseholdID); err != nil {
+			return casedata.Case{}, err
 		}
 		if len(others) > 0 && !in.ConfirmSecondCase {
 			field := "input.personId"
@@ -79,22 +79,22 @@ func OpenCase(ctx context.Context, tx *store.Tx, in OpenCaseInput) (store.Case, 
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	id, err := tx.OpenCase(ctx, nc)
+	id, err := casedata.OpenCase(ctx, tx, nc)
 	if err != nil {
-		return store.Case{}, apperr.RenameFields(err, map[string]string{"reference": "input.reference"})
+		return casedata.Case{}, apperr.RenameFields(err, map[string]string{"reference": "input.reference"})
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "OPENED", EffectiveOn: &in.OpenedOn}); err != nil {
-		return store.Case{}, err
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: "OPENED", EffectiveOn: &in.OpenedOn}); err != nil {
+		return casedata.Case{}, err
 	}
 	for _, o := range others {
-		if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "SECOND_CASE_CONFIRMED", EffectiveOn: &in.OpenedOn,
-			Changes: []store.FieldChange{{Field: "openCase", Category: "case", Value: &o.Reference}}}); err != nil {
-			return store.Case{}, err
+		if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: "SECOND_CASE_CONFIRMED", EffectiveOn: &in.OpenedOn,
+			Changes: []casedata.FieldChange{{Field: "openCase", Category: "case", Value: &o.Reference}}}); err != nil {
+			return casedata.Case{}, err
 		}
 	}
-	return casework.Reload(ctx, id, tx.CasesByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.CasesByIDs))
 }
 
 // checkDepartments requires every department listed to exist.
@@ -102,7 +102,7 @@ func checkDepartments(ctx context.Context, tx *store.Tx, c *casework.Checker, fi
 	if len(ids) == 0 {
 		return nil
 	}
-	deps, err := tx.DepartmentsByIDs(ctx, ids)
+	deps, err := casedata.DepartmentsByIDs(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
@@ -123,22 +123,22 @@ type CloseCaseInput struct {
 // while projects or interventions of the case have not ended (closing does not conclude
 // them: their end dates and outcomes are the provider's to record). Closing ends every
 // organisation's part in the case but the lead's, and its open referrals.
-func CloseCase(ctx context.Context, tx *store.Tx, in CloseCaseInput) (store.Case, error) {
+func CloseCase(ctx context.Context, tx *store.Tx, in CloseCaseInput) (casedata.Case, error) {
 	var c casework.Checker
 	id := c.ID("caseId", in.CaseID, "Case")
 	reason := c.OptText("reason", in.Reason, 4000)
-	cs, ok, err := casework.One(ctx, &c, "caseId", id, tx.CasesByIDs)
+	cs, ok, err := casework.One(ctx, &c, "caseId", id, store.Bind(tx, casedata.CasesByIDs))
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if ok {
 		if cs.Status == "CLOSED" {
 			c.Addf("input.caseId", "case is already closed (on %s)", cs.ClosedOn.Format("2006-01-02"))
 		}
 		c.NotBefore("closedOn", in.ClosedOn, cs.OpenedOn, "the opening date")
-		running, err := tx.ActiveDeliveries(ctx, id, nil, nil)
+		running, err := casedata.ActiveDeliveries(ctx, tx, id, nil, nil)
 		if err != nil {
-			return store.Case{}, err
+			return casedata.Case{}, err
 		}
 		if len(running) > 0 {
 			c.Addf("input.caseId", "cannot close the case: %s (conclude, complete or interrupt them first)", describeRunning(running))
@@ -146,21 +146,21 @@ func CloseCase(ctx context.Context, tx *store.Tx, in CloseCaseInput) (store.Case
 	}
 	c.NotFuture("closedOn", in.ClosedOn, casework.Today())
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, &cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := tx.CloseCase(ctx, id, in.ClosedOn, reason); err != nil {
-		return store.Case{}, err
+	if err := casedata.CloseCase(ctx, tx, id, in.ClosedOn, reason); err != nil {
+		return casedata.Case{}, err
 	}
 	why := "case closed"
 	if err := endAllButLead(ctx, tx, id, in.ClosedOn, why); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "CLOSED", EffectiveOn: &in.ClosedOn, Reason: reason,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: "CLOSED", EffectiveOn: &in.ClosedOn, Reason: reason,
 		Changes: casework.Changes(casework.Change("status", "case", &cs.Status, ptr("CLOSED")))}); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, id, tx.CasesByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.CasesByIDs))
 }

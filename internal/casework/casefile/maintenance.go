@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // CaseStatusInput suspends or reopens a case, with the date and the reason.
@@ -20,23 +20,23 @@ type CaseStatusInput struct {
 
 // SuspendCase suspends an open case: it stays visible to every organisation taking
 // part, its deadlines and its review stop counting until it is reopened.
-func SuspendCase(ctx context.Context, tx *store.Tx, in CaseStatusInput) (store.Case, error) {
+func SuspendCase(ctx context.Context, tx *store.Tx, in CaseStatusInput) (casedata.Case, error) {
 	return setStatus(ctx, tx, in, "SUSPENDED", []string{"OPEN"})
 }
 
 // ReopenCase reopens a suspended or closed case. A closed case reopens without the
 // organisations closing removed: they are added or referred again.
-func ReopenCase(ctx context.Context, tx *store.Tx, in CaseStatusInput) (store.Case, error) {
+func ReopenCase(ctx context.Context, tx *store.Tx, in CaseStatusInput) (casedata.Case, error) {
 	return setStatus(ctx, tx, in, "OPEN", []string{"SUSPENDED", "CLOSED"})
 }
 
-func setStatus(ctx context.Context, tx *store.Tx, in CaseStatusInput, status string, from []string) (store.Case, error) {
+func setStatus(ctx context.Context, tx *store.Tx, in CaseStatusInput, status string, from []string) (casedata.Case, error) {
 	var c casework.Checker
 	id := c.ID("caseId", in.CaseID, "Case")
 	reason := c.Text("reason", in.Reason, 2000)
-	cs, ok, err := casework.One(ctx, &c, "caseId", id, tx.CasesByIDs)
+	cs, ok, err := casework.One(ctx, &c, "caseId", id, store.Bind(tx, casedata.CasesByIDs))
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if ok {
 		if !slices.Contains(from, cs.Status) {
@@ -49,13 +49,13 @@ func setStatus(ctx context.Context, tx *store.Tx, in CaseStatusInput, status str
 	}
 	c.NotFuture("on", in.On, casework.Today())
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, &cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := tx.SetCaseStatus(ctx, id, status, nil, nil); err != nil {
-		return store.Case{}, err
+	if err := casedata.SetCaseStatus(ctx, tx, id, status, nil, nil); err != nil {
+		return casedata.Case{}, err
 	}
 	kind := "SUSPENDED"
 	if status == "OPEN" {
@@ -63,10 +63,10 @@ func setStatus(ctx context.Context, tx *store.Tx, in CaseStatusInput, status str
 	}
 	ch := casework.Changes(casework.Change("status", "case", &cs.Status, &status), casework.Change("closedOn", "case", casework.DateText(cs.ClosedOn), nil),
 		casework.Change("closureReason", "case_notes", cs.ClosureReason, nil))
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: kind, EffectiveOn: &in.On, Reason: &reason, Changes: ch}); err != nil {
-		return store.Case{}, err
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: kind, EffectiveOn: &in.On, Reason: &reason, Changes: ch}); err != nil {
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, id, tx.CasesByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.CasesByIDs))
 }
 
 // ChangeLeadWorkerInput names a case's new lead worker, of the leading organisation.
@@ -78,18 +78,18 @@ type ChangeLeadWorkerInput struct {
 
 // ChangeLeadWorker changes the lead worker within the leading organisation (another
 // organisation takes the lead by a transfer, which it accepts).
-func ChangeLeadWorker(ctx context.Context, tx *store.Tx, in ChangeLeadWorkerInput) (store.Case, error) {
+func ChangeLeadWorker(ctx context.Context, tx *store.Tx, in ChangeLeadWorkerInput) (casedata.Case, error) {
 	var c casework.Checker
 	id := c.ID("caseId", in.CaseID, "Case")
 	worker := c.ID("leadWorkerId", in.LeadWorkerID, "Staff")
 	reason := c.Text("reason", in.Reason, 2000)
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, id, time.Time{}, "")
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	w, ok, err := casework.One(ctx, &c, "leadWorkerId", worker, tx.StaffByIDs)
+	w, ok, err := casework.One(ctx, &c, "leadWorkerId", worker, store.Bind(tx, casedata.StaffByIDs))
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if ok && cs != nil {
 		if w.OrganisationID != cs.OrganisationID {
@@ -100,19 +100,19 @@ func ChangeLeadWorker(ctx context.Context, tx *store.Tx, in ChangeLeadWorkerInpu
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := tx.SetLeadWorker(ctx, id, worker); err != nil {
-		return store.Case{}, err
+	if err := casedata.SetLeadWorker(ctx, tx, id, worker); err != nil {
+		return casedata.Case{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "LEAD_WORKER_CHANGED", EffectiveOn: datePtr(casework.Today()), Reason: &reason,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: "LEAD_WORKER_CHANGED", EffectiveOn: datePtr(casework.Today()), Reason: &reason,
 		Changes: casework.Changes(casework.Change("leadWorkerId", "case", &cs.LeadWorkerID, &worker))}); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, id, tx.CasesByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.CasesByIDs))
 }
 
 // SetCaseDepartmentsInput makes the departments involved in a case exactly these.
@@ -123,43 +123,43 @@ type SetCaseDepartmentsInput struct {
 }
 
 // SetCaseDepartments replaces the departments involved in a case.
-func SetCaseDepartments(ctx context.Context, tx *store.Tx, in SetCaseDepartmentsInput) (store.Case, error) {
+func SetCaseDepartments(ctx context.Context, tx *store.Tx, in SetCaseDepartmentsInput) (casedata.Case, error) {
 	var c casework.Checker
 	id := c.ID("caseId", in.CaseID, "Case")
 	deps := casework.Distinct(c.IDs("departmentIds", in.DepartmentIDs, "Department"))
 	reason := c.Text("reason", in.Reason, 2000)
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, id, time.Time{}, "")
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := checkDepartments(ctx, tx, &c, "departmentIds", deps); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	var before []string
 	if cs != nil {
-		links, err := tx.CaseDepartmentLinks(ctx, []string{id})
+		links, err := casedata.CaseDepartmentLinks(ctx, tx, []string{id})
 		if err != nil {
-			return store.Case{}, err
+			return casedata.Case{}, err
 		}
 		for _, l := range links {
 			before = append(before, l[1])
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := tx.SetCaseDepartments(ctx, id, deps); err != nil {
-		return store.Case{}, err
+	if err := casedata.SetCaseDepartments(ctx, tx, id, deps); err != nil {
+		return casedata.Case{}, err
 	}
 	slices.Sort(before)
 	after := slices.Clone(deps)
 	slices.Sort(after)
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: id, Kind: "DEPARTMENTS_CHANGED", EffectiveOn: datePtr(casework.Today()), Reason: &reason,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: id, Kind: "DEPARTMENTS_CHANGED", EffectiveOn: datePtr(casework.Today()), Reason: &reason,
 		Changes: casework.Changes(casework.Change("departmentIds", "case", ptr(strings.Join(before, ",")), ptr(strings.Join(after, ","))))}); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, id, tx.CasesByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.CasesByIDs))
 }

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // AddCaseOrganisationInput adds an organisation to an open case.
@@ -21,48 +21,48 @@ type AddCaseOrganisationInput struct {
 
 // AddCaseOrganisation makes an organisation take part in a case from today, as a
 // partner or a provider, until it is removed or the case closes.
-func AddCaseOrganisation(ctx context.Context, tx *store.Tx, in AddCaseOrganisationInput) (store.Case, error) {
+func AddCaseOrganisation(ctx context.Context, tx *store.Tx, in AddCaseOrganisationInput) (casedata.Case, error) {
 	var c casework.Checker
 	caseID := c.ID("caseId", in.CaseID, "Case")
 	orgID := c.ID("organisationId", in.OrganisationID, "Organisation")
 	reason := c.Text("reason", in.Reason, 2000)
-	if in.Role != store.RolePartner && in.Role != store.RoleProvider {
+	if in.Role != casedata.RolePartner && in.Role != casedata.RoleProvider {
 		c.Add("input.role", "must be PARTNER or PROVIDER: the lead changes by a transfer")
 	}
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, caseID, time.Time{}, "")
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if _, _, err := casework.One(ctx, &c, "organisationId", orgID, tx.OrganisationsByIDs); err != nil {
-		return store.Case{}, err
+	if _, _, err := casework.One(ctx, &c, "organisationId", orgID, store.Bind(tx, casedata.OrganisationsByIDs)); err != nil {
+		return casedata.Case{}, err
 	}
 	if cs != nil && orgID != "" {
 		if orgID == cs.OrganisationID {
 			c.Add("input.organisationId", "leads the case")
 		}
-		parts, err := tx.ParticipationsByCase(ctx, []string{caseID})
+		parts, err := casedata.ParticipationsByCase(ctx, tx, []string{caseID})
 		if err != nil {
-			return store.Case{}, err
+			return casedata.Case{}, err
 		}
 		for _, p := range parts {
 			if p.OrganisationID == orgID && p.ToOn == nil &&
-				(p.Basis == store.BasisAdded || p.Basis == store.BasisOpened || p.Basis == store.BasisImported) {
+				(p.Basis == casedata.BasisAdded || p.Basis == casedata.BasisOpened || p.Basis == casedata.BasisImported) {
 				c.Addf("input.organisationId", "already takes part in the case (%s)", p.Role)
 				break
 			}
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: in.Role,
-		Basis: store.BasisAdded, Reason: &reason, FromOn: casework.Today()}); err != nil {
-		return store.Case{}, err
+	if err := casedata.StartParticipation(ctx, tx, casedata.NewParticipation{CaseID: caseID, OrganisationID: orgID, Role: in.Role,
+		Basis: casedata.BasisAdded, Reason: &reason, FromOn: casework.Today()}); err != nil {
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, caseID, tx.CasesByIDs)
+	return casework.Reload(ctx, caseID, store.Bind(tx, casedata.CasesByIDs))
 }
 
 // RemoveCaseOrganisationInput ends an organisation's part in a case.
@@ -75,23 +75,23 @@ type RemoveCaseOrganisationInput struct {
 // RemoveCaseOrganisation ends every reason an organisation takes part in a case (its
 // accepted referrals end with it). Refused for the lead, and while the organisation
 // still delivers a project or an intervention there: delivery needs visibility.
-func RemoveCaseOrganisation(ctx context.Context, tx *store.Tx, in RemoveCaseOrganisationInput) (store.Case, error) {
+func RemoveCaseOrganisation(ctx context.Context, tx *store.Tx, in RemoveCaseOrganisationInput) (casedata.Case, error) {
 	var c casework.Checker
 	caseID := c.ID("caseId", in.CaseID, "Case")
 	orgID := c.ID("organisationId", in.OrganisationID, "Organisation")
 	reason := c.Text("reason", in.Reason, 2000)
-	cs, ok, err := casework.One(ctx, &c, "caseId", caseID, tx.CasesByIDs)
+	cs, ok, err := casework.One(ctx, &c, "caseId", caseID, store.Bind(tx, casedata.CasesByIDs))
 	if err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
-	var referrals []store.Referral
+	var referrals []casedata.Referral
 	if ok && orgID != "" {
 		if orgID == cs.OrganisationID {
 			c.Add("input.organisationId", "leads the case: transfer the lead instead")
 		}
-		orgs, err := tx.CaseOrganisations(ctx, []string{caseID})
+		orgs, err := casedata.CaseOrganisations(ctx, tx, []string{caseID})
 		if err != nil {
-			return store.Case{}, err
+			return casedata.Case{}, err
 		}
 		takesPart := false
 		for _, o := range orgs {
@@ -100,40 +100,40 @@ func RemoveCaseOrganisation(ctx context.Context, tx *store.Tx, in RemoveCaseOrga
 		if !takesPart {
 			c.Add("input.organisationId", "does not take part in the case")
 		}
-		running, err := tx.ActiveDeliveries(ctx, caseID, &orgID, nil)
+		running, err := casedata.ActiveDeliveries(ctx, tx, caseID, &orgID, nil)
 		if err != nil {
-			return store.Case{}, err
+			return casedata.Case{}, err
 		}
 		if len(running) > 0 {
 			c.Addf("input.organisationId", "still delivers %d project(s) or intervention(s) in the case: end them first", len(running))
 		}
-		if referrals, err = tx.OpenReferralsOfCase(ctx, caseID); err != nil {
-			return store.Case{}, err
+		if referrals, err = casedata.OpenReferralsOfCase(ctx, tx, caseID); err != nil {
+			return casedata.Case{}, err
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	if err := casework.RequireLead(ctx, &cs); err != nil {
-		return store.Case{}, err
+		return casedata.Case{}, err
 	}
 	for _, r := range referrals {
 		if r.ToOrganisationID == orgID {
 			if err := casework.CloseReferral(ctx, tx, r, casework.Today(), reason); err != nil {
-				return store.Case{}, err
+				return casedata.Case{}, err
 			}
 		}
 	}
-	if _, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, OrganisationID: &orgID, On: casework.Today(), Reason: reason}); err != nil {
-		return store.Case{}, err
+	if _, err := casedata.EndParticipations(ctx, tx, casedata.ParticipationEnd{CaseID: caseID, OrganisationID: &orgID, On: casework.Today(), Reason: reason}); err != nil {
+		return casedata.Case{}, err
 	}
-	return casework.Reload(ctx, caseID, tx.CasesByIDs)
+	return casework.Reload(ctx, caseID, store.Bind(tx, casedata.CasesByIDs))
 }
 
 // endAllButLead ends every participation of a case but the lead's, and its open
 // referrals, when the case closes.
 func endAllButLead(ctx context.Context, tx *store.Tx, caseID string, on time.Time, reason string) error {
-	referrals, err := tx.OpenReferralsOfCase(ctx, caseID)
+	referrals, err := casedata.OpenReferralsOfCase(ctx, tx, caseID)
 	if err != nil {
 		return err
 	}
@@ -142,12 +142,12 @@ func endAllButLead(ctx context.Context, tx *store.Tx, caseID string, on time.Tim
 			return err
 		}
 	}
-	_, err = tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: caseID, ExceptLead: true, On: on, Reason: reason})
+	_, err = casedata.EndParticipations(ctx, tx, casedata.ParticipationEnd{CaseID: caseID, ExceptLead: true, On: on, Reason: reason})
 	return err
 }
 
 // describeRunning names what still runs, for an error.
-func describeRunning(ds []store.ActiveDelivery) string {
+func describeRunning(ds []casedata.ActiveDelivery) string {
 	var p, i int
 	for _, d := range ds {
 		if d.Kind == "PROJECT" {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
@@ -30,9 +30,9 @@ type RegisterPersonInput struct {
 
 // RegisterPerson validates the tax code (and that it agrees with the birth date and gender
 // given) and stores the person. Birth date and place are taken from the tax code when absent.
-func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (store.Person, error) {
+func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (casedata.Person, error) {
 	var c casework.Checker
-	p := store.Person{
+	p := casedata.Person{
 		GivenName:             c.Text("givenName", in.GivenName, 100),
 		FamilyName:            c.Text("familyName", in.FamilyName, 100),
 		Gender:                in.Gender,
@@ -74,14 +74,14 @@ func RegisterPerson(ctx context.Context, tx *store.Tx, in RegisterPersonInput) (
 		c.Add("input.birthDate", "is in the future")
 	}
 	if err := c.Err(); err != nil {
-		return store.Person{}, err
+		return casedata.Person{}, err
 	}
-	id, err := tx.CreatePerson(ctx, p)
+	id, err := casedata.CreatePerson(ctx, tx, p)
 	if err != nil {
 		// "Already registered" is the same answer whether the caller can see that person or
 		// not, and no more; that it tells the hub holds the tax code at all is the residual
 		// risk of one person per tax code (internal/store, uniqueKeys).
-		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
+		return casedata.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
 	// Returned as written: a person in no case yet lies outside case-based row scopes.
 	p.ID = id
@@ -101,20 +101,20 @@ type CreateHouseholdInput struct {
 }
 
 // CreateHousehold stores a household with no members yet.
-func CreateHousehold(ctx context.Context, tx *store.Tx, in CreateHouseholdInput) (store.Household, error) {
+func CreateHousehold(ctx context.Context, tx *store.Tx, in CreateHouseholdInput) (casedata.Household, error) {
 	var c casework.Checker
 	label := c.Text("label", in.Label, 200)
 	mun := c.OptText("residenceMunicipality", in.ResidenceMunicipality, 100)
 	if err := c.Err(); err != nil {
-		return store.Household{}, err
+		return casedata.Household{}, err
 	}
-	id, err := tx.CreateHousehold(ctx, label, mun)
+	id, err := casedata.CreateHousehold(ctx, tx, label, mun)
 	if err != nil {
-		return store.Household{}, err
+		return casedata.Household{}, err
 	}
 	// A household with no members is outside every member-based scope, so it is
 	// returned as written rather than re-read.
-	return store.Household{ID: id, Label: label, ResidenceMunicipality: mun}, nil
+	return casedata.Household{ID: id, Label: label, ResidenceMunicipality: mun}, nil
 }
 
 // AddHouseholdMemberInput adds a person to a household from a date.
@@ -126,29 +126,29 @@ type AddHouseholdMemberInput struct {
 }
 
 // AddHouseholdMember adds a membership; a person cannot be in the same household twice at once.
-func AddHouseholdMember(ctx context.Context, tx *store.Tx, in AddHouseholdMemberInput) (store.HouseholdMember, error) {
+func AddHouseholdMember(ctx context.Context, tx *store.Tx, in AddHouseholdMemberInput) (casedata.HouseholdMember, error) {
 	var c casework.Checker
 	hid := c.ID("householdId", in.HouseholdID, "Household")
 	pid := c.ID("personId", in.PersonID, "Person")
-	if _, _, err := casework.One(ctx, &c, "personId", pid, tx.PersonsByIDs); err != nil {
-		return store.HouseholdMember{}, err
+	if _, _, err := casework.One(ctx, &c, "personId", pid, store.Bind(tx, casedata.PersonsByIDs)); err != nil {
+		return casedata.HouseholdMember{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
-	dup, err := tx.ActiveMembership(ctx, hid, pid, in.ValidFrom)
+	dup, err := casedata.ActiveMembership(ctx, tx, hid, pid, in.ValidFrom)
 	if err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
 	if dup {
 		c.Add("input.personId", "is already a member of this household on that date")
-		return store.HouseholdMember{}, c.Err()
+		return casedata.HouseholdMember{}, c.Err()
 	}
-	id, err := tx.AddHouseholdMember(ctx, store.HouseholdMember{HouseholdID: hid, PersonID: pid, Relationship: in.Relationship, ValidFrom: in.ValidFrom})
+	id, err := casedata.AddHouseholdMember(ctx, tx, casedata.HouseholdMember{HouseholdID: hid, PersonID: pid, Relationship: in.Relationship, ValidFrom: in.ValidFrom})
 	if err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
-	return tx.MemberByID(ctx, id)
+	return casedata.MemberByID(ctx, tx, id)
 }
 
 // EndHouseholdMembershipInput ends a membership on a date.
@@ -158,30 +158,30 @@ type EndHouseholdMembershipInput struct {
 }
 
 // EndHouseholdMembership sets the last day of a current membership.
-func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMembershipInput) (store.HouseholdMember, error) {
+func EndHouseholdMembership(ctx context.Context, tx *store.Tx, in EndHouseholdMembershipInput) (casedata.HouseholdMember, error) {
 	var c casework.Checker
 	id := c.ID("memberId", in.MemberID, "HouseholdMember")
 	if err := c.Err(); err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
-	m, err := tx.MemberByID(ctx, id)
+	m, err := casedata.MemberByID(ctx, tx, id)
 	if err := c.Exists("memberId", err); err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
 	if m.ValidTo != nil {
 		c.Addf("input.memberId", "membership already ended on %s", m.ValidTo.Format("2006-01-02"))
 	}
 	c.NotBefore("validTo", in.ValidTo, m.ValidFrom, "the start of the membership")
 	if err := c.Err(); err != nil {
-		return store.HouseholdMember{}, err
+		return casedata.HouseholdMember{}, err
 	}
-	if err := tx.EndHouseholdMembership(ctx, id, in.ValidTo); err != nil {
-		return store.HouseholdMember{}, err
+	if err := casedata.EndHouseholdMembership(ctx, tx, id, in.ValidTo); err != nil {
+		return casedata.HouseholdMember{}, err
 	}
-	return tx.MemberByID(ctx, id)
+	return casedata.MemberByID(ctx, tx, id)
 }
 
 // UpdatePersonInput rectifies a person's data (GDPR Art. 16): absent fields keep their
@@ -205,16 +205,16 @@ type UpdatePersonInput struct {
 // UpdatePerson applies a rectification checked as a registration is (the tax code agrees
 // with the birth date and gender), and keeps the previous values, each with its data
 // category, in the person's history.
-func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (store.Person, error) {
+func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (casedata.Person, error) {
 	var c casework.Checker
 	id := c.ID("personId", in.PersonID, "Person")
 	reason := c.Text("reason", in.Reason, 2000)
-	p, ok, err := casework.One(ctx, &c, "personId", id, tx.PersonsByIDs)
+	p, ok, err := casework.One(ctx, &c, "personId", id, store.Bind(tx, casedata.PersonsByIDs))
 	if err != nil || !ok {
 		if err == nil {
 			err = c.Err()
 		}
-		return store.Person{}, err
+		return casedata.Person{}, err
 	}
 	before := p
 	if in.GivenName != nil {
@@ -289,13 +289,13 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (stor
 		c.Add("input", "changes nothing")
 	}
 	if err := c.Err(); err != nil {
-		return store.Person{}, err
+		return casedata.Person{}, err
 	}
-	if err := tx.UpdatePerson(ctx, p); err != nil {
-		return store.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
+	if err := casedata.UpdatePerson(ctx, tx, p); err != nil {
+		return casedata.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
-	if err := tx.AddPersonRectification(ctx, id, reason, ch, casework.ActorFrom(ctx).StaffRef()); err != nil {
-		return store.Person{}, err
+	if err := casedata.AddPersonRectification(ctx, tx, id, reason, ch, casework.ActorFrom(ctx).StaffRef()); err != nil {
+		return casedata.Person{}, err
 	}
-	return casework.Reload(ctx, id, tx.PersonsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.PersonsByIDs))
 }

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // ActivateInterventionInput activates a service for a beneficiary.
@@ -31,9 +31,9 @@ type ActivateInterventionInput struct {
 
 // ActivateIntervention starts a service in an open case for a person of the case; when it
 // belongs to a project, the project must be of the same case and not closed.
-func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterventionInput) (store.Intervention, error) {
+func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterventionInput) (casedata.Intervention, error) {
 	var c casework.Checker
-	iv := store.Intervention{
+	iv := casedata.Intervention{
 		CaseID:                 c.ID("caseId", in.CaseID, "Case"),
 		ProjectID:              c.OptID("projectId", in.ProjectID, "Project"),
 		RoundID:                c.OptID("roundId", in.RoundID, "OperationRound"),
@@ -55,15 +55,15 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 	}
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, iv.CaseID, in.StartsOn, "startsOn")
 	if err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if err := casework.CheckInCase(ctx, tx, &c, cs, iv.BeneficiaryID, "beneficiaryId"); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if iv.ProjectID != nil {
-		p, ok, err := casework.One(ctx, &c, "projectId", *iv.ProjectID, tx.ProjectsByIDs)
+		p, ok, err := casework.One(ctx, &c, "projectId", *iv.ProjectID, store.Bind(tx, casedata.ProjectsByIDs))
 		if err != nil {
-			return store.Intervention{}, err
+			return casedata.Intervention{}, err
 		}
 		if ok && p.CaseID != iv.CaseID {
 			c.Add("input.projectId", "belongs to another case")
@@ -73,25 +73,25 @@ func ActivateIntervention(ctx context.Context, tx *store.Tx, in ActivateInterven
 		}
 	}
 	if err := checkRound(ctx, tx, &c, iv.RoundID, iv.StartsOn, iv.EndsOn); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if _, _, err := casework.One(ctx, &c, "providerId", iv.ProviderOrganisationID, tx.OrganisationsByIDs); err != nil {
-		return store.Intervention{}, err
+	if _, _, err := casework.One(ctx, &c, "providerId", iv.ProviderOrganisationID, store.Bind(tx, casedata.OrganisationsByIDs)); err != nil {
+		return casedata.Intervention{}, err
 	}
 	if err := checkDepartmentOf(ctx, tx, &c, iv.DepartmentID, iv.ProviderOrganisationID); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	id, err := tx.CreateIntervention(ctx, iv)
+	id, err := casedata.CreateIntervention(ctx, tx, iv)
 	if err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if err := casework.StartDelivery(ctx, tx, iv.CaseID, iv.ProviderOrganisationID, store.BasisIntervention, id, in.StartsOn); err != nil {
-		return store.Intervention{}, err
+	if err := casework.StartDelivery(ctx, tx, iv.CaseID, iv.ProviderOrganisationID, casedata.BasisIntervention, id, in.StartsOn); err != nil {
+		return casedata.Intervention{}, err
 	}
-	return casework.Reload(ctx, id, tx.InterventionsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.InterventionsByIDs))
 }
 
 // checkRound requires a funding round, when given, to exist, and the service's dates to
@@ -101,11 +101,11 @@ func checkRound(ctx context.Context, tx *store.Tx, c *casework.Checker, roundID 
 	if roundID == nil {
 		return nil
 	}
-	r, ok, err := casework.One(ctx, c, "roundId", *roundID, tx.RoundsByIDs)
+	r, ok, err := casework.One(ctx, c, "roundId", *roundID, store.Bind(tx, casedata.RoundsByIDs))
 	if err != nil || !ok {
 		return err
 	}
-	op, ok, err := casework.One(ctx, c, "roundId", r.OperationID, tx.OperationsByIDs)
+	op, ok, err := casework.One(ctx, c, "roundId", r.OperationID, store.Bind(tx, casedata.OperationsByIDs))
 	if err != nil || !ok {
 		return err
 	}
@@ -136,7 +136,7 @@ func checkDepartmentOf(ctx context.Context, tx *store.Tx, c *casework.Checker, d
 	if deptID == nil {
 		return nil
 	}
-	d, ok, err := casework.One(ctx, c, "departmentId", *deptID, tx.DepartmentsByIDs)
+	d, ok, err := casework.One(ctx, c, "departmentId", *deptID, store.Bind(tx, casedata.DepartmentsByIDs))
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ type CompleteInterventionInput struct {
 }
 
 // CompleteIntervention marks a planned or active intervention completed.
-func CompleteIntervention(ctx context.Context, tx *store.Tx, in CompleteInterventionInput) (store.Intervention, error) {
+func CompleteIntervention(ctx context.Context, tx *store.Tx, in CompleteInterventionInput) (casedata.Intervention, error) {
 	var c casework.Checker
 	if in.HoursDelivered != nil && (*in.HoursDelivered < 0 || *in.HoursDelivered > 10000) {
 		c.Add("input.hoursDelivered", "must be between 0 and 10000")
@@ -170,17 +170,17 @@ type InterruptInterventionInput struct {
 }
 
 // InterruptIntervention marks a planned or active intervention interrupted, with the reason.
-func InterruptIntervention(ctx context.Context, tx *store.Tx, in InterruptInterventionInput) (store.Intervention, error) {
+func InterruptIntervention(ctx context.Context, tx *store.Tx, in InterruptInterventionInput) (casedata.Intervention, error) {
 	var c casework.Checker
 	reason := c.Text("reason", in.Reason, 2000)
 	return finish(ctx, tx, &c, in.InterventionID, "INTERRUPTED", in.EndsOn, nil, &reason)
 }
 
-func finish(ctx context.Context, tx *store.Tx, c *casework.Checker, gid, status string, endsOn time.Time, hours *float64, reason *string) (store.Intervention, error) {
+func finish(ctx context.Context, tx *store.Tx, c *casework.Checker, gid, status string, endsOn time.Time, hours *float64, reason *string) (casedata.Intervention, error) {
 	id := c.ID("interventionId", gid, "Intervention")
-	iv, ok, err := casework.One(ctx, c, "interventionId", id, tx.InterventionsByIDs)
+	iv, ok, err := casework.One(ctx, c, "interventionId", id, store.Bind(tx, casedata.InterventionsByIDs))
 	if err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if ok {
 		if iv.Status == "COMPLETED" || iv.Status == "INTERRUPTED" {
@@ -193,23 +193,23 @@ func finish(ctx context.Context, tx *store.Tx, c *casework.Checker, gid, status 
 			c.NotBefore("endsOn", endsOn, *iv.StartsOn, "the start date")
 		}
 		if err := checkRound(ctx, tx, c, iv.RoundID, nil, &endsOn); err != nil {
-			return store.Intervention{}, err
+			return casedata.Intervention{}, err
 		}
 		if err := casework.Guard(ctx, iv.CaseID); err != nil {
-			return store.Intervention{}, err
+			return casedata.Intervention{}, err
 		}
 	}
 	c.NotFuture("endsOn", endsOn, casework.Today())
 	if err := c.Err(); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if err := tx.FinishIntervention(ctx, id, status, endsOn, hours, reason); err != nil {
-		return store.Intervention{}, err
+	if err := casedata.FinishIntervention(ctx, tx, id, status, endsOn, hours, reason); err != nil {
+		return casedata.Intervention{}, err
 	}
 	if err := casework.EndBasis(ctx, tx, iv.CaseID, id, endsOn, "intervention "+strings.ToLower(status)); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	return casework.Reload(ctx, id, tx.InterventionsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.InterventionsByIDs))
 }
 
 // CorrectInterventionInput corrects what was recorded of an intervention; absent fields
@@ -231,16 +231,16 @@ type CorrectInterventionInput struct {
 // CorrectIntervention applies a correction, checked like an activation (dates within the
 // case, the round and its operation), and keeps the previous values in the case's
 // history.
-func CorrectIntervention(ctx context.Context, tx *store.Tx, in CorrectInterventionInput) (store.Intervention, error) {
+func CorrectIntervention(ctx context.Context, tx *store.Tx, in CorrectInterventionInput) (casedata.Intervention, error) {
 	var c casework.Checker
 	id := c.ID("interventionId", in.InterventionID, "Intervention")
 	reason := c.Text("reason", in.Reason, 2000)
-	iv, ok, err := casework.One(ctx, &c, "interventionId", id, tx.InterventionsByIDs)
+	iv, ok, err := casework.One(ctx, &c, "interventionId", id, store.Bind(tx, casedata.InterventionsByIDs))
 	if err != nil || !ok {
 		if err == nil {
 			err = c.Err()
 		}
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	before := iv
 	if iv.Status == "CANCELLED" {
@@ -281,34 +281,34 @@ func CorrectIntervention(ctx context.Context, tx *store.Tx, in CorrectInterventi
 		starts = *iv.StartsOn
 	}
 	if _, err := casework.CheckCaseOpen(ctx, tx, &c, iv.CaseID, starts, "startsOn"); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if err := checkRound(ctx, tx, &c, iv.RoundID, iv.StartsOn, iv.EndsOn); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if err := checkDepartmentOf(ctx, tx, &c, iv.DepartmentID, iv.ProviderOrganisationID); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	ch := interventionChanges(before, iv)
 	if len(ch) == 0 {
 		c.Add("input", "changes nothing")
 	}
 	if err := c.Err(); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if err := tx.CorrectIntervention(ctx, iv); err != nil {
-		return store.Intervention{}, err
+	if err := casedata.CorrectIntervention(ctx, tx, iv); err != nil {
+		return casedata.Intervention{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: iv.CaseID, Kind: "INTERVENTION_CORRECTED", Category: interventionCategory(before, iv),
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: iv.CaseID, Kind: "INTERVENTION_CORRECTED", Category: interventionCategory(before, iv),
 		SubjectID: &iv.ID, Reason: &reason, EffectiveOn: datePtr(casework.Today()), Changes: ch}); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	return casework.Reload(ctx, id, tx.InterventionsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.InterventionsByIDs))
 }
 
 // interventionCategory is the category of a step about an intervention: the special
 // category its service type, before or after, reveals, else services.
-func interventionCategory(ivs ...store.Intervention) string {
+func interventionCategory(ivs ...casedata.Intervention) string {
 	for _, iv := range ivs {
 		if c, ok := access.RevealingServiceTypes[iv.ServiceType]; ok {
 			return string(c)
@@ -317,7 +317,7 @@ func interventionCategory(ivs ...store.Intervention) string {
 	return "services"
 }
 
-func interventionChanges(a, b store.Intervention) []store.FieldChange {
+func interventionChanges(a, b casedata.Intervention) []casedata.FieldChange {
 	num := func(f *float64) *string {
 		if f == nil {
 			return nil
@@ -344,37 +344,37 @@ type CancelInterventionInput struct {
 
 // CancelIntervention keeps an intervention recorded in error as CANCELLED, with the
 // reason: it counts nowhere, and its provider's part in the case ends with it.
-func CancelIntervention(ctx context.Context, tx *store.Tx, in CancelInterventionInput) (store.Intervention, error) {
+func CancelIntervention(ctx context.Context, tx *store.Tx, in CancelInterventionInput) (casedata.Intervention, error) {
 	var c casework.Checker
 	id := c.ID("interventionId", in.InterventionID, "Intervention")
 	reason := c.Text("reason", in.Reason, 2000)
-	iv, ok, err := casework.One(ctx, &c, "interventionId", id, tx.InterventionsByIDs)
+	iv, ok, err := casework.One(ctx, &c, "interventionId", id, store.Bind(tx, casedata.InterventionsByIDs))
 	if err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
 	if ok {
 		if iv.Status == "CANCELLED" {
 			c.Add("input.interventionId", "intervention is already cancelled")
 		}
 		if _, err := casework.CheckCaseOpen(ctx, tx, &c, iv.CaseID, time.Time{}, ""); err != nil {
-			return store.Intervention{}, err
+			return casedata.Intervention{}, err
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if err := tx.CancelIntervention(ctx, id, reason); err != nil {
-		return store.Intervention{}, err
+	if err := casedata.CancelIntervention(ctx, tx, id, reason); err != nil {
+		return casedata.Intervention{}, err
 	}
 	if err := casework.EndBasis(ctx, tx, iv.CaseID, id, casework.Today(), "intervention cancelled"); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: iv.CaseID, Kind: "INTERVENTION_CANCELLED", Category: interventionCategory(iv),
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: iv.CaseID, Kind: "INTERVENTION_CANCELLED", Category: interventionCategory(iv),
 		SubjectID: &iv.ID, Reason: &reason, EffectiveOn: datePtr(casework.Today()),
 		Changes: casework.Changes(casework.Change("status", "services", &iv.Status, ptr("CANCELLED")))}); err != nil {
-		return store.Intervention{}, err
+		return casedata.Intervention{}, err
 	}
-	return casework.Reload(ctx, id, tx.InterventionsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.InterventionsByIDs))
 }
 
 // checkHours bounds a number of hours.

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -40,9 +40,9 @@ var flagCode = map[string]string{"YES": "Y", "NO": "N", "ESTIMATE": "E"}
 // EnrolParticipant records a participation. Gender and birth date at entry default to the
 // person's record; unknown characteristics stay unknown (the ESF engine reports them as
 // missing rather than guessing).
-func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInput) (store.Participation, error) {
+func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInput) (casedata.Participation, error) {
 	var c casework.Checker
-	x := store.Participation{
+	x := casedata.Participation{
 		OperationID:        c.ID("operationId", in.OperationID, "Operation"),
 		RoundID:            c.OptID("roundId", in.RoundID, "OperationRound"),
 		PersonID:           c.ID("personId", in.PersonID, "Person"),
@@ -90,9 +90,9 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 		c.Add("input.birthDate", "is after the entry date")
 	}
 	c.NotFuture("entryDate", in.EntryDate, casework.Today())
-	op, ok, err := casework.One(ctx, &c, "operationId", x.OperationID, tx.OperationsByIDs)
+	op, ok, err := casework.One(ctx, &c, "operationId", x.OperationID, store.Bind(tx, casedata.OperationsByIDs))
 	if err != nil {
-		return store.Participation{}, err
+		return casedata.Participation{}, err
 	}
 	if ok {
 		c.NotBefore("entryDate", in.EntryDate, op.StartsOn, "the operation's start")
@@ -101,17 +101,17 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 		}
 	}
 	if x.RoundID != nil {
-		r, ok, err := casework.One(ctx, &c, "roundId", *x.RoundID, tx.RoundsByIDs)
+		r, ok, err := casework.One(ctx, &c, "roundId", *x.RoundID, store.Bind(tx, casedata.RoundsByIDs))
 		if err != nil {
-			return store.Participation{}, err
+			return casedata.Participation{}, err
 		}
 		if ok && r.OperationID != x.OperationID {
 			c.Add("input.roundId", "is a round of another operation")
 		}
 	}
-	person, ok, err := casework.One(ctx, &c, "personId", x.PersonID, tx.PersonsByIDs)
+	person, ok, err := casework.One(ctx, &c, "personId", x.PersonID, store.Bind(tx, casedata.PersonsByIDs))
 	if err != nil {
-		return store.Participation{}, err
+		return casedata.Participation{}, err
 	}
 	if ok {
 		if x.Gender == nil && person.Gender != nil {
@@ -123,14 +123,14 @@ func EnrolParticipant(ctx context.Context, tx *store.Tx, in EnrolParticipantInpu
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Participation{}, err
+		return casedata.Participation{}, err
 	}
-	id, err := tx.EnrolParticipant(ctx, x)
+	id, err := casedata.EnrolParticipant(ctx, tx, x)
 	if err != nil {
 		// The same person entering the same operation twice on one day is one entry.
-		return store.Participation{}, apperr.RenameFields(err, map[string]string{"operation_id, person_id, entry_date": "input.entryDate"})
+		return casedata.Participation{}, apperr.RenameFields(err, map[string]string{"operation_id, person_id, entry_date": "input.entryDate"})
 	}
-	return casework.Reload(ctx, id, tx.ParticipationsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ParticipationsByIDs))
 }
 
 // RecordParticipantExitInput records when a participant left.
@@ -140,12 +140,12 @@ type RecordParticipantExitInput struct {
 }
 
 // RecordParticipantExit sets the exit date, not before entry and not in the future.
-func RecordParticipantExit(ctx context.Context, tx *store.Tx, in RecordParticipantExitInput) (store.Participation, error) {
+func RecordParticipantExit(ctx context.Context, tx *store.Tx, in RecordParticipantExitInput) (casedata.Participation, error) {
 	var c casework.Checker
 	id := c.ID("participationId", in.ParticipationID, "Participation")
-	x, ok, err := casework.One(ctx, &c, "participationId", id, tx.ParticipationsByIDs)
+	x, ok, err := casework.One(ctx, &c, "participationId", id, store.Bind(tx, casedata.ParticipationsByIDs))
 	if err != nil {
-		return store.Participation{}, err
+		return casedata.Participation{}, err
 	}
 	if ok {
 		if x.ExitDate != nil {
@@ -155,10 +155,10 @@ func RecordParticipantExit(ctx context.Context, tx *store.Tx, in RecordParticipa
 	}
 	c.NotFuture("exitDate", in.ExitDate, casework.Today())
 	if err := c.Err(); err != nil {
-		return store.Participation{}, err
+		return casedata.Participation{}, err
 	}
-	if err := tx.RecordParticipantExit(ctx, id, in.ExitDate); err != nil {
-		return store.Participation{}, err
+	if err := casedata.RecordParticipantExit(ctx, tx, id, in.ExitDate); err != nil {
+		return casedata.Participation{}, err
 	}
-	return casework.Reload(ctx, id, tx.ParticipationsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ParticipationsByIDs))
 }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // CreateProjectInput starts a personalised individual project.
@@ -26,9 +26,9 @@ type CreateProjectInput struct {
 
 // CreateProject creates a project in an open case for the case's person or a household
 // member; it is ACTIVE when it has a start date, DRAFT otherwise.
-func CreateProject(ctx context.Context, tx *store.Tx, in CreateProjectInput) (store.Project, error) {
+func CreateProject(ctx context.Context, tx *store.Tx, in CreateProjectInput) (casedata.Project, error) {
 	var c casework.Checker
-	p := store.Project{
+	p := casedata.Project{
 		CaseID:                 c.ID("caseId", in.CaseID, "Case"),
 		ParticipantID:          c.ID("participantId", in.ParticipantID, "Person"),
 		ProviderOrganisationID: c.ID("providerId", in.ProviderID, "Organisation"),
@@ -48,32 +48,32 @@ func CreateProject(ctx context.Context, tx *store.Tx, in CreateProjectInput) (st
 	}
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, p.CaseID, started, "startedOn")
 	if err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
 	if err := casework.CheckInCase(ctx, tx, &c, cs, p.ParticipantID, "participantId"); err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
 	if err := checkManager(ctx, tx, &c, p.CaseManagerID, p.ProviderOrganisationID); err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
-	if _, _, err := casework.One(ctx, &c, "providerId", p.ProviderOrganisationID, tx.OrganisationsByIDs); err != nil {
-		return store.Project{}, err
+	if _, _, err := casework.One(ctx, &c, "providerId", p.ProviderOrganisationID, store.Bind(tx, casedata.OrganisationsByIDs)); err != nil {
+		return casedata.Project{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
-	id, err := tx.CreateProject(ctx, p)
+	id, err := casedata.CreateProject(ctx, tx, p)
 	if err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
 	from := casework.Today()
 	if p.StartedOn != nil {
 		from = *p.StartedOn
 	}
-	if err := casework.StartDelivery(ctx, tx, p.CaseID, p.ProviderOrganisationID, store.BasisProject, id, from); err != nil {
-		return store.Project{}, err
+	if err := casework.StartDelivery(ctx, tx, p.CaseID, p.ProviderOrganisationID, casedata.BasisProject, id, from); err != nil {
+		return casedata.Project{}, err
 	}
-	return casework.Reload(ctx, id, tx.ProjectsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ProjectsByIDs))
 }
 
 func objectives(c *casework.Checker, in []string) []string {
@@ -92,7 +92,7 @@ func checkManager(ctx context.Context, tx *store.Tx, c *casework.Checker, manage
 	if managerID == nil {
 		return nil
 	}
-	m, ok, err := casework.One(ctx, c, "caseManagerId", *managerID, tx.StaffByIDs)
+	m, ok, err := casework.One(ctx, c, "caseManagerId", *managerID, store.Bind(tx, casedata.StaffByIDs))
 	if err != nil {
 		return err
 	}
@@ -129,15 +129,15 @@ var projectTransitions = map[string][]string{
 
 // UpdateProject merges the change into the project and enforces the workflow: statuses
 // move only forward, a concluded or interrupted project has an end date and an outcome.
-func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (store.Project, error) {
+func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (casedata.Project, error) {
 	var c casework.Checker
 	id := c.ID("projectId", in.ProjectID, "Project")
-	p, ok, err := casework.One(ctx, &c, "projectId", id, tx.ProjectsByIDs)
+	p, ok, err := casework.One(ctx, &c, "projectId", id, store.Bind(tx, casedata.ProjectsByIDs))
 	if err != nil || !ok {
 		if err == nil {
 			err = c.Err()
 		}
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
 	if in.Title != nil {
 		p.Title = c.Text("title", *in.Title, 200)
@@ -148,7 +148,7 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 	if in.CaseManagerID != nil {
 		p.CaseManagerID = c.OptID("caseManagerId", in.CaseManagerID, "Staff")
 		if err := checkManager(ctx, tx, &c, p.CaseManagerID, p.ProviderOrganisationID); err != nil {
-			return store.Project{}, err
+			return casedata.Project{}, err
 		}
 	}
 	if in.Status != nil && *in.Status != p.Status {
@@ -192,9 +192,9 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 		if p.Outcome == nil {
 			c.Add("input.outcome", "is required to close a project")
 		}
-		running, err := tx.ActiveDeliveries(ctx, p.CaseID, nil, &p.ID)
+		running, err := casedata.ActiveDeliveries(ctx, tx, p.CaseID, nil, &p.ID)
 		if err != nil {
-			return store.Project{}, err
+			return casedata.Project{}, err
 		}
 		if n := len(running) - 1; n > 0 { // the project itself is among them
 			c.Addf("input.status", "the project still has %d intervention(s) planned or active: complete or interrupt them first", n)
@@ -206,20 +206,20 @@ func UpdateProject(ctx context.Context, tx *store.Tx, in UpdateProjectInput) (st
 		c.Add("input.endedOn", "is before the start date")
 	}
 	if err := casework.Guard(ctx, p.CaseID); err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
 	if err := c.Err(); err != nil {
-		return store.Project{}, err
+		return casedata.Project{}, err
 	}
-	if err := tx.UpdateProject(ctx, p); err != nil {
-		return store.Project{}, err
+	if err := casedata.UpdateProject(ctx, tx, p); err != nil {
+		return casedata.Project{}, err
 	}
 	if ends {
 		if err := casework.EndBasis(ctx, tx, p.CaseID, p.ID, *p.EndedOn, "project "+strings.ToLower(p.Status)); err != nil {
-			return store.Project{}, err
+			return casedata.Project{}, err
 		}
 	}
-	return casework.Reload(ctx, id, tx.ProjectsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ProjectsByIDs))
 }
 
 // AddActivityEntryInput appends to the activity register.
@@ -235,9 +235,9 @@ type AddActivityEntryInput struct {
 
 // AddActivityEntry appends an entry to a case's register; the author defaults to the
 // caller's own staff record (actorStaffID).
-func AddActivityEntry(ctx context.Context, tx *store.Tx, actorStaffID string, in AddActivityEntryInput) (store.ActivityEntry, error) {
+func AddActivityEntry(ctx context.Context, tx *store.Tx, actorStaffID string, in AddActivityEntryInput) (casedata.ActivityEntry, error) {
 	var c casework.Checker
-	e := store.ActivityEntry{
+	e := casedata.ActivityEntry{
 		CaseID:     c.ID("caseId", in.CaseID, "Case"),
 		ProjectID:  c.OptID("projectId", in.ProjectID, "Project"),
 		OccurredOn: in.OccurredOn,
@@ -249,8 +249,8 @@ func AddActivityEntry(ctx context.Context, tx *store.Tx, actorStaffID string, in
 	case in.AuthorID != nil:
 		if a := c.OptID("authorId", in.AuthorID, "Staff"); a != nil {
 			e.AuthorID = *a
-			if _, _, err := casework.One(ctx, &c, "authorId", e.AuthorID, tx.StaffByIDs); err != nil {
-				return store.ActivityEntry{}, err
+			if _, _, err := casework.One(ctx, &c, "authorId", e.AuthorID, store.Bind(tx, casedata.StaffByIDs)); err != nil {
+				return casedata.ActivityEntry{}, err
 			}
 		}
 	case actorStaffID != "":
@@ -263,23 +263,23 @@ func AddActivityEntry(ctx context.Context, tx *store.Tx, actorStaffID string, in
 	}
 	c.NotFuture("occurredOn", in.OccurredOn, casework.Today())
 	if _, err := casework.CheckCaseOpen(ctx, tx, &c, e.CaseID, in.OccurredOn, "occurredOn"); err != nil {
-		return store.ActivityEntry{}, err
+		return casedata.ActivityEntry{}, err
 	}
 	if e.ProjectID != nil {
-		p, ok, err := casework.One(ctx, &c, "projectId", *e.ProjectID, tx.ProjectsByIDs)
+		p, ok, err := casework.One(ctx, &c, "projectId", *e.ProjectID, store.Bind(tx, casedata.ProjectsByIDs))
 		if err != nil {
-			return store.ActivityEntry{}, err
+			return casedata.ActivityEntry{}, err
 		}
 		if ok && p.CaseID != e.CaseID {
 			c.Add("input.projectId", "belongs to another case")
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.ActivityEntry{}, err
+		return casedata.ActivityEntry{}, err
 	}
-	id, err := tx.AddActivityEntry(ctx, e)
+	id, err := casedata.AddActivityEntry(ctx, tx, e)
 	if err != nil {
-		return store.ActivityEntry{}, err
+		return casedata.ActivityEntry{}, err
 	}
-	return casework.Reload(ctx, id, tx.ActivityByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ActivityByIDs))
 }

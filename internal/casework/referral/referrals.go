@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ponte-hub/ponte/internal/casework"
-
 	"github.com/ponte-hub/ponte/internal/access"
+	"github.com/ponte-hub/ponte/internal/casework"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -37,9 +37,9 @@ type RequestReferralInput struct {
 // an open case, for a purpose and the data categories it names, on a legal basis: the
 // person's consent (when, by whom, the evidence) or another basis and the law it rests
 // on. Nothing is shared until the receiving organisation accepts.
-func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput) (store.Referral, error) {
+func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput) (casedata.Referral, error) {
 	var c casework.Checker
-	r := store.Referral{
+	r := casedata.Referral{
 		CaseID:           c.ID("caseId", in.CaseID, "Case"),
 		ToOrganisationID: c.ID("toOrganisationId", in.ToOrganisationID, "Organisation"),
 		Purpose:          c.Text("purpose", in.Purpose, 2000),
@@ -86,19 +86,19 @@ func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput)
 	}
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, r.CaseID, time.Time{}, "")
 	if err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	if _, _, err := casework.One(ctx, &c, "toOrganisationId", r.ToOrganisationID, tx.OrganisationsByIDs); err != nil {
-		return store.Referral{}, err
+	if _, _, err := casework.One(ctx, &c, "toOrganisationId", r.ToOrganisationID, store.Bind(tx, casedata.OrganisationsByIDs)); err != nil {
+		return casedata.Referral{}, err
 	}
 	if cs != nil && r.ToOrganisationID != "" {
 		r.FromOrganisationID = cs.OrganisationID
 		if r.ToOrganisationID == cs.OrganisationID {
 			c.Add("input.toOrganisationId", "leads the case")
 		}
-		open, err := tx.OpenReferralsOfCase(ctx, cs.ID)
+		open, err := casedata.OpenReferralsOfCase(ctx, tx, cs.ID)
 		if err != nil {
-			return store.Referral{}, err
+			return casedata.Referral{}, err
 		}
 		for _, o := range open {
 			if o.ToOrganisationID == r.ToOrganisationID {
@@ -107,23 +107,23 @@ func RequestReferral(ctx context.Context, tx *store.Tx, in RequestReferralInput)
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
 	if err := casework.RequireLead(ctx, cs); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	id, err := tx.CreateReferral(ctx, r)
+	id, err := casedata.CreateReferral(ctx, tx, r)
 	if err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_REQUESTED", SubjectID: &id, OrganisationID: &r.ToOrganisationID,
-		EffectiveOn: datePtr(casework.Today()), Changes: []store.FieldChange{
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_REQUESTED", SubjectID: &id, OrganisationID: &r.ToOrganisationID,
+		EffectiveOn: datePtr(casework.Today()), Changes: []casedata.FieldChange{
 			{Field: "purpose", Category: "case", Value: &r.Purpose},
 			{Field: "categories", Category: "case", Value: ptr(strings.Join(r.Categories, ","))},
 			{Field: "legalBasis", Category: "case", Value: &r.LegalBasis}}}); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	return casework.Reload(ctx, id, tx.ReferralsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ReferralsByIDs))
 }
 
 // RespondReferralInput is the receiving organisation's answer.
@@ -134,46 +134,46 @@ type RespondReferralInput struct {
 
 // AcceptReferral: the receiving organisation takes part in the case as a PARTNER, seeing
 // of it only the categories the referral names.
-func AcceptReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput) (store.Referral, error) {
+func AcceptReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput) (casedata.Referral, error) {
 	return respondReferral(ctx, tx, in, "ACCEPTED")
 }
 
 // DeclineReferral: the receiving organisation declines; nothing is shared.
-func DeclineReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput) (store.Referral, error) {
+func DeclineReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput) (casedata.Referral, error) {
 	return respondReferral(ctx, tx, in, "DECLINED")
 }
 
-func respondReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput, status string) (store.Referral, error) {
+func respondReferral(ctx context.Context, tx *store.Tx, in RespondReferralInput, status string) (casedata.Referral, error) {
 	var c casework.Checker
 	id := c.ID("referralId", in.ReferralID, "Referral")
 	note := c.OptText("note", in.Note, 2000)
-	r, ok, err := casework.One(ctx, &c, "referralId", id, tx.ReferralsByIDs)
+	r, ok, err := casework.One(ctx, &c, "referralId", id, store.Bind(tx, casedata.ReferralsByIDs))
 	if err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
 	if ok && r.Status != "REQUESTED" {
 		c.Addf("input.referralId", "referral is %s", strings.ToLower(r.Status))
 	}
 	if err := c.Err(); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
 	if a := casework.ActorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != r.ToOrganisationID {
-		return store.Referral{}, &access.DeniedError{Reason: "only the organisation a referral is addressed to answers it"}
+		return casedata.Referral{}, &access.DeniedError{Reason: "only the organisation a referral is addressed to answers it"}
 	}
-	if err := tx.RespondReferral(ctx, id, status, note); err != nil {
-		return store.Referral{}, err
+	if err := casedata.RespondReferral(ctx, tx, id, status, note); err != nil {
+		return casedata.Referral{}, err
 	}
 	if status == "ACCEPTED" {
-		if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: r.CaseID, OrganisationID: r.ToOrganisationID, Role: store.RolePartner,
-			Basis: store.BasisReferral, BasisID: &r.ID, Reason: &r.Purpose, FromOn: casework.Today()}); err != nil {
-			return store.Referral{}, err
+		if err := casedata.StartParticipation(ctx, tx, casedata.NewParticipation{CaseID: r.CaseID, OrganisationID: r.ToOrganisationID, Role: casedata.RolePartner,
+			Basis: casedata.BasisReferral, BasisID: &r.ID, Reason: &r.Purpose, FromOn: casework.Today()}); err != nil {
+			return casedata.Referral{}, err
 		}
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID, OrganisationID: &r.ToOrganisationID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: r.CaseID, Kind: "REFERRAL_" + status, SubjectID: &r.ID, OrganisationID: &r.ToOrganisationID,
 		Reason: note, EffectiveOn: datePtr(casework.Today())}); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	return casework.Reload(ctx, id, tx.ReferralsByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.ReferralsByIDs))
 }
 
 // EndReferralInput ends a referral: withdrawn by the leading organisation before an
@@ -185,39 +185,39 @@ type EndReferralInput struct {
 
 // EndReferral ends a requested or accepted referral; an accepted one's participation
 // ends with it, and with it everything the referral shared.
-func EndReferral(ctx context.Context, tx *store.Tx, in EndReferralInput) (store.Referral, error) {
+func EndReferral(ctx context.Context, tx *store.Tx, in EndReferralInput) (casedata.Referral, error) {
 	var c casework.Checker
 	id := c.ID("referralId", in.ReferralID, "Referral")
 	reason := c.Text("reason", in.Reason, 2000)
-	r, ok, err := casework.One(ctx, &c, "referralId", id, tx.ReferralsByIDs)
+	r, ok, err := casework.One(ctx, &c, "referralId", id, store.Bind(tx, casedata.ReferralsByIDs))
 	if err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	var cs []store.Case
+	var cs []casedata.Case
 	if ok {
 		if r.Status != "REQUESTED" && r.Status != "ACCEPTED" {
 			c.Addf("input.referralId", "referral is already %s", strings.ToLower(r.Status))
 		}
-		if cs, err = tx.CasesByIDs(ctx, []string{r.CaseID}); err != nil {
-			return store.Referral{}, err
+		if cs, err = casedata.CasesByIDs(ctx, tx, []string{r.CaseID}); err != nil {
+			return casedata.Referral{}, err
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
 	a := casework.ActorFrom(ctx)
 	if a.OrganisationID != "" {
 		lead := len(cs) == 1 && cs[0].OrganisationID == a.OrganisationID
 		if !lead && (a.OrganisationID != r.ToOrganisationID || r.Status != "ACCEPTED") {
-			return store.Referral{}, &access.DeniedError{Reason: "a referral is ended by the organisation leading the case, or once accepted by the one it is addressed to"}
+			return casedata.Referral{}, &access.DeniedError{Reason: "a referral is ended by the organisation leading the case, or once accepted by the one it is addressed to"}
 		}
 	}
 	if err := casework.CloseReferral(ctx, tx, r, casework.Today(), reason); err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
-	rows, err := tx.ReferralsByIDs(ctx, []string{id})
+	rows, err := casedata.ReferralsByIDs(ctx, tx, []string{id})
 	if err != nil {
-		return store.Referral{}, err
+		return casedata.Referral{}, err
 	}
 	if len(rows) == 0 {
 		// The receiving organisation ended its own part: the referral is out of its sight now.
@@ -242,9 +242,9 @@ type RequestTransferInput struct {
 }
 
 // RequestTransfer records a transfer of the lead of an open case.
-func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput) (store.Transfer, error) {
+func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput) (casedata.Transfer, error) {
 	var c casework.Checker
-	x := store.Transfer{
+	x := casedata.Transfer{
 		CaseID:       c.ID("caseId", in.CaseID, "Case"),
 		ToWorkerID:   c.OptID("toWorkerId", in.ToWorkerID, "Staff"),
 		KeepPrevious: in.KeepPrevious,
@@ -253,15 +253,15 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 	to := c.OptID("toOrganisationId", in.ToOrganisationID, "Organisation")
 	cs, err := casework.CheckCaseOpen(ctx, tx, &c, x.CaseID, time.Time{}, "")
 	if err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if cs != nil {
 		x.FromOrganisationID, x.FromWorkerID = cs.OrganisationID, cs.LeadWorkerID
 		x.ToOrganisationID = cs.OrganisationID
 		if to != nil {
 			x.ToOrganisationID = *to
-			if _, _, err := casework.One(ctx, &c, "toOrganisationId", *to, tx.OrganisationsByIDs); err != nil {
-				return store.Transfer{}, err
+			if _, _, err := casework.One(ctx, &c, "toOrganisationId", *to, store.Bind(tx, casedata.OrganisationsByIDs)); err != nil {
+				return casedata.Transfer{}, err
 			}
 		}
 		same := x.ToOrganisationID == cs.OrganisationID
@@ -272,9 +272,9 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 			c.Add("input.keepPrevious", "applies to a transfer to another organisation")
 		}
 		if x.ToWorkerID != nil {
-			w, ok, err := casework.One(ctx, &c, "toWorkerId", *x.ToWorkerID, tx.StaffByIDs)
+			w, ok, err := casework.One(ctx, &c, "toWorkerId", *x.ToWorkerID, store.Bind(tx, casedata.StaffByIDs))
 			if err != nil {
-				return store.Transfer{}, err
+				return casedata.Transfer{}, err
 			}
 			if ok && w.OrganisationID != x.ToOrganisationID {
 				c.Add("input.toWorkerId", "does not work for the receiving organisation")
@@ -283,9 +283,9 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 				c.Add("input.toWorkerId", "already leads the case")
 			}
 		}
-		pending, err := tx.TransfersByCase(ctx, []string{cs.ID})
+		pending, err := casedata.TransfersByCase(ctx, tx, []string{cs.ID})
 		if err != nil {
-			return store.Transfer{}, err
+			return casedata.Transfer{}, err
 		}
 		for _, p := range pending {
 			if p.Status == "REQUESTED" {
@@ -294,21 +294,21 @@ func RequestTransfer(ctx context.Context, tx *store.Tx, in RequestTransferInput)
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if err := casework.RequireLead(ctx, cs); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
-	id, err := tx.CreateTransfer(ctx, x)
+	id, err := casedata.CreateTransfer(ctx, tx, x)
 	if err != nil {
-		return store.Transfer{}, apperr.RenameFields(err, map[string]string{"case_id": "input.caseId"})
+		return casedata.Transfer{}, apperr.RenameFields(err, map[string]string{"case_id": "input.caseId"})
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_REQUESTED", SubjectID: &id, OrganisationID: &x.ToOrganisationID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_REQUESTED", SubjectID: &id, OrganisationID: &x.ToOrganisationID,
 		Reason: &x.Reason, EffectiveOn: datePtr(casework.Today()),
 		Changes: casework.Changes(casework.Change("leadWorkerId", "case", &x.FromWorkerID, x.ToWorkerID))}); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
-	return casework.Reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.TransfersByIDs))
 }
 
 // AcceptTransferInput is the receiving side's acceptance, naming the worker who leads
@@ -323,14 +323,14 @@ type AcceptTransferInput struct {
 // from today (and takes part in it as LEAD), its worker is the lead worker, and the
 // previous lead organisation stops taking part, or stays as a partner when the transfer
 // says so.
-func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (store.Transfer, error) {
+func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (casedata.Transfer, error) {
 	var c casework.Checker
 	id := c.ID("transferId", in.TransferID, "Transfer")
 	note := c.OptText("note", in.Note, 2000)
 	lead := c.OptID("leadWorkerId", in.LeadWorkerID, "Staff")
-	x, ok, err := casework.One(ctx, &c, "transferId", id, tx.TransfersByIDs)
+	x, ok, err := casework.One(ctx, &c, "transferId", id, store.Bind(tx, casedata.TransfersByIDs))
 	if err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if ok {
 		if x.Status != "REQUESTED" {
@@ -342,9 +342,9 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 		case lead == nil && x.ToWorkerID == nil:
 			c.Add("input.leadWorkerId", "is required: the transfer names no worker")
 		case lead != nil:
-			w, ok, err := casework.One(ctx, &c, "leadWorkerId", *lead, tx.StaffByIDs)
+			w, ok, err := casework.One(ctx, &c, "leadWorkerId", *lead, store.Bind(tx, casedata.StaffByIDs))
 			if err != nil {
-				return store.Transfer{}, err
+				return casedata.Transfer{}, err
 			}
 			if ok && w.OrganisationID != x.ToOrganisationID {
 				c.Add("input.leadWorkerId", "does not work for the receiving organisation")
@@ -352,33 +352,33 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 		}
 	}
 	if err := c.Err(); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if err := requireReceiver(ctx, x); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
-	if err := tx.RespondTransfer(ctx, id, "ACCEPTED", lead, note); err != nil {
-		return store.Transfer{}, err
+	if err := casedata.RespondTransfer(ctx, tx, id, "ACCEPTED", lead, note); err != nil {
+		return casedata.Transfer{}, err
 	}
 	on := casework.Today()
 	if x.ToOrganisationID != x.FromOrganisationID {
-		if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: x.CaseID, OrganisationID: x.ToOrganisationID, Role: store.RoleLead,
-			Basis: store.BasisTransfer, BasisID: &x.ID, Reason: &x.Reason, FromOn: on}); err != nil {
-			return store.Transfer{}, err
+		if err := casedata.StartParticipation(ctx, tx, casedata.NewParticipation{CaseID: x.CaseID, OrganisationID: x.ToOrganisationID, Role: casedata.RoleLead,
+			Basis: casedata.BasisTransfer, BasisID: &x.ID, Reason: &x.Reason, FromOn: on}); err != nil {
+			return casedata.Transfer{}, err
 		}
 	}
-	if err := tx.HandOverCase(ctx, id); err != nil {
-		return store.Transfer{}, err
+	if err := casedata.HandOverCase(ctx, tx, id); err != nil {
+		return casedata.Transfer{}, err
 	}
 	if x.ToOrganisationID != x.FromOrganisationID {
-		if _, err := tx.EndParticipations(ctx, store.ParticipationEnd{CaseID: x.CaseID, OrganisationID: &x.FromOrganisationID,
-			Roles: []string{store.RoleLead}, On: on, Reason: "lead transferred"}); err != nil {
-			return store.Transfer{}, err
+		if _, err := casedata.EndParticipations(ctx, tx, casedata.ParticipationEnd{CaseID: x.CaseID, OrganisationID: &x.FromOrganisationID,
+			Roles: []string{casedata.RoleLead}, On: on, Reason: "lead transferred"}); err != nil {
+			return casedata.Transfer{}, err
 		}
 		if x.KeepPrevious {
-			if err := tx.StartParticipation(ctx, store.NewParticipation{CaseID: x.CaseID, OrganisationID: x.FromOrganisationID,
-				Role: store.RolePartner, Basis: store.BasisTransfer, BasisID: &x.ID, Reason: ptr("previous lead"), FromOn: on}); err != nil {
-				return store.Transfer{}, err
+			if err := casedata.StartParticipation(ctx, tx, casedata.NewParticipation{CaseID: x.CaseID, OrganisationID: x.FromOrganisationID,
+				Role: casedata.RolePartner, Basis: casedata.BasisTransfer, BasisID: &x.ID, Reason: ptr("previous lead"), FromOn: on}); err != nil {
+				return casedata.Transfer{}, err
 			}
 		}
 	}
@@ -386,18 +386,18 @@ func AcceptTransfer(ctx context.Context, tx *store.Tx, in AcceptTransferInput) (
 	if worker == nil {
 		worker = lead
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_ACCEPTED", SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_ACCEPTED", SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
 		Reason: note, EffectiveOn: &on, Changes: casework.Changes(
 			casework.Change("organisationId", "case", &x.FromOrganisationID, &x.ToOrganisationID),
 			casework.Change("leadWorkerId", "case", &x.FromWorkerID, worker))}); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
-	return casework.Reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.TransfersByIDs))
 }
 
 // requireReceiver refuses an answer to a transfer by anyone but its receiving side: the
 // worker it names, else the receiving organisation.
-func requireReceiver(ctx context.Context, x store.Transfer) error {
+func requireReceiver(ctx context.Context, x casedata.Transfer) error {
 	a := casework.ActorFrom(ctx)
 	if a.OrganisationID != "" && a.OrganisationID != x.ToOrganisationID {
 		return &access.DeniedError{Reason: "only the receiving side answers a transfer"}
@@ -415,44 +415,44 @@ type AnswerTransferInput struct {
 }
 
 // DeclineTransfer: the receiving side declines; the lead stays as it was.
-func DeclineTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput) (store.Transfer, error) {
+func DeclineTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput) (casedata.Transfer, error) {
 	return closeTransfer(ctx, tx, in, "DECLINED")
 }
 
 // CancelTransfer: the leading organisation withdraws a transfer not yet answered.
-func CancelTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput) (store.Transfer, error) {
+func CancelTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput) (casedata.Transfer, error) {
 	return closeTransfer(ctx, tx, in, "CANCELLED")
 }
 
-func closeTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput, status string) (store.Transfer, error) {
+func closeTransfer(ctx context.Context, tx *store.Tx, in AnswerTransferInput, status string) (casedata.Transfer, error) {
 	var c casework.Checker
 	id := c.ID("transferId", in.TransferID, "Transfer")
 	note := c.OptText("note", in.Note, 2000)
-	x, ok, err := casework.One(ctx, &c, "transferId", id, tx.TransfersByIDs)
+	x, ok, err := casework.One(ctx, &c, "transferId", id, store.Bind(tx, casedata.TransfersByIDs))
 	if err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if ok && x.Status != "REQUESTED" {
 		c.Addf("input.transferId", "transfer is %s", strings.ToLower(x.Status))
 	}
 	if err := c.Err(); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
 	if status == "DECLINED" {
 		if err := requireReceiver(ctx, x); err != nil {
-			return store.Transfer{}, err
+			return casedata.Transfer{}, err
 		}
 	} else if a := casework.ActorFrom(ctx); a.OrganisationID != "" && a.OrganisationID != x.FromOrganisationID {
-		return store.Transfer{}, &access.DeniedError{Reason: "only the organisation leading the case cancels its transfer"}
+		return casedata.Transfer{}, &access.DeniedError{Reason: "only the organisation leading the case cancels its transfer"}
 	}
-	if err := tx.RespondTransfer(ctx, id, status, nil, note); err != nil {
-		return store.Transfer{}, err
+	if err := casedata.RespondTransfer(ctx, tx, id, status, nil, note); err != nil {
+		return casedata.Transfer{}, err
 	}
-	if err := casework.Event(ctx, tx, store.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_" + status, SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
+	if err := casework.Event(ctx, tx, casedata.CaseEvent{CaseID: x.CaseID, Kind: "TRANSFER_" + status, SubjectID: &x.ID, OrganisationID: &x.ToOrganisationID,
 		Reason: note, EffectiveOn: datePtr(casework.Today())}); err != nil {
-		return store.Transfer{}, err
+		return casedata.Transfer{}, err
 	}
-	return casework.Reload(ctx, id, tx.TransfersByIDs)
+	return casework.Reload(ctx, id, store.Bind(tx, casedata.TransfersByIDs))
 }
 
 func ptr[T any](v T) *T { return &v }

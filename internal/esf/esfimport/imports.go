@@ -9,6 +9,8 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // The import headers, exactly as a file must carry them.
@@ -34,7 +36,7 @@ var (
 // not supported: its work is what the participants receive. An entity that is neither a
 // public body nor an SME (a large enterprise, an association that is no enterprise) counts
 // under no indicator, and has no row in the file.
-var EntityKinds = []string{store.ESFEntityPublic, store.ESFEntitySME}
+var EntityKinds = []string{esfdata.EntityPublic, esfdata.EntitySME}
 
 // ImportResult says what an import did. Re-importing the same file reports every row
 // unchanged.
@@ -47,17 +49,17 @@ type ImportResult struct {
 	Organisations int
 }
 
-func importResult(rows int, r store.ESFUpsertResult) ImportResult {
+func importResult(rows int, r esfdata.UpsertResult) ImportResult {
 	return ImportResult{Rows: rows, Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged}
 }
 
 // ParseOperations reads an operations file. It returns every problem in one *ImportError.
-func ParseOperations(r io.Reader) ([]Row[store.Operation], error) {
+func ParseOperations(r io.Reader) ([]Row[casedata.Operation], error) {
 	f := &csvFile{file: "operations", want: OperationsHeader}
-	var out []Row[store.Operation]
+	var out []Row[casedata.Operation]
 	seen := map[string]int{}
 	f.read(r, func(rr *rowReader) {
-		rec := store.Operation{
+		rec := casedata.Operation{
 			Code:          rr.text(0, 64),
 			Name:          rr.text(1, 500),
 			Programme:     rr.text(2, 100),
@@ -86,7 +88,7 @@ func ParseOperations(r io.Reader) ([]Row[store.Operation], error) {
 		}
 		seen[rec.Code] = rr.row
 		if !rr.bad {
-			out = append(out, Row[store.Operation]{rr.row, rec})
+			out = append(out, Row[casedata.Operation]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -96,15 +98,15 @@ func ParseOperations(r io.Reader) ([]Row[store.Operation], error) {
 }
 
 // ParseParticipants reads a participants file.
-func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error) {
+func ParseParticipants(r io.Reader) ([]Row[esfdata.ParticipationRecord], error) {
 	f := &csvFile{file: "participants", want: ParticipantsHeader}
-	var out []Row[store.ESFParticipationRecord]
+	var out []Row[esfdata.ParticipationRecord]
 	seen := map[string]int{}
 	flag := func(rr *rowReader, col int) *string {
 		return rr.oneOf(col, false, esf.FlagYes, esf.FlagNo, esf.FlagEstimate)
 	}
 	f.read(r, func(rr *rowReader) {
-		rec := store.ESFParticipationRecord{
+		rec := esfdata.ParticipationRecord{
 			OperationCode:        rr.text(0, 64),
 			TaxCode:              rr.taxCode(1),
 			Gender:               rr.oneOf(2, false, esf.GenderWomen, esf.GenderMen, esf.GenderNonBinary),
@@ -146,7 +148,7 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 		}
 		seen[key] = rr.row
 		if !rr.bad {
-			out = append(out, Row[store.ESFParticipationRecord]{rr.row, rec})
+			out = append(out, Row[esfdata.ParticipationRecord]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -156,11 +158,11 @@ func ParseParticipants(r io.Reader) ([]Row[store.ESFParticipationRecord], error)
 }
 
 // ParseSituations reads a situations file.
-func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
+func ParseSituations(r io.Reader) ([]Row[esfdata.SituationRecord], error) {
 	f := &csvFile{file: "situations", want: SituationsHeader}
-	var out []Row[store.ESFSituationRecord]
+	var out []Row[esfdata.SituationRecord]
 	f.read(r, func(rr *rowReader) {
-		rec := store.ESFSituationRecord{
+		rec := esfdata.SituationRecord{
 			OperationCode: rr.text(0, 64),
 			TaxCode:       rr.taxCode(1),
 		}
@@ -171,7 +173,7 @@ func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
 			rec.Situation = *s
 		}
 		if !rr.bad {
-			out = append(out, Row[store.ESFSituationRecord]{rr.row, rec})
+			out = append(out, Row[esfdata.SituationRecord]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -181,12 +183,12 @@ func ParseSituations(r io.Reader) ([]Row[store.ESFSituationRecord], error) {
 }
 
 // ParseTargets reads a file of planned indicator values per operation.
-func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
+func ParseTargets(r io.Reader) ([]Row[esfdata.TargetRecord], error) {
 	f := &csvFile{file: "targets", want: TargetsHeader}
-	var out []Row[store.ESFTargetRecord]
+	var out []Row[esfdata.TargetRecord]
 	seen := map[string]int{}
 	f.read(r, func(rr *rowReader) {
-		rec := store.ESFTargetRecord{OperationCode: rr.text(0, 64)}
+		rec := esfdata.TargetRecord{OperationCode: rr.text(0, 64)}
 		if t := rr.oneOf(1, true, "COM", "DPR"); t != nil {
 			rec.IndicatorType = *t
 		}
@@ -211,7 +213,7 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 		}
 		seen[key] = rr.row
 		if !rr.bad {
-			out = append(out, Row[store.ESFTargetRecord]{rr.row, rec})
+			out = append(out, Row[esfdata.TargetRecord]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -221,16 +223,16 @@ func ParseTargets(r io.Reader) ([]Row[store.ESFTargetRecord], error) {
 }
 
 // ParseEntities reads a file of the entities operations support.
-func ParseEntities(r io.Reader) ([]Row[store.ESFEntityRecord], error) {
+func ParseEntities(r io.Reader) ([]Row[esfdata.EntityRecord], error) {
 	f := &csvFile{file: "entities", want: EntitiesHeader}
-	var out []Row[store.ESFEntityRecord]
+	var out []Row[esfdata.EntityRecord]
 	seen := map[string]int{}
 	kinds := map[string]struct {
 		kind string
 		row  int
 	}{}
 	f.read(r, func(rr *rowReader) {
-		rec := store.ESFEntityRecord{
+		rec := esfdata.EntityRecord{
 			OperationCode: rr.text(0, 64),
 			TaxCode:       rr.organisationTaxCode(1),
 			Name:          rr.text(2, 500),
@@ -264,7 +266,7 @@ func ParseEntities(r io.Reader) ([]Row[store.ESFEntityRecord], error) {
 		}
 		seen[key] = rr.row
 		if !rr.bad {
-			out = append(out, Row[store.ESFEntityRecord]{rr.row, rec})
+			out = append(out, Row[esfdata.EntityRecord]{rr.row, rec})
 		}
 	})
 	if err := f.err(); err != nil {
@@ -291,7 +293,7 @@ func ImportOperations(ctx context.Context, tx *store.Tx, r io.Reader) (ImportRes
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res, err := tx.ESFUpsertOperations(ctx, records(rows))
+	res, err := esfdata.UpsertOperations(ctx, tx, records(rows))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("esf: import operations: %w", err)
 	}
@@ -305,7 +307,7 @@ func ImportParticipants(ctx context.Context, tx *store.Tx, r io.Reader) (ImportR
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res, problems, err := tx.ESFUpsertParticipations(ctx, records(rows))
+	res, problems, err := esfdata.UpsertParticipations(ctx, tx, records(rows))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("esf: import participants: %w", err)
 	}
@@ -321,7 +323,7 @@ func ImportSituations(ctx context.Context, tx *store.Tx, r io.Reader) (ImportRes
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res, problems, err := tx.ESFInsertSituations(ctx, records(rows))
+	res, problems, err := esfdata.InsertSituations(ctx, tx, records(rows))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("esf: import situations: %w", err)
 	}
@@ -337,7 +339,7 @@ func ImportTargets(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResult
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res, problems, err := tx.ESFUpsertTargets(ctx, records(rows))
+	res, problems, err := esfdata.UpsertTargets(ctx, tx, records(rows))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("esf: import targets: %w", err)
 	}
@@ -354,14 +356,14 @@ func ImportEntities(ctx context.Context, tx *store.Tx, r io.Reader) (ImportResul
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res, problems, err := tx.ESFUpsertEntities(ctx, records(rows))
+	res, problems, err := esfdata.UpsertEntities(ctx, tx, records(rows))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("esf: import entities: %w", err)
 	}
 	if err := recordProblems("entities", EntitiesHeader, rows, problems); err != nil {
 		return ImportResult{}, err
 	}
-	out := importResult(len(rows), res.ESFUpsertResult)
+	out := importResult(len(rows), res.UpsertResult)
 	out.Organisations = res.Registered
 	return out, nil
 }
@@ -376,7 +378,7 @@ func records[T any](rows []Row[T]) []T {
 
 // recordProblems turns the store's problems (records referring to what does not exist)
 // into an ImportError with rows and columns.
-func recordProblems[T any](file string, header []string, rows []Row[T], problems []store.ESFRecordProblem) error {
+func recordProblems[T any](file string, header []string, rows []Row[T], problems []esfdata.RecordProblem) error {
 	if len(problems) == 0 {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Keyed is a row loaded for a key: the person or household it was asked for.
@@ -91,11 +92,11 @@ func (n *nullPerson) dest() []any {
 		&n.countryOfBirth, &n.residence, &n.phone, &n.email}
 }
 
-func (n *nullPerson) person() *store.Person {
+func (n *nullPerson) person() *casedata.Person {
 	if n.id == nil || n.taxCode == nil || n.given == nil || n.family == nil {
 		return nil
 	}
-	return &store.Person{ID: *n.id, TaxCode: *n.taxCode, GivenName: *n.given, FamilyName: *n.family, BirthDate: n.birth,
+	return &casedata.Person{ID: *n.id, TaxCode: *n.taxCode, GivenName: *n.given, FamilyName: *n.family, BirthDate: n.birth,
 		BirthPlace: n.birthPlace, Gender: n.gender, Citizenship: n.citizenship, CountryOfBirth: n.countryOfBirth,
 		ResidenceMunicipality: n.residence, Phone: n.phone, Email: n.email}
 }

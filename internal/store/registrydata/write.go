@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
 // Registry sources, as stored with every record.
@@ -56,7 +57,7 @@ type Meta struct {
 	// failed after the record was fetched (reads only).
 	LookupFailure *Failure
 	// Person is the linked person when the transaction's scope sees them (reads only).
-	Person *store.Person
+	Person *casedata.Person
 }
 
 // Failure is an attempt to refresh registry data that failed.

@@ -1,10 +1,12 @@
-package store
+package casedata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Operation is an ESF+ funded operation (identified by its CUP code).
@@ -63,8 +65,8 @@ func scanOperationInto(r pgx.Rows, o *Operation, extra ...any) error {
 }
 
 // OperationsByIDs loads operations.
-func (t *Tx) OperationsByIDs(ctx context.Context, ids []string) ([]Operation, error) {
-	return Query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{ids},
+func OperationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Operation, error) {
+	return store.Query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{ids},
 		func(r pgx.Rows) (Operation, error) {
 			var o Operation
 			return o, scanOperationInto(r, &o)
@@ -78,16 +80,16 @@ type OperationFilter struct {
 }
 
 // ListOperations returns a page of operations ordered by code.
-func (t *Tx) ListOperations(ctx context.Context, f OperationFilter, p Page) (Rows[Operation], error) {
+func ListOperations(ctx context.Context, t *store.Tx, f OperationFilter, p store.Page) (store.Rows[Operation], error) {
 	args := []any{}
 	where := "true"
 	if f.Programme != nil {
-		where += " AND o.programme = " + Arg(&args, *f.Programme)
+		where += " AND o.programme = " + store.Arg(&args, *f.Programme)
 	}
 	if f.SpecificObjective != nil {
-		where += " AND o.specific_objective = " + Arg(&args, *f.SpecificObjective)
+		where += " AND o.specific_objective = " + store.Arg(&args, *f.SpecificObjective)
 	}
-	return listPageRows(ctx, t, "list operations", `SELECT `+operationCols+`, o.code AS sort_key FROM operations o WHERE `+where, args, p,
+	return store.ListPage(ctx, t, "list operations", `SELECT `+operationCols+`, o.code AS sort_key FROM operations o WHERE `+where, args, p,
 		func(r pgx.Rows) (Operation, string, error) {
 			var o Operation
 			var key string
@@ -105,14 +107,14 @@ func scanRound(r pgx.Rows) (Round, error) {
 }
 
 // RoundsByOperation loads the rounds of the given operations in order.
-func (t *Tx) RoundsByOperation(ctx context.Context, operationIDs []string) ([]Round, error) {
-	return Query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
+func RoundsByOperation(ctx context.Context, t *store.Tx, operationIDs []string) ([]Round, error) {
+	return store.Query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE operation_id = ANY($1::uuid[]) ORDER BY number`, []any{operationIDs}, scanRound)
 }
 
 // RoundsByIDs loads rounds.
-func (t *Tx) RoundsByIDs(ctx context.Context, ids []string) ([]Round, error) {
-	return Query(ctx, t, "rounds by id", `SELECT `+roundCols+`
+func RoundsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Round, error) {
+	return store.Query(ctx, t, "rounds by id", `SELECT `+roundCols+`
 		FROM operation_rounds WHERE id = ANY($1::uuid[])`, []any{ids}, scanRound)
 }
 
@@ -132,17 +134,17 @@ func scanParticipation(r pgx.Rows) (Participation, error) {
 }
 
 // ParticipationsByIDs loads participations within scope.
-func (t *Tx) ParticipationsByIDs(ctx context.Context, ids []string) ([]Participation, error) {
+func ParticipationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Participation, error) {
 	args := []any{ids}
-	return Query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
-		WHERE pa.id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args), args, scanParticipation)
+	return store.Query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
+		WHERE pa.id = ANY($1::uuid[]) AND `+t.Scope().ParticipationPredicate("pa", &args), args, scanParticipation)
 }
 
 // ParticipationsByPerson loads the participations of the given persons within scope.
-func (t *Tx) ParticipationsByPerson(ctx context.Context, personIDs []string) ([]Participation, error) {
+func ParticipationsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]Participation, error) {
 	args := []any{personIDs}
-	return Query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
-		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.scope.participationPredicate("pa", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
+	return store.Query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
+		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.Scope().ParticipationPredicate("pa", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
 }
 
 // ParticipationFilter narrows a participation listing.
@@ -156,19 +158,19 @@ type ParticipationFilter struct {
 }
 
 // ListParticipations returns a page of participations ordered by entry date.
-func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Page) (Rows[Participation], error) {
+func ListParticipations(ctx context.Context, t *store.Tx, f ParticipationFilter, p store.Page) (store.Rows[Participation], error) {
 	args := []any{}
-	where := t.scope.participationPredicate("pa", &args)
+	where := t.Scope().ParticipationPredicate("pa", &args)
 	if f.OperationID != nil {
-		where += " AND pa.operation_id = " + Arg(&args, *f.OperationID)
+		where += " AND pa.operation_id = " + store.Arg(&args, *f.OperationID)
 	}
 	if f.RoundID != nil {
-		where += " AND pa.round_id = " + Arg(&args, *f.RoundID)
+		where += " AND pa.round_id = " + store.Arg(&args, *f.RoundID)
 	}
 	if f.Search != nil && *f.Search != "" {
 		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
-	return listPageRows(ctx, t, "list participations", `SELECT `+participationCols+`, to_char(pa.entry_date, 'YYYY-MM-DD') AS sort_key
+	return store.ListPage(ctx, t, "list participations", `SELECT `+participationCols+`, to_char(pa.entry_date, 'YYYY-MM-DD') AS sort_key
 		FROM participations pa JOIN persons p ON p.id = pa.person_id WHERE `+where, args, p,
 		func(r pgx.Rows) (Participation, string, error) {
 			var x Participation
@@ -179,9 +181,9 @@ func (t *Tx) ListParticipations(ctx context.Context, f ParticipationFilter, p Pa
 }
 
 // EnrolParticipant inserts a participation and returns its id.
-func (t *Tx) EnrolParticipant(ctx context.Context, x Participation) (string, error) {
+func EnrolParticipant(ctx context.Context, t *store.Tx, x Participation) (string, error) {
 	var id string
-	err := QueryRow(ctx, t, "enrol participant", `INSERT INTO participations (operation_id, round_id, person_id, entry_date,
+	err := store.QueryRow(ctx, t, "enrol participant", `INSERT INTO participations (operation_id, round_id, person_id, entry_date,
 		gender, birth_date, employment_status, unemployment_months, isced, household_size, country_of_origin,
 		disability, third_country_national, foreign_background, minority, homeless, rural)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
@@ -192,9 +194,9 @@ func (t *Tx) EnrolParticipant(ctx context.Context, x Participation) (string, err
 }
 
 // RecordParticipantExit sets the exit date of a participation within scope.
-func (t *Tx) RecordParticipantExit(ctx context.Context, id string, exit time.Time) error {
+func RecordParticipantExit(ctx context.Context, t *store.Tx, id string, exit time.Time) error {
 	args := []any{id, exit}
-	_, err := Exec(ctx, t, "record participant exit", `UPDATE participations pa SET exit_date = $2, updated_at = now()
-		WHERE pa.id = $1 AND `+t.scope.participationPredicate("pa", &args), args...)
+	_, err := store.Exec(ctx, t, "record participant exit", `UPDATE participations pa SET exit_date = $2, updated_at = now()
+		WHERE pa.id = $1 AND `+t.Scope().ParticipationPredicate("pa", &args), args...)
 	return err
 }

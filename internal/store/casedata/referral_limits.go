@@ -1,9 +1,11 @@
-package store
+package casedata
 
 import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // ReferralLimits are the data categories an organisation may see of what it sees only
@@ -23,13 +25,13 @@ func (l ReferralLimits) Empty() bool {
 
 // ReferralLimits computes the limits of orgID within the transaction's scope, in one
 // statement.
-func (t *Tx) ReferralLimits(ctx context.Context, orgID string) (ReferralLimits, error) {
+func ReferralLimitsOf(ctx context.Context, t *store.Tx, orgID string) (ReferralLimits, error) {
 	// Most organisations lead their cases and hold no accepted referral. The statement
 	// below inlines the row policies of every table it names, and PostgreSQL spends
 	// 10-30 ms setting up that plan whatever it finds; an index probe of the referrals
 	// answers those organisations first.
 	var referred bool
-	if err := QueryRow(ctx, t, "referral limits", `SELECT EXISTS (SELECT 1 FROM case_referrals r
+	if err := store.QueryRow(ctx, t, "referral limits", `SELECT EXISTS (SELECT 1 FROM case_referrals r
 		WHERE r.to_organisation_id = $1::uuid AND r.status = 'ACCEPTED')`, []any{orgID}, &referred); err != nil {
 		return ReferralLimits{}, err
 	}
@@ -37,8 +39,8 @@ func (t *Tx) ReferralLimits(ctx context.Context, orgID string) (ReferralLimits, 
 		return ReferralLimits{}, nil
 	}
 	args := []any{orgID}
-	other := t.scope.casePredicate("oc", &args)
-	rows, err := Query(ctx, t, "referral limits", `WITH rc AS (
+	other := t.Scope().CasePredicate("oc", &args)
+	rows, err := store.Query(ctx, t, "referral limits", `WITH rc AS (
 		SELECT r.case_id, array_agg(DISTINCT x) AS cats
 		  FROM case_referrals r CROSS JOIN LATERAL unnest(r.categories) x JOIN cases c ON c.id = r.case_id
 		 WHERE r.to_organisation_id = $1::uuid AND r.status = 'ACCEPTED' AND c.organisation_id <> $1::uuid

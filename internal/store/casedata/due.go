@@ -1,10 +1,12 @@
-package store
+package casedata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // DueAction is something due on an open case by a date, computed from the stored dates
@@ -35,16 +37,16 @@ type DueFilter struct {
 
 // ListDueActions returns a page of the due actions of the cases within scope, soonest
 // (most overdue) first.
-func (t *Tx) ListDueActions(ctx context.Context, f DueFilter, p Page) (Rows[DueAction], error) {
+func ListDueActions(ctx context.Context, t *store.Tx, f DueFilter, p store.Page) (store.Rows[DueAction], error) {
 	args := []any{f.Today, f.StaffID, f.DepartmentID, f.OrganisationID}
-	where := t.scope.casePredicate("c", &args)
+	where := t.Scope().CasePredicate("c", &args)
 	if f.OverdueOnly {
 		where += " AND d.due_on < $1::date"
 	}
 	if len(f.Kinds) > 0 {
-		where += " AND d.kind = ANY(" + Arg(&args, f.Kinds) + "::text[])"
+		where += " AND d.kind = ANY(" + store.Arg(&args, f.Kinds) + "::text[])"
 	}
-	return listPageRows(ctx, t, "list due actions", `SELECT d.case_id AS id, d.kind, d.programme, d.label, d.counted_from, d.due_on,
+	return store.ListPage(ctx, t, "list due actions", `SELECT d.case_id AS id, d.kind, d.programme, d.label, d.counted_from, d.due_on,
 		c.lead_worker_id, to_char(d.due_on, 'YYYYMMDD') || d.kind || d.programme AS sort_key
 		FROM ponte_case_due_actions($1::date, $2::uuid, $3::uuid, $4::uuid) d JOIN cases c ON c.id = d.case_id WHERE `+where, args, p,
 		func(r pgx.Rows) (DueAction, string, error) {
@@ -56,11 +58,11 @@ func (t *Tx) ListDueActions(ctx context.Context, f DueFilter, p Page) (Rows[DueA
 }
 
 // DueActionsByCase loads the due actions of the given cases within scope.
-func (t *Tx) DueActionsByCase(ctx context.Context, today time.Time, caseIDs []string) ([]DueAction, error) {
+func DueActionsByCase(ctx context.Context, t *store.Tx, today time.Time, caseIDs []string) ([]DueAction, error) {
 	args := []any{today, caseIDs}
-	return Query(ctx, t, "due actions by case", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on, c.lead_worker_id
+	return store.Query(ctx, t, "due actions by case", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on, c.lead_worker_id
 		FROM ponte_case_due_actions($1::date, NULL, NULL, NULL) d JOIN cases c ON c.id = d.case_id
-		WHERE d.case_id = ANY($2::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY d.due_on, d.kind`, args,
+		WHERE d.case_id = ANY($2::uuid[]) AND `+t.Scope().CasePredicate("c", &args)+` ORDER BY d.due_on, d.kind`, args,
 		func(r pgx.Rows) (DueAction, error) {
 			var d DueAction
 			err := r.Scan(&d.CaseID, &d.Kind, &d.Programme, &d.Label, &d.CountedFrom, &d.DueOn, &d.LeadWorkerID)
@@ -78,8 +80,8 @@ type DueActionCount struct {
 
 // DueActionCounts counts the due actions of the aggregate population (the claims'
 // territory); it needs the aggregates claim.
-func (t *Tx) DueActionCounts(ctx context.Context, today time.Time) ([]DueActionCount, error) {
-	return Query(ctx, t, "due action counts", `SELECT kind, overdue, actions FROM ponte_due_action_counts($1::date)`, []any{today},
+func DueActionCounts(ctx context.Context, t *store.Tx, today time.Time) ([]DueActionCount, error) {
+	return store.Query(ctx, t, "due action counts", `SELECT kind, overdue, actions FROM ponte_due_action_counts($1::date)`, []any{today},
 		func(r pgx.Rows) (DueActionCount, error) {
 			var c DueActionCount
 			err := r.Scan(&c.Kind, &c.Overdue, &c.Count)
@@ -98,17 +100,17 @@ type StaffFilter struct {
 // ListStaff returns a page of the staff directory ordered by name: the principal's own
 // organisation's staff, and those of the organisations taking part in the cases within
 // scope (the colleagues a case page names); every member of staff for scope all.
-func (t *Tx) ListStaff(ctx context.Context, orgID string, f StaffFilter, p Page) (Rows[Staff], error) {
+func ListStaff(ctx context.Context, t *store.Tx, orgID string, f StaffFilter, p store.Page) (store.Rows[Staff], error) {
 	args := []any{}
 	where := "true"
-	if t.scope.Kind != ScopeAll {
-		if !t.scope.Kind.followsCases() || t.scope.Grantee() == "" {
+	if t.Scope().Kind != store.ScopeAll {
+		if !t.Scope().Kind.FollowsCases() || t.Scope().Grantee() == "" {
 			where = "false"
 		} else {
 			// Per member of staff, whether one case in scope names their organisation: a
 			// probe by organisation that stops at the first case, whatever the scope holds.
-			o := Arg(&args, orgID)
-			cases := t.scope.casePredicate("c", &args)
+			o := store.Arg(&args, orgID)
+			cases := t.Scope().CasePredicate("c", &args)
 			where = `(s.organisation_id = ` + o + `::uuid
 				OR EXISTS (SELECT 1 FROM cases c WHERE c.organisation_id = s.organisation_id AND ` + cases + `)
 				OR EXISTS (SELECT 1 FROM case_organisations co JOIN cases c ON c.id = co.case_id
@@ -116,15 +118,15 @@ func (t *Tx) ListStaff(ctx context.Context, orgID string, f StaffFilter, p Page)
 		}
 	}
 	if f.OrganisationID != nil {
-		where += " AND s.organisation_id = " + Arg(&args, *f.OrganisationID) + "::uuid"
+		where += " AND s.organisation_id = " + store.Arg(&args, *f.OrganisationID) + "::uuid"
 	}
 	if f.DepartmentID != nil {
-		where += " AND s.department_id = " + Arg(&args, *f.DepartmentID) + "::uuid"
+		where += " AND s.department_id = " + store.Arg(&args, *f.DepartmentID) + "::uuid"
 	}
 	if f.Search != nil && *f.Search != "" {
-		where += " AND s.display_name ILIKE '%' || " + Arg(&args, likeLiteral(*f.Search)) + " || '%'"
+		where += " AND s.display_name ILIKE '%' || " + store.Arg(&args, likeLiteral(*f.Search)) + " || '%'"
 	}
-	return listPageRows(ctx, t, "list staff", `SELECT s.id, s.subject, s.display_name, s.organisation_id, s.department_id,
+	return store.ListPage(ctx, t, "list staff", `SELECT s.id, s.subject, s.display_name, s.organisation_id, s.department_id,
 		s.display_name AS sort_key FROM staff s WHERE `+where, args, p,
 		func(r pgx.Rows) (Staff, string, error) {
 			var s Staff

@@ -1,10 +1,12 @@
-package store
+package casedata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Referral is organisation A's request that B take part in a case, for a purpose and a
@@ -46,18 +48,18 @@ func scanReferral(r pgx.Rows) (Referral, error) {
 
 // referralPredicate: the referrals of cases in scope, and those addressed to the scope's
 // organisation, which decides on them before it sees the case.
-func (s Scope) referralPredicate(alias string, args *[]any) string {
-	cond := s.caseColumn(alias+".case_id", args)
-	if s.Kind.followsCases() && s.OrganisationID != "" {
-		cond = "(" + cond + " OR " + alias + ".to_organisation_id = " + Arg(args, s.OrganisationID) + "::uuid)"
+func referralPredicate(s store.Scope, alias string, args *[]any) string {
+	cond := s.CaseColumn(alias+".case_id", args)
+	if s.Kind.FollowsCases() && s.OrganisationID != "" {
+		cond = "(" + cond + " OR " + alias + ".to_organisation_id = " + store.Arg(args, s.OrganisationID) + "::uuid)"
 	}
 	return cond
 }
 
 // CreateReferral stores a requested referral and returns its id.
-func (t *Tx) CreateReferral(ctx context.Context, x Referral) (string, error) {
-	id := NewID().String()
-	_, err := Exec(ctx, t, "create referral", `INSERT INTO case_referrals (id, case_id, from_organisation_id, to_organisation_id, purpose,
+func CreateReferral(ctx context.Context, t *store.Tx, x Referral) (string, error) {
+	id := store.NewID().String()
+	_, err := store.Exec(ctx, t, "create referral", `INSERT INTO case_referrals (id, case_id, from_organisation_id, to_organisation_id, purpose,
 		categories, legal_basis, legal_reference, consent_given_at, consent_given_by, consent_evidence)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, x.CaseID, x.FromOrganisationID, x.ToOrganisationID, x.Purpose, x.Categories, x.LegalBasis, x.LegalReference,
@@ -66,17 +68,17 @@ func (t *Tx) CreateReferral(ctx context.Context, x Referral) (string, error) {
 }
 
 // ReferralsByIDs loads referrals within scope.
-func (t *Tx) ReferralsByIDs(ctx context.Context, ids []string) ([]Referral, error) {
+func ReferralsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Referral, error) {
 	args := []any{ids}
-	return Query(ctx, t, "referrals by id", `SELECT `+referralCols+` FROM case_referrals r
-		WHERE r.id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("r", &args), args, scanReferral)
+	return store.Query(ctx, t, "referrals by id", `SELECT `+referralCols+` FROM case_referrals r
+		WHERE r.id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "r", &args), args, scanReferral)
 }
 
 // ReferralsByCase loads the referrals of the given cases within scope, oldest first.
-func (t *Tx) ReferralsByCase(ctx context.Context, caseIDs []string) ([]Referral, error) {
+func ReferralsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Referral, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "referrals by case", `SELECT `+referralCols+` FROM case_referrals r
-		WHERE r.case_id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("r", &args)+` ORDER BY r.requested_at, r.id`, args, scanReferral)
+	return store.Query(ctx, t, "referrals by case", `SELECT `+referralCols+` FROM case_referrals r
+		WHERE r.case_id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "r", &args)+` ORDER BY r.requested_at, r.id`, args, scanReferral)
 }
 
 // ReferralFilter narrows a listing of referrals.
@@ -88,19 +90,19 @@ type ReferralFilter struct {
 }
 
 // ListReferrals returns a page of referrals within scope, newest first.
-func (t *Tx) ListReferrals(ctx context.Context, f ReferralFilter, p Page) (Rows[Referral], error) {
+func ListReferrals(ctx context.Context, t *store.Tx, f ReferralFilter, p store.Page) (store.Rows[Referral], error) {
 	args := []any{}
-	where := t.scope.referralPredicate("r", &args)
+	where := referralPredicate(t.Scope(), "r", &args)
 	if f.ToOrganisationID != nil {
-		where += " AND r.to_organisation_id = " + Arg(&args, *f.ToOrganisationID) + "::uuid"
+		where += " AND r.to_organisation_id = " + store.Arg(&args, *f.ToOrganisationID) + "::uuid"
 	}
 	if f.FromOrganisationID != nil {
-		where += " AND r.from_organisation_id = " + Arg(&args, *f.FromOrganisationID) + "::uuid"
+		where += " AND r.from_organisation_id = " + store.Arg(&args, *f.FromOrganisationID) + "::uuid"
 	}
 	if f.Status != nil {
-		where += " AND r.status = " + Arg(&args, *f.Status)
+		where += " AND r.status = " + store.Arg(&args, *f.Status)
 	}
-	return listPageRows(ctx, t, "list referrals", `SELECT `+referralCols+`,
+	return store.ListPage(ctx, t, "list referrals", `SELECT `+referralCols+`,
 		to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS sort_key FROM case_referrals r WHERE `+where, args, p,
 		func(r pgx.Rows) (Referral, string, error) {
 			var x Referral
@@ -125,23 +127,23 @@ func invertKey(k string) string {
 }
 
 // RespondReferral records B's answer to a requested referral (ACCEPTED or DECLINED).
-func (t *Tx) RespondReferral(ctx context.Context, id, status string, note *string) error {
-	_, err := Exec(ctx, t, "respond to referral", `UPDATE case_referrals SET status = $2, responded_at = now(), responded_by = ponte_actor(),
+func RespondReferral(ctx context.Context, t *store.Tx, id, status string, note *string) error {
+	_, err := store.Exec(ctx, t, "respond to referral", `UPDATE case_referrals SET status = $2, responded_at = now(), responded_by = ponte_actor(),
 		response_note = $3 WHERE id = $1 AND status = 'REQUESTED'`, id, status, note)
 	return err
 }
 
 // CloseReferral ends a referral: WITHDRAWN before an answer, ENDED after acceptance.
-func (t *Tx) CloseReferral(ctx context.Context, id, status string, reason string) error {
-	_, err := Exec(ctx, t, "close referral", `UPDATE case_referrals SET status = $2, ended_at = now(), ended_by = ponte_actor(), end_reason = $3
+func CloseReferral(ctx context.Context, t *store.Tx, id, status string, reason string) error {
+	_, err := store.Exec(ctx, t, "close referral", `UPDATE case_referrals SET status = $2, ended_at = now(), ended_by = ponte_actor(), end_reason = $3
 		WHERE id = $1 AND status IN ('REQUESTED', 'ACCEPTED')`, id, status, reason)
 	return err
 }
 
 // OpenReferralsOfCase lists the accepted or requested referrals of a case, past the row
 // scope (closing a case ends them all).
-func (t *Tx) OpenReferralsOfCase(ctx context.Context, caseID string) ([]Referral, error) {
-	return Query(ctx, t, "open referrals of case", `SELECT `+referralCols+` FROM case_referrals r
+func OpenReferralsOfCase(ctx context.Context, t *store.Tx, caseID string) ([]Referral, error) {
+	return store.Query(ctx, t, "open referrals of case", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.case_id = $1 AND r.status IN ('REQUESTED', 'ACCEPTED') ORDER BY r.requested_at`, []any{caseID}, scanReferral)
 }
 
@@ -174,9 +176,9 @@ func scanTransfer(r pgx.Rows) (Transfer, error) {
 }
 
 // CreateTransfer stores a requested transfer and returns its id.
-func (t *Tx) CreateTransfer(ctx context.Context, x Transfer) (string, error) {
-	id := NewID().String()
-	_, err := Exec(ctx, t, "create transfer", `INSERT INTO case_transfers (id, case_id, from_organisation_id, from_worker_id,
+func CreateTransfer(ctx context.Context, t *store.Tx, x Transfer) (string, error) {
+	id := store.NewID().String()
+	_, err := store.Exec(ctx, t, "create transfer", `INSERT INTO case_transfers (id, case_id, from_organisation_id, from_worker_id,
 		to_organisation_id, to_worker_id, keep_previous, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		id, x.CaseID, x.FromOrganisationID, x.FromWorkerID, x.ToOrganisationID, x.ToWorkerID, x.KeepPrevious, x.Reason)
 	return id, err
@@ -184,17 +186,17 @@ func (t *Tx) CreateTransfer(ctx context.Context, x Transfer) (string, error) {
 
 // TransfersByIDs loads transfers within scope (and those addressed to the scope's
 // organisation).
-func (t *Tx) TransfersByIDs(ctx context.Context, ids []string) ([]Transfer, error) {
+func TransfersByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Transfer, error) {
 	args := []any{ids}
-	return Query(ctx, t, "transfers by id", `SELECT `+transferCols+` FROM case_transfers t
-		WHERE t.id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("t", &args), args, scanTransfer)
+	return store.Query(ctx, t, "transfers by id", `SELECT `+transferCols+` FROM case_transfers t
+		WHERE t.id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "t", &args), args, scanTransfer)
 }
 
 // TransfersByCase loads the transfers of the given cases within scope, oldest first.
-func (t *Tx) TransfersByCase(ctx context.Context, caseIDs []string) ([]Transfer, error) {
+func TransfersByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Transfer, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "transfers by case", `SELECT `+transferCols+` FROM case_transfers t
-		WHERE t.case_id = ANY($1::uuid[]) AND `+t.scope.referralPredicate("t", &args)+` ORDER BY t.requested_at, t.id`, args, scanTransfer)
+	return store.Query(ctx, t, "transfers by case", `SELECT `+transferCols+` FROM case_transfers t
+		WHERE t.case_id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "t", &args)+` ORDER BY t.requested_at, t.id`, args, scanTransfer)
 }
 
 // TransferFilter narrows a listing of transfers.
@@ -206,22 +208,22 @@ type TransferFilter struct {
 }
 
 // ListTransfers returns a page of transfers within scope, newest first.
-func (t *Tx) ListTransfers(ctx context.Context, f TransferFilter, p Page) (Rows[Transfer], error) {
+func ListTransfers(ctx context.Context, t *store.Tx, f TransferFilter, p store.Page) (store.Rows[Transfer], error) {
 	args := []any{}
-	where := t.scope.referralPredicate("t", &args)
+	where := referralPredicate(t.Scope(), "t", &args)
 	if f.ToOrganisationID != nil {
-		where += " AND t.to_organisation_id = " + Arg(&args, *f.ToOrganisationID) + "::uuid"
+		where += " AND t.to_organisation_id = " + store.Arg(&args, *f.ToOrganisationID) + "::uuid"
 	}
 	if f.FromOrganisationID != nil {
-		where += " AND t.from_organisation_id = " + Arg(&args, *f.FromOrganisationID) + "::uuid"
+		where += " AND t.from_organisation_id = " + store.Arg(&args, *f.FromOrganisationID) + "::uuid"
 	}
 	if f.ToWorkerID != nil {
-		where += " AND t.to_worker_id = " + Arg(&args, *f.ToWorkerID) + "::uuid"
+		where += " AND t.to_worker_id = " + store.Arg(&args, *f.ToWorkerID) + "::uuid"
 	}
 	if f.Status != nil {
-		where += " AND t.status = " + Arg(&args, *f.Status)
+		where += " AND t.status = " + store.Arg(&args, *f.Status)
 	}
-	return listPageRows(ctx, t, "list transfers", `SELECT `+transferCols+`,
+	return store.ListPage(ctx, t, "list transfers", `SELECT `+transferCols+`,
 		to_char(t.requested_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') AS sort_key FROM case_transfers t WHERE `+where, args, p,
 		func(r pgx.Rows) (Transfer, string, error) {
 			var x Transfer
@@ -234,15 +236,15 @@ func (t *Tx) ListTransfers(ctx context.Context, f TransferFilter, p Page) (Rows[
 
 // RespondTransfer records the receiving side's answer (ACCEPTED, with the worker who
 // takes the lead, or DECLINED), or the requester's cancellation (CANCELLED).
-func (t *Tx) RespondTransfer(ctx context.Context, id, status string, toWorker *string, note *string) error {
-	_, err := Exec(ctx, t, "respond to transfer", `UPDATE case_transfers SET status = $2, to_worker_id = coalesce($3, to_worker_id),
+func RespondTransfer(ctx context.Context, t *store.Tx, id, status string, toWorker *string, note *string) error {
+	_, err := store.Exec(ctx, t, "respond to transfer", `UPDATE case_transfers SET status = $2, to_worker_id = coalesce($3, to_worker_id),
 		responded_at = now(), responded_by = ponte_actor(), response_note = $4 WHERE id = $1 AND status = 'REQUESTED'`, id, status, toWorker, note)
 	return err
 }
 
 // HandOverCase makes an accepted transfer's organisation and worker the case's lead
 // (migrations/00400_case_participation.sql, ponte_hand_over_case).
-func (t *Tx) HandOverCase(ctx context.Context, transferID string) error {
-	_, err := Exec(ctx, t, "hand over case", `SELECT ponte_hand_over_case($1)`, transferID)
+func HandOverCase(ctx context.Context, t *store.Tx, transferID string) error {
+	_, err := store.Exec(ctx, t, "hand over case", `SELECT ponte_hand_over_case($1)`, transferID)
 	return err
 }

@@ -1,4 +1,4 @@
-package store
+package casedata
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Participation roles and the reasons an organisation takes part in a case
@@ -56,19 +58,19 @@ type NewParticipation struct {
 // case_organisations follows (a trigger). An organisation already taking part in the
 // case by a row loaded in bulk first gets that row's reason recorded (IMPORTED), so that
 // the part it had does not end with the new reason.
-func (t *Tx) StartParticipation(ctx context.Context, p NewParticipation) error {
-	if err := t.recordImported(ctx, p.CaseID, p.OrganisationID); err != nil {
+func StartParticipation(ctx context.Context, t *store.Tx, p NewParticipation) error {
+	if err := recordImported(ctx, t, p.CaseID, p.OrganisationID); err != nil {
 		return err
 	}
-	_, err := Exec(ctx, t, "start participation", `INSERT INTO case_participations (id, case_id, organisation_id, role, basis, basis_id,
-		start_reason, from_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, NewID(), p.CaseID, p.OrganisationID, p.Role, p.Basis, p.BasisID, p.Reason, p.FromOn)
+	_, err := store.Exec(ctx, t, "start participation", `INSERT INTO case_participations (id, case_id, organisation_id, role, basis, basis_id,
+		start_reason, from_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, store.NewID(), p.CaseID, p.OrganisationID, p.Role, p.Basis, p.BasisID, p.Reason, p.FromOn)
 	return err
 }
 
 // recordImported records the reason of a case_organisations row that has none (loaded in
 // bulk): basis IMPORTED, from the case's opening.
-func (t *Tx) recordImported(ctx context.Context, caseID, orgID string) error {
-	_, err := Exec(ctx, t, "record imported participation", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
+func recordImported(ctx context.Context, t *store.Tx, caseID, orgID string) error {
+	_, err := store.Exec(ctx, t, "record imported participation", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
 		SELECT co.case_id, co.organisation_id, co.role, 'IMPORTED', c.opened_on
 		  FROM case_organisations co JOIN cases c ON c.id = co.case_id
 		 WHERE co.case_id = $1 AND co.organisation_id = $2
@@ -93,14 +95,14 @@ type ParticipationEnd struct {
 
 // EndParticipations ends the selected open participations on e.On (not before each
 // one's start) and returns how many it ended.
-func (t *Tx) EndParticipations(ctx context.Context, e ParticipationEnd) (int64, error) {
+func EndParticipations(ctx context.Context, t *store.Tx, e ParticipationEnd) (int64, error) {
 	if e.OrganisationID != nil {
-		if err := t.recordImported(ctx, e.CaseID, *e.OrganisationID); err != nil {
+		if err := recordImported(ctx, t, e.CaseID, *e.OrganisationID); err != nil {
 			return 0, err
 		}
 	} else if e.BasisID == nil {
 		// Every organisation of the case: those loaded in bulk first get their reason.
-		if _, err := Exec(ctx, t, "record imported participations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
+		if _, err := store.Exec(ctx, t, "record imported participations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
 			SELECT co.case_id, co.organisation_id, co.role, 'IMPORTED', c.opened_on
 			  FROM case_organisations co JOIN cases c ON c.id = co.case_id
 			 WHERE co.case_id = $1
@@ -109,7 +111,7 @@ func (t *Tx) EndParticipations(ctx context.Context, e ParticipationEnd) (int64, 
 			return 0, err
 		}
 	}
-	return Exec(ctx, t, "end participations", `UPDATE case_participations p
+	return store.Exec(ctx, t, "end participations", `UPDATE case_participations p
 		SET ended_at = now(), ended_by = ponte_actor(), to_on = greatest($5::date, p.from_on), end_reason = $6
 		WHERE p.case_id = $1 AND p.ended_at IS NULL
 		  AND ($2::uuid IS NULL OR p.organisation_id = $2) AND ($3::uuid IS NULL OR p.basis_id = $3)
@@ -130,11 +132,11 @@ const caseParticipationCols = `p.id, p.case_id, p.organisation_id, p.role, p.bas
 // ParticipationsByCase loads the participation history of the given cases within scope,
 // oldest first. A case_organisations row loaded in bulk, with no reason recorded yet,
 // reads as an open IMPORTED participation from the case's opening.
-func (t *Tx) ParticipationsByCase(ctx context.Context, caseIDs []string) ([]CaseParticipation, error) {
+func ParticipationsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseParticipation, error) {
 	args := []any{caseIDs}
-	scope := t.scope.caseColumn("p.case_id", &args)
-	scope2 := t.scope.caseColumn("co.case_id", &args)
-	return Query(ctx, t, "participations by case", `SELECT * FROM (
+	scope := t.Scope().CaseColumn("p.case_id", &args)
+	scope2 := t.Scope().CaseColumn("co.case_id", &args)
+	return store.Query(ctx, t, "participations by case", `SELECT * FROM (
 		SELECT `+caseParticipationCols+`, p.started_at FROM case_participations p WHERE p.case_id = ANY($1::uuid[]) AND `+scope+`
 		UNION ALL
 		SELECT co.case_id, co.case_id, co.organisation_id, co.role, 'IMPORTED', NULL::uuid, NULL::text, c.opened_on, NULL::date, '',
@@ -181,7 +183,7 @@ type CaseEvent struct {
 // AddCaseEvent appends a step to a case's history; the actor is the request's principal
 // (its claims), ActorStaffID its staff record when it has one. Nothing is read back: the
 // organisation answering a referral may not see the case.
-func (t *Tx) AddCaseEvent(ctx context.Context, e CaseEvent) error {
+func AddCaseEvent(ctx context.Context, t *store.Tx, e CaseEvent) error {
 	if e.Category == "" {
 		e.Category = "case"
 	}
@@ -192,28 +194,27 @@ func (t *Tx) AddCaseEvent(ctx context.Context, e CaseEvent) error {
 	if err != nil {
 		return err
 	}
-	_, err = Exec(ctx, t, "add case event", `INSERT INTO case_events (id, case_id, effective_on, kind, category, subject_id, organisation_id,
-		reason, changes, actor_staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		NewID(), e.CaseID, e.EffectiveOn, e.Kind, e.Category, e.SubjectID, e.OrganisationID, e.Reason, changes, e.ActorStaffID)
+	_, err = store.Exec(ctx, t, "add case event", `INSERT INTO case_events (id, case_id, effective_on, kind, category, subject_id, organisation_id,
+		reason, changes, actor_staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, store.NewID(), e.CaseID, e.EffectiveOn, e.Kind, e.Category, e.SubjectID, e.OrganisationID, e.Reason, changes, e.ActorStaffID)
 	return err
 }
 
 // CaseEventsByCase loads the history of the given cases within scope, oldest first: a
 // provider sees the steps about the case itself, about itself and about what it delivers.
-func (t *Tx) CaseEventsByCase(ctx context.Context, caseIDs []string) ([]CaseEvent, error) {
+func CaseEventsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseEvent, error) {
 	args := []any{caseIDs}
-	where := t.scope.caseColumn("e.case_id", &args)
-	if t.scope.Kind == ScopeProvider {
-		o := Arg(&args, t.scope.OrganisationID)
+	where := t.Scope().CaseColumn("e.case_id", &args)
+	if t.Scope().Kind == store.ScopeProvider {
+		o := store.Arg(&args, t.Scope().OrganisationID)
 		where += ` AND (e.subject_id IS NULL OR e.organisation_id = ` + o + `::uuid
-			OR e.subject_id IN (SELECT pr.id FROM projects pr WHERE ` + t.scope.projectPredicate("pr", &args) + `)
-			OR e.subject_id IN (SELECT i.id FROM interventions i WHERE ` + t.scope.interventionPredicate("i", &args) + `)
-			OR e.subject_id IN (SELECT a.id FROM assessments a WHERE ` + t.scope.assessmentPredicate("a", &args) + `))`
+			OR e.subject_id IN (SELECT pr.id FROM projects pr WHERE ` + t.Scope().ProjectPredicate("pr", &args) + `)
+			OR e.subject_id IN (SELECT i.id FROM interventions i WHERE ` + t.Scope().InterventionPredicate("i", &args) + `)
+			OR e.subject_id IN (SELECT a.id FROM assessments a WHERE ` + t.Scope().AssessmentPredicate("a", &args) + `))`
 	}
-	if t.scope.HidesHealth {
+	if t.Scope().HidesHealth {
 		where += ` AND e.category <> 'health'`
 	}
-	return Query(ctx, t, "case events by case", `SELECT e.id, e.case_id, e.at, e.effective_on, e.kind, e.category, e.subject_id,
+	return store.Query(ctx, t, "case events by case", `SELECT e.id, e.case_id, e.at, e.effective_on, e.kind, e.category, e.subject_id,
 		e.organisation_id, e.reason, e.changes, e.actor_subject, e.actor_staff_id, e.actor_organisation_id
 		FROM case_events e WHERE e.case_id = ANY($1::uuid[]) AND `+where+` ORDER BY e.at, e.id`, args,
 		func(r pgx.Rows) (CaseEvent, error) {
@@ -237,8 +238,8 @@ type ActiveDelivery struct {
 // organisation or of a project. It reads past the row scope: a rule about the whole case
 // (close it, conclude a project) must not pass because the caller sees part of it; it
 // returns only kinds, ids and organisations, to the workflow, never to the client.
-func (t *Tx) ActiveDeliveries(ctx context.Context, caseID string, orgID, projectID *string) ([]ActiveDelivery, error) {
-	return Query(ctx, t, "active deliveries", `SELECT kind, id, organisation_id, status FROM ponte_case_active_deliveries($1)
+func ActiveDeliveries(ctx context.Context, t *store.Tx, caseID string, orgID, projectID *string) ([]ActiveDelivery, error) {
+	return store.Query(ctx, t, "active deliveries", `SELECT kind, id, organisation_id, status FROM ponte_case_active_deliveries($1)
 		WHERE ($2::uuid IS NULL OR organisation_id = $2) AND ($3::uuid IS NULL OR project_id = $3) ORDER BY kind, id`,
 		[]any{caseID, orgID, projectID},
 		func(r pgx.Rows) (ActiveDelivery, error) {

@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/store"
 	"github.com/ponte-hub/ponte/internal/store/bulk"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/internal/store/storetest"
 )
 
@@ -28,8 +29,8 @@ func TestESFEntities(t *testing.T) {
 		Operations: []bulk.Operation{{ID: op, Code: "OP", Name: "Op", Programme: "P", Priority: "1", SpecificObjective: "ESO4.11",
 			CategoryOfRegion: "MORE_DEVELOPED", FundingSource: "ESF", StartsOn: storetest.Day(2021, 1, 1), EndsOn: storetest.Day(2022, 12, 31)}},
 		OperationEntities: []bulk.OperationEntity{
-			{OperationID: op, OrganisationID: pa, Kind: store.ESFEntityPublic, SupportedFrom: storetest.Day(2021, 1, 1)},
-			{OperationID: op, OrganisationID: coop, Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 6, 1)},
+			{OperationID: op, OrganisationID: pa, Kind: esfdata.EntityPublic, SupportedFrom: storetest.Day(2021, 1, 1)},
+			{OperationID: op, OrganisationID: coop, Kind: esfdata.EntitySME, SupportedFrom: storetest.Day(2021, 6, 1)},
 		},
 	}, nil))
 	counts := func(cutoff string) store.ESFEntityCount {
@@ -53,7 +54,7 @@ func TestESFEntities(t *testing.T) {
 	// An organisation that is neither, recorded by the hub's own write, is refused by the
 	// table: it has no kind to count under.
 	err := st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
-		return tx.ESFSetOperationEntity(ctx, op.String(), assoc.String(), "LARGE_ENTERPRISE", storetest.Day(2021, 1, 1))
+		return esfdata.SetOperationEntity(ctx, tx, op.String(), assoc.String(), "LARGE_ENTERPRISE", storetest.Day(2021, 1, 1))
 	})
 	require.ErrorContains(t, err, "operation_entities_kind_check")
 
@@ -61,22 +62,22 @@ func TestESFEntities(t *testing.T) {
 	// as its code is told so, and writes nothing.
 	_, err = pool.Exec(ctx, `INSERT INTO organisations (code, name, kind) VALUES ('02100000500', 'Taken', 'OTHER')`)
 	require.NoError(t, err)
-	var problems []store.ESFRecordProblem
+	var problems []esfdata.RecordProblem
 	require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		_, problems, err = tx.ESFUpsertEntities(ctx, []store.ESFEntityRecord{
-			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
-			{OperationCode: "OP", TaxCode: "12345678903", Name: "Cooperativa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2023, 1, 1)},
+		_, problems, err = esfdata.UpsertEntities(ctx, tx, []esfdata.EntityRecord{
+			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: esfdata.EntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
+			{OperationCode: "OP", TaxCode: "12345678903", Name: "Cooperativa", Kind: esfdata.EntitySME, SupportedFrom: storetest.Day(2023, 1, 1)},
 		})
 		return err
 	}))
-	require.Equal(t, []store.ESFRecordProblem{
+	require.Equal(t, []esfdata.RecordProblem{
 		{Index: 1, Field: "supported_from", Reason: `is after operation "OP" ends (2022-12-31)`},
 	}, problems)
 	require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		_, problems, err = tx.ESFUpsertEntities(ctx, []store.ESFEntityRecord{
-			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: store.ESFEntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
+		_, problems, err = esfdata.UpsertEntities(ctx, tx, []esfdata.EntityRecord{
+			{OperationCode: "OP", TaxCode: "02100000500", Name: "Impresa", Kind: esfdata.EntitySME, SupportedFrom: storetest.Day(2021, 2, 1)},
 		})
 		return err
 	}))

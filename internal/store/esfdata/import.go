@@ -1,4 +1,4 @@
-package store
+package esfdata
 
 import (
 	"context"
@@ -7,27 +7,30 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/casedata"
 )
 
-// ESFUpsertResult says what an idempotent import did: rows written for the first time,
+// UpsertResult says what an idempotent import did: rows written for the first time,
 // rows whose values changed, and rows already as given.
-type ESFUpsertResult struct {
+type UpsertResult struct {
 	Inserted  int
 	Updated   int
 	Unchanged int
 }
 
-// ESFRecordProblem is a record that refers to something the database does not hold.
+// RecordProblem is a record that refers to something the database does not hold.
 // Index is the record's position in the slice passed in.
-type ESFRecordProblem struct {
+type RecordProblem struct {
 	Index  int
 	Field  string
 	Reason string
 }
 
-// ESFUpsertOperations inserts operations by code, or updates those whose values differ;
+// UpsertOperations inserts operations by code, or updates those whose values differ;
 // the records' ids are ignored.
-func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []Operation) (ESFUpsertResult, error) {
+func UpsertOperations(ctx context.Context, t *store.Tx, recs []casedata.Operation) (UpsertResult, error) {
 	n := len(recs)
 	codes, names, progs, prios, sos, cats, funds := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -37,7 +40,7 @@ func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []Operation) (ESFUpse
 			r.SpecificObjective, r.CategoryOfRegion, r.FundingSource
 		starts[i], ends[i] = r.StartsOn, r.EndsOn
 	}
-	inserted, err := Query(ctx, t, "esf upsert operations", `INSERT INTO operations AS o (code, name, programme, priority,
+	inserted, err := store.Query(ctx, t, "esf upsert operations", `INSERT INTO operations AS o (code, name, programme, priority,
 			specific_objective, category_of_region, funding_source, starts_on, ends_on)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[], $9::date[])
 		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, programme = EXCLUDED.programme, priority = EXCLUDED.priority,
@@ -48,7 +51,7 @@ func (t *Tx) ESFUpsertOperations(ctx context.Context, recs []Operation) (ESFUpse
 			EXCLUDED.category_of_region, EXCLUDED.funding_source, EXCLUDED.starts_on, EXCLUDED.ends_on)
 		RETURNING xmax = 0`, []any{codes, names, progs, prios, sos, cats, funds, starts, ends}, scanBool)
 	if err != nil {
-		return ESFUpsertResult{}, err
+		return UpsertResult{}, err
 	}
 	return upsertResult(n, inserted), nil
 }
@@ -59,8 +62,8 @@ func scanBool(r pgx.Rows) (bool, error) {
 	return b, err
 }
 
-func upsertResult(total int, inserted []bool) ESFUpsertResult {
-	var res ESFUpsertResult
+func upsertResult(total int, inserted []bool) UpsertResult {
+	var res UpsertResult
 	for _, ins := range inserted {
 		if ins {
 			res.Inserted++
@@ -72,9 +75,9 @@ func upsertResult(total int, inserted []bool) ESFUpsertResult {
 	return res
 }
 
-// ESFParticipationRecord is a participation with its characteristics at entry, as imported.
+// ParticipationRecord is a participation with its characteristics at entry, as imported.
 // Nil fields are unknown.
-type ESFParticipationRecord struct {
+type ParticipationRecord struct {
 	OperationCode        string
 	TaxCode              string
 	Gender               *string
@@ -93,9 +96,9 @@ type ESFParticipationRecord struct {
 }
 
 // esfOperationIDs resolves operation codes, reporting the records whose code is unknown.
-func (t *Tx) esfOperationIDs(ctx context.Context, codes []string) (map[string]string, error) {
+func esfOperationIDs(ctx context.Context, t *store.Tx, codes []string) (map[string]string, error) {
 	type pair struct{ code, id string }
-	rows, err := Query(ctx, t, "esf operation ids", `SELECT code, id FROM operations WHERE code = ANY ($1::text[])`, []any{codes},
+	rows, err := store.Query(ctx, t, "esf operation ids", `SELECT code, id FROM operations WHERE code = ANY ($1::text[])`, []any{codes},
 		func(r pgx.Rows) (pair, error) {
 			var p pair
 			err := r.Scan(&p.code, &p.id)
@@ -111,30 +114,30 @@ func (t *Tx) esfOperationIDs(ctx context.Context, codes []string) (map[string]st
 	return ids, nil
 }
 
-// ESFUpsertParticipations writes participations keyed by operation, person and entry date.
+// UpsertParticipations writes participations keyed by operation, person and entry date.
 // A person unknown to the hub is registered by tax code, with empty names (the file does
 // not carry them) and the birth date and gender of the first record that gives them.
 // Records naming an unknown operation are returned as problems and nothing is written.
 // Only the imported columns are updated: the round, household size and country of origin
 // a participation may have from elsewhere stay as they are.
-func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipationRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+func UpsertParticipations(ctx context.Context, t *store.Tx, recs []ParticipationRecord) (UpsertResult, []RecordProblem, error) {
 	n := len(recs)
 	codes := make([]string, n)
 	for i, r := range recs {
 		codes[i] = r.OperationCode
 	}
-	opIDs, err := t.esfOperationIDs(ctx, codes)
+	opIDs, err := esfOperationIDs(ctx, t, codes)
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
-	var problems []ESFRecordProblem
+	var problems []RecordProblem
 	for i, r := range recs {
 		if _, ok := opIDs[r.OperationCode]; !ok {
-			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
+			problems = append(problems, RecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
 		}
 	}
 	if len(problems) > 0 {
-		return ESFUpsertResult{}, problems, nil
+		return UpsertResult{}, problems, nil
 	}
 
 	taxCodes := make([]string, n)
@@ -147,12 +150,12 @@ func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipatio
 			genders[i] = &g
 		}
 	}
-	if _, err := Exec(ctx, t, "esf register persons", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, gender)
+	if _, err := store.Exec(ctx, t, "esf register persons", `INSERT INTO persons (tax_code, given_name, family_name, birth_date, gender)
 		SELECT DISTINCT ON (tc) tc, '', '', bd, g
 		FROM unnest($1::text[], $2::date[], $3::text[]) WITH ORDINALITY AS r(tc, bd, g, i)
 		ORDER BY tc, (bd IS NULL AND g IS NULL), i
 		ON CONFLICT (tax_code) DO NOTHING`, taxCodes, births, genders); err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
 
 	ops := make([]string, n)
@@ -171,7 +174,7 @@ func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipatio
 			flags[k][i] = f
 		}
 	}
-	written, err := Query(ctx, t, "esf upsert participations", `INSERT INTO participations AS pa (operation_id, person_id, entry_date,
+	written, err := store.Query(ctx, t, "esf upsert participations", `INSERT INTO participations AS pa (operation_id, person_id, entry_date,
 			exit_date, gender, birth_date, employment_status, unemployment_months, isced, disability, third_country_national,
 			foreign_background, minority, homeless, rural)
 		SELECT r.op, pe.id, r.entry, r.exit, r.g, r.bd, r.st, r.um, r.isced, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6
@@ -193,23 +196,23 @@ func (t *Tx) ESFUpsertParticipations(ctx context.Context, recs []ESFParticipatio
 		[]any{ops, taxCodes, entries, exits, pGenders, births, statuses, months, isceds,
 			flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]}, scanBool)
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
 	return upsertResult(n, written), nil, nil
 }
 
-// ESFSituationRecord is a dated labour situation of a participant, as imported.
-type ESFSituationRecord struct {
+// SituationRecord is a dated labour situation of a participant, as imported.
+type SituationRecord struct {
 	OperationCode string
 	TaxCode       string
 	Date          time.Time
 	Situation     string
 }
 
-// ESFInsertSituations records imported situations once each (by operation, person, date and
+// InsertSituations records imported situations once each (by operation, person, date and
 // situation). A record whose operation is unknown, or whose person has no participation in
 // that operation, is returned as a problem and nothing is written.
-func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+func InsertSituations(ctx context.Context, t *store.Tx, recs []SituationRecord) (UpsertResult, []RecordProblem, error) {
 	n := len(recs)
 	codes, taxCodes, sits := make([]string, n), make([]string, n), make([]string, n)
 	dates := make([]time.Time, n)
@@ -221,7 +224,7 @@ func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord)
 		op, person  *string
 		participant bool
 	}
-	res, err := Query(ctx, t, "esf resolve situations", `SELECT r.i::int, o.id, pe.id,
+	res, err := store.Query(ctx, t, "esf resolve situations", `SELECT r.i::int, o.id, pe.id,
 			EXISTS (SELECT 1 FROM participations pa WHERE pa.operation_id = o.id AND pa.person_id = pe.id)
 		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(code, tc, i)
 		LEFT JOIN operations o ON o.code = r.code
@@ -233,80 +236,80 @@ func (t *Tx) ESFInsertSituations(ctx context.Context, recs []ESFSituationRecord)
 			return x, err
 		})
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
-	var problems []ESFRecordProblem
+	var problems []RecordProblem
 	ops, persons := make([]string, n), make([]string, n)
 	for _, x := range res {
 		i := x.i - 1
 		switch {
 		case x.op == nil:
-			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", codes[i])})
+			problems = append(problems, RecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", codes[i])})
 		case x.person == nil || !x.participant:
-			problems = append(problems, ESFRecordProblem{Index: i, Field: "tax_code", Reason: fmt.Sprintf("this person has no participation in operation %q", codes[i])})
+			problems = append(problems, RecordProblem{Index: i, Field: "tax_code", Reason: fmt.Sprintf("this person has no participation in operation %q", codes[i])})
 		default:
 			ops[i], persons[i] = *x.op, *x.person
 		}
 	}
 	if len(problems) > 0 {
-		return ESFUpsertResult{}, problems, nil
+		return UpsertResult{}, problems, nil
 	}
-	inserted, err := Query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
+	inserted, err := store.Query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
 		SELECT DISTINCT pe, op, s, d, 'IMPORT' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[]) AS r(pe, op, s, d)
 		ON CONFLICT (operation_id, person_id, situation_date, situation) WHERE source = 'IMPORT' DO NOTHING
 		RETURNING true`, []any{persons, ops, sits, dates}, scanBool)
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
-	return ESFUpsertResult{Inserted: len(inserted), Unchanged: n - len(inserted)}, nil, nil
+	return UpsertResult{Inserted: len(inserted), Unchanged: n - len(inserted)}, nil, nil
 }
 
-// ESFTargetRecord is a planned value of an indicator for an operation.
-type ESFTargetRecord struct {
+// TargetRecord is a planned value of an indicator for an operation.
+type TargetRecord struct {
 	OperationCode string
 	IndicatorType string
 	Indicator     string
 	Planned       int64
 }
 
-// ESFUpsertTargets writes planned values keyed by operation and indicator.
-func (t *Tx) ESFUpsertTargets(ctx context.Context, recs []ESFTargetRecord) (ESFUpsertResult, []ESFRecordProblem, error) {
+// UpsertTargets writes planned values keyed by operation and indicator.
+func UpsertTargets(ctx context.Context, t *store.Tx, recs []TargetRecord) (UpsertResult, []RecordProblem, error) {
 	n := len(recs)
 	codes := make([]string, n)
 	for i, r := range recs {
 		codes[i] = r.OperationCode
 	}
-	opIDs, err := t.esfOperationIDs(ctx, codes)
+	opIDs, err := esfOperationIDs(ctx, t, codes)
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
-	var problems []ESFRecordProblem
+	var problems []RecordProblem
 	ops, types, inds := make([]string, n), make([]string, n), make([]string, n)
 	planned := make([]int64, n)
 	for i, r := range recs {
 		id, ok := opIDs[r.OperationCode]
 		if !ok {
-			problems = append(problems, ESFRecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
+			problems = append(problems, RecordProblem{Index: i, Field: "operation_code", Reason: fmt.Sprintf("no operation with code %q", r.OperationCode)})
 			continue
 		}
 		ops[i], types[i], inds[i], planned[i] = id, r.IndicatorType, r.Indicator, r.Planned
 	}
 	if len(problems) > 0 {
-		return ESFUpsertResult{}, problems, nil
+		return UpsertResult{}, problems, nil
 	}
-	written, err := Query(ctx, t, "esf upsert targets", `INSERT INTO operation_indicator_targets AS x (operation_id, indicator_type, indicator, planned)
+	written, err := store.Query(ctx, t, "esf upsert targets", `INSERT INTO operation_indicator_targets AS x (operation_id, indicator_type, indicator, planned)
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
 		ON CONFLICT (operation_id, indicator) DO UPDATE SET indicator_type = EXCLUDED.indicator_type, planned = EXCLUDED.planned
 		WHERE (x.indicator_type, x.planned) IS DISTINCT FROM (EXCLUDED.indicator_type, EXCLUDED.planned)
 		RETURNING xmax = 0`, []any{ops, types, inds, planned}, scanBool)
 	if err != nil {
-		return ESFUpsertResult{}, nil, err
+		return UpsertResult{}, nil, err
 	}
 	return upsertResult(n, written), nil, nil
 }
 
-// ESFSituation is a labour situation a case manager records, or a spell of employment.
-type ESFSituation struct {
+// Situation is a labour situation a case manager records, or a spell of employment.
+type Situation struct {
 	PersonID string
 	// OperationID ties the situation to one operation; empty applies it to all of the person's.
 	OperationID string
@@ -322,11 +325,11 @@ type ESFSituation struct {
 	RecordedBy string
 }
 
-// ESFRecordSituation stores a situation and returns its id; a second call with the same
+// RecordSituation stores a situation and returns its id; a second call with the same
 // source and source reference updates the first instead.
-func (t *Tx) ESFRecordSituation(ctx context.Context, s ESFSituation) (string, error) {
+func RecordSituation(ctx context.Context, t *store.Tx, s Situation) (string, error) {
 	var id string
-	err := QueryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
+	err := store.QueryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
 			situation_date, spell, ends_on, source, source_ref, recorded_by)
 		VALUES ($1, NULLIF($2, '')::uuid, $3, $4, $5, $6, $7, NULLIF($8, ''), NULLIF($9, ''))
 		ON CONFLICT (source, source_ref) WHERE source_ref IS NOT NULL DO UPDATE SET person_id = EXCLUDED.person_id,
@@ -339,50 +342,50 @@ func (t *Tx) ESFRecordSituation(ctx context.Context, s ESFSituation) (string, er
 
 // What an operation supported an entity as: the indicator it counts under.
 const (
-	// ESFEntityPublic is a public administration or public service (EECO18).
-	ESFEntityPublic = "PUBLIC_ADMINISTRATION"
-	// ESFEntitySME is a micro, small or medium-sized enterprise, cooperatives and social
+	// EntityPublic is a public administration or public service (EECO18).
+	EntityPublic = "PUBLIC_ADMINISTRATION"
+	// EntitySME is a micro, small or medium-sized enterprise, cooperatives and social
 	// enterprises included (EECO19).
-	ESFEntitySME = "SME"
+	EntitySME = "SME"
 )
 
-// ESFSetOperationEntity records that an operation supports an organisation from a date,
-// as kind (ESFEntityPublic or ESFEntitySME).
-func (t *Tx) ESFSetOperationEntity(ctx context.Context, operationID, organisationID, kind string, from time.Time) error {
-	_, err := Exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
+// SetOperationEntity records that an operation supports an organisation from a date,
+// as kind (EntityPublic or EntitySME).
+func SetOperationEntity(ctx context.Context, t *store.Tx, operationID, organisationID, kind string, from time.Time) error {
+	_, err := store.Exec(ctx, t, "esf set operation entity", `INSERT INTO operation_entities (operation_id, organisation_id, kind, supported_from)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind,
 			supported_from = EXCLUDED.supported_from`,
 		operationID, organisationID, kind, from)
 	return err
 }
 
-// ESFEntityRecord is an entity an operation supports, as imported.
-type ESFEntityRecord struct {
+// EntityRecord is an entity an operation supports, as imported.
+type EntityRecord struct {
 	OperationCode string
 	// TaxCode is the organisation's 11-digit tax number, or a sole trader's codice fiscale.
 	TaxCode string
 	// Name names an organisation the hub does not hold yet; a known one keeps its own.
 	Name string
-	// Kind is ESFEntityPublic or ESFEntitySME.
+	// Kind is EntityPublic or EntitySME.
 	Kind          string
 	SupportedFrom time.Time
 }
 
-// ESFEntitiesResult says what an entities import did: the supported entities written, and
+// EntitiesResult says what an entities import did: the supported entities written, and
 // the organisations it registered.
-type ESFEntitiesResult struct {
-	ESFUpsertResult
+type EntitiesResult struct {
+	UpsertResult
 	Registered int
 }
 
-// ESFUpsertEntities records the entities operations support, keyed by operation and
+// UpsertEntities records the entities operations support, keyed by operation and
 // organisation. Organisations are found by tax code; one the hub does not hold is
 // registered with the record's name (kind OTHER: the file does not say more, public when
 // supported as a public administration). Returned as problems, with nothing written: an
 // unknown operation, support starting outside the operation's dates, and a known
 // organisation whose public flag contradicts the kind (a public body is no SME, a private
 // one no public administration).
-func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESFEntitiesResult, []ESFRecordProblem, error) {
+func UpsertEntities(ctx context.Context, t *store.Tx, recs []EntityRecord) (EntitiesResult, []RecordProblem, error) {
 	n := len(recs)
 	codes, taxCodes := make([]string, n), make([]string, n)
 	for i, r := range recs {
@@ -394,14 +397,14 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		ends   *time.Time
 		code   string
 	}
-	ops, err := Query(ctx, t, "esf entity operations", `SELECT code, id, starts_on, ends_on FROM operations WHERE code = ANY ($1::text[])`,
+	ops, err := store.Query(ctx, t, "esf entity operations", `SELECT code, id, starts_on, ends_on FROM operations WHERE code = ANY ($1::text[])`,
 		[]any{codes}, func(r pgx.Rows) (operation, error) {
 			var o operation
 			err := r.Scan(&o.code, &o.id, &o.starts, &o.ends)
 			return o, err
 		})
 	if err != nil {
-		return ESFEntitiesResult{}, nil, err
+		return EntitiesResult{}, nil, err
 	}
 	opByCode := make(map[string]operation, len(ops))
 	for _, o := range ops {
@@ -411,23 +414,23 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		taxCode, id, name string
 		public            bool
 	}
-	orgs, err := Query(ctx, t, "esf entity organisations", `SELECT tax_code, id, name, is_public FROM organisations WHERE tax_code = ANY ($1::text[])`,
+	orgs, err := store.Query(ctx, t, "esf entity organisations", `SELECT tax_code, id, name, is_public FROM organisations WHERE tax_code = ANY ($1::text[])`,
 		[]any{taxCodes}, func(r pgx.Rows) (organisation, error) {
 			var o organisation
 			err := r.Scan(&o.taxCode, &o.id, &o.name, &o.public)
 			return o, err
 		})
 	if err != nil {
-		return ESFEntitiesResult{}, nil, err
+		return EntitiesResult{}, nil, err
 	}
 	orgByTaxCode := make(map[string]organisation, len(orgs))
 	for _, o := range orgs {
 		orgByTaxCode[o.taxCode] = o
 	}
 
-	var problems []ESFRecordProblem
+	var problems []RecordProblem
 	fail := func(i int, field, format string, args ...any) {
-		problems = append(problems, ESFRecordProblem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
+		problems = append(problems, RecordProblem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 	for i, r := range recs {
 		o, ok := opByCode[r.OperationCode]
@@ -441,34 +444,34 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		}
 		if g, ok := orgByTaxCode[r.TaxCode]; ok {
 			switch {
-			case g.public && r.Kind == ESFEntitySME:
+			case g.public && r.Kind == EntitySME:
 				fail(i, "kind", "the organisation with this tax code (%s) is recorded as public: a public body is not an SME", g.name)
-			case !g.public && r.Kind == ESFEntityPublic:
+			case !g.public && r.Kind == EntityPublic:
 				fail(i, "kind", "the organisation with this tax code (%s) is recorded as not public: it is not a public administration", g.name)
 			}
 		}
 	}
 	if len(problems) > 0 {
-		return ESFEntitiesResult{}, problems, nil
+		return EntitiesResult{}, problems, nil
 	}
 
 	var newTax, newNames []string
 	var newPublic []bool
 	for _, r := range recs {
 		if _, ok := orgByTaxCode[r.TaxCode]; !ok && !slices.Contains(newTax, r.TaxCode) {
-			newTax, newNames, newPublic = append(newTax, r.TaxCode), append(newNames, r.Name), append(newPublic, r.Kind == ESFEntityPublic)
+			newTax, newNames, newPublic = append(newTax, r.TaxCode), append(newNames, r.Name), append(newPublic, r.Kind == EntityPublic)
 		}
 	}
 	// A new organisation is registered under its tax code as its code, which one without a
 	// tax code may hold already.
-	taken, err := Query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
+	taken, err := store.Query(ctx, t, "esf entity codes taken", `SELECT code FROM organisations WHERE code = ANY ($1::text[])`,
 		[]any{newTax}, func(r pgx.Rows) (string, error) {
 			var c string
 			err := r.Scan(&c)
 			return c, err
 		})
 	if err != nil {
-		return ESFEntitiesResult{}, nil, err
+		return EntitiesResult{}, nil, err
 	}
 	for i, r := range recs {
 		if slices.Contains(taken, r.TaxCode) {
@@ -476,11 +479,11 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 		}
 	}
 	if len(problems) > 0 {
-		return ESFEntitiesResult{}, problems, nil
+		return EntitiesResult{}, problems, nil
 	}
-	var res ESFEntitiesResult
+	var res EntitiesResult
 	if len(newTax) > 0 {
-		created, err := Query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
+		created, err := store.Query(ctx, t, "esf register organisations", `INSERT INTO organisations (code, name, kind, is_public, tax_code)
 			SELECT tc, name, 'OTHER', pub, tc FROM unnest($1::text[], $2::text[], $3::boolean[]) AS r(tc, name, pub)
 			RETURNING tax_code, id`, []any{newTax, newNames, newPublic}, func(r pgx.Rows) (organisation, error) {
 			var o organisation
@@ -488,7 +491,7 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 			return o, err
 		})
 		if err != nil {
-			return ESFEntitiesResult{}, nil, err
+			return EntitiesResult{}, nil, err
 		}
 		for _, o := range created {
 			orgByTaxCode[o.taxCode] = o
@@ -500,24 +503,24 @@ func (t *Tx) ESFUpsertEntities(ctx context.Context, recs []ESFEntityRecord) (ESF
 	for i, r := range recs {
 		opIDs[i], orgIDs[i], kinds[i], froms[i] = opByCode[r.OperationCode].id, orgByTaxCode[r.TaxCode].id, r.Kind, r.SupportedFrom
 	}
-	written, err := Query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
+	written, err := store.Query(ctx, t, "esf upsert entities", `INSERT INTO operation_entities AS x (operation_id, organisation_id, kind, supported_from)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[])
 		ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind, supported_from = EXCLUDED.supported_from
 		WHERE (x.kind, x.supported_from) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.supported_from)
 		RETURNING xmax = 0`, []any{opIDs, orgIDs, kinds, froms}, scanBool)
 	if err != nil {
-		return ESFEntitiesResult{}, nil, err
+		return EntitiesResult{}, nil, err
 	}
-	res.ESFUpsertResult = upsertResult(n, written)
+	res.UpsertResult = upsertResult(n, written)
 	return res, nil, nil
 }
 
-// ESFPersonIDByTaxCode returns the id of the person with the given tax code, within the
+// PersonIDByTaxCode returns the id of the person with the given tax code, within the
 // transaction's person scope.
-func (t *Tx) ESFPersonIDByTaxCode(ctx context.Context, taxCode string) (string, error) {
+func PersonIDByTaxCode(ctx context.Context, t *store.Tx, taxCode string) (string, error) {
 	args := []any{taxCode}
 	var id string
-	err := QueryRow(ctx, t, "esf person by tax code", `SELECT pe.id FROM persons pe WHERE pe.tax_code = $1 AND `+
-		t.scope.PersonPredicate("pe", &args), args, &id)
+	err := store.QueryRow(ctx, t, "esf person by tax code", `SELECT pe.id FROM persons pe WHERE pe.tax_code = $1 AND `+
+		t.Scope().PersonPredicate("pe", &args), args, &id)
 	return id, err
 }

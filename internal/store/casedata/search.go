@@ -1,6 +1,10 @@
-package store
+package casedata
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ponte-hub/ponte/internal/store"
+)
 
 // likeEscaper escapes the characters LIKE and ILIKE give a meaning (PostgreSQL's default
 // escape character is the backslash).
@@ -19,16 +23,16 @@ type personSearch struct {
 
 // predicate is the SQL condition on the persons row alias p.
 func (s personSearch) predicate(p string, args *[]any) string {
-	v := Arg(args, likeLiteral(s.Text))
+	v := store.Arg(args, likeLiteral(s.Text))
 	where := `(` + p + `.tax_code LIKE upper(` + v + `) || '%' OR (` + p + `.family_name || ' ' || ` + p + `.given_name) ILIKE '%' || ` + v + ` || '%')`
 	if s.Ages.AdultsBornBy != nil {
-		where += ` AND ` + p + `.birth_date <= ` + Arg(args, *s.Ages.AdultsBornBy)
+		where += ` AND ` + p + `.birth_date <= ` + store.Arg(args, *s.Ages.AdultsBornBy)
 	}
 	if s.Ages.MinorsBornAfter != nil {
-		where += ` AND ` + p + `.birth_date > ` + Arg(args, *s.Ages.MinorsBornAfter)
+		where += ` AND ` + p + `.birth_date > ` + store.Arg(args, *s.Ages.MinorsBornAfter)
 	}
 	if len(s.Ages.Exclude) > 0 {
-		where += ` AND ` + p + `.id <> ALL(` + Arg(args, s.Ages.Exclude) + `::uuid[])`
+		where += ` AND ` + p + `.id <> ALL(` + store.Arg(args, s.Ages.Exclude) + `::uuid[])`
 	}
 	return where
 }

@@ -1,10 +1,12 @@
-package store
+package casedata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // Organisation is a municipality, agency, cooperative, employment centre, school or authority.
@@ -182,18 +184,18 @@ func scanOrganisationInto(r pgx.Rows, o *Organisation, extra ...any) error {
 }
 
 // OrganisationsByIDs loads organisations; organisations are not personal data.
-func (t *Tx) OrganisationsByIDs(ctx context.Context, ids []string) ([]Organisation, error) {
-	return Query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{ids}, scanOrganisation)
+func OrganisationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Organisation, error) {
+	return store.Query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{ids}, scanOrganisation)
 }
 
 // ListOrganisations returns a page of organisations ordered by name.
-func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[Organisation], error) {
+func ListOrganisations(ctx context.Context, t *store.Tx, kind *string, p store.Page) (store.Rows[Organisation], error) {
 	args := []any{}
 	where := "true"
 	if kind != nil {
-		where = "o.kind = " + Arg(&args, *kind)
+		where = "o.kind = " + store.Arg(&args, *kind)
 	}
-	return listPageRows(ctx, t, "list organisations", `SELECT `+organisationCols+`, o.name AS sort_key FROM organisations o WHERE `+where, args, p,
+	return store.ListPage(ctx, t, "list organisations", `SELECT `+organisationCols+`, o.name AS sort_key FROM organisations o WHERE `+where, args, p,
 		func(r pgx.Rows) (Organisation, string, error) {
 			var o Organisation
 			var key string
@@ -203,14 +205,14 @@ func (t *Tx) ListOrganisations(ctx context.Context, kind *string, p Page) (Rows[
 }
 
 // DepartmentsByOrganisation loads the departments of the given organisations.
-func (t *Tx) DepartmentsByOrganisation(ctx context.Context, orgIDs []string) ([]Department, error) {
-	return Query(ctx, t, "departments by organisation",
+func DepartmentsByOrganisation(ctx context.Context, t *store.Tx, orgIDs []string) ([]Department, error) {
+	return store.Query(ctx, t, "departments by organisation",
 		`SELECT `+departmentCols+` FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{orgIDs}, scanDepartment)
 }
 
 // DepartmentsByIDs loads departments.
-func (t *Tx) DepartmentsByIDs(ctx context.Context, ids []string) ([]Department, error) {
-	return Query(ctx, t, "departments by id",
+func DepartmentsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Department, error) {
+	return store.Query(ctx, t, "departments by id",
 		`SELECT `+departmentCols+` FROM departments WHERE id = ANY($1::uuid[])`, []any{ids}, scanDepartment)
 }
 
@@ -223,8 +225,8 @@ func scanDepartment(r pgx.Rows) (Department, error) {
 }
 
 // StaffByIDs loads staff members.
-func (t *Tx) StaffByIDs(ctx context.Context, ids []string) ([]Staff, error) {
-	return Query(ctx, t, "staff by id",
+func StaffByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Staff, error) {
+	return store.Query(ctx, t, "staff by id",
 		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE id = ANY($1::uuid[])`, []any{ids}, scanStaff)
 }
 
@@ -244,19 +246,19 @@ func scanPersonInto(r pgx.Rows, p *Person, extra ...any) error {
 }
 
 // PersonsByIDs loads persons within the transaction's scope.
-func (t *Tx) PersonsByIDs(ctx context.Context, ids []string) ([]Person, error) {
-	return t.personsWhere(ctx, "persons by id", "p.id = ANY($1::uuid[])", ids)
+func PersonsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Person, error) {
+	return personsWhere(ctx, t, "persons by id", "p.id = ANY($1::uuid[])", ids)
 }
 
 // PersonsByTaxCodes loads the persons with the given tax codes, within scope.
-func (t *Tx) PersonsByTaxCodes(ctx context.Context, codes []string) ([]Person, error) {
-	return t.personsWhere(ctx, "persons by tax code", "p.tax_code = ANY($1::text[])", codes)
+func PersonsByTaxCodes(ctx context.Context, t *store.Tx, codes []string) ([]Person, error) {
+	return personsWhere(ctx, t, "persons by tax code", "p.tax_code = ANY($1::text[])", codes)
 }
 
 // personsWhere loads the persons in scope matching cond, whose one parameter is $1 = key.
-func (t *Tx) personsWhere(ctx context.Context, op, cond string, key any) ([]Person, error) {
+func personsWhere(ctx context.Context, t *store.Tx, op, cond string, key any) ([]Person, error) {
 	args := []any{key}
-	return Query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.scope.PersonPredicate("p", &args), args,
+	return store.Query(ctx, t, op, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND `+t.Scope().PersonPredicate("p", &args), args,
 		func(r pgx.Rows) (Person, error) {
 			var p Person
 			return p, scanPersonInto(r, &p)
@@ -286,13 +288,13 @@ type SearchAges struct {
 }
 
 // ListPersons returns a page of persons ordered by family and given name.
-func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Person], error) {
+func ListPersons(ctx context.Context, t *store.Tx, f PersonFilter, p store.Page) (store.Rows[Person], error) {
 	args := []any{}
-	where := t.scope.PersonPredicate("p", &args)
+	where := t.Scope().PersonPredicate("p", &args)
 	if f.Search != nil && *f.Search != "" {
 		where += ` AND ` + personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 	}
-	return listPageRows(ctx, t, "list persons",
+	return store.ListPage(ctx, t, "list persons",
 		`SELECT `+personCols+`, p.family_name || ' ' || p.given_name AS sort_key FROM persons p WHERE `+where, args, p,
 		func(r pgx.Rows) (Person, string, error) {
 			var ps Person
@@ -304,11 +306,11 @@ func (t *Tx) ListPersons(ctx context.Context, f PersonFilter, p Page) (Rows[Pers
 
 // HouseholdsByIDs loads households within the transaction's scope: those of its cases,
 // those its organisation registered, and those its own transaction created.
-func (t *Tx) HouseholdsByIDs(ctx context.Context, ids []string) ([]Household, error) {
+func HouseholdsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Household, error) {
 	args := []any{ids}
-	return Query(ctx, t, "households by id",
+	return store.Query(ctx, t, "households by id",
 		`SELECT h.id, h.label, h.residence_municipality FROM households h WHERE h.id = ANY($1::uuid[])
-		   AND `+t.scope.householdPredicate("h", &args), args,
+		   AND `+t.Scope().HouseholdPredicate("h", &args), args,
 		func(r pgx.Rows) (Household, error) {
 			var h Household
 			err := r.Scan(&h.ID, &h.Label, &h.ResidenceMunicipality)
@@ -326,29 +328,29 @@ func scanMember(r pgx.Rows) (HouseholdMember, error) {
 
 // MembersByHousehold loads the memberships of the given households within scope, current
 // ones first; a provider sees only the memberships of its own persons.
-func (t *Tx) MembersByHousehold(ctx context.Context, householdIDs []string) ([]HouseholdMember, error) {
+func MembersByHousehold(ctx context.Context, t *store.Tx, householdIDs []string) ([]HouseholdMember, error) {
 	args := []any{householdIDs}
-	return Query(ctx, t, "members by household",
+	return store.Query(ctx, t, "members by household",
 		`SELECT `+memberCols+` FROM household_members m
-		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
+		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.Scope().HouseholdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
 }
 
 // MembershipsByPerson loads the household memberships of the given persons within scope.
-func (t *Tx) MembershipsByPerson(ctx context.Context, personIDs []string) ([]HouseholdMember, error) {
+func MembershipsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]HouseholdMember, error) {
 	args := []any{personIDs}
-	return Query(ctx, t, "memberships by person",
+	return store.Query(ctx, t, "memberships by person",
 		`SELECT `+memberCols+` FROM household_members m
-		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.scope.householdMemberPredicate("m", &args)+`
+		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.Scope().HouseholdMemberPredicate("m", &args)+`
 		  ORDER BY m.valid_to NULLS FIRST, m.valid_from, m.id`, args, scanMember)
 }
 
 // MemberByID loads one membership within scope.
-func (t *Tx) MemberByID(ctx context.Context, id string) (HouseholdMember, error) {
+func MemberByID(ctx context.Context, t *store.Tx, id string) (HouseholdMember, error) {
 	args := []any{id}
-	rows, err := Query(ctx, t, "membership by id",
+	rows, err := store.Query(ctx, t, "membership by id",
 		`SELECT `+memberCols+` FROM household_members m
-		  WHERE m.id = $1 AND `+t.scope.householdMemberPredicate("m", &args), args, scanMember)
+		  WHERE m.id = $1 AND `+t.Scope().HouseholdMemberPredicate("m", &args), args, scanMember)
 	return first(rows, err, "membership by id")
 }
 
@@ -367,17 +369,17 @@ func scanCase(r pgx.Rows) (Case, error) {
 }
 
 // CasesByIDs loads cases within scope.
-func (t *Tx) CasesByIDs(ctx context.Context, ids []string) ([]Case, error) {
+func CasesByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Case, error) {
 	args := []any{ids}
-	return Query(ctx, t, "cases by id",
-		`SELECT `+caseCols+` FROM cases c WHERE c.id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args), args, scanCase)
+	return store.Query(ctx, t, "cases by id",
+		`SELECT `+caseCols+` FROM cases c WHERE c.id = ANY($1::uuid[]) AND `+t.Scope().CasePredicate("c", &args), args, scanCase)
 }
 
 // CasesByHousehold loads the cases of the given households.
-func (t *Tx) CasesByHousehold(ctx context.Context, householdIDs []string) ([]Case, error) {
+func CasesByHousehold(ctx context.Context, t *store.Tx, householdIDs []string) ([]Case, error) {
 	args := []any{householdIDs}
-	return Query(ctx, t, "cases by household",
-		`SELECT `+caseCols+` FROM cases c WHERE c.household_id = ANY($1::uuid[]) AND `+t.scope.casePredicate("c", &args)+` ORDER BY c.opened_on DESC, c.id`, args, scanCase)
+	return store.Query(ctx, t, "cases by household",
+		`SELECT `+caseCols+` FROM cases c WHERE c.household_id = ANY($1::uuid[]) AND `+t.Scope().CasePredicate("c", &args)+` ORDER BY c.opened_on DESC, c.id`, args, scanCase)
 }
 
 // CaseFilter narrows a case listing.
@@ -395,27 +397,27 @@ type CaseFilter struct {
 }
 
 // ListCases returns a page of cases, most recently opened first.
-func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], error) {
+func ListCases(ctx context.Context, t *store.Tx, f CaseFilter, p store.Page) (store.Rows[Case], error) {
 	args := []any{}
-	where := t.scope.casePredicate("c", &args)
+	where := t.Scope().CasePredicate("c", &args)
 	if f.Status != nil {
-		where += " AND c.status = " + Arg(&args, *f.Status)
+		where += " AND c.status = " + store.Arg(&args, *f.Status)
 	}
 	if f.DepartmentID != nil {
-		where += " AND EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = " + Arg(&args, *f.DepartmentID) + ")"
+		where += " AND EXISTS (SELECT 1 FROM case_departments cd WHERE cd.case_id = c.id AND cd.department_id = " + store.Arg(&args, *f.DepartmentID) + ")"
 	}
 	if f.OrganisationID != nil {
-		o := Arg(&args, *f.OrganisationID)
+		o := store.Arg(&args, *f.OrganisationID)
 		where += " AND (c.organisation_id = " + o + " OR EXISTS (SELECT 1 FROM case_organisations co WHERE co.case_id = c.id AND co.organisation_id = " + o + "))"
 	}
 	if f.OpenedFrom != nil {
-		where += " AND c.opened_on >= " + Arg(&args, *f.OpenedFrom)
+		where += " AND c.opened_on >= " + store.Arg(&args, *f.OpenedFrom)
 	}
 	if f.OpenedTo != nil {
-		where += " AND c.opened_on <= " + Arg(&args, *f.OpenedTo)
+		where += " AND c.opened_on <= " + store.Arg(&args, *f.OpenedTo)
 	}
 	if f.Search != nil && *f.Search != "" {
-		ref := Arg(&args, likeLiteral(*f.Search))
+		ref := store.Arg(&args, likeLiteral(*f.Search))
 		who := personSearch{Text: *f.Search, Ages: f.SearchAges}.predicate("p", &args)
 		where += ` AND (c.reference ILIKE '%' || ` + ref + ` || '%' OR EXISTS (
 			SELECT 1 FROM persons p
@@ -425,7 +427,7 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 	// Most recent first: the sort key inverts the date so one ascending keyset serves; it is
 	// the expression of the index cases_list_order_idx (migration 00500), so a page reads
 	// the index in order and stops after the page.
-	return listPageRows(ctx, t, "list cases",
+	return store.ListPage(ctx, t, "list cases",
 		`SELECT `+caseCols+`, lpad((DATE '9999-12-31' - c.opened_on)::text, 7, '0') AS sort_key FROM cases c WHERE `+where, args, p,
 		func(r pgx.Rows) (Case, string, error) {
 			var c Case
@@ -436,10 +438,10 @@ func (t *Tx) ListCases(ctx context.Context, f CaseFilter, p Page) (Rows[Case], e
 }
 
 // CaseDepartmentLinks loads the departments involved in the given cases within scope.
-func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]string, error) {
+func CaseDepartmentLinks(ctx context.Context, t *store.Tx, caseIDs []string) ([][2]string, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "case departments",
-		`SELECT l.case_id, l.department_id FROM case_departments l WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args), args,
+	return store.Query(ctx, t, "case departments",
+		`SELECT l.case_id, l.department_id FROM case_departments l WHERE l.case_id = ANY($1::uuid[]) AND `+t.Scope().CaseLinkPredicate("l", &args), args,
 		func(r pgx.Rows) ([2]string, error) {
 			var v [2]string
 			err := r.Scan(&v[0], &v[1])
@@ -448,11 +450,11 @@ func (t *Tx) CaseDepartmentLinks(ctx context.Context, caseIDs []string) ([][2]st
 }
 
 // CaseOrganisations loads the organisations taking part in the given cases within scope.
-func (t *Tx) CaseOrganisations(ctx context.Context, caseIDs []string) ([]CaseOrganisation, error) {
+func CaseOrganisations(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseOrganisation, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "case organisations",
+	return store.Query(ctx, t, "case organisations",
 		`SELECT l.case_id, l.organisation_id, l.role FROM case_organisations l
-		  WHERE l.case_id = ANY($1::uuid[]) AND `+t.scope.caseLinkPredicate("l", &args)+` ORDER BY l.role, l.organisation_id`, args,
+		  WHERE l.case_id = ANY($1::uuid[]) AND `+t.Scope().CaseLinkPredicate("l", &args)+` ORDER BY l.role, l.organisation_id`, args,
 		func(r pgx.Rows) (CaseOrganisation, error) {
 			var v CaseOrganisation
 			err := r.Scan(&v.CaseID, &v.OrganisationID, &v.Role)
@@ -477,19 +479,19 @@ func scanAssessment(r pgx.Rows) (Assessment, error) {
 
 // AssessmentsByCase loads the assessments of the given cases within scope, newest first;
 // a provider sees only those of its own persons.
-func (t *Tx) AssessmentsByCase(ctx context.Context, caseIDs []string) ([]Assessment, error) {
+func AssessmentsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Assessment, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "assessments by case",
+	return store.Query(ctx, t, "assessments by case",
 		`SELECT `+assessmentCols+` FROM assessments a
-		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
+		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.Scope().AssessmentPredicate("a", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
 }
 
 // AssessmentsByIDs loads assessments within scope.
-func (t *Tx) AssessmentsByIDs(ctx context.Context, ids []string) ([]Assessment, error) {
+func AssessmentsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Assessment, error) {
 	args := []any{ids}
-	return Query(ctx, t, "assessments by id",
+	return store.Query(ctx, t, "assessments by id",
 		`SELECT `+assessmentCols+` FROM assessments a
-		  WHERE a.id = ANY($1::uuid[]) AND `+t.scope.assessmentPredicate("a", &args), args, scanAssessment)
+		  WHERE a.id = ANY($1::uuid[]) AND `+t.Scope().AssessmentPredicate("a", &args), args, scanAssessment)
 }
 
 const projectCols = `pr.id, pr.case_id, pr.participant_id, pr.case_manager_id, pr.provider_organisation_id, pr.title,
@@ -506,19 +508,19 @@ func scanProject(r pgx.Rows) (Project, error) {
 
 // ProjectsByCase loads the projects of the given cases within scope; a provider sees only
 // the projects it delivers.
-func (t *Tx) ProjectsByCase(ctx context.Context, caseIDs []string) ([]Project, error) {
+func ProjectsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Project, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "projects by case",
+	return store.Query(ctx, t, "projects by case",
 		`SELECT `+projectCols+` FROM projects pr
-		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
+		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.Scope().ProjectPredicate("pr", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
 }
 
 // ProjectsByIDs loads projects within scope.
-func (t *Tx) ProjectsByIDs(ctx context.Context, ids []string) ([]Project, error) {
+func ProjectsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Project, error) {
 	args := []any{ids}
-	return Query(ctx, t, "projects by id",
+	return store.Query(ctx, t, "projects by id",
 		`SELECT `+projectCols+` FROM projects pr
-		  WHERE pr.id = ANY($1::uuid[]) AND `+t.scope.projectPredicate("pr", &args), args, scanProject)
+		  WHERE pr.id = ANY($1::uuid[]) AND `+t.Scope().ProjectPredicate("pr", &args), args, scanProject)
 }
 
 const interventionCols = `i.id, i.case_id, i.project_id, i.round_id, i.service_type, i.provider_organisation_id, i.operator,
@@ -535,28 +537,28 @@ func scanIntervention(r pgx.Rows) (Intervention, error) {
 
 // InterventionsByCase loads the interventions of the given cases within scope; a provider
 // sees only those it delivers or that belong to its projects.
-func (t *Tx) InterventionsByCase(ctx context.Context, caseIDs []string) ([]Intervention, error) {
+func InterventionsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Intervention, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "interventions by case",
+	return store.Query(ctx, t, "interventions by case",
 		`SELECT `+interventionCols+` FROM interventions i
-		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
+		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
 
 // InterventionsByProject loads the interventions of the given projects within scope.
-func (t *Tx) InterventionsByProject(ctx context.Context, projectIDs []string) ([]Intervention, error) {
+func InterventionsByProject(ctx context.Context, t *store.Tx, projectIDs []string) ([]Intervention, error) {
 	args := []any{projectIDs}
-	return Query(ctx, t, "interventions by project",
+	return store.Query(ctx, t, "interventions by project",
 		`SELECT `+interventionCols+` FROM interventions i
-		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
+		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
 }
 
 // InterventionsByIDs loads interventions within scope (for an ESF+ auditor, the ESF-funded
 // interventions of participants).
-func (t *Tx) InterventionsByIDs(ctx context.Context, ids []string) ([]Intervention, error) {
+func InterventionsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Intervention, error) {
 	args := []any{ids}
-	return Query(ctx, t, "interventions by id",
+	return store.Query(ctx, t, "interventions by id",
 		`SELECT `+interventionCols+` FROM interventions i
-		  WHERE i.id = ANY($1::uuid[]) AND `+t.scope.interventionPredicate("i", &args), args, scanIntervention)
+		  WHERE i.id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args), args, scanIntervention)
 }
 
 const activityCols = `e.id, e.case_id, e.project_id, e.author_id, e.occurred_on, e.kind, e.minutes, e.note, e.created_at`
@@ -569,19 +571,19 @@ func scanActivity(r pgx.Rows) (ActivityEntry, error) {
 
 // ActivityByCase loads the register entries of the given cases within scope, newest
 // first; a provider sees those of its projects or written by its staff.
-func (t *Tx) ActivityByCase(ctx context.Context, caseIDs []string) ([]ActivityEntry, error) {
+func ActivityByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]ActivityEntry, error) {
 	args := []any{caseIDs}
-	return Query(ctx, t, "activity by case",
+	return store.Query(ctx, t, "activity by case",
 		`SELECT `+activityCols+` FROM activity_entries e
-		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
+		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.Scope().ActivityPredicate("e", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
 }
 
 // ActivityByIDs loads register entries within scope.
-func (t *Tx) ActivityByIDs(ctx context.Context, ids []string) ([]ActivityEntry, error) {
+func ActivityByIDs(ctx context.Context, t *store.Tx, ids []string) ([]ActivityEntry, error) {
 	args := []any{ids}
-	return Query(ctx, t, "activity by id",
+	return store.Query(ctx, t, "activity by id",
 		`SELECT `+activityCols+` FROM activity_entries e
-		  WHERE e.id = ANY($1::uuid[]) AND `+t.scope.activityPredicate("e", &args), args, scanActivity)
+		  WHERE e.id = ANY($1::uuid[]) AND `+t.Scope().ActivityPredicate("e", &args), args, scanActivity)
 }
 
 func first[T any](rows []T, err error, op string) (T, error) {
@@ -590,7 +592,7 @@ func first[T any](rows []T, err error, op string) (T, error) {
 		return zero, err
 	}
 	if len(rows) == 0 {
-		return zero, Wrap(op, pgx.ErrNoRows)
+		return zero, store.Wrap(op, pgx.ErrNoRows)
 	}
 	return rows[0], nil
 }
