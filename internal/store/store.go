@@ -1,5 +1,8 @@
-// Package store owns every SQL statement of the hub: connection pool, migrations, and the
-// queries behind each area (cases, registry data, access log, ESF+ reporting).
+// Package store owns the hub's SQL. The core, here, holds the connection pool,
+// migrations, transactions (begun with their claims and scope, on the hub's role), paging,
+// the scope's predicates and the helpers that run statements; the queries of each area
+// live in its package below: casedata, registrydata, accessdata, rightsdata, esfdata and
+// bulk, called as area.Func(ctx, tx, …).
 package store
 
 import (

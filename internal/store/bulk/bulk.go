@@ -314,7 +314,7 @@ type Progress func(table string, done, total int)
 var ErrMissingValue = errors.New("required value is missing")
 
 // Loader copies batches of rows in one transaction. Use it for loads too large to hold
-// in memory at once; BulkLoad covers the single-batch case.
+// in memory at once; Load covers the single-batch case.
 type Loader struct {
 	tx       pgx.Tx
 	progress Progress
@@ -356,7 +356,7 @@ type bulkState struct {
 // bulkAnalyseFrom is the size below which a table is never analysed during a load.
 const bulkAnalyseFrom = 1000
 
-// BeginBulk opens the transaction of a bulk load. The statement timeout is lifted for it:
+// Begin opens the transaction of a bulk load. The statement timeout is lifted for it:
 // one COPY of a large batch legitimately runs longer than any API request.
 func Begin(ctx context.Context, s *store.Store, opts Options) (*Loader, error) {
 	tx, err := s.Pool().Begin(ctx)
@@ -601,7 +601,7 @@ func (l *Loader) Rollback(ctx context.Context) error {
 	return nil
 }
 
-// BulkLoad copies data in one transaction: everything is loaded or nothing is.
+// Load copies data in one transaction: everything is loaded or nothing is.
 func Load(ctx context.Context, s *store.Store, data *Data, progress Progress) error {
 	l, err := Begin(ctx, s, Options{Progress: progress})
 	if err != nil {

@@ -23,7 +23,7 @@ func (l ReferralLimits) Empty() bool {
 	return len(l.Cases) == 0 && len(l.Persons) == 0 && len(l.Households) == 0
 }
 
-// ReferralLimits computes the limits of orgID within the transaction's scope, in one
+// ReferralLimitsOf computes the limits of orgID within the transaction's scope, in one
 // statement.
 func ReferralLimitsOf(ctx context.Context, t *store.Tx, orgID string) (ReferralLimits, error) {
 	// Most organisations lead their cases and hold no accepted referral. The statement

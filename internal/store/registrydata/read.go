@@ -277,7 +277,7 @@ type Health struct {
 	Collections map[string]SyncState // by source + "/" + collection
 }
 
-// Health loads the sources and collections' states (two statements).
+// ReadHealth loads the sources and collections' states (two statements).
 func ReadHealth(ctx context.Context, t *store.Tx) (Health, error) {
 	h := Health{Sources: map[string]Source{}, Collections: map[string]SyncState{}}
 	srcs, err := Sources(ctx, t)

@@ -45,7 +45,7 @@ func scanSyncState(r pgx.Rows) (SyncState, error) {
 	return s, err
 }
 
-// SyncState loads one collection's synchronisation state.
+// ReadSyncState loads one collection's synchronisation state.
 func ReadSyncState(ctx context.Context, t *store.Tx, source, collection string) (SyncState, error) {
 	rows, err := store.Query(ctx, t, "load sync state", `SELECT `+syncStateCols+` FROM registry_sync_state WHERE source = $1 AND collection = $2`,
 		[]any{source, collection}, scanSyncState)

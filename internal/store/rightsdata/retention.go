@@ -209,7 +209,7 @@ func scanDue(r pgx.Rows) (RetentionDue, error) {
 	return d, err
 }
 
-// RetentionDue lists, in person order after the id after ("" for the first), at most
+// RetentionDueOn lists, in person order after the id after ("" for the first), at most
 // limit persons with a retention step due on day on.
 func RetentionDueOn(ctx context.Context, t *store.Tx, on time.Time, after string, limit int) ([]RetentionDue, error) {
 	if after == "" {
