@@ -63,6 +63,7 @@ var outsideClaims = map[string]string{
 	"registry_months_between(date,date)":                  "date arithmetic on its arguments",
 	"esf_tax_code_birth(text,date)":                       "decodes the tax code it is given",
 	"esf_result_windows()":                                "constants",
+	"esf_count_rules()":                                   "constants",
 	"esf_situation_rank(text)":                            "a constant per situation",
 	"esf_situation_key(text,boolean,date,date,date,date)": "arithmetic on its arguments",
 	"esf_situation_of_key(bigint)":                        "arithmetic on its argument",
@@ -96,6 +97,12 @@ var probes = map[string]probe{
 		sql: `SELECT count(*) FROM (SELECT esf_participant_improved(p.id, 'EMPLOYED', '2020-01-01', '2020-06-30', 6) AS c
 			FROM persons p WHERE p.tax_code = $1) x WHERE c IS NOT NULL`,
 		args: func(s bypassSeed) []any { return []any{s.taxCode} },
+	},
+	"esf_counts_answer()": {
+		sql: `SELECT count(*) FROM (SELECT esf_counts_answer() AS a) x WHERE a`, owner: true,
+	},
+	"esf_participants_restricted()": {
+		sql: `SELECT count(*) FROM (SELECT esf_participants_restricted() AS r) x WHERE NOT r`,
 	},
 	"ponte_access_token(bytea)": {
 		sql:  `SELECT count(*) FROM ponte_access_token($1)`,

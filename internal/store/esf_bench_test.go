@@ -119,6 +119,13 @@ func BenchmarkESFReport(b *testing.B) {
 
 	st := store.New(pool)
 	cutoff := time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	// What is timed is right: the maintained counts equal the participations counted row by
+	// row, at both cut-offs.
+	for _, c := range []time.Time{cutoff, today} {
+		maintained, perRow := esfCountBoth(b, st, store.ESFCountQuery{Cutoff: c, Criteria: esfAllCriteria, Rules: esfTestRules})
+		require.Equal(b, perRow, maintained, "cut-off %s", c.Format(time.DateOnly))
+	}
 	run := func(b *testing.B, q esf.Query) {
 		var peak atomic.Uint64
 		stop := sampleHeap(&peak)
@@ -147,7 +154,6 @@ func BenchmarkESFReport(b *testing.B) {
 	b.Run("one-objective", func(b *testing.B) { run(b, esf.Query{Cutoff: cutoff, SpecificObjective: "OS ix"}) })
 	// The report over every entry (a cut-off after all of them) against the floor of any
 	// report: one GROUP BY of the same participations by operation and gender.
-	today := time.Now().UTC().Truncate(24 * time.Hour)
 	b.Run("all-entries", func(b *testing.B) { run(b, esf.Query{Cutoff: today}) })
 	b.Run("bare-group-by", func(b *testing.B) {
 		b.ReportAllocs()

@@ -134,6 +134,10 @@ type ESFCountQuery struct {
 	// Live computes every result from the situations, ignoring the stored ones; it gives
 	// the same counts, more slowly, and exists to check that they do.
 	Live bool
+	// PerRow counts the participations row by row, ignoring the maintained counts
+	// (migrations/00540_esf_counts.sql); it gives the same counts, more slowly, and exists
+	// to check that they do.
+	PerRow bool
 }
 
 // ESFCountRow holds the counts of one operation, gender (F, M, NB, "" unknown) and set of
@@ -159,6 +163,12 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 	cached, err := t.esfCachedWindows(ctx, q.Rules)
 	if err != nil {
 		return nil, err
+	}
+	if cached && !q.Live && !q.PerRow {
+		rows, ok, err := t.esfCountMaintained(ctx, q)
+		if err != nil || ok {
+			return rows, err
+		}
 	}
 	sql, args, err := q.sql(cached && !q.Live)
 	if err != nil {
@@ -189,7 +199,7 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 // sql builds the count statement; cached says whether the stored results answer.
 func (q ESFCountQuery) sql(cached bool) (string, []any, error) {
 	b := &esfSQL{}
-	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached, false)
 	code := newESFCode(b, q.Criteria, q.Rules)
 	if code.err != nil {
 		return "", nil, code.err
@@ -440,8 +450,9 @@ func (s esfSource) union() string { return s.single + " UNION ALL " + s.multi }
 
 // source builds the population. Single-entry participants read their stored results once
 // the windows lie before the cut-off (cached); the others are computed live from the
-// situations.
-func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool) esfSource {
+// situations. truncated narrows multi to the re-entered participants with an entry after
+// the cut-off besides one on or before it, those the maintained counts cannot merge.
+func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached, truncated bool) esfSource {
 	c := b.arg(cutoff) + "::date"
 	days := b.arg(r.LeavingWindowDays) + "::int"
 	months := b.arg(r.FollowUpMonths) + "::int"
@@ -518,12 +529,17 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached bool)
 		improved = improvedLive("p", "p.employment_status", "p.exit_date")
 	}
 
+	truncatedFilter := ""
+	if truncated {
+		truncatedFilter = ` AND EXISTS (SELECT 1 FROM participations q WHERE q.esf_entries > 1
+			AND q.operation_id = p.operation_id AND q.person_id = p.person_id AND q.entry_date > ` + c + `)`
+	}
 	with := `WITH ` + ls + `, mf AS MATERIALIZED (
 		SELECT DISTINCT ON (p.operation_id, p.person_id) p.id, p.operation_id, p.person_id, p.entry_date,
 			CASE WHEN bool_and(coalesce(p.exit_date <= ` + c + `, false)) OVER w THEN max(p.exit_date) OVER w END AS x,
 			count(*) OVER w AS entries, ` + chars("p") + `
 		FROM participations p
-		WHERE p.esf_entries > 1 AND p.entry_date <= ` + c + opFilter("p") + `
+		WHERE p.esf_entries > 1 AND p.entry_date <= ` + c + opFilter("p") + truncatedFilter + `
 		WINDOW w AS (PARTITION BY p.operation_id, p.person_id)
 		ORDER BY p.operation_id, p.person_id, p.entry_date
 	)`
@@ -674,7 +690,7 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 		return nil, err
 	}
 	b := &esfSQL{}
-	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached)
+	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached, false)
 	where := []string{t.scope.PersonPredicate("pe", &b.args)}
 	switch {
 	case q.Incomplete:
