@@ -4105,8 +4105,8 @@ func (ec *executionContext) unmarshalInputAddActivityEntryInput(ctx context.Cont
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAreaScoreInput(ctx context.Context, obj any) (casefile.AreaScoreInput, error) {
-	var it casefile.AreaScoreInput
+func (ec *executionContext) unmarshalInputAreaScoreInput(ctx context.Context, obj any) (casedata.AssessmentScore, error) {
+	var it casedata.AssessmentScore
 	if obj == nil {
 		return it, nil
 	}
@@ -4570,7 +4570,7 @@ func (ec *executionContext) unmarshalInputRecordAssessmentInput(ctx context.Cont
 			it.AssessedOn = data
 		case "scores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
-			data, err := ec.unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx, v)
+			data, err := ec.unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -5716,18 +5716,18 @@ func (ec *executionContext) marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponte
 	return ec._AreaScore(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx context.Context, v any) (casefile.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx context.Context, v any) (casedata.AssessmentScore, error) {
 	res, err := ec.unmarshalInputAreaScoreInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casefile.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalNAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx context.Context, v any) ([]casedata.AssessmentScore, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]casefile.AreaScoreInput, len(vSlice))
+	res := make([]casedata.AssessmentScore, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -5958,16 +5958,16 @@ func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	return ret
 }
 
-func (ec *executionContext) unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx context.Context, v any) ([]casefile.AreaScoreInput, error) {
+func (ec *executionContext) unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx context.Context, v any) ([]casedata.AssessmentScore, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]casefile.AreaScoreInput, len(vSlice))
+	res := make([]casedata.AssessmentScore, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAreaScoreInput2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

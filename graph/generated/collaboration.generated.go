@@ -3174,7 +3174,7 @@ func (ec *executionContext) unmarshalInputCorrectAssessmentInput(ctx context.Con
 			it.AssessedOn = data
 		case "scores":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scores"))
-			data, err := ec.unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋcaseworkᚋcasefileᚐAreaScoreInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAreaScoreInput2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -14,20 +14,13 @@ import (
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
-// AreaScoreInput scores one employability area.
-type AreaScoreInput struct {
-	Area  string
-	Score int
-	Note  *string
-}
-
 // RecordAssessmentInput records the access & evaluation form.
 type RecordAssessmentInput struct {
 	CaseID                string
 	PersonID              string
 	AssessorID            string
 	AssessedOn            time.Time
-	Scores                []AreaScoreInput
+	Scores                []casedata.AssessmentScore
 	WorkExperience        *string
 	ProfessionalInterests *string
 	HealthNotes           *string
@@ -94,7 +87,7 @@ func RecordAssessment(ctx context.Context, tx *store.Tx, in RecordAssessmentInpu
 type CorrectAssessmentInput struct {
 	AssessmentID          string
 	AssessedOn            *time.Time
-	Scores                []AreaScoreInput
+	Scores                []casedata.AssessmentScore
 	WorkExperience        *string
 	ProfessionalInterests *string
 	HealthNotes           *string
