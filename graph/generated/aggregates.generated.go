@@ -385,7 +385,7 @@ func (ec *executionContext) _CountRow(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var countTableImplementors = []string{"CountTable"}
@@ -445,7 +445,7 @@ func (ec *executionContext) _CountTable(ctx context.Context, sel ast.SelectionSe
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var suppressedCountImplementors = []string{"SuppressedCount"}
@@ -490,7 +490,7 @@ func (ec *executionContext) _SuppressedCount(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

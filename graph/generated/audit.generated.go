@@ -460,7 +460,7 @@ func (ec *executionContext) _AccessLogConnection(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var accessLogEdgeImplementors = []string{"AccessLogEdge"}
@@ -505,7 +505,7 @@ func (ec *executionContext) _AccessLogEdge(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var accessLogEntryImplementors = []string{"AccessLogEntry"}
@@ -595,7 +595,7 @@ func (ec *executionContext) _AccessLogEntry(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

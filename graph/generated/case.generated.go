@@ -4800,7 +4800,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var activityEntryPayloadImplementors = []string{"ActivityEntryPayload"}
@@ -4840,7 +4840,7 @@ func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var areaScoreImplementors = []string{"AreaScore"}
@@ -4890,7 +4890,7 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var assessmentImplementors = []string{"Assessment", "Node"}
@@ -4985,7 +4985,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var assessmentPayloadImplementors = []string{"AssessmentPayload"}
@@ -5025,7 +5025,7 @@ func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.Sele
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var caseImplementors = []string{"Case", "Node"}
@@ -5175,7 +5175,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var caseConnectionImplementors = []string{"CaseConnection"}
@@ -5225,7 +5225,7 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var caseEdgeImplementors = []string{"CaseEdge"}
@@ -5270,7 +5270,7 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var caseOrganisationLinkImplementors = []string{"CaseOrganisationLink"}
@@ -5315,7 +5315,7 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var casePayloadImplementors = []string{"CasePayload"}
@@ -5355,7 +5355,7 @@ func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionS
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var interventionImplementors = []string{"Intervention", "Node"}
@@ -5470,7 +5470,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var interventionPayloadImplementors = []string{"InterventionPayload"}
@@ -5510,7 +5510,7 @@ func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var projectImplementors = []string{"Project", "Node"}
@@ -5625,7 +5625,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var projectPayloadImplementors = []string{"ProjectPayload"}
@@ -5665,7 +5665,7 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

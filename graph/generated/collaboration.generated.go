@@ -3814,7 +3814,7 @@ func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var caseParticipationImplementors = []string{"CaseParticipation"}
@@ -3889,7 +3889,7 @@ func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.Sele
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var fieldChangeImplementors = []string{"FieldChange"}
@@ -3944,7 +3944,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personDataChangeImplementors = []string{"PersonDataChange"}
@@ -4004,7 +4004,7 @@ func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.Selec
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personPayloadImplementors = []string{"PersonPayload"}
@@ -4044,7 +4044,7 @@ func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var referralImplementors = []string{"Referral", "Node"}
@@ -4174,7 +4174,7 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var referralConnectionImplementors = []string{"ReferralConnection"}
@@ -4224,7 +4224,7 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var referralEdgeImplementors = []string{"ReferralEdge"}
@@ -4269,7 +4269,7 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var referralPayloadImplementors = []string{"ReferralPayload"}
@@ -4309,7 +4309,7 @@ func (ec *executionContext) _ReferralPayload(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var transferImplementors = []string{"Transfer", "Node"}
@@ -4409,7 +4409,7 @@ func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var transferConnectionImplementors = []string{"TransferConnection"}
@@ -4459,7 +4459,7 @@ func (ec *executionContext) _TransferConnection(ctx context.Context, sel ast.Sel
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var transferEdgeImplementors = []string{"TransferEdge"}
@@ -4504,7 +4504,7 @@ func (ec *executionContext) _TransferEdge(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var transferPayloadImplementors = []string{"TransferPayload"}
@@ -4544,7 +4544,7 @@ func (ec *executionContext) _TransferPayload(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2518,7 +2518,7 @@ func (ec *executionContext) _EsfGroup(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfIncompleteImplementors = []string{"EsfIncomplete"}
@@ -2578,7 +2578,7 @@ func (ec *executionContext) _EsfIncomplete(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfIndicatorValueImplementors = []string{"EsfIndicatorValue"}
@@ -2648,7 +2648,7 @@ func (ec *executionContext) _EsfIndicatorValue(ctx context.Context, sel ast.Sele
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfMissingCountImplementors = []string{"EsfMissingCount"}
@@ -2693,7 +2693,7 @@ func (ec *executionContext) _EsfMissingCount(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfParticipantImplementors = []string{"EsfParticipant"}
@@ -2808,7 +2808,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfProfileImplementors = []string{"EsfProfile"}
@@ -2853,7 +2853,7 @@ func (ec *executionContext) _EsfProfile(ctx context.Context, sel ast.SelectionSe
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfProfileRowImplementors = []string{"EsfProfileRow"}
@@ -2908,7 +2908,7 @@ func (ec *executionContext) _EsfProfileRow(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfProfileTableImplementors = []string{"EsfProfileTable"}
@@ -2958,7 +2958,7 @@ func (ec *executionContext) _EsfProfileTable(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfRecordChangeImplementors = []string{"EsfRecordChange"}
@@ -3008,7 +3008,7 @@ func (ec *executionContext) _EsfRecordChange(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfReportImplementors = []string{"EsfReport"}
@@ -3068,7 +3068,7 @@ func (ec *executionContext) _EsfReport(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfRoundProfileImplementors = []string{"EsfRoundProfile"}
@@ -3118,7 +3118,7 @@ func (ec *executionContext) _EsfRoundProfile(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfValueChangeImplementors = []string{"EsfValueChange"}
@@ -3193,7 +3193,7 @@ func (ec *executionContext) _EsfValueChange(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var esfVerificationImplementors = []string{"EsfVerification"}
@@ -3263,7 +3263,7 @@ func (ec *executionContext) _EsfVerification(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var freezeEsfReportPayloadImplementors = []string{"FreezeEsfReportPayload"}
@@ -3303,7 +3303,7 @@ func (ec *executionContext) _FreezeEsfReportPayload(ctx context.Context, sel ast
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var frozenEsfReportImplementors = []string{"FrozenEsfReport"}
@@ -3388,7 +3388,7 @@ func (ec *executionContext) _FrozenEsfReport(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

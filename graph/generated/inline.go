@@ -2,6 +2,7 @@ package generated
 
 import (
 	"context"
+	"io"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -37,4 +38,61 @@ func marshalSliceInline(ctx context.Context, length int, marshalElement func(ctx
 		return nil
 	}
 	return ret
+}
+
+// marshalObject is an object's fields as the response writes them. gqlgen's FieldSet
+// writes the same JSON, keeping a map of the aliases written so that deferred fields
+// merged into the object are written once, and copying every field it yields to the
+// heap; no field is deferred (graph/gqlgen), and a field whose alias was written already
+// is skipped here too.
+func marshalObject(fields []graphql.CollectedField, values []graphql.Marshaler) graphql.Marshaler {
+	return &objectFields{fields: fields, values: values}
+}
+
+type objectFields struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+func (o *objectFields) MarshalGQL(w io.Writer) {
+	io.WriteString(w, "{")
+	first := true
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if written(o.fields[:i], alias) {
+			continue
+		}
+		if !first {
+			io.WriteString(w, ",")
+		}
+		first = false
+		writeName(w, alias)
+		io.WriteString(w, ":")
+		o.values[i].MarshalGQL(w)
+	}
+	io.WriteString(w, "}")
+}
+
+func written(before []graphql.CollectedField, alias string) bool {
+	for i := range before {
+		if before[i].Alias == alias {
+			return true
+		}
+	}
+	return false
+}
+
+// writeName writes a response key as a JSON string. GraphQL names need no escaping
+// (/[_A-Za-z][_0-9A-Za-z]*/); anything else goes through gqlgen's string marshaller.
+func writeName(w io.Writer, name string) {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			graphql.MarshalString(name).MarshalGQL(w)
+			return
+		}
+	}
+	io.WriteString(w, `"`)
+	io.WriteString(w, name)
+	io.WriteString(w, `"`)
 }

@@ -1975,7 +1975,7 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var operationConnectionImplementors = []string{"OperationConnection"}
@@ -2025,7 +2025,7 @@ func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var operationEdgeImplementors = []string{"OperationEdge"}
@@ -2070,7 +2070,7 @@ func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var operationRoundImplementors = []string{"OperationRound", "Node"}
@@ -2135,7 +2135,7 @@ func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.Selecti
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var participationImplementors = []string{"Participation", "Node"}
@@ -2265,7 +2265,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var participationConnectionImplementors = []string{"ParticipationConnection"}
@@ -2315,7 +2315,7 @@ func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel as
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var participationEdgeImplementors = []string{"ParticipationEdge"}
@@ -2360,7 +2360,7 @@ func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.Sele
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var participationPayloadImplementors = []string{"ParticipationPayload"}
@@ -2400,7 +2400,7 @@ func (ec *executionContext) _ParticipationPayload(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -656,7 +656,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var organisationImplementors = []string{"Organisation", "Node"}
@@ -726,7 +726,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var organisationConnectionImplementors = []string{"OrganisationConnection"}
@@ -776,7 +776,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var organisationEdgeImplementors = []string{"OrganisationEdge"}
@@ -821,7 +821,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var staffImplementors = []string{"Staff", "Node"}
@@ -876,7 +876,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

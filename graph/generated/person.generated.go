@@ -2158,7 +2158,7 @@ func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var householdImplementors = []string{"Household", "Node"}
@@ -2238,7 +2238,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var householdMemberImplementors = []string{"HouseholdMember", "Node"}
@@ -2303,7 +2303,7 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var householdMemberPayloadImplementors = []string{"HouseholdMemberPayload"}
@@ -2343,7 +2343,7 @@ func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personImplementors = []string{"Person", "Node"}
@@ -2483,7 +2483,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personConnectionImplementors = []string{"PersonConnection"}
@@ -2533,7 +2533,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personEdgeImplementors = []string{"PersonEdge"}
@@ -2578,7 +2578,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var registerPersonPayloadImplementors = []string{"RegisterPersonPayload"}
@@ -2618,7 +2618,7 @@ func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

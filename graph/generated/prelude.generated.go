@@ -1225,7 +1225,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -1280,7 +1280,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -1345,7 +1345,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -1410,7 +1410,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -1475,7 +1475,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -1565,7 +1565,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

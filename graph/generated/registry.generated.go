@@ -4918,7 +4918,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var benefitHouseholdMemberImplementors = []string{"BenefitHouseholdMember"}
@@ -4973,7 +4973,7 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var employmentEventImplementors = []string{"EmploymentEvent"}
@@ -5103,7 +5103,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var freshnessImplementors = []string{"Freshness"}
@@ -5168,7 +5168,7 @@ func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var iseeImplementors = []string{"Isee"}
@@ -5263,7 +5263,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var labourStatusImplementors = []string{"LabourStatus"}
@@ -5373,7 +5373,7 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var refreshRegistryDataPayloadImplementors = []string{"RefreshRegistryDataPayload"}
@@ -5458,7 +5458,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload(ctx context.Context, sel
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var registryCollectionStatusImplementors = []string{"RegistryCollectionStatus"}
@@ -5538,7 +5538,7 @@ func (ec *executionContext) _RegistryCollectionStatus(ctx context.Context, sel a
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var registrySourceStatusImplementors = []string{"RegistrySourceStatus"}
@@ -5643,7 +5643,7 @@ func (ec *executionContext) _RegistrySourceStatus(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var schoolQualificationImplementors = []string{"SchoolQualification"}
@@ -5693,7 +5693,7 @@ func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var schoolRecordImplementors = []string{"SchoolRecord"}
@@ -5798,7 +5798,7 @@ func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

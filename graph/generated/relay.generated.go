@@ -5313,7 +5313,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -5358,7 +5358,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var queryImplementors = []string{"Query"}
@@ -6031,7 +6031,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

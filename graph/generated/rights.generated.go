@@ -2431,7 +2431,7 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var consentRecordImplementors = []string{"ConsentRecord"}
@@ -2536,7 +2536,7 @@ func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var consentRecordPayloadImplementors = []string{"ConsentRecordPayload"}
@@ -2576,7 +2576,7 @@ func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var erasePersonPayloadImplementors = []string{"ErasePersonPayload"}
@@ -2621,7 +2621,7 @@ func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.Sel
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var personRectificationImplementors = []string{"PersonRectification"}
@@ -2696,7 +2696,7 @@ func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var processingRestrictionImplementors = []string{"ProcessingRestriction"}
@@ -2791,7 +2791,7 @@ func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var processingRestrictionPayloadImplementors = []string{"ProcessingRestrictionPayload"}
@@ -2831,7 +2831,7 @@ func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, s
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var purposeLegalBasisImplementors = []string{"PurposeLegalBasis"}
@@ -2896,7 +2896,7 @@ func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.Sele
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var rectifyPersonPayloadImplementors = []string{"RectifyPersonPayload"}
@@ -2936,7 +2936,7 @@ func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var rightsRequestImplementors = []string{"RightsRequest"}
@@ -3056,7 +3056,7 @@ func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var rightsRequestEventImplementors = []string{"RightsRequestEvent"}
@@ -3111,7 +3111,7 @@ func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.Sel
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var rightsRequestPayloadImplementors = []string{"RightsRequestPayload"}
@@ -3151,7 +3151,7 @@ func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.S
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var subjectAccessExportImplementors = []string{"SubjectAccessExport"}
@@ -3206,7 +3206,7 @@ func (ec *executionContext) _SubjectAccessExport(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

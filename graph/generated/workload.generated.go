@@ -1111,7 +1111,7 @@ func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var dueActionConnectionImplementors = []string{"DueActionConnection"}
@@ -1161,7 +1161,7 @@ func (ec *executionContext) _DueActionConnection(ctx context.Context, sel ast.Se
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var dueActionEdgeImplementors = []string{"DueActionEdge"}
@@ -1206,7 +1206,7 @@ func (ec *executionContext) _DueActionEdge(ctx context.Context, sel ast.Selectio
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var meImplementors = []string{"Me"}
@@ -1306,7 +1306,7 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var staffConnectionImplementors = []string{"StaffConnection"}
@@ -1356,7 +1356,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 var staffEdgeImplementors = []string{"StaffEdge"}
@@ -1401,7 +1401,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 		})
 	}
 
-	return out
+	return marshalObject(fields, out.Values)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -1,5 +1,5 @@
 // Command gqlgen generates graph/generated and graph/model from gqlgen.yml, as gqlgen's
-// own `generate` does, with two changes to how the executor runs a query's fields.
+// own `generate` does, and changes how the executor runs and writes a query's fields.
 //
 // Fields below the root run on the goroutine that marshals their object, one after
 // another, and so do the elements of a list; gqlgen's default gives every resolver field
@@ -10,11 +10,12 @@
 // keep their goroutines, and mutations run their root fields in order, as gqlgen does.
 //
 // With no field deferred any more (only a field on a goroutine of its own can be), objects
-// no longer allocate an empty set of deferred fields and compute their path for it, as
-// gqlgen has every object do; a fragment marked @defer arrives with the rest of the
-// response (the hub's transports never sent deferred parts anyway). And the fields of a
-// scalar type share one error for "has no child fields" instead of allocating it at every
-// field resolved.
+// no longer allocate an empty set of deferred fields and build their path for it, as
+// gqlgen has every object do, and they are written without the map of the aliases written
+// that gqlgen keeps for merging deferred fields (marshalObject); a fragment marked @defer
+// arrives with the rest of the response (the hub's transports never sent deferred parts
+// anyway). And the fields of a scalar type share one error for "has no child fields"
+// instead of allocating it at every field resolved.
 //
 // All but the first change rewrite gqlgen's output; the rewrite fails when the code it
 // expects is not there (another gqlgen version), rather than leave it half done.
@@ -69,15 +70,15 @@ func generate() error {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
-	if n.lists == 0 || n.objects == 0 || len(scalars) == 0 {
-		return fmt.Errorf("found %d lists, %d objects and %d scalar types to rewrite in %s: gqlgen's output changed",
-			n.lists, n.objects, len(scalars), dir)
+	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 {
+		return fmt.Errorf("found %d lists, %d objects (%d returning their field set) and %d scalar types to rewrite in %s: gqlgen's output changed",
+			n.lists, n.objects, n.returns, len(scalars), dir)
 	}
 	return writeScalarErrors(filepath.Join(dir, scalarErrorsFile), cfg.Exec.Package, scalars)
 }
 
 // counts are the rewrites made.
-type counts struct{ lists, objects int }
+type counts struct{ lists, objects, returns int }
 
 // inlineFields is the plugin that runs the fields of every object but the root types on
 // their object's goroutine.
@@ -130,6 +131,14 @@ const (
 `
 )
 
+// fieldSetReturn ends every object's marshaller, returning gqlgen's field set, which
+// writes the object keeping a map of the aliases written (for deferred fields); objectReturn
+// writes it without (marshalObject).
+const (
+	fieldSetReturn = "\n\treturn out\n}\n"
+	objectReturn   = "\n\treturn marshalObject(fields, out.Values)\n}\n"
+)
+
 // scalarChildren is the error of a field of a scalar type, allocated at every field.
 var scalarChildren = regexp.MustCompile(`errors\.New\("field of type (\w+) does not have child fields"\)`)
 
@@ -154,6 +163,8 @@ func rewrite(path string, n *counts, scalars map[string]bool) error {
 	text = strings.ReplaceAll(text, concurrentList, inlineList)
 	text = strings.ReplaceAll(text, deferredGroup, onlyDeferred)
 	text = strings.ReplaceAll(text, noDeferredSet, noDeferred)
+	n.returns += strings.Count(text, fieldSetReturn)
+	text = strings.ReplaceAll(text, fieldSetReturn, objectReturn)
 	text = scalarChildren.ReplaceAllStringFunc(text, func(m string) string {
 		typ := scalarChildren.FindStringSubmatch(m)[1]
 		scalars[typ] = true
