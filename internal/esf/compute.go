@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -147,8 +148,8 @@ func (q Query) normalised() (Query, Rules, error) {
 	return q, rules, nil
 }
 
-func (q Query) scope() store.ESFScope {
-	return store.ESFScope{Programme: q.Programme, SpecificObjective: q.SpecificObjective, OperationCode: q.OperationCode}
+func (q Query) scope() esfdata.Scope {
+	return esfdata.Scope{Programme: q.Programme, SpecificObjective: q.SpecificObjective, OperationCode: q.OperationCode}
 }
 
 // Filtered reports whether q narrows the report to a programme, specific objective or
@@ -159,9 +160,9 @@ func (q Query) Filtered() bool {
 
 // tally holds the raw counts a report is assembled from.
 type tally struct {
-	ops      []store.ESFOperationRef
-	rows     []store.ESFCountRow
-	entities map[string]store.ESFEntityCount
+	ops      []esfdata.OperationRef
+	rows     []esfdata.CountRow
+	entities map[string]esfdata.EntityCount
 	// participant maps an indicator's position in Indicators to its criterion's position
 	// in the count query, -1 for entity indicators.
 	participant []int
@@ -170,19 +171,19 @@ type tally struct {
 // count runs the report's statements: the operations in scope, the participant counts in
 // one aggregation, and the entity counts.
 func count(ctx context.Context, tx *store.Tx, q Query, rules Rules) (*tally, error) {
-	ops, err := tx.ESFOperations(ctx, q.scope())
+	ops, err := esfdata.Operations(ctx, tx, q.scope())
 	if err != nil {
 		return nil, fmt.Errorf("esf: report: %w", err)
 	}
 	if q.OperationCode != "" && len(ops) == 0 {
 		return nil, fmt.Errorf("esf: report: %w", apperr.Inputf("operationCode", "no operation with code %q matches the query", q.OperationCode))
 	}
-	t := &tally{ops: ops, entities: map[string]store.ESFEntityCount{}}
+	t := &tally{ops: ops, entities: map[string]esfdata.EntityCount{}}
 	if len(ops) == 0 {
 		return t, nil
 	}
 	ids := scopeIDs(q, ops)
-	var criteria []store.ESFCriterion
+	var criteria []esfdata.Criterion
 	for _, ind := range Indicators {
 		c, ok := ind.criterion(rules)
 		if !ok {
@@ -192,11 +193,11 @@ func count(ctx context.Context, tx *store.Tx, q Query, rules Rules) (*tally, err
 		t.participant = append(t.participant, len(criteria))
 		criteria = append(criteria, c)
 	}
-	t.rows, err = tx.ESFCount(ctx, store.ESFCountQuery{Cutoff: q.Cutoff, OperationIDs: ids, Criteria: criteria, Rules: rules.store()})
+	t.rows, err = esfdata.Count(ctx, tx, esfdata.CountQuery{Cutoff: q.Cutoff, OperationIDs: ids, Criteria: criteria, Rules: rules.store()})
 	if err != nil {
 		return nil, fmt.Errorf("esf: report: %w", err)
 	}
-	ents, err := tx.ESFEntityCounts(ctx, q.Cutoff, ids)
+	ents, err := esfdata.EntityCounts(ctx, tx, q.Cutoff, ids)
 	if err != nil {
 		return nil, fmt.Errorf("esf: report: %w", err)
 	}
@@ -263,7 +264,7 @@ func newGroup(k GroupKey) Group {
 }
 
 // add adds one count row (an operation, gender and set of missing fields) to a group.
-func (t *tally) add(g *Group, row store.ESFCountRow) {
+func (t *tally) add(g *Group, row esfdata.CountRow) {
 	if row.Missing != 0 {
 		inc := &g.Incomplete
 		inc.Total += row.Participants
@@ -300,7 +301,7 @@ func addByGender(gender string, n int64, women, men, nonBinary *int64) {
 	}
 }
 
-func addEntities(g *Group, e store.ESFEntityCount) {
+func addEntities(g *Group, e esfdata.EntityCount) {
 	for i, ind := range Indicators {
 		switch ind.Test {
 		case TestPublicEntity:
@@ -312,7 +313,7 @@ func addEntities(g *Group, e store.ESFEntityCount) {
 }
 
 // groupKey is the reporting group of an operation.
-func groupKey(o store.ESFOperationRef) GroupKey {
+func groupKey(o esfdata.OperationRef) GroupKey {
 	return GroupKey{o.Programme, o.Priority, o.SpecificObjective, o.CategoryOfRegion}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/esf/esfimport"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -356,7 +357,7 @@ func TestDefaultRulesMatchStoredWindows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.tx(func(tx *store.Tx) error {
-		days, months, err := tx.ESFResultWindows(e.ctx)
+		days, months, err := esfdata.ResultWindows(e.ctx, tx)
 		require.NoError(t, err)
 		r := esf.DefaultRules()
 		require.Equal(t, r.LeavingWindowDays, days, "change esf_result_windows() in a migration together with DefaultRules")

@@ -245,7 +245,7 @@ func TestFailedImportStoresNothing(t *testing.T) {
 	})
 	requireProblems(t, err, wantProblem{3, 4, `"3,5" is not a whole number`})
 	e.tx(func(tx *store.Tx) error {
-		targets, err := tx.ESFTargets(e.ctx, nil)
+		targets, err := esfdata.Targets(e.ctx, tx, nil)
 		require.NoError(t, err)
 		require.Empty(t, targets, "neither file left a row behind")
 		return nil
@@ -255,7 +255,7 @@ func TestFailedImportStoresNothing(t *testing.T) {
 		res, err := esfimport.ImportTargets(e.ctx, tx, strings.NewReader(h+"OP1;COM;EECO01;1.200\r\n"))
 		require.NoError(t, err)
 		require.Equal(t, esfimport.ImportResult{Rows: 1, Inserted: 1}, res)
-		targets, err := tx.ESFTargets(e.ctx, nil)
+		targets, err := esfdata.Targets(e.ctx, tx, nil)
 		require.NoError(t, err)
 		require.Equal(t, int64(1200), targets[0].Planned)
 		return nil

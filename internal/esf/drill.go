@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -97,7 +98,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 		return nil, fmt.Errorf("esf: drill-down: %w", err)
 	}
 
-	ops, err := tx.ESFOperations(ctx, nq.scope())
+	ops, err := esfdata.Operations(ctx, tx, nq.scope())
 	if err != nil {
 		return nil, fmt.Errorf("esf: drill-down: %w", err)
 	}
@@ -111,7 +112,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 	if len(ids) == 0 {
 		return []Participant{}, nil
 	}
-	sq := store.ESFParticipantQuery{
+	sq := esfdata.ParticipantQuery{
 		Cutoff:       nq.Cutoff,
 		OperationIDs: ids,
 		Rules:        rules.store(),
@@ -124,7 +125,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 		crit, _ := ind.criterion(rules)
 		sq.Criterion = &crit
 	}
-	rows, err := tx.ESFParticipants(ctx, sq)
+	rows, err := esfdata.Participants(ctx, tx, sq)
 	if err != nil {
 		return nil, fmt.Errorf("esf: drill-down: %w", err)
 	}
@@ -140,7 +141,7 @@ func DrillDown(ctx context.Context, tx *store.Tx, q DrillQuery, p Pseudonymiser)
 	return out, nil
 }
 
-func participant(r store.ESFParticipantRow, p Pseudonymiser) Participant {
+func participant(r esfdata.ParticipantRow, p Pseudonymiser) Participant {
 	x := Participant{
 		Pseudonym:     p.Person(r.PersonID),
 		PersonID:      r.PersonID,

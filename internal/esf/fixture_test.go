@@ -141,7 +141,7 @@ func (e *env) load(ops []string, parts []part, sits []sit) {
 				}
 				rec := esfdata.Situation{PersonID: person, Situation: s.Situation, Date: date(s.Date), Spell: s.Spell, Source: "CASE_MANAGER"}
 				if !s.Global {
-					ops, err := tx.ESFOperations(e.ctx, store.ESFScope{OperationCode: s.Op})
+					ops, err := esfdata.Operations(e.ctx, tx, esfdata.Scope{OperationCode: s.Op})
 					if err != nil {
 						return err
 					}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 	"github.com/ponte-hub/ponte/pkg/globalid"
 )
@@ -71,7 +72,7 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 	}
 	rep := t.report(q, rules)
 	id := store.NewID().String()
-	recs, err := tx.ESFRecordHashes(ctx, q.Cutoff, scopeIDs(q, t.ops))
+	recs, err := esfdata.HashRecords(ctx, tx, q.Cutoff, scopeIDs(q, t.ops))
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
@@ -85,17 +86,17 @@ func Freeze(ctx context.Context, tx *store.Tx, req FreezeRequest) (*Frozen, erro
 		return nil, fmt.Errorf("esf: freeze: encode query: %w", err)
 	}
 	// frozen_at is signed, so it is fixed here, to the microsecond the database keeps.
-	row := store.ESFFrozenReport{ID: id, Cutoff: q.Cutoff, Query: query, Report: body, RecordCount: recs.Count,
+	row := esfdata.FrozenReport{ID: id, Cutoff: q.Cutoff, Query: query, Report: body, RecordCount: recs.Count,
 		RecordsDigest: recs.Digest, ReportHash: reportHash(body, recs.Digest), FrozenBy: req.FrozenBy, Note: req.Note,
 		FrozenAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := seal(req.Signer, &row, recs.Count, recs.Digest); err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
 	// The report row first: it seals the records that follow in this transaction.
-	if err := tx.ESFInsertFrozenReport(ctx, row); err != nil {
+	if err := esfdata.InsertFrozenReport(ctx, tx, row); err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
-	n, digest, err := tx.ESFInsertFrozenRecords(ctx, id, recs)
+	n, digest, err := esfdata.InsertFrozenRecords(ctx, tx, id, recs)
 	if err != nil {
 		return nil, fmt.Errorf("esf: freeze: %w", err)
 	}
@@ -114,7 +115,7 @@ type frozenQuery struct {
 	Rules             Rules  `json:"rules"`
 }
 
-func scopeIDs(q Query, ops []store.ESFOperationRef) []string {
+func scopeIDs(q Query, ops []esfdata.OperationRef) []string {
 	if !q.Filtered() {
 		return nil
 	}
@@ -140,11 +141,11 @@ func LoadFrozen(ctx context.Context, tx *store.Tx, id string) (*Frozen, error) {
 	return f, err
 }
 
-func loadFrozen(ctx context.Context, tx *store.Tx, id string) (store.ESFFrozenReport, *Frozen, error) {
+func loadFrozen(ctx context.Context, tx *store.Tx, id string) (esfdata.FrozenReport, *Frozen, error) {
 	if !globalid.IsUUID(id) {
-		return store.ESFFrozenReport{}, nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
+		return esfdata.FrozenReport{}, nil, fmt.Errorf("esf: frozen report: %w", apperr.Inputf("id", "%q is not a report id", id))
 	}
-	row, err := tx.ESFFrozenReportByID(ctx, id)
+	row, err := esfdata.FrozenReportByID(ctx, tx, id)
 	if err != nil {
 		return row, nil, fmt.Errorf("esf: frozen report %s: %w", id, err)
 	}
@@ -152,7 +153,7 @@ func loadFrozen(ctx context.Context, tx *store.Tx, id string) (store.ESFFrozenRe
 	return row, f, err
 }
 
-func frozenFromRow(row store.ESFFrozenReport) (*Frozen, error) {
+func frozenFromRow(row esfdata.FrozenReport) (*Frozen, error) {
 	var rep Report
 	if err := json.Unmarshal(row.Report, &rep); err != nil {
 		return nil, fmt.Errorf("esf: frozen report %s: decode: %w", row.ID, err)
@@ -226,7 +227,7 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser, s *Si
 	}
 	v := &Verification{Frozen: f, KeyID: row.SigningKeyID, ChangedRecords: []RecordChange{}, ChangedValues: []ValueChange{}}
 
-	n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
+	n, digest, err := esfdata.FrozenRecordsDigest(ctx, tx, id)
 	if err != nil {
 		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
 	}
@@ -250,14 +251,14 @@ func Verify(ctx context.Context, tx *store.Tx, id string, p Pseudonymiser, s *Si
 	switch {
 	case errors.As(err, &ie) && q.OperationCode != "":
 		// The operation itself is gone: nothing is in scope any more.
-		t = &tally{entities: map[string]store.ESFEntityCount{}}
+		t = &tally{entities: map[string]esfdata.EntityCount{}}
 	case err != nil:
 		return nil, err
 	}
 	current := t.report(q, rules)
 	v.ChangedValues = compareReports(f.Report, current)
 
-	changes, err := tx.ESFFrozenRecordChanges(ctx, id, q.Cutoff, scopeIDs(q, t.ops))
+	changes, err := esfdata.FrozenRecordChanges(ctx, tx, id, q.Cutoff, scopeIDs(q, t.ops))
 	if err != nil {
 		return nil, fmt.Errorf("esf: verify %s: %w", id, err)
 	}
@@ -347,7 +348,7 @@ func ListFrozen(ctx context.Context, tx *store.Tx, limit int) ([]FrozenSummary, 
 	if limit < 1 || limit > 1000 {
 		return nil, fmt.Errorf("esf: frozen reports: %w", apperr.Inputf("limit", "must be 1-1000, got %d", limit))
 	}
-	rows, err := tx.ESFFrozenReports(ctx, limit)
+	rows, err := esfdata.FrozenReports(ctx, tx, limit)
 	if err != nil {
 		return nil, fmt.Errorf("esf: frozen reports: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/migrations"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
@@ -75,24 +76,24 @@ func (b *frozenBundle) tamper(t *testing.T, sql string, args ...any) {
 }
 
 // row reads the stored report row and the count and digest of its stored records.
-func (b *frozenBundle) row(t *testing.T) (store.ESFFrozenReport, int64, string) {
+func (b *frozenBundle) row(t *testing.T) (esfdata.FrozenReport, int64, string) {
 	t.Helper()
-	var row store.ESFFrozenReport
+	var row esfdata.FrozenReport
 	var n int64
 	var digest string
 	b.e.tx(func(tx *store.Tx) error {
 		var err error
-		if row, err = tx.ESFFrozenReportByID(b.e.ctx, b.frozen.ID); err != nil {
+		if row, err = esfdata.FrozenReportByID(b.e.ctx, tx, b.frozen.ID); err != nil {
 			return err
 		}
-		n, digest, err = tx.ESFFrozenRecordsDigest(b.e.ctx, b.frozen.ID)
+		n, digest, err = esfdata.FrozenRecordsDigest(b.e.ctx, tx, b.frozen.ID)
 		return err
 	})
 	return row, n, digest
 }
 
 // store writes every column of a forged report row over the stored one.
-func (b *frozenBundle) store(t *testing.T, r store.ESFFrozenReport) {
+func (b *frozenBundle) store(t *testing.T, r esfdata.FrozenReport) {
 	t.Helper()
 	b.tamper(t, `UPDATE esf_frozen_reports SET report = $2, report_hash = $3, note = NULLIF($4, ''), signing_key_id = $5,
 		signing_public_key = $6, signed_digests = $7, signature = $8 WHERE id = $1`,
@@ -179,7 +180,7 @@ func TestVerifyNamesTheFieldThatChanged(t *testing.T) {
 func TestVerifyDetectsForgedReports(t *testing.T) {
 	t.Parallel()
 	// forge changes a value and recomputes the plain hash, which then matches.
-	forge := func(t *testing.T, b *frozenBundle) (store.ESFFrozenReport, int64, string) {
+	forge := func(t *testing.T, b *frozenBundle) (esfdata.FrozenReport, int64, string) {
 		t.Helper()
 		row, n, digest := b.row(t)
 		var rep esf.Report
@@ -195,26 +196,26 @@ func TestVerifyDetectsForgedReports(t *testing.T) {
 	other := signer(t, 2)
 	for _, tc := range []struct {
 		name    string
-		forge   func(t *testing.T, b *frozenBundle) store.ESFFrozenReport
+		forge   func(t *testing.T, b *frozenBundle) esfdata.FrozenReport
 		changed []string
 		problem string
 	}{
-		{"plain hash recomputed", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"plain hash recomputed", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, _, _ := forge(t, b)
 			return row
 		}, []string{esf.FieldReport, esf.FieldHash}, "no longer match"},
-		{"re-signed with another key", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"re-signed with another key", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, n, digest := forge(t, b)
 			require.NoError(t, esf.SealForTest(other, &row, n, digest))
 			return row
 		}, []string{esf.FieldSignature}, `signed with key "` + other.KeyID() + `", not with the configured key ` + signer(t, 1).KeyID()},
-		{"another key under the configured key's id", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"another key under the configured key's id", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, n, digest := forge(t, b)
 			require.NoError(t, esf.SealForTest(other, &row, n, digest))
 			row.SigningKeyID = b.key.KeyID()
 			return row
 		}, []string{esf.FieldSignature}, "the stored public key is not the configured key"},
-		{"a signature by another key beside the configured public key", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"a signature by another key beside the configured public key", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, n, digest := forge(t, b)
 			forged := row
 			require.NoError(t, esf.SealForTest(other, &forged, n, digest))
@@ -222,12 +223,12 @@ func TestVerifyDetectsForgedReports(t *testing.T) {
 			row.Signature = forged.Signature
 			return row
 		}, []string{esf.FieldSignature}, "does not verify"},
-		{"random signature", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"random signature", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, _, _ := b.row(t)
 			_, _ = rand.Read(row.Signature)
 			return row
 		}, []string{esf.FieldSignature}, "does not verify"},
-		{"digest list rewritten, signature kept", func(t *testing.T, b *frozenBundle) store.ESFFrozenReport {
+		{"digest list rewritten, signature kept", func(t *testing.T, b *frozenBundle) esfdata.FrozenReport {
 			row, n, digest := b.row(t)
 			row.Note = "first half of 2023"
 			forged := row

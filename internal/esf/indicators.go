@@ -3,7 +3,7 @@ package esf
 import (
 	"strings"
 
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // Kind tells which table of the Commission's report an indicator belongs to.
@@ -122,38 +122,38 @@ func IndicatorByCode(code string) (Indicator, bool) {
 
 // criterion compiles a participant indicator's test under rules r; entity indicators
 // have none.
-func (ind Indicator) criterion(r Rules) (store.ESFCriterion, bool) {
+func (ind Indicator) criterion(r Rules) (esfdata.Criterion, bool) {
 	switch ind.Test {
 	case TestParticipant:
-		return store.ESFCriterion{Kind: store.ESFParticipant}, true
+		return esfdata.Criterion{Kind: esfdata.Participant}, true
 	case TestStatus:
-		return store.ESFCriterion{Kind: store.ESFStatus, Value: ind.Status}, true
+		return esfdata.Criterion{Kind: esfdata.Status, Value: ind.Status}, true
 	case TestLongTermUnemployed:
-		return store.ESFCriterion{Kind: store.ESFLongTermUnemployed, Value: ind.Status}, true
+		return esfdata.Criterion{Kind: esfdata.LongTermUnemployed, Value: ind.Status}, true
 	case TestMinor:
-		return store.ESFCriterion{Kind: store.ESFAge, Min: 0, Max: r.MinorBelowAge - 1}, true
+		return esfdata.Criterion{Kind: esfdata.Age, Min: 0, Max: r.MinorBelowAge - 1}, true
 	case TestYoung:
-		return store.ESFCriterion{Kind: store.ESFAge, Min: r.YoungFromAge, Max: r.YoungToAge}, true
+		return esfdata.Criterion{Kind: esfdata.Age, Min: r.YoungFromAge, Max: r.YoungToAge}, true
 	case TestOlder:
-		return store.ESFCriterion{Kind: store.ESFAge, Min: r.OlderFromAge, Max: -1}, true
+		return esfdata.Criterion{Kind: esfdata.Age, Min: r.OlderFromAge, Max: -1}, true
 	case TestISCED:
-		return store.ESFCriterion{Kind: store.ESFISCED, Min: ind.ISCEDMin, Max: ind.ISCEDMax}, true
+		return esfdata.Criterion{Kind: esfdata.ISCED, Min: ind.ISCEDMin, Max: ind.ISCEDMax}, true
 	case TestFlag:
-		return store.ESFCriterion{Kind: store.ESFFlag, Value: ind.Flag}, true
+		return esfdata.Criterion{Kind: esfdata.Flag, Value: ind.Flag}, true
 	case TestLeaving:
-		return store.ESFCriterion{Kind: store.ESFLeaving, Situations: ind.Situations}, true
+		return esfdata.Criterion{Kind: esfdata.Leaving, Situations: ind.Situations}, true
 	case TestQualification:
-		return store.ESFCriterion{Kind: store.ESFQualification}, true
+		return esfdata.Criterion{Kind: esfdata.Qualification}, true
 	case TestSixMonths:
-		return store.ESFCriterion{Kind: store.ESFSixMonths, Situations: ind.Situations}, true
+		return esfdata.Criterion{Kind: esfdata.SixMonths, Situations: ind.Situations}, true
 	case TestImproved:
-		return store.ESFCriterion{Kind: store.ESFImproved}, true
+		return esfdata.Criterion{Kind: esfdata.Improved}, true
 	}
-	return store.ESFCriterion{}, false
+	return esfdata.Criterion{}, false
 }
 
-func (r Rules) store() store.ESFRules {
-	return store.ESFRules{
+func (r Rules) store() esfdata.Rules {
+	return esfdata.Rules{
 		LTUAdultAge:       r.LTUAdultAge,
 		YouthLTUMonths:    r.YouthLTUMonths,
 		AdultLTUMonths:    r.AdultLTUMonths,
@@ -164,17 +164,17 @@ func (r Rules) store() store.ESFRules {
 
 // missingFields maps the store's completeness bits to fields, in reporting order.
 var missingFields = []struct {
-	bit   store.ESFMissing
+	bit   esfdata.Missing
 	field Field
 }{
-	{store.ESFMissingGender, FieldGender},
-	{store.ESFMissingBirthDate, FieldBirthDate},
-	{store.ESFMissingEmploymentStatus, FieldEmploymentStatus},
-	{store.ESFMissingUnemploymentMonths, FieldUnemploymentMonths},
-	{store.ESFMissingISCED, FieldISCED},
+	{esfdata.MissingGender, FieldGender},
+	{esfdata.MissingBirthDate, FieldBirthDate},
+	{esfdata.MissingEmploymentStatus, FieldEmploymentStatus},
+	{esfdata.MissingUnemploymentMonths, FieldUnemploymentMonths},
+	{esfdata.MissingISCED, FieldISCED},
 }
 
-func fieldsOf(m store.ESFMissing) []Field {
+func fieldsOf(m esfdata.Missing) []Field {
 	var out []Field
 	for _, f := range missingFields {
 		if m&f.bit != 0 {

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // OperationValues are the indicator values of every operation in scope at a cut-off, and
@@ -13,11 +14,11 @@ import (
 // operation (internal/esf/igrue).
 type OperationValues struct {
 	// Ops are sorted by code.
-	Ops []store.ESFOperationRef
+	Ops []esfdata.OperationRef
 	// Values holds each operation's values as a group of its own, by operation id.
 	Values map[string]*Group
 	// Targets holds the planned values by operation id and indicator code.
-	Targets map[string]map[string]store.ESFTarget
+	Targets map[string]map[string]esfdata.Target
 }
 
 // ValuesByOperation counts the report of q once per operation in scope.
@@ -30,14 +31,14 @@ func ValuesByOperation(ctx context.Context, tx *store.Tx, q Query) (*OperationVa
 	if err != nil {
 		return nil, err
 	}
-	targets, err := tx.ESFTargets(ctx, scopeIDs(q, t.ops))
+	targets, err := esfdata.Targets(ctx, tx, scopeIDs(q, t.ops))
 	if err != nil {
 		return nil, fmt.Errorf("esf: operation targets: %w", err)
 	}
-	ov := &OperationValues{Values: map[string]*Group{}, Targets: map[string]map[string]store.ESFTarget{}}
+	ov := &OperationValues{Values: map[string]*Group{}, Targets: map[string]map[string]esfdata.Target{}}
 	for _, x := range targets {
 		if ov.Targets[x.OperationID] == nil {
-			ov.Targets[x.OperationID] = map[string]store.ESFTarget{}
+			ov.Targets[x.OperationID] = map[string]esfdata.Target{}
 		}
 		ov.Targets[x.OperationID][x.Indicator] = x
 	}
@@ -46,14 +47,14 @@ func ValuesByOperation(ctx context.Context, tx *store.Tx, q Query) (*OperationVa
 		ov.Values[o.ID] = &g
 	}
 	t.fill(ov.Values)
-	ov.Ops = append([]store.ESFOperationRef(nil), t.ops...)
+	ov.Ops = append([]esfdata.OperationRef(nil), t.ops...)
 	sort.Slice(ov.Ops, func(i, j int) bool { return ov.Ops[i].Code < ov.Ops[j].Code })
 	return ov, nil
 }
 
 // ProgrammeTargets are an operation's programme-specific (DPR) targets, by indicator code.
-func (ov *OperationValues) ProgrammeTargets(opID string) []store.ESFTarget {
-	var dpr []store.ESFTarget
+func (ov *OperationValues) ProgrammeTargets(opID string) []esfdata.Target {
+	var dpr []esfdata.Target
 	for _, x := range ov.Targets[opID] {
 		if x.IndicatorType == "DPR" {
 			dpr = append(dpr, x)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -98,14 +99,14 @@ func Profile(ctx context.Context, tx *store.Tx, q ProfileQuery) (*ProfileReport,
 	if err := c.Err(); err != nil {
 		return nil, fmt.Errorf("esf: profile: %w", err)
 	}
-	ops, err := tx.ESFOperations(ctx, store.ESFScope{OperationCode: q.OperationCode})
+	ops, err := esfdata.Operations(ctx, tx, esfdata.Scope{OperationCode: q.OperationCode})
 	if err != nil {
 		return nil, fmt.Errorf("esf: profile: %w", err)
 	}
 	if len(ops) == 0 {
 		return nil, fmt.Errorf("esf: profile: %w", apperr.Inputf("operationCode", "no operation with code %q", q.OperationCode))
 	}
-	cells, err := tx.ESFProfile(ctx, store.ESFProfileQuery{
+	cells, err := esfdata.Profile(ctx, tx, esfdata.ProfileQuery{
 		OperationID:   ops[0].ID,
 		Round:         q.Round,
 		AgeBandStarts: AgeBandStarts,
@@ -118,7 +119,7 @@ func Profile(ctx context.Context, tx *store.Tx, q ProfileQuery) (*ProfileReport,
 	if q.Round > 0 && len(cells) == 0 {
 		return nil, fmt.Errorf("esf: profile: %w", apperr.Inputf("round", "operation %q has no round %d", q.OperationCode, q.Round))
 	}
-	offered, err := tx.ESFProfileServiceTypes(ctx, ops[0].ID)
+	offered, err := esfdata.ProfileServiceTypes(ctx, tx, ops[0].ID)
 	if err != nil {
 		return nil, fmt.Errorf("esf: profile: %w", err)
 	}
@@ -127,7 +128,7 @@ func Profile(ctx context.Context, tx *store.Tx, q ProfileQuery) (*ProfileReport,
 	return rep, nil
 }
 
-func assembleProfile(code string, cells []store.ESFProfileCell) *ProfileReport {
+func assembleProfile(code string, cells []esfdata.ProfileCell) *ProfileReport {
 	rep := &ProfileReport{OperationCode: code, Rounds: []RoundProfile{}, OfferedServices: []string{}}
 	byRound := map[int]map[string]map[string]int64{}
 	var order []int
@@ -143,7 +144,7 @@ func assembleProfile(code string, cells []store.ESFProfileCell) *ProfileReport {
 	}
 	for _, n := range order {
 		t := byRound[n]
-		rp := RoundProfile{Round: n, Participants: t[store.ESFProfileParticipants][""]}
+		rp := RoundProfile{Round: n, Participants: t[esfdata.ProfileParticipants][""]}
 		person := func(name, table string, cats []string, keys []string) {
 			counts := t[table]
 			pt := ProfileTable{Name: name, Missing: counts[""]}
@@ -158,23 +159,23 @@ func assembleProfile(code string, cells []store.ESFProfileCell) *ProfileReport {
 			}
 			rp.Tables = append(rp.Tables, pt)
 		}
-		person(TableGender, store.ESFProfileGender, []string{GenderWomen, GenderMen, GenderNonBinary},
+		person(TableGender, esfdata.ProfileGender, []string{GenderWomen, GenderMen, GenderNonBinary},
 			[]string{GenderWomen, GenderMen, GenderNonBinary})
-		person(TableOrigin, store.ESFProfileOrigin, []string{"ITALY", "OTHER"}, []string{"HOME", "OTHER"})
-		person(TableAgeBand, store.ESFProfileAgeBand, AgeBands, indexKeys(len(AgeBands), 0))
-		person(TableHousehold, store.ESFProfileHousehold, HouseholdSizes, indexKeys(len(HouseholdSizes), 1))
+		person(TableOrigin, esfdata.ProfileOrigin, []string{"ITALY", "OTHER"}, []string{"HOME", "OTHER"})
+		person(TableAgeBand, esfdata.ProfileAgeBand, AgeBands, indexKeys(len(AgeBands), 0))
+		person(TableHousehold, esfdata.ProfileHousehold, HouseholdSizes, indexKeys(len(HouseholdSizes), 1))
 
-		services := ProfileTable{Name: TableServices, Missing: t[store.ESFProfileNoService][""]}
+		services := ProfileTable{Name: TableServices, Missing: t[esfdata.ProfileNoService][""]}
 		listed := map[string]bool{}
 		for _, s := range ServiceTypes {
-			n, activated := t[store.ESFProfileServices][s]
+			n, activated := t[esfdata.ProfileServices][s]
 			services.Rows = append(services.Rows, ProfileRow{Category: s, Count: n})
 			if !activated {
 				services.NotOffered = append(services.NotOffered, s)
 			}
 			listed[s] = true
 		}
-		for s, n := range t[store.ESFProfileServices] {
+		for s, n := range t[esfdata.ProfileServices] {
 			if !listed[s] {
 				services.Rows = append(services.Rows, ProfileRow{Category: s, Count: n})
 			}

@@ -173,7 +173,7 @@ func TestEntitiesAndIN01(t *testing.T) {
 	require.NoError(t, err)
 	e.tx(func(tx *store.Tx) error {
 		ids := map[string]string{}
-		rows, err := tx.ESFOperations(e.ctx, store.ESFScope{})
+		rows, err := esfdata.Operations(e.ctx, tx, esfdata.Scope{})
 		require.NoError(t, err)
 		for _, o := range rows {
 			ids[o.Code] = o.ID
@@ -236,7 +236,7 @@ func TestIncompleteWithoutGender(t *testing.T) {
 	e.tx(func(tx *store.Tx) error {
 		id, err := casedata.CreatePerson(e.ctx, tx, casedata.Person{TaxCode: "RSSMRA68A01H501X", GivenName: "Mario", FamilyName: "Rossi"})
 		require.NoError(t, err)
-		ops, err := tx.ESFOperations(e.ctx, store.ESFScope{OperationCode: "OP3"})
+		ops, err := esfdata.Operations(e.ctx, tx, esfdata.Scope{OperationCode: "OP3"})
 		require.NoError(t, err)
 		status, isced := "INACTIVE", 3
 		_, err = casedata.EnrolParticipant(e.ctx, tx, casedata.Participation{OperationID: ops[0].ID, PersonID: id, EntryDate: date("2023-05-01"),

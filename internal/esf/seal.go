@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // Fields of a frozen report covered by its signature, in the order of its digest list.
@@ -93,7 +93,7 @@ func parseDigestList(s string) (digestList, error) {
 
 // digestsOf is the digest list of a stored report, given the count and digest of its
 // records as they are stored now.
-func digestsOf(keyID string, row store.ESFFrozenReport, records int64, recordsDigest string) digestList {
+func digestsOf(keyID string, row esfdata.FrozenReport, records int64, recordsDigest string) digestList {
 	vals := fieldValues(row, records, recordsDigest)
 	d := digestList{keyID: keyID, digests: make(map[string]string, len(vals))}
 	for name, v := range vals {
@@ -111,7 +111,7 @@ func digestsOf(keyID string, row store.ESFFrozenReport, records int64, recordsDi
 // the cut-off as a column and in the query) takes every copy, so that a change to any of
 // them shows. JSON is decoded and encoded again, since jsonb does not keep the text it
 // was given.
-func fieldValues(row store.ESFFrozenReport, records int64, recordsDigest string) map[string][]byte {
+func fieldValues(row esfdata.FrozenReport, records int64, recordsDigest string) map[string][]byte {
 	vals := map[string][]byte{
 		FieldID:          []byte(row.ID),
 		FieldRecords:     []byte(recordsDigest + "\n" + row.RecordsDigest),
@@ -160,7 +160,7 @@ func mustJSON(v any) []byte {
 
 // seal signs a report row about to be stored, whose records have the given count and
 // digest.
-func seal(s *Signer, row *store.ESFFrozenReport, records int64, recordsDigest string) error {
+func seal(s *Signer, row *esfdata.FrozenReport, records int64, recordsDigest string) error {
 	row.SigningKeyID = s.KeyID()
 	row.SigningPublicKey = s.PublicKey()
 	row.SignedDigests = digestsOf(row.SigningKeyID, *row, records, recordsDigest).String()
@@ -183,7 +183,7 @@ type signatureCheck struct {
 // now (records: the count and digest of its stored records). When it fails, the fields
 // whose digest differs from the stored list name what changed, and FieldSignature is
 // added when that list is not itself what the configured key signed.
-func checkSeal(s *Signer, row store.ESFFrozenReport, records int64, recordsDigest string) signatureCheck {
+func checkSeal(s *Signer, row esfdata.FrozenReport, records int64, recordsDigest string) signatureCheck {
 	now := digestsOf(row.SigningKeyID, row, records, recordsDigest)
 	if ok, _ := s.check(row.SigningKeyID, row.SigningPublicKey, []byte(now.String()), row.Signature); ok {
 		return signatureCheck{valid: true, changed: []string{}}

@@ -62,9 +62,3 @@ func MigrateDownToForTest(ctx context.Context, databaseURL string, version int64
 	_, err = p.DownTo(ctx, version)
 	return err
 }
-
-// ESFCountMaintainedForTest answers q from the maintained counts only; ok is false when
-// they cannot.
-func (t *Tx) ESFCountMaintainedForTest(ctx context.Context, q ESFCountQuery) (rows []ESFCountRow, ok bool, err error) {
-	return t.esfCountMaintained(ctx, q)
-}

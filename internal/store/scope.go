@@ -153,6 +153,10 @@ const (
 	ClaimPrincipalOrganisation = "ponte.principal_org"
 )
 
+// ClaimESFReport is "read" for a request allowed to report ESF+ values: it releases the
+// counts that include persons outside the participants scope (ESFProfile's services).
+const ClaimESFReport = "ponte.esf_report"
+
 // ClaimHealth is "read" for a transaction that may see the interventions whose service
 // type reveals health data (migrations/00360_access_revealing_services.sql).
 const ClaimHealth = "ponte.health"

@@ -33,23 +33,23 @@ func TestESFEntities(t *testing.T) {
 			{OperationID: op, OrganisationID: coop, Kind: esfdata.EntitySME, SupportedFrom: storetest.Day(2021, 6, 1)},
 		},
 	}, nil))
-	counts := func(cutoff string) store.ESFEntityCount {
+	counts := func(cutoff string) esfdata.EntityCount {
 		t.Helper()
-		var out []store.ESFEntityCount
+		var out []esfdata.EntityCount
 		require.NoError(t, st.InTx(ctx, store.TxOptions{Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 			var err error
-			out, err = tx.ESFEntityCounts(ctx, dayOf(cutoff), nil)
+			out, err = esfdata.EntityCounts(ctx, tx, dayOf(cutoff), nil)
 			return err
 		}))
 		if len(out) == 0 {
-			return store.ESFEntityCount{}
+			return esfdata.EntityCount{}
 		}
 		require.Len(t, out, 1)
 		out[0].OperationID = ""
 		return out[0]
 	}
-	require.Equal(t, store.ESFEntityCount{Public: 1}, counts("2021-05-31"))
-	require.Equal(t, store.ESFEntityCount{Public: 1, SME: 1}, counts("2021-06-01"))
+	require.Equal(t, esfdata.EntityCount{Public: 1}, counts("2021-05-31"))
+	require.Equal(t, esfdata.EntityCount{Public: 1, SME: 1}, counts("2021-06-01"))
 
 	// An organisation that is neither, recorded by the hub's own write, is refused by the
 	// table: it has no kind to count under.
@@ -84,7 +84,7 @@ func TestESFEntities(t *testing.T) {
 	require.Len(t, problems, 1)
 	require.Equal(t, "tax_code", problems[0].Field)
 	require.Contains(t, problems[0].Reason, "without this tax code exists")
-	require.Equal(t, store.ESFEntityCount{Public: 1, SME: 1}, counts("2021-06-01"))
+	require.Equal(t, esfdata.EntityCount{Public: 1, SME: 1}, counts("2021-06-01"))
 }
 
 func dayOf(s string) time.Time {

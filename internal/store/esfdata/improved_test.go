@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // esfContractData gives the random participants of esfRandomData statuses at entry and
@@ -48,12 +49,12 @@ func TestESFStoredImprovementMatchesLive(t *testing.T) {
 		strings.NewReplacer("{{P}}", "200", "{{S}}", "1000").Replace(esfContractData))
 	require.NoError(t, err)
 	st := store.New(pool)
-	criteria := []store.ESFCriterion{{Kind: store.ESFParticipant}, {Kind: store.ESFStatus, Value: "EMPLOYED"}, {Kind: store.ESFImproved}}
-	count := func(cutoff time.Time, live bool) []store.ESFCountRow {
-		var rows []store.ESFCountRow
+	criteria := []esfdata.Criterion{{Kind: esfdata.Participant}, {Kind: esfdata.Status, Value: "EMPLOYED"}, {Kind: esfdata.Improved}}
+	count := func(cutoff time.Time, live bool) []esfdata.CountRow {
+		var rows []esfdata.CountRow
 		require.NoError(t, st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 			var err error
-			rows, err = tx.ESFCount(ctx, store.ESFCountQuery{Cutoff: cutoff, Criteria: criteria, Rules: esfTestRules, Live: live})
+			rows, err = esfdata.Count(ctx, tx, esfdata.CountQuery{Cutoff: cutoff, Criteria: criteria, Rules: esfTestRules, Live: live})
 			return err
 		}))
 		return rows

@@ -1,17 +1,15 @@
-package store
+package esfdata
 
 import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// ClaimESFReport is "read" for a request allowed to report ESF+ values: it releases the
-// counts that include persons outside the participants scope (ESFProfile's services).
-const ClaimESFReport = "ponte.esf_report"
-
-// ESFProfileQuery asks for the programme-specific tables of one operation's rounds.
-type ESFProfileQuery struct {
+// ProfileQuery asks for the programme-specific tables of one operation's rounds.
+type ProfileQuery struct {
 	OperationID string
 	// Round is a round number; 0 takes every round.
 	Round int
@@ -24,35 +22,35 @@ type ESFProfileQuery struct {
 	HomeCountry string
 }
 
-// ESFProfileCell is one count of a round's table. Category is "" for the missing values.
-type ESFProfileCell struct {
+// ProfileCell is one count of a round's table. Category is "" for the missing values.
+type ProfileCell struct {
 	Round    int
 	Table    string
 	Category string
 	Count    int64
 }
 
-// The tables ESFProfile returns cells for.
+// The tables Profile returns cells for.
 const (
-	ESFProfileParticipants = "participants"
-	ESFProfileGender       = "gender"
-	ESFProfileOrigin       = "origin"
-	ESFProfileAgeBand      = "age_band"
-	ESFProfileHousehold    = "household_size"
-	ESFProfileServices     = "services"
-	// ESFProfileNoService counts the round's participants for whom no service of the round
+	ProfileParticipants = "participants"
+	ProfileGender       = "gender"
+	ProfileOrigin       = "origin"
+	ProfileAgeBand      = "age_band"
+	ProfileHousehold    = "household_size"
+	ProfileServices     = "services"
+	// ProfileNoService counts the round's participants for whom no service of the round
 	// is recorded, as beneficiary or as the participant of the project it belongs to.
-	ESFProfileNoService = "no_service"
+	ProfileNoService = "no_service"
 )
 
-// ESFProfile counts the participants of each round (a person entering a round twice
+// Profile counts the participants of each round (a person entering a round twice
 // counts once, with the data of the first entry) by recorded gender, origin (home country
 // or not), age band at entry and household size, and the services activated in the
 // round by type. Values are taken as recorded: a blank is counted as missing, never
 // derived. Every round of the operation gets a participants cell, zero if need be. A
-// request transaction needs the ClaimESFReport claim.
-func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCell, error) {
-	return Query(ctx, t, "esf profile", `WITH r AS (
+// request transaction needs the store.ClaimESFReport claim.
+func Profile(ctx context.Context, t *store.Tx, q ProfileQuery) ([]ProfileCell, error) {
+	return store.Query(ctx, t, "esf profile", `WITH r AS (
 			SELECT id, number FROM operation_rounds WHERE operation_id = $1 AND ($2::int = 0 OR number = $2::int)
 		), pp AS (
 			SELECT DISTINCT ON (p.round_id, p.person_id) p.round_id, p.person_id, p.gender, p.country_of_origin, p.household_size,
@@ -79,19 +77,19 @@ func (t *Tx) ESFProfile(ctx context.Context, q ESFProfileQuery) ([]ESFProfileCel
 		)
 		SELECT r.number, c.tbl, c.cat, c.n FROM cells c JOIN r ON r.id = c.round_id ORDER BY r.number, c.tbl, c.cat`,
 		[]any{q.OperationID, q.Round, q.AgeBandStarts, q.HouseholdCap, q.HomeCountry},
-		func(r pgx.Rows) (ESFProfileCell, error) {
-			var c ESFProfileCell
+		func(r pgx.Rows) (ProfileCell, error) {
+			var c ProfileCell
 			err := r.Scan(&c.Round, &c.Table, &c.Category, &c.Count)
 			return c, err
 		})
 }
 
-// ESFProfileServiceTypes lists the service types activated in any round of an operation,
+// ProfileServiceTypes lists the service types activated in any round of an operation,
 // whichever rounds a profile shows: a type missing from a round is then "not offered" there
 // rather than absent from the table.
-func (t *Tx) ESFProfileServiceTypes(ctx context.Context, operationID string) ([]string, error) {
+func ProfileServiceTypes(ctx context.Context, t *store.Tx, operationID string) ([]string, error) {
 	// Every intervention counts, whoever benefits: the owner's function (migration 00340).
-	return Query(ctx, t, "esf profile service types", `SELECT s FROM esf_profile_service_types($1) s`, []any{operationID},
+	return store.Query(ctx, t, "esf profile service types", `SELECT s FROM esf_profile_service_types($1) s`, []any{operationID},
 		func(r pgx.Rows) (string, error) {
 			var s string
 			err := r.Scan(&s)

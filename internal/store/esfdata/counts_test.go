@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -15,51 +15,52 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // esfAllCriteria has a criterion of every kind, as the report's indicators compile them,
 // and a few more the maintained counts hold.
-var esfAllCriteria = []store.ESFCriterion{
-	{Kind: store.ESFParticipant},
-	{Kind: store.ESFStatus, Value: "UNEMPLOYED"},
-	{Kind: store.ESFLongTermUnemployed, Value: "UNEMPLOYED"},
-	{Kind: store.ESFStatus, Value: "INACTIVE"},
-	{Kind: store.ESFStatus, Value: "EMPLOYED"},
-	{Kind: store.ESFAge, Min: 0, Max: 17},
-	{Kind: store.ESFAge, Min: 18, Max: 29},
-	{Kind: store.ESFAge, Min: 55, Max: -1},
-	{Kind: store.ESFISCED, Min: 0, Max: 2},
-	{Kind: store.ESFISCED, Min: 3, Max: 4},
-	{Kind: store.ESFISCED, Min: 5, Max: 8},
-	{Kind: store.ESFFlag, Value: "disability"},
-	{Kind: store.ESFFlag, Value: "third_country_national"},
-	{Kind: store.ESFFlag, Value: "foreign_background"},
-	{Kind: store.ESFFlag, Value: "minority"},
-	{Kind: store.ESFFlag, Value: "homeless"},
-	{Kind: store.ESFFlag, Value: "rural"},
-	{Kind: store.ESFLeaving, Situations: []string{"JOB_SEARCHING"}},
-	{Kind: store.ESFLeaving, Situations: []string{"EDUCATION_TRAINING"}},
-	{Kind: store.ESFQualification},
-	{Kind: store.ESFLeaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
-	{Kind: store.ESFSixMonths, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
-	{Kind: store.ESFImproved},
-	{Kind: store.ESFLeaving, Situations: []string{"INACTIVE", "EMPLOYMENT_ENDED"}},
-	{Kind: store.ESFSixMonths, Situations: []string{"JOB_SEARCHING"}},
+var esfAllCriteria = []esfdata.Criterion{
+	{Kind: esfdata.Participant},
+	{Kind: esfdata.Status, Value: "UNEMPLOYED"},
+	{Kind: esfdata.LongTermUnemployed, Value: "UNEMPLOYED"},
+	{Kind: esfdata.Status, Value: "INACTIVE"},
+	{Kind: esfdata.Status, Value: "EMPLOYED"},
+	{Kind: esfdata.Age, Min: 0, Max: 17},
+	{Kind: esfdata.Age, Min: 18, Max: 29},
+	{Kind: esfdata.Age, Min: 55, Max: -1},
+	{Kind: esfdata.ISCED, Min: 0, Max: 2},
+	{Kind: esfdata.ISCED, Min: 3, Max: 4},
+	{Kind: esfdata.ISCED, Min: 5, Max: 8},
+	{Kind: esfdata.Flag, Value: "disability"},
+	{Kind: esfdata.Flag, Value: "third_country_national"},
+	{Kind: esfdata.Flag, Value: "foreign_background"},
+	{Kind: esfdata.Flag, Value: "minority"},
+	{Kind: esfdata.Flag, Value: "homeless"},
+	{Kind: esfdata.Flag, Value: "rural"},
+	{Kind: esfdata.Leaving, Situations: []string{"JOB_SEARCHING"}},
+	{Kind: esfdata.Leaving, Situations: []string{"EDUCATION_TRAINING"}},
+	{Kind: esfdata.Qualification},
+	{Kind: esfdata.Leaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
+	{Kind: esfdata.SixMonths, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
+	{Kind: esfdata.Improved},
+	{Kind: esfdata.Leaving, Situations: []string{"INACTIVE", "EMPLOYMENT_ENDED"}},
+	{Kind: esfdata.SixMonths, Situations: []string{"JOB_SEARCHING"}},
 }
 
 // esfCountBoth counts the same query from the maintained counts and row by row.
-func esfCountBoth(t testing.TB, st *store.Store, q store.ESFCountQuery) (maintained, perRow []store.ESFCountRow) {
+func esfCountBoth(t testing.TB, st *store.Store, q esfdata.CountQuery) (maintained, perRow []esfdata.CountRow) {
 	t.Helper()
 	ctx := context.Background()
 	err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
 		var ok bool
-		if maintained, ok, err = tx.ESFCountMaintainedForTest(ctx, q); err != nil {
+		if maintained, ok, err = esfdata.CountMaintainedForTest(ctx, tx, q); err != nil {
 			return err
 		}
 		require.True(t, ok, "the maintained counts answer")
 		q.PerRow = true
-		perRow, err = tx.ESFCount(ctx, q)
+		perRow, err = esfdata.Count(ctx, tx, q)
 		return err
 	})
 	require.NoError(t, err)
@@ -86,7 +87,7 @@ func compareESFCounts(t *testing.T, pool *pgxpool.Pool, stage string, cutoffs []
 		GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&one))
 	for _, c := range cutoffs {
 		for _, ops := range [][]string{nil, {one}} {
-			q := store.ESFCountQuery{Cutoff: c, OperationIDs: ops, Criteria: esfAllCriteria, Rules: esfTestRules}
+			q := esfdata.CountQuery{Cutoff: c, OperationIDs: ops, Criteria: esfAllCriteria, Rules: esfTestRules}
 			maintained, perRow := esfCountBoth(t, st, q)
 			require.Equal(t, perRow, maintained, "%s, cut-off %s, operations %v", stage, c.Format(time.DateOnly), ops)
 			for _, r := range maintained {
@@ -126,16 +127,16 @@ func TestESFMaintainedCountsMatchTheParticipations(t *testing.T) {
 	require.Positive(t, compareESFCounts(t, pool, "after loading", cutoffs))
 	// Bounds the counts do not hold are counted row by row, the same.
 	st := store.New(pool)
-	for _, c := range []store.ESFCriterion{{Kind: store.ESFAge, Min: 16, Max: 24}, {Kind: store.ESFISCED, Min: 1, Max: 8}} {
-		q := store.ESFCountQuery{Cutoff: cutoffs[30], Criteria: []store.ESFCriterion{{Kind: store.ESFParticipant}, c}, Rules: esfTestRules}
+	for _, c := range []esfdata.Criterion{{Kind: esfdata.Age, Min: 16, Max: 24}, {Kind: esfdata.ISCED, Min: 1, Max: 8}} {
+		q := esfdata.CountQuery{Cutoff: cutoffs[30], Criteria: []esfdata.Criterion{{Kind: esfdata.Participant}, c}, Rules: esfTestRules}
 		require.NoError(t, st.InTx(ctx, store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
-			_, ok, err := tx.ESFCountMaintainedForTest(ctx, q)
+			_, ok, err := esfdata.CountMaintainedForTest(ctx, tx, q)
 			require.NoError(t, err)
 			require.False(t, ok, "%+v", c)
-			got, err := tx.ESFCount(ctx, q)
+			got, err := esfdata.Count(ctx, tx, q)
 			require.NoError(t, err)
 			q.PerRow = true
-			want, err := tx.ESFCount(ctx, q)
+			want, err := esfdata.Count(ctx, tx, q)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 			return nil

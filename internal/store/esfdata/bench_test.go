@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/ponte-hub/ponte/internal/esf"
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 )
 
 // esfBenchData fills a database with n participations over 24 operations in 12 groups:
@@ -123,7 +124,7 @@ func BenchmarkESFReport(b *testing.B) {
 	// What is timed is right: the maintained counts equal the participations counted row by
 	// row, at both cut-offs.
 	for _, c := range []time.Time{cutoff, today} {
-		maintained, perRow := esfCountBoth(b, st, store.ESFCountQuery{Cutoff: c, Criteria: esfAllCriteria, Rules: esfTestRules})
+		maintained, perRow := esfCountBoth(b, st, esfdata.CountQuery{Cutoff: c, Criteria: esfAllCriteria, Rules: esfTestRules})
 		require.Equal(b, perRow, maintained, "cut-off %s", c.Format(time.DateOnly))
 	}
 	run := func(b *testing.B, q esf.Query) {

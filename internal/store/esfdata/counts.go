@@ -1,4 +1,4 @@
-package store
+package esfdata
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // The columns of esf_counts_by_day and esf_counts_by_month (migrations/00540_esf_counts.sql),
@@ -48,7 +50,7 @@ type esfCountAtoms struct {
 
 // atoms maps a criterion onto the count columns; ok is false when the counts do not hold
 // it (bounds other than the bands', long-term unemployment under other thresholds).
-func (bands esfCountBands) atoms(c ESFCriterion, r ESFRules) (a esfCountAtoms, ok bool) {
+func (bands esfCountBands) atoms(c Criterion, r Rules) (a esfCountAtoms, ok bool) {
 	a.estimated = -1
 	col := esfCountColumn
 	// ranges maps [min, max] (max < 0: no bound) onto the bands that cut the scale at
@@ -83,39 +85,39 @@ func (bands esfCountBands) atoms(c ESFCriterion, r ESFRules) (a esfCountAtoms, o
 		}
 	}
 	switch c.Kind {
-	case ESFParticipant:
+	case Participant:
 		a.values = []int{col("n")}
-	case ESFStatus:
+	case Status:
 		switch c.Value {
 		case "UNEMPLOYED", "INACTIVE", "EMPLOYED":
 			a.values = []int{col(strings.ToLower(c.Value))}
 		}
-	case ESFLongTermUnemployed:
+	case LongTermUnemployed:
 		if c.Value != "UNEMPLOYED" || r.LTUAdultAge != bands.ltuAdultAge || r.YouthLTUMonths != bands.youthLTUMonths ||
 			r.AdultLTUMonths != bands.adultLTUMonths {
 			return a, false
 		}
 		a.values = []int{col("ltu")}
-	case ESFAge:
+	case Age:
 		// Ages at entry are whole years from 0; the last band has no top.
 		if !ranges("age", bands.ageLimits, 1<<15-1, c.Min, c.Max) {
 			return a, false
 		}
-	case ESFISCED:
+	case ISCED:
 		if !ranges("isced", bands.iscedLimits, 8, max(c.Min, 0), c.Max) {
 			return a, false
 		}
-	case ESFFlag:
+	case Flag:
 		k := esfFlagColumns[c.Value]
 		a.values = []int{col(fmt.Sprintf("flag_%d", k))}
 		a.estimated = col(fmt.Sprintf("est_%d", k))
-	case ESFLeaving:
+	case Leaving:
 		situations("leaving_")
-	case ESFQualification:
+	case Qualification:
 		a.values = []int{col("qualified")}
-	case ESFSixMonths:
+	case SixMonths:
 		situations("six_")
-	case ESFImproved:
+	case Improved:
 		a.values = []int{col("improved")}
 	default:
 		return a, false
@@ -127,11 +129,11 @@ func (bands esfCountBands) atoms(c ESFCriterion, r ESFRules) (a esfCountAtoms, o
 // (ok false otherwise: the caller counts row by row). Whole months and the days of the
 // cut-off's month are summed from the tables; the exits of the last leaving window, whose
 // results the cut-off truncates, and the re-entered participants with an entry after the
-// cut-off are computed from the participations as ESFCount's row-by-row statement does.
-func (t *Tx) esfCountMaintained(ctx context.Context, q ESFCountQuery) (rows []ESFCountRow, ok bool, err error) {
+// cut-off are computed from the participations as Count's row-by-row statement does.
+func esfCountMaintained(ctx context.Context, t *store.Tx, q CountQuery) (rows []CountRow, ok bool, err error) {
 	var answer bool
 	var bands esfCountBands
-	if err := QueryRow(ctx, t, "esf count rules", `SELECT esf_counts_answer(), age_limits, isced_limits, ltu_adult_age,
+	if err := store.QueryRow(ctx, t, "esf count rules", `SELECT esf_counts_answer(), age_limits, isced_limits, ltu_adult_age,
 		youth_ltu_months, adult_ltu_months FROM esf_count_rules()`, nil,
 		&answer, &bands.ageLimits, &bands.iscedLimits, &bands.ltuAdultAge, &bands.youthLTUMonths, &bands.adultLTUMonths); err != nil {
 		return nil, false, err
@@ -148,12 +150,12 @@ func (t *Tx) esfCountMaintained(ctx context.Context, q ESFCountQuery) (rows []ES
 		atoms[i] = a
 	}
 	sql, args := q.maintainedSQL()
-	err = t.withReportSettings(ctx, func() error {
+	err = withReportSettings(ctx, t, func() error {
 		var err error
-		rows, err = Query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (ESFCountRow, error) {
+		rows, err = store.Query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (CountRow, error) {
 			sums := make([]int64, len(esfCountColumns))
 			var miss int16
-			row := ESFCountRow{Values: make([]int64, len(q.Criteria)), Estimated: make([]int64, len(q.Criteria))}
+			row := CountRow{Values: make([]int64, len(q.Criteria)), Estimated: make([]int64, len(q.Criteria))}
 			dest := []any{&row.OperationID, &row.Gender, &miss}
 			for i := range sums {
 				dest = append(dest, &sums[i])
@@ -161,7 +163,7 @@ func (t *Tx) esfCountMaintained(ctx context.Context, q ESFCountQuery) (rows []ES
 			if err := r.Scan(dest...); err != nil {
 				return row, err
 			}
-			row.Missing = ESFMissing(miss)
+			row.Missing = Missing(miss)
 			row.Participants = sums[0]
 			if row.Missing != 0 {
 				return row, nil // incomplete participants count nowhere else
@@ -182,7 +184,7 @@ func (t *Tx) esfCountMaintained(ctx context.Context, q ESFCountQuery) (rows []ES
 }
 
 // maintainedSQL builds the statement of esfCountMaintained.
-func (q ESFCountQuery) maintainedSQL() (string, []any) {
+func (q CountQuery) maintainedSQL() (string, []any) {
 	b := &esfSQL{}
 	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, true, true)
 	c := b.arg(q.Cutoff) + "::date"

@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/codicefiscale"
 )
 
@@ -150,23 +151,23 @@ func fillRandom(t *testing.T, pool *pgxpool.Pool, persons, participations, situa
 	require.NoError(t, err)
 }
 
-var esfTestCriteria = []store.ESFCriterion{
-	{Kind: store.ESFParticipant},
-	{Kind: store.ESFLeaving, Situations: []string{"JOB_SEARCHING"}},
-	{Kind: store.ESFLeaving, Situations: []string{"EDUCATION_TRAINING"}},
-	{Kind: store.ESFQualification},
-	{Kind: store.ESFLeaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
-	{Kind: store.ESFSixMonths, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
+var esfTestCriteria = []esfdata.Criterion{
+	{Kind: esfdata.Participant},
+	{Kind: esfdata.Leaving, Situations: []string{"JOB_SEARCHING"}},
+	{Kind: esfdata.Leaving, Situations: []string{"EDUCATION_TRAINING"}},
+	{Kind: esfdata.Qualification},
+	{Kind: esfdata.Leaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
+	{Kind: esfdata.SixMonths, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}},
 }
 
-var esfTestRules = store.ESFRules{LTUAdultAge: 25, YouthLTUMonths: 6, AdultLTUMonths: 12, LeavingWindowDays: 28, FollowUpMonths: 6}
+var esfTestRules = esfdata.Rules{LTUAdultAge: 25, YouthLTUMonths: 6, AdultLTUMonths: 12, LeavingWindowDays: 28, FollowUpMonths: 6}
 
-func esfCount(t *testing.T, st *store.Store, cutoff time.Time, live bool) []store.ESFCountRow {
+func esfCount(t *testing.T, st *store.Store, cutoff time.Time, live bool) []esfdata.CountRow {
 	t.Helper()
-	var rows []store.ESFCountRow
+	var rows []esfdata.CountRow
 	err := st.InTx(context.Background(), store.TxOptions{ReadOnly: true, Scope: store.Scope{Kind: store.ScopeAll}}, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.ESFCount(context.Background(), store.ESFCountQuery{Cutoff: cutoff, Criteria: esfTestCriteria, Rules: esfTestRules, Live: live})
+		rows, err = esfdata.Count(context.Background(), tx, esfdata.CountQuery{Cutoff: cutoff, Criteria: esfTestCriteria, Rules: esfTestRules, Live: live})
 		return err
 	})
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"context"
@@ -28,11 +28,11 @@ func TestESFUnderRowLevelSecurity(t *testing.T) {
 	auditor := store.Scope{Kind: store.ScopeParticipants}
 	for _, live := range []bool{false, true} {
 		err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Claims: auditor.Claims(), Scope: auditor}, func(tx *store.Tx) error {
-			rows, err := tx.ESFCount(ctx, store.ESFCountQuery{Cutoff: cutoff, Criteria: esfTestCriteria, Rules: esfTestRules, Live: live})
+			rows, err := esfdata.Count(ctx, tx, esfdata.CountQuery{Cutoff: cutoff, Criteria: esfTestCriteria, Rules: esfTestRules, Live: live})
 			require.NoError(t, err)
 			require.Equal(t, owner, rows, "live %t", live)
-			ps, err := tx.ESFParticipants(ctx, store.ESFParticipantQuery{Cutoff: cutoff, Rules: esfTestRules,
-				Criterion: &store.ESFCriterion{Kind: store.ESFLeaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}}})
+			ps, err := esfdata.Participants(ctx, tx, esfdata.ParticipantQuery{Cutoff: cutoff, Rules: esfTestRules,
+				Criterion: &esfdata.Criterion{Kind: esfdata.Leaving, Situations: []string{"EMPLOYED", "SELF_EMPLOYED"}}})
 			require.NoError(t, err)
 			var want int64
 			for _, r := range owner {
@@ -46,7 +46,7 @@ func TestESFUnderRowLevelSecurity(t *testing.T) {
 
 	none := store.Scope{Kind: store.ScopeAggregates}
 	err := st.InTx(ctx, store.TxOptions{ReadOnly: true, Claims: none.Claims(), Scope: none}, func(tx *store.Tx) error {
-		ps, err := tx.ESFParticipants(ctx, store.ESFParticipantQuery{Cutoff: cutoff, Rules: esfTestRules})
+		ps, err := esfdata.Participants(ctx, tx, esfdata.ParticipantQuery{Cutoff: cutoff, Rules: esfTestRules})
 		require.NoError(t, err)
 		require.Empty(t, ps)
 		return nil

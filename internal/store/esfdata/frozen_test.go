@@ -1,4 +1,4 @@
-package store_test
+package esfdata_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/ponte-hub/ponte/internal/pgtest"
 	"github.com/ponte-hub/ponte/internal/store"
+	"github.com/ponte-hub/ponte/internal/store/esfdata"
 	"github.com/ponte-hub/ponte/pkg/apperr"
 )
 
@@ -36,19 +37,19 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		return pool, store.New(pool)
 	}
 	// freeze stores a report the way esf.Freeze does (the signature is not checked here).
-	freeze := func(t *testing.T, st *store.Store) (string, store.ESFRecordHashes) {
+	freeze := func(t *testing.T, st *store.Store) (string, esfdata.RecordHashes) {
 		t.Helper()
 		id := store.NewID().String()
-		var h store.ESFRecordHashes
+		var h esfdata.RecordHashes
 		require.NoError(t, st.InTx(ctx, app, func(tx *store.Tx) error {
 			var err error
-			if h, err = tx.ESFRecordHashes(ctx, cutoff, nil); err != nil {
+			if h, err = esfdata.HashRecords(ctx, tx, cutoff, nil); err != nil {
 				return err
 			}
-			if err := tx.ESFInsertFrozenReport(ctx, signedRow(id, cutoff, h)); err != nil {
+			if err := esfdata.InsertFrozenReport(ctx, tx, signedRow(id, cutoff, h)); err != nil {
 				return err
 			}
-			n, digest, err := tx.ESFInsertFrozenRecords(ctx, id, h)
+			n, digest, err := esfdata.InsertFrozenRecords(ctx, tx, id, h)
 			require.Equal(t, h.Count, n)
 			require.Equal(t, h.Digest, digest)
 			return err
@@ -63,7 +64,7 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		pool, st := setup(t)
 		id, h := freeze(t, st)
 		require.NoError(t, st.InTx(ctx, app, func(tx *store.Tx) error {
-			n, digest, err := tx.ESFFrozenRecordsDigest(ctx, id)
+			n, digest, err := esfdata.FrozenRecordsDigest(ctx, tx, id)
 			require.Equal(t, h.Count, n)
 			require.Equal(t, h.Digest, digest, "the digest computed before storing is the one read back")
 			return err
@@ -86,9 +87,9 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		requireRefused(t, err, "permission denied", "truncate")
 
 		// No record can be added to the frozen report, by a statement of the store or by hand.
-		extra := store.ESFRecordHashes{OperationIDs: h.OperationIDs[:1], PersonIDs: []string{store.NewID().String()},
+		extra := esfdata.RecordHashes{OperationIDs: h.OperationIDs[:1], PersonIDs: []string{store.NewID().String()},
 			Hashes: []string{h.Hashes[0]}}
-		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := tx.ESFInsertFrozenRecords(ctx, id, extra); return err })
+		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := esfdata.InsertFrozenRecords(ctx, tx, id, extra); return err })
 		require.ErrorIs(t, err, apperr.ErrForbidden)
 		err = asApp(t, pool, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
@@ -99,10 +100,10 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		// Nor can a record be written first, for a report row to follow.
 		later := store.NewID().String()
 		err = st.InTx(ctx, app, func(tx *store.Tx) error {
-			if _, _, err := tx.ESFInsertFrozenRecords(ctx, later, h); err != nil {
+			if _, _, err := esfdata.InsertFrozenRecords(ctx, tx, later, h); err != nil {
 				return err
 			}
-			return tx.ESFInsertFrozenReport(ctx, signedRow(later, cutoff, h))
+			return esfdata.InsertFrozenReport(ctx, tx, signedRow(later, cutoff, h))
 		})
 		ie, ok := apperr.AsInput(err)
 		require.True(t, ok, "records before their report row: %v", err)
@@ -111,7 +112,7 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		// A report must carry a signature.
 		unsigned := signedRow(store.NewID().String(), cutoff, h)
 		unsigned.Signature = nil
-		err = st.InTx(ctx, app, func(tx *store.Tx) error { return tx.ESFInsertFrozenReport(ctx, unsigned) })
+		err = st.InTx(ctx, app, func(tx *store.Tx) error { return esfdata.InsertFrozenReport(ctx, tx, unsigned) })
 		_, isInput := apperr.AsInput(err)
 		require.True(t, isInput, "%v", err)
 		require.ErrorContains(t, err, "esf_frozen_reports_signed")
@@ -127,29 +128,29 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 		t.Parallel()
 		pool, st := setup(t)
 		id := store.NewID().String()
-		var h store.ESFRecordHashes
+		var h esfdata.RecordHashes
 		require.NoError(t, st.InTx(ctx, app, func(tx *store.Tx) error {
 			var err error
-			h, err = tx.ESFRecordHashes(ctx, cutoff, nil)
+			h, err = esfdata.HashRecords(ctx, tx, cutoff, nil)
 			return err
 		}))
 		// The freezing transaction has written its report row and not yet committed.
 		freezing, err := st.Begin(ctx, app)
 		require.NoError(t, err)
 		defer func() { _ = freezing.Rollback(ctx) }()
-		require.NoError(t, freezing.ESFInsertFrozenReport(ctx, signedRow(id, cutoff, h)))
-		intruder := store.ESFRecordHashes{OperationIDs: h.OperationIDs[:1], PersonIDs: []string{store.NewID().String()},
+		require.NoError(t, esfdata.InsertFrozenReport(ctx, freezing, signedRow(id, cutoff, h)))
+		intruder := esfdata.RecordHashes{OperationIDs: h.OperationIDs[:1], PersonIDs: []string{store.NewID().String()},
 			Hashes: []string{h.Hashes[0]}}
 		// The report row is not visible to another transaction, which cannot insert under it...
-		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := tx.ESFInsertFrozenRecords(ctx, id, intruder); return err })
+		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := esfdata.InsertFrozenRecords(ctx, tx, id, intruder); return err })
 		ie, ok := apperr.AsInput(err)
 		require.True(t, ok, "%v", err)
 		require.Equal(t, "report_id", ie.Fields[0].Field)
-		_, _, err = freezing.ESFInsertFrozenRecords(ctx, id, h)
+		_, _, err = esfdata.InsertFrozenRecords(ctx, freezing, id, h)
 		require.NoError(t, err)
 		require.NoError(t, freezing.Commit(ctx))
 		// ...and once committed it belongs to another transaction.
-		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := tx.ESFInsertFrozenRecords(ctx, id, intruder); return err })
+		err = st.InTx(ctx, app, func(tx *store.Tx) error { _, _, err := esfdata.InsertFrozenRecords(ctx, tx, id, intruder); return err })
 		require.ErrorIs(t, err, apperr.ErrForbidden)
 		var records int64
 		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM esf_frozen_records WHERE report_id = $1`, id).Scan(&records))
@@ -183,8 +184,8 @@ func TestFrozenESFReportsCannotBeAlteredByTheHubsRole(t *testing.T) {
 }
 
 // signedRow is a frozen report row with well-formed (not verifiable) signature columns.
-func signedRow(id string, cutoff time.Time, h store.ESFRecordHashes) store.ESFFrozenReport {
-	return store.ESFFrozenReport{ID: id, Cutoff: cutoff, Query: []byte(`{}`), Report: []byte(`{}`), RecordCount: h.Count,
+func signedRow(id string, cutoff time.Time, h esfdata.RecordHashes) esfdata.FrozenReport {
+	return esfdata.FrozenReport{ID: id, Cutoff: cutoff, Query: []byte(`{}`), Report: []byte(`{}`), RecordCount: h.Count,
 		RecordsDigest: h.Digest, ReportHash: h.Digest, FrozenBy: "test", FrozenAt: time.Now().UTC().Truncate(time.Microsecond),
 		SigningKeyID: "0123456789abcdef", SigningPublicKey: bytes.Repeat([]byte{1}, 32), SignedDigests: "digests",
 		Signature: bytes.Repeat([]byte{2}, 64)}

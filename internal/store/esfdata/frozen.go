@@ -1,10 +1,12 @@
-package store
+package esfdata
 
 import (
 	"context"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
 // esfRecordHashes returns a WITH clause ending in rec(operation_id, person_id,
@@ -59,18 +61,18 @@ func recordsDigest(rel, name string) string {
 		)`
 }
 
-// ESFFrozenRecordsDigest is the digest of a frozen report's records (recordsDigest).
-func (t *Tx) ESFFrozenRecordsDigest(ctx context.Context, reportID string) (count int64, digest string, err error) {
-	err = QueryRow(ctx, t, "esf frozen records digest",
+// FrozenRecordsDigest is the digest of a frozen report's records (recordsDigest).
+func FrozenRecordsDigest(ctx context.Context, t *store.Tx, reportID string) (count int64, digest string, err error) {
+	err = store.QueryRow(ctx, t, "esf frozen records digest",
 		`WITH fr AS (SELECT operation_id, person_id, record_hash FROM esf_frozen_records WHERE report_id = $1)`+
 			recordsDigest("fr", "d")+` SELECT n, digest FROM d`,
 		[]any{reportID}, &count, &digest)
 	return count, digest, err
 }
 
-// ESFRecordHashes are the hashes of participant records as of a cut-off, with their count
-// and digest (as ESFFrozenRecordsDigest reads them back once stored).
-type ESFRecordHashes struct {
+// RecordHashes are the hashes of participant records as of a cut-off, with their count
+// and digest (as FrozenRecordsDigest reads them back once stored).
+type RecordHashes struct {
 	OperationIDs []string
 	PersonIDs    []string
 	Hashes       []string
@@ -78,9 +80,9 @@ type ESFRecordHashes struct {
 	Digest       string
 }
 
-// ESFRecordHashes computes the hash of every participant record of the operations (nil:
-// all) as of the cut-off, to be stored under a report with ESFInsertFrozenRecords.
-func (t *Tx) ESFRecordHashes(ctx context.Context, cutoff time.Time, operationIDs []string) (ESFRecordHashes, error) {
+// HashRecords computes the hash of every participant record of the operations (nil:
+// all) as of the cut-off, to be stored under a report with InsertFrozenRecords.
+func HashRecords(ctx context.Context, t *store.Tx, cutoff time.Time, operationIDs []string) (RecordHashes, error) {
 	b := &esfSQL{}
 	sql := b.recordHashes(cutoff, operationIDs) + recordsDigest("rec", "d") + `, arr AS (
 			SELECT array_agg(operation_id::text ORDER BY operation_id, person_id) AS ops,
@@ -89,18 +91,18 @@ func (t *Tx) ESFRecordHashes(ctx context.Context, cutoff time.Time, operationIDs
 			FROM rec
 		)
 		SELECT d.n, d.digest, coalesce(arr.ops, '{}'), coalesce(arr.persons, '{}'), coalesce(arr.hashes, '{}') FROM d, arr`
-	var h ESFRecordHashes
-	err := t.withReportSettings(ctx, func() error {
-		return QueryRow(ctx, t, "esf record hashes", sql, b.args, &h.Count, &h.Digest, &h.OperationIDs, &h.PersonIDs, &h.Hashes)
+	var h RecordHashes
+	err := withReportSettings(ctx, t, func() error {
+		return store.QueryRow(ctx, t, "esf record hashes", sql, b.args, &h.Count, &h.Digest, &h.OperationIDs, &h.PersonIDs, &h.Hashes)
 	})
 	return h, err
 }
 
-// ESFInsertFrozenRecords stores record hashes under a report whose row this transaction
+// InsertFrozenRecords stores record hashes under a report whose row this transaction
 // inserted (the database refuses any other), and returns the count and digest of what it
 // stored.
-func (t *Tx) ESFInsertFrozenRecords(ctx context.Context, reportID string, h ESFRecordHashes) (count int64, digest string, err error) {
-	err = QueryRow(ctx, t, "esf insert frozen records", `WITH ins AS (
+func InsertFrozenRecords(ctx context.Context, t *store.Tx, reportID string, h RecordHashes) (count int64, digest string, err error) {
+	err = store.QueryRow(ctx, t, "esf insert frozen records", `WITH ins AS (
 			INSERT INTO esf_frozen_records (report_id, operation_id, person_id, record_hash)
 			SELECT $1::uuid, o, p, h FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS u(o, p, h)
 			RETURNING operation_id, person_id, record_hash
@@ -109,9 +111,9 @@ func (t *Tx) ESFInsertFrozenRecords(ctx context.Context, reportID string, h ESFR
 	return count, digest, err
 }
 
-// ESFFrozenReport is a frozen report as stored. The signature columns are empty for
+// FrozenReport is a frozen report as stored. The signature columns are empty for
 // reports frozen before reports were signed.
-type ESFFrozenReport struct {
+type FrozenReport struct {
 	ID            string
 	Cutoff        time.Time
 	Query         []byte
@@ -129,10 +131,10 @@ type ESFFrozenReport struct {
 	Signature        []byte
 }
 
-// ESFInsertFrozenReport stores a frozen report; it can never be changed or deleted, and
-// its records follow with ESFInsertFrozenRecords in the same transaction.
-func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) error {
-	_, err := Exec(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
+// InsertFrozenReport stores a frozen report; it can never be changed or deleted, and
+// its records follow with InsertFrozenRecords in the same transaction.
+func InsertFrozenReport(ctx context.Context, t *store.Tx, r FrozenReport) error {
+	_, err := store.Exec(ctx, t, "esf insert frozen report", `INSERT INTO esf_frozen_reports (id, cutoff, query, report, record_count,
 			records_digest, report_hash, frozen_by, note, frozen_at, signing_key_id, signing_public_key, signed_digests, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, ''), $10, $11, $12, $13, $14)`,
 		r.ID, r.Cutoff, r.Query, r.Report, r.RecordCount, r.RecordsDigest, r.ReportHash, r.FrozenBy, r.Note, r.FrozenAt,
@@ -140,10 +142,10 @@ func (t *Tx) ESFInsertFrozenReport(ctx context.Context, r ESFFrozenReport) error
 	return err
 }
 
-// ESFFrozenReportByID loads a frozen report.
-func (t *Tx) ESFFrozenReportByID(ctx context.Context, id string) (ESFFrozenReport, error) {
-	var r ESFFrozenReport
-	err := QueryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
+// FrozenReportByID loads a frozen report.
+func FrozenReportByID(ctx context.Context, t *store.Tx, id string) (FrozenReport, error) {
+	var r FrozenReport
+	err := store.QueryRow(ctx, t, "esf frozen report", `SELECT id, cutoff, query, report, record_count, records_digest, report_hash,
 			frozen_by, coalesce(note, ''), frozen_at, coalesce(signing_key_id, ''), signing_public_key, coalesce(signed_digests, ''), signature
 		FROM esf_frozen_reports WHERE id = $1`, []any{id},
 		&r.ID, &r.Cutoff, &r.Query, &r.Report, &r.RecordCount, &r.RecordsDigest, &r.ReportHash, &r.FrozenBy, &r.Note, &r.FrozenAt,
@@ -151,8 +153,8 @@ func (t *Tx) ESFFrozenReportByID(ctx context.Context, id string) (ESFFrozenRepor
 	return r, err
 }
 
-// ESFRecordChange is a participant record that differs from its frozen hash.
-type ESFRecordChange struct {
+// RecordChange is a participant record that differs from its frozen hash.
+type RecordChange struct {
 	OperationID   string
 	OperationCode string
 	PersonID      string
@@ -160,10 +162,10 @@ type ESFRecordChange struct {
 	Change string
 }
 
-// ESFFrozenRecordChanges recomputes the record hashes of a frozen report's scope and lists
+// FrozenRecordChanges recomputes the record hashes of a frozen report's scope and lists
 // every record that is new, gone or different since the freeze, ordered by operation code
 // and person.
-func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff time.Time, operationIDs []string) ([]ESFRecordChange, error) {
+func FrozenRecordChanges(ctx context.Context, t *store.Tx, reportID string, cutoff time.Time, operationIDs []string) ([]RecordChange, error) {
 	b := &esfSQL{}
 	id := b.arg(reportID) + "::uuid"
 	sql := b.recordHashes(cutoff, operationIDs) + `, frozen AS (
@@ -178,11 +180,11 @@ func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff
 		SELECT d.operation_id, coalesce(o.code, ''), d.person_id, d.change
 		FROM diff d LEFT JOIN operations o ON o.id = d.operation_id
 		ORDER BY o.code, d.person_id`
-	var out []ESFRecordChange
-	err := t.withReportSettings(ctx, func() error {
+	var out []RecordChange
+	err := withReportSettings(ctx, t, func() error {
 		var err error
-		out, err = Query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (ESFRecordChange, error) {
-			var c ESFRecordChange
+		out, err = store.Query(ctx, t, "esf frozen record changes", sql, b.args, func(r pgx.Rows) (RecordChange, error) {
+			var c RecordChange
 			err := r.Scan(&c.OperationID, &c.OperationCode, &c.PersonID, &c.Change)
 			return c, err
 		})
@@ -191,8 +193,8 @@ func (t *Tx) ESFFrozenRecordChanges(ctx context.Context, reportID string, cutoff
 	return out, err
 }
 
-// ESFFrozenReportSummary describes a frozen report in a listing.
-type ESFFrozenReportSummary struct {
+// FrozenReportSummary describes a frozen report in a listing.
+type FrozenReportSummary struct {
 	ID          string
 	Cutoff      time.Time
 	Query       []byte
@@ -204,13 +206,13 @@ type ESFFrozenReportSummary struct {
 	SigningKeyID string
 }
 
-// ESFFrozenReports lists frozen reports, newest first.
-func (t *Tx) ESFFrozenReports(ctx context.Context, limit int) ([]ESFFrozenReportSummary, error) {
-	return Query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at,
+// FrozenReports lists frozen reports, newest first.
+func FrozenReports(ctx context.Context, t *store.Tx, limit int) ([]FrozenReportSummary, error) {
+	return store.Query(ctx, t, "esf frozen reports", `SELECT id, cutoff, query, record_count, report_hash, frozen_by, frozen_at,
 			coalesce(signing_key_id, '')
 		FROM esf_frozen_reports ORDER BY frozen_at DESC, id LIMIT $1`, []any{limit},
-		func(r pgx.Rows) (ESFFrozenReportSummary, error) {
-			var s ESFFrozenReportSummary
+		func(r pgx.Rows) (FrozenReportSummary, error) {
+			var s FrozenReportSummary
 			err := r.Scan(&s.ID, &s.Cutoff, &s.Query, &s.RecordCount, &s.ReportHash, &s.FrozenBy, &s.FrozenAt, &s.SigningKeyID)
 			return s, err
 		})

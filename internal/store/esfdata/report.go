@@ -1,4 +1,4 @@
-package store
+package esfdata
 
 import (
 	"context"
@@ -9,18 +9,20 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ponte-hub/ponte/internal/store"
 )
 
-// ESFScope selects the operations an ESF+ report covers; an empty field does not filter.
-type ESFScope struct {
+// Scope selects the operations an ESF+ report covers; an empty field does not filter.
+type Scope struct {
 	Programme string
 	// SpecificObjective is an SFC code (ESO4.x).
 	SpecificObjective string
 	OperationCode     string
 }
 
-// ESFOperationRef is an operation as the reports group it.
-type ESFOperationRef struct {
+// OperationRef is an operation as the reports group it.
+type OperationRef struct {
 	ID                string
 	Code              string
 	Programme         string
@@ -29,75 +31,75 @@ type ESFOperationRef struct {
 	CategoryOfRegion  string
 }
 
-// ESFOperations lists the operations in scope, ordered by programme, priority, specific
+// Operations lists the operations in scope, ordered by programme, priority, specific
 // objective, category of region and code.
-func (t *Tx) ESFOperations(ctx context.Context, s ESFScope) ([]ESFOperationRef, error) {
+func Operations(ctx context.Context, t *store.Tx, s Scope) ([]OperationRef, error) {
 	var args []any
 	where := []string{"true"}
 	if s.Programme != "" {
-		where = append(where, "o.programme = "+Arg(&args, s.Programme))
+		where = append(where, "o.programme = "+store.Arg(&args, s.Programme))
 	}
 	if s.SpecificObjective != "" {
-		where = append(where, "o.specific_objective = "+Arg(&args, s.SpecificObjective))
+		where = append(where, "o.specific_objective = "+store.Arg(&args, s.SpecificObjective))
 	}
 	if s.OperationCode != "" {
-		where = append(where, "o.code = "+Arg(&args, s.OperationCode))
+		where = append(where, "o.code = "+store.Arg(&args, s.OperationCode))
 	}
-	return Query(ctx, t, "esf operations", `SELECT o.id, o.code, o.programme, o.priority, o.specific_objective, o.category_of_region
+	return store.Query(ctx, t, "esf operations", `SELECT o.id, o.code, o.programme, o.priority, o.specific_objective, o.category_of_region
 		FROM operations o WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY o.programme, o.priority, o.specific_objective, o.category_of_region, o.code`, args,
-		func(r pgx.Rows) (ESFOperationRef, error) {
-			var o ESFOperationRef
+		func(r pgx.Rows) (OperationRef, error) {
+			var o OperationRef
 			err := r.Scan(&o.ID, &o.Code, &o.Programme, &o.Priority, &o.SpecificObjective, &o.CategoryOfRegion)
 			return o, err
 		})
 }
 
-// ESFCriterionKind is the shape of an indicator's membership test. The vocabulary is
+// CriterionKind is the shape of an indicator's membership test. The vocabulary is
 // closed so that every test compiles to SQL the store controls.
-type ESFCriterionKind int
+type CriterionKind int
 
 const (
-	// ESFParticipant counts every complete participant.
-	ESFParticipant ESFCriterionKind = iota + 1
-	// ESFStatus tests the employment status at entry against Value.
-	ESFStatus
-	// ESFLongTermUnemployed tests the status Value and the unemployment duration against the
-	// age-dependent thresholds of ESFRules.
-	ESFLongTermUnemployed
-	// ESFAge tests the age in completed years at entry: Min ≤ age ≤ Max (Max < 0: no bound).
-	ESFAge
-	// ESFISCED tests the education level at entry: Min ≤ isced ≤ Max.
-	ESFISCED
-	// ESFFlag tests a point 1.2 characteristic (Value names it) for yes or informed estimate;
+	// Participant counts every complete participant.
+	Participant CriterionKind = iota + 1
+	// Status tests the employment status at entry against Value.
+	Status
+	// LongTermUnemployed tests the status Value and the unemployment duration against the
+	// age-dependent thresholds of Rules.
+	LongTermUnemployed
+	// Age tests the age in completed years at entry: Min ≤ age ≤ Max (Max < 0: no bound).
+	Age
+	// ISCED tests the education level at entry: Min ≤ isced ≤ Max.
+	ISCED
+	// Flag tests a point 1.2 characteristic (Value names it) for yes or informed estimate;
 	// the estimates are counted beside.
-	ESFFlag
-	// ESFLeaving tests the last labour situation upon leaving against Situations.
-	ESFLeaving
-	// ESFQualification tests for a qualification gained upon leaving.
-	ESFQualification
-	// ESFSixMonths tests the last labour situation six months after leaving against
+	Flag
+	// Leaving tests the last labour situation upon leaving against Situations.
+	Leaving
+	// Qualification tests for a qualification gained upon leaving.
+	Qualification
+	// SixMonths tests the last labour situation six months after leaving against
 	// Situations; participants whose six months have not passed by the cut-off never match.
-	ESFSixMonths
-	// ESFImproved tests for an improved labour-market situation six months after leaving
+	SixMonths
+	// Improved tests for an improved labour-market situation six months after leaving
 	// (migrations/00330_esf_eecr06.sql): employed at entry in precarious work only, in
 	// stable work on the follow-up date, by the registry's employment events and the
 	// classes of their contract types; participants whose six months have not passed by the
 	// cut-off never match.
-	ESFImproved
+	Improved
 )
 
-// ESFCriterion is one indicator's membership test over a participant merged from all their
+// Criterion is one indicator's membership test over a participant merged from all their
 // entries into the operation (characteristics of the first entry, exit of the last).
-type ESFCriterion struct {
-	Kind       ESFCriterionKind
+type Criterion struct {
+	Kind       CriterionKind
 	Value      string
 	Min, Max   int
 	Situations []string
 }
 
-// ESFRules are the thresholds and windows the SQL needs.
-type ESFRules struct {
+// Rules are the thresholds and windows the SQL needs.
+type Rules struct {
 	LTUAdultAge       int
 	YouthLTUMonths    int
 	AdultLTUMonths    int
@@ -105,32 +107,32 @@ type ESFRules struct {
 	FollowUpMonths    int
 }
 
-// ESFMissing is a set of the completeness fields a participant lacks.
-type ESFMissing uint8
+// Missing is a set of the completeness fields a participant lacks.
+type Missing uint8
 
-// The completeness fields, as bits of ESFMissing.
+// The completeness fields, as bits of Missing.
 const (
-	ESFMissingGender ESFMissing = 1 << iota
-	ESFMissingBirthDate
-	ESFMissingEmploymentStatus
-	ESFMissingUnemploymentMonths
-	ESFMissingISCED
+	MissingGender Missing = 1 << iota
+	MissingBirthDate
+	MissingEmploymentStatus
+	MissingUnemploymentMonths
+	MissingISCED
 )
 
-// esfFlagColumns are the participation columns an ESFFlag criterion may name, with their
+// esfFlagColumns are the participation columns an Flag criterion may name, with their
 // position in participations.esf_flags (two bits each).
 var esfFlagColumns = map[string]int{
 	"disability": 0, "third_country_national": 1, "foreign_background": 2,
 	"minority": 3, "homeless": 4, "rural": 5,
 }
 
-// ESFCountQuery asks for indicator counts over the participants in a set of operations.
-type ESFCountQuery struct {
+// CountQuery asks for indicator counts over the participants in a set of operations.
+type CountQuery struct {
 	Cutoff time.Time
 	// OperationIDs limits the count; nil counts every operation.
 	OperationIDs []string
-	Criteria     []ESFCriterion
-	Rules        ESFRules
+	Criteria     []Criterion
+	Rules        Rules
 	// Live computes every result from the situations, ignoring the stored ones; it gives
 	// the same counts, more slowly, and exists to check that they do.
 	Live bool
@@ -140,32 +142,32 @@ type ESFCountQuery struct {
 	PerRow bool
 }
 
-// ESFCountRow holds the counts of one operation, gender (F, M, NB, "" unknown) and set of
+// CountRow holds the counts of one operation, gender (F, M, NB, "" unknown) and set of
 // missing fields. Values and Estimated follow the order of the query's criteria and are
 // zero unless Missing is empty: incomplete participants count nowhere but in Participants.
-type ESFCountRow struct {
+type CountRow struct {
 	OperationID  string
 	Gender       string
-	Missing      ESFMissing
+	Missing      Missing
 	Participants int64
 	Values       []int64
 	Estimated    []int64
 }
 
-// ESFCount computes indicator counts in one statement. Participants are grouped by the
+// Count computes indicator counts in one statement. Participants are grouped by the
 // criteria whose tests have few outcomes (status, age and education bands), so the
 // aggregation runs once per row; the characteristics with many combinations (point 1.2
 // flags, results) are counted with filtered aggregates.
-func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, error) {
+func Count(ctx context.Context, t *store.Tx, q CountQuery) ([]CountRow, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	cached, err := t.esfCachedWindows(ctx, q.Rules)
+	cached, err := esfCachedWindows(ctx, t, q.Rules)
 	if err != nil {
 		return nil, err
 	}
 	if cached && !q.Live && !q.PerRow {
-		rows, ok, err := t.esfCountMaintained(ctx, q)
+		rows, ok, err := esfCountMaintained(ctx, t, q)
 		if err != nil || ok {
 			return rows, err
 		}
@@ -175,11 +177,11 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 		return nil, err
 	}
 	n := len(q.Criteria)
-	var rows []ESFCountRow
-	err = t.withReportSettings(ctx, func() error {
+	var rows []CountRow
+	err = withReportSettings(ctx, t, func() error {
 		var err error
-		rows, err = Query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (ESFCountRow, error) {
-			row := ESFCountRow{Values: make([]int64, n), Estimated: make([]int64, n)}
+		rows, err = store.Query(ctx, t, "esf count", sql, args, func(r pgx.Rows) (CountRow, error) {
+			row := CountRow{Values: make([]int64, n), Estimated: make([]int64, n)}
 			var miss int16
 			dest := []any{&row.OperationID, &row.Gender, &miss, &row.Participants}
 			for i := range n {
@@ -188,7 +190,7 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 			if err := r.Scan(dest...); err != nil {
 				return row, err
 			}
-			row.Missing = ESFMissing(miss)
+			row.Missing = Missing(miss)
 			return row, nil
 		})
 		return err
@@ -197,7 +199,7 @@ func (t *Tx) ESFCount(ctx context.Context, q ESFCountQuery) ([]ESFCountRow, erro
 }
 
 // sql builds the count statement; cached says whether the stored results answer.
-func (q ESFCountQuery) sql(cached bool) (string, []any, error) {
+func (q CountQuery) sql(cached bool) (string, []any, error) {
 	b := &esfSQL{}
 	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached, false)
 	code := newESFCode(b, q.Criteria, q.Rules)
@@ -246,7 +248,7 @@ type esfCode struct {
 	err   error
 }
 
-func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
+func newESFCode(b *esfSQL, criteria []Criterion, r Rules) (ec esfCode) {
 	ec = esfCode{expr: "miss::bigint", tests: map[int]string{}}
 	shift := 5
 	field := func(width int) (int, string) {
@@ -263,7 +265,7 @@ func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
 	var statuses []string
 	index := map[string]int{}
 	for _, c := range criteria {
-		if c.Kind == ESFStatus {
+		if c.Kind == Status {
 			if _, ok := index[c.Value]; !ok {
 				statuses = append(statuses, c.Value)
 				index[c.Value] = len(statuses)
@@ -278,7 +280,7 @@ func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
 		}
 		ec.expr += " | (CASE st" + cases.String() + " ELSE 0 END::bigint << " + strconv.Itoa(at) + ")"
 		for i, c := range criteria {
-			if c.Kind == ESFStatus {
+			if c.Kind == Status {
 				ec.tests[i] = fmt.Sprintf("(code >> %d) & %s = %d", at, mask, index[c.Value])
 			}
 		}
@@ -286,9 +288,9 @@ func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
 	// Age and education bands: the limits of the criteria cut the scale into bands, each
 	// of which lies wholly inside or outside every criterion's range.
 	for _, dim := range []struct {
-		kind ESFCriterionKind
+		kind CriterionKind
 		col  string
-	}{{ESFAge, "age"}, {ESFISCED, "isced"}} {
+	}{{Age, "age"}, {ISCED, "isced"}} {
 		var limits []int
 		seen := map[int]bool{}
 		for _, c := range criteria {
@@ -326,7 +328,7 @@ func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
 	}
 	// Long-term unemployment.
 	for i, c := range criteria {
-		if c.Kind != ESFLongTermUnemployed {
+		if c.Kind != LongTermUnemployed {
 			continue
 		}
 		cond, _ := b.condition(c, r)
@@ -336,7 +338,7 @@ func newESFCode(b *esfSQL, criteria []ESFCriterion, r ESFRules) (ec esfCode) {
 	}
 	// Every complete participant.
 	for i, c := range criteria {
-		if c.Kind == ESFParticipant {
+		if c.Kind == Participant {
 			ec.tests[i] = "true"
 		}
 	}
@@ -359,7 +361,7 @@ func prefixJoin(sep string, parts []string) string {
 	return sep + strings.Join(parts, sep)
 }
 
-func (q ESFCountQuery) validate() error {
+func (q CountQuery) validate() error {
 	if q.Cutoff.IsZero() {
 		return fmt.Errorf("store: esf count: cut-off date is required")
 	}
@@ -371,18 +373,18 @@ func (q ESFCountQuery) validate() error {
 	return nil
 }
 
-func (c ESFCriterion) validate() error {
+func (c Criterion) validate() error {
 	switch c.Kind {
-	case ESFParticipant, ESFQualification, ESFAge, ESFISCED, ESFImproved:
-	case ESFStatus, ESFLongTermUnemployed:
+	case Participant, Qualification, Age, ISCED, Improved:
+	case Status, LongTermUnemployed:
 		if c.Value == "" {
 			return fmt.Errorf("status criterion without a status")
 		}
-	case ESFFlag:
+	case Flag:
 		if _, ok := esfFlagColumns[c.Value]; !ok {
 			return fmt.Errorf("unknown characteristic %q", c.Value)
 		}
-	case ESFLeaving, ESFSixMonths:
+	case Leaving, SixMonths:
 		if len(c.Situations) == 0 {
 			return fmt.Errorf("result criterion without situations")
 		}
@@ -394,17 +396,17 @@ func (c ESFCriterion) validate() error {
 
 // esfCachedWindows reports whether the stored results (computed over the database's
 // windows) answer for rules r, or whether every result must be computed live.
-func (t *Tx) esfCachedWindows(ctx context.Context, r ESFRules) (bool, error) {
-	days, months, err := t.ESFResultWindows(ctx)
+func esfCachedWindows(ctx context.Context, t *store.Tx, r Rules) (bool, error) {
+	days, months, err := ResultWindows(ctx, t)
 	if err != nil {
 		return false, err
 	}
 	return days == r.LeavingWindowDays && months == r.FollowUpMonths, nil
 }
 
-// ESFResultWindows returns the windows the stored results were computed over.
-func (t *Tx) ESFResultWindows(ctx context.Context) (leavingDays, followUpMonths int, err error) {
-	err = QueryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &leavingDays, &followUpMonths)
+// ResultWindows returns the windows the stored results were computed over.
+func ResultWindows(ctx context.Context, t *store.Tx) (leavingDays, followUpMonths int, err error) {
+	err = store.QueryRow(ctx, t, "esf result windows", `SELECT leaving_days, follow_up_months FROM esf_result_windows()`, nil, &leavingDays, &followUpMonths)
 	return leavingDays, followUpMonths, err
 }
 
@@ -412,16 +414,16 @@ func (t *Tx) ESFResultWindows(ctx context.Context) (leavingDays, followUpMonths 
 // (compiling costs more than it saves on a single pass), enough memory for the hash
 // tables, and parallel scans. The previous values are restored afterwards, so the rest of
 // the caller's transaction runs as before.
-func (t *Tx) withReportSettings(ctx context.Context, fn func() error) error {
+func withReportSettings(ctx context.Context, t *store.Tx, fn func() error) error {
 	var jit, workMem, tupleCost string
-	if err := QueryRow(ctx, t, "esf report settings", `SELECT current_setting('jit'), current_setting('work_mem'),
+	if err := store.QueryRow(ctx, t, "esf report settings", `SELECT current_setting('jit'), current_setting('work_mem'),
 		current_setting('parallel_tuple_cost'),
 		set_config('jit', 'off', true), set_config('work_mem', '128MB', true), set_config('parallel_tuple_cost', '0.001', true)`,
 		nil, &jit, &workMem, &tupleCost, new(string), new(string), new(string)); err != nil {
 		return err
 	}
 	ferr := fn()
-	if _, err := Exec(ctx, t, "esf report settings", `SELECT set_config('jit', $1, true), set_config('work_mem', $2, true),
+	if _, err := store.Exec(ctx, t, "esf report settings", `SELECT set_config('jit', $1, true), set_config('work_mem', $2, true),
 		set_config('parallel_tuple_cost', $3, true)`, jit, workMem, tupleCost); err != nil && ferr == nil {
 		return err
 	}
@@ -433,7 +435,7 @@ type esfSQL struct {
 	args []any
 }
 
-func (b *esfSQL) arg(v any) string { return Arg(&b.args, v) }
+func (b *esfSQL) arg(v any) string { return store.Arg(&b.args, v) }
 
 // esfSource is the participant population of a report: a WITH clause and two
 // subqueries over it, one row per participant (operation and person) with entry date ≤
@@ -452,7 +454,7 @@ func (s esfSource) union() string { return s.single + " UNION ALL " + s.multi }
 // the windows lie before the cut-off (cached); the others are computed live from the
 // situations. truncated narrows multi to the re-entered participants with an entry after
 // the cut-off besides one on or before it, those the maintained counts cannot merge.
-func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached, truncated bool) esfSource {
+func (b *esfSQL) source(cutoff time.Time, ops []string, r Rules, cached, truncated bool) esfSource {
 	c := b.arg(cutoff) + "::date"
 	days := b.arg(r.LeavingWindowDays) + "::int"
 	months := b.arg(r.FollowUpMonths) + "::int"
@@ -566,7 +568,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r ESFRules, cached, trun
 
 // condition compiles a criterion into a SQL condition on src, and for flags the condition
 // selecting the informed estimates among them.
-func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
+func (b *esfSQL) condition(c Criterion, r Rules) (cond, est string) {
 	bounds := func(col string) string {
 		parts := []string{col + " >= " + b.arg(c.Min) + "::int"}
 		if c.Max >= 0 {
@@ -575,35 +577,35 @@ func (b *esfSQL) condition(c ESFCriterion, r ESFRules) (cond, est string) {
 		return "(" + strings.Join(parts, " AND ") + ")"
 	}
 	switch c.Kind {
-	case ESFParticipant:
+	case Participant:
 		return "true", ""
-	case ESFStatus:
+	case Status:
 		return "(st = " + b.arg(c.Value) + "::text)", ""
-	case ESFLongTermUnemployed:
+	case LongTermUnemployed:
 		a := b.arg(r.LTUAdultAge) + "::int"
 		return "(st = " + b.arg(c.Value) + "::text AND (age < " + a + " AND um > " + b.arg(r.YouthLTUMonths) + "::int OR age >= " +
 			a + " AND um > " + b.arg(r.AdultLTUMonths) + "::int))", ""
-	case ESFAge:
+	case Age:
 		return bounds("age"), ""
-	case ESFISCED:
+	case ISCED:
 		return bounds("isced"), ""
-	case ESFFlag:
+	case Flag:
 		k := esfFlagColumns[c.Value]
 		return "(esf_flags & " + strconv.Itoa(1<<(2*k)) + " <> 0)", "(esf_flags & " + strconv.Itoa(2<<(2*k)) + " <> 0)"
-	case ESFLeaving:
+	case Leaving:
 		return "(leaving = ANY (" + b.arg(c.Situations) + "::text[]))", ""
-	case ESFQualification:
+	case Qualification:
 		return "qualified", ""
-	case ESFSixMonths:
+	case SixMonths:
 		return "(six = ANY (" + b.arg(c.Situations) + "::text[]))", ""
-	case ESFImproved:
+	case Improved:
 		return "improved", ""
 	}
 	return "false", ""
 }
 
-// ESFEntityCount is the number of entities an operation supports, by kind.
-type ESFEntityCount struct {
+// EntityCount is the number of entities an operation supports, by kind.
+type EntityCount struct {
 	OperationID string
 	// Public counts public administrations and public services (EECO18).
 	Public int64
@@ -611,34 +613,34 @@ type ESFEntityCount struct {
 	SME int64
 }
 
-// ESFEntityCounts counts the organisations each operation supported from a date on or
+// EntityCounts counts the organisations each operation supported from a date on or
 // before the cut-off, once each, by the kind they were supported as.
-func (t *Tx) ESFEntityCounts(ctx context.Context, cutoff time.Time, operationIDs []string) ([]ESFEntityCount, error) {
+func EntityCounts(ctx context.Context, t *store.Tx, cutoff time.Time, operationIDs []string) ([]EntityCount, error) {
 	args := []any{cutoff}
 	where := ""
 	if operationIDs != nil {
-		where = " AND oe.operation_id = ANY (" + Arg(&args, operationIDs) + "::uuid[])"
+		where = " AND oe.operation_id = ANY (" + store.Arg(&args, operationIDs) + "::uuid[])"
 	}
-	return Query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
+	return store.Query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
 			count(*) FILTER (WHERE oe.kind = 'SME')
 		FROM operation_entities oe
 		WHERE oe.supported_from <= $1::date`+where+`
 		GROUP BY oe.operation_id`, args,
-		func(r pgx.Rows) (ESFEntityCount, error) {
-			var e ESFEntityCount
+		func(r pgx.Rows) (EntityCount, error) {
+			var e EntityCount
 			err := r.Scan(&e.OperationID, &e.Public, &e.SME)
 			return e, err
 		})
 }
 
-// ESFParticipantQuery selects the participants behind a value, or the incomplete ones.
-type ESFParticipantQuery struct {
+// ParticipantQuery selects the participants behind a value, or the incomplete ones.
+type ParticipantQuery struct {
 	Cutoff       time.Time
 	OperationIDs []string
-	Rules        ESFRules
+	Rules        Rules
 	// Criterion selects complete participants passing it; nil with Incomplete false selects
 	// every complete participant.
-	Criterion *ESFCriterion
+	Criterion *Criterion
 	// Incomplete selects the participants excluded for missing data instead.
 	Incomplete bool
 	// Gender narrows to F, M or NB; "" takes all.
@@ -649,8 +651,8 @@ type ESFParticipantQuery struct {
 	Limit int
 }
 
-// ESFParticipantRow is one participant as the indicators see it.
-type ESFParticipantRow struct {
+// ParticipantRow is one participant as the indicators see it.
+type ParticipantRow struct {
 	ParticipationID    string
 	OperationID        string
 	OperationCode      string
@@ -670,13 +672,13 @@ type ESFParticipantRow struct {
 	Leaving            *string
 	Qualified          bool
 	SixMonths          *string
-	Missing            ESFMissing
+	Missing            Missing
 }
 
-// ESFParticipants lists participants the way ESFCount counts them, ordered by operation
+// Participants lists participants the way Count counts them, ordered by operation
 // code and person. Rows are limited to the transaction's person scope; tax codes are not
 // read, the caller pseudonymises the person ids.
-func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFParticipantRow, error) {
+func Participants(ctx context.Context, t *store.Tx, q ParticipantQuery) ([]ParticipantRow, error) {
 	if q.Cutoff.IsZero() {
 		return nil, fmt.Errorf("store: esf participants: cut-off date is required")
 	}
@@ -685,13 +687,13 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 			return nil, fmt.Errorf("store: esf participants: %w", err)
 		}
 	}
-	cached, err := t.esfCachedWindows(ctx, q.Rules)
+	cached, err := esfCachedWindows(ctx, t, q.Rules)
 	if err != nil {
 		return nil, err
 	}
 	b := &esfSQL{}
 	src := b.source(q.Cutoff, q.OperationIDs, q.Rules, cached, false)
-	where := []string{t.scope.PersonPredicate("pe", &b.args)}
+	where := []string{t.Scope().PersonPredicate("pe", &b.args)}
 	switch {
 	case q.Incomplete:
 		where = append(where, "src.miss <> 0")
@@ -722,11 +724,11 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 		FROM (` + src.union() + `) src JOIN operations o ON o.id = src.operation_id JOIN persons pe ON pe.id = src.person_id
 		WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY o.code, src.person_id` + limit
-	var rows []ESFParticipantRow
-	err = t.withReportSettings(ctx, func() error {
+	var rows []ParticipantRow
+	err = withReportSettings(ctx, t, func() error {
 		var err error
-		rows, err = Query(ctx, t, "esf participants", sql, b.args, func(r pgx.Rows) (ESFParticipantRow, error) {
-			var x ESFParticipantRow
+		rows, err = store.Query(ctx, t, "esf participants", sql, b.args, func(r pgx.Rows) (ParticipantRow, error) {
+			var x ParticipantRow
 			var age, isced *int16
 			var um *int32
 			var miss int16
@@ -738,7 +740,7 @@ func (t *Tx) ESFParticipants(ctx context.Context, q ESFParticipantQuery) ([]ESFP
 				return x, err
 			}
 			x.Age, x.ISCED, x.UnemploymentMonths = intPtr(age), intPtr(isced), intPtr(um)
-			x.Missing = ESFMissing(miss)
+			x.Missing = Missing(miss)
 			x.Flags = map[string]*string{"disability": f[0], "third_country_national": f[1], "foreign_background": f[2],
 				"minority": f[3], "homeless": f[4], "rural": f[5]}
 			return x, nil
@@ -756,25 +758,25 @@ func intPtr[T int16 | int32](v *T) *int {
 	return &n
 }
 
-// ESFTarget is a planned value of an indicator for an operation.
-type ESFTarget struct {
+// Target is a planned value of an indicator for an operation.
+type Target struct {
 	OperationID   string
 	IndicatorType string
 	Indicator     string
 	Planned       int64
 }
 
-// ESFTargets lists the planned values of the given operations (nil: all).
-func (t *Tx) ESFTargets(ctx context.Context, operationIDs []string) ([]ESFTarget, error) {
+// Targets lists the planned values of the given operations (nil: all).
+func Targets(ctx context.Context, t *store.Tx, operationIDs []string) ([]Target, error) {
 	var args []any
 	where := "true"
 	if operationIDs != nil {
-		where = "operation_id = ANY (" + Arg(&args, operationIDs) + "::uuid[])"
+		where = "operation_id = ANY (" + store.Arg(&args, operationIDs) + "::uuid[])"
 	}
-	return Query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
+	return store.Query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
 		FROM operation_indicator_targets WHERE `+where+` ORDER BY operation_id, indicator_type, indicator`, args,
-		func(r pgx.Rows) (ESFTarget, error) {
-			var x ESFTarget
+		func(r pgx.Rows) (Target, error) {
+			var x Target
 			err := r.Scan(&x.OperationID, &x.IndicatorType, &x.Indicator, &x.Planned)
 			return x, err
 		})
