@@ -32,10 +32,11 @@ const casePage = `query($first: Int!) {
 
 // A page of cases costs the same statements whatever its size, with access control off
 // (the open gate) and on (a social worker's plan: claims, field checks and the
-// access-log entry): one statement per relation the query reads. Sibling resolvers race
-// to their loaders, so now and then one fetches before a sibling has primed all its keys
-// and a relation costs a second statement; that depends on scheduling, not on the page
-// size, so the test compares the statements sent, not how often.
+// access-log entry): one statement per relation the query reads. Below the root the
+// executor runs fields one after another, and each loader fetches every key its parents
+// primed; root fields still run side by side, so an operation with several of them may
+// send a relation's statement twice. That depends on scheduling, not on the page size, so
+// the test compares the statements sent, not how often.
 func TestCasePageCostsConstantStatements(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"open", "access"} {
