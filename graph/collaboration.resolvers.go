@@ -156,12 +156,12 @@ func (r *mutationResolver) CancelTransfer(ctx context.Context, input referral.An
 }
 
 // Changes is the resolver for the changes field.
-func (r *personDataChangeResolver) Changes(ctx context.Context, obj *casedata.PersonRectification) ([]casedata.FieldChange, error) {
+func (r *personDataChangeResolver) Changes(ctx context.Context, obj *casedata.PersonDataChange) ([]casedata.FieldChange, error) {
 	return collaboration.ReadableChanges(ctx, obj, obj.Changes)
 }
 
 // Actor is the resolver for the actor field.
-func (r *personDataChangeResolver) Actor(ctx context.Context, obj *casedata.PersonRectification) (*casedata.Staff, error) {
+func (r *personDataChangeResolver) Actor(ctx context.Context, obj *casedata.PersonDataChange) (*casedata.Staff, error) {
 	return optional(ctx, loaders.Staff, obj.ActorStaffID)
 }
 

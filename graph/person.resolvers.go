@@ -98,7 +98,7 @@ func (r *personResolver) Participations(ctx context.Context, obj *casedata.Perso
 }
 
 // Rectifications is the resolver for the rectifications field.
-func (r *personResolver) Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonRectification, error) {
+func (r *personResolver) Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonDataChange, error) {
 	return many(ctx, loaders.PersonRectifications, obj.ID)
 }
 

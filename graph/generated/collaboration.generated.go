@@ -38,8 +38,8 @@ type FieldChangeResolver interface {
 	Category(ctx context.Context, obj *casedata.FieldChange) (string, error)
 }
 type PersonDataChangeResolver interface {
-	Changes(ctx context.Context, obj *casedata.PersonRectification) ([]casedata.FieldChange, error)
-	Actor(ctx context.Context, obj *casedata.PersonRectification) (*casedata.Staff, error)
+	Changes(ctx context.Context, obj *casedata.PersonDataChange) ([]casedata.FieldChange, error)
+	Actor(ctx context.Context, obj *casedata.PersonDataChange) (*casedata.Staff, error)
 }
 type ReferralResolver interface {
 	ID(ctx context.Context, obj *casedata.Referral) (string, error)
@@ -891,7 +891,7 @@ func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -932,7 +932,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_at(_ context.Context, 
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsDateTime)
 }
 
-func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -973,7 +973,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_reason(_ context.Conte
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
 }
 
-func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1023,7 +1023,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1073,7 +1073,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonRectification) (ret graphql.Marshaler) {
+func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3949,7 +3949,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 
 var personDataChangeImplementors = []string{"PersonDataChange"}
 
-func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.PersonDataChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personDataChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4629,7 +4629,7 @@ func (ec *executionContext) marshalNLegalBasis2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectification(ctx context.Context, sel ast.SelectionSet, v casedata.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChange(ctx context.Context, sel ast.SelectionSet, v casedata.PersonDataChange) graphql.Marshaler {
 	return ec._PersonDataChange(ctx, sel, &v)
 }
 
@@ -4870,14 +4870,14 @@ func (ec *executionContext) marshalOParticipationBasis2string(ctx context.Contex
 	return res
 }
 
-func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.PersonRectification) graphql.Marshaler {
+func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.PersonDataChange) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectification(ctx, sel, v[i])
+		return ec.marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

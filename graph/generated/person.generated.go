@@ -41,7 +41,7 @@ type PersonResolver interface {
 
 	Households(ctx context.Context, obj *casedata.Person) ([]casedata.HouseholdMember, error)
 	Participations(ctx context.Context, obj *casedata.Person) ([]casedata.Participation, error)
-	Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonRectification, error)
+	Rectifications(ctx context.Context, obj *casedata.Person) ([]casedata.PersonDataChange, error)
 	Benefits(ctx context.Context, obj *casedata.Person) ([]registrydata.BenefitCase, error)
 	Isee(ctx context.Context, obj *casedata.Person) (*registrydata.ISEE, error)
 	LabourStatus(ctx context.Context, obj *casedata.Person) (*registrydata.LabourStatus, error)
@@ -1404,11 +1404,11 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
 				if err != nil {
-					var zeroVal []casedata.PersonRectification
+					var zeroVal []casedata.PersonDataChange
 					return zeroVal, err
 				}
 				if ec.Directives.Category == nil {
-					var zeroVal []casedata.PersonRectification
+					var zeroVal []casedata.PersonDataChange
 					return zeroVal, errors.New("directive category is not implemented")
 				}
 				return ec.Directives.Category(ctx, obj, directive0, name)
@@ -1417,8 +1417,8 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.PersonRectification) graphql.Marshaler {
-			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonRectificationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []casedata.PersonDataChange) graphql.Marshaler {
+			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, selections, v)
 		},
 		true,
 		false,

@@ -129,7 +129,7 @@ type Loaders struct {
 	caseReferrals *Loader[[]casedata.Referral]
 	caseTransfers *Loader[[]casedata.Transfer]
 	caseDue       *Loader[[]casedata.DueAction]
-	personRects   *Loader[[]casedata.PersonRectification]
+	personRects   *Loader[[]casedata.PersonDataChange]
 	// today is the request's date, which due actions are computed for.
 	today time.Time
 }
@@ -319,9 +319,9 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 		rows, err := casedata.DueActionsByCase(ctx, tx, l.today, ids)
 		return groupBy(rows, func(d casedata.DueAction) string { return d.CaseID }), err
 	})
-	l.personRects = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.PersonRectification, error) {
+	l.personRects = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.PersonDataChange, error) {
 		rows, err := casedata.RectificationsByPerson(ctx, tx, ids)
-		return groupBy(rows, func(x casedata.PersonRectification) string { return x.PersonID }), err
+		return groupBy(rows, func(x casedata.PersonDataChange) string { return x.PersonID }), err
 	})
 	return l
 }

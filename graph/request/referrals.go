@@ -101,7 +101,7 @@ func (l *referralLimits) limitOf(obj any) (access.CategorySet, bool) {
 		m, key = l.households, o.ID
 	case *casedata.HouseholdMember:
 		m, key = l.households, o.HouseholdID
-	case *casedata.PersonRectification:
+	case *casedata.PersonDataChange:
 		m, key = l.persons, o.PersonID
 	default:
 		if id, ok := registryPerson(obj); ok {

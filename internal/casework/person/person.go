@@ -294,7 +294,7 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (case
 	if err := casedata.UpdatePerson(ctx, tx, p); err != nil {
 		return casedata.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}
-	if err := casedata.AddPersonRectification(ctx, tx, id, reason, ch, casework.ActorFrom(ctx).StaffRef()); err != nil {
+	if err := casedata.AddPersonDataChange(ctx, tx, id, reason, ch, casework.ActorFrom(ctx).StaffRef()); err != nil {
 		return casedata.Person{}, err
 	}
 	return casework.Reload(ctx, id, store.Bind(tx, casedata.PersonsByIDs))

@@ -94,8 +94,8 @@ func UpdatePerson(ctx context.Context, t *store.Tx, p Person) error {
 	return err
 }
 
-// PersonRectification is one rectification of a person's data, with the previous values.
-type PersonRectification struct {
+// PersonDataChange is one rectification of a person's data, with the previous values.
+type PersonDataChange struct {
 	ID                  string
 	PersonID            string
 	At                  time.Time
@@ -106,8 +106,8 @@ type PersonRectification struct {
 	ActorOrganisationID *string
 }
 
-// AddPersonRectification records a rectification.
-func AddPersonRectification(ctx context.Context, t *store.Tx, personID, reason string, changes []FieldChange, staffID *string) error {
+// AddPersonDataChange records a rectification.
+func AddPersonDataChange(ctx context.Context, t *store.Tx, personID, reason string, changes []FieldChange, staffID *string) error {
 	b, err := json.Marshal(changes)
 	if err != nil {
 		return err
@@ -119,13 +119,13 @@ func AddPersonRectification(ctx context.Context, t *store.Tx, personID, reason s
 
 // RectificationsByPerson loads the rectifications of the given persons within scope,
 // oldest first.
-func RectificationsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]PersonRectification, error) {
+func RectificationsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]PersonDataChange, error) {
 	args := []any{personIDs}
 	return store.Query(ctx, t, "rectifications by person", `SELECT r.id, r.person_id, r.at, r.reason, r.changes, r.actor_subject,
 		r.actor_staff_id, r.actor_organisation_id FROM person_data_changes r
 		WHERE r.person_id = ANY($1::uuid[]) AND `+t.Scope().PersonColumn("r.person_id", &args)+` ORDER BY r.at, r.id`, args,
-		func(r pgx.Rows) (PersonRectification, error) {
-			var x PersonRectification
+		func(r pgx.Rows) (PersonDataChange, error) {
+			var x PersonDataChange
 			err := r.Scan(&x.ID, &x.PersonID, &x.At, &x.Reason, &x.Changes, &x.ActorSubject, &x.ActorStaffID, &x.ActorOrganisationID)
 			return x, err
 		})
