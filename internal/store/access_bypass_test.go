@@ -64,6 +64,7 @@ var outsideClaims = map[string]string{
 	"esf_tax_code_birth(text,date)":                       "decodes the tax code it is given",
 	"esf_result_windows()":                                "constants",
 	"esf_count_rules()":                                   "constants",
+	"esf_counts_lock_key(uuid)":                           "a hash of its argument",
 	"esf_situation_rank(text)":                            "a constant per situation",
 	"esf_situation_key(text,boolean,date,date,date,date)": "arithmetic on its arguments",
 	"esf_situation_of_key(bigint)":                        "arithmetic on its argument",
