@@ -24,46 +24,16 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _CountRow_key(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountRow_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CountRow_key, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_CountRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CountRow_label(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountRow_label(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CountRow_label, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Label)
 }
 func (ec *executionContext) fieldContext_CountRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)
@@ -134,23 +104,8 @@ func (ec *executionContext) fieldContext_CountRow_total(_ context.Context, field
 }
 
 func (ec *executionContext) _CountTable_threshold(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountTable_threshold(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Threshold, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CountTable_threshold, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Threshold)
 }
 func (ec *executionContext) fieldContext_CountTable_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountTable", field, false, false, errNoChildFieldsInt)
@@ -276,46 +231,16 @@ func (ec *executionContext) fieldContext_CountTable_total(_ context.Context, fie
 }
 
 func (ec *executionContext) _SuppressedCount_value(ctx context.Context, field graphql.CollectedField, obj *model.SuppressedCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SuppressedCount_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SuppressedCount_value, &ret)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Value)
 }
 func (ec *executionContext) fieldContext_SuppressedCount_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _SuppressedCount_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.SuppressedCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SuppressedCount_suppressed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Suppressed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SuppressedCount_suppressed, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Suppressed)
 }
 func (ec *executionContext) fieldContext_SuppressedCount_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SuppressedCount", field, false, false, errNoChildFieldsBoolean)

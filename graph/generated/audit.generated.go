@@ -90,23 +90,8 @@ func (ec *executionContext) fieldContext_AccessLogConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _AccessLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AccessLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEdge", field, false, false, errNoChildFieldsString)
@@ -145,23 +130,8 @@ func (ec *executionContext) fieldContext_AccessLogEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _AccessLogEntry_seq(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_seq(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Seq, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_seq, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Seq)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -191,46 +161,16 @@ func (ec *executionContext) fieldContext_AccessLogEntry_at(_ context.Context, fi
 }
 
 func (ec *executionContext) _AccessLogEntry_subject(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_subject(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_subject, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_role(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_role, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -269,69 +209,24 @@ func (ec *executionContext) fieldContext_AccessLogEntry_organisation(_ context.C
 }
 
 func (ec *executionContext) _AccessLogEntry_purpose(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_purpose(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Purpose, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_purpose, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_operation(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_operation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Operation, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_operation, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Operation)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _AccessLogEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_requestId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequestID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_requestId, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RequestID)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -384,23 +279,8 @@ func (ec *executionContext) fieldContext_AccessLogEntry_categories(_ context.Con
 }
 
 func (ec *executionContext) _AccessLogEntry_hash(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessLogEntry_hash(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Hash, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_hash, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Hash)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)

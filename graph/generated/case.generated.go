@@ -91,23 +91,13 @@ type ProjectResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ActivityEntry_id(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ActivityEntry().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_id, &ret)
+	v, err := ec.Resolvers.ActivityEntry().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ActivityEntry_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, true, true, errNoChildFieldsID)
@@ -264,164 +254,44 @@ func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context,
 }
 
 func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_occurredOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OccurredOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OccurredOn)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOActivityKind2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOActivityKind2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsActivityKind)
 }
 
 func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_minutes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Minutes, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Minutes)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsString)
@@ -501,146 +371,46 @@ func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Co
 }
 
 func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AreaScore_area(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Area, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOEmployabilityArea2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_area, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOEmployabilityArea2string(ctx, field.Selections, obj.Area)
 }
 func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsEmployabilityArea)
 }
 
 func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AreaScore_score(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Score, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_score, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_score, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2int(ctx, field.Selections, obj.Score)
 }
 func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AreaScore_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_note, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_AreaScore_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assessment().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_id, &ret)
+	v, err := ec.Resolvers.Assessment().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Assessment_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Assessment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsID)
@@ -797,41 +567,11 @@ func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, 
 }
 
 func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_assessedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AssessedOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.AssessedOn)
 }
 func (ec *executionContext) fieldContext_Assessment_assessedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDate)
@@ -888,123 +628,33 @@ func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, fi
 }
 
 func (ec *executionContext) _Assessment_workExperience(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_workExperience(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.WorkExperience, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.WorkExperience)
 }
 func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_professionalInterests(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProfessionalInterests, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ProfessionalInterests)
 }
 func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_healthNotes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HealthNotes, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HEALTH")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, "HEALTH") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.HealthNotes)
 }
 func (ec *executionContext) fieldContext_Assessment_healthNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -1052,82 +702,22 @@ func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ cont
 }
 
 func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_cancelledAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CancelledAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CancelledAt)
 }
 func (ec *executionContext) fieldContext_Assessment_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_cancellationReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CancellationReason, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CancellationReason)
 }
 func (ec *executionContext) fieldContext_Assessment_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -1166,269 +756,79 @@ func (ec *executionContext) fieldContext_AssessmentPayload_assessment(_ context.
 }
 
 func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_id, &ret)
+	v, err := ec.Resolvers.Case().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Case_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_reference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reference, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_reference, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_reference, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Reference)
 }
 func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOCaseStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_status, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_status, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalOCaseStatus2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Case_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsCaseStatus)
 }
 
 func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_openedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OpenedOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_openedOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_openedOn, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OpenedOn)
 }
 func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_closedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosedOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closedOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closedOn, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ClosedOn)
 }
 func (ec *executionContext) fieldContext_Case_closedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_closureReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosureReason, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closureReason, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClosureReason)
 }
 func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_summary(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_summary, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_summary, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Summary)
 }
 func (ec *executionContext) fieldContext_Case_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
@@ -2290,46 +1690,16 @@ func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _CaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _CaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEdge", field, false, false, errNoChildFieldsString)
@@ -2418,41 +1788,11 @@ func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ con
 }
 
 func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseOrganisationLink_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOCaseOrganisationRole2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalOCaseOrganisationRole2string(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseOrganisationLink", field, false, false, errNoChildFieldsCaseOrganisationRole)
@@ -2491,23 +1831,13 @@ func (ec *executionContext) fieldContext_CasePayload_case(_ context.Context, fie
 }
 
 func (ec *executionContext) _Intervention_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_id, &ret)
+	v, err := ec.Resolvers.Intervention().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Intervention_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Intervention_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, true, true, errNoChildFieldsID)
@@ -2664,41 +1994,11 @@ func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, f
 }
 
 func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_serviceType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceType, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOServiceType2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOServiceType2string(ctx, field.Selections, obj.ServiceType)
 }
 func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsServiceType)
@@ -2755,41 +2055,11 @@ func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context
 }
 
 func (ec *executionContext) _Intervention_operator(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_operator(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Operator, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_operator, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Operator)
 }
 func (ec *executionContext) fieldContext_Intervention_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -2846,82 +2116,22 @@ func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Cont
 }
 
 func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_startsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartsOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartsOn)
 }
 func (ec *executionContext) fieldContext_Intervention_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_endsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
 }
 func (ec *executionContext) fieldContext_Intervention_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsDate)
@@ -3010,82 +2220,22 @@ func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.C
 }
 
 func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOInterventionStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_status, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_status, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOInterventionStatus2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsInterventionStatus)
 }
 
 func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_interruptionReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.InterruptionReason, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.InterruptionReason)
 }
 func (ec *executionContext) fieldContext_Intervention_interruptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -3142,41 +2292,11 @@ func (ec *executionContext) fieldContext_Intervention_department(_ context.Conte
 }
 
 func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_cancellationReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CancellationReason, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CancellationReason)
 }
 func (ec *executionContext) fieldContext_Intervention_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -3215,23 +2335,13 @@ func (ec *executionContext) fieldContext_InterventionPayload_intervention(_ cont
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_id, &ret)
+	v, err := ec.Resolvers.Project().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Project_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Project_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, true, true, errNoChildFieldsID)
@@ -3288,41 +2398,11 @@ func (ec *executionContext) fieldContext_Project_case(_ context.Context, field g
 }
 
 func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_title, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_title, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Title)
 }
 func (ec *executionContext) fieldContext_Project_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -3520,328 +2600,88 @@ func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, f
 }
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOProjectStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_status, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_status, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOProjectStatus2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Project_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectStatus)
 }
 
 func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_startedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartedOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_startedOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_startedOn, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartedOn)
 }
 func (ec *executionContext) fieldContext_Project_startedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_endedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndedOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_endedOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_endedOn, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedOn)
 }
 func (ec *executionContext) fieldContext_Project_endedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_objectivesAchieved(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ObjectivesAchieved, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ObjectivesAchieved)
 }
 func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_skillsAcquired(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SkillsAcquired, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SkillsAcquired)
 }
 func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_criticalIssues(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CriticalIssues, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CriticalIssues)
 }
 func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_resourcesActivated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResourcesActivated, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, "CASE_NOTES") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResourcesActivated)
 }
 func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_outcome(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOProjectOutcome2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_outcome, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_outcome, obj, "SERVICES") {
+		return graphql.Null
+	}
+	return ec.marshalOProjectOutcome2ᚖstring(ctx, field.Selections, obj.Outcome)
 }
 func (ec *executionContext) fieldContext_Project_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectOutcome)

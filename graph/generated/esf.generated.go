@@ -26,92 +26,32 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _EsfGroup_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_programme, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfGroup_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_priority(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_priority, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
 }
 func (ec *executionContext) fieldContext_EsfGroup_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_specificObjective(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecificObjective, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_specificObjective, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfGroup_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_categoryOfRegion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryOfRegion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNCategoryOfRegion2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_categoryOfRegion, &ret)
+	return ec.marshalNCategoryOfRegion2string(ctx, field.Selections, obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_EsfGroup_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsCategoryOfRegion)
@@ -205,92 +145,32 @@ func (ec *executionContext) fieldContext_EsfGroup_incomplete(_ context.Context, 
 }
 
 func (ec *executionContext) _EsfIncomplete_women(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIncomplete_women(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Women, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIncomplete_women, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Women)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_women(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_men(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIncomplete_men(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Men, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIncomplete_men, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Men)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_men(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_nonBinary(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIncomplete_nonBinary(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NonBinary, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIncomplete_nonBinary, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.NonBinary)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_nonBinary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIncomplete_total(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIncomplete_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIncomplete_total, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Total)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIncomplete", field, false, false, errNoChildFieldsInt)
@@ -329,763 +209,223 @@ func (ec *executionContext) fieldContext_EsfIncomplete_missing(_ context.Context
 }
 
 func (ec *executionContext) _EsfIndicatorValue_indicator(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_indicator(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_indicator, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Indicator)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_name, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_women(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_women(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Women, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_women, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Women)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_women(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_men(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_men(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Men, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_men, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Men)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_men(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_nonBinary(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_nonBinary(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NonBinary, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_nonBinary, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.NonBinary)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_nonBinary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_total(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_total, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Total)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfIndicatorValue_ofWhichEstimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIndicatorValue_ofWhichEstimated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OfWhichEstimated, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_ofWhichEstimated, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.OfWhichEstimated)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_ofWhichEstimated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfMissingCount_field(ctx context.Context, field graphql.CollectedField, obj *model.EsfMissingCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfMissingCount_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfMissingCount_field, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_EsfMissingCount_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfMissingCount_count(ctx context.Context, field graphql.CollectedField, obj *model.EsfMissingCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfMissingCount_count(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfMissingCount_count, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 func (ec *executionContext) fieldContext_EsfMissingCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_pseudonym(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Pseudonym, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PSEUDONYM")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, "PSEUDONYM") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Pseudonym)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_operationCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OperationCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_operationCode, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_entryDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntryDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EntryDate)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfParticipant_exitDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_exitDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExitDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_exitDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_entries(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Entries, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Entries)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_gender(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Gender, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Gender)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_genderDerived(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GenderDerived, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *bool
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *bool
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.GenderDerived)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_genderDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_age(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_age(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Age, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Age)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_age(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_ageDerived(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeDerived, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *bool
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *bool
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.AgeDerived)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_ageDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_employmentStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmploymentStatus, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_isced(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_isced(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Isced, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Isced)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_isced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_situationUponLeaving(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SituationUponLeaving, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SituationUponLeaving)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_qualificationUponLeaving(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QualificationUponLeaving, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *bool
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *bool
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.QualificationUponLeaving)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_qualificationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_situationSixMonthsAfter(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SituationSixMonthsAfter, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SituationSixMonthsAfter)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationSixMonthsAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -1133,64 +473,19 @@ func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Contex
 }
 
 func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_estimated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Estimated, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal *bool
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *bool
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.Estimated)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_estimated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfProfile_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfile_operationCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OperationCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfile_operationCode, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfProfile_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfile", field, false, false, errNoChildFieldsString)
@@ -1229,69 +524,24 @@ func (ec *executionContext) fieldContext_EsfProfile_rounds(_ context.Context, fi
 }
 
 func (ec *executionContext) _EsfProfileRow_category(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileRow_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileRow_category, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfProfileRow_count(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileRow_count(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileRow_count, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfProfileRow_offered(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileRow_offered(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offered, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileRow_offered, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Offered)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_offered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsBoolean)
@@ -1321,23 +571,8 @@ func (ec *executionContext) fieldContext_EsfProfileRow_percent(_ context.Context
 }
 
 func (ec *executionContext) _EsfProfileTable_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileTable_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileTable_name, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errNoChildFieldsString)
@@ -1376,202 +611,67 @@ func (ec *executionContext) fieldContext_EsfProfileTable_rows(_ context.Context,
 }
 
 func (ec *executionContext) _EsfProfileTable_missing(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileTable_missing(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Missing, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileTable_missing, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Missing)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfRecordChange_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRecordChange_operationCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OperationCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_operationCode, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRecordChange_pseudonym(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Pseudonym, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PSEUDONYM")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, "PSEUDONYM") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Pseudonym)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfRecordChange_change(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRecordChange_change(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Change, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_change, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Change)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_cutoff(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfReport_cutoff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cutoff, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_cutoff, &ret)
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, obj.Cutoff)
 }
 func (ec *executionContext) fieldContext_EsfReport_cutoff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EsfReport_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfReport_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_programme, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfReport_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfReport_specificObjective(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecificObjective, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_specificObjective, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfReport_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfReport_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfReport_operationCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OperationCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_operationCode, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfReport_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
@@ -1610,46 +710,16 @@ func (ec *executionContext) fieldContext_EsfReport_groups(_ context.Context, fie
 }
 
 func (ec *executionContext) _EsfRoundProfile_round(ctx context.Context, field graphql.CollectedField, obj *model.EsfRoundProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRoundProfile_round(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Round, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRoundProfile_round, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Round)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfRoundProfile_participants(ctx context.Context, field graphql.CollectedField, obj *model.EsfRoundProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRoundProfile_participants(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Participants, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRoundProfile_participants, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Participants)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRoundProfile", field, false, false, errNoChildFieldsInt)
@@ -1688,184 +758,64 @@ func (ec *executionContext) fieldContext_EsfRoundProfile_tables(_ context.Contex
 }
 
 func (ec *executionContext) _EsfValueChange_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_programme, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_priority(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_priority, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_specificObjective(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecificObjective, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_specificObjective, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_categoryOfRegion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryOfRegion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_categoryOfRegion, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_indicator(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_indicator(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_indicator, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Indicator)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_column(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_column(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Column, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_column, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Column)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfValueChange_frozen(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_frozen, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Frozen)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _EsfValueChange_current(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfValueChange_current(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Current, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_current, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Current)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsInt)
@@ -1904,46 +854,16 @@ func (ec *executionContext) fieldContext_EsfVerification_frozen(_ context.Contex
 }
 
 func (ec *executionContext) _EsfVerification_intact(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_intact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Intact, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfVerification_intact, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Intact)
 }
 func (ec *executionContext) fieldContext_EsfVerification_intact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _EsfVerification_signatureValid(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_signatureValid(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignatureValid, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfVerification_signatureValid, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SignatureValid)
 }
 func (ec *executionContext) fieldContext_EsfVerification_signatureValid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
@@ -1973,23 +893,8 @@ func (ec *executionContext) fieldContext_EsfVerification_changedFields(_ context
 }
 
 func (ec *executionContext) _EsfVerification_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_unchanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unchanged, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfVerification_unchanged, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Unchanged)
 }
 func (ec *executionContext) fieldContext_EsfVerification_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsBoolean)
@@ -2092,23 +997,8 @@ func (ec *executionContext) fieldContext_FreezeEsfReportPayload_frozen(_ context
 }
 
 func (ec *executionContext) _FrozenEsfReport_id(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_id, &ret)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsID)
@@ -2138,161 +1028,56 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_frozenAt(_ context.Cont
 }
 
 func (ec *executionContext) _FrozenEsfReport_frozenBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_frozenBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FrozenBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_frozenBy, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.FrozenBy)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_frozenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_note(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_note, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_recordCount(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_recordCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecordCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_recordCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.RecordCount)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_recordCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _FrozenEsfReport_recordsDigest(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_recordsDigest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecordsDigest, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_recordsDigest, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RecordsDigest)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_recordsDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_hash(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_hash(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Hash, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_hash, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Hash)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_signedBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_signedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_signedBy, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SignedBy)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _FrozenEsfReport_signature(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_signature(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Signature, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_signature, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Signature)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)

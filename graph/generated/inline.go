@@ -2,6 +2,7 @@ package generated
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -95,4 +96,55 @@ func writeName(w io.Writer, name string) {
 	io.WriteString(w, `"`)
 	io.WriteString(w, name)
 	io.WriteString(w, `"`)
+}
+
+// allowRead is the resolver a plain field (graph/gqlgen's plain.go) hands its @category
+// directive: the directive decides from the object and the category, and logs the read
+// once the resolver succeeds; the value it returns plays no part.
+func allowRead(context.Context) (any, error) { return nil, nil }
+
+// categoryAllows asks the @category directive whether a plain field of obj may be read,
+// as gqlgen's directive chain would, and reports its refusal at the field's path.
+func (ec *executionContext) categoryAllows(ctx context.Context, field graphql.CollectedField,
+	fieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	obj any, category any) bool {
+	name, err := ec.unmarshalNDataCategory2string(ctx, category)
+	if err == nil {
+		if ec.Directives.Category == nil {
+			err = errors.New("directive category is not implemented")
+		} else {
+			_, err = ec.Directives.Category(ctx, obj, allowRead, name)
+		}
+	}
+	if err == nil {
+		return true
+	}
+	ec.plainFieldError(ctx, field, fieldContext, err)
+	return false
+}
+
+// recoverPlainField, deferred by a plain field, turns a panic into the field's error and
+// a null, as graphql.ResolveField does.
+func (ec *executionContext) recoverPlainField(ctx context.Context, field graphql.CollectedField,
+	fieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	ret *graphql.Marshaler) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if fc, err := fieldContext(ec, ctx, field); err == nil {
+		ctx = graphql.WithFieldContext(ctx, fc)
+	}
+	ec.Error(ctx, ec.Recover(ctx, r))
+	*ret = graphql.Null
+}
+
+// plainFieldError reports a plain field's resolver error at the field's path.
+func (ec *executionContext) plainFieldError(ctx context.Context, field graphql.CollectedField,
+	fieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	err error) {
+	if fc, fcErr := fieldContext(ec, ctx, field); fcErr == nil {
+		ctx = graphql.WithFieldContext(ctx, fc)
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -92,230 +91,85 @@ func (ec *executionContext) field_Operation_participations_args(ctx context.Cont
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Operation_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Operation().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_id, &ret)
+	v, err := ec.Resolvers.Operation().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Operation_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Operation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_code, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Operation_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_name, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Operation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_programme, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_Operation_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_priority(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_priority(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_priority, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
 }
 func (ec *executionContext) fieldContext_Operation_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_specificObjective(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_specificObjective(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecificObjective, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_specificObjective, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_Operation_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_categoryOfRegion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryOfRegion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNCategoryOfRegion2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_categoryOfRegion, &ret)
+	return ec.marshalNCategoryOfRegion2string(ctx, field.Selections, obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_Operation_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsCategoryOfRegion)
 }
 
 func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_fundingSource(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FundingSource, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_fundingSource, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.FundingSource)
 }
 func (ec *executionContext) fieldContext_Operation_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Operation_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_startsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_startsOn, &ret)
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, obj.StartsOn)
 }
 func (ec *executionContext) fieldContext_Operation_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Operation_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Operation_endsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_endsOn, &ret)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
 }
 func (ec *executionContext) fieldContext_Operation_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsDate)
@@ -462,46 +316,16 @@ func (ec *executionContext) fieldContext_OperationConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _OperationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OperationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_OperationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _OperationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OperationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationEdge", field, false, false, errNoChildFieldsString)
@@ -540,23 +364,13 @@ func (ec *executionContext) fieldContext_OperationEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _OperationRound_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationRound_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OperationRound().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_id, &ret)
+	v, err := ec.Resolvers.OperationRound().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_OperationRound_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_OperationRound_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, true, true, errNoChildFieldsID)
@@ -595,115 +409,45 @@ func (ec *executionContext) fieldContext_OperationRound_operation(_ context.Cont
 }
 
 func (ec *executionContext) _OperationRound_number(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationRound_number(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Number, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_number, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Number)
 }
 func (ec *executionContext) fieldContext_OperationRound_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _OperationRound_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationRound_startsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_startsOn, &ret)
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, obj.StartsOn)
 }
 func (ec *executionContext) fieldContext_OperationRound_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _OperationRound_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationRound_endsOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_endsOn, &ret)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
 }
 func (ec *executionContext) fieldContext_OperationRound_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperationRound_fundingSource(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FundingSource, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_fundingSource, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FundingSource)
 }
 func (ec *executionContext) fieldContext_OperationRound_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Participation_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participation().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_id, &ret)
+	v, err := ec.Resolvers.Participation().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Participation_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Participation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, true, true, errNoChildFieldsID)
@@ -860,82 +604,22 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 }
 
 func (ec *executionContext) _Participation_entryDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_entryDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntryDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_entryDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_entryDate, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.EntryDate)
 }
 func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_exitDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExitDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_exitDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_exitDate, obj, "PARTICIPATION") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
 }
 func (ec *executionContext) fieldContext_Participation_exitDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
@@ -983,246 +667,66 @@ func (ec *executionContext) fieldContext_Participation_gender(_ context.Context,
 }
 
 func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_birthDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BirthDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_birthDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_birthDate, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
 }
 func (ec *executionContext) fieldContext_Participation_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_employmentStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmploymentStatus, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOEmploymentStatus2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOEmploymentStatus2ᚖstring(ctx, field.Selections, obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_Participation_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsEmploymentStatus)
 }
 
 func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_unemploymentMonths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnemploymentMonths, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
 }
 func (ec *executionContext) fieldContext_Participation_unemploymentMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_isced(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ISCED, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_isced, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_isced, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ISCED)
 }
 func (ec *executionContext) fieldContext_Participation_isced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_householdSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HouseholdSize, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_householdSize, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_householdSize, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.HouseholdSize)
 }
 func (ec *executionContext) fieldContext_Participation_householdSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Participation_countryOfOrigin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryOfOrigin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CountryOfOrigin)
 }
 func (ec *executionContext) fieldContext_Participation_countryOfOrigin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsString)
@@ -1539,46 +1043,16 @@ func (ec *executionContext) fieldContext_ParticipationConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _ParticipationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ParticipationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ParticipationConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ParticipationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ParticipationConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _ParticipationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ParticipationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ParticipationEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ParticipationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ParticipationEdge", field, false, false, errNoChildFieldsString)

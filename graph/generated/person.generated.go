@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -90,105 +89,35 @@ func (ec *executionContext) fieldContext_CreateHouseholdPayload_household(_ cont
 }
 
 func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_id, &ret)
+	v, err := ec.Resolvers.Household().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Household_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Household_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Household", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_label(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_label, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_label, obj, "HOUSEHOLD") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Label)
 }
 func (ec *executionContext) fieldContext_Household_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_residenceMunicipality(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResidenceMunicipality, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResidenceMunicipality)
 }
 func (ec *executionContext) fieldContext_Household_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
@@ -495,23 +424,13 @@ func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Conte
 }
 
 func (ec *executionContext) _HouseholdMember_id(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.HouseholdMember().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_id, &ret)
+	v, err := ec.Resolvers.HouseholdMember().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_HouseholdMember_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HouseholdMember", field, true, true, errNoChildFieldsID)
@@ -618,123 +537,33 @@ func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Contex
 }
 
 func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_relationship(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Relationship, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalORelationship2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, "HOUSEHOLD") {
+		return graphql.Null
+	}
+	return ec.marshalORelationship2string(ctx, field.Selections, obj.Relationship)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsRelationship)
 }
 
 func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_validFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidFrom, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, obj, "HOUSEHOLD") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidFrom)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_validTo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidTo, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, obj, "HOUSEHOLD") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidTo)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsDate)
@@ -773,23 +602,13 @@ func (ec *executionContext) fieldContext_HouseholdMemberPayload_member(_ context
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_id, &ret)
+	v, err := ec.Resolvers.Person().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Person_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, true, true, errNoChildFieldsID)
@@ -837,451 +656,121 @@ func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, fie
 }
 
 func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_taxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_taxCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_givenName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GivenName, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_givenName, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_givenName, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.GivenName)
 }
 func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_familyName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FamilyName, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.FamilyName)
 }
 func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_birthDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BirthDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthDate, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
 }
 func (ec *executionContext) fieldContext_Person_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_birthPlace(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BirthPlace, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthPlace, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.BirthPlace)
 }
 func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_gender(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Gender, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOGender2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_gender, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_gender, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOGender2ᚖstring(ctx, field.Selections, obj.Gender)
 }
 func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsGender)
 }
 
 func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_citizenship(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Citizenship, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_citizenship, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Citizenship)
 }
 func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_countryOfBirth(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryOfBirth, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CountryOfBirth)
 }
 func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_residenceMunicipality(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResidenceMunicipality, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "DEMOGRAPHIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, "DEMOGRAPHIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResidenceMunicipality)
 }
 func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CONTACT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_phone, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_phone, obj, "CONTACT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CONTACT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_email, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_email, obj, "CONTACT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_Person_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -1752,46 +1241,16 @@ func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _PersonConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errNoChildFieldsString)

@@ -116,82 +116,22 @@ func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, f
 }
 
 func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_sourceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SourceRef, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_fetchedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FetchedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
 }
 func (ec *executionContext) fieldContext_BenefitCase_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDateTime)
@@ -248,123 +188,33 @@ func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context
 }
 
 func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOBenefitProgramme2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOBenefitProgramme2string(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitProgramme)
 }
 
 func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_applicationProtocol(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ApplicationProtocol, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.ApplicationProtocol)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -512,123 +362,33 @@ func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.
 }
 
 func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOBenefitStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_status, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOBenefitStatus2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitStatus)
 }
 
 func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_statusRaw(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StatusRaw, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.StatusRaw)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_statusDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StatusDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StatusDate)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
@@ -676,328 +436,88 @@ func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.
 }
 
 func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_startDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartDate)
 }
 func (ec *executionContext) fieldContext_BenefitCase_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_endDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
 }
 func (ec *executionContext) fieldContext_BenefitCase_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_padSignedDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PADSignedDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PADSignedDate)
 }
 func (ec *executionContext) fieldContext_BenefitCase_padSignedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_prelimAnalysisOutcome(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PrelimAnalysisOutcome, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PrelimAnalysisOutcome)
 }
 func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_pactType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PactType, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PactType)
 }
 func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_pactSignedDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PactSignedDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PactSignedDate)
 }
 func (ec *executionContext) fieldContext_BenefitCase_pactSignedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_municipality(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Municipality, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Municipality)
 }
 func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitHouseholdMember_taxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
@@ -1045,82 +565,22 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.C
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitHouseholdMember_relationship(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Relationship, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, "HOUSEHOLD") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Relationship)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitHouseholdMember_birthDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BirthDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsDate)
@@ -1168,82 +628,22 @@ func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Contex
 }
 
 func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_sourceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SourceRef, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_fetchedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FetchedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDateTime)
@@ -1300,164 +700,44 @@ func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Con
 }
 
 func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_communicationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CommunicationID, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.CommunicationID)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_previousCommunicationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PreviousCommunicationID, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PreviousCommunicationID)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_eventType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EventType, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOEmploymentEventType2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOEmploymentEventType2string(ctx, field.Selections, obj.EventType)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsEmploymentEventType)
@@ -1555,392 +835,107 @@ func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Contex
 }
 
 func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_employerTaxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmployerTaxCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.EmployerTaxCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_employerName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmployerName, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EmployerName)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_atecoCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ATECOCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ATECOCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_contractTypeCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ContractTypeCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ContractTypeCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_istatOccupationCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ISTATOccupationCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ISTATOccupationCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_startDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StartDate)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_endDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_terminationCauseCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TerminationCauseCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TerminationCauseCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_sentAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SentAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _Freshness_status(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Freshness_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FreshnessStatus) graphql.Marshaler {
-			return ec.marshalNFreshnessStatus2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshnessStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_status, &ret)
+	return ec.marshalNFreshnessStatus2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshnessStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Freshness_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsFreshnessStatus)
@@ -1970,92 +965,32 @@ func (ec *executionContext) fieldContext_Freshness_fetchedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Freshness_age(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Freshness_age(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Age, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_age, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Age)
 }
 func (ec *executionContext) fieldContext_Freshness_age(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Freshness_maxAge(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Freshness_maxAge(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MaxAge, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_maxAge, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MaxAge)
 }
 func (ec *executionContext) fieldContext_Freshness_maxAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _Freshness_lastError(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Freshness_lastError(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_lastError, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
 }
 func (ec *executionContext) fieldContext_Freshness_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Freshness_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Freshness_lastErrorAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastErrorAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_lastErrorAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastErrorAt)
 }
 func (ec *executionContext) fieldContext_Freshness_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsDateTime)
@@ -2103,82 +1038,22 @@ func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_sourceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SourceRef, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_fetchedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FetchedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
 }
 func (ec *executionContext) fieldContext_Isee_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsDateTime)
@@ -2235,41 +1110,11 @@ func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field
 }
 
 func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_origin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_origin, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -2367,41 +1212,11 @@ func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field
 }
 
 func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_dsuProtocol(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DSUProtocol, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.DSUProtocol)
 }
 func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -2449,123 +1264,33 @@ func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field 
 }
 
 func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_iseeType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ISEEType, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_iseeType, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.ISEEType)
 }
 func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_validUntil(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidUntil, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_validUntil, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_validUntil, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidUntil)
 }
 func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_householdSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HouseholdSize, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_householdSize, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_householdSize, obj, "SOCIO_ECONOMIC") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2int(ctx, field.Selections, obj.HouseholdSize)
 }
 func (ec *executionContext) fieldContext_Isee_householdSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsInt)
@@ -2613,82 +1338,22 @@ func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, 
 }
 
 func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_sourceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SourceRef, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_fetchedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FetchedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
 }
 func (ec *executionContext) fieldContext_LabourStatus_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDateTime)
@@ -2745,82 +1410,22 @@ func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Contex
 }
 
 func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_taxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -2877,164 +1482,44 @@ func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, 
 }
 
 func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_didId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DIDID, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.DIDID)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_didDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DIDDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DIDDate)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_employmentStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmploymentStatus, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOLabourEmploymentStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOLabourEmploymentStatus2string(ctx, field.Selections, obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsLabourEmploymentStatus)
 }
 
 func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_unemploymentMonths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnemploymentMonths, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *int
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *int
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
 }
 func (ec *executionContext) fieldContext_LabourStatus_unemploymentMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsInt)
@@ -3082,261 +1567,81 @@ func (ec *executionContext) fieldContext_LabourStatus_profilingIndex(_ context.C
 }
 
 func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_servicePactDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServicePactDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ServicePactDate)
 }
 func (ec *executionContext) fieldContext_LabourStatus_servicePactDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_cpiCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CPICode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CPICode)
 }
 func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_asOf(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AsOf, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, obj, "EMPLOYMENT") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.AsOf)
 }
 func (ec *executionContext) fieldContext_LabourStatus_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_state(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_state(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RefreshState) graphql.Marshaler {
-			return ec.marshalNRefreshState2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRefreshState(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_state, &ret)
+	return ec.marshalNRefreshState2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRefreshState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsRefreshState)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_jobId(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_jobId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.JobID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_jobId, &ret)
+	return ec.marshalNID2string(ctx, field.Selections, obj.JobID)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_jobId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_fetched(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_fetched(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Fetched, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_fetched, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Fetched)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_fetched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_stored(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_stored(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stored, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_stored, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Stored)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_stored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_unchanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unchanged, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_unchanged, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Unchanged)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_quarantined(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_quarantined(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quarantined, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_quarantined, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quarantined)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_quarantined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsInt)
@@ -3366,23 +1671,8 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_errors(_ con
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_retryAt(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_retryAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RetryAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_retryAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RetryAt)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_retryAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsDateTime)
@@ -3453,506 +1743,176 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_household(_ 
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_collection(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_collection(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Collection, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_collection, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Collection)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_inProgress(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_inProgress(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.InProgress, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_inProgress, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.InProgress)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_passRecords(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_passRecords(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PassRecords, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_passRecords, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.PassRecords)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_passRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_lastAttemptAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastAttemptAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastAttemptAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastAttemptAt)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_lastSuccessAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastSuccessAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastSuccessAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastSuccessAt)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastFullSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_lastFullSyncAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastFullSyncAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastFullSyncAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastFullSyncAt)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastFullSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_consecutiveFailures(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ConsecutiveFailures, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_consecutiveFailures, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.ConsecutiveFailures)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_lastError(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastError, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistryCollectionStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistryCollectionStatus_lastErrorAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastErrorAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastErrorAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastErrorAt)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_source(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistrySource) graphql.Marshaler {
-			return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_source, &ret)
+	return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, obj.Source)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsRegistrySource)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_status(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.RegistryHealth) graphql.Marshaler {
-			return ec.marshalNRegistryHealth2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryHealth(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_status, &ret)
+	return ec.marshalNRegistryHealth2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryHealth(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsRegistryHealth)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_maxAge(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_maxAge(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MaxAge, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_maxAge, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MaxAge)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_maxAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_breakerState(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_breakerState(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BreakerState, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.BreakerState) graphql.Marshaler {
-			return ec.marshalNBreakerState2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBreakerState(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_breakerState, &ret)
+	return ec.marshalNBreakerState2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBreakerState(ctx, field.Selections, obj.BreakerState)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_breakerState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsBreakerState)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_breakerObservedAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_breakerObservedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BreakerObservedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_breakerObservedAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.BreakerObservedAt)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_breakerObservedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_lastAttemptAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastAttemptAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_lastAttemptAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastAttemptAt)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_lastSuccessAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastSuccessAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_lastSuccessAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastSuccessAt)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_consecutiveFailures(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ConsecutiveFailures, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_consecutiveFailures, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.ConsecutiveFailures)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_recentFailures(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_recentFailures(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecentFailures, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_recentFailures, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.RecentFailures)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_recentFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_lastError(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_lastError, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_lastErrorAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastErrorAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_lastErrorAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastErrorAt)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_queueWaiting(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_queueWaiting(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QueueWaiting, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_queueWaiting, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.QueueWaiting)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_queueWaiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _RegistrySourceStatus_queueRunning(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_queueRunning(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QueueRunning, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_queueRunning, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.QueueRunning)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_queueRunning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsInt)
@@ -3991,123 +1951,33 @@ func (ec *executionContext) fieldContext_RegistrySourceStatus_collections(_ cont
 }
 
 func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolQualification_titleCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TitleCode)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolQualification_titleName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleName, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TitleName)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolQualification_obtainedDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ObtainedDate, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ObtainedDate)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_obtainedDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsDate)
@@ -4155,82 +2025,22 @@ func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, 
 }
 
 func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_sourceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SourceRef, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_fetchedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FetchedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsDateTime)
@@ -4287,82 +2097,22 @@ func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Contex
 }
 
 func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, "REGISTRY_PROVENANCE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_taxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, "IDENTITY") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -4419,246 +2169,66 @@ func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context,
 }
 
 func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_schoolYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SchoolYear, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.SchoolYear)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_schoolCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SchoolCode, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SchoolCode)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_gradeLevel(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GradeLevel, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.GradeLevel)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_attendanceStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AttendanceStatus, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOAttendanceStatus2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOAttendanceStatus2string(ctx, field.Selections, obj.AttendanceStatus)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsAttendanceStatus)
 }
 
 func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_attendanceStatusRaw(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AttendanceStatusRaw, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.AttendanceStatusRaw)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_checkedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CheckedAt, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, obj, "EDUCATION") {
+		return graphql.Null
+	}
+	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.CheckedAt)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsDateTime)

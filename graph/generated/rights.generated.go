@@ -74,161 +74,71 @@ func (ec *executionContext) fieldContext_ConsentEvent_at(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentEvent_fromState(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FromState, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_fromState, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FromState)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentEvent_toState(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToState, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_toState, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ToState)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentEvent_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Actor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_actor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentEvent_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_note, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentRecord().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_id, &ret)
+	v, err := ec.Resolvers.ConsentRecord().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ConsentRecord_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ConsentRecord_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentRecord().Person(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_person, &ret)
+	v, err := ec.Resolvers.ConsentRecord().Person(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ConsentRecord_person, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ConsentRecord_controller(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_controller(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ConsentRecord().Controller(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_controller, &ret)
+	v, err := ec.Resolvers.ConsentRecord().Controller(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ConsentRecord_controller, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_controller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, true, true, errNoChildFieldsID)
@@ -281,184 +191,64 @@ func (ec *executionContext) fieldContext_ConsentRecord_dataCategories(_ context.
 }
 
 func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_legalBasis(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LegalBasis, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_legalBasis, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.LegalBasis)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_state(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_state, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_givenAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_givenAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GivenAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_givenAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.GivenAt)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_withdrawnAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.WithdrawnAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_withdrawnAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.WithdrawnAt)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_withdrawnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_expiresAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_expiresAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_expiresAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ExpiresAt)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_method, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_evidenceRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EvidenceRef, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_evidenceRef, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.EvidenceRef)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_evidenceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_recordedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RecordedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_recordedBy, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RecordedBy)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -529,207 +319,82 @@ func (ec *executionContext) fieldContext_ConsentRecordPayload_record(_ context.C
 }
 
 func (ec *executionContext) _ErasePersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ErasePersonPayload_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ErasePersonPayload_person, &ret)
+	return ec.marshalNID2string(ctx, field.Selections, obj.Person)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ErasePersonPayload_detail(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ErasePersonPayload_detail(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Detail, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ErasePersonPayload_detail, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Detail)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PersonRectification().Person(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_person, &ret)
+	v, err := ec.Resolvers.PersonRectification().Person(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_PersonRectification_person, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_PersonRectification_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _PersonRectification_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_request(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PersonRectification().Request(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_request, &ret)
+	v, err := ec.Resolvers.PersonRectification().Request(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_PersonRectification_request, err)
+		return graphql.Null
+	}
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_PersonRectification_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _PersonRectification_field(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_field, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_PersonRectification_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_oldValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OldValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_oldValue, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OldValue)
 }
 func (ec *executionContext) fieldContext_PersonRectification_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_newValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NewValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_newValue, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.NewValue)
 }
 func (ec *executionContext) fieldContext_PersonRectification_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_reason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_reason, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
 }
 func (ec *executionContext) fieldContext_PersonRectification_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonRectification_rectifiedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RectifiedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_rectifiedBy, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RectifiedBy)
 }
 func (ec *executionContext) fieldContext_PersonRectification_rectifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -759,115 +424,55 @@ func (ec *executionContext) fieldContext_PersonRectification_rectifiedAt(_ conte
 }
 
 func (ec *executionContext) _ProcessingRestriction_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProcessingRestriction().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_id, &ret)
+	v, err := ec.Resolvers.ProcessingRestriction().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProcessingRestriction().Person(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_person, &ret)
+	v, err := ec.Resolvers.ProcessingRestriction().Person(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_person, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_request(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_request(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProcessingRestriction().Request(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_request, &ret)
+	v, err := ec.Resolvers.ProcessingRestriction().Request(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_request, err)
+		return graphql.Null
+	}
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_reason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_reason, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_legalClaim(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LegalClaim, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_legalClaim, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LegalClaim)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_legalClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -920,23 +525,8 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_since(_ context.C
 }
 
 func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_createdBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_createdBy, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CreatedBy)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -966,69 +556,24 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_active(_ context.
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftedAt(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_liftedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LiftedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_liftedAt, &ret)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LiftedAt)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsDateTime)
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_liftedBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LiftedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_liftedBy, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LiftedBy)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_liftReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LiftReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_liftReason, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LiftReason)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -1067,138 +612,48 @@ func (ec *executionContext) fieldContext_ProcessingRestrictionPayload_restrictio
 }
 
 func (ec *executionContext) _PurposeLegalBasis_purpose(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_purpose(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Purpose, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_purpose, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_declared(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_declared(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Declared, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_declared, &ret)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Declared)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_declared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_basis(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_basis(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Basis, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNLegalBasisKind2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_basis, &ret)
+	return ec.marshalNLegalBasisKind2string(ctx, field.Selections, obj.Basis)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsLegalBasisKind)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_article(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_article(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Article, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_article, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Article)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_specialCategories(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_specialCategories(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SpecialCategories, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_specialCategories, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecialCategories)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_specialCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _PurposeLegalBasis_law(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PurposeLegalBasis_law(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Law, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_law, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Law)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_law(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
@@ -1237,161 +692,66 @@ func (ec *executionContext) fieldContext_RectifyPersonPayload_changes(_ context.
 }
 
 func (ec *executionContext) _RightsRequest_id(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.RightsRequest().ID(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_id, &ret)
+	v, err := ec.Resolvers.RightsRequest().ID(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_RightsRequest_id, err)
+		return graphql.Null
+	}
+	return ec.marshalNID2string(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_RightsRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RightsRequest_person(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.RightsRequest().Person(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_person, &ret)
+	v, err := ec.Resolvers.RightsRequest().Person(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_RightsRequest_person, err)
+		return graphql.Null
+	}
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_RightsRequest_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsID)
 }
 
 func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNRightsRequestKind2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_kind, &ret)
+	return ec.marshalNRightsRequestKind2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_RightsRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestKind)
 }
 
 func (ec *executionContext) _RightsRequest_receivedOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_receivedOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceivedOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_receivedOn, &ret)
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, obj.ReceivedOn)
 }
 func (ec *executionContext) fieldContext_RightsRequest_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_dueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_dueOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_dueOn, &ret)
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, obj.DueOn)
 }
 func (ec *executionContext) fieldContext_RightsRequest_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_extendedDueOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_extendedDueOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExtendedDueOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_extendedDueOn, &ret)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExtendedDueOn)
 }
 func (ec *executionContext) fieldContext_RightsRequest_extendedDueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_extensionReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExtensionReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_extensionReason, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExtensionReason)
 }
 func (ec *executionContext) fieldContext_RightsRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -1421,184 +781,69 @@ func (ec *executionContext) fieldContext_RightsRequest_deadline(_ context.Contex
 }
 
 func (ec *executionContext) _RightsRequest_overdue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_overdue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.RightsRequest().Overdue(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_overdue, &ret)
+	v, err := ec.Resolvers.RightsRequest().Overdue(ctx, obj)
+	if err != nil {
+		ec.plainFieldError(ctx, field, (*executionContext).fieldContext_RightsRequest_overdue, err)
+		return graphql.Null
+	}
+	return ec.marshalNBoolean2bool(ctx, field.Selections, v)
 }
 func (ec *executionContext) fieldContext_RightsRequest_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, true, true, errNoChildFieldsBoolean)
 }
 
 func (ec *executionContext) _RightsRequest_details(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_details(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Details, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_details, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Details)
 }
 func (ec *executionContext) fieldContext_RightsRequest_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_assignee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Assignee, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_assignee, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Assignee)
 }
 func (ec *executionContext) fieldContext_RightsRequest_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_status(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNRightsRequestStatus2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_status, &ret)
+	return ec.marshalNRightsRequestStatus2string(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_RightsRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestStatus)
 }
 
 func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_outcome(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalORightsRequestOutcome2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_outcome, &ret)
+	return ec.marshalORightsRequestOutcome2ᚖstring(ctx, field.Selections, obj.Outcome)
 }
 func (ec *executionContext) fieldContext_RightsRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestOutcome)
 }
 
 func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_answer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Answer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_answer, &ret)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Answer)
 }
 func (ec *executionContext) fieldContext_RightsRequest_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequest_answeredOn(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_answeredOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AnsweredOn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_answeredOn, &ret)
+	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.AnsweredOn)
 }
 func (ec *executionContext) fieldContext_RightsRequest_answeredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_createdBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_createdBy, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CreatedBy)
 }
 func (ec *executionContext) fieldContext_RightsRequest_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -1660,69 +905,24 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_at(_ context.Context
 }
 
 func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequestEvent_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Actor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_actor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequestEvent_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_action, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequestEvent_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_note, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
@@ -1761,23 +961,8 @@ func (ec *executionContext) fieldContext_RightsRequestPayload_request(_ context.
 }
 
 func (ec *executionContext) _SubjectAccessExport_person(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubjectAccessExport_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_person, &ret)
+	return ec.marshalNID2string(ctx, field.Selections, obj.Person)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsID)
@@ -1807,46 +992,16 @@ func (ec *executionContext) fieldContext_SubjectAccessExport_generatedAt(_ conte
 }
 
 func (ec *executionContext) _SubjectAccessExport_json(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubjectAccessExport_json(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.JSON, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_json, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.JSON)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_json(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _SubjectAccessExport_html(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubjectAccessExport_html(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HTML, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_html, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.HTML)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)

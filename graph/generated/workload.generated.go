@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -85,205 +84,55 @@ func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field
 }
 
 func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueAction_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalODueActionKind2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_kind, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalODueActionKind2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDueActionKind)
 }
 
 func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueAction_programme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programme, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_programme, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Programme)
 }
 func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueAction_label(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_label, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_label, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalOString2string(ctx, field.Selections, obj.Label)
 }
 func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueAction_countedFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountedFrom, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.CountedFrom)
 }
 func (ec *executionContext) fieldContext_DueAction_countedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
 }
 
 func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueAction_dueOn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueOn, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal time.Time
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal time.Time
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, &ret)
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, obj, "CASE") {
+		return graphql.Null
+	}
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DueOn)
 }
 func (ec *executionContext) fieldContext_DueAction_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDate)
@@ -486,46 +335,16 @@ func (ec *executionContext) fieldContext_DueActionConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _DueActionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DueActionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueActionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueActionConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_DueActionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueActionConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _DueActionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DueActionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DueActionEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueActionEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_DueActionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueActionEdge", field, false, false, errNoChildFieldsString)
@@ -564,23 +383,8 @@ func (ec *executionContext) fieldContext_DueActionEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _Me_subject(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Me_subject(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_subject, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
 }
 func (ec *executionContext) fieldContext_Me_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -651,23 +455,8 @@ func (ec *executionContext) fieldContext_Me_organisation(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Me_role(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Me_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_role, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_Me_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -697,46 +486,16 @@ func (ec *executionContext) fieldContext_Me_purposes(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Me_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Me_purpose(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Purpose, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_purpose, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
 }
 func (ec *executionContext) fieldContext_Me_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _Me_rowScope(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Me_rowScope(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RowScope, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_rowScope, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RowScope)
 }
 func (ec *executionContext) fieldContext_Me_rowScope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -858,23 +617,8 @@ func (ec *executionContext) fieldContext_Me_mutations(_ context.Context, field g
 }
 
 func (ec *executionContext) _Me_policyVersion(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Me_policyVersion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PolicyVersion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_policyVersion, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.PolicyVersion)
 }
 func (ec *executionContext) fieldContext_Me_policyVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -945,46 +689,16 @@ func (ec *executionContext) fieldContext_StaffConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.StaffConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StaffConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_StaffConnection_totalCount, &ret)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_StaffConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StaffConnection", field, false, false, errNoChildFieldsInt)
 }
 
 func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StaffEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_StaffEdge_cursor, &ret)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_StaffEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StaffEdge", field, false, false, errNoChildFieldsString)

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/99designs/gqlgen/codegen"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Plain fields.
+//
+// Most of a page's fields read a struct field of a scalar or enum type: a person's
+// familyName, a project's status. gqlgen resolves each through graphql.ResolveField: it
+// allocates a field context and a context holding it, closures for the resolver, the
+// middleware chain and every directive, boxes the value into an interface and back, and
+// boxes it again as the field's Result, so that a middleware or directive could see and
+// replace it. Per field that is eight allocations around one struct read; a 50-case page
+// reads some 5,000 of them.
+//
+// A plain field is one that
+//   - belongs to an object that is not a root type,
+//   - takes no arguments, and is a struct field (not a method) or a resolver without
+//     directives (every object's id, for one),
+//   - has a scalar or enum type, not a list, so it has no child fields whose paths
+//     would need its own field context,
+//   - carries no directive but @category, and
+//   - is written by a marshaller that cannot turn the value into null (one that could
+//     reports "must not be null" against the field context it finds: gqlgen's DateTime,
+//     for instance, writes a zero time as null).
+//
+// Its generated resolver is rewritten to ask the @category directive with a resolver that
+// returns nothing (the directive decides and logs; the value plays no part in it), read
+// the struct field or call the resolver, and marshal the value. Such a resolver sees the
+// context of the object's field, not one of its own: none of the hub's scalar resolvers
+// looks at it (graph/lists' Selects, which does, serves connections, objects). A field context is built only to report an error
+// or a panic at the field's path, as gqlgen would. What a plain field skips is the
+// operation's field middleware (AroundFields and graphql.OperationContext's
+// ResolverMiddleware): the hub installs none that looks at fields without arguments
+// (graph/server's refuseUnstorableText reads arguments only), and a test there fails
+// if a field middleware is added (TestNoFieldMiddleware).
+
+// plainField is what the rewrite needs to know about one field, from gqlgen's data.
+type plainField struct {
+	object, field string // GraphQL names
+	goField       string // the struct field read, if it is not a resolver's
+	resolver      bool   // resolved by the resolver the hub implements
+	category      bool   // carries @category
+}
+
+// funcName is the name gqlgen gives the field's resolver function.
+func (p plainField) funcName() string { return "_" + p.object + "_" + p.field }
+
+// plainFields lists the fields of data that can be plain, before the marshaller is known.
+func plainFields(data *codegen.Data) map[string]plainField {
+	out := map[string]plainField{}
+	for _, o := range data.Objects {
+		if o.Root {
+			continue
+		}
+		for _, f := range o.Fields {
+			if len(f.Args) > 0 || f.Stream || f.TypeReference == nil || f.TypeReference.GQL.Elem != nil {
+				continue
+			}
+			// A resolver runs after its directives and may fail: one with @category is
+			// left to gqlgen, which logs the read only once the resolver succeeds.
+			if f.IsResolver && len(f.Directives) > 0 || !f.IsResolver && !f.IsVariable() {
+				continue
+			}
+			if k := f.TypeReference.Definition.Kind; k != ast.Scalar && k != ast.Enum {
+				continue
+			}
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			category, other := false, false
+			for _, d := range f.Directives {
+				if d.Name == "category" {
+					category = true
+				} else {
+					other = true
+				}
+			}
+			if other {
+				continue
+			}
+			p := plainField{object: o.Name, field: f.Name, category: category, resolver: f.IsResolver}
+			if !f.IsResolver {
+				p.goField = f.GoFieldName
+			}
+			out[p.funcName()] = p
+		}
+	}
+	return out
+}
+
+var (
+	// fieldFunc starts a field's resolver function; it ends at the first "\n}\n".
+	fieldFunc = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) (_[\pL\pN_]+)\(ctx context\.Context, field graphql\.CollectedField, obj (\*[\w.]+)\) \(ret graphql\.Marshaler\) \{\n`)
+	// resolveFieldBody is the whole body gqlgen writes for a field read from a struct;
+	// its middleware is nil or the @category directive alone.
+	resolveFieldBody = regexp.MustCompile(`^\treturn graphql\.ResolveField\(
+		ctx,
+		ec\.OperationContext,
+		field,
+		func\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{
+			return ec\.(fieldContext_[\pL\pN_]+)\(ctx, field\)
+		\},
+		func\(ctx context\.Context\) \(any, error\) \{
+			return (?:obj\.(\w+), nil|(ec\.Resolvers\.\w+\(\)\.\w+)\(ctx, obj\))
+		\},
+		(?:nil|func\(ctx context\.Context, next graphql\.Resolver\) graphql\.Resolver \{
+			directive0 := next
+
+			directive1 := func\(ctx context\.Context\) \(any, error\) \{
+				name, err := ec\.unmarshalNDataCategory2string\(ctx, "(\w+)"\)
+				if err != nil \{
+					var zeroVal [\w.*]+
+					return zeroVal, err
+				\}
+				if ec\.Directives\.Category == nil \{
+					var zeroVal [\w.*]+
+					return zeroVal, errors\.New\("directive category is not implemented"\)
+				\}
+				return ec\.Directives\.Category\(ctx, obj, directive0, name\)
+			\}
+
+			next = directive1
+			return next
+		\}),
+		func\(ctx context\.Context, selections ast\.SelectionSet, v [\w.*\[\]]+\) graphql\.Marshaler \{
+			return ec\.(marshal[\pL\pN_]+)\(ctx, selections, v\)
+		\},
+		true,
+		(?:true|false),
+	\)
+}
+$`)
+	// marshalFunc starts a marshaller of a value.
+	marshalFunc = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) (marshal[\pL\pN_]+)\(ctx context\.Context, sel ast\.SelectionSet, v [^)]+\) graphql\.Marshaler \{\n`)
+	// nonNullMarshal is a non-null scalar's marshaller: it reports null as an error.
+	nonNullMarshal = regexp.MustCompile(`^\t_ = sel
+	res := ([\w.]+)\(v\)
+	if res == graphql\.Null \{
+		if !graphql\.HasFieldError\(ctx, graphql\.GetFieldContext\(ctx\)\) \{
+			graphql\.AddErrorf\(ctx, "the requested element is null which the schema does not allow"\)
+		\}
+	\}
+	return res
+}
+$`)
+)
+
+// neverNull are the scalar marshallers that write every value they are given.
+var neverNull = map[string]bool{
+	"graphql.MarshalString":  true,
+	"graphql.MarshalID":      true,
+	"graphql.MarshalBoolean": true,
+	"graphql.MarshalInt":     true,
+	"graphql.MarshalInt32":   true,
+	"graphql.MarshalInt64":   true,
+	"scalar.MarshalDate":     true,
+}
+
+// functions splits src into the bodies of the functions re matches, by the name in its
+// first group: from the line after the signature up to and including the closing brace.
+func functions(src string, re *regexp.Regexp) map[string]string {
+	out := map[string]string{}
+	for _, m := range re.FindAllStringSubmatchIndex(src, -1) {
+		name := src[m[2]:m[3]]
+		end := strings.Index(src[m[1]:], "\n}\n")
+		if end < 0 {
+			continue
+		}
+		out[name] = src[m[1] : m[1]+end+3]
+	}
+	return out
+}
+
+// silentMarshallers are the marshallers among bodies that never report an error of their
+// own: they do not look at the context, or they wrap a marshaller that never yields null.
+func silentMarshallers(bodies map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for name, body := range bodies {
+		if m := nonNullMarshal.FindStringSubmatch(body); m != nil {
+			out[name] = neverNull[m[1]]
+			continue
+		}
+		rest := strings.ReplaceAll(body, "_ = ctx\n", "")
+		out[name] = !strings.Contains(rest, "ctx")
+	}
+	return out
+}
+
+// rewritePlain replaces the resolver functions of the plain fields in src; it returns
+// the new text and how many it rewrote.
+func rewritePlain(src string, fields map[string]plainField, silent map[string]bool) (string, int, error) {
+	var b strings.Builder
+	last, n := 0, 0
+	for _, m := range fieldFunc.FindAllStringSubmatchIndex(src, -1) {
+		name := src[m[2]:m[3]]
+		p, ok := fields[name]
+		if !ok {
+			continue
+		}
+		end := strings.Index(src[m[1]:], "\n}\n")
+		if end < 0 {
+			return "", 0, fmt.Errorf("%s has no end", name)
+		}
+		body := src[m[1] : m[1]+end+3]
+		g := resolveFieldBody.FindStringSubmatch(body)
+		if g == nil {
+			return "", 0, fmt.Errorf("%s (%s.%s) is not the struct read gqlgen writes: gqlgen's output changed", name, p.object, p.field)
+		}
+		fieldContext, goField, resolver, category, marshal := g[1], g[2], g[3], g[4], g[5]
+		if goField != p.goField || (resolver != "") != p.resolver || (category != "") != p.category {
+			return "", 0, fmt.Errorf("%s reads obj.%s (resolver %q) with category %q; gqlgen's data says obj.%s, resolver %v, category %v",
+				name, goField, resolver, category, p.goField, p.resolver, p.category)
+		}
+		if !silent[marshal] {
+			continue // its marshaller may report null, against the field's context
+		}
+		b.WriteString(src[last:m[1]])
+		fmt.Fprintf(&b, "\tdefer ec.recoverPlainField(ctx, field, (*executionContext).%s, &ret)\n", fieldContext)
+		if category != "" {
+			fmt.Fprintf(&b, "\tif !ec.categoryAllows(ctx, field, (*executionContext).%s, obj, %q) {\n\t\treturn graphql.Null\n\t}\n", fieldContext, category)
+		}
+		if resolver != "" {
+			fmt.Fprintf(&b, "\tv, err := %s(ctx, obj)\n\tif err != nil {\n\t\tec.plainFieldError(ctx, field, (*executionContext).%s, err)\n\t\treturn graphql.Null\n\t}\n", resolver, fieldContext)
+			fmt.Fprintf(&b, "\treturn ec.%s(ctx, field.Selections, v)\n}\n", marshal)
+		} else {
+			fmt.Fprintf(&b, "\treturn ec.%s(ctx, field.Selections, obj.%s)\n}\n", marshal, goField)
+		}
+		last = m[1] + end + 3
+		n++
+	}
+	b.WriteString(src[last:])
+	return b.String(), n, nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// gqlgenField is a field resolver as gqlgen v0.17 writes it, with its middleware and
+// marshaller to fill in.
+const gqlgenField = `func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_familyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return RESOLVE
+		},
+		MIDDLEWARE,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.MARSHAL(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
+}
+`
+
+const categoryMiddleware = `func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Category == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive category is not implemented")
+				}
+				return ec.Directives.Category(ctx, obj, directive0, name)
+			}
+
+			next = directive1
+			return next
+		}`
+
+const marshallers = `func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalDateTime(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	res := graphql.MarshalString(*v)
+	return res
+}
+`
+
+func field(resolve, middleware, marshal string) string {
+	return strings.NewReplacer("RESOLVE", resolve, "MIDDLEWARE", middleware, "MARSHAL", marshal).Replace(gqlgenField)
+}
+
+func TestSilentMarshallers(t *testing.T) {
+	got := silentMarshallers(functions(marshallers, marshalFunc))
+	want := map[string]bool{
+		"marshalNString2string":      true,  // MarshalString never yields null
+		"marshalNDateTime2timeᚐTime": false, // a zero time is written as null, an error
+		"marshalOString2ᚖstring":     true,  // null is a value, no error
+		"marshalNString2ᚖstring":     false, // a nil pointer is an error
+	}
+	for name, silent := range want {
+		if got[name] != silent {
+			t.Errorf("%s: silent %v, want %v", name, got[name], silent)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("found %d marshallers, want %d: %v", len(got), len(want), got)
+	}
+}
+
+func TestRewritePlain(t *testing.T) {
+	silent := silentMarshallers(functions(marshallers, marshalFunc))
+	person := func(p plainField) map[string]plainField {
+		p.object, p.field = "Person", "familyName"
+		return map[string]plainField{p.funcName(): p}
+	}
+	for _, c := range []struct {
+		name                       string
+		resolve, middleware, marsh string
+		field                      plainField
+		want                       []string // lines the new body has, in order
+		kept                       bool     // left to gqlgen
+	}{{
+		name: "struct read with a category", resolve: "obj.FamilyName, nil", middleware: categoryMiddleware, marsh: "marshalNString2string",
+		field: plainField{goField: "FamilyName", category: true},
+		want: []string{
+			"defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)",
+			`if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {`,
+			"return ec.marshalNString2string(ctx, field.Selections, obj.FamilyName)",
+		},
+	}, {
+		name: "struct read without directives", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalOString2ᚖstring",
+		field: plainField{goField: "FamilyName"},
+		want:  []string{"defer ec.recoverPlainField(", "return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FamilyName)"},
+	}, {
+		name: "resolver", resolve: "ec.Resolvers.Person().FamilyName(ctx, obj)", middleware: "nil", marsh: "marshalNString2string",
+		field: plainField{resolver: true},
+		want: []string{
+			"v, err := ec.Resolvers.Person().FamilyName(ctx, obj)",
+			"ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Person_familyName, err)",
+			"return ec.marshalNString2string(ctx, field.Selections, v)",
+		},
+	}, {
+		name: "a marshaller that may report null", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalNString2ᚖstring",
+		field: plainField{goField: "FamilyName"}, kept: true,
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			src := field(c.resolve, c.middleware, c.marsh)
+			out, n, err := rewritePlain(src, person(c.field), silent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.kept {
+				if n != 0 || out != src {
+					t.Fatalf("rewrote a field whose marshaller may report null:\n%s", out)
+				}
+				return
+			}
+			if n != 1 || strings.Contains(out, "graphql.ResolveField") {
+				t.Fatalf("rewrote %d fields:\n%s", n, out)
+			}
+			if !strings.Contains(out, "func (ec *executionContext) fieldContext_Person_familyName(") {
+				t.Fatalf("the field context function is gone:\n%s", out)
+			}
+			rest := out
+			for _, line := range c.want {
+				i := strings.Index(rest, line)
+				if i < 0 {
+					t.Fatalf("no %q (in order) in:\n%s", line, out)
+				}
+				rest = rest[i+len(line):]
+			}
+		})
+	}
+}
+
+// What gqlgen writes must be what the rewrite expects, or the generator stops.
+func TestRewritePlainRefusesOtherOutput(t *testing.T) {
+	silent := silentMarshallers(functions(marshallers, marshalFunc))
+	fields := map[string]plainField{"_Person_familyName": {object: "Person", field: "familyName", goField: "FamilyName"}}
+	for name, src := range map[string]string{
+		"another resolver shape": strings.Replace(field("obj.FamilyName, nil", "nil", "marshalNString2string"), "ec.OperationContext,", "ec.OperationContext, nil,", 1),
+		"another struct field":   field("obj.GivenName, nil", "nil", "marshalNString2string"),
+		"a directive besides":    field("obj.FamilyName, nil", strings.Replace(categoryMiddleware, "next = directive1", "directive2 := directive1\n\t\t\tnext = directive2", 1), "marshalNString2string"),
+	} {
+		if _, _, err := rewritePlain(src, fields, silent); err == nil {
+			t.Errorf("%s: rewritten", name)
+		}
+	}
+}
