@@ -40,23 +40,14 @@ func (ec *executionContext) fieldContext_CountRow_label(_ context.Context, field
 }
 
 func (ec *executionContext) _CountRow_counts(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountRow_counts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Counts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SuppressedCount) graphql.Marshaler {
-			return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountRow_counts(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Counts
+	return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountRow_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -72,23 +63,14 @@ func (ec *executionContext) fieldContext_CountRow_counts(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CountRow_total(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountRow_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.SuppressedCount) graphql.Marshaler {
-			return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountRow_total(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Total
+	return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountRow_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -112,46 +94,28 @@ func (ec *executionContext) fieldContext_CountTable_threshold(_ context.Context,
 }
 
 func (ec *executionContext) _CountTable_columns(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountTable_columns(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Columns, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountTable_columns(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Columns
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountTable", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _CountTable_rows(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountTable_rows(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rows, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CountRow) graphql.Marshaler {
-			return ec.marshalNCountRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCountRowᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountTable_rows(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Rows
+	return ec.marshalNCountRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCountRowᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -167,23 +131,14 @@ func (ec *executionContext) fieldContext_CountTable_rows(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CountTable_columnTotals(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountTable_columnTotals(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ColumnTotals, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SuppressedCount) graphql.Marshaler {
-			return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountTable_columnTotals(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.ColumnTotals
+	return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_columnTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -199,23 +154,14 @@ func (ec *executionContext) fieldContext_CountTable_columnTotals(_ context.Conte
 }
 
 func (ec *executionContext) _CountTable_total(ctx context.Context, field graphql.CollectedField, obj *model.CountTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountTable_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.SuppressedCount) graphql.Marshaler {
-			return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CountTable_total(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Total
+	return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

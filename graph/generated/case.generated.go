@@ -104,41 +104,26 @@ func (ec *executionContext) fieldContext_ActivityEntry_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ActivityEntry().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_ActivityEntry_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.ActivityEntry().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -154,41 +139,26 @@ func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, f
 }
 
 func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_project(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ActivityEntry().Project(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Project
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Project
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_ActivityEntry_project(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.ActivityEntry().Project(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Project)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -204,41 +174,26 @@ func (ec *executionContext) fieldContext_ActivityEntry_project(_ context.Context
 }
 
 func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntry_author(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ActivityEntry().Author(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_ActivityEntry_author(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.ActivityEntry().Author(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -339,23 +294,14 @@ func (ec *executionContext) fieldContext_ActivityEntry_recordedAt(_ context.Cont
 }
 
 func (ec *executionContext) _ActivityEntryPayload_entry(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEntryPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ActivityEntryPayload_entry(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Entry, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.ActivityEntry) graphql.Marshaler {
-			return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ActivityEntryPayload_entry(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Entry
+	return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -417,41 +363,26 @@ func (ec *executionContext) fieldContext_Assessment_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assessment().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Assessment_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Assessment().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -467,41 +398,26 @@ func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Assessment_person(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assessment().Person(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Assessment_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Assessment().Person(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -517,41 +433,26 @@ func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, fi
 }
 
 func (ec *executionContext) _Assessment_assessor(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_assessor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assessment().Assessor(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Assessment_assessor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Assessment().Assessor(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -578,41 +479,26 @@ func (ec *executionContext) fieldContext_Assessment_assessedOn(_ context.Context
 }
 
 func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_scores(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scores, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal []casedata.AssessmentScore
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.AssessmentScore
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.AssessmentScore) graphql.Marshaler {
-			return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Assessment_scores(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return obj.Scores, nil
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.AssessmentScore)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -661,41 +547,26 @@ func (ec *executionContext) fieldContext_Assessment_healthNotes(_ context.Contex
 }
 
 func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Assessment_proposedInterventions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalOServiceType2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Assessment_proposedInterventions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOServiceType2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, true, true, errNoChildFieldsServiceType)
@@ -724,23 +595,14 @@ func (ec *executionContext) fieldContext_Assessment_cancellationReason(_ context
 }
 
 func (ec *executionContext) _AssessmentPayload_assessment(ctx context.Context, field graphql.CollectedField, obj *model.AssessmentPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AssessmentPayload_assessment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Assessment, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Assessment) graphql.Marshaler {
-			return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AssessmentPayload_assessment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Assessment
+	return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AssessmentPayload_assessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -835,41 +697,26 @@ func (ec *executionContext) fieldContext_Case_summary(_ context.Context, field g
 }
 
 func (ec *executionContext) _Case_household(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_household(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Household(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Household
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Household
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_household(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Household(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Household)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -885,41 +732,26 @@ func (ec *executionContext) fieldContext_Case_household(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_person(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Person(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Person(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -935,41 +767,26 @@ func (ec *executionContext) fieldContext_Case_person(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Case_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_organisation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Organisation(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_organisation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Organisation(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -985,41 +802,26 @@ func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, fi
 }
 
 func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_leadWorker(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().LeadWorker(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_leadWorker(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().LeadWorker(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1035,41 +837,26 @@ func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Case_departments(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_departments(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Departments(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.Department
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Department
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
-			return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_departments(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Departments(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Department)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1085,41 +872,26 @@ func (ec *executionContext) fieldContext_Case_departments(_ context.Context, fie
 }
 
 func (ec *executionContext) _Case_organisations(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_organisations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Organisations(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.CaseOrganisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.CaseOrganisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseOrganisation) graphql.Marshaler {
-			return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_organisations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Organisations(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.CaseOrganisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1135,41 +907,26 @@ func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, f
 }
 
 func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_assessments(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Assessments(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []casedata.Assessment
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Assessment
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Assessment) graphql.Marshaler {
-			return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_assessments(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Assessments(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Assessment)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1185,41 +942,26 @@ func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, fie
 }
 
 func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_projects(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Projects(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []casedata.Project
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Project
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_projects(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Projects(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Project)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1235,41 +977,26 @@ func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field 
 }
 
 func (ec *executionContext) _Case_interventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_interventions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Interventions(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []casedata.Intervention
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Intervention
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Intervention) graphql.Marshaler {
-			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_interventions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Interventions(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Intervention)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1285,41 +1012,26 @@ func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, f
 }
 
 func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_activity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Activity(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE_NOTES")
-				if err != nil {
-					var zeroVal []casedata.ActivityEntry
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.ActivityEntry
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.ActivityEntry) graphql.Marshaler {
-			return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_activity(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Activity(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.ActivityEntry)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1335,41 +1047,26 @@ func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field 
 }
 
 func (ec *executionContext) _Case_participations(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_participations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Participations(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.CaseParticipation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.CaseParticipation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseParticipation) graphql.Marshaler {
-			return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_participations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Participations(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.CaseParticipation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1385,41 +1082,26 @@ func (ec *executionContext) fieldContext_Case_participations(_ context.Context, 
 }
 
 func (ec *executionContext) _Case_history(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_history(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().History(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.CaseEvent
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.CaseEvent
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.CaseEvent) graphql.Marshaler {
-			return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_history(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().History(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.CaseEvent)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1435,41 +1117,26 @@ func (ec *executionContext) fieldContext_Case_history(_ context.Context, field g
 }
 
 func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_referrals(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Referrals(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.Referral
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Referral
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Referral) graphql.Marshaler {
-			return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_referrals(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Referrals(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Referral)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_referrals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1485,41 +1152,26 @@ func (ec *executionContext) fieldContext_Case_referrals(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_transfers(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().Transfers(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.Transfer
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Transfer
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Transfer) graphql.Marshaler {
-			return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_transfers(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().Transfers(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Transfer)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_transfers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1535,41 +1187,26 @@ func (ec *executionContext) fieldContext_Case_transfers(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_dueActions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Case().DueActions(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.DueAction
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.DueAction
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.DueAction) graphql.Marshaler {
-			return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Case_dueActions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Case().DueActions(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.DueAction)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_dueActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1626,23 +1263,14 @@ func (ec *executionContext) fieldContext_Case_stale(_ context.Context, field gra
 }
 
 func (ec *executionContext) _CaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CaseEdge) graphql.Marshaler {
-			return ec.marshalNCaseEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CaseConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Edges
+	return ec.marshalNCaseEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1658,23 +1286,14 @@ func (ec *executionContext) fieldContext_CaseConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _CaseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CaseConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.PageInfo
+	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1706,23 +1325,14 @@ func (ec *executionContext) fieldContext_CaseEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Case) graphql.Marshaler {
-			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CaseEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Node
+	return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1738,41 +1348,26 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseOrganisationLink_organisation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CaseOrganisationLink_organisation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1799,23 +1394,14 @@ func (ec *executionContext) fieldContext_CaseOrganisationLink_role(_ context.Con
 }
 
 func (ec *executionContext) _CasePayload_case(ctx context.Context, field graphql.CollectedField, obj *model.CasePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CasePayload_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Case, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Case) graphql.Marshaler {
-			return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CasePayload_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Case
+	return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CasePayload_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1844,41 +1430,26 @@ func (ec *executionContext) fieldContext_Intervention_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Intervention_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1894,41 +1465,26 @@ func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, fi
 }
 
 func (ec *executionContext) _Intervention_project(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_project(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Project(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Project
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Project
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_project(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Project(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Project)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1944,41 +1500,26 @@ func (ec *executionContext) fieldContext_Intervention_project(_ context.Context,
 }
 
 func (ec *executionContext) _Intervention_round(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_round(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Round(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Round
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Round
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Round) graphql.Marshaler {
-			return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_round(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Round(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Round)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2005,41 +1546,26 @@ func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Cont
 }
 
 func (ec *executionContext) _Intervention_provider(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_provider(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Provider(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_provider(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Provider(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2066,41 +1592,26 @@ func (ec *executionContext) fieldContext_Intervention_operator(_ context.Context
 }
 
 func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_beneficiary(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Beneficiary(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_beneficiary(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Beneficiary(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2242,41 +1753,26 @@ func (ec *executionContext) fieldContext_Intervention_interruptionReason(_ conte
 }
 
 func (ec *executionContext) _Intervention_department(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Intervention_department(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Intervention().Department(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Department
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Department
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Department) graphql.Marshaler {
-			return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Intervention_department(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Intervention().Department(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Department)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2303,23 +1799,14 @@ func (ec *executionContext) fieldContext_Intervention_cancellationReason(_ conte
 }
 
 func (ec *executionContext) _InterventionPayload_intervention(ctx context.Context, field graphql.CollectedField, obj *model.InterventionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InterventionPayload_intervention(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Intervention, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Intervention) graphql.Marshaler {
-			return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_InterventionPayload_intervention(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Intervention
+	return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_InterventionPayload_intervention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2348,41 +1835,26 @@ func (ec *executionContext) fieldContext_Project_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Project_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Project().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2409,41 +1881,26 @@ func (ec *executionContext) fieldContext_Project_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _Project_participant(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_participant(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Participant(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_participant(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Project().Participant(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2459,41 +1916,26 @@ func (ec *executionContext) fieldContext_Project_participant(_ context.Context, 
 }
 
 func (ec *executionContext) _Project_caseManager(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_caseManager(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().CaseManager(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_caseManager(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Project().CaseManager(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_caseManager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2509,41 +1951,26 @@ func (ec *executionContext) fieldContext_Project_caseManager(_ context.Context, 
 }
 
 func (ec *executionContext) _Project_provider(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_provider(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Provider(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_provider(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Project().Provider(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2559,41 +1986,26 @@ func (ec *executionContext) fieldContext_Project_provider(_ context.Context, fie
 }
 
 func (ec *executionContext) _Project_objectives(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_objectives(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Objectives, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_objectives(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return obj.Objectives, nil
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2688,41 +2100,26 @@ func (ec *executionContext) fieldContext_Project_outcome(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Project_interventions(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_interventions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Interventions(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SERVICES")
-				if err != nil {
-					var zeroVal []casedata.Intervention
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Intervention
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Intervention) graphql.Marshaler {
-			return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Project_interventions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Project().Interventions(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Intervention)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2738,23 +2135,14 @@ func (ec *executionContext) fieldContext_Project_interventions(_ context.Context
 }
 
 func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *model.ProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectPayload_project(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Project, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Project) graphql.Marshaler {
-			return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProjectPayload_project(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Project
+	return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -140,41 +140,26 @@ func (ec *executionContext) fieldContext_CaseEvent_subjectId(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEvent_organisation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CaseEvent().Organisation(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CaseEvent_organisation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.CaseEvent().Organisation(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -201,41 +186,26 @@ func (ec *executionContext) fieldContext_CaseEvent_reason(_ context.Context, fie
 }
 
 func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEvent_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CaseEvent().Changes(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.FieldChange
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.FieldChange
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CaseEvent_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.CaseEvent().Changes(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.FieldChange)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -251,41 +221,26 @@ func (ec *executionContext) fieldContext_CaseEvent_changes(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEvent_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CaseEvent().Actor(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CaseEvent_actor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.CaseEvent().Actor(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -312,41 +267,26 @@ func (ec *executionContext) fieldContext_CaseEvent_actorSubject(_ context.Contex
 }
 
 func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseParticipation_organisation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CaseParticipation().Organisation(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_CaseParticipation_organisation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.CaseParticipation().Organisation(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -528,41 +468,26 @@ func (ec *executionContext) fieldContext_PersonDataChange_reason(_ context.Conte
 }
 
 func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonDataChange_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PersonDataChange().Changes(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal []casedata.FieldChange
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.FieldChange
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PersonDataChange_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.PersonDataChange().Changes(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.FieldChange)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -578,41 +503,26 @@ func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Cont
 }
 
 func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonDataChange_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PersonDataChange().Actor(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PersonDataChange_actor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.PersonDataChange().Actor(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -639,23 +549,14 @@ func (ec *executionContext) fieldContext_PersonDataChange_actorSubject(_ context
 }
 
 func (ec *executionContext) _PersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.PersonPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonPayload_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonPayload_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Person
+	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -684,41 +585,26 @@ func (ec *executionContext) fieldContext_Referral_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Referral_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Referral().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Referral_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Referral().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -734,41 +620,26 @@ func (ec *executionContext) fieldContext_Referral_case(_ context.Context, field 
 }
 
 func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Referral_from(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Referral().From(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Referral_from(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Referral().From(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -784,41 +655,26 @@ func (ec *executionContext) fieldContext_Referral_from(_ context.Context, field 
 }
 
 func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Referral_to(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Referral().To(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Referral_to(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Referral().To(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -845,41 +701,26 @@ func (ec *executionContext) fieldContext_Referral_purpose(_ context.Context, fie
 }
 
 func (ec *executionContext) _Referral_categories(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Referral_categories(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Referral().Categories(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalODataCategory2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Referral_categories(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Referral().Categories(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalODataCategory2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, true, true, errNoChildFieldsDataCategory)
@@ -1029,23 +870,14 @@ func (ec *executionContext) fieldContext_Referral_endReason(_ context.Context, f
 }
 
 func (ec *executionContext) _ReferralConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReferralConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ReferralEdge) graphql.Marshaler {
-			return ec.marshalNReferralEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ReferralConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Edges
+	return ec.marshalNReferralEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1061,23 +893,14 @@ func (ec *executionContext) fieldContext_ReferralConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _ReferralConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.PageInfo
+	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1109,23 +932,14 @@ func (ec *executionContext) fieldContext_ReferralEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReferralEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ReferralEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Node
+	return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1141,23 +955,14 @@ func (ec *executionContext) fieldContext_ReferralEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReferralPayload_referral(ctx context.Context, field graphql.CollectedField, obj *model.ReferralPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReferralPayload_referral(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Referral, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ReferralPayload_referral(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Referral
+	return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralPayload_referral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1186,41 +991,26 @@ func (ec *executionContext) fieldContext_Transfer_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Transfer_case(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Transfer().Case(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Transfer_case(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Transfer().Case(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1236,41 +1026,26 @@ func (ec *executionContext) fieldContext_Transfer_case(_ context.Context, field 
 }
 
 func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Transfer_from(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Transfer().From(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Transfer_from(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Transfer().From(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1286,41 +1061,26 @@ func (ec *executionContext) fieldContext_Transfer_from(_ context.Context, field 
 }
 
 func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Transfer_fromWorker(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Transfer().FromWorker(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Transfer_fromWorker(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Transfer().FromWorker(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_fromWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1336,41 +1096,26 @@ func (ec *executionContext) fieldContext_Transfer_fromWorker(_ context.Context, 
 }
 
 func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Transfer_to(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Transfer().To(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Organisation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Transfer_to(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Transfer().To(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Organisation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1386,41 +1131,26 @@ func (ec *executionContext) fieldContext_Transfer_to(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Transfer_toWorker(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Transfer().ToWorker(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Staff
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Staff) graphql.Marshaler {
-			return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Transfer_toWorker(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Transfer().ToWorker(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Staff)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1513,23 +1243,14 @@ func (ec *executionContext) fieldContext_Transfer_responseNote(_ context.Context
 }
 
 func (ec *executionContext) _TransferConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TransferConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TransferConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.TransferEdge) graphql.Marshaler {
-			return ec.marshalNTransferEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐTransferEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_TransferConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Edges
+	return ec.marshalNTransferEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐTransferEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1545,23 +1266,14 @@ func (ec *executionContext) fieldContext_TransferConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _TransferConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TransferConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TransferConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_TransferConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.PageInfo
+	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1593,23 +1305,14 @@ func (ec *executionContext) fieldContext_TransferEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _TransferEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TransferEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TransferEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Transfer) graphql.Marshaler {
-			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_TransferEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Node
+	return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1625,23 +1328,14 @@ func (ec *executionContext) fieldContext_TransferEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _TransferPayload_transfer(ctx context.Context, field graphql.CollectedField, obj *model.TransferPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TransferPayload_transfer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Transfer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Transfer) graphql.Marshaler {
-			return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_TransferPayload_transfer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Transfer
+	return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferPayload_transfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -4,7 +4,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -58,46 +57,28 @@ func (ec *executionContext) fieldContext_EsfGroup_categoryOfRegion(_ context.Con
 }
 
 func (ec *executionContext) _EsfGroup_operations(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_operations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Operations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfGroup_operations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Operations
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfGroup_operations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _EsfGroup_values(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_values(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Values, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfIndicatorValue) graphql.Marshaler {
-			return ec.marshalNEsfIndicatorValue2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIndicatorValueᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfGroup_values(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Values
+	return ec.marshalNEsfIndicatorValue2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIndicatorValueᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfGroup_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -113,23 +94,14 @@ func (ec *executionContext) fieldContext_EsfGroup_values(_ context.Context, fiel
 }
 
 func (ec *executionContext) _EsfGroup_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfGroup_incomplete(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Incomplete, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.EsfIncomplete) graphql.Marshaler {
-			return ec.marshalNEsfIncomplete2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIncomplete(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfGroup_incomplete(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Incomplete
+	return ec.marshalNEsfIncomplete2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIncomplete(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfGroup_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -177,23 +149,14 @@ func (ec *executionContext) fieldContext_EsfIncomplete_total(_ context.Context, 
 }
 
 func (ec *executionContext) _EsfIncomplete_missing(ctx context.Context, field graphql.CollectedField, obj *model.EsfIncomplete) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfIncomplete_missing(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Missing, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfMissingCount) graphql.Marshaler {
-			return ec.marshalNEsfMissingCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfMissingCountᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfIncomplete_missing(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Missing
+	return ec.marshalNEsfMissingCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfMissingCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -432,41 +395,26 @@ func (ec *executionContext) fieldContext_EsfParticipant_situationSixMonthsAfter(
 }
 
 func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfParticipant_missing(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Missing, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal []string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_EsfParticipant_missing(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
+		return obj.Missing, nil
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -492,23 +440,14 @@ func (ec *executionContext) fieldContext_EsfProfile_operationCode(_ context.Cont
 }
 
 func (ec *executionContext) _EsfProfile_rounds(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfile_rounds(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rounds, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfRoundProfile) graphql.Marshaler {
-			return ec.marshalNEsfRoundProfile2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRoundProfileᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfProfile_rounds(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Rounds
+	return ec.marshalNEsfRoundProfile2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRoundProfileᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfProfile_rounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -579,23 +518,14 @@ func (ec *executionContext) fieldContext_EsfProfileTable_name(_ context.Context,
 }
 
 func (ec *executionContext) _EsfProfileTable_rows(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfProfileTable_rows(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rows, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfProfileRow) graphql.Marshaler {
-			return ec.marshalNEsfProfileRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileRowᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfProfileTable_rows(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Rows
+	return ec.marshalNEsfProfileRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileRowᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -678,23 +608,14 @@ func (ec *executionContext) fieldContext_EsfReport_operationCode(_ context.Conte
 }
 
 func (ec *executionContext) _EsfReport_groups(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfReport_groups(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Groups, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfGroup) graphql.Marshaler {
-			return ec.marshalNEsfGroup2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfGroupᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfReport_groups(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Groups
+	return ec.marshalNEsfGroup2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfGroupᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -726,23 +647,14 @@ func (ec *executionContext) fieldContext_EsfRoundProfile_participants(_ context.
 }
 
 func (ec *executionContext) _EsfRoundProfile_tables(ctx context.Context, field graphql.CollectedField, obj *model.EsfRoundProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfRoundProfile_tables(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Tables, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfProfileTable) graphql.Marshaler {
-			return ec.marshalNEsfProfileTable2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileTableᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfRoundProfile_tables(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Tables
+	return ec.marshalNEsfProfileTable2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileTableᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_tables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -822,23 +734,14 @@ func (ec *executionContext) fieldContext_EsfValueChange_current(_ context.Contex
 }
 
 func (ec *executionContext) _EsfVerification_frozen(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FrozenEsfReport) graphql.Marshaler {
-			return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfVerification_frozen(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Frozen
+	return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -870,23 +773,14 @@ func (ec *executionContext) fieldContext_EsfVerification_signatureValid(_ contex
 }
 
 func (ec *executionContext) _EsfVerification_changedFields(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_changedFields(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangedFields, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfVerification_changedFields(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.ChangedFields
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfVerification", field, false, false, errNoChildFieldsString)
@@ -901,23 +795,14 @@ func (ec *executionContext) fieldContext_EsfVerification_unchanged(_ context.Con
 }
 
 func (ec *executionContext) _EsfVerification_changedRecords(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_changedRecords(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangedRecords, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfRecordChange) graphql.Marshaler {
-			return ec.marshalNEsfRecordChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRecordChangeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfVerification_changedRecords(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.ChangedRecords
+	return ec.marshalNEsfRecordChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRecordChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -933,23 +818,14 @@ func (ec *executionContext) fieldContext_EsfVerification_changedRecords(_ contex
 }
 
 func (ec *executionContext) _EsfVerification_changedValues(ctx context.Context, field graphql.CollectedField, obj *model.EsfVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EsfVerification_changedValues(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangedValues, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.EsfValueChange) graphql.Marshaler {
-			return ec.marshalNEsfValueChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfValueChangeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_EsfVerification_changedValues(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.ChangedValues
+	return ec.marshalNEsfValueChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfValueChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -965,23 +841,14 @@ func (ec *executionContext) fieldContext_EsfVerification_changedValues(_ context
 }
 
 func (ec *executionContext) _FreezeEsfReportPayload_frozen(ctx context.Context, field graphql.CollectedField, obj *model.FreezeEsfReportPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FreezeEsfReportPayload_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FrozenEsfReport) graphql.Marshaler {
-			return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_FreezeEsfReportPayload_frozen(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Frozen
+	return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_FreezeEsfReportPayload_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1084,23 +951,14 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_signature(_ context.Con
 }
 
 func (ec *executionContext) _FrozenEsfReport_report(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FrozenEsfReport_report(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Report, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.EsfReport) graphql.Marshaler {
-			return ec.marshalNEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfReport(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_FrozenEsfReport_report(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Report
+	return ec.marshalNEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

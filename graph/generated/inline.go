@@ -148,3 +148,58 @@ func (ec *executionContext) plainFieldError(ctx context.Context, field graphql.C
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
 	}
 }
+
+// directFieldCategory runs a direct field's resolver (graph/gqlgen's plain.go) inside its
+// @category directive, which checks before the resolver runs and logs the read once it
+// succeeded, as in gqlgen's directive chain.
+func (ec *executionContext) directFieldCategory(ctx context.Context, obj any, category any, next graphql.Resolver) (any, error) {
+	name, err := ec.unmarshalNDataCategory2string(ctx, category)
+	if err != nil {
+		return nil, err
+	}
+	if ec.Directives.Category == nil {
+		return nil, errors.New("directive category is not implemented")
+	}
+	return ec.Directives.Category(ctx, obj, next, name)
+}
+
+// directFieldError reports a direct field's error at its path; ctx holds the field's
+// context. The null it returns is graphql.ResolveField's.
+func (ec *executionContext) directFieldError(ctx context.Context, fc *graphql.FieldContext, err error, nonNull bool) graphql.Marshaler {
+	ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+	if fc.NonNull && !nonNull {
+		return graphql.RequiredNull
+	}
+	return graphql.Null
+}
+
+// directFieldNil is a direct field whose directive returned nothing, as graphql.ResolveField
+// answers it.
+func (ec *executionContext) directFieldNil(ctx context.Context, fc *graphql.FieldContext, nonNull bool) graphql.Marshaler {
+	if (nonNull || fc.NonNull) && !graphql.HasFieldError(ctx, fc) {
+		ec.Errorf(ctx, "must not be null")
+	}
+	if fc.NonNull && !nonNull {
+		return graphql.RequiredNull
+	}
+	return graphql.Null
+}
+
+// directFieldType is a direct field whose directive returned a value of another type than
+// want's: a marshaller is written as it is, anything else is an error.
+func (ec *executionContext) directFieldType(ctx context.Context, got, want any) graphql.Marshaler {
+	if m, ok := got.(graphql.Marshaler); ok {
+		return m
+	}
+	ec.Errorf(ctx, "unexpected type %T from middleware/directive chain, should be %T", got, want)
+	return graphql.Null
+}
+
+// recoverDirectField, deferred by a direct field once ctx holds its field context, turns
+// a panic into the field's error and a null, as graphql.ResolveField does.
+func (ec *executionContext) recoverDirectField(ctx context.Context, ret *graphql.Marshaler) {
+	if r := recover(); r != nil {
+		ec.Error(ctx, ec.Recover(ctx, r))
+		*ret = graphql.Null
+	}
+}

@@ -57,23 +57,14 @@ type PersonResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _CreateHouseholdPayload_household(ctx context.Context, field graphql.CollectedField, obj *model.CreateHouseholdPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateHouseholdPayload_household(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Household, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Household) graphql.Marshaler {
-			return ec.marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CreateHouseholdPayload_household(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Household
+	return ec.marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CreateHouseholdPayload_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -124,41 +115,26 @@ func (ec *executionContext) fieldContext_Household_residenceMunicipality(_ conte
 }
 
 func (ec *executionContext) _Household_members(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_members(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().Members(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal []casedata.HouseholdMember
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.HouseholdMember
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.HouseholdMember) graphql.Marshaler {
-			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_members(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().Members(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.HouseholdMember)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -174,41 +150,26 @@ func (ec *executionContext) fieldContext_Household_members(_ context.Context, fi
 }
 
 func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_cases(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().Cases(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "CASE")
-				if err != nil {
-					var zeroVal []casedata.Case
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Case
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Case) graphql.Marshaler {
-			return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_cases(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().Cases(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Case)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -224,41 +185,26 @@ func (ec *executionContext) fieldContext_Household_cases(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Household_benefits(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_benefits(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().Benefits(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal []registrydata.BenefitCase
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.BenefitCase
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitCase) graphql.Marshaler {
-			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_benefits(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().Benefits(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.BenefitCase)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -274,41 +220,26 @@ func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, f
 }
 
 func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_isee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().Isee(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal []registrydata.ISEE
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.ISEE
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.ISEE) graphql.Marshaler {
-			return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_isee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().Isee(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.ISEE)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -324,41 +255,26 @@ func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field
 }
 
 func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_labourStatuses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().LabourStatuses(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal []registrydata.LabourStatus
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.LabourStatus
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.LabourStatus) graphql.Marshaler {
-			return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_labourStatuses(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().LabourStatuses(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.LabourStatus)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -374,41 +290,26 @@ func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Cont
 }
 
 func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Household_schoolRecords(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Household().SchoolRecords(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal []registrydata.SchoolRecord
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.SchoolRecord
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.SchoolRecord) graphql.Marshaler {
-			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Household_schoolRecords(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Household().SchoolRecords(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.SchoolRecord)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -437,41 +338,26 @@ func (ec *executionContext) fieldContext_HouseholdMember_id(_ context.Context, f
 }
 
 func (ec *executionContext) _HouseholdMember_household(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_household(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.HouseholdMember().Household(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal *casedata.Household
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Household
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_HouseholdMember_household(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.HouseholdMember().Household(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Household)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -487,41 +373,26 @@ func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Con
 }
 
 func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMember_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.HouseholdMember().Person(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_HouseholdMember_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.HouseholdMember().Person(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -570,23 +441,14 @@ func (ec *executionContext) fieldContext_HouseholdMember_validTo(_ context.Conte
 }
 
 func (ec *executionContext) _HouseholdMemberPayload_member(ctx context.Context, field graphql.CollectedField, obj *model.HouseholdMemberPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_HouseholdMemberPayload_member(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Member, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.HouseholdMember) graphql.Marshaler {
-			return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_HouseholdMemberPayload_member(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Member
+	return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMemberPayload_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -777,41 +639,26 @@ func (ec *executionContext) fieldContext_Person_email(_ context.Context, field g
 }
 
 func (ec *executionContext) _Person_households(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_households(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Households(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal []casedata.HouseholdMember
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.HouseholdMember
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.HouseholdMember) graphql.Marshaler {
-			return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_households(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().Households(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.HouseholdMember)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -827,41 +674,26 @@ func (ec *executionContext) fieldContext_Person_households(_ context.Context, fi
 }
 
 func (ec *executionContext) _Person_participations(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_participations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Participations(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "PARTICIPATION")
-				if err != nil {
-					var zeroVal []casedata.Participation
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.Participation
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.Participation) graphql.Marshaler {
-			return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_participations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().Participations(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.Participation)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -877,41 +709,26 @@ func (ec *executionContext) fieldContext_Person_participations(_ context.Context
 }
 
 func (ec *executionContext) _Person_rectifications(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_rectifications(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Rectifications(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal []casedata.PersonDataChange
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []casedata.PersonDataChange
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []casedata.PersonDataChange) graphql.Marshaler {
-			return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_rectifications(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().Rectifications(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]casedata.PersonDataChange)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -927,41 +744,26 @@ func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context
 }
 
 func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_benefits(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Benefits(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal []registrydata.BenefitCase
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.BenefitCase
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitCase) graphql.Marshaler {
-			return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_benefits(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().Benefits(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.BenefitCase)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -977,41 +779,26 @@ func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_isee(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().Isee(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *registrydata.ISEE
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *registrydata.ISEE
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *registrydata.ISEE) graphql.Marshaler {
-			return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_isee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().Isee(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*registrydata.ISEE)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1027,41 +814,26 @@ func (ec *executionContext) fieldContext_Person_isee(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Person_labourStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_labourStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().LabourStatus(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *registrydata.LabourStatus
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *registrydata.LabourStatus
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *registrydata.LabourStatus) graphql.Marshaler {
-			return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_labourStatus(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().LabourStatus(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*registrydata.LabourStatus)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_labourStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1077,41 +849,26 @@ func (ec *executionContext) fieldContext_Person_labourStatus(_ context.Context, 
 }
 
 func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_employmentEvents(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().EmploymentEvents(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal []registrydata.EmploymentEvent
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.EmploymentEvent
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.EmploymentEvent) graphql.Marshaler {
-			return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_employmentEvents(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().EmploymentEvents(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.EmploymentEvent)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1127,41 +884,26 @@ func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Conte
 }
 
 func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_schoolRecords(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Person().SchoolRecords(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal []registrydata.SchoolRecord
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.SchoolRecord
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.SchoolRecord) graphql.Marshaler {
-			return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Person_schoolRecords(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Person().SchoolRecords(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.SchoolRecord)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1177,23 +919,14 @@ func (ec *executionContext) fieldContext_Person_schoolRecords(_ context.Context,
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PersonEdge) graphql.Marshaler {
-			return ec.marshalNPersonEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Edges
+	return ec.marshalNPersonEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1209,23 +942,14 @@ func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _PersonConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PersonConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.PageInfo
+	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1257,23 +981,14 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Node
+	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1289,23 +1004,14 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RegisterPersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.RegisterPersonPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegisterPersonPayload_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v casedata.Person) graphql.Marshaler {
-			return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RegisterPersonPayload_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Person
+	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RegisterPersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -138,41 +138,26 @@ func (ec *executionContext) fieldContext_BenefitCase_fetchedAt(_ context.Context
 }
 
 func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_freshness(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().Freshness(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.Freshness
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.Freshness
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_freshness(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().Freshness(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.Freshness)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -262,41 +247,26 @@ func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.
 }
 
 func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_applicant(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().Applicant(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_applicant(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().Applicant(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -312,41 +282,26 @@ func (ec *executionContext) fieldContext_BenefitCase_applicant(_ context.Context
 }
 
 func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_householdMembers(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().HouseholdMembers(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal []registrydata.BenefitMember
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal []registrydata.BenefitMember
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []registrydata.BenefitMember) graphql.Marshaler {
-			return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_householdMembers(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().HouseholdMembers(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.([]registrydata.BenefitMember)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -650,41 +605,26 @@ func (ec *executionContext) fieldContext_EmploymentEvent_fetchedAt(_ context.Con
 }
 
 func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_freshness(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.Freshness
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.Freshness
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_EmploymentEvent_freshness(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.Freshness)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -785,41 +725,26 @@ func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context
 }
 
 func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_worker(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_EmploymentEvent_worker(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1060,41 +985,26 @@ func (ec *executionContext) fieldContext_Isee_fetchedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_freshness(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Isee().Freshness(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.Freshness
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.Freshness
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Isee_freshness(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Isee().Freshness(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.Freshness)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1162,41 +1072,26 @@ func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context
 }
 
 func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_declarant(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Isee().Declarant(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Isee_declarant(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Isee().Declarant(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1360,41 +1255,26 @@ func (ec *executionContext) fieldContext_LabourStatus_fetchedAt(_ context.Contex
 }
 
 func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_freshness(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.LabourStatus().Freshness(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.Freshness
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.Freshness
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_LabourStatus_freshness(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.LabourStatus().Freshness(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.Freshness)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1432,41 +1312,26 @@ func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context,
 }
 
 func (ec *executionContext) _LabourStatus_person(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EMPLOYMENT")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_LabourStatus_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
+		return obj.Person, nil
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1648,23 +1513,14 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_quarantined(
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RefreshRegistryDataPayload_errors(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Errors
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsString)
@@ -1679,23 +1535,14 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_retryAt(_ co
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_RefreshRegistryDataPayload_person(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Person
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1711,23 +1558,14 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_person(_ con
 }
 
 func (ec *executionContext) _RefreshRegistryDataPayload_household(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefreshRegistryDataPayload_household(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Household, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Household) graphql.Marshaler {
-			return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_RefreshRegistryDataPayload_household(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Household
+	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -1919,23 +1757,14 @@ func (ec *executionContext) fieldContext_RegistrySourceStatus_queueRunning(_ con
 }
 
 func (ec *executionContext) _RegistrySourceStatus_collections(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RegistrySourceStatus_collections(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Collections, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.RegistryCollectionStatus) graphql.Marshaler {
-			return ec.marshalNRegistryCollectionStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryCollectionStatusᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RegistrySourceStatus_collections(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Collections
+	return ec.marshalNRegistryCollectionStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryCollectionStatusᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_collections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2047,41 +1876,26 @@ func (ec *executionContext) fieldContext_SchoolRecord_fetchedAt(_ context.Contex
 }
 
 func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_freshness(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.Freshness
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.Freshness
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Freshness) graphql.Marshaler {
-			return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SchoolRecord_freshness(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.Freshness)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2119,41 +1933,26 @@ func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context,
 }
 
 func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_student(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SchoolRecord().Student(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *casedata.Person
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *casedata.Person
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *casedata.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SchoolRecord_student(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.SchoolRecord().Student(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*casedata.Person)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -2235,41 +2034,26 @@ func (ec *executionContext) fieldContext_SchoolRecord_checkedAt(_ context.Contex
 }
 
 func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_qualification(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SchoolRecord().Qualification(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "EDUCATION")
-				if err != nil {
-					var zeroVal *model.SchoolQualification
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.SchoolQualification
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SchoolQualification) graphql.Marshaler {
-			return ec.marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SchoolRecord_qualification(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.SchoolRecord().Qualification(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.SchoolQualification)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_qualification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

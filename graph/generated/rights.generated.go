@@ -145,46 +145,28 @@ func (ec *executionContext) fieldContext_ConsentRecord_controller(_ context.Cont
 }
 
 func (ec *executionContext) _ConsentRecord_purposes(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_purposes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Purposes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ConsentRecord_purposes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Purposes
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_purposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
 }
 
 func (ec *executionContext) _ConsentRecord_dataCategories(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_dataCategories(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DataCategories, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ConsentRecord_dataCategories(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.DataCategories
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_dataCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -255,23 +237,14 @@ func (ec *executionContext) fieldContext_ConsentRecord_recordedBy(_ context.Cont
 }
 
 func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecord_history(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.History, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.ConsentEvent) graphql.Marshaler {
-			return ec.marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ConsentRecord_history(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.History
+	return ec.marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -287,23 +260,14 @@ func (ec *executionContext) fieldContext_ConsentRecord_history(_ context.Context
 }
 
 func (ec *executionContext) _ConsentRecordPayload_record(ctx context.Context, field graphql.CollectedField, obj *model.ConsentRecordPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ConsentRecordPayload_record(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Record, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.ConsentRecord) graphql.Marshaler {
-			return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ConsentRecordPayload_record(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Record
+	return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecordPayload_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -479,23 +443,17 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_legalClaim(_ cont
 }
 
 func (ec *executionContext) _ProcessingRestriction_claimOrganisations(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestriction_claimOrganisations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProcessingRestriction().ClaimOrganisations(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProcessingRestriction_claimOrganisations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res, err := ec.Resolvers.ProcessingRestriction().ClaimOrganisations(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, true)
+	}
+	return ec.marshalNID2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_claimOrganisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, true, true, errNoChildFieldsID)
@@ -580,23 +538,14 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_liftReason(_ cont
 }
 
 func (ec *executionContext) _ProcessingRestrictionPayload_restriction(ctx context.Context, field graphql.CollectedField, obj *model.ProcessingRestrictionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProcessingRestrictionPayload_restriction(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Restriction, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.Restriction) graphql.Marshaler {
-			return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProcessingRestrictionPayload_restriction(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Restriction
+	return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProcessingRestrictionPayload_restriction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -660,23 +609,14 @@ func (ec *executionContext) fieldContext_PurposeLegalBasis_law(_ context.Context
 }
 
 func (ec *executionContext) _RectifyPersonPayload_changes(ctx context.Context, field graphql.CollectedField, obj *model.RectifyPersonPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RectifyPersonPayload_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.Rectification) graphql.Marshaler {
-			return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RectifyPersonPayload_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Changes
+	return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RectifyPersonPayload_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -850,23 +790,14 @@ func (ec *executionContext) fieldContext_RightsRequest_createdBy(_ context.Conte
 }
 
 func (ec *executionContext) _RightsRequest_events(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequest_events(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Events, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []rightsdata.RequestEvent) graphql.Marshaler {
-			return ec.marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RightsRequest_events(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Events
+	return ec.marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RightsRequest_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -929,23 +860,14 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_note(_ context.Conte
 }
 
 func (ec *executionContext) _RightsRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.RightsRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RightsRequestPayload_request(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Request, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v rightsdata.Request) graphql.Marshaler {
-			return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_RightsRequestPayload_request(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	res := obj.Request
+	return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RightsRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -19,7 +19,9 @@
 //
 // A field that only reads a scalar from its object's struct (a plain field, plain.go)
 // asks its @category directive and marshals the value without graphql.ResolveField's
-// field context, closures and boxing: eight allocations a field, most of a page's.
+// field context, closures and boxing: eight allocations a field, most of a page's. The
+// other fields without arguments below the root (direct fields) keep their field context
+// and lose the rest.
 //
 // All but the first change rewrite gqlgen's output; the rewrite fails when the code it
 // expects is not there (another gqlgen version), rather than leave it half done.

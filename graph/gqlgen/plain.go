@@ -30,7 +30,14 @@ import (
 //     reports "must not be null" against the field context it finds: gqlgen's DateTime,
 //     for instance, writes a zero time as null).
 //
-// Its generated resolver is rewritten to ask the @category directive with a resolver that
+// A direct field is any other field of such an object without arguments, read from a
+// struct field or a resolver, with no directive but @category: an object, a list, a leaf
+// whose marshaller may report null. Its children need its field context, so that is
+// built as gqlgen builds it; what it skips is the closures and the boxing. Its @category
+// directive still wraps the resolver (which passes its context on unchanged), so a read
+// is logged only once the resolver succeeded.
+//
+// A plain field's generated resolver is rewritten to ask the @category directive with a resolver that
 // returns nothing (the directive decides and logs; the value plays no part in it), read
 // the struct field or call the resolver, and marshal the value. Such a resolver sees the
 // context of the object's field, not one of its own: none of the hub's scalar resolvers
@@ -47,6 +54,7 @@ type plainField struct {
 	goField       string // the struct field read, if it is not a resolver's
 	resolver      bool   // resolved by the resolver the hub implements
 	category      bool   // carries @category
+	leaf          bool   // a scalar or enum, not a list: plain; otherwise direct
 }
 
 // funcName is the name gqlgen gives the field's resolver function.
@@ -60,18 +68,18 @@ func plainFields(data *codegen.Data) map[string]plainField {
 			continue
 		}
 		for _, f := range o.Fields {
-			if len(f.Args) > 0 || f.Stream || f.TypeReference == nil || f.TypeReference.GQL.Elem != nil {
+			if len(f.Args) > 0 || f.Stream || f.TypeReference == nil || strings.HasPrefix(f.Name, "__") {
 				continue
 			}
-			// A resolver runs after its directives and may fail: one with @category is
-			// left to gqlgen, which logs the read only once the resolver succeeds.
-			if f.IsResolver && len(f.Directives) > 0 || !f.IsResolver && !f.IsVariable() {
+			if !f.IsResolver && !f.IsVariable() {
 				continue
 			}
-			if k := f.TypeReference.Definition.Kind; k != ast.Scalar && k != ast.Enum {
-				continue
-			}
-			if strings.HasPrefix(f.Name, "__") {
+			k := f.TypeReference.Definition.Kind
+			leaf := f.TypeReference.GQL.Elem == nil && (k == ast.Scalar || k == ast.Enum)
+			// A resolver runs after its directives and may fail: a plain field with
+			// @category would log the read before the resolver ran, so that one is left to
+			// gqlgen. A direct field keeps the order (directFieldCategory).
+			if leaf && f.IsResolver && len(f.Directives) > 0 {
 				continue
 			}
 			category, other := false, false
@@ -85,7 +93,7 @@ func plainFields(data *codegen.Data) map[string]plainField {
 			if other {
 				continue
 			}
-			p := plainField{object: o.Name, field: f.Name, category: category, resolver: f.IsResolver}
+			p := plainField{object: o.Name, field: f.Name, category: category, resolver: f.IsResolver, leaf: leaf}
 			if !f.IsResolver {
 				p.goField = f.GoFieldName
 			}
@@ -116,11 +124,11 @@ var (
 			directive1 := func\(ctx context\.Context\) \(any, error\) \{
 				name, err := ec\.unmarshalNDataCategory2string\(ctx, "(\w+)"\)
 				if err != nil \{
-					var zeroVal [\w.*]+
+					var zeroVal [\pL\pN_.*\[\]]+
 					return zeroVal, err
 				\}
 				if ec\.Directives\.Category == nil \{
-					var zeroVal [\w.*]+
+					var zeroVal [\pL\pN_.*\[\]]+
 					return zeroVal, errors\.New\("directive category is not implemented"\)
 				\}
 				return ec\.Directives\.Category\(ctx, obj, directive0, name\)
@@ -129,11 +137,11 @@ var (
 			next = directive1
 			return next
 		\}),
-		func\(ctx context\.Context, selections ast\.SelectionSet, v [\w.*\[\]]+\) graphql\.Marshaler \{
+		func\(ctx context\.Context, selections ast\.SelectionSet, v ([\pL\pN_.*\[\]]+)\) graphql\.Marshaler \{
 			return ec\.(marshal[\pL\pN_]+)\(ctx, selections, v\)
 		\},
 		true,
-		(?:true|false),
+		(true|false),
 	\)
 }
 $`)
@@ -213,10 +221,17 @@ func rewritePlain(src string, fields map[string]plainField, silent map[string]bo
 		if g == nil {
 			return "", 0, fmt.Errorf("%s (%s.%s) is not the struct read gqlgen writes: gqlgen's output changed", name, p.object, p.field)
 		}
-		fieldContext, goField, resolver, category, marshal := g[1], g[2], g[3], g[4], g[5]
+		fieldContext, goField, resolver, category, typ, marshal, nonNull := g[1], g[2], g[3], g[4], g[5], g[6], g[7]
 		if goField != p.goField || (resolver != "") != p.resolver || (category != "") != p.category {
 			return "", 0, fmt.Errorf("%s reads obj.%s (resolver %q) with category %q; gqlgen's data says obj.%s, resolver %v, category %v",
 				name, goField, resolver, category, p.goField, p.resolver, p.category)
+		}
+		if !p.leaf {
+			b.WriteString(src[last:m[1]])
+			writeDirect(&b, fieldContext, goField, resolver, category, typ, marshal, nonNull)
+			last = m[1] + end + 3
+			n++
+			continue
 		}
 		if !silent[marshal] {
 			continue // its marshaller may report null, against the field's context
@@ -237,4 +252,34 @@ func rewritePlain(src string, fields map[string]plainField, silent map[string]bo
 	}
 	b.WriteString(src[last:])
 	return b.String(), n, nil
+}
+
+// writeDirect writes the body of a direct field: one that is not a leaf, so its children
+// need its field context, built as gqlgen builds it. What it skips is gqlgen's resolver,
+// middleware and directive closures and the boxing of the value; with @category the
+// directive still wraps the resolver, so a read is logged only once it succeeded.
+func writeDirect(b *strings.Builder, fieldContext, goField, resolver, category, typ, marshal, nonNull string) {
+	fmt.Fprintf(b, "\tfc, err := ec.%s(ctx, field)\n\tif err != nil {\n\t\treturn graphql.Null\n\t}\n", fieldContext)
+	b.WriteString("\tctx = graphql.WithFieldContext(ctx, fc)\n\tdefer ec.recoverDirectField(ctx, &ret)\n")
+	read := "obj." + goField
+	if resolver != "" {
+		read = resolver + "(ctx, obj)"
+	}
+	switch {
+	case category != "":
+		fmt.Fprintf(b, "\tresTmp, err := ec.directFieldCategory(ctx, obj, %q, func(ctx context.Context) (any, error) {\n", category)
+		if resolver != "" {
+			fmt.Fprintf(b, "\t\treturn %s\n\t})\n", read)
+		} else {
+			fmt.Fprintf(b, "\t\treturn %s, nil\n\t})\n", read)
+		}
+		fmt.Fprintf(b, "\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", nonNull)
+		fmt.Fprintf(b, "\tif resTmp == nil {\n\t\treturn ec.directFieldNil(ctx, fc, %s)\n\t}\n", nonNull)
+		fmt.Fprintf(b, "\tres, ok := resTmp.(%s)\n\tif !ok {\n\t\treturn ec.directFieldType(ctx, resTmp, res)\n\t}\n", typ)
+	case resolver != "":
+		fmt.Fprintf(b, "\tres, err := %s\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", read, nonNull)
+	default:
+		fmt.Fprintf(b, "\tres := %s\n", read)
+	}
+	fmt.Fprintf(b, "\treturn ec.%s(ctx, field.Selections, res)\n}\n", marshal)
 }

@@ -131,7 +131,7 @@ func TestRewritePlain(t *testing.T) {
 		kept                       bool     // left to gqlgen
 	}{{
 		name: "struct read with a category", resolve: "obj.FamilyName, nil", middleware: categoryMiddleware, marsh: "marshalNString2string",
-		field: plainField{goField: "FamilyName", category: true},
+		field: plainField{goField: "FamilyName", category: true, leaf: true},
 		want: []string{
 			"defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)",
 			`if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {`,
@@ -139,11 +139,11 @@ func TestRewritePlain(t *testing.T) {
 		},
 	}, {
 		name: "struct read without directives", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalOString2ᚖstring",
-		field: plainField{goField: "FamilyName"},
+		field: plainField{goField: "FamilyName", leaf: true},
 		want:  []string{"defer ec.recoverPlainField(", "return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FamilyName)"},
 	}, {
 		name: "resolver", resolve: "ec.Resolvers.Person().FamilyName(ctx, obj)", middleware: "nil", marsh: "marshalNString2string",
-		field: plainField{resolver: true},
+		field: plainField{resolver: true, leaf: true},
 		want: []string{
 			"v, err := ec.Resolvers.Person().FamilyName(ctx, obj)",
 			"ec.plainFieldError(ctx, field, (*executionContext).fieldContext_Person_familyName, err)",
@@ -151,7 +151,29 @@ func TestRewritePlain(t *testing.T) {
 		},
 	}, {
 		name: "a marshaller that may report null", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalNString2ᚖstring",
-		field: plainField{goField: "FamilyName"}, kept: true,
+		field: plainField{goField: "FamilyName", leaf: true}, kept: true,
+	}, {
+		name: "direct: a resolver with a category", resolve: "ec.Resolvers.Person().FamilyName(ctx, obj)", middleware: categoryMiddleware, marsh: "marshalNString2ᚖstring",
+		field: plainField{resolver: true, category: true},
+		want: []string{
+			"fc, err := ec.fieldContext_Person_familyName(ctx, field)",
+			"ctx = graphql.WithFieldContext(ctx, fc)",
+			"defer ec.recoverDirectField(ctx, &ret)",
+			`resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {`,
+			"return ec.Resolvers.Person().FamilyName(ctx, obj)",
+			"return ec.directFieldError(ctx, fc, err, false)",
+			"return ec.directFieldNil(ctx, fc, false)",
+			"res, ok := resTmp.(string)",
+			"return ec.marshalNString2ᚖstring(ctx, field.Selections, res)",
+		},
+	}, {
+		name: "direct: a struct read", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalNString2ᚖstring",
+		field: plainField{goField: "FamilyName"},
+		want: []string{
+			"ctx = graphql.WithFieldContext(ctx, fc)",
+			"res := obj.FamilyName",
+			"return ec.marshalNString2ᚖstring(ctx, field.Selections, res)",
+		},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			src := field(c.resolve, c.middleware, c.marsh)
@@ -186,7 +208,7 @@ func TestRewritePlain(t *testing.T) {
 // What gqlgen writes must be what the rewrite expects, or the generator stops.
 func TestRewritePlainRefusesOtherOutput(t *testing.T) {
 	silent := silentMarshallers(functions(marshallers, marshalFunc))
-	fields := map[string]plainField{"_Person_familyName": {object: "Person", field: "familyName", goField: "FamilyName"}}
+	fields := map[string]plainField{"_Person_familyName": {object: "Person", field: "familyName", goField: "FamilyName", leaf: true}}
 	for name, src := range map[string]string{
 		"another resolver shape": strings.Replace(field("obj.FamilyName, nil", "nil", "marshalNString2string"), "ec.OperationContext,", "ec.OperationContext, nil,", 1),
 		"another struct field":   field("obj.GivenName, nil", "nil", "marshalNString2string"),
