@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ponte-hub/ponte/internal/audit"
 	"github.com/ponte-hub/ponte/internal/store"
@@ -29,20 +28,15 @@ func AppendLogOnCommit(t *store.Tx, e audit.Entry) error {
 const appendAccessLog = `SELECT seq, hash FROM access_log_append($1, $2, $3, nullif($4, '')::uuid, $5, $6, $7, $8::uuid[], $9::text[], $10)`
 
 // accessLogArgs normalises e and returns the arguments of appendAccessLog; the persons go
-// as binary UUIDs, which the database need not parse.
+// as binary UUIDs, which the database need not parse (Normalize leaves only UUIDs, and
+// never nil: an entry about no one has the empty array).
 func accessLogArgs(e audit.Entry) (audit.Entry, []any, error) {
 	n, err := e.Normalize()
 	if err != nil {
 		return audit.Entry{}, nil, err
 	}
-	persons := make([]pgtype.UUID, len(n.PersonIDs))
-	for i, p := range n.PersonIDs {
-		if err := persons[i].Scan(p); err != nil {
-			return audit.Entry{}, nil, fmt.Errorf("store: access log person %q: %w", p, err)
-		}
-	}
 	d := n.Digest()
-	return n, []any{n.At, n.Subject, n.Role, n.OrganisationID, n.Purpose, n.Operation, n.RequestID, persons, n.Categories, d[:]}, nil
+	return n, []any{n.At, n.Subject, n.Role, n.OrganisationID, n.Purpose, n.Operation, n.RequestID, store.UUIDs(n.PersonIDs), n.Categories, d[:]}, nil
 }
 
 const accessLogColumns = `seq, hash, at, subject, role, coalesce(organisation_id::text, ''), purpose, operation,

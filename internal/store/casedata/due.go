@@ -59,7 +59,7 @@ func ListDueActions(ctx context.Context, t *store.Tx, f DueFilter, p store.Page)
 
 // DueActionsByCase loads the due actions of the given cases within scope.
 func DueActionsByCase(ctx context.Context, t *store.Tx, today time.Time, caseIDs []string) ([]DueAction, error) {
-	args := []any{today, caseIDs}
+	args := []any{today, store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "due actions by case", `SELECT d.case_id, d.kind, d.programme, d.label, d.counted_from, d.due_on, c.lead_worker_id
 		FROM ponte_case_due_actions($1::date, NULL, NULL, NULL) d JOIN cases c ON c.id = d.case_id
 		WHERE d.case_id = ANY($2::uuid[]) AND `+t.Scope().CasePredicate("c", &args)+` ORDER BY d.due_on, d.kind`, args,

@@ -30,11 +30,11 @@ func SetLeadWorker(ctx context.Context, t *store.Tx, caseID, staffID string) err
 // SetCaseDepartments makes the departments of a case exactly ids.
 func SetCaseDepartments(ctx context.Context, t *store.Tx, caseID string, ids []string) error {
 	if _, err := store.Exec(ctx, t, "set case departments: remove", `DELETE FROM case_departments WHERE case_id = $1 AND department_id <> ALL($2::uuid[])`,
-		caseID, nonNil(ids)); err != nil {
+		caseID, store.UUIDs(nonNil(ids))); err != nil {
 		return err
 	}
 	_, err := store.Exec(ctx, t, "set case departments: add", `INSERT INTO case_departments (case_id, department_id)
-		SELECT $1, d FROM unnest($2::uuid[]) AS d ON CONFLICT DO NOTHING`, caseID, nonNil(ids))
+		SELECT $1, d FROM unnest($2::uuid[]) AS d ON CONFLICT DO NOTHING`, caseID, store.UUIDs(nonNil(ids)))
 	return err
 }
 
@@ -120,7 +120,7 @@ func AddPersonDataChange(ctx context.Context, t *store.Tx, personID, reason stri
 // RectificationsByPerson loads the rectifications of the given persons within scope,
 // oldest first.
 func RectificationsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]PersonDataChange, error) {
-	args := []any{personIDs}
+	args := []any{store.UUIDs(personIDs)}
 	return store.Query(ctx, t, "rectifications by person", `SELECT r.id, r.person_id, r.at, r.reason, r.changes, r.actor_subject,
 		r.actor_staff_id, r.actor_organisation_id FROM person_data_changes r
 		WHERE r.person_id = ANY($1::uuid[]) AND `+t.Scope().PersonColumn("r.person_id", &args)+` ORDER BY r.at, r.id`, args,

@@ -66,7 +66,7 @@ func scanOperationInto(r pgx.Rows, o *Operation, extra ...any) error {
 
 // OperationsByIDs loads operations.
 func OperationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Operation, error) {
-	return store.Query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{ids},
+	return store.Query(ctx, t, "operations by id", `SELECT `+operationCols+` FROM operations o WHERE o.id = ANY($1::uuid[])`, []any{store.UUIDs(ids)},
 		func(r pgx.Rows) (Operation, error) {
 			var o Operation
 			return o, scanOperationInto(r, &o)
@@ -109,13 +109,13 @@ func scanRound(r pgx.Rows) (Round, error) {
 // RoundsByOperation loads the rounds of the given operations in order.
 func RoundsByOperation(ctx context.Context, t *store.Tx, operationIDs []string) ([]Round, error) {
 	return store.Query(ctx, t, "rounds by operation", `SELECT `+roundCols+`
-		FROM operation_rounds WHERE operation_id = ANY($1::uuid[]) ORDER BY number`, []any{operationIDs}, scanRound)
+		FROM operation_rounds WHERE operation_id = ANY($1::uuid[]) ORDER BY number`, []any{store.UUIDs(operationIDs)}, scanRound)
 }
 
 // RoundsByIDs loads rounds.
 func RoundsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Round, error) {
 	return store.Query(ctx, t, "rounds by id", `SELECT `+roundCols+`
-		FROM operation_rounds WHERE id = ANY($1::uuid[])`, []any{ids}, scanRound)
+		FROM operation_rounds WHERE id = ANY($1::uuid[])`, []any{store.UUIDs(ids)}, scanRound)
 }
 
 const participationCols = `pa.id, pa.operation_id, pa.round_id, pa.person_id, pa.entry_date, pa.exit_date, pa.gender,
@@ -135,14 +135,14 @@ func scanParticipation(r pgx.Rows) (Participation, error) {
 
 // ParticipationsByIDs loads participations within scope.
 func ParticipationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Participation, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "participations by id", `SELECT `+participationCols+` FROM participations pa
 		WHERE pa.id = ANY($1::uuid[]) AND `+t.Scope().ParticipationPredicate("pa", &args), args, scanParticipation)
 }
 
 // ParticipationsByPerson loads the participations of the given persons within scope.
 func ParticipationsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]Participation, error) {
-	args := []any{personIDs}
+	args := []any{store.UUIDs(personIDs)}
 	return store.Query(ctx, t, "participations by person", `SELECT `+participationCols+` FROM participations pa
 		WHERE pa.person_id = ANY($1::uuid[]) AND `+t.Scope().ParticipationPredicate("pa", &args)+` ORDER BY pa.entry_date, pa.id`, args, scanParticipation)
 }

@@ -133,7 +133,7 @@ const caseParticipationCols = `p.id, p.case_id, p.organisation_id, p.role, p.bas
 // oldest first. A case_organisations row loaded in bulk, with no reason recorded yet,
 // reads as an open IMPORTED participation from the case's opening.
 func ParticipationsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseParticipation, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	scope := t.Scope().CaseColumn("p.case_id", &args)
 	scope2 := t.Scope().CaseColumn("co.case_id", &args)
 	return store.Query(ctx, t, "participations by case", `SELECT * FROM (
@@ -202,7 +202,7 @@ func AddCaseEvent(ctx context.Context, t *store.Tx, e CaseEvent) error {
 // CaseEventsByCase loads the history of the given cases within scope, oldest first: a
 // provider sees the steps about the case itself, about itself and about what it delivers.
 func CaseEventsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseEvent, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	where := t.Scope().CaseColumn("e.case_id", &args)
 	if t.Scope().Kind == store.ScopeProvider {
 		o := store.Arg(&args, t.Scope().OrganisationID)

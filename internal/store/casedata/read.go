@@ -185,7 +185,7 @@ func scanOrganisationInto(r pgx.Rows, o *Organisation, extra ...any) error {
 
 // OrganisationsByIDs loads organisations; organisations are not personal data.
 func OrganisationsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Organisation, error) {
-	return store.Query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{ids}, scanOrganisation)
+	return store.Query(ctx, t, "organisations by id", `SELECT `+organisationCols+` FROM organisations o WHERE o.id = ANY($1::uuid[])`, []any{store.UUIDs(ids)}, scanOrganisation)
 }
 
 // ListOrganisations returns a page of organisations ordered by name.
@@ -207,13 +207,13 @@ func ListOrganisations(ctx context.Context, t *store.Tx, kind *string, p store.P
 // DepartmentsByOrganisation loads the departments of the given organisations.
 func DepartmentsByOrganisation(ctx context.Context, t *store.Tx, orgIDs []string) ([]Department, error) {
 	return store.Query(ctx, t, "departments by organisation",
-		`SELECT `+departmentCols+` FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{orgIDs}, scanDepartment)
+		`SELECT `+departmentCols+` FROM departments WHERE organisation_id = ANY($1::uuid[]) ORDER BY code`, []any{store.UUIDs(orgIDs)}, scanDepartment)
 }
 
 // DepartmentsByIDs loads departments.
 func DepartmentsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Department, error) {
 	return store.Query(ctx, t, "departments by id",
-		`SELECT `+departmentCols+` FROM departments WHERE id = ANY($1::uuid[])`, []any{ids}, scanDepartment)
+		`SELECT `+departmentCols+` FROM departments WHERE id = ANY($1::uuid[])`, []any{store.UUIDs(ids)}, scanDepartment)
 }
 
 const departmentCols = `id, organisation_id, code, name, kind`
@@ -227,7 +227,7 @@ func scanDepartment(r pgx.Rows) (Department, error) {
 // StaffByIDs loads staff members.
 func StaffByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Staff, error) {
 	return store.Query(ctx, t, "staff by id",
-		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE id = ANY($1::uuid[])`, []any{ids}, scanStaff)
+		`SELECT id, subject, display_name, organisation_id, department_id FROM staff WHERE id = ANY($1::uuid[])`, []any{store.UUIDs(ids)}, scanStaff)
 }
 
 func scanStaff(r pgx.Rows) (Staff, error) {
@@ -247,7 +247,7 @@ func scanPersonInto(r pgx.Rows, p *Person, extra ...any) error {
 
 // PersonsByIDs loads persons within the transaction's scope.
 func PersonsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Person, error) {
-	return personsWhere(ctx, t, "persons by id", "p.id = ANY($1::uuid[])", ids)
+	return personsWhere(ctx, t, "persons by id", "p.id = ANY($1::uuid[])", store.UUIDs(ids))
 }
 
 // PersonsByTaxCodes loads the persons with the given tax codes, within scope.
@@ -307,7 +307,7 @@ func ListPersons(ctx context.Context, t *store.Tx, f PersonFilter, p store.Page)
 // HouseholdsByIDs loads households within the transaction's scope: those of its cases,
 // those its organisation registered, and those its own transaction created.
 func HouseholdsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Household, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "households by id",
 		`SELECT h.id, h.label, h.residence_municipality FROM households h WHERE h.id = ANY($1::uuid[])
 		   AND `+t.Scope().HouseholdPredicate("h", &args), args,
@@ -329,7 +329,7 @@ func scanMember(r pgx.Rows) (HouseholdMember, error) {
 // MembersByHousehold loads the memberships of the given households within scope, current
 // ones first; a provider sees only the memberships of its own persons.
 func MembersByHousehold(ctx context.Context, t *store.Tx, householdIDs []string) ([]HouseholdMember, error) {
-	args := []any{householdIDs}
+	args := []any{store.UUIDs(householdIDs)}
 	return store.Query(ctx, t, "members by household",
 		`SELECT `+memberCols+` FROM household_members m
 		  WHERE m.household_id = ANY($1::uuid[]) AND `+t.Scope().HouseholdMemberPredicate("m", &args)+`
@@ -338,7 +338,7 @@ func MembersByHousehold(ctx context.Context, t *store.Tx, householdIDs []string)
 
 // MembershipsByPerson loads the household memberships of the given persons within scope.
 func MembershipsByPerson(ctx context.Context, t *store.Tx, personIDs []string) ([]HouseholdMember, error) {
-	args := []any{personIDs}
+	args := []any{store.UUIDs(personIDs)}
 	return store.Query(ctx, t, "memberships by person",
 		`SELECT `+memberCols+` FROM household_members m
 		  WHERE m.person_id = ANY($1::uuid[]) AND `+t.Scope().HouseholdMemberPredicate("m", &args)+`
@@ -370,14 +370,14 @@ func scanCase(r pgx.Rows) (Case, error) {
 
 // CasesByIDs loads cases within scope.
 func CasesByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Case, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "cases by id",
 		`SELECT `+caseCols+` FROM cases c WHERE c.id = ANY($1::uuid[]) AND `+t.Scope().CasePredicate("c", &args), args, scanCase)
 }
 
 // CasesByHousehold loads the cases of the given households.
 func CasesByHousehold(ctx context.Context, t *store.Tx, householdIDs []string) ([]Case, error) {
-	args := []any{householdIDs}
+	args := []any{store.UUIDs(householdIDs)}
 	return store.Query(ctx, t, "cases by household",
 		`SELECT `+caseCols+` FROM cases c WHERE c.household_id = ANY($1::uuid[]) AND `+t.Scope().CasePredicate("c", &args)+` ORDER BY c.opened_on DESC, c.id`, args, scanCase)
 }
@@ -439,7 +439,7 @@ func ListCases(ctx context.Context, t *store.Tx, f CaseFilter, p store.Page) (st
 
 // CaseDepartmentLinks loads the departments involved in the given cases within scope.
 func CaseDepartmentLinks(ctx context.Context, t *store.Tx, caseIDs []string) ([][2]string, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "case departments",
 		`SELECT l.case_id, l.department_id FROM case_departments l WHERE l.case_id = ANY($1::uuid[]) AND `+t.Scope().CaseLinkPredicate("l", &args), args,
 		func(r pgx.Rows) ([2]string, error) {
@@ -451,7 +451,7 @@ func CaseDepartmentLinks(ctx context.Context, t *store.Tx, caseIDs []string) ([]
 
 // CaseOrganisations loads the organisations taking part in the given cases within scope.
 func CaseOrganisations(ctx context.Context, t *store.Tx, caseIDs []string) ([]CaseOrganisation, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "case organisations",
 		`SELECT l.case_id, l.organisation_id, l.role FROM case_organisations l
 		  WHERE l.case_id = ANY($1::uuid[]) AND `+t.Scope().CaseLinkPredicate("l", &args)+` ORDER BY l.role, l.organisation_id`, args,
@@ -480,7 +480,7 @@ func scanAssessment(r pgx.Rows) (Assessment, error) {
 // AssessmentsByCase loads the assessments of the given cases within scope, newest first;
 // a provider sees only those of its own persons.
 func AssessmentsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Assessment, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "assessments by case",
 		`SELECT `+assessmentCols+` FROM assessments a
 		  WHERE a.case_id = ANY($1::uuid[]) AND `+t.Scope().AssessmentPredicate("a", &args)+` ORDER BY a.assessed_on DESC, a.id`, args, scanAssessment)
@@ -488,7 +488,7 @@ func AssessmentsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]As
 
 // AssessmentsByIDs loads assessments within scope.
 func AssessmentsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Assessment, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "assessments by id",
 		`SELECT `+assessmentCols+` FROM assessments a
 		  WHERE a.id = ANY($1::uuid[]) AND `+t.Scope().AssessmentPredicate("a", &args), args, scanAssessment)
@@ -509,7 +509,7 @@ func scanProject(r pgx.Rows) (Project, error) {
 // ProjectsByCase loads the projects of the given cases within scope; a provider sees only
 // the projects it delivers.
 func ProjectsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Project, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "projects by case",
 		`SELECT `+projectCols+` FROM projects pr
 		  WHERE pr.case_id = ANY($1::uuid[]) AND `+t.Scope().ProjectPredicate("pr", &args)+` ORDER BY pr.started_on NULLS LAST, pr.id`, args, scanProject)
@@ -517,7 +517,7 @@ func ProjectsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Proje
 
 // ProjectsByIDs loads projects within scope.
 func ProjectsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Project, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "projects by id",
 		`SELECT `+projectCols+` FROM projects pr
 		  WHERE pr.id = ANY($1::uuid[]) AND `+t.Scope().ProjectPredicate("pr", &args), args, scanProject)
@@ -538,7 +538,7 @@ func scanIntervention(r pgx.Rows) (Intervention, error) {
 // InterventionsByCase loads the interventions of the given cases within scope; a provider
 // sees only those it delivers or that belong to its projects.
 func InterventionsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Intervention, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "interventions by case",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.case_id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
@@ -546,7 +546,7 @@ func InterventionsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]
 
 // InterventionsByProject loads the interventions of the given projects within scope.
 func InterventionsByProject(ctx context.Context, t *store.Tx, projectIDs []string) ([]Intervention, error) {
-	args := []any{projectIDs}
+	args := []any{store.UUIDs(projectIDs)}
 	return store.Query(ctx, t, "interventions by project",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.project_id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args)+` ORDER BY i.starts_on NULLS LAST, i.id`, args, scanIntervention)
@@ -555,7 +555,7 @@ func InterventionsByProject(ctx context.Context, t *store.Tx, projectIDs []strin
 // InterventionsByIDs loads interventions within scope (for an ESF+ auditor, the ESF-funded
 // interventions of participants).
 func InterventionsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Intervention, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "interventions by id",
 		`SELECT `+interventionCols+` FROM interventions i
 		  WHERE i.id = ANY($1::uuid[]) AND `+t.Scope().InterventionPredicate("i", &args), args, scanIntervention)
@@ -572,7 +572,7 @@ func scanActivity(r pgx.Rows) (ActivityEntry, error) {
 // ActivityByCase loads the register entries of the given cases within scope, newest
 // first; a provider sees those of its projects or written by its staff.
 func ActivityByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]ActivityEntry, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "activity by case",
 		`SELECT `+activityCols+` FROM activity_entries e
 		  WHERE e.case_id = ANY($1::uuid[]) AND `+t.Scope().ActivityPredicate("e", &args)+` ORDER BY e.occurred_on DESC, e.created_at DESC, e.id`, args, scanActivity)
@@ -580,7 +580,7 @@ func ActivityByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Activ
 
 // ActivityByIDs loads register entries within scope.
 func ActivityByIDs(ctx context.Context, t *store.Tx, ids []string) ([]ActivityEntry, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "activity by id",
 		`SELECT `+activityCols+` FROM activity_entries e
 		  WHERE e.id = ANY($1::uuid[]) AND `+t.Scope().ActivityPredicate("e", &args), args, scanActivity)

@@ -69,14 +69,14 @@ func CreateReferral(ctx context.Context, t *store.Tx, x Referral) (string, error
 
 // ReferralsByIDs loads referrals within scope.
 func ReferralsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Referral, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "referrals by id", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "r", &args), args, scanReferral)
 }
 
 // ReferralsByCase loads the referrals of the given cases within scope, oldest first.
 func ReferralsByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Referral, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "referrals by case", `SELECT `+referralCols+` FROM case_referrals r
 		WHERE r.case_id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "r", &args)+` ORDER BY r.requested_at, r.id`, args, scanReferral)
 }
@@ -187,14 +187,14 @@ func CreateTransfer(ctx context.Context, t *store.Tx, x Transfer) (string, error
 // TransfersByIDs loads transfers within scope (and those addressed to the scope's
 // organisation).
 func TransfersByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Transfer, error) {
-	args := []any{ids}
+	args := []any{store.UUIDs(ids)}
 	return store.Query(ctx, t, "transfers by id", `SELECT `+transferCols+` FROM case_transfers t
 		WHERE t.id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "t", &args), args, scanTransfer)
 }
 
 // TransfersByCase loads the transfers of the given cases within scope, oldest first.
 func TransfersByCase(ctx context.Context, t *store.Tx, caseIDs []string) ([]Transfer, error) {
-	args := []any{caseIDs}
+	args := []any{store.UUIDs(caseIDs)}
 	return store.Query(ctx, t, "transfers by case", `SELECT `+transferCols+` FROM case_transfers t
 		WHERE t.case_id = ANY($1::uuid[]) AND `+referralPredicate(t.Scope(), "t", &args)+` ORDER BY t.requested_at, t.id`, args, scanTransfer)
 }

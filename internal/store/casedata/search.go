@@ -32,7 +32,7 @@ func (s personSearch) predicate(p string, args *[]any) string {
 		where += ` AND ` + p + `.birth_date > ` + store.Arg(args, *s.Ages.MinorsBornAfter)
 	}
 	if len(s.Ages.Exclude) > 0 {
-		where += ` AND ` + p + `.id <> ALL(` + store.Arg(args, s.Ages.Exclude) + `::uuid[])`
+		where += ` AND ` + p + `.id <> ALL(` + store.Arg(args, store.UUIDs(s.Ages.Exclude)) + `::uuid[])`
 	}
 	return where
 }

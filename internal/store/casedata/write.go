@@ -77,7 +77,7 @@ func OpenCase(ctx context.Context, t *store.Tx, c NewCase) (string, error) {
 		return "", err
 	}
 	if _, err := store.Exec(ctx, t, "open case: departments", `INSERT INTO case_departments (case_id, department_id)
-		SELECT $1, d FROM unnest($2::uuid[]) AS d ON CONFLICT DO NOTHING`, id, c.DepartmentIDs); err != nil {
+		SELECT $1, d FROM unnest($2::uuid[]) AS d ON CONFLICT DO NOTHING`, id, store.UUIDs(c.DepartmentIDs)); err != nil {
 		return "", err
 	}
 	if _, err := store.Exec(ctx, t, "open case: organisations", `INSERT INTO case_participations (case_id, organisation_id, role, basis, from_on)
@@ -85,11 +85,11 @@ func OpenCase(ctx context.Context, t *store.Tx, c NewCase) (string, error) {
 			SELECT $2::uuid AS o, 'LEAD' AS r
 			UNION SELECT o, 'PARTNER' FROM unnest($3::uuid[]) AS o WHERE o <> $2::uuid
 			UNION SELECT o, 'PROVIDER' FROM unnest($4::uuid[]) AS o WHERE o <> $2::uuid AND o <> ALL($3::uuid[])) x`,
-		id, c.OrganisationID, nonNil(c.PartnerOrgIDs), nonNil(c.ProviderOrgIDs), c.OpenedOn); err != nil {
+		id, c.OrganisationID, store.UUIDs(nonNil(c.PartnerOrgIDs)), store.UUIDs(nonNil(c.ProviderOrgIDs)), c.OpenedOn); err != nil {
 		return "", err
 	}
 	if _, err := store.Exec(ctx, t, "open case: assignments", `INSERT INTO case_assignments (case_id, staff_id)
-		SELECT $1, s FROM unnest($2::uuid[]) AS s ON CONFLICT DO NOTHING`, id, c.AssignedStaffID); err != nil {
+		SELECT $1, s FROM unnest($2::uuid[]) AS s ON CONFLICT DO NOTHING`, id, store.UUIDs(c.AssignedStaffID)); err != nil {
 		return "", err
 	}
 	return id, nil

@@ -192,7 +192,7 @@ func (q CountQuery) maintainedSQL() (string, []any) {
 	months := b.arg(q.Rules.FollowUpMonths) + "::int"
 	opFilter := func(alias string) string { return "" }
 	if q.OperationIDs != nil {
-		opsArg := b.arg(q.OperationIDs) + "::uuid[]"
+		opsArg := b.arg(store.UUIDs(q.OperationIDs)) + "::uuid[]"
 		opFilter = func(alias string) string { return " AND " + alias + ".operation_id = ANY (" + opsArg + ")" }
 	}
 	// Outputs and six-month results are summed up to the cut-off, results upon leaving up

@@ -19,7 +19,7 @@ func (b *esfSQL) recordHashes(cutoff time.Time, ops []string) string {
 	c := b.arg(cutoff) + "::date"
 	opFilter := ""
 	if ops != nil {
-		opFilter = " AND p.operation_id = ANY (" + b.arg(ops) + "::uuid[])"
+		opFilter = " AND p.operation_id = ANY (" + b.arg(store.UUIDs(ops)) + "::uuid[])"
 	}
 	return `WITH parts AS (
 		SELECT p.operation_id, p.person_id,
@@ -107,7 +107,7 @@ func InsertFrozenRecords(ctx context.Context, t *store.Tx, reportID string, h Re
 			SELECT $1::uuid, o, p, h FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS u(o, p, h)
 			RETURNING operation_id, person_id, record_hash
 		)`+recordsDigest("ins", "d")+` SELECT n, digest FROM d`,
-		[]any{reportID, h.OperationIDs, h.PersonIDs, h.Hashes}, &count, &digest)
+		[]any{reportID, store.UUIDs(h.OperationIDs), store.UUIDs(h.PersonIDs), h.Hashes}, &count, &digest)
 	return count, digest, err
 }
 

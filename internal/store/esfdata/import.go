@@ -193,7 +193,7 @@ func UpsertParticipations(ctx context.Context, t *store.Tx, recs []Participation
 				EXCLUDED.unemployment_months, EXCLUDED.isced, EXCLUDED.disability, EXCLUDED.third_country_national,
 				EXCLUDED.foreign_background, EXCLUDED.minority, EXCLUDED.homeless, EXCLUDED.rural)
 		RETURNING xmax = 0`,
-		[]any{ops, taxCodes, entries, exits, pGenders, births, statuses, months, isceds,
+		[]any{store.UUIDs(ops), taxCodes, entries, exits, pGenders, births, statuses, months, isceds,
 			flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]}, scanBool)
 	if err != nil {
 		return UpsertResult{}, nil, err
@@ -257,7 +257,7 @@ func InsertSituations(ctx context.Context, t *store.Tx, recs []SituationRecord) 
 	inserted, err := store.Query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
 		SELECT DISTINCT pe, op, s, d, 'IMPORT' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[]) AS r(pe, op, s, d)
 		ON CONFLICT (operation_id, person_id, situation_date, situation) WHERE source = 'IMPORT' DO NOTHING
-		RETURNING true`, []any{persons, ops, sits, dates}, scanBool)
+		RETURNING true`, []any{store.UUIDs(persons), store.UUIDs(ops), sits, dates}, scanBool)
 	if err != nil {
 		return UpsertResult{}, nil, err
 	}
@@ -301,7 +301,7 @@ func UpsertTargets(ctx context.Context, t *store.Tx, recs []TargetRecord) (Upser
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
 		ON CONFLICT (operation_id, indicator) DO UPDATE SET indicator_type = EXCLUDED.indicator_type, planned = EXCLUDED.planned
 		WHERE (x.indicator_type, x.planned) IS DISTINCT FROM (EXCLUDED.indicator_type, EXCLUDED.planned)
-		RETURNING xmax = 0`, []any{ops, types, inds, planned}, scanBool)
+		RETURNING xmax = 0`, []any{store.UUIDs(ops), types, inds, planned}, scanBool)
 	if err != nil {
 		return UpsertResult{}, nil, err
 	}
@@ -507,7 +507,7 @@ func UpsertEntities(ctx context.Context, t *store.Tx, recs []EntityRecord) (Enti
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[])
 		ON CONFLICT (operation_id, organisation_id) DO UPDATE SET kind = EXCLUDED.kind, supported_from = EXCLUDED.supported_from
 		WHERE (x.kind, x.supported_from) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.supported_from)
-		RETURNING xmax = 0`, []any{opIDs, orgIDs, kinds, froms}, scanBool)
+		RETURNING xmax = 0`, []any{store.UUIDs(opIDs), store.UUIDs(orgIDs), kinds, froms}, scanBool)
 	if err != nil {
 		return EntitiesResult{}, nil, err
 	}

@@ -460,7 +460,7 @@ func (b *esfSQL) source(cutoff time.Time, ops []string, r Rules, cached, truncat
 	months := b.arg(r.FollowUpMonths) + "::int"
 	opFilter := func(alias string) string { return "" }
 	if ops != nil {
-		opsArg := b.arg(ops) + "::uuid[]"
+		opsArg := b.arg(store.UUIDs(ops)) + "::uuid[]"
 		opFilter = func(alias string) string { return " AND " + alias + ".operation_id = ANY (" + opsArg + ")" }
 	}
 	sixEnd := func(x string) string { return "(" + x + " + make_interval(months => " + months + "))::date" }
@@ -619,7 +619,7 @@ func EntityCounts(ctx context.Context, t *store.Tx, cutoff time.Time, operationI
 	args := []any{cutoff}
 	where := ""
 	if operationIDs != nil {
-		where = " AND oe.operation_id = ANY (" + store.Arg(&args, operationIDs) + "::uuid[])"
+		where = " AND oe.operation_id = ANY (" + store.Arg(&args, store.UUIDs(operationIDs)) + "::uuid[])"
 	}
 	return store.Query(ctx, t, "esf entity counts", `SELECT oe.operation_id, count(*) FILTER (WHERE oe.kind = 'PUBLIC_ADMINISTRATION'),
 			count(*) FILTER (WHERE oe.kind = 'SME')
@@ -771,7 +771,7 @@ func Targets(ctx context.Context, t *store.Tx, operationIDs []string) ([]Target,
 	var args []any
 	where := "true"
 	if operationIDs != nil {
-		where = "operation_id = ANY (" + store.Arg(&args, operationIDs) + "::uuid[])"
+		where = "operation_id = ANY (" + store.Arg(&args, store.UUIDs(operationIDs)) + "::uuid[])"
 	}
 	return store.Query(ctx, t, "esf targets", `SELECT operation_id, indicator_type, indicator, planned
 		FROM operation_indicator_targets WHERE `+where+` ORDER BY operation_id, indicator_type, indicator`, args,

@@ -122,7 +122,7 @@ func (rr registryReader[R]) scanRow(r pgx.Rows) (Keyed[R], error) {
 
 // byPersons loads the records of the given persons, within the transaction's scope.
 func (rr registryReader[R]) byPersons(ctx context.Context, t *store.Tx, personIDs []string) ([]Keyed[R], error) {
-	args := []any{personIDs}
+	args := []any{store.UUIDs(personIDs)}
 	return store.Query(ctx, t, rr.op+" by person", `SELECT p.id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM persons p JOIN `+rr.table+` r ON `+rr.match+`
 		  LEFT JOIN registry_lookup_state l ON l.source = r.source AND l.tax_code = p.tax_code`+linkedPerson(t, &args)+`
@@ -133,7 +133,7 @@ func (rr registryReader[R]) byPersons(ctx context.Context, t *store.Tx, personID
 // byHouseholds loads the records of the current members of the given households, each
 // record once per household, within the transaction's scope.
 func (rr registryReader[R]) byHouseholds(ctx context.Context, t *store.Tx, householdIDs []string) ([]Keyed[R], error) {
-	args := []any{householdIDs}
+	args := []any{store.UUIDs(householdIDs)}
 	return store.Query(ctx, t, rr.op+" by household", `SELECT * FROM (
 		SELECT DISTINCT ON (m.household_id, r.id) m.household_id, `+registryMetaCols+`, `+rr.cols+`
 		  FROM household_members m JOIN persons p ON p.id = m.person_id

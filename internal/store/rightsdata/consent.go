@@ -108,7 +108,7 @@ func WithdrawConsent(ctx context.Context, t *store.Tx, id, actor, note string) e
 // ConsentRecordsByIDs loads consents with their history.
 func ConsentRecordsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]ConsentRecord, error) {
 	return store.Query(ctx, t, "consents by id", `SELECT `+consentColumns+` FROM consent_records c WHERE c.id = ANY($1::uuid[]) ORDER BY c.created_at, c.id`,
-		[]any{ids}, scanConsent)
+		[]any{store.UUIDs(ids)}, scanConsent)
 }
 
 // ConsentRecordsOfPerson lists a person's consents, oldest first.

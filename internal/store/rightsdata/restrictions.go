@@ -57,7 +57,7 @@ func RestrictProcessing(ctx context.Context, t *store.Tx, n NewRestriction) (str
 		INSERT INTO processing_restrictions (person_id, tax_code, request_id, reason, legal_claim, claim_organisation_ids, created_by)
 		SELECT p.id, p.tax_code, $2, $3, $4, coalesce($5::uuid[], '{}'), $6 FROM persons p WHERE p.id = $1
 		RETURNING id::text`,
-		[]any{n.PersonID, n.RequestID, n.Reason, n.LegalClaim, n.ClaimOrganisationIDs, n.CreatedBy}, &id)
+		[]any{n.PersonID, n.RequestID, n.Reason, n.LegalClaim, store.UUIDs(n.ClaimOrganisationIDs), n.CreatedBy}, &id)
 	return id, err
 }
 
@@ -72,7 +72,7 @@ func LiftRestriction(ctx context.Context, t *store.Tx, id, by, reason string) er
 // RestrictionsByIDs loads restrictions.
 func RestrictionsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Restriction, error) {
 	return store.Query(ctx, t, "restrictions by id", `SELECT `+restrictionColumns+` FROM processing_restrictions r
-		WHERE r.id = ANY($1::uuid[]) ORDER BY r.since, r.id`, []any{ids}, scanRestriction)
+		WHERE r.id = ANY($1::uuid[]) ORDER BY r.since, r.id`, []any{store.UUIDs(ids)}, scanRestriction)
 }
 
 // Restrictions lists the restrictions the transaction may see, of some persons (all when
@@ -80,5 +80,5 @@ func RestrictionsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Restri
 func Restrictions(ctx context.Context, t *store.Tx, persons []string, activeOnly bool) ([]Restriction, error) {
 	return store.Query(ctx, t, "restrictions", `SELECT `+restrictionColumns+` FROM processing_restrictions r
 		WHERE ($1::uuid[] IS NULL OR r.person_id = ANY($1::uuid[])) AND (NOT $2 OR r.lifted_at IS NULL)
-		ORDER BY r.since DESC, r.id LIMIT 1000`, []any{persons, activeOnly}, scanRestriction)
+		ORDER BY r.since DESC, r.id LIMIT 1000`, []any{store.UUIDs(persons), activeOnly}, scanRestriction)
 }

@@ -117,7 +117,7 @@ func PseudonymisePerson(ctx context.Context, t *store.Tx, personID string) (Pseu
 	if len(derivedGender)+len(derivedBirth) > 0 {
 		if _, err := store.Exec(ctx, t, "pseudonymise person", `UPDATE participations SET esf_gender_derived = esf_gender_derived OR id = ANY($1::uuid[]),
 				esf_birth_date_derived = esf_birth_date_derived OR id = ANY($2::uuid[])
-			WHERE person_id = $3`, derivedGender, derivedBirth, personID); err != nil {
+			WHERE person_id = $3`, store.UUIDs(derivedGender), store.UUIDs(derivedBirth), personID); err != nil {
 			return res, err
 		}
 	}

@@ -107,7 +107,7 @@ func CreateRequest(ctx context.Context, t *store.Tx, n NewRequest) (string, erro
 // RequestsByIDs loads requests, with their events.
 func RequestsByIDs(ctx context.Context, t *store.Tx, ids []string) ([]Request, error) {
 	return store.Query(ctx, t, "rights requests by id", `SELECT `+rightsRequestColumns+`
-		FROM rights_requests r WHERE r.id = ANY($1::uuid[]) ORDER BY r.received_on, r.id`, []any{ids}, scanRightsRequest)
+		FROM rights_requests r WHERE r.id = ANY($1::uuid[]) ORDER BY r.received_on, r.id`, []any{store.UUIDs(ids)}, scanRightsRequest)
 }
 
 // Requests lists requests, the nearest deadline first.
