@@ -503,6 +503,15 @@ func Wrap(op string, err error) error {
 			return fmt.Errorf("store: %s: %w", op, apperr.Input(constraintField(pgErr), "contains a character text cannot hold (NUL)"))
 		case "57014": // query_canceled (statement timeout)
 			return fmt.Errorf("store: %s: %w", op, apperr.ErrUnavailable)
+		case "40P01", "40001": // deadlock_detected, serialization_failure
+			// The transaction lost a race and was rolled back whole: sent again, the same
+			// request may succeed. Writers that know what they will write lock it first, in
+			// one order (LockESFOperations); what is left is mostly an API operation with
+			// several mutations, each writing participations of another ESF+ operation,
+			// meeting one in the other order. It is not run again here (a resolver may do
+			// more than write to its transaction: a registry refresh commits midway): the
+			// client is told to try again.
+			return fmt.Errorf("store: %s: %w: %w", op, apperr.ErrUnavailable, err)
 		case "42501": // insufficient_privilege (row-level security refused a write)
 			return fmt.Errorf("store: %s: %w", op, apperr.ErrForbidden)
 		}

@@ -3,6 +3,7 @@ package esfdata
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -139,6 +140,12 @@ func UpsertParticipations(ctx context.Context, t *store.Tx, recs []Participation
 	if len(problems) > 0 {
 		return UpsertResult{}, problems, nil
 	}
+	// The file's operations are known before anything is written: their counts' locks are
+	// taken now, in key order, so that two imports of files naming the same operations in
+	// different orders take turns instead of deadlocking on each other's rows.
+	if err := store.LockESFOperations(ctx, t, slices.Collect(maps.Values(opIDs))); err != nil {
+		return UpsertResult{}, nil, err
+	}
 
 	taxCodes := make([]string, n)
 	births := make([]*time.Time, n)
@@ -254,6 +261,11 @@ func InsertSituations(ctx context.Context, t *store.Tx, recs []SituationRecord) 
 	if len(problems) > 0 {
 		return UpsertResult{}, problems, nil
 	}
+	// A situation refreshes the results of every exit of its person, in every operation:
+	// those operations' locks are taken first, in key order (see store.LockESFOperations).
+	if err := store.LockESFOperationsOfPersons(ctx, t, persons); err != nil {
+		return UpsertResult{}, nil, err
+	}
 	inserted, err := store.Query(ctx, t, "esf insert situations", `INSERT INTO labour_situations (person_id, operation_id, situation, situation_date, source)
 		SELECT DISTINCT pe, op, s, d, 'IMPORT' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[]) AS r(pe, op, s, d)
 		ON CONFLICT (operation_id, person_id, situation_date, situation) WHERE source = 'IMPORT' DO NOTHING
@@ -328,6 +340,12 @@ type Situation struct {
 // RecordSituation stores a situation and returns its id; a second call with the same
 // source and source reference updates the first instead.
 func RecordSituation(ctx context.Context, t *store.Tx, s Situation) (string, error) {
+	// As in InsertSituations. A second call with the same source reference may move the
+	// situation from another person, whose operations the trigger then locks as it reaches
+	// them.
+	if err := store.LockESFOperationsOfPersons(ctx, t, []string{s.PersonID}); err != nil {
+		return "", err
+	}
 	var id string
 	err := store.QueryRow(ctx, t, "esf record situation", `INSERT INTO labour_situations AS l (person_id, operation_id, situation,
 			situation_date, spell, ends_on, source, source_ref, recorded_by)
