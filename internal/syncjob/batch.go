@@ -28,12 +28,16 @@ type batch struct {
 	write      func(ctx context.Context, tx *store.Tx, idx []int) (registrydata.UpsertCounts, error)
 	refuse     func(i int, p registrydata.Problem) registrydata.QuarantinedRecord
 	quarantine []registrydata.QuarantinedRecord
+	// lock takes, for the whole batch, the locks a write takes besides rows (nil: none),
+	// before the batch is stored record by record.
+	lock func(ctx context.Context, tx *store.Tx) error
 }
 
 // newBatch converts a decoded page. A reference met twice keeps its last record.
 func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
 	conv func(T, registrydata.Meta) R,
 	upsert func(context.Context, *store.Tx, []R) (registrydata.UpsertCounts, error),
+	lock func(context.Context, *store.Tx, []R) error,
 ) *batch {
 	b := &batch{coll: coll, fetched: len(p.Records) + len(p.Errors), next: p.NextCursor, hasMore: p.HasMore, fetchedAt: p.FetchedAt}
 	last := map[string]int{}
@@ -60,6 +64,9 @@ func newBatch[T, R any](coll Collection, origin string, p *record.Page[T],
 			sub[k] = recs[i]
 		}
 		return upsert(ctx, tx, sub)
+	}
+	if lock != nil {
+		b.lock = func(ctx context.Context, tx *store.Tx) error { return lock(ctx, tx, recs) }
 	}
 	b.refuse = func(i int, prob registrydata.Problem) registrydata.QuarantinedRecord {
 		return quarantined(coll, origin, raws[i], p.FetchedAt, []record.FieldError{{Field: prob.Field, Reason: prob.Reason}})
@@ -151,21 +158,21 @@ func opt(s string) *string {
 // Batch builders per collection, shared by listing, lookups and imports.
 
 func benefitCaseBatch(origin string, p *record.Page[benefits.BenefitCase]) *batch {
-	return newBatch(BenefitCases, origin, p, convBenefitCase, registrydata.UpsertBenefitCases)
+	return newBatch(BenefitCases, origin, p, convBenefitCase, registrydata.UpsertBenefitCases, nil)
 }
 
 func iseeBatch(origin string, p *record.Page[benefits.ISEE]) *batch {
-	return newBatch(ISEE, origin, p, convISEE, registrydata.UpsertISEE)
+	return newBatch(ISEE, origin, p, convISEE, registrydata.UpsertISEE, nil)
 }
 
 func labourStatusBatch(origin string, p *record.Page[labour.LabourStatus]) *batch {
-	return newBatch(LabourStatus, origin, p, convLabourStatus, registrydata.UpsertLabourStatus)
+	return newBatch(LabourStatus, origin, p, convLabourStatus, registrydata.UpsertLabourStatus, nil)
 }
 
 func employmentEventBatch(origin string, p *record.Page[labour.EmploymentEvent]) *batch {
-	return newBatch(EmploymentEvents, origin, p, convEmploymentEvent, registrydata.UpsertEmploymentEvents)
+	return newBatch(EmploymentEvents, origin, p, convEmploymentEvent, registrydata.UpsertEmploymentEvents, registrydata.LockEmploymentEvents)
 }
 
 func schoolRecordBatch(origin string, p *record.Page[school.SchoolRecord]) *batch {
-	return newBatch(SchoolRecords, origin, p, convSchoolRecord, registrydata.UpsertSchoolRecords)
+	return newBatch(SchoolRecords, origin, p, convSchoolRecord, registrydata.UpsertSchoolRecords, nil)
 }

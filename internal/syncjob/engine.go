@@ -412,6 +412,14 @@ func (s *Syncer) commit(ctx context.Context, b *batch, step *cursorStep) (Summar
 	counts = registrydata.UpsertCounts{}
 	q := append([]registrydata.QuarantinedRecord(nil), b.quarantine...)
 	err = s.store.InTx(ctx, syncTx, func(tx *store.Tx) error {
+		// One record's write may take locks of several records' (the ESF+ operations of
+		// an employment event's worker): all are taken first, in one order, and held
+		// across the savepoints.
+		if b.lock != nil {
+			if err := b.lock(ctx, tx); err != nil {
+				return err
+			}
+		}
 		for i := 0; i < b.n; i++ {
 			var c registrydata.UpsertCounts
 			err := tx.Savepoint(ctx, func() error {

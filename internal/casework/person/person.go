@@ -291,6 +291,14 @@ func UpdatePerson(ctx context.Context, tx *store.Tx, in UpdatePersonInput) (case
 	if err := c.Err(); err != nil {
 		return casedata.Person{}, err
 	}
+	if p.TaxCode != before.TaxCode {
+		// A new tax code rewrites the person's participations in every operation (what is
+		// derived from it, and which employment events are theirs): those operations' ESF+
+		// counts are locked first, in key order, see store.LockESFOperations.
+		if err := store.LockESFOperationsOfPersons(ctx, tx, []string{id}); err != nil {
+			return casedata.Person{}, err
+		}
+	}
 	if err := casedata.UpdatePerson(ctx, tx, p); err != nil {
 		return casedata.Person{}, apperr.RenameFields(err, map[string]string{"tax_code": "input.taxCode"})
 	}

@@ -452,6 +452,24 @@ func (l *Loader) Load(ctx context.Context, data *Data) error {
 	if l.done {
 		return fmt.Errorf("store: bulk load: %w", pgx.ErrTxClosed)
 	}
+	// The batch's participations name their operations: the locks of those operations'
+	// ESF+ counts are taken before anything is copied, in key order, so that the load and
+	// another writer of the same operations take turns instead of each reaching them in
+	// the order of its rows and deadlocking (see store.LockESFOperations). A later batch
+	// of the same load takes the locks of the operations it adds then.
+	if len(data.Participations) > 0 {
+		ops := make([]string, 0, 8)
+		seen := map[uuid.UUID]bool{}
+		for _, p := range data.Participations {
+			if !seen[p.OperationID] {
+				seen[p.OperationID] = true
+				ops = append(ops, p.OperationID.String())
+			}
+		}
+		if err := store.LockESFOperationsIn(ctx, l.tx, ops); err != nil {
+			return bulkWrap("bulk load: lock esf operations", err)
+		}
+	}
 	for _, t := range bulkTables {
 		n := t.count(data)
 		if n == 0 {

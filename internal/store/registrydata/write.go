@@ -490,9 +490,26 @@ func UpsertLabourStatus(ctx context.Context, t *store.Tx, recs []LabourStatus) (
 	return labourStatusTable.upsert(ctx, t, recs)
 }
 
-// UpsertEmploymentEvents stores a batch of employment events (see UpsertBenefitCases).
+// UpsertEmploymentEvents stores a batch of employment events (see UpsertBenefitCases),
+// after LockEmploymentEvents.
 func UpsertEmploymentEvents(ctx context.Context, t *store.Tx, recs []EmploymentEvent) (UpsertCounts, error) {
+	if err := LockEmploymentEvents(ctx, t, recs); err != nil {
+		return UpsertCounts{}, err
+	}
 	return employmentEvents.upsert(ctx, t, recs)
+}
+
+// LockEmploymentEvents takes the locks writing recs needs besides rows: an event
+// refreshes the ESF+ results of its worker's exits in every operation, so those
+// operations' counts are locked first, in key order (see store.LockESFOperations), and
+// the batch and an import take turns instead of deadlocking. A writer that stores the
+// records one statement at a time calls it once for all of them first.
+func LockEmploymentEvents(ctx context.Context, t *store.Tx, recs []EmploymentEvent) error {
+	codes := make([]string, len(recs))
+	for i := range recs {
+		codes[i] = recs[i].TaxCode
+	}
+	return store.LockESFOperationsOfTaxCodes(ctx, t, codes)
 }
 
 // UpsertSchoolRecords stores a batch of school records (see UpsertBenefitCases).

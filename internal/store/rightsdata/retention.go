@@ -84,6 +84,12 @@ var registryCopyTables = []string{"registry_isee", "registry_school_records", "r
 // the same row id, so frozen reports keep verifying (their record hashes are stored).
 func PseudonymisePerson(ctx context.Context, t *store.Tx, personID string) (PseudonymiseResult, error) {
 	res := PseudonymiseResult{Deleted: map[string]int64{}}
+	// The person's participations are rewritten below, in every operation: those
+	// operations' ESF+ counts' locks are taken first, in key order and before the person's
+	// row (an import holds them while it refers to the row), see store.LockESFOperations.
+	if err := store.LockESFOperationsOfPersons(ctx, t, []string{personID}); err != nil {
+		return res, err
+	}
 	var code string
 	if err := store.QueryRow(ctx, t, "pseudonymise person", `SELECT tax_code FROM persons WHERE id = $1 FOR UPDATE`, []any{personID}, &code); err != nil {
 		return res, err
