@@ -25,7 +25,7 @@ import (
 
 func (ec *executionContext) _CountRow_key(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CountRow_key, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return (*quotedString)(&obj.Key)
 }
 func (ec *executionContext) fieldContext_CountRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)
@@ -33,7 +33,7 @@ func (ec *executionContext) fieldContext_CountRow_key(_ context.Context, field g
 
 func (ec *executionContext) _CountRow_label(ctx context.Context, field graphql.CollectedField, obj *model.CountRow) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CountRow_label, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Label)
+	return (*quotedString)(&obj.Label)
 }
 func (ec *executionContext) fieldContext_CountRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CountRow", field, false, false, errNoChildFieldsString)

@@ -72,7 +72,7 @@ func (ec *executionContext) fieldContext_AccessLogConnection_pageInfo(_ context.
 
 func (ec *executionContext) _AccessLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_AccessLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEdge", field, false, false, errNoChildFieldsString)
@@ -103,7 +103,7 @@ func (ec *executionContext) fieldContext_AccessLogEdge_node(_ context.Context, f
 
 func (ec *executionContext) _AccessLogEntry_seq(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_seq, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Seq)
+	return (*quotedString)(&obj.Seq)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -134,7 +134,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_at(_ context.Context, fi
 
 func (ec *executionContext) _AccessLogEntry_subject(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_subject, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
+	return (*quotedString)(&obj.Subject)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -142,7 +142,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_subject(_ context.Contex
 
 func (ec *executionContext) _AccessLogEntry_role(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_role, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Role)
+	return (*quotedString)(&obj.Role)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -173,7 +173,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_organisation(_ context.C
 
 func (ec *executionContext) _AccessLogEntry_purpose(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_purpose, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	return (*quotedString)(&obj.Purpose)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -181,7 +181,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_purpose(_ context.Contex
 
 func (ec *executionContext) _AccessLogEntry_operation(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_operation, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Operation)
+	return (*quotedString)(&obj.Operation)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -189,7 +189,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_operation(_ context.Cont
 
 func (ec *executionContext) _AccessLogEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_requestId, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.RequestID)
+	return (*quotedString)(&obj.RequestID)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)
@@ -225,7 +225,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_categories(_ context.Con
 
 func (ec *executionContext) _AccessLogEntry_hash(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AccessLogEntry_hash, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Hash)
+	return (*quotedString)(&obj.Hash)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, errNoChildFieldsString)

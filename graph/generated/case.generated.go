@@ -224,7 +224,7 @@ func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOActivityKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsActivityKind)
@@ -246,7 +246,7 @@ func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Note)
+	return (*quotedString)(&obj.Note)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEntry", field, false, false, errNoChildFieldsString)
@@ -321,7 +321,7 @@ func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOEmployabilityArea2string(ctx, field.Selections, obj.Area)
+	return (*quotedString)(&obj.Area)
 }
 func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsEmployabilityArea)
@@ -343,7 +343,10 @@ func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
+	if obj.Note == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Note)
 }
 func (ec *executionContext) fieldContext_AreaScore_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AreaScore", field, false, false, errNoChildFieldsString)
@@ -518,7 +521,10 @@ func (ec *executionContext) _Assessment_workExperience(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.WorkExperience)
+	if obj.WorkExperience == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.WorkExperience)
 }
 func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -529,7 +535,10 @@ func (ec *executionContext) _Assessment_professionalInterests(ctx context.Contex
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ProfessionalInterests)
+	if obj.ProfessionalInterests == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ProfessionalInterests)
 }
 func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -540,7 +549,10 @@ func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, "HEALTH") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.HealthNotes)
+	if obj.HealthNotes == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.HealthNotes)
 }
 func (ec *executionContext) fieldContext_Assessment_healthNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -588,7 +600,10 @@ func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CancellationReason)
+	if obj.CancellationReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CancellationReason)
 }
 func (ec *executionContext) fieldContext_Assessment_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Assessment", field, false, false, errNoChildFieldsString)
@@ -635,7 +650,7 @@ func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_reference, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Reference)
+	return (*quotedString)(&obj.Reference)
 }
 func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
@@ -646,7 +661,7 @@ func (ec *executionContext) _Case_status(ctx context.Context, field graphql.Coll
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_status, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOCaseStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_Case_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsCaseStatus)
@@ -679,7 +694,10 @@ func (ec *executionContext) _Case_closureReason(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClosureReason)
+	if obj.ClosureReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ClosureReason)
 }
 func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
@@ -690,7 +708,10 @@ func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.Col
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_summary, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Summary)
+	if obj.Summary == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Summary)
 }
 func (ec *executionContext) fieldContext_Case_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, errNoChildFieldsString)
@@ -1318,7 +1339,7 @@ func (ec *executionContext) fieldContext_CaseConnection_totalCount(_ context.Con
 
 func (ec *executionContext) _CaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CaseEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEdge", field, false, false, errNoChildFieldsString)
@@ -1387,7 +1408,7 @@ func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOCaseOrganisationRole2string(ctx, field.Selections, obj.Role)
+	return (*quotedString)(&obj.Role)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseOrganisationLink", field, false, false, errNoChildFieldsCaseOrganisationRole)
@@ -1539,7 +1560,7 @@ func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOServiceType2string(ctx, field.Selections, obj.ServiceType)
+	return (*quotedString)(&obj.ServiceType)
 }
 func (ec *executionContext) fieldContext_Intervention_serviceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsServiceType)
@@ -1585,7 +1606,10 @@ func (ec *executionContext) _Intervention_operator(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Operator)
+	if obj.Operator == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Operator)
 }
 func (ec *executionContext) fieldContext_Intervention_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -1735,7 +1759,7 @@ func (ec *executionContext) _Intervention_status(ctx context.Context, field grap
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_status, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOInterventionStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsInterventionStatus)
@@ -1746,7 +1770,10 @@ func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.InterruptionReason)
+	if obj.InterruptionReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.InterruptionReason)
 }
 func (ec *executionContext) fieldContext_Intervention_interruptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -1792,7 +1819,10 @@ func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CancellationReason)
+	if obj.CancellationReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CancellationReason)
 }
 func (ec *executionContext) fieldContext_Intervention_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Intervention", field, false, false, errNoChildFieldsString)
@@ -1874,7 +1904,7 @@ func (ec *executionContext) _Project_title(ctx context.Context, field graphql.Co
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_title, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Title)
+	return (*quotedString)(&obj.Title)
 }
 func (ec *executionContext) fieldContext_Project_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2016,7 +2046,7 @@ func (ec *executionContext) _Project_status(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_status, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOProjectStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_Project_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectStatus)
@@ -2049,7 +2079,10 @@ func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, fie
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ObjectivesAchieved)
+	if obj.ObjectivesAchieved == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ObjectivesAchieved)
 }
 func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2060,7 +2093,10 @@ func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SkillsAcquired)
+	if obj.SkillsAcquired == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SkillsAcquired)
 }
 func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2071,7 +2107,10 @@ func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CriticalIssues)
+	if obj.CriticalIssues == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CriticalIssues)
 }
 func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2082,7 +2121,10 @@ func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, fie
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResourcesActivated)
+	if obj.ResourcesActivated == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ResourcesActivated)
 }
 func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsString)
@@ -2093,7 +2135,10 @@ func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_outcome, obj, "SERVICES") {
 		return graphql.Null
 	}
-	return ec.marshalOProjectOutcome2ᚖstring(ctx, field.Selections, obj.Outcome)
+	if obj.Outcome == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Outcome)
 }
 func (ec *executionContext) fieldContext_Project_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, errNoChildFieldsProjectOutcome)

@@ -70,7 +70,7 @@ func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOCaseEventKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_CaseEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsCaseEventKind)
@@ -179,7 +179,10 @@ func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Reason)
+	if obj.Reason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Reason)
 }
 func (ec *executionContext) fieldContext_CaseEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
@@ -260,7 +263,7 @@ func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.ActorSubject)
+	return (*quotedString)(&obj.ActorSubject)
 }
 func (ec *executionContext) fieldContext_CaseEvent_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, errNoChildFieldsString)
@@ -306,7 +309,7 @@ func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOCaseOrganisationRole2string(ctx, field.Selections, obj.Role)
+	return (*quotedString)(&obj.Role)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsCaseOrganisationRole)
@@ -317,7 +320,7 @@ func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOParticipationBasis2string(ctx, field.Selections, obj.Basis)
+	return (*quotedString)(&obj.Basis)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsParticipationBasis)
@@ -391,7 +394,10 @@ func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartReason)
+	if obj.StartReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.StartReason)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
@@ -402,7 +408,10 @@ func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, fi
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndReason)
+	if obj.EndReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EndReason)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_endReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseParticipation", field, false, false, errNoChildFieldsString)
@@ -410,7 +419,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_endReason(_ context.C
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FieldChange_field, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
+	return (*quotedString)(&obj.Field)
 }
 func (ec *executionContext) fieldContext_FieldChange_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
@@ -431,7 +440,10 @@ func (ec *executionContext) fieldContext_FieldChange_category(_ context.Context,
 
 func (ec *executionContext) _FieldChange_previous(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FieldChange_previous, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Previous)
+	if obj.Previous == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Previous)
 }
 func (ec *executionContext) fieldContext_FieldChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
@@ -439,7 +451,10 @@ func (ec *executionContext) fieldContext_FieldChange_previous(_ context.Context,
 
 func (ec *executionContext) _FieldChange_value(ctx context.Context, field graphql.CollectedField, obj *casedata.FieldChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FieldChange_value, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Value)
+	if obj.Value == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Value)
 }
 func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, errNoChildFieldsString)
@@ -461,7 +476,7 @@ func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Reason)
+	return (*quotedString)(&obj.Reason)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
@@ -542,7 +557,7 @@ func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.ActorSubject)
+	return (*quotedString)(&obj.ActorSubject)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonDataChange", field, false, false, errNoChildFieldsString)
@@ -694,7 +709,7 @@ func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_purpose, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Purpose)
+	return (*quotedString)(&obj.Purpose)
 }
 func (ec *executionContext) fieldContext_Referral_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -731,7 +746,7 @@ func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field grap
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOLegalBasis2string(ctx, field.Selections, obj.LegalBasis)
+	return (*quotedString)(&obj.LegalBasis)
 }
 func (ec *executionContext) fieldContext_Referral_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsLegalBasis)
@@ -742,7 +757,10 @@ func (ec *executionContext) _Referral_legalReference(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalReference, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LegalReference)
+	if obj.LegalReference == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LegalReference)
 }
 func (ec *executionContext) fieldContext_Referral_legalReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -764,7 +782,10 @@ func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ConsentGivenBy)
+	if obj.ConsentGivenBy == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ConsentGivenBy)
 }
 func (ec *executionContext) fieldContext_Referral_consentGivenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -775,7 +796,10 @@ func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ConsentEvidence)
+	if obj.ConsentEvidence == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ConsentEvidence)
 }
 func (ec *executionContext) fieldContext_Referral_consentEvidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -786,7 +810,7 @@ func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_status, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOReferralStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_Referral_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsReferralStatus)
@@ -808,7 +832,7 @@ func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.RequestedBy)
+	return (*quotedString)(&obj.RequestedBy)
 }
 func (ec *executionContext) fieldContext_Referral_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -830,7 +854,10 @@ func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RespondedBy)
+	if obj.RespondedBy == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.RespondedBy)
 }
 func (ec *executionContext) fieldContext_Referral_respondedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -841,7 +868,10 @@ func (ec *executionContext) _Referral_responseNote(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_responseNote, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResponseNote)
+	if obj.ResponseNote == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ResponseNote)
 }
 func (ec *executionContext) fieldContext_Referral_responseNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -863,7 +893,10 @@ func (ec *executionContext) _Referral_endReason(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endReason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndReason)
+	if obj.EndReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EndReason)
 }
 func (ec *executionContext) fieldContext_Referral_endReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errNoChildFieldsString)
@@ -925,7 +958,7 @@ func (ec *executionContext) fieldContext_ReferralConnection_totalCount(_ context
 
 func (ec *executionContext) _ReferralEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ReferralEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ReferralEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReferralEdge", field, false, false, errNoChildFieldsString)
@@ -1181,7 +1214,7 @@ func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_reason, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Reason)
+	return (*quotedString)(&obj.Reason)
 }
 func (ec *executionContext) fieldContext_Transfer_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
@@ -1192,7 +1225,7 @@ func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_status, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOTransferStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_Transfer_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsTransferStatus)
@@ -1214,7 +1247,7 @@ func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.RequestedBy)
+	return (*quotedString)(&obj.RequestedBy)
 }
 func (ec *executionContext) fieldContext_Transfer_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
@@ -1236,7 +1269,10 @@ func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, obj, "CASE_NOTES") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResponseNote)
+	if obj.ResponseNote == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ResponseNote)
 }
 func (ec *executionContext) fieldContext_Transfer_responseNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errNoChildFieldsString)
@@ -1298,7 +1334,7 @@ func (ec *executionContext) fieldContext_TransferConnection_totalCount(_ context
 
 func (ec *executionContext) _TransferEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TransferEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_TransferEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_TransferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TransferEdge", field, false, false, errNoChildFieldsString)

@@ -26,7 +26,7 @@ import (
 
 func (ec *executionContext) _EsfGroup_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_programme, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
+	return (*quotedString)(&obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfGroup_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
@@ -34,7 +34,7 @@ func (ec *executionContext) fieldContext_EsfGroup_programme(_ context.Context, f
 
 func (ec *executionContext) _EsfGroup_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_priority, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
+	return (*quotedString)(&obj.Priority)
 }
 func (ec *executionContext) fieldContext_EsfGroup_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
@@ -42,7 +42,7 @@ func (ec *executionContext) fieldContext_EsfGroup_priority(_ context.Context, fi
 
 func (ec *executionContext) _EsfGroup_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_specificObjective, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
+	return (*quotedString)(&obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfGroup_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsString)
@@ -50,7 +50,7 @@ func (ec *executionContext) fieldContext_EsfGroup_specificObjective(_ context.Co
 
 func (ec *executionContext) _EsfGroup_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfGroup) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfGroup_categoryOfRegion, &ret)
-	return ec.marshalNCategoryOfRegion2string(ctx, field.Selections, obj.CategoryOfRegion)
+	return (*quotedString)(&obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_EsfGroup_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfGroup", field, false, false, errNoChildFieldsCategoryOfRegion)
@@ -173,7 +173,7 @@ func (ec *executionContext) fieldContext_EsfIncomplete_missing(_ context.Context
 
 func (ec *executionContext) _EsfIndicatorValue_indicator(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_indicator, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Indicator)
+	return (*quotedString)(&obj.Indicator)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
@@ -181,7 +181,7 @@ func (ec *executionContext) fieldContext_EsfIndicatorValue_indicator(_ context.C
 
 func (ec *executionContext) _EsfIndicatorValue_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfIndicatorValue) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfIndicatorValue_name, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*quotedString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_EsfIndicatorValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfIndicatorValue", field, false, false, errNoChildFieldsString)
@@ -229,7 +229,7 @@ func (ec *executionContext) fieldContext_EsfIndicatorValue_ofWhichEstimated(_ co
 
 func (ec *executionContext) _EsfMissingCount_field(ctx context.Context, field graphql.CollectedField, obj *model.EsfMissingCount) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfMissingCount_field, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
+	return (*quotedString)(&obj.Field)
 }
 func (ec *executionContext) fieldContext_EsfMissingCount_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfMissingCount", field, false, false, errNoChildFieldsString)
@@ -248,7 +248,10 @@ func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, "PSEUDONYM") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Pseudonym)
+	if obj.Pseudonym == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Pseudonym)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -256,7 +259,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_pseudonym(_ context.Cont
 
 func (ec *executionContext) _EsfParticipant_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_operationCode, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
+	return (*quotedString)(&obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -300,7 +303,10 @@ func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Gender)
+	if obj.Gender == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Gender)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -344,7 +350,10 @@ func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EmploymentStatus)
+	if obj.EmploymentStatus == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -366,7 +375,10 @@ func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Con
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SituationUponLeaving)
+	if obj.SituationUponLeaving == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SituationUponLeaving)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationUponLeaving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -388,7 +400,10 @@ func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SituationSixMonthsAfter)
+	if obj.SituationSixMonthsAfter == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SituationSixMonthsAfter)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_situationSixMonthsAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfParticipant", field, false, false, errNoChildFieldsString)
@@ -433,7 +448,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_estimated(_ context.Cont
 
 func (ec *executionContext) _EsfProfile_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfile) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfile_operationCode, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
+	return (*quotedString)(&obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfProfile_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfile", field, false, false, errNoChildFieldsString)
@@ -464,7 +479,7 @@ func (ec *executionContext) fieldContext_EsfProfile_rounds(_ context.Context, fi
 
 func (ec *executionContext) _EsfProfileRow_category(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileRow) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileRow_category, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Category)
+	return (*quotedString)(&obj.Category)
 }
 func (ec *executionContext) fieldContext_EsfProfileRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileRow", field, false, false, errNoChildFieldsString)
@@ -511,7 +526,7 @@ func (ec *executionContext) fieldContext_EsfProfileRow_percent(_ context.Context
 
 func (ec *executionContext) _EsfProfileTable_name(ctx context.Context, field graphql.CollectedField, obj *model.EsfProfileTable) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfProfileTable_name, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*quotedString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfProfileTable", field, false, false, errNoChildFieldsString)
@@ -550,7 +565,7 @@ func (ec *executionContext) fieldContext_EsfProfileTable_missing(_ context.Conte
 
 func (ec *executionContext) _EsfRecordChange_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_operationCode, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.OperationCode)
+	return (*quotedString)(&obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
@@ -561,7 +576,10 @@ func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, "PSEUDONYM") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Pseudonym)
+	if obj.Pseudonym == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Pseudonym)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
@@ -569,7 +587,7 @@ func (ec *executionContext) fieldContext_EsfRecordChange_pseudonym(_ context.Con
 
 func (ec *executionContext) _EsfRecordChange_change(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_change, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Change)
+	return (*quotedString)(&obj.Change)
 }
 func (ec *executionContext) fieldContext_EsfRecordChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfRecordChange", field, false, false, errNoChildFieldsString)
@@ -585,7 +603,10 @@ func (ec *executionContext) fieldContext_EsfReport_cutoff(_ context.Context, fie
 
 func (ec *executionContext) _EsfReport_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_programme, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Programme)
+	if obj.Programme == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfReport_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
@@ -593,7 +614,10 @@ func (ec *executionContext) fieldContext_EsfReport_programme(_ context.Context, 
 
 func (ec *executionContext) _EsfReport_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_specificObjective, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecificObjective)
+	if obj.SpecificObjective == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfReport_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
@@ -601,7 +625,10 @@ func (ec *executionContext) fieldContext_EsfReport_specificObjective(_ context.C
 
 func (ec *executionContext) _EsfReport_operationCode(ctx context.Context, field graphql.CollectedField, obj *model.EsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfReport_operationCode, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OperationCode)
+	if obj.OperationCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.OperationCode)
 }
 func (ec *executionContext) fieldContext_EsfReport_operationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfReport", field, false, false, errNoChildFieldsString)
@@ -671,7 +698,7 @@ func (ec *executionContext) fieldContext_EsfRoundProfile_tables(_ context.Contex
 
 func (ec *executionContext) _EsfValueChange_programme(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_programme, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
+	return (*quotedString)(&obj.Programme)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -679,7 +706,7 @@ func (ec *executionContext) fieldContext_EsfValueChange_programme(_ context.Cont
 
 func (ec *executionContext) _EsfValueChange_priority(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_priority, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
+	return (*quotedString)(&obj.Priority)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -687,7 +714,7 @@ func (ec *executionContext) fieldContext_EsfValueChange_priority(_ context.Conte
 
 func (ec *executionContext) _EsfValueChange_specificObjective(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_specificObjective, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
+	return (*quotedString)(&obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -695,7 +722,7 @@ func (ec *executionContext) fieldContext_EsfValueChange_specificObjective(_ cont
 
 func (ec *executionContext) _EsfValueChange_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_categoryOfRegion, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.CategoryOfRegion)
+	return (*quotedString)(&obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -703,7 +730,7 @@ func (ec *executionContext) fieldContext_EsfValueChange_categoryOfRegion(_ conte
 
 func (ec *executionContext) _EsfValueChange_indicator(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_indicator, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Indicator)
+	return (*quotedString)(&obj.Indicator)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -711,7 +738,7 @@ func (ec *executionContext) fieldContext_EsfValueChange_indicator(_ context.Cont
 
 func (ec *executionContext) _EsfValueChange_column(ctx context.Context, field graphql.CollectedField, obj *model.EsfValueChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfValueChange_column, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Column)
+	return (*quotedString)(&obj.Column)
 }
 func (ec *executionContext) fieldContext_EsfValueChange_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EsfValueChange", field, false, false, errNoChildFieldsString)
@@ -865,7 +892,7 @@ func (ec *executionContext) fieldContext_FreezeEsfReportPayload_frozen(_ context
 
 func (ec *executionContext) _FrozenEsfReport_id(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_id, &ret)
-	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	return (*quotedString)(&obj.ID)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsID)
@@ -896,7 +923,7 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_frozenAt(_ context.Cont
 
 func (ec *executionContext) _FrozenEsfReport_frozenBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_frozenBy, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.FrozenBy)
+	return (*quotedString)(&obj.FrozenBy)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_frozenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
@@ -904,7 +931,10 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_frozenBy(_ context.Cont
 
 func (ec *executionContext) _FrozenEsfReport_note(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_note, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note)
+	if obj.Note == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Note)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
@@ -920,7 +950,7 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_recordCount(_ context.C
 
 func (ec *executionContext) _FrozenEsfReport_recordsDigest(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_recordsDigest, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.RecordsDigest)
+	return (*quotedString)(&obj.RecordsDigest)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_recordsDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
@@ -928,7 +958,7 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_recordsDigest(_ context
 
 func (ec *executionContext) _FrozenEsfReport_hash(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_hash, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Hash)
+	return (*quotedString)(&obj.Hash)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
@@ -936,7 +966,10 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_hash(_ context.Context,
 
 func (ec *executionContext) _FrozenEsfReport_signedBy(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_signedBy, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SignedBy)
+	if obj.SignedBy == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SignedBy)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)
@@ -944,7 +977,10 @@ func (ec *executionContext) fieldContext_FrozenEsfReport_signedBy(_ context.Cont
 
 func (ec *executionContext) _FrozenEsfReport_signature(ctx context.Context, field graphql.CollectedField, obj *model.FrozenEsfReport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_FrozenEsfReport_signature, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Signature)
+	if obj.Signature == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Signature)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrozenEsfReport", field, false, false, errNoChildFieldsString)

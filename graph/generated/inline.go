@@ -203,3 +203,45 @@ func (ec *executionContext) recoverDirectField(ctx context.Context, ret *graphql
 		*ret = graphql.Null
 	}
 }
+
+// quotedString is a plain field's string written straight from the object that holds
+// it: a pointer to the field is a graphql.Marshaler that costs no allocation, where
+// graphql.MarshalString allocates a closure for every value. The objects a request
+// resolves are not changed once loaded, and the response is written before the request
+// ends. The escaping is gqlgen's (FuzzQuotedStringAsGqlgen).
+type quotedString string
+
+func (s *quotedString) MarshalGQL(w io.Writer) { writeQuoted(w, string(*s)) }
+
+const hexDigits = "0123456789ABCDEF"
+
+// writeQuoted writes s as a JSON string, escaping what graphql.MarshalString escapes:
+// quotes, backslashes and control characters.
+func writeQuoted(w io.Writer, s string) {
+	io.WriteString(w, `"`)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		io.WriteString(w, s[start:i])
+		switch c {
+		case '\t':
+			io.WriteString(w, `\t`)
+		case '\r':
+			io.WriteString(w, `\r`)
+		case '\n':
+			io.WriteString(w, `\n`)
+		case '\\':
+			io.WriteString(w, `\\`)
+		case '"':
+			io.WriteString(w, `\"`)
+		default:
+			w.Write([]byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]})
+		}
+		start = i + 1
+	}
+	io.WriteString(w, s[start:])
+	io.WriteString(w, `"`)
+}

@@ -105,7 +105,7 @@ func (ec *executionContext) fieldContext_Operation_id(_ context.Context, field g
 
 func (ec *executionContext) _Operation_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_code, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return (*quotedString)(&obj.Code)
 }
 func (ec *executionContext) fieldContext_Operation_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -113,7 +113,7 @@ func (ec *executionContext) fieldContext_Operation_code(_ context.Context, field
 
 func (ec *executionContext) _Operation_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_name, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*quotedString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_Operation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -121,7 +121,7 @@ func (ec *executionContext) fieldContext_Operation_name(_ context.Context, field
 
 func (ec *executionContext) _Operation_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_programme, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Programme)
+	return (*quotedString)(&obj.Programme)
 }
 func (ec *executionContext) fieldContext_Operation_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -129,7 +129,7 @@ func (ec *executionContext) fieldContext_Operation_programme(_ context.Context, 
 
 func (ec *executionContext) _Operation_priority(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_priority, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Priority)
+	return (*quotedString)(&obj.Priority)
 }
 func (ec *executionContext) fieldContext_Operation_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -137,7 +137,7 @@ func (ec *executionContext) fieldContext_Operation_priority(_ context.Context, f
 
 func (ec *executionContext) _Operation_specificObjective(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_specificObjective, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.SpecificObjective)
+	return (*quotedString)(&obj.SpecificObjective)
 }
 func (ec *executionContext) fieldContext_Operation_specificObjective(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -145,7 +145,7 @@ func (ec *executionContext) fieldContext_Operation_specificObjective(_ context.C
 
 func (ec *executionContext) _Operation_categoryOfRegion(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_categoryOfRegion, &ret)
-	return ec.marshalNCategoryOfRegion2string(ctx, field.Selections, obj.CategoryOfRegion)
+	return (*quotedString)(&obj.CategoryOfRegion)
 }
 func (ec *executionContext) fieldContext_Operation_categoryOfRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsCategoryOfRegion)
@@ -153,7 +153,7 @@ func (ec *executionContext) fieldContext_Operation_categoryOfRegion(_ context.Co
 
 func (ec *executionContext) _Operation_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Operation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Operation_fundingSource, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.FundingSource)
+	return (*quotedString)(&obj.FundingSource)
 }
 func (ec *executionContext) fieldContext_Operation_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, errNoChildFieldsString)
@@ -301,7 +301,7 @@ func (ec *executionContext) fieldContext_OperationConnection_totalCount(_ contex
 
 func (ec *executionContext) _OperationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperationEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OperationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationEdge", field, false, false, errNoChildFieldsString)
@@ -395,7 +395,10 @@ func (ec *executionContext) fieldContext_OperationRound_endsOn(_ context.Context
 
 func (ec *executionContext) _OperationRound_fundingSource(ctx context.Context, field graphql.CollectedField, obj *casedata.Round) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OperationRound_fundingSource, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FundingSource)
+	if obj.FundingSource == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.FundingSource)
 }
 func (ec *executionContext) fieldContext_OperationRound_fundingSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperationRound", field, false, false, errNoChildFieldsString)
@@ -598,7 +601,10 @@ func (ec *executionContext) _Participation_employmentStatus(ctx context.Context,
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOEmploymentStatus2ᚖstring(ctx, field.Selections, obj.EmploymentStatus)
+	if obj.EmploymentStatus == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_Participation_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsEmploymentStatus)
@@ -642,7 +648,10 @@ func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CountryOfOrigin)
+	if obj.CountryOfOrigin == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CountryOfOrigin)
 }
 func (ec *executionContext) fieldContext_Participation_countryOfOrigin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participation", field, false, false, errNoChildFieldsString)
@@ -950,7 +959,7 @@ func (ec *executionContext) fieldContext_ParticipationConnection_totalCount(_ co
 
 func (ec *executionContext) _ParticipationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ParticipationEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ParticipationEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ParticipationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ParticipationEdge", field, false, false, errNoChildFieldsString)

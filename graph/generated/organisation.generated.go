@@ -56,7 +56,7 @@ func (ec *executionContext) fieldContext_Department_id(_ context.Context, field 
 
 func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Department_code, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return (*quotedString)(&obj.Code)
 }
 func (ec *executionContext) fieldContext_Department_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
@@ -64,7 +64,7 @@ func (ec *executionContext) fieldContext_Department_code(_ context.Context, fiel
 
 func (ec *executionContext) _Department_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Department_name, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*quotedString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_Department_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsString)
@@ -72,7 +72,7 @@ func (ec *executionContext) fieldContext_Department_name(_ context.Context, fiel
 
 func (ec *executionContext) _Department_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.Department) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Department_kind, &ret)
-	return ec.marshalNDepartmentKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_Department_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Department", field, false, false, errNoChildFieldsDepartmentKind)
@@ -119,7 +119,7 @@ func (ec *executionContext) fieldContext_Organisation_id(_ context.Context, fiel
 
 func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Organisation_code, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return (*quotedString)(&obj.Code)
 }
 func (ec *executionContext) fieldContext_Organisation_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
@@ -127,7 +127,7 @@ func (ec *executionContext) fieldContext_Organisation_code(_ context.Context, fi
 
 func (ec *executionContext) _Organisation_name(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Organisation_name, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return (*quotedString)(&obj.Name)
 }
 func (ec *executionContext) fieldContext_Organisation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
@@ -135,7 +135,7 @@ func (ec *executionContext) fieldContext_Organisation_name(_ context.Context, fi
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Organisation_kind, &ret)
-	return ec.marshalNOrganisationKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_Organisation_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsOrganisationKind)
@@ -143,7 +143,10 @@ func (ec *executionContext) fieldContext_Organisation_kind(_ context.Context, fi
 
 func (ec *executionContext) _Organisation_territory(ctx context.Context, field graphql.CollectedField, obj *casedata.Organisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Organisation_territory, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Territory)
+	if obj.Territory == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Territory)
 }
 func (ec *executionContext) fieldContext_Organisation_territory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, errNoChildFieldsString)
@@ -239,7 +242,7 @@ func (ec *executionContext) fieldContext_OrganisationConnection_totalCount(_ con
 
 func (ec *executionContext) _OrganisationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrganisationEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_OrganisationEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OrganisationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganisationEdge", field, false, false, errNoChildFieldsString)
@@ -283,7 +286,7 @@ func (ec *executionContext) fieldContext_Staff_id(_ context.Context, field graph
 
 func (ec *executionContext) _Staff_displayName(ctx context.Context, field graphql.CollectedField, obj *casedata.Staff) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Staff_displayName, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.DisplayName)
+	return (*quotedString)(&obj.DisplayName)
 }
 func (ec *executionContext) fieldContext_Staff_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Staff", field, false, false, errNoChildFieldsString)

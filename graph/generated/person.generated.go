@@ -97,7 +97,7 @@ func (ec *executionContext) _Household_label(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_label, obj, "HOUSEHOLD") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Label)
+	return (*quotedString)(&obj.Label)
 }
 func (ec *executionContext) fieldContext_Household_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
@@ -108,7 +108,10 @@ func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResidenceMunicipality)
+	if obj.ResidenceMunicipality == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ResidenceMunicipality)
 }
 func (ec *executionContext) fieldContext_Household_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Household", field, false, false, errNoChildFieldsString)
@@ -412,7 +415,7 @@ func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, f
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, "HOUSEHOLD") {
 		return graphql.Null
 	}
-	return ec.marshalORelationship2string(ctx, field.Selections, obj.Relationship)
+	return (*quotedString)(&obj.Relationship)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("HouseholdMember", field, false, false, errNoChildFieldsRelationship)
@@ -522,7 +525,7 @@ func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
+	return (*quotedString)(&obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -533,7 +536,7 @@ func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_givenName, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.GivenName)
+	return (*quotedString)(&obj.GivenName)
 }
 func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -544,7 +547,7 @@ func (ec *executionContext) _Person_familyName(ctx context.Context, field graphq
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.FamilyName)
+	return (*quotedString)(&obj.FamilyName)
 }
 func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -566,7 +569,10 @@ func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphq
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.BirthPlace)
+	if obj.BirthPlace == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.BirthPlace)
 }
 func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -577,7 +583,10 @@ func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.Co
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_gender, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOGender2ᚖstring(ctx, field.Selections, obj.Gender)
+	if obj.Gender == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Gender)
 }
 func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsGender)
@@ -588,7 +597,10 @@ func (ec *executionContext) _Person_citizenship(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Citizenship)
+	if obj.Citizenship == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Citizenship)
 }
 func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -599,7 +611,10 @@ func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CountryOfBirth)
+	if obj.CountryOfBirth == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CountryOfBirth)
 }
 func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -610,7 +625,10 @@ func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, f
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, "DEMOGRAPHIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResidenceMunicipality)
+	if obj.ResidenceMunicipality == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ResidenceMunicipality)
 }
 func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -621,7 +639,10 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_phone, obj, "CONTACT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Phone)
+	if obj.Phone == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Phone)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -632,7 +653,10 @@ func (ec *executionContext) _Person_email(ctx context.Context, field graphql.Col
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_email, obj, "CONTACT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Email)
+	if obj.Email == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Email)
 }
 func (ec *executionContext) fieldContext_Person_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, errNoChildFieldsString)
@@ -974,7 +998,7 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PersonEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, errNoChildFieldsString)

@@ -120,7 +120,7 @@ func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
+	return (*quotedString)(&obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -177,7 +177,7 @@ func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, "REGISTRY_PROVENANCE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
+	return (*quotedString)(&obj.Origin)
 }
 func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -188,7 +188,7 @@ func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOBenefitProgramme2string(ctx, field.Selections, obj.Programme)
+	return (*quotedString)(&obj.Programme)
 }
 func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitProgramme)
@@ -199,7 +199,7 @@ func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.ApplicationProtocol)
+	return (*quotedString)(&obj.ApplicationProtocol)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -321,7 +321,7 @@ func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOBenefitStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsBenefitStatus)
@@ -332,7 +332,7 @@ func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field gr
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.StatusRaw)
+	return (*quotedString)(&obj.StatusRaw)
 }
 func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -428,7 +428,10 @@ func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Conte
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PrelimAnalysisOutcome)
+	if obj.PrelimAnalysisOutcome == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.PrelimAnalysisOutcome)
 }
 func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -439,7 +442,10 @@ func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PactType)
+	if obj.PactType == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.PactType)
 }
 func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -461,7 +467,10 @@ func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Municipality)
+	if obj.Municipality == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Municipality)
 }
 func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, false, false, errNoChildFieldsString)
@@ -472,7 +481,7 @@ func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context,
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
+	return (*quotedString)(&obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
@@ -524,7 +533,7 @@ func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Con
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, "HOUSEHOLD") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Relationship)
+	return (*quotedString)(&obj.Relationship)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, false, false, errNoChildFieldsString)
@@ -587,7 +596,7 @@ func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
+	return (*quotedString)(&obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -644,7 +653,7 @@ func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, "REGISTRY_PROVENANCE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
+	return (*quotedString)(&obj.Origin)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -655,7 +664,7 @@ func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.CommunicationID)
+	return (*quotedString)(&obj.CommunicationID)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -666,7 +675,10 @@ func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PreviousCommunicationID)
+	if obj.PreviousCommunicationID == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.PreviousCommunicationID)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -677,7 +689,7 @@ func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOEmploymentEventType2string(ctx, field.Selections, obj.EventType)
+	return (*quotedString)(&obj.EventType)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsEmploymentEventType)
@@ -764,7 +776,7 @@ func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.EmployerTaxCode)
+	return (*quotedString)(&obj.EmployerTaxCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -775,7 +787,10 @@ func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, f
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EmployerName)
+	if obj.EmployerName == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EmployerName)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -786,7 +801,10 @@ func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, fiel
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ATECOCode)
+	if obj.ATECOCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ATECOCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -797,7 +815,10 @@ func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Contex
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ContractTypeCode)
+	if obj.ContractTypeCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ContractTypeCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -808,7 +829,10 @@ func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Con
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ISTATOccupationCode)
+	if obj.ISTATOccupationCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ISTATOccupationCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -841,7 +865,10 @@ func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Co
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TerminationCauseCode)
+	if obj.TerminationCauseCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.TerminationCauseCode)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, false, false, errNoChildFieldsString)
@@ -907,7 +934,10 @@ func (ec *executionContext) fieldContext_Freshness_maxAge(_ context.Context, fie
 
 func (ec *executionContext) _Freshness_lastError(ctx context.Context, field graphql.CollectedField, obj *model.Freshness) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Freshness_lastError, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+	if obj.LastError == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LastError)
 }
 func (ec *executionContext) fieldContext_Freshness_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Freshness", field, false, false, errNoChildFieldsString)
@@ -967,7 +997,7 @@ func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
+	return (*quotedString)(&obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -1024,7 +1054,7 @@ func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.Coll
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_origin, obj, "REGISTRY_PROVENANCE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
+	return (*quotedString)(&obj.Origin)
 }
 func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -1111,7 +1141,7 @@ func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.DSUProtocol)
+	return (*quotedString)(&obj.DSUProtocol)
 }
 func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -1163,7 +1193,7 @@ func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.Co
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, "SOCIO_ECONOMIC") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.ISEEType)
+	return (*quotedString)(&obj.ISEEType)
 }
 func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, false, false, errNoChildFieldsString)
@@ -1237,7 +1267,7 @@ func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
+	return (*quotedString)(&obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -1294,7 +1324,7 @@ func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field grap
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, "REGISTRY_PROVENANCE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
+	return (*quotedString)(&obj.Origin)
 }
 func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -1305,7 +1335,7 @@ func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
+	return (*quotedString)(&obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_LabourStatus_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -1351,7 +1381,7 @@ func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graph
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.DIDID)
+	return (*quotedString)(&obj.DIDID)
 }
 func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -1373,7 +1403,7 @@ func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOLabourEmploymentStatus2string(ctx, field.Selections, obj.EmploymentStatus)
+	return (*quotedString)(&obj.EmploymentStatus)
 }
 func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsLabourEmploymentStatus)
@@ -1447,7 +1477,10 @@ func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, "EMPLOYMENT") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CPICode)
+	if obj.CPICode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.CPICode)
 }
 func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, false, false, errNoChildFieldsString)
@@ -1474,7 +1507,7 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_state(_ cont
 
 func (ec *executionContext) _RefreshRegistryDataPayload_jobId(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRegistryDataPayload) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RefreshRegistryDataPayload_jobId, &ret)
-	return ec.marshalNID2string(ctx, field.Selections, obj.JobID)
+	return (*quotedString)(&obj.JobID)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_jobId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RefreshRegistryDataPayload", field, false, false, errNoChildFieldsID)
@@ -1582,7 +1615,7 @@ func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_household(_ 
 
 func (ec *executionContext) _RegistryCollectionStatus_collection(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_collection, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Collection)
+	return (*quotedString)(&obj.Collection)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
@@ -1638,7 +1671,10 @@ func (ec *executionContext) fieldContext_RegistryCollectionStatus_consecutiveFai
 
 func (ec *executionContext) _RegistryCollectionStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistryCollectionStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistryCollectionStatus_lastError, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+	if obj.LastError == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LastError)
 }
 func (ec *executionContext) fieldContext_RegistryCollectionStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistryCollectionStatus", field, false, false, errNoChildFieldsString)
@@ -1726,7 +1762,10 @@ func (ec *executionContext) fieldContext_RegistrySourceStatus_recentFailures(_ c
 
 func (ec *executionContext) _RegistrySourceStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.RegistrySourceStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RegistrySourceStatus_lastError, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastError)
+	if obj.LastError == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LastError)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RegistrySourceStatus", field, false, false, errNoChildFieldsString)
@@ -1784,7 +1823,10 @@ func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TitleCode)
+	if obj.TitleCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.TitleCode)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
@@ -1795,7 +1837,10 @@ func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.TitleName)
+	if obj.TitleName == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.TitleName)
 }
 func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolQualification", field, false, false, errNoChildFieldsString)
@@ -1858,7 +1903,7 @@ func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field g
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SourceRef)
+	return (*quotedString)(&obj.SourceRef)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -1915,7 +1960,7 @@ func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field grap
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, "REGISTRY_PROVENANCE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Origin)
+	return (*quotedString)(&obj.Origin)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -1926,7 +1971,7 @@ func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field gra
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, "IDENTITY") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.TaxCode)
+	return (*quotedString)(&obj.TaxCode)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_taxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -1972,7 +2017,7 @@ func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.SchoolYear)
+	return (*quotedString)(&obj.SchoolYear)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -1983,7 +2028,10 @@ func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SchoolCode)
+	if obj.SchoolCode == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SchoolCode)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -1994,7 +2042,10 @@ func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.GradeLevel)
+	if obj.GradeLevel == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.GradeLevel)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)
@@ -2005,7 +2056,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, 
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOAttendanceStatus2string(ctx, field.Selections, obj.AttendanceStatus)
+	return (*quotedString)(&obj.AttendanceStatus)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsAttendanceStatus)
@@ -2016,7 +2067,7 @@ func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Contex
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, "EDUCATION") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.AttendanceStatusRaw)
+	return (*quotedString)(&obj.AttendanceStatusRaw)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, false, false, errNoChildFieldsString)

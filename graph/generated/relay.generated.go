@@ -3518,7 +3518,10 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PageInfo_endCursor, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
+	if obj.EndCursor == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.EndCursor)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errNoChildFieldsString)

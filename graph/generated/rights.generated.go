@@ -75,7 +75,10 @@ func (ec *executionContext) fieldContext_ConsentEvent_at(_ context.Context, fiel
 
 func (ec *executionContext) _ConsentEvent_fromState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_fromState, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FromState)
+	if obj.FromState == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.FromState)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
@@ -83,7 +86,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_fromState(_ context.Contex
 
 func (ec *executionContext) _ConsentEvent_toState(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_toState, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.ToState)
+	return (*quotedString)(&obj.ToState)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
@@ -91,7 +94,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_toState(_ context.Context,
 
 func (ec *executionContext) _ConsentEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_actor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
+	return (*quotedString)(&obj.Actor)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
@@ -99,7 +102,7 @@ func (ec *executionContext) fieldContext_ConsentEvent_actor(_ context.Context, f
 
 func (ec *executionContext) _ConsentEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentEvent_note, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Note)
+	return (*quotedString)(&obj.Note)
 }
 func (ec *executionContext) fieldContext_ConsentEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentEvent", field, false, false, errNoChildFieldsString)
@@ -174,7 +177,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_dataCategories(_ context.
 
 func (ec *executionContext) _ConsentRecord_legalBasis(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_legalBasis, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.LegalBasis)
+	return (*quotedString)(&obj.LegalBasis)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -182,7 +185,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_legalBasis(_ context.Cont
 
 func (ec *executionContext) _ConsentRecord_state(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_state, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.State)
+	return (*quotedString)(&obj.State)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -214,7 +217,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_expiresAt(_ context.Conte
 
 func (ec *executionContext) _ConsentRecord_method(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_method, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Method)
+	return (*quotedString)(&obj.Method)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -222,7 +225,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_method(_ context.Context,
 
 func (ec *executionContext) _ConsentRecord_evidenceRef(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_evidenceRef, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.EvidenceRef)
+	return (*quotedString)(&obj.EvidenceRef)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_evidenceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -230,7 +233,7 @@ func (ec *executionContext) fieldContext_ConsentRecord_evidenceRef(_ context.Con
 
 func (ec *executionContext) _ConsentRecord_recordedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.ConsentRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ConsentRecord_recordedBy, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.RecordedBy)
+	return (*quotedString)(&obj.RecordedBy)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConsentRecord", field, false, false, errNoChildFieldsString)
@@ -284,7 +287,7 @@ func (ec *executionContext) fieldContext_ConsentRecordPayload_record(_ context.C
 
 func (ec *executionContext) _ErasePersonPayload_person(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ErasePersonPayload_person, &ret)
-	return ec.marshalNID2string(ctx, field.Selections, obj.Person)
+	return (*quotedString)(&obj.Person)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsID)
@@ -292,7 +295,7 @@ func (ec *executionContext) fieldContext_ErasePersonPayload_person(_ context.Con
 
 func (ec *executionContext) _ErasePersonPayload_detail(ctx context.Context, field graphql.CollectedField, obj *model.ErasePersonPayload) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ErasePersonPayload_detail, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Detail)
+	return (*quotedString)(&obj.Detail)
 }
 func (ec *executionContext) fieldContext_ErasePersonPayload_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ErasePersonPayload", field, false, false, errNoChildFieldsString)
@@ -326,7 +329,7 @@ func (ec *executionContext) fieldContext_PersonRectification_request(_ context.C
 
 func (ec *executionContext) _PersonRectification_field(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_field, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
+	return (*quotedString)(&obj.Field)
 }
 func (ec *executionContext) fieldContext_PersonRectification_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -334,7 +337,10 @@ func (ec *executionContext) fieldContext_PersonRectification_field(_ context.Con
 
 func (ec *executionContext) _PersonRectification_oldValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_oldValue, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OldValue)
+	if obj.OldValue == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.OldValue)
 }
 func (ec *executionContext) fieldContext_PersonRectification_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -342,7 +348,10 @@ func (ec *executionContext) fieldContext_PersonRectification_oldValue(_ context.
 
 func (ec *executionContext) _PersonRectification_newValue(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_newValue, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.NewValue)
+	if obj.NewValue == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.NewValue)
 }
 func (ec *executionContext) fieldContext_PersonRectification_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -350,7 +359,7 @@ func (ec *executionContext) fieldContext_PersonRectification_newValue(_ context.
 
 func (ec *executionContext) _PersonRectification_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_reason, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
+	return (*quotedString)(&obj.Reason)
 }
 func (ec *executionContext) fieldContext_PersonRectification_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -358,7 +367,7 @@ func (ec *executionContext) fieldContext_PersonRectification_reason(_ context.Co
 
 func (ec *executionContext) _PersonRectification_rectifiedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Rectification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonRectification_rectifiedBy, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.RectifiedBy)
+	return (*quotedString)(&obj.RectifiedBy)
 }
 func (ec *executionContext) fieldContext_PersonRectification_rectifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonRectification", field, false, false, errNoChildFieldsString)
@@ -428,7 +437,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_request(_ context
 
 func (ec *executionContext) _ProcessingRestriction_reason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_reason, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Reason)
+	return (*quotedString)(&obj.Reason)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -436,7 +445,10 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_reason(_ context.
 
 func (ec *executionContext) _ProcessingRestriction_legalClaim(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_legalClaim, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LegalClaim)
+	if obj.LegalClaim == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LegalClaim)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_legalClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -484,7 +496,7 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_since(_ context.C
 
 func (ec *executionContext) _ProcessingRestriction_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_createdBy, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.CreatedBy)
+	return (*quotedString)(&obj.CreatedBy)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -523,7 +535,10 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_liftedAt(_ contex
 
 func (ec *executionContext) _ProcessingRestriction_liftedBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_liftedBy, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LiftedBy)
+	if obj.LiftedBy == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LiftedBy)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -531,7 +546,10 @@ func (ec *executionContext) fieldContext_ProcessingRestriction_liftedBy(_ contex
 
 func (ec *executionContext) _ProcessingRestriction_liftReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Restriction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ProcessingRestriction_liftReason, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LiftReason)
+	if obj.LiftReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.LiftReason)
 }
 func (ec *executionContext) fieldContext_ProcessingRestriction_liftReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProcessingRestriction", field, false, false, errNoChildFieldsString)
@@ -562,7 +580,7 @@ func (ec *executionContext) fieldContext_ProcessingRestrictionPayload_restrictio
 
 func (ec *executionContext) _PurposeLegalBasis_purpose(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_purpose, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	return (*quotedString)(&obj.Purpose)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
@@ -578,7 +596,7 @@ func (ec *executionContext) fieldContext_PurposeLegalBasis_declared(_ context.Co
 
 func (ec *executionContext) _PurposeLegalBasis_basis(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_basis, &ret)
-	return ec.marshalNLegalBasisKind2string(ctx, field.Selections, obj.Basis)
+	return (*quotedString)(&obj.Basis)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsLegalBasisKind)
@@ -586,7 +604,7 @@ func (ec *executionContext) fieldContext_PurposeLegalBasis_basis(_ context.Conte
 
 func (ec *executionContext) _PurposeLegalBasis_article(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_article, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Article)
+	return (*quotedString)(&obj.Article)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
@@ -594,7 +612,10 @@ func (ec *executionContext) fieldContext_PurposeLegalBasis_article(_ context.Con
 
 func (ec *executionContext) _PurposeLegalBasis_specialCategories(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_specialCategories, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecialCategories)
+	if obj.SpecialCategories == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.SpecialCategories)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_specialCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
@@ -602,7 +623,7 @@ func (ec *executionContext) fieldContext_PurposeLegalBasis_specialCategories(_ c
 
 func (ec *executionContext) _PurposeLegalBasis_law(ctx context.Context, field graphql.CollectedField, obj *model.PurposeLegalBasis) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PurposeLegalBasis_law, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Law)
+	return (*quotedString)(&obj.Law)
 }
 func (ec *executionContext) fieldContext_PurposeLegalBasis_law(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PurposeLegalBasis", field, false, false, errNoChildFieldsString)
@@ -659,7 +680,7 @@ func (ec *executionContext) fieldContext_RightsRequest_person(_ context.Context,
 
 func (ec *executionContext) _RightsRequest_kind(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_kind, &ret)
-	return ec.marshalNRightsRequestKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_RightsRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestKind)
@@ -691,7 +712,10 @@ func (ec *executionContext) fieldContext_RightsRequest_extendedDueOn(_ context.C
 
 func (ec *executionContext) _RightsRequest_extensionReason(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_extensionReason, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExtensionReason)
+	if obj.ExtensionReason == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.ExtensionReason)
 }
 func (ec *executionContext) fieldContext_RightsRequest_extensionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -735,7 +759,7 @@ func (ec *executionContext) fieldContext_RightsRequest_overdue(_ context.Context
 
 func (ec *executionContext) _RightsRequest_details(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_details, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Details)
+	return (*quotedString)(&obj.Details)
 }
 func (ec *executionContext) fieldContext_RightsRequest_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -743,7 +767,10 @@ func (ec *executionContext) fieldContext_RightsRequest_details(_ context.Context
 
 func (ec *executionContext) _RightsRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_assignee, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Assignee)
+	if obj.Assignee == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Assignee)
 }
 func (ec *executionContext) fieldContext_RightsRequest_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -751,7 +778,7 @@ func (ec *executionContext) fieldContext_RightsRequest_assignee(_ context.Contex
 
 func (ec *executionContext) _RightsRequest_status(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_status, &ret)
-	return ec.marshalNRightsRequestStatus2string(ctx, field.Selections, obj.Status)
+	return (*quotedString)(&obj.Status)
 }
 func (ec *executionContext) fieldContext_RightsRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestStatus)
@@ -759,7 +786,10 @@ func (ec *executionContext) fieldContext_RightsRequest_status(_ context.Context,
 
 func (ec *executionContext) _RightsRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_outcome, &ret)
-	return ec.marshalORightsRequestOutcome2ᚖstring(ctx, field.Selections, obj.Outcome)
+	if obj.Outcome == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Outcome)
 }
 func (ec *executionContext) fieldContext_RightsRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsRightsRequestOutcome)
@@ -767,7 +797,10 @@ func (ec *executionContext) fieldContext_RightsRequest_outcome(_ context.Context
 
 func (ec *executionContext) _RightsRequest_answer(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_answer, &ret)
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Answer)
+	if obj.Answer == nil {
+		return graphql.Null
+	}
+	return (*quotedString)(obj.Answer)
 }
 func (ec *executionContext) fieldContext_RightsRequest_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -783,7 +816,7 @@ func (ec *executionContext) fieldContext_RightsRequest_answeredOn(_ context.Cont
 
 func (ec *executionContext) _RightsRequest_createdBy(ctx context.Context, field graphql.CollectedField, obj *rightsdata.Request) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequest_createdBy, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.CreatedBy)
+	return (*quotedString)(&obj.CreatedBy)
 }
 func (ec *executionContext) fieldContext_RightsRequest_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequest", field, false, false, errNoChildFieldsString)
@@ -837,7 +870,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_at(_ context.Context
 
 func (ec *executionContext) _RightsRequestEvent_actor(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_actor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
+	return (*quotedString)(&obj.Actor)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
@@ -845,7 +878,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_actor(_ context.Cont
 
 func (ec *executionContext) _RightsRequestEvent_action(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_action, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Action)
+	return (*quotedString)(&obj.Action)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
@@ -853,7 +886,7 @@ func (ec *executionContext) fieldContext_RightsRequestEvent_action(_ context.Con
 
 func (ec *executionContext) _RightsRequestEvent_note(ctx context.Context, field graphql.CollectedField, obj *rightsdata.RequestEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_RightsRequestEvent_note, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Note)
+	return (*quotedString)(&obj.Note)
 }
 func (ec *executionContext) fieldContext_RightsRequestEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RightsRequestEvent", field, false, false, errNoChildFieldsString)
@@ -884,7 +917,7 @@ func (ec *executionContext) fieldContext_RightsRequestPayload_request(_ context.
 
 func (ec *executionContext) _SubjectAccessExport_person(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_person, &ret)
-	return ec.marshalNID2string(ctx, field.Selections, obj.Person)
+	return (*quotedString)(&obj.Person)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsID)
@@ -915,7 +948,7 @@ func (ec *executionContext) fieldContext_SubjectAccessExport_generatedAt(_ conte
 
 func (ec *executionContext) _SubjectAccessExport_json(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_json, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.JSON)
+	return (*quotedString)(&obj.JSON)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_json(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)
@@ -923,7 +956,7 @@ func (ec *executionContext) fieldContext_SubjectAccessExport_json(_ context.Cont
 
 func (ec *executionContext) _SubjectAccessExport_html(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAccessExport) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SubjectAccessExport_html, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.HTML)
+	return (*quotedString)(&obj.HTML)
 }
 func (ec *executionContext) fieldContext_SubjectAccessExport_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectAccessExport", field, false, false, errNoChildFieldsString)

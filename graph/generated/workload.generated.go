@@ -73,7 +73,7 @@ func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.C
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalODueActionKind2string(ctx, field.Selections, obj.Kind)
+	return (*quotedString)(&obj.Kind)
 }
 func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsDueActionKind)
@@ -84,7 +84,7 @@ func (ec *executionContext) _DueAction_programme(ctx context.Context, field grap
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Programme)
+	return (*quotedString)(&obj.Programme)
 }
 func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
@@ -95,7 +95,7 @@ func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.
 	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_label, obj, "CASE") {
 		return graphql.Null
 	}
-	return ec.marshalOString2string(ctx, field.Selections, obj.Label)
+	return (*quotedString)(&obj.Label)
 }
 func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueAction", field, false, false, errNoChildFieldsString)
@@ -296,7 +296,7 @@ func (ec *executionContext) fieldContext_DueActionConnection_totalCount(_ contex
 
 func (ec *executionContext) _DueActionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DueActionEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueActionEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_DueActionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DueActionEdge", field, false, false, errNoChildFieldsString)
@@ -327,7 +327,7 @@ func (ec *executionContext) fieldContext_DueActionEdge_node(_ context.Context, f
 
 func (ec *executionContext) _Me_subject(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_subject, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
+	return (*quotedString)(&obj.Subject)
 }
 func (ec *executionContext) fieldContext_Me_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -381,7 +381,7 @@ func (ec *executionContext) fieldContext_Me_organisation(_ context.Context, fiel
 
 func (ec *executionContext) _Me_role(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_role, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Role)
+	return (*quotedString)(&obj.Role)
 }
 func (ec *executionContext) fieldContext_Me_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -403,7 +403,7 @@ func (ec *executionContext) fieldContext_Me_purposes(_ context.Context, field gr
 
 func (ec *executionContext) _Me_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_purpose, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Purpose)
+	return (*quotedString)(&obj.Purpose)
 }
 func (ec *executionContext) fieldContext_Me_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -411,7 +411,7 @@ func (ec *executionContext) fieldContext_Me_purpose(_ context.Context, field gra
 
 func (ec *executionContext) _Me_rowScope(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_rowScope, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.RowScope)
+	return (*quotedString)(&obj.RowScope)
 }
 func (ec *executionContext) fieldContext_Me_rowScope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -489,7 +489,7 @@ func (ec *executionContext) fieldContext_Me_mutations(_ context.Context, field g
 
 func (ec *executionContext) _Me_policyVersion(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Me_policyVersion, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.PolicyVersion)
+	return (*quotedString)(&obj.PolicyVersion)
 }
 func (ec *executionContext) fieldContext_Me_policyVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Me", field, false, false, errNoChildFieldsString)
@@ -551,7 +551,7 @@ func (ec *executionContext) fieldContext_StaffConnection_totalCount(_ context.Co
 
 func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_StaffEdge_cursor, &ret)
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return (*quotedString)(&obj.Cursor)
 }
 func (ec *executionContext) fieldContext_StaffEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StaffEdge", field, false, false, errNoChildFieldsString)

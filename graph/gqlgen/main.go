@@ -84,12 +84,12 @@ func generate() error {
 		srcs[f] = string(src)
 		maps.Copy(marshallers, functions(string(src), marshalFunc))
 	}
-	silent := silentMarshallers(marshallers)
+	kinds := classifyMarshallers(marshallers)
 	var n counts
 	scalars := map[string]bool{}
 	for _, f := range files {
 		if src, ok := srcs[f]; ok {
-			if err := rewrite(f, src, plugin.plain, silent, &n, scalars); err != nil {
+			if err := rewrite(f, src, plugin.plain, kinds, &n, scalars); err != nil {
 				return fmt.Errorf("%s: %w", f, err)
 			}
 		}
@@ -174,8 +174,8 @@ func scalarError(typ string) string { return "errNoChildFields" + typ }
 
 // rewrite applies the rewrites to src, the text of one generated file, counting them in
 // n and adding the scalar types whose error it shares to scalars.
-func rewrite(path, src string, plain map[string]plainField, silent map[string]bool, n *counts, scalars map[string]bool) error {
-	text, p, err := rewritePlain(src, plain, silent)
+func rewrite(path, src string, plain map[string]plainField, kinds map[string]marshaller, n *counts, scalars map[string]bool) error {
+	text, p, err := rewritePlain(src, plain, kinds)
 	if err != nil {
 		return err
 	}

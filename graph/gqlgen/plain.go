@@ -39,7 +39,9 @@ import (
 //
 // A plain field's generated resolver is rewritten to ask the @category directive with a resolver that
 // returns nothing (the directive decides and logs; the value plays no part in it), read
-// the struct field or call the resolver, and marshal the value. Such a resolver sees the
+// the struct field or call the resolver, and marshal the value; a string read from the
+// struct is written in place (quotedString), without the closure graphql.MarshalString
+// allocates for every value. Such a resolver sees the
 // context of the object's field, not one of its own: none of the hub's scalar resolvers
 // looks at it (graph/lists' Selects, which does, serves connections, objects). A field context is built only to report an error
 // or a panic at the field's path, as gqlgen would. What a plain field skips is the
@@ -186,24 +188,63 @@ func functions(src string, re *regexp.Regexp) map[string]string {
 	return out
 }
 
-// silentMarshallers are the marshallers among bodies that never report an error of their
-// own: they do not look at the context, or they wrap a marshaller that never yields null.
-func silentMarshallers(bodies map[string]string) map[string]bool {
-	out := map[string]bool{}
+// marshaller is what the rewrite knows of a marshaller.
+type marshaller struct {
+	// silent: it never reports an error of its own (it does not look at the context, or
+	// wraps a marshaller that never yields null).
+	silent bool
+	// quoted is "value" or "pointer" when it writes a string (or a pointer to one, null
+	// for nil) through graphql.MarshalString, as quotedString writes it in place.
+	quoted string
+}
+
+var (
+	// quotedValue and quotedPointer are the bodies of the nullable string marshallers.
+	quotedValue = regexp.MustCompile(`^\t_ = sel
+	_ = ctx
+	res := graphql\.Marshal(?:String|ID)\(v\)
+	return res
+}
+$`)
+	quotedPointer = regexp.MustCompile(`^\tif v == nil \{
+		return graphql\.Null
+	\}
+	_ = sel
+	_ = ctx
+	res := graphql\.Marshal(?:String|ID)\(\*v\)
+	return res
+}
+$`)
+)
+
+// classifyMarshallers says what each marshaller of bodies is.
+func classifyMarshallers(bodies map[string]string) map[string]marshaller {
+	out := map[string]marshaller{}
 	for name, body := range bodies {
-		if m := nonNullMarshal.FindStringSubmatch(body); m != nil {
-			out[name] = neverNull[m[1]]
-			continue
+		var m marshaller
+		if g := nonNullMarshal.FindStringSubmatch(body); g != nil {
+			m.silent = neverNull[g[1]]
+			if g[1] == "graphql.MarshalString" || g[1] == "graphql.MarshalID" {
+				m.quoted = "value"
+			}
+		} else {
+			rest := strings.ReplaceAll(body, "_ = ctx\n", "")
+			m.silent = !strings.Contains(rest, "ctx")
+			switch {
+			case quotedValue.MatchString(body):
+				m.quoted = "value"
+			case quotedPointer.MatchString(body):
+				m.quoted = "pointer"
+			}
 		}
-		rest := strings.ReplaceAll(body, "_ = ctx\n", "")
-		out[name] = !strings.Contains(rest, "ctx")
+		out[name] = m
 	}
 	return out
 }
 
 // rewritePlain replaces the resolver functions of the plain fields in src; it returns
 // the new text and how many it rewrote.
-func rewritePlain(src string, fields map[string]plainField, silent map[string]bool) (string, int, error) {
+func rewritePlain(src string, fields map[string]plainField, marshallers map[string]marshaller) (string, int, error) {
 	var b strings.Builder
 	last, n := 0, 0
 	for _, m := range fieldFunc.FindAllStringSubmatchIndex(src, -1) {
@@ -233,7 +274,8 @@ func rewritePlain(src string, fields map[string]plainField, silent map[string]bo
 			n++
 			continue
 		}
-		if !silent[marshal] {
+		kind := marshallers[marshal]
+		if !kind.silent {
 			continue // its marshaller may report null, against the field's context
 		}
 		b.WriteString(src[last:m[1]])
@@ -244,6 +286,10 @@ func rewritePlain(src string, fields map[string]plainField, silent map[string]bo
 		if resolver != "" {
 			fmt.Fprintf(&b, "\tv, err := %s(ctx, obj)\n\tif err != nil {\n\t\tec.plainFieldError(ctx, field, (*executionContext).%s, err)\n\t\treturn graphql.Null\n\t}\n", resolver, fieldContext)
 			fmt.Fprintf(&b, "\treturn ec.%s(ctx, field.Selections, v)\n}\n", marshal)
+		} else if kind.quoted == "value" {
+			fmt.Fprintf(&b, "\treturn (*quotedString)(&obj.%s)\n}\n", goField)
+		} else if kind.quoted == "pointer" {
+			fmt.Fprintf(&b, "\tif obj.%s == nil {\n\t\treturn graphql.Null\n\t}\n\treturn (*quotedString)(obj.%s)\n}\n", goField, goField)
 		} else {
 			fmt.Fprintf(&b, "\treturn ec.%s(ctx, field.Selections, obj.%s)\n}\n", marshal, goField)
 		}

@@ -100,16 +100,16 @@ func field(resolve, middleware, marshal string) string {
 }
 
 func TestSilentMarshallers(t *testing.T) {
-	got := silentMarshallers(functions(marshallers, marshalFunc))
-	want := map[string]bool{
-		"marshalNString2string":      true,  // MarshalString never yields null
-		"marshalNDateTime2timeᚐTime": false, // a zero time is written as null, an error
-		"marshalOString2ᚖstring":     true,  // null is a value, no error
-		"marshalNString2ᚖstring":     false, // a nil pointer is an error
+	got := classifyMarshallers(functions(marshallers, marshalFunc))
+	want := map[string]marshaller{
+		"marshalNString2string":      {silent: true, quoted: "value"},   // MarshalString never yields null
+		"marshalNDateTime2timeᚐTime": {},                                // a zero time is written as null, an error
+		"marshalOString2ᚖstring":     {silent: true, quoted: "pointer"}, // null is a value, no error
+		"marshalNString2ᚖstring":     {},                                // a nil pointer is an error
 	}
-	for name, silent := range want {
-		if got[name] != silent {
-			t.Errorf("%s: silent %v, want %v", name, got[name], silent)
+	for name, m := range want {
+		if got[name] != m {
+			t.Errorf("%s: %+v, want %+v", name, got[name], m)
 		}
 	}
 	if len(got) != len(want) {
@@ -118,7 +118,7 @@ func TestSilentMarshallers(t *testing.T) {
 }
 
 func TestRewritePlain(t *testing.T) {
-	silent := silentMarshallers(functions(marshallers, marshalFunc))
+	kinds := classifyMarshallers(functions(marshallers, marshalFunc))
 	person := func(p plainField) map[string]plainField {
 		p.object, p.field = "Person", "familyName"
 		return map[string]plainField{p.funcName(): p}
@@ -135,12 +135,12 @@ func TestRewritePlain(t *testing.T) {
 		want: []string{
 			"defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)",
 			`if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {`,
-			"return ec.marshalNString2string(ctx, field.Selections, obj.FamilyName)",
+			"return (*quotedString)(&obj.FamilyName)",
 		},
 	}, {
 		name: "struct read without directives", resolve: "obj.FamilyName, nil", middleware: "nil", marsh: "marshalOString2ᚖstring",
 		field: plainField{goField: "FamilyName", leaf: true},
-		want:  []string{"defer ec.recoverPlainField(", "return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FamilyName)"},
+		want:  []string{"defer ec.recoverPlainField(", "if obj.FamilyName == nil {", "return graphql.Null", "return (*quotedString)(obj.FamilyName)"},
 	}, {
 		name: "resolver", resolve: "ec.Resolvers.Person().FamilyName(ctx, obj)", middleware: "nil", marsh: "marshalNString2string",
 		field: plainField{resolver: true, leaf: true},
@@ -177,7 +177,7 @@ func TestRewritePlain(t *testing.T) {
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			src := field(c.resolve, c.middleware, c.marsh)
-			out, n, err := rewritePlain(src, person(c.field), silent)
+			out, n, err := rewritePlain(src, person(c.field), kinds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,14 +207,14 @@ func TestRewritePlain(t *testing.T) {
 
 // What gqlgen writes must be what the rewrite expects, or the generator stops.
 func TestRewritePlainRefusesOtherOutput(t *testing.T) {
-	silent := silentMarshallers(functions(marshallers, marshalFunc))
+	kinds := classifyMarshallers(functions(marshallers, marshalFunc))
 	fields := map[string]plainField{"_Person_familyName": {object: "Person", field: "familyName", goField: "FamilyName", leaf: true}}
 	for name, src := range map[string]string{
 		"another resolver shape": strings.Replace(field("obj.FamilyName, nil", "nil", "marshalNString2string"), "ec.OperationContext,", "ec.OperationContext, nil,", 1),
 		"another struct field":   field("obj.GivenName, nil", "nil", "marshalNString2string"),
 		"a directive besides":    field("obj.FamilyName, nil", strings.Replace(categoryMiddleware, "next = directive1", "directive2 := directive1\n\t\t\tnext = directive2", 1), "marshalNString2string"),
 	} {
-		if _, _, err := rewritePlain(src, fields, silent); err == nil {
+		if _, _, err := rewritePlain(src, fields, kinds); err == nil {
 			t.Errorf("%s: rewritten", name)
 		}
 	}
