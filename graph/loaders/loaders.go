@@ -4,6 +4,7 @@ package loaders
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,28 +17,28 @@ import (
 // primed key in one statement. So a page of N parents costs one statement per relation,
 // whatever N, without the timing windows of a classic dataloader.
 type Loader[V any] struct {
-	// fetchMu serialises fetches of this relation; mu guards the maps and is never held
-	// while a fetch runs, so priming from another loader's fetch cannot deadlock.
+	// fetchMu serialises fetches of this relation; mu guards the fields below and is never
+	// held while a fetch runs, so priming from another loader's fetch cannot deadlock.
 	fetchMu sync.Mutex
 	mu      sync.Mutex
 	done    map[string]V
-	pending map[string]struct{}
+	// pending are the keys primed since the last fetch, repeats and keys done included:
+	// sorted out when a fetch needs them. A page primes every relation its rows have
+	// (a case primes fifteen), most of which the query never asks for, so priming is an
+	// append and the fetch, when there is one, pays for the set.
+	pending []string
 	fetch   func(ctx context.Context, keys []string) (map[string]V, error)
 }
 
 func newLoader[V any](fetch func(ctx context.Context, keys []string) (map[string]V, error)) *Loader[V] {
-	return &Loader[V]{done: map[string]V{}, pending: map[string]struct{}{}, fetch: fetch}
+	return &Loader[V]{done: map[string]V{}, fetch: fetch}
 }
 
 // Prime announces keys that will probably be asked for.
 func (l *Loader[V]) Prime(keys ...string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if _, ok := l.done[k]; !ok && k != "" {
-			l.pending[k] = struct{}{}
-		}
-	}
+	l.pending = append(l.pending, keys...)
+	l.mu.Unlock()
 }
 
 // Load returns the value of key, fetching it together with every pending key.
@@ -55,12 +56,15 @@ func (l *Loader[V]) Load(ctx context.Context, key string) (V, error) {
 		l.mu.Unlock()
 		return v, nil
 	}
-	l.pending[key] = struct{}{}
-	keys := make([]string, 0, len(l.pending))
-	for k := range l.pending {
-		keys = append(keys, k)
-	}
-	clear(l.pending)
+	// The key asked for, and every primed key that is not done (nor empty, which is no key).
+	keys := slices.DeleteFunc(l.pending, func(k string) bool {
+		_, done := l.done[k]
+		return done || k == ""
+	})
+	keys = append(keys, key)
+	l.pending = nil
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	l.mu.Unlock()
 
 	got, err := l.fetch(ctx, keys)
