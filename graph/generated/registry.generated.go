@@ -75,41 +75,26 @@ type SchoolRecordResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().Source(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
-			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().Source(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.RegistrySource)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsRegistrySource)
@@ -206,41 +191,26 @@ func (ec *executionContext) fieldContext_BenefitCase_applicationProtocol(_ conte
 }
 
 func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_applicantTaxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().ApplicantTaxCode(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_applicantTaxCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().ApplicantTaxCode(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsString)
@@ -350,41 +320,26 @@ func (ec *executionContext) fieldContext_BenefitCase_statusDate(_ context.Contex
 }
 
 func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitCase_monthlyAmountEur(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitCase().MonthlyAmountEur(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitCase_monthlyAmountEur(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitCase().MonthlyAmountEur(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitCase", field, true, true, errNoChildFieldsString)
@@ -488,41 +443,26 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_taxCode(_ contex
 }
 
 func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BenefitHouseholdMember_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.BenefitHouseholdMember().Role(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "HOUSEHOLD")
-				if err != nil {
-					var zeroVal *model.BenefitHouseholdRole
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.BenefitHouseholdRole
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.BenefitHouseholdRole) graphql.Marshaler {
-			return ec.marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_BenefitHouseholdMember_role(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.BenefitHouseholdMember().Role(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.BenefitHouseholdRole)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitHouseholdMember", field, true, true, errNoChildFieldsBenefitHouseholdRole)
@@ -551,41 +491,26 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_birthDate(_ cont
 }
 
 func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmploymentEvent().Source(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
-			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_EmploymentEvent_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.EmploymentEvent().Source(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.RegistrySource)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errNoChildFieldsRegistrySource)
@@ -696,41 +621,26 @@ func (ec *executionContext) fieldContext_EmploymentEvent_eventType(_ context.Con
 }
 
 func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EmploymentEvent_workerTaxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EmploymentEvent().WorkerTaxCode(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_EmploymentEvent_workerTaxCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.EmploymentEvent().WorkerTaxCode(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentEvent", field, true, true, errNoChildFieldsString)
@@ -952,41 +862,26 @@ func (ec *executionContext) fieldContext_Freshness_lastErrorAt(_ context.Context
 }
 
 func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Isee().Source(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
-			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Isee_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Isee().Source(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.RegistrySource)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsRegistrySource)
@@ -1061,41 +956,26 @@ func (ec *executionContext) fieldContext_Isee_origin(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_declarantTaxCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Isee().DeclarantTaxCode(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "IDENTITY")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Isee_declarantTaxCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Isee().DeclarantTaxCode(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsString)
@@ -1148,41 +1028,26 @@ func (ec *executionContext) fieldContext_Isee_dsuProtocol(_ context.Context, fie
 }
 
 func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Isee_valueEur(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Isee().ValueEur(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "SOCIO_ECONOMIC")
-				if err != nil {
-					var zeroVal *string
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *string
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Isee_valueEur(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.Isee().ValueEur(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*string)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Isee", field, true, true, errNoChildFieldsString)
@@ -1222,41 +1087,26 @@ func (ec *executionContext) fieldContext_Isee_householdSize(_ context.Context, f
 }
 
 func (ec *executionContext) _LabourStatus_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LabourStatus_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.LabourStatus().Source(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
-			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_LabourStatus_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.LabourStatus().Source(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.RegistrySource)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabourStatus", field, true, true, errNoChildFieldsRegistrySource)
@@ -1858,41 +1708,26 @@ func (ec *executionContext) fieldContext_SchoolQualification_obtainedDate(_ cont
 }
 
 func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SchoolRecord_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SchoolRecord().Source(ctx, obj)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				name, err := ec.unmarshalNDataCategory2string(ctx, "REGISTRY_PROVENANCE")
-				if err != nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, err
-				}
-				if ec.Directives.Category == nil {
-					var zeroVal *model.RegistrySource
-					return zeroVal, errors.New("directive category is not implemented")
-				}
-				return ec.Directives.Category(ctx, obj, directive0, name)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RegistrySource) graphql.Marshaler {
-			return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_SchoolRecord_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer ec.recoverDirectField(ctx, &ret)
+	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
+		return ec.Resolvers.SchoolRecord().Source(ctx, obj)
+	})
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	if resTmp == nil {
+		return ec.directFieldNil(ctx, fc, false)
+	}
+	res, ok := resTmp.(*model.RegistrySource)
+	if !ok {
+		return ec.directFieldType(ctx, resTmp, res)
+	}
+	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SchoolRecord", field, true, true, errNoChildFieldsRegistrySource)

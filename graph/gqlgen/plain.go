@@ -9,7 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Plain fields.
+// Plain and direct fields.
 //
 // Most of a page's fields read a struct field of a scalar or enum type: a person's
 // familyName, a project's status. gqlgen resolves each through graphql.ResolveField: it
@@ -19,36 +19,33 @@ import (
 // replace it. Per field that is eight allocations around one struct read; a 50-case page
 // reads some 5,000 of them.
 //
-// A plain field is one that
-//   - belongs to an object that is not a root type,
-//   - takes no arguments, and is a struct field (not a method) or a resolver without
-//     directives (every object's id, for one),
-//   - has a scalar or enum type, not a list, so it has no child fields whose paths
-//     would need its own field context,
-//   - carries no directive but @category, and
-//   - is written by a marshaller that cannot turn the value into null (one that could
-//     reports "must not be null" against the field context it finds: gqlgen's DateTime,
-//     for instance, writes a zero time as null).
+// The rewrite looks at the fields of objects that are not root types, take no arguments,
+// are read from a struct field (not a method) or by a resolver the hub implements, and
+// carry no directive but @category.
 //
-// A direct field is any other field of such an object without arguments, read from a
-// struct field or a resolver, with no directive but @category: an object, a list, a leaf
-// whose marshaller may report null. Its children need its field context, so that is
-// built as gqlgen builds it; what it skips is the closures and the boxing. Its @category
+// A plain field is such a field of a scalar or enum type, not a list, so no child of it
+// needs its field context for a path, whose marshaller cannot turn the value into null
+// (one that could reports "must not be null" against the field context it finds:
+// gqlgen's DateTime writes a zero time as null), and which is not a resolver with
+// @category. Its function asks the @category directive with a resolver that returns
+// nothing (the directive decides and logs; the value plays no part in it), reads the
+// struct field or calls the resolver, and marshals the value; a string read from the
+// struct is written in place (quotedString), without the closure graphql.MarshalString
+// allocates for every value. A field context is built only to report an error or a panic
+// at the field's path, as gqlgen would. Its resolver sees the context of the object's
+// field, not one of its own: none of the hub's scalar resolvers looks at it (graph/lists'
+// Selects, which does, serves connections).
+//
+// A direct field is any other: an object, a list, a leaf whose marshaller may report
+// null, a resolver with @category. Its children need its field context, so that is built
+// as gqlgen builds it; what it skips is the closures and the boxing. Its @category
 // directive still wraps the resolver (which passes its context on unchanged), so a read
 // is logged only once the resolver succeeded.
 //
-// A plain field's generated resolver is rewritten to ask the @category directive with a resolver that
-// returns nothing (the directive decides and logs; the value plays no part in it), read
-// the struct field or call the resolver, and marshal the value; a string read from the
-// struct is written in place (quotedString), without the closure graphql.MarshalString
-// allocates for every value. Such a resolver sees the
-// context of the object's field, not one of its own: none of the hub's scalar resolvers
-// looks at it (graph/lists' Selects, which does, serves connections, objects). A field context is built only to report an error
-// or a panic at the field's path, as gqlgen would. What a plain field skips is the
-// operation's field middleware (AroundFields and graphql.OperationContext's
+// Both skip the operation's field middleware (AroundFields, and graphql.OperationContext's
 // ResolverMiddleware): the hub installs none that looks at fields without arguments
-// (graph/server's refuseUnstorableText reads arguments only), and a test there fails
-// if a field middleware is added (TestNoFieldMiddleware).
+// (graph/server's refuseUnstorableText reads arguments only), and a test there fails if a
+// field middleware is added (TestNoFieldMiddleware).
 
 // plainField is what the rewrite needs to know about one field, from gqlgen's data.
 type plainField struct {
@@ -62,7 +59,8 @@ type plainField struct {
 // funcName is the name gqlgen gives the field's resolver function.
 func (p plainField) funcName() string { return "_" + p.object + "_" + p.field }
 
-// plainFields lists the fields of data that can be plain, before the marshaller is known.
+// plainFields lists the fields of data that can be plain or direct; which of the two a
+// leaf is depends on its marshaller, known once the code is generated.
 func plainFields(data *codegen.Data) map[string]plainField {
 	out := map[string]plainField{}
 	for _, o := range data.Objects {
@@ -78,11 +76,11 @@ func plainFields(data *codegen.Data) map[string]plainField {
 			}
 			k := f.TypeReference.Definition.Kind
 			leaf := f.TypeReference.GQL.Elem == nil && (k == ast.Scalar || k == ast.Enum)
-			// A resolver runs after its directives and may fail: a plain field with
-			// @category would log the read before the resolver ran, so that one is left to
-			// gqlgen. A direct field keeps the order (directFieldCategory).
+			// A resolver runs inside its directives and may fail: with @category, a plain
+			// field would log the read before the resolver ran, so such a leaf is direct,
+			// whose directive wraps the resolver (directFieldCategory).
 			if leaf && f.IsResolver && len(f.Directives) > 0 {
-				continue
+				leaf = false
 			}
 			category, other := false, false
 			for _, d := range f.Directives {
