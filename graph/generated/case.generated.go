@@ -113,15 +113,9 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.ActivityEntry().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -148,15 +142,9 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.ActivityEntry().Project(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Project)
+	res, answer, ok := directValue[*casedata.Project](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
@@ -183,15 +171,9 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.ActivityEntry().Author(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -262,15 +244,9 @@ func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.ActivityEntry().RecordedAt(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*time.Time)
+	res, answer, ok := directValue[*time.Time](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
 }
@@ -360,15 +336,9 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Assessment().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -395,15 +365,9 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Assessment().Person(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -430,15 +394,9 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Assessment().Assessor(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -476,15 +434,9 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return obj.Scores, nil
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.AssessmentScore)
+	res, answer, ok := directValue[[]casedata.AssessmentScore](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, field.Selections, res)
 }
@@ -553,15 +505,9 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]string)
+	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOServiceType2ᚕstringᚄ(ctx, field.Selections, res)
 }
@@ -712,15 +658,9 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Household(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Household)
+	res, answer, ok := directValue[*casedata.Household](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
@@ -747,15 +687,9 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Person(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -782,15 +716,9 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Organisation(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -817,15 +745,9 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().LeadWorker(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -852,15 +774,9 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Departments(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Department)
+	res, answer, ok := directValue[[]casedata.Department](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, field.Selections, res)
 }
@@ -887,15 +803,9 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Organisations(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.CaseOrganisation)
+	res, answer, ok := directValue[[]casedata.CaseOrganisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, field.Selections, res)
 }
@@ -922,15 +832,9 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Assessments(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Assessment)
+	res, answer, ok := directValue[[]casedata.Assessment](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, field.Selections, res)
 }
@@ -957,15 +861,9 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Projects(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Project)
+	res, answer, ok := directValue[[]casedata.Project](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, field.Selections, res)
 }
@@ -992,15 +890,9 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Interventions(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Intervention)
+	res, answer, ok := directValue[[]casedata.Intervention](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
@@ -1027,15 +919,9 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Activity(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.ActivityEntry)
+	res, answer, ok := directValue[[]casedata.ActivityEntry](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, field.Selections, res)
 }
@@ -1062,15 +948,9 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Participations(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.CaseParticipation)
+	res, answer, ok := directValue[[]casedata.CaseParticipation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, field.Selections, res)
 }
@@ -1097,15 +977,9 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().History(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.CaseEvent)
+	res, answer, ok := directValue[[]casedata.CaseEvent](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, field.Selections, res)
 }
@@ -1132,15 +1006,9 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Referrals(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Referral)
+	res, answer, ok := directValue[[]casedata.Referral](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, field.Selections, res)
 }
@@ -1167,15 +1035,9 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Transfers(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Transfer)
+	res, answer, ok := directValue[[]casedata.Transfer](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, field.Selections, res)
 }
@@ -1202,15 +1064,9 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().DueActions(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.DueAction)
+	res, answer, ok := directValue[[]casedata.DueAction](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, field.Selections, res)
 }
@@ -1237,15 +1093,9 @@ func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.Colle
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Case().Stale(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*bool)
+	res, answer, ok := directValue[*bool](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, res)
 }
@@ -1348,15 +1198,9 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -1430,15 +1274,9 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -1465,15 +1303,9 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Project(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Project)
+	res, answer, ok := directValue[*casedata.Project](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
@@ -1500,15 +1332,9 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Round(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Round)
+	res, answer, ok := directValue[*casedata.Round](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
@@ -1546,15 +1372,9 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Provider(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -1595,15 +1415,9 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Beneficiary(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -1759,15 +1573,9 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Intervention().Department(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Department)
+	res, answer, ok := directValue[*casedata.Department](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, field.Selections, res)
 }
@@ -1844,15 +1652,9 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Project().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -1890,15 +1692,9 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Project().Participant(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -1925,15 +1721,9 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Project().CaseManager(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -1960,15 +1750,9 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Project().Provider(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -1995,15 +1779,9 @@ func (ec *executionContext) _Project_objectives(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return obj.Objectives, nil
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]string)
+	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }
@@ -2124,15 +1902,9 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Project().Interventions(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Intervention)
+	res, answer, ok := directValue[[]casedata.Intervention](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }

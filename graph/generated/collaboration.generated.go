@@ -107,15 +107,9 @@ func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseEvent().SubjectID(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
 }
@@ -133,15 +127,9 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseEvent().Organisation(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -182,15 +170,9 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseEvent().Changes(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.FieldChange)
+	res, answer, ok := directValue[[]casedata.FieldChange](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
@@ -217,15 +199,9 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseEvent().Actor(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -263,15 +239,9 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseParticipation().Organisation(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -320,15 +290,9 @@ func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, fiel
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.CaseParticipation().BasisID(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
 }
@@ -461,15 +425,9 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.PersonDataChange().Changes(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.FieldChange)
+	res, answer, ok := directValue[[]casedata.FieldChange](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
@@ -496,15 +454,9 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.PersonDataChange().Actor(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -578,15 +530,9 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Referral().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -613,15 +559,9 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Referral().From(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -648,15 +588,9 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Referral().To(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -694,15 +628,9 @@ func (ec *executionContext) _Referral_categories(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Referral().Categories(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]string)
+	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODataCategory2ᚕstringᚄ(ctx, field.Selections, res)
 }
@@ -1002,15 +930,9 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Transfer().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -1037,15 +959,9 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Transfer().From(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -1072,15 +988,9 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Transfer().FromWorker(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
@@ -1107,15 +1017,9 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Transfer().To(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Organisation)
+	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
@@ -1142,15 +1046,9 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Transfer().ToWorker(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }

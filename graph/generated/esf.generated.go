@@ -419,15 +419,9 @@ func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
 		return obj.Missing, nil
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]string)
+	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }

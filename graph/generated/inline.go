@@ -173,26 +173,31 @@ func (ec *executionContext) directFieldError(ctx context.Context, fc *graphql.Fi
 	return graphql.Null
 }
 
-// directFieldNil is a direct field whose directive returned nothing, as graphql.ResolveField
-// answers it.
-func (ec *executionContext) directFieldNil(ctx context.Context, fc *graphql.FieldContext, nonNull bool) graphql.Marshaler {
-	if (nonNull || fc.NonNull) && !graphql.HasFieldError(ctx, fc) {
-		ec.Errorf(ctx, "must not be null")
+// directValue is the value a direct field's @category directive gave (res, err), taken as
+// graphql.ResolveField takes it: the value of type T, or else the answer to give instead
+// (an error at the field's path, a field that must not be null, a value of another type,
+// or a marshaller the directive returned).
+func directValue[T any](ec *executionContext, ctx context.Context, fc *graphql.FieldContext, res any, err error, nonNull bool) (T, graphql.Marshaler, bool) {
+	var zero T
+	switch v, ok := res.(T); {
+	case err != nil:
+		return zero, ec.directFieldError(ctx, fc, err, nonNull), false
+	case res == nil:
+		if (nonNull || fc.NonNull) && !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		if fc.NonNull && !nonNull {
+			return zero, graphql.RequiredNull, false
+		}
+		return zero, graphql.Null, false
+	case ok:
+		return v, nil, true
 	}
-	if fc.NonNull && !nonNull {
-		return graphql.RequiredNull
+	if m, ok := res.(graphql.Marshaler); ok {
+		return zero, m, false
 	}
-	return graphql.Null
-}
-
-// directFieldType is a direct field whose directive returned a value of another type than
-// want's: a marshaller is written as it is, anything else is an error.
-func (ec *executionContext) directFieldType(ctx context.Context, got, want any) graphql.Marshaler {
-	if m, ok := got.(graphql.Marshaler); ok {
-		return m
-	}
-	ec.Errorf(ctx, "unexpected type %T from middleware/directive chain, should be %T", got, want)
-	return graphql.Null
+	ec.Errorf(ctx, "unexpected type %T from middleware/directive chain, should be %T", res, zero)
+	return zero, graphql.Null, false
 }
 
 // recoverDirectField, deferred by a direct field once ctx holds its field context, turns

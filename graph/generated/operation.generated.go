@@ -426,15 +426,9 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Operation(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Operation)
+	res, answer, ok := directValue[*casedata.Operation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, field.Selections, res)
 }
@@ -461,15 +455,9 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Round(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Round)
+	res, answer, ok := directValue[*casedata.Round](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
@@ -496,15 +484,9 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Person(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -553,15 +535,9 @@ func (ec *executionContext) _Participation_gender(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Gender(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOGender2ᚖstring(ctx, field.Selections, res)
 }
@@ -651,15 +627,9 @@ func (ec *executionContext) _Participation_disability(ctx context.Context, field
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HEALTH", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Disability(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
@@ -677,15 +647,9 @@ func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Cont
 	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().ThirdCountryNational(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
@@ -703,15 +667,9 @@ func (ec *executionContext) _Participation_foreignBackground(ctx context.Context
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SPECIAL_OTHER", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().ForeignBackground(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
@@ -729,15 +687,9 @@ func (ec *executionContext) _Participation_minority(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SPECIAL_OTHER", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Minority(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
@@ -755,15 +707,9 @@ func (ec *executionContext) _Participation_homeless(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Homeless(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
@@ -781,15 +727,9 @@ func (ec *executionContext) _Participation_rural(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Participation().Rural(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }

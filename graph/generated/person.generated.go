@@ -126,15 +126,9 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().Members(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.HouseholdMember)
+	res, answer, ok := directValue[[]casedata.HouseholdMember](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
@@ -161,15 +155,9 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().Cases(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Case)
+	res, answer, ok := directValue[[]casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, field.Selections, res)
 }
@@ -196,15 +184,9 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().Benefits(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.BenefitCase)
+	res, answer, ok := directValue[[]registrydata.BenefitCase](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
@@ -231,15 +213,9 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().Isee(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.ISEE)
+	res, answer, ok := directValue[[]registrydata.ISEE](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, field.Selections, res)
 }
@@ -266,15 +242,9 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().LabourStatuses(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.LabourStatus)
+	res, answer, ok := directValue[[]registrydata.LabourStatus](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, field.Selections, res)
 }
@@ -301,15 +271,9 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Household().SchoolRecords(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.SchoolRecord)
+	res, answer, ok := directValue[[]registrydata.SchoolRecord](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
@@ -349,15 +313,9 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.HouseholdMember().Household(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Household)
+	res, answer, ok := directValue[*casedata.Household](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
@@ -384,15 +342,9 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.HouseholdMember().Person(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -488,15 +440,9 @@ func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PSEUDONYM", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Pseudonym(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -656,15 +602,9 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Households(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.HouseholdMember)
+	res, answer, ok := directValue[[]casedata.HouseholdMember](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
@@ -691,15 +631,9 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Participations(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.Participation)
+	res, answer, ok := directValue[[]casedata.Participation](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, field.Selections, res)
 }
@@ -726,15 +660,9 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Rectifications(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]casedata.PersonDataChange)
+	res, answer, ok := directValue[[]casedata.PersonDataChange](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, field.Selections, res)
 }
@@ -761,15 +689,9 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Benefits(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.BenefitCase)
+	res, answer, ok := directValue[[]registrydata.BenefitCase](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
@@ -796,15 +718,9 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().Isee(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*registrydata.ISEE)
+	res, answer, ok := directValue[*registrydata.ISEE](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, field.Selections, res)
 }
@@ -831,15 +747,9 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().LabourStatus(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*registrydata.LabourStatus)
+	res, answer, ok := directValue[*registrydata.LabourStatus](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, field.Selections, res)
 }
@@ -866,15 +776,9 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().EmploymentEvents(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.EmploymentEvent)
+	res, answer, ok := directValue[[]registrydata.EmploymentEvent](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, field.Selections, res)
 }
@@ -901,15 +805,9 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Person().SchoolRecords(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.SchoolRecord)
+	res, answer, ok := directValue[[]registrydata.SchoolRecord](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }

@@ -84,15 +84,9 @@ func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graph
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().Source(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.RegistrySource)
+	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
@@ -132,15 +126,9 @@ func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().Freshness(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.Freshness)
+	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
@@ -200,15 +188,9 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().ApplicantTaxCode(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -226,15 +208,9 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().Applicant(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -261,15 +237,9 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().HouseholdMembers(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.([]registrydata.BenefitMember)
+	res, answer, ok := directValue[[]registrydata.BenefitMember](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, field.Selections, res)
 }
@@ -329,15 +299,9 @@ func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, f
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitCase().MonthlyAmountEur(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -452,15 +416,9 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.BenefitHouseholdMember().Role(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.BenefitHouseholdRole)
+	res, answer, ok := directValue[*model.BenefitHouseholdRole](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, field.Selections, res)
 }
@@ -500,15 +458,9 @@ func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.EmploymentEvent().Source(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.RegistrySource)
+	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
@@ -548,15 +500,9 @@ func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, fiel
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.Freshness)
+	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
@@ -630,15 +576,9 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.EmploymentEvent().WorkerTaxCode(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -656,15 +596,9 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -871,15 +805,9 @@ func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.Coll
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Isee().Source(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.RegistrySource)
+	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
@@ -919,15 +847,9 @@ func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Isee().Freshness(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.Freshness)
+	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
@@ -965,15 +887,9 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Isee().DeclarantTaxCode(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -991,15 +907,9 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Isee().Declarant(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -1037,15 +947,9 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.Isee().ValueEur(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*string)
+	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
@@ -1096,15 +1000,9 @@ func (ec *executionContext) _LabourStatus_source(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.LabourStatus().Source(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.RegistrySource)
+	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
@@ -1144,15 +1042,9 @@ func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.LabourStatus().Freshness(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.Freshness)
+	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
@@ -1201,15 +1093,9 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
 		return obj.Person, nil
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -1717,15 +1603,9 @@ func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field grap
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.SchoolRecord().Source(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.RegistrySource)
+	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
@@ -1765,15 +1645,9 @@ func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field g
 	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.Freshness)
+	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
@@ -1822,15 +1696,9 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.SchoolRecord().Student(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Person)
+	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
@@ -1929,15 +1797,9 @@ func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, fie
 	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.SchoolRecord().Qualification(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*model.SchoolQualification)
+	res, answer, ok := directValue[*model.SchoolQualification](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx, field.Selections, res)
 }

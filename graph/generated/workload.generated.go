@@ -42,15 +42,9 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.DueAction().Case(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Case)
+	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
@@ -132,15 +126,9 @@ func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphq
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.DueAction().Overdue(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*bool)
+	res, answer, ok := directValue[*bool](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, res)
 }
@@ -158,15 +146,9 @@ func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field gr
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.DueAction().DaysOverdue(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*int)
+	res, answer, ok := directValue[*int](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, res)
 }
@@ -184,15 +166,9 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
 		return ec.Resolvers.DueAction().LeadWorker(ctx, obj)
 	})
-	if err != nil {
-		return ec.directFieldError(ctx, fc, err, false)
-	}
-	if resTmp == nil {
-		return ec.directFieldNil(ctx, fc, false)
-	}
-	res, ok := resTmp.(*casedata.Staff)
+	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
 	if !ok {
-		return ec.directFieldType(ctx, resTmp, res)
+		return answer
 	}
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }

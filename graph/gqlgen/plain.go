@@ -317,9 +317,7 @@ func writeDirect(b *strings.Builder, fieldContext, goField, resolver, category, 
 		} else {
 			fmt.Fprintf(b, "\t\treturn %s, nil\n\t})\n", read)
 		}
-		fmt.Fprintf(b, "\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", nonNull)
-		fmt.Fprintf(b, "\tif resTmp == nil {\n\t\treturn ec.directFieldNil(ctx, fc, %s)\n\t}\n", nonNull)
-		fmt.Fprintf(b, "\tres, ok := resTmp.(%s)\n\tif !ok {\n\t\treturn ec.directFieldType(ctx, resTmp, res)\n\t}\n", typ)
+		fmt.Fprintf(b, "\tres, answer, ok := directValue[%s](ec, ctx, fc, resTmp, err, %s)\n\tif !ok {\n\t\treturn answer\n\t}\n", typ, nonNull)
 	case resolver != "":
 		fmt.Fprintf(b, "\tres, err := %s\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", read, nonNull)
 	default:

@@ -161,9 +161,8 @@ func TestRewritePlain(t *testing.T) {
 			"defer ec.recoverDirectField(ctx, &ret)",
 			`resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {`,
 			"return ec.Resolvers.Person().FamilyName(ctx, obj)",
-			"return ec.directFieldError(ctx, fc, err, false)",
-			"return ec.directFieldNil(ctx, fc, false)",
-			"res, ok := resTmp.(string)",
+			"res, answer, ok := directValue[string](ec, ctx, fc, resTmp, err, false)",
+			"return answer",
 			"return ec.marshalNString2ᚖstring(ctx, field.Selections, res)",
 		},
 	}, {
