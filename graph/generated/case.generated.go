@@ -5,9 +5,7 @@ package generated
 import (
 	"context"
 	"errors"
-	"math"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -2741,11 +2739,8 @@ func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context
 var activityEntryImplementors = []string{"ActivityEntry", "Node"}
 
 func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.SelectionSet, obj *casedata.ActivityEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, activityEntryImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, activityEntryImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2799,33 +2794,17 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var activityEntryPayloadImplementors = []string{"ActivityEntryPayload"}
 
 func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ActivityEntryPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, activityEntryPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, activityEntryPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2839,33 +2818,17 @@ func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var areaScoreImplementors = []string{"AreaScore"}
 
 func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet, obj *casedata.AssessmentScore) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, areaScoreImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, areaScoreImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2889,33 +2852,17 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var assessmentImplementors = []string{"Assessment", "Node"}
 
 func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSet, obj *casedata.Assessment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assessmentImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, assessmentImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2984,33 +2931,17 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var assessmentPayloadImplementors = []string{"AssessmentPayload"}
 
 func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AssessmentPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assessmentPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, assessmentPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3024,33 +2955,17 @@ func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.Sele
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var caseImplementors = []string{"Case", "Node"}
 
 func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *casedata.Case) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, caseImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3174,33 +3089,17 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var caseConnectionImplementors = []string{"CaseConnection"}
 
 func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CaseConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, caseConnectionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3224,33 +3123,17 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var caseEdgeImplementors = []string{"CaseEdge"}
 
 func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CaseEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, caseEdgeImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3269,33 +3152,17 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var caseOrganisationLinkImplementors = []string{"CaseOrganisationLink"}
 
 func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseOrganisation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseOrganisationLinkImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, caseOrganisationLinkImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3314,33 +3181,17 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var casePayloadImplementors = []string{"CasePayload"}
 
 func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CasePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, casePayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, casePayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3354,33 +3205,17 @@ func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var interventionImplementors = []string{"Intervention", "Node"}
 
 func (ec *executionContext) _Intervention(ctx context.Context, sel ast.SelectionSet, obj *casedata.Intervention) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, interventionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, interventionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3469,33 +3304,17 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var interventionPayloadImplementors = []string{"InterventionPayload"}
 
 func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InterventionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, interventionPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, interventionPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3509,33 +3328,17 @@ func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var projectImplementors = []string{"Project", "Node"}
 
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *casedata.Project) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, projectImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3624,33 +3427,17 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var projectPayloadImplementors = []string{"ProjectPayload"}
 
 func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProjectPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, projectPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3664,23 +3451,10 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // marshalSliceInline marshals the elements of a list of objects one after another on
@@ -41,35 +45,113 @@ func marshalSliceInline(ctx context.Context, length int, marshalElement func(ctx
 	return ret
 }
 
-// marshalObject is an object's fields as the response writes them. gqlgen's FieldSet
-// writes the same JSON, keeping a map of the aliases written so that deferred fields
-// merged into the object are written once, and copying every field it yields to the
-// heap; no field is deferred (graph/gqlgen), and a field whose alias was written already
-// is skipped here too.
-func marshalObject(fields []graphql.CollectedField, values []graphql.Marshaler) graphql.Marshaler {
-	return &objectFields{fields: fields, values: values}
+// objectShape is how the objects of one selection are written: the fields collected
+// from it, once per request (objectShapes), and their response keys as written, `{"a":`
+// for the first and `,"b":` for the others. A field whose alias was written already has
+// no key and is skipped: gqlgen's FieldSet writes every alias once too, keeping a map of
+// the aliases written so that deferred fields merged into an object are not repeated, and
+// no field is deferred here (graph/gqlgen).
+type objectShape struct {
+	fields []graphql.CollectedField
+	keys   []string
 }
 
+func newShape(fields []graphql.CollectedField) *objectShape {
+	s := &objectShape{fields: fields, keys: make([]string, len(fields))}
+	var b strings.Builder
+	for i := range fields {
+		alias := fields[i].Alias
+		if written(fields[:i], alias) {
+			continue
+		}
+		b.Reset()
+		if i == 0 {
+			b.WriteString("{")
+		} else {
+			b.WriteString(",")
+		}
+		writeName(&b, alias)
+		b.WriteString(":")
+		s.keys[i] = b.String()
+	}
+	return s
+}
+
+// objectShapes are one request's shapes, by selection and object type: every object of a
+// list shares its selection, so its fields are collected, and its keys written out, once
+// for all of them. gqlgen's own cache (graphql.CollectFields) is keyed the same way but
+// hashes the type's name for every object it is asked about. Root fields run on
+// goroutines of their own, hence the mutex.
+type objectShapes struct {
+	mu sync.Mutex
+	m  map[shapeKey]*objectShape
+}
+
+// shapeKey is a selection (its elements, which the parsed query holds for the whole
+// request, and their number) and the object type's implementors (a variable per type).
+type shapeKey struct {
+	sel          *ast.Selection
+	n            int
+	implementors *string
+}
+
+// objectInline is how many values an object holds without a second allocation.
+const objectInline = 8
+
+// objectFields is an object being resolved, then written: its shape and the values of its
+// fields, in one allocation for objects of up to objectInline fields, where gqlgen's
+// field set and the marshaller written from it took three.
 type objectFields struct {
-	fields []graphql.CollectedField
-	values []graphql.Marshaler
+	shape    *objectShape
+	Values   []graphql.Marshaler
+	Invalids uint32
+	inline   [objectInline]graphql.Marshaler
+}
+
+// newObject starts an object of the type of implementors for the selection sel, with the
+// request's shapes: graph/gqlgen rewrites every object below the root to begin here, in
+// place of graphql.CollectFields and graphql.NewFieldSet.
+func newObject(shapes *objectShapes, op *graphql.OperationContext, sel ast.SelectionSet, implementors []string) *objectFields {
+	key := shapeKey{sel: unsafe.SliceData(sel), n: len(sel), implementors: unsafe.SliceData(implementors)}
+	shapes.mu.Lock()
+	s, ok := shapes.m[key]
+	shapes.mu.Unlock()
+	if !ok {
+		s = newShape(graphql.CollectFields(op, sel, implementors))
+		shapes.mu.Lock()
+		if shapes.m == nil {
+			shapes.m = map[shapeKey]*objectShape{}
+		}
+		shapes.m[key] = s
+		shapes.mu.Unlock()
+	}
+	o := &objectFields{shape: s}
+	if n := len(s.fields); n <= objectInline {
+		o.Values = o.inline[:n:n]
+	} else {
+		o.Values = make([]graphql.Marshaler, n)
+	}
+	return o
+}
+
+// fields are the fields of the object's selection.
+func (o *objectFields) fields() []graphql.CollectedField { return o.shape.fields }
+
+// marshalObject writes the fields of a root object (the others start with newObject).
+func marshalObject(fields []graphql.CollectedField, values []graphql.Marshaler) graphql.Marshaler {
+	return &objectFields{shape: newShape(fields), Values: values}
 }
 
 func (o *objectFields) MarshalGQL(w io.Writer) {
-	io.WriteString(w, "{")
-	first := true
-	for i := range o.fields {
-		alias := o.fields[i].Alias
-		if written(o.fields[:i], alias) {
-			continue
+	if len(o.shape.keys) == 0 {
+		io.WriteString(w, "{}")
+		return
+	}
+	for i, k := range o.shape.keys {
+		if k != "" {
+			io.WriteString(w, k)
+			o.Values[i].MarshalGQL(w)
 		}
-		if !first {
-			io.WriteString(w, ",")
-		}
-		first = false
-		writeName(w, alias)
-		io.WriteString(w, ":")
-		o.values[i].MarshalGQL(w)
 	}
 	io.WriteString(w, "}")
 }

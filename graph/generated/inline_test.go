@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // A plain field's string is written byte for byte as graphql.MarshalString writes it.
@@ -32,4 +33,58 @@ func TestQuotedStringDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations", n)
 	}
 	_ = m
+}
+
+// An object is written byte for byte as gqlgen's field set writes it: every alias once,
+// in the order collected, whatever the values.
+func TestObjectWritesAsFieldSet(t *testing.T) {
+	field := func(alias string) graphql.CollectedField {
+		return graphql.CollectedField{Field: &ast.Field{Alias: alias, Name: alias}}
+	}
+	for name, aliases := range map[string][]string{
+		"none":           nil,
+		"one":            {"id"},
+		"several":        {"id", "taxCode", "familyName", "__typename"},
+		"an alias twice": {"id", "name", "id"},
+		"many":           {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"},
+	} {
+		fields := make([]graphql.CollectedField, len(aliases))
+		values := make([]graphql.Marshaler, len(aliases))
+		for i, a := range aliases {
+			fields[i] = field(a)
+			values[i] = graphql.MarshalString(a + `"` + string(rune('0'+i)))
+		}
+		want := graphql.NewFieldSet(fields)
+		copy(want.Values, values)
+		var w, g bytes.Buffer
+		want.MarshalGQL(&w)
+		got := &objectFields{shape: newShape(fields), Values: values}
+		got.MarshalGQL(&g)
+		if g.String() != w.String() {
+			t.Errorf("%s: wrote %s, gqlgen writes %s", name, g.String(), w.String())
+		}
+	}
+}
+
+// The objects of one selection share its shape, collected once, and cost one allocation
+// each when they have at most objectInline fields.
+func TestObjectsShareTheirShape(t *testing.T) {
+	doc := &ast.QueryDocument{}
+	sel := ast.SelectionSet{&ast.Field{Alias: "id", Name: "id"}, &ast.Field{Alias: "name", Name: "name"}}
+	op := &graphql.OperationContext{Doc: doc}
+	implementors := []string{"Thing"}
+	var shapes objectShapes
+	first := newObject(&shapes, op, sel, implementors)
+	if got := len(first.fields()); got != 2 {
+		t.Fatalf("%d fields collected, want 2", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = newObject(&shapes, op, sel, implementors) }); n != 1 {
+		t.Errorf("%v allocations an object, want 1", n)
+	}
+	if again := newObject(&shapes, op, sel, implementors); again.shape != first.shape {
+		t.Error("a second object of the selection collected its fields again")
+	}
+	if other := newObject(&shapes, op, sel, []string{"Other"}); other.shape == first.shape {
+		t.Error("another type shares the shape of the first")
+	}
 }

@@ -4,9 +4,7 @@ package generated
 
 import (
 	"context"
-	"math"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -1083,11 +1081,8 @@ func (ec *executionContext) unmarshalInputRecordParticipantExitInput(ctx context
 var operationImplementors = []string{"Operation", "Node"}
 
 func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Operation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, operationImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1156,33 +1151,17 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var operationConnectionImplementors = []string{"OperationConnection"}
 
 func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operationConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, operationConnectionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1206,33 +1185,17 @@ func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var operationEdgeImplementors = []string{"OperationEdge"}
 
 func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operationEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, operationEdgeImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1251,33 +1214,17 @@ func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var operationRoundImplementors = []string{"OperationRound", "Node"}
 
 func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.SelectionSet, obj *casedata.Round) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, operationRoundImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, operationRoundImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1316,33 +1263,17 @@ func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.Selecti
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var participationImplementors = []string{"Participation", "Node"}
 
 func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Participation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, participationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, participationImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1446,33 +1377,17 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var participationConnectionImplementors = []string{"ParticipationConnection"}
 
 func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, participationConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, participationConnectionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1496,33 +1411,17 @@ func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel as
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var participationEdgeImplementors = []string{"ParticipationEdge"}
 
 func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, participationEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, participationEdgeImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1541,33 +1440,17 @@ func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.Sele
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var participationPayloadImplementors = []string{"ParticipationPayload"}
 
 func (ec *executionContext) _ParticipationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, participationPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, participationPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1581,23 +1464,10 @@ func (ec *executionContext) _ParticipationPayload(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -4,9 +4,7 @@ package generated
 
 import (
 	"context"
-	"math"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
@@ -1195,11 +1193,8 @@ func (ec *executionContext) unmarshalInputRegisterPersonInput(ctx context.Contex
 var createHouseholdPayloadImplementors = []string{"CreateHouseholdPayload"}
 
 func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateHouseholdPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createHouseholdPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, createHouseholdPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1213,33 +1208,17 @@ func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var householdImplementors = []string{"Household", "Node"}
 
 func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet, obj *casedata.Household) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, householdImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, householdImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1293,33 +1272,17 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var householdMemberImplementors = []string{"HouseholdMember", "Node"}
 
 func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *casedata.HouseholdMember) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, householdMemberImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, householdMemberImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1358,33 +1321,17 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var householdMemberPayloadImplementors = []string{"HouseholdMemberPayload"}
 
 func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.HouseholdMemberPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, householdMemberPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, householdMemberPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1398,33 +1345,17 @@ func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var personImplementors = []string{"Person", "Node"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *casedata.Person) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, personImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1538,33 +1469,17 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var personConnectionImplementors = []string{"PersonConnection"}
 
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PersonConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, personConnectionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1588,33 +1503,17 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var personEdgeImplementors = []string{"PersonEdge"}
 
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PersonEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, personEdgeImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1633,33 +1532,17 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var registerPersonPayloadImplementors = []string{"RegisterPersonPayload"}
 
 func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterPersonPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, registerPersonPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, registerPersonPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1673,23 +1556,10 @@ func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -4,9 +4,7 @@ package generated
 
 import (
 	"context"
-	"math"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -1487,11 +1485,8 @@ func (ec *executionContext) unmarshalInputWithdrawConsentInput(ctx context.Conte
 var consentEventImplementors = []string{"ConsentEvent"}
 
 func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, consentEventImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, consentEventImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1525,33 +1520,17 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var consentRecordImplementors = []string{"ConsentRecord"}
 
 func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentRecord) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, consentRecordImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, consentRecordImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1630,33 +1609,17 @@ func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var consentRecordPayloadImplementors = []string{"ConsentRecordPayload"}
 
 func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentRecordPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, consentRecordPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, consentRecordPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1670,33 +1633,17 @@ func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var erasePersonPayloadImplementors = []string{"ErasePersonPayload"}
 
 func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ErasePersonPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, erasePersonPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, erasePersonPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1715,33 +1662,17 @@ func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.Sel
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var personRectificationImplementors = []string{"PersonRectification"}
 
 func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Rectification) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personRectificationImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, personRectificationImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1790,33 +1721,17 @@ func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var processingRestrictionImplementors = []string{"ProcessingRestriction"}
 
 func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Restriction) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, processingRestrictionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, processingRestrictionImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1885,33 +1800,17 @@ func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var processingRestrictionPayloadImplementors = []string{"ProcessingRestrictionPayload"}
 
 func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProcessingRestrictionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, processingRestrictionPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, processingRestrictionPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1925,33 +1824,17 @@ func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, s
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var purposeLegalBasisImplementors = []string{"PurposeLegalBasis"}
 
 func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.SelectionSet, obj *model.PurposeLegalBasis) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, purposeLegalBasisImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, purposeLegalBasisImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1990,33 +1873,17 @@ func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.Sele
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var rectifyPersonPayloadImplementors = []string{"RectifyPersonPayload"}
 
 func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RectifyPersonPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rectifyPersonPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, rectifyPersonPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2030,33 +1897,17 @@ func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var rightsRequestImplementors = []string{"RightsRequest"}
 
 func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Request) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2150,33 +2001,17 @@ func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var rightsRequestEventImplementors = []string{"RightsRequestEvent"}
 
 func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.RequestEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestEventImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestEventImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2205,33 +2040,17 @@ func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.Sel
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var rightsRequestPayloadImplementors = []string{"RightsRequestPayload"}
 
 func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RightsRequestPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rightsRequestPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestPayloadImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2245,33 +2064,17 @@ func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.S
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 var subjectAccessExportImplementors = []string{"SubjectAccessExport"}
 
 func (ec *executionContext) _SubjectAccessExport(ctx context.Context, sel ast.SelectionSet, obj *model.SubjectAccessExport) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subjectAccessExportImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	var deferredFieldSet *graphql.FieldSet // no field is deferred (graph/gqlgen)
-	var deferLabelToView map[string]*graphql.FieldSetView
+	out := newObject(&ec.shapes, ec.OperationContext, sel, subjectAccessExportImplementors)
+	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2300,23 +2103,10 @@ func (ec *executionContext) _SubjectAccessExport(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	if len(deferLabelToView) > 0 {
-		ec.ProcessDeferredGroup(graphql.DeferredGroup{
-			Defers:   deferLabelToView,
-			Path:     graphql.GetPath(ctx),
-			FieldSet: deferredFieldSet,
-			Context:  ctx,
-		})
-	}
-
-	return marshalObject(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -5826,6 +5826,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	// shapes are the selections of the request's objects, collected once (inline.go).
+	shapes objectShapes
 }
 
 func newExecutionContext(

@@ -12,9 +12,11 @@
 // With no field deferred any more (only a field on a goroutine of its own can be), objects
 // no longer allocate an empty set of deferred fields and build their path for it, as
 // gqlgen has every object do, and they are written without the map of the aliases written
-// that gqlgen keeps for merging deferred fields (marshalObject); a fragment marked @defer
-// arrives with the rest of the response (the hub's transports never sent deferred parts
-// anyway). And the fields of a scalar type share one error for "has no child fields"
+// that gqlgen keeps for merging deferred fields; a fragment marked @defer arrives with the
+// rest of the response (the hub's transports never sent deferred parts anyway). An object
+// below the root takes its fields from the request's shape of its selection, collected
+// once for every object of a list with the response keys written out, and holds its
+// values itself (newObject): one allocation where gqlgen's field set took three. And the fields of a scalar type share one error for "has no child fields"
 // instead of allocating it at every field resolved.
 //
 // A field that only reads a scalar from its object's struct (a plain field, plain.go)
@@ -94,15 +96,15 @@ func generate() error {
 			}
 		}
 	}
-	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 {
-		return fmt.Errorf("found %d lists, %d objects (%d returning their field set), %d scalar types and %d plain fields to rewrite in %s: gqlgen's output changed",
-			n.lists, n.objects, n.returns, len(scalars), n.plain, dir)
+	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 || n.shaped == 0 || n.shapes != 1 {
+		return fmt.Errorf("found %d lists, %d objects (%d returning their field set, %d shaped), %d scalar types, %d plain fields and %d execution contexts to rewrite in %s: gqlgen's output changed",
+			n.lists, n.objects, n.returns, n.shaped, len(scalars), n.plain, n.shapes, dir)
 	}
 	return writeScalarErrors(filepath.Join(dir, scalarErrorsFile), cfg.Exec.Package, scalars)
 }
 
 // counts are the rewrites made.
-type counts struct{ lists, objects, returns, plain int }
+type counts struct{ lists, objects, returns, plain, shaped, shapes int }
 
 // inlineFields is the plugin that runs the fields of every object but the root types on
 // their object's goroutine, and finds the fields that can be plain (plain.go).
@@ -187,6 +189,14 @@ func rewrite(path, src string, plain map[string]plainField, kinds map[string]mar
 	text = strings.ReplaceAll(text, noDeferredSet, noDeferred)
 	n.returns += strings.Count(text, fieldSetReturn)
 	text = strings.ReplaceAll(text, fieldSetReturn, objectReturn)
+	text, err = rewriteObjects(text, n)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(text, executionContextType) {
+		text = strings.Replace(text, executionContextType, executionContextShapes, 1)
+		n.shapes++
+	}
 	text = scalarChildren.ReplaceAllStringFunc(text, func(m string) string {
 		typ := scalarChildren.FindStringSubmatch(m)[1]
 		scalars[typ] = true
@@ -227,4 +237,86 @@ func writeScalarErrors(path, pkg string, scalars map[string]bool) error {
 		return err
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// An object below the root starts by collecting its fields into gqlgen's field set, which
+// it writes through marshalObject: three allocations an object, and a cache key hashed for
+// every object of a list although all of them share one selection. objectStart is that
+// start; shapedStart takes the request's shape of the selection instead (collected
+// once, with the response keys written out) and one object holding the values.
+var objectStart = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)\(ctx context\.Context, sel ast\.SelectionSet, obj [^)]*\) graphql\.Marshaler \{
+	fields := graphql\.CollectFields\(ec\.OperationContext, sel, (\w+Implementors)\)
+
+	out := graphql\.NewFieldSet\(fields\)
+	var deferredFieldSet \*graphql\.FieldSet // no field is deferred \(graph/gqlgen\)
+	var deferLabelToView map\[string\]\*graphql\.FieldSetView
+`)
+
+const (
+	shapedStart = "\tout := newObject(&ec.shapes, ec.OperationContext, sel, %s)\n\tfields := out.fields()\n"
+	// objectEnd is how such an object ends once the other rewrites are done; shapedEnd
+	// drops the dispatch of concurrent fields (it has none) and the deferred groups (nor
+	// those), and returns the object itself.
+	objectEnd = `	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+` + onlyDeferred + `
+	return marshalObject(fields, out.Values)
+}
+`
+	shapedEnd = `	if out.Invalids > 0 {
+		return graphql.Null
+	}
+	return out
+}
+`
+)
+
+// executionContextType is the request's execution context; executionContextShapes gives
+// it the request's shapes of selections (newObject).
+const (
+	executionContextType = `type executionContext struct {
+	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+}
+`
+	executionContextShapes = `type executionContext struct {
+	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	// shapes are the selections of the request's objects, collected once (inline.go).
+	shapes objectShapes
+}
+`
+)
+
+// rewriteObjects rewrites the objects below the root to start with shapedStart and end
+// with shapedEnd, counting them in n.
+func rewriteObjects(src string, n *counts) (string, error) {
+	var b strings.Builder
+	last := 0
+	for _, m := range objectStart.FindAllStringSubmatchIndex(src, -1) {
+		name, implementors := src[m[2]:m[3]], src[m[4]:m[5]]
+		end := strings.Index(src[m[1]:], "\n}\n")
+		if end < 0 {
+			return "", fmt.Errorf("_%s has no end", name)
+		}
+		body := src[m[1] : m[1]+end+3]
+		if strings.Contains(body, "out.Concurrently(") || strings.Count(body, objectEnd) != 1 || !strings.HasSuffix(body, objectEnd) {
+			return "", fmt.Errorf("_%s does not end as an object without concurrent fields: gqlgen's output changed", name)
+		}
+		// The header up to the field set, the new start, the loop, the new end.
+		header := src[m[0]:m[1]]
+		header = header[:strings.Index(header, "\tfields := ")]
+		b.WriteString(src[last:m[0]])
+		b.WriteString(header)
+		fmt.Fprintf(&b, shapedStart, implementors)
+		b.WriteString(strings.TrimSuffix(body, objectEnd))
+		b.WriteString(shapedEnd)
+		last = m[1] + end + 3
+		n.shaped++
+	}
+	b.WriteString(src[last:])
+	return b.String(), nil
 }

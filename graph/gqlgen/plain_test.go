@@ -218,3 +218,65 @@ func TestRewritePlainRefusesOtherOutput(t *testing.T) {
 		}
 	}
 }
+
+// object is an object's marshaller as gqlgen writes it once the deferred groups and the
+// return are rewritten, with the given field cases.
+func object(cases string) string {
+	return `func (ec *executionContext) _Thing(ctx context.Context, sel ast.SelectionSet, obj *model.Thing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, thingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+` + noDeferred + `	for i, field := range fields {
+		switch field.Name {
+` + cases + `		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+` + objectEnd
+}
+
+const thingID = `		case "id":
+			out.Values[i] = ec._Thing_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+`
+
+// An object below the root starts from the request's shape of its selection, keeps its
+// fields' cases and returns itself.
+func TestRewriteObjects(t *testing.T) {
+	var n counts
+	got, err := rewriteObjects("package generated\n\n"+object(thingID)+"\nvar rest = 1\n", &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "package generated\n\n" + `func (ec *executionContext) _Thing(ctx context.Context, sel ast.SelectionSet, obj *model.Thing) graphql.Marshaler {
+	out := newObject(&ec.shapes, ec.OperationContext, sel, thingImplementors)
+	fields := out.fields()
+	for i, field := range fields {
+		switch field.Name {
+` + thingID + `		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+` + shapedEnd + "\nvar rest = 1\n"
+	if got != want || n.shaped != 1 {
+		t.Errorf("rewrote %d objects into\n%s\nwant\n%s", n.shaped, got, want)
+	}
+}
+
+// An object with a field on a goroutine of its own, or ending otherwise, is not rewritten:
+// the generator stops.
+func TestRewriteObjectsRefusesOtherOutput(t *testing.T) {
+	for name, src := range map[string]string{
+		"a concurrent field": object(`		case "id":
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return ec._Thing_id(ctx, field, obj) })
+`),
+		"another end": strings.Replace(object(thingID), "\treturn marshalObject(fields, out.Values)\n", "\treturn out\n", 1),
+	} {
+		var n counts
+		if _, err := rewriteObjects(src, &n); err == nil {
+			t.Errorf("%s: rewritten", name)
+		}
+	}
+}
