@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
@@ -108,13 +109,15 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.ActivityEntry().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.ActivityEntry().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -137,13 +140,15 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.ActivityEntry().Project(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Project](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.ActivityEntry().Project(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -166,13 +171,15 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.ActivityEntry().Author(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.ActivityEntry().Author(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -190,7 +197,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context,
 
 func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OccurredOn)
@@ -201,7 +208,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Cont
 
 func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -212,7 +219,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, f
 
 func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Minutes)
@@ -223,7 +230,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_minutes(_ context.Context
 
 func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Note)
@@ -239,13 +246,15 @@ func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.ActivityEntry().RecordedAt(ctx, obj)
-	})
-	res, answer, ok := directValue[*time.Time](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.ActivityEntry().RecordedAt(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -277,7 +286,7 @@ func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Co
 
 func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_area, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Area)
@@ -288,7 +297,7 @@ func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field
 
 func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_score, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_score, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_score, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2int(ctx, field.Selections, obj.Score)
@@ -299,7 +308,7 @@ func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, fiel
 
 func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_note, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Note == nil {
@@ -331,13 +340,15 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Assessment().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Assessment().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -360,13 +371,15 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Assessment().Person(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Assessment().Person(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -389,13 +402,15 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Assessment().Assessor(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Assessment().Assessor(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -413,7 +428,7 @@ func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, 
 
 func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.AssessedOn)
@@ -429,13 +444,12 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return obj.Scores, nil
-	})
-	res, answer, ok := directValue[[]casedata.AssessmentScore](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res := obj.Scores
+	read.Record()
 	return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -453,7 +467,7 @@ func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, fi
 
 func (ec *executionContext) _Assessment_workExperience(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.WorkExperience == nil {
@@ -467,7 +481,7 @@ func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Con
 
 func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ProfessionalInterests == nil {
@@ -481,7 +495,7 @@ func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ cont
 
 func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, "HEALTH") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, fieldCategoryHEALTH) {
 		return graphql.Null
 	}
 	if obj.HealthNotes == nil {
@@ -500,13 +514,15 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
-	})
-	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Assessment().ProposedInterventions(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOServiceType2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -515,7 +531,7 @@ func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ cont
 
 func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CancelledAt)
@@ -526,7 +542,7 @@ func (ec *executionContext) fieldContext_Assessment_cancelledAt(_ context.Contex
 
 func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CancellationReason == nil {
@@ -576,7 +592,7 @@ func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphq
 
 func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_reference, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_reference, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_reference, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reference)
@@ -587,7 +603,7 @@ func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field
 
 func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_status, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -598,7 +614,7 @@ func (ec *executionContext) fieldContext_Case_status(_ context.Context, field gr
 
 func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_openedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_openedOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_openedOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OpenedOn)
@@ -609,7 +625,7 @@ func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field 
 
 func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closedOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closedOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ClosedOn)
@@ -620,7 +636,7 @@ func (ec *executionContext) fieldContext_Case_closedOn(_ context.Context, field 
 
 func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closureReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ClosureReason == nil {
@@ -634,7 +650,7 @@ func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, f
 
 func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_summary, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_summary, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_summary, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Summary == nil {
@@ -653,13 +669,15 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Household(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Household](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Household(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -682,13 +700,15 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Person(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Person(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -711,13 +731,15 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Organisation(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Organisation(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -740,13 +762,15 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().LeadWorker(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().LeadWorker(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -769,13 +793,15 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Departments(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Department](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Departments(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -798,13 +824,15 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Organisations(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.CaseOrganisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Organisations(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -827,13 +855,15 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Assessments(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Assessment](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Assessments(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -856,13 +886,15 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Projects(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Project](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Projects(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -885,13 +917,15 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Interventions(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Intervention](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Interventions(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -914,13 +948,15 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE_NOTES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Activity(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.ActivityEntry](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Activity(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -943,13 +979,15 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Participations(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.CaseParticipation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Participations(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -972,13 +1010,15 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().History(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.CaseEvent](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().History(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1001,13 +1041,15 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Referrals(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Referral](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Referrals(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_referrals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1030,13 +1072,15 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Transfers(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Transfer](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Transfers(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_transfers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1059,13 +1103,15 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().DueActions(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.DueAction](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().DueActions(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_dueActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1088,13 +1134,15 @@ func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.Colle
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Case().Stale(ctx, obj)
-	})
-	res, answer, ok := directValue[*bool](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Case().Stale(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1193,13 +1241,15 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseOrganisationLink().Organisation(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1217,7 +1267,7 @@ func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ con
 
 func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Role)
@@ -1269,13 +1319,15 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1298,13 +1350,15 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Project(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Project](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Project(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1327,13 +1381,15 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Round(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Round](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Round(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1351,7 +1407,7 @@ func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, f
 
 func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ServiceType)
@@ -1367,13 +1423,15 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Provider(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Provider(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1391,7 +1449,7 @@ func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context
 
 func (ec *executionContext) _Intervention_operator(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_operator, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	if obj.Operator == nil {
@@ -1410,13 +1468,15 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Beneficiary(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Beneficiary(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1434,7 +1494,7 @@ func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Cont
 
 func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartsOn)
@@ -1445,7 +1505,7 @@ func (ec *executionContext) fieldContext_Intervention_startsOn(_ context.Context
 
 func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
@@ -1538,7 +1598,7 @@ func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.C
 
 func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_status, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_status, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1549,7 +1609,7 @@ func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, 
 
 func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.InterruptionReason == nil {
@@ -1568,13 +1628,15 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Intervention().Department(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Department](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Intervention().Department(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1592,7 +1654,7 @@ func (ec *executionContext) fieldContext_Intervention_department(_ context.Conte
 
 func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CancellationReason == nil {
@@ -1647,13 +1709,15 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Project().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Project().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1671,7 +1735,7 @@ func (ec *executionContext) fieldContext_Project_case(_ context.Context, field g
 
 func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_title, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_title, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_title, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Title)
@@ -1687,13 +1751,15 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Project().Participant(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Project().Participant(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1716,13 +1782,15 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Project().CaseManager(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Project().CaseManager(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_caseManager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1745,13 +1813,15 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Project().Provider(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Project().Provider(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1774,13 +1844,12 @@ func (ec *executionContext) _Project_objectives(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return obj.Objectives, nil
-	})
-	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res := obj.Objectives
+	read.Record()
 	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1789,7 +1858,7 @@ func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, f
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_status, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_status, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1800,7 +1869,7 @@ func (ec *executionContext) fieldContext_Project_status(_ context.Context, field
 
 func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_startedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_startedOn, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_startedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartedOn)
@@ -1811,7 +1880,7 @@ func (ec *executionContext) fieldContext_Project_startedOn(_ context.Context, fi
 
 func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_endedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_endedOn, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_endedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedOn)
@@ -1822,7 +1891,7 @@ func (ec *executionContext) fieldContext_Project_endedOn(_ context.Context, fiel
 
 func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ObjectivesAchieved == nil {
@@ -1836,7 +1905,7 @@ func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Co
 
 func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.SkillsAcquired == nil {
@@ -1850,7 +1919,7 @@ func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Contex
 
 func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CriticalIssues == nil {
@@ -1864,7 +1933,7 @@ func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Contex
 
 func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResourcesActivated == nil {
@@ -1878,7 +1947,7 @@ func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Co
 
 func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_outcome, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_outcome, obj, "SERVICES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_outcome, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	if obj.Outcome == nil {
@@ -1897,13 +1966,15 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SERVICES", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Project().Interventions(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Intervention](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Project().Interventions(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

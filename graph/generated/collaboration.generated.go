@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/casework/project"
@@ -64,7 +65,7 @@ type TransferResolver interface {
 
 func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -75,7 +76,7 @@ func (ec *executionContext) fieldContext_CaseEvent_kind(_ context.Context, field
 
 func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_at, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_at, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_at, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.At)
@@ -86,7 +87,7 @@ func (ec *executionContext) fieldContext_CaseEvent_at(_ context.Context, field g
 
 func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EffectiveOn)
@@ -102,13 +103,15 @@ func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseEvent().SubjectID(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseEvent().SubjectID(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -122,13 +125,15 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseEvent().Organisation(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseEvent().Organisation(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -146,7 +151,7 @@ func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Contex
 
 func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Reason == nil {
@@ -165,13 +170,15 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseEvent().Changes(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.FieldChange](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseEvent().Changes(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -194,13 +201,15 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseEvent().Actor(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseEvent().Actor(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -218,7 +227,7 @@ func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, fiel
 
 func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ActorSubject)
@@ -234,13 +243,15 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseParticipation().Organisation(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseParticipation().Organisation(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -258,7 +269,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ contex
 
 func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Role)
@@ -269,7 +280,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_role(_ context.Contex
 
 func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Basis)
@@ -285,13 +296,15 @@ func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.CaseParticipation().BasisID(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.CaseParticipation().BasisID(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_basisId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -300,7 +313,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_basisId(_ context.Con
 
 func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.FromOn)
@@ -311,7 +324,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_fromOn(_ context.Cont
 
 func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ToOn)
@@ -322,7 +335,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_toOn(_ context.Contex
 
 func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.StartReason == nil {
@@ -336,7 +349,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_reason(_ context.Cont
 
 func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.EndReason == nil {
@@ -393,7 +406,7 @@ func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, fi
 
 func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_at, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_at, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_at, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.At)
@@ -404,7 +417,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_at(_ context.Context, 
 
 func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reason)
@@ -420,13 +433,15 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.PersonDataChange().Changes(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.FieldChange](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.PersonDataChange().Changes(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -449,13 +464,15 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.PersonDataChange().Actor(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.PersonDataChange().Actor(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -473,7 +490,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Contex
 
 func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ActorSubject)
@@ -525,13 +542,15 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Referral().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Referral().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -554,13 +573,15 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Referral().From(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Referral().From(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -583,13 +604,15 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Referral().To(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Referral().To(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -607,7 +630,7 @@ func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field gr
 
 func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_purpose, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_purpose, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_purpose, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Purpose)
@@ -623,13 +646,15 @@ func (ec *executionContext) _Referral_categories(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Referral().Categories(ctx, obj)
-	})
-	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Referral().Categories(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODataCategory2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -638,7 +663,7 @@ func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, 
 
 func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.LegalBasis)
@@ -649,7 +674,7 @@ func (ec *executionContext) fieldContext_Referral_legalBasis(_ context.Context, 
 
 func (ec *executionContext) _Referral_legalReference(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_legalReference, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalReference, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalReference, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.LegalReference == nil {
@@ -663,7 +688,7 @@ func (ec *executionContext) fieldContext_Referral_legalReference(_ context.Conte
 
 func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ConsentGivenAt)
@@ -674,7 +699,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenAt(_ context.Conte
 
 func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.ConsentGivenBy == nil {
@@ -688,7 +713,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenBy(_ context.Conte
 
 func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.ConsentEvidence == nil {
@@ -702,7 +727,7 @@ func (ec *executionContext) fieldContext_Referral_consentEvidence(_ context.Cont
 
 func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_status, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -713,7 +738,7 @@ func (ec *executionContext) fieldContext_Referral_status(_ context.Context, fiel
 
 func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_requestedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.RequestedAt)
@@ -724,7 +749,7 @@ func (ec *executionContext) fieldContext_Referral_requestedAt(_ context.Context,
 
 func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.RequestedBy)
@@ -735,7 +760,7 @@ func (ec *executionContext) fieldContext_Referral_requestedBy(_ context.Context,
 
 func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_respondedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RespondedAt)
@@ -746,7 +771,7 @@ func (ec *executionContext) fieldContext_Referral_respondedAt(_ context.Context,
 
 func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.RespondedBy == nil {
@@ -760,7 +785,7 @@ func (ec *executionContext) fieldContext_Referral_respondedBy(_ context.Context,
 
 func (ec *executionContext) _Referral_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_responseNote, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_responseNote, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_responseNote, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResponseNote == nil {
@@ -774,7 +799,7 @@ func (ec *executionContext) fieldContext_Referral_responseNote(_ context.Context
 
 func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_endedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endedAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedAt)
@@ -785,7 +810,7 @@ func (ec *executionContext) fieldContext_Referral_endedAt(_ context.Context, fie
 
 func (ec *executionContext) _Referral_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_endReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endReason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.EndReason == nil {
@@ -925,13 +950,15 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Transfer().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Transfer().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -954,13 +981,15 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Transfer().From(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Transfer().From(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -983,13 +1012,15 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Transfer().FromWorker(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Transfer().FromWorker(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_fromWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1012,13 +1043,15 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Transfer().To(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Organisation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Transfer().To(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1041,13 +1074,15 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Transfer().ToWorker(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Transfer().ToWorker(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1065,7 +1100,7 @@ func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, fi
 
 func (ec *executionContext) _Transfer_keepPrevious(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2bool(ctx, field.Selections, obj.KeepPrevious)
@@ -1076,7 +1111,7 @@ func (ec *executionContext) fieldContext_Transfer_keepPrevious(_ context.Context
 
 func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_reason, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reason)
@@ -1087,7 +1122,7 @@ func (ec *executionContext) fieldContext_Transfer_reason(_ context.Context, fiel
 
 func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_status, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1098,7 +1133,7 @@ func (ec *executionContext) fieldContext_Transfer_status(_ context.Context, fiel
 
 func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.RequestedAt)
@@ -1109,7 +1144,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedAt(_ context.Context,
 
 func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.RequestedBy)
@@ -1120,7 +1155,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedBy(_ context.Context,
 
 func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RespondedAt)
@@ -1131,7 +1166,7 @@ func (ec *executionContext) fieldContext_Transfer_respondedAt(_ context.Context,
 
 func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, obj, "CASE_NOTES") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResponseNote == nil {

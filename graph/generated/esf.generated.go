@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -243,7 +244,7 @@ func (ec *executionContext) fieldContext_EsfMissingCount_count(_ context.Context
 
 func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, "PSEUDONYM") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, fieldCategoryPSEUDONYM) {
 		return graphql.Null
 	}
 	if obj.Pseudonym == nil {
@@ -265,7 +266,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_operationCode(_ context.
 
 func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EntryDate)
@@ -276,7 +277,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_entryDate(_ context.Cont
 
 func (ec *executionContext) _EsfParticipant_exitDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
@@ -287,7 +288,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_exitDate(_ context.Conte
 
 func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Entries)
@@ -298,7 +299,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_entries(_ context.Contex
 
 func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Gender == nil {
@@ -312,7 +313,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_gender(_ context.Context
 
 func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.GenderDerived)
@@ -323,7 +324,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_genderDerived(_ context.
 
 func (ec *executionContext) _EsfParticipant_age(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Age)
@@ -334,7 +335,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_age(_ context.Context, f
 
 func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.AgeDerived)
@@ -345,7 +346,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_ageDerived(_ context.Con
 
 func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmploymentStatus == nil {
@@ -359,7 +360,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_employmentStatus(_ conte
 
 func (ec *executionContext) _EsfParticipant_isced(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Isced)
@@ -370,7 +371,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_isced(_ context.Context,
 
 func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.SituationUponLeaving == nil {
@@ -384,7 +385,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_situationUponLeaving(_ c
 
 func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.QualificationUponLeaving)
@@ -395,7 +396,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_qualificationUponLeaving
 
 func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.SituationSixMonthsAfter == nil {
@@ -414,13 +415,12 @@ func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
-		return obj.Missing, nil
-	})
-	res, answer, ok := directValue[[]string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res := obj.Missing
+	read.Record()
 	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -429,7 +429,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Contex
 
 func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.Estimated)
@@ -565,7 +565,7 @@ func (ec *executionContext) fieldContext_EsfRecordChange_operationCode(_ context
 
 func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, "PSEUDONYM") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, fieldCategoryPSEUDONYM) {
 		return graphql.Null
 	}
 	if obj.Pseudonym == nil {

@@ -2,7 +2,6 @@ package generated
 
 import (
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/ponte-hub/ponte/graph/request"
 )
 
 // marshalSliceInline marshals the elements of a list of objects one after another on
@@ -180,25 +181,15 @@ func writeName(w io.Writer, name string) {
 	io.WriteString(w, `"`)
 }
 
-// allowRead is the resolver a plain field (graph/gqlgen's plain.go) hands its @category
-// directive: the directive decides from the object and the category, and logs the read
-// once the resolver succeeds; the value it returns plays no part.
-func allowRead(context.Context) (any, error) { return nil, nil }
-
-// categoryAllows asks the @category directive whether a plain field of obj may be read,
-// as gqlgen's directive chain would, and reports its refusal at the field's path.
+// categoryAllows asks the request whether a plain field of obj, of category c, may be
+// read (request.CheckCategory, the rule of the @category directive), records the read
+// when it may, and reports its refusal at the field's path.
 func (ec *executionContext) categoryAllows(ctx context.Context, field graphql.CollectedField,
 	fieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
-	obj any, category any) bool {
-	name, err := ec.unmarshalNDataCategory2string(ctx, category)
+	obj any, c request.FieldCategory) bool {
+	read, err := request.CheckCategory(ctx, obj, c)
 	if err == nil {
-		if ec.Directives.Category == nil {
-			err = errors.New("directive category is not implemented")
-		} else {
-			_, err = ec.Directives.Category(ctx, obj, allowRead, name)
-		}
-	}
-	if err == nil {
+		read.Record()
 		return true
 	}
 	ec.plainFieldError(ctx, field, fieldContext, err)
@@ -231,20 +222,6 @@ func (ec *executionContext) plainFieldError(ctx context.Context, field graphql.C
 	}
 }
 
-// directFieldCategory runs a direct field's resolver (graph/gqlgen's plain.go) inside its
-// @category directive, which checks before the resolver runs and logs the read once it
-// succeeded, as in gqlgen's directive chain.
-func (ec *executionContext) directFieldCategory(ctx context.Context, obj any, category any, next graphql.Resolver) (any, error) {
-	name, err := ec.unmarshalNDataCategory2string(ctx, category)
-	if err != nil {
-		return nil, err
-	}
-	if ec.Directives.Category == nil {
-		return nil, errors.New("directive category is not implemented")
-	}
-	return ec.Directives.Category(ctx, obj, next, name)
-}
-
 // directFieldError reports a direct field's error at its path; ctx holds the field's
 // context. The null it returns is graphql.ResolveField's.
 func (ec *executionContext) directFieldError(ctx context.Context, fc *graphql.FieldContext, err error, nonNull bool) graphql.Marshaler {
@@ -253,33 +230,6 @@ func (ec *executionContext) directFieldError(ctx context.Context, fc *graphql.Fi
 		return graphql.RequiredNull
 	}
 	return graphql.Null
-}
-
-// directValue is the value a direct field's @category directive gave (res, err), taken as
-// graphql.ResolveField takes it: the value of type T, or else the answer to give instead
-// (an error at the field's path, a field that must not be null, a value of another type,
-// or a marshaller the directive returned).
-func directValue[T any](ec *executionContext, ctx context.Context, fc *graphql.FieldContext, res any, err error, nonNull bool) (T, graphql.Marshaler, bool) {
-	var zero T
-	switch v, ok := res.(T); {
-	case err != nil:
-		return zero, ec.directFieldError(ctx, fc, err, nonNull), false
-	case res == nil:
-		if (nonNull || fc.NonNull) && !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
-		if fc.NonNull && !nonNull {
-			return zero, graphql.RequiredNull, false
-		}
-		return zero, graphql.Null, false
-	case ok:
-		return v, nil, true
-	}
-	if m, ok := res.(graphql.Marshaler); ok {
-		return zero, m, false
-	}
-	ec.Errorf(ctx, "unexpected type %T from middleware/directive chain, should be %T", res, zero)
-	return zero, graphql.Null, false
 }
 
 // recoverDirectField, deferred by a direct field once ctx holds its field context, turns

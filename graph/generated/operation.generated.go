@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -421,13 +422,15 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Operation(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Operation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Operation(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -450,13 +453,15 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Round(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Round](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Round(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -479,13 +484,15 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Person(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Person(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -503,7 +510,7 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 
 func (ec *executionContext) _Participation_entryDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_entryDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_entryDate, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_entryDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.EntryDate)
@@ -514,7 +521,7 @@ func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Conte
 
 func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_exitDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_exitDate, obj, "PARTICIPATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_exitDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
@@ -530,13 +537,15 @@ func (ec *executionContext) _Participation_gender(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Gender(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Gender(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOGender2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -545,7 +554,7 @@ func (ec *executionContext) fieldContext_Participation_gender(_ context.Context,
 
 func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_birthDate, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -556,7 +565,7 @@ func (ec *executionContext) fieldContext_Participation_birthDate(_ context.Conte
 
 func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmploymentStatus == nil {
@@ -570,7 +579,7 @@ func (ec *executionContext) fieldContext_Participation_employmentStatus(_ contex
 
 func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
@@ -581,7 +590,7 @@ func (ec *executionContext) fieldContext_Participation_unemploymentMonths(_ cont
 
 func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_isced, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_isced, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_isced, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ISCED)
@@ -592,7 +601,7 @@ func (ec *executionContext) fieldContext_Participation_isced(_ context.Context, 
 
 func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_householdSize, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_householdSize, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.HouseholdSize)
@@ -603,7 +612,7 @@ func (ec *executionContext) fieldContext_Participation_householdSize(_ context.C
 
 func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.CountryOfOrigin == nil {
@@ -622,13 +631,15 @@ func (ec *executionContext) _Participation_disability(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HEALTH", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Disability(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHEALTH)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Disability(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_disability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -642,13 +653,15 @@ func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Cont
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().ThirdCountryNational(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().ThirdCountryNational(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_thirdCountryNational(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -662,13 +675,15 @@ func (ec *executionContext) _Participation_foreignBackground(ctx context.Context
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SPECIAL_OTHER", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().ForeignBackground(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySPECIAL_OTHER)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().ForeignBackground(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_foreignBackground(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -682,13 +697,15 @@ func (ec *executionContext) _Participation_minority(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SPECIAL_OTHER", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Minority(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySPECIAL_OTHER)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Minority(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_minority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -702,13 +719,15 @@ func (ec *executionContext) _Participation_homeless(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Homeless(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Homeless(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_homeless(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -722,13 +741,15 @@ func (ec *executionContext) _Participation_rural(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "DEMOGRAPHIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Participation().Rural(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Participation().Rural(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalODisadvantageFlag2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_rural(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

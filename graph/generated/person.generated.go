@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
@@ -91,7 +92,7 @@ func (ec *executionContext) fieldContext_Household_id(_ context.Context, field g
 
 func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_label, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_label, obj, "HOUSEHOLD") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_label, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Label)
@@ -102,7 +103,7 @@ func (ec *executionContext) fieldContext_Household_label(_ context.Context, fiel
 
 func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.ResidenceMunicipality == nil {
@@ -121,13 +122,15 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().Members(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.HouseholdMember](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().Members(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -150,13 +153,15 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().Cases(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().Cases(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -179,13 +184,15 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().Benefits(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.BenefitCase](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().Benefits(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -208,13 +215,15 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().Isee(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.ISEE](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().Isee(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -237,13 +246,15 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().LabourStatuses(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.LabourStatus](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().LabourStatuses(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -266,13 +277,15 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Household().SchoolRecords(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.SchoolRecord](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Household().SchoolRecords(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -308,13 +321,15 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.HouseholdMember().Household(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Household](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.HouseholdMember().Household(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -337,13 +352,15 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.HouseholdMember().Person(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.HouseholdMember().Person(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -361,7 +378,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Contex
 
 func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, "HOUSEHOLD") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Relationship)
@@ -372,7 +389,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.
 
 func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, obj, "HOUSEHOLD") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidFrom)
@@ -383,7 +400,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Con
 
 func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, obj, "HOUSEHOLD") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidTo)
@@ -435,13 +452,15 @@ func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PSEUDONYM", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Pseudonym(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPSEUDONYM)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Pseudonym(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -450,7 +469,7 @@ func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, fie
 
 func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -461,7 +480,7 @@ func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field
 
 func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_givenName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_givenName, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_givenName, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.GivenName)
@@ -472,7 +491,7 @@ func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, fie
 
 func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.FamilyName)
@@ -483,7 +502,7 @@ func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, fi
 
 func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthDate, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -494,7 +513,7 @@ func (ec *executionContext) fieldContext_Person_birthDate(_ context.Context, fie
 
 func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthPlace, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.BirthPlace == nil {
@@ -508,7 +527,7 @@ func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, fi
 
 func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_gender, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_gender, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_gender, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Gender == nil {
@@ -522,7 +541,7 @@ func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field 
 
 func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_citizenship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Citizenship == nil {
@@ -536,7 +555,7 @@ func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, f
 
 func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.CountryOfBirth == nil {
@@ -550,7 +569,7 @@ func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context
 
 func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, "DEMOGRAPHIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.ResidenceMunicipality == nil {
@@ -564,7 +583,7 @@ func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.
 
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_phone, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_phone, obj, "CONTACT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_phone, obj, fieldCategoryCONTACT) {
 		return graphql.Null
 	}
 	if obj.Phone == nil {
@@ -578,7 +597,7 @@ func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field g
 
 func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_email, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_email, obj, "CONTACT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_email, obj, fieldCategoryCONTACT) {
 		return graphql.Null
 	}
 	if obj.Email == nil {
@@ -597,13 +616,15 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Households(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.HouseholdMember](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Households(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -626,13 +647,15 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "PARTICIPATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Participations(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.Participation](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Participations(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -655,13 +678,15 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Rectifications(ctx, obj)
-	})
-	res, answer, ok := directValue[[]casedata.PersonDataChange](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Rectifications(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -684,13 +709,15 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Benefits(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.BenefitCase](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Benefits(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -713,13 +740,15 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().Isee(ctx, obj)
-	})
-	res, answer, ok := directValue[*registrydata.ISEE](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().Isee(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -742,13 +771,15 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().LabourStatus(ctx, obj)
-	})
-	res, answer, ok := directValue[*registrydata.LabourStatus](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().LabourStatus(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_labourStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -771,13 +802,15 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().EmploymentEvents(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.EmploymentEvent](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().EmploymentEvents(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -800,13 +833,15 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Person().SchoolRecords(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.SchoolRecord](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Person().SchoolRecords(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -79,13 +80,15 @@ func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().Source(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().Source(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -94,7 +97,7 @@ func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -105,7 +108,7 @@ func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context
 
 func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -121,13 +124,15 @@ func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().Freshness(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().Freshness(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -145,7 +150,7 @@ func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context
 
 func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -156,7 +161,7 @@ func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Programme)
@@ -167,7 +172,7 @@ func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context
 
 func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ApplicationProtocol)
@@ -183,13 +188,15 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().ApplicantTaxCode(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().ApplicantTaxCode(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -203,13 +210,15 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().Applicant(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().Applicant(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -232,13 +241,15 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().HouseholdMembers(ctx, obj)
-	})
-	res, answer, ok := directValue[[]registrydata.BenefitMember](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().HouseholdMembers(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -256,7 +267,7 @@ func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.
 
 func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -267,7 +278,7 @@ func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.StatusRaw)
@@ -278,7 +289,7 @@ func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context
 
 func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StatusDate)
@@ -294,13 +305,15 @@ func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitCase().MonthlyAmountEur(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitCase().MonthlyAmountEur(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -309,7 +322,7 @@ func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.
 
 func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartDate)
@@ -320,7 +333,7 @@ func (ec *executionContext) fieldContext_BenefitCase_startDate(_ context.Context
 
 func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
@@ -331,7 +344,7 @@ func (ec *executionContext) fieldContext_BenefitCase_endDate(_ context.Context, 
 
 func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PADSignedDate)
@@ -342,7 +355,7 @@ func (ec *executionContext) fieldContext_BenefitCase_padSignedDate(_ context.Con
 
 func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.PrelimAnalysisOutcome == nil {
@@ -356,7 +369,7 @@ func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ con
 
 func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.PactType == nil {
@@ -370,7 +383,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context,
 
 func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PactSignedDate)
@@ -381,7 +394,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactSignedDate(_ context.Co
 
 func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.Municipality == nil {
@@ -395,7 +408,7 @@ func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Cont
 
 func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -411,13 +424,15 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "HOUSEHOLD", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.BenefitHouseholdMember().Role(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.BenefitHouseholdRole](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.BenefitHouseholdMember().Role(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBenefitHouseholdRole2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐBenefitHouseholdRole(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -426,7 +441,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.C
 
 func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, "HOUSEHOLD") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Relationship)
@@ -437,7 +452,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ c
 
 func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -453,13 +468,15 @@ func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.EmploymentEvent().Source(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.EmploymentEvent().Source(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -468,7 +485,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -479,7 +496,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -495,13 +512,15 @@ func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.EmploymentEvent().Freshness(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -519,7 +538,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -530,7 +549,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.CommunicationID)
@@ -541,7 +560,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ conte
 
 func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.PreviousCommunicationID == nil {
@@ -555,7 +574,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId
 
 func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EventType)
@@ -571,13 +590,15 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.EmploymentEvent().WorkerTaxCode(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.EmploymentEvent().WorkerTaxCode(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_workerTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -591,13 +612,15 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.EmploymentEvent().Worker(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -615,7 +638,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EmployerTaxCode)
@@ -626,7 +649,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ conte
 
 func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmployerName == nil {
@@ -640,7 +663,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.
 
 func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ATECOCode == nil {
@@ -654,7 +677,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ContractTypeCode == nil {
@@ -668,7 +691,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ cont
 
 func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ISTATOccupationCode == nil {
@@ -682,7 +705,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ c
 
 func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StartDate)
@@ -693,7 +716,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
@@ -704,7 +727,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_endDate(_ context.Conte
 
 func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.TerminationCauseCode == nil {
@@ -718,7 +741,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ 
 
 func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
@@ -800,13 +823,15 @@ func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Isee().Source(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Isee().Source(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -815,7 +840,7 @@ func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field gr
 
 func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -826,7 +851,7 @@ func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field
 
 func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -842,13 +867,15 @@ func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Isee().Freshness(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Isee().Freshness(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -866,7 +893,7 @@ func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field
 
 func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_origin, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -882,13 +909,15 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Isee().DeclarantTaxCode(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Isee().DeclarantTaxCode(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_declarantTaxCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -902,13 +931,15 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Isee().Declarant(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Isee().Declarant(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -926,7 +957,7 @@ func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field
 
 func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.DSUProtocol)
@@ -942,13 +973,15 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "SOCIO_ECONOMIC", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.Isee().ValueEur(ctx, obj)
-	})
-	res, answer, ok := directValue[*string](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.Isee().ValueEur(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -957,7 +990,7 @@ func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field 
 
 func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_iseeType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ISEEType)
@@ -968,7 +1001,7 @@ func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field 
 
 func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_validUntil, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_validUntil, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_validUntil, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidUntil)
@@ -979,7 +1012,7 @@ func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, fiel
 
 func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_householdSize, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_householdSize, obj, "SOCIO_ECONOMIC") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2int(ctx, field.Selections, obj.HouseholdSize)
@@ -995,13 +1028,15 @@ func (ec *executionContext) _LabourStatus_source(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.LabourStatus().Source(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.LabourStatus().Source(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1010,7 +1045,7 @@ func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -1021,7 +1056,7 @@ func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Contex
 
 func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -1037,13 +1072,15 @@ func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.LabourStatus().Freshness(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.LabourStatus().Freshness(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1061,7 +1098,7 @@ func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Contex
 
 func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -1072,7 +1109,7 @@ func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -1088,13 +1125,12 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EMPLOYMENT", func(ctx context.Context) (any, error) {
-		return obj.Person, nil
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res := obj.Person
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1112,7 +1148,7 @@ func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.DIDID)
@@ -1123,7 +1159,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, f
 
 func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DIDDate)
@@ -1134,7 +1170,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context,
 
 func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EmploymentStatus)
@@ -1145,7 +1181,7 @@ func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context
 
 func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
@@ -1197,7 +1233,7 @@ func (ec *executionContext) fieldContext_LabourStatus_profilingIndex(_ context.C
 
 func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ServicePactDate)
@@ -1208,7 +1244,7 @@ func (ec *executionContext) fieldContext_LabourStatus_servicePactDate(_ context.
 
 func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.CPICode == nil {
@@ -1222,7 +1258,7 @@ func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context,
 
 func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, obj, "EMPLOYMENT") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.AsOf)
@@ -1554,7 +1590,7 @@ func (ec *executionContext) fieldContext_RegistrySourceStatus_collections(_ cont
 
 func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.TitleCode == nil {
@@ -1568,7 +1604,7 @@ func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context
 
 func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.TitleName == nil {
@@ -1582,7 +1618,7 @@ func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context
 
 func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ObtainedDate)
@@ -1598,13 +1634,15 @@ func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.SchoolRecord().Source(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.RegistrySource](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.SchoolRecord().Source(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalORegistrySource2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1613,7 +1651,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, 
 
 func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -1624,7 +1662,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Contex
 
 func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -1640,13 +1678,15 @@ func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "REGISTRY_PROVENANCE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.Freshness](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.SchoolRecord().Freshness(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1664,7 +1704,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Contex
 
 func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, "REGISTRY_PROVENANCE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -1675,7 +1715,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, 
 
 func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, "IDENTITY") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -1691,13 +1731,15 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.SchoolRecord().Student(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Person](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.SchoolRecord().Student(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1715,7 +1757,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context,
 
 func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SchoolYear)
@@ -1726,7 +1768,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.SchoolCode == nil {
@@ -1740,7 +1782,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.GradeLevel == nil {
@@ -1754,7 +1796,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.AttendanceStatus)
@@ -1765,7 +1807,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context
 
 func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.AttendanceStatusRaw)
@@ -1776,7 +1818,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ cont
 
 func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, obj, "EDUCATION") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.CheckedAt)
@@ -1792,13 +1834,15 @@ func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, fie
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "EDUCATION", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.SchoolRecord().Qualification(ctx, obj)
-	})
-	res, answer, ok := directValue[*model.SchoolQualification](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.SchoolRecord().Qualification(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_qualification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

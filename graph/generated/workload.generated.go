@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
+	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,13 +38,15 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.DueAction().Case(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Case](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.DueAction().Case(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -61,7 +64,7 @@ func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field
 
 func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -72,7 +75,7 @@ func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field
 
 func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_programme, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Programme)
@@ -83,7 +86,7 @@ func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, 
 
 func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_label, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_label, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_label, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Label)
@@ -94,7 +97,7 @@ func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, fiel
 
 func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.CountedFrom)
@@ -105,7 +108,7 @@ func (ec *executionContext) fieldContext_DueAction_countedFrom(_ context.Context
 
 func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, obj, "CASE") {
+	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DueOn)
@@ -121,13 +124,15 @@ func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.DueAction().Overdue(ctx, obj)
-	})
-	res, answer, ok := directValue[*bool](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.DueAction().Overdue(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -141,13 +146,15 @@ func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.DueAction().DaysOverdue(ctx, obj)
-	})
-	res, answer, ok := directValue[*int](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.DueAction().DaysOverdue(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_daysOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -161,13 +168,15 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	resTmp, err := ec.directFieldCategory(ctx, obj, "CASE", func(ctx context.Context) (any, error) {
-		return ec.Resolvers.DueAction().LeadWorker(ctx, obj)
-	})
-	res, answer, ok := directValue[*casedata.Staff](ec, ctx, fc, resTmp, err, false)
-	if !ok {
-		return answer
+	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
 	}
+	res, err := ec.Resolvers.DueAction().LeadWorker(ctx, obj)
+	if err != nil {
+		return ec.directFieldError(ctx, fc, err, false)
+	}
+	read.Record()
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

@@ -27,9 +27,10 @@ import (
 // needs its field context for a path, whose marshaller cannot turn the value into null
 // (one that could reports "must not be null" against the field context it finds:
 // gqlgen's DateTime writes a zero time as null), and which is not a resolver with
-// @category. Its function asks the @category directive with a resolver that returns
-// nothing (the directive decides and logs; the value plays no part in it), reads the
-// struct field or calls the resolver, and marshals the value; a string read from the
+// @category. Its function asks the request whether the field's category may be read
+// (request.CheckCategory: the @category directive's rule, without a resolver to wrap,
+// the value plays no part in it) and records the read, reads the struct field or calls
+// the resolver, and marshals the value; a string read from the
 // struct is written in place (quotedString), without the closure graphql.MarshalString
 // allocates for every value. A field context is built only to report an error or a panic
 // at the field's path, as gqlgen would. Its resolver sees the context of the object's
@@ -38,9 +39,12 @@ import (
 //
 // A direct field is any other: an object, a list, a leaf whose marshaller may report
 // null, a resolver with @category. Its children need its field context, so that is built
-// as gqlgen builds it; what it skips is the closures and the boxing. Its @category
-// directive still wraps the resolver (which passes its context on unchanged), so a read
-// is logged only once the resolver succeeded.
+// as gqlgen builds it; what it skips is the closures and the boxing. Its @category is
+// checked before the resolver runs and the read recorded once it succeeded, as the
+// directive does around the resolver.
+//
+// The categories are numbered once, in variables (categories.generated.go), rather than
+// looked up by name at every field.
 //
 // Both skip the operation's field middleware (AroundFields, and graphql.OperationContext's
 // ResolverMiddleware): the hub installs none that looks at fields without arguments
@@ -78,7 +82,7 @@ func plainFields(data *codegen.Data) map[string]plainField {
 			leaf := f.TypeReference.GQL.Elem == nil && (k == ast.Scalar || k == ast.Enum)
 			// A resolver runs inside its directives and may fail: with @category, a plain
 			// field would log the read before the resolver ran, so such a leaf is direct,
-			// whose directive wraps the resolver (directFieldCategory).
+			// which records the read once the resolver succeeded (writeDirect).
 			if leaf && f.IsResolver && len(f.Directives) > 0 {
 				leaf = false
 			}
@@ -260,14 +264,14 @@ func rewritePlain(src string, fields map[string]plainField, marshallers map[stri
 		if g == nil {
 			return "", 0, fmt.Errorf("%s (%s.%s) is not the struct read gqlgen writes: gqlgen's output changed", name, p.object, p.field)
 		}
-		fieldContext, goField, resolver, category, typ, marshal, nonNull := g[1], g[2], g[3], g[4], g[5], g[6], g[7]
+		fieldContext, goField, resolver, category, marshal, nonNull := g[1], g[2], g[3], g[4], g[6], g[7]
 		if goField != p.goField || (resolver != "") != p.resolver || (category != "") != p.category {
 			return "", 0, fmt.Errorf("%s reads obj.%s (resolver %q) with category %q; gqlgen's data says obj.%s, resolver %v, category %v",
 				name, goField, resolver, category, p.goField, p.resolver, p.category)
 		}
 		if !p.leaf {
 			b.WriteString(src[last:m[1]])
-			writeDirect(&b, fieldContext, goField, resolver, category, typ, marshal, nonNull)
+			writeDirect(&b, fieldContext, goField, resolver, category, marshal, nonNull)
 			last = m[1] + end + 3
 			n++
 			continue
@@ -279,7 +283,7 @@ func rewritePlain(src string, fields map[string]plainField, marshallers map[stri
 		b.WriteString(src[last:m[1]])
 		fmt.Fprintf(&b, "\tdefer ec.recoverPlainField(ctx, field, (*executionContext).%s, &ret)\n", fieldContext)
 		if category != "" {
-			fmt.Fprintf(&b, "\tif !ec.categoryAllows(ctx, field, (*executionContext).%s, obj, %q) {\n\t\treturn graphql.Null\n\t}\n", fieldContext, category)
+			fmt.Fprintf(&b, "\tif !ec.categoryAllows(ctx, field, (*executionContext).%s, obj, %s) {\n\t\treturn graphql.Null\n\t}\n", fieldContext, categoryVar(category))
 		}
 		if resolver != "" {
 			fmt.Fprintf(&b, "\tv, err := %s(ctx, obj)\n\tif err != nil {\n\t\tec.plainFieldError(ctx, field, (*executionContext).%s, err)\n\t\treturn graphql.Null\n\t}\n", resolver, fieldContext)
@@ -300,28 +304,26 @@ func rewritePlain(src string, fields map[string]plainField, marshallers map[stri
 
 // writeDirect writes the body of a direct field: one that is not a leaf, so its children
 // need its field context, built as gqlgen builds it. What it skips is gqlgen's resolver,
-// middleware and directive closures and the boxing of the value; with @category the
-// directive still wraps the resolver, so a read is logged only once it succeeded.
-func writeDirect(b *strings.Builder, fieldContext, goField, resolver, category, typ, marshal, nonNull string) {
+// middleware and directive closures and the boxing of the value. With @category the
+// request decides the field before the resolver runs and logs the read once it
+// succeeded, as the directive does around the resolver (request.CheckCategory).
+func writeDirect(b *strings.Builder, fieldContext, goField, resolver, category, marshal, nonNull string) {
 	fmt.Fprintf(b, "\tfc, err := ec.%s(ctx, field)\n\tif err != nil {\n\t\treturn graphql.Null\n\t}\n", fieldContext)
 	b.WriteString("\tctx = graphql.WithFieldContext(ctx, fc)\n\tdefer ec.recoverDirectField(ctx, &ret)\n")
-	read := "obj." + goField
-	if resolver != "" {
-		read = resolver + "(ctx, obj)"
+	if category != "" {
+		fmt.Fprintf(b, "\tread, err := request.CheckCategory(ctx, obj, %s)\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", categoryVar(category), nonNull)
 	}
-	switch {
-	case category != "":
-		fmt.Fprintf(b, "\tresTmp, err := ec.directFieldCategory(ctx, obj, %q, func(ctx context.Context) (any, error) {\n", category)
-		if resolver != "" {
-			fmt.Fprintf(b, "\t\treturn %s\n\t})\n", read)
-		} else {
-			fmt.Fprintf(b, "\t\treturn %s, nil\n\t})\n", read)
-		}
-		fmt.Fprintf(b, "\tres, answer, ok := directValue[%s](ec, ctx, fc, resTmp, err, %s)\n\tif !ok {\n\t\treturn answer\n\t}\n", typ, nonNull)
-	case resolver != "":
-		fmt.Fprintf(b, "\tres, err := %s\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", read, nonNull)
-	default:
-		fmt.Fprintf(b, "\tres := %s\n", read)
+	if resolver != "" {
+		fmt.Fprintf(b, "\tres, err := %s(ctx, obj)\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", resolver, nonNull)
+	} else {
+		fmt.Fprintf(b, "\tres := obj.%s\n", goField)
+	}
+	if category != "" {
+		b.WriteString("\tread.Record()\n")
 	}
 	fmt.Fprintf(b, "\treturn ec.%s(ctx, field.Selections, res)\n}\n", marshal)
 }
+
+// categoryVar is the variable holding a DataCategory's request.FieldCategory
+// (writeCategories).
+func categoryVar(name string) string { return "fieldCategory" + name }

@@ -134,7 +134,7 @@ func TestRewritePlain(t *testing.T) {
 		field: plainField{goField: "FamilyName", category: true, leaf: true},
 		want: []string{
 			"defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)",
-			`if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, "IDENTITY") {`,
+			"if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {",
 			"return (*quotedString)(&obj.FamilyName)",
 		},
 	}, {
@@ -159,10 +159,11 @@ func TestRewritePlain(t *testing.T) {
 			"fc, err := ec.fieldContext_Person_familyName(ctx, field)",
 			"ctx = graphql.WithFieldContext(ctx, fc)",
 			"defer ec.recoverDirectField(ctx, &ret)",
-			`resTmp, err := ec.directFieldCategory(ctx, obj, "IDENTITY", func(ctx context.Context) (any, error) {`,
-			"return ec.Resolvers.Person().FamilyName(ctx, obj)",
-			"res, answer, ok := directValue[string](ec, ctx, fc, resTmp, err, false)",
-			"return answer",
+			"read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)",
+			"return ec.directFieldError(ctx, fc, err, false)",
+			"res, err := ec.Resolvers.Person().FamilyName(ctx, obj)",
+			"return ec.directFieldError(ctx, fc, err, false)",
+			"read.Record()",
 			"return ec.marshalNString2ᚖstring(ctx, field.Selections, res)",
 		},
 	}, {

@@ -227,31 +227,77 @@ func newRules(p *access.Plan) []categoryRule {
 // leading to them (Case.activity, Assessment.scores, …) was checked for the person of its
 // object. A person whose age cannot be worked out counts as a minor.
 func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name string) (any, error) {
-	r, err := From(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r.plan == nil {
-		return next(ctx)
-	}
 	i, ok := categoryIndex[name]
 	if !ok {
 		return nil, &access.DeniedError{Reason: fmt.Sprintf("unknown data category %s", name)}
 	}
-	rule := &r.rules[i]
+	read, err := CheckCategory(ctx, obj, FieldCategory(i))
+	if err != nil {
+		return nil, err
+	}
+	res, err := next(ctx)
+	if err == nil {
+		read.Record()
+	}
+	return res, err
+}
+
+// FieldCategory is a DataCategory of the schema, numbered for the request's rules: the
+// executor's fields name theirs once (MustFieldCategory), not at every field resolved.
+type FieldCategory int
+
+// MustFieldCategory is the FieldCategory of a DataCategory enum value; it panics on a
+// name the schema does not have, which the executor's fields are generated from.
+func MustFieldCategory(name string) FieldCategory {
+	i, ok := categoryIndex[name]
+	if !ok {
+		panic("request: unknown data category " + name)
+	}
+	return FieldCategory(i)
+}
+
+// Read is a field read that CheckCategory allowed: Record logs it once the field's
+// resolver succeeded.
+type Read struct {
+	r      *Request
+	person string
+	bits   access.CategorySet
+	// unaged: the person's age is worked out at the end (settleAges), not for the field.
+	unaged bool
+}
+
+// Record adds the read to the request's disclosure record.
+func (d Read) Record() {
+	switch {
+	case d.r == nil:
+	case d.unaged:
+		d.r.recordUnaged(d.person, d.bits)
+	default:
+		d.r.record(d.person, d.bits, false)
+	}
+}
+
+// CheckCategory decides whether a field of category c of obj may be read, by the rule of
+// CategoryDirective, before the field is resolved. The executor's fields without
+// arguments call it directly, without a resolver closure for the directive to wrap.
+func CheckCategory(ctx context.Context, obj any, c FieldCategory) (Read, error) {
+	r, err := From(ctx)
+	if err != nil {
+		return Read{}, err
+	}
+	if r.plan == nil {
+		return Read{}, nil
+	}
+	rule := &r.rules[c]
 	cat, bits := rule.cat, rule.bits
 	if rule.anyAge && !r.referralHidesMinors(ctx, obj) {
 		// Allowed whatever the person's age: the age only matters to the log, and is
 		// settled once for the whole request instead of for every field.
 		if id, ok := personNamed(obj); ok {
 			if err := r.checkReferral(ctx, obj, cat, false); err != nil {
-				return nil, err
+				return Read{}, err
 			}
-			res, err := next(ctx)
-			if err == nil {
-				r.recordUnaged(id, bits)
-			}
-			return res, err
+			return Read{r: r, person: id, bits: bits, unaged: true}, nil
 		}
 	}
 	s := r.subjectOf(ctx, obj)
@@ -260,23 +306,19 @@ func CategoryDirective(ctx context.Context, obj any, next graphql.Resolver, name
 	}
 	if !r.plan.CanReadAbout(cat, s.minor) || (s.minor && !r.plan.CanRead(access.CategoryMinors)) {
 		if r.plan.CanReadMinorsOnly(cat) {
-			return nil, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
+			return Read{}, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
 		}
 		err := r.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
 		var de *access.DeniedError
 		if s.minor && errors.As(err, &de) {
-			return nil, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
+			return Read{}, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
 		}
-		return nil, err
+		return Read{}, err
 	}
 	if err := r.checkReferral(ctx, obj, cat, s.minor); err != nil {
-		return nil, err
+		return Read{}, err
 	}
-	res, err := next(ctx)
-	if err == nil {
-		r.record(s.person, bits, false)
-	}
-	return res, err
+	return Read{r: r, person: s.person, bits: bits}, nil
 }
 
 // Pseudonym returns the keyed pseudonym of a person.

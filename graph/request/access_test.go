@@ -184,6 +184,39 @@ func TestCategoryDirective(t *testing.T) {
 	require.Empty(t, read)
 }
 
+// A field checked before it is resolved (CheckCategory) is logged only when its read is
+// recorded: a resolver that fails logs nothing, as under the directive.
+func TestCheckCategoryRecordsOnlyWhatWasRead(t *testing.T) {
+	t.Parallel()
+	officer := plan(t, access.RoleEmploymentOfficer, access.PurposeEmploymentServices)
+	born := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	adult := &casedata.Person{ID: "11111111-1111-4111-8111-111111111111", BirthDate: &born}
+	identity := request.MustFieldCategory("IDENTITY")
+
+	ctx, acc := newRequest(officer)
+	read, err := request.CheckCategory(ctx, adult, identity)
+	require.NoError(t, err)
+	persons, cats, _ := acc.Touched()
+	require.Empty(t, persons, "checked, not yet read")
+	require.Empty(t, cats)
+	read.Record()
+	persons, cats, _ = acc.Touched()
+	require.Equal(t, []string{adult.ID}, persons)
+	require.Equal(t, []access.Category{access.CategoryIdentity}, cats)
+
+	_, err = request.CheckCategory(ctx, adult, request.MustFieldCategory("HEALTH"))
+	require.ErrorIs(t, err, apperr.ErrForbidden)
+
+	_, err = request.CategoryDirective(ctx, adult, func(context.Context) (any, error) { return nil, errors.New("failed") }, "DEMOGRAPHIC")
+	require.Error(t, err)
+	_, cats, _ = acc.Touched()
+	require.Equal(t, []access.Category{access.CategoryIdentity}, cats, "a failed resolver logs nothing")
+
+	require.Panics(t, func() { request.MustFieldCategory("NOT_A_CATEGORY") })
+	_, err = request.CategoryDirective(ctx, adult, resolved("x"), "NOT_A_CATEGORY")
+	require.ErrorIs(t, err, apperr.ErrForbidden)
+}
+
 func TestCheckMutation(t *testing.T) {
 	t.Parallel()
 	worker := plan(t, access.RoleSocialWorker, access.PurposeCaseManagement)
