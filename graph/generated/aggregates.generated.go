@@ -48,7 +48,8 @@ func (ec *executionContext) _CountRow_counts(ctx context.Context, field graphql.
 	return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountRow_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CountRow",
 		Field:      field,
 		IsMethod:   false,
@@ -71,7 +72,8 @@ func (ec *executionContext) _CountRow_total(ctx context.Context, field graphql.C
 	return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountRow_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CountRow",
 		Field:      field,
 		IsMethod:   false,
@@ -116,7 +118,8 @@ func (ec *executionContext) _CountTable_rows(ctx context.Context, field graphql.
 	return ec.marshalNCountRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCountRowᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CountTable",
 		Field:      field,
 		IsMethod:   false,
@@ -139,7 +142,8 @@ func (ec *executionContext) _CountTable_columnTotals(ctx context.Context, field 
 	return ec.marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_columnTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CountTable",
 		Field:      field,
 		IsMethod:   false,
@@ -162,7 +166,8 @@ func (ec *executionContext) _CountTable_total(ctx context.Context, field graphql
 	return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CountTable_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CountTable",
 		Field:      field,
 		IsMethod:   false,
@@ -205,7 +210,7 @@ func (ec *executionContext) fieldContext_SuppressedCount_suppressed(_ context.Co
 var countRowImplementors = []string{"CountRow"}
 
 func (ec *executionContext) _CountRow(ctx context.Context, sel ast.SelectionSet, obj *model.CountRow) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, countRowImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, countRowImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -244,7 +249,7 @@ func (ec *executionContext) _CountRow(ctx context.Context, sel ast.SelectionSet,
 var countTableImplementors = []string{"CountTable"}
 
 func (ec *executionContext) _CountTable(ctx context.Context, sel ast.SelectionSet, obj *model.CountTable) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, countTableImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, countTableImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -288,7 +293,7 @@ func (ec *executionContext) _CountTable(ctx context.Context, sel ast.SelectionSe
 var suppressedCountImplementors = []string{"SuppressedCount"}
 
 func (ec *executionContext) _SuppressedCount(ctx context.Context, sel ast.SelectionSet, obj *model.SuppressedCount) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, suppressedCountImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, suppressedCountImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -33,7 +33,8 @@ func (ec *executionContext) _AccessLogConnection_edges(ctx context.Context, fiel
 	return ec.marshalNAccessLogEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐAccessLogEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessLogConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "AccessLogConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -56,7 +57,8 @@ func (ec *executionContext) _AccessLogConnection_pageInfo(ctx context.Context, f
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessLogConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "AccessLogConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -87,7 +89,8 @@ func (ec *executionContext) _AccessLogEdge_node(ctx context.Context, field graph
 	return ec.marshalNAccessLogEntry2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐAccessLogEntry(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessLogEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "AccessLogEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -157,7 +160,8 @@ func (ec *executionContext) _AccessLogEntry_organisation(ctx context.Context, fi
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AccessLogEntry_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "AccessLogEntry",
 		Field:      field,
 		IsMethod:   false,
@@ -244,7 +248,7 @@ func (ec *executionContext) fieldContext_AccessLogEntry_hash(_ context.Context, 
 var accessLogConnectionImplementors = []string{"AccessLogConnection"}
 
 func (ec *executionContext) _AccessLogConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccessLogConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, accessLogConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, accessLogConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -273,7 +277,7 @@ func (ec *executionContext) _AccessLogConnection(ctx context.Context, sel ast.Se
 var accessLogEdgeImplementors = []string{"AccessLogEdge"}
 
 func (ec *executionContext) _AccessLogEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AccessLogEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, accessLogEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, accessLogEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -302,7 +306,7 @@ func (ec *executionContext) _AccessLogEdge(ctx context.Context, sel ast.Selectio
 var accessLogEntryImplementors = []string{"AccessLogEntry"}
 
 func (ec *executionContext) _AccessLogEntry(ctx context.Context, sel ast.SelectionSet, obj *model.AccessLogEntry) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, accessLogEntryImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, accessLogEntryImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -121,7 +121,8 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ActivityEntry",
 		Field:      field,
 		IsMethod:   true,
@@ -152,7 +153,8 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ActivityEntry",
 		Field:      field,
 		IsMethod:   true,
@@ -183,7 +185,8 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ActivityEntry",
 		Field:      field,
 		IsMethod:   true,
@@ -272,7 +275,8 @@ func (ec *executionContext) _ActivityEntryPayload_entry(ctx context.Context, fie
 	return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ActivityEntryPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -352,7 +356,8 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Assessment",
 		Field:      field,
 		IsMethod:   true,
@@ -383,7 +388,8 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Assessment",
 		Field:      field,
 		IsMethod:   true,
@@ -414,7 +420,8 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Assessment",
 		Field:      field,
 		IsMethod:   true,
@@ -453,7 +460,8 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 	return ec.marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScoreᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Assessment",
 		Field:      field,
 		IsMethod:   false,
@@ -565,7 +573,8 @@ func (ec *executionContext) _AssessmentPayload_assessment(ctx context.Context, f
 	return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AssessmentPayload_assessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "AssessmentPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -681,7 +690,8 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -712,7 +722,8 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -743,7 +754,8 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -774,7 +786,8 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -805,7 +818,8 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 	return ec.marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -836,7 +850,8 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 	return ec.marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -867,7 +882,8 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 	return ec.marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_assessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -898,7 +914,8 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 	return ec.marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProjectᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -929,7 +946,8 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -960,7 +978,8 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 	return ec.marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntryᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -991,7 +1010,8 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 	return ec.marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -1022,7 +1042,8 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 	return ec.marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -1053,7 +1074,8 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 	return ec.marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferralᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_referrals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -1084,7 +1106,8 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 	return ec.marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransferᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_transfers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -1115,7 +1138,8 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 	return ec.marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueActionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Case_dueActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
@@ -1160,7 +1184,8 @@ func (ec *executionContext) _CaseConnection_edges(ctx context.Context, field gra
 	return ec.marshalNCaseEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -1183,7 +1208,8 @@ func (ec *executionContext) _CaseConnection_pageInfo(ctx context.Context, field 
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -1222,7 +1248,8 @@ func (ec *executionContext) _CaseEdge_node(ctx context.Context, field graphql.Co
 	return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -1253,7 +1280,8 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseOrganisationLink",
 		Field:      field,
 		IsMethod:   true,
@@ -1287,7 +1315,8 @@ func (ec *executionContext) _CasePayload_case(ctx context.Context, field graphql
 	return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CasePayload_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CasePayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1331,7 +1360,8 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1362,7 +1392,8 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 	return ec.marshalOProject2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1393,7 +1424,8 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1435,7 +1467,8 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1480,7 +1513,8 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1640,7 +1674,8 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 	return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Intervention_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Intervention",
 		Field:      field,
 		IsMethod:   true,
@@ -1677,7 +1712,8 @@ func (ec *executionContext) _InterventionPayload_intervention(ctx context.Contex
 	return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_InterventionPayload_intervention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "InterventionPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1721,7 +1757,8 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
@@ -1763,7 +1800,8 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
@@ -1794,7 +1832,8 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_caseManager(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
@@ -1825,7 +1864,8 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
@@ -1978,7 +2018,8 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 	return ec.marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐInterventionᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Project_interventions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
@@ -2001,7 +2042,8 @@ func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field g
 	return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ProjectPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -2810,7 +2852,7 @@ func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context
 var activityEntryImplementors = []string{"ActivityEntry", "Node"}
 
 func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.SelectionSet, obj *casedata.ActivityEntry) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, activityEntryImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, activityEntryImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2874,7 +2916,7 @@ func (ec *executionContext) _ActivityEntry(ctx context.Context, sel ast.Selectio
 var activityEntryPayloadImplementors = []string{"ActivityEntryPayload"}
 
 func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ActivityEntryPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, activityEntryPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, activityEntryPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2898,7 +2940,7 @@ func (ec *executionContext) _ActivityEntryPayload(ctx context.Context, sel ast.S
 var areaScoreImplementors = []string{"AreaScore"}
 
 func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet, obj *casedata.AssessmentScore) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, areaScoreImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, areaScoreImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2932,7 +2974,7 @@ func (ec *executionContext) _AreaScore(ctx context.Context, sel ast.SelectionSet
 var assessmentImplementors = []string{"Assessment", "Node"}
 
 func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSet, obj *casedata.Assessment) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, assessmentImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, assessmentImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3011,7 +3053,7 @@ func (ec *executionContext) _Assessment(ctx context.Context, sel ast.SelectionSe
 var assessmentPayloadImplementors = []string{"AssessmentPayload"}
 
 func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AssessmentPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, assessmentPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, assessmentPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3035,7 +3077,7 @@ func (ec *executionContext) _AssessmentPayload(ctx context.Context, sel ast.Sele
 var caseImplementors = []string{"Case", "Node"}
 
 func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *casedata.Case) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3169,7 +3211,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 var caseConnectionImplementors = []string{"CaseConnection"}
 
 func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CaseConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3203,7 +3245,7 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 var caseEdgeImplementors = []string{"CaseEdge"}
 
 func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CaseEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3232,7 +3274,7 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 var caseOrganisationLinkImplementors = []string{"CaseOrganisationLink"}
 
 func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseOrganisation) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseOrganisationLinkImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseOrganisationLinkImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3261,7 +3303,7 @@ func (ec *executionContext) _CaseOrganisationLink(ctx context.Context, sel ast.S
 var casePayloadImplementors = []string{"CasePayload"}
 
 func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CasePayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, casePayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, casePayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3285,7 +3327,7 @@ func (ec *executionContext) _CasePayload(ctx context.Context, sel ast.SelectionS
 var interventionImplementors = []string{"Intervention", "Node"}
 
 func (ec *executionContext) _Intervention(ctx context.Context, sel ast.SelectionSet, obj *casedata.Intervention) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, interventionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, interventionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3384,7 +3426,7 @@ func (ec *executionContext) _Intervention(ctx context.Context, sel ast.Selection
 var interventionPayloadImplementors = []string{"InterventionPayload"}
 
 func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InterventionPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, interventionPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, interventionPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3408,7 +3450,7 @@ func (ec *executionContext) _InterventionPayload(ctx context.Context, sel ast.Se
 var projectImplementors = []string{"Project", "Node"}
 
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *casedata.Project) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, projectImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, projectImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -3507,7 +3549,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 var projectPayloadImplementors = []string{"ProjectPayload"}
 
 func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProjectPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, projectPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, projectPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -137,7 +137,8 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseEvent",
 		Field:      field,
 		IsMethod:   true,
@@ -182,7 +183,8 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseEvent",
 		Field:      field,
 		IsMethod:   true,
@@ -213,7 +215,8 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseEvent",
 		Field:      field,
 		IsMethod:   true,
@@ -255,7 +258,8 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CaseParticipation",
 		Field:      field,
 		IsMethod:   true,
@@ -445,7 +449,8 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 	return ec.marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonDataChange",
 		Field:      field,
 		IsMethod:   true,
@@ -476,7 +481,8 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonDataChange",
 		Field:      field,
 		IsMethod:   true,
@@ -510,7 +516,8 @@ func (ec *executionContext) _PersonPayload_person(ctx context.Context, field gra
 	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -554,7 +561,8 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Referral",
 		Field:      field,
 		IsMethod:   true,
@@ -585,7 +593,8 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Referral",
 		Field:      field,
 		IsMethod:   true,
@@ -616,7 +625,8 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Referral",
 		Field:      field,
 		IsMethod:   true,
@@ -833,7 +843,8 @@ func (ec *executionContext) _ReferralConnection_edges(ctx context.Context, field
 	return ec.marshalNReferralEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ReferralConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -856,7 +867,8 @@ func (ec *executionContext) _ReferralConnection_pageInfo(ctx context.Context, fi
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ReferralConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -895,7 +907,8 @@ func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphq
 	return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ReferralEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -918,7 +931,8 @@ func (ec *executionContext) _ReferralPayload_referral(ctx context.Context, field
 	return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ReferralPayload_referral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ReferralPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -962,7 +976,8 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Transfer",
 		Field:      field,
 		IsMethod:   true,
@@ -993,7 +1008,8 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Transfer",
 		Field:      field,
 		IsMethod:   true,
@@ -1024,7 +1040,8 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_fromWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Transfer",
 		Field:      field,
 		IsMethod:   true,
@@ -1055,7 +1072,8 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Transfer",
 		Field:      field,
 		IsMethod:   true,
@@ -1086,7 +1104,8 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Transfer",
 		Field:      field,
 		IsMethod:   true,
@@ -1189,7 +1208,8 @@ func (ec *executionContext) _TransferConnection_edges(ctx context.Context, field
 	return ec.marshalNTransferEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐTransferEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "TransferConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -1212,7 +1232,8 @@ func (ec *executionContext) _TransferConnection_pageInfo(ctx context.Context, fi
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "TransferConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -1251,7 +1272,8 @@ func (ec *executionContext) _TransferEdge_node(ctx context.Context, field graphq
 	return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "TransferEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -1274,7 +1296,8 @@ func (ec *executionContext) _TransferPayload_transfer(ctx context.Context, field
 	return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_TransferPayload_transfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "TransferPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -2184,7 +2207,7 @@ func (ec *executionContext) unmarshalInputUpdatePersonInput(ctx context.Context,
 var caseEventImplementors = []string{"CaseEvent"}
 
 func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseEvent) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseEventImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseEventImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2248,7 +2271,7 @@ func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet
 var caseParticipationImplementors = []string{"CaseParticipation"}
 
 func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.SelectionSet, obj *casedata.CaseParticipation) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, caseParticipationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, caseParticipationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2307,7 +2330,7 @@ func (ec *executionContext) _CaseParticipation(ctx context.Context, sel ast.Sele
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.FieldChange) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, fieldChangeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, fieldChangeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2346,7 +2369,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 var personDataChangeImplementors = []string{"PersonDataChange"}
 
 func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.SelectionSet, obj *casedata.PersonDataChange) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personDataChangeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personDataChangeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2390,7 +2413,7 @@ func (ec *executionContext) _PersonDataChange(ctx context.Context, sel ast.Selec
 var personPayloadImplementors = []string{"PersonPayload"}
 
 func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PersonPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2414,7 +2437,7 @@ func (ec *executionContext) _PersonPayload(ctx context.Context, sel ast.Selectio
 var referralImplementors = []string{"Referral", "Node"}
 
 func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet, obj *casedata.Referral) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, referralImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, referralImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2528,7 +2551,7 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 var referralConnectionImplementors = []string{"ReferralConnection"}
 
 func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReferralConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, referralConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, referralConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2562,7 +2585,7 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 var referralEdgeImplementors = []string{"ReferralEdge"}
 
 func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReferralEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, referralEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, referralEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2591,7 +2614,7 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 var referralPayloadImplementors = []string{"ReferralPayload"}
 
 func (ec *executionContext) _ReferralPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReferralPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, referralPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, referralPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2615,7 +2638,7 @@ func (ec *executionContext) _ReferralPayload(ctx context.Context, sel ast.Select
 var transferImplementors = []string{"Transfer", "Node"}
 
 func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet, obj *casedata.Transfer) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, transferImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, transferImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2699,7 +2722,7 @@ func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet,
 var transferConnectionImplementors = []string{"TransferConnection"}
 
 func (ec *executionContext) _TransferConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TransferConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, transferConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, transferConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2733,7 +2756,7 @@ func (ec *executionContext) _TransferConnection(ctx context.Context, sel ast.Sel
 var transferEdgeImplementors = []string{"TransferEdge"}
 
 func (ec *executionContext) _TransferEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TransferEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, transferEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, transferEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2762,7 +2785,7 @@ func (ec *executionContext) _TransferEdge(ctx context.Context, sel ast.Selection
 var transferPayloadImplementors = []string{"TransferPayload"}
 
 func (ec *executionContext) _TransferPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TransferPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, transferPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, transferPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -80,7 +80,8 @@ func (ec *executionContext) _EsfGroup_values(ctx context.Context, field graphql.
 	return ec.marshalNEsfIndicatorValue2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIndicatorValueᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfGroup_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfGroup",
 		Field:      field,
 		IsMethod:   false,
@@ -103,7 +104,8 @@ func (ec *executionContext) _EsfGroup_incomplete(ctx context.Context, field grap
 	return ec.marshalNEsfIncomplete2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIncomplete(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfGroup_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfGroup",
 		Field:      field,
 		IsMethod:   false,
@@ -158,7 +160,8 @@ func (ec *executionContext) _EsfIncomplete_missing(ctx context.Context, field gr
 	return ec.marshalNEsfMissingCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfMissingCountᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfIncomplete_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfIncomplete",
 		Field:      field,
 		IsMethod:   false,
@@ -457,7 +460,8 @@ func (ec *executionContext) _EsfProfile_rounds(ctx context.Context, field graphq
 	return ec.marshalNEsfRoundProfile2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRoundProfileᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfProfile_rounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfProfile",
 		Field:      field,
 		IsMethod:   false,
@@ -535,7 +539,8 @@ func (ec *executionContext) _EsfProfileTable_rows(ctx context.Context, field gra
 	return ec.marshalNEsfProfileRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileRowᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfProfileTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfProfileTable",
 		Field:      field,
 		IsMethod:   false,
@@ -637,7 +642,8 @@ func (ec *executionContext) _EsfReport_groups(ctx context.Context, field graphql
 	return ec.marshalNEsfGroup2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfGroupᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfReport",
 		Field:      field,
 		IsMethod:   false,
@@ -676,7 +682,8 @@ func (ec *executionContext) _EsfRoundProfile_tables(ctx context.Context, field g
 	return ec.marshalNEsfProfileTable2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileTableᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfRoundProfile_tables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfRoundProfile",
 		Field:      field,
 		IsMethod:   false,
@@ -763,7 +770,8 @@ func (ec *executionContext) _EsfVerification_frozen(ctx context.Context, field g
 	return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfVerification",
 		Field:      field,
 		IsMethod:   false,
@@ -824,7 +832,8 @@ func (ec *executionContext) _EsfVerification_changedRecords(ctx context.Context,
 	return ec.marshalNEsfRecordChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRecordChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfVerification",
 		Field:      field,
 		IsMethod:   false,
@@ -847,7 +856,8 @@ func (ec *executionContext) _EsfVerification_changedValues(ctx context.Context, 
 	return ec.marshalNEsfValueChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfValueChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EsfVerification_changedValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EsfVerification",
 		Field:      field,
 		IsMethod:   false,
@@ -870,7 +880,8 @@ func (ec *executionContext) _FreezeEsfReportPayload_frozen(ctx context.Context, 
 	return ec.marshalNFrozenEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFrozenEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_FreezeEsfReportPayload_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "FreezeEsfReportPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -989,7 +1000,8 @@ func (ec *executionContext) _FrozenEsfReport_report(ctx context.Context, field g
 	return ec.marshalNEsfReport2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfReport(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_FrozenEsfReport_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "FrozenEsfReport",
 		Field:      field,
 		IsMethod:   false,
@@ -1125,7 +1137,7 @@ func (ec *executionContext) unmarshalInputFreezeEsfReportInput(ctx context.Conte
 var esfGroupImplementors = []string{"EsfGroup"}
 
 func (ec *executionContext) _EsfGroup(ctx context.Context, sel ast.SelectionSet, obj *model.EsfGroup) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfGroupImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfGroupImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1179,7 +1191,7 @@ func (ec *executionContext) _EsfGroup(ctx context.Context, sel ast.SelectionSet,
 var esfIncompleteImplementors = []string{"EsfIncomplete"}
 
 func (ec *executionContext) _EsfIncomplete(ctx context.Context, sel ast.SelectionSet, obj *model.EsfIncomplete) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfIncompleteImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfIncompleteImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1223,7 +1235,7 @@ func (ec *executionContext) _EsfIncomplete(ctx context.Context, sel ast.Selectio
 var esfIndicatorValueImplementors = []string{"EsfIndicatorValue"}
 
 func (ec *executionContext) _EsfIndicatorValue(ctx context.Context, sel ast.SelectionSet, obj *model.EsfIndicatorValue) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfIndicatorValueImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfIndicatorValueImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1277,7 +1289,7 @@ func (ec *executionContext) _EsfIndicatorValue(ctx context.Context, sel ast.Sele
 var esfMissingCountImplementors = []string{"EsfMissingCount"}
 
 func (ec *executionContext) _EsfMissingCount(ctx context.Context, sel ast.SelectionSet, obj *model.EsfMissingCount) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfMissingCountImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfMissingCountImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1306,7 +1318,7 @@ func (ec *executionContext) _EsfMissingCount(ctx context.Context, sel ast.Select
 var esfParticipantImplementors = []string{"EsfParticipant"}
 
 func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.SelectionSet, obj *model.EsfParticipant) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfParticipantImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfParticipantImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1405,7 +1417,7 @@ func (ec *executionContext) _EsfParticipant(ctx context.Context, sel ast.Selecti
 var esfProfileImplementors = []string{"EsfProfile"}
 
 func (ec *executionContext) _EsfProfile(ctx context.Context, sel ast.SelectionSet, obj *model.EsfProfile) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfProfileImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfProfileImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1434,7 +1446,7 @@ func (ec *executionContext) _EsfProfile(ctx context.Context, sel ast.SelectionSe
 var esfProfileRowImplementors = []string{"EsfProfileRow"}
 
 func (ec *executionContext) _EsfProfileRow(ctx context.Context, sel ast.SelectionSet, obj *model.EsfProfileRow) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfProfileRowImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfProfileRowImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1473,7 +1485,7 @@ func (ec *executionContext) _EsfProfileRow(ctx context.Context, sel ast.Selectio
 var esfProfileTableImplementors = []string{"EsfProfileTable"}
 
 func (ec *executionContext) _EsfProfileTable(ctx context.Context, sel ast.SelectionSet, obj *model.EsfProfileTable) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfProfileTableImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfProfileTableImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1507,7 +1519,7 @@ func (ec *executionContext) _EsfProfileTable(ctx context.Context, sel ast.Select
 var esfRecordChangeImplementors = []string{"EsfRecordChange"}
 
 func (ec *executionContext) _EsfRecordChange(ctx context.Context, sel ast.SelectionSet, obj *model.EsfRecordChange) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfRecordChangeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfRecordChangeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1541,7 +1553,7 @@ func (ec *executionContext) _EsfRecordChange(ctx context.Context, sel ast.Select
 var esfReportImplementors = []string{"EsfReport"}
 
 func (ec *executionContext) _EsfReport(ctx context.Context, sel ast.SelectionSet, obj *model.EsfReport) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfReportImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfReportImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1585,7 +1597,7 @@ func (ec *executionContext) _EsfReport(ctx context.Context, sel ast.SelectionSet
 var esfRoundProfileImplementors = []string{"EsfRoundProfile"}
 
 func (ec *executionContext) _EsfRoundProfile(ctx context.Context, sel ast.SelectionSet, obj *model.EsfRoundProfile) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfRoundProfileImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfRoundProfileImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1619,7 +1631,7 @@ func (ec *executionContext) _EsfRoundProfile(ctx context.Context, sel ast.Select
 var esfValueChangeImplementors = []string{"EsfValueChange"}
 
 func (ec *executionContext) _EsfValueChange(ctx context.Context, sel ast.SelectionSet, obj *model.EsfValueChange) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfValueChangeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfValueChangeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1678,7 +1690,7 @@ func (ec *executionContext) _EsfValueChange(ctx context.Context, sel ast.Selecti
 var esfVerificationImplementors = []string{"EsfVerification"}
 
 func (ec *executionContext) _EsfVerification(ctx context.Context, sel ast.SelectionSet, obj *model.EsfVerification) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, esfVerificationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, esfVerificationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1732,7 +1744,7 @@ func (ec *executionContext) _EsfVerification(ctx context.Context, sel ast.Select
 var freezeEsfReportPayloadImplementors = []string{"FreezeEsfReportPayload"}
 
 func (ec *executionContext) _FreezeEsfReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FreezeEsfReportPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, freezeEsfReportPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, freezeEsfReportPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1756,7 +1768,7 @@ func (ec *executionContext) _FreezeEsfReportPayload(ctx context.Context, sel ast
 var frozenEsfReportImplementors = []string{"FrozenEsfReport"}
 
 func (ec *executionContext) _FrozenEsfReport(ctx context.Context, sel ast.SelectionSet, obj *model.FrozenEsfReport) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, frozenEsfReportImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, frozenEsfReportImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -47,7 +48,7 @@ func marshalSliceInline(ctx context.Context, length int, marshalElement func(ctx
 }
 
 // objectShape is how the objects of one selection are written: the fields collected
-// from it, once per request (objectShapes), and their response keys as written, `{"a":`
+// from it, once per request (executionLocal), and their response keys as written, `{"a":`
 // for the first and `,"b":` for the others. A field whose alias was written already has
 // no key and is skipped: gqlgen's FieldSet writes every alias once too, keeping a map of
 // the aliases written so that deferred fields merged into an object are not repeated, and
@@ -78,14 +79,63 @@ func newShape(fields []graphql.CollectedField) *objectShape {
 	return s
 }
 
-// objectShapes are one request's shapes, by selection and object type: every object of a
-// list shares its selection, so its fields are collected, and its keys written out, once
-// for all of them. gqlgen's own cache (graphql.CollectFields) is keyed the same way but
-// hashes the type's name for every object it is asked about. Root fields run on
-// goroutines of their own, hence the mutex.
-type objectShapes struct {
-	mu sync.Mutex
-	m  map[shapeKey]*objectShape
+// executionLocal is what one request's execution keeps besides gqlgen's state: the shapes
+// of its selections and the slabs its objects and field contexts are carved from.
+//
+// Below the root every field runs on its root field's goroutine (graph/gqlgen), so an
+// operation with one root field, or a mutation, whose root fields run in order, resolves
+// everything on one goroutine and needs no lock. Only when a query's root fields start
+// goroutines of their own (dispatchRoot) is the mutex taken.
+type executionLocal struct {
+	concurrent atomic.Bool
+	mu         sync.Mutex
+	// shapes are the request's shapes, by selection and object type: every object of a
+	// list shares its selection, so its fields are collected, and its keys written out,
+	// once for all of them. gqlgen's own cache (graphql.CollectFields) is keyed the same
+	// way but hashes the type's name for every object it is asked about.
+	shapes map[shapeKey]*objectShape
+	// objects, values and fieldContexts are what is left of the current slabs. Every
+	// object, value and field context of a response lives until the response is written,
+	// so a page takes them a slab at a time rather than one allocation each (a 50-case
+	// page resolves some 1,500 objects and as many field contexts).
+	objects       []objectFields
+	values        []graphql.Marshaler
+	fieldContexts []graphql.FieldContext
+	// slab is the size of the next slab, doubled up to maxSlab: a small answer takes
+	// little.
+	slab int
+}
+
+const (
+	firstSlab = 16
+	maxSlab   = 512
+)
+
+// dispatchRoot runs a root object's fields, marking the execution concurrent first when
+// they may run on goroutines of their own.
+func (l *executionLocal) dispatchRoot(ctx context.Context, out *graphql.FieldSet) {
+	if len(out.Values) > 1 {
+		l.concurrent.Store(true)
+	}
+	out.Dispatch(ctx)
+}
+
+func (l *executionLocal) lock() {
+	if l.concurrent.Load() {
+		l.mu.Lock()
+	}
+}
+
+func (l *executionLocal) unlock() {
+	if l.concurrent.Load() {
+		l.mu.Unlock()
+	}
+}
+
+// nextSlab is the size of the next slab, at least n.
+func (l *executionLocal) nextSlab(n int) int {
+	l.slab = min(max(l.slab*2, firstSlab), maxSlab)
+	return max(l.slab, n)
 }
 
 // shapeKey is a selection (its elements, which the parsed query holds for the whole
@@ -96,43 +146,58 @@ type shapeKey struct {
 	implementors *string
 }
 
-// objectInline is how many values an object holds without a second allocation.
-const objectInline = 8
-
 // objectFields is an object being resolved, then written: its shape and the values of its
-// fields, in one allocation for objects of up to objectInline fields, where gqlgen's
-// field set and the marshaller written from it took three.
+// fields, carved from the request's slabs, where gqlgen's field set and the marshaller
+// written from it took three allocations an object.
 type objectFields struct {
 	shape    *objectShape
 	Values   []graphql.Marshaler
 	Invalids uint32
-	inline   [objectInline]graphql.Marshaler
 }
 
 // newObject starts an object of the type of implementors for the selection sel, with the
-// request's shapes: graph/gqlgen rewrites every object below the root to begin here, in
-// place of graphql.CollectFields and graphql.NewFieldSet.
-func newObject(shapes *objectShapes, op *graphql.OperationContext, sel ast.SelectionSet, implementors []string) *objectFields {
+// request's shapes and slabs: graph/gqlgen rewrites every object below the root to begin
+// here, in place of graphql.CollectFields and graphql.NewFieldSet.
+func newObject(l *executionLocal, op *graphql.OperationContext, sel ast.SelectionSet, implementors []string) *objectFields {
 	key := shapeKey{sel: unsafe.SliceData(sel), n: len(sel), implementors: unsafe.SliceData(implementors)}
-	shapes.mu.Lock()
-	s, ok := shapes.m[key]
-	shapes.mu.Unlock()
+	l.lock()
+	s, ok := l.shapes[key]
 	if !ok {
+		l.unlock()
 		s = newShape(graphql.CollectFields(op, sel, implementors))
-		shapes.mu.Lock()
-		if shapes.m == nil {
-			shapes.m = map[shapeKey]*objectShape{}
+		l.lock()
+		if l.shapes == nil {
+			l.shapes = map[shapeKey]*objectShape{}
 		}
-		shapes.m[key] = s
-		shapes.mu.Unlock()
+		l.shapes[key] = s
 	}
-	o := &objectFields{shape: s}
-	if n := len(s.fields); n <= objectInline {
-		o.Values = o.inline[:n:n]
-	} else {
-		o.Values = make([]graphql.Marshaler, n)
+	if len(l.objects) == 0 {
+		l.objects = make([]objectFields, l.nextSlab(1))
 	}
+	o := &l.objects[0]
+	l.objects = l.objects[1:]
+	n := len(s.fields)
+	if len(l.values) < n {
+		l.values = make([]graphql.Marshaler, l.nextSlab(n)*4)
+	}
+	o.Values = l.values[:n:n]
+	l.values = l.values[n:]
+	l.unlock()
+	o.shape = s
 	return o
+}
+
+// newFieldContext is a field context carved from the request's slab: graph/gqlgen
+// rewrites the fields' contexts to be built here.
+func newFieldContext(l *executionLocal) *graphql.FieldContext {
+	l.lock()
+	if len(l.fieldContexts) == 0 {
+		l.fieldContexts = make([]graphql.FieldContext, l.nextSlab(1))
+	}
+	fc := &l.fieldContexts[0]
+	l.fieldContexts = l.fieldContexts[1:]
+	l.unlock()
+	return fc
 }
 
 // fields are the fields of the object's selection.

@@ -66,25 +66,35 @@ func TestObjectWritesAsFieldSet(t *testing.T) {
 	}
 }
 
-// The objects of one selection share its shape, collected once, and cost one allocation
-// each when they have at most objectInline fields.
+// The objects of one selection share its shape, collected once, and are carved, with
+// their values, from the request's slabs: no allocation of their own.
 func TestObjectsShareTheirShape(t *testing.T) {
 	doc := &ast.QueryDocument{}
 	sel := ast.SelectionSet{&ast.Field{Alias: "id", Name: "id"}, &ast.Field{Alias: "name", Name: "name"}}
 	op := &graphql.OperationContext{Doc: doc}
 	implementors := []string{"Thing"}
-	var shapes objectShapes
-	first := newObject(&shapes, op, sel, implementors)
-	if got := len(first.fields()); got != 2 {
-		t.Fatalf("%d fields collected, want 2", got)
+	var local executionLocal
+	first := newObject(&local, op, sel, implementors)
+	if got := len(first.fields()); got != 2 || len(first.Values) != 2 || cap(first.Values) != 2 {
+		t.Fatalf("%d fields collected, %d values (capacity %d), want 2", got, len(first.Values), cap(first.Values))
 	}
-	if n := testing.AllocsPerRun(100, func() { _ = newObject(&shapes, op, sel, implementors) }); n != 1 {
-		t.Errorf("%v allocations an object, want 1", n)
+	if n := testing.AllocsPerRun(1000, func() { _ = newObject(&local, op, sel, implementors) }); n != 0 {
+		t.Errorf("%v allocations an object, want none but the slabs'", n)
 	}
-	if again := newObject(&shapes, op, sel, implementors); again.shape != first.shape {
+	again := newObject(&local, op, sel, implementors)
+	if again.shape != first.shape {
 		t.Error("a second object of the selection collected its fields again")
 	}
-	if other := newObject(&shapes, op, sel, []string{"Other"}); other.shape == first.shape {
+	if &again.Values[0] == &first.Values[0] || again == first {
+		t.Error("two objects share their values")
+	}
+	if other := newObject(&local, op, sel, []string{"Other"}); other.shape == first.shape {
 		t.Error("another type shares the shape of the first")
+	}
+	if n := testing.AllocsPerRun(1000, func() { _ = newFieldContext(&local) }); n != 0 {
+		t.Errorf("%v allocations a field context, want none but the slabs'", n)
+	}
+	if newFieldContext(&local) == newFieldContext(&local) {
+		t.Error("two fields share their context")
 	}
 }

@@ -187,7 +187,8 @@ func (ec *executionContext) _Operation_rounds(ctx context.Context, field graphql
 	return ec.marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRoundᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Operation_rounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Operation",
 		Field:      field,
 		IsMethod:   true,
@@ -220,7 +221,8 @@ func (ec *executionContext) _Operation_participations(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Operation_participations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Operation",
 		Field:      field,
 		IsMethod:   true,
@@ -254,7 +256,8 @@ func (ec *executionContext) _OperationConnection_edges(ctx context.Context, fiel
 	return ec.marshalNOperationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOperationEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OperationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OperationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -277,7 +280,8 @@ func (ec *executionContext) _OperationConnection_pageInfo(ctx context.Context, f
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OperationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OperationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -316,7 +320,8 @@ func (ec *executionContext) _OperationEdge_node(ctx context.Context, field graph
 	return ec.marshalNOperation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OperationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OperationEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -355,7 +360,8 @@ func (ec *executionContext) _OperationRound_operation(ctx context.Context, field
 	return ec.marshalNOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OperationRound_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OperationRound",
 		Field:      field,
 		IsMethod:   true,
@@ -434,7 +440,8 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 	return ec.marshalOOperation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOperation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Participation",
 		Field:      field,
 		IsMethod:   true,
@@ -465,7 +472,8 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 	return ec.marshalOOperationRound2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_round(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Participation",
 		Field:      field,
 		IsMethod:   true,
@@ -496,7 +504,8 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Participation_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Participation",
 		Field:      field,
 		IsMethod:   true,
@@ -767,7 +776,8 @@ func (ec *executionContext) _ParticipationConnection_edges(ctx context.Context, 
 	return ec.marshalNParticipationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ParticipationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ParticipationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -790,7 +800,8 @@ func (ec *executionContext) _ParticipationConnection_pageInfo(ctx context.Contex
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ParticipationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ParticipationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -829,7 +840,8 @@ func (ec *executionContext) _ParticipationEdge_node(ctx context.Context, field g
 	return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ParticipationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ParticipationEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -852,7 +864,8 @@ func (ec *executionContext) _ParticipationPayload_participation(ctx context.Cont
 	return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ParticipationPayload_participation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ParticipationPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1102,7 +1115,7 @@ func (ec *executionContext) unmarshalInputRecordParticipantExitInput(ctx context
 var operationImplementors = []string{"Operation", "Node"}
 
 func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Operation) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, operationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, operationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1181,7 +1194,7 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 var operationConnectionImplementors = []string{"OperationConnection"}
 
 func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperationConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, operationConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, operationConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1215,7 +1228,7 @@ func (ec *executionContext) _OperationConnection(ctx context.Context, sel ast.Se
 var operationEdgeImplementors = []string{"OperationEdge"}
 
 func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperationEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, operationEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, operationEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1244,7 +1257,7 @@ func (ec *executionContext) _OperationEdge(ctx context.Context, sel ast.Selectio
 var operationRoundImplementors = []string{"OperationRound", "Node"}
 
 func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.SelectionSet, obj *casedata.Round) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, operationRoundImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, operationRoundImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1293,7 +1306,7 @@ func (ec *executionContext) _OperationRound(ctx context.Context, sel ast.Selecti
 var participationImplementors = []string{"Participation", "Node"}
 
 func (ec *executionContext) _Participation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Participation) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, participationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, participationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1407,7 +1420,7 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 var participationConnectionImplementors = []string{"ParticipationConnection"}
 
 func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, participationConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, participationConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1441,7 +1454,7 @@ func (ec *executionContext) _ParticipationConnection(ctx context.Context, sel as
 var participationEdgeImplementors = []string{"ParticipationEdge"}
 
 func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, participationEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, participationEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1470,7 +1483,7 @@ func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.Sele
 var participationPayloadImplementors = []string{"ParticipationPayload"}
 
 func (ec *executionContext) _ParticipationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ParticipationPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, participationPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, participationPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

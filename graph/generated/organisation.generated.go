@@ -90,7 +90,8 @@ func (ec *executionContext) _Department_organisation(ctx context.Context, field 
 	return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Department_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Department",
 		Field:      field,
 		IsMethod:   true,
@@ -172,7 +173,8 @@ func (ec *executionContext) _Organisation_departments(ctx context.Context, field
 	return ec.marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Organisation_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Organisation",
 		Field:      field,
 		IsMethod:   true,
@@ -195,7 +197,8 @@ func (ec *executionContext) _OrganisationConnection_edges(ctx context.Context, f
 	return ec.marshalNOrganisationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOrganisationEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganisationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OrganisationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -218,7 +221,8 @@ func (ec *executionContext) _OrganisationConnection_pageInfo(ctx context.Context
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganisationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OrganisationConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -257,7 +261,8 @@ func (ec *executionContext) _OrganisationEdge_node(ctx context.Context, field gr
 	return ec.marshalNOrganisation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganisationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "OrganisationEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -304,7 +309,8 @@ func (ec *executionContext) _Staff_organisation(ctx context.Context, field graph
 	return ec.marshalNOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Staff_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Staff",
 		Field:      field,
 		IsMethod:   true,
@@ -330,7 +336,8 @@ func (ec *executionContext) _Staff_department(ctx context.Context, field graphql
 	return ec.marshalODepartment2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Staff_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Staff",
 		Field:      field,
 		IsMethod:   true,
@@ -357,7 +364,7 @@ func (ec *executionContext) fieldContext_Staff_department(_ context.Context, fie
 var departmentImplementors = []string{"Department", "Node"}
 
 func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *casedata.Department) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, departmentImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, departmentImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -401,7 +408,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 var organisationImplementors = []string{"Organisation", "Node"}
 
 func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *casedata.Organisation) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, organisationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, organisationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -455,7 +462,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 var organisationConnectionImplementors = []string{"OrganisationConnection"}
 
 func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrganisationConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, organisationConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, organisationConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -489,7 +496,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 var organisationEdgeImplementors = []string{"OrganisationEdge"}
 
 func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrganisationEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, organisationEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, organisationEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -518,7 +525,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 var staffImplementors = []string{"Staff", "Node"}
 
 func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, obj *casedata.Staff) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, staffImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, staffImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -65,7 +65,8 @@ func (ec *executionContext) _CreateHouseholdPayload_household(ctx context.Contex
 	return ec.marshalNHousehold2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CreateHouseholdPayload_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "CreateHouseholdPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -134,7 +135,8 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -165,7 +167,8 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 	return ec.marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -196,7 +199,8 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -227,7 +231,8 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 	return ec.marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEEᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -258,7 +263,8 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 	return ec.marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatusᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_labourStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -289,7 +295,8 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Household_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Household",
 		Field:      field,
 		IsMethod:   true,
@@ -333,7 +340,8 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "HouseholdMember",
 		Field:      field,
 		IsMethod:   true,
@@ -364,7 +372,8 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "HouseholdMember",
 		Field:      field,
 		IsMethod:   true,
@@ -420,7 +429,8 @@ func (ec *executionContext) _HouseholdMemberPayload_member(ctx context.Context, 
 	return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_HouseholdMemberPayload_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "HouseholdMemberPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -628,7 +638,8 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 	return ec.marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_households(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -659,7 +670,8 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 	return ec.marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_participations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -690,7 +702,8 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 	return ec.marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChangeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_rectifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -721,7 +734,8 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 	return ec.marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCaseᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -752,7 +766,8 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 	return ec.marshalOIsee2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_isee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -783,7 +798,8 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 	return ec.marshalOLabourStatus2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_labourStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -814,7 +830,8 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 	return ec.marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_employmentEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -845,7 +862,8 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 	return ec.marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecordᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_schoolRecords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Person",
 		Field:      field,
 		IsMethod:   true,
@@ -868,7 +886,8 @@ func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field g
 	return ec.marshalNPersonEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -891,7 +910,8 @@ func (ec *executionContext) _PersonConnection_pageInfo(ctx context.Context, fiel
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -930,7 +950,8 @@ func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.
 	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "PersonEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -953,7 +974,8 @@ func (ec *executionContext) _RegisterPersonPayload_person(ctx context.Context, f
 	return ec.marshalNPerson2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RegisterPersonPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RegisterPersonPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1228,7 +1250,7 @@ func (ec *executionContext) unmarshalInputRegisterPersonInput(ctx context.Contex
 var createHouseholdPayloadImplementors = []string{"CreateHouseholdPayload"}
 
 func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateHouseholdPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, createHouseholdPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, createHouseholdPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1252,7 +1274,7 @@ func (ec *executionContext) _CreateHouseholdPayload(ctx context.Context, sel ast
 var householdImplementors = []string{"Household", "Node"}
 
 func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet, obj *casedata.Household) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, householdImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, householdImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1316,7 +1338,7 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 var householdMemberImplementors = []string{"HouseholdMember", "Node"}
 
 func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *casedata.HouseholdMember) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, householdMemberImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, householdMemberImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1365,7 +1387,7 @@ func (ec *executionContext) _HouseholdMember(ctx context.Context, sel ast.Select
 var householdMemberPayloadImplementors = []string{"HouseholdMemberPayload"}
 
 func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.HouseholdMemberPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, householdMemberPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, householdMemberPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1389,7 +1411,7 @@ func (ec *executionContext) _HouseholdMemberPayload(ctx context.Context, sel ast
 var personImplementors = []string{"Person", "Node"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *casedata.Person) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1513,7 +1535,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 var personConnectionImplementors = []string{"PersonConnection"}
 
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PersonConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1547,7 +1569,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 var personEdgeImplementors = []string{"PersonEdge"}
 
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PersonEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1576,7 +1598,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 var registerPersonPayloadImplementors = []string{"RegisterPersonPayload"}
 
 func (ec *executionContext) _RegisterPersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterPersonPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, registerPersonPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, registerPersonPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

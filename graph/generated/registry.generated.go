@@ -136,7 +136,8 @@ func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field gr
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "BenefitCase",
 		Field:      field,
 		IsMethod:   true,
@@ -222,7 +223,8 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_applicant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "BenefitCase",
 		Field:      field,
 		IsMethod:   true,
@@ -253,7 +255,8 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 	return ec.marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMemberᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "BenefitCase",
 		Field:      field,
 		IsMethod:   true,
@@ -524,7 +527,8 @@ func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, fiel
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EmploymentEvent",
 		Field:      field,
 		IsMethod:   true,
@@ -624,7 +628,8 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "EmploymentEvent",
 		Field:      field,
 		IsMethod:   true,
@@ -879,7 +884,8 @@ func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.C
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Isee",
 		Field:      field,
 		IsMethod:   true,
@@ -943,7 +949,8 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Isee",
 		Field:      field,
 		IsMethod:   true,
@@ -1084,7 +1091,8 @@ func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field g
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "LabourStatus",
 		Field:      field,
 		IsMethod:   true,
@@ -1134,7 +1142,8 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "LabourStatus",
 		Field:      field,
 		IsMethod:   false,
@@ -1348,7 +1357,8 @@ func (ec *executionContext) _RefreshRegistryDataPayload_person(ctx context.Conte
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RefreshRegistryDataPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1371,7 +1381,8 @@ func (ec *executionContext) _RefreshRegistryDataPayload_household(ctx context.Co
 	return ec.marshalOHousehold2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHousehold(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RefreshRegistryDataPayload_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RefreshRegistryDataPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1576,7 +1587,8 @@ func (ec *executionContext) _RegistrySourceStatus_collections(ctx context.Contex
 	return ec.marshalNRegistryCollectionStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryCollectionStatusᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RegistrySourceStatus_collections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RegistrySourceStatus",
 		Field:      field,
 		IsMethod:   false,
@@ -1690,7 +1702,8 @@ func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field g
 	return ec.marshalOFreshness2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐFreshness(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "SchoolRecord",
 		Field:      field,
 		IsMethod:   true,
@@ -1743,7 +1756,8 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 	return ec.marshalOPerson2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "SchoolRecord",
 		Field:      field,
 		IsMethod:   true,
@@ -1846,7 +1860,8 @@ func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, fie
 	return ec.marshalOSchoolQualification2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSchoolQualification(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SchoolRecord_qualification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "SchoolRecord",
 		Field:      field,
 		IsMethod:   true,
@@ -1928,7 +1943,7 @@ func (ec *executionContext) unmarshalInputRefreshRegistryDataInput(ctx context.C
 var benefitCaseImplementors = []string{"BenefitCase"}
 
 func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionSet, obj *registrydata.BenefitCase) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, benefitCaseImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, benefitCaseImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2052,7 +2067,7 @@ func (ec *executionContext) _BenefitCase(ctx context.Context, sel ast.SelectionS
 var benefitHouseholdMemberImplementors = []string{"BenefitHouseholdMember"}
 
 func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast.SelectionSet, obj *registrydata.BenefitMember) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, benefitHouseholdMemberImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, benefitHouseholdMemberImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2091,7 +2106,7 @@ func (ec *executionContext) _BenefitHouseholdMember(ctx context.Context, sel ast
 var employmentEventImplementors = []string{"EmploymentEvent"}
 
 func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.SelectionSet, obj *registrydata.EmploymentEvent) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, employmentEventImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, employmentEventImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2205,7 +2220,7 @@ func (ec *executionContext) _EmploymentEvent(ctx context.Context, sel ast.Select
 var freshnessImplementors = []string{"Freshness"}
 
 func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet, obj *model.Freshness) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, freshnessImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, freshnessImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2254,7 +2269,7 @@ func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet
 var iseeImplementors = []string{"Isee"}
 
 func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj *registrydata.ISEE) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, iseeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, iseeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2333,7 +2348,7 @@ func (ec *executionContext) _Isee(ctx context.Context, sel ast.SelectionSet, obj
 var labourStatusImplementors = []string{"LabourStatus"}
 
 func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.SelectionSet, obj *registrydata.LabourStatus) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, labourStatusImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, labourStatusImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2427,7 +2442,7 @@ func (ec *executionContext) _LabourStatus(ctx context.Context, sel ast.Selection
 var refreshRegistryDataPayloadImplementors = []string{"RefreshRegistryDataPayload"}
 
 func (ec *executionContext) _RefreshRegistryDataPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefreshRegistryDataPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, refreshRegistryDataPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, refreshRegistryDataPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2496,7 +2511,7 @@ func (ec *executionContext) _RefreshRegistryDataPayload(ctx context.Context, sel
 var registryCollectionStatusImplementors = []string{"RegistryCollectionStatus"}
 
 func (ec *executionContext) _RegistryCollectionStatus(ctx context.Context, sel ast.SelectionSet, obj *model.RegistryCollectionStatus) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, registryCollectionStatusImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, registryCollectionStatusImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2560,7 +2575,7 @@ func (ec *executionContext) _RegistryCollectionStatus(ctx context.Context, sel a
 var registrySourceStatusImplementors = []string{"RegistrySourceStatus"}
 
 func (ec *executionContext) _RegistrySourceStatus(ctx context.Context, sel ast.SelectionSet, obj *model.RegistrySourceStatus) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, registrySourceStatusImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, registrySourceStatusImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2649,7 +2664,7 @@ func (ec *executionContext) _RegistrySourceStatus(ctx context.Context, sel ast.S
 var schoolQualificationImplementors = []string{"SchoolQualification"}
 
 func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.SelectionSet, obj *model.SchoolQualification) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, schoolQualificationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, schoolQualificationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2683,7 +2698,7 @@ func (ec *executionContext) _SchoolQualification(ctx context.Context, sel ast.Se
 var schoolRecordImplementors = []string{"SchoolRecord"}
 
 func (ec *executionContext) _SchoolRecord(ctx context.Context, sel ast.SelectionSet, obj *registrydata.SchoolRecord) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, schoolRecordImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, schoolRecordImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -1505,7 +1505,8 @@ func (ec *executionContext) _Mutation_openCase(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_openCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1549,7 +1550,8 @@ func (ec *executionContext) _Mutation_closeCase(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_closeCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1593,7 +1595,8 @@ func (ec *executionContext) _Mutation_recordAssessment(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_recordAssessment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1637,7 +1640,8 @@ func (ec *executionContext) _Mutation_createProject(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1681,7 +1685,8 @@ func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1725,7 +1730,8 @@ func (ec *executionContext) _Mutation_activateIntervention(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_activateIntervention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1769,7 +1775,8 @@ func (ec *executionContext) _Mutation_completeIntervention(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_completeIntervention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1813,7 +1820,8 @@ func (ec *executionContext) _Mutation_interruptIntervention(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_interruptIntervention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1857,7 +1865,8 @@ func (ec *executionContext) _Mutation_addActivityEntry(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_addActivityEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1901,7 +1910,8 @@ func (ec *executionContext) _Mutation_addCaseOrganisation(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_addCaseOrganisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1945,7 +1955,8 @@ func (ec *executionContext) _Mutation_removeCaseOrganisation(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_removeCaseOrganisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -1989,7 +2000,8 @@ func (ec *executionContext) _Mutation_changeCaseLeadWorker(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_changeCaseLeadWorker(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2033,7 +2045,8 @@ func (ec *executionContext) _Mutation_setCaseDepartments(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_setCaseDepartments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2077,7 +2090,8 @@ func (ec *executionContext) _Mutation_suspendCase(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_suspendCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2121,7 +2135,8 @@ func (ec *executionContext) _Mutation_reopenCase(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_reopenCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2165,7 +2180,8 @@ func (ec *executionContext) _Mutation_correctIntervention(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_correctIntervention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2209,7 +2225,8 @@ func (ec *executionContext) _Mutation_cancelIntervention(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_cancelIntervention(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2253,7 +2270,8 @@ func (ec *executionContext) _Mutation_correctAssessment(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_correctAssessment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2297,7 +2315,8 @@ func (ec *executionContext) _Mutation_cancelAssessment(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_cancelAssessment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2341,7 +2360,8 @@ func (ec *executionContext) _Mutation_updatePerson(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updatePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2385,7 +2405,8 @@ func (ec *executionContext) _Mutation_requestReferral(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_requestReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2429,7 +2450,8 @@ func (ec *executionContext) _Mutation_acceptReferral(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_acceptReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2473,7 +2495,8 @@ func (ec *executionContext) _Mutation_declineReferral(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_declineReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2517,7 +2540,8 @@ func (ec *executionContext) _Mutation_endReferral(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_endReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2561,7 +2585,8 @@ func (ec *executionContext) _Mutation_requestTransfer(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_requestTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2605,7 +2630,8 @@ func (ec *executionContext) _Mutation_acceptTransfer(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_acceptTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2649,7 +2675,8 @@ func (ec *executionContext) _Mutation_declineTransfer(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_declineTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2693,7 +2720,8 @@ func (ec *executionContext) _Mutation_cancelTransfer(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_cancelTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2737,7 +2765,8 @@ func (ec *executionContext) _Mutation_freezeEsfReport(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_freezeEsfReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2781,7 +2810,8 @@ func (ec *executionContext) _Mutation_enrolParticipant(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_enrolParticipant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2825,7 +2855,8 @@ func (ec *executionContext) _Mutation_recordParticipantExit(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_recordParticipantExit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2869,7 +2900,8 @@ func (ec *executionContext) _Mutation_registerPerson(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_registerPerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2913,7 +2945,8 @@ func (ec *executionContext) _Mutation_createHousehold(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -2957,7 +2990,8 @@ func (ec *executionContext) _Mutation_addHouseholdMember(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_addHouseholdMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3001,7 +3035,8 @@ func (ec *executionContext) _Mutation_endHouseholdMembership(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_endHouseholdMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3045,7 +3080,8 @@ func (ec *executionContext) _Mutation_refreshRegistryData(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_refreshRegistryData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3089,7 +3125,8 @@ func (ec *executionContext) _Mutation_createRightsRequest(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createRightsRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3133,7 +3170,8 @@ func (ec *executionContext) _Mutation_assignRightsRequest(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_assignRightsRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3177,7 +3215,8 @@ func (ec *executionContext) _Mutation_extendRightsRequest(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_extendRightsRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3221,7 +3260,8 @@ func (ec *executionContext) _Mutation_closeRightsRequest(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_closeRightsRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3265,7 +3305,8 @@ func (ec *executionContext) _Mutation_restrictProcessing(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_restrictProcessing(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3309,7 +3350,8 @@ func (ec *executionContext) _Mutation_liftRestriction(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_liftRestriction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3353,7 +3395,8 @@ func (ec *executionContext) _Mutation_erasePerson(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_erasePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3397,7 +3440,8 @@ func (ec *executionContext) _Mutation_rectifyPerson(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_rectifyPerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3441,7 +3485,8 @@ func (ec *executionContext) _Mutation_recordConsent(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_recordConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3485,7 +3530,8 @@ func (ec *executionContext) _Mutation_withdrawConsent(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_withdrawConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -3548,7 +3594,8 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3592,7 +3639,8 @@ func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3636,7 +3684,8 @@ func (ec *executionContext) _Query_caseLoad(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Query_caseLoad(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3680,7 +3729,8 @@ func (ec *executionContext) _Query_servicesActivated(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Query_servicesActivated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3724,7 +3774,8 @@ func (ec *executionContext) _Query_accessLog(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Query_accessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3768,7 +3819,8 @@ func (ec *executionContext) _Query_cases(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Query_cases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3812,7 +3864,8 @@ func (ec *executionContext) _Query_referrals(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Query_referrals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3856,7 +3909,8 @@ func (ec *executionContext) _Query_transfers(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Query_transfers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3900,7 +3954,8 @@ func (ec *executionContext) _Query_esfReport(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Query_esfReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3944,7 +3999,8 @@ func (ec *executionContext) _Query_esfDrillDown(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Query_esfDrillDown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -3988,7 +4044,8 @@ func (ec *executionContext) _Query_esfProfile(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Query_esfProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4032,7 +4089,8 @@ func (ec *executionContext) _Query_frozenEsfReport(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Query_frozenEsfReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4076,7 +4134,8 @@ func (ec *executionContext) _Query_verifyFrozenEsfReport(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Query_verifyFrozenEsfReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4120,7 +4179,8 @@ func (ec *executionContext) _Query_operations(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Query_operations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4164,7 +4224,8 @@ func (ec *executionContext) _Query_participations(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Query_participations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4208,7 +4269,8 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Query_organisations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4252,7 +4314,8 @@ func (ec *executionContext) _Query_persons(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Query_persons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4295,7 +4358,8 @@ func (ec *executionContext) _Query_registryStatus(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Query_registryStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4327,7 +4391,8 @@ func (ec *executionContext) _Query_purposes(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Query_purposes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4360,7 +4425,8 @@ func (ec *executionContext) _Query_rightsRequests(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Query_rightsRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4404,7 +4470,8 @@ func (ec *executionContext) _Query_processingRestrictions(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_Query_processingRestrictions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4448,7 +4515,8 @@ func (ec *executionContext) _Query_subjectAccessExport(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Query_subjectAccessExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4492,7 +4560,8 @@ func (ec *executionContext) _Query_personRectifications(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Query_personRectifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4536,7 +4605,8 @@ func (ec *executionContext) _Query_consentRecords(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Query_consentRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4579,7 +4649,8 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4612,7 +4683,8 @@ func (ec *executionContext) _Query_staff(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Query_staff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4656,7 +4728,8 @@ func (ec *executionContext) _Query_dueActions(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Query_dueActions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4699,7 +4772,8 @@ func (ec *executionContext) _Query_dueActionCounts(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Query_dueActionCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4732,7 +4806,8 @@ func (ec *executionContext) _Query___type(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -4775,7 +4850,8 @@ func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -5292,7 +5368,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, pageInfoImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, pageInfoImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -5972,7 +6048,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.local.dispatchRoot(ctx, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

@@ -248,7 +248,8 @@ func (ec *executionContext) _ConsentRecord_history(ctx context.Context, field gr
 	return ec.marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecord_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ConsentRecord",
 		Field:      field,
 		IsMethod:   false,
@@ -271,7 +272,8 @@ func (ec *executionContext) _ConsentRecordPayload_record(ctx context.Context, fi
 	return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ConsentRecordPayload_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ConsentRecordPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -564,7 +566,8 @@ func (ec *executionContext) _ProcessingRestrictionPayload_restriction(ctx contex
 	return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProcessingRestrictionPayload_restriction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "ProcessingRestrictionPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -638,7 +641,8 @@ func (ec *executionContext) _RectifyPersonPayload_changes(ctx context.Context, f
 	return ec.marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RectifyPersonPayload_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RectifyPersonPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -831,7 +835,8 @@ func (ec *executionContext) _RightsRequest_events(ctx context.Context, field gra
 	return ec.marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RightsRequest_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RightsRequest",
 		Field:      field,
 		IsMethod:   false,
@@ -901,7 +906,8 @@ func (ec *executionContext) _RightsRequestPayload_request(ctx context.Context, f
 	return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_RightsRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "RightsRequestPayload",
 		Field:      field,
 		IsMethod:   false,
@@ -1485,7 +1491,7 @@ func (ec *executionContext) unmarshalInputWithdrawConsentInput(ctx context.Conte
 var consentEventImplementors = []string{"ConsentEvent"}
 
 func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentEvent) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, consentEventImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, consentEventImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1529,7 +1535,7 @@ func (ec *executionContext) _ConsentEvent(ctx context.Context, sel ast.Selection
 var consentRecordImplementors = []string{"ConsentRecord"}
 
 func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.ConsentRecord) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, consentRecordImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, consentRecordImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1618,7 +1624,7 @@ func (ec *executionContext) _ConsentRecord(ctx context.Context, sel ast.Selectio
 var consentRecordPayloadImplementors = []string{"ConsentRecordPayload"}
 
 func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentRecordPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, consentRecordPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, consentRecordPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1642,7 +1648,7 @@ func (ec *executionContext) _ConsentRecordPayload(ctx context.Context, sel ast.S
 var erasePersonPayloadImplementors = []string{"ErasePersonPayload"}
 
 func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ErasePersonPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, erasePersonPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, erasePersonPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1671,7 +1677,7 @@ func (ec *executionContext) _ErasePersonPayload(ctx context.Context, sel ast.Sel
 var personRectificationImplementors = []string{"PersonRectification"}
 
 func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Rectification) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, personRectificationImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, personRectificationImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1730,7 +1736,7 @@ func (ec *executionContext) _PersonRectification(ctx context.Context, sel ast.Se
 var processingRestrictionImplementors = []string{"ProcessingRestriction"}
 
 func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Restriction) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, processingRestrictionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, processingRestrictionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1809,7 +1815,7 @@ func (ec *executionContext) _ProcessingRestriction(ctx context.Context, sel ast.
 var processingRestrictionPayloadImplementors = []string{"ProcessingRestrictionPayload"}
 
 func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProcessingRestrictionPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, processingRestrictionPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, processingRestrictionPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1833,7 +1839,7 @@ func (ec *executionContext) _ProcessingRestrictionPayload(ctx context.Context, s
 var purposeLegalBasisImplementors = []string{"PurposeLegalBasis"}
 
 func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.SelectionSet, obj *model.PurposeLegalBasis) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, purposeLegalBasisImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, purposeLegalBasisImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1882,7 +1888,7 @@ func (ec *executionContext) _PurposeLegalBasis(ctx context.Context, sel ast.Sele
 var rectifyPersonPayloadImplementors = []string{"RectifyPersonPayload"}
 
 func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RectifyPersonPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, rectifyPersonPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, rectifyPersonPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -1906,7 +1912,7 @@ func (ec *executionContext) _RectifyPersonPayload(ctx context.Context, sel ast.S
 var rightsRequestImplementors = []string{"RightsRequest"}
 
 func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.Request) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, rightsRequestImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2010,7 +2016,7 @@ func (ec *executionContext) _RightsRequest(ctx context.Context, sel ast.Selectio
 var rightsRequestEventImplementors = []string{"RightsRequestEvent"}
 
 func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.SelectionSet, obj *rightsdata.RequestEvent) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestEventImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, rightsRequestEventImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2049,7 +2055,7 @@ func (ec *executionContext) _RightsRequestEvent(ctx context.Context, sel ast.Sel
 var rightsRequestPayloadImplementors = []string{"RightsRequestPayload"}
 
 func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RightsRequestPayload) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, rightsRequestPayloadImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, rightsRequestPayloadImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -2073,7 +2079,7 @@ func (ec *executionContext) _RightsRequestPayload(ctx context.Context, sel ast.S
 var subjectAccessExportImplementors = []string{"SubjectAccessExport"}
 
 func (ec *executionContext) _SubjectAccessExport(ctx context.Context, sel ast.SelectionSet, obj *model.SubjectAccessExport) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, subjectAccessExportImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, subjectAccessExportImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

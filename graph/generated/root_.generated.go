@@ -5826,8 +5826,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
-	// shapes are the selections of the request's objects, collected once (inline.go).
-	shapes objectShapes
+	// local holds the shapes of the request's selections and the slabs its objects and
+	// field contexts are carved from (inline.go).
+	local executionLocal
 }
 
 func newExecutionContext(

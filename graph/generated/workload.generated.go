@@ -50,7 +50,8 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 	return ec.marshalOCase2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "DueAction",
 		Field:      field,
 		IsMethod:   true,
@@ -180,7 +181,8 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueAction_leadWorker(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "DueAction",
 		Field:      field,
 		IsMethod:   true,
@@ -203,7 +205,8 @@ func (ec *executionContext) _DueActionConnection_edges(ctx context.Context, fiel
 	return ec.marshalNDueActionEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐDueActionEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueActionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "DueActionConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -226,7 +229,8 @@ func (ec *executionContext) _DueActionConnection_pageInfo(ctx context.Context, f
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueActionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "DueActionConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -265,7 +269,8 @@ func (ec *executionContext) _DueActionEdge_node(ctx context.Context, field graph
 	return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueAction(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DueActionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "DueActionEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -296,7 +301,8 @@ func (ec *executionContext) _Me_staff(ctx context.Context, field graphql.Collect
 	return ec.marshalOStaff2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Me_staff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Me",
 		Field:      field,
 		IsMethod:   false,
@@ -319,7 +325,8 @@ func (ec *executionContext) _Me_organisation(ctx context.Context, field graphql.
 	return ec.marshalOOrganisation2ᚖgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐOrganisation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Me_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "Me",
 		Field:      field,
 		IsMethod:   false,
@@ -458,7 +465,8 @@ func (ec *executionContext) _StaffConnection_edges(ctx context.Context, field gr
 	return ec.marshalNStaffEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐStaffEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_StaffConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "StaffConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -481,7 +489,8 @@ func (ec *executionContext) _StaffConnection_pageInfo(ctx context.Context, field
 	return ec.marshalNPageInfo2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_StaffConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "StaffConnection",
 		Field:      field,
 		IsMethod:   false,
@@ -520,7 +529,8 @@ func (ec *executionContext) _StaffEdge_node(ctx context.Context, field graphql.C
 	return ec.marshalNStaff2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐStaff(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+	fc = newFieldContext(&ec.local)
+	*fc = graphql.FieldContext{
 		Object:     "StaffEdge",
 		Field:      field,
 		IsMethod:   false,
@@ -547,7 +557,7 @@ func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field
 var dueActionImplementors = []string{"DueAction"}
 
 func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet, obj *casedata.DueAction) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, dueActionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, dueActionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -611,7 +621,7 @@ func (ec *executionContext) _DueAction(ctx context.Context, sel ast.SelectionSet
 var dueActionConnectionImplementors = []string{"DueActionConnection"}
 
 func (ec *executionContext) _DueActionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DueActionConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, dueActionConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, dueActionConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -645,7 +655,7 @@ func (ec *executionContext) _DueActionConnection(ctx context.Context, sel ast.Se
 var dueActionEdgeImplementors = []string{"DueActionEdge"}
 
 func (ec *executionContext) _DueActionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DueActionEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, dueActionEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, dueActionEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -674,7 +684,7 @@ func (ec *executionContext) _DueActionEdge(ctx context.Context, sel ast.Selectio
 var meImplementors = []string{"Me"}
 
 func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *model.Me) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, meImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, meImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -758,7 +768,7 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 var staffConnectionImplementors = []string{"StaffConnection"}
 
 func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StaffConnection) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, staffConnectionImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, staffConnectionImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -792,7 +802,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 var staffEdgeImplementors = []string{"StaffEdge"}
 
 func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StaffEdge) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, staffEdgeImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, staffEdgeImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {

@@ -96,9 +96,9 @@ func generate() error {
 			}
 		}
 	}
-	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 || n.shaped == 0 || n.shapes != 1 {
-		return fmt.Errorf("found %d lists, %d objects (%d returning their field set, %d shaped), %d scalar types, %d plain fields and %d execution contexts to rewrite in %s: gqlgen's output changed",
-			n.lists, n.objects, n.returns, n.shaped, len(scalars), n.plain, n.shapes, dir)
+	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 || n.shaped == 0 || n.shapes != 1 || n.fieldContexts == 0 || n.roots == 0 {
+		return fmt.Errorf("found %d lists, %d objects (%d returning their field set, %d shaped), %d scalar types, %d plain fields, %d field contexts, %d concurrent roots and %d execution contexts to rewrite in %s: gqlgen's output changed",
+			n.lists, n.objects, n.returns, n.shaped, len(scalars), n.plain, n.fieldContexts, n.roots, n.shapes, dir)
 	}
 	if err := writeCategories(filepath.Join(dir, categoriesFile), cfg); err != nil {
 		return err
@@ -132,7 +132,7 @@ func writeCategories(path string, cfg *config.Config) error {
 }
 
 // counts are the rewrites made.
-type counts struct{ lists, objects, returns, plain, shaped, shapes int }
+type counts struct{ lists, objects, returns, plain, shaped, shapes, fieldContexts, roots int }
 
 // inlineFields is the plugin that runs the fields of every object but the root types on
 // their object's goroutine, and finds the fields that can be plain (plain.go).
@@ -221,6 +221,12 @@ func rewrite(path, src string, plain map[string]plainField, kinds map[string]mar
 	if err != nil {
 		return err
 	}
+	text, err = rewriteRoots(text, n)
+	if err != nil {
+		return err
+	}
+	n.fieldContexts += strings.Count(text, fieldContextAlloc)
+	text = strings.ReplaceAll(text, fieldContextAlloc, fieldContextCarved)
 	if strings.Contains(text, executionContextType) {
 		text = strings.Replace(text, executionContextType, executionContextShapes, 1)
 		n.shapes++
@@ -281,7 +287,7 @@ var objectStart = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)
 `)
 
 const (
-	shapedStart = "\tout := newObject(&ec.shapes, ec.OperationContext, sel, %s)\n\tfields := out.fields()\n"
+	shapedStart = "\tout := newObject(&ec.local, ec.OperationContext, sel, %s)\n\tfields := out.fields()\n"
 	// objectEnd is how such an object ends once the other rewrites are done; shapedEnd
 	// drops the dispatch of concurrent fields (it has none) and the deferred groups (nor
 	// those), and returns the object itself.
@@ -305,7 +311,7 @@ const (
 )
 
 // executionContextType is the request's execution context; executionContextShapes gives
-// it the request's shapes of selections (newObject).
+// it the request's shapes of selections and slabs (newObject, newFieldContext).
 const (
 	executionContextType = `type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -313,10 +319,18 @@ const (
 `
 	executionContextShapes = `type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
-	// shapes are the selections of the request's objects, collected once (inline.go).
-	shapes objectShapes
+	// local holds the shapes of the request's selections and the slabs its objects and
+	// field contexts are carved from (inline.go).
+	local executionLocal
 }
 `
+)
+
+// fieldContextAlloc is how a field's context is built, an allocation a field resolved;
+// fieldContextCarved takes it from the request's slab (newFieldContext).
+const (
+	fieldContextAlloc  = "\tfc = &graphql.FieldContext{\n"
+	fieldContextCarved = "\tfc = newFieldContext(&ec.local)\n\t*fc = graphql.FieldContext{\n"
 )
 
 // rewriteObjects rewrites the objects below the root to start with shapedStart and end
@@ -344,6 +358,41 @@ func rewriteObjects(src string, n *counts) (string, error) {
 		b.WriteString(shapedEnd)
 		last = m[1] + end + 3
 		n.shaped++
+	}
+	b.WriteString(src[last:])
+	return b.String(), nil
+}
+
+// rootStart is the start of a root object's marshaller; one whose fields run concurrently
+// dispatches them through dispatchRoot, which tells the request's slabs to take their lock.
+var rootStart = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)\(ctx context\.Context, sel ast\.SelectionSet\) graphql\.Marshaler \{\n`)
+
+const (
+	rootDispatch        = "\tout.Dispatch(ctx)\n"
+	rootDispatchLocking = "\tec.local.dispatchRoot(ctx, out)\n"
+)
+
+// rewriteRoots rewrites the dispatch of the root objects whose fields run concurrently,
+// counting them in n.
+func rewriteRoots(src string, n *counts) (string, error) {
+	var b strings.Builder
+	last := 0
+	for _, m := range rootStart.FindAllStringSubmatchIndex(src, -1) {
+		end := strings.Index(src[m[1]:], "\n}\n")
+		if end < 0 {
+			return "", fmt.Errorf("_%s has no end", src[m[2]:m[3]])
+		}
+		body := src[m[1] : m[1]+end+3]
+		if !strings.Contains(body, "out.Concurrently(") {
+			continue
+		}
+		if strings.Count(body, rootDispatch) != 1 {
+			return "", fmt.Errorf("_%s does not dispatch its fields once: gqlgen's output changed", src[m[2]:m[3]])
+		}
+		b.WriteString(src[last:m[1]])
+		b.WriteString(strings.Replace(body, rootDispatch, rootDispatchLocking, 1))
+		last = m[1] + end + 3
+		n.roots++
 	}
 	b.WriteString(src[last:])
 	return b.String(), nil

@@ -252,7 +252,7 @@ func TestRewriteObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "package generated\n\n" + `func (ec *executionContext) _Thing(ctx context.Context, sel ast.SelectionSet, obj *model.Thing) graphql.Marshaler {
-	out := newObject(&ec.shapes, ec.OperationContext, sel, thingImplementors)
+	out := newObject(&ec.local, ec.OperationContext, sel, thingImplementors)
 	fields := out.fields()
 	for i, field := range fields {
 		switch field.Name {
@@ -279,5 +279,31 @@ func TestRewriteObjectsRefusesOtherOutput(t *testing.T) {
 		if _, err := rewriteObjects(src, &n); err == nil {
 			t.Errorf("%s: rewritten", name)
 		}
+	}
+}
+
+// A root whose fields run concurrently tells the request's slabs to lock; one whose
+// fields run in order (a mutation's) is left as it is.
+func TestRewriteRoots(t *testing.T) {
+	root := func(name, field string) string {
+		return "func (ec *executionContext) _" + name + `(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	out := graphql.NewFieldSet(fields)
+	for i, field := range fields {
+` + field + `	}
+	out.Dispatch(ctx)
+	return marshalObject(fields, out.Values)
+}
+`
+	}
+	query := root("Query", "\t\tout.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })\n")
+	mutation := root("Mutation", "\t\tout.Values[i] = ec._Mutation_openCase(ctx, field)\n")
+	var n counts
+	got, err := rewriteRoots(query+"\n"+mutation, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(query, "\tout.Dispatch(ctx)\n", "\tec.local.dispatchRoot(ctx, out)\n", 1) + "\n" + mutation
+	if got != want || n.roots != 1 {
+		t.Errorf("rewrote %d roots into\n%s\nwant\n%s", n.roots, got, want)
 	}
 }

@@ -5,6 +5,7 @@ package loaders
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,6 +75,9 @@ func (l *Loader[V]) Load(ctx context.Context, key string) (V, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.done) == 0 {
+		l.done = make(map[string]V, len(keys))
+	}
 	for _, k := range keys {
 		l.done[k] = got[k]
 	}
@@ -89,12 +93,32 @@ func byID[T any](rows []T, id func(T) string) map[string]*T {
 	return m
 }
 
-// groupBy groups rows under a key, keeping their order.
+// groupBy groups rows under a key, keeping their order within a key. The groups are
+// windows of one copy of the rows, sorted by key, rather than a slice grown for each key.
 func groupBy[T any](rows []T, key func(T) string) map[string][]T {
-	m := map[string][]T{}
-	for _, r := range rows {
-		k := key(r)
-		m[k] = append(m[k], r)
+	if len(rows) == 0 {
+		return map[string][]T{}
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(key(rows[a]), key(rows[b])) })
+	sorted := make([]T, len(rows))
+	groups := 1
+	for i, j := range order {
+		sorted[i] = rows[j]
+		if i > 0 && key(rows[j]) != key(rows[order[i-1]]) {
+			groups++
+		}
+	}
+	m := make(map[string][]T, groups)
+	start := 0
+	for i := 1; i <= len(sorted); i++ {
+		if i == len(sorted) || key(sorted[i]) != key(sorted[start]) {
+			m[key(sorted[start])] = sorted[start:i:i]
+			start = i
+		}
 	}
 	return m
 }
@@ -175,10 +199,11 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 	})
 	l.households = newLoader(func(ctx context.Context, ids []string) (map[string]*casedata.Household, error) {
 		rows, err := casedata.HouseholdsByIDs(ctx, tx, ids)
-		for _, h := range rows {
-			l.householdMembs.Prime(h.ID)
-			l.householdCases.Prime(h.ID)
-			l.registry.primeHouseholds(h.ID)
+		if len(rows) > 0 {
+			hids := keys(rows, func(h *casedata.Household) string { return h.ID })
+			l.householdMembs.Prime(hids...)
+			l.householdCases.Prime(hids...)
+			l.registry.primeHouseholds(hids...)
 		}
 		return byID(rows, func(h casedata.Household) string { return h.ID }), err
 	})
@@ -212,16 +237,12 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 	})
 	l.householdMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.HouseholdMember, error) {
 		rows, err := casedata.MembersByHousehold(ctx, tx, ids)
-		for _, m := range rows {
-			l.persons.Prime(m.PersonID)
-		}
+		l.persons.Prime(keys(rows, func(m *casedata.HouseholdMember) string { return m.PersonID })...)
 		return groupBy(rows, func(m casedata.HouseholdMember) string { return m.HouseholdID }), err
 	})
 	l.personMembs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.HouseholdMember, error) {
 		rows, err := casedata.MembershipsByPerson(ctx, tx, ids)
-		for _, m := range rows {
-			l.households.Prime(m.HouseholdID)
-		}
+		l.households.Prime(keys(rows, func(m *casedata.HouseholdMember) string { return m.HouseholdID })...)
 		return groupBy(rows, func(m casedata.HouseholdMember) string { return m.PersonID }), err
 	})
 	l.householdCases = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Case, error) {
@@ -231,18 +252,16 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 	})
 	l.caseDepts = newLoader(func(ctx context.Context, ids []string) (map[string][]string, error) {
 		links, err := casedata.CaseDepartmentLinks(ctx, tx, ids)
-		m := map[string][]string{}
+		m := make(map[string][]string, len(ids))
 		for _, lk := range links {
 			m[lk[0]] = append(m[lk[0]], lk[1])
-			l.departments.Prime(lk[1])
 		}
+		l.departments.Prime(keys(links, func(lk *[2]string) string { return lk[1] })...)
 		return m, err
 	})
 	l.caseOrgs = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.CaseOrganisation, error) {
 		rows, err := casedata.CaseOrganisations(ctx, tx, ids)
-		for _, co := range rows {
-			l.organisations.Prime(co.OrganisationID)
-		}
+		l.organisations.Prime(keys(rows, func(co *casedata.CaseOrganisation) string { return co.OrganisationID })...)
 		return groupBy(rows, func(co casedata.CaseOrganisation) string { return co.CaseID }), err
 	})
 	l.caseAssessment = newLoader(func(ctx context.Context, ids []string) (map[string][]casedata.Assessment, error) {
@@ -330,69 +349,78 @@ func New(tx *store.Tx, today time.Time) *Loaders {
 	return l
 }
 
+// Priming goes relation by relation, each taking every row's key at once: one lock and
+// one append a relation, where a row at a time took a lock a relation a row (a page of
+// cases primes fifteen relations for each of its cases).
+
+// keys are the keys rows give, "" (no key, which a fetch skips) for a row without one.
+func keys[R any](rows []R, key func(*R) string) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = key(&rows[i])
+	}
+	return out
+}
+
+// orNone is the key a nullable reference gives.
+func orNone(id *string) string {
+	if id == nil {
+		return ""
+	}
+	return *id
+}
+
 func (l *Loaders) PrimeCases(rows []casedata.Case) {
-	for _, c := range rows {
-		if c.HouseholdID != nil {
-			l.households.Prime(*c.HouseholdID)
-		}
-		if c.PersonID != nil {
-			l.persons.Prime(*c.PersonID)
-		}
-		l.organisations.Prime(c.OrganisationID)
-		l.staff.Prime(c.LeadWorkerID)
-		l.caseDepts.Prime(c.ID)
-		l.caseOrgs.Prime(c.ID)
-		l.caseAssessment.Prime(c.ID)
-		l.caseProjects.Prime(c.ID)
-		l.caseInterv.Prime(c.ID)
-		l.caseActivity.Prime(c.ID)
-		l.caseParts.Prime(c.ID)
-		l.caseEvents.Prime(c.ID)
-		l.caseReferrals.Prime(c.ID)
-		l.caseTransfers.Prime(c.ID)
-		l.caseDue.Prime(c.ID)
+	if len(rows) == 0 {
+		return
+	}
+	l.households.Prime(keys(rows, func(c *casedata.Case) string { return orNone(c.HouseholdID) })...)
+	l.persons.Prime(keys(rows, func(c *casedata.Case) string { return orNone(c.PersonID) })...)
+	l.organisations.Prime(keys(rows, func(c *casedata.Case) string { return c.OrganisationID })...)
+	l.staff.Prime(keys(rows, func(c *casedata.Case) string { return c.LeadWorkerID })...)
+	ids := keys(rows, func(c *casedata.Case) string { return c.ID })
+	for _, ld := range []interface{ Prime(...string) }{l.caseDepts, l.caseOrgs, l.caseAssessment, l.caseProjects,
+		l.caseInterv, l.caseActivity, l.caseParts, l.caseEvents, l.caseReferrals, l.caseTransfers, l.caseDue} {
+		ld.Prime(ids...)
 	}
 }
 
 func (l *Loaders) PrimePersons(rows []casedata.Person) {
-	for _, p := range rows {
-		l.personMembs.Prime(p.ID)
-		l.personParts.Prime(p.ID)
-		l.registry.primePersons(p.ID)
+	if len(rows) == 0 {
+		return
 	}
+	ids := keys(rows, func(p *casedata.Person) string { return p.ID })
+	l.personMembs.Prime(ids...)
+	l.personParts.Prime(ids...)
+	l.registry.primePersons(ids...)
 }
 
 func (l *Loaders) PrimeProjects(rows []casedata.Project) {
-	for _, p := range rows {
-		l.cases.Prime(p.CaseID)
-		l.persons.Prime(p.ParticipantID)
-		l.organisations.Prime(p.ProviderOrganisationID)
-		if p.CaseManagerID != nil {
-			l.staff.Prime(*p.CaseManagerID)
-		}
-		l.projectInterv.Prime(p.ID)
+	if len(rows) == 0 {
+		return
 	}
+	l.cases.Prime(keys(rows, func(p *casedata.Project) string { return p.CaseID })...)
+	l.persons.Prime(keys(rows, func(p *casedata.Project) string { return p.ParticipantID })...)
+	l.organisations.Prime(keys(rows, func(p *casedata.Project) string { return p.ProviderOrganisationID })...)
+	l.staff.Prime(keys(rows, func(p *casedata.Project) string { return orNone(p.CaseManagerID) })...)
+	l.projectInterv.Prime(keys(rows, func(p *casedata.Project) string { return p.ID })...)
 }
 
 func (l *Loaders) PrimeInterventions(rows []casedata.Intervention) {
-	for _, i := range rows {
-		l.persons.Prime(i.BeneficiaryID)
-		l.organisations.Prime(i.ProviderOrganisationID)
-		if i.ProjectID != nil {
-			l.projects.Prime(*i.ProjectID)
-		}
-		if i.RoundID != nil {
-			l.rounds.Prime(*i.RoundID)
-		}
+	if len(rows) == 0 {
+		return
 	}
+	l.persons.Prime(keys(rows, func(i *casedata.Intervention) string { return i.BeneficiaryID })...)
+	l.organisations.Prime(keys(rows, func(i *casedata.Intervention) string { return i.ProviderOrganisationID })...)
+	l.projects.Prime(keys(rows, func(i *casedata.Intervention) string { return orNone(i.ProjectID) })...)
+	l.rounds.Prime(keys(rows, func(i *casedata.Intervention) string { return orNone(i.RoundID) })...)
 }
 
 func (l *Loaders) PrimeParticipations(rows []casedata.Participation) {
-	for _, p := range rows {
-		l.persons.Prime(p.PersonID)
-		l.operations.Prime(p.OperationID)
-		if p.RoundID != nil {
-			l.rounds.Prime(*p.RoundID)
-		}
+	if len(rows) == 0 {
+		return
 	}
+	l.persons.Prime(keys(rows, func(p *casedata.Participation) string { return p.PersonID })...)
+	l.operations.Prime(keys(rows, func(p *casedata.Participation) string { return p.OperationID })...)
+	l.rounds.Prime(keys(rows, func(p *casedata.Participation) string { return orNone(p.RoundID) })...)
 }
