@@ -5,7 +5,6 @@ package loaders
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -94,31 +93,22 @@ func byID[T any](rows []T, id func(T) string) map[string]*T {
 }
 
 // groupBy groups rows under a key, keeping their order within a key. The groups are
-// windows of one copy of the rows, sorted by key, rather than a slice grown for each key.
+// windows of one copy of the rows, counted first, rather than a slice grown for each key.
 func groupBy[T any](rows []T, key func(T) string) map[string][]T {
-	if len(rows) == 0 {
-		return map[string][]T{}
+	counts := make(map[string]int, len(rows))
+	for i := range rows {
+		counts[key(rows[i])]++
 	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
+	all := make([]T, len(rows))
+	m := make(map[string][]T, len(counts))
+	off := 0
+	for k, n := range counts {
+		m[k] = all[off:off:off+n]
+		off += n
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(key(rows[a]), key(rows[b])) })
-	sorted := make([]T, len(rows))
-	groups := 1
-	for i, j := range order {
-		sorted[i] = rows[j]
-		if i > 0 && key(rows[j]) != key(rows[order[i-1]]) {
-			groups++
-		}
-	}
-	m := make(map[string][]T, groups)
-	start := 0
-	for i := 1; i <= len(sorted); i++ {
-		if i == len(sorted) || key(sorted[i]) != key(sorted[start]) {
-			m[key(sorted[start])] = sorted[start:i:i]
-			start = i
-		}
+	for i := range rows {
+		k := key(rows[i])
+		m[k] = append(m[k], rows[i])
 	}
 	return m
 }

@@ -22,15 +22,17 @@ type nullables struct {
 	i64, i32                         *int64
 	i32v                             *int32
 	b, bNull                         *bool
+	id, nilID                        string
 }
 
 const nullablesRow = `SELECT 'Rossi'::text, '0190a5e4-7f3c-7d2a-9b1e-4c5d6e7f8091'::uuid, NULL::text,
 	'2026-01-02'::date, '2026-01-02 03:04:05.123456+01'::timestamptz, NULL::date, NULL::timestamptz,
-	1.5::float8, 2.25::numeric, NULL::float8, 7::int4, NULL::int4, 8::int8, 9::int4, 10::int4, true, NULL::bool`
+	1.5::float8, 2.25::numeric, NULL::float8, 7::int4, NULL::int4, 8::int8, 9::int4, 10::int4, true, NULL::bool,
+	'0190a5e4-7f3c-7d2a-9b1e-4c5d6e7f8091'::uuid, '00000000-0000-0000-0000-000000000000'::uuid`
 
 func (n *nullables) dest() []any {
 	return []any{&n.text, &n.uuid, &n.textNull, &n.date, &n.stamp, &n.dateNull, &n.stampNull,
-		&n.float, &n.numeric, &n.floatNull, &n.i, &n.iNull, &n.i64, &n.i32, &n.i32v, &n.b, &n.bNull}
+		&n.float, &n.numeric, &n.floatNull, &n.i, &n.iNull, &n.i64, &n.i32, &n.i32v, &n.b, &n.bNull, &n.id, &n.nilID}
 }
 
 // The store's connections scan NULL and values into pointers exactly as pgx's own plan

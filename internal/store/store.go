@@ -91,7 +91,7 @@ func Open(ctx context.Context, databaseURL string, cfg Config) (*Store, error) {
 	}
 	// Every statement is a span of the request's trace, when tracing is on.
 	pc.ConnConfig.Tracer = tracing.SQL{Next: cfg.Tracer}
-	pc.AfterConnect = useTypedPointers
+	pc.AfterConnect = useScanPlans
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
