@@ -338,7 +338,7 @@ func (ec *executionContext) marshalNCountRow2githubᚗcomᚋponteᚑhubᚋponte�
 }
 
 func (ec *executionContext) marshalNCountRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCountRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CountRow) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountRow2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCountRow(ctx, sel, v[i])
@@ -368,7 +368,7 @@ func (ec *executionContext) marshalNSuppressedCount2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNSuppressedCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SuppressedCount) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSuppressedCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐSuppressedCount(ctx, sel, v[i])

@@ -396,7 +396,7 @@ func (ec *executionContext) marshalNAccessLogEdge2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNAccessLogEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐAccessLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AccessLogEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessLogEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐAccessLogEdge(ctx, sel, v[i])

@@ -3670,7 +3670,7 @@ func (ec *executionContext) marshalNCaseEdge2githubᚗcomᚋponteᚑhubᚋponte�
 }
 
 func (ec *executionContext) marshalNCaseEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CaseEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐCaseEdge(ctx, sel, v[i])
@@ -3814,7 +3814,7 @@ func (ec *executionContext) marshalOActivityEntry2ᚕgithubᚗcomᚋponteᚑhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivityEntry2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐActivityEntry(ctx, sel, v[i])
@@ -3845,7 +3845,7 @@ func (ec *executionContext) marshalOAreaScore2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAreaScore2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessmentScore(ctx, sel, v[i])
@@ -3881,7 +3881,7 @@ func (ec *executionContext) marshalOAssessment2ᚕgithubᚗcomᚋponteᚑhubᚋp
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAssessment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐAssessment(ctx, sel, v[i])
@@ -3900,7 +3900,7 @@ func (ec *executionContext) marshalOCase2ᚕgithubᚗcomᚋponteᚑhubᚋponte�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCase(ctx, sel, v[i])
@@ -3934,7 +3934,7 @@ func (ec *executionContext) marshalOCaseOrganisationLink2ᚕgithubᚗcomᚋponte
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseOrganisationLink2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseOrganisation(ctx, sel, v[i])
@@ -4007,7 +4007,7 @@ func (ec *executionContext) marshalOIntervention2ᚕgithubᚗcomᚋponteᚑhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntervention2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐIntervention(ctx, sel, v[i])
@@ -4038,7 +4038,7 @@ func (ec *executionContext) marshalOProject2ᚕgithubᚗcomᚋponteᚑhubᚋpont
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProject2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐProject(ctx, sel, v[i])
@@ -4141,7 +4141,7 @@ func (ec *executionContext) marshalOServiceType2ᚕstringᚄ(ctx context.Context
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceType2string(ctx, sel, v[i])

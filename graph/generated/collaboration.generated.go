@@ -2921,7 +2921,7 @@ func (ec *executionContext) marshalNReferralEdge2githubᚗcomᚋponteᚑhubᚋpo
 }
 
 func (ec *executionContext) marshalNReferralEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReferralEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferralEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐReferralEdge(ctx, sel, v[i])
@@ -2990,7 +2990,7 @@ func (ec *executionContext) marshalNTransferEdge2githubᚗcomᚋponteᚑhubᚋpo
 }
 
 func (ec *executionContext) marshalNTransferEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐTransferEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TransferEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTransferEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐTransferEdge(ctx, sel, v[i])
@@ -3024,7 +3024,7 @@ func (ec *executionContext) marshalOCaseEvent2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseEvent(ctx, sel, v[i])
@@ -3055,7 +3055,7 @@ func (ec *executionContext) marshalOCaseParticipation2ᚕgithubᚗcomᚋponteᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐCaseParticipation(ctx, sel, v[i])
@@ -3090,7 +3090,7 @@ func (ec *executionContext) marshalOFieldChange2ᚕgithubᚗcomᚋponteᚑhubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFieldChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐFieldChange(ctx, sel, v[i])
@@ -3133,7 +3133,7 @@ func (ec *executionContext) marshalOPersonDataChange2ᚕgithubᚗcomᚋponteᚑh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPersonDataChange2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐPersonDataChange(ctx, sel, v[i])
@@ -3152,7 +3152,7 @@ func (ec *executionContext) marshalOReferral2ᚕgithubᚗcomᚋponteᚑhubᚋpon
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferral2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐReferral(ctx, sel, v[i])
@@ -3201,7 +3201,7 @@ func (ec *executionContext) marshalOTransfer2ᚕgithubᚗcomᚋponteᚑhubᚋpon
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTransfer2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐTransfer(ctx, sel, v[i])

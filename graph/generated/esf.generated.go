@@ -1843,7 +1843,7 @@ func (ec *executionContext) marshalNEsfGroup2githubᚗcomᚋponteᚑhubᚋponte�
 }
 
 func (ec *executionContext) marshalNEsfGroup2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfGroup) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfGroup2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfGroup(ctx, sel, v[i])
@@ -1867,7 +1867,7 @@ func (ec *executionContext) marshalNEsfIndicatorValue2githubᚗcomᚋponteᚑhub
 }
 
 func (ec *executionContext) marshalNEsfIndicatorValue2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIndicatorValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfIndicatorValue) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfIndicatorValue2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfIndicatorValue(ctx, sel, v[i])
@@ -1887,7 +1887,7 @@ func (ec *executionContext) marshalNEsfMissingCount2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNEsfMissingCount2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfMissingCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfMissingCount) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfMissingCount2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfMissingCount(ctx, sel, v[i])
@@ -1907,7 +1907,7 @@ func (ec *executionContext) marshalNEsfParticipant2githubᚗcomᚋponteᚑhubᚋ
 }
 
 func (ec *executionContext) marshalNEsfParticipant2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfParticipant) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfParticipant2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfParticipant(ctx, sel, v[i])
@@ -1937,7 +1937,7 @@ func (ec *executionContext) marshalNEsfProfileRow2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNEsfProfileRow2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfProfileRow) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfProfileRow2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileRow(ctx, sel, v[i])
@@ -1957,7 +1957,7 @@ func (ec *executionContext) marshalNEsfProfileTable2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNEsfProfileTable2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileTableᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfProfileTable) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfProfileTable2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfProfileTable(ctx, sel, v[i])
@@ -1977,7 +1977,7 @@ func (ec *executionContext) marshalNEsfRecordChange2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNEsfRecordChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRecordChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfRecordChange) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfRecordChange2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRecordChange(ctx, sel, v[i])
@@ -2011,7 +2011,7 @@ func (ec *executionContext) marshalNEsfRoundProfile2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNEsfRoundProfile2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRoundProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfRoundProfile) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfRoundProfile2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfRoundProfile(ctx, sel, v[i])
@@ -2031,7 +2031,7 @@ func (ec *executionContext) marshalNEsfValueChange2githubᚗcomᚋponteᚑhubᚋ
 }
 
 func (ec *executionContext) marshalNEsfValueChange2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfValueChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EsfValueChange) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEsfValueChange2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐEsfValueChange(ctx, sel, v[i])

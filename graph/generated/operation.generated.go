@@ -1558,7 +1558,7 @@ func (ec *executionContext) marshalNOperationEdge2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNOperationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOperationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OperationEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOperationEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOperationEdge(ctx, sel, v[i])
@@ -1578,7 +1578,7 @@ func (ec *executionContext) marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋ
 }
 
 func (ec *executionContext) marshalNOperationRound2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRoundᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Round) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOperationRound2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐRound(ctx, sel, v[i])
@@ -1612,7 +1612,7 @@ func (ec *executionContext) marshalNParticipationEdge2githubᚗcomᚋponteᚑhub
 }
 
 func (ec *executionContext) marshalNParticipationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ParticipationEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipationEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐParticipationEdge(ctx, sel, v[i])
@@ -1696,7 +1696,7 @@ func (ec *executionContext) marshalOParticipation2ᚕgithubᚗcomᚋponteᚑhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipation2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐParticipation(ctx, sel, v[i])

@@ -570,7 +570,7 @@ func (ec *executionContext) marshalNDepartment2githubᚗcomᚋponteᚑhubᚋpont
 }
 
 func (ec *executionContext) marshalNDepartment2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []casedata.Department) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, sel, v[i])
@@ -630,7 +630,7 @@ func (ec *executionContext) marshalNOrganisationEdge2githubᚗcomᚋponteᚑhub�
 }
 
 func (ec *executionContext) marshalNOrganisationEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOrganisationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrganisationEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐOrganisationEdge(ctx, sel, v[i])
@@ -669,7 +669,7 @@ func (ec *executionContext) marshalODepartment2ᚕgithubᚗcomᚋponteᚑhubᚋp
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDepartment2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDepartment(ctx, sel, v[i])

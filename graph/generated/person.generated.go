@@ -1685,7 +1685,7 @@ func (ec *executionContext) marshalNPersonEdge2githubᚗcomᚋponteᚑhubᚋpont
 }
 
 func (ec *executionContext) marshalNPersonEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PersonEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPersonEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPersonEdge(ctx, sel, v[i])
@@ -1760,7 +1760,7 @@ func (ec *executionContext) marshalOHouseholdMember2ᚕgithubᚗcomᚋponteᚑhu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐHouseholdMember(ctx, sel, v[i])

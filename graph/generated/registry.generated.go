@@ -2858,7 +2858,7 @@ func (ec *executionContext) marshalNRegistryCollectionStatus2githubᚗcomᚋpont
 }
 
 func (ec *executionContext) marshalNRegistryCollectionStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryCollectionStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegistryCollectionStatus) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistryCollectionStatus2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistryCollectionStatus(ctx, sel, v[i])
@@ -2898,7 +2898,7 @@ func (ec *executionContext) marshalNRegistrySourceStatus2githubᚗcomᚋponteᚑ
 }
 
 func (ec *executionContext) marshalNRegistrySourceStatus2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySourceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RegistrySourceStatus) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistrySourceStatus2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySourceStatus(ctx, sel, v[i])
@@ -2933,7 +2933,7 @@ func (ec *executionContext) marshalOBenefitCase2ᚕgithubᚗcomᚋponteᚑhubᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBenefitCase2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitCase(ctx, sel, v[i])
@@ -2952,7 +2952,7 @@ func (ec *executionContext) marshalOBenefitHouseholdMember2ᚕgithubᚗcomᚋpon
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBenefitHouseholdMember2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐBenefitMember(ctx, sel, v[i])
@@ -3011,7 +3011,7 @@ func (ec *executionContext) marshalOEmploymentEvent2ᚕgithubᚗcomᚋponteᚑhu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmploymentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐEmploymentEvent(ctx, sel, v[i])
@@ -3049,7 +3049,7 @@ func (ec *executionContext) marshalOIsee2ᚕgithubᚗcomᚋponteᚑhubᚋponte�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIsee2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐISEE(ctx, sel, v[i])
@@ -3087,7 +3087,7 @@ func (ec *executionContext) marshalOLabourStatus2ᚕgithubᚗcomᚋponteᚑhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLabourStatus2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐLabourStatus(ctx, sel, v[i])
@@ -3130,7 +3130,7 @@ func (ec *executionContext) marshalORegistrySource2ᚕgithubᚗcomᚋponteᚑhub
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegistrySource2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐRegistrySource(ctx, sel, v[i])
@@ -3172,7 +3172,7 @@ func (ec *executionContext) marshalOSchoolRecord2ᚕgithubᚗcomᚋponteᚑhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSchoolRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋregistrydataᚐSchoolRecord(ctx, sel, v[i])

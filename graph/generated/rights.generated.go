@@ -2134,7 +2134,7 @@ func (ec *executionContext) marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋpo
 }
 
 func (ec *executionContext) marshalNConsentEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.ConsentEvent) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsentEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentEvent(ctx, sel, v[i])
@@ -2154,7 +2154,7 @@ func (ec *executionContext) marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNConsentRecord2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.ConsentRecord) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsentRecord2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐConsentRecord(ctx, sel, v[i])
@@ -2230,7 +2230,7 @@ func (ec *executionContext) marshalNPersonRectification2githubᚗcomᚋponteᚑh
 }
 
 func (ec *executionContext) marshalNPersonRectification2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectificationᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Rectification) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPersonRectification2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRectification(ctx, sel, v[i])
@@ -2250,7 +2250,7 @@ func (ec *executionContext) marshalNProcessingRestriction2githubᚗcomᚋponte�
 }
 
 func (ec *executionContext) marshalNProcessingRestriction2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestrictionᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Restriction) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProcessingRestriction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRestriction(ctx, sel, v[i])
@@ -2280,7 +2280,7 @@ func (ec *executionContext) marshalNPurposeLegalBasis2githubᚗcomᚋponteᚑhub
 }
 
 func (ec *executionContext) marshalNPurposeLegalBasis2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPurposeLegalBasisᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PurposeLegalBasis) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPurposeLegalBasis2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐPurposeLegalBasis(ctx, sel, v[i])
@@ -2325,7 +2325,7 @@ func (ec *executionContext) marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNRightsRequest2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.Request) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRightsRequest2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequest(ctx, sel, v[i])
@@ -2345,7 +2345,7 @@ func (ec *executionContext) marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhu
 }
 
 func (ec *executionContext) marshalNRightsRequestEvent2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEventᚄ(ctx context.Context, sel ast.SelectionSet, v []rightsdata.RequestEvent) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRightsRequestEvent2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋrightsdataᚐRequestEvent(ctx, sel, v[i])

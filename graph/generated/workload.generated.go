@@ -851,7 +851,7 @@ func (ec *executionContext) marshalNDueActionEdge2githubᚗcomᚋponteᚑhubᚋp
 }
 
 func (ec *executionContext) marshalNDueActionEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐDueActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DueActionEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDueActionEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐDueActionEdge(ctx, sel, v[i])
@@ -881,7 +881,7 @@ func (ec *executionContext) marshalNStaffEdge2githubᚗcomᚋponteᚑhubᚋponte
 }
 
 func (ec *executionContext) marshalNStaffEdge2ᚕgithubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐStaffEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StaffEdge) graphql.Marshaler {
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffEdge2githubᚗcomᚋponteᚑhubᚋponteᚋgraphᚋmodelᚐStaffEdge(ctx, sel, v[i])
@@ -900,7 +900,7 @@ func (ec *executionContext) marshalODueAction2ᚕgithubᚗcomᚋponteᚑhubᚋpo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(&ec.local, ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDueAction2githubᚗcomᚋponteᚑhubᚋponteᚋinternalᚋstoreᚋcasedataᚐDueAction(ctx, sel, v[i])

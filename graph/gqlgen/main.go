@@ -96,9 +96,9 @@ func generate() error {
 			}
 		}
 	}
-	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 || n.shaped == 0 || n.shapes != 1 || n.fieldContexts == 0 || n.roots == 0 {
-		return fmt.Errorf("found %d lists, %d objects (%d returning their field set, %d shaped), %d scalar types, %d plain fields, %d field contexts, %d concurrent roots and %d execution contexts to rewrite in %s: gqlgen's output changed",
-			n.lists, n.objects, n.returns, n.shaped, len(scalars), n.plain, n.fieldContexts, n.roots, n.shapes, dir)
+	if n.lists == 0 || n.objects == 0 || n.returns != n.objects || len(scalars) == 0 || n.plain == 0 || n.shaped == 0 || n.shapes != 1 || n.fieldContexts == 0 || n.roots == 0 || n.buffers < 2 {
+		return fmt.Errorf("found %d lists, %d objects (%d returning their field set, %d shaped), %d scalar types, %d plain fields, %d field contexts, %d concurrent roots, %d response buffers and %d execution contexts to rewrite in %s: gqlgen's output changed",
+			n.lists, n.objects, n.returns, n.shaped, len(scalars), n.plain, n.fieldContexts, n.roots, n.buffers, n.shapes, dir)
 	}
 	if err := writeCategories(filepath.Join(dir, categoriesFile), cfg); err != nil {
 		return err
@@ -132,7 +132,7 @@ func writeCategories(path string, cfg *config.Config) error {
 }
 
 // counts are the rewrites made.
-type counts struct{ lists, objects, returns, plain, shaped, shapes, fieldContexts, roots int }
+type counts struct{ lists, objects, returns, plain, shaped, shapes, fieldContexts, roots, buffers int }
 
 // inlineFields is the plugin that runs the fields of every object but the root types on
 // their object's goroutine, and finds the fields that can be plain (plain.go).
@@ -154,7 +154,7 @@ const (
 	// concurrentList starts the marshalling of a list of objects, each element on its
 	// own goroutine.
 	concurrentList = "graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func("
-	inlineList     = "marshalSliceInline(ctx, len(v), func("
+	inlineList     = "marshalSliceInline(&ec.local, ctx, len(v), func("
 
 	// deferredGroup hands an object's deferred fragments over, building its path first.
 	deferredGroup = `	ec.ProcessDeferredGroup(graphql.DeferredGroup{
@@ -227,6 +227,11 @@ func rewrite(path, src string, plain map[string]plainField, kinds map[string]mar
 	}
 	n.fieldContexts += strings.Count(text, fieldContextAlloc)
 	text = strings.ReplaceAll(text, fieldContextAlloc, fieldContextCarved)
+	if c := strings.Count(text, responseBuffer); c > 0 {
+		n.buffers += c
+		text = strings.ReplaceAll(text, responseBuffer, responseBufferSized)
+		text = strings.ReplaceAll(text, "data.MarshalGQL(&buf)", "data.MarshalGQL(buf)")
+	}
 	if strings.Contains(text, executionContextType) {
 		text = strings.Replace(text, executionContextType, executionContextShapes, 1)
 		n.shapes++
@@ -362,6 +367,14 @@ func rewriteObjects(src string, n *counts) (string, error) {
 	b.WriteString(src[last:])
 	return b.String(), nil
 }
+
+// responseBuffer is the buffer a response is written into, grown as it is written (a
+// page's 60 kB in a dozen steps); responseBufferSized starts it at the size the values
+// resolved suggest (executionLocal.responseBuffer).
+const (
+	responseBuffer      = "var buf bytes.Buffer\n"
+	responseBufferSized = "buf := ec.local.responseBuffer()\n"
+)
 
 // rootStart is the start of a root object's marshaller; one whose fields run concurrently
 // dispatches them through dispatchRoot, which tells the request's slabs to take their lock.

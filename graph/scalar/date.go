@@ -2,9 +2,9 @@
 package scalar
 
 import (
+	"bytes"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,10 +16,24 @@ import (
 const DateLayout = "2006-01-02"
 
 // MarshalDate writes a calendar date.
-func MarshalDate(t time.Time) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.Format(DateLayout)))
-	})
+func MarshalDate(t time.Time) graphql.Marshaler { return date(t) }
+
+// date is a Date as the response writes it: formatted on the stack straight into the
+// response's buffer, where a closure, the formatted string and its quoted copy took an
+// allocation each. A date needs no escaping: digits and dashes.
+type date time.Time
+
+func (d date) MarshalGQL(w io.Writer) {
+	var buf [32]byte
+	b := append(buf[:0], '"')
+	b = time.Time(d).AppendFormat(b, DateLayout)
+	b = append(b, '"')
+	if bw, ok := w.(*bytes.Buffer); ok {
+		bw.Write(b)
+		return
+	}
+	// Another writer may keep what it is given: it gets a copy, and buf stays on the stack.
+	_, _ = w.Write(bytes.Clone(b))
 }
 
 // UnmarshalDate reads a calendar date, rejecting anything but YYYY-MM-DD.

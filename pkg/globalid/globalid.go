@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"unsafe"
 )
 
 // IsUUID reports whether s is a UUID in its text form, hex digits in either case.
@@ -37,7 +38,17 @@ var ErrMalformed = errors.New("not an id issued by this API")
 
 // Encode returns the global id of the row id of the given type.
 func Encode(typ, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id))
+	// Every object a page returns has an id: the "type:id" text is put together on the
+	// stack, and only the encoded id is allocated.
+	var stack [96]byte
+	raw := stack[:0]
+	if n := len(typ) + 1 + len(id); n > len(stack) {
+		raw = make([]byte, 0, n)
+	}
+	raw = append(append(append(raw, typ...), ':'), id...)
+	out := make([]byte, base64.RawURLEncoding.EncodedLen(len(raw)))
+	base64.RawURLEncoding.Encode(out, raw)
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // Decode splits a global id into its type and row id.

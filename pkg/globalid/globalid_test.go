@@ -1,6 +1,8 @@
 package globalid
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +18,18 @@ func TestRoundTrip(t *testing.T) {
 
 	_, err = DecodeAs(gid, "Person")
 	require.EqualError(t, err, "is a Case id, not a Person id")
+
+	// As base64 encodes the text "type:id", for a type name of any length.
+	long := strings.Repeat("T", 200)
+	for _, typ := range []string{"Case", long} {
+		want := base64.RawURLEncoding.EncodeToString([]byte(typ + ":0b5e2a4c-1f0e-4c4e-9a57-6f1d2a3b4c5d"))
+		require.Equal(t, want, Encode(typ, "0b5e2a4c-1f0e-4c4e-9a57-6f1d2a3b4c5d"))
+	}
+}
+
+// An id costs the allocation of its encoded text only.
+func TestEncodeAllocations(t *testing.T) {
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = Encode("Case", "0b5e2a4c-1f0e-4c4e-9a57-6f1d2a3b4c5d") }))
 }
 
 func TestMalformed(t *testing.T) {
