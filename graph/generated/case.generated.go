@@ -10,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
@@ -109,7 +108,7 @@ func (ec *executionContext) _ActivityEntry_case(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -141,7 +140,7 @@ func (ec *executionContext) _ActivityEntry_project(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -173,7 +172,7 @@ func (ec *executionContext) _ActivityEntry_author(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE_NOTES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -200,7 +199,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_author(_ context.Context,
 
 func (ec *executionContext) _ActivityEntry_occurredOn(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_ActivityEntry_occurredOn, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OccurredOn)
@@ -211,7 +210,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_occurredOn(_ context.Cont
 
 func (ec *executionContext) _ActivityEntry_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_ActivityEntry_kind, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -222,7 +221,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_kind(_ context.Context, f
 
 func (ec *executionContext) _ActivityEntry_minutes(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_ActivityEntry_minutes, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Minutes)
@@ -233,7 +232,7 @@ func (ec *executionContext) fieldContext_ActivityEntry_minutes(_ context.Context
 
 func (ec *executionContext) _ActivityEntry_note(ctx context.Context, field graphql.CollectedField, obj *casedata.ActivityEntry) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_ActivityEntry_note, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Note)
@@ -249,7 +248,7 @@ func (ec *executionContext) _ActivityEntry_recordedAt(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE_NOTES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -290,7 +289,7 @@ func (ec *executionContext) fieldContext_ActivityEntryPayload_entry(_ context.Co
 
 func (ec *executionContext) _AreaScore_area(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_area, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_AreaScore_area, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Area)
@@ -301,7 +300,7 @@ func (ec *executionContext) fieldContext_AreaScore_area(_ context.Context, field
 
 func (ec *executionContext) _AreaScore_score(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_score, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_score, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_AreaScore_score, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2int(ctx, field.Selections, obj.Score)
@@ -312,7 +311,7 @@ func (ec *executionContext) fieldContext_AreaScore_score(_ context.Context, fiel
 
 func (ec *executionContext) _AreaScore_note(ctx context.Context, field graphql.CollectedField, obj *casedata.AssessmentScore) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_AreaScore_note, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_AreaScore_note, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Note == nil {
@@ -344,7 +343,7 @@ func (ec *executionContext) _Assessment_case(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -376,7 +375,7 @@ func (ec *executionContext) _Assessment_person(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -408,7 +407,7 @@ func (ec *executionContext) _Assessment_assessor(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -435,7 +434,7 @@ func (ec *executionContext) fieldContext_Assessment_assessor(_ context.Context, 
 
 func (ec *executionContext) _Assessment_assessedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_assessedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.AssessedOn)
@@ -451,7 +450,7 @@ func (ec *executionContext) _Assessment_scores(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -475,7 +474,7 @@ func (ec *executionContext) fieldContext_Assessment_scores(_ context.Context, fi
 
 func (ec *executionContext) _Assessment_workExperience(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_workExperience, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.WorkExperience == nil {
@@ -489,7 +488,7 @@ func (ec *executionContext) fieldContext_Assessment_workExperience(_ context.Con
 
 func (ec *executionContext) _Assessment_professionalInterests(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_professionalInterests, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ProfessionalInterests == nil {
@@ -503,7 +502,7 @@ func (ec *executionContext) fieldContext_Assessment_professionalInterests(_ cont
 
 func (ec *executionContext) _Assessment_healthNotes(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, fieldCategoryHEALTH) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_healthNotes, obj, fieldCategoryHEALTH) {
 		return graphql.Null
 	}
 	if obj.HealthNotes == nil {
@@ -522,7 +521,7 @@ func (ec *executionContext) _Assessment_proposedInterventions(ctx context.Contex
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -539,7 +538,7 @@ func (ec *executionContext) fieldContext_Assessment_proposedInterventions(_ cont
 
 func (ec *executionContext) _Assessment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_cancelledAt, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CancelledAt)
@@ -550,7 +549,7 @@ func (ec *executionContext) fieldContext_Assessment_cancelledAt(_ context.Contex
 
 func (ec *executionContext) _Assessment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Assessment) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Assessment_cancellationReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CancellationReason == nil {
@@ -601,7 +600,7 @@ func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphq
 
 func (ec *executionContext) _Case_reference(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_reference, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_reference, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_reference, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reference)
@@ -612,7 +611,7 @@ func (ec *executionContext) fieldContext_Case_reference(_ context.Context, field
 
 func (ec *executionContext) _Case_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_status, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -623,7 +622,7 @@ func (ec *executionContext) fieldContext_Case_status(_ context.Context, field gr
 
 func (ec *executionContext) _Case_openedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_openedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_openedOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_openedOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.OpenedOn)
@@ -634,7 +633,7 @@ func (ec *executionContext) fieldContext_Case_openedOn(_ context.Context, field 
 
 func (ec *executionContext) _Case_closedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closedOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_closedOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ClosedOn)
@@ -645,7 +644,7 @@ func (ec *executionContext) fieldContext_Case_closedOn(_ context.Context, field 
 
 func (ec *executionContext) _Case_closureReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_closureReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_closureReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ClosureReason == nil {
@@ -659,7 +658,7 @@ func (ec *executionContext) fieldContext_Case_closureReason(_ context.Context, f
 
 func (ec *executionContext) _Case_summary(ctx context.Context, field graphql.CollectedField, obj *casedata.Case) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Case_summary, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Case_summary, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Case_summary, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Summary == nil {
@@ -678,7 +677,7 @@ func (ec *executionContext) _Case_household(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -710,7 +709,7 @@ func (ec *executionContext) _Case_person(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -742,7 +741,7 @@ func (ec *executionContext) _Case_organisation(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -774,7 +773,7 @@ func (ec *executionContext) _Case_leadWorker(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -806,7 +805,7 @@ func (ec *executionContext) _Case_departments(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -838,7 +837,7 @@ func (ec *executionContext) _Case_organisations(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -870,7 +869,7 @@ func (ec *executionContext) _Case_assessments(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -902,7 +901,7 @@ func (ec *executionContext) _Case_projects(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -934,7 +933,7 @@ func (ec *executionContext) _Case_interventions(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -966,7 +965,7 @@ func (ec *executionContext) _Case_activity(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE_NOTES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE_NOTES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -998,7 +997,7 @@ func (ec *executionContext) _Case_participations(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1030,7 +1029,7 @@ func (ec *executionContext) _Case_history(ctx context.Context, field graphql.Col
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1062,7 +1061,7 @@ func (ec *executionContext) _Case_referrals(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1094,7 +1093,7 @@ func (ec *executionContext) _Case_transfers(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1126,7 +1125,7 @@ func (ec *executionContext) _Case_dueActions(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1158,7 +1157,7 @@ func (ec *executionContext) _Case_stale(ctx context.Context, field graphql.Colle
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1268,7 +1267,7 @@ func (ec *executionContext) _CaseOrganisationLink_organisation(ctx context.Conte
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1295,7 +1294,7 @@ func (ec *executionContext) fieldContext_CaseOrganisationLink_organisation(_ con
 
 func (ec *executionContext) _CaseOrganisationLink_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseOrganisation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseOrganisationLink_role, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Role)
@@ -1348,7 +1347,7 @@ func (ec *executionContext) _Intervention_case(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1380,7 +1379,7 @@ func (ec *executionContext) _Intervention_project(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1412,7 +1411,7 @@ func (ec *executionContext) _Intervention_round(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1439,7 +1438,7 @@ func (ec *executionContext) fieldContext_Intervention_round(_ context.Context, f
 
 func (ec *executionContext) _Intervention_serviceType(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_serviceType, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ServiceType)
@@ -1455,7 +1454,7 @@ func (ec *executionContext) _Intervention_provider(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1482,7 +1481,7 @@ func (ec *executionContext) fieldContext_Intervention_provider(_ context.Context
 
 func (ec *executionContext) _Intervention_operator(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_operator, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_operator, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	if obj.Operator == nil {
@@ -1501,7 +1500,7 @@ func (ec *executionContext) _Intervention_beneficiary(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1528,7 +1527,7 @@ func (ec *executionContext) fieldContext_Intervention_beneficiary(_ context.Cont
 
 func (ec *executionContext) _Intervention_startsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_startsOn, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_startsOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartsOn)
@@ -1539,7 +1538,7 @@ func (ec *executionContext) fieldContext_Intervention_startsOn(_ context.Context
 
 func (ec *executionContext) _Intervention_endsOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_endsOn, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_endsOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsOn)
@@ -1632,7 +1631,7 @@ func (ec *executionContext) fieldContext_Intervention_hoursDelivered(_ context.C
 
 func (ec *executionContext) _Intervention_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_status, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_status, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1643,7 +1642,7 @@ func (ec *executionContext) fieldContext_Intervention_status(_ context.Context, 
 
 func (ec *executionContext) _Intervention_interruptionReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_interruptionReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.InterruptionReason == nil {
@@ -1662,7 +1661,7 @@ func (ec *executionContext) _Intervention_department(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1689,7 +1688,7 @@ func (ec *executionContext) fieldContext_Intervention_department(_ context.Conte
 
 func (ec *executionContext) _Intervention_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Intervention) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Intervention_cancellationReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CancellationReason == nil {
@@ -1745,7 +1744,7 @@ func (ec *executionContext) _Project_case(ctx context.Context, field graphql.Col
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1772,7 +1771,7 @@ func (ec *executionContext) fieldContext_Project_case(_ context.Context, field g
 
 func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_title, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_title, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_title, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Title)
@@ -1788,7 +1787,7 @@ func (ec *executionContext) _Project_participant(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1820,7 +1819,7 @@ func (ec *executionContext) _Project_caseManager(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1852,7 +1851,7 @@ func (ec *executionContext) _Project_provider(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1884,7 +1883,7 @@ func (ec *executionContext) _Project_objectives(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1898,7 +1897,7 @@ func (ec *executionContext) fieldContext_Project_objectives(_ context.Context, f
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_status, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_status, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1909,7 +1908,7 @@ func (ec *executionContext) fieldContext_Project_status(_ context.Context, field
 
 func (ec *executionContext) _Project_startedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_startedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_startedOn, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_startedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartedOn)
@@ -1920,7 +1919,7 @@ func (ec *executionContext) fieldContext_Project_startedOn(_ context.Context, fi
 
 func (ec *executionContext) _Project_endedOn(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_endedOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_endedOn, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_endedOn, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedOn)
@@ -1931,7 +1930,7 @@ func (ec *executionContext) fieldContext_Project_endedOn(_ context.Context, fiel
 
 func (ec *executionContext) _Project_objectivesAchieved(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_objectivesAchieved, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ObjectivesAchieved == nil {
@@ -1945,7 +1944,7 @@ func (ec *executionContext) fieldContext_Project_objectivesAchieved(_ context.Co
 
 func (ec *executionContext) _Project_skillsAcquired(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_skillsAcquired, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.SkillsAcquired == nil {
@@ -1959,7 +1958,7 @@ func (ec *executionContext) fieldContext_Project_skillsAcquired(_ context.Contex
 
 func (ec *executionContext) _Project_criticalIssues(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_criticalIssues, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.CriticalIssues == nil {
@@ -1973,7 +1972,7 @@ func (ec *executionContext) fieldContext_Project_criticalIssues(_ context.Contex
 
 func (ec *executionContext) _Project_resourcesActivated(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_resourcesActivated, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResourcesActivated == nil {
@@ -1987,7 +1986,7 @@ func (ec *executionContext) fieldContext_Project_resourcesActivated(_ context.Co
 
 func (ec *executionContext) _Project_outcome(ctx context.Context, field graphql.CollectedField, obj *casedata.Project) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Project_outcome, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Project_outcome, obj, fieldCategorySERVICES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Project_outcome, obj, fieldCategorySERVICES) {
 		return graphql.Null
 	}
 	if obj.Outcome == nil {
@@ -2006,7 +2005,7 @@ func (ec *executionContext) _Project_interventions(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySERVICES)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySERVICES)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/casefile"
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/casework/project"
@@ -65,7 +64,7 @@ type TransferResolver interface {
 
 func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_kind, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseEvent_kind, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -76,7 +75,7 @@ func (ec *executionContext) fieldContext_CaseEvent_kind(_ context.Context, field
 
 func (ec *executionContext) _CaseEvent_at(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_at, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_at, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseEvent_at, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.At)
@@ -87,7 +86,7 @@ func (ec *executionContext) fieldContext_CaseEvent_at(_ context.Context, field g
 
 func (ec *executionContext) _CaseEvent_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseEvent_effectiveOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EffectiveOn)
@@ -103,7 +102,7 @@ func (ec *executionContext) _CaseEvent_subjectId(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -125,7 +124,7 @@ func (ec *executionContext) _CaseEvent_organisation(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -152,7 +151,7 @@ func (ec *executionContext) fieldContext_CaseEvent_organisation(_ context.Contex
 
 func (ec *executionContext) _CaseEvent_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_reason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseEvent_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.Reason == nil {
@@ -171,7 +170,7 @@ func (ec *executionContext) _CaseEvent_changes(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -203,7 +202,7 @@ func (ec *executionContext) _CaseEvent_actor(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -230,7 +229,7 @@ func (ec *executionContext) fieldContext_CaseEvent_actor(_ context.Context, fiel
 
 func (ec *executionContext) _CaseEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseEvent_actorSubject, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ActorSubject)
@@ -246,7 +245,7 @@ func (ec *executionContext) _CaseParticipation_organisation(ctx context.Context,
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -273,7 +272,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_organisation(_ contex
 
 func (ec *executionContext) _CaseParticipation_role(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_role, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_role, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Role)
@@ -284,7 +283,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_role(_ context.Contex
 
 func (ec *executionContext) _CaseParticipation_basis(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_basis, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Basis)
@@ -300,7 +299,7 @@ func (ec *executionContext) _CaseParticipation_basisId(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -317,7 +316,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_basisId(_ context.Con
 
 func (ec *executionContext) _CaseParticipation_fromOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_fromOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.FromOn)
@@ -328,7 +327,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_fromOn(_ context.Cont
 
 func (ec *executionContext) _CaseParticipation_toOn(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_toOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ToOn)
@@ -339,7 +338,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_toOn(_ context.Contex
 
 func (ec *executionContext) _CaseParticipation_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.StartReason == nil {
@@ -353,7 +352,7 @@ func (ec *executionContext) fieldContext_CaseParticipation_reason(_ context.Cont
 
 func (ec *executionContext) _CaseParticipation_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.CaseParticipation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_CaseParticipation_endReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.EndReason == nil {
@@ -410,7 +409,7 @@ func (ec *executionContext) fieldContext_FieldChange_value(_ context.Context, fi
 
 func (ec *executionContext) _PersonDataChange_at(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_at, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_at, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_PersonDataChange_at, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.At)
@@ -421,7 +420,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_at(_ context.Context, 
 
 func (ec *executionContext) _PersonDataChange_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_PersonDataChange_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reason)
@@ -437,7 +436,7 @@ func (ec *executionContext) _PersonDataChange_changes(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -469,7 +468,7 @@ func (ec *executionContext) _PersonDataChange_actor(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -496,7 +495,7 @@ func (ec *executionContext) fieldContext_PersonDataChange_actor(_ context.Contex
 
 func (ec *executionContext) _PersonDataChange_actorSubject(ctx context.Context, field graphql.CollectedField, obj *casedata.PersonDataChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_PersonDataChange_actorSubject, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ActorSubject)
@@ -549,7 +548,7 @@ func (ec *executionContext) _Referral_case(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -581,7 +580,7 @@ func (ec *executionContext) _Referral_from(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -613,7 +612,7 @@ func (ec *executionContext) _Referral_to(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -640,7 +639,7 @@ func (ec *executionContext) fieldContext_Referral_to(_ context.Context, field gr
 
 func (ec *executionContext) _Referral_purpose(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_purpose, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_purpose, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_purpose, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Purpose)
@@ -656,7 +655,7 @@ func (ec *executionContext) _Referral_categories(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -673,7 +672,7 @@ func (ec *executionContext) fieldContext_Referral_categories(_ context.Context, 
 
 func (ec *executionContext) _Referral_legalBasis(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalBasis, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_legalBasis, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.LegalBasis)
@@ -684,7 +683,7 @@ func (ec *executionContext) fieldContext_Referral_legalBasis(_ context.Context, 
 
 func (ec *executionContext) _Referral_legalReference(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_legalReference, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_legalReference, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_legalReference, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.LegalReference == nil {
@@ -698,7 +697,7 @@ func (ec *executionContext) fieldContext_Referral_legalReference(_ context.Conte
 
 func (ec *executionContext) _Referral_consentGivenAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_consentGivenAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ConsentGivenAt)
@@ -709,7 +708,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenAt(_ context.Conte
 
 func (ec *executionContext) _Referral_consentGivenBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_consentGivenBy, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.ConsentGivenBy == nil {
@@ -723,7 +722,7 @@ func (ec *executionContext) fieldContext_Referral_consentGivenBy(_ context.Conte
 
 func (ec *executionContext) _Referral_consentEvidence(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_consentEvidence, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.ConsentEvidence == nil {
@@ -737,7 +736,7 @@ func (ec *executionContext) fieldContext_Referral_consentEvidence(_ context.Cont
 
 func (ec *executionContext) _Referral_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_status, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -748,7 +747,7 @@ func (ec *executionContext) fieldContext_Referral_status(_ context.Context, fiel
 
 func (ec *executionContext) _Referral_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_requestedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_requestedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.RequestedAt)
@@ -759,7 +758,7 @@ func (ec *executionContext) fieldContext_Referral_requestedAt(_ context.Context,
 
 func (ec *executionContext) _Referral_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_requestedBy, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_requestedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.RequestedBy)
@@ -770,7 +769,7 @@ func (ec *executionContext) fieldContext_Referral_requestedBy(_ context.Context,
 
 func (ec *executionContext) _Referral_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_respondedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_respondedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RespondedAt)
@@ -781,7 +780,7 @@ func (ec *executionContext) fieldContext_Referral_respondedAt(_ context.Context,
 
 func (ec *executionContext) _Referral_respondedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_respondedBy, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_respondedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	if obj.RespondedBy == nil {
@@ -795,7 +794,7 @@ func (ec *executionContext) fieldContext_Referral_respondedBy(_ context.Context,
 
 func (ec *executionContext) _Referral_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_responseNote, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_responseNote, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_responseNote, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResponseNote == nil {
@@ -809,7 +808,7 @@ func (ec *executionContext) fieldContext_Referral_responseNote(_ context.Context
 
 func (ec *executionContext) _Referral_endedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_endedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endedAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_endedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedAt)
@@ -820,7 +819,7 @@ func (ec *executionContext) fieldContext_Referral_endedAt(_ context.Context, fie
 
 func (ec *executionContext) _Referral_endReason(ctx context.Context, field graphql.CollectedField, obj *casedata.Referral) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Referral_endReason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Referral_endReason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Referral_endReason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.EndReason == nil {
@@ -964,7 +963,7 @@ func (ec *executionContext) _Transfer_case(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -996,7 +995,7 @@ func (ec *executionContext) _Transfer_from(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1028,7 +1027,7 @@ func (ec *executionContext) _Transfer_fromWorker(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1060,7 +1059,7 @@ func (ec *executionContext) _Transfer_to(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1092,7 +1091,7 @@ func (ec *executionContext) _Transfer_toWorker(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1119,7 +1118,7 @@ func (ec *executionContext) fieldContext_Transfer_toWorker(_ context.Context, fi
 
 func (ec *executionContext) _Transfer_keepPrevious(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_keepPrevious, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2bool(ctx, field.Selections, obj.KeepPrevious)
@@ -1130,7 +1129,7 @@ func (ec *executionContext) fieldContext_Transfer_keepPrevious(_ context.Context
 
 func (ec *executionContext) _Transfer_reason(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_reason, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_reason, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_reason, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Reason)
@@ -1141,7 +1140,7 @@ func (ec *executionContext) fieldContext_Transfer_reason(_ context.Context, fiel
 
 func (ec *executionContext) _Transfer_status(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_status, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_status, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -1152,7 +1151,7 @@ func (ec *executionContext) fieldContext_Transfer_status(_ context.Context, fiel
 
 func (ec *executionContext) _Transfer_requestedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_requestedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.RequestedAt)
@@ -1163,7 +1162,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedAt(_ context.Context,
 
 func (ec *executionContext) _Transfer_requestedBy(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_requestedBy, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.RequestedBy)
@@ -1174,7 +1173,7 @@ func (ec *executionContext) fieldContext_Transfer_requestedBy(_ context.Context,
 
 func (ec *executionContext) _Transfer_respondedAt(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_respondedAt, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RespondedAt)
@@ -1185,7 +1184,7 @@ func (ec *executionContext) fieldContext_Transfer_respondedAt(_ context.Context,
 
 func (ec *executionContext) _Transfer_responseNote(ctx context.Context, field graphql.CollectedField, obj *casedata.Transfer) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Transfer_responseNote, obj, fieldCategoryCASE_NOTES) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Transfer_responseNote, obj, fieldCategoryCASE_NOTES) {
 		return graphql.Null
 	}
 	if obj.ResponseNote == nil {

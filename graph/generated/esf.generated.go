@@ -9,7 +9,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -247,7 +246,7 @@ func (ec *executionContext) fieldContext_EsfMissingCount_count(_ context.Context
 
 func (ec *executionContext) _EsfParticipant_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, fieldCategoryPSEUDONYM) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_pseudonym, obj, fieldCategoryPSEUDONYM) {
 		return graphql.Null
 	}
 	if obj.Pseudonym == nil {
@@ -269,7 +268,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_operationCode(_ context.
 
 func (ec *executionContext) _EsfParticipant_entryDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_entryDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EntryDate)
@@ -280,7 +279,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_entryDate(_ context.Cont
 
 func (ec *executionContext) _EsfParticipant_exitDate(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_exitDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
@@ -291,7 +290,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_exitDate(_ context.Conte
 
 func (ec *executionContext) _EsfParticipant_entries(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_entries, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Entries)
@@ -302,7 +301,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_entries(_ context.Contex
 
 func (ec *executionContext) _EsfParticipant_gender(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_gender, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Gender == nil {
@@ -316,7 +315,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_gender(_ context.Context
 
 func (ec *executionContext) _EsfParticipant_genderDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_genderDerived, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.GenderDerived)
@@ -327,7 +326,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_genderDerived(_ context.
 
 func (ec *executionContext) _EsfParticipant_age(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_age, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_age, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Age)
@@ -338,7 +337,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_age(_ context.Context, f
 
 func (ec *executionContext) _EsfParticipant_ageDerived(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_ageDerived, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.AgeDerived)
@@ -349,7 +348,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_ageDerived(_ context.Con
 
 func (ec *executionContext) _EsfParticipant_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmploymentStatus == nil {
@@ -363,7 +362,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_employmentStatus(_ conte
 
 func (ec *executionContext) _EsfParticipant_isced(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_isced, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Isced)
@@ -374,7 +373,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_isced(_ context.Context,
 
 func (ec *executionContext) _EsfParticipant_situationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_situationUponLeaving, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.SituationUponLeaving == nil {
@@ -388,7 +387,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_situationUponLeaving(_ c
 
 func (ec *executionContext) _EsfParticipant_qualificationUponLeaving(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_qualificationUponLeaving, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.QualificationUponLeaving)
@@ -399,7 +398,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_qualificationUponLeaving
 
 func (ec *executionContext) _EsfParticipant_situationSixMonthsAfter(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_situationSixMonthsAfter, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.SituationSixMonthsAfter == nil {
@@ -418,7 +417,7 @@ func (ec *executionContext) _EsfParticipant_missing(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPARTICIPATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -432,7 +431,7 @@ func (ec *executionContext) fieldContext_EsfParticipant_missing(_ context.Contex
 
 func (ec *executionContext) _EsfParticipant_estimated(ctx context.Context, field graphql.CollectedField, obj *model.EsfParticipant) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfParticipant_estimated, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.Estimated)
@@ -570,7 +569,7 @@ func (ec *executionContext) fieldContext_EsfRecordChange_operationCode(_ context
 
 func (ec *executionContext) _EsfRecordChange_pseudonym(ctx context.Context, field graphql.CollectedField, obj *model.EsfRecordChange) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, fieldCategoryPSEUDONYM) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EsfRecordChange_pseudonym, obj, fieldCategoryPSEUDONYM) {
 		return graphql.Null
 	}
 	if obj.Pseudonym == nil {

@@ -109,6 +109,8 @@ type executionLocal struct {
 	ints          []int
 	// carved counts the values carved, which the response's size follows.
 	carved int
+	// request is the operation's request, once a field has looked it up.
+	request *request.Request
 	// slab is the size of the next slab, doubled up to maxSlab: a small answer takes
 	// little.
 	slab int
@@ -289,18 +291,37 @@ func writeName(w io.Writer, name string) {
 }
 
 // categoryAllows asks the request whether a plain field of obj, of category c, may be
-// read (request.CheckCategory, the rule of the @category directive), records the read
+// read (checkCategory, the rule of the @category directive), records the read
 // when it may, and reports its refusal at the field's path.
-func (ec *executionContext) categoryAllows(ctx context.Context, field graphql.CollectedField,
+func (ec *executionContext) categoryAllows(l *executionLocal, ctx context.Context, field graphql.CollectedField,
 	fieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
 	obj any, c request.FieldCategory) bool {
-	read, err := request.CheckCategory(ctx, obj, c)
+	read, err := checkCategory(l, ctx, obj, c)
 	if err == nil {
 		read.Record()
 		return true
 	}
 	ec.plainFieldError(ctx, field, fieldContext, err)
 	return false
+}
+
+// checkCategory decides a field of category c of obj (request.CheckCategory) with the
+// operation's request, looked up in ctx once: the context of a field deep in a page is a
+// long chain to walk, at every field.
+func checkCategory(l *executionLocal, ctx context.Context, obj any, c request.FieldCategory) (request.Read, error) {
+	l.lock()
+	r := l.request
+	l.unlock()
+	if r == nil {
+		var err error
+		if r, err = request.From(ctx); err != nil {
+			return request.Read{}, err
+		}
+		l.lock()
+		l.request = r
+		l.unlock()
+	}
+	return r.CheckCategory(ctx, obj, c)
 }
 
 // recoverPlainField, deferred by a plain field, turns a panic into the field's error and

@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/project"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -428,7 +427,7 @@ func (ec *executionContext) _Participation_operation(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPARTICIPATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -460,7 +459,7 @@ func (ec *executionContext) _Participation_round(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPARTICIPATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -492,7 +491,7 @@ func (ec *executionContext) _Participation_person(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPARTICIPATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -519,7 +518,7 @@ func (ec *executionContext) fieldContext_Participation_person(_ context.Context,
 
 func (ec *executionContext) _Participation_entryDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_entryDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_entryDate, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_entryDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.EntryDate)
@@ -530,7 +529,7 @@ func (ec *executionContext) fieldContext_Participation_entryDate(_ context.Conte
 
 func (ec *executionContext) _Participation_exitDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_exitDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_exitDate, obj, fieldCategoryPARTICIPATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_exitDate, obj, fieldCategoryPARTICIPATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ExitDate)
@@ -546,7 +545,7 @@ func (ec *executionContext) _Participation_gender(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryDEMOGRAPHIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -563,7 +562,7 @@ func (ec *executionContext) fieldContext_Participation_gender(_ context.Context,
 
 func (ec *executionContext) _Participation_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_birthDate, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -574,7 +573,7 @@ func (ec *executionContext) fieldContext_Participation_birthDate(_ context.Conte
 
 func (ec *executionContext) _Participation_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmploymentStatus == nil {
@@ -588,7 +587,7 @@ func (ec *executionContext) fieldContext_Participation_employmentStatus(_ contex
 
 func (ec *executionContext) _Participation_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
@@ -599,7 +598,7 @@ func (ec *executionContext) fieldContext_Participation_unemploymentMonths(_ cont
 
 func (ec *executionContext) _Participation_isced(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_isced, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_isced, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_isced, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ISCED)
@@ -610,7 +609,7 @@ func (ec *executionContext) fieldContext_Participation_isced(_ context.Context, 
 
 func (ec *executionContext) _Participation_householdSize(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_householdSize, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.HouseholdSize)
@@ -621,7 +620,7 @@ func (ec *executionContext) fieldContext_Participation_householdSize(_ context.C
 
 func (ec *executionContext) _Participation_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *casedata.Participation) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Participation_countryOfOrigin, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.CountryOfOrigin == nil {
@@ -640,7 +639,7 @@ func (ec *executionContext) _Participation_disability(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHEALTH)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHEALTH)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -662,7 +661,7 @@ func (ec *executionContext) _Participation_thirdCountryNational(ctx context.Cont
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryDEMOGRAPHIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -684,7 +683,7 @@ func (ec *executionContext) _Participation_foreignBackground(ctx context.Context
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySPECIAL_OTHER)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySPECIAL_OTHER)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -706,7 +705,7 @@ func (ec *executionContext) _Participation_minority(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySPECIAL_OTHER)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySPECIAL_OTHER)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -728,7 +727,7 @@ func (ec *executionContext) _Participation_homeless(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -750,7 +749,7 @@ func (ec *executionContext) _Participation_rural(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryDEMOGRAPHIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryDEMOGRAPHIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/casework/person"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
@@ -93,7 +92,7 @@ func (ec *executionContext) fieldContext_Household_id(_ context.Context, field g
 
 func (ec *executionContext) _Household_label(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_label, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_label, obj, fieldCategoryHOUSEHOLD) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Household_label, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Label)
@@ -104,7 +103,7 @@ func (ec *executionContext) fieldContext_Household_label(_ context.Context, fiel
 
 func (ec *executionContext) _Household_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Household) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Household_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.ResidenceMunicipality == nil {
@@ -123,7 +122,7 @@ func (ec *executionContext) _Household_members(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHOUSEHOLD)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -155,7 +154,7 @@ func (ec *executionContext) _Household_cases(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -187,7 +186,7 @@ func (ec *executionContext) _Household_benefits(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -219,7 +218,7 @@ func (ec *executionContext) _Household_isee(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -251,7 +250,7 @@ func (ec *executionContext) _Household_labourStatuses(ctx context.Context, field
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -283,7 +282,7 @@ func (ec *executionContext) _Household_schoolRecords(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEDUCATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -328,7 +327,7 @@ func (ec *executionContext) _HouseholdMember_household(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHOUSEHOLD)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -360,7 +359,7 @@ func (ec *executionContext) _HouseholdMember_person(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHOUSEHOLD)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -387,7 +386,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_person(_ context.Contex
 
 func (ec *executionContext) _HouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_HouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Relationship)
@@ -398,7 +397,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_relationship(_ context.
 
 func (ec *executionContext) _HouseholdMember_validFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, obj, fieldCategoryHOUSEHOLD) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_HouseholdMember_validFrom, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidFrom)
@@ -409,7 +408,7 @@ func (ec *executionContext) fieldContext_HouseholdMember_validFrom(_ context.Con
 
 func (ec *executionContext) _HouseholdMember_validTo(ctx context.Context, field graphql.CollectedField, obj *casedata.HouseholdMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, obj, fieldCategoryHOUSEHOLD) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_HouseholdMember_validTo, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidTo)
@@ -462,7 +461,7 @@ func (ec *executionContext) _Person_pseudonym(ctx context.Context, field graphql
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPSEUDONYM)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPSEUDONYM)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -479,7 +478,7 @@ func (ec *executionContext) fieldContext_Person_pseudonym(_ context.Context, fie
 
 func (ec *executionContext) _Person_taxCode(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -490,7 +489,7 @@ func (ec *executionContext) fieldContext_Person_taxCode(_ context.Context, field
 
 func (ec *executionContext) _Person_givenName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_givenName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_givenName, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_givenName, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.GivenName)
@@ -501,7 +500,7 @@ func (ec *executionContext) fieldContext_Person_givenName(_ context.Context, fie
 
 func (ec *executionContext) _Person_familyName(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.FamilyName)
@@ -512,7 +511,7 @@ func (ec *executionContext) fieldContext_Person_familyName(_ context.Context, fi
 
 func (ec *executionContext) _Person_birthDate(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthDate, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -523,7 +522,7 @@ func (ec *executionContext) fieldContext_Person_birthDate(_ context.Context, fie
 
 func (ec *executionContext) _Person_birthPlace(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_birthPlace, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_birthPlace, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.BirthPlace == nil {
@@ -537,7 +536,7 @@ func (ec *executionContext) fieldContext_Person_birthPlace(_ context.Context, fi
 
 func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_gender, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_gender, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_gender, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Gender == nil {
@@ -551,7 +550,7 @@ func (ec *executionContext) fieldContext_Person_gender(_ context.Context, field 
 
 func (ec *executionContext) _Person_citizenship(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_citizenship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_citizenship, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.Citizenship == nil {
@@ -565,7 +564,7 @@ func (ec *executionContext) fieldContext_Person_citizenship(_ context.Context, f
 
 func (ec *executionContext) _Person_countryOfBirth(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_countryOfBirth, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.CountryOfBirth == nil {
@@ -579,7 +578,7 @@ func (ec *executionContext) fieldContext_Person_countryOfBirth(_ context.Context
 
 func (ec *executionContext) _Person_residenceMunicipality(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_residenceMunicipality, obj, fieldCategoryDEMOGRAPHIC) {
 		return graphql.Null
 	}
 	if obj.ResidenceMunicipality == nil {
@@ -593,7 +592,7 @@ func (ec *executionContext) fieldContext_Person_residenceMunicipality(_ context.
 
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_phone, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_phone, obj, fieldCategoryCONTACT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_phone, obj, fieldCategoryCONTACT) {
 		return graphql.Null
 	}
 	if obj.Phone == nil {
@@ -607,7 +606,7 @@ func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field g
 
 func (ec *executionContext) _Person_email(ctx context.Context, field graphql.CollectedField, obj *casedata.Person) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_email, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_email, obj, fieldCategoryCONTACT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_email, obj, fieldCategoryCONTACT) {
 		return graphql.Null
 	}
 	if obj.Email == nil {
@@ -626,7 +625,7 @@ func (ec *executionContext) _Person_households(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHOUSEHOLD)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -658,7 +657,7 @@ func (ec *executionContext) _Person_participations(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryPARTICIPATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryPARTICIPATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -690,7 +689,7 @@ func (ec *executionContext) _Person_rectifications(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -722,7 +721,7 @@ func (ec *executionContext) _Person_benefits(ctx context.Context, field graphql.
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -754,7 +753,7 @@ func (ec *executionContext) _Person_isee(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -786,7 +785,7 @@ func (ec *executionContext) _Person_labourStatus(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -818,7 +817,7 @@ func (ec *executionContext) _Person_employmentEvents(ctx context.Context, field 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -850,7 +849,7 @@ func (ec *executionContext) _Person_schoolRecords(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEDUCATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/ponte-hub/ponte/internal/store/registrydata"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -80,7 +79,7 @@ func (ec *executionContext) _BenefitCase_source(ctx context.Context, field graph
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -97,7 +96,7 @@ func (ec *executionContext) fieldContext_BenefitCase_source(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -108,7 +107,7 @@ func (ec *executionContext) fieldContext_BenefitCase_sourceRef(_ context.Context
 
 func (ec *executionContext) _BenefitCase_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -124,7 +123,7 @@ func (ec *executionContext) _BenefitCase_freshness(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -151,7 +150,7 @@ func (ec *executionContext) fieldContext_BenefitCase_freshness(_ context.Context
 
 func (ec *executionContext) _BenefitCase_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -162,7 +161,7 @@ func (ec *executionContext) fieldContext_BenefitCase_origin(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_programme(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_programme, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Programme)
@@ -173,7 +172,7 @@ func (ec *executionContext) fieldContext_BenefitCase_programme(_ context.Context
 
 func (ec *executionContext) _BenefitCase_applicationProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_applicationProtocol, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ApplicationProtocol)
@@ -189,7 +188,7 @@ func (ec *executionContext) _BenefitCase_applicantTaxCode(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -211,7 +210,7 @@ func (ec *executionContext) _BenefitCase_applicant(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -243,7 +242,7 @@ func (ec *executionContext) _BenefitCase_householdMembers(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -270,7 +269,7 @@ func (ec *executionContext) fieldContext_BenefitCase_householdMembers(_ context.
 
 func (ec *executionContext) _BenefitCase_status(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_status, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_status, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Status)
@@ -281,7 +280,7 @@ func (ec *executionContext) fieldContext_BenefitCase_status(_ context.Context, f
 
 func (ec *executionContext) _BenefitCase_statusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_statusRaw, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.StatusRaw)
@@ -292,7 +291,7 @@ func (ec *executionContext) fieldContext_BenefitCase_statusRaw(_ context.Context
 
 func (ec *executionContext) _BenefitCase_statusDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_statusDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StatusDate)
@@ -308,7 +307,7 @@ func (ec *executionContext) _BenefitCase_monthlyAmountEur(ctx context.Context, f
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -325,7 +324,7 @@ func (ec *executionContext) fieldContext_BenefitCase_monthlyAmountEur(_ context.
 
 func (ec *executionContext) _BenefitCase_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_startDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.StartDate)
@@ -336,7 +335,7 @@ func (ec *executionContext) fieldContext_BenefitCase_startDate(_ context.Context
 
 func (ec *executionContext) _BenefitCase_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_endDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
@@ -347,7 +346,7 @@ func (ec *executionContext) fieldContext_BenefitCase_endDate(_ context.Context, 
 
 func (ec *executionContext) _BenefitCase_padSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_padSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PADSignedDate)
@@ -358,7 +357,7 @@ func (ec *executionContext) fieldContext_BenefitCase_padSignedDate(_ context.Con
 
 func (ec *executionContext) _BenefitCase_prelimAnalysisOutcome(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_prelimAnalysisOutcome, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.PrelimAnalysisOutcome == nil {
@@ -372,7 +371,7 @@ func (ec *executionContext) fieldContext_BenefitCase_prelimAnalysisOutcome(_ con
 
 func (ec *executionContext) _BenefitCase_pactType(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_pactType, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.PactType == nil {
@@ -386,7 +385,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactType(_ context.Context,
 
 func (ec *executionContext) _BenefitCase_pactSignedDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_pactSignedDate, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.PactSignedDate)
@@ -397,7 +396,7 @@ func (ec *executionContext) fieldContext_BenefitCase_pactSignedDate(_ context.Co
 
 func (ec *executionContext) _BenefitCase_municipality(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitCase) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitCase_municipality, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	if obj.Municipality == nil {
@@ -411,7 +410,7 @@ func (ec *executionContext) fieldContext_BenefitCase_municipality(_ context.Cont
 
 func (ec *executionContext) _BenefitHouseholdMember_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -427,7 +426,7 @@ func (ec *executionContext) _BenefitHouseholdMember_role(ctx context.Context, fi
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryHOUSEHOLD)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryHOUSEHOLD)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -444,7 +443,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_role(_ context.C
 
 func (ec *executionContext) _BenefitHouseholdMember_relationship(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_relationship, obj, fieldCategoryHOUSEHOLD) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Relationship)
@@ -455,7 +454,7 @@ func (ec *executionContext) fieldContext_BenefitHouseholdMember_relationship(_ c
 
 func (ec *executionContext) _BenefitHouseholdMember_birthDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.BenefitMember) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_BenefitHouseholdMember_birthDate, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.BirthDate)
@@ -471,7 +470,7 @@ func (ec *executionContext) _EmploymentEvent_source(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -488,7 +487,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_source(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -499,7 +498,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_sourceRef(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -515,7 +514,7 @@ func (ec *executionContext) _EmploymentEvent_freshness(ctx context.Context, fiel
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -542,7 +541,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_freshness(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -553,7 +552,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_origin(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_communicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_communicationId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.CommunicationID)
@@ -564,7 +563,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_communicationId(_ conte
 
 func (ec *executionContext) _EmploymentEvent_previousCommunicationId(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_previousCommunicationId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	if obj.PreviousCommunicationID == nil {
@@ -578,7 +577,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_previousCommunicationId
 
 func (ec *executionContext) _EmploymentEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_eventType, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EventType)
@@ -594,7 +593,7 @@ func (ec *executionContext) _EmploymentEvent_workerTaxCode(ctx context.Context, 
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -616,7 +615,7 @@ func (ec *executionContext) _EmploymentEvent_worker(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -643,7 +642,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_worker(_ context.Contex
 
 func (ec *executionContext) _EmploymentEvent_employerTaxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerTaxCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EmployerTaxCode)
@@ -654,7 +653,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerTaxCode(_ conte
 
 func (ec *executionContext) _EmploymentEvent_employerName(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_employerName, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.EmployerName == nil {
@@ -668,7 +667,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_employerName(_ context.
 
 func (ec *executionContext) _EmploymentEvent_atecoCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_atecoCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ATECOCode == nil {
@@ -682,7 +681,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_atecoCode(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_contractTypeCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_contractTypeCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ContractTypeCode == nil {
@@ -696,7 +695,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_contractTypeCode(_ cont
 
 func (ec *executionContext) _EmploymentEvent_istatOccupationCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_istatOccupationCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.ISTATOccupationCode == nil {
@@ -710,7 +709,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_istatOccupationCode(_ c
 
 func (ec *executionContext) _EmploymentEvent_startDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_startDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.StartDate)
@@ -721,7 +720,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_startDate(_ context.Con
 
 func (ec *executionContext) _EmploymentEvent_endDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_endDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.EndDate)
@@ -732,7 +731,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_endDate(_ context.Conte
 
 func (ec *executionContext) _EmploymentEvent_terminationCauseCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_terminationCauseCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.TerminationCauseCode == nil {
@@ -746,7 +745,7 @@ func (ec *executionContext) fieldContext_EmploymentEvent_terminationCauseCode(_ 
 
 func (ec *executionContext) _EmploymentEvent_sentAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.EmploymentEvent) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_EmploymentEvent_sentAt, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
@@ -828,7 +827,7 @@ func (ec *executionContext) _Isee_source(ctx context.Context, field graphql.Coll
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -845,7 +844,7 @@ func (ec *executionContext) fieldContext_Isee_source(_ context.Context, field gr
 
 func (ec *executionContext) _Isee_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -856,7 +855,7 @@ func (ec *executionContext) fieldContext_Isee_sourceRef(_ context.Context, field
 
 func (ec *executionContext) _Isee_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -872,7 +871,7 @@ func (ec *executionContext) _Isee_freshness(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -899,7 +898,7 @@ func (ec *executionContext) fieldContext_Isee_freshness(_ context.Context, field
 
 func (ec *executionContext) _Isee_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -915,7 +914,7 @@ func (ec *executionContext) _Isee_declarantTaxCode(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -937,7 +936,7 @@ func (ec *executionContext) _Isee_declarant(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -964,7 +963,7 @@ func (ec *executionContext) fieldContext_Isee_declarant(_ context.Context, field
 
 func (ec *executionContext) _Isee_dsuProtocol(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_dsuProtocol, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.DSUProtocol)
@@ -980,7 +979,7 @@ func (ec *executionContext) _Isee_valueEur(ctx context.Context, field graphql.Co
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategorySOCIO_ECONOMIC)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategorySOCIO_ECONOMIC)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -997,7 +996,7 @@ func (ec *executionContext) fieldContext_Isee_valueEur(_ context.Context, field 
 
 func (ec *executionContext) _Isee_iseeType(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_iseeType, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_iseeType, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.ISEEType)
@@ -1008,7 +1007,7 @@ func (ec *executionContext) fieldContext_Isee_iseeType(_ context.Context, field 
 
 func (ec *executionContext) _Isee_validUntil(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_validUntil, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_validUntil, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_validUntil, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.ValidUntil)
@@ -1019,7 +1018,7 @@ func (ec *executionContext) fieldContext_Isee_validUntil(_ context.Context, fiel
 
 func (ec *executionContext) _Isee_householdSize(ctx context.Context, field graphql.CollectedField, obj *registrydata.ISEE) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Isee_householdSize, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Isee_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Isee_householdSize, obj, fieldCategorySOCIO_ECONOMIC) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2int(ctx, field.Selections, obj.HouseholdSize)
@@ -1035,7 +1034,7 @@ func (ec *executionContext) _LabourStatus_source(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1052,7 +1051,7 @@ func (ec *executionContext) fieldContext_LabourStatus_source(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -1063,7 +1062,7 @@ func (ec *executionContext) fieldContext_LabourStatus_sourceRef(_ context.Contex
 
 func (ec *executionContext) _LabourStatus_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -1079,7 +1078,7 @@ func (ec *executionContext) _LabourStatus_freshness(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1106,7 +1105,7 @@ func (ec *executionContext) fieldContext_LabourStatus_freshness(_ context.Contex
 
 func (ec *executionContext) _LabourStatus_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -1117,7 +1116,7 @@ func (ec *executionContext) fieldContext_LabourStatus_origin(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -1133,7 +1132,7 @@ func (ec *executionContext) _LabourStatus_person(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEMPLOYMENT)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEMPLOYMENT)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1157,7 +1156,7 @@ func (ec *executionContext) fieldContext_LabourStatus_person(_ context.Context, 
 
 func (ec *executionContext) _LabourStatus_didId(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_didId, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.DIDID)
@@ -1168,7 +1167,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didId(_ context.Context, f
 
 func (ec *executionContext) _LabourStatus_didDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_didDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DIDDate)
@@ -1179,7 +1178,7 @@ func (ec *executionContext) fieldContext_LabourStatus_didDate(_ context.Context,
 
 func (ec *executionContext) _LabourStatus_employmentStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_employmentStatus, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.EmploymentStatus)
@@ -1190,7 +1189,7 @@ func (ec *executionContext) fieldContext_LabourStatus_employmentStatus(_ context
 
 func (ec *executionContext) _LabourStatus_unemploymentMonths(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_unemploymentMonths, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.UnemploymentMonths)
@@ -1242,7 +1241,7 @@ func (ec *executionContext) fieldContext_LabourStatus_profilingIndex(_ context.C
 
 func (ec *executionContext) _LabourStatus_servicePactDate(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_servicePactDate, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ServicePactDate)
@@ -1253,7 +1252,7 @@ func (ec *executionContext) fieldContext_LabourStatus_servicePactDate(_ context.
 
 func (ec *executionContext) _LabourStatus_cpiCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_cpiCode, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	if obj.CPICode == nil {
@@ -1267,7 +1266,7 @@ func (ec *executionContext) fieldContext_LabourStatus_cpiCode(_ context.Context,
 
 func (ec *executionContext) _LabourStatus_asOf(ctx context.Context, field graphql.CollectedField, obj *registrydata.LabourStatus) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, obj, fieldCategoryEMPLOYMENT) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_LabourStatus_asOf, obj, fieldCategoryEMPLOYMENT) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.AsOf)
@@ -1602,7 +1601,7 @@ func (ec *executionContext) fieldContext_RegistrySourceStatus_collections(_ cont
 
 func (ec *executionContext) _SchoolQualification_titleCode(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolQualification_titleCode, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.TitleCode == nil {
@@ -1616,7 +1615,7 @@ func (ec *executionContext) fieldContext_SchoolQualification_titleCode(_ context
 
 func (ec *executionContext) _SchoolQualification_titleName(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolQualification_titleName, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.TitleName == nil {
@@ -1630,7 +1629,7 @@ func (ec *executionContext) fieldContext_SchoolQualification_titleName(_ context
 
 func (ec *executionContext) _SchoolQualification_obtainedDate(ctx context.Context, field graphql.CollectedField, obj *model.SchoolQualification) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolQualification_obtainedDate, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalODate2ᚖtimeᚐTime(ctx, field.Selections, obj.ObtainedDate)
@@ -1646,7 +1645,7 @@ func (ec *executionContext) _SchoolRecord_source(ctx context.Context, field grap
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1663,7 +1662,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_source(_ context.Context, 
 
 func (ec *executionContext) _SchoolRecord_sourceRef(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_sourceRef, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SourceRef)
@@ -1674,7 +1673,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_sourceRef(_ context.Contex
 
 func (ec *executionContext) _SchoolRecord_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_fetchedAt, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.FetchedAt)
@@ -1690,7 +1689,7 @@ func (ec *executionContext) _SchoolRecord_freshness(ctx context.Context, field g
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryREGISTRY_PROVENANCE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1717,7 +1716,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_freshness(_ context.Contex
 
 func (ec *executionContext) _SchoolRecord_origin(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_origin, obj, fieldCategoryREGISTRY_PROVENANCE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Origin)
@@ -1728,7 +1727,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_origin(_ context.Context, 
 
 func (ec *executionContext) _SchoolRecord_taxCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, fieldCategoryIDENTITY) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_taxCode, obj, fieldCategoryIDENTITY) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.TaxCode)
@@ -1744,7 +1743,7 @@ func (ec *executionContext) _SchoolRecord_student(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEDUCATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -1771,7 +1770,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_student(_ context.Context,
 
 func (ec *executionContext) _SchoolRecord_schoolYear(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolYear, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.SchoolYear)
@@ -1782,7 +1781,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolYear(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_schoolCode(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_schoolCode, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.SchoolCode == nil {
@@ -1796,7 +1795,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_schoolCode(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_gradeLevel(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_gradeLevel, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	if obj.GradeLevel == nil {
@@ -1810,7 +1809,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_gradeLevel(_ context.Conte
 
 func (ec *executionContext) _SchoolRecord_attendanceStatus(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatus, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.AttendanceStatus)
@@ -1821,7 +1820,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatus(_ context
 
 func (ec *executionContext) _SchoolRecord_attendanceStatusRaw(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_attendanceStatusRaw, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.AttendanceStatusRaw)
@@ -1832,7 +1831,7 @@ func (ec *executionContext) fieldContext_SchoolRecord_attendanceStatusRaw(_ cont
 
 func (ec *executionContext) _SchoolRecord_checkedAt(ctx context.Context, field graphql.CollectedField, obj *registrydata.SchoolRecord) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, obj, fieldCategoryEDUCATION) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_SchoolRecord_checkedAt, obj, fieldCategoryEDUCATION) {
 		return graphql.Null
 	}
 	return ec.marshalODateTime2timeᚐTime(ctx, field.Selections, obj.CheckedAt)
@@ -1848,7 +1847,7 @@ func (ec *executionContext) _SchoolRecord_qualification(ctx context.Context, fie
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryEDUCATION)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryEDUCATION)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}

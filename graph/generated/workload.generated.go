@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/ponte-hub/ponte/graph/model"
-	"github.com/ponte-hub/ponte/graph/request"
 	"github.com/ponte-hub/ponte/internal/store/casedata"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -38,7 +37,7 @@ func (ec *executionContext) _DueAction_case(ctx context.Context, field graphql.C
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -65,7 +64,7 @@ func (ec *executionContext) fieldContext_DueAction_case(_ context.Context, field
 
 func (ec *executionContext) _DueAction_kind(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_kind, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_DueAction_kind, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Kind)
@@ -76,7 +75,7 @@ func (ec *executionContext) fieldContext_DueAction_kind(_ context.Context, field
 
 func (ec *executionContext) _DueAction_programme(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_programme, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_DueAction_programme, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Programme)
@@ -87,7 +86,7 @@ func (ec *executionContext) fieldContext_DueAction_programme(_ context.Context, 
 
 func (ec *executionContext) _DueAction_label(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_label, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_label, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_DueAction_label, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return (*quotedString)(&obj.Label)
@@ -98,7 +97,7 @@ func (ec *executionContext) fieldContext_DueAction_label(_ context.Context, fiel
 
 func (ec *executionContext) _DueAction_countedFrom(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_DueAction_countedFrom, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.CountedFrom)
@@ -109,7 +108,7 @@ func (ec *executionContext) fieldContext_DueAction_countedFrom(_ context.Context
 
 func (ec *executionContext) _DueAction_dueOn(ctx context.Context, field graphql.CollectedField, obj *casedata.DueAction) (ret graphql.Marshaler) {
 	defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, &ret)
-	if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_DueAction_dueOn, obj, fieldCategoryCASE) {
+	if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_DueAction_dueOn, obj, fieldCategoryCASE) {
 		return graphql.Null
 	}
 	return ec.marshalODate2timeᚐTime(ctx, field.Selections, obj.DueOn)
@@ -125,7 +124,7 @@ func (ec *executionContext) _DueAction_overdue(ctx context.Context, field graphq
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -147,7 +146,7 @@ func (ec *executionContext) _DueAction_daysOverdue(ctx context.Context, field gr
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}
@@ -169,7 +168,7 @@ func (ec *executionContext) _DueAction_leadWorker(ctx context.Context, field gra
 	}
 	ctx = graphql.WithFieldContext(ctx, fc)
 	defer ec.recoverDirectField(ctx, &ret)
-	read, err := request.CheckCategory(ctx, obj, fieldCategoryCASE)
+	read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryCASE)
 	if err != nil {
 		return ec.directFieldError(ctx, fc, err, false)
 	}

@@ -283,7 +283,7 @@ func rewritePlain(src string, fields map[string]plainField, marshallers map[stri
 		b.WriteString(src[last:m[1]])
 		fmt.Fprintf(&b, "\tdefer ec.recoverPlainField(ctx, field, (*executionContext).%s, &ret)\n", fieldContext)
 		if category != "" {
-			fmt.Fprintf(&b, "\tif !ec.categoryAllows(ctx, field, (*executionContext).%s, obj, %s) {\n\t\treturn graphql.Null\n\t}\n", fieldContext, categoryVar(category))
+			fmt.Fprintf(&b, "\tif !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).%s, obj, %s) {\n\t\treturn graphql.Null\n\t}\n", fieldContext, categoryVar(category))
 		}
 		if resolver != "" {
 			fmt.Fprintf(&b, "\tv, err := %s(ctx, obj)\n\tif err != nil {\n\t\tec.plainFieldError(ctx, field, (*executionContext).%s, err)\n\t\treturn graphql.Null\n\t}\n", resolver, fieldContext)
@@ -306,12 +306,12 @@ func rewritePlain(src string, fields map[string]plainField, marshallers map[stri
 // need its field context, built as gqlgen builds it. What it skips is gqlgen's resolver,
 // middleware and directive closures and the boxing of the value. With @category the
 // request decides the field before the resolver runs and logs the read once it
-// succeeded, as the directive does around the resolver (request.CheckCategory).
+// succeeded, as the directive does around the resolver (checkCategory).
 func writeDirect(b *strings.Builder, fieldContext, goField, resolver, category, marshal, nonNull string) {
 	fmt.Fprintf(b, "\tfc, err := ec.%s(ctx, field)\n\tif err != nil {\n\t\treturn graphql.Null\n\t}\n", fieldContext)
 	b.WriteString("\tctx = graphql.WithFieldContext(ctx, fc)\n\tdefer ec.recoverDirectField(ctx, &ret)\n")
 	if category != "" {
-		fmt.Fprintf(b, "\tread, err := request.CheckCategory(ctx, obj, %s)\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", categoryVar(category), nonNull)
+		fmt.Fprintf(b, "\tread, err := checkCategory(&ec.local, ctx, obj, %s)\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", categoryVar(category), nonNull)
 	}
 	if resolver != "" {
 		fmt.Fprintf(b, "\tres, err := %s(ctx, obj)\n\tif err != nil {\n\t\treturn ec.directFieldError(ctx, fc, err, %s)\n\t}\n", resolver, nonNull)

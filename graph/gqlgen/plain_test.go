@@ -134,7 +134,7 @@ func TestRewritePlain(t *testing.T) {
 		field: plainField{goField: "FamilyName", category: true, leaf: true},
 		want: []string{
 			"defer ec.recoverPlainField(ctx, field, (*executionContext).fieldContext_Person_familyName, &ret)",
-			"if !ec.categoryAllows(ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {",
+			"if !ec.categoryAllows(&ec.local, ctx, field, (*executionContext).fieldContext_Person_familyName, obj, fieldCategoryIDENTITY) {",
 			"return (*quotedString)(&obj.FamilyName)",
 		},
 	}, {
@@ -159,7 +159,7 @@ func TestRewritePlain(t *testing.T) {
 			"fc, err := ec.fieldContext_Person_familyName(ctx, field)",
 			"ctx = graphql.WithFieldContext(ctx, fc)",
 			"defer ec.recoverDirectField(ctx, &ret)",
-			"read, err := request.CheckCategory(ctx, obj, fieldCategoryIDENTITY)",
+			"read, err := checkCategory(&ec.local, ctx, obj, fieldCategoryIDENTITY)",
 			"return ec.directFieldError(ctx, fc, err, false)",
 			"res, err := ec.Resolvers.Person().FamilyName(ctx, obj)",
 			"return ec.directFieldError(ctx, fc, err, false)",

@@ -285,6 +285,12 @@ func CheckCategory(ctx context.Context, obj any, c FieldCategory) (Read, error) 
 	if err != nil {
 		return Read{}, err
 	}
+	return r.CheckCategory(ctx, obj, c)
+}
+
+// CheckCategory is the package's CheckCategory for a caller holding the request already
+// (the executor keeps it for the operation rather than look it up at every field).
+func (r *Request) CheckCategory(ctx context.Context, obj any, c FieldCategory) (Read, error) {
 	if r.plan == nil {
 		return Read{}, nil
 	}
