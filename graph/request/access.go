@@ -191,7 +191,13 @@ type categoryRule struct {
 	// anyAge: the plan reads the category about anyone and minors' data too, so the
 	// field is read whatever its person's age (unless a referral narrows its object).
 	anyAge bool
+	// adults, minors: the plan reads the category about an adult, about a minor (minors'
+	// data included).
+	adults, minors bool
 }
+
+// minorsBit is the minors category's bit, which a read about a minor adds.
+var minorsBit = access.CategoryMinors.Bit()
 
 // newRules works out the plan's rule for every DataCategory (nil without a plan).
 func newRules(p *access.Plan) []categoryRule {
@@ -201,7 +207,8 @@ func newRules(p *access.Plan) []categoryRule {
 	minors := p.CanRead(access.CategoryMinors)
 	rules := make([]categoryRule, len(categoryOf))
 	for i, c := range categoryOf {
-		rules[i] = categoryRule{cat: c, bits: c.Bit(), anyAge: minors && p.CanRead(c)}
+		rules[i] = categoryRule{cat: c, bits: c.Bit(), anyAge: minors && p.CanRead(c),
+			adults: p.CanReadAbout(c, false), minors: minors && p.CanReadAbout(c, true)}
 	}
 	return rules
 }
@@ -307,10 +314,12 @@ func (r *Request) CheckCategory(ctx context.Context, obj any, c FieldCategory) (
 		}
 	}
 	s := r.subjectOf(ctx, obj)
+	allowed := rule.adults
 	if s.minor {
-		bits |= access.CategoryMinors.Bit()
+		bits |= minorsBit
+		allowed = rule.minors
 	}
-	if !r.plan.CanReadAbout(cat, s.minor) || (s.minor && !r.plan.CanRead(access.CategoryMinors)) {
+	if !allowed {
 		if r.plan.CanReadMinorsOnly(cat) {
 			return Read{}, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
 		}

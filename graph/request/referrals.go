@@ -18,6 +18,9 @@ import (
 // it, in one statement.
 type referralLimits struct {
 	once sync.Once
+	// none: the plan's rows are never narrowed by referrals (no organisation, or a row
+	// scope referrals do not apply to), settled once rather than at every field.
+	none bool
 	err  error
 	// nil: nothing narrowed.
 	cases, persons, households map[string]access.CategorySet
@@ -41,22 +44,29 @@ func toSets(m map[string][]string) map[string]access.CategorySet {
 // whose row scope follows cases (nothing to narrow).
 func (r *Request) limits(ctx context.Context) (*referralLimits, error) {
 	plan := r.plan
-	if plan == nil || plan.Principal().OrganisationID == "" || r.tx == nil {
-		return nil, nil
-	}
-	switch plan.Rows() {
-	case access.RowsAssigned, access.RowsProvider, access.RowsOrganisation, access.RowsTerritory:
-	default:
+	if plan == nil || r.tx == nil {
 		return nil, nil
 	}
 	l := r.referrals
 	l.once.Do(func() {
+		switch plan.Rows() {
+		case access.RowsAssigned, access.RowsProvider, access.RowsOrganisation, access.RowsTerritory:
+			l.none = plan.Principal().OrganisationID == ""
+		default:
+			l.none = true
+		}
+		if l.none {
+			return
+		}
 		var got casedata.ReferralLimits
 		got, l.err = casedata.ReferralLimitsOf(ctx, r.tx, plan.Principal().OrganisationID)
 		if l.err == nil && !got.Empty() {
 			l.cases, l.persons, l.households = toSets(got.Cases), toSets(got.Persons), toSets(got.Households)
 		}
 	})
+	if l.none {
+		return nil, nil
+	}
 	return l, l.err
 }
 

@@ -14,7 +14,8 @@ func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
-	for i, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch i {
 		case 8, 13, 18, 23:
 			if c != '-' {
