@@ -9,6 +9,8 @@ NPM_CI := npm ci --no-audit --no-fund --silent
 ## test: the whole suite against a throw-away PostgreSQL (or DATABASE_URL when set)
 test: audit-deps e2e-deps web-deps
 	go run ./cmd/ponte with-db -- go test -count=1 -timeout 20m ./...
+	# Root fields share the request's slabs from goroutines of their own: checked under the race detector.
+	go run ./cmd/ponte with-db -- go test -race -count=1 -run 'TestConcurrentRootFields' ./graph/server/
 
 ## audit-deps: install the graphql-http audit (npm) used by the GraphQL-over-HTTP test
 audit-deps:

@@ -25,11 +25,11 @@ func marshalSliceInline(l *executionLocal, ctx context.Context, length int, mars
 	if length == 0 {
 		return graphql.Array{}
 	}
-	l.lock()
+	locked := l.lock()
 	ret := graphql.Array(l.carveValues(length))
 	fcs := l.carveFieldContexts(length)
 	indices := l.carveInts(length)
-	l.unlock()
+	l.unlock(locked)
 	failed := false
 	for i := range length {
 		indices[i] = i
@@ -130,14 +130,18 @@ func (l *executionLocal) dispatchRoot(ctx context.Context, out *graphql.FieldSet
 	out.Dispatch(ctx)
 }
 
-func (l *executionLocal) lock() {
+// lock takes the mutex when the execution is concurrent, and says whether it did, for
+// unlock: the execution may turn concurrent in between, never back.
+func (l *executionLocal) lock() bool {
 	if l.concurrent.Load() {
 		l.mu.Lock()
+		return true
 	}
+	return false
 }
 
-func (l *executionLocal) unlock() {
-	if l.concurrent.Load() {
+func (l *executionLocal) unlock(locked bool) {
+	if locked {
 		l.mu.Unlock()
 	}
 }
@@ -170,12 +174,12 @@ type objectFields struct {
 // here, in place of graphql.CollectFields and graphql.NewFieldSet.
 func newObject(l *executionLocal, op *graphql.OperationContext, sel ast.SelectionSet, implementors []string) *objectFields {
 	key := shapeKey{sel: unsafe.SliceData(sel), n: len(sel), implementors: unsafe.SliceData(implementors)}
-	l.lock()
+	locked := l.lock()
 	s, ok := l.shapes[key]
 	if !ok {
-		l.unlock()
+		l.unlock(locked)
 		s = newShape(graphql.CollectFields(op, sel, implementors))
-		l.lock()
+		locked = l.lock()
 		if l.shapes == nil {
 			l.shapes = map[shapeKey]*objectShape{}
 		}
@@ -187,7 +191,7 @@ func newObject(l *executionLocal, op *graphql.OperationContext, sel ast.Selectio
 	o := &l.objects[0]
 	l.objects = l.objects[1:]
 	o.Values = l.carveValues(len(s.fields))
-	l.unlock()
+	l.unlock(locked)
 	o.shape = s
 	return o
 }
@@ -195,9 +199,9 @@ func newObject(l *executionLocal, op *graphql.OperationContext, sel ast.Selectio
 // newFieldContext is a field context carved from the request's slab: graph/gqlgen
 // rewrites the fields' contexts to be built here.
 func newFieldContext(l *executionLocal) *graphql.FieldContext {
-	l.lock()
+	locked := l.lock()
 	fc := &l.carveFieldContexts(1)[0]
-	l.unlock()
+	l.unlock(locked)
 	return fc
 }
 
@@ -220,9 +224,9 @@ const bytesPerValue = 24
 // responseBuffer is the buffer the response is written into, sized for the values
 // resolved so that it is not grown and copied as it is written.
 func (l *executionLocal) responseBuffer() *bytes.Buffer {
-	l.lock()
+	locked := l.lock()
 	n := l.carved
-	l.unlock()
+	l.unlock(locked)
 	return bytes.NewBuffer(make([]byte, 0, 512+n*bytesPerValue))
 }
 
@@ -309,17 +313,17 @@ func (ec *executionContext) categoryAllows(l *executionLocal, ctx context.Contex
 // operation's request, looked up in ctx once: the context of a field deep in a page is a
 // long chain to walk, at every field.
 func checkCategory(l *executionLocal, ctx context.Context, obj any, c request.FieldCategory) (request.Read, error) {
-	l.lock()
+	locked := l.lock()
 	r := l.request
-	l.unlock()
+	l.unlock(locked)
 	if r == nil {
 		var err error
 		if r, err = request.From(ctx); err != nil {
 			return request.Read{}, err
 		}
-		l.lock()
+		locked := l.lock()
 		l.request = r
-		l.unlock()
+		l.unlock(locked)
 	}
 	return r.CheckCategory(ctx, obj, c)
 }

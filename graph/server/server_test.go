@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -264,4 +265,30 @@ func TestPageCountsOnlyWhenAsked(t *testing.T) {
 		require.EqualValues(t, 7, total, q)
 		require.True(t, counted(), q)
 	}
+}
+
+// Root fields run on goroutines of their own, and their objects come from the request's
+// shared slabs then (run with -race): two pages asked at once answer as each alone.
+func TestConcurrentRootFields(t *testing.T) {
+	t.Parallel()
+	ab := setupAccess(t, 12)
+	vars := map[string]any{"first": 12}
+	alone := ab.okAs(t, "social_worker", "case_management", casePage, vars)
+	both := ab.okAs(t, "social_worker", "case_management", `query($first: Int!) {
+		a: cases(first: $first) { totalCount edges { node { id reference person { id familyName households { household { id } } } projects { id interventions { id } } } } }
+		b: cases(first: $first) { totalCount edges { node { id reference person { id familyName households { household { id } } } projects { id interventions { id } } } } }
+	}`, vars)
+	want := at[[]any](t, alone, "cases.edges")
+	for _, k := range []string{"a", "b"} {
+		got := at[[]any](t, both, k+".edges")
+		require.Len(t, got, len(want), k)
+		for i := range want {
+			w, g := at[map[string]any](t, want, fmt.Sprintf("%d.node", i)), at[map[string]any](t, got, fmt.Sprintf("%d.node", i))
+			require.Equal(t, w["id"], g["id"], k)
+			require.Equal(t, w["reference"], g["reference"], k)
+			require.Equal(t, path(t, w, "person.familyName"), path(t, g, "person.familyName"), k)
+			require.Len(t, g["projects"], len(w["projects"].([]any)), k)
+		}
+	}
+	require.Equal(t, both["a"], both["b"])
 }
