@@ -341,35 +341,54 @@ const (
 // rewriteObjects rewrites the objects below the root to start with shapedStart and end
 // with shapedEnd, counting them in n.
 func rewriteObjects(src string, n *counts) (string, error) {
+	return rewriteFunctions(src, objectStart, func(start []string, body string) (string, bool, error) {
+		name, implementors := start[1], start[2]
+		if strings.Contains(body, "out.Concurrently(") || strings.Count(body, objectEnd) != 1 || !strings.HasSuffix(body, objectEnd) {
+			return "", false, fmt.Errorf("_%s does not end as an object without concurrent fields: gqlgen's output changed", name)
+		}
+		// The signature, the new start, the loop over the fields, the new end.
+		header := start[0][:strings.Index(start[0], "\tfields := ")]
+		n.shaped++
+		return header + fmt.Sprintf(shapedStart, implementors) + strings.TrimSuffix(body, objectEnd) + shapedEnd, true, nil
+	})
+}
+
+// rewriteFunctions gives every function of src whose start re matches to rewrite, with
+// the start's match and submatches and the rest of the function (its closing brace
+// included), and puts what rewrite returns in its place; a function rewrite does not
+// keep (false) stays as it is.
+func rewriteFunctions(src string, re *regexp.Regexp, rewrite func(start []string, body string) (string, bool, error)) (string, error) {
 	var b strings.Builder
 	last := 0
-	for _, m := range objectStart.FindAllStringSubmatchIndex(src, -1) {
-		name, implementors := src[m[2]:m[3]], src[m[4]:m[5]]
+	for _, m := range re.FindAllStringSubmatchIndex(src, -1) {
+		start := make([]string, len(m)/2)
+		for i := range start {
+			if m[2*i] >= 0 {
+				start[i] = src[m[2*i]:m[2*i+1]]
+			}
+		}
 		end := strings.Index(src[m[1]:], "\n}\n")
 		if end < 0 {
-			return "", fmt.Errorf("_%s has no end", name)
+			return "", fmt.Errorf("%q has no end", start[0])
 		}
 		body := src[m[1] : m[1]+end+3]
-		if strings.Contains(body, "out.Concurrently(") || strings.Count(body, objectEnd) != 1 || !strings.HasSuffix(body, objectEnd) {
-			return "", fmt.Errorf("_%s does not end as an object without concurrent fields: gqlgen's output changed", name)
+		out, ok, err := rewrite(start, body)
+		if err != nil {
+			return "", err
 		}
-		// The header up to the field set, the new start, the loop, the new end.
-		header := src[m[0]:m[1]]
-		header = header[:strings.Index(header, "\tfields := ")]
+		if !ok {
+			continue
+		}
 		b.WriteString(src[last:m[0]])
-		b.WriteString(header)
-		fmt.Fprintf(&b, shapedStart, implementors)
-		b.WriteString(strings.TrimSuffix(body, objectEnd))
-		b.WriteString(shapedEnd)
+		b.WriteString(out)
 		last = m[1] + end + 3
-		n.shaped++
 	}
 	b.WriteString(src[last:])
 	return b.String(), nil
 }
 
 // responseBuffer is the buffer a response is written into, grown as it is written (a
-// page's 60 kB in a dozen steps); responseBufferSized starts it at the size the values
+// page's 125 kB in a dozen steps); responseBufferSized starts it at the size the values
 // resolved suggest (executionLocal.responseBuffer).
 const (
 	responseBuffer      = "var buf bytes.Buffer\n"
@@ -388,25 +407,14 @@ const (
 // rewriteRoots rewrites the dispatch of the root objects whose fields run concurrently,
 // counting them in n.
 func rewriteRoots(src string, n *counts) (string, error) {
-	var b strings.Builder
-	last := 0
-	for _, m := range rootStart.FindAllStringSubmatchIndex(src, -1) {
-		end := strings.Index(src[m[1]:], "\n}\n")
-		if end < 0 {
-			return "", fmt.Errorf("_%s has no end", src[m[2]:m[3]])
-		}
-		body := src[m[1] : m[1]+end+3]
+	return rewriteFunctions(src, rootStart, func(start []string, body string) (string, bool, error) {
 		if !strings.Contains(body, "out.Concurrently(") {
-			continue
+			return "", false, nil
 		}
 		if strings.Count(body, rootDispatch) != 1 {
-			return "", fmt.Errorf("_%s does not dispatch its fields once: gqlgen's output changed", src[m[2]:m[3]])
+			return "", false, fmt.Errorf("_%s does not dispatch its fields once: gqlgen's output changed", start[1])
 		}
-		b.WriteString(src[last:m[1]])
-		b.WriteString(strings.Replace(body, rootDispatch, rootDispatchLocking, 1))
-		last = m[1] + end + 3
 		n.roots++
-	}
-	b.WriteString(src[last:])
-	return b.String(), nil
+		return start[0] + strings.Replace(body, rootDispatch, rootDispatchLocking, 1), true, nil
+	})
 }
