@@ -324,6 +324,11 @@ func (r *Request) CheckCategory(ctx context.Context, obj any, c FieldCategory) (
 			return Read{}, &access.DeniedError{Reason: fmt.Sprintf("%s data may be read only about minors for this purpose", cat)}
 		}
 		err := r.plan.CheckRead(access.RequiredForPerson(cat, s.minor)...)
+		if err == nil {
+			// Not allowed is denied, whatever CheckRead says: the caller reads the field
+			// when the error is nil.
+			err = &access.DeniedError{Reason: fmt.Sprintf("%s data may not be read for this purpose", cat)}
+		}
 		var de *access.DeniedError
 		if s.minor && errors.As(err, &de) {
 			return Read{}, &access.DeniedError{Reason: de.Reason + " (the data is about a minor)"}
