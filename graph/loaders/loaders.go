@@ -103,7 +103,7 @@ func groupBy[T any](rows []T, key func(T) string) map[string][]T {
 	m := make(map[string][]T, len(counts))
 	off := 0
 	for k, n := range counts {
-		m[k] = all[off:off:off+n]
+		m[k] = all[off : off : off+n]
 		off += n
 	}
 	for i := range rows {
